@@ -1,0 +1,72 @@
+# frontdesk — the two commands a newcomer needs: `make run` and `make test`.
+# Every step is guarded by a stamp file so the second run reinstalls nothing that did not change.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FRONTENDS := $(wildcard web/*/package.json)
+BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
+
+.PHONY: run test lint typecheck pytest frontends chromium locks clean bench
+
+run: $(VENV)/.run-installed frontends
+	$(BIN)/frontdesk run --demo
+
+test: $(VENV)/.dev-installed frontends chromium lint typecheck pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+# The run lock is a subset of the dev lock, so a dev install satisfies `make run` as well.
+$(VENV)/.run-installed: requirements.lock pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(VENV)/.run-installed
+
+frontends: $(BUILDS)
+
+web/%/node_modules/.installed: web/%/package.json web/%/package-lock.json
+	cd web/$* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# A front end is rebuilt only when one of its sources changed since the last build.
+.SECONDEXPANSION:
+web/%/dist/.built: web/%/node_modules/.installed $$(shell find web/$$* -path web/$$*/node_modules -prune -o -path web/$$*/dist -prune -o -type f -print)
+	cd web/$* && npm run --silent build
+	touch $@
+
+# The browser tests drive Debian's Chromium; install it once when it is missing (root only).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will skip)"; fi; }
+
+# Recompile the hash-pinned locks after changing dependencies in pyproject.toml.
+locks:
+	uv pip compile pyproject.toml requirements-build.in --generate-hashes --python-version 3.11 \
+	  --universal -q -o requirements.lock
+	uv pip compile pyproject.toml requirements-build.in --extra dev --generate-hashes \
+	  --python-version 3.11 --universal -q -o requirements-dev.lock
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/tickets.py
+
+clean:
+	rm -rf $(VENV) web/*/node_modules web/*/dist

@@ -1,0 +1,105 @@
+"""create_app(settings): the ASGI app with its routers, broker and background loops."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from frontdesk.config import Settings
+from frontdesk.customers.api import router as customers_router
+from frontdesk.db.context import SETTINGS_KEY
+from frontdesk.db.session import create_engine, create_sessionmaker
+from frontdesk.errors import install_error_handlers
+from frontdesk.inboxes.api import router as inboxes_router
+from frontdesk.kit.loops import Loops
+from frontdesk.labels.api import router as labels_router
+from frontdesk.mail.api import router as outbox_router
+from frontdesk.realtime.broker import Broker
+from frontdesk.realtime.memory import MemoryBroker
+from frontdesk.realtime.publisher import BROKER_KEY
+from frontdesk.tickets.api import router as tickets_router
+from frontdesk.tickets.timers import wake_snoozed_tickets
+from frontdesk.users.api import router as account_router
+from frontdesk.users.api import users_router
+
+logger = logging.getLogger(__name__)
+
+
+def create_broker(settings: Settings) -> Broker:
+    if settings.redis_url:
+        from frontdesk.realtime.redis import RedisBroker
+
+        return RedisBroker(settings.redis_url)
+    return MemoryBroker()
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    for domain_router in (
+        account_router,
+        users_router,
+        inboxes_router,
+        labels_router,
+        customers_router,
+        tickets_router,
+        outbox_router,
+    ):
+        router.include_router(domain_router)
+    return router
+
+
+def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
+    engine = create_engine(settings.database_url)
+    broker = create_broker(settings)
+    sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings, BROKER_KEY: broker})
+    loops = Loops()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        if run_loops:
+            loops.start(
+                settings.snooze_poll_interval,
+                partial(wake_snoozed_tickets, sessionmaker),
+                name="snoozes",
+            )
+        try:
+            yield
+        finally:
+            await loops.stop()
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="frontdesk",
+        version="0.1.0",
+        summary="Help desk with live chat",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.broker = broker
+    install_error_handlers(app)
+    app.include_router(api_router())
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> JSONResponse:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # the point is to report any failure as "down"
+            logger.warning("health check failed: %s", exc)
+            return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app

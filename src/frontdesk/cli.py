@@ -1,0 +1,167 @@
+"""The `frontdesk` command: run, migrate, create-user, create-token, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.config import InvalidSettingError, Settings, load_settings
+from frontdesk.db.context import SETTINGS_KEY
+from frontdesk.db.migrate import upgrade
+from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
+from frontdesk.errors import FrontdeskError
+from frontdesk.users.models import Role
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="frontdesk help desk")
+T = TypeVar("T")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+        _ = settings.secret
+    except InvalidSettingError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
+def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database_url, pool_size=2)
+        sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings})
+        try:
+            async with unit_of_work(sessionmaker) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except FrontdeskError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def migrate_database(settings: Settings) -> None:
+    upgrade(settings.database_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = settings_or_exit()
+    migrate_database(settings)
+    typer.echo("database is up to date")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login email")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="At least 10 characters")
+    ],
+    role: Annotated[Role, typer.Option(help="owner, admin or agent")] = Role.agent,
+) -> None:
+    """Create a user (an agent by default)."""
+    from frontdesk.users import service as users_service
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str:
+        user = await users_service.create_user(
+            session, email=email, name=name, password=password, role=role
+        )
+        return f"created {user.role.value} {user.email} (id {user.id})"
+
+    typer.echo(in_transaction(settings, work))
+
+
+@app.command("create-token")
+def create_token(
+    email: Annotated[str, typer.Option(help="The user the token acts as")],
+    name: Annotated[str, typer.Option(help="What the token is for")] = "CLI token",
+) -> None:
+    """Create a personal API token and print it once."""
+    from frontdesk.users import service as users_service
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str:
+        user = await users_service.get_user_by_email(session, email=email)
+        if user is None:
+            raise FrontdeskError(f"no user with the email {email}")
+        _api_token, token = await users_service.create_api_token(session, user=user, name=name)
+        return token
+
+    typer.echo(in_transaction(settings, work))
+
+
+def seed(settings: Settings) -> bool:
+    from frontdesk.demo import seed_demo
+
+    return in_transaction(settings, seed_demo)
+
+
+@app.command()
+def demo() -> None:
+    """Add the demo inbox, users, labels and tickets (does nothing if they exist)."""
+    settings = settings_or_exit()
+    migrate_database(settings)
+    typer.echo("demo data created" if seed(settings) else "demo data already present")
+
+
+def print_welcome(settings: Settings, *, demo: bool) -> None:
+    from frontdesk.demo import DEMO_PASSWORD, DEMO_USERS
+
+    lines = [
+        "",
+        "  frontdesk is running",
+        f"    desk      {settings.public_url}/",
+        f"    demo page {settings.public_url}/demo",
+        f"    API docs  {settings.public_url}/api/docs",
+    ]
+    if demo:
+        lines.append(f"  demo logins (password: {DEMO_PASSWORD})")
+        lines += [f"    {user.email:<22} {user.role.value}" for user in DEMO_USERS]
+    typer.echo("\n".join(lines) + "\n")
+
+
+@app.command()
+def run(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo data first")] = False,
+) -> None:
+    """Migrate the database, then serve the desk, the API and the messenger."""
+    import uvicorn
+
+    from frontdesk.app import create_app
+
+    settings = settings_or_exit()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    migrate_database(settings)
+    if demo:
+        seed(settings)
+    print_welcome(settings, demo=demo)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        ws="websockets-sansio",
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,151 @@
+"""Settings: `FRONTDESK_*` environment variables or a `.env` file; defaults give the one-process
+install (SQLite under ./var, in-process broker, mail kept in the outbox)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+MIN_SECRET_LENGTH = 32
+
+
+class InvalidSettingError(Exception):
+    """Start-up stops with one line naming the setting, never a traceback."""
+
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FRONTDESK_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = ""
+    secret_key: str = ""
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    smtp_listen: str | None = None
+    mail_domain: str = ""
+    inbound_token: str | None = None
+
+    session_lifetime_days: PositiveSeconds = 14
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_throttle_window: PositiveSeconds = 900
+    max_text_length: int = Field(default=50_000, ge=1)
+    max_message_length: int = Field(default=5_000, ge=1)
+    snooze_poll_interval: PositiveSeconds = 15
+    agent_idle_timeout: PositiveSeconds = 600
+    visitor_grace: PositiveSeconds = 60
+    timer_interval: PositiveSeconds = 5
+    heartbeat_interval: PositiveSeconds = 25
+    visitor_rate_per_minute: int = Field(default=60, ge=1)
+    ip_rate_per_minute: int = Field(default=300, ge=1)
+    outbox_poll_interval: PositiveSeconds = 2
+    log_level: str = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            if value.startswith(("postgres://", "postgresql://")):
+                return "postgresql+asyncpg://" + value.split("://", 1)[1]
+            if value.startswith("sqlite://"):
+                return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value or None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("smtp", "smtps", "smtp+starttls"):
+            raise ValueError("must be smtp://, smtp+starttls:// or smtps://user:pass@host:port")
+        return value or None
+
+    @field_validator("smtp_listen")
+    @classmethod
+    def _listen_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("must be host:port, for example 127.0.0.1:2525")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        if value and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'frontdesk.db'}"
+        if not self.public_url:
+            self.public_url = f"http://{self.host}:{self.port}"
+        if not self.mail_domain:
+            self.mail_domain = urlsplit(self.public_url).hostname or "localhost"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The signing key: the setting, else one generated once and kept under data_dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # O_EXCL so two processes starting together agree on one key.
+            try:
+                with path.open("x", encoding="ascii") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text(encoding="ascii").strip().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        raise InvalidSettingError(f"invalid setting FRONTDESK_{name.upper()}: {message}") from None

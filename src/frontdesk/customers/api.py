@@ -1,0 +1,94 @@
+"""Customers: search, create, edit, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service
+from frontdesk.customers.models import ContactKind, Customer
+from frontdesk.customers.schemas import CustomerCreate, CustomerMerge, CustomerRead, CustomerUpdate
+from frontdesk.deps import CurrentAgent, SessionDep
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+async def customer_reads(
+    session: AsyncSession, customers: Sequence[Customer]
+) -> list[CustomerRead]:
+    contacts = await service.list_contacts(session, customer_ids=[c.id for c in customers])
+    return [
+        CustomerRead(
+            id=customer.id,
+            name=customer.name,
+            emails=[c.value for c in contacts[customer.id] if c.kind is ContactKind.email],
+            phones=[c.value for c in contacts[customer.id] if c.kind is ContactKind.phone],
+            attributes=customer.attributes,
+            notes=customer.notes,
+            created_at=customer.created_at,
+            updated_at=customer.updated_at,
+        )
+        for customer in customers
+    ]
+
+
+async def load_customer(customer_id: int, user: CurrentAgent, session: SessionDep) -> Customer:
+    return await service.get_customer(session, user=user, customer_id=customer_id)
+
+
+LoadedCustomer = Annotated[Customer, Depends(load_customer)]
+
+
+@router.get("", response_model=list[CustomerRead])
+async def search_customers(
+    user: CurrentAgent,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Part of a name or email")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> list[CustomerRead]:
+    customers = await service.search_customers(
+        session, user=user, query=q, limit=limit, offset=offset
+    )
+    return await customer_reads(session, customers)
+
+
+@router.post("", response_model=CustomerRead, status_code=status.HTTP_201_CREATED)
+async def create_customer(
+    body: CustomerCreate, user: CurrentAgent, session: SessionDep
+) -> CustomerRead:
+    customer = await service.create_customer(
+        session,
+        name=body.name,
+        emails=body.emails,
+        phones=body.phones,
+        attributes=body.attributes,
+        notes=body.notes,
+        created_by=user,
+    )
+    return (await customer_reads(session, [customer]))[0]
+
+
+@router.get("/{customer_id}", response_model=CustomerRead)
+async def get_customer(customer: LoadedCustomer, session: SessionDep) -> CustomerRead:
+    return (await customer_reads(session, [customer]))[0]
+
+
+@router.patch("/{customer_id}", response_model=CustomerRead)
+async def update_customer(
+    body: CustomerUpdate, customer: LoadedCustomer, session: SessionDep
+) -> CustomerRead:
+    await service.update_customer(session, customer=customer, **body.model_dump(exclude_unset=True))
+    return (await customer_reads(session, [customer]))[0]
+
+
+@router.post("/{customer_id}/merge", response_model=CustomerRead)
+async def merge_customer(
+    body: CustomerMerge, customer: LoadedCustomer, user: CurrentAgent, session: SessionDep
+) -> CustomerRead:
+    source = await service.get_customer(session, user=user, customer_id=body.source_id)
+    await service.merge_customers(session, target=customer, source=source)
+    return (await customer_reads(session, [customer]))[0]

@@ -1,0 +1,43 @@
+"""Customers and their contacts; an email address belongs to at most one customer."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.users.models import enum_column
+
+
+class ContactKind(enum.StrEnum):
+    email = "email"
+    phone = "phone"
+
+
+class Customer(Timestamped, Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Set when merged away; the row stays so old links resolve to the survivor.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Lets the agent who created a customer by hand see it before it has any ticket.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CustomerContact(Base):
+    __tablename__ = "customer_contacts"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ContactKind] = mapped_column(enum_column(ContactKind))
+    # Emails are stored lower-cased and phones without spaces, so uniqueness means something.
+    value: Mapped[str] = mapped_column(String(320))

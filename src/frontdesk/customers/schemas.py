@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field
+
+from frontdesk.kit.schemas import ReadModel, WriteModel
+
+Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+()\-. ]+$")]
+Notes = Annotated[str, Field(max_length=20_000)]
+
+
+class CustomerRead(ReadModel):
+    id: int
+    name: str
+    emails: list[str]
+    phones: list[str]
+    attributes: dict[str, Any]
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerCreate(WriteModel):
+    name: Annotated[str, Field(max_length=200)] = ""
+    emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+    phones: list[Phone] = Field(default_factory=list, max_length=20)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    notes: Notes = ""
+
+
+class CustomerUpdate(WriteModel):
+    name: Annotated[str, Field(max_length=200)] | None = None
+    emails: list[EmailStr] | None = Field(default=None, max_length=20)
+    phones: list[Phone] | None = Field(default=None, max_length=20)
+    attributes: dict[str, Any] | None = None
+    notes: Notes | None = None
+
+
+class CustomerMerge(WriteModel):
+    source_id: int = Field(description="The customer folded into this one; it disappears.")

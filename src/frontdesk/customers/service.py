@@ -1,0 +1,227 @@
+"""Customers: lookup by contact, search, edit, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers.models import ContactKind, Customer, CustomerContact
+from frontdesk.customers.queries import visible_customers
+from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.kit.clock import utcnow
+from frontdesk.kit.text import like_pattern
+from frontdesk.users.models import User
+
+MAX_ATTRIBUTES = 100
+
+
+def normalize_contact(kind: ContactKind, value: str) -> str:
+    value = value.strip()
+    if kind is ContactKind.email:
+        return value.lower()
+    return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+
+
+async def get_customer(session: AsyncSession, *, user: User, customer_id: int) -> Customer:
+    customer = await session.scalar(visible_customers(user).where(Customer.id == customer_id))
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Customer:
+    """For system paths; follows merges so old references land on the surviving customer."""
+    customer = await session.get(Customer, customer_id)
+    while customer is not None and customer.merged_into_id is not None:
+        customer = await session.get(Customer, customer.merged_into_id)
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+async def find_by_email(session: AsyncSession, *, email: str) -> Customer | None:
+    return await session.scalar(
+        select(Customer)
+        .join(CustomerContact, CustomerContact.customer_id == Customer.id)
+        .where(
+            CustomerContact.kind == ContactKind.email,
+            CustomerContact.value == normalize_contact(ContactKind.email, email),
+        )
+    )
+
+
+async def find_or_create(session: AsyncSession, *, email: str | None, name: str | None) -> Customer:
+    """The customer behind an email address, created on first contact; none without an email."""
+    if email:
+        customer = await find_by_email(session, email=email)
+        if customer is not None:
+            if name and not customer.name:
+                customer.name = name.strip()
+            return customer
+    return await create_customer(
+        session, name=name or "", emails=[email] if email else [], created_by=None
+    )
+
+
+async def list_contacts(
+    session: AsyncSession, *, customer_ids: Sequence[int]
+) -> dict[int, list[CustomerContact]]:
+    contacts: dict[int, list[CustomerContact]] = {customer_id: [] for customer_id in customer_ids}
+    if not customer_ids:
+        return contacts
+    rows = await session.scalars(
+        select(CustomerContact)
+        .where(CustomerContact.customer_id.in_(customer_ids))
+        .order_by(CustomerContact.id)
+    )
+    for contact in rows:
+        contacts[contact.customer_id].append(contact)
+    return contacts
+
+
+async def primary_email(session: AsyncSession, *, customer: Customer) -> str | None:
+    return await session.scalar(
+        select(CustomerContact.value)
+        .where(
+            CustomerContact.customer_id == customer.id, CustomerContact.kind == ContactKind.email
+        )
+        .order_by(CustomerContact.id)
+        .limit(1)
+    )
+
+
+async def create_customer(
+    session: AsyncSession,
+    *,
+    name: str,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    attributes: dict[str, Any] | None = None,
+    notes: str = "",
+    created_by: User | None,
+) -> Customer:
+    customer = Customer(
+        name=name.strip(),
+        attributes=_checked_attributes(attributes or {}),
+        notes=notes,
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(customer)
+    await session.flush()
+    await _set_contacts(session, customer=customer, kind=ContactKind.email, values=emails)
+    await _set_contacts(session, customer=customer, kind=ContactKind.phone, values=phones)
+    return customer
+
+
+def _checked_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise Invalid("attributes", f"At most {MAX_ATTRIBUTES} attributes.")
+    for key, value in attributes.items():
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            raise Invalid(f"attributes.{key}", "Attribute values are text, numbers or booleans.")
+    return attributes
+
+
+async def _set_contacts(
+    session: AsyncSession, *, customer: Customer, kind: ContactKind, values: Sequence[str]
+) -> None:
+    wanted = list(dict.fromkeys(normalize_contact(kind, value) for value in values if value))
+    await session.execute(
+        delete(CustomerContact).where(
+            CustomerContact.customer_id == customer.id,
+            CustomerContact.kind == kind,
+            CustomerContact.value.not_in(wanted),
+        )
+    )
+    present = set(
+        (
+            await session.scalars(
+                select(CustomerContact.value).where(
+                    CustomerContact.customer_id == customer.id, CustomerContact.kind == kind
+                )
+            )
+        ).all()
+    )
+    for value in wanted:
+        if value in present:
+            continue
+        session.add(CustomerContact(customer_id=customer.id, kind=kind, value=value))
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            raise Conflict(
+                f"The {kind.value} {value} already belongs to another customer; "
+                "merge the two customers instead.",
+                code="contact_taken",
+            ) from None
+
+
+async def update_customer(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    name: str | None = None,
+    emails: Sequence[str] | None = None,
+    phones: Sequence[str] | None = None,
+    attributes: dict[str, Any] | None = None,
+    notes: str | None = None,
+) -> Customer:
+    if name is not None:
+        customer.name = name.strip()
+    if notes is not None:
+        customer.notes = notes
+    if attributes is not None:
+        # Merge semantics, like identify(): a key set to null is removed.
+        merged = dict(customer.attributes) | attributes
+        customer.attributes = _checked_attributes(
+            {key: value for key, value in merged.items() if value is not None}
+        )
+    if emails is not None:
+        await _set_contacts(session, customer=customer, kind=ContactKind.email, values=emails)
+    if phones is not None:
+        await _set_contacts(session, customer=customer, kind=ContactKind.phone, values=phones)
+    customer.updated_at = utcnow()
+    return customer
+
+
+async def search_customers(
+    session: AsyncSession, *, user: User, query: str | None, limit: int, offset: int
+) -> Sequence[Customer]:
+    statement = visible_customers(user)
+    if query:
+        pattern = like_pattern(query)
+        by_contact = select(CustomerContact.customer_id).where(
+            CustomerContact.value.like(pattern, escape="\\")
+        )
+        statement = statement.where(
+            or_(func.lower(Customer.name).like(pattern, escape="\\"), Customer.id.in_(by_contact))
+        )
+    statement = statement.order_by(Customer.name, Customer.id).limit(limit).offset(offset)
+    return (await session.scalars(statement)).all()
+
+
+async def merge_customers(session: AsyncSession, *, target: Customer, source: Customer) -> Customer:
+    """Folds `source` into `target`: contacts, tickets and chats move, target's values win."""
+    from frontdesk.tickets import service as tickets_service
+
+    if target.id == source.id:
+        raise Invalid("source_id", "A customer cannot be merged into itself.")
+    await session.execute(
+        update(CustomerContact)
+        .where(CustomerContact.customer_id == source.id)
+        .values(customer_id=target.id)
+    )
+    await tickets_service.move_customer_tickets(session, source=source, target=target)
+    target.attributes = dict(source.attributes) | dict(target.attributes)
+    if not target.name:
+        target.name = source.name
+    if source.notes:
+        target.notes = f"{target.notes}\n\n{source.notes}".strip()
+    source.merged_into_id = target.id
+    target.updated_at = source.updated_at = utcnow()
+    return target

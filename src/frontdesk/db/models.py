@@ -1,0 +1,17 @@
+"""Imports every domain's tables so that Base.metadata is complete (for Alembic and tests)."""
+
+from frontdesk.customers import models as customers_models
+from frontdesk.inboxes import models as inboxes_models
+from frontdesk.labels import models as labels_models
+from frontdesk.mail import models as mail_models
+from frontdesk.tickets import models as tickets_models
+from frontdesk.users import models as users_models
+
+__all__ = [
+    "customers_models",
+    "inboxes_models",
+    "labels_models",
+    "mail_models",
+    "tickets_models",
+    "users_models",
+]

@@ -1,0 +1,93 @@
+"""Engine, session factory and `unit_of_work`: the one place a transaction is committed.
+
+Services never commit. They queue side effects (realtime envelopes, wake-ups) with `after_commit`;
+those run only once the transaction is durable and are dropped on rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from frontdesk.errors import FrontdeskError
+
+AfterCommit = Callable[[], Awaitable[None]]
+_HOOKS = "after_commit"
+
+
+def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # pysqlite's own transaction handling is turned off so that BEGIN IMMEDIATE below takes the
+    # write lock up front: without it two writers deadlock on lock upgrade instead of queueing.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, *, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """`info` (settings, broker) is copied into every session; see db/context.py."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info=info or {})
+
+
+def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    session.info.setdefault(_HOOKS, []).append(hook)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except FrontdeskError as exc:
+            if not exc.keep_changes:
+                await session.rollback()
+                session.info.pop(_HOOKS, None)
+                raise
+            await session.commit()
+            await run_after_commit(session)
+            raise
+        except BaseException:
+            await session.rollback()
+            session.info.pop(_HOOKS, None)
+            raise
+        await run_after_commit(session)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    hooks: list[AfterCommit] = session.info.pop(_HOOKS, [])
+    for hook in hooks:
+        await hook()

@@ -1,0 +1,83 @@
+"""Inboxes and their members. Agents see their own inboxes; admins manage all of them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from frontdesk.deps import CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.inboxes import service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.inboxes.schemas import InboxAdminRead, InboxCreate, InboxRead, InboxUpdate, MemberAdd
+from frontdesk.users import service as users_service
+from frontdesk.users.models import User
+from frontdesk.users.schemas import UserRead
+
+router = APIRouter(prefix="/inboxes", tags=["inboxes"])
+
+
+def inbox_read(inbox: Inbox, user: User) -> InboxRead:
+    # The identity secret signs customers' identities: only admins ever see it.
+    return (InboxAdminRead if user.is_admin else InboxRead).model_validate(inbox)
+
+
+async def load_inbox(inbox_id: int, user: CurrentAgent, session: SessionDep) -> Inbox:
+    return await service.get_inbox(session, user=user, inbox_id=inbox_id)
+
+
+LoadedInbox = Annotated[Inbox, Depends(load_inbox)]
+
+
+@router.get("", response_model=list[InboxAdminRead | InboxRead])
+async def list_inboxes(user: CurrentAgent, session: SessionDep) -> list[InboxRead]:
+    return [inbox_read(inbox, user) for inbox in await service.list_inboxes(session, user=user)]
+
+
+@router.post("", response_model=InboxAdminRead, status_code=status.HTTP_201_CREATED)
+async def create_inbox(body: InboxCreate, admin: CurrentAdmin, session: SessionDep) -> InboxRead:
+    inbox = await service.create_inbox(
+        session,
+        name=body.name,
+        email_address=body.email_address,
+        unanswered_timeout_seconds=body.unanswered_timeout_seconds,
+        allowed_origins=body.allowed_origins,
+    )
+    return inbox_read(inbox, admin)
+
+
+@router.get("/{inbox_id}", response_model=InboxAdminRead | InboxRead)
+async def get_inbox(inbox: LoadedInbox, user: CurrentAgent) -> InboxRead:
+    return inbox_read(inbox, user)
+
+
+@router.patch("/{inbox_id}", response_model=InboxAdminRead)
+async def update_inbox(
+    body: InboxUpdate, inbox: LoadedInbox, admin: CurrentAdmin, session: SessionDep
+) -> InboxRead:
+    fields = body.model_dump(exclude_unset=True)
+    await service.update_inbox(session, inbox=inbox, **fields)
+    return inbox_read(inbox, admin)
+
+
+@router.get("/{inbox_id}/members", response_model=list[UserRead])
+async def list_members(inbox: LoadedInbox, session: SessionDep) -> list[UserRead]:
+    return [
+        UserRead.model_validate(user) for user in await service.list_members(session, inbox=inbox)
+    ]
+
+
+@router.post("/{inbox_id}/members", status_code=status.HTTP_204_NO_CONTENT)
+async def add_member(
+    body: MemberAdd, inbox: LoadedInbox, _admin: CurrentAdmin, session: SessionDep
+) -> None:
+    user = await users_service.get_user(session, user_id=body.user_id)
+    await service.add_member(session, inbox=inbox, user=user)
+
+
+@router.delete("/{inbox_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_member(
+    user_id: int, inbox: LoadedInbox, _admin: CurrentAdmin, session: SessionDep
+) -> None:
+    user = await users_service.get_user(session, user_id=user_id)
+    await service.remove_member(session, inbox=inbox, user=user)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field
+
+from frontdesk.kit.schemas import Name, ReadModel, WriteModel
+
+Timeout = Annotated[
+    int, Field(ge=30, le=86_400, description="Seconds before a waiting chat ends unanswered.")
+]
+
+
+class InboxRead(ReadModel):
+    id: int
+    name: str
+    email_address: str | None
+    public_key: str
+    unanswered_timeout_seconds: int
+    allowed_origins: list[str]
+    require_identity: bool
+    messenger_settings: dict[str, str]
+    created_at: datetime
+
+
+class InboxAdminRead(InboxRead):
+    identity_secret: str | None
+
+
+class InboxCreate(WriteModel):
+    name: Name
+    email_address: EmailStr | None = None
+    unanswered_timeout_seconds: Timeout = 300
+    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+
+
+class InboxUpdate(WriteModel):
+    name: Name | None = None
+    email_address: EmailStr | None = None
+    unanswered_timeout_seconds: Timeout | None = None
+    allowed_origins: list[str] | None = Field(default=None, max_length=50)
+    identity_secret: Annotated[str, Field(min_length=16, max_length=100)] | None = None
+    require_identity: bool | None = None
+    messenger_settings: dict[str, Annotated[str, Field(max_length=500)]] | None = None
+
+
+class MemberAdd(WriteModel):
+    user_id: int

@@ -1,0 +1,163 @@
+"""Inboxes and their members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMember
+from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
+from frontdesk.kit.clock import utcnow
+from frontdesk.kit.ids import new_token
+from frontdesk.users.models import User
+
+UNSET = object()
+
+
+def normalize_origin(origin: str) -> str:
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise Invalid("allowed_origins", f"{origin!r} is not an origin like https://shop.example")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+async def list_inboxes(session: AsyncSession, *, user: User) -> Sequence[Inbox]:
+    return (await session.scalars(visible_inboxes(user).order_by(Inbox.name, Inbox.id))).all()
+
+
+async def get_inbox(session: AsyncSession, *, user: User, inbox_id: int) -> Inbox:
+    inbox = await session.scalar(visible_inboxes(user).where(Inbox.id == inbox_id))
+    if inbox is None:
+        raise NotFound("No such inbox.")
+    return inbox
+
+
+async def get_inbox_by_public_key(session: AsyncSession, *, public_key: str) -> Inbox:
+    inbox = await session.scalar(select(Inbox).where(Inbox.public_key == public_key))
+    if inbox is None:
+        raise NotFound("No such inbox.", code="unknown_inbox")
+    return inbox
+
+
+async def get_inbox_by_address(session: AsyncSession, *, address: str) -> Inbox | None:
+    return await session.scalar(select(Inbox).where(Inbox.email_address == address.lower()))
+
+
+async def get_inbox_by_id(session: AsyncSession, *, inbox_id: int) -> Inbox:
+    """For system paths (timers, mail) that act without a user."""
+    inbox = await session.get(Inbox, inbox_id)
+    if inbox is None:
+        raise NotFound("No such inbox.")
+    return inbox
+
+
+async def is_member(session: AsyncSession, *, user: User, inbox_id: int) -> bool:
+    found = await session.scalar(
+        visible_inboxes(user).where(Inbox.id == inbox_id).with_only_columns(Inbox.id)
+    )
+    return found is not None
+
+
+async def create_inbox(
+    session: AsyncSession,
+    *,
+    name: str,
+    email_address: str | None = None,
+    unanswered_timeout_seconds: int = DEFAULT_UNANSWERED_TIMEOUT,
+    allowed_origins: Sequence[str] = (),
+) -> Inbox:
+    inbox = Inbox(
+        name=name.strip(),
+        email_address=email_address.strip().lower() if email_address else None,
+        public_key=new_token("in_", 12),
+        unanswered_timeout_seconds=unanswered_timeout_seconds,
+        allowed_origins=[normalize_origin(origin) for origin in allowed_origins],
+        messenger_settings={},
+    )
+    session.add(inbox)
+    await _flush_unique_address(session, inbox)
+    return inbox
+
+
+async def _flush_unique_address(session: AsyncSession, inbox: Inbox) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"Another inbox already uses {inbox.email_address}.", code="address_taken"
+        ) from None
+
+
+async def update_inbox(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    name: str | None = None,
+    email_address: str | object | None = UNSET,
+    unanswered_timeout_seconds: int | None = None,
+    allowed_origins: Sequence[str] | None = None,
+    identity_secret: str | object | None = UNSET,
+    require_identity: bool | None = None,
+    messenger_settings: dict[str, str] | None = None,
+) -> Inbox:
+    if name is not None:
+        inbox.name = name.strip()
+    if email_address is not UNSET:
+        inbox.email_address = (
+            email_address.strip().lower() if isinstance(email_address, str) else None
+        )
+    if unanswered_timeout_seconds is not None:
+        inbox.unanswered_timeout_seconds = unanswered_timeout_seconds
+    if allowed_origins is not None:
+        inbox.allowed_origins = sorted({normalize_origin(origin) for origin in allowed_origins})
+    if identity_secret is not UNSET:
+        inbox.identity_secret = identity_secret if isinstance(identity_secret, str) else None
+    if require_identity is not None:
+        if require_identity and not inbox.identity_secret:
+            raise Invalid("require_identity", "Set an identity secret first.")
+        inbox.require_identity = require_identity
+    if messenger_settings is not None:
+        inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
+    inbox.updated_at = utcnow()
+    await _flush_unique_address(session, inbox)
+    return inbox
+
+
+async def list_members(session: AsyncSession, *, inbox: Inbox) -> Sequence[User]:
+    return (
+        await session.scalars(
+            select(User)
+            .join(InboxMember, InboxMember.user_id == User.id)
+            .where(InboxMember.inbox_id == inbox.id)
+            .order_by(User.name, User.id)
+        )
+    ).all()
+
+
+async def list_member_ids(session: AsyncSession, *, inbox_id: int) -> Sequence[int]:
+    return (
+        await session.scalars(select(InboxMember.user_id).where(InboxMember.inbox_id == inbox_id))
+    ).all()
+
+
+async def add_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:
+    exists = await session.get(InboxMember, (inbox.id, user.id))
+    if exists is None:
+        session.add(InboxMember(inbox_id=inbox.id, user_id=user.id))
+        await session.flush()
+
+
+async def remove_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:
+    await session.execute(
+        delete(InboxMember).where(InboxMember.inbox_id == inbox.id, InboxMember.user_id == user.id)
+    )
+
+
+async def member_inbox_ids(session: AsyncSession, *, user: User) -> Sequence[int]:
+    return (await session.scalars(visible_inbox_ids(user))).all()

@@ -1,0 +1,45 @@
+"""The one shape every realtime event travels in, to desks and messengers alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from frontdesk.kit.clock import utcnow
+
+
+class Envelope(BaseModel):
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    # Chat events carry their chat and its per-chat sequence number; ephemeral ones carry none.
+    chat_id: int | None = None
+    seq: int | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Addressed(BaseModel):
+    """An envelope with its audience: broker topics such as `agent:7` or `inbox:2`."""
+
+    topics: list[str]
+    envelope: Envelope
+
+
+def agent_topic(user_id: int) -> str:
+    return f"agent:{user_id}"
+
+
+def inbox_topic(inbox_id: int) -> str:
+    return f"inbox:{inbox_id}"
+
+
+def visitor_topic(visitor_id: int) -> str:
+    return f"visitor:{visitor_id}"
+
+
+def chat_agents_topic(chat_id: int) -> str:
+    return f"chat:{chat_id}:agents"
+
+
+ALL_AGENTS = "agents"

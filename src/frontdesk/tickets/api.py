@@ -1,0 +1,206 @@
+"""Tickets: the desk's list, a ticket with its thread, edits, notes and replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service as customers_service
+from frontdesk.customers.api import customer_reads
+from frontdesk.deps import CurrentAgent, SessionDep, SettingsDep
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.labels import service as labels_service
+from frontdesk.labels.schemas import LabelRead
+from frontdesk.tickets import service
+from frontdesk.tickets.models import Ticket, TicketState, TicketType
+from frontdesk.tickets.queries import SORTS, TicketFilter
+from frontdesk.tickets.schemas import (
+    EntryRead,
+    NoteCreate,
+    ReplyCreate,
+    TicketCounts,
+    TicketCreate,
+    TicketDetail,
+    TicketPageRead,
+    TicketRead,
+    TicketUpdate,
+)
+from frontdesk.users import service as users_service
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+async def ticket_reads(session: AsyncSession, tickets: Sequence[Ticket]) -> list[TicketRead]:
+    labels = await service.labels_of(session, ticket_ids=[ticket.id for ticket in tickets])
+    return [
+        TicketRead.model_validate(ticket).model_copy(
+            update={"labels": [LabelRead.model_validate(label) for label in labels[ticket.id]]}
+        )
+        for ticket in tickets
+    ]
+
+
+async def ticket_detail(session: AsyncSession, ticket: Ticket) -> TicketDetail:
+    (read,) = await ticket_reads(session, [ticket])
+    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+    entries = await service.list_entries(session, ticket=ticket)
+    return TicketDetail(
+        **read.model_dump(),
+        customer=(await customer_reads(session, [customer]))[0],
+        entries=[EntryRead.model_validate(entry) for entry in entries],
+    )
+
+
+async def load_ticket(ticket_id: int, user: CurrentAgent, session: SessionDep) -> Ticket:
+    return await service.get_ticket(session, user=user, ticket_id=ticket_id)
+
+
+LoadedTicket = Annotated[Ticket, Depends(load_ticket)]
+
+
+@router.get("", response_model=TicketPageRead)
+async def list_tickets(
+    user: CurrentAgent,
+    session: SessionDep,
+    inbox_id: int | None = None,
+    state: Annotated[list[TicketState] | None, Query(description="Repeat for several")] = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    mine: bool = False,
+    label_id: int | None = None,
+    customer_id: int | None = None,
+    type: TicketType | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
+    sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}")] = "-updated_at",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> TicketPageRead:
+    criteria = TicketFilter(
+        inbox_id=inbox_id,
+        states=tuple(state or ()),
+        assignee_id=user.id if mine else assignee_id,
+        unassigned=unassigned,
+        label_id=label_id,
+        customer_id=customer_id,
+        type=type,
+        text=q or None,
+    )
+    page = await service.list_tickets(
+        session, user=user, criteria=criteria, sort=sort, cursor=cursor, limit=limit
+    )
+    return TicketPageRead(
+        items=await ticket_reads(session, page.tickets), next_cursor=page.next_cursor
+    )
+
+
+@router.get("/counts", response_model=TicketCounts)
+async def count_tickets(
+    user: CurrentAgent, session: SessionDep, inbox_id: int | None = None
+) -> TicketCounts:
+    if inbox_id is not None:
+        await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
+    return TicketCounts(**await service.count_tickets(session, user=user, inbox_id=inbox_id))
+
+
+@router.post("", response_model=TicketDetail, status_code=status.HTTP_201_CREATED)
+async def create_ticket(
+    body: TicketCreate, user: CurrentAgent, session: SessionDep, settings: SettingsDep
+) -> TicketDetail:
+    inbox = await inboxes_service.get_inbox(session, user=user, inbox_id=body.inbox_id)
+    if body.customer.id is not None:
+        customer = await customers_service.get_customer(
+            session, user=user, customer_id=body.customer.id
+        )
+    else:
+        customer = await customers_service.find_or_create(
+            session, email=body.customer.email, name=body.customer.name
+        )
+    assignee = (
+        await users_service.get_user(session, user_id=body.assignee_id)
+        if body.assignee_id is not None
+        else None
+    )
+    ticket = await service.create_ticket(
+        session,
+        inbox=inbox,
+        customer=customer,
+        subject=body.subject,
+        type=body.type,
+        state=body.state,
+        assignee=assignee,
+        labels=await labels_service.labels_by_ids(session, label_ids=body.label_ids),
+    )
+    if body.note:
+        await service.add_note(
+            session, ticket=ticket, author=user, text=body.note, limit=settings.max_text_length
+        )
+    return await ticket_detail(session, ticket)
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+async def get_ticket(ticket: LoadedTicket, session: SessionDep) -> TicketDetail:
+    return await ticket_detail(session, ticket)
+
+
+@router.patch("/{ticket_id}", response_model=TicketRead)
+async def update_ticket(
+    body: TicketUpdate, ticket: LoadedTicket, user: CurrentAgent, session: SessionDep
+) -> TicketRead:
+    assignee = (
+        await users_service.get_user(session, user_id=body.assignee_id)
+        if body.assignee_id is not None
+        else None
+    )
+    labels = (
+        await labels_service.labels_by_ids(session, label_ids=body.label_ids)
+        if body.label_ids is not None
+        else None
+    )
+    await service.update_ticket(
+        session,
+        actor=user,
+        ticket=ticket,
+        subject=body.subject,
+        state=body.state,
+        snoozed_until=body.snoozed_until,
+        assignee=assignee,
+        unassign=body.unassign,
+        labels=labels,
+    )
+    return (await ticket_reads(session, [ticket]))[0]
+
+
+@router.post("/{ticket_id}/notes", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+async def add_note(
+    body: NoteCreate,
+    ticket: LoadedTicket,
+    user: CurrentAgent,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> EntryRead:
+    entry = await service.add_note(
+        session, ticket=ticket, author=user, text=body.text, limit=settings.max_text_length
+    )
+    return EntryRead.model_validate(entry)
+
+
+@router.post("/{ticket_id}/replies", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+async def add_reply(
+    body: ReplyCreate,
+    ticket: LoadedTicket,
+    user: CurrentAgent,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> EntryRead:
+    entry = await service.add_reply(
+        session,
+        ticket=ticket,
+        author=user,
+        text=body.text,
+        then=body.then,
+        limit=settings.max_text_length,
+    )
+    return EntryRead.model_validate(entry)

@@ -1,0 +1,102 @@
+"""Tickets, their thread of entries, labels, and the counter behind friendly numbers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.kit.clock import utcnow
+from frontdesk.users.models import enum_column
+
+
+class TicketType(enum.StrEnum):
+    chat = "chat"
+    email = "email"
+    web = "web"
+
+
+class TicketState(enum.StrEnum):
+    open = "open"
+    hold = "hold"
+    snoozed = "snoozed"
+    closed = "closed"
+
+
+class EntryKind(enum.StrEnum):
+    transcript = "transcript"
+    reply = "reply"
+    note = "note"
+    # A line of the ticket's timeline: "Ada closed the ticket", "snoozed until …".
+    event = "event"
+
+
+class Direction(enum.StrEnum):
+    inbound = "in"
+    outbound = "out"
+
+
+ticket_labels = Table(
+    "ticket_labels",
+    Base.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Counter(Base):
+    """Named counters; `UPDATE … RETURNING` gives gap-tolerant unique numbers on both stores."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(Timestamped, Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_inbox_state_updated", "inbox_id", "state", "updated_at", "id"),
+        Index("ix_tickets_inbox_updated", "inbox_id", "updated_at", "id"),
+        Index("ix_tickets_state_updated", "state", "updated_at", "id"),
+        Index("ix_tickets_assignee_state_updated", "assignee_id", "state", "updated_at", "id"),
+        Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
+        Index("ix_tickets_snoozed_until", "snoozed_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="RESTRICT"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    subject: Mapped[str] = mapped_column(String(300))
+    type: Mapped[TicketType] = mapped_column(enum_column(TicketType))
+    state: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.open)
+    snoozed_until: Mapped[datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+
+
+class TicketEntry(Base):
+    """One item of a ticket's thread: the chat transcript, an email in or out, a private note."""
+
+    __tablename__ = "ticket_entries"
+    __table_args__ = (Index("ix_ticket_entries_ticket_created", "ticket_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind))
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction, length=3))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)
+    # The RFC 5322 Message-ID of the email this entry was sent or received as.
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

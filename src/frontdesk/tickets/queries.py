@@ -1,0 +1,140 @@
+"""Reusable selects: the tickets a user may see, and the desk's filtered, keyset-paged list."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+
+from frontdesk.customers.models import Customer, CustomerContact
+from frontdesk.errors import Invalid
+from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.kit.text import like_pattern
+from frontdesk.tickets.models import Ticket, TicketEntry, TicketState, TicketType, ticket_labels
+from frontdesk.users.models import User
+
+SORTS: dict[str, tuple[Any, bool]] = {
+    "-updated_at": (Ticket.updated_at, True),
+    "updated_at": (Ticket.updated_at, False),
+    "-created_at": (Ticket.created_at, True),
+    "created_at": (Ticket.created_at, False),
+    "-number": (Ticket.number, True),
+    "number": (Ticket.number, False),
+}
+
+
+def visible_tickets(user: User) -> Select[Ticket]:
+    if user.is_admin:
+        return select(Ticket)
+    return select(Ticket).where(Ticket.inbox_id.in_(visible_inbox_ids(user)))
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    inbox_id: int | None = None
+    states: tuple[TicketState, ...] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    label_id: int | None = None
+    customer_id: int | None = None
+    type: TicketType | None = None
+    text: str | None = None
+
+
+def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
+    query = visible_tickets(user)
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.inbox_id is not None:
+        conditions.append(Ticket.inbox_id == criteria.inbox_id)
+    if criteria.states:
+        conditions.append(
+            Ticket.state == criteria.states[0]
+            if len(criteria.states) == 1
+            else Ticket.state.in_(criteria.states)
+        )
+    if criteria.unassigned:
+        conditions.append(Ticket.assignee_id.is_(None))
+    elif criteria.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == criteria.assignee_id)
+    if criteria.label_id is not None:
+        conditions.append(
+            exists().where(
+                ticket_labels.c.ticket_id == Ticket.id,
+                ticket_labels.c.label_id == criteria.label_id,
+            )
+        )
+    if criteria.customer_id is not None:
+        conditions.append(Ticket.customer_id == criteria.customer_id)
+    if criteria.type is not None:
+        conditions.append(Ticket.type == criteria.type)
+    if criteria.text:
+        conditions.append(_text_match(criteria.text))
+    return query.where(*conditions)
+
+
+def _text_match(text: str) -> ColumnElement[bool]:
+    """Subject, customer name or contact, message text, or the ticket number (#123 or 123)."""
+    pattern = like_pattern(text)
+    customers = select(Customer.id).where(func.lower(Customer.name).like(pattern, escape="\\"))
+    contacts = select(CustomerContact.customer_id).where(
+        CustomerContact.value.like(pattern, escape="\\")
+    )
+    entries = select(TicketEntry.ticket_id).where(
+        func.lower(TicketEntry.text).like(pattern, escape="\\")
+    )
+    matches: list[ColumnElement[bool]] = [
+        func.lower(Ticket.subject).like(pattern, escape="\\"),
+        Ticket.customer_id.in_(customers.union(contacts)),
+        Ticket.id.in_(entries),
+    ]
+    digits = text.strip().lstrip("#")
+    if digits.isdigit():
+        matches.insert(0, Ticket.number == int(digits))
+    return or_(*matches)
+
+
+def encode_cursor(values: tuple[Any, int]) -> str:
+    key, ident = values
+    raw = json.dumps([key.isoformat() if isinstance(key, datetime) else key, ident])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key, ident = json.loads(base64.urlsafe_b64decode(padded))
+        if sort.lstrip("-") in ("updated_at", "created_at"):
+            key = datetime.fromisoformat(key)
+        if not isinstance(ident, int):
+            raise TypeError
+        return key, ident
+    except (ValueError, TypeError):
+        raise Invalid(
+            "cursor", "This cursor is not valid; start again from the first page."
+        ) from None
+
+
+def page(
+    query: Select[Ticket], *, sort: str, cursor: str | None, limit: int
+) -> Select[Ticket]:
+    """Keyset pagination on (sort key, id): stable while tickets change, O(limit) at any depth."""
+    if sort not in SORTS:
+        raise Invalid("sort", f"Sort by one of: {', '.join(SORTS)}.")
+    column, descending = SORTS[sort]
+    if cursor:
+        key, ident = decode_cursor(cursor, sort=sort)
+        if descending:
+            query = query.where(or_(column < key, and_(column == key, Ticket.id < ident)))
+        else:
+            query = query.where(or_(column > key, and_(column == key, Ticket.id > ident)))
+    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+    return query.order_by(*order).limit(limit + 1)
+
+
+def cursor_after(ticket: Ticket, *, sort: str) -> str:
+    column_name = sort.lstrip("-")
+    return encode_cursor((getattr(ticket, column_name), ticket.id))

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, EmailStr, Field, model_validator
+
+from frontdesk.customers.schemas import CustomerRead
+from frontdesk.kit.schemas import ReadModel, WriteModel
+from frontdesk.labels.schemas import LabelRead
+from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
+from frontdesk.tickets.service import AfterReply
+
+Subject = Annotated[str, Field(min_length=1, max_length=300)]
+# The configured limit (FRONTDESK_MAX_TEXT_LENGTH) is enforced by the service with a clear message;
+# this bound only keeps absurd bodies out of the parser.
+Body = Annotated[str, Field(min_length=1, max_length=1_000_000)]
+
+
+class TicketRead(ReadModel):
+    id: int
+    number: int
+    inbox_id: int
+    customer_id: int
+    subject: str
+    type: TicketType
+    state: TicketState
+    snoozed_until: datetime | None
+    assignee_id: int | None
+    labels: list[LabelRead] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class TicketPageRead(ReadModel):
+    items: list[TicketRead]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class EntryRead(ReadModel):
+    id: int
+    kind: EntryKind
+    direction: Direction
+    author_user_id: int | None
+    author_customer_id: int | None
+    text: str
+    html: str | None
+    message_id: str | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class TicketDetail(TicketRead):
+    customer: CustomerRead
+    entries: list[EntryRead]
+
+
+class CustomerRef(WriteModel):
+    id: int | None = None
+    email: EmailStr | None = None
+    name: Annotated[str, Field(max_length=200)] = ""
+
+    @model_validator(mode="after")
+    def _one_way_to_find(self) -> CustomerRef:
+        if self.id is None and self.email is None:
+            raise ValueError("give the customer's id or email")
+        return self
+
+
+class TicketCreate(WriteModel):
+    inbox_id: int
+    customer: CustomerRef
+    subject: Subject
+    type: TicketType = TicketType.email
+    state: TicketState = TicketState.open
+    assignee_id: int | None = None
+    label_ids: list[int] = Field(default_factory=list, max_length=50)
+    note: Body | None = Field(default=None, description="An optional first private note.")
+
+
+class TicketUpdate(WriteModel):
+    subject: Subject | None = None
+    state: TicketState | None = None
+    snoozed_until: AwareDatetime | None = None
+    assignee_id: int | None = Field(
+        default=None, description="null together with unassign=true clears it"
+    )
+    unassign: bool = False
+    label_ids: list[int] | None = Field(default=None, max_length=50)
+
+
+class NoteCreate(WriteModel):
+    text: Body
+
+
+class ReplyCreate(WriteModel):
+    text: Body
+    then: AfterReply = Field(
+        default=AfterReply.send,
+        description="send: the ticket stays open; hold: wait for the customer; close: done.",
+    )
+
+
+class TicketCounts(ReadModel):
+    open: int
+    hold: int
+    snoozed: int
+    closed: int
+    mine: int
+    unassigned: int

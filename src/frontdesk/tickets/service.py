@@ -1,0 +1,436 @@
+"""Tickets: numbering, the state machine, assignment, labels, the thread, snoozes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers.models import Customer
+from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.clock import utcnow
+from frontdesk.labels.models import Label
+from frontdesk.tickets import queries
+from frontdesk.tickets.events import TicketEvent, record_ticket_event
+from frontdesk.tickets.models import (
+    Counter,
+    Direction,
+    EntryKind,
+    Ticket,
+    TicketEntry,
+    TicketState,
+    TicketType,
+    ticket_labels,
+)
+from frontdesk.users.models import User
+
+TICKET_COUNTER = "tickets"
+MAX_PAGE = 100
+
+
+class AfterReply(StrEnum):
+    """The three buttons under the reply box."""
+
+    send = "send"
+    hold = "hold"
+    close = "close"
+
+
+AFTER_REPLY_STATE = {
+    AfterReply.send: TicketState.open,
+    AfterReply.hold: TicketState.hold,
+    AfterReply.close: TicketState.closed,
+}
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    tickets: Sequence[Ticket]
+    next_cursor: str | None
+
+
+async def next_ticket_number(session: AsyncSession) -> int:
+    number: int | None = await session.scalar(
+        update(Counter)
+        .where(Counter.name == TICKET_COUNTER)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    if number is None:
+        raise RuntimeError("the ticket counter row is missing; run `frontdesk migrate`")
+    return number
+
+
+async def get_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
+    ticket = await session.scalar(queries.visible_tickets(user).where(Ticket.id == ticket_id))
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+async def get_ticket_by_id(session: AsyncSession, *, ticket_id: int) -> Ticket | None:
+    return await session.get(Ticket, ticket_id)
+
+
+async def get_ticket_by_number(session: AsyncSession, *, user: User, number: int) -> Ticket:
+    ticket = await session.scalar(queries.visible_tickets(user).where(Ticket.number == number))
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    user: User,
+    criteria: queries.TicketFilter,
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    limit: int = 25,
+) -> TicketPage:
+    limit = max(1, min(limit, MAX_PAGE))
+    statement = queries.page(
+        queries.filtered(user, criteria), sort=sort, cursor=cursor, limit=limit
+    )
+    rows = (await session.scalars(statement)).all()
+    more = len(rows) > limit
+    tickets = rows[:limit]
+    next_cursor = queries.cursor_after(tickets[-1], sort=sort) if more else None
+    return TicketPage(tickets=tickets, next_cursor=next_cursor)
+
+
+async def count_tickets(
+    session: AsyncSession, *, user: User, inbox_id: int | None
+) -> dict[str, int]:
+    """The desk's folder counts: one per state, plus open tickets that are mine and unassigned."""
+    from sqlalchemy import func
+
+    base = queries.filtered(user, queries.TicketFilter(inbox_id=inbox_id))
+    by_state = (
+        await session.execute(
+            base.with_only_columns(Ticket.state, func.count()).group_by(Ticket.state)
+        )
+    ).all()
+    counts = {state.value: 0 for state in TicketState} | {
+        state.value: count for state, count in by_state
+    }
+    open_only = base.where(Ticket.state == TicketState.open)
+    counts["mine"] = (
+        await session.scalar(
+            open_only.where(Ticket.assignee_id == user.id).with_only_columns(func.count())
+        )
+        or 0
+    )
+    counts["unassigned"] = (
+        await session.scalar(
+            open_only.where(Ticket.assignee_id.is_(None)).with_only_columns(func.count())
+        )
+        or 0
+    )
+    return counts
+
+
+async def create_ticket(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    customer: Customer,
+    subject: str,
+    type: TicketType,
+    state: TicketState = TicketState.open,
+    assignee: User | None = None,
+    labels: Sequence[Label] = (),
+) -> Ticket:
+    if assignee is not None:
+        await ensure_assignable(session, inbox_id=inbox.id, user=assignee)
+    now = utcnow()
+    ticket = Ticket(
+        number=await next_ticket_number(session),
+        inbox_id=inbox.id,
+        customer_id=customer.id,
+        subject=subject.strip() or "(no subject)",
+        type=type,
+        state=state,
+        assignee_id=assignee.id if assignee else None,
+        created_at=now,
+        updated_at=now,
+        closed_at=now if state is TicketState.closed else None,
+    )
+    session.add(ticket)
+    await session.flush()
+    if labels:
+        await set_labels(session, ticket=ticket, labels=labels)
+    record_ticket_event(session, TicketEvent.created, ticket)
+    return ticket
+
+
+async def ensure_assignable(session: AsyncSession, *, inbox_id: int, user: User) -> None:
+    if not user.is_active:
+        raise Invalid("assignee_id", f"{user.name} is deactivated.")
+    if not await inboxes_service.is_member(session, user=user, inbox_id=inbox_id):
+        raise Invalid("assignee_id", f"{user.name} is not a member of this ticket's inbox.")
+
+
+def ensure_transition(ticket: Ticket, *, to: TicketState, snoozed_until: datetime | None) -> None:
+    """Every state is reachable from every other, but a snooze needs a time in the future."""
+    if to is TicketState.snoozed:
+        if snoozed_until is None:
+            raise Invalid("snoozed_until", "Say until when the ticket is snoozed.")
+        if snoozed_until <= utcnow():
+            raise Invalid("snoozed_until", "The snooze must end in the future.")
+    elif snoozed_until is not None:
+        raise Invalid("snoozed_until", "Only a snoozed ticket has a snooze time.")
+
+
+async def update_ticket(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    subject: str | None = None,
+    state: TicketState | None = None,
+    snoozed_until: datetime | None = None,
+    assignee: User | None = None,
+    unassign: bool = False,
+    labels: Sequence[Label] | None = None,
+) -> Ticket:
+    changes: list[str] = []
+    if snoozed_until is not None and state is None:
+        state = TicketState.snoozed
+    if state is not None and (state is not ticket.state or state is TicketState.snoozed):
+        ensure_transition(ticket, to=state, snoozed_until=snoozed_until)
+        await _log(
+            session,
+            ticket,
+            actor,
+            f"{_who(actor)} set the state to {state.value}",
+            state=state.value,
+        )
+        _apply_state(ticket, state, snoozed_until)
+        changes.append("state")
+    if subject is not None and subject.strip() != ticket.subject:
+        if not subject.strip():
+            raise Invalid("subject", "The subject cannot be empty.")
+        ticket.subject = subject.strip()
+        changes.append("subject")
+    if unassign and ticket.assignee_id is not None:
+        ticket.assignee_id = None
+        await _log(session, ticket, actor, f"{_who(actor)} unassigned the ticket", assignee_id=None)
+        changes.append("assignee")
+    elif assignee is not None and assignee.id != ticket.assignee_id:
+        await ensure_assignable(session, inbox_id=ticket.inbox_id, user=assignee)
+        ticket.assignee_id = assignee.id
+        await _log(
+            session,
+            ticket,
+            actor,
+            f"{_who(actor)} assigned the ticket to {assignee.name}",
+            assignee_id=assignee.id,
+        )
+        changes.append("assignee")
+    if labels is not None:
+        await set_labels(session, ticket=ticket, labels=labels)
+        changes.append("labels")
+    if changes:
+        ticket.updated_at = utcnow()
+        await session.flush()
+        record_ticket_event(session, TicketEvent.updated, ticket, changes=changes)
+    return ticket
+
+
+def _apply_state(ticket: Ticket, state: TicketState, snoozed_until: datetime | None) -> None:
+    ticket.state = state
+    ticket.snoozed_until = snoozed_until if state is TicketState.snoozed else None
+    ticket.closed_at = utcnow() if state is TicketState.closed else None
+
+
+def _who(actor: User | None) -> str:
+    return actor.name if actor else "frontdesk"
+
+
+async def _log(
+    session: AsyncSession, ticket: Ticket, actor: User | None, text: str, **data: Any
+) -> TicketEntry:
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        kind=EntryKind.event,
+        direction=Direction.outbound,
+        author_user_id=actor.id if actor else None,
+        text=text,
+        data=data,
+    )
+    session.add(entry)
+    return entry
+
+
+async def set_labels(session: AsyncSession, *, ticket: Ticket, labels: Sequence[Label]) -> None:
+    await session.execute(delete(ticket_labels).where(ticket_labels.c.ticket_id == ticket.id))
+    if labels:
+        await session.execute(
+            insert(ticket_labels),
+            [
+                {"ticket_id": ticket.id, "label_id": label.id}
+                for label in {each.id: each for each in labels}.values()
+            ],
+        )
+
+
+async def labels_of(session: AsyncSession, *, ticket_ids: Sequence[int]) -> dict[int, list[Label]]:
+    result: dict[int, list[Label]] = {ticket_id: [] for ticket_id in ticket_ids}
+    if not ticket_ids:
+        return result
+    rows = await session.execute(
+        select(ticket_labels.c.ticket_id, Label)
+        .join(Label, Label.id == ticket_labels.c.label_id)
+        .where(ticket_labels.c.ticket_id.in_(ticket_ids))
+        .order_by(Label.name)
+    )
+    for ticket_id, label in rows.tuples():
+        result[ticket_id].append(label)
+    return result
+
+
+async def list_entries(session: AsyncSession, *, ticket: Ticket) -> Sequence[TicketEntry]:
+    return (
+        await session.scalars(
+            select(TicketEntry)
+            .where(TicketEntry.ticket_id == ticket.id)
+            .order_by(TicketEntry.created_at, TicketEntry.id)
+        )
+    ).all()
+
+
+async def add_entry(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    kind: EntryKind,
+    direction: Direction,
+    text: str,
+    html: str | None = None,
+    author_user: User | None = None,
+    author_customer: Customer | None = None,
+    message_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEntry:
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        kind=kind,
+        direction=direction,
+        text=text,
+        html=html,
+        author_user_id=author_user.id if author_user else None,
+        author_customer_id=author_customer.id if author_customer else None,
+        message_id=message_id,
+        data=data or {},
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    ticket.updated_at = entry.created_at
+    await session.flush()
+    record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
+    return entry
+
+
+def _ensure_text(text: str, *, limit: int) -> str:
+    if not text.strip():
+        raise Invalid("text", "Write something first.")
+    if len(text) > limit:
+        raise Invalid("text", f"At most {limit} characters.")
+    return text
+
+
+async def add_note(
+    session: AsyncSession, *, ticket: Ticket, author: User, text: str, limit: int
+) -> TicketEntry:
+    return await add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.note,
+        direction=Direction.outbound,
+        text=_ensure_text(text, limit=limit),
+        author_user=author,
+    )
+
+
+async def add_reply(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    author: User,
+    text: str,
+    then: AfterReply,
+    limit: int,
+) -> TicketEntry:
+    """The entry, its outbox row and the state change happen together or not at all."""
+    from frontdesk.mail import service as mail_service
+
+    text = _ensure_text(text, limit=limit)
+    recipient = await mail_service.recipient_for(session, ticket=ticket)
+    if recipient is None:
+        raise Conflict(
+            "This customer has no email address, so a reply cannot reach them. "
+            "Add an address to the customer, or write a note.",
+            code="no_recipient",
+        )
+    entry = await add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.outbound,
+        text=text,
+        author_user=author,
+    )
+    await mail_service.queue_reply(session, ticket=ticket, entry=entry, author=author)
+    if ticket.assignee_id is None:
+        await update_ticket(session, actor=author, ticket=ticket, assignee=author)
+    target = AFTER_REPLY_STATE[then]
+    if ticket.state is not target:
+        await update_ticket(session, actor=author, ticket=ticket, state=target)
+    return entry
+
+
+async def move_customer_tickets(
+    session: AsyncSession, *, source: Customer, target: Customer
+) -> None:
+    await session.execute(
+        update(Ticket).where(Ticket.customer_id == source.id).values(customer_id=target.id)
+    )
+
+
+async def claim_due_snoozes(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> Sequence[Ticket]:
+    """Due snoozed tickets, locked so that a second process skips them instead of waking twice."""
+    statement = (
+        select(Ticket)
+        .where(Ticket.state == TicketState.snoozed, Ticket.snoozed_until <= now)
+        .order_by(Ticket.snoozed_until)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    woken = 0
+    for ticket in await claim_due_snoozes(session, now=now, limit=limit):
+        # Guarded by state so a ticket changed since the claim is left alone.
+        result = await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.state == TicketState.snoozed)
+            .values(state=TicketState.open, snoozed_until=None, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            woken += 1
+            await _log(session, ticket, None, "The snooze ended; the ticket is open again")
+            record_ticket_event(session, TicketEvent.updated, ticket, changes=["state"])
+    return woken

@@ -1,0 +1,207 @@
+"""Login, logout, the current agent, users (admins), personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from frontdesk.config import Settings
+from frontdesk.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CurrentAdmin,
+    CurrentAgent,
+    CurrentAuth,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+)
+from frontdesk.errors import Forbidden
+from frontdesk.users import service
+from frontdesk.users.models import User
+from frontdesk.users.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenRead,
+    LoginRequest,
+    MeRead,
+    MeUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+
+router = APIRouter(tags=["account"])
+users_router = APIRouter(prefix="/users", tags=["users"])
+
+
+def login_policy(settings: Settings) -> service.LoginPolicy:
+    return service.LoginPolicy(
+        max_failures_per_account=settings.login_max_failures_per_account,
+        max_failures_per_ip=settings.login_max_failures_per_ip,
+        window=timedelta(seconds=settings.login_throttle_window),
+        session_lifetime=timedelta(days=settings.session_lifetime_days),
+    )
+
+
+def _ensure_same_origin(request: Request, settings: Settings) -> None:
+    """Login is the one cookie-setting write without a CSRF token, so check where it came from."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    allowed = {urlsplit(settings.public_url).netloc, request.headers.get("host", "")}
+    if urlsplit(origin).netloc not in allowed:
+        raise Forbidden("Log in from the desk's own page.", code="bad_origin")
+
+
+def _me(user: User, csrf_token: str | None) -> MeRead:
+    return MeRead.model_validate(user, from_attributes=True).model_copy(
+        update={"csrf_token": csrf_token}
+    )
+
+
+@router.post("/auth/login", response_model=MeRead)
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> MeRead:
+    _ensure_same_origin(request, settings)
+    policy = login_policy(settings)
+    user = await service.authenticate(
+        session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
+    )
+    auth, token = await service.start_session(
+        session,
+        user=user,
+        policy=policy,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    max_age = int(policy.session_lifetime.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    # Readable by the desk's script, which echoes it in X-CSRF-Token; useless to another site.
+    response.set_cookie(
+        CSRF_COOKIE,
+        auth.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return _me(user, auth.csrf_token)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(auth: CurrentAuth, response: Response, session: SessionDep) -> None:
+    _user, auth_session = auth
+    if auth_session is not None:
+        await service.end_session(session, auth=auth_session)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/me", response_model=MeRead)
+async def get_me(auth: CurrentAuth) -> MeRead:
+    user, auth_session = auth
+    return _me(user, auth_session.csrf_token if auth_session else None)
+
+
+@router.patch("/me", response_model=MeRead)
+async def update_me(body: MeUpdate, auth: CurrentAuth, session: SessionDep) -> MeRead:
+    user, auth_session = auth
+    if body.preferences is not None:
+        service.update_preferences(user, preferences=body.preferences)
+    await service.update_user(
+        session,
+        actor=user,
+        user=user,
+        name=body.name,
+        password=body.password,
+        max_concurrent_chats=body.max_concurrent_chats,
+    )
+    return _me(user, auth_session.csrf_token if auth_session else None)
+
+
+@router.get("/me/tokens", response_model=list[ApiTokenRead])
+async def list_tokens(user: CurrentAgent, session: SessionDep) -> list[ApiTokenRead]:
+    tokens = await service.list_api_tokens(session, user=user)
+    return [ApiTokenRead.model_validate(token) for token in tokens]
+
+
+@router.post("/me/tokens", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED)
+async def create_token(
+    body: ApiTokenCreate, user: CurrentAgent, session: SessionDep
+) -> ApiTokenCreated:
+    api_token, token = await service.create_api_token(session, user=user, name=body.name)
+    return ApiTokenCreated.model_validate(api_token).model_copy(update={"token": token})
+
+
+@router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_token(token_id: int, user: CurrentAgent, session: SessionDep) -> None:
+    await service.revoke_api_token(session, user=user, token_id=token_id)
+
+
+@users_router.get("", response_model=list[UserRead])
+async def list_users(_user: CurrentAgent, session: SessionDep) -> list[UserRead]:
+    """Every agent can see their colleagues: needed to pick an assignee or transfer a chat."""
+    return [UserRead.model_validate(user) for user in await service.list_users(session)]
+
+
+@users_router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+async def create_user(body: UserCreate, admin: CurrentAdmin, session: SessionDep) -> UserRead:
+    if body.role.value == "owner" and admin.role.value != "owner":
+        raise Forbidden("Only an owner can make someone an owner.")
+    user = await service.create_user(
+        session,
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        role=body.role,
+        max_concurrent_chats=body.max_concurrent_chats,
+    )
+    return UserRead.model_validate(user)
+
+
+async def load_user(user_id: int, session: SessionDep, _agent: CurrentAgent) -> User:
+    return await service.get_user(session, user_id=user_id)
+
+
+LoadedUser = Annotated[User, Depends(load_user)]
+
+
+@users_router.get("/{user_id}", response_model=UserRead)
+async def get_user(user: LoadedUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@users_router.patch("/{user_id}", response_model=UserRead)
+async def update_user(
+    body: UserUpdate, user: LoadedUser, admin: CurrentAdmin, session: SessionDep
+) -> UserRead:
+    await service.update_user(
+        session,
+        actor=admin,
+        user=user,
+        name=body.name,
+        email=body.email,
+        role=body.role,
+        is_active=body.is_active,
+        password=body.password,
+        max_concurrent_chats=body.max_concurrent_chats,
+    )
+    return UserRead.model_validate(user)

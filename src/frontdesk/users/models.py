@@ -1,0 +1,102 @@
+"""Agents and admins, their login sessions, personal API tokens and failed-login records."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.kit.clock import utcnow
+
+
+class Role(enum.StrEnum):
+    owner = "owner"
+    admin = "admin"
+    agent = "agent"
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 16) -> Enum:
+    """Stored as plain strings with a CHECK, so SQLite and PostgreSQL behave alike."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        name=enum_class.__name__.lower(),
+    )
+
+
+DEFAULT_PREFERENCES: dict[str, Any] = {"sound": True, "desktop_notifications": True}
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.agent)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    available_for_chat: Mapped[bool] = mapped_column(default=False)
+    availability_changed_at: Mapped[datetime | None]
+    max_concurrent_chats: Mapped[int] = mapped_column(default=3)
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, default=lambda: dict(DEFAULT_PREFERENCES)
+    )
+    last_seen_at: Mapped[datetime | None]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.owner, Role.admin)
+
+
+class AuthSession(Base):
+    """A desk login. The cookie holds a random token; only its digest is stored."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiToken(Base):
+    """A personal token for scripts: shown once, stored as a digest, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed login; counted per account and per IP inside a window to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_account_at", "account", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

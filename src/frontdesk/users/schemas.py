@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field
+
+from frontdesk.kit.schemas import Name, ReadModel, WriteModel
+from frontdesk.users.models import Role
+
+MaxChats = Annotated[int, Field(ge=0, le=50)]
+
+
+class UserRead(ReadModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    available_for_chat: bool
+    max_concurrent_chats: int
+
+
+class MeRead(UserRead):
+    preferences: dict[str, Any]
+    csrf_token: str | None = Field(
+        default=None,
+        description="Send it back as X-CSRF-Token on every cookie-authenticated write.",
+    )
+
+
+class LoginRequest(WriteModel):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class UserCreate(WriteModel):
+    email: EmailStr
+    name: Name
+    password: Annotated[str, Field(min_length=10, max_length=1000)]
+    role: Role = Role.agent
+    max_concurrent_chats: MaxChats = 3
+
+
+class UserUpdate(WriteModel):
+    email: EmailStr | None = None
+    name: Name | None = None
+    password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    max_concurrent_chats: MaxChats | None = None
+
+
+class MeUpdate(WriteModel):
+    name: Name | None = None
+    password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    max_concurrent_chats: MaxChats | None = None
+    preferences: dict[str, Any] | None = None
+
+
+class ApiTokenCreate(WriteModel):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ApiTokenRead(ReadModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    token: str = Field(description="Shown once; store it now.")

@@ -1,0 +1,315 @@
+"""Accounts: users, password login with throttling, desk sessions, personal API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import (
+    BadCredentials,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+)
+from frontdesk.kit.clock import utcnow
+from frontdesk.kit.ids import new_token, token_digest
+from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
+from frontdesk.users.models import (
+    DEFAULT_PREFERENCES,
+    ApiToken,
+    AuthSession,
+    LoginFailure,
+    Role,
+    User,
+)
+
+MIN_PASSWORD_LENGTH = 10
+PREFERENCE_TYPES: dict[str, type] = {"sound": bool, "desktop_notifications": bool}
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures_per_account: int
+    max_failures_per_ip: int
+    window: timedelta
+    session_lifetime: timedelta
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def ensure_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+async def get_user(session: AsyncSession, *, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+async def list_users(session: AsyncSession) -> Sequence[User]:
+    return (await session.scalars(select(User).order_by(User.name, User.id))).all()
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    role: Role = Role.agent,
+    max_concurrent_chats: int = 3,
+) -> User:
+    if password is not None:
+        ensure_password_strength(password)
+    email = normalize_email(email)
+    if await get_user_by_email(session, email=email) is not None:
+        raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        max_concurrent_chats=max_concurrent_chats,
+        preferences=dict(DEFAULT_PREFERENCES),
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"A user with the email {email} already exists.", code="email_taken"
+        ) from None
+    return user
+
+
+async def update_user(
+    session: AsyncSession,
+    *,
+    actor: User,
+    user: User,
+    name: str | None = None,
+    email: str | None = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+    max_concurrent_chats: int | None = None,
+) -> User:
+    changing_power = role is not None and role != user.role
+    if (changing_power or is_active is False) and user.role == Role.owner:
+        await _ensure_another_owner(session, user=user)
+    if role == Role.owner and actor.role != Role.owner:
+        raise Forbidden("Only an owner can make someone an owner.")
+    if user.role == Role.owner and actor.role != Role.owner and actor.id != user.id:
+        raise Forbidden("Only an owner can change an owner.")
+    if name is not None:
+        user.name = name.strip()
+    if email is not None and normalize_email(email) != user.email:
+        if await get_user_by_email(session, email=email) is not None:
+            raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
+        user.email = normalize_email(email)
+    if role is not None:
+        user.role = role
+    if password is not None:
+        ensure_password_strength(password)
+        user.password_hash = hash_password(password)
+        await end_all_sessions(session, user=user)
+    if max_concurrent_chats is not None:
+        user.max_concurrent_chats = max_concurrent_chats
+    if is_active is not None:
+        user.is_active = is_active
+        if not is_active:
+            user.available_for_chat = False
+            await end_all_sessions(session, user=user)
+    user.updated_at = utcnow()
+    return user
+
+
+async def _ensure_another_owner(session: AsyncSession, *, user: User) -> None:
+    owners = await session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.owner, User.is_active, User.id != user.id)
+    )
+    if not owners:
+        raise Conflict("The desk needs at least one active owner.", code="last_owner")
+
+
+def update_preferences(user: User, *, preferences: dict[str, Any]) -> User:
+    merged = dict(DEFAULT_PREFERENCES) | dict(user.preferences)
+    for key, value in preferences.items():
+        expected = PREFERENCE_TYPES.get(key)
+        if expected is None:
+            raise Invalid(f"preferences.{key}", "Unknown preference.")
+        if not isinstance(value, expected):
+            raise Invalid(f"preferences.{key}", f"Must be a {expected.__name__}.")
+        merged[key] = value
+    user.preferences = merged
+    user.updated_at = utcnow()
+    return user
+
+
+# --- login, sessions, tokens -------------------------------------------------------------------
+
+
+async def _ensure_not_throttled(
+    session: AsyncSession, *, account: str, ip: str, policy: LoginPolicy
+) -> None:
+    since = utcnow() - policy.window
+    for column, value, limit, what in (
+        (LoginFailure.account, account, policy.max_failures_per_account, "this account"),
+        (LoginFailure.ip, ip, policy.max_failures_per_ip, "your network address"),
+    ):
+        failures = await session.scalar(
+            select(func.count()).where(column == value, LoginFailure.at >= since)
+        )
+        if (failures or 0) >= limit:
+            minutes = int(policy.window.total_seconds() // 60)
+            raise TooManyRequests(
+                f"Too many failed logins for {what}. Try again in {minutes} minutes.",
+                retry_after=int(policy.window.total_seconds()),
+            )
+
+
+async def authenticate(
+    session: AsyncSession, *, email: str, password: str, ip: str, policy: LoginPolicy
+) -> User:
+    """Checks the password; a failure is recorded by the caller's own transaction (see login)."""
+    account = normalize_email(email)
+    await _ensure_not_throttled(session, account=account, ip=ip, policy=policy)
+    user = await get_user_by_email(session, email=account)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        session.add(LoginFailure(account=account, ip=ip))
+        raise BadCredentials("Wrong email or password.")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
+    return user
+
+
+async def start_session(
+    session: AsyncSession,
+    *,
+    user: User,
+    policy: LoginPolicy,
+    ip: str | None,
+    user_agent: str | None,
+) -> tuple[AuthSession, str]:
+    token = new_token("s_")
+    now = utcnow()
+    auth = AuthSession(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.session_lifetime,
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    session.add(auth)
+    await session.flush()
+    return auth, token
+
+
+async def resolve_session(session: AsyncSession, *, token: str) -> tuple[AuthSession, User] | None:
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == token_digest(token))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    auth, user = row
+    now = utcnow()
+    if auth.expires_at <= now or not user.is_active:
+        return None
+    # Touch at most once a minute: every request writing the row would serialise the desk.
+    if now - auth.last_seen_at > timedelta(minutes=1):
+        await session.execute(
+            update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now)
+        )
+    return auth, user
+
+
+async def end_session(session: AsyncSession, *, auth: AuthSession) -> None:
+    await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
+
+
+async def end_all_sessions(session: AsyncSession, *, user: User) -> None:
+    await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+
+
+async def create_api_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:
+    token = new_token("fd_")
+    api_token = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "API token",
+        token_hash=token_digest(token),
+        prefix=token[:10],
+    )
+    session.add(api_token)
+    await session.flush()
+    return api_token, token
+
+
+async def list_api_tokens(session: AsyncSession, *, user: User) -> Sequence[ApiToken]:
+    return (
+        await session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+        )
+    ).all()
+
+
+async def revoke_api_token(session: AsyncSession, *, user: User, token_id: int) -> None:
+    result = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("No such API token.")
+
+
+async def resolve_api_token(session: AsyncSession, *, token: str) -> User | None:
+    row = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    api_token, user = row
+    if not user.is_active:
+        return None
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
+        await session.execute(
+            update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
+        )
+    return user

@@ -1,0 +1,228 @@
+"""Test fixtures: a migrated database per test (SQLite, and PostgreSQL for the integration
+matrix), the app on top of it, and HTTP clients that log in like the desk does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from frontdesk.app import create_app
+from frontdesk.config import Settings
+from frontdesk.db.migrate import upgrade
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+PASSWORD = "correct horse battery"
+START_PG = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+
+
+def service_missing(what: str, how: str, error: BaseException) -> None:
+    """Under CI a missing service fails the run; on a laptop the test skips and says why."""
+    message = f"{what} is not reachable ({error}); start it with: {how}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrations run once; each test gets a copy of the migrated file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+async def _pg_execute(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """One migrated PostgreSQL database per worker, used as the TEMPLATE of each test's own."""
+    name = f"fd_tpl_{uuid.uuid4().hex[:10]}"
+    try:
+        asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncio.TimeoutError) as exc:
+        service_missing("PostgreSQL", START_PG, exc)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    upgrade(f"{url}/{name}")
+    yield name
+    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"fd_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        service_missing("Redis", START_REDIS, exc)
+    return REDIS_URL
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
+)
+def database_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "frontdesk.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        public_url="http://desk.test",
+        secret_key="test-secret-key-" + "x" * 32,
+        mail_domain="desk.test",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, run_loops=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+# --- HTTP clients ------------------------------------------------------------------------------
+
+
+@dataclass
+class Agent:
+    """A logged-in desk user: an HTTP client carrying the session cookie and CSRF header."""
+
+    client: httpx.AsyncClient
+    user: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+
+@pytest.fixture
+async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+    ) as client:
+        yield client
+
+
+class Desk:
+    """Creates users and inboxes straight through the services, and logs people in over HTTP."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._clients: list[httpx.AsyncClient] = []
+
+    async def user(self, *, role: str = "agent", name: str | None = None, **extra: Any) -> dict[str, Any]:
+        from frontdesk.db.session import unit_of_work
+        from frontdesk.users import service as users_service
+        from frontdesk.users.models import Role
+
+        email = f"{uuid.uuid4().hex[:8]}@staff.test"
+        async with unit_of_work(self.app.state.sessionmaker) as session:
+            user = await users_service.create_user(
+                session, email=email, name=name or email.split("@")[0], password=PASSWORD,
+                role=Role(role), **extra,
+            )
+            return {"id": user.id, "email": user.email, "name": user.name, "role": role}
+
+    async def inbox(
+        self, *, members: Sequence[Agent | dict[str, Any]] = (), **fields: Any
+    ) -> dict[str, Any]:
+        from frontdesk.db.session import unit_of_work
+        from frontdesk.inboxes import service as inboxes_service
+        from frontdesk.users import service as users_service
+
+        async with unit_of_work(self.app.state.sessionmaker) as session:
+            inbox = await inboxes_service.create_inbox(
+                session, name=fields.pop("name", "Support"), **fields
+            )
+            for member in members:
+                user_id = member.id if isinstance(member, Agent) else member["id"]
+                user = await users_service.get_user(session, user_id=user_id)
+                await inboxes_service.add_member(session, inbox=inbox, user=user)
+            return {"id": inbox.id, "public_key": inbox.public_key, "name": inbox.name}
+
+    async def login(self, user: dict[str, Any]) -> Agent:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://desk.test"
+        )
+        self._clients.append(client)
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return Agent(client=client, user=response.json())
+
+    async def agent(
+        self, *, role: str = "agent", inboxes: Sequence[dict[str, Any]] = (), **extra: Any
+    ) -> Agent:
+        user = await self.user(role=role, **extra)
+        for inbox in inboxes:
+            await self.add_member(inbox, user)
+        return await self.login(user)
+
+    async def add_member(self, inbox: dict[str, Any], user: dict[str, Any] | Agent) -> None:
+        from frontdesk.db.session import unit_of_work
+        from frontdesk.inboxes import service as inboxes_service
+        from frontdesk.users import service as users_service
+
+        user_id = user.id if isinstance(user, Agent) else user["id"]
+        async with unit_of_work(self.app.state.sessionmaker) as session:
+            inbox_row = await inboxes_service.get_inbox_by_id(session, inbox_id=inbox["id"])
+            user_row = await users_service.get_user(session, user_id=user_id)
+            await inboxes_service.add_member(session, inbox=inbox_row, user=user_row)
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+@pytest.fixture
+async def desk(app: FastAPI) -> AsyncIterator[Desk]:
+    helper = Desk(app)
+    yield helper
+    await helper.close()
