@@ -226,3 +226,41 @@ async def desk(app: FastAPI) -> AsyncIterator[Desk]:
     helper = Desk(app)
     yield helper
     await helper.close()
+
+
+# --- the messenger side ------------------------------------------------------------------------
+
+
+@dataclass
+class Visitor:
+    """A messenger: its own HTTP client carrying the visitor token."""
+
+    client: httpx.AsyncClient
+    id: int
+    token: str
+
+    async def start_chat(self, text: str = "Hello, I need help", **fields: Any) -> dict[str, Any]:
+        body = {"name": "Marie Curie", "email": "marie@example.org", "text": text} | fields
+        response = await self.client.post("/messenger/v1/chats", json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+@pytest.fixture
+async def visitors(app: FastAPI) -> AsyncIterator[Any]:
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(inbox: dict[str, Any]) -> Visitor:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+        )
+        clients.append(client)
+        response = await client.post("/messenger/v1/visitors", json={"inbox": inbox["public_key"]})
+        assert response.status_code == 201, response.text
+        token = response.json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        return Visitor(client=client, id=response.json()["visitor_id"], token=token)
+
+    yield make
+    for client in clients:
+        await client.aclose()

@@ -11,12 +11,17 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from frontdesk.chats import timers as chat_timers
+from frontdesk.chats.api import router as chats_router
+from frontdesk.chats.messenger_api import router as messenger_router
+from frontdesk.chats.socket import router as sockets_router
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
 from frontdesk.errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
+from frontdesk.kit.cors import MessengerCORS
 from frontdesk.kit.loops import Loops
 from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import router as outbox_router
@@ -48,6 +53,7 @@ def api_router() -> APIRouter:
         labels_router,
         customers_router,
         tickets_router,
+        chats_router,
         outbox_router,
     ):
         router.include_router(domain_router)
@@ -69,6 +75,14 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 partial(wake_snoozed_tickets, sessionmaker),
                 name="snoozes",
             )
+            for name, job in (
+                ("unanswered-chats", chat_timers.end_unanswered_chats),
+                ("idle-agents", chat_timers.expire_idle_agents),
+                ("presence", chat_timers.presence_heartbeat),
+            ):
+                loops.start(
+                    settings.timer_interval, partial(job, sessionmaker, settings), name=name
+                )
         try:
             yield
         finally:
@@ -90,7 +104,10 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.broker = broker
     install_error_handlers(app)
+    app.add_middleware(MessengerCORS)
     app.include_router(api_router())
+    app.include_router(messenger_router)
+    app.include_router(sockets_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:

@@ -37,29 +37,33 @@ _MAX_TAIL_WORDS = 3
 _WROTE_WORDS = (
     r"wrote|writes|has written|a\s+écrit|écrit|schrieb|geschrieben|escribió|escribio|"
     r"schreef|geschreven|ha\s+scritto|scrisse|escreveu|skrev|napisał|napisała|napisal|pisze|"
-    r"написал|написала|написав|пишет|пише|napsal|napsala|kirjoitti|yazdı|írta|a\s+scris|"
+    r"написал|написала|написав|пишет|пише|napsal|napsala|kirjoitti|yazd\u0131|írta|a\s+scris|"
     r"έγραψε|kirjutas|rašė|rakstīja"
 )
 # CJK text has no word boundaries, so these verbs are matched without \b.
 _WROTE_CJK = "\u5199\u9053|\u5beb\u9053|\u66f8\u304d\u307e\u3057\u305f|\uc791\uc131"
 _COLON = ":\uff1a"
 _LAST_CHARS = _COLON + "-"
+_RUN_ON = "   "
 
 # The verb either closes the line ("... wrote:") or is followed by the sender and a colon
 # ("Am ... schrieb Max <max@example.de>:", "... schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:").
+# Yahoo's mobile apps run the first quoted line on after "wrote:" and a few spaces.
 _WROTE_ENDING = re.compile(
     rf"(?:(?<!\w)(?:{_WROTE_WORDS})(?:\s*\(\w{{1,3}}\))?|{_WROTE_CJK})"
-    rf"(?:\s*-{{2,}}|.{{0,200}}[{_COLON}])\s*$",
+    rf"(?:\s*-{{2,}}\s*$|.{{0,200}}[{_COLON}]\s*$|\s*[{_COLON}]{_RUN_ON}.*$)",
     re.IGNORECASE,
 )
 # Lines that open an attribution: "On <date>", "Le <date>", "Am <date>", a bare date, ...
 _STRONG_OPENER = re.compile(
     r"^(?:"
-    r"(?:on|at|le|am|el|op|il(?:\s+giorno)?|em|den|dnia|w\s+dniu|dne|kl\.|в|у)\s+\D{0,40}\d"
+    r"(?:on|at|le|am|el|op|il(?:\s+giorno)?|em|den|dnia|w\s+dniu|dne|kl\.|\u0432|\u0443)"
+    r"\s+\D{0,40}\d"
     r"|\u5728\s?\D{0,4}\d"
     r"|\d"
     r"|(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|mo|di|mi|do|fr|sa|so"
-    r"|пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+    r"|пн|вт|\u0441\u0440|чт|пт|\u0441\u0431|вс"
+    r"|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
     r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\w*\.?,?\s+\D{0,20}\d"
     r")",
     re.IGNORECASE,
@@ -71,8 +75,8 @@ _BRACKETED_EMAIL = re.compile(
 )
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.h]\d{2}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-# Gmail in some locales writes no verb at all: "2016-03-03 17:21 GMT+01:00 Name <addr>:",
-# "2026年1月5日(月) 10:02 Name <addr>:", "пн, 5 янв. 2026 г. в 10:02, Name <addr>:".
+# Gmail in some locales writes no verb at all: "2016-03-03 17:21 GMT+01:00 Name <addr>:" and
+# the Japanese and Russian "<date> <time>, Name <addr>:".
 _DATE_LED = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}\u5e74\d{1,2}\u6708\d{1,2}\u65e5)")
 _DATE_LED_TAIL = re.compile(r"(?:GMT[+-]\d{1,2}:?\d{2}\b.*|[\w.+-]+@[^\s<>]+>?\)?\s*[:\uff1a]?)$")
 _SENDER_COLON_TAIL = re.compile(r"@[^\s<>]+>\)?\s*[:\uff1a]$")
@@ -107,7 +111,7 @@ _MOBILE_SIGNATURE = re.compile(
     r"(?:sent|envoyé|enviado|inviato|gesendet|verzonden|verstuurd|sendt|skickat|wysłane|"
     r"wysłano|отправлено|надіслано|odesláno|lähetetty)"
     r"\s+(?:from|with|via|using|depuis|de|desde|do|da|dal|von|vanaf|van|met|fra|från|med|z|ze|"
-    r"из|с|з)(?!\w)"
+    r"из|\u0441|з)(?!\w)"
     r"|(?:diese nachricht wurde )?von meinem\s.{0,60}gesendet"
     r"|get\s+\[?outlook\s+for(?!\w)"
     r"|(?:\u4ece|\u5f9e|\u53d1\u81ea|\u767c\u81ea)\u6211\u7684"
@@ -120,30 +124,34 @@ _DECORATION = re.compile(
     "^[\\s\\-_=*#~+.\u00b7\u2027\u2022\u2013\u2014\u1427\u200b\u200c\u200d\u2060\ufeff]*$"
 )
 
+# fmt: off
 _HEADER_KEYS: dict[str, str] = {
-    **dict.fromkeys(["from", "de", "von", "van", "da", "från", "fra", "od", "от", "kimden", "lähettäjä", "feladó"], "from"),
     **dict.fromkeys(
-        ["sent", "date", "envoyé", "gesendet", "datum", "enviado", "fecha", "inviato", "data", "verzonden", "skickat", "sendt", "wysłano", "отправлено", "дата", "gönderildi", "lähetetty"],
+        ("from", "de", "von", "van", "da", "från", "fra", "od", "от", "kimden", "lähettäjä",
+         "feladó", "\u53d1\u4ef6\u4eba", "\u5bc4\u4ef6\u8005", "\u5dee\u51fa\u4eba"),
+        "from",
+    ),
+    **dict.fromkeys(
+        ("sent", "date", "envoyé", "gesendet", "datum", "enviado", "fecha", "inviato", "data",
+         "verzonden", "skickat", "sendt", "wysłano", "отправлено", "дата", "gönderildi",
+         "lähetetty", "\u53d1\u9001\u65f6\u95f4", "\u65e5\u671f"),
         "date",
     ),
-    **dict.fromkeys(["to", "à", "a", "an", "para", "aan", "till", "til", "do", "кому", "kime", "vastaanottaja"], "to"),
-    **dict.fromkeys(["cc", "kopie", "копия", "bcc"], "cc"),
     **dict.fromkeys(
-        ["subject", "objet", "betreff", "asunto", "oggetto", "assunto", "onderwerp", "ämne", "emne", "temat", "тема", "konu", "aihe"],
+        ("to", "à", "a", "an", "para", "aan", "till", "til", "do", "кому", "kime",
+         "vastaanottaja", "\u6536\u4ef6\u4eba", "\u5b9b\u5148"),
+        "to",
+    ),
+    **dict.fromkeys(("cc", "bcc", "kopie", "копия"), "cc"),
+    **dict.fromkeys(
+        ("subject", "objet", "betreff", "asunto", "oggetto", "assunto", "onderwerp", "ämne",
+         "emne", "temat", "тема", "konu", "aihe", "\u4e3b\u9898", "\u4e3b\u65e8",
+         "\u4ef6\u540d"),
         "subject",
     ),
-    **dict.fromkeys(["reply-to", "risposta", "répondre à", "antwort an"], "reply"),
-    "\u53d1\u4ef6\u4eba": "from",
-    "\u5bc4\u4ef6\u8005": "from",
-    "\u5dee\u51fa\u4eba": "from",
-    "\u53d1\u9001\u65f6\u95f4": "date",
-    "\u65e5\u671f": "date",
-    "\u6536\u4ef6\u4eba": "to",
-    "\u5b9b\u5148": "to",
-    "\u4e3b\u9898": "subject",
-    "\u4e3b\u65e8": "subject",
-    "\u4ef6\u540d": "subject",
+    **dict.fromkeys(("reply-to", "risposta", "répondre à", "antwort an"), "reply"),
 }
+# fmt: on
 _HEADER_LINE = re.compile(
     r"^[ \t]*\*{0,2}("
     + "|".join(sorted((re.escape(k) for k in _HEADER_KEYS), key=len, reverse=True))
@@ -168,9 +176,11 @@ def split_reply(body: str) -> tuple[str, str]:
 
 
 def _trim(lines: list[str], *, decorations: bool) -> list[str]:
-    blank = _DECORATION if decorations else None
+    """Drop blank lines around the text and, if asked, separators left dangling at its end."""
     end = len(lines)
-    while end and (not lines[end - 1].strip() or (blank and blank.match(lines[end - 1]))):
+    while end and (
+        not lines[end - 1].strip() or (decorations and _DECORATION.match(lines[end - 1]))
+    ):
         end -= 1
     start = 0
     while start < end and not lines[start].strip():
@@ -191,53 +201,57 @@ def _visible_line_numbers(lines: list[str]) -> set[int]:
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
-        if not line.strip():
+        if not line.strip() or (_DECORATION.match(line) and not _is_boundary(lines, i, {})):
+            # Rules and tracking glyphs are not the customer's text: they must not turn a
+            # forward at the very top into history that follows something they wrote.
             kept.add(i)
             i += 1
             continue
-        attribution_end = attributions.get(i)
-        if attribution_end is not None:
-            if not own_text:
-                # Bottom-posting: the attribution and the quote under it go, the answer stays.
-                i = _quote_block_end(lines, _skip_blank(lines, attribution_end), _LOOSELY_QUOTED)
-                continue
-            if _is_inline_answer(lines, attribution_end, attributions):
-                i = attribution_end
-                continue
-            break
-        if _SIGNATURE_DELIMITER.match(line) or _is_mobile_signature(line):
-            break
-        history_end = _history_marker_end(lines, i)
-        if history_end is not None:
-            if own_text:
-                break
-            i = history_end
-            continue
-        if _DECORATION.match(line):
-            # Rules and tracking glyphs are not text of the customer's: they must not turn a
-            # forward at the top into history that comes after the customer's text.
-            kept.add(i)
-            i += 1
-            continue
-        if _QUOTED.match(line):
+        if i in attributions:
+            after = _after_attribution(lines, i, attributions, own_text=own_text)
+        elif _SIGNATURE_DELIMITER.match(line):
+            after = None
+        elif _is_mobile_signature(line) and not _own_text_follows(lines, i + 1, attributions):
+            # A client's footer is the last thing it adds, so "Sent with the contract
+            # attached, ..." followed by more of the customer's text is a sentence instead.
+            after = None
+        elif (history_end := _history_marker_end(lines, i)) is not None:
+            after = None if own_text else history_end
+        elif _QUOTED.match(line):
             block_end = _quote_block_end(lines, i, _QUOTED)
             if _quote_is_history(lines, i, block_end):
-                i = block_end
-                continue
-            if own_text and not _own_text_follows(lines, block_end, attributions):
-                break
-            kept.update(range(i, block_end))
-            own_text = True
-            i = block_end
-            continue
-        kept.add(i)
-        own_text = True
-        i += 1
+                after = block_end
+            elif own_text and not _own_text_follows(lines, block_end, attributions):
+                after = None  # a quote with nothing of the customer's after it is history
+            else:
+                kept.update(range(i, block_end))
+                own_text, after = True, block_end
+        else:
+            kept.add(i)
+            own_text, after = True, i + 1
+        if after is None:
+            break
+        i = after
     return kept
 
 
+def _after_attribution(
+    lines: list[str], i: int, attributions: dict[int, int], *, own_text: bool
+) -> int | None:
+    """Where the scan resumes after the attribution at line i, or None to cut there."""
+    end = attributions[i]
+    if not own_text:
+        # Bottom-posting: the attribution and the quote under it go, the answer stays.
+        return _quote_block_end(lines, _skip_blank(lines, end), _LOOSELY_QUOTED)
+    return end if _is_inline_answer(lines, end, attributions) else None
+
+
 def _is_inline_answer(lines: list[str], attribution_end: int, attributions: dict[int, int]) -> bool:
-    """An attribution followed by a '>' quote and then more own text starts an inline answer."""
+    """An attribution followed by a '>' quote and then more own text starts an inline answer.
+
+    Only '>' counts: looser prefixes ("Name>", "| ") are weaker evidence of a deliberate inline
+    reply, so under an attribution they are read as the history they usually are.
+    """
     start = _skip_blank(lines, attribution_end)
     if start >= len(lines) or not lines[start].lstrip().startswith(">"):
         return False
@@ -362,7 +376,11 @@ def _find_attributions(lines: list[str]) -> dict[int, int]:
 def _could_end_attribution(text: str) -> bool:
     # Every accepted form ends in a colon or dashes, or opens with a date: checking that first
     # keeps the costly verb search off the vast majority of lines.
-    return text[-1] in _LAST_CHARS or _DATE_LED.match(text) is not None
+    return (
+        text[-1] in _LAST_CHARS
+        or _DATE_LED.match(text) is not None
+        or (_RUN_ON in text and _WROTE_ENDING.search(text) is not None)
+    )
 
 
 def _attribution_start(lines: list[str], stripped: list[str], floor: int, last: int) -> int | None:
@@ -407,6 +425,8 @@ def _extend_attribution(lines: list[str], stripped: list[str], first: int, end: 
 
 
 def _is_attribution(text: str, *, strong: bool) -> bool:
+    """Whether text is a whole attribution. A date-led one must carry a date, time or address
+    (so "On this point I wrote:" is not one); a name-led one must carry a bracketed address."""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
         return False
     if _WROTE_ENDING.search(text):
@@ -470,6 +490,7 @@ class _TextExtractor(HTMLParser):
         quoted = quoted or element_id.startswith("yahoo_quoted")
         # Outlook spaces its paragraphs with explicit empty ones, so margins would double them.
         paragraph = (tag in _PARAGRAPH_TAGS or quoted) and "MsoNormal" not in classes
+        paragraph = paragraph and not (tag in ("ul", "ol") and self._list_depth)
         if element_id in _HISTORY_IDS:
             self._break(paragraph=True)
             self._history = True

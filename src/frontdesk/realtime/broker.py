@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from frontdesk.realtime.envelope import Addressed
 
@@ -25,4 +26,6 @@ class Broker(Protocol):
 
     async def publish(self, message: Addressed) -> None: ...
 
-    def subscribe(self, topics: Iterable[str]) -> Subscription: ...
+    def subscribe(
+        self, topics: Iterable[str], queue: asyncio.Queue[Any] | None = None
+    ) -> Subscription: ...

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from frontdesk.realtime.envelope import Addressed
 
@@ -13,10 +14,16 @@ QUEUE_LIMIT = 10_000
 
 
 class MemorySubscription:
-    def __init__(self, broker: MemoryBroker, topics: Iterable[str]) -> None:
+    def __init__(
+        self,
+        broker: MemoryBroker,
+        topics: Iterable[str],
+        queue: asyncio.Queue[Any] | None = None,
+    ) -> None:
         self._broker = broker
         self.topics: set[str] = set()
-        self.queue: asyncio.Queue[Addressed | None] = asyncio.Queue(QUEUE_LIMIT)
+        # A gateway passes its own queue so that live events and its other work share one order.
+        self.queue: asyncio.Queue[Any] = queue if queue is not None else asyncio.Queue(QUEUE_LIMIT)
         self.add(topics)
 
     def add(self, topics: Iterable[str]) -> None:
@@ -64,5 +71,7 @@ class MemoryBroker:
                     seen.add(id(subscription))
                     subscription.deliver(message)
 
-    def subscribe(self, topics: Iterable[str]) -> MemorySubscription:
-        return MemorySubscription(self, topics)
+    def subscribe(
+        self, topics: Iterable[str], queue: asyncio.Queue[Any] | None = None
+    ) -> MemorySubscription:
+        return MemorySubscription(self, topics, queue)

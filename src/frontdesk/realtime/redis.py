@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -45,8 +46,10 @@ class RedisBroker:
     async def publish(self, message: Addressed) -> None:
         await self._redis.publish(self._channel, message.model_dump_json())
 
-    def subscribe(self, topics: Iterable[str]) -> MemorySubscription:
-        return self._local.subscribe(topics)
+    def subscribe(
+        self, topics: Iterable[str], queue: asyncio.Queue[Any] | None = None
+    ) -> MemorySubscription:
+        return self._local.subscribe(topics, queue)
 
     async def _listen(self) -> None:
         while True:

@@ -292,7 +292,7 @@ async def labels_of(session: AsyncSession, *, ticket_ids: Sequence[int]) -> dict
         .where(ticket_labels.c.ticket_id.in_(ticket_ids))
         .order_by(Label.name)
     )
-    for ticket_id, label in rows.tuples():
+    for ticket_id, label in rows:
         result[ticket_id].append(label)
     return result
 

@@ -148,7 +148,7 @@ async def create_token(
     body: ApiTokenCreate, user: CurrentAgent, session: SessionDep
 ) -> ApiTokenCreated:
     api_token, token = await service.create_api_token(session, user=user, name=body.name)
-    return ApiTokenCreated.model_validate(api_token).model_copy(update={"token": token})
+    return ApiTokenCreated(**ApiTokenRead.model_validate(api_token).model_dump(), token=token)
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

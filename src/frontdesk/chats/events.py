@@ -1,0 +1,121 @@
+"""Chat event names, their payloads, and who hears them. Only chats/service.py records them."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.models import Chat, ChatEvent
+from frontdesk.realtime.envelope import (
+    ALL_AGENTS,
+    agent_topic,
+    inbox_topic,
+    visitor_topic,
+)
+from frontdesk.realtime.publisher import record
+
+
+class ChatEventType(enum.StrEnum):
+    started = "chat.started"
+    message_added = "chat.message_added"
+    joined = "chat.joined"
+    invited = "chat.invited"
+    invitation_cancelled = "chat.invitation_cancelled"
+    left = "chat.left"
+    labelled = "chat.labelled"
+    ended = "chat.ended"
+
+
+class LiveEvent(enum.StrEnum):
+    """Ephemeral: not stored, not replayed."""
+
+    offered = "chat.offered"
+    withdrawn = "chat.withdrawn"
+    typing = "chat.typing"
+    read = "chat.read"
+    page_viewed = "visitor.page_viewed"
+    minimized = "visitor.minimized"
+    presence = "visitor.presence"
+    availability_changed = "agent.availability_changed"
+    chat_bar_changed = "chat_bar.changed"
+
+
+# Data an agent may see but a visitor must not.
+AGENT_ONLY_KEYS = frozenset({"ticket_id", "labels", "chat"})
+
+
+def chat_summary(chat: Chat) -> dict[str, Any]:
+    return {
+        "id": chat.id,
+        "inbox_id": chat.inbox_id,
+        "state": chat.state.value,
+        "visitor_name": chat.visitor_name,
+        "started_at": chat.started_at.isoformat(),
+        "last_message_text": chat.last_message_text,
+        "last_seq": chat.last_seq,
+    }
+
+
+def event_payload(event: ChatEvent, *, for_visitor: bool) -> dict[str, Any]:
+    data = dict(event.data)
+    if event.type == ChatEventType.message_added:
+        data["message"] = {
+            "id": event.id,
+            "author": {
+                "kind": event.author_kind.value,
+                "id": event.author_user_id,
+                "name": event.author_name,
+            },
+            "text": event.text,
+            "client_msg_id": event.client_msg_id,
+            "created_at": event.created_at.isoformat(),
+        }
+    if for_visitor:
+        data = {key: value for key, value in data.items() if key not in AGENT_ONLY_KEYS}
+    return data
+
+
+def publish_chat_event(session: AsyncSession, *, chat: Chat, event: ChatEvent) -> None:
+    """Agents of the inbox get the full event; the visitor a filtered copy of what is theirs."""
+    record(
+        session,
+        type=event.type,
+        topics=[inbox_topic(chat.inbox_id)],
+        data=event_payload(event, for_visitor=False),
+        chat_id=chat.id,
+        seq=event.seq,
+    )
+    if event.visible_to_visitor:
+        record(
+            session,
+            type=event.type,
+            topics=[visitor_topic(chat.visitor_id)],
+            data=event_payload(event, for_visitor=True),
+            chat_id=chat.id,
+            seq=event.seq,
+        )
+
+
+def publish_to_agents(
+    session: AsyncSession, event: LiveEvent, *, user_ids: list[int], data: dict[str, Any]
+) -> None:
+    if user_ids:
+        record(session, type=event.value, topics=[agent_topic(uid) for uid in user_ids], data=data)
+
+
+def publish_to_inbox(
+    session: AsyncSession, event: LiveEvent, *, inbox_id: int, data: dict[str, Any]
+) -> None:
+    record(session, type=event.value, topics=[inbox_topic(inbox_id)], data=data)
+
+
+def publish_to_visitor(
+    session: AsyncSession, event: LiveEvent, *, visitor_id: int, data: dict[str, Any]
+) -> None:
+    record(session, type=event.value, topics=[visitor_topic(visitor_id)], data=data)
+
+
+def publish_to_all_agents(session: AsyncSession, event: LiveEvent, *, data: dict[str, Any]) -> None:
+    record(session, type=event.value, topics=[ALL_AGENTS], data=data)

@@ -1,0 +1,189 @@
+"""The visitor's HTTP API under /messenger/v1: what the messenger calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from frontdesk.chats import service, views
+from frontdesk.chats.messenger_deps import (
+    CurrentVisitor,
+    IpLimited,
+    ensure_origin,
+    visitor_inbox,
+)
+from frontdesk.chats.models import ChatState
+from frontdesk.chats.schemas import (
+    ChatStart,
+    ContactCreate,
+    ContactCreated,
+    IdentifyRequest,
+    MessageAck,
+    MessageCreate,
+    MessengerStatus,
+    MinimizedReport,
+    PageReport,
+    TypingUpdate,
+    VisitorChatRead,
+    VisitorCreate,
+    VisitorCreated,
+    VisitorRead,
+)
+from frontdesk.deps import SessionDep
+from frontdesk.inboxes import service as inboxes_service
+
+router = APIRouter(prefix="/messenger/v1", tags=["messenger"])
+
+
+@router.post("/visitors", response_model=VisitorCreated, status_code=status.HTTP_201_CREATED)
+async def create_visitor(
+    body: VisitorCreate, request: Request, session: SessionDep, _limit: IpLimited
+) -> VisitorCreated:
+    inbox = await inboxes_service.get_inbox_by_public_key(session, public_key=body.inbox)
+    ensure_origin(inbox, request.headers.get("origin"))
+    visitor, token = await service.create_visitor(session, inbox=inbox)
+    return VisitorCreated(visitor_id=visitor.id, token=token)
+
+
+@router.get("/status", response_model=MessengerStatus)
+async def messenger_status(
+    session: SessionDep,
+    request: Request,
+    _limit: IpLimited,
+    inbox: Annotated[str, Query(max_length=40, description="The inbox's public key")],
+) -> MessengerStatus:
+    """Public: whether anyone is online. With a visitor token, also the visitor's open chat and
+    their place in the queue."""
+    found = await inboxes_service.get_inbox_by_public_key(session, public_key=inbox)
+    ensure_origin(found, request.headers.get("origin"))
+    status_read = MessengerStatus(
+        online=await service.anyone_online(session, inbox=found),
+        inbox_name=found.name,
+        settings=found.messenger_settings,
+    )
+    from frontdesk.deps import bearer_token
+
+    token = bearer_token(request.headers.get("authorization"))
+    visitor = await service.resolve_visitor(session, token=token) if token else None
+    if visitor is not None and visitor.inbox_id == found.id:
+        chats = await service.open_chats_of_visitor(session, visitor=visitor)
+        if chats:
+            chat = chats[0]
+            status_read.chat_id, status_read.chat_state = chat.id, chat.state
+            if chat.state is ChatState.waiting:
+                position, wait = await service.queue_status(session, chat=chat)
+                status_read.queue_position, status_read.estimated_wait_seconds = position, wait
+    return status_read
+
+
+@router.get("/me", response_model=VisitorRead)
+async def me(visitor: CurrentVisitor) -> VisitorRead:
+    return VisitorRead.model_validate(visitor)
+
+
+@router.post("/identify", response_model=VisitorRead)
+async def identify(
+    body: IdentifyRequest, visitor: CurrentVisitor, session: SessionDep
+) -> VisitorRead:
+    await service.identify_visitor(
+        session,
+        visitor=visitor,
+        inbox=await visitor_inbox(session, visitor),
+        name=body.name,
+        email=body.email,
+        user_hash=body.user_hash,
+        attributes=body.attributes,
+    )
+    return VisitorRead.model_validate(visitor)
+
+
+@router.delete("/identify", response_model=VisitorRead)
+async def clear_identity(visitor: CurrentVisitor, session: SessionDep) -> VisitorRead:
+    await service.clear_identity(session, visitor=visitor)
+    return VisitorRead.model_validate(visitor)
+
+
+@router.post("/chats", response_model=VisitorChatRead, status_code=status.HTTP_201_CREATED)
+async def start_chat(
+    body: ChatStart, visitor: CurrentVisitor, session: SessionDep
+) -> VisitorChatRead:
+    chat = await service.start_chat(
+        session,
+        visitor=visitor,
+        inbox=await visitor_inbox(session, visitor),
+        name=body.name,
+        email=body.email,
+        text=body.text,
+        client_msg_id=body.client_msg_id,
+        page_url=body.page_url,
+        page_title=body.page_title,
+    )
+    return await views.visitor_chat(session, chat)
+
+
+@router.get("/chats", response_model=list[VisitorChatRead])
+async def my_chats(visitor: CurrentVisitor, session: SessionDep) -> list[VisitorChatRead]:
+    return [
+        await views.visitor_chat(session, chat)
+        for chat in await service.list_visitor_chats(session, visitor=visitor)
+    ]
+
+
+@router.get("/chats/{chat_id}", response_model=VisitorChatRead)
+async def get_chat(chat_id: int, visitor: CurrentVisitor, session: SessionDep) -> VisitorChatRead:
+    chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    return await views.visitor_chat(session, chat)
+
+
+@router.post(
+    "/chats/{chat_id}/messages", response_model=MessageAck, status_code=status.HTTP_201_CREATED
+)
+async def post_message(
+    chat_id: int, body: MessageCreate, visitor: CurrentVisitor, session: SessionDep
+) -> MessageAck:
+    chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    event, duplicate = await service.post_message(
+        session,
+        chat=chat,
+        author=service.visitor_author(visitor, chat),
+        text=body.text,
+        client_msg_id=body.client_msg_id,
+    )
+    return MessageAck(message_id=event.id, seq=event.seq, duplicate=duplicate)
+
+
+@router.post("/chats/{chat_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
+async def typing(
+    chat_id: int, body: TypingUpdate, visitor: CurrentVisitor, session: SessionDep
+) -> None:
+    chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    service.set_typing(
+        session, chat=chat, author=service.visitor_author(visitor, chat), typing=body.typing
+    )
+
+
+@router.post("/contact", response_model=ContactCreated, status_code=status.HTTP_201_CREATED)
+async def contact(
+    body: ContactCreate, visitor: CurrentVisitor, session: SessionDep
+) -> ContactCreated:
+    ticket = await service.submit_contact_form(
+        session,
+        visitor=visitor,
+        inbox=await visitor_inbox(session, visitor),
+        name=body.name,
+        email=body.email,
+        text=body.text,
+        page_url=body.page_url,
+    )
+    return ContactCreated(reference=ticket.number)
+
+
+@router.post("/page", status_code=status.HTTP_204_NO_CONTENT)
+async def page(body: PageReport, visitor: CurrentVisitor, session: SessionDep) -> None:
+    await service.report_page(session, visitor=visitor, url=body.url, title=body.title)
+
+
+@router.post("/minimized", status_code=status.HTTP_204_NO_CONTENT)
+async def minimized(body: MinimizedReport, visitor: CurrentVisitor, session: SessionDep) -> None:
+    await service.report_minimized(session, visitor=visitor, minimized=body.minimized)

@@ -1,0 +1,71 @@
+"""The visitor behind a messenger request: bearer token, per-visitor and per-IP limits, and the
+inbox's allowed origins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from frontdesk.chats import service
+from frontdesk.chats.models import Visitor
+from frontdesk.deps import SessionDep, bearer_token, client_ip
+from frontdesk.errors import Forbidden, Unauthorized
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.ratelimit import RateLimiter
+
+
+def limiters(connection: HTTPConnection) -> tuple[RateLimiter, RateLimiter]:
+    state = connection.app.state
+    if not hasattr(state, "visitor_limiter"):
+        settings = state.settings
+        state.visitor_limiter = RateLimiter(
+            per_minute=settings.visitor_rate_per_minute, what="this visitor"
+        )
+        state.ip_limiter = RateLimiter(
+            per_minute=settings.ip_rate_per_minute, what="your network address"
+        )
+    return state.visitor_limiter, state.ip_limiter
+
+
+def ensure_origin(inbox: Inbox, origin: str | None) -> None:
+    """An inbox with allowed origins only answers messengers embedded on those sites."""
+    if origin is None or not inbox.allowed_origins:
+        return
+    if origin.rstrip("/").lower() not in inbox.allowed_origins:
+        raise Forbidden(
+            "This website is not allowed to use this messenger; add its origin to the inbox.",
+            code="origin_not_allowed",
+        )
+
+
+async def limit_ip(request: Request) -> None:
+    limiters(request)[1].hit(client_ip(request))
+
+
+async def current_visitor(
+    request: Request, session: SessionDep, _limit: Annotated[None, Depends(limit_ip)]
+) -> Visitor:
+    token = bearer_token(request.headers.get("authorization"))
+    visitor = await service.resolve_visitor(session, token=token) if token else None
+    if visitor is None:
+        raise Unauthorized(
+            "Unknown visitor: create one with POST /messenger/v1/visitors.",
+            code="bad_visitor_token",
+        )
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
+    ensure_origin(inbox, request.headers.get("origin"))
+    if request.method != "GET":
+        limiters(request)[0].hit(str(visitor.id))
+    return visitor
+
+
+async def visitor_inbox(session: AsyncSession, visitor: Visitor) -> Inbox:
+    return await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
+
+
+CurrentVisitor = Annotated[Visitor, Depends(current_visitor)]
+IpLimited = Annotated[None, Depends(limit_ip)]

@@ -1,0 +1,169 @@
+"""Visitors, chats, participants, invitations, the per-chat event log, and live connections."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, JSONType
+from frontdesk.kit.clock import utcnow
+from frontdesk.users.models import enum_column
+
+
+class ChatState(enum.StrEnum):
+    waiting = "waiting"
+    active = "active"
+    ended = "ended"
+
+
+class EndReason(enum.StrEnum):
+    agent = "agent"
+    unanswered = "unanswered"
+
+
+class InvitationKind(enum.StrEnum):
+    invite = "invite"
+    transfer = "transfer"
+
+
+class AuthorKind(enum.StrEnum):
+    visitor = "visitor"
+    agent = "agent"
+    system = "system"
+
+
+class Visitor(Base):
+    """Someone using the messenger. The token in their browser is stored only as a digest."""
+
+    __tablename__ = "visitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    # identify(): verified when the inbox's identity secret signed the email.
+    identity_verified: Mapped[bool] = mapped_column(default=False)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    page_title: Mapped[str | None] = mapped_column(String(500))
+    minimized: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+chat_labels = Table(
+    "chat_labels",
+    Base.metadata,
+    Column("chat_id", ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+    __table_args__ = (
+        Index("ix_chats_state_inbox", "state", "inbox_id", "started_at"),
+        Index("ix_chats_visitor", "visitor_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    state: Mapped[ChatState] = mapped_column(enum_column(ChatState), default=ChatState.waiting)
+    end_reason: Mapped[EndReason | None] = mapped_column(enum_column(EndReason))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The highest sequence number handed out; taking the next one locks the row.
+    last_seq: Mapped[int] = mapped_column(default=0)
+    visitor_name: Mapped[str] = mapped_column(String(200), default="")
+    visitor_email: Mapped[str | None] = mapped_column(String(320))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    last_message_at: Mapped[datetime | None]
+    last_message_text: Mapped[str] = mapped_column(String(300), default="")
+    # seq of the visitor's last message: a participant whose read mark is below it has unread.
+    last_visitor_seq: Mapped[int] = mapped_column(default=0)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), unique=True
+    )
+
+
+class ChatParticipant(Base):
+    __tablename__ = "chat_participants"
+    __table_args__ = (Index("ix_chat_participants_user_active", "user_id", "left_at"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+    read_seq: Mapped[int] = mapped_column(default=0)
+
+
+class ChatInvitation(Base):
+    __tablename__ = "chat_invitations"
+    __table_args__ = (UniqueConstraint("chat_id", "invitee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[InvitationKind] = mapped_column(enum_column(InvitationKind))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatEvent(Base):
+    """The chat's history: messages and system lines, numbered per chat, replayable."""
+
+    __tablename__ = "chat_events"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "seq"),
+        # A retried send carries the same client id; the constraint makes the retry harmless.
+        UniqueConstraint("chat_id", "client_msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(40))
+    author_kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # False for agent-only events (labels, invitations): never replayed to the visitor.
+    visible_to_visitor: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConnectionKind(enum.StrEnum):
+    agent = "agent"
+    visitor = "visitor"
+
+
+class Connection(Base):
+    """One open WebSocket, in whichever process holds it: presence across processes."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        Index("ix_connections_user", "user_id"),
+        Index("ix_connections_visitor", "visitor_id"),
+        Index("ix_connections_heartbeat", "heartbeat_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[ConnectionKind] = mapped_column(enum_column(ConnectionKind))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(40), index=True)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)

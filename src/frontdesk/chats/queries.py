@@ -1,0 +1,56 @@
+"""Reusable selects: chats a principal may see, agents' load, who can take a chat."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, func, select
+
+from frontdesk.chats.models import Chat, ChatParticipant, ChatState
+from frontdesk.inboxes.models import InboxMember
+from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.users.models import User
+
+
+def visible_chats(user: User) -> Select[Chat]:
+    if user.is_admin:
+        return select(Chat)
+    return select(Chat).where(Chat.inbox_id.in_(visible_inbox_ids(user)))
+
+
+def visitor_chats(visitor_id: int) -> Select[Chat]:
+    return select(Chat).where(Chat.visitor_id == visitor_id)
+
+
+def active_chat_count(user_id: int) -> Select[int]:
+    """Chats the agent is in right now: what their simultaneous-chat limit counts."""
+    return (
+        select(func.count())
+        .select_from(ChatParticipant)
+        .join(Chat, Chat.id == ChatParticipant.chat_id)
+        .where(
+            ChatParticipant.user_id == user_id,
+            ChatParticipant.left_at.is_(None),
+            Chat.state != ChatState.ended,
+        )
+    )
+
+
+def load_by_user() -> Select[int, int]:
+    return (
+        select(ChatParticipant.user_id, func.count())
+        .join(Chat, Chat.id == ChatParticipant.chat_id)
+        .where(ChatParticipant.left_at.is_(None), Chat.state != ChatState.ended)
+        .group_by(ChatParticipant.user_id)
+    )
+
+
+def member_inbox_ids(user_id: int) -> Select[int]:
+    """Inboxes the agent belongs to (not merely sees): where they are offered chats."""
+    return select(InboxMember.inbox_id).where(InboxMember.user_id == user_id)
+
+
+def online_members(inbox_id: int) -> Select[User]:
+    return (
+        select(User)
+        .join(InboxMember, and_(InboxMember.user_id == User.id, InboxMember.inbox_id == inbox_id))
+        .where(User.is_active, User.available_for_chat)
+    )

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import EmailStr, Field
+
+from frontdesk.chats.models import ChatState, EndReason, InvitationKind
+from frontdesk.kit.schemas import ReadModel, WriteModel
+
+# The configured limit (FRONTDESK_MAX_MESSAGE_LENGTH) is checked by the service, with its own code.
+MessageText = Annotated[str, Field(min_length=1, max_length=100_000)]
+ClientMsgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Url = Annotated[str, Field(max_length=2000)]
+
+
+class AuthorRead(ReadModel):
+    kind: str
+    id: int | None = None
+    name: str
+
+
+class ChatEventRead(ReadModel):
+    type: str
+    chat_id: int
+    seq: int
+    at: datetime
+    data: dict[str, Any]
+
+
+class ParticipantRead(ReadModel):
+    user_id: int
+    name: str
+    joined_at: datetime
+    left_at: datetime | None
+    read_seq: int
+
+
+class InvitationRead(ReadModel):
+    user_id: int
+    inviter_id: int
+    kind: str
+
+
+class VisitorContext(ReadModel):
+    name: str
+    email: str | None
+    page_url: str | None
+    page_title: str | None
+    minimized: bool
+    connected: bool
+    attributes: dict[str, Any]
+
+
+class ChatSummary(ReadModel):
+    id: int
+    inbox_id: int
+    state: ChatState
+    visitor_name: str
+    visitor_email: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    end_reason: EndReason | None
+    last_message_text: str
+    last_message_at: datetime | None
+    last_seq: int
+    ticket_id: int | None
+
+
+class OngoingChat(ChatSummary):
+    participants: list[ParticipantRead]
+    unread: int
+    waiting_seconds: int = Field(description="How long the customer has waited (until answered).")
+
+
+class ChatDetail(ChatSummary):
+    participants: list[ParticipantRead]
+    invitations: list[InvitationRead]
+    labels: list[str]
+    visitor: VisitorContext
+    events: list[ChatEventRead]
+
+
+class BarItemRead(ReadModel):
+    chat: ChatSummary
+    color: Literal["red", "orange", "green"]
+    meaning: str
+    unread: int
+    invitation: InvitationKind | None
+
+
+class AvailabilityUpdate(WriteModel):
+    available: bool
+
+
+class AgentAvailability(ReadModel):
+    id: int
+    name: str
+    available_for_chat: bool
+    active_chats: int
+    max_concurrent_chats: int
+
+
+class MessageCreate(WriteModel):
+    text: MessageText
+    client_msg_id: ClientMsgId | None = None
+
+
+class MessageAck(ReadModel):
+    message_id: int
+    seq: int
+    duplicate: bool
+
+
+class TypingUpdate(WriteModel):
+    typing: bool
+
+
+class ReadUpdate(WriteModel):
+    seq: int = Field(ge=0)
+
+
+class LabelsUpdate(WriteModel):
+    labels: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(max_length=20)
+
+
+class InviteCreate(WriteModel):
+    user_id: int
+
+
+class EndedRead(ReadModel):
+    chat_id: int
+    ticket_id: int
+
+
+# --- messenger -------------------------------------------------------------------------------
+
+
+class VisitorCreate(WriteModel):
+    inbox: Annotated[str, Field(min_length=1, max_length=40, description="The inbox's public key")]
+
+
+class VisitorCreated(ReadModel):
+    visitor_id: int
+    token: str = Field(description="Keep it; send it as `Authorization: Bearer <token>`.")
+
+
+class MessengerStatus(ReadModel):
+    online: bool
+    inbox_name: str
+    settings: dict[str, str]
+    chat_id: int | None = None
+    chat_state: ChatState | None = None
+    queue_position: int | None = None
+    estimated_wait_seconds: int | None = None
+
+
+class ChatStart(WriteModel):
+    name: Annotated[str, Field(max_length=200)] = ""
+    email: EmailStr | None = None
+    text: MessageText
+    client_msg_id: ClientMsgId | None = None
+    page_url: Url | None = None
+    page_title: Annotated[str, Field(max_length=500)] | None = None
+
+
+class VisitorChatRead(ReadModel):
+    id: int
+    state: ChatState
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: EndReason | None
+    last_seq: int
+    events: list[ChatEventRead]
+
+
+class ContactCreate(WriteModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: EmailStr
+    text: MessageText
+    page_url: Url | None = None
+
+
+class ContactCreated(ReadModel):
+    received: bool = True
+    reference: int = Field(description="The ticket number")
+
+
+class PageReport(WriteModel):
+    url: Url
+    title: Annotated[str, Field(max_length=500)] = ""
+
+
+class MinimizedReport(WriteModel):
+    minimized: bool
+
+
+class IdentifyRequest(WriteModel):
+    name: Annotated[str, Field(max_length=200)] | None = None
+    email: EmailStr | None = None
+    user_hash: Annotated[str, Field(max_length=128)] | None = None
+    attributes: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, max_length=50
+    )
+
+
+class VisitorRead(ReadModel):
+    id: int
+    name: str
+    email: str | None
+    identity_verified: bool

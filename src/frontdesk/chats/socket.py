@@ -1,0 +1,383 @@
+"""The two WebSockets: `/api/v1/ws` for desk tabs and `/messenger/v1/ws` for messengers. Frame
+handlers are thin: they parse, authorise and call chats/service.py, like the HTTP routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frontdesk.chats import service
+from frontdesk.chats.events import event_payload
+from frontdesk.chats.messenger_deps import ensure_origin, limiters
+from frontdesk.chats.models import Visitor
+from frontdesk.chats.schemas import ClientMsgId
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.deps import SESSION_COOKIE, bearer_token
+from frontdesk.errors import FrontdeskError, NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.realtime.envelope import (
+    ALL_AGENTS,
+    Envelope,
+    agent_topic,
+    inbox_topic,
+    visitor_topic,
+)
+from frontdesk.realtime.gateway import (
+    CLOSE_FORBIDDEN_ORIGIN,
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_UNAUTHENTICATED,
+    DEFERRED,
+    PROCESS_ID,
+    Command,
+    Connection,
+    Context,
+    error_frame,
+    parse_frame,
+    receive_loop,
+)
+from frontdesk.users import service as users_service
+from frontdesk.users.models import User
+
+router = APIRouter()
+HELLO_TIMEOUT = 10.0
+MAX_RESUME_CHATS = 200
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class ResumeFrame(Frame):
+    chats: dict[int, Annotated[int, Field(ge=0)]] = Field(max_length=MAX_RESUME_CHATS)
+
+
+class MessageFrame(Frame):
+    chat_id: int
+    text: Annotated[str, Field(min_length=1, max_length=100_000)]
+    client_msg_id: ClientMsgId
+
+
+class TypingFrame(Frame):
+    chat_id: int
+    typing: bool
+
+
+class ReadFrame(Frame):
+    chat_id: int
+    seq: Annotated[int, Field(ge=0)]
+
+
+class PageFrame(Frame):
+    url: Annotated[str, Field(max_length=2000)]
+    title: Annotated[str, Field(max_length=500)] = ""
+
+
+class MinimizedFrame(Frame):
+    minimized: bool
+
+
+class HelloFrame(Frame):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    chats: dict[int, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, max_length=MAX_RESUME_CHATS
+    )
+
+
+class PongFrame(Frame):
+    model_config = ConfigDict(extra="ignore")
+
+
+def envelope_of(event: Any, *, for_visitor: bool) -> Envelope:
+    return Envelope(
+        type=event.type,
+        data=event_payload(event, for_visitor=for_visitor),
+        chat_id=event.chat_id,
+        seq=event.seq,
+        at=event.created_at,
+    )
+
+
+async def _pong(_session: AsyncSession, _payload: PongFrame, _ctx: Context) -> None:
+    return None
+
+
+def _queue_resume(ctx: Context, chats: dict[int, int]) -> dict[str, Any]:
+    for chat_id, seq in chats.items():
+        ctx.connection.request_fill(chat_id, seq)
+    ctx.connection.say_in_order({"type": "ack", "ref": ctx.ref, "data": {"chats": sorted(chats)}})
+    return DEFERRED
+
+
+# --- the desk ----------------------------------------------------------------------------------
+
+
+def desk_commands(user_id: int) -> dict[str, Command]:
+    async def agent(session: AsyncSession) -> User:
+        return await users_service.get_user(session, user_id=user_id)
+
+    async def resume(session: AsyncSession, payload: ResumeFrame, ctx: Context) -> dict[str, Any]:
+        user = await agent(session)
+        for chat_id in payload.chats:
+            await service.get_chat(session, user=user, chat_id=chat_id)
+        return _queue_resume(ctx, payload.chats)
+
+    async def message(
+        session: AsyncSession, payload: MessageFrame, _ctx: Context
+    ) -> dict[str, Any]:
+        user = await agent(session)
+        chat = await service.get_chat(session, user=user, chat_id=payload.chat_id)
+        event, duplicate = await service.post_message(
+            session,
+            chat=chat,
+            author=service.agent_author(user),
+            text=payload.text,
+            client_msg_id=payload.client_msg_id,
+        )
+        return {"message_id": event.id, "seq": event.seq, "duplicate": duplicate}
+
+    async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
+        user = await agent(session)
+        chat = await service.get_chat(session, user=user, chat_id=payload.chat_id)
+        await service.ensure_participant(session, chat=chat, user=user)
+        service.set_typing(
+            session, chat=chat, author=service.agent_author(user), typing=payload.typing
+        )
+
+    async def read(session: AsyncSession, payload: ReadFrame, _ctx: Context) -> dict[str, Any]:
+        user = await agent(session)
+        chat = await service.get_chat(session, user=user, chat_id=payload.chat_id)
+        return {
+            "read_seq": await service.mark_read(session, chat=chat, agent=user, seq=payload.seq)
+        }
+
+    return {
+        "resume": Command(ResumeFrame, resume),
+        "message": Command(MessageFrame, message),
+        "typing": Command(TypingFrame, typing),
+        "read": Command(ReadFrame, read),
+        "pong": Command(PongFrame, _pong),
+    }
+
+
+def _same_origin(websocket: WebSocket, settings: Settings) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    allowed = {urlsplit(settings.public_url).netloc, websocket.headers.get("host", "")}
+    return urlsplit(origin).netloc in allowed
+
+
+async def _desk_user(websocket: WebSocket, session: AsyncSession) -> tuple[User | None, bool]:
+    """(user, by_cookie). A cookie-authenticated socket must come from the desk's own origin."""
+    token = bearer_token(websocket.headers.get("authorization"))
+    if token is not None:
+        return await users_service.resolve_api_token(session, token=token), False
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
+    return (resolved[1] if resolved else None), True
+
+
+def _history(*, user_id: int | None = None, visitor_id: int | None = None) -> Any:
+    async def load(session: AsyncSession, chat_id: int, after: int) -> Sequence[Envelope]:
+        try:
+            if user_id is not None:
+                user = await users_service.get_user(session, user_id=user_id)
+                await service.get_chat(session, user=user, chat_id=chat_id)
+            else:
+                visitor = await session.get(Visitor, visitor_id)
+                if visitor is None:
+                    return []
+                await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+        except NotFound:
+            return []
+        events = await service.events_after(
+            session, chat_id=chat_id, after_seq=after, for_visitor=visitor_id is not None
+        )
+        return [envelope_of(event, for_visitor=visitor_id is not None) for event in events]
+
+    return load
+
+
+async def _serve(
+    websocket: WebSocket,
+    connection: Connection,
+    commands: dict[str, Command],
+    *,
+    user: User | None = None,
+    visitor: Visitor | None = None,
+) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        await service.connection_opened(
+            session,
+            connection_id=connection.id,
+            process_id=PROCESS_ID,
+            user=await session.get(User, user.id) if user else None,
+            visitor=await session.get(Visitor, visitor.id) if visitor else None,
+        )
+    connection.start()
+    try:
+        await receive_loop(connection, commands)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await connection.stop()
+        with contextlib.suppress(Exception):
+            async with unit_of_work(sessionmaker) as session:
+                await service.connection_closed(session, connection_id=connection.id)
+
+
+def _connection(websocket: WebSocket, history: Any) -> Connection:
+    state = websocket.app.state
+    return Connection(
+        websocket,
+        sessionmaker=state.sessionmaker,
+        broker=state.broker,
+        history=history,
+        heartbeat_interval=state.settings.heartbeat_interval,
+    )
+
+
+@router.websocket("/api/v1/ws")
+async def desk_socket(websocket: WebSocket) -> None:
+    settings: Settings = websocket.app.state.settings
+    async with unit_of_work(websocket.app.state.sessionmaker) as session:
+        user, by_cookie = await _desk_user(websocket, session)
+        inbox_ids = await inboxes_service.member_inbox_ids(session, user=user) if user else []
+    await websocket.accept()
+    if user is None:
+        await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
+        return
+    if by_cookie and not _same_origin(websocket, settings):
+        await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    connection = _connection(websocket, _history(user_id=user.id))
+    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *map(inbox_topic, inbox_ids)])
+    await _serve(websocket, connection, desk_commands(user.id), user=user)
+
+
+# --- the messenger -----------------------------------------------------------------------------
+
+
+def messenger_commands(websocket: WebSocket, visitor_id: int) -> dict[str, Command]:
+    visitor_limiter = limiters(websocket)[0]
+
+    async def visitor(session: AsyncSession) -> Visitor:
+        found = await session.get(Visitor, visitor_id)
+        if found is None:
+            raise NotFound("Unknown visitor.")
+        return found
+
+    async def resume(session: AsyncSession, payload: ResumeFrame, ctx: Context) -> dict[str, Any]:
+        me = await visitor(session)
+        for chat_id in payload.chats:
+            await service.get_visitor_chat(session, visitor=me, chat_id=chat_id)
+        return _queue_resume(ctx, payload.chats)
+
+    async def message(
+        session: AsyncSession, payload: MessageFrame, _ctx: Context
+    ) -> dict[str, Any]:
+        visitor_limiter.hit(str(visitor_id))
+        me = await visitor(session)
+        chat = await service.get_visitor_chat(session, visitor=me, chat_id=payload.chat_id)
+        event, duplicate = await service.post_message(
+            session,
+            chat=chat,
+            author=service.visitor_author(me, chat),
+            text=payload.text,
+            client_msg_id=payload.client_msg_id,
+        )
+        return {"message_id": event.id, "seq": event.seq, "duplicate": duplicate}
+
+    async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
+        me = await visitor(session)
+        chat = await service.get_visitor_chat(session, visitor=me, chat_id=payload.chat_id)
+        service.set_typing(
+            session, chat=chat, author=service.visitor_author(me, chat), typing=payload.typing
+        )
+
+    async def page(session: AsyncSession, payload: PageFrame, _ctx: Context) -> None:
+        await service.report_page(
+            session, visitor=await visitor(session), url=payload.url, title=payload.title
+        )
+
+    async def minimized(session: AsyncSession, payload: MinimizedFrame, _ctx: Context) -> None:
+        await service.report_minimized(
+            session, visitor=await visitor(session), minimized=payload.minimized
+        )
+
+    return {
+        "resume": Command(ResumeFrame, resume),
+        "message": Command(MessageFrame, message),
+        "typing": Command(TypingFrame, typing),
+        "page": Command(PageFrame, page),
+        "minimized": Command(MinimizedFrame, minimized),
+        "pong": Command(PongFrame, _pong),
+    }
+
+
+async def _hello(websocket: WebSocket) -> tuple[HelloFrame, str | None] | None:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), timeout=HELLO_TIMEOUT)
+    except TimeoutError:
+        await websocket.close(CLOSE_HELLO_TIMEOUT, "say hello first")
+        return None
+    try:
+        frame, ref = parse_frame(raw)
+        if frame["type"] != "hello":
+            raise FrontdeskError(
+                'The first frame must be {"type": "hello", "token": …}.', code="bad_frame"
+            )
+        return HelloFrame.model_validate(
+            {k: v for k, v in frame.items() if k not in ("type", "ref")}
+        ), ref
+    except (FrontdeskError, ValueError):
+        await websocket.close(CLOSE_UNAUTHENTICATED, "hello with a visitor token expected")
+        return None
+
+
+@router.websocket("/messenger/v1/ws")
+async def messenger_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    hello = await _hello(websocket)
+    if hello is None:
+        return
+    frame, ref = hello
+    async with unit_of_work(websocket.app.state.sessionmaker) as session:
+        visitor = await service.resolve_visitor(session, token=frame.token)
+        inbox = (
+            await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
+            if visitor
+            else None
+        )
+    if visitor is None or inbox is None:
+        await websocket.close(CLOSE_UNAUTHENTICATED, "unknown visitor")
+        return
+    try:
+        ensure_origin(inbox, websocket.headers.get("origin"))
+    except FrontdeskError:
+        await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    connection = _connection(websocket, _history(visitor_id=visitor.id))
+    connection.subscribe([visitor_topic(visitor.id)])
+    commands = messenger_commands(websocket, visitor.id)
+    if frame.chats:
+        async with unit_of_work(websocket.app.state.sessionmaker) as session:
+            for chat_id in list(frame.chats):
+                try:
+                    await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+                except NotFound as exc:
+                    frame.chats.pop(chat_id)
+                    await connection.send(error_frame(ref, exc))
+        for chat_id, seq in frame.chats.items():
+            connection.request_fill(chat_id, seq)
+    connection.say_in_order({"type": "ack", "ref": ref, "data": {"visitor_id": visitor.id}})
+    await _serve(websocket, connection, commands, visitor=visitor)

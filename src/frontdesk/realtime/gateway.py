@@ -1,0 +1,259 @@
+"""One WebSocket connection: its subscription, ordered delivery with resume, heartbeats, and the
+dispatch of command frames to handlers (which call the same service functions as HTTP routes).
+
+Ordering: a single pump task is the only sender of events. Live events and resume requests go
+through one queue, so replayed history and live traffic can never interleave out of order; per
+chat the pump remembers the highest seq sent, drops anything at or below it, and fills any gap
+from the database before sending what comes after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from frontdesk.db.session import unit_of_work
+from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
+from frontdesk.realtime.broker import Broker, Subscription
+from frontdesk.realtime.envelope import Addressed, Envelope
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_HEARTBEAT_LOST = 4000
+PROCESS_ID = uuid.uuid4().hex[:16]
+
+
+@dataclass(frozen=True)
+class Fill:
+    """Send a chat's stored events after `after_seq` (a resume, or a gap in live traffic)."""
+
+    chat_id: int
+    after_seq: int
+
+
+@dataclass(frozen=True)
+class Say:
+    """A frame sent in order with the events queued before it (a resume's ack)."""
+
+    frame: dict[str, Any]
+
+
+# Loads the stored envelopes of a chat after a seq, already filtered for this audience.
+HistoryLoader = Callable[[AsyncSession, int, int], Awaitable[Sequence[Envelope]]]
+
+
+class Connection:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        history: HistoryLoader,
+        heartbeat_interval: float,
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.websocket = websocket
+        self.sessionmaker = sessionmaker
+        self.history = history
+        self.heartbeat_interval = heartbeat_interval
+        self.queue: asyncio.Queue[Addressed | Fill | Say | None] = asyncio.Queue()
+        self.subscription: Subscription = broker.subscribe((), self.queue)
+        self.sent_seq: dict[int, int] = {}
+        self.last_heard = asyncio.get_running_loop().time()
+        self._send_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def subscribe(self, topics: Iterable[str]) -> None:
+        self.subscription.add(topics)
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._pump(), name=f"ws-pump-{self.id}"),
+            asyncio.create_task(self._heartbeat(), name=f"ws-heartbeat-{self.id}"),
+        ]
+
+    async def stop(self) -> None:
+        await self.subscription.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def request_fill(self, chat_id: int, after_seq: int) -> None:
+        self.queue.put_nowait(Fill(chat_id, after_seq))
+
+    def say_in_order(self, frame: dict[str, Any]) -> None:
+        self.queue.put_nowait(Say(frame))
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        text = json.dumps(frame, separators=(",", ":"), default=str)
+        async with self._send_lock:
+            if self.websocket.client_state is WebSocketState.CONNECTED:
+                await self.websocket.send_text(text)
+
+    async def send_envelope(self, envelope: Envelope) -> None:
+        async with self._send_lock:
+            if self.websocket.client_state is WebSocketState.CONNECTED:
+                await self.websocket.send_text(envelope.model_dump_json())
+
+    async def close(self, code: int, reason: str = "") -> None:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await self.websocket.close(code=code, reason=reason)
+
+    async def _pump(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            try:
+                if isinstance(item, Fill):
+                    await self._fill(item.chat_id, item.after_seq)
+                elif isinstance(item, Say):
+                    await self.send(item.frame)
+                else:
+                    await self._deliver(item.envelope)
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            except Exception:
+                logger.exception("websocket delivery failed")
+
+    async def _deliver(self, envelope: Envelope) -> None:
+        if envelope.chat_id is None or envelope.seq is None:
+            await self.send_envelope(envelope)
+            return
+        last = self.sent_seq.get(envelope.chat_id)
+        if last is not None and envelope.seq <= last:
+            return
+        if last is not None and envelope.seq > last + 1:
+            await self._fill(envelope.chat_id, last)
+            if envelope.seq <= self.sent_seq[envelope.chat_id]:
+                return
+        self.sent_seq[envelope.chat_id] = envelope.seq
+        await self.send_envelope(envelope)
+
+    async def _fill(self, chat_id: int, after_seq: int) -> None:
+        after = max(after_seq, self.sent_seq.get(chat_id, after_seq))
+        async with unit_of_work(self.sessionmaker) as session:
+            envelopes = await self.history(session, chat_id, after)
+        # Even when nothing is stored after it, the client's seq is now the floor for live events.
+        self.sent_seq[chat_id] = after
+        for envelope in envelopes:
+            if envelope.seq is not None and envelope.seq > self.sent_seq[chat_id]:
+                self.sent_seq[chat_id] = envelope.seq
+                await self.send_envelope(envelope)
+
+    async def _heartbeat(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            if loop.time() - self.last_heard > 2 * self.heartbeat_interval:
+                await self.close(CLOSE_HEARTBEAT_LOST, "heartbeat lost")
+                return
+            try:
+                await self.send({"type": "ping"})
+            except (WebSocketDisconnect, RuntimeError):
+                return
+
+
+# --- command frames ----------------------------------------------------------------------------
+
+
+class CommandError(FrontdeskError):
+    code = "bad_frame"
+
+
+@dataclass(frozen=True)
+class Context:
+    connection: Connection
+    ref: str | None
+
+
+# A handler returns the ack's data, None for no ack, or DEFERRED when it queued its own ack.
+DEFERRED: dict[str, Any] = {}
+CommandHandler = Callable[[AsyncSession, Any, Context], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    model: type[BaseModel]
+    handler: CommandHandler
+
+
+def error_frame(ref: str | None, error: FrontdeskError) -> dict[str, Any]:
+    body = error.to_dict()
+    if isinstance(error, TooManyRequests):
+        body["retry_after"] = error.retry_after
+    return {"type": "error", "ref": ref, "error": body}
+
+
+def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise CommandError("Frames must be JSON objects.") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise CommandError('Frames must be JSON objects with a "type".')
+    ref = frame.get("ref")
+    return frame, ref if isinstance(ref, str) and len(ref) <= 64 else None
+
+
+async def dispatch(connection: Connection, commands: dict[str, Command], raw: str) -> None:
+    """Runs one command in its own transaction and answers with an ack or an error frame."""
+    ref: str | None = None
+    try:
+        frame, ref = parse_frame(raw)
+        command = commands.get(frame["type"])
+        if command is None:
+            raise CommandError(
+                f"Unknown frame type {frame['type']!r}; "
+                f"expected one of {', '.join(sorted(commands))}."
+            )
+        try:
+            payload = command.model.model_validate(
+                {k: v for k, v in frame.items() if k not in ("type", "ref")}
+            )
+        except ValidationError as exc:
+            fields = validation_fields(exc.errors())
+            raise CommandError(
+                "; ".join(f"{f['field']}: {f['message']}" for f in fields), fields=fields
+            ) from None
+        async with unit_of_work(connection.sessionmaker) as session:
+            data = await command.handler(session, payload, Context(connection, ref))
+        if data is DEFERRED:
+            return
+        if data is not None or ref is not None:
+            await connection.send({"type": "ack", "ref": ref, "data": data or {}})
+    except FrontdeskError as exc:
+        await connection.send(error_frame(ref, exc))
+    except (WebSocketDisconnect, RuntimeError):
+        raise
+    except Exception:
+        logger.exception("websocket command failed")
+        await connection.send(
+            {
+                "type": "error",
+                "ref": ref,
+                "error": {"code": "internal", "message": "Something went wrong on our side."},
+            }
+        )
+
+
+async def receive_loop(connection: Connection, commands: dict[str, Command]) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        raw = await connection.websocket.receive_text()
+        connection.last_heard = loop.time()
+        await dispatch(connection, commands, raw)

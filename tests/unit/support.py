@@ -1,0 +1,63 @@
+"""Helpers shared by the HTTP tests: cheap password hashing, the error shape, row counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from sqlalchemy import ColumnElement, func, select
+
+from frontdesk.kit import passwords
+
+# The production parameters cost ~0.3 s per hash and per login; the HTTP tests log in a few
+# users each, on two databases, so they hash with the cheapest parameters argon2 accepts.
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def use_cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_hasher", _CHEAP)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP.hash("frontdesk-no-such-account"))
+
+
+def error_of(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """Asserts the one JSON error shape with a message a person can read; returns the error."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert isinstance(error["message"], str)
+    assert len(error["message"]) > 5, error
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def fields_of(error: dict[str, Any]) -> set[str]:
+    return {item["field"] for item in error.get("fields", [])}
+
+
+async def count_rows(app: FastAPI, model: Any, *where: ColumnElement[bool]) -> int:
+    async with app.state.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def new_ticket(
+    client: httpx.AsyncClient,
+    inbox: dict[str, Any],
+    *,
+    email: str | None = "customer@example.org",
+    subject: str = "Help please",
+    **fields: Any,
+) -> dict[str, Any]:
+    customer = fields.pop("customer", None) or {"email": email, "name": "Cora Customer"}
+    response = await client.post(
+        "/api/v1/tickets",
+        json={"inbox_id": inbox["id"], "customer": customer, "subject": subject, **fields},
+    )
+    assert response.status_code == 201, response.text
+    ticket: dict[str, Any] = response.json()
+    return ticket

@@ -1,0 +1,240 @@
+"""The current agent (/me), personal API tokens, and users managed by admins."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from frontdesk.users.models import ApiToken, User
+from tests.conftest import PASSWORD, Desk
+from tests.unit.support import count_rows, error_of, fields_of, use_cheap_passwords
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+async def login(desk: Desk, email: str, password: str) -> httpx.Response:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=desk.app), base_url="http://desk.test"
+    ) as client:
+        return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+class TestMe:
+    async def test_me_shows_the_profile_preferences_and_csrf_token(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        response = await agent.client.get("/api/v1/me")
+        assert response.status_code == 200
+        me = response.json()
+        assert me["id"] == agent.id
+        assert me["role"] == "agent"
+        assert me["preferences"] == {"sound": True, "desktop_notifications": True}
+        assert me["csrf_token"] == agent.client.headers["X-CSRF-Token"]
+        assert "password_hash" not in me
+
+    async def test_update_name_capacity_and_preferences(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        response = await agent.client.patch(
+            "/api/v1/me",
+            json={"name": "  Ada L.  ", "max_concurrent_chats": 7, "preferences": {"sound": False}},
+        )
+        assert response.status_code == 200, response.text
+        again = (await agent.client.get("/api/v1/me")).json()
+        assert again["name"] == "Ada L."
+        assert again["max_concurrent_chats"] == 7
+        assert again["preferences"] == {"sound": False, "desktop_notifications": True}
+
+    async def test_bad_changes_are_422_naming_the_field_and_change_nothing(
+        self, desk: Desk
+    ) -> None:
+        agent = await desk.agent()
+        before = (await agent.client.get("/api/v1/me")).json()
+        cases: list[tuple[dict[str, object], str]] = [
+            ({"preferences": {"volume": 3}}, "preferences.volume"),
+            ({"preferences": {"sound": "loud"}}, "preferences.sound"),
+            ({"name": "Changed", "preferences": {"sound": 1}}, "preferences.sound"),
+            ({"max_concurrent_chats": 51}, "max_concurrent_chats"),
+            ({"max_concurrent_chats": "many"}, "max_concurrent_chats"),
+            ({"name": ""}, "name"),
+            ({"password": "short"}, "password"),
+            ({"role": "owner"}, "role"),
+        ]
+        for body, field in cases:
+            error = error_of(await agent.client.patch("/api/v1/me", json=body), 422, "invalid")
+            assert field in fields_of(error), (body, error)
+        assert (await agent.client.get("/api/v1/me")).json() == before
+
+    async def test_new_password_replaces_the_old_one(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        new_password = "a much better passphrase"
+        response = await agent.client.patch("/api/v1/me", json={"password": new_password})
+        assert response.status_code == 200
+        assert (await login(desk, agent.user["email"], PASSWORD)).status_code == 401
+        assert (await login(desk, agent.user["email"], new_password)).status_code == 200
+
+
+class TestApiTokens:
+    async def test_token_is_shown_once_and_works_as_bearer(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        created = await agent.client.post("/api/v1/me/tokens", json={"name": "  reports  "})
+        assert created.status_code == 201
+        token = created.json()
+        assert token["token"].startswith("fd_")
+        assert token["name"] == "reports"
+        assert token["token"].startswith(token["prefix"])
+        listed = (await agent.client.get("/api/v1/me/tokens")).json()
+        assert [item["id"] for item in listed] == [token["id"]]
+        assert "token" not in listed[0]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=desk.app), base_url="http://desk.test"
+        ) as script:
+            me = await script.get(
+                "/api/v1/me", headers={"Authorization": f"Bearer {token['token']}"}
+            )
+        assert me.status_code == 200
+        assert me.json()["id"] == agent.id
+        assert me.json()["csrf_token"] is None
+        used = (await agent.client.get("/api/v1/me/tokens")).json()[0]
+        assert used["last_used_at"] is not None
+
+    async def test_revoked_token_disappears_from_the_list(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        token = (await agent.client.post("/api/v1/me/tokens", json={"name": "ci"})).json()
+        response = await agent.client.delete(f"/api/v1/me/tokens/{token['id']}")
+        assert response.status_code == 204
+        assert (await agent.client.get("/api/v1/me/tokens")).json() == []
+        error_of(await agent.client.delete(f"/api/v1/me/tokens/{token['id']}"), 404, "not_found")
+
+    async def test_cannot_revoke_someone_elses_token(self, desk: Desk) -> None:
+        owner = await desk.agent()
+        other = await desk.agent(role="admin")
+        token = (await owner.client.post("/api/v1/me/tokens", json={"name": "mine"})).json()
+        error_of(await other.client.delete(f"/api/v1/me/tokens/{token['id']}"), 404, "not_found")
+        assert len((await owner.client.get("/api/v1/me/tokens")).json()) == 1
+
+    async def test_bad_token_request_is_422_and_creates_nothing(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": "a", "scope": "all"}):
+            error_of(await agent.client.post("/api/v1/me/tokens", json=body), 422, "invalid")
+        assert await count_rows(desk.app, ApiToken) == 0
+
+
+class TestUsers:
+    async def test_every_agent_lists_and_reads_colleagues(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        colleague = await desk.user(name="Grace")
+        listed = (await agent.client.get("/api/v1/users")).json()
+        assert {user["id"] for user in listed} == {agent.id, colleague["id"]}
+        one = await agent.client.get(f"/api/v1/users/{colleague['id']}")
+        assert one.status_code == 200
+        assert one.json()["email"] == colleague["email"]
+        assert "preferences" not in one.json()
+        error_of(await agent.client.get("/api/v1/users/999999"), 404, "not_found")
+
+    async def test_admin_creates_a_user_who_can_then_log_in(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        response = await admin.client.post(
+            "/api/v1/users",
+            json={
+                "email": "New.Agent@Example.org",
+                "name": "New Agent",
+                "password": "long enough pass",
+                "max_concurrent_chats": 5,
+            },
+        )
+        assert response.status_code == 201, response.text
+        user = response.json()
+        assert user["email"] == "new.agent@example.org"
+        assert user["role"] == "agent"
+        assert user["max_concurrent_chats"] == 5
+        assert user["available_for_chat"] is False
+        assert (await login(desk, "new.agent@example.org", "long enough pass")).status_code == 200
+
+    async def test_duplicate_email_is_409_whatever_the_case(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        body = {"email": "ada@example.org", "name": "Ada", "password": "x" * 12}
+        assert (await admin.client.post("/api/v1/users", json=body)).status_code == 201
+        twin = body | {"email": "ADA@Example.org", "name": "Twin"}
+        error = error_of(await admin.client.post("/api/v1/users", json=twin), 409, "email_taken")
+        assert "ada@example.org" in error["message"]
+        assert await count_rows(desk.app, User) == 2
+
+    async def test_bad_user_is_422_naming_the_field(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        good = {"email": "a@example.org", "name": "A", "password": "x" * 12}
+        cases: list[tuple[dict[str, object], str]] = [
+            (good | {"email": "not-an-email"}, "email"),
+            (good | {"password": "short"}, "password"),
+            (good | {"name": " "}, "name"),
+            (good | {"role": "god"}, "role"),
+            (good | {"admin": True}, "admin"),
+            (good | {"max_concurrent_chats": -1}, "max_concurrent_chats"),
+            ({"email": "a@example.org", "name": "A"}, "password"),
+        ]
+        for body, field in cases:
+            error = error_of(await admin.client.post("/api/v1/users", json=body), 422, "invalid")
+            assert field in fields_of(error), (body, error)
+        assert await count_rows(desk.app, User) == 1
+
+    async def test_only_an_owner_makes_owners(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        owner = await desk.agent(role="owner")
+        body = {"email": "boss@example.org", "name": "Boss", "password": "x" * 12, "role": "owner"}
+        error_of(await admin.client.post("/api/v1/users", json=body), 403, "forbidden")
+        assert (await owner.client.post("/api/v1/users", json=body)).status_code == 201
+        agent = await desk.user()
+        response = await admin.client.patch(f"/api/v1/users/{agent['id']}", json={"role": "owner"})
+        error_of(response, 403, "forbidden")
+
+    async def test_admin_changes_name_role_and_capacity(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        user = await desk.user()
+        response = await admin.client.patch(
+            f"/api/v1/users/{user['id']}",
+            json={"name": "Renamed", "role": "admin", "max_concurrent_chats": 0},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == "Renamed"
+        assert response.json()["role"] == "admin"
+        assert response.json()["max_concurrent_chats"] == 0
+
+    async def test_email_change_to_a_taken_address_is_409(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        user = await desk.user()
+        body = {"email": "taken@example.org", "name": "Taken", "password": "x" * 12}
+        assert (await admin.client.post("/api/v1/users", json=body)).status_code == 201
+        response = await admin.client.patch(
+            f"/api/v1/users/{user['id']}", json={"email": "Taken@example.org", "name": "Nope"}
+        )
+        error_of(response, 409, "email_taken")
+        unchanged = (await admin.client.get(f"/api/v1/users/{user['id']}")).json()
+        assert unchanged["email"] == user["email"]
+        assert unchanged["name"] == user["name"]
+
+    async def test_the_last_owner_cannot_be_demoted_or_deactivated(self, desk: Desk) -> None:
+        owner = await desk.agent(role="owner")
+        for body in ({"role": "admin"}, {"is_active": False}):
+            error_of(
+                await owner.client.patch(f"/api/v1/users/{owner.id}", json=body), 409, "last_owner"
+            )
+        await desk.user(role="owner")
+        response = await owner.client.patch(f"/api/v1/users/{owner.id}", json={"role": "admin"})
+        assert response.status_code == 200
+
+    async def test_an_admin_cannot_change_an_owner(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        owner = await desk.user(role="owner")
+        await desk.user(role="owner")
+        response = await admin.client.patch(
+            f"/api/v1/users/{owner['id']}", json={"is_active": False}
+        )
+        error_of(response, 403, "forbidden")
+        assert (await admin.client.get(f"/api/v1/users/{owner['id']}")).json()["is_active"]
+
+    async def test_patching_an_unknown_user_is_404(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        error_of(
+            await admin.client.patch("/api/v1/users/999999", json={"name": "x"}), 404, "not_found"
+        )
