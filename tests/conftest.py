@@ -21,7 +21,9 @@ from frontdesk.config import Settings
 from frontdesk.db.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct horse battery"
 START_PG = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
@@ -63,7 +65,7 @@ def pg_template() -> Iterator[str]:
     name = f"fd_tpl_{uuid.uuid4().hex[:10]}"
     try:
         asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         service_missing("PostgreSQL", START_PG, exc)
     url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     upgrade(f"{url}/{name}")
@@ -94,9 +96,7 @@ def redis_url() -> str:
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
 )
-def database_url(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
     if request.param == "sqlite":
         path = tmp_path / "frontdesk.db"
         shutil.copyfile(sqlite_template, path)
@@ -155,7 +155,9 @@ class Desk:
         self.app = app
         self._clients: list[httpx.AsyncClient] = []
 
-    async def user(self, *, role: str = "agent", name: str | None = None, **extra: Any) -> dict[str, Any]:
+    async def user(
+        self, *, role: str = "agent", name: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
         from frontdesk.db.session import unit_of_work
         from frontdesk.users import service as users_service
         from frontdesk.users.models import Role
@@ -163,8 +165,12 @@ class Desk:
         email = f"{uuid.uuid4().hex[:8]}@staff.test"
         async with unit_of_work(self.app.state.sessionmaker) as session:
             user = await users_service.create_user(
-                session, email=email, name=name or email.split("@")[0], password=PASSWORD,
-                role=Role(role), **extra,
+                session,
+                email=email,
+                name=name or email.split("@")[0],
+                password=PASSWORD,
+                role=Role(role),
+                **extra,
             )
             return {"id": user.id, "email": user.email, "name": user.name, "role": role}
 

@@ -32,6 +32,7 @@ from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
+from frontdesk.web import mount_frontends
 
 logger = logging.getLogger(__name__)
 
@@ -119,4 +120,6 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    # Last: the desk's catch-all route must not shadow the API.
+    mount_frontends(app)
     return app

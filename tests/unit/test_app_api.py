@@ -76,12 +76,21 @@ class TestOpenApi:
         assert response.status_code == 200
         document = response.json()
         assert document["info"]["title"] == "frontdesk"
-        paths = {path for path in document["paths"] if path.startswith("/api/v1")}
-        assert paths == API_PATHS
+        assert set(document["paths"]) >= API_PATHS
         ticket_list = document["paths"]["/api/v1/tickets"]["get"]
         assert {p["name"] for p in ticket_list["parameters"]} >= {
-            "inbox_id", "state", "assignee_id", "unassigned", "mine", "label_id",
-            "customer_id", "type", "q", "sort", "cursor", "limit",
+            "inbox_id",
+            "state",
+            "assignee_id",
+            "unassigned",
+            "mine",
+            "label_id",
+            "customer_id",
+            "type",
+            "q",
+            "sort",
+            "cursor",
+            "limit",
         }
 
     async def test_docs_page_loads_the_openapi_document(self, http: httpx.AsyncClient) -> None:

@@ -119,9 +119,14 @@ async def update_inbox(
     if identity_secret is not UNSET:
         inbox.identity_secret = identity_secret if isinstance(identity_secret, str) else None
     if require_identity is not None:
-        if require_identity and not inbox.identity_secret:
-            raise Invalid("require_identity", "Set an identity secret first.")
         inbox.require_identity = require_identity
+    if inbox.require_identity and not inbox.identity_secret:
+        if require_identity:
+            raise Invalid("require_identity", "Set an identity secret first.")
+        # Otherwise every visitor would be refused: they can no longer prove who they are.
+        raise Invalid(
+            "identity_secret", "Turn off require_identity before removing the identity secret."
+        )
     if messenger_settings is not None:
         inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
     inbox.updated_at = utcnow()

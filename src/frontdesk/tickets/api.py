@@ -78,6 +78,9 @@ async def list_tickets(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> TicketPageRead:
+    if inbox_id is not None:
+        # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty list.
+        await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
     criteria = TicketFilter(
         inbox_id=inbox_id,
         states=tuple(state or ()),

@@ -18,7 +18,9 @@ def bar(response: Any) -> dict[int, str]:
 
 
 class TestLifecycle:
-    async def test_whole_story_ends_in_one_closed_labelled_ticket(self, desk: Desk, visitors: Any) -> None:
+    async def test_whole_story_ends_in_one_closed_labelled_ticket(
+        self, desk: Desk, visitors: Any
+    ) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox], name="Ada")
         grace = await desk.agent(inboxes=[inbox], name="Grace")
@@ -42,25 +44,33 @@ class TestLifecycle:
         assert bar(await ada.client.get("/api/v1/chats/bar")) == {chat_id: "green"}
 
         sent = await ada.client.post(
-            f"/api/v1/chats/{chat_id}/messages", json={"text": "Hi! Let me check.", "client_msg_id": "a1"}
+            f"/api/v1/chats/{chat_id}/messages",
+            json={"text": "Hi! Let me check.", "client_msg_id": "a1"},
         )
         assert sent.status_code == 201
         reply = await visitor.client.post(
-            f"/messenger/v1/chats/{chat_id}/messages", json={"text": "Thanks", "client_msg_id": "v2"}
+            f"/messenger/v1/chats/{chat_id}/messages",
+            json={"text": "Thanks", "client_msg_id": "v2"},
         )
         assert reply.status_code == 201
         items = (await ada.client.get("/api/v1/chats/bar")).json()
         assert [(i["color"], i["unread"], i["meaning"]) for i in items] == [
             ("orange", 1, "Unread messages")
         ]
-        read = await ada.client.post(f"/api/v1/chats/{chat_id}/read", json={"seq": reply.json()["seq"]})
+        read = await ada.client.post(
+            f"/api/v1/chats/{chat_id}/read", json={"seq": reply.json()["seq"]}
+        )
         assert read.status_code == 200
         assert bar(await ada.client.get("/api/v1/chats/bar")) == {chat_id: "green"}
 
-        labelled = await ada.client.put(f"/api/v1/chats/{chat_id}/labels", json={"labels": ["shipping"]})
+        labelled = await ada.client.put(
+            f"/api/v1/chats/{chat_id}/labels", json={"labels": ["shipping"]}
+        )
         assert labelled.json() == {"labels": ["shipping"]}
 
-        transfer = await ada.client.post(f"/api/v1/chats/{chat_id}/transfer", json={"user_id": grace.id})
+        transfer = await ada.client.post(
+            f"/api/v1/chats/{chat_id}/transfer", json={"user_id": grace.id}
+        )
         assert transfer.status_code == 200, transfer.text
         assert bar(await grace.client.get("/api/v1/chats/bar")) == {chat_id: "red"}
         assert (await grace.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
@@ -83,8 +93,13 @@ class TestLifecycle:
         assert ticket["customer"]["emails"] == ["marie@example.org"]
         transcript = ticket["entries"][0]
         assert transcript["kind"] == "transcript"
-        for line in ("My order is late", "Hi! Let me check.", "Thanks", "Ada joined the chat",
-                     "Ada transferred the chat to Grace"):
+        for line in (
+            "My order is late",
+            "Hi! Let me check.",
+            "Thanks",
+            "Ada joined the chat",
+            "Ada transferred the chat to Grace",
+        ):
             assert line in transcript["text"]
         tickets = (await grace.client.get("/api/v1/tickets", params={"type": "chat"})).json()
         assert len(tickets["items"]) == 1

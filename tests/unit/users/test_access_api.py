@@ -63,9 +63,13 @@ class TestAuthentication:
         agent = await desk.agent()
         revoked, kept = await api_token(agent), await api_token(agent)
         tokens = (await agent.client.get("/api/v1/me/tokens")).json()
-        assert (await agent.client.delete(f"/api/v1/me/tokens/{tokens[0]['id']}")).status_code == 204
+        assert (
+            await agent.client.delete(f"/api/v1/me/tokens/{tokens[0]['id']}")
+        ).status_code == 204
         async with anonymous(desk) as client:
-            response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {revoked}"})
+            response = await client.get(
+                "/api/v1/me", headers={"Authorization": f"Bearer {revoked}"}
+            )
             error = error_of(response, 401, "bad_token")
             assert "revoked" in error["message"]
             response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {kept}"})
@@ -187,7 +191,11 @@ class TestAdminOnly:
         admin = await desk.agent(role="admin")
         label = (await admin.client.post("/api/v1/labels", json={"name": "bug"})).json()
         for method, path, body in [
-            ("POST", "/api/v1/users", {"email": "x@example.org", "name": "X", "password": "x" * 12}),
+            (
+                "POST",
+                "/api/v1/users",
+                {"email": "x@example.org", "name": "X", "password": "x" * 12},
+            ),
             ("PATCH", f"/api/v1/users/{colleague['id']}", {"name": "Renamed"}),
             ("PATCH", f"/api/v1/users/{agent.id}", {"role": "admin"}),
             ("POST", "/api/v1/inboxes", {"name": "Sales"}),

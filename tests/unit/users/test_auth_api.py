@@ -17,7 +17,8 @@ class TestLogin:
         )
         assert response.status_code == 200
         cookie = next(
-            header for header in response.headers.get_list("set-cookie")
+            header
+            for header in response.headers.get_list("set-cookie")
             if header.startswith("frontdesk_session=")
         )
         assert "HttpOnly" in cookie
@@ -36,7 +37,8 @@ class TestLogin:
         )
         assert response.status_code == 401
         assert response.json()["error"] == {
-            "code": "bad_credentials", "message": "Wrong email or password."
+            "code": "bad_credentials",
+            "message": "Wrong email or password.",
         }
 
     async def test_repeated_failures_throttle_the_account_even_with_the_right_password(
@@ -58,9 +60,13 @@ class TestLogin:
     async def test_deactivated_user_cannot_log_in(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         user = await desk.user()
-        response = await admin.client.patch(f"/api/v1/users/{user['id']}", json={"is_active": False})
+        response = await admin.client.patch(
+            f"/api/v1/users/{user['id']}", json={"is_active": False}
+        )
         assert response.status_code == 200
-        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=desk.app), base_url="http://desk.test")
+        other = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=desk.app), base_url="http://desk.test"
+        )
         async with other:
             response = await other.post(
                 "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}

@@ -1,0 +1,49 @@
+"""Serves the built front ends: the desk (a single-page app at /), the messenger bundle
+(/messenger.js) and the demo shop page (/demo). Built by `make run` / `make test` into web/*/dist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+DESK_DIST = WEB_ROOT / "desk" / "dist"
+MESSENGER_DIST = WEB_ROOT / "messenger" / "dist"
+RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo")
+
+NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>frontdesk</title>
+<p>The desk has not been built yet. Run <code>make run</code> (or
+<code>cd web/desk &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>"""
+
+
+def mount_frontends(app: FastAPI) -> None:
+    if (DESK_DIST / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=DESK_DIST / "assets"), name="desk-assets")
+
+    @app.get("/messenger.js", include_in_schema=False)
+    async def messenger_bundle() -> Response:
+        bundle = MESSENGER_DIST / "messenger.js"
+        if not bundle.is_file():
+            raise HTTPException(404, "The messenger has not been built yet: run `make run`.")
+        return FileResponse(
+            bundle,
+            media_type="text/javascript",
+            # Short: a new release reaches every website within minutes.
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def desk(path: str, request: Request) -> Response:
+        if path.startswith(RESERVED):
+            raise HTTPException(404, "Not found.")
+        index = DESK_DIST / "index.html"
+        if not index.is_file():
+            return HTMLResponse(NOT_BUILT)
+        candidate = (DESK_DIST / path).resolve()
+        if path and candidate.is_file() and DESK_DIST.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        # Every other path is a route of the single-page app.
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

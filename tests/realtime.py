@@ -1,0 +1,128 @@
+"""A live server on a loopback port, and a WebSocket client that collects frames for assertions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import uvicorn
+import websockets
+from fastapi import FastAPI
+
+DEFAULT_TIMEOUT = 5.0
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Runs `app` under uvicorn on a free port in this event loop; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, lifespan="off", log_level="warning", ws="websockets-sansio", ws_ping_interval=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class Socket:
+    """One WebSocket: every frame received is kept, so tests can wait for what they expect."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+        self.frames: list[dict[str, Any]] = []
+        self._arrived = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read())
+        self.closed_code: int | None = None
+        self._refs = 0
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.connection:
+                frame = json.loads(raw)
+                if frame.get("type") == "ping":
+                    await self.connection.send(json.dumps({"type": "pong"}))
+                    continue
+                async with self._arrived:
+                    self.frames.append(frame)
+                    self._arrived.notify_all()
+        except websockets.ConnectionClosed:
+            pass
+        self.closed_code = self.connection.close_code
+        async with self._arrived:
+            self._arrived.notify_all()
+
+    async def send(self, frame: dict[str, Any]) -> str:
+        self._refs += 1
+        ref = frame.setdefault("ref", f"r{self._refs}")
+        await self.connection.send(json.dumps(frame))
+        return str(ref)
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEFAULT_TIMEOUT
+    ) -> dict[str, Any]:
+        async def found() -> dict[str, Any]:
+            async with self._arrived:
+                while True:
+                    for frame in self.frames:
+                        if predicate(frame):
+                            return frame
+                    if self.closed_code is not None:
+                        raise AssertionError(f"socket closed ({self.closed_code}) while waiting")
+                    await self._arrived.wait()
+
+        return await asyncio.wait_for(found(), timeout)
+
+    async def event(
+        self, type: str, timeout: float = DEFAULT_TIMEOUT, **data: Any
+    ) -> dict[str, Any]:
+        def matches(frame: dict[str, Any]) -> bool:
+            if frame.get("type") != type:
+                return False
+            return all(
+                frame.get(key, frame.get("data", {}).get(key)) == value
+                for key, value in data.items()
+            )
+
+        return await self.wait_for(matches, timeout)
+
+    async def reply(self, ref: str, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        return await self.wait_for(lambda frame: frame.get("ref") == ref, timeout)
+
+    async def request(self, frame: dict[str, Any]) -> dict[str, Any]:
+        return await self.reply(await self.send(frame))
+
+    def of_type(self, type: str) -> list[dict[str, Any]]:
+        return [frame for frame in self.frames if frame.get("type") == type]
+
+    async def wait_closed(self, timeout: float = DEFAULT_TIMEOUT) -> int | None:
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        return self.closed_code
+
+    async def close(self) -> None:
+        await self.connection.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._reader
+
+
+async def connect(url: str, **headers: str) -> Socket:
+    connection = await websockets.connect(url, additional_headers=headers or None, open_timeout=5)
+    return Socket(connection)
+
+
+def session_cookie(client: Any) -> str:
+    value = client.cookies.get("frontdesk_session")
+    return f"frontdesk_session={value}"

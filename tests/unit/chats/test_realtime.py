@@ -1,0 +1,232 @@
+"""Realtime over real WebSockets against a running server: offers, the conversation both ways,
+resume with no gap and no duplicate, retried sends, malformed frames, close codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import Desk
+from tests.realtime import Socket, connect, serve, session_cookie
+
+
+@pytest.fixture
+async def live(app: FastAPI) -> AsyncIterator[str]:
+    async with serve(app) as host:
+        yield host
+
+
+async def desk_socket(live: str, agent: Any) -> Socket:
+    return await connect(
+        f"ws://{live}/api/v1/ws", Cookie=session_cookie(agent.client), Origin="http://desk.test"
+    )
+
+
+async def messenger_socket(live: str, visitor: Any, chats: dict[int, int] | None = None) -> Socket:
+    sock = await connect(f"ws://{live}/messenger/v1/ws")
+    ack = await sock.request({"type": "hello", "token": visitor.token, "chats": chats or {}})
+    assert ack["type"] == "ack", ack
+    return sock
+
+
+async def online(agent: Any) -> None:
+    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
+    assert response.status_code == 200, response.text
+
+
+async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visitors: Any) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    busy = await desk.agent(inboxes=[inbox], name="Busy", max_concurrent_chats=0)
+    await online(ada)
+    await online(busy)
+    ada_ws, busy_ws = await desk_socket(live, ada), await desk_socket(live, busy)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Where is my parcel?")
+    chat_id = chat["id"]
+    visitor_ws = await messenger_socket(live, visitor, {chat_id: chat["last_seq"]})
+
+    offered = await ada_ws.event("chat.offered")
+    assert offered["data"]["chat"]["id"] == chat_id
+    await ada_ws.event("chat.message_added", chat_id=chat_id)
+    assert busy_ws.of_type("chat.offered") == []
+
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    joined = await visitor_ws.event("chat.joined", chat_id=chat_id)
+    assert joined["data"]["user"]["name"] == "Ada"
+    assert "chat" not in joined["data"]  # agent-only data never reaches the visitor
+
+    ack = await ada_ws.request(
+        {"type": "message", "chat_id": chat_id, "text": "On its way!", "client_msg_id": "a-1"}
+    )
+    assert ack["type"] == "ack"
+    assert ack["data"]["duplicate"] is False
+    heard = await visitor_ws.event("chat.message_added", seq=ack["data"]["seq"])
+    assert heard["data"]["message"]["text"] == "On its way!"
+    assert heard["data"]["message"]["author"]["name"] == "Ada"
+
+    await visitor_ws.send({"type": "typing", "chat_id": chat_id, "typing": True})
+    typing = await ada_ws.event("chat.typing")
+    assert typing["data"]["typing"] is True
+    assert typing["seq"] is None
+
+    await visitor_ws.send({"type": "page", "url": "https://shop.test/cart", "title": "Cart"})
+    page = await ada_ws.event("visitor.page_viewed")
+    assert page["data"] == {"chat_id": chat_id, "url": "https://shop.test/cart", "title": "Cart"}
+
+    mine = await visitor_ws.request(
+        {"type": "message", "chat_id": chat_id, "text": "Thanks!", "client_msg_id": "v-1"}
+    )
+    await ada_ws.event("chat.message_added", seq=mine["data"]["seq"])
+
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
+    ended = await visitor_ws.event("chat.ended", chat_id=chat_id)
+    assert ended["data"]["reason"] == "agent"
+    assert "ticket_id" not in ended["data"]
+    assert (await ada_ws.event("chat.ended", chat_id=chat_id))["data"]["ticket_id"]
+    for sock in (ada_ws, busy_ws, visitor_ws):
+        await sock.close()
+
+
+async def test_resume_after_a_drop_delivers_every_message_once_in_order(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("hi")
+    chat_id = chat["id"]
+    await ada.client.post(f"/api/v1/chats/{chat_id}/join")
+    first = await messenger_socket(live, visitor, {chat_id: 0})
+    await first.event("chat.joined")
+    seen = max(frame["seq"] for frame in first.frames if frame.get("seq"))
+    await first.close()
+
+    for n in range(5):  # the visitor is away while the agent keeps writing
+        response = await ada.client.post(
+            f"/api/v1/chats/{chat_id}/messages", json={"text": f"m{n}", "client_msg_id": f"m{n}"}
+        )
+        assert response.status_code == 201
+
+    again = await messenger_socket(live, visitor, {chat_id: seen})
+    await again.wait_for(
+        lambda f: f.get("type") == "chat.message_added" and f["data"]["message"]["text"] == "m4"
+    )
+    live_one = await ada.client.post(
+        f"/api/v1/chats/{chat_id}/messages", json={"text": "m5", "client_msg_id": "m5"}
+    )
+    await again.event("chat.message_added", seq=live_one.json()["seq"])
+    texts = [f["data"]["message"]["text"] for f in again.of_type("chat.message_added")]
+    assert texts == ["m0", "m1", "m2", "m3", "m4", "m5"]
+    seqs = [f["seq"] for f in again.frames if f.get("seq")]
+    assert seqs == sorted(set(seqs))
+    await again.close()
+
+
+async def test_snapshot_plus_replay_equals_a_fresh_fetch(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("hi")
+    chat_id = chat["id"]
+    snapshot = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()
+    await ada.client.post(f"/api/v1/chats/{chat_id}/join")
+    await ada.client.post(f"/api/v1/chats/{chat_id}/messages", json={"text": "hello there"})
+    sock = await messenger_socket(live, visitor, {chat_id: snapshot["last_seq"]})
+    await sock.event("chat.message_added", timeout=5)
+    replayed = [f for f in sock.frames if f.get("chat_id") == chat_id and f.get("seq")]
+    fresh = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()
+    combined = [(e["seq"], e["type"]) for e in snapshot["events"]] + [
+        (f["seq"], f["type"]) for f in replayed
+    ]
+    assert combined == [(e["seq"], e["type"]) for e in fresh["events"]]
+    await sock.close()
+
+
+async def test_a_retried_send_after_a_dropped_socket_is_stored_once(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat("hi"))["id"]
+    frame = {
+        "type": "message",
+        "chat_id": chat_id,
+        "text": "are you there?",
+        "client_msg_id": "x-9",
+    }
+    first = await messenger_socket(live, visitor)
+    ack1 = await first.request(dict(frame))
+    await first.close()
+    second = await messenger_socket(live, visitor)
+    ack2 = await second.request(dict(frame))
+    assert ack2["data"] == ack1["data"] | {"duplicate": True}
+    history = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in history if e["type"] == "chat.message_added"]
+    assert texts == ["hi", "are you there?"]
+    await second.close()
+
+
+async def test_malformed_frames_get_an_error_and_the_socket_stays_usable(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    visitor = await visitors(inbox)
+    sock = await messenger_socket(live, visitor)
+    await sock.connection.send("this is not json")
+    error = await sock.event("error")
+    assert error["error"]["code"] == "bad_frame"
+    unknown = await sock.request({"type": "launch_rockets"})
+    assert unknown["error"]["code"] == "bad_frame"
+    assert "launch_rockets" in unknown["error"]["message"]
+    missing = await sock.request({"type": "message", "chat_id": 1})
+    assert missing["error"]["code"] == "bad_frame"
+    assert "text" in missing["error"]["message"]
+    not_mine = await sock.request(
+        {"type": "message", "chat_id": 999, "text": "x", "client_msg_id": "z"}
+    )
+    assert not_mine["error"]["code"] == "not_found"
+    await sock.send({"type": "page", "url": "https://shop.test/", "title": "Home"})
+    pong = await sock.request({"type": "pong"})
+    assert pong["type"] == "ack"
+    await sock.close()
+
+
+async def test_unauthenticated_sockets_are_closed_with_a_clear_code(
+    live: str, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anonymous = await connect(f"ws://{live}/api/v1/ws")
+    assert await anonymous.wait_closed() == 4401
+    bad = await connect(f"ws://{live}/messenger/v1/ws")
+    await bad.send({"type": "hello", "token": "v_nope"})
+    assert await bad.wait_closed() == 4401
+    ada = await desk.agent()
+    foreign = await connect(
+        f"ws://{live}/api/v1/ws", Cookie=session_cookie(ada.client), Origin="https://evil.test"
+    )
+    assert await foreign.wait_closed() == 4403
+    monkeypatch.setattr("frontdesk.chats.socket.HELLO_TIMEOUT", 0.2)
+    silent = await connect(f"ws://{live}/messenger/v1/ws")
+    assert await silent.wait_closed() == 4408
+
+
+async def test_an_api_token_opens_a_desk_socket(live: str, desk: Desk) -> None:
+    ada = await desk.agent()
+    token = (await ada.client.post("/api/v1/me/tokens", json={"name": "bot"})).json()["token"]
+    sock = await connect(f"ws://{live}/api/v1/ws", Authorization=f"Bearer {token}")
+    pong = await sock.request({"type": "pong"})
+    assert pong["type"] == "ack"
+    await sock.close()
+    assert json.loads(json.dumps(pong))["ref"]
+    await asyncio.sleep(0)
