@@ -41,7 +41,7 @@ def create_broker(settings: Settings) -> Broker:
     if settings.redis_url:
         from frontdesk.realtime.redis import RedisBroker
 
-        return RedisBroker(settings.redis_url)
+        return RedisBroker(settings.redis_url, channel=settings.redis_channel)
     return MemoryBroker()
 
 

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     public_url: str = ""
     secret_key: str = ""
     redis_url: str | None = None
+    # Processes of one desk share it; separate desks on one Redis need separate channels.
+    redis_channel: str = "frontdesk:events"
     smtp_url: str | None = None
     smtp_listen: str | None = None
     mail_domain: str = ""

@@ -130,6 +130,14 @@ async def _set_contacts(
     session: AsyncSession, *, customer: Customer, kind: ContactKind, values: Sequence[str]
 ) -> None:
     wanted = list(dict.fromkeys(normalize_contact(kind, value) for value in values if value))
+    if "" in wanted:
+        # "(--)" passes the phone pattern but has no digits: stored, it would be one shared "".
+        raise Invalid(
+            f"{kind.value}s",
+            "A phone number needs at least one digit."
+            if kind is ContactKind.phone
+            else "An email address cannot be blank.",
+        )
     await session.execute(
         delete(CustomerContact).where(
             CustomerContact.customer_id == customer.id,

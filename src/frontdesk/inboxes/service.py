@@ -85,13 +85,13 @@ async def create_inbox(
 
 
 async def _flush_unique_address(session: AsyncSession, inbox: Inbox) -> None:
+    # Read before the flush: rolling back the savepoint expires the inbox's attributes.
+    address = inbox.email_address
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        raise Conflict(
-            f"Another inbox already uses {inbox.email_address}.", code="address_taken"
-        ) from None
+        raise Conflict(f"Another inbox already uses {address}.", code="address_taken") from None
 
 
 async def update_inbox(

@@ -1,4 +1,5 @@
-"""The outbox: every outbound mail is a row written in the transaction that caused it."""
+"""The outbox (every outbound mail is a row written in the transaction that caused it), and what
+came in: inbound messages as received, and their attachments."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType
@@ -42,8 +43,69 @@ class OutboxMessage(Base):
     html: Mapped[str | None] = mapped_column(Text)
     state: Mapped[OutboxState] = mapped_column(enum_column(OutboxState), default=OutboxState.queued)
     attempts: Mapped[int] = mapped_column(default=0)
+    # While `sending`, the end of the sender's lease: past it the row is due again, so a process
+    # that died mid-send leaves nothing stuck (and the retry carries the same Message-ID).
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class InboundStatus(enum.StrEnum):
+    processed = "processed"
+    # Accepted but left off every ticket: a duplicate delivery, our own mail looping back, or an
+    # automatic message (auto-reply, bounce) that belongs to no ticket.
+    ignored = "ignored"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class InboundMessage(Base):
+    """Every message that reached us, kept as received: the evidence behind an entry, and what an
+    admin reads when a message was refused or could not be parsed."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (Index("ix_inbound_messages_status_received", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(String(10))
+    envelope_from: Mapped[str | None] = mapped_column(String(998))
+    envelope_to: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    from_address: Mapped[str] = mapped_column(String(998), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Deferred: lists and matching never need the bytes, and they can be megabytes.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailAttachment(Base):
+    __tablename__ = "mail_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="CASCADE"), index=True
+    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    # Inline parts (an image pasted into the mail) name themselves by Content-ID.
+    content_id: Mapped[str | None] = mapped_column(String(998))
+    inline: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -59,11 +59,24 @@ class Counter(Base):
 
 class Ticket(Timestamped, Base):
     __tablename__ = "tickets"
+    # Each list the desk shows is one index range read in (updated_at, id) order, so a page
+    # costs O(limit) at any depth; see docs/performance.md for the query each one serves.
     __table_args__ = (
         Index("ix_tickets_inbox_state_updated", "inbox_id", "state", "updated_at", "id"),
+        # Mine / Unassigned inside one inbox, and their folder counts (index-only).
+        Index(
+            "ix_tickets_inbox_state_assignee_updated",
+            "inbox_id",
+            "state",
+            "assignee_id",
+            "updated_at",
+            "id",
+        ),
         Index("ix_tickets_inbox_updated", "inbox_id", "updated_at", "id"),
         Index("ix_tickets_state_updated", "state", "updated_at", "id"),
         Index("ix_tickets_assignee_state_updated", "assignee_id", "state", "updated_at", "id"),
+        # Every inbox, any state: without it the newest page sorts the whole table.
+        Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
         Index("ix_tickets_snoozed_until", "snoozed_until"),
     )

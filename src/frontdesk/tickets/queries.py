@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, tuple_
 
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.errors import Invalid
@@ -118,19 +118,19 @@ def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
         ) from None
 
 
-def page(
-    query: Select[Ticket], *, sort: str, cursor: str | None, limit: int
-) -> Select[Ticket]:
+def page(query: Select[Ticket], *, sort: str, cursor: str | None, limit: int) -> Select[Ticket]:
     """Keyset pagination on (sort key, id): stable while tickets change, O(limit) at any depth."""
     if sort not in SORTS:
         raise Invalid("sort", f"Sort by one of: {', '.join(SORTS)}.")
     column, descending = SORTS[sort]
     if cursor:
         key, ident = decode_cursor(cursor, sort=sort)
-        if descending:
-            query = query.where(or_(column < key, and_(column == key, Ticket.id < ident)))
-        else:
-            query = query.where(or_(column > key, and_(column == key, Ticket.id > ident)))
+        # A row-value comparison, not `a < k OR (a = k AND id < i)`: PostgreSQL turns only the
+        # row form into an index range, so the OR form reads every row before the cursor.
+        # Both sort columns are NOT NULL, so the two forms select the same rows. The right side
+        # stays a plain tuple so that its values are bound with the columns' own types.
+        position = tuple_(column, Ticket.id)
+        query = query.where(position < (key, ident) if descending else position > (key, ident))
     order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
     return query.order_by(*order).limit(limit + 1)
 

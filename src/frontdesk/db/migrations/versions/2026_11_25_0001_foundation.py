@@ -297,6 +297,11 @@ def upgrade() -> None:
             "ix_tickets_customer_updated", ["customer_id", "updated_at"], unique=False
         )
         batch_op.create_index(
+            "ix_tickets_inbox_state_assignee_updated",
+            ["inbox_id", "state", "assignee_id", "updated_at", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_tickets_inbox_state_updated",
             ["inbox_id", "state", "updated_at", "id"],
             unique=False,
@@ -308,6 +313,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tickets_state_updated", ["state", "updated_at", "id"], unique=False
         )
+        batch_op.create_index("ix_tickets_updated", ["updated_at", "id"], unique=False)
 
     op.create_table(
         "ticket_entries",
@@ -478,10 +484,12 @@ def downgrade() -> None:
 
     op.drop_table("ticket_entries")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_updated")
         batch_op.drop_index("ix_tickets_state_updated")
         batch_op.drop_index("ix_tickets_snoozed_until")
         batch_op.drop_index("ix_tickets_inbox_updated")
         batch_op.drop_index("ix_tickets_inbox_state_updated")
+        batch_op.drop_index("ix_tickets_inbox_state_assignee_updated")
         batch_op.drop_index("ix_tickets_customer_updated")
         batch_op.drop_index("ix_tickets_assignee_state_updated")
 

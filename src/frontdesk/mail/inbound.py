@@ -1,0 +1,414 @@
+"""Parsing inbound mail: raw RFC 5322 bytes in, the parts a help desk needs out.
+
+Mail in the wild is often broken: wrong or unknown charsets, 8-bit bytes in headers, bad base64,
+missing boundaries. Everything here degrades to the best readable text rather than raising; only
+a message with no usable structure at all is reported as malformed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.errors import (
+    MessageDefect,
+    MultipartInvariantViolationDefect,
+    NoBoundaryInMultipartDefect,
+    StartBoundaryNotFoundDefect,
+)
+from email.header import decode_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+import nh3
+
+from frontdesk.mail.visible import html_to_text, split_reply
+
+# Raw size a transport accepts (base64 makes 20 MB of attachments about 27 MB on the wire).
+MAX_MESSAGE_BYTES = 30 * 1024 * 1024
+# Decoded size of a message's attachments together.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_HTML_CHARS = 500_000
+HEADER_SUMMARY = (
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Delivered-To",
+    "X-Original-To",
+    "Return-Path",
+    "Auto-Submitted",
+    "Precedence",
+    "Content-Type",
+)
+_AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
+_FATAL_DEFECTS = (
+    NoBoundaryInMultipartDefect,
+    StartBoundaryNotFoundDefect,
+    MultipartInvariantViolationDefect,
+)
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_FOLDING = re.compile(r"\r?\n(?=[ \t])")
+_UNKNOWN_CHARSETS = frozenset({"unknown-8bit", "x-unknown", "unknown", "8bit", "default"})
+
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li",
+    "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan"}}
+
+
+class MalformedMail(ValueError):
+    """The message has no structure we can trust; the text says what is wrong."""
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass
+class ParsedMail:
+    message_id: str | None
+    subject: str
+    from_name: str
+    from_address: str
+    to: list[str]
+    cc: list[str]
+    delivered_to: list[str]
+    date: datetime | None
+    in_reply_to: list[str]
+    references: list[str]
+    # Message-IDs of the mail a delivery report is about: how a bounce finds its ticket.
+    reported_ids: list[str]
+    text: str
+    html: str | None
+    attachments: list[Attachment]
+    auto_reason: str | None
+    headers: dict[str, str]
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def is_auto(self) -> bool:
+        return self.auto_reason is not None
+
+    @property
+    def attachment_bytes(self) -> int:
+        return sum(len(attachment.content) for attachment in self.attachments)
+
+    def split(self) -> tuple[str, str]:
+        """(visible, quoted): what the sender wrote now, and the history under or above it."""
+        visible, quoted = split_reply(self.text)
+        if not visible.strip() and self.text.strip():
+            # The extractor found nothing of the sender's own: show everything, hide nothing.
+            return self.text.strip(), ""
+        return visible, quoted
+
+
+def parse_message(raw: bytes) -> ParsedMail:
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the parser is lenient; anything it raises means no structure
+        raise MalformedMail(f"the message cannot be parsed: {exc}") from exc
+    fatal = [defect for defect in _all_defects(message) if isinstance(defect, _FATAL_DEFECTS)]
+    if fatal:
+        raise MalformedMail(f"broken MIME structure: {_describe(fatal[0])}")
+    senders = addresses(message, "From")
+    if not senders:
+        raise MalformedMail("no sender: the From header is missing or has no address")
+    from_name, from_address = senders[0]
+    text, html = _bodies(message)
+    return ParsedMail(
+        message_id=_first_id(header_text(message, "Message-ID")),
+        subject=" ".join(header_text(message, "Subject").split()),
+        from_name=from_name,
+        from_address=from_address,
+        to=[address for _, address in addresses(message, "To")],
+        cc=[address for _, address in addresses(message, "Cc")],
+        delivered_to=[
+            address
+            for name in ("Delivered-To", "X-Original-To")
+            for _, address in addresses(message, name)
+        ],
+        date=_date(header_text(message, "Date")),
+        in_reply_to=message_ids(header_text(message, "In-Reply-To")),
+        references=message_ids(header_text(message, "References")),
+        reported_ids=_reported_ids(message),
+        text=text,
+        html=html,
+        attachments=_attachments(message),
+        auto_reason=automatic_reason(message),
+        headers=header_summary(message),
+        defects=[_describe(defect) for defect in _all_defects(message)],
+    )
+
+
+def header_text(message: Message, name: str) -> str:
+    """All values of a header, decoded, joined by ", "; never raises on broken encodings."""
+    values: list[str] = []
+    for key, value in message.raw_items():
+        if key.lower() != name.lower():
+            continue
+        values.append(_decode_header_value(value))
+    return ", ".join(value for value in values if value)
+
+
+def _decode_header_value(value: Any) -> str:
+    try:
+        text = _FOLDING.sub("", str(value))
+    except Exception:
+        return ""
+    # Raw 8-bit bytes in a header come through as surrogates: read them as UTF-8, else Latin-1.
+    if any("\udc80" <= char <= "\udcff" for char in text):
+        text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+    if "=?" in text:
+        try:
+            pieces = decode_header(text)
+        except Exception:  # a broken encoded word: the raw text is still readable
+            pieces = [(text, None)]
+        text = "".join(
+            piece if isinstance(piece, str) else decode_bytes(piece, charset)
+            for piece, charset in pieces
+        )
+    return text.replace("\r", "").replace("\n", " ").strip()
+
+
+def addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    found = getaddresses([header_text(message, name)]) if header_text(message, name) else []
+    return [(real.strip(), address.strip().lower()) for real, address in found if "@" in address]
+
+
+def message_ids(value: str) -> list[str]:
+    return list(dict.fromkeys(_MESSAGE_ID.findall(value)))
+
+
+def _first_id(value: str) -> str | None:
+    ids = message_ids(value)
+    return ids[0] if ids else (value.strip()[:998] or None)
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed is None or parsed.tzinfo is not None else None
+
+
+def automatic_reason(message: Message) -> str | None:
+    """Why the message was sent by a machine (RFC 3834 and the de-facto headers), or None."""
+    auto_submitted = header_text(message, "Auto-Submitted").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = header_text(message, "Precedence").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if message.get(name) is not None:
+            return name
+    if message.get_content_type() == "multipart/report":
+        return "delivery report"
+    senders = addresses(message, "From")
+    local = senders[0][1].split("@")[0] if senders else ""
+    if local in ("mailer-daemon", "postmaster"):
+        return "sent by a mail server"
+    return None
+
+
+def header_summary(message: Message) -> dict[str, str]:
+    summary: dict[str, str] = {}
+    for name in HEADER_SUMMARY:
+        value = header_text(message, name)
+        if value:
+            summary[name] = value[:2000]
+    return summary
+
+
+def text_of(part: Message) -> str:
+    """A text part's content in whatever charset it claims, or the likeliest one it has."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload() or "").encode("utf-8", "surrogateescape")
+    return decode_bytes(payload, part.get_content_charset())
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    name = (charset or "").strip().lower()
+    codec: str | None = None
+    if name and name not in _UNKNOWN_CHARSETS:
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            codec = None
+    # Senders often say ASCII (or nothing, or a charset that does not exist) and send UTF-8 or
+    # Windows-1252.
+    if codec is None or codec == "ascii":
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", "replace")
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode(codec, "replace")
+
+
+def _bodies(message: Message) -> tuple[str, str | None]:
+    """(plain text, html): the text body as text, else the HTML rendered to text."""
+    plain = _first_part(message, "text/plain")
+    html_part = _first_part(message, "text/html")
+    html = text_of(html_part) if html_part is not None else None
+    if plain is not None:
+        text = text_of(plain)
+    elif html is not None:
+        text = html_to_text(html)
+    else:
+        text = ""
+    return text.replace("\r\n", "\n").strip("\n"), html
+
+
+def _first_part(message: Message, content_type: str) -> Message | None:
+    if isinstance(message, EmailMessage):
+        try:
+            body = message.get_body(preferencelist=(content_type.split("/")[1],))
+        except Exception:
+            body = None
+        if body is not None and body.get_content_type() == content_type:
+            return body
+    for part in message.walk():
+        if part.get_content_type() == content_type and not _is_attachment(part):
+            return part
+    return None
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get_content_disposition() or "").lower()
+    return disposition == "attachment" or (
+        disposition != "inline" and part.get_filename() is not None
+    )
+
+
+def _attachments(message: Message) -> list[Attachment]:
+    if not message.is_multipart():
+        return []
+    bodies = {id(part) for part in (_first_part(message, t) for t in ("text/plain", "text/html"))}
+    found: list[Attachment] = []
+    for part in message.walk():
+        if part.is_multipart() or id(part) in bodies or part is message:
+            continue
+        content_type = part.get_content_type()
+        if content_type in ("text/plain", "text/html") and not _is_attachment(part):
+            continue
+        if content_type == "message/rfc822" or part.get_content_maintype() == "message":
+            content = _embedded_bytes(part)
+        else:
+            decoded = part.get_payload(decode=True)
+            content = decoded if isinstance(decoded, bytes) else b""
+        filename = _safe_filename(part.get_filename(), index=len(found) + 1, part=part)
+        found.append(
+            Attachment(
+                filename=filename,
+                content_type=content_type[:255],
+                content=content,
+                content_id=_first_id(header_text(part, "Content-ID")),
+                inline=(part.get_content_disposition() or "") == "inline",
+            )
+        )
+    return found
+
+
+def _embedded_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        try:
+            return payload[0].as_bytes()
+        except Exception:
+            return str(payload[0]).encode("utf-8", "replace")
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
+
+
+def _safe_filename(name: str | None, *, index: int, part: Message) -> str:
+    if name:
+        name = _decode_header_value(name)
+        # Only the last path component: "..\\..\\evil.exe" must not name a path anywhere.
+        name = PureWindowsPath(PurePosixPath(name).name).name.strip().strip(".")
+        name = "".join(char for char in name if char.isprintable())[:200]
+    if not name:
+        extension = {"text/plain": ".txt", "message/rfc822": ".eml"}.get(
+            part.get_content_type(), ""
+        )
+        name = f"attachment-{index}{extension}"
+    return name
+
+
+def _reported_ids(message: Message) -> list[str]:
+    """In a delivery report, the Message-ID of the mail that bounced."""
+    if message.get_content_type() != "multipart/report":
+        return []
+    found: list[str] = []
+    for part in message.walk():
+        content_type = part.get_content_type()
+        if content_type in ("message/rfc822", "message/rfc822-headers"):
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                found += message_ids(header_text(payload[0], "Message-ID"))
+        elif content_type == "text/rfc822-headers":
+            headers = BytesParser(policy=policy.default).parsebytes(
+                text_of(part).encode("utf-8", "replace"), headersonly=True
+            )
+            found += message_ids(header_text(headers, "Message-ID"))
+    return list(dict.fromkeys(found))
+
+
+def _all_defects(message: Message) -> list[MessageDefect]:
+    defects: list[MessageDefect] = []
+    for part in message.walk():
+        defects += list(getattr(part, "defects", []))
+    return defects
+
+
+def _describe(defect: MessageDefect) -> str:
+    name = re.sub(r"(?<!^)(?=[A-Z])", " ", type(defect).__name__).lower().removesuffix(" defect")
+    detail = str(defect)
+    return f"{name} ({detail})" if detail and detail != "None" else name
+
+
+def sanitize_html(html: str) -> str:
+    """The mail's HTML reduced to a small safe allowlist for display beside the text."""
+    cleaned: str = nh3.clean(
+        html[:MAX_HTML_CHARS],
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def header_section(raw: bytes, limit: int = 64 * 1024) -> bytes:
+    """The header block of a raw message: what is kept of one refused for its size."""
+    head = raw[:limit]
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = head.find(separator)
+        if end != -1:
+            return head[: end + len(separator)]
+    return head

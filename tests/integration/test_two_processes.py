@@ -1,0 +1,214 @@
+"""Two real server processes on PostgreSQL and Redis: the visitor talks to one, the agents to
+the other, and the whole lifecycle and its races behave as in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.realtime import Socket, connect
+
+pytestmark = pytest.mark.integration
+FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
+    """Two `frontdesk run` processes sharing one database and one Redis channel."""
+    env = os.environ | {
+        "FRONTDESK_DATABASE_URL": pg_url,
+        "FRONTDESK_REDIS_URL": redis_url,
+        "FRONTDESK_REDIS_CHANNEL": f"fd-test-{uuid.uuid4().hex}",
+        "FRONTDESK_SECRET_KEY": "cluster-secret-" + "k" * 32,
+        "FRONTDESK_DATA_DIR": str(tmp_path),
+        "FRONTDESK_LOG_LEVEL": "warning",
+        "FRONTDESK_TIMER_INTERVAL": "0.5",
+    }
+    subprocess.run(
+        [
+            FRONTDESK,
+            "create-user",
+            "--email",
+            "owner@cluster.example.com",
+            "--name",
+            "Owner",
+            "--password",
+            PASSWORD,
+            "--role",
+            "owner",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [FRONTDESK, "run"],
+            env=env | {"FRONTDESK_PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    urls = [f"127.0.0.1:{port}" for port in ports]
+    try:
+        for url, process in zip(urls, processes, strict=True):
+            for _ in range(200):
+                try:
+                    if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+                subprocess.run(["sleep", "0.1"], check=True)
+            else:
+                raise RuntimeError(f"server at {url} did not start")
+        yield urls
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            process.wait(timeout=15)
+
+
+async def login(url: str, email: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=f"http://{url}")
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+@pytest.fixture
+async def scene(cluster: list[str]) -> AsyncIterator[dict[str, Any]]:
+    """An inbox with Ada and Grace (online, on process B) and a visitor (on process A)."""
+    visitor_side, agent_side = cluster
+    owner = await login(agent_side, "owner@cluster.example.com")
+    inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
+    agents = {}
+    for name in ("Ada", "Grace"):
+        email = f"{name.lower()}@cluster.example.com"
+        user = (
+            await owner.post(
+                "/api/v1/users", json={"email": email, "name": name, "password": PASSWORD}
+            )
+        ).json()
+        await owner.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": user["id"]})
+        client = await login(agent_side, email)
+        assert (
+            await client.put("/api/v1/me/availability", json={"available": True})
+        ).status_code == 200
+        cookie = f"frontdesk_session={client.cookies['frontdesk_session']}"
+        sock = await connect(f"ws://{agent_side}/api/v1/ws", Cookie=cookie)
+        agents[name] = {"client": client, "id": user["id"], "ws": sock}
+    visitor = httpx.AsyncClient(base_url=f"http://{visitor_side}")
+    token = (
+        await visitor.post("/messenger/v1/visitors", json={"inbox": inbox["public_key"]})
+    ).json()["token"]
+    visitor.headers["Authorization"] = f"Bearer {token}"
+    yield {
+        "agents": agents,
+        "visitor": visitor,
+        "token": token,
+        "visitor_side": visitor_side,
+        "owner": owner,
+    }
+    for agent in agents.values():
+        await agent["ws"].close()
+        await agent["client"].aclose()
+    await visitor.aclose()
+    await owner.aclose()
+
+
+async def visitor_socket(scene: dict[str, Any], chats: dict[int, int]) -> Socket:
+    sock = await connect(f"ws://{scene['visitor_side']}/messenger/v1/ws")
+    assert (await sock.request({"type": "hello", "token": scene["token"], "chats": chats}))[
+        "type"
+    ] == "ack"
+    return sock
+
+
+async def test_the_lifecycle_across_two_processes(scene: dict[str, Any]) -> None:
+    ada, grace = scene["agents"]["Ada"], scene["agents"]["Grace"]
+    started = await scene["visitor"].post(
+        "/messenger/v1/chats", json={"name": "Marie", "email": "marie@example.org", "text": "hello"}
+    )
+    chat_id = started.json()["id"]
+    vws = await visitor_socket(scene, {chat_id: started.json()["last_seq"]})
+    await ada["ws"].event("chat.offered")
+    await grace["ws"].event("chat.offered")
+
+    joins = await asyncio.gather(
+        ada["client"].post(f"/api/v1/chats/{chat_id}/join"),
+        grace["client"].post(f"/api/v1/chats/{chat_id}/join"),
+    )
+    assert sorted(r.status_code for r in joins) == [200, 409]
+    winner = ada if joins[0].status_code == 200 else grace
+    other = grace if winner is ada else ada
+    await vws.event("chat.joined", chat_id=chat_id)
+
+    ack = await winner["ws"].request(
+        {"type": "message", "chat_id": chat_id, "text": "How can I help?", "client_msg_id": "w1"}
+    )
+    await vws.event("chat.message_added", seq=ack["data"]["seq"])
+    mine = await vws.request(
+        {"type": "message", "chat_id": chat_id, "text": "Refund", "client_msg_id": "v1"}
+    )
+    await winner["ws"].event("chat.message_added", seq=mine["data"]["seq"])
+    again = await vws.request(
+        {"type": "message", "chat_id": chat_id, "text": "Refund", "client_msg_id": "v1"}
+    )
+    assert again["data"]["duplicate"] is True
+
+    await winner["client"].post(f"/api/v1/chats/{chat_id}/invite", json={"user_id": other["id"]})
+    assert (await other["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    ends = await asyncio.gather(
+        winner["client"].post(f"/api/v1/chats/{chat_id}/end"),
+        other["client"].post(f"/api/v1/chats/{chat_id}/end"),
+    )
+    assert sorted(r.status_code for r in ends) == [200, 409]
+    ended = await vws.event("chat.ended", chat_id=chat_id)
+    assert ended["data"]["reason"] == "agent"
+    tickets = (await scene["owner"].get("/api/v1/tickets", params={"type": "chat"})).json()["items"]
+    assert len(tickets) == 1
+    assert tickets[0]["state"] == "closed"
+    await vws.close()
+
+
+async def test_resume_across_processes_misses_nothing(scene: dict[str, Any]) -> None:
+    ada = scene["agents"]["Ada"]
+    started = await scene["visitor"].post("/messenger/v1/chats", json={"text": "hi"})
+    chat_id = started.json()["id"]
+    assert (await ada["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    seen = (await scene["visitor"].get(f"/messenger/v1/chats/{chat_id}")).json()["last_seq"]
+    for n in range(5):
+        await ada["client"].post(
+            f"/api/v1/chats/{chat_id}/messages", json={"text": f"m{n}", "client_msg_id": f"m{n}"}
+        )
+    vws = await visitor_socket(scene, {chat_id: seen})
+    await vws.wait_for(
+        lambda f: f.get("type") == "chat.message_added" and f["data"]["message"]["text"] == "m4"
+    )
+    texts = [f["data"]["message"]["text"] for f in vws.of_type("chat.message_added")]
+    assert texts == [f"m{n}" for n in range(5)]
+    await vws.close()

@@ -1,0 +1,253 @@
+"""Customers: create, read, search, edit, merge; who may see which customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from frontdesk.customers.models import Customer, CustomerContact
+from tests.conftest import Agent, Desk
+from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+async def new_customer(agent: Agent, **body: Any) -> dict[str, Any]:
+    response = await agent.client.post("/api/v1/customers", json=body)
+    assert response.status_code == 201, response.text
+    customer: dict[str, Any] = response.json()
+    return customer
+
+
+class TestCreate:
+    async def test_contacts_are_normalised(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        customer = await new_customer(
+            agent,
+            name="  Marie Curie ",
+            emails=["Marie@Example.org", "marie@example.org", "m.curie@example.org"],
+            phones=["+33 (1) 23-45.67"],
+            attributes={"plan": "pro", "seats": 5, "trial": False, "score": 1.5, "ref": None},
+            notes="Prefers email.",
+        )
+        assert customer["name"] == "Marie Curie"
+        assert customer["emails"] == ["marie@example.org", "m.curie@example.org"]
+        assert customer["phones"] == ["+331234567"]
+        assert customer["attributes"]["plan"] == "pro"
+        assert customer["notes"] == "Prefers email."
+        again = await agent.client.get(f"/api/v1/customers/{customer['id']}")
+        assert again.json() == customer
+
+    async def test_an_email_belongs_to_one_customer(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        await new_customer(agent, name="Marie", emails=["marie@example.org"])
+        response = await agent.client.post(
+            "/api/v1/customers",
+            json={"name": "Impostor", "emails": ["new@example.org", "MARIE@example.org"]},
+        )
+        error = error_of(response, 409, "contact_taken")
+        assert "marie@example.org" in error["message"]
+        assert "merge" in error["message"]
+        assert await count_rows(desk.app, Customer) == 1
+        assert await count_rows(desk.app, CustomerContact) == 1
+
+    async def test_bad_customers_are_422_naming_the_field(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        for body, field in [
+            ({"emails": ["not-an-email"]}, "emails.0"),
+            ({"emails": "marie@example.org"}, "emails"),
+            ({"phones": ["call me"]}, "phones.0"),
+            ({"phones": ["-- --"]}, "phones"),
+            ({"attributes": {"address": {"city": "Paris"}}}, "attributes.address"),
+            ({"attributes": {f"k{i}": i for i in range(101)}}, "attributes"),
+            ({"attributes": ["plan"]}, "attributes"),
+            ({"name": "x" * 201}, "name"),
+            ({"notes": "x" * 20_001}, "notes"),
+            ({"nickname": "M"}, "nickname"),
+        ]:
+            response = await agent.client.post("/api/v1/customers", json=body)
+            error = error_of(response, 422, "invalid")
+            assert field in fields_of(error), (body, error)
+        assert await count_rows(desk.app, Customer) == 0
+
+
+class TestVisibility:
+    async def test_agents_see_customers_of_their_inboxes_and_their_own(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        agent = await desk.agent()
+        mine = await desk.inbox(members=[agent])
+        other = await desk.inbox(name="Other")
+        in_mine = (await new_ticket(admin.client, mine, email="in@example.org"))["customer"]
+        elsewhere = (await new_ticket(admin.client, other, email="out@example.org"))["customer"]
+        created = await new_customer(agent, name="Walk-in")
+        for customer in (in_mine, created):
+            response = await agent.client.get(f"/api/v1/customers/{customer['id']}")
+            assert response.status_code == 200
+        error_of(await agent.client.get(f"/api/v1/customers/{elsewhere['id']}"), 404, "not_found")
+        listed = (await agent.client.get("/api/v1/customers")).json()
+        assert {c["id"] for c in listed} == {in_mine["id"], created["id"]}
+        everything = (await admin.client.get("/api/v1/customers")).json()
+        assert {c["id"] for c in everything} == {in_mine["id"], created["id"], elsewhere["id"]}
+
+    async def test_unknown_customer_is_404(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        error = error_of(await admin.client.get("/api/v1/customers/999999"), 404, "not_found")
+        assert error["message"] == "No such customer."
+
+
+class TestSearch:
+    async def test_search_by_part_of_name_or_email_ignoring_case(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        marie = await new_customer(admin, name="Marie Curie", emails=["marie@radium.example"])
+        pierre = await new_customer(admin, name="Pierre Curie", emails=["pierre@example.org"])
+        await new_customer(admin, name="Alan Turing", emails=["alan@example.org"])
+
+        async def search(q: str) -> list[int]:
+            response = await admin.client.get("/api/v1/customers", params={"q": q})
+            assert response.status_code == 200
+            return [customer["id"] for customer in response.json()]
+
+        assert await search("curie") == [marie["id"], pierre["id"]]
+        assert await search("RADIUM") == [marie["id"]]
+        assert await search("nobody") == []
+        # LIKE wildcards in the query are literal characters, not "match anything".
+        assert await search("%") == []
+        assert await search("_") == []
+
+    async def test_limit_and_offset_page_through_results(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        ids = [(await new_customer(admin, name=f"Customer {n}"))["id"] for n in range(5)]
+        first = (await admin.client.get("/api/v1/customers?limit=2")).json()
+        rest = (await admin.client.get("/api/v1/customers?limit=10&offset=2")).json()
+        assert [c["id"] for c in first + rest] == ids
+        for query in ("limit=0", "limit=101", "offset=-1", "limit=ten", f"q={'x' * 201}"):
+            error_of(await admin.client.get(f"/api/v1/customers?{query}"), 422, "invalid")
+
+
+class TestUpdate:
+    async def test_edit_fields_and_merge_attributes(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        customer = await new_customer(
+            agent,
+            name="Marie",
+            emails=["marie@example.org"],
+            phones=["+1 555 0100"],
+            attributes={"plan": "pro", "seats": 5},
+        )
+        response = await agent.client.patch(
+            f"/api/v1/customers/{customer['id']}",
+            json={
+                "name": "Marie Curie",
+                "emails": ["curie@example.org", "marie@example.org"],
+                "attributes": {"seats": 7, "plan": None, "vip": True},
+                "notes": "Nobel x2",
+            },
+        )
+        assert response.status_code == 200, response.text
+        updated = response.json()
+        assert updated["name"] == "Marie Curie"
+        assert updated["emails"] == ["marie@example.org", "curie@example.org"]
+        assert updated["phones"] == ["+15550100"]
+        assert updated["attributes"] == {"seats": 7, "vip": True}
+        assert updated["notes"] == "Nobel x2"
+        cleared = await agent.client.patch(
+            f"/api/v1/customers/{customer['id']}", json={"emails": [], "phones": []}
+        )
+        assert cleared.json()["emails"] == []
+        assert cleared.json()["phones"] == []
+
+    async def test_taking_another_customers_email_is_409_and_changes_nothing(
+        self, desk: Desk
+    ) -> None:
+        agent = await desk.agent()
+        await new_customer(agent, name="Marie", emails=["marie@example.org"])
+        pierre = await new_customer(agent, name="Pierre", emails=["pierre@example.org"])
+        response = await agent.client.patch(
+            f"/api/v1/customers/{pierre['id']}",
+            json={"name": "Renamed", "emails": ["marie@example.org"]},
+        )
+        error_of(response, 409, "contact_taken")
+        assert (await agent.client.get(f"/api/v1/customers/{pierre['id']}")).json() == pierre
+
+    async def test_bad_updates_are_422(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        customer = await new_customer(agent, name="Marie")
+        url = f"/api/v1/customers/{customer['id']}"
+        for body, field in [
+            ({"emails": ["nope"]}, "emails.0"),
+            ({"attributes": {"tags": ["a", "b"]}}, "attributes.tags"),
+            ({"name": 5}, "name"),
+            ({"id": 7}, "id"),
+        ]:
+            error = error_of(await agent.client.patch(url, json=body), 422, "invalid")
+            assert field in fields_of(error), (body, error)
+        assert (await agent.client.get(url)).json() == customer
+
+
+class TestMerge:
+    async def test_merge_moves_contacts_and_tickets_target_values_win(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        inbox = await desk.inbox()
+        target = await new_customer(
+            admin, name="Marie Curie", emails=["marie@example.org"], attributes={"plan": "pro"},
+            notes="Target notes",
+        )
+        source = await new_customer(
+            admin, name="M. Curie", emails=["curie@example.org"], phones=["555 0100"],
+            attributes={"plan": "free", "city": "Paris"}, notes="Source notes",
+        )
+        ticket = await new_ticket(admin.client, inbox, customer={"id": source["id"]})
+        response = await admin.client.post(
+            f"/api/v1/customers/{target['id']}/merge", json={"source_id": source["id"]}
+        )
+        assert response.status_code == 200, response.text
+        merged = response.json()
+        assert merged["name"] == "Marie Curie"
+        assert sorted(merged["emails"]) == ["curie@example.org", "marie@example.org"]
+        assert merged["phones"] == ["5550100"]
+        assert merged["attributes"] == {"plan": "pro", "city": "Paris"}
+        assert merged["notes"] == "Target notes\n\nSource notes"
+        error_of(await admin.client.get(f"/api/v1/customers/{source['id']}"), 404)
+        moved = (await admin.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
+        assert moved["customer_id"] == target["id"]
+        assert moved["customer"]["id"] == target["id"]
+        listed = await admin.client.get("/api/v1/tickets", params={"customer_id": target["id"]})
+        assert [t["id"] for t in listed.json()["items"]] == [ticket["id"]]
+        # A new ticket for the source's address lands on the survivor.
+        again = await new_ticket(admin.client, inbox, email="curie@example.org")
+        assert again["customer_id"] == target["id"]
+
+    async def test_impossible_merges_are_refused(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        one = await new_customer(admin, name="One")
+        two = await new_customer(admin, name="Two")
+        url = f"/api/v1/customers/{one['id']}/merge"
+        error = error_of(await admin.client.post(url, json={"source_id": one["id"]}), 422)
+        assert fields_of(error) == {"source_id"}
+        error_of(await admin.client.post(url, json={"source_id": 999999}), 404, "not_found")
+        error_of(await admin.client.post(url, json={}), 422, "invalid")
+        merge = await admin.client.post(url, json={"source_id": two["id"]})
+        assert merge.status_code == 200
+        # Merged away: neither side of a second merge can name it.
+        error_of(await admin.client.post(url, json={"source_id": two["id"]}), 404)
+        error_of(
+            await admin.client.post(
+                f"/api/v1/customers/{two['id']}/merge", json={"source_id": one["id"]}
+            ),
+            404,
+        )
+
+    async def test_an_agent_cannot_merge_in_a_customer_they_cannot_see(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        agent = await desk.agent()
+        hidden = await new_customer(admin, name="Hidden", emails=["hidden@example.org"])
+        mine = await new_customer(agent, name="Mine")
+        response = await agent.client.post(
+            f"/api/v1/customers/{mine['id']}/merge", json={"source_id": hidden["id"]}
+        )
+        error_of(response, 404, "not_found")
+        assert (await admin.client.get(f"/api/v1/customers/{hidden['id']}")).json() == hidden

@@ -1,0 +1,82 @@
+"""Labels: everyone reads them, admins manage them; names are unique regardless of case."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.labels.models import Label
+from tests.conftest import Desk
+from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+class TestLabels:
+    async def test_admin_creates_labels_every_agent_lists_them(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        agent = await desk.agent()
+        first = await admin.client.post("/api/v1/labels", json={"name": " vip ", "color": "#AABBCC"})
+        assert first.status_code == 201, first.text
+        assert first.json()["name"] == "vip"
+        assert first.json()["color"] == "#aabbcc"
+        second = await admin.client.post("/api/v1/labels", json={"name": "billing"})
+        assert second.json()["color"] == "#64748b"
+        listed = (await agent.client.get("/api/v1/labels")).json()
+        assert [label["name"] for label in listed] == ["billing", "vip"]
+
+    async def test_duplicate_name_is_409_whatever_the_case(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        assert (await admin.client.post("/api/v1/labels", json={"name": "Bug"})).status_code == 201
+        error = error_of(await admin.client.post("/api/v1/labels", json={"name": "bug"}), 409)
+        assert error["code"] == "label_exists"
+        assert "bug" in error["message"]
+        assert await count_rows(desk.app, Label) == 1
+
+    async def test_bad_labels_are_422_naming_the_field(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        for body, field in [
+            ({}, "name"),
+            ({"name": "  "}, "name"),
+            ({"name": "x" * 61}, "name"),
+            ({"name": 42}, "name"),
+            ({"name": "a", "color": "red"}, "color"),
+            ({"name": "a", "color": "#12345"}, "color"),
+            ({"name": "a", "icon": "star"}, "icon"),
+        ]:
+            error = error_of(await admin.client.post("/api/v1/labels", json=body), 422, "invalid")
+            assert field in fields_of(error), (body, error)
+        assert await count_rows(desk.app, Label) == 0
+
+    async def test_rename_and_recolour(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        label = (await admin.client.post("/api/v1/labels", json={"name": "bug"})).json()
+        await admin.client.post("/api/v1/labels", json={"name": "feature"})
+        url = f"/api/v1/labels/{label['id']}"
+        response = await admin.client.patch(url, json={"name": "Bug", "color": "#FF0000"})
+        assert response.status_code == 200
+        assert response.json() == {"id": label["id"], "name": "Bug", "color": "#ff0000"}
+        error = error_of(await admin.client.patch(url, json={"name": "FEATURE"}), 409)
+        assert error["code"] == "label_exists"
+        error_of(await admin.client.patch(url, json={"color": "blue"}), 422, "invalid")
+        assert (await admin.client.get("/api/v1/labels")).json()[0]["name"] == "Bug"
+
+    async def test_deleting_a_label_removes_it_from_tickets(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        inbox = await desk.inbox()
+        bug = (await admin.client.post("/api/v1/labels", json={"name": "bug"})).json()
+        vip = (await admin.client.post("/api/v1/labels", json={"name": "vip"})).json()
+        ticket = await new_ticket(admin.client, inbox, label_ids=[bug["id"], vip["id"]])
+        assert (await admin.client.delete(f"/api/v1/labels/{bug['id']}")).status_code == 204
+        after = (await admin.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
+        assert [label["name"] for label in after["labels"]] == ["vip"]
+        error_of(await admin.client.delete(f"/api/v1/labels/{bug['id']}"), 404, "not_found")
+
+    async def test_unknown_label_is_404(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        error = error_of(
+            await admin.client.patch("/api/v1/labels/999999", json={"name": "x"}), 404
+        )
+        assert error["message"] == "No such label."

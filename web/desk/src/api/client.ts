@@ -1,0 +1,87 @@
+/** The typed API client: openapi-fetch over the types generated from openapi.json, plus the two
+ * things every call needs — the CSRF header on writes and readable errors. */
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+
+/** An error the server explained: {"error": {"code", "message", "fields"}}. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly fields: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Set from the login answer or GET /me; the `frontdesk_csrf` cookie is the fallback. */
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
+}
+
+function currentCsrf(): string | null {
+  const cookie = document.cookie.split("; ").find((part) => part.startsWith("frontdesk_csrf="));
+  return csrfToken ?? (cookie ? decodeURIComponent(cookie.slice("frontdesk_csrf=".length)) : null);
+}
+
+type Listener = () => void;
+const unauthorizedListeners: Listener[] = [];
+/** Called when a request answers 401: the session ended elsewhere. */
+export function onUnauthorized(listener: Listener): void {
+  unauthorizedListeners.push(listener);
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+const csrf: Middleware = {
+  onRequest({ request }) {
+    if (!SAFE.has(request.method)) {
+      const token = currentCsrf();
+      if (token) request.headers.set("X-CSRF-Token", token);
+    }
+    return request;
+  },
+};
+
+export const client = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+client.use(csrf);
+
+export async function toApiError(response: Response, body: unknown): Promise<ApiError> {
+  const error = (body as { error?: { code?: string; message?: string; fields?: [] } } | undefined)
+    ?.error;
+  if (response.status === 401 && !response.url.endsWith("/auth/login")) {
+    unauthorizedListeners.forEach((listener) => listener());
+  }
+  const fallback =
+    response.status >= 500
+      ? "The server had a problem; please try again."
+      : `Request failed (${response.status}).`;
+  return new ApiError(error?.message ?? fallback, response.status, error?.code ?? "http_error", error?.fields ?? []);
+}
+
+/** Unwraps an openapi-fetch result: returns data, throws ApiError with the server's message. */
+export async function unwrap<T>(
+  promise: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result: { data?: T; error?: unknown; response: Response };
+  try {
+    result = await promise;
+  } catch {
+    throw new ApiError("Cannot reach the server. Check your connection.", 0, "network");
+  }
+  if (!result.response.ok) throw await toApiError(result.response, result.error);
+  return result.data as T;
+}
+
+/** A readable message from anything thrown. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,74 @@
+/** Who is logged in, their availability and preferences. */
+import { defineStore } from "pinia";
+import { computed, ref } from "vue";
+import { ApiError, setCsrfToken } from "../api/client";
+import type { Me } from "../api/types";
+import { authApi } from "./api";
+
+export interface Preferences {
+  sound: boolean;
+  desktop_notifications: boolean;
+}
+
+export const useAuth = defineStore("auth", () => {
+  const me = ref<Me | null>(null);
+  const booted = ref(false);
+
+  const isAdmin = computed(() => me.value?.role === "owner" || me.value?.role === "admin");
+  const online = computed(() => me.value?.available_for_chat ?? false);
+  const preferences = computed<Preferences>(() => ({
+    sound: (me.value?.preferences?.sound as boolean | undefined) ?? true,
+    desktop_notifications: (me.value?.preferences?.desktop_notifications as boolean | undefined) ?? true,
+  }));
+
+  function set(user: Me | null): void {
+    me.value = user;
+    setCsrfToken(user?.csrf_token);
+  }
+
+  /** On page load: the session cookie survives reloads, GET /me tells whether it is still good. */
+  async function boot(): Promise<void> {
+    try {
+      set(await authApi.me());
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+      set(null);
+    } finally {
+      booted.value = true;
+    }
+  }
+
+  async function login(email: string, password: string): Promise<void> {
+    set(await authApi.login(email, password));
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      await authApi.logout();
+    } finally {
+      set(null);
+    }
+  }
+
+  /** The session ended elsewhere (401 on a request, 4401 on the socket). */
+  function expired(): void {
+    if (me.value) set(null);
+  }
+
+  async function setAvailability(available: boolean): Promise<void> {
+    const user = await authApi.setAvailability(available);
+    if (me.value) me.value = { ...me.value, available_for_chat: user.available_for_chat };
+  }
+
+  /** From an agent.availability_changed event about ourselves (idle timeout, another tab). */
+  function availabilityChanged(available: boolean): void {
+    if (me.value) me.value = { ...me.value, available_for_chat: available };
+  }
+
+  async function update(body: Parameters<typeof authApi.updateMe>[0]): Promise<void> {
+    const user = await authApi.updateMe(body);
+    set({ ...user, csrf_token: user.csrf_token ?? me.value?.csrf_token ?? null });
+  }
+
+  return { me, booted, isAdmin, online, preferences, boot, login, logout, expired, setAvailability, availabilityChanged, update };
+});

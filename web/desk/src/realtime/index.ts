@@ -1,0 +1,36 @@
+/** Starts and stops the realtime connection with the session, and routes its events. */
+import { ref } from "vue";
+import { useAuth } from "../auth/store";
+import { useChats } from "../chats/store";
+import { useTickets } from "../tickets/store";
+import { socket, setHooks } from "./connection";
+import { eventTable } from "./events";
+
+export { socket };
+export const lastEvent = ref<string | null>(null);
+
+export function startRealtime(): void {
+  const table = eventTable();
+  const chats = useChats();
+  const tickets = useTickets();
+  const auth = useAuth();
+  setHooks({
+    event: (envelope) => {
+      lastEvent.value = envelope.type;
+      table[envelope.type]?.(envelope);
+    },
+    resumed: (afterDrop) => {
+      if (!afterDrop) return;
+      // Events that are not replayed (bar, typing, presence, tickets) may have been missed.
+      chats.catchUp();
+      tickets.catchUp();
+      void auth.boot();
+    },
+    unauthenticated: () => auth.expired(),
+  });
+  socket.start();
+}
+
+export function stopRealtime(): void {
+  socket.stop();
+}

@@ -1,0 +1,121 @@
+/** Ticket folders with their counts, the list on screen (cursor paging), and open tickets.
+ * ticket.* events make whatever is on screen fetch itself again. */
+import { defineStore } from "pinia";
+import { reactive, ref } from "vue";
+import type { Ticket, TicketCounts, TicketDetail } from "../api/types";
+import type { Envelope } from "../realtime/socket";
+import { debounce } from "../ui/debounce";
+import { ticketsApi, type TicketQuery } from "./api";
+
+export const FOLDERS = [
+  { key: "open", label: "Open" },
+  { key: "mine", label: "Mine" },
+  { key: "unassigned", label: "Unassigned" },
+  { key: "hold", label: "Hold" },
+  { key: "snoozed", label: "Snoozed" },
+  { key: "closed", label: "Closed" },
+] as const;
+export type Folder = (typeof FOLDERS)[number]["key"];
+
+export function folderQuery(folder: Folder): TicketQuery {
+  switch (folder) {
+    case "mine":
+      return { state: ["open"], mine: true };
+    case "unassigned":
+      return { state: ["open"], unassigned: true };
+    default:
+      return { state: [folder] };
+  }
+}
+
+const PAGE = 25;
+
+export const useTickets = defineStore("tickets", () => {
+  const counts = reactive<Record<number, TicketCounts>>({});
+  const query = ref<TicketQuery | null>(null);
+  const items = ref<Ticket[]>([]);
+  const nextCursor = ref<string | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const details = reactive<Record<number, TicketDetail>>({});
+  let generation = 0;
+
+  async function loadCounts(inboxId: number): Promise<void> {
+    counts[inboxId] = await ticketsApi.counts(inboxId);
+  }
+
+  async function load(next: TicketQuery): Promise<void> {
+    const mine = ++generation;
+    const same = JSON.stringify(next) === JSON.stringify(query.value);
+    query.value = next;
+    if (!same) {
+      items.value = [];
+      nextCursor.value = null;
+    }
+    loading.value = true;
+    error.value = null;
+    try {
+      // Keep as many rows as are on screen, so a live refresh does not shrink the list.
+      const limit = Math.min(100, Math.max(PAGE, same ? items.value.length : 0));
+      const page = await ticketsApi.list({ ...next, limit });
+      if (mine !== generation) return;
+      items.value = page.items;
+      nextCursor.value = page.next_cursor;
+    } catch (e) {
+      if (mine === generation) error.value = (e as Error).message;
+    } finally {
+      if (mine === generation) loading.value = false;
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!query.value || !nextCursor.value) return;
+    const mine = ++generation;
+    loading.value = true;
+    try {
+      const page = await ticketsApi.list({ ...query.value, cursor: nextCursor.value, limit: PAGE });
+      if (mine !== generation) return;
+      const known = new Set(items.value.map((t) => t.id));
+      items.value = [...items.value, ...page.items.filter((t) => !known.has(t.id))];
+      nextCursor.value = page.next_cursor;
+    } finally {
+      if (mine === generation) loading.value = false;
+    }
+  }
+
+  async function loadTicket(id: number): Promise<TicketDetail> {
+    const detail = await ticketsApi.get(id);
+    details[id] = detail;
+    return detail;
+  }
+
+  const refreshList = debounce(() => (query.value ? load(query.value) : undefined), 200);
+  const refreshCounts = debounce(() => Promise.all(Object.keys(counts).map((id) => loadCounts(Number(id)))), 200);
+  const ticketRefreshers = new Map<number, () => void>();
+
+  /** ticket.created / ticket.updated / ticket.entry_added */
+  function changed(envelope: Envelope): void {
+    refreshList();
+    refreshCounts();
+    const id = envelope.data?.ticket?.id as number | undefined;
+    if (id != null && details[id]) {
+      if (!ticketRefreshers.has(id)) ticketRefreshers.set(id, debounce(() => loadTicket(id), 150));
+      ticketRefreshers.get(id)!();
+    }
+  }
+
+  function catchUp(): void {
+    refreshList();
+    refreshCounts();
+    Object.keys(details).forEach((id) => void loadTicket(Number(id)).catch(() => undefined));
+  }
+
+  function reset(): void {
+    query.value = null;
+    items.value = [];
+    for (const id of Object.keys(counts)) delete counts[Number(id)];
+    for (const id of Object.keys(details)) delete details[Number(id)];
+  }
+
+  return { counts, query, items, nextCursor, loading, error, details, loadCounts, load, loadMore, loadTicket, changed, catchUp, reset };
+});

@@ -1,0 +1,165 @@
+// The two transports: JSON over HTTP (/messenger/v1) and the socket (/messenger/v1/ws, see
+// docs/realtime.md). Neither knows about chats; the messenger decides what to do with frames.
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly retryAfter = 0,
+  ) {
+    super(message);
+  }
+
+  get network(): boolean {
+    return this.status === 0;
+  }
+}
+
+export type Json = Record<string, unknown>;
+
+export function http(base: string, token: () => string | null) {
+  return async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    const bearer = token();
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(base + "/messenger/v1" + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // Never send the host's or the desk's cookies: the visitor is known by their token only.
+        credentials: "omit",
+        mode: "cors",
+      });
+    } catch {
+      throw new ApiError("network", "", 0);
+    }
+    if (response.status === 204) return undefined as T;
+    let data: unknown = null;
+    try {
+      data = await response.json();
+    } catch {
+      // A proxy's HTML error page: the status code says enough.
+    }
+    if (!response.ok) {
+      const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new ApiError(
+        error?.code ?? `http_${response.status}`,
+        error?.message ?? response.statusText,
+        response.status,
+        Number(response.headers.get("Retry-After")) || 0,
+      );
+    }
+    return data as T;
+  };
+}
+
+export type Fetcher = ReturnType<typeof http>;
+
+export interface SocketHandlers {
+  hello(): Json;
+  frame(frame: Json): void;
+  up(): void;
+  down(): void;
+  /** 4401 or 4403: retrying would not help. */
+  fatal(code: number): void;
+}
+
+const MAX_BACKOFF = 30_000;
+
+/** One WebSocket that says hello, answers pings, and reconnects with exponential back-off. */
+export class Socket {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer = 0;
+  private watchdog = 0;
+  private lastHeard = 0;
+  private stopped = true;
+  ready = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly on: SocketHandlers,
+    private readonly heartbeat = 25_000,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+    // Silence for two heartbeats means a dead connection the browser has not noticed yet.
+    this.watchdog = window.setInterval(() => {
+      if (this.ws && Date.now() - this.lastHeard > 2 * this.heartbeat + 5000) this.ws.close();
+    }, 10_000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.watchdog);
+    this.ready = false;
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000);
+  }
+
+  /** The network is back: don't wait for the back-off timer. */
+  nudge(): void {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  send(frame: Json): boolean {
+    if (!this.ready || !this.ws) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    this.lastHeard = Date.now();
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", ref: "hello", ...this.on.hello() }));
+    ws.onmessage = (message) => {
+      if (this.ws !== ws) return;
+      this.lastHeard = Date.now();
+      let frame: Json;
+      try {
+        frame = JSON.parse(String(message.data)) as Json;
+      } catch {
+        return;
+      }
+      if (frame.type === "ping") {
+        ws.send('{"type":"pong"}');
+        return;
+      }
+      if (frame.type === "ack" && frame.ref === "hello") {
+        this.attempt = 0;
+        this.ready = true;
+        this.on.up();
+        return;
+      }
+      this.on.frame(frame);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const wasReady = this.ready;
+      this.ready = false;
+      if (wasReady) this.on.down();
+      if (this.stopped) return;
+      if (event.code === 4401 || event.code === 4403) {
+        this.stop();
+        this.on.fatal(event.code);
+        return;
+      }
+      // 1 s, 2 s, 4 s … 30 s, with jitter so that a restarted server is not hit all at once.
+      const delay = Math.min(MAX_BACKOFF, 1000 * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+      this.retryTimer = window.setTimeout(() => this.connect(), delay);
+    };
+  }
+}
