@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -80,7 +81,7 @@ def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
                     pass
                 if process.poll() is not None:
                     raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-                subprocess.run(["sleep", "0.1"], check=True)
+                time.sleep(0.1)
             else:
                 raise RuntimeError(f"server at {url} did not start")
         yield urls

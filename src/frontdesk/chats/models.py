@@ -145,6 +145,19 @@ class ChatEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AvailabilityChange(Base):
+    """Who went online or offline, when and why (`self`, `idle`): so a missed chat can be traced."""
+
+    __tablename__ = "availability_changes"
+    __table_args__ = (Index("ix_availability_changes_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    available: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ConnectionKind(enum.StrEnum):
     agent = "agent"
     visitor = "visitor"

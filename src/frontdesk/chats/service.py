@@ -42,6 +42,7 @@ from frontdesk.chats.events import (
 )
 from frontdesk.chats.models import (
     AuthorKind,
+    AvailabilityChange,
     Chat,
     ChatEvent,
     ChatInvitation,
@@ -310,17 +311,13 @@ async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
     ).all()
     unread = await unread_counts(session, user=user, chats=mine)
     invites = (
-        (
-            await session.execute(
-                select(ChatInvitation, Chat)
-                .join(Chat, Chat.id == ChatInvitation.chat_id)
-                .where(ChatInvitation.invitee_id == user.id, Chat.state != ChatState.ended)
-                .order_by(ChatInvitation.created_at)
-            )
+        await session.execute(
+            select(ChatInvitation, Chat)
+            .join(Chat, Chat.id == ChatInvitation.chat_id)
+            .where(ChatInvitation.invitee_id == user.id, Chat.state != ChatState.ended)
+            .order_by(ChatInvitation.created_at)
         )
-        
-        .all()
-    )
+    ).all()
     for invitation, chat in invites:
         items.append(BarItem(chat, "red", 0, invitation))
     if user.available_for_chat and await has_capacity(session, user=user):
@@ -388,17 +385,13 @@ async def queue_status(session: AsyncSession, *, chat: Chat) -> tuple[int, int]:
         or 0
     )
     recent = (
-        (
-            await session.execute(
-                select(Chat.started_at, Chat.answered_at)
-                .where(Chat.inbox_id == chat.inbox_id, Chat.answered_at.is_not(None))
-                .order_by(Chat.answered_at.desc())
-                .limit(20)
-            )
+        await session.execute(
+            select(Chat.started_at, Chat.answered_at)
+            .where(Chat.inbox_id == chat.inbox_id, Chat.answered_at.is_not(None))
+            .order_by(Chat.answered_at.desc())
+            .limit(20)
         )
-        
-        .all()
-    )
+    ).all()
     waits = sorted((answered - started).total_seconds() for started, answered in recent if answered)
     typical = waits[len(waits) // 2] if waits else DEFAULT_WAIT_ESTIMATE
     agents = max(1, len(await offer_targets(session, inbox_id=chat.inbox_id)))
@@ -1003,6 +996,11 @@ async def set_availability(
         return user
     user.available_for_chat = available
     user.availability_changed_at = utcnow()
+    session.add(
+        AvailabilityChange(
+            user_id=user.id, available=available, reason=reason, at=user.availability_changed_at
+        )
+    )
     publish_to_all_agents(
         session,
         LiveEvent.availability_changed,

@@ -1,26 +1,55 @@
-"""Outbound mail: rows written to the outbox in the caller's transaction, threaded per ticket."""
+"""Mail: outbound rows written to the outbox in the caller's transaction and threaded per ticket;
+the outbox's delivery state; inbound mail matched to its ticket."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
-from email.utils import formataddr
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
 from html import escape
-from typing import Protocol
+from typing import Any, NoReturn, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
+from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
+from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
+from frontdesk.errors import NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
-from frontdesk.mail.addresses import new_message_id, reply_address
-from frontdesk.mail.models import OutboxMessage, OutboxState
-from frontdesk.tickets.models import Ticket, TicketEntry
+from frontdesk.mail import inbound as parsing
+from frontdesk.mail.addresses import new_message_id, reply_address, ticket_from_reply_address
+from frontdesk.mail.errors import MalformedMessage, MessageTooLarge, NotRetryable, Unroutable
+from frontdesk.mail.models import (
+    InboundMessage,
+    InboundStatus,
+    MailAttachment,
+    OutboxMessage,
+    OutboxState,
+)
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import (
+    Direction,
+    EntryKind,
+    Ticket,
+    TicketEntry,
+    TicketState,
+    TicketType,
+)
 from frontdesk.users.models import User
 
 MAX_REFERENCES = 20
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=2)
+REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
+MAX_MATCH_IDS = 50
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|vs|ref|fw|fwd|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
 async def recipient_for(session: AsyncSession, *, ticket: Ticket) -> str | None:
@@ -45,6 +74,31 @@ async def thread_message_ids(session: AsyncSession, *, ticket: Ticket) -> Sequen
     return [message_id for message_id in ids if message_id]
 
 
+def references_header(ids: Sequence[str]) -> str:
+    """The chain, trimmed like mail clients do: the root stays, then the most recent ones."""
+    chain = list(dict.fromkeys(ids))
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    return " ".join(chain)
+
+
+def reply_subject(subject: str, *, number: int) -> str:
+    base = _REPLY_PREFIX.sub("", subject).strip() or "Your request"
+    tag = f"[#{number}]"
+    return f"Re: {base}" if tag in base else f"Re: {base} {tag}"
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = [
+        escape(block).replace("\n", "<br>\n") for block in text.replace("\r\n", "\n").split("\n\n")
+    ]
+    return (
+        '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph.strip())
+        + "</div>"
+    )
+
+
 async def queue_reply(
     session: AsyncSession, *, ticket: Ticket, entry: TicketEntry, author: User
 ) -> OutboxMessage:
@@ -53,7 +107,7 @@ async def queue_reply(
     recipient = await recipient_for(session, ticket=ticket)
     if recipient is None:
         raise ValueError("queue_reply needs a customer with an email address")
-    references = list(await thread_message_ids(session, ticket=ticket))[-MAX_REFERENCES:]
+    references = list(await thread_message_ids(session, ticket=ticket))
     message_id = new_message_id(
         mail_domain=settings.mail_domain, hint=f"t{ticket.number}.e{entry.id}"
     )
@@ -64,8 +118,9 @@ async def queue_reply(
         )
     }
     if references:
+        # The latest message of the thread is the one this answers, usually the customer's.
         headers["In-Reply-To"] = references[-1]
-        headers["References"] = " ".join(references)
+        headers["References"] = references_header(references)
     message = OutboxMessage(
         ticket_id=ticket.id,
         entry_id=entry.id,
@@ -74,11 +129,12 @@ async def queue_reply(
             inbox, mail_domain=settings.mail_domain, display_name=f"{author.name} ({inbox.name})"
         ),
         recipients=[recipient],
-        subject=f"Re: {ticket.subject} [#{ticket.number}]",
+        subject=reply_subject(ticket.subject, number=ticket.number),
         headers=headers,
         text=entry.text,
-        html=None,
+        html=text_to_html(entry.text),
         state=OutboxState.queued,
+        data={"kind": "reply", "author_id": author.id},
     )
     session.add(message)
     await session.flush()
@@ -125,11 +181,11 @@ async def queue_transcript(
     intro = (
         "Thanks for chatting with us. Here is a copy of the conversation."
         if answered
-        else "Sorry we missed you. Nobody could answer in time; our team will follow up "
-        "by email. Here is what you wrote."
+        else "Sorry we missed you: nobody could answer in time. Our team will follow up by "
+        "email as soon as possible. Here is what you wrote."
     )
-    outro = "Reply to this email to continue the conversation."
-    text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "--", outro])
+    outro = f"Reply to this email to continue the conversation (ticket #{ticket.number})."
+    text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "-- ", outro])
     html = render_transcript_html(
         intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
     )
@@ -140,16 +196,18 @@ async def queue_transcript(
             message_id=message_id,
             sender=inbox_sender(inbox, mail_domain=settings.mail_domain),
             recipients=[recipient],
-            subject=f"Your chat with {inbox.name} [#{ticket.number}]",
+            subject=f"Transcript of your chat with {inbox.name} [#{ticket.number}]",
             headers={
                 "Reply-To": reply_address(
                     settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
                 ),
+                # Sent by the system, not a person: auto-responders must not answer it (RFC 3834).
                 "Auto-Submitted": "auto-generated",
             },
             text=text,
             html=html,
             state=OutboxState.queued,
+            data={"kind": "transcript", "answered": answered},
         )
     )
     await session.flush()
@@ -163,7 +221,11 @@ def _stamp(at: datetime) -> str:
 def _transcript_text_line(line: TranscriptLineLike) -> str:
     if line.kind == "system":
         return f"[{_stamp(line.at)}] {line.text}"
-    return f"[{_stamp(line.at)}] {line.author}:\n{line.text}"
+    return f"[{_stamp(line.at)}] {_author(line)}:\n{line.text}"
+
+
+def _author(line: TranscriptLineLike) -> str:
+    return line.author or ("You" if line.kind == "visitor" else "Support")
 
 
 def render_transcript_html(
@@ -177,13 +239,491 @@ def render_transcript_html(
             rows.append(f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>')
         else:
             rows.append(
-                f'<p style="margin:12px 0 2px"><strong>{escape(line.author)}</strong> '
+                f'<p style="margin:12px 0 2px"><strong>{escape(_author(line))}</strong> '
                 f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
                 f'<p style="margin:0">{body}</p>'
             )
     return (
         '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        f'<p style="color:#64748b;font-size:13px">Ticket #{ticket_number}</p>'
         f"<p>{escape(intro)}</p>{''.join(rows)}"
-        f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)} (ticket #{ticket_number})</p>'
+        f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)}</p>'
         "</div>"
     )
+
+
+# --- the outbox's delivery -----------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failures: 30 s, 1 min, 2 min … capped."""
+    return min(BACKOFF_BASE * (1 << min(max(attempts - 1, 0), 16)), BACKOFF_CAP)
+
+
+async def claim_outbox(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+) -> Sequence[OutboxMessage]:
+    """Due rows, each leased to the caller: queued ones whose time has come, and `sending` ones
+    whose sender's lease ran out (it crashed). Locked rows are skipped, so processes that claim
+    at the same moment never get the same message."""
+    rows = (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.state.in_([OutboxState.queued, OutboxState.sending]),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for row in rows:
+        row.state = OutboxState.sending
+        row.next_attempt_at = now + lease
+    await session.flush()
+    return rows
+
+
+def _leased(message: OutboxMessage, claimed_until: datetime) -> Any:
+    # Guards every write after sending: a sender whose lease expired and was taken over by
+    # another process must not overwrite what that process recorded.
+    return (
+        (OutboxMessage.id == message.id)
+        & (OutboxMessage.state == OutboxState.sending)
+        & (OutboxMessage.next_attempt_at == claimed_until)
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, *, message: OutboxMessage, claimed_until: datetime, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_leased(message, claimed_until))
+        .values(state=OutboxState.sent, sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_send_failure(
+    session: AsyncSession,
+    *,
+    message: OutboxMessage,
+    claimed_until: datetime,
+    error: str,
+    permanent: bool,
+    now: datetime,
+) -> OutboxState | None:
+    """One failed attempt: back off and retry, or give up after MAX_ATTEMPTS (or at once when
+    the server refused for good) so an admin sees it. None when the lease was lost."""
+    attempts = message.attempts + 1
+    state = OutboxState.failed if permanent or attempts >= MAX_ATTEMPTS else OutboxState.queued
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_leased(message, claimed_until))
+        .values(
+            state=state,
+            attempts=attempts,
+            last_error=error[:4000],
+            next_attempt_at=now + backoff(attempts),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return state if result.rowcount else None  # type: ignore[attr-defined]
+
+
+async def get_outbox_message(session: AsyncSession, *, message_id: int) -> OutboxMessage:
+    message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("No such message in the outbox.")
+    return message
+
+
+async def retry_outbox(
+    session: AsyncSession, *, message: OutboxMessage, now: datetime
+) -> OutboxMessage:
+    """An admin's "try again": the same message (same Message-ID), with a fresh set of attempts."""
+    if message.state not in (OutboxState.failed, OutboxState.queued):
+        raise NotRetryable(message.state.value)
+    message.state = OutboxState.queued
+    message.attempts = 0
+    message.next_attempt_at = now
+    await session.flush()
+    return message
+
+
+def render_outbox(message: OutboxMessage) -> bytes:
+    """The RFC 5322 text exactly as the sender transmits it."""
+    from frontdesk.mail.sender import build_message
+
+    return build_message(message).as_bytes()
+
+
+# --- inbound mail --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    status: InboundStatus
+    inbound_id: int
+    ticket_id: int | None = None
+    ticket_number: int | None = None
+    entry_id: int | None = None
+    created_ticket: bool = False
+    reopened: bool = False
+    auto: bool = False
+    unexpected_sender: bool = False
+    matched_by: str | None = None
+    reason: str | None = None
+
+
+def _clean_address(address: str) -> str:
+    return parseaddr(address)[1].strip().strip("<>").lower() or address.strip().lower()
+
+
+async def accepts_recipient(session: AsyncSession, *, address: str) -> bool:
+    """Whether the listener takes mail for this address: ours by domain, or an inbox's."""
+    settings = settings_of(session)
+    address = _clean_address(address)
+    if address.rpartition("@")[2] == settings.mail_domain.lower():
+        return True
+    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
+
+
+async def receive_inbound(
+    session: AsyncSession,
+    *,
+    raw: bytes,
+    envelope_to: list[str] | None,
+    envelope_from: str | None,
+    via: str = "http",
+) -> InboundResult:
+    """One inbound message, from the SMTP listener or the HTTP endpoint: kept as received,
+    matched to its ticket (reply address, then threading headers, then an inbox address for a
+    new ticket) and added to its thread with the visible text. Refusals raise InboundRefused
+    subclasses, after recording why."""
+    settings = settings_of(session)
+    envelope = [_clean_address(address) for address in envelope_to or () if address.strip()]
+    record = InboundMessage(
+        via=via,
+        envelope_from=(envelope_from or None) and envelope_from[:998],
+        envelope_to=envelope,
+        raw=raw,
+        size=len(raw),
+        status=InboundStatus.failed,
+        headers={},
+    )
+    session.add(record)
+    if len(raw) > parsing.MAX_MESSAGE_BYTES:
+        error = MessageTooLarge(parsing.MAX_MESSAGE_BYTES, what="a message")
+        record.raw = parsing.header_section(raw)
+        await _refuse(session, record, InboundStatus.rejected, error)
+    try:
+        mail = parsing.parse_message(raw)
+    except parsing.MalformedMail as exc:
+        await _refuse(session, record, InboundStatus.failed, MalformedMessage(str(exc)))
+    record.message_id = mail.message_id and mail.message_id[:998]
+    record.subject = mail.subject[:998]
+    record.from_address = mail.from_address[:998]
+    record.headers = mail.headers
+    if mail.attachment_bytes > parsing.MAX_ATTACHMENT_BYTES:
+        error = MessageTooLarge(parsing.MAX_ATTACHMENT_BYTES, what="its attachments together")
+        await _refuse(session, record, InboundStatus.rejected, error)
+
+    known = await _known_entry(session, message_id=mail.message_id)
+    if known is not None:
+        record.status, record.ticket_id = InboundStatus.ignored, known.ticket_id
+        record.error = (
+            "our own message came back"
+            if known.direction is Direction.outbound
+            else f"already received (entry {known.id})"
+        )
+        await session.flush()
+        return InboundResult(
+            status=record.status, inbound_id=record.id, ticket_id=known.ticket_id,
+            entry_id=known.id, auto=mail.is_auto, reason=record.error,
+        )  # fmt: skip
+
+    ticket, matched_by = await _matching_ticket(session, settings, mail=mail, envelope=envelope)
+    created = False
+    if ticket is None:
+        if mail.is_auto:
+            # An out-of-office or bounce that answers nothing of ours: no ticket, no reply.
+            record.status = InboundStatus.ignored
+            record.error = f"automatic message ({mail.auto_reason}) that matches no ticket"
+            await session.flush()
+            return InboundResult(
+                status=record.status, inbound_id=record.id, auto=True, reason=record.error
+            )
+        inbox = await _addressed_inbox(session, mail=mail, envelope=envelope)
+        if inbox is None:
+            await _refuse(session, record, InboundStatus.rejected, Unroutable())
+        customer = await customers_service.find_or_create(
+            session, email=mail.from_address, name=mail.from_name
+        )
+        ticket = await tickets_service.create_ticket(
+            session,
+            inbox=inbox,
+            customer=customer,
+            subject=mail.subject[:300],
+            type=TicketType.email,
+        )
+        created, matched_by, unexpected = True, "inbox address", False
+        author: Customer | None = customer
+    else:
+        customer = await customers_service.get_customer_by_id(
+            session, customer_id=ticket.customer_id
+        )
+        contacts = await customers_service.list_contacts(session, customer_ids=[customer.id])
+        known_senders = {contact.value for contact in contacts[customer.id]}
+        unexpected = not mail.is_auto and mail.from_address not in known_senders
+        # A stranger holding the reply address is shown as the sender they claim, not as the
+        # customer: the agent decides whether to trust it.
+        author = customer if not unexpected else None
+
+    entry = await _add_inbound_entry(
+        session, record, ticket=ticket, mail=mail, author=author,
+        matched_by=matched_by, unexpected=unexpected,
+    )  # fmt: skip
+    reopened = False
+    if not created and not mail.is_auto and ticket.state in REOPENED_BY_REPLY:
+        await tickets_service.update_ticket(
+            session, actor=None, ticket=ticket, state=TicketState.open
+        )
+        reopened = True
+    record.status = InboundStatus.processed
+    record.ticket_id, record.entry_id = ticket.id, entry.id
+    await session.flush()
+    return InboundResult(
+        status=record.status,
+        inbound_id=record.id,
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        entry_id=entry.id,
+        created_ticket=created,
+        reopened=reopened,
+        auto=mail.is_auto,
+        unexpected_sender=unexpected,
+        matched_by=matched_by,
+    )
+
+
+async def record_refused_inbound(
+    session: AsyncSession,
+    *,
+    head: bytes,
+    size: int,
+    envelope_to: list[str] | None,
+    envelope_from: str | None,
+    via: str,
+    error: str,
+    failed: bool = False,
+) -> InboundMessage:
+    """A message a transport refused before we had all of it (too large), or could not store:
+    who sent it, and why."""
+    record = InboundMessage(
+        via=via,
+        envelope_from=(envelope_from or None) and envelope_from[:998],
+        envelope_to=[_clean_address(address) for address in envelope_to or ()],
+        raw=head,
+        size=size,
+        status=InboundStatus.failed if failed else InboundStatus.rejected,
+        error=error,
+        headers={},
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def _refuse(
+    session: AsyncSession,
+    record: InboundMessage,
+    status: InboundStatus,
+    error: MalformedMessage | MessageTooLarge | Unroutable,
+) -> NoReturn:
+    record.status, record.error = status, error.message
+    await session.flush()
+    error.inbound_id = record.id
+    raise error
+
+
+async def _known_entry(session: AsyncSession, *, message_id: str | None) -> TicketEntry | None:
+    if not message_id:
+        return None
+    return await session.scalar(
+        select(TicketEntry).where(TicketEntry.message_id == message_id).limit(1)
+    )
+
+
+async def _matching_ticket(
+    session: AsyncSession, settings: Settings, *, mail: parsing.ParsedMail, envelope: list[str]
+) -> tuple[Ticket | None, str | None]:
+    for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
+        ticket_id = ticket_from_reply_address(
+            settings.secret, address, mail_domain=settings.mail_domain
+        )
+        if ticket_id is not None:
+            ticket = await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
+            if ticket is not None:
+                return ticket, "reply address"
+    # The message answered first, then the thread from its newest end, then what a bounce
+    # reports on.
+    wanted = list(
+        dict.fromkeys([*mail.in_reply_to, *reversed(mail.references), *mail.reported_ids])
+    )[:MAX_MATCH_IDS]
+    if not wanted:
+        return None, None
+    rows = (
+        await session.execute(
+            select(TicketEntry.message_id, TicketEntry.ticket_id).where(
+                TicketEntry.message_id.in_(wanted)
+            )
+        )
+    ).all()
+    found = {row.message_id: row.ticket_id for row in rows}
+    for message_id in wanted:
+        if message_id in found:
+            ticket = await tickets_service.get_ticket_by_id(session, ticket_id=found[message_id])
+            if ticket is not None:
+                return ticket, "thread"
+    return None, None
+
+
+async def _addressed_inbox(
+    session: AsyncSession, *, mail: parsing.ParsedMail, envelope: list[str]
+) -> Inbox | None:
+    for address in dict.fromkeys((*envelope, *mail.to, *mail.cc, *mail.delivered_to)):
+        inbox = await inboxes_service.get_inbox_by_address(session, address=address)
+        if inbox is not None:
+            return inbox
+    return None
+
+
+async def _add_inbound_entry(
+    session: AsyncSession,
+    record: InboundMessage,
+    *,
+    ticket: Ticket,
+    mail: parsing.ParsedMail,
+    author: Customer | None,
+    matched_by: str | None,
+    unexpected: bool,
+) -> TicketEntry:
+    visible, quoted = mail.split()
+    await session.flush()
+    data: dict[str, Any] = {
+        "subject": mail.subject,
+        "from": formataddr((mail.from_name, mail.from_address)),
+        "from_address": mail.from_address,
+        "to": mail.to,
+        "cc": mail.cc,
+        "date": mail.date.isoformat() if mail.date else None,
+        "quoted": quoted,
+        "attachments": [],
+        "auto": mail.is_auto,
+        "unexpected_sender": unexpected,
+        "matched_by": matched_by,
+        "inbound_id": record.id,
+    }
+    if mail.auto_reason:
+        data["auto_reason"] = mail.auto_reason
+    entry = await tickets_service.add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.inbound,
+        text=visible,
+        html=parsing.sanitize_html(mail.html) if mail.html else None,
+        author_customer=author,
+        message_id=mail.message_id and mail.message_id[:998],
+        data=data,
+    )
+    if mail.attachments:
+        stored = [
+            MailAttachment(
+                inbound_id=record.id,
+                ticket_id=ticket.id,
+                entry_id=entry.id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=len(attachment.content),
+                content_id=attachment.content_id and attachment.content_id[:998],
+                inline=attachment.inline,
+                content=attachment.content,
+            )
+            for attachment in mail.attachments
+        ]
+        session.add_all(stored)
+        await session.flush()
+        # A new dict, so the JSON column sees the change.
+        entry.data = data | {
+            "attachments": [
+                {
+                    "id": item.id,
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "inline": item.inline,
+                }
+                for item in stored
+            ]
+        }
+    return entry
+
+
+async def get_inbound_original(
+    session: AsyncSession, *, ticket: Ticket, entry_id: int
+) -> tuple[bytes, str]:
+    """The message an entry was received or sent as, in RFC 5322 form, and a file name for it.
+    The caller has already checked that the agent may see the ticket."""
+    inbound = await session.scalar(
+        select(InboundMessage)
+        .options(undefer(InboundMessage.raw))
+        .where(InboundMessage.entry_id == entry_id, InboundMessage.ticket_id == ticket.id)
+    )
+    if inbound is not None:
+        return inbound.raw, f"message-{inbound.id}.eml"
+    outgoing = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.entry_id == entry_id, OutboxMessage.ticket_id == ticket.id
+        )
+    )
+    if outgoing is not None:
+        return render_outbox(outgoing), f"sent-{outgoing.id}.eml"
+    raise NotFound("This entry was not an email, so there is no original message.")
+
+
+async def get_attachment(
+    session: AsyncSession, *, ticket: Ticket, attachment_id: int
+) -> MailAttachment:
+    attachment = await session.scalar(
+        select(MailAttachment)
+        .options(undefer(MailAttachment.content))
+        .where(MailAttachment.id == attachment_id, MailAttachment.ticket_id == ticket.id)
+    )
+    if attachment is None:
+        raise NotFound("No such attachment on this ticket.")
+    return attachment
+
+
+async def list_inbound(
+    session: AsyncSession, *, status: InboundStatus | None, limit: int, offset: int
+) -> Sequence[InboundMessage]:
+    query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(InboundMessage.status == status)
+    return (await session.scalars(query)).all()
+
+
+async def get_inbound(session: AsyncSession, *, inbound_id: int) -> InboundMessage:
+    inbound = await session.scalar(
+        select(InboundMessage)
+        .options(undefer(InboundMessage.raw))
+        .where(InboundMessage.id == inbound_id)
+    )
+    if inbound is None:
+        raise NotFound("No such inbound message.")
+    return inbound

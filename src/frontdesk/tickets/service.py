@@ -200,8 +200,10 @@ async def update_ticket(
     changes: list[str] = []
     if snoozed_until is not None and state is None:
         state = TicketState.snoozed
-    if state is not None and (state is not ticket.state or state is TicketState.snoozed):
+    if state is not None:
+        # Checked even when the state stays, so a snooze time on an open ticket is refused.
         ensure_transition(ticket, to=state, snoozed_until=snoozed_until)
+    if state is not None and (state is not ticket.state or state is TicketState.snoozed):
         await _log(
             session,
             ticket,

@@ -84,7 +84,8 @@ async def test_two_participants_end_the_same_chat_at_once(desk: Desk, visitors: 
     async with desk.app.state.sessionmaker() as session:
         chat = await session.get(Chat, chat_id)
         ticket = await session.get(Ticket, ticket_id)
-        assert chat is not None and ticket is not None
+        assert chat is not None
+        assert ticket is not None
         assert chat.ticket_id == ticket_id
         assert ticket.assignee_id == chat.ended_by_id
 

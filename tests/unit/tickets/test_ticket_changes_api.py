@@ -244,7 +244,7 @@ class TestReplies:
         newest, oldest = outbox
         assert oldest["recipients"] == ["marie@example.org"]
         assert oldest["subject"] == f"Re: Refund [#{ticket['number']}]"
-        assert oldest["sender"] == "Ada (Support) <help@acme.test>"
+        assert oldest["sender"] == '"Ada (Support)" <help@acme.test>'
         assert oldest["message_id"] == first["message_id"]
         assert oldest["headers"]["Reply-To"].startswith(f"reply+{ticket['id']}.")
         assert oldest["headers"]["Reply-To"].endswith("@desk.test")

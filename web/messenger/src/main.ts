@@ -1,1 +1,92 @@
-console.log(1)
+// The embed: finds its own <script>, turns the `window.frontdesk` command queue into the API, and
+// runs what the page queued before we loaded, in order. No other global is created.
+
+import { Messenger, type Config, type Identity } from "./messenger";
+
+type Command = ((api: Api) => void) | [string, ...unknown[]];
+
+interface Api extends Methods {
+  push(command: Command): void;
+  messenger: Methods;
+}
+
+type Methods = ReturnType<typeof methods>;
+
+declare global {
+  interface Window {
+    frontdesk?: Command[] | Api;
+  }
+}
+
+function methods(m: Messenger) {
+  return {
+    identify: (identity: Identity) => m.identify(identity),
+    clearIdentity: () => m.clearIdentity(),
+    open: () => m.open(),
+    close: () => m.close(),
+    toggle: () => m.toggle(),
+    hide: () => m.hide(),
+    show: () => m.show(),
+    config: (options: Config) => m.config(options),
+    on: (event: string, fn: (data?: unknown) => void) => m.on(event, fn),
+    off: (event: string, fn: (data?: unknown) => void) => m.off(event, fn),
+    unreadCount: () => m.unreadCount(),
+  };
+}
+
+function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement && current.dataset.inbox) return current;
+  // currentScript is null when the bundle was injected by another script after the fact.
+  return document.querySelector<HTMLScriptElement>("script[data-inbox][src*='messenger']");
+}
+
+function run(api: Api, command: Command): void {
+  try {
+    if (typeof command === "function") command(api);
+    else if (Array.isArray(command)) {
+      const [name, ...args] = command;
+      const method = (api.messenger as Record<string, unknown>)[name];
+      if (typeof method === "function") method(...args);
+      else console.warn("frontdesk: unknown command", name);
+    }
+  } catch (error) {
+    console.error("frontdesk: a queued command failed", error);
+  }
+}
+
+function boot(script: HTMLScriptElement): void {
+  const queued = Array.isArray(window.frontdesk) ? window.frontdesk : [];
+  const base = new URL(script.src, location.href).origin;
+  const messenger = new Messenger(base, script.dataset.inbox!, {
+    color: script.dataset.color,
+    position: script.dataset.position === "left" ? "left" : undefined,
+    locale: script.dataset.locale,
+  });
+  let ready = false;
+  const bound: Methods = {
+    ...methods(messenger),
+    // A listener added after "ready" still hears it: the page can't know when we loaded.
+    on: (event, fn) => {
+      messenger.on(event, fn);
+      if (event === "ready" && ready) fn();
+    },
+  };
+  const api: Api = { ...bound, messenger: bound, push: (command) => run(api, command) };
+  window.frontdesk = api;
+  for (const command of queued) run(api, command);
+  ready = true;
+  messenger.emit("ready");
+}
+
+const script = ownScript();
+const existing = window.frontdesk;
+if (!script) {
+  console.warn('frontdesk: add data-inbox="…" to the messenger <script> tag');
+} else if (existing && !Array.isArray(existing)) {
+  // Loaded twice: the first copy keeps working, the second does nothing.
+} else if (document.body) {
+  boot(script);
+} else {
+  document.addEventListener("DOMContentLoaded", () => boot(script), { once: true });
+}

@@ -291,9 +291,30 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_chat_participants_user_active", ["user_id", "left_at"], unique=False
         )
+    op.create_table(
+        "availability_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("available", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_availability_changes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_availability_changes")),
+    )
+    with op.batch_alter_table("availability_changes", schema=None) as batch_op:
+        batch_op.create_index("ix_availability_changes_user_at", ["user_id", "at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("availability_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_availability_changes_user_at")
+
+    op.drop_table("availability_changes")
 
     with op.batch_alter_table("chat_participants", schema=None) as batch_op:
         batch_op.drop_index("ix_chat_participants_user_active")

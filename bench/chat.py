@@ -1,0 +1,1119 @@
+"""Live chat performance (issue 3): the real server, real sockets, measured from the outside.
+
+Run from the repository root:
+
+    .venv/bin/python bench/chat.py [--scenario all|idle|throughput|offer|multiprocess]
+                                   [--visitors 200] [--agents 20] [--idle-sockets 10000] ...
+
+Every scenario starts `frontdesk run` as a subprocess (its own temp FRONTDESK_DATA_DIR, a SQLite
+file, a free loopback port, huge rate limits, FRONTDESK_LOG_LEVEL=warning) and drives it over HTTP
+and WebSockets exactly as desks and messengers do:
+
+* idle        RSS of the server process (VmRSS) before and after opening N idle messenger
+              sockets (each says hello with a visitor token; tokens are shared by several sockets,
+              like several tabs of one visitor), and the same for a bare relay.
+* throughput  V visitors, each in an active chat with one of M agents (all agents of one inbox
+              with their desk socket open), exchange `message` frames both ways at an offered rate;
+              persisted msg/s = acks received per second; delivery latency = send -> receipt by
+              the other side (the chat's agent for a visitor's message, the visitor for an agent's),
+              timed in this process with time.perf_counter and a nonce in the text. A short ramp
+              finds the highest sustainable offered rate, then that rate and 1,000 msg/s run for
+              --duration seconds each. The same client code then drives a bare relay.
+* offer       A agents online with their desk open; a visitor starts a chat over HTTP; time until
+              every desk socket has received `chat.offered` for it. Repeated --offer-trials times.
+* multiprocess  Two server processes on a fresh PostgreSQL database + Redis; visitors talk to one,
+              agents to the other; throughput and offer as above.
+
+The bare relay (`--serve-bare`, started by this file as a subprocess) is a Starlette app under the
+same uvicorn settings as `frontdesk run` (uvloop, httptools, websockets-sansio): no auth, no
+database, no models. It routes like frontdesk does, so the client sees the same frames: a message
+for chat c goes to every desk socket ("agents of the inbox") and to chat c's visitor sockets, and
+the sender gets an ack.
+
+Seeding: the owner is made with `frontdesk create-user` and `frontdesk create-token`; the inboxes,
+memberships, chat limits (PATCH /api/v1/users/{id}), availability, visitors, chats and joins go over
+HTTP. The agents' accounts and API tokens are made in this process with the same service functions
+the CLI calls (users.service.create_user / create_api_token), without passwords: one Argon2 hash
+costs ~0.5 s on the 2-core bench machine and a CLI start ~3 s, so 200 agents through the CLI or
+through HTTP logins would take minutes of seeding (and, over HTTP, block the server's event loop
+for the whole time; see docs/performance.md).
+
+Nothing here is a test: there are no assertions on time. Only loopback traffic. Every loop is
+bounded in count and time; every process started here is stopped by its pid at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+FRONTDESK = BIN / "frontdesk"
+HERE = Path(__file__).resolve()
+PASSWORD = "correct horse battery"  # noqa: S105  (the bench owner's password)
+OWNER_EMAIL = "owner@bench.example.com"
+PG_ADMIN_URL = os.environ.get(
+    "FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+HUGE_RATE = "100000000"
+NOFILE = 65536
+
+
+def raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard == resource.RLIM_INFINITY else min(hard, NOFILE)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def say(*parts: Any) -> None:
+    print(*parts, flush=True)
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(seconds: float) -> str:
+    if seconds != seconds:  # noqa: PLR0124  (nan)
+        return "n/a"
+    if seconds == float("inf"):
+        return "lost"
+    return f"{seconds * 1000:.1f} ms"
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def proc_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """One server subprocess (frontdesk or the bare relay), stopped by its pid."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path):
+        self.name, self.argv, self.env, self.port, self.log_path = name, argv, env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_base(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603  (our own interpreter and console script)
+            self.argv,
+            env=self.env,
+            cwd=self.env.get("FRONTDESK_DATA_DIR", tempfile.gettempdir()),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=raise_fd_limit,  # noqa: PLW1509  (setrlimit only; no threads yet)
+        )
+        log.close()
+
+    async def ready(self, http: Any, path: str = "/healthz", timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: see {self.log_path}\n{self.tail()}")
+            with contextlib.suppress(Exception):
+                response = await http.get(f"{self.base}{path}", timeout=2)
+                if response.status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s: {self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def rss_kb(self) -> int:
+        return proc_rss_kb(self.pid)
+
+    def cpu(self) -> float:
+        return proc_cpu_seconds(self.pid)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def frontdesk_env(data_dir: Path, port: int, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
+    env |= {
+        "FRONTDESK_DATA_DIR": str(data_dir),
+        "FRONTDESK_DATABASE_URL": database_url,
+        "FRONTDESK_HOST": "127.0.0.1",
+        "FRONTDESK_PORT": str(port),
+        "FRONTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "FRONTDESK_VISITOR_RATE_PER_MINUTE": HUGE_RATE,
+        "FRONTDESK_IP_RATE_PER_MINUTE": HUGE_RATE,
+        "FRONTDESK_LOG_LEVEL": "warning",
+        "FRONTDESK_SECRET_KEY": "bench-" + "k" * 40,
+    }
+    return env | extra
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(  # noqa: S603
+        [str(FRONTDESK), *args],
+        env=env,
+        cwd=env["FRONTDESK_DATA_DIR"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"frontdesk {' '.join(args[:1])} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@dataclass
+class Seeded:
+    owner_token: str
+    agents: list[tuple[int, str]]  # (user id, API token)
+
+
+def prepare_database(env: dict[str, str], agents: int) -> Seeded:
+    """Migrate, make the owner with the CLI, and the agents with the service functions."""
+    cli(env, "migrate")
+    cli(env, "create-user", "--email", OWNER_EMAIL, "--name", "Bench Owner",
+        "--password", PASSWORD, "--role", "owner")  # fmt: skip
+    owner_token = cli(env, "create-token", "--email", OWNER_EMAIL, "--name", "bench").split()[-1]
+
+    from frontdesk.config import Settings
+    from frontdesk.db.context import SETTINGS_KEY
+    from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
+    from frontdesk.users import service as users_service
+
+    settings = Settings(
+        data_dir=Path(env["FRONTDESK_DATA_DIR"]), database_url=env["FRONTDESK_DATABASE_URL"]
+    )
+
+    async def work() -> list[tuple[int, str]]:
+        engine = create_engine(settings.database_url, pool_size=2)
+        sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings})
+        made: list[tuple[int, str]] = []
+        try:
+            async with unit_of_work(sessionmaker) as session:
+                for i in range(agents):
+                    user = await users_service.create_user(
+                        session, email=f"agent{i}@bench.example.com", name=f"Agent {i}",
+                        password=None,
+                    )  # fmt: skip
+                    _t, token = await users_service.create_api_token(
+                        session, user=user, name="bench"
+                    )
+                    made.append((user.id, token))
+        finally:
+            await engine.dispose()
+        return made
+
+    return Seeded(owner_token, asyncio.run(work()))
+
+
+# --- the bare relay ----------------------------------------------------------------------------
+
+
+def serve_bare(port: int) -> None:
+    """A WebSocket relay with frontdesk's routing and frame shapes, and nothing else."""
+    from collections import defaultdict
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    routes: defaultdict[str, set[WebSocket]] = defaultdict(set)
+    seqs: defaultdict[int, int] = defaultdict(int)
+
+    async def relay(websocket: WebSocket, topic: str) -> None:
+        routes[topic].add(websocket)
+        try:
+            while True:
+                frame = json.loads(await websocket.receive_text())
+                ref = frame.get("ref")
+                if frame.get("type") != "message":
+                    if ref is not None:
+                        await websocket.send_text(json.dumps({"type": "ack", "ref": ref, "data": {}}))
+                    continue
+                chat_id = frame["chat_id"]
+                seqs[chat_id] += 1
+                seq = seqs[chat_id]
+                await websocket.send_text(
+                    json.dumps({"type": "ack", "ref": ref, "data": {"seq": seq}},
+                               separators=(",", ":"))
+                )  # fmt: skip
+                out = json.dumps(
+                    {"type": "chat.message_added",
+                     "data": {"message": {"text": frame["text"],
+                                          "client_msg_id": frame["client_msg_id"]}},
+                     "chat_id": chat_id, "seq": seq},
+                    separators=(",", ":"),
+                )  # fmt: skip
+                for target in routes["inbox"] | routes[f"v:{chat_id}"]:
+                    with contextlib.suppress(Exception):
+                        await target.send_text(out)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            routes[topic].discard(websocket)
+
+    async def desk(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await relay(websocket, "inbox")
+
+    async def messenger(websocket: WebSocket) -> None:
+        await websocket.accept()
+        hello = json.loads(await websocket.receive_text())
+        chat_id = int(str(hello["token"]).removeprefix("c"))
+        await websocket.send_text(
+            json.dumps({"type": "ack", "ref": hello.get("ref"), "data": {"visitor_id": chat_id}})
+        )
+        await relay(websocket, f"v:{chat_id}")
+
+    async def healthz(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    from starlette.routing import Route
+
+    app = Starlette(
+        routes=[
+            WebSocketRoute("/api/v1/ws", desk),
+            WebSocketRoute("/messenger/v1/ws", messenger),
+            Route("/healthz", healthz),
+        ]
+    )
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        proxy_headers=True,
+    )
+
+
+# --- the client --------------------------------------------------------------------------------
+
+FrameHandler = Callable[["Sock", str], None]
+_ids = itertools.count(1)
+
+
+class Sock:
+    """One client WebSocket with a reader task that answers pings and hands frames on."""
+
+    __slots__ = ("closed", "id", "on_frame", "reader", "ws")
+
+    def __init__(self, ws: Any, on_frame: FrameHandler | None) -> None:
+        self.id = next(_ids)
+        self.ws = ws
+        self.on_frame = on_frame
+        self.closed = False
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        import websockets
+
+        try:
+            async for raw in self.ws:
+                if raw.startswith('{"type":"ping"'):
+                    await self.ws.send('{"type":"pong"}')
+                    continue
+                if self.on_frame is not None:
+                    self.on_frame(self, raw)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.closed = True
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(), 5)
+        self.reader.cancel()
+        with contextlib.suppress(BaseException):
+            await self.reader
+
+
+async def _connect(url: str, headers: dict[str, str] | None) -> Any:
+    import websockets
+
+    return await websockets.connect(
+        url,
+        additional_headers=headers,
+        open_timeout=30,
+        ping_interval=None,  # the server pings (protocol and application level)
+        close_timeout=5,
+        max_size=2**22,
+    )
+
+
+async def open_messenger(
+    ws_base: str, token: str, on_frame: FrameHandler | None = None
+) -> Sock:
+    ws = await _connect(f"{ws_base}/messenger/v1/ws", None)
+    await ws.send(json.dumps({"type": "hello", "token": token, "ref": "hello"}))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        raw = await asyncio.wait_for(ws.recv(), 30)
+        if raw.startswith('{"type":"ack"'):
+            break
+        if raw.startswith('{"type":"error"'):
+            raise RuntimeError(f"hello refused: {raw}")
+    return Sock(ws, on_frame)
+
+
+async def open_desk(ws_base: str, token: str, on_frame: FrameHandler | None = None) -> Sock:
+    """A desk socket, returned once its receive loop runs (so its subscription is live)."""
+    ws = await _connect(f"{ws_base}/api/v1/ws", {"Authorization": f"Bearer {token}"})
+    await ws.send('{"type":"pong","ref":"ready"}')
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        raw = await asyncio.wait_for(ws.recv(), 30)
+        if raw.startswith('{"type":"ack"'):
+            break
+    return Sock(ws, on_frame)
+
+
+async def bounded(n: int, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
+    gate = asyncio.Semaphore(n)
+
+    async def run(job: Callable[[], Any]) -> Any:
+        async with gate:
+            return await job()
+
+    return await asyncio.gather(*(run(job) for job in jobs))
+
+
+async def close_all(socks: Sequence[Sock]) -> None:
+    await bounded(500, [s.close for s in socks])
+
+
+# --- frontdesk seeding over HTTP ---------------------------------------------------------------
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def ok(response: Any) -> Any:
+    if response.status_code >= 400:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url.path}: "
+            f"{response.status_code} {response.text[:300]}"
+        )
+    return response.json() if response.content else None
+
+
+async def make_inbox(
+    http: Any, base: str, seeded: Seeded, agents: Sequence[tuple[int, str]], name: str,
+    max_chats: int, agent_base: str,
+) -> dict[str, Any]:  # fmt: skip
+    owner = auth(seeded.owner_token)
+    inbox = ok(await http.post(f"{base}/api/v1/inboxes", json={"name": name}, headers=owner))
+
+    async def member(user_id: int, token: str) -> None:
+        ok(await http.post(f"{base}/api/v1/inboxes/{inbox['id']}/members",
+                           json={"user_id": user_id}, headers=owner))  # fmt: skip
+        ok(await http.patch(f"{base}/api/v1/users/{user_id}",
+                            json={"max_concurrent_chats": max_chats}, headers=owner))  # fmt: skip
+        ok(await http.put(f"{agent_base}/api/v1/me/availability", json={"available": True},
+                          headers=auth(token)))  # fmt: skip
+
+    await bounded(8, [lambda u=u, t=t: member(u, t) for u, t in agents])
+    return inbox
+
+
+async def make_visitors(http: Any, base: str, public_key: str, n: int) -> list[str]:
+    async def one() -> str:
+        body = ok(await http.post(f"{base}/messenger/v1/visitors", json={"inbox": public_key}))
+        return str(body["token"])
+
+    return await bounded(16, [one] * n)
+
+
+# --- throughput --------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Where the sockets go, and how a visitor identifies itself (frontdesk or the bare relay)."""
+
+    name: str
+    visitor_ws: str
+    agent_ws: str
+    cpu: Callable[[], float]
+
+
+@dataclass
+class Rig:
+    visitors: list[Sock]
+    agents: list[Sock]
+    chat_ids: list[int]
+    chat_agent: list[int]
+
+
+@dataclass
+class Meter:
+    """What one measured run saw, fed by every socket's reader."""
+
+    pending: dict[int, tuple[float, int]] = field(default_factory=dict)  # nonce -> (t, sock id)
+    sent_at: dict[int, float] = field(default_factory=dict)
+    window: tuple[float, float] = (0.0, 0.0)
+    sent: int = 0
+    acks: int = 0
+    acks_in_window: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    frames: int = 0
+    latencies: list[float] = field(default_factory=list)
+    ack_latencies: list[float] = field(default_factory=list)
+
+    def on_frame(self, sock: Sock, raw: str) -> None:
+        now = time.perf_counter()
+        self.frames += 1
+        if raw.startswith('{"type":"ack"'):
+            i = raw.find('"ref":"n')
+            if i < 0:
+                return
+            nonce = int(raw[i + 8 : raw.index('"', i + 8)])
+            sent = self.sent_at.pop(nonce, None)
+            if sent is None:
+                return
+            self.acks += 1
+            if self.window[0] <= now <= self.window[1]:
+                self.acks_in_window += 1
+            if self.window[0] <= sent < self.window[1]:
+                self.ack_latencies.append(now - sent)
+            return
+        if raw.startswith('{"type":"error"'):
+            self.errors += 1
+            if len(self.error_samples) < 3:
+                self.error_samples.append(raw[:200])
+            i = raw.find('"ref":"n')
+            if i >= 0:
+                nonce = int(raw[i + 8 : raw.index('"', i + 8)])
+                self.sent_at.pop(nonce, None)
+                self.pending.pop(nonce, None)
+            return
+        i = raw.find('"text":"bench-')
+        if i < 0:
+            return
+        j = i + 14
+        nonce = int(raw[j : raw.index("-", j)])
+        want = self.pending.get(nonce)
+        if want is not None and want[1] == sock.id:
+            del self.pending[nonce]
+            if self.window[0] <= want[0] < self.window[1]:
+                self.latencies.append(now - want[0])
+
+
+@dataclass
+class RunResult:
+    target: str
+    offered: float
+    duration: float
+    persisted_per_s: float
+    delivered: int
+    sent: int
+    lost: int
+    p50: float
+    p99: float
+    ack_p99: float
+    errors: int
+    frames_per_s: float
+    server_cpu: float
+    client_cpu: float
+
+    @property
+    def sustainable(self) -> bool:
+        return (
+            self.persisted_per_s >= 0.97 * self.offered
+            and self.lost <= 0.005 * max(1, self.sent)
+            and self.p99 < 0.5
+        )
+
+    def line(self) -> str:
+        return (
+            f"  {self.target:<10} offered {self.offered:>6.0f}/s  persisted {self.persisted_per_s:>7.1f}/s"
+            f"  p50 {ms(self.p50):>10}  p99 {ms(self.p99):>10}  ack p99 {ms(self.ack_p99):>10}"
+            f"  lost {self.lost}/{self.sent}  err {self.errors}  frames/s {self.frames_per_s:>7.0f}"
+            f"  server cpu {self.server_cpu:>4.0%}  client cpu {self.client_cpu:>4.0%}"
+        )
+
+
+_nonces = itertools.count(1)
+PAD = "the quick brown fox jumps over the lazy dog"
+
+
+async def load_run(
+    rig: Rig, target: Target, rate: float, duration: float, drain: float = 5.0
+) -> RunResult:
+    """Open-loop: each chat sends rate/len(chats) msg/s, alternating visitor and agent."""
+    meter = Meter()
+    for sock in (*rig.visitors, *rig.agents):
+        sock.on_frame = meter.on_frame
+    n = len(rig.chat_ids)
+    interval = n / rate
+    run = uuid.uuid4().hex[:8]
+    start = time.perf_counter() + 0.2
+    end = start + duration
+    meter.window = (start, end)
+
+    async def sender(i: int) -> None:
+        chat_id, agent = rig.chat_ids[i], rig.chat_agent[i]
+        due = start + random.random() * interval  # noqa: S311
+        k = i % 2
+        while due < end:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            nonce = next(_nonces)
+            from_visitor = k % 2 == 0
+            sock = rig.visitors[i] if from_visitor else rig.agents[agent]
+            other = rig.agents[agent] if from_visitor else rig.visitors[i]
+            frame = (
+                f'{{"type":"message","ref":"n{nonce}","chat_id":{chat_id},'
+                f'"text":"bench-{nonce}- {PAD}","client_msg_id":"{run}-{nonce}"}}'
+            )
+            now = time.perf_counter()
+            meter.pending[nonce] = (now, other.id)
+            meter.sent_at[nonce] = now
+            meter.sent += 1
+            await sock.ws.send(frame)
+            k += 1
+            due += interval
+
+    cpu0, client0 = target.cpu(), time.process_time()
+    frames0 = meter.frames
+    await asyncio.gather(*(sender(i) for i in range(n)))
+    cpu1, client1 = target.cpu(), time.process_time()
+    frames1 = meter.frames
+    elapsed = time.perf_counter() - start
+    deadline = time.perf_counter() + drain
+    while time.perf_counter() < deadline and (meter.pending or meter.sent_at):
+        await asyncio.sleep(0.05)
+    window_sent = [t for t, _ in meter.pending.values() if start <= t < end]
+    lost = len(window_sent)
+    latencies = meter.latencies + [float("inf")] * lost
+    return RunResult(
+        target=target.name,
+        offered=rate,
+        duration=duration,
+        persisted_per_s=meter.acks_in_window / duration,
+        delivered=len(meter.latencies),
+        sent=meter.sent,
+        lost=lost,
+        p50=pct(latencies, 0.50),
+        p99=pct(latencies, 0.99),
+        ack_p99=pct(meter.ack_latencies, 0.99),
+        errors=meter.errors,
+        frames_per_s=(frames1 - frames0) / elapsed,
+        server_cpu=(cpu1 - cpu0) / elapsed,
+        client_cpu=(client1 - client0) / elapsed,
+    )
+
+
+async def throughput_series(
+    rig: Rig, target: Target, args: argparse.Namespace, results: dict[str, Any], key: str,
+    on_main: Callable[[], Any] | None = None,
+) -> None:  # fmt: skip
+    """Ramp to the highest sustainable rate, then run it and the target rate for --duration."""
+    say(f"[{key}] warm-up and ramp ({args.step}s steps)")
+    await load_run(rig, target, min(args.ramp)/2, 2.0, drain=2.0)
+    best: RunResult | None = None
+    for rate in args.ramp:
+        step = await load_run(rig, target, rate, args.step, drain=3.0)
+        say(step.line())
+        if not step.sustainable:
+            break
+        best = step
+    await asyncio.sleep(2)
+    best_rate = best.offered if best else min(args.ramp) / 2
+    say(f"[{key}] highest sustainable offered rate in the ramp: {best_rate:.0f} msg/s")
+    profiler = on_main() if on_main else None
+    main = await load_run(rig, target, best_rate, args.duration)
+    if profiler is not None:
+        await profiler
+    say(main.line())
+    await asyncio.sleep(2)
+    if best_rate == args.rate:
+        at_rate = main
+    else:
+        at_rate = await load_run(rig, target, args.rate, args.duration, drain=10.0)
+        say(at_rate.line())
+    results[key] = {"best": main.__dict__, "at_rate": at_rate.__dict__}
+    if main.errors or at_rate.errors:
+        say(f"[{key}] error frames seen (sample): {main.__dict__.get('errors')}")
+
+
+async def frontdesk_rig(
+    http: Any, visitor_srv: Server, agent_srv: Server, seeded: Seeded,
+    agents: Sequence[tuple[int, str]], visitors: int, inbox_name: str,
+) -> Rig:  # fmt: skip
+    per_agent = -(-visitors // len(agents))
+    if per_agent > 50:
+        raise SystemExit("at most 50 chats per agent: raise --agents")
+    inbox = await make_inbox(
+        http, visitor_srv.base, seeded, agents, inbox_name, per_agent, agent_srv.base
+    )
+    desk = await bounded(20, [lambda t=t: open_desk(agent_srv.ws_base, t) for _u, t in agents])
+    tokens = await make_visitors(http, visitor_srv.base, inbox["public_key"], visitors)
+
+    async def start(token: str) -> int:
+        body = ok(await http.post(f"{visitor_srv.base}/messenger/v1/chats",
+                                  json={"name": "Bench visitor", "text": "Hello!"},
+                                  headers=auth(token)))  # fmt: skip
+        return int(body["id"])
+
+    chat_ids = await bounded(8, [lambda t=t: start(t) for t in tokens])
+    chat_agent = [i % len(agents) for i in range(visitors)]
+
+    async def join(chat_id: int, agent: int) -> None:
+        ok(await http.post(f"{agent_srv.base}/api/v1/chats/{chat_id}/join",
+                           headers=auth(agents[agent][1])))  # fmt: skip
+
+    await bounded(8, [lambda c=c, a=a: join(c, a) for c, a in zip(chat_ids, chat_agent)])
+    socks = await bounded(
+        50, [lambda t=t: open_messenger(visitor_srv.ws_base, t) for t in tokens]
+    )
+    await asyncio.sleep(1)
+    return Rig(list(socks), list(desk), chat_ids, chat_agent)
+
+
+async def bare_rig(bare: Server, visitors: int, agents: int) -> Rig:
+    desk = await bounded(20, [lambda: open_desk(bare.ws_base, "bare")] * agents)
+    socks = await bounded(
+        50, [lambda i=i: open_messenger(bare.ws_base, f"c{i + 1}") for i in range(visitors)]
+    )
+    return Rig(list(socks), list(desk), [i + 1 for i in range(visitors)],
+               [i % agents for i in range(visitors)])  # fmt: skip
+
+
+# --- offer -------------------------------------------------------------------------------------
+
+
+async def offer_series(
+    http: Any, visitor_srv: Server, agent_srv: Server, seeded: Seeded,
+    agents: Sequence[tuple[int, str]], trials: int, inbox_name: str,
+) -> dict[str, Any]:  # fmt: skip
+    inbox = await make_inbox(http, visitor_srv.base, seeded, agents, inbox_name, 3, agent_srv.base)
+    seen: dict[int, list[float]] = {}
+    complete: dict[int, asyncio.Event] = {}
+    n = len(agents)
+
+    def on_frame(_sock: Sock, raw: str) -> None:
+        if not raw.startswith('{"type":"chat.offered"'):
+            return
+        now = time.perf_counter()
+        chat_id = json.loads(raw)["data"]["chat"]["id"]
+        times = seen.setdefault(chat_id, [])
+        times.append(now)
+        if len(times) == n:
+            complete.setdefault(chat_id, asyncio.Event()).set()
+
+    desk = await bounded(20, [lambda t=t: open_desk(agent_srv.ws_base, t, on_frame)
+                              for _u, t in agents])  # fmt: skip
+    tokens = await make_visitors(http, visitor_srv.base, inbox["public_key"], trials + 3)
+    await asyncio.sleep(1)
+    all_in, first, http_times, incomplete = [], [], [], 0
+    for i, token in enumerate(tokens):
+        t0 = time.perf_counter()
+        body = ok(await http.post(f"{visitor_srv.base}/messenger/v1/chats",
+                                  json={"name": "Bench visitor", "text": "Hello!"},
+                                  headers=auth(token)))  # fmt: skip
+        t_http = time.perf_counter() - t0
+        chat_id = int(body["id"])
+        done = complete.setdefault(chat_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(done.wait(), 10)
+        except TimeoutError:
+            incomplete += 1
+        if i < 3:  # warm-up
+            continue
+        times = seen.get(chat_id, [])
+        http_times.append(t_http)
+        if times:
+            first.append(min(times) - t0)
+        all_in.append(max(times) - t0 if len(times) == n else float("inf"))
+        await asyncio.sleep(0.05)
+    await close_all(desk)
+    result = {
+        "agents": n,
+        "trials": len(all_in),
+        "incomplete": incomplete,
+        "all_p50": pct(all_in, 0.5),
+        "all_p99": pct(all_in, 0.99),
+        "first_p50": pct(first, 0.5),
+        "http_p50": pct(http_times, 0.5),
+        "http_p99": pct(http_times, 0.99),
+    }
+    say(
+        f"  offer to {n} agents: every desk p50 {ms(result['all_p50'])} p99 {ms(result['all_p99'])}"
+        f"; first desk p50 {ms(result['first_p50'])}; POST /chats p50 {ms(result['http_p50'])}"
+        f" p99 {ms(result['http_p99'])}; incomplete {incomplete}"
+    )
+    return result
+
+
+# --- idle --------------------------------------------------------------------------------------
+
+
+async def idle_memory(
+    pid_rss: Callable[[], int], ws_base: str, tokens: Sequence[str], sockets: int, label: str
+) -> dict[str, Any]:
+    # Warm up the code paths (imports, pools, caches) before the baseline.
+    warm = await bounded(50, [lambda t=t: open_messenger(ws_base, t) for t in tokens[:100]])
+    await close_all(warm)
+    await asyncio.sleep(2)
+    before = pid_rss()
+    t0 = time.perf_counter()
+    socks: list[Sock] = []
+    batch = 1000
+    for offset in range(0, sockets, batch):
+        jobs = [
+            lambda i=i: open_messenger(ws_base, tokens[i % len(tokens)])
+            for i in range(offset, min(sockets, offset + batch))
+        ]
+        socks += await bounded(100, jobs)
+    opened = time.perf_counter() - t0
+    await asyncio.sleep(3)
+    after = pid_rss()
+    alive = sum(not s.closed for s in socks)
+    say(
+        f"  {label:<10} {alive} idle sockets open in {opened:.1f}s: RSS {before / 1024:.0f} MB"
+        f" -> {after / 1024:.0f} MB = {(after - before) / sockets:.1f} KB/socket"
+    )
+    await close_all(socks)
+    return {
+        "sockets": sockets,
+        "alive": alive,
+        "open_seconds": opened,
+        "rss_before_kb": before,
+        "rss_after_kb": after,
+        "kb_per_socket": (after - before) / sockets,
+    }
+
+
+# --- orchestration -----------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="frontdesk-chat-bench-"))
+        self.servers: list[Server] = []
+        self.results: dict[str, Any] = {}
+        self.pg_databases: list[str] = []
+
+    def frontdesk(self, name: str, database_url: str | None = None, **extra: str) -> Server:
+        data_dir = self.tmp / name
+        data_dir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        url = database_url or f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}"
+        server = Server(name, [str(FRONTDESK), "run"], frontdesk_env(data_dir, port, url, **extra),
+                        port, self.tmp / f"{name}.log")  # fmt: skip
+        self.servers.append(server)
+        return server
+
+    def bare(self) -> Server:
+        port = free_port()
+        env = dict(os.environ)
+        server = Server("bare", [sys.executable, str(HERE), "--serve-bare", "--port", str(port)],
+                        env | {"FRONTDESK_DATA_DIR": str(self.tmp)}, port,
+                        self.tmp / "bare.log")  # fmt: skip
+        self.servers.append(server)
+        return server
+
+    async def stop(self, server: Server) -> None:
+        await asyncio.to_thread(server.stop)
+
+    def py_spy(self, server: Server, seconds: float) -> Any:
+        if not self.args.py_spy:
+            return None
+        out = Path(self.args.profile_out)
+
+        async def run() -> None:
+            proc = await asyncio.create_subprocess_exec(
+                self.args.py_spy, "record", "--pid", str(server.pid), "--rate", "100",
+                "--duration", str(int(seconds)), "--format", "raw", "--nonblocking",
+                "-o", str(out), stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            try:
+                _o, err = await asyncio.wait_for(proc.communicate(), seconds + 60)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+                return
+            say(f"  py-spy: wrote {out} ({err.decode(errors='replace').strip()[-200:]})")
+
+        return asyncio.ensure_future(run())
+
+    async def scenario_idle(self, http: Any) -> None:
+        say(f"\n== idle: {self.args.idle_sockets} idle messenger sockets ==")
+        server = self.frontdesk("idle")
+        seeded = await asyncio.to_thread(prepare_database, server.env, 1)
+        server.start()
+        await server.ready(http)
+        inbox = await make_inbox(http, server.base, seeded, seeded.agents, "Idle", 3, server.base)
+        tokens = await make_visitors(http, server.base, inbox["public_key"], self.args.idle_tokens)
+        fd = await idle_memory(server.rss_kb, server.ws_base, tokens, self.args.idle_sockets,
+                               "frontdesk")  # fmt: skip
+        await self.stop(server)
+        bare = self.bare()
+        bare.start()
+        await bare.ready(http)
+        bare_tokens = [f"c{i + 1}" for i in range(self.args.idle_tokens)]
+        br = await idle_memory(bare.rss_kb, bare.ws_base, bare_tokens, self.args.idle_sockets,
+                               "bare")  # fmt: skip
+        await self.stop(bare)
+        self.results["idle"] = {"frontdesk": fd, "bare": br, "tokens": self.args.idle_tokens}
+
+    async def scenario_throughput(self, http: Any) -> None:
+        a = self.args
+        say(f"\n== throughput: {a.visitors} visitors, {a.agents} agents, one process + SQLite ==")
+        server = self.frontdesk("throughput")
+        seeded = await asyncio.to_thread(prepare_database, server.env, a.agents)
+        server.start()
+        await server.ready(http)
+        rig = await frontdesk_rig(http, server, server, seeded, seeded.agents, a.visitors, "Chat")
+        target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu)
+        await throughput_series(rig, target, a, self.results, "throughput",
+                                on_main=lambda: self.py_spy(server, a.duration))  # fmt: skip
+        await close_all(rig.visitors + rig.agents)
+        await self.stop(server)
+
+        say(f"\n== throughput: bare relay, {a.visitors} visitors, {a.agents} desks ==")
+        bare = self.bare()
+        bare.start()
+        await bare.ready(http)
+        rig = await bare_rig(bare, a.visitors, a.agents)
+        target = Target("bare", bare.ws_base, bare.ws_base, bare.cpu)
+        await throughput_series(rig, target, a, self.results, "throughput_bare")
+        await close_all(rig.visitors + rig.agents)
+        await self.stop(bare)
+
+    async def scenario_offer(self, http: Any) -> None:
+        a = self.args
+        say(f"\n== offer: {a.offer_agents} agents online, {a.offer_trials} chats ==")
+        server = self.frontdesk("offer")
+        seeded = await asyncio.to_thread(prepare_database, server.env, a.offer_agents)
+        server.start()
+        await server.ready(http)
+        self.results["offer"] = await offer_series(
+            http, server, server, seeded, seeded.agents, a.offer_trials, "Offers"
+        )
+        await self.stop(server)
+
+    async def scenario_multiprocess(self, http: Any) -> None:
+        import asyncpg
+
+        a = self.args
+        say("\n== multiprocess: 2 processes, PostgreSQL + Redis; visitors on A, agents on B ==")
+        name = f"frontdesk_chat_bench_{os.getpid()}"
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        self.pg_databases.append(name)
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        url = f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
+        first = self.frontdesk("mp-a", url, FRONTDESK_REDIS_URL=REDIS_URL)
+        second = self.frontdesk("mp-b", url, FRONTDESK_REDIS_URL=REDIS_URL)
+        seeded = await asyncio.to_thread(prepare_database, first.env, a.agents + a.offer_agents)
+        first.start()
+        await first.ready(http)
+        second.start()
+        await second.ready(http)
+        both = lambda: first.cpu() + second.cpu()  # noqa: E731
+        rig = await frontdesk_rig(http, first, second, seeded, seeded.agents[: a.agents],
+                                  a.visitors, "Chat")  # fmt: skip
+        target = Target("frontdesk×2", first.ws_base, second.ws_base, both)
+        await throughput_series(rig, target, a, self.results, "mp_throughput")
+        await close_all(rig.visitors + rig.agents)
+        self.results["mp_offer"] = await offer_series(
+            http, first, second, seeded, seeded.agents[a.agents :], a.offer_trials, "Offers"
+        )
+        await self.stop(first)
+        await self.stop(second)
+
+    async def cleanup(self) -> None:
+        for server in self.servers:
+            await self.stop(server)
+        if self.pg_databases:
+            import asyncpg
+
+            admin = await asyncpg.connect(PG_ADMIN_URL)
+            try:
+                for name in self.pg_databases:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+        if not self.args.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    async def run(self) -> None:
+        import httpx
+
+        scenarios = (
+            ["idle", "throughput", "offer", "multiprocess"]
+            if self.args.scenario == "all"
+            else [self.args.scenario]
+        )
+        say(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()}; temp {self.tmp}")
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            try:
+                for name in scenarios:
+                    await getattr(self, f"scenario_{name}")(http)
+            finally:
+                await self.cleanup()
+        self.report()
+
+    def report(self) -> None:
+        r, a = self.results, self.args
+        rows: list[tuple[str, str, str, str, str]] = []
+        if "idle" in r:
+            fd, br = r["idle"]["frontdesk"], r["idle"]["bare"]
+            rows.append((f"idle: KB per messenger socket ({fd['sockets']} sockets)",
+                         f"{fd['kb_per_socket']:.1f}", f"{br['kb_per_socket']:.1f}",
+                         f"{fd['kb_per_socket'] / max(br['kb_per_socket'], 0.01):.1f}×", ""))  # fmt: skip
+            rows.append(("idle: server RSS with all sockets open",
+                         f"{fd['rss_after_kb'] / 1024:.0f} MB", f"{br['rss_after_kb'] / 1024:.0f} MB",
+                         "", "< 1 GB"))  # fmt: skip
+        for key, bare_key, label in (("throughput", "throughput_bare", "1 process + SQLite"),
+                                     ("mp_throughput", None, "2 processes + PG + Redis")):  # fmt: skip
+            if key not in r:
+                continue
+            fd = r[key]
+            br = r.get(bare_key) if bare_key else None
+            for sub, what in (("best", "highest sustainable rate"), ("at_rate", f"offered {a.rate:.0f}/s")):
+                f, b = fd[sub], (br[sub] if br else None)
+                rows.append((f"{label}, {what}: persisted msg/s",
+                             f"{f['persisted_per_s']:.0f} (of {f['offered']:.0f})",
+                             f"{b['persisted_per_s']:.0f} (of {b['offered']:.0f})" if b else "",
+                             f"{f['persisted_per_s'] / b['persisted_per_s']:.2f}×" if b else "",
+                             "1000" if sub == "at_rate" else ""))  # fmt: skip
+                rows.append((f"{label}, {what}: delivery p50 / p99",
+                             f"{ms(f['p50'])} / {ms(f['p99'])}",
+                             f"{ms(b['p50'])} / {ms(b['p99'])}" if b else "",
+                             f"{f['p99'] / b['p99']:.1f}× (p99)" if b and b["p99"] > 0 else "",
+                             "p99 < 50 ms" if sub == "at_rate" else ""))  # fmt: skip
+        for key, label in (("offer", "1 process + SQLite"), ("mp_offer", "2 processes + PG + Redis")):
+            if key in r:
+                o = r[key]
+                rows.append((f"offer to {o['agents']} agents ({label}): p50 / p99",
+                             f"{ms(o['all_p50'])} / {ms(o['all_p99'])}", "", "",
+                             "p99 < 100 ms"))  # fmt: skip
+        widths = [max(len(row[i]) for row in rows + [("measure", "frontdesk", "bare relay", "ratio", "target")]) for i in range(5)]
+        say("\n" + " | ".join(h.ljust(w) for h, w in zip(("measure", "frontdesk", "bare relay", "ratio", "target"), widths)))
+        say("-+-".join("-" * w for w in widths))
+        for row in rows:
+            say(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+        if a.json:
+            Path(a.json).write_text(json.dumps(r, indent=2, default=str))
+            say(f"\nraw figures: {a.json}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", choices=["all", "idle", "throughput", "offer", "multiprocess"],
+                   default="all")  # fmt: skip
+    p.add_argument("--visitors", type=int, default=200, help="chats in the throughput scenario")
+    p.add_argument("--agents", type=int, default=20, help="agents in the throughput scenario")
+    p.add_argument("--duration", type=float, default=20, help="seconds per measured run")
+    p.add_argument("--rate", type=float, default=1000, help="the target offered msg/s")
+    p.add_argument("--ramp", type=lambda s: [float(x) for x in s.split(",")],
+                   default=[100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500],
+                   help="offered rates tried to find the sustainable one")  # fmt: skip
+    p.add_argument("--step", type=float, default=5, help="seconds per ramp step")
+    p.add_argument("--idle-sockets", type=int, default=10_000)
+    p.add_argument("--idle-tokens", type=int, default=1_000,
+                   help="visitors behind the idle sockets (each token used by several sockets)")
+    p.add_argument("--offer-agents", type=int, default=200)
+    p.add_argument("--offer-trials", type=int, default=50)
+    p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run")
+    p.add_argument("--profile-out", default="chat-profile.txt")
+    p.add_argument("--json", default="", help="write the raw figures here")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
+    p.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
+    raise_fd_limit()
+    if args.serve_bare:
+        serve_bare(args.port)
+        return
+    import uvloop
+
+    bench = Bench(args)
+    with contextlib.suppress(KeyboardInterrupt):
+        uvloop.run(bench.run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The built-in SMTP listener: customers' replies (or an MX relay's deliveries) come in here.
+
+It runs in the app's own event loop, so it shares the engine and the broker with the rest of the
+process. Each message is handled in its own unit of work; whatever one message does, the
+listener goes on with the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from typing import Any, AnyStr
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.mail import inbound as parsing
+from frontdesk.mail import service
+from frontdesk.mail.errors import InboundRefused, MessageTooLarge
+
+logger = logging.getLogger(__name__)
+
+# aiosmtpd's own answer when the data outgrows the limit; replaced by ours, which says the limit.
+_TOO_MUCH = "552 Error: Too much mail data"
+
+
+class InboundHandler:
+    """aiosmtpd's handler hooks: who we take mail for, and what to do with a message."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        try:
+            async with unit_of_work(self.sessionmaker) as db:
+                accepted = await service.accepts_recipient(db, address=address)
+        except Exception:
+            logger.exception("checking recipient %s failed", address)
+            return "451 4.3.0 Temporary failure, try again later"
+        if not accepted:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        envelope_to = list(envelope.rcpt_tos)
+        envelope_from = envelope.mail_from or None
+        try:
+            async with unit_of_work(self.sessionmaker) as db:
+                result = await service.receive_inbound(
+                    db, raw=raw, envelope_to=envelope_to, envelope_from=envelope_from, via="smtp"
+                )
+        except InboundRefused as refused:
+            logger.info("inbound mail refused: %s", refused.message)
+            return refused.smtp_reply
+        except Exception as exc:
+            # A bug or a database outage: keep what arrived for an admin, and let the sending
+            # server try again later rather than lose the message.
+            logger.exception("inbound mail could not be stored")
+            await self._record_failure(raw, envelope_to, envelope_from, repr(exc))
+            return "451 4.3.0 Temporary failure, try again later"
+        logger.info("inbound mail %s: %s", result.status.value, result.reason or result.ticket_id)
+        return "250 2.0.0 OK: queued"
+
+    async def record_oversize(self, envelope: Envelope, error: str) -> None:
+        try:
+            async with unit_of_work(self.sessionmaker) as db:
+                await service.record_refused_inbound(
+                    db,
+                    head=b"",
+                    size=0,
+                    envelope_to=list(envelope.rcpt_tos),
+                    envelope_from=envelope.mail_from or None,
+                    via="smtp",
+                    error=error,
+                )
+        except Exception:
+            logger.exception("recording an oversize message failed")
+
+    async def _record_failure(
+        self, raw: bytes, envelope_to: list[str], envelope_from: str | None, error: str
+    ) -> None:
+        try:
+            async with unit_of_work(self.sessionmaker) as db:
+                await service.record_refused_inbound(
+                    db,
+                    head=raw,
+                    size=len(raw),
+                    envelope_to=envelope_to,
+                    envelope_from=envelope_from,
+                    via="smtp",
+                    error=f"could not be stored: {error}",
+                    failed=True,
+                )
+        except Exception:
+            logger.exception("recording a failed inbound message failed too")
+
+
+class _Server(SMTP):
+    """aiosmtpd's SMTP session, answering an oversize message with the limit, and recording it."""
+
+    def __init__(self, handler: InboundHandler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._frontdesk_handler = handler
+
+    async def push(self, status: AnyStr) -> None:
+        if isinstance(status, str) and status.startswith(_TOO_MUCH) and self.data_size_limit:
+            refusal = MessageTooLarge(self.data_size_limit, what="a message")
+            if self.envelope is not None:
+                await self._frontdesk_handler.record_oversize(self.envelope, refusal.message)
+            await super().push(refusal.smtp_reply)
+            return
+        await super().push(status)
+
+
+class InboundListener:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        max_message_bytes: int | None = None,
+    ) -> None:
+        listen_host, _, listen_port = (settings.smtp_listen or "127.0.0.1:0").rpartition(":")
+        self.host = host or listen_host.strip("[]")
+        self.port = port if port is not None else int(listen_port)
+        self.hostname = settings.mail_domain
+        self.max_message_bytes = max_message_bytes or parsing.MAX_MESSAGE_BYTES
+        self.handler = InboundHandler(sessionmaker)
+        self._server: asyncio.Server | None = None
+
+    def _protocol(self) -> SMTP:
+        return _Server(
+            self.handler,
+            data_size_limit=self.max_message_bytes,
+            hostname=self.hostname,
+            ident="frontdesk",
+            enable_SMTPUTF8=True,
+            timeout=120,
+        )
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._protocol,
+            host=self.host,
+            port=self.port,
+            # Several processes on one machine can all listen; the kernel spreads connections.
+            reuse_port=hasattr(socket, "SO_REUSEPORT"),
+        )
+        sockets = self._server.sockets
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        logger.info("SMTP listener on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            # Since 3.12 wait_closed also waits for open sessions; a stuck client must not
+            # hold up shutdown.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), timeout=5)
+            self._server = None

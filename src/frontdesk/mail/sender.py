@@ -1,0 +1,153 @@
+"""Turning outbox rows into MIME and handing them to an SMTP server.
+
+No database here: the timer claims rows, this module sends them and reports what happened, and
+the mail service records the outcome.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from frontdesk.mail.models import OutboxMessage
+
+SMTP_TIMEOUT = 60.0
+DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+# Headers the row may carry beyond the ones every message has.
+THREAD_HEADERS = ("Reply-To", "In-Reply-To", "References", "Auto-Submitted")
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    implicit_tls: bool
+    starttls: bool
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """smtp:// (plain), smtp+starttls:// (STARTTLS required), smtps:// (TLS from the start);
+    user:pass@ when the relay wants authentication (percent-encode special characters)."""
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ValueError("the SMTP URL must look like smtp+starttls://user:pass@host:587")
+    return SmtpServer(
+        host=parts.hostname,
+        port=parts.port or DEFAULT_PORTS[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        implicit_tls=parts.scheme == "smtps",
+        starttls=parts.scheme == "smtp+starttls",
+    )
+
+
+def build_message(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = row.sender
+    message["To"] = ", ".join(row.recipients)
+    message["Subject"] = row.subject
+    # The row's time, not the send time: a retry is byte-for-byte the same message.
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    for name in THREAD_HEADERS:
+        value = row.headers.get(name)
+        if value:
+            message[name] = value
+    # Quoted-printable keeps the message 7-bit clean for relays without 8BITMIME.
+    message.set_content(row.text, cte="quoted-printable")
+    if row.html:
+        message.add_alternative(row.html, subtype="html", cte="quoted-printable")
+        message.set_boundary(f"=_fd_{hashlib.sha256(row.message_id.encode()).hexdigest()[:24]}")
+    return message
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: OutboxMessage
+    error: str | None = None
+    # The server refused for good (5xx on the recipient or the data): retrying cannot help.
+    permanent: bool = False
+
+
+def _describe(exc: Exception) -> tuple[str, bool]:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in exc.recipients]
+        text = "; ".join(f"{r.code} {r.message} ({r.recipient})" for r in exc.recipients)
+        return text or str(exc), bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, aiosmtplib.SMTPDataError):
+        return f"{exc.code} {exc.message}", exc.code >= 500
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}", False
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False
+
+
+async def send_all(server: SmtpServer, rows: Sequence[OutboxMessage]) -> list[Outcome]:
+    """Sends the rows over one connection; every row gets an outcome, none raises."""
+    client = aiosmtplib.SMTP(
+        hostname=server.host,
+        port=server.port,
+        username=server.username,
+        password=server.password,
+        use_tls=server.implicit_tls,
+        # smtp:// means plain text: no opportunistic upgrade that a test relay cannot do.
+        start_tls=server.starttls,
+        timeout=SMTP_TIMEOUT,
+        tls_context=ssl.create_default_context()
+        if server.implicit_tls or server.starttls
+        else None,
+    )
+    outcomes: list[Outcome] = []
+    try:
+        await client.connect()
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        error, _ = _describe(exc)
+        return [Outcome(row, f"cannot reach {server.host}:{server.port}: {error}") for row in rows]
+    try:
+        for row in rows:
+            try:
+                await client.send_message(
+                    build_message(row),
+                    sender=parseaddr(row.sender)[1],
+                    recipients=list(row.recipients),
+                )
+            except aiosmtplib.SMTPServerDisconnected as exc:
+                outcomes.append(Outcome(row, _describe(exc)[0]))
+                await _reconnect(client)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                error, permanent = _describe(exc)
+                outcomes.append(Outcome(row, error, permanent))
+                if client.is_connected:
+                    # A refused transaction leaves the session mid-way; start the next cleanly.
+                    try:
+                        await client.rset()
+                    except (aiosmtplib.SMTPException, OSError):
+                        await _reconnect(client)
+                else:
+                    await _reconnect(client)
+            else:
+                outcomes.append(Outcome(row))
+    finally:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+    return outcomes
+
+
+async def _reconnect(client: aiosmtplib.SMTP) -> None:
+    client.close()
+    # If this fails, the next send fails with "not connected" and is retried like any error.
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await client.connect()

@@ -1,0 +1,66 @@
+"""The outbox loop: claim due mail, send it, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail import sender, service
+from frontdesk.mail.models import OutboxState
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+# Longer than any SMTP conversation can take (the client times out after a minute), so a lease
+# runs out only when its sender died.
+LEASE = timedelta(minutes=5)
+
+
+async def deliver_outbox(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    limit: int = BATCH,
+) -> int:
+    """One round: returns how many messages were claimed (0 when nothing was due)."""
+    if not settings.smtp_url:
+        return 0
+    server = sender.parse_smtp_url(settings.smtp_url)
+    claimed_at = now or utcnow()
+    # The claim commits before any network I/O: locks are held for milliseconds, and other
+    # processes see the lease at once.
+    async with unit_of_work(sessionmaker) as session:
+        rows = await service.claim_outbox(session, now=claimed_at, limit=limit, lease=LEASE)
+    if not rows:
+        return 0
+    leases = {row.id: row.next_attempt_at for row in rows}
+    outcomes = await sender.send_all(server, rows)
+    finished_at = now or utcnow()
+    async with unit_of_work(sessionmaker) as session:
+        for outcome in outcomes:
+            row = outcome.row
+            if outcome.error is None:
+                kept = await service.mark_sent(
+                    session, message=row, claimed_until=leases[row.id], now=finished_at
+                )
+            else:
+                state = await service.record_send_failure(
+                    session,
+                    message=row,
+                    claimed_until=leases[row.id],
+                    error=outcome.error,
+                    permanent=outcome.permanent,
+                    now=finished_at,
+                )
+                kept = state is not None
+                log = logger.error if state is OutboxState.failed else logger.warning
+                log("mail %s to %s: %s", row.message_id, row.recipients, outcome.error)
+            if not kept:
+                logger.warning("mail %s: lease lost while sending", row.message_id)
+    return len(rows)
