@@ -291,7 +291,9 @@ def serve_bare(port: int) -> None:
                 ref = frame.get("ref")
                 if frame.get("type") != "message":
                     if ref is not None:
-                        await websocket.send_text(json.dumps({"type": "ack", "ref": ref, "data": {}}))
+                        await websocket.send_text(
+                            json.dumps({"type": "ack", "ref": ref, "data": {}}, separators=(",", ":"))
+                        )
                     continue
                 chat_id = frame["chat_id"]
                 seqs[chat_id] += 1
@@ -324,14 +326,15 @@ def serve_bare(port: int) -> None:
         hello = json.loads(await websocket.receive_text())
         chat_id = int(str(hello["token"]).removeprefix("c"))
         await websocket.send_text(
-            json.dumps({"type": "ack", "ref": hello.get("ref"), "data": {"visitor_id": chat_id}})
+            json.dumps({"type": "ack", "ref": hello.get("ref"), "data": {"visitor_id": chat_id}},
+                       separators=(",", ":"))
         )
         await relay(websocket, f"v:{chat_id}")
 
-    async def healthz(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
+    async def healthz(_request: Any) -> PlainTextResponse:
+        return PlainTextResponse("ok")
 
+    from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
     app = Starlette(

@@ -4,6 +4,7 @@ matrix), the app on top of it, and HTTP clients that log in like the desk does."
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import uuid
@@ -28,6 +29,13 @@ REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct horse battery"
 START_PG = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+
+
+@functools.cache
+def password_hash() -> str:
+    from frontdesk.kit.passwords import hash_password
+
+    return hash_password(PASSWORD)
 
 
 def service_missing(what: str, how: str, error: BaseException) -> None:
@@ -168,10 +176,12 @@ class Desk:
                 session,
                 email=email,
                 name=name or email.split("@")[0],
-                password=PASSWORD,
+                password=None,
                 role=Role(role),
                 **extra,
             )
+            # Hashed once per run: argon2 is slow on purpose, and tests create many users.
+            user.password_hash = password_hash()
             return {"id": user.id, "email": user.email, "name": user.name, "role": role}
 
     async def inbox(

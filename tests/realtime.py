@@ -13,7 +13,7 @@ import uvicorn
 import websockets
 from fastapi import FastAPI
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 10.0
 
 
 @contextlib.asynccontextmanager

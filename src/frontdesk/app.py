@@ -19,12 +19,16 @@ from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
+from frontdesk.demo_site import mount_demo
 from frontdesk.errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.cors import MessengerCORS
 from frontdesk.kit.loops import Loops
 from frontdesk.labels.api import router as labels_router
+from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
+from frontdesk.mail.listener import InboundListener
+from frontdesk.mail.timers import deliver_outbox
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
@@ -54,8 +58,10 @@ def api_router() -> APIRouter:
         labels_router,
         customers_router,
         tickets_router,
+        ticket_mail_router,
         chats_router,
         outbox_router,
+        inbound_router,
     ):
         router.include_router(domain_router)
     return router
@@ -84,9 +90,26 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 loops.start(
                     settings.timer_interval, partial(job, sessionmaker, settings), name=name
                 )
+            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer).
+            if settings.smtp_url:
+                loops.start(
+                    settings.outbox_poll_interval,
+                    partial(deliver_outbox, sessionmaker, settings),
+                    name="outbox",
+                )
+        listener = InboundListener(sessionmaker, settings) if settings.smtp_listen else None
+        if listener is not None:
+            try:
+                await listener.start()
+            except OSError as exc:
+                # The desk and the HTTP inbound endpoint still work; say loudly what does not.
+                logger.error("SMTP listener not started on %s: %s", settings.smtp_listen, exc)
+                listener = None
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await loops.stop()
             await broker.stop()
             await engine.dispose()
@@ -121,5 +144,6 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     # Last: the desk's catch-all route must not shadow the API.
+    mount_demo(app)
     mount_frontends(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -20,6 +21,7 @@ from frontdesk.users.models import Role
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="frontdesk help desk")
 T = TypeVar("T")
+DEV_SMTP_LISTEN = "127.0.0.1:2525"
 
 
 def settings_or_exit() -> Settings:
@@ -144,6 +146,9 @@ def run(
     from frontdesk.app import create_app
 
     settings = settings_or_exit()
+    if settings.smtp_listen is None and "FRONTDESK_SMTP_LISTEN" not in os.environ:
+        # The one-process install takes replies too; FRONTDESK_SMTP_LISTEN= (empty) turns it off.
+        settings = load_settings(smtp_listen=DEV_SMTP_LISTEN)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

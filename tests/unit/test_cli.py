@@ -42,8 +42,15 @@ def ok(*args: str) -> str:
 
 def create_user(email: str, role: str = "agent") -> Result:
     return run(
-        "create-user", "--email", email, "--name", "Ada", "--password", "long enough pass",
-        "--role", role,
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        "Ada",
+        "--password",
+        "long enough pass",
+        "--role",
+        role,
     )
 
 
@@ -84,7 +91,9 @@ class TestCommands:
         for result, message in [
             (create_user("ADA@example.org"), "already exists"),
             (
-                run("create-user", "--email", "b@example.org", "--name", "B", "--password", "short"),
+                run(
+                    "create-user", "--email", "b@example.org", "--name", "B", "--password", "short"
+                ),
                 "at least 10 characters",
             ),
             (run("create-token", "--email", "nobody@example.org"), "no user with the email"),

@@ -1,18 +1,38 @@
-"""The outbox, for admins: what was sent, what waits, what failed and why (the development mail
-viewer when no SMTP server is configured)."""
+"""Mail over HTTP: the outbox for admins (the development mail viewer when no SMTP server is
+configured), inbound MIME from mail providers, and the originals behind a ticket's emails."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
-from frontdesk.deps import CurrentAdmin, SessionDep
+from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep, bearer_token
+from frontdesk.errors import FrontdeskError, Unauthorized
+from frontdesk.kit.clock import utcnow
+from frontdesk.kit.ids import same
+from frontdesk.mail import inbound as parsing
 from frontdesk.mail import service
-from frontdesk.mail.models import OutboxState
-from frontdesk.mail.schemas import OutboxRead
+from frontdesk.mail.errors import InboundNotConfigured
+from frontdesk.mail.models import InboundStatus, OutboxState
+from frontdesk.mail.schemas import InboundRead, InboundResultRead, OutboxDetail, OutboxRead
+from frontdesk.tickets.api import LoadedTicket
 
 router = APIRouter(prefix="/outbox", tags=["mail"])
+inbound_router = APIRouter(prefix="/inbound", tags=["mail"])
+ticket_mail_router = APIRouter(prefix="/tickets", tags=["mail"])
+
+MIME_TYPES = ("message/rfc822", "application/octet-stream")
+
+
+def _eml(raw: bytes, filename: str) -> Response:
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @router.get("", response_model=list[OutboxRead])
@@ -25,3 +45,132 @@ async def list_outbox(
 ) -> list[OutboxRead]:
     messages = await service.list_outbox(session, state=state, limit=limit, offset=offset)
     return [OutboxRead.model_validate(message) for message in messages]
+
+
+@router.get("/{message_id}", response_model=OutboxDetail)
+async def get_outbox_message(
+    message_id: int, _admin: CurrentAdmin, session: SessionDep
+) -> OutboxDetail:
+    message = await service.get_outbox_message(session, message_id=message_id)
+    raw = service.render_outbox(message).decode("ascii", "replace")
+    return OutboxDetail(
+        **OutboxRead.model_validate(message).model_dump(),
+        entry_id=message.entry_id,
+        data=message.data,
+        raw=raw,
+    )
+
+
+@router.get("/{message_id}/raw", response_class=Response)
+async def get_outbox_raw(message_id: int, _admin: CurrentAdmin, session: SessionDep) -> Response:
+    message = await service.get_outbox_message(session, message_id=message_id)
+    return _eml(service.render_outbox(message), f"outbox-{message.id}.eml")
+
+
+@router.post("/{message_id}/retry", response_model=OutboxRead)
+async def retry_outbox_message(
+    message_id: int, _admin: CurrentAdmin, session: SessionDep
+) -> OutboxRead:
+    message = await service.get_outbox_message(session, message_id=message_id)
+    await service.retry_outbox(session, message=message, now=utcnow())
+    return OutboxRead.model_validate(message)
+
+
+async def inbound_caller(request: Request, settings: SettingsDep) -> None:
+    """Mail providers authenticate with the shared inbound token, not as an agent."""
+    if not settings.inbound_token:
+        raise InboundNotConfigured
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None or not same(token, settings.inbound_token):
+        raise Unauthorized(
+            "Send the inbound token as 'Authorization: Bearer <token>'.", code="bad_token"
+        )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, or its first limit+1 bytes: enough to know it is too large and who sent it."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)
+
+
+@inbound_router.post(
+    "/mime",
+    response_model=InboundResultRead,
+    dependencies=[Depends(inbound_caller)],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}} for kind in MIME_TYPES
+            },
+        }
+    },
+)
+async def receive_mime(
+    request: Request,
+    session: SessionDep,
+    to: Annotated[list[str] | None, Query(description="Envelope recipient(s)")] = None,
+    sender: Annotated[str | None, Query(alias="from", description="Envelope sender")] = None,
+) -> InboundResultRead:
+    """A raw RFC 5322 message, as mail providers forward it."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in MIME_TYPES:
+        raise FrontdeskError(
+            "Send the raw message with Content-Type message/rfc822 or application/octet-stream.",
+            code="unsupported_media_type",
+            status_code=415,
+        )
+    raw = await read_body(request, parsing.MAX_MESSAGE_BYTES)
+    result = await service.receive_inbound(
+        session, raw=raw, envelope_to=to, envelope_from=sender, via="http"
+    )
+    return InboundResultRead.model_validate(result)
+
+
+@inbound_router.get("", response_model=list[InboundRead])
+async def list_inbound(
+    _admin: CurrentAdmin,
+    session: SessionDep,
+    status: InboundStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[InboundRead]:
+    messages = await service.list_inbound(session, status=status, limit=limit, offset=offset)
+    return [InboundRead.model_validate(message) for message in messages]
+
+
+@inbound_router.get("/{inbound_id}/raw", response_class=Response)
+async def get_inbound_raw(inbound_id: int, _admin: CurrentAdmin, session: SessionDep) -> Response:
+    inbound = await service.get_inbound(session, inbound_id=inbound_id)
+    return _eml(inbound.raw, f"inbound-{inbound.id}.eml")
+
+
+@ticket_mail_router.get("/{ticket_id}/entries/{entry_id}/original", response_class=Response)
+async def get_entry_original(entry_id: int, ticket: LoadedTicket, session: SessionDep) -> Response:
+    """The email an entry was received (or sent) as, exactly as it was."""
+    raw, filename = await service.get_inbound_original(session, ticket=ticket, entry_id=entry_id)
+    return _eml(raw, filename)
+
+
+@ticket_mail_router.get("/{ticket_id}/attachments/{attachment_id}", response_class=Response)
+async def get_attachment(attachment_id: int, ticket: LoadedTicket, session: SessionDep) -> Response:
+    attachment = await service.get_attachment(session, ticket=ticket, attachment_id=attachment_id)
+    fallback = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
+    disposition = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    )
+    return Response(
+        attachment.content,
+        # Served as a download whatever it claims to be: an attachment must never run as a page.
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -63,18 +63,18 @@ class Ticket(Timestamped, Base):
     # costs O(limit) at any depth; see docs/performance.md for the query each one serves.
     __table_args__ = (
         Index("ix_tickets_inbox_state_updated", "inbox_id", "state", "updated_at", "id"),
-        # Mine / Unassigned inside one inbox, and their folder counts (index-only).
-        Index(
-            "ix_tickets_inbox_state_assignee_updated",
-            "inbox_id",
-            "state",
-            "assignee_id",
-            "updated_at",
-            "id",
-        ),
         Index("ix_tickets_inbox_updated", "inbox_id", "updated_at", "id"),
         Index("ix_tickets_state_updated", "state", "updated_at", "id"),
         Index("ix_tickets_assignee_state_updated", "assignee_id", "state", "updated_at", "id"),
+        # Mine / Unassigned inside one inbox, and their folder counts (read from the index only).
+        Index(
+            "ix_tickets_assignee_state_inbox_updated",
+            "assignee_id",
+            "state",
+            "inbox_id",
+            "updated_at",
+            "id",
+        ),
         # Every inbox, any state: without it the newest page sorts the whole table.
         Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at"),

@@ -193,12 +193,19 @@ class TestMerge:
         admin = await desk.agent(role="admin")
         inbox = await desk.inbox()
         target = await new_customer(
-            admin, name="Marie Curie", emails=["marie@example.org"], attributes={"plan": "pro"},
+            admin,
+            name="Marie Curie",
+            emails=["marie@example.org"],
+            attributes={"plan": "pro"},
             notes="Target notes",
         )
         source = await new_customer(
-            admin, name="M. Curie", emails=["curie@example.org"], phones=["555 0100"],
-            attributes={"plan": "free", "city": "Paris"}, notes="Source notes",
+            admin,
+            name="M. Curie",
+            emails=["curie@example.org"],
+            phones=["555 0100"],
+            attributes={"plan": "free", "city": "Paris"},
+            notes="Source notes",
         )
         ticket = await new_ticket(admin.client, inbox, customer={"id": source["id"]})
         response = await admin.client.post(

@@ -18,7 +18,9 @@ class TestLabels:
     async def test_admin_creates_labels_every_agent_lists_them(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         agent = await desk.agent()
-        first = await admin.client.post("/api/v1/labels", json={"name": " vip ", "color": "#AABBCC"})
+        first = await admin.client.post(
+            "/api/v1/labels", json={"name": " vip ", "color": "#AABBCC"}
+        )
         assert first.status_code == 201, first.text
         assert first.json()["name"] == "vip"
         assert first.json()["color"] == "#aabbcc"
@@ -76,7 +78,5 @@ class TestLabels:
 
     async def test_unknown_label_is_404(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
-        error = error_of(
-            await admin.client.patch("/api/v1/labels/999999", json={"name": "x"}), 404
-        )
+        error = error_of(await admin.client.patch("/api/v1/labels/999999", json={"name": "x"}), 404)
         assert error["message"] == "No such label."

@@ -1,4 +1,4 @@
-"""Changing a ticket: subject, state, assignee, labels, snoozes (and their timer), notes, replies."""
+"""Changing a ticket: subject, state, assignee, labels, snoozes and their timer, notes, replies."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ class TestUpdate:
     async def test_subject_and_state_changes_are_logged_in_the_thread(self, desk: Desk) -> None:
         agent, _inbox, ticket = await setup(desk)
         url = f"/api/v1/tickets/{ticket['id']}"
-        response = await agent.client.patch(url, json={"subject": " New subject ", "state": "closed"})
+        response = await agent.client.patch(
+            url, json={"subject": " New subject ", "state": "closed"}
+        )
         assert response.status_code == 200, response.text
         closed = response.json()
         assert closed["subject"] == "New subject"
@@ -119,7 +121,9 @@ class TestUpdate:
                 assert field in fields_of(error), (body, error)
         after = (await agent.client.get(url)).json()
         assert (after["subject"], after["state"], after["assignee_id"]) == (
-            ticket["subject"], "open", None
+            ticket["subject"],
+            "open",
+            None,
         )
         assert after["entries"] == []
         assert after["updated_at"] == ticket["updated_at"]
@@ -206,7 +210,11 @@ class TestNotes:
         )
         assert response.status_code == 201, response.text
         note = response.json()
-        assert (note["kind"], note["direction"], note["author_user_id"]) == ("note", "out", agent.id)
+        assert (note["kind"], note["direction"], note["author_user_id"]) == (
+            "note",
+            "out",
+            agent.id,
+        )
         assert note["message_id"] is None
         assert await thread(agent, ticket) == [("note", "Internal: VIP customer")]
         assert await count_rows(desk.app, OutboxMessage) == 0
@@ -219,9 +227,7 @@ class TestNotes:
         for body in ({}, {"text": ""}, {"text": "   \n "}, {"text": 5}, {"text": "a", "to": "x"}):
             response = await agent.client.post(f"/api/v1/tickets/{ticket['id']}/notes", json=body)
             error_of(response, 422, "invalid")
-        error_of(
-            await agent.client.post("/api/v1/tickets/999999/notes", json={"text": "x"}), 404
-        )
+        error_of(await agent.client.post("/api/v1/tickets/999999/notes", json={"text": "x"}), 404)
         assert await thread(agent, ticket) == []
 
 
@@ -236,7 +242,9 @@ class TestReplies:
         assert response.status_code == 201, response.text
         first = response.json()
         assert (first["kind"], first["direction"], first["author_user_id"]) == (
-            "reply", "out", agent.id
+            "reply",
+            "out",
+            agent.id,
         )
         second = (await agent.client.post(url, json={"text": "Anything else?"})).json()
         outbox = (await admin.client.get("/api/v1/outbox")).json()
@@ -255,7 +263,9 @@ class TestReplies:
         assert newest["headers"]["In-Reply-To"] == first["message_id"]
         assert newest["headers"]["References"] == first["message_id"]
 
-    @pytest.mark.parametrize(("then", "state"), [("send", "open"), ("hold", "hold"), ("close", "closed")])
+    @pytest.mark.parametrize(
+        ("then", "state"), [("send", "open"), ("hold", "hold"), ("close", "closed")]
+    )
     async def test_then_sets_the_state_and_the_replier_takes_the_ticket(
         self, desk: Desk, then: str, state: str
     ) -> None:
@@ -274,7 +284,9 @@ class TestReplies:
         agent = await desk.agent()
         inbox = await desk.inbox(members=[agent])
         customer = (
-            await agent.client.post("/api/v1/customers", json={"name": "Walk-in", "phones": ["555 0100"]})
+            await agent.client.post(
+                "/api/v1/customers", json={"name": "Walk-in", "phones": ["555 0100"]}
+            )
         ).json()
         ticket = await new_ticket(agent.client, inbox, customer={"id": customer["id"]})
         response = await agent.client.post(

@@ -155,20 +155,36 @@ async def scene(desk: Desk) -> Scene:
     marie = {"email": "marie@radium.example", "name": "Marie Curie"}
     t = [
         await new_ticket(
-            admin.client, support, customer=marie, subject="Refund please",
-            assignee_id=ada.id, label_ids=[bug["id"]],
+            admin.client,
+            support,
+            customer=marie,
+            subject="Refund please",
+            assignee_id=ada.id,
+            label_ids=[bug["id"]],
         ),
         await new_ticket(
-            admin.client, support, customer={"email": "alan@enigma.example", "name": "Alan"},
-            subject="Safari checkout", type="web", state="hold",
+            admin.client,
+            support,
+            customer={"email": "alan@enigma.example", "name": "Alan"},
+            subject="Safari checkout",
+            type="web",
+            state="hold",
         ),
         await new_ticket(
-            admin.client, sales, customer=marie, subject="Invoice copy", type="chat",
-            state="closed", assignee_id=grace.id,
+            admin.client,
+            sales,
+            customer=marie,
+            subject="Invoice copy",
+            type="chat",
+            state="closed",
+            assignee_id=grace.id,
         ),
         await new_ticket(
-            admin.client, support, customer={"email": "kj@nasa.example", "name": "Katherine"},
-            subject="Dashboard", note="Could it show weekly totals?",
+            admin.client,
+            support,
+            customer={"email": "kj@nasa.example", "name": "Katherine"},
+            subject="Dashboard",
+            note="Could it show weekly totals?",
         ),
     ]
     return Scene(admin, ada, grace, support, sales, bug, t)

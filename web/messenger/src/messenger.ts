@@ -93,7 +93,8 @@ function textOn(color: string): string {
   };
   const lum =
     0.2126 * channel(n >> 16) + 0.7152 * channel((n >> 8) & 255) + 0.0722 * channel(n & 255);
-  return lum > 0.35 ? "#111827" : "#fff";
+  // Whichever of white and near-black (luminance 0.012) contrasts more with the colour.
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.062 ? "#fff" : "#111827";
 }
 
 export class Messenger {
@@ -530,13 +531,14 @@ export class Messenger {
       control: HTMLInputElement | HTMLTextAreaElement,
       hint?: string,
     ): HTMLElement => {
+      const optional = control.required ? null : h("span", { class: "optional", text: t("optional") });
       control.id = `fd-${id}`;
       control.addEventListener("input", () => this.session.set(`draft:${id}`, control.value));
       if (hint) control.setAttribute("aria-describedby", `fd-${id}-hint`);
       return h(
         "div",
         { class: "field" },
-        h("label", { for: `fd-${id}`, text: label }),
+        h("label", { for: `fd-${id}` }, label, optional),
         control,
         hint ? h("p", { class: "hint", id: `fd-${id}-hint`, text: hint }) : null,
       );

@@ -289,17 +289,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_tickets_assignee_state_inbox_updated",
+            ["assignee_id", "state", "inbox_id", "updated_at", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_tickets_assignee_state_updated",
             ["assignee_id", "state", "updated_at", "id"],
             unique=False,
         )
         batch_op.create_index(
             "ix_tickets_customer_updated", ["customer_id", "updated_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_tickets_inbox_state_assignee_updated",
-            ["inbox_id", "state", "assignee_id", "updated_at", "id"],
-            unique=False,
         )
         batch_op.create_index(
             "ix_tickets_inbox_state_updated",
@@ -489,9 +489,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tickets_snoozed_until")
         batch_op.drop_index("ix_tickets_inbox_updated")
         batch_op.drop_index("ix_tickets_inbox_state_updated")
-        batch_op.drop_index("ix_tickets_inbox_state_assignee_updated")
         batch_op.drop_index("ix_tickets_customer_updated")
         batch_op.drop_index("ix_tickets_assignee_state_updated")
+        batch_op.drop_index("ix_tickets_assignee_state_inbox_updated")
 
     op.drop_table("tickets")
     with op.batch_alter_table("customer_contacts", schema=None) as batch_op:
