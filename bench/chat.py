@@ -898,7 +898,7 @@ class Bench:
         async def run() -> None:
             proc = await asyncio.create_subprocess_exec(
                 self.args.py_spy, "record", "--pid", str(server.pid), "--rate", "100",
-                "--duration", str(int(seconds)), "--format", "raw", "--nonblocking",
+                "--duration", str(int(seconds)), "--format", "raw", "--idle", "--threads",
                 "-o", str(out), stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
@@ -1088,7 +1088,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20, help="seconds per measured run")
     p.add_argument("--rate", type=float, default=1000, help="the target offered msg/s")
     p.add_argument("--ramp", type=lambda s: [float(x) for x in s.split(",")],
-                   default=[100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500],
+                   default=[10, 25, 50, 100, 200, 400, 600, 800, 1000, 1500],
                    help="offered rates tried to find the sustainable one")  # fmt: skip
     p.add_argument("--step", type=float, default=5, help="seconds per ramp step")
     p.add_argument("--idle-sockets", type=int, default=10_000)

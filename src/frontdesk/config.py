@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     visitor_rate_per_minute: int = Field(default=60, ge=1)
     ip_rate_per_minute: int = Field(default=300, ge=1)
     outbox_poll_interval: PositiveSeconds = 2
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @field_validator("database_url")
     @classmethod
