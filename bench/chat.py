@@ -586,6 +586,7 @@ class RunResult:
     frames_per_s: float
     server_cpu: float
     client_cpu: float
+    cpu_ms_per_msg: float
 
     @property
     def sustainable(self) -> bool:
@@ -600,7 +601,8 @@ class RunResult:
             f"  {self.target:<10} offered {self.offered:>6.0f}/s  persisted {self.persisted_per_s:>7.1f}/s"
             f"  p50 {ms(self.p50):>10}  p99 {ms(self.p99):>10}  ack p99 {ms(self.ack_p99):>10}"
             f"  lost {self.lost}/{self.sent}  err {self.errors}  frames/s {self.frames_per_s:>7.0f}"
-            f"  server cpu {self.server_cpu:>4.0%}  client cpu {self.client_cpu:>4.0%}"
+            f"  server cpu {self.server_cpu:>4.0%} ({self.cpu_ms_per_msg:.2f} ms/msg)"
+            f"  client cpu {self.client_cpu:>4.0%}"
         )
 
 
@@ -673,6 +675,7 @@ async def load_run(
         frames_per_s=(frames1 - frames0) / elapsed,
         server_cpu=(cpu1 - cpu0) / elapsed,
         client_cpu=(client1 - client0) / elapsed,
+        cpu_ms_per_msg=1000 * (cpu1 - cpu0) / max(1, meter.acks_in_window),
     )
 
 
@@ -693,17 +696,15 @@ async def throughput_series(
     await asyncio.sleep(2)
     best_rate = best.offered if best else min(args.ramp) / 2
     say(f"[{key}] highest sustainable offered rate in the ramp: {best_rate:.0f} msg/s")
-    profiler = on_main() if on_main else None
     main = await load_run(rig, target, best_rate, args.duration)
-    if profiler is not None:
-        await profiler
     say(main.line())
     await asyncio.sleep(2)
-    if best_rate == args.rate:
-        at_rate = main
-    else:
-        at_rate = await load_run(rig, target, args.rate, args.duration, drain=10.0)
-        say(at_rate.line())
+    # The profile (if asked for) covers the run at the target rate: the server at its limit.
+    profiler = on_main() if on_main else None
+    at_rate = await load_run(rig, target, args.rate, args.duration, drain=10.0)
+    if profiler is not None:
+        await profiler
+    say(at_rate.line())
     results[key] = {"best": main.__dict__, "at_rate": at_rate.__dict__}
     if main.errors or at_rate.errors:
         say(f"[{key}] error frames seen (sample): {main.__dict__.get('errors')}")
@@ -898,7 +899,7 @@ class Bench:
         async def run() -> None:
             proc = await asyncio.create_subprocess_exec(
                 self.args.py_spy, "record", "--pid", str(server.pid), "--rate", "100",
-                "--duration", str(int(seconds)), "--format", "raw", "--idle", "--threads",
+                "--duration", str(int(seconds)), "--format", "raw", "--idle", "--threads", *(["--native"] if self.args.native else []),
                 "-o", str(out), stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
@@ -1098,6 +1099,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--offer-trials", type=int, default=50)
     p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run")
     p.add_argument("--profile-out", default="chat-profile.txt")
+    p.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     p.add_argument("--json", default="", help="write the raw figures here")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
     p.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)

@@ -257,10 +257,13 @@ async def test_contact_form_when_nobody_is_online(
     website: Website, context: BrowserContext, desk: Desk, screenshots: Path
 ) -> None:
     support = await desk.inbox()
-    ada = await desk.agent(inboxes=[support], name="Ada")
+    ada = await desk.agent(role="admin", inboxes=[support], name="Ada")
+    teal = {"messenger_settings": {"color": "#0f766e"}}
+    assert (await ada.client.patch(f"/api/v1/inboxes/{support['id']}", json=teal)).is_success
     website.key = support["public_key"]
     page = await context.new_page()
     await page.goto(website.url)
+    await expect(launcher(page)).to_have_css("background-color", "rgb(15, 118, 110)")
     await launcher(page).click()
     panel = messenger(page).get_by_role("dialog")
     await expect(panel).to_contain_text("Nobody is online right now")
@@ -318,6 +321,7 @@ async def test_html_in_names_and_messages_is_shown_as_text(
     await panel.get_by_label("Your name").fill(XSS)
     await panel.get_by_label("Message", exact=True).fill(XSS)
     await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".msg.own .text")).to_have_text(XSS)
     chat = await chat_id(page, website.key)
     await ada.client.post(f"/api/v1/chats/{chat}/join")
     await ada.client.post(f"/api/v1/chats/{chat}/messages", json={"text": XSS})

@@ -109,9 +109,7 @@ def smtp_send(port: int, raw: bytes, *, sender: str, recipients: list[str]) -> d
 async def send_to_listener(
     port: int, raw: bytes, *, sender: str = CUSTOMER, recipients: list[str]
 ) -> dict[str, Any]:
-    return await asyncio.to_thread(
-        smtp_send, port, raw, sender=sender, recipients=recipients
-    )
+    return await asyncio.to_thread(smtp_send, port, raw, sender=sender, recipients=recipients)
 
 
 def reply_mail(

@@ -30,7 +30,7 @@ from frontdesk.chats.schemas import (
     VisitorCreated,
     VisitorRead,
 )
-from frontdesk.deps import SessionDep
+from frontdesk.deps import SessionDep, bearer_token
 from frontdesk.inboxes import service as inboxes_service
 
 router = APIRouter(prefix="/messenger/v1", tags=["messenger"])
@@ -62,8 +62,6 @@ async def messenger_status(
         inbox_name=found.name,
         settings=found.messenger_settings,
     )
-    from frontdesk.deps import bearer_token
-
     token = bearer_token(request.headers.get("authorization"))
     visitor = await service.resolve_visitor(session, token=token) if token else None
     if visitor is not None and visitor.inbox_id == found.id:

@@ -64,6 +64,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
+from frontdesk.mail import service as mail_service
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 from frontdesk.users.models import User
@@ -884,8 +885,6 @@ async def end_chat(
 async def _ticket_for(
     session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
 ) -> tuple[Ticket, bool]:
-    from frontdesk.mail import service as mail_service
-
     visitor = await visitor_of(session, chat=chat)
     customer = await customers_service.find_or_create(
         session, email=chat.visitor_email, name=chat.visitor_name

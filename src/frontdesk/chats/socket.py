@@ -23,6 +23,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE, bearer_token
 from frontdesk.errors import FrontdeskError, NotFound
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.service import MEMBERSHIP_CHANGED
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     Envelope,
@@ -235,7 +236,7 @@ async def _serve(
                 await service.connection_closed(session, connection_id=connection.id)
 
 
-def _connection(websocket: WebSocket, history: Any) -> Connection:
+def _connection(websocket: WebSocket, history: Any, on_event: Any = None) -> Connection:
     state = websocket.app.state
     return Connection(
         websocket,
@@ -243,6 +244,7 @@ def _connection(websocket: WebSocket, history: Any) -> Connection:
         broker=state.broker,
         history=history,
         heartbeat_interval=state.settings.heartbeat_interval,
+        on_event=on_event,
     )
 
 
@@ -259,8 +261,21 @@ async def desk_socket(websocket: WebSocket) -> None:
     if by_cookie and not _same_origin(websocket, settings):
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
-    connection = _connection(websocket, _history(user_id=user.id))
-    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *map(inbox_topic, inbox_ids)])
+    followed = {inbox_topic(inbox_id) for inbox_id in inbox_ids}
+
+    async def follow_inboxes(connection: Connection, envelope: Envelope) -> None:
+        if envelope.type != MEMBERSHIP_CHANGED:
+            return
+        async with unit_of_work(websocket.app.state.sessionmaker) as session:
+            agent = await users_service.get_user(session, user_id=user.id)
+            now = {inbox_topic(i) for i in await inboxes_service.member_inbox_ids(session, user=agent)}
+        connection.unsubscribe(followed - now)
+        connection.subscribe(now - followed)
+        followed.clear()
+        followed.update(now)
+
+    connection = _connection(websocket, _history(user_id=user.id), on_event=follow_inboxes)
+    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed])
     await _serve(websocket, connection, desk_commands(user.id), user=user)
 
 

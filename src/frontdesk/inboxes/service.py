@@ -14,6 +14,8 @@ from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMem
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token
+from frontdesk.realtime.envelope import ALL_AGENTS, agent_topic
+from frontdesk.realtime.publisher import record
 from frontdesk.users.models import User
 
 UNSET = object()
@@ -81,6 +83,8 @@ async def create_inbox(
     )
     session.add(inbox)
     await _flush_unique_address(session, inbox)
+    # Admins follow every inbox, so their sockets must learn about this one.
+    _record_membership(session, inbox=inbox, user_ids=[ALL_AGENTS])
     return inbox
 
 
@@ -151,17 +155,27 @@ async def list_member_ids(session: AsyncSession, *, inbox_id: int) -> Sequence[i
     ).all()
 
 
+MEMBERSHIP_CHANGED = "inbox.membership_changed"
+
+
+def _record_membership(session: AsyncSession, *, inbox: Inbox, user_ids: list[str]) -> None:
+    """Open desk sockets of these users re-read which inboxes they follow."""
+    record(session, type=MEMBERSHIP_CHANGED, topics=user_ids, data={"inbox_id": inbox.id})
+
+
 async def add_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:
     exists = await session.get(InboxMember, (inbox.id, user.id))
     if exists is None:
         session.add(InboxMember(inbox_id=inbox.id, user_id=user.id))
         await session.flush()
+        _record_membership(session, inbox=inbox, user_ids=[agent_topic(user.id)])
 
 
 async def remove_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:
     await session.execute(
         delete(InboxMember).where(InboxMember.inbox_id == inbox.id, InboxMember.user_id == user.id)
     )
+    _record_membership(session, inbox=inbox, user_ids=[agent_topic(user.id)])
 
 
 async def member_inbox_ids(session: AsyncSession, *, user: User) -> Sequence[int]:

@@ -24,8 +24,9 @@ from frontdesk.mail.errors import InboundRefused, MessageTooLarge
 
 logger = logging.getLogger(__name__)
 
-# aiosmtpd's own answer when the data outgrows the limit; replaced by ours, which says the limit.
-_TOO_MUCH = "552 Error: Too much mail data"
+# aiosmtpd's own answers when a message outgrows the limit, announced (MAIL FROM … SIZE=) or
+# found while reading the data; replaced by ours, which says the limit.
+_TOO_LARGE = ("552 Error: Too much mail data", "552 Error: message size exceeds")
 
 
 class InboundHandler:
@@ -116,7 +117,7 @@ class _Server(SMTP):
         self._frontdesk_handler = handler
 
     async def push(self, status: AnyStr) -> None:
-        if isinstance(status, str) and status.startswith(_TOO_MUCH) and self.data_size_limit:
+        if isinstance(status, str) and status.startswith(_TOO_LARGE) and self.data_size_limit:
             refusal = MessageTooLarge(self.data_size_limit, what="a message")
             if self.envelope is not None:
                 await self._frontdesk_handler.record_oversize(self.envelope, refusal.message)

@@ -64,8 +64,10 @@ class Connection:
         broker: Broker,
         history: HistoryLoader,
         heartbeat_interval: float,
+        on_event: Callable[[Connection, Envelope], Awaitable[None]] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
+        self.on_event = on_event
         self.websocket = websocket
         self.sessionmaker = sessionmaker
         self.history = history
@@ -79,6 +81,9 @@ class Connection:
 
     def subscribe(self, topics: Iterable[str]) -> None:
         self.subscription.add(topics)
+
+    def unsubscribe(self, topics: Iterable[str]) -> None:
+        self.subscription.remove(topics)
 
     def start(self) -> None:
         self._tasks = [
@@ -131,6 +136,8 @@ class Connection:
                 logger.exception("websocket delivery failed")
 
     async def _deliver(self, envelope: Envelope) -> None:
+        if self.on_event is not None:
+            await self.on_event(self, envelope)
         if envelope.chat_id is None or envelope.seq is None:
             await self.send_envelope(envelope)
             return

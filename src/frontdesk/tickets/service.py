@@ -17,6 +17,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
+from frontdesk.mail import service as mail_service
 from frontdesk.tickets import queries
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -368,8 +369,6 @@ async def add_reply(
     limit: int,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all."""
-    from frontdesk.mail import service as mail_service
-
     text = _ensure_text(text, limit=limit)
     recipient = await mail_service.recipient_for(session, ticket=ticket)
     if recipient is None:

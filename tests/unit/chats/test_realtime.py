@@ -230,3 +230,22 @@ async def test_an_api_token_opens_a_desk_socket(live: str, desk: Desk) -> None:
     await sock.close()
     assert json.loads(json.dumps(pong))["ref"]
     await asyncio.sleep(0)
+
+
+async def test_a_new_membership_reaches_an_open_desk_without_a_reload(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    admin = await desk.agent(role="admin")
+    ada = await desk.agent()
+    await online(ada)
+    sock = await desk_socket(live, ada)
+    assert (await sock.request({"type": "pong"}))["type"] == "ack"
+    inbox = (await admin.client.post("/api/v1/inboxes", json={"name": "Sales"})).json()
+    added = await admin.client.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": ada.id})
+    assert added.status_code == 204
+    await sock.event("inbox.membership_changed")
+    chat = await (await visitors(inbox)).start_chat("Do you ship to Norway?")
+    await sock.event("chat.offered")
+    message = await sock.event("chat.message_added", chat_id=chat["id"])
+    assert message["data"]["message"]["text"] == "Do you ship to Norway?"
+    await sock.close()

@@ -82,11 +82,17 @@ export function uuid(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** "#1d4ed8" → white or near-black, whichever reads better on it. */
+/** "#1d4ed8" or "#14b" → "#1d4ed8"; anything else (a typo, an injection attempt) → null. */
+function hexColor(color: string | undefined): string | null {
+  const match = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec((color ?? "").trim());
+  if (!match) return null;
+  const hex = match[1]!;
+  return "#" + (hex.length === 3 ? hex.replace(/./g, "$&$&") : hex);
+}
+
+/** A #rrggbb colour → white or near-black, whichever reads better on it. */
 function textOn(color: string): string {
-  const match = /^#?([0-9a-f]{6})$/i.exec(color.trim());
-  if (!match) return "#fff";
-  const n = parseInt(match[1]!, 16);
+  const n = parseInt(color.slice(1), 16);
   const channel = (c: number): number => {
     const s = c / 255;
     return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
@@ -317,6 +323,11 @@ export class Messenger {
     return this.identifying;
   }
 
+  /** The inbox's messenger settings; the last ones seen until /status answers. */
+  private get settings(): Record<string, string | undefined> {
+    return this.status?.settings ?? this.local.get("settings") ?? {};
+  }
+
   // --- building the DOM -------------------------------------------------------------------------
 
   private build(): void {
@@ -390,10 +401,11 @@ export class Messenger {
   }
 
   private restyle(): void {
-    const color = this.cfg.color || this.status?.settings.color || DEFAULT_COLOR;
+    const color =
+      hexColor(this.cfg.color) ?? hexColor(this.settings.color) ?? DEFAULT_COLOR;
     this.root.style.setProperty("--accent", color);
     this.root.style.setProperty("--on-accent", textOn(color));
-    const position = this.cfg.position || this.status?.settings.position;
+    const position = this.cfg.position || this.settings.position;
     this.root.classList.toggle("left", position === "left");
     this.launcher.hidden = this.launcherHidden || this.cfg.launcher === false;
     this.root.setAttribute("lang", pickLocale(this.cfg.locale));
@@ -407,8 +419,8 @@ export class Messenger {
     if (this.chat && this.view === "convo") {
       const names = [...this.agents.values()];
       if (this.chat.state === "ended") sub = this.t("ended");
-      else if (names.length) sub = names.join(", ");
-      else sub = this.t("waiting");
+      else if (names.length) sub = this.t("chattingWith", { names: names.join(", ") });
+      else sub = this.t("shortly");
     } else if (this.status) {
       sub = this.status.online ? this.t("online") : this.t("offline");
     } else sub = "";
@@ -556,8 +568,8 @@ export class Messenger {
       text: online ? t("startChat") : t("sendMessage"),
     });
     const greeting = online
-      ? this.cfg.greeting || this.status?.settings.greeting || t("greeting")
-      : this.status?.settings.greeting_offline || t("greetingOffline");
+      ? this.cfg.greeting || this.settings.greeting || t("greeting")
+      : this.settings.greeting_offline || t("greetingOffline");
     const form = h(
       "form",
       {

@@ -1,0 +1,458 @@
+"""The desk in real Chromium: two agents and a visitor through a whole chat, the chat bar's
+colours, capacity, unanswered chats, login errors, accessibility, and screenshots of every main
+screen (saved as screenshots/desk-*.png for review)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Locator, Page, expect
+
+from frontdesk.chats.timers import end_unanswered_chats
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Direction, EntryKind
+from tests.conftest import PASSWORD
+
+DESK = Path(__file__).resolve().parents[2] / "web" / "desk"
+AXE = DESK / "node_modules" / "axe-core" / "axe.min.js"
+
+# Records every desktop notification the page raises; the real constructor still runs.
+NOTIFICATION_SPY = """
+(() => {
+  if (!("Notification" in window)) return;
+  const Real = window.Notification;
+  window.__notifications = [];
+  class Spy extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.__notifications.push({ title, body: options && options.body });
+    }
+  }
+  Object.defineProperty(Spy, "permission", { get: () => Real.permission });
+  Spy.requestPermission = (...args) => Real.requestPermission(...args);
+  window.Notification = Spy;
+})();
+"""
+
+pytestmark = pytest.mark.skipif(
+    not (DESK / "dist" / "index.html").is_file(),
+    reason="the desk is not built: cd web/desk && npm ci && npm run build",
+)
+
+expect.set_options(timeout=8_000)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def open_desk(
+    browser: Browser, live: str, user: dict[str, Any], *, notifications: bool = False
+) -> Page:
+    context = await browser.new_context(viewport={"width": 1360, "height": 860})
+    if notifications:
+        await context.grant_permissions(["notifications"], origin=live)
+    await context.add_init_script(NOTIFICATION_SPY)
+    page = await context.new_page()
+    await page.goto(f"{live}/login")
+    await log_in(page, user["email"], PASSWORD)
+    await expect(user_menu(page)).to_contain_text("Offline")
+    return page
+
+
+async def log_in(page: Page, email: str, password: str) -> None:
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Log in").click()
+
+
+def user_menu(page: Page) -> Locator:
+    return page.locator(".menu-button")
+
+
+async def go_online(page: Page) -> None:
+    await user_menu(page).click()
+    await page.get_by_role("menuitem", name="Go Online").click()
+    await expect(user_menu(page)).to_contain_text("Online")
+    await expect(user_menu(page)).to_have_class(re.compile(r"\bonline\b"))
+
+
+def chat_bar(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Chats")
+
+
+def bar_item(page: Page, name: str) -> Locator:
+    return chat_bar(page).get_by_role("link", name=re.compile(name))
+
+
+async def expect_dot(page: Page, name: str, meaning: str) -> None:
+    dot = bar_item(page, name).get_by_role("img")
+    await expect(dot).to_have_attribute("aria-label", meaning)
+    await expect(dot).to_have_attribute("title", meaning)
+
+
+async def to_background(page: Page) -> None:
+    """Another tab in front: the desk loses focus, as when an agent works in another window."""
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Emulation.setFocusEmulationEnabled", {"enabled": False})
+    other = await page.context.new_page()
+    await other.bring_to_front()
+
+
+async def assert_accessible(page: Page, screen: str) -> None:
+    await page.add_script_tag(path=str(AXE))
+    violations = await page.evaluate(
+        """async () => {
+          const result = await axe.run(document, { resultTypes: ["violations"] });
+          return result.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+        }"""
+    )
+    assert violations == [], f"{screen}: {violations}"
+
+
+async def shoot(page: Page, folder: Path, name: str) -> None:
+    await page.wait_for_timeout(150)  # let transitions settle
+    await page.screenshot(path=str(folder / f"desk-{name}.png"))
+
+
+async def online_via_api(agent: Any) -> None:
+    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
+    assert response.status_code == 200, response.text
+
+
+# --- the story ---------------------------------------------------------------------------------
+
+
+async def test_a_chat_from_offer_to_closed_ticket(
+    desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    inbox = await desk.inbox(name="Support", email_address="support@desk.test")
+    ada_user = await desk.user(role="admin", name="Ada Lovelace")
+    grace_user = await desk.user(name="Grace Hopper")
+    await desk.add_member(inbox, ada_user)
+    await desk.add_member(inbox, grace_user)
+    ada_api = await desk.login(ada_user)
+
+    ada = await open_desk(browser, live, ada_user, notifications=True)
+    grace = await open_desk(browser, live, grace_user, notifications=True)
+    await go_online(ada)
+    await go_online(grace)
+    await to_background(grace)
+
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hi, my parcel has not arrived")
+    chat_id = chat["id"]
+
+    # Red in both bars, in words too; the title counts it; the background tab notifies.
+    for page in (ada, grace):
+        await expect_dot(page, "Marie Curie", "Waiting for an agent")
+        await expect(page).to_have_title(re.compile(r"^\(1\) "))
+    await grace.wait_for_function("window.__notifications.length === 1")
+    assert "Marie Curie" in await grace.evaluate("window.__notifications[0].title")
+
+    # Agent one takes it: it leaves agent two's bar.
+    await bar_item(ada, "Marie Curie").click()
+    await expect(ada).to_have_url(re.compile(rf"/chats/{chat_id}$"))
+    await expect(ada.get_by_role("log", name="Conversation")).to_contain_text("parcel")
+    await ada.get_by_role("button", name="Join Chat").click()
+    await expect(ada.get_by_label(re.compile("Message to"))).to_be_visible()
+    await expect(chat_bar(grace)).to_have_count(0)
+    await expect(grace).not_to_have_title(re.compile(r"^\("))
+    await expect_dot(ada, "Marie Curie", "No new messages")
+
+    # Agent one works elsewhere; the visitor writes: orange. Opening the chat reads it: green.
+    await ada.get_by_role("link", name=re.compile("^Open")).first.click()
+    await expect(ada.get_by_role("heading", name="Open")).to_be_visible()
+    response = await visitor.client.post(
+        f"/messenger/v1/chats/{chat_id}/messages",
+        json={"text": "It was due on Monday", "client_msg_id": "visitor-2"},
+    )
+    assert response.status_code == 201, response.text
+    await expect_dot(ada, "Marie Curie", "Unread messages")
+    await bar_item(ada, "Marie Curie").click()
+    await expect(ada.get_by_role("log", name="Conversation")).to_contain_text("due on Monday")
+    await expect_dot(ada, "Marie Curie", "No new messages")
+
+    # Agent one answers (Enter sends) and labels the chat.
+    composer = ada.get_by_label(re.compile("Message to"))
+    await composer.fill("Let me check that for you.")
+    await composer.press("Enter")
+    await expect(ada.locator(".msg.agent:not(.pending)")).to_contain_text(
+        "Let me check that for you."
+    )
+    await ada.locator("#chat-label-input").fill("shipping")
+    await ada.locator("#chat-label-input").press("Enter")
+    await expect(ada.locator(".convo-head .chip")).to_contain_text("shipping")
+
+    # Transfer to agent two, who sees an invitation and joins; agent one is out.
+    await ada.get_by_role("button", name=re.compile("Assigned to")).click()
+    await ada.get_by_role("dialog").get_by_role("button", name=re.compile("Grace Hopper")).click()
+    await expect(ada.get_by_role("status")).to_contain_text("Grace Hopper")
+    await grace.bring_to_front()
+    await expect_dot(grace, "Marie Curie", "Invitation to a chat")
+    await bar_item(grace, "Marie Curie").click()
+    await expect(grace.get_by_text("wants you to take over")).to_be_visible()
+    await grace.get_by_role("button", name="Join Chat").click()
+    await expect(grace.get_by_label(re.compile("Message to"))).to_be_visible()
+    await expect(chat_bar(ada)).to_have_count(0)
+    await expect(ada.get_by_role("log", name="Conversation")).to_contain_text(
+        "Ada Lovelace transferred the chat to Grace Hopper"
+    )
+    await expect(ada.get_by_role("button", name="Join Chat")).to_be_visible()
+
+    # Agent two ends it: a closed ticket, theirs, labelled, with the transcript.
+    await grace.get_by_role("button", name="End Chat").click()
+    await expect(grace).to_have_url(re.compile(r"/tickets/\d+$"))
+    ticket_id = int(grace.url.rsplit("/", 1)[1])
+    await expect(grace.get_by_test_id("ticket-state")).to_have_text("closed")
+    await expect(grace.get_by_role("article", name="Chat transcript")).to_contain_text(
+        "Let me check that for you."
+    )
+    await expect(grace.locator(".convo-head .chip")).to_contain_text("shipping")
+    await expect(grace.get_by_label("Assignee")).to_have_value(str(grace_user["id"]))
+    await expect(chat_bar(grace)).to_have_count(0)
+
+    ticket = (await ada_api.client.get(f"/api/v1/tickets/{ticket_id}")).json()
+    assert ticket["state"] == "closed"
+    assert ticket["assignee_id"] == grace_user["id"]
+    assert [label["name"] for label in ticket["labels"]] == ["shipping"]
+    assert ticket["entries"][0]["kind"] == "transcript"
+    outbox = (await ada_api.client.get("/api/v1/outbox")).json()
+    transcript_mail = [mail for mail in outbox if mail["ticket_id"] == ticket_id]
+    assert transcript_mail, outbox
+    assert transcript_mail[0]["recipients"] == ["marie@example.org"]
+    assert "It was due on Monday" in transcript_mail[0]["text"]
+
+    # The mail viewer shows it.
+    await ada.goto(f"{live}/settings/outbox")
+    await ada.get_by_role("button", name=transcript_mail[0]["subject"]).click()
+    await expect(ada.locator("iframe.mail")).to_have_attribute("sandbox", "")
+    await expect(ada.locator("pre")).to_contain_text("It was due on Monday")
+
+
+async def test_unanswered_chat_becomes_an_open_unassigned_ticket(
+    app: FastAPI, settings: Settings, desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    inbox = await desk.inbox(name="Sales", unanswered_timeout_seconds=0)
+    user = await desk.user(name="Katherine Johnson")
+    await desk.add_member(inbox, user)
+    page = await open_desk(browser, live, user)
+    await go_online(page)
+
+    visitor = await visitors(inbox)
+    await visitor.start_chat("Is anyone there?", name="Hedy Lamarr", email="hedy@example.org")
+    await expect_dot(page, "Hedy Lamarr", "Waiting for an agent")
+
+    assert await end_unanswered_chats(app.state.sessionmaker, settings) == 1
+    await expect(chat_bar(page)).to_have_count(0)
+    await expect(page).not_to_have_title(re.compile(r"^\("))
+
+    await page.get_by_role("link", name=re.compile("^Unassigned")).click()
+    row = page.get_by_role("list", name="Tickets").get_by_role("link").first
+    await expect(row).to_contain_text("Is anyone there?")
+    await expect(row).to_contain_text("open")
+    await expect(row).to_contain_text("Unassigned")
+
+
+async def test_an_agent_at_their_limit_is_not_offered_chats_and_cannot_join(
+    desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    inbox = await desk.inbox()
+    user = await desk.user(name="Barbara Liskov", max_concurrent_chats=1)
+    await desk.add_member(inbox, user)
+    page = await open_desk(browser, live, user)
+    await go_online(page)
+
+    first = await visitors(inbox)
+    await first.start_chat("First question", name="Ada Yonath", email="ada@example.org")
+    await bar_item(page, "Ada Yonath").click()
+    await page.get_by_role("button", name="Join Chat").click()
+    await expect_dot(page, "Ada Yonath", "No new messages")
+
+    second = await visitors(inbox)
+    await second.start_chat("Second question", name="Lise Meitner", email="lise@example.org")
+    await page.get_by_role("link", name=re.compile("^Chats")).click()
+    await expect(page.get_by_role("table")).to_contain_text("Lise Meitner")
+    await expect(chat_bar(page).get_by_role("link")).to_have_count(1)
+
+    await page.get_by_role("table").get_by_role("link", name="Lise Meitner").click()
+    await page.get_by_role("button", name="Join Chat").click()
+    await expect(page.get_by_role("alert")).to_contain_text("limit of 1 simultaneous chat")
+    await expect(page.get_by_role("button", name="Join Chat")).to_be_visible()
+
+
+# --- every screen, looked at -------------------------------------------------------------------
+
+
+async def seed_tickets(app: FastAPI, agent: Any, inbox: dict[str, Any]) -> int:
+    """A few tickets for the list, and one email conversation with history, a note and a reply."""
+    for name, color in (("billing", "#b42318"), ("shipping", "#2952cc"), ("urgent", "#e8590c")):
+        response = await agent.client.post("/api/v1/labels", json={"name": name, "color": color})
+        assert response.status_code == 201, response.text
+    labels = {label["name"]: label["id"] for label in (await agent.client.get("/api/v1/labels")).json()}
+    subjects = [
+        ("Invoice shows the wrong VAT number", "Rosalind Franklin", "rosalind@example.org", "billing"),
+        ("Parcel stuck in customs", "Alan Turing", "alan@example.org", "shipping"),
+        ("Cannot log in after the password reset", "Linus Pauling", "linus@example.org", "urgent"),
+        ("Feature request: weekly totals", "Emmy Noether", "emmy@example.org", None),
+    ]
+    ids = []
+    for subject, name, email, label in subjects:
+        response = await agent.client.post(
+            "/api/v1/tickets",
+            json={
+                "inbox_id": inbox["id"],
+                "customer": {"email": email, "name": name},
+                "subject": subject,
+                "label_ids": [labels[label]] if label else [],
+            },
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    first = ids[0]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        ticket = await tickets_service.get_ticket_by_id(session, ticket_id=first)
+        assert ticket is not None
+        await tickets_service.add_entry(
+            session,
+            ticket=ticket,
+            kind=EntryKind.reply,
+            direction=Direction.inbound,
+            text=(
+                "Hello,\n\nthe invoice INV-2041 shows our old VAT number. Could you send a "
+                "corrected one?\n\nThanks,\nRosalind\n\n"
+                "On Mon, 3 Mar 2026 at 10:02, Support <support@desk.test> wrote:\n"
+                "> Here is your invoice for February.\n> Best regards"
+            ),
+        )
+    note = await agent.client.post(
+        f"/api/v1/tickets/{first}/notes",
+        json={"text": "The VAT number changed in January; finance knows."},
+    )
+    assert note.status_code == 201, note.text
+    reply = await agent.client.post(
+        f"/api/v1/tickets/{first}/replies",
+        json={"text": "Sorry about that! A corrected invoice is on its way.", "then": "send"},
+    )
+    assert reply.status_code == 201, reply.text
+    return first
+
+
+async def test_every_screen(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Support", email_address="support@desk.test")
+    ada_user = await desk.user(role="owner", name="Ada Lovelace")
+    grace_user = await desk.user(name="Grace Hopper")
+    await desk.add_member(inbox, ada_user)
+    await desk.add_member(inbox, grace_user)
+    ada_api = await desk.login(ada_user)
+    grace_api = await desk.login(grace_user)
+    await online_via_api(grace_api)
+    ticket_id = await seed_tickets(app, ada_api, inbox)
+
+    # Login: a wrong password says so.
+    context = await browser.new_context(viewport={"width": 1360, "height": 860})
+    page = await context.new_page()
+    await page.goto(f"{live}/")
+    await expect(page).to_have_url(re.compile(r"/login"))
+    await shoot(page, screenshots, "login")
+    await assert_accessible(page, "login")
+    await log_in(page, ada_user["email"], "not the password")
+    await expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
+    await log_in(page, ada_user["email"], PASSWORD)
+    await go_online(page)
+
+    # The session survives a reload.
+    await page.reload()
+    await expect(user_menu(page)).to_contain_text("Online")
+
+    # Three chats, one of each colour.
+    green, orange, red = [await visitors(inbox) for _ in range(3)]
+    green_chat = await green.start_chat(
+        "Hello! Do you ship to Norway?",
+        name="Marie Curie",
+        page_url="https://shop.example.com/products/telescope",
+        page_title="Refracting telescope 80 mm",
+    )
+    orange_chat = await orange.start_chat(
+        "My discount code does not work", name="Rosalind Franklin", email="rosalind@example.org"
+    )
+    for chat in (green_chat, orange_chat):
+        joined = await ada_api.client.post(f"/api/v1/chats/{chat['id']}/join")
+        assert joined.status_code == 200, joined.text
+    await ada_api.client.post(
+        f"/api/v1/chats/{green_chat['id']}/messages",
+        json={"text": "Hi Marie! Yes, we ship to Norway within 3 days."},
+    )
+    await green.client.post(
+        f"/messenger/v1/chats/{green_chat['id']}/messages",
+        json={"text": "Great, and is customs included?", "client_msg_id": "g2"},
+    )
+    await ada_api.client.put(
+        f"/api/v1/chats/{green_chat['id']}/labels", json={"labels": ["shipping"]}
+    )
+    await orange.client.post(
+        f"/messenger/v1/chats/{orange_chat['id']}/messages",
+        json={"text": "It says SPRING25 has expired", "client_msg_id": "o2"},
+    )
+    await red.start_chat("Can I change my delivery address?", name="Alan Turing")
+
+    await page.goto(f"{live}/chats/{green_chat['id']}")
+    await expect(page.get_by_role("log", name="Conversation")).to_contain_text("customs")
+    await expect_dot(page, "Marie Curie", "No new messages")
+    await expect_dot(page, "Rosalind Franklin", "Unread messages")
+    await expect_dot(page, "Alan Turing", "Waiting for an agent")
+    await expect(page).to_have_title(re.compile(r"^\(1\) "))
+    await page.get_by_label(re.compile("Message to")).fill("Customs are included in the price.")
+    await shoot(page, screenshots, "chat")
+    await chat_bar(page).screenshot(path=str(screenshots / "desk-chat-bar.png"))
+    await assert_accessible(page, "chat window")
+
+    await page.goto(f"{live}/chats")
+    await expect(page.get_by_role("table")).to_contain_text("Alan Turing")
+    await shoot(page, screenshots, "chats")
+    await assert_accessible(page, "chats page")
+
+    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    await expect(page.get_by_role("list", name="Tickets")).to_contain_text("Parcel stuck")
+    await shoot(page, screenshots, "tickets")
+    await assert_accessible(page, "ticket list")
+
+    await page.goto(f"{live}/tickets/{ticket_id}")
+    await expect(page.get_by_role("heading", name=re.compile("wrong VAT"))).to_be_visible()
+    await page.get_by_role("button", name="Show quoted history").click()
+    await expect(page.locator(".quoted")).to_contain_text("Here is your invoice")
+    await expect(page.get_by_text("Private note")).to_be_visible()
+    await shoot(page, screenshots, "ticket")
+    await assert_accessible(page, "ticket page")
+
+    await page.goto(f"{live}/preferences")
+    await expect(page.get_by_label("Maximum simultaneous chats")).to_have_value("3")
+    await shoot(page, screenshots, "preferences")
+    await assert_accessible(page, "preferences")
+
+    for section in ("users", "inboxes", "labels", "messenger"):
+        await page.goto(f"{live}/settings/{section}")
+        await expect(page.get_by_role("heading", name=section.capitalize())).to_be_visible()
+        await page.wait_for_load_state("networkidle")
+        await shoot(page, screenshots, f"settings-{section}")
+        await assert_accessible(page, f"settings: {section}")
+    await expect(page.locator("pre.snippet")).to_contain_text(inbox["public_key"])
+
+    await page.goto(f"{live}/settings/outbox")
+    await page.get_by_role("button", name=re.compile("wrong VAT")).first.click()
+    await expect(page.locator("iframe.mail")).to_be_visible()
+    await shoot(page, screenshots, "settings-outbox")
+    await assert_accessible(page, "settings: outbox")
+
+    # Agents do not see Settings.
+    agent_page = await open_desk(browser, live, grace_user)
+    await expect(agent_page.get_by_role("link", name="Settings")).to_have_count(0)
