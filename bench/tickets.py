@@ -110,6 +110,8 @@ class Seeded:
     rare_subjects: int
     label_links: int
     seconds: float = 0.0
+    # The machine's 1-minute load average around the timed part: other work skews latency.
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 def _h(expr: str, k: int) -> str:
@@ -501,6 +503,7 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
                 f"{seeded.customers:,} customers in {seeded.seconds:.1f} s",
                 flush=True,
             )
+            before = os.getloadavg()[0]
             results = await measure(
                 _settings(url, Path(tmp) / "var"),
                 seeded,
@@ -508,6 +511,7 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
                 warmup=args.warmup,
                 budget=args.budget,
             )
+            seeded.load = (before, os.getloadavg()[0])
             return seeded, results
         finally:
             if store == "postgresql":
@@ -518,7 +522,8 @@ def print_table(store: str, seeded: Seeded, results: list[Result]) -> None:
     print()
     print(
         f"### {store}: {seeded.tickets:,} tickets, {seeded.entries:,} entries, "
-        f"{seeded.customers:,} customers; seeded in {seeded.seconds:.1f} s"
+        f"{seeded.customers:,} customers; seeded in {seeded.seconds:.1f} s; "
+        f"load average {seeded.load[0]:.1f} before / {seeded.load[1]:.1f} after measuring"
     )
     print()
     print("| user  | query                            |   n | rows |  p50 ms |  p95 ms |  p99 ms |")

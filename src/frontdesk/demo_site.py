@@ -36,7 +36,7 @@ nav{display:flex;gap:20px;font:15px system-ui,sans-serif}nav a{text-decoration:n
 nav a[aria-current=page]{color:#1c1917;font-weight:600}
 main{max-width:1040px;margin:0 auto;padding:40px}
 .hero h1{margin:0 0 8px;font-size:40px;line-height:1.15}.hero p{margin:0;color:#57534e;
-font-size:19px}.tip{margin:28px 0 36px;padding:16px 20px;border-radius:12px;background:#ecfdf5;
+font-size:19px}.tip{margin:0 0 32px;padding:16px 20px;border-radius:12px;background:#ecfdf5;
 border:1px solid #a7f3d0;font:15px/1.5 system-ui,sans-serif;color:#065f46}
 .tip code{background:#d1fae5;padding:1px 5px;border-radius:4px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:24px}
@@ -49,7 +49,8 @@ font:14px system-ui,sans-serif}.price{font-weight:600;color:#1c1917!important}
 .detail .swatch{height:340px;border-radius:16px}.detail h1{margin:0 0 8px;font-size:36px}
 button.buy{margin-top:20px;padding:12px 22px;border:0;border-radius:10px;background:#1c1917;
 color:#fff;font:600 15px system-ui,sans-serif;cursor:pointer}
-pre{overflow:auto;padding:16px;border-radius:10px;background:#1c1917;color:#e7e5e4;
+pre{max-width:860px;margin:0 auto;text-align:left;overflow:auto;padding:16px;
+border-radius:10px;background:#1c1917;color:#e7e5e4;
 font-size:13px}footer{padding:40px;color:#78716c;text-align:center;
 font:14px system-ui,sans-serif}
 @media (max-width:640px){header{padding:16px 20px;gap:16px}main{padding:24px 20px}
@@ -140,8 +141,8 @@ def _page(
 {embed}
 </head><body>
 <header><a class="logo" href="/demo" data-reload>{escape(SHOP)}</a><nav>{nav}</nav></header>
-<main>{body}</main>
-<footer>{tip}<p>Embed the messenger on your own site with:</p><pre>{escape(snippet)}</pre></footer>
+<main>{tip}{body}</main>
+<footer><p>Embed the messenger on your own site with:</p><pre>{escape(snippet)}</pre></footer>
 {extra}
 </body></html>"""
 

@@ -1,5 +1,5 @@
-"""Serves the built front ends: the desk (a single-page app at /), the messenger bundle
-(/messenger.js) and the demo shop page (/demo). Built by `make run` / `make test` into web/*/dist."""
+"""Serves the built front ends: the desk (a single-page app at /) and the messenger bundle
+(/messenger.js), built by `make run` / `make test` into web/*/dist."""
 
 from __future__ import annotations
 

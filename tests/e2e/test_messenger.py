@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from html import escape
 from pathlib import Path
@@ -14,7 +15,14 @@ from typing import Any, TypeVar
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    WebSocketRoute,
+    expect,
+)
 
 from frontdesk.web import MESSENGER_DIST
 from tests.conftest import IN_CI, Agent, Desk
@@ -29,8 +37,14 @@ HOSTILE_CSS = """
 html { font-size: 64px !important; }
 div { display: none !important; }
 button { width: 2px !important; height: 2px !important; font-size: 90px !important; }
-body { transform: scale(1); }
+body { display: block !important; min-height: 3000px !important; transform: scale(1) !important; }
 """
+
+# Headless pages are never hidden: pretend the visitor switched tabs, and back.
+HIDE_PAGE = """Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+document.dispatchEvent(new Event('visibilitychange'));"""
+SHOW_PAGE = """Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+document.dispatchEvent(new Event('visibilitychange'));"""
 
 pytestmark = pytest.mark.e2e
 
@@ -156,6 +170,7 @@ async def test_chat_survives_navigation_and_reload(
 
     await expect(launcher(page)).to_be_visible()
     assert await context.cookies() == []
+    assert await page.evaluate(f"localStorage.getItem('frontdesk:{website.key}:token')") is None
     assert sockets == [], "no socket before the visitor opens the messenger"
     await shot(page, screenshots, "closed")
     await axe_ok(page, "closed")
@@ -224,11 +239,16 @@ async def test_chat_survives_navigation_and_reload(
 
     assert (await eventually(moved))["page_title"] == "Pricing"
 
-    # An agent message while minimised: an unread badge; opening clears it.
+    # An agent message while minimised in a background tab: an unread badge on the launcher and
+    # on the page's title; coming back restores the title, opening clears the badge.
+    await page.evaluate(HIDE_PAGE)
     reply = {"text": "Anything else?", "client_msg_id": "ada-2"}
     assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=reply)).is_success
     await expect(messenger(page).locator(".badge")).to_have_text("1")
+    await expect(page).to_have_title("(1) Pricing")
     assert await page.evaluate("window.frontdesk.unreadCount()") == 1
+    await page.evaluate(SHOW_PAGE)
+    await expect(page).to_have_title("Pricing")
     await launcher(page).click()
     await expect(messenger(page).locator(".badge")).to_be_hidden()
 
@@ -251,6 +271,58 @@ async def test_chat_survives_navigation_and_reload(
     await expect(panel.locator(".msg")).to_have_count(5)
     await shot(page, screenshots, "ended")
     await axe_ok(page, "ended")
+
+
+async def test_a_message_lost_on_the_way_is_retried_with_the_same_id(
+    website: Website, context: BrowserContext, desk: Desk
+) -> None:
+    support, ada = await online_agent(desk)
+    website.key = support["public_key"]
+    page = await context.new_page()
+    lose_messages = True
+    sent: list[str] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(raw: str | bytes) -> None:
+            frame = json.loads(raw)
+            if frame["type"] == "message":
+                sent.append(frame["client_msg_id"])
+                if lose_messages:
+                    return
+            server.send(raw)
+
+        ws.on_message(to_server)
+
+    await page.route_web_socket(re.compile(r"/messenger/v1/ws$"), through)
+    await page.goto(website.url)
+    await launcher(page).click()
+    panel = messenger(page).get_by_role("dialog")
+    await panel.get_by_label("Message", exact=True).fill("Hello")
+    await panel.get_by_role("button", name="Start chat").click()
+    composer = panel.get_by_label("Message", exact=True)
+    await expect(panel.locator(".waiting")).to_be_visible()
+
+    await composer.fill("Are you there?")
+    await composer.press("Enter")
+    bubble = panel.locator(".msg.own").last
+    await expect(bubble).to_have_attribute("data-state", "sending")
+    await expect(bubble).to_contain_text("Sending…")
+    assert len(sent) == 1
+
+    # Reloaded before the server acknowledged it: still there, and sent again with the same id.
+    lose_messages = False
+    await page.reload()
+    panel = messenger(page).get_by_role("dialog")
+    await expect(panel.locator(".msg.own")).to_have_count(2)
+    await expect(panel.locator(".msg[data-state]")).to_have_count(0)
+    assert len(sent) >= 2
+    assert set(sent) == {sent[0]}
+    chat = await chat_id(page, website.key)
+    events = (await ada.client.get(f"/api/v1/chats/{chat}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+    assert texts == ["Hello", "Are you there?"]
 
 
 async def test_contact_form_when_nobody_is_online(
@@ -308,6 +380,11 @@ window.frontdesk.push(function (fd) {
     panel = messenger(page).get_by_role("dialog")
     await expect(panel.get_by_label("Your name")).to_have_value("Grace B. Hopper")
 
+    # French on request; the draft survives the change of language.
+    await page.evaluate("window.frontdesk.config({ locale: 'fr' })")
+    await expect(panel.get_by_label("Votre nom")).to_have_value("Grace B. Hopper")
+    await expect(panel.get_by_role("button", name="Démarrer le chat")).to_be_visible()
+
 
 async def test_html_in_names_and_messages_is_shown_as_text(
     website: Website, context: BrowserContext, desk: Desk
@@ -345,19 +422,23 @@ async def test_hostile_css_does_not_break_it(
     await page.goto(website.url)
     box = await launcher(page).bounding_box()
     assert box is not None
-    assert 50 <= box["width"] <= 64 and 50 <= box["height"] <= 64, box
-    assert box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 700, box
+    assert 50 <= box["width"] <= 64, box
+    assert 50 <= box["height"] <= 64, box
+    assert box["x"] + box["width"] <= 375, box
+    assert box["y"] + box["height"] <= 700, box
     await launcher(page).click()
     panel = messenger(page).get_by_role("dialog")
     await expect(panel).to_be_visible()
-    panel_box = await panel.bounding_box()
-    assert panel_box == {"x": 0, "y": 0, "width": 375, "height": 700}, "full screen on phones"
     field = panel.get_by_label("Message", exact=True)
     await field.fill("Typed on a hostile page")
     await expect(field).to_have_value("Typed on a hostile page")
     font = await field.evaluate("el => getComputedStyle(el).fontSize")
     assert font == "14px"
     await shot(page, screenshots, "narrow")
+    panel_box = await panel.bounding_box()
+    assert panel_box is not None
+    # Full screen on phones.
+    assert [round(panel_box[k]) for k in ("x", "y", "width", "height")] == [0, 0, 375, 700]
     await page.keyboard.press("Escape")
     await expect(panel).to_be_hidden()
     await ctx.close()

@@ -136,7 +136,8 @@ def reply_mail(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
-    return message.as_bytes()
+    # CRLF line ends, as SMTP carries them.
+    return message.as_bytes(policy=policy.SMTP)
 
 
 QUOTED = (

@@ -75,9 +75,11 @@ class TestTranscript:
             assert line in text
         assert "Is &lt;b&gt;this&lt;/b&gt; in stock?" in html
         assert "Yes &amp; it ships today." in html
-        assert "UTC" in text and "UTC" in html
+        assert "UTC" in text
+        assert "UTC" in html
         (row,) = await outbox(ada_admin := await desk.agent(role="admin"))
-        assert row["state"] == "sent" and row["sent_at"]
+        assert row["state"] == "sent"
+        assert row["sent_at"]
         assert ada_admin.id != ada.id
 
     async def test_unanswered_chat_says_the_team_will_follow_up(

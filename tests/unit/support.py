@@ -11,15 +11,19 @@ from fastapi import FastAPI
 from sqlalchemy import ColumnElement, func, select
 
 from frontdesk.kit import passwords
+from tests import conftest
 
 # The production parameters cost ~0.3 s per hash and per login; the HTTP tests log in a few
 # users each, on two databases, so they hash with the cheapest parameters argon2 accepts.
 _CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_CHEAP_TEST_PASSWORD_HASH = _CHEAP.hash(conftest.PASSWORD)
 
 
 def use_cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "_hasher", _CHEAP)
     monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP.hash("frontdesk-no-such-account"))
+    # Desk.user stores one precomputed hash; a cheap one makes each login's verify cheap too.
+    monkeypatch.setattr(conftest, "password_hash", lambda: _CHEAP_TEST_PASSWORD_HASH, raising=False)
 
 
 def error_of(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

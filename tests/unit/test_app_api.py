@@ -101,18 +101,12 @@ class TestOpenApi:
 
 
 class TestUnknownRoutes:
-    async def test_unknown_path_is_404_in_the_error_shape(self, http: httpx.AsyncClient) -> None:
-        error_of(await http.get("/api/v1/nothing-here"), 404, "not_found")
-
-    async def test_wrong_method_is_405_in_the_error_shape(self, http: httpx.AsyncClient) -> None:
-        error_of(await http.put("/api/v1/me"), 405, "not_allowed")
-
-    @pytest.mark.parametrize(
-        ("path", "field"), [("/api/v1/tickets/abc", "ticket_id"), ("/api/v1/users/1.5", "user_id")]
-    )
-    async def test_non_numeric_id_is_422_naming_the_parameter(
-        self, desk: Desk, path: str, field: str
+    async def test_unknown_paths_methods_and_ids_answer_in_the_error_shape(
+        self, desk: Desk
     ) -> None:
         agent = await desk.agent()
-        error = error_of(await agent.client.get(path), 422, "invalid")
-        assert fields_of(error) == {field}
+        error_of(await agent.client.get("/api/v1/nothing-here"), 404, "not_found")
+        error_of(await agent.client.put("/api/v1/me"), 405, "not_allowed")
+        for path, field in [("/api/v1/tickets/abc", "ticket_id"), ("/api/v1/users/1.5", "user_id")]:
+            error = error_of(await agent.client.get(path), 422, "invalid")
+            assert fields_of(error) == {field}

@@ -104,14 +104,14 @@ async def join_chat(chat: LoadedChat, user: CurrentAgent, session: SessionDep) -
 async def post_message(
     body: MessageCreate, chat: LoadedChat, user: CurrentAgent, session: SessionDep
 ) -> MessageAck:
-    event, duplicate = await service.post_message(
+    posted = await service.post_message(
         session,
-        chat=chat,
+        chat_id=chat.id,
         author=service.agent_author(user),
         text=body.text,
         client_msg_id=body.client_msg_id,
     )
-    return MessageAck(message_id=event.id, seq=event.seq, duplicate=duplicate)
+    return MessageAck(message_id=posted.id, seq=posted.seq, duplicate=posted.duplicate)
 
 
 @router.post("/chats/{chat_id}/typing", status_code=status.HTTP_204_NO_CONTENT)

@@ -77,23 +77,25 @@ def event_payload(event: ChatEvent, *, for_visitor: bool) -> dict[str, Any]:
     return data
 
 
-def publish_chat_event(session: AsyncSession, *, chat: Chat, event: ChatEvent) -> None:
+def publish_chat_event(
+    session: AsyncSession, *, inbox_id: int, visitor_id: int, event: ChatEvent
+) -> None:
     """Agents of the inbox get the full event; the visitor a filtered copy of what is theirs."""
     record(
         session,
         type=event.type,
-        topics=[inbox_topic(chat.inbox_id)],
+        topics=[inbox_topic(inbox_id)],
         data=event_payload(event, for_visitor=False),
-        chat_id=chat.id,
+        chat_id=event.chat_id,
         seq=event.seq,
     )
     if event.visible_to_visitor:
         record(
             session,
             type=event.type,
-            topics=[visitor_topic(chat.visitor_id)],
+            topics=[visitor_topic(visitor_id)],
             data=event_payload(event, for_visitor=True),
-            chat_id=chat.id,
+            chat_id=event.chat_id,
             seq=event.seq,
         )
 

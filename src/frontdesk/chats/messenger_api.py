@@ -140,15 +140,15 @@ async def get_chat(chat_id: int, visitor: CurrentVisitor, session: SessionDep) -
 async def post_message(
     chat_id: int, body: MessageCreate, visitor: CurrentVisitor, session: SessionDep
 ) -> MessageAck:
-    chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
-    event, duplicate = await service.post_message(
+    posted = await service.post_message(
         session,
-        chat=chat,
-        author=service.visitor_author(visitor, chat),
+        chat_id=chat_id,
+        author=service.VISITOR,
         text=body.text,
         client_msg_id=body.client_msg_id,
+        visitor_id=visitor.id,
     )
-    return MessageAck(message_id=event.id, seq=event.seq, duplicate=duplicate)
+    return MessageAck(message_id=posted.id, seq=posted.seq, duplicate=posted.duplicate)
 
 
 @router.post("/chats/{chat_id}/typing", status_code=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from frontdesk.chats import queries
+from frontdesk.chats import queries, statements
 from frontdesk.chats.errors import (
     AlreadyJoined,
     AtCapacity,
@@ -78,6 +78,10 @@ class Author:
     kind: AuthorKind
     name: str
     user: User | None = None
+
+
+# A visitor's messages carry the name they gave when the chat started.
+VISITOR = Author(AuthorKind.visitor, "Visitor")
 
 
 def visitor_author(visitor: Visitor, chat: Chat) -> Author:
@@ -463,7 +467,7 @@ async def _append(
     )
     session.add(event)
     await session.flush()
-    publish_chat_event(session, chat=chat, event=event)
+    publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)
     return event
 
 
@@ -538,41 +542,100 @@ async def start_chat(
     return chat
 
 
+@dataclass(frozen=True)
+class PostedMessage:
+    id: int
+    seq: int
+    duplicate: bool
+
+
 async def post_message(
     session: AsyncSession,
     *,
-    chat: Chat,
+    chat_id: int,
     author: Author,
     text: str,
     client_msg_id: str | None,
-) -> tuple[ChatEvent, bool]:
-    """Appends a message; a client id already stored returns that message and True."""
+    visitor_id: int | None = None,
+) -> PostedMessage:
+    """Appends a message; a client id already stored answers with that message instead.
+
+    The hot path of the whole product, so it is three or four Core statements: lock the chat row
+    (serialising its sequence numbers), insert the message unless its client id is stored, for an
+    agent check participation while moving their read mark, and advance the chat.
+    `visitor_id` restricts the chat to that visitor's own.
+    """
     text = ensure_message(text, limit=settings_of(session).max_message_length)
-    chat = await lock_chat(session, chat=chat)
-    if client_msg_id:
-        existing = await session.scalar(
-            select(ChatEvent).where(
-                ChatEvent.chat_id == chat.id, ChatEvent.client_msg_id == client_msg_id
-            )
-        )
-        if existing is not None:
-            return existing, True
-    if chat.state is ChatState.ended:
-        raise ChatEnded
-    if author.user is not None:
-        await ensure_participant(session, chat=chat, user=author.user)
-    event = await _append(
-        session,
-        chat=chat,
-        type=ChatEventType.message_added,
-        author=author,
-        text=text,
+    connection = await session.connection()
+    params: dict[str, Any] = {"p_chat": chat_id, "p_client": client_msg_id}
+    if visitor_id is None:
+        row = (await connection.execute(statements.LOCK_CHAT, params)).one_or_none()
+    else:
+        params["p_visitor"] = visitor_id
+        row = (await connection.execute(statements.LOCK_VISITOR_CHAT, params)).one_or_none()
+    if row is None:
+        raise ChatNotFound
+    state, last_seq, inbox_id, owner_id, visitor_name = row
+    if ChatState(state) is ChatState.ended:
+        stored = await _stored_message(session, params)
+        if stored is None:
+            raise ChatEnded
+        return stored
+    seq, now = last_seq + 1, utcnow()
+    event = ChatEvent(
+        chat_id=chat_id,
+        seq=seq,
+        type=ChatEventType.message_added.value,
+        author_kind=author.kind,
+        author_user_id=author.user.id if author.user else None,
+        author_name=(visitor_name or author.name)
+        if author.kind is AuthorKind.visitor
+        else author.name,
         client_msg_id=client_msg_id,
+        text=text,
+        data={},
+        visible_to_visitor=True,
+        created_at=now,
     )
+    insert = statements.INSERT_MESSAGE[connection.dialect.name]
+    values = {f"v_{key}": getattr(event, key) for key in statements.EVENT_COLUMNS}
+    event_id = (await connection.execute(insert, values)).scalar()
+    if event_id is None:
+        stored = await _stored_message(session, params)
+        if stored is None:  # pragma: no cover - the conflict names this very row
+            raise ChatNotFound
+        return stored
+    event.id = event_id
+    params |= {"p_seq": seq, "p_at": now, "p_preview": text[:PREVIEW_LENGTH]}
     if author.user is not None:
-        # Writing in a chat means having read it.
-        await _move_read_mark(session, chat=chat, user=author.user, seq=event.seq)
-    return event, False
+        # Writing in a chat means having read it. No row: not (or no longer) a participant, and
+        # the exception rolls the insert back.
+        params["p_user"] = author.user.id
+        moved = await connection.execute(statements.MOVE_OWN_READ_MARK, params)
+        if moved.rowcount == 0:
+            raise NotParticipant
+        publish_to_agents(
+            session,
+            LiveEvent.read,
+            user_ids=[author.user.id],
+            data={"chat_id": chat_id, "user_id": author.user.id, "read_seq": seq},
+        )
+    advance = (
+        statements.ADVANCE_CHAT_FOR_VISITOR
+        if author.kind is AuthorKind.visitor
+        else statements.ADVANCE_CHAT
+    )
+    await connection.execute(advance, params)
+    publish_chat_event(session, inbox_id=inbox_id, visitor_id=owner_id, event=event)
+    return PostedMessage(id=event_id, seq=seq, duplicate=False)
+
+
+async def _stored_message(session: AsyncSession, params: dict[str, Any]) -> PostedMessage | None:
+    if not params.get("p_client"):
+        return None
+    connection = await session.connection()
+    row = (await connection.execute(statements.STORED_MESSAGE, params)).one_or_none()
+    return PostedMessage(id=row[0], seq=row[1], duplicate=True) if row else None
 
 
 async def ensure_participant(session: AsyncSession, *, chat: Chat, user: User) -> ChatParticipant:

@@ -134,15 +134,14 @@ def desk_commands(user_id: int) -> dict[str, Command]:
         session: AsyncSession, payload: MessageFrame, _ctx: Context
     ) -> dict[str, Any]:
         user = await agent(session)
-        chat = await service.get_chat(session, user=user, chat_id=payload.chat_id)
-        event, duplicate = await service.post_message(
+        posted = await service.post_message(
             session,
-            chat=chat,
+            chat_id=payload.chat_id,
             author=service.agent_author(user),
             text=payload.text,
             client_msg_id=payload.client_msg_id,
         )
-        return {"message_id": event.id, "seq": event.seq, "duplicate": duplicate}
+        return {"message_id": posted.id, "seq": posted.seq, "duplicate": posted.duplicate}
 
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         user = await agent(session)
@@ -268,7 +267,9 @@ async def desk_socket(websocket: WebSocket) -> None:
             return
         async with unit_of_work(websocket.app.state.sessionmaker) as session:
             agent = await users_service.get_user(session, user_id=user.id)
-            now = {inbox_topic(i) for i in await inboxes_service.member_inbox_ids(session, user=agent)}
+            now = {
+                inbox_topic(i) for i in await inboxes_service.member_inbox_ids(session, user=agent)
+            }
         connection.unsubscribe(followed - now)
         connection.subscribe(now - followed)
         followed.clear()
@@ -301,16 +302,15 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> dict[str, Comma
         session: AsyncSession, payload: MessageFrame, _ctx: Context
     ) -> dict[str, Any]:
         visitor_limiter.hit(str(visitor_id))
-        me = await visitor(session)
-        chat = await service.get_visitor_chat(session, visitor=me, chat_id=payload.chat_id)
-        event, duplicate = await service.post_message(
+        posted = await service.post_message(
             session,
-            chat=chat,
-            author=service.visitor_author(me, chat),
+            chat_id=payload.chat_id,
+            author=service.VISITOR,
             text=payload.text,
             client_msg_id=payload.client_msg_id,
+            visitor_id=visitor_id,
         )
-        return {"message_id": event.id, "seq": event.seq, "duplicate": duplicate}
+        return {"message_id": posted.id, "seq": posted.seq, "duplicate": posted.duplicate}
 
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         me = await visitor(session)

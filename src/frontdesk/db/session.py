@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from frontdesk.db.sqlite import database_path, inline_creator
 from frontdesk.errors import FrontdeskError
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -28,7 +29,13 @@ _HOOKS = "after_commit"
 
 def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url,
+            async_creator=inline_creator(database_path(database_url)),
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine

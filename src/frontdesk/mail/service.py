@@ -415,7 +415,7 @@ async def receive_inbound(
         status=InboundStatus.failed,
         headers={},
     )
-    session.add(record)
+    # Inserted once its outcome is known: one INSERT instead of an INSERT and an UPDATE.
     if len(raw) > parsing.MAX_MESSAGE_BYTES:
         error = MessageTooLarge(parsing.MAX_MESSAGE_BYTES, what="a message")
         record.raw = parsing.header_section(raw)
@@ -432,7 +432,12 @@ async def receive_inbound(
         error = MessageTooLarge(parsing.MAX_ATTACHMENT_BYTES, what="its attachments together")
         await _refuse(session, record, InboundStatus.rejected, error)
 
-    known = await _known_entry(session, message_id=mail.message_id)
+    # One query answers both "have we seen this message?" and "which thread does it answer?".
+    wanted = _thread_ids(mail)
+    entries = await _entries_by_message_id(
+        session, message_ids=[mail.message_id, *wanted] if mail.message_id else wanted
+    )
+    known = entries.get(mail.message_id) if mail.message_id else None
     if known is not None:
         record.status, record.ticket_id = InboundStatus.ignored, known.ticket_id
         record.error = (
@@ -440,19 +445,23 @@ async def receive_inbound(
             if known.direction is Direction.outbound
             else f"already received (entry {known.id})"
         )
+        session.add(record)
         await session.flush()
         return InboundResult(
             status=record.status, inbound_id=record.id, ticket_id=known.ticket_id,
             entry_id=known.id, auto=mail.is_auto, reason=record.error,
         )  # fmt: skip
 
-    ticket, matched_by = await _matching_ticket(session, settings, mail=mail, envelope=envelope)
+    ticket, matched_by = await _matching_ticket(
+        session, settings, mail=mail, envelope=envelope, wanted=wanted, entries=entries
+    )
     created = False
     if ticket is None:
         if mail.is_auto:
             # An out-of-office or bounce that answers nothing of ours: no ticket, no reply.
             record.status = InboundStatus.ignored
             record.error = f"automatic message ({mail.auto_reason}) that matches no ticket"
+            session.add(record)
             await session.flush()
             return InboundResult(
                 status=record.status, inbound_id=record.id, auto=True, reason=record.error
@@ -484,7 +493,7 @@ async def receive_inbound(
         author = customer if not unexpected else None
 
     entry = await _add_inbound_entry(
-        session, record, ticket=ticket, mail=mail, author=author,
+        session, ticket=ticket, mail=mail, author=author,
         matched_by=matched_by, unexpected=unexpected,
     )  # fmt: skip
     reopened = False
@@ -495,7 +504,10 @@ async def receive_inbound(
         reopened = True
     record.status = InboundStatus.processed
     record.ticket_id, record.entry_id = ticket.id, entry.id
+    session.add(record)
     await session.flush()
+    if mail.attachments:
+        await _store_attachments(session, record, entry=entry, mail=mail)
     return InboundResult(
         status=record.status,
         inbound_id=record.id,
@@ -545,21 +557,42 @@ async def _refuse(
     error: MalformedMessage | MessageTooLarge | Unroutable,
 ) -> NoReturn:
     record.status, record.error = status, error.message
+    session.add(record)
     await session.flush()
     error.inbound_id = record.id
     raise error
 
 
-async def _known_entry(session: AsyncSession, *, message_id: str | None) -> TicketEntry | None:
-    if not message_id:
-        return None
-    return await session.scalar(
-        select(TicketEntry).where(TicketEntry.message_id == message_id).limit(1)
+def _thread_ids(mail: parsing.ParsedMail) -> list[str]:
+    """The message answered first, then the thread from its newest end, then what a bounce
+    reports on."""
+    ids = [*mail.in_reply_to, *reversed(mail.references), *mail.reported_ids]
+    return list(dict.fromkeys(ids))[:MAX_MATCH_IDS]
+
+
+async def _entries_by_message_id(
+    session: AsyncSession, *, message_ids: list[str]
+) -> dict[str, TicketEntry]:
+    if not message_ids:
+        return {}
+    rows = await session.scalars(
+        select(TicketEntry).where(TicketEntry.message_id.in_(message_ids)).order_by(TicketEntry.id)
     )
+    found: dict[str, TicketEntry] = {}
+    for entry in rows:
+        if entry.message_id is not None:
+            found.setdefault(entry.message_id, entry)
+    return found
 
 
 async def _matching_ticket(
-    session: AsyncSession, settings: Settings, *, mail: parsing.ParsedMail, envelope: list[str]
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    mail: parsing.ParsedMail,
+    envelope: list[str],
+    wanted: list[str],
+    entries: dict[str, TicketEntry],
 ) -> tuple[Ticket | None, str | None]:
     for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
         ticket_id = ticket_from_reply_address(
@@ -569,24 +602,11 @@ async def _matching_ticket(
             ticket = await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
             if ticket is not None:
                 return ticket, "reply address"
-    # The message answered first, then the thread from its newest end, then what a bounce
-    # reports on.
-    wanted = list(
-        dict.fromkeys([*mail.in_reply_to, *reversed(mail.references), *mail.reported_ids])
-    )[:MAX_MATCH_IDS]
-    if not wanted:
-        return None, None
-    rows = (
-        await session.execute(
-            select(TicketEntry.message_id, TicketEntry.ticket_id).where(
-                TicketEntry.message_id.in_(wanted)
-            )
-        )
-    ).all()
-    found = {row.message_id: row.ticket_id for row in rows}
     for message_id in wanted:
-        if message_id in found:
-            ticket = await tickets_service.get_ticket_by_id(session, ticket_id=found[message_id])
+        if message_id in entries:
+            ticket = await tickets_service.get_ticket_by_id(
+                session, ticket_id=entries[message_id].ticket_id
+            )
             if ticket is not None:
                 return ticket, "thread"
     return None, None
@@ -604,7 +624,6 @@ async def _addressed_inbox(
 
 async def _add_inbound_entry(
     session: AsyncSession,
-    record: InboundMessage,
     *,
     ticket: Ticket,
     mail: parsing.ParsedMail,
@@ -613,7 +632,6 @@ async def _add_inbound_entry(
     unexpected: bool,
 ) -> TicketEntry:
     visible, quoted = mail.split()
-    await session.flush()
     data: dict[str, Any] = {
         "subject": mail.subject,
         "from": formataddr((mail.from_name, mail.from_address)),
@@ -626,7 +644,6 @@ async def _add_inbound_entry(
         "auto": mail.is_auto,
         "unexpected_sender": unexpected,
         "matched_by": matched_by,
-        "inbound_id": record.id,
     }
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
@@ -641,37 +658,42 @@ async def _add_inbound_entry(
         message_id=mail.message_id and mail.message_id[:998],
         data=data,
     )
-    if mail.attachments:
-        stored = [
-            MailAttachment(
-                inbound_id=record.id,
-                ticket_id=ticket.id,
-                entry_id=entry.id,
-                filename=attachment.filename,
-                content_type=attachment.content_type,
-                size=len(attachment.content),
-                content_id=attachment.content_id and attachment.content_id[:998],
-                inline=attachment.inline,
-                content=attachment.content,
-            )
-            for attachment in mail.attachments
-        ]
-        session.add_all(stored)
-        await session.flush()
-        # A new dict, so the JSON column sees the change.
-        entry.data = data | {
-            "attachments": [
-                {
-                    "id": item.id,
-                    "filename": item.filename,
-                    "content_type": item.content_type,
-                    "size": item.size,
-                    "inline": item.inline,
-                }
-                for item in stored
-            ]
-        }
     return entry
+
+
+async def _store_attachments(
+    session: AsyncSession, record: InboundMessage, *, entry: TicketEntry, mail: parsing.ParsedMail
+) -> None:
+    stored = [
+        MailAttachment(
+            inbound_id=record.id,
+            ticket_id=entry.ticket_id,
+            entry_id=entry.id,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=len(attachment.content),
+            content_id=attachment.content_id and attachment.content_id[:998],
+            inline=attachment.inline,
+            content=attachment.content,
+        )
+        for attachment in mail.attachments
+    ]
+    session.add_all(stored)
+    await session.flush()
+    # A new dict, so the JSON column sees the change.
+    entry.data = dict(entry.data) | {
+        "attachments": [
+            {
+                "id": item.id,
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "size": item.size,
+                "inline": item.inline,
+            }
+            for item in stored
+        ]
+    }
+    await session.flush()
 
 
 async def get_inbound_original(

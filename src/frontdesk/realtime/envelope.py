@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from frontdesk.kit.clock import utcnow
 
@@ -17,6 +17,13 @@ class Envelope(BaseModel):
     chat_id: int | None = None
     seq: int | None = None
     at: datetime = Field(default_factory=utcnow)
+    _json: str | None = PrivateAttr(default=None)
+
+    def json_text(self) -> str:
+        """Serialised once, however many sockets it goes to."""
+        if self._json is None:
+            self._json = self.model_dump_json()
+        return self._json
 
 
 class Addressed(BaseModel):

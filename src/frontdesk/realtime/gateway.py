@@ -112,7 +112,7 @@ class Connection:
     async def send_envelope(self, envelope: Envelope) -> None:
         async with self._send_lock:
             if self.websocket.client_state is WebSocketState.CONNECTED:
-                await self.websocket.send_text(envelope.model_dump_json())
+                await self.websocket.send_text(envelope.json_text())
 
     async def close(self, code: int, reason: str = "") -> None:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):

@@ -263,22 +263,17 @@ class TestReplies:
         assert newest["headers"]["In-Reply-To"] == first["message_id"]
         assert newest["headers"]["References"] == first["message_id"]
 
-    @pytest.mark.parametrize(
-        ("then", "state"), [("send", "open"), ("hold", "hold"), ("close", "closed")]
-    )
-    async def test_then_sets_the_state_and_the_replier_takes_the_ticket(
-        self, desk: Desk, then: str, state: str
-    ) -> None:
-        agent, _inbox, ticket = await setup(desk)
-        await agent.client.patch(f"/api/v1/tickets/{ticket['id']}", json={"state": "hold"})
-        response = await agent.client.post(
-            f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "Done.", "then": then}
-        )
-        assert response.status_code == 201, response.text
-        after = (await agent.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
-        assert after["state"] == state
-        assert after["assignee_id"] == agent.id
-        assert await count_rows(desk.app, OutboxMessage) == 1
+    async def test_then_sets_the_state_and_the_replier_takes_the_ticket(self, desk: Desk) -> None:
+        agent, inbox, _ticket = await setup(desk)
+        for then, state in (("send", "open"), ("hold", "hold"), ("close", "closed")):
+            ticket = await new_ticket(agent.client, inbox, state="hold")
+            response = await agent.client.post(
+                f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "Done.", "then": then}
+            )
+            assert response.status_code == 201, response.text
+            after = (await agent.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
+            assert (after["state"], after["assignee_id"]) == (state, agent.id), then
+        assert await count_rows(desk.app, OutboxMessage) == 3
 
     async def test_reply_to_a_customer_without_email_is_refused_whole(self, desk: Desk) -> None:
         agent = await desk.agent()

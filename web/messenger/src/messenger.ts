@@ -139,6 +139,8 @@ export class Messenger {
   private queueTimer = 0;
   private reconnectNotice = 0;
   private resendTimer = 0;
+  private loaded = false;
+  private resuming: { chat: Messenger["chat"]; done: Promise<void> } | null = null;
 
   // The DOM: a host element, its shadow root, and the parts we update.
   private readonly host: HTMLElement;
@@ -189,12 +191,16 @@ export class Messenger {
     // Open, not closed: see docs/messenger.md ("Shadow DOM").
     this.shadow = this.host.attachShadow({ mode: "open" });
     this.build();
-    (document.body ?? document.documentElement).appendChild(this.host);
+    // On <html>, not <body>: a transform on the host's <body> would otherwise anchor our
+    // position:fixed launcher to the body instead of the viewport.
+    document.documentElement.appendChild(this.host);
 
     this.watchPage();
-    if (this.chat) void this.resume();
-    void this.loadStatus();
+    // An ended chat's history is only fetched if the visitor opens the panel again.
+    if (this.chat && this.chat.state !== "ended") void this.resume();
+    // Reopened after a navigation: open() asks for the status itself.
     if (this.session.get("open")) this.open(false);
+    else void this.loadStatus();
   }
 
   // --- the public API ---------------------------------------------------------------------------
@@ -229,6 +235,7 @@ export class Messenger {
     this.launcher.setAttribute("aria-expanded", "true");
     this.launcher.setAttribute("aria-label", this.t("close"));
     if (wasOpen) return;
+    if (this.chat && !this.loaded) void this.resume();
     this.decideView();
     this.markRead();
     this.reportMinimized();
@@ -363,12 +370,6 @@ export class Messenger {
         role: "dialog",
         "aria-labelledby": "fd-title",
         hidden: true,
-        onkeydown: (event: Event) => {
-          if ((event as KeyboardEvent).key === "Escape") {
-            event.stopPropagation();
-            this.close();
-          }
-        },
       },
       h(
         "header",
@@ -390,7 +391,20 @@ export class Messenger {
       this.notice,
       this.body,
     );
-    this.root = h("div", { class: "fd" }, this.panel, this.launcher);
+    this.root = h(
+      "div",
+      {
+        class: "fd",
+        onkeydown: (event: Event) => {
+          if ((event as KeyboardEvent).key === "Escape" && this.isOpen) {
+            event.stopPropagation();
+            this.close();
+          }
+        },
+      },
+      this.panel,
+      this.launcher,
+    );
     this.shadow.replaceChildren(h("style", { text: css }), this.root);
     this.buildConvo();
     this.restyle();
@@ -429,10 +443,10 @@ export class Messenger {
 
   private renderMute(): void {
     const muted = Boolean(this.local.get("muted"));
-    const label = muted ? this.t("unmute") : this.t("mute");
     this.muteButton.replaceChildren(icon(...(muted ? ICONS.muted : ICONS.sound)));
-    this.muteButton.setAttribute("aria-label", label);
-    this.muteButton.setAttribute("title", label);
+    // A toggle keeps one label; aria-pressed says whether it is on.
+    this.muteButton.setAttribute("aria-label", this.t("mute"));
+    this.muteButton.setAttribute("title", muted ? this.t("unmute") : this.t("mute"));
     this.muteButton.setAttribute("aria-pressed", String(muted));
   }
 
@@ -856,8 +870,10 @@ export class Messenger {
       this.local.set("settings", this.status.settings);
     } catch (error) {
       if (error instanceof ApiError && [403, 404].includes(error.status)) {
+        // A misconfigured embed (unknown key, origin not allowed): show the visitors nothing.
         console.warn("frontdesk:", error.message);
         this.setView("broken");
+        this.hide();
       } else if (showErrors && this.isOpen) {
         this.showNotice(this.errorText(error));
         window.setTimeout(() => this.isOpen && !this.status && void this.loadStatus(true), 5000);
@@ -878,6 +894,7 @@ export class Messenger {
 
   private adopt(id: number, seq: number, state: string): void {
     this.chat = { id, seq, state };
+    this.loaded = false;
     this.setPending(this.pending.filter((p) => p.chatId === id));
     this.events = [];
     this.readSeq = this.local.get<number>(`read:${id}`) ?? 0;
@@ -891,7 +908,18 @@ export class Messenger {
   }
 
   /** After a reload, a navigation or in a second tab: history over HTTP, then the socket. */
-  private async resume(): Promise<void> {
+  private resume(): Promise<void> {
+    const chat = this.chat;
+    if (!this.resuming || this.resuming.chat !== chat) {
+      const done = this.loadHistory().finally(() => {
+        if (this.resuming?.done === done) this.resuming = null;
+      });
+      this.resuming = { chat, done };
+    }
+    return this.resuming.done;
+  }
+
+  private async loadHistory(): Promise<void> {
     const chat = this.chat;
     if (!chat) return;
     try {
@@ -909,6 +937,7 @@ export class Messenger {
         read.events.map((e) => (e.data.message as Message | undefined)?.client_msg_id),
       );
       this.setPending(this.pending.filter((p) => !delivered.has(p.cmid)));
+      this.loaded = true;
       this.buildConvo();
       if (this.view === "convo") this.renderView();
       this.markRead();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from alembic import context
 from sqlalchemy import Connection, pool
@@ -45,7 +46,18 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+def run_online() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run_async())
+        return
+    # Called from async code (tests, tools): migrate on a thread with its own event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run_async()).result()
+
+
 if context.is_offline_mode():
     run_offline()
 else:
-    asyncio.run(run_async())
+    run_online()

@@ -191,6 +191,12 @@ export const useChats = defineStore("chats", () => {
     if (participant && participant.read_seq < read_seq) participant.read_seq = read_seq;
   }
 
+  /** chat.typing names agents without an id: our own echo is recognised by name then. */
+  function isMe(author: { id?: number; name: string }): boolean {
+    const me = useAuth().me;
+    return author.id != null ? author.id === me?.id : author.name === me?.name;
+  }
+
   function typingEvent(envelope: Envelope): void {
     const { chat_id, author, typing: on } = envelope.data as {
       chat_id: number;
@@ -200,7 +206,7 @@ export const useChats = defineStore("chats", () => {
     const state = (typing[chat_id] ??= { visitor: false, agents: [] });
     if (author.kind === "visitor") {
       state.visitor = on;
-    } else if (author.id !== useAuth().me?.id) {
+    } else if (!isMe(author)) {
       state.agents = on
         ? [...new Set([...state.agents, author.name])]
         : state.agents.filter((name) => name !== author.name);
