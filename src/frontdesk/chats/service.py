@@ -888,7 +888,11 @@ async def _move_read_mark(session: AsyncSession, *, chat: Chat, user: User, seq:
 def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: bool) -> None:
     data = {
         "chat_id": chat.id,
-        "author": {"kind": author.kind.value, "name": author.name},
+        "author": {
+            "kind": author.kind.value,
+            "id": author.user.id if author.user else None,
+            "name": author.name,
+        },
         "typing": typing,
     }
     if chat.state is ChatState.ended:

@@ -67,6 +67,15 @@ async def find_or_create(session: AsyncSession, *, email: str | None, name: str 
     )
 
 
+async def names_by_id(session: AsyncSession, *, customer_ids: Sequence[int]) -> dict[int, str]:
+    if not customer_ids:
+        return {}
+    rows = await session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids)))
+    )
+    return {customer_id: name for customer_id, name in rows}
+
+
 async def list_contacts(
     session: AsyncSession, *, customer_ids: Sequence[int]
 ) -> dict[int, list[CustomerContact]]:

@@ -35,9 +35,15 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 async def ticket_reads(session: AsyncSession, tickets: Sequence[Ticket]) -> list[TicketRead]:
     labels = await service.labels_of(session, ticket_ids=[ticket.id for ticket in tickets])
+    names = await customers_service.names_by_id(
+        session, customer_ids=[ticket.customer_id for ticket in tickets]
+    )
     return [
         TicketRead.model_validate(ticket).model_copy(
-            update={"labels": [LabelRead.model_validate(label) for label in labels[ticket.id]]}
+            update={
+                "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
+                "customer_name": names.get(ticket.customer_id, ""),
+            }
         )
         for ticket in tickets
     ]

@@ -22,6 +22,7 @@ class TicketRead(ReadModel):
     number: int
     inbox_id: int
     customer_id: int
+    customer_name: str = ""
     subject: str
     type: TicketType
     state: TicketState
