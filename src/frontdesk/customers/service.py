@@ -73,7 +73,7 @@ async def names_by_id(session: AsyncSession, *, customer_ids: Sequence[int]) -> 
     rows = await session.execute(
         select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids)))
     )
-    return {customer_id: name for customer_id, name in rows}
+    return dict(rows.all())
 
 
 async def list_contacts(

@@ -139,7 +139,12 @@ def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
         key, ident = json.loads(base64.urlsafe_b64decode(padded))
         if sort.lstrip("-") in ("updated_at", "created_at"):
             key = datetime.fromisoformat(key)
-        if not isinstance(ident, int):
+            if key.tzinfo is None:
+                raise TypeError
+        elif not isinstance(key, int) or isinstance(key, bool):
+            # A cursor of another sort order: its key is a time, not a number.
+            raise TypeError
+        if not isinstance(ident, int) or isinstance(ident, bool):
             raise TypeError
         return key, ident
     except (ValueError, TypeError):

@@ -36,12 +36,16 @@ async def test_a_silent_client_is_pinged_then_disconnected(
     live: str, desk: Desk, visitors: Any
 ) -> None:
     visitor = await visitors(await desk.inbox())
+    frames: list[dict[str, Any]] = []
+
+    async def read_until_closed(ws: websockets.ClientConnection) -> None:
+        while True:
+            frames.append(json.loads(await ws.recv()))
+
     async with websockets.connect(f"ws://{live}/messenger/v1/ws") as ws:
         await ws.send(json.dumps({"type": "hello", "token": visitor.token}))
-        frames = []
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            while True:
-                frames.append(json.loads(await ws.recv()))
+            await read_until_closed(ws)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4000
     assert {"type": "ping"} in frames

@@ -241,7 +241,9 @@ async def test_a_new_membership_reaches_an_open_desk_without_a_reload(
     sock = await desk_socket(live, ada)
     assert (await sock.request({"type": "pong"}))["type"] == "ack"
     inbox = (await admin.client.post("/api/v1/inboxes", json={"name": "Sales"})).json()
-    added = await admin.client.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": ada.id})
+    added = await admin.client.post(
+        f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": ada.id}
+    )
     assert added.status_code == 204
     await sock.event("inbox.membership_changed")
     chat = await (await visitors(inbox)).start_chat("Do you ship to Norway?")

@@ -332,11 +332,6 @@ class TestPagination:
         error = error_of(await agent.client.get("/api/v1/tickets?cursor=zzz"), 422)
         assert "first page" in error["message"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="tickets/queries.py decode_cursor accepts a naive datetime or a key of the wrong "
-        "type for the sort, which then fails in the database (500)",
-    )
     async def test_cursor_of_another_sort_or_without_time_zone_is_422(self, desk: Desk) -> None:
         agent = await desk.agent()
         inbox = await desk.inbox(members=[agent])
