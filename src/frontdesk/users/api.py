@@ -133,6 +133,7 @@ async def update_me(body: MeUpdate, auth: CurrentAuth, session: SessionDep) -> M
         name=body.name,
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
+        current_session=auth_session,
     )
     return _me(user, auth_session.csrf_token if auth_session else None)
 

@@ -112,6 +112,7 @@ async def update_user(
     is_active: bool | None = None,
     password: str | None = None,
     max_concurrent_chats: int | None = None,
+    current_session: AuthSession | None = None,
 ) -> User:
     changing_power = role is not None and role != user.role
     if (changing_power or is_active is False) and user.role == Role.owner:
@@ -131,7 +132,8 @@ async def update_user(
     if password is not None:
         ensure_password_strength(password)
         user.password_hash = hash_password(password)
-        await end_all_sessions(session, user=user)
+        # Everywhere else is logged out; the browser that changed it stays in.
+        await end_all_sessions(session, user=user, keep=current_session)
     if max_concurrent_chats is not None:
         user.max_concurrent_chats = max_concurrent_chats
     if is_active is not None:
@@ -257,8 +259,13 @@ async def end_session(session: AsyncSession, *, auth: AuthSession) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
 
 
-async def end_all_sessions(session: AsyncSession, *, user: User) -> None:
-    await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+async def end_all_sessions(
+    session: AsyncSession, *, user: User, keep: AuthSession | None = None
+) -> None:
+    statement = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep.id)
+    await session.execute(statement)
 
 
 async def create_api_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:

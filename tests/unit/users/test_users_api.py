@@ -68,11 +68,16 @@ class TestMe:
 
     async def test_new_password_replaces_the_old_one(self, desk: Desk) -> None:
         agent = await desk.agent()
+        elsewhere = await desk.login(agent.user)
         new_password = "a much better passphrase"
         response = await agent.client.patch("/api/v1/me", json={"password": new_password})
         assert response.status_code == 200
         assert (await login(desk, agent.user["email"], PASSWORD)).status_code == 401
         assert (await login(desk, agent.user["email"], new_password)).status_code == 200
+        # The other browser is logged out; the one that changed the password stays in.
+        assert (await elsewhere.client.get("/api/v1/me")).status_code == 401
+        still_in = await agent.client.patch("/api/v1/me", json={"name": "Still here"})
+        assert still_in.status_code == 200
 
 
 class TestApiTokens:
