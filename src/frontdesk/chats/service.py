@@ -965,18 +965,18 @@ async def _ticket_for(
         session, names=(await chat_label_names(session, chat_ids=[chat.id]))[chat.id]
     )
     answered = reason is EndReason.agent
+    events = await events_after(
+        session, chat_id=chat.id, after_seq=0, for_visitor=False, limit=100_000
+    )
     ticket = await tickets_service.create_ticket(
         session,
         inbox=inbox,
         customer=customer,
-        subject=f"Chat with {chat.visitor_name or 'a visitor'}: {chat_subject(chat)}",
+        subject=chat_subject(events),
         type=TicketType.chat,
         state=TicketState.closed if answered else TicketState.open,
         assignee=agent if answered else None,
         labels=labels,
-    )
-    events = await events_after(
-        session, chat_id=chat.id, after_seq=0, for_visitor=False, limit=100_000
     )
     lines = transcript_lines(events)
     entry = await tickets_service.add_entry(
@@ -984,7 +984,7 @@ async def _ticket_for(
         ticket=ticket,
         kind=EntryKind.transcript,
         direction=Direction.inbound,
-        text="\n".join(line.text for line in lines),
+        text="\n".join(line.plain() for line in lines),
         author_customer=customer,
         data={
             "chat_id": chat.id,
@@ -998,9 +998,13 @@ async def _ticket_for(
     return ticket, emailed
 
 
-def chat_subject(chat: Chat) -> str:
-    first = chat.last_message_text if chat.last_seq <= 2 else ""
-    return (first or "live chat").splitlines()[0][:80] if first else "live chat"
+def chat_subject(events: Sequence[ChatEvent]) -> str:
+    """The ticket's subject: the first line of the visitor's first message."""
+    for event in events:
+        if event.type == ChatEventType.message_added and event.author_kind is AuthorKind.visitor:
+            first_line = next((line for line in event.text.splitlines() if line.strip()), "")
+            return first_line.strip()[:80] or "Live chat"
+    return "Live chat"
 
 
 @dataclass(frozen=True)
@@ -1009,6 +1013,14 @@ class TranscriptLine:
     kind: str  # visitor | agent | system
     author: str
     text: str
+
+    def plain(self) -> str:
+        stamp = self.at.strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"[{stamp}] {self.text}"
+            if self.kind == "system"
+            else f"[{stamp}] {self.author}: {self.text}"
+        )
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -1023,7 +1035,6 @@ def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
     """Every message with author and time, and the joins, transfers and leaves between them."""
     lines: list[TranscriptLine] = []
     for event in events:
-        stamp = event.created_at.strftime("%Y-%m-%d %H:%M UTC")
         data = event.data
         match event.type:
             case ChatEventType.message_added:
@@ -1048,7 +1059,6 @@ def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
             case _:
                 continue
         lines.append(TranscriptLine(event.created_at, "system", "", text))
-        del stamp
     return lines
 
 
