@@ -103,7 +103,7 @@ def pct(values: Sequence[float], q: float) -> float:
 
 
 def ms(seconds: float) -> str:
-    if seconds != seconds:  # noqa: PLR0124  (nan)
+    if seconds != seconds:
         return "n/a"
     if seconds == float("inf"):
         return "lost"
@@ -147,14 +147,14 @@ class Server:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603  (our own interpreter and console script)
+        self.proc = subprocess.Popen(
             self.argv,
             env=self.env,
             cwd=self.env.get("FRONTDESK_DATA_DIR", tempfile.gettempdir()),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=raise_fd_limit,  # noqa: PLW1509  (setrlimit only; no threads yet)
+            preexec_fn=raise_fd_limit,
         )
         log.close()
 
@@ -210,7 +210,7 @@ def frontdesk_env(data_dir: Path, port: int, database_url: str, **extra: str) ->
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [str(FRONTDESK), *args],
         env=env,
         cwd=env["FRONTDESK_DATA_DIR"],
@@ -292,7 +292,9 @@ def serve_bare(port: int) -> None:
                 if frame.get("type") != "message":
                     if ref is not None:
                         await websocket.send_text(
-                            json.dumps({"type": "ack", "ref": ref, "data": {}}, separators=(",", ":"))
+                            json.dumps(
+                                {"type": "ack", "ref": ref, "data": {}}, separators=(",", ":")
+                            )
                         )
                     continue
                 chat_id = frame["chat_id"]
@@ -326,8 +328,10 @@ def serve_bare(port: int) -> None:
         hello = json.loads(await websocket.receive_text())
         chat_id = int(str(hello["token"]).removeprefix("c"))
         await websocket.send_text(
-            json.dumps({"type": "ack", "ref": hello.get("ref"), "data": {"visitor_id": chat_id}},
-                       separators=(",", ":"))
+            json.dumps(
+                {"type": "ack", "ref": hello.get("ref"), "data": {"visitor_id": chat_id}},
+                separators=(",", ":"),
+            )
         )
         await relay(websocket, f"v:{chat_id}")
 
@@ -410,9 +414,7 @@ async def _connect(url: str, headers: dict[str, str] | None) -> Any:
     )
 
 
-async def open_messenger(
-    ws_base: str, token: str, on_frame: FrameHandler | None = None
-) -> Sock:
+async def open_messenger(ws_base: str, token: str, on_frame: FrameHandler | None = None) -> Sock:
     ws = await _connect(f"{ws_base}/messenger/v1/ws", None)
     await ws.send(json.dumps({"type": "hello", "token": token, "ref": "hello"}))
     deadline = time.monotonic() + 30
@@ -595,7 +597,9 @@ class RunResult:
     @property
     def sustainable(self) -> bool:
         """Keeps up: (nearly) everything sent is stored and delivered, with no growing queue."""
-        return self.acked_share >= 0.97 and self.lost <= 0.005 * max(1, self.sent) and self.p99 < 0.5
+        return (
+            self.acked_share >= 0.97 and self.lost <= 0.005 * max(1, self.sent) and self.p99 < 0.5
+        )
 
     def line(self) -> str:
         return (
@@ -627,7 +631,7 @@ async def load_run(
 
     async def sender(i: int) -> None:
         chat_id, agent = rig.chat_ids[i], rig.chat_agent[i]
-        due = start + random.random() * interval  # noqa: S311
+        due = start + random.random() * interval
         k = i % 2
         while due < end:
             delay = due - time.perf_counter()
@@ -694,7 +698,7 @@ async def throughput_series(
 ) -> None:  # fmt: skip
     """Ramp to the highest sustainable rate, then run it and the target rate for --duration."""
     say(f"[{key}] warm-up and ramp ({args.step}s steps)")
-    await load_run(rig, target, min(args.ramp)/2, 2.0, drain=2.0)
+    await load_run(rig, target, min(args.ramp) / 2, 2.0, drain=2.0)
     best: RunResult | None = None
     for rate in args.ramp:
         step = await load_run(rig, target, rate, args.step, drain=3.0)
@@ -745,10 +749,10 @@ async def frontdesk_rig(
         ok(await http.post(f"{agent_srv.base}/api/v1/chats/{chat_id}/join",
                            headers=auth(agents[agent][1])))  # fmt: skip
 
-    await bounded(8, [lambda c=c, a=a: join(c, a) for c, a in zip(chat_ids, chat_agent)])
-    socks = await bounded(
-        50, [lambda t=t: open_messenger(visitor_srv.ws_base, t) for t in tokens]
+    await bounded(
+        8, [lambda c=c, a=a: join(c, a) for c, a in zip(chat_ids, chat_agent, strict=False)]
     )
+    socks = await bounded(50, [lambda t=t: open_messenger(visitor_srv.ws_base, t) for t in tokens])
     await asyncio.sleep(1)
     return Rig(list(socks), list(desk), chat_ids, chat_agent)
 
@@ -832,7 +836,11 @@ async def offer_series(
 
 
 async def idle_memory(
-    pid_rss: Callable[[], int], ws_base: str, tokens: Sequence[str], sockets: int, label: str,
+    pid_rss: Callable[[], int],
+    ws_base: str,
+    tokens: Sequence[str],
+    sockets: int,
+    label: str,
     concurrency: int = 50,
 ) -> dict[str, Any]:
     # Warm up the code paths (imports, pools, caches) before the baseline.
@@ -1013,7 +1021,7 @@ class Bench:
         both = lambda: first.cpu() + second.cpu()  # noqa: E731
         rig = await frontdesk_rig(http, first, second, seeded, seeded.agents[: a.agents],
                                   a.visitors, "Chat")  # fmt: skip
-        target = Target("frontdesk×2", first.ws_base, second.ws_base, both)
+        target = Target("frontdesk x2", first.ws_base, second.ws_base, both)
         await throughput_series(rig, target, a, self.results, "mp_throughput")
         await close_all(rig.visitors + rig.agents)
         await self.stop(first)
@@ -1059,7 +1067,7 @@ class Bench:
             fd, br = r["idle"]["frontdesk"], r["idle"]["bare"]
             rows.append((f"idle: KB per messenger socket ({fd['sockets']} sockets)",
                          f"{fd['kb_per_socket']:.1f}", f"{br['kb_per_socket']:.1f}",
-                         f"{fd['kb_per_socket'] / max(br['kb_per_socket'], 0.01):.1f}×", ""))  # fmt: skip
+                         f"{fd['kb_per_socket'] / max(br['kb_per_socket'], 0.01):.1f}x", ""))  # fmt: skip
             rows.append(("idle: server RSS with all sockets open",
                          f"{fd['rss_after_kb'] / 1024:.0f} MB", f"{br['rss_after_kb'] / 1024:.0f} MB",
                          "", "< 1 GB"))  # fmt: skip
@@ -1069,36 +1077,58 @@ class Bench:
                 continue
             fd = r[key]
             br = r.get(bare_key) if bare_key else None
-            for sub, what in (("best", "highest sustainable rate"), ("at_rate", f"offered {a.rate:.0f}/s")):
+            for sub, what in (
+                ("best", "highest sustainable rate"),
+                ("at_rate", f"offered {a.rate:.0f}/s"),
+            ):
                 f, b = fd[sub], (br[sub] if br else None)
                 rows.append((f"{label}, {what}: persisted msg/s",
                              f"{f['persisted_per_s']:.0f} (of {f['offered']:.0f})",
                              f"{b['persisted_per_s']:.0f} (of {b['offered']:.0f})" if b else "",
-                             f"{f['persisted_per_s'] / b['persisted_per_s']:.2f}×" if b else "",
+                             f"{f['persisted_per_s'] / b['persisted_per_s']:.2f}x" if b else "",
                              "1000" if sub == "at_rate" else ""))  # fmt: skip
                 rows.append((f"{label}, {what}: delivery p50 / p99",
                              f"{ms(f['p50'])} / {ms(f['p99'])}",
                              f"{ms(b['p50'])} / {ms(b['p99'])}" if b else "",
-                             f"{f['p99'] / b['p99']:.1f}× (p99)" if b and b["p99"] > 0 else "",
+                             f"{f['p99'] / b['p99']:.1f}x (p99)" if b and b["p99"] > 0 else "",
                              "p99 < 50 ms" if sub == "at_rate" else ""))  # fmt: skip
-        for key, label in (("offer", "1 process + SQLite"), ("mp_offer", "2 processes + PG + Redis")):
+        for key, label in (
+            ("offer", "1 process + SQLite"),
+            ("mp_offer", "2 processes + PG + Redis"),
+        ):
             if key in r:
                 o = r[key]
                 rows.append((f"offer to {o['agents']} agents ({label}): p50 / p99",
                              f"{ms(o['all_p50'])} / {ms(o['all_p99'])}", "", "",
                              "p99 < 100 ms"))  # fmt: skip
-        widths = [max(len(row[i]) for row in rows + [("measure", "frontdesk", "bare relay", "ratio", "target")]) for i in range(5)]
-        say("\n" + " | ".join(h.ljust(w) for h, w in zip(("measure", "frontdesk", "bare relay", "ratio", "target"), widths)))
+        widths = [
+            max(
+                len(row[i])
+                for row in [*rows, ("measure", "frontdesk", "bare relay", "ratio", "target")]
+            )
+            for i in range(5)
+        ]
+        say(
+            "\n"
+            + " | ".join(
+                h.ljust(w)
+                for h, w in zip(
+                    ("measure", "frontdesk", "bare relay", "ratio", "target"), widths, strict=False
+                )
+            )
+        )
         say("-+-".join("-" * w for w in widths))
         for row in rows:
-            say(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+            say(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)))
         if a.json:
             Path(a.json).write_text(json.dumps(r, indent=2, default=str))
             say(f"\nraw figures: {a.json}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--scenario", choices=["all", "idle", "throughput", "offer", "multiprocess"],
                    default="all")  # fmt: skip
     p.add_argument("--visitors", type=int, default=200, help="chats in the throughput scenario")
@@ -1110,8 +1140,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="offered rates tried to find the sustainable one")  # fmt: skip
     p.add_argument("--step", type=float, default=5, help="seconds per ramp step")
     p.add_argument("--idle-sockets", type=int, default=10_000)
-    p.add_argument("--idle-tokens", type=int, default=1_000,
-                   help="visitors behind the idle sockets (each token used by several sockets)")
+    p.add_argument(
+        "--idle-tokens",
+        type=int,
+        default=1_000,
+        help="visitors behind the idle sockets (each token used by several sockets)",
+    )
     p.add_argument("--idle-concurrency", type=int, default=25, help="sockets opening at once")
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
