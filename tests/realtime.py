@@ -24,7 +24,12 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", ws="websockets-sansio", ws_ping_interval=None
+        app,
+        lifespan="off",
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_ping_interval=None,
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

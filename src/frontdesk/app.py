@@ -82,14 +82,12 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 partial(wake_snoozed_tickets, sessionmaker),
                 name="snoozes",
             )
-            for name, job in (
-                ("unanswered-chats", chat_timers.end_unanswered_chats),
-                ("idle-agents", chat_timers.expire_idle_agents),
-                ("presence", chat_timers.presence_heartbeat),
+            for name, job, interval in (
+                ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
+                ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
+                ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
             ):
-                loops.start(
-                    settings.timer_interval, partial(job, sessionmaker, settings), name=name
-                )
+                loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer).
             if settings.smtp_url:
                 loops.start(

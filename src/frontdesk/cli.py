@@ -164,6 +164,9 @@ def run(
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         http="httptools",
         ws="websockets-sansio",
+        # Chat frames are small; compressing each one for every recipient costs more CPU and
+        # memory per socket than it saves.
+        ws_per_message_deflate=False,
         proxy_headers=True,
     )
 

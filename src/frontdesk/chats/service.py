@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -1197,11 +1196,7 @@ async def connection_opened(
             visitor_id=visitor.id if visitor else None,
         )
     )
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        return
+    await session.flush()
     if visitor is not None and first:
         await _publish_presence(session, visitor=visitor, connected=True)
 

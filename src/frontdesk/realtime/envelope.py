@@ -21,9 +21,13 @@ class Envelope(BaseModel):
 
     def json_text(self) -> str:
         """Serialised once, however many sockets it goes to."""
-        if self._json is None:
-            self._json = self.model_dump_json()
-        return self._json
+        # The private dict directly: attribute access goes through pydantic's slow __getattr__.
+        private = self.__pydantic_private__
+        assert private is not None  # noqa: S101 - set by PrivateAttr
+        cached = private.get("_json")
+        if cached is None:
+            cached = private["_json"] = self.model_dump_json()
+        return str(cached)
 
 
 class Addressed(BaseModel):

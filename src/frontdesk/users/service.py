@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ class LoginPolicy:
     max_failures_per_ip: int
     window: timedelta
     session_lifetime: timedelta
+
+
+async def hash_in_thread(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
 
 
 def normalize_email(email: str) -> str:
@@ -86,7 +91,7 @@ async def create_user(
         email=email,
         name=name.strip(),
         role=role,
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_in_thread(password) if password else None,
         max_concurrent_chats=max_concurrent_chats,
         preferences=dict(DEFAULT_PREFERENCES),
     )
@@ -131,7 +136,7 @@ async def update_user(
         user.role = role
     if password is not None:
         ensure_password_strength(password)
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_in_thread(password)
         # Everywhere else is logged out; the browser that changed it stays in.
         await end_all_sessions(session, user=user, keep=current_session)
     if max_concurrent_chats is not None:
@@ -198,12 +203,13 @@ async def authenticate(
     account = normalize_email(email)
     await _ensure_not_throttled(session, account=account, ip=ip, policy=policy)
     user = await get_user_by_email(session, email=account)
-    ok = verify_password(user.password_hash if user else None, password)
+    # argon2 is slow on purpose: off the event loop, so sockets and requests keep flowing.
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         session.add(LoginFailure(account=account, ip=ip))
         raise BadCredentials("Wrong email or password.")
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_in_thread(password)
     await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
     return user
 
