@@ -11,6 +11,7 @@ from frontdesk.chats.models import Chat, ChatEvent
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     agent_topic,
+    chat_topic,
     inbox_topic,
     visitor_topic,
 )
@@ -77,14 +78,24 @@ def event_payload(event: ChatEvent, *, for_visitor: bool) -> dict[str, Any]:
     return data
 
 
+# The frequent events go only to the desks that follow the chat; the rest of the inbox learns
+# about the chat's changes of state (started, joined, ended …), which is what its lists show.
+FOLLOWERS_ONLY = frozenset({ChatEventType.message_added})
+
+
 def publish_chat_event(
     session: AsyncSession, *, inbox_id: int, visitor_id: int, event: ChatEvent
 ) -> None:
-    """Agents of the inbox get the full event; the visitor a filtered copy of what is theirs."""
+    """Agents get the full event; the visitor a filtered copy of what is theirs."""
+    topics = (
+        [chat_topic(event.chat_id)]
+        if event.type in FOLLOWERS_ONLY
+        else [inbox_topic(inbox_id), chat_topic(event.chat_id)]
+    )
     record(
         session,
         type=event.type,
-        topics=[inbox_topic(inbox_id)],
+        topics=topics,
         data=event_payload(event, for_visitor=False),
         chat_id=event.chat_id,
         seq=event.seq,
@@ -105,6 +116,12 @@ def publish_to_agents(
 ) -> None:
     if user_ids:
         record(session, type=event.value, topics=[agent_topic(uid) for uid in user_ids], data=data)
+
+
+def publish_to_followers(
+    session: AsyncSession, event: LiveEvent, *, chat_id: int, data: dict[str, Any]
+) -> None:
+    record(session, type=event.value, topics=[chat_topic(chat_id)], data=data)
 
 
 def publish_to_inbox(

@@ -36,6 +36,7 @@ from frontdesk.chats.events import (
     publish_chat_event,
     publish_to_agents,
     publish_to_all_agents,
+    publish_to_followers,
     publish_to_inbox,
     publish_to_visitor,
 )
@@ -168,6 +169,21 @@ async def report_minimized(session: AsyncSession, *, visitor: Visitor, minimized
             inbox_id=chat.inbox_id,
             data={"chat_id": chat.id, "minimized": minimized},
         )
+
+
+async def followed_chat_ids(session: AsyncSession, *, user: User) -> Sequence[int]:
+    """Chats whose every message this agent's desks should hear: the ones they are in."""
+    return (
+        await session.scalars(
+            select(ChatParticipant.chat_id)
+            .join(Chat, Chat.id == ChatParticipant.chat_id)
+            .where(
+                ChatParticipant.user_id == user.id,
+                ChatParticipant.left_at.is_(None),
+                Chat.state != ChatState.ended,
+            )
+        )
+    ).all()
 
 
 async def open_chats_of_visitor(session: AsyncSession, *, visitor: Visitor) -> Sequence[Chat]:
@@ -896,11 +912,9 @@ def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: boo
     }
     if chat.state is ChatState.ended:
         return
-    if author.kind is AuthorKind.visitor:
-        publish_to_inbox(session, LiveEvent.typing, inbox_id=chat.inbox_id, data=data)
-    else:
+    if author.kind is not AuthorKind.visitor:
         publish_to_visitor(session, LiveEvent.typing, visitor_id=chat.visitor_id, data=data)
-        publish_to_inbox(session, LiveEvent.typing, inbox_id=chat.inbox_id, data=data)
+    publish_to_followers(session, LiveEvent.typing, chat_id=chat.id, data=data)
 
 
 async def end_chat(

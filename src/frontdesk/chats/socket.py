@@ -28,6 +28,7 @@ from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     Envelope,
     agent_topic,
+    chat_topic,
     inbox_topic,
     visitor_topic,
 )
@@ -128,6 +129,8 @@ def desk_commands(user_id: int) -> dict[str, Command]:
         user = await agent(session)
         for chat_id in payload.chats:
             await service.get_chat(session, user=user, chat_id=chat_id)
+        # Resuming a chat is following it: its messages and typing come to this desk from now on.
+        ctx.connection.subscribe(chat_topic(chat_id) for chat_id in payload.chats)
         return _queue_resume(ctx, payload.chats)
 
     async def message(
@@ -235,7 +238,9 @@ async def _serve(
                 await service.connection_closed(session, connection_id=connection.id)
 
 
-def _connection(websocket: WebSocket, history: Any, on_event: Any = None) -> Connection:
+def _connection(
+    websocket: WebSocket, history: Any, on_event: Any = None, follows: Any = None
+) -> Connection:
     state = websocket.app.state
     return Connection(
         websocket,
@@ -244,6 +249,7 @@ def _connection(websocket: WebSocket, history: Any, on_event: Any = None) -> Con
         history=history,
         heartbeat_interval=state.settings.heartbeat_interval,
         on_event=on_event,
+        follows=follows,
     )
 
 
@@ -261,10 +267,23 @@ async def desk_socket(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
     followed = {inbox_topic(inbox_id) for inbox_id in inbox_ids}
+    async with unit_of_work(websocket.app.state.sessionmaker) as session:
+        in_chats = await service.followed_chat_ids(session, user=user)
 
-    async def follow_inboxes(connection: Connection, envelope: Envelope) -> None:
-        if envelope.type != MEMBERSHIP_CHANGED:
+    async def follow(connection: Connection, envelope: Envelope) -> None:
+        """Keeps the subscriptions in step with the inboxes and chats this agent is in."""
+        if envelope.type == MEMBERSHIP_CHANGED:
+            await refresh_inboxes(connection)
+        elif envelope.chat_id is None or envelope.seq is None:
             return
+        elif envelope.type == "chat.joined" and envelope.data.get("user", {}).get("id") == user.id:
+            connection.subscribe([chat_topic(envelope.chat_id)])
+            # Anything published before the subscription took effect comes from the database.
+            connection.request_fill(envelope.chat_id, envelope.seq)
+        elif envelope.type == "chat.ended":
+            connection.unsubscribe([chat_topic(envelope.chat_id)])
+
+    async def refresh_inboxes(connection: Connection) -> None:
         async with unit_of_work(websocket.app.state.sessionmaker) as session:
             agent = await users_service.get_user(session, user_id=user.id)
             now = {
@@ -275,8 +294,13 @@ async def desk_socket(websocket: WebSocket) -> None:
         followed.clear()
         followed.update(now)
 
-    connection = _connection(websocket, _history(user_id=user.id), on_event=follow_inboxes)
-    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed])
+    connection = _connection(
+        websocket,
+        _history(user_id=user.id),
+        on_event=follow,
+        follows=lambda connection, chat_id: chat_topic(chat_id) in connection.topics,
+    )
+    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, in_chats)])
     await _serve(websocket, connection, desk_commands(user.id), user=user)
 
 

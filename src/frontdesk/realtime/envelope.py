@@ -49,8 +49,9 @@ def visitor_topic(visitor_id: int) -> str:
     return f"visitor:{visitor_id}"
 
 
-def chat_agents_topic(chat_id: int) -> str:
-    return f"chat:{chat_id}:agents"
+def chat_topic(chat_id: int) -> str:
+    """Desks following one chat: its participants, and agents who opened it to read along."""
+    return f"chat:{chat_id}"
 
 
 ALL_AGENTS = "agents"

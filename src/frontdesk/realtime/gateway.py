@@ -65,9 +65,14 @@ class Connection:
         history: HistoryLoader,
         heartbeat_interval: float,
         on_event: Callable[[Connection, Envelope], Awaitable[None]] | None = None,
+        follows: Callable[[Connection, int], bool] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.on_event = on_event
+        # Whether every event of a chat is owed to this socket (so a gap means a loss to fill),
+        # or only some of them (a desk hears a chat it does not follow in part, by design).
+        self.follows = follows or (lambda _connection, _chat_id: True)
+        self.topics: set[str] = set()
         self.websocket = websocket
         self.sessionmaker = sessionmaker
         self.history = history
@@ -80,9 +85,13 @@ class Connection:
         self._tasks: list[asyncio.Task[None]] = []
 
     def subscribe(self, topics: Iterable[str]) -> None:
+        topics = list(topics)
+        self.topics.update(topics)
         self.subscription.add(topics)
 
     def unsubscribe(self, topics: Iterable[str]) -> None:
+        topics = list(topics)
+        self.topics.difference_update(topics)
         self.subscription.remove(topics)
 
     def start(self) -> None:
@@ -144,7 +153,7 @@ class Connection:
         last = self.sent_seq.get(envelope.chat_id)
         if last is not None and envelope.seq <= last:
             return
-        if last is not None and envelope.seq > last + 1:
+        if last is not None and envelope.seq > last + 1 and self.follows(self, envelope.chat_id):
             await self._fill(envelope.chat_id, last)
             if envelope.seq <= self.sent_seq[envelope.chat_id]:
                 return

@@ -53,8 +53,13 @@ async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visi
 
     offered = await ada_ws.event("chat.offered")
     assert offered["data"]["chat"]["id"] == chat_id
-    await ada_ws.event("chat.message_added", chat_id=chat_id)
+    await ada_ws.event("chat.started", chat_id=chat_id)
     assert busy_ws.of_type("chat.offered") == []
+    # Messages go only to desks that follow the chat; opening it (resume) follows it.
+    assert ada_ws.of_type("chat.message_added") == []
+    await ada_ws.request({"type": "resume", "chats": {chat_id: 0}})
+    first = await ada_ws.event("chat.message_added", chat_id=chat_id)
+    assert first["data"]["message"]["text"] == "Where is my parcel?"
 
     assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
     joined = await visitor_ws.event("chat.joined", chat_id=chat_id)
@@ -83,6 +88,11 @@ async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visi
         {"type": "message", "chat_id": chat_id, "text": "Thanks!", "client_msg_id": "v-1"}
     )
     await ada_ws.event("chat.message_added", seq=mine["data"]["seq"])
+
+    # An agent of the inbox who neither joined nor opened the chat hears its changes of state,
+    # not every message.
+    assert busy_ws.of_type("chat.message_added") == []
+    assert (await busy_ws.event("chat.joined", chat_id=chat_id))["data"]["user"]["name"] == "Ada"
 
     assert (await ada.client.post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
     ended = await visitor_ws.event("chat.ended", chat_id=chat_id)
@@ -248,6 +258,26 @@ async def test_a_new_membership_reaches_an_open_desk_without_a_reload(
     await sock.event("inbox.membership_changed")
     chat = await (await visitors(inbox)).start_chat("Do you ship to Norway?")
     await sock.event("chat.offered")
-    message = await sock.event("chat.message_added", chat_id=chat["id"])
-    assert message["data"]["message"]["text"] == "Do you ship to Norway?"
+    started = await sock.event("chat.started", chat_id=chat["id"])
+    assert started["data"]["chat"]["visitor_name"] == "Marie Curie"
+    await sock.close()
+
+
+async def test_joining_by_http_makes_the_desk_follow_the_chat(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    sock = await desk_socket(live, ada)
+    assert (await sock.request({"type": "pong"}))["type"] == "ack"
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat("hello"))["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    await sock.event("chat.joined", chat_id=chat_id)
+    sent = await visitor.client.post(
+        f"/messenger/v1/chats/{chat_id}/messages", json={"text": "still there?"}
+    )
+    heard = await sock.event("chat.message_added", seq=sent.json()["seq"])
+    assert heard["data"]["message"]["text"] == "still there?"
     await sock.close()
