@@ -41,6 +41,9 @@ $(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(VENV)/bin/pytho
 
 frontends: $(BUILDS)
 
+# Stamps, not intermediates: without this make deletes them and reinstalls every time.
+.PRECIOUS: web/%/node_modules/.installed web/%/dist/.built
+
 web/%/node_modules/.installed: web/%/package.json web/%/package-lock.json
 	cd web/$* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
