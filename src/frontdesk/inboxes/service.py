@@ -149,12 +149,6 @@ async def list_members(session: AsyncSession, *, inbox: Inbox) -> Sequence[User]
     ).all()
 
 
-async def list_member_ids(session: AsyncSession, *, inbox_id: int) -> Sequence[int]:
-    return (
-        await session.scalars(select(InboxMember.user_id).where(InboxMember.inbox_id == inbox_id))
-    ).all()
-
-
 MEMBERSHIP_CHANGED = "inbox.membership_changed"
 
 

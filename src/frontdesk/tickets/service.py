@@ -80,13 +80,6 @@ async def get_ticket_by_id(session: AsyncSession, *, ticket_id: int) -> Ticket |
     return await session.get(Ticket, ticket_id)
 
 
-async def get_ticket_by_number(session: AsyncSession, *, user: User, number: int) -> Ticket:
-    ticket = await session.scalar(queries.visible_tickets(user).where(Ticket.number == number))
-    if ticket is None:
-        raise NotFound("No such ticket.")
-    return ticket
-
-
 async def list_tickets(
     session: AsyncSession,
     *,
