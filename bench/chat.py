@@ -27,7 +27,8 @@ and WebSockets exactly as desks and messengers do:
 The bare relay (`--serve-bare`, started by this file as a subprocess) is a Starlette app under the
 same uvicorn settings as `frontdesk run` (uvloop, httptools, websockets-sansio): no auth, no
 database, no models. It routes like frontdesk does, so the client sees the same frames: a message
-for chat c goes to every desk socket ("agents of the inbox") and to chat c's visitor sockets, and
+for chat c goes to the desk sockets that follow c (sent a `resume` for it, as frontdesk's participants
+do by joining) and to chat c's visitor sockets, and
 the sender gets an ack.
 
 Seeding: the owner is made with `frontdesk create-user` and `frontdesk create-token`; the inboxes,
@@ -289,6 +290,10 @@ def serve_bare(port: int) -> None:
             while True:
                 frame = json.loads(await websocket.receive_text())
                 ref = frame.get("ref")
+                if frame.get("type") == "resume":
+                    # Like frontdesk: a desk hears the messages of the chats it follows.
+                    for chat in frame.get("chats", {}):
+                        routes[f"c:{chat}"].add(websocket)
                 if frame.get("type") != "message":
                     if ref is not None:
                         await websocket.send_text(
@@ -311,7 +316,7 @@ def serve_bare(port: int) -> None:
                      "chat_id": chat_id, "seq": seq},
                     separators=(",", ":"),
                 )  # fmt: skip
-                for target in routes["inbox"] | routes[f"v:{chat_id}"]:
+                for target in routes[f"c:{chat_id}"] | routes[f"v:{chat_id}"]:
                     with contextlib.suppress(Exception):
                         await target.send_text(out)
         except (WebSocketDisconnect, RuntimeError):
@@ -759,11 +764,14 @@ async def frontdesk_rig(
 
 async def bare_rig(bare: Server, visitors: int, agents: int) -> Rig:
     desk = await bounded(20, [lambda: open_desk(bare.ws_base, "bare")] * agents)
+    chat_agent = [i % agents for i in range(visitors)]
+    for index, sock in enumerate(desk):
+        mine = {str(i + 1): 0 for i in range(visitors) if chat_agent[i] == index}
+        await sock.ws.send(json.dumps({"type": "resume", "chats": mine}))
     socks = await bounded(
         50, [lambda i=i: open_messenger(bare.ws_base, f"c{i + 1}") for i in range(visitors)]
     )
-    return Rig(list(socks), list(desk), [i + 1 for i in range(visitors)],
-               [i % agents for i in range(visitors)])  # fmt: skip
+    return Rig(list(socks), list(desk), [i + 1 for i in range(visitors)], chat_agent)
 
 
 # --- offer -------------------------------------------------------------------------------------

@@ -281,6 +281,7 @@ async def test_a_message_lost_on_the_way_is_retried_with_the_same_id(
     page = await context.new_page()
     lose_messages = True
     sent: list[str] = []
+    greeted = asyncio.Event()
 
     def through(ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
@@ -293,7 +294,13 @@ async def test_a_message_lost_on_the_way_is_retried_with_the_same_id(
                     return
             server.send(raw)
 
+        def to_page(raw: str | bytes) -> None:
+            ws.send(raw)
+            if '"visitor_id"' in str(raw):  # the answer to hello: the socket is ready
+                greeted.set()
+
         ws.on_message(to_server)
+        server.on_message(to_page)
 
     await page.route_web_socket(re.compile(r"/messenger/v1/ws$"), through)
     await page.goto(website.url)
@@ -303,6 +310,8 @@ async def test_a_message_lost_on_the_way_is_retried_with_the_same_id(
     await panel.get_by_role("button", name="Start chat").click()
     composer = panel.get_by_label("Message", exact=True)
     await expect(panel.locator(".waiting")).to_be_visible()
+    # The socket must be up, or the messenger rightly sends over HTTP and nothing is lost.
+    await asyncio.wait_for(greeted.wait(), 10)
 
     await composer.fill("Are you there?")
     await composer.press("Enter")
