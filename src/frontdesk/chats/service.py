@@ -57,7 +57,7 @@ from frontdesk.chats.models import (
 )
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
-from frontdesk.errors import Invalid
+from frontdesk.errors import Invalid, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
@@ -77,7 +77,7 @@ PREVIEW_LENGTH = 300
 class Author:
     kind: AuthorKind
     name: str
-    user: User | None = None
+    user_id: int | None = None
 
 
 # A visitor's messages carry the name they gave when the chat started.
@@ -89,7 +89,18 @@ def visitor_author(visitor: Visitor, chat: Chat) -> Author:
 
 
 def agent_author(user: User) -> Author:
-    return Author(AuthorKind.agent, user.name, user)
+    return Author(AuthorKind.agent, user.name, user.id)
+
+
+async def active_agent_author(session: AsyncSession, *, user_id: int) -> Author:
+    """The author of a desk socket's frames, re-checked on each one (a deactivated agent's open
+    socket must stop working) with one cheap Core read instead of loading the user."""
+    row = (
+        await (await session.connection()).execute(statements.ACTIVE_AGENT, {"p_user": user_id})
+    ).one_or_none()
+    if row is None:
+        raise Unauthorized("Your account is no longer active.", code="not_authenticated")
+    return Author(AuthorKind.agent, row[0], user_id)
 
 
 # --- visitors ----------------------------------------------------------------------------------
@@ -472,7 +483,7 @@ async def _append(
         seq=seq,
         type=type.value,
         author_kind=author.kind,
-        author_user_id=author.user.id if author.user else None,
+        author_user_id=author.user_id,
         author_name=author.name,
         client_msg_id=client_msg_id,
         text=text,
@@ -602,7 +613,7 @@ async def post_message(
         seq=seq,
         type=ChatEventType.message_added.value,
         author_kind=author.kind,
-        author_user_id=author.user.id if author.user else None,
+        author_user_id=author.user_id,
         author_name=(visitor_name or author.name)
         if author.kind is AuthorKind.visitor
         else author.name,
@@ -622,18 +633,18 @@ async def post_message(
         return stored
     event.id = event_id
     params |= {"p_seq": seq, "p_at": now, "p_preview": text[:PREVIEW_LENGTH]}
-    if author.user is not None:
+    if author.user_id is not None:
         # Writing in a chat means having read it. No row: not (or no longer) a participant, and
         # the exception rolls the insert back.
-        params["p_user"] = author.user.id
+        params["p_user"] = author.user_id
         moved = await connection.execute(statements.MOVE_OWN_READ_MARK, params)
         if moved.rowcount == 0:
             raise NotParticipant
         publish_to_agents(
             session,
             LiveEvent.read,
-            user_ids=[author.user.id],
-            data={"chat_id": chat_id, "user_id": author.user.id, "read_seq": seq},
+            user_ids=[author.user_id],
+            data={"chat_id": chat_id, "user_id": author.user_id, "read_seq": seq},
         )
     advance = (
         statements.ADVANCE_CHAT_FOR_VISITOR
@@ -905,7 +916,7 @@ def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: boo
         "chat_id": chat.id,
         "author": {
             "kind": author.kind.value,
-            "id": author.user.id if author.user else None,
+            "id": author.user_id,
             "name": author.name,
         },
         "typing": typing,

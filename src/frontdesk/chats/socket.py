@@ -136,11 +136,10 @@ def desk_commands(user_id: int) -> dict[str, Command]:
     async def message(
         session: AsyncSession, payload: MessageFrame, _ctx: Context
     ) -> dict[str, Any]:
-        user = await agent(session)
         posted = await service.post_message(
             session,
             chat_id=payload.chat_id,
-            author=service.agent_author(user),
+            author=await service.active_agent_author(session, user_id=user_id),
             text=payload.text,
             client_msg_id=payload.client_msg_id,
         )

@@ -12,10 +12,16 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
+from frontdesk.users.models import User
 
 CHATS = cast(Table, Chat.__table__)
+USERS = cast(Table, User.__table__)
 EVENTS = cast(Table, ChatEvent.__table__)
 PARTICIPANTS = cast(Table, ChatParticipant.__table__)
+
+ACTIVE_AGENT = select(USERS.c.name).where(
+    USERS.c.id == bindparam("p_user"), USERS.c.is_active.is_(True)
+)
 
 LOCK_CHAT = (
     select(
