@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from frontdesk.apps.api import router as apps_router
 from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
 from frontdesk.chats.messenger_api import router as messenger_router
@@ -62,6 +63,7 @@ def api_router() -> APIRouter:
         chats_router,
         outbox_router,
         inbound_router,
+        apps_router,
     ):
         router.include_router(domain_router)
     return router

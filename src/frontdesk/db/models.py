@@ -1,5 +1,6 @@
 """Imports every domain's tables so that Base.metadata is complete (for Alembic and tests)."""
 
+from frontdesk.apps import models as apps_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
 from frontdesk.inboxes import models as inboxes_models
@@ -9,6 +10,7 @@ from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
 
 __all__ = [
+    "apps_models",
     "chats_models",
     "customers_models",
     "inboxes_models",

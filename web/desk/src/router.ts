@@ -29,6 +29,7 @@ const routes: RouteRecordRaw[] = [
       { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "Labels" } },
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "Messenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "Outbox" } },
+      { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "Sidebar apps" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "Not found" } },
