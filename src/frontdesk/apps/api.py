@@ -11,6 +11,7 @@ from frontdesk.apps.models import SidebarApp
 from frontdesk.apps.schemas import AppPanel, SidebarAppCreate, SidebarAppRead, SidebarAppUpdate
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.api import customer_reads
+from frontdesk.db.session import release_before_waiting
 from frontdesk.deps import CurrentAdmin, CurrentAgent, SessionDep
 
 router = APIRouter(tags=["apps"])
@@ -79,8 +80,5 @@ async def customer_apps(
     customer = await customers_service.get_customer(session, user=user, customer_id=customer_id)
     record = (await customer_reads(session, [customer]))[0]
     apps = await service.list_apps(session, enabled_only=True)
-    # End the transaction before calling out: on SQLite every transaction takes the write lock
-    # (BEGIN IMMEDIATE) on the pool's one connection, so holding it for up to APP_TIMEOUT would
-    # stall the whole desk. Nothing was written but the auth touch, which is fine to keep.
-    await session.commit()
+    await release_before_waiting(session)
     return await service.render_panels(apps=apps, body=record.model_dump_json().encode())

@@ -94,6 +94,15 @@ async def unit_of_work(
         await run_after_commit(session)
 
 
+async def release_before_waiting(session: AsyncSession) -> None:
+    """Ends the request's transaction early, before it waits on something slow outside (an HTTP
+    call). On SQLite every transaction holds the one connection and the write lock, so keeping it
+    across the wait would stall the whole process. Later use of the session starts a new
+    transaction, which `unit_of_work` still commits or rolls back as usual."""
+    await session.commit()
+    await run_after_commit(session)
+
+
 async def run_after_commit(session: AsyncSession) -> None:
     hooks: list[AfterCommit] = session.info.pop(_HOOKS, [])
     for hook in hooks:
