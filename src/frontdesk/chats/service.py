@@ -8,7 +8,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -435,17 +435,25 @@ async def anyone_online(session: AsyncSession, *, inbox: Inbox) -> bool:
     ) is not None
 
 
+_Row = TypeVar("_Row", Chat, User)
+
+
 # --- the event log -----------------------------------------------------------------------------
+
+
+async def _locked(session: AsyncSession, model: type[_Row], row_id: int) -> _Row | None:
+    """The row re-read under a row lock (SQLite: the process's single connection serialises)."""
+    return await session.scalar(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 async def lock_chat(session: AsyncSession, *, chat: Chat) -> Chat:
     """Re-reads the chat under a row lock: every change to a chat is serialised through it."""
-    locked = await session.scalar(
-        select(Chat)
-        .where(Chat.id == chat.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    locked = await _locked(session, Chat, chat.id)
     if locked is None:
         raise ChatNotFound
     return locked
@@ -672,13 +680,7 @@ async def ensure_participant(session: AsyncSession, *, chat: Chat, user: User) -
 
 
 async def _lock_agent(session: AsyncSession, *, user: User) -> User:
-    locked = await session.scalar(
-        select(User)
-        .where(User.id == user.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return locked or user
+    return await _locked(session, User, user.id) or user
 
 
 async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
