@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +17,12 @@ from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
 from frontdesk.chats.messenger_api import router as messenger_router
 from frontdesk.chats.socket import router as sockets_router
+from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
+from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
 from frontdesk.errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
@@ -70,14 +73,18 @@ def api_router() -> APIRouter:
 
 
 def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
-    engine = create_engine(settings.database_url)
+    checkpointer = sqlite_checkpointer(settings.database_url)
+    engine = create_engine(settings.database_url, background_checkpoints=checkpointer is not None)
     broker = create_broker(settings)
     sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings, BROKER_KEY: broker})
     loops = Loops()
+    message_writer = MessageWriter(sessionmaker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        if checkpointer is not None:
+            checkpointer.start()
         if run_loops:
             loops.start(
                 settings.snooze_poll_interval,
@@ -111,8 +118,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             if listener is not None:
                 await listener.stop()
             await loops.stop()
+            await message_writer.stop()
             await broker.stop()
             await engine.dispose()
+            if checkpointer is not None:
+                await asyncio.to_thread(checkpointer.stop)
 
     app = FastAPI(
         title="frontdesk",
@@ -127,6 +137,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.broker = broker
+    app.state.message_writer = message_writer
     install_error_handlers(app)
     app.add_middleware(MessengerCORS)
     app.include_router(api_router())

@@ -144,6 +144,7 @@ def run(
     import uvicorn
 
     from frontdesk.app import create_app
+    from frontdesk.kit.collector import tune_for_server
 
     settings = settings_or_exit()
     if settings.smtp_listen is None and "FRONTDESK_SMTP_LISTEN" not in os.environ:
@@ -156,8 +157,10 @@ def run(
     if demo:
         seed(settings)
     print_welcome(settings, demo=demo)
+    server_app = create_app(settings)
+    tune_for_server()
     uvicorn.run(
-        create_app(settings),
+        server_app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

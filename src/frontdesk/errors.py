@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,18 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     return error_response(exc.status_code, {"code": code, "message": str(exc.detail)})
 
 
+# SQLSTATE 22021, character_not_in_repertoire: PostgreSQL refuses NUL in text, which JSON can
+# carry ("\u0000"). The transaction is rolled back whole; the sender gets a reason, not a 500.
+UNSTORABLE_TEXT = "22021"
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if getattr(exc.orig, "sqlstate", None) == UNSTORABLE_TEXT:
+        message = "Text cannot contain NUL characters (\\u0000); remove them and try again."
+        return error_response(422, {"code": "invalid", "message": message})
+    return await _unexpected_error(request, exc)
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(500, {"code": "internal", "message": "Something went wrong on our side."})
@@ -132,4 +145,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FrontdeskError, _frontdesk_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.chats.models import Chat, ChatEvent
+from frontdesk.chats.models import AuthorKind, Chat
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     agent_topic,
@@ -43,6 +44,23 @@ class LiveEvent(enum.StrEnum):
     chat_bar_changed = "chat_bar.changed"
 
 
+class EventRecord(Protocol):
+    """A chat event as stored: a `ChatEvent` row, or a message the hot path has just inserted."""
+
+    id: int
+    chat_id: int
+    seq: int
+    type: str
+    author_kind: AuthorKind
+    author_user_id: int | None
+    author_name: str
+    client_msg_id: str | None
+    text: str
+    data: dict[str, Any]
+    visible_to_visitor: bool
+    created_at: datetime
+
+
 # Data an agent may see but a visitor must not.
 AGENT_ONLY_KEYS = frozenset({"ticket_id", "labels", "chat"})
 
@@ -59,7 +77,7 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
     }
 
 
-def event_payload(event: ChatEvent, *, for_visitor: bool) -> dict[str, Any]:
+def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
     data = dict(event.data)
     if event.type == ChatEventType.message_added:
         data["message"] = {
@@ -84,7 +102,7 @@ FOLLOWERS_ONLY = frozenset({ChatEventType.message_added})
 
 
 def publish_chat_event(
-    session: AsyncSession, *, inbox_id: int, visitor_id: int, event: ChatEvent
+    session: AsyncSession, *, inbox_id: int, visitor_id: int, event: EventRecord
 ) -> None:
     """Agents get the full event; the visitor a filtered copy of what is theirs."""
     topics = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -55,9 +55,10 @@ from frontdesk.chats.models import (
     Visitor,
     chat_labels,
 )
+from frontdesk.chats.statements import LockedChat
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
-from frontdesk.errors import Invalid, Unauthorized
+from frontdesk.errors import FrontdeskError, Invalid, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
@@ -90,17 +91,6 @@ def visitor_author(visitor: Visitor, chat: Chat) -> Author:
 
 def agent_author(user: User) -> Author:
     return Author(AuthorKind.agent, user.name, user.id)
-
-
-async def active_agent_author(session: AsyncSession, *, user_id: int) -> Author:
-    """The author of a desk socket's frames, re-checked on each one (a deactivated agent's open
-    socket must stop working) with one cheap Core read instead of loading the user."""
-    row = (
-        await (await session.connection()).execute(statements.ACTIVE_AGENT, {"p_user": user_id})
-    ).one_or_none()
-    if row is None:
-        raise Unauthorized("Your account is no longer active.", code="not_authenticated")
-    return Author(AuthorKind.agent, row[0], user_id)
 
 
 # --- visitors ----------------------------------------------------------------------------------
@@ -510,6 +500,8 @@ def ensure_message(text: str, *, limit: int) -> str:
         raise Invalid("text", "Write a message first.")
     if len(text) > limit:
         raise MessageTooLong(limit)
+    if "\x00" in text:
+        raise Invalid("text", "Messages cannot contain NUL characters (\\u0000).")
     return text
 
 
@@ -583,6 +575,21 @@ class PostedMessage:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to append: an agent's (`user_id`, who must be active and a participant) or the
+    visitor's (`visitor_id`, when given, restricts it to that visitor's own chats)."""
+
+    chat_id: int
+    text: str
+    client_msg_id: str | None
+    user_id: int | None = None
+    visitor_id: int | None = None
+
+
+MessageOutcome = PostedMessage | FrontdeskError
+
+
 async def post_message(
     session: AsyncSession,
     *,
@@ -592,84 +599,178 @@ async def post_message(
     client_msg_id: str | None,
     visitor_id: int | None = None,
 ) -> PostedMessage:
-    """Appends a message; a client id already stored answers with that message instead.
-
-    The hot path of the whole product, so it is three or four Core statements: lock the chat row
-    (serialising its sequence numbers), insert the message unless its client id is stored, for an
-    agent check participation while moving their read mark, and advance the chat.
-    `visitor_id` restricts the chat to that visitor's own.
-    """
-    text = ensure_message(text, limit=settings_of(session).max_message_length)
-    connection = await session.connection()
-    params: dict[str, Any] = {"p_chat": chat_id, "p_client": client_msg_id}
-    if visitor_id is None:
-        row = (await connection.execute(statements.LOCK_CHAT, params)).one_or_none()
-    else:
-        params["p_visitor"] = visitor_id
-        row = (await connection.execute(statements.LOCK_VISITOR_CHAT, params)).one_or_none()
-    if row is None:
-        raise ChatNotFound
-    state, last_seq, inbox_id, owner_id, visitor_name = row
-    if ChatState(state) is ChatState.ended:
-        stored = await _stored_message(session, params)
-        if stored is None:
-            raise ChatEnded
-        return stored
-    seq, now = last_seq + 1, utcnow()
-    event = ChatEvent(
-        chat_id=chat_id,
-        seq=seq,
-        type=ChatEventType.message_added.value,
-        author_kind=author.kind,
-        author_user_id=author.user_id,
-        author_name=(visitor_name or author.name)
-        if author.kind is AuthorKind.visitor
-        else author.name,
-        client_msg_id=client_msg_id,
-        text=text,
-        data={},
-        visible_to_visitor=True,
-        created_at=now,
+    """Appends one message; a client id already stored answers with that message instead."""
+    [outcome] = await post_messages(
+        session,
+        [NewMessage(chat_id, text, client_msg_id, user_id=author.user_id, visitor_id=visitor_id)],
     )
-    insert = statements.INSERT_MESSAGE[connection.dialect.name]
-    values = {f"v_{key}": getattr(event, key) for key in statements.EVENT_COLUMNS}
-    event_id = (await connection.execute(insert, values)).scalar()
-    if event_id is None:
-        stored = await _stored_message(session, params)
-        if stored is None:  # pragma: no cover - the conflict names this very row
-            raise ChatNotFound
-        return stored
-    event.id = event_id
-    params |= {"p_seq": seq, "p_at": now, "p_preview": text[:PREVIEW_LENGTH]}
-    if author.user_id is not None:
-        # Writing in a chat means having read it. No row: not (or no longer) a participant, and
-        # the exception rolls the insert back.
-        params["p_user"] = author.user_id
-        moved = await connection.execute(statements.MOVE_OWN_READ_MARK, params)
-        if moved.rowcount == 0:
-            raise NotParticipant
+    if isinstance(outcome, FrontdeskError):
+        raise outcome
+    return outcome
+
+
+@dataclass(slots=True)
+class _NewEvent:
+    """A message's chat_events row on its way in, without the ORM's bookkeeping (an ORM object
+    costs more to build than SQLite takes to store it)."""
+
+    chat_id: int
+    seq: int
+    author_kind: AuthorKind
+    author_user_id: int | None
+    author_name: str
+    client_msg_id: str | None
+    text: str
+    created_at: datetime
+    id: int = 0
+    type: str = ChatEventType.message_added.value
+    data: dict[str, Any] = field(default_factory=dict)
+    visible_to_visitor: bool = True
+
+
+@dataclass
+class _Batch:
+    """What `post_messages` read once for all its messages."""
+
+    chats: dict[int, LockedChat]
+    agents: dict[int, str]
+    joined: set[tuple[int, int]]
+    stored: dict[tuple[int, str], PostedMessage]
+    limit: int
+
+
+async def post_messages(
+    session: AsyncSession, messages: Sequence[NewMessage]
+) -> list[MessageOutcome]:
+    """Appends messages in order, each with its own outcome: the message stored, the one already
+    stored under its client id (a retry is answered, never stored twice), or the refusal, which
+    writes nothing.
+
+    The hot path of the whole product (the realtime writer passes every message frame waiting at
+    that moment), so its statements are per call, not per message: lock the chats, read the
+    writing agents and whether they take part, look up client ids already stored, insert, move
+    the writers' read marks (writing in a chat means having read it), advance the chats.
+    """
+    chat_ids = sorted({message.chat_id for message in messages})
+    user_ids = sorted({m.user_id for m in messages if m.user_id is not None})
+    client_ids = sorted({m.client_msg_id for m in messages if m.client_msg_id})
+    rows = await statements.message_rows(session)
+    batch = _Batch(
+        chats={chat.id: chat for chat in await rows.lock_chats(chat_ids)},
+        agents={},
+        joined=set(),
+        stored={},
+        limit=settings_of(session).max_message_length,
+    )
+    for writer in await rows.writers(user_ids, chat_ids) if user_ids else ():
+        batch.agents[writer.user_id] = writer.name
+        if writer.chat_id is not None:
+            batch.joined.add((writer.chat_id, writer.user_id))
+    for found in await rows.stored(chat_ids, client_ids) if client_ids else ():
+        batch.stored[found.chat_id, found.client_msg_id] = PostedMessage(
+            found.id, found.seq, duplicate=True
+        )
+
+    now = utcnow()
+    # Each message's outcome, or where its event is in `events` (stored by this call), and
+    # whether it repeats that event's client id (a retry sent before the first was answered).
+    slots: list[MessageOutcome | tuple[int, bool]] = []
+    events: list[_NewEvent] = []
+    fresh: dict[tuple[int, str], int] = {}
+    last_seq: dict[int, int] = {}
+    for message in messages:
+        try:
+            event = _admit(message, batch, last_seq=last_seq, at=now)
+        except FrontdeskError as exc:
+            slots.append(exc)
+            continue
+        key = (message.chat_id, message.client_msg_id or "")
+        if isinstance(event, PostedMessage):
+            slots.append(event)
+        elif message.client_msg_id and key in fresh:
+            slots.append((fresh[key], True))
+        else:
+            if message.client_msg_id:
+                fresh[key] = len(events)
+            last_seq[message.chat_id] = event.seq
+            slots.append((len(events), False))
+            events.append(event)
+    if events:
+        await _store_messages(session, rows, batch, events)
+    return [
+        PostedMessage(events[slot[0]].id, events[slot[0]].seq, duplicate=slot[1])
+        if isinstance(slot, tuple)
+        else slot
+        for slot in slots
+    ]
+
+
+def _admit(
+    message: NewMessage, batch: _Batch, *, last_seq: dict[int, int], at: datetime
+) -> _NewEvent | PostedMessage:
+    """The event to store for one message, the stored one it repeats, or the reason it may not."""
+    text = ensure_message(message.text, limit=batch.limit)
+    if message.user_id is not None and message.user_id not in batch.agents:
+        raise Unauthorized("Your account is no longer active.", code="not_authenticated")
+    chat = batch.chats.get(message.chat_id)
+    if chat is None or (message.visitor_id is not None and chat.visitor_id != message.visitor_id):
+        raise ChatNotFound
+    if message.client_msg_id:
+        stored = batch.stored.get((message.chat_id, message.client_msg_id))
+        if stored is not None:
+            return stored
+    if ChatState(chat.state) is ChatState.ended:
+        raise ChatEnded
+    if message.user_id is None:
+        kind, name = AuthorKind.visitor, chat.visitor_name or VISITOR.name
+    elif (message.chat_id, message.user_id) in batch.joined:
+        kind, name = AuthorKind.agent, batch.agents[message.user_id]
+    else:
+        raise NotParticipant
+    return _NewEvent(
+        chat_id=message.chat_id,
+        seq=last_seq.get(message.chat_id, chat.last_seq) + 1,
+        author_kind=kind,
+        author_user_id=message.user_id,
+        author_name=name,
+        client_msg_id=message.client_msg_id,
+        text=text,
+        created_at=at,
+    )
+
+
+async def _store_messages(
+    session: AsyncSession, rows: statements.MessageRows, batch: _Batch, events: list[_NewEvent]
+) -> None:
+    ids = await rows.insert(
+        [{key: getattr(event, key) for key in statements.EVENT_COLUMNS} for event in events]
+    )
+    marks: dict[tuple[int, int], int] = {}
+    chats: dict[int, dict[str, Any]] = {}
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
+        advance = chats.setdefault(event.chat_id, {"p_chat": event.chat_id, "p_visitor_seq": None})
+        advance |= {"p_seq": event.seq, "p_at": event.created_at}
+        advance["p_preview"] = event.text[:PREVIEW_LENGTH]
+        if event.author_user_id is None:
+            advance["p_visitor_seq"] = event.seq
+        else:
+            marks[event.chat_id, event.author_user_id] = event.seq
+    if marks:
+        await rows.move_read_marks(
+            [{"p_chat": c, "p_user": u, "p_seq": seq} for (c, u), seq in marks.items()]
+        )
+    await rows.advance(list(chats.values()))
+    for (chat_id, user_id), seq in marks.items():
         publish_to_agents(
             session,
             LiveEvent.read,
-            user_ids=[author.user_id],
-            data={"chat_id": chat_id, "user_id": author.user_id, "read_seq": seq},
+            user_ids=[user_id],
+            data={"chat_id": chat_id, "user_id": user_id, "read_seq": seq},
         )
-    advance = (
-        statements.ADVANCE_CHAT_FOR_VISITOR
-        if author.kind is AuthorKind.visitor
-        else statements.ADVANCE_CHAT
-    )
-    await connection.execute(advance, params)
-    publish_chat_event(session, inbox_id=inbox_id, visitor_id=owner_id, event=event)
-    return PostedMessage(id=event_id, seq=seq, duplicate=False)
-
-
-async def _stored_message(session: AsyncSession, params: dict[str, Any]) -> PostedMessage | None:
-    if not params.get("p_client"):
-        return None
-    connection = await session.connection()
-    row = (await connection.execute(statements.STORED_MESSAGE, params)).one_or_none()
-    return PostedMessage(id=row[0], seq=row[1], duplicate=True) if row else None
+    for event in events:
+        chat = batch.chats[event.chat_id]
+        publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)
 
 
 async def ensure_participant(session: AsyncSession, *, chat: Chat, user: User) -> ChatParticipant:

@@ -18,6 +18,8 @@ from frontdesk.chats.events import event_payload
 from frontdesk.chats.messenger_deps import ensure_origin, limiters
 from frontdesk.chats.models import Visitor
 from frontdesk.chats.schemas import ClientMsgId
+from frontdesk.chats.service import NewMessage, PostedMessage
+from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE, bearer_token
@@ -39,8 +41,10 @@ from frontdesk.realtime.gateway import (
     DEFERRED,
     PROCESS_ID,
     Command,
+    Commands,
     Connection,
     Context,
+    DirectCommand,
     error_frame,
     parse_frame,
     receive_loop,
@@ -107,6 +111,10 @@ def envelope_of(event: Any, *, for_visitor: bool) -> Envelope:
     )
 
 
+def _ack(posted: PostedMessage) -> dict[str, Any]:
+    return {"message_id": posted.id, "seq": posted.seq, "duplicate": posted.duplicate}
+
+
 async def _pong(_session: AsyncSession, _payload: PongFrame, _ctx: Context) -> None:
     return None
 
@@ -121,7 +129,7 @@ def _queue_resume(ctx: Context, chats: dict[int, int]) -> dict[str, Any]:
 # --- the desk ----------------------------------------------------------------------------------
 
 
-def desk_commands(user_id: int) -> dict[str, Command]:
+def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
     async def agent(session: AsyncSession) -> User:
         return await users_service.get_user(session, user_id=user_id)
 
@@ -133,17 +141,12 @@ def desk_commands(user_id: int) -> dict[str, Command]:
         ctx.connection.subscribe(chat_topic(chat_id) for chat_id in payload.chats)
         return _queue_resume(ctx, payload.chats)
 
-    async def message(
-        session: AsyncSession, payload: MessageFrame, _ctx: Context
-    ) -> dict[str, Any]:
-        posted = await service.post_message(
-            session,
-            chat_id=payload.chat_id,
-            author=await service.active_agent_author(session, user_id=user_id),
-            text=payload.text,
-            client_msg_id=payload.client_msg_id,
+    async def message(payload: MessageFrame, _ctx: Context) -> dict[str, Any]:
+        return _ack(
+            await writer.post(
+                NewMessage(payload.chat_id, payload.text, payload.client_msg_id, user_id=user_id)
+            )
         )
-        return {"message_id": posted.id, "seq": posted.seq, "duplicate": posted.duplicate}
 
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         user = await agent(session)
@@ -162,7 +165,7 @@ def desk_commands(user_id: int) -> dict[str, Command]:
 
     return {
         "resume": Command(ResumeFrame, resume),
-        "message": Command(MessageFrame, message),
+        "message": DirectCommand(MessageFrame, message),
         "typing": Command(TypingFrame, typing),
         "read": Command(ReadFrame, read),
         "pong": Command(PongFrame, _pong),
@@ -211,7 +214,7 @@ def _history(*, user_id: int | None = None, visitor_id: int | None = None) -> An
 async def _serve(
     websocket: WebSocket,
     connection: Connection,
-    commands: dict[str, Command],
+    commands: Commands,
     *,
     user: User | None = None,
     visitor: Visitor | None = None,
@@ -300,14 +303,16 @@ async def desk_socket(websocket: WebSocket) -> None:
         follows=lambda connection, chat_id: chat_topic(chat_id) in connection.topics,
     )
     connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, in_chats)])
-    await _serve(websocket, connection, desk_commands(user.id), user=user)
+    commands = desk_commands(user.id, websocket.app.state.message_writer)
+    await _serve(websocket, connection, commands, user=user)
 
 
 # --- the messenger -----------------------------------------------------------------------------
 
 
-def messenger_commands(websocket: WebSocket, visitor_id: int) -> dict[str, Command]:
+def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
     visitor_limiter = limiters(websocket)[0]
+    writer: MessageWriter = websocket.app.state.message_writer
 
     async def visitor(session: AsyncSession) -> Visitor:
         found = await session.get(Visitor, visitor_id)
@@ -321,19 +326,15 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> dict[str, Comma
             await service.get_visitor_chat(session, visitor=me, chat_id=chat_id)
         return _queue_resume(ctx, payload.chats)
 
-    async def message(
-        session: AsyncSession, payload: MessageFrame, _ctx: Context
-    ) -> dict[str, Any]:
+    async def message(payload: MessageFrame, _ctx: Context) -> dict[str, Any]:
         visitor_limiter.hit(str(visitor_id))
-        posted = await service.post_message(
-            session,
-            chat_id=payload.chat_id,
-            author=service.VISITOR,
-            text=payload.text,
-            client_msg_id=payload.client_msg_id,
-            visitor_id=visitor_id,
+        return _ack(
+            await writer.post(
+                NewMessage(
+                    payload.chat_id, payload.text, payload.client_msg_id, visitor_id=visitor_id
+                )
+            )
         )
-        return {"message_id": posted.id, "seq": posted.seq, "duplicate": posted.duplicate}
 
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         me = await visitor(session)
@@ -354,7 +355,7 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> dict[str, Comma
 
     return {
         "resume": Command(ResumeFrame, resume),
-        "message": Command(MessageFrame, message),
+        "message": DirectCommand(MessageFrame, message),
         "typing": Command(TypingFrame, typing),
         "page": Command(PageFrame, page),
         "minimized": Command(MinimizedFrame, minimized),

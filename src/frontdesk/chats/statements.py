@@ -1,78 +1,260 @@
-"""Pre-built Core statements of the message hot path.
+"""The reads and writes of the message hot path, for a whole batch of messages at a time.
 
-Building a statement costs more than SQLite takes to run it, so these are made once, with bound
-parameters, and reused from SQLAlchemy's compiled cache. No rules here: chats/service.py decides.
+Two ways to run the same six statements, behind one small interface (`MessageRows`):
+
+* `CoreRows`: pre-built SQLAlchemy Core statements (built once, reused from the compiled cache;
+  the `IN` lists expand per call, the writes run as one executemany). Portable: PostgreSQL and
+  anything else SQLAlchemy speaks.
+* `SqliteRows`: the same statements as SQL text on the sqlite3 connection itself. SQLite runs a
+  statement of this path in microseconds, while SQLAlchemy's execution layer around it costs a
+  tenth of a millisecond; at a thousand messages a second that difference is the budget. Lists
+  travel as one JSON array (`IN (SELECT value FROM json_each(?))`), so each statement's text is
+  fixed and sqlite3's statement cache prepares it once. Values are encoded by SQLAlchemy's own
+  bind processors for these columns, so rows are stored exactly as the ORM stores them.
+
+No rules here: chats/service.py decides what to read and write.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
+from frontdesk.db.sqlite import InlineConnection
 from frontdesk.users.models import User
 
 CHATS = cast(Table, Chat.__table__)
 USERS = cast(Table, User.__table__)
 EVENTS = cast(Table, ChatEvent.__table__)
 PARTICIPANTS = cast(Table, ChatParticipant.__table__)
+EVENT_COLUMNS = [column.key for column in EVENTS.columns if column.key != "id"]
 
-ACTIVE_AGENT = select(USERS.c.name).where(
-    USERS.c.id == bindparam("p_user"), USERS.c.is_active.is_(True)
-)
 
-LOCK_CHAT = (
+class LockedChat(NamedTuple):
+    id: int
+    state: str
+    last_seq: int
+    inbox_id: int
+    visitor_id: int
+    visitor_name: str
+
+
+class Writer(NamedTuple):
+    """An active agent, and one chat of the batch they take part in (None: none of them)."""
+
+    user_id: int
+    name: str
+    chat_id: int | None
+
+
+class Stored(NamedTuple):
+    chat_id: int
+    client_msg_id: str
+    id: int
+    seq: int
+
+
+class MessageRows(Protocol):
+    async def lock_chats(self, chat_ids: list[int]) -> list[LockedChat]:
+        """In id order, so that two batches locking some of the same chats never deadlock."""
+
+    async def writers(self, user_ids: list[int], chat_ids: list[int]) -> list[Writer]: ...
+
+    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
+        """A superset (every pair of the two lists); the caller keeps the pairs it asked for."""
+
+    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        """chat_events rows; their ids, in the order given."""
+
+    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
+        """{p_chat, p_user, p_seq} each."""
+
+    async def advance(self, chats: list[dict[str, Any]]) -> None:
+        """{p_chat, p_seq, p_at, p_preview, p_visitor_seq (None: unchanged)} each."""
+
+
+async def message_rows(session: AsyncSession) -> MessageRows:
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = (await connection.get_raw_connection()).driver_connection
+        if isinstance(driver, InlineConnection):
+            return SqliteRows(driver.sqlite)
+    return CoreRows(connection)
+
+
+# --- portable: SQLAlchemy Core -----------------------------------------------------------------
+
+_LOCK_CHATS = (
     select(
+        CHATS.c.id,
         CHATS.c.state,
         CHATS.c.last_seq,
         CHATS.c.inbox_id,
         CHATS.c.visitor_id,
         CHATS.c.visitor_name,
     )
-    .where(CHATS.c.id == bindparam("p_chat"))
+    .where(CHATS.c.id.in_(bindparam("p_chats", expanding=True)))
+    .order_by(CHATS.c.id)
     .with_for_update()
 )
-LOCK_VISITOR_CHAT = LOCK_CHAT.where(CHATS.c.visitor_id == bindparam("p_visitor"))
 
-STORED_MESSAGE = select(EVENTS.c.id, EVENTS.c.seq).where(
-    EVENTS.c.chat_id == bindparam("p_chat"), EVENTS.c.client_msg_id == bindparam("p_client")
+_WRITERS = (
+    select(USERS.c.id, USERS.c.name, PARTICIPANTS.c.chat_id)
+    .select_from(
+        USERS.outerjoin(
+            PARTICIPANTS,
+            and_(
+                PARTICIPANTS.c.user_id == USERS.c.id,
+                PARTICIPANTS.c.left_at.is_(None),
+                PARTICIPANTS.c.chat_id.in_(bindparam("p_chats", expanding=True)),
+            ),
+        )
+    )
+    .where(USERS.c.id.in_(bindparam("p_users", expanding=True)), USERS.c.is_active.is_(True))
 )
 
-_ADVANCE: dict[str, Any] = {
-    "last_seq": bindparam("p_seq"),
-    "last_message_at": bindparam("p_at"),
-    "last_message_text": bindparam("p_preview"),
-}
-ADVANCE_CHAT = update(CHATS).where(CHATS.c.id == bindparam("p_chat")).values(**_ADVANCE)
-ADVANCE_CHAT_FOR_VISITOR = (
-    update(CHATS)
-    .where(CHATS.c.id == bindparam("p_chat"))
-    .values(**_ADVANCE, last_visitor_seq=bindparam("p_seq"))
+_STORED = select(EVENTS.c.chat_id, EVENTS.c.client_msg_id, EVENTS.c.id, EVENTS.c.seq).where(
+    EVENTS.c.chat_id.in_(bindparam("p_chats", expanding=True)),
+    EVENTS.c.client_msg_id.in_(bindparam("p_clients", expanding=True)),
 )
 
-MOVE_OWN_READ_MARK = (
+_INSERT = insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True)
+
+_MOVE_READ_MARKS = (
     update(PARTICIPANTS)
     .where(
         PARTICIPANTS.c.chat_id == bindparam("p_chat"),
         PARTICIPANTS.c.user_id == bindparam("p_user"),
-        PARTICIPANTS.c.left_at.is_(None),
     )
     .values(read_seq=bindparam("p_seq"))
 )
 
-EVENT_COLUMNS = [column.key for column in EVENTS.columns if column.key != "id"]
-
-
-def _insert_message(dialect: Any) -> Any:
-    """INSERT … ON CONFLICT (chat_id, client_msg_id) DO NOTHING RETURNING id."""
-    return (
-        dialect.insert(EVENTS)
-        .values({key: bindparam(f"v_{key}") for key in EVENT_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["chat_id", "client_msg_id"])
-        .returning(EVENTS.c.id)
+_ADVANCE = (
+    update(CHATS)
+    .where(CHATS.c.id == bindparam("p_chat"))
+    .values(
+        last_seq=bindparam("p_seq"),
+        last_message_at=bindparam("p_at"),
+        last_message_text=bindparam("p_preview"),
+        last_visitor_seq=func.coalesce(
+            bindparam("p_visitor_seq", type_=Integer), CHATS.c.last_visitor_seq
+        ),
     )
+)
 
 
-INSERT_MESSAGE = {"postgresql": _insert_message(postgresql), "sqlite": _insert_message(sqlite)}
+class CoreRows:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def lock_chats(self, chat_ids: list[int]) -> list[LockedChat]:
+        result = await self._connection.execute(_LOCK_CHATS, {"p_chats": chat_ids})
+        return [LockedChat(*row) for row in result]
+
+    async def writers(self, user_ids: list[int], chat_ids: list[int]) -> list[Writer]:
+        params = {"p_users": user_ids, "p_chats": chat_ids}
+        return [Writer(*row) for row in await self._connection.execute(_WRITERS, params)]
+
+    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
+        params = {"p_chats": chat_ids, "p_clients": client_ids}
+        return [Stored(*row) for row in await self._connection.execute(_STORED, params)]
+
+    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        return list((await self._connection.execute(_INSERT, rows)).scalars().all())
+
+    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
+        await self._connection.execute(_MOVE_READ_MARKS, marks)
+
+    async def advance(self, chats: list[dict[str, Any]]) -> None:
+        await self._connection.execute(_ADVANCE, chats)
+
+
+# --- SQLite: the same statements on the sqlite3 connection -------------------------------------
+
+_SQLITE_LOCK_CHATS = (
+    "SELECT id, state, last_seq, inbox_id, visitor_id, visitor_name FROM chats "
+    "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+)
+_SQLITE_WRITERS = (
+    "SELECT u.id, u.name, p.chat_id FROM users AS u LEFT JOIN chat_participants AS p "
+    "ON p.user_id = u.id AND p.left_at IS NULL AND p.chat_id IN (SELECT value FROM json_each(?)) "
+    "WHERE u.id IN (SELECT value FROM json_each(?)) AND u.is_active"
+)
+_SQLITE_STORED = (
+    "SELECT chat_id, client_msg_id, id, seq FROM chat_events "
+    "WHERE chat_id IN (SELECT value FROM json_each(?)) "
+    "AND client_msg_id IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_INSERT = (
+    f"INSERT INTO chat_events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constant text
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) RETURNING id"
+)
+_SQLITE_MOVE_READ_MARKS = (
+    "UPDATE chat_participants SET read_seq = ? WHERE chat_id = ? AND user_id = ?"
+)
+_SQLITE_ADVANCE = (
+    "UPDATE chats SET last_seq = ?, last_message_at = ?, last_message_text = ?, "
+    "last_visitor_seq = COALESCE(?, last_visitor_seq) WHERE id = ?"
+)
+
+Encoder = Callable[[Any], Any]
+_DIALECT = sqlite_dialect.dialect()
+
+
+def _encoder(table: Table, column: str) -> Encoder | None:
+    """SQLAlchemy's own encoding of a column's values for SQLite; None: stored as they are."""
+    return table.c[column].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+
+
+_EVENT_ENCODERS = [(key, _encoder(EVENTS, key)) for key in EVENT_COLUMNS]
+_ENCODE_AT = cast(Encoder, _encoder(CHATS, "last_message_at"))
+
+
+def _ids(values: Sequence[int | str]) -> str:
+    return json.dumps(list(values))
+
+
+class SqliteRows:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def lock_chats(self, chat_ids: list[int]) -> list[LockedChat]:
+        rows = self._connection.execute(_SQLITE_LOCK_CHATS, (_ids(chat_ids),)).fetchall()
+        return [LockedChat(*row) for row in rows]
+
+    async def writers(self, user_ids: list[int], chat_ids: list[int]) -> list[Writer]:
+        params = (_ids(chat_ids), _ids(user_ids))
+        return [Writer(*row) for row in self._connection.execute(_SQLITE_WRITERS, params)]
+
+    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
+        params = (_ids(chat_ids), _ids(client_ids))
+        return [Stored(*row) for row in self._connection.execute(_SQLITE_STORED, params)]
+
+    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        cursor = self._connection.cursor()
+        ids = []
+        for row in rows:
+            values = [row[k] if encode is None else encode(row[k]) for k, encode in _EVENT_ENCODERS]
+            ids.append(cursor.execute(_SQLITE_INSERT, values).fetchone()[0])
+        return ids
+
+    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
+        self._connection.executemany(
+            _SQLITE_MOVE_READ_MARKS, [(m["p_seq"], m["p_chat"], m["p_user"]) for m in marks]
+        )
+
+    async def advance(self, chats: list[dict[str, Any]]) -> None:
+        self._connection.executemany(
+            _SQLITE_ADVANCE,
+            [
+                (c["p_seq"], _ENCODE_AT(c["p_at"]), c["p_preview"], c["p_visitor_seq"], c["p_chat"])
+                for c in chats
+            ],
+        )

@@ -20,14 +20,18 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from frontdesk.db.sqlite import database_path, inline_creator
+from frontdesk.db.sqlite import InlineConnection, database_path, inline_creator
 from frontdesk.errors import FrontdeskError
 
 AfterCommit = Callable[[], Awaitable[None]]
 _HOOKS = "after_commit"
 
 
-def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 20, background_checkpoints: bool = False
+) -> AsyncEngine:
+    """`background_checkpoints`: SQLite leaves checkpoints to a `Checkpointer` thread that the
+    caller runs (the server does), instead of running them inside commits."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(
             database_url,
@@ -38,6 +42,8 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        if background_checkpoints:
+            event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
         return engine
     return create_async_engine(
         database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -56,8 +62,19 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if isinstance(driver, InlineConnection):
+        # Straight to sqlite3: a statement through SQLAlchemy costs more than the BEGIN itself.
+        driver.sqlite.execute("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(

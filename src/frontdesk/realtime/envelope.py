@@ -1,40 +1,94 @@
-"""The one shape every realtime event travels in, to desks and messengers alike."""
+"""The one shape every realtime event travels in, to desks and messengers alike.
+
+Plain slotted classes rather than pydantic models: every chat message makes two or three of them,
+and they are built from data the services already checked, so validation would be pure cost.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
-
-from pydantic import BaseModel, Field, PrivateAttr
 
 from frontdesk.kit.clock import utcnow
 
 
-class Envelope(BaseModel):
-    type: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    # Chat events carry their chat and its per-chat sequence number; ephemeral ones carry none.
-    chat_id: int | None = None
-    seq: int | None = None
-    at: datetime = Field(default_factory=utcnow)
-    _json: str | None = PrivateAttr(default=None)
+def _jsonable(value: object) -> str:
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+class Envelope:
+    __slots__ = ("_json", "at", "chat_id", "data", "seq", "type")
+
+    def __init__(
+        self,
+        *,
+        type: str,
+        data: dict[str, Any] | None = None,
+        chat_id: int | None = None,
+        seq: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self.type = type
+        self.data: dict[str, Any] = data if data is not None else {}
+        # Chat events carry their chat and its per-chat sequence number; ephemeral ones carry none.
+        self.chat_id = chat_id
+        self.seq = seq
+        self.at = at if at is not None else utcnow()
+        self._json: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "data": self.data,
+            "chat_id": self.chat_id,
+            "seq": self.seq,
+            "at": iso(self.at),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Envelope:
+        return cls(
+            type=raw["type"],
+            data=raw["data"],
+            chat_id=raw["chat_id"],
+            seq=raw["seq"],
+            at=datetime.fromisoformat(raw["at"]),
+        )
 
     def json_text(self) -> str:
         """Serialised once, however many sockets it goes to."""
-        # The private dict directly: attribute access goes through pydantic's slow __getattr__.
-        private = self.__pydantic_private__
-        assert private is not None  # noqa: S101 - set by PrivateAttr
-        cached = private.get("_json")
-        if cached is None:
-            cached = private["_json"] = self.model_dump_json()
-        return str(cached)
+        if self._json is None:
+            self._json = json.dumps(self.to_dict(), separators=(",", ":"), default=_jsonable)
+        return self._json
 
 
-class Addressed(BaseModel):
+class Addressed:
     """An envelope with its audience: broker topics such as `agent:7` or `inbox:2`."""
 
-    topics: list[str]
-    envelope: Envelope
+    __slots__ = ("envelope", "topics")
+
+    def __init__(self, *, topics: list[str], envelope: Envelope) -> None:
+        self.topics = topics
+        self.envelope = envelope
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"topics": self.topics, "envelope": self.envelope.to_dict()},
+            separators=(",", ":"),
+            default=_jsonable,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Addressed:
+        parsed = json.loads(raw)
+        return cls(topics=parsed["topics"], envelope=Envelope.from_dict(parsed["envelope"]))
 
 
 def agent_topic(user_id: int) -> str:

@@ -202,10 +202,27 @@ DEFERRED: dict[str, Any] = {}
 CommandHandler = Callable[[AsyncSession, Any, Context], Awaitable[dict[str, Any] | None]]
 
 
+DirectHandler = Callable[[Any, Context], Awaitable[dict[str, Any] | None]]
+
+
 @dataclass(frozen=True)
 class Command:
+    """A frame handled in a transaction of its own."""
+
     model: type[BaseModel]
     handler: CommandHandler
+
+
+@dataclass(frozen=True)
+class DirectCommand:
+    """A frame whose handler sees to its own storage: message frames join the process's writer,
+    which stores many in one transaction."""
+
+    model: type[BaseModel]
+    handler: DirectHandler
+
+
+Commands = dict[str, Command | DirectCommand]
 
 
 def error_frame(ref: str | None, error: FrontdeskError) -> dict[str, Any]:
@@ -226,7 +243,7 @@ def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
     return frame, ref if isinstance(ref, str) and len(ref) <= 64 else None
 
 
-async def dispatch(connection: Connection, commands: dict[str, Command], raw: str) -> None:
+async def dispatch(connection: Connection, commands: Commands, raw: str) -> None:
     """Runs one command in its own transaction and answers with an ack or an error frame."""
     ref: str | None = None
     try:
@@ -246,8 +263,11 @@ async def dispatch(connection: Connection, commands: dict[str, Command], raw: st
             raise CommandError(
                 "; ".join(f"{f['field']}: {f['message']}" for f in fields), fields=fields
             ) from None
-        async with unit_of_work(connection.sessionmaker) as session:
-            data = await command.handler(session, payload, Context(connection, ref))
+        if isinstance(command, DirectCommand):
+            data = await command.handler(payload, Context(connection, ref))
+        else:
+            async with unit_of_work(connection.sessionmaker) as session:
+                data = await command.handler(session, payload, Context(connection, ref))
         if data is DEFERRED:
             return
         if data is not None or ref is not None:
@@ -267,7 +287,7 @@ async def dispatch(connection: Connection, commands: dict[str, Command], raw: st
         )
 
 
-async def receive_loop(connection: Connection, commands: dict[str, Command]) -> None:
+async def receive_loop(connection: Connection, commands: Commands) -> None:
     loop = asyncio.get_running_loop()
     while True:
         raw = await connection.websocket.receive_text()

@@ -44,7 +44,7 @@ class RedisBroker:
         await self._redis.aclose()
 
     async def publish(self, message: Addressed) -> None:
-        await self._redis.publish(self._channel, message.model_dump_json())
+        await self._redis.publish(self._channel, message.to_json())
 
     def subscribe(
         self, topics: Iterable[str], queue: asyncio.Queue[Any] | None = None
@@ -60,7 +60,7 @@ class RedisBroker:
                     async for raw in pubsub.listen():
                         if raw.get("type") != "message":
                             continue
-                        await self._local.publish(Addressed.model_validate_json(raw["data"]))
+                        await self._local.publish(Addressed.from_json(raw["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -281,3 +281,67 @@ async def test_joining_by_http_makes_the_desk_follow_the_chat(
     heard = await sock.event("chat.message_added", seq=sent.json()["seq"])
     assert heard["data"]["message"]["text"] == "still there?"
     await sock.close()
+
+
+async def test_a_burst_from_both_sides_is_stored_once_each_in_one_unbroken_sequence(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    """Frames that arrive together are written together (chats/writer.py): every one is
+    acknowledged with its own outcome, retries inside the burst are answered as duplicates, a
+    refused frame does not sink its neighbours, and both sides hear every message once."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    visitor = await visitors(inbox)
+    other = await visitors(inbox)
+    chat = await visitor.start_chat("hi")
+    chat_id = chat["id"]
+    others_chat = (await other.start_chat("mine"))["id"]
+    joined = await ada.client.post(f"/api/v1/chats/{chat_id}/join")
+    assert joined.status_code == 200
+    last_seq = joined.json()["last_seq"]
+    ada_ws = await desk_socket(live, ada)
+    visitor_ws = await messenger_socket(live, visitor, {chat_id: last_seq})
+
+    def frame(sender: str, n: int, **extra: Any) -> dict[str, Any]:
+        return {"type": "message", "chat_id": chat_id, "text": f"{sender} {n}",
+                "client_msg_id": f"{sender}-{n}", "ref": f"{sender}-{n}"} | extra  # fmt: skip
+
+    visitor_frames = [frame("v", n) for n in range(30)]
+    visitor_frames.insert(10, frame("v", 3, ref="retry"))  # a retry in the same burst
+    visitor_frames.insert(20, frame("v", 99, chat_id=others_chat, ref="intruder"))
+    agent_frames = [frame("a", n) for n in range(30)]
+    for sock, frames in ((visitor_ws, visitor_frames), (ada_ws, agent_frames)):
+        for one in frames:  # without waiting for acks: they arrive as one burst
+            await sock.connection.send(json.dumps(one))
+
+    acks = {}
+    for sock, frames in ((visitor_ws, visitor_frames), (ada_ws, agent_frames)):
+        for one in frames:
+            acks[one["ref"], one["client_msg_id"], len(acks)] = await sock.reply(one["ref"])
+    intruder = next(a for (ref, _, _), a in acks.items() if ref == "intruder")
+    assert intruder["type"] == "error"
+    assert intruder["error"]["code"] == "not_found"
+    stored = [a["data"] for (ref, _, _), a in acks.items() if ref != "intruder"]
+    assert all(a["type"] == "ack" for (ref, _, _), a in acks.items() if ref != "intruder")
+    fresh = sorted(a["seq"] for a in stored if not a["duplicate"])
+    assert fresh == list(range(last_seq + 1, last_seq + 61))
+    retried = [a for a in stored if a["duplicate"]]
+    first_v3 = next(a for (ref, c, _), a in acks.items() if c == "v-3")["data"]
+    assert retried == [first_v3 | {"duplicate": True}]
+
+    history = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in history if e["type"] == "chat.message_added"]
+    assert sorted(texts) == sorted(["hi"] + [f"v {n}" for n in range(30)]
+                                   + [f"a {n}" for n in range(30)])  # fmt: skip
+    assert [t for t in texts if t.startswith("v ")] == [f"v {n}" for n in range(30)]
+    heard = await visitor_ws.event("chat.message_added", seq=fresh[-1])
+    assert heard["seq"] == fresh[-1]
+    seen = [f["seq"] for f in visitor_ws.of_type("chat.message_added") if f["chat_id"] == chat_id]
+    assert seen == sorted(set(seen))  # in order, none twice
+    assert set(fresh) <= set(seen)
+    assert (await other.client.get(f"/messenger/v1/chats/{others_chat}")).json()["events"][-1][
+        "data"
+    ]["message"]["text"] == "mine"
+    await ada_ws.close()
+    await visitor_ws.close()

@@ -169,6 +169,28 @@ class TestRefusals:
             == "chat_ended"
         )
 
+    async def test_text_with_nul_characters_is_refused_with_a_reason_not_a_crash(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        await online(ada)
+        visitor = await visitors(inbox)
+        chat_id = (await visitor.start_chat())["id"]
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/messages", json={"text": "a\u0000b"}
+        )
+        assert sent.status_code == 422
+        assert "NUL" in sent.json()["error"]["message"]
+        # Elsewhere PostgreSQL refuses such text when storing it: still a reason, never a 500.
+        named = await visitor.client.post(
+            "/messenger/v1/chats",
+            json={"name": "Ma\u0000rie", "email": "m@example.org", "text": "hi"},
+        )
+        assert named.status_code in (201, 422), named.text
+        if named.status_code == 422:
+            assert "NUL" in named.json()["error"]["message"]
+
     async def test_a_visitor_sees_only_their_own_chats(self, desk: Desk, visitors: Any) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
