@@ -761,13 +761,7 @@ async def _store_messages(
             [{"p_chat": c, "p_user": u, "p_seq": seq} for (c, u), seq in marks.items()]
         )
     await rows.advance(list(chats.values()))
-    for (chat_id, user_id), seq in marks.items():
-        publish_to_agents(
-            session,
-            LiveEvent.read,
-            user_ids=[user_id],
-            data={"chat_id": chat_id, "user_id": user_id, "read_seq": seq},
-        )
+    # No `chat.read` for these marks: the agent's tabs take them from the message's own event.
     for event in events:
         chat = batch.chats[event.chat_id]
         publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)

@@ -105,6 +105,11 @@ export const useChats = defineStore("chats", () => {
         outgoing[id] = pending.filter((item) => item.client_msg_id !== message.client_msg_id);
       }
       if (message.author?.kind === "visitor" && typing[id]) typing[id].visitor = false;
+      // Writing in a chat means having read it: the server moved the author's read mark.
+      if (message.author?.kind === "agent") {
+        const writer = detail.participants.find((p) => p.user_id === message.author.id);
+        if (writer && writer.read_seq < envelope.seq) writer.read_seq = envelope.seq;
+      }
     }
     if (STRUCTURAL.has(envelope.type)) refreshDetail(id);
   }
