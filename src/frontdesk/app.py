@@ -33,6 +33,7 @@ from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.timers import deliver_outbox
+from frontdesk.mail.writer import InboundWriter
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
@@ -79,6 +80,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings, BROKER_KEY: broker})
     loops = Loops()
     message_writer = MessageWriter(sessionmaker)
+    # One for the SMTP listener and the HTTP endpoint: their deliveries share transactions.
+    inbound_writer = InboundWriter(sessionmaker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -104,7 +107,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                     partial(deliver_outbox, sessionmaker, settings),
                     name="outbox",
                 )
-        listener = InboundListener(sessionmaker, settings) if settings.smtp_listen else None
+        listener = (
+            InboundListener(sessionmaker, settings, writer=inbound_writer)
+            if settings.smtp_listen
+            else None
+        )
         if listener is not None:
             try:
                 await listener.start()
@@ -119,6 +126,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 await listener.stop()
             await loops.stop()
             await message_writer.stop()
+            await inbound_writer.stop()
             await broker.stop()
             await engine.dispose()
             if checkpointer is not None:
@@ -138,6 +146,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.broker = broker
     app.state.message_writer = message_writer
+    app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
     app.add_middleware(MessengerCORS)
     app.include_router(api_router())

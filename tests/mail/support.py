@@ -25,6 +25,7 @@ from frontdesk.mail.timers import deliver_outbox
 
 INBOUND_TOKEN = "inbound-token-for-tests"
 CUSTOMER = "cora@example.org"
+SUPPORT = "support@shop.test"
 
 
 def free_port() -> int:
@@ -201,3 +202,21 @@ async def ticket_of(agent: Any, ticket_id: int) -> dict[str, Any]:
 async def online(agent: Any) -> None:
     response = await agent.client.put("/api/v1/me/availability", json={"available": True})
     assert response.status_code == 200, response.text
+
+
+async def answered_ticket(
+    desk: Any, *, then: str = "close"
+) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An inbox, its agent Ada, and a ticket she answered by email; returns (ada, inbox, ticket,
+    the outbox row of her reply)."""
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    ticket, reply = await ticket_with_reply(ada, inbox, then=then)
+    admin = await desk.agent(role="admin")
+    rows = (await admin.client.get("/api/v1/outbox")).json()
+    (row,) = [row for row in rows if row["message_id"] == reply["message_id"]]
+    return ada, inbox, ticket, row
+
+
+def inbound_entries(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in ticket["entries"] if e["kind"] == "reply" and e["direction"] == "in"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import smtplib
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 import pytest
@@ -20,31 +19,15 @@ from tests.conftest import Desk
 from tests.mail.support import (
     CUSTOMER,
     QUOTED,
+    SUPPORT,
+    answered_ticket,
+    inbound_entries,
     post_mime,
     reply_mail,
     send_to_listener,
     ticket_of,
-    ticket_with_reply,
 )
 from tests.unit.support import count_rows, error_of
-
-SUPPORT = "support@shop.test"
-
-
-async def answered_ticket(
-    desk: Desk, *, then: str = "close"
-) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
-    ada = await desk.agent(inboxes=[inbox], name="Ada")
-    ticket, reply = await ticket_with_reply(ada, inbox, then=then)
-    admin = await desk.agent(role="admin")
-    rows = (await admin.client.get("/api/v1/outbox")).json()
-    (row,) = [row for row in rows if row["message_id"] == reply["message_id"]]
-    return ada, inbox, ticket, row
-
-
-def inbound_entries(ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in ticket["entries"] if e["kind"] == "reply" and e["direction"] == "in"]
 
 
 class TestListener:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
-from frontdesk.customers.queries import visible_customers
+from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import like_pattern
@@ -41,6 +41,39 @@ async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Cust
     if customer is None:
         raise NotFound("No such customer.")
     return customer
+
+
+async def emails_of(session: AsyncSession, *, customer_id: int) -> tuple[int, frozenset[str]]:
+    """For system paths: the customer behind an id, following merges like get_customer_by_id,
+    and their email addresses, without loading either as objects."""
+    found = await emails_of_many(session, customer_ids=[customer_id])
+    if customer_id not in found:
+        raise NotFound("No such customer.")
+    return found[customer_id]
+
+
+async def emails_of_many(
+    session: AsyncSession, *, customer_ids: Collection[int]
+) -> dict[int, tuple[int, frozenset[str]]]:
+    """`emails_of` for several customers with one query (and one more per merged customer);
+    ids of no customer are left out."""
+    if not customer_ids:
+        return {}
+    rows = await session.execute(CUSTOMER_EMAILS, {"p_customers": list(customer_ids)})
+    merged_into: dict[int, int | None] = {}
+    emails: dict[int, set[str]] = {}
+    for customer_id, merged_into_id, value in rows:
+        merged_into[customer_id] = merged_into_id
+        addresses = emails.setdefault(customer_id, set())
+        if value is not None:
+            addresses.add(value)
+    found: dict[int, tuple[int, frozenset[str]]] = {}
+    for customer_id, merged_into_id in merged_into.items():
+        if merged_into_id is None:
+            found[customer_id] = (customer_id, frozenset(emails[customer_id]))
+        else:
+            found[customer_id] = await emails_of(session, customer_id=merged_into_id)
+    return found
 
 
 async def find_by_email(session: AsyncSession, *, email: str) -> Customer | None:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -99,20 +100,27 @@ class Checkpointer:
             self._thread = None
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS)
+        connection: sqlite3.Connection | None = None
         try:
-            while not self._stopped.wait(self._interval):
-                self.checkpoint(connection)
-            self.checkpoint(connection)
+            while True:
+                stopping = self._stopped.wait(self._interval)
+                try:
+                    if connection is None:
+                        # mode=rw: never create a database file that is not there.
+                        connection = sqlite3.connect(
+                            f"file:{quote(self._path)}?mode=rw",
+                            uri=True,
+                            timeout=BUSY_TIMEOUT_SECONDS,
+                        )
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:
+                    # The server reports an unusable database itself (/healthz); try next time.
+                    logger.warning("SQLite checkpoint of %s failed: %s", self._path, exc)
+                if stopping:
+                    return
         finally:
-            connection.close()
-
-    @staticmethod
-    def checkpoint(connection: sqlite3.Connection) -> None:
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:
-            logger.exception("SQLite checkpoint failed; will try again")
+            if connection is not None:
+                connection.close()
 
 
 def sqlite_checkpointer(database_url: str) -> Checkpointer | None:

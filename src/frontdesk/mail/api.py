@@ -18,6 +18,8 @@ from frontdesk.mail import service
 from frontdesk.mail.errors import InboundNotConfigured
 from frontdesk.mail.models import InboundStatus, OutboxState
 from frontdesk.mail.schemas import InboundRead, InboundResultRead, OutboxDetail, OutboxRead
+from frontdesk.mail.service import Delivery
+from frontdesk.mail.writer import InboundWriter
 from frontdesk.tickets.api import LoadedTicket
 
 router = APIRouter(prefix="/outbox", tags=["mail"])
@@ -114,7 +116,6 @@ async def read_body(request: Request, limit: int) -> bytes:
 )
 async def receive_mime(
     request: Request,
-    session: SessionDep,
     to: Annotated[list[str] | None, Query(description="Envelope recipient(s)")] = None,
     sender: Annotated[str | None, Query(alias="from", description="Envelope sender")] = None,
 ) -> InboundResultRead:
@@ -127,9 +128,9 @@ async def receive_mime(
             status_code=415,
         )
     raw = await read_body(request, parsing.MAX_MESSAGE_BYTES)
-    result = await service.receive_inbound(
-        session, raw=raw, envelope_to=to, envelope_from=sender, via="http"
-    )
+    # Stored by the process's inbound writer, with the deliveries that arrive at the same moment.
+    writer: InboundWriter = request.app.state.inbound_writer
+    result = await writer.receive(Delivery(raw, to, sender, "http"))
     return InboundResultRead.model_validate(result)
 
 

@@ -60,6 +60,7 @@ _FATAL_DEFECTS = (
 )
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _FOLDING = re.compile(r"\r?\n(?=[ \t])")
+_SURROGATES = re.compile("[\udc80-\udcff]")
 _UNKNOWN_CHARSETS = frozenset({"unknown-8bit", "x-unknown", "unknown", "8bit", "default"})
 
 ALLOWED_TAGS = {
@@ -127,37 +128,74 @@ def parse_message(raw: bytes) -> ParsedMail:
         message = BytesParser(policy=policy.compat32).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; anything it raises means no structure
         raise MalformedMail(f"the message cannot be parsed: {exc}") from exc
-    fatal = [defect for defect in _all_defects(message) if isinstance(defect, _FATAL_DEFECTS)]
+    defects = _all_defects(message)
+    fatal = [defect for defect in defects if isinstance(defect, _FATAL_DEFECTS)]
     if fatal:
         raise MalformedMail(f"broken MIME structure: {_describe(fatal[0])}")
-    senders = addresses(message, "From")
+    headers = Headers(message)
+    senders = headers.addresses("From")
     if not senders:
         raise MalformedMail("no sender: the From header is missing or has no address")
     from_name, from_address = senders[0]
-    text, html = _bodies(message)
+    leaves = _typed_leaves(message)
+    plain = _first_part(leaves, "text/plain")
+    html_part = _first_part(leaves, "text/html")
+    text, html = _bodies(plain, html_part)
     return ParsedMail(
-        message_id=_first_id(header_text(message, "Message-ID")),
-        subject=" ".join(header_text(message, "Subject").split()),
+        message_id=_first_id(headers.text("Message-ID")),
+        subject=" ".join(headers.text("Subject").split()),
         from_name=from_name,
         from_address=from_address,
-        to=[address for _, address in addresses(message, "To")],
-        cc=[address for _, address in addresses(message, "Cc")],
+        to=[address for _, address in headers.addresses("To")],
+        cc=[address for _, address in headers.addresses("Cc")],
         delivered_to=[
             address
             for name in ("Delivered-To", "X-Original-To")
-            for _, address in addresses(message, name)
+            for _, address in headers.addresses(name)
         ],
-        date=_date(header_text(message, "Date")),
-        in_reply_to=message_ids(header_text(message, "In-Reply-To")),
-        references=message_ids(header_text(message, "References")),
+        date=_date(headers.text("Date")),
+        in_reply_to=message_ids(headers.text("In-Reply-To")),
+        references=message_ids(headers.text("References")),
         reported_ids=_reported_ids(message),
         text=text,
         html=html,
-        attachments=_attachments(message),
-        auto_reason=automatic_reason(message),
-        headers=header_summary(message),
-        defects=[_describe(defect) for defect in _all_defects(message)],
+        attachments=_attachments(message, leaves, bodies=(plain, html_part)),
+        auto_reason=automatic_reason(message, headers),
+        headers=header_summary(headers),
+        defects=[_describe(defect) for defect in defects],
     )
+
+
+class Headers:
+    """A message's top-level headers, indexed once by name and each decoded on first use:
+    parsing asks for several of them more than once (From for the sender and for the auto-reply
+    check, every summary header), and decoding is most of a header's cost."""
+
+    def __init__(self, message: Message) -> None:
+        self._raw: dict[str, list[Any]] = {}
+        for key, value in message.raw_items():
+            self._raw.setdefault(key.lower(), []).append(value)
+        self._text: dict[str, str] = {}
+        self._addresses: dict[str, list[tuple[str, str]]] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._raw
+
+    def text(self, name: str) -> str:
+        """All values of a header, decoded, joined by ", "; never raises on broken encodings."""
+        key = name.lower()
+        text = self._text.get(key)
+        if text is None:
+            values = (_decode_header_value(value) for value in self._raw.get(key, ()))
+            text = self._text[key] = ", ".join(value for value in values if value)
+        return text
+
+    def addresses(self, name: str) -> list[tuple[str, str]]:
+        key = name.lower()
+        found = self._addresses.get(key)
+        if found is None:
+            found = self._addresses[key] = _addresses(self.text(key))
+        return found
 
 
 def header_text(message: Message, name: str) -> str:
@@ -176,7 +214,7 @@ def _decode_header_value(value: Any) -> str:
     except Exception:
         return ""
     # Raw 8-bit bytes in a header come through as surrogates: read them as UTF-8, else Latin-1.
-    if any("\udc80" <= char <= "\udcff" for char in text):
+    if _SURROGATES.search(text):
         text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
     if "=?" in text:
         try:
@@ -191,7 +229,11 @@ def _decode_header_value(value: Any) -> str:
 
 
 def addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    found = getaddresses([header_text(message, name)]) if header_text(message, name) else []
+    return _addresses(header_text(message, name))
+
+
+def _addresses(value: str) -> list[tuple[str, str]]:
+    found = getaddresses([value]) if value else []
     return [(real.strip(), address.strip().lower()) for real, address in found if "@" in address]
 
 
@@ -212,30 +254,31 @@ def _date(value: str) -> datetime | None:
     return parsed if parsed is None or parsed.tzinfo is not None else None
 
 
-def automatic_reason(message: Message) -> str | None:
+def automatic_reason(message: Message, headers: Headers | None = None) -> str | None:
     """Why the message was sent by a machine (RFC 3834 and the de-facto headers), or None."""
-    auto_submitted = header_text(message, "Auto-Submitted").split(";")[0].strip().lower()
+    headers = headers or Headers(message)
+    auto_submitted = headers.text("Auto-Submitted").split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    precedence = header_text(message, "Precedence").strip().lower()
+    precedence = headers.text("Precedence").strip().lower()
     if precedence in _AUTO_PRECEDENCE:
         return f"Precedence: {precedence}"
     for name in ("X-Autoreply", "X-Autorespond"):
-        if message.get(name) is not None:
+        if name in headers:
             return name
     if message.get_content_type() == "multipart/report":
         return "delivery report"
-    senders = addresses(message, "From")
+    senders = headers.addresses("From")
     local = senders[0][1].split("@")[0] if senders else ""
     if local in ("mailer-daemon", "postmaster"):
         return "sent by a mail server"
     return None
 
 
-def header_summary(message: Message) -> dict[str, str]:
+def header_summary(headers: Headers) -> dict[str, str]:
     summary: dict[str, str] = {}
     for name in HEADER_SUMMARY:
-        value = header_text(message, name)
+        value = headers.text(name)
         if value:
             summary[name] = value[:2000]
     return summary
@@ -273,10 +316,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(codec, "replace")
 
 
-def _bodies(message: Message) -> tuple[str, str | None]:
+def _bodies(plain: Message | None, html_part: Message | None) -> tuple[str, str | None]:
     """(plain text, html): the text body as text, else the HTML rendered to text."""
-    plain = _first_part(message, "text/plain")
-    html_part = _first_part(message, "text/html")
     html = text_of(html_part) if html_part is not None else None
     if plain is not None:
         text = text_of(plain)
@@ -287,9 +328,18 @@ def _bodies(message: Message) -> tuple[str, str | None]:
     return text.replace("\r\n", "\n").strip("\n"), html
 
 
-def _first_part(message: Message, content_type: str) -> Message | None:
-    for part in _leaves(message):
-        if part.get_content_type() == content_type and not _is_attachment(part):
+# A leaf part with what is asked of it again and again: its content type (parsed from the header
+# on every call) and whether it is an attachment.
+_Leaf = tuple[Message, str, bool]
+
+
+def _typed_leaves(message: Message) -> list[_Leaf]:
+    return [(part, part.get_content_type(), _is_attachment(part)) for part in _leaves(message)]
+
+
+def _first_part(leaves: list[_Leaf], content_type: str) -> Message | None:
+    for part, part_type, attachment in leaves:
+        if part_type == content_type and not attachment:
             return part
     return None
 
@@ -311,18 +361,18 @@ def _is_attachment(part: Message) -> bool:
     )
 
 
-def _attachments(message: Message) -> list[Attachment]:
+def _attachments(
+    message: Message, leaves: list[_Leaf], *, bodies: tuple[Message | None, Message | None]
+) -> list[Attachment]:
     if not message.is_multipart():
         return []
-    bodies = {id(part) for part in (_first_part(message, t) for t in ("text/plain", "text/html"))}
     found: list[Attachment] = []
-    for part in _leaves(message):
-        if id(part) in bodies or part is message:
+    for part, content_type, attachment in leaves:
+        if part is message or any(part is body for body in bodies):
             continue
-        content_type = part.get_content_type()
-        if content_type in ("text/plain", "text/html") and not _is_attachment(part):
+        if content_type in ("text/plain", "text/html") and not attachment:
             continue
-        if content_type == "message/rfc822" or part.get_content_maintype() == "message":
+        if content_type == "message/rfc822" or content_type.partition("/")[0] == "message":
             content = _embedded_bytes(part)
         else:
             decoded = part.get_payload(decode=True)
@@ -397,16 +447,19 @@ def _describe(defect: MessageDefect) -> str:
     return f"{name} ({detail})" if detail and detail != "None" else name
 
 
+# Built once: setting the allowlist up costs several times more than cleaning a typical mail.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+
 def sanitize_html(html: str) -> str:
     """The mail's HTML reduced to a small safe allowlist for display beside the text."""
-    cleaned: str = nh3.clean(
-        html[:MAX_HTML_CHARS],
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    cleaned: str = _CLEANER.clean(html[:MAX_HTML_CHARS])
     return cleaned.strip()
 
 

@@ -1,8 +1,9 @@
 """The built-in SMTP listener: customers' replies (or an MX relay's deliveries) come in here.
 
 It runs in the app's own event loop, so it shares the engine and the broker with the rest of the
-process. Each message is handled in its own unit of work; whatever one message does, the
-listener goes on with the next.
+process. Messages are stored by the inbound writer (mail/writer.py), which commits the deliveries
+that arrive together in one transaction; a message is answered 250 only once it is committed,
+and whatever one message does, the listener goes on with the next.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -21,19 +23,35 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import service
 from frontdesk.mail.errors import InboundRefused, MessageTooLarge
+from frontdesk.mail.service import Delivery
+from frontdesk.mail.writer import InboundWriter
 
 logger = logging.getLogger(__name__)
 
 # aiosmtpd's own answers when a message outgrows the limit, announced (MAIL FROM … SIZE=) or
 # found while reading the data; replaced by ours, which says the limit.
 _TOO_LARGE = ("552 Error: Too much mail data", "552 Error: message size exceeds")
+REMEMBER_RECIPIENT_SECONDS = 60.0
+MAX_REMEMBERED_RECIPIENTS = 10_000
 
 
 class InboundHandler:
     """aiosmtpd's handler hooks: who we take mail for, and what to do with a message."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        writer: InboundWriter | None = None,
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.writer = writer or InboundWriter(sessionmaker)
+        # Recipients found to be an inbox's address, until when we take that for granted. Only
+        # acceptances are remembered: an inbox added a moment ago is never refused, and one
+        # removed since is still refused after the data, when the message matches nothing.
+        self._accepted: dict[str, float] = {}
 
     async def handle_RCPT(
         self,
@@ -43,26 +61,37 @@ class InboundHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        try:
-            async with unit_of_work(self.sessionmaker) as db:
-                accepted = await service.accepts_recipient(db, address=address)
-        except Exception:
-            logger.exception("checking recipient %s failed", address)
-            return "451 4.3.0 Temporary failure, try again later"
-        if not accepted:
-            return f"550 5.1.1 <{address}>: no such mailbox here"
+        if not self._known_recipient(address):
+            try:
+                async with unit_of_work(self.sessionmaker) as db:
+                    accepted = await service.accepts_recipient(db, address=address)
+            except Exception:
+                logger.exception("checking recipient %s failed", address)
+                return "451 4.3.0 Temporary failure, try again later"
+            if not accepted:
+                return f"550 5.1.1 <{address}>: no such mailbox here"
+            self._remember_recipient(address)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    def _known_recipient(self, address: str) -> bool:
+        # Reply addresses need no lookup at all; inbox addresses were looked up lately.
+        if service.in_mail_domain(self.settings, address):
+            return True
+        until = self._accepted.get(address.lower())
+        return until is not None and until > time.monotonic()
+
+    def _remember_recipient(self, address: str) -> None:
+        if len(self._accepted) >= MAX_REMEMBERED_RECIPIENTS:
+            self._accepted.clear()
+        self._accepted[address.lower()] = time.monotonic() + REMEMBER_RECIPIENT_SECONDS
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         envelope_to = list(envelope.rcpt_tos)
         envelope_from = envelope.mail_from or None
         try:
-            async with unit_of_work(self.sessionmaker) as db:
-                result = await service.receive_inbound(
-                    db, raw=raw, envelope_to=envelope_to, envelope_from=envelope_from, via="smtp"
-                )
+            result = await self.writer.receive(Delivery(raw, envelope_to, envelope_from, "smtp"))
         except InboundRefused as refused:
             logger.info("inbound mail refused: %s", refused.message)
             return refused.smtp_reply
@@ -135,13 +164,14 @@ class InboundListener:
         host: str | None = None,
         port: int | None = None,
         max_message_bytes: int | None = None,
+        writer: InboundWriter | None = None,
     ) -> None:
         listen_host, _, listen_port = (settings.smtp_listen or "127.0.0.1:0").rpartition(":")
         self.host = host or listen_host.strip("[]")
         self.port = port if port is not None else int(listen_port)
         self.hostname = settings.mail_domain
         self.max_message_bytes = max_message_bytes or parsing.MAX_MESSAGE_BYTES
-        self.handler = InboundHandler(sessionmaker)
+        self.handler = InboundHandler(sessionmaker, settings, writer=writer)
         self._server: asyncio.Server | None = None
 
     def _protocol(self) -> SMTP:
@@ -176,3 +206,4 @@ class InboundListener:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), timeout=5)
             self._server = None
+        await self.handler.writer.stop()

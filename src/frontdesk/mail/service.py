@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 from html import escape
@@ -17,14 +17,20 @@ from sqlalchemy.orm import undefer
 
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
-from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.mail import inbound as parsing
+from frontdesk.mail import statements
 from frontdesk.mail.addresses import new_message_id, reply_address, ticket_from_reply_address
-from frontdesk.mail.errors import MalformedMessage, MessageTooLarge, NotRetryable, Unroutable
+from frontdesk.mail.errors import (
+    InboundRefused,
+    MalformedMessage,
+    MessageTooLarge,
+    NotRetryable,
+    Unroutable,
+)
 from frontdesk.mail.models import (
     InboundMessage,
     InboundStatus,
@@ -379,16 +385,37 @@ class InboundResult:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a transport received it."""
+
+    raw: bytes
+    envelope_to: list[str] | None
+    envelope_from: str | None
+    via: str = "http"
+
+
+InboundOutcome = InboundResult | InboundRefused
+
+
 def _clean_address(address: str) -> str:
-    return parseaddr(address)[1].strip().strip("<>").lower() or address.strip().lower()
+    address = address.strip()
+    if not any(char in address for char in '<>"(),; \t'):
+        # A bare address, as SMTP envelopes carry them: nothing to parse.
+        return address.lower()
+    return parseaddr(address)[1].strip().strip("<>").lower() or address.lower()
+
+
+def in_mail_domain(settings: Settings, address: str) -> bool:
+    """Whether the address is in our own mail domain (reply addresses live there)."""
+    return _clean_address(address).rpartition("@")[2] == settings.mail_domain.lower()
 
 
 async def accepts_recipient(session: AsyncSession, *, address: str) -> bool:
     """Whether the listener takes mail for this address: ours by domain, or an inbox's."""
-    settings = settings_of(session)
-    address = _clean_address(address)
-    if address.rpartition("@")[2] == settings.mail_domain.lower():
+    if in_mail_domain(settings_of(session), address):
         return True
+    address = _clean_address(address)
     return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 
 
@@ -404,69 +431,175 @@ async def receive_inbound(
     matched to its ticket (reply address, then threading headers, then an inbox address for a
     new ticket) and added to its thread with the visible text. Refusals raise InboundRefused
     subclasses, after recording why."""
-    settings = settings_of(session)
-    envelope = [_clean_address(address) for address in envelope_to or () if address.strip()]
-    record = InboundMessage(
-        via=via,
-        envelope_from=(envelope_from or None) and envelope_from[:998],
-        envelope_to=envelope,
-        raw=raw,
-        size=len(raw),
-        status=InboundStatus.failed,
-        headers={},
+    (outcome,) = await receive_inbound_batch(
+        session, [Delivery(raw, envelope_to, envelope_from, via)]
     )
+    if isinstance(outcome, InboundRefused):
+        raise outcome
+    return outcome
+
+
+async def receive_inbound_batch(
+    session: AsyncSession, deliveries: Sequence[Delivery]
+) -> list[InboundOutcome]:
+    """Several inbound messages in the caller's transaction, in order, each with the outcome
+    `receive_inbound` gives it alone; a refusal is returned as that message's outcome, its
+    record written. What matching reads (the entries their headers name, those tickets, their
+    customers' addresses) is read for the whole batch at once and kept up to date as the batch
+    goes, so each message sees what the ones before it wrote."""
+    settings = settings_of(session)
+    arrivals = [_arrival(settings, delivery) for delivery in deliveries]
+    known = await _Known.load(session, arrivals)
+    outcomes: list[InboundOutcome] = []
+    for arrival in arrivals:
+        try:
+            outcomes.append(await _receive(session, arrival, known))
+        except InboundRefused as refused:
+            outcomes.append(refused)
+    return outcomes
+
+
+@dataclass
+class _Arrival:
+    """A message parsed, with the record of what arrived, and the refusal it earned if any."""
+
+    record: dict[str, Any]
+    envelope: list[str]
+    parsed: parsing.ParsedMail | tuple[InboundStatus, MalformedMessage | MessageTooLarge]
+    # Tickets named by a valid reply address among its recipients, in the order they are tried.
+    reply_ticket_ids: list[int] = field(default_factory=list)
+    # Message-IDs it answers, in the order they are tried.
+    wanted: list[str] = field(default_factory=list)
+
+    @property
+    def mail(self) -> parsing.ParsedMail | None:
+        return self.parsed if isinstance(self.parsed, parsing.ParsedMail) else None
+
+
+def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
+    raw = delivery.raw
+    envelope_from = delivery.envelope_from
+    envelope = [
+        _clean_address(address) for address in delivery.envelope_to or () if address.strip()
+    ]
     # Inserted once its outcome is known: one INSERT instead of an INSERT and an UPDATE.
+    record: dict[str, Any] = {
+        "via": delivery.via,
+        "envelope_from": (envelope_from or None) and envelope_from[:998],
+        "envelope_to": envelope,
+        "raw": raw,
+        "size": len(raw),
+        "headers": {},
+    }
     if len(raw) > parsing.MAX_MESSAGE_BYTES:
+        record["raw"] = parsing.header_section(raw)
         error = MessageTooLarge(parsing.MAX_MESSAGE_BYTES, what="a message")
-        record.raw = parsing.header_section(raw)
-        await _refuse(session, record, InboundStatus.rejected, error)
+        return _Arrival(record, envelope, (InboundStatus.rejected, error))
     try:
         mail = parsing.parse_message(raw)
     except parsing.MalformedMail as exc:
-        await _refuse(session, record, InboundStatus.failed, MalformedMessage(str(exc)))
-    record.message_id = mail.message_id and mail.message_id[:998]
-    record.subject = mail.subject[:998]
-    record.from_address = mail.from_address[:998]
-    record.headers = mail.headers
+        return _Arrival(record, envelope, (InboundStatus.failed, MalformedMessage(str(exc))))
+    record["message_id"] = mail.message_id and mail.message_id[:998]
+    record["subject"] = mail.subject[:998]
+    record["from_address"] = mail.from_address[:998]
+    record["headers"] = mail.headers
     if mail.attachment_bytes > parsing.MAX_ATTACHMENT_BYTES:
         error = MessageTooLarge(parsing.MAX_ATTACHMENT_BYTES, what="its attachments together")
-        await _refuse(session, record, InboundStatus.rejected, error)
-
-    # One query answers both "have we seen this message?" and "which thread does it answer?".
-    wanted = _thread_ids(mail)
-    entries = await _entries_by_message_id(
-        session, message_ids=[mail.message_id, *wanted] if mail.message_id else wanted
-    )
-    known = entries.get(mail.message_id) if mail.message_id else None
-    if known is not None:
-        record.status, record.ticket_id = InboundStatus.ignored, known.ticket_id
-        record.error = (
-            "our own message came back"
-            if known.direction is Direction.outbound
-            else f"already received (entry {known.id})"
+        return _Arrival(record, envelope, (InboundStatus.rejected, error))
+    arrival = _Arrival(record, envelope, mail)
+    arrival.wanted = _thread_ids(mail)
+    for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
+        ticket_id = ticket_from_reply_address(
+            settings.secret, address, mail_domain=settings.mail_domain
         )
-        session.add(record)
-        await session.flush()
+        if ticket_id is not None:
+            arrival.reply_ticket_ids.append(ticket_id)
+    return arrival
+
+
+@dataclass
+class _Known:
+    """What a batch's matching needs from the database, read once: entries by Message-ID, the
+    tickets they and the reply addresses name, and those tickets' customers' addresses. Kept up
+    to date with what the batch writes; anything not read up front is looked up when needed."""
+
+    entries: dict[str, tickets_service.EntryRef]
+    tickets: dict[int, Ticket]
+    senders: dict[int, tuple[int, frozenset[str]]]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, arrivals: list[_Arrival]) -> _Known:
+        message_ids: dict[str, None] = {}
+        for arrival in arrivals:
+            if arrival.mail is not None:
+                if arrival.mail.message_id:
+                    message_ids[arrival.mail.message_id] = None
+                message_ids.update(dict.fromkeys(arrival.wanted))
+        entries = await tickets_service.entries_by_message_id(
+            session, message_ids=list(message_ids)
+        )
+        ticket_ids = {entry.ticket_id for entry in entries.values()}
+        for arrival in arrivals:
+            if arrival.mail is not None:
+                ticket_ids.update(arrival.reply_ticket_ids)
+        tickets = await tickets_service.get_tickets_by_id(session, ticket_ids=ticket_ids)
+        senders = await customers_service.emails_of_many(
+            session, customer_ids={ticket.customer_id for ticket in tickets.values()}
+        )
+        return cls(entries, tickets, senders)
+
+    async def ticket(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
+        if ticket_id in self.tickets:
+            return self.tickets[ticket_id]
+        return await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
+
+    async def sender(self, session: AsyncSession, customer_id: int) -> tuple[int, frozenset[str]]:
+        """The customer behind the id (after merges) and their email addresses."""
+        if customer_id in self.senders:
+            return self.senders[customer_id]
+        return await customers_service.emails_of(session, customer_id=customer_id)
+
+    def added(
+        self, message_id: str | None, entry: tickets_service.EntryRef, ticket: Ticket
+    ) -> None:
+        if message_id:
+            self.entries.setdefault(message_id, entry)
+        self.tickets.setdefault(ticket.id, ticket)
+
+
+async def _receive(session: AsyncSession, arrival: _Arrival, known: _Known) -> InboundResult:
+    record, mail = arrival.record, arrival.parsed
+    if not isinstance(mail, parsing.ParsedMail):
+        await _refuse(session, record, *mail)
+
+    # One query for the batch answered both "have we seen this message?" and "which thread does
+    # it answer?".
+    seen = known.entries.get(mail.message_id) if mail.message_id else None
+    if seen is not None:
+        reason = (
+            "our own message came back"
+            if seen.direction is Direction.outbound
+            else f"already received (entry {seen.id})"
+        )
+        inbound_id = await _save(
+            session, record, InboundStatus.ignored, ticket_id=seen.ticket_id, error=reason
+        )
         return InboundResult(
-            status=record.status, inbound_id=record.id, ticket_id=known.ticket_id,
-            entry_id=known.id, auto=mail.is_auto, reason=record.error,
+            status=InboundStatus.ignored, inbound_id=inbound_id, ticket_id=seen.ticket_id,
+            entry_id=seen.id, auto=mail.is_auto, reason=reason,
         )  # fmt: skip
 
-    ticket, matched_by = await _matching_ticket(
-        session, settings, mail=mail, envelope=envelope, wanted=wanted, entries=entries
-    )
+    ticket, matched_by = await _matching_ticket(session, arrival, known)
     created = False
     if ticket is None:
         if mail.is_auto:
             # An out-of-office or bounce that answers nothing of ours: no ticket, no reply.
-            record.status = InboundStatus.ignored
-            record.error = f"automatic message ({mail.auto_reason}) that matches no ticket"
-            session.add(record)
-            await session.flush()
+            reason = f"automatic message ({mail.auto_reason}) that matches no ticket"
+            inbound_id = await _save(session, record, InboundStatus.ignored, error=reason)
             return InboundResult(
-                status=record.status, inbound_id=record.id, auto=True, reason=record.error
+                status=InboundStatus.ignored, inbound_id=inbound_id, auto=True, reason=reason
             )
-        inbox = await _addressed_inbox(session, mail=mail, envelope=envelope)
+        inbox = await _addressed_inbox(session, mail=mail, envelope=arrival.envelope)
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
         customer = await customers_service.find_or_create(
@@ -480,37 +613,33 @@ async def receive_inbound(
             type=TicketType.email,
         )
         created, matched_by, unexpected = True, "inbox address", False
-        author: Customer | None = customer
+        author_id: int | None = customer.id
     else:
-        customer = await customers_service.get_customer_by_id(
-            session, customer_id=ticket.customer_id
-        )
-        contacts = await customers_service.list_contacts(session, customer_ids=[customer.id])
-        known_senders = {contact.value for contact in contacts[customer.id]}
+        customer_id, known_senders = await known.sender(session, ticket.customer_id)
         unexpected = not mail.is_auto and mail.from_address not in known_senders
         # A stranger holding the reply address is shown as the sender they claim, not as the
         # customer: the agent decides whether to trust it.
-        author = customer if not unexpected else None
+        author_id = customer_id if not unexpected else None
 
+    data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
     entry = await _add_inbound_entry(
-        session, ticket=ticket, mail=mail, author=author,
-        matched_by=matched_by, unexpected=unexpected,
-    )  # fmt: skip
+        session, ticket=ticket, mail=mail, author_id=author_id, data=data
+    )
+    known.added(mail.message_id, entry, ticket)
     reopened = False
     if not created and not mail.is_auto and ticket.state in REOPENED_BY_REPLY:
         await tickets_service.update_ticket(
             session, actor=None, ticket=ticket, state=TicketState.open
         )
         reopened = True
-    record.status = InboundStatus.processed
-    record.ticket_id, record.entry_id = ticket.id, entry.id
-    session.add(record)
-    await session.flush()
+    inbound_id = await _save(
+        session, record, InboundStatus.processed, ticket_id=ticket.id, entry_id=entry.id
+    )
     if mail.attachments:
-        await _store_attachments(session, record, entry=entry, mail=mail)
+        await _store_attachments(session, inbound_id, entry=entry, mail=mail, data=data)
     return InboundResult(
-        status=record.status,
-        inbound_id=record.id,
+        status=InboundStatus.processed,
+        inbound_id=inbound_id,
         ticket_id=ticket.id,
         ticket_number=ticket.number,
         entry_id=entry.id,
@@ -550,16 +679,29 @@ async def record_refused_inbound(
     return record
 
 
+async def _save(
+    session: AsyncSession,
+    record: dict[str, Any],
+    status: InboundStatus,
+    *,
+    ticket_id: int | None = None,
+    entry_id: int | None = None,
+    error: str | None = None,
+) -> int:
+    values = record | {"status": status, "ticket_id": ticket_id, "entry_id": entry_id}
+    inbound_id: int = (
+        await session.execute(statements.INSERT_INBOUND, values | {"error": error})
+    ).scalar_one()
+    return inbound_id
+
+
 async def _refuse(
     session: AsyncSession,
-    record: InboundMessage,
+    record: dict[str, Any],
     status: InboundStatus,
     error: MalformedMessage | MessageTooLarge | Unroutable,
 ) -> NoReturn:
-    record.status, record.error = status, error.message
-    session.add(record)
-    await session.flush()
-    error.inbound_id = record.id
+    error.inbound_id = await _save(session, record, status, error=error.message)
     raise error
 
 
@@ -570,43 +712,16 @@ def _thread_ids(mail: parsing.ParsedMail) -> list[str]:
     return list(dict.fromkeys(ids))[:MAX_MATCH_IDS]
 
 
-async def _entries_by_message_id(
-    session: AsyncSession, *, message_ids: list[str]
-) -> dict[str, TicketEntry]:
-    if not message_ids:
-        return {}
-    rows = await session.scalars(
-        select(TicketEntry).where(TicketEntry.message_id.in_(message_ids)).order_by(TicketEntry.id)
-    )
-    found: dict[str, TicketEntry] = {}
-    for entry in rows:
-        if entry.message_id is not None:
-            found.setdefault(entry.message_id, entry)
-    return found
-
-
 async def _matching_ticket(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    mail: parsing.ParsedMail,
-    envelope: list[str],
-    wanted: list[str],
-    entries: dict[str, TicketEntry],
+    session: AsyncSession, arrival: _Arrival, known: _Known
 ) -> tuple[Ticket | None, str | None]:
-    for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
-        ticket_id = ticket_from_reply_address(
-            settings.secret, address, mail_domain=settings.mail_domain
-        )
-        if ticket_id is not None:
-            ticket = await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
-            if ticket is not None:
-                return ticket, "reply address"
-    for message_id in wanted:
-        if message_id in entries:
-            ticket = await tickets_service.get_ticket_by_id(
-                session, ticket_id=entries[message_id].ticket_id
-            )
+    for ticket_id in arrival.reply_ticket_ids:
+        ticket = await known.ticket(session, ticket_id)
+        if ticket is not None:
+            return ticket, "reply address"
+    for message_id in arrival.wanted:
+        if message_id in known.entries:
+            ticket = await known.ticket(session, known.entries[message_id].ticket_id)
             if ticket is not None:
                 return ticket, "thread"
     return None, None
@@ -622,16 +737,9 @@ async def _addressed_inbox(
     return None
 
 
-async def _add_inbound_entry(
-    session: AsyncSession,
-    *,
-    ticket: Ticket,
-    mail: parsing.ParsedMail,
-    author: Customer | None,
-    matched_by: str | None,
-    unexpected: bool,
-) -> TicketEntry:
-    visible, quoted = mail.split()
+def _entry_data(
+    mail: parsing.ParsedMail, *, matched_by: str | None, unexpected: bool
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "subject": mail.subject,
         "from": formataddr((mail.from_name, mail.from_address)),
@@ -639,7 +747,7 @@ async def _add_inbound_entry(
         "to": mail.to,
         "cc": mail.cc,
         "date": mail.date.isoformat() if mail.date else None,
-        "quoted": quoted,
+        "quoted": "",
         "attachments": [],
         "auto": mail.is_auto,
         "unexpected_sender": unexpected,
@@ -647,26 +755,42 @@ async def _add_inbound_entry(
     }
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
-    entry = await tickets_service.add_entry(
+    return data
+
+
+async def _add_inbound_entry(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    mail: parsing.ParsedMail,
+    author_id: int | None,
+    data: dict[str, Any],
+) -> tickets_service.EntryRef:
+    visible, data["quoted"] = mail.split()
+    return await tickets_service.append_entry(
         session,
         ticket=ticket,
         kind=EntryKind.reply,
         direction=Direction.inbound,
         text=visible,
         html=parsing.sanitize_html(mail.html) if mail.html else None,
-        author_customer=author,
+        author_customer_id=author_id,
         message_id=mail.message_id and mail.message_id[:998],
         data=data,
     )
-    return entry
 
 
 async def _store_attachments(
-    session: AsyncSession, record: InboundMessage, *, entry: TicketEntry, mail: parsing.ParsedMail
+    session: AsyncSession,
+    inbound_id: int,
+    *,
+    entry: tickets_service.EntryRef,
+    mail: parsing.ParsedMail,
+    data: dict[str, Any],
 ) -> None:
     stored = [
         MailAttachment(
-            inbound_id=record.id,
+            inbound_id=inbound_id,
             ticket_id=entry.ticket_id,
             entry_id=entry.id,
             filename=attachment.filename,
@@ -680,20 +804,19 @@ async def _store_attachments(
     ]
     session.add_all(stored)
     await session.flush()
-    # A new dict, so the JSON column sees the change.
-    entry.data = dict(entry.data) | {
-        "attachments": [
-            {
-                "id": item.id,
-                "filename": item.filename,
-                "content_type": item.content_type,
-                "size": item.size,
-                "inline": item.inline,
-            }
-            for item in stored
-        ]
-    }
-    await session.flush()
+    summaries = [
+        {
+            "id": item.id,
+            "filename": item.filename,
+            "content_type": item.content_type,
+            "size": item.size,
+            "inline": item.inline,
+        }
+        for item in stored
+    ]
+    await tickets_service.set_entry_data(
+        session, entry=entry, data=data | {"attachments": summaries}
+    )
 
 
 async def get_inbound_original(

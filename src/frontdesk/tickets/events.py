@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.realtime.envelope import inbox_topic
 from frontdesk.realtime.publisher import record
-from frontdesk.tickets.models import Ticket, TicketEntry
+from frontdesk.tickets.models import Direction, EntryKind, Ticket
+
+
+class EntryLike(Protocol):
+    """A TicketEntry, or what tickets.service.EntryRef keeps of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> EntryKind: ...
+    @property
+    def direction(self) -> Direction: ...
 
 
 class TicketEvent(enum.StrEnum):
@@ -38,7 +49,7 @@ def record_ticket_event(
     event: TicketEvent,
     ticket: Ticket,
     *,
-    entry: TicketEntry | None = None,
+    entry: EntryLike | None = None,
     changes: list[str] | None = None,
 ) -> None:
     data: dict[str, Any] = {"ticket": ticket_summary(ticket)}

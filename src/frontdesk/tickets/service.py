@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.customers.models import Customer
 from frontdesk.errors import Conflict, Invalid, NotFound
@@ -18,7 +19,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
 from frontdesk.mail import service as mail_service
-from frontdesk.tickets import queries
+from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
     Counter,
@@ -51,6 +52,17 @@ AFTER_REPLY_STATE = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """An entry as other domains refer to it, without loading it: enough to link to it, to find
+    its ticket and to announce it."""
+
+    id: int
+    ticket_id: int
+    kind: EntryKind
+    direction: Direction
+
+
 @dataclass(frozen=True)
 class TicketPage:
     tickets: Sequence[Ticket]
@@ -78,6 +90,16 @@ async def get_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ti
 
 async def get_ticket_by_id(session: AsyncSession, *, ticket_id: int) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
+
+
+async def get_tickets_by_id(
+    session: AsyncSession, *, ticket_ids: Collection[int]
+) -> dict[int, Ticket]:
+    """For system paths: several tickets with one query; ids of no ticket are left out."""
+    if not ticket_ids:
+        return {}
+    tickets = await session.scalars(statements.TICKETS_BY_ID, {"p_ids": list(ticket_ids)})
+    return {ticket.id: ticket for ticket in tickets}
 
 
 async def list_tickets(
@@ -329,6 +351,64 @@ async def add_entry(
     await session.flush()
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
     return entry
+
+
+async def entries_by_message_id(
+    session: AsyncSession, *, message_ids: Sequence[str]
+) -> dict[str, EntryRef]:
+    """The entries sent or received as these emails, the oldest one for each Message-ID."""
+    if not message_ids:
+        return {}
+    rows = await session.execute(statements.ENTRIES_BY_MESSAGE_ID, {"p_ids": list(message_ids)})
+    found: dict[str, EntryRef] = {}
+    for message_id, entry_id, ticket_id, kind, direction in rows:
+        if message_id is not None and message_id not in found:
+            found[message_id] = EntryRef(entry_id, ticket_id, kind, direction)
+    return found
+
+
+async def append_entry(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    kind: EntryKind,
+    direction: Direction,
+    text: str,
+    html: str | None = None,
+    author_customer_id: int | None = None,
+    message_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> EntryRef:
+    """`add_entry` for the inbound-mail path, which never needs the entry as an object: two Core
+    statements instead of a flush of the unit of work."""
+    now = utcnow()
+    entry_id: int = (
+        await session.execute(
+            statements.INSERT_ENTRY,
+            {
+                "ticket_id": ticket.id,
+                "kind": kind,
+                "direction": direction,
+                "text": text,
+                "html": html,
+                "author_user_id": None,
+                "author_customer_id": author_customer_id,
+                "message_id": message_id,
+                "data": data or {},
+                "created_at": now,
+            },
+        )
+    ).scalar_one()
+    await session.execute(statements.TOUCH_TICKET, {"p_ticket": ticket.id, "p_at": now})
+    # The loaded ticket says what the row now says, without the ORM writing it again.
+    set_committed_value(ticket, "updated_at", now)
+    entry = EntryRef(entry_id, ticket.id, kind, direction)
+    record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
+    return entry
+
+
+async def set_entry_data(session: AsyncSession, *, entry: EntryRef, data: dict[str, Any]) -> None:
+    await session.execute(statements.SET_ENTRY_DATA, {"p_entry": entry.id, "p_data": data})
 
 
 def _ensure_text(text: str, *, limit: int) -> str:

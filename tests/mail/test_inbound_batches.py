@@ -1,0 +1,328 @@
+"""Inbound mail stored in batches: every message of a batch gets the outcome it would have alone,
+matching reads the database once per batch, the listener's writer shares a transaction between
+the deliveries that wait together, and one message that cannot be stored sinks none of the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import Envelope
+from fastapi import FastAPI
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from frontdesk.db.session import unit_of_work
+from frontdesk.mail import inbound as parsing
+from frontdesk.mail import service
+from frontdesk.mail.errors import MalformedMessage, Unroutable
+from frontdesk.mail.listener import InboundListener
+from frontdesk.mail.models import InboundMessage, InboundStatus
+from frontdesk.mail.service import Delivery, InboundResult
+from frontdesk.mail.writer import InboundWriter
+from frontdesk.tickets.models import TicketEntry
+from tests.conftest import Desk
+from tests.mail.support import (
+    CUSTOMER,
+    QUOTED,
+    SUPPORT,
+    answered_ticket,
+    inbound_entries,
+    outbox,
+    reply_mail,
+    send_to_listener,
+    ticket_of,
+    ticket_with_reply,
+)
+from tests.unit.support import count_rows
+
+BROKEN = b"\x00\xff this is not an email at all"
+
+
+@contextmanager
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app's engine sends while the block runs."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(str(args[2]).lstrip().split(None, 1)[0].upper())
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def message_id_of(raw: bytes) -> str:
+    return str(message_from_bytes(raw)["Message-ID"])
+
+
+def delivery(raw: bytes, *recipients: str) -> Delivery:
+    return Delivery(raw, list(recipients), CUSTOMER, "smtp")
+
+
+async def replies_to_tickets(desk: Desk, count: int, *, then: str) -> list[Delivery]:
+    """`count` tickets answered by Ada, and a customer's reply to each: to the reply address for
+    even ones, by In-Reply-To only for odd ones."""
+    ada, inbox, _ticket, _sent = await answered_ticket(desk, then=then)
+    for number in range(count - 1):
+        await ticket_with_reply(ada, inbox, then=then, email=f"c{number}@example.org")
+    admin = await desk.agent(role="admin")
+    sent = await outbox(admin)  # Ada's replies, nothing else
+    deliveries = []
+    for index, row in enumerate(sent[:count]):
+        sender = row["recipients"][0]
+        if index % 2 == 0:
+            to = row["headers"]["Reply-To"]
+            raw = reply_mail(to=to, text=f"Reply {index}." + QUOTED, sender=sender)
+        else:
+            to = SUPPORT
+            raw = reply_mail(
+                to=to, text=f"Reply {index}.", sender=sender, in_reply_to=row["message_id"]
+            )
+        deliveries.append(Delivery(raw, [to], sender, "smtp"))
+    return deliveries
+
+
+async def inbound_records(app: FastAPI) -> list[InboundMessage]:
+    async with app.state.sessionmaker() as session:
+        query = select(InboundMessage).options(undefer(InboundMessage.raw))
+        return list((await session.scalars(query.order_by(InboundMessage.id))).all())
+
+
+class TestReceiveInboundBatch:
+    async def test_each_message_gets_the_outcome_it_would_have_alone(
+        self, app: FastAPI, desk: Desk
+    ) -> None:
+        ada, _inbox, ticket, sent = await answered_ticket(desk, then="close")
+        reply_to = sent["headers"]["Reply-To"]
+        first = reply_mail(to=reply_to, text="First answer." + QUOTED)
+        # Answers the customer's own first message: found through the entry written just before.
+        follow_up = reply_mail(
+            to=SUPPORT, text="And another thing.", in_reply_to=message_id_of(first)
+        )
+        stranger = reply_mail(to="nobody@elsewhere.example", text="Hello?")
+        async with unit_of_work(app.state.sessionmaker) as session:
+            outcomes = await service.receive_inbound_batch(
+                session,
+                [
+                    delivery(first, reply_to),
+                    delivery(first, reply_to),
+                    delivery(follow_up, SUPPORT),
+                    delivery(BROKEN, reply_to),
+                    delivery(stranger, "nobody@elsewhere.example"),
+                ],
+            )
+
+        answered, again, follow, broken, unknown = outcomes
+        assert isinstance(answered, InboundResult)
+        assert (answered.status, answered.matched_by, answered.reopened) == (
+            InboundStatus.processed, "reply address", True,
+        )  # fmt: skip
+        assert isinstance(again, InboundResult)
+        assert again.status is InboundStatus.ignored
+        assert again.reason == f"already received (entry {answered.entry_id})"
+        assert isinstance(follow, InboundResult)
+        assert (follow.ticket_id, follow.matched_by) == (ticket["id"], "thread")
+        assert follow.reopened is False  # the first reply reopened it already
+        assert isinstance(broken, MalformedMessage)
+        assert isinstance(unknown, Unroutable)
+
+        records = await inbound_records(app)
+        assert [record.status for record in records] == [
+            InboundStatus.processed,
+            InboundStatus.ignored,
+            InboundStatus.processed,
+            InboundStatus.failed,
+            InboundStatus.rejected,
+        ]
+        assert [broken.inbound_id, unknown.inbound_id] == [records[3].id, records[4].id]
+        assert records[3].raw == BROKEN
+        after = await ticket_of(ada, ticket["id"])
+        assert after["state"] == "open"
+        assert [entry["text"] for entry in inbound_entries(after)] == [
+            "First answer.",
+            "And another thing.",
+        ]
+
+    async def test_matching_reads_the_database_once_per_batch(
+        self, app: FastAPI, desk: Desk
+    ) -> None:
+        deliveries = await replies_to_tickets(desk, 4, then="send")
+        with statements(app) as sent:
+            async with unit_of_work(app.state.sessionmaker) as session:
+                outcomes = await service.receive_inbound_batch(session, deliveries)
+        assert all(
+            isinstance(outcome, InboundResult) and outcome.status is InboundStatus.processed
+            for outcome in outcomes
+        ), outcomes
+        # Entries by Message-ID, their tickets, the customers' addresses: once for all four.
+        assert sent.count("SELECT") == 3
+        # Per message: the entry, the ticket's updated_at, the record of what arrived.
+        assert sent.count("INSERT") + sent.count("UPDATE") == 3 * len(deliveries)
+
+
+class TestInboundWriter:
+    @pytest.fixture
+    def batches(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        """The size of every batch the writer hands to the service."""
+        sizes: list[int] = []
+        real = service.receive_inbound_batch
+
+        async def spy(session: AsyncSession, deliveries: list[Delivery]) -> Any:
+            sizes.append(len(deliveries))
+            return await real(session, deliveries)
+
+        monkeypatch.setattr(service, "receive_inbound_batch", spy)
+        return sizes
+
+    async def test_deliveries_that_wait_together_share_one_transaction(
+        self, app: FastAPI, desk: Desk, batches: list[int]
+    ) -> None:
+        deliveries = await replies_to_tickets(desk, 4, then="close")
+        writer = InboundWriter(app.state.sessionmaker)
+        results = await asyncio.gather(*(writer.receive(each) for each in deliveries))
+        await writer.stop()
+        assert batches == [4]
+        assert [result.status for result in results] == [InboundStatus.processed] * 4
+        assert all(result.reopened for result in results)
+        assert await count_rows(app, InboundMessage) == 4
+
+    async def test_a_message_that_fails_sinks_none_of_the_others(
+        self, app: FastAPI, desk: Desk, batches: list[int], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        good = await replies_to_tickets(desk, 2, then="close")
+        bad = reply_mail(to=SUPPORT, text="boom")
+        real_parse = parsing.parse_message
+
+        def parse(raw: bytes) -> parsing.ParsedMail:
+            if b"boom" in raw:
+                raise RuntimeError("a bug met this message")
+            return real_parse(raw)
+
+        monkeypatch.setattr(parsing, "parse_message", parse)
+        writer = InboundWriter(app.state.sessionmaker)
+        outcomes = await asyncio.gather(
+            writer.receive(good[0]),
+            writer.receive(delivery(bad, SUPPORT)),
+            writer.receive(good[1]),
+            return_exceptions=True,
+        )
+        await writer.stop()
+        # The shared transaction was rolled back, then each message stored on its own.
+        assert batches == [3, 1, 1, 1]
+        first, failed, second = outcomes
+        assert isinstance(first, InboundResult)
+        assert isinstance(second, InboundResult)
+        assert first.status is second.status is InboundStatus.processed
+        assert isinstance(failed, RuntimeError)
+        assert await count_rows(app, InboundMessage) == 2
+        assert await count_rows(app, TicketEntry, TicketEntry.direction == "in") == 2
+
+    async def test_a_failed_commit_stores_each_message_on_its_own(
+        self, app: FastAPI, desk: Desk, batches: list[int], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        deliveries = await replies_to_tickets(desk, 2, then="close")
+        real_commit = AsyncSession.commit
+        commits = 0
+
+        async def commit(self: AsyncSession) -> None:
+            nonlocal commits
+            commits += 1
+            if commits == 1:
+                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+            await real_commit(self)
+
+        monkeypatch.setattr(AsyncSession, "commit", commit)
+        writer = InboundWriter(app.state.sessionmaker)
+        results = await asyncio.gather(*(writer.receive(each) for each in deliveries))
+        await writer.stop()
+        assert batches == [2, 1, 1]
+        assert [result.status for result in results] == [InboundStatus.processed] * 2
+        # Each answer names what the second, committed transaction stored.
+        async with app.state.sessionmaker() as session:
+            stored = set((await session.scalars(select(InboundMessage.id))).all())
+        assert {result.inbound_id for result in results} == stored
+
+    async def test_a_delivery_whose_sender_left_before_its_turn_is_not_stored(
+        self, app: FastAPI, desk: Desk, batches: list[int]
+    ) -> None:
+        stays, leaves = await replies_to_tickets(desk, 2, then="send")
+        writer = InboundWriter(app.state.sessionmaker)
+        gone = asyncio.create_task(writer.receive(leaves))
+        kept = asyncio.create_task(writer.receive(stays))
+        await asyncio.sleep(0)
+        gone.cancel()
+        result = await kept
+        await writer.stop()
+        assert batches == [1]
+        assert result.status is InboundStatus.processed
+        assert await count_rows(app, InboundMessage) == 1
+
+
+class TestListener:
+    async def test_concurrent_deliveries_are_all_stored_and_answered(
+        self, app: FastAPI, desk: Desk, listener: InboundListener
+    ) -> None:
+        deliveries = await replies_to_tickets(desk, 6, then="close")
+        refused = await asyncio.gather(
+            *(
+                send_to_listener(listener.port, each.raw, recipients=each.envelope_to or [])
+                for each in deliveries
+            )
+        )
+        assert refused == [{}] * len(deliveries)
+        assert await count_rows(app, InboundMessage, InboundMessage.status == "processed") == 6
+
+    async def test_a_message_that_cannot_be_stored_is_answered_451_and_kept(
+        self, app: FastAPI, desk: Desk, listener: InboundListener, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import smtplib
+
+        _ada, _inbox, _ticket, sent = await answered_ticket(desk)
+        reply_to = sent["headers"]["Reply-To"]
+
+        def parse(raw: bytes) -> parsing.ParsedMail:
+            raise RuntimeError("a bug met this message")
+
+        monkeypatch.setattr(parsing, "parse_message", parse)
+        raw = reply_mail(to=reply_to, text="Hello")
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            await send_to_listener(listener.port, raw, recipients=[reply_to])
+        assert refused.value.smtp_code == 451
+        (record,) = await inbound_records(app)
+        assert record.status is InboundStatus.failed
+        assert record.raw == raw
+        assert "a bug met this message" in (record.error or "")
+
+
+class TestRecipients:
+    async def test_inbox_addresses_are_remembered_and_refusals_are_not(
+        self, app: FastAPI, desk: Desk, listener: InboundListener
+    ) -> None:
+        handler = listener.handler
+        await desk.inbox(email_address=SUPPORT)
+
+        async def rcpt(address: str) -> tuple[str, list[str]]:
+            with statements(app) as sent:
+                answer = await handler.handle_RCPT(None, None, Envelope(), address, [])  # type: ignore[arg-type]
+            return answer[:3], sent
+
+        assert await rcpt("reply+1.abc@desk.test") == ("250", [])  # ours: no lookup at all
+        code, sent = await rcpt(SUPPORT)
+        assert code == "250"
+        assert "SELECT" in sent
+        assert await rcpt("Support@Shop.test") == ("250", [])
+        later = "billing@shop.test"
+        assert (await rcpt(later))[0] == "550"
+        await desk.inbox(name="Billing", email_address=later)
+        assert (await rcpt(later))[0] == "250"
