@@ -4,6 +4,7 @@ own outcome, a refusal writes nothing, and a batch that fails as a whole loses n
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from frontdesk.chats import service
 from frontdesk.chats.errors import ChatEnded, ChatNotFound, MessageTooLong, NotParticipant
 from frontdesk.chats.models import ChatEvent
-from frontdesk.chats.service import MessageOutcome, NewMessage, PostedMessage
+from frontdesk.chats.service import NewMessage, PostedMessage
 from frontdesk.chats.writer import MessageWriter
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import Unauthorized
@@ -117,13 +118,13 @@ class FailingOnceBatches(MessageWriter):
         super().__init__(*args, **kwargs)
         self.batches: list[int] = []
 
-    async def _append(self, messages: list[NewMessage]) -> list[MessageOutcome]:
-        self.batches.append(len(messages))
-        if len(messages) > 1:
+    async def store(self, items: list[NewMessage]) -> Sequence[PostedMessage | Exception]:
+        self.batches.append(len(items))
+        if len(items) > 1:
             async with unit_of_work(self._sessionmaker) as session:
-                await service.post_messages(session, messages)
+                await service.post_messages(session, items)
                 raise ConnectionResetError("the database went away mid-batch")
-        return await super()._append(messages)
+        return await super().store(items)
 
 
 async def test_a_batch_that_fails_as_a_whole_is_written_message_by_message(
@@ -145,15 +146,20 @@ async def test_a_batch_that_fails_as_a_whole_is_written_message_by_message(
     await writer.stop()
 
 
-async def test_a_stopped_writer_answers_every_waiting_sender(app: FastAPI) -> None:
+async def test_stopping_finishes_the_batch_under_way_and_refuses_the_rest(
+    app: FastAPI, desk: Desk, visitors: Any
+) -> None:
+    s = await two_chats(desk, visitors)
     writer = MessageWriter(app.state.sessionmaker)
-    waiting = asyncio.ensure_future(writer.post(NewMessage(1, "hello", "c-1", visitor_id=1)))
+    waiting = asyncio.ensure_future(
+        writer.post(NewMessage(s["chat"], "just in time", "t-1", visitor_id=s["mine"].id))
+    )
     await asyncio.sleep(0)  # queued, its batch not yet written
     await writer.stop()
+    assert isinstance(await waiting, PostedMessage)  # what was taken in is answered
     with pytest.raises(RuntimeError, match="shutting down"):
-        await waiting
-    with pytest.raises(RuntimeError, match="shutting down"):
-        await writer.post(NewMessage(1, "hello", "c-2", visitor_id=1))
+        await writer.post(NewMessage(s["chat"], "too late", "t-2", visitor_id=s["mine"].id))
+    assert [text for _, text in await messages_of(app, s["chat"])][-1] == "just in time"
 
 
 async def test_stored_messages_count_once_after_many_concurrent_writers(
