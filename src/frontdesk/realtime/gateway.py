@@ -244,7 +244,8 @@ def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
 
 
 async def dispatch(connection: Connection, commands: Commands, raw: str) -> None:
-    """Runs one command in its own transaction and answers with an ack or an error frame."""
+    """Runs one command (in a transaction of its own, unless it is a DirectCommand) and answers
+    with an ack or an error frame. A socket's frames are handled one after the other, in order."""
     ref: str | None = None
     try:
         frame, ref = parse_frame(raw)
