@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
@@ -29,7 +30,7 @@ SHUTTING_DOWN = "The server is shutting down."
 STOP_TIMEOUT_SECONDS = 10.0
 
 
-class GroupCommit(Generic[Item, Result]):
+class GroupCommit(ABC, Generic[Item, Result]):
     """Subclasses say how a batch is stored (`store`) and, optionally, what an item weighs."""
 
     name = "group-commit"
@@ -55,8 +56,9 @@ class GroupCommit(Generic[Item, Result]):
         self._stopped = False
         self._last_batch_at = float("-inf")
 
+    @abstractmethod
     async def store(self, items: list[Item]) -> Sequence[Result | Exception]:
-        raise NotImplementedError
+        """Stores the items in one transaction: one outcome per item, in order."""
 
     def weight(self, item: Item) -> int:
         return 1
@@ -107,14 +109,15 @@ class GroupCommit(Generic[Item, Result]):
         weight = 0
         while self._waiting and len(batch) < self._max_batch:
             item, future = self._waiting[0]
+            item_weight = self.weight(item)
             limit = self._max_weight
-            if batch and limit is not None and weight + self.weight(item) > limit:
+            if batch and limit is not None and weight + item_weight > limit:
                 break
             del self._waiting[0]
             if future.done():  # its submitter went away before we started: never acknowledged
                 continue
             batch.append((item, future))
-            weight += self.weight(item)
+            weight += item_weight
         return batch
 
     async def _store(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
