@@ -173,15 +173,22 @@ class Connection:
 
     async def _heartbeat(self) -> None:
         loop = asyncio.get_running_loop()
+        # Silence counts from when the server starts listening, not from the socket's setup (which
+        # can take a while on a busy server), and a client is never dropped without a ping first.
+        self.last_heard = max(self.last_heard, loop.time())
+        pinged_at = float("-inf")
         while True:
             await asyncio.sleep(self.heartbeat_interval)
-            if loop.time() - self.last_heard > 2 * self.heartbeat_interval:
+            now = loop.time()
+            silent = now - self.last_heard > 2 * self.heartbeat_interval
+            if silent and pinged_at > self.last_heard:
                 await self.close(CLOSE_HEARTBEAT_LOST, "heartbeat lost")
                 return
             try:
                 await self.send({"type": "ping"})
             except (WebSocketDisconnect, RuntimeError):
                 return
+            pinged_at = now
 
 
 # --- command frames ----------------------------------------------------------------------------
