@@ -52,10 +52,10 @@ def bearer_token(authorization: str | None) -> str | None:
 async def current_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
     token = bearer_token(request.headers.get("authorization"))
     if token is not None:
-        user = await users_service.resolve_api_token(session, token=token)
-        if user is None:
+        found = await users_service.resolve_api_token(session, token=token)
+        if found is None:
             raise Unauthorized("This API token is not valid, or was revoked.", code="bad_token")
-        return user, None
+        return found[1], None
     cookie = request.cookies.get(SESSION_COOKIE)
     resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
     if resolved is None:

@@ -697,6 +697,7 @@ async def post_messages(
             events.append(event)
     if events:
         await _store_messages(session, rows, batch, events)
+    await _publish_again(session, batch, [s for s in slots if isinstance(s, PostedMessage)])
     return [
         PostedMessage(events[slot[0]].id, events[slot[0]].seq, duplicate=slot[1])
         if isinstance(slot, tuple)
@@ -763,6 +764,22 @@ async def _store_messages(
     await rows.advance(list(chats.values()))
     # No `chat.read` for these marks: the agent's tabs take them from the message's own event.
     for event in events:
+        chat = batch.chats[event.chat_id]
+        publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)
+
+
+async def _publish_again(
+    session: AsyncSession, batch: _Batch, repeated: Sequence[PostedMessage]
+) -> None:
+    """A retried message's first answer was lost, perhaps with the process that stored it before it
+    could publish. Publishing the stored event again is harmless (sockets drop a seq they have
+    sent) and reaches the chat's followers now rather than with its next event."""
+    if not repeated:
+        return
+    stored = await session.scalars(
+        select(ChatEvent).where(ChatEvent.id.in_({posted.id for posted in repeated}))
+    )
+    for event in stored:
         chat = batch.chats[event.chat_id]
         publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)
 

@@ -24,6 +24,7 @@ from frontdesk.errors import (
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
+from frontdesk.users.events import AccessEndedReason, publish_access_ended
 from frontdesk.users.models import (
     DEFAULT_PREFERENCES,
     ApiToken,
@@ -138,14 +139,16 @@ async def update_user(
         ensure_password_strength(password)
         user.password_hash = await hash_in_thread(password)
         # Everywhere else is logged out; the browser that changed it stays in.
-        await end_all_sessions(session, user=user, keep=current_session)
+        await end_all_sessions(
+            session, user=user, keep=current_session, reason=AccessEndedReason.password_changed
+        )
     if max_concurrent_chats is not None:
         user.max_concurrent_chats = max_concurrent_chats
     if is_active is not None:
         user.is_active = is_active
         if not is_active:
             user.available_for_chat = False
-            await end_all_sessions(session, user=user)
+            await end_all_sessions(session, user=user, reason=AccessEndedReason.deactivated)
     user.updated_at = utcnow()
     return user
 
@@ -263,15 +266,25 @@ async def resolve_session(session: AsyncSession, *, token: str) -> tuple[AuthSes
 
 async def end_session(session: AsyncSession, *, auth: AuthSession) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
+    publish_access_ended(
+        session, user_id=auth.user_id, reason=AccessEndedReason.logged_out, session_id=auth.id
+    )
 
 
 async def end_all_sessions(
-    session: AsyncSession, *, user: User, keep: AuthSession | None = None
+    session: AsyncSession,
+    *,
+    user: User,
+    reason: AccessEndedReason,
+    keep: AuthSession | None = None,
 ) -> None:
     statement = delete(AuthSession).where(AuthSession.user_id == user.id)
     if keep is not None:
         statement = statement.where(AuthSession.id != keep.id)
     await session.execute(statement)
+    publish_access_ended(
+        session, user_id=user.id, reason=reason, all_sessions_but=keep.id if keep else 0
+    )
 
 
 async def create_api_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:
@@ -305,9 +318,12 @@ async def revoke_api_token(session: AsyncSession, *, user: User, token_id: int) 
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("No such API token.")
+    publish_access_ended(
+        session, user_id=user.id, reason=AccessEndedReason.token_revoked, token_id=token_id
+    )
 
 
-async def resolve_api_token(session: AsyncSession, *, token: str) -> User | None:
+async def resolve_api_token(session: AsyncSession, *, token: str) -> tuple[ApiToken, User] | None:
     row = (
         await session.execute(
             select(ApiToken, User)
@@ -325,4 +341,4 @@ async def resolve_api_token(session: AsyncSession, *, token: str) -> User | None
         await session.execute(
             update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
         )
-    return user
+    return api_token, user

@@ -109,20 +109,16 @@ export class DeskSocket {
 
   private connect(): void {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
+    // What we hold goes in the URL, so the server replays it before any live event of those chats.
+    const resume = [...this.seqs].map(([chat, seq]) => `${chat}:${seq}`).join(",");
+    const query = resume ? `?resume=${resume}` : "";
+    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws${query}`);
     this.ws = ws;
     this.status.value = this.everOpened ? "reconnecting" : "connecting";
     ws.onopen = () => {
-      const afterDrop = this.everOpened;
-      this.everOpened = true;
       this.attempt = 0;
       this.status.value = "open";
       this.heard();
-      const chats = Object.fromEntries(this.seqs);
-      const resumed = Object.keys(chats).length
-        ? this.request({ type: "resume", chats }).catch(() => undefined)
-        : Promise.resolve();
-      void resumed.then(() => this.onResumed(afterDrop));
     };
     ws.onmessage = (message) => {
       this.heard();
@@ -134,6 +130,13 @@ export class DeskSocket {
       }
       if (frame.type === "ping") {
         ws.send(JSON.stringify({ type: "pong" }));
+        return;
+      }
+      if (frame.type === "ready") {
+        // Sent once the resume in the URL has been replayed: what the socket missed is back.
+        const afterDrop = this.everOpened;
+        this.everOpened = true;
+        this.onResumed(afterDrop);
         return;
       }
       if ((frame.type === "ack" || frame.type === "error") && frame.ref && this.pending.has(frame.ref)) {

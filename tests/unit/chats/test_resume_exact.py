@@ -1,0 +1,244 @@
+"""Resume is exact in every order of events: a client that says what it holds gets every later event
+of its chats once, in seq order, with no gap — even when the other side keeps writing while it
+reconnects (docs/realtime.md, "Resume, exactly")."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import Desk
+from tests.realtime import Socket, connect, serve, session_cookie
+
+
+@pytest.fixture
+async def live(app: FastAPI) -> AsyncIterator[str]:
+    async with serve(app) as host:
+        yield host
+
+
+async def desk_socket(live: str, agent: Any, resume: dict[int, int] | None = None) -> Socket:
+    query = ",".join(f"{chat}:{seq}" for chat, seq in (resume or {}).items())
+    sock = await connect(
+        f"ws://{live}/api/v1/ws" + (f"?resume={query}" if query else ""),
+        Cookie=session_cookie(agent.client),
+        Origin="http://desk.test",
+    )
+    await sock.event("ready")
+    return sock
+
+
+async def messenger_socket(live: str, token: str, chats: dict[int, int]) -> Socket:
+    sock = await connect(f"ws://{live}/messenger/v1/ws")
+    assert (await sock.request({"type": "hello", "token": token, "chats": chats}))["type"] == "ack"
+    return sock
+
+
+def seqs_of(sock: Socket, chat_id: int) -> list[int]:
+    return [f["seq"] for f in sock.frames if f.get("chat_id") == chat_id and f.get("seq")]
+
+
+async def chat_with_ada(desk: Desk, visitors: Any) -> tuple[Any, Any, int]:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    assert (await ada.client.put("/api/v1/me/availability", json={"available": True})).is_success
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat("hello"))["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    return ada, visitor, chat_id
+
+
+async def last_seq(visitor: Any, chat_id: int) -> int:
+    return int((await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()["last_seq"])
+
+
+async def test_a_desk_that_reconnects_gets_what_it_missed_before_any_live_event(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    ada, visitor, chat_id = await chat_with_ada(desk, visitors)
+    held = await last_seq(visitor, chat_id)
+    for n in range(3):  # written while the desk was away
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"away {n}"}
+        )
+
+    # The desk follows the chat from the moment it connects (Ada is in it): a message written
+    # while it connects must not overtake the replay of what it missed.
+    connecting = asyncio.create_task(desk_socket(live, ada, {chat_id: held}))
+    await visitor.client.post(f"/messenger/v1/chats/{chat_id}/messages", json={"text": "now"})
+    sock = await connecting
+    final = await last_seq(visitor, chat_id)
+    await sock.wait_for(lambda f: f.get("chat_id") == chat_id and f.get("seq") == final)
+    assert seqs_of(sock, chat_id) == list(range(held + 1, final + 1))
+    await sock.close()
+
+
+async def test_a_resume_replays_everything_after_the_seq_it_names(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    ada, visitor, chat_id = await chat_with_ada(desk, visitors)
+    sock = await desk_socket(live, ada)
+    for n in range(3):
+        await visitor.client.post(f"/messenger/v1/chats/{chat_id}/messages", json={"text": str(n)})
+    newest = await last_seq(visitor, chat_id)
+    await sock.wait_for(lambda f: f.get("chat_id") == chat_id and f.get("seq") == newest)
+
+    # A tab that holds less than the socket already sent (it threw a window away, say) names
+    # what it holds, and gets the rest again, in order, before the ack.
+    before = len(sock.frames)
+    ack = await sock.request({"type": "resume", "chats": {chat_id: newest - 2}})
+    replayed = [f["seq"] for f in sock.frames[before:] if f.get("chat_id") == chat_id]
+    assert replayed == [newest - 1, newest]
+    assert ack["data"] == {"chats": [chat_id]}
+    await sock.close()
+
+
+@pytest.mark.parametrize("side", ["desk", "messenger"])
+async def test_reconnects_while_the_other_side_keeps_writing_lose_nothing(
+    live: str, desk: Desk, visitors: Any, side: str
+) -> None:
+    """The race seen from outside: a tab applied R, R+1..F-1 were committed meanwhile, and the
+    first thing the new socket heard was the live F. Many short reconnects while messages
+    stream in make a window of a few milliseconds show up."""
+    ada, visitor, chat_id = await chat_with_ada(desk, visitors)
+    stop = asyncio.Event()
+
+    async def write() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            if side == "desk":  # the desk's chat is written to by the visitor, and vice versa
+                await visitor.client.post(
+                    f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"v{n}"}
+                )
+            else:
+                await ada.client.post(
+                    f"/api/v1/chats/{chat_id}/messages",
+                    json={"text": f"a{n}", "client_msg_id": f"a{n}"},
+                )
+            await asyncio.sleep(0.002)
+
+    writer = asyncio.create_task(write())
+    applied = await last_seq(visitor, chat_id)
+    seen: list[int] = []
+    try:
+        for _ in range(15):
+            sock = await (
+                desk_socket(live, ada, {chat_id: applied})
+                if side == "desk"
+                else messenger_socket(live, visitor.token, {chat_id: applied})
+            )
+            await asyncio.sleep(0.03)
+            await sock.close()
+            got = seqs_of(sock, chat_id)
+            seen += got
+            if got:
+                applied = got[-1]
+    finally:
+        stop.set()
+        await writer
+    final = await last_seq(visitor, chat_id)
+    sock = await (
+        desk_socket(live, ada, {chat_id: applied})
+        if side == "desk"
+        else messenger_socket(live, visitor.token, {chat_id: applied})
+    )
+    if applied < final:
+        await sock.wait_for(lambda f: f.get("chat_id") == chat_id and f.get("seq") == final)
+    seen += seqs_of(sock, chat_id)
+    await sock.close()
+    first = seen[0] if seen else final
+    if side == "desk":
+        assert seen == list(range(first, final + 1))
+    else:  # agent-only events take seqs too: the visitor's are increasing, each once
+        assert seen == sorted(set(seen))
+        assert seen[-1] == final
+        async with asyncio.timeout(5):
+            history = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()["events"]
+        assert seen == [e["seq"] for e in history if e["seq"] >= first]
+
+
+# --- sockets live no longer than the credentials they opened with -------------------------------
+
+
+async def closed_within_a_second(sock: Socket) -> int | None:
+    with contextlib.suppress(TimeoutError):
+        return await sock.wait_closed(timeout=1.0)
+    return None
+
+
+async def test_logging_out_closes_that_sessions_sockets_only(live: str, desk: Desk) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    laptop = await desk.login(ada.user)
+    phone_ws, laptop_ws = await desk_socket(live, ada), await desk_socket(live, laptop)
+    assert (await ada.client.post("/api/v1/auth/logout")).status_code == 204
+    assert await closed_within_a_second(phone_ws) == 4401
+    assert laptop_ws.closed_code is None
+    assert (await laptop_ws.request({"type": "pong", "ref": "still-here"}))["type"] == "ack"
+    await laptop_ws.close()
+
+
+async def test_a_password_change_closes_every_other_session(live: str, desk: Desk) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    other = await desk.login(ada.user)
+    mine_ws, other_ws = await desk_socket(live, ada), await desk_socket(live, other)
+    changed = await ada.client.patch("/api/v1/me", json={"password": "a brand new passphrase"})
+    assert changed.status_code == 200, changed.text
+    assert await closed_within_a_second(other_ws) == 4401
+    assert mine_ws.closed_code is None
+    await mine_ws.close()
+
+
+async def test_deactivation_and_revoked_tokens_close_sockets(live: str, desk: Desk) -> None:
+    inbox = await desk.inbox()
+    owner = await desk.agent(role="owner")
+    ada = await desk.agent(inboxes=[inbox])
+    tokens = []
+    for name in ("script", "other script"):
+        made = await ada.client.post("/api/v1/me/tokens", json={"name": name})
+        assert made.status_code == 201, made.text
+        tokens.append(made.json())
+    by_token = [
+        await connect(f"ws://{live}/api/v1/ws", Authorization=f"Bearer {t['token']}")
+        for t in tokens
+    ]
+    by_cookie = await desk_socket(live, ada)
+
+    revoked = await ada.client.delete(f"/api/v1/me/tokens/{tokens[0]['id']}")
+    assert revoked.status_code == 204, revoked.text
+    assert await closed_within_a_second(by_token[0]) == 4401
+    assert by_token[1].closed_code is None
+    assert by_cookie.closed_code is None
+
+    off = await owner.client.patch(f"/api/v1/users/{ada.id}", json={"is_active": False})
+    assert off.status_code == 200, off.text
+    assert await closed_within_a_second(by_token[1]) == 4401
+    assert await closed_within_a_second(by_cookie) == 4401
+
+
+async def test_a_socket_closes_when_its_session_expires(
+    live: str, desk: Desk, app: FastAPI
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from frontdesk.kit.clock import utcnow
+    from frontdesk.users.models import AuthSession
+
+    ada = await desk.agent(inboxes=[await desk.inbox()])
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == ada.id)
+            .values(expires_at=utcnow() + timedelta(seconds=1.5))
+        )
+    sock = await desk_socket(live, ada)
+    assert await sock.wait_closed(timeout=5) == 4401
