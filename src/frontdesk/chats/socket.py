@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -37,6 +39,7 @@ from frontdesk.realtime.envelope import (
 from frontdesk.realtime.gateway import (
     CLOSE_FORBIDDEN_ORIGIN,
     CLOSE_HELLO_TIMEOUT,
+    CLOSE_POLICY,
     CLOSE_UNAUTHENTICATED,
     DEFERRED,
     PROCESS_ID,
@@ -50,6 +53,7 @@ from frontdesk.realtime.gateway import (
     receive_loop,
 )
 from frontdesk.users import service as users_service
+from frontdesk.users.events import ACCESS_ENDED, Credential, ends
 from frontdesk.users.models import User
 
 router = APIRouter()
@@ -120,10 +124,38 @@ async def _pong(_session: AsyncSession, _payload: PongFrame, _ctx: Context) -> N
 
 
 def _queue_resume(ctx: Context, chats: dict[int, int]) -> dict[str, Any]:
-    for chat_id, seq in chats.items():
-        ctx.connection.request_fill(chat_id, seq)
+    ctx.connection.resume(chats)
     ctx.connection.say_in_order({"type": "ack", "ref": ctx.ref, "data": {"chats": sorted(chats)}})
     return DEFERRED
+
+
+def parse_resume(raw: str | None) -> dict[int, int] | None:
+    """The desk's `?resume=12:40,13:7` (chat:seq pairs); None when it is malformed."""
+    if not raw:
+        return {}
+    chats: dict[int, int] = {}
+    for pair in raw.split(","):
+        chat, _, seq = pair.partition(":")
+        if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in (chat, seq)):
+            return None
+        chats[int(chat)] = int(seq)
+    return chats if len(chats) <= MAX_RESUME_CHATS else None
+
+
+async def _resumable(
+    connection: Connection, chats: dict[int, int], ref: str | None, check: Any
+) -> dict[int, int]:
+    """The chats of a connect-time resume this client may see; an `error` for each other one."""
+    kept: dict[int, int] = {}
+    async with unit_of_work(connection.sessionmaker) as session:
+        for chat_id, seq in chats.items():
+            try:
+                await check(session, chat_id)
+            except NotFound as exc:
+                await connection.send(error_frame(ref, exc))
+            else:
+                kept[chat_id] = seq
+    return kept
 
 
 # --- the desk ----------------------------------------------------------------------------------
@@ -180,14 +212,29 @@ def _same_origin(websocket: WebSocket, settings: Settings) -> bool:
     return urlsplit(origin).netloc in allowed
 
 
-async def _desk_user(websocket: WebSocket, session: AsyncSession) -> tuple[User | None, bool]:
-    """(user, by_cookie). A cookie-authenticated socket must come from the desk's own origin."""
+@dataclass(frozen=True)
+class DeskAuth:
+    user: User
+    credential: Credential
+    # A cookie-authenticated socket must come from the desk's own origin.
+    by_cookie: bool
+    expires_at: datetime | None
+
+
+async def _desk_auth(websocket: WebSocket, session: AsyncSession) -> DeskAuth | None:
     token = bearer_token(websocket.headers.get("authorization"))
     if token is not None:
-        return await users_service.resolve_api_token(session, token=token), False
+        found = await users_service.resolve_api_token(session, token=token)
+        if found is None:
+            return None
+        api_token, user = found
+        return DeskAuth(user, Credential(token_id=api_token.id), False, None)
     cookie = websocket.cookies.get(SESSION_COOKIE)
     resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
-    return (resolved[1] if resolved else None), True
+    if resolved is None:
+        return None
+    auth, user = resolved
+    return DeskAuth(user, Credential(session_id=auth.id), True, auth.expires_at)
 
 
 def _history(*, user_id: int | None = None, visitor_id: int | None = None) -> Any:
@@ -218,6 +265,7 @@ async def _serve(
     *,
     user: User | None = None,
     visitor: Visitor | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
     sessionmaker: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
     async with unit_of_work(sessionmaker) as session:
@@ -228,7 +276,7 @@ async def _serve(
             user=await session.get(User, user.id) if user else None,
             visitor=await session.get(Visitor, visitor.id) if visitor else None,
         )
-    connection.start()
+    connection.start(expires_at=expires_at)
     try:
         await receive_loop(connection, commands)
     except (WebSocketDisconnect, RuntimeError):
@@ -259,31 +307,44 @@ def _connection(
 async def desk_socket(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
     async with unit_of_work(websocket.app.state.sessionmaker) as session:
-        user, by_cookie = await _desk_user(websocket, session)
-        inbox_ids = await inboxes_service.member_inbox_ids(session, user=user) if user else []
+        auth = await _desk_auth(websocket, session)
+        inbox_ids = await inboxes_service.member_inbox_ids(session, user=auth.user) if auth else []
     await websocket.accept()
-    if user is None:
+    if auth is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
         return
-    if by_cookie and not _same_origin(websocket, settings):
+    user = auth.user
+    if auth.by_cookie and not _same_origin(websocket, settings):
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    wanted = parse_resume(websocket.query_params.get("resume"))
+    if wanted is None:
+        await websocket.close(
+            CLOSE_POLICY, f"resume must be chat:seq pairs, at most {MAX_RESUME_CHATS}"
+        )
         return
     followed = {inbox_topic(inbox_id) for inbox_id in inbox_ids}
     async with unit_of_work(websocket.app.state.sessionmaker) as session:
         in_chats = await service.followed_chat_ids(session, user=user)
 
-    async def follow(connection: Connection, envelope: Envelope) -> None:
-        """Keeps the subscriptions in step with the inboxes and chats this agent is in."""
+    async def follow(connection: Connection, envelope: Envelope) -> bool:
+        """Keeps the subscriptions in step with the inboxes and chats this agent is in, and the
+        socket open only while its credentials are valid."""
+        if envelope.type == ACCESS_ENDED:
+            if ends(envelope.data, auth.credential):
+                await connection.close(CLOSE_UNAUTHENTICATED, envelope.data["reason"])
+            return False
         if envelope.type == MEMBERSHIP_CHANGED:
             await refresh_inboxes(connection)
         elif envelope.chat_id is None or envelope.seq is None:
-            return
+            pass
         elif envelope.type == "chat.joined" and envelope.data.get("user", {}).get("id") == user.id:
             connection.subscribe([chat_topic(envelope.chat_id)])
             # Anything published before the subscription took effect comes from the database.
             connection.request_fill(envelope.chat_id, envelope.seq)
         elif envelope.type == "chat.ended":
             connection.unsubscribe([chat_topic(envelope.chat_id)])
+        return True
 
     async def refresh_inboxes(connection: Connection) -> None:
         async with unit_of_work(websocket.app.state.sessionmaker) as session:
@@ -302,9 +363,21 @@ async def desk_socket(websocket: WebSocket) -> None:
         on_event=follow,
         follows=lambda connection, chat_id: chat_topic(chat_id) in connection.topics,
     )
-    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, in_chats)])
+
+    async def visible(session: AsyncSession, chat_id: int) -> None:
+        agent = await users_service.get_user(session, user_id=user.id)
+        await service.get_chat(session, user=agent, chat_id=chat_id)
+
+    resume = await _resumable(connection, wanted, "resume", visible)
+    # The replays are queued before the subscriptions start: no live event of a resumed chat can
+    # reach the socket ahead of its replay (docs/realtime.md, "Resume, exactly").
+    connection.resume(resume)
+    connection.subscribe(
+        [agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, {*in_chats, *resume})]
+    )
+    connection.say_in_order({"type": "ready", "data": {"chats": sorted(resume)}})
     commands = desk_commands(user.id, websocket.app.state.message_writer)
-    await _serve(websocket, connection, commands, user=user)
+    await _serve(websocket, connection, commands, user=user, expires_at=auth.expires_at)
 
 
 # --- the messenger -----------------------------------------------------------------------------
@@ -406,17 +479,13 @@ async def messenger_socket(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
     connection = _connection(websocket, _history(visitor_id=visitor.id))
-    connection.subscribe([visitor_topic(visitor.id)])
     commands = messenger_commands(websocket, visitor.id)
-    if frame.chats:
-        async with unit_of_work(websocket.app.state.sessionmaker) as session:
-            for chat_id in list(frame.chats):
-                try:
-                    await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
-                except NotFound as exc:
-                    frame.chats.pop(chat_id)
-                    await connection.send(error_frame(ref, exc))
-        for chat_id, seq in frame.chats.items():
-            connection.request_fill(chat_id, seq)
+
+    async def own(session: AsyncSession, chat_id: int) -> None:
+        await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+
+    # As on the desk: the replays first, then the live events (docs/realtime.md).
+    connection.resume(await _resumable(connection, frame.chats, ref, own))
+    connection.subscribe([visitor_topic(visitor.id)])
     connection.say_in_order({"type": "ack", "ref": ref, "data": {"visitor_id": visitor.id}})
     await _serve(websocket, connection, commands, visitor=visitor)

@@ -5,6 +5,11 @@ Ordering: a single pump task is the only sender of events. Live events and resum
 through one queue, so replayed history and live traffic can never interleave out of order; per
 chat the pump remembers the highest seq sent, drops anything at or below it, and fills any gap
 from the database before sending what comes after.
+
+A client's resume is an anchor, not a hint: it says exactly what the client holds, so the replay
+starts right after it even when this socket already sent later events (which the client then gets
+again, in order). Callers queue a connection's first resume before subscribing it to any topic, so
+that no live event of a resumed chat can overtake its replay.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -24,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
+from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.broker import Broker, Subscription
 from frontdesk.realtime.envelope import Addressed, Envelope
 
@@ -33,15 +40,18 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_HEARTBEAT_LOST = 4000
+CLOSE_POLICY = 1008
 PROCESS_ID = uuid.uuid4().hex[:16]
 
 
 @dataclass(frozen=True)
 class Fill:
-    """Send a chat's stored events after `after_seq` (a resume, or a gap in live traffic)."""
+    """Send a chat's stored events after `after_seq`: a client's resume (`anchor`: the client holds
+    exactly up to `after_seq`), or a gap in live traffic (only what was not sent yet)."""
 
     chat_id: int
     after_seq: int
+    anchor: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,10 +74,12 @@ class Connection:
         broker: Broker,
         history: HistoryLoader,
         heartbeat_interval: float,
-        on_event: Callable[[Connection, Envelope], Awaitable[None]] | None = None,
+        on_event: Callable[[Connection, Envelope], Awaitable[bool]] | None = None,
         follows: Callable[[Connection, int], bool] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
+        # Sees every event first (to follow chats, or to close on revoked credentials); an event
+        # goes on to the client only when it answers True.
         self.on_event = on_event
         # Whether every event of a chat is owed to this socket (so a gap means a loss to fill),
         # or only some of them (a desk hears a chat it does not follow in part, by design).
@@ -94,11 +106,13 @@ class Connection:
         self.topics.difference_update(topics)
         self.subscription.remove(topics)
 
-    def start(self) -> None:
+    def start(self, *, expires_at: datetime | None = None) -> None:
         self._tasks = [
             asyncio.create_task(self._pump(), name=f"ws-pump-{self.id}"),
             asyncio.create_task(self._heartbeat(), name=f"ws-heartbeat-{self.id}"),
         ]
+        if expires_at is not None:
+            self._tasks.append(asyncio.create_task(self._expire(expires_at)))
 
     async def stop(self) -> None:
         await self.subscription.close()
@@ -108,6 +122,11 @@ class Connection:
 
     def request_fill(self, chat_id: int, after_seq: int) -> None:
         self.queue.put_nowait(Fill(chat_id, after_seq))
+
+    def resume(self, chats: dict[int, int]) -> None:
+        """Replays each chat after the seq the client holds, before anything queued later."""
+        for chat_id, seq in chats.items():
+            self.queue.put_nowait(Fill(chat_id, seq, anchor=True))
 
     def say_in_order(self, frame: dict[str, Any]) -> None:
         self.queue.put_nowait(Say(frame))
@@ -134,7 +153,7 @@ class Connection:
                 return
             try:
                 if isinstance(item, Fill):
-                    await self._fill(item.chat_id, item.after_seq)
+                    await self._fill(item.chat_id, item.after_seq, anchor=item.anchor)
                 elif isinstance(item, Say):
                     await self.send(item.frame)
                 else:
@@ -145,8 +164,8 @@ class Connection:
                 logger.exception("websocket delivery failed")
 
     async def _deliver(self, envelope: Envelope) -> None:
-        if self.on_event is not None:
-            await self.on_event(self, envelope)
+        if self.on_event is not None and not await self.on_event(self, envelope):
+            return
         if envelope.chat_id is None or envelope.seq is None:
             await self.send_envelope(envelope)
             return
@@ -160,8 +179,8 @@ class Connection:
         self.sent_seq[envelope.chat_id] = envelope.seq
         await self.send_envelope(envelope)
 
-    async def _fill(self, chat_id: int, after_seq: int) -> None:
-        after = max(after_seq, self.sent_seq.get(chat_id, after_seq))
+    async def _fill(self, chat_id: int, after_seq: int, *, anchor: bool = False) -> None:
+        after = after_seq if anchor else max(after_seq, self.sent_seq.get(chat_id, after_seq))
         async with unit_of_work(self.sessionmaker) as session:
             envelopes = await self.history(session, chat_id, after)
         # Even when nothing is stored after it, the client's seq is now the floor for live events.
@@ -170,6 +189,11 @@ class Connection:
             if envelope.seq is not None and envelope.seq > self.sent_seq[chat_id]:
                 self.sent_seq[chat_id] = envelope.seq
                 await self.send_envelope(envelope)
+
+    async def _expire(self, at: datetime) -> None:
+        """A socket lives no longer than the session it authenticated with."""
+        await asyncio.sleep(max(0.0, (at - utcnow()).total_seconds()))
+        await self.close(CLOSE_UNAUTHENTICATED, "session expired")
 
     async def _heartbeat(self) -> None:
         loop = asyncio.get_running_loop()
