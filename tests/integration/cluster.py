@@ -1,0 +1,99 @@
+"""Real `frontdesk run` processes on one PostgreSQL database and one Redis channel, on loopback
+ports, that a test can kill (`kill -9`) and start again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Cluster:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        data_dir: Path,
+        size: int,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.env = (
+            os.environ
+            | {
+                "FRONTDESK_DATABASE_URL": database_url,
+                "FRONTDESK_REDIS_URL": redis_url,
+                "FRONTDESK_REDIS_CHANNEL": f"fd-test-{uuid.uuid4().hex}",
+                "FRONTDESK_SECRET_KEY": "cluster-secret-" + "k" * 32,
+                "FRONTDESK_DATA_DIR": str(data_dir),
+                "FRONTDESK_LOG_LEVEL": "warning",
+                "FRONTDESK_TIMER_INTERVAL": "0.5",
+                # Several servers on one machine: none of them listens for mail.
+                "FRONTDESK_SMTP_LISTEN": "",
+            }
+            | dict(extra_env or {})
+        )
+        self.ports = [free_port() for _ in range(size)]
+        self.urls = [f"127.0.0.1:{port}" for port in self.ports]
+        self.processes: list[subprocess.Popen[bytes] | None] = [None] * size
+
+    def command(self, *args: str) -> None:
+        subprocess.run([FRONTDESK, *args], env=self.env, check=True, capture_output=True)
+
+    def start(self, index: int | None = None) -> None:
+        for i in range(len(self.ports)) if index is None else [index]:
+            self.processes[i] = subprocess.Popen(
+                [FRONTDESK, "run"],
+                env=self.env | {"FRONTDESK_PORT": str(self.ports[i])},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        for i in range(len(self.ports)) if index is None else [index]:
+            self._wait_healthy(i)
+
+    def kill(self, index: int) -> None:
+        """`kill -9`: no shutdown, no goodbye to sockets, nothing flushed."""
+        process = self.processes[index]
+        assert process is not None
+        process.kill()
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        running = [p for p in self.processes if p is not None and p.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGINT)
+        for process in running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def _wait_healthy(self, index: int) -> None:
+        url, process = self.urls[index], self.processes[index]
+        assert process is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+            time.sleep(0.1)
+        raise RuntimeError(f"server at {url} did not start")
