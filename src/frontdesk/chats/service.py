@@ -637,6 +637,8 @@ class _Batch:
     joined: set[tuple[int, int]]
     stored: dict[tuple[int, str], PostedMessage]
     limit: int
+    # (chat, agent) pairs where the agent may not see the chat: for them it does not exist.
+    unseen: set[tuple[int, int]] = field(default_factory=set)
 
 
 async def post_messages(
@@ -670,6 +672,15 @@ async def post_messages(
         batch.stored[found.chat_id, found.client_msg_id] = PostedMessage(
             found.id, found.seq, duplicate=True
         )
+    outsiders = {
+        (message.chat_id, message.user_id)
+        for message in messages
+        if message.user_id in batch.agents
+        and message.chat_id in batch.chats
+        and (message.chat_id, message.user_id) not in batch.joined
+    }
+    if outsiders:
+        batch.unseen = await _unseen_chats(session, outsiders)
 
     now = utcnow()
     # Each message's outcome, or where its event is in `events` (stored by this call), and
@@ -706,6 +717,19 @@ async def post_messages(
     ]
 
 
+async def _unseen_chats(session: AsyncSession, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The (chat, agent) pairs where the agent may not see the chat. Asked only about agents who
+    are not in the chat, whom a desk never writes as: the path of refusals, not of messages."""
+    unseen: set[tuple[int, int]] = set()
+    for user_id in {user_id for _, user_id in pairs}:
+        chat_ids = [chat_id for chat_id, writer in pairs if writer == user_id]
+        user = await session.get_one(User, user_id)
+        visible = queries.visible_chats(user).with_only_columns(Chat.id)
+        seen = set(await session.scalars(visible.where(Chat.id.in_(chat_ids))))
+        unseen.update((chat_id, user_id) for chat_id in chat_ids if chat_id not in seen)
+    return unseen
+
+
 def _admit(
     message: NewMessage, batch: _Batch, *, last_seq: dict[int, int], at: datetime
 ) -> _NewEvent | PostedMessage:
@@ -715,6 +739,9 @@ def _admit(
         raise Unauthorized("Your account is no longer active.", code="not_authenticated")
     chat = batch.chats.get(message.chat_id)
     if chat is None or (message.visitor_id is not None and chat.visitor_id != message.visitor_id):
+        raise ChatNotFound
+    if message.user_id is not None and (message.chat_id, message.user_id) in batch.unseen:
+        # Before the duplicate and ended checks: an outsider learns nothing about the chat.
         raise ChatNotFound
     if message.client_msg_id:
         stored = batch.stored.get((message.chat_id, message.client_msg_id))

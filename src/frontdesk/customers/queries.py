@@ -1,11 +1,17 @@
-"""Which customers a user may see: admins all; agents those with a ticket in one of their
-inboxes, or whom they created themselves. And a customer's email addresses in one query."""
+"""Which customers a user may see, and a customer's email addresses in one query.
+
+Owners and admins see every customer. An agent sees the customers of the tickets in their inboxes
+(a chat, an email, a contact-form message, or a ticket filed by someone who could see the
+customer) and the customers they created themselves. A ticket an agent files on the address of a
+customer they cannot see does not count (`Ticket.shows_customer`): typing an address must not open
+someone else's record.
+"""
 
 from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, exists, or_, select, true
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.inboxes.queries import visible_inbox_ids
@@ -14,13 +20,19 @@ from frontdesk.users.models import User
 
 
 def visible_customers(user: User) -> Select[Customer]:
-    query = select(Customer).where(Customer.merged_into_id.is_(None))
+    return select(Customer).where(Customer.merged_into_id.is_(None), visible_to(user))
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """For a query of customers: the customer is one `user` may see."""
     if user.is_admin:
-        return query
-    has_ticket = exists().where(
-        Ticket.customer_id == Customer.id, Ticket.inbox_id.in_(visible_inbox_ids(user))
+        return true()
+    shown = exists().where(
+        Ticket.customer_id == Customer.id,
+        Ticket.inbox_id.in_(visible_inbox_ids(user)),
+        Ticket.shows_customer.is_(True),
     )
-    return query.where(or_(has_ticket, Customer.created_by_id == user.id))
+    return or_(shown, Customer.created_by_id == user.id)
 
 
 _CUSTOMERS = cast(Table, Customer.__table__)

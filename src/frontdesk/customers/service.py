@@ -33,6 +33,20 @@ async def get_customer(session: AsyncSession, *, user: User, customer_id: int) -
     return customer
 
 
+async def visible_ids(
+    session: AsyncSession, *, user: User, customer_ids: Collection[int]
+) -> set[int]:
+    """Which of these customers `user` may see (tickets show the others without their record)."""
+    if not customer_ids:
+        return set()
+    if user.is_admin:
+        return set(customer_ids)
+    found = await session.scalars(
+        visible_customers(user).with_only_columns(Customer.id).where(Customer.id.in_(customer_ids))
+    )
+    return set(found)
+
+
 async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Customer:
     """For system paths; follows merges so old references land on the surviving customer."""
     customer = await session.get(Customer, customer_id)
@@ -98,6 +112,27 @@ async def find_or_create(session: AsyncSession, *, email: str | None, name: str 
     return await create_customer(
         session, name=name or "", emails=[email] if email else [], created_by=None
     )
+
+
+async def customer_for_ticket(
+    session: AsyncSession, *, user: User, customer_id: int | None, email: str | None, name: str
+) -> Customer:
+    """The customer an agent files a ticket on: by id, one they may see; by address, whoever has
+    it (someone they cannot see is found, never written to), or a new customer of theirs."""
+    if customer_id is not None:
+        return await get_customer(session, user=user, customer_id=customer_id)
+    if email is None:
+        raise Invalid("customer", "Give the customer's id or email.")
+    customer = await find_by_email(session, email=email)
+    if customer is None:
+        return await create_customer(session, name=name, emails=[email], created_by=user)
+    if (
+        name
+        and not customer.name
+        and await visible_ids(session, user=user, customer_ids=[customer.id])
+    ):
+        customer.name = name.strip()
+    return customer
 
 
 async def names_by_id(session: AsyncSession, *, customer_ids: Sequence[int]) -> dict[int, str]:
@@ -204,9 +239,11 @@ async def _set_contacts(
             async with session.begin_nested():
                 await session.flush()
         except IntegrityError:
+            # The same answer whoever that customer is: it names no one and shows nothing.
             raise Conflict(
-                f"The {kind.value} {value} already belongs to another customer; "
-                "merge the two customers instead.",
+                f"The {kind.value} {value} already belongs to another customer. If they are the "
+                "same person, merge the two customers (an owner or admin can, if you cannot see "
+                "the other).",
                 code="contact_taken",
             ) from None
 

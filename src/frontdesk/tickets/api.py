@@ -29,14 +29,18 @@ from frontdesk.tickets.schemas import (
     TicketUpdate,
 )
 from frontdesk.users import service as users_service
+from frontdesk.users.models import User
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-async def ticket_reads(session: AsyncSession, tickets: Sequence[Ticket]) -> list[TicketRead]:
+async def ticket_reads(
+    session: AsyncSession, tickets: Sequence[Ticket], *, user: User
+) -> list[TicketRead]:
     labels = await service.labels_of(session, ticket_ids=[ticket.id for ticket in tickets])
+    hidden = await service.hidden_customers(session, user=user, tickets=tickets)
     names = await customers_service.names_by_id(
-        session, customer_ids=[ticket.customer_id for ticket in tickets]
+        session, customer_ids=[t.customer_id for t in tickets if t.customer_id not in hidden]
     )
     return [
         TicketRead.model_validate(ticket).model_copy(
@@ -49,13 +53,16 @@ async def ticket_reads(session: AsyncSession, tickets: Sequence[Ticket]) -> list
     ]
 
 
-async def ticket_detail(session: AsyncSession, ticket: Ticket) -> TicketDetail:
-    (read,) = await ticket_reads(session, [ticket])
-    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+async def ticket_detail(session: AsyncSession, ticket: Ticket, *, user: User) -> TicketDetail:
+    (read,) = await ticket_reads(session, [ticket], user=user)
+    customer = None
+    if not await service.hidden_customers(session, user=user, tickets=[ticket]):
+        found = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+        customer = (await customer_reads(session, [found]))[0]
     entries = await service.list_entries(session, ticket=ticket)
     return TicketDetail(
         **read.model_dump(),
-        customer=(await customer_reads(session, [customer]))[0],
+        customer=customer,
         entries=[EntryRead.model_validate(entry) for entry in entries],
     )
 
@@ -101,7 +108,7 @@ async def list_tickets(
         session, user=user, criteria=criteria, sort=sort, cursor=cursor, limit=limit
     )
     return TicketPageRead(
-        items=await ticket_reads(session, page.tickets), next_cursor=page.next_cursor
+        items=await ticket_reads(session, page.tickets, user=user), next_cursor=page.next_cursor
     )
 
 
@@ -119,14 +126,13 @@ async def create_ticket(
     body: TicketCreate, user: CurrentAgent, session: SessionDep, settings: SettingsDep
 ) -> TicketDetail:
     inbox = await inboxes_service.get_inbox(session, user=user, inbox_id=body.inbox_id)
-    if body.customer.id is not None:
-        customer = await customers_service.get_customer(
-            session, user=user, customer_id=body.customer.id
-        )
-    else:
-        customer = await customers_service.find_or_create(
-            session, email=body.customer.email, name=body.customer.name
-        )
+    customer = await customers_service.customer_for_ticket(
+        session,
+        user=user,
+        customer_id=body.customer.id,
+        email=body.customer.email,
+        name=body.customer.name,
+    )
     assignee = (
         await users_service.get_user(session, user_id=body.assignee_id)
         if body.assignee_id is not None
@@ -141,17 +147,18 @@ async def create_ticket(
         state=body.state,
         assignee=assignee,
         labels=await labels_service.labels_by_ids(session, label_ids=body.label_ids),
+        filed_by=user,
     )
     if body.note:
         await service.add_note(
             session, ticket=ticket, author=user, text=body.note, limit=settings.max_text_length
         )
-    return await ticket_detail(session, ticket)
+    return await ticket_detail(session, ticket, user=user)
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-async def get_ticket(ticket: LoadedTicket, session: SessionDep) -> TicketDetail:
-    return await ticket_detail(session, ticket)
+async def get_ticket(ticket: LoadedTicket, user: CurrentAgent, session: SessionDep) -> TicketDetail:
+    return await ticket_detail(session, ticket, user=user)
 
 
 @router.patch("/{ticket_id}", response_model=TicketRead)
@@ -179,7 +186,7 @@ async def update_ticket(
         unassign=body.unassign,
         labels=labels,
     )
-    return (await ticket_reads(session, [ticket]))[0]
+    return (await ticket_reads(session, [ticket], user=user))[0]
 
 
 @router.post("/{ticket_id}/notes", response_model=EntryRead, status_code=status.HTTP_201_CREATED)

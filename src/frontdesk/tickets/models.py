@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, Timestamped
@@ -85,6 +85,10 @@ class Ticket(Timestamped, Base):
     number: Mapped[int] = mapped_column(unique=True)
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="RESTRICT"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    # Whether the ticket lets the agents of its inbox see its customer's record (customers/
+    # queries.py). False when an agent filed it on the address of a customer they could not see:
+    # typing an address must not open someone else's record.
+    shows_customer: Mapped[bool] = mapped_column(default=True, server_default=true())
     subject: Mapped[str] = mapped_column(String(300))
     type: Mapped[TicketType] = mapped_column(enum_column(TicketType))
     state: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.open)

@@ -14,6 +14,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from frontdesk.customers.models import Customer, CustomerContact
+from frontdesk.customers.queries import visible_to
 from frontdesk.errors import Invalid
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.kit.text import like_pattern
@@ -81,7 +82,7 @@ def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
     if criteria.text:
-        conditions.append(_text_match(criteria.text))
+        conditions.append(_text_match(criteria.text, user=user))
     return query.where(*conditions)
 
 
@@ -106,13 +107,21 @@ def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
     return str(compiler.process(element.clauses, **kw))
 
 
-def _text_match(text: str) -> ColumnElement[bool]:
-    """Subject, customer name or contact, message text, or the ticket number (#123 or 123)."""
+def _text_match(text: str, *, user: User) -> ColumnElement[bool]:
+    """Subject, customer name or contact, message text, or the ticket number (#123 or 123).
+    Only the names and contacts of customers `user` may see: a ticket filed on someone else's
+    address must not answer questions about their record."""
     pattern = like_pattern(text)
-    customers = select(Customer.id).where(folded(Customer.name).like(pattern, escape="\\"))
+    customers = select(Customer.id).where(
+        folded(Customer.name).like(pattern, escape="\\"), visible_to(user)
+    )
     contacts = select(CustomerContact.customer_id).where(
         CustomerContact.value.like(pattern, escape="\\")
     )
+    if not user.is_admin:
+        contacts = contacts.join(Customer, Customer.id == CustomerContact.customer_id).where(
+            visible_to(user)
+        )
     entries = select(TicketEntry.ticket_id).where(
         folded(TicketEntry.text).like(pattern, escape="\\")
     )

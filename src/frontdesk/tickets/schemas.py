@@ -55,7 +55,10 @@ class EntryRead(ReadModel):
 
 
 class TicketDetail(TicketRead):
-    customer: CustomerRead
+    customer: CustomerRead | None = Field(
+        description="null when you may not see the customer: an agent filed the ticket on the "
+        "address of someone who has not written to your inboxes."
+    )
     entries: list[EntryRead]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
@@ -102,6 +103,16 @@ async def get_tickets_by_id(
     return {ticket.id: ticket for ticket in tickets}
 
 
+async def hidden_customers(
+    session: AsyncSession, *, user: User, tickets: Sequence[Ticket]
+) -> set[int]:
+    """The customers of these tickets (which `user` sees) whose record `user` may not see. A
+    ticket that shows its customer shows them to everyone who sees the ticket, so only the
+    others are looked up."""
+    unsure = {ticket.customer_id for ticket in tickets if not ticket.shows_customer}
+    return unsure - await customers_service.visible_ids(session, user=user, customer_ids=unsure)
+
+
 async def list_tickets(
     session: AsyncSession,
     *,
@@ -156,12 +167,20 @@ async def create_ticket(
     state: TicketState = TicketState.open,
     assignee: User | None = None,
     labels: Sequence[Label] = (),
+    filed_by: User | None = None,
 ) -> Ticket:
+    """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
+    email, the contact form)."""
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
         raise Invalid("state", "Create the ticket first, then snooze it until a time.")
     if assignee is not None:
         await ensure_assignable(session, inbox_id=inbox.id, user=assignee)
+    # Filed on someone the agent cannot see, the ticket reaches them without opening their
+    # record to the inbox; whoever could see them was free to share them with it.
+    shows_customer = filed_by is None or customer.id in await customers_service.visible_ids(
+        session, user=filed_by, customer_ids=[customer.id]
+    )
     now = utcnow()
     ticket = Ticket(
         number=await next_ticket_number(session),
@@ -174,6 +193,7 @@ async def create_ticket(
         created_at=now,
         updated_at=now,
         closed_at=now if state is TicketState.closed else None,
+        shows_customer=shows_customer,
     )
     session.add(ticket)
     await session.flush()

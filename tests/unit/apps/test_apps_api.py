@@ -217,3 +217,19 @@ class TestPanels:
         error_of(await outsider.client.get(url), 404)
         error_of(await member.client.get("/api/v1/customers/999999/apps"), 404)
         assert len(company.received) == 1
+
+    async def test_filing_a_ticket_on_their_address_sends_no_app_their_record(
+        self, desk: Desk, company: CompanyApp
+    ) -> None:
+        admin = await desk.agent(role="admin")
+        await new_app(admin, name="CRM", url=company.url("/good"))
+        member = await desk.agent()
+        outsider = await desk.agent()
+        inbox = await desk.inbox(members=[member])
+        sales = await desk.inbox(name="Sales", members=[outsider])
+        theirs = await new_ticket(member.client, inbox, email="cora@example.org")
+        mine = await new_ticket(outsider.client, sales, email="cora@example.org")
+        assert mine["customer_id"] == theirs["customer_id"]
+
+        error_of(await outsider.client.get(f"/api/v1/customers/{mine['customer_id']}/apps"), 404)
+        assert company.received == []

@@ -345,3 +345,50 @@ async def test_a_burst_from_both_sides_is_stored_once_each_in_one_unbroken_seque
     ]["message"]["text"] == "mine"
     await ada_ws.close()
     await visitor_ws.close()
+
+
+async def test_a_chat_of_another_inbox_does_not_exist_for_any_desk_frame(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    """Like HTTP: whether the chat exists, has ended or holds a message id is not for an
+    outsider to learn, whatever the frame."""
+    theirs = await desk.inbox(name="Theirs")
+    bob = await desk.agent(inboxes=[theirs], name="Bob")
+    ada = await desk.agent(inboxes=[await desk.inbox(name="Mine")], name="Ada")
+    await online(bob)
+    chat_id = (await (await visitors(theirs)).start_chat("private matter"))["id"]
+    assert (await bob.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    sent = await bob.client.post(
+        f"/api/v1/chats/{chat_id}/messages", json={"text": "hello", "client_msg_id": "b-1"}
+    )
+    assert sent.status_code == 201, sent.text
+    over_http = await ada.client.post(
+        f"/api/v1/chats/{chat_id}/messages", json={"text": "hi", "client_msg_id": "b-1"}
+    )
+    assert over_http.status_code == 404
+    ada_ws = await desk_socket(live, ada)
+
+    def frames(target: int) -> list[dict[str, Any]]:
+        return [
+            {"type": "message", "chat_id": target, "text": "hi", "client_msg_id": "b-1"},
+            {"type": "message", "chat_id": target, "text": "hi", "client_msg_id": "a-1"},
+            {"type": "typing", "chat_id": target, "typing": True},
+            {"type": "read", "chat_id": target, "seq": 1},
+            {"type": "resume", "chats": {target: 0}},
+        ]
+
+    async def answers(target: int) -> list[dict[str, Any]]:
+        return [(await ada_ws.request(frame))["error"] for frame in frames(target)]
+
+    going_on = await answers(chat_id)
+    assert {error["code"] for error in going_on} == {"not_found"}
+    assert going_on == await answers(chat_id + 1000)
+    assert going_on[0] == over_http.json()["error"]
+    assert (await bob.client.post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
+    assert await answers(chat_id) == going_on
+    events = (await bob.client.get(f"/api/v1/chats/{chat_id}")).json()["events"]
+    assert [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"] == [
+        "private matter",
+        "hello",
+    ]
+    await ada_ws.close()

@@ -99,6 +99,127 @@ class TestVisibility:
         assert error["message"] == "No such customer."
 
 
+class TestSomeoneElsesCustomer:
+    """An agent who types the address of a customer of an inbox they are not in files a ticket
+    that reaches that person, and learns nothing else about them."""
+
+    async def other_inboxes_customer(self, desk: Desk, visitors: Any) -> dict[str, Any]:
+        admin = await desk.agent(role="admin")
+        theirs = await desk.inbox(name="Theirs")
+        sent = await (await visitors(theirs)).client.post(
+            "/messenger/v1/contact",
+            json={"name": "Rosalind Franklin", "email": "rosalind@kings.example", "text": "Hi"},
+        )
+        assert sent.status_code == 201, sent.text
+        [customer] = (await admin.client.get("/api/v1/customers")).json()
+        changed = await admin.client.patch(
+            f"/api/v1/customers/{customer['id']}",
+            json={
+                "emails": ["rosalind@kings.example", "photo51@kings.example"],
+                "phones": ["+44 20 7946 0000"],
+                "attributes": {"plan": "secret-plan"},
+                "notes": "Secret notes",
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        return dict(changed.json())
+
+    async def test_the_ticket_reaches_them_but_shows_nothing_of_their_record(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        rosalind = await self.other_inboxes_customer(desk, visitors)
+        agent = await desk.agent()
+        mine = await desk.inbox(name="Mine", members=[agent])
+        response = await agent.client.post(
+            "/api/v1/tickets",
+            json={
+                "inbox_id": mine["id"],
+                "customer": {"email": "ROSALIND@kings.example", "name": "Someone Else"},
+                "subject": "About your order",
+            },
+        )
+        assert response.status_code == 201, response.text
+        ticket = response.json()
+        assert ticket["customer_id"] == rosalind["id"]  # one person, one thread of mail
+        assert ticket["customer"] is None
+        assert ticket["customer_name"] == ""
+        for secret in ("Rosalind", "photo51", "7946", "secret-plan", "Secret notes"):
+            assert secret not in response.text
+        # An address nobody has makes a customer of the agent's own, whole.
+        fresh = await new_ticket(agent.client, mine, email="new@example.org")
+        assert fresh["customer"]["emails"] == ["new@example.org"]
+
+        reply = await agent.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "We can help."}
+        )
+        assert reply.status_code == 201, reply.text
+        again = await agent.client.get(f"/api/v1/tickets/{ticket['id']}")
+        assert again.json()["customer"] is None
+        listed = (await agent.client.get("/api/v1/tickets")).json()["items"]
+        names = {t["id"]: t["customer_name"] for t in listed}
+        assert names == {ticket["id"]: "", fresh["id"]: "Cora Customer"}
+        for q in ("Rosalind", "photo51"):  # the ticket is no oracle for their record
+            found = await agent.client.get("/api/v1/tickets", params={"q": q})
+            assert found.json()["items"] == [], q
+        assert (await agent.client.get("/api/v1/customers?q=kings")).json() == []
+        url = f"/api/v1/customers/{rosalind['id']}"
+        error_of(await agent.client.get(url), 404, "not_found")
+        error_of(await agent.client.patch(url, json={"notes": "Mine now"}), 404, "not_found")
+        mine_too = await new_customer(agent, name="Walk-in")
+        merge = await agent.client.post(
+            f"/api/v1/customers/{mine_too['id']}/merge", json={"source_id": rosalind["id"]}
+        )
+        error_of(merge, 404, "not_found")
+
+        admin = await desk.agent(role="admin")
+        assert (await admin.client.get(url)).json() == rosalind
+        as_admin = (await admin.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
+        assert as_admin["customer"] == rosalind
+        assert as_admin["customer_name"] == "Rosalind Franklin"
+        [mail] = (await admin.client.get("/api/v1/outbox")).json()
+        assert mail["recipients"] == ["rosalind@kings.example"]
+
+    async def test_taking_their_address_says_it_is_taken_and_nothing_more(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        rosalind = await self.other_inboxes_customer(desk, visitors)
+        agent = await desk.agent()
+        mine = await desk.inbox(name="Mine", members=[agent])
+        await new_ticket(agent.client, mine, email="photo51@kings.example")
+        own = await new_customer(agent, name="Walk-in")
+        for response in (
+            await agent.client.post(
+                "/api/v1/customers", json={"emails": ["rosalind@kings.example"]}
+            ),
+            await agent.client.patch(
+                f"/api/v1/customers/{own['id']}", json={"emails": ["rosalind@kings.example"]}
+            ),
+        ):
+            error = error_of(response, 409, "contact_taken")
+            assert str(rosalind["id"]) not in error["message"]
+            assert "Rosalind" not in error["message"]
+        error_of(await agent.client.get(f"/api/v1/customers/{rosalind['id']}"), 404)
+
+    async def test_a_customer_who_writes_to_the_inbox_is_theirs_to_see(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        rosalind = await self.other_inboxes_customer(desk, visitors)
+        agent = await desk.agent()
+        mine = await desk.inbox(name="Mine", members=[agent])
+        filed = await new_ticket(agent.client, mine, email="rosalind@kings.example")
+        assert filed["customer"] is None
+        sent = await (await visitors(mine)).client.post(
+            "/messenger/v1/contact",
+            json={"name": "R. Franklin", "email": "rosalind@kings.example", "text": "Me again"},
+        )
+        assert sent.status_code == 201, sent.text
+        seen = await agent.client.get(f"/api/v1/customers/{rosalind['id']}")
+        assert seen.json() == rosalind
+        assert (await agent.client.get(f"/api/v1/tickets/{filed['id']}")).json()[
+            "customer"
+        ] == rosalind
+
+
 class TestSearch:
     async def test_search_by_part_of_name_or_email_ignoring_case(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
