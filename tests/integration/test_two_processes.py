@@ -4,13 +4,6 @@ the other, and the whole lifecycle and its races behave as in one process."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,77 +12,25 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.integration.cluster import Cluster
 from tests.realtime import Socket, connect
 
 pytestmark = pytest.mark.integration
-FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
     """Two `frontdesk run` processes sharing one database and one Redis channel."""
-    env = os.environ | {
-        "FRONTDESK_DATABASE_URL": pg_url,
-        "FRONTDESK_REDIS_URL": redis_url,
-        "FRONTDESK_REDIS_CHANNEL": f"fd-test-{uuid.uuid4().hex}",
-        "FRONTDESK_SECRET_KEY": "cluster-secret-" + "k" * 32,
-        "FRONTDESK_DATA_DIR": str(tmp_path),
-        "FRONTDESK_LOG_LEVEL": "warning",
-        "FRONTDESK_TIMER_INTERVAL": "0.5",
-    }
-    subprocess.run(
-        [
-            FRONTDESK,
-            "create-user",
-            "--email",
-            "owner@cluster.example.com",
-            "--name",
-            "Owner",
-            "--password",
-            PASSWORD,
-            "--role",
-            "owner",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [FRONTDESK, "run"],
-            env=env | {"FRONTDESK_PORT": str(port)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for port in ports
-    ]
-    urls = [f"127.0.0.1:{port}" for port in ports]
+    cluster = Cluster(database_url=pg_url, redis_url=redis_url, data_dir=tmp_path, size=2)
+    cluster.command(
+        "create-user", "--email", "owner@cluster.example.com", "--name", "Owner",
+        "--password", PASSWORD, "--role", "owner",
+    )  # fmt: skip
+    cluster.start()
     try:
-        for url, process in zip(urls, processes, strict=True):
-            for _ in range(200):
-                try:
-                    if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-                time.sleep(0.1)
-            else:
-                raise RuntimeError(f"server at {url} did not start")
-        yield urls
+        yield cluster.urls
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            process.wait(timeout=15)
+        cluster.stop()
 
 
 async def login(url: str, email: str) -> httpx.AsyncClient:
@@ -213,3 +154,17 @@ async def test_resume_across_processes_misses_nothing(scene: dict[str, Any]) -> 
     texts = [f["data"]["message"]["text"] for f in vws.of_type("chat.message_added")]
     assert texts == [f"m{n}" for n in range(5)]
     await vws.close()
+
+
+async def test_logging_out_on_one_process_closes_the_socket_on_the_other(
+    cluster: list[str], scene: dict[str, Any]
+) -> None:
+    ada = scene["agents"]["Ada"]  # her socket is on the agents' process
+    other_side = await login(scene["visitor_side"], "ada@cluster.example.com")
+    cookie = f"frontdesk_session={other_side.cookies['frontdesk_session']}"
+    sock = await connect(f"ws://{cluster[1]}/api/v1/ws", Cookie=cookie)
+    await sock.event("ready")
+    assert (await other_side.post("/api/v1/auth/logout")).status_code == 204
+    assert await sock.wait_closed(timeout=1.0) == 4401
+    assert ada["ws"].closed_code is None  # her other session's socket stays
+    await other_side.aclose()
