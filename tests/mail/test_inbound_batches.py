@@ -6,23 +6,25 @@ the deliveries that wait together, and one message that cannot be stored sinks n
 from __future__ import annotations
 
 import asyncio
+import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.smtp import Envelope
 from fastapi import FastAPI
 from sqlalchemy import event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import service
-from frontdesk.mail.errors import MalformedMessage, Unroutable
+from frontdesk.mail.errors import MalformedMessage, Unprocessable, Unroutable
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import InboundMessage, InboundStatus
 from frontdesk.mail.service import Delivery, InboundResult
@@ -36,12 +38,13 @@ from tests.mail.support import (
     answered_ticket,
     inbound_entries,
     outbox,
+    post_mime,
     reply_mail,
     send_to_listener,
     ticket_of,
     ticket_with_reply,
 )
-from tests.unit.support import count_rows
+from tests.unit.support import count_rows, error_of
 
 BROKEN = b"\x00\xff this is not an email at all"
 
@@ -218,14 +221,16 @@ class TestInboundWriter:
             return_exceptions=True,
         )
         await writer.stop()
-        # The shared transaction was rolled back, then each message stored on its own.
-        assert batches == [3, 1, 1, 1]
+        # The shared transaction was rolled back, then each message stored on its own; the bad
+        # one was tried once more, then kept raw and refused for good.
+        assert batches == [3, 1, 1, 1, 1]
         first, failed, second = outcomes
         assert isinstance(first, InboundResult)
         assert isinstance(second, InboundResult)
         assert first.status is second.status is InboundStatus.processed
-        assert isinstance(failed, RuntimeError)
-        assert await count_rows(app, InboundMessage) == 2
+        assert isinstance(failed, Unprocessable)
+        kept = [record for record in await inbound_records(app) if record.raw == bad]
+        assert [record.status for record in kept] == [InboundStatus.failed]
         assert await count_rows(app, TicketEntry, TicketEntry.direction == "in") == 2
 
     async def test_a_failed_commit_stores_each_message_on_its_own(
@@ -283,11 +288,9 @@ class TestListener:
         assert refused == [{}] * len(deliveries)
         assert await count_rows(app, InboundMessage, InboundMessage.status == "processed") == 6
 
-    async def test_a_message_that_cannot_be_stored_is_answered_451_and_kept(
+    async def test_a_message_a_bug_meets_twice_is_kept_and_refused_for_good(
         self, app: FastAPI, desk: Desk, listener: InboundListener, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import smtplib
-
         _ada, _inbox, _ticket, sent = await answered_ticket(desk)
         reply_to = sent["headers"]["Reply-To"]
 
@@ -296,13 +299,62 @@ class TestListener:
 
         monkeypatch.setattr(parsing, "parse_message", parse)
         raw = reply_mail(to=reply_to, text="Hello")
+        # Not a 451: the sending server would retry for days a message that never gets in.
         with pytest.raises(smtplib.SMTPDataError) as refused:
             await send_to_listener(listener.port, raw, recipients=[reply_to])
-        assert refused.value.smtp_code == 451
+        assert refused.value.smtp_code == 554
+        assert b"kept for an administrator" in refused.value.smtp_error
         (record,) = await inbound_records(app)
         assert record.status is InboundStatus.failed
         assert record.raw == raw
         assert "a bug met this message" in (record.error or "")
+
+    async def test_a_message_that_fails_once_is_stored_the_second_time(
+        self, app: FastAPI, desk: Desk, listener: InboundListener, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ada, _inbox, ticket, sent = await answered_ticket(desk)
+        reply_to = sent["headers"]["Reply-To"]
+        real = service.receive_inbound_batch
+        calls = 0
+
+        async def racing(session: AsyncSession, deliveries: list[Delivery]) -> Any:
+            # Another process created the same customer a moment before.
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+            return await real(session, deliveries)
+
+        monkeypatch.setattr(service, "receive_inbound_batch", racing)
+        raw = reply_mail(to=reply_to, text="Second time lucky.")
+        assert await send_to_listener(listener.port, raw, recipients=[reply_to]) == {}
+        (entry,) = inbound_entries(await ticket_of(ada, ticket["id"]))
+        assert entry["text"] == "Second time lucky."
+
+    async def test_while_the_database_is_unavailable_senders_are_asked_to_retry(
+        self,
+        app: FastAPI,
+        http: httpx.AsyncClient,
+        desk: Desk,
+        listener: InboundListener,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        _ada, _inbox, _ticket, sent = await answered_ticket(desk)
+        reply_to = sent["headers"]["Reply-To"]
+
+        async def unavailable(session: AsyncSession, deliveries: list[Delivery]) -> Any:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(service, "receive_inbound_batch", unavailable)
+        raw = reply_mail(to=reply_to, text="Hello")
+        with pytest.raises(smtplib.SMTPDataError) as deferred:
+            await send_to_listener(listener.port, raw, recipients=[reply_to])
+        assert deferred.value.smtp_code == 451
+        error_of(await post_mime(http, raw, to=[reply_to]), 503, "try_again_later")
+        # What arrived over SMTP is kept for an admin all the same, when that can be written.
+        (record,) = await inbound_records(app)
+        assert record.status is InboundStatus.failed
+        assert record.raw == raw
 
 
 class TestRecipients:

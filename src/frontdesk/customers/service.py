@@ -13,7 +13,7 @@ from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.text import like_pattern
+from frontdesk.kit.text import like_pattern, normalize_email
 from frontdesk.users.models import User
 
 MAX_ATTRIBUTES = 100
@@ -22,7 +22,7 @@ MAX_ATTRIBUTES = 100
 def normalize_contact(kind: ContactKind, value: str) -> str:
     value = value.strip()
     if kind is ContactKind.email:
-        return value.lower()
+        return normalize_email(value)
     return "".join(ch for ch in value if ch.isdigit() or ch == "+")
 
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,6 +26,11 @@ from frontdesk.errors import FrontdeskError
 
 AfterCommit = Callable[[], Awaitable[None]]
 _HOOKS = "after_commit"
+# PostgreSQL's SQLSTATE classes of failures that pass: connection exception (08), transaction
+# rollback such as a deadlock or serialization failure (40), insufficient resources (53),
+# operator intervention such as a shutdown or a statement timeout (57), system error (58).
+_PASSING_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def create_engine(
@@ -124,3 +130,20 @@ async def run_after_commit(session: AsyncSession) -> None:
     hooks: list[AfterCommit] = session.info.pop(_HOOKS, [])
     for hook in hooks:
         await hook()
+
+
+def temporary_failure(exc: BaseException) -> bool:
+    """Whether the error says the database cannot be used for now (down, busy, locked, stopping),
+    rather than that the work itself is at fault: the same work may succeed in a moment."""
+    if isinstance(
+        exc,
+        OSError | sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError,
+    ):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if isinstance(sqlstate, str):
+            return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _LOCK_NOT_AVAILABLE
+    return False

@@ -7,6 +7,7 @@ import re
 import secrets
 
 from frontdesk.kit.ids import same, sign
+from frontdesk.kit.text import normalize_domain
 
 TOKEN_LENGTH = 20
 _REPLY = re.compile(r"^reply\+(?P<ticket>\d+)\.(?P<mac>[0-9a-f]+)@(?P<domain>.+)$", re.IGNORECASE)
@@ -22,7 +23,7 @@ def reply_address(secret: bytes, *, ticket_id: int, mail_domain: str) -> str:
 
 def ticket_from_reply_address(secret: bytes, address: str, *, mail_domain: str) -> int | None:
     match = _REPLY.match(address.strip().strip("<>"))
-    if not match or match["domain"].lower() != mail_domain.lower():
+    if not match or normalize_domain(match["domain"]) != normalize_domain(mail_domain):
         return None
     ticket_id = int(match["ticket"])
     expected = sign(secret, f"reply:{ticket_id}", TOKEN_LENGTH)

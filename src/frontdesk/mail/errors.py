@@ -53,6 +53,35 @@ class Unroutable(InboundRefused):
         self.smtp_reply = "550 5.1.1 No such mailbox here"
 
 
+class Unprocessable(InboundRefused):
+    """The message broke something on our side, twice: kept for an administrator and refused
+    for good, since the sender trying again would only meet the same failure."""
+
+    status_code = 422
+    code = "unprocessable_message"
+
+    def __init__(self, *, inbound_id: int | None = None) -> None:
+        super().__init__(
+            "The message could not be processed. It was kept for an administrator.",
+            inbound_id=inbound_id,
+        )
+        self.smtp_reply = (
+            "554 5.3.0 The message could not be processed; it was kept for an administrator"
+        )
+
+
+class InboundDeferred(FrontdeskError):
+    """Nothing could be stored for now (the database is unavailable, the server is stopping):
+    the sender should try again later."""
+
+    status_code = 503
+    code = "try_again_later"
+    smtp_reply = "451 4.3.0 Temporary failure, try again later"
+
+    def __init__(self) -> None:
+        super().__init__("The message could not be stored just now; send it again later.")
+
+
 class InboundNotConfigured(FrontdeskError):
     status_code = 503
     code = "inbound_not_configured"

@@ -1,8 +1,9 @@
 """Parsing inbound mail: raw RFC 5322 bytes in, the parts a help desk needs out.
 
 Mail in the wild is often broken: wrong or unknown charsets, 8-bit bytes in headers, bad base64,
-missing boundaries. Everything here degrades to the best readable text rather than raising; only
-a message with no usable structure at all is reported as malformed.
+missing boundaries, absurd dates, NUL bytes. Everything here degrades to the best readable text
+rather than raising, and all text comes out storable (valid Unicode without NUL, which PostgreSQL
+refuses); only a message with no usable structure at all is reported as malformed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import nh3
 
+from frontdesk.kit.text import normalize_email
 from frontdesk.mail.visible import html_to_text, split_reply
 
 # Raw size a transport accepts (base64 makes 20 MB of attachments about 27 MB on the wire).
@@ -35,6 +37,11 @@ MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 # Decoded size of a message's attachments together.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_HTML_CHARS = 500_000
+# RFC 5321 caps an address at 254 characters; our column holds 320 (64 + @ + 255).
+MAX_ADDRESS_CHARS = 320
+# Message-IDs are indexed: 500 characters of 4-byte UTF-8 stay under PostgreSQL's index row
+# limit (2704 bytes). Real ones are under 100; a longer one is cut, the same way every time.
+MAX_MESSAGE_ID_CHARS = 500
 HEADER_SUMMARY = (
     "From",
     "To",
@@ -122,12 +129,14 @@ class ParsedMail:
 
 
 def parse_message(raw: bytes) -> ParsedMail:
+    if not raw.strip():
+        raise MalformedMail("the message is empty")
     try:
         # compat32 parses headers lazily and leaves decoding to us (header_text): several times
         # faster than policy.default, and more forgiving of broken headers.
         message = BytesParser(policy=policy.compat32).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; anything it raises means no structure
-        raise MalformedMail(f"the message cannot be parsed: {exc}") from exc
+        raise MalformedMail(readable(f"the message cannot be parsed: {exc}")) from exc
     defects = _all_defects(message)
     fatal = [defect for defect in defects if isinstance(defect, _FATAL_DEFECTS)]
     if fatal:
@@ -135,7 +144,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     headers = Headers(message)
     senders = headers.addresses("From")
     if not senders:
-        raise MalformedMail("no sender: the From header is missing or has no address")
+        raise MalformedMail("no sender: the From header is missing or has no usable address")
     from_name, from_address = senders[0]
     leaves = _typed_leaves(message)
     plain = _first_part(leaves, "text/plain")
@@ -208,14 +217,19 @@ def header_text(message: Message, name: str) -> str:
     return ", ".join(value for value in values if value)
 
 
-def _decode_header_value(value: Any) -> str:
-    try:
-        text = _FOLDING.sub("", str(value))
-    except Exception:
-        return ""
-    # Raw 8-bit bytes in a header come through as surrogates: read them as UTF-8, else Latin-1.
+def readable(text: str) -> str:
+    """Text fit to store and show. Raw 8-bit bytes (in a header, an SMTP envelope) come through
+    the parsers as surrogates: read them as UTF-8, else Windows-1252. NUL is dropped."""
     if _SURROGATES.search(text):
         text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+    return text.replace("\x00", "")
+
+
+def _decode_header_value(value: Any) -> str:
+    try:
+        text = readable(_FOLDING.sub("", str(value)))
+    except Exception:
+        return ""
     if "=?" in text:
         try:
             pieces = decode_header(text)
@@ -234,22 +248,27 @@ def addresses(message: Message, name: str) -> list[tuple[str, str]]:
 
 def _addresses(value: str) -> list[tuple[str, str]]:
     found = getaddresses([value]) if value else []
-    return [(real.strip(), address.strip().lower()) for real, address in found if "@" in address]
+    return [
+        (real.strip(), normalize_email(address))
+        for real, address in found
+        if "@" in address and len(address) <= MAX_ADDRESS_CHARS
+    ]
 
 
 def message_ids(value: str) -> list[str]:
-    return list(dict.fromkeys(_MESSAGE_ID.findall(value)))
+    found = (found[:MAX_MESSAGE_ID_CHARS] for found in _MESSAGE_ID.findall(value))
+    return list(dict.fromkeys(found))
 
 
 def _first_id(value: str) -> str | None:
     ids = message_ids(value)
-    return ids[0] if ids else (value.strip()[:998] or None)
+    return ids[0] if ids else (value.strip()[:MAX_MESSAGE_ID_CHARS] or None)
 
 
 def _date(value: str) -> datetime | None:
     try:
         parsed = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return parsed if parsed is None or parsed.tzinfo is not None else None
 
@@ -289,31 +308,58 @@ def text_of(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         payload = str(part.get_payload() or "").encode("utf-8", "surrogateescape")
-    return decode_bytes(payload, part.get_content_charset())
+    return decode_bytes(payload, _charset(part))
+
+
+# The email package decodes parameters when asked for them, and broken RFC 2231 values make it
+# raise in several ways (a charset named with NUL, one that cannot decode, continuations numbered
+# and not): such a parameter is taken as absent.
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:
+        return None
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        return part.get_filename()
+    except Exception:
+        return None
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
+    """The text in the charset claimed, else the likeliest one; never raises, never holds NUL."""
+    return _decode(data, _codec(charset)).replace("\x00", "")
+
+
+def _codec(charset: str | None) -> str | None:
     name = (charset or "").strip().lower()
-    codec: str | None = None
-    if name and name not in _UNKNOWN_CHARSETS:
-        try:
-            codec = codecs.lookup(name).name
-        except LookupError:
-            codec = None
-    # Senders often say ASCII (or nothing, or a charset that does not exist) and send UTF-8 or
-    # Windows-1252.
-    if codec is None or codec == "ascii":
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("cp1252", "replace")
+    if not name or name in _UNKNOWN_CHARSETS:
+        return None
     try:
-        return data.decode(codec)
-    except UnicodeDecodeError:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):  # unknown, or a name no codec could have (a NUL in it)
+        return None
+
+
+def _decode(data: bytes, codec: str | None) -> str:
+    # Senders often say ASCII (or nothing, or a charset that does not exist) and send UTF-8 or
+    # Windows-1252. A codec that is no text encoding at all (base64, zlib, rot13; idna cannot
+    # even replace) raises LookupError or UnicodeError: then the claim is ignored.
+    attempts = [(codec, "strict"), ("utf-8", "strict"), (codec, "replace")]
+    if codec is None or codec == "ascii":
+        attempts = [("utf-8", "strict")]
+    for name, errors in attempts:
+        if name is None:
+            continue
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode(codec, "replace")
+            return data.decode(name, errors)
+        except (LookupError, UnicodeError):
+            continue
+    return data.decode("cp1252", "replace")
 
 
 def _bodies(plain: Message | None, html_part: Message | None) -> tuple[str, str | None]:
@@ -334,7 +380,9 @@ _Leaf = tuple[Message, str, bool]
 
 
 def _typed_leaves(message: Message) -> list[_Leaf]:
-    return [(part, part.get_content_type(), _is_attachment(part)) for part in _leaves(message)]
+    return [
+        (part, readable(part.get_content_type()), _is_attachment(part)) for part in _leaves(message)
+    ]
 
 
 def _first_part(leaves: list[_Leaf], content_type: str) -> Message | None:
@@ -356,9 +404,7 @@ def _leaves(message: Message) -> Iterator[Message]:
 
 def _is_attachment(part: Message) -> bool:
     disposition = (part.get_content_disposition() or "").lower()
-    return disposition == "attachment" or (
-        disposition != "inline" and part.get_filename() is not None
-    )
+    return disposition == "attachment" or (disposition != "inline" and _filename(part) is not None)
 
 
 def _attachments(
@@ -377,7 +423,7 @@ def _attachments(
         else:
             decoded = part.get_payload(decode=True)
             content = decoded if isinstance(decoded, bytes) else b""
-        filename = _safe_filename(part.get_filename(), index=len(found) + 1, part=part)
+        filename = _safe_filename(_filename(part), index=len(found) + 1, part=part)
         found.append(
             Attachment(
                 filename=filename,
@@ -443,7 +489,7 @@ def _all_defects(message: Message) -> list[MessageDefect]:
 
 def _describe(defect: MessageDefect) -> str:
     name = re.sub(r"(?<!^)(?=[A-Z])", " ", type(defect).__name__).lower().removesuffix(" defect")
-    detail = str(defect)
+    detail = readable(str(defect))
     return f"{name} ({detail})" if detail and detail != "None" else name
 
 

@@ -4,6 +4,10 @@ It runs in the app's own event loop, so it shares the engine and the broker with
 process. Messages are stored by the inbound writer (mail/writer.py), which commits the deliveries
 that arrive together in one transaction; a message is answered 250 only once it is committed,
 and whatever one message does, the listener goes on with the next.
+
+Every message a sending server hands over ends either stored and answered 250, or refused with a
+permanent answer that says why (too large, a line too long, no such recipient, unreadable); a
+temporary 451 only while the database is unavailable, when trying again helps.
 """
 
 from __future__ import annotations
@@ -22,15 +26,21 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import service
-from frontdesk.mail.errors import InboundRefused, MessageTooLarge
+from frontdesk.mail.errors import InboundDeferred, InboundRefused, MessageTooLarge
 from frontdesk.mail.service import Delivery
 from frontdesk.mail.writer import InboundWriter
 
 logger = logging.getLogger(__name__)
 
 # aiosmtpd's own answers when a message outgrows the limit, announced (MAIL FROM … SIZE=) or
-# found while reading the data; replaced by ours, which says the limit.
+# found while reading the data, or has a line over the limit; replaced by ours, which say the
+# limit.
 _TOO_LARGE = ("552 Error: Too much mail data", "552 Error: message size exceeds")
+_LINE_TOO_LONG = "500 Line too long"
+# RFC 5321 allows 1,000 octets a line, but mail from the wild (HTML on one line, written by a
+# script) breaks it, and the same message over HTTP is stored: accept lines up to a size no
+# text needs, which also bounds what one connection makes us buffer before it sends a newline.
+MAX_LINE_BYTES = 1024 * 1024
 REMEMBER_RECIPIENT_SECONDS = 60.0
 MAX_REMEMBERED_RECIPIENTS = 10_000
 
@@ -69,7 +79,7 @@ class InboundHandler:
                 logger.exception("checking recipient %s failed", address)
                 return "451 4.3.0 Temporary failure, try again later"
             if not accepted:
-                return f"550 5.1.1 <{address}>: no such mailbox here"
+                return f"550 5.1.1 <{parsing.readable(address)}>: no such mailbox here"
             self._remember_recipient(address)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -95,16 +105,16 @@ class InboundHandler:
         except InboundRefused as refused:
             logger.info("inbound mail refused: %s", refused.message)
             return refused.smtp_reply
-        except Exception as exc:
-            # A bug or a database outage: keep what arrived for an admin, and let the sending
-            # server try again later rather than lose the message.
-            logger.exception("inbound mail could not be stored")
-            await self._record_failure(raw, envelope_to, envelope_from, repr(exc))
-            return "451 4.3.0 Temporary failure, try again later"
+        except InboundDeferred as deferred:
+            # The database is unavailable: keep what arrived for an admin if we can, and let the
+            # sending server try again later rather than lose the message.
+            await self._record_failure(raw, envelope_to, envelope_from, repr(deferred.__cause__))
+            return deferred.smtp_reply
         logger.info("inbound mail %s: %s", result.status.value, result.reason or result.ticket_id)
         return "250 2.0.0 OK: queued"
 
-    async def record_oversize(self, envelope: Envelope, error: str) -> None:
+    async def record_refusal(self, envelope: Envelope, error: str) -> None:
+        """A message aiosmtpd refused while reading it: who sent it, and why."""
         try:
             async with unit_of_work(self.sessionmaker) as db:
                 await service.record_refused_inbound(
@@ -117,7 +127,7 @@ class InboundHandler:
                     error=error,
                 )
         except Exception:
-            logger.exception("recording an oversize message failed")
+            logger.exception("recording a refused message failed")
 
     async def _record_failure(
         self, raw: bytes, envelope_to: list[str], envelope_from: str | None, error: str
@@ -139,20 +149,35 @@ class InboundHandler:
 
 
 class _Server(SMTP):
-    """aiosmtpd's SMTP session, answering an oversize message with the limit, and recording it."""
+    """aiosmtpd's SMTP session, taking long lines, answering a message it refuses while reading
+    it (too large, a line too long) with the limit, and recording it."""
+
+    # Read by SMTP.__init__ as the stream's line limit.
+    line_length_limit = MAX_LINE_BYTES
 
     def __init__(self, handler: InboundHandler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._frontdesk_handler = handler
 
     async def push(self, status: AnyStr) -> None:
-        if isinstance(status, str) and status.startswith(_TOO_LARGE) and self.data_size_limit:
-            refusal = MessageTooLarge(self.data_size_limit, what="a message")
-            if self.envelope is not None:
-                await self._frontdesk_handler.record_oversize(self.envelope, refusal.message)
-            await super().push(refusal.smtp_reply)
+        refusal = self._refusal(status) if isinstance(status, str) else None
+        if refusal is None:
+            await super().push(status)
             return
-        await super().push(status)
+        reply, error = refusal
+        if self.envelope is not None:
+            await self._frontdesk_handler.record_refusal(self.envelope, error)
+        await super().push(reply)
+
+    def _refusal(self, status: str) -> tuple[str, str] | None:
+        """Ours for aiosmtpd's refusal of a message: (the reply, what is recorded)."""
+        if status.startswith(_TOO_LARGE) and self.data_size_limit:
+            too_large = MessageTooLarge(self.data_size_limit, what="a message")
+            return too_large.smtp_reply, too_large.message
+        if status.startswith(_LINE_TOO_LONG):
+            error = f"A line of the message is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB."
+            return f"500 5.6.0 {error}", error
+        return None
 
 
 class InboundListener:

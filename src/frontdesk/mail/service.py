@@ -21,6 +21,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
 from frontdesk.mail.addresses import new_message_id, reply_address, ticket_from_reply_address
@@ -399,16 +400,22 @@ InboundOutcome = InboundResult | InboundRefused
 
 
 def _clean_address(address: str) -> str:
-    address = address.strip()
-    if not any(char in address for char in '<>"(),; \t'):
-        # A bare address, as SMTP envelopes carry them: nothing to parse.
-        return address.lower()
-    return parseaddr(address)[1].strip().strip("<>").lower() or address.lower()
+    address = parsing.readable(address).strip()
+    if any(char in address for char in '<>"(),; \t'):
+        # Not a bare address, as SMTP envelopes carry them: the address in it.
+        address = parseaddr(address)[1].strip().strip("<>") or address
+    return normalize_email(address)
+
+
+def _envelope_sender(envelope_from: str | None) -> str | None:
+    if not envelope_from:
+        return None
+    return parsing.readable(envelope_from)[:998] or None
 
 
 def in_mail_domain(settings: Settings, address: str) -> bool:
     """Whether the address is in our own mail domain (reply addresses live there)."""
-    return _clean_address(address).rpartition("@")[2] == settings.mail_domain.lower()
+    return _clean_address(address).rpartition("@")[2] == normalize_domain(settings.mail_domain)
 
 
 async def accepts_recipient(session: AsyncSession, *, address: str) -> bool:
@@ -485,7 +492,7 @@ def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
     # Inserted once its outcome is known: one INSERT instead of an INSERT and an UPDATE.
     record: dict[str, Any] = {
         "via": delivery.via,
-        "envelope_from": (envelope_from or None) and envelope_from[:998],
+        "envelope_from": _envelope_sender(envelope_from),
         "envelope_to": envelope,
         "raw": raw,
         "size": len(raw),
@@ -603,7 +610,7 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: _Known) -> I
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
         customer = await customers_service.find_or_create(
-            session, email=mail.from_address, name=mail.from_name
+            session, email=mail.from_address, name=mail.from_name[:200]
         )
         ticket = await tickets_service.create_ticket(
             session,
@@ -666,7 +673,7 @@ async def record_refused_inbound(
     who sent it, and why."""
     record = InboundMessage(
         via=via,
-        envelope_from=(envelope_from or None) and envelope_from[:998],
+        envelope_from=_envelope_sender(envelope_from),
         envelope_to=[_clean_address(address) for address in envelope_to or ()],
         raw=head,
         size=size,
@@ -742,7 +749,7 @@ def _entry_data(
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "subject": mail.subject,
-        "from": formataddr((mail.from_name, mail.from_address)),
+        "from": _display_address(mail.from_name, mail.from_address),
         "from_address": mail.from_address,
         "to": mail.to,
         "cc": mail.cc,
@@ -756,6 +763,16 @@ def _entry_data(
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
     return data
+
+
+def _display_address(name: str, address: str) -> str:
+    """`Name <address>` for people to read: unlike formataddr, never RFC 2047-encoded, and
+    fine with an internationalised address."""
+    if not name:
+        return address
+    if any(char in name for char in '()<>@,;:\\".[]'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
 
 
 async def _add_inbound_entry(

@@ -8,19 +8,28 @@ alone. When quiet, a batch is one message and costs what it always did. Nothing 
 a 250 before it is committed. A refusal (too large, malformed, unroutable) is that message's
 outcome alone, and its record (the raw message of a malformed one included) is committed with
 the others.
+
+Every message ends stored or refused for good, unless the database itself is unavailable: a
+message that fails on its own for any other reason (a bug it meets, a race with another process)
+is tried once more, and if it fails again it is kept, raw, for an administrator and refused as
+`Unprocessable`. A sender is only told to try again later (`InboundDeferred`) when trying again
+can help; otherwise it would retry for days a message that can never get in.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import temporary_failure, unit_of_work
 from frontdesk.kit.group_commit import GroupCommit
 from frontdesk.mail import service
-from frontdesk.mail.errors import InboundRefused
-from frontdesk.mail.service import Delivery, InboundResult
+from frontdesk.mail.errors import InboundDeferred, InboundRefused, Unprocessable
+from frontdesk.mail.service import Delivery, InboundOutcome, InboundResult
+
+logger = logging.getLogger(__name__)
 
 # A message costs a few milliseconds to parse and store, and SQLite runs on the event loop with
 # one connection: a batch holds both (and the write lock) for at most a few tens of milliseconds.
@@ -43,14 +52,52 @@ class InboundWriter(GroupCommit[Delivery, InboundResult]):
         self._sessionmaker = sessionmaker
 
     async def receive(self, delivery: Delivery) -> InboundResult:
-        """Stores one message; raises its refusal as the InboundRefused it is, and any other
-        error when it could not be stored (the listener then answers 451)."""
-        return await self.submit(delivery)
+        """Stores one message; raises its refusal as the InboundRefused it is, or InboundDeferred
+        when it could not be stored now (the listener then answers 451, the endpoint 503)."""
+        try:
+            return await self.submit(delivery)
+        except InboundRefused:
+            raise
+        except Exception as exc:
+            raise InboundDeferred from exc
 
     def weight(self, item: Delivery) -> int:
         return len(item.raw)
 
     async def store(self, items: list[Delivery]) -> Sequence[InboundResult | Exception]:
+        try:
+            return await self._store_batch(items)
+        except Exception as exc:
+            # A batch that failed is stored again message by message (GroupCommit does that),
+            # and while the database is unavailable the sender tries again later.
+            if len(items) > 1 or temporary_failure(exc):
+                raise
+            logger.warning("inbound mail could not be stored; trying once more", exc_info=True)
+        try:
+            # Once more: a race with another process (both creating the same new customer)
+            # passes the second time.
+            return await self._store_batch(items)
+        except Exception as exc:
+            if temporary_failure(exc):
+                raise
+            logger.exception("inbound mail could not be processed; keeping it for an admin")
+            return [await self._keep(items[0], exc)]
+
+    async def _store_batch(self, items: list[Delivery]) -> list[InboundOutcome]:
         async with unit_of_work(self._sessionmaker) as session:
             # A refusal is an outcome, not an error: its record is written and stays.
             return await service.receive_inbound_batch(session, items)
+
+    async def _keep(self, delivery: Delivery, error: Exception) -> Unprocessable:
+        async with unit_of_work(self._sessionmaker) as session:
+            record = await service.record_refused_inbound(
+                session,
+                head=delivery.raw,
+                size=len(delivery.raw),
+                envelope_to=delivery.envelope_to,
+                envelope_from=delivery.envelope_from,
+                via=delivery.via,
+                error=f"could not be processed: {error!r}",
+                failed=True,
+            )
+        return Unprocessable(inbound_id=record.id)
