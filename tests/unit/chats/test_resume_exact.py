@@ -242,3 +242,39 @@ async def test_a_socket_closes_when_its_session_expires(
         )
     sock = await desk_socket(live, ada)
     assert await sock.wait_closed(timeout=5) == 4401
+
+
+async def test_a_followed_chat_never_resumed_streams_without_gaps_and_two_tabs_each_get_all(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    """A desk tab that holds nothing of a chat it follows (it never named it) gets the chat from
+    its first live event on, without gaps; two tabs of one agent, one resuming and one not, each
+    get their own complete stream."""
+    ada, visitor, chat_id = await chat_with_ada(desk, visitors)
+    held = await last_seq(visitor, chat_id)
+    stop = asyncio.Event()
+
+    async def write() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            await visitor.client.post(
+                f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"v{n}"}
+            )
+
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.05)
+    fresh, resuming = await asyncio.gather(
+        desk_socket(live, ada), desk_socket(live, ada, {chat_id: held})
+    )
+    await asyncio.sleep(0.3)
+    stop.set()
+    await writer
+    final = await last_seq(visitor, chat_id)
+    for sock in (fresh, resuming):
+        await sock.wait_for(lambda f: f.get("chat_id") == chat_id and f.get("seq") == final)
+    got = seqs_of(fresh, chat_id)
+    assert got == list(range(got[0], final + 1))
+    assert seqs_of(resuming, chat_id) == list(range(held + 1, final + 1))
+    for sock in (fresh, resuming):
+        await sock.close()
