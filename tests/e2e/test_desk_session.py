@@ -1,0 +1,34 @@
+"""The desk in real Chromium when its session ends elsewhere: the open socket is closed by the
+server, and the desk shows the login page without a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from frontdesk.db.session import unit_of_work
+from frontdesk.users import service as users_service
+from frontdesk.users.events import AccessEndedReason
+from tests.e2e.test_desk import open_desk
+from tests.e2e.test_desk import pytestmark as desk_built
+
+pytestmark = [pytest.mark.e2e, desk_built]
+
+
+async def test_a_session_ended_elsewhere_shows_the_login_page(
+    app: FastAPI, desk: Any, live: str, browser: Browser
+) -> None:
+    user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(await desk.inbox(), user)
+    page = await open_desk(browser, live, user)
+
+    # What "log out everywhere" does (a password change elsewhere, an admin's deactivation).
+    async with unit_of_work(app.state.sessionmaker) as session:
+        row = await users_service.get_user(session, user_id=user["id"])
+        await users_service.end_all_sessions(
+            session, user=row, reason=AccessEndedReason.password_changed
+        )
+    await expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=3_000)
