@@ -193,7 +193,9 @@ class Chaos:
             frame.get("type") == "ack" and frame.get("ref") == "hello"
         )
 
-    async def _session(self, client: Client, ws: websockets.ClientConnection, life: float) -> None:
+    async def _session(
+        self, client: Client, ws: websockets.ClientConnection, life: float, stop: asyncio.Event
+    ) -> None:
         """One socket's life: read, and once resumed, resend the unacknowledged and write."""
         ready = asyncio.Event()
 
@@ -235,9 +237,14 @@ class Chaos:
                 await ws.send(json.dumps(_message(cmid, chat_id, text)))
 
         tasks = [asyncio.create_task(read()), asyncio.create_task(write())]
-        # The socket lives until it drops by itself (the reader ends) or it is time to drop it.
+        stopping = asyncio.create_task(stop.wait())
+        # The socket lives until it drops by itself (the reader ends), the run stops, or it is
+        # time to drop it.
         with contextlib.suppress(websockets.ConnectionClosed, OSError):
-            await asyncio.wait(tasks[:1], timeout=life)
+            await asyncio.wait(
+                [tasks[0], stopping], timeout=life, return_when=asyncio.FIRST_COMPLETED
+            )
+        stopping.cancel()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -251,8 +258,9 @@ class Chaos:
             except (OSError, websockets.InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.2)
                 continue
-            life = self.random.uniform(*self.plan.drop_every) if self.writing else 2.0
-            await self._session(client, ws, life)
+            # Once writing stops, sockets stay up so that a backlog of resends can drain.
+            life = self.random.uniform(*self.plan.drop_every) if self.writing else 30.0
+            await self._session(client, ws, life, stop)
 
     # --- the run ----------------------------------------------------------------------------
 
