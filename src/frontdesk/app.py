@@ -26,6 +26,7 @@ from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
 from frontdesk.errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
+from frontdesk.kit.body_limit import BodyLimit
 from frontdesk.kit.cors import MessengerCORS
 from frontdesk.kit.loops import Loops
 from frontdesk.labels.api import router as labels_router
@@ -148,6 +149,13 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.message_writer = message_writer
     app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
+    # Inside the CORS middleware: a refusal must reach the messenger's script, not just its page.
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        # Reads its own body, up to the mail size limit, and records what it refuses.
+        unlimited={"/api/v1/inbound/mime"},
+    )
     app.add_middleware(MessengerCORS)
     app.include_router(api_router())
     app.include_router(messenger_router)

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     login_throttle_window: PositiveSeconds = 900
     max_text_length: int = Field(default=50_000, ge=1)
     max_message_length: int = Field(default=5_000, ge=1)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     snooze_poll_interval: PositiveSeconds = 15
     agent_idle_timeout: PositiveSeconds = 600
     visitor_grace: PositiveSeconds = 60

@@ -1,11 +1,14 @@
-"""Request dependencies: the transaction, the settings, the current agent, the CSRF guard."""
+"""Request dependencies: the transaction, the settings, the current agent, the CSRF guard; and
+the route class that authenticates a large request before reading its body."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Annotated, Any, ClassVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
@@ -81,6 +84,50 @@ async def current_admin(user: Annotated[User, Depends(current_agent)]) -> User:
     if not user.is_admin:
         raise Forbidden("Only owners and admins can do this.")
     return user
+
+
+# A body up to this size is read before its sender is known (FastAPI reads it first); anything
+# larger, or of unknown size, only once the sender is authenticated.
+READ_BEFORE_AUTHENTICATING = 64 * 1024
+
+CredentialCheck = Callable[[Request, AsyncSession], Awaitable[object]]
+
+
+def _small_body(request: Request) -> bool:
+    declared = request.headers.get("content-length", "")
+    return declared.isascii() and declared.isdigit() and int(declared) <= READ_BEFORE_AUTHENTICATING
+
+
+class AuthenticateFirst(APIRoute):
+    """FastAPI reads and parses a request's body before it runs the dependencies that check who
+    sent it. For a large body that is work anyone could make us do, so such a request is
+    authenticated first, in a short transaction of its own, and refused before its body is read.
+    `checks`: what each authenticating dependency checks, without its side effects."""
+
+    checks: ClassVar[dict[Callable[..., Any], CredentialCheck]] = {current_auth: current_auth}
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        check = self._check(self.dependant)
+        if self.body_field is None or check is None:
+            return handler
+
+        async def authenticated_first(request: Request) -> Response:
+            if not _small_body(request):
+                async with unit_of_work(request.app.state.sessionmaker) as session:
+                    await check(request, session)
+            return await handler(request)
+
+        return authenticated_first
+
+    def _check(self, dependant: Dependant) -> CredentialCheck | None:
+        for dependency in dependant.dependencies:
+            check = self.checks.get(dependency.call) if dependency.call else None
+            if check is None:
+                check = self._check(dependency)
+            if check is not None:
+                return check
+        return None
 
 
 CurrentAuth = Annotated[tuple[User, AuthSession | None], Depends(current_auth)]

@@ -118,9 +118,16 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
+    codes = {
+        401: "not_authenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "not_allowed",
+        413: "body_too_large",
+    }
     code = codes.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, {"code": code, "message": str(exc.detail)})
+    body = {"code": code, "message": str(exc.detail)}
+    return error_response(exc.status_code, body, **(exc.headers or {}))
 
 
 # SQLSTATE 22021, character_not_in_repertoire: PostgreSQL refuses NUL in text, which JSON can

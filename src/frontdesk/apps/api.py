@@ -12,9 +12,10 @@ from frontdesk.apps.schemas import AppPanel, SidebarAppCreate, SidebarAppRead, S
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.api import customer_reads
 from frontdesk.db.session import release_before_waiting
-from frontdesk.deps import CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.kit.schemas import Id
 
-router = APIRouter(tags=["apps"])
+router = APIRouter(tags=["apps"], route_class=AuthenticateFirst)
 
 
 def _read(app: SidebarApp, *, with_secret: bool) -> SidebarAppRead:
@@ -22,7 +23,7 @@ def _read(app: SidebarApp, *, with_secret: bool) -> SidebarAppRead:
     return read if with_secret else read.model_copy(update={"secret": None})
 
 
-async def load_app(app_id: int, _user: CurrentAgent, session: SessionDep) -> SidebarApp:
+async def load_app(app_id: Id, _user: CurrentAgent, session: SessionDep) -> SidebarApp:
     return await service.get_app(session, app_id=app_id)
 
 
@@ -73,9 +74,7 @@ async def delete_app(app: LoadedApp, _admin: CurrentAdmin, session: SessionDep) 
 
 
 @router.get("/customers/{customer_id}/apps", response_model=list[AppPanel])
-async def customer_apps(
-    customer_id: int, user: CurrentAgent, session: SessionDep
-) -> list[AppPanel]:
+async def customer_apps(customer_id: Id, user: CurrentAgent, session: SessionDep) -> list[AppPanel]:
     """What each enabled app shows for this customer; a slow or failing app is "unavailable"."""
     customer = await customers_service.get_customer(session, user=user, customer_id=customer_id)
     record = (await customer_reads(session, [customer]))[0]

@@ -23,16 +23,17 @@ from frontdesk.chats.schemas import (
     ReadUpdate,
     TypingUpdate,
 )
-from frontdesk.deps import CurrentAgent, SessionDep
+from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.kit.schemas import Id
 from frontdesk.users import service as users_service
 from frontdesk.users.schemas import UserRead
 
-router = APIRouter(tags=["chats"])
+router = APIRouter(tags=["chats"], route_class=AuthenticateFirst)
 
 MEANINGS = {"red": "Waiting for an agent", "orange": "Unread messages", "green": "No new messages"}
 
 
-async def load_chat(chat_id: int, user: CurrentAgent, session: SessionDep) -> Chat:
+async def load_chat(chat_id: Id, user: CurrentAgent, session: SessionDep) -> Chat:
     return await service.get_chat(session, user=user, chat_id=chat_id)
 
 
@@ -64,7 +65,7 @@ async def chat_bar(user: CurrentAgent, session: SessionDep) -> list[BarItemRead]
 
 @router.get("/chats", response_model=list[OngoingChat])
 async def ongoing_chats(
-    user: CurrentAgent, session: SessionDep, inbox_id: int | None = None
+    user: CurrentAgent, session: SessionDep, inbox_id: Id | None = None
 ) -> list[OngoingChat]:
     chats = await service.list_ongoing(session, user=user, inbox_id=inbox_id)
     return await views.ongoing_reads(session, user, chats)

@@ -10,6 +10,7 @@ from frontdesk.chats import service, views
 from frontdesk.chats.messenger_deps import (
     CurrentVisitor,
     IpLimited,
+    VisitorFirst,
     ensure_origin,
     visitor_inbox,
 )
@@ -32,8 +33,9 @@ from frontdesk.chats.schemas import (
 )
 from frontdesk.deps import SessionDep, bearer_token
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.schemas import Id
 
-router = APIRouter(prefix="/messenger/v1", tags=["messenger"])
+router = APIRouter(prefix="/messenger/v1", tags=["messenger"], route_class=VisitorFirst)
 
 
 @router.post("/visitors", response_model=VisitorCreated, status_code=status.HTTP_201_CREATED)
@@ -129,7 +131,7 @@ async def my_chats(visitor: CurrentVisitor, session: SessionDep) -> list[Visitor
 
 
 @router.get("/chats/{chat_id}", response_model=VisitorChatRead)
-async def get_chat(chat_id: int, visitor: CurrentVisitor, session: SessionDep) -> VisitorChatRead:
+async def get_chat(chat_id: Id, visitor: CurrentVisitor, session: SessionDep) -> VisitorChatRead:
     chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
     return await views.visitor_chat(session, chat)
 
@@ -138,7 +140,7 @@ async def get_chat(chat_id: int, visitor: CurrentVisitor, session: SessionDep) -
     "/chats/{chat_id}/messages", response_model=MessageAck, status_code=status.HTTP_201_CREATED
 )
 async def post_message(
-    chat_id: int, body: MessageCreate, visitor: CurrentVisitor, session: SessionDep
+    chat_id: Id, body: MessageCreate, visitor: CurrentVisitor, session: SessionDep
 ) -> MessageAck:
     posted = await service.post_message(
         session,
@@ -153,7 +155,7 @@ async def post_message(
 
 @router.post("/chats/{chat_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
 async def typing(
-    chat_id: int, body: TypingUpdate, visitor: CurrentVisitor, session: SessionDep
+    chat_id: Id, body: TypingUpdate, visitor: CurrentVisitor, session: SessionDep
 ) -> None:
     chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
     service.set_typing(

@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection
 
 from frontdesk.chats import service
 from frontdesk.chats.models import Visitor
-from frontdesk.deps import SessionDep, bearer_token, client_ip
+from frontdesk.deps import AuthenticateFirst, SessionDep, bearer_token, client_ip
 from frontdesk.errors import Forbidden, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
@@ -46,9 +46,7 @@ async def limit_ip(request: Request) -> None:
     limiters(request)[1].hit(client_ip(request))
 
 
-async def current_visitor(
-    request: Request, session: SessionDep, _limit: Annotated[None, Depends(limit_ip)]
-) -> Visitor:
+async def visitor_of(request: Request, session: AsyncSession) -> Visitor:
     token = bearer_token(request.headers.get("authorization"))
     visitor = await service.resolve_visitor(session, token=token) if token else None
     if visitor is None:
@@ -56,6 +54,13 @@ async def current_visitor(
             "Unknown visitor: create one with POST /messenger/v1/visitors.",
             code="bad_visitor_token",
         )
+    return visitor
+
+
+async def current_visitor(
+    request: Request, session: SessionDep, _limit: Annotated[None, Depends(limit_ip)]
+) -> Visitor:
+    visitor = await visitor_of(request, session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
     ensure_origin(inbox, request.headers.get("origin"))
     if request.method != "GET":
@@ -65,6 +70,10 @@ async def current_visitor(
 
 async def visitor_inbox(session: AsyncSession, visitor: Visitor) -> Inbox:
     return await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
+
+
+class VisitorFirst(AuthenticateFirst):
+    checks = {current_visitor: visitor_of}
 
 
 CurrentVisitor = Annotated[Visitor, Depends(current_visitor)]

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import EmailStr, Field
 
 from frontdesk.chats.models import ChatState, EndReason, InvitationKind
-from frontdesk.kit.schemas import ReadModel, WriteModel
+from frontdesk.kit.schemas import Id, ReadModel, Seq, WriteModel
 
 # The configured limit (FRONTDESK_MAX_MESSAGE_LENGTH) is checked by the service, with its own code.
 MessageText = Annotated[str, Field(min_length=1, max_length=100_000)]
@@ -118,7 +118,7 @@ class TypingUpdate(WriteModel):
 
 
 class ReadUpdate(WriteModel):
-    seq: int = Field(ge=0)
+    seq: Seq
 
 
 class LabelsUpdate(WriteModel):
@@ -126,7 +126,7 @@ class LabelsUpdate(WriteModel):
 
 
 class InviteCreate(WriteModel):
-    user_id: int
+    user_id: Id
 
 
 class EndedRead(ReadModel):

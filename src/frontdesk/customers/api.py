@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers import service
 from frontdesk.customers.models import ContactKind, Customer
 from frontdesk.customers.schemas import CustomerCreate, CustomerMerge, CustomerRead, CustomerUpdate
-from frontdesk.deps import CurrentAgent, SessionDep
+from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.kit.schemas import Id
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], route_class=AuthenticateFirst)
 
 
 async def customer_reads(
@@ -35,7 +36,7 @@ async def customer_reads(
     ]
 
 
-async def load_customer(customer_id: int, user: CurrentAgent, session: SessionDep) -> Customer:
+async def load_customer(customer_id: Id, user: CurrentAgent, session: SessionDep) -> Customer:
     return await service.get_customer(session, user=user, customer_id=customer_id)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field
 
-from frontdesk.kit.schemas import ReadModel, WriteModel
+from frontdesk.kit.schemas import Id, ReadModel, WriteModel
 
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+()\-. ]+$")]
 Notes = Annotated[str, Field(max_length=20_000)]
@@ -39,4 +39,4 @@ class CustomerUpdate(WriteModel):
 
 
 class CustomerMerge(WriteModel):
-    source_id: int = Field(description="The customer folded into this one; it disappears.")
+    source_id: Id = Field(description="The customer folded into this one; it disappears.")

@@ -6,15 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from frontdesk.deps import CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.inboxes import service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.inboxes.schemas import InboxAdminRead, InboxCreate, InboxRead, InboxUpdate, MemberAdd
+from frontdesk.kit.schemas import Id
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 from frontdesk.users.schemas import UserRead
 
-router = APIRouter(prefix="/inboxes", tags=["inboxes"])
+router = APIRouter(prefix="/inboxes", tags=["inboxes"], route_class=AuthenticateFirst)
 
 
 def inbox_read(inbox: Inbox, user: User) -> InboxRead:
@@ -22,7 +23,7 @@ def inbox_read(inbox: Inbox, user: User) -> InboxRead:
     return (InboxAdminRead if user.is_admin else InboxRead).model_validate(inbox)
 
 
-async def load_inbox(inbox_id: int, user: CurrentAgent, session: SessionDep) -> Inbox:
+async def load_inbox(inbox_id: Id, user: CurrentAgent, session: SessionDep) -> Inbox:
     return await service.get_inbox(session, user=user, inbox_id=inbox_id)
 
 
@@ -77,7 +78,7 @@ async def add_member(
 
 @router.delete("/{inbox_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member(
-    user_id: int, inbox: LoadedInbox, _admin: CurrentAdmin, session: SessionDep
+    user_id: Id, inbox: LoadedInbox, _admin: CurrentAdmin, session: SessionDep
 ) -> None:
     user = await users_service.get_user(session, user_id=user_id)
     await service.remove_member(session, inbox=inbox, user=user)

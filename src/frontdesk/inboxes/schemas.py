@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field
 
-from frontdesk.kit.schemas import Name, ReadModel, WriteModel
+from frontdesk.kit.schemas import Id, Name, ReadModel, WriteModel
 
 Timeout = Annotated[
     int, Field(ge=30, le=86_400, description="Seconds before a waiting chat ends unanswered.")
@@ -46,4 +46,4 @@ class InboxUpdate(WriteModel):
 
 
 class MemberAdd(WriteModel):
-    user_id: int
+    user_id: Id

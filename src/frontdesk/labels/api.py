@@ -6,15 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from frontdesk.deps import CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
+from frontdesk.kit.schemas import Id
 from frontdesk.labels import service
 from frontdesk.labels.models import Label
 from frontdesk.labels.schemas import LabelCreate, LabelRead, LabelUpdate
 
-router = APIRouter(prefix="/labels", tags=["labels"])
+router = APIRouter(prefix="/labels", tags=["labels"], route_class=AuthenticateFirst)
 
 
-async def load_label(label_id: int, _user: CurrentAgent, session: SessionDep) -> Label:
+async def load_label(label_id: Id, _user: CurrentAgent, session: SessionDep) -> Label:
     return await service.get_label(session, label_id=label_id)
 
 

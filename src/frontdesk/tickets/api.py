@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.api import customer_reads
-from frontdesk.deps import CurrentAgent, SessionDep, SettingsDep
+from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.schemas import Id
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.tickets import service
@@ -31,7 +32,7 @@ from frontdesk.tickets.schemas import (
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=AuthenticateFirst)
 
 
 async def ticket_reads(
@@ -67,7 +68,7 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, *, user: User) ->
     )
 
 
-async def load_ticket(ticket_id: int, user: CurrentAgent, session: SessionDep) -> Ticket:
+async def load_ticket(ticket_id: Id, user: CurrentAgent, session: SessionDep) -> Ticket:
     return await service.get_ticket(session, user=user, ticket_id=ticket_id)
 
 
@@ -78,13 +79,13 @@ LoadedTicket = Annotated[Ticket, Depends(load_ticket)]
 async def list_tickets(
     user: CurrentAgent,
     session: SessionDep,
-    inbox_id: int | None = None,
+    inbox_id: Id | None = None,
     state: Annotated[list[TicketState] | None, Query(description="Repeat for several")] = None,
-    assignee_id: int | None = None,
+    assignee_id: Id | None = None,
     unassigned: bool = False,
     mine: bool = False,
-    label_id: int | None = None,
-    customer_id: int | None = None,
+    label_id: Id | None = None,
+    customer_id: Id | None = None,
     type: TicketType | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
     sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}")] = "-updated_at",
@@ -114,7 +115,7 @@ async def list_tickets(
 
 @router.get("/counts", response_model=TicketCounts)
 async def count_tickets(
-    user: CurrentAgent, session: SessionDep, inbox_id: int | None = None
+    user: CurrentAgent, session: SessionDep, inbox_id: Id | None = None
 ) -> TicketCounts:
     if inbox_id is not None:
         await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)

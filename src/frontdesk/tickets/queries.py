@@ -17,6 +17,7 @@ from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.customers.queries import visible_to
 from frontdesk.errors import Invalid
 from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.kit.schemas import MAX_ID
 from frontdesk.kit.text import like_pattern
 from frontdesk.tickets.models import Ticket, TicketEntry, TicketState, TicketType, ticket_labels
 from frontdesk.users.models import User
@@ -131,7 +132,8 @@ def _text_match(text: str, *, user: User) -> ColumnElement[bool]:
         Ticket.id.in_(entries),
     ]
     digits = text.strip().lstrip("#")
-    if digits.isdigit():
+    # ASCII only: str.isdigit() also holds for "²", which int() refuses; and within 64 bits.
+    if digits.isascii() and digits.isdigit() and int(digits) <= MAX_ID:
         matches.insert(0, Ticket.number == int(digits))
     return or_(*matches)
 
@@ -142,6 +144,10 @@ def encode_cursor(values: tuple[Any, int]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _storable(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
+
+
 def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -150,10 +156,10 @@ def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
             key = datetime.fromisoformat(key)
             if key.tzinfo is None:
                 raise TypeError
-        elif not isinstance(key, int) or isinstance(key, bool):
+        elif not _storable(key):
             # A cursor of another sort order: its key is a time, not a number.
             raise TypeError
-        if not isinstance(ident, int) or isinstance(ident, bool):
+        if not _storable(ident):
             raise TypeError
         return key, ident
     except (ValueError, TypeError):

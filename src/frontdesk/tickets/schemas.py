@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
-from frontdesk.kit.schemas import ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, Id, ReadModel, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
 from frontdesk.tickets.service import AfterReply
@@ -63,7 +63,7 @@ class TicketDetail(TicketRead):
 
 
 class CustomerRef(WriteModel):
-    id: int | None = None
+    id: Id | None = None
     email: EmailStr | None = None
     name: Annotated[str, Field(max_length=200)] = ""
 
@@ -75,25 +75,25 @@ class CustomerRef(WriteModel):
 
 
 class TicketCreate(WriteModel):
-    inbox_id: int
+    inbox_id: Id
     customer: CustomerRef
     subject: Subject
-    type: TicketType = TicketType.email
-    state: TicketState = TicketState.open
-    assignee_id: int | None = None
-    label_ids: list[int] = Field(default_factory=list, max_length=50)
+    type: Annotated[TicketType, FROM_STRING] = TicketType.email
+    state: Annotated[TicketState, FROM_STRING] = TicketState.open
+    assignee_id: Id | None = None
+    label_ids: list[Id] = Field(default_factory=list, max_length=50)
     note: Body | None = Field(default=None, description="An optional first private note.")
 
 
 class TicketUpdate(WriteModel):
     subject: Subject | None = None
-    state: TicketState | None = None
-    snoozed_until: AwareDatetime | None = None
-    assignee_id: int | None = Field(
+    state: Annotated[TicketState, FROM_STRING] | None = None
+    snoozed_until: Annotated[AwareDatetime, FROM_STRING] | None = None
+    assignee_id: Id | None = Field(
         default=None, description="null together with unassign=true clears it"
     )
     unassign: bool = False
-    label_ids: list[int] | None = Field(default=None, max_length=50)
+    label_ids: list[Id] | None = Field(default=None, max_length=50)
 
 
 class NoteCreate(WriteModel):
@@ -102,7 +102,7 @@ class NoteCreate(WriteModel):
 
 class ReplyCreate(WriteModel):
     text: Body
-    then: AfterReply = Field(
+    then: Annotated[AfterReply, FROM_STRING] = Field(
         default=AfterReply.send,
         description="send: the ticket stays open; hold: wait for the customer; close: done.",
     )

@@ -12,6 +12,7 @@ from frontdesk.config import Settings
 from frontdesk.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
+    AuthenticateFirst,
     CurrentAdmin,
     CurrentAgent,
     CurrentAuth,
@@ -20,6 +21,7 @@ from frontdesk.deps import (
     client_ip,
 )
 from frontdesk.errors import Forbidden
+from frontdesk.kit.schemas import Id
 from frontdesk.users import service
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
@@ -34,8 +36,8 @@ from frontdesk.users.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(tags=["account"])
-users_router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(tags=["account"], route_class=AuthenticateFirst)
+users_router = APIRouter(prefix="/users", tags=["users"], route_class=AuthenticateFirst)
 
 
 def login_policy(settings: Settings) -> service.LoginPolicy:
@@ -153,7 +155,7 @@ async def create_token(
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(token_id: int, user: CurrentAgent, session: SessionDep) -> None:
+async def revoke_token(token_id: Id, user: CurrentAgent, session: SessionDep) -> None:
     await service.revoke_api_token(session, user=user, token_id=token_id)
 
 
@@ -178,7 +180,7 @@ async def create_user(body: UserCreate, admin: CurrentAdmin, session: SessionDep
     return UserRead.model_validate(user)
 
 
-async def load_user(user_id: int, session: SessionDep, _agent: CurrentAgent) -> User:
+async def load_user(user_id: Id, session: SessionDep, _agent: CurrentAgent) -> User:
     return await service.get_user(session, user_id=user_id)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field
 
-from frontdesk.kit.schemas import Name, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, Name, ReadModel, WriteModel
 from frontdesk.users.models import Role
 
 MaxChats = Annotated[int, Field(ge=0, le=50)]
@@ -38,7 +38,7 @@ class UserCreate(WriteModel):
     email: EmailStr
     name: Name
     password: Annotated[str, Field(min_length=10, max_length=1000)]
-    role: Role = Role.agent
+    role: Annotated[Role, FROM_STRING] = Role.agent
     max_concurrent_chats: MaxChats = 3
 
 
@@ -46,7 +46,7 @@ class UserUpdate(WriteModel):
     email: EmailStr | None = None
     name: Name | None = None
     password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
-    role: Role | None = None
+    role: Annotated[Role, FROM_STRING] | None = None
     is_active: bool | None = None
     max_concurrent_chats: MaxChats | None = None
 

@@ -1,0 +1,70 @@
+"""Request body limits, enforced as the body arrives: a Content-Length over the limit is refused
+before anything is read, and a body sent in chunks is counted chunk by chunk. No request can make
+the server hold more than the limit, however large the body it announces or sends."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk.errors import error_response
+
+# The client may still be sending the rest: the connection is not reused.
+CLOSE = {"Connection": "close"}
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    if limit >= 1024 and limit % 1024 == 0:
+        return f"{limit // 1024} KiB"
+    return f"{limit:,} bytes"
+
+
+def too_large_message(limit: int) -> str:
+    return (
+        f"The request body is too large: this server accepts at most {_size(limit)}. "
+        "Send less at a time, for example a shorter text."
+    )
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`, inside the app: FastAPI lets an HTTPException from reading the body
+    through (any other error there becomes a 400), and the error handlers answer it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_message(limit), headers=CLOSE)
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, limit: int, unlimited: Collection[str] = ()) -> None:
+        self.app = app
+        self.limit = limit
+        # Paths whose endpoint reads its own body, with its own bound and its own answer.
+        self.unlimited = frozenset(unlimited)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.unlimited:
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+            body = {"code": "body_too_large", "message": too_large_message(limit)}
+            await error_response(413, body, **CLOSE)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, counted, send)

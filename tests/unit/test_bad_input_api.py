@@ -1,0 +1,232 @@
+"""Bad input at the HTTP boundary gets a clear 4xx in the one error shape, never a 500: bodies
+over the size limit (refused as they arrive, and read only once the sender is known), ids past
+64 bits, and JSON values of the wrong type."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from frontdesk.config import Settings
+from tests.conftest import Desk
+from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
+
+BIG_ID = 2**63  # one past the largest id either database can store
+CHUNK = 64 * 1024
+MiB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+class Upload:
+    """A body sent chunk by chunk, counting how much of it the server asked for."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.read = 0
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while self.read < self.size:
+            self.read += CHUNK
+            yield b" " * CHUNK
+
+
+async def api_paths(http: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = (await http.get("/openapi.json")).json()["paths"]
+    return paths
+
+
+class TestBodyLimits:
+    async def test_a_body_announced_over_the_limit_is_refused_before_it_is_read(
+        self, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        ticket = await new_ticket(ada.client, inbox)
+        upload = Upload(200 * MiB)
+        response = await ada.client.post(
+            f"/api/v1/tickets/{ticket['id']}/notes",
+            content=upload.chunks(),
+            headers={"Content-Type": "application/json", "Content-Length": str(upload.size)},
+        )
+        error = error_of(response, 413, "body_too_large")
+        assert "at most 1 MiB" in error["message"]
+        assert upload.read == 0
+
+    async def test_a_body_sent_in_chunks_is_cut_off_at_the_limit(self, desk: Desk) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        ticket = await new_ticket(ada.client, inbox)
+        notes = f"/api/v1/tickets/{ticket['id']}/notes"
+        upload = Upload(200 * MiB)
+        response = await ada.client.post(
+            notes, content=upload.chunks(), headers={"Content-Type": "application/json"}
+        )
+        error_of(response, 413, "body_too_large")
+        assert upload.read <= MiB + CHUNK
+        # Under the limit nothing changes: the longest note the desk allows is taken.
+        longest = await ada.client.post(notes, json={"text": "é" * 50_000})
+        assert longest.status_code == 201, longest.text
+
+    async def test_an_anonymous_body_is_refused_before_it_is_read_on_every_route(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        public = {"/api/v1/auth/login", "/messenger/v1/visitors"}
+        # Takes the inbound token, checked before its raw message is read (tests/mail).
+        public.add("/api/v1/inbound/mime")
+        checked = 0
+        for path, operations in (await api_paths(http)).items():
+            for method, operation in operations.items():
+                if "requestBody" not in operation or path in public:
+                    continue
+                upload = Upload(8 * MiB)
+                response = await http.request(
+                    method,
+                    re.sub(r"\{\w+\}", "1", path),
+                    content=upload.chunks(),
+                    headers={"Content-Type": "application/json"},
+                )
+                assert response.status_code == 401, (method, path, response.text)
+                assert upload.read == 0, (method, path)
+                checked += 1
+        assert checked > 30
+        # Once the sender is known, a large body of unknown size is read as before.
+        ada = await desk.agent()
+        upload = Upload(512 * 1024)
+
+        async def large_json() -> AsyncIterator[bytes]:
+            yield b'{"name": "Ada Lovelace", "preferences": {"x": "'
+            async for chunk in upload.chunks():
+                yield chunk
+            yield b'"}}'
+
+        response = await ada.client.patch(
+            "/api/v1/me", content=large_json(), headers={"Content-Type": "application/json"}
+        )
+        assert upload.read == upload.size
+        assert error_of(response, 422, "invalid")["fields"] == [
+            {"field": "preferences.x", "message": "Unknown preference."}
+        ]
+
+
+class TestBodyLimitSetting:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"max_request_bytes": 128 * 1024})
+
+    async def test_the_limit_is_a_setting(self, desk: Desk) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        ticket = await new_ticket(ada.client, inbox)
+        notes = f"/api/v1/tickets/{ticket['id']}/notes"
+        error = error_of(await ada.client.post(notes, json={"text": "x" * 200_000}), 413)
+        assert "at most 128 KiB" in error["message"]
+
+
+class TestIds:
+    async def test_ids_past_64_bits_in_a_path_are_not_found_on_every_route(
+        self, desk: Desk, visitors: Any, http: httpx.AsyncClient
+    ) -> None:
+        inbox = await desk.inbox()
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        visitor = await visitors(inbox)
+        checked = 0
+        for path, operations in (await api_paths(http)).items():
+            if "{" not in path or path.startswith("/api/v1/inbound/mime"):
+                continue
+            client = visitor.client if path.startswith("/messenger/") else admin.client
+            for method in operations:
+                response = await client.request(
+                    method, re.sub(r"\{\w+\}", str(BIG_ID), path), json={}
+                )
+                error = error_of(response, 404, "not_found")
+                assert str(BIG_ID) in error["message"], (method, path)
+                checked += 1
+        assert checked > 30
+
+    async def test_ids_past_64_bits_in_a_query_or_a_body_are_not_found(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        inbox = await desk.inbox()
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        ticket = await new_ticket(admin.client, inbox)
+        customer_id = ticket["customer_id"]
+        visitor = await visitors(inbox)
+        await admin.client.put("/api/v1/me/availability", json={"available": True})
+        chat = await visitor.start_chat()
+        await admin.client.post(f"/api/v1/chats/{chat['id']}/join")
+        for name in ("inbox_id", "assignee_id", "label_id", "customer_id"):
+            response = await admin.client.get("/api/v1/tickets", params={name: BIG_ID})
+            error_of(response, 404, "not_found")
+        for path in ("/api/v1/tickets/counts", "/api/v1/chats"):
+            error_of(await admin.client.get(path, params={"inbox_id": BIG_ID}), 404, "not_found")
+        new = {"inbox_id": inbox["id"], "customer": {"id": customer_id}, "subject": "Hi"}
+        for method, path, body in [
+            ("POST", "/api/v1/tickets", new | {"inbox_id": BIG_ID}),
+            ("POST", "/api/v1/tickets", new | {"customer": {"id": BIG_ID}}),
+            ("POST", "/api/v1/tickets", new | {"assignee_id": BIG_ID}),
+            ("POST", "/api/v1/tickets", new | {"label_ids": [BIG_ID]}),
+            ("PATCH", f"/api/v1/tickets/{ticket['id']}", {"assignee_id": BIG_ID}),
+            ("PATCH", f"/api/v1/tickets/{ticket['id']}", {"label_ids": [BIG_ID]}),
+            ("POST", f"/api/v1/inboxes/{inbox['id']}/members", {"user_id": BIG_ID}),
+            ("POST", f"/api/v1/customers/{customer_id}/merge", {"source_id": BIG_ID}),
+            ("POST", f"/api/v1/chats/{chat['id']}/invite", {"user_id": BIG_ID}),
+            ("POST", f"/api/v1/chats/{chat['id']}/transfer", {"user_id": BIG_ID}),
+        ]:
+            response = await admin.client.request(method, path, json=body)
+            error = error_of(response, 404, "not_found")
+            assert str(BIG_ID) in error["message"], (method, path, body)
+        read = await admin.client.post(f"/api/v1/chats/{chat['id']}/read", json={"seq": BIG_ID})
+        assert fields_of(error_of(read, 422, "invalid")) == {"seq"}
+
+    async def test_numbers_past_64_bits_in_a_search_or_a_cursor_are_harmless(
+        self, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        await new_ticket(ada.client, inbox, subject="Order 1")
+        found = await ada.client.get("/api/v1/tickets", params={"q": "#" + "9" * 30})
+        assert found.status_code == 200, found.text
+        assert found.json()["items"] == []
+        found = await ada.client.get("/api/v1/tickets", params={"q": "²"})
+        assert found.status_code == 200, found.text
+        for key in ("2026-01-01T00:00:00+00:00", BIG_ID):
+            forged = base64.urlsafe_b64encode(json.dumps([key, BIG_ID]).encode()).decode()
+            sort = "-updated_at" if isinstance(key, str) else "-number"
+            response = await ada.client.get(
+                "/api/v1/tickets", params={"cursor": forged, "sort": sort}
+            )
+            assert fields_of(error_of(response, 422, "invalid")) == {"cursor"}
+
+
+class TestStrictTypes:
+    async def test_false_is_not_zero_and_one_is_not_true(self, desk: Desk) -> None:
+        inbox = await desk.inbox()
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        ada = await desk.agent(inboxes=[inbox])
+        for client, method, path, body in [
+            (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": False}),
+            (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": "0"}),
+            (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": 2.0}),
+            (admin, "PUT", "/api/v1/me/availability", {"available": 1}),
+            (admin, "PUT", "/api/v1/me/availability", {"available": "true"}),
+            (admin, "PATCH", f"/api/v1/users/{ada.id}", {"is_active": 0}),
+            (admin, "PATCH", f"/api/v1/inboxes/{inbox['id']}", {"require_identity": "no"}),
+            (admin, "POST", "/api/v1/tickets", {"inbox_id": str(inbox["id"])}),
+        ]:
+            response = await client.client.request(method, path, json=body)
+            error = error_of(response, 422, "invalid")
+            assert fields_of(error) >= set(body), (path, body, error)
+        me = (await admin.client.get("/api/v1/me")).json()
+        assert me["max_concurrent_chats"] == 3
+        assert me["available_for_chat"] is False
+        assert (await admin.client.get(f"/api/v1/users/{ada.id}")).json()["is_active"] is True
