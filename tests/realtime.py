@@ -13,12 +13,15 @@ import uvicorn
 import websockets
 from fastapi import FastAPI
 
+from frontdesk.realtime.gateway import MAX_FRAME_CHARS
+
 DEFAULT_TIMEOUT = 10.0
 
 
 @contextlib.asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Runs `app` under uvicorn on a free port in this event loop; yields the base URL."""
+    """Runs `app` under uvicorn, configured as `frontdesk run` does, on a free port in this event
+    loop; yields the base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -30,6 +33,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         ws="websockets-sansio",
         ws_ping_interval=None,
         ws_per_message_deflate=False,
+        ws_max_size=4 * MAX_FRAME_CHARS,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -145,6 +145,7 @@ def run(
 
     from frontdesk.app import create_app
     from frontdesk.kit.collector import tune_for_server
+    from frontdesk.realtime.gateway import MAX_FRAME_CHARS
 
     settings = settings_or_exit()
     if settings.smtp_listen is None and "FRONTDESK_SMTP_LISTEN" not in os.environ:
@@ -170,6 +171,9 @@ def run(
         # Chat frames are small; compressing each one for every recipient costs more CPU and
         # memory per socket than it saves.
         ws_per_message_deflate=False,
+        # The largest frame the gateway accepts, in UTF-8's worst case; anything larger is refused
+        # (1009) before it is buffered.
+        ws_max_size=4 * MAX_FRAME_CHARS,
         proxy_headers=True,
     )
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.chats import service
@@ -28,6 +28,7 @@ from frontdesk.deps import SESSION_COOKIE, bearer_token
 from frontdesk.errors import FrontdeskError, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.service import MEMBERSHIP_CHANGED
+from frontdesk.kit.schemas import Id, Seq
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     Envelope,
@@ -50,6 +51,7 @@ from frontdesk.realtime.gateway import (
     DirectCommand,
     error_frame,
     parse_frame,
+    receive_frame,
     receive_loop,
 )
 from frontdesk.users import service as users_service
@@ -62,27 +64,32 @@ MAX_RESUME_CHATS = 200
 
 
 class Frame(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Strict like the HTTP bodies: `0` is not false, `"12"` is not 12.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
+
+
+# JSON object keys are strings: `{"12": 40}` names chat 12.
+ChatKey = Annotated[Id, Strict(False)]
 
 
 class ResumeFrame(Frame):
-    chats: dict[int, Annotated[int, Field(ge=0)]] = Field(max_length=MAX_RESUME_CHATS)
+    chats: dict[ChatKey, Seq] = Field(max_length=MAX_RESUME_CHATS)
 
 
 class MessageFrame(Frame):
-    chat_id: int
+    chat_id: Id
     text: Annotated[str, Field(min_length=1, max_length=100_000)]
     client_msg_id: ClientMsgId
 
 
 class TypingFrame(Frame):
-    chat_id: int
+    chat_id: Id
     typing: bool
 
 
 class ReadFrame(Frame):
-    chat_id: int
-    seq: Annotated[int, Field(ge=0)]
+    chat_id: Id
+    seq: Seq
 
 
 class PageFrame(Frame):
@@ -96,9 +103,7 @@ class MinimizedFrame(Frame):
 
 class HelloFrame(Frame):
     token: Annotated[str, Field(min_length=1, max_length=200)]
-    chats: dict[int, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict, max_length=MAX_RESUME_CHATS
-    )
+    chats: dict[ChatKey, Seq] = Field(default_factory=dict, max_length=MAX_RESUME_CHATS)
 
 
 class PongFrame(Frame):
@@ -438,9 +443,11 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
 
 async def _hello(websocket: WebSocket) -> tuple[HelloFrame, str | None] | None:
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), timeout=HELLO_TIMEOUT)
+        raw = await asyncio.wait_for(receive_frame(websocket), timeout=HELLO_TIMEOUT)
     except TimeoutError:
         await websocket.close(CLOSE_HELLO_TIMEOUT, "say hello first")
+        return None
+    if raw is None:
         return None
     try:
         frame, ref = parse_frame(raw)

@@ -41,6 +41,12 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_HEARTBEAT_LOST = 4000
 CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+# A frame carries at most one message (100,000 characters at the very most) and a little JSON.
+MAX_FRAME_CHARS = 256 * 1024
+# Frames are flat; the deepest (resume) nests 2 levels. Past Python's recursion limit (~1,000
+# levels) the JSON parser fails in a way that used to drop the socket.
+MAX_FRAME_DEPTH = 32
 PROCESS_ID = uuid.uuid4().hex[:16]
 
 
@@ -263,13 +269,35 @@ def error_frame(ref: str | None, error: FrontdeskError) -> dict[str, Any]:
     return {"type": "error", "ref": ref, "error": body}
 
 
+def _too_deep(value: Any) -> bool:
+    level = [value]
+    for _ in range(MAX_FRAME_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _nested_too_deep() -> CommandError:
+    return CommandError(f"Frames may nest at most {MAX_FRAME_DEPTH} levels deep.")
+
+
 def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
     try:
         frame = json.loads(raw)
+    except RecursionError:
+        raise _nested_too_deep() from None
     except ValueError:
         raise CommandError("Frames must be JSON objects.") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise CommandError('Frames must be JSON objects with a "type".')
+    if _too_deep(frame):
+        raise _nested_too_deep()
     ref = frame.get("ref")
     return frame, ref if isinstance(ref, str) and len(ref) <= 64 else None
 
@@ -319,9 +347,20 @@ async def dispatch(connection: Connection, commands: Commands, raw: str) -> None
         )
 
 
+async def receive_frame(websocket: WebSocket) -> str | None:
+    """The next frame's text; None when it was over the size limit and the socket is closed."""
+    raw = await websocket.receive_text()
+    if len(raw) > MAX_FRAME_CHARS:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(
+                CLOSE_TOO_BIG, f"frames may be at most {MAX_FRAME_CHARS:,} characters"
+            )
+        return None
+    return raw
+
+
 async def receive_loop(connection: Connection, commands: Commands) -> None:
     loop = asyncio.get_running_loop()
-    while True:
-        raw = await connection.websocket.receive_text()
+    while (raw := await receive_frame(connection.websocket)) is not None:
         connection.last_heard = loop.time()
         await dispatch(connection, commands, raw)
