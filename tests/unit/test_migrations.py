@@ -7,7 +7,7 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import frontdesk.db.models  # noqa: F401  (registers every table)
@@ -37,3 +37,22 @@ async def test_migrations_go_down_and_up_again(database_url: str) -> None:
     await asyncio.to_thread(downgrade, database_url, "base")
     await asyncio.to_thread(upgrade, database_url)
     assert await schema_diff(database_url) == []
+
+
+async def test_labels_the_old_check_let_through_survive_the_upgrade(database_url: str) -> None:
+    """Before 0006 SQLite let "Été" and "été" both in; upgrading keeps both, with distinct keys,
+    so the unique key can be built and neither label is lost."""
+    await asyncio.to_thread(downgrade, database_url, "0005")
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO labels (name, color) VALUES ('Été', '#000'), ('été', '#000')")
+            )
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT name, name_key FROM labels"))).all()
+    finally:
+        await engine.dispose()
+    assert sorted(name for name, _ in rows) == ["Été", "été"]
+    assert len({key for _, key in rows}) == 2

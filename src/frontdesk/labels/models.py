@@ -12,5 +12,7 @@ class Label(Base):
     __tablename__ = "labels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    # Unique: two names that differ only in case or Unicode form are one label (labels/service.py).
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)
     color: Mapped[str] = mapped_column(String(7), default="#64748b")

@@ -1,17 +1,28 @@
-"""Labels: a desk-wide vocabulary; names are unique regardless of case."""
+"""Labels: a desk-wide vocabulary; names are unique regardless of case, in every alphabet."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.labels.models import Label
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def name_key(name: str) -> str:
+    """One key for "Été", "été", "ÉTÉ" and an É written as E + accent. Computed here rather than
+    with the database's lower(), which on SQLite folds only ASCII letters."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    # A digest keeps the key short: folding can make a name several times longer.
+    return hashlib.sha256(folded.encode()).hexdigest()
 
 
 def _ensure_color(color: str) -> str:
@@ -31,31 +42,54 @@ async def get_label(session: AsyncSession, *, label_id: int) -> Label:
     return label
 
 
+def _name_taken(name: str, existing: str | None = None) -> Conflict:
+    if existing is None or existing == name:
+        message = f"A label named {name!r} already exists: use it, or choose another name."
+    else:
+        message = (
+            f"{name!r} is taken: there is already a label {existing!r}, and label names ignore "
+            "case. Use it, or choose another name."
+        )
+    return Conflict(message, code="label_exists")
+
+
 async def _ensure_free_name(session: AsyncSession, *, name: str, except_id: int | None) -> None:
-    query = select(Label.id).where(func.lower(Label.name) == name.lower())
+    query = select(Label.name).where(Label.name_key == name_key(name))
     if except_id is not None:
         query = query.where(Label.id != except_id)
-    if await session.scalar(query) is not None:
-        raise Conflict(f"A label named {name!r} already exists.", code="label_exists")
+    existing = await session.scalar(query)
+    if existing is not None:
+        raise _name_taken(name, existing)
+
+
+async def _flush_unique_name(session: AsyncSession, *, name: str) -> None:
+    # The check above cannot see a label created at the same moment; the unique key can.
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise _name_taken(name) from None
 
 
 async def create_label(session: AsyncSession, *, name: str, color: str = "#64748b") -> Label:
     name = name.strip()
     await _ensure_free_name(session, name=name, except_id=None)
-    label = Label(name=name, color=_ensure_color(color))
+    label = Label(name=name, name_key=name_key(name), color=_ensure_color(color))
     session.add(label)
-    await session.flush()
+    await _flush_unique_name(session, name=name)
     return label
 
 
 async def update_label(
     session: AsyncSession, *, label: Label, name: str | None = None, color: str | None = None
 ) -> Label:
-    if name is not None:
-        await _ensure_free_name(session, name=name.strip(), except_id=label.id)
-        label.name = name.strip()
     if color is not None:
         label.color = _ensure_color(color)
+    if name is not None:
+        name = name.strip()
+        await _ensure_free_name(session, name=name, except_id=label.id)
+        label.name, label.name_key = name, name_key(name)
+        await _flush_unique_name(session, name=name)
     return label
 
 
@@ -68,19 +102,17 @@ async def resolve_labels(session: AsyncSession, *, names: Sequence[str]) -> list
     wanted = {name.strip(): None for name in names if name.strip()}
     if not wanted:
         return []
-    existing = (
-        await session.scalars(
-            select(Label).where(func.lower(Label.name).in_([name.lower() for name in wanted]))
-        )
-    ).all()
-    by_lower = {label.name.lower(): label for label in existing}
+    keys = {name: name_key(name) for name in wanted}
+    existing = (await session.scalars(select(Label).where(Label.name_key.in_(keys.values())))).all()
+    by_key = {label.name_key: label for label in existing}
     labels = []
-    for name in wanted:
-        label = by_lower.get(name.lower())
+    for name, key in keys.items():
+        label = by_key.get(key)
         if label is None:
             label = await create_label(session, name=name)
-            by_lower[name.lower()] = label
-        labels.append(label)
+            by_key[key] = label
+        if label not in labels:
+            labels.append(label)
     return labels
 
 

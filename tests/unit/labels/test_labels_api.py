@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from frontdesk.labels.models import Label
@@ -80,3 +82,37 @@ class TestLabels:
         admin = await desk.agent(role="admin")
         error = error_of(await admin.client.patch("/api/v1/labels/999999", json={"name": "x"}), 404)
         assert error["message"] == "No such label."
+
+
+class TestNamesInEveryAlphabet:
+    async def test_a_name_is_taken_whatever_its_case_or_unicode_form(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        created = await admin.client.post("/api/v1/labels", json={"name": "Été"})
+        assert created.status_code == 201, created.text
+        decomposed = "E\u0301te\u0301"
+        for name in ("Été", "été", "ÉTÉ", decomposed):
+            response = await admin.client.post("/api/v1/labels", json={"name": name})
+            error = error_of(response, 409, "label_exists")
+            assert "'Été'" in error["message"], (name, error)
+        straße = (await admin.client.post("/api/v1/labels", json={"name": "Straße"})).json()
+        error_of(await admin.client.post("/api/v1/labels", json={"name": "STRASSE"}), 409)
+        rename = await admin.client.patch(f"/api/v1/labels/{straße['id']}", json={"name": "ÉTÉ"})
+        assert "'Été'" in error_of(rename, 409, "label_exists")["message"]
+        listed = (await admin.client.get("/api/v1/labels")).json()
+        assert sorted(label["name"] for label in listed) == ["Straße", "Été"]
+
+    async def test_labelling_a_chat_reuses_a_label_whatever_the_case(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        inbox = await desk.inbox()
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        await admin.client.post("/api/v1/labels", json={"name": "Été"})
+        await admin.client.put("/api/v1/me/availability", json={"available": True})
+        chat = await (await visitors(inbox)).start_chat()
+        await admin.client.post(f"/api/v1/chats/{chat['id']}/join")
+        labelled = await admin.client.put(
+            f"/api/v1/chats/{chat['id']}/labels", json={"labels": ["été", "VIP", "vip", "ÉTÉ"]}
+        )
+        assert labelled.status_code == 200, labelled.text
+        assert sorted(labelled.json()["labels"]) == ["VIP", "Été"]
+        assert await count_rows(desk.app, Label) == 2
