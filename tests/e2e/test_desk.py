@@ -240,6 +240,40 @@ async def test_a_chat_from_offer_to_closed_ticket(
     assert "It was due on Monday" in transcript_mail[0]["text"]
 
 
+async def test_a_visitors_page_is_a_link_only_when_it_is_a_web_address(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    """The page a visitor is on is whatever their messenger reports: a made-up `javascript:` URL
+    is shown as text, never as a link an agent could click."""
+    inbox = await desk.inbox()
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada_user)
+    await set_online(app, ada_user)
+    visitor = await visitors(inbox)
+    await visitor.start_chat(
+        "Look at my order", name="Mallory", page_url="javascript:alert(1)", page_title="Order"
+    )
+    page = await open_desk(browser, live, ada_user)
+    await bar_item(page, "Mallory").click()
+    where = page.get_by_label("Visitor")
+    await expect(where).to_contain_text("On Order")
+    await expect(where.get_by_role("link")).to_have_count(0)
+    # Live, as the visitor moves on: a web page is a link, a script URL in any case is not.
+    for url, title, link in [
+        ("https://shop.test/orders", "Orders", True),
+        ("JavaScript:alert(1)", "Back", False),
+        ("data:text/html,<script>alert(1)</script>", "Data", False),
+    ]:
+        sent = await visitor.client.post("/messenger/v1/page", json={"url": url, "title": title})
+        assert sent.status_code == 204, sent.text
+        await expect(where).to_contain_text(f"On {title}")
+        if link:
+            await expect(where.get_by_role("link", name=title)).to_have_attribute("href", url)
+        else:
+            await expect(where.get_by_role("link")).to_have_count(0)
+    await page.context.close()
+
+
 async def test_at_capacity_then_unanswered(
     app: FastAPI, settings: Settings, desk: Any, visitors: Any, live: str, browser: Browser
 ) -> None:
