@@ -1,1 +1,1 @@
-"""Sidebar apps: a company's own data shown beside a customer (DESIGN.md §7)."""
+"""Sidebar apps: a company's own data shown beside a customer."""

@@ -1,4 +1,4 @@
-"""The chat rules of DESIGN.md sections 2 and 3: start, offer, join, message, invite, transfer,
+"""The chat rules (docs/chat.md, docs/architecture.md): start, offer, join, message, invite, transfer,
 leave, end, labels, read marks, availability, the ticket at the end, and the unanswered timers."""
 
 from __future__ import annotations
