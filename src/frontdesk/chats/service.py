@@ -1,5 +1,5 @@
-"""The chat rules (docs/chat.md, docs/architecture.md): start, offer, join, message, invite, transfer,
-leave, end, labels, read marks, availability, the ticket at the end, and the unanswered timers."""
+"""The chat rules (docs/chat.md): start, offer, join, message, invite, transfer, leave, end, labels,
+read marks, availability, the ticket at the end, and the unanswered timers."""
 
 from __future__ import annotations
 
