@@ -157,7 +157,10 @@ async def seed(
         )
         for number in range(tickets):
             customer = await customers_service.find_or_create(
-                session, email=f"customer{number % 97}@example.org", name="Customer"
+                session,
+                email=f"customer{number % 97}@example.org",
+                name="Customer",
+                verified=True,
             )
             ticket = await tickets_service.create_ticket(
                 session,

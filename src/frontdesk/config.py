@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     heartbeat_interval: PositiveSeconds = 25
     visitor_rate_per_minute: int = Field(default=60, ge=1)
     ip_rate_per_minute: int = Field(default=300, ge=1)
+    unconfirmed_email_rate_per_hour: int = Field(default=20, ge=1)
     outbox_poll_interval: PositiveSeconds = 2
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 

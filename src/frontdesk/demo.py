@@ -92,7 +92,9 @@ async def seed_demo(session: AsyncSession) -> bool:
         for name, color in DEMO_LABELS
     }
     for index, (subject, name, email, label, text) in enumerate(DEMO_TICKETS):
-        customer = await customers_service.find_or_create(session, email=email, name=name)
+        customer = await customers_service.find_or_create(
+            session, email=email, name=name, verified=True
+        )
         ticket = await tickets_service.create_ticket(
             session,
             inbox=inbox,

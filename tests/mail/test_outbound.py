@@ -35,14 +35,22 @@ def _body(message: Any, subtype: str) -> str:
     return str(part.get_content())
 
 
+SECRET = "identity-secret-of-the-shop"
+
+
 class TestTranscript:
+    """For a visitor the website signed in; see test_unconfirmed.py for everyone else."""
+
     async def test_chat_end_mails_the_transcript_threaded_to_the_ticket(
         self, app: FastAPI, settings: Settings, desk: Desk, visitors: Any, sink: SmtpSink
     ) -> None:
-        inbox = await desk.inbox(name="Shop Support", email_address="support@shop.test")
+        inbox = await desk.inbox(
+            name="Shop Support", email_address="support@shop.test", identity_secret=SECRET
+        )
         ada = await desk.agent(inboxes=[inbox], name="Ada")
         await online(ada)
         visitor = await visitors(inbox)
+        await visitor.identify(CUSTOMER, secret=SECRET)
         chat = await visitor.start_chat("Is <b>this</b> in stock?", email=CUSTOMER)
         assert (await ada.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
         sent = await ada.client.post(
@@ -85,10 +93,13 @@ class TestTranscript:
     async def test_unanswered_chat_says_the_team_will_follow_up(
         self, app: FastAPI, settings: Settings, desk: Desk, visitors: Any, sink: SmtpSink
     ) -> None:
-        inbox = await desk.inbox(name="Shop Support", email_address="support@shop.test")
+        inbox = await desk.inbox(
+            name="Shop Support", email_address="support@shop.test", identity_secret=SECRET
+        )
         ada = await desk.agent(inboxes=[inbox], name="Ada")
         await online(ada)
         visitor = await visitors(inbox)
+        await visitor.identify(CUSTOMER, secret=SECRET)
         chat = await visitor.start_chat("Anyone there?", email=CUSTOMER)
         async with unit_of_work(app.state.sessionmaker) as session:
             # Nobody joined before the inbox's unanswered timeout.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frontdesk.errors import Conflict, Forbidden, FrontdeskError, NotFound
+from frontdesk.errors import Conflict, Forbidden, FrontdeskError, NotFound, TooManyRequests
 
 
 class ChatEnded(Conflict):
@@ -90,5 +90,21 @@ class ChatNotFound(NotFound):
 class IdentityUnverified(Forbidden):
     code = "identity_unverified"
 
-    def __init__(self) -> None:
-        super().__init__("This inbox needs a verified identity: userHash is missing or wrong.")
+    def __init__(
+        self, message: str = "This inbox needs a verified identity: userHash is missing or wrong."
+    ) -> None:
+        super().__init__(message)
+
+
+class UnconfirmedEmailLimit(TooManyRequests):
+    """Chats that would mail an address nobody confirmed, from one network address."""
+
+    code = "unconfirmed_email_limit"
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            "Too many chats with an email address were started from your network. Start the "
+            f"chat without an email address, or try again in {minutes} minutes.",
+            retry_after=retry_after,
+        )

@@ -12,6 +12,7 @@ from frontdesk.chats.messenger_deps import (
     IpLimited,
     VisitorFirst,
     ensure_origin,
+    limit_unconfirmed_email,
     visitor_inbox,
 )
 from frontdesk.chats.models import ChatState
@@ -106,8 +107,10 @@ async def clear_identity(visitor: CurrentVisitor, session: SessionDep) -> Visito
 
 @router.post("/chats", response_model=VisitorChatRead, status_code=status.HTTP_201_CREATED)
 async def start_chat(
-    body: ChatStart, visitor: CurrentVisitor, session: SessionDep
+    body: ChatStart, request: Request, visitor: CurrentVisitor, session: SessionDep
 ) -> VisitorChatRead:
+    if service.claims_unconfirmed_email(visitor, email=body.email):
+        limit_unconfirmed_email(request)
     chat = await service.start_chat(
         session,
         visitor=visitor,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from frontdesk.chats import service
+from frontdesk.chats.errors import UnconfirmedEmailLimit
 from frontdesk.chats.models import Visitor
 from frontdesk.deps import AuthenticateFirst, SessionDep, bearer_token, client_ip
 from frontdesk.errors import Forbidden, Unauthorized
@@ -23,12 +24,27 @@ def limiters(connection: HTTPConnection) -> tuple[RateLimiter, RateLimiter]:
     if not hasattr(state, "visitor_limiter"):
         settings = state.settings
         state.visitor_limiter = RateLimiter(
-            per_minute=settings.visitor_rate_per_minute, what="this visitor"
+            limit=settings.visitor_rate_per_minute, what="this visitor"
         )
         state.ip_limiter = RateLimiter(
-            per_minute=settings.ip_rate_per_minute, what="your network address"
+            limit=settings.ip_rate_per_minute, what="your network address"
         )
     return state.visitor_limiter, state.ip_limiter
+
+
+def limit_unconfirmed_email(request: Request) -> None:
+    """Counts a chat that will mail an address nobody confirmed, per network address (visitor
+    tokens cost nothing to make, so a per-visitor limit would stop no one)."""
+    state = request.app.state
+    if not hasattr(state, "unconfirmed_email_limiter"):
+        state.unconfirmed_email_limiter = RateLimiter(
+            limit=state.settings.unconfirmed_email_rate_per_hour,
+            what="your network address",
+            window=3600,
+        )
+    retry = state.unconfirmed_email_limiter.wait(client_ip(request))
+    if retry:
+        raise UnconfirmedEmailLimit(retry)
 
 
 def ensure_origin(inbox: Inbox, origin: str | None) -> None:

@@ -81,6 +81,9 @@ class Chat(Base):
     last_seq: Mapped[int] = mapped_column(default=0)
     visitor_name: Mapped[str] = mapped_column(String(200), default="")
     visitor_email: Mapped[str | None] = mapped_column(String(320))
+    # The website signed `visitor_email` (identify() with a userHash) when the chat started;
+    # otherwise the visitor only typed it.
+    visitor_verified: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

@@ -45,6 +45,10 @@ class InvitationRead(ReadModel):
 class VisitorContext(ReadModel):
     name: str
     email: str | None
+    verified: bool = Field(
+        description="The website signed this email (identify() with a userHash); otherwise the "
+        "visitor only typed it, and nothing shows it is theirs."
+    )
     page_url: str | None
     page_title: str | None
     minimized: bool
@@ -58,6 +62,7 @@ class ChatSummary(ReadModel):
     state: ChatState
     visitor_name: str
     visitor_email: str | None
+    visitor_verified: bool = Field(description="Whether the website signed `visitor_email`.")
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None

@@ -141,6 +141,35 @@ async def identify_visitor(
     return visitor
 
 
+def _still_verified(visitor: Visitor, typed: str | None) -> bool:
+    """A form keeps the verified identity only when it leaves the address out or repeats it."""
+    return visitor.identity_verified and typed in (None, visitor.email)
+
+
+def _normalized(email: str | None) -> str | None:
+    return email.strip().lower() if email else None
+
+
+def _take_email(visitor: Visitor, *, inbox: Inbox, email: str | None) -> None:
+    """The address a form carries: what the visitor typed wins, but only the one the website
+    signed stays verified, and an inbox that requires identity takes no other."""
+    typed = _normalized(email)
+    verified = _still_verified(visitor, typed)
+    if inbox.require_identity and not verified:
+        raise IdentityUnverified(
+            "This inbox only takes messages from visitors the website has signed in; "
+            "use the email address you are signed in with."
+        )
+    visitor.email = typed or visitor.email
+    visitor.identity_verified = verified
+
+
+def claims_unconfirmed_email(visitor: Visitor, *, email: str | None) -> bool:
+    """Whether a chat started with this address would give mail an address nobody confirmed."""
+    typed = _normalized(email)
+    return bool(typed or visitor.email) and not _still_verified(visitor, typed)
+
+
 async def clear_identity(session: AsyncSession, *, visitor: Visitor) -> Visitor:
     visitor.email = None
     visitor.name = ""
@@ -524,11 +553,8 @@ async def start_chat(
     text = ensure_message(text, limit=limit)
     if not await anyone_online(session, inbox=inbox):
         raise NoAgentsOnline
-    if email and visitor.email and visitor.identity_verified and email.lower() != visitor.email:
-        # What the visitor typed wins, but a verified identity is not silently replaced.
-        visitor.identity_verified = False
+    _take_email(visitor, inbox=inbox, email=email)
     visitor.name = name.strip() or visitor.name
-    visitor.email = email.strip().lower() if email else visitor.email
     if page_url is not None:
         visitor.page_url, visitor.page_title = page_url[:2000], (page_title or "")[:500]
     now = utcnow()
@@ -539,6 +565,7 @@ async def start_chat(
         state=ChatState.waiting,
         visitor_name=visitor.name or "Visitor",
         visitor_email=visitor.email,
+        visitor_verified=visitor.identity_verified,
         started_at=now,
         last_seq=0,
     )
@@ -1119,9 +1146,9 @@ async def _ticket_for(
 ) -> tuple[Ticket, bool]:
     visitor = await visitor_of(session, chat=chat)
     customer = await customers_service.find_or_create(
-        session, email=chat.visitor_email, name=chat.visitor_name
+        session, email=chat.visitor_email, name=chat.visitor_name, verified=chat.visitor_verified
     )
-    if visitor.attributes and (visitor.identity_verified or not customer.attributes):
+    if visitor.attributes and (chat.visitor_verified or not customer.attributes):
         await customers_service.update_customer(
             session, customer=customer, attributes=visitor.attributes
         )
@@ -1155,6 +1182,8 @@ async def _ticket_for(
             "chat_id": chat.id,
             "reason": reason.value,
             "lines": [line.as_dict() for line in lines],
+            "email": chat.visitor_email,
+            "verified": chat.visitor_verified,
         },
     )
     emailed = await mail_service.queue_transcript(
@@ -1428,8 +1457,11 @@ async def submit_contact_form(
     page_url: str | None,
 ) -> Ticket:
     text = ensure_message(text, limit=settings_of(session).max_message_length)
-    visitor.name, visitor.email = name.strip() or visitor.name, email.strip().lower()
-    customer = await customers_service.find_or_create(session, email=email, name=name)
+    _take_email(visitor, inbox=inbox, email=email)
+    visitor.name = name.strip() or visitor.name
+    customer = await customers_service.find_or_create(
+        session, email=email, name=name, verified=visitor.identity_verified
+    )
     first_line = text.strip().splitlines()[0][:80]
     ticket = await tickets_service.create_ticket(
         session,
@@ -1446,6 +1478,6 @@ async def submit_contact_form(
         direction=Direction.inbound,
         text=text,
         author_customer=customer,
-        data={"page_url": page_url} if page_url else {},
+        data={"page_url": page_url, "email": visitor.email, "verified": visitor.identity_verified},
     )
     return ticket

@@ -60,6 +60,7 @@ async def chat_detail(session: AsyncSession, chat: Chat) -> ChatDetail:
         visitor=VisitorContext(
             name=chat.visitor_name,
             email=chat.visitor_email,
+            verified=chat.visitor_verified,
             page_url=visitor.page_url,
             page_title=visitor.page_title,
             minimized=visitor.minimized,

@@ -29,6 +29,7 @@ async def customer_reads(
             phones=[c.value for c in contacts[customer.id] if c.kind is ContactKind.phone],
             attributes=customer.attributes,
             notes=customer.notes,
+            verified=customer.verified,
             created_at=customer.created_at,
             updated_at=customer.updated_at,
         )
@@ -69,6 +70,7 @@ async def create_customer(
         attributes=body.attributes,
         notes=body.notes,
         created_by=user,
+        verified=True,
     )
     return (await customer_reads(session, [customer]))[0]
 

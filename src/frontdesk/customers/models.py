@@ -28,6 +28,10 @@ class Customer(Timestamped, Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # Lets the agent who created a customer by hand see it before it has any ticket.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Whether we know this customer's addresses are theirs: known to agents or the API, mail came
+    # from them, their website signed their identity, or an agent replied to them. A customer made
+    # from an address a website visitor typed is not, and such claims never join one that is.
+    verified: Mapped[bool] = mapped_column(default=False)
 
 
 class CustomerContact(Base):

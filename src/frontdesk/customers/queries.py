@@ -39,10 +39,10 @@ _CUSTOMERS = cast(Table, Customer.__table__)
 _CONTACTS = cast(Table, CustomerContact.__table__)
 
 # One row per customer and email address (one row with a NULL address for a customer without
-# any), each saying whom the customer was merged into. Built once: the inbound-mail path runs it
-# for every batch of replies.
+# any), each saying whom the customer was merged into and whether they are verified. Built once:
+# the inbound-mail path runs it for every batch of replies.
 CUSTOMER_EMAILS = (
-    select(_CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id, _CONTACTS.c.value)
+    select(_CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id, _CUSTOMERS.c.verified, _CONTACTS.c.value)
     .select_from(
         _CUSTOMERS.outerjoin(
             _CONTACTS,

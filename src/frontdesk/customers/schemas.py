@@ -18,6 +18,10 @@ class CustomerRead(ReadModel):
     phones: list[str]
     attributes: dict[str, Any]
     notes: str
+    verified: bool = Field(
+        description="False for a customer made from an email address a website visitor typed, "
+        "until it is proven: mail from it, an agent's reply, or the website signing it."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,7 +57,15 @@ async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Cust
     return customer
 
 
-async def emails_of(session: AsyncSession, *, customer_id: int) -> tuple[int, frozenset[str]]:
+class Addresses(NamedTuple):
+    """A customer (after merges), their email addresses, and whether they are verified."""
+
+    customer_id: int
+    emails: frozenset[str]
+    verified: bool
+
+
+async def emails_of(session: AsyncSession, *, customer_id: int) -> Addresses:
     """For system paths: the customer behind an id, following merges like get_customer_by_id,
     and their email addresses, without loading either as objects."""
     found = await emails_of_many(session, customer_ids=[customer_id])
@@ -68,26 +76,40 @@ async def emails_of(session: AsyncSession, *, customer_id: int) -> tuple[int, fr
 
 async def emails_of_many(
     session: AsyncSession, *, customer_ids: Collection[int]
-) -> dict[int, tuple[int, frozenset[str]]]:
+) -> dict[int, Addresses]:
     """`emails_of` for several customers with one query (and one more per merged customer);
     ids of no customer are left out."""
     if not customer_ids:
         return {}
     rows = await session.execute(CUSTOMER_EMAILS, {"p_customers": list(customer_ids)})
     merged_into: dict[int, int | None] = {}
+    verified: dict[int, bool] = {}
     emails: dict[int, set[str]] = {}
-    for customer_id, merged_into_id, value in rows:
+    for customer_id, merged_into_id, is_verified, value in rows:
         merged_into[customer_id] = merged_into_id
+        verified[customer_id] = bool(is_verified)
         addresses = emails.setdefault(customer_id, set())
         if value is not None:
             addresses.add(value)
-    found: dict[int, tuple[int, frozenset[str]]] = {}
+    found: dict[int, Addresses] = {}
     for customer_id, merged_into_id in merged_into.items():
         if merged_into_id is None:
-            found[customer_id] = (customer_id, frozenset(emails[customer_id]))
+            found[customer_id] = Addresses(
+                customer_id, frozenset(emails[customer_id]), verified[customer_id]
+            )
         else:
             found[customer_id] = await emails_of(session, customer_id=merged_into_id)
     return found
+
+
+async def mark_verified(session: AsyncSession, *, customer_id: int) -> None:
+    """The customer's address was proven (mail came from it, an agent replied to it)."""
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.verified.is_(False))
+        .values(verified=True)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def find_by_email(session: AsyncSession, *, email: str) -> Customer | None:
@@ -101,16 +123,31 @@ async def find_by_email(session: AsyncSession, *, email: str) -> Customer | None
     )
 
 
-async def find_or_create(session: AsyncSession, *, email: str | None, name: str | None) -> Customer:
-    """The customer behind an email address, created on first contact; none without an email."""
+async def find_or_create(
+    session: AsyncSession, *, email: str | None, name: str | None, verified: bool
+) -> Customer:
+    """The customer behind an email address, created on first contact (none without an email).
+
+    `verified` says the address is proven (mail came from it, the website signed it, an agent
+    gave it), which makes its customer verified too. An address someone only typed never leads
+    to a verified customer: that claim gets a new unverified customer of its own, without the
+    address, which stays with its owner.
+    """
     if email:
         customer = await find_by_email(session, email=email)
-        if customer is not None:
+        if customer is not None and (verified or not customer.verified):
+            customer.verified = customer.verified or verified
             if name and not customer.name:
                 customer.name = name.strip()
             return customer
+        if customer is not None:
+            return await create_customer(session, name=name or "", created_by=None, verified=False)
     return await create_customer(
-        session, name=name or "", emails=[email] if email else [], created_by=None
+        session,
+        name=name or "",
+        emails=[email] if email else [],
+        created_by=None,
+        verified=verified,
     )
 
 
@@ -125,7 +162,9 @@ async def customer_for_ticket(
         raise Invalid("customer", "Give the customer's id or email.")
     customer = await find_by_email(session, email=email)
     if customer is None:
-        return await create_customer(session, name=name, emails=[email], created_by=user)
+        return await create_customer(
+            session, name=name, emails=[email], created_by=user, verified=True
+        )
     if (
         name
         and not customer.name
@@ -180,12 +219,14 @@ async def create_customer(
     attributes: dict[str, Any] | None = None,
     notes: str = "",
     created_by: User | None,
+    verified: bool,
 ) -> Customer:
     customer = Customer(
         name=name.strip(),
         attributes=_checked_attributes(attributes or {}),
         notes=notes,
         created_by_id=created_by.id if created_by else None,
+        verified=verified,
     )
     session.add(customer)
     await session.flush()
@@ -304,6 +345,8 @@ async def merge_customers(session: AsyncSession, *, target: Customer, source: Cu
         .values(customer_id=target.id)
     )
     await tickets_service.move_customer_tickets(session, source=source, target=target)
+    # An agent who merges judged the two to be one person, so what one proved holds for both.
+    target.verified = target.verified or source.verified
     target.attributes = dict(source.attributes) | dict(target.attributes)
     if not target.name:
         target.name = source.name

@@ -11,7 +11,7 @@ from email.utils import formataddr, parseaddr
 from html import escape
 from typing import Any, NoReturn, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -21,6 +21,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
@@ -56,6 +57,8 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
 MAX_MATCH_IDS = 50
+# Chat notices one unverified customer (in practice: one typed address) receives in a day.
+NOTICES_PER_DAY = 3
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|vs|ref|fw|fwd|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
@@ -177,25 +180,40 @@ async def queue_transcript(
     answered: bool,
 ) -> bool:
     """The chat transcript for the customer, threaded so that their reply continues the ticket.
-    Returns False when the customer's email is unknown (nothing is queued)."""
+
+    Only a verified customer gets the conversation itself: anyone can type any address into the
+    messenger, and a transcript would carry their words to it from our address. An unverified
+    customer gets a short notice written by us alone (at most NOTICES_PER_DAY a day), which
+    their reply answers like a transcript. Returns whether the transcript was queued.
+    """
     settings = settings_of(session)
-    recipient = await recipient_for(session, ticket=ticket)
+    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+    recipient = await customers_service.primary_email(session, customer=customer)
     if recipient is None:
         return False
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    outro = f"Reply to this email to continue the conversation (ticket #{ticket.number})."
+    if customer.verified:
+        intro = (
+            "Thanks for chatting with us. Here is a copy of the conversation."
+            if answered
+            else "Sorry we missed you: nobody could answer in time. Our team will follow up by "
+            "email as soon as possible. Here is what you wrote."
+        )
+        subject = f"Transcript of your chat with {inbox.name} [#{ticket.number}]"
+        text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "-- ", outro])
+        html = render_transcript_html(
+            intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
+        )
+        kind = "transcript"
+    elif await _notices_today(session, customer_id=customer.id) < NOTICES_PER_DAY:
+        text = _notice_text(inbox_name=inbox.name, answered=answered, outro=outro)
+        html = text_to_html(text)
+        subject, kind = f"Your chat with {inbox.name} [#{ticket.number}]", "notice"
+    else:
+        return False
     message_id = new_message_id(mail_domain=settings.mail_domain, hint=f"t{ticket.number}.chat")
     entry.message_id = message_id
-    intro = (
-        "Thanks for chatting with us. Here is a copy of the conversation."
-        if answered
-        else "Sorry we missed you: nobody could answer in time. Our team will follow up by "
-        "email as soon as possible. Here is what you wrote."
-    )
-    outro = f"Reply to this email to continue the conversation (ticket #{ticket.number})."
-    text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "-- ", outro])
-    html = render_transcript_html(
-        intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
-    )
     session.add(
         OutboxMessage(
             ticket_id=ticket.id,
@@ -203,7 +221,7 @@ async def queue_transcript(
             message_id=message_id,
             sender=inbox_sender(inbox, mail_domain=settings.mail_domain),
             recipients=[recipient],
-            subject=f"Transcript of your chat with {inbox.name} [#{ticket.number}]",
+            subject=subject,
             headers={
                 "Reply-To": reply_address(
                     settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
@@ -214,11 +232,48 @@ async def queue_transcript(
             text=text,
             html=html,
             state=OutboxState.queued,
-            data={"kind": "transcript", "answered": answered},
+            data={"kind": kind, "answered": answered},
         )
     )
     await session.flush()
-    return True
+    return kind == "transcript"
+
+
+def _notice_text(*, inbox_name: str, answered: bool, outro: str) -> str:
+    """Nothing in it comes from the visitor: not their words, not even the name they typed."""
+    what = (
+        "Thanks for chatting with us."
+        if answered
+        else "Sorry we missed you: nobody could answer your chat in time. Our team will follow "
+        "up by email as soon as possible."
+    )
+    return "\n\n".join(
+        [
+            what,
+            f"This address was given in a chat with {inbox_name}. We do not email the "
+            "conversation to an address until it is confirmed. If you did not chat with us, "
+            "you can ignore this email.",
+            "-- ",
+            outro,
+        ]
+    )
+
+
+async def _notices_today(session: AsyncSession, *, customer_id: int) -> int:
+    """Mail sent about this customer's tickets in the last day: for an unverified customer, only
+    notices (an agent's reply makes them verified)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
+            .where(
+                Ticket.customer_id == customer_id,
+                OutboxMessage.created_at > utcnow() - timedelta(days=1),
+            )
+        )
+        or 0
+    )
 
 
 def _stamp(at: datetime) -> str:
@@ -532,7 +587,7 @@ class _Known:
 
     entries: dict[str, tickets_service.EntryRef]
     tickets: dict[int, Ticket]
-    senders: dict[int, tuple[int, frozenset[str]]]
+    senders: dict[int, customers_service.Addresses]
 
     @classmethod
     async def load(cls, session: AsyncSession, arrivals: list[_Arrival]) -> _Known:
@@ -560,11 +615,18 @@ class _Known:
             return self.tickets[ticket_id]
         return await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
 
-    async def sender(self, session: AsyncSession, customer_id: int) -> tuple[int, frozenset[str]]:
+    async def sender(self, session: AsyncSession, customer_id: int) -> customers_service.Addresses:
         """The customer behind the id (after merges) and their email addresses."""
         if customer_id in self.senders:
             return self.senders[customer_id]
         return await customers_service.emails_of(session, customer_id=customer_id)
+
+    async def proven(self, session: AsyncSession, customer_id: int) -> None:
+        """Mail came from one of the customer's addresses: they are who they said."""
+        sender = await self.sender(session, customer_id)
+        if not sender.verified:
+            await customers_service.mark_verified(session, customer_id=sender.customer_id)
+            self.senders[customer_id] = sender._replace(verified=True)
 
     def added(
         self, message_id: str | None, entry: tickets_service.EntryRef, ticket: Ticket
@@ -610,7 +672,7 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: _Known) -> I
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
         customer = await customers_service.find_or_create(
-            session, email=mail.from_address, name=mail.from_name[:200]
+            session, email=mail.from_address, name=mail.from_name[:200], verified=True
         )
         ticket = await tickets_service.create_ticket(
             session,
@@ -622,11 +684,13 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: _Known) -> I
         created, matched_by, unexpected = True, "inbox address", False
         author_id: int | None = customer.id
     else:
-        customer_id, known_senders = await known.sender(session, ticket.customer_id)
-        unexpected = not mail.is_auto and mail.from_address not in known_senders
+        sender = await known.sender(session, ticket.customer_id)
+        unexpected = not mail.is_auto and mail.from_address not in sender.emails
         # A stranger holding the reply address is shown as the sender they claim, not as the
         # customer: the agent decides whether to trust it.
-        author_id = customer_id if not unexpected else None
+        author_id = sender.customer_id if not unexpected else None
+        if not unexpected and not mail.is_auto:
+            await known.proven(session, ticket.customer_id)
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
     entry = await _add_inbound_entry(

@@ -479,6 +479,8 @@ async def add_reply(
         author_user=author,
     )
     await mail_service.queue_reply(session, ticket=ticket, entry=entry, author=author)
+    # An agent who answers by email judged the address to be the customer's.
+    await customers_service.mark_verified(session, customer_id=ticket.customer_id)
     if ticket.assignee_id is None:
         await update_ticket(session, actor=author, ticket=ticket, assignee=author)
     target = AFTER_REPLY_STATE[then]
