@@ -237,7 +237,8 @@ async def test_a_chat_from_offer_to_closed_ticket(
     transcript_mail = [mail for mail in outbox if mail["ticket_id"] == ticket_id]
     assert transcript_mail, outbox
     assert transcript_mail[0]["recipients"] == ["marie@example.org"]
-    assert "It was due on Monday" in transcript_mail[0]["text"]
+    # The visitor only typed that address: it gets a notice, not what was written.
+    assert "It was due on Monday" not in transcript_mail[0]["text"]
 
 
 async def test_a_visitors_page_is_a_link_only_when_it_is_a_web_address(
@@ -311,6 +312,48 @@ async def test_at_capacity_then_unanswered(
     await expect(row).to_contain_text("open")
     await expect(row).to_contain_text("Unassigned")
     await expect(chat_bar(page).get_by_role("link")).to_have_count(1)
+
+
+async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
+    desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    """Anyone can type a customer's address into the messenger: the agent is told, and the chat's
+    ticket goes to a customer of its own, unverified, not to the one who owns the address."""
+    inbox = await desk.inbox(name="Support")
+    user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, user)
+    page = await open_desk(browser, live, user)
+    await go_online(page)
+    api = PageApi(page, live)
+    ceo = {"name": "Cleo Exec", "emails": ["ceo@client.example"]}
+    owner = await api("POST", "/api/v1/customers", ceo, status=201)
+
+    visitor = await visitors(inbox)
+    await visitor.start_chat("Send me the invoices", name="Cleo", email="ceo@client.example")
+    await bar_item(page, "Cleo").click()
+    await expect(page.locator(".convo-head")).to_contain_text("Unverified")
+    sidebar = page.get_by_role("complementary", name="Customer")
+    await expect(sidebar.get_by_role("note")).to_contain_text("belongs to Cleo Exec")
+    await expect(sidebar).not_to_contain_text("Previous tickets")
+
+    await page.get_by_role("button", name="Join Chat").click()
+    await page.get_by_role("button", name="End Chat").click()
+    await expect(page).to_have_url(re.compile(r"/tickets/\d+$"))
+    await expect(page.get_by_role("article", name="Chat transcript")).to_contain_text(
+        "Unverified email"
+    )
+    sidebar = page.get_by_role("complementary", name="Customer")
+    await expect(sidebar).to_contain_text("Unverified")
+    ticket_id = int(page.url.rsplit("/", 1)[1])
+    assert (await api("GET", f"/api/v1/tickets/{ticket_id}"))["customer_id"] != owner["id"]
+    await expect(page.get_by_text("To the customer (no email known)")).to_be_visible()
+
+    # The agent, once sure, files it on the customer after all, and can answer by email.
+    await expect(sidebar.get_by_role("note")).to_contain_text("belongs to Cleo Exec")
+    await sidebar.get_by_role("button", name="Merge into Cleo Exec").click()
+    await expect(page.get_by_text("To ceo@client.example")).to_be_visible()
+    await expect(sidebar).not_to_contain_text("Unverified")
+    assert (await api("GET", f"/api/v1/tickets/{ticket_id}"))["customer_id"] == owner["id"]
 
 
 # --- every screen, looked at -------------------------------------------------------------------

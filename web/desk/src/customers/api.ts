@@ -6,4 +6,11 @@ export const customersApi = {
     unwrap(client.GET("/api/v1/customers/{customer_id}", { params: { path: { customer_id: id } } })),
   update: (id: number, body: Schemas["CustomerUpdate"]) =>
     unwrap(client.PATCH("/api/v1/customers/{customer_id}", { params: { path: { customer_id: id } }, body })),
+  merge: (targetId: number, sourceId: number) =>
+    unwrap(
+      client.POST("/api/v1/customers/{customer_id}/merge", {
+        params: { path: { customer_id: targetId } },
+        body: { source_id: sourceId },
+      }),
+    ),
 };
