@@ -49,7 +49,7 @@ async def test_customers_from_typed_addresses_become_unverified(
         await session.commit()
     await app.state.engine.dispose()
 
-    await asyncio.to_thread(downgrade, database_url, "0004")
+    await asyncio.to_thread(downgrade, database_url, "-1")
     await asyncio.to_thread(upgrade, database_url)
 
     async with app.state.sessionmaker() as session:
