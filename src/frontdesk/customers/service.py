@@ -103,11 +103,12 @@ async def emails_of_many(
 
 
 async def mark_verified(session: AsyncSession, *, customer_id: int) -> None:
-    """The customer's address was proven (mail came from it, an agent replied to it)."""
+    """The customer's address was proven (mail came from it, an agent replied to it). Nobody
+    edited the record, so it keeps its `updated_at`."""
     await session.execute(
         update(Customer)
         .where(Customer.id == customer_id, Customer.verified.is_(False))
-        .values(verified=True)
+        .values(verified=True, updated_at=Customer.updated_at)
         .execution_options(synchronize_session="fetch")
     )
 
