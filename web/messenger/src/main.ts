@@ -1,7 +1,8 @@
 // The embed: finds its own <script>, turns the `window.frontdesk` command queue into the API, and
 // runs what the page queued before we loaded, in order. No other global is created.
 
-import { Messenger, type Config, type Identity } from "./messenger";
+import { Messenger, type Identity } from "./messenger";
+import type { Config } from "./view";
 
 type Command = ((api: Api) => void) | [string, ...unknown[]];
 

@@ -1,0 +1,261 @@
+// The conversation screen: the log of messages and notices, the agent's typing indicator, the
+// waiting and ended cards, and the composer. It draws what the conversation state holds and
+// hands what the visitor does to the messenger.
+
+import { append, h, icon, ICONS } from "./dom";
+import type { Envelope, Message, User } from "./types";
+import type { App } from "./view";
+
+export class ConvoView {
+  readonly root: HTMLElement;
+  readonly log: HTMLElement;
+  readonly typing: HTMLElement;
+  readonly waiting: HTMLElement;
+  readonly ended: HTMLElement;
+  readonly composer: HTMLFormElement;
+  readonly input: HTMLTextAreaElement;
+  /** The visitor's own bubbles by client_msg_id, to mark them sent, retrying or failed. */
+  private readonly bubbles = new Map<string, HTMLElement>();
+  /** The agents in the chat, for the header. */
+  readonly agents = new Map<number, string>();
+  private agentTypingTimer = 0;
+
+  constructor(private readonly app: App) {
+    const t = app.t;
+    const input = h("textarea", {
+      rows: 1,
+      class: "composer-input",
+      "aria-label": t("message"),
+      placeholder: t("typeMessage"),
+      maxlength: 5000,
+    });
+    input.value = app.session.get<string>("draft:composer") ?? "";
+    input.addEventListener("input", () => {
+      app.session.set("draft:composer", input.value || null);
+      this.autoGrow();
+      if (input.value) app.live.startTyping();
+      else app.live.stopTyping();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    const composer = h(
+      "form",
+      {
+        class: "composer",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          const text = input.value;
+          if (!text.trim() || !app.conversation.chat) return;
+          input.value = "";
+          app.session.set("draft:composer", null);
+          this.autoGrow();
+          app.live.stopTyping();
+          app.live.send(text);
+          input.focus();
+        },
+      },
+      input,
+      h(
+        "button",
+        { type: "submit", class: "send", "aria-label": t("send"), title: t("send") },
+        icon(...ICONS.send),
+      ),
+    );
+    this.log = h("ol", {
+      class: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "aria-label": t("chatLog"),
+    });
+    this.typing = h("p", { class: "typing", hidden: true });
+    this.waiting = h("div", { class: "card waiting", role: "status", hidden: true });
+    this.ended = h("div", { class: "card ended", role: "status", hidden: true });
+    this.root = h(
+      "div",
+      { class: "convo" },
+      h("div", { class: "scroll" }, this.log, this.typing, this.waiting, this.ended),
+      composer,
+    );
+    this.composer = composer;
+    this.input = input;
+    // Redraw what we know: after a change of language, or a new chat.
+    const { chat, events, pending } = app.conversation;
+    for (const event of events) this.draw(event);
+    for (const item of pending) {
+      if (item.chatId === chat?.id) this.drawOwn(item.text, item.cmid, "sending");
+    }
+  }
+
+  private autoGrow(): void {
+    const input = this.input;
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+  }
+
+  private scrollDown(force = false): void {
+    const scroller = this.log.parentElement!;
+    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    if (force || nearBottom) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+  }
+
+  private line(text: string): void {
+    this.log.appendChild(h("li", { class: "system", text }));
+    this.scrollDown();
+  }
+
+  drawOwn(text: string, cmid: string | null, state?: "sending"): void {
+    const bubble = h(
+      "li",
+      { class: "msg own", "data-state": state },
+      h("span", { class: "sr", text: `${this.app.t("you")}: ` }),
+      h("p", { class: "text", text }),
+      h("span", { class: "meta", text: state ? this.app.t("sending") : "" }),
+    );
+    if (cmid) this.bubbles.set(cmid, bubble);
+    this.log.appendChild(bubble);
+    this.scrollDown(true);
+  }
+
+  markOwn(cmid: string, state: "sent" | "retrying" | "failed", reason = ""): void {
+    const bubble = this.bubbles.get(cmid);
+    if (!bubble) return;
+    const meta = bubble.querySelector(".meta")!;
+    if (state === "sent") {
+      bubble.removeAttribute("data-state");
+      meta.textContent = "";
+    } else {
+      bubble.setAttribute("data-state", state);
+      meta.textContent =
+        state === "failed" ? this.app.t("failed", { reason }) : this.app.t("notSent");
+    }
+  }
+
+  /** A message refused for good: its text goes back into an empty composer. */
+  giveBack(text: string): void {
+    if (this.input.value) return;
+    this.input.value = text;
+    this.app.session.set("draft:composer", text);
+  }
+
+  draw(event: Envelope): void {
+    const t = this.app.t;
+    const data = event.data;
+    const user = data.user as User | undefined;
+    switch (event.type) {
+      case "chat.message_added": {
+        const message = data.message as Message;
+        if (message.author.kind === "visitor") {
+          if (message.client_msg_id && this.bubbles.has(message.client_msg_id)) {
+            this.markOwn(message.client_msg_id, "sent");
+          } else this.drawOwn(message.text, message.client_msg_id);
+        } else if (message.author.kind === "agent") {
+          this.log.appendChild(
+            h(
+              "li",
+              { class: "msg agent" },
+              h("span", { class: "author", text: message.author.name }),
+              h("p", { class: "text", text: message.text }),
+            ),
+          );
+          this.showTyping(null);
+          this.scrollDown();
+        } else this.line(message.text);
+        break;
+      }
+      case "chat.joined":
+        if (user) {
+          this.agents.set(user.id, user.name);
+          this.line(t("joined", { name: user.name }));
+        }
+        break;
+      case "chat.left": {
+        if (!user) break;
+        this.agents.delete(user.id);
+        const to = data.transferred_to as User | null;
+        this.line(
+          to ? t("transferred", { name: user.name, to: to.name }) : t("left", { name: user.name }),
+        );
+        break;
+      }
+      case "chat.ended":
+        this.showTyping(null);
+        break;
+    }
+  }
+
+  /** The waiting and ended cards and the composer, for the chat's state. */
+  renderState(): void {
+    const { chat, events } = this.app.conversation;
+    const t = this.app.t;
+    const { waiting, ended, composer } = this;
+    const last = events.filter((e) => e.type === "chat.ended").pop();
+    waiting.hidden = chat?.state !== "waiting";
+    ended.hidden = chat?.state !== "ended";
+    composer.hidden = chat?.state === "ended";
+    if (chat?.state === "waiting") this.renderQueue();
+    if (chat?.state === "ended") {
+      const unanswered = last?.data.reason === "unanswered";
+      ended.replaceChildren();
+      append(
+        ended,
+        h("p", { class: "card-title", text: unanswered ? t("endedUnanswered") : t("ended") }),
+        last?.data.transcript_emailed ? h("p", { text: t("transcript") }) : null,
+        h("button", {
+          type: "button",
+          class: "primary",
+          text: t("newChat"),
+          onclick: () => this.app.newChat(),
+        }),
+      );
+      this.scrollDown(true);
+    }
+  }
+
+  renderQueue(): void {
+    const t = this.app.t;
+    const status = this.app.status;
+    const mine = status?.chat_id === this.app.conversation.chat?.id;
+    const position = mine ? status?.queue_position : null;
+    const wait = mine ? status?.estimated_wait_seconds : null;
+    let waitText = "";
+    if (wait != null) {
+      const minutes = Math.round(wait / 60);
+      const span =
+        wait < 50 ? t("seconds") : minutes <= 1 ? t("minute") : t("minutes", { n: minutes });
+      waitText = t("wait", { t: span });
+    }
+    this.waiting.replaceChildren(
+      h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
+      h(
+        "div",
+        {},
+        h("p", { class: "card-title", text: t("waiting") }),
+        position != null
+          ? h("p", { text: position <= 1 ? t("queueNext") : t("queue", { n: position }) })
+          : null,
+        waitText ? h("p", { text: waitText }) : null,
+      ),
+    );
+  }
+
+  showTyping(name: string | null): void {
+    clearTimeout(this.agentTypingTimer);
+    const el = this.typing;
+    el.hidden = !name;
+    el.replaceChildren(
+      ...(name
+        ? [
+            h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
+            this.app.t("typing", { name }),
+          ]
+        : []),
+    );
+    // A lost "stopped typing" must not leave the indicator up forever.
+    if (name) this.agentTypingTimer = window.setTimeout(() => this.showTyping(null), 15_000);
+    this.scrollDown();
+  }
+}

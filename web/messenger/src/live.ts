@@ -1,0 +1,193 @@
+// The live side of a chat: the socket (its hello names the chat held, see conversation.ts), the
+// frames it brings, and everything the visitor sends while chatting: messages until they are
+// acknowledged, typing, the page they are on and whether the panel is minimized. HTTP stands in
+// for the socket while it is down.
+
+import type { Conversation, Pending } from "./conversation";
+import type { Translate } from "./i18n";
+import { ApiError, Socket, type Fetcher, type Json } from "./net";
+import type { Page } from "./page";
+import type { Envelope, Message } from "./types";
+import type { View } from "./view";
+
+/** What the live side needs from the messenger. */
+export interface Host {
+  readonly conversation: Conversation;
+  readonly view: View;
+  readonly page: Page;
+  readonly t: Translate;
+  readonly token: string | null;
+  /** A chat event from the socket. */
+  apply(event: Envelope, live: boolean): void;
+  /** The token or the chat is not valid any more. */
+  forget(keepToken: boolean): void;
+}
+
+const TYPING_IDLE = 3000;
+
+export class Live {
+  private socket: Socket | null = null;
+  private typingSent = false;
+  private typingTimer = 0;
+  private reconnectNotice = 0;
+  private resendTimer = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly api: Fetcher,
+    private readonly host: Host,
+  ) {
+    window.addEventListener("online", () => {
+      this.socket?.nudge();
+      this.flush(true);
+    });
+  }
+
+  connect(): void {
+    if (this.socket) return;
+    const { host } = this;
+    this.socket = new Socket(this.url, {
+      hello: () => ({ token: host.token, chats: host.conversation.held() }),
+      frame: (frame) => this.onFrame(frame),
+      up: () => {
+        clearTimeout(this.reconnectNotice);
+        host.view.showNotice(null);
+        host.page.unreported();
+        this.reportPage();
+        this.reportMinimized();
+        this.flush(true);
+      },
+      down: () => {
+        clearTimeout(this.reconnectNotice);
+        this.reconnectNotice = window.setTimeout(() => {
+          if (host.conversation.chat?.state !== "ended") host.view.showNotice(host.t("reconnecting"));
+        }, 3000);
+      },
+      fatal: (code) => {
+        this.socket = null;
+        if (code === 4401) host.forget(false);
+        else host.view.setScreen("broken");
+      },
+    });
+    this.socket.start();
+  }
+
+  disconnect(): void {
+    this.socket?.stop();
+    this.socket = null;
+    clearTimeout(this.reconnectNotice);
+  }
+
+  private onFrame(frame: Json): void {
+    const ref = typeof frame.ref === "string" ? frame.ref : "";
+    if (frame.type === "ack") {
+      if (ref.startsWith("m:")) this.delivered(ref.slice(2));
+      return;
+    }
+    if (frame.type === "error") {
+      const error = frame.error as { code: string; message: string; retry_after?: number };
+      if (ref.startsWith("m:")) {
+        this.sendFailed(ref.slice(2), new ApiError(error.code, error.message, 400, error.retry_after));
+      } else if (ref === "hello" && error.code === "not_found") this.host.forget(true);
+      return;
+    }
+    if (frame.type === "chat.typing") {
+      const data = frame.data as { chat_id: number; author: Message["author"]; typing: boolean };
+      if (data.chat_id === this.host.conversation.chat?.id && data.author.kind === "agent") {
+        this.host.view.convo.showTyping(data.typing ? data.author.name : null);
+      }
+      return;
+    }
+    this.host.apply(frame as unknown as Envelope, true);
+  }
+
+  // --- the visitor's messages -------------------------------------------------------------------
+
+  send(text: string): void {
+    const item = this.host.conversation.add(text);
+    this.host.view.convo.drawOwn(text, item.cmid, "sending");
+    this.trySend(item);
+  }
+
+  /** While messages are pending, the ones unanswered for a while are sent again. */
+  pendingChanged(count: number): void {
+    clearInterval(this.resendTimer);
+    if (count) this.resendTimer = window.setInterval(() => this.flush(false), 3000);
+  }
+
+  /** Sends what is not acknowledged yet, with the same client_msg_id: the server dedupes. */
+  private flush(all: boolean): void {
+    for (const item of this.host.conversation.due(all)) this.trySend(item);
+  }
+
+  private trySend({ cmid, chatId, text }: Pending): void {
+    const conversation = this.host.conversation;
+    conversation.tried(cmid);
+    const frame = { type: "message", ref: `m:${cmid}`, chat_id: chatId, text };
+    if (this.socket?.send({ ...frame, client_msg_id: cmid })) return;
+    conversation.inflight.add(cmid);
+    this.api<{ seq: number }>("POST", `/chats/${chatId}/messages`, { text, client_msg_id: cmid })
+      .then(() => this.delivered(cmid))
+      .catch((error: unknown) => this.sendFailed(cmid, error))
+      .finally(() => conversation.inflight.delete(cmid));
+  }
+
+  private delivered(cmid: string): void {
+    this.host.conversation.acknowledged(cmid);
+    this.host.view.convo.markOwn(cmid, "sent");
+    this.host.view.clearOffline();
+  }
+
+  private sendFailed(cmid: string, error: unknown): void {
+    const failed = this.host.conversation.failed(cmid, error);
+    if (!failed) return;
+    const { view } = this.host;
+    if (failed.retry) {
+      view.convo.markOwn(cmid, "retrying");
+      view.showError(error);
+    } else {
+      // Refused for good (too long, chat ended…): say why and give the text back.
+      view.convo.markOwn(cmid, "failed", (error as ApiError).message);
+      view.convo.giveBack(failed.item.text);
+    }
+  }
+
+  // --- typing and presence ----------------------------------------------------------------------
+
+  startTyping(): void {
+    clearTimeout(this.typingTimer);
+    this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE);
+    const chat = this.host.conversation.chat;
+    if (!this.typingSent && chat && chat.state !== "ended") {
+      this.typingSent = Boolean(this.socket?.send({ type: "typing", chat_id: chat.id, typing: true }));
+    }
+  }
+
+  stopTyping(): void {
+    clearTimeout(this.typingTimer);
+    const chat = this.host.conversation.chat;
+    if (this.typingSent && chat) this.socket?.send({ type: "typing", chat_id: chat.id, typing: false });
+    this.typingSent = false;
+  }
+
+  /** Presence is only reported for a live chat of a known visitor. */
+  private reporting(): boolean {
+    const chat = this.host.conversation.chat;
+    return Boolean(chat && chat.state !== "ended" && this.host.token);
+  }
+
+  reportPage(): void {
+    const page = this.reporting() && this.host.page.changed();
+    if (page && !this.socket?.send({ type: "page", ...page })) {
+      this.api("POST", "/page", page).catch(() => this.host.page.unreported());
+    }
+  }
+
+  reportMinimized(): void {
+    if (!this.reporting()) return;
+    const minimized = !this.host.view.isOpen;
+    if (!this.socket?.send({ type: "minimized", minimized })) {
+      this.api("POST", "/minimized", { minimized }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// What the visitor API (/messenger/v1 and its socket, docs/realtime.md) sends the messenger.
+
+import type { Json } from "./net";
+
+export interface Envelope {
+  type: string;
+  chat_id: number | null;
+  seq: number | null;
+  data: Json;
+}
+
+export interface ChatRead {
+  id: number;
+  state: string;
+  last_seq: number;
+  events: Envelope[];
+}
+
+export interface Status {
+  online: boolean;
+  inbox_name: string;
+  settings: Record<string, string>;
+  chat_id: number | null;
+  chat_state: string | null;
+  queue_position: number | null;
+  estimated_wait_seconds: number | null;
+}
+
+export interface Message {
+  author: { kind: string; name: string };
+  text: string;
+  client_msg_id: string | null;
+}
+
+export interface User {
+  id: number;
+  name: string;
+}

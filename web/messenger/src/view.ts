@@ -1,0 +1,434 @@
+// The messenger's DOM, inside one shadow root: the launcher and its unread badge, the panel with
+// its header and notice, and the screen in the panel's body (the forms, the confirmation, or the
+// conversation, drawn by ConvoView). It reads the messenger's state and hands what the visitor
+// does back to it; it sends nothing and stores nothing but drafts and the mute switch.
+
+import css from "./style.css?inline";
+import type { Conversation } from "./conversation";
+import { ConvoView } from "./convo";
+import { h, icon, ICONS, type Store } from "./dom";
+import { pickLocale, type Translate } from "./i18n";
+import type { Live } from "./live";
+import { ApiError } from "./net";
+import type { Status } from "./types";
+
+export interface Config {
+  color?: string;
+  position?: "right" | "left";
+  greeting?: string;
+  locale?: string;
+  launcher?: boolean;
+}
+
+export type Screen = "loading" | "chat" | "contact" | "done" | "convo" | "broken";
+
+export interface FormValues {
+  name: string;
+  email: string;
+  text: string;
+}
+
+/** What the view reads and calls: the messenger. */
+export interface App {
+  readonly t: Translate;
+  readonly cfg: Config;
+  readonly settings: Record<string, string | undefined>;
+  readonly status: Status | null;
+  readonly identity: { name?: string; email?: string } | null;
+  readonly conversation: Conversation;
+  readonly local: Store;
+  readonly session: Store;
+  readonly live: Pick<Live, "send" | "startTyping" | "stopTyping">;
+  toggle(): void;
+  close(): void;
+  startChat(values: FormValues): Promise<void>;
+  sendContact(values: FormValues): Promise<void>;
+  newChat(): void;
+}
+
+const DEFAULT_COLOR = "#2563eb";
+
+/** "#1d4ed8" or "#14b" → "#1d4ed8"; anything else (a typo, an injection attempt) → null. */
+function hexColor(color: string | undefined): string | null {
+  const match = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec((color ?? "").trim());
+  if (!match) return null;
+  const hex = match[1]!;
+  return "#" + (hex.length === 3 ? hex.replace(/./g, "$&$&") : hex);
+}
+
+/** A #rrggbb colour → white or near-black, whichever reads better on it. */
+function textOn(color: string): string {
+  const n = parseInt(color.slice(1), 16);
+  const channel = (c: number): number => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  const lum =
+    0.2126 * channel(n >> 16) + 0.7152 * channel((n >> 8) & 255) + 0.0722 * channel(n & 255);
+  // Whichever of white and near-black (luminance 0.012) contrasts more with the colour.
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.062 ? "#fff" : "#111827";
+}
+
+export class View {
+  isOpen = false;
+  launcherHidden = false;
+  screen: Screen = "loading";
+  convo!: ConvoView;
+
+  private readonly host: HTMLElement;
+  private readonly shadow: ShadowRoot;
+  private root!: HTMLElement;
+  private launcher!: HTMLButtonElement;
+  private badge!: HTMLElement;
+  private panel!: HTMLElement;
+  private headerTitle!: HTMLElement;
+  private headerSub!: HTMLElement;
+  private muteButton!: HTMLButtonElement;
+  private notice!: HTMLElement;
+  private body!: HTMLElement;
+
+  constructor(private readonly app: App) {
+    this.host = document.createElement("frontdesk-messenger");
+    // The host page's CSS must not reach in: reset everything that could be inherited or set
+    // on our element, with !important to beat hostile `* { … !important }` rules.
+    this.host.style.cssText =
+      "all:initial!important;display:block!important;position:fixed!important;" +
+      "top:0!important;left:0!important;width:0!important;height:0!important;" +
+      "z-index:2147483000!important;visibility:visible!important;opacity:1!important";
+    // Open, not closed: see docs/messenger.md ("Shadow DOM").
+    this.shadow = this.host.attachShadow({ mode: "open" });
+    this.build();
+    // On <html>, not <body>: a transform on the host's <body> would otherwise anchor our
+    // position:fixed launcher to the body instead of the viewport.
+    document.documentElement.appendChild(this.host);
+  }
+
+  /** Everything, from scratch: at start and after a change of language. */
+  build(): void {
+    const t = this.app.t;
+    this.launcher = h(
+      "button",
+      {
+        type: "button",
+        class: "launcher",
+        "aria-label": t("open"),
+        "aria-expanded": "false",
+        onclick: () => this.app.toggle(),
+      },
+      h("span", { class: "launcher-icon open-icon" }, icon(...ICONS.chat)),
+      h("span", { class: "launcher-icon close-icon" }, icon(...ICONS.down)),
+    );
+    this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
+    this.launcher.appendChild(this.badge);
+
+    this.headerTitle = h("h2", { class: "title", id: "fd-title" });
+    this.headerSub = h("p", { class: "subtitle" });
+    this.muteButton = h("button", {
+      type: "button",
+      class: "icon-button",
+      onclick: () => this.toggleMute(),
+    });
+    this.notice = h("div", { class: "notice", role: "alert", hidden: true });
+    this.body = h("div", { class: "body" });
+    this.panel = h(
+      "section",
+      {
+        class: "panel",
+        role: "dialog",
+        "aria-labelledby": "fd-title",
+        hidden: true,
+      },
+      h(
+        "header",
+        { class: "header" },
+        h("div", { class: "heading" }, this.headerTitle, this.headerSub),
+        this.muteButton,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-button",
+            "aria-label": t("close"),
+            title: t("close"),
+            onclick: () => this.app.close(),
+          },
+          icon(...ICONS.close),
+        ),
+      ),
+      this.notice,
+      this.body,
+    );
+    this.root = h(
+      "div",
+      {
+        class: "fd",
+        onkeydown: (event: Event) => {
+          if ((event as KeyboardEvent).key === "Escape" && this.isOpen) {
+            event.stopPropagation();
+            this.app.close();
+          }
+        },
+      },
+      this.panel,
+      this.launcher,
+    );
+    this.shadow.replaceChildren(h("style", { text: css }), this.root);
+    this.buildConvo();
+    this.restyle();
+    this.renderHeader();
+    this.renderMute();
+    this.renderBadge(this.app.conversation.unread);
+    if (this.launcherHidden) this.hide();
+  }
+
+  /** A fresh conversation screen for the chat held (not shown until the convo screen is). */
+  buildConvo(): void {
+    this.convo = new ConvoView(this.app);
+    this.renderChatState();
+  }
+
+  restyle(): void {
+    const { cfg, settings } = this.app;
+    const color = hexColor(cfg.color) ?? hexColor(settings.color) ?? DEFAULT_COLOR;
+    this.root.style.setProperty("--accent", color);
+    this.root.style.setProperty("--on-accent", textOn(color));
+    const position = cfg.position || settings.position;
+    this.root.classList.toggle("left", position === "left");
+    this.launcher.hidden = this.launcherHidden || cfg.launcher === false;
+    this.root.setAttribute("lang", pickLocale(cfg.locale));
+  }
+
+  open(): void {
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.root.classList.add("is-open");
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.launcher.setAttribute("aria-label", this.app.t("close"));
+  }
+
+  /** Closes the panel; true when the focus was in it. */
+  close(): boolean {
+    const active = this.shadow.activeElement;
+    const hadFocus = active !== null && this.panel.contains(active);
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.root.classList.remove("is-open");
+    this.launcher.setAttribute("aria-expanded", "false");
+    return hadFocus;
+  }
+
+  focusLauncher(): void {
+    if (!this.launcherHidden && this.app.cfg.launcher !== false) this.launcher.focus();
+  }
+
+  hide(): void {
+    this.launcherHidden = true;
+    this.launcher.hidden = true;
+  }
+
+  show(): void {
+    this.launcherHidden = false;
+    this.launcher.hidden = this.app.cfg.launcher === false;
+  }
+
+  renderBadge(count: number): void {
+    const t = this.app.t;
+    this.badge.hidden = count === 0;
+    this.badge.textContent = count > 9 ? "9+" : String(count);
+    if (!this.isOpen) {
+      this.launcher.setAttribute(
+        "aria-label",
+        count ? `${t("open")} (${t("unread", { n: count })})` : t("open"),
+      );
+    }
+  }
+
+  renderHeader(): void {
+    const { t, status, conversation } = this.app;
+    const chat = conversation.chat;
+    const name = status?.inbox_name || t("agent");
+    this.headerTitle.textContent = name;
+    this.panel.setAttribute("aria-label", t("dialog", { inbox: name }));
+    let sub: string;
+    if (chat && this.screen === "convo") {
+      const names = [...this.convo.agents.values()];
+      if (chat.state === "ended") sub = t("ended");
+      else if (names.length) sub = t("chattingWith", { names: names.join(", ") });
+      else sub = t("shortly");
+    } else if (status) {
+      sub = status.online ? t("online") : t("offline");
+    } else sub = "";
+    this.headerSub.textContent = sub;
+  }
+
+  renderChatState(): void {
+    this.convo.renderState();
+    this.renderHeader();
+  }
+
+  private renderMute(): void {
+    const t = this.app.t;
+    const muted = Boolean(this.app.local.get("muted"));
+    this.muteButton.replaceChildren(icon(...(muted ? ICONS.muted : ICONS.sound)));
+    // A toggle keeps one label; aria-pressed says whether it is on.
+    this.muteButton.setAttribute("aria-label", t("mute"));
+    this.muteButton.setAttribute("title", muted ? t("unmute") : t("mute"));
+    this.muteButton.setAttribute("aria-pressed", String(muted));
+  }
+
+  private toggleMute(): void {
+    const local = this.app.local;
+    local.set("muted", local.get("muted") ? null : true);
+    this.renderMute();
+  }
+
+  showNotice(text: string | null): void {
+    this.notice.hidden = !text;
+    this.notice.textContent = text ?? "";
+  }
+
+  showError(error: unknown): void {
+    this.showNotice(this.errorText(error));
+  }
+
+  /** The connection is back: an "offline" notice no longer holds. */
+  clearOffline(): void {
+    if (this.notice.textContent === this.app.t("offlineError")) this.showNotice(null);
+  }
+
+  private errorText(error: unknown): string {
+    const t = this.app.t;
+    if (error instanceof ApiError) {
+      if (error.network) return t("offlineError");
+      if (error.code === "rate_limited") {
+        return t("rateLimited", { n: error.retryAfter || 30 });
+      }
+      if (error.code === "origin_not_allowed" || error.code === "unknown_inbox") {
+        return t("misconfigured");
+      }
+      if (error.message) return error.message;
+    }
+    return t("offlineError");
+  }
+
+  setScreen(screen: Screen): void {
+    this.screen = screen;
+    this.renderScreen();
+  }
+
+  renderScreen(): void {
+    const { t, session } = this.app;
+    const focusWasInside = this.body.contains(this.shadow.activeElement);
+    let content: HTMLElement;
+    switch (this.screen) {
+      case "convo":
+        content = this.convo.root;
+        break;
+      case "chat":
+      case "contact":
+        content = this.form(this.screen);
+        break;
+      case "done":
+        content = h(
+          "div",
+          { class: "done" },
+          h("span", { class: "done-icon" }, icon(...ICONS.check)),
+          h("p", { class: "done-title", text: t("thanks") }),
+          h("p", { text: t("reference", { n: session.get<number>("reference") ?? "" }) }),
+          h("button", {
+            type: "button",
+            class: "secondary",
+            text: t("anotherMessage"),
+            onclick: () => {
+              session.set("reference", null);
+              this.setScreen("contact");
+              this.focusPanel();
+            },
+          }),
+        );
+        break;
+      case "broken":
+        content = h("p", { class: "empty", text: t("misconfigured") });
+        break;
+      default:
+        content = h("p", { class: "empty", text: t("loading") });
+    }
+    this.body.replaceChildren(content);
+    this.body.classList.toggle("is-convo", this.screen === "convo");
+    this.renderHeader();
+    if (focusWasInside) this.focusPanel();
+  }
+
+  focusPanel(): void {
+    const target =
+      this.screen === "convo"
+        ? this.app.conversation.chat?.state === "ended"
+          ? this.convo.ended.querySelector("button")
+          : this.convo.input
+        : ([...this.body.querySelectorAll<HTMLInputElement>("input, textarea")].find(
+            (field) => !field.value,
+          ) ?? this.body.querySelector("button"));
+    (target ?? this.panel.querySelector<HTMLElement>(".icon-button"))?.focus();
+  }
+
+  private form(kind: "chat" | "contact"): HTMLElement {
+    const { t, session, identity, cfg, settings } = this.app;
+    const draft = (field: string): string => session.get<string>(`draft:${field}`) ?? "";
+    const field = (
+      id: string,
+      label: string,
+      control: HTMLInputElement | HTMLTextAreaElement,
+      hint?: string,
+    ): HTMLElement => {
+      const optional = control.required ? null : h("span", { class: "optional", text: t("optional") });
+      control.id = `fd-${id}`;
+      control.addEventListener("input", () => session.set(`draft:${id}`, control.value));
+      if (hint) control.setAttribute("aria-describedby", `fd-${id}-hint`);
+      return h(
+        "div",
+        { class: "field" },
+        h("label", { for: `fd-${id}` }, label, optional),
+        control,
+        hint ? h("p", { class: "hint", id: `fd-${id}-hint`, text: hint }) : null,
+      );
+    };
+    const online = kind === "chat";
+    const name = h("input", { type: "text", autocomplete: "name", required: !online });
+    name.value = draft("name") || identity?.name || "";
+    const email = h("input", { type: "email", autocomplete: "email", required: !online });
+    email.value = draft("email") || identity?.email || "";
+    const message = h("textarea", { rows: 4, required: true, maxlength: 5000 });
+    message.value = draft("message");
+    const submit = h("button", {
+      type: "submit",
+      class: "primary",
+      text: online ? t("startChat") : t("sendMessage"),
+    });
+    const greeting = online
+      ? cfg.greeting || settings.greeting || t("greeting")
+      : settings.greeting_offline || t("greetingOffline");
+    return h(
+      "form",
+      {
+        class: "form",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          const values = { name: name.value.trim(), email: email.value.trim(), text: message.value };
+          if (!values.text.trim()) return message.focus();
+          submit.disabled = true;
+          submit.textContent = t("sending");
+          const done = online ? this.app.startChat(values) : this.app.sendContact(values);
+          void done.finally(() => {
+            submit.disabled = false;
+            submit.textContent = online ? t("startChat") : t("sendMessage");
+          });
+        },
+      },
+      h("p", { class: "greeting", text: greeting }),
+      field("name", t("name"), name),
+      field("email", t("email"), email, online ? t("emailChatHint") : t("emailContactHint")),
+      field("message", t("message"), message),
+      submit,
+    );
+  }
+}
