@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
 
-.PHONY: run test lint typecheck pytest frontends chromium locks clean bench
+.PHONY: run test lint typecheck jstest pytest frontends chromium locks clean bench
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
 
-test: $(VENV)/.dev-installed frontends chromium lint typecheck pytest
+test: $(VENV)/.dev-installed frontends chromium lint typecheck jstest pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
@@ -20,6 +20,10 @@ lint: $(VENV)/.dev-installed
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
+
+# The messenger's DOM-free modules, with Node's own test runner (web/messenger/tests).
+jstest: web/messenger/node_modules/.installed
+	cd web/messenger && npm run --silent test
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

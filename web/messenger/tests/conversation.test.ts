@@ -1,0 +1,168 @@
+// The conversation state on its own: the resume rules of docs/realtime.md (seq, hello) and the
+// bookkeeping of messages not acknowledged yet.
+
+import assert from "node:assert/strict";
+import test from "node:test";
+import { Conversation, RESEND_AFTER, type Persist } from "../src/conversation";
+import { ApiError } from "../src/net";
+import type { Envelope } from "../src/types";
+
+/** localStorage as the Store gives it: values go through JSON, so nothing is shared by reference. */
+class Memory implements Persist {
+  readonly data = new Map<string, string>();
+
+  get<T>(key: string): T | null {
+    const raw = this.data.get(key);
+    return raw == null ? null : (JSON.parse(raw) as T);
+  }
+
+  set(key: string, value: unknown): void {
+    if (value == null) this.data.delete(key);
+    else this.data.set(key, JSON.stringify(value));
+  }
+}
+
+function conversation(store = new Memory()): Conversation {
+  return new Conversation(store, true, () => undefined);
+}
+
+function event(seq: number, type = "chat.message_added", data: Envelope["data"] = {}): Envelope {
+  return { type, chat_id: 12, seq, data };
+}
+
+function message(seq: number, kind: "visitor" | "agent", cmid: string | null = null): Envelope {
+  const author = { kind, name: kind === "agent" ? "Ada" : "Marie" };
+  return event(seq, "chat.message_added", { message: { author, text: "Hi", client_msg_id: cmid } });
+}
+
+test("an event is applied once, only when its seq is above the last applied", () => {
+  const c = conversation();
+  c.adopt(12, 40, "active");
+  assert.equal(c.apply(message(40, "agent")), false);
+  assert.equal(c.apply(message(43, "agent")), true);
+  // A gap is fine (agent-only events take numbers too); going back is not.
+  assert.equal(c.apply(message(41, "agent")), false);
+  assert.equal(c.apply(message(43, "agent")), false);
+  assert.equal(c.apply({ ...message(44, "agent"), chat_id: 13 }), false);
+  assert.equal(c.apply({ ...message(44, "agent"), seq: null }), false);
+  assert.equal(c.chat?.seq, 43);
+  assert.deepEqual(
+    c.events.map((e) => e.seq),
+    [43],
+  );
+});
+
+test("the hello names the chat held with its last applied seq, and no chat once it ended", () => {
+  const c = conversation();
+  assert.deepEqual(c.held(), {});
+  c.adopt(12, 0, "waiting");
+  c.apply(event(1, "chat.joined", { user: { id: 3, name: "Ada" } }));
+  assert.equal(c.chat?.state, "active");
+  assert.deepEqual(c.held(), { 12: 1 });
+  c.apply(event(2, "chat.ended", { reason: "agent" }));
+  assert.equal(c.chat?.state, "ended");
+  assert.deepEqual(c.held(), {});
+});
+
+test("a message stays pending, across a reload, until its own event comes back", () => {
+  const store = new Memory();
+  const c = conversation(store);
+  c.adopt(12, 5, "active");
+  const item = c.add("Hello");
+  // A reload: the tab starts again from storage.
+  const again = conversation(store);
+  assert.deepEqual(again.chat, { id: 12, seq: 5, state: "active" });
+  assert.deepEqual(again.pending, [item]);
+  assert.deepEqual(again.due(true), [item]);
+  again.apply(message(6, "visitor", item.cmid));
+  assert.deepEqual(again.pending, []);
+  assert.equal(store.get("pending"), null);
+});
+
+test("after the hello's ack everything pending is sent; otherwise only what waited long enough", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const item = c.add("Hello");
+  c.tried(item.cmid, 1_000);
+  assert.deepEqual(c.due(false, 1_000 + RESEND_AFTER), []);
+  assert.deepEqual(c.due(false, 1_001 + RESEND_AFTER), [item]);
+  assert.deepEqual(c.due(true, 1_001), [item]);
+  // A POST still waiting for its answer is not sent a second time.
+  c.inflight.add(item.cmid);
+  assert.deepEqual(c.due(true, 1_001), []);
+  c.inflight.delete(item.cmid);
+  c.apply(event(1, "chat.ended"));
+  assert.deepEqual(c.due(true, 1_001), []);
+});
+
+test("a failed send is retried when it may succeed later, and given up when refused", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const offline = c.add("one");
+  const limited = c.add("two");
+  const refused = c.add("three");
+  assert.equal(c.failed(offline.cmid, new ApiError("network", "", 0))?.retry, true);
+  assert.equal(c.failed(offline.cmid, new ApiError("internal", "", 503))?.retry, true);
+  // Rate limited: not again before the server's Retry-After.
+  assert.equal(c.failed(limited.cmid, new ApiError("rate_limited", "", 429, 30), 0)?.retry, true);
+  assert.equal(c.due(false, 29_000).includes(limited), false);
+  assert.equal(c.due(false, 30_001).includes(limited), true);
+  assert.deepEqual(c.failed(refused.cmid, new ApiError("too_long", "Too long", 400)), {
+    item: refused,
+    retry: false,
+  });
+  assert.deepEqual(c.pending, [offline, limited]);
+  assert.equal(c.failed(refused.cmid, new ApiError("too_long", "Too long", 400)), null);
+});
+
+test("history replaces what was applied, and what it holds was delivered", () => {
+  const c = conversation();
+  c.adopt(12, 0, "waiting");
+  const delivered = c.add("in the history");
+  const lost = c.add("not in it");
+  c.apply(message(1, "agent"));
+  c.load({
+    id: 12,
+    state: "active",
+    last_seq: 9,
+    events: [message(2, "visitor", delivered.cmid), message(4, "agent")],
+  });
+  assert.deepEqual(
+    c.events.map((e) => e.seq),
+    [2, 4],
+  );
+  // Events after the last visible one (agent-only) are not asked for again.
+  assert.deepEqual(c.held(), { 12: 9 });
+  assert.deepEqual(c.pending, [lost]);
+  assert.equal(c.loaded, true);
+});
+
+test("unread counts the agent's messages after the read mark, which survives a reload", () => {
+  const store = new Memory();
+  const c = conversation(store);
+  c.adopt(12, 0, "active");
+  c.apply(message(1, "agent"));
+  c.apply(message(2, "visitor"));
+  c.apply(message(3, "agent"));
+  assert.equal(c.unread, 2);
+  c.read();
+  assert.equal(c.unread, 0);
+  assert.equal(store.get("read:12"), 3);
+  const again = conversation(store);
+  again.load({ id: 12, state: "active", last_seq: 4, events: [message(1, "agent"), message(4, "agent")] });
+  assert.equal(again.unread, 1);
+});
+
+test("another chat keeps only its own pending messages; forgetting drops them all", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  c.add("for chat 12");
+  c.adopt(13, 0, "waiting");
+  assert.deepEqual(c.pending, []);
+  c.add("for chat 13");
+  c.clear();
+  assert.equal(c.chat, null);
+  assert.equal(c.pending.length, 1);
+  c.clear(true);
+  assert.deepEqual(c.pending, []);
+});
