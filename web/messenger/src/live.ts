@@ -6,7 +6,7 @@
 import type { Conversation, Pending } from "./conversation";
 import type { Translate } from "./i18n";
 import { ApiError, Socket, type Fetcher, type Json } from "./net";
-import type { Page } from "./page";
+import { pageChanged, pageUnreported } from "./page";
 import type { Envelope, Message } from "./types";
 import type { View } from "./view";
 
@@ -14,7 +14,6 @@ import type { View } from "./view";
 export interface Host {
   readonly conversation: Conversation;
   readonly view: View;
-  readonly page: Page;
   readonly t: Translate;
   readonly token: string | null;
   /** A chat event from the socket. */
@@ -52,7 +51,7 @@ export class Live {
       up: () => {
         clearTimeout(this.reconnectNotice);
         host.view.showNotice(null);
-        host.page.unreported();
+        pageUnreported();
         this.reportPage();
         this.reportMinimized();
         this.flush(true);
@@ -177,9 +176,9 @@ export class Live {
   }
 
   reportPage(): void {
-    const page = this.reporting() && this.host.page.changed();
+    const page = this.reporting() && pageChanged();
     if (page && !this.socket?.send({ type: "page", ...page })) {
-      this.api("POST", "/page", page).catch(() => this.host.page.unreported());
+      this.api("POST", "/page", page).catch(pageUnreported);
     }
   }
 

@@ -11,7 +11,7 @@ import { Store } from "./dom";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
-import { Page } from "./page";
+import { flashTitle, pageTitle, restoreTitle, watchNavigation } from "./page";
 import { chime, unlockAudio } from "./sound";
 import type { ChatRead, Envelope, Message, Status } from "./types";
 import { View, type App, type Config, type FormValues } from "./view";
@@ -35,7 +35,6 @@ export class Messenger implements App, Host {
   identity: { name?: string; email?: string } | null;
   token: string | null;
   readonly view: View;
-  readonly page = new Page();
   readonly live: Live;
 
   private readonly api: Fetcher;
@@ -307,7 +306,7 @@ export class Messenger implements App, Host {
         text: values.text,
         client_msg_id: cmid,
         page_url: location.href.slice(0, 2000),
-        page_title: this.page.title().slice(0, 500),
+        page_title: pageTitle().slice(0, 500),
       });
       for (const key of ["message", "cmid"]) this.session.set(`draft:${key}`, null);
       this.adopt(read.id, 0, read.state);
@@ -408,7 +407,7 @@ export class Messenger implements App, Host {
   private alert(): void {
     if (this.view.isOpen && !document.hidden) return;
     if (!this.local.get("muted")) chime();
-    this.page.flashTitle();
+    flashTitle();
   }
 
   private markRead(): void {
@@ -443,10 +442,10 @@ export class Messenger implements App, Host {
   }
 
   private watchPage(): void {
-    this.page.watch(() => this.live.reportPage());
+    watchNavigation(() => this.live.reportPage());
     document.addEventListener("visibilitychange", () => {
       if (document.hidden) return;
-      this.page.restoreTitle();
+      restoreTitle();
       this.markRead();
     });
     window.addEventListener("storage", (event) => {
