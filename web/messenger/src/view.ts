@@ -1,7 +1,7 @@
 // The messenger's DOM, inside one shadow root: the launcher and its unread badge, the panel with
 // its header and notice, and the screen in the panel's body (the forms, the confirmation, or the
 // conversation, drawn by ConvoView). It reads the messenger's state and hands what the visitor
-// does back to it; it sends nothing and stores nothing but drafts and the mute switch.
+// does back to it; it talks to no server.
 
 import css from "./style.css?inline";
 import type { Conversation } from "./conversation";
