@@ -48,6 +48,7 @@ class Cluster:
             }
             | dict(extra_env or {})
         )
+        self.data_dir = data_dir
         self.ports = [free_port() for _ in range(size)]
         self.urls = [f"127.0.0.1:{port}" for port in self.ports]
         self.processes: list[subprocess.Popen[bytes] | None] = [None] * size
@@ -57,14 +58,23 @@ class Cluster:
 
     def start(self, index: int | None = None) -> None:
         for i in range(len(self.ports)) if index is None else [index]:
-            self.processes[i] = subprocess.Popen(
-                [FRONTDESK, "run"],
-                env=self.env | {"FRONTDESK_PORT": str(self.ports[i])},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        for i in range(len(self.ports)) if index is None else [index]:
-            self._wait_healthy(i)
+            # A file, not a pipe: nobody reads a pipe during the run, and a full one would stall
+            # the server on its next log line.
+            with self.log(i).open("ab") as log:
+                self.processes[i] = subprocess.Popen(
+                    [FRONTDESK, "run"],
+                    env=self.env | {"FRONTDESK_PORT": str(self.ports[i])},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+        try:
+            for i in range(len(self.ports)) if index is None else [index]:
+                self._wait_healthy(i)
+        except BaseException:
+            # A half-started cluster must not outlive the test: its timers would act on the
+            # database the next test of this worker uses.
+            self.stop()
+            raise
 
     def kill(self, index: int) -> None:
         """`kill -9`: no shutdown, no goodbye to sockets, nothing flushed."""
@@ -82,11 +92,15 @@ class Cluster:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=10)
+
+    def log(self, index: int) -> Path:
+        return self.data_dir / f"server-{index}.log"
 
     def _wait_healthy(self, index: int) -> None:
         url, process = self.urls[index], self.processes[index]
         assert process is not None
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded CI machine starts slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
@@ -94,6 +108,6 @@ class Cluster:
             except httpx.TransportError:
                 pass
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+                raise RuntimeError(self.log(index).read_text(errors="replace")[-4000:])
             time.sleep(0.1)
         raise RuntimeError(f"server at {url} did not start")

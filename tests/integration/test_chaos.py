@@ -22,8 +22,8 @@ def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
     cluster = Cluster(
         database_url=pg_url, redis_url=redis_url, data_dir=tmp_path, size=2, extra_env=CHAOS_ENV
     )
-    cluster.start()
     try:
+        cluster.start()
         yield cluster
     finally:
         cluster.stop()

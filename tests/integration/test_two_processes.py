@@ -26,8 +26,8 @@ def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
         "create-user", "--email", "owner@cluster.example.com", "--name", "Owner",
         "--password", PASSWORD, "--role", "owner",
     )  # fmt: skip
-    cluster.start()
     try:
+        cluster.start()
         yield cluster.urls
     finally:
         cluster.stop()
