@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ def record(
     *,
     type: str,
     topics: Sequence[str],
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     chat_id: int | None = None,
     seq: int | None = None,
 ) -> Envelope:
