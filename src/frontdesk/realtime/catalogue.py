@@ -402,8 +402,8 @@ EVENTS: tuple[EventSpec, ...] = (
         AccountEvent.membership_changed,
         MembershipChanged,
         stored=False,
-        to=("agent",),
-        note="the desks of an agent added to or removed from an inbox",
+        to=("agent", "agents"),
+        note="an agent added to or removed from an inbox; every agent when an inbox is created",
     ),
     _spec(
         AccountEvent.access_ended,

@@ -12,7 +12,6 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.envelope import Addressed, Envelope
 
 BROKER_KEY = "broker"
-CAPTURE_KEY = "captured_events"
 
 
 def record(
@@ -26,9 +25,6 @@ def record(
 ) -> Envelope:
     envelope = Envelope(type=type, data=data, chat_id=chat_id, seq=seq)
     message = Addressed(topics=list(topics), envelope=envelope)
-    captured = session.info.get(CAPTURE_KEY)
-    if captured is not None:
-        captured.append(message)
     broker: Broker | None = session.info.get(BROKER_KEY)
     if broker is not None:
 
