@@ -4,6 +4,7 @@ matrix), the app on top of it, and HTTP clients that log in like the desk does."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -11,16 +12,20 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.migrate import upgrade
+from frontdesk.realtime.catalogue import CATALOGUE
+from frontdesk.realtime.envelope import Addressed
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get(
@@ -160,6 +165,118 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings, run_loops=False)
     async with application.router.lifespan_context(application):
         yield application
+
+
+# --- what an action publishes, and the statements it runs ---------------------------------------
+
+
+def _mismatch(value: Any, expected: Any, where: str) -> str | None:
+    """Why a JSON value is not of a catalogue type (None: it is), to the last nested key."""
+    if isinstance(expected, type) and is_typeddict(expected):
+        if not isinstance(value, dict):
+            return f"{where} is not an object"
+        hints = get_type_hints(expected)
+        missing = expected.__required_keys__ - set(value)
+        extra = set(value) - set(hints)
+        if missing or extra:
+            return f"{where}: missing {sorted(missing)}, undeclared {sorted(extra)}"
+        problems = (_mismatch(item, hints[key], f"{where}.{key}") for key, item in value.items())
+        return next((problem for problem in problems if problem), None)
+    origin, args = get_origin(expected), get_args(expected)
+    if origin is Literal:
+        return None if value in args else f"{where} = {value!r}, not one of {args}"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"{where} is not a list"
+        problems = (_mismatch(item, args[0], f"{where}[]") for item in value)
+        return next((problem for problem in problems if problem), None)
+    if origin in (Union, UnionType):
+        fits = any(_mismatch(value, arg, where) is None for arg in args)
+        return None if fits else f"{where} = {value!r}, not {expected}"
+    if expected is type(None):
+        return None if value is None else f"{where} = {value!r}, not null"
+    # bool is an int in Python, never in JSON.
+    fits = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+    return None if fits else f"{where} = {value!r}, not {expected.__name__}"
+
+
+class Published:
+    """Every event published to the app's broker (which happens after the commit, or never),
+    each held to the realtime catalogue: a known name, topics of its audience, and `data` of its
+    payload type (the visitor's own type on a visitor's topic)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Addressed] = []
+        self.problems: list[str] = []
+
+    def add(self, message: Addressed) -> None:
+        self.messages.append(message)
+        envelope = message.envelope
+        spec = CATALOGUE.get(envelope.type)
+        if spec is None:
+            self.problems.append(f"{envelope.type} is not in the catalogue")
+            return
+        kinds = {topic.split(":", 1)[0] for topic in message.topics}
+        if not kinds <= spec.audience:
+            self.problems.append(f"{envelope.type} went to {message.topics}")
+        payload = spec.visitor_data if kinds == {"visitor"} else spec.data
+        if payload is None:
+            self.problems.append(f"{envelope.type} reached a visitor")
+            return
+        problem = _mismatch(envelope.data, payload, "data")
+        if problem:
+            self.problems.append(f"{envelope.type}: {problem}")
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def summary(self) -> list[tuple[str, list[str], set[str]]]:
+        """(name, topics, keys of data) of each event, in the order they were published."""
+        return [(m.envelope.type, m.topics, set(m.envelope.data)) for m in self.messages]
+
+
+@pytest.fixture
+def published(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[Published]:
+    broker = app.state.broker
+    forward = broker.publish
+    log = Published()
+
+    async def publish(message: Addressed) -> None:
+        log.add(message)
+        await forward(message)
+
+    monkeypatch.setattr(broker, "publish", publish)
+    yield log
+    assert not log.problems, log.problems
+
+
+class Statements:
+    """The SQL statements the app's engine sends to the database."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    @contextlib.contextmanager
+    def count(self) -> Iterator[list[str]]:
+        """The statements run inside the block."""
+        start = len(self.sql)
+        ran: list[str] = []
+        yield ran
+        ran.extend(self.sql[start:])
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[Statements]:
+    engine = app.state.engine.sync_engine
+    log = Statements()
+
+    def seen(*args: Any) -> None:
+        # (connection, cursor, statement, parameters, context, executemany)
+        log.sql.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    yield log
+    event.remove(engine, "before_cursor_execute", seen)
 
 
 # --- HTTP clients ------------------------------------------------------------------------------

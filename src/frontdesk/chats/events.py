@@ -1,14 +1,22 @@
-"""Chat event names, their payloads, and who hears them. Only chats/service.py records them."""
+"""Publishing chat events to the topics that hear them. Their names and payload types are in
+realtime/catalogue.py; only the chat domain's services record them."""
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import AuthorKind, Chat
+from frontdesk.realtime.catalogue import (
+    ChatEventType,
+    ChatSummary,
+    LiveEvent,
+    Message,
+    visitor_keys,
+)
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     agent_topic,
@@ -17,31 +25,6 @@ from frontdesk.realtime.envelope import (
     visitor_topic,
 )
 from frontdesk.realtime.publisher import record
-
-
-class ChatEventType(enum.StrEnum):
-    started = "chat.started"
-    message_added = "chat.message_added"
-    joined = "chat.joined"
-    invited = "chat.invited"
-    invitation_cancelled = "chat.invitation_cancelled"
-    left = "chat.left"
-    labelled = "chat.labelled"
-    ended = "chat.ended"
-
-
-class LiveEvent(enum.StrEnum):
-    """Ephemeral: not stored, not replayed."""
-
-    offered = "chat.offered"
-    withdrawn = "chat.withdrawn"
-    typing = "chat.typing"
-    read = "chat.read"
-    page_viewed = "visitor.page_viewed"
-    minimized = "visitor.minimized"
-    presence = "visitor.presence"
-    availability_changed = "agent.availability_changed"
-    chat_bar_changed = "chat_bar.changed"
 
 
 class EventRecord(Protocol):
@@ -61,38 +44,51 @@ class EventRecord(Protocol):
     created_at: datetime
 
 
-# Data an agent may see but a visitor must not.
-AGENT_ONLY_KEYS = frozenset({"ticket_id", "labels", "chat"})
+__all__ = [
+    "ChatEventType",
+    "EventRecord",
+    "LiveEvent",
+    "chat_summary",
+    "event_payload",
+    "publish_chat_event",
+    "publish_to_agents",
+    "publish_to_all_agents",
+    "publish_to_followers",
+    "publish_to_inbox",
+    "publish_to_visitor",
+]
 
 
-def chat_summary(chat: Chat) -> dict[str, Any]:
-    return {
-        "id": chat.id,
-        "inbox_id": chat.inbox_id,
-        "state": chat.state.value,
-        "visitor_name": chat.visitor_name,
-        "started_at": chat.started_at.isoformat(),
-        "last_message_text": chat.last_message_text,
-        "last_seq": chat.last_seq,
-    }
+def chat_summary(chat: Chat) -> ChatSummary:
+    return ChatSummary(
+        id=chat.id,
+        inbox_id=chat.inbox_id,
+        state=chat.state.value,
+        visitor_name=chat.visitor_name,
+        started_at=chat.started_at.isoformat(),
+        last_message_text=chat.last_message_text,
+        last_seq=chat.last_seq,
+    )
 
 
 def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
     data = dict(event.data)
     if event.type == ChatEventType.message_added:
-        data["message"] = {
-            "id": event.id,
-            "author": {
+        data["message"] = Message(
+            id=event.id,
+            author={
                 "kind": event.author_kind.value,
                 "id": event.author_user_id,
                 "name": event.author_name,
             },
-            "text": event.text,
-            "client_msg_id": event.client_msg_id,
-            "created_at": event.created_at.isoformat(),
-        }
+            text=event.text,
+            client_msg_id=event.client_msg_id,
+            created_at=event.created_at.isoformat(),
+        )
     if for_visitor:
-        data = {key: value for key, value in data.items() if key not in AGENT_ONLY_KEYS}
+        # Only what the catalogue's visitor payload names: a key added for agents stays theirs.
+        allowed = visitor_keys(event.type)
+        data = {key: value for key, value in data.items() if key in allowed}
     return data
 
 
@@ -130,29 +126,31 @@ def publish_chat_event(
 
 
 def publish_to_agents(
-    session: AsyncSession, event: LiveEvent, *, user_ids: list[int], data: dict[str, Any]
+    session: AsyncSession, event: LiveEvent, *, user_ids: list[int], data: Mapping[str, Any]
 ) -> None:
     if user_ids:
         record(session, type=event.value, topics=[agent_topic(uid) for uid in user_ids], data=data)
 
 
 def publish_to_followers(
-    session: AsyncSession, event: LiveEvent, *, chat_id: int, data: dict[str, Any]
+    session: AsyncSession, event: LiveEvent, *, chat_id: int, data: Mapping[str, Any]
 ) -> None:
     record(session, type=event.value, topics=[chat_topic(chat_id)], data=data)
 
 
 def publish_to_inbox(
-    session: AsyncSession, event: LiveEvent, *, inbox_id: int, data: dict[str, Any]
+    session: AsyncSession, event: LiveEvent, *, inbox_id: int, data: Mapping[str, Any]
 ) -> None:
     record(session, type=event.value, topics=[inbox_topic(inbox_id)], data=data)
 
 
 def publish_to_visitor(
-    session: AsyncSession, event: LiveEvent, *, visitor_id: int, data: dict[str, Any]
+    session: AsyncSession, event: LiveEvent, *, visitor_id: int, data: Mapping[str, Any]
 ) -> None:
     record(session, type=event.value, topics=[visitor_topic(visitor_id)], data=data)
 
 
-def publish_to_all_agents(session: AsyncSession, event: LiveEvent, *, data: dict[str, Any]) -> None:
+def publish_to_all_agents(
+    session: AsyncSession, event: LiveEvent, *, data: Mapping[str, Any]
+) -> None:
     record(session, type=event.value, topics=[ALL_AGENTS], data=data)

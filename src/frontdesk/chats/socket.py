@@ -27,8 +27,8 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE, bearer_token
 from frontdesk.errors import FrontdeskError, NotFound
 from frontdesk.inboxes import service as inboxes_service
-from frontdesk.inboxes.service import MEMBERSHIP_CHANGED
 from frontdesk.kit.schemas import Id, Seq
+from frontdesk.realtime.catalogue import AccountEvent, ChatEventType
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
     Envelope,
@@ -55,7 +55,7 @@ from frontdesk.realtime.gateway import (
     receive_loop,
 )
 from frontdesk.users import service as users_service
-from frontdesk.users.events import ACCESS_ENDED, Credential, ends
+from frontdesk.users.events import Credential, ends
 from frontdesk.users.models import User
 
 router = APIRouter()
@@ -335,19 +335,22 @@ async def desk_socket(websocket: WebSocket) -> None:
     async def follow(connection: Connection, envelope: Envelope) -> bool:
         """Keeps the subscriptions in step with the inboxes and chats this agent is in, and the
         socket open only while its credentials are valid."""
-        if envelope.type == ACCESS_ENDED:
+        if envelope.type == AccountEvent.access_ended:
             if ends(envelope.data, auth.credential):
                 await connection.close(CLOSE_UNAUTHENTICATED, envelope.data["reason"])
             return False
-        if envelope.type == MEMBERSHIP_CHANGED:
+        if envelope.type == AccountEvent.membership_changed:
             await refresh_inboxes(connection)
         elif envelope.chat_id is None or envelope.seq is None:
             pass
-        elif envelope.type == "chat.joined" and envelope.data.get("user", {}).get("id") == user.id:
+        elif (
+            envelope.type == ChatEventType.joined
+            and envelope.data.get("user", {}).get("id") == user.id
+        ):
             connection.subscribe([chat_topic(envelope.chat_id)])
             # Anything published before the subscription took effect comes from the database.
             connection.request_fill(envelope.chat_id, envelope.seq)
-        elif envelope.type == "chat.ended":
+        elif envelope.type == ChatEventType.ended:
             connection.unsubscribe([chat_topic(envelope.chat_id)])
         return True
 

@@ -14,6 +14,7 @@ from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMem
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token
+from frontdesk.realtime.catalogue import AccountEvent, MembershipChanged
 from frontdesk.realtime.envelope import ALL_AGENTS, agent_topic
 from frontdesk.realtime.publisher import record
 from frontdesk.users.models import User
@@ -149,12 +150,14 @@ async def list_members(session: AsyncSession, *, inbox: Inbox) -> Sequence[User]
     ).all()
 
 
-MEMBERSHIP_CHANGED = "inbox.membership_changed"
-
-
 def _record_membership(session: AsyncSession, *, inbox: Inbox, user_ids: list[str]) -> None:
     """Open desk sockets of these users re-read which inboxes they follow."""
-    record(session, type=MEMBERSHIP_CHANGED, topics=user_ids, data={"inbox_id": inbox.id})
+    record(
+        session,
+        type=AccountEvent.membership_changed,
+        topics=user_ids,
+        data=MembershipChanged(inbox_id=inbox.id),
+    )
 
 
 async def add_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:

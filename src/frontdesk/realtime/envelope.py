@@ -7,6 +7,7 @@ and they are built from data the services already checked, so validation would b
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,13 +31,13 @@ class Envelope:
         self,
         *,
         type: str,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         chat_id: int | None = None,
         seq: int | None = None,
         at: datetime | None = None,
     ) -> None:
         self.type = type
-        self.data: dict[str, Any] = data if data is not None else {}
+        self.data: Mapping[str, Any] = data if data is not None else {}
         # Chat events carry their chat and its per-chat sequence number; ephemeral ones carry none.
         self.chat_id = chat_id
         self.seq = seq

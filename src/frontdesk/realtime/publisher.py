@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,6 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.envelope import Addressed, Envelope
 
 BROKER_KEY = "broker"
-CAPTURE_KEY = "captured_events"
 
 
 def record(
@@ -20,15 +19,12 @@ def record(
     *,
     type: str,
     topics: Sequence[str],
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     chat_id: int | None = None,
     seq: int | None = None,
 ) -> Envelope:
     envelope = Envelope(type=type, data=data, chat_id=chat_id, seq=seq)
     message = Addressed(topics=list(topics), envelope=envelope)
-    captured = session.info.get(CAPTURE_KEY)
-    if captured is not None:
-        captured.append(message)
     broker: Broker | None = session.info.get(BROKER_KEY)
     if broker is not None:
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import enum
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.realtime.catalogue import (
+    EntryRef,
+    TicketCreated,
+    TicketEntryAdded,
+    TicketEvent,
+    TicketSummary,
+    TicketUpdated,
+)
 from frontdesk.realtime.envelope import inbox_topic
 from frontdesk.realtime.publisher import record
 from frontdesk.tickets.models import Direction, EntryKind, Ticket
@@ -23,25 +30,22 @@ class EntryLike(Protocol):
     def direction(self) -> Direction: ...
 
 
-class TicketEvent(enum.StrEnum):
-    created = "ticket.created"
-    updated = "ticket.updated"
-    entry_added = "ticket.entry_added"
+__all__ = ["EntryLike", "TicketEvent", "record_ticket_event", "ticket_summary"]
 
 
-def ticket_summary(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "inbox_id": ticket.inbox_id,
-        "customer_id": ticket.customer_id,
-        "subject": ticket.subject,
-        "type": ticket.type.value,
-        "state": ticket.state.value,
-        "assignee_id": ticket.assignee_id,
-        "snoozed_until": ticket.snoozed_until.isoformat() if ticket.snoozed_until else None,
-        "updated_at": ticket.updated_at.isoformat(),
-    }
+def ticket_summary(ticket: Ticket) -> TicketSummary:
+    return TicketSummary(
+        id=ticket.id,
+        number=ticket.number,
+        inbox_id=ticket.inbox_id,
+        customer_id=ticket.customer_id,
+        subject=ticket.subject,
+        type=ticket.type.value,
+        state=ticket.state.value,
+        assignee_id=ticket.assignee_id,
+        snoozed_until=ticket.snoozed_until.isoformat() if ticket.snoozed_until else None,
+        updated_at=ticket.updated_at.isoformat(),
+    )
 
 
 def record_ticket_event(
@@ -52,13 +56,15 @@ def record_ticket_event(
     entry: EntryLike | None = None,
     changes: list[str] | None = None,
 ) -> None:
-    data: dict[str, Any] = {"ticket": ticket_summary(ticket)}
+    summary = ticket_summary(ticket)
+    data: TicketCreated | TicketUpdated | TicketEntryAdded
     if entry is not None:
-        data["entry"] = {
-            "id": entry.id,
-            "kind": entry.kind.value,
-            "direction": entry.direction.value,
-        }
-    if changes is not None:
-        data["changes"] = changes
-    record(session, type=event.value, topics=[inbox_topic(ticket.inbox_id)], data=data)
+        data = TicketEntryAdded(
+            ticket=summary,
+            entry=EntryRef(id=entry.id, kind=entry.kind.value, direction=entry.direction.value),
+        )
+    elif changes is not None:
+        data = TicketUpdated(ticket=summary, changes=changes)
+    else:
+        data = TicketCreated(ticket=summary)
+    record(session, type=event, topics=[inbox_topic(ticket.inbox_id)], data=data)

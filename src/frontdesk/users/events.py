@@ -4,15 +4,15 @@ the desk sockets that authenticated with those credentials close themselves when
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.realtime.catalogue import AccessEnded, AccountEvent
 from frontdesk.realtime.envelope import agent_topic
 from frontdesk.realtime.publisher import record
-
-ACCESS_ENDED = "auth.access_ended"
 
 
 class AccessEndedReason(enum.StrEnum):
@@ -41,17 +41,17 @@ def publish_access_ended(
 ) -> None:
     """Tells every process; `all_sessions_but` ends every session of the user except that one
     (0: all of them); `deactivated` ends tokens too."""
-    data: dict[str, Any] = {"reason": reason.value}
+    data = AccessEnded(reason=reason.value)
     if session_id is not None:
         data["session_id"] = session_id
     if token_id is not None:
         data["token_id"] = token_id
     if all_sessions_but is not None:
         data["all_sessions_but"] = all_sessions_but
-    record(session, type=ACCESS_ENDED, topics=[agent_topic(user_id)], data=data)
+    record(session, type=AccountEvent.access_ended, topics=[agent_topic(user_id)], data=data)
 
 
-def ends(data: dict[str, Any], credential: Credential) -> bool:
+def ends(data: Mapping[str, Any], credential: Credential) -> bool:
     """Whether an `auth.access_ended` event invalidates this credential."""
     if data.get("reason") == AccessEndedReason.deactivated:
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import Desk, Published
 
 
 async def online(agent: Any) -> None:
@@ -19,8 +19,9 @@ def bar(response: Any) -> dict[int, str]:
 
 class TestLifecycle:
     async def test_whole_story_ends_in_one_closed_labelled_ticket(
-        self, desk: Desk, visitors: Any
+        self, desk: Desk, visitors: Any, published: Published
     ) -> None:
+        """`published` holds every event of the story to the realtime catalogue."""
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox], name="Ada")
         grace = await desk.agent(inboxes=[inbox], name="Grace")

@@ -2,9 +2,13 @@
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useTickets } from "../tickets/store";
+import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
 
 export type Action = (envelope: Envelope) => void;
+
+/** The server acts on these itself (it re-subscribes the socket to the agent's inboxes). */
+type NothingToDo = "inbox.membership_changed";
 
 export function eventTable(): Record<string, Action> {
   const chats = useChats();
@@ -60,5 +64,5 @@ export function eventTable(): Record<string, Action> {
     "ticket.created": (e) => tickets.changed(e),
     "ticket.updated": (e) => tickets.changed(e),
     "ticket.entry_added": (e) => tickets.changed(e),
-  };
+  } satisfies Record<Exclude<DeskEventName, NothingToDo>, Action>;
 }

@@ -1,0 +1,433 @@
+"""Every realtime event the server sends: its name, the shape of its `data`, whether it is stored
+with a `seq`, and who hears it.
+
+This module is the contract. The domains' `events.py` publish with these names and payloads;
+`realtime/typescript.py` generates the front ends' types from it; tests hold `docs/realtime.md`
+and every event a test action publishes to it. A payload a visitor receives has its own type when
+it differs from the agents' (agent-only keys removed): a visitor gets exactly the keys of that type.
+"""
+
+# No `from __future__ import annotations`: TypedDict needs its annotations evaluated to tell
+# the keys marked NotRequired from the others.
+import enum
+from dataclasses import dataclass
+from typing import Literal, NotRequired, TypedDict, get_type_hints
+
+# --- names -------------------------------------------------------------------------------------
+
+
+class ChatEventType(enum.StrEnum):
+    """Stored: a row of the chat's history with the next `seq`, replayed on resume."""
+
+    started = "chat.started"
+    message_added = "chat.message_added"
+    joined = "chat.joined"
+    invited = "chat.invited"
+    invitation_cancelled = "chat.invitation_cancelled"
+    left = "chat.left"
+    labelled = "chat.labelled"
+    ended = "chat.ended"
+
+
+class LiveEvent(enum.StrEnum):
+    """Ephemeral: not stored, not replayed."""
+
+    offered = "chat.offered"
+    withdrawn = "chat.withdrawn"
+    typing = "chat.typing"
+    read = "chat.read"
+    page_viewed = "visitor.page_viewed"
+    minimized = "visitor.minimized"
+    presence = "visitor.presence"
+    availability_changed = "agent.availability_changed"
+    chat_bar_changed = "chat_bar.changed"
+
+
+class TicketEvent(enum.StrEnum):
+    created = "ticket.created"
+    updated = "ticket.updated"
+    entry_added = "ticket.entry_added"
+
+
+class AccountEvent(enum.StrEnum):
+    # Heard by the desk socket, which re-reads the inboxes it follows and passes it on.
+    membership_changed = "inbox.membership_changed"
+    # Heard only by the desk socket, which closes when its credentials are among those ended.
+    access_ended = "auth.access_ended"
+
+
+# --- payloads ----------------------------------------------------------------------------------
+
+AuthorKindName = Literal["visitor", "agent", "system"]
+ChatStateName = Literal["waiting", "active", "ended"]
+InvitationKindName = Literal["invite", "transfer"]
+EndReasonName = Literal["agent", "unanswered"]
+AvailabilityReason = Literal["self", "idle", "deactivated"]
+AccessEndedReasonName = Literal["logged_out", "token_revoked", "password_changed", "deactivated"]
+
+
+class UserRef(TypedDict):
+    id: int
+    name: str
+
+
+class ChatSummary(TypedDict):
+    id: int
+    inbox_id: int
+    state: ChatStateName
+    visitor_name: str
+    started_at: str
+    last_message_text: str
+    last_seq: int
+
+
+class Author(TypedDict):
+    kind: AuthorKindName
+    id: int | None
+    name: str
+
+
+class Message(TypedDict):
+    id: int
+    author: Author
+    text: str
+    client_msg_id: str | None
+    created_at: str
+
+
+class ChatStartedForVisitor(TypedDict):
+    page_url: str | None
+
+
+class ChatStarted(ChatStartedForVisitor):
+    chat: ChatSummary
+
+
+class MessageAdded(TypedDict):
+    message: Message
+
+
+class ChatJoinedForVisitor(TypedDict):
+    user: UserRef
+
+
+class ChatJoined(ChatJoinedForVisitor):
+    chat: ChatSummary
+
+
+class ChatInvited(TypedDict):
+    user: UserRef
+    by: UserRef
+    kind: InvitationKindName
+
+
+class InvitationCancelled(TypedDict):
+    user: UserRef
+
+
+class ChatLeft(TypedDict):
+    user: UserRef
+    transferred_to: UserRef | None
+
+
+class ChatLabelled(TypedDict):
+    labels: list[str]
+
+
+class ChatEndedForVisitor(TypedDict):
+    reason: EndReasonName
+    by: UserRef | None
+    transcript_emailed: bool
+
+
+class ChatEnded(ChatEndedForVisitor):
+    ticket_id: int
+
+
+class ChatOffered(TypedDict):
+    chat: ChatSummary
+    # An invitation or transfer offers the chat to one agent, naming who asked.
+    invitation: NotRequired[InvitationKindName]
+    by: NotRequired[UserRef]
+
+
+class ChatWithdrawn(TypedDict):
+    chat_id: int
+    reason: Literal["joined", "ended"]
+
+
+class ChatTyping(TypedDict):
+    chat_id: int
+    author: Author
+    typing: bool
+
+
+class ChatRead(TypedDict):
+    chat_id: int
+    user_id: int
+    read_seq: int
+
+
+class PageViewed(TypedDict):
+    chat_id: int
+    url: str | None
+    title: str | None
+
+
+class Minimized(TypedDict):
+    chat_id: int
+    minimized: bool
+
+
+class Presence(TypedDict):
+    chat_id: int
+    connected: bool
+
+
+class AvailabilityChanged(TypedDict):
+    user: UserRef
+    available: bool
+    reason: AvailabilityReason
+
+
+class ChatBarChanged(TypedDict):
+    pass
+
+
+class TicketSummary(TypedDict):
+    id: int
+    number: int
+    inbox_id: int
+    customer_id: int
+    subject: str
+    type: Literal["chat", "email", "web"]
+    state: Literal["open", "hold", "snoozed", "closed"]
+    assignee_id: int | None
+    snoozed_until: str | None
+    updated_at: str
+
+
+class EntryRef(TypedDict):
+    id: int
+    kind: Literal["transcript", "reply", "note", "event"]
+    direction: Literal["in", "out"]
+
+
+class TicketCreated(TypedDict):
+    ticket: TicketSummary
+
+
+class TicketUpdated(TypedDict):
+    ticket: TicketSummary
+    changes: list[str]
+
+
+class TicketEntryAdded(TypedDict):
+    ticket: TicketSummary
+    entry: EntryRef
+
+
+class MembershipChanged(TypedDict):
+    inbox_id: int
+
+
+class AccessEnded(TypedDict):
+    reason: AccessEndedReasonName
+    session_id: NotRequired[int]
+    token_id: NotRequired[int]
+    # Every session of the user but this one (0: all of them).
+    all_sessions_but: NotRequired[int]
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+# Broker topics by kind (realtime/envelope.py): one agent's tabs, an inbox's agents, a chat's
+# followers, one visitor's messengers, every agent.
+Topic = Literal["agent", "inbox", "chat", "visitor", "agents"]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    data: type
+    stored: bool
+    audience: frozenset[Topic]
+    note: str
+    # What a visitor receives on their own topic; None: the event never reaches a visitor.
+    visitor_data: type | None = None
+    # False: the server hears it itself and no client ever receives it.
+    delivered: bool = True
+
+
+def _spec(
+    name: str,
+    data: type,
+    *,
+    stored: bool,
+    to: tuple[Topic, ...],
+    note: str,
+    visitor: type | None = None,
+    delivered: bool = True,
+) -> EventSpec:
+    return EventSpec(name, data, stored, frozenset(to), note, visitor, delivered)
+
+
+def _stored(
+    name: ChatEventType, data: type, *, to: tuple[Topic, ...], note: str, visitor: type | None
+) -> EventSpec:
+    return _spec(name, data, stored=True, to=to, note=note, visitor=visitor)
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    _stored(
+        ChatEventType.started,
+        ChatStarted,
+        to=("inbox", "chat", "visitor"),
+        note="agents of the inbox; the visitor",
+        visitor=ChatStartedForVisitor,
+    ),
+    _stored(
+        ChatEventType.message_added,
+        MessageAdded,
+        to=("chat", "visitor"),
+        note="desks following the chat; the visitor",
+        visitor=MessageAdded,
+    ),
+    _stored(
+        ChatEventType.joined,
+        ChatJoined,
+        to=("inbox", "chat", "visitor"),
+        note="agents of the inbox; the visitor",
+        visitor=ChatJoinedForVisitor,
+    ),
+    _stored(
+        ChatEventType.invited,
+        ChatInvited,
+        to=("inbox", "chat"),
+        note="agents of the inbox",
+        visitor=None,
+    ),
+    _stored(
+        ChatEventType.invitation_cancelled,
+        InvitationCancelled,
+        to=("inbox", "chat"),
+        note="agents of the inbox",
+        visitor=None,
+    ),
+    _stored(
+        ChatEventType.left,
+        ChatLeft,
+        to=("inbox", "chat", "visitor"),
+        note="agents of the inbox; the visitor",
+        visitor=ChatLeft,
+    ),
+    _stored(
+        ChatEventType.labelled,
+        ChatLabelled,
+        to=("inbox", "chat"),
+        note="agents of the inbox",
+        visitor=None,
+    ),
+    _stored(
+        ChatEventType.ended,
+        ChatEnded,
+        to=("inbox", "chat", "visitor"),
+        note="agents of the inbox; the visitor (without ticket_id)",
+        visitor=ChatEndedForVisitor,
+    ),
+    _spec(
+        LiveEvent.offered,
+        ChatOffered,
+        stored=False,
+        to=("agent",),
+        note="agents for whom the chat becomes red",
+    ),
+    _spec(
+        LiveEvent.withdrawn,
+        ChatWithdrawn,
+        stored=False,
+        to=("agent",),
+        note="agents for whom the chat stops being red",
+    ),
+    _spec(
+        LiveEvent.typing,
+        ChatTyping,
+        stored=False,
+        to=("chat", "visitor"),
+        note="desks following the chat; the visitor (agents' typing)",
+        visitor=ChatTyping,
+    ),
+    _spec(LiveEvent.read, ChatRead, stored=False, to=("agent",), note="the agent's own tabs"),
+    _spec(
+        LiveEvent.page_viewed, PageViewed, stored=False, to=("inbox",), note="agents of the inbox"
+    ),
+    _spec(LiveEvent.minimized, Minimized, stored=False, to=("inbox",), note="agents of the inbox"),
+    _spec(LiveEvent.presence, Presence, stored=False, to=("inbox",), note="agents of the inbox"),
+    _spec(
+        LiveEvent.availability_changed,
+        AvailabilityChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent",
+    ),
+    _spec(
+        LiveEvent.chat_bar_changed,
+        ChatBarChanged,
+        stored=False,
+        to=("agent",),
+        note="an agent whose chat bar should be fetched again",
+    ),
+    _spec(
+        TicketEvent.created,
+        TicketCreated,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox",
+    ),
+    _spec(
+        TicketEvent.updated,
+        TicketUpdated,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox",
+    ),
+    _spec(
+        TicketEvent.entry_added,
+        TicketEntryAdded,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox",
+    ),
+    _spec(
+        AccountEvent.membership_changed,
+        MembershipChanged,
+        stored=False,
+        to=("agent", "agents"),
+        note="an agent added to or removed from an inbox; every agent when an inbox is created",
+    ),
+    _spec(
+        AccountEvent.access_ended,
+        AccessEnded,
+        stored=False,
+        to=("agent",),
+        note="the agent's desk sockets, which close when their credentials are among those ended",
+        delivered=False,
+    ),
+)
+
+CATALOGUE: dict[str, EventSpec] = {spec.name: spec for spec in EVENTS}
+
+
+def keys_of(payload: type) -> frozenset[str]:
+    """Every key a payload type declares, its bases' included."""
+    return frozenset(get_type_hints(payload))
+
+
+def visitor_keys(name: str) -> frozenset[str]:
+    """The keys of `data` a visitor may receive for this event (none if it is not theirs)."""
+    return _VISITOR_KEYS.get(name, frozenset())
+
+
+_VISITOR_KEYS: dict[str, frozenset[str]] = {
+    spec.name: keys_of(spec.visitor_data) for spec in EVENTS if spec.visitor_data is not None
+}

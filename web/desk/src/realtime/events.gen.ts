@@ -1,0 +1,193 @@
+// Generated from src/frontdesk/realtime/catalogue.py by `python -m frontdesk.realtime.typescript`: do not edit.
+
+export type ChatSummary = {
+  id: number;
+  inbox_id: number;
+  state: "waiting" | "active" | "ended";
+  visitor_name: string;
+  started_at: string;
+  last_message_text: string;
+  last_seq: number;
+};
+
+export type ChatStarted = {
+  page_url: string | null;
+  chat: ChatSummary;
+};
+
+export type Author = {
+  kind: "visitor" | "agent" | "system";
+  id: number | null;
+  name: string;
+};
+
+export type Message = {
+  id: number;
+  author: Author;
+  text: string;
+  client_msg_id: string | null;
+  created_at: string;
+};
+
+export type MessageAdded = {
+  message: Message;
+};
+
+export type UserRef = {
+  id: number;
+  name: string;
+};
+
+export type ChatJoined = {
+  user: UserRef;
+  chat: ChatSummary;
+};
+
+export type ChatInvited = {
+  user: UserRef;
+  by: UserRef;
+  kind: "invite" | "transfer";
+};
+
+export type InvitationCancelled = {
+  user: UserRef;
+};
+
+export type ChatLeft = {
+  user: UserRef;
+  transferred_to: UserRef | null;
+};
+
+export type ChatLabelled = {
+  labels: string[];
+};
+
+export type ChatEnded = {
+  reason: "agent" | "unanswered";
+  by: UserRef | null;
+  transcript_emailed: boolean;
+  ticket_id: number;
+};
+
+export type ChatOffered = {
+  chat: ChatSummary;
+  invitation?: "invite" | "transfer";
+  by?: UserRef;
+};
+
+export type ChatWithdrawn = {
+  chat_id: number;
+  reason: "joined" | "ended";
+};
+
+export type ChatTyping = {
+  chat_id: number;
+  author: Author;
+  typing: boolean;
+};
+
+export type ChatRead = {
+  chat_id: number;
+  user_id: number;
+  read_seq: number;
+};
+
+export type PageViewed = {
+  chat_id: number;
+  url: string | null;
+  title: string | null;
+};
+
+export type Minimized = {
+  chat_id: number;
+  minimized: boolean;
+};
+
+export type Presence = {
+  chat_id: number;
+  connected: boolean;
+};
+
+export type AvailabilityChanged = {
+  user: UserRef;
+  available: boolean;
+  reason: "self" | "idle" | "deactivated";
+};
+
+export type ChatBarChanged = Record<string, never>;
+
+export type TicketSummary = {
+  id: number;
+  number: number;
+  inbox_id: number;
+  customer_id: number;
+  subject: string;
+  type: "chat" | "email" | "web";
+  state: "open" | "hold" | "snoozed" | "closed";
+  assignee_id: number | null;
+  snoozed_until: string | null;
+  updated_at: string;
+};
+
+export type TicketCreated = {
+  ticket: TicketSummary;
+};
+
+export type TicketUpdated = {
+  ticket: TicketSummary;
+  changes: string[];
+};
+
+export type EntryRef = {
+  id: number;
+  kind: "transcript" | "reply" | "note" | "event";
+  direction: "in" | "out";
+};
+
+export type TicketEntryAdded = {
+  ticket: TicketSummary;
+  entry: EntryRef;
+};
+
+export type MembershipChanged = {
+  inbox_id: number;
+};
+
+/** Event name -> the `data` it carries. */
+export type DeskEvents = {
+  "chat.started": ChatStarted;
+  "chat.message_added": MessageAdded;
+  "chat.joined": ChatJoined;
+  "chat.invited": ChatInvited;
+  "chat.invitation_cancelled": InvitationCancelled;
+  "chat.left": ChatLeft;
+  "chat.labelled": ChatLabelled;
+  "chat.ended": ChatEnded;
+  "chat.offered": ChatOffered;
+  "chat.withdrawn": ChatWithdrawn;
+  "chat.typing": ChatTyping;
+  "chat.read": ChatRead;
+  "visitor.page_viewed": PageViewed;
+  "visitor.minimized": Minimized;
+  "visitor.presence": Presence;
+  "agent.availability_changed": AvailabilityChanged;
+  "chat_bar.changed": ChatBarChanged;
+  "ticket.created": TicketCreated;
+  "ticket.updated": TicketUpdated;
+  "ticket.entry_added": TicketEntryAdded;
+  "inbox.membership_changed": MembershipChanged;
+};
+
+export type DeskEventName = keyof DeskEvents;
+
+/** One event's envelope, `data` typed by `type`; `chat_id` and `seq` are set on the
+ * stored chat events (docs/realtime.md). */
+export type DeskEvent = {
+  [K in DeskEventName]: {
+    type: K;
+    chat_id: number | null;
+    seq: number | null;
+    at: string;
+    data: DeskEvents[K];
+  };
+}[DeskEventName];
