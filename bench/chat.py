@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/chat.py [--scenario all|idle|throughput|offer|multiprocess]
+    .venv/bin/python bench/chat.py [--scenario all|idle|throughput|offer|desks|multiprocess]
                                    [--visitors 200] [--agents 20] [--idle-sockets 10000] ...
 
 Every scenario starts `frontdesk run` as a subprocess (its own temp FRONTDESK_DATA_DIR, a SQLite
@@ -21,6 +21,14 @@ and WebSockets exactly as desks and messengers do:
               --duration seconds each. The same client code then drives a bare relay.
 * offer       A agents online with their desk open; a visitor starts a chat over HTTP; time until
               every desk socket has received `chat.offered` for it. Repeated --offer-trials times.
+* desks       Desk-realistic load: C busy chats (A agents, plain sockets) exchange messages at
+              --desk-rate msg/s for --duration, first alone, then with --desks desk tabs open
+              (one more tab for each of the A agents, the rest of other online members of the
+              inbox) that behave as web/desk does: open the socket, wait for `ready`, fetch the
+              chat bar and the chat list, then fetch again only what their events ask for
+              (`--desk-rules new`, the desk today; `old` replays the desk before issue 11, which
+              fetched the bar and the list after every chat event). Reports the HTTP requests
+              the tabs made per message per tab, and the server CPU per message in both legs.
 * multiprocess  Two server processes on a fresh PostgreSQL database + Redis; visitors talk to one,
               agents to the other; throughput and offer as above.
 
@@ -774,6 +782,72 @@ async def bare_rig(bare: Server, visitors: int, agents: int) -> Rig:
     return Rig(list(socks), list(desk), [i + 1 for i in range(visitors)], chat_agent)
 
 
+# --- desks -------------------------------------------------------------------------------------
+
+# The old desk (before issue 11) fetched on events: which list each event refreshed.
+OLD_BAR = {"chat.message_added", "chat.joined", "chat.invited", "chat.invitation_cancelled",
+           "chat.left", "chat.ended", "chat.offered", "chat.withdrawn", "chat_bar.changed",
+           "chat.read", "agent.availability_changed"}  # fmt: skip
+OLD_ONGOING = {"chat.started", "chat.message_added", "chat.joined", "chat.invited",
+               "chat.invitation_cancelled", "chat.left", "chat.labelled", "chat.ended"}  # fmt: skip
+OLD_AGENTS = {"chat.joined", "chat.left", "chat.ended", "agent.availability_changed"}
+
+
+class DeskTab:
+    """One desk tab as web/desk behaves: the socket, the lists once `ready` came, then only the
+    fetches its events call for, debounced as the desk debounces them."""
+
+    def __init__(self, http: Any, base: str, token: str, rules: str) -> None:
+        self.http, self.base, self.token, self.rules = http, base, token, rules
+        self.requests = 0
+        self.sock: Sock | None = None
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def open(self, ws_base: str) -> None:
+        ws = await _connect(f"{ws_base}/api/v1/ws", auth(self.token))
+        while not (await asyncio.wait_for(ws.recv(), 30)).startswith('{"type":"ready"'):
+            pass
+        self.sock = Sock(ws, self.on_frame)
+        await asyncio.gather(self.get("/api/v1/chats/bar"), self.get("/api/v1/chats"))
+
+    async def get(self, path: str) -> None:
+        self.requests += 1
+        ok(await self.http.get(f"{self.base}{path}", headers=auth(self.token)))
+
+    def later(self, path: str, delay: float) -> None:
+        if path in self.timers:
+            self.timers[path].cancel()
+
+        def fire() -> None:
+            del self.timers[path]
+            task = asyncio.ensure_future(self.get(path))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+        self.timers[path] = asyncio.get_running_loop().call_later(delay, fire)
+
+    def on_frame(self, _sock: Sock, raw: str) -> None:
+        kind = raw[9 : raw.find('"', 9)] if raw.startswith('{"type":"') else ""
+        if self.rules == "new":
+            if kind == "chat_bar.changed":
+                self.later("/api/v1/chats/bar", 0.12)
+            return
+        if kind in OLD_BAR:
+            self.later("/api/v1/chats/bar", 0.12)
+        if kind in OLD_ONGOING:
+            self.later("/api/v1/chats", 0.25)
+        if kind in OLD_AGENTS:
+            self.later("/api/v1/chats/agents", 0.25)
+
+    async def close(self) -> None:
+        for timer in self.timers.values():
+            timer.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.sock is not None:
+            await self.sock.close()
+
+
 # --- offer -------------------------------------------------------------------------------------
 
 
@@ -1050,11 +1124,60 @@ class Bench:
         if not self.args.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
+    async def scenario_desks(self, http: Any) -> None:
+        a = self.args
+        say(f"\n== desks: {a.desk_chats} chats of {a.desk_agents} agents at {a.desk_rate:.0f} "
+            f"msg/s, without and with {a.desks} desk tabs ({a.desk_rules} desk rules) ==")  # fmt: skip
+        server = self.frontdesk("desks")
+        observers = a.desks - a.desk_agents
+        seeded = await asyncio.to_thread(prepare_database, server.env, a.desk_agents + observers)
+        server.start()
+        await server.ready(http)
+        chatting, others = seeded.agents[: a.desk_agents], seeded.agents[a.desk_agents :]
+        rig = await frontdesk_rig(http, server, server, seeded, chatting, a.desk_chats, "Desks")
+        target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu)
+        await load_run(rig, target, a.desk_rate, 3.0, drain=2.0)  # warm-up
+        alone = await load_run(rig, target, a.desk_rate, a.duration)
+        say(alone.line())
+
+        owner = auth(seeded.owner_token)
+        inboxes = ok(await http.get(f"{server.base}/api/v1/inboxes", headers=owner))
+        inbox_id = next(inbox["id"] for inbox in inboxes if inbox["name"] == "Desks")
+
+        async def member(user_id: int, token: str) -> None:
+            ok(await http.post(f"{server.base}/api/v1/inboxes/{inbox_id}/members",
+                               json={"user_id": user_id}, headers=owner))  # fmt: skip
+            ok(await http.put(f"{server.base}/api/v1/me/availability",
+                              json={"available": True}, headers=auth(token)))  # fmt: skip
+
+        await bounded(8, [lambda u=u, t=t: member(u, t) for u, t in others])
+        tabs = [DeskTab(http, server.base, t, a.desk_rules) for _u, t in [*chatting, *others]]
+        await bounded(10, [lambda t=t: t.open(server.ws_base) for t in tabs])
+        await asyncio.sleep(2)
+        before = sum(tab.requests for tab in tabs)
+        with_desks = await load_run(rig, target, a.desk_rate, a.duration)
+        await asyncio.sleep(0.5)  # the last debounced fetches
+        asked = sum(tab.requests for tab in tabs) - before
+        say(with_desks.line())
+        messages = max(1, round(with_desks.persisted_per_s * with_desks.duration))
+        per_message = asked / messages / len(tabs)
+        ratio = with_desks.cpu_ms_per_msg / max(alone.cpu_ms_per_msg, 1e-9)
+        say(f"  desk tabs: {asked} HTTP requests for {messages} messages: "
+            f"{per_message:.4f} per message per tab; server CPU per message "
+            f"{alone.cpu_ms_per_msg:.2f} ms alone, {with_desks.cpu_ms_per_msg:.2f} ms with "
+            f"{len(tabs)} tabs ({ratio - 1:+.0%})")  # fmt: skip
+        self.results["desks"] = {"alone": alone.__dict__, "with_desks": with_desks.__dict__,
+                                 "tabs": len(tabs), "requests": asked, "rules": a.desk_rules,
+                                 "requests_per_message_per_tab": per_message}  # fmt: skip
+        await asyncio.gather(*(tab.close() for tab in tabs))
+        await close_all([*rig.visitors, *rig.agents])
+        await self.stop(server)
+
     async def run(self) -> None:
         import httpx
 
         scenarios = (
-            ["idle", "throughput", "offer", "multiprocess"]
+            ["idle", "throughput", "offer", "desks", "multiprocess"]
             if self.args.scenario == "all"
             else [self.args.scenario]
         )
@@ -1137,7 +1260,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--scenario", choices=["all", "idle", "throughput", "offer", "multiprocess"],
+    p.add_argument("--scenario",
+                   choices=["all", "idle", "throughput", "offer", "desks", "multiprocess"],
                    default="all")  # fmt: skip
     p.add_argument("--visitors", type=int, default=200, help="chats in the throughput scenario")
     p.add_argument("--agents", type=int, default=20, help="agents in the throughput scenario")
@@ -1155,6 +1279,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="visitors behind the idle sockets (each token used by several sockets)",
     )
     p.add_argument("--idle-concurrency", type=int, default=25, help="sockets opening at once")
+    p.add_argument("--desks", type=int, default=50, help="desk tabs open in the desks scenario")
+    p.add_argument("--desk-agents", type=int, default=10, help="agents chatting (desks scenario)")
+    p.add_argument("--desk-chats", type=int, default=40, help="busy chats (desks scenario)")
+    p.add_argument("--desk-rate", type=float, default=40, help="msg/s (desks scenario)")
+    p.add_argument("--desk-rules", choices=["new", "old"], default="new",
+                   help="the desk's fetching rules: today's, or those before issue 11")  # fmt: skip
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
     p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run")

@@ -314,6 +314,52 @@ async def test_at_capacity_then_unanswered(
     await expect(chat_bar(page).get_by_role("link")).to_have_count(1)
 
 
+async def test_the_desk_follows_messages_without_asking_the_server_again(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    """Messages, a new chat and its first agent reach the bar and the Chats page as events: the
+    desk sends no request for them (with fifty desks open, each message would cost fifty)."""
+    inbox = await desk.inbox()
+    ada_user = await desk.user(name="Ada Lovelace")
+    grace_user = await desk.user(name="Grace Hopper")
+    for user in (ada_user, grace_user):
+        await desk.add_member(inbox, user)
+    await set_online(app, ada_user)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Where is my parcel?", name="Marie Curie")
+    grace = PageApi(await open_desk(browser, live, grace_user), live)
+    await set_online(app, grace_user)
+    await grace("POST", f"/api/v1/chats/{chat['id']}/join")
+
+    page = await open_desk(browser, live, ada_user)
+    await page.get_by_role("link", name=re.compile("^Chats")).click()
+    table = page.get_by_role("table")
+    await expect(table).to_contain_text("Grace Hopper")
+    await grace("POST", f"/api/v1/chats/{chat['id']}/read", {"seq": 2})
+    await expect_dot(grace.page, "Marie Curie", "No new messages")
+    await page.wait_for_timeout(500)  # the opening fetches are done
+
+    asked: list[str] = []
+    for tab in (page, grace.page):
+        tab.on("request", lambda request: asked.append(request.url))
+    for number in range(3):
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat['id']}/messages",
+            json={"text": f"Hello? {number}", "client_msg_id": f"v{number}"},
+        )
+        assert sent.status_code == 201, sent.text
+    await expect_dot(grace.page, "Marie Curie", "Unread messages")
+    await expect(bar_item(grace.page, "Marie Curie")).to_contain_text("3")
+    newcomer = await visitors(inbox)
+    await newcomer.start_chat("Do you ship to Norway?", name="Alan Turing")
+    await expect(table).to_contain_text("Alan Turing")
+    await expect_dot(page, "Alan Turing", "Waiting for an agent")
+    await page.wait_for_timeout(500)  # time for a debounced fetch, were there one
+    assert [url for url in asked if "/api/" in url] == []
+    await page.context.close()
+    await grace.page.context.close()
+
+
 async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
     desk: Any, visitors: Any, live: str, browser: Browser
 ) -> None:

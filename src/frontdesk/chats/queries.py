@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, and_, func, select
 
 from frontdesk.chats.models import Chat, ChatParticipant, ChatState
@@ -53,4 +55,14 @@ def online_members(inbox_id: int) -> Select[User]:
         select(User)
         .join(InboxMember, and_(InboxMember.user_id == User.id, InboxMember.inbox_id == inbox_id))
         .where(User.is_active, User.available_for_chat)
+    )
+
+
+def participants_of(chat_ids: Sequence[int]) -> Select[ChatParticipant, User]:
+    """The participants of many chats in one query, in the order they joined each chat."""
+    return (
+        select(ChatParticipant, User)
+        .join(User, User.id == ChatParticipant.user_id)
+        .where(ChatParticipant.chat_id.in_(chat_ids))
+        .order_by(ChatParticipant.chat_id, ChatParticipant.joined_at)
     )

@@ -273,6 +273,16 @@ async def participants(
     return [(participant, user) for participant, user in rows]
 
 
+async def participants_by_chat(
+    session: AsyncSession, *, chat_ids: Sequence[int]
+) -> dict[int, list[tuple[ChatParticipant, User]]]:
+    result: dict[int, list[tuple[ChatParticipant, User]]] = {chat_id: [] for chat_id in chat_ids}
+    if chat_ids:
+        for participant, user in await session.execute(queries.participants_of(chat_ids)):
+            result[participant.chat_id].append((participant, user))
+    return result
+
+
 async def invitations(session: AsyncSession, *, chat: Chat) -> Sequence[ChatInvitation]:
     return (
         await session.scalars(select(ChatInvitation).where(ChatInvitation.chat_id == chat.id))

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import service
 from frontdesk.chats.events import event_payload
-from frontdesk.chats.models import Chat, ChatEvent
+from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
 from frontdesk.chats.schemas import (
     ChatDetail,
     ChatEventRead,
@@ -33,15 +33,19 @@ def event_read(event: ChatEvent, *, for_visitor: bool) -> ChatEventRead:
     )
 
 
+def participant_read(participant: ChatParticipant, user: User) -> ParticipantRead:
+    return ParticipantRead(
+        user_id=user.id,
+        name=user.name,
+        joined_at=participant.joined_at,
+        left_at=participant.left_at,
+        read_seq=participant.read_seq,
+    )
+
+
 async def participant_reads(session: AsyncSession, chat: Chat) -> list[ParticipantRead]:
     return [
-        ParticipantRead(
-            user_id=user.id,
-            name=user.name,
-            joined_at=participant.joined_at,
-            left_at=participant.left_at,
-            read_seq=participant.read_seq,
-        )
+        participant_read(participant, user)
         for participant, user in await service.participants(session, chat=chat)
     ]
 
@@ -75,11 +79,12 @@ async def ongoing_reads(
     session: AsyncSession, user: User, chats: Sequence[Chat]
 ) -> list[OngoingChat]:
     unread = await service.unread_counts(session, user=user, chats=chats)
+    people = await service.participants_by_chat(session, chat_ids=[chat.id for chat in chats])
     now = utcnow()
     return [
         OngoingChat(
             **ChatSummary.model_validate(chat).model_dump(),
-            participants=await participant_reads(session, chat),
+            participants=[participant_read(*row) for row in people[chat.id]],
             unread=unread.get(chat.id, 0),
             waiting_seconds=int(((chat.answered_at or now) - chat.started_at).total_seconds()),
         )

@@ -1,14 +1,17 @@
 /** Chats: the chat bar, the chats open in windows (with their events, deduped by seq), the list
- * of ongoing chats and who is online. Fed by HTTP fetches and by ../realtime/events.ts. */
+ * of ongoing chats and who is online. Each list is fetched once (when the socket is ready: on
+ * load and after a reconnect) and then kept up to date by the events ../realtime/events.ts hands
+ * over; see docs/desk.md, "Live without polling". */
 import { defineStore } from "pinia";
 import { computed, reactive, ref } from "vue";
 import { messageOf } from "../api/client";
-import type { AgentLoad, BarItem, ChatDetail, ChatEvent, OngoingChat } from "../api/types";
+import type { AgentLoad, BarItem, ChatDetail, ChatEvent, ChatSummary, OngoingChat } from "../api/types";
 import { useAuth } from "../auth/store";
 import { socket } from "../realtime/connection";
 import type { Envelope } from "../realtime/socket";
 import { debounce, newId } from "../ui/debounce";
 import { chatsApi } from "./api";
+import { unreadTally } from "./unread";
 
 export interface Outgoing {
   client_msg_id: string;
@@ -21,42 +24,96 @@ export interface Typing {
   agents: string[];
 }
 
-/** Events that change participants, invitations, labels or state: the detail is fetched again. */
-const STRUCTURAL = new Set([
-  "chat.joined",
-  "chat.left",
-  "chat.invited",
-  "chat.invitation_cancelled",
-  "chat.labelled",
-  "chat.ended",
-]);
+export const MEANINGS = {
+  red: "Waiting for an agent",
+  invitation: "Invitation to a chat",
+  orange: "Unread messages",
+  green: "No new messages",
+};
+
+/** A chat as events describe it (`data.chat`): the fields they leave out get their empty value. */
+function summaryOf(chat: Record<string, any>): ChatSummary {
+  return {
+    visitor_email: null,
+    visitor_verified: false,
+    answered_at: null,
+    ended_at: null,
+    end_reason: null,
+    last_message_at: null,
+    ticket_id: null,
+    ...(chat as Pick<ChatSummary, "id" | "inbox_id" | "state" | "visitor_name" | "started_at" | "last_message_text" | "last_seq">),
+  };
+}
+
+type Who = { id: number; name: string };
 
 export const useChats = defineStore("chats", () => {
-  const bar = ref<BarItem[]>([]);
+  const barItems = ref<BarItem[]>([]);
   const details = reactive<Record<number, ChatDetail>>({});
   const outgoing = reactive<Record<number, Outgoing[]>>({});
   const typing = reactive<Record<number, Typing>>({});
-  const ongoing = ref<OngoingChat[]>([]);
+  const ongoingRows = ref<OngoingChat[]>([]);
   const ongoingLoaded = ref(false);
   const agents = ref<AgentLoad[]>([]);
+  const tally = unreadTally();
 
+  const myId = () => useAuth().me?.id;
+  const isIn = (participants: { user_id: number; left_at: string | null }[]) =>
+    participants.some((p) => p.user_id === myId() && p.left_at == null);
+
+  /** Red items as fetched or offered; the colour of the chats we are in follows their unread count. */
+  const bar = computed<BarItem[]>(() =>
+    barItems.value.map((item) => {
+      if (item.color === "red") return item;
+      const unread = tally.unread(item.chat.id);
+      return { ...item, unread, color: unread ? "orange" : "green", meaning: unread ? MEANINGS.orange : MEANINGS.green };
+    }),
+  );
   const red = computed(() => bar.value.filter((item) => item.color === "red"));
+  const ongoing = computed<OngoingChat[]>(() =>
+    ongoingRows.value.map((chat) => ({ ...chat, unread: isIn(chat.participants) ? tally.unread(chat.id) : 0 })),
+  );
 
-  async function loadBar(): Promise<void> {
-    bar.value = await chatsApi.bar();
+  // Events heard while a list fetch is out may or may not be in its answer: they are kept here and
+  // applied again on top of it (applying one twice changes nothing, see applyToLists).
+  const journal: Envelope[] = [];
+  let fetching = 0;
+  async function snapshot<T>(fetch: () => Promise<T>, take: (value: T) => void): Promise<void> {
+    const from = journal.length;
+    fetching += 1;
+    try {
+      take(await fetch());
+      journal.slice(from).forEach(applyNow);
+    } finally {
+      fetching -= 1;
+      if (!fetching) journal.length = 0;
+    }
+  }
+
+  function loadBar(): Promise<void> {
+    return snapshot(chatsApi.bar, (items) => {
+      for (const item of items) if (item.color !== "red") tally.fetched(item.chat.id, item.unread, item.chat.last_seq);
+      barItems.value = items;
+    });
   }
   const refreshBar = debounce(loadBar, 120);
 
-  async function loadOngoing(): Promise<void> {
-    ongoing.value = await chatsApi.ongoing();
-    ongoingLoaded.value = true;
+  function loadOngoing(): Promise<void> {
+    return snapshot(chatsApi.ongoing, (chats) => {
+      for (const chat of chats) if (isIn(chat.participants)) tally.fetched(chat.id, chat.unread, chat.last_seq);
+      ongoingRows.value = chats;
+      ongoingLoaded.value = true;
+    });
   }
-  const refreshOngoing = debounce(loadOngoing, 250);
+
+  /** What the socket's `ready` asks for: the lists, once; events keep them from then on. */
+  function loadLists(): Promise<unknown> {
+    return Promise.allSettled([loadBar(), loadOngoing()]);
+  }
 
   async function loadAgents(): Promise<void> {
     agents.value = await chatsApi.agents();
   }
-  const refreshAgents = debounce(loadAgents, 250);
 
   async function loadDetail(id: number): Promise<ChatDetail> {
     const detail = await chatsApi.detail(id);
@@ -88,30 +145,161 @@ export const useChats = defineStore("chats", () => {
       refreshDetail(id); // a gap: fetch the truth instead of guessing
       return;
     }
-    const event: ChatEvent = {
-      type: envelope.type,
-      chat_id: id,
-      seq: envelope.seq,
-      at: envelope.at ?? new Date().toISOString(),
-      data: envelope.data,
-    };
+    const at = envelope.at ?? new Date().toISOString();
+    const event: ChatEvent = { type: envelope.type, chat_id: id, seq: envelope.seq, at, data: envelope.data };
     detail.events.push(event);
     detail.last_seq = Math.max(detail.last_seq, envelope.seq);
-    if (envelope.type === "chat.message_added") {
-      const message = envelope.data.message ?? {};
-      detail.last_message_text = message.text ?? detail.last_message_text;
-      const pending = outgoing[id];
-      if (pending && message.client_msg_id) {
-        outgoing[id] = pending.filter((item) => item.client_msg_id !== message.client_msg_id);
+    const data = envelope.data;
+    switch (envelope.type) {
+      case "chat.message_added": {
+        const message = data.message ?? {};
+        detail.last_message_text = message.text ?? detail.last_message_text;
+        const pending = outgoing[id];
+        if (pending && message.client_msg_id) {
+          outgoing[id] = pending.filter((item) => item.client_msg_id !== message.client_msg_id);
+        }
+        if (message.author?.kind === "visitor" && typing[id]) typing[id].visitor = false;
+        // Writing in a chat means having read it: the server moved the author's read mark.
+        if (message.author?.kind === "agent") {
+          const writer = detail.participants.find((p) => p.user_id === message.author.id);
+          if (writer && writer.read_seq < envelope.seq) writer.read_seq = envelope.seq;
+        }
+        break;
       }
-      if (message.author?.kind === "visitor" && typing[id]) typing[id].visitor = false;
-      // Writing in a chat means having read it: the server moved the author's read mark.
-      if (message.author?.kind === "agent") {
-        const writer = detail.participants.find((p) => p.user_id === message.author.id);
-        if (writer && writer.read_seq < envelope.seq) writer.read_seq = envelope.seq;
+      case "chat.joined": {
+        const user = data.user as Who;
+        const readSeq = (data.chat?.last_seq as number | undefined) ?? envelope.seq - 1;
+        const again = detail.participants.find((p) => p.user_id === user.id);
+        if (again) Object.assign(again, { joined_at: at, left_at: null, read_seq: readSeq });
+        else detail.participants.push({ user_id: user.id, name: user.name, joined_at: at, left_at: null, read_seq: readSeq });
+        detail.invitations = detail.invitations.filter((i) => i.user_id !== user.id);
+        if (detail.state === "waiting") Object.assign(detail, { state: "active", answered_at: at });
+        break;
+      }
+      case "chat.left": {
+        const user = data.user as Who;
+        const leaver = detail.participants.find((p) => p.user_id === user.id);
+        if (leaver) leaver.left_at = at;
+        // The server drops the transfers a leaver asked for.
+        detail.invitations = detail.invitations.filter((i) => !(i.inviter_id === user.id && i.kind === "transfer"));
+        break;
+      }
+      case "chat.invited": {
+        const user = data.user as Who;
+        detail.invitations = [
+          ...detail.invitations.filter((i) => i.user_id !== user.id),
+          { user_id: user.id, inviter_id: (data.by as Who).id, kind: data.kind as string },
+        ];
+        break;
+      }
+      case "chat.invitation_cancelled":
+        detail.invitations = detail.invitations.filter((i) => i.user_id !== (data.user as Who).id);
+        break;
+      case "chat.labelled":
+        detail.labels = data.labels as string[];
+        break;
+      case "chat.ended":
+        Object.assign(detail, { state: "ended", ended_at: at, end_reason: data.reason, ticket_id: data.ticket_id ?? null, invitations: [] });
+        break;
+    }
+  }
+
+  /** Chat events, offers and read marks into the bar, the ongoing list and the unread counts. */
+  function applyToLists(envelope: Envelope): void {
+    if (fetching) journal.push(envelope);
+    applyNow(envelope);
+  }
+
+  function applyNow(envelope: Envelope): void {
+    const data = envelope.data;
+    const chatId = (envelope.chat_id ?? data.chat_id ?? data.chat?.id) as number | undefined;
+    if (chatId == null) return;
+    switch (envelope.type) {
+      case "chat.offered": {
+        const item: BarItem = {
+          chat: summaryOf(data.chat),
+          color: "red",
+          meaning: data.invitation ? MEANINGS.invitation : MEANINGS.red,
+          unread: 0,
+          invitation: data.invitation ?? null,
+        };
+        const others = barItems.value.filter((i) => !(i.chat.id === chatId && i.invitation === item.invitation));
+        const reds = others.filter((i) => i.color === "red");
+        barItems.value = [...reds, item, ...others.filter((i) => i.color !== "red")];
+        return;
+      }
+      case "chat.withdrawn":
+        barItems.value = barItems.value.filter((i) => !(i.chat.id === chatId && i.color === "red" && !i.invitation));
+        return;
+      case "chat.read":
+        if (data.user_id === myId() && !tally.read(chatId, data.read_seq as number)) refreshBar();
+        return;
+    }
+    if (envelope.seq == null) return;
+    const seq = envelope.seq;
+    if (envelope.type === "chat.message_added") {
+      const author = data.message?.author ?? {};
+      if (author.kind === "visitor") tally.visitorMessage(chatId, seq);
+      else if (author.kind === "agent" && author.id === myId()) tally.read(chatId, seq);
+    }
+    if (envelope.type === "chat.ended") {
+      barItems.value = barItems.value.filter((i) => i.chat.id !== chatId);
+      ongoingRows.value = ongoingRows.value.filter((c) => c.id !== chatId);
+      tally.forget(chatId);
+      return;
+    }
+    if (envelope.type === "chat.left" && barItems.value.some((i) => i.chat.id === chatId && i.invitation)) {
+      refreshBar(); // the leaver may have been the one asking us to take over
+    }
+    applyToOngoing(envelope, chatId, seq);
+  }
+
+  function applyToOngoing(envelope: Envelope, chatId: number, seq: number): void {
+    const data = envelope.data;
+    const at = envelope.at ?? new Date().toISOString();
+    let row = ongoingRows.value.find((c) => c.id === chatId);
+    if (!row) {
+      // A chat we had not heard of (started, or joined after a missed start) joins the list.
+      if (!ongoingLoaded.value || !data.chat || (envelope.type !== "chat.started" && envelope.type !== "chat.joined")) return;
+      row = { ...summaryOf(data.chat), participants: [], unread: 0, waiting_seconds: 0 };
+      ongoingRows.value = [...ongoingRows.value, row];
+      row = ongoingRows.value[ongoingRows.value.length - 1];
+    } else if (seq <= row.last_seq) {
+      return; // already in the row: from its fetch, or heard before
+    }
+    row.last_seq = seq;
+    if (data.chat?.last_message_text) row.last_message_text = data.chat.last_message_text;
+    switch (envelope.type) {
+      case "chat.message_added":
+        row.last_message_text = data.message?.text ?? row.last_message_text;
+        row.last_message_at = data.message?.created_at ?? at;
+        break;
+      case "chat.joined": {
+        const user = data.user as Who;
+        const readSeq = (data.chat?.last_seq as number | undefined) ?? seq - 1;
+        const again = row.participants.find((p) => p.user_id === user.id);
+        if (again) Object.assign(again, { joined_at: at, left_at: null, read_seq: readSeq });
+        else row.participants.push({ user_id: user.id, name: user.name, joined_at: at, left_at: null, read_seq: readSeq });
+        if (user.id === myId()) tally.read(chatId, readSeq);
+        if (row.state === "waiting") {
+          row.state = "active";
+          row.answered_at = at;
+          row.waiting_seconds = Math.round((Date.parse(at) - Date.parse(row.started_at)) / 1000);
+        }
+        break;
+      }
+      case "chat.left": {
+        const leaver = row.participants.find((p) => p.user_id === (data.user as Who).id);
+        if (leaver) leaver.left_at = at;
+        break;
       }
     }
-    if (STRUCTURAL.has(envelope.type)) refreshDetail(id);
+  }
+
+  /** Who is online follows availability events; their number of chats is as of the last fetch. */
+  function availabilityChanged(envelope: Envelope): void {
+    const agent = agents.value.find((a) => a.id === envelope.data.user?.id);
+    if (agent) agent.available_for_chat = !!envelope.data.available;
   }
 
   function isParticipant(detail: ChatDetail | undefined, userId: number | undefined): boolean {
@@ -121,8 +309,6 @@ export const useChats = defineStore("chats", () => {
   async function join(id: number): Promise<void> {
     details[id] = await chatsApi.join(id);
     socket.follow(id, lastSeq(details[id]));
-    refreshBar();
-    refreshOngoing();
   }
 
   async function send(id: number, text: string): Promise<void> {
@@ -184,16 +370,17 @@ export const useChats = defineStore("chats", () => {
     try {
       if (socket.isOpen) await socket.request({ type: "read", chat_id: id, seq });
       else await chatsApi.read(id, seq);
+      if (!tally.read(id, seq)) refreshBar();
     } catch {
       mine.read_seq = before; // try again on the next chance
     }
-    refreshBar();
   }
 
   function readMoved(envelope: Envelope): void {
     const { chat_id, user_id, read_seq } = envelope.data as { chat_id: number; user_id: number; read_seq: number };
     const participant = details[chat_id]?.participants.find((p) => p.user_id === user_id);
     if (participant && participant.read_seq < read_seq) participant.read_seq = read_seq;
+    applyToLists(envelope);
   }
 
   /** chat.typing names agents without an id: our own echo is recognised by name then. */
@@ -244,36 +431,32 @@ export const useChats = defineStore("chats", () => {
 
   async function leave(id: number): Promise<void> {
     details[id] = await chatsApi.leave(id);
-    refreshBar();
   }
 
   async function end(id: number): Promise<number> {
     const ended = await chatsApi.end(id);
-    refreshDetail(id);
-    refreshBar();
-    refreshOngoing();
     return ended.ticket_id;
   }
 
-  /** After a dropped connection: everything that may have changed meanwhile. */
+  /** After a dropped connection the socket replayed the open chats' events, but not the visitor's
+   * presence or page meanwhile: the open windows are fetched again too. */
   function catchUp(): void {
-    refreshBar();
-    refreshOngoing();
-    refreshAgents();
     Object.keys(details).forEach((id) => refreshDetail(Number(id)));
   }
 
   function reset(): void {
-    bar.value = [];
-    ongoing.value = [];
+    barItems.value = [];
+    ongoingRows.value = [];
+    ongoingLoaded.value = false;
     agents.value = [];
+    tally.clear();
     for (const id of Object.keys(details)) delete details[Number(id)];
   }
 
   return {
     bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents,
-    loadBar, refreshBar, loadOngoing, refreshOngoing, loadAgents, refreshAgents, loadDetail, refreshDetail,
-    applyEvent, isParticipant, join, send, retry, setTyping, markRead, readMoved, typingEvent, visitorEvent,
-    setLabels, invite, leave, end, catchUp, reset, lastSeq,
+    loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail,
+    applyEvent, applyToLists, availabilityChanged, isParticipant, join, send, retry, setTyping, markRead,
+    readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
   };
 });

@@ -15,51 +15,33 @@ export function eventTable(): Record<string, Action> {
   const tickets = useTickets();
   const auth = useAuth();
 
-  /** A chat event: into the open window, and the lists that show it. */
+  /** A chat event: into its open window, and into the bar and lists that show the chat. */
   const chatEvent: Action = (e) => {
     chats.applyEvent(e);
-    chats.refreshOngoing();
-  };
-  const chatEventAndBar: Action = (e) => {
-    chatEvent(e);
-    chats.refreshBar();
+    chats.applyToLists(e);
   };
 
   return {
     "chat.started": chatEvent,
-    "chat.message_added": chatEventAndBar,
-    "chat.joined": (e) => {
-      chatEventAndBar(e);
-      chats.refreshAgents();
-    },
-    "chat.invited": chatEventAndBar,
-    "chat.invitation_cancelled": chatEventAndBar,
-    "chat.left": (e) => {
-      chatEventAndBar(e);
-      chats.refreshAgents();
-    },
+    "chat.message_added": chatEvent,
+    "chat.joined": chatEvent,
+    "chat.invited": chatEvent,
+    "chat.invitation_cancelled": chatEvent,
+    "chat.left": chatEvent,
     "chat.labelled": chatEvent,
-    "chat.ended": (e) => {
-      chatEventAndBar(e);
-      chats.refreshAgents();
-    },
-    "chat.offered": () => chats.refreshBar(),
-    "chat.withdrawn": () => chats.refreshBar(),
+    "chat.ended": chatEvent,
+    "chat.offered": (e) => chats.applyToLists(e),
+    "chat.withdrawn": (e) => chats.applyToLists(e),
+    // Sent for changes an event does not describe (capacity, going online): the bar is fetched.
     "chat_bar.changed": () => chats.refreshBar(),
-    "chat.read": (e) => {
-      chats.readMoved(e);
-      chats.refreshBar();
-    },
+    "chat.read": (e) => chats.readMoved(e),
     "chat.typing": (e) => chats.typingEvent(e),
     "visitor.page_viewed": (e) => chats.visitorEvent(e),
     "visitor.minimized": (e) => chats.visitorEvent(e),
     "visitor.presence": (e) => chats.visitorEvent(e),
     "agent.availability_changed": (e) => {
-      if (e.data.user?.id === auth.me?.id) {
-        auth.availabilityChanged(!!e.data.available);
-        chats.refreshBar();
-      }
-      chats.refreshAgents();
+      if (e.data.user?.id === auth.me?.id) auth.availabilityChanged(!!e.data.available);
+      chats.availabilityChanged(e);
     },
     "ticket.created": (e) => tickets.changed(e),
     "ticket.updated": (e) => tickets.changed(e),

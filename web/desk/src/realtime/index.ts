@@ -20,8 +20,10 @@ export function startRealtime(): void {
       table[envelope.type]?.(envelope);
     },
     resumed: (afterDrop) => {
+      // Subscribed from here on: a fetch now misses nothing that events will not bring.
+      void chats.loadLists();
       if (!afterDrop) return;
-      // Events that are not replayed (bar, typing, presence, tickets) may have been missed.
+      // Events that are not replayed (typing, presence, tickets) may have been missed.
       chats.catchUp();
       tickets.catchUp();
       void auth.boot();
