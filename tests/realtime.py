@@ -128,7 +128,7 @@ class Socket:
 
 
 async def connect(url: str, **headers: str) -> Socket:
-    connection = await websockets.connect(url, additional_headers=headers or None, open_timeout=5)
+    connection = await websockets.connect(url, additional_headers=headers or None, open_timeout=15)
     return Socket(connection)
 
 

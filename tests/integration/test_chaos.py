@@ -39,4 +39,4 @@ async def test_every_client_gets_every_event_once_in_order_through_drops_and_a_k
     assert problems == [], "\n".join(problems[:40])
     # The run really was chaotic: sockets came and went, and messages flowed.
     assert chaos.figures["socket connects"] > 3 * len(chaos.clients)
-    assert chaos.figures["messages acknowledged"] > 200
+    assert chaos.figures["messages acknowledged"] > 100
