@@ -4,7 +4,7 @@ modules load matter, and hides which part depends on which."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import frontdesk
@@ -28,26 +28,22 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _module_level(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Imports run when the module loads: not those inside functions or `if TYPE_CHECKING:`."""
-    for node in body:
+def _imports_in(nodes: Iterable[ast.AST]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import but those under `if TYPE_CHECKING:`, which never run. Imports inside
+    functions count: deferring an import hides a cycle, it does not remove it."""
+    for node in nodes:
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        elif isinstance(node, ast.If):
-            if not _is_type_checking(node.test):
-                yield from _module_level(node.body)
-            yield from _module_level(node.orelse)
-        elif isinstance(node, ast.Try):
-            for block in (node.body, node.orelse, node.finalbody):
-                yield from _module_level(block)
-            for handler in node.handlers:
-                yield from _module_level(handler.body)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _imports_in(node.orelse)
+        else:
+            yield from _imports_in(ast.iter_child_nodes(node))
 
 
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in _module_level(ast.parse(path.read_text()).body):
+    for node in _imports_in(ast.parse(path.read_text()).body):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:

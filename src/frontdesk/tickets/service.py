@@ -489,14 +489,6 @@ async def add_reply(
     return entry
 
 
-async def move_customer_tickets(
-    session: AsyncSession, *, source: Customer, target: Customer
-) -> None:
-    await session.execute(
-        update(Ticket).where(Ticket.customer_id == source.id).values(customer_id=target.id)
-    )
-
-
 async def claim_due_snoozes(
     session: AsyncSession, *, now: datetime, limit: int
 ) -> Sequence[Ticket]:
