@@ -43,7 +43,6 @@ from frontdesk.realtime.gateway import (
     CLOSE_POLICY,
     CLOSE_UNAUTHENTICATED,
     DEFERRED,
-    PROCESS_ID,
     Command,
     Commands,
     Connection,
@@ -54,6 +53,7 @@ from frontdesk.realtime.gateway import (
     receive_frame,
     receive_loop,
 )
+from frontdesk.realtime.process import PROCESS_ID
 from frontdesk.users import service as users_service
 from frontdesk.users.events import Credential, ends
 from frontdesk.users.models import User
