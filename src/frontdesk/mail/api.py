@@ -21,7 +21,7 @@ from frontdesk.mail.models import InboundStatus, OutboxState
 from frontdesk.mail.receiving import Delivery
 from frontdesk.mail.schemas import InboundRead, InboundResultRead, OutboxDetail, OutboxRead
 from frontdesk.mail.writer import InboundWriter
-from frontdesk.tickets.api import LoadedTicket
+from frontdesk.tickets.deps import LoadedTicket
 
 router = APIRouter(prefix="/outbox", tags=["mail"])
 inbound_router = APIRouter(prefix="/inbound", tags=["mail"])

@@ -1,5 +1,6 @@
-"""The modules of frontdesk import each other without a cycle: a cycle makes the order in which
-modules load matter, and hides which part depends on which."""
+"""How frontdesk's modules depend on each other: without a cycle (a cycle makes the order in which
+modules load matter, and hides which part depends on which), routers on no other router, and the
+database layer on no web framework."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import frontdesk
 
 ROOT = Path(frontdesk.__file__).parent
+ROUTER_MODULES = {"api", "messenger_api", "socket"}
+WEB_FRAMEWORKS = {"fastapi", "starlette"}
 
 
 def _modules() -> dict[str, Path]:
@@ -40,7 +43,9 @@ def _imports_in(nodes: Iterable[ast.AST]) -> Iterator[ast.Import | ast.ImportFro
             yield from _imports_in(ast.iter_child_nodes(node))
 
 
-def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every module the module imports, frontdesk's by their full name, others by their top
+    package."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in _imports_in(ast.parse(path.read_text()).body):
@@ -57,8 +62,28 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
                 f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
                 for alias in node.names
             ]
-        found.update(target for target in targets if target in modules and target != name)
+        found.update(
+            target if target in modules else target.partition(".")[0]
+            for target in targets
+            if target != name
+        )
     return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imported(name, path, modules) for name, path in modules.items()}
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for target in graph.get(todo.pop(), set()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -97,9 +122,22 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycle_among_frontdesk_modules() -> None:
-    modules = _modules()
-    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert _cycles(graph) == []
+    graph = _graph()
+    internal = {name: targets & graph.keys() for name, targets in graph.items()}
+    assert _cycles(internal) == []
+
+
+def test_no_router_imports_another_router() -> None:
+    """What two routers share (a read shape, a dependency) lives beside them, not in either."""
+    graph = _graph()
+    routers = {name for name in graph if name.rpartition(".")[2] in ROUTER_MODULES}
+    assert {name: graph[name] & routers for name in routers if graph[name] & routers} == {}
+
+
+def test_the_database_layer_does_not_reach_the_web_framework() -> None:
+    graph = _graph()
+    for name in [name for name in graph if name.startswith("frontdesk.db.")]:
+        assert _reachable(graph, name) & WEB_FRAMEWORKS == set(), name
 
 
 def test_the_cycle_check_sees_a_cycle() -> None:
