@@ -9,7 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep, bearer_token
+from frontdesk.auth import bearer_token
+from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, Unauthorized
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same
