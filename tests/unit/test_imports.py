@@ -16,7 +16,7 @@ WEB_FRAMEWORKS = {"fastapi", "starlette"}
 
 
 def _modules() -> dict[str, Path]:
-    modules = {}
+    modules: dict[str, Path] = {}
     for path in ROOT.rglob("*.py"):
         parts = path.relative_to(ROOT.parent).with_suffix("").parts
         if parts[-1] == "__init__":
@@ -47,7 +47,7 @@ def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """Every module the module imports, frontdesk's by their full name, others by their top
     package."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in _imports_in(ast.parse(path.read_text()).body):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
