@@ -24,7 +24,7 @@ from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
 from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
-from frontdesk.errors import install_error_handlers
+from frontdesk.http_errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.body_limit import BodyLimit
 from frontdesk.kit.cors import MessengerCORS

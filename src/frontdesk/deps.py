@@ -11,11 +11,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk.auth import authenticate_agent
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from frontdesk.errors import Forbidden, Unauthorized
+from frontdesk.errors import Forbidden
 from frontdesk.kit.ids import same
-from frontdesk.users import service as users_service
 from frontdesk.users.models import AuthSession, User
 
 SESSION_COOKIE = "frontdesk_session"
@@ -45,33 +45,20 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 async def current_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
-    token = bearer_token(request.headers.get("authorization"))
-    if token is not None:
-        found = await users_service.resolve_api_token(session, token=token)
-        if found is None:
-            raise Unauthorized("This API token is not valid, or was revoked.", code="bad_token")
-        return found[1], None
-    cookie = request.cookies.get(SESSION_COOKIE)
-    resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
-    if resolved is None:
-        raise Unauthorized("Log in first.")
-    auth, user = resolved
-    if request.method not in SAFE_METHODS:
+    auth = await authenticate_agent(
+        session,
+        authorization=request.headers.get("authorization"),
+        cookie=request.cookies.get(SESSION_COOKIE),
+    )
+    if auth.login is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not same(sent, auth.csrf_token):
+        if not sent or not same(sent, auth.login.csrf_token):
             raise Forbidden(
                 f"Missing or wrong {CSRF_HEADER} header; reload the page and try again.",
                 code="csrf_failed",
             )
-    return user, auth
+    return auth.user, auth.login
 
 
 async def current_agent(

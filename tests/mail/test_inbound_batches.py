@@ -23,11 +23,11 @@ from sqlalchemy.orm import undefer
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail import service
+from frontdesk.mail import receiving
 from frontdesk.mail.errors import MalformedMessage, Unprocessable, Unroutable
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import InboundMessage, InboundStatus
-from frontdesk.mail.service import Delivery, InboundResult
+from frontdesk.mail.receiving import Delivery, InboundResult
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.tickets.models import TicketEntry
 from tests.conftest import Desk
@@ -115,7 +115,7 @@ class TestReceiveInboundBatch:
         )
         stranger = reply_mail(to="nobody@elsewhere.example", text="Hello?")
         async with unit_of_work(app.state.sessionmaker) as session:
-            outcomes = await service.receive_inbound_batch(
+            outcomes = await receiving.receive_inbound_batch(
                 session,
                 [
                     delivery(first, reply_to),
@@ -163,7 +163,7 @@ class TestReceiveInboundBatch:
         deliveries = await replies_to_tickets(desk, 4, then="send")
         with statements(app) as sent:
             async with unit_of_work(app.state.sessionmaker) as session:
-                outcomes = await service.receive_inbound_batch(session, deliveries)
+                outcomes = await receiving.receive_inbound_batch(session, deliveries)
         assert all(
             isinstance(outcome, InboundResult) and outcome.status is InboundStatus.processed
             for outcome in outcomes
@@ -179,13 +179,13 @@ class TestInboundWriter:
     def batches(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
         """The size of every batch the writer hands to the service."""
         sizes: list[int] = []
-        real = service.receive_inbound_batch
+        real = receiving.receive_inbound_batch
 
         async def spy(session: AsyncSession, deliveries: list[Delivery]) -> Any:
             sizes.append(len(deliveries))
             return await real(session, deliveries)
 
-        monkeypatch.setattr(service, "receive_inbound_batch", spy)
+        monkeypatch.setattr(receiving, "receive_inbound_batch", spy)
         return sizes
 
     async def test_deliveries_that_wait_together_share_one_transaction(
@@ -314,7 +314,7 @@ class TestListener:
     ) -> None:
         ada, _inbox, ticket, sent = await answered_ticket(desk)
         reply_to = sent["headers"]["Reply-To"]
-        real = service.receive_inbound_batch
+        real = receiving.receive_inbound_batch
         calls = 0
 
         async def racing(session: AsyncSession, deliveries: list[Delivery]) -> Any:
@@ -325,7 +325,7 @@ class TestListener:
                 raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
             return await real(session, deliveries)
 
-        monkeypatch.setattr(service, "receive_inbound_batch", racing)
+        monkeypatch.setattr(receiving, "receive_inbound_batch", racing)
         raw = reply_mail(to=reply_to, text="Second time lucky.")
         assert await send_to_listener(listener.port, raw, recipients=[reply_to]) == {}
         (entry,) = inbound_entries(await ticket_of(ada, ticket["id"]))
@@ -345,7 +345,7 @@ class TestListener:
         async def unavailable(session: AsyncSession, deliveries: list[Delivery]) -> Any:
             raise OperationalError("SELECT", {}, Exception("database is locked"))
 
-        monkeypatch.setattr(service, "receive_inbound_batch", unavailable)
+        monkeypatch.setattr(receiving, "receive_inbound_batch", unavailable)
         raw = reply_mail(to=reply_to, text="Hello")
         with pytest.raises(smtplib.SMTPDataError) as deferred:
             await send_to_listener(listener.port, raw, recipients=[reply_to])

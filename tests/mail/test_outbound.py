@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from frontdesk.mail import service as mail_service
+from frontdesk.mail import outbox as mail_outbox
 from frontdesk.mail.models import OutboxMessage, OutboxState
 from frontdesk.mail.timers import deliver_outbox
 from tests.conftest import Desk
@@ -204,11 +204,11 @@ class TestOutage:
         admin = await desk.agent(role="admin")
         await ticket_with_reply(ada, inbox)
         smtp = with_smtp(settings, sink)
-        sink.refuse = mail_service.MAX_ATTEMPTS
-        for attempt in range(mail_service.MAX_ATTEMPTS):
+        sink.refuse = mail_outbox.MAX_ATTEMPTS
+        for attempt in range(mail_outbox.MAX_ATTEMPTS):
             await deliver(app, smtp, now=later(attempt * 180))
         (failed,) = await outbox(admin, state="failed")
-        assert failed["attempts"] == mail_service.MAX_ATTEMPTS
+        assert failed["attempts"] == mail_outbox.MAX_ATTEMPTS
         assert "451" in failed["last_error"]
         assert await deliver(app, smtp, now=later(100_000)) == 0
 
@@ -230,7 +230,7 @@ class TestOutage:
         _ticket, reply = await ticket_with_reply(ada, inbox)
         async with unit_of_work(app.state.sessionmaker) as session:
             # A process claims the row, then dies before sending.
-            (claimed,) = await mail_service.claim_outbox(
+            (claimed,) = await mail_outbox.claim_outbox(
                 session, now=later(0), limit=10, lease=later(5) - later(0)
             )
         smtp = with_smtp(settings, sink)

@@ -10,7 +10,7 @@ from frontdesk.apps import service
 from frontdesk.apps.models import SidebarApp
 from frontdesk.apps.schemas import AppPanel, SidebarAppCreate, SidebarAppRead, SidebarAppUpdate
 from frontdesk.customers import service as customers_service
-from frontdesk.customers.api import customer_reads
+from frontdesk.customers.views import customer_reads
 from frontdesk.db.session import release_before_waiting
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from frontdesk.auth import bearer_token, ensure_origin
 from frontdesk.chats import service, views
 from frontdesk.chats.messenger_deps import (
     CurrentVisitor,
     IpLimited,
     VisitorFirst,
-    ensure_origin,
     limit_unconfirmed_email,
     visitor_inbox,
 )
@@ -32,7 +32,7 @@ from frontdesk.chats.schemas import (
     VisitorCreated,
     VisitorRead,
 )
-from frontdesk.deps import SessionDep, bearer_token
+from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
 

@@ -9,11 +9,10 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from frontdesk.chats import service
+from frontdesk.auth import authenticate_visitor, bearer_token
 from frontdesk.chats.errors import UnconfirmedEmailLimit
 from frontdesk.chats.models import Visitor
-from frontdesk.deps import AuthenticateFirst, SessionDep, bearer_token, client_ip
-from frontdesk.errors import Forbidden, Unauthorized
+from frontdesk.deps import AuthenticateFirst, SessionDep, client_ip
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.ratelimit import RateLimiter
@@ -47,29 +46,16 @@ def limit_unconfirmed_email(request: Request) -> None:
         raise UnconfirmedEmailLimit(retry)
 
 
-def ensure_origin(inbox: Inbox, origin: str | None) -> None:
-    """An inbox with allowed origins only answers messengers embedded on those sites."""
-    if origin is None or not inbox.allowed_origins:
-        return
-    if origin.rstrip("/").lower() not in inbox.allowed_origins:
-        raise Forbidden(
-            "This website is not allowed to use this messenger; add its origin to the inbox.",
-            code="origin_not_allowed",
-        )
-
-
 async def limit_ip(request: Request) -> None:
     limiters(request)[1].hit(client_ip(request))
 
 
 async def visitor_of(request: Request, session: AsyncSession) -> Visitor:
-    token = bearer_token(request.headers.get("authorization"))
-    visitor = await service.resolve_visitor(session, token=token) if token else None
-    if visitor is None:
-        raise Unauthorized(
-            "Unknown visitor: create one with POST /messenger/v1/visitors.",
-            code="bad_visitor_token",
-        )
+    visitor, _inbox = await authenticate_visitor(
+        session,
+        token=bearer_token(request.headers.get("authorization")),
+        origin=request.headers.get("origin"),
+    )
     return visitor
 
 
@@ -77,8 +63,6 @@ async def current_visitor(
     request: Request, session: SessionDep, _limit: Annotated[None, Depends(limit_ip)]
 ) -> Visitor:
     visitor = await visitor_of(request, session)
-    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
-    ensure_origin(inbox, request.headers.get("origin"))
     if request.method != "GET":
         limiters(request)[0].hit(str(visitor.id))
     return visitor

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType
+from frontdesk.db.base import Base, JSONType, enum_column
 from frontdesk.kit.clock import utcnow
-from frontdesk.users.models import enum_column
 
 
 class ChatState(enum.StrEnum):

@@ -65,7 +65,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
-from frontdesk.mail import service as mail_service
+from frontdesk.mail import outbound as mail_outbound
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 from frontdesk.users.models import User
@@ -1196,7 +1196,7 @@ async def _ticket_for(
             "verified": chat.visitor_verified,
         },
     )
-    emailed = await mail_service.queue_transcript(
+    emailed = await mail_outbound.queue_transcript(
         session, ticket=ticket, entry=entry, lines=lines, answered=answered
     )
     return ticket, emailed

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -15,17 +14,18 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk.auth import AgentAuth, authenticate_agent, authenticate_visitor
 from frontdesk.chats import service
 from frontdesk.chats.events import event_payload
-from frontdesk.chats.messenger_deps import ensure_origin, limiters
+from frontdesk.chats.messenger_deps import limiters
 from frontdesk.chats.models import Visitor
 from frontdesk.chats.schemas import ClientMsgId
 from frontdesk.chats.service import NewMessage, PostedMessage
 from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from frontdesk.deps import SESSION_COOKIE, bearer_token
-from frontdesk.errors import FrontdeskError, NotFound
+from frontdesk.deps import SESSION_COOKIE
+from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id, Seq
 from frontdesk.realtime.catalogue import AccountEvent, ChatEventType
@@ -43,7 +43,6 @@ from frontdesk.realtime.gateway import (
     CLOSE_POLICY,
     CLOSE_UNAUTHENTICATED,
     DEFERRED,
-    PROCESS_ID,
     Command,
     Commands,
     Connection,
@@ -54,8 +53,9 @@ from frontdesk.realtime.gateway import (
     receive_frame,
     receive_loop,
 )
+from frontdesk.realtime.process import PROCESS_ID
 from frontdesk.users import service as users_service
-from frontdesk.users.events import Credential, ends
+from frontdesk.users.events import ends
 from frontdesk.users.models import User
 
 router = APIRouter()
@@ -217,29 +217,15 @@ def _same_origin(websocket: WebSocket, settings: Settings) -> bool:
     return urlsplit(origin).netloc in allowed
 
 
-@dataclass(frozen=True)
-class DeskAuth:
-    user: User
-    credential: Credential
-    # A cookie-authenticated socket must come from the desk's own origin.
-    by_cookie: bool
-    expires_at: datetime | None
-
-
-async def _desk_auth(websocket: WebSocket, session: AsyncSession) -> DeskAuth | None:
-    token = bearer_token(websocket.headers.get("authorization"))
-    if token is not None:
-        found = await users_service.resolve_api_token(session, token=token)
-        if found is None:
-            return None
-        api_token, user = found
-        return DeskAuth(user, Credential(token_id=api_token.id), False, None)
-    cookie = websocket.cookies.get(SESSION_COOKIE)
-    resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
-    if resolved is None:
+async def _desk_auth(websocket: WebSocket, session: AsyncSession) -> AgentAuth | None:
+    try:
+        return await authenticate_agent(
+            session,
+            authorization=websocket.headers.get("authorization"),
+            cookie=websocket.cookies.get(SESSION_COOKIE),
+        )
+    except Unauthorized:
         return None
-    auth, user = resolved
-    return DeskAuth(user, Credential(session_id=auth.id), True, auth.expires_at)
 
 
 def _history(*, user_id: int | None = None, visitor_id: int | None = None) -> Any:
@@ -473,19 +459,15 @@ async def messenger_socket(websocket: WebSocket) -> None:
     if hello is None:
         return
     frame, ref = hello
-    async with unit_of_work(websocket.app.state.sessionmaker) as session:
-        visitor = await service.resolve_visitor(session, token=frame.token)
-        inbox = (
-            await inboxes_service.get_inbox_by_id(session, inbox_id=visitor.inbox_id)
-            if visitor
-            else None
-        )
-    if visitor is None or inbox is None:
+    try:
+        async with unit_of_work(websocket.app.state.sessionmaker) as session:
+            visitor, _inbox = await authenticate_visitor(
+                session, token=frame.token, origin=websocket.headers.get("origin")
+            )
+    except Unauthorized:
         await websocket.close(CLOSE_UNAUTHENTICATED, "unknown visitor")
         return
-    try:
-        ensure_origin(inbox, websocket.headers.get("origin"))
-    except FrontdeskError:
+    except Forbidden:
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
     connection = _connection(websocket, _history(visitor_id=visitor.id))

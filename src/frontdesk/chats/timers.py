@@ -8,7 +8,7 @@ from frontdesk.chats import service
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
-from frontdesk.realtime.gateway import PROCESS_ID
+from frontdesk.realtime.process import PROCESS_ID
 
 
 async def end_unanswered_chats(

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service
-from frontdesk.customers.models import ContactKind, Customer
+from frontdesk.customers.models import Customer
 from frontdesk.customers.schemas import CustomerCreate, CustomerMerge, CustomerRead, CustomerUpdate
+from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=AuthenticateFirst)
-
-
-async def customer_reads(
-    session: AsyncSession, customers: Sequence[Customer]
-) -> list[CustomerRead]:
-    contacts = await service.list_contacts(session, customer_ids=[c.id for c in customers])
-    return [
-        CustomerRead(
-            id=customer.id,
-            name=customer.name,
-            emails=[c.value for c in contacts[customer.id] if c.kind is ContactKind.email],
-            phones=[c.value for c in contacts[customer.id] if c.kind is ContactKind.phone],
-            attributes=customer.attributes,
-            notes=customer.notes,
-            verified=customer.verified,
-            created_at=customer.created_at,
-            updated_at=customer.updated_at,
-        )
-        for customer in customers
-    ]
 
 
 async def load_customer(customer_id: Id, user: CurrentAgent, session: SessionDep) -> Customer:

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped
-from frontdesk.users.models import enum_column
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
 
 
 class ContactKind(enum.StrEnum):

@@ -14,6 +14,7 @@ from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import like_pattern, normalize_email
+from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
 MAX_ATTRIBUTES = 100
@@ -336,8 +337,6 @@ async def search_customers(
 
 async def merge_customers(session: AsyncSession, *, target: Customer, source: Customer) -> Customer:
     """Folds `source` into `target`: contacts, tickets and chats move, target's values win."""
-    from frontdesk.tickets import service as tickets_service
-
     if target.id == source.id:
         raise Invalid("source_id", "A customer cannot be merged into itself.")
     await session.execute(
@@ -345,7 +344,9 @@ async def merge_customers(session: AsyncSession, *, target: Customer, source: Cu
         .where(CustomerContact.customer_id == source.id)
         .values(customer_id=target.id)
     )
-    await tickets_service.move_customer_tickets(session, source=source, target=target)
+    await session.execute(
+        update(Ticket).where(Ticket.customer_id == source.id).values(customer_id=target.id)
+    )
     # An agent who merges judged the two to be one person, so what one proved holds for both.
     target.verified = target.verified or source.verified
     target.attributes = dict(source.attributes) | dict(target.attributes)

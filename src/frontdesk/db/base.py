@@ -3,10 +3,11 @@ behave the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,6 +43,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 16) -> Enum:
+    """Stored as plain strings with a CHECK, so SQLite and PostgreSQL behave alike."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        name=enum_class.__name__.lower(),
+    )
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from frontdesk.errors import error_response
+from frontdesk.http_errors import error_response
 
 # The client may still be sending the rest: the connection is not reused.
 CLOSE = {"Connection": "close"}

@@ -9,19 +9,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep, bearer_token
+from frontdesk.auth import bearer_token
+from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, Unauthorized
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same
 from frontdesk.kit.schemas import MAX_ID, Id
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail import service
+from frontdesk.mail import outbox, receiving
 from frontdesk.mail.errors import InboundNotConfigured
 from frontdesk.mail.models import InboundStatus, OutboxState
+from frontdesk.mail.receiving import Delivery
 from frontdesk.mail.schemas import InboundRead, InboundResultRead, OutboxDetail, OutboxRead
-from frontdesk.mail.service import Delivery
 from frontdesk.mail.writer import InboundWriter
-from frontdesk.tickets.api import LoadedTicket
+from frontdesk.tickets.deps import LoadedTicket
 
 router = APIRouter(prefix="/outbox", tags=["mail"])
 inbound_router = APIRouter(prefix="/inbound", tags=["mail"])
@@ -46,7 +47,7 @@ async def list_outbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[OutboxRead]:
-    messages = await service.list_outbox(session, state=state, limit=limit, offset=offset)
+    messages = await outbox.list_outbox(session, state=state, limit=limit, offset=offset)
     return [OutboxRead.model_validate(message) for message in messages]
 
 
@@ -54,8 +55,8 @@ async def list_outbox(
 async def get_outbox_message(
     message_id: Id, _admin: CurrentAdmin, session: SessionDep
 ) -> OutboxDetail:
-    message = await service.get_outbox_message(session, message_id=message_id)
-    raw = service.render_outbox(message).decode("ascii", "replace")
+    message = await outbox.get_outbox_message(session, message_id=message_id)
+    raw = outbox.render_outbox(message).decode("ascii", "replace")
     return OutboxDetail(
         **OutboxRead.model_validate(message).model_dump(),
         entry_id=message.entry_id,
@@ -66,16 +67,16 @@ async def get_outbox_message(
 
 @router.get("/{message_id}/raw", response_class=Response)
 async def get_outbox_raw(message_id: Id, _admin: CurrentAdmin, session: SessionDep) -> Response:
-    message = await service.get_outbox_message(session, message_id=message_id)
-    return _eml(service.render_outbox(message), f"outbox-{message.id}.eml")
+    message = await outbox.get_outbox_message(session, message_id=message_id)
+    return _eml(outbox.render_outbox(message), f"outbox-{message.id}.eml")
 
 
 @router.post("/{message_id}/retry", response_model=OutboxRead)
 async def retry_outbox_message(
     message_id: Id, _admin: CurrentAdmin, session: SessionDep
 ) -> OutboxRead:
-    message = await service.get_outbox_message(session, message_id=message_id)
-    await service.retry_outbox(session, message=message, now=utcnow())
+    message = await outbox.get_outbox_message(session, message_id=message_id)
+    await outbox.retry_outbox(session, message=message, now=utcnow())
     return OutboxRead.model_validate(message)
 
 
@@ -143,26 +144,26 @@ async def list_inbound(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[InboundRead]:
-    messages = await service.list_inbound(session, status=status, limit=limit, offset=offset)
+    messages = await receiving.list_inbound(session, status=status, limit=limit, offset=offset)
     return [InboundRead.model_validate(message) for message in messages]
 
 
 @inbound_router.get("/{inbound_id}/raw", response_class=Response)
 async def get_inbound_raw(inbound_id: Id, _admin: CurrentAdmin, session: SessionDep) -> Response:
-    inbound = await service.get_inbound(session, inbound_id=inbound_id)
+    inbound = await receiving.get_inbound(session, inbound_id=inbound_id)
     return _eml(inbound.raw, f"inbound-{inbound.id}.eml")
 
 
 @ticket_mail_router.get("/{ticket_id}/entries/{entry_id}/original", response_class=Response)
 async def get_entry_original(entry_id: Id, ticket: LoadedTicket, session: SessionDep) -> Response:
     """The email an entry was received (or sent) as, exactly as it was."""
-    raw, filename = await service.get_inbound_original(session, ticket=ticket, entry_id=entry_id)
+    raw, filename = await receiving.get_inbound_original(session, ticket=ticket, entry_id=entry_id)
     return _eml(raw, filename)
 
 
 @ticket_mail_router.get("/{ticket_id}/attachments/{attachment_id}", response_class=Response)
 async def get_attachment(attachment_id: Id, ticket: LoadedTicket, session: SessionDep) -> Response:
-    attachment = await service.get_attachment(session, ticket=ticket, attachment_id=attachment_id)
+    attachment = await receiving.get_attachment(session, ticket=ticket, attachment_id=attachment_id)
     fallback = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
     disposition = (
         f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"

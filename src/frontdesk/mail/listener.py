@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail import service
+from frontdesk.mail import receiving
 from frontdesk.mail.errors import InboundDeferred, InboundRefused, MessageTooLarge
-from frontdesk.mail.service import Delivery
+from frontdesk.mail.receiving import Delivery
 from frontdesk.mail.writer import InboundWriter
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class InboundHandler:
         if not self._known_recipient(address):
             try:
                 async with unit_of_work(self.sessionmaker) as db:
-                    accepted = await service.accepts_recipient(db, address=address)
+                    accepted = await receiving.accepts_recipient(db, address=address)
             except Exception:
                 logger.exception("checking recipient %s failed", address)
                 return "451 4.3.0 Temporary failure, try again later"
@@ -86,7 +86,7 @@ class InboundHandler:
 
     def _known_recipient(self, address: str) -> bool:
         # Reply addresses need no lookup at all; inbox addresses were looked up lately.
-        if service.in_mail_domain(self.settings, address):
+        if receiving.in_mail_domain(self.settings, address):
             return True
         until = self._accepted.get(address.lower())
         return until is not None and until > time.monotonic()
@@ -117,7 +117,7 @@ class InboundHandler:
         """A message aiosmtpd refused while reading it: who sent it, and why."""
         try:
             async with unit_of_work(self.sessionmaker) as db:
-                await service.record_refused_inbound(
+                await receiving.record_refused_inbound(
                     db,
                     head=b"",
                     size=0,
@@ -134,7 +134,7 @@ class InboundHandler:
     ) -> None:
         try:
             async with unit_of_work(self.sessionmaker) as db:
-                await service.record_refused_inbound(
+                await receiving.record_refused_inbound(
                     db,
                     head=raw,
                     size=len(raw),

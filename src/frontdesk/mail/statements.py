@@ -1,5 +1,5 @@
 """Pre-built Core statements of the inbound hot path. The record of what arrived is written once
-its outcome is known, with one INSERT and no unit-of-work flush. No rules here: mail/service.py
+its outcome is known, with one INSERT and no unit-of-work flush. No rules here: mail/receiving.py
 decides."""
 
 from __future__ import annotations

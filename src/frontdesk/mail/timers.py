@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail import sender, service
+from frontdesk.mail import outbox, sender
 from frontdesk.mail.models import OutboxState
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ async def deliver_outbox(
     # The claim commits before any network I/O: locks are held for milliseconds, and other
     # processes see the lease at once.
     async with unit_of_work(sessionmaker) as session:
-        rows = await service.claim_outbox(session, now=claimed_at, limit=limit, lease=LEASE)
+        rows = await outbox.claim_outbox(session, now=claimed_at, limit=limit, lease=LEASE)
     if not rows:
         return 0
     leases = {row.id: row.next_attempt_at for row in rows}
@@ -46,11 +46,11 @@ async def deliver_outbox(
         for outcome in outcomes:
             row = outcome.row
             if outcome.error is None:
-                kept = await service.mark_sent(
+                kept = await outbox.mark_sent(
                     session, message=row, claimed_until=leases[row.id], now=finished_at
                 )
             else:
-                state = await service.record_send_failure(
+                state = await outbox.record_send_failure(
                     session,
                     message=row,
                     claimed_until=leases[row.id],

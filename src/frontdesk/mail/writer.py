@@ -2,7 +2,7 @@
 shared transactions (group commit, kit/group_commit.py).
 
 A delivery does not open a transaction of its own: it joins the writer, which stores every
-delivery waiting at that moment with one `service.receive_inbound_batch` call: one transaction,
+delivery waiting at that moment with one `receiving.receive_inbound_batch` call: one transaction,
 one read of what matching needs for all of them, and each message with the outcome it would have
 alone. When quiet, a batch is one message and costs what it always did. Nothing is accepted with
 a 250 before it is committed. A refusal (too large, malformed, unroutable) is that message's
@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db.session import temporary_failure, unit_of_work
 from frontdesk.kit.group_commit import GroupCommit
-from frontdesk.mail import service
+from frontdesk.mail import receiving
 from frontdesk.mail.errors import InboundDeferred, InboundRefused, Unprocessable
-from frontdesk.mail.service import Delivery, InboundOutcome, InboundResult
+from frontdesk.mail.receiving import Delivery, InboundOutcome, InboundResult
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +86,11 @@ class InboundWriter(GroupCommit[Delivery, InboundResult]):
     async def _store_batch(self, items: list[Delivery]) -> list[InboundOutcome]:
         async with unit_of_work(self._sessionmaker) as session:
             # A refusal is an outcome, not an error: its record is written and stays.
-            return await service.receive_inbound_batch(session, items)
+            return await receiving.receive_inbound_batch(session, items)
 
     async def _keep(self, delivery: Delivery, error: Exception) -> Unprocessable:
         async with unit_of_work(self._sessionmaker) as session:
-            record = await service.record_refused_inbound(
+            record = await receiving.record_refused_inbound(
                 session,
                 head=delivery.raw,
                 size=len(delivery.raw),

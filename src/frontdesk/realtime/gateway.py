@@ -47,7 +47,6 @@ MAX_FRAME_CHARS = 256 * 1024
 # Frames are flat; the deepest (resume) nests 2 levels. Past Python's recursion limit (~1,000
 # levels) the JSON parser fails in a way that used to drop the socket.
 MAX_FRAME_DEPTH = 32
-PROCESS_ID = uuid.uuid4().hex[:16]
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
-from frontdesk.customers.api import customer_reads
+from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.tickets import service
+from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.models import Ticket, TicketState, TicketType
 from frontdesk.tickets.queries import SORTS, TicketFilter
 from frontdesk.tickets.schemas import (
@@ -66,13 +67,6 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, *, user: User) ->
         customer=customer,
         entries=[EntryRead.model_validate(entry) for entry in entries],
     )
-
-
-async def load_ticket(ticket_id: Id, user: CurrentAgent, session: SessionDep) -> Ticket:
-    return await service.get_ticket(session, user=user, ticket_id=ticket_id)
-
-
-LoadedTicket = Annotated[Ticket, Depends(load_ticket)]
 
 
 @router.get("", response_model=TicketPageRead)

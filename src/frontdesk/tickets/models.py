@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
 from frontdesk.kit.clock import utcnow
-from frontdesk.users.models import enum_column
 
 
 class TicketType(enum.StrEnum):

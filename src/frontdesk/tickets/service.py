@@ -19,7 +19,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
-from frontdesk.mail import service as mail_service
+from frontdesk.mail import outbound as mail_outbound
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -463,7 +463,7 @@ async def add_reply(
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all."""
     text = _ensure_text(text, limit=limit)
-    recipient = await mail_service.recipient_for(session, ticket=ticket)
+    recipient = await mail_outbound.recipient_for(session, ticket=ticket)
     if recipient is None:
         raise Conflict(
             "This customer has no email address, so a reply cannot reach them. "
@@ -478,7 +478,7 @@ async def add_reply(
         text=text,
         author_user=author,
     )
-    await mail_service.queue_reply(session, ticket=ticket, entry=entry, author=author)
+    await mail_outbound.queue_reply(session, ticket=ticket, entry=entry, author=author)
     # An agent who answers by email judged the address to be the customer's.
     await customers_service.mark_verified(session, customer_id=ticket.customer_id)
     if ticket.assignee_id is None:
@@ -487,14 +487,6 @@ async def add_reply(
     if ticket.state is not target:
         await update_ticket(session, actor=author, ticket=ticket, state=target)
     return entry
-
-
-async def move_customer_tickets(
-    session: AsyncSession, *, source: Customer, target: Customer
-) -> None:
-    await session.execute(
-        update(Ticket).where(Ticket.customer_id == source.id).values(customer_id=target.id)
-    )
 
 
 async def claim_due_snoozes(

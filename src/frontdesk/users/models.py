@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
 from frontdesk.kit.clock import utcnow
 
 
@@ -17,18 +17,6 @@ class Role(enum.StrEnum):
     owner = "owner"
     admin = "admin"
     agent = "agent"
-
-
-def enum_column(enum_class: type[enum.Enum], length: int = 16) -> Enum:
-    """Stored as plain strings with a CHECK, so SQLite and PostgreSQL behave alike."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-        name=enum_class.__name__.lower(),
-    )
 
 
 DEFAULT_PREFERENCES: dict[str, Any] = {"sound": True, "desktop_notifications": True}

@@ -1,0 +1,31 @@
+"""Builds the read shape of customers (shared by the routers that show one)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service
+from frontdesk.customers.models import ContactKind, Customer
+from frontdesk.customers.schemas import CustomerRead
+
+
+async def customer_reads(
+    session: AsyncSession, customers: Sequence[Customer]
+) -> list[CustomerRead]:
+    contacts = await service.list_contacts(session, customer_ids=[c.id for c in customers])
+    return [
+        CustomerRead(
+            id=customer.id,
+            name=customer.name,
+            emails=[c.value for c in contacts[customer.id] if c.kind is ContactKind.email],
+            phones=[c.value for c in contacts[customer.id] if c.kind is ContactKind.phone],
+            attributes=customer.attributes,
+            notes=customer.notes,
+            verified=customer.verified,
+            created_at=customer.created_at,
+            updated_at=customer.updated_at,
+        )
+        for customer in customers
+    ]

@@ -1,0 +1,104 @@
+"""Which ticket an inbound message continues: a reply address among its recipients, then the
+Message-IDs it answers, then, for a new ticket, the inbox it was addressed to. What a batch of
+messages needs for this is read from the database once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service as customers_service
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.mail import inbound as parsing
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Ticket
+
+MAX_MATCH_IDS = 50
+
+
+@dataclass
+class Known:
+    """What a batch's matching needs from the database, read once: entries by Message-ID, the
+    tickets they and the reply addresses name, and those tickets' customers' addresses. Kept up
+    to date with what the batch writes; anything not read up front is looked up when needed."""
+
+    entries: dict[str, tickets_service.EntryRef]
+    tickets: dict[int, Ticket]
+    senders: dict[int, customers_service.Addresses]
+
+    @classmethod
+    async def load(
+        cls, session: AsyncSession, *, message_ids: Iterable[str], ticket_ids: Iterable[int]
+    ) -> Known:
+        """`message_ids`: those the batch's messages carry or answer; `ticket_ids`: those their
+        reply addresses name."""
+        entries = await tickets_service.entries_by_message_id(
+            session, message_ids=list(dict.fromkeys(message_ids))
+        )
+        found = {entry.ticket_id for entry in entries.values()} | set(ticket_ids)
+        tickets = await tickets_service.get_tickets_by_id(session, ticket_ids=found)
+        senders = await customers_service.emails_of_many(
+            session, customer_ids={ticket.customer_id for ticket in tickets.values()}
+        )
+        return cls(entries, tickets, senders)
+
+    async def ticket(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
+        if ticket_id in self.tickets:
+            return self.tickets[ticket_id]
+        return await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
+
+    async def sender(self, session: AsyncSession, customer_id: int) -> customers_service.Addresses:
+        """The customer behind the id (after merges) and their email addresses."""
+        if customer_id in self.senders:
+            return self.senders[customer_id]
+        return await customers_service.emails_of(session, customer_id=customer_id)
+
+    async def proven(self, session: AsyncSession, customer_id: int) -> None:
+        """Mail came from one of the customer's addresses: they are who they said."""
+        sender = await self.sender(session, customer_id)
+        if not sender.verified:
+            await customers_service.mark_verified(session, customer_id=sender.customer_id)
+            self.senders[customer_id] = sender._replace(verified=True)
+
+    def added(
+        self, message_id: str | None, entry: tickets_service.EntryRef, ticket: Ticket
+    ) -> None:
+        if message_id:
+            self.entries.setdefault(message_id, entry)
+        self.tickets.setdefault(ticket.id, ticket)
+
+
+def thread_ids(mail: parsing.ParsedMail) -> list[str]:
+    """The message answered first, then the thread from its newest end, then what a bounce
+    reports on."""
+    ids = [*mail.in_reply_to, *reversed(mail.references), *mail.reported_ids]
+    return list(dict.fromkeys(ids))[:MAX_MATCH_IDS]
+
+
+async def matching_ticket(
+    session: AsyncSession, *, known: Known, reply_ticket_ids: Iterable[int], wanted: Iterable[str]
+) -> tuple[Ticket | None, str | None]:
+    """The ticket the message continues, and what matched it."""
+    for ticket_id in reply_ticket_ids:
+        ticket = await known.ticket(session, ticket_id)
+        if ticket is not None:
+            return ticket, "reply address"
+    for message_id in wanted:
+        if message_id in known.entries:
+            ticket = await known.ticket(session, known.entries[message_id].ticket_id)
+            if ticket is not None:
+                return ticket, "thread"
+    return None, None
+
+
+async def addressed_inbox(
+    session: AsyncSession, *, mail: parsing.ParsedMail, envelope: list[str]
+) -> Inbox | None:
+    for address in dict.fromkeys((*envelope, *mail.to, *mail.cc, *mail.delivered_to)):
+        inbox = await inboxes_service.get_inbox_by_address(session, address=address)
+        if inbox is not None:
+            return inbox
+    return None

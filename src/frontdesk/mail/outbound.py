@@ -1,0 +1,273 @@
+"""Outbound mail: a reply or a chat's transcript becomes an outbox row in the caller's
+transaction, threaded per ticket (Reply-To address, Message-ID, References) so that the customer's
+answer continues the ticket. Sending it is the outbox's job (mail/outbox.py, mail/sender.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from html import escape
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service as customers_service
+from frontdesk.db.context import settings_of
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail.addresses import new_message_id, reply_address
+from frontdesk.mail.models import OutboxMessage, OutboxState
+from frontdesk.tickets.models import Ticket, TicketEntry
+from frontdesk.users.models import User
+
+MAX_REFERENCES = 20
+# Chat notices one unverified customer (in practice: one typed address) receives in a day.
+NOTICES_PER_DAY = 3
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|vs|ref|fw|fwd|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+async def recipient_for(session: AsyncSession, *, ticket: Ticket) -> str | None:
+    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+    return await customers_service.primary_email(session, customer=customer)
+
+
+def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = None) -> str:
+    address = inbox.email_address or f"support@{mail_domain}"
+    return formataddr((display_name or inbox.name, address))
+
+
+async def thread_message_ids(session: AsyncSession, *, ticket: Ticket) -> Sequence[str]:
+    """Message-IDs of the ticket's emails, oldest first: the References of the next reply."""
+    ids = (
+        await session.scalars(
+            select(TicketEntry.message_id)
+            .where(TicketEntry.ticket_id == ticket.id, TicketEntry.message_id.is_not(None))
+            .order_by(TicketEntry.created_at, TicketEntry.id)
+        )
+    ).all()
+    return [message_id for message_id in ids if message_id]
+
+
+def references_header(ids: Sequence[str]) -> str:
+    """The chain, trimmed like mail clients do: the root stays, then the most recent ones."""
+    chain = list(dict.fromkeys(ids))
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    return " ".join(chain)
+
+
+def reply_subject(subject: str, *, number: int) -> str:
+    base = _REPLY_PREFIX.sub("", subject).strip() or "Your request"
+    tag = f"[#{number}]"
+    return f"Re: {base}" if tag in base else f"Re: {base} {tag}"
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = [
+        escape(block).replace("\n", "<br>\n") for block in text.replace("\r\n", "\n").split("\n\n")
+    ]
+    return (
+        '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph.strip())
+        + "</div>"
+    )
+
+
+async def queue_reply(
+    session: AsyncSession, *, ticket: Ticket, entry: TicketEntry, author: User
+) -> OutboxMessage:
+    settings = settings_of(session)
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    recipient = await recipient_for(session, ticket=ticket)
+    if recipient is None:
+        raise ValueError("queue_reply needs a customer with an email address")
+    references = list(await thread_message_ids(session, ticket=ticket))
+    message_id = new_message_id(
+        mail_domain=settings.mail_domain, hint=f"t{ticket.number}.e{entry.id}"
+    )
+    entry.message_id = message_id
+    headers = {
+        "Reply-To": reply_address(
+            settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
+        )
+    }
+    if references:
+        # The latest message of the thread is the one this answers, usually the customer's.
+        headers["In-Reply-To"] = references[-1]
+        headers["References"] = references_header(references)
+    message = OutboxMessage(
+        ticket_id=ticket.id,
+        entry_id=entry.id,
+        message_id=message_id,
+        sender=inbox_sender(
+            inbox, mail_domain=settings.mail_domain, display_name=f"{author.name} ({inbox.name})"
+        ),
+        recipients=[recipient],
+        subject=reply_subject(ticket.subject, number=ticket.number),
+        headers=headers,
+        text=entry.text,
+        html=text_to_html(entry.text),
+        state=OutboxState.queued,
+        data={"kind": "reply", "author_id": author.id},
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+class TranscriptLineLike(Protocol):
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+async def queue_transcript(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    entry: TicketEntry,
+    lines: Sequence[TranscriptLineLike],
+    answered: bool,
+) -> bool:
+    """The chat transcript for the customer, threaded so that their reply continues the ticket.
+
+    Only a verified customer gets the conversation itself: anyone can type any address into the
+    messenger, and a transcript would carry their words to it from our address. An unverified
+    customer gets a short notice written by us alone (at most NOTICES_PER_DAY a day), which
+    their reply answers like a transcript. Returns whether the transcript was queued.
+    """
+    settings = settings_of(session)
+    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+    recipient = await customers_service.primary_email(session, customer=customer)
+    if recipient is None:
+        return False
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    outro = f"Reply to this email to continue the conversation (ticket #{ticket.number})."
+    if customer.verified:
+        intro = (
+            "Thanks for chatting with us. Here is a copy of the conversation."
+            if answered
+            else "Sorry we missed you: nobody could answer in time. Our team will follow up by "
+            "email as soon as possible. Here is what you wrote."
+        )
+        subject = f"Transcript of your chat with {inbox.name} [#{ticket.number}]"
+        text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "-- ", outro])
+        html = render_transcript_html(
+            intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
+        )
+        kind = "transcript"
+    elif await _notices_today(session, customer_id=customer.id) < NOTICES_PER_DAY:
+        text = _notice_text(inbox_name=inbox.name, answered=answered, outro=outro)
+        html = text_to_html(text)
+        subject, kind = f"Your chat with {inbox.name} [#{ticket.number}]", "notice"
+    else:
+        return False
+    message_id = new_message_id(mail_domain=settings.mail_domain, hint=f"t{ticket.number}.chat")
+    entry.message_id = message_id
+    session.add(
+        OutboxMessage(
+            ticket_id=ticket.id,
+            entry_id=entry.id,
+            message_id=message_id,
+            sender=inbox_sender(inbox, mail_domain=settings.mail_domain),
+            recipients=[recipient],
+            subject=subject,
+            headers={
+                "Reply-To": reply_address(
+                    settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
+                ),
+                # Sent by the system, not a person: auto-responders must not answer it (RFC 3834).
+                "Auto-Submitted": "auto-generated",
+            },
+            text=text,
+            html=html,
+            state=OutboxState.queued,
+            data={"kind": kind, "answered": answered},
+        )
+    )
+    await session.flush()
+    return kind == "transcript"
+
+
+def _notice_text(*, inbox_name: str, answered: bool, outro: str) -> str:
+    """Nothing in it comes from the visitor: not their words, not even the name they typed."""
+    what = (
+        "Thanks for chatting with us."
+        if answered
+        else "Sorry we missed you: nobody could answer your chat in time. Our team will follow "
+        "up by email as soon as possible."
+    )
+    return "\n\n".join(
+        [
+            what,
+            f"This address was given in a chat with {inbox_name}. We do not email the "
+            "conversation to an address until it is confirmed. If you did not chat with us, "
+            "you can ignore this email.",
+            "-- ",
+            outro,
+        ]
+    )
+
+
+async def _notices_today(session: AsyncSession, *, customer_id: int) -> int:
+    """Mail sent about this customer's tickets in the last day: for an unverified customer, only
+    notices (an agent's reply makes them verified)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
+            .where(
+                Ticket.customer_id == customer_id,
+                OutboxMessage.created_at > utcnow() - timedelta(days=1),
+            )
+        )
+        or 0
+    )
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _transcript_text_line(line: TranscriptLineLike) -> str:
+    if line.kind == "system":
+        return f"[{_stamp(line.at)}] {line.text}"
+    return f"[{_stamp(line.at)}] {_author(line)}:\n{line.text}"
+
+
+def _author(line: TranscriptLineLike) -> str:
+    return line.author or ("You" if line.kind == "visitor" else "Support")
+
+
+def render_transcript_html(
+    *, intro: str, lines: Sequence[TranscriptLineLike], outro: str, ticket_number: int
+) -> str:
+    rows = []
+    for line in lines:
+        when = escape(_stamp(line.at))
+        body = escape(line.text).replace("\n", "<br>")
+        if line.kind == "system":
+            rows.append(f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>')
+        else:
+            rows.append(
+                f'<p style="margin:12px 0 2px"><strong>{escape(_author(line))}</strong> '
+                f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
+                f'<p style="margin:0">{body}</p>'
+            )
+    return (
+        '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        f'<p style="color:#64748b;font-size:13px">Ticket #{ticket_number}</p>'
+        f"<p>{escape(intro)}</p>{''.join(rows)}"
+        f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)}</p>'
+        "</div>"
+    )

@@ -1,0 +1,489 @@
+"""Receiving mail, from the SMTP listener or the HTTP endpoint: each message is kept as it
+arrived, matched to its ticket (mail/matching.py) and added to the thread with its visible text and
+attachments, or refused with the reason recorded. Also the reads of what arrived."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import Any, NoReturn
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from frontdesk.config import Settings
+from frontdesk.customers import service as customers_service
+from frontdesk.db.context import settings_of
+from frontdesk.errors import NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.text import normalize_domain, normalize_email
+from frontdesk.mail import inbound as parsing
+from frontdesk.mail import statements
+from frontdesk.mail.addresses import ticket_from_reply_address
+from frontdesk.mail.errors import InboundRefused, MalformedMessage, MessageTooLarge, Unroutable
+from frontdesk.mail.matching import Known, addressed_inbox, matching_ticket, thread_ids
+from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment, OutboxMessage
+from frontdesk.mail.outbox import render_outbox
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
+
+REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    status: InboundStatus
+    inbound_id: int
+    ticket_id: int | None = None
+    ticket_number: int | None = None
+    entry_id: int | None = None
+    created_ticket: bool = False
+    reopened: bool = False
+    auto: bool = False
+    unexpected_sender: bool = False
+    matched_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a transport received it."""
+
+    raw: bytes
+    envelope_to: list[str] | None
+    envelope_from: str | None
+    via: str = "http"
+
+
+InboundOutcome = InboundResult | InboundRefused
+
+
+def _clean_address(address: str) -> str:
+    address = parsing.readable(address).strip()
+    if any(char in address for char in '<>"(),; \t'):
+        # Not a bare address, as SMTP envelopes carry them: the address in it.
+        address = parseaddr(address)[1].strip().strip("<>") or address
+    return normalize_email(address)
+
+
+def _envelope_sender(envelope_from: str | None) -> str | None:
+    if not envelope_from:
+        return None
+    return parsing.readable(envelope_from)[:998] or None
+
+
+def in_mail_domain(settings: Settings, address: str) -> bool:
+    """Whether the address is in our own mail domain (reply addresses live there)."""
+    return _clean_address(address).rpartition("@")[2] == normalize_domain(settings.mail_domain)
+
+
+async def accepts_recipient(session: AsyncSession, *, address: str) -> bool:
+    """Whether the listener takes mail for this address: ours by domain, or an inbox's."""
+    if in_mail_domain(settings_of(session), address):
+        return True
+    address = _clean_address(address)
+    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
+
+
+async def receive_inbound(
+    session: AsyncSession,
+    *,
+    raw: bytes,
+    envelope_to: list[str] | None,
+    envelope_from: str | None,
+    via: str = "http",
+) -> InboundResult:
+    """One inbound message, from the SMTP listener or the HTTP endpoint: kept as received,
+    matched to its ticket (reply address, then threading headers, then an inbox address for a
+    new ticket) and added to its thread with the visible text. Refusals raise InboundRefused
+    subclasses, after recording why."""
+    (outcome,) = await receive_inbound_batch(
+        session, [Delivery(raw, envelope_to, envelope_from, via)]
+    )
+    if isinstance(outcome, InboundRefused):
+        raise outcome
+    return outcome
+
+
+async def receive_inbound_batch(
+    session: AsyncSession, deliveries: Sequence[Delivery]
+) -> list[InboundOutcome]:
+    """Several inbound messages in the caller's transaction, in order, each with the outcome
+    `receive_inbound` gives it alone; a refusal is returned as that message's outcome, its
+    record written. What matching reads (the entries their headers name, those tickets, their
+    customers' addresses) is read for the whole batch at once and kept up to date as the batch
+    goes, so each message sees what the ones before it wrote."""
+    settings = settings_of(session)
+    arrivals = [_arrival(settings, delivery) for delivery in deliveries]
+    known = await Known.load(
+        session,
+        message_ids=[
+            message_id
+            for arrival in arrivals
+            if arrival.mail is not None
+            for message_id in (arrival.mail.message_id, *arrival.wanted)
+            if message_id
+        ],
+        ticket_ids=[
+            ticket_id
+            for arrival in arrivals
+            if arrival.mail is not None
+            for ticket_id in arrival.reply_ticket_ids
+        ],
+    )
+    outcomes: list[InboundOutcome] = []
+    for arrival in arrivals:
+        try:
+            outcomes.append(await _receive(session, arrival, known))
+        except InboundRefused as refused:
+            outcomes.append(refused)
+    return outcomes
+
+
+@dataclass
+class _Arrival:
+    """A message parsed, with the record of what arrived, and the refusal it earned if any."""
+
+    record: dict[str, Any]
+    envelope: list[str]
+    parsed: parsing.ParsedMail | tuple[InboundStatus, MalformedMessage | MessageTooLarge]
+    # Tickets named by a valid reply address among its recipients, in the order they are tried.
+    reply_ticket_ids: list[int] = field(default_factory=list)
+    # Message-IDs it answers, in the order they are tried.
+    wanted: list[str] = field(default_factory=list)
+
+    @property
+    def mail(self) -> parsing.ParsedMail | None:
+        return self.parsed if isinstance(self.parsed, parsing.ParsedMail) else None
+
+
+def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
+    raw = delivery.raw
+    envelope_from = delivery.envelope_from
+    envelope = [
+        _clean_address(address) for address in delivery.envelope_to or () if address.strip()
+    ]
+    # Inserted once its outcome is known: one INSERT instead of an INSERT and an UPDATE.
+    record: dict[str, Any] = {
+        "via": delivery.via,
+        "envelope_from": _envelope_sender(envelope_from),
+        "envelope_to": envelope,
+        "raw": raw,
+        "size": len(raw),
+        "headers": {},
+    }
+    if len(raw) > parsing.MAX_MESSAGE_BYTES:
+        record["raw"] = parsing.header_section(raw)
+        error = MessageTooLarge(parsing.MAX_MESSAGE_BYTES, what="a message")
+        return _Arrival(record, envelope, (InboundStatus.rejected, error))
+    try:
+        mail = parsing.parse_message(raw)
+    except parsing.MalformedMail as exc:
+        return _Arrival(record, envelope, (InboundStatus.failed, MalformedMessage(str(exc))))
+    record["message_id"] = mail.message_id and mail.message_id[:998]
+    record["subject"] = mail.subject[:998]
+    record["from_address"] = mail.from_address[:998]
+    record["headers"] = mail.headers
+    if mail.attachment_bytes > parsing.MAX_ATTACHMENT_BYTES:
+        error = MessageTooLarge(parsing.MAX_ATTACHMENT_BYTES, what="its attachments together")
+        return _Arrival(record, envelope, (InboundStatus.rejected, error))
+    arrival = _Arrival(record, envelope, mail)
+    arrival.wanted = thread_ids(mail)
+    for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
+        ticket_id = ticket_from_reply_address(
+            settings.secret, address, mail_domain=settings.mail_domain
+        )
+        if ticket_id is not None:
+            arrival.reply_ticket_ids.append(ticket_id)
+    return arrival
+
+
+async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> InboundResult:
+    record, mail = arrival.record, arrival.parsed
+    if not isinstance(mail, parsing.ParsedMail):
+        await _refuse(session, record, *mail)
+
+    # One query for the batch answered both "have we seen this message?" and "which thread does
+    # it answer?".
+    seen = known.entries.get(mail.message_id) if mail.message_id else None
+    if seen is not None:
+        reason = (
+            "our own message came back"
+            if seen.direction is Direction.outbound
+            else f"already received (entry {seen.id})"
+        )
+        inbound_id = await _save(
+            session, record, InboundStatus.ignored, ticket_id=seen.ticket_id, error=reason
+        )
+        return InboundResult(
+            status=InboundStatus.ignored, inbound_id=inbound_id, ticket_id=seen.ticket_id,
+            entry_id=seen.id, auto=mail.is_auto, reason=reason,
+        )  # fmt: skip
+
+    ticket, matched_by = await matching_ticket(
+        session, known=known, reply_ticket_ids=arrival.reply_ticket_ids, wanted=arrival.wanted
+    )
+    created = False
+    if ticket is None:
+        if mail.is_auto:
+            # An out-of-office or bounce that answers nothing of ours: no ticket, no reply.
+            reason = f"automatic message ({mail.auto_reason}) that matches no ticket"
+            inbound_id = await _save(session, record, InboundStatus.ignored, error=reason)
+            return InboundResult(
+                status=InboundStatus.ignored, inbound_id=inbound_id, auto=True, reason=reason
+            )
+        inbox = await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
+        if inbox is None:
+            await _refuse(session, record, InboundStatus.rejected, Unroutable())
+        customer = await customers_service.find_or_create(
+            session, email=mail.from_address, name=mail.from_name[:200], verified=True
+        )
+        ticket = await tickets_service.create_ticket(
+            session,
+            inbox=inbox,
+            customer=customer,
+            subject=mail.subject[:300],
+            type=TicketType.email,
+        )
+        created, matched_by, unexpected = True, "inbox address", False
+        author_id: int | None = customer.id
+    else:
+        sender = await known.sender(session, ticket.customer_id)
+        unexpected = not mail.is_auto and mail.from_address not in sender.emails
+        # A stranger holding the reply address is shown as the sender they claim, not as the
+        # customer: the agent decides whether to trust it.
+        author_id = sender.customer_id if not unexpected else None
+        if not unexpected and not mail.is_auto:
+            await known.proven(session, ticket.customer_id)
+
+    data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
+    entry = await _add_inbound_entry(
+        session, ticket=ticket, mail=mail, author_id=author_id, data=data
+    )
+    known.added(mail.message_id, entry, ticket)
+    reopened = False
+    if not created and not mail.is_auto and ticket.state in REOPENED_BY_REPLY:
+        await tickets_service.update_ticket(
+            session, actor=None, ticket=ticket, state=TicketState.open
+        )
+        reopened = True
+    inbound_id = await _save(
+        session, record, InboundStatus.processed, ticket_id=ticket.id, entry_id=entry.id
+    )
+    if mail.attachments:
+        await _store_attachments(session, inbound_id, entry=entry, mail=mail, data=data)
+    return InboundResult(
+        status=InboundStatus.processed,
+        inbound_id=inbound_id,
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        entry_id=entry.id,
+        created_ticket=created,
+        reopened=reopened,
+        auto=mail.is_auto,
+        unexpected_sender=unexpected,
+        matched_by=matched_by,
+    )
+
+
+async def record_refused_inbound(
+    session: AsyncSession,
+    *,
+    head: bytes,
+    size: int,
+    envelope_to: list[str] | None,
+    envelope_from: str | None,
+    via: str,
+    error: str,
+    failed: bool = False,
+) -> InboundMessage:
+    """A message a transport refused before we had all of it (too large), or could not store:
+    who sent it, and why."""
+    record = InboundMessage(
+        via=via,
+        envelope_from=_envelope_sender(envelope_from),
+        envelope_to=[_clean_address(address) for address in envelope_to or ()],
+        raw=head,
+        size=size,
+        status=InboundStatus.failed if failed else InboundStatus.rejected,
+        error=error,
+        headers={},
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def _save(
+    session: AsyncSession,
+    record: dict[str, Any],
+    status: InboundStatus,
+    *,
+    ticket_id: int | None = None,
+    entry_id: int | None = None,
+    error: str | None = None,
+) -> int:
+    values = record | {"status": status, "ticket_id": ticket_id, "entry_id": entry_id}
+    inbound_id: int = (
+        await session.execute(statements.INSERT_INBOUND, values | {"error": error})
+    ).scalar_one()
+    return inbound_id
+
+
+async def _refuse(
+    session: AsyncSession,
+    record: dict[str, Any],
+    status: InboundStatus,
+    error: MalformedMessage | MessageTooLarge | Unroutable,
+) -> NoReturn:
+    error.inbound_id = await _save(session, record, status, error=error.message)
+    raise error
+
+
+def _entry_data(
+    mail: parsing.ParsedMail, *, matched_by: str | None, unexpected: bool
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "subject": mail.subject,
+        "from": _display_address(mail.from_name, mail.from_address),
+        "from_address": mail.from_address,
+        "to": mail.to,
+        "cc": mail.cc,
+        "date": mail.date.isoformat() if mail.date else None,
+        "quoted": "",
+        "attachments": [],
+        "auto": mail.is_auto,
+        "unexpected_sender": unexpected,
+        "matched_by": matched_by,
+    }
+    if mail.auto_reason:
+        data["auto_reason"] = mail.auto_reason
+    return data
+
+
+def _display_address(name: str, address: str) -> str:
+    """`Name <address>` for people to read: unlike formataddr, never RFC 2047-encoded, and
+    fine with an internationalised address."""
+    if not name:
+        return address
+    if any(char in name for char in '()<>@,;:\\".[]'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
+async def _add_inbound_entry(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    mail: parsing.ParsedMail,
+    author_id: int | None,
+    data: dict[str, Any],
+) -> tickets_service.EntryRef:
+    visible, data["quoted"] = mail.split()
+    return await tickets_service.append_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.inbound,
+        text=visible,
+        html=parsing.sanitize_html(mail.html) if mail.html else None,
+        author_customer_id=author_id,
+        message_id=mail.message_id and mail.message_id[:998],
+        data=data,
+    )
+
+
+async def _store_attachments(
+    session: AsyncSession,
+    inbound_id: int,
+    *,
+    entry: tickets_service.EntryRef,
+    mail: parsing.ParsedMail,
+    data: dict[str, Any],
+) -> None:
+    stored = [
+        MailAttachment(
+            inbound_id=inbound_id,
+            ticket_id=entry.ticket_id,
+            entry_id=entry.id,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=len(attachment.content),
+            content_id=attachment.content_id and attachment.content_id[:998],
+            inline=attachment.inline,
+            content=attachment.content,
+        )
+        for attachment in mail.attachments
+    ]
+    session.add_all(stored)
+    await session.flush()
+    summaries = [
+        {
+            "id": item.id,
+            "filename": item.filename,
+            "content_type": item.content_type,
+            "size": item.size,
+            "inline": item.inline,
+        }
+        for item in stored
+    ]
+    await tickets_service.set_entry_data(
+        session, entry=entry, data=data | {"attachments": summaries}
+    )
+
+
+async def get_inbound_original(
+    session: AsyncSession, *, ticket: Ticket, entry_id: int
+) -> tuple[bytes, str]:
+    """The message an entry was received or sent as, in RFC 5322 form, and a file name for it.
+    The caller has already checked that the agent may see the ticket."""
+    inbound = await session.scalar(
+        select(InboundMessage)
+        .options(undefer(InboundMessage.raw))
+        .where(InboundMessage.entry_id == entry_id, InboundMessage.ticket_id == ticket.id)
+    )
+    if inbound is not None:
+        return inbound.raw, f"message-{inbound.id}.eml"
+    outgoing = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.entry_id == entry_id, OutboxMessage.ticket_id == ticket.id
+        )
+    )
+    if outgoing is not None:
+        return render_outbox(outgoing), f"sent-{outgoing.id}.eml"
+    raise NotFound("This entry was not an email, so there is no original message.")
+
+
+async def get_attachment(
+    session: AsyncSession, *, ticket: Ticket, attachment_id: int
+) -> MailAttachment:
+    attachment = await session.scalar(
+        select(MailAttachment)
+        .options(undefer(MailAttachment.content))
+        .where(MailAttachment.id == attachment_id, MailAttachment.ticket_id == ticket.id)
+    )
+    if attachment is None:
+        raise NotFound("No such attachment on this ticket.")
+    return attachment
+
+
+async def list_inbound(
+    session: AsyncSession, *, status: InboundStatus | None, limit: int, offset: int
+) -> Sequence[InboundMessage]:
+    query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(InboundMessage.status == status)
+    return (await session.scalars(query)).all()
+
+
+async def get_inbound(session: AsyncSession, *, inbound_id: int) -> InboundMessage:
+    inbound = await session.scalar(
+        select(InboundMessage)
+        .options(undefer(InboundMessage.raw))
+        .where(InboundMessage.id == inbound_id)
+    )
+    if inbound is None:
+        raise NotFound("No such inbound message.")
+    return inbound
