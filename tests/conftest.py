@@ -156,7 +156,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         public_url="http://desk.test",
         secret_key="test-secret-key-" + "x" * 32,
         mail_domain="desk.test",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

@@ -315,7 +315,7 @@ async def test_a_burst_from_both_sides_is_stored_once_each_in_one_unbroken_seque
         for one in frames:  # without waiting for acks: they arrive as one burst
             await sock.connection.send(json.dumps(one))
 
-    acks = {}
+    acks: dict[tuple[str, str, int], dict[str, Any]] = {}
     for sock, frames in ((visitor_ws, visitor_frames), (ada_ws, agent_frames)):
         for one in frames:
             acks[one["ref"], one["client_msg_id"], len(acks)] = await sock.reply(one["ref"])
