@@ -5,37 +5,16 @@ socket or a traceback."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, serve, session_cookie
+from tests.realtime import Socket, connect, desk_socket, messenger_socket
 
 BIG_ID = 2**63  # one past the largest id either database can store
 DEEP = "[" * 1000 + "]" * 1000
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def desk_socket(live: str, agent: Any) -> Socket:
-    return await connect(
-        f"ws://{live}/api/v1/ws", Cookie=session_cookie(agent.client), Origin="http://desk.test"
-    )
-
-
-async def messenger_socket(live: str, visitor: Any) -> Socket:
-    sock = await connect(f"ws://{live}/messenger/v1/ws")
-    ack = await sock.request({"type": "hello", "token": visitor.token})
-    assert ack["type"] == "ack", ack
-    return sock
 
 
 async def still_usable(sock: Socket) -> None:

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import websockets
-from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from tests.conftest import Desk
-from tests.realtime import serve
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"heartbeat_interval": 0.3, "visitor_rate_per_minute": 4})
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
 
 
 async def online(agent: Any) -> None:

@@ -5,33 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, serve, session_cookie
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def desk_socket(live: str, agent: Any) -> Socket:
-    return await connect(
-        f"ws://{live}/api/v1/ws", Cookie=session_cookie(agent.client), Origin="http://desk.test"
-    )
-
-
-async def messenger_socket(live: str, visitor: Any, chats: dict[int, int] | None = None) -> Socket:
-    sock = await connect(f"ws://{live}/messenger/v1/ws")
-    ack = await sock.request({"type": "hello", "token": visitor.token, "chats": chats or {}})
-    assert ack["type"] == "ack", ack
-    return sock
+from tests.realtime import connect, desk_socket, messenger_socket, session_cookie
 
 
 async def online(agent: Any) -> None:
