@@ -10,17 +10,12 @@ import websockets
 
 from frontdesk.config import Settings
 from tests.conftest import Desk
+from tests.unit.support import online
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"heartbeat_interval": 0.3, "visitor_rate_per_minute": 4})
-
-
-async def online(agent: Any) -> None:
-    assert (
-        await agent.client.put("/api/v1/me/availability", json={"available": True})
-    ).status_code == 200
 
 
 async def test_a_silent_client_is_pinged_then_disconnected(

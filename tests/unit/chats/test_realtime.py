@@ -11,11 +11,7 @@ import pytest
 
 from tests.conftest import Desk
 from tests.realtime import connect, desk_socket, messenger_socket, session_cookie
-
-
-async def online(agent: Any) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
+from tests.unit.support import online
 
 
 async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visitors: Any) -> None:
