@@ -1151,9 +1151,9 @@ class Bench:
             ok(await http.put(f"{server.base}/api/v1/me/availability",
                               json={"available": True}, headers=auth(token)))  # fmt: skip
 
-        await bounded(8, [lambda u=u, t=t: member(u, t) for u, t in others])
+        await bounded(8, [partial(member, u, t) for u, t in others])
         tabs = [DeskTab(http, server.base, t, a.desk_rules) for _u, t in [*chatting, *others]]
-        await bounded(10, [lambda t=t: t.open(server.ws_base) for t in tabs])
+        await bounded(10, [partial(tab.open, server.ws_base) for tab in tabs])
         await asyncio.sleep(2)
         before = sum(tab.requests for tab in tabs)
         with_desks = await load_run(rig, target, a.desk_rate, a.duration)

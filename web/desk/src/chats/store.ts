@@ -32,7 +32,7 @@ export const MEANINGS = {
 };
 
 /** A chat as events describe it (`data.chat`): the fields they leave out get their empty value. */
-function summaryOf(chat: Record<string, any>): ChatSummary {
+function summaryOf(chat: Record<string, unknown>): ChatSummary {
   return {
     visitor_email: null,
     visitor_verified: false,
