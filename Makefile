@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
+WEBLINTS := $(patsubst web/%/package.json,web/%/node_modules/.linted,$(FRONTENDS))
 
-.PHONY: run test lint typecheck jstest pytest frontends chromium locks clean bench
+.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium locks clean bench
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
 
-test: $(VENV)/.dev-installed frontends chromium lint typecheck jstest pytest
+test: $(VENV)/.dev-installed frontends chromium lint lint-web typecheck jstest pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
@@ -24,6 +25,9 @@ typecheck: $(VENV)/.dev-installed
 # The messenger's DOM-free modules, with Node's own test runner (web/messenger/tests).
 jstest: web/messenger/node_modules/.installed
 	cd web/messenger && npm run --silent test
+
+# ESLint and the TypeScript check (vue-tsc for the desk, tsc for the messenger) of both front ends.
+lint-web: $(WEBLINTS)
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
@@ -46,7 +50,7 @@ $(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(VENV)/bin/pytho
 frontends: $(BUILDS)
 
 # Stamps, not intermediates: without this make deletes them and reinstalls every time.
-.PRECIOUS: web/%/node_modules/.installed web/%/dist/.built
+.PRECIOUS: web/%/node_modules/.installed web/%/dist/.built web/%/node_modules/.linted
 
 web/%/node_modules/.installed: web/%/package.json web/%/package-lock.json
 	cd web/$* && npm ci --no-audit --no-fund --loglevel=error
@@ -56,6 +60,11 @@ web/%/node_modules/.installed: web/%/package.json web/%/package-lock.json
 .SECONDEXPANSION:
 web/%/dist/.built: web/%/node_modules/.installed $$(shell find web/$$* -path web/$$*/node_modules -prune -o -path web/$$*/dist -prune -o -type f -print)
 	cd web/$* && npm run --silent build
+	touch $@
+
+# After the build, which generates the desk's API types; again only when a source changed.
+web/%/node_modules/.linted: web/%/dist/.built $$(shell find web/$$* -path web/$$*/node_modules -prune -o -path web/$$*/dist -prune -o -type f -print)
+	cd web/$* && npm run --silent lint -- --max-warnings 0 && npm run --silent typecheck
 	touch $@
 
 # The browser tests drive Debian's Chromium; install it once when it is missing (root only).

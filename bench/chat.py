@@ -71,6 +71,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -489,7 +490,9 @@ async def make_inbox(
     max_chats: int, agent_base: str,
 ) -> dict[str, Any]:  # fmt: skip
     owner = auth(seeded.owner_token)
-    inbox = ok(await http.post(f"{base}/api/v1/inboxes", json={"name": name}, headers=owner))
+    inbox: dict[str, Any] = ok(
+        await http.post(f"{base}/api/v1/inboxes", json={"name": name}, headers=owner)
+    )
 
     async def member(user_id: int, token: str) -> None:
         ok(await http.post(f"{base}/api/v1/inboxes/{inbox['id']}/members",
@@ -499,7 +502,7 @@ async def make_inbox(
         ok(await http.put(f"{agent_base}/api/v1/me/availability", json={"available": True},
                           headers=auth(token)))  # fmt: skip
 
-    await bounded(8, [lambda u=u, t=t: member(u, t) for u, t in agents])
+    await bounded(8, [partial(member, u, t) for u, t in agents])
     return inbox
 
 
@@ -746,7 +749,7 @@ async def frontdesk_rig(
     inbox = await make_inbox(
         http, visitor_srv.base, seeded, agents, inbox_name, per_agent, agent_srv.base
     )
-    desk = await bounded(20, [lambda t=t: open_desk(agent_srv.ws_base, t) for _u, t in agents])
+    desk = await bounded(20, [partial(open_desk, agent_srv.ws_base, t) for _u, t in agents])
     tokens = await make_visitors(http, visitor_srv.base, inbox["public_key"], visitors)
 
     async def start(token: str) -> int:
@@ -755,17 +758,15 @@ async def frontdesk_rig(
                                   headers=auth(token)))  # fmt: skip
         return int(body["id"])
 
-    chat_ids = await bounded(8, [lambda t=t: start(t) for t in tokens])
+    chat_ids = await bounded(8, [partial(start, t) for t in tokens])
     chat_agent = [i % len(agents) for i in range(visitors)]
 
     async def join(chat_id: int, agent: int) -> None:
         ok(await http.post(f"{agent_srv.base}/api/v1/chats/{chat_id}/join",
                            headers=auth(agents[agent][1])))  # fmt: skip
 
-    await bounded(
-        8, [lambda c=c, a=a: join(c, a) for c, a in zip(chat_ids, chat_agent, strict=False)]
-    )
-    socks = await bounded(50, [lambda t=t: open_messenger(visitor_srv.ws_base, t) for t in tokens])
+    await bounded(8, [partial(join, c, a) for c, a in zip(chat_ids, chat_agent, strict=False)])
+    socks = await bounded(50, [partial(open_messenger, visitor_srv.ws_base, t) for t in tokens])
     await asyncio.sleep(1)
     return Rig(list(socks), list(desk), chat_ids, chat_agent)
 
@@ -777,7 +778,7 @@ async def bare_rig(bare: Server, visitors: int, agents: int) -> Rig:
         mine = {str(i + 1): 0 for i in range(visitors) if chat_agent[i] == index}
         await sock.ws.send(json.dumps({"type": "resume", "chats": mine}))
     socks = await bounded(
-        50, [lambda i=i: open_messenger(bare.ws_base, f"c{i + 1}") for i in range(visitors)]
+        50, [partial(open_messenger, bare.ws_base, f"c{i + 1}") for i in range(visitors)]
     )
     return Rig(list(socks), list(desk), [i + 1 for i in range(visitors)], chat_agent)
 
@@ -870,7 +871,7 @@ async def offer_series(
         if len(times) == n:
             complete.setdefault(chat_id, asyncio.Event()).set()
 
-    desk = await bounded(20, [lambda t=t: open_desk(agent_srv.ws_base, t, on_frame)
+    desk = await bounded(20, [partial(open_desk, agent_srv.ws_base, t, on_frame)
                               for _u, t in agents])  # fmt: skip
     tokens = await make_visitors(http, visitor_srv.base, inbox["public_key"], trials + 3)
     await asyncio.sleep(1)
@@ -926,7 +927,7 @@ async def idle_memory(
     concurrency: int = 50,
 ) -> dict[str, Any]:
     # Warm up the code paths (imports, pools, caches) before the baseline.
-    warm = await bounded(50, [lambda t=t: open_messenger(ws_base, t) for t in tokens[:100]])
+    warm = await bounded(50, [partial(open_messenger, ws_base, t) for t in tokens[:100]])
     await close_all(warm)
     await asyncio.sleep(2)
     before = pid_rss()
@@ -1150,9 +1151,9 @@ class Bench:
             ok(await http.put(f"{server.base}/api/v1/me/availability",
                               json={"available": True}, headers=auth(token)))  # fmt: skip
 
-        await bounded(8, [lambda u=u, t=t: member(u, t) for u, t in others])
+        await bounded(8, [partial(member, u, t) for u, t in others])
         tabs = [DeskTab(http, server.base, t, a.desk_rules) for _u, t in [*chatting, *others]]
-        await bounded(10, [lambda t=t: t.open(server.ws_base) for t in tabs])
+        await bounded(10, [partial(tab.open, server.ws_base) for tab in tabs])
         await asyncio.sleep(2)
         before = sum(tab.requests for tab in tabs)
         with_desks = await load_run(rig, target, a.desk_rate, a.duration)

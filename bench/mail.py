@@ -105,7 +105,7 @@ async def run(folder: str, replies: int, tickets: int, concurrency: int) -> floa
         database_url=url,
         mail_domain="desk.example",
         secret_key="bench-secret-" + "x" * 32,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     app = create_app(settings, run_loops=False)
     async with app.router.lifespan_context(app):

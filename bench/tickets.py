@@ -171,13 +171,15 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
         ]
         inboxes = [await inboxes_service.create_inbox(session, name=name) for name in INBOXES]
         members: dict[int, list[int]] = {inbox.id: [] for inbox in inboxes}
-        for n, agent in enumerate(agents):
-            # The measured agent (n = 0) works in the two larger inboxes; the others in one or
+        for rank, agent in enumerate(agents):
+            # The measured agent (rank 0) works in the two larger inboxes; the others in one or
             # two, and every inbox has someone.
-            chosen = inboxes[:2] if n == 0 else [inboxes[n % 3], *rng.sample(inboxes, n % 2)]
-            for inbox in dict.fromkeys(chosen):
-                await inboxes_service.add_member(session, inbox=inbox, user=agent)
-                members[inbox.id].append(agent.id)
+            chosen = (
+                inboxes[:2] if rank == 0 else [inboxes[rank % 3], *rng.sample(inboxes, rank % 2)]
+            )
+            for member in dict.fromkeys(chosen):
+                await inboxes_service.add_member(session, inbox=member, user=agent)
+                members[member.id].append(agent.id)
         agent_id, admin_email = agents[0].id, admin.email
         inbox_ids = [inbox.id for inbox in inboxes]
 
@@ -187,7 +189,7 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
     start = now - year
     n = "series.n"
     i1, i2, i3 = inbox_ids
-    inbox = (
+    inbox_of = (
         f"CASE WHEN {_h(n, 0)} % 10 < 5 THEN {i1} WHEN {_h(n, 0)} % 10 < 8 THEN {i2} ELSE {i3} END"
     )
     state = (
@@ -223,7 +225,7 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
         SELECT id, 'email', lower(replace(name, ' ', '.') || '.' || id || '@example.com')
         FROM customers""",
         f"""{_series(tickets)},
-        b AS (SELECT n, {inbox} AS inbox_id, {state} AS state, {created} AS created_s,
+        b AS (SELECT n, {inbox_of} AS inbox_id, {state} AS state, {created} AS created_s,
                      {delta} AS delta, {_h(n, 5)} % 1000000 AS us, {_h(n, 6)} AS h6,
                      {_h(n, 8)} % 100 AS assigned,
                      bench_subjects.v || {rare} AS subject
@@ -465,7 +467,7 @@ def _settings(database_url: str, data_dir: Path) -> Settings:
         public_url=BASE_URL,
         secret_key="bench-secret-key-" + "x" * 32,
         mail_domain="desk.bench",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints, is_typeddict
 
 import httpx
 import pytest
@@ -156,7 +156,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         public_url="http://desk.test",
         secret_key="test-secret-key-" + "x" * 32,
         mail_domain="desk.test",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 
@@ -176,7 +176,7 @@ def _mismatch(value: Any, expected: Any, where: str) -> str | None:
         if not isinstance(value, dict):
             return f"{where} is not an object"
         hints = get_type_hints(expected)
-        missing = expected.__required_keys__ - set(value)
+        missing = set(cast(Any, expected).__required_keys__) - set(value)
         extra = set(value) - set(hints)
         if missing or extra:
             return f"{where}: missing {sorted(missing)}, undeclared {sorted(extra)}"

@@ -135,3 +135,24 @@ async def connect(url: str, **headers: str) -> Socket:
 def session_cookie(client: Any) -> str:
     value = client.cookies.get("frontdesk_session")
     return f"frontdesk_session={value}"
+
+
+async def desk_socket(live: str, agent: Any, resume: dict[int, int] | None = None) -> Socket:
+    """The desk's socket of a signed-in agent, resuming `resume` (chat id -> last seq held); back
+    once the server said `ready` (replays queued, subscriptions in place)."""
+    query = ",".join(f"{chat}:{seq}" for chat, seq in (resume or {}).items())
+    sock = await connect(
+        f"ws://{live}/api/v1/ws" + (f"?resume={query}" if query else ""),
+        Cookie=session_cookie(agent.client),
+        Origin="http://desk.test",
+    )
+    await sock.event("ready")
+    return sock
+
+
+async def messenger_socket(live: str, visitor: Any, chats: dict[int, int] | None = None) -> Socket:
+    """The messenger's socket of a visitor, after a hello resuming `chats` (id -> last seq held)."""
+    sock = await connect(f"ws://{live}/messenger/v1/ws")
+    ack = await sock.request({"type": "hello", "token": visitor.token, "chats": chats or {}})
+    assert ack["type"] == "ack", ack
+    return sock

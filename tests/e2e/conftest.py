@@ -34,7 +34,14 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+async def browser(request: pytest.FixtureRequest) -> AsyncIterator[Browser]:
+    # `-m "not e2e"` must leave out every test that needs Chromium, so none may go unmarked.
+    if request.node.get_closest_marker("e2e") is None:
+        pytest.fail(
+            f"{request.node.nodeid} drives the browser: mark it e2e "
+            "(pytestmark = pytest.mark.e2e in its module)",
+            pytrace=False,
+        )
     executable = shutil.which("chromium")
     if executable is None:
         message = "Chromium is missing: apt-get install chromium (make test installs it as root)"

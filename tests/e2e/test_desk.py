@@ -42,10 +42,11 @@ NOTIFICATION_SPY = """
 })();
 """
 
-pytestmark = pytest.mark.skipif(
+desk_built = pytest.mark.skipif(
     not (DESK / "dist" / "index.html").is_file(),
     reason="the desk is not built: cd web/desk && npm ci && npm run build",
 )
+pytestmark = [pytest.mark.e2e, desk_built]
 
 expect.set_options(timeout=8_000)
 

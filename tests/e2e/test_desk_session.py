@@ -12,8 +12,7 @@ from playwright.async_api import Browser, expect
 from frontdesk.db.session import unit_of_work
 from frontdesk.users import service as users_service
 from frontdesk.users.events import AccessEndedReason
-from tests.e2e.test_desk import open_desk
-from tests.e2e.test_desk import pytestmark as desk_built
+from tests.e2e.test_desk import desk_built, open_desk
 
 pytestmark = [pytest.mark.e2e, desk_built]
 

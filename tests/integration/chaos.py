@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -283,7 +284,7 @@ class Chaos:
         await self._until(lambda: all(not c.unacked for c in self.clients), 60, "unacked messages")
         for chat_id in self.chat_ids:
             agent = self.agent_http[chat_id]
-            ended = await _retrying(lambda a=agent, c=chat_id: a.post(f"/api/v1/chats/{c}/end"))
+            ended = await _retrying(partial(agent.post, f"/api/v1/chats/{chat_id}/end"))
             assert ended.status_code == 200, ended.text
         await self._until(
             lambda: all(c.ended >= set(c.applied) for c in self.clients), 60, "chat.ended"
@@ -315,7 +316,7 @@ class Chaos:
         problems = [p for c in self.clients for p in c.problems]
         history: dict[int, list[dict[str, Any]]] = {}
         for chat_id in self.chat_ids:
-            detail = await _retrying(lambda c=chat_id: self.owner.get(f"/api/v1/chats/{c}"))  # type: ignore[union-attr]
+            detail = await _retrying(partial(self.owner.get, f"/api/v1/chats/{chat_id}"))
             history[chat_id] = detail.json()["events"]
         for client in self.clients:
             for chat_id, first in client.start.items():

@@ -65,3 +65,9 @@ async def new_ticket(
     assert response.status_code == 201, response.text
     ticket: dict[str, Any] = response.json()
     return ticket
+
+
+async def online(agent: Any, available: bool = True) -> None:
+    """The agent goes online for chats (or offline), as with Go Online in the desk."""
+    response = await agent.client.put("/api/v1/me/availability", json={"available": available})
+    assert response.status_code == 200, response.text

@@ -54,7 +54,7 @@ class TestHealth:
             data_dir=tmp_path,
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}",
             secret_key="k" * 40,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
         app = create_app(settings, run_loops=False)
         async with (

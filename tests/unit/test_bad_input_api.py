@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from frontdesk.config import Settings
-from tests.conftest import Desk
+from tests.conftest import Agent, Desk
 from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
 
 BIG_ID = 2**63  # one past the largest id either database can store
@@ -213,7 +213,7 @@ class TestStrictTypes:
         inbox = await desk.inbox()
         admin = await desk.agent(role="admin", inboxes=[inbox])
         ada = await desk.agent(inboxes=[inbox])
-        for client, method, path, body in [
+        wrong: list[tuple[Agent, str, str, dict[str, object]]] = [
             (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": False}),
             (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": "0"}),
             (admin, "PATCH", "/api/v1/me", {"max_concurrent_chats": 2.0}),
@@ -222,7 +222,8 @@ class TestStrictTypes:
             (admin, "PATCH", f"/api/v1/users/{ada.id}", {"is_active": 0}),
             (admin, "PATCH", f"/api/v1/inboxes/{inbox['id']}", {"require_identity": "no"}),
             (admin, "POST", "/api/v1/tickets", {"inbox_id": str(inbox["id"])}),
-        ]:
+        ]
+        for client, method, path, body in wrong:
             response = await client.client.request(method, path, json=body)
             error = error_of(response, 422, "invalid")
             assert fields_of(error) >= set(body), (path, body, error)

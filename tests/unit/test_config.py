@@ -52,7 +52,7 @@ class TestSecretKey:
         assert "32" in message
         assert "\n" not in message
         with pytest.raises(ValidationError):
-            Settings(secret_key="x" * 31, _env_file=None)  # type: ignore[call-arg]
+            Settings(secret_key="x" * 31, _env_file=None)
 
 
 class TestValidation:

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from frontdesk.chats.models import Chat
 from frontdesk.customers.models import Customer
@@ -45,7 +45,7 @@ async def test_customers_from_typed_addresses_become_unverified(
     signed = await chat_customer(ada, signed_in, "signed@example.org")
     async with app.state.sessionmaker() as session:
         # As if they had come in before verification existed: the upgrade decides.
-        await session.execute(Customer.__table__.update().values(verified=False))
+        await session.execute(update(Customer).values(verified=False))
         await session.commit()
     await app.state.engine.dispose()
 

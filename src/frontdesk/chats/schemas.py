@@ -14,12 +14,6 @@ ClientMsgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za
 Url = Annotated[str, Field(max_length=2000)]
 
 
-class AuthorRead(ReadModel):
-    kind: str
-    id: int | None = None
-    name: str
-
-
 class ChatEventRead(ReadModel):
     type: str
     chat_id: int

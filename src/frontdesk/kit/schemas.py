@@ -40,4 +40,3 @@ Id = Annotated[int, AfterValidator(_could_exist)]
 # A chat's sequence number: what a client says it has seen.
 Seq = Annotated[int, Field(ge=0, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(max_length=300)]

@@ -5,37 +5,16 @@ socket or a traceback."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, serve, session_cookie
+from tests.realtime import Socket, connect, desk_socket, messenger_socket
 
 BIG_ID = 2**63  # one past the largest id either database can store
 DEEP = "[" * 1000 + "]" * 1000
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def desk_socket(live: str, agent: Any) -> Socket:
-    return await connect(
-        f"ws://{live}/api/v1/ws", Cookie=session_cookie(agent.client), Origin="http://desk.test"
-    )
-
-
-async def messenger_socket(live: str, visitor: Any) -> Socket:
-    sock = await connect(f"ws://{live}/messenger/v1/ws")
-    ack = await sock.request({"type": "hello", "token": visitor.token})
-    assert ack["type"] == "ack", ack
-    return sock
 
 
 async def still_usable(sock: Socket) -> None:
@@ -81,7 +60,7 @@ async def test_a_frame_over_the_size_limit_closes_with_1009_and_a_reason(
     text = "x" * MAX_FRAME_CHARS
     await desk_ws.send({"type": "message", "chat_id": 1, "text": text, "client_msg_id": "big"})
     assert await desk_ws.wait_closed() == 1009
-    assert f"{MAX_FRAME_CHARS:,} characters" in desk_ws.connection.close_reason
+    assert f"{MAX_FRAME_CHARS:,} characters" in str(desk_ws.connection.close_reason)
 
     visitor = await visitors(inbox)
     hello = await connect(f"ws://{live}/messenger/v1/ws")
@@ -102,7 +81,7 @@ async def test_ids_past_64_bits_are_not_found_and_the_socket_stays_usable(
     visitor = await visitors(inbox)
     desk_ws = await desk_socket(live, ada)
     messenger_ws = await messenger_socket(live, visitor)
-    for sock, frames in [
+    cases: list[tuple[Socket, list[dict[str, Any]]]] = [
         (
             desk_ws,
             [
@@ -120,7 +99,8 @@ async def test_ids_past_64_bits_are_not_found_and_the_socket_stays_usable(
                 {"type": "typing", "chat_id": BIG_ID, "typing": True},
             ],
         ),
-    ]:
+    ]
+    for sock, frames in cases:
         for frame in frames:
             reply = await sock.request(frame)
             assert reply["type"] == "error", (frame, reply)

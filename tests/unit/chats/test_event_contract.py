@@ -7,15 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Agent, Desk, Published, Statements
-
-
-async def online(agent: Agent) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
+from tests.unit.support import online
 
 
 async def joined_chat(agent: Agent, visitor: Any) -> dict[str, Any]:
-    chat = await visitor.start_chat("My order is late")
+    chat: dict[str, Any] = await visitor.start_chat("My order is late")
     response = await agent.client.post(f"/api/v1/chats/{chat['id']}/join")
     assert response.status_code == 200, response.text
     return chat

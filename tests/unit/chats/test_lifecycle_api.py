@@ -6,11 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Desk, Published
-
-
-async def online(agent: Any) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
+from tests.unit.support import online
 
 
 def bar(response: Any) -> dict[int, str]:

@@ -19,11 +19,7 @@ from frontdesk.chats.writer import MessageWriter
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import Unauthorized
 from tests.conftest import Desk
-
-
-async def online(agent: Any) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
+from tests.unit.support import online
 
 
 async def messages_of(app: FastAPI, chat_id: int) -> list[tuple[int, str]]:

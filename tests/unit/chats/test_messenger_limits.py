@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import websockets
-from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from tests.conftest import Desk
-from tests.realtime import serve
+from tests.unit.support import online
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"heartbeat_interval": 0.3, "visitor_rate_per_minute": 4})
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def online(agent: Any) -> None:
-    assert (
-        await agent.client.put("/api/v1/me/availability", json={"available": True})
-    ).status_code == 200
 
 
 async def test_a_silent_client_is_pinged_then_disconnected(

@@ -8,12 +8,7 @@ from typing import Any
 from frontdesk.chats.models import Chat, ChatEvent
 from frontdesk.tickets.models import Ticket
 from tests.conftest import Desk
-
-
-async def online(agent: Any) -> None:
-    assert (
-        await agent.client.put("/api/v1/me/availability", json={"available": True})
-    ).status_code == 200
+from tests.unit.support import online
 
 
 async def count(desk: Desk, model: Any, **where: Any) -> int:

@@ -5,38 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, serve, session_cookie
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def desk_socket(live: str, agent: Any) -> Socket:
-    return await connect(
-        f"ws://{live}/api/v1/ws", Cookie=session_cookie(agent.client), Origin="http://desk.test"
-    )
-
-
-async def messenger_socket(live: str, visitor: Any, chats: dict[int, int] | None = None) -> Socket:
-    sock = await connect(f"ws://{live}/messenger/v1/ws")
-    ack = await sock.request({"type": "hello", "token": visitor.token, "chats": chats or {}})
-    assert ack["type"] == "ack", ack
-    return sock
-
-
-async def online(agent: Any) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
+from tests.realtime import connect, desk_socket, messenger_socket, session_cookie
+from tests.unit.support import online
 
 
 async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visitors: Any) -> None:
@@ -315,7 +290,7 @@ async def test_a_burst_from_both_sides_is_stored_once_each_in_one_unbroken_seque
         for one in frames:  # without waiting for acks: they arrive as one burst
             await sock.connection.send(json.dumps(one))
 
-    acks = {}
+    acks: dict[tuple[str, str, int], dict[str, Any]] = {}
     for sock, frames in ((visitor_ws, visitor_frames), (ada_ws, agent_frames)):
         for one in frames:
             acks[one["ref"], one["client_msg_id"], len(acks)] = await sock.reply(one["ref"])

@@ -6,37 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, serve, session_cookie
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    async with serve(app) as host:
-        yield host
-
-
-async def desk_socket(live: str, agent: Any, resume: dict[int, int] | None = None) -> Socket:
-    query = ",".join(f"{chat}:{seq}" for chat, seq in (resume or {}).items())
-    sock = await connect(
-        f"ws://{live}/api/v1/ws" + (f"?resume={query}" if query else ""),
-        Cookie=session_cookie(agent.client),
-        Origin="http://desk.test",
-    )
-    await sock.event("ready")
-    return sock
-
-
-async def messenger_socket(live: str, token: str, chats: dict[int, int]) -> Socket:
-    sock = await connect(f"ws://{live}/messenger/v1/ws")
-    assert (await sock.request({"type": "hello", "token": token, "chats": chats}))["type"] == "ack"
-    return sock
+from tests.realtime import Socket, connect, desk_socket, messenger_socket
 
 
 def seqs_of(sock: Socket, chat_id: int) -> list[int]:
@@ -131,7 +107,7 @@ async def test_reconnects_while_the_other_side_keeps_writing_lose_nothing(
             sock = await (
                 desk_socket(live, ada, {chat_id: applied})
                 if side == "desk"
-                else messenger_socket(live, visitor.token, {chat_id: applied})
+                else messenger_socket(live, visitor, {chat_id: applied})
             )
             await asyncio.sleep(0.03)
             await sock.close()
@@ -146,7 +122,7 @@ async def test_reconnects_while_the_other_side_keeps_writing_lose_nothing(
     sock = await (
         desk_socket(live, ada, {chat_id: applied})
         if side == "desk"
-        else messenger_socket(live, visitor.token, {chat_id: applied})
+        else messenger_socket(live, visitor, {chat_id: applied})
     )
     if applied < final:
         await sock.wait_for(lambda f: f.get("chat_id") == chat_id and f.get("seq") == final)

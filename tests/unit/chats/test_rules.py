@@ -10,11 +10,7 @@ from fastapi import FastAPI
 from frontdesk.chats import timers
 from frontdesk.config import Settings
 from tests.conftest import Desk
-
-
-async def online(agent: Any, available: bool = True) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": available})
-    assert response.status_code == 200, response.text
+from tests.unit.support import online
 
 
 async def ticket_of(agent: Any, chat_id: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from frontdesk.config import Settings
 from tests.conftest import Agent, Desk
-from tests.unit.support import count_rows, error_of
+from tests.unit.support import count_rows, error_of, online
 
 SECRET = "identity-secret-of-the-shop"
 CEO = "ceo@client.example"
@@ -19,11 +19,6 @@ CEO = "ceo@client.example"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"unconfirmed_email_rate_per_hour": 3})
-
-
-async def online(agent: Agent) -> None:
-    response = await agent.client.put("/api/v1/me/availability", json={"available": True})
-    assert response.status_code == 200, response.text
 
 
 async def known_customer(agent: Agent, email: str = CEO) -> dict[str, Any]:

@@ -168,7 +168,7 @@ class TestUsers:
 
     async def test_bad_user_is_422_naming_the_field(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
-        good = {"email": "a@example.org", "name": "A", "password": "x" * 12}
+        good: dict[str, object] = {"email": "a@example.org", "name": "A", "password": "x" * 12}
         cases: list[tuple[dict[str, object], str]] = [
             (good | {"email": "not-an-email"}, "email"),
             (good | {"password": "short"}, "password"),

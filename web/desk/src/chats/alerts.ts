@@ -16,7 +16,7 @@ let audio: AudioContext | null = null;
 
 function context(): AudioContext | null {
   if (!audio) {
-    const Ctor = window.AudioContext ?? (window as any).webkitAudioContext;
+    const Ctor = window.AudioContext ?? (window as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
     if (!Ctor) return null;
     audio = new Ctor();
     audio.onstatechange = () => (soundBlocked.value = audio?.state !== "running");

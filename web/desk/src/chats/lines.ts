@@ -1,8 +1,19 @@
 import type { ChatEvent } from "../api/types";
 
+interface Person {
+  name: string;
+}
+
 /** The system line of a non-message chat event, in words. */
 export function systemLine(event: ChatEvent): string {
-  const d = event.data as Record<string, any>;
+  const d = event.data as {
+    user?: Person;
+    by?: Person;
+    transferred_to?: Person;
+    kind?: string;
+    labels?: string[];
+    reason?: string;
+  };
   switch (event.type) {
     case "chat.started":
       return "Chat started";

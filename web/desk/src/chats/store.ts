@@ -32,7 +32,7 @@ export const MEANINGS = {
 };
 
 /** A chat as events describe it (`data.chat`): the fields they leave out get their empty value. */
-function summaryOf(chat: Record<string, any>): ChatSummary {
+function summaryOf(chat: Record<string, unknown>): ChatSummary {
   return {
     visitor_email: null,
     visitor_verified: false,
@@ -406,8 +406,14 @@ export const useChats = defineStore("chats", () => {
   }
 
   function visitorEvent(envelope: Envelope): void {
-    const data = envelope.data as Record<string, any>;
-    const detail = details[data.chat_id as number];
+    const data = envelope.data as {
+      chat_id: number;
+      url?: string | null;
+      title?: string | null;
+      minimized?: boolean;
+      connected?: boolean;
+    };
+    const detail = details[data.chat_id];
     if (!detail) return;
     if (envelope.type === "visitor.page_viewed") {
       detail.visitor.page_url = data.url ?? null;
