@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,23 @@ from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, 
 from frontdesk.users.models import User
 
 
+@dataclass(frozen=True)
+class TicketOutcome:
+    """The state a chat's ticket starts in, and whose it is."""
+
+    answered: bool
+    state: TicketState
+    assignee: User | None
+
+
+def ticket_outcome(*, reason: EndReason, agent: User | None) -> TicketOutcome:
+    """An agent who ended the chat answered it: their ticket, closed, unless the customer writes
+    again. A chat nobody answered stays open and unassigned, for the team to follow up."""
+    if reason is EndReason.agent:
+        return TicketOutcome(answered=True, state=TicketState.closed, assignee=agent)
+    return TicketOutcome(answered=False, state=TicketState.open, assignee=None)
+
+
 async def ticket_for(
     session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
 ) -> tuple[Ticket, bool]:
@@ -45,7 +63,7 @@ async def ticket_for(
     labels = await labels_service.resolve_labels(
         session, names=(await chat_label_names(session, chat_ids=[chat.id]))[chat.id]
     )
-    answered = reason is EndReason.agent
+    outcome = ticket_outcome(reason=reason, agent=agent)
     events = await events_after(
         session, chat_id=chat.id, after_seq=0, for_visitor=False, limit=100_000
     )
@@ -55,8 +73,8 @@ async def ticket_for(
         customer=customer,
         subject=chat_subject(events),
         type=TicketType.chat,
-        state=TicketState.closed if answered else TicketState.open,
-        assignee=agent if answered else None,
+        state=outcome.state,
+        assignee=outcome.assignee,
         labels=labels,
     )
     lines = transcript_lines(events)
@@ -76,7 +94,7 @@ async def ticket_for(
         },
     )
     emailed = await mail_service.queue_transcript(
-        session, ticket=ticket, entry=entry, lines=lines, answered=answered
+        session, ticket=ticket, entry=entry, lines=lines, answered=outcome.answered
     )
     return ticket, emailed
 
@@ -92,18 +110,27 @@ def chat_subject(events: Sequence[ChatEvent]) -> str:
 
 @dataclass(frozen=True)
 class TranscriptLine:
+    """One line of a transcript, and every way it is written: the ticket's entry, its data for the
+    desk, and the customer's email (text and HTML)."""
+
     at: datetime
     kind: str  # visitor | agent | system
     author: str
     text: str
 
+    @property
+    def stamp(self) -> str:
+        return self.at.strftime("%Y-%m-%d %H:%M UTC")
+
+    @property
+    def speaker(self) -> str:
+        """Who the customer reads as the author: a name, or what they were to each other."""
+        return self.author or ("You" if self.kind == "visitor" else "Support")
+
     def plain(self) -> str:
-        stamp = self.at.strftime("%Y-%m-%d %H:%M UTC")
-        return (
-            f"[{stamp}] {self.text}"
-            if self.kind == "system"
-            else f"[{stamp}] {self.author}: {self.text}"
-        )
+        if self.kind == "system":
+            return f"[{self.stamp}] {self.text}"
+        return f"[{self.stamp}] {self.author}: {self.text}"
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -112,6 +139,22 @@ class TranscriptLine:
             "author": self.author,
             "text": self.text,
         }
+
+    def email_text(self) -> str:
+        if self.kind == "system":
+            return f"[{self.stamp}] {self.text}"
+        return f"[{self.stamp}] {self.speaker}:\n{self.text}"
+
+    def email_html(self) -> str:
+        when = escape(self.stamp)
+        body = escape(self.text).replace("\n", "<br>")
+        if self.kind == "system":
+            return f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>'
+        return (
+            f'<p style="margin:12px 0 2px"><strong>{escape(self.speaker)}</strong> '
+            f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
+            f'<p style="margin:0">{body}</p>'
+        )
 
 
 def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
