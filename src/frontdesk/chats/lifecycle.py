@@ -194,7 +194,7 @@ async def invite_to_chat(
     chat = await lock_chat(session, chat=chat)
     if chat.state is ChatState.ended:
         raise ChatEnded
-    await ensure_participant(session, chat=chat, user=inviter)
+    await ensure_participant(session, chat=chat, user_id=inviter.id)
     if invitee.id == inviter.id:
         raise Invalid("user_id", "You are already in this chat.")
     if not invitee.is_active or not invitee.available_for_chat:
@@ -246,7 +246,7 @@ async def leave_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
     chat = await lock_chat(session, chat=chat)
     if chat.state is ChatState.ended:
         raise ChatEnded
-    await ensure_participant(session, chat=chat, user=agent)
+    await ensure_participant(session, chat=chat, user_id=agent.id)
     await _leave(session, chat=chat, user=agent, transferred_to=None)
     return chat
 
@@ -298,7 +298,7 @@ async def label_chat(
     chat = await lock_chat(session, chat=chat)
     if chat.state is ChatState.ended:
         raise ChatEnded
-    await ensure_participant(session, chat=chat, user=agent)
+    await ensure_participant(session, chat=chat, user_id=agent.id)
     labels = await labels_service.resolve_labels(session, names=names)
     await session.execute(delete(chat_labels).where(chat_labels.c.chat_id == chat.id))
     if labels:
@@ -316,7 +316,13 @@ async def label_chat(
     return labels
 
 
-def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: bool) -> None:
+async def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: bool) -> None:
+    """Tells the others that someone is typing. Only those in the chat type in it: its visitor
+    and its agents; an agent outside it (who may still see it) is refused."""
+    if author.user_id is not None:
+        await ensure_participant(session, chat=chat, user_id=author.user_id)
+    if chat.state is ChatState.ended:
+        return
     data = {
         "chat_id": chat.id,
         "author": {
@@ -326,8 +332,6 @@ def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: boo
         },
         "typing": typing,
     }
-    if chat.state is ChatState.ended:
-        return
     if author.kind is not AuthorKind.visitor:
         publish_to_visitor(session, LiveEvent.typing, visitor_id=chat.visitor_id, data=data)
     publish_to_followers(session, LiveEvent.typing, chat_id=chat.id, data=data)
@@ -341,7 +345,7 @@ async def end_chat(
     if chat.state is ChatState.ended:
         raise ChatEnded
     if agent is not None:
-        await ensure_participant(session, chat=chat, user=agent)
+        await ensure_participant(session, chat=chat, user_id=agent.id)
     was_waiting = chat.state is ChatState.waiting
     now = utcnow()
     chat.state, chat.end_reason, chat.ended_at = ChatState.ended, reason, now

@@ -100,8 +100,9 @@ async def chat_label_names(
     return result
 
 
-async def ensure_participant(session: AsyncSession, *, chat: Chat, user: User) -> ChatParticipant:
-    participant = await session.get(ChatParticipant, (chat.id, user.id))
+async def ensure_participant(session: AsyncSession, *, chat: Chat, user_id: int) -> ChatParticipant:
+    """Only the agents in a chat act in it: those who joined and have not left."""
+    participant = await session.get(ChatParticipant, (chat.id, user_id))
     if participant is None or participant.left_at is not None:
         raise NotParticipant
     return participant
@@ -196,7 +197,7 @@ async def list_ongoing(
 
 
 async def mark_read(session: AsyncSession, *, chat: Chat, agent: User, seq: int) -> int:
-    await ensure_participant(session, chat=chat, user=agent)
+    await ensure_participant(session, chat=chat, user_id=agent.id)
     return await _move_read_mark(session, chat=chat, user=agent, seq=min(seq, chat.last_seq))
 
 

@@ -392,3 +392,31 @@ async def test_a_chat_of_another_inbox_does_not_exist_for_any_desk_frame(
         "hello",
     ]
     await ada_ws.close()
+
+
+async def test_only_the_agents_in_a_chat_type_in_it(live: str, desk: Desk, visitors: Any) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello?")
+    chat_id = chat["id"]
+    visitor_ws = await messenger_socket(live, visitor, {chat_id: chat["last_seq"]})
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+
+    # Bob sees the chat (his inbox) but is not in it: over HTTP and over his socket alike.
+    over_http = await bob.client.post(f"/api/v1/chats/{chat_id}/typing", json={"typing": True})
+    assert over_http.status_code == 403
+    assert over_http.json()["error"]["code"] == "not_participant"
+    bob_ws = await desk_socket(live, bob)
+    refused = await bob_ws.request({"type": "typing", "chat_id": chat_id, "typing": True})
+    assert refused["error"]["code"] == "not_participant"
+
+    ada_ws = await desk_socket(live, ada)
+    await ada_ws.request({"type": "typing", "chat_id": chat_id, "typing": True})
+    heard = await visitor_ws.event("chat.typing")
+    assert heard["data"]["author"]["name"] == "Ada"
+    assert len(visitor_ws.of_type("chat.typing")) == 1
+    for sock in (bob_ws, ada_ws, visitor_ws):
+        await sock.close()
