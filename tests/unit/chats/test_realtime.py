@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from frontdesk.chats.models import AvailabilityChange
 from tests.conftest import Desk
 from tests.realtime import Socket, connect, serve, session_cookie
+from tests.unit.support import count_rows
 
 
 @pytest.fixture
@@ -419,4 +421,37 @@ async def test_only_the_agents_in_a_chat_type_in_it(live: str, desk: Desk, visit
     assert heard["data"]["author"]["name"] == "Ada"
     assert len(visitor_ws.of_type("chat.typing")) == 1
     for sock in (bob_ws, ada_ws, visitor_ws):
+        await sock.close()
+
+
+async def test_deactivating_the_last_online_agent_takes_them_offline_and_ends_waiting_chats(
+    live: str, desk: Desk, visitors: Any, app: FastAPI
+) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin", inboxes=[inbox], name="Admin")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    await online(bob)
+    admin_ws = await desk_socket(live, admin)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Anyone there?")
+    visitor_ws = await messenger_socket(live, visitor, {chat["id"]: chat["last_seq"]})
+
+    response = await admin.client.patch(f"/api/v1/users/{bob.id}", json={"is_active": False})
+    assert response.status_code == 200, response.text
+
+    changed = await admin_ws.event("agent.availability_changed")
+    assert changed["data"] == {
+        "user": {"id": bob.id, "name": "Bob"},
+        "available": False,
+        "reason": "deactivated",
+    }
+    ended = await visitor_ws.event("chat.ended", chat_id=chat["id"])
+    assert ended["data"]["reason"] == "unanswered"
+    detail = (await admin.client.get(f"/api/v1/chats/{chat['id']}")).json()
+    assert detail["state"] == "ended"
+    ticket = (await admin.client.get(f"/api/v1/tickets/{detail['ticket_id']}")).json()
+    assert (ticket["state"], ticket["assignee_id"]) == ("open", None)
+    logged = AvailabilityChange.user_id == bob.id, AvailabilityChange.reason == "deactivated"
+    assert await count_rows(app, AvailabilityChange, *logged) == 1
+    for sock in (admin_ws, visitor_ws):
         await sock.close()
