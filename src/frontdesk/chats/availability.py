@@ -19,7 +19,6 @@ from frontdesk.chats.lifecycle import end_chat
 from frontdesk.chats.models import (
     AvailabilityChange,
     Chat,
-    ChatState,
     Connection,
     ConnectionKind,
     EndReason,
@@ -62,17 +61,10 @@ async def end_orphaned_chats(session: AsyncSession, *, user: User) -> int:
     ended = 0
     inbox_ids = (await session.scalars(queries.member_inbox_ids(user.id))).all()
     for inbox_id in inbox_ids:
-        if (
-            await session.scalar(
-                queries.online_members(inbox_id).with_only_columns(User.id).limit(1)
-            )
-            is not None
-        ):
+        if await session.scalar(queries.someone_online(inbox_id)) is not None:
             continue
         waiting = (
-            await session.scalars(
-                select(Chat).where(Chat.inbox_id == inbox_id, Chat.state == ChatState.waiting)
-            )
+            await session.scalars(queries.waiting_chats().where(Chat.inbox_id == inbox_id))
         ).all()
         for chat in waiting:
             await end_chat(session, chat=chat, agent=None, reason=EndReason.unanswered)
@@ -86,10 +78,9 @@ async def end_unanswered_chats(
     """Waiting too long, or the visitor gone for longer than the grace period."""
     due = (
         await session.scalars(
-            select(Chat)
+            queries.waiting_chats()
             .join(Inbox, Inbox.id == Chat.inbox_id)
             .join(Visitor, Visitor.id == Chat.visitor_id)
-            .where(Chat.state == ChatState.waiting)
             .order_by(Chat.started_at)
             .limit(limit * 5)
             .with_for_update(skip_locked=True, of=Chat)

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.chats import queries
 from frontdesk.chats.models import (
     Chat,
-    ChatState,
 )
 from frontdesk.inboxes.models import Inbox
 from frontdesk.users.models import User
@@ -45,11 +44,9 @@ async def queue_status(session: AsyncSession, *, chat: Chat) -> tuple[int, int]:
     """(position in the inbox's queue, estimated seconds until someone joins)."""
     ahead = (
         await session.scalar(
-            select(func.count()).where(
-                Chat.inbox_id == chat.inbox_id,
-                Chat.state == ChatState.waiting,
-                Chat.started_at < chat.started_at,
-            )
+            queries.waiting_chats()
+            .with_only_columns(func.count())
+            .where(Chat.inbox_id == chat.inbox_id, Chat.started_at < chat.started_at)
         )
         or 0
     )
@@ -68,6 +65,4 @@ async def queue_status(session: AsyncSession, *, chat: Chat) -> tuple[int, int]:
 
 
 async def anyone_online(session: AsyncSession, *, inbox: Inbox) -> bool:
-    return (
-        await session.scalar(queries.online_members(inbox.id).with_only_columns(User.id).limit(1))
-    ) is not None
+    return await session.scalar(queries.someone_online(inbox.id)) is not None

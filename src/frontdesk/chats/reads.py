@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import queries
@@ -17,14 +17,11 @@ from frontdesk.chats.errors import (
     NotParticipant,
 )
 from frontdesk.chats.events import (
-    ChatEventType,
     LiveEvent,
     publish_to_agents,
 )
 from frontdesk.chats.models import (
-    AuthorKind,
     Chat,
-    ChatEvent,
     ChatInvitation,
     ChatParticipant,
     ChatState,
@@ -43,17 +40,7 @@ async def get_chat(session: AsyncSession, *, user: User, chat_id: int) -> Chat:
 
 async def followed_chat_ids(session: AsyncSession, *, user: User) -> Sequence[int]:
     """Chats whose every message this agent's desks should hear: the ones they are in."""
-    return (
-        await session.scalars(
-            select(ChatParticipant.chat_id)
-            .join(Chat, Chat.id == ChatParticipant.chat_id)
-            .where(
-                ChatParticipant.user_id == user.id,
-                ChatParticipant.left_at.is_(None),
-                Chat.state != ChatState.ended,
-            )
-        )
-    ).all()
+    return (await session.scalars(queries.joined_chats(user.id).with_only_columns(Chat.id))).all()
 
 
 async def participants(
@@ -114,20 +101,7 @@ async def unread_counts(
     """Visitor messages after the agent's read mark, per chat they participate in."""
     if not chats:
         return {}
-    rows = await session.execute(
-        select(ChatEvent.chat_id, func.count())
-        .join(
-            ChatParticipant,
-            (ChatParticipant.chat_id == ChatEvent.chat_id) & (ChatParticipant.user_id == user.id),
-        )
-        .where(
-            ChatEvent.chat_id.in_([chat.id for chat in chats]),
-            ChatEvent.type == ChatEventType.message_added,
-            ChatEvent.author_kind == AuthorKind.visitor,
-            ChatEvent.seq > ChatParticipant.read_seq,
-        )
-        .group_by(ChatEvent.chat_id)
-    )
+    rows = await session.execute(queries.unread_by_chat(user.id, [chat.id for chat in chats]))
     return dict(rows.all())
 
 
@@ -145,18 +119,7 @@ class BarItem:
 async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
     """Red: waiting chats offered to me, or invitations to me; orange/green: chats I am in."""
     items: list[BarItem] = []
-    mine = (
-        await session.scalars(
-            select(Chat)
-            .join(ChatParticipant, ChatParticipant.chat_id == Chat.id)
-            .where(
-                ChatParticipant.user_id == user.id,
-                ChatParticipant.left_at.is_(None),
-                Chat.state != ChatState.ended,
-            )
-            .order_by(Chat.started_at)
-        )
-    ).all()
+    mine = (await session.scalars(queries.joined_chats(user.id).order_by(Chat.started_at))).all()
     unread = await unread_counts(session, user=user, chats=mine)
     invites = (
         await session.execute(
@@ -171,11 +134,8 @@ async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
     if user.available_for_chat and await has_capacity(session, user=user):
         waiting = (
             await session.scalars(
-                select(Chat)
-                .where(
-                    Chat.state == ChatState.waiting,
-                    Chat.inbox_id.in_(queries.member_inbox_ids(user.id)),
-                )
+                queries.waiting_chats()
+                .where(Chat.inbox_id.in_(queries.member_inbox_ids(user.id)))
                 .order_by(Chat.started_at)
             )
         ).all()

@@ -14,7 +14,6 @@ domains call. Each rule lives in the module that has its one job:
 from __future__ import annotations
 
 from frontdesk.chats.availability import (
-    end_orphaned_chats,
     end_unanswered_chats,
     expire_idle_agents,
     set_availability,
@@ -22,12 +21,8 @@ from frontdesk.chats.availability import (
 from frontdesk.chats.capacity import (
     agent_loads,
     anyone_online,
-    available_agents,
-    has_capacity,
-    offer_targets,
     queue_status,
 )
-from frontdesk.chats.closing import TranscriptLine, chat_subject, transcript_lines
 from frontdesk.chats.lifecycle import (
     end_chat,
     invite_to_chat,
@@ -39,13 +34,10 @@ from frontdesk.chats.lifecycle import (
 )
 from frontdesk.chats.log import (
     VISITOR,
-    Author,
     NewMessage,
     PostedMessage,
     agent_author,
-    ensure_message,
     events_after,
-    lock_chat,
     post_message,
     post_messages,
     visitor_author,
@@ -58,10 +50,8 @@ from frontdesk.chats.presence import (
     visitor_connected,
 )
 from frontdesk.chats.reads import (
-    BarItem,
     chat_bar,
     chat_label_names,
-    ensure_participant,
     followed_chat_ids,
     get_chat,
     invitations,
@@ -89,34 +79,25 @@ from frontdesk.chats.visitors import (
 
 __all__ = [
     "VISITOR",
-    "Author",
-    "BarItem",
     "NewMessage",
     "PostedMessage",
-    "TranscriptLine",
     "agent_author",
     "agent_loads",
     "anyone_online",
-    "available_agents",
     "chat_bar",
     "chat_label_names",
-    "chat_subject",
     "claims_unconfirmed_email",
     "clear_identity",
     "connection_closed",
     "connection_opened",
     "create_visitor",
     "end_chat",
-    "end_orphaned_chats",
     "end_unanswered_chats",
-    "ensure_message",
-    "ensure_participant",
     "events_after",
     "expire_idle_agents",
     "followed_chat_ids",
     "get_chat",
     "get_visitor_chat",
-    "has_capacity",
     "heartbeat",
     "identify_visitor",
     "identity_hash",
@@ -127,9 +108,7 @@ __all__ = [
     "leave_chat",
     "list_ongoing",
     "list_visitor_chats",
-    "lock_chat",
     "mark_read",
-    "offer_targets",
     "open_chats_of_visitor",
     "participants",
     "participants_by_chat",
@@ -144,7 +123,6 @@ __all__ = [
     "set_typing",
     "start_chat",
     "submit_contact_form",
-    "transcript_lines",
     "unread_counts",
     "visitor_author",
     "visitor_connected",

@@ -12,7 +12,7 @@ Two ways to run the same six statements, behind one small interface (`MessageRow
   fixed and sqlite3's statement cache prepares it once. Values are encoded by SQLAlchemy's own
   bind processors for these columns, so rows are stored exactly as the ORM stores them.
 
-No rules here: chats/service.py decides what to read and write.
+No rules here: chats/log.py decides what to read and write.
 """
 
 from __future__ import annotations
