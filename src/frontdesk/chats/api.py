@@ -119,8 +119,9 @@ async def post_message(
 async def typing(
     body: TypingUpdate, chat: LoadedChat, user: CurrentAgent, session: SessionDep
 ) -> None:
-    await service.ensure_participant(session, chat=chat, user=user)
-    service.set_typing(session, chat=chat, author=service.agent_author(user), typing=body.typing)
+    await service.set_typing(
+        session, chat=chat, author=service.agent_author(user), typing=body.typing
+    )
 
 
 @router.post("/chats/{chat_id}/read", response_model=ReadUpdate)

@@ -161,7 +161,7 @@ async def typing(
     chat_id: Id, body: TypingUpdate, visitor: CurrentVisitor, session: SessionDep
 ) -> None:
     chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
-    service.set_typing(
+    await service.set_typing(
         session, chat=chat, author=service.visitor_author(visitor, chat), typing=body.typing
     )
 

@@ -1,4 +1,5 @@
-"""Reusable selects: chats a principal may see, agents' load, who can take a chat."""
+"""Reusable selects: chats a principal may see, chats an agent is in, waiting chats, agents'
+load, who can take a chat, unread counts."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import Select, and_, func, select
 
-from frontdesk.chats.models import Chat, ChatParticipant, ChatState
+from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatParticipant, ChatState
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.realtime.catalogue import ChatEventType
 from frontdesk.users.models import User
 
 
@@ -20,6 +22,24 @@ def visible_chats(user: User) -> Select[Chat]:
 
 def visitor_chats(visitor_id: int) -> Select[Chat]:
     return select(Chat).where(Chat.visitor_id == visitor_id)
+
+
+def joined_chats(user_id: int) -> Select[Chat]:
+    """Chats the agent is in right now (joined, not left, not ended): their chat bar and the
+    chats whose every message their desks hear."""
+    return (
+        select(Chat)
+        .join(ChatParticipant, ChatParticipant.chat_id == Chat.id)
+        .where(
+            ChatParticipant.user_id == user_id,
+            ChatParticipant.left_at.is_(None),
+            Chat.state != ChatState.ended,
+        )
+    )
+
+
+def waiting_chats() -> Select[Chat]:
+    return select(Chat).where(Chat.state == ChatState.waiting)
 
 
 def active_chat_count(user_id: int) -> Select[int]:
@@ -65,4 +85,27 @@ def participants_of(chat_ids: Sequence[int]) -> Select[ChatParticipant, User]:
         .join(User, User.id == ChatParticipant.user_id)
         .where(ChatParticipant.chat_id.in_(chat_ids))
         .order_by(ChatParticipant.chat_id, ChatParticipant.joined_at)
+    )
+
+
+def someone_online(inbox_id: int) -> Select[int]:
+    """One online member's id, if there is one: whether the inbox can take a chat at all."""
+    return online_members(inbox_id).with_only_columns(User.id).limit(1)
+
+
+def unread_by_chat(user_id: int, chat_ids: list[int]) -> Select[int, int]:
+    """(chat, visitor messages after the agent's read mark) for chats they participate in."""
+    return (
+        select(ChatEvent.chat_id, func.count())
+        .join(
+            ChatParticipant,
+            (ChatParticipant.chat_id == ChatEvent.chat_id) & (ChatParticipant.user_id == user_id),
+        )
+        .where(
+            ChatEvent.chat_id.in_(chat_ids),
+            ChatEvent.type == ChatEventType.message_added,
+            ChatEvent.author_kind == AuthorKind.visitor,
+            ChatEvent.seq > ChatParticipant.read_seq,
+        )
+        .group_by(ChatEvent.chat_id)
     )

@@ -188,8 +188,7 @@ def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         user = await agent(session)
         chat = await service.get_chat(session, user=user, chat_id=payload.chat_id)
-        await service.ensure_participant(session, chat=chat, user=user)
-        service.set_typing(
+        await service.set_typing(
             session, chat=chat, author=service.agent_author(user), typing=payload.typing
         )
 
@@ -406,7 +405,7 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
     async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
         me = await visitor(session)
         chat = await service.get_visitor_chat(session, visitor=me, chat_id=payload.chat_id)
-        service.set_typing(
+        await service.set_typing(
             session, chat=chat, author=service.visitor_author(me, chat), typing=payload.typing
         )
 

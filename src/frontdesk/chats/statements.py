@@ -12,7 +12,7 @@ Two ways to run the same six statements, behind one small interface (`MessageRow
   fixed and sqlite3's statement cache prepares it once. Values are encoded by SQLAlchemy's own
   bind processors for these columns, so rows are stored exactly as the ORM stores them.
 
-No rules here: chats/service.py decides what to read and write.
+No rules here: chats/log.py decides what to read and write.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class MessageRows(Protocol):
         """{p_chat, p_user, p_seq} each."""
 
     async def advance(self, chats: list[dict[str, Any]]) -> None:
-        """{p_chat, p_seq, p_at, p_preview, p_visitor_seq (None: unchanged)} each."""
+        """{p_chat, p_seq, p_at, p_preview, p_visitor_seq} each; None leaves a column unchanged."""
 
 
 async def message_rows(session: AsyncSession) -> MessageRows:
@@ -141,8 +141,13 @@ _ADVANCE = (
     .where(CHATS.c.id == bindparam("p_chat"))
     .values(
         last_seq=bindparam("p_seq"),
-        last_message_at=bindparam("p_at"),
-        last_message_text=bindparam("p_preview"),
+        last_message_at=func.coalesce(
+            bindparam("p_at", type_=CHATS.c.last_message_at.type), CHATS.c.last_message_at
+        ),
+        last_message_text=func.coalesce(
+            bindparam("p_preview", type_=CHATS.c.last_message_text.type),
+            CHATS.c.last_message_text,
+        ),
         last_visitor_seq=func.coalesce(
             bindparam("p_visitor_seq", type_=Integer), CHATS.c.last_visitor_seq
         ),
@@ -200,7 +205,8 @@ _SQLITE_MOVE_READ_MARKS = (
     "UPDATE chat_participants SET read_seq = ? WHERE chat_id = ? AND user_id = ?"
 )
 _SQLITE_ADVANCE = (
-    "UPDATE chats SET last_seq = ?, last_message_at = ?, last_message_text = ?, "
+    "UPDATE chats SET last_seq = ?, last_message_at = COALESCE(?, last_message_at), "
+    "last_message_text = COALESCE(?, last_message_text), "
     "last_visitor_seq = COALESCE(?, last_visitor_seq) WHERE id = ?"
 )
 

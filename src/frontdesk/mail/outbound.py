@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.utils import formataddr
 from html import escape
 from typing import Protocol
@@ -120,14 +120,10 @@ async def queue_reply(
 
 
 class TranscriptLineLike(Protocol):
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def author(self) -> str: ...
-    @property
-    def text(self) -> str: ...
+    """A transcript line, written as chats/closing.py (`TranscriptLine`) writes it."""
+
+    def email_text(self) -> str: ...
+    def email_html(self) -> str: ...
 
 
 async def queue_transcript(
@@ -160,7 +156,7 @@ async def queue_transcript(
             "email as soon as possible. Here is what you wrote."
         )
         subject = f"Transcript of your chat with {inbox.name} [#{ticket.number}]"
-        text = "\n\n".join([intro, *(_transcript_text_line(line) for line in lines), "-- ", outro])
+        text = "\n\n".join([intro, *(line.email_text() for line in lines), "-- ", outro])
         html = render_transcript_html(
             intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
         )
@@ -235,35 +231,10 @@ async def _notices_today(session: AsyncSession, *, customer_id: int) -> int:
     )
 
 
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _transcript_text_line(line: TranscriptLineLike) -> str:
-    if line.kind == "system":
-        return f"[{_stamp(line.at)}] {line.text}"
-    return f"[{_stamp(line.at)}] {_author(line)}:\n{line.text}"
-
-
-def _author(line: TranscriptLineLike) -> str:
-    return line.author or ("You" if line.kind == "visitor" else "Support")
-
-
 def render_transcript_html(
     *, intro: str, lines: Sequence[TranscriptLineLike], outro: str, ticket_number: int
 ) -> str:
-    rows = []
-    for line in lines:
-        when = escape(_stamp(line.at))
-        body = escape(line.text).replace("\n", "<br>")
-        if line.kind == "system":
-            rows.append(f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>')
-        else:
-            rows.append(
-                f'<p style="margin:12px 0 2px"><strong>{escape(_author(line))}</strong> '
-                f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
-                f'<p style="margin:0">{body}</p>'
-            )
+    rows = [line.email_html() for line in lines]
     return (
         '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
         f'<p style="color:#64748b;font-size:13px">Ticket #{ticket_number}</p>'

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
 from frontdesk.deps import (
     CSRF_COOKIE,
@@ -207,4 +208,10 @@ async def update_user(
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
     )
+    if body.is_active is False:
+        # Offline the way every agent goes offline (chats/availability.py): the desks hear it, it
+        # is logged, and waiting chats nobody else can answer end.
+        await chats_service.set_availability(
+            session, user=user, available=False, reason="deactivated"
+        )
     return UserRead.model_validate(user)

@@ -147,7 +147,6 @@ async def update_user(
     if is_active is not None:
         user.is_active = is_active
         if not is_active:
-            user.available_for_chat = False
             await end_all_sessions(session, user=user, reason=AccessEndedReason.deactivated)
     user.updated_at = utcnow()
     return user

@@ -8,10 +8,12 @@ import json
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
+from frontdesk.chats.models import AvailabilityChange
 from tests.conftest import Desk
 from tests.realtime import connect, desk_socket, messenger_socket, session_cookie
-from tests.unit.support import online
+from tests.unit.support import count_rows, online
 
 
 async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visitors: Any) -> None:
@@ -367,3 +369,64 @@ async def test_a_chat_of_another_inbox_does_not_exist_for_any_desk_frame(
         "hello",
     ]
     await ada_ws.close()
+
+
+async def test_only_the_agents_in_a_chat_type_in_it(live: str, desk: Desk, visitors: Any) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello?")
+    chat_id = chat["id"]
+    visitor_ws = await messenger_socket(live, visitor, {chat_id: chat["last_seq"]})
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+
+    # Bob sees the chat (his inbox) but is not in it: over HTTP and over his socket alike.
+    over_http = await bob.client.post(f"/api/v1/chats/{chat_id}/typing", json={"typing": True})
+    assert over_http.status_code == 403
+    assert over_http.json()["error"]["code"] == "not_participant"
+    bob_ws = await desk_socket(live, bob)
+    refused = await bob_ws.request({"type": "typing", "chat_id": chat_id, "typing": True})
+    assert refused["error"]["code"] == "not_participant"
+
+    ada_ws = await desk_socket(live, ada)
+    await ada_ws.request({"type": "typing", "chat_id": chat_id, "typing": True})
+    heard = await visitor_ws.event("chat.typing")
+    assert heard["data"]["author"]["name"] == "Ada"
+    assert len(visitor_ws.of_type("chat.typing")) == 1
+    for sock in (bob_ws, ada_ws, visitor_ws):
+        await sock.close()
+
+
+async def test_deactivating_the_last_online_agent_takes_them_offline_and_ends_waiting_chats(
+    live: str, desk: Desk, visitors: Any, app: FastAPI
+) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin", inboxes=[inbox], name="Admin")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    await online(bob)
+    admin_ws = await desk_socket(live, admin)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Anyone there?")
+    visitor_ws = await messenger_socket(live, visitor, {chat["id"]: chat["last_seq"]})
+
+    response = await admin.client.patch(f"/api/v1/users/{bob.id}", json={"is_active": False})
+    assert response.status_code == 200, response.text
+
+    changed = await admin_ws.event("agent.availability_changed")
+    assert changed["data"] == {
+        "user": {"id": bob.id, "name": "Bob"},
+        "available": False,
+        "reason": "deactivated",
+    }
+    ended = await visitor_ws.event("chat.ended", chat_id=chat["id"])
+    assert ended["data"]["reason"] == "unanswered"
+    detail = (await admin.client.get(f"/api/v1/chats/{chat['id']}")).json()
+    assert detail["state"] == "ended"
+    ticket = (await admin.client.get(f"/api/v1/tickets/{detail['ticket_id']}")).json()
+    assert (ticket["state"], ticket["assignee_id"]) == ("open", None)
+    logged = AvailabilityChange.user_id == bob.id, AvailabilityChange.reason == "deactivated"
+    assert await count_rows(app, AvailabilityChange, *logged) == 1
+    for sock in (admin_ws, visitor_ws):
+        await sock.close()

@@ -1,0 +1,124 @@
+"""Agents going online and offline (themselves, idle, deactivated), and the waiting chats that end
+unanswered because nobody can answer them: too long a wait, the visitor gone, nobody online."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats import queries
+from frontdesk.chats.capacity import anyone_online
+from frontdesk.chats.events import (
+    LiveEvent,
+    publish_to_agents,
+    publish_to_all_agents,
+)
+from frontdesk.chats.lifecycle import end_chat
+from frontdesk.chats.models import (
+    AvailabilityChange,
+    Chat,
+    Connection,
+    ConnectionKind,
+    EndReason,
+    Visitor,
+)
+from frontdesk.chats.presence import visitor_connected
+from frontdesk.chats.visitors import visitor_of
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.clock import utcnow
+from frontdesk.users.models import User
+
+
+async def set_availability(
+    session: AsyncSession, *, user: User, available: bool, reason: str = "self"
+) -> User:
+    if user.available_for_chat == available:
+        return user
+    user.available_for_chat = available
+    user.availability_changed_at = utcnow()
+    session.add(
+        AvailabilityChange(
+            user_id=user.id, available=available, reason=reason, at=user.availability_changed_at
+        )
+    )
+    publish_to_all_agents(
+        session,
+        LiveEvent.availability_changed,
+        data={"user": {"id": user.id, "name": user.name}, "available": available, "reason": reason},
+    )
+    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[user.id], data={})
+    if not available:
+        await session.flush()
+        await end_orphaned_chats(session, user=user)
+    return user
+
+
+async def end_orphaned_chats(session: AsyncSession, *, user: User) -> int:
+    """Waiting chats of this agent's inboxes in which nobody is online any more end unanswered."""
+    ended = 0
+    inbox_ids = (await session.scalars(queries.member_inbox_ids(user.id))).all()
+    for inbox_id in inbox_ids:
+        if await session.scalar(queries.someone_online(inbox_id)) is not None:
+            continue
+        waiting = (
+            await session.scalars(queries.waiting_chats().where(Chat.inbox_id == inbox_id))
+        ).all()
+        for chat in waiting:
+            await end_chat(session, chat=chat, agent=None, reason=EndReason.unanswered)
+            ended += 1
+    return ended
+
+
+async def end_unanswered_chats(
+    session: AsyncSession, *, now: datetime, visitor_grace: float, limit: int = 100
+) -> int:
+    """Waiting too long, or the visitor gone for longer than the grace period."""
+    due = (
+        await session.scalars(
+            queries.waiting_chats()
+            .join(Inbox, Inbox.id == Chat.inbox_id)
+            .join(Visitor, Visitor.id == Chat.visitor_id)
+            .order_by(Chat.started_at)
+            .limit(limit * 5)
+            .with_for_update(skip_locked=True, of=Chat)
+        )
+    ).all()
+    ended = 0
+    for chat in due:
+        inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=chat.inbox_id)
+        timed_out = chat.started_at + timedelta(seconds=inbox.unanswered_timeout_seconds) <= now
+        visitor = await visitor_of(session, chat=chat)
+        gone = (
+            not await visitor_connected(session, visitor_id=visitor.id)
+            and visitor.last_seen_at + timedelta(seconds=visitor_grace) <= now
+        )
+        nobody = not await anyone_online(session, inbox=inbox)
+        if timed_out or gone or nobody:
+            await end_chat(session, chat=chat, agent=None, reason=EndReason.unanswered)
+            ended += 1
+            if ended >= limit:
+                break
+    return ended
+
+
+async def expire_idle_agents(session: AsyncSession, *, now: datetime, idle_timeout: float) -> int:
+    """Online agents with no desk open for the idle timeout go offline: no waiting on a ghost."""
+    cutoff = now - timedelta(seconds=idle_timeout)
+    connected = select(Connection.user_id).where(Connection.kind == ConnectionKind.agent)
+    idle = (
+        await session.scalars(
+            select(User)
+            .where(
+                User.available_for_chat,
+                User.id.not_in(connected.where(Connection.user_id.is_not(None))),
+                func.coalesce(User.last_seen_at, User.availability_changed_at) <= cutoff,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for user in idle:
+        await set_availability(session, user=user, available=False, reason="idle")
+    return len(idle)

@@ -1,0 +1,188 @@
+"""What a chat leaves behind when it ends: its ticket (in which state, assigned to whom), and its
+transcript, the one format of the conversation for the ticket and the customer's email."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.events import (
+    ChatEventType,
+)
+from frontdesk.chats.log import events_after
+from frontdesk.chats.models import (
+    AuthorKind,
+    Chat,
+    ChatEvent,
+    EndReason,
+)
+from frontdesk.chats.reads import chat_label_names
+from frontdesk.chats.visitors import visitor_of
+from frontdesk.customers import service as customers_service
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.labels import service as labels_service
+from frontdesk.mail import outbound as mail_outbound
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
+from frontdesk.users.models import User
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    """The state a chat's ticket starts in, and whose it is."""
+
+    answered: bool
+    state: TicketState
+    assignee: User | None
+
+
+def ticket_outcome(*, reason: EndReason, agent: User | None) -> TicketOutcome:
+    """An agent who ended the chat answered it: their ticket, closed, unless the customer writes
+    again. A chat nobody answered stays open and unassigned, for the team to follow up."""
+    if reason is EndReason.agent:
+        return TicketOutcome(answered=True, state=TicketState.closed, assignee=agent)
+    return TicketOutcome(answered=False, state=TicketState.open, assignee=None)
+
+
+async def ticket_for(
+    session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
+) -> tuple[Ticket, bool]:
+    visitor = await visitor_of(session, chat=chat)
+    customer = await customers_service.find_or_create(
+        session, email=chat.visitor_email, name=chat.visitor_name, verified=chat.visitor_verified
+    )
+    if visitor.attributes and (chat.visitor_verified or not customer.attributes):
+        await customers_service.update_customer(
+            session, customer=customer, attributes=visitor.attributes
+        )
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=chat.inbox_id)
+    labels = await labels_service.resolve_labels(
+        session, names=(await chat_label_names(session, chat_ids=[chat.id]))[chat.id]
+    )
+    outcome = ticket_outcome(reason=reason, agent=agent)
+    events = await events_after(
+        session, chat_id=chat.id, after_seq=0, for_visitor=False, limit=100_000
+    )
+    ticket = await tickets_service.create_ticket(
+        session,
+        inbox=inbox,
+        customer=customer,
+        subject=chat_subject(events),
+        type=TicketType.chat,
+        state=outcome.state,
+        assignee=outcome.assignee,
+        labels=labels,
+    )
+    lines = transcript_lines(events)
+    entry = await tickets_service.add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.transcript,
+        direction=Direction.inbound,
+        text="\n".join(line.plain() for line in lines),
+        author_customer=customer,
+        data={
+            "chat_id": chat.id,
+            "reason": reason.value,
+            "lines": [line.as_dict() for line in lines],
+            "email": chat.visitor_email,
+            "verified": chat.visitor_verified,
+        },
+    )
+    emailed = await mail_outbound.queue_transcript(
+        session, ticket=ticket, entry=entry, lines=lines, answered=outcome.answered
+    )
+    return ticket, emailed
+
+
+def chat_subject(events: Sequence[ChatEvent]) -> str:
+    """The ticket's subject: the first line of the visitor's first message."""
+    for event in events:
+        if event.type == ChatEventType.message_added and event.author_kind is AuthorKind.visitor:
+            first_line = next((line for line in event.text.splitlines() if line.strip()), "")
+            return first_line.strip()[:80] or "Live chat"
+    return "Live chat"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of a transcript, and every way it is written: the ticket's entry, its data for the
+    desk, and the customer's email (text and HTML)."""
+
+    at: datetime
+    kind: str  # visitor | agent | system
+    author: str
+    text: str
+
+    @property
+    def stamp(self) -> str:
+        return self.at.strftime("%Y-%m-%d %H:%M UTC")
+
+    @property
+    def speaker(self) -> str:
+        """Who the customer reads as the author: a name, or what they were to each other."""
+        return self.author or ("You" if self.kind == "visitor" else "Support")
+
+    def plain(self) -> str:
+        if self.kind == "system":
+            return f"[{self.stamp}] {self.text}"
+        return f"[{self.stamp}] {self.author}: {self.text}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "author": self.author,
+            "text": self.text,
+        }
+
+    def email_text(self) -> str:
+        if self.kind == "system":
+            return f"[{self.stamp}] {self.text}"
+        return f"[{self.stamp}] {self.speaker}:\n{self.text}"
+
+    def email_html(self) -> str:
+        when = escape(self.stamp)
+        body = escape(self.text).replace("\n", "<br>")
+        if self.kind == "system":
+            return f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>'
+        return (
+            f'<p style="margin:12px 0 2px"><strong>{escape(self.speaker)}</strong> '
+            f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
+            f'<p style="margin:0">{body}</p>'
+        )
+
+
+def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
+    """Every message with author and time, and the joins, transfers and leaves between them."""
+    lines: list[TranscriptLine] = []
+    for event in events:
+        data = event.data
+        match event.type:
+            case ChatEventType.message_added:
+                text = event.text
+                lines.append(
+                    TranscriptLine(
+                        event.created_at, event.author_kind.value, event.author_name, text
+                    )
+                )
+                continue
+            case ChatEventType.joined:
+                text = f"{data['user']['name']} joined the chat"
+            case ChatEventType.left if data.get("transferred_to"):
+                text = (
+                    f"{data['user']['name']} transferred the chat to "
+                    f"{data['transferred_to']['name']}"
+                )
+            case ChatEventType.left:
+                text = f"{data['user']['name']} left the chat"
+            case ChatEventType.invited:
+                text = f"{data['by']['name']} invited {data['user']['name']}"
+            case _:
+                continue
+        lines.append(TranscriptLine(event.created_at, "system", "", text))
+    return lines

@@ -1,0 +1,382 @@
+"""The life of a chat (docs/chat.md): start, join, invite and transfer, leave, label, type and
+end. Every change locks the chat first and is recorded in the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.capacity import anyone_online, has_capacity, offer_targets
+from frontdesk.chats.closing import ticket_for
+from frontdesk.chats.errors import (
+    AlreadyJoined,
+    AtCapacity,
+    ChatEnded,
+    InviteeNotOnline,
+    LastParticipant,
+    NoAgentsOnline,
+    NotInvited,
+    NotOnline,
+)
+from frontdesk.chats.events import (
+    ChatEventType,
+    LiveEvent,
+    chat_summary,
+    publish_to_agents,
+    publish_to_followers,
+    publish_to_visitor,
+)
+from frontdesk.chats.log import (
+    Author,
+    agent_author,
+    append_event,
+    ensure_message,
+    lock_agent,
+    lock_chat,
+    visitor_author,
+)
+from frontdesk.chats.models import (
+    AuthorKind,
+    Chat,
+    ChatInvitation,
+    ChatParticipant,
+    ChatState,
+    EndReason,
+    InvitationKind,
+    Visitor,
+    chat_labels,
+)
+from frontdesk.chats.reads import ensure_participant, participants
+from frontdesk.chats.visitors import take_email
+from frontdesk.db.context import settings_of
+from frontdesk.errors import Invalid
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.clock import utcnow
+from frontdesk.labels import service as labels_service
+from frontdesk.labels.models import Label
+from frontdesk.tickets.models import Ticket
+from frontdesk.users.models import User
+
+
+async def start_chat(
+    session: AsyncSession,
+    *,
+    visitor: Visitor,
+    inbox: Inbox,
+    name: str,
+    email: str | None,
+    text: str,
+    client_msg_id: str | None,
+    page_url: str | None,
+    page_title: str | None,
+) -> Chat:
+    limit = settings_of(session).max_message_length
+    text = ensure_message(text, limit=limit)
+    if not await anyone_online(session, inbox=inbox):
+        raise NoAgentsOnline
+    take_email(visitor, inbox=inbox, email=email)
+    visitor.name = name.strip() or visitor.name
+    if page_url is not None:
+        visitor.page_url, visitor.page_title = page_url[:2000], (page_title or "")[:500]
+    now = utcnow()
+    visitor.last_seen_at = now
+    chat = Chat(
+        inbox_id=inbox.id,
+        visitor_id=visitor.id,
+        state=ChatState.waiting,
+        visitor_name=visitor.name or "Visitor",
+        visitor_email=visitor.email,
+        visitor_verified=visitor.identity_verified,
+        started_at=now,
+        last_seq=0,
+    )
+    session.add(chat)
+    await session.flush()
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.started,
+        author=Author(AuthorKind.system, ""),
+        data={"chat": chat_summary(chat), "page_url": visitor.page_url},
+    )
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.message_added,
+        author=visitor_author(visitor, chat),
+        text=text,
+        client_msg_id=client_msg_id,
+    )
+    publish_to_agents(
+        session,
+        LiveEvent.offered,
+        user_ids=await offer_targets(session, inbox_id=inbox.id),
+        data={"chat": chat_summary(chat)},
+    )
+    return chat
+
+
+async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
+    chat = await lock_chat(session, chat=chat)
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    participant = await session.get(ChatParticipant, (chat.id, agent.id))
+    if participant is not None and participant.left_at is None:
+        return chat  # joining twice is harmless
+    invitation = await session.scalar(
+        select(ChatInvitation).where(
+            ChatInvitation.chat_id == chat.id, ChatInvitation.invitee_id == agent.id
+        )
+    )
+    if chat.state is ChatState.active and invitation is None:
+        first = await session.scalar(
+            select(User.name)
+            .join(ChatParticipant, ChatParticipant.user_id == User.id)
+            .where(ChatParticipant.chat_id == chat.id, ChatParticipant.left_at.is_(None))
+            .order_by(ChatParticipant.joined_at)
+            .limit(1)
+        )
+        raise AlreadyJoined(first or "Another agent") if first else NotInvited()
+    # The agent row lock serialises one agent's joins, so two at once cannot both fit.
+    agent = await lock_agent(session, user=agent)
+    if not agent.available_for_chat:
+        raise NotOnline
+    if not await has_capacity(session, user=agent):
+        raise AtCapacity(agent.max_concurrent_chats)
+    now = utcnow()
+    if participant is None:
+        session.add(
+            ChatParticipant(
+                chat_id=chat.id, user_id=agent.id, joined_at=now, read_seq=chat.last_seq
+            )
+        )
+    else:
+        participant.left_at, participant.joined_at = None, now
+        participant.read_seq = chat.last_seq
+    was_waiting = chat.state is ChatState.waiting
+    if was_waiting:
+        chat.state, chat.answered_at = ChatState.active, now
+    transferred_from: User | None = None
+    if invitation is not None:
+        if invitation.kind is InvitationKind.transfer:
+            transferred_from = await session.get(User, invitation.inviter_id)
+        await session.delete(invitation)
+    await session.flush()
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.joined,
+        author=Author(AuthorKind.system, ""),
+        data={"user": {"id": agent.id, "name": agent.name}, "chat": chat_summary(chat)},
+    )
+    if transferred_from is not None:
+        await _leave(session, chat=chat, user=transferred_from, transferred_to=agent)
+    if was_waiting:
+        others = [
+            uid for uid in await offer_targets(session, inbox_id=chat.inbox_id) if uid != agent.id
+        ]
+        publish_to_agents(
+            session,
+            LiveEvent.withdrawn,
+            user_ids=others,
+            data={"chat_id": chat.id, "reason": "joined"},
+        )
+    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[agent.id], data={})
+    return chat
+
+
+async def invite_to_chat(
+    session: AsyncSession, *, chat: Chat, inviter: User, invitee: User, kind: InvitationKind
+) -> ChatInvitation:
+    chat = await lock_chat(session, chat=chat)
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    await ensure_participant(session, chat=chat, user_id=inviter.id)
+    if invitee.id == inviter.id:
+        raise Invalid("user_id", "You are already in this chat.")
+    if not invitee.is_active or not invitee.available_for_chat:
+        raise InviteeNotOnline(invitee.name)
+    if not await inboxes_service.is_member(session, user=invitee, inbox_id=chat.inbox_id):
+        raise Invalid("user_id", f"{invitee.name} is not a member of this chat's inbox.")
+    current = await session.get(ChatParticipant, (chat.id, invitee.id))
+    if current is not None and current.left_at is None:
+        raise Invalid("user_id", f"{invitee.name} is already in this chat.")
+    invitation = await session.scalar(
+        select(ChatInvitation).where(
+            ChatInvitation.chat_id == chat.id, ChatInvitation.invitee_id == invitee.id
+        )
+    )
+    if invitation is None:
+        invitation = ChatInvitation(
+            chat_id=chat.id, inviter_id=inviter.id, invitee_id=invitee.id, kind=kind
+        )
+        session.add(invitation)
+    else:
+        invitation.kind, invitation.inviter_id = kind, inviter.id
+    await session.flush()
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.invited,
+        author=agent_author(inviter),
+        data={
+            "user": {"id": invitee.id, "name": invitee.name},
+            "by": {"id": inviter.id, "name": inviter.name},
+            "kind": kind.value,
+        },
+        visible_to_visitor=False,
+    )
+    publish_to_agents(
+        session,
+        LiveEvent.offered,
+        user_ids=[invitee.id],
+        data={
+            "chat": chat_summary(chat),
+            "invitation": kind.value,
+            "by": {"id": inviter.id, "name": inviter.name},
+        },
+    )
+    return invitation
+
+
+async def leave_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
+    chat = await lock_chat(session, chat=chat)
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    await ensure_participant(session, chat=chat, user_id=agent.id)
+    await _leave(session, chat=chat, user=agent, transferred_to=None)
+    return chat
+
+
+async def _leave(
+    session: AsyncSession, *, chat: Chat, user: User, transferred_to: User | None
+) -> None:
+    present = (
+        await session.scalar(
+            select(func.count()).where(
+                ChatParticipant.chat_id == chat.id, ChatParticipant.left_at.is_(None)
+            )
+        )
+        or 0
+    )
+    if present <= 1:
+        raise LastParticipant
+    await session.execute(
+        update(ChatParticipant)
+        .where(ChatParticipant.chat_id == chat.id, ChatParticipant.user_id == user.id)
+        .values(left_at=utcnow())
+    )
+    # Invitations the leaver sent as a transfer would pull them out again later: drop them.
+    await session.execute(
+        delete(ChatInvitation).where(
+            ChatInvitation.chat_id == chat.id,
+            ChatInvitation.inviter_id == user.id,
+            ChatInvitation.kind == InvitationKind.transfer,
+        )
+    )
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.left,
+        author=Author(AuthorKind.system, ""),
+        data={
+            "user": {"id": user.id, "name": user.name},
+            "transferred_to": (
+                {"id": transferred_to.id, "name": transferred_to.name} if transferred_to else None
+            ),
+        },
+    )
+    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[user.id], data={})
+
+
+async def label_chat(
+    session: AsyncSession, *, chat: Chat, agent: User, names: Sequence[str]
+) -> list[Label]:
+    chat = await lock_chat(session, chat=chat)
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    await ensure_participant(session, chat=chat, user_id=agent.id)
+    labels = await labels_service.resolve_labels(session, names=names)
+    await session.execute(delete(chat_labels).where(chat_labels.c.chat_id == chat.id))
+    if labels:
+        await session.execute(
+            insert(chat_labels), [{"chat_id": chat.id, "label_id": label.id} for label in labels]
+        )
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.labelled,
+        author=agent_author(agent),
+        data={"labels": [label.name for label in labels]},
+        visible_to_visitor=False,
+    )
+    return labels
+
+
+async def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typing: bool) -> None:
+    """Tells the others that someone is typing. Only those in the chat type in it: its visitor
+    and its agents; an agent outside it (who may still see it) is refused."""
+    if author.user_id is not None:
+        await ensure_participant(session, chat=chat, user_id=author.user_id)
+    if chat.state is ChatState.ended:
+        return
+    data = {
+        "chat_id": chat.id,
+        "author": {
+            "kind": author.kind.value,
+            "id": author.user_id,
+            "name": author.name,
+        },
+        "typing": typing,
+    }
+    if author.kind is not AuthorKind.visitor:
+        publish_to_visitor(session, LiveEvent.typing, visitor_id=chat.visitor_id, data=data)
+    publish_to_followers(session, LiveEvent.typing, chat_id=chat.id, data=data)
+
+
+async def end_chat(
+    session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
+) -> Ticket:
+    """Ends the chat and creates its one ticket; a second end finds it ended and is refused."""
+    chat = await lock_chat(session, chat=chat)
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    if agent is not None:
+        await ensure_participant(session, chat=chat, user_id=agent.id)
+    was_waiting = chat.state is ChatState.waiting
+    now = utcnow()
+    chat.state, chat.end_reason, chat.ended_at = ChatState.ended, reason, now
+    chat.ended_by_id = agent.id if agent else None
+    ticket, emailed = await ticket_for(session, chat=chat, agent=agent, reason=reason)
+    chat.ticket_id = ticket.id
+    await session.flush()
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.ended,
+        author=Author(AuthorKind.system, ""),
+        data={
+            "reason": reason.value,
+            "by": {"id": agent.id, "name": agent.name} if agent else None,
+            "ticket_id": ticket.id,
+            "transcript_emailed": emailed,
+        },
+    )
+    present = [
+        participant.user_id
+        for participant, _user in await participants(session, chat=chat)
+        if participant.left_at is None
+    ]
+    await session.execute(delete(ChatInvitation).where(ChatInvitation.chat_id == chat.id))
+    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=present, data={})
+    if was_waiting:
+        publish_to_agents(
+            session,
+            LiveEvent.withdrawn,
+            user_ids=await offer_targets(session, inbox_id=chat.inbox_id),
+            data={"chat_id": chat.id, "reason": "ended"},
+        )
+    return ticket

@@ -1,0 +1,108 @@
+"""Who is connected: a row per open socket, kept fresh by each process's heartbeat and reaped
+when its process died; a visitor's first socket and last one tell their chats' inboxes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.events import (
+    LiveEvent,
+    publish_to_inbox,
+)
+from frontdesk.chats.models import (
+    Connection,
+    ConnectionKind,
+    Visitor,
+)
+from frontdesk.chats.visitors import open_chats_of_visitor
+from frontdesk.kit.clock import utcnow
+from frontdesk.users.models import User
+
+
+async def visitor_connected(session: AsyncSession, *, visitor_id: int) -> bool:
+    return (
+        await session.scalar(
+            select(Connection.id).where(Connection.visitor_id == visitor_id).limit(1)
+        )
+    ) is not None
+
+
+async def connection_opened(
+    session: AsyncSession,
+    *,
+    connection_id: str,
+    process_id: str,
+    user: User | None = None,
+    visitor: Visitor | None = None,
+) -> None:
+    now = utcnow()
+    first = False
+    if visitor is not None:
+        first = not await visitor_connected(session, visitor_id=visitor.id)
+        visitor.last_seen_at = now
+    elif user is not None:
+        user.last_seen_at = now
+    session.add(
+        Connection(
+            id=connection_id,
+            process_id=process_id,
+            connected_at=now,
+            heartbeat_at=now,
+            kind=ConnectionKind.visitor if visitor else ConnectionKind.agent,
+            user_id=user.id if user else None,
+            visitor_id=visitor.id if visitor else None,
+        )
+    )
+    await session.flush()
+    if visitor is not None and first:
+        await _publish_presence(session, visitor=visitor, connected=True)
+
+
+async def connection_closed(session: AsyncSession, *, connection_id: str) -> None:
+    connection = await session.get(Connection, connection_id)
+    if connection is None:
+        return
+    await session.delete(connection)
+    await session.flush()
+    now = utcnow()
+    if connection.visitor_id is not None:
+        visitor = await session.get(Visitor, connection.visitor_id)
+        if visitor is not None:
+            visitor.last_seen_at = now
+            if not await visitor_connected(session, visitor_id=visitor.id):
+                await _publish_presence(session, visitor=visitor, connected=False)
+    elif connection.user_id is not None:
+        await session.execute(
+            update(User).where(User.id == connection.user_id).values(last_seen_at=now)
+        )
+
+
+async def _publish_presence(session: AsyncSession, *, visitor: Visitor, connected: bool) -> None:
+    for chat in await open_chats_of_visitor(session, visitor=visitor):
+        publish_to_inbox(
+            session,
+            LiveEvent.presence,
+            inbox_id=chat.inbox_id,
+            data={"chat_id": chat.id, "connected": connected},
+        )
+
+
+async def heartbeat(session: AsyncSession, *, process_id: str) -> None:
+    await session.execute(
+        update(Connection).where(Connection.process_id == process_id).values(heartbeat_at=utcnow())
+    )
+
+
+async def reap_stale_connections(session: AsyncSession, *, now: datetime, max_age: float) -> int:
+    """Rows of a process that died without closing its sockets."""
+    stale = (
+        await session.scalars(
+            select(Connection.id).where(Connection.heartbeat_at < now - timedelta(seconds=max_age))
+        )
+    ).all()
+    for connection_id in stale:
+        await connection_closed(session, connection_id=connection_id)
+    return len(stale)
