@@ -51,7 +51,7 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def live(app: FastAPI) -> AsyncIterator[str]:
     """The base URL (http://127.0.0.1:PORT) of the app under test."""
-    async with serve(app) as host:
+    async with serve(app, app.state.settings) as host:
         yield f"http://{host}"
 
 
