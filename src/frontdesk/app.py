@@ -31,6 +31,7 @@ from frontdesk.kit.body_limit import BodyLimit
 from frontdesk.kit.cors import MessengerCORS
 from frontdesk.kit.headers import SecurityHeaders
 from frontdesk.kit.loops import Loops
+from frontdesk.kit.methods import HeadAsGet
 from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     )
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)
+    app.add_middleware(HeadAsGet)
     app.include_router(api_router())
     app.include_router(messenger_router)
     app.include_router(sockets_router)

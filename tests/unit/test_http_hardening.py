@@ -18,6 +18,7 @@ from frontdesk.config import Settings
 from frontdesk.kit.headers import script_hash
 from tests.conftest import Desk
 from tests.realtime import serve
+from tests.unit.support import error_of
 
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
@@ -229,3 +230,28 @@ class TestCors:
         answer = await http.get(path, headers={"Origin": "https://blog.example.org"})
         for response in (preflight, answer):
             assert not any(name.startswith("access-control-") for name in response.headers)
+
+
+class TestMethods:
+    async def test_a_405_names_every_method_the_path_takes(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        for method, path, allow in [
+            ("PUT", "/api/v1/me", "GET, HEAD, PATCH"),
+            ("DELETE", "/api/v1/tickets", "GET, HEAD, POST"),
+            ("GET", "/api/v1/auth/login", "POST"),
+            ("POST", "/tickets/12", "GET, HEAD"),
+        ]:
+            response = await agent.client.request(method, path)
+            error = error_of(response, 405, "not_allowed")
+            assert response.headers["allow"] == allow, (method, path)
+            assert allow in error["message"]
+
+    @pytest.mark.parametrize("path", ["/healthz", "/api/v1/me", "/api/v1/tickets", "/", "/login"])
+    async def test_head_answers_wherever_get_does(self, desk: Desk, path: str) -> None:
+        agent = await desk.agent()
+        got = await agent.client.get(path)
+        head = await agent.client.head(path)
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"]

@@ -11,7 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.db.session import unit_of_work
-from frontdesk.errors import error_response
+from frontdesk.http_errors import error_response
 from frontdesk.inboxes import service as inboxes_service
 
 PREFIX = "/messenger/"
