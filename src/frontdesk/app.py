@@ -38,6 +38,7 @@ from frontdesk.mail.api import router as outbox_router
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
+from frontdesk.openapi import install_error_docs
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
@@ -153,6 +154,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.message_writer = message_writer
     app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
+    install_error_docs(app)
     # Inside the CORS middleware: a refusal must reach the messenger's script, not just its page.
     app.add_middleware(
         BodyLimit,

@@ -16,6 +16,7 @@ import pytest
 from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.kit.headers import script_hash
+from frontdesk.openapi import ERRORS_OF_OPERATIONS
 from tests.conftest import Desk
 from tests.realtime import serve
 from tests.unit.support import error_of
@@ -255,3 +256,37 @@ class TestMethods:
         assert head.content == b""
         assert head.headers["content-type"] == got.headers["content-type"]
         assert head.headers["content-length"] == got.headers["content-length"]
+
+
+class TestErrorDocs:
+    async def test_each_operation_documents_its_errors_in_the_error_shape(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        document = (await http.get("/openapi.json")).json()
+        paths = document["paths"]
+        expected = {
+            ("post", "/api/v1/auth/login"): {"401", "403", "422", "429"},
+            ("get", "/api/v1/me"): {"401"},
+            ("patch", "/api/v1/users/{user_id}"): {"401", "403", "404", "409", "422"},
+            ("get", "/api/v1/tickets/{ticket_id}"): {"401", "404", "422"},
+            ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
+            ("post", "/messenger/v1/visitors"): {"403", "404", "422", "429"},
+            ("get", "/messenger/v1/me"): {"401", "403", "429"},
+        }
+        for (method, path), statuses in expected.items():
+            responses = paths[path][method]["responses"]
+            assert {code for code in responses if code >= "400"} == statuses, (method, path)
+            for status in statuses:
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+        assert "Retry-After" in paths["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]
+        assert "HTTPValidationError" not in document["components"]["schemas"]
+
+    def test_every_listed_operation_exists(self) -> None:
+        app = create_app(Settings(_env_file=None), run_loops=False)  # type: ignore[call-arg]
+        operations = {
+            (method.upper(), path)
+            for path, item in app.openapi()["paths"].items()
+            for method in item
+        }
+        assert set(ERRORS_OF_OPERATIONS) <= operations
