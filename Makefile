@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
 
-.PHONY: run test lint typecheck jstest pytest frontends chromium locks clean bench
+.PHONY: run test lint typecheck jstest pytest frontends chromium locks clean bench fuzz
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
@@ -71,6 +71,15 @@ locks:
 	  --universal -q -o requirements.lock
 	uv pip compile pyproject.toml requirements-build.in --extra dev --generate-hashes \
 	  --python-version 3.11 --universal -q -o requirements-dev.lock
+
+# Schemathesis over the whole API, longer than the suite's run: every phase, more examples, a new
+# seed each time unless FUZZ_SEED is given (a failure prints the seed that replays it).
+FUZZ_EXAMPLES ?= 50
+FUZZ_SEED ?=
+fuzz: $(VENV)/.dev-installed
+	FRONTDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FRONTDESK_FUZZ_SEED=$(FUZZ_SEED) \
+	  FRONTDESK_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+	  $(BIN)/pytest tests/unit/test_api_fuzz.py -m fuzz -p no:randomly $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/tickets.py

@@ -35,6 +35,7 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {
+        400: "bad_request",
         401: "not_authenticated",
         403: "forbidden",
         404: "not_found",

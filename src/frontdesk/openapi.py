@@ -36,7 +36,7 @@ class ErrorResponse(BaseModel):
 
 
 MEANINGS = {
-    400: "The request cannot be carried out as sent.",
+    400: "The request cannot be read as sent (a body that is not JSON).",
     401: "Not authenticated: no session, or a bad or revoked token.",
     403: "Authenticated but not allowed, a missing CSRF header, or a website not allowed.",
     404: "No such thing, or not visible to you.",
@@ -107,6 +107,8 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
         statuses.add(404)
     if any(each.query_params or each.body_params or each.path_params for each in everything):
         statuses.add(422)
+    if any(each.body_params for each in everything):
+        statuses.add(400)  # a body that is not JSON at all
     return statuses
 
 
