@@ -41,7 +41,8 @@ MEANINGS = {
     403: "Authenticated but not allowed, a missing CSRF header, or a website not allowed.",
     404: "No such thing, or not visible to you.",
     409: "A conflict with the current state.",
-    413: "Too large.",
+    413: "The request body is over the size limit (`body_too_large`), or an inbound email over "
+    "its own (`message_too_large`).",
     415: "The body is not of a type this operation takes.",
     422: "A bad value; `fields` names each one.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
@@ -108,7 +109,7 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
     if any(each.query_params or each.body_params or each.path_params for each in everything):
         statuses.add(422)
     if any(each.body_params for each in everything):
-        statuses.add(400)  # a body that is not JSON at all
+        statuses |= {400, 413}  # a body that is not JSON at all; one over the size limit
     return statuses
 
 

@@ -265,12 +265,12 @@ class TestErrorDocs:
         document = (await http.get("/openapi.json")).json()
         paths = document["paths"]
         expected = {
-            ("post", "/api/v1/auth/login"): {"401", "403", "422", "429"},
+            ("post", "/api/v1/auth/login"): {"400", "401", "403", "413", "422", "429"},
             ("get", "/api/v1/me"): {"401"},
-            ("patch", "/api/v1/users/{user_id}"): {"401", "403", "404", "409", "422"},
+            ("patch", "/api/v1/users/{user_id}"): {"400", "401", "403", "404", "409", "413", "422"},
             ("get", "/api/v1/tickets/{ticket_id}"): {"401", "404", "422"},
             ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
-            ("post", "/messenger/v1/visitors"): {"403", "404", "422", "429"},
+            ("post", "/messenger/v1/visitors"): {"400", "403", "404", "413", "422", "429"},
             ("get", "/messenger/v1/me"): {"401", "403", "429"},
         }
         for (method, path), statuses in expected.items():
