@@ -1,20 +1,23 @@
 """The OpenAPI document names the errors each operation really answers, all in the one error shape
 of errors.py. Most follow from how an operation is reached: who may call it (its dependencies),
-whether it names a thing by id (404), whether it takes input (422). What follows from what it does
+whether it names a thing by id in its path or query (404), whether it takes input (422), a body
+(400 when it is not JSON, 413 when it is too large). What follows from what it does
 (a taken email is a 409) is listed in ERRORS_OF_OPERATIONS."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
+from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 
 from frontdesk.chats.messenger_deps import current_visitor, limit_ip
 from frontdesk.deps import SAFE_METHODS, current_admin, current_auth
+from frontdesk.kit.schemas import Id
 from frontdesk.mail.api import inbound_caller
 
 
@@ -62,8 +65,6 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/customers"): {409},
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
-    ("GET", "/api/v1/tickets"): {404},
-    ("GET", "/api/v1/tickets/counts"): {404},
     ("POST", "/api/v1/tickets"): {404},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
@@ -97,6 +98,12 @@ def dependencies(dependant: Dependant) -> Iterator[Dependant]:
         yield from dependencies(dependency)
 
 
+def names_an_id(field: ModelField) -> bool:
+    """An id in the query, such as ?inbox_id=: one that names nothing is a 404."""
+    annotation = field.field_info.annotation
+    return annotation == Id or Id in get_args(annotation)
+
+
 def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
     statuses = set(ERRORS_OF_OPERATIONS.get((method, path), ()))
     everything = [dependant, *dependencies(dependant)]
@@ -104,7 +111,7 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
         if each.call in ERRORS_OF_DEPENDENCIES:
             safe, unsafe = ERRORS_OF_DEPENDENCIES[each.call]
             statuses |= safe if method in SAFE_METHODS else unsafe
-    if any(each.path_params for each in everything):
+    if any(each.path_params or any(map(names_an_id, each.query_params)) for each in everything):
         statuses.add(404)
     if any(each.query_params or each.body_params or each.path_params for each in everything):
         statuses.add(422)

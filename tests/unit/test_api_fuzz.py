@@ -2,13 +2,15 @@
 messenger's routes as a visitor. Every answer must be below 500 and match the OpenAPI document:
 its status documented, its body and headers of the documented shape.
 
-The suite makes a short run with a fixed seed; `make fuzz` a long one, every phase, with a new
-seed each time (FRONTDESK_FUZZ_EXAMPLES, FRONTDESK_FUZZ_PHASES, FRONTDESK_FUZZ_SEED)."""
+The suite makes a short run on SQLite with a fixed seed; `make fuzz` a long one, every phase, on
+PostgreSQL too, with a new seed each time (FRONTDESK_FUZZ_EXAMPLES, FRONTDESK_FUZZ_PHASES,
+FRONTDESK_FUZZ_SEED, FRONTDESK_FUZZ_POSTGRES)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.fuzz
 EXAMPLES = os.environ.get("FRONTDESK_FUZZ_EXAMPLES", "4")
 SEED = os.environ.get("FRONTDESK_FUZZ_SEED", "1")
 PHASES = os.environ.get("FRONTDESK_FUZZ_PHASES", "examples,fuzzing")
+LONG_RUN = bool(os.environ.get("FRONTDESK_FUZZ_POSTGRES"))
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_headers_conformance,response_schema_conformance"
@@ -37,6 +40,22 @@ INBOUND_TOKEN = "fuzz-inbound-token"
 # Users the fuzzer may edit, deactivate or demote: ids 1-40, the small ones it tries most.
 # The acting owner and agent come after them, so that it rarely locks them out.
 BYSTANDERS = 40
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        *([pytest.param("postgresql", marks=pytest.mark.integration)] if LONG_RUN else []),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+    """The short run on SQLite only; the long one on PostgreSQL too."""
+    if request.param == "sqlite":
+        path = tmp_path / "frontdesk.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 @pytest.fixture(autouse=True)
