@@ -8,7 +8,7 @@ FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
 WEBLINTS := $(patsubst web/%/package.json,web/%/node_modules/.linted,$(FRONTENDS))
 
-.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium locks clean bench
+.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium locks clean bench fuzz
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
@@ -80,6 +80,16 @@ locks:
 	  --universal -q -o requirements.lock
 	uv pip compile pyproject.toml requirements-build.in --extra dev --generate-hashes \
 	  --python-version 3.11 --universal -q -o requirements-dev.lock
+
+# Schemathesis over the whole API, longer than the suite's run: every phase, more examples, on
+# PostgreSQL as well as SQLite, a new
+# seed each time unless FUZZ_SEED is given (a failure prints the seed that replays it).
+FUZZ_EXAMPLES ?= 50
+FUZZ_SEED ?=
+fuzz: $(VENV)/.dev-installed
+	FRONTDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FRONTDESK_FUZZ_SEED=$(FUZZ_SEED) \
+	  FRONTDESK_FUZZ_PHASES=examples,coverage,fuzzing,stateful FRONTDESK_FUZZ_POSTGRES=1 \
+	  $(BIN)/pytest tests/unit/test_api_fuzz.py -m fuzz -p no:randomly $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/tickets.py

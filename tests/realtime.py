@@ -13,28 +13,36 @@ import uvicorn
 import websockets
 from fastapi import FastAPI
 
+from frontdesk.config import Settings
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
+from frontdesk.server import server_config
 
 DEFAULT_TIMEOUT = 10.0
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Runs `app` under uvicorn, configured as `frontdesk run` does, on a free port in this event
-    loop; yields the base URL."""
+async def serve(app: FastAPI, settings: Settings | None = None) -> AsyncIterator[str]:
+    """Runs `app` under uvicorn on a free port in this event loop; yields the base URL. With
+    `settings`, the server is configured as `frontdesk run` configures it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        log_level="warning",
-        ws="websockets-sansio",
-        ws_ping_interval=None,
-        ws_per_message_deflate=False,
-        ws_max_size=4 * MAX_FRAME_CHARS,
-    )
+    for_tests: dict[str, Any] = {
+        "lifespan": "off",
+        "log_level": "warning",
+        "ws_ping_interval": None,
+    }
+    if settings is not None:
+        config = server_config(app, settings, **for_tests)
+    else:
+        config = uvicorn.Config(
+            app,
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            ws_max_size=4 * MAX_FRAME_CHARS,
+            **for_tests,
+        )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

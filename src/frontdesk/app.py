@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from frontdesk.api_docs import mount_api_docs
 from frontdesk.apps.api import router as apps_router
 from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
@@ -28,13 +29,16 @@ from frontdesk.http_errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.body_limit import BodyLimit
 from frontdesk.kit.cors import MessengerCORS
+from frontdesk.kit.headers import SecurityHeaders
 from frontdesk.kit.loops import Loops
+from frontdesk.kit.methods import HeadAsGet
 from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
+from frontdesk.openapi import install_error_docs
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
@@ -137,7 +141,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         title="frontdesk",
         version="0.1.0",
         summary="Help desk with live chat",
-        docs_url="/api/docs",
+        # Served by mount_api_docs, with a Content-Security-Policy of its own.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -149,6 +154,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.message_writer = message_writer
     app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
+    install_error_docs(app)
     # Inside the CORS middleware: a refusal must reach the messenger's script, not just its page.
     app.add_middleware(
         BodyLimit,
@@ -157,6 +163,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         unlimited={"/api/v1/inbound/mime"},
     )
     app.add_middleware(MessengerCORS)
+    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
+    app.add_middleware(HeadAsGet)
     app.include_router(api_router())
     app.include_router(messenger_router)
     app.include_router(sockets_router)
@@ -172,6 +180,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     # Last: the desk's catch-all route must not shadow the API.
+    mount_api_docs(app)
     mount_demo(app)
     mount_frontends(app)
     return app

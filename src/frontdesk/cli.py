@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -145,7 +144,7 @@ def run(
 
     from frontdesk.app import create_app
     from frontdesk.kit.collector import tune_for_server
-    from frontdesk.realtime.gateway import MAX_FRAME_CHARS
+    from frontdesk.server import server_config
 
     settings = settings_or_exit()
     if settings.smtp_listen is None and "FRONTDESK_SMTP_LISTEN" not in os.environ:
@@ -160,22 +159,7 @@ def run(
     print_welcome(settings, demo=demo)
     server_app = create_app(settings)
     tune_for_server()
-    uvicorn.run(
-        server_app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        http="httptools",
-        ws="websockets-sansio",
-        # Chat frames are small; compressing each one for every recipient costs more CPU and
-        # memory per socket than it saves.
-        ws_per_message_deflate=False,
-        # The largest frame the gateway accepts, in UTF-8's worst case; anything larger is refused
-        # (1009) before it is buffered.
-        ws_max_size=4 * MAX_FRAME_CHARS,
-        proxy_headers=True,
-    )
+    uvicorn.Server(server_config(server_app, settings)).run()
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ install (SQLite under ./var, in-process broker, mail kept in the outbox)."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 MIN_SECRET_LENGTH = 32
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     smtp_listen: str | None = None
     mail_domain: str = ""
     inbound_token: str | None = None
+    # Only these peers may say who the client is (X-Forwarded-For, X-Forwarded-Proto): anyone
+    # else could pick a new address per request and escape login throttling and rate limits.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    header_timeout: PositiveSeconds = 10
 
     session_lifetime_days: PositiveSeconds = 14
     login_max_failures_per_account: int = Field(default=5, ge=1)
@@ -102,6 +107,19 @@ class Settings(BaseSettings):
             raise ValueError("must be host:port, for example 127.0.0.1:2525")
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_addresses(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        try:
+            return [_address_or_network(str(item).strip()) for item in items if str(item).strip()]
+        except ValueError:
+            raise ValueError(
+                "must be IP addresses or networks separated by commas, e.g. 10.0.0.5,10.1.0.0/16"
+            ) from None
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: str) -> str:
@@ -143,6 +161,12 @@ class Settings(BaseSettings):
             except FileExistsError:
                 pass
         return path.read_text(encoding="ascii").strip().encode()
+
+
+def _address_or_network(item: str) -> str:
+    if "/" in item:
+        return str(ipaddress.ip_network(item, strict=False))
+    return str(ipaddress.ip_address(item))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.headers import CSP, policy, script_hash, websocket_origin
 
 SHOP = "Northwind Goods"
 CURRENT = ' aria-current="page"'
@@ -97,6 +98,22 @@ document.addEventListener('click', event => {
 window.addEventListener('popstate', () => show(location.pathname));
 show(location.pathname);
 """
+QUEUE = "window.frontdesk = window.frontdesk || [];"
+
+
+def demo_policy(public_url: str) -> str:
+    """A shop's own policy: its inline scripts by hash, and inline styles, which the shop and the
+    messenger (a <style> in its shadow root) both use."""
+    return policy(
+        default_src="'self'",
+        script_src=f"'self' {script_hash(QUEUE)} {script_hash(SCRIPT)}",
+        style_src="'self' 'unsafe-inline'",
+        img_src="'self' data:",
+        connect_src=f"'self' {websocket_origin(public_url)}",
+        object_src="'none'",
+        base_uri="'none'",
+        frame_ancestors="'none'",
+    )
 
 
 async def first_inbox_key(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
@@ -109,7 +126,7 @@ def _page(
     title: str, body: str, *, key: str | None, current: str, public_url: str, extra: str = ""
 ) -> str:
     snippet = (
-        "<script>window.frontdesk = window.frontdesk || [];</script>\n"
+        f"<script>{QUEUE}</script>\n"
         f'<script src="{escape(public_url)}/messenger.js" data-inbox="{escape(key or "")}" '
         "async></script>"
     )
@@ -127,7 +144,7 @@ def _page(
             "chat — the agent sees which page you are on.</div>"
         )
         embed = (
-            "<script>window.frontdesk = window.frontdesk || [];</script>\n"
+            f"<script>{QUEUE}</script>\n"
             f'<script src="/messenger.js" data-inbox="{escape(key)}" async></script>'
         )
     nav = "".join(
@@ -188,7 +205,9 @@ def mount_demo(app: FastAPI) -> None:
             html = _page(
                 SHOP, _shop_body(), key=key, current="Shop", public_url=public_url, extra=extra
             )
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(
+            html, headers={"Cache-Control": "no-store", CSP: demo_policy(public_url)}
+        )
 
     @app.get("/demo", include_in_schema=False)
     async def demo_shop(request: Request) -> HTMLResponse:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
+from frontdesk.kit.methods import allowed_methods
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,9 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return error_response(422, {"code": "invalid", "message": message, "fields": fields})
 
 
-async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {
+        400: "bad_request",
         401: "not_authenticated",
         403: "forbidden",
         404: "not_found",
@@ -41,8 +43,13 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
         413: "body_too_large",
     }
     code = codes.get(exc.status_code, "http_error")
-    body = {"code": code, "message": str(exc.detail)}
-    return error_response(exc.status_code, body, **(exc.headers or {}))
+    message = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route matching the path, not of them all.
+        headers["Allow"] = allowed_methods(request.app, request.scope)
+        message = f"This method is not allowed here; use {headers['Allow']}."
+    return error_response(exc.status_code, {"code": code, "message": message}, **headers)
 
 
 # SQLSTATE 22021, character_not_in_repertoire: PostgreSQL refuses NUL in text, which JSON can

@@ -9,6 +9,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from frontdesk.kit.methods import FALLBACK_ROUTE, route_methods
+
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 DESK_DIST = WEB_ROOT / "desk" / "dist"
 MESSENGER_DIST = WEB_ROOT / "messenger" / "dist"
@@ -35,9 +37,12 @@ def mount_frontends(app: FastAPI) -> None:
             headers={"Cache-Control": "public, max-age=300"},
         )
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, name=FALLBACK_ROUTE)
     async def desk(path: str, request: Request) -> Response:
         if path.startswith(RESERVED):
+            if route_methods(request.app, request.scope):
+                # A GET where the API takes other methods, e.g. GET /api/v1/auth/login.
+                raise HTTPException(405)
             raise HTTPException(404, "Not found.")
         index = DESK_DIST / "index.html"
         if not index.is_file():

@@ -26,6 +26,7 @@ from playwright.async_api import (
 
 from frontdesk.web import MESSENGER_DIST
 from tests.conftest import IN_CI, Agent, Desk
+from tests.e2e.conftest import PolicyWatch
 from tests.realtime import serve
 
 T = TypeVar("T")
@@ -476,3 +477,28 @@ async def test_demo_page_embeds_the_first_inbox(app: FastAPI, http: Any, desk: D
     assert f'data-inbox="{first["public_key"]}"' in page.text
     assert (await http.get("/demo/about")).status_code == 200
     assert (await http.get("/demo/product/mug")).status_code == 200
+
+
+async def test_demo_shop_and_its_messenger_work_under_its_policy(
+    live: str, context: BrowserContext, desk: Desk, policy_watch: PolicyWatch
+) -> None:
+    requires_bundle()
+    support, ada = await online_agent(desk)
+    await policy_watch.watch(context)
+    page = await context.new_page()
+    await page.goto(f"{live}/demo")
+    # The shop's own inline script navigates client-side.
+    await page.get_by_role("link", name=re.compile("Stoneware mug")).click()
+    await expect(page).to_have_title(re.compile("^Stoneware mug"))
+
+    await launcher(page).click()
+    panel = messenger(page).get_by_role("dialog")
+    await panel.get_by_label("Your name").fill("Marie Curie")
+    await panel.get_by_label("Message", exact=True).fill("Is the mug dishwasher-safe?")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    chat = await chat_id(page, support["public_key"])
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    await expect(panel).to_contain_text("Ada joined the chat")
+
+    await policy_watch.assert_enforced(page)

@@ -68,6 +68,9 @@ class TestValidation:
             ("FRONTDESK_SMTP_LISTEN", "2525"),
             ("FRONTDESK_SNOOZE_POLL_INTERVAL", "0"),
             ("FRONTDESK_MAX_TEXT_LENGTH", "-5"),
+            ("FRONTDESK_TRUSTED_PROXIES", "*"),
+            ("FRONTDESK_TRUSTED_PROXIES", "10.0.0.1,proxy.internal"),
+            ("FRONTDESK_HEADER_TIMEOUT", "0"),
         ],
     )
     def test_a_bad_value_is_one_line_naming_the_setting(
@@ -78,6 +81,17 @@ class TestValidation:
             load_settings(data_dir=tmp_path)
         assert str(raised.value).startswith(f"invalid setting {name}: ")
         assert "\n" not in str(raised.value)
+
+    def test_trusted_proxies_are_addresses_and_networks_separated_by_commas(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert load_settings(data_dir=tmp_path).trusted_proxies == []
+        monkeypatch.setenv("FRONTDESK_TRUSTED_PROXIES", " 10.0.0.5, 10.1.2.3/16,::1 ")
+        assert load_settings(data_dir=tmp_path).trusted_proxies == [
+            "10.0.0.5",
+            "10.1.0.0/16",
+            "::1",
+        ]
 
     def test_env_file_in_the_working_directory_is_read(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.auth import AgentAuth, authenticate_agent, authenticate_visitor
 from frontdesk.chats import service
+from frontdesk.chats.errors import ChatNotFound
 from frontdesk.chats.events import event_payload
 from frontdesk.chats.messenger_deps import limiters
 from frontdesk.chats.models import Visitor
@@ -27,7 +28,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE
 from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
-from frontdesk.kit.schemas import Id, Seq
+from frontdesk.kit.schemas import MAX_ID, Id, Seq
 from frontdesk.realtime.catalogue import AccountEvent, ChatEventType
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
@@ -143,6 +144,8 @@ def parse_resume(raw: str | None) -> dict[int, int] | None:
         chat, _, seq = pair.partition(":")
         if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in (chat, seq)):
             return None
+        if int(seq) > MAX_ID:
+            return None
         chats[int(chat)] = int(seq)
     return chats if len(chats) <= MAX_RESUME_CHATS else None
 
@@ -155,6 +158,8 @@ async def _resumable(
     async with unit_of_work(connection.sessionmaker) as session:
         for chat_id, seq in chats.items():
             try:
+                if not 1 <= chat_id <= MAX_ID:  # names no chat, and would overflow the query
+                    raise ChatNotFound
                 await check(session, chat_id)
             except NotFound as exc:
                 await connection.send(error_frame(ref, exc))

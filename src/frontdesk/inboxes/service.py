@@ -29,6 +29,14 @@ def normalize_origin(origin: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+async def accepts_origin(session: AsyncSession, *, origin: str) -> bool:
+    """Whether some inbox takes messenger requests from this website: one that lists it, or one
+    that lists no origin at all and so takes any."""
+    wanted = origin.rstrip("/").lower()
+    lists = (await session.scalars(select(Inbox.allowed_origins))).all()
+    return any(not allowed or wanted in allowed for allowed in lists)
+
+
 async def list_inboxes(session: AsyncSession, *, user: User) -> Sequence[Inbox]:
     return (await session.scalars(visible_inboxes(user).order_by(Inbox.name, Inbox.id))).all()
 

@@ -8,8 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Strin
 
 from frontdesk.errors import NotFound
 
-# Ids are 64-bit signed integers in both databases.
-MAX_ID = 2**63 - 1
+# Ids and sequence numbers are INTEGER columns: 32-bit signed on PostgreSQL (SQLite stores more,
+# but no id there grows past what PostgreSQL could hold after a move).
+MAX_ID = 2**31 - 1
 
 
 class ReadModel(BaseModel):
@@ -28,8 +29,8 @@ FROM_STRING = Strict(False)
 
 
 def _could_exist(value: int) -> int:
-    # Past 64 bits a number would overflow the query (a 500); it names nothing, like an id that
-    # was never used, so it gets the same answer.
+    # Past the column's range a number would overflow the query (a 500); it names nothing, like
+    # an id that was never used, so it gets the same answer.
     if not 1 <= value <= MAX_ID:
         raise NotFound(f"Nothing has the id {value}: ids run from 1 to {MAX_ID}.")
     return value

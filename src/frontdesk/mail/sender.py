@@ -52,11 +52,17 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
+def one_line(value: str) -> str:
+    """A line break typed into a name or a subject would end its header early: the email package
+    refuses such a value, so the message could be neither shown nor sent."""
+    return " ".join(value.splitlines())
+
+
 def build_message(row: OutboxMessage) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
-    message["From"] = row.sender
-    message["To"] = ", ".join(row.recipients)
-    message["Subject"] = row.subject
+    message["From"] = one_line(row.sender)
+    message["To"] = ", ".join(one_line(recipient) for recipient in row.recipients)
+    message["Subject"] = one_line(row.subject)
     # The row's time, not the send time: a retry is byte-for-byte the same message.
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id

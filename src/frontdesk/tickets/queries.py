@@ -132,7 +132,7 @@ def _text_match(text: str, *, user: User) -> ColumnElement[bool]:
         Ticket.id.in_(entries),
     ]
     digits = text.strip().lstrip("#")
-    # ASCII only: str.isdigit() also holds for "²", which int() refuses; and within 64 bits.
+    # ASCII only: str.isdigit() also holds for "²", which int() refuses; and within the column.
     if digits.isascii() and digits.isdigit() and int(digits) <= MAX_ID:
         matches.insert(0, Ticket.number == int(digits))
     return or_(*matches)

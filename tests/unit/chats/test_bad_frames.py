@@ -13,7 +13,7 @@ from frontdesk.realtime.gateway import MAX_FRAME_CHARS
 from tests.conftest import Desk
 from tests.realtime import Socket, connect, desk_socket, messenger_socket
 
-BIG_ID = 2**63  # one past the largest id either database can store
+BIG_ID = 2**31  # one past the largest id PostgreSQL's INTEGER columns can store
 DEEP = "[" * 1000 + "]" * 1000
 
 
@@ -106,7 +106,7 @@ async def test_ids_past_64_bits_are_not_found_and_the_socket_stays_usable(
             assert reply["type"] == "error", (frame, reply)
             assert reply["error"]["code"] == "not_found", (frame, reply)
         await still_usable(sock)
-    # A seq past 64 bits is no id but a wrong value: the frame is bad.
+    # A seq past the column is no id but a wrong value: the frame is bad.
     too_far = await messenger_ws.request({"type": "resume", "chats": {"1": BIG_ID}})
     assert too_far["error"]["code"] == "bad_frame"
     await desk_ws.close()

@@ -46,3 +46,21 @@ class TestOutbox:
     async def test_agents_cannot_read_the_outbox(self, desk: Desk) -> None:
         agent = await desk.agent()
         error_of(await agent.client.get("/api/v1/outbox"), 403, "forbidden")
+
+    async def test_line_breaks_in_names_and_subjects_stay_inside_their_header(
+        self, desk: Desk
+    ) -> None:
+        admin = await desk.agent(role="admin", name="Ada\r\nBcc: everyone@example.org")
+        inbox = await desk.inbox(name="Support\nTeam")
+        ticket = await new_ticket(admin.client, inbox, subject="Refund\r\nX-Injected: yes")
+        reply = await admin.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "On its way."}
+        )
+        assert reply.status_code == 201, reply.text
+        queued = (await admin.client.get("/api/v1/outbox")).json()[0]
+        raw = await admin.client.get(f"/api/v1/outbox/{queued['id']}/raw")
+        assert raw.status_code == 200, raw.text
+        head = raw.text.split("\r\n\r\n", 1)[0]
+        assert "\nBcc:" not in head
+        assert "\nX-Injected:" not in head
+        assert "Ada Bcc: everyone@example.org (Support Team)" in head

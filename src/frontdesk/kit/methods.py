@@ -1,0 +1,48 @@
+"""HTTP methods: HEAD answers wherever GET does, and a 405 says in `Allow` which methods do."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The desk's catch-all route (GET) matches every path; it only counts where nothing else does.
+FALLBACK_ROUTE = "desk"
+
+
+def route_methods(app: FastAPI, scope: Scope) -> set[str]:
+    """The methods the app's own routes (not the desk's catch-all) take at the request's path."""
+    found: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        methods = route.methods
+        if methods and route.name != FALLBACK_ROUTE and route.matches(scope)[0] is not Match.NONE:
+            found.update(methods)
+    return found
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """The `Allow` header of a 405: where no route of the app's own matches, the desk's page."""
+    methods = route_methods(app, scope) or {"GET"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body: the routes declare GET only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)

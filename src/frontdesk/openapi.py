@@ -1,0 +1,163 @@
+"""The OpenAPI document names the errors each operation really answers, all in the one error shape
+of errors.py. Most follow from how an operation is reached: who may call it (its dependencies),
+whether it names a thing by id in its path or query (404), whether it takes input (422), a body
+(400 when it is not JSON, 413 when it is too large). What follows from what it does
+(a taken email is a 409) is listed in ERRORS_OF_OPERATIONS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, get_args
+
+from fastapi import FastAPI
+from fastapi._compat import ModelField
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, Field
+
+from frontdesk.chats.messenger_deps import current_visitor, limit_ip
+from frontdesk.deps import SAFE_METHODS, current_admin, current_auth
+from frontdesk.kit.schemas import Id
+from frontdesk.mail.api import inbound_caller
+
+
+class ErrorField(BaseModel):
+    field: str = Field(description="The input the message is about, e.g. `text` or `emails.0`.")
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, for programs: `not_found`, `email_taken`, …")
+    message: str = Field(description="For people: what went wrong and what to do.")
+    fields: list[ErrorField] = Field(
+        default_factory=list, description="Each bad input, on 422 (absent otherwise)."
+    )
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+MEANINGS = {
+    400: "The request cannot be read as sent (a body that is not JSON).",
+    401: "Not authenticated: no session, or a bad or revoked token.",
+    403: "Authenticated but not allowed, a missing CSRF header, or a website not allowed.",
+    404: "No such thing, or not visible to you.",
+    409: "A conflict with the current state.",
+    413: "The request body is over the size limit (`body_too_large`), or an inbound email over "
+    "its own (`message_too_large`).",
+    415: "The body is not of a type this operation takes.",
+    422: "A bad value; `fields` names each one.",
+    429: "Too many requests; `Retry-After` says how many seconds to wait.",
+    503: "Turned off on this server.",
+}
+
+# Errors an operation answers because of what it does; see the module's docstring.
+ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
+    ("POST", "/api/v1/auth/login"): {401, 403, 429},
+    ("PATCH", "/api/v1/me"): {409},
+    ("POST", "/api/v1/users"): {409},
+    ("PATCH", "/api/v1/users/{user_id}"): {409},
+    ("POST", "/api/v1/inboxes"): {409},
+    ("PATCH", "/api/v1/inboxes/{inbox_id}"): {409},
+    ("POST", "/api/v1/labels"): {409},
+    ("PATCH", "/api/v1/labels/{label_id}"): {409},
+    ("POST", "/api/v1/customers"): {409},
+    ("PATCH", "/api/v1/customers/{customer_id}"): {409},
+    ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
+    ("POST", "/api/v1/tickets"): {404},
+    ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/join"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/messages"): {409},
+    ("PUT", "/api/v1/chats/{chat_id}/labels"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/invite"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/transfer"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/leave"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/end"): {409},
+    ("POST", "/api/v1/outbox/{message_id}/retry"): {409},
+    ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},
+    ("POST", "/messenger/v1/visitors"): {403, 404},
+    ("GET", "/messenger/v1/status"): {403, 404},
+    ("POST", "/messenger/v1/chats"): {409},
+    ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
+}
+
+# What a dependency may answer: for each, the statuses for safe methods and for the others.
+ERRORS_OF_DEPENDENCIES: dict[Callable[..., Any], tuple[set[int], set[int]]] = {
+    current_auth: ({401}, {401, 403}),  # a cookie-authenticated write needs its CSRF header
+    current_admin: ({403}, {403}),
+    current_visitor: ({401, 403}, {401, 403}),  # the visitor's inbox may not take this website
+    limit_ip: ({429}, {429}),
+    inbound_caller: ({401, 503}, {401, 503}),
+}
+
+
+def dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for dependency in dependant.dependencies:
+        yield dependency
+        yield from dependencies(dependency)
+
+
+def names_an_id(field: ModelField) -> bool:
+    """An id in the query, such as ?inbox_id=: one that names nothing is a 404."""
+    annotation = field.field_info.annotation
+    return annotation == Id or Id in get_args(annotation)
+
+
+def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
+    statuses = set(ERRORS_OF_OPERATIONS.get((method, path), ()))
+    everything = [dependant, *dependencies(dependant)]
+    for each in everything:
+        if each.call in ERRORS_OF_DEPENDENCIES:
+            safe, unsafe = ERRORS_OF_DEPENDENCIES[each.call]
+            statuses |= safe if method in SAFE_METHODS else unsafe
+    if any(each.path_params or any(map(names_an_id, each.query_params)) for each in everything):
+        statuses.add(404)
+    if any(each.query_params or each.body_params or each.path_params for each in everything):
+        statuses.add(422)
+    if any(each.body_params for each in everything):
+        statuses |= {400, 413}  # a body that is not JSON at all; one over the size limit
+    return statuses
+
+
+def error_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": MEANINGS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        }
+    return response
+
+
+def describe_errors(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    for route in iter_route_contexts(app.routes):
+        path = route.path_format
+        if not getattr(route, "include_in_schema", False) or not route.methods or path is None:
+            continue
+        for method in route.methods:
+            operation = document["paths"][path][method.lower()]
+            # FastAPI's own 422 describes its validation error, which errors.py reshapes.
+            operation["responses"].pop("422", None)
+            for status in sorted(error_statuses(method, path, route.dependant)):
+                operation["responses"][str(status)] = error_response(status)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    shape = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(shape.pop("$defs"))
+    schemas["ErrorResponse"] = shape
+    return document
+
+
+def install_error_docs(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_errors(app, generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

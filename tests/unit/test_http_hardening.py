@@ -1,0 +1,292 @@
+"""HTTP hardening at the boundary: security headers and each page's Content-Security-Policy,
+who may name the client's address, and how long a client may take to send its request head."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from frontdesk.app import create_app
+from frontdesk.config import Settings
+from frontdesk.kit.headers import script_hash
+from frontdesk.openapi import ERRORS_OF_OPERATIONS
+from tests.conftest import Desk
+from tests.realtime import serve
+from tests.unit.support import error_of
+
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
+
+
+def directives(response: httpx.Response) -> dict[str, list[str]]:
+    policy = response.headers["content-security-policy"]
+    parsed = (part.split() for part in policy.split(";") if part.strip())
+    return {name: sources for name, *sources in parsed}
+
+
+def allows_its_scripts(response: httpx.Response) -> None:
+    """Every script of the page is allowed by its policy, and nothing inline runs unlisted."""
+    script_src = directives(response)["script-src"]
+    assert "'unsafe-inline'" not in script_src
+    for source in INLINE_SCRIPT.findall(response.text):
+        assert script_hash(source) in script_src, source[:60]
+    for url in SCRIPT_SRC.findall(response.text):
+        parts = urlsplit(url)
+        assert not parts.netloc or f"{parts.scheme}://{parts.netloc}" in script_src, url
+
+
+class TestSecurityHeaders:
+    @pytest.mark.parametrize("path", ["/", "/login", "/api/v1/me", "/healthz", "/openapi.json"])
+    async def test_every_response_carries_them(self, http: httpx.AsyncClient, path: str) -> None:
+        response = await http.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+        policy = directives(response)
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["default-src"] == ["'self'"]
+        assert policy["script-src"] == ["'self'"]
+        assert policy["object-src"] == ["'none'"]
+
+    async def test_the_demo_shop_allows_exactly_its_inline_scripts(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        await desk.inbox(name="Shop")
+        for path in ("/demo", "/demo/about", "/demo/product/mug"):
+            response = await http.get(path)
+            assert response.status_code == 200
+            assert "messenger.js" in response.text
+            allows_its_scripts(response)
+            assert directives(response)["frame-ancestors"] == ["'none'"]
+
+    async def test_the_api_docs_page_allows_swagger_ui(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/api/docs")
+        assert response.status_code == 200
+        allows_its_scripts(response)
+        policy = directives(response)
+        assert policy["connect-src"] == ["'self'"]
+        stylesheet = re.search(r'rel="stylesheet" href="([^"]+)"', response.text)
+        assert stylesheet is not None
+        assert "{0.scheme}://{0.netloc}".format(urlsplit(stylesheet[1])) in policy["style-src"]
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, **changes: Any) -> AsyncIterator[str]:
+    """The app on loopback, served the way `frontdesk run` serves it; yields its base URL."""
+    changed = settings.model_copy(update=changes)
+    app = create_app(changed, run_loops=False)
+    async with app.router.lifespan_context(app), serve(app, changed) as host:
+        yield f"http://{host}"
+
+
+async def failed_logins(base: str, forwarded_for: list[str]) -> list[int]:
+    """One failed login per address claimed in X-Forwarded-For, each for an unknown account."""
+    statuses = []
+    async with httpx.AsyncClient(base_url=base) as client:
+        for number, address in enumerate(forwarded_for):
+            response = await client.post(
+                "/api/v1/auth/login",
+                json={"email": f"nobody{number}@example.org", "password": "wrong password"},
+                headers={"X-Forwarded-For": address},
+            )
+            statuses.append(response.status_code)
+    return statuses
+
+
+class TestForwardedFor:
+    async def test_a_client_cannot_pick_its_own_address(self, settings: Settings) -> None:
+        async with running(settings) as base:
+            statuses = await failed_logins(base, [f"198.51.100.{n}" for n in range(25)])
+        # Counted as the one loopback client they are: throttled after the 20th failure.
+        assert statuses == [401] * 20 + [429] * 5
+
+    async def test_a_trusted_proxy_names_the_client(self, settings: Settings) -> None:
+        clients = ["203.0.113.1"] * 3 + ["203.0.113.2", "203.0.113.1"]
+        async with running(
+            settings, trusted_proxies=["127.0.0.0/8"], login_max_failures_per_ip=3
+        ) as base:
+            statuses = await failed_logins(base, clients)
+        assert statuses == [401, 401, 401, 401, 429]
+
+
+async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            return await reader.read() == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+class TestRequestHeadDeadline:
+    async def test_a_client_trickling_its_headers_is_dropped(self, settings: Settings) -> None:
+        async with running(settings, header_timeout=0.5) as base:
+            host, port = urlsplit(base).netloc.split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: desk.test\r\n")
+
+            async def trickle() -> None:
+                # A header byte every 100 ms: the keep-alive timer alone would never fire.
+                with contextlib.suppress(ConnectionError):
+                    for _ in range(40):
+                        writer.write(b"X")
+                        await writer.drain()
+                        await asyncio.sleep(0.1)
+
+            trickling = asyncio.create_task(trickle())
+            assert await closed_within(reader, 3.0)
+            trickling.cancel()
+            writer.close()
+
+    async def test_the_deadline_is_per_request(self, settings: Settings) -> None:
+        async with running(settings, header_timeout=0.5) as base:
+            host, port = urlsplit(base).netloc.split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            for _ in range(4):  # 1.2 s in all on one connection, each head sent promptly
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: desk.test\r\n\r\n")
+                head = await reader.readuntil(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 200"), head
+                length = int(re.search(rb"content-length: (\d+)", head.lower())[1])  # type: ignore[index]
+                await reader.readexactly(length)
+                await asyncio.sleep(0.3)
+            # Idle after the last answer: no new head within the deadline, so it is closed.
+            assert await closed_within(reader, 3.0)
+            writer.close()
+
+
+def preflight_headers(origin: str) -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+
+
+class TestCors:
+    async def test_only_websites_an_inbox_accepts_are_granted(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox(allowed_origins=["https://shop.example.com"])
+        granted = await http.options(
+            "/messenger/v1/visitors", headers=preflight_headers("https://shop.example.com")
+        )
+        assert granted.status_code == 204
+        assert granted.headers["access-control-allow-origin"] == "https://shop.example.com"
+
+        refused = await http.options(
+            "/messenger/v1/visitors", headers=preflight_headers("https://evil.example")
+        )
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "origin_not_allowed"
+        assert "access-control-allow-origin" not in refused.headers
+        # Simple requests need no preflight: the refusal is readable (the messenger hides itself),
+        # any other answer is not.
+        refusal = await http.get(
+            "/messenger/v1/status",
+            params={"inbox": inbox["public_key"]},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert refusal.status_code == 403
+        assert refusal.json()["error"]["code"] == "origin_not_allowed"
+        assert refusal.headers["access-control-allow-origin"] == "https://evil.example"
+        unknown = await http.get(
+            "/messenger/v1/me",
+            headers={"Origin": "https://evil.example", "Authorization": "Bearer v_unknown"},
+        )
+        assert unknown.status_code == 401
+        assert "access-control-allow-origin" not in unknown.headers
+
+    async def test_an_inbox_without_allowed_origins_takes_any_website(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        await desk.inbox(allowed_origins=["https://shop.example.com"])
+        inbox = await desk.inbox(name="Anywhere")
+        preflight = await http.options(
+            "/messenger/v1/visitors", headers=preflight_headers("https://blog.example.org")
+        )
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "https://blog.example.org"
+        answer = await http.get(
+            "/messenger/v1/status",
+            params={"inbox": inbox["public_key"]},
+            headers={"Origin": "https://blog.example.org"},
+        )
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "https://blog.example.org"
+
+    @pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/auth/login", "/healthz"])
+    async def test_nothing_else_is_granted(
+        self, http: httpx.AsyncClient, desk: Desk, path: str
+    ) -> None:
+        await desk.inbox()  # takes any website: still only for the messenger's routes
+        preflight = await http.options(path, headers=preflight_headers("https://blog.example.org"))
+        answer = await http.get(path, headers={"Origin": "https://blog.example.org"})
+        for response in (preflight, answer):
+            assert not any(name.startswith("access-control-") for name in response.headers)
+
+
+class TestMethods:
+    async def test_a_405_names_every_method_the_path_takes(self, desk: Desk) -> None:
+        agent = await desk.agent()
+        for method, path, allow in [
+            ("PUT", "/api/v1/me", "GET, HEAD, PATCH"),
+            ("DELETE", "/api/v1/tickets", "GET, HEAD, POST"),
+            ("GET", "/api/v1/auth/login", "POST"),
+            ("POST", "/tickets/12", "GET, HEAD"),
+        ]:
+            response = await agent.client.request(method, path)
+            error = error_of(response, 405, "not_allowed")
+            assert response.headers["allow"] == allow, (method, path)
+            assert allow in error["message"]
+
+    @pytest.mark.parametrize("path", ["/healthz", "/api/v1/me", "/api/v1/tickets", "/", "/login"])
+    async def test_head_answers_wherever_get_does(self, desk: Desk, path: str) -> None:
+        agent = await desk.agent()
+        got = await agent.client.get(path)
+        head = await agent.client.head(path)
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"]
+
+
+class TestErrorDocs:
+    async def test_each_operation_documents_its_errors_in_the_error_shape(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        document = (await http.get("/openapi.json")).json()
+        paths = document["paths"]
+        expected = {
+            ("post", "/api/v1/auth/login"): {"400", "401", "403", "413", "422", "429"},
+            ("get", "/api/v1/me"): {"401"},
+            ("patch", "/api/v1/users/{user_id}"): {"400", "401", "403", "404", "409", "413", "422"},
+            ("get", "/api/v1/tickets/{ticket_id}"): {"401", "404", "422"},
+            ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
+            ("post", "/messenger/v1/visitors"): {"400", "403", "404", "413", "422", "429"},
+            ("get", "/messenger/v1/me"): {"401", "403", "429"},
+        }
+        for (method, path), statuses in expected.items():
+            responses = paths[path][method]["responses"]
+            assert {code for code in responses if code >= "400"} == statuses, (method, path)
+            for status in statuses:
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+        assert "Retry-After" in paths["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]
+        assert "HTTPValidationError" not in document["components"]["schemas"]
+
+    def test_every_listed_operation_exists(self) -> None:
+        app = create_app(Settings(_env_file=None), run_loops=False)
+        operations = {
+            (method.upper(), path)
+            for path, item in app.openapi()["paths"].items()
+            for method in item
+        }
+        assert set(ERRORS_OF_OPERATIONS) <= operations
