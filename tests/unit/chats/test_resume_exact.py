@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import Desk
-from tests.realtime import Socket, connect, desk_socket, messenger_socket
+from tests.realtime import Socket, connect, desk_socket, messenger_socket, session_cookie
 
 
 def seqs_of(sock: Socket, chat_id: int) -> list[int]:
@@ -254,3 +254,23 @@ async def test_a_followed_chat_never_resumed_streams_without_gaps_and_two_tabs_e
     assert seqs_of(resuming, chat_id) == list(range(held + 1, final + 1))
     for sock in (fresh, resuming):
         await sock.close()
+
+
+async def test_a_desk_resume_naming_chats_it_cannot_see_gets_not_found_for_each(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    ada, visitor, chat_id = await chat_with_ada(desk, visitors)
+    stranger = await desk.agent(inboxes=[await desk.inbox(name="Elsewhere")])
+    held = await last_seq(visitor, chat_id)
+    # Ada's chat (not the stranger's), an id no chat has, and one past what the store can hold.
+    sock = await desk_socket(live, stranger, {chat_id: held, 999_999: 0, 2**31: 0})
+    errors = [f for f in sock.frames if f.get("type") == "error"]
+    assert [e["error"]["code"] for e in errors] == ["not_found"] * 3
+    assert {e["ref"] for e in errors} == {"resume"}
+    assert (await sock.event("ready"))["data"] == {"chats": []}
+    await sock.close()
+
+    malformed = await connect(
+        f"ws://{live}/api/v1/ws?resume=1:x", Cookie=session_cookie(ada.client)
+    )
+    assert await malformed.wait_closed() == 1008
