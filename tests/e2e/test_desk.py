@@ -564,6 +564,10 @@ async def test_every_screen(
     await page.get_by_role("button", name="Show quoted history").click()
     await expect(page.locator(".quoted")).to_contain_text("Here is your invoice")
     await expect(page.get_by_label("Thread").get_by_text("Private note")).to_be_visible()
+    # The ticket's own customer, not a warning meant for a chat visitor who typed their address.
+    customer_panel = page.get_by_role("complementary", name="Customer")
+    await expect(customer_panel).to_contain_text("rosalind@example.org")
+    await expect(customer_panel).not_to_contain_text("belongs to")
     await shoot(page, screenshots, "ticket")
     await assert_accessible(page, "ticket page")
 
