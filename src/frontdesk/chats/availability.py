@@ -14,6 +14,7 @@ from frontdesk.chats.events import (
     LiveEvent,
     publish_to_agents,
     publish_to_all_agents,
+    user_ref,
 )
 from frontdesk.chats.lifecycle import end_chat
 from frontdesk.chats.models import (
@@ -29,11 +30,16 @@ from frontdesk.chats.visitors import visitor_of
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
+from frontdesk.realtime.catalogue import (
+    AvailabilityChanged,
+    AvailabilityReason,
+    ChatBarChanged,
+)
 from frontdesk.users.models import User
 
 
 async def set_availability(
-    session: AsyncSession, *, user: User, available: bool, reason: str = "self"
+    session: AsyncSession, *, user: User, available: bool, reason: AvailabilityReason = "self"
 ) -> User:
     if user.available_for_chat == available:
         return user
@@ -47,9 +53,11 @@ async def set_availability(
     publish_to_all_agents(
         session,
         LiveEvent.availability_changed,
-        data={"user": {"id": user.id, "name": user.name}, "available": available, "reason": reason},
+        data=AvailabilityChanged(user=user_ref(user), available=available, reason=reason),
     )
-    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[user.id], data={})
+    publish_to_agents(
+        session, LiveEvent.chat_bar_changed, user_ids=[user.id], data=ChatBarChanged()
+    )
     if not available:
         await session.flush()
         await end_orphaned_chats(session, user=user)

@@ -3,7 +3,6 @@ realtime/catalogue.py; only the chat domain's services record them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,10 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import AuthorKind, Chat
 from frontdesk.realtime.catalogue import (
+    AvailabilityChanged,
+    ChatBarChanged,
+    ChatEnded,
     ChatEventType,
+    ChatInvited,
+    ChatJoined,
+    ChatLabelled,
+    ChatLeft,
+    ChatOffered,
+    ChatRead,
+    ChatStarted,
     ChatSummary,
+    ChatTyping,
+    ChatWithdrawn,
+    InvitationCancelled,
     LiveEvent,
     Message,
+    Minimized,
+    PageViewed,
+    Presence,
+    UserRef,
     visitor_keys,
 )
 from frontdesk.realtime.envelope import (
@@ -25,6 +41,7 @@ from frontdesk.realtime.envelope import (
     visitor_topic,
 )
 from frontdesk.realtime.publisher import record
+from frontdesk.users.models import User
 
 
 class EventRecord(Protocol):
@@ -44,10 +61,35 @@ class EventRecord(Protocol):
     created_at: datetime
 
 
+# What the chat domain sends as `data`; which payload goes with which event is the catalogue's.
+StoredData = (
+    ChatStarted
+    | ChatJoined
+    | ChatInvited
+    | InvitationCancelled
+    | ChatLeft
+    | ChatLabelled
+    | ChatEnded
+)
+LiveData = (
+    ChatOffered
+    | ChatWithdrawn
+    | ChatTyping
+    | ChatRead
+    | PageViewed
+    | Minimized
+    | Presence
+    | AvailabilityChanged
+    | ChatBarChanged
+)
+
+
 __all__ = [
     "ChatEventType",
     "EventRecord",
+    "LiveData",
     "LiveEvent",
+    "StoredData",
     "chat_summary",
     "event_payload",
     "publish_chat_event",
@@ -56,6 +98,7 @@ __all__ = [
     "publish_to_followers",
     "publish_to_inbox",
     "publish_to_visitor",
+    "user_ref",
 ]
 
 
@@ -69,6 +112,10 @@ def chat_summary(chat: Chat) -> ChatSummary:
         last_message_text=chat.last_message_text,
         last_seq=chat.last_seq,
     )
+
+
+def user_ref(user: User) -> UserRef:
+    return UserRef(id=user.id, name=user.name)
 
 
 def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
@@ -126,31 +173,29 @@ def publish_chat_event(
 
 
 def publish_to_agents(
-    session: AsyncSession, event: LiveEvent, *, user_ids: list[int], data: Mapping[str, Any]
+    session: AsyncSession, event: LiveEvent, *, user_ids: list[int], data: LiveData
 ) -> None:
     if user_ids:
         record(session, type=event.value, topics=[agent_topic(uid) for uid in user_ids], data=data)
 
 
 def publish_to_followers(
-    session: AsyncSession, event: LiveEvent, *, chat_id: int, data: Mapping[str, Any]
+    session: AsyncSession, event: LiveEvent, *, chat_id: int, data: LiveData
 ) -> None:
     record(session, type=event.value, topics=[chat_topic(chat_id)], data=data)
 
 
 def publish_to_inbox(
-    session: AsyncSession, event: LiveEvent, *, inbox_id: int, data: Mapping[str, Any]
+    session: AsyncSession, event: LiveEvent, *, inbox_id: int, data: LiveData
 ) -> None:
     record(session, type=event.value, topics=[inbox_topic(inbox_id)], data=data)
 
 
 def publish_to_visitor(
-    session: AsyncSession, event: LiveEvent, *, visitor_id: int, data: Mapping[str, Any]
+    session: AsyncSession, event: LiveEvent, *, visitor_id: int, data: LiveData
 ) -> None:
     record(session, type=event.value, topics=[visitor_topic(visitor_id)], data=data)
 
 
-def publish_to_all_agents(
-    session: AsyncSession, event: LiveEvent, *, data: Mapping[str, Any]
-) -> None:
+def publish_to_all_agents(session: AsyncSession, event: LiveEvent, *, data: LiveData) -> None:
     record(session, type=event.value, topics=[ALL_AGENTS], data=data)

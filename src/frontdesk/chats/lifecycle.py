@@ -27,6 +27,7 @@ from frontdesk.chats.events import (
     publish_to_agents,
     publish_to_followers,
     publish_to_visitor,
+    user_ref,
 )
 from frontdesk.chats.log import (
     Author,
@@ -57,6 +58,19 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
+from frontdesk.realtime.catalogue import Author as AuthorRef
+from frontdesk.realtime.catalogue import (
+    ChatBarChanged,
+    ChatInvited,
+    ChatJoined,
+    ChatLabelled,
+    ChatLeft,
+    ChatOffered,
+    ChatStarted,
+    ChatTyping,
+    ChatWithdrawn,
+)
+from frontdesk.realtime.catalogue import ChatEnded as ChatEndedData
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
@@ -100,7 +114,7 @@ async def start_chat(
         chat=chat,
         type=ChatEventType.started,
         author=Author(AuthorKind.system, ""),
-        data={"chat": chat_summary(chat), "page_url": visitor.page_url},
+        data=ChatStarted(chat=chat_summary(chat), page_url=visitor.page_url),
     )
     await append_event(
         session,
@@ -114,7 +128,7 @@ async def start_chat(
         session,
         LiveEvent.offered,
         user_ids=await offer_targets(session, inbox_id=inbox.id),
-        data={"chat": chat_summary(chat)},
+        data=ChatOffered(chat=chat_summary(chat)),
     )
     return chat
 
@@ -170,7 +184,7 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
         chat=chat,
         type=ChatEventType.joined,
         author=Author(AuthorKind.system, ""),
-        data={"user": {"id": agent.id, "name": agent.name}, "chat": chat_summary(chat)},
+        data=ChatJoined(user=user_ref(agent), chat=chat_summary(chat)),
     )
     if transferred_from is not None:
         await _leave(session, chat=chat, user=transferred_from, transferred_to=agent)
@@ -182,9 +196,11 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
             session,
             LiveEvent.withdrawn,
             user_ids=others,
-            data={"chat_id": chat.id, "reason": "joined"},
+            data=ChatWithdrawn(chat_id=chat.id, reason="joined"),
         )
-    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[agent.id], data={})
+    publish_to_agents(
+        session, LiveEvent.chat_bar_changed, user_ids=[agent.id], data=ChatBarChanged()
+    )
     return chat
 
 
@@ -222,22 +238,14 @@ async def invite_to_chat(
         chat=chat,
         type=ChatEventType.invited,
         author=agent_author(inviter),
-        data={
-            "user": {"id": invitee.id, "name": invitee.name},
-            "by": {"id": inviter.id, "name": inviter.name},
-            "kind": kind.value,
-        },
+        data=ChatInvited(user=user_ref(invitee), by=user_ref(inviter), kind=kind.value),
         visible_to_visitor=False,
     )
     publish_to_agents(
         session,
         LiveEvent.offered,
         user_ids=[invitee.id],
-        data={
-            "chat": chat_summary(chat),
-            "invitation": kind.value,
-            "by": {"id": inviter.id, "name": inviter.name},
-        },
+        data=ChatOffered(chat=chat_summary(chat), invitation=kind.value, by=user_ref(inviter)),
     )
     return invitation
 
@@ -282,14 +290,14 @@ async def _leave(
         chat=chat,
         type=ChatEventType.left,
         author=Author(AuthorKind.system, ""),
-        data={
-            "user": {"id": user.id, "name": user.name},
-            "transferred_to": (
-                {"id": transferred_to.id, "name": transferred_to.name} if transferred_to else None
-            ),
-        },
+        data=ChatLeft(
+            user=user_ref(user),
+            transferred_to=user_ref(transferred_to) if transferred_to else None,
+        ),
     )
-    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=[user.id], data={})
+    publish_to_agents(
+        session, LiveEvent.chat_bar_changed, user_ids=[user.id], data=ChatBarChanged()
+    )
 
 
 async def label_chat(
@@ -310,7 +318,7 @@ async def label_chat(
         chat=chat,
         type=ChatEventType.labelled,
         author=agent_author(agent),
-        data={"labels": [label.name for label in labels]},
+        data=ChatLabelled(labels=[label.name for label in labels]),
         visible_to_visitor=False,
     )
     return labels
@@ -323,15 +331,11 @@ async def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typin
         await ensure_participant(session, chat=chat, user_id=author.user_id)
     if chat.state is ChatState.ended:
         return
-    data = {
-        "chat_id": chat.id,
-        "author": {
-            "kind": author.kind.value,
-            "id": author.user_id,
-            "name": author.name,
-        },
-        "typing": typing,
-    }
+    data = ChatTyping(
+        chat_id=chat.id,
+        author=AuthorRef(kind=author.kind.value, id=author.user_id, name=author.name),
+        typing=typing,
+    )
     if author.kind is not AuthorKind.visitor:
         publish_to_visitor(session, LiveEvent.typing, visitor_id=chat.visitor_id, data=data)
     publish_to_followers(session, LiveEvent.typing, chat_id=chat.id, data=data)
@@ -358,12 +362,12 @@ async def end_chat(
         chat=chat,
         type=ChatEventType.ended,
         author=Author(AuthorKind.system, ""),
-        data={
-            "reason": reason.value,
-            "by": {"id": agent.id, "name": agent.name} if agent else None,
-            "ticket_id": ticket.id,
-            "transcript_emailed": emailed,
-        },
+        data=ChatEndedData(
+            reason=reason.value,
+            by=user_ref(agent) if agent else None,
+            ticket_id=ticket.id,
+            transcript_emailed=emailed,
+        ),
     )
     present = [
         participant.user_id
@@ -371,12 +375,12 @@ async def end_chat(
         if participant.left_at is None
     ]
     await session.execute(delete(ChatInvitation).where(ChatInvitation.chat_id == chat.id))
-    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=present, data={})
+    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=present, data=ChatBarChanged())
     if was_waiting:
         publish_to_agents(
             session,
             LiveEvent.withdrawn,
             user_ids=await offer_targets(session, inbox_id=chat.inbox_id),
-            data={"chat_id": chat.id, "reason": "ended"},
+            data=ChatWithdrawn(chat_id=chat.id, reason="ended"),
         )
     return ticket

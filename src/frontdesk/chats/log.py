@@ -22,6 +22,7 @@ from frontdesk.chats.errors import (
 )
 from frontdesk.chats.events import (
     ChatEventType,
+    StoredData,
     publish_chat_event,
 )
 from frontdesk.chats.models import (
@@ -91,7 +92,7 @@ async def append_event(
     type: ChatEventType,
     author: Author,
     text: str = "",
-    data: dict[str, Any] | None = None,
+    data: StoredData | None = None,
     client_msg_id: str | None = None,
     visible_to_visitor: bool = True,
 ) -> None:
@@ -107,7 +108,7 @@ async def append_event(
         author_name=author.name,
         client_msg_id=client_msg_id,
         text=text,
-        data=data or {},
+        data=dict(data) if data is not None else {},
         visible_to_visitor=visible_to_visitor,
         created_at=utcnow(),
     )

@@ -19,6 +19,7 @@ from frontdesk.chats.models import (
 )
 from frontdesk.chats.visitors import open_chats_of_visitor
 from frontdesk.kit.clock import utcnow
+from frontdesk.realtime.catalogue import Presence
 from frontdesk.users.models import User
 
 
@@ -86,7 +87,7 @@ async def _publish_presence(session: AsyncSession, *, visitor: Visitor, connecte
             session,
             LiveEvent.presence,
             inbox_id=chat.inbox_id,
-            data={"chat_id": chat.id, "connected": connected},
+            data=Presence(chat_id=chat.id, connected=connected),
         )
 
 

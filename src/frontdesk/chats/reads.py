@@ -28,6 +28,7 @@ from frontdesk.chats.models import (
     chat_labels,
 )
 from frontdesk.labels.models import Label
+from frontdesk.realtime.catalogue import ChatRead
 from frontdesk.users.models import User
 
 
@@ -184,6 +185,6 @@ async def _move_read_mark(session: AsyncSession, *, chat: Chat, user: User, seq:
         session,
         LiveEvent.read,
         user_ids=[user.id],
-        data={"chat_id": chat.id, "user_id": user.id, "read_seq": read_seq},
+        data=ChatRead(chat_id=chat.id, user_id=user.id, read_seq=read_seq),
     )
     return read_seq

@@ -31,6 +31,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
+from frontdesk.realtime.catalogue import Minimized, PageViewed
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
@@ -125,7 +126,7 @@ async def report_page(session: AsyncSession, *, visitor: Visitor, url: str, titl
             session,
             LiveEvent.page_viewed,
             inbox_id=chat.inbox_id,
-            data={"chat_id": chat.id, "url": visitor.page_url, "title": visitor.page_title},
+            data=PageViewed(chat_id=chat.id, url=visitor.page_url, title=visitor.page_title),
         )
 
 
@@ -136,7 +137,7 @@ async def report_minimized(session: AsyncSession, *, visitor: Visitor, minimized
             session,
             LiveEvent.minimized,
             inbox_id=chat.inbox_id,
-            data={"chat_id": chat.id, "minimized": minimized},
+            data=Minimized(chat_id=chat.id, minimized=minimized),
         )
 
 
