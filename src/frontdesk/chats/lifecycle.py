@@ -69,6 +69,7 @@ from frontdesk.realtime.catalogue import (
     ChatStarted,
     ChatTyping,
     ChatWithdrawn,
+    InvitationCancelled,
 )
 from frontdesk.realtime.catalogue import ChatEnded as ChatEndedData
 from frontdesk.tickets.models import Ticket
@@ -278,13 +279,30 @@ async def _leave(
         .values(left_at=utcnow())
     )
     # Invitations the leaver sent as a transfer would pull them out again later: drop them.
-    await session.execute(
-        delete(ChatInvitation).where(
-            ChatInvitation.chat_id == chat.id,
-            ChatInvitation.inviter_id == user.id,
-            ChatInvitation.kind == InvitationKind.transfer,
+    invitee_ids = (
+        await session.scalars(
+            delete(ChatInvitation)
+            .where(
+                ChatInvitation.chat_id == chat.id,
+                ChatInvitation.inviter_id == user.id,
+                ChatInvitation.kind == InvitationKind.transfer,
+            )
+            .returning(ChatInvitation.invitee_id)
         )
-    )
+    ).all()
+    if invitee_ids:
+        invitees = await session.scalars(
+            select(User).where(User.id.in_(invitee_ids)).order_by(User.id)
+        )
+        for invitee in invitees.all():
+            await append_event(
+                session,
+                chat=chat,
+                type=ChatEventType.invitation_cancelled,
+                author=Author(AuthorKind.system, ""),
+                data=InvitationCancelled(user=user_ref(invitee)),
+                visible_to_visitor=False,
+            )
     await append_event(
         session,
         chat=chat,

@@ -430,3 +430,35 @@ async def test_deactivating_the_last_online_agent_takes_them_offline_and_ends_wa
     assert await count_rows(app, AvailabilityChange, *logged) == 1
     for sock in (admin_ws, visitor_ws):
         await sock.close()
+
+
+async def test_a_transfer_whose_asker_leaves_first_is_withdrawn_from_the_invitees_desk(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    grace = await desk.agent(inboxes=[inbox], name="Grace")
+    for agent in (ada, bob, grace):
+        await online(agent)
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat("My order is late"))["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    invite = await ada.client.post(f"/api/v1/chats/{chat_id}/invite", json={"user_id": bob.id})
+    assert invite.status_code == 200, invite.text
+    assert (await bob.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    grace_ws = await desk_socket(live, grace)
+    transfer = await ada.client.post(
+        f"/api/v1/chats/{chat_id}/transfer", json={"user_id": grace.id}
+    )
+    assert transfer.status_code == 200, transfer.text
+    await grace_ws.event("chat.offered", invitation="transfer")
+
+    # Ada leaves before Grace takes over: Bob keeps the chat, and Grace is no longer asked to.
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/leave")).status_code == 200
+    cancelled = await grace_ws.event("chat.invitation_cancelled", chat_id=chat_id)
+    assert cancelled["data"] == {"user": {"id": grace.id, "name": "Grace"}}
+    left = await grace_ws.event("chat.left", chat_id=chat_id)
+    assert cancelled["seq"] + 1 == left["seq"]
+    assert (await grace.client.get("/api/v1/chats/bar")).json() == []
+    await grace_ws.close()
