@@ -57,13 +57,18 @@ web/%/node_modules/.installed: web/%/package.json web/%/package-lock.json
 	touch $@
 
 # A front end is rebuilt only when one of its sources changed since the last build.
+# A front end's sources: what git tracks or would track, as they are now. Not `find`: a file the
+# build generates (the desk's API types) would be listed, and make, which read the folder before
+# the build wrote it, would know no way to make it.
+web_sources = $(wildcard $(shell git ls-files --cached --others --exclude-standard web/$(1)))
+
 .SECONDEXPANSION:
-web/%/dist/.built: web/%/node_modules/.installed $$(shell find web/$$* -path web/$$*/node_modules -prune -o -path web/$$*/dist -prune -o -type f -print)
+web/%/dist/.built: web/%/node_modules/.installed $$(call web_sources,$$*)
 	cd web/$* && npm run --silent build
 	touch $@
 
 # After the build, which generates the desk's API types; again only when a source changed.
-web/%/node_modules/.linted: web/%/dist/.built $$(shell find web/$$* -path web/$$*/node_modules -prune -o -path web/$$*/dist -prune -o -type f -print)
+web/%/node_modules/.linted: web/%/dist/.built $$(call web_sources,$$*)
 	cd web/$* && npm run --silent lint -- --max-warnings 0 && npm run --silent typecheck
 	touch $@
 
