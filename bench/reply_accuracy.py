@@ -1,7 +1,7 @@
 """Accuracy and speed of frontdesk.mail.visible.
 
 Run from the repository root with `PYTHONPATH=src python bench/reply_accuracy.py`. Prints the
-exact-match score on our own fixtures (per client format) and on the shared email-replies corpus,
+exact-match score on our own fixtures (per client format) and on the public email-replies corpus (tests/mail/fixtures/email-replies),
 then how many replies per second visible_text handles.
 """
 
@@ -15,7 +15,7 @@ from frontdesk.mail.visible import html_to_text, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "mail" / "fixtures" / "replies"
-CORPUS = ROOT.parent / "shared" / "corpora" / "email-replies"
+CORPUS = ROOT / "tests" / "mail" / "fixtures" / "email-replies"
 THROUGHPUT_SECONDS = 2.0
 
 
