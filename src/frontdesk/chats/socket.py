@@ -319,8 +319,6 @@ async def desk_socket(websocket: WebSocket) -> None:
         )
         return
     followed = {inbox_topic(inbox_id) for inbox_id in inbox_ids}
-    async with unit_of_work(websocket.app.state.sessionmaker) as session:
-        in_chats = await service.followed_chat_ids(session, user=user)
 
     async def follow(connection: Connection, envelope: Envelope) -> bool:
         """Keeps the subscriptions in step with the inboxes and chats this agent is in, and the
@@ -370,9 +368,12 @@ async def desk_socket(websocket: WebSocket) -> None:
     # The replays are queued before the subscriptions start: no live event of a resumed chat can
     # reach the socket ahead of its replay (docs/realtime.md, "Resume, exactly").
     connection.resume(resume)
-    connection.subscribe(
-        [agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, {*in_chats, *resume})]
-    )
+    connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, resume)])
+    # Listed once the inboxes are heard: a chat joined meanwhile is in the list, or its
+    # `chat.joined` reaches `follow` above.
+    async with unit_of_work(websocket.app.state.sessionmaker) as session:
+        in_chats = await service.followed_chat_ids(session, user=user)
+    connection.subscribe(map(chat_topic, in_chats))
     connection.say_in_order({"type": "ready", "data": {"chats": sorted(resume)}})
     commands = desk_commands(user.id, websocket.app.state.message_writer)
     await _serve(websocket, connection, commands, user=user, expires_at=auth.expires_at)
