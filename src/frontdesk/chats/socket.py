@@ -370,9 +370,15 @@ async def desk_socket(websocket: WebSocket) -> None:
     connection.resume(resume)
     connection.subscribe([agent_topic(user.id), ALL_AGENTS, *followed, *map(chat_topic, resume)])
     # Listed once the inboxes are heard: a chat joined meanwhile is in the list, or its
-    # `chat.joined` reaches `follow` above.
+    # `chat.joined` reaches `follow` above. Likewise the credentials are checked again now that
+    # their end would be heard: ended in between, they would not be.
     async with unit_of_work(websocket.app.state.sessionmaker) as session:
         in_chats = await service.followed_chat_ids(session, user=user)
+        still = await _desk_auth(websocket, session)
+    if still is None:
+        await connection.stop()
+        await websocket.close(CLOSE_UNAUTHENTICATED, "session ended")
+        return
     connection.subscribe(map(chat_topic, in_chats))
     connection.say_in_order({"type": "ready", "data": {"chats": sorted(resume)}})
     commands = desk_commands(user.id, websocket.app.state.message_writer)
