@@ -30,6 +30,7 @@ from frontdesk.chats.events import (
     user_ref,
 )
 from frontdesk.chats.log import (
+    SYSTEM,
     Author,
     agent_author,
     append_event,
@@ -114,7 +115,7 @@ async def start_chat(
         session,
         chat=chat,
         type=ChatEventType.started,
-        author=Author(AuthorKind.system, ""),
+        author=SYSTEM,
         data=ChatStarted(chat=chat_summary(chat), page_url=visitor.page_url),
     )
     await append_event(
@@ -184,7 +185,7 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
         session,
         chat=chat,
         type=ChatEventType.joined,
-        author=Author(AuthorKind.system, ""),
+        author=SYSTEM,
         data=ChatJoined(user=user_ref(agent), chat=chat_summary(chat)),
     )
     if transferred_from is not None:
@@ -299,7 +300,7 @@ async def _leave(
                 session,
                 chat=chat,
                 type=ChatEventType.invitation_cancelled,
-                author=Author(AuthorKind.system, ""),
+                author=SYSTEM,
                 data=InvitationCancelled(user=user_ref(invitee)),
                 visible_to_visitor=False,
             )
@@ -307,7 +308,7 @@ async def _leave(
         session,
         chat=chat,
         type=ChatEventType.left,
-        author=Author(AuthorKind.system, ""),
+        author=SYSTEM,
         data=ChatLeft(
             user=user_ref(user),
             transferred_to=user_ref(transferred_to) if transferred_to else None,
@@ -379,7 +380,7 @@ async def end_chat(
         session,
         chat=chat,
         type=ChatEventType.ended,
-        author=Author(AuthorKind.system, ""),
+        author=SYSTEM,
         data=ChatEndedData(
             reason=reason.value,
             by=user_ref(agent) if agent else None,

@@ -50,6 +50,8 @@ class Author:
 
 # A visitor's messages carry the name they gave when the chat started.
 VISITOR = Author(AuthorKind.visitor, "Visitor")
+# Joins, leaves, invitations, the end: lines the chat writes itself.
+SYSTEM = Author(AuthorKind.system, "")
 
 
 def visitor_author(visitor: Visitor, chat: Chat) -> Author:
