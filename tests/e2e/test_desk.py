@@ -8,136 +8,35 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, expect
 
-from frontdesk.chats import service as chats_service
 from frontdesk.chats.timers import end_unanswered_chats
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind
-from frontdesk.users import service as users_service
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PolicyWatch
+from tests.e2e.desk import (
+    DESK_TESTS,
+    PageApi,
+    assert_accessible,
+    bar_item,
+    chat_bar,
+    expect_dot,
+    go_online,
+    log_in,
+    open_desk,
+    set_online,
+    shoot,
+    to_background,
+    user_menu,
+)
 from tests.realtime import serve
 
-DESK = Path(__file__).resolve().parents[2] / "web" / "desk"
-AXE = DESK / "node_modules" / "axe-core" / "axe.min.js"
-
-# Records every desktop notification the page raises; the real constructor still runs.
-NOTIFICATION_SPY = """
-(() => {
-  if (!("Notification" in window)) return;
-  const Real = window.Notification;
-  window.__notifications = [];
-  class Spy extends Real {
-    constructor(title, options) {
-      super(title, options);
-      window.__notifications.push({ title, body: options && options.body });
-    }
-  }
-  Object.defineProperty(Spy, "permission", { get: () => Real.permission });
-  Spy.requestPermission = (...args) => Real.requestPermission(...args);
-  window.Notification = Spy;
-})();
-"""
-
-desk_built = pytest.mark.skipif(
-    not (DESK / "dist" / "index.html").is_file(),
-    reason="the desk is not built: cd web/desk && npm ci && npm run build",
-)
-pytestmark = [pytest.mark.e2e, desk_built]
-
-expect.set_options(timeout=8_000)
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-async def open_desk(
-    browser: Browser, live: str, user: dict[str, Any], *, notifications: bool = False
-) -> Page:
-    context = await browser.new_context(viewport={"width": 1360, "height": 860})
-    if notifications:
-        await context.grant_permissions(["notifications"], origin=live)
-    await context.add_init_script(NOTIFICATION_SPY)
-    page = await context.new_page()
-    await page.goto(f"{live}/login")
-    await log_in(page, user["email"], PASSWORD)
-    await expect(user_menu(page)).to_contain_text(user["name"])
-    return page
-
-
-async def log_in(page: Page, email: str, password: str) -> None:
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Log in").click()
-
-
-def user_menu(page: Page) -> Locator:
-    return page.locator(".menu-button")
-
-
-async def go_online(page: Page) -> None:
-    await user_menu(page).click()
-    await page.get_by_role("menuitem", name="Go Online").click()
-    await expect(user_menu(page)).to_contain_text("Online")
-    await expect(user_menu(page)).to_have_class(re.compile(r"\bonline\b"))
-
-
-def chat_bar(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Chats")
-
-
-def bar_item(page: Page, name: str) -> Locator:
-    return chat_bar(page).get_by_role("link", name=re.compile(name))
-
-
-async def expect_dot(page: Page, name: str, meaning: str) -> None:
-    dot = bar_item(page, name).get_by_role("img")
-    await expect(dot).to_have_attribute("aria-label", meaning)
-    await expect(dot).to_have_attribute("title", meaning)
-
-
-async def to_background(page: Page) -> None:
-    """Another tab in front: the desk loses focus, as when an agent works in another window."""
-    cdp = await page.context.new_cdp_session(page)
-    await cdp.send("Emulation.setFocusEmulationEnabled", {"enabled": False})
-    other = await page.context.new_page()
-    await other.bring_to_front()
-
-
-async def shoot(page: Page, folder: Path, name: str) -> None:
-    await page.wait_for_timeout(150)  # let transitions settle
-    await page.screenshot(path=str(folder / f"desk-{name}.png"))
-
-
-class PageApi:
-    """The REST API with the browser's session cookie and CSRF token, like the desk's own calls."""
-
-    def __init__(self, page: Page, live: str) -> None:
-        self.page = page
-        self.live = live
-
-    async def __call__(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-        cookies = {c["name"]: c["value"] for c in await self.page.context.cookies()}
-        response = await self.page.request.fetch(
-            f"{self.live}{path}",
-            method=method,
-            data=body,
-            headers={"X-CSRF-Token": cookies.get("frontdesk_csrf", "")},
-        )
-        assert response.status == status, await response.text()
-        return await response.json() if response.status != 204 else None
-
-
-async def set_online(app: FastAPI, user: dict[str, Any]) -> None:
-    async with unit_of_work(app.state.sessionmaker) as session:
-        row = await users_service.get_user(session, user_id=user["id"])
-        await chats_service.set_availability(session, user=row, available=True)
+pytestmark = DESK_TESTS
 
 
 # --- the story ---------------------------------------------------------------------------------
@@ -456,21 +355,6 @@ async def seed_tickets(app: FastAPI, api: PageApi, inbox: dict[str, Any]) -> int
     reply = {"text": "Sorry about that! A corrected invoice is on its way.", "then": "send"}
     await api("POST", f"/api/v1/tickets/{first}/replies", reply, status=201)
     return first
-
-
-async def assert_accessible(page: Page, screen: str) -> None:
-    if not await page.evaluate("typeof window.axe === 'object'"):
-        # Evaluated, not added as a <script>: the desk's policy refuses inline scripts.
-        await page.evaluate(AXE.read_text())
-    violations = await page.evaluate(
-        """async () => {
-          const result = await axe.run(document, { resultTypes: ["violations"] });
-          return result.violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => ({ id: v.id, at: v.nodes.map((n) => n.target.join(" ")) }));
-        }"""
-    )
-    assert violations == [], f"{screen}: {violations}"
 
 
 async def test_every_screen(

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.users import service as users_service
 from frontdesk.users.events import AccessEndedReason
-from tests.e2e.test_desk import desk_built, open_desk
+from tests.e2e.desk import DESK_TESTS, open_desk
 
-pytestmark = [pytest.mark.e2e, desk_built]
+pytestmark = DESK_TESTS
 
 
 async def test_a_session_ended_elsewhere_shows_the_login_page(

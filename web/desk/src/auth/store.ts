@@ -1,13 +1,18 @@
 /** Who is logged in, their availability and preferences. */
 import { defineStore } from "pinia";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 import { ApiError, setCsrfToken } from "../api/client";
 import type { Me } from "../api/types";
+import { applyPreferences } from "../i18n";
 import { authApi } from "./api";
 
 export interface Preferences {
   sound: boolean;
   desktop_notifications: boolean;
+  /** "" follows the browser; otherwise one of i18n's LOCALES. */
+  language: string;
+  /** "" follows the browser; otherwise an IANA zone such as "Europe/Paris". */
+  time_zone: string;
 }
 
 export const useAuth = defineStore("auth", () => {
@@ -19,7 +24,10 @@ export const useAuth = defineStore("auth", () => {
   const preferences = computed<Preferences>(() => ({
     sound: (me.value?.preferences?.sound as boolean | undefined) ?? true,
     desktop_notifications: (me.value?.preferences?.desktop_notifications as boolean | undefined) ?? true,
+    language: (me.value?.preferences?.language as string | undefined) ?? "",
+    time_zone: (me.value?.preferences?.time_zone as string | undefined) ?? "",
   }));
+  watch(preferences, applyPreferences, { immediate: true });
 
   function set(user: Me | null): void {
     me.value = user;

@@ -4,17 +4,18 @@ import { defineStore } from "pinia";
 import { reactive, ref } from "vue";
 import type { Ticket, TicketCounts, TicketDetail } from "../api/types";
 import type { Envelope } from "../realtime/socket";
+import type { Key } from "../i18n";
 import { debounce } from "../ui/debounce";
 import { ticketsApi, type TicketQuery } from "./api";
 
 export const FOLDERS = [
-  { key: "open", label: "Open" },
-  { key: "mine", label: "Mine" },
-  { key: "unassigned", label: "Unassigned" },
-  { key: "hold", label: "Hold" },
-  { key: "snoozed", label: "Snoozed" },
-  { key: "closed", label: "Closed" },
-] as const;
+  { key: "open", label: "tickets.folderOpen" },
+  { key: "mine", label: "tickets.folderMine" },
+  { key: "unassigned", label: "tickets.folderUnassigned" },
+  { key: "hold", label: "tickets.folderHold" },
+  { key: "snoozed", label: "tickets.folderSnoozed" },
+  { key: "closed", label: "tickets.folderClosed" },
+] as const satisfies readonly { key: string; label: Key }[];
 export type Folder = (typeof FOLDERS)[number]["key"];
 
 export function folderQuery(folder: Folder): TicketQuery {

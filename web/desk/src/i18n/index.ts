@@ -1,0 +1,75 @@
+/**
+ * The desk in the agent's language. Every word an agent reads comes from a catalogue under
+ * ./messages (one file per part of the desk, English the reference, French beside it); `t` picks
+ * the agent's language and falls back to English for a missing word. `locale` and `timeZone` are
+ * reactive: a template that calls `t` or a formatter re-renders when the agent changes them.
+ */
+import { computed, ref } from "vue";
+import * as auth from "./messages/auth";
+import * as chatbar from "./messages/chatbar";
+import * as chats from "./messages/chats";
+import * as common from "./messages/common";
+import * as customers from "./messages/customers";
+import * as errors from "./messages/errors";
+import * as preferences from "./messages/preferences";
+import * as presence from "./messages/presence";
+import * as settings from "./messages/settings";
+import * as shortcuts from "./messages/shortcuts";
+import * as tickets from "./messages/tickets";
+import type { Catalogue, Message } from "./words";
+
+const catalogues = { auth, chatbar, chats, common, customers, errors, preferences, presence, settings, shortcuts, tickets };
+
+type Catalogues = typeof catalogues;
+/** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
+export type Key = {
+  [N in keyof Catalogues]: `${N & string}.${keyof Catalogues[N]["en"] & string}`;
+}[keyof Catalogues];
+export type Vars = Record<string, string | number>;
+
+export const LOCALES = ["en", "fr"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** "fr-CA" → "fr"; a language we have no words for → "en". */
+export function pickLocale(wanted: string | null | undefined): Locale {
+  const base = (wanted || navigator.language || "en").toLowerCase().split("-")[0];
+  return (LOCALES as readonly string[]).includes(base ?? "") ? (base as Locale) : "en";
+}
+
+/** The browser's own time zone, e.g. "Europe/Paris". */
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+export const locale = ref<Locale>(pickLocale(undefined));
+export const timeZone = ref<string>(browserTimeZone());
+
+/** The agent's saved choices; an empty one means "as my browser says". */
+export function applyPreferences(choice: { language?: string | null; time_zone?: string | null }): void {
+  locale.value = pickLocale(choice.language);
+  timeZone.value = choice.time_zone || browserTimeZone();
+  document.documentElement.lang = locale.value;
+}
+
+const plurals = computed(() => new Intl.PluralRules(locale.value));
+
+function lookup(key: Key): Message {
+  const dot = key.indexOf(".");
+  const catalogue = catalogues[key.slice(0, dot) as keyof Catalogues] as unknown as Record<Locale, Catalogue>;
+  const name = key.slice(dot + 1);
+  return catalogue[locale.value]?.[name] ?? catalogue.en[name] ?? key;
+}
+
+/**
+ * The word for `key` in the agent's language, with `{name}` replaced from `vars`. A word with
+ * plural forms picks its form by `vars.n` (Intl.PluralRules: "one" or "other" in English and
+ * French).
+ */
+export function t(key: Key, vars?: Vars): string {
+  const message = lookup(key);
+  const text =
+    typeof message === "string"
+      ? message
+      : (message[plurals.value.select(Number(vars?.n ?? 0)) as keyof typeof message] ?? message.other);
+  return vars ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? "")) : text;
+}
