@@ -1,0 +1,7 @@
+import type { Words } from "../words";
+
+export const en = {
+} as const;
+
+export const fr: Words<typeof en> = {
+};
