@@ -25,7 +25,7 @@ async def expire_idle_agents(
 ) -> int:
     async with unit_of_work(sessionmaker) as session:
         return await service.expire_idle_agents(
-            session, now=utcnow(), idle_timeout=settings.agent_idle_timeout
+            session, now=utcnow(), grace=settings.agent_grace
         )
 
 
