@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
 
 from frontdesk.chats import service as chats_service
 from frontdesk.chats.models import Connection
@@ -54,6 +55,19 @@ async def desks_closed(app: FastAPI, user_id: int) -> None:
             await asyncio.sleep(0.05)
 
 
+async def desk_sockets(app: FastAPI, user_id: int) -> set[str]:
+    async with app.state.sessionmaker() as session:
+        found = await session.scalars(select(Connection.id).where(Connection.user_id == user_id))
+        return set(found.all())
+
+
+async def new_desk_socket(app: FastAPI, user_id: int, before: set[str]) -> None:
+    """Waits until the server holds a desk socket of this agent other than `before`'s."""
+    async with asyncio.timeout(10):
+        while not await desk_sockets(app, user_id) - before:
+            await asyncio.sleep(0.05)
+
+
 async def messenger_says(context: BrowserContext, website: Website, text: str) -> Page:
     """A visitor arrives on the site and opens the messenger; it says `text`."""
     page = await context.new_page()
@@ -82,8 +96,10 @@ async def test_an_agent_who_closes_the_desk_stops_being_offered_chats_after_the_
     await (await messenger_says(visitors, website, "We're online")).close()
 
     # A reload is not leaving: still online, long after the grace.
+    before = await desk_sockets(app, ada_user["id"])
     await ada.reload()
     await expect(user_menu(ada)).to_contain_text("Online")
+    await new_desk_socket(app, ada_user["id"], before)
     assert await idle_timer(app, settings, after=10 * settings.agent_grace) == 0
     await (await messenger_says(visitors, website, "We're online")).close()
 
@@ -122,7 +138,9 @@ async def test_an_online_admin_in_no_inbox_is_told_why_no_chat_is_offered(
     await expect(menu).to_contain_text(
         "You are online but not a member of any inbox, so no chats are offered to you."
     )
-    await expect(menu.get_by_role("menuitem", name="Add yourself in Settings → Inboxes")).to_be_visible()
+    await expect(
+        menu.get_by_role("menuitem", name="Add yourself in Settings → Inboxes")
+    ).to_be_visible()
     await shoot(page, screenshots, "presence-no-inbox-menu")
     await assert_accessible(page, "user menu, online in no inbox")
     await page.keyboard.press("Escape")
@@ -139,7 +157,8 @@ async def test_an_online_admin_in_no_inbox_is_told_why_no_chat_is_offered(
 
     # Adding oneself (as Settings → Inboxes does) ends the warning without a reload.
     api = PageApi(page, live)
-    await api("POST", f"/api/v1/inboxes/{support['id']}/members", {"user_id": admin_user["id"]}, 204)
+    member = {"user_id": admin_user["id"]}
+    await api("POST", f"/api/v1/inboxes/{support['id']}/members", member, 204)
     await expect(user_menu(page)).not_to_contain_text("no inbox")
     await page.reload()
     await expect(who).to_contain_text("takes chats for Support")

@@ -195,9 +195,12 @@ async def test_a_desk_of_a_process_that_died_counts_from_its_last_heartbeat(
     assert reaped == 0  # 61 s: not yet stale (75 s)
     much_later = beat + timedelta(seconds=3 * settings.heartbeat_interval + 1)
     async with unit_of_work(app.state.sessionmaker) as session:
-        assert await service.reap_stale_connections(
-            session, now=much_later, max_age=3 * settings.heartbeat_interval
-        ) == 1
+        assert (
+            await service.reap_stale_connections(
+                session, now=much_later, max_age=3 * settings.heartbeat_interval
+            )
+            == 1
+        )
     assert await expire(app, settings, at=much_later) == 1
 
 
@@ -206,11 +209,14 @@ async def test_who_is_online_says_which_inboxes_each_agent_takes_chats_for(desk:
     sales = await desk.inbox(name="Sales")
     admin = await desk.agent(role="admin", name="Admin")  # a member of no inbox
     ada = await desk.agent(inboxes=[support], name="Ada")
-    bob = await desk.agent(inboxes=[sales], name="Bob")
+    await desk.agent(inboxes=[sales], name="Bob")
     await online(admin)
 
     def by_name(rows: list[dict[str, Any]]) -> dict[str, tuple[list[int], bool, bool]]:
-        return {r["name"]: (r["inbox_ids"], r["takes_chats"], r["available_for_chat"]) for r in rows}
+        return {
+            row["name"]: (row["inbox_ids"], row["takes_chats"], row["available_for_chat"])
+            for row in rows
+        }
 
     seen = by_name((await admin.client.get("/api/v1/chats/agents")).json())
     assert seen["Admin"] == ([], False, True)  # online, yet offered nothing
