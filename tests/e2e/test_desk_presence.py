@@ -220,6 +220,21 @@ async def test_the_chats_badge_counts_what_is_offered_and_the_page_says_why_not_
     )
     await expect(why).to_have_count(0)
 
+    # In French too: the same session in a browser that speaks French.
+    french = await browser.new_context(
+        viewport={"width": 1360, "height": 860},
+        locale="fr-FR",
+        storage_state=await page.context.storage_state(),
+    )
+    page = await french.new_page()
+    await page.goto(f"{live}/chats")
+    await expect(page.locator("[data-reason=offline]")).to_contain_text(
+        "2 chats en attente ne vous sont pas proposés : vous êtes hors ligne."
+    )
+    await expect(user_menu(page)).to_contain_text("Hors ligne")
+    await shoot(page, screenshots, "presence-not-offered-fr")
+    await assert_accessible(page, "Chats page, offline, in French")
+
 
 async def test_waiting_times_tick_on_the_chats_page(
     app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
