@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     max_message_length: int = Field(default=5_000, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     snooze_poll_interval: PositiveSeconds = 15
+    # An online agent with no desk open stops being offered chats after `agent_grace` (short, so
+    # nobody waits for a ghost; longer than a reload or a network blip); reopening a desk within
+    # `agent_idle_timeout` of going offline so brings them back online (docs/chat.md).
+    agent_grace: PositiveSeconds = 60
     agent_idle_timeout: PositiveSeconds = 600
     visitor_grace: PositiveSeconds = 60
     timer_interval: PositiveSeconds = 5

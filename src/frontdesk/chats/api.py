@@ -73,18 +73,20 @@ async def ongoing_chats(
 
 @router.get("/chats/agents", response_model=list[AgentAvailability])
 async def agents(user: CurrentAgent, session: SessionDep) -> list[AgentAvailability]:
-    """Everyone and their load: who is online, with free capacity, for the picker and Chats page."""
-    loads = await service.agent_loads(session)
+    """Everyone and their load: who is online, with free capacity and the inboxes they take
+    chats for, for the picker and the Chats page."""
+    active = [agent for agent in await users_service.list_users(session) if agent.is_active]
     return [
         AgentAvailability(
-            id=agent.id,
-            name=agent.name,
-            available_for_chat=agent.available_for_chat,
-            active_chats=loads.get(agent.id, 0),
-            max_concurrent_chats=agent.max_concurrent_chats,
+            id=found.user.id,
+            name=found.user.name,
+            available_for_chat=found.user.available_for_chat,
+            active_chats=found.active_chats,
+            max_concurrent_chats=found.user.max_concurrent_chats,
+            inbox_ids=list(found.inbox_ids),
+            takes_chats=found.takes_chats,
         )
-        for agent in await users_service.list_users(session)
-        if agent.is_active
+        for found in await service.agent_presence(session, viewer=user, agents=active)
     ]
 
 

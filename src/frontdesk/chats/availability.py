@@ -1,11 +1,19 @@
-"""Agents going online and offline (themselves, idle, deactivated), and the waiting chats that end
-unanswered because nobody can answer them: too long a wait, the visitor gone, nobody online."""
+"""Agents going online and offline (themselves, idle, deactivated, back at a desk), and the waiting
+chats that end unanswered because nobody can answer them: too long a wait, the visitor gone, nobody
+online.
+
+Ghost-proof presence: an online agent with no desk open for the grace goes offline (`idle`), so
+no chat is offered to a closed tab and visitors see "offline" once nobody is left. The presence it
+reads is the `connections` table every process writes, so it holds across processes. A desk
+reopened soon after brings the agent back (`returned`): the Online they chose was never theirs to
+lose to a sleeping laptop. Later than that, they choose again (docs/chat.md, "Being available").
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import queries
@@ -112,21 +120,58 @@ async def end_unanswered_chats(
     return ended
 
 
-async def expire_idle_agents(session: AsyncSession, *, now: datetime, idle_timeout: float) -> int:
-    """Online agents with no desk open for the idle timeout go offline: no waiting on a ghost."""
-    cutoff = now - timedelta(seconds=idle_timeout)
-    connected = select(Connection.user_id).where(Connection.kind == ConnectionKind.agent)
+async def expire_idle_agents(session: AsyncSession, *, now: datetime, grace: float) -> int:
+    """Online agents with no desk open for the grace go offline: no chat offered to a ghost.
+
+    "No desk for the grace" means no open desk socket in any process, none closed within the grace
+    (a reload, a network blip) and no going online within it (Go Online from the API alone gets the
+    same grace to open a desk)."""
+    cutoff = now - timedelta(seconds=grace)
+    connected = select(Connection.user_id).where(
+        Connection.kind == ConnectionKind.agent, Connection.user_id.is_not(None)
+    )
     idle = (
         await session.scalars(
             select(User)
             .where(
                 User.available_for_chat,
-                User.id.not_in(connected.where(Connection.user_id.is_not(None))),
-                func.coalesce(User.last_seen_at, User.availability_changed_at) <= cutoff,
+                User.id.not_in(connected),
+                or_(User.last_seen_at.is_(None), User.last_seen_at <= cutoff),
+                or_(
+                    User.availability_changed_at.is_(None),
+                    User.availability_changed_at <= cutoff,
+                ),
             )
+            # A desk opening meanwhile holds the agent's row (`desk_opened`): skipped now, and
+            # seen connected on the next tick.
             .with_for_update(skip_locked=True)
         )
     ).all()
     for user in idle:
         await set_availability(session, user=user, available=False, reason="idle")
     return len(idle)
+
+
+async def desk_opened(session: AsyncSession, *, user: User, now: datetime, window: float) -> bool:
+    """A desk of this agent connected: set offline for want of a desk (`idle`) less than `window`
+    ago, they are online again. The caller holds the agent's row (`lock_agent`), so the idle
+    timer cannot set them offline in between. True when they came back."""
+    if user.available_for_chat or not user.is_active:
+        return False
+    last = (
+        await session.execute(
+            select(AvailabilityChange.reason, AvailabilityChange.at)
+            .where(AvailabilityChange.user_id == user.id)
+            .order_by(AvailabilityChange.at.desc(), AvailabilityChange.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None or last.reason != "idle" or last.at < now - timedelta(seconds=window):
+        return False
+    await set_availability(session, user=user, available=True, reason="returned")
+    return True
+
+
+async def lock_agent(session: AsyncSession, *, user_id: int) -> User | None:
+    """The agent's row, locked until the commit: a desk opening and the idle timer take turns."""
+    return await session.get(User, user_id, with_for_update=True, populate_existing=True)

@@ -1,7 +1,10 @@
 """Who can take a chat: agents' load and simultaneous-chat limit, the online members of an inbox,
-and a waiting visitor's place in the queue."""
+the inboxes each agent takes chats for, and a waiting visitor's place in the queue."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +13,8 @@ from frontdesk.chats import queries
 from frontdesk.chats.models import (
     Chat,
 )
-from frontdesk.inboxes.models import Inbox
+from frontdesk.inboxes.models import Inbox, InboxMember
+from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.users.models import User
 
 DEFAULT_WAIT_ESTIMATE = 60
@@ -23,6 +27,41 @@ async def has_capacity(session: AsyncSession, *, user: User) -> bool:
 
 async def agent_loads(session: AsyncSession) -> dict[int, int]:
     return dict((await session.execute(queries.load_by_user())).all())
+
+
+@dataclass(frozen=True)
+class AgentPresence:
+    """An agent as "Who is online" shows them: online or not, their load, and where they take
+    chats. Online alone does not mean offered chats: that needs a membership too (`takes_chats`)."""
+
+    user: User
+    active_chats: int
+    inbox_ids: Sequence[int]  # of the inboxes the viewer sees
+    takes_chats: bool  # a member of at least one inbox, seen by the viewer or not
+
+
+async def agent_presence(
+    session: AsyncSession, *, viewer: User, agents: Sequence[User]
+) -> list[AgentPresence]:
+    loads = await agent_loads(session)
+    memberships = (
+        await session.execute(
+            select(InboxMember.user_id, InboxMember.inbox_id).order_by(InboxMember.inbox_id)
+        )
+    ).all()
+    seen = set((await session.scalars(visible_inbox_ids(viewer))).all())
+    member: dict[int, list[int]] = {}
+    for user_id, inbox_id in memberships:
+        member.setdefault(user_id, []).append(inbox_id)
+    return [
+        AgentPresence(
+            user=agent,
+            active_chats=loads.get(agent.id, 0),
+            inbox_ids=[i for i in member.get(agent.id, []) if i in seen],
+            takes_chats=agent.id in member,
+        )
+        for agent in agents
+    ]
 
 
 async def available_agents(session: AsyncSession, *, inbox_id: int) -> list[tuple[User, int]]:

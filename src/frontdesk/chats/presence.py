@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.events import (
@@ -62,22 +62,32 @@ async def connection_opened(
         await _publish_presence(session, visitor=visitor, connected=True)
 
 
-async def connection_closed(session: AsyncSession, *, connection_id: str) -> None:
+async def connection_closed(
+    session: AsyncSession, *, connection_id: str, reaped: bool = False
+) -> None:
     connection = await session.get(Connection, connection_id)
     if connection is None:
         return
     await session.delete(connection)
     await session.flush()
-    now = utcnow()
+    # A socket of a dead process was last heard at its last heartbeat, not when it is reaped: an
+    # agent's grace (chats/availability.py) counts from then, so a crash costs no extra minute.
+    now = connection.heartbeat_at if reaped else utcnow()
     if connection.visitor_id is not None:
         visitor = await session.get(Visitor, connection.visitor_id)
         if visitor is not None:
-            visitor.last_seen_at = now
+            visitor.last_seen_at = max(visitor.last_seen_at, now)
             if not await visitor_connected(session, visitor_id=visitor.id):
                 await _publish_presence(session, visitor=visitor, connected=False)
     elif connection.user_id is not None:
+        # Never backwards: another desk of theirs may have closed later.
         await session.execute(
-            update(User).where(User.id == connection.user_id).values(last_seen_at=now)
+            update(User)
+            .where(
+                User.id == connection.user_id,
+                or_(User.last_seen_at.is_(None), User.last_seen_at < now),
+            )
+            .values(last_seen_at=now)
         )
 
 
@@ -105,5 +115,5 @@ async def reap_stale_connections(session: AsyncSession, *, now: datetime, max_ag
         )
     ).all()
     for connection_id in stale:
-        await connection_closed(session, connection_id=connection_id)
+        await connection_closed(session, connection_id=connection_id, reaped=True)
     return len(stale)

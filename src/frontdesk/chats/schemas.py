@@ -99,6 +99,14 @@ class AgentAvailability(ReadModel):
     available_for_chat: bool
     active_chats: int
     max_concurrent_chats: int
+    inbox_ids: list[int] = Field(
+        description="The inboxes (of those you may see) whose chats are offered to them when "
+        "online: the inboxes they are a member of."
+    )
+    takes_chats: bool = Field(
+        description="A member of at least one inbox. Online without one, no chat is offered to "
+        "them."
+    )
 
 
 class MessageCreate(WriteModel):

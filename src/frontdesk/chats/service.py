@@ -14,12 +14,15 @@ domains call. Each rule lives in the module that has its one job:
 from __future__ import annotations
 
 from frontdesk.chats.availability import (
+    desk_opened,
     end_unanswered_chats,
     expire_idle_agents,
+    lock_agent,
     set_availability,
 )
 from frontdesk.chats.capacity import (
     agent_loads,
+    agent_presence,
     anyone_online,
     queue_status,
 )
@@ -83,6 +86,7 @@ __all__ = [
     "PostedMessage",
     "agent_author",
     "agent_loads",
+    "agent_presence",
     "anyone_online",
     "chat_bar",
     "chat_label_names",
@@ -91,6 +95,7 @@ __all__ = [
     "connection_closed",
     "connection_opened",
     "create_visitor",
+    "desk_opened",
     "end_chat",
     "end_unanswered_chats",
     "events_after",
@@ -108,6 +113,7 @@ __all__ = [
     "leave_chat",
     "list_ongoing",
     "list_visitor_chats",
+    "lock_agent",
     "mark_read",
     "open_chats_of_visitor",
     "participants",

@@ -28,6 +28,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE
 from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID, Id, Seq
 from frontdesk.realtime.catalogue import AccountEvent, ChatEventType
 from frontdesk.realtime.envelope import (
@@ -263,14 +264,20 @@ async def _serve(
     expires_at: datetime | None = None,
 ) -> None:
     sessionmaker: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
+    settings: Settings = websocket.app.state.settings
     async with unit_of_work(sessionmaker) as session:
+        agent = await service.lock_agent(session, user_id=user.id) if user else None
         await service.connection_opened(
             session,
             connection_id=connection.id,
             process_id=PROCESS_ID,
-            user=await session.get(User, user.id) if user else None,
+            user=agent,
             visitor=await session.get(Visitor, visitor.id) if visitor else None,
         )
+        if agent is not None:
+            await service.desk_opened(
+                session, user=agent, now=utcnow(), window=settings.agent_idle_timeout
+            )
     connection.start(expires_at=expires_at)
     try:
         await receive_loop(connection, commands)

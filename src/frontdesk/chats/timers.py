@@ -24,9 +24,7 @@ async def expire_idle_agents(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> int:
     async with unit_of_work(sessionmaker) as session:
-        return await service.expire_idle_agents(
-            session, now=utcnow(), idle_timeout=settings.agent_idle_timeout
-        )
+        return await service.expire_idle_agents(session, now=utcnow(), grace=settings.agent_grace)
 
 
 async def presence_heartbeat(

@@ -62,7 +62,7 @@ AuthorKindName = Literal["visitor", "agent", "system"]
 ChatStateName = Literal["waiting", "active", "ended"]
 InvitationKindName = Literal["invite", "transfer"]
 EndReasonName = Literal["agent", "unanswered"]
-AvailabilityReason = Literal["self", "idle", "deactivated"]
+AvailabilityReason = Literal["self", "idle", "deactivated", "returned"]
 AccessEndedReasonName = Literal["logged_out", "token_revoked", "password_changed", "deactivated"]
 
 

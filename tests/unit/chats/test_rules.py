@@ -93,7 +93,7 @@ class TestAvailability:
         ada = await desk.agent()
         await online(ada)
         assert await timers.expire_idle_agents(app.state.sessionmaker, settings) == 0
-        idle = settings.model_copy(update={"agent_idle_timeout": 0.000001})
+        idle = settings.model_copy(update={"agent_grace": 0.000001})
         assert await timers.expire_idle_agents(app.state.sessionmaker, idle) == 1
         assert (await ada.client.get("/api/v1/me")).json()["available_for_chat"] is False
 

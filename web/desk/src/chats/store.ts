@@ -47,6 +47,8 @@ function summaryOf(chat: Record<string, unknown>): ChatSummary {
 
 type Who = { id: number; name: string };
 
+export type NotOfferedReason = "offline" | "not_member" | "at_limit";
+
 export const useChats = defineStore("chats", () => {
   const barItems = ref<BarItem[]>([]);
   const details = reactive<Record<number, ChatDetail>>({});
@@ -73,6 +75,29 @@ export const useChats = defineStore("chats", () => {
   const ongoing = computed<OngoingChat[]>(() =>
     ongoingRows.value.map((chat) => ({ ...chat, unread: isIn(chat.participants) ? tally.unread(chat.id) : 0 })),
   );
+
+  // Why a waiting chat I see is not red for me: the server offers a chat to an agent who is online,
+  // a member of its inbox and below their limit (docs/chat.md); the first rule I fail is the reason.
+  const agentsLoaded = ref(false);
+  /** The inboxes I take chats for; null until the agents are fetched. */
+  const myInboxIds = computed<number[] | null>(() =>
+    agentsLoaded.value ? (agents.value.find((a) => a.id === myId())?.inbox_ids ?? []) : null,
+  );
+  /** Chats I am in: what my limit counts. */
+  const myLoad = computed(() => barItems.value.filter((item) => item.color !== "red").length);
+  const notOffered = computed<{ chat: OngoingChat; reason: NotOfferedReason }[]>(() => {
+    const me = useAuth().me;
+    const offered = new Set(red.value.map((item) => item.chat.id));
+    const found: { chat: OngoingChat; reason: NotOfferedReason }[] = [];
+    for (const chat of ongoing.value) {
+      if (chat.state !== "waiting" || offered.has(chat.id) || !me) continue;
+      if (!me.available_for_chat) found.push({ chat, reason: "offline" });
+      else if (myInboxIds.value && !myInboxIds.value.includes(chat.inbox_id)) found.push({ chat, reason: "not_member" });
+      else if (myLoad.value >= me.max_concurrent_chats) found.push({ chat, reason: "at_limit" });
+      // Otherwise it is being offered to me as we speak: the bar catches up.
+    }
+    return found;
+  });
 
   // Events heard while a list fetch is out may or may not be in its answer: they are kept here and
   // applied again on top of it (applying one twice changes nothing, see applyToLists).
@@ -113,6 +138,7 @@ export const useChats = defineStore("chats", () => {
 
   async function loadAgents(): Promise<void> {
     agents.value = await chatsApi.agents();
+    agentsLoaded.value = true;
   }
 
   async function loadDetail(id: number): Promise<ChatDetail> {
@@ -455,12 +481,13 @@ export const useChats = defineStore("chats", () => {
     ongoingRows.value = [];
     ongoingLoaded.value = false;
     agents.value = [];
+    agentsLoaded.value = false;
     tally.clear();
     for (const id of Object.keys(details)) delete details[Number(id)];
   }
 
   return {
-    bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents,
+    bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
     loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail,
     applyEvent, applyToLists, availabilityChanged, isParticipant, join, send, retry, setTyping, markRead,
     readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,

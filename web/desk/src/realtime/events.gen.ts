@@ -111,7 +111,7 @@ export type Presence = {
 export type AvailabilityChanged = {
   user: UserRef;
   available: boolean;
-  reason: "self" | "idle" | "deactivated";
+  reason: "self" | "idle" | "deactivated" | "returned";
 };
 
 export type ChatBarChanged = Record<string, never>;

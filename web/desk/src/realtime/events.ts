@@ -7,9 +7,6 @@ import type { Envelope } from "./socket";
 
 export type Action = (envelope: Envelope) => void;
 
-/** The server acts on these itself (it re-subscribes the socket to the agent's inboxes). */
-type NothingToDo = "inbox.membership_changed";
-
 export function eventTable(): Record<string, Action> {
   const chats = useChats();
   const tickets = useTickets();
@@ -43,8 +40,11 @@ export function eventTable(): Record<string, Action> {
       if (e.data.user?.id === auth.me?.id) auth.availabilityChanged(!!e.data.available);
       chats.availabilityChanged(e);
     },
+    // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
+    // agent takes chats (the user menu's "not a member of any inbox").
+    "inbox.membership_changed": () => void chats.loadAgents().catch(() => undefined),
     "ticket.created": (e) => tickets.changed(e),
     "ticket.updated": (e) => tickets.changed(e),
     "ticket.entry_added": (e) => tickets.changed(e),
-  } satisfies Record<Exclude<DeskEventName, NothingToDo>, Action>;
+  } satisfies Record<DeskEventName, Action>;
 }
