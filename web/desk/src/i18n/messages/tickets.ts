@@ -88,7 +88,7 @@ export const fr: Words<typeof en> = {
   addressOnFile: "l'adresse enregistrée du client",
   notSent: "Non envoyée au client",
   send: "Envoyer",
-  sendHold: "Envoyer et mettre en attente",
+  sendHold: "Envoyer et attendre",
   sendClose: "Envoyer et fermer",
   addNote: "Ajouter la note",
   customer: "Client",
