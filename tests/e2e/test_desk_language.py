@@ -41,7 +41,9 @@ async def seed_ticket(app: FastAPI, api: PageApi, inbox: dict[str, Any]) -> int:
     ticket_id = int((await api("POST", "/api/v1/tickets", body, status=201))["id"])
     async with unit_of_work(app.state.sessionmaker) as session:
         await session.execute(
-            update(TicketEntry).where(TicketEntry.ticket_id == ticket_id).values(created_at=WRITTEN_AT)
+            update(TicketEntry)
+            .where(TicketEntry.ticket_id == ticket_id)
+            .values(created_at=WRITTEN_AT)
         )
         await session.execute(
             update(Ticket).where(Ticket.id == ticket_id).values(updated_at=WRITTEN_AT)
@@ -144,7 +146,9 @@ async def test_an_agent_switches_the_desk_to_french_and_back(
     settings_nav = page.get_by_role("navigation", name="Paramètres")
     await expect(settings_nav.get_by_role("link", name="Utilisateurs")).to_be_visible()
     await settings_nav.get_by_role("link", name="Boîtes de réception").click()
-    await expect(page.get_by_role("heading", name="Boîtes de réception", exact=True)).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Boîtes de réception", exact=True)
+    ).to_be_visible()
     await expect(page.get_by_role("button", name="Enregistrer la boîte")).to_be_visible()
     await shoot(page, screenshots, "fr-settings-inboxes")
     await assert_accessible(page, "inbox settings in French")

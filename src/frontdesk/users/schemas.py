@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from frontdesk.kit.schemas import FROM_STRING, Name, ReadModel, WriteModel
 from frontdesk.users.models import Role
@@ -44,13 +44,18 @@ class Preferences(ReadModel):
 class PreferencesUpdate(WriteModel):
     """Only the preferences sent change; the service checks each value."""
 
+    # An unknown name is refused by the service ("Unknown preference."), the one place that
+    # knows them all, rather than here.
+    model_config = ConfigDict(extra="allow")
+
     sound: bool | None = None
     desktop_notifications: bool | None = None
     language: Annotated[str, Field(max_length=16)] | None = Field(
         default=None, description='"en", "fr", or "" to follow the browser.'
     )
     time_zone: Annotated[str, Field(max_length=64)] | None = Field(
-        default=None, description='An IANA time zone such as "Asia/Tokyo", or "" for the browser\'s.'
+        default=None,
+        description='An IANA time zone such as "Asia/Tokyo", or "" for the browser\'s.',
     )
 
 

@@ -184,9 +184,10 @@ def update_preferences(user: User, *, preferences: dict[str, Any]) -> User:
             raise Invalid(f"preferences.{key}", "Unknown preference.")
         if not isinstance(value, expected):
             raise Invalid(f"preferences.{key}", f"Must be a {expected.__name__}.")
-        if key == "language":
+        # Both are strings by now; isinstance tells the type checker so.
+        if key == "language" and isinstance(value, str):
             _ensure_desk_language(value)
-        elif key == "time_zone":
+        elif key == "time_zone" and isinstance(value, str):
             _ensure_time_zone(value)
         merged[key] = value
     user.preferences = merged
