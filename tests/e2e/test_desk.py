@@ -122,7 +122,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await grace.get_by_role("button", name="End Chat").click()
     await expect(grace).to_have_url(re.compile(r"/tickets/\d+$"))
     ticket_id = int(grace.url.rsplit("/", 1)[1])
-    await expect(grace.get_by_test_id("ticket-state")).to_have_text("closed")
+    await expect(grace.get_by_test_id("ticket-state")).to_have_text("Closed")
     await expect(grace.get_by_role("article", name="Chat transcript")).to_contain_text(
         "Let me check that for you."
     )

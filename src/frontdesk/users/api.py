@@ -128,7 +128,9 @@ async def get_me(auth: CurrentAuth) -> MeRead:
 async def update_me(body: MeUpdate, auth: CurrentAuth, session: SessionDep) -> MeRead:
     user, auth_session = auth
     if body.preferences is not None:
-        service.update_preferences(user, preferences=body.preferences)
+        service.update_preferences(
+            user, preferences=body.preferences.model_dump(exclude_unset=True)
+        )
     await service.update_user(
         session,
         actor=user,

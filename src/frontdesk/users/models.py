@@ -19,7 +19,14 @@ class Role(enum.StrEnum):
     agent = "agent"
 
 
-DEFAULT_PREFERENCES: dict[str, Any] = {"sound": True, "desktop_notifications": True}
+# "" for language and time_zone: follow the agent's browser (docs/desk.md, "Language and time
+# zone").
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "sound": True,
+    "desktop_notifications": True,
+    "language": "",
+    "time_zone": "",
+}
 
 
 class User(Timestamped, Base):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from frontdesk.kit.schemas import FROM_STRING, Name, ReadModel, WriteModel
 from frontdesk.users.models import Role
@@ -21,8 +21,46 @@ class UserRead(ReadModel):
     max_concurrent_chats: int
 
 
+# Defaults as in users/models.py DEFAULT_PREFERENCES: an account saved before a preference
+# existed reads as if it had the default.
+class Preferences(ReadModel):
+    sound: bool = Field(default=True, description="Ring when a chat comes in.")
+    desktop_notifications: bool = Field(
+        default=True, description="A desktop notification while the desk is in the background."
+    )
+    language: str = Field(
+        default="",
+        description='The desk\'s language: "en", "fr", or "" to follow the browser.',
+    )
+    time_zone: str = Field(
+        default="",
+        description=(
+            'The IANA time zone the desk shows times in, such as "Europe/Paris", '
+            'or "" to follow the browser.'
+        ),
+    )
+
+
+class PreferencesUpdate(WriteModel):
+    """Only the preferences sent change; the service checks each value."""
+
+    # An unknown name is refused by the service ("Unknown preference."), the one place that
+    # knows them all, rather than here.
+    model_config = ConfigDict(extra="allow")
+
+    sound: bool | None = None
+    desktop_notifications: bool | None = None
+    language: Annotated[str, Field(max_length=16)] | None = Field(
+        default=None, description='"en", "fr", or "" to follow the browser.'
+    )
+    time_zone: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None,
+        description='An IANA time zone such as "Asia/Tokyo", or "" for the browser\'s.',
+    )
+
+
 class MeRead(UserRead):
-    preferences: dict[str, Any]
+    preferences: Preferences
     csrf_token: str | None = Field(
         default=None,
         description="Send it back as X-CSRF-Token on every cookie-authenticated write.",
@@ -55,7 +93,7 @@ class MeUpdate(WriteModel):
     name: Name | None = None
     password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
     max_concurrent_chats: MaxChats | None = None
-    preferences: dict[str, Any] | None = None
+    preferences: PreferencesUpdate | None = None
 
 
 class ApiTokenCreate(WriteModel):

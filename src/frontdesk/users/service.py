@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,20 @@ from frontdesk.users.models import (
 )
 
 MIN_PASSWORD_LENGTH = 10
-PREFERENCE_TYPES: dict[str, type] = {"sound": bool, "desktop_notifications": bool}
+PREFERENCE_TYPES: dict[str, type] = {
+    "sound": bool,
+    "desktop_notifications": bool,
+    "language": str,
+    "time_zone": str,
+}
+# The languages the desk has words for: LOCALES in web/desk/src/i18n/index.ts (a test keeps the
+# two lists equal).
+DESK_LANGUAGES = ("en", "fr")
+# Names the tz database keeps for its own machinery, not places: browsers refuse them, and a
+# desk told to format dates in them would fail.
+NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+# The longest IANA name has 32 characters; past this a name is no zone (and no file to look up).
+MAX_TIME_ZONE_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -170,10 +184,46 @@ def update_preferences(user: User, *, preferences: dict[str, Any]) -> User:
             raise Invalid(f"preferences.{key}", "Unknown preference.")
         if not isinstance(value, expected):
             raise Invalid(f"preferences.{key}", f"Must be a {expected.__name__}.")
+        # Both are strings by now; isinstance tells the type checker so.
+        if key == "language" and isinstance(value, str):
+            _ensure_desk_language(value)
+        elif key == "time_zone" and isinstance(value, str):
+            _ensure_time_zone(value)
         merged[key] = value
     user.preferences = merged
     user.updated_at = utcnow()
     return user
+
+
+def _ensure_desk_language(language: str) -> None:
+    if language and language not in DESK_LANGUAGES:
+        choices = ", ".join(f'"{code}"' for code in DESK_LANGUAGES)
+        raise Invalid(
+            "preferences.language",
+            f'The desk speaks {choices}; "{language}" is not one of them. '
+            'Use "" to follow the browser\'s language.',
+        )
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone the server's tz database knows, such as "Europe/Paris"."""
+    if name in NOT_PLACES or len(name) > MAX_TIME_ZONE_LENGTH:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # ValueError: not even shaped like a zone name (an absolute path, "..").
+        return False
+    return True
+
+
+def _ensure_time_zone(time_zone: str) -> None:
+    if time_zone and not is_time_zone(time_zone):
+        raise Invalid(
+            "preferences.time_zone",
+            f'"{time_zone}" is not a time zone: use an IANA name such as "Europe/Paris" '
+            '(case matters), or "" to follow the browser\'s time zone.',
+        )
 
 
 # --- login, sessions, tokens -------------------------------------------------------------------

@@ -30,7 +30,12 @@ class TestMe:
         me = response.json()
         assert me["id"] == agent.id
         assert me["role"] == "agent"
-        assert me["preferences"] == {"sound": True, "desktop_notifications": True}
+        assert me["preferences"] == {
+            "sound": True,
+            "desktop_notifications": True,
+            "language": "",
+            "time_zone": "",
+        }
         assert me["csrf_token"] == agent.client.headers["X-CSRF-Token"]
         assert "password_hash" not in me
 
@@ -44,7 +49,12 @@ class TestMe:
         again = (await agent.client.get("/api/v1/me")).json()
         assert again["name"] == "Ada L."
         assert again["max_concurrent_chats"] == 7
-        assert again["preferences"] == {"sound": False, "desktop_notifications": True}
+        assert again["preferences"] == {
+            "sound": False,
+            "desktop_notifications": True,
+            "language": "",
+            "time_zone": "",
+        }
 
     async def test_bad_changes_are_422_naming_the_field_and_change_nothing(
         self, desk: Desk

@@ -1,10 +1,11 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import { useAuth } from "./auth/store";
 import { useInboxes } from "./inboxes/store";
-import { pageName } from "./ui/title";
+import type { Key } from "./i18n";
+import { pageKey, pageName } from "./ui/title";
 
 const routes: RouteRecordRaw[] = [
-  { path: "/login", component: () => import("./auth/LoginPage.vue"), meta: { public: true, title: "Log in" } },
+  { path: "/login", component: () => import("./auth/LoginPage.vue"), meta: { public: true, title: "common.pageLogin" } },
   {
     path: "/",
     redirect: () => {
@@ -12,27 +13,27 @@ const routes: RouteRecordRaw[] = [
       return first ? `/inboxes/${first.id}/open` : "/chats";
     },
   },
-  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|hold|snoozed|closed)", component: () => import("./tickets/TicketList.vue"), meta: { title: "Tickets" } },
-  { path: "/search", component: () => import("./tickets/TicketList.vue"), meta: { title: "Search" } },
-  { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "Ticket" } },
-  { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "Chats" } },
-  { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "Chat" } },
-  { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "Preferences" } },
+  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|hold|snoozed|closed)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
+  { path: "/search", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageSearch" } },
+  { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
+  { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
+  { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
+  { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {
     path: "/settings",
     component: () => import("./settings/SettingsLayout.vue"),
-    meta: { admin: true, title: "Settings" },
+    meta: { admin: true, title: "common.settings" },
     children: [
       { path: "", redirect: "/settings/users" },
-      { path: "users", component: () => import("./settings/UsersSettings.vue"), meta: { title: "Users" } },
-      { path: "inboxes", component: () => import("./settings/InboxesSettings.vue"), meta: { title: "Inboxes" } },
-      { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "Labels" } },
-      { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "Messenger" } },
-      { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "Outbox" } },
-      { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "Sidebar apps" } },
+      { path: "users", component: () => import("./settings/UsersSettings.vue"), meta: { title: "common.pageUsers" } },
+      { path: "inboxes", component: () => import("./settings/InboxesSettings.vue"), meta: { title: "common.pageInboxes" } },
+      { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "common.pageLabels" } },
+      { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
+      { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
+      { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
     ],
   },
-  { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "Not found" } },
+  { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },
 ];
 
 export const router = createRouter({ history: createWebHistory("/"), routes });
@@ -50,5 +51,6 @@ router.beforeEach(async (to) => {
 });
 
 router.afterEach((to) => {
-  pageName.value = (to.meta.title as string | undefined) ?? "";
+  pageKey.value = (to.meta.title as Key | undefined) ?? null;
+  pageName.value = "";
 });

@@ -1,6 +1,8 @@
 /** The typed API client: openapi-fetch over the types generated from openapi.json, plus the two
  * things every call needs — the CSRF header on writes and readable errors. */
 import createClient, { type Middleware } from "openapi-fetch";
+import { locale, t, type Key } from "../i18n";
+import * as errorWords from "../i18n/messages/errors";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
@@ -58,10 +60,7 @@ export async function toApiError(response: Response, body: unknown): Promise<Api
   if (response.status === 401 && !response.url.endsWith("/auth/login")) {
     unauthorizedListeners.forEach((listener) => listener());
   }
-  const fallback =
-    response.status >= 500
-      ? "The server had a problem; please try again."
-      : `Request failed (${response.status}).`;
+  const fallback = response.status >= 500 ? t("errors.server") : t("errors.requestFailed", { status: response.status });
   return new ApiError(error?.message ?? fallback, response.status, error?.code ?? "http_error", error?.fields ?? []);
 }
 
@@ -73,15 +72,28 @@ export async function unwrap<T>(
   try {
     result = await promise;
   } catch {
-    throw new ApiError("Cannot reach the server. Check your connection.", 0, "network");
+    throw new ApiError(t("errors.network"), 0, "network");
   }
   if (!result.response.ok) throw await toApiError(result.response, result.error);
   return result.data as T;
 }
 
-/** A readable message from anything thrown. */
+/**
+ * What the server said, in the agent's language. The server explains in English, often naming
+ * what is wrong; an English desk shows that. Another language shows the words errors.ts has for
+ * the error's code, or the server's English when it has none (an "invalid" field, say).
+ */
+export function serverMessage(error: { message: string; code: string }): string {
+  if (locale.value === "en" || !Object.prototype.hasOwnProperty.call(errorWords.en, error.code)) return error.message;
+  return t(`errors.${error.code}` as Key);
+}
+
+/** A readable message from anything thrown: an ApiError, or a socket's refusal (also coded). */
 export function messageOf(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
+  if (error instanceof ApiError) return serverMessage(error);
+  if (error instanceof Error && "code" in error && typeof error.code === "string") {
+    return serverMessage({ message: error.message, code: error.code });
+  }
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -5,6 +5,7 @@ import { ref, watch } from "vue";
 import type { Router } from "vue-router";
 import type { BarItem } from "../api/types";
 import { useAuth } from "../auth/store";
+import { t } from "../i18n";
 import { incomingCount } from "../ui/title";
 import { useChats } from "./store";
 
@@ -58,7 +59,7 @@ function backgrounded(): boolean {
 function notify(item: BarItem, router: Router): void {
   if (!useAuth().preferences.desktop_notifications) return;
   if (!("Notification" in window) || Notification.permission !== "granted" || !backgrounded()) return;
-  const title = item.invitation ? `${item.chat.visitor_name}: you are invited to a chat` : `New chat from ${item.chat.visitor_name}`;
+  const title = t(item.invitation ? "common.notifyInvited" : "common.notifyNewChat", { name: item.chat.visitor_name });
   const notification = new Notification(title, {
     body: item.chat.last_message_text,
     tag: `frontdesk-chat-${item.chat.id}`,

@@ -42,13 +42,27 @@ export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+/**
+ * Whether this browser can show times in `zone`. The server accepts any zone of its tz database;
+ * an older browser may lack a recent one, and would then fail on every date: such a browser
+ * shows its own zone instead.
+ */
+function knownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const locale = ref<Locale>(pickLocale(undefined));
 export const timeZone = ref<string>(browserTimeZone());
 
 /** The agent's saved choices; an empty one means "as my browser says". */
 export function applyPreferences(choice: { language?: string | null; time_zone?: string | null }): void {
   locale.value = pickLocale(choice.language);
-  timeZone.value = choice.time_zone || browserTimeZone();
+  timeZone.value = choice.time_zone && knownZone(choice.time_zone) ? choice.time_zone : browserTimeZone();
   document.documentElement.lang = locale.value;
 }
 

@@ -2,6 +2,7 @@
  * reconnects with back-off, resumes every followed chat from its last applied seq, and matches
  * command replies to their `ref`. What the events *mean* lives in ./events.ts. */
 import { ref } from "vue";
+import { t } from "../i18n";
 
 export interface Envelope {
   type: string;
@@ -74,7 +75,7 @@ export class DeskSocket {
     const ws = this.ws;
     this.ws = null;
     ws?.close(1000, "bye");
-    this.failPending("The connection was closed.");
+    this.failPending(t("errors.connectionClosed"));
     this.seqs.clear();
     this.everOpened = false;
     this.status.value = "idle";
@@ -101,13 +102,13 @@ export class DeskSocket {
   request<T = unknown>(frame: Record<string, unknown>): Promise<T> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
-      return Promise.reject(new SocketError("Not connected.", "offline"));
+      return Promise.reject(new SocketError(t("errors.notConnected"), "offline"));
     }
     const ref = `d${++this.refs}`;
     return new Promise<T>((resolve, reject) => {
       const timer = window.setTimeout(() => {
         this.pending.delete(ref);
-        reject(new SocketError("The server did not answer in time.", "timeout"));
+        reject(new SocketError(t("errors.noAnswer"), "timeout"));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(ref, { resolve: resolve as (data: unknown) => void, reject, timer });
       ws.send(JSON.stringify({ ...frame, ref }));
@@ -156,7 +157,7 @@ export class DeskSocket {
         this.pending.delete(frame.ref);
         window.clearTimeout(pending.timer);
         if (frame.type === "ack") pending.resolve(frame.data);
-        else pending.reject(new SocketError(frame.error?.message ?? "Refused.", frame.error?.code ?? "error"));
+        else pending.reject(new SocketError(frame.error?.message ?? t("errors.refused"), frame.error?.code ?? "error"));
         return;
       }
       if (frame.type === "ack" || frame.type === "error") return;
@@ -167,7 +168,7 @@ export class DeskSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       window.clearTimeout(this.silenceTimer);
-      this.failPending("The connection dropped.");
+      this.failPending(t("errors.connectionDropped"));
       if (event.code === 4401) {
         this.status.value = "closed";
         this.onUnauthenticated();

@@ -44,3 +44,42 @@ export function formatDuration(seconds: number): string {
   if (minutes < 60) return unit(minutes, "minute");
   return `${unit(Math.floor(minutes / 60), "hour")} ${unit(minutes % 60, "minute")}`;
 }
+
+/** How far `zone`'s wall clock is ahead of UTC at the moment `at` (ms since the epoch). */
+function offsetAt(at: number, zone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .formatToParts(at)
+      .map((part) => [part.type, Number(part.value)]),
+  );
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * A datetime-local value ("2026-03-03T10:30") read on the agent's wall clock, in their time zone
+ * rather than the browser's: the moment it names.
+ */
+export function fromZonedInput(value: string): Date {
+  const [day = "", time = ""] = value.split("T");
+  const [year = 0, month = 1, date = 1] = day.split("-").map(Number);
+  const [hour = 0, minute = 0] = time.split(":").map(Number);
+  const wall = Date.UTC(year, month - 1, date, hour, minute);
+  // The offset where the answer lands, not where the guess did: they differ across a DST change.
+  const guess = wall - offsetAt(wall, timeZone.value);
+  return new Date(wall - offsetAt(guess, timeZone.value));
+}
+
+/** The moment as a datetime-local value on the agent's wall clock, to the minute. */
+export function toZonedInput(at: Date): string {
+  return new Date(at.getTime() + offsetAt(at.getTime(), timeZone.value)).toISOString().slice(0, 16);
+}
