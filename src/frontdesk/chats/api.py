@@ -79,6 +79,7 @@ async def agents(user: CurrentAgent, session: SessionDep) -> list[AgentAvailabil
         AgentAvailability(
             id=agent.id,
             name=agent.name,
+            email=agent.email,
             available_for_chat=agent.available_for_chat,
             active_chats=loads.get(agent.id, 0),
             max_concurrent_chats=agent.max_concurrent_chats,
