@@ -53,7 +53,7 @@ class AlreadyJoined(Conflict):
 
 
 def _names(names: list[str]) -> str:
-    """ "Ada", "Ada and Bob", "Ada, Bob and Grace"."""
+    """Names in a sentence: "Ada", "Ada and Bob", "Ada, Bob and Grace"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
