@@ -144,7 +144,7 @@ export const fr: Words<typeof en> = {
     "{email} reçoit un court avis, pas la conversation (le visiteur a saisi cette adresse ; rien ne prouve qu'elle est la sienne). La conversation devient un ticket fermé qui vous est assigné.",
   endNoEmail:
     "Le visiteur n'a pas donné d'adresse e-mail : rien n'est envoyé. La conversation devient un ticket fermé qui vous est assigné.",
-  endConfirm: "Terminer",
+  endConfirm: "Terminer la conversation",
   keepChatting: "Continuer",
   ending: "Fin en cours…",
   lineJoined: "{name} a rejoint la conversation",
