@@ -114,12 +114,13 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await expect(grace.get_by_label(re.compile("Message to"))).to_be_visible()
     await expect(chat_bar(ada)).to_have_count(0)
     await expect(ada.get_by_role("log", name="Conversation")).to_contain_text(
-        "Ada Lovelace transferred the chat to Grace Hopper"
+        "Ada Lovelace left the chat"
     )
-    await expect(ada.get_by_role("button", name="Join Chat")).to_be_visible()
+    await expect(ada.get_by_text("You handed this chat over to Grace Hopper.")).to_be_visible()
 
-    # Agent two ends it: a closed ticket, theirs, labelled, with the transcript.
-    await grace.get_by_role("button", name="End Chat").click()
+    # Agent two ends it (and confirms): a closed ticket, theirs, labelled, with the transcript.
+    await grace.get_by_role("button", name="End Chat", exact=True).click()
+    await grace.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
     await expect(grace).to_have_url(re.compile(r"/tickets/\d+$"))
     ticket_id = int(grace.url.rsplit("/", 1)[1])
     await expect(grace.get_by_test_id("ticket-state")).to_have_text("Closed")
@@ -286,7 +287,8 @@ async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
     await expect(sidebar).not_to_contain_text("Previous tickets")
 
     await page.get_by_role("button", name="Join Chat").click()
-    await page.get_by_role("button", name="End Chat").click()
+    await page.get_by_role("button", name="End Chat", exact=True).click()
+    await page.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
     await expect(page).to_have_url(re.compile(r"/tickets/\d+$"))
     await expect(page.get_by_role("article", name="Chat transcript")).to_contain_text(
         "Unverified email"

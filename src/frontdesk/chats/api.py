@@ -80,6 +80,7 @@ async def agents(user: CurrentAgent, session: SessionDep) -> list[AgentAvailabil
         AgentAvailability(
             id=found.user.id,
             name=found.user.name,
+            email=found.user.email,
             available_for_chat=found.user.available_for_chat,
             active_chats=found.active_chats,
             max_concurrent_chats=found.user.max_concurrent_chats,

@@ -158,30 +158,27 @@ class TranscriptLine:
 
 
 def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
-    """Every message with author and time, and the joins, transfers and leaves between them."""
+    """The conversation as the customer had it: every message with author and time, and who joined
+    and left between them. What only agents saw (invitations, withdrawn invitations, labels) is
+    not part of it, and a transfer reads as the join and the leave the customer saw: the ticket's
+    transcript is the same text as the customer's email (docs/chat.md, "What the customer sees")."""
     lines: list[TranscriptLine] = []
     for event in events:
+        if not event.visible_to_visitor:
+            continue
         data = event.data
         match event.type:
             case ChatEventType.message_added:
-                text = event.text
                 lines.append(
                     TranscriptLine(
-                        event.created_at, event.author_kind.value, event.author_name, text
+                        event.created_at, event.author_kind.value, event.author_name, event.text
                     )
                 )
                 continue
             case ChatEventType.joined:
                 text = f"{data['user']['name']} joined the chat"
-            case ChatEventType.left if data.get("transferred_to"):
-                text = (
-                    f"{data['user']['name']} transferred the chat to "
-                    f"{data['transferred_to']['name']}"
-                )
             case ChatEventType.left:
                 text = f"{data['user']['name']} left the chat"
-            case ChatEventType.invited:
-                text = f"{data['by']['name']} invited {data['user']['name']}"
             case _:
                 continue
         lines.append(TranscriptLine(event.created_at, "system", "", text))

@@ -30,10 +30,31 @@ class AtCapacity(Conflict):
 
 
 class AlreadyJoined(Conflict):
+    """An ongoing chat is answered by others: whether it was taken a moment ago or an hour ago,
+    and whether this agent was in it before (a Leave, a transfer), only a participant lets them
+    in again."""
+
     code = "already_joined"
 
-    def __init__(self, by: str) -> None:
-        super().__init__(f"{by} joined this chat a moment ago. Ask them to invite you.")
+    def __init__(self, answering: list[str], *, left_it: bool) -> None:
+        names = _names(answering)
+        verb = "is" if len(answering) == 1 else "are"
+        if left_it:
+            message = (
+                f"You left this chat; {names} {verb} answering it now. You can read along; "
+                f"to write in it again, ask {names} to invite you (only a participant can)."
+            )
+        else:
+            message = (
+                f"{names} {verb} already answering this chat. You can read along; to join, ask "
+                f"{names} to invite you (only a participant can)."
+            )
+        super().__init__(message)
+
+
+def _names(names: list[str]) -> str:
+    """Names in a sentence: "Ada", "Ada and Bob", "Ada, Bob and Grace"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 class NotInvited(Conflict):

@@ -148,14 +148,19 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
         )
     )
     if chat.state is ChatState.active and invitation is None:
-        first = await session.scalar(
-            select(User.name)
-            .join(ChatParticipant, ChatParticipant.user_id == User.id)
-            .where(ChatParticipant.chat_id == chat.id, ChatParticipant.left_at.is_(None))
-            .order_by(ChatParticipant.joined_at)
-            .limit(1)
+        # The true reason, whoever asks: the agents answering it now, and whether the asker was
+        # one of them before (they left, or handed it over), not "a moment ago" in every case.
+        answering = list(
+            await session.scalars(
+                select(User.name)
+                .join(ChatParticipant, ChatParticipant.user_id == User.id)
+                .where(ChatParticipant.chat_id == chat.id, ChatParticipant.left_at.is_(None))
+                .order_by(ChatParticipant.joined_at, User.id)
+            )
         )
-        raise AlreadyJoined(first or "Another agent") if first else NotInvited()
+        if not answering:
+            raise NotInvited()
+        raise AlreadyJoined(answering, left_it=participant is not None)
     # The agent row lock serialises one agent's joins, so two at once cannot both fit.
     agent = await lock_agent(session, user=agent)
     if not agent.available_for_chat:

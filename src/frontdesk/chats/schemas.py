@@ -96,6 +96,7 @@ class AvailabilityUpdate(WriteModel):
 class AgentAvailability(ReadModel):
     id: int
     name: str
+    email: str = Field(description="Tells apart agents who share a name (the transfer list).")
     available_for_chat: bool
     active_chats: int
     max_concurrent_chats: int

@@ -125,8 +125,13 @@ class InvitationCancelled(TypedDict):
     user: UserRef
 
 
-class ChatLeft(TypedDict):
+class ChatLeftForVisitor(TypedDict):
     user: UserRef
+
+
+class ChatLeft(ChatLeftForVisitor):
+    # Whom a transfer handed the chat to: the desk's to know; the visitor reads "… left the chat"
+    # (a hand-off between agents is internal, docs/chat.md "What the customer sees").
     transferred_to: UserRef | None
 
 
@@ -318,8 +323,8 @@ EVENTS: tuple[EventSpec, ...] = (
         ChatEventType.left,
         ChatLeft,
         to=("inbox", "chat", "visitor"),
-        note="agents of the inbox; the visitor",
-        visitor=ChatLeft,
+        note="agents of the inbox; the visitor (without `transferred_to`)",
+        visitor=ChatLeftForVisitor,
     ),
     _stored(
         ChatEventType.labelled,

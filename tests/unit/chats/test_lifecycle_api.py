@@ -95,8 +95,9 @@ class TestLifecycle:
             "Hi! Let me check.",
             "Thanks",
             "Ada joined the chat",
-            "Ada transferred the chat to Grace",
+            "Ada left the chat",
         ):
             assert line in transcript["text"]
+        assert "transferred" not in transcript["text"]
         tickets = (await grace.client.get("/api/v1/tickets", params={"type": "chat"})).json()
         assert len(tickets["items"]) == 1

@@ -34,7 +34,7 @@ async def test_two_agents_join_the_same_waiting_chat_at_once(desk: Desk, visitor
     assert statuses == [200, 409]
     refused = first if first.status_code == 409 else second
     assert refused.json()["error"]["code"] == "already_joined"
-    assert "joined this chat a moment ago" in refused.json()["error"]["message"]
+    assert "already answering this chat" in refused.json()["error"]["message"]
     joins = await count(desk, ChatEvent, chat_id=chat_id, type="chat.joined")
     assert joins == 1
 

@@ -175,10 +175,8 @@ export class ConvoView {
       case "chat.left": {
         if (!user) break;
         this.agents.delete(user.id);
-        const to = data.transferred_to as User | null;
-        this.line(
-          to ? t("transferred", { name: user.name, to: to.name }) : t("left", { name: user.name }),
-        );
+        // A transfer too reads as a leave: hand-offs between agents are not the visitor's.
+        this.line(t("left", { name: user.name }));
         break;
       }
       case "chat.ended":

@@ -31,9 +31,8 @@ export type ChatJoinedForVisitor = {
   user: UserRef;
 };
 
-export type ChatLeft = {
+export type ChatLeftForVisitor = {
   user: UserRef;
-  transferred_to: UserRef | null;
 };
 
 export type ChatEndedForVisitor = {
@@ -53,7 +52,7 @@ export type VisitorEvents = {
   "chat.started": ChatStartedForVisitor;
   "chat.message_added": MessageAdded;
   "chat.joined": ChatJoinedForVisitor;
-  "chat.left": ChatLeft;
+  "chat.left": ChatLeftForVisitor;
   "chat.ended": ChatEndedForVisitor;
   "chat.typing": ChatTyping;
 };

@@ -1,0 +1,332 @@
+"""The chat window in real Chromium (issue #12, "The chat window"): a waiting time that ticks,
+what an agent who handed a chat over or left it can do, hand-offs kept from the customer, ending
+that asks first, a header that holds two agents at 1280 px, namesakes told apart in the transfer
+list, and the visitor's page shown by title and address."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, expect
+
+from tests.e2e.desk import (
+    DESK_TESTS,
+    PageApi,
+    assert_accessible,
+    bar_item,
+    open_desk,
+    set_online,
+    shoot,
+)
+from tests.e2e.test_messenger import Website, chat_id, launcher, messenger, requires_bundle
+from tests.realtime import serve
+
+pytestmark = DESK_TESTS
+
+HAND_OFF_WORDS = re.compile(r"invited|take over|transferred|withdrawn|handed")
+
+
+async def team(desk: Any, app: FastAPI, *names: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An inbox and its agents, online."""
+    inbox = await desk.inbox(name="Support", email_address="support@desk.test")
+    users = []
+    for name in names:
+        user = await desk.user(name=name)
+        await desk.add_member(inbox, user)
+        await set_online(app, user)
+        users.append(user)
+    return inbox, users
+
+
+async def open_chat(page: Page, visitor_name: str) -> None:
+    await bar_item(page, visitor_name).click()
+    await expect(page.get_by_role("log", name="Conversation")).to_be_visible()
+
+
+async def test_the_waiting_time_ticks(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    _inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(_inbox)
+    await visitor.start_chat("Is anyone there?", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    await open_chat(ada, "Marie Curie")
+    waiting = ada.get_by_label("Visitor").get_by_text(re.compile(r"^Waiting \d"))
+    await expect(waiting).to_have_text(re.compile(r"^Waiting \d+ sec"))
+    first = await waiting.inner_text()
+    # Nothing else happens meanwhile: only a clock can move it on.
+    await expect(waiting).not_to_have_text(first, timeout=4_000)
+    await expect(waiting).to_have_text(re.compile(r"^Waiting \d+ sec"))
+    await ada.context.close()
+
+
+async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox, [ada_user, bob_user, grace_user] = await team(
+        desk, app, "Ada Lovelace", "Bob Noyce", "Grace Hopper"
+    )
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("My parcel is late", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    bob = PageApi(await open_desk(browser, live, bob_user), live)
+    await open_chat(ada, "Marie Curie")
+    await ada.get_by_role("button", name="Join Chat").click()
+
+    # Ada hands it over to Bob, who takes it.
+    await ada.get_by_role("button", name=re.compile("Assigned to")).click()
+    await ada.get_by_role("dialog").get_by_role("button", name=re.compile("Bob Noyce")).click()
+    await expect(ada.get_by_role("status")).to_contain_text("Waiting for Bob Noyce")
+    await bob("POST", f"/api/v1/chats/{chat['id']}/join")
+
+    log = ada.get_by_role("log", name="Conversation")
+    await expect(log).to_contain_text("Ada Lovelace left the chat")
+    # The hand-off itself is shown to agents, marked as theirs alone.
+    internal = log.locator(".sysline.internal")
+    await expect(internal).to_have_text(re.compile("Agents only.*Ada Lovelace asked Bob Noyce"))
+    # No button that cannot work: what she can do, and why.
+    await expect(ada.get_by_role("button", name="Join Chat")).to_have_count(0)
+    why = ada.locator(".join-bar")
+    await expect(why).to_contain_text("You handed this chat over to Bob Noyce.")
+    await expect(why).to_contain_text("You can read along")
+    await expect(why).to_contain_text("ask Bob Noyce to invite you")
+    await expect(why).to_contain_text("only a participant can")
+    await shoot(ada, screenshots, "chat-handed-over")
+    await assert_accessible(ada, "chat window after a transfer")
+
+    # Invited back, she joins; then she leaves on her own.
+    await bob("POST", f"/api/v1/chats/{chat['id']}/invite", {"user_id": ada_user["id"]})
+    await expect(ada.get_by_text("Bob Noyce invited you to this chat.")).to_be_visible()
+    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Leave").click()
+    await expect(why).to_contain_text("You left this chat. Bob Noyce is answering it.")
+    await expect(ada.get_by_role("button", name="Join Chat")).to_have_count(0)
+
+    # Grace was never in it: she is told who answers it, and who can let her in.
+    grace = await open_desk(browser, live, grace_user)
+    await grace.goto(f"{live}/chats/{chat['id']}")
+    await expect(grace.locator(".join-bar")).to_contain_text(
+        "Bob Noyce is answering this chat. You can read along; to join, ask Bob Noyce"
+    )
+    await expect(grace.get_by_role("button", name="Join Chat")).to_have_count(0)
+    for page in (ada, grace, bob.page):
+        await page.context.close()
+
+
+async def test_the_customer_reads_joins_and_leaves_and_so_does_every_agent(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """Invitations and transfers stay between agents: the messenger, the desk's window, the
+    ticket's transcript and the emailed transcript all read "joined" and "left"."""
+    requires_bundle()
+    inbox, [ada_user, bob_user] = await team(desk, app, "Ada Lovelace", "Bob Noyce")
+    site = Website(live)
+    site.key = inbox["public_key"]
+    async with serve(site.app) as host:
+        context = await browser.new_context(viewport={"width": 1200, "height": 800})
+        page = await context.new_page()
+        await page.goto(f"http://{host}")
+        await launcher(page).click()
+        panel = messenger(page).get_by_role("dialog")
+        await panel.get_by_label("Your name").fill("Marie Curie")
+        await panel.get_by_label("Email").fill("marie@example.org")
+        await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
+        await panel.get_by_role("button", name="Start chat").click()
+        await expect(panel.locator(".waiting")).to_be_visible()
+        chat = await chat_id(page, site.key)
+
+        ada = await open_desk(browser, live, ada_user)
+        bob = await open_desk(browser, live, bob_user)
+        await open_chat(ada, "Marie Curie")
+        await ada.get_by_role("button", name="Join Chat").click()
+        await ada.get_by_role("button", name=re.compile("Assigned to")).click()
+        await ada.get_by_role("dialog").get_by_role("button", name=re.compile("Bob Noyce")).click()
+        await open_chat(bob, "Marie Curie")
+        await expect(bob.get_by_text("Ada Lovelace wants you to take over")).to_be_visible()
+        await bob.get_by_role("button", name="Join Chat").click()
+
+        await expect(panel).to_contain_text("Bob Noyce joined the chat")
+        await expect(panel).to_contain_text("Ada Lovelace left the chat")
+        await expect(panel).not_to_contain_text(HAND_OFF_WORDS)
+
+        log = bob.get_by_role("log", name="Conversation")
+        await expect(log).to_contain_text("Bob Noyce joined the chat")
+        await expect(log).to_contain_text("Ada Lovelace left the chat")
+        await expect(log.locator(".sysline:not(.internal)")).not_to_contain_text([HAND_OFF_WORDS])
+        await shoot(bob, screenshots, "chat-after-transfer")
+
+        await bob.get_by_role("button", name="End Chat", exact=True).click()
+        await bob.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
+        await expect(bob).to_have_url(re.compile(r"/tickets/\d+$"))
+        ticket_id = int(bob.url.rsplit("/", 1)[1])
+        transcript = bob.get_by_role("article", name="Chat transcript")
+        await expect(transcript).to_contain_text("Bob Noyce joined the chat")
+        await expect(transcript).to_contain_text("Ada Lovelace left the chat")
+        await expect(transcript).not_to_contain_text(HAND_OFF_WORDS)
+        ticket = await PageApi(bob, live)("GET", f"/api/v1/tickets/{ticket_id}")
+        assert not HAND_OFF_WORDS.search(ticket["entries"][0]["text"])
+        assert chat
+        for open_page in (ada, bob, page):
+            await open_page.context.close()
+
+
+async def test_ending_a_chat_asks_first_and_escape_keeps_it(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello", name="Marie Curie", email="marie@example.org")
+    ada = await open_desk(browser, live, ada_user)
+    await open_chat(ada, "Marie Curie")
+    await ada.get_by_role("button", name="Join Chat").click()
+
+    end = ada.get_by_role("button", name="End Chat", exact=True)
+    await end.click()
+    confirm = ada.get_by_role("alertdialog", name="End this chat?")
+    await expect(confirm).to_be_visible()
+    # The visitor only typed the address: the truth about what it receives.
+    await expect(confirm).to_contain_text("marie@example.org gets a short notice")
+    await expect(confirm.get_by_role("button", name="Keep chatting")).to_be_focused()
+    await shoot(ada, screenshots, "chat-end-confirm")
+    await assert_accessible(ada, "end chat confirmation")
+
+    await ada.keyboard.press("Escape")
+    await expect(confirm).to_have_count(0)
+    await expect(end).to_be_focused()
+    api = PageApi(ada, live)
+    assert (await api("GET", f"/api/v1/chats/{chat['id']}"))["state"] == "active"
+
+    await end.click()
+    await confirm.get_by_role("button", name="Keep chatting").click()
+    await expect(confirm).to_have_count(0)
+    await expect(ada.get_by_label(re.compile("Message to"))).to_be_visible()
+
+    await end.click()
+    await confirm.get_by_role("button", name="End chat").click()
+    await expect(ada).to_have_url(re.compile(r"/tickets/\d+$"))
+    assert (await api("GET", f"/api/v1/chats/{chat['id']}"))["state"] == "ended"
+    await ada.context.close()
+
+
+@pytest.fixture
+async def two_agents_in_a_chat(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> AsyncIterator[Page]:
+    inbox, [ada_user, bob_user] = await team(desk, app, "Ada Lovelace", "Bob Noyce")
+    visitor = await visitors(inbox)
+    name = "Maximilian-Alexander von Hohenzollern-Sigmaringen"
+    chat = await visitor.start_chat("Hello", name=name)
+    ada = await open_desk(browser, live, ada_user)
+    await ada.set_viewport_size({"width": 1280, "height": 800})
+    bob = PageApi(await open_desk(browser, live, bob_user), live)
+    api = PageApi(ada, live)
+    await api("POST", f"/api/v1/chats/{chat['id']}/join")
+    await api("POST", f"/api/v1/chats/{chat['id']}/invite", {"user_id": bob_user["id"]})
+    await bob("POST", f"/api/v1/chats/{chat['id']}/join")
+    await ada.goto(f"{live}/chats/{chat['id']}")
+    await expect(ada.get_by_role("log", name="Conversation")).to_contain_text(
+        "Bob Noyce joined the chat"
+    )
+    yield ada
+    await ada.context.close()
+    await bob.page.context.close()
+
+
+async def test_two_agents_leave_the_visitors_name_on_one_line_at_1280(
+    two_agents_in_a_chat: Page, screenshots: Path
+) -> None:
+    page = two_agents_in_a_chat
+    heading = page.get_by_role("heading", level=1)
+    sizes = await page.evaluate(
+        """() => {
+          const h = document.querySelector('#chat-title');
+          const head = document.querySelector('.convo-head');
+          const style = getComputedStyle(h);
+          const line = parseFloat(style.lineHeight) || 1.3 * parseFloat(style.fontSize);
+          const buttons = [...document.querySelectorAll('.convo-head button')]
+            .map((b) => b.getBoundingClientRect().height);
+          return {
+            name: h.getBoundingClientRect().height, line, buttons,
+            headScroll: head.scrollWidth, headWidth: head.clientWidth,
+          };
+        }"""
+    )
+    assert sizes["name"] <= sizes["line"] * 1.2, sizes
+    assert sizes["headScroll"] <= sizes["headWidth"], sizes
+    assert max(sizes["buttons"]) - min(sizes["buttons"]) < 2, sizes  # no button wraps
+    await expect(heading).to_have_attribute("title", re.compile("Hohenzollern-Sigmaringen"))
+    # The agents by name: in the button's accessible name, and in words below the header.
+    assignee = page.get_by_role("button", name=re.compile("Assigned to Ada Lovelace and Bob Noyce"))
+    await expect(assignee).to_be_visible()
+    await expect(page.get_by_label("Visitor")).to_contain_text("With Ada Lovelace and Bob Noyce")
+    await shoot(page, screenshots, "chat-two-agents-1280")
+    await assert_accessible(page, "chat window with two agents")
+
+
+async def test_namesakes_are_told_apart_in_the_transfer_list(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox, [ada_user, grace_one, grace_two] = await team(
+        desk, app, "Ada Lovelace", "Grace Hopper", "Grace Hopper"
+    )
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    await open_chat(ada, "Marie Curie")
+    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name=re.compile("Assigned to")).click()
+    picker = ada.get_by_role("dialog", name="Transfer or invite")
+    graces = picker.get_by_role("button", name=re.compile("Grace Hopper"))
+    await expect(graces).to_have_count(2)
+    for grace in (grace_one, grace_two):
+        item = picker.get_by_role("button", name=re.compile(re.escape(grace["email"])))
+        await expect(item).to_be_visible()
+        await expect(item).to_contain_text("GH")
+    await shoot(ada, screenshots, "chat-transfer-namesakes")
+    await assert_accessible(ada, "transfer list")
+
+    await picker.get_by_role("button", name=re.compile(re.escape(grace_two["email"]))).click()
+    await expect(ada.get_by_role("status")).to_contain_text("Waiting for Grace Hopper")
+    detail = await PageApi(ada, live)("GET", f"/api/v1/chats/{chat['id']}")
+    assert [i["user_id"] for i in detail["invitations"]] == [grace_two["id"]]
+    await ada.context.close()
+
+
+async def test_the_visitors_page_shows_its_title_and_a_short_address(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    long_url = (
+        "https://shop.example.com/catalogue/garden/tools/"
+        "stainless-steel-border-spade-with-ash-handle/reviews?page=2#top"
+    )
+    await visitor.start_chat(
+        "About this spade", name="Marie Curie", page_url=long_url, page_title="Reviews"
+    )
+    ada = await open_desk(browser, live, ada_user)
+    await open_chat(ada, "Marie Curie")
+    where = ada.get_by_label("Visitor")
+    link = where.get_by_role("link")
+    await expect(link).to_have_attribute("href", long_url)
+    await expect(link).to_have_attribute("title", long_url)
+    # Both: the title, and host and path, cut in the middle (no scheme, query or fragment).
+    await expect(where).to_contain_text("On Reviews")
+    address = link.locator(".address")
+    await expect(address).to_have_text(re.compile(r"^shop\.example\.com/catalogue/.+….+/reviews$"))
+    assert len(await address.inner_text()) <= 48
+    await shoot(ada, screenshots, "chat-visitor-page")
+
+    # A short one is shown whole; with no title, the address alone.
+    sent = await visitor.client.post(
+        "/messenger/v1/page", json={"url": "https://shop.example.com/", "title": ""}
+    )
+    assert sent.status_code == 204, sent.text
+    await expect(link).to_have_text("shop.example.com")
+    await assert_accessible(ada, "chat window visitor page")
+    await ada.context.close()
