@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
@@ -23,7 +23,7 @@ from tests.e2e.desk import (
 
 pytestmark = DESK_TESTS
 
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 # Two long names that share their first twenty characters, and a second visitor with one of them.
 VISITORS = [
@@ -40,7 +40,9 @@ VISITORS = [
 STATE_COLOURS = {"rgb(217, 45, 32)", "rgb(232, 89, 12)", "rgb(22, 163, 74)"}
 
 
-async def seven_chats(desk: Any, visitors: Any, browser: Browser, live: str) -> tuple[Page, list[Any]]:
+async def seven_chats(
+    desk: Any, visitors: Any, browser: Browser, live: str
+) -> tuple[Page, list[Any]]:
     inbox = await desk.inbox(name="Support", email_address="support@desk.test")
     ada_user = await desk.user(role="admin", name="Ada Lovelace", max_concurrent_chats=8)
     await desk.add_member(inbox, ada_user)
@@ -78,22 +80,29 @@ async def test_every_chat_is_on_the_bar_or_behind_its_more_button(
     # What the bar shows is on screen, whole: nothing runs off the right edge.
     for i in range(shown):
         box = await links.nth(i).bounding_box()
-        assert box is not None and box["x"] + box["width"] <= LAPTOP["width"], box
+        assert box is not None
+        assert box["x"] + box["width"] <= LAPTOP["width"], box
     box = await more.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= LAPTOP["width"], box
+    assert box is not None
+    assert box["x"] + box["width"] <= LAPTOP["width"], box
 
     # Names that tell chats apart: no two items read the same, and none is cut by the browser.
     texts = [
         " ".join(await links.nth(i).locator(".name, .hint").all_inner_texts()) for i in range(shown)
     ]
     assert len(set(texts)) == shown, texts
-    assert any("Schmidt" in text for text in texts) and any("Schneider" in text for text in texts), texts
+    assert any("Schmidt" in text for text in texts), texts
+    assert any("Schneider" in text for text in texts), texts
     for i in range(shown):
         cut = await links.nth(i).locator(".name").evaluate("el => el.scrollWidth > el.clientWidth")
         assert not cut, texts[i]
     # Two visitors with one name: each item also shows what differs (the email).
-    await expect(bar_item(page, "max.schmidt@example.org")).to_contain_text("max.schmidt@example.org")
-    await expect(bar.get_by_role("link", name=re.compile("Maximilian-Alexander Schneider"))).to_be_visible()
+    await expect(bar_item(page, "max.schmidt@example.org")).to_contain_text(
+        "max.schmidt@example.org"
+    )
+    await expect(
+        bar.get_by_role("link", name=re.compile("Maximilian-Alexander Schneider"))
+    ).to_be_visible()
 
     # The menu lists the rest, each with its state in a dot and in words.
     await more.click()
@@ -112,7 +121,7 @@ async def test_every_chat_is_on_the_bar_or_behind_its_more_button(
     await shoot(page, screenshots, "chat-bar-more")
     await assert_accessible(page, "chat bar with its more menu")
 
-    # Escape closes the menu and gives the focus back; a chat opened from it takes a place on the bar.
+    # Escape closes the menu, the focus goes back; a chat opened from it gets a place on the bar.
     await page.keyboard.press("Escape")
     await expect(menu).to_have_count(0)
     await expect(more).to_be_focused()
@@ -166,4 +175,3 @@ async def test_labels_do_not_look_like_chat_states(
     )
     await shoot(page, screenshots, "settings-labels")
     await assert_accessible(page, "label settings")
-

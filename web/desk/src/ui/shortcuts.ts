@@ -120,6 +120,15 @@ export function isTyping(target: EventTarget | null): boolean {
 }
 
 const SEQUENCE_MS = 1500;
+/**
+ * Whether a menu or popup was open when the key went down. Read before any other listener runs
+ * (capture on the window): a menu's own Escape closes it, and Vue updates the page between
+ * listeners, so by the time this module's listener hears the key the menu looks closed already.
+ */
+let popupWasOpen = false;
+function beforeOthers(): void {
+  popupWasOpen = document.querySelector('[aria-expanded="true"]') !== null;
+}
 let pending: { key: string; at: number } | null = null;
 
 function onKeydown(event: KeyboardEvent): void {
@@ -134,7 +143,7 @@ function onKeydown(event: KeyboardEvent): void {
     if (key === "Escape" && (event.target as HTMLElement).id === "composer") run("leaveComposer", event);
     return;
   }
-  if (key === "Escape" && document.querySelector('[aria-expanded="true"]')) return;
+  if (key === "Escape" && popupWasOpen) return;
 
   const now = Date.now();
   const sequence = pending && now - pending.at < SEQUENCE_MS ? `${pending.key} ${key}` : null;
@@ -155,8 +164,12 @@ function run(id: ShortcutId, event: KeyboardEvent): boolean {
 
 /** Listens on the window from now on; the returned function stops it. */
 export function startShortcuts(): () => void {
+  window.addEventListener("keydown", beforeOthers, true);
   window.addEventListener("keydown", onKeydown);
-  return () => window.removeEventListener("keydown", onKeydown);
+  return () => {
+    window.removeEventListener("keydown", beforeOthers, true);
+    window.removeEventListener("keydown", onKeydown);
+  };
 }
 
 /** Clicks the element a shortcut targets (`data-shortcut="…"`), if it is there and enabled. */
