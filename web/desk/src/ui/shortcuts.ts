@@ -135,7 +135,7 @@ function onKeydown(event: KeyboardEvent): void {
   if (event.defaultPrevented || event.isComposing) return;
   const altGraph = event.getModifierState?.("AltGraph") ?? false;
   if (event.metaKey || ((event.ctrlKey || event.altKey) && !altGraph)) return;
-  if (document.querySelector("dialog[open]")) return;
+  if (document.querySelector('dialog[open], [role="dialog"], [role="alertdialog"]')) return;
 
   const key = keyName(event);
   if (isTyping(event.target)) {
