@@ -100,7 +100,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     )
     await ada.locator("#chat-label-input").fill("shipping")
     await ada.locator("#chat-label-input").press("Enter")
-    await expect(ada.locator(".convo-head .chip")).to_contain_text("shipping")
+    await expect(ada.locator(".convo-head .label-chip")).to_contain_text("shipping")
 
     # Transfer to agent two, who sees an invitation and joins; agent one is out.
     await ada.get_by_role("button", name=re.compile("Assigned to")).click()
@@ -127,7 +127,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await expect(grace.get_by_role("article", name="Chat transcript")).to_contain_text(
         "Let me check that for you."
     )
-    await expect(grace.locator(".convo-head .chip")).to_contain_text("shipping")
+    await expect(grace.locator(".convo-head .label-chip")).to_contain_text("shipping")
     await expect(grace.get_by_label("Assignee")).to_have_value(str(grace_user["id"]))
     await expect(chat_bar(grace)).to_have_count(0)
 
