@@ -1,6 +1,7 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import type { User } from "../api/types";
+import { t } from "../i18n";
 import { usersApi } from "./api";
 
 /** Colleagues: names for assignees, participants and authors. */
@@ -10,6 +11,6 @@ export const useUsers = defineStore("users", () => {
     items.value = await usersApi.list();
   }
   const name = (id: number | null | undefined) =>
-    items.value.find((user) => user.id === id)?.name ?? (id == null ? "" : `User ${id}`);
+    items.value.find((user) => user.id === id)?.name ?? (id == null ? "" : t("common.userNumber", { id }));
   return { items, load, name };
 });

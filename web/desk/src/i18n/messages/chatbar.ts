@@ -7,6 +7,11 @@ export const en = {
   more: { one: "{n} more chat", other: "{n} more chats" },
   moreWaiting: "one of them waiting for an agent",
   unread: { one: "{n} unread message", other: "{n} unread messages" },
+  // A dot's meaning, on hover and to screen readers.
+  meaningRed: "Waiting for an agent",
+  meaningInvitation: "Invitation to a chat",
+  meaningOrange: "Unread messages",
+  meaningGreen: "No new messages",
   // Labels: the chips on chats and tickets, and their settings.
   labelNone: "No labels",
   labelRemove: "Remove label {name}",
@@ -47,6 +52,10 @@ export const fr: Words<typeof en> = {
   more: { one: "{n} autre chat", other: "{n} autres chats" },
   moreWaiting: "dont un attend un agent",
   unread: { one: "{n} message non lu", other: "{n} messages non lus" },
+  meaningRed: "En attente d'un agent",
+  meaningInvitation: "Invitation à un chat",
+  meaningOrange: "Messages non lus",
+  meaningGreen: "Aucun nouveau message",
   labelNone: "Aucune étiquette",
   labelRemove: "Retirer l’étiquette {name}",
   labelAddField: "Ajouter une étiquette",

@@ -3,12 +3,13 @@ import type { Words } from "../words";
 export const en = {
   mainNav: "Main",
   chats: "Chats",
-  waitingCount: "{n} waiting",
   preferences: "Preferences",
   settings: "Settings",
   connecting: "Connecting…",
   reconnecting: "Reconnecting…",
   enableSound: "Enable sound",
+  // A user the desk has not loaded (removed since, or not yet fetched).
+  userNumber: "User {id}",
   searchLabel: "Search tickets",
   searchPlaceholder: "Search tickets, customers, messages…",
   notFoundTitle: "Nothing here",
@@ -45,12 +46,12 @@ export const en = {
 export const fr: Words<typeof en> = {
   mainNav: "Navigation principale",
   chats: "Chats",
-  waitingCount: "{n} en attente",
   preferences: "Préférences",
   settings: "Paramètres",
   connecting: "Connexion…",
   reconnecting: "Reconnexion…",
   enableSound: "Activer le son",
+  userNumber: "Utilisateur {id}",
   searchLabel: "Rechercher des tickets",
   searchPlaceholder: "Rechercher tickets, clients, messages…",
   notFoundTitle: "Rien ici",
