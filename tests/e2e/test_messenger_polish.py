@@ -332,3 +332,32 @@ async def test_a_light_brand_colour_keeps_dark_text_in_dark_mode(
     await shot(page, screenshots, "dark-yellow")
     await axe_ok(page, "dark yellow")
     await context.close()
+
+
+async def test_everyone_gone_in_the_meantime_in_dark_mode(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    site.head = '<meta name="color-scheme" content="light dark">'
+    context, page, panel = await visit(browser, site, dark=True)
+    await expect(panel).to_contain_text("We're online")
+    await panel.get_by_label("Message", exact=True).fill("Are you there?")
+    response = await ada.client.put("/api/v1/me/availability", json={"available": False})
+    assert response.status_code == 200, response.text
+    await panel.get_by_role("button", name="Start chat").click()
+    # The contact form instead, the notice in the messenger's words, the message kept.
+    notice = panel.locator(".notice")
+    await expect(notice).to_have_text(
+        "Everyone just went offline. Leave a message and we'll reply by email."
+    )
+    await expect(panel.get_by_label("Message", exact=True)).to_have_value("Are you there?")
+    await panel.get_by_label("Your name").fill("Ada Yonath")
+    await panel.get_by_label("Email").fill("ada@example.org")
+    await shot(page, screenshots, "dark-contact")
+    await axe_ok(page, "dark contact with notice")
+    await panel.get_by_role("button", name="Send message").click()
+    await expect(panel).to_contain_text("Your reference number is #")
+    await shot(page, screenshots, "dark-contact-sent")
+    await axe_ok(page, "dark contact sent")
+    await context.close()
