@@ -151,6 +151,13 @@ async def test_every_screen_in_dark_mode(
     await assert_accessible(page, "dark chat window")
     await expect_dark(page, "chat window")
 
+    await page.get_by_role("button", name=re.compile("Transfer")).click()
+    await expect(page.get_by_role("dialog")).to_contain_text("Grace Hopper")
+    await shoot(page, screenshots, "dark-transfer")
+    await assert_accessible(page, "dark transfer picker")
+    await expect_dark(page, "transfer picker")
+    await page.keyboard.press("Escape")
+
     await user_menu(page).click()
     await expect(page.get_by_role("menuitem").first).to_be_visible()
     await shoot(page, screenshots, "dark-user-menu")
@@ -184,6 +191,18 @@ async def test_every_screen_in_dark_mode(
     await shoot(page, screenshots, "dark-ticket")
     await assert_accessible(page, "dark ticket page")
     await expect_dark(page, "ticket page")
+    await page.get_by_role("tab", name="Private note").click()
+    await page.get_by_placeholder(re.compile("note", re.I)).fill("Ask finance for the new number.")
+    await shoot(page, screenshots, "dark-ticket-note")
+    await assert_accessible(page, "dark private note")
+    await expect_dark(page, "private note")
+
+    await page.get_by_role("search").get_by_role("searchbox").fill("VAT")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("list", name="Tickets")).to_contain_text("wrong VAT")
+    await shoot(page, screenshots, "dark-search")
+    await assert_accessible(page, "dark search")
+    await expect_dark(page, "search")
 
     # The chat's ticket, with its transcript.
     await api("POST", f"/api/v1/chats/{green_chat['id']}/end")
