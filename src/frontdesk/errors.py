@@ -3,12 +3,32 @@ error into one JSON shape:
 
 {"error": {"code": "chat_ended", "message": "This chat has ended.", "fields": [...]}}
 
+Each of `fields` names the input, a stable code for programs (`FIELD_CODES`) and a message for
+people: a form maps the code to words in its own language and keeps the message for API users.
+
 Nothing here needs FastAPI, so the database layer and the services can raise these without it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
+
+# What can be wrong with one input; `limit` comes with the two about length.
+FIELD_CODES = (
+    "required",  # missing or empty
+    "too_long",  # over `limit` characters (or items)
+    "too_short",  # under `limit` characters (or items)
+    "email_invalid",  # not an email address: a typo
+    "email_unroutable",  # written right, but no mail can reach it (`ada@shop.local`)
+    "invalid",  # anything else; the message says what
+)
+
+
+class FieldError(TypedDict):
+    field: str
+    code: str
+    message: str
+    limit: NotRequired[int]
 
 
 class FrontdeskError(Exception):
@@ -24,7 +44,7 @@ class FrontdeskError(Exception):
         *,
         code: str | None = None,
         status_code: int | None = None,
-        fields: list[dict[str, str]] | None = None,
+        fields: list[FieldError] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -72,8 +92,10 @@ class Invalid(FrontdeskError):
     status_code = 422
     code = "invalid"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, fields=[{"field": field, "message": message}])
+    def __init__(
+        self, field: str, message: str, *, field_code: str = "invalid", limit: int | None = None
+    ) -> None:
+        super().__init__(message, fields=[field_error(field, field_code, message, limit)])
 
 
 class TooManyRequests(FrontdeskError):
@@ -90,7 +112,31 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_fields(errors: Any) -> list[dict[str, str]]:
-    return [
-        {"field": _field_name(tuple(error["loc"])), "message": error["msg"]} for error in errors
-    ]
+def field_error(field: str, code: str, message: str, limit: int | None = None) -> FieldError:
+    error = FieldError(field=field, code=code, message=message)
+    if limit is not None:
+        error["limit"] = limit
+    return error
+
+
+def _field_code(error: Any) -> tuple[str, int | None]:
+    """Pydantic's error type as one of FIELD_CODES: its own names are its business."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return "required", None
+    if kind in ("string_too_short", "too_short"):
+        least = context.get("min_length")
+        return ("required", None) if least == 1 else ("too_short", least)
+    if kind in ("string_too_long", "too_long"):
+        return "too_long", context.get("max_length")
+    if kind in ("email_invalid", "email_unroutable"):
+        return kind, None
+    return "invalid", None
+
+
+def validation_fields(errors: Any) -> list[FieldError]:
+    fields = []
+    for error in errors:
+        code, limit = _field_code(error)
+        fields.append(field_error(_field_name(tuple(error["loc"])), code, error["msg"], limit))
+    return fields

@@ -17,13 +17,20 @@ from pydantic import BaseModel, Field
 
 from frontdesk.chats.messenger_deps import current_visitor, limit_ip
 from frontdesk.deps import SAFE_METHODS, current_admin, current_auth
+from frontdesk.errors import FIELD_CODES
 from frontdesk.kit.schemas import Id
 from frontdesk.mail.api import inbound_caller
 
 
 class ErrorField(BaseModel):
     field: str = Field(description="The input the message is about, e.g. `text` or `emails.0`.")
-    message: str
+    code: str = Field(
+        description="Stable, for programs: " + ", ".join(f"`{code}`" for code in FIELD_CODES)
+    )
+    message: str = Field(description="For people, in English.")
+    limit: int | None = Field(
+        default=None, description="With `too_long` and `too_short`: the limit, when known."
+    )
 
 
 class ErrorDetail(BaseModel):

@@ -114,7 +114,7 @@ class TestBodyLimits:
         )
         assert upload.read == upload.size
         assert error_of(response, 422, "invalid")["fields"] == [
-            {"field": "preferences.x", "message": "Unknown preference."}
+            {"field": "preferences.x", "code": "invalid", "message": "Unknown preference."}
         ]
 
 

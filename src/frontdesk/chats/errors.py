@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from frontdesk.errors import Conflict, Forbidden, FrontdeskError, NotFound, TooManyRequests
+from frontdesk.errors import (
+    Conflict,
+    Forbidden,
+    FrontdeskError,
+    NotFound,
+    TooManyRequests,
+    field_error,
+)
 
 
 class ChatEnded(Conflict):
@@ -99,7 +106,7 @@ class MessageTooLong(FrontdeskError):
     def __init__(self, limit: int) -> None:
         super().__init__(
             f"Messages are limited to {limit} characters.",
-            fields=[{"field": "text", "message": f"At most {limit} characters."}],
+            fields=[field_error("text", "too_long", f"At most {limit} characters.", limit)],
         )
 
 

@@ -123,7 +123,7 @@ async def append_event(
 
 def ensure_message(text: str, *, limit: int) -> str:
     if not text.strip():
-        raise Invalid("text", "Write a message first.")
+        raise Invalid("text", "Write a message first.", field_code="required")
     if len(text) > limit:
         raise MessageTooLong(limit)
     if "\x00" in text:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from frontdesk.chats.models import ChatState, EndReason, InvitationKind
-from frontdesk.kit.schemas import Id, ReadModel, Seq, WriteModel
+from frontdesk.kit.schemas import Email, Id, ReadModel, Seq, WriteModel
 
 # The configured limit (FRONTDESK_MAX_MESSAGE_LENGTH) is checked by the service, with its own code.
 MessageText = Annotated[str, Field(min_length=1, max_length=100_000)]
@@ -166,7 +166,7 @@ class MessengerStatus(ReadModel):
 
 class ChatStart(WriteModel):
     name: Annotated[str, Field(max_length=200)] = ""
-    email: EmailStr | None = None
+    email: Email | None = None
     text: MessageText
     client_msg_id: ClientMsgId | None = None
     page_url: Url | None = None
@@ -185,7 +185,7 @@ class VisitorChatRead(ReadModel):
 
 class ContactCreate(WriteModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    email: EmailStr
+    email: Email
     text: MessageText
     page_url: Url | None = None
 
@@ -206,7 +206,7 @@ class MinimizedReport(WriteModel):
 
 class IdentifyRequest(WriteModel):
     name: Annotated[str, Field(max_length=200)] | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     user_hash: Annotated[str, Field(max_length=128)] | None = None
     attributes: dict[str, str | int | float | bool | None] | None = Field(
         default=None, max_length=50

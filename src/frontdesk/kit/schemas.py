@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+import email_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
 
 from frontdesk.errors import NotFound
 
@@ -41,3 +52,48 @@ Id = Annotated[int, AfterValidator(_could_exist)]
 # A chat's sequence number: what a client says it has seen.
 Seq = Annotated[int, Field(ge=0, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _unroutable(address: str) -> bool:
+    """Written right, but no mail can reach it: a special-use name (`shop.local`, `x.test`) or a
+    name without a dot (`localhost`). The validator gives these and typos one error type."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return False
+    lowered = domain.lower()
+    for reserved in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        if lowered == reserved or lowered.endswith("." + reserved):
+            domain = domain[: -len(reserved)] + "com"  # keeps the rest of the name's syntax
+            break
+    try:
+        email_validator.validate_email(
+            f"{local}@{domain}", check_deliverability=False, globally_deliverable=False
+        )
+    except email_validator.EmailNotValidError:
+        return False
+    return True
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value)[1]
+    except PydanticCustomError as refused:
+        reason = str((refused.context or {}).get("reason", refused.message()))
+        # A person fixes a typo ("ada@@example.org") differently from an address no mail can
+        # reach ("ada@shop.local"): each gets its own code.
+        if _unroutable(value):
+            raise PydanticCustomError(
+                "email_unroutable", "This address cannot receive mail: {reason}", {"reason": reason}
+            ) from None
+        raise PydanticCustomError(
+            "email_invalid", "This is not an email address: {reason}", {"reason": reason}
+        ) from None
+
+
+# An email address as EmailStr takes it (normalised the same way), refused with one of two
+# codes, `email_invalid` or `email_unroutable`, that a form can turn into its own words.
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email"}),
+]

@@ -251,7 +251,7 @@ async def update_ticket(
         changes.append("state")
     if subject is not None and subject.strip() != ticket.subject:
         if not subject.strip():
-            raise Invalid("subject", "The subject cannot be empty.")
+            raise Invalid("subject", "The subject cannot be empty.", field_code="required")
         ticket.subject = subject.strip()
         changes.append("subject")
     if unassign and ticket.assignee_id is not None:
@@ -433,9 +433,9 @@ async def set_entry_data(session: AsyncSession, *, entry: EntryRef, data: dict[s
 
 def _ensure_text(text: str, *, limit: int) -> str:
     if not text.strip():
-        raise Invalid("text", "Write something first.")
+        raise Invalid("text", "Write something first.", field_code="required")
     if len(text) > limit:
-        raise Invalid("text", f"At most {limit} characters.")
+        raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
     return text
 
 

@@ -4,8 +4,9 @@
 // for the socket while it is down.
 
 import type { Conversation, Pending } from "./conversation";
+import { errorText } from "./errors";
 import type { Translate } from "./i18n";
-import { ApiError, Socket, type Fetcher, type Json } from "./net";
+import { ApiError, Socket, type FieldProblem, type Fetcher, type Json } from "./net";
 import { pageChanged, pageUnreported } from "./page";
 import type { Envelope, Message } from "./types";
 import type { View } from "./view";
@@ -84,9 +85,15 @@ export class Live {
       return;
     }
     if (frame.type === "error") {
-      const error = frame.error as { code: string; message: string; retry_after?: number };
+      const error = frame.error as {
+        code: string;
+        message: string;
+        retry_after?: number;
+        fields?: FieldProblem[];
+      };
       if (ref.startsWith("m:")) {
-        this.sendFailed(ref.slice(2), new ApiError(error.code, error.message, 400, error.retry_after));
+        const refused = new ApiError(error.code, error.message, 400, error.retry_after, error.fields);
+        this.sendFailed(ref.slice(2), refused);
       } else if (ref === "hello" && error.code === "not_found") this.host.forget(true);
       return;
     }
@@ -146,7 +153,7 @@ export class Live {
       view.showError(error);
     } else {
       // Refused for good (too long, chat ended…): say why and give the text back.
-      view.convo.markOwn(cmid, "failed", (error as ApiError).message);
+      view.convo.markOwn(cmid, "failed", errorText(this.host.t, error));
       view.convo.giveBack(failed.item.text);
     }
   }

@@ -56,6 +56,10 @@ function run(api: Api, command: Command): void {
   }
 }
 
+function colorScheme(value: string | undefined): Config["colorScheme"] {
+  return value === "light" || value === "dark" ? value : undefined;
+}
+
 function boot(script: HTMLScriptElement): void {
   const queued = Array.isArray(window.frontdesk) ? window.frontdesk : [];
   const base = new URL(script.src, location.href).origin;
@@ -63,6 +67,7 @@ function boot(script: HTMLScriptElement): void {
     color: script.dataset.color,
     position: script.dataset.position === "left" ? "left" : undefined,
     locale: script.dataset.locale,
+    colorScheme: colorScheme(script.dataset.colorScheme),
   });
   let ready = false;
   const bound: Methods = {

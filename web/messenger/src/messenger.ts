@@ -8,6 +8,7 @@
 
 import { Conversation, uuid } from "./conversation";
 import { Store } from "./dom";
+import { formProblems } from "./errors";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
@@ -324,7 +325,7 @@ export class Messenger implements App, Host {
         if (this.status) this.status.online = false;
         this.view.setScreen("contact");
       }
-      this.view.showError(error);
+      this.view.showProblems(formProblems(this.t, error));
     }
   }
 
@@ -343,7 +344,7 @@ export class Messenger implements App, Host {
       this.view.setScreen("done");
       this.view.focusPanel();
     } catch (error) {
-      this.view.showError(error);
+      this.view.showProblems(formProblems(this.t, error));
     }
   }
 

@@ -1,12 +1,21 @@
 // The two transports: JSON over HTTP (/messenger/v1) and the socket (/messenger/v1/ws, see
 // docs/realtime.md). Neither knows about chats; the messenger decides what to do with frames.
 
+/** One refused input: `code` is stable (docs/api.md), `message` is the server's English. */
+export interface FieldProblem {
+  field: string;
+  code: string;
+  message?: string;
+  limit?: number;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number,
     readonly retryAfter = 0,
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -45,12 +54,15 @@ export function http(base: string, token: () => string | null) {
       // A proxy's HTML error page: the status code says enough.
     }
     if (!response.ok) {
-      const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      const error = (
+        data as { error?: { code?: string; message?: string; fields?: FieldProblem[] } } | null
+      )?.error;
       throw new ApiError(
         error?.code ?? `http_${response.status}`,
         error?.message ?? response.statusText,
         response.status,
         Number(response.headers.get("Retry-After")) || 0,
+        Array.isArray(error?.fields) ? error.fields : [],
       );
     }
     return data as T;

@@ -7,9 +7,9 @@ import css from "./style.css?inline";
 import type { Conversation } from "./conversation";
 import { ConvoView } from "./convo";
 import { h, icon, ICONS, type Store } from "./dom";
+import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import type { Live } from "./live";
-import { ApiError } from "./net";
 import type { Status } from "./types";
 
 export interface Config {
@@ -18,6 +18,8 @@ export interface Config {
   greeting?: string;
   locale?: string;
   launcher?: boolean;
+  /** "auto" (the default) follows the visitor's system; a page that is never dark pins "light". */
+  colorScheme?: "auto" | "light" | "dark";
 }
 
 export type Screen = "loading" | "chat" | "contact" | "done" | "convo" | "broken";
@@ -47,6 +49,8 @@ export interface App {
 }
 
 const DEFAULT_COLOR = "#2563eb";
+/** The visitor's system colour scheme, followed as it changes (absent in old browsers). */
+const DARK = window.matchMedia?.("(prefers-color-scheme: dark)");
 
 /** "#1d4ed8" or "#14b" → "#1d4ed8"; anything else (a typo, an injection attempt) → null. */
 function hexColor(color: string | undefined): string | null {
@@ -69,6 +73,18 @@ function textOn(color: string): string {
   return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.062 ? "#fff" : "#111827";
 }
 
+/** What the form can tell before asking the server; the server has the last word. */
+function checkForm(t: Translate, values: FormValues, online: boolean): Problem[] {
+  const problems: Problem[] = [];
+  if (!online && !values.name) problems.push({ field: "name", text: t("nameRequired") });
+  if (!online && !values.email) problems.push({ field: "email", text: t("emailRequired") });
+  else if (values.email && !/^[^\s@]+@[^\s@]+$/.test(values.email)) {
+    problems.push({ field: "email", text: t("emailInvalid") });
+  }
+  if (!values.text.trim()) problems.push({ field: "text", text: t("messageRequired") });
+  return problems;
+}
+
 export class View {
   isOpen = false;
   launcherHidden = false;
@@ -86,6 +102,8 @@ export class View {
   private muteButton!: HTMLButtonElement;
   private notice!: HTMLElement;
   private body!: HTMLElement;
+  /** The form on screen: each input with the words that say what is wrong with it. */
+  private inputs = new Map<FormField, { control: HTMLElement; error: HTMLElement; hint: string }>();
 
   constructor(private readonly app: App) {
     this.host = document.createElement("frontdesk-messenger");
@@ -98,6 +116,7 @@ export class View {
     // Open, not closed: see docs/messenger.md ("Shadow DOM").
     this.shadow = this.host.attachShadow({ mode: "open" });
     this.build();
+    DARK?.addEventListener("change", () => this.restyle());
     // On <html>, not <body>: a transform on the host's <body> would otherwise anchor our
     // position:fixed launcher to the body instead of the viewport.
     document.documentElement.appendChild(this.host);
@@ -196,6 +215,11 @@ export class View {
     this.root.classList.toggle("left", position === "left");
     this.launcher.hidden = this.launcherHidden || cfg.launcher === false;
     this.root.setAttribute("lang", pickLocale(cfg.locale));
+    const scheme = cfg.colorScheme;
+    this.root.classList.toggle(
+      "dark",
+      scheme === "dark" || (scheme !== "light" && Boolean(DARK?.matches)),
+    );
   }
 
   open(): void {
@@ -288,27 +312,42 @@ export class View {
   }
 
   showError(error: unknown): void {
-    this.showNotice(this.errorText(error));
+    this.showNotice(errorText(this.app.t, error));
+  }
+
+  /** A refused form: each problem next to its input (the first one focused), the rest above. */
+  showProblems(problems: Problem[]): void {
+    const general = problems.filter((p) => !p.field || !this.inputs.has(p.field));
+    this.showNotice(general.map((p) => p.text).join(" ") || null);
+    let first: HTMLElement | null = null;
+    for (const [field, { control, error, hint }] of this.inputs) {
+      const problem = problems.find((p) => p.field === field);
+      error.textContent = problem?.text ?? "";
+      error.hidden = !problem;
+      if (problem) {
+        control.setAttribute("aria-invalid", "true");
+        first ??= control;
+      } else control.removeAttribute("aria-invalid");
+      const describedBy = [problem ? error.id : "", hint].filter(Boolean).join(" ");
+      if (describedBy) control.setAttribute("aria-describedby", describedBy);
+      else control.removeAttribute("aria-describedby");
+    }
+    first?.focus();
+  }
+
+  /** The visitor is fixing an input: what was wrong with it no longer holds. */
+  private clearProblem(field: FormField): void {
+    const input = this.inputs.get(field);
+    if (!input || input.error.hidden) return;
+    input.error.hidden = true;
+    input.control.removeAttribute("aria-invalid");
+    if (input.hint) input.control.setAttribute("aria-describedby", input.hint);
+    else input.control.removeAttribute("aria-describedby");
   }
 
   /** The connection is back: an "offline" notice no longer holds. */
   clearOffline(): void {
     if (this.notice.textContent === this.app.t("offlineError")) this.showNotice(null);
-  }
-
-  private errorText(error: unknown): string {
-    const t = this.app.t;
-    if (error instanceof ApiError) {
-      if (error.network) return t("offlineError");
-      if (error.code === "rate_limited") {
-        return t("rateLimited", { n: error.retryAfter || 30 });
-      }
-      if (error.code === "origin_not_allowed" || error.code === "unknown_inbox") {
-        return t("misconfigured");
-      }
-      if (error.message) return error.message;
-    }
-    return t("offlineError");
   }
 
   setScreen(screen: Screen): void {
@@ -319,6 +358,7 @@ export class View {
   renderScreen(): void {
     const { t, session } = this.app;
     const focusWasInside = this.body.contains(this.shadow.activeElement);
+    this.inputs.clear();
     let content: HTMLElement;
     switch (this.screen) {
       case "convo":
@@ -374,22 +414,32 @@ export class View {
   private form(kind: "chat" | "contact"): HTMLElement {
     const { t, session, identity, cfg, settings } = this.app;
     const draft = (field: string): string => session.get<string>(`draft:${field}`) ?? "";
+    this.inputs.clear();
     const field = (
-      id: string,
+      name: FormField,
       label: string,
       control: HTMLInputElement | HTMLTextAreaElement,
       hint?: string,
     ): HTMLElement => {
+      // The draft keys and element ids predate the API's name for the message ("text").
+      const id = name === "text" ? "message" : name;
       const optional = control.required ? null : h("span", { class: "optional", text: t("optional") });
+      const hintId = hint ? `fd-${id}-hint` : "";
+      const error = h("p", { class: "field-error", id: `fd-${id}-error`, hidden: true });
       control.id = `fd-${id}`;
-      control.addEventListener("input", () => session.set(`draft:${id}`, control.value));
-      if (hint) control.setAttribute("aria-describedby", `fd-${id}-hint`);
+      control.addEventListener("input", () => {
+        session.set(`draft:${id}`, control.value);
+        this.clearProblem(name);
+      });
+      if (hint) control.setAttribute("aria-describedby", hintId);
+      this.inputs.set(name, { control, error, hint: hintId });
       return h(
         "div",
         { class: "field" },
-        h("label", { for: `fd-${id}` }, label, optional),
+        h("label", { for: `fd-${id}` }, label, optional && " ", optional),
         control,
-        hint ? h("p", { class: "hint", id: `fd-${id}-hint`, text: hint }) : null,
+        error,
+        hint ? h("p", { class: "hint", id: hintId, text: hint }) : null,
       );
     };
     const online = kind === "chat";
@@ -411,10 +461,14 @@ export class View {
       "form",
       {
         class: "form",
+        // The browser's own bubbles would speak the browser's language, not the visitor's.
+        novalidate: true,
         onsubmit: (event: Event) => {
           event.preventDefault();
           const values = { name: name.value.trim(), email: email.value.trim(), text: message.value };
-          if (!values.text.trim()) return message.focus();
+          const problems = checkForm(t, values, online);
+          this.showProblems(problems);
+          if (problems.length) return;
           submit.disabled = true;
           submit.textContent = t("sending");
           const done = online ? this.app.startChat(values) : this.app.sendContact(values);
@@ -427,7 +481,7 @@ export class View {
       h("p", { class: "greeting", text: greeting }),
       field("name", t("name"), name),
       field("email", t("email"), email, online ? t("emailChatHint") : t("emailContactHint")),
-      field("message", t("message"), message),
+      field("text", t("message"), message),
       submit,
     );
   }

@@ -1,0 +1,363 @@
+"""The messenger, polished (issue #12): a refused form says what is wrong next to the field, in
+the visitor's language and in words a visitor understands; and the messenger follows the
+visitor's dark mode while the inbox's brand colour stays the inbox's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+
+from frontdesk.config import Settings
+from tests.conftest import Desk
+from tests.e2e.desk import DESK_TESTS
+from tests.e2e.test_messenger import (
+    Website,
+    axe_ok,
+    chat_id,
+    launcher,
+    messenger,
+    online_agent,
+    requires_bundle,
+    shot,
+)
+from tests.realtime import serve
+
+pytestmark = DESK_TESTS
+
+LIMIT = 280  # the server's message limit here, below the messenger's own 5000-character cap
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"max_message_length": LIMIT})
+
+
+@pytest.fixture
+async def site(live: str) -> AsyncIterator[Website]:
+    requires_bundle()
+    website = Website(live)
+    async with serve(website.app) as host:
+        website.url = f"http://{host}"
+        yield website
+
+
+async def visit(
+    browser: Browser, site: Website, *, locale: str = "en-US", dark: bool = False
+) -> tuple[BrowserContext, Page, Locator]:
+    context = await browser.new_context(
+        viewport={"width": 1200, "height": 800},
+        locale=locale,
+        color_scheme="dark" if dark else "light",
+    )
+    context.set_default_timeout(8000)
+    page = await context.new_page()
+    await page.goto(site.url)
+    await launcher(page).click()
+    panel = messenger(page).get_by_role("dialog")
+    await expect(panel).to_be_visible()
+    return context, page, panel
+
+
+async def test_a_rejected_email_is_explained_next_to_the_field(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, _ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    email = panel.get_by_label("Email")
+    await panel.get_by_label("Your name").fill("Marie Curie")
+    await email.fill("marie@shop.local")
+    await panel.get_by_label("Message", exact=True).fill("Where is my order?")
+    await panel.get_by_role("button", name="Start chat").click()
+
+    words = "That email address can't receive mail. Check it for typos."
+    await expect(panel.locator(".field-error:visible")).to_have_text([words])
+    await expect(email).to_have_attribute("aria-invalid", "true")
+    await expect(email).to_be_focused()
+    # Read with the field: the error first, then the hint that was already there.
+    await expect(email).to_have_accessible_description(f"{words} So we can follow up by email.")
+    await expect(panel.locator(".notice")).to_be_hidden()
+    await expect(panel).not_to_contain_text("special-use")
+    await expect(panel.get_by_label("Your name")).not_to_have_attribute("aria-invalid", "true")
+    await shot(page, screenshots, "email-refused")
+    await axe_ok(page, "email refused")
+
+    # Fixing the field takes the error away; the chat then starts.
+    await email.fill("marie@example.org")
+    await expect(email).not_to_have_attribute("aria-invalid", "true")
+    await expect(panel.locator(".field-error:visible")).to_have_count(0)
+    await expect(email).to_have_accessible_description("So we can follow up by email.")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await context.close()
+
+
+async def test_start_chat_errors_in_french(site: Website, browser: Browser, desk: Desk) -> None:
+    support, _ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site, locale="fr-FR")
+    name = panel.get_by_label("Votre nom")
+    email = panel.get_by_label("E-mail")
+    message = panel.get_by_label("Message", exact=True)
+    start = panel.get_by_role("button", name="Démarrer le chat")
+
+    # Nothing typed: the messenger says so itself, in French, not the browser in its language.
+    await start.click()
+    await expect(message).to_have_attribute("aria-invalid", "true")
+    await expect(message).to_be_focused()
+    await expect(message).to_have_accessible_description("Écrivez votre message.")
+
+    # The server refuses a name too long, an address with a typo, a message over its limit: each
+    # next to its field, the first one focused.
+    await name.fill("M" * 201)
+    await email.fill("marie@example..org")
+    await message.fill("x" * (LIMIT + 1))
+    await start.click()
+    await expect(name).to_have_attribute("aria-invalid", "true")
+    await expect(name).to_be_focused()
+    await expect(name).to_have_accessible_description(
+        "C'est trop long : 200 caractères au maximum."
+    )
+    await expect(email).to_have_attribute("aria-invalid", "true")
+    await expect(email).to_have_accessible_description(
+        "Cela ne ressemble pas à une adresse e-mail. Vérifiez qu'il n'y a pas de faute de "
+        "frappe. Pour pouvoir vous répondre par e-mail."
+    )
+    await expect(panel.locator(".notice")).to_be_hidden()
+    await axe_ok(page, "french errors")
+
+    # The length of the message is the server's own setting, checked once the rest is right.
+    await name.fill("Marie")
+    await email.fill("marie@example.org")
+    await start.click()
+    await expect(message).to_have_attribute("aria-invalid", "true")
+    await expect(message).to_be_focused()
+    await expect(message).to_have_accessible_description(
+        f"C'est trop long : {LIMIT} caractères au maximum."
+    )
+    await expect(panel.locator(".field-error:visible")).to_have_count(1)
+    await context.close()
+
+
+async def test_contact_form_errors_next_to_their_fields(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support = await desk.inbox()
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await expect(panel).to_contain_text("Nobody is online right now")
+    name = panel.get_by_label("Your name")
+    email = panel.get_by_label("Email")
+    message = panel.get_by_label("Message")
+    send = panel.get_by_role("button", name="Send message")
+
+    await send.click()
+    await expect(name).to_be_focused()
+    await expect(name).to_have_accessible_description("Please tell us your name.")
+    await expect(email).to_have_accessible_description(
+        "Please give your email address, so we can reply. We'll reply to this address."
+    )
+    await expect(message).to_have_accessible_description("Please write your message.")
+    await expect(panel.locator(".field-error:visible")).to_have_count(3)
+
+    await name.fill("Linus Pauling")
+    await email.fill("linus@localhost")
+    await message.fill("x" * (LIMIT + 20))
+    await send.click()
+    await expect(email).to_be_focused()
+    await expect(email).to_have_accessible_description(
+        "That email address can't receive mail. Check it for typos. We'll reply to this address."
+    )
+    await expect(name).not_to_have_attribute("aria-invalid", "true")
+    await shot(page, screenshots, "contact-refused")
+    await axe_ok(page, "contact refused")
+
+    await email.fill("linus@example.org")
+    await send.click()
+    await expect(message).to_be_focused()
+    await expect(message).to_have_accessible_description(
+        f"That's too long: at most {LIMIT} characters."
+    )
+    await message.fill("Do you ship to Norway?")
+    await send.click()
+    await expect(panel).to_contain_text("Your reference number is #")
+    await context.close()
+
+
+async def test_a_message_over_the_limit_says_why_in_the_visitors_words(
+    site: Website, browser: Browser, desk: Desk
+) -> None:
+    support, _ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, _page, panel = await visit(browser, site, locale="fr-FR")
+    await panel.get_by_label("Message", exact=True).fill("Bonjour")
+    await panel.get_by_role("button", name="Démarrer le chat").click()
+    composer = panel.locator(".composer-input")
+    await expect(composer).to_be_visible()
+    long = "y" * (LIMIT + 1)
+    await composer.fill(long)
+    await composer.press("Enter")
+    failed = panel.locator('.msg[data-state="failed"]')
+    await expect(failed).to_contain_text(
+        f"Non envoyé : C'est trop long : {LIMIT} caractères au maximum."
+    )
+    await expect(composer).to_have_value(long)
+    await context.close()
+
+
+async def test_the_server_names_the_field_and_a_stable_code(desk: Desk, http: Any) -> None:
+    """What the messenger maps to words; API users keep the English message."""
+    support = await desk.inbox()
+    visitor = await http.post("/messenger/v1/visitors", json={"inbox": support["public_key"]})
+    token = visitor.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def refused(body: dict[str, Any]) -> list[dict[str, Any]]:
+        response = await http.post("/messenger/v1/contact", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] in ("invalid", "message_too_long")
+        assert error["message"]
+        return list(error["fields"])
+
+    base = {"name": "Linus", "email": "linus@example.org", "text": "Hello"}
+    assert await refused(base | {"email": "linus@shop.local"}) == [
+        {
+            "field": "email",
+            "code": "email_unroutable",
+            "message": "This address cannot receive mail: The part after the @-sign is a "
+            "special-use or reserved name that cannot be used with email.",
+        }
+    ]
+    [typo] = await refused(base | {"email": "linus@@example.org"})
+    assert (typo["field"], typo["code"]) == ("email", "email_invalid")
+    [long_name] = await refused(base | {"name": "L" * 201})
+    assert long_name == {
+        "field": "name",
+        "code": "too_long",
+        "limit": 200,
+        "message": "String should have at most 200 characters",
+    }
+    [empty] = await refused(base | {"name": ""})
+    assert (empty["field"], empty["code"]) == ("name", "required")
+    [blank] = await refused(base | {"text": "   "})
+    assert (blank["field"], blank["code"]) == ("text", "required")
+    [over] = await refused(base | {"text": "z" * (LIMIT + 1)})
+    assert over == {
+        "field": "text",
+        "code": "too_long",
+        "limit": LIMIT,
+        "message": f"At most {LIMIT} characters.",
+    }
+
+
+async def test_dark_mode_follows_the_system_and_keeps_the_brand_colour(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, ada = await online_agent(desk)
+    teal = {"messenger_settings": {"color": "#0f766e"}}
+    admin = await desk.agent(role="admin", inboxes=[support], name="Grace")
+    assert (await admin.client.patch(f"/api/v1/inboxes/{support['id']}", json=teal)).is_success
+    site.key = support["public_key"]
+    # A website that goes dark with the system too, as the messenger does.
+    site.head = '<meta name="color-scheme" content="light dark">'
+    context, page, panel = await visit(browser, site, dark=True)
+    teal_rgb = "rgb(15, 118, 110)"
+    await expect(launcher(page)).to_have_css("background-color", teal_rgb)
+    await expect(panel.locator(".header")).to_have_css("background-color", teal_rgb)
+    await expect(panel.locator(".header")).to_have_css("color", "rgb(255, 255, 255)")
+    # The rest goes dark: the panel, its text and the inputs.
+    await expect(panel).to_have_css("background-color", "rgb(17, 24, 39)")
+    await expect(panel.locator(".greeting")).to_have_css("color", "rgb(229, 231, 235)")
+    await expect(panel.get_by_label("Email")).to_have_css("background-color", "rgb(11, 17, 32)")
+    await shot(page, screenshots, "dark-form")
+    await axe_ok(page, "dark form")
+
+    await panel.get_by_label("Email").fill("marie@shop.local")
+    await panel.get_by_label("Message", exact=True).fill("Hello in the dark")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".field-error:visible")).to_have_count(1)
+    await shot(page, screenshots, "dark-refused")
+    await axe_ok(page, "dark refused")
+    await panel.get_by_label("Email").fill("")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_be_visible()
+    await shot(page, screenshots, "dark-waiting")
+    await axe_ok(page, "dark waiting")
+
+    chat = await chat_id(page, site.key)
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    reply = {"text": "Hi! How can I help?", "client_msg_id": "ada-dark"}
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=reply)).is_success
+    agent = panel.locator(".msg.agent")
+    await expect(agent).to_contain_text("How can I help?")
+    await expect(agent).to_have_css("background-color", "rgb(31, 41, 55)")
+    await expect(panel.locator(".msg.own")).to_have_css("background-color", teal_rgb)
+    await panel.locator(".composer-input").fill("Thanks!")
+    await shot(page, screenshots, "dark-conversation")
+    await axe_ok(page, "dark conversation")
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/end")).status_code == 200
+    await expect(panel.locator(".ended")).to_be_visible()
+    await shot(page, screenshots, "dark-ended")
+    await axe_ok(page, "dark ended")
+
+    # The system switches back to light: the messenger follows at once.
+    await page.emulate_media(color_scheme="light")
+    await expect(panel).to_have_css("background-color", "rgb(255, 255, 255)")
+    # A page that is never dark pins light, whatever the system says.
+    await page.emulate_media(color_scheme="dark")
+    await expect(panel).to_have_css("background-color", "rgb(17, 24, 39)")
+    await page.evaluate("window.frontdesk.config({ colorScheme: 'light' })")
+    await expect(panel).to_have_css("background-color", "rgb(255, 255, 255)")
+    await context.close()
+
+
+async def test_a_light_brand_colour_keeps_dark_text_in_dark_mode(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, _ada = await online_agent(desk)
+    admin = await desk.agent(role="admin", inboxes=[support], name="Grace")
+    yellow = {"messenger_settings": {"color": "#facc15"}}
+    assert (await admin.client.patch(f"/api/v1/inboxes/{support['id']}", json=yellow)).is_success
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site, dark=True)
+    await expect(panel.locator(".header")).to_have_css("color", "rgb(17, 24, 39)")
+    await expect(panel.get_by_role("button", name="Start chat")).to_have_css(
+        "color", "rgb(17, 24, 39)"
+    )
+    await shot(page, screenshots, "dark-yellow")
+    await axe_ok(page, "dark yellow")
+    await context.close()
+
+
+async def test_everyone_gone_in_the_meantime_in_dark_mode(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    site.head = '<meta name="color-scheme" content="light dark">'
+    context, page, panel = await visit(browser, site, dark=True)
+    await expect(panel).to_contain_text("We're online")
+    await panel.get_by_label("Message", exact=True).fill("Are you there?")
+    response = await ada.client.put("/api/v1/me/availability", json={"available": False})
+    assert response.status_code == 200, response.text
+    await panel.get_by_role("button", name="Start chat").click()
+    # The contact form instead, the notice in the messenger's words, the message kept.
+    notice = panel.locator(".notice")
+    await expect(notice).to_have_text(
+        "Everyone just went offline. Leave a message and we'll reply by email."
+    )
+    await expect(panel.get_by_label("Message", exact=True)).to_have_value("Are you there?")
+    await panel.get_by_label("Your name").fill("Ada Yonath")
+    await panel.get_by_label("Email").fill("ada@example.org")
+    await shot(page, screenshots, "dark-contact")
+    await axe_ok(page, "dark contact with notice")
+    await panel.get_by_role("button", name="Send message").click()
+    await expect(panel).to_contain_text("Your reference number is #")
+    await shot(page, screenshots, "dark-contact-sent")
+    await axe_ok(page, "dark contact sent")
+    await context.close()
