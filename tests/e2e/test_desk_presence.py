@@ -94,6 +94,8 @@ async def test_an_agent_who_closes_the_desk_stops_being_offered_chats_after_the_
     await go_online(ada)
     visitors = await browser.new_context(viewport={"width": 1200, "height": 800}, locale="en-US")
     await (await messenger_says(visitors, website, "We're online")).close()
+    # A visitor who opened the messenger before anything below and keeps it open.
+    lingering = await messenger_says(visitors, website, "We're online")
 
     # A reload is not leaving: still online, long after the grace.
     before = await desk_sockets(app, ada_user["id"])
@@ -111,12 +113,17 @@ async def test_an_agent_who_closes_the_desk_stops_being_offered_chats_after_the_
     assert await idle_timer(app, settings, after=settings.agent_grace + 1) == 1
     page = await messenger_says(visitors, website, "Nobody is online right now")
     await page.close()
+    # The open messenger follows without a reload: the contact form, not a chat nobody answers.
+    panel = messenger(lingering).get_by_role("dialog")
+    await expect(panel).to_contain_text("Leave us a message", timeout=15_000)
+    await expect(panel.get_by_role("button", name="Send message")).to_be_visible()
 
     # Back at the desk soon after: online again by itself, visitors see it.
     ada = await open_desk(browser, live, ada_user)
     await expect(user_menu(ada)).to_contain_text("Online")
     await expect(user_menu(ada)).to_have_class(re.compile(r"\bonline\b"))
     await (await messenger_says(visitors, website, "We're online")).close()
+    await expect(panel.get_by_role("button", name="Start chat")).to_be_visible(timeout=15_000)
     await visitors.close()
 
 

@@ -425,12 +425,34 @@ export class Messenger implements App, Host {
     }
   }
 
+  /**
+   * While the panel is open: a waiting visitor's place in line and, before any chat, whether
+   * anyone is online. Agents come and go (one who closes the desk is offline a minute later), so
+   * the status read when the page loaded says nothing of now.
+   */
   private pollQueue(): void {
     clearInterval(this.queueTimer);
-    this.queueTimer = window.setInterval(() => {
-      if (this.view.isOpen && this.conversation.chat?.state === "waiting") void this.loadQueue();
-    }, 10_000);
-    if (this.conversation.chat?.state === "waiting") void this.loadQueue();
+    const poll = () => {
+      if (this.conversation.chat?.state === "waiting") void this.loadQueue();
+      else if (!this.conversation.chat && this.status) void this.refreshOnline();
+    };
+    this.queueTimer = window.setInterval(() => this.view.isOpen && poll(), 10_000);
+    poll();
+  }
+
+  /** The form follows who is online: the chat form or the contact form, never a promise of a
+   * chat nobody will answer. A visitor typing keeps their form (a refused start switches it). */
+  private async refreshOnline(): Promise<void> {
+    const before = this.status?.online;
+    try {
+      this.status = await this.api<Status>("GET", `/status?inbox=${encodeURIComponent(this.inbox)}`);
+    } catch {
+      return;
+    }
+    if (this.conversation.chat) return;
+    const onForm = this.view.screen === "chat" || this.view.screen === "contact";
+    if (this.status.online !== before && onForm && !this.view.typing()) this.decideScreen();
+    else this.view.renderHeader();
   }
 
   private async loadQueue(): Promise<void> {

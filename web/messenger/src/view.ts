@@ -93,6 +93,7 @@ export class View {
 
   private readonly host: HTMLElement;
   private readonly shadow: ShadowRoot;
+  private typedAt = 0;
   private root!: HTMLElement;
   private launcher!: HTMLButtonElement;
   private badge!: HTMLElement;
@@ -399,6 +400,12 @@ export class View {
     if (focusWasInside) this.focusPanel();
   }
 
+  /** Whether the visitor typed in a field in the last few seconds: a form must not change under
+   * their fingers (what they typed survives a change; the cursor would not). */
+  typing(): boolean {
+    return Date.now() - this.typedAt < 5_000;
+  }
+
   focusPanel(): void {
     const target =
       this.screen === "convo"
@@ -428,6 +435,7 @@ export class View {
       const error = h("p", { class: "field-error", id: `fd-${id}-error`, hidden: true });
       control.id = `fd-${id}`;
       control.addEventListener("input", () => {
+        this.typedAt = Date.now();
         session.set(`draft:${id}`, control.value);
         this.clearProblem(name);
       });
