@@ -13,6 +13,8 @@ from playwright.async_api import Browser, Locator, Page, expect
 
 from frontdesk.chats import service as chats_service
 from frontdesk.db.session import unit_of_work
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Direction, EntryKind
 from frontdesk.users import service as users_service
 from tests.conftest import PASSWORD
 
@@ -143,3 +145,87 @@ async def assert_accessible(page: Page, screen: str) -> None:
         }"""
     )
     assert violations == [], f"{screen}: {violations}"
+
+
+async def seed_tickets(app: FastAPI, api: PageApi, inbox: dict[str, Any]) -> int:
+    """A few tickets for the list, and one email conversation with history, a note and a reply."""
+    labels = {}
+    for name, color in (("billing", "#b42318"), ("shipping", "#2952cc"), ("urgent", "#e8590c")):
+        label = await api("POST", "/api/v1/labels", {"name": name, "color": color}, status=201)
+        labels[name] = label["id"]
+    subjects = [
+        (
+            "Invoice shows the wrong VAT number",
+            "Rosalind Franklin",
+            "rosalind@example.org",
+            "billing",
+        ),
+        ("Parcel stuck in customs", "Alan Turing", "alan@example.org", "shipping"),
+        ("Cannot log in after the password reset", "Linus Pauling", "linus@example.org", "urgent"),
+        ("Feature request: weekly totals", "Emmy Noether", "emmy@example.org", None),
+    ]
+    ids = []
+    for subject, name, email, label in subjects:
+        body = {
+            "inbox_id": inbox["id"],
+            "customer": {"email": email, "name": name},
+            "subject": subject,
+            "label_ids": [labels[label]] if label else [],
+        }
+        ids.append(int((await api("POST", "/api/v1/tickets", body, status=201))["id"]))
+    first = ids[0]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        ticket = await tickets_service.get_ticket_by_id(session, ticket_id=first)
+        assert ticket is not None
+        await tickets_service.add_entry(
+            session,
+            ticket=ticket,
+            kind=EntryKind.reply,
+            direction=Direction.inbound,
+            text=(
+                "Hello,\n\nthe invoice INV-2041 shows our old VAT number. Could you send a "
+                "corrected one?\n\nThanks,\nRosalind\n\n"
+                "On Mon, 3 Mar 2026 at 10:02, Support <support@desk.test> wrote:\n"
+                "> Here is your invoice for February.\n> Best regards"
+            ),
+        )
+    note = {"text": "The VAT number changed in January; finance knows."}
+    await api("POST", f"/api/v1/tickets/{first}/notes", note, status=201)
+    reply = {"text": "Sorry about that! A corrected invoice is on its way.", "then": "send"}
+    await api("POST", f"/api/v1/tickets/{first}/replies", reply, status=201)
+    return first
+
+
+async def three_chats(api: PageApi, visitors: Any, inbox: dict[str, Any]) -> dict[str, Any]:
+    """Three chats, one of each colour: Marie Curie answered and read (green, labelled
+    "shipping", on a product page), Rosalind Franklin answered with an unread message (orange),
+    Alan Turing waiting (red). Returns the green chat."""
+    green, orange, red = [await visitors(inbox) for _ in range(3)]
+    green_chat: dict[str, Any] = await green.start_chat(
+        "Hello! Do you ship to Norway?",
+        name="Marie Curie",
+        page_url="https://shop.example.com/products/telescope",
+        page_title="Refracting telescope 80 mm",
+    )
+    orange_chat = await orange.start_chat(
+        "My discount code does not work", name="Rosalind Franklin", email="rosalind@example.org"
+    )
+    for chat in (green_chat, orange_chat):
+        await api("POST", f"/api/v1/chats/{chat['id']}/join")
+    await api(
+        "POST",
+        f"/api/v1/chats/{green_chat['id']}/messages",
+        {"text": "Hi Marie! Yes, we ship to Norway within 3 days."},
+        status=201,
+    )
+    await green.client.post(
+        f"/messenger/v1/chats/{green_chat['id']}/messages",
+        json={"text": "Great, and is customs included?", "client_msg_id": "g2"},
+    )
+    await api("PUT", f"/api/v1/chats/{green_chat['id']}/labels", {"labels": ["shipping"]})
+    await orange.client.post(
+        f"/messenger/v1/chats/{orange_chat['id']}/messages",
+        json={"text": "It says SPRING25 has expired", "client_msg_id": "o2"},
+    )
+    await red.start_chat("Can I change my delivery address?", name="Alan Turing")
+    return green_chat

@@ -18,11 +18,12 @@ from tests.e2e.desk import (
     bar_item,
     go_online,
     log_in,
+    seed_tickets,
     set_online,
     shoot,
+    three_chats,
     user_menu,
 )
-from tests.e2e.test_desk import seed_tickets
 
 pytestmark = DESK_TESTS
 
@@ -114,34 +115,7 @@ async def test_every_screen_in_dark_mode(
     api = PageApi(page, live)
     ticket_id = await seed_tickets(app, api, inbox)
 
-    green, orange, red = [await visitors(inbox) for _ in range(3)]
-    green_chat = await green.start_chat(
-        "Hello! Do you ship to Norway?",
-        name="Marie Curie",
-        page_url="https://shop.example.com/products/telescope",
-        page_title="Refracting telescope 80 mm",
-    )
-    orange_chat = await orange.start_chat(
-        "My discount code does not work", name="Rosalind Franklin", email="rosalind@example.org"
-    )
-    for chat in (green_chat, orange_chat):
-        await api("POST", f"/api/v1/chats/{chat['id']}/join")
-    await api(
-        "POST",
-        f"/api/v1/chats/{green_chat['id']}/messages",
-        {"text": "Hi Marie! Yes, we ship to Norway within 3 days."},
-        status=201,
-    )
-    await green.client.post(
-        f"/messenger/v1/chats/{green_chat['id']}/messages",
-        json={"text": "Great, and is customs included?", "client_msg_id": "g2"},
-    )
-    await api("PUT", f"/api/v1/chats/{green_chat['id']}/labels", {"labels": ["shipping"]})
-    await orange.client.post(
-        f"/messenger/v1/chats/{orange_chat['id']}/messages",
-        json={"text": "It says SPRING25 has expired", "client_msg_id": "o2"},
-    )
-    await red.start_chat("Can I change my delivery address?", name="Alan Turing")
+    green_chat = await three_chats(api, visitors, inbox)
 
     await page.reload()
     await bar_item(page, "Marie Curie").click()
