@@ -10,9 +10,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.conftest import PASSWORD
 
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
 
@@ -111,3 +115,44 @@ class Cluster:
                 raise RuntimeError(self.log(index).read_text(errors="replace")[-4000:])
             time.sleep(0.1)
         raise RuntimeError(f"server at {url} did not start")
+
+
+OWNER_EMAIL = "owner@cluster.example.com"
+
+
+@contextmanager
+def running(
+    *,
+    database_url: str,
+    redis_url: str,
+    data_dir: Path,
+    size: int = 2,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[list[str]]:
+    """`size` servers sharing one database and one Redis channel, with an owner (OWNER_EMAIL,
+    the tests' PASSWORD) to log in as; yields their host:port addresses."""
+    cluster = Cluster(
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=data_dir,
+        size=size,
+        extra_env=extra_env,
+    )
+    cluster.command(
+        "create-user", "--email", OWNER_EMAIL, "--name", "Owner",
+        "--password", PASSWORD, "--role", "owner",
+    )  # fmt: skip
+    try:
+        cluster.start()
+        yield cluster.urls
+    finally:
+        cluster.stop()
+
+
+async def login(url: str, email: str) -> httpx.AsyncClient:
+    """An API client of one server, logged in as `email` (password PASSWORD)."""
+    client = httpx.AsyncClient(base_url=f"http://{url}")
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client

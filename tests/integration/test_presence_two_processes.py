@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.integration.cluster import Cluster
+from tests.integration.cluster import OWNER_EMAIL, login, running
 from tests.realtime import connect
 
 pytestmark = pytest.mark.integration
@@ -20,30 +19,13 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
-    cluster = Cluster(
+    with running(
         database_url=pg_url,
         redis_url=redis_url,
         data_dir=tmp_path,
-        size=2,
         extra_env={"FRONTDESK_AGENT_GRACE": "1"},
-    )
-    cluster.command(
-        "create-user", "--email", "owner@cluster.example.com", "--name", "Owner",
-        "--password", PASSWORD, "--role", "owner",
-    )  # fmt: skip
-    try:
-        cluster.start()
-        yield cluster.urls
-    finally:
-        cluster.stop()
-
-
-async def login(url: str, email: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=f"http://{url}")
-    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return client
+    ) as urls:
+        yield urls
 
 
 async def becomes(online: bool, visitor: httpx.AsyncClient, key: str, timeout: float = 15) -> None:
@@ -60,7 +42,7 @@ async def test_a_closed_desk_goes_offline_for_visitors_of_the_other_process_and_
     cluster: list[str],
 ) -> None:
     visitor_side, agent_side = cluster
-    owner = await login(agent_side, "owner@cluster.example.com")
+    owner = await login(agent_side, OWNER_EMAIL)
     inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
     me = (await owner.get("/api/v1/me")).json()
     await owner.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": me["id"]})

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.integration.cluster import Cluster
+from tests.integration.cluster import OWNER_EMAIL, login, running
 from tests.realtime import Socket, connect
 
 pytestmark = pytest.mark.integration
@@ -21,31 +21,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
     """Two `frontdesk run` processes sharing one database and one Redis channel."""
-    cluster = Cluster(database_url=pg_url, redis_url=redis_url, data_dir=tmp_path, size=2)
-    cluster.command(
-        "create-user", "--email", "owner@cluster.example.com", "--name", "Owner",
-        "--password", PASSWORD, "--role", "owner",
-    )  # fmt: skip
-    try:
-        cluster.start()
-        yield cluster.urls
-    finally:
-        cluster.stop()
-
-
-async def login(url: str, email: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=f"http://{url}")
-    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return client
+    with running(database_url=pg_url, redis_url=redis_url, data_dir=tmp_path) as urls:
+        yield urls
 
 
 @pytest.fixture
 async def scene(cluster: list[str]) -> AsyncIterator[dict[str, Any]]:
     """An inbox with Ada and Grace (online, on process B) and a visitor (on process A)."""
     visitor_side, agent_side = cluster
-    owner = await login(agent_side, "owner@cluster.example.com")
+    owner = await login(agent_side, OWNER_EMAIL)
     inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
     agents = {}
     for name in ("Ada", "Grace"):
