@@ -20,9 +20,10 @@ The guiding policy, which keeps the rules consistent with each other:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from frontdesk.mail.visible.attribution import find_attributions
-from frontdesk.mail.visible.footers import is_device_footer
+from frontdesk.mail.visible.footers import is_device_footer, is_list_footer
 from frontdesk.mail.visible.lines import (
     DECORATION,
     LOOSELY_QUOTED,
@@ -33,18 +34,23 @@ from frontdesk.mail.visible.lines import (
     skip_blank,
 )
 from frontdesk.mail.visible.markers import history_marker_end
+from frontdesk.mail.visible.sent import sent_history_start
 
 __all__ = ["split_reply", "visible_text"]
 
-def visible_text(body: str) -> str:
-    """Return what the customer wrote in a plain-text reply body, without history or signature."""
-    return split_reply(body)[0]
+
+def visible_text(body: str, *, sent: Iterable[str] = ()) -> str:
+    """Return what the customer wrote in a plain-text reply body, without history or signature.
+    `sent`: texts of the mail we sent that the reply may answer (see sent.py)."""
+    return split_reply(body, sent=sent)[0]
 
 
-def split_reply(body: str) -> tuple[str, str]:
+def split_reply(body: str, *, sent: Iterable[str] = ()) -> tuple[str, str]:
     """Split a plain-text reply into (visible, rest); rest holds every line left out, in order."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = _visible_line_numbers(lines)
+    # Our own message pasted without a marker: nothing from its first line on is the customer's.
+    ours = sent_history_start(lines, sent)
+    kept = _visible_line_numbers(lines if ours is None else lines[:ours])
     visible = _trim([lines[i] for i in sorted(kept)], decorations=True)
     rest = _trim([line for i, line in enumerate(lines) if i not in kept], decorations=False)
     return "\n".join(visible), "\n".join(rest)
@@ -86,9 +92,9 @@ def _visible_line_numbers(lines: list[str]) -> set[int]:
             after = _after_attribution(lines, i, attributions, own_text=own_text)
         elif SIGNATURE_DELIMITER.match(line):
             after = None
-        elif is_device_footer(line) and not _own_text_follows(lines, i + 1, attributions):
-            # A client's footer is the last thing it adds, so "Sent with the contract
-            # attached, ..." followed by more of the customer's text is a sentence instead.
+        elif is_device_footer(line) or is_list_footer(line):
+            # A client's footer is the last thing it adds: what follows is history even when
+            # it carries no marker (footers.py keeps a sentence that starts alike apart).
             after = None
         elif (history_end := history_marker_end(lines, i)) is not None:
             after = None if own_text else history_end
@@ -156,6 +162,7 @@ def _is_boundary(lines: list[str], i: int, attributions: dict[int, int]) -> bool
         i in attributions
         or SIGNATURE_DELIMITER.match(line) is not None
         or is_device_footer(line)
+        or is_list_footer(line)
         or history_marker_end(lines, i) is not None
     )
 
