@@ -9,18 +9,29 @@ from frontdesk.mail.visible.lines import skip_blank
 
 _MAX_HEADER_LINES = 14
 _UNDERSCORE_RULE = re.compile(r"^[ \t]*_{5,}[ \t]*$")
+# The words between the dashes of an "-----Original Message-----" line, per language and client.
+_SEPARATOR_WORDS = (
+    "original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|"
+    "originalnachricht|original-nachricht|mensaje original|mensaje reenviado|"
+    "message d'origine|message original|message transféré|messaggio originale|"
+    "messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|originalmeddelande|"
+    "ursprungligt meddelande|vidarebefordrat meddelande|opprinnelig melding|"
+    "videresendt melding|oprindelig besked|oprindelig meddelelse|videresendt besked|"
+    "alkuperäinen viesti|välitetty viesti|oryginalna wiadomość|wiadomość oryginalna|"
+    "przekazana wiadomość|původní zpráva|přeposlaná zpráva|pôvodná správa|"
+    "исходное сообщение|пересылаемое сообщение|оригинальное сообщение|"
+    "оригінальне повідомлення|пересланий лист|αρχικό μήνυμα|προωθημένο μήνυμα|"
+    "الرسالة الأصلية|הודעה מקורית|הודעה שהועברה|özgün ileti|orijinal mesaj|iletilen ileti|"
+    "eredeti üzenet|továbbított üzenet|missatge original|missatge reenviat|mesaj original|"
+    "mesaj redirecționat|mensagem original|mensagem encaminhada|元のメッセージ|転送メッセージ|"
+    "원본 메시지|전달된 메시지|原始邮件|原始郵件|转发的邮件|轉寄的郵件"
+)
 _SEPARATOR = re.compile(
-    r"^[ \t]*\*?[ \t]*-{2,}[ \t]*(?:"
-    r"original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|"
-    r"originalnachricht|mensaje original|mensaje reenviado|message d'origine|message original|"
-    r"message transféré|messaggio originale|messaggio inoltrato|oorspronkelijk bericht|"
-    r"doorgestuurd bericht|originalmeddelande|vidarebefordrat meddelande|opprinnelig melding|"
-    r"videresendt melding|oryginalna wiadomość|przekazana wiadomość|исходное сообщение|"
-    r"пересылаемое сообщение|mensagem original|mensagem encaminhada|"
-    r"\u539f\u59cb\u90ae\u4ef6|\u8f6c\u53d1\u7684\u90ae\u4ef6"
-    r")[ \t]*-{2,}[ \t]*\*?[ \t]*$",
+    rf"^[ \t]*\*?[ \t]*-{{2,}}[ \t]*(?:{_SEPARATOR_WORDS})[ \t]*-{{2,}}[ \t]*\*?[ \t]*$",
     re.IGNORECASE,
 )
+# French webmails (Orange, SFR) open the quoted header block with "Message du <date>".
+_BLOCK_INTRO = re.compile(r"^[ \t]*message du \d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", re.IGNORECASE)
 _FORWARD_INTRO = re.compile(
     r"^[ \t]*(?:begin forwarded message|début du message réexpédié|"
     r"anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|"
@@ -31,26 +42,35 @@ _FORWARD_INTRO = re.compile(
 # fmt: off
 _HEADER_KEYS: dict[str, str] = {
     **dict.fromkeys(
-        ("from", "de", "von", "van", "da", "från", "fra", "od", "от", "kimden", "lähettäjä",
-         "feladó", "\u53d1\u4ef6\u4eba", "\u5bc4\u4ef6\u8005", "\u5dee\u51fa\u4eba"),
+        ("from", "de", "von", "van", "da", "från", "fra", "od", "от", "від", "kimden",
+         "lähettäjä", "feladó", "de la", "από", "من", "מאת", "afsender", "avsändare",
+         "差出人", "发件人", "寄件者", "보낸 사람"),
         "from",
     ),
     **dict.fromkeys(
-        ("sent", "date", "envoyé", "gesendet", "datum", "enviado", "fecha", "inviato", "data",
-         "verzonden", "skickat", "sendt", "wysłano", "отправлено", "дата", "gönderildi",
-         "lähetetty", "\u53d1\u9001\u65f6\u95f4", "\u65e5\u671f"),
+        ("sent", "date", "envoyé", "gesendet", "datum", "enviado", "enviada", "enviada em",
+         "enviado em", "enviat", "enviat el", "fecha", "inviato", "data", "verzonden", "skickat",
+         "sendt", "wysłano", "wysłane", "отправлено", "дата", "надіслано", "odesláno",
+         "αποστολή", "ημερομηνία", "تم الإرسال", "التاريخ", "gönderildi", "tarih", "lähetetty",
+         "päivämäärä", "elküldve", "dátum", "trimis", "נשלח", "תאריך", "送信日時", "日付",
+         "发送时间", "日期", "寄件日期", "보낸 날짜", "날짜"),
         "date",
     ),
     **dict.fromkeys(
-        ("to", "à", "a", "an", "para", "aan", "till", "til", "do", "кому", "kime",
-         "vastaanottaja", "\u6536\u4ef6\u4eba", "\u5b9b\u5148"),
+        ("to", "à", "a", "an", "para", "per a", "aan", "till", "til", "do", "komu", "кому",
+         "προς", "إلى", "kime", "címzett", "către", "אל", "vastaanottaja", "宛先", "收件人",
+         "받는 사람"),
         "to",
     ),
-    **dict.fromkeys(("cc", "bcc", "kopie", "копия"), "cc"),
     **dict.fromkeys(
-        ("subject", "objet", "betreff", "asunto", "oggetto", "assunto", "onderwerp", "ämne",
-         "emne", "temat", "тема", "konu", "aihe", "\u4e3b\u9898", "\u4e3b\u65e8",
-         "\u4ef6\u540d"),
+        ("cc", "bcc", "kopie", "копия", "копія", "copie à", "kopio", "κοιν", "نسخة", "másolat",
+         "עותק", "抄送", "副本", "참조"),
+        "cc",
+    ),
+    **dict.fromkeys(
+        ("subject", "objet", "sujet", "betreff", "asunto", "oggetto", "assunto", "assumpte",
+         "onderwerp", "ämne", "emne", "temat", "předmět", "тема", "θέμα", "الموضوع", "konu",
+         "aihe", "tárgy", "subiect", "נושא", "件名", "主题", "主旨", "제목"),
         "subject",
     ),
     **dict.fromkeys(("reply-to", "risposta", "répondre à", "antwort an"), "reply"),
@@ -60,6 +80,13 @@ _HEADER_LINE = re.compile(
     r"^[ \t]*\*{0,2}("
     + "|".join(sorted((re.escape(k) for k in _HEADER_KEYS), key=len, reverse=True))
     + r")\*{0,2}[ \t\u00a0]*\*{0,2}[:\uff1a]",
+    re.IGNORECASE,
+)
+# Outlook on phones and some webmails run the whole block together on one line.
+_INLINE_HEADER_KEY = re.compile(
+    r"(?<!\S)("
+    + "|".join(sorted((re.escape(k) for k in _HEADER_KEYS), key=len, reverse=True))
+    + r")[ \t\u00a0]*[:\uff1a]",
     re.IGNORECASE,
 )
 _MIN_HEADER_KEYS = 3
@@ -74,6 +101,9 @@ def history_marker_end(lines: list[str], i: int) -> int | None:
         after = skip_blank(lines, i + 1)
         header_end = _header_block_end(lines, after) if after < len(lines) else None
         return header_end if header_end is not None else i + 1
+    if _BLOCK_INTRO.match(line):
+        # Only with its header block: alone, "Message du 12/03 reçu" is a sentence.
+        return _header_block_end(lines, i + 1) if i + 1 < len(lines) else None
     return _header_block_end(lines, i)
 
 
@@ -82,6 +112,8 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
     match = _HEADER_LINE.match(lines[start])
     if match is None:
         return None
+    if _one_line_block(lines[start]):
+        return start + 1
     keys: set[str] = set()
     end = start
     limit = min(len(lines), start + _MAX_HEADER_LINES)
@@ -94,3 +126,8 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
         return end
     return None
 
+
+def _one_line_block(line: str) -> bool:
+    """"From: a Sent: b To: c Subject: d" on one line: a sender and two more header names."""
+    keys = {_HEADER_KEYS[m.group(1).lower()] for m in _INLINE_HEADER_KEY.finditer(line)}
+    return "from" in keys and len(keys) >= _MIN_HEADER_KEYS
