@@ -17,12 +17,15 @@ _WROTE_WORDS = (
     r"wrote|writes|has written|a\s+écrit|écrit|schrieb|geschrieben|escribió|escribio|"
     r"schreef|geschreven|ha\s+scritto|scrisse|escreveu|skrev|napisał|napisała|napisal|pisze|"
     r"написал|написала|написав|пишет|пише|napsal|napsala|kirjoitti|yazd\u0131|írta|a\s+scris|"
-    r"έγραψε|kirjutas|rašė|rakstīja"
+    r"έγραψε|kirjutas|rašė|rakstīja|ha\s+escrit|va\s+escriure|napisana\s+przez|odesílatel|"
+    r"كتب|بواسطة|כתב"
 )
 # CJK text has no word boundaries, so these verbs are matched without \b.
-_WROTE_CJK = "\u5199\u9053|\u5beb\u9053|\u66f8\u304d\u307e\u3057\u305f|\uc791\uc131"
+_WROTE_CJK = "写道|寫道|書きました|작성|쓴 글|のメッセージ|のメール"
 _COLON = ":\uff1a"
 _LAST_CHARS = _COLON + "-"
+# German Apple Mail and some webmails end "Am ... schrieb Max <max@example.de>" with no colon.
+_NO_COLON_TAIL = re.compile(r"@[^\s<>]+>$")
 _RUN_ON = "   "
 
 # The verb either closes the line ("... wrote:") or is followed by the sender and a colon
@@ -30,14 +33,22 @@ _RUN_ON = "   "
 # Yahoo's mobile apps run the first quoted line on after "wrote:" and a few spaces.
 _WROTE_ENDING = re.compile(
     rf"(?:(?<!\w)(?:{_WROTE_WORDS})(?:\s*\(\w{{1,3}}\))?|{_WROTE_CJK})"
-    rf"(?:\s*-{{2,}}\s*$|.{{0,200}}[{_COLON}]\s*$|\s*[{_COLON}]{_RUN_ON}.*$)",
+    rf"(?:\s*-{{2,}}\s*$|.{{0,200}}[{_COLON}]\s*$|\s*[{_COLON}]{_RUN_ON}.*$"
+    rf"|\s[^:]{{0,120}}@[^\s<>]+>\s*$)",
     re.IGNORECASE,
 )
 # Lines that open an attribution: "On <date>", "Le <date>", "Am <date>", a bare date, ...
 _STRONG_OPENER = re.compile(
     r"^(?:"
-    r"(?:on|at|le|am|el|op|il(?:\s+giorno)?|em|den|dnia|w\s+dniu|dne|kl\.|\u0432|\u0443)"
+    r"(?:on|at|le|am|el|op|il(?:\s+giorno)?|em|no\s+dia|den|dnia|w\s+dniu|dne|kl\.|pe|în|"
+    r"στις|في|בתאריך|wiadomość\s+napisana|\u0432|\u0443)"
     r"\s+\D{0,40}\d"
+    r"|ב-\d"
+    # Weekday abbreviations Gmail opens with (fi, nb/da, sv, pl, cs, ca, pt, it, nl, el),
+    # whole words only: as prefixes they would start too many sentences.
+    r"|(?:ma|ti|ke|to|pe|la|su|man|tir|ons|tor|fre|lør|søn|mån|tis|lör|sön|pon|wt|śr|czw|pt|"
+    r"sob|niedz|po|út|st|čt|pá|ne|dl|dt|dc|dj|dv|ds|dg|seg|ter|qua|qui|sex|sáb|gio|wo|vr|za|"
+    r"zo|δευ|τρί|τετ|πέμ|παρ|σάβ|κυρ)\.?,?\s+\D{0,20}\d"
     r"|\u5728\s?\D{0,4}\d"
     r"|\d"
     r"|(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim|mo|di|mi|do|fr|sa|so"
@@ -59,6 +70,13 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _DATE_LED = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}\u5e74\d{1,2}\u6708\d{1,2}\u65e5)")
 _DATE_LED_TAIL = re.compile(r"(?:GMT[+-]\d{1,2}:?\d{2}\b.*|[\w.+-]+@[^\s<>]+>?\)?\s*[:\uff1a]?)$")
 _SENDER_COLON_TAIL = re.compile(r"@[^\s<>]+>\)?\s*[:\uff1a]$")
+# A line that is only a phone number ("+49 170 1234567", "(555) 123-4567") ends the customer's
+# text; it never opens an attribution below it.
+_PHONE = re.compile(r"^(?:tel\.?:?\s*)?\+?\(?\d[\d ()\-/]{6,}\d$", re.IGNORECASE)
+_DATE_ONLY = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+# "Jane Doe wrote:" (Thunderbird's default) names nobody's address: it counts only on top of a
+# quote.
+_NAME_ONLY = re.compile(r"^[^\s:<>@]+(?:\s+[^\s:<>@]+){0,4}\s*$")
 
 
 def find_attributions(lines: list[str]) -> dict[int, int]:
@@ -89,6 +107,7 @@ def _could_end_attribution(text: str) -> bool:
     return (
         text[-1] in _LAST_CHARS
         or _DATE_LED.match(text) is not None
+        or (text[-1] == ">" and _NO_COLON_TAIL.search(text) is not None)
         or (_RUN_ON in text and _WROTE_ENDING.search(text) is not None)
     )
 
@@ -96,8 +115,12 @@ def _could_end_attribution(text: str) -> bool:
 def _attribution_start(lines: list[str], stripped: list[str], floor: int, last: int) -> int | None:
     """Prefer the nearest start that opens like an attribution; else a short name-led one."""
     fallback: int | None = None
+    fallback_sure = False
+    quote_follows = _quote_follows(lines, last + 1)
     for first in range(last, max(floor, last - _MAX_ATTRIBUTION_LINES + 1) - 1, -1):
         opening = stripped[first]
+        if first < last and _PHONE.match(opening) and not _DATE_ONLY.match(opening):
+            break
         if QUOTED.match(lines[first]):
             # Quoted attributions belong to the quote they open. Only a stray "> wrote:" left by
             # a wrapped "<address\n> wrote:" may end an attribution that starts above it.
@@ -115,9 +138,20 @@ def _attribution_start(lines: list[str], stripped: list[str], floor: int, last: 
                 continue
             if _is_attribution(text, strong=True):
                 return first
-        elif fallback is None and compact and _is_attribution(text, strong=False):
-            fallback = first
+        elif compact and _is_attribution(text, strong=False, quote_follows=quote_follows):
+            # The nearest name-led start wins, unless one further up carries the address that
+            # the nearer one lacks ("Name <addr>, <date>\n<verb>:").
+            sure = _BRACKETED_EMAIL.search(text) is not None
+            if fallback is None or (sure and not fallback_sure):
+                fallback, fallback_sure = first, sure
     return fallback
+
+
+def _quote_follows(lines: list[str], start: int) -> bool:
+    for line in lines[start : start + 3]:
+        if line.strip():
+            return QUOTED.match(line) is not None
+    return False
 
 
 def _extend_attribution(lines: list[str], stripped: list[str], first: int, end: int) -> int:
@@ -134,15 +168,21 @@ def _extend_attribution(lines: list[str], stripped: list[str], first: int, end: 
     return end
 
 
-def _is_attribution(text: str, *, strong: bool) -> bool:
+def _is_attribution(text: str, *, strong: bool, quote_follows: bool = False) -> bool:
     """Whether text is a whole attribution. A date-led one must carry a date, time or address
-    (so "On this point I wrote:" is not one); a name-led one must carry a bracketed address."""
+    (so "On this point I wrote:" is not one); a name-led one must carry a bracketed address,
+    or, right on top of a quote, an address, a time or nothing but a name before the verb."""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
         return False
-    if _WROTE_ENDING.search(text):
+    wrote = _WROTE_ENDING.search(text)
+    if wrote:
         if strong:
             return bool(_EMAIL.search(text) or _TIME.search(text) or _YEAR.search(text))
-        return _BRACKETED_EMAIL.search(text) is not None
+        if _BRACKETED_EMAIL.search(text):
+            return True
+        return quote_follows and bool(
+            _EMAIL.search(text) or _TIME.search(text) or _NAME_ONLY.match(text[: wrote.start()])
+        )
     if not strong:
         return False
     if _DATE_LED.match(text) and _DATE_LED_TAIL.search(text):

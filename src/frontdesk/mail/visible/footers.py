@@ -14,7 +14,7 @@ __all__ = ["is_device_footer", "is_list_footer"]
 
 _MAX_FOOTER_CHARS = 80
 # A device or app name: a few words, no comma, colon or sentence end inside.
-_NAME = r"[^,;:!?。，]{1,50}"
+_NAME = r"[^,;:!?。，、،؛؟]{1,50}"
 _SENT = (
     r"sent|envoyé|enviado|enviada|enviat|inviato|gesendet|verzonden|verstuurd|sendt|skickat|"
     r"wysłane|wysłano|отправлено|надіслано|odesláno|odoslané|poslano|στάλθηκε|trimis|"
