@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from frontdesk.mail.visible import visible_text
+from frontdesk.mail.visible import html_to_text, visible_text
 from frontdesk.mail.visible.flowed import unflow
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "multilingual"
@@ -16,7 +16,7 @@ TARGET = 0.98
 
 @dataclass(frozen=True)
 class Case:
-    """One reply: `#### <language> <client> <kind> [format=flowed] [delsp=yes]`, then the
+    """One reply: `#### <language> <client> <kind> [html] [format=flowed] [delsp=yes]`, then the
     sections `#### sent` (optional: the text of our mail it answers), `#### reply` (the body as
     the client sent it) and `#### visible` (what the customer wrote)."""
 
@@ -35,6 +35,8 @@ class Case:
 
     def extract(self) -> str:
         body = self.reply
+        if "html" in self.options:
+            body = html_to_text(body)
         if "format=flowed" in self.options:
             body = unflow(body, delsp="delsp=yes" in self.options)
         return visible_text(body, sent=[self.sent] if self.sent else ())

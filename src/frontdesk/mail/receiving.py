@@ -30,6 +30,9 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
 REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
+# How many of our newest mails on a ticket a reply is checked against for our own text pasted
+# under it without a marker (mail/visible/sent.py): customers answer one of the last few.
+SENT_TEXTS_CHECKED = 3
 
 
 @dataclass(frozen=True)
@@ -259,8 +262,9 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
             await known.proven(session, ticket.customer_id)
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
+    sent = [] if created else await _sent_texts(session, ticket_id=ticket.id)
     entry = await _add_inbound_entry(
-        session, ticket=ticket, mail=mail, author_id=author_id, data=data
+        session, ticket=ticket, mail=mail, author_id=author_id, data=data, sent=sent
     )
     known.added(mail.message_id, entry, ticket)
     reopened = False
@@ -373,6 +377,17 @@ def _display_address(name: str, address: str) -> str:
     return f"{name} <{address}>"
 
 
+async def _sent_texts(session: AsyncSession, *, ticket_id: int) -> list[str]:
+    """The text of our newest mails on the ticket, newest first."""
+    rows = await session.scalars(
+        select(OutboxMessage.text)
+        .where(OutboxMessage.ticket_id == ticket_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(SENT_TEXTS_CHECKED)
+    )
+    return list(rows)
+
+
 async def _add_inbound_entry(
     session: AsyncSession,
     *,
@@ -380,8 +395,9 @@ async def _add_inbound_entry(
     mail: parsing.ParsedMail,
     author_id: int | None,
     data: dict[str, Any],
+    sent: Sequence[str],
 ) -> tickets_service.EntryRef:
-    visible, data["quoted"] = mail.split()
+    visible, data["quoted"] = mail.split(sent=sent)
     return await tickets_service.append_entry(
         session,
         ticket=ticket,

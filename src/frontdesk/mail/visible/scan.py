@@ -51,9 +51,24 @@ def split_reply(body: str, *, sent: Iterable[str] = ()) -> tuple[str, str]:
     # Our own message pasted without a marker: nothing from its first line on is the customer's.
     ours = sent_history_start(lines, sent)
     kept = _visible_line_numbers(lines if ours is None else lines[:ours])
-    visible = _trim([lines[i] for i in sorted(kept)], decorations=True)
+    visible = _trim(_joined(lines, sorted(kept)), decorations=True)
     rest = _trim([line for i, line in enumerate(lines) if i not in kept], decorations=False)
     return "\n".join(visible), "\n".join(rest)
+
+
+def _joined(lines: list[str], kept: list[int]) -> list[str]:
+    """The kept lines, where a cut-out line (an inline answer's attribution) between two blank
+    ones leaves one blank line rather than two."""
+    out: list[str] = []
+    previous = -1
+    for i in kept:
+        line = lines[i]
+        if not line.strip() and out and not out[-1].strip() and i != previous + 1:
+            previous = i
+            continue
+        out.append(line)
+        previous = i
+    return out
 
 
 def _trim(lines: list[str], *, decorations: bool) -> list[str]:
