@@ -90,6 +90,7 @@ _INLINE_HEADER_KEY = re.compile(
     re.IGNORECASE,
 )
 _MIN_HEADER_KEYS = 3
+_TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
 
 
 def history_marker_end(lines: list[str], i: int) -> int | None:
@@ -128,6 +129,9 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
 
 
 def _one_line_block(line: str) -> bool:
-    """"From: a Sent: b To: c Subject: d" on one line: a sender and two more header names."""
+    """"From: a Sent: b To: c Subject: d" on one line: a sender and two more header names, and
+    an address or a time, which a sentence using the same words ("From: my side...") lacks."""
+    if "@" not in line and _TIME.search(line) is None:
+        return False
     keys = {_HEADER_KEYS[m.group(1).lower()] for m in _INLINE_HEADER_KEY.finditer(line)}
     return "from" in keys and len(keys) >= _MIN_HEADER_KEYS
