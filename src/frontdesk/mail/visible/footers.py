@@ -25,18 +25,29 @@ _FROM = (
     r"vanaf|van|met|fra|från|med|z|ze|из|с|з|des de|des del|από|de pe|cu|"
     r"من|מ\S*"
 )
-_DEVICE_FOOTER = re.compile(
+_END = r"[ \t.)>\]]*(?:<https?://[^\s<>]*>)?[ \t]*$"  # Outlook links its app's name
+# Footers that open with the client's phrase: "Sent from my iPhone", "Envoyé de mon iPhone".
+_LEADING_FOOTER = re.compile(
     rf"^[ \t]*[(<\[]*[ \t]*(?:"
-    rf"(?:{_SENT})\s+(?:{_FROM})\s{_NAME}"  # Sent from my iPhone, Envoyé de mon iPhone
+    rf"(?:{_SENT})\s+(?:{_FROM})\s{_NAME}"
     rf"|lähetetty\s+\S{{1,30}}(?:sta|stä)"  # Lähetetty iPhonesta
     rf"|get\s+\[?outlook\s+for\s{_NAME}"  # Get Outlook for iOS
     rf"|(?:diese nachricht wurde\s+)?von\s+meinem\s{_NAME}\s(?:gesendet|verschickt)"
-    rf"|(?:\u4ece|\u5f9e|\u53d1\u81ea|\u767c\u81ea|\u6765\u81ea|\u4f86\u81ea)\s?\u6211\u7684{_NAME}"
-    rf"|{_NAME}\u304b\u3089(?:\u306e)?\u9001\u4fe1"  # iPhoneから送信
-    rf"|{_NAME}\uc5d0\uc11c\s\ubcf4\ub0c4"  # iPhone에서 보냄
-    rf"|{_NAME}(?:dan|den|tan|ten)\s+gönderildi"  # iPhone'umdan gönderildi
-    rf"|{_NAME}(?:ról|ről)\s+küldve"  # Az iPhone-omról küldve
-    rf")[ \t.)>\]]*(?:<https?://[^\s<>]*>)?[ \t]*$",  # Outlook links the app
+    rf"|(?:从|從|发自|發自|来自|來自)\s?我的{_NAME}"  # 发自我的iPhone
+    rf"){_END}",
+    re.IGNORECASE,
+)
+# Footers that end with it: "iPhoneから送信", "iPhone에서 보냄", "iPhone'umdan gönderildi".
+# Only tried on lines ending in one of these words: a pattern that opens with the device name
+# would otherwise be tried, and fail slowly, on every line of every reply.
+_TRAILING_WORDS = ("送信", "보냄", "gönderildi", "küldve")
+_TRAILING_FOOTER = re.compile(
+    rf"^[ \t]*(?:"
+    rf"{_NAME}から(?:の)?送信"
+    rf"|{_NAME}에서\s보냄"
+    rf"|{_NAME}(?:dan|den|tan|ten)\s+gönderildi"
+    rf"|{_NAME}(?:ról|ről)\s+küldve"
+    rf"){_END}",
     re.IGNORECASE,
 )
 
@@ -57,7 +68,13 @@ _LIST_FOOTER = re.compile(
 
 
 def is_device_footer(line: str) -> bool:
-    return len(line) <= _MAX_FOOTER_CHARS and _DEVICE_FOOTER.match(line) is not None
+    if len(line) > _MAX_FOOTER_CHARS:
+        return False
+    if _LEADING_FOOTER.match(line) is not None:
+        return True
+    return (
+        line.rstrip(" \t.").endswith(_TRAILING_WORDS) and _TRAILING_FOOTER.match(line) is not None
+    )
 
 
 def is_list_footer(line: str) -> bool:

@@ -90,6 +90,8 @@ _INLINE_HEADER_KEY = re.compile(
     re.IGNORECASE,
 )
 _MIN_HEADER_KEYS = 3
+# The longest key, with the decoration and spacing _HEADER_LINE allows around it.
+_HEADER_KEY_REACH = max(map(len, _HEADER_KEYS)) + 12
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
 
 
@@ -98,7 +100,7 @@ def history_marker_end(lines: list[str], i: int) -> int | None:
     line = lines[i]
     if _UNDERSCORE_RULE.match(line):
         return i + 1
-    if _SEPARATOR.match(line) or _FORWARD_INTRO.match(line):
+    if ("--" in line and _SEPARATOR.match(line)) or _FORWARD_INTRO.match(line):
         after = skip_blank(lines, i + 1)
         header_end = _header_block_end(lines, after) if after < len(lines) else None
         return header_end if header_end is not None else i + 1
@@ -110,7 +112,7 @@ def history_marker_end(lines: list[str], i: int) -> int | None:
 
 def _header_block_end(lines: list[str], start: int) -> int | None:
     """Outlook-style 'From: / Sent: / To: / Subject:' blocks, in any of the known languages."""
-    match = _HEADER_LINE.match(lines[start])
+    match = _header_line(lines[start])
     if match is None:
         return None
     if _one_line_block(lines[start]):
@@ -119,13 +121,21 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
     end = start
     limit = min(len(lines), start + _MAX_HEADER_LINES)
     while end < limit and lines[end].strip():
-        match = _HEADER_LINE.match(lines[end])
+        match = _header_line(lines[end])
         if match is not None:
             keys.add(_HEADER_KEYS[match.group(1).lower()])
         end += 1
     if "from" in keys and len(keys) >= _MIN_HEADER_KEYS:
         return end
     return None
+
+
+def _header_line(line: str) -> re.Match[str] | None:
+    # The key list is long and most lines have no colon near their start: skip those cheaply.
+    head = line.lstrip(" \t")[:_HEADER_KEY_REACH]
+    if ":" not in head and "\uff1a" not in head:
+        return None
+    return _HEADER_LINE.match(line)
 
 
 def _one_line_block(line: str) -> bool:

@@ -53,8 +53,8 @@ def _start_of(lines: list[str], wanted: str) -> int | None:
 def _continues(lines: list[str], start: int, wanted: str) -> bool:
     """Whether the lines from start, joined, begin with all of wanted."""
     joined = ""
-    for line in lines[start:]:
-        text = _collapse(line)
+    for i in range(start, len(lines)):  # no slice: a copy per candidate would be quadratic
+        text = _collapse(lines[i])
         if not text:
             continue
         joined = f"{joined} {text}" if joined else text
