@@ -14,8 +14,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from frontdesk.mail.visible import html_to_text, visible_text
 from tests.mail import reply_corpus
+
+from frontdesk.mail.visible import html_to_text, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "mail" / "fixtures" / "replies"
@@ -84,14 +85,11 @@ def multilingual_accuracy(*, verbose: bool) -> list[str]:
     per_category, failed = reply_corpus.score(cases)
     exact = len(cases) - len(failed)
     print(f"multilingual corpus: {exact}/{len(cases)} exact ({100 * exact / len(cases):.1f} %)")
-    for label, key in (
-        ("language", lambda c: c.language),
-        ("client", lambda c: c.client),
-        ("kind", lambda c: c.kind),
-    ):
+    missed = {case.where for case in failed}
+    for label in ("language", "client", "kind"):
         groups: dict[str, list[bool]] = defaultdict(list)
         for case in cases:
-            groups[key(case)].append(case not in failed)
+            groups[str(getattr(case, label))].append(case.where not in missed)
         line = ", ".join(f"{name} {sum(r)}/{len(r)}" for name, r in sorted(groups.items()))
         print(f"  per {label}: {line}")
     if verbose:
@@ -108,10 +106,12 @@ def big_replies() -> None:
     rule, and shapes built against single rules (a header-key run-on line, phone lines, our own
     first line repeated)."""
     sent = ["Hello Anna, thank you for your message about the invoice."]
-    own = "\n".join(f"Line {i}: export on 08.11.2016 at 14:26 wrote: to <a@b.example" for i in
-                    range(6000))
-    quoted = "\n".join(f"> On Tue, 8 Nov 2016 at 14:26, Jane <jane@example.com> wrote: {i}" for i in
-                       range(6000))
+    own = "\n".join(
+        f"Line {i}: export on 08.11.2016 at 14:26 wrote: to <a@b.example" for i in range(6000)
+    )
+    quoted = "\n".join(
+        f"> On Tue, 8 Nov 2016 at 14:26, Jane <jane@example.com> wrote: {i}" for i in range(6000)
+    )
     shapes = {
         "paste over a thread": f"{own}\n\n{quoted}\n",
         "one header-key line": "From: a@b.example " + "To: x Sent: 10:30 " * 55000,

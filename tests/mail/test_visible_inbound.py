@@ -71,7 +71,9 @@ async def test_our_reply_pasted_without_a_marker_is_cut(
     reply_to = sent["headers"]["Reply-To"]
     # What Ada sent ("It left the warehouse today.\nTracking follows."), pasted by the
     # customer's client under the reply with no attribution, no header and no '>'.
-    text = "Great, I will watch for it.\n\nCora\n\nIt left the warehouse today.\nTracking follows.\n"
+    text = (
+        "Great, I will watch for it.\n\nCora\n\nIt left the warehouse today.\nTracking follows.\n"
+    )
     raw = reply_mail(to=reply_to, text=text, in_reply_to=sent["message_id"])
     assert await send_to_listener(listener.port, raw, recipients=[reply_to]) == {}
 

@@ -188,4 +188,3 @@ def _is_attribution(text: str, *, strong: bool, quote_follows: bool = False) -> 
     if _DATE_LED.match(text) and _DATE_LED_TAIL.search(text):
         return True
     return _TIME.search(text) is not None and _SENDER_COLON_TAIL.search(text) is not None
-

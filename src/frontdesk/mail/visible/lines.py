@@ -31,4 +31,3 @@ def quote_block_end(lines: list[str], start: int, quoted: re.Pattern[str]) -> in
         elif lines[i].strip():
             break
     return end
-

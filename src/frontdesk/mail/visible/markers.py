@@ -139,7 +139,7 @@ def _header_line(line: str) -> re.Match[str] | None:
 
 
 def _one_line_block(line: str) -> bool:
-    """"From: a Sent: b To: c Subject: d" on one line: a sender and two more header names, and
+    """ "From: a Sent: b To: c Subject: d" on one line: a sender and two more header names, and
     an address or a time, which a sentence using the same words ("From: my side...") lacks."""
     if "@" not in line and _TIME.search(line) is None:
         return False

@@ -19,7 +19,6 @@ The guiding policy, which keeps the rules consistent with each other:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from frontdesk.mail.visible.attribution import find_attributions
@@ -182,10 +181,6 @@ def _is_boundary(lines: list[str], i: int, attributions: dict[int, int]) -> bool
     )
 
 
-
-
-
-
 def _quote_is_history(lines: list[str], start: int, end: int) -> bool:
     """A quote that opens with an attribution, a header block or a forward marker is history."""
     inner = [QUOTE_PREFIX.sub("", line, count=1) for line in lines[start : start + 8]]
@@ -193,4 +188,3 @@ def _quote_is_history(lines: list[str], start: int, end: int) -> bool:
     if first >= len(inner) or first >= end - start:
         return False
     return first in find_attributions(inner) or history_marker_end(inner, first) is not None
-
