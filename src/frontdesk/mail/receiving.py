@@ -30,9 +30,6 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
 REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
-# How many of our newest mails on a ticket a reply is checked against for our own text pasted
-# under it without a marker (mail/visible/sent.py): customers answer one of the last few.
-SENT_TEXTS_CHECKED = 3
 
 
 @dataclass(frozen=True)
@@ -262,7 +259,9 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
             await known.proven(session, ticket.customer_id)
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
-    sent = [] if created else await _sent_texts(session, ticket_id=ticket.id)
+    # Our mails this one answers (In-Reply-To, References), read with the batch: their text
+    # pasted under the reply without a marker is history (mail/visible/sent.py).
+    sent = [] if created else known.answered_texts(arrival.wanted, ticket_id=ticket.id)
     entry = await _add_inbound_entry(
         session, ticket=ticket, mail=mail, author_id=author_id, data=data, sent=sent
     )
@@ -375,17 +374,6 @@ def _display_address(name: str, address: str) -> str:
     if any(char in name for char in '()<>@,;:\\".[]'):
         name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"{name} <{address}>"
-
-
-async def _sent_texts(session: AsyncSession, *, ticket_id: int) -> list[str]:
-    """The text of our newest mails on the ticket, newest first."""
-    rows = await session.scalars(
-        select(OutboxMessage.text)
-        .where(OutboxMessage.ticket_id == ticket_id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(SENT_TEXTS_CHECKED)
-    )
-    return list(rows)
 
 
 async def _add_inbound_entry(
