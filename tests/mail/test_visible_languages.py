@@ -148,6 +148,9 @@ def test_header_words_in_a_sentence_stay(body: str) -> None:
     [
         "Sent from my iPhone",
         "Sent from my Samsung Galaxy smartphone.",
+        "Sent via the Samsung Galaxy S21 5G, an AT&T 5G smartphone",
+        "Outlook für iOS beziehen<https://aka.ms/o0ukef>",
+        "Obtenir Outlook pour iOS",
         "Get Outlook for Android<https://aka.ms/ghei36>",
         "Gesendet mit der mobilen Mail App",
         "Von meinem iPhone gesendet",
@@ -172,6 +175,7 @@ def test_device_footers(footer: str) -> None:
     [
         "Sent from my desk, is much easier to read the invoice there.",
         "Sent from my phone number ending in 22, so please use that one.",
+        "Sent from my desk, is much easier to read than on my smartphone.",
         "Gesendet von meinem Büro aus, weil das Netz dort besser ist.",
         "Envoyé de mon bureau, c'est plus simple.",
         "أرسلت من المكتب، لأن الفاتورة مطبوعة هناك.",

@@ -31,7 +31,14 @@ _LEADING_FOOTER = re.compile(
     rf"^[ \t]*[(<\[]*[ \t]*(?:"
     rf"(?:{_SENT})\s+(?:{_FROM})\s{_NAME}"
     rf"|lähetetty\s+\S{{1,30}}(?:sta|stä)"  # Lähetetty iPhonesta
-    rf"|get\s+\[?outlook\s+for\s{_NAME}"  # Get Outlook for iOS
+    # Carriers' footers name the phone after a comma: "…S21 5G, an AT&T 5G smartphone".
+    # Only "<name>, a/an <carrier> … smartphone": a sentence goes on differently after its comma.
+    rf"|(?:{_SENT})\s+(?:{_FROM})\s{_NAME},\s+(?:an?\s|(?-i:[A-Z]))[^,!?。]{{0,40}}"
+    rf"(?:smartphone|device)"
+    # "Get Outlook for iOS" in the languages Outlook's apps speak.
+    rf"|(?:get|obtenir|obtener|obter|obtenha|baixe|scarica|hämta|hent|få|pobierz|získat)"
+    rf"(?:\s+(?:o|la|l'app))?\s+\[?outlook\s+\S+\s{_NAME}"
+    rf"|\[?outlook\s+(?:für|voor|for|dla)\s+(?:ios|android)\s+(?:beziehen|downloaden|herunterladen)"
     rf"|(?:diese nachricht wurde\s+)?von\s+meinem\s{_NAME}\s(?:gesendet|verschickt)"
     rf"|(?:从|從|发自|發自|来自|來自)\s?我的{_NAME}"  # 发自我的iPhone
     rf"){_END}",

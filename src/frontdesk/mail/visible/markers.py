@@ -17,8 +17,8 @@ _SEPARATOR_WORDS = (
     "messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|originalmeddelande|"
     "ursprungligt meddelande|vidarebefordrat meddelande|opprinnelig melding|"
     "videresendt melding|oprindelig besked|oprindelig meddelelse|videresendt besked|"
-    "alkuperäinen viesti|välitetty viesti|oryginalna wiadomość|wiadomość oryginalna|"
-    "przekazana wiadomość|původní zpráva|přeposlaná zpráva|pôvodná správa|"
+    "mail original|mail d'origine|alkuperäinen viesti|välitetty viesti|oryginalna wiadomość|wiadomość oryginalna|"
+    "przekazana wiadomość|původní zpráva|původní e-mail|přeposlaná zpráva|pôvodná správa|"
     "исходное сообщение|пересылаемое сообщение|оригинальное сообщение|"
     "оригінальне повідомлення|пересланий лист|αρχικό μήνυμα|προωθημένο μήνυμα|"
     "الرسالة الأصلية|הודעה מקורית|הודעה שהועברה|özgün ileti|orijinal mesaj|iletilen ileti|"
@@ -26,8 +26,11 @@ _SEPARATOR_WORDS = (
     "mesaj redirecționat|mensagem original|mensagem encaminhada|元のメッセージ|転送メッセージ|"
     "원본 메시지|전달된 메시지|原始邮件|原始郵件|转发的邮件|轉寄的郵件"
 )
+# Dashes as typed, or as Proton Mail writes them (U+2010); spaces may be no-break (QQ Mail).
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014"
 _SEPARATOR = re.compile(
-    rf"^[ \t]*\*?[ \t]*-{{2,}}[ \t]*(?:{_SEPARATOR_WORDS})[ \t]*-{{2,}}[ \t]*\*?[ \t]*$",
+    rf"^[ \t\u00a0]*\*?[ \t\u00a0]*[{_DASHES}]{{2,}}[ \t\u00a0]*(?:{_SEPARATOR_WORDS})"
+    rf"[ \t\u00a0]*[{_DASHES}]{{2,}}[ \t\u00a0]*\*?[ \t\u00a0]*$",
     re.IGNORECASE,
 )
 # French webmails (Orange, SFR) open the quoted header block with "Message du <date>".
@@ -90,6 +93,8 @@ _INLINE_HEADER_KEY = re.compile(
     re.IGNORECASE,
 )
 _MIN_HEADER_KEYS = 3
+# A run-together block is a few hundred characters; a longer line is only read that far.
+_MAX_ONE_LINE_BLOCK = 1000
 # The longest key, with the decoration and spacing _HEADER_LINE allows around it.
 _HEADER_KEY_REACH = max(map(len, _HEADER_KEYS)) + 12
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
@@ -100,7 +105,7 @@ def history_marker_end(lines: list[str], i: int) -> int | None:
     line = lines[i]
     if _UNDERSCORE_RULE.match(line):
         return i + 1
-    if ("--" in line and _SEPARATOR.match(line)) or _FORWARD_INTRO.match(line):
+    if (_has_dashes(line) and _SEPARATOR.match(line)) or _FORWARD_INTRO.match(line):
         after = skip_blank(lines, i + 1)
         header_end = _header_block_end(lines, after) if after < len(lines) else None
         return header_end if header_end is not None else i + 1
@@ -130,6 +135,10 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
     return None
 
 
+def _has_dashes(line: str) -> bool:
+    return "--" in line or "\u2010\u2010" in line or "\u2014\u2014" in line
+
+
 def _header_line(line: str) -> re.Match[str] | None:
     # The key list is long and most lines have no colon near their start: skip those cheaply.
     head = line.lstrip(" \t")[:_HEADER_KEY_REACH]
@@ -141,6 +150,7 @@ def _header_line(line: str) -> re.Match[str] | None:
 def _one_line_block(line: str) -> bool:
     """ "From: a Sent: b To: c Subject: d" on one line: a sender and two more header names, and
     an address or a time, which a sentence using the same words ("From: my side...") lacks."""
+    line = line[:_MAX_ONE_LINE_BLOCK]
     if "@" not in line and _TIME.search(line) is None:
         return False
     keys = {_HEADER_KEYS[m.group(1).lower()] for m in _INLINE_HEADER_KEY.finditer(line)}
