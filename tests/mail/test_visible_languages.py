@@ -187,6 +187,15 @@ def test_a_sentence_that_starts_like_a_footer_stays(sentence: str) -> None:
     assert visible_text(f"{sentence}\n\n{OWN}") == f"{sentence}\n\n{OWN}"
 
 
+def test_a_device_footer_ends_the_text_even_without_a_marker_below() -> None:
+    body = f"{OWN}\n\nSent from my iPhone\n\nHello Anna,\nan older message of the thread.\n"
+    assert visible_text(body) == OWN
+    # The same shape naming no device or mail app is a footer only at the very end.
+    parcel = f"{OWN}\n\nGesendet mit DHL Express\nDie Sendungsnummer ist 00340434161094042557."
+    assert visible_text(parcel) == parcel
+    assert visible_text(f"{OWN}\n\nSent with ProtonMail Secure Email.") == OWN
+
+
 SENT = (
     "Hello Anna,\n\nthank you for your message. Your invoice 2016-114 is attached; the\n"
     "amount is due on 30 November.\n\nBest regards,\nJane"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_device_footer", "is_list_footer"]
+__all__ = ["is_device_footer", "is_list_footer", "names_a_device"]
 
 _MAX_FOOTER_CHARS = 80
 # A device or app name: a few words, no comma, colon or sentence end inside.
@@ -58,6 +58,16 @@ _TRAILING_FOOTER = re.compile(
     re.IGNORECASE,
 )
 
+# Devices and mail apps that footers name.
+_DEVICE = re.compile(
+    r"iphone|ipad|android|samsung|galaxy|huawei|xiaomi|pixel|nokia|blackberry|outlook|"
+    r"\bmail\b|mail app|mail-app|yahoo|proton|gmail|gmx|web\.de|t-online|mail\.ru|yandex|"
+    r"windows|smartphone|mobile|mobil|móvil|cellulare|telefon|phone|携帯|手机|手機|"
+    r"\bapp\b|aplicación|appli",
+    re.IGNORECASE,
+)
+
+
 # Under a quoted message, what a mailing list or a mail gateway appends is not the customer's
 # text, so it must not turn the quote above it into an inline answer.
 _LIST_FOOTER = re.compile(
@@ -82,6 +92,10 @@ def is_device_footer(line: str) -> bool:
     return (
         line.rstrip(" \t.").endswith(_TRAILING_WORDS) and _TRAILING_FOOTER.match(line) is not None
     )
+
+
+def names_a_device(line: str) -> bool:
+    return _DEVICE.search(line) is not None
 
 
 def is_list_footer(line: str) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from frontdesk.mail.visible.attribution import find_attributions
-from frontdesk.mail.visible.footers import is_device_footer, is_list_footer
+from frontdesk.mail.visible.footers import is_device_footer, is_list_footer, names_a_device
 from frontdesk.mail.visible.lines import (
     DECORATION,
     LOOSELY_QUOTED,
@@ -106,9 +106,13 @@ def _visible_line_numbers(lines: list[str]) -> set[int]:
             after = _after_attribution(lines, i, attributions, own_text=own_text)
         elif SIGNATURE_DELIMITER.match(line):
             after = None
-        elif is_device_footer(line) or is_list_footer(line):
-            # A client's footer is the last thing it adds: what follows is history even when
-            # it carries no marker (footers.py keeps a sentence that starts alike apart).
+        elif is_list_footer(line) or (
+            is_device_footer(line)
+            and (names_a_device(line) or not _own_text_follows(lines, i + 1, attributions))
+        ):
+            # A client's footer is the last thing it adds, so what follows a footer naming a
+            # device or mail app is history even without a marker. A line of the same shape
+            # naming something else ("Gesendet mit DHL Express") is a footer only at the end.
             after = None
         elif (history_end := history_marker_end(lines, i)) is not None:
             after = None if own_text else history_end
