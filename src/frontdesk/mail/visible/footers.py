@@ -21,7 +21,7 @@ _SENT = (
     "أرسلت|أُرسلت|נשלח"
 )
 _FROM = (
-    r"from|with|via|using|on|depuis|à partir de|avec|de|desde|do|da|dal|dallo|dalla|von|mit|"
+    r"from|with|via|using|depuis|à partir de|avec|de|desde|do|da|dal|dallo|dalla|von|mit|"
     r"vanaf|van|met|fra|från|med|z|ze|из|с|з|des de|des del|από|de pe|cu|"
     r"من|מ\S*"
 )
