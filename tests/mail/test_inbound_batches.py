@@ -168,8 +168,9 @@ class TestReceiveInboundBatch:
             isinstance(outcome, InboundResult) and outcome.status is InboundStatus.processed
             for outcome in outcomes
         ), outcomes
-        # Entries by Message-ID, their tickets, the customers' addresses: once for all four.
-        assert sent.count("SELECT") == 3
+        # Entries by Message-ID, their tickets, the customers' addresses, the text of our mails
+        # they answer (for the visible-text extractor): once for all four.
+        assert sent.count("SELECT") == 4
         # Per message: the entry, the ticket's updated_at, the record of what arrived.
         assert sent.count("INSERT") + sent.count("UPDATE") == 3 * len(deliveries)
 

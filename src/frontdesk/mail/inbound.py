@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -31,6 +31,7 @@ import nh3
 
 from frontdesk.kit.text import normalize_email
 from frontdesk.mail.visible import html_to_text, split_reply
+from frontdesk.mail.visible.flowed import unflow
 
 # Raw size a transport accepts (base64 makes 20 MB of attachments about 27 MB on the wire).
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
@@ -119,9 +120,10 @@ class ParsedMail:
     def attachment_bytes(self) -> int:
         return sum(len(attachment.content) for attachment in self.attachments)
 
-    def split(self) -> tuple[str, str]:
-        """(visible, quoted): what the sender wrote now, and the history under or above it."""
-        visible, quoted = split_reply(self.text)
+    def split(self, *, sent: Sequence[str] = ()) -> tuple[str, str]:
+        """(visible, quoted): what the sender wrote now, and the history under or above it.
+        `sent`: the texts of our mails it may answer, found even when pasted without a marker."""
+        visible, quoted = split_reply(self.text, sent=sent)
         if not visible.strip() and self.text.strip():
             # The extractor found nothing of the sender's own: show everything, hide nothing.
             return self.text.strip(), ""
@@ -323,6 +325,16 @@ def _charset(part: Message) -> str | None:
         return None
 
 
+def _flowed(part: Message) -> tuple[bool, bool]:
+    """(format=flowed, DelSp=yes) of a text part (RFC 3676)."""
+    try:
+        flowed = str(part.get_param("format") or "").strip().lower() == "flowed"
+        delsp = str(part.get_param("delsp") or "").strip().lower() == "yes"
+    except Exception:
+        return False, False
+    return flowed, delsp
+
+
 def _filename(part: Message) -> str | None:
     try:
         return part.get_filename()
@@ -367,6 +379,9 @@ def _bodies(plain: Message | None, html_part: Message | None) -> tuple[str, str 
     html = text_of(html_part) if html_part is not None else None
     if plain is not None:
         text = text_of(plain)
+        flowed, delsp = _flowed(plain)
+        if flowed:
+            text = unflow(text.replace("\r\n", "\n"), delsp=delsp)
     elif html is not None:
         text = html_to_text(html)
     else:

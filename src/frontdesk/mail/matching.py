@@ -5,7 +5,7 @@ messages needs for this is read from the database once."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,9 @@ from frontdesk.customers import service as customers_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.mail import inbound as parsing
+from frontdesk.mail import statements
 from frontdesk.tickets import service as tickets_service
-from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.models import Direction, Ticket
 
 MAX_MATCH_IDS = 50
 
@@ -22,12 +23,15 @@ MAX_MATCH_IDS = 50
 @dataclass
 class Known:
     """What a batch's matching needs from the database, read once: entries by Message-ID, the
-    tickets they and the reply addresses name, and those tickets' customers' addresses. Kept up
-    to date with what the batch writes; anything not read up front is looked up when needed."""
+    tickets they and the reply addresses name, and those tickets' customers' addresses; and the
+    text of our mails the messages answer, so that the visible-text extractor can recognise it
+    pasted under a reply without a marker. Kept up to date with what the batch writes; anything
+    not read up front is looked up when needed."""
 
     entries: dict[str, tickets_service.EntryRef]
     tickets: dict[int, Ticket]
     senders: dict[int, customers_service.Addresses]
+    sent_texts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -35,15 +39,31 @@ class Known:
     ) -> Known:
         """`message_ids`: those the batch's messages carry or answer; `ticket_ids`: those their
         reply addresses name."""
-        entries = await tickets_service.entries_by_message_id(
-            session, message_ids=list(dict.fromkeys(message_ids))
-        )
+        wanted = list(dict.fromkeys(message_ids))
+        entries = await tickets_service.entries_by_message_id(session, message_ids=wanted)
         found = {entry.ticket_id for entry in entries.values()} | set(ticket_ids)
         tickets = await tickets_service.get_tickets_by_id(session, ticket_ids=found)
         senders = await customers_service.emails_of_many(
             session, customer_ids={ticket.customer_id for ticket in tickets.values()}
         )
-        return cls(entries, tickets, senders)
+        ours = [
+            message_id
+            for message_id, entry in entries.items()
+            if entry.direction is Direction.outbound
+        ]
+        sent_texts: dict[str, str] = {}
+        if ours:
+            rows = await session.execute(statements.SENT_TEXTS, {"p_ids": ours})
+            sent_texts = {row.message_id: row.text for row in rows}
+        return cls(entries, tickets, senders, sent_texts)
+
+    def answered_texts(self, message_ids: Iterable[str], *, ticket_id: int) -> list[str]:
+        """The text of our mails on the ticket among those a message answers, in its order."""
+        return [
+            self.sent_texts[message_id]
+            for message_id in message_ids
+            if message_id in self.sent_texts and self.entries[message_id].ticket_id == ticket_id
+        ]
 
     async def ticket(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
         if ticket_id in self.tickets:

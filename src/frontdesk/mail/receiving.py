@@ -259,8 +259,11 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
             await known.proven(session, ticket.customer_id)
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
+    # Our mails this one answers (In-Reply-To, References), read with the batch: their text
+    # pasted under the reply without a marker is history (mail/visible/sent.py).
+    sent = [] if created else known.answered_texts(arrival.wanted, ticket_id=ticket.id)
     entry = await _add_inbound_entry(
-        session, ticket=ticket, mail=mail, author_id=author_id, data=data
+        session, ticket=ticket, mail=mail, author_id=author_id, data=data, sent=sent
     )
     known.added(mail.message_id, entry, ticket)
     reopened = False
@@ -380,8 +383,9 @@ async def _add_inbound_entry(
     mail: parsing.ParsedMail,
     author_id: int | None,
     data: dict[str, Any],
+    sent: Sequence[str],
 ) -> tickets_service.EntryRef:
-    visible, data["quoted"] = mail.split()
+    visible, data["quoted"] = mail.split(sent=sent)
     return await tickets_service.append_entry(
         session,
         ticket=ticket,
