@@ -23,7 +23,7 @@ from frontdesk.mail.models import OutboxMessage
 SMTP_TIMEOUT = 60.0
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 # Headers the row may carry beyond the ones every message has.
-THREAD_HEADERS = ("Reply-To", "In-Reply-To", "References", "Auto-Submitted")
+THREAD_HEADERS = ("Cc", "Reply-To", "In-Reply-To", "References", "Auto-Submitted")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ def one_line(value: str) -> str:
 def build_message(row: OutboxMessage) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = one_line(row.sender)
-    message["To"] = ", ".join(one_line(recipient) for recipient in row.recipients)
+    # Rows that copy someone name their To header: the envelope (`recipients`) also holds the Cc
+    # and the Bcc, and a Bcc must never show. Older rows had the To as their only recipients.
+    message["To"] = one_line(row.headers.get("To") or ", ".join(row.recipients))
     message["Subject"] = one_line(row.subject)
     # The row's time, not the send time: a retry is byte-for-byte the same message.
     message["Date"] = format_datetime(row.created_at)
