@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
+from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
@@ -83,6 +84,16 @@ def text_to_html(text: str) -> str:
     )
 
 
+def outbox_file(stored: StoredFile) -> dict[str, str | int]:
+    """What an outbox row keeps of a file it sends: enough to read it from the store."""
+    return {
+        "key": stored.key,
+        "filename": stored.filename,
+        "content_type": stored.content_type,
+        "size": stored.size,
+    }
+
+
 def is_own_address(settings: Settings, address: str, *, inbox_addresses: Sequence[str]) -> bool:
     """Mail to one of our own addresses (a reply address, an inbox) would come back to the desk
     as a new message: never a Cc, Bcc or forward recipient, never remembered as a Cc."""
@@ -100,9 +111,11 @@ async def queue_reply(
     author: User,
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
+    files: Sequence[StoredFile] = (),
 ) -> OutboxMessage:
     """`cc` is shown to every recipient, `bcc` to none: Bcc addresses are envelope recipients
-    only, never in a header of the message."""
+    only, never in a header of the message. `files` go as attachments, read from the file store
+    when the message is sent."""
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     recipient = await recipient_for(session, ticket=ticket)
@@ -138,7 +151,13 @@ async def queue_reply(
         text=entry.text,
         html=text_to_html(entry.text),
         state=OutboxState.queued,
-        data={"kind": "reply", "author_id": author.id, "cc": list(cc), "bcc": list(bcc)},
+        data={
+            "kind": "reply",
+            "author_id": author.id,
+            "cc": list(cc),
+            "bcc": list(bcc),
+            "attachments": [outbox_file(stored) for stored in files],
+        },
     )
     session.add(message)
     await session.flush()

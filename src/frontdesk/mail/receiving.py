@@ -17,6 +17,7 @@ from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
+from frontdesk.files.store import file_store
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
@@ -261,7 +262,13 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
             await known.proven(session, ticket.customer_id)
         customer_emails = sender.emails
     if not unexpected and not mail.is_auto:
-        await _remember_copied(session, ticket, mail=mail, customer_emails=customer_emails)
+        await _remember_copied(
+            session,
+            ticket,
+            mail=mail,
+            customer_emails=customer_emails,
+            envelope=arrival.envelope,
+        )
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
     entry = await _add_inbound_entry(
@@ -299,12 +306,14 @@ async def _remember_copied(
     *,
     mail: parsing.ParsedMail,
     customer_emails: Collection[str],
+    envelope: Collection[str],
 ) -> None:
     """Whom the customer's mail also went to (its Cc, and its To besides us), kept on the ticket
     so the next reply offers them, as "reply all" would. Our own addresses and the customer's
-    are left out; the list keeps its first MAX_EXTRA_RECIPIENTS."""
+    are left out (the envelope's recipients are ours: the mail was delivered to us at them); the
+    list keeps its first MAX_EXTRA_RECIPIENTS."""
     settings = settings_of(session)
-    skip = {normalize_email(address) for address in (*ticket.cc, *customer_emails)}
+    skip = {normalize_email(address) for address in (*ticket.cc, *customer_emails, *envelope)}
     added: list[str] = []
     for address in dict.fromkeys((*mail.cc, *mail.to)):
         if address in skip or in_mail_domain(settings, address):
@@ -483,7 +492,8 @@ async def get_inbound_original(
         )
     )
     if outgoing is not None:
-        return render_outbox(outgoing), f"sent-{outgoing.id}.eml"
+        store = file_store(settings_of(session))
+        return await render_outbox(outgoing, store=store), f"sent-{outgoing.id}.eml"
     raise NotFound("This entry was not an email, so there is no original message.")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -58,7 +58,16 @@ def one_line(value: str) -> str:
     return " ".join(value.splitlines())
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
+@dataclass(frozen=True)
+class FilePart:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def build_message(row: OutboxMessage, files: Sequence[FilePart] = ()) -> EmailMessage:
+    """The message of an outbox row, with the files it sends (read from the store by the
+    caller) as attachments. Boundaries come from the Message-ID: a retry is the same bytes."""
     message = EmailMessage(policy=SMTP)
     message["From"] = one_line(row.sender)
     # Rows that copy someone name their To header: the envelope (`recipients`) also holds the Cc
@@ -76,7 +85,19 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message.set_content(row.text, cte="quoted-printable")
     if row.html:
         message.add_alternative(row.html, subtype="html", cte="quoted-printable")
-        message.set_boundary(f"=_fd_{hashlib.sha256(row.message_id.encode()).hexdigest()[:24]}")
+    digest = hashlib.sha256(row.message_id.encode()).hexdigest()
+    if row.html:
+        message.set_boundary(f"=_fd_{digest[:24]}")
+    for part in files:
+        maintype, _, subtype = part.content_type.partition("/")
+        message.add_attachment(
+            part.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=part.filename,
+        )
+    if files:
+        message.set_boundary(f"=_fd_{digest[24:48]}")
     return message
 
 
@@ -100,8 +121,13 @@ def _describe(exc: Exception) -> tuple[str, bool]:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False
 
 
-async def send_all(server: SmtpServer, rows: Sequence[OutboxMessage]) -> list[Outcome]:
-    """Sends the rows over one connection; every row gets an outcome, none raises."""
+async def send_all(
+    server: SmtpServer,
+    rows: Sequence[OutboxMessage],
+    files: Mapping[int, Sequence[FilePart]] | None = None,
+) -> list[Outcome]:
+    """Sends the rows over one connection, each with its files (by row id); every row gets an
+    outcome, none raises."""
     client = aiosmtplib.SMTP(
         hostname=server.host,
         port=server.port,
@@ -125,7 +151,7 @@ async def send_all(server: SmtpServer, rows: Sequence[OutboxMessage]) -> list[Ou
         for row in rows:
             try:
                 await client.send_message(
-                    build_message(row),
+                    build_message(row, (files or {}).get(row.id, ())),
                     sender=parseaddr(row.sender)[1],
                     recipients=list(row.recipients),
                 )

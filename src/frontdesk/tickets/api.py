@@ -216,6 +216,8 @@ async def add_reply(
         limit=settings.max_text_length,
         cc=body.cc,
         bcc=body.bcc,
+        attachment_ids=body.attachment_ids,
+        attachment_limit=settings.max_attachment_bytes,
     )
     return EntryRead.model_validate(entry)
 

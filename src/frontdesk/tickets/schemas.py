@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
+from frontdesk.files.service import MAX_FILES_PER_REPLY
 from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, WriteModel
-from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
 from frontdesk.tickets.service import AfterReply
 
@@ -122,6 +123,11 @@ class ReplyCreate(WriteModel):
     )
     bcc: Recipients = Field(
         default_factory=list, description="Copied without the other recipients seeing it."
+    )
+    attachment_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_FILES_PER_REPLY,
+        description="Files uploaded for this reply (`POST /api/v1/uploads`), sent as attachments.",
     )
 
 

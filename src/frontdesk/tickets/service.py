@@ -16,6 +16,7 @@ from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.files import service as files_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
@@ -500,9 +501,12 @@ async def add_reply(
     limit: int,
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all. The Cc
-    given becomes the ticket's: the next reply offers it again."""
+    given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
+    the author on this ticket (files/service.py), sent with the mail."""
     text = _ensure_text(text, limit=limit)
     recipient = await mail_outbound.recipient_for(session, ticket=ticket)
     if recipient is None:
@@ -514,6 +518,9 @@ async def add_reply(
     copied = await _copied(
         session, ticket=ticket, lists={"cc": cc, "bcc": bcc}, leave_out=[recipient]
     )
+    files = await files_service.pending_uploads(
+        session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+    )
     entry = await add_entry(
         session,
         ticket=ticket,
@@ -521,10 +528,22 @@ async def add_reply(
         direction=Direction.outbound,
         text=text,
         author_user=author,
-        data={"to": [recipient], "cc": copied["cc"], "bcc": copied["bcc"]},
+        data={
+            "to": [recipient],
+            "cc": copied["cc"],
+            "bcc": copied["bcc"],
+            "attachments": files_service.summaries(files),
+        },
     )
+    await files_service.attach(session, files=files, entry_id=entry.id)
     await mail_outbound.queue_reply(
-        session, ticket=ticket, entry=entry, author=author, cc=copied["cc"], bcc=copied["bcc"]
+        session,
+        ticket=ticket,
+        entry=entry,
+        author=author,
+        cc=copied["cc"],
+        bcc=copied["bcc"],
+        files=files,
     )
     if ticket.cc != copied["cc"]:
         ticket.cc = copied["cc"]
