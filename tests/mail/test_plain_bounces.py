@@ -71,6 +71,9 @@ class TestPlainBounces:
         assert entry["data"]["auto_reason"] == "delivery report"
         assert entry["data"]["matched_by"] == "thread"
         assert "no mailbox here by that name" in entry["text"]
+        # Written by the mail server, not by the customer.
+        assert entry["author_customer_id"] is None
+        assert entry["data"]["from"] == "mailer-daemon@mx.example.org"
         # A bounce is news for the agent, not an answer: the ticket stays closed.
         assert after["state"] == "closed"
 

@@ -208,6 +208,7 @@ class TestForward:
         assert body.index("Can you check this claim?") < body.index("Forwarded message")
         assert "The parcel arrived crushed." in body
         assert f"From: Cora Customer <{CUSTOMER}>" in body
+        assert "Date: Tue, 01 Dec 2026 10:00:00 +0000" in body
 
         # Nothing about the ticket changes, and the forward never joins the customer's thread.
         after = await ticket_of(ada, ticket["id"])

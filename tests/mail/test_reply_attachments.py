@@ -17,6 +17,7 @@ from tests.conftest import Desk
 from tests.mail.support import SmtpSink, answered_ticket, deliver, outbox, ticket_of, with_smtp
 from tests.unit.support import count_rows, error_of
 
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Small, so that going over it costs the test little.
@@ -100,8 +101,9 @@ class TestReplyAttachments:
         assert download.headers["content-type"] == "application/octet-stream"
         assert download.headers["x-content-type-options"] == "nosniff"
         assert download.headers["content-disposition"].startswith("attachment;")
-        assert "filename*=UTF-8''Facture%20%C3%A9t%C3%A9.pdf" in (
-            download.headers["content-disposition"]
+        assert (
+            "filename*=UTF-8''Facture%20%C3%A9t%C3%A9.pdf"
+            in (download.headers["content-disposition"])
         )
         listed_on_ticket = await ticket_of(ada, ticket["id"])
         (shown,) = [e for e in listed_on_ticket["entries"] if e["id"] == entry["id"]]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
-from email.utils import formataddr
+from datetime import datetime, timedelta
+from email.utils import format_datetime, formataddr
 from html import escape
 from typing import Protocol
 
@@ -167,9 +167,12 @@ async def queue_reply(
 def forwarded_text(*, note: str, original: TicketEntry, ticket: Ticket, sender: str) -> str:
     """The agent's note, then the forwarded message the way mail clients quote one."""
     data = original.data or {}
+    sent_at = original.created_at
+    if data.get("date"):
+        sent_at = datetime.fromisoformat(data["date"])
     head = [
         f"From: {data.get('from') or sender}",
-        f"Date: {data.get('date') or original.created_at.isoformat(timespec='seconds')}",
+        f"Date: {format_datetime(sent_at)}",
         f"Subject: {data.get('subject') or ticket.subject}",
     ]
     if data.get("to"):

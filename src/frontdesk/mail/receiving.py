@@ -256,8 +256,8 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
         sender = await known.sender(session, ticket.customer_id)
         unexpected = not mail.is_auto and mail.from_address not in sender.emails
         # A stranger holding the reply address is shown as the sender they claim, not as the
-        # customer: the agent decides whether to trust it.
-        author_id = sender.customer_id if not unexpected else None
+        # customer: the agent decides whether to trust it. A bounce is the mail server's.
+        author_id = sender.customer_id if not unexpected and not mail.bounce else None
         if not unexpected and not mail.is_auto:
             await known.proven(session, ticket.customer_id)
         customer_emails = sender.emails
