@@ -34,9 +34,10 @@ COURIER = "claims@courier.example.com"
 
 
 async def reply(agent: Any, ticket: dict[str, Any], **body: Any) -> httpx.Response:
-    return await agent.client.post(
+    response: httpx.Response = await agent.client.post(
         f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "Noted.", **body}
     )
+    return response
 
 
 class TestCcAndBcc:
