@@ -104,6 +104,10 @@ async def test_a_reply_with_cc_bcc_and_an_attachment_and_a_forward(
     )
     await shoot(page, screenshots, "reply-mail-box")
     await assert_accessible(page, "reply box with Cc, Bcc and an attachment")
+    await page.emulate_media(color_scheme="dark")
+    await shoot(page, screenshots, "reply-mail-box-dark")
+    await assert_accessible(page, "reply box in dark mode")
+    await page.emulate_media(color_scheme="light")
 
     await page.get_by_role("button", name="Send", exact=True).click()
     reply_entry = page.locator("article.entry.reply.out").last

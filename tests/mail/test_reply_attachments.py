@@ -176,3 +176,29 @@ class TestReplyAttachments:
             413,
             "file_too_large",
         )
+
+    async def test_a_mail_whose_file_is_gone_fails_for_an_admin_rather_than_going_without(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        ada, _inbox, ticket, _sent = await answered_ticket(desk)
+        await deliver(app, with_smtp(settings, sink))
+        file = (await upload(ada, ticket, PDF)).json()
+        sent = await ada.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies",
+            json={"text": "Attached.", "attachment_ids": [file["id"]]},
+        )
+        assert sent.status_code == 201, sent.text
+        (path,) = files_under(settings)
+        path.unlink()
+        before = len(sink.received)
+        await deliver(app, with_smtp(settings, sink))
+        assert len(sink.received) == before
+        admin = await desk.agent(role="admin")
+        (row,) = await outbox(admin, state="failed")
+        assert row["message_id"] == sent.json()["message_id"]
+        assert "an attachment is missing" in row["last_error"]
+        entry_id = sent.json()["id"]
+        error_of(
+            await ada.client.get(f"/api/v1/tickets/{ticket['id']}/entries/{entry_id}/original"),
+            404,
+        )

@@ -132,7 +132,11 @@ async def outbox_files(store: FileStore, message: OutboxMessage) -> list[FilePar
 
 async def render_outbox(message: OutboxMessage, *, store: FileStore) -> bytes:
     """The RFC 5322 text exactly as the sender transmits it."""
-    return build_message(message, await outbox_files(store, message)).as_bytes()
+    try:
+        files = await outbox_files(store, message)
+    except FileNotFoundError:
+        raise NotFound("A file this mail sends is no longer stored.") from None
+    return build_message(message, files).as_bytes()
 
 
 async def list_outbox(

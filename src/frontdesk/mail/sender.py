@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -121,13 +121,18 @@ def _describe(exc: Exception) -> tuple[str, bool]:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False
 
 
+FileLoader = Callable[[OutboxMessage], Awaitable[Sequence[FilePart]]]
+
+
+async def _no_files(row: OutboxMessage) -> Sequence[FilePart]:
+    return ()
+
+
 async def send_all(
-    server: SmtpServer,
-    rows: Sequence[OutboxMessage],
-    files: Mapping[int, Sequence[FilePart]] | None = None,
+    server: SmtpServer, rows: Sequence[OutboxMessage], files: FileLoader = _no_files
 ) -> list[Outcome]:
-    """Sends the rows over one connection, each with its files (by row id); every row gets an
-    outcome, none raises."""
+    """Sends the rows over one connection, each with its files, read by `files` just before it
+    is sent (one message's files in memory at a time); every row gets an outcome, none raises."""
     client = aiosmtplib.SMTP(
         hostname=server.host,
         port=server.port,
@@ -150,8 +155,15 @@ async def send_all(
     try:
         for row in rows:
             try:
+                parts = await files(row)
+            except FileNotFoundError as exc:
+                # Sent without its attachment the mail would say something untrue: an admin
+                # decides.
+                outcomes.append(Outcome(row, f"an attachment is missing: {exc}", permanent=True))
+                continue
+            try:
                 await client.send_message(
-                    build_message(row, (files or {}).get(row.id, ())),
+                    build_message(row, parts),
                     sender=parseaddr(row.sender)[1],
                     recipients=list(row.recipients),
                 )

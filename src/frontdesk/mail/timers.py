@@ -42,16 +42,7 @@ async def deliver_outbox(
         return 0
     leases = {row.id: row.next_attempt_at for row in rows}
     store = file_store(settings)
-    files: dict[int, list[sender.FilePart]] = {}
-    missing: list[sender.Outcome] = []
-    for row in rows:
-        try:
-            files[row.id] = await outbox.outbox_files(store, row)
-        except FileNotFoundError as exc:
-            # Sent without its attachment the mail would say something untrue: an admin decides.
-            missing.append(sender.Outcome(row, f"an attachment is missing: {exc}", permanent=True))
-    ready = [row for row in rows if row.id in files]
-    outcomes = [*await sender.send_all(server, ready, files), *missing] if ready else missing
+    outcomes = await sender.send_all(server, rows, lambda row: outbox.outbox_files(store, row))
     finished_at = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
         for outcome in outcomes:
