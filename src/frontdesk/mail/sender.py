@@ -83,10 +83,9 @@ def build_message(row: OutboxMessage, files: Sequence[FilePart] = ()) -> EmailMe
             message[name] = value
     # Quoted-printable keeps the message 7-bit clean for relays without 8BITMIME.
     message.set_content(row.text, cte="quoted-printable")
-    if row.html:
-        message.add_alternative(row.html, subtype="html", cte="quoted-printable")
     digest = hashlib.sha256(row.message_id.encode()).hexdigest()
     if row.html:
+        message.add_alternative(row.html, subtype="html", cte="quoted-printable")
         message.set_boundary(f"=_fd_{digest[:24]}")
     for part in files:
         maintype, _, subtype = part.content_type.partition("/")
