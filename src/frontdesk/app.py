@@ -25,6 +25,8 @@ from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
 from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
+from frontdesk.files.api import UPLOAD_PATH
+from frontdesk.files.api import router as files_router
 from frontdesk.http_errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.body_limit import BodyLimit
@@ -69,6 +71,7 @@ def api_router() -> APIRouter:
         customers_router,
         tickets_router,
         ticket_mail_router,
+        files_router,
         chats_router,
         outbox_router,
         inbound_router,
@@ -160,7 +163,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         BodyLimit,
         limit=settings.max_request_bytes,
         # Reads its own body, up to the mail size limit, and records what it refuses.
-        unlimited={"/api/v1/inbound/mime"},
+        unlimited={"/api/v1/inbound/mime", UPLOAD_PATH},
     )
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)

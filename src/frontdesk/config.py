@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_text_length: int = Field(default=50_000, ge=1)
     max_message_length: int = Field(default=5_000, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # All the files of one agent's email reply together (and so each of them).
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     snooze_poll_interval: PositiveSeconds = 15
     # An online agent with no desk open stops being offered chats after `agent_grace` (short, so
     # nobody waits for a ghost; longer than a reload or a network blip); reopening a desk within

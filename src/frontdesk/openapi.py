@@ -51,8 +51,8 @@ MEANINGS = {
     403: "Authenticated but not allowed, a missing CSRF header, or a website not allowed.",
     404: "No such thing, or not visible to you.",
     409: "A conflict with the current state.",
-    413: "The request body is over the size limit (`body_too_large`), or an inbound email over "
-    "its own (`message_too_large`).",
+    413: "The request body is over the size limit (`body_too_large`), an inbound email over "
+    "its own (`message_too_large`), or files over the attachment limit (`file_too_large`).",
     415: "The body is not of a type this operation takes.",
     422: "A bad value; `fields` names each one.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
@@ -73,7 +73,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
     ("POST", "/api/v1/tickets"): {404},
-    ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409},
+    ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
+    ("POST", "/api/v1/uploads"): {404, 413},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
     ("POST", "/api/v1/chats/{chat_id}/messages"): {409},
     ("PUT", "/api/v1/chats/{chat_id}/labels"): {409},

@@ -3,6 +3,7 @@
 from frontdesk.apps import models as apps_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
+from frontdesk.files import models as files_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.mail import models as mail_models
@@ -13,6 +14,7 @@ __all__ = [
     "apps_models",
     "chats_models",
     "customers_models",
+    "files_models",
     "inboxes_models",
     "labels_models",
     "mail_models",

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from frontdesk.auth import bearer_token
 from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, Unauthorized
+from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same
 from frontdesk.kit.schemas import MAX_ID, Id
@@ -53,10 +54,11 @@ async def list_outbox(
 
 @router.get("/{message_id}", response_model=OutboxDetail)
 async def get_outbox_message(
-    message_id: Id, _admin: CurrentAdmin, session: SessionDep
+    message_id: Id, _admin: CurrentAdmin, session: SessionDep, settings: SettingsDep
 ) -> OutboxDetail:
     message = await outbox.get_outbox_message(session, message_id=message_id)
-    raw = outbox.render_outbox(message).decode("ascii", "replace")
+    rendered = await outbox.render_outbox(message, store=file_store(settings))
+    raw = rendered.decode("ascii", "replace")
     return OutboxDetail(
         **OutboxRead.model_validate(message).model_dump(),
         entry_id=message.entry_id,
@@ -66,9 +68,12 @@ async def get_outbox_message(
 
 
 @router.get("/{message_id}/raw", response_class=Response)
-async def get_outbox_raw(message_id: Id, _admin: CurrentAdmin, session: SessionDep) -> Response:
+async def get_outbox_raw(
+    message_id: Id, _admin: CurrentAdmin, session: SessionDep, settings: SettingsDep
+) -> Response:
     message = await outbox.get_outbox_message(session, message_id=message_id)
-    return _eml(outbox.render_outbox(message), f"outbox-{message.id}.eml")
+    raw = await outbox.render_outbox(message, store=file_store(settings))
+    return _eml(raw, f"outbox-{message.id}.eml")
 
 
 @router.post("/{message_id}/retry", response_model=OutboxRead)

@@ -43,6 +43,8 @@ MAX_ADDRESS_CHARS = 320
 # Message-IDs are indexed: 500 characters of 4-byte UTF-8 stay under PostgreSQL's index row
 # limit (2704 bytes). Real ones are under 100; a longer one is cut, the same way every time.
 MAX_MESSAGE_ID_CHARS = 500
+# Message-IDs read from a plain-text bounce's quoted headers (one bounced message has one).
+MAX_QUOTED_IDS = 5
 HEADER_SUMMARY = (
     "From",
     "To",
@@ -111,6 +113,9 @@ class ParsedMail:
     auto_reason: str | None
     headers: dict[str, str]
     defects: list[str] = field(default_factory=list)
+    # A report that mail we sent could not be delivered (a DSN, or a server's plain-text
+    # bounce), as opposed to an out-of-office or a read receipt.
+    bounce: bool = False
 
     @property
     def is_auto(self) -> bool:
@@ -152,6 +157,15 @@ def parse_message(raw: bytes) -> ParsedMail:
     plain = _first_part(leaves, "text/plain")
     html_part = _first_part(leaves, "text/html")
     text, html = _bodies(plain, html_part)
+    auto_reason = automatic_reason(message, headers)
+    reported = _reported_ids(message)
+    bounce = _is_dsn(message)
+    if message.get_content_type() != "multipart/report" and auto_reason and _plain_bounce(headers):
+        # A server that sends no DSN (qmail, old Exim, some appliances) quotes the bounced
+        # mail's headers in its text: ours are how it finds its ticket.
+        reported = _quoted_message_ids(text)
+        if reported:
+            auto_reason, bounce = "delivery report", True
     return ParsedMail(
         message_id=_first_id(headers.text("Message-ID")),
         subject=" ".join(headers.text("Subject").split()),
@@ -167,11 +181,12 @@ def parse_message(raw: bytes) -> ParsedMail:
         date=_date(headers.text("Date")),
         in_reply_to=message_ids(headers.text("In-Reply-To")),
         references=message_ids(headers.text("References")),
-        reported_ids=_reported_ids(message),
+        reported_ids=reported,
         text=text,
         html=html,
         attachments=_attachments(message, leaves, bodies=(plain, html_part)),
-        auto_reason=automatic_reason(message, headers),
+        auto_reason=auto_reason,
+        bounce=bounce,
         headers=header_summary(headers),
         defects=[_describe(defect) for defect in defects],
     )
@@ -493,6 +508,46 @@ def _reported_ids(message: Message) -> list[str]:
             )
             found += message_ids(header_text(headers, "Message-ID"))
     return list(dict.fromkeys(found))
+
+
+# What plain-text bounces are called; with a sender that is a mail server, or the headers of the
+# bounced message quoted in the text, they are told from a customer's own mail.
+_BOUNCE_SUBJECT = re.compile(
+    r"failure notice|undeliver|undelivered|delivery (status notification|failure|has failed)"
+    r"|mail delivery (failed|failure|system)|returned mail|returned to sender|nondeliver"
+    r"|non-deliver|delivery problem|could not be delivered",
+    re.I,
+)
+# A header line of the quoted message: "Message-ID: <…>", perhaps indented or quoted with ">".
+_QUOTED_MESSAGE_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.I | re.M)
+
+
+def _plain_bounce(headers: Headers) -> bool:
+    """Whether an automatic message without a DSN reads as a bounce: sent by a mail server
+    (MAILER-DAEMON, postmaster) or called one in its subject."""
+    senders = headers.addresses("From")
+    local = senders[0][1].split("@")[0] if senders else ""
+    return local in ("mailer-daemon", "postmaster") or bool(
+        _BOUNCE_SUBJECT.search(headers.text("Subject"))
+    )
+
+
+def _quoted_message_ids(text: str) -> list[str]:
+    """The Message-IDs of the headers a plain-text bounce quotes (qmail's "Below this line is a
+    copy of the message"). Only header lines count, never an ID mentioned in a sentence."""
+    found = (match[:MAX_MESSAGE_ID_CHARS] for match in _QUOTED_MESSAGE_ID.findall(text))
+    return list(dict.fromkeys(found))[:MAX_QUOTED_IDS]
+
+
+def _is_dsn(message: Message) -> bool:
+    """A delivery status notification (RFC 3464), not a read receipt (also a multipart/report)."""
+    if message.get_content_type() != "multipart/report":
+        return False
+    try:
+        kind = message.get_param("report-type")
+    except Exception:  # a broken parameter is taken as absent, as everywhere here
+        return False
+    return isinstance(kind, str) and kind.strip().lower() == "delivery-status"
 
 
 def _all_defects(message: Message) -> list[MessageDefect]:

@@ -6,25 +6,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
-from email.utils import formataddr
+from datetime import datetime, timedelta
+from email.utils import format_datetime, formataddr
 from html import escape
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
+from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail.addresses import new_message_id, reply_address
 from frontdesk.mail.models import OutboxMessage, OutboxState
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
 
 MAX_REFERENCES = 20
+# Recipients of one agent's mail besides the customer (Cc and Bcc together, or a forward's To
+# and Cc): a reply to a conversation, not a mailing.
+MAX_EXTRA_RECIPIENTS = 20
 # Chat notices one unverified customer (in practice: one typed address) receives in a day.
 NOTICES_PER_DAY = 3
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|vs|ref|fw|fwd|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -41,15 +47,16 @@ def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = N
 
 
 async def thread_message_ids(session: AsyncSession, *, ticket: Ticket) -> Sequence[str]:
-    """Message-IDs of the ticket's emails, oldest first: the References of the next reply."""
-    ids = (
-        await session.scalars(
-            select(TicketEntry.message_id)
-            .where(TicketEntry.ticket_id == ticket.id, TicketEntry.message_id.is_not(None))
-            .order_by(TicketEntry.created_at, TicketEntry.id)
-        )
-    ).all()
-    return [message_id for message_id in ids if message_id]
+    """Message-IDs of the ticket's emails, oldest first: the References of the next reply.
+    Forwards are left out: they went to someone else, and the customer never saw them."""
+    rows = await session.execute(
+        select(TicketEntry.message_id, TicketEntry.data)
+        .where(TicketEntry.ticket_id == ticket.id, TicketEntry.message_id.is_not(None))
+        .order_by(TicketEntry.created_at, TicketEntry.id)
+    )
+    return [
+        message_id for message_id, data in rows if message_id and not (data or {}).get("forward_of")
+    ]
 
 
 def references_header(ids: Sequence[str]) -> str:
@@ -77,9 +84,38 @@ def text_to_html(text: str) -> str:
     )
 
 
+def outbox_file(stored: StoredFile) -> dict[str, str | int]:
+    """What an outbox row keeps of a file it sends: enough to read it from the store."""
+    return {
+        "key": stored.key,
+        "filename": stored.filename,
+        "content_type": stored.content_type,
+        "size": stored.size,
+    }
+
+
+def is_own_address(settings: Settings, address: str, *, inbox_addresses: Sequence[str]) -> bool:
+    """Mail to one of our own addresses (a reply address, an inbox) would come back to the desk
+    as a new message: never a Cc, Bcc or forward recipient, never remembered as a Cc."""
+    address = normalize_email(address)
+    return address.rpartition("@")[2] == normalize_domain(settings.mail_domain) or any(
+        address == normalize_email(own) for own in inbox_addresses
+    )
+
+
 async def queue_reply(
-    session: AsyncSession, *, ticket: Ticket, entry: TicketEntry, author: User
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    entry: TicketEntry,
+    author: User,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    files: Sequence[StoredFile] = (),
 ) -> OutboxMessage:
+    """`cc` is shown to every recipient, `bcc` to none: Bcc addresses are envelope recipients
+    only, never in a header of the message. `files` go as attachments, read from the file store
+    when the message is sent."""
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     recipient = await recipient_for(session, ticket=ticket)
@@ -91,10 +127,13 @@ async def queue_reply(
     )
     entry.message_id = message_id
     headers = {
+        "To": recipient,
         "Reply-To": reply_address(
             settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
-        )
+        ),
     }
+    if cc:
+        headers["Cc"] = ", ".join(cc)
     if references:
         # The latest message of the thread is the one this answers, usually the customer's.
         headers["In-Reply-To"] = references[-1]
@@ -106,13 +145,83 @@ async def queue_reply(
         sender=inbox_sender(
             inbox, mail_domain=settings.mail_domain, display_name=f"{author.name} ({inbox.name})"
         ),
-        recipients=[recipient],
+        recipients=[recipient, *cc, *bcc],
         subject=reply_subject(ticket.subject, number=ticket.number),
         headers=headers,
         text=entry.text,
         html=text_to_html(entry.text),
         state=OutboxState.queued,
-        data={"kind": "reply", "author_id": author.id},
+        data={
+            "kind": "reply",
+            "author_id": author.id,
+            "cc": list(cc),
+            "bcc": list(bcc),
+            "attachments": [outbox_file(stored) for stored in files],
+        },
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def forwarded_text(*, note: str, original: TicketEntry, ticket: Ticket, sender: str) -> str:
+    """The agent's note, then the forwarded message the way mail clients quote one."""
+    data = original.data or {}
+    sent_at = original.created_at
+    if data.get("date"):
+        sent_at = datetime.fromisoformat(data["date"])
+    head = [
+        f"From: {data.get('from') or sender}",
+        f"Date: {format_datetime(sent_at)}",
+        f"Subject: {data.get('subject') or ticket.subject}",
+    ]
+    if data.get("to"):
+        head.append(f"To: {', '.join(data['to'])}")
+    block = "\n".join(["---------- Forwarded message ---------", *head, "", original.text])
+    return f"{note.strip()}\n\n{block}" if note.strip() else block
+
+
+async def queue_forward(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    entry: TicketEntry,
+    original: TicketEntry,
+    author: User,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+) -> OutboxMessage:
+    """A ticket's message sent on to someone else, in a thread of its own (no In-Reply-To: they
+    never saw the conversation). Its Reply-To is still the ticket's, so their answer comes back
+    to the ticket, marked as from an unexpected sender."""
+    settings = settings_of(session)
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    message_id = new_message_id(
+        mail_domain=settings.mail_domain, hint=f"t{ticket.number}.e{entry.id}.fwd"
+    )
+    entry.message_id = message_id
+    headers = {
+        "To": ", ".join(to),
+        "Reply-To": reply_address(
+            settings.secret, ticket_id=ticket.id, mail_domain=settings.mail_domain
+        ),
+    }
+    if cc:
+        headers["Cc"] = ", ".join(cc)
+    message = OutboxMessage(
+        ticket_id=ticket.id,
+        entry_id=entry.id,
+        message_id=message_id,
+        sender=inbox_sender(
+            inbox, mail_domain=settings.mail_domain, display_name=f"{author.name} ({inbox.name})"
+        ),
+        recipients=[*to, *cc],
+        subject="Fwd: " + reply_subject(ticket.subject, number=ticket.number).removeprefix("Re: "),
+        headers=headers,
+        text=entry.text,
+        html=text_to_html(entry.text),
+        state=OutboxState.queued,
+        data={"kind": "forward", "author_id": author.id, "forward_of": original.id},
     )
     session.add(message)
     await session.flush()

@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
+from frontdesk.files.store import FileStore
 from frontdesk.mail.errors import NotRetryable
 from frontdesk.mail.models import OutboxMessage, OutboxState
-from frontdesk.mail.sender import build_message
+from frontdesk.mail.sender import FilePart, build_message
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -120,9 +121,22 @@ async def retry_outbox(
     return message
 
 
-def render_outbox(message: OutboxMessage) -> bytes:
+async def outbox_files(store: FileStore, message: OutboxMessage) -> list[FilePart]:
+    """The files the row sends, read from the store. Raises FileNotFoundError when one is gone:
+    the mail is not sent without it."""
+    return [
+        FilePart(item["filename"], item["content_type"], await store.read(item["key"]))
+        for item in message.data.get("attachments", ())
+    ]
+
+
+async def render_outbox(message: OutboxMessage, *, store: FileStore) -> bytes:
     """The RFC 5322 text exactly as the sender transmits it."""
-    return build_message(message).as_bytes()
+    try:
+        files = await outbox_files(store, message)
+    except FileNotFoundError:
+        raise NotFound("A file this mail sends is no longer stored.") from None
+    return build_message(message, files).as_bytes()
 
 
 async def list_outbox(

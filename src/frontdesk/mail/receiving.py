@@ -4,7 +4,7 @@ attachments, or refused with the reason recorded. Also the reads of what arrived
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any, NoReturn
@@ -17,6 +17,7 @@ from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
+from frontdesk.files.store import file_store
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
@@ -25,6 +26,7 @@ from frontdesk.mail.addresses import ticket_from_reply_address
 from frontdesk.mail.errors import InboundRefused, MalformedMessage, MessageTooLarge, Unroutable
 from frontdesk.mail.matching import Known, addressed_inbox, matching_ticket, thread_ids
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment, OutboxMessage
+from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.mail.outbox import render_outbox
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
@@ -249,14 +251,24 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
         )
         created, matched_by, unexpected = True, "inbox address", False
         author_id: int | None = customer.id
+        customer_emails: Collection[str] = [mail.from_address]
     else:
         sender = await known.sender(session, ticket.customer_id)
         unexpected = not mail.is_auto and mail.from_address not in sender.emails
         # A stranger holding the reply address is shown as the sender they claim, not as the
-        # customer: the agent decides whether to trust it.
-        author_id = sender.customer_id if not unexpected else None
+        # customer: the agent decides whether to trust it. A bounce is the mail server's.
+        author_id = sender.customer_id if not unexpected and not mail.bounce else None
         if not unexpected and not mail.is_auto:
             await known.proven(session, ticket.customer_id)
+        customer_emails = sender.emails
+    if not unexpected and not mail.is_auto:
+        await _remember_copied(
+            session,
+            ticket,
+            mail=mail,
+            customer_emails=customer_emails,
+            envelope=arrival.envelope,
+        )
 
     data = _entry_data(mail, matched_by=matched_by, unexpected=unexpected)
     # Our mails this one answers (In-Reply-To, References), read with the batch: their text
@@ -289,6 +301,31 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
         unexpected_sender=unexpected,
         matched_by=matched_by,
     )
+
+
+async def _remember_copied(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    mail: parsing.ParsedMail,
+    customer_emails: Collection[str],
+    envelope: Collection[str],
+) -> None:
+    """Whom the customer's mail also went to (its Cc, and its To besides us), kept on the ticket
+    so the next reply offers them, as "reply all" would. Our own addresses and the customer's
+    are left out (the envelope's recipients are ours: the mail was delivered to us at them); the
+    list keeps its first MAX_EXTRA_RECIPIENTS."""
+    settings = settings_of(session)
+    skip = {normalize_email(address) for address in (*ticket.cc, *customer_emails, *envelope)}
+    added: list[str] = []
+    for address in dict.fromkeys((*mail.cc, *mail.to)):
+        if address in skip or in_mail_domain(settings, address):
+            continue
+        skip.add(address)
+        if await inboxes_service.get_inbox_by_address(session, address=address) is None:
+            added.append(address)
+    if added:
+        ticket.cc = [*ticket.cc, *added][:MAX_EXTRA_RECIPIENTS]
 
 
 async def record_refused_inbound(
@@ -363,6 +400,9 @@ def _entry_data(
     }
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
+    if mail.bounce:
+        # The desk shows it as a bounce: the customer did not get the mail it names.
+        data["bounce"] = True
     return data
 
 
@@ -456,7 +496,8 @@ async def get_inbound_original(
         )
     )
     if outgoing is not None:
-        return render_outbox(outgoing), f"sent-{outgoing.id}.eml"
+        store = file_store(settings_of(session))
+        return await render_outbox(outgoing, store=store), f"sent-{outgoing.id}.eml"
     raise NotFound("This entry was not an email, so there is no original message.")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -23,7 +23,7 @@ from frontdesk.mail.models import OutboxMessage
 SMTP_TIMEOUT = 60.0
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 # Headers the row may carry beyond the ones every message has.
-THREAD_HEADERS = ("Reply-To", "In-Reply-To", "References", "Auto-Submitted")
+THREAD_HEADERS = ("Cc", "Reply-To", "In-Reply-To", "References", "Auto-Submitted")
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,21 @@ def one_line(value: str) -> str:
     return " ".join(value.splitlines())
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
+@dataclass(frozen=True)
+class FilePart:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def build_message(row: OutboxMessage, files: Sequence[FilePart] = ()) -> EmailMessage:
+    """The message of an outbox row, with the files it sends (read from the store by the
+    caller) as attachments. Boundaries come from the Message-ID: a retry is the same bytes."""
     message = EmailMessage(policy=SMTP)
     message["From"] = one_line(row.sender)
-    message["To"] = ", ".join(one_line(recipient) for recipient in row.recipients)
+    # Rows that copy someone name their To header: the envelope (`recipients`) also holds the Cc
+    # and the Bcc, and a Bcc must never show. Older rows had the To as their only recipients.
+    message["To"] = one_line(row.headers.get("To") or ", ".join(row.recipients))
     message["Subject"] = one_line(row.subject)
     # The row's time, not the send time: a retry is byte-for-byte the same message.
     message["Date"] = format_datetime(row.created_at)
@@ -72,9 +83,20 @@ def build_message(row: OutboxMessage) -> EmailMessage:
             message[name] = value
     # Quoted-printable keeps the message 7-bit clean for relays without 8BITMIME.
     message.set_content(row.text, cte="quoted-printable")
+    digest = hashlib.sha256(row.message_id.encode()).hexdigest()
     if row.html:
         message.add_alternative(row.html, subtype="html", cte="quoted-printable")
-        message.set_boundary(f"=_fd_{hashlib.sha256(row.message_id.encode()).hexdigest()[:24]}")
+        message.set_boundary(f"=_fd_{digest[:24]}")
+    for part in files:
+        maintype, _, subtype = part.content_type.partition("/")
+        message.add_attachment(
+            part.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=part.filename,
+        )
+    if files:
+        message.set_boundary(f"=_fd_{digest[24:48]}")
     return message
 
 
@@ -98,8 +120,18 @@ def _describe(exc: Exception) -> tuple[str, bool]:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False
 
 
-async def send_all(server: SmtpServer, rows: Sequence[OutboxMessage]) -> list[Outcome]:
-    """Sends the rows over one connection; every row gets an outcome, none raises."""
+FileLoader = Callable[[OutboxMessage], Awaitable[Sequence[FilePart]]]
+
+
+async def _no_files(row: OutboxMessage) -> Sequence[FilePart]:
+    return ()
+
+
+async def send_all(
+    server: SmtpServer, rows: Sequence[OutboxMessage], files: FileLoader = _no_files
+) -> list[Outcome]:
+    """Sends the rows over one connection, each with its files, read by `files` just before it
+    is sent (one message's files in memory at a time); every row gets an outcome, none raises."""
     client = aiosmtplib.SMTP(
         hostname=server.host,
         port=server.port,
@@ -122,8 +154,15 @@ async def send_all(server: SmtpServer, rows: Sequence[OutboxMessage]) -> list[Ou
     try:
         for row in rows:
             try:
+                parts = await files(row)
+            except FileNotFoundError as exc:
+                # Sent without its attachment the mail would say something untrue: an admin
+                # decides.
+                outcomes.append(Outcome(row, f"an attachment is missing: {exc}", permanent=True))
+                continue
+            try:
                 await client.send_message(
-                    build_message(row),
+                    build_message(row, parts),
                     sender=parseaddr(row.sender)[1],
                     recipients=list(row.recipients),
                 )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
+from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail import outbox, sender
 from frontdesk.mail.models import OutboxState
@@ -40,7 +41,8 @@ async def deliver_outbox(
     if not rows:
         return 0
     leases = {row.id: row.next_attempt_at for row in rows}
-    outcomes = await sender.send_all(server, rows)
+    store = file_store(settings)
+    outcomes = await sender.send_all(server, rows, lambda row: outbox.outbox_files(store, row))
     finished_at = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
         for outcome in outcomes:

@@ -21,6 +21,7 @@ from frontdesk.tickets.models import Ticket, TicketState, TicketType
 from frontdesk.tickets.queries import SORTS, TicketFilter
 from frontdesk.tickets.schemas import (
     EntryRead,
+    ForwardCreate,
     NoteCreate,
     ReplyCreate,
     TicketCounts,
@@ -212,6 +213,37 @@ async def add_reply(
         author=user,
         text=body.text,
         then=body.then,
+        limit=settings.max_text_length,
+        cc=body.cc,
+        bcc=body.bcc,
+        attachment_ids=body.attachment_ids,
+        attachment_limit=settings.max_attachment_bytes,
+    )
+    return EntryRead.model_validate(entry)
+
+
+@router.post(
+    "/{ticket_id}/entries/{entry_id}/forward",
+    response_model=EntryRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def forward_entry(
+    entry_id: Id,
+    body: ForwardCreate,
+    ticket: LoadedTicket,
+    user: CurrentAgent,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> EntryRead:
+    """Sends one of the ticket's emails on to someone else, with an optional note above it."""
+    entry = await service.forward_entry(
+        session,
+        ticket=ticket,
+        entry_id=entry_id,
+        author=user,
+        to=body.to,
+        cc=body.cc,
+        note=body.text,
         limit=settings.max_text_length,
     )
     return EntryRead.model_validate(entry)

@@ -94,6 +94,9 @@ class Ticket(Timestamped, Base):
     snoozed_until: Mapped[datetime | None]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None]
+    # People copied on the conversation besides the customer: the Cc of the customer's mail and
+    # of the agents' last reply, offered again on the next one (docs/email.md).
+    cc: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
 
 
 class TicketEntry(Base):

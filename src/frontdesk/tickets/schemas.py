@@ -6,8 +6,10 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
-from frontdesk.kit.schemas import FROM_STRING, Id, ReadModel, WriteModel
+from frontdesk.files.service import MAX_FILES_PER_REPLY
+from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, WriteModel
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
 from frontdesk.tickets.service import AfterReply
 
@@ -32,6 +34,11 @@ class TicketRead(ReadModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    cc: list[str] = Field(
+        default_factory=list,
+        description="Addresses copied on the conversation: the Cc of the customer's mail and of "
+        "the last reply. The desk offers them as the next reply's Cc.",
+    )
 
 
 class TicketPageRead(ReadModel):
@@ -100,11 +107,35 @@ class NoteCreate(WriteModel):
     text: Body
 
 
+# Each list alone is capped here; together (Cc and Bcc, To and Cc) by the service.
+Recipients = Annotated[list[Email], Field(max_length=MAX_EXTRA_RECIPIENTS)]
+
+
 class ReplyCreate(WriteModel):
     text: Body
     then: Annotated[AfterReply, FROM_STRING] = Field(
         default=AfterReply.send,
         description="send: the ticket stays open; hold: wait for the customer; close: done.",
+    )
+    cc: Recipients = Field(
+        default_factory=list,
+        description="Copied openly; becomes the ticket's `cc`, offered on the next reply.",
+    )
+    bcc: Recipients = Field(
+        default_factory=list, description="Copied without the other recipients seeing it."
+    )
+    attachment_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_FILES_PER_REPLY,
+        description="Files uploaded for this reply (`POST /api/v1/uploads`), sent as attachments.",
+    )
+
+
+class ForwardCreate(WriteModel):
+    to: Recipients = Field(min_length=1)
+    cc: Recipients = Field(default_factory=list)
+    text: Annotated[str, Field(max_length=1_000_000)] = Field(
+        default="", description="A note above the forwarded message."
     )
 
 

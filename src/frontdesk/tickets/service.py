@@ -14,10 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
+from frontdesk.db.context import settings_of
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.files import service as files_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.text import normalize_email
 from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
 from frontdesk.tickets import queries, statements
@@ -452,6 +455,42 @@ async def add_note(
     )
 
 
+async def _copied(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    lists: dict[str, Sequence[str]],
+    leave_out: Collection[str],
+) -> dict[str, list[str]]:
+    """Each named list of addresses (already valid addresses, normalised by the schema) without
+    repeats and without `leave_out` (the main recipients): an address is mailed once. Our own
+    addresses are refused (the mail would come back as a new message), and so is a mail to more
+    than MAX_EXTRA_RECIPIENTS people besides the main ones."""
+    settings = settings_of(session)
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    own = [inbox.email_address] if inbox.email_address else []
+    seen = {normalize_email(address) for address in leave_out}
+    kept: dict[str, list[str]] = {}
+    for field, addresses in lists.items():
+        kept[field] = []
+        for address in addresses:
+            if mail_outbound.is_own_address(settings, address, inbox_addresses=own):
+                raise Invalid(field, f"{address} is this desk's own address; it cannot be copied.")
+            if normalize_email(address) not in seen:
+                seen.add(normalize_email(address))
+                kept[field].append(address)
+    total = sum(len(addresses) for addresses in kept.values())
+    if total > mail_outbound.MAX_EXTRA_RECIPIENTS:
+        limit = mail_outbound.MAX_EXTRA_RECIPIENTS
+        raise Invalid(
+            next(iter(lists)),
+            f"At most {limit} recipients besides the customer; this mail has {total}.",
+            field_code="too_long",
+            limit=limit,
+        )
+    return kept
+
+
 async def add_reply(
     session: AsyncSession,
     *,
@@ -460,8 +499,14 @@ async def add_reply(
     text: str,
     then: AfterReply,
     limit: int,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
 ) -> TicketEntry:
-    """The entry, its outbox row and the state change happen together or not at all."""
+    """The entry, its outbox row and the state change happen together or not at all. The Cc
+    given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
+    the author on this ticket (files/service.py), sent with the mail."""
     text = _ensure_text(text, limit=limit)
     recipient = await mail_outbound.recipient_for(session, ticket=ticket)
     if recipient is None:
@@ -470,6 +515,12 @@ async def add_reply(
             "Add an address to the customer, or write a note.",
             code="no_recipient",
         )
+    copied = await _copied(
+        session, ticket=ticket, lists={"cc": cc, "bcc": bcc}, leave_out=[recipient]
+    )
+    files = await files_service.pending_uploads(
+        session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+    )
     entry = await add_entry(
         session,
         ticket=ticket,
@@ -477,8 +528,25 @@ async def add_reply(
         direction=Direction.outbound,
         text=text,
         author_user=author,
+        data={
+            "to": [recipient],
+            "cc": copied["cc"],
+            "bcc": copied["bcc"],
+            "attachments": files_service.summaries(files),
+        },
     )
-    await mail_outbound.queue_reply(session, ticket=ticket, entry=entry, author=author)
+    await files_service.attach(session, files=files, entry_id=entry.id)
+    await mail_outbound.queue_reply(
+        session,
+        ticket=ticket,
+        entry=entry,
+        author=author,
+        cc=copied["cc"],
+        bcc=copied["bcc"],
+        files=files,
+    )
+    if ticket.cc != copied["cc"]:
+        ticket.cc = copied["cc"]
     # An agent who answers by email judged the address to be the customer's.
     await customers_service.mark_verified(session, customer_id=ticket.customer_id)
     if ticket.assignee_id is None:
@@ -486,6 +554,56 @@ async def add_reply(
     target = AFTER_REPLY_STATE[then]
     if ticket.state is not target:
         await update_ticket(session, actor=author, ticket=ticket, state=target)
+    return entry
+
+
+async def forward_entry(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    entry_id: int,
+    author: User,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    note: str = "",
+    limit: int,
+) -> TicketEntry:
+    """An email of the ticket sent on to someone else, recorded on the ticket as an outgoing
+    entry that names what it forwards. The ticket's state and customer are left as they are."""
+    original = await session.scalar(
+        select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
+    )
+    if original is None:
+        raise NotFound("No such entry on this ticket.")
+    if original.kind is not EntryKind.reply:
+        raise Invalid("entry_id", "Only an email of the ticket can be forwarded.")
+    if len(note) > limit:
+        raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+    if not to:
+        raise Invalid("to", "Say whom to forward it to.", field_code="required")
+    copied = await _copied(session, ticket=ticket, lists={"to": to, "cc": cc}, leave_out=())
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    text = mail_outbound.forwarded_text(
+        note=note, original=original, ticket=ticket, sender=inbox.name
+    )
+    entry = await add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.outbound,
+        text=text,
+        author_user=author,
+        data={"forward_of": original.id, "to": copied["to"], "cc": copied["cc"]},
+    )
+    await mail_outbound.queue_forward(
+        session,
+        ticket=ticket,
+        entry=entry,
+        original=original,
+        author=author,
+        to=copied["to"],
+        cc=copied["cc"],
+    )
     return entry
 
 

@@ -13,6 +13,31 @@ export const ticketsApi = {
     unwrap(client.PATCH("/api/v1/tickets/{ticket_id}", { ...ticket(id), body })),
   note: (id: number, text: string) =>
     unwrap(client.POST("/api/v1/tickets/{ticket_id}/notes", { ...ticket(id), body: { text } })),
-  reply: (id: number, text: string, then: Schemas["AfterReply"]) =>
-    unwrap(client.POST("/api/v1/tickets/{ticket_id}/replies", { ...ticket(id), body: { text, then } })),
+  reply: (id: number, body: Schemas["ReplyCreate"]) =>
+    unwrap(client.POST("/api/v1/tickets/{ticket_id}/replies", { ...ticket(id), body })),
+  forward: (id: number, entryId: number, body: Schemas["ForwardCreate"]) =>
+    unwrap(
+      client.POST("/api/v1/tickets/{ticket_id}/entries/{entry_id}/forward", {
+        params: { path: { ticket_id: id, entry_id: entryId } },
+        body,
+      }),
+    ),
+  /** The file's bytes as the body, streamed by the browser: never read into a string here. */
+  upload: (id: number, file: File) =>
+    unwrap(
+      client.POST("/api/v1/uploads", {
+        params: { query: { ticket_id: id, filename: file.name } },
+        body: file as unknown as string,
+        bodySerializer: (body: unknown) => body as BodyInit,
+        headers: { "Content-Type": file.type || "application/octet-stream" },
+      }),
+    ),
 };
+
+/** "a@x.org, b@y.org; c@z.org" → the addresses, as typed (the server checks them). */
+export function addressList(text: string): string[] {
+  return text
+    .split(/[,;\s]+/)
+    .map((part) => part.trim())
+    .filter(Boolean);
+}

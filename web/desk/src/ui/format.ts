@@ -83,3 +83,10 @@ export function fromZonedInput(value: string): Date {
 export function toZonedInput(at: Date): string {
   return new Date(at.getTime() + offsetAt(at.getTime(), timeZone.value)).toISOString().slice(0, 16);
 }
+
+/** Sizes by Intl in the agent's language: "1.2 MB", "1,2 Mo". */
+export function formatSize(bytes: number): string {
+  const [value, unit] =
+    bytes < 1024 ? [bytes, "byte"] : bytes < 1048576 ? [Math.round(bytes / 1024), "kilobyte"] : [bytes / 1048576, "megabyte"];
+  return new Intl.NumberFormat(locale.value, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: 1 }).format(value);
+}

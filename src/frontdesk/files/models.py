@@ -1,0 +1,29 @@
+"""What a stored file is: its name, type and size, the ticket it belongs to, who uploaded it and
+the entry that sent it. The bytes are in the store (files/store.py) under `key`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base
+from frontdesk.kit.clock import utcnow
+
+
+class StoredFile(Base):
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # None until a reply sends it: an upload waiting in the agent's reply box.
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

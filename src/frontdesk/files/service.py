@@ -1,0 +1,160 @@
+"""The rules of stored files: an agent uploads a file to a ticket they may see (streamed to the
+store, within the size limit), a reply takes the uploads of its author, and a file is read back
+only through its ticket."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import FrontdeskError, Invalid, NotFound
+from frontdesk.files.models import StoredFile
+from frontdesk.files.store import FileStore, TooLarge
+from frontdesk.tickets.models import Ticket
+from frontdesk.users.models import User
+
+MAX_FILES_PER_REPLY = 10
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
+class FileTooLarge(FrontdeskError):
+    status_code = 413
+    code = "file_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The file is too large: attachments may be at most {_megabytes(limit)} together."
+        )
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.3g} MB"
+
+
+def clean_filename(name: str) -> str:
+    """The last path component only, printable, at most 200 characters: "..\\..\\x.exe" names
+    no path anywhere, and the name is only ever shown and sent, never used as a path."""
+    name = PureWindowsPath(PurePosixPath(name).name).name.strip().strip(".")
+    name = "".join(char for char in name if char.isprintable())[:200]
+    return name or "attachment"
+
+
+def clean_content_type(value: str | None) -> str:
+    kind = (value or "").split(";")[0].strip().lower()
+    return kind if _CONTENT_TYPE.match(kind) and len(kind) <= 255 else "application/octet-stream"
+
+
+async def save_upload(
+    session: AsyncSession,
+    *,
+    store: FileStore,
+    ticket: Ticket,
+    user: User,
+    filename: str,
+    content_type: str | None,
+    chunks: AsyncIterator[bytes],
+    limit: int,
+) -> StoredFile:
+    """The caller has checked that `user` may see the ticket. The file waits, unsent, until a
+    reply of the same agent takes it."""
+    try:
+        key, size = await store.save(chunks, limit=limit)
+    except TooLarge:
+        raise FileTooLarge(limit) from None
+    stored = StoredFile(
+        key=key,
+        filename=clean_filename(filename),
+        content_type=clean_content_type(content_type),
+        size=size,
+        ticket_id=ticket.id,
+        uploaded_by=user.id,
+    )
+    session.add(stored)
+    await session.flush()
+    return stored
+
+
+async def pending_uploads(
+    session: AsyncSession, *, ticket: Ticket, author: User, file_ids: Sequence[int], limit: int
+) -> list[StoredFile]:
+    """The uploads a reply sends, checked: the author's own, on this ticket, not sent yet, and
+    within the size limit together."""
+    ids = list(dict.fromkeys(file_ids))
+    if not ids:
+        return []
+    if len(ids) > MAX_FILES_PER_REPLY:
+        raise Invalid(
+            "attachment_ids",
+            f"At most {MAX_FILES_PER_REPLY} attachments in one reply.",
+            field_code="too_long",
+            limit=MAX_FILES_PER_REPLY,
+        )
+    found = {
+        stored.id: stored
+        for stored in await session.scalars(
+            select(StoredFile).where(
+                StoredFile.id.in_(ids),
+                StoredFile.ticket_id == ticket.id,
+                StoredFile.uploaded_by == author.id,
+                StoredFile.entry_id.is_(None),
+            )
+        )
+    }
+    missing = [file_id for file_id in ids if file_id not in found]
+    if missing:
+        raise Invalid(
+            "attachment_ids",
+            f"No upload {missing[0]} waits on this ticket: upload the file again.",
+        )
+    files = [found[file_id] for file_id in ids]
+    if sum(stored.size for stored in files) > limit:
+        raise FileTooLarge(limit)
+    return files
+
+
+async def attach(session: AsyncSession, *, files: Sequence[StoredFile], entry_id: int) -> None:
+    """The files are sent by this entry; guarded so that an upload is sent once."""
+    for stored in files:
+        result = await session.execute(
+            update(StoredFile)
+            .where(StoredFile.id == stored.id, StoredFile.entry_id.is_(None))
+            .values(entry_id=entry_id)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise Invalid("attachment_ids", f"{stored.filename} was sent by another reply.")
+        stored.entry_id = entry_id
+
+
+def summaries(files: Sequence[StoredFile]) -> list[dict[str, Any]]:
+    """How an entry lists the files it sent (`data.attachments`): `stored` says they are served
+    from the ticket's files, not from a received mail's attachments."""
+    return [
+        {
+            "id": stored.id,
+            "filename": stored.filename,
+            "content_type": stored.content_type,
+            "size": stored.size,
+            "inline": False,
+            "stored": True,
+        }
+        for stored in files
+    ]
+
+
+async def get_file(
+    session: AsyncSession, *, ticket: Ticket, user: User, file_id: int
+) -> StoredFile:
+    """A file of a ticket the caller may see: sent ones for everyone who sees the ticket, an
+    upload still waiting only for the agent who made it."""
+    stored = await session.scalar(
+        select(StoredFile).where(StoredFile.id == file_id, StoredFile.ticket_id == ticket.id)
+    )
+    if stored is None or (stored.entry_id is None and stored.uploaded_by != user.id):
+        raise NotFound("No such file on this ticket.")
+    return stored
