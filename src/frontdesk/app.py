@@ -35,6 +35,8 @@ from frontdesk.kit.methods import HeadAsGet
 from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
+from frontdesk.mail.fetching import MailboxFetcher
+from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
@@ -65,6 +67,7 @@ def api_router() -> APIRouter:
         account_router,
         users_router,
         inboxes_router,
+        mailbox_router,
         labels_router,
         customers_router,
         tickets_router,
@@ -112,6 +115,10 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                     partial(deliver_outbox, sessionmaker, settings),
                     name="outbox",
                 )
+        # Mailboxes at mail providers (IMAP); a process with none configured only looks now and then.
+        fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None
+        if fetcher is not None:
+            fetcher.start()
         listener = (
             InboundListener(sessionmaker, settings, writer=inbound_writer)
             if settings.smtp_listen
@@ -129,6 +136,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         finally:
             if listener is not None:
                 await listener.stop()
+            if fetcher is not None:
+                await fetcher.stop()
             await loops.stop()
             await message_writer.stop()
             await inbound_writer.stop()
