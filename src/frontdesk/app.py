@@ -36,8 +36,8 @@ from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
 from frontdesk.mail.fetching import MailboxFetcher
-from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.listener import InboundListener
+from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.openapi import install_error_docs
@@ -115,7 +115,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                     partial(deliver_outbox, sessionmaker, settings),
                     name="outbox",
                 )
-        # Mailboxes at mail providers (IMAP); a process with none configured only looks now and then.
+        # Mailboxes at mail providers (IMAP); with none configured it only looks now and then.
         fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None
         if fetcher is not None:
             fetcher.start()

@@ -86,16 +86,14 @@ class Dovecot:
         os.chown(root / "mail", self.uid, self.gid)
         (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         self.config = root / "dovecot.conf"
-        self.config.write_text(
-            CONFIG.format(root=root, port=self.port, uid=self.uid, gid=self.gid)
-        )
+        self.config.write_text(CONFIG.format(root=root, port=self.port, uid=self.uid, gid=self.gid))
 
     @property
     def maildir(self) -> Path:
         return self.root / "mail" / USER.split("@")[0] / "Maildir"
 
     def start(self) -> None:
-        self._process = subprocess.Popen(  # noqa: S603  (our own fixed command line)
+        self._process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -146,7 +144,13 @@ class Dovecot:
         """Writes messages straight into the maildir's new/ folder, as a local delivery agent
         does: much quicker than APPEND for thousands. Dovecot gives them UIDs when it next looks."""
         new = self.maildir / "new"
-        for folder in (self.maildir.parent, self.maildir, new, new.parent / "cur", new.parent / "tmp"):
+        for folder in (
+            self.maildir.parent,
+            self.maildir,
+            new,
+            new.parent / "cur",
+            new.parent / "tmp",
+        ):
             folder.mkdir(exist_ok=True)
             os.chown(folder, self.uid, self.gid)
         stamp = int(time.time())

@@ -77,9 +77,9 @@ async def imap_rows(app: FastAPI) -> list[InboundMessage]:
         return list(
             (
                 await session.scalars(
-                    select(InboundMessage).where(InboundMessage.via == "imap").order_by(
-                        InboundMessage.id
-                    )
+                    select(InboundMessage)
+                    .where(InboundMessage.via == "imap")
+                    .order_by(InboundMessage.id)
                 )
             ).all()
         )
@@ -116,6 +116,7 @@ async def test_a_reply_in_the_mailbox_lands_on_its_ticket_once(
     assert rows[0].ticket_id == rows[1].ticket_id is not None
     assert rows[1].envelope_to == ["support@shop.test"]
     assert await count(app, Ticket) == 1
+    assert rows[0].ticket_id is not None
     ticket = await ticket_of(admin, rows[0].ticket_id)
     texts = [entry["text"] for entry in inbound_entries(ticket)]
     assert texts == ["It leaks.", "Also, it whistles."]
@@ -125,7 +126,8 @@ async def test_a_reply_in_the_mailbox_lands_on_its_ticket_once(
         raw = await session.scalar(
             select(InboundMessage.raw).where(InboundMessage.id == rows[1].id)
         )
-    assert raw is not None and b"Also, it whistles." in raw
+    assert raw is not None
+    assert b"Also, it whistles." in raw
     # Processed mail is flagged read on the server.
     imap = client(dovecot)
     assert imap.uid("SEARCH", "UNSEEN")[1] == [b""]
@@ -133,8 +135,10 @@ async def test_a_reply_in_the_mailbox_lands_on_its_ticket_once(
 
     status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
     assert status["messages_fetched"] == 2
-    assert status["last_error"] is None and status["last_fetch_at"] is not None
-    assert "secret" not in status and dovecot.password not in str(status)
+    assert status["last_error"] is None
+    assert status["last_fetch_at"] is not None
+    assert "secret" not in status
+    assert dovecot.password not in str(status)
 
 
 async def test_processed_mail_can_be_moved_to_a_folder(
@@ -171,9 +175,7 @@ async def test_restarts_and_a_second_process_never_fetch_twice(
     app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
 ) -> None:
     await connect_mailbox(desk, dovecot)
-    dovecot.deliver(
-        [message(subject=f"Question {n}", body=f"Number {n}.") for n in range(40)]
-    )
+    dovecot.deliver([message(subject=f"Question {n}", body=f"Number {n}.") for n in range(40)])
     # Two processes at once: one holds the lease, the other finds the mailbox taken.
     fetched = await asyncio.gather(
         fetch(app, settings, owner="process-a", batch=7),
@@ -185,7 +187,8 @@ async def test_restarts_and_a_second_process_never_fetch_twice(
     dovecot.deliver([message(subject="One more", body="Later.")])
     assert await fetch(app, settings, owner="process-d") == 1
     rows = await imap_rows(app)
-    assert len(rows) == 41 and len({row.subject for row in rows}) == 41
+    assert len(rows) == 41
+    assert len({row.subject for row in rows}) == 41
     assert await count(app, Ticket) == 41
 
 
@@ -220,15 +223,18 @@ async def test_a_server_restart_during_a_fetch_loses_and_repeats_nothing(
     first = await running
     assert 0 < first < total
     status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
-    assert status["last_error"] and status["failures"] == 1
+    assert status["last_error"]
+    assert status["failures"] == 1
     # The back-off holds the next attempt back; once due, the rest comes, and nothing twice.
     assert await fetch(app, settings) == 0
     later = utcnow() + timedelta(minutes=1)
     assert await fetch(app, settings, now=later) == total - first
     rows = await imap_rows(app)
-    assert len(rows) == total and len({row.subject for row in rows}) == total
+    assert len(rows) == total
+    assert len({row.subject for row in rows}) == total
     status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
-    assert status["last_error"] is None and status["messages_fetched"] == total
+    assert status["last_error"] is None
+    assert status["messages_fetched"] == total
 
 
 async def test_five_thousand_messages_are_fetched_completely_and_once(
@@ -258,13 +264,15 @@ async def test_a_wrong_password_shows_in_the_mailbox_status(
     assert await fetch(app, settings) == 0
     status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
     assert "refused the login" in status["last_error"]
-    assert status["failures"] == 1 and status["messages_fetched"] == 0
+    assert status["failures"] == 1
+    assert status["messages_fetched"] == 0
     # Fixing the password (the rest of the form as it was) tries again at once.
     body = {k: status[k] for k in ("host", "port", "security", "username", "folder")}
     response = await admin.client.put(
         f"/api/v1/inboxes/{inbox_id}/mailbox", json=body | {"secret": dovecot.password}
     )
-    assert response.status_code == 200 and response.json()["last_error"] is None
+    assert response.status_code == 200
+    assert response.json()["last_error"] is None
     assert await fetch(app, settings) == 1
 
 

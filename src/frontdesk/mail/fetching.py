@@ -27,11 +27,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
+from sqlalchemy.sql.elements import ColumnElement
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
@@ -59,7 +61,7 @@ class LeaseLost(Exception):
 
 def backoff(failures: int) -> timedelta:
     """30 s, 1 min, 2 min … up to 30 min between attempts on a failing mailbox."""
-    return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LONGEST_RETRY)
+    return min(FIRST_RETRY * (1 << max(failures - 1, 0)), LONGEST_RETRY)
 
 
 def describe(exc: BaseException) -> str:
@@ -93,7 +95,10 @@ async def claim_mailboxes(
     due = (MailboxAccount.enabled, MailboxAccount.next_attempt_at <= now, free)
     candidates = (
         await session.scalars(
-            select(MailboxAccount.id).where(*due).order_by(MailboxAccount.next_attempt_at).limit(limit)
+            select(MailboxAccount.id)
+            .where(*due)
+            .order_by(MailboxAccount.next_attempt_at)
+            .limit(limit)
         )
     ).all()
     claimed: list[Claimed] = []
@@ -143,7 +148,7 @@ async def claim_mailboxes(
     return claimed
 
 
-def _held(claimed: Claimed) -> tuple[object, ...]:
+def _held(claimed: Claimed) -> tuple[ColumnElement[bool], ...]:
     return (MailboxAccount.id == claimed.account_id, MailboxAccount.lease_owner == claimed.owner)
 
 
@@ -190,7 +195,7 @@ class MailboxRun:
                 await self._renew()
                 # Short IDLE rounds keep the lease renewed and the connection alive.
                 window = min(remaining, self.lease.total_seconds() / 3)
-                await self._blocking(lambda w=window: self.mailbox.idle(w))
+                await self._blocking(partial(self.mailbox.idle, window))
                 await self._fetch_new()
                 await self._record_success()
         except LeaseLost:
@@ -223,16 +228,19 @@ class MailboxRun:
 
     async def _fetch_new(self) -> None:
         uids = await self._blocking(
-            lambda: self.mailbox.uids_after(self.last_uid, history_uid=self.history_uid)
+            partial(self.mailbox.uids_after, self.last_uid, history_uid=self.history_uid)
         )
         for start in range(0, len(uids), self.batch):
             chunk = uids[start : start + self.batch]
-            messages = await self._blocking(lambda c=chunk: self.mailbox.fetch(c))
+            messages = await self._blocking(partial(self.mailbox.fetch, chunk))
             await self._store(chunk[-1], [raw for _uid, raw in messages])
             try:
                 await self._blocking(
-                    lambda c=chunk: self.mailbox.mark_processed(
-                        c, self.claimed.processed, self.claimed.move_to
+                    partial(
+                        self.mailbox.mark_processed,
+                        chunk,
+                        self.claimed.processed,
+                        self.claimed.move_to,
                     )
                 )
             except ImapFailure as exc:
@@ -260,10 +268,7 @@ class MailboxRun:
                 raise LeaseLost
             await receive_inbound_batch(
                 session,
-                [
-                    Delivery(raw, self.claimed.envelope_to, None, via="imap")
-                    for raw in raws
-                ],
+                [Delivery(raw, self.claimed.envelope_to, None, via="imap") for raw in raws],
             )
         self.last_uid = up_to_uid
         self.fetched += len(raws)
@@ -371,14 +376,15 @@ class MailboxFetcher:
         if free <= 0:
             return
         async with unit_of_work(self.sessionmaker) as session:
-            claimed = await claim_mailboxes(
-                session, owner=self.owner, now=utcnow(), limit=free
-            )
+            claimed = await claim_mailboxes(session, owner=self.owner, now=utcnow(), limit=free)
         for item in claimed:
             run = MailboxRun(self.sessionmaker, self.settings, item, executor=self._executor)
             task = asyncio.create_task(run.run(idle_seconds=self.settings.imap_poll_interval))
             self._runs[item.account_id] = (run, task)
-            task.add_done_callback(lambda _t, key=item.account_id: self._runs.pop(key, None))
+            task.add_done_callback(partial(self._finished, item.account_id))
+
+    def _finished(self, account_id: int, _task: asyncio.Task[int]) -> None:
+        self._runs.pop(account_id, None)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -387,7 +393,7 @@ class MailboxFetcher:
         runs = list(self._runs.values())
         for run, task in runs:
             # A thread waiting in IDLE wakes when its socket is shut down.
-            imap = run.mailbox._imap  # noqa: SLF001
+            imap = run.mailbox._imap
             if imap is not None:
                 with contextlib.suppress(OSError):
                     imap.shutdown()

@@ -10,6 +10,7 @@ Python 3.11's imaplib has no IDLE, so `Mailbox.idle` speaks it itself (RFC 2177,
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import ipaddress
 import re
@@ -155,7 +156,7 @@ class Mailbox:
             if status != "OK" or not found_validity or not found_next:
                 raise ImapFailure(f"the server names no UIDVALIDITY for {login.folder!r}")
             return Opened(int(found_validity.group(1)), int(found_next.group(1)))
-        return Opened(int(validity[-1]), int(uidnext[-1]))
+        return Opened(int(_text(validity[-1])), int(_text(uidnext[-1])))
 
     def search(self, criteria: str) -> list[int]:
         status, data = self.imap.uid("SEARCH", criteria)
@@ -185,9 +186,10 @@ class Mailbox:
                 continue
             head, raw = item
             match = _UID.search(head)
-            if match is None and index + 1 < len(data) and isinstance(data[index + 1], bytes):
+            after = data[index + 1] if index + 1 < len(data) else None
+            if match is None and isinstance(after, bytes):
                 # Some servers put UID after the literal: `(BODY[] {n} ... UID 7)`.
-                match = _UID.search(data[index + 1])
+                match = _UID.search(after)
             if match is None:
                 raise ImapFailure("the server answered UID FETCH without UIDs")
             found[int(match.group(1))] = raw
@@ -226,7 +228,7 @@ class Mailbox:
         """Waits in IDLE (RFC 2177) up to `seconds`; True as soon as the server announces new
         mail. The caller fetches afterwards either way."""
         imap = self.imap
-        tag = imap._new_tag()  # noqa: SLF001  (imaplib has no public way to send a raw command)
+        tag = imap._new_tag()
         imap.send(tag + b" IDLE\r\n")
         first = imap.readline()
         if not first.startswith(b"+"):
@@ -266,10 +268,8 @@ class Mailbox:
         try:
             imap.logout()
         except (OSError, imaplib.IMAP4.error, ssl.SSLError):
-            try:
+            with contextlib.suppress(OSError):
                 imap.shutdown()
-            except OSError:
-                pass
 
 
 def _describe(exc: BaseException) -> str:

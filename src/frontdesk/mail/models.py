@@ -135,9 +135,7 @@ class MailboxAccount(Base):
     __tablename__ = "mailbox_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbox_id: Mapped[int] = mapped_column(
-        ForeignKey("inboxes.id", ondelete="CASCADE"), unique=True
-    )
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), unique=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     host: Mapped[str] = mapped_column(String(255))
     port: Mapped[int]
