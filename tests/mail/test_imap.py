@@ -5,6 +5,7 @@ happen in between, and what goes wrong is shown in the inbox's mailbox status.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
@@ -289,3 +291,49 @@ async def test_mailbox_settings_are_checked_and_admin_only(
     agent = await desk.agent(inboxes=[inbox])
     assert (await agent.client.get(url)).status_code == 403
     assert (await admin.client.get(url)).status_code == 404
+
+
+async def test_mail_arriving_during_idle_is_fetched_at_once(
+    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
+) -> None:
+    _admin, _inbox_id = await connect_mailbox(desk, dovecot)
+    running = asyncio.create_task(fetch(app, settings, idle_seconds=20))
+    await asyncio.sleep(0.5)  # connected, nothing to fetch, now waiting in IDLE
+    append(dovecot, message(subject="While idle", body="Are you there?"))
+    for _ in range(100):
+        if await imap_rows(app):
+            break
+        await asyncio.sleep(0.05)
+    # Well before the IDLE window ends: the server's EXISTS woke the fetcher.
+    assert [row.subject for row in await imap_rows(app)] == ["While idle"]
+    assert not running.done()
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+
+async def test_the_running_desk_fetches_by_itself_and_gives_the_lease_back_on_stop(
+    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
+) -> None:
+    _admin, inbox_id = await connect_mailbox(desk, dovecot)
+    append(dovecot, message(subject="Before start", body="One."))
+    # A second app on the same database with its loops on: what `frontdesk run` starts.
+    running = create_app(settings.model_copy(update={"imap_poll_interval": 0.2}))
+    async with running.router.lifespan_context(running):
+        for _ in range(200):
+            if len(await imap_rows(app)) == 1:
+                break
+            await asyncio.sleep(0.05)
+        append(dovecot, message(subject="While running", body="Two."))
+        for _ in range(200):
+            if len(await imap_rows(app)) == 2:
+                break
+            await asyncio.sleep(0.05)
+    assert [row.subject for row in await imap_rows(app)] == ["Before start", "While running"]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        account = await session.scalar(
+            select(MailboxAccount).where(MailboxAccount.inbox_id == inbox_id)
+        )
+        assert account is not None
+        assert account.lease_owner is None
+        assert account.messages_fetched == 2

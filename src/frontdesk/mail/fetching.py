@@ -198,6 +198,10 @@ class MailboxRun:
                 await self._blocking(partial(self.mailbox.idle, window))
                 await self._fetch_new()
                 await self._record_success()
+        except asyncio.CancelledError:
+            # The process is stopping: a thread waiting in IDLE must not hold it up.
+            self.mailbox.interrupt()
+            raise
         except LeaseLost:
             logger.warning("mailbox %s: another process took it over", self.claimed.account_id)
         except (ImapFailure, OSError, imaplib.IMAP4.error, ssl.SSLError, EOFError) as exc:

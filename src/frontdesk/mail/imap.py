@@ -258,8 +258,13 @@ class Mailbox:
                 return arrived
             arrived = arrived or b"EXISTS" in line.upper()
 
-    def noop(self) -> None:
-        self.imap.noop()
+    def interrupt(self) -> None:
+        """From another thread: wakes a thread blocked on this connection (in IDLE) by cutting
+        the connection."""
+        imap = self._imap
+        if imap is not None:
+            with contextlib.suppress(OSError):
+                imap.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         imap, self._imap = self._imap, None
