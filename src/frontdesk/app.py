@@ -108,13 +108,13 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
-            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer).
-            if settings.smtp_url:
-                loops.start(
-                    settings.outbox_poll_interval,
-                    partial(deliver_outbox, sessionmaker, settings),
-                    name="outbox",
-                )
+            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
+            # except an inbox's that is sent through its mail provider's SMTP server.
+            loops.start(
+                settings.outbox_poll_interval,
+                partial(deliver_outbox, sessionmaker, settings),
+                name="outbox",
+            )
         # Mailboxes at mail providers (IMAP); with none configured it only looks now and then.
         fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None
         if fetcher is not None:

@@ -122,6 +122,14 @@ class MailboxAuth(enum.StrEnum):
     xoauth2 = "xoauth2"  # SASL XOAUTH2 with an OAuth 2.0 access token (Gmail, Microsoft 365)
 
 
+class SmtpSecurity(enum.StrEnum):
+    """As MailboxSecurity, for the provider's SMTP server (its own type: its own CHECK)."""
+
+    tls = "tls"  # SMTPS, port 465
+    starttls = "starttls"  # submission, port 587
+    plain = "plain"
+
+
 class ProcessedAction(enum.StrEnum):
     seen = "seen"  # flag \Seen and leave it where it is
     move = "move"  # move it to `move_to`
@@ -149,6 +157,11 @@ class MailboxAccount(Base):
         enum_column(ProcessedAction), default=ProcessedAction.seen
     )
     move_to: Mapped[str | None] = mapped_column(String(255))
+    # Outbound: the inbox's mail is sent through the provider's SMTP server with the same user
+    # name and secret when smtp_host is set (otherwise through FRONTDESK_SMTP_URL).
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None]
+    smtp_security: Mapped[SmtpSecurity | None] = mapped_column(enum_column(SmtpSecurity))
     # Where the fetch got to: UIDs only mean something within one UIDVALIDITY.
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -12,6 +12,7 @@ from frontdesk.mail.models import (
     MailboxSecurity,
     OutboxState,
     ProcessedAction,
+    SmtpSecurity,
 )
 
 
@@ -83,6 +84,9 @@ class MailboxRead(ReadModel):
     folder: str
     processed: ProcessedAction
     move_to: str | None
+    smtp_host: str | None
+    smtp_port: int | None
+    smtp_security: SmtpSecurity | None
     last_fetch_at: datetime | None = Field(description="The last fetch that reached the server.")
     last_error: str | None = Field(description="Why the last attempt failed; null once one works.")
     last_error_at: datetime | None
@@ -111,3 +115,14 @@ class MailboxWrite(WriteModel):
     processed: Annotated[ProcessedAction, FROM_STRING] = ProcessedAction.seen
     move_to: Annotated[str | None, Field(min_length=1, max_length=255)] = None
     enabled: bool = True
+    smtp_host: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=255,
+            description="Send this inbox's mail through the provider's SMTP server with the same "
+            "user name and secret; null sends it through FRONTDESK_SMTP_URL.",
+        ),
+    ] = None
+    smtp_port: Annotated[int | None, Field(ge=1, le=65_535)] = None
+    smtp_security: Annotated[SmtpSecurity, FROM_STRING] = SmtpSecurity.starttls

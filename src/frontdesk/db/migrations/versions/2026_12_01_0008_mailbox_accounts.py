@@ -38,6 +38,11 @@ def upgrade() -> None:
         sa.Column("folder", sa.String(length=255), nullable=False),
         sa.Column("processed", _enum("processedaction", "seen", "move"), nullable=False),
         sa.Column("move_to", sa.String(length=255), nullable=True),
+        sa.Column("smtp_host", sa.String(length=255), nullable=True),
+        sa.Column("smtp_port", sa.Integer(), nullable=True),
+        sa.Column(
+            "smtp_security", _enum("smtpsecurity", "tls", "starttls", "plain"), nullable=True
+        ),
         sa.Column("uidvalidity", sa.BigInteger(), nullable=True),
         sa.Column("last_uid", sa.BigInteger(), nullable=False),
         sa.Column("history_uid", sa.BigInteger(), nullable=False),

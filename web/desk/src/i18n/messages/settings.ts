@@ -142,6 +142,10 @@ export const en = {
   mailboxFetched: "Messages fetched",
   mailboxLastError: "Last error",
   mailboxRetry: "Failed {count} time(s) in a row; next try {when}.",
+  mailboxSmtpHost: "SMTP server for sending (optional)",
+  mailboxSmtpSecurity: "SMTP security",
+  mailboxSmtpPort: "SMTP port",
+  mailboxSmtpHint: "Replies from this inbox are sent through it with the same user name and password; empty: the desk's own mail server.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -281,4 +285,8 @@ export const fr: Words<typeof en> = {
   mailboxFetched: "Messages relevés",
   mailboxLastError: "Dernière erreur",
   mailboxRetry: "{count} échec(s) de suite ; prochain essai {when}.",
+  mailboxSmtpHost: "Serveur SMTP d'envoi (facultatif)",
+  mailboxSmtpSecurity: "Sécurité SMTP",
+  mailboxSmtpPort: "Port SMTP",
+  mailboxSmtpHint: "Les réponses de cette boîte de réception partent par lui, avec le même nom d'utilisateur et mot de passe ; vide : le serveur d'envoi du desk.",
 };
