@@ -21,6 +21,7 @@ from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
+from frontdesk.mail import fetching
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailboxAccount
 from frontdesk.tickets.models import Ticket, TicketEntry
@@ -337,3 +338,44 @@ async def test_the_running_desk_fetches_by_itself_and_gives_the_lease_back_on_st
         assert account is not None
         assert account.lease_owner is None
         assert account.messages_fetched == 2
+
+
+async def test_a_message_the_pipeline_chokes_on_is_kept_and_does_not_block_the_rest(
+    app: FastAPI,
+    settings: Settings,
+    desk: Desk,
+    dovecot: Dovecot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = fetching.receive_inbound_batch
+
+    async def choking(session: Any, deliveries: Any) -> Any:
+        # Stands in for a bug that one message triggers deep in the pipeline.
+        if any(b"POISON" in delivery.raw for delivery in deliveries):
+            raise RuntimeError("choked")
+        return await real(session, deliveries)
+
+    monkeypatch.setattr(fetching, "receive_inbound_batch", choking)
+    await connect_mailbox(desk, dovecot)
+    append(
+        dovecot,
+        message(subject="First", body="Fine."),
+        message(subject="Second", body="POISON"),
+        message(subject="Third", body="Fine too."),
+    )
+    assert await fetch(app, settings) == 3
+    assert await fetch(app, settings) == 0
+    rows = await imap_rows(app)
+    assert [row.status for row in rows] == [
+        InboundStatus.processed,
+        InboundStatus.failed,
+        InboundStatus.processed,
+    ]
+    assert rows[1].error is not None
+    assert "choked" in rows[1].error
+    async with unit_of_work(app.state.sessionmaker) as session:
+        raw = await session.scalar(
+            select(InboundMessage.raw).where(InboundMessage.id == rows[1].id)
+        )
+    assert raw is not None
+    assert b"POISON" in raw

@@ -31,6 +31,7 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 from sqlalchemy.sql.elements import ColumnElement
@@ -41,7 +42,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.imap import ImapFailure, Mailbox, MailboxLogin
 from frontdesk.mail.models import MailboxAccount, ProcessedAction
-from frontdesk.mail.receiving import Delivery, receive_inbound_batch
+from frontdesk.mail.receiving import Delivery, receive_inbound_batch, record_refused_inbound
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,10 @@ class MailboxRun:
             logger.warning("mailbox %s: another process took it over", self.claimed.account_id)
         except (ImapFailure, OSError, imaplib.IMAP4.error, ssl.SSLError, EOFError) as exc:
             await self._record_failure(describe(exc))
+        except Exception as exc:
+            # The database away, or a bug: shown like any other error, and retried with back-off.
+            logger.exception("mailbox %s: fetch failed", self.claimed.account_id)
+            await self._record_failure(f"could not store the mail: {describe(exc)}")
         finally:
             with contextlib.suppress(Exception):
                 await self._blocking(self.mailbox.close)
@@ -237,7 +242,18 @@ class MailboxRun:
         for start in range(0, len(uids), self.batch):
             chunk = uids[start : start + self.batch]
             messages = await self._blocking(partial(self.mailbox.fetch, chunk))
-            await self._store(chunk[-1], [raw for _uid, raw in messages])
+            try:
+                await self._store(chunk[-1], [raw for _uid, raw in messages])
+            except (LeaseLost, SQLAlchemyError):
+                # Lost lease, or the database is away: nothing was written, try again later.
+                raise
+            except Exception:
+                # One message the pipeline chokes on must not stop the mailbox for good: each
+                # alone, and the one that fails is kept raw with the error (as the listener does).
+                logger.exception(
+                    "mailbox %s: a batch failed, storing one by one", self.claimed.account_id
+                )
+                await self._store_one_by_one(chunk[-1], messages)
             try:
                 await self._blocking(
                     partial(
@@ -277,6 +293,40 @@ class MailboxRun:
         self.last_uid = up_to_uid
         self.fetched += len(raws)
 
+    async def _store_one_by_one(self, up_to_uid: int, messages: list[tuple[int, bytes]]) -> None:
+        for uid, raw in messages:
+            try:
+                await self._store(uid, [raw])
+            except (LeaseLost, SQLAlchemyError):
+                raise
+            except Exception as exc:
+                await self._keep_failed(uid, raw, exc)
+        if not messages or messages[-1][0] < up_to_uid:
+            await self._store(up_to_uid, [])
+
+    async def _keep_failed(self, uid: int, raw: bytes, error: Exception) -> None:
+        async with unit_of_work(self.sessionmaker) as session:
+            advanced = await session.execute(
+                update(MailboxAccount)
+                .where(*_held(self.claimed), MailboxAccount.uidvalidity == self.uidvalidity)
+                .values(last_uid=uid, messages_fetched=MailboxAccount.messages_fetched + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(advanced, "rowcount", 0) != 1:
+                raise LeaseLost
+            await record_refused_inbound(
+                session,
+                head=raw,
+                size=len(raw),
+                envelope_to=self.claimed.envelope_to,
+                envelope_from=None,
+                via="imap",
+                error=f"could not be processed: {error!r}",
+                failed=True,
+            )
+        self.last_uid = uid
+        self.fetched += 1
+
     async def _renew(self) -> None:
         async with unit_of_work(self.sessionmaker) as session:
             renewed = await session.execute(
@@ -309,13 +359,17 @@ class MailboxRun:
     async def _record_failure(self, error: str) -> None:
         logger.warning("mailbox %s: %s", self.claimed.account_id, error)
         now = utcnow()
-        async with unit_of_work(self.sessionmaker) as session:
-            account = await session.get(MailboxAccount, self.claimed.account_id)
-            if account is None or account.lease_owner != self.claimed.owner:
-                return
-            account.failures += 1
-            account.last_error, account.last_error_at = error[:2000], now
-            account.next_attempt_at = now + backoff(account.failures)
+        try:
+            async with unit_of_work(self.sessionmaker) as session:
+                account = await session.get(MailboxAccount, self.claimed.account_id)
+                if account is None or account.lease_owner != self.claimed.owner:
+                    return
+                account.failures += 1
+                account.last_error, account.last_error_at = error[:2000], now
+                account.next_attempt_at = now + backoff(account.failures)
+        except SQLAlchemyError:
+            # The database is away too: the lease runs out and the next round tries again.
+            logger.exception("mailbox %s: cannot record the failure", self.claimed.account_id)
 
     async def _release(self) -> None:
         with contextlib.suppress(Exception):
