@@ -21,7 +21,7 @@ from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail import fetching
+from frontdesk.mail import fetching, receiving
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailboxAccount
 from frontdesk.tickets.models import Ticket, TicketEntry
@@ -347,7 +347,7 @@ async def test_a_message_the_pipeline_chokes_on_is_kept_and_does_not_block_the_r
     dovecot: Dovecot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = fetching.receive_inbound_batch
+    real = receiving.receive_inbound_batch
 
     async def choking(session: Any, deliveries: Any) -> Any:
         # Stands in for a bug that one message triggers deep in the pipeline.
