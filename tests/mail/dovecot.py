@@ -29,7 +29,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 instance_name = frontdesk-test-{port}
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%n/Maildir
@@ -50,7 +50,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {tls_port}
   }}
 }}
 service stats {{
@@ -67,9 +67,13 @@ service stats {{
 class Dovecot:
     """One Dovecot instance. `restart()` stops it and starts it again on the same port."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, tls: bool = False) -> None:
         self.root = root
         self.port = free_port()
+        # With `tls`: STARTTLS on `port`, IMAPS on `tls_port`, with a certificate for 127.0.0.1
+        # and localhost signed by itself (`certificate`: trust it through SSL_CERT_FILE).
+        self.tls_port = free_port() if tls else 0
+        self.certificate = root / "cert.pem"
         self.host = "127.0.0.1"
         self.user = USER
         self.password = PASSWORD
@@ -86,7 +90,30 @@ class Dovecot:
         os.chown(root / "mail", self.uid, self.gid)
         (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         self.config = root / "dovecot.conf"
-        self.config.write_text(CONFIG.format(root=root, port=self.port, uid=self.uid, gid=self.gid))
+        ssl = "ssl = no"
+        if tls:
+            key = root / "key.pem"
+            subprocess.run(
+                [
+                    "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", str(key), "-out", str(self.certificate), "-days", "1",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                ],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            ssl = f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
+        self.config.write_text(
+            CONFIG.format(
+                root=root,
+                port=self.port,
+                tls_port=self.tls_port,
+                uid=self.uid,
+                gid=self.gid,
+                ssl=ssl,
+            )
+        )
 
     @property
     def maildir(self) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -379,3 +380,28 @@ async def test_a_message_the_pipeline_chokes_on_is_kept_and_does_not_block_the_r
         )
     assert raw is not None
     assert b"POISON" in raw
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+async def test_tls_and_starttls_with_a_certificate_checked(
+    app: FastAPI, settings: Settings, desk: Desk, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    dovecot_available()
+    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
+    server = Dovecot(root, tls=True)
+    server.start()
+    try:
+        port = server.tls_port if security == "tls" else server.port
+        admin, inbox_id = await connect_mailbox(desk, server, security=security, port=port)
+        append(server, message(subject="Over TLS", body="Private."))
+        # The server's certificate is not trusted yet: refused, and said why.
+        assert await fetch(app, settings) == 0
+        status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
+        assert "TLS certificate cannot be trusted" in status["last_error"]
+        # Trusted (as a real provider's certificate is, by the system's CAs): fetched.
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))
+        later = utcnow() + timedelta(minutes=1)
+        assert await fetch(app, settings, now=later) == 1
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

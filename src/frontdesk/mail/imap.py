@@ -280,5 +280,9 @@ class Mailbox:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout | TimeoutError):
         return "no answer (timed out)"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its TLS certificate cannot be trusted ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc})"
     text = _text(exc.args[0]) if exc.args else ""
     return text or type(exc).__name__
