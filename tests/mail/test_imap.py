@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
+import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +28,9 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.mail import fetching, receiving
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailboxAccount
-from frontdesk.tickets.models import Ticket, TicketEntry
+from frontdesk.tickets.models import Ticket
 from tests.conftest import Desk
-from tests.mail.dovecot import Dovecot, dovecot_available, message
+from tests.mail.dovecot import USER, Dovecot, dovecot_available, message
 from tests.mail.support import inbound_entries, ticket_of
 
 
@@ -241,25 +244,6 @@ async def test_a_server_restart_during_a_fetch_loses_and_repeats_nothing(
     assert status["messages_fetched"] == total
 
 
-async def test_five_thousand_messages_are_fetched_completely_and_once(
-    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
-) -> None:
-    _admin, _inbox_id = await connect_mailbox(desk, dovecot)
-    total = 5000
-    dovecot.deliver(
-        [
-            message(subject=f"Bulk {n}", body=f"Message {n}.", message_id=f"<bulk-{n}@example.org>")
-            for n in range(total)
-        ]
-    )
-    assert await fetch(app, settings, batch=250) == total
-    assert await fetch(app, settings) == 0
-    rows = await imap_rows(app)
-    assert len({row.message_id for row in rows}) == total == len(rows)
-    assert all(row.status is InboundStatus.processed for row in rows)
-    assert await count(app, TicketEntry) == total
-
-
 async def test_a_wrong_password_shows_in_the_mailbox_status(
     app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
 ) -> None:
@@ -404,4 +388,50 @@ async def test_tls_and_starttls_with_a_certificate_checked(
         assert await fetch(app, settings, now=later) == 1
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class TokenInfo(BaseHTTPRequestHandler):
+    """The identity provider's token check Dovecot asks: one token is valid, for our user."""
+
+    def do_GET(self) -> None:
+        valid = self.path.endswith("?access_token=valid-access-token")
+        body = json.dumps({"email": USER} if valid else {"error": "invalid_token"}).encode()
+        self.send_response(200 if valid else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+async def test_xoauth2_logs_in_with_an_access_token(
+    app: FastAPI, settings: Settings, desk: Desk
+) -> None:
+    dovecot_available()
+    tokens = HTTPServer(("127.0.0.1", 0), TokenInfo)
+    threading.Thread(target=tokens.serve_forever, daemon=True).start()
+    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
+    url = f"http://127.0.0.1:{tokens.server_port}/tokeninfo?access_token="
+    server = Dovecot(root, tokeninfo_url=url)
+    server.start()
+    try:
+        admin, inbox_id = await connect_mailbox(
+            desk, server, auth="xoauth2", secret="expired-access-token"
+        )
+        append(server, message(subject="Token", body="Hello."))
+        assert await fetch(app, settings) == 0
+        mailbox_url = f"/api/v1/inboxes/{inbox_id}/mailbox"
+        status = (await admin.client.get(mailbox_url)).json()
+        assert "refused the login" in status["last_error"]
+        body = {k: status[k] for k in ("host", "port", "security", "username", "auth")}
+        response = await admin.client.put(mailbox_url, json=body | {"secret": "valid-access-token"})
+        assert response.status_code == 200
+        assert await fetch(app, settings) == 1
+    finally:
+        server.stop()
+        tokens.shutdown()
+        tokens.server_close()
         shutil.rmtree(root, ignore_errors=True)
