@@ -435,3 +435,16 @@ async def test_xoauth2_logs_in_with_an_access_token(
         tokens.shutdown()
         tokens.server_close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_a_failed_move_is_shown_and_the_mail_is_still_taken_once(
+    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
+) -> None:
+    admin, inbox_id = await connect_mailbox(desk, dovecot, processed="move", move_to="Missing")
+    append(dovecot, message(subject="Moved?", body="Maybe."))
+    assert await fetch(app, settings) == 1
+    assert await fetch(app, settings) == 0
+    status = (await admin.client.get(f"/api/v1/inboxes/{inbox_id}/mailbox")).json()
+    assert status["last_error"].startswith("fetched, but cannot move mail to 'Missing'")
+    assert status["failures"] == 0
+    assert status["messages_fetched"] == 1

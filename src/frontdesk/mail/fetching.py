@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
@@ -177,6 +177,10 @@ class MailboxRun:
         self.last_uid = claimed.last_uid
         self.history_uid = claimed.history_uid
         self.fetched = 0
+        # A problem after the mail was stored (flagging or moving it): shown, never cleared by
+        # the success that follows in the same run.
+        self.warning: str | None = None
+        self.marked = False
 
     async def _blocking(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
@@ -263,10 +267,11 @@ class MailboxRun:
                         self.claimed.move_to,
                     )
                 )
+                self.marked = True
             except ImapFailure as exc:
                 # Stored already and never fetched again: say so, and go on.
                 logger.warning("mailbox %s: %s", self.claimed.account_id, exc)
-                await self._note_error(str(exc))
+                self.warning = f"fetched, but {exc}"
 
     async def _store(self, up_to_uid: int, raws: list[bytes]) -> None:
         now = utcnow()
@@ -343,18 +348,26 @@ class MailboxRun:
             await session.execute(
                 update(MailboxAccount)
                 .where(*_held(self.claimed))
-                .values(last_fetch_at=utcnow(), failures=0, last_error=None, last_error_at=None)
+                .values(
+                    last_fetch_at=utcnow(),
+                    failures=0,
+                    **self._error_after_success(),
+                )
                 .execution_options(synchronize_session=False)
             )
 
-    async def _note_error(self, error: str) -> None:
-        async with unit_of_work(self.sessionmaker) as session:
-            await session.execute(
-                update(MailboxAccount)
-                .where(*_held(self.claimed))
-                .values(last_error=error[:2000], last_error_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
+    def _error_after_success(self) -> dict[str, Any]:
+        if self.warning is not None:
+            return {"last_error": self.warning, "last_error_at": utcnow()}
+        if self.marked:
+            return {"last_error": None, "last_error_at": None}
+        # Nothing was flagged or moved this time: an earlier failure (failures > 0) is over, but
+        # a warning about mail that could not be moved still holds.
+        failed = MailboxAccount.failures > 0
+        return {
+            "last_error": case((failed, None), else_=MailboxAccount.last_error),
+            "last_error_at": case((failed, None), else_=MailboxAccount.last_error_at),
+        }
 
     async def _record_failure(self, error: str) -> None:
         logger.warning("mailbox %s: %s", self.claimed.account_id, error)
