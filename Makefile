@@ -8,12 +8,12 @@ FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
 WEBLINTS := $(patsubst web/%/package.json,web/%/node_modules/.linted,$(FRONTENDS))
 
-.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium locks clean bench fuzz
+.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium dovecot locks clean bench fuzz
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
 
-test: $(VENV)/.dev-installed frontends chromium lint lint-web typecheck jstest pytest
+test: $(VENV)/.dev-installed frontends chromium dovecot lint lint-web typecheck jstest pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
@@ -78,6 +78,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will skip)"; fi; }
+
+# The IMAP tests start Debian's Dovecot themselves (own config, loopback, temp dir); install it
+# once when it is missing (root only). Its system service is never started or used.
+dovecot:
+	@test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd) >/dev/null; \
+	  else echo "dovecot is missing: sudo apt-get install dovecot-imapd (IMAP tests will skip)"; fi; }
 
 # Recompile the hash-pinned locks after changing dependencies in pyproject.toml.
 locks:

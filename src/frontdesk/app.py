@@ -37,7 +37,9 @@ from frontdesk.kit.methods import HeadAsGet
 from frontdesk.labels.api import router as labels_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
+from frontdesk.mail.fetching import MailboxFetcher
 from frontdesk.mail.listener import InboundListener
+from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.openapi import install_error_docs
@@ -67,6 +69,7 @@ def api_router() -> APIRouter:
         account_router,
         users_router,
         inboxes_router,
+        mailbox_router,
         labels_router,
         customers_router,
         tickets_router,
@@ -108,13 +111,17 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
-            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer).
-            if settings.smtp_url:
-                loops.start(
-                    settings.outbox_poll_interval,
-                    partial(deliver_outbox, sessionmaker, settings),
-                    name="outbox",
-                )
+            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
+            # except an inbox's that is sent through its mail provider's SMTP server.
+            loops.start(
+                settings.outbox_poll_interval,
+                partial(deliver_outbox, sessionmaker, settings),
+                name="outbox",
+            )
+        # Mailboxes at mail providers (IMAP); with none configured it only looks now and then.
+        fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None
+        if fetcher is not None:
+            fetcher.start()
         listener = (
             InboundListener(sessionmaker, settings, writer=inbound_writer)
             if settings.smtp_listen
@@ -132,6 +139,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         finally:
             if listener is not None:
                 await listener.stop()
+            if fetcher is not None:
+                await fetcher.stop()
             await loops.stop()
             await message_writer.stop()
             await inbound_writer.stop()

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     ip_rate_per_minute: int = Field(default=300, ge=1)
     unconfirmed_email_rate_per_hour: int = Field(default=20, ge=1)
     outbox_poll_interval: PositiveSeconds = 2
+    # How often mailboxes fetched over IMAP are looked at when the server offers no IDLE (and the
+    # longest a mailbox waits in IDLE before it is looked at anyway).
+    imap_poll_interval: PositiveSeconds = 30
+    # IMAP without TLS is refused except on loopback, unless this says the network is trusted.
+    imap_allow_plain: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @field_validator("database_url")

@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, enum_column
@@ -108,3 +108,73 @@ class MailAttachment(Base):
     inline: Mapped[bool] = mapped_column(default=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailboxSecurity(enum.StrEnum):
+    tls = "tls"  # TLS from the first byte (IMAPS, port 993)
+    starttls = "starttls"  # plain connection upgraded with STARTTLS before logging in (port 143)
+    # No TLS: only on loopback, or where FRONTDESK_IMAP_ALLOW_PLAIN says the network is trusted.
+    plain = "plain"
+
+
+class MailboxAuth(enum.StrEnum):
+    password = "password"  # noqa: S105  (a method's name, not a secret)
+    xoauth2 = "xoauth2"  # SASL XOAUTH2 with an OAuth 2.0 access token (Gmail, Microsoft 365)
+
+
+class SmtpSecurity(enum.StrEnum):
+    """As MailboxSecurity, for the provider's SMTP server (its own type: its own CHECK)."""
+
+    tls = "tls"  # SMTPS, port 465
+    starttls = "starttls"  # submission, port 587
+    plain = "plain"
+
+
+class ProcessedAction(enum.StrEnum):
+    seen = "seen"  # flag \Seen and leave it where it is
+    move = "move"  # move it to `move_to`
+
+
+class MailboxAccount(Base):
+    """An inbox's mailbox at a mail provider, fetched over IMAP: how to reach it, where the fetch
+    got to (UIDVALIDITY and the last UID taken, advanced in the transaction that stores the
+    messages), which process holds it (a lease), and what the last attempts did."""
+
+    __tablename__ = "mailbox_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    security: Mapped[MailboxSecurity] = mapped_column(enum_column(MailboxSecurity))
+    username: Mapped[str] = mapped_column(String(320))
+    auth: Mapped[MailboxAuth] = mapped_column(enum_column(MailboxAuth))
+    # The password or access token: written through the API, never returned by it.
+    secret: Mapped[str] = mapped_column(Text, deferred=True, deferred_raiseload=True)
+    folder: Mapped[str] = mapped_column(String(255), default="INBOX")
+    processed: Mapped[ProcessedAction] = mapped_column(
+        enum_column(ProcessedAction), default=ProcessedAction.seen
+    )
+    move_to: Mapped[str | None] = mapped_column(String(255))
+    # Outbound: the inbox's mail is sent through the provider's SMTP server with the same user
+    # name and secret when smtp_host is set (otherwise through FRONTDESK_SMTP_URL).
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None]
+    smtp_security: Mapped[SmtpSecurity | None] = mapped_column(enum_column(SmtpSecurity))
+    # Where the fetch got to: UIDs only mean something within one UIDVALIDITY.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The highest UID when the mailbox was first opened: mail up to it that was already read
+    # (\Seen) is the team's history, not new mail, and is left alone.
+    history_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_fetch_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    messages_fetched: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

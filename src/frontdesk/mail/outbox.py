@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from frontdesk.errors import NotFound
 from frontdesk.files.store import FileStore
@@ -28,17 +29,23 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def claim_outbox(
-    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    only: ColumnElement[bool] | None = None,
 ) -> Sequence[OutboxMessage]:
     """Due rows, each leased to the caller: queued ones whose time has come, and `sending` ones
-    whose sender's lease ran out (it crashed). Locked rows are skipped, so processes that claim
-    at the same moment never get the same message."""
+    whose sender's lease ran out (it crashed); `only` narrows them further. Locked rows are
+    skipped, so processes that claim at the same moment never get the same message."""
     rows = (
         await session.scalars(
             select(OutboxMessage)
             .where(
                 OutboxMessage.state.in_([OutboxState.queued, OutboxState.sending]),
                 OutboxMessage.next_attempt_at <= now,
+                *(() if only is None else (only,)),
             )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from frontdesk.kit.schemas import ReadModel
-from frontdesk.mail.models import InboundStatus, OutboxState
+from pydantic import Field
+
+from frontdesk.kit.schemas import FROM_STRING, ReadModel, WriteModel
+from frontdesk.mail.models import (
+    InboundStatus,
+    MailboxAuth,
+    MailboxSecurity,
+    OutboxState,
+    ProcessedAction,
+    SmtpSecurity,
+)
 
 
 class OutboxRead(ReadModel):
@@ -60,3 +69,60 @@ class InboundRead(ReadModel):
     entry_id: int | None
     status: InboundStatus
     error: str | None
+
+
+class MailboxRead(ReadModel):
+    """An inbox's IMAP mailbox: its settings (never the password or token) and its status."""
+
+    inbox_id: int
+    enabled: bool
+    host: str
+    port: int
+    security: MailboxSecurity
+    username: str
+    auth: MailboxAuth
+    folder: str
+    processed: ProcessedAction
+    move_to: str | None
+    smtp_host: str | None
+    smtp_port: int | None
+    smtp_security: SmtpSecurity | None
+    last_fetch_at: datetime | None = Field(description="The last fetch that reached the server.")
+    last_error: str | None = Field(description="Why the last attempt failed; null once one works.")
+    last_error_at: datetime | None
+    failures: int = Field(description="Attempts that failed in a row (each waits longer).")
+    next_attempt_at: datetime
+    messages_fetched: int
+    updated_at: datetime
+
+
+class MailboxWrite(WriteModel):
+    host: Annotated[str, Field(min_length=1, max_length=255)]
+    port: Annotated[int, Field(ge=1, le=65_535)]
+    security: Annotated[MailboxSecurity, FROM_STRING] = MailboxSecurity.tls
+    username: Annotated[str, Field(min_length=1, max_length=320)]
+    auth: Annotated[MailboxAuth, FROM_STRING] = MailboxAuth.password
+    secret: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=8000,
+            description="The password or OAuth 2.0 access token. Write-only: never returned; "
+            "leave it out to keep the stored one.",
+        ),
+    ] = None
+    folder: Annotated[str, Field(min_length=1, max_length=255)] = "INBOX"
+    processed: Annotated[ProcessedAction, FROM_STRING] = ProcessedAction.seen
+    move_to: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    enabled: bool = True
+    smtp_host: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=255,
+            description="Send this inbox's mail through the provider's SMTP server with the same "
+            "user name and secret; null sends it through FRONTDESK_SMTP_URL.",
+        ),
+    ] = None
+    smtp_port: Annotated[int | None, Field(ge=1, le=65_535)] = None
+    smtp_security: Annotated[SmtpSecurity, FROM_STRING] = SmtpSecurity.starttls

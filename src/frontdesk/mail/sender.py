@@ -34,6 +34,8 @@ class SmtpServer:
     password: str | None
     implicit_tls: bool
     starttls: bool
+    # SASL XOAUTH2 with this access token instead of a password (a provider's SMTP, per inbox).
+    oauth_token: str | None = None
 
 
 def parse_smtp_url(url: str) -> SmtpServer:
@@ -135,8 +137,8 @@ async def send_all(
     client = aiosmtplib.SMTP(
         hostname=server.host,
         port=server.port,
-        username=server.username,
-        password=server.password,
+        username=server.username if server.oauth_token is None else None,
+        password=server.password if server.oauth_token is None else None,
         use_tls=server.implicit_tls,
         # smtp:// means plain text: no opportunistic upgrade that a test relay cannot do.
         start_tls=server.starttls,
@@ -148,6 +150,8 @@ async def send_all(
     outcomes: list[Outcome] = []
     try:
         await client.connect()
+        if server.oauth_token is not None and server.username:
+            await client.auth_xoauth2(server.username, server.oauth_token)
     except (aiosmtplib.SMTPException, OSError) as exc:
         error, _ = _describe(exc)
         return [Outcome(row, f"cannot reach {server.host}:{server.port}: {error}") for row in rows]
@@ -168,7 +172,7 @@ async def send_all(
                 )
             except aiosmtplib.SMTPServerDisconnected as exc:
                 outcomes.append(Outcome(row, _describe(exc)[0]))
-                await _reconnect(client)
+                await _reconnect(client, server)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 error, permanent = _describe(exc)
                 outcomes.append(Outcome(row, error, permanent))
@@ -177,9 +181,9 @@ async def send_all(
                     try:
                         await client.rset()
                     except (aiosmtplib.SMTPException, OSError):
-                        await _reconnect(client)
+                        await _reconnect(client, server)
                 else:
-                    await _reconnect(client)
+                    await _reconnect(client, server)
             else:
                 outcomes.append(Outcome(row))
     finally:
@@ -191,8 +195,10 @@ async def send_all(
     return outcomes
 
 
-async def _reconnect(client: aiosmtplib.SMTP) -> None:
+async def _reconnect(client: aiosmtplib.SMTP, server: SmtpServer) -> None:
     client.close()
     # If this fails, the next send fails with "not connected" and is retried like any error.
     with contextlib.suppress(aiosmtplib.SMTPException, OSError):
         await client.connect()
+        if server.oauth_token is not None and server.username:
+            await client.auth_xoauth2(server.username, server.oauth_token)

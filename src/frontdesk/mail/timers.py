@@ -11,8 +11,8 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail import outbox, sender
-from frontdesk.mail.models import OutboxState
+from frontdesk.mail import mailboxes, outbox, sender
+from frontdesk.mail.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +29,44 @@ async def deliver_outbox(
     now: datetime | None = None,
     limit: int = BATCH,
 ) -> int:
-    """One round: returns how many messages were claimed (0 when nothing was due)."""
-    if not settings.smtp_url:
-        return 0
-    server = sender.parse_smtp_url(settings.smtp_url)
+    """One round: returns how many messages were claimed (0 when nothing was due). Mail of an
+    inbox that sends through its mail provider goes to that provider's SMTP server; the rest to
+    FRONTDESK_SMTP_URL, and stays queued (the mail viewer) when that is unset."""
+    default = sender.parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
     claimed_at = now or utcnow()
     # The claim commits before any network I/O: locks are held for milliseconds, and other
     # processes see the lease at once.
     async with unit_of_work(sessionmaker) as session:
-        rows = await outbox.claim_outbox(session, now=claimed_at, limit=limit, lease=LEASE)
+        rows = await outbox.claim_outbox(
+            session,
+            now=claimed_at,
+            limit=limit,
+            lease=LEASE,
+            only=None if default is not None else mailboxes.sent_through_provider(),
+        )
+        providers = await mailboxes.provider_servers(
+            session, ticket_ids=[row.ticket_id for row in rows if row.ticket_id is not None]
+        )
     if not rows:
         return 0
     leases = {row.id: row.next_attempt_at for row in rows}
+    groups: dict[sender.SmtpServer, list[OutboxMessage]] = {}
+    for row in rows:
+        server = providers.get(row.ticket_id) if row.ticket_id is not None else None
+        server = server or default
+        if server is None:
+            # The inbox stopped sending through its provider since the claim: the next round
+            # (with FRONTDESK_SMTP_URL) or the mail viewer has it when its lease runs out.
+            continue
+        groups.setdefault(server, []).append(row)
     store = file_store(settings)
-    outcomes = await sender.send_all(server, rows, lambda row: outbox.outbox_files(store, row))
+    outcomes = [
+        outcome
+        for server, group in groups.items()
+        for outcome in await sender.send_all(
+            server, group, lambda row: outbox.outbox_files(store, row)
+        )
+    ]
     finished_at = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
         for outcome in outcomes:

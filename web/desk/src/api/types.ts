@@ -19,3 +19,4 @@ export type OngoingChat = Schemas["OngoingChat"];
 export type AgentLoad = Schemas["AgentAvailability"];
 export type ApiToken = Schemas["ApiTokenRead"];
 export type Outbox = Schemas["OutboxRead"];
+export type Mailbox = Schemas["MailboxRead"];

@@ -17,3 +17,11 @@ export const inboxesApi = {
       }),
     ),
 };
+
+/** The inbox's mailbox at a mail provider (IMAP); admins only. The secret is write-only. */
+export const mailboxApi = {
+  get: (id: number) => unwrap(client.GET("/api/v1/inboxes/{inbox_id}/mailbox", path(id))),
+  put: (id: number, body: Schemas["MailboxWrite"]) =>
+    unwrap(client.PUT("/api/v1/inboxes/{inbox_id}/mailbox", { ...path(id), body })),
+  remove: (id: number) => unwrap(client.DELETE("/api/v1/inboxes/{inbox_id}/mailbox", path(id))),
+};

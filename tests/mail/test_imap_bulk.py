@@ -1,0 +1,46 @@
+"""A mailbox with 5,000 messages, fetched completely and exactly once from a real Dovecot. On
+SQLite only: the time goes into the inbound pipeline, and the PostgreSQL-specific part (two
+processes at once) is in test_imap.py on both databases."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from frontdesk.config import Settings
+from frontdesk.mail.models import InboundStatus
+from frontdesk.tickets.models import TicketEntry
+from tests.conftest import Desk
+from tests.mail.dovecot import Dovecot, message
+from tests.mail.test_imap import connect_mailbox, count, dovecot, fetch, imap_rows
+
+__all__ = ["dovecot"]  # the fixture, shared
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "frontdesk.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def test_five_thousand_messages_are_fetched_completely_and_once(
+    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
+) -> None:
+    _admin, _inbox_id = await connect_mailbox(desk, dovecot)
+    total = 5000
+    dovecot.deliver(
+        [
+            message(subject=f"Bulk {n}", body=f"Message {n}.", message_id=f"<bulk-{n}@example.org>")
+            for n in range(total)
+        ]
+    )
+    assert await fetch(app, settings, batch=250) == total
+    assert await fetch(app, settings) == 0
+    rows = await imap_rows(app)
+    assert len({row.message_id for row in rows}) == total == len(rows)
+    assert all(row.status is InboundStatus.processed for row in rows)
+    assert await count(app, TicketEntry) == total
