@@ -149,7 +149,9 @@ async def test_an_agent_switches_the_desk_to_french_and_back(
     await expect(
         page.get_by_role("heading", name="Boîtes de réception", exact=True)
     ).to_be_visible()
-    await expect(page.get_by_role("button", name="Enregistrer la boîte")).to_be_visible()
+    await expect(
+        page.get_by_role("button", name="Enregistrer la boîte", exact=True)
+    ).to_be_visible()
     await shoot(page, screenshots, "fr-settings-inboxes")
     await assert_accessible(page, "inbox settings in French")
     await settings_nav.get_by_role("link", name="Utilisateurs").click()

@@ -277,7 +277,7 @@ export const fr: Words<typeof en> = {
   mailboxMove: "Déplacer dans un dossier",
   mailboxMoveTo: "Dossier de destination",
   mailboxEnabled: "Relever cette boîte",
-  mailboxSave: "Enregistrer la boîte",
+  mailboxSave: "Enregistrer la boîte aux lettres",
   mailboxRemove: "Arrêter la relève",
   mailboxRemoved: "Cette boîte de réception ne relève plus de boîte aux lettres.",
   mailboxLastFetch: "Dernière relève",
