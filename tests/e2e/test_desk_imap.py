@@ -5,8 +5,6 @@ and the password is never sent back to the page."""
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,22 +15,15 @@ from playwright.async_api import Browser, Page, expect
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from tests.conftest import Desk
 from tests.e2e.desk import DESK_TESTS, assert_accessible, open_desk, shoot
-from tests.mail.dovecot import Dovecot, dovecot_available, message
+from tests.mail.dovecot import Dovecot, message, running_dovecot
 
 pytestmark = DESK_TESTS
 
 
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
-    dovecot_available()
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
-    server = Dovecot(root)
-    server.start()
-    try:
+    with running_dovecot() as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 async def open_inbox_settings(page: Page) -> None:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
+from tests.mail.dovecot import Dovecot, running_dovecot
 from tests.mail.support import INBOUND_TOKEN, SmtpSink
 from tests.unit.support import use_cheap_passwords
 
@@ -38,3 +39,10 @@ async def listener(app: FastAPI, settings: Settings) -> AsyncIterator[InboundLis
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of the test's own on loopback (tests/mail/dovecot.py)."""
+    with running_dovecot() as server:
+        yield server

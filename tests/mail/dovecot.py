@@ -11,8 +11,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -203,13 +205,28 @@ class Dovecot:
 
 
 def dovecot_available() -> None:
-    """Skips (fails under CI) when Dovecot is not installed: `make test-setup` installs it."""
+    """Skips (fails under CI) when Dovecot is not installed: `make test` installs it as root."""
     if shutil.which(DOVECOT) is None and not Path(DOVECOT).exists():
         service_missing(
             "Dovecot (dovecot-imapd)",
-            "apt-get install -y dovecot-imapd (make test-setup does it as root)",
+            "apt-get install -y dovecot-imapd (make test does it as root)",
             FileNotFoundError(DOVECOT),
         )
+
+
+@contextlib.contextmanager
+def running_dovecot(*, tls: bool = False, tokeninfo_url: str | None = None) -> Iterator[Dovecot]:
+    """A Dovecot of its own on loopback, in a temporary folder removed afterwards; skips (fails
+    under CI) when Dovecot is not installed."""
+    dovecot_available()
+    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
+    server = Dovecot(root, tls=tls, tokeninfo_url=tokeninfo_url)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def message(

@@ -8,13 +8,9 @@ import asyncio
 import contextlib
 import imaplib
 import json
-import shutil
-import tempfile
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,23 +26,8 @@ from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailboxAccount
 from frontdesk.tickets.models import Ticket
 from tests.conftest import Desk
-from tests.mail.dovecot import USER, Dovecot, dovecot_available, message
+from tests.mail.dovecot import USER, Dovecot, message, running_dovecot
 from tests.mail.support import inbound_entries, ticket_of
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    dovecot_available()
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
-    server = Dovecot(root)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def client(server: Dovecot) -> imaplib.IMAP4:
@@ -370,11 +351,7 @@ async def test_a_message_the_pipeline_chokes_on_is_kept_and_does_not_block_the_r
 async def test_tls_and_starttls_with_a_certificate_checked(
     app: FastAPI, settings: Settings, desk: Desk, monkeypatch: pytest.MonkeyPatch, security: str
 ) -> None:
-    dovecot_available()
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
-    server = Dovecot(root, tls=True)
-    server.start()
-    try:
+    with running_dovecot(tls=True) as server:
         port = server.tls_port if security == "tls" else server.port
         admin, inbox_id = await connect_mailbox(desk, server, security=security, port=port)
         append(server, message(subject="Over TLS", body="Private."))
@@ -386,9 +363,6 @@ async def test_tls_and_starttls_with_a_certificate_checked(
         monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))
         later = utcnow() + timedelta(minutes=1)
         assert await fetch(app, settings, now=later) == 1
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 class TokenInfo(BaseHTTPRequestHandler):
@@ -410,31 +384,28 @@ class TokenInfo(BaseHTTPRequestHandler):
 async def test_xoauth2_logs_in_with_an_access_token(
     app: FastAPI, settings: Settings, desk: Desk
 ) -> None:
-    dovecot_available()
     tokens = HTTPServer(("127.0.0.1", 0), TokenInfo)
     threading.Thread(target=tokens.serve_forever, daemon=True).start()
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
     url = f"http://127.0.0.1:{tokens.server_port}/tokeninfo?access_token="
-    server = Dovecot(root, tokeninfo_url=url)
-    server.start()
     try:
-        admin, inbox_id = await connect_mailbox(
-            desk, server, auth="xoauth2", secret="expired-access-token"
-        )
-        append(server, message(subject="Token", body="Hello."))
-        assert await fetch(app, settings) == 0
-        mailbox_url = f"/api/v1/inboxes/{inbox_id}/mailbox"
-        status = (await admin.client.get(mailbox_url)).json()
-        assert "refused the login" in status["last_error"]
-        body = {k: status[k] for k in ("host", "port", "security", "username", "auth")}
-        response = await admin.client.put(mailbox_url, json=body | {"secret": "valid-access-token"})
-        assert response.status_code == 200
-        assert await fetch(app, settings) == 1
+        with running_dovecot(tokeninfo_url=url) as server:
+            admin, inbox_id = await connect_mailbox(
+                desk, server, auth="xoauth2", secret="expired-access-token"
+            )
+            append(server, message(subject="Token", body="Hello."))
+            assert await fetch(app, settings) == 0
+            mailbox_url = f"/api/v1/inboxes/{inbox_id}/mailbox"
+            status = (await admin.client.get(mailbox_url)).json()
+            assert "refused the login" in status["last_error"]
+            body = {k: status[k] for k in ("host", "port", "security", "username", "auth")}
+            response = await admin.client.put(
+                mailbox_url, json=body | {"secret": "valid-access-token"}
+            )
+            assert response.status_code == 200
+            assert await fetch(app, settings) == 1
     finally:
-        server.stop()
         tokens.shutdown()
         tokens.server_close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_a_failed_move_is_shown_and_the_mail_is_still_taken_once(

@@ -15,9 +15,7 @@ from frontdesk.mail.models import InboundStatus
 from frontdesk.tickets.models import TicketEntry
 from tests.conftest import Desk
 from tests.mail.dovecot import Dovecot, message
-from tests.mail.test_imap import connect_mailbox, count, dovecot, fetch, imap_rows
-
-__all__ = ["dovecot"]  # the fixture, shared
+from tests.mail.test_imap import connect_mailbox, count, fetch, imap_rows
 
 
 @pytest.fixture(params=["sqlite"])

@@ -3,11 +3,6 @@ the same user name and password: a real aiosmtpd server on loopback that insists
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -17,7 +12,7 @@ from frontdesk.config import Settings
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.timers import deliver_outbox
 from tests.conftest import Desk
-from tests.mail.dovecot import Dovecot, dovecot_available, message
+from tests.mail.dovecot import Dovecot, message
 from tests.mail.support import free_port, inbound_entries, outbox, ticket_of
 
 # A loopback test server: AUTH without TLS is the point here, not a risk.
@@ -65,19 +60,6 @@ class ProviderSmtp:
 
     def __exit__(self, *_exc: object) -> None:
         self._controller.stop()
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    dovecot_available()
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
-    server = Dovecot(root)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_replies_go_out_through_the_providers_smtp_with_the_mailbox_login(
