@@ -290,3 +290,33 @@ class TestErrorDocs:
             for method in item
         }
         assert set(ERRORS_OF_OPERATIONS) <= operations
+
+
+class TestOversizedBodies:
+    """A client that writes its whole body before it reads the answer, as most do, reads the 413
+    and its message rather than meeting a reset halfway through its upload."""
+
+    @pytest.mark.parametrize("announced", [True, False], ids=["content-length", "chunked"])
+    async def test_the_413_reaches_a_client_still_sending(
+        self, settings: Settings, announced: bool
+    ) -> None:
+        body = b'{"email": "' + b"a" * (6 * 1024 * 1024) + b'"}'
+        async with running(settings, max_request_bytes=64 * 1024) as base:
+            host, port = urlsplit(base).netloc.split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            head = b"POST /api/v1/auth/login HTTP/1.1\r\nHost: desk.test\r\n"
+            head += b"Content-Type: application/json\r\n"
+            if announced:
+                writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            else:
+                chunks = b"".join(
+                    b"%x\r\n%s\r\n" % (len(part), part)
+                    for part in (body[i : i + 65536] for i in range(0, len(body), 65536))
+                )
+                writer.write(head + b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+            await writer.drain()
+            async with asyncio.timeout(10):
+                answer = await reader.read()
+            writer.close()
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert b"body_too_large" in answer

@@ -13,6 +13,7 @@ from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, Settings
 from frontdesk.files import service
 from frontdesk.files.schemas import StoredFileRead
 from frontdesk.files.store import file_store
+from frontdesk.kit.body_limit import drain
 from frontdesk.kit.schemas import Id
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.deps import LoadedTicket
@@ -47,19 +48,25 @@ async def upload(
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     limit = settings.max_attachment_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        # Refused before a byte is read: the client learns at once.
-        raise service.FileTooLarge(limit)
-    stored = await service.save_upload(
-        session,
-        store=file_store(settings),
-        ticket=ticket,
-        user=user,
-        filename=filename,
-        content_type=request.headers.get("content-type"),
-        chunks=request.stream(),
-        limit=limit,
-    )
+    try:
+        if declared.isdigit() and int(declared) > limit:
+            # Refused before a byte is kept.
+            raise service.FileTooLarge(limit)
+        stored = await service.save_upload(
+            session,
+            store=file_store(settings),
+            ticket=ticket,
+            user=user,
+            filename=filename,
+            content_type=request.headers.get("content-type"),
+            chunks=request.stream(),
+            limit=limit,
+        )
+    except service.FileTooLarge:
+        # Read to the end and dropped: a browser still sending would otherwise see a reset, not
+        # the 413 that says what the limit is.
+        await drain(request.receive)
+        raise
     return StoredFileRead.model_validate(stored)
 
 

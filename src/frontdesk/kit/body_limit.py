@@ -1,6 +1,8 @@
 """Request body limits, enforced as the body arrives: a Content-Length over the limit is refused
-before anything is read, and a body sent in chunks is counted chunk by chunk. No request can make
-the server hold more than the limit, however large the body it announces or sends."""
+before anything is kept, and a body sent in chunks is counted chunk by chunk. No request can make
+the server hold more than the limit, however large the body it announces or sends. What a refused
+client still sends is read and dropped (up to DRAIN_LIMIT) before the 413, so that it can read
+the answer."""
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ from frontdesk.http_errors import error_response
 
 # The client may still be sending the rest: the connection is not reused.
 CLOSE = {"Connection": "close"}
+# How much of a refused body is read and dropped before the 413 goes out. Most clients write the
+# whole body before they read any answer: refused unread, they meet a reset instead of the 413's
+# message. Past this the server stops reading (and the client may see the reset after all), so a
+# client announcing gigabytes cannot keep it busy.
+DRAIN_LIMIT = 16 * 1024 * 1024
 
 
 def _size(limit: int) -> str:
@@ -39,6 +46,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, too_large_message(limit), headers=CLOSE)
 
 
+async def drain(receive: Receive, *, limit: int = DRAIN_LIMIT) -> None:
+    """Reads what the client still sends and drops it, up to `limit` bytes."""
+    drained = 0
+    while drained <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, *, limit: int, unlimited: Collection[str] = ()) -> None:
         self.app = app
@@ -54,6 +73,7 @@ class BodyLimit:
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
             body = {"code": "body_too_large", "message": too_large_message(limit)}
+            await drain(receive)
             await error_response(413, body, **CLOSE)(scope, receive, send)
             return
         received = 0
@@ -64,6 +84,8 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    if message.get("more_body", False):
+                        await drain(receive)
                     raise BodyTooLarge(limit)
             return message
 
