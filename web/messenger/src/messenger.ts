@@ -228,9 +228,14 @@ export class Messenger implements App, Host {
     return this.visitorCreating;
   }
 
+  /** Who is online now, the queue and the inbox's settings (GET /status). */
+  private fetchStatus(): Promise<Status> {
+    return this.api<Status>("GET", `/status?inbox=${encodeURIComponent(this.inbox)}`);
+  }
+
   private async loadStatus(showErrors = false): Promise<void> {
     try {
-      this.status = await this.api<Status>("GET", `/status?inbox=${encodeURIComponent(this.inbox)}`);
+      this.status = await this.fetchStatus();
       this.local.set("settings", this.status.settings);
     } catch (error) {
       if (error instanceof ApiError && [403, 404].includes(error.status)) {
@@ -445,7 +450,7 @@ export class Messenger implements App, Host {
   private async refreshOnline(): Promise<void> {
     const before = this.status?.online;
     try {
-      this.status = await this.api<Status>("GET", `/status?inbox=${encodeURIComponent(this.inbox)}`);
+      this.status = await this.fetchStatus();
     } catch {
       return;
     }
@@ -457,7 +462,7 @@ export class Messenger implements App, Host {
 
   private async loadQueue(): Promise<void> {
     try {
-      this.status = await this.api<Status>("GET", `/status?inbox=${encodeURIComponent(this.inbox)}`);
+      this.status = await this.fetchStatus();
     } catch {
       return;
     }
