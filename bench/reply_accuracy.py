@@ -1,10 +1,12 @@
 """Accuracy and speed of frontdesk.mail.visible.
 
 Run from the repository root with `PYTHONPATH=src:. python bench/reply_accuracy.py` (add `-v` to
-list every category). Prints the exact-match score on the multilingual corpus
+list every category). Prints the exact-match score on our multilingual corpus
 (tests/mail/fixtures/multilingual) overall and per language, client and kind, on our per-client
-fixtures, and on the public email-replies corpus (tests/mail/fixtures/email-replies); then how
-many replies per second visible_text handles, and how long a 1 MB reply takes.
+fixtures, and on the held-out corpora converted from other projects' tests (talon,
+mail-parser-reply, email_reply_parser, quotequail, email_reply_trimmer: fixtures/<source>/README.md)
+per source, language, client and kind, with the misses that are policy differences counted
+apart; then how many replies per second visible_text handles, and how long a 1 MB reply takes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from frontdesk.mail.visible import html_to_text, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "mail" / "fixtures" / "replies"
-CORPUS = ROOT / "tests" / "mail" / "fixtures" / "email-replies"
 THROUGHPUT_SECONDS = 2.0
 
 
@@ -59,24 +60,40 @@ def fixture_accuracy() -> tuple[int, int]:
     return sum(total), len(total)
 
 
-def corpus_accuracy() -> list[str]:
+def _groups(cases: list[reply_corpus.Case], missed: set[str]) -> None:
+    for label in ("language", "client", "kind"):
+        groups: dict[str, list[bool]] = defaultdict(list)
+        for case in cases:
+            groups[str(getattr(case, label))].append(case.where not in missed)
+        line = ", ".join(f"{name} {sum(r)}/{len(r)}" for name, r in sorted(groups.items()))
+        print(f"    per {label}: {line}")
+
+
+def external_accuracy(*, verbose: bool) -> list[str]:
+    """The held-out corpora: written by others, for their own extractors, never tuned on."""
+    print("held-out corpora (other projects' tests, converted; see their READMEs):")
+    total = exact = policy = 0
     bodies: list[str] = []
-    if not (CORPUS / "emails").is_dir():
-        print(f"email-replies corpus: not found at {CORPUS}")
-        return bodies
-    exact = 0
-    failures: list[str] = []
-    for path in sorted((CORPUS / "emails").glob("*.txt")):
-        body = path.read_text(encoding="utf-8")
-        bodies.append(body)
-        expected = (CORPUS / "trimmed" / path.name).read_text(encoding="utf-8")
-        if _collapse(visible_text(body)) == _collapse(expected):
-            exact += 1
-        else:
-            failures.append(path.name)
-    print(f"email-replies corpus: {exact}/{len(bodies)} exact")
-    for name in failures:
-        print(f"  FAIL {name}")
+    for source, cases in reply_corpus.external().items():
+        per_category, failed = reply_corpus.score(cases)
+        ok = len(cases) - len(failed)
+        total, exact = total + len(cases), exact + ok
+        policy += sum(case.differs is not None for case in failed)
+        print(f"  {source}: {ok}/{len(cases)} exact ({100 * ok / len(cases):.1f} %)")
+        _groups(cases, {case.where for case in failed})
+        if verbose:
+            for category, results in sorted(per_category.items()):
+                print(f"    {category:<50} {sum(results)}/{len(results)}")
+        for case in failed:
+            why = f" (policy: {case.differs})" if case.differs else ""
+            print(f"    FAIL {case.where} {case.ident} {case.category}{why}")
+        bodies += [case.reply for case in cases if "html" not in case.options]
+    print(f"held-out corpora: {exact}/{total} exact ({100 * exact / total:.1f} %)")
+    agreed = total - policy
+    print(
+        f"  without the {policy} misses where the source's policy differs from ours: "
+        f"{exact}/{agreed} ({100 * exact / agreed:.1f} %)"
+    )
     return bodies
 
 
@@ -85,13 +102,7 @@ def multilingual_accuracy(*, verbose: bool) -> list[str]:
     per_category, failed = reply_corpus.score(cases)
     exact = len(cases) - len(failed)
     print(f"multilingual corpus: {exact}/{len(cases)} exact ({100 * exact / len(cases):.1f} %)")
-    missed = {case.where for case in failed}
-    for label in ("language", "client", "kind"):
-        groups: dict[str, list[bool]] = defaultdict(list)
-        for case in cases:
-            groups[str(getattr(case, label))].append(case.where not in missed)
-        line = ", ".join(f"{name} {sum(r)}/{len(r)}" for name, r in sorted(groups.items()))
-        print(f"  per {label}: {line}")
+    _groups(cases, {case.where for case in failed})
     if verbose:
         for category, results in sorted(per_category.items()):
             print(f"  {category:<50} {sum(results)}/{len(results)}")
@@ -141,9 +152,10 @@ def throughput(bodies: list[str]) -> float:
 
 
 def main() -> None:
-    multilingual = multilingual_accuracy(verbose="-v" in sys.argv[1:])
+    verbose = "-v" in sys.argv[1:]
+    multilingual = multilingual_accuracy(verbose=verbose)
     fixture_accuracy()
-    bodies = corpus_accuracy()
+    bodies = external_accuracy(verbose=verbose)
     own = [
         p.read_text(encoding="utf-8")
         for p in sorted(FIXTURES.glob("*.txt"))
