@@ -115,7 +115,7 @@ def big_replies() -> None:
     """1 MB replies must stay linear: a catastrophic regex or a quadratic scan would take seconds
     or minutes here. A long paste over a long quoted thread, with lines that nearly match every
     rule, and shapes built against single rules (a header-key run-on line, phone lines, our own
-    first line repeated)."""
+    first line repeated, attributions run on after text over quotes)."""
     sent = ["Hello Anna, thank you for your message about the invoice."]
     own = "\n".join(
         f"Line {i}: export on 08.11.2016 at 14:26 wrote: to <a@b.example" for i in range(6000)
@@ -129,6 +129,8 @@ def big_replies() -> None:
         "phone lines": "\n".join(["0170 1234567"] * 77000) + "\nJane <j@x.example> wrote:\n> x",
         "our first line repeated": "Hi\n" + "Hello Anna, thank you\n" * 45000,
         "wrapped openers": "Hi\n" + "On Tue, 8 Nov 2016 at 14:26 Jane <\n" * 28000,
+        "run-in openers over quotes": "Hi\n"
+        + "ok On the 5th On Tue On 8 Nov On 2016 at 14:26 Jane wrote:\n> q\n" * 15000,
     }
     for name, body in shapes.items():
         body += "x" * max(0, 1_000_000 - len(body.encode()))

@@ -89,6 +89,8 @@ _RUN_IN_GAP = re.compile(
     r"(?:\s+|-{2,}\s*)(?=(?:On|Le|Am|El|Op|Il|Em|No\s+dia|Den|Dnia|W\s+dniu|Dne|På|Vào)\s+\D{0,40}\d)"
 )
 _MAX_RUN_IN_CHARS = 600
+# The verb search is the costly part: a line gets it tried at a few openers only.
+_MAX_RUN_IN_TRIES = 3
 _COLON_END = re.compile(r"[:\uff1a][ \t]*$", re.MULTILINE)
 
 
@@ -121,12 +123,12 @@ def _run_in_split(line: str, text: str) -> list[str] | None:
     if len(text) > _MAX_RUN_IN_CHARS or QUOTED.match(line):
         return None
     gaps = list(_RUN_IN_GAP.finditer(text))
-    if not gaps or _WROTE_ENDING.search(text) is None:
+    if not gaps:
         return None
     opening = _LEADING_DECORATION.sub("", text)
     if _STRONG_OPENER.match(opening) and _is_attribution(opening, strong=True):
         return None  # the whole line is one ("On Tue, Nov 8, ... wrote:")
-    for gap in gaps:
+    for gap in gaps[:_MAX_RUN_IN_TRIES]:
         before, after = text[: gap.start()], text[gap.end() :]
         if not before.strip(" -") or "@" in before:
             continue  # the sender's name or address before a date is the attribution's own
