@@ -15,12 +15,13 @@ ACHIEVED = {
     "talon": (69, 62),
     "mail-parser-reply": (35, 35),
     "email-reply-parser": (30, 30),
+    "crisp-email-reply-parser": (41, 40),
     "quotequail": (6, 6),
     "email-reply-trimmer": (71, 71),
 }
-# Of talon's 7 misses, 6 follow its policy where it differs from ours (marked `differs=` in the
-# fixtures, with the reason in its README).
-POLICY_MISSES = 6
+# Of the 8 misses, 7 follow their source's policy where it differs from ours (marked `differs=`
+# in the fixtures, with the reason in their README): 6 of talon's, 1 of crisp's.
+POLICY_MISSES = 7
 
 
 def _misses(cases: list[Case]) -> list[str]:
@@ -84,13 +85,19 @@ QUOTE = "> Hi\n> can you try again?"
         (f"{OWN}\n\n-----Reply Message-----\n\nOld", OWN),
         (f"{OWN}\n\n-----Antwort Nachricht-----\n\nOld", OWN),
         (f"{OWN}\n\nDate: Wed, 16 May 2012 00:15:02 -0600\nTo: anna@example.com\n\nOld", OWN),
+        # A header ending in its verb without a colon; "Télécharger Outlook pour iOS"; the French
+        # webmail's "Message du : <date>" over its block.
+        (f"{OWN}\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 John <john@example.com> wrote\n\nOld", OWN),
+        (f"{OWN}\n\nTélécharger Outlook pour iOS<https://aka.ms/o0ukef>\nOld", OWN),
+        (f"{OWN}\n\nMessage du : 12/12/2016 13:20\nDe : a@example.fr\nA : b@example.fr\n"
+         "Sujet : x\n\nOld", OWN),
         # The unquoted rest of a wrapped link inside a quote does not end the quote.
         (f"{OWN}\n\nOn Monday, 24 September, 2012 at 3:46 PM, bob wrote:\n\n> View ticket "
          "(http://example.com/action\n_nonce=3dd518)\n>\n", OWN),
     ],
     ids=["run-in", "run-in-dashes", "run-in-french", "sent", "norwegian", "vietnamese",
          "wrapped-digit-address", "reply-message", "antwort-nachricht", "date-led-block",
-         "wrapped-link-in-quote"],
+         "no-colon-verb", "telecharger-outlook", "message-du-colon", "wrapped-link-in-quote"],
 )  # fmt: skip
 def test_rules_prompted_by_the_held_out_corpora(body: str, visible: str) -> None:
     assert visible_text(body) == visible
@@ -106,13 +113,16 @@ def test_rules_prompted_by_the_held_out_corpora(body: str, visible: str) -> None
         "Part one.\n\n" + "_" * 40 + "\n\nPart two.\n\nAnna",
         # "Date:" and "To:" lines a customer writes are not a header block.
         "Date: Tuesday after lunch\nTo: all of the team\n\nPlease come.",
+        # A sentence ending in "wrote" without a colon is the customer's, date or not.
+        "That is what I wrote\n\nOn 5 May 2024 at 10:30 I wrote\n\nAnna",
         # A one-word inline answer between two quotes is the customer's.
         "> Can you come on Friday?\nYes\n> And on Monday?\nNo",
         # Links of the customer's own under a quote stay theirs.
         "> Where is it?\n\nhttps://example.com/a?b=c\n\nThere.",
     ],
     ids=["opener-without-date", "opener-without-date-2", "underscore-paragraph-rule",
-         "date-and-to-words", "one-word-inline-answers", "own-link-after-quote"],
+         "date-and-to-words", "sentence-ending-in-wrote", "one-word-inline-answers",
+         "own-link-after-quote"],
 )  # fmt: skip
 def test_their_guards_keep_the_customers_words(body: str) -> None:
     assert visible_text(body) == body.strip()

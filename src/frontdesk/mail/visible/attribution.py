@@ -24,6 +24,9 @@ _WROTE_WORDS = (
 )
 # CJK text has no word boundaries, so these verbs are matched without \b.
 _WROTE_CJK = "写道|寫道|書きました|작성|쓴 글|のメッセージ|のメール"
+# Some clients end the line with the verb alone, no colon ("… <john@doe.com> wrote").
+_BARE_VERBS = frozenset(("wrote", "schrieb", "écrit", "escribió", "escreveu", "skrev", "schreef"))
+_BARE_VERB_END = re.compile(r"(?<!\w)(?:" + "|".join(_BARE_VERBS) + r")\s*$", re.IGNORECASE)
 _COLON = ":\uff1a"
 _LAST_CHARS = _COLON + "-"
 # German Apple Mail and some webmails end "Am ... schrieb Max <max@example.de>" with no colon.
@@ -164,6 +167,7 @@ def _could_end_attribution(text: str) -> bool:
     # keeps the costly verb search off the vast majority of lines.
     return (
         text[-1] in _LAST_CHARS
+        or text[text.rfind(" ") + 1 :].lower() in _BARE_VERBS
         or _DATE_LED.match(text) is not None
         or (text[-1] == ">" and _NO_COLON_TAIL.search(text) is not None)
         or (_RUN_ON in text and _WROTE_ENDING.search(text) is not None)
@@ -257,6 +261,10 @@ def _is_attribution(text: str, *, strong: bool, quote_follows: bool = False) -> 
         )
     if not strong:
         return False
+    if _BARE_VERB_END.search(text):
+        # "On Wed, 14 Nov 2018 08:14:43 -0200 John Doe <john@doe.com> wrote", no colon: only
+        # with the sender's bracketed address, which a sentence ending in "wrote" lacks.
+        return _BRACKETED_EMAIL.search(text) is not None and _TIME.search(text) is not None
     if _DATE_LED.match(text) and _DATE_LED_TAIL.search(text):
         return True
     return _TIME.search(text) is not None and _SENDER_COLON_TAIL.search(text) is not None

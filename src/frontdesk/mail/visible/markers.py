@@ -36,7 +36,9 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 # French webmails (Orange, SFR) open the quoted header block with "Message du <date>".
-_BLOCK_INTRO = re.compile(r"^[ \t]*message du \d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", re.IGNORECASE)
+_BLOCK_INTRO = re.compile(
+    r"^[ \t]*message du[ \t]*:?[ \t]*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", re.IGNORECASE
+)
 _FORWARD_INTRO = re.compile(
     r"^[ \t]*(?:begin forwarded message|début du message réexpédié|"
     r"anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|"
