@@ -25,7 +25,7 @@ _WROTE_WORDS = (
 # CJK text has no word boundaries, so these verbs are matched without \b.
 _WROTE_CJK = "写道|寫道|書きました|작성|쓴 글|のメッセージ|のメール"
 # Some clients end the line with the verb alone, no colon ("… <john@doe.com> wrote").
-_BARE_VERBS = frozenset(("wrote", "schrieb", "écrit", "escribió", "escreveu", "skrev", "schreef"))
+_BARE_VERBS = ("wrote", "schrieb", "écrit", "escribió", "escreveu", "skrev", "schreef")
 _BARE_VERB_END = re.compile(r"(?<!\w)(?:" + "|".join(_BARE_VERBS) + r")\s*$", re.IGNORECASE)
 _COLON = ":\uff1a"
 _LAST_CHARS = _COLON + "-"
@@ -97,12 +97,13 @@ _MAX_RUN_IN_TRIES = 3
 _COLON_END = re.compile(r"[:\uff1a][ \t]*$", re.MULTILINE)
 
 
-def split_run_in_attributions(lines: list[str]) -> list[str]:
-    """Split "thanks On Wed, 4 Apr 2012 at 15:59, bob@example.com wrote:" into the customer's
-    words and the attribution, when a quote follows: some clients put the attribution right
-    after the text, on the same line. The attribution must open with a word the openers know
-    ("On", "Le", "Am", ...), carry a date, time or address and end with its verb and colon."""
-    text = "\n".join(lines)
+def split_run_in_attributions(text: str) -> list[str]:
+    """The lines of text, with "thanks On Wed, 4 Apr 2012 at 15:59, bob@example.com wrote:"
+    split into the customer's words and the attribution when a quote follows: some clients put
+    the attribution right after the text, on the same line. The attribution must open with a
+    word the openers know ("On", "Le", "Am", ...), carry a date, time or address and end with
+    its verb and colon."""
+    lines = text.split("\n")
     splits: dict[int, list[str]] = {}
     number, counted = 0, 0
     # Only lines ending in a colon can hold one: finding those in the whole text at once keeps
@@ -110,8 +111,9 @@ def split_run_in_attributions(lines: list[str]) -> list[str]:
     for colon in _COLON_END.finditer(text):
         number += text.count("\n", counted, colon.start())
         counted = colon.start()
-        if _quote_follows(lines, number + 1):
-            split = _run_in_split(lines[number], lines[number].rstrip())
+        line = lines[number]
+        if _RUN_IN_GAP.search(line) and _quote_follows(lines, number + 1):
+            split = _run_in_split(line, line.rstrip())
             if split is not None:
                 splits[number] = split
     if not splits:
@@ -125,13 +127,10 @@ def split_run_in_attributions(lines: list[str]) -> list[str]:
 def _run_in_split(line: str, text: str) -> list[str] | None:
     if len(text) > _MAX_RUN_IN_CHARS or QUOTED.match(line):
         return None
-    gaps = list(_RUN_IN_GAP.finditer(text))
-    if not gaps:
-        return None
     opening = _LEADING_DECORATION.sub("", text)
     if _STRONG_OPENER.match(opening) and _is_attribution(opening, strong=True):
         return None  # the whole line is one ("On Tue, Nov 8, ... wrote:")
-    for gap in gaps[:_MAX_RUN_IN_TRIES]:
+    for gap in list(_RUN_IN_GAP.finditer(text))[:_MAX_RUN_IN_TRIES]:
         before, after = text[: gap.start()], text[gap.end() :]
         if not before.strip(" -") or "@" in before:
             continue  # the sender's name or address before a date is the attribution's own
@@ -167,7 +166,7 @@ def _could_end_attribution(text: str) -> bool:
     # keeps the costly verb search off the vast majority of lines.
     return (
         text[-1] in _LAST_CHARS
-        or text[text.rfind(" ") + 1 :].lower() in _BARE_VERBS
+        or text.endswith(_BARE_VERBS)
         or _DATE_LED.match(text) is not None
         or (text[-1] == ">" and _NO_COLON_TAIL.search(text) is not None)
         or (_RUN_ON in text and _WROTE_ENDING.search(text) is not None)
