@@ -113,6 +113,8 @@ def test_rules_prompted_by_the_held_out_corpora(body: str, visible: str) -> None
         "Part one.\n\n" + "_" * 40 + "\n\nPart two.\n\nAnna",
         # "Date:" and "To:" lines a customer writes are not a header block.
         "Date: Tuesday after lunch\nTo: all of the team\n\nPlease come.",
+        # A sentence naming someone before "wrote:" over a quote is not a name-only header.
+        f"I think what Bob wrote on Monday 5 May is right:\n{QUOTE}\n\nSo let's do it.",
         # A sentence ending in "wrote" without a colon is the customer's, date or not.
         "That is what I wrote\n\nOn 5 May 2024 at 10:30 I wrote\n\nAnna",
         # A one-word inline answer between two quotes is the customer's.
@@ -121,8 +123,8 @@ def test_rules_prompted_by_the_held_out_corpora(body: str, visible: str) -> None
         "> Where is it?\n\nhttps://example.com/a?b=c\n\nThere.",
     ],
     ids=["opener-without-date", "opener-without-date-2", "underscore-paragraph-rule",
-         "date-and-to-words", "sentence-ending-in-wrote", "one-word-inline-answers",
-         "own-link-after-quote"],
+         "date-and-to-words", "sentence-before-wrote", "sentence-ending-in-wrote",
+         "one-word-inline-answers", "own-link-after-quote"],
 )  # fmt: skip
 def test_their_guards_keep_the_customers_words(body: str) -> None:
     assert visible_text(body) == body.strip()

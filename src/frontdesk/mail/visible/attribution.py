@@ -82,6 +82,9 @@ _DATE_ONLY = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 # "Jane Doe wrote:" (Thunderbird's default) names nobody's address: it counts only on top of a
 # quote.
 _NAME_ONLY = re.compile(r"^[^\s:<>@]+(?:\s+[^\s:<>@]+){0,4}\s*$")
+# A lower-case word of four letters or more is no part of a name ("I think what Bob wrote:"),
+# while "van", "der", "de la" and the scripts without case are.
+_SENTENCE_WORD = re.compile(r"(?<!\S)[a-z]{4,}(?!\S)")
 
 
 # Where an attribution run on after the customer's last words may start: after a space or the
@@ -243,6 +246,10 @@ def _extend_attribution(lines: list[str], stripped: list[str], first: int, end: 
     return end
 
 
+def _names_only(text: str) -> bool:
+    return _NAME_ONLY.match(text) is not None and _SENTENCE_WORD.search(text) is None
+
+
 def _is_attribution(text: str, *, strong: bool, quote_follows: bool = False) -> bool:
     """Whether text is a whole attribution. A date-led one must carry a date, time or address
     (so "On this point I wrote:" is not one); a name-led one must carry a bracketed address,
@@ -256,7 +263,7 @@ def _is_attribution(text: str, *, strong: bool, quote_follows: bool = False) -> 
         if _BRACKETED_EMAIL.search(text):
             return True
         return quote_follows and bool(
-            _EMAIL.search(text) or _TIME.search(text) or _NAME_ONLY.match(text[: wrote.start()])
+            _EMAIL.search(text) or _TIME.search(text) or _names_only(text[: wrote.start()])
         )
     if not strong:
         return False
