@@ -19,7 +19,8 @@ TARGET = 0.98
 # Held-out corpora, written by others for their own extractors (see each README), in our case
 # format; and discourse/email_reply_trimmer's, kept in its own layout (emails/, trimmed/).
 EXTERNAL = (
-    "talon", "mail-parser-reply", "email-reply-parser", "crisp-email-reply-parser", "quotequail",
+    "talon", "mail-parser-reply", "email-reply-parser", "crisp-email-reply-parser",
+    "elixir-email-reply-parser", "quotequail",
 )  # fmt: skip
 TRIMMER = FIXTURES / "email-replies"
 _TRIMMER_LANGUAGES = {

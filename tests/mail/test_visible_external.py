@@ -16,6 +16,7 @@ ACHIEVED = {
     "mail-parser-reply": (35, 35),
     "email-reply-parser": (30, 30),
     "crisp-email-reply-parser": (41, 40),
+    "elixir-email-reply-parser": (12, 12),
     "quotequail": (6, 6),
     "email-reply-trimmer": (71, 71),
 }
