@@ -150,6 +150,8 @@ async def create_reply(
         updated_by_id=user.id,
         usage_count=0,
     )
+    # One instant for both: "edited" means updated later than created.
+    reply.created_at = reply.updated_at = utcnow()
     session.add(reply)
     await session.flush()
     return reply

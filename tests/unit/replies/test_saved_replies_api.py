@@ -53,6 +53,7 @@ class TestWhoSeesWhat:
         mine = await create(ada, "Thanks", "Thank you!")
         assert mine["scope"] == "personal"
         assert mine["owner_id"] == ada.id
+        assert mine["created_at"] == mine["updated_at"]
         assert await names(ada) == ["Thanks"]
         for other in (bob, owner):
             assert await names(other) == []
