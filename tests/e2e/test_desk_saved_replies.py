@@ -248,6 +248,9 @@ async def test_the_saved_replies_page(
     await assert_accessible(page, "saved replies page")
     await page.mouse.move(1300, 800)  # no button hovered in the picture
     await shoot(page, screenshots, "replies-page")
+    await page.emulate_media(color_scheme="dark")
+    await expect_dark(page, "saved replies page")
+    await page.emulate_media(color_scheme="light")
 
     # Edit, then delete after asking.
     await welcome.get_by_role("button", name="Edit Welcome").click()
