@@ -111,7 +111,7 @@ async def test_a_saved_reply_in_a_chat_fills_its_variables(
     )
     await expect(composer).to_have_value(filled)
     await expect(picker(page)).to_have_count(0)
-    left = page.get_by_role("status").filter(has_text="left as written")
+    left = page.locator("[aria-live=polite]").filter(has_text="left as written")
     await expect(left).to_contain_text("{{ticket.number}}")
     await expect(left).to_contain_text("Not a variable: {{order.id}}")
     await shoot(page, screenshots, "replies-chat-inserted")
