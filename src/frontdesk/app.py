@@ -46,6 +46,7 @@ from frontdesk.openapi import install_error_docs
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
+from frontdesk.replies.api import router as replies_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
@@ -79,6 +80,7 @@ def api_router() -> APIRouter:
         outbox_router,
         inbound_router,
         apps_router,
+        replies_router,
     ):
         router.include_router(domain_router)
     return router
