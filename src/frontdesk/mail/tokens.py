@@ -109,10 +109,10 @@ async def current_token(
                 return Token(secret, None)
             if grant.refused:
                 raise _refusal(grant)
-            if refused is None:
-                if secret and grant.expires_at is not None and grant.expires_at > now + MARGIN:
-                    return Token(secret, grant.version)
-            elif refused.version != grant.version:
+            expires = grant.expires_at
+            fresh = bool(secret) and expires is not None and expires > now + MARGIN
+            # After a refusal, only a token renewed since (another process did) is worth a try.
+            if fresh and (refused is None or refused.version != grant.version):
                 return Token(secret, grant.version)
             if grant.next_refresh_at is not None and grant.next_refresh_at > now:
                 raise TokenProblem(f"cannot renew the access token: {grant.error}")
