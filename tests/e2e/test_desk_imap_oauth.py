@@ -99,6 +99,9 @@ async def test_an_admin_connects_an_oauth_mailbox_and_reconnects_it_when_refused
         await expect(token).to_contain_text("Connect the mailbox again")
         await form.get_by_role("group", name="OAuth 2.0").scroll_into_view_if_needed()
         await shoot(page, screenshots, "settings-inbox-mailbox-oauth-refused")
+        await page.emulate_media(color_scheme="dark")
+        await shoot(page, screenshots, "settings-inbox-mailbox-oauth-refused-dark")
+        await page.emulate_media(color_scheme="light")
         await assert_accessible(page, "settings: inbox mailbox with a refused refresh token")
 
         await form.get_by_label("Refresh token", exact=True).fill(provider.grant())
