@@ -238,7 +238,7 @@ async def forwarded_files(
 
 def _size(size: int) -> str:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
+        return f"{size / (1024 * 1024):.3g} MB"
     return f"{max(size // 1024, 1)} KB"
 
 
