@@ -26,7 +26,9 @@ class RatingChannel(enum.StrEnum):
 
 class RequestState(enum.StrEnum):
     sent = "sent"  # the email is in the outbox
-    skipped = "skipped"  # due, but nobody could be mailed (unverified or no address)
+    # Due, but not mailed: nobody may be mailed (unverified, no address), or the ticket was asked
+    # less than ASK_AGAIN_AFTER before this closing.
+    skipped = "skipped"
 
 
 class RatingSettings(Base):

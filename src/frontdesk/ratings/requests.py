@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy import and_, exists, not_, select
+from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,9 +48,9 @@ async def send_due_requests(session: AsyncSession, *, now: datetime, limit: int 
         not_before = due_before - CATCH_UP
         if inbox_settings.email_since is not None:
             not_before = max(not_before, inbox_settings.email_since)
+        # This closing was handled (asked, or skipped) by some process already.
         asked = exists().where(
-            RatingRequest.ticket_id == Ticket.id,
-            RatingRequest.created_at > Ticket.closed_at - ASK_AGAIN_AFTER,
+            RatingRequest.ticket_id == Ticket.id, RatingRequest.closed_at == Ticket.closed_at
         )
         tickets = (
             await session.scalars(
@@ -84,7 +84,13 @@ async def _request(session: AsyncSession, *, ticket: Ticket, now: datetime) -> b
         return False
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
     recipient = await customers_service.primary_email(session, customer=customer)
-    mailable = recipient is not None and customer.verified
+    last_asked = await session.scalar(
+        select(func.max(RatingRequest.created_at)).where(
+            RatingRequest.ticket_id == ticket.id, RatingRequest.state == RequestState.sent
+        )
+    )
+    asked_lately = last_asked is not None and last_asked > ticket.closed_at - ASK_AGAIN_AFTER
+    mailable = recipient is not None and customer.verified and not asked_lately
     request = RatingRequest(
         ticket_id=ticket.id,
         inbox_id=ticket.inbox_id,
