@@ -1,0 +1,122 @@
+// The rating card under an ended chat: the inbox's question, three answers (good / okay / bad),
+// an optional comment, and what the server kept. Built once per chat and kept across redraws, so
+// a comment being typed survives the events that redraw the ended card.
+
+import { h } from "./dom";
+import { ApiError } from "./net";
+import type { App } from "./view";
+
+interface Rating {
+  score: "good" | "okay" | "bad";
+  comment: string;
+  changeable_until: string;
+}
+
+interface Offer {
+  offered: boolean;
+  question: string;
+  rating: Rating | null;
+}
+
+const SCORES = [
+  ["good", "rateGood", "😀"],
+  ["okay", "rateOkay", "😐"],
+  ["bad", "rateBad", "🙁"],
+] as const;
+
+const cards = new Map<number, HTMLElement>();
+
+/** Shows the chat's rating card right after `anchor` (the ended card); hides any other. */
+export function showRating(app: App, anchor: HTMLElement, chatId: number | null): void {
+  for (const [id, card] of cards) if (id !== chatId) card.remove();
+  if (chatId == null) return;
+  let card = cards.get(chatId);
+  if (!card) {
+    card = build(app, chatId);
+    cards.set(chatId, card);
+  }
+  if (card.previousElementSibling !== anchor) anchor.after(card);
+}
+
+function build(app: App, chatId: number): HTMLElement {
+  const t = app.t;
+  const path = `/chats/${chatId}/rating`;
+  const title = h("p", { class: "card-title", id: `fd-rate-${chatId}` });
+  const status = h("p", { class: "rate-status", role: "status" });
+  const buttons = SCORES.map(([score, word, emoji]) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "rate",
+        "data-score": score,
+        "aria-pressed": "false",
+        onclick: () => void save({ score }),
+      },
+      h("span", { "aria-hidden": "true", text: emoji }),
+      h("span", { text: t(word) }),
+    ),
+  );
+  const comment = h("textarea", {
+    id: `fd-rate-comment-${chatId}`,
+    rows: 2,
+    maxlength: 2000,
+    placeholder: t("rateCommentHint"),
+  });
+  const form = h(
+    "form",
+    {
+      class: "rate-comment",
+      hidden: true,
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const score = current?.score;
+        if (score) void save({ score, comment: comment.value });
+      },
+    },
+    h("label", { for: comment.id, text: t("rateComment") }),
+    comment,
+    h("button", { type: "submit", class: "secondary", text: t("rateSend") }),
+  );
+  const card = h(
+    "section",
+    { class: "card rating", "aria-labelledby": title.id, hidden: true },
+    title,
+    h("div", { class: "rate-choices", role: "group", "aria-labelledby": title.id }, ...buttons),
+    form,
+    status,
+  );
+  let current: Rating | null = null;
+
+  function draw(offer: Offer | null, message = ""): void {
+    if (offer) {
+      card.hidden = !offer.offered;
+      title.textContent = offer.question || t("rateQuestion");
+      current = offer.rating;
+    }
+    const final = current != null && new Date(current.changeable_until).getTime() < Date.now();
+    for (const button of buttons) {
+      button.setAttribute("aria-pressed", String(button.dataset.score === current?.score));
+      button.disabled = final;
+    }
+    form.hidden = current == null || final;
+    if (offer && current && !comment.value) comment.value = current.comment;
+    status.textContent = message || (current ? t(final ? "rateFinal" : "rateThanks") : "");
+  }
+
+  async function save(body: { score: string; comment?: string }): Promise<void> {
+    try {
+      const offer = await app.api<Offer>("PUT", path, body);
+      draw(offer, body.comment !== undefined ? t("rateSaved") : "");
+    } catch (error) {
+      const final = error instanceof ApiError && error.code === "rating_final";
+      draw(null, final ? t("rateFinal") : t("rateFailed"));
+    }
+  }
+
+  app.api<Offer>("GET", path).then(
+    (offer) => draw(offer),
+    () => draw({ offered: false, question: "", rating: null }),
+  );
+  return card;
+}
