@@ -30,7 +30,7 @@ async def get_rating(
     return _offer(offer.offered, offer.question, offer.rating)
 
 
-@router.put("/chats/{chat_id}/rating", response_model=VisitorRatingOffer)
+@router.post("/chats/{chat_id}/rating", response_model=VisitorRatingOffer)
 async def rate(
     chat_id: Id, body: VisitorRatingWrite, visitor: CurrentVisitor, session: SessionDep
 ) -> VisitorRatingOffer:

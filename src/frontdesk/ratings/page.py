@@ -92,7 +92,7 @@ def rating_page(
     when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")
     body = (
         f'<p class="muted">{escape(inbox_name)} · request #{ticket_number}</p>'
-        f'<h1 role="status">{escape(saved)}</h1>'
+        f"<h1>{escape(saved)}</h1>"
         f'<form method="post" action="{escape(action)}">'
         f"<fieldset><legend>{escape(question)}</legend>{choices}</fieldset>"
         '<label for="comment">Anything you would like to add? <span class="muted">(optional)'

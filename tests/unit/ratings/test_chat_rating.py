@@ -34,7 +34,7 @@ async def test_the_visitor_rates_the_ended_chat_and_the_ticket_shows_it(
     offer = (await marie.client.get(f"/messenger/v1/chats/{chat_id}/rating")).json()
     assert offer == {"offered": True, "question": "", "rating": None}
     published.clear()
-    rated = await marie.client.put(
+    rated = await marie.client.post(
         f"/messenger/v1/chats/{chat_id}/rating", json={"score": "good", "comment": " Quick! "}
     )
     assert rated.status_code == 200, rated.text
@@ -60,8 +60,8 @@ async def test_a_change_within_the_window_updates_the_one_rating(
 ) -> None:
     ada, marie, _inbox, chat_id = await ended_chat(desk, visitors)
     url = f"/messenger/v1/chats/{chat_id}/rating"
-    await marie.client.put(url, json={"score": "bad", "comment": "Slow"})
-    changed = await marie.client.put(url, json={"score": "okay"})
+    await marie.client.post(url, json={"score": "bad", "comment": "Slow"})
+    changed = await marie.client.post(url, json={"score": "okay"})
     assert changed.json()["rating"] == changed.json()["rating"] | {
         "score": "okay",
         "comment": "Slow",
@@ -73,7 +73,7 @@ async def test_a_change_within_the_window_updates_the_one_rating(
         await session.execute(
             update(Rating).values(changeable_until=utcnow() - timedelta(seconds=1))
         )
-    final = await marie.client.put(url, json={"score": "good"})
+    final = await marie.client.post(url, json={"score": "good"})
     assert final.status_code == 409
     assert final.json()["error"]["code"] == "rating_final"
 
@@ -84,8 +84,8 @@ async def test_two_quick_clicks_leave_one_rating(desk: Desk, visitors: Any) -> N
     ada, marie, _inbox, chat_id = await ended_chat(desk, visitors)
     url = f"/messenger/v1/chats/{chat_id}/rating"
     answers = await asyncio.gather(
-        marie.client.put(url, json={"score": "good"}),
-        marie.client.put(url, json={"score": "good"}),
+        marie.client.post(url, json={"score": "good"}),
+        marie.client.post(url, json={"score": "good"}),
     )
     assert [answer.status_code for answer in answers] == [200, 200]
     assert len((await ada.client.get("/api/v1/ratings")).json()["items"]) == 1
@@ -94,7 +94,7 @@ async def test_two_quick_clicks_leave_one_rating(desk: Desk, visitors: Any) -> N
 async def test_only_the_chats_own_visitor_may_rate_it(desk: Desk, visitors: Any) -> None:
     _ada, _marie, inbox, chat_id = await ended_chat(desk, visitors)
     stranger = await visitors(inbox)
-    for method in ("GET", "PUT"):
+    for method in ("GET", "POST"):
         answer = await stranger.client.request(
             method, f"/messenger/v1/chats/{chat_id}/rating", json={"score": "bad"}
         )
@@ -111,7 +111,7 @@ async def test_a_chat_is_rated_only_after_it_ended_and_was_answered(
     chat = await marie.start_chat()
     url = f"/messenger/v1/chats/{chat['id']}/rating"
     assert (await marie.client.get(url)).json()["offered"] is False
-    early = await marie.client.put(url, json={"score": "good"})
+    early = await marie.client.post(url, json={"score": "good"})
     assert early.status_code == 409
     assert early.json()["error"]["code"] == "not_rateable"
 
@@ -125,7 +125,7 @@ async def test_an_inbox_that_does_not_ask_refuses(desk: Desk, visitors: Any) -> 
     assert off.status_code == 200, off.text
     url = f"/messenger/v1/chats/{chat_id}/rating"
     assert (await marie.client.get(url)).json()["offered"] is False
-    assert (await marie.client.put(url, json={"score": "good"})).status_code == 409
+    assert (await marie.client.post(url, json={"score": "good"})).status_code == 409
     # Agents read the settings; only admins change them.
     assert (await ada.client.get(f"/api/v1/inboxes/{inbox['id']}/rating-settings")).is_success
     refused = await ada.client.patch(
@@ -144,7 +144,7 @@ async def test_bad_input_is_a_4xx_naming_the_field(desk: Desk, visitors: Any) ->
         ({"score": "good", "stars": 5}, "stars"),
         ({"score": "good", "comment": 5}, "comment"),
     ):
-        answer = await marie.client.put(url, json=body)
+        answer = await marie.client.post(url, json=body)
         assert answer.status_code == 422, (body, answer.text)
         assert field in [problem["field"] for problem in answer.json()["error"]["fields"]]
     assert (await marie.client.get("/messenger/v1/chats/99999/rating")).status_code == 404

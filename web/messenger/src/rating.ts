@@ -106,7 +106,7 @@ function build(app: App, chatId: number): HTMLElement {
 
   async function save(body: { score: string; comment?: string }): Promise<void> {
     try {
-      const offer = await app.api<Offer>("PUT", path, body);
+      const offer = await app.api<Offer>("POST", path, body);
       draw(offer, body.comment !== undefined ? t("rateSaved") : "");
     } catch (error) {
       const final = error instanceof ApiError && error.code === "rating_final";
