@@ -9,7 +9,21 @@ from html import escape
 from frontdesk.kit.headers import policy, script_hash
 from frontdesk.ratings.models import Rating
 
-SCORES = (("good", "Good", "😀"), ("okay", "Okay", "😐"), ("bad", "Bad", "🙁"))
+# Faces drawn in SVG, not emoji: a system without an emoji font would show empty boxes.
+_FACE = '<path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z"/><path d="M9 9.5v1"/><path d="M15 9.5v1"/>'
+SCORES = (
+    ("good", "Good", "M8 14a4.5 4.5 0 0 0 8 0"),
+    ("okay", "Okay", "M8.5 15h7"),
+    ("bad", "Bad", "M8 16.5a4.5 4.5 0 0 1 8 0"),
+)
+
+
+def _face(mouth: str) -> str:
+    return (
+        '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+        f'{_FACE}<path d="{mouth}"/></svg>'
+    )
+
 
 STYLE = """
 :root { color-scheme: light dark; --bg: #f8fafc; --panel: #fff; --text: #0f172a;
@@ -26,8 +40,10 @@ p { margin: .5rem 0; } .muted { color: var(--muted); font-size: .9rem; }
 fieldset { border: 0; padding: 0; margin: 1rem 0; display: flex; gap: .5rem; flex-wrap: wrap; }
 legend { font-weight: 600; margin-bottom: .5rem; padding: 0; }
 .choice input { position: absolute; opacity: 0; }
-.choice span { display: inline-block; padding: .5rem 1rem; border: 1px solid var(--border);
-  border-radius: 999px; cursor: pointer; }
+.choice > span { display: inline-flex; align-items: center; gap: .4rem; padding: .5rem 1rem;
+  border: 1px solid var(--border); border-radius: 999px; cursor: pointer; }
+.choice svg { width: 1.2rem; height: 1.2rem; fill: none; stroke: currentColor; stroke-width: 2;
+  stroke-linecap: round; }
 .choice input:checked + span { background: var(--accent); color: var(--accent-text);
   border-color: var(--accent); font-weight: 600; }
 .choice input:focus-visible + span { outline: 3px solid var(--accent); outline-offset: 2px; }
@@ -85,8 +101,8 @@ def rating_page(
     choices = "".join(
         f'<label class="choice"><input type="radio" name="score" value="{value}"'
         f"{' checked' if rating.score.value == value else ''}>"
-        f'<span><span aria-hidden="true">{emoji}</span> {word}</span></label>'
-        for value, word, emoji in SCORES
+        f"<span>{_face(mouth)} {word}</span></label>"
+        for value, word, mouth in SCORES
     )
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")

@@ -2,7 +2,7 @@
 // an optional comment, and what the server kept. Built once per chat and kept across redraws, so
 // a comment being typed survives the events that redraw the ended card.
 
-import { h } from "./dom";
+import { h, icon } from "./dom";
 import { ApiError } from "./net";
 import type { App } from "./view";
 
@@ -18,10 +18,12 @@ interface Offer {
   rating: Rating | null;
 }
 
+// Drawn, not emoji: a system without an emoji font would show empty boxes.
+const FACE = ["M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z", "M9 9.5v1", "M15 9.5v1"];
 const SCORES = [
-  ["good", "rateGood", "😀"],
-  ["okay", "rateOkay", "😐"],
-  ["bad", "rateBad", "🙁"],
+  ["good", "rateGood", "M8 14a4.5 4.5 0 0 0 8 0"],
+  ["okay", "rateOkay", "M8.5 15h7"],
+  ["bad", "rateBad", "M8 16.5a4.5 4.5 0 0 1 8 0"],
 ] as const;
 
 const cards = new Map<number, HTMLElement>();
@@ -43,7 +45,7 @@ function build(app: App, chatId: number): HTMLElement {
   const path = `/chats/${chatId}/rating`;
   const title = h("p", { class: "card-title", id: `fd-rate-${chatId}` });
   const status = h("p", { class: "rate-status", role: "status" });
-  const buttons = SCORES.map(([score, word, emoji]) =>
+  const buttons = SCORES.map(([score, word, mouth]) =>
     h(
       "button",
       {
@@ -53,7 +55,7 @@ function build(app: App, chatId: number): HTMLElement {
         "aria-pressed": "false",
         onclick: () => void save({ score }),
       },
-      h("span", { "aria-hidden": "true", text: emoji }),
+      icon(...FACE, mouth),
       h("span", { text: t(word) }),
     ),
   );
