@@ -144,3 +144,33 @@ async def test_the_email_link_opens_the_rating_page(
     await page.goto(f"{live}{base.group(1)[:-3]}abc/good")
     await expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
     await reader.close()
+
+
+async def test_an_admin_sets_an_inboxs_rating_settings(
+    app: FastAPI, desk: Desk, browser: Browser, live: str
+) -> None:
+    inbox = await desk.inbox(name="Shop Support")
+    admin_user = await desk.user(name="Grace Admin", role="admin")
+    page = await open_desk(browser, live, admin_user)
+    await page.goto(f"{live}/settings/ratings")
+    await expect(page.get_by_role("heading", name="Satisfaction ratings")).to_be_visible()
+    chat_box = page.get_by_label("In the messenger, when an answered chat ends")
+    email_box = page.get_by_label("By email, after a ticket is closed")
+    await expect(chat_box).to_be_checked()
+    await expect(email_box).not_to_be_checked()
+    await email_box.check()
+    await page.get_by_label("Delay before the email (minutes)").fill("30")
+    await page.get_by_label("Question").fill("Did we help?")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Saved.")
+    await assert_accessible(page, "rating settings")
+    await page.screenshot(path=str(IMAGES / "desk-rating-settings.png"))
+    admin = await desk.login(admin_user)
+    stored = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}/rating-settings")).json()
+    assert stored == {
+        "inbox_id": inbox["id"],
+        "chat_enabled": True,
+        "email_enabled": True,
+        "question": "Did we help?",
+        "email_delay_minutes": 30,
+    }
