@@ -91,6 +91,25 @@ async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(
     await assert_accessible(desk_page, "ticket with a rating")
     await desk_page.locator(".convo-head").screenshot(path=str(IMAGES / "desk-ticket-rating.png"))
 
+    # Marie writes again: her new ticket's sidebar shows how she rated the chat, and follows a
+    # change as it happens.
+    created = await ada.client.post(
+        "/api/v1/tickets",
+        json={
+            "inbox_id": support["id"],
+            "customer": {"email": "marie@example.org"},
+            "subject": "Another question",
+        },
+    )
+    assert created.status_code == 201, created.text
+    await desk_page.goto(f"{live}/tickets/{created.json()['id']}")
+    history = desk_page.get_by_role("complementary").locator("li", has_text="Where is my order?")
+    await expect(history.get_by_test_id("rating-badge")).to_contain_text("Good")
+    await expect(history).to_contain_text("Ada was <b>great</b>")
+    await page.emulate_media(color_scheme="light")
+    await card.get_by_role("button", name="Bad").click()
+    await expect(history.get_by_test_id("rating-badge")).to_contain_text("Bad")
+
 
 async def test_the_email_link_opens_the_rating_page(
     app: FastAPI, desk: Desk, browser: Browser, live: str, sink: SmtpSink

@@ -26,16 +26,22 @@ const SCORES = [
   ["bad", "rateBad", "M8 16.5a4.5 4.5 0 0 1 8 0"],
 ] as const;
 
-const cards = new Map<number, HTMLElement>();
+/** By chat, with the words it was built in: a change of language builds it again. */
+const cards = new Map<number, { card: HTMLElement; t: App["t"] }>();
 
 /** Shows the chat's rating card right after `anchor` (the ended card); hides any other. */
 export function showRating(app: App, anchor: HTMLElement, chatId: number | null): void {
-  for (const [id, card] of cards) if (id !== chatId) card.remove();
+  for (const [id, kept] of cards) {
+    if (id !== chatId || kept.t !== app.t) {
+      kept.card.remove();
+      cards.delete(id);
+    }
+  }
   if (chatId == null) return;
-  let card = cards.get(chatId);
+  let card = cards.get(chatId)?.card;
   if (!card) {
     card = build(app, chatId);
-    cards.set(chatId, card);
+    cards.set(chatId, { card, t: app.t });
   }
   if (card.previousElementSibling !== anchor) anchor.after(card);
 }
