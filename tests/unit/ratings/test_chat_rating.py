@@ -148,3 +148,65 @@ async def test_bad_input_is_a_4xx_naming_the_field(desk: Desk, visitors: Any) ->
         assert answer.status_code == 422, (body, answer.text)
         assert field in [problem["field"] for problem in answer.json()["error"]["fields"]]
     assert (await marie.client.get("/messenger/v1/chats/99999/rating")).status_code == 404
+
+
+async def test_ratings_are_read_by_those_who_may_see_the_ticket(desk: Desk, visitors: Any) -> None:
+    ada, marie, inbox, chat_id = await ended_chat(desk, visitors)
+    await marie.client.post(
+        f"/messenger/v1/chats/{chat_id}/rating", json={"score": "bad", "comment": "Slow"}
+    )
+    ticket_id = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()["ticket_id"]
+    other_inbox = await desk.inbox(name="Billing")
+    bob = await desk.agent(inboxes=[other_inbox], name="Bob")
+    assert (await bob.client.get(f"/api/v1/tickets/{ticket_id}/ratings")).status_code == 404
+    assert (await bob.client.get("/api/v1/ratings")).json()["items"] == []
+    assert (await bob.client.get("/api/v1/ratings", params={"inbox_id": inbox["id"]})).json()[
+        "items"
+    ] == []
+    admin = await desk.agent(role="admin")
+    assert len((await admin.client.get("/api/v1/ratings")).json()["items"]) == 1
+
+    chat = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
+    customer_id = (await ada.client.get(f"/api/v1/tickets/{ticket_id}")).json()["customer_id"]
+    for params, found in (
+        ({"score": "bad"}, 1),
+        ({"score": "good"}, 0),
+        ({"channel": "chat"}, 1),
+        ({"channel": "email"}, 0),
+        ({"inbox_id": inbox["id"]}, 1),
+        ({"inbox_id": other_inbox["id"]}, 0),
+        ({"customer_id": customer_id}, 1),
+        ({"with_comment": True}, 1),
+        ({"with_comment": False}, 0),
+        ({"since": chat["started_at"]}, 1),
+        ({"until": chat["started_at"]}, 0),
+        ({"agent_id": bob.id}, 0),
+    ):
+        answer = await ada.client.get("/api/v1/ratings", params=params)
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["items"]) == found, params
+    for params in ({"score": "great"}, {"limit": 0}, {"limit": 201}, {"since": "yesterday"}):
+        assert (await ada.client.get("/api/v1/ratings", params=params)).status_code == 422
+
+
+async def test_the_list_pages_by_before_id(desk: Desk, visitors: Any) -> None:
+    ada, marie, inbox, chat_id = await ended_chat(desk, visitors)
+    await marie.client.post(f"/messenger/v1/chats/{chat_id}/rating", json={"score": "good"})
+    for _ in range(2):
+        visitor = await visitors(inbox)
+        chat = await visitor.start_chat("Again")
+        await ada.client.post(f"/api/v1/chats/{chat['id']}/join")
+        await ada.client.post(f"/api/v1/chats/{chat['id']}/end")
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat['id']}/rating", json={"score": "okay"}
+        )
+    first = (await ada.client.get("/api/v1/ratings", params={"limit": 2})).json()
+    assert len(first["items"]) == 2
+    assert first["next_before_id"] == first["items"][-1]["id"]
+    rest = (
+        await ada.client.get(
+            "/api/v1/ratings", params={"limit": 2, "before_id": first["next_before_id"]}
+        )
+    ).json()
+    assert [r["score"] for r in rest["items"]] == ["good"]
+    assert rest["next_before_id"] is None
