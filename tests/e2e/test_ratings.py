@@ -135,7 +135,7 @@ async def test_the_email_link_opens_the_rating_page(
         assert await ratings_service.send_due_requests(session, now=later(1)) == 1
     await deliver(app, with_smtp(app.state.settings, sink))
     (mail,) = [r for r in sink.received if r.message["Subject"].startswith("How did we do?")]
-    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     base = LINK.search(text)
     assert base is not None
 

@@ -70,6 +70,9 @@ async def test_one_click_records_and_the_page_takes_a_comment(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any
 ) -> None:
     ada, ticket, tokens = await rated_scene(app, settings, desk, sink, question="Happy?")
+    # A link checker's HEAD records nothing.
+    assert (await http.head(f"/rate/{tokens['bad']}/bad")).status_code == 200
+    assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
     page = await http.get(f"/rate/{tokens['okay']}/okay")
     assert page.status_code == 200
     assert "Your answer is saved" in page.text

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from frontdesk.deps import SessionDep
 from frontdesk.errors import FrontdeskError, Invalid
+from frontdesk.kit.methods import HEAD_KEY
 from frontdesk.ratings import links, page, service
 from frontdesk.ratings.errors import LinkExpired, RatingFinal
 from frontdesk.ratings.models import RatingScore
@@ -55,10 +56,13 @@ def _saved_page(target: service.LinkTarget, token: str, *, error: str | None = N
 
 
 @router.get("/{token}/{score}", response_class=HTMLResponse)
-async def click(token: Token, score: str, session: SessionDep) -> HTMLResponse:
-    """One click of the email: records the score (or changes it) and offers a comment box."""
+async def click(token: Token, score: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """One click of the email: records the score (or changes it) and offers a comment box.
+    A HEAD (link checkers and mail scanners send them) records nothing."""
     if score not in RatingScore.__members__:
         return _refusal(FrontdeskError("bad score"))
+    if request.scope.get(HEAD_KEY):
+        return await show(token, session)
     try:
         target = await service.rate_by_link(
             session, token=token, score=RatingScore(score), comment=None
