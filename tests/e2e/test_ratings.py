@@ -141,6 +141,13 @@ async def test_the_email_link_opens_the_rating_page(
 
     reader = await browser.new_context(viewport={"width": 800, "height": 700})
     page = await reader.new_page()
+    # The email as a mail client shows its HTML part.
+    html = mail.message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    await page.set_content(html)
+    await expect(page.get_by_role("link", name="Good")).to_have_attribute(
+        "href", re.compile(r"/rate/\d+\.[0-9a-f]+/good$")
+    )
+    await page.screenshot(path=str(IMAGES / "rating-email.png"))
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text))
     await page.goto(f"{live}{base.group(1)}/good")
