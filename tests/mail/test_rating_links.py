@@ -93,6 +93,13 @@ async def test_one_click_records_and_the_page_takes_a_comment(
     (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
     assert (rating["score"], rating["comment"]) == ("good", comment)
 
+    too_long = await http.post(f"/rate/{tokens['okay']}", data={"comment": "x" * 2001})
+    assert too_long.status_code == 422
+    assert "At most 2000 characters." in too_long.text
+    assert "<form" in too_long.text
+    (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
+    assert rating["comment"] == comment
+
 
 async def test_another_link_changes_the_rating_within_the_window_then_it_is_final(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any

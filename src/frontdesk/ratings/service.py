@@ -104,7 +104,12 @@ async def update_settings(
     if question is not None:
         question = " ".join(question.split())
         if len(question) > MAX_QUESTION:
-            raise Invalid("question", f"At most {MAX_QUESTION} characters.", limit=MAX_QUESTION)
+            raise Invalid(
+                "question",
+                f"At most {MAX_QUESTION} characters.",
+                field_code="too_long",
+                limit=MAX_QUESTION,
+            )
         row.question = question
     if email_delay_minutes is not None:
         if not 0 <= email_delay_minutes <= MAX_DELAY_MINUTES:
@@ -125,7 +130,12 @@ def _comment(comment: str | None) -> str | None:
         return None
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise Invalid("comment", f"At most {MAX_COMMENT} characters.", limit=MAX_COMMENT)
+        raise Invalid(
+            "comment",
+            f"At most {MAX_COMMENT} characters.",
+            field_code="too_long",
+            limit=MAX_COMMENT,
+        )
     return comment
 
 
