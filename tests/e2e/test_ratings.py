@@ -1,5 +1,6 @@
 """Ratings in real Chromium: the visitor rates the chat that just ended in the messenger and the
-agent sees it appear on the ticket without reloading; the page an email's rating link opens."""
+agent sees it appear on the ticket without reloading; the page an email's rating link opens.
+Screenshots go to ./screenshots; the ones in docs/images are copies of them."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not (DESK / "dist" / "index.html").is_file(), reason="desk not built"),
 ]
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 LINK = re.compile(r"https?://[^/\s]+(/rate/\d+\.[0-9a-f]+)/(good|okay|bad)")
 
 
@@ -37,7 +37,13 @@ def sink() -> Iterator[SmtpSink]:
 
 
 async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(
-    app: FastAPI, website: Website, context: BrowserContext, desk: Desk, browser: Browser, live: str
+    app: FastAPI,
+    website: Website,
+    context: BrowserContext,
+    desk: Desk,
+    browser: Browser,
+    live: str,
+    screenshots: Path,
 ) -> None:
     support = await desk.inbox(name="Support", email_address="support@desk.test")
     ada_user = await desk.user(name="Ada Lovelace")
@@ -79,17 +85,18 @@ async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(
     await expect(card).to_contain_text("Comment saved")
     await axe_ok(page, "rating")
     await page.wait_for_timeout(250)
-    await panel.screenshot(path=str(IMAGES / "messenger-rating.png"))
+    await panel.screenshot(path=str(screenshots / "messenger-rating.png"))
     await page.emulate_media(color_scheme="dark")
     await page.wait_for_timeout(250)
-    await panel.screenshot(path=str(IMAGES / "messenger-rating-dark.png"))
+    await panel.screenshot(path=str(screenshots / "messenger-rating-dark.png"))
 
     ratings = desk_page.get_by_test_id("ticket-ratings")
     await expect(ratings).to_contain_text("Good")
     await expect(ratings).to_contain_text("rated in the chat")
     await expect(ratings).to_contain_text("Ada was <b>great</b>")
     await assert_accessible(desk_page, "ticket with a rating")
-    await desk_page.locator(".convo-head").screenshot(path=str(IMAGES / "desk-ticket-rating.png"))
+    head = desk_page.locator(".convo-head")
+    await head.screenshot(path=str(screenshots / "desk-ticket-rating.png"))
 
     # Marie writes again: her new ticket's sidebar shows how she rated the chat, and follows a
     # change as it happens.
@@ -112,7 +119,7 @@ async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(
 
 
 async def test_the_email_link_opens_the_rating_page(
-    app: FastAPI, desk: Desk, browser: Browser, live: str, sink: SmtpSink
+    app: FastAPI, desk: Desk, browser: Browser, live: str, sink: SmtpSink, screenshots: Path
 ) -> None:
     inbox = await desk.inbox(name="Shop Support", email_address="support@shop.test")
     ada = await desk.agent(inboxes=[inbox], name="Ada")
@@ -147,7 +154,7 @@ async def test_the_email_link_opens_the_rating_page(
     await expect(page.get_by_role("link", name="Good")).to_have_attribute(
         "href", re.compile(r"/rate/\d+\.[0-9a-f]+/good$")
     )
-    await page.screenshot(path=str(IMAGES / "rating-email.png"))
+    await page.screenshot(path=str(screenshots / "rating-email.png"))
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text))
     await page.goto(f"{live}{base.group(1)}/good")
@@ -163,7 +170,7 @@ async def test_the_email_link_opens_the_rating_page(
     )
     assert problems == [], problems  # no CSP refusal: the only style is allowed by its hash
     await assert_accessible(page, "rating page")
-    await page.screenshot(path=str(IMAGES / "rating-page.png"))
+    await page.screenshot(path=str(screenshots / "rating-page.png"))
     (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
     assert (rating["score"], rating["comment"]) == ("okay", "Slow, but solved.")
 
@@ -173,7 +180,7 @@ async def test_the_email_link_opens_the_rating_page(
 
 
 async def test_an_admin_sets_an_inboxs_rating_settings(
-    app: FastAPI, desk: Desk, browser: Browser, live: str
+    app: FastAPI, desk: Desk, browser: Browser, live: str, screenshots: Path
 ) -> None:
     inbox = await desk.inbox(name="Shop Support")
     admin_user = await desk.user(name="Grace Admin", role="admin")
@@ -190,7 +197,7 @@ async def test_an_admin_sets_an_inboxs_rating_settings(
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Saved.")
     await assert_accessible(page, "rating settings")
-    await page.screenshot(path=str(IMAGES / "desk-rating-settings.png"))
+    await page.screenshot(path=str(screenshots / "desk-rating-settings.png"))
     admin = await desk.login(admin_user)
     stored = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}/rating-settings")).json()
     assert stored == {
