@@ -65,6 +65,17 @@ const en = {
   loading: "Loading…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  rateQuestion: "How did we do?",
+  rateGood: "Good",
+  rateOkay: "Okay",
+  rateBad: "Bad",
+  rateComment: "Anything to add?",
+  rateCommentHint: "Optional",
+  rateSend: "Send comment",
+  rateThanks: "Thanks for your feedback! You can change it for a day.",
+  rateSaved: "Comment saved. Thank you!",
+  rateFinal: "Thanks for your feedback.",
+  rateFailed: "Your rating could not be saved. Please try again.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -141,6 +152,17 @@ const fr: Dictionary = {
   loading: "Chargement…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  rateQuestion: "Comment s'est passée cette conversation ?",
+  rateGood: "Bien",
+  rateOkay: "Moyen",
+  rateBad: "Mal",
+  rateComment: "Quelque chose à ajouter ?",
+  rateCommentHint: "Facultatif",
+  rateSend: "Envoyer le commentaire",
+  rateThanks: "Merci pour votre avis ! Vous pouvez le modifier pendant une journée.",
+  rateSaved: "Commentaire enregistré. Merci !",
+  rateFinal: "Merci pour votre avis.",
+  rateFailed: "Votre avis n'a pas pu être enregistré. Réessayez.",
 };
 
 const dictionaries: Record<string, Dictionary> = { en, fr };

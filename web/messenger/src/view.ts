@@ -10,6 +10,7 @@ import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import type { Live } from "./live";
+import type { Fetcher } from "./net";
 import type { Status } from "./types";
 
 export interface Config {
@@ -41,6 +42,8 @@ export interface App {
   readonly local: Store;
   readonly session: Store;
   readonly live: Pick<Live, "send" | "startTyping" | "stopTyping">;
+  /** The visitor API, for the parts that call it themselves (the rating card). */
+  readonly api: Fetcher;
   toggle(): void;
   close(): void;
   startChat(values: FormValues): Promise<void>;
