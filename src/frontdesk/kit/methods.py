@@ -9,6 +9,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The desk's catch-all route (GET) matches every path; it only counts where nothing else does.
 FALLBACK_ROUTE = "desk"
+# Set in the scope of a HEAD answered as GET: a route that streams can skip fetching the body.
+HEAD_KEY = "frontdesk.head"
+
+
+def is_head(scope: Scope) -> bool:
+    return bool(scope.get(HEAD_KEY))
 
 
 def route_methods(app: FastAPI, scope: Scope) -> set[str]:
@@ -45,4 +51,4 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_head)
+        await self.app({**scope, "method": "GET", HEAD_KEY: True}, receive, send_head)
