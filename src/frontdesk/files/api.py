@@ -13,7 +13,7 @@ from frontdesk.files import service
 from frontdesk.files.downloads import file_response
 from frontdesk.files.schemas import StoredFileRead
 from frontdesk.files.store import StoreUnavailable, file_store
-from frontdesk.kit.body_limit import drain
+from frontdesk.kit.body_limit import StreamedBody
 from frontdesk.kit.methods import is_head
 from frontdesk.kit.schemas import Id
 from frontdesk.tickets import service as tickets_service
@@ -49,6 +49,7 @@ async def upload(
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     limit = settings.max_attachment_bytes
     declared = request.headers.get("content-length", "")
+    body = StreamedBody(request.receive)
     try:
         if declared.isdigit() and int(declared) > limit:
             # Refused before a byte is kept.
@@ -60,13 +61,13 @@ async def upload(
             user=user,
             filename=filename,
             content_type=request.headers.get("content-type"),
-            chunks=request.stream(),
+            chunks=body.chunks(),
             limit=limit,
         )
     except (service.FileTooLarge, StoreUnavailable):
         # Read to the end and dropped: a browser still sending would otherwise see a reset, not
         # the 413 (or 503) that says what went wrong.
-        await drain(request.receive)
+        await body.drain()
         raise
     return StoredFileRead.model_validate(stored)
 

@@ -39,12 +39,11 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
             return "*"
         return max(size - suffix, 0), size - 1
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None
     if start >= size:
         return "*"
-    return start, min(end, size - 1)
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 def _headers(stored: StoredFile) -> dict[str, str]:
