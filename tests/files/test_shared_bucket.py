@@ -5,6 +5,7 @@ bucket goes out by mail as a MIME part; and a bucket out of reach is a 503 that 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.models import StoredFile
+from frontdesk.files.store import StoreUnavailable, file_store
+from frontdesk.files.timers import delete_unsent_uploads
+from frontdesk.kit.clock import utcnow
 from tests.conftest import Desk
 from tests.files.conftest import s3_settings
 from tests.files.seaweedfs import SeaweedFS
@@ -130,3 +134,36 @@ class TestBucketOutOfReach:
             session.add(stored)
         url = f"/api/v1/tickets/{ticket['id']}/files/{stored.id}"
         error_of(await ada.client.get(url), 503, "file_store_unavailable")
+
+    async def test_unsent_uploads_stay_until_the_bucket_is_back(
+        self, app: FastAPI, settings: Settings, seaweedfs: SeaweedFS, prefix: str, desk: Desk
+    ) -> None:
+        """The cleaning loop (files/timers.py) deletes the bytes first, rows locked: when the
+        bucket is out of reach the rows stay, and a later round deletes both."""
+        ada, _inbox, ticket, _sent = await answered_ticket(desk)
+        reachable = s3_settings(settings, seaweedfs, prefix)
+        store = file_store(reachable)
+        key, size = await store.save(_one(b"draft"), limit=100)
+        async with unit_of_work(app.state.sessionmaker) as session:
+            session.add(
+                StoredFile(
+                    key=key,
+                    filename="draft.txt",
+                    content_type="text/plain",
+                    size=size,
+                    ticket_id=ticket["id"],
+                    uploaded_by=ada.id,
+                )
+            )
+        later = utcnow() + timedelta(hours=settings.unsent_upload_hours + 1)
+        with pytest.raises(StoreUnavailable):
+            await delete_unsent_uploads(app.state.sessionmaker, settings, now=later)
+        assert await count_rows(app, StoredFile) == 1
+        assert await store.exists(key)
+        assert await delete_unsent_uploads(app.state.sessionmaker, reachable, now=later) == 1
+        assert not await store.exists(key)
+        assert await count_rows(app, StoredFile) == 0
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
