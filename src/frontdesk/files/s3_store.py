@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -81,21 +81,20 @@ class S3Store:
             size = 0
             try:
                 async for chunk in chunks:
+                    if not chunk:
+                        continue
                     size += len(chunk)
                     if size > limit:
                         raise TooLarge(limit)
                     pending.append(chunk)
                     held += len(chunk)
-                    if held >= self.part_size:
-                        joined = b"".join(pending)
-                        pending.clear()
-                        for offset in range(0, len(joined) - self.part_size + 1, self.part_size):
-                            await upload.part(joined[offset : offset + self.part_size])
-                        rest = joined[len(joined) - len(joined) % self.part_size :]
-                        del joined
-                        pending = [rest] if rest else []
-                        held = len(rest)
-                await upload.finish(b"".join(pending))
+                    while held >= self.part_size:
+                        # A part of exactly part_size, sent from the chunks as they are: the
+                        # bytes are never copied into one block.
+                        part, pending = _split(pending, self.part_size)
+                        held -= self.part_size
+                        await upload.part(part)
+                await upload.finish(pending)
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await upload.abort()
@@ -154,7 +153,7 @@ class S3Store:
         name: str,
         *,
         query: Mapping[str, str] | None = None,
-        body: bytes = b"",
+        body: Sequence[bytes] = (),
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
     ) -> httpx.Response:
@@ -165,7 +164,7 @@ class S3Store:
             host=host,
             path=path,
             query=query,
-            payload_sha256=hashlib.sha256(body).hexdigest() if body else sigv4.EMPTY_SHA256,
+            payload_sha256=_sha256(body),
             access_key=self.access_key,
             secret_key=self.secret_key,
             region=self.region,
@@ -176,9 +175,9 @@ class S3Store:
         if query:
             url += "?" + sigv4.canonical_query(query)
         if method in ("PUT", "POST"):
-            signed["content-length"] = str(len(body))
+            signed["content-length"] = str(sum(len(chunk) for chunk in body))
         request = client.build_request(
-            method, url, headers=signed, content=_once(body) if body else None
+            method, url, headers=signed, content=_once(list(body)) if body else None
         )
         try:
             return await client.send(request, stream=stream)
@@ -218,11 +217,32 @@ class S3Store:
                 await response.aclose()
 
 
-async def _once(body: bytes) -> AsyncIterator[bytes]:
-    """The body as a stream that lets go of it once sent: httpx keeps a request (and so bytes
-    given as content) in a reference cycle with its response, alive until the next garbage
+def _split(chunks: list[bytes], size: int) -> tuple[list[bytes], list[bytes]]:
+    """The first `size` bytes of the chunks, and the rest."""
+    taken = 0
+    for index, chunk in enumerate(chunks):
+        if taken + len(chunk) >= size:
+            cut = size - taken
+            head = [*chunks[:index], chunk[:cut]] if cut else chunks[:index]
+            tail = [chunk[cut:]] if cut < len(chunk) else []
+            return head, tail + chunks[index + 1 :]
+        taken += len(chunk)
+    return chunks, []
+
+
+def _sha256(body: Sequence[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in body:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def _once(body: list[bytes]) -> AsyncIterator[bytes]:
+    """The body as a stream that lets go of it as it is sent: httpx keeps a request (and so
+    bytes given as content) in a reference cycle with its response, alive until the next garbage
     collection, which would keep every part of an upload in memory until its end."""
-    yield body
+    while body:
+        yield body.pop(0)
 
 
 def _unavailable(detail: str) -> StoreUnavailable:
@@ -241,7 +261,7 @@ class _Upload:
         self.upload_id: str | None = None
         self.etags: list[str] = []
 
-    async def part(self, data: bytes) -> None:
+    async def part(self, data: list[bytes]) -> None:
         if self.upload_id is None:
             response = await self.store._send(self.client, "POST", self.name, query={"uploads": ""})
             self.store._check(response, "CreateMultipartUpload")
@@ -260,7 +280,7 @@ class _Upload:
         self.store._check(response, "UploadPart")
         self.etags.append(response.headers.get("etag", ""))
 
-    async def finish(self, rest: bytes) -> None:
+    async def finish(self, rest: list[bytes]) -> None:
         if self.upload_id is None:
             response = await self.store._send(self.client, "PUT", self.name, body=rest)
             self.store._check(response, "PutObject")
@@ -273,7 +293,7 @@ class _Upload:
         )
         body = f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>".encode()
         response = await self.store._send(
-            self.client, "POST", self.name, query={"uploadId": self.upload_id}, body=body
+            self.client, "POST", self.name, query={"uploadId": self.upload_id}, body=[body]
         )
         # S3 may answer 200 and still report an error in the body.
         self.store._check(response, "CompleteMultipartUpload")
