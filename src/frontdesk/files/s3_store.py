@@ -7,9 +7,11 @@ or refused upload is aborted, leaving nothing behind."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -33,7 +35,7 @@ from frontdesk.kit.clock import utcnow
 
 logger = logging.getLogger(__name__)
 
-# The smallest part S3 accepts (but the last): the most an upload holds in memory, about twice.
+# The smallest part S3 accepts (but the last): about the most an upload holds in memory.
 PART_SIZE = 5 * 1024 * 1024
 TIMEOUT = httpx.Timeout(60, connect=10)
 _UPLOAD_ID = re.compile(rb"<UploadId>([^<]+)</UploadId>")
@@ -135,7 +137,7 @@ class S3Store:
 
     def _client(self) -> httpx.AsyncClient:
         # A client per operation: no connection outlives the request or event loop that made it.
-        return httpx.AsyncClient(timeout=TIMEOUT)
+        return httpx.AsyncClient(timeout=TIMEOUT, verify=_tls())
 
     def _where(self, name: str) -> tuple[str, str, str]:
         """(scheme, Host header, encoded path) of an object of the bucket."""
@@ -215,6 +217,13 @@ class S3Store:
                     yield chunk
             finally:
                 await response.aclose()
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every request (building one reads all the trusted certificates): the
+    system's trusted authorities, or those of SSL_CERT_FILE / SSL_CERT_DIR."""
+    return ssl.create_default_context()
 
 
 def _split(chunks: list[bytes], size: int) -> tuple[list[bytes], list[bytes]]:
