@@ -21,7 +21,14 @@ from frontdesk.kit.clock import utcnow
 from tests.conftest import Desk
 from tests.files.conftest import s3_settings
 from tests.files.seaweedfs import SeaweedFS
-from tests.mail.support import SmtpSink, answered_ticket, deliver, free_port, with_smtp
+from tests.mail.support import (
+    SmtpSink,
+    answered_ticket,
+    deliver,
+    free_port,
+    outbox,
+    with_smtp,
+)
 from tests.unit.support import count_rows, error_of
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 2000 + b"\n%%EOF\n"
@@ -100,6 +107,37 @@ class TestSharedBucket:
         await deliver(app, with_smtp(settings, sink))
         (part,) = list(sink.received[-1].message.iter_attachments())
         assert part.get_filename() == "invoice.pdf"
+        assert part.get_content() == PDF
+
+    async def test_a_mail_whose_file_cannot_be_read_for_now_is_tried_again(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        ada, _inbox, ticket, _sent = await answered_ticket(desk, then="hold")
+        await deliver(app, with_smtp(settings, sink))
+        file = (
+            await ada.client.post(
+                "/api/v1/uploads",
+                params={"ticket_id": ticket["id"], "filename": "invoice.pdf"},
+                content=PDF,
+            )
+        ).json()
+        sent = await ada.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies",
+            json={"text": "Attached.", "attachment_ids": [file["id"]]},
+        )
+        assert sent.status_code == 201, sent.text
+        before = len(sink.received)
+        down = settings.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
+        await deliver(app, with_smtp(down, sink))
+        assert len(sink.received) == before
+        admin = await desk.agent(role="admin")
+        (row,) = [r for r in await outbox(admin) if r["message_id"] == sent.json()["message_id"]]
+        assert row["state"] == "queued"
+        assert row["attempts"] == 1
+        assert "file store is out of reach" in row["last_error"]
+
+        await deliver(app, with_smtp(settings, sink), now=utcnow() + timedelta(minutes=5))
+        (part,) = list(sink.received[-1].message.iter_attachments())
         assert part.get_content() == PDF
 
 
