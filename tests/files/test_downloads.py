@@ -5,6 +5,7 @@ body, one byte range on request, and nothing kept of a refused upload."""
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,8 +14,9 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
+from frontdesk.files import local_store
 from frontdesk.files.models import StoredFile
-from frontdesk.files.store import file_store
+from frontdesk.files.store import S3Store, file_store
 from tests.conftest import Desk
 from tests.files.conftest import s3_settings
 from tests.files.seaweedfs import SeaweedFS
@@ -88,6 +90,27 @@ class TestDownloads:
         assert head.content == b""
         assert head.headers["content-length"] == str(len(DATA))
         assert head.headers["x-content-type-options"] == "nosniff"
+
+    async def test_head_never_reads_the_bytes(
+        self, desk: Desk, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ada, _inbox, ticket, _sent = await answered_ticket(desk)
+        file = (await upload(ada, ticket, DATA)).json()
+        url = f"/api/v1/tickets/{ticket['id']}/files/{file['id']}"
+        read: list[str] = []
+
+        async def reading(*_args: Any, **_kwargs: Any) -> AsyncIterator[bytes]:
+            read.append("read")
+            yield b"x"
+
+        monkeypatch.setattr(local_store, "_chunks", reading)
+        monkeypatch.setattr(S3Store, "_chunks", reading)
+        head = await ada.client.head(url)
+        assert head.status_code == 200
+        assert head.headers["content-length"] == str(len(DATA))
+        assert read == []
+        await ada.client.get(url)
+        assert read == ["read"]
 
     @pytest.mark.parametrize(
         ("asked", "first", "last"),
