@@ -33,3 +33,33 @@ def test_names_and_values_are_encoded_as_s3_signs_them() -> None:
     assert sigv4.canonical_query({"uploadId": "x/y=", "partNumber": "2", "uploads": ""}) == (
         "partNumber=2&uploadId=x%2Fy%3D&uploads="
     )
+
+
+def test_objects_are_addressed_by_path_or_by_bucket_host() -> None:
+    from frontdesk.files.s3_store import S3Store
+
+    key = "ab" + "0" * 30
+
+    def store(endpoint_url: str, *, path_style: bool = True, prefix: str = "") -> S3Store:
+        return S3Store(
+            endpoint_url=endpoint_url,
+            region="eu-west-3",
+            bucket="acme-files",
+            access_key="k",
+            secret_key="s",
+            path_style=path_style,
+            prefix=prefix,
+        )
+
+    path_style = store("http://minio.internal:9000", prefix="desk/")
+    assert path_style._where(path_style.object_name(key)) == (
+        "http",
+        "minio.internal:9000",
+        f"/acme-files/desk/ab/{key}",
+    )
+    hosted = S3Store(endpoint_url="https://s3.eu-west-3.amazonaws.com", path_style=False, **common)
+    assert hosted._where(hosted.object_name(key)) == (
+        "https",
+        "acme-files.s3.eu-west-3.amazonaws.com",
+        f"/ab/{key}",
+    )
