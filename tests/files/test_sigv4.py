@@ -57,7 +57,7 @@ def test_objects_are_addressed_by_path_or_by_bucket_host() -> None:
         "minio.internal:9000",
         f"/acme-files/desk/ab/{key}",
     )
-    hosted = S3Store(endpoint_url="https://s3.eu-west-3.amazonaws.com", path_style=False, **common)
+    hosted = store("https://s3.eu-west-3.amazonaws.com", path_style=False)
     assert hosted._where(hosted.object_name(key)) == (
         "https",
         "acme-files.s3.eu-west-3.amazonaws.com",
