@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -135,6 +136,13 @@ def body(data: bytes) -> Iterator[bytes]:
 
 def measure(store: str, size: int, rounds: int, extra: dict[str, str]) -> list[Round]:
     root = Path(tempfile.mkdtemp(prefix=f"frontdesk-bench-files-{store}-"))
+    try:
+        return _measure(root, store, size, rounds, extra)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _measure(root: Path, store: str, size: int, rounds: int, extra: dict[str, str]) -> list[Round]:
     port = free_port()
     env = (
         {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
