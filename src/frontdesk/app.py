@@ -25,6 +25,7 @@ from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import create_engine, create_sessionmaker
 from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
+from frontdesk.files import timers as file_timers
 from frontdesk.files.api import UPLOAD_PATH
 from frontdesk.files.api import router as files_router
 from frontdesk.http_errors import install_error_handlers
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
                 ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
+                ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

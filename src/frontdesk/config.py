@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     # All the files of one agent's email reply together (and so each of them).
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Where files live (files/store.py): the data directory, or an S3-compatible bucket that
+    # several processes or machines share (docs/deploy.md).
+    file_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    s3_path_style: bool = True
+    s3_prefix: str = ""
+    # An agent's upload that no reply has sent within this many hours is deleted, bytes and all.
+    unsent_upload_hours: PositiveSeconds = 24
     snooze_poll_interval: PositiveSeconds = 15
     # An online agent with no desk open stops being offered chats after `agent_grace` (short, so
     # nobody waits for a ghost; longer than a reload or a network blip); reopening a desk within
@@ -131,12 +143,38 @@ class Settings(BaseSettings):
                 "must be IP addresses or networks separated by commas, e.g. 10.0.0.5,10.1.0.0/16"
             ) from None
 
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        if value and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+        ):
+            raise ValueError(
+                "must be an http:// or https:// URL, e.g. https://s3.eu-west-1.amazonaws.com"
+            )
+        return value.rstrip("/")
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: str) -> str:
         if value and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> Settings:
+        if self.file_store == "s3":
+            missing = [
+                name
+                for name in ("s3_endpoint_url", "s3_bucket", "s3_access_key_id")
+                if not getattr(self, name)
+            ]
+            if not self.s3_secret_access_key.get_secret_value():
+                missing.append("s3_secret_access_key")
+            if missing:
+                names = ", ".join(f"FRONTDESK_{name.upper()}" for name in missing)
+                raise ValueError(f"FRONTDESK_FILE_STORE=s3 needs {names}")
+        return self
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -185,6 +223,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "settings"
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:
+            # A rule over several settings names them itself.
+            raise InvalidSettingError(f"invalid settings: {message}") from None
+        name = str(error["loc"][0])
         raise InvalidSettingError(f"invalid setting FRONTDESK_{name.upper()}: {message}") from None

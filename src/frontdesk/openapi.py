@@ -56,7 +56,8 @@ MEANINGS = {
     415: "The body is not of a type this operation takes.",
     422: "A bad value; `fields` names each one.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
-    503: "Turned off on this server.",
+    503: "Turned off on this server, or a service it needs out of reach for now (the file "
+    "store: `file_store_unavailable`); try again later.",
 }
 
 # Errors an operation answers because of what it does; see the module's docstring.
@@ -74,7 +75,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
     ("POST", "/api/v1/tickets"): {404},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
-    ("POST", "/api/v1/uploads"): {404, 413},
+    ("POST", "/api/v1/uploads"): {404, 413, 503},
+    ("GET", "/api/v1/tickets/{ticket_id}/files/{file_id}"): {503},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
     ("POST", "/api/v1/chats/{chat_id}/messages"): {409},
     ("PUT", "/api/v1/chats/{chat_id}/labels"): {409},

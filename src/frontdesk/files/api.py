@@ -1,19 +1,20 @@
 """Files over HTTP: an agent's upload for a reply (the raw body, streamed to the store) and a
-ticket's files read back as downloads."""
+ticket's files streamed back as downloads (files/downloads.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
 from frontdesk.files import service
+from frontdesk.files.downloads import file_response
 from frontdesk.files.schemas import StoredFileRead
-from frontdesk.files.store import file_store
-from frontdesk.kit.body_limit import drain
+from frontdesk.files.store import StoreUnavailable, file_store
+from frontdesk.kit.body_limit import StreamedBody
+from frontdesk.kit.methods import is_head
 from frontdesk.kit.schemas import Id
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.deps import LoadedTicket
@@ -48,6 +49,7 @@ async def upload(
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     limit = settings.max_attachment_bytes
     declared = request.headers.get("content-length", "")
+    body = StreamedBody(request.receive)
     try:
         if declared.isdigit() and int(declared) > limit:
             # Refused before a byte is kept.
@@ -59,36 +61,43 @@ async def upload(
             user=user,
             filename=filename,
             content_type=request.headers.get("content-type"),
-            chunks=request.stream(),
+            chunks=body.chunks(),
             limit=limit,
         )
-    except service.FileTooLarge:
+    except (service.FileTooLarge, StoreUnavailable):
         # Read to the end and dropped: a browser still sending would otherwise see a reset, not
-        # the 413 that says what the limit is.
-        await drain(request.receive)
+        # the 413 (or 503) that says what went wrong.
+        await body.drain()
         raise
     return StoredFileRead.model_validate(stored)
 
 
-@router.get("/tickets/{ticket_id}/files/{file_id}", response_class=Response)
+@router.get(
+    "/tickets/{ticket_id}/files/{file_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        },
+        206: {"description": "The byte range asked for with `Range`"},
+        416: {"description": "The range asked for starts past the end of the file"},
+    },
+)
 async def download(
+    request: Request,
     file_id: Id,
     ticket: LoadedTicket,
     user: CurrentAgent,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
+    """The file as a download, streamed; one byte range with `Range: bytes=first-last`."""
     stored = await service.get_file(session, ticket=ticket, user=user, file_id=file_id)
-    content = await file_store(settings).read(stored.key)
-    fallback = stored.filename.encode("ascii", "replace").decode().replace('"', "_")
-    return Response(
-        content,
-        # Served as a download whatever it claims to be: a file must never run as a page.
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stored.filename)}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
+    return await file_response(
+        file_store(settings),
+        stored,
+        range_header=request.headers.get("range"),
+        head=is_head(request.scope),
     )

@@ -1,6 +1,6 @@
 """The rules of stored files: an agent uploads a file to a ticket they may see (streamed to the
-store, within the size limit), a reply takes the uploads of its author, and a file is read back
-only through its ticket."""
+store, within the size limit), a reply takes the uploads of its author, a file is read back
+only through its ticket, and an upload no reply took is deleted after a while (cleanup.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
+
+# Re-exported: the loop in timers.py calls it through this module, like every rule of files.
+from frontdesk.files.cleanup import delete_unsent_uploads as delete_unsent_uploads
 from frontdesk.files.models import StoredFile
 from frontdesk.files.store import FileStore, TooLarge
 from frontdesk.tickets.models import Ticket

@@ -6,10 +6,11 @@ the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.http_errors import error_response
@@ -56,6 +57,30 @@ async def drain(receive: Receive, *, limit: int = DRAIN_LIMIT) -> None:
         drained += len(message.get("body", b""))
         if not message.get("more_body", False):
             return
+
+
+class StreamedBody:
+    """A request's body as chunks, remembering whether it was read to its end: after a refusal
+    only a body still arriving is drained, since receive() past the end waits for the client to
+    hang up, and the client waits for the answer."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.ended = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while not self.ended:
+            message = await self.receive()
+            if message["type"] != "http.request":
+                raise ClientDisconnect()
+            self.ended = not message.get("more_body", False)
+            body: bytes = message.get("body", b"")
+            if body:
+                yield body
+
+    async def drain(self) -> None:
+        if not self.ended:
+            await drain(self.receive)
 
 
 class BodyLimit:

@@ -9,8 +9,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The desk's catch-all route (GET) matches every path; it only counts where nothing else does.
 FALLBACK_ROUTE = "desk"
-# In the scope of a HEAD answered as GET: a GET that acts (a rating link) must not act on HEAD.
+# Set in the scope of a HEAD answered as GET: a GET that acts (a rating link) must not act on
+# HEAD, and a route that streams can skip fetching the body.
 HEAD_KEY = "frontdesk.head"
+
+
+def is_head(scope: Scope) -> bool:
+    return bool(scope.get(HEAD_KEY))
 
 
 def route_methods(app: FastAPI, scope: Scope) -> set[str]:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from frontdesk.files.contents import StoreUnavailable
 from frontdesk.mail.models import OutboxMessage
 
 SMTP_TIMEOUT = 60.0
@@ -170,6 +171,10 @@ async def send_all(
                 # Sent without its attachment the mail would say something untrue: an admin
                 # decides.
                 outcomes.append(Outcome(row, f"an attachment is missing: {exc}", permanent=True))
+                continue
+            except StoreUnavailable as exc:
+                # The bucket is down for now: tried again with back-off, like a refused send.
+                outcomes.append(Outcome(row, f"the file store is out of reach: {exc.detail}"))
                 continue
             try:
                 await client.send_message(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from frontdesk.deps import SessionDep
 from frontdesk.errors import FrontdeskError, Invalid
-from frontdesk.kit.methods import HEAD_KEY
+from frontdesk.kit.methods import is_head
 from frontdesk.ratings import links, page, service
 from frontdesk.ratings.errors import LinkExpired, RatingFinal
 from frontdesk.ratings.models import RatingScore
@@ -61,7 +61,7 @@ async def click(token: Token, score: str, request: Request, session: SessionDep)
     A HEAD (link checkers and mail scanners send them) records nothing."""
     if score not in RatingScore.__members__:
         return _refusal(FrontdeskError("bad score"))
-    if request.scope.get(HEAD_KEY):
+    if is_head(request.scope):
         return await show(token, session)
     try:
         target = await service.rate_by_link(

@@ -1,0 +1,49 @@
+"""Uploads that no reply took: an agent uploads a file for a reply and then never sends it. After
+FRONTDESK_UNSENT_UPLOAD_HOURS its row and its bytes are deleted, by whichever process claims it
+first (rows locked with SKIP LOCKED, each delete guarded so that a reply taking the file at the
+same moment wins or fails cleanly)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from frontdesk.files.contents import FileStore
+from frontdesk.files.models import StoredFile
+
+
+def unsent() -> ColumnElement[bool]:
+    """An upload no reply has sent (files/service.py `attach` sets `entry_id`)."""
+    return StoredFile.entry_id.is_(None)
+
+
+async def delete_unsent_uploads(
+    session: AsyncSession, *, store: FileStore, now: datetime, older_than: timedelta, limit: int
+) -> int:
+    """Deletes up to `limit` uploads unsent since before `now - older_than`; returns how many.
+    The bytes go first, while the rows are locked: if that fails (the bucket is down) the
+    transaction rolls back and the next round tries again, so no row ever outlives its bytes
+    unnoticed and no bytes are left without a row."""
+    rows = (
+        await session.scalars(
+            select(StoredFile)
+            .where(unsent(), StoredFile.created_at < now - older_than)
+            .order_by(StoredFile.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    deleted = 0
+    for stored in rows:
+        result = await session.execute(
+            delete(StoredFile)
+            .where(StoredFile.id == stored.id, unsent())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            await store.delete(stored.key)
+            deleted += 1
+    return deleted
