@@ -1,6 +1,17 @@
 // Every word the visitor reads. English is the reference; a missing key falls back to it.
 
 const en = {
+  attach: "Send a file or image",
+  attachments: "Files",
+  uploading: "Uploading…",
+  openImage: "Open {name} full size",
+  download: "Download {name}",
+  dropHere: "Drop files to send them",
+  fileTooLarge: "{name} is too large to send.",
+  fileDisguised: "{name} is not what its name says, so it was not sent.",
+  fileTypeRefused: "{name} was not sent: programs and scripts can't be sent in a chat.",
+  imageUnreadable: "{name} could not be read as an image. Try another format.",
+  fileEmpty: "{name} is empty.",
   open: "Open chat",
   close: "Close chat",
   dialog: "Chat with {inbox}",
@@ -71,6 +82,17 @@ export type Key = keyof typeof en;
 type Dictionary = Record<Key, string>;
 
 const fr: Dictionary = {
+  attach: "Envoyer un fichier ou une image",
+  attachments: "Fichiers",
+  uploading: "Envoi…",
+  openImage: "Ouvrir {name} en grand",
+  download: "Télécharger {name}",
+  dropHere: "Déposez des fichiers pour les envoyer",
+  fileTooLarge: "{name} est trop volumineux pour être envoyé.",
+  fileDisguised: "{name} n'est pas ce que son nom indique : il n'a pas été envoyé.",
+  fileTypeRefused: "{name} n'a pas été envoyé : les programmes et scripts ne peuvent pas être envoyés.",
+  imageUnreadable: "{name} n'a pas pu être lu comme une image. Essayez un autre format.",
+  fileEmpty: "{name} est vide.",
   open: "Ouvrir le chat",
   close: "Fermer le chat",
   dialog: "Discuter avec {inbox}",
