@@ -326,10 +326,11 @@ def _signature(settings: Settings, public_id: str, variant: str, expires: int) -
 
 
 def signed_path(settings: Settings, stored: ChatFile, *, variant: str, expires: int) -> str:
-    """`expires` is a Unix time, or 0 for a link that never expires (the transcript email's)."""
+    """`expires` is a Unix time, or 0 for a link that never expires (the transcript email's). A
+    path: the messenger puts the server's address it knows in front."""
     signature = _signature(settings, stored.public_id, variant, expires)
     return (
-        f"{settings.public_url}/messenger/v1/files/{stored.public_id}"
+        f"/messenger/v1/files/{stored.public_id}"
         f"?variant={variant}&expires={expires}&signature={signature}"
     )
 
@@ -337,7 +338,7 @@ def signed_path(settings: Settings, stored: ChatFile, *, variant: str, expires: 
 def file_link(settings: Settings, stored: ChatFile) -> str:
     """The customer's link to a sent file, for the transcript email: signed, and valid as long as
     the file is stored (the email is the customer's record of the chat)."""
-    return signed_path(settings, stored, variant="file", expires=0)
+    return settings.public_url + signed_path(settings, stored, variant="file", expires=0)
 
 
 @dataclass(frozen=True)

@@ -247,8 +247,8 @@ class FilesMessageCreate(WriteModel):
 
 
 class ChatFileLinks(ReadModel):
-    """Signed addresses of a chat file for the visitor's browser, valid until `expires_at`: an
-    <img> or a link cannot send the visitor's token."""
+    """Signed paths of a chat file for the visitor's browser (after the server's address), valid
+    until `expires_at`: an <img> or a link cannot send the visitor's token."""
 
     url: str
     download_url: str

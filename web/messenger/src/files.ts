@@ -193,8 +193,8 @@ export class Files {
         link.append(img);
         void this.linksOf(chatId, attachment.id)
           .then((links) => {
-            img.src = links.thumbnail_url ?? links.url;
-            link.href = links.url;
+            img.src = this.base + (links.thumbnail_url ?? links.url);
+            link.href = this.base + links.url;
           })
           .catch(() => undefined);
       } else {
@@ -214,7 +214,7 @@ export class Files {
         );
         link.title = t("download", { name: attachment.filename });
         void this.linksOf(chatId, attachment.id)
-          .then((links) => (link.href = links.download_url))
+          .then((links) => (link.href = this.base + links.download_url))
           .catch(() => undefined);
       }
       list.append(h("li", {}, link));
