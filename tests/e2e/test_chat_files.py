@@ -203,7 +203,7 @@ async def test_an_oversized_or_disguised_file_is_refused_with_its_reason(
     await picker.set_input_files([upload("cat.png", "image/png", HTML)])
     refused = panel.locator(".msg.own").last
     await expect(refused).to_have_attribute("data-state", "failed")
-    await expect(refused).to_contain_text("cat.png is not what its name says, so it was not sent.")
+    await expect(refused).to_contain_text("Not sent: cat.png is not what its name says.")
     await picker.set_input_files([upload("huge.pdf", "application/pdf", PDF * 10)])
     await expect(panel.locator(".msg.own").last).to_contain_text("Not sent: huge.pdf is too large.")
     await shot(page, screenshots, "file-refused")
