@@ -378,7 +378,7 @@ async def get_linked_file(
         else None
     )
     if stored is None or (variant == "thumbnail" and stored.thumbnail_key is None):
-        raise NotFound("This link is not valid, or has expired: open the chat again.")
+        raise NotFound(f"No file {file_id} by this link: it is not valid, or has expired.")
     return stored
 
 

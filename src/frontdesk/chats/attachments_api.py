@@ -275,9 +275,10 @@ async def linked_file(
     file_id: ChatFileId,
     session: SessionDep,
     settings: SettingsDep,
-    expires: Annotated[int, Query(ge=0)],
-    signature: Annotated[str, Query(min_length=1, max_length=64)],
     variant: Variant = "file",
+    # Missing, like wrong, is a link that is not valid: a 404.
+    expires: Annotated[int, Query(ge=0, le=2**40)] = 0,
+    signature: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """A chat file by a signed link (the messenger's, or the transcript email's)."""
     stored = await attachments.get_linked_file(

@@ -137,7 +137,7 @@ class TranscriptLine:
         if self.kind == "system":
             return f"[{self.stamp}] {self.text}"
         names = "".join(f"\n  [file] {file.filename}" for file in self.files)
-        return f"[{self.stamp}] {self.author}: {self.text}{names}".rstrip()
+        return f"[{self.stamp}] {self.author}: {self.text}{names}"
 
     def as_dict(self) -> dict[str, Any]:
         line: dict[str, Any] = {
@@ -156,7 +156,7 @@ class TranscriptLine:
         links = "".join(
             f"\n{file.filename} ({_size(file.size)}): {file.link}" for file in self.files
         )
-        return f"[{self.stamp}] {self.speaker}:\n{self.text}{links}".rstrip()
+        return f"[{self.stamp}] {self.speaker}:\n{self.text}{links}"
 
     def email_html(self) -> str:
         when = escape(self.stamp)

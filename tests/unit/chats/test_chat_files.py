@@ -252,6 +252,30 @@ class TestExactlyOnce:
         assert posts[0].json()["message_id"] == posts[1].json()["message_id"]
         assert await count_rows(app, ChatEvent, ChatEvent.client_msg_id == "once") == 1
 
+    async def test_two_tries_of_one_upload_at_once_store_one_file(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        answers = await asyncio.gather(
+            *(
+                visitor_upload(
+                    visitor,
+                    chat_id,
+                    png(),
+                    filename="a.png",
+                    client_id="twice",
+                    content_type="image/png",
+                )
+                for _ in range(3)
+            )
+        )
+        assert {answer.status_code for answer in answers} == {201}
+        assert len({answer.json()["id"] for answer in answers}) == 1
+        assert sorted(answer.json()["duplicate"] for answer in answers) == [False, True, True]
+        assert await count_rows(app, ChatFile) == 1
+        # The losers' bytes (and thumbnails) are not left behind.
+        assert len(stored_files(settings)) == 2
+
     async def test_an_upload_cut_off_mid_way_and_retried_is_one_file_and_one_message(
         self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings, live: str
     ) -> None:
@@ -481,7 +505,7 @@ class TestWhoMayRead:
         error_of(await http.get(re.sub(r"signature=\w+", "signature=" + "0" * 32, base)), 404)
         error_of(await http.get(base.replace(file_id, "A" * len(file_id))), 404)
         error_of(await http.get(re.sub(r"expires=\d+", "expires=1000", base)), 404)
-        error_of(await http.get(f"/messenger/v1/files/{file_id}"), 422)
+        error_of(await http.get(f"/messenger/v1/files/{file_id}"), 404)
 
 
 class TestIntoTheTicket:
