@@ -23,7 +23,15 @@ from playwright.async_api import Browser, BrowserContext, FilePayload, Page, Rou
 from frontdesk.chats.models import ChatFile
 from frontdesk.config import Settings
 from tests.conftest import Desk
-from tests.e2e.desk import DESK_TESTS, assert_accessible, bar_item, open_desk, set_online, shoot
+from tests.e2e.desk import (
+    DESK_TESTS,
+    PageApi,
+    assert_accessible,
+    bar_item,
+    open_desk,
+    set_online,
+    shoot,
+)
 from tests.e2e.test_messenger import (  # noqa: F401  (fixtures)
     Website,
     axe_ok,
@@ -103,7 +111,7 @@ async def test_visitor_sends_an_image_and_a_pdf_the_agent_sees_and_opens_them(
     live: str,
     screenshots: Path,
 ) -> None:
-    page, panel, ada, _chat = await visitor_in_chat(website, context, desk, app)
+    page, panel, ada, chat = await visitor_in_chat(website, context, desk, app)
     desk_page = await agent_in_chat(browser, live, ada)
     await expect(panel).to_contain_text("Ada Lovelace joined the chat")
 
@@ -150,6 +158,18 @@ async def test_visitor_sends_an_image_and_a_pdf_the_agent_sees_and_opens_them(
     download = await downloading.value
     assert download.suggested_filename == "invoice.pdf"
     saved = await download.path()
+    assert await asyncio.to_thread(saved.read_bytes) == PDF
+
+    # Ended, the chat's files are in its ticket, under their message in the transcript.
+    ended = await PageApi(desk_page, live)("POST", f"/api/v1/chats/{chat}/end")
+    await desk_page.goto(f"{live}/tickets/{ended['ticket_id']}")
+    transcript = desk_page.get_by_role("article", name="Transcript")
+    for name in ("screen.png", "invoice.pdf"):
+        link = transcript.get_by_role("link", name=re.compile(re.escape(name)))
+        await expect(link).to_have_attribute("href", re.compile(r"/files/\d+$"))
+    async with desk_page.expect_download() as downloading:
+        await transcript.get_by_role("link", name=re.compile("invoice.pdf")).click()
+    saved = await (await downloading.value).path()
     assert await asyncio.to_thread(saved.read_bytes) == PDF
     await desk_page.context.close()
 
