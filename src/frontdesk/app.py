@@ -47,9 +47,14 @@ from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.openapi import install_error_docs
+from frontdesk.ratings import timers as rating_timers
+from frontdesk.ratings.api import router as ratings_router
+from frontdesk.ratings.messenger_api import router as ratings_messenger_router
+from frontdesk.ratings.rate_api import router as rating_page_router
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
+from frontdesk.replies.api import router as replies_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
@@ -84,6 +89,8 @@ def api_router() -> APIRouter:
         outbox_router,
         inbound_router,
         apps_router,
+        replies_router,
+        ratings_router,
     ):
         router.include_router(domain_router)
     return router
@@ -114,6 +121,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
                 ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
+                ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
@@ -186,6 +194,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.include_router(messenger_router)
     app.include_router(visitor_files_router)
     app.include_router(file_links_router)
+    app.include_router(ratings_messenger_router)
+    app.include_router(rating_page_router)
     app.include_router(sockets_router)
 
     @app.get("/healthz", tags=["health"])

@@ -83,6 +83,9 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/chats/{chat_id}/leave"): {409},
     ("POST", "/api/v1/chats/{chat_id}/end"): {409},
     ("POST", "/api/v1/outbox/{message_id}/retry"): {409},
+    ("POST", "/api/v1/saved-replies"): {404},
+    ("POST", "/api/v1/saved-replies/{reply_id}/share"): {409},
+    ("POST", "/api/v1/saved-replies/{reply_id}/uses"): {403},
     ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},
     ("POST", "/messenger/v1/visitors"): {403, 404},
     ("GET", "/messenger/v1/status"): {403, 404},
@@ -93,6 +96,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/chats/{chat_id}/file-messages"): {403, 409, 413},
     ("POST", "/messenger/v1/uploads"): {404, 409, 413},
     ("POST", "/messenger/v1/chats/{chat_id}/file-messages"): {409, 413},
+    ("POST", "/messenger/v1/chats/{chat_id}/rating"): {409},
 }
 
 # What a dependency may answer: for each, the statuses for safe methods and for the others.

@@ -115,7 +115,7 @@ async def test_visitor_sends_an_image_and_a_pdf_the_agent_sees_and_opens_them(
     desk_page = await agent_in_chat(browser, live, ada)
     await expect(panel).to_contain_text("Ada Lovelace joined the chat")
 
-    await expect(panel.get_by_role("button", name="Send a file or image")).to_be_visible()
+    await expect(panel.get_by_role("button", name="Attach a file or image")).to_be_visible()
     await (
         messenger(page)
         .locator("input[type=file]")

@@ -55,6 +55,7 @@ from frontdesk.chats.presence import (
 from frontdesk.chats.reads import (
     chat_bar,
     chat_label_names,
+    ensure_participant,
     followed_chat_ids,
     get_chat,
     invitations,
@@ -98,6 +99,7 @@ __all__ = [
     "desk_opened",
     "end_chat",
     "end_unanswered_chats",
+    "ensure_participant",
     "events_after",
     "expire_idle_agents",
     "followed_chat_ids",

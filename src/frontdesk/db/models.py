@@ -7,6 +7,8 @@ from frontdesk.files import models as files_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.mail import models as mail_models
+from frontdesk.ratings import models as ratings_models
+from frontdesk.replies import models as replies_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
 
@@ -18,6 +20,8 @@ __all__ = [
     "inboxes_models",
     "labels_models",
     "mail_models",
+    "ratings_models",
+    "replies_models",
     "tickets_models",
     "users_models",
 ]

@@ -18,6 +18,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
+  { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {
     path: "/settings",
@@ -31,6 +32,7 @@ const routes: RouteRecordRaw[] = [
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
+      { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },

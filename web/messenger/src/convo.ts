@@ -4,6 +4,7 @@
 
 import { append, h, icon, ICONS } from "./dom";
 import { PAPERCLIP, type Attachment, type Progress } from "./files";
+import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
 import type { App } from "./view";
 
@@ -285,6 +286,7 @@ export class ConvoView {
     ended.hidden = chat?.state !== "ended";
     composer.hidden = chat?.state === "ended";
     if (chat?.state === "waiting") this.renderQueue();
+    showRating(this.app, ended, chat?.state === "ended" ? chat.id : null);
     if (chat?.state === "ended") {
       const unanswered = last?.data.reason === "unanswered";
       ended.replaceChildren();

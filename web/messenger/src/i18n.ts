@@ -1,7 +1,7 @@
 // Every word the visitor reads. English is the reference; a missing key falls back to it.
 
 const en = {
-  attach: "Send a file or image",
+  attach: "Attach a file or image",
   attachments: "Files",
   uploading: "Uploading…",
   openImage: "Open {name} full size",
@@ -76,13 +76,24 @@ const en = {
   loading: "Loading…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  rateQuestion: "How did we do?",
+  rateGood: "Good",
+  rateOkay: "Okay",
+  rateBad: "Bad",
+  rateComment: "Anything to add?",
+  rateCommentHint: "Optional",
+  rateSend: "Send comment",
+  rateThanks: "Thanks for your feedback! You can change it for a day.",
+  rateSaved: "Comment saved. Thank you!",
+  rateFinal: "Thanks for your feedback.",
+  rateFailed: "Your rating could not be saved. Please try again.",
 } as const;
 
 export type Key = keyof typeof en;
 type Dictionary = Record<Key, string>;
 
 const fr: Dictionary = {
-  attach: "Envoyer un fichier ou une image",
+  attach: "Joindre un fichier ou une image",
   attachments: "Fichiers",
   uploading: "Envoi…",
   openImage: "Ouvrir {name} en grand",
@@ -163,6 +174,17 @@ const fr: Dictionary = {
   loading: "Chargement…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  rateQuestion: "Comment s'est passée cette conversation ?",
+  rateGood: "Bien",
+  rateOkay: "Moyen",
+  rateBad: "Mal",
+  rateComment: "Quelque chose à ajouter ?",
+  rateCommentHint: "Facultatif",
+  rateSend: "Envoyer le commentaire",
+  rateThanks: "Merci pour votre avis ! Vous pouvez le modifier pendant une journée.",
+  rateSaved: "Commentaire enregistré. Merci !",
+  rateFinal: "Merci pour votre avis.",
+  rateFailed: "Votre avis n'a pas pu être enregistré. Réessayez.",
 };
 
 const dictionaries: Record<string, Dictionary> = { en, fr };

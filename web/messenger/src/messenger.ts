@@ -40,7 +40,7 @@ export class Messenger implements App, Host, FilesHost {
   readonly live: Live;
   readonly files: Files;
 
-  private readonly api: Fetcher;
+  readonly api: Fetcher;
   private readonly listeners = new Map<string, Set<Listener>>();
   private unread = 0;
   private visitorCreating: Promise<string> | null = null;

@@ -36,7 +36,8 @@ _LEADING_FOOTER = re.compile(
     rf"|(?:{_SENT})\s+(?:{_FROM})\s{_NAME},\s+(?:an?\s|(?-i:[A-Z]))[^,!?。]{{0,40}}"
     rf"(?:smartphone|device)"
     # "Get Outlook for iOS" in the languages Outlook's apps speak.
-    rf"|(?:get|obtenir|obtener|obter|obtenha|baixe|scarica|hämta|hent|få|pobierz|získat)"
+    rf"|(?:get|obtenir|obtener|obter|obtenha|baixe|baixar|scarica|hämta|hent|få|pobierz|získat|"
+    rf"télécharger|descargar|download)"
     rf"(?:\s+(?:o|la|l'app))?\s+\[?outlook\s+\S+\s{_NAME}"
     rf"|\[?outlook\s+(?:für|voor|for|dla)\s+(?:ios|android)\s+(?:beziehen|downloaden|herunterladen)"
     rf"|(?:diese nachricht wurde\s+)?von\s+meinem\s{_NAME}\s(?:gesendet|verschickt)"

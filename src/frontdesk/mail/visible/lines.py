@@ -22,12 +22,25 @@ def skip_blank(lines: list[str], i: int) -> int:
     return i
 
 
+# The rest of a link a client wrapped inside a quote without quoting it again: one token with
+# "://" or "=" in it ("_nonce=3dd518)", " (http://example.com/c/Yz) >").
+_LINK_FRAGMENT = re.compile(r"^[ \t]*\S*(?:://|=)\S*(?:[ \t]+>)?[ \t]*$")
+
+
 def quote_block_end(lines: list[str], start: int, quoted: re.Pattern[str]) -> int:
-    """Index after the last quoted line of the run at start; blank lines may sit inside it."""
+    """Index after the last quoted line of the run at start; blank lines may sit inside it, and
+    so may the unquoted rest of a wrapped link when the quote goes on under it."""
     end = start
     for i in range(start, len(lines)):
         if quoted.match(lines[i]):
             end = i + 1
-        elif lines[i].strip():
+        elif not lines[i].strip():
+            continue
+        elif not (
+            end == i
+            and _LINK_FRAGMENT.match(lines[i])
+            and i + 1 < len(lines)
+            and quoted.match(lines[i + 1])
+        ):
             break
     return end

@@ -11,7 +11,8 @@ _MAX_HEADER_LINES = 14
 _UNDERSCORE_RULE = re.compile(r"^[ \t]*_{5,}[ \t]*$")
 # The words between the dashes of an "-----Original Message-----" line, per language and client.
 _SEPARATOR_WORDS = (
-    "original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|"
+    "original message|forwarded message|reply message|antwort nachricht|"
+    "ursprüngliche nachricht|weitergeleitete nachricht|"
     "originalnachricht|original-nachricht|mensaje original|mensaje reenviado|"
     "message d'origine|message original|message transféré|messaggio originale|"
     "messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|originalmeddelande|"
@@ -35,7 +36,9 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 # French webmails (Orange, SFR) open the quoted header block with "Message du <date>".
-_BLOCK_INTRO = re.compile(r"^[ \t]*message du \d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", re.IGNORECASE)
+_BLOCK_INTRO = re.compile(
+    r"^[ \t]*message du[ \t]*:?[ \t]*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", re.IGNORECASE
+)
 _FORWARD_INTRO = re.compile(
     r"^[ \t]*(?:begin forwarded message|début du message réexpédié|"
     r"anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|"
@@ -99,12 +102,18 @@ _MAX_ONE_LINE_BLOCK = 1000
 # The longest key, with the decoration and spacing _HEADER_LINE allows around it.
 _HEADER_KEY_REACH = max(map(len, _HEADER_KEYS)) + 12
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
+_RFC_DATE = re.compile(r"\b\d{1,2}\s+[^\W\d_]{3,}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+[+-]\d{4}\b")
 
 
 def history_marker_end(lines: list[str], i: int) -> int | None:
     """If a separator, forward marker or header block starts at line i, the index after it."""
     line = lines[i]
     if _UNDERSCORE_RULE.match(line):
+        if i + 1 < len(lines) and not lines[i + 1].strip():
+            # A rule standing alone between blank lines is the customer's own separator
+            # between paragraphs, unless a header block follows it (Outlook).
+            after = skip_blank(lines, i + 1)
+            return _header_block_end(lines, after) if after < len(lines) else None
         return i + 1
     if (_has_dashes(line) and _SEPARATOR.match(line)) or _FORWARD_INTRO.match(line):
         after = skip_blank(lines, i + 1)
@@ -123,6 +132,7 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
         return None
     if _one_line_block(lines[start]):
         return start + 1
+    first_key = match.group(1).lower()
     keys: set[str] = set()
     end = start
     limit = min(len(lines), start + _MAX_HEADER_LINES)
@@ -133,7 +143,21 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
         end += 1
     if "from" in keys and len(keys) >= _MIN_HEADER_KEYS:
         return end
+    if _HEADER_KEYS[first_key] == "date" and _mail_headers(lines[start:end]):
+        return end
     return None
+
+
+def _mail_headers(block: list[str]) -> bool:
+    """A block without its sender line ("Date: Wed, 16 May 2012 00:15:02 -0600 / To: a@b") is
+    still one when it opens with a date written as mail headers write it (RFC 5322) and every
+    line is a header with an address among them: a customer writing "Date: Tuesday" is not."""
+    return (
+        len(block) >= 2
+        and _RFC_DATE.search(block[0]) is not None
+        and all(_header_line(line) for line in block)
+        and any("@" in line for line in block[1:])
+    )
 
 
 def _has_dashes(line: str) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from frontdesk.mail.visible.attribution import find_attributions
+from frontdesk.mail.visible.attribution import find_attributions, split_run_in_attributions
 from frontdesk.mail.visible.footers import is_device_footer, is_list_footer, names_a_device
 from frontdesk.mail.visible.lines import (
     DECORATION,
@@ -46,7 +46,7 @@ def visible_text(body: str, *, sent: Iterable[str] = ()) -> str:
 
 def split_reply(body: str, *, sent: Iterable[str] = ()) -> tuple[str, str]:
     """Split a plain-text reply into (visible, rest); rest holds every line left out, in order."""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_run_in_attributions(body.replace("\r\n", "\n").replace("\r", "\n"))
     # Our own message pasted without a marker: nothing from its first line on is the customer's.
     ours = sent_history_start(lines, sent)
     kept = _visible_line_numbers(lines if ours is None else lines[:ours])

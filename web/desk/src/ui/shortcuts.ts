@@ -27,6 +27,8 @@ export type ShortcutId =
   | "send"
   | "newLine"
   | "leaveComposer"
+  | "savedReply"
+  | "savedReplySlash"
   | "listDown"
   | "listUp"
   | "listOpen"
@@ -60,6 +62,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: "send", group: "shortcuts.groupComposer", keys: ["Enter"], label: "shortcuts.send", native: true },
   { id: "newLine", group: "shortcuts.groupComposer", keys: ["Shift+Enter"], label: "shortcuts.newLine", native: true },
   { id: "leaveComposer", group: "shortcuts.groupComposer", keys: ["Escape"], label: "shortcuts.leaveComposer" },
+  { id: "savedReply", group: "shortcuts.groupComposer", keys: ["s"], label: "shortcuts.savedReply" },
+  { id: "savedReplySlash", group: "shortcuts.groupComposer", keys: ["/"], label: "shortcuts.savedReplySlash", native: true },
   { id: "listDown", group: "shortcuts.groupTickets", keys: ["j", "ArrowDown"], label: "shortcuts.listDown" },
   { id: "listUp", group: "shortcuts.groupTickets", keys: ["k", "ArrowUp"], label: "shortcuts.listUp" },
   { id: "listOpen", group: "shortcuts.groupTickets", keys: ["Enter"], label: "shortcuts.listOpen", native: true },

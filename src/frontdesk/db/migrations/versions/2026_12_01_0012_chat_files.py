@@ -1,7 +1,7 @@
 """Files and images sent in chats.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-01 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import frontdesk.db.base
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

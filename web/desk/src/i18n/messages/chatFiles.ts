@@ -1,7 +1,7 @@
 import type { Words } from "../words";
 
 export const en = {
-  attach: "Send a file or image",
+  attach: "Attach a file or image",
   attachments: "Files",
   uploading: "Uploading {names}…",
   retrying: "Connection lost — retrying {names}…",
@@ -19,7 +19,7 @@ export const en = {
 } as const;
 
 export const fr: Words<typeof en> = {
-  attach: "Envoyer un fichier ou une image",
+  attach: "Joindre un fichier ou une image",
   attachments: "Fichiers",
   uploading: "Envoi de {names}…",
   retrying: "Connexion perdue — nouvel essai pour {names}…",
