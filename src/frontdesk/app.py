@@ -16,6 +16,10 @@ from frontdesk.api_docs import mount_api_docs
 from frontdesk.apps.api import router as apps_router
 from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
+from frontdesk.chats.attachments_api import AGENT_UPLOAD_PATH, VISITOR_UPLOAD_PATH
+from frontdesk.chats.attachments_api import agent_router as chat_files_router
+from frontdesk.chats.attachments_api import link_router as file_links_router
+from frontdesk.chats.attachments_api import visitor_router as visitor_files_router
 from frontdesk.chats.messenger_api import router as messenger_router
 from frontdesk.chats.socket import router as sockets_router
 from frontdesk.chats.writer import MessageWriter
@@ -82,6 +86,7 @@ def api_router() -> APIRouter:
         ticket_mail_router,
         files_router,
         chats_router,
+        chat_files_router,
         outbox_router,
         inbound_router,
         apps_router,
@@ -182,13 +187,15 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         BodyLimit,
         limit=settings.max_request_bytes,
         # Reads its own body, up to the mail size limit, and records what it refuses.
-        unlimited={"/api/v1/inbound/mime", UPLOAD_PATH},
+        unlimited={"/api/v1/inbound/mime", UPLOAD_PATH, AGENT_UPLOAD_PATH, VISITOR_UPLOAD_PATH},
     )
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     app.add_middleware(HeadAsGet)
     app.include_router(api_router())
     app.include_router(messenger_router)
+    app.include_router(visitor_files_router)
+    app.include_router(file_links_router)
     app.include_router(ratings_messenger_router)
     app.include_router(rating_page_router)
     app.include_router(sockets_router)

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     # An agent's upload that no reply has sent within this many hours is deleted, bytes and all.
     unsent_upload_hours: PositiveSeconds = 24
+    # Files sent in a chat (docs/chat.md "Files and images"): each one, and one message's together.
+    max_chat_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_chat_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_chat_message_files: int = Field(default=10, ge=1, le=50)
     snooze_poll_interval: PositiveSeconds = 15
     # An online agent with no desk open stops being offered chats after `agent_grace` (short, so
     # nobody waits for a ghost; longer than a reload or a network blip); reopening a desk within

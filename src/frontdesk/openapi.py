@@ -93,6 +93,11 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("GET", "/messenger/v1/status"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
+    # Files in chats (chats/attachments.py): not a participant, the chat ended, over a limit.
+    ("POST", "/api/v1/chat-uploads"): {403, 404, 409, 413},
+    ("POST", "/api/v1/chats/{chat_id}/file-messages"): {403, 409, 413},
+    ("POST", "/messenger/v1/uploads"): {404, 409, 413},
+    ("POST", "/messenger/v1/chats/{chat_id}/file-messages"): {409, 413},
     ("POST", "/messenger/v1/chats/{chat_id}/rating"): {409},
 }
 

@@ -3,13 +3,15 @@ transcript, the one format of the conversation for the ticket and the customer's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.chats.attachments import CarriedFile, attach_carried, carry_to_ticket
 from frontdesk.chats.events import (
     ChatEventType,
 )
@@ -77,7 +79,8 @@ async def ticket_for(
         assignee=outcome.assignee,
         labels=labels,
     )
-    lines = transcript_lines(events)
+    carried = await carry_to_ticket(session, chat=chat, ticket_id=ticket.id)
+    lines = transcript_lines(events, files=carried)
     entry = await tickets_service.add_entry(
         session,
         ticket=ticket,
@@ -93,6 +96,7 @@ async def ticket_for(
             "verified": chat.visitor_verified,
         },
     )
+    await attach_carried(session, carried=carried, entry_id=entry.id)
     emailed = await mail_outbound.queue_transcript(
         session, ticket=ticket, entry=entry, lines=lines, answered=outcome.answered
     )
@@ -117,6 +121,8 @@ class TranscriptLine:
     kind: str  # visitor | agent | system
     author: str
     text: str
+    # The files the message sent, now the ticket's, with the customer's link to each.
+    files: tuple[CarriedFile, ...] = ()
 
     @property
     def stamp(self) -> str:
@@ -130,34 +136,55 @@ class TranscriptLine:
     def plain(self) -> str:
         if self.kind == "system":
             return f"[{self.stamp}] {self.text}"
-        return f"[{self.stamp}] {self.author}: {self.text}"
+        names = "".join(f"\n  [file] {file.filename}" for file in self.files)
+        return f"[{self.stamp}] {self.author}: {self.text}{names}"
 
-    def as_dict(self) -> dict[str, str]:
-        return {
+    def as_dict(self) -> dict[str, Any]:
+        line: dict[str, Any] = {
             "at": self.at.isoformat(),
             "kind": self.kind,
             "author": self.author,
             "text": self.text,
         }
+        if self.files:
+            line["files"] = [file.as_dict() for file in self.files]
+        return line
 
     def email_text(self) -> str:
         if self.kind == "system":
             return f"[{self.stamp}] {self.text}"
-        return f"[{self.stamp}] {self.speaker}:\n{self.text}"
+        links = "".join(
+            f"\n{file.filename} ({_size(file.size)}): {file.link}" for file in self.files
+        )
+        return f"[{self.stamp}] {self.speaker}:\n{self.text}{links}"
 
     def email_html(self) -> str:
         when = escape(self.stamp)
         body = escape(self.text).replace("\n", "<br>")
         if self.kind == "system":
             return f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>'
+        links = "".join(
+            f'<p style="margin:4px 0 0">&#128206; <a href="{escape(file.link)}">'
+            f"{escape(file.filename)}</a> "
+            f'<span style="color:#64748b;font-size:12px">{_size(file.size)}</span></p>'
+            for file in self.files
+        )
         return (
             f'<p style="margin:12px 0 2px"><strong>{escape(self.speaker)}</strong> '
             f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
-            f'<p style="margin:0">{body}</p>'
+            f'<p style="margin:0">{body}</p>{links}'
         )
 
 
-def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def transcript_lines(
+    events: Sequence[ChatEvent], *, files: Mapping[int, Sequence[CarriedFile]] | None = None
+) -> list[TranscriptLine]:
     """The conversation as the customer had it: every message with author and time, and who joined
     and left between them. What only agents saw (invitations, withdrawn invitations, labels) is
     not part of it, and a transfer reads as the join and the leave the customer saw: the ticket's
@@ -171,7 +198,11 @@ def transcript_lines(events: Sequence[ChatEvent]) -> list[TranscriptLine]:
             case ChatEventType.message_added:
                 lines.append(
                     TranscriptLine(
-                        event.created_at, event.author_kind.value, event.author_name, event.text
+                        event.created_at,
+                        event.author_kind.value,
+                        event.author_name,
+                        event.text,
+                        tuple((files or {}).get(event.id, ())),
                     )
                 )
                 continue

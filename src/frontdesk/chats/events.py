@@ -121,7 +121,7 @@ def user_ref(user: User) -> UserRef:
 def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
     data = dict(event.data)
     if event.type == ChatEventType.message_added:
-        data["message"] = Message(
+        message = Message(
             id=event.id,
             author={
                 "kind": event.author_kind.value,
@@ -132,6 +132,11 @@ def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
             client_msg_id=event.client_msg_id,
             created_at=event.created_at.isoformat(),
         )
+        # Stored with the event (chats/attachments.py), sent as part of the message.
+        attachments = data.pop("attachments", None)
+        if attachments:
+            message["attachments"] = attachments
+        data["message"] = message
     if for_visitor:
         # Only what the catalogue's visitor payload names: a key added for agents stays theirs.
         allowed = visitor_keys(event.type)

@@ -182,3 +182,35 @@ class Connection(Base):
     process_id: Mapped[str] = mapped_column(String(40), index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatFile(Base):
+    """A file sent in a chat (chats/attachments.py): uploaded by the visitor or an agent, then sent
+    by one message (`event_id`). The bytes are in the file store under `key`; `public_id` is what
+    links name, random so that no id leads to another customer's file."""
+
+    __tablename__ = "chat_files"
+    __table_args__ = (
+        # A retried upload carries the same client id: stored once.
+        UniqueConstraint("chat_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    # Sniffed from the bytes, never taken from the name or the uploader's word.
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    uploader_kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # None until a message sends it: an upload only its uploader can see.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_events.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

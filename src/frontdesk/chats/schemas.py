@@ -218,3 +218,39 @@ class VisitorRead(ReadModel):
     name: str
     email: str | None
     identity_verified: bool
+
+
+# A file's id in a chat: random, URL-safe (chats/attachments.py).
+ChatFileId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class ChatFileRead(ReadModel):
+    """An upload, stored: send its `id` in a message's `attachment_ids`."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    image: bool
+    width: int | None
+    height: int | None
+    # True when the same client id was uploaded before: this is the file stored then.
+    duplicate: bool = False
+
+
+class FilesMessageCreate(WriteModel):
+    """A message that sends uploaded files, with an optional text."""
+
+    text: Annotated[str, Field(max_length=100_000)] = ""
+    client_msg_id: ClientMsgId
+    attachment_ids: list[ChatFileId] = Field(min_length=1, max_length=50)
+
+
+class ChatFileLinks(ReadModel):
+    """Signed paths of a chat file for the visitor's browser (after the server's address), valid
+    until `expires_at`: an <img> or a link cannot send the visitor's token."""
+
+    url: str
+    download_url: str
+    thumbnail_url: str | None
+    expires_at: datetime

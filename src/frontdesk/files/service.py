@@ -161,3 +161,28 @@ async def get_file(
     if stored is None or (stored.entry_id is None and stored.uploaded_by != user.id):
         raise NotFound("No such file on this ticket.")
     return stored
+
+
+async def add_carried_file(
+    session: AsyncSession,
+    *,
+    key: str,
+    filename: str,
+    content_type: str,
+    size: int,
+    ticket_id: int,
+    uploaded_by: int | None,
+) -> StoredFile:
+    """A file that came with a chat into its ticket (chats/attachments.py): the same bytes in the
+    store, now read through the ticket like the files of a reply."""
+    stored = StoredFile(
+        key=key,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        ticket_id=ticket_id,
+        uploaded_by=uploaded_by,
+    )
+    session.add(stored)
+    await session.flush()
+    return stored

@@ -91,12 +91,28 @@ class Author(TypedDict):
     name: str
 
 
+class ChatAttachment(TypedDict):
+    """A file a message sends (docs/chat.md, "Files and images"): the same for agents and the
+    visitor. `id` is random; each side reads the bytes through its own authenticated route."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    # A raster image: it has a thumbnail and `width` x `height`.
+    image: bool
+    width: int | None
+    height: int | None
+
+
 class Message(TypedDict):
     id: int
     author: Author
     text: str
     client_msg_id: str | None
     created_at: str
+    # Only on a message that sends files.
+    attachments: NotRequired[list[ChatAttachment]]
 
 
 class ChatStartedForVisitor(TypedDict):

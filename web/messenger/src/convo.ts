@@ -3,6 +3,7 @@
 // hands what the visitor does to the messenger.
 
 import { append, h, icon, ICONS } from "./dom";
+import { PAPERCLIP, type Attachment, type Progress } from "./files";
 import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
 import type { App } from "./view";
@@ -37,6 +38,30 @@ export class ConvoView {
       if (input.value) app.live.startTyping();
       else app.live.stopTyping();
     });
+    // Files: the paperclip's picker, a paste, or a drop anywhere on the conversation.
+    input.addEventListener("paste", (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (files.length) {
+        event.preventDefault();
+        void app.files.send(files);
+      }
+    });
+    const picker = h("input", { type: "file", multiple: true, hidden: true, tabindex: -1 });
+    picker.addEventListener("change", () => {
+      void app.files.send([...(picker.files ?? [])]);
+      picker.value = "";
+    });
+    const attach = h(
+      "button",
+      {
+        type: "button",
+        class: "attach",
+        "aria-label": t("attach"),
+        title: t("attach"),
+        onclick: () => picker.click(),
+      },
+      icon(...PAPERCLIP),
+    );
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -59,6 +84,8 @@ export class ConvoView {
           input.focus();
         },
       },
+      picker,
+      attach,
       input,
       h(
         "button",
@@ -83,6 +110,21 @@ export class ConvoView {
     );
     this.composer = composer;
     this.input = input;
+    this.root.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer?.types.includes("Files") || composer.hidden) return;
+      event.preventDefault();
+      this.root.classList.add("dropping");
+    });
+    this.root.addEventListener("dragleave", (event) => {
+      if (!this.root.contains(event.relatedTarget as Node | null)) this.root.classList.remove("dropping");
+    });
+    this.root.addEventListener("drop", (event) => {
+      this.root.classList.remove("dropping");
+      const files = [...(event.dataTransfer?.files ?? [])];
+      if (!files.length || composer.hidden) return;
+      event.preventDefault();
+      void app.files.send(files);
+    });
     // Redraw what we know: after a change of language, or a new chat.
     const { chat, events, pending } = app.conversation;
     for (const event of events) this.draw(event);
@@ -108,12 +150,19 @@ export class ConvoView {
     this.scrollDown();
   }
 
-  drawOwn(text: string, cmid: string | null, state?: "sending"): void {
+  private files(message: Message): HTMLElement | null {
+    const chat = this.app.conversation.chat;
+    const attachments = (message as { attachments?: Attachment[] }).attachments;
+    return chat && attachments?.length ? this.app.files.render(chat.id, attachments) : null;
+  }
+
+  drawOwn(text: string, cmid: string | null, state?: "sending", files?: HTMLElement | null): void {
     const bubble = h(
       "li",
       { class: "msg own", "data-state": state },
       h("span", { class: "sr", text: `${this.app.t("you")}: ` }),
-      h("p", { class: "text", text }),
+      text ? h("p", { class: "text", text }) : null,
+      files,
       h("span", { class: "meta", text: state ? this.app.t("sending") : "" }),
     );
     if (cmid) this.bubbles.set(cmid, bubble);
@@ -121,13 +170,44 @@ export class ConvoView {
     this.scrollDown(true);
   }
 
-  markOwn(cmid: string, state: "sent" | "retrying" | "failed", reason = ""): void {
+  /** The visitor's files on their way: names and one progress bar, until the message arrives. */
+  drawUpload(cmid: string, files: File[]): Progress {
+    const t = this.app.t;
+    const bar = h("progress", { class: "upload-bar", max: 100, value: 0, "aria-label": t("uploading") });
+    const bubble = h(
+      "li",
+      { class: "msg own upload", "data-state": "sending" },
+      h("span", { class: "sr", text: `${t("you")}: ` }),
+      h("p", { class: "text", text: files.map((file) => file.name).join(", ") }),
+      bar,
+      h("span", { class: "meta", text: t("uploading") }),
+    );
+    this.bubbles.set(cmid, bubble);
+    this.log.appendChild(bubble);
+    this.scrollDown(true);
+    return {
+      progress: (fraction) => {
+        bar.value = Math.round(fraction * 100);
+        if (bubble.dataset.state === "retrying") this.markOwn(cmid, "sending");
+      },
+      retrying: () => this.markOwn(cmid, "retrying"),
+      failed: (reason) => {
+        bar.remove();
+        this.markOwn(cmid, "failed", reason);
+      },
+    };
+  }
+
+  markOwn(cmid: string, state: "sent" | "sending" | "retrying" | "failed", reason = ""): void {
     const bubble = this.bubbles.get(cmid);
     if (!bubble) return;
     const meta = bubble.querySelector(".meta")!;
     if (state === "sent") {
       bubble.removeAttribute("data-state");
       meta.textContent = "";
+    } else if (state === "sending") {
+      bubble.setAttribute("data-state", state);
+      meta.textContent = this.app.t("uploading");
     } else {
       bubble.setAttribute("data-state", state);
       meta.textContent =
@@ -149,17 +229,27 @@ export class ConvoView {
     switch (event.type) {
       case "chat.message_added": {
         const message = data.message as Message;
+        const own = message.client_msg_id ? this.bubbles.get(message.client_msg_id) : undefined;
         if (message.author.kind === "visitor") {
-          if (message.client_msg_id && this.bubbles.has(message.client_msg_id)) {
-            this.markOwn(message.client_msg_id, "sent");
-          } else this.drawOwn(message.text, message.client_msg_id);
+          if (own?.classList.contains("upload")) {
+            // The files arrived: the upload bubble becomes the message as everyone sees it.
+            const files = this.files(message);
+            own.classList.remove("upload");
+            own.querySelector(".upload-bar")?.remove();
+            own.querySelector(".text")?.remove();
+            if (message.text) own.querySelector(".sr")!.after(h("p", { class: "text", text: message.text }));
+            if (files) own.querySelector(".meta")!.before(files);
+            this.markOwn(message.client_msg_id!, "sent");
+          } else if (own) this.markOwn(message.client_msg_id!, "sent");
+          else this.drawOwn(message.text, message.client_msg_id, undefined, this.files(message));
         } else if (message.author.kind === "agent") {
           this.log.appendChild(
             h(
               "li",
               { class: "msg agent" },
               h("span", { class: "author", text: message.author.name }),
-              h("p", { class: "text", text: message.text }),
+              message.text ? h("p", { class: "text", text: message.text }) : null,
+              this.files(message),
             ),
           );
           this.showTyping(null);

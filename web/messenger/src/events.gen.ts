@@ -10,12 +10,23 @@ export type Author = {
   name: string;
 };
 
+export type ChatAttachment = {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  image: boolean;
+  width: number | null;
+  height: number | null;
+};
+
 export type Message = {
   id: number;
   author: Author;
   text: string;
   client_msg_id: string | null;
   created_at: string;
+  attachments?: ChatAttachment[];
 };
 
 export type MessageAdded = {

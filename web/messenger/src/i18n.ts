@@ -1,6 +1,17 @@
 // Every word the visitor reads. English is the reference; a missing key falls back to it.
 
 const en = {
+  attach: "Attach a file or image",
+  attachments: "Files",
+  uploading: "Uploading…",
+  openImage: "Open {name} full size",
+  download: "Download {name}",
+  dropHere: "Drop files to send them",
+  fileTooLarge: "{name} is too large.",
+  fileDisguised: "{name} is not what its name says.",
+  fileTypeRefused: "programs and scripts can't be sent in a chat.",
+  imageUnreadable: "{name} could not be read as an image. Try another format.",
+  fileEmpty: "{name} is empty.",
   open: "Open chat",
   close: "Close chat",
   dialog: "Chat with {inbox}",
@@ -82,6 +93,17 @@ export type Key = keyof typeof en;
 type Dictionary = Record<Key, string>;
 
 const fr: Dictionary = {
+  attach: "Joindre un fichier ou une image",
+  attachments: "Fichiers",
+  uploading: "Envoi…",
+  openImage: "Ouvrir {name} en grand",
+  download: "Télécharger {name}",
+  dropHere: "Déposez des fichiers pour les envoyer",
+  fileTooLarge: "{name} est trop volumineux.",
+  fileDisguised: "{name} n'est pas ce que son nom indique.",
+  fileTypeRefused: "les programmes et scripts ne peuvent pas être envoyés.",
+  imageUnreadable: "{name} n'a pas pu être lu comme une image. Essayez un autre format.",
+  fileEmpty: "{name} est vide.",
   open: "Ouvrir le chat",
   close: "Fermer le chat",
   dialog: "Discuter avec {inbox}",

@@ -9,6 +9,7 @@
 import { Conversation, uuid } from "./conversation";
 import { Store } from "./dom";
 import { formProblems } from "./errors";
+import { Files, type FilesHost, type Progress } from "./files";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
@@ -26,7 +27,7 @@ export interface Identity {
 
 type Listener = (data?: unknown) => void;
 
-export class Messenger implements App, Host {
+export class Messenger implements App, Host, FilesHost {
   readonly local: Store;
   readonly session: Store;
   readonly conversation: Conversation;
@@ -37,6 +38,7 @@ export class Messenger implements App, Host {
   token: string | null;
   readonly view: View;
   readonly live: Live;
+  readonly files: Files;
 
   readonly api: Fetcher;
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -58,6 +60,7 @@ export class Messenger implements App, Host {
     this.t = translator(pickLocale(this.cfg.locale));
     this.token = this.local.get<string>("token");
     this.live = new Live(base.replace(/^http/, "ws") + "/messenger/v1/ws", this.api, this);
+    this.files = new Files(base, this.api, this);
     this.conversation = new Conversation(this.local, Boolean(this.token), (count) =>
       this.live.pendingChanged(count),
     );
@@ -70,6 +73,10 @@ export class Messenger implements App, Host {
     // Reopened after a navigation: open() asks for the status itself.
     if (this.session.get("open")) this.open(false);
     else void this.loadStatus();
+  }
+
+  drawUpload(cmid: string, files: File[]): Progress {
+    return this.view.convo.drawUpload(cmid, files);
   }
 
   // --- the public API ---------------------------------------------------------------------------

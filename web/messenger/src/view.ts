@@ -9,6 +9,7 @@ import { ConvoView } from "./convo";
 import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
+import type { Files } from "./files";
 import type { Live } from "./live";
 import type { Fetcher } from "./net";
 import type { Status } from "./types";
@@ -42,6 +43,7 @@ export interface App {
   readonly local: Store;
   readonly session: Store;
   readonly live: Pick<Live, "send" | "startTyping" | "stopTyping">;
+  readonly files: Pick<Files, "send" | "render">;
   /** The visitor API, for the parts that call it themselves (the rating card). */
   readonly api: Fetcher;
   toggle(): void;

@@ -27,7 +27,7 @@ export function setCsrfToken(token: string | null | undefined): void {
   csrfToken = token ?? null;
 }
 
-function currentCsrf(): string | null {
+export function currentCsrf(): string | null {
   const cookie = document.cookie.split("; ").find((part) => part.startsWith("frontdesk_csrf="));
   return csrfToken ?? (cookie ? decodeURIComponent(cookie.slice("frontdesk_csrf=".length)) : null);
 }

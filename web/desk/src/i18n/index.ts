@@ -7,6 +7,7 @@
 import { computed, ref } from "vue";
 import * as auth from "./messages/auth";
 import * as chatbar from "./messages/chatbar";
+import * as chatFiles from "./messages/chatFiles";
 import * as chats from "./messages/chats";
 import * as common from "./messages/common";
 import * as customers from "./messages/customers";
@@ -22,7 +23,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatbar, chats, common, customers, errors, mailboxauth, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatbar, chatFiles, chats, common, customers, errors, mailboxauth, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

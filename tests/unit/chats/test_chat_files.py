@@ -1,0 +1,559 @@
+"""Files and images in chats over HTTP: uploads streamed to the store and sent by a message, exactly
+once under retries (also of an upload cut off mid-way, over a real socket), the limits, the type
+sniffed from the bytes, thumbnails without metadata, who may read a file (404 for everyone else),
+the headers it is served with, and what the ticket and the transcript email keep of it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+from sqlalchemy import select
+
+from frontdesk.chats.models import ChatEvent, ChatFile
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.files.models import StoredFile
+from frontdesk.mail.models import OutboxMessage
+from tests.conftest import Agent, Desk, Published, Visitor
+from tests.unit.support import count_rows, error_of, online
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Small, so that going over them costs the tests little.
+    return settings.model_copy(
+        update={
+            "max_chat_file_bytes": 200 * 1024,
+            "max_chat_message_bytes": 300 * 1024,
+            "max_chat_message_files": 3,
+        }
+    )
+
+
+def png(width: int = 64, height: int = 48, *, color: str = "teal") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (800, 600), "orange")
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif[0x9286] = "secret comment"  # UserComment
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+SECRET = "files-identity-secret-0123456789"
+EMAIL = "marie@example.org"
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 200 + b"\n%%EOF\n"
+HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    root = settings.data_dir / "files"
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    path: str,
+    chat_id: int,
+    content: bytes,
+    *,
+    filename: str,
+    client_id: str,
+    content_type: str = "application/octet-stream",
+) -> httpx.Response:
+    response: httpx.Response = await client.post(
+        path,
+        params={"chat_id": chat_id, "client_id": client_id, "filename": filename},
+        content=content,
+        headers={"Content-Type": content_type},
+    )
+    return response
+
+
+async def visitor_upload(
+    visitor: Visitor, chat_id: int, content: bytes, **kwargs: Any
+) -> httpx.Response:
+    return await upload(visitor.client, "/messenger/v1/uploads", chat_id, content, **kwargs)
+
+
+async def agent_upload(agent: Agent, chat_id: int, content: bytes, **kwargs: Any) -> httpx.Response:
+    return await upload(agent.client, "/api/v1/chat-uploads", chat_id, content, **kwargs)
+
+
+async def active_chat(desk: Desk, visitors: Any) -> tuple[dict[str, Any], Agent, Visitor, int]:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Here is my screenshot")
+    joined = await ada.client.post(f"/api/v1/chats/{chat['id']}/join")
+    assert joined.status_code == 200, joined.text
+    return inbox, ada, visitor, chat["id"]
+
+
+def messages_of(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        event["data"]["message"]
+        for event in detail["events"]
+        if event["type"] == "chat.message_added"
+    ]
+
+
+class TestSendingFiles:
+    async def test_visitor_sends_an_image_and_a_pdf_in_one_message_the_agent_reads_them(
+        self, desk: Desk, visitors: Any, settings: Settings, published: Published
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        image = await visitor_upload(
+            visitor, chat_id, png(), filename="screen.png", client_id="u1", content_type="image/png"
+        )
+        assert image.status_code == 201, image.text
+        assert image.json() | {"id": "-"} == {
+            "id": "-",
+            "filename": "screen.png",
+            "content_type": "image/png",
+            "size": len(png()),
+            "image": True,
+            "width": 64,
+            "height": 48,
+            "duplicate": False,
+        }
+        pdf = await visitor_upload(
+            visitor, chat_id, PDF, filename="../Facture été.pdf", client_id="u2"
+        )
+        assert pdf.status_code == 201, pdf.text
+        assert pdf.json()["content_type"] == "application/pdf"
+        assert pdf.json()["filename"] == "Facture été.pdf"
+        assert pdf.json()["image"] is False
+
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={
+                "text": "",
+                "client_msg_id": "m-files",
+                "attachment_ids": [image.json()["id"], pdf.json()["id"]],
+            },
+        )
+        assert sent.status_code == 201, sent.text
+        assert sent.json()["duplicate"] is False
+
+        detail = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
+        message = messages_of(detail)[-1]
+        assert message["text"] == ""
+        assert [a["filename"] for a in message["attachments"]] == ["screen.png", "Facture été.pdf"]
+        assert detail["last_message_text"] == "📎 screen.png, Facture été.pdf"
+        # Live to both sides, the visitor's copy the same (nothing in it is agent-only).
+        added = [m for m in published.messages if m.envelope.type == "chat.message_added"]
+        agent_copy, visitor_copy = added[-2], added[-1]
+        assert visitor_copy.topics[0].startswith("visitor:")
+        assert agent_copy.envelope.data["message"]["attachments"] == message["attachments"]
+        assert visitor_copy.envelope.data["message"]["attachments"] == message["attachments"]
+        assert published.problems == []
+
+        image_id, pdf_id = image.json()["id"], pdf.json()["id"]
+        shown = await ada.client.get(f"/api/v1/chats/{chat_id}/files/{image_id}")
+        assert shown.status_code == 200
+        assert shown.content == png()
+        assert shown.headers["content-type"] == "image/png"
+        assert shown.headers["content-disposition"].startswith("inline;")
+        assert shown.headers["x-content-type-options"] == "nosniff"
+        thumb = await ada.client.get(
+            f"/api/v1/chats/{chat_id}/files/{image_id}", params={"variant": "thumbnail"}
+        )
+        assert thumb.status_code == 200
+        assert Image.open(io.BytesIO(thumb.content)).size == (64, 48)
+        document = await ada.client.get(f"/api/v1/chats/{chat_id}/files/{pdf_id}")
+        assert document.content == PDF
+        assert document.headers["content-type"] == "application/octet-stream"
+        assert document.headers["content-disposition"].startswith("attachment;")
+        assert (
+            "filename*=UTF-8''Facture%20%C3%A9t%C3%A9.pdf"
+            in document.headers["content-disposition"]
+        )
+        assert document.headers["x-content-type-options"] == "nosniff"
+
+    async def test_agent_sends_a_file_the_visitor_opens_by_its_signed_links(
+        self, desk: Desk, visitors: Any, http: httpx.AsyncClient
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        up = await agent_upload(ada, chat_id, PDF, filename="guide.pdf", client_id="a1")
+        assert up.status_code == 201, up.text
+        sent = await ada.client.post(
+            f"/api/v1/chats/{chat_id}/file-messages",
+            json={"text": "The guide", "client_msg_id": "am1", "attachment_ids": [up.json()["id"]]},
+        )
+        assert sent.status_code == 201, sent.text
+        chat = (await visitor.client.get(f"/messenger/v1/chats/{chat_id}")).json()
+        message = messages_of(chat)[-1]
+        assert message["text"] == "The guide"
+        (attachment,) = message["attachments"]
+        links = await visitor.client.get(
+            f"/messenger/v1/chats/{chat_id}/files/{attachment['id']}/links"
+        )
+        assert links.status_code == 200, links.text
+        assert links.json()["thumbnail_url"] is None
+        # The link is the credential: fetched with no token, as an <img> or a click would.
+        fetched = await http.get(links.json()["download_url"])
+        assert fetched.status_code == 200
+        assert fetched.content == PDF
+        assert fetched.headers["content-disposition"].startswith("attachment;")
+        tampered = links.json()["url"].replace("variant=file", "variant=download")
+        assert (await http.get(tampered)).status_code == 404
+
+    async def test_a_file_and_text_message_is_refused_when_the_chat_ended(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        up = await visitor_upload(visitor, chat_id, PDF, filename="a.pdf", client_id="e1")
+        assert (await ada.client.post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
+        late = await visitor_upload(visitor, chat_id, PDF, filename="b.pdf", client_id="e2")
+        error_of(late, 409, "chat_ended")
+        post = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "x", "attachment_ids": [up.json()["id"]]},
+        )
+        error_of(post, 409, "chat_ended")
+
+
+class TestExactlyOnce:
+    async def test_a_retried_upload_and_message_are_stored_once(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        first = await visitor_upload(visitor, chat_id, PDF, filename="a.pdf", client_id="same")
+        again = await visitor_upload(visitor, chat_id, PDF, filename="a.pdf", client_id="same")
+        assert again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        assert again.json()["duplicate"] is True
+        assert await count_rows(app, ChatFile) == 1
+        assert len(stored_files(settings)) == 1
+        body = {"client_msg_id": "once", "attachment_ids": [first.json()["id"]]}
+        posts = [
+            await visitor.client.post(f"/messenger/v1/chats/{chat_id}/file-messages", json=body)
+            for _ in range(2)
+        ]
+        assert [p.json()["duplicate"] for p in posts] == [False, True]
+        assert posts[0].json()["message_id"] == posts[1].json()["message_id"]
+        assert await count_rows(app, ChatEvent, ChatEvent.client_msg_id == "once") == 1
+
+    async def test_two_tries_of_one_upload_at_once_store_one_file(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        answers = await asyncio.gather(
+            *(
+                visitor_upload(
+                    visitor,
+                    chat_id,
+                    png(),
+                    filename="a.png",
+                    client_id="twice",
+                    content_type="image/png",
+                )
+                for _ in range(3)
+            )
+        )
+        assert {answer.status_code for answer in answers} == {201}
+        assert len({answer.json()["id"] for answer in answers}) == 1
+        assert sorted(answer.json()["duplicate"] for answer in answers) == [False, True, True]
+        assert await count_rows(app, ChatFile) == 1
+        # The losers' bytes (and thumbnails) are not left behind.
+        assert len(stored_files(settings)) == 2
+
+    async def test_an_upload_cut_off_mid_way_and_retried_is_one_file_and_one_message(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings, live: str
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        host, port = live.split(":")
+        content = png(400, 300, color="navy")
+        target = f"/messenger/v1/uploads?chat_id={chat_id}&client_id=cut&filename=cut.png"
+        _reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            (
+                f"POST {target} HTTP/1.1\r\nHost: {live}\r\n"
+                f"Authorization: Bearer {visitor.token}\r\nContent-Type: image/png\r\n"
+                f"Content-Length: {len(content)}\r\n\r\n"
+            ).encode()
+            + content[: len(content) // 2]
+        )
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        writer.close()  # the connection drops half way
+        await writer.wait_closed()
+        await asyncio.sleep(0.3)
+        assert await count_rows(app, ChatFile) == 0
+        assert stored_files(settings) == []
+
+        async with httpx.AsyncClient(base_url=f"http://{live}") as client:
+            client.headers["Authorization"] = f"Bearer {visitor.token}"
+            retried = await upload(
+                client,
+                "/messenger/v1/uploads",
+                chat_id,
+                content,
+                filename="cut.png",
+                client_id="cut",
+                content_type="image/png",
+            )
+            assert retried.status_code == 201, retried.text
+            body = {"client_msg_id": "cut-msg", "attachment_ids": [retried.json()["id"]]}
+            for _ in range(2):
+                posted = await client.post(
+                    f"/messenger/v1/chats/{chat_id}/file-messages", json=body
+                )
+                assert posted.status_code == 201
+        assert await count_rows(app, ChatFile) == 1
+        assert len(stored_files(settings)) == 2  # the image and its thumbnail
+        detail = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
+        with_files = [m for m in messages_of(detail) if m.get("attachments")]
+        assert len(with_files) == 1
+
+
+class TestLimitsAndTypes:
+    async def test_an_oversized_file_is_refused_and_nothing_kept(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        big = b"%PDF-1.4\n" + b"x" * (200 * 1024)
+        declared = await visitor_upload(visitor, chat_id, big, filename="big.pdf", client_id="b1")
+        assert "at most 0.195 MB" in error_of(declared, 413, "file_too_large")["message"]
+
+        async def chunks() -> Any:
+            for _ in range(30):
+                yield b"y" * 10_000
+
+        streamed = await visitor.client.post(
+            "/messenger/v1/uploads",
+            params={"chat_id": chat_id, "client_id": "b2", "filename": "big.txt"},
+            content=chunks(),
+        )
+        error_of(streamed, 413, "file_too_large")
+        assert await count_rows(app, ChatFile) == 0
+        assert stored_files(settings) == []
+
+    async def test_per_message_limits(self, desk: Desk, visitors: Any) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        ids = []
+        for n in range(4):
+            up = await visitor_upload(
+                visitor, chat_id, PDF + b"x" * 80_000, filename=f"{n}.pdf", client_id=f"p{n}"
+            )
+            assert up.status_code == 201, up.text
+            ids.append(up.json()["id"])
+        url = f"/messenger/v1/chats/{chat_id}/file-messages"
+        too_many = await visitor.client.post(
+            url, json={"client_msg_id": "m1", "attachment_ids": ids}
+        )
+        assert "At most 3 files" in error_of(too_many, 422)["message"]
+        too_big = await visitor.client.post(
+            url, json={"client_msg_id": "m2", "attachment_ids": ids[:3]}
+        )
+        assert "one message may be at most" in error_of(too_big, 413, "file_too_large")["message"]
+        fine = await visitor.client.post(
+            url, json={"client_msg_id": "m3", "attachment_ids": ids[:2]}
+        )
+        assert fine.status_code == 201
+
+    @pytest.mark.parametrize(
+        ("content", "filename", "claimed", "code"),
+        [
+            (HTML, "cat.png", "image/png", "file_disguised"),
+            (HTML, "cat", "image/png", "file_disguised"),
+            (PDF, "report.pdf.jpg", "image/jpeg", "file_disguised"),
+            (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "x.pdf", "", "file_disguised"),
+            (
+                b"MZ\x90\x00\x03" + bytes(100),
+                "setup.exe",
+                "application/x-msdownload",
+                "file_type_refused",
+            ),
+            (b"\x7fELF\x02\x01\x01" + bytes(100), "tool", "", "file_type_refused"),
+            (b"#!/bin/sh\nrm -rf ~\n", "notes.txt", "text/plain", "file_type_refused"),
+            (b"\x89PNG\r\n\x1a\n" + b"garbage" * 20, "broken.png", "image/png", "image_unreadable"),
+            (b"", "empty.txt", "text/plain", "file_empty"),
+        ],
+    )
+    async def test_type_is_sniffed_from_the_bytes_and_refusals_say_why(
+        self,
+        app: FastAPI,
+        desk: Desk,
+        visitors: Any,
+        settings: Settings,
+        content: bytes,
+        filename: str,
+        claimed: str,
+        code: str,
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        refused = await visitor_upload(
+            visitor, chat_id, content, filename=filename, client_id="t", content_type=claimed
+        )
+        error = error_of(refused, 422, code)
+        assert error["message"]
+        assert await count_rows(app, ChatFile) == 0
+        assert stored_files(settings) == []
+
+    async def test_html_and_svg_are_only_ever_downloads(self, desk: Desk, visitors: Any) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        for name, content in (("page.html", HTML), ("logo.svg", b"<svg onload='alert(1)'/>")):
+            up = await visitor_upload(
+                visitor,
+                chat_id,
+                content,
+                filename=name,
+                client_id=name,
+                content_type="image/svg+xml",
+            )
+            assert up.status_code == 201, up.text
+            assert up.json()["image"] is False
+            await visitor.client.post(
+                f"/messenger/v1/chats/{chat_id}/file-messages",
+                json={"client_msg_id": f"m-{name}", "attachment_ids": [up.json()["id"]]},
+            )
+            served = await ada.client.get(f"/api/v1/chats/{chat_id}/files/{up.json()['id']}")
+            assert served.headers["content-type"] == "application/octet-stream"
+            assert served.headers["content-disposition"].startswith("attachment;")
+            assert served.headers["x-content-type-options"] == "nosniff"
+            assert "sandbox" in served.headers["content-security-policy"]
+            thumb = await ada.client.get(
+                f"/api/v1/chats/{chat_id}/files/{up.json()['id']}", params={"variant": "thumbnail"}
+            )
+            assert thumb.headers["content-type"] == "application/octet-stream"
+
+    async def test_thumbnails_carry_no_metadata(self, desk: Desk, visitors: Any) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        original = jpeg_with_exif()
+        assert b"SpyCam" in original
+        up = await visitor_upload(
+            visitor,
+            chat_id,
+            original,
+            filename="photo.jpg",
+            client_id="j",
+            content_type="image/jpeg",
+        )
+        assert up.json()["width"] == 800
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "mj", "attachment_ids": [up.json()["id"]]},
+        )
+        thumb = await ada.client.get(
+            f"/api/v1/chats/{chat_id}/files/{up.json()['id']}", params={"variant": "thumbnail"}
+        )
+        assert thumb.headers["content-type"] == "image/jpeg"
+        assert b"SpyCam" not in thumb.content
+        assert b"secret comment" not in thumb.content
+        assert Image.open(io.BytesIO(thumb.content)).size == (480, 360)
+
+
+class TestWhoMayRead:
+    async def test_everyone_else_gets_a_404(
+        self, desk: Desk, visitors: Any, http: httpx.AsyncClient
+    ) -> None:
+        inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        up = await visitor_upload(visitor, chat_id, PDF, filename="mine.pdf", client_id="m")
+        file_id = up.json()["id"]
+        path = f"/api/v1/chats/{chat_id}/files/{file_id}"
+        # Not sent yet: only its uploader sees it.
+        error_of(await ada.client.get(path), 404)
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "mm", "attachment_ids": [file_id]},
+        )
+        assert (await ada.client.get(path)).status_code == 200
+
+        other_inbox = await desk.inbox(name="Sales")
+        outsider = await desk.agent(inboxes=[other_inbox])
+        error_of(await outsider.client.get(path), 404)
+        error_of(await agent_upload(outsider, chat_id, PDF, filename="x.pdf", client_id="o"), 404)
+        # In the inbox but not in the chat: may read, may not send.
+        colleague = await desk.agent(inboxes=[inbox])
+        assert (await colleague.client.get(path)).status_code == 200
+        error_of(
+            await agent_upload(colleague, chat_id, PDF, filename="x.pdf", client_id="c"),
+            403,
+            "not_participant",
+        )
+
+        stranger = await visitors(inbox)
+        await stranger.start_chat("Me too")
+        links = f"/messenger/v1/chats/{chat_id}/files/{file_id}/links"
+        error_of(await stranger.client.get(links), 404)
+        error_of(await visitor_upload(stranger, chat_id, PDF, filename="x.pdf", client_id="s"), 404)
+        mine = await visitor.client.get(links)
+        assert mine.status_code == 200
+        # Another signature, another file id, an expired link: nothing.
+        url = urlsplit(mine.json()["url"])
+        base = f"{url.path}?{url.query}"
+        assert (await http.get(base)).status_code == 200
+        error_of(await http.get(re.sub(r"signature=\w+", "signature=" + "0" * 32, base)), 404)
+        error_of(await http.get(base.replace(file_id, "A" * len(file_id))), 404)
+        error_of(await http.get(re.sub(r"expires=\d+", "expires=1000", base)), 404)
+        error_of(await http.get(f"/messenger/v1/files/{file_id}"), 404)
+
+
+class TestIntoTheTicket:
+    async def test_chat_files_carry_into_the_ticket_and_the_transcript_email(
+        self, app: FastAPI, desk: Desk, visitors: Any, http: httpx.AsyncClient
+    ) -> None:
+        inbox = await desk.inbox(identity_secret=SECRET)
+        ada = await desk.agent(inboxes=[inbox], name="Ada")
+        await online(ada)
+        visitor = await visitors(inbox)
+        # Signed in: the customer gets the conversation itself by email.
+        await visitor.identify(EMAIL, secret=SECRET)
+        chat_id = (await visitor.start_chat("My screen", email=EMAIL))["id"]
+        assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+        up = await visitor_upload(
+            visitor, chat_id, png(), filename="screen.png", client_id="t1", content_type="image/png"
+        )
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"text": "See this", "client_msg_id": "tm", "attachment_ids": [up.json()["id"]]},
+        )
+        ended = await ada.client.post(f"/api/v1/chats/{chat_id}/end")
+        assert ended.status_code == 200, ended.text
+        ticket_id = ended.json()["ticket_id"]
+        ticket = (await ada.client.get(f"/api/v1/tickets/{ticket_id}")).json()
+        transcript = next(e for e in ticket["entries"] if e["kind"] == "transcript")
+        line = next(line for line in transcript["data"]["lines"] if line.get("files"))
+        assert line["text"] == "See this"
+        (listed,) = line["files"]
+        assert listed["filename"] == "screen.png"
+        assert "[file] screen.png" in transcript["text"]
+        served = await ada.client.get(f"/api/v1/tickets/{ticket_id}/files/{listed['id']}")
+        assert served.status_code == 200
+        assert served.content == png()
+        assert await count_rows(app, StoredFile, StoredFile.ticket_id == ticket_id) == 1
+
+        async with unit_of_work(app.state.sessionmaker) as session:
+            mail = await session.scalar(
+                select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+            )
+            assert mail is not None
+            text, html = mail.text, mail.html or ""
+        link = re.search(r"screen\.png \(\d+ KB\): (\S+)", text)
+        assert link is not None, text
+        assert "expires=0" in link.group(1)
+        assert f'href="{escape(link.group(1))}"' in html
+        url = urlsplit(link.group(1))
+        # Valid with no token, for as long as the file is stored.
+        fetched = await http.get(f"{url.path}?{url.query}")
+        assert fetched.status_code == 200
+        assert fetched.content == png()
