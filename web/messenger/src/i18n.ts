@@ -65,6 +65,21 @@ const en = {
   loading: "Loading…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  // Business hours (hours.ts).
+  headerClosed: "We're closed",
+  headerAway: "We're away",
+  headerBusy: "Everyone is busy",
+  closedTitle: "We're closed right now",
+  awayTitle: "Nobody is available right now",
+  busyTitle: "All our agents are busy",
+  busyQueue: "Start a chat and you'll be number {n} in line.",
+  busyNext: "Start a chat and you'll be next in line.",
+  backAt: "We'll be back {when} (your time).",
+  leaveEmail: "Leave your email and we'll reply.",
+  replyFrom: "We're closed now: we'll answer from {when} (your time).",
+  todayAt: "today at {time}",
+  tomorrowAt: "tomorrow at {time}",
+  dayAt: "{day} at {time}",
 } as const;
 
 export type Key = keyof typeof en;
@@ -141,6 +156,20 @@ const fr: Dictionary = {
   loading: "Chargement…",
   chatLog: "Conversation",
   poweredBy: "frontdesk",
+  headerClosed: "Nous sommes fermés",
+  headerAway: "Nous sommes absents",
+  headerBusy: "Tous nos conseillers sont occupés",
+  closedTitle: "Nous sommes fermés pour le moment",
+  awayTitle: "Personne n'est disponible pour le moment",
+  busyTitle: "Tous nos conseillers sont occupés",
+  busyQueue: "Démarrez un chat : vous serez numéro {n} dans la file.",
+  busyNext: "Démarrez un chat : vous serez le prochain.",
+  backAt: "Nous serons de retour {when} (heure locale).",
+  leaveEmail: "Laissez votre e-mail, nous vous répondrons.",
+  replyFrom: "Nous sommes fermés : nous répondrons à partir de {when} (heure locale).",
+  todayAt: "aujourd'hui à {time}",
+  tomorrowAt: "demain à {time}",
+  dayAt: "{day} à {time}",
 };
 
 const dictionaries: Record<string, Dictionary> = { en, fr };
