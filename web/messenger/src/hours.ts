@@ -21,7 +21,7 @@ function sameDay(a: Date, b: Date): boolean {
 export function whenWords(t: Translate, locale: string, iso: string, now = new Date()): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return "";
-  const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+  const time = new Intl.DateTimeFormat(locale, { timeStyle: "short" }).format(at);
   if (sameDay(at, now)) return t("todayAt", { time });
   const tomorrow = new Date(now);
   tomorrow.setDate(now.getDate() + 1);
