@@ -68,7 +68,7 @@ export function hoursCard(t: Translate, locale: string, status: Status | null): 
   if (!status.online) lines.push(h("p", { text: t("leaveEmail") }));
   return h(
     "div",
-    { class: `hours-card is-${status.state}`, "data-state": status.state },
+    { class: `card hours-card is-${status.state}`, "data-state": status.state },
     h("p", { class: "card-title", text: title }),
     ...lines,
   );
