@@ -37,7 +37,7 @@ export function whenWords(t: Translate, locale: string, iso: string, now = new D
 /** The line under the inbox's name in the panel's header, before any chat. */
 export function headerWords(t: Translate, status: Status): string {
   if (status.state === "closed") return t("headerClosed");
-  if (status.state === "away") return t(status.online ? "headerBusy" : "headerAway");
+  if (status.state === "away" && status.online) return t("headerBusy");
   return t(status.online ? "online" : "offline");
 }
 
@@ -45,6 +45,9 @@ export function headerWords(t: Translate, status: Status): string {
  * null while someone is free. */
 export function hoursCard(t: Translate, locale: string, status: Status | null): HTMLElement | null {
   if (!status || status.state === "online" || !status.state) return null;
+  // Nobody online in hours, with no words of the inbox's own: the offline greeting says it all,
+  // as it did before business hours existed.
+  if (status.state === "away" && !status.online && !status.away_message) return null;
   const lines: (HTMLElement | null)[] = [];
   let title: string;
   if (status.state === "closed") {

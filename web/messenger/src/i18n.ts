@@ -67,7 +67,6 @@ const en = {
   poweredBy: "frontdesk",
   // Business hours (hours.ts).
   headerClosed: "We're closed",
-  headerAway: "We're away",
   headerBusy: "Everyone is busy",
   closedTitle: "We're closed right now",
   awayTitle: "Nobody is available right now",
@@ -157,7 +156,6 @@ const fr: Dictionary = {
   chatLog: "Conversation",
   poweredBy: "frontdesk",
   headerClosed: "Nous sommes fermés",
-  headerAway: "Nous sommes absents",
   headerBusy: "Tous nos conseillers sont occupés",
   closedTitle: "Nous sommes fermés pour le moment",
   awayTitle: "Personne n'est disponible pour le moment",

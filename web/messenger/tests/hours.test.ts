@@ -41,7 +41,7 @@ test("the header says closed, away or busy", () => {
   });
   assert.equal(headerWords(en, status("closed", false)), "We're closed");
   assert.equal(headerWords(en, status("away", true)), "Everyone is busy");
-  assert.equal(headerWords(en, status("away", false)), "We're away");
+  assert.equal(headerWords(en, status("away", false)), "Leave us a message");
   assert.equal(headerWords(en, status("online", true)), "We're online");
   assert.equal(headerWords(fr, status("closed", false)), "Nous sommes fermés");
 });
