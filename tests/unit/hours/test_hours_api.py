@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -157,3 +158,44 @@ async def test_only_admins_set_hours_and_others_inboxes_are_404(desk: Desk) -> N
     admin = await desk.agent(role="admin")
     error_of(await admin.client.put("/api/v1/inboxes/999999/hours", json=PARIS_OFFICE), 404)
     assert await count_rows(desk.app, BusinessHours) == 0
+
+
+async def test_two_admins_saving_at_once_leave_one_row(desk: Desk) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(role="admin")
+    bob = await desk.agent(role="admin")
+    url = f"/api/v1/inboxes/{inbox['id']}/hours"
+    new_york = PARIS_OFFICE | {"time_zone": "America/New_York"}
+    first, second = await asyncio.gather(
+        ada.client.put(url, json=PARIS_OFFICE), bob.client.put(url, json=new_york)
+    )
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    assert await count_rows(desk.app, BusinessHours) == 1
+    saved = (await ada.client.get(url)).json()["time_zone"]
+    assert saved in ("Europe/Paris", "America/New_York")
+
+
+async def test_the_insert_that_loses_the_race_updates_the_winners_row(desk: Desk) -> None:
+    """What happens under PostgreSQL when both saves find no row: the second insert hits the
+    primary key, and that save carries on with the row the first one wrote."""
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.hours import service
+
+    inbox = await desk.inbox()
+    async with unit_of_work(desk.app.state.sessionmaker) as session:
+        await service.set_hours(
+            session,
+            inbox_id=inbox["id"],
+            enabled=True,
+            time_zone="Europe/Paris",
+            weekly=[],
+            holidays=[],
+            away_message="first",
+        )
+    async with unit_of_work(desk.app.state.sessionmaker) as session:
+        row = await service._first_row(session, inbox["id"])  # as if it had found none
+        assert (row.away_message, row.time_zone) == ("first", "Europe/Paris")
+        row.away_message = "second"
+    assert await count_rows(desk.app, BusinessHours) == 1
+    async with unit_of_work(desk.app.state.sessionmaker) as session:
+        assert (await service.get_hours(session, inbox_id=inbox["id"])).away_message == "second"
