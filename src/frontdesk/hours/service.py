@@ -78,7 +78,7 @@ def _zone_names() -> set[str]:
     return _ZONES
 
 
-def _intervals(weekly: Sequence[dict[str, str]]) -> list[Interval]:
+def _intervals(weekly: Sequence[dict[str, str]], *, checked: bool = False) -> list[Interval]:
     intervals = []
     for index, row in enumerate(weekly):
         field = f"weekly.{index}"
@@ -99,7 +99,8 @@ def _intervals(weekly: Sequence[dict[str, str]]) -> list[Interval]:
                 "use 00:00 to 24:00.",
             )
         intervals.append(Interval(DAY_NAMES.index(row["day"]), opens, closes))
-    _refuse_overlaps(intervals, weekly)
+    if not checked:  # stored hours were checked when saved; /status reads them on every call
+        _refuse_overlaps(intervals, weekly)
     return intervals
 
 
@@ -169,7 +170,7 @@ def _calendar(row: BusinessHours | None) -> Calendar:
         return ALWAYS_OPEN
     return Calendar(
         zone=ZoneInfo(row.time_zone),
-        intervals=tuple(_intervals(row.weekly)),
+        intervals=tuple(_intervals(row.weekly, checked=True)),
         holidays=tuple(_holidays(row.holidays)),
         always_open=False,
     )
