@@ -44,6 +44,10 @@ from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.openapi import install_error_docs
+from frontdesk.ratings import timers as rating_timers
+from frontdesk.ratings.api import router as ratings_router
+from frontdesk.ratings.messenger_api import router as ratings_messenger_router
+from frontdesk.ratings.rate_api import router as rating_page_router
 from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
@@ -83,6 +87,7 @@ def api_router() -> APIRouter:
         inbound_router,
         apps_router,
         replies_router,
+        ratings_router,
     ):
         router.include_router(domain_router)
     return router
@@ -113,6 +118,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
                 ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
+                ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
@@ -183,6 +189,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.include_router(api_router())
     app.include_router(messenger_router)
+    app.include_router(ratings_messenger_router)
+    app.include_router(rating_page_router)
     app.include_router(sockets_router)
 
     @app.get("/healthz", tags=["health"])

@@ -91,6 +91,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("GET", "/messenger/v1/status"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
+    ("POST", "/messenger/v1/chats/{chat_id}/rating"): {409},
 }
 
 # What a dependency may answer: for each, the statuses for safe methods and for the others.

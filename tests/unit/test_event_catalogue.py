@@ -11,6 +11,7 @@ from typing import get_args
 import pytest
 
 from frontdesk.chats.models import AuthorKind, ChatState, EndReason, InvitationKind
+from frontdesk.ratings.models import RatingChannel, RatingScore
 from frontdesk.realtime import catalogue
 from frontdesk.realtime.catalogue import CATALOGUE, keys_of
 from frontdesk.realtime.typescript import TARGETS, Audience, render
@@ -80,6 +81,8 @@ def test_docs_realtime_describe_every_event_the_server_delivers_and_no_other() -
         (catalogue.TicketSummary.__annotations__["state"], TicketState),
         (catalogue.EntryRef.__annotations__["kind"], EntryKind),
         (catalogue.EntryRef.__annotations__["direction"], Direction),
+        (catalogue.RatingSummary.__annotations__["score"], RatingScore),
+        (catalogue.RatingSummary.__annotations__["channel"], RatingChannel),
     ],
 )
 def test_payload_values_name_every_value_of_the_domain(

@@ -8,6 +8,7 @@ from frontdesk.hours import models as hours_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.mail import models as mail_models
+from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
@@ -21,6 +22,7 @@ __all__ = [
     "inboxes_models",
     "labels_models",
     "mail_models",
+    "ratings_models",
     "replies_models",
     "tickets_models",
     "users_models",

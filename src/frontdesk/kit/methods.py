@@ -9,6 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The desk's catch-all route (GET) matches every path; it only counts where nothing else does.
 FALLBACK_ROUTE = "desk"
+# In the scope of a HEAD answered as GET: a GET that acts (a rating link) must not act on HEAD.
+HEAD_KEY = "frontdesk.head"
 
 
 def route_methods(app: FastAPI, scope: Scope) -> set[str]:
@@ -45,4 +47,4 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_head)
+        await self.app({**scope, "method": "GET", HEAD_KEY: True}, receive, send_head)

@@ -57,7 +57,7 @@ async def get_outbox_message(
     message_id: Id, _admin: CurrentAdmin, session: SessionDep, settings: SettingsDep
 ) -> OutboxDetail:
     message = await outbox.get_outbox_message(session, message_id=message_id)
-    rendered = await outbox.render_outbox(message, store=file_store(settings))
+    rendered = await outbox.render_outbox(message, store=file_store(settings), session=session)
     raw = rendered.decode("ascii", "replace")
     return OutboxDetail(
         **OutboxRead.model_validate(message).model_dump(),
@@ -72,7 +72,7 @@ async def get_outbox_raw(
     message_id: Id, _admin: CurrentAdmin, session: SessionDep, settings: SettingsDep
 ) -> Response:
     message = await outbox.get_outbox_message(session, message_id=message_id)
-    raw = await outbox.render_outbox(message, store=file_store(settings))
+    raw = await outbox.render_outbox(message, store=file_store(settings), session=session)
     return _eml(raw, f"outbox-{message.id}.eml")
 
 

@@ -25,7 +25,7 @@ import ssl
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -40,8 +40,9 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail.imap import ImapFailure, Mailbox, MailboxLogin
-from frontdesk.mail.models import MailboxAccount, ProcessedAction
+from frontdesk.mail import tokens
+from frontdesk.mail.imap import ImapFailure, LoginRefused, Mailbox, MailboxLogin, Opened
+from frontdesk.mail.models import MailboxAccount, MailboxOAuth, ProcessedAction
 from frontdesk.mail.receiving import Delivery, receive_inbound_batch, record_refused_inbound
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def backoff(failures: int) -> timedelta:
 
 
 def describe(exc: BaseException) -> str:
-    if isinstance(exc, ImapFailure):
+    if isinstance(exc, ImapFailure | tokens.TokenProblem):
         return str(exc)
     if isinstance(exc, TimeoutError):
         return "the server stopped answering (timed out)"
@@ -86,6 +87,8 @@ class Claimed:
     uidvalidity: int | None
     last_uid: int
     history_uid: int
+    # Logs in with an OAuth 2.0 token that mail/tokens.py renews.
+    renewable: bool = False
 
 
 async def claim_mailboxes(
@@ -115,14 +118,15 @@ async def claim_mailboxes(
             continue
         row = (
             await session.execute(
-                select(MailboxAccount, Inbox.email_address)
+                select(MailboxAccount, Inbox.email_address, MailboxOAuth.id)
                 .join(Inbox, Inbox.id == MailboxAccount.inbox_id)
+                .outerjoin(MailboxOAuth, MailboxOAuth.account_id == MailboxAccount.id)
                 .options(undefer(MailboxAccount.secret))
                 .where(MailboxAccount.id == account_id)
                 .execution_options(populate_existing=True)
             )
         ).one()
-        account, address = row
+        account, address, grant_id = row
         claimed.append(
             Claimed(
                 account_id=account.id,
@@ -144,6 +148,7 @@ async def claim_mailboxes(
                 uidvalidity=account.uidvalidity,
                 last_uid=account.last_uid,
                 history_uid=account.history_uid,
+                renewable=grant_id is not None,
             )
         )
     return claimed
@@ -209,7 +214,14 @@ class MailboxRun:
             raise
         except LeaseLost:
             logger.warning("mailbox %s: another process took it over", self.claimed.account_id)
-        except (ImapFailure, OSError, imaplib.IMAP4.error, ssl.SSLError, EOFError) as exc:
+        except (
+            ImapFailure,
+            tokens.TokenProblem,
+            OSError,
+            imaplib.IMAP4.error,
+            ssl.SSLError,
+            EOFError,
+        ) as exc:
             await self._record_failure(describe(exc))
         except Exception as exc:
             # The database away, or a bug: shown like any other error, and retried with back-off.
@@ -221,8 +233,29 @@ class MailboxRun:
             await self._release()
         return self.fetched
 
+    async def _login(self) -> Opened:
+        """Connects; an OAuth mailbox first gets a token with time left, and a new one once
+        if the server refuses it (it may have been revoked or expired early)."""
+        if not self.claimed.renewable:
+            return await self._blocking(self.mailbox.open)
+        token = await tokens.current_token(
+            self.sessionmaker, account_id=self.claimed.account_id, owner=self.claimed.owner
+        )
+        self.mailbox.login = replace(self.claimed.login, secret=token.value)
+        try:
+            return await self._blocking(self.mailbox.open)
+        except LoginRefused:
+            token = await tokens.current_token(
+                self.sessionmaker,
+                account_id=self.claimed.account_id,
+                owner=self.claimed.owner,
+                refused=token,
+            )
+            self.mailbox.login = replace(self.claimed.login, secret=token.value)
+            return await self._blocking(self.mailbox.open)
+
     async def _open(self) -> None:
-        opened = await self._blocking(self.mailbox.open)
+        opened = await self._login()
         if opened.uidvalidity == self.uidvalidity:
             return
         # First time, or the folder was recreated: UIDs start again. Read mail already there is

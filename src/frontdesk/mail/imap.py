@@ -33,6 +33,10 @@ class ImapFailure(Exception):
     """What went wrong, in words an admin can act on (shown in the inbox's settings)."""
 
 
+class LoginRefused(ImapFailure):
+    """The server refused the password or token (an OAuth token may just have run out)."""
+
+
 @dataclass(frozen=True)
 class MailboxLogin:
     host: str
@@ -138,7 +142,7 @@ class Mailbox:
                 self.imap.login(login.username, login.secret)
         except imaplib.IMAP4.error as exc:
             self.close()
-            raise ImapFailure(f"the server refused the login: {_describe(exc)}") from exc
+            raise LoginRefused(f"the server refused the login: {_describe(exc)}") from exc
         # Servers announce more once logged in (MOVE, UIDPLUS); imaplib keeps the first list.
         status, data = self.imap.capability()
         if status == "OK" and data and isinstance(data[-1], bytes):

@@ -178,3 +178,40 @@ class MailboxAccount(Base):
     messages_fetched: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailboxOAuth(Base):
+    """How a mailbox that logs in with OAuth 2.0 gets its access tokens: the provider's token
+    endpoint, the client registered there, and the refresh token the mailbox's user granted.
+    The current access token is the account's `secret`; `version` counts the renewals, so that
+    of two processes that find it expired only one asks the provider (mail/tokens.py)."""
+
+    __tablename__ = "mailbox_oauth"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("mailbox_accounts.id", ondelete="CASCADE"), unique=True
+    )
+    token_url: Mapped[str] = mapped_column(String(2000))
+    client_id: Mapped[str] = mapped_column(String(500))
+    # Written through the API, never returned by it, like the password.
+    client_secret: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_raiseload=True)
+    refresh_token: Mapped[str] = mapped_column(Text, deferred=True, deferred_raiseload=True)
+    scope: Mapped[str | None] = mapped_column(String(2000))
+    # When the access token in `secret` runs out; None: unknown, renewed before it is used.
+    expires_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=0)
+    refreshed_at: Mapped[datetime | None]
+    # The provider refused the refresh token for good (invalid_grant…): nothing is asked of it
+    # again until an admin saves a new one.
+    refused: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    # After a failure that may pass (endpoint unreachable, 5xx): not asked again before this.
+    next_refresh_at: Mapped[datetime | None]
+    # The process renewing the token right now, and until when it may (a guarded UPDATE).
+    refresh_owner: Mapped[str | None] = mapped_column(String(64))
+    refresh_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

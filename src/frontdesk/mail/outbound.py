@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from html import escape
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
+from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail.addresses import new_message_id, reply_address
-from frontdesk.mail.models import OutboxMessage, OutboxState
+from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
 
@@ -164,7 +166,91 @@ async def queue_reply(
     return message
 
 
-def forwarded_text(*, note: str, original: TicketEntry, ticket: Ticket, sender: str) -> str:
+@dataclass(frozen=True)
+class ForwardedFiles:
+    """The files of a forwarded email: what goes with the forward (`sent`: the entry's
+    summaries; `outbox`: what the outbox row reads them by) and what is over the limit."""
+
+    sent: list[dict[str, Any]]
+    outbox: list[dict[str, Any]]
+    left_out: list[dict[str, Any]]
+
+
+async def forwarded_files(
+    session: AsyncSession, *, original: TicketEntry, limit: int
+) -> ForwardedFiles:
+    """The files the email carried, as its entry lists them (`data.attachments`): a received
+    email's attachments (kept with the raw mail), the files an agent sent, or what an earlier
+    forward carried. In the message's order, files before inline parts (a pasted image, a
+    signature's logo). They go along while all together fit `limit`, the size one mail may
+    carry; the rest are named in the forward instead."""
+    listed = [item for item in (original.data or {}).get("attachments") or [] if "id" in item]
+    received = {
+        item.id: item
+        for item in await session.scalars(
+            select(MailAttachment).where(
+                MailAttachment.ticket_id == original.ticket_id,
+                MailAttachment.id.in_([i["id"] for i in listed if not i.get("stored")]),
+            )
+        )
+    }
+    uploaded = {
+        item.id: item
+        for item in await session.scalars(
+            select(StoredFile).where(
+                StoredFile.ticket_id == original.ticket_id,
+                StoredFile.id.in_([i["id"] for i in listed if i.get("stored")]),
+            )
+        )
+    }
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for item in sorted(listed, key=lambda item: bool(item.get("inline"))):
+        if item.get("stored") and item["id"] in uploaded:
+            stored = uploaded[item["id"]]
+            found.append((files_service.summaries([stored])[0], outbox_file(stored)))
+        elif not item.get("stored") and item["id"] in received:
+            attachment = received[item["id"]]
+            summary: dict[str, Any] = {
+                "id": attachment.id,
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "inline": attachment.inline,
+            }
+            reference: dict[str, Any] = {
+                "mail_attachment_id": attachment.id,
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+            }
+            found.append((summary, reference))
+    files = ForwardedFiles(sent=[], outbox=[], left_out=[])
+    total = 0
+    for summary, reference in found:
+        if total + summary["size"] > limit:
+            files.left_out.append(summary)
+            continue
+        total += summary["size"]
+        files.sent.append(summary)
+        files.outbox.append(reference)
+    return files
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
+def forwarded_text(
+    *,
+    note: str,
+    original: TicketEntry,
+    ticket: Ticket,
+    sender: str,
+    left_out: Sequence[dict[str, Any]] = (),
+    limit: int = 0,
+) -> str:
     """The agent's note, then the forwarded message the way mail clients quote one."""
     data = original.data or {}
     sent_at = original.created_at
@@ -178,6 +264,13 @@ def forwarded_text(*, note: str, original: TicketEntry, ticket: Ticket, sender: 
     if data.get("to"):
         head.append(f"To: {', '.join(data['to'])}")
     block = "\n".join(["---------- Forwarded message ---------", *head, "", original.text])
+    if left_out:
+        # The recipient should know a file existed, and the agent sees it on the entry.
+        names = "\n".join(f"- {item['filename']} ({_size(item['size'])})" for item in left_out)
+        block += (
+            f"\n\nNot attached (the files of one email may be at most {_size(limit)} "
+            f"together):\n{names}"
+        )
     return f"{note.strip()}\n\n{block}" if note.strip() else block
 
 
@@ -190,10 +283,12 @@ async def queue_forward(
     author: User,
     to: Sequence[str],
     cc: Sequence[str] = (),
+    files: Sequence[dict[str, Any]] = (),
 ) -> OutboxMessage:
     """A ticket's message sent on to someone else, in a thread of its own (no In-Reply-To: they
     never saw the conversation). Its Reply-To is still the ticket's, so their answer comes back
-    to the ticket, marked as from an unexpected sender."""
+    to the ticket, marked as from an unexpected sender. `files` (from `forwarded_files`) go as
+    attachments, read when the mail is sent."""
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     message_id = new_message_id(
@@ -221,7 +316,12 @@ async def queue_forward(
         text=entry.text,
         html=text_to_html(entry.text),
         state=OutboxState.queued,
-        data={"kind": "forward", "author_id": author.id, "forward_of": original.id},
+        data={
+            "kind": "forward",
+            "author_id": author.id,
+            "forward_of": original.id,
+            "attachments": list(files),
+        },
     )
     session.add(message)
     await session.flush()

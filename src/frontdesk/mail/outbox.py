@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from frontdesk.errors import NotFound
 from frontdesk.files.store import FileStore
 from frontdesk.mail.errors import NotRetryable
-from frontdesk.mail.models import OutboxMessage, OutboxState
+from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.mail.sender import FilePart, build_message
 
 MAX_ATTEMPTS = 8
@@ -128,19 +128,34 @@ async def retry_outbox(
     return message
 
 
-async def outbox_files(store: FileStore, message: OutboxMessage) -> list[FilePart]:
-    """The files the row sends, read from the store. Raises FileNotFoundError when one is gone:
-    the mail is not sent without it."""
-    return [
-        FilePart(item["filename"], item["content_type"], await store.read(item["key"]))
-        for item in message.data.get("attachments", ())
-    ]
+async def outbox_files(
+    store: FileStore, message: OutboxMessage, session: AsyncSession
+) -> list[FilePart]:
+    """The files the row sends: an agent's uploads read from the store, a received mail's
+    attachments (a forward) from the database. Raises FileNotFoundError when one is gone: the
+    mail is not sent without it."""
+    parts: list[FilePart] = []
+    for item in message.data.get("attachments", ()):
+        if "mail_attachment_id" in item:
+            content = await session.scalar(
+                select(MailAttachment.content).where(
+                    MailAttachment.id == item["mail_attachment_id"]
+                )
+            )
+            if content is None:
+                raise FileNotFoundError(item["filename"])
+        else:
+            content = await store.read(item["key"])
+        parts.append(FilePart(item["filename"], item["content_type"], content))
+    return parts
 
 
-async def render_outbox(message: OutboxMessage, *, store: FileStore) -> bytes:
+async def render_outbox(
+    message: OutboxMessage, *, store: FileStore, session: AsyncSession
+) -> bytes:
     """The RFC 5322 text exactly as the sender transmits it."""
     try:
-        files = await outbox_files(store, message)
+        files = await outbox_files(store, message, session)
     except FileNotFoundError:
         raise NotFound("A file this mail sends is no longer stored.") from None
     return build_message(message, files).as_bytes()

@@ -497,7 +497,8 @@ async def get_inbound_original(
     )
     if outgoing is not None:
         store = file_store(settings_of(session))
-        return await render_outbox(outgoing, store=store), f"sent-{outgoing.id}.eml"
+        raw = await render_outbox(outgoing, store=store, session=session)
+        return raw, f"sent-{outgoing.id}.eml"
     raise NotFound("This entry was not an email, so there is no original message.")
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -71,6 +71,26 @@ class InboundRead(ReadModel):
     error: str | None
 
 
+class MailboxOAuthRead(ReadModel):
+    """How the mailbox's OAuth 2.0 access token is renewed, and how that goes (never the client
+    secret nor any token)."""
+
+    token_url: str
+    client_id: str
+    scope: str | None
+    client_secret_set: bool = Field(description="Whether a client secret is stored.")
+    state: Literal["valid", "expired", "failing", "refused"] = Field(
+        description="valid: the access token has time left; expired: renewed before its next "
+        "use; failing: the last renewal failed and is tried again at next_refresh_at; refused: "
+        "the provider refused the refresh token, connect the mailbox again."
+    )
+    expires_at: datetime | None = Field(description="When the current access token runs out.")
+    refreshed_at: datetime | None = Field(description="The last renewal that worked.")
+    error: str | None = Field(description="Why the last renewal failed; null once one works.")
+    error_at: datetime | None
+    next_refresh_at: datetime | None
+
+
 class MailboxRead(ReadModel):
     """An inbox's IMAP mailbox: its settings (never the password or token) and its status."""
 
@@ -94,6 +114,50 @@ class MailboxRead(ReadModel):
     next_attempt_at: datetime
     messages_fetched: int
     updated_at: datetime
+    oauth: MailboxOAuthRead | None = Field(
+        default=None,
+        description="With auth xoauth2: how the access token is renewed (null: used as saved).",
+    )
+
+
+class MailboxOAuthWrite(WriteModel):
+    """The refresh_token grant: where to ask, as which client, with which refresh token."""
+
+    token_url: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=2000,
+            description="The provider's token endpoint, e.g. https://oauth2.googleapis.com/token "
+            "or https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.",
+        ),
+    ]
+    client_id: Annotated[str, Field(min_length=1, max_length=500)]
+    client_secret: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=8000,
+            description="Write-only: never returned; leave it out to keep the stored one.",
+        ),
+    ] = None
+    refresh_token: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=8000,
+            description="Write-only: never returned; leave it out to keep the stored one. "
+            "Saving one clears a refusal and renews the access token at the next use.",
+        ),
+    ] = None
+    scope: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=2000,
+            description="Sent with each renewal when set (Microsoft: the IMAP and SMTP scopes).",
+        ),
+    ] = None
 
 
 class MailboxWrite(WriteModel):
@@ -107,8 +171,8 @@ class MailboxWrite(WriteModel):
         Field(
             min_length=1,
             max_length=8000,
-            description="The password or OAuth 2.0 access token. Write-only: never returned; "
-            "leave it out to keep the stored one.",
+            description="The password or OAuth 2.0 access token (optional with `oauth`: one is "
+            "obtained). Write-only: never returned; leave it out to keep the stored one.",
         ),
     ] = None
     folder: Annotated[str, Field(min_length=1, max_length=255)] = "INBOX"
@@ -126,3 +190,8 @@ class MailboxWrite(WriteModel):
     ] = None
     smtp_port: Annotated[int | None, Field(ge=1, le=65_535)] = None
     smtp_security: Annotated[SmtpSecurity, FROM_STRING] = SmtpSecurity.starttls
+    oauth: MailboxOAuthWrite | None = Field(
+        default=None,
+        description="With auth xoauth2: renew the access token with this refresh token. Null "
+        "uses `secret` as the access token, as saved, and forgets a stored refresh token.",
+    )

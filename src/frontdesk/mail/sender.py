@@ -36,6 +36,8 @@ class SmtpServer:
     starttls: bool
     # SASL XOAUTH2 with this access token instead of a password (a provider's SMTP, per inbox).
     oauth_token: str | None = None
+    # The mailbox whose OAuth token mail/tokens.py renews (None: the token is used as saved).
+    renewable_mailbox: int | None = None
 
 
 def parse_smtp_url(url: str) -> SmtpServer:
@@ -108,6 +110,8 @@ class Outcome:
     error: str | None = None
     # The server refused for good (5xx on the recipient or the data): retrying cannot help.
     permanent: bool = False
+    # The server refused the login (a renewed OAuth token may do).
+    login_refused: bool = False
 
 
 def _describe(exc: Exception) -> tuple[str, bool]:
@@ -154,6 +158,9 @@ async def send_all(
             await client.auth_xoauth2(server.username, server.oauth_token)
     except (aiosmtplib.SMTPException, OSError) as exc:
         error, _ = _describe(exc)
+        if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+            refused = f"the server refused the login: {error}"
+            return [Outcome(row, refused, login_refused=True) for row in rows]
         return [Outcome(row, f"cannot reach {server.host}:{server.port}: {error}") for row in rows]
     try:
         for row in rows:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,7 +13,7 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail import mailboxes, outbox, sender
+from frontdesk.mail import mailboxes, outbox, sender, tokens
 from frontdesk.mail.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -60,12 +62,16 @@ async def deliver_outbox(
             continue
         groups.setdefault(server, []).append(row)
     store = file_store(settings)
+    owner = uuid.uuid4().hex
+
+    async def files(row: OutboxMessage) -> list[sender.FilePart]:
+        async with sessionmaker() as session:
+            return await outbox.outbox_files(store, row, session)
+
     outcomes = [
         outcome
         for server, group in groups.items()
-        for outcome in await sender.send_all(
-            server, group, lambda row: outbox.outbox_files(store, row)
-        )
+        for outcome in await _send_group(sessionmaker, server, group, files, owner=owner)
     ]
     finished_at = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
@@ -90,3 +96,30 @@ async def deliver_outbox(
             if not kept:
                 logger.warning("mail %s: lease lost while sending", row.message_id)
     return len(rows)
+
+
+async def _send_group(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    server: sender.SmtpServer,
+    rows: list[OutboxMessage],
+    files: sender.FileLoader,
+    *,
+    owner: str,
+) -> list[sender.Outcome]:
+    """A provider's SMTP server with an OAuth token that mail/tokens.py renews: logged in with a
+    token that has time left, and with a new one once if the server refuses it."""
+    if server.renewable_mailbox is None:
+        return await sender.send_all(server, rows, files)
+    try:
+        token = await tokens.current_token(
+            sessionmaker, account_id=server.renewable_mailbox, owner=owner
+        )
+        outcomes = await sender.send_all(replace(server, oauth_token=token.value), rows, files)
+        if outcomes and all(outcome.login_refused for outcome in outcomes):
+            token = await tokens.current_token(
+                sessionmaker, account_id=server.renewable_mailbox, owner=owner, refused=token
+            )
+            outcomes = await sender.send_all(replace(server, oauth_token=token.value), rows, files)
+    except tokens.TokenProblem as exc:
+        return [sender.Outcome(row, str(exc)) for row in rows]
+    return outcomes

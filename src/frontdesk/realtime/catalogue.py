@@ -49,6 +49,10 @@ class TicketEvent(enum.StrEnum):
     entry_added = "ticket.entry_added"
 
 
+class RatingEvent(enum.StrEnum):
+    recorded = "rating.recorded"
+
+
 class AccountEvent(enum.StrEnum):
     # Heard by the desk socket, which re-reads the inboxes it follows and passes it on.
     membership_changed = "inbox.membership_changed"
@@ -232,6 +236,25 @@ class TicketEntryAdded(TypedDict):
     entry: EntryRef
 
 
+class RatingSummary(TypedDict):
+    id: int
+    ticket_id: int
+    chat_id: int | None
+    customer_id: int
+    inbox_id: int
+    agent_ids: list[int]
+    score: Literal["good", "okay", "bad"]
+    comment: str
+    channel: Literal["chat", "email"]
+    created_at: str
+    updated_at: str
+    changeable_until: str
+
+
+class RatingRecorded(TypedDict):
+    rating: RatingSummary
+
+
 class MembershipChanged(TypedDict):
     inbox_id: int
 
@@ -402,6 +425,13 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("inbox",),
         note="agents of the ticket's inbox",
+    ),
+    _spec(
+        RatingEvent.recorded,
+        RatingRecorded,
+        stored=False,
+        to=("inbox",),
+        note="agents of the rated ticket's inbox (given or changed)",
     ),
     _spec(
         AccountEvent.membership_changed,

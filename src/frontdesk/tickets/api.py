@@ -245,5 +245,6 @@ async def forward_entry(
         cc=body.cc,
         note=body.text,
         limit=settings.max_text_length,
+        attachment_limit=settings.max_attachment_bytes,
     )
     return EntryRead.model_validate(entry)

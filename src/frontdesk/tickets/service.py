@@ -567,9 +567,12 @@ async def forward_entry(
     cc: Sequence[str] = (),
     note: str = "",
     limit: int,
+    attachment_limit: int = 0,
 ) -> TicketEntry:
     """An email of the ticket sent on to someone else, recorded on the ticket as an outgoing
-    entry that names what it forwards. The ticket's state and customer are left as they are."""
+    entry that names what it forwards. Its files go along while they fit `attachment_limit`
+    together; the others are named in the text. The ticket's state and customer are left as
+    they are."""
     original = await session.scalar(
         select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
     )
@@ -583,8 +586,14 @@ async def forward_entry(
         raise Invalid("to", "Say whom to forward it to.", field_code="required")
     copied = await _copied(session, ticket=ticket, lists={"to": to, "cc": cc}, leave_out=())
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    files = await mail_outbound.forwarded_files(session, original=original, limit=attachment_limit)
     text = mail_outbound.forwarded_text(
-        note=note, original=original, ticket=ticket, sender=inbox.name
+        note=note,
+        original=original,
+        ticket=ticket,
+        sender=inbox.name,
+        left_out=files.left_out,
+        limit=attachment_limit,
     )
     entry = await add_entry(
         session,
@@ -593,7 +602,13 @@ async def forward_entry(
         direction=Direction.outbound,
         text=text,
         author_user=author,
-        data={"forward_of": original.id, "to": copied["to"], "cc": copied["cc"]},
+        data={
+            "forward_of": original.id,
+            "to": copied["to"],
+            "cc": copied["cc"],
+            "attachments": files.sent,
+            "attachments_left_out": files.left_out,
+        },
     )
     await mail_outbound.queue_forward(
         session,
@@ -603,6 +618,7 @@ async def forward_entry(
         author=author,
         to=copied["to"],
         cc=copied["cc"],
+        files=files.outbox,
     )
     return entry
 

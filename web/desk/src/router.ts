@@ -32,6 +32,7 @@ const routes: RouteRecordRaw[] = [
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
+      { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },

@@ -3,6 +3,7 @@
 // hands what the visitor does to the messenger.
 
 import { append, h, icon, ICONS } from "./dom";
+import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
 import type { App } from "./view";
 
@@ -195,6 +196,7 @@ export class ConvoView {
     ended.hidden = chat?.state !== "ended";
     composer.hidden = chat?.state === "ended";
     if (chat?.state === "waiting") this.renderQueue();
+    showRating(this.app, ended, chat?.state === "ended" ? chat.id : null);
     if (chat?.state === "ended") {
       const unanswered = last?.data.reason === "unanswered";
       ended.replaceChildren();

@@ -79,6 +79,17 @@ const en = {
   todayAt: "today at {time}",
   tomorrowAt: "tomorrow at {time}",
   dayAt: "{day} at {time}",
+  rateQuestion: "How did we do?",
+  rateGood: "Good",
+  rateOkay: "Okay",
+  rateBad: "Bad",
+  rateComment: "Anything to add?",
+  rateCommentHint: "Optional",
+  rateSend: "Send comment",
+  rateThanks: "Thanks for your feedback! You can change it for a day.",
+  rateSaved: "Comment saved. Thank you!",
+  rateFinal: "Thanks for your feedback.",
+  rateFailed: "Your rating could not be saved. Please try again.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -168,6 +179,17 @@ const fr: Dictionary = {
   todayAt: "aujourd'hui à {time}",
   tomorrowAt: "demain à {time}",
   dayAt: "{day} à {time}",
+  rateQuestion: "Comment s'est passée cette conversation ?",
+  rateGood: "Bien",
+  rateOkay: "Moyen",
+  rateBad: "Mal",
+  rateComment: "Quelque chose à ajouter ?",
+  rateCommentHint: "Facultatif",
+  rateSend: "Envoyer le commentaire",
+  rateThanks: "Merci pour votre avis ! Vous pouvez le modifier pendant une journée.",
+  rateSaved: "Commentaire enregistré. Merci !",
+  rateFinal: "Merci pour votre avis.",
+  rateFailed: "Votre avis n'a pas pu être enregistré. Réessayez.",
 };
 
 const dictionaries: Record<string, Dictionary> = { en, fr };

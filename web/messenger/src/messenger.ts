@@ -38,7 +38,7 @@ export class Messenger implements App, Host {
   readonly view: View;
   readonly live: Live;
 
-  private readonly api: Fetcher;
+  readonly api: Fetcher;
   private readonly listeners = new Map<string, Set<Listener>>();
   private unread = 0;
   private visitorCreating: Promise<string> | null = null;

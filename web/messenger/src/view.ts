@@ -11,6 +11,7 @@ import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import { headerWords, hoursCard, replyFromWords } from "./hours";
 import type { Live } from "./live";
+import type { Fetcher } from "./net";
 import type { Status } from "./types";
 
 export interface Config {
@@ -42,6 +43,8 @@ export interface App {
   readonly local: Store;
   readonly session: Store;
   readonly live: Pick<Live, "send" | "startTyping" | "stopTyping">;
+  /** The visitor API, for the parts that call it themselves (the rating card). */
+  readonly api: Fetcher;
   toggle(): void;
   close(): void;
   startChat(values: FormValues): Promise<void>;

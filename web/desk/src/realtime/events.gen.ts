@@ -149,6 +149,25 @@ export type TicketEntryAdded = {
   entry: EntryRef;
 };
 
+export type RatingSummary = {
+  id: number;
+  ticket_id: number;
+  chat_id: number | null;
+  customer_id: number;
+  inbox_id: number;
+  agent_ids: number[];
+  score: "good" | "okay" | "bad";
+  comment: string;
+  channel: "chat" | "email";
+  created_at: string;
+  updated_at: string;
+  changeable_until: string;
+};
+
+export type RatingRecorded = {
+  rating: RatingSummary;
+};
+
 export type MembershipChanged = {
   inbox_id: number;
 };
@@ -175,6 +194,7 @@ export type DeskEvents = {
   "ticket.created": TicketCreated;
   "ticket.updated": TicketUpdated;
   "ticket.entry_added": TicketEntryAdded;
+  "rating.recorded": RatingRecorded;
   "inbox.membership_changed": MembershipChanged;
 };
 

@@ -1,7 +1,7 @@
 """Business hours: an inbox's time zone, weekly hours, holidays and away message.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-01 21:50:00.000000
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import frontdesk.db.base
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,121 @@
+"""The small public page a rating email's links open: what was recorded, a comment box, and the
+clear refusals (altered, retired, expired or final links). Every text from the database or the
+request is escaped; the only style is one inline sheet, allowed by its hash, and no script."""
+
+from __future__ import annotations
+
+from html import escape
+
+from frontdesk.kit.headers import policy, script_hash
+from frontdesk.ratings.models import Rating
+
+# Faces drawn in SVG, not emoji: a system without an emoji font would show empty boxes.
+_FACE = '<path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z"/><path d="M9 9.5v1"/><path d="M15 9.5v1"/>'
+SCORES = (
+    ("good", "Good", "M8 14a4.5 4.5 0 0 0 8 0"),
+    ("okay", "Okay", "M8.5 15h7"),
+    ("bad", "Bad", "M8 16.5a4.5 4.5 0 0 1 8 0"),
+)
+
+
+def _face(mouth: str) -> str:
+    return (
+        '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+        f'{_FACE}<path d="{mouth}"/></svg>'
+    )
+
+
+STYLE = """
+:root { color-scheme: light dark; --bg: #f8fafc; --panel: #fff; --text: #0f172a;
+  --muted: #475569; --border: #cbd5e1; --accent: #2563eb; --accent-text: #fff; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0b1220; --panel: #111827;
+  --text: #e5e7eb; --muted: #9ca3af; --border: #374151; --accent: #60a5fa;
+  --accent-text: #0b1220; } }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
+main { max-width: 32rem; margin: 3rem auto; padding: 1.5rem 1.75rem; background: var(--panel);
+  border: 1px solid var(--border); border-radius: 12px; }
+h1 { font-size: 1.3rem; margin: 0 0 .5rem; }
+p { margin: .5rem 0; } .muted { color: var(--muted); font-size: .9rem; }
+fieldset { border: 0; padding: 0; margin: 1rem 0; display: flex; gap: .5rem; flex-wrap: wrap; }
+legend { font-weight: 600; margin-bottom: .5rem; padding: 0; }
+.choice input { position: absolute; opacity: 0; }
+.choice > span { display: inline-flex; align-items: center; gap: .4rem; padding: .5rem 1rem;
+  border: 1px solid var(--border); border-radius: 999px; cursor: pointer; }
+.choice svg { width: 1.2rem; height: 1.2rem; fill: none; stroke: currentColor; stroke-width: 2;
+  stroke-linecap: round; }
+.choice input:checked + span { background: var(--accent); color: var(--accent-text);
+  border-color: var(--accent); font-weight: 600; }
+.choice input:focus-visible + span { outline: 3px solid var(--accent); outline-offset: 2px; }
+label[for=comment] { display: block; font-weight: 600; margin-top: 1rem; }
+textarea { width: 100%; box-sizing: border-box; min-height: 6rem; margin: .4rem 0 1rem;
+  padding: .5rem; font: inherit; color: inherit; background: var(--bg);
+  border: 1px solid var(--border); border-radius: 8px; }
+button { font: inherit; font-weight: 600; padding: .55rem 1.2rem; border: 0; border-radius: 8px;
+  background: var(--accent); color: var(--accent-text); cursor: pointer; }
+button:focus-visible, textarea:focus-visible { outline: 3px solid var(--accent);
+  outline-offset: 2px; }
+.error { color: #b91c1c; font-weight: 600; }
+@media (prefers-color-scheme: dark) { .error { color: #fca5a5; } }
+"""
+
+PAGE_POLICY = policy(
+    default_src="'none'",
+    style_src=script_hash(STYLE),
+    form_action="'self'",
+    base_uri="'none'",
+    frame_ancestors="'none'",
+)
+# The link's token is in the address: no other site learns it, no cache keeps the page.
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+
+
+def message_page(title: str, text: str) -> str:
+    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
+
+
+def rating_page(
+    *,
+    action: str,
+    question: str,
+    inbox_name: str,
+    ticket_number: int,
+    rating: Rating,
+    saved: str,
+    error: str | None = None,
+) -> str:
+    choices = "".join(
+        f'<label class="choice"><input type="radio" name="score" value="{value}"'
+        f"{' checked' if rating.score.value == value else ''}>"
+        f"<span>{_face(mouth)} {word}</span></label>"
+        for value, word, mouth in SCORES
+    )
+    problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")
+    body = (
+        f'<p class="muted">{escape(inbox_name)} · request #{ticket_number}</p>'
+        f"<h1>{escape(saved)}</h1>"
+        f'<form method="post" action="{escape(action)}">'
+        f"<fieldset><legend>{escape(question)}</legend>{choices}</fieldset>"
+        '<label for="comment">Anything you would like to add? <span class="muted">(optional)'
+        "</span></label>"
+        '<textarea id="comment" name="comment" maxlength="2000">'
+        f"{escape(rating.comment)}</textarea>"
+        f'{problem}<button type="submit">Save</button></form>'
+        f'<p class="muted">You can change your answer until {escape(when)}.</p>'
+    )
+    return _document("Thanks for your feedback", body)
