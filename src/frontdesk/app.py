@@ -32,6 +32,7 @@ from frontdesk.demo_site import mount_demo
 from frontdesk.files import timers as file_timers
 from frontdesk.files.api import UPLOAD_PATH
 from frontdesk.files.api import router as files_router
+from frontdesk.hours.api import router as hours_router
 from frontdesk.http_errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.body_limit import BodyLimit
@@ -80,6 +81,7 @@ def api_router() -> APIRouter:
         users_router,
         inboxes_router,
         mailbox_router,
+        hours_router,
         labels_router,
         customers_router,
         tickets_router,

@@ -89,18 +89,34 @@ async def queue_status(session: AsyncSession, *, chat: Chat) -> tuple[int, int]:
         )
         or 0
     )
+    return ahead + 1, await expected_wait(session, inbox_id=chat.inbox_id, ahead=ahead)
+
+
+async def waiting_count(session: AsyncSession, *, inbox_id: int) -> int:
+    return (
+        await session.scalar(
+            queries.waiting_chats().with_only_columns(func.count()).where(Chat.inbox_id == inbox_id)
+        )
+        or 0
+    )
+
+
+async def expected_wait(session: AsyncSession, *, inbox_id: int, ahead: int) -> int:
+    """Seconds until someone joins a chat with `ahead` chats before it: the median wait of the
+    inbox's last 20 answered chats, once more for each round of chats ahead that the agents
+    with a free place share (docs/messenger.md)."""
     recent = (
         await session.execute(
             select(Chat.started_at, Chat.answered_at)
-            .where(Chat.inbox_id == chat.inbox_id, Chat.answered_at.is_not(None))
+            .where(Chat.inbox_id == inbox_id, Chat.answered_at.is_not(None))
             .order_by(Chat.answered_at.desc())
             .limit(20)
         )
     ).all()
     waits = sorted((answered - started).total_seconds() for started, answered in recent if answered)
     typical = waits[len(waits) // 2] if waits else DEFAULT_WAIT_ESTIMATE
-    agents = max(1, len(await offer_targets(session, inbox_id=chat.inbox_id)))
-    return ahead + 1, int(typical * (1 + ahead / agents))
+    agents = max(1, len(await offer_targets(session, inbox_id=inbox_id)))
+    return int(typical * (1 + ahead / agents))
 
 
 async def anyone_online(session: AsyncSession, *, inbox: Inbox) -> bool:

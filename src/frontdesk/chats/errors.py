@@ -136,3 +136,13 @@ class UnconfirmedEmailLimit(TooManyRequests):
             f"chat without an email address, or try again in {minutes} minutes.",
             retry_after=retry_after,
         )
+
+
+class InboxClosed(Conflict):
+    """Out of the inbox's business hours: the visitor leaves a message instead."""
+
+    code = "inbox_closed"
+
+    def __init__(self, back_at: str | None) -> None:
+        back = f" We are back {back_at}." if back_at else ""
+        super().__init__(f"We are closed right now.{back} Leave a message with the contact form.")

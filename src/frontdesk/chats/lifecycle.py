@@ -50,6 +50,7 @@ from frontdesk.chats.models import (
     Visitor,
     chat_labels,
 )
+from frontdesk.chats.opening import ensure_in_hours
 from frontdesk.chats.reads import ensure_participant, participants
 from frontdesk.chats.visitors import take_email
 from frontdesk.db.context import settings_of
@@ -91,6 +92,7 @@ async def start_chat(
 ) -> Chat:
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
+    await ensure_in_hours(session, inbox=inbox)
     if not await anyone_online(session, inbox=inbox):
         raise NoAgentsOnline
     take_email(visitor, inbox=inbox, email=email)

@@ -56,14 +56,20 @@ async def messenger_status(
     _limit: IpLimited,
     inbox: Annotated[str, Query(max_length=40, description="The inbox's public key")],
 ) -> MessengerStatus:
-    """Public: whether anyone is online. With a visitor token, also the visitor's open chat and
-    their place in the queue."""
+    """Public: online, away or closed (the inbox's business hours and who is free). With a
+    visitor token, also the visitor's open chat and their place in the queue."""
     found = await inboxes_service.get_inbox_by_public_key(session, public_key=inbox)
     ensure_origin(found, request.headers.get("origin"))
+    opening = await service.opening_now(session, inbox=found)
     status_read = MessengerStatus(
-        online=await service.anyone_online(session, inbox=found),
+        online=opening.can_chat,
         inbox_name=found.name,
         settings=found.messenger_settings,
+        state=opening.state.value,
+        next_opening_at=opening.next_opening_at,
+        away_message=opening.away_message,
+        queue_position=opening.queue_position,
+        estimated_wait_seconds=opening.estimated_wait_seconds,
     )
     token = bearer_token(request.headers.get("authorization"))
     visitor = await service.resolve_visitor(session, token=token) if token else None
@@ -170,16 +176,20 @@ async def typing(
 async def contact(
     body: ContactCreate, visitor: CurrentVisitor, session: SessionDep
 ) -> ContactCreated:
+    ticket_inbox = await visitor_inbox(session, visitor)
     ticket = await service.submit_contact_form(
         session,
         visitor=visitor,
-        inbox=await visitor_inbox(session, visitor),
+        inbox=ticket_inbox,
         name=body.name,
         email=body.email,
         text=body.text,
         page_url=body.page_url,
     )
-    return ContactCreated(reference=ticket.number)
+    return ContactCreated(
+        reference=ticket.number,
+        reply_expected_from=await service.reply_expected_from(session, inbox=ticket_inbox),
+    )
 
 
 @router.post("/page", status_code=status.HTTP_204_NO_CONTENT)

@@ -155,12 +155,25 @@ class VisitorCreated(ReadModel):
 
 
 class MessengerStatus(ReadModel):
-    online: bool
+    online: bool = Field(description="Whether a chat can start now (else: leave a message).")
     inbox_name: str
     settings: dict[str, str]
+    state: Literal["online", "away", "closed"] = Field(
+        default="online",
+        description="online: someone is free; away: in business hours, nobody free; "
+        "closed: out of business hours.",
+    )
+    next_opening_at: datetime | None = Field(
+        default=None, description="When closed: when the inbox opens again."
+    )
+    away_message: str = Field(default="", description="The inbox's words when not online.")
     chat_id: int | None = None
     chat_state: ChatState | None = None
-    queue_position: int | None = None
+    queue_position: int | None = Field(
+        default=None,
+        description="The visitor's waiting chat's place; with no chat while away, the place a "
+        "chat started now would take.",
+    )
     estimated_wait_seconds: int | None = None
 
 
@@ -193,6 +206,9 @@ class ContactCreate(WriteModel):
 class ContactCreated(ReadModel):
     received: bool = True
     reference: int = Field(description="The ticket number")
+    reply_expected_from: datetime | None = Field(
+        default=None, description="Out of business hours: when the inbox opens to read it."
+    )
 
 
 class PageReport(WriteModel):

@@ -6,6 +6,8 @@ domains call. Each rule lives in the module that has its one job:
 - `closing.py`: the ticket a chat becomes when it ends, and its transcript.
 - `capacity.py`: who can take a chat: load, capacity, online members, queue position.
 - `availability.py`: agents going online and offline, and chats ended because nobody answers.
+- `opening.py`: what the messenger says about now (online, away, closed) from the inbox's
+  business hours; no chat out of hours.
 - `presence.py`: open connections of agents and visitors, heartbeats, stale rows.
 - `visitors.py`: visitor tokens, identity, page and minimized reports, the contact form.
 - `reads.py`: chats as an agent sees them: details, the chat bar, unread counts, read marks.
@@ -44,6 +46,12 @@ from frontdesk.chats.log import (
     post_message,
     post_messages,
     visitor_author,
+)
+from frontdesk.chats.opening import (
+    Opening,
+    OpeningState,
+    opening_now,
+    reply_expected_from,
 )
 from frontdesk.chats.presence import (
     connection_closed,
@@ -84,6 +92,8 @@ from frontdesk.chats.visitors import (
 __all__ = [
     "VISITOR",
     "NewMessage",
+    "Opening",
+    "OpeningState",
     "PostedMessage",
     "agent_author",
     "agent_loads",
@@ -118,12 +128,14 @@ __all__ = [
     "lock_agent",
     "mark_read",
     "open_chats_of_visitor",
+    "opening_now",
     "participants",
     "participants_by_chat",
     "post_message",
     "post_messages",
     "queue_status",
     "reap_stale_connections",
+    "reply_expected_from",
     "report_minimized",
     "report_page",
     "resolve_visitor",

@@ -4,6 +4,7 @@ from frontdesk.apps import models as apps_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
 from frontdesk.files import models as files_models
+from frontdesk.hours import models as hours_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.mail import models as mail_models
@@ -17,6 +18,7 @@ __all__ = [
     "chats_models",
     "customers_models",
     "files_models",
+    "hours_models",
     "inboxes_models",
     "labels_models",
     "mail_models",

@@ -67,6 +67,8 @@ export function errorText(t: Translate, error: unknown): string {
       return t("misconfigured");
     case "no_agents_online":
       return t("nobodyOnline");
+    case "inbox_closed":
+      return t("closedTitle");
     case "chat_ended":
       return t("ended");
   }

@@ -336,6 +336,9 @@ export class Messenger implements App, Host, FilesHost {
       if (error instanceof ApiError && error.code === "no_agents_online") {
         if (this.status) this.status.online = false;
         this.view.setScreen("contact");
+      } else if (error instanceof ApiError && error.code === "inbox_closed") {
+        // The hours ended while the form was open: say when we are back, keep what was typed.
+        await this.refreshOnline(true);
       }
       this.view.showProblems(formProblems(this.t, error));
     }
@@ -345,7 +348,10 @@ export class Messenger implements App, Host, FilesHost {
     this.view.showNotice(null);
     try {
       await this.ensureVisitor();
-      const created = await this.api<{ reference: number }>("POST", "/contact", {
+      const created = await this.api<{
+        reference: number;
+        reply_expected_from?: string | null;
+      }>("POST", "/contact", {
         name: values.name,
         email: values.email,
         text: values.text,
@@ -353,6 +359,7 @@ export class Messenger implements App, Host, FilesHost {
       });
       this.session.set("draft:message", null);
       this.session.set("reference", created.reference);
+      this.session.set("replyFrom", created.reply_expected_from ?? null);
       this.view.setScreen("done");
       this.view.focusPanel();
     } catch (error) {
@@ -454,8 +461,8 @@ export class Messenger implements App, Host, FilesHost {
 
   /** The form follows who is online: the chat form or the contact form, never a promise of a
    * chat nobody will answer. A visitor typing keeps their form (a refused start switches it). */
-  private async refreshOnline(): Promise<void> {
-    const before = this.status?.online;
+  private async refreshOnline(force = false): Promise<void> {
+    const before = `${this.status?.online} ${this.status?.state}`;
     try {
       this.status = await this.fetchStatus();
     } catch {
@@ -463,7 +470,8 @@ export class Messenger implements App, Host, FilesHost {
     }
     if (this.conversation.chat) return;
     const onForm = this.view.screen === "chat" || this.view.screen === "contact";
-    if (this.status.online !== before && onForm && !this.view.typing()) this.decideScreen();
+    const now = `${this.status.online} ${this.status.state}`;
+    if (onForm && (force || (now !== before && !this.view.typing()))) this.decideScreen();
     else this.view.renderHeader();
   }
 

@@ -20,6 +20,10 @@ export interface Status {
   online: boolean;
   inbox_name: string;
   settings: Record<string, string>;
+  /** Business hours and who is free (docs/messenger.md, "Online, away, closed"). */
+  state?: "online" | "away" | "closed";
+  next_opening_at?: string | null;
+  away_message?: string;
   chat_id: number | null;
   chat_state: string | null;
   queue_position: number | null;

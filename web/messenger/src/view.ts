@@ -10,6 +10,7 @@ import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import type { Files } from "./files";
+import { headerWords, hoursCard, replyFromWords } from "./hours";
 import type { Live } from "./live";
 import type { Fetcher } from "./net";
 import type { Status } from "./types";
@@ -286,7 +287,7 @@ export class View {
       else if (names.length) sub = t("chattingWith", { names: names.join(", ") });
       else sub = t("shortly");
     } else if (status) {
-      sub = status.online ? t("online") : t("offline");
+      sub = headerWords(t, status);
     } else sub = "";
     this.headerSub.textContent = sub;
   }
@@ -381,6 +382,10 @@ export class View {
           h("span", { class: "done-icon" }, icon(...ICONS.check)),
           h("p", { class: "done-title", text: t("thanks") }),
           h("p", { text: t("reference", { n: session.get<number>("reference") ?? "" }) }),
+          h("p", {
+            class: "hours-back",
+            text: replyFromWords(t, pickLocale(this.app.cfg.locale), session.get("replyFrom")),
+          }),
           h("button", {
             type: "button",
             class: "secondary",
@@ -491,7 +496,8 @@ export class View {
           });
         },
       },
-      h("p", { class: "greeting", text: greeting }),
+      hoursCard(t, pickLocale(cfg.locale), this.app.status) ??
+        h("p", { class: "greeting", text: greeting }),
       field("name", t("name"), name),
       field("email", t("email"), email, online ? t("emailChatHint") : t("emailContactHint")),
       field("text", t("message"), message),

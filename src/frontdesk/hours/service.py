@@ -1,0 +1,251 @@
+"""Business hours: reading and setting an inbox's calendar, and the calendar every other rule
+asks (the messenger's state, SLAs, assignment, reports). Nothing else computes hours.
+
+    calendar = await hours_service.calendar_of(session, inbox_id=inbox.id)
+    calendar.is_open(now); calendar.next_opening(now); calendar.next_closing(now)
+    calendar.business_seconds_between(start, end); calendar.add_business_seconds(start, secs)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.hours.calendar import (
+    DAY_MINUTES,
+    DAY_NAMES,
+    Calendar,
+    Holiday,
+    Interval,
+    format_hhmm,
+    parse_hhmm,
+)
+from frontdesk.hours.models import BusinessHours
+from frontdesk.kit.clock import utcnow
+
+__all__ = [
+    "Calendar",
+    "HoursSettings",
+    "calendar_of",
+    "calendars_of",
+    "get_hours",
+    "set_hours",
+]
+
+ALWAYS_OPEN = Calendar()
+
+
+@dataclass(frozen=True)
+class HoursSettings:
+    """What an admin set, with the calendar it makes."""
+
+    inbox_id: int
+    enabled: bool
+    time_zone: str
+    weekly: list[dict[str, str]]
+    holidays: list[dict[str, Any]]
+    away_message: str
+    calendar: Calendar
+
+
+def _zone(name: str) -> ZoneInfo:
+    # Only IANA names: zoneinfo would also take a path-like key that exists in the tz database's
+    # folder layout, such as "posix/Europe/Paris", which no desk should ever show.
+    if name not in _zone_names():
+        raise Invalid(
+            "time_zone", f"{name!r} is not a time zone; use an IANA name like Europe/Paris."
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("time_zone", f"{name!r} is not a known time zone.") from None
+
+
+_ZONES: set[str] = set()
+
+
+def _zone_names() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def _intervals(weekly: Sequence[dict[str, str]], *, checked: bool = False) -> list[Interval]:
+    intervals = []
+    for index, row in enumerate(weekly):
+        field = f"weekly.{index}"
+        try:
+            opens = parse_hhmm(row["opens"])
+        except ValueError as refused:
+            raise Invalid(f"{field}.opens", str(refused)) from None
+        try:
+            closes = parse_hhmm(row["closes"])
+        except ValueError as refused:
+            raise Invalid(f"{field}.closes", str(refused)) from None
+        if opens >= DAY_MINUTES:
+            raise Invalid(f"{field}.opens", "An interval cannot open at 24:00; use 00:00.")
+        if opens == closes:
+            raise Invalid(
+                f"{field}.closes",
+                "Opening and closing at the same time is empty; to stay open all day, "
+                "use 00:00 to 24:00.",
+            )
+        intervals.append(Interval(DAY_NAMES.index(row["day"]), opens, closes))
+    if not checked:  # stored hours were checked when saved; /status reads them on every call
+        _refuse_overlaps(intervals, weekly)
+    return intervals
+
+
+def _week_minutes(interval: Interval) -> tuple[int, int]:
+    start = interval.day * DAY_MINUTES + interval.opens
+    length = (interval.closes - interval.opens) % DAY_MINUTES or DAY_MINUTES
+    return start, start + length
+
+
+def _label(row: dict[str, str]) -> str:
+    return f"{row['day'].capitalize()} {row['opens']}-{row['closes']}"
+
+
+def _refuse_overlaps(intervals: list[Interval], weekly: Sequence[dict[str, str]]) -> None:
+    """Two intervals sharing a minute of the week (Sunday night's running into Monday
+    included) are a mistake an admin should see, not something to guess a meaning for."""
+    week = 7 * DAY_MINUTES
+    for i, first in enumerate(intervals):
+        a_start, a_end = _week_minutes(first)
+        for j in range(i):
+            b_start, b_end = _week_minutes(intervals[j])
+            for shift in (-week, 0, week):
+                if a_start < b_end + shift and b_start + shift < a_end:
+                    raise Invalid(
+                        f"weekly.{i}",
+                        f"{_label(weekly[i])} overlaps {_label(weekly[j])}; "
+                        "join them into one interval.",
+                    )
+
+
+def _holidays(rows: Sequence[dict[str, Any]]) -> list[Holiday]:
+    holidays, seen = [], set()
+    for index, row in enumerate(rows):
+        on = row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"])
+        yearly = bool(row.get("yearly"))
+        if yearly and (on.month, on.day) == (2, 29):
+            raise Invalid(
+                f"holidays.{index}.yearly",
+                "29 February is not a date every year; make it a one-off holiday.",
+            )
+        key = (on.month, on.day) if yearly else on
+        if key in seen:
+            raise Invalid(f"holidays.{index}.date", f"{on.isoformat()} is listed twice.")
+        seen.add(key)
+        holidays.append(Holiday(on, str(row.get("name") or ""), yearly))
+    return holidays
+
+
+async def _first_row(session: AsyncSession, inbox_id: int) -> BusinessHours:
+    """The inbox's row, created by this request or, when two admins save at once, by the other
+    (the primary key lets one insert win; the loser updates the winner's row)."""
+    try:
+        async with session.begin_nested():
+            row = BusinessHours(inbox_id=inbox_id)
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        found = await session.get(BusinessHours, inbox_id, populate_existing=True)
+        if found is None:  # the row that beat ours is gone again: the inbox was deleted
+            raise NotFound("No such inbox.") from None
+        return found
+    return row
+
+
+def _calendar(row: BusinessHours | None) -> Calendar:
+    if row is None or not row.enabled:
+        return ALWAYS_OPEN
+    return Calendar(
+        zone=ZoneInfo(row.time_zone),
+        intervals=tuple(_intervals(row.weekly, checked=True)),
+        holidays=tuple(_holidays(row.holidays)),
+        always_open=False,
+    )
+
+
+def _settings(inbox_id: int, row: BusinessHours | None) -> HoursSettings:
+    if row is None:
+        return HoursSettings(inbox_id, False, "UTC", [], [], "", ALWAYS_OPEN)
+    return HoursSettings(
+        inbox_id,
+        row.enabled,
+        row.time_zone,
+        list(row.weekly),
+        list(row.holidays),
+        row.away_message,
+        _calendar(row),
+    )
+
+
+async def calendar_of(session: AsyncSession, *, inbox_id: int) -> Calendar:
+    """The inbox's calendar: always open until an admin turns business hours on."""
+    return _calendar(await session.get(BusinessHours, inbox_id))
+
+
+async def calendars_of(session: AsyncSession, *, inbox_ids: Iterable[int]) -> dict[int, Calendar]:
+    """Several inboxes' calendars in one query, for lists (SLA columns, reports)."""
+    wanted = set(inbox_ids)
+    rows = (
+        await session.scalars(select(BusinessHours).where(BusinessHours.inbox_id.in_(wanted)))
+    ).all()
+    found = {row.inbox_id: _calendar(row) for row in rows}
+    return {inbox_id: found.get(inbox_id, ALWAYS_OPEN) for inbox_id in wanted}
+
+
+async def get_hours(session: AsyncSession, *, inbox_id: int) -> HoursSettings:
+    return _settings(inbox_id, await session.get(BusinessHours, inbox_id))
+
+
+async def set_hours(
+    session: AsyncSession,
+    *,
+    inbox_id: int,
+    enabled: bool,
+    time_zone: str,
+    weekly: Sequence[dict[str, str]],
+    holidays: Sequence[dict[str, Any]],
+    away_message: str,
+) -> HoursSettings:
+    """Replace the inbox's business hours as a whole; every part is checked before any is
+    written, so a refused change leaves the old hours as they were."""
+    _zone(time_zone)
+    intervals = _intervals(weekly)
+    checked_holidays = _holidays(holidays)
+    # Stored in a canonical order with canonical spellings, so the editor shows what counts.
+    order = sorted(range(len(intervals)), key=lambda i: intervals[i])
+    stored_weekly = [
+        {
+            "day": DAY_NAMES[intervals[i].day],
+            "opens": format_hhmm(intervals[i].opens),
+            "closes": format_hhmm(intervals[i].closes),
+        }
+        for i in order
+    ]
+    stored_holidays = [
+        {"date": holiday.on.isoformat(), "name": holiday.name.strip(), "yearly": holiday.yearly}
+        for holiday in sorted(checked_holidays, key=lambda h: h.on)
+    ]
+    row = await session.get(BusinessHours, inbox_id)
+    if row is None:
+        row = await _first_row(session, inbox_id)
+    row.enabled = enabled
+    row.time_zone = time_zone
+    row.weekly = stored_weekly
+    row.holidays = stored_holidays
+    row.away_message = away_message.strip()
+    row.updated_at = utcnow()
+    await session.flush()
+    return _settings(inbox_id, row)
