@@ -6,6 +6,7 @@ from frontdesk.customers import models as customers_models
 from frontdesk.files import models as files_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
+from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
 from frontdesk.replies import models as replies_models
 from frontdesk.tickets import models as tickets_models
@@ -18,6 +19,7 @@ __all__ = [
     "files_models",
     "inboxes_models",
     "labels_models",
+    "macros_models",
     "mail_models",
     "replies_models",
     "tickets_models",
