@@ -295,17 +295,22 @@ async def _relabel(
     if not added and not removed:
         return False
     await set_labels(session, ticket=ticket, labels=labels)
-    said = [f"added {', '.join(sorted(added))}"] if added else []
-    said += [f"removed {', '.join(sorted(removed))}"] if removed else []
+    said = [_labels_phrase("added", added)] if added else []
+    said += [_labels_phrase("removed", removed)] if removed else []
     await _log(
         session,
         ticket,
         actor,
-        f"{_who(actor)} {' and '.join(said)} (labels)",
+        f"{_who(actor)} {' and '.join(said)}",
         labels_added=sorted(added),
         labels_removed=sorted(removed),
     )
     return True
+
+
+def _labels_phrase(verb: str, names: list[str]) -> str:
+    noun = "label" if len(names) == 1 else "labels"
+    return f"{verb} the {noun} {', '.join(sorted(names))}"
 
 
 def record_updated(session: AsyncSession, *, ticket: Ticket, changes: list[str]) -> None:

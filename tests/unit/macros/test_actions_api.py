@@ -90,8 +90,8 @@ class TestEachAction:
         assert lines(detail) == [
             "Ada assigned the ticket to Bob",
             "Ada assigned the ticket to Ada",
-            "Ada added billing, vip (labels)",
-            "Ada removed vip (labels)",
+            "Ada added the labels billing, vip",
+            "Ada removed the label vip",
             "Ada set the state to hold",
             "Ada set the state to snoozed",
             "Checked the invoice",

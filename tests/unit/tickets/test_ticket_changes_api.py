@@ -83,10 +83,10 @@ class TestUpdate:
         # Labels are written to the timeline too, as every path that changes them does.
         assert await thread(agent, ticket) == [
             ("event", "Ada assigned the ticket to Grace"),
-            ("event", "Ada added bug, vip (labels)"),
+            ("event", "Ada added the labels bug, vip"),
             ("event", "Ada unassigned the ticket"),
-            ("event", "Ada removed bug (labels)"),
-            ("event", "Ada removed vip (labels)"),
+            ("event", "Ada removed the label bug"),
+            ("event", "Ada removed the label vip"),
         ]
 
     async def test_refused_updates_change_nothing(self, desk: Desk) -> None:

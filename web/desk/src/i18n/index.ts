@@ -11,6 +11,7 @@ import * as chats from "./messages/chats";
 import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
+import * as macros from "./messages/macros";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
 import * as replies from "./messages/replies";
@@ -20,7 +21,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatbar, chats, common, customers, errors, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatbar, chats, common, customers, errors, macros, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
