@@ -149,3 +149,38 @@ async def test_apply_a_macro_from_the_ticket_page(
     await expect(page.get_by_text("Asked accounting")).to_be_visible()
     await shoot(page, screenshots, "macros-ticket-applied")
     await page.context.close()
+
+
+async def test_the_bulk_bar_names_each_refused_ticket(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Support")
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada_user)
+    page = await open_desk(browser, live, ada_user)
+    api = PageApi(page, live)
+    walk_in = await api(
+        "POST", "/api/v1/customers", {"name": "Walk In", "phones": ["555 0100"]}, status=201
+    )
+    subjects = {"With an address": {"email": "cora@example.org", "name": "Cora"}}
+    subjects["No address"] = {"id": walk_in["id"]}
+    made = {}
+    for subject, customer in subjects.items():
+        body = {"inbox_id": inbox["id"], "customer": customer, "subject": subject}
+        made[subject] = await api("POST", "/api/v1/tickets", body, status=201)
+    thanks = {"name": "Thanks", "actions": [{"type": "reply", "text": "Thanks for writing!"}]}
+    await api("POST", "/api/v1/macros", thanks, status=201)
+
+    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    await expect(page.locator("input[data-ticket]")).to_have_count(2)
+    await page.locator("input[data-select-all]").check()
+    await expect(page.get_by_text("2 tickets selected")).to_be_visible()
+    await page.get_by_label("Apply a macro…").select_option(label="Thanks")
+    result = page.get_by_role("region", name="Bulk actions")
+    await expect(result).to_contain_text("Done on 1 of 2.")
+    await expect(result).to_contain_text(f"Ticket #{made['No address']['number']}")
+    await expect(result).to_contain_text("no email address")
+    await shoot(page, screenshots, "macros-bulk-refused")
+    refused = await api("GET", f"/api/v1/tickets/{made['No address']['id']}")
+    assert refused["entries"] == []
+    await page.context.close()
