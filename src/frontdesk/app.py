@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from frontdesk.actions.api import router as actions_router
 from frontdesk.api_docs import mount_api_docs
 from frontdesk.apps.api import router as apps_router
 from frontdesk.chats import timers as chat_timers
@@ -41,6 +42,7 @@ from frontdesk.kit.headers import SecurityHeaders
 from frontdesk.kit.loops import Loops
 from frontdesk.kit.methods import HeadAsGet
 from frontdesk.labels.api import router as labels_router
+from frontdesk.macros.api import router as macros_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
 from frontdesk.mail.fetching import MailboxFetcher
@@ -94,6 +96,8 @@ def api_router() -> APIRouter:
         apps_router,
         replies_router,
         ratings_router,
+        actions_router,
+        macros_router,
     ):
         router.include_router(domain_router)
     return router

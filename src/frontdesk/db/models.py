@@ -7,6 +7,7 @@ from frontdesk.files import models as files_models
 from frontdesk.hours import models as hours_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
+from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
@@ -21,6 +22,7 @@ __all__ = [
     "hours_models",
     "inboxes_models",
     "labels_models",
+    "macros_models",
     "mail_models",
     "ratings_models",
     "replies_models",

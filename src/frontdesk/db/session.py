@@ -94,6 +94,16 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     session.info.setdefault(_HOOKS, []).append(hook)
 
 
+def hooks_mark(session: AsyncSession) -> int:
+    """How many after-commit hooks are waiting: taken before a savepoint, so that what the
+    savepoint recorded can be dropped with it (`drop_hooks_since`)."""
+    return len(session.info.get(_HOOKS, []))
+
+
+def drop_hooks_since(session: AsyncSession, mark: int) -> None:
+    del session.info.setdefault(_HOOKS, [])[mark:]
+
+
 @asynccontextmanager
 async def unit_of_work(
     sessionmaker: async_sessionmaker[AsyncSession],

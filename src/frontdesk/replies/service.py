@@ -214,7 +214,7 @@ async def _chat_values(session: AsyncSession, *, user: User, chat: Chat) -> dict
     }
 
 
-async def _ticket_values(
+async def ticket_values(
     session: AsyncSession, *, user: User, ticket: Ticket
 ) -> dict[str, str | None]:
     inbox = await session.get(Inbox, ticket.inbox_id)
@@ -260,7 +260,7 @@ async def insert_reply(
         values = await _chat_values(session, user=user, chat=chat)
     elif ticket_id is not None:
         ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
-        values = await _ticket_values(session, user=user, ticket=ticket)
+        values = await ticket_values(session, user=user, ticket=ticket)
     values |= {"agent.first_name": first_word(user.name), "agent.name": user.name or None}
     filled = fill(reply.text, values)
 

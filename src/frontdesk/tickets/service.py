@@ -272,14 +272,68 @@ async def update_ticket(
             assignee_id=assignee.id,
         )
         changes.append("assignee")
-    if labels is not None:
-        await set_labels(session, ticket=ticket, labels=labels)
+    if labels is not None and await _relabel(session, ticket, actor, labels):
         changes.append("labels")
     if changes:
         ticket.updated_at = utcnow()
         await session.flush()
         record_ticket_event(session, TicketEvent.updated, ticket, changes=changes)
     return ticket
+
+
+async def _relabel(
+    session: AsyncSession, ticket: Ticket, actor: User | None, labels: Sequence[Label]
+) -> bool:
+    """Sets the ticket's labels, with one timeline line naming what was added and removed;
+    False, and nothing written, when the set stays the same."""
+    before = {
+        label.id: label for label in (await labels_of(session, ticket_ids=[ticket.id]))[ticket.id]
+    }
+    after = {label.id: label for label in labels}
+    added = [after[i].name for i in after if i not in before]
+    removed = [before[i].name for i in before if i not in after]
+    if not added and not removed:
+        return False
+    await set_labels(session, ticket=ticket, labels=labels)
+    said = [_labels_phrase("added", added)] if added else []
+    said += [_labels_phrase("removed", removed)] if removed else []
+    await _log(
+        session,
+        ticket,
+        actor,
+        f"{_who(actor)} {' and '.join(said)}",
+        labels_added=sorted(added),
+        labels_removed=sorted(removed),
+    )
+    return True
+
+
+def _labels_phrase(verb: str, names: list[str]) -> str:
+    noun = "label" if len(names) == 1 else "labels"
+    return f"{verb} the {noun} {', '.join(sorted(names))}"
+
+
+def record_updated(session: AsyncSession, *, ticket: Ticket, changes: list[str]) -> None:
+    record_ticket_event(session, TicketEvent.updated, ticket, changes=changes)
+
+
+async def log_event(
+    session: AsyncSession, *, ticket: Ticket, actor: User | None, text: str, **data: Any
+) -> TicketEntry:
+    """A line of the ticket's timeline written by another domain (a macro applied, later a rule
+    run), beside the lines each change writes itself."""
+    return await _log(session, ticket, actor, text, **data)
+
+
+async def lock_ticket(session: AsyncSession, *, ticket_id: int) -> Ticket | None:
+    """The ticket re-read under a row lock, so that changes to one ticket are applied one after
+    the other (SQLite: the process's single connection and BEGIN IMMEDIATE serialise)."""
+    return await session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _apply_state(ticket: Ticket, state: TicketState, snoozed_until: datetime | None) -> None:

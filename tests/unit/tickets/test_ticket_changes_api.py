@@ -80,9 +80,13 @@ class TestUpdate:
         assert [label["name"] for label in response.json()["labels"]] == ["vip"]
         response = await agent.client.patch(url, json={"label_ids": []})
         assert response.json()["labels"] == []
+        # Labels are written to the timeline too, as every path that changes them does.
         assert await thread(agent, ticket) == [
             ("event", "Ada assigned the ticket to Grace"),
+            ("event", "Ada added the labels bug, vip"),
             ("event", "Ada unassigned the ticket"),
+            ("event", "Ada removed the label bug"),
+            ("event", "Ada removed the label vip"),
         ]
 
     async def test_refused_updates_change_nothing(self, desk: Desk) -> None:

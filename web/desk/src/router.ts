@@ -18,6 +18,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
+  { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { title: "macros.title" } },
   { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {

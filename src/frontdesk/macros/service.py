@@ -1,0 +1,174 @@
+"""Macros: create, edit, delete, list, and apply to one ticket or many.
+
+Who may do what (as for saved replies): a personal macro is its owner's alone; a team macro
+belongs to an inbox, and everyone who sees the inbox sees, applies, edits and deletes it. A team
+macro applies only to its inbox's tickets; a personal one to any ticket its owner sees.
+
+What a macro refers to (labels, an assignee, a saved reply) is checked when it is saved and
+again each time it is applied, since any of them may have gone since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.actions import service as actions_service
+from frontdesk.actions.kinds import STORED, Action, Assign, Label, Reply
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.labels import service as labels_service
+from frontdesk.macros.models import Macro
+from frontdesk.macros.queries import visible_macros
+from frontdesk.replies import service as replies_service
+from frontdesk.users import service as users_service
+from frontdesk.users.models import User
+
+MAX_NAME = 100
+
+
+def actions_of(macro: Macro) -> list[Action]:
+    return STORED.validate_python(macro.actions)
+
+
+def _ensure_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise Invalid("name", "Give the macro a name.", field_code="required")
+    if len(name) > MAX_NAME:
+        raise Invalid(
+            "name", f"Use at most {MAX_NAME} characters.", field_code="too_long", limit=MAX_NAME
+        )
+    return name
+
+
+async def _ensure_targets(
+    session: AsyncSession, *, user: User, actions: Sequence[Action], inbox_id: int | None
+) -> None:
+    """The labels exist; the assignee may take the team's tickets; the saved reply is one the
+    macro's users see (a team macro: a team reply of the same inbox)."""
+    for action in actions:
+        match action:
+            case Label():
+                await labels_service.labels_by_ids(session, label_ids=[*action.add, *action.remove])
+            case Assign(assignee=int() as assignee_id):
+                try:
+                    assignee = await users_service.get_user(session, user_id=assignee_id)
+                except NotFound:
+                    raise Invalid("actions", "No such user to assign.") from None
+                if inbox_id is not None and not await inboxes_service.is_member(
+                    session, user=assignee, inbox_id=inbox_id
+                ):
+                    raise Invalid("actions", f"{assignee.name} is not a member of this inbox.")
+            case Reply(saved_reply_id=int() as reply_id):
+                try:
+                    reply = await replies_service.get_reply(session, user=user, reply_id=reply_id)
+                except NotFound:
+                    raise Invalid("actions", "No such saved reply.") from None
+                if inbox_id is not None and reply.inbox_id != inbox_id:
+                    raise Invalid(
+                        "actions",
+                        "A team macro sends only a team reply of its own inbox: others would "
+                        "not see the reply.",
+                    )
+            case _:
+                pass
+
+
+async def list_macros(
+    session: AsyncSession, *, user: User, inbox_id: int | None = None
+) -> Sequence[Macro]:
+    """The macros `user` sees; with `inbox_id`, their personal ones and that inbox's."""
+    query = visible_macros(user)
+    if inbox_id is not None:
+        await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
+        query = query.where((Macro.owner_id == user.id) | (Macro.inbox_id == inbox_id))
+    return (await session.scalars(query.order_by(Macro.name, Macro.id))).all()
+
+
+async def get_macro(session: AsyncSession, *, user: User, macro_id: int) -> Macro:
+    macro = await session.scalar(visible_macros(user).where(Macro.id == macro_id))
+    if macro is None:
+        raise NotFound("No such macro.")
+    return macro
+
+
+async def create_macro(
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str,
+    actions: Sequence[Action],
+    inbox_id: int | None = None,
+) -> Macro:
+    name = _ensure_name(name)
+    if inbox_id is not None:
+        await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
+    await _ensure_targets(session, user=user, actions=actions, inbox_id=inbox_id)
+    macro = Macro(
+        name=name,
+        actions=STORED.dump_python(list(actions), mode="json"),
+        owner_id=None if inbox_id is not None else user.id,
+        inbox_id=inbox_id,
+        created_by_id=user.id,
+        updated_by_id=user.id,
+    )
+    session.add(macro)
+    await session.flush()
+    return macro
+
+
+async def update_macro(
+    session: AsyncSession,
+    *,
+    user: User,
+    macro: Macro,
+    name: str | None = None,
+    actions: Sequence[Action] | None = None,
+) -> Macro:
+    if name is not None:
+        macro.name = _ensure_name(name)
+    if actions is not None:
+        await _ensure_targets(session, user=user, actions=actions, inbox_id=macro.inbox_id)
+        macro.actions = STORED.dump_python(list(actions), mode="json")
+    macro.updated_by_id = user.id
+    await session.flush()
+    await session.refresh(macro, ["updated_at"])
+    return macro
+
+
+async def delete_macro(session: AsyncSession, *, macro: Macro) -> None:
+    await session.delete(macro)
+    await session.flush()
+
+
+def _source(macro: Macro) -> actions_service.Source:
+    return actions_service.Source(kind="macro", id=macro.id, name=macro.name)
+
+
+async def apply_macro(
+    session: AsyncSession, *, user: User, macro: Macro, ticket_id: int
+) -> actions_service.Outcome:
+    """On one ticket: all of the macro or nothing, a refusal raised as an error."""
+    return await actions_service.apply_to_ticket(
+        session,
+        actor=user,
+        ticket_id=ticket_id,
+        actions=actions_of(macro),
+        source=_source(macro),
+        inbox_id=macro.inbox_id,
+    )
+
+
+async def apply_macro_to_many(
+    session: AsyncSession, *, user: User, macro: Macro, ticket_ids: Sequence[int]
+) -> list[actions_service.Outcome]:
+    return await actions_service.apply_to_many(
+        session,
+        actor=user,
+        ticket_ids=ticket_ids,
+        actions=actions_of(macro),
+        source=_source(macro),
+        inbox_id=macro.inbox_id,
+    )

@@ -1,0 +1,21 @@
+import { client, unwrap, type Schemas } from "../api/client";
+
+export type Macro = Schemas["MacroRead"];
+export type Action = Macro["actions"][number];
+export type BulkResult = Schemas["BulkResult"];
+export type Outcome = Schemas["OutcomeRead"];
+
+const path = (id: number) => ({ params: { path: { macro_id: id } } });
+
+export const macrosApi = {
+  list: (inboxId?: number) => unwrap(client.GET("/api/v1/macros", { params: { query: inboxId ? { inbox_id: inboxId } : {} } })),
+  create: (body: Schemas["MacroCreate"]) => unwrap(client.POST("/api/v1/macros", { body })),
+  update: (id: number, body: Schemas["MacroUpdate"]) => unwrap(client.PATCH("/api/v1/macros/{macro_id}", { ...path(id), body })),
+  remove: (id: number) => unwrap(client.DELETE("/api/v1/macros/{macro_id}", path(id))),
+  /** All of the macro on one ticket, or an error and nothing. */
+  apply: (id: number, ticketId: number) => unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId } })),
+  /** On each ticket, all or nothing per ticket; refusals come back per ticket. */
+  applyMany: (id: number, ticketIds: number[]) =>
+    unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds } })),
+  bulk: (ticketIds: number[], actions: Action[]) => unwrap(client.POST("/api/v1/tickets/bulk", { body: { ticket_ids: ticketIds, actions } })),
+};
