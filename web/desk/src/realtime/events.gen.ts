@@ -149,6 +149,16 @@ export type TicketEntryAdded = {
   entry: EntryRef;
 };
 
+export type TicketViewer = {
+  user: UserRef;
+  composing: "reply" | "note" | null;
+};
+
+export type TicketViewers = {
+  ticket_id: number;
+  viewers: TicketViewer[];
+};
+
 export type MembershipChanged = {
   inbox_id: number;
 };
@@ -175,6 +185,7 @@ export type DeskEvents = {
   "ticket.created": TicketCreated;
   "ticket.updated": TicketUpdated;
   "ticket.entry_added": TicketEntryAdded;
+  "ticket.viewers": TicketViewers;
   "inbox.membership_changed": MembershipChanged;
 };
 
