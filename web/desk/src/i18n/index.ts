@@ -8,6 +8,7 @@ import { computed, ref } from "vue";
 import * as auth from "./messages/auth";
 import * as chatbar from "./messages/chatbar";
 import * as chats from "./messages/chats";
+import * as collision from "./messages/collision";
 import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
@@ -21,7 +22,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatbar, chats, common, customers, errors, mailboxauth, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatbar, chats, collision, common, customers, errors, mailboxauth, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -1,6 +1,7 @@
 /** The one table from event names (docs/realtime.md) to store actions. */
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
+import { useTicketPresence } from "../tickets/presence";
 import { useTickets } from "../tickets/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -46,5 +47,6 @@ export function eventTable(): Record<string, Action> {
     "ticket.created": (e) => tickets.changed(e),
     "ticket.updated": (e) => tickets.changed(e),
     "ticket.entry_added": (e) => tickets.changed(e),
+    "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
   } satisfies Record<DeskEventName, Action>;
 }
