@@ -151,6 +151,8 @@ async def test_merge_then_mail_to_the_old_ticket_lands_on_the_merged_one_and_a_s
     raw = reply_mail(to=reply_to, text="Any news on my order?", in_reply_to=old_mail["message_id"])
     assert await send_to_listener(listener.port, raw, recipients=[reply_to]) == {}
     await expect(bob.locator(".entry.reply.in")).to_contain_text("Any news on my order?")
+    await toast.get_by_role("button", name="Close").click()
+    await shoot(ada, screenshots, "collision-merged-away")
     await ada.get_by_test_id("merged-into").get_by_role("link").click()
     await expect(ada).to_have_url(re.compile(rf"/tickets/{kept['id']}$"))
     await expect(ada.locator(".entry.reply.in")).to_contain_text("Any news on my order?")

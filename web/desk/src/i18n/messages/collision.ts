@@ -34,6 +34,7 @@ export const en = {
   openTicket: "Open #{number}",
   undo: "Undo",
   undone: "Undone.",
+  close: "Close",
 
   // split
   split: "Split…",
@@ -74,6 +75,7 @@ export const fr: Words<typeof en> = {
   openTicket: "Ouvrir #{number}",
   undo: "Annuler",
   undone: "Annulé.",
+  close: "Fermer",
 
   split: "Scinder…",
   splitTitle: "Déplacer ce message dans un nouveau ticket",
