@@ -81,7 +81,7 @@ async def test_a_reply_against_a_stale_thread_is_refused_until_confirmed(
 ) -> None:
     ada, _inbox, ticket, sent = await answered_ticket(desk, then="send")
     seen = (await ticket_of(ada, ticket["id"]))["entries"][-1]["id"]
-    # Meanwhile the customer writes again, and a colleague leaves a note (private: no refusal).
+    # Meanwhile the customer writes again.
     raw = reply_mail(to=sent["headers"]["Reply-To"], text="Actually, never mind.")
     await post_mime(http, raw, to=[sent["headers"]["Reply-To"]])
     url = f"/api/v1/tickets/{ticket['id']}/replies"

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.tickets.models import TicketMove
-from tests.conftest import Agent, Desk
+from tests.conftest import Agent, Desk, Published
 from tests.unit.support import error_of, new_ticket, use_cheap_passwords
 
 
@@ -75,12 +75,20 @@ async def setup(desk: Desk) -> tuple[Agent, dict[str, Any], dict[str, Any], dict
 
 
 class TestMerge:
-    async def test_one_thread_in_time_order_combined_and_pointing(self, desk: Desk) -> None:
+    async def test_one_thread_in_time_order_combined_and_pointing(
+        self, desk: Desk, published: Published
+    ) -> None:
         ada, _inbox, first, second = await setup(desk)
         await note(ada, first["id"], "one")
         await note(ada, second["id"], "two")
         await note(ada, first["id"], "three")
+        published.clear()
         response = await merge(ada, first["id"], second["id"])
+        # Both tickets' desks hear of it (held to the catalogue by the fixture).
+        assert [(m.envelope.type, m.envelope.data["ticket"]["id"]) for m in published.messages] == [
+            ("ticket.updated", first["id"]),
+            ("ticket.updated", second["id"]),
+        ]
         assert response.status_code == 201, response.text
         move = response.json()
         assert move["kind"] == "merge"

@@ -14,7 +14,7 @@ from frontdesk.chats.models import Connection
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.tickets.models import TicketViewer
-from tests.conftest import Desk
+from tests.conftest import Desk, Published
 from tests.realtime import Socket, desk_socket
 from tests.unit.support import count_rows, new_ticket, use_cheap_passwords
 
@@ -53,7 +53,7 @@ async def presence(sock: Socket, ticket_id: int, **fields: Any) -> dict[str, Any
 
 
 async def test_viewing_and_writing_are_heard_live_and_end_with_the_tab(
-    app: FastAPI, live: str, desk: Desk
+    app: FastAPI, live: str, desk: Desk, published: Published
 ) -> None:
     ada = await desk.agent(name="Ada")
     bob = await desk.agent(name="Bob")
@@ -86,6 +86,10 @@ async def test_viewing_and_writing_are_heard_live_and_end_with_the_tab(
     await presence(ada_ws, ticket["id"], viewing=False)
     assert await count_rows(app, TicketViewer) == 0
     await ada_ws.close()
+    # Each held to the catalogue by the fixture; all to the ticket's inbox only.
+    viewers = [m for m in published.summary() if m[0] == "ticket.viewers"]
+    assert viewers
+    assert {tuple(topics) for _name, topics, _keys in viewers} == {(f"inbox:{inbox['id']}",)}
 
 
 async def test_one_item_per_agent_however_many_tabs(app: FastAPI, live: str, desk: Desk) -> None:
