@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
 from frontdesk.files.service import MAX_FILES_PER_REPLY
-from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.tickets.models import Direction, EntryKind, MoveKind, TicketState, TicketType
@@ -134,7 +134,7 @@ class ReplyCreate(WriteModel):
         max_length=MAX_FILES_PER_REPLY,
         description="Files uploaded for this reply (`POST /api/v1/uploads`), sent as attachments.",
     )
-    seen_entry_id: Annotated[int, Field(ge=0)] | None = Field(
+    seen_entry_id: Seq | None = Field(
         default=None,
         description="The id of the newest entry the author saw. If the ticket has newer public "
         "entries (a customer message, another reply, a transcript), the reply is refused with "
