@@ -60,6 +60,7 @@ from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
 from frontdesk.tickets.api import router as tickets_router
+from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
@@ -87,6 +88,7 @@ def api_router() -> APIRouter:
         labels_router,
         customers_router,
         tickets_router,
+        ticket_moves_router,
         ticket_mail_router,
         files_router,
         chats_router,

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -56,6 +56,7 @@ from frontdesk.realtime.gateway import (
     receive_loop,
 )
 from frontdesk.realtime.process import PROCESS_ID
+from frontdesk.tickets import service as tickets_service
 from frontdesk.users import service as users_service
 from frontdesk.users.events import ends
 from frontdesk.users.models import User
@@ -87,6 +88,12 @@ class MessageFrame(Frame):
 class TypingFrame(Frame):
     chat_id: Id
     typing: bool
+
+
+class TicketPresenceFrame(Frame):
+    ticket_id: Id
+    viewing: bool
+    composing: Literal["reply", "note"] | None = None
 
 
 class ReadFrame(Frame):
@@ -205,11 +212,28 @@ def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
             "read_seq": await service.mark_read(session, chat=chat, agent=user, seq=payload.seq)
         }
 
+    async def ticket_presence(
+        session: AsyncSession, payload: TicketPresenceFrame, ctx: Context
+    ) -> dict[str, Any]:
+        """Collision detection: this tab shows the ticket (and writes on it), or no longer does."""
+        user = await agent(session)
+        ticket = await tickets_service.get_ticket(session, user=user, ticket_id=payload.ticket_id)
+        viewers = await tickets_service.set_presence(
+            session,
+            ticket=ticket,
+            user=user,
+            connection_id=ctx.connection.id,
+            viewing=payload.viewing,
+            composing=payload.composing if payload.viewing else None,
+        )
+        return {"ticket_id": ticket.id, "viewers": viewers}
+
     return {
         "resume": Command(ResumeFrame, resume),
         "message": DirectCommand(MessageFrame, message),
         "typing": Command(TypingFrame, typing),
         "read": Command(ReadFrame, read),
+        "ticket_presence": Command(TicketPresenceFrame, ticket_presence),
         "pong": Command(PongFrame, _pong),
     }
 

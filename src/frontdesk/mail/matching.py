@@ -105,13 +105,21 @@ async def matching_ticket(
     for ticket_id in reply_ticket_ids:
         ticket = await known.ticket(session, ticket_id)
         if ticket is not None:
-            return ticket, "reply address"
+            return await _current(session, known, ticket), "reply address"
     for message_id in wanted:
         if message_id in known.entries:
             ticket = await known.ticket(session, known.entries[message_id].ticket_id)
             if ticket is not None:
-                return ticket, "thread"
+                return await _current(session, known, ticket), "thread"
     return None, None
+
+
+async def _current(session: AsyncSession, known: Known, ticket: Ticket) -> Ticket:
+    """A merged ticket's mail continues the ticket it was merged into (tickets/merging.py)."""
+    if ticket.merged_into_id is None:
+        return ticket
+    final_id = await tickets_service.final_ticket_id(session, ticket_id=ticket.id)
+    return await known.ticket(session, final_id) or ticket
 
 
 async def addressed_inbox(

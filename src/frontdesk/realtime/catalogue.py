@@ -47,6 +47,8 @@ class TicketEvent(enum.StrEnum):
     created = "ticket.created"
     updated = "ticket.updated"
     entry_added = "ticket.entry_added"
+    # Ephemeral: who has the ticket open and who writes on it (tickets/viewers.py).
+    viewers = "ticket.viewers"
 
 
 class RatingEvent(enum.StrEnum):
@@ -271,6 +273,17 @@ class RatingRecorded(TypedDict):
     rating: RatingSummary
 
 
+class TicketViewer(TypedDict):
+    user: UserRef
+    composing: Literal["reply", "note"] | None
+
+
+class TicketViewers(TypedDict):
+    ticket_id: int
+    # Everyone with the ticket open, one item per agent however many tabs they have.
+    viewers: list[TicketViewer]
+
+
 class MembershipChanged(TypedDict):
     inbox_id: int
 
@@ -448,6 +461,13 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("inbox",),
         note="agents of the rated ticket's inbox (given or changed)",
+    ),
+    _spec(
+        TicketEvent.viewers,
+        TicketViewers,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox: who views it and who writes a reply or note on it",
     ),
     _spec(
         AccountEvent.membership_changed,

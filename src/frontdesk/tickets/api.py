@@ -218,6 +218,7 @@ async def add_reply(
         bcc=body.bcc,
         attachment_ids=body.attachment_ids,
         attachment_limit=settings.max_attachment_bytes,
+        seen_entry_id=body.seen_entry_id,
     )
     return EntryRead.model_validate(entry)
 

@@ -97,6 +97,11 @@ class Ticket(Timestamped, Base):
     # People copied on the conversation besides the customer: the Cc of the customer's mail and
     # of the agents' last reply, offered again on the next one (docs/email.md).
     cc: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    # Set when this ticket was merged into another (tickets/merging.py): it is closed and its
+    # thread lives there; mail that still names it continues the other one.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL")
+    )
 
 
 class TicketEntry(Base):
@@ -119,3 +124,54 @@ class TicketEntry(Base):
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MoveKind(enum.StrEnum):
+    merge = "merge"
+    # Not named `split`, which would hide str.split.
+    split_out = "split"
+
+
+class TicketMove(Base):
+    """One merge or split: what it moved and what it changed, so that it can be undone exactly
+    while `undo_until` has not passed (tickets/merging.py)."""
+
+    __tablename__ = "ticket_moves"
+    __table_args__ = (
+        Index("ix_ticket_moves_source", "source_ticket_id"),
+        Index("ix_ticket_moves_target", "target_ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MoveKind] = mapped_column(enum_column(MoveKind))
+    # A merge moves the source's thread into the target; a split moves entries of the source
+    # into the target it creates.
+    source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    target_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entry_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    file_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    # What the move changed besides the entries: labels it added, the tickets' earlier cc and
+    # the source's earlier state.
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undo_until: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+
+
+class TicketViewer(Base):
+    """An agent's desk socket showing a ticket, and whether they are writing on it. Removed with
+    the socket (chats/presence.py), so nobody lingers after a tab closes or a process dies."""
+
+    __tablename__ = "ticket_viewers"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "reply" or "note" while the agent writes one, else None.
+    composing: Mapped[str | None] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(default=utcnow)

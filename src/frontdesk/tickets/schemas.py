@@ -7,10 +7,10 @@ from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
 from frontdesk.files.service import MAX_FILES_PER_REPLY
-from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
-from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
+from frontdesk.tickets.models import Direction, EntryKind, MoveKind, TicketState, TicketType
 from frontdesk.tickets.service import AfterReply
 
 Subject = Annotated[str, Field(min_length=1, max_length=300)]
@@ -38,6 +38,11 @@ class TicketRead(ReadModel):
         default_factory=list,
         description="Addresses copied on the conversation: the Cc of the customer's mail and of "
         "the last reply. The desk offers them as the next reply's Cc.",
+    )
+    merged_into_id: int | None = Field(
+        default=None,
+        description="Set when this ticket was merged into another: it is closed, and its thread "
+        "and later mail are on that ticket.",
     )
 
 
@@ -129,6 +134,13 @@ class ReplyCreate(WriteModel):
         max_length=MAX_FILES_PER_REPLY,
         description="Files uploaded for this reply (`POST /api/v1/uploads`), sent as attachments.",
     )
+    seen_entry_id: Seq | None = Field(
+        default=None,
+        description="The id of the newest entry the author saw. If the ticket has newer public "
+        "entries (a customer message, another reply, a transcript), the reply is refused with "
+        "409 `stale_thread` and `new_entries` listing them; send again with the newest of those "
+        "ids to confirm. Omitted: no check.",
+    )
 
 
 class ForwardCreate(WriteModel):
@@ -146,3 +158,30 @@ class TicketCounts(ReadModel):
     closed: int
     mine: int
     unassigned: int
+
+
+class MergeCreate(WriteModel):
+    into_ticket_id: Id = Field(description="The ticket that keeps the merged thread.")
+    other_customer: bool = Field(
+        default=False,
+        description="Needed when the two tickets are of different customers; without it such a "
+        "merge is refused with 409 `different_customers`.",
+    )
+
+
+class SplitCreate(WriteModel):
+    with_later: bool = Field(
+        default=False, description="Also move every message after this one to the new ticket."
+    )
+
+
+class TicketMoveRead(ReadModel):
+    id: int
+    kind: MoveKind
+    source_ticket_id: int = Field(description="Merge: the ticket merged away. Split: the original.")
+    target_ticket_id: int = Field(description="Merge: the ticket kept. Split: the new ticket.")
+    actor_id: int | None
+    entry_ids: list[int] = Field(description="The entries it moved.")
+    created_at: datetime
+    undo_until: datetime
+    undone_at: datetime | None

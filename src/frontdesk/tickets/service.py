@@ -35,7 +35,11 @@ from frontdesk.tickets.models import (
     TicketType,
     ticket_labels,
 )
+from frontdesk.tickets.staleness import StaleThread, ensure_fresh
+from frontdesk.tickets.viewers import connection_left, set_presence, viewers_of
 from frontdesk.users.models import User
+
+__all__ = ["StaleThread", "connection_left", "set_presence", "viewers_of"]
 
 TICKET_COUNTER = "tickets"
 MAX_PAGE = 100
@@ -320,8 +324,8 @@ def record_updated(session: AsyncSession, *, ticket: Ticket, changes: list[str])
 async def log_event(
     session: AsyncSession, *, ticket: Ticket, actor: User | None, text: str, **data: Any
 ) -> TicketEntry:
-    """A line of the ticket's timeline written by another domain (a macro applied, later a rule
-    run), beside the lines each change writes itself."""
+    """A line of the ticket's timeline written by another domain (a macro applied, a merge or
+    split, later a rule run), beside the lines each change writes itself."""
     return await _log(session, ticket, actor, text, **data)
 
 
@@ -344,6 +348,18 @@ def _apply_state(ticket: Ticket, state: TicketState, snoozed_until: datetime | N
 
 def _who(actor: User | None) -> str:
     return actor.name if actor else "frontdesk"
+
+
+async def final_ticket_id(session: AsyncSession, *, ticket_id: int) -> int:
+    """Where mail that names `ticket_id` goes: along `merged_into_id` to the ticket that holds
+    its thread now (tickets/merging.py); a loop, which the merge guards prevent, ends the walk."""
+    seen = {ticket_id}
+    while True:
+        next_id = await session.scalar(select(Ticket.merged_into_id).where(Ticket.id == ticket_id))
+        if next_id is None or next_id in seen:
+            return ticket_id
+        seen.add(next_id)
+        ticket_id = next_id
 
 
 async def _log(
@@ -557,11 +573,18 @@ async def add_reply(
     bcc: Sequence[str] = (),
     attachment_ids: Sequence[int] = (),
     attachment_limit: int = 0,
+    seen_entry_id: int | None = None,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all. The Cc
     given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
-    the author on this ticket (files/service.py), sent with the mail."""
+    the author on this ticket (files/service.py), sent with the mail. With `seen_entry_id`, a
+    thread that gained public entries after it refuses the reply (tickets/staleness.py)."""
     text = _ensure_text(text, limit=limit)
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            "This ticket was merged into another one; reply there.", code="ticket_merged"
+        )
+    await ensure_fresh(session, ticket=ticket, seen_entry_id=seen_entry_id)
     recipient = await mail_outbound.recipient_for(session, ticket=ticket)
     if recipient is None:
         raise Conflict(

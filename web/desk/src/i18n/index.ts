@@ -9,6 +9,7 @@ import * as auth from "./messages/auth";
 import * as chatbar from "./messages/chatbar";
 import * as chatFiles from "./messages/chatFiles";
 import * as chats from "./messages/chats";
+import * as collision from "./messages/collision";
 import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
@@ -25,7 +26,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatFiles, chatbar, chats, common, customers, errors, hours, macros, mailboxauth, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -179,6 +179,16 @@ export type RatingRecorded = {
   rating: RatingSummary;
 };
 
+export type TicketViewer = {
+  user: UserRef;
+  composing: "reply" | "note" | null;
+};
+
+export type TicketViewers = {
+  ticket_id: number;
+  viewers: TicketViewer[];
+};
+
 export type MembershipChanged = {
   inbox_id: number;
 };
@@ -206,6 +216,7 @@ export type DeskEvents = {
   "ticket.updated": TicketUpdated;
   "ticket.entry_added": TicketEntryAdded;
   "rating.recorded": RatingRecorded;
+  "ticket.viewers": TicketViewers;
   "inbox.membership_changed": MembershipChanged;
 };
 

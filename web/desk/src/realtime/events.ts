@@ -2,6 +2,7 @@
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useRatings } from "../ratings/store";
+import { useTicketPresence } from "../tickets/presence";
 import { useTickets } from "../tickets/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -49,5 +50,6 @@ export function eventTable(): Record<string, Action> {
     "ticket.updated": (e) => tickets.changed(e),
     "ticket.entry_added": (e) => tickets.changed(e),
     "rating.recorded": (e) => ratings.recorded(e),
+    "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
   } satisfies Record<DeskEventName, Action>;
 }

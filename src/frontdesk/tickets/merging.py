@@ -1,0 +1,395 @@
+"""Merge and split: moving a thread's entries between tickets, and undoing it exactly.
+
+A merge moves every entry and file of the source ticket into the target (the thread reads in time
+order because entries are listed by their time), adds the source's labels and Cc to the target's,
+closes the source and points it to the target (`merged_into_id`). A split moves one message, or it
+and every message after it, into a new ticket of the same inbox and customer.
+
+Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts back exactly
+that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands.
+
+Concurrency: the tickets are locked in id order (`FOR UPDATE`, so two merges of the same pair
+wait for each other instead of deadlocking) and every write that decides is guarded: a source
+already merged, an entry already moved or a move already undone changes no row, and the request
+is refused with a 409 and rolled back. Two concurrent merges give one merge and one refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, insert, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service as customers_service
+from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.files.models import StoredFile
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
+from frontdesk.tickets import service
+from frontdesk.tickets.events import TicketEvent, record_ticket_event
+from frontdesk.tickets.models import (
+    EntryKind,
+    MoveKind,
+    Ticket,
+    TicketEntry,
+    TicketMove,
+    TicketState,
+    ticket_labels,
+)
+from frontdesk.users.models import User
+
+# Long enough to notice a wrong merge the next working day; short enough that what happened to
+# the tickets since stays small. The toast offers undo at once, the timeline until then.
+UNDO_WINDOW = timedelta(hours=24)
+MESSAGE_KINDS = (EntryKind.reply, EntryKind.transcript, EntryKind.note)
+
+
+async def _lock(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """The tickets, locked in id order, re-read so that what another transaction committed while
+    this one waited is what the checks see."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.id.in_(sorted(set(ticket_ids))))
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {ticket.id: ticket for ticket in rows}
+
+
+def _not_merged(ticket: Ticket) -> None:
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"Ticket #{ticket.number} was merged into another ticket; act on that one.",
+            code="ticket_merged",
+        )
+
+
+async def _move_rows(
+    session: AsyncSession, *, entry_ids: Sequence[int], file_ids: Sequence[int], src: int, dst: int
+) -> None:
+    """Guarded by the ticket each row is on now: a row moved meanwhile makes the count fall short
+    and the whole request roll back."""
+    if entry_ids:
+        moved = await session.execute(
+            update(TicketEntry)
+            .where(TicketEntry.id.in_(entry_ids), TicketEntry.ticket_id == src)
+            .values(ticket_id=dst)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != len(entry_ids):  # type: ignore[attr-defined]
+            raise Conflict("The thread changed meanwhile; try again.", code="thread_changed")
+    if file_ids:
+        await session.execute(
+            update(StoredFile)
+            .where(StoredFile.id.in_(file_ids), StoredFile.ticket_id == src)
+            .values(ticket_id=dst)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def _label_ids(session: AsyncSession, ticket_id: int) -> set[int]:
+    rows = await session.scalars(
+        select(ticket_labels.c.label_id).where(ticket_labels.c.ticket_id == ticket_id)
+    )
+    return set(rows)
+
+
+async def merge_tickets(
+    session: AsyncSession,
+    *,
+    actor: User,
+    source: Ticket,
+    target_id: int,
+    other_customer: bool = False,
+) -> TicketMove:
+    """`source` (which `actor` sees) into the ticket `target_id` (which they must see too). Tickets
+    of different customers are merged only with `other_customer`: the desk asks first, since the
+    merged thread then shows one customer's mail to the other's agents' replies."""
+    if target_id == source.id:
+        raise Invalid("into_ticket_id", "A ticket cannot be merged into itself.")
+    target = await service.get_ticket(session, user=actor, ticket_id=target_id)
+    locked = await _lock(session, [source.id, target.id])
+    source, target = locked[source.id], locked[target.id]
+    _not_merged(source)
+    _not_merged(target)
+    if source.customer_id != target.customer_id and not other_customer:
+        raise Conflict(
+            f"#{source.number} and #{target.number} are of different customers. Confirm to merge "
+            "them anyway (`other_customer`: true).",
+            code="different_customers",
+        )
+    now = utcnow()
+    entry_ids = list(
+        await session.scalars(
+            select(TicketEntry.id)
+            .where(TicketEntry.ticket_id == source.id)
+            .order_by(TicketEntry.id)
+        )
+    )
+    file_ids = list(
+        await session.scalars(select(StoredFile.id).where(StoredFile.ticket_id == source.id))
+    )
+    before = {
+        "state": source.state.value,
+        "closed_at": source.closed_at.isoformat() if source.closed_at else None,
+        "snoozed_until": source.snoozed_until.isoformat() if source.snoozed_until else None,
+        "source_cc": list(source.cc),
+        "target_cc": list(target.cc),
+    }
+    # The guard that makes a concurrent second merge of the same source change nothing.
+    closed = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == source.id, Ticket.merged_into_id.is_(None))
+        .values(
+            merged_into_id=target.id,
+            state=TicketState.closed,
+            closed_at=now,
+            snoozed_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not closed.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"Ticket #{source.number} was merged meanwhile.", code="ticket_merged")
+    await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=source.id, dst=target.id)
+    added_labels = sorted(
+        await _label_ids(session, source.id) - await _label_ids(session, target.id)
+    )
+    if added_labels:
+        await session.execute(
+            insert(ticket_labels),
+            [{"ticket_id": target.id, "label_id": label_id} for label_id in added_labels],
+        )
+    target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
+    target.updated_at = now
+    move = TicketMove(
+        kind=MoveKind.merge,
+        source_ticket_id=source.id,
+        target_ticket_id=target.id,
+        actor_id=actor.id,
+        entry_ids=entry_ids,
+        file_ids=file_ids,
+        data={**before, "added_label_ids": added_labels},
+        created_at=now,
+        undo_until=now + UNDO_WINDOW,
+    )
+    session.add(move)
+    await session.flush()
+    await service.log_event(
+        session,
+        ticket=source,
+        actor=actor,
+        text=f"{actor.name} merged this ticket into #{target.number}",
+        move_id=move.id,
+        merged_into=target.id,
+    )
+    await service.log_event(
+        session,
+        ticket=target,
+        actor=actor,
+        text=f"{actor.name} merged #{source.number} into this ticket",
+        move_id=move.id,
+        merged_from=source.id,
+    )
+    await session.flush()
+    record_ticket_event(session, TicketEvent.updated, source, changes=["merged", "state"])
+    record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "labels"])
+    return move
+
+
+async def split_ticket(
+    session: AsyncSession, *, actor: User, ticket: Ticket, entry_id: int, with_later: bool = False
+) -> TicketMove:
+    """One message of `ticket` (with `with_later`, it and every message after it) into a new
+    ticket of the same inbox and customer, with the same subject, assignee and labels. Timeline
+    lines stay where they are."""
+    ticket = (await _lock(session, [ticket.id]))[ticket.id]
+    _not_merged(ticket)
+    entry = await session.scalar(
+        select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
+    )
+    if entry is None:
+        raise NotFound("No such entry on this ticket.")
+    if entry.kind not in MESSAGE_KINDS:
+        raise Invalid("entry_id", "Only a message or note can be split out, not a timeline line.")
+    messages = select(TicketEntry.id).where(
+        TicketEntry.ticket_id == ticket.id, TicketEntry.kind.in_(MESSAGE_KINDS)
+    )
+    if with_later:
+        messages = messages.where(
+            tuple_(TicketEntry.created_at, TicketEntry.id) >= (entry.created_at, entry.id)
+        )
+        entry_ids = list(await session.scalars(messages.order_by(TicketEntry.id)))
+    else:
+        entry_ids = [entry.id]
+    remaining = await session.scalar(
+        select(
+            exists(
+                select(TicketEntry.id).where(
+                    TicketEntry.ticket_id == ticket.id,
+                    TicketEntry.kind.in_(MESSAGE_KINDS),
+                    TicketEntry.id.not_in(entry_ids),
+                )
+            )
+        )
+    )
+    if not remaining:
+        raise Invalid("entry_id", "Nothing would be left on this ticket; split out fewer messages.")
+    file_ids = list(
+        await session.scalars(select(StoredFile.id).where(StoredFile.entry_id.in_(entry_ids)))
+    )
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
+    labels = (await service.labels_of(session, ticket_ids=[ticket.id]))[ticket.id]
+    new = await service.create_ticket(
+        session,
+        inbox=inbox,
+        customer=customer,
+        subject=ticket.subject,
+        type=ticket.type,
+        labels=labels,
+    )
+    new.shows_customer = ticket.shows_customer
+    new.assignee_id = ticket.assignee_id
+    new.cc = list(ticket.cc)
+    await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=ticket.id, dst=new.id)
+    now = utcnow()
+    ticket.updated_at = now
+    move = TicketMove(
+        kind=MoveKind.split_out,
+        source_ticket_id=ticket.id,
+        target_ticket_id=new.id,
+        actor_id=actor.id,
+        entry_ids=entry_ids,
+        file_ids=file_ids,
+        data={},
+        created_at=now,
+        undo_until=now + UNDO_WINDOW,
+    )
+    session.add(move)
+    await session.flush()
+    count = len(entry_ids)
+    what = "a message" if count == 1 else f"{count} messages"
+    await service.log_event(
+        session,
+        ticket=ticket,
+        actor=actor,
+        text=f"{actor.name} split {what} out into #{new.number}",
+        move_id=move.id,
+        split_into=new.id,
+    )
+    await service.log_event(
+        session,
+        ticket=new,
+        actor=actor,
+        text=f"{actor.name} split {what} out of #{ticket.number} into this ticket",
+        move_id=move.id,
+        split_from=ticket.id,
+    )
+    await session.flush()
+    record_ticket_event(session, TicketEvent.updated, ticket, changes=["entries"])
+    return move
+
+
+async def get_move(session: AsyncSession, *, user: User, move_id: int) -> TicketMove:
+    """A merge or split whose tickets `user` may both see; any other is a 404."""
+    move = await session.get(TicketMove, move_id)
+    if move is None:
+        raise NotFound("No such merge or split.")
+    for ticket_id in (move.source_ticket_id, move.target_ticket_id):
+        await service.get_ticket(session, user=user, ticket_id=ticket_id)
+    return move
+
+
+async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> TicketMove:
+    move = await get_move(session, user=actor, move_id=move_id)
+    locked = await _lock(session, [move.source_ticket_id, move.target_ticket_id])
+    source, target = locked[move.source_ticket_id], locked[move.target_ticket_id]
+    await session.refresh(move)
+    now = utcnow()
+    if move.undone_at is not None:
+        raise Conflict("This was undone already.", code="already_undone")
+    if now > move.undo_until:
+        raise Conflict(
+            "Too late to undo: a merge or split can be undone for "
+            f"{int(UNDO_WINDOW.total_seconds() // 3600)} hours.",
+            code="undo_expired",
+        )
+    ids = (source.id, target.id)
+    later = await session.scalar(
+        select(
+            exists(
+                select(TicketMove.id).where(
+                    TicketMove.id > move.id,
+                    TicketMove.undone_at.is_(None),
+                    or_(TicketMove.source_ticket_id.in_(ids), TicketMove.target_ticket_id.in_(ids)),
+                )
+            )
+        )
+    )
+    if later:
+        raise Conflict(
+            "A later merge or split of these tickets still stands; undo that one first.",
+            code="undo_blocked",
+        )
+    done = await session.execute(
+        update(TicketMove)
+        .where(TicketMove.id == move.id, TicketMove.undone_at.is_(None))
+        .values(undone_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise Conflict("This was undone already.", code="already_undone")
+    await _move_rows(
+        session,
+        entry_ids=list(move.entry_ids),
+        file_ids=list(move.file_ids),
+        src=target.id,
+        dst=source.id,
+    )
+    if move.kind is MoveKind.merge:
+        await _unmerge(session, move=move, source=source, target=target)
+        source_line = f"{actor.name} undid the merge into #{target.number}"
+        target_line = f"{actor.name} undid the merge of #{source.number}"
+    else:
+        # The ticket the split made is emptied of what it took; closed, it points back.
+        target.state = TicketState.closed
+        target.closed_at = now
+        target.snoozed_until = None
+        target.merged_into_id = source.id
+        source_line = f"{actor.name} undid the split into #{target.number}"
+        target_line = f"{actor.name} undid the split; its messages are back on #{source.number}"
+    source.updated_at = target.updated_at = now
+    await service.log_event(
+        session, ticket=source, actor=actor, text=source_line, move_id=move.id, undone=True
+    )
+    await service.log_event(
+        session, ticket=target, actor=actor, text=target_line, move_id=move.id, undone=True
+    )
+    await session.flush()
+    record_ticket_event(session, TicketEvent.updated, source, changes=["entries", "state"])
+    record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "state"])
+    return move
+
+
+async def _unmerge(
+    session: AsyncSession, *, move: TicketMove, source: Ticket, target: Ticket
+) -> None:
+    data = move.data
+    added = [int(label_id) for label_id in data.get("added_label_ids", [])]
+    if added:
+        await session.execute(
+            delete(ticket_labels).where(
+                ticket_labels.c.ticket_id == target.id, ticket_labels.c.label_id.in_(added)
+            )
+        )
+    target.cc = list(data.get("target_cc", []))
+    source.cc = list(data.get("source_cc", []))
+    source.merged_into_id = None
+    source.state = TicketState(data["state"])
+    source.closed_at = datetime.fromisoformat(data["closed_at"]) if data.get("closed_at") else None
+    snoozed = data.get("snoozed_until")
+    source.snoozed_until = datetime.fromisoformat(snoozed) if snoozed else None
