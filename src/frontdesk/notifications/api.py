@@ -17,9 +17,9 @@ from frontdesk.notifications.schemas import (
     MarkRead,
     MentionableRead,
     NotificationPage,
+    NotificationPreferencesRead,
+    NotificationPreferencesUpdate,
     NotificationRead,
-    Preferences,
-    PreferencesRead,
     PushKey,
     PushSubscriptionCreate,
     PushSubscriptionRead,
@@ -62,8 +62,8 @@ async def mark_notifications_read(
     return UnreadCount(unread=await service.mark_read(session, user=user, ids=body.ids))
 
 
-def _preferences(matrix: preferences.Matrix) -> PreferencesRead:
-    return PreferencesRead.model_validate(
+def _preferences(matrix: preferences.Matrix) -> NotificationPreferencesRead:
+    return NotificationPreferencesRead.model_validate(
         {
             "preferences": {
                 kind.value: {channel.value: on for channel, on in row.items()}
@@ -77,16 +77,18 @@ def _preferences(matrix: preferences.Matrix) -> PreferencesRead:
     )
 
 
-@router.get("/notifications/preferences", response_model=PreferencesRead)
-async def get_notification_preferences(user: CurrentAgent, session: SessionDep) -> PreferencesRead:
+@router.get("/notifications/preferences", response_model=NotificationPreferencesRead)
+async def get_notification_preferences(
+    user: CurrentAgent, session: SessionDep
+) -> NotificationPreferencesRead:
     """What notifies you where: for each kind: the bell (`in_app`), Web Push, email."""
     return _preferences(await preferences.get_matrix(session, user_id=user.id))
 
 
-@router.put("/notifications/preferences", response_model=PreferencesRead)
+@router.put("/notifications/preferences", response_model=NotificationPreferencesRead)
 async def set_notification_preferences(
-    body: Preferences, user: CurrentAgent, session: SessionDep
-) -> PreferencesRead:
+    body: NotificationPreferencesUpdate, user: CurrentAgent, session: SessionDep
+) -> NotificationPreferencesRead:
     return _preferences(
         await preferences.set_matrix(
             session,

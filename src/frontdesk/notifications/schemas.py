@@ -56,13 +56,13 @@ class UnreadCount(ReadModel):
     unread: int
 
 
-class Preferences(WriteModel):
+class NotificationPreferencesUpdate(WriteModel):
     """For each kind, each channel on or off. Kinds and channels left out keep their default."""
 
     preferences: dict[KindName, dict[ChannelName, bool]]
 
 
-class PreferencesRead(ReadModel):
+class NotificationPreferencesRead(ReadModel):
     preferences: dict[KindName, dict[ChannelName, bool]]
     defaults: dict[KindName, list[ChannelName]]
 

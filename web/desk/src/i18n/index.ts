@@ -12,6 +12,7 @@ import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
 import * as mailboxauth from "./messages/mailboxauth";
+import * as notifications from "./messages/notifications";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
 import * as replies from "./messages/replies";
@@ -21,7 +22,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatbar, chats, common, customers, errors, mailboxauth, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatbar, chats, common, customers, errors, mailboxauth, notifications, preferences, presence, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -1,6 +1,7 @@
 /** The one table from event names (docs/realtime.md) to store actions. */
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
+import { useNotifications } from "../notifications/store";
 import { useTickets } from "../tickets/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -11,6 +12,7 @@ export function eventTable(): Record<string, Action> {
   const chats = useChats();
   const tickets = useTickets();
   const auth = useAuth();
+  const notifications = useNotifications();
 
   /** A chat event: into its open window, and into the bar and lists that show the chat. */
   const chatEvent: Action = (e) => {
@@ -46,5 +48,7 @@ export function eventTable(): Record<string, Action> {
     "ticket.created": (e) => tickets.changed(e),
     "ticket.updated": (e) => tickets.changed(e),
     "ticket.entry_added": (e) => tickets.changed(e),
+    "notification.created": (e) => notifications.created(e),
+    "notification.read": (e) => notifications.read(e),
   } satisfies Record<DeskEventName, Action>;
 }
