@@ -219,6 +219,8 @@ async def mark_read(
     """Marks the person's notifications read: the ones named, or (None) all of them. Ids of
     someone else's notifications are ignored rather than refused: they reveal nothing. Returns
     how many are left unread."""
+    if ids is not None and not ids:
+        return await unread_count(session, user_id=user.id)
     query = update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )

@@ -3,6 +3,7 @@ someone who may not see the ticket; where each person said; the bell's list and 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -326,3 +327,18 @@ class TestTheBell:
                 "followers" if method == "GET" else "follow"
             )
             assert (await carol.client.request(method, path)).status_code == 404
+
+
+async def test_following_twice_at_once_keeps_one_row(desk: Desk, app: Any) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    ticket = await new_ticket(ada.client, inbox)
+    path = f"/api/v1/tickets/{ticket['id']}/follow"
+    answers = await asyncio.gather(ada.client.put(path), ada.client.put(path))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert await count_rows(app, TicketFollower) == 1
+
+
+async def test_the_desk_policy_allows_its_own_service_worker(http: Any) -> None:
+    response = await http.get("/login")
+    assert "worker-src 'self'" in response.headers["content-security-policy"]

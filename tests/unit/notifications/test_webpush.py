@@ -5,6 +5,7 @@ auth secret, written here from the RFCs rather than with the code under test."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -305,3 +306,18 @@ async def test_bad_subscriptions_are_refused(desk: Desk, settings: Settings) -> 
     gone = await bob.client.delete(f"/api/v1/push/subscriptions/{first['id']}")
     assert gone.status_code == 204
     assert (await bob.client.delete(f"/api/v1/push/subscriptions/{first['id']}")).status_code == 404
+
+
+async def test_two_senders_at_once_push_once(
+    desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
+) -> None:
+    ada, bob, ticket = await _mention(desk)
+    browser = Browser()
+    await _subscribe(bob, browser, f"{push_service.origin}/push/once")
+    await _note(ada, ticket, f"@{bob.user['email'].split('@')[0]} hello")
+    claimed = await asyncio.gather(
+        deliver_push(app.state.sessionmaker, settings),
+        deliver_push(app.state.sessionmaker, settings),
+    )
+    assert sorted(claimed) == [0, 1]
+    assert len(push_service.received) == 1
