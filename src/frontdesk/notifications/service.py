@@ -109,41 +109,61 @@ async def notify(
         params = NotificationParams(**params, actor_name=actor.name)
     made: list[Notification] = []
     for user in users:
-        chosen = channels[user.id]
-        if not chosen:
-            continue
-        notification = Notification(
-            user_id=user.id,
+        notification = await _deliver(
+            session,
+            user=user,
+            chosen=channels[user.id],
             kind=kind,
-            ticket_id=about.ticket_id,
-            chat_id=about.chat_id,
-            actor_id=actor.id if actor else None,
-            params=dict(params),
-            in_app=Channel.in_app in chosen,
-            created_at=utcnow(),
+            about=about,
+            actor=actor,
+            params=params,
         )
-        session.add(notification)
-        await session.flush()
-        made.append(notification)
-        if notification.in_app:
-            record_created(
-                session,
-                notification,
-                actor=actor,
-                unread=await unread_count(session, user_id=user.id),
-            )
-        if Channel.push in chosen:
-            subscriptions = await session.scalars(
-                select(PushSubscription.id).where(PushSubscription.user_id == user.id)
-            )
-            for subscription_id in subscriptions:
-                session.add(
-                    PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
-                )
-        if Channel.email in chosen:
-            _queue_email(session, user=user, notification=notification)
+        if notification is not None:
+            made.append(notification)
     await session.flush()
     return made
+
+
+async def _deliver(
+    session: AsyncSession,
+    *,
+    user: User,
+    chosen: frozenset[Channel],
+    kind: NotificationKind,
+    about: About,
+    actor: User | None,
+    params: NotificationParams,
+) -> Notification | None:
+    """One person's notification, on the channels they chose (none: nothing is written)."""
+    if not chosen:
+        return None
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        ticket_id=about.ticket_id,
+        chat_id=about.chat_id,
+        actor_id=actor.id if actor else None,
+        params=dict(params),
+        in_app=Channel.in_app in chosen,
+        created_at=utcnow(),
+    )
+    session.add(notification)
+    await session.flush()
+    if notification.in_app:
+        record_created(
+            session, notification, actor=actor, unread=await unread_count(session, user_id=user.id)
+        )
+    if Channel.push in chosen:
+        subscriptions = await session.scalars(
+            select(PushSubscription.id).where(PushSubscription.user_id == user.id)
+        )
+        for subscription_id in subscriptions:
+            session.add(
+                PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
+            )
+    if Channel.email in chosen:
+        _queue_email(session, user=user, notification=notification)
+    return notification
 
 
 def _queue_email(session: AsyncSession, *, user: User, notification: Notification) -> None:
@@ -308,29 +328,71 @@ async def ticket_assigned(
     )
 
 
-async def customer_replied(
-    session: AsyncSession,
-    *,
-    ticket_id: int,
-    inbox_id: int,
-    number: int,
-    subject: str,
-    assignee_id: int | None,
-    text: str,
-) -> None:
-    told = set(await followers(session, ticket_id=ticket_id))
-    if assignee_id is not None:
-        told.add(assignee_id)
-    if not told:
+@dataclass(frozen=True)
+class CustomerReply:
+    """A customer's email that reached an existing ticket, as the inbound path knows it."""
+
+    ticket_id: int
+    inbox_id: int
+    number: int
+    subject: str
+    assignee_id: int | None
+    text: str
+
+
+async def customers_replied(session: AsyncSession, *, replies: Sequence[CustomerReply]) -> None:
+    """Tells each reply's ticket's assignee and followers. Called once for a batch of inbound
+    mail: followers, people, what they may see and their choices are read once for all."""
+    if not replies:
         return
-    await notify(
-        session,
-        kind=NotificationKind.customer_replied,
-        user_ids=told,
-        actor=None,
-        about=About(inbox_id=inbox_id, ticket_id=ticket_id),
-        params=_ticket_params(number, subject, excerpt=excerpt(text)),
+    ticket_ids = sorted({reply.ticket_id for reply in replies})
+    following: dict[int, set[int]] = {ticket_id: set() for ticket_id in ticket_ids}
+    rows = await session.execute(
+        select(TicketFollower.ticket_id, TicketFollower.user_id).where(
+            TicketFollower.ticket_id.in_(ticket_ids)
+        )
     )
+    for ticket_id, user_id in rows:
+        following[ticket_id].add(user_id)
+    told = {
+        reply.ticket_id: following[reply.ticket_id]
+        | ({reply.assignee_id} if reply.assignee_id is not None else set())
+        for reply in replies
+    }
+    everyone = set().union(*told.values())
+    if not everyone:
+        return
+    users = {
+        user.id: user
+        for user in await session.scalars(
+            select(User).where(User.id.in_(sorted(everyone)), User.is_active)
+        )
+    }
+    inboxes: dict[int, set[int] | None] = {}
+    for user in users.values():
+        inboxes[user.id] = (
+            None
+            if user.is_admin
+            else set(await inboxes_service.member_inbox_ids(session, user=user))
+        )
+    channels = await preferences.channels_for(
+        session, user_ids=list(users), kind=NotificationKind.customer_replied
+    )
+    for reply in replies:
+        for user_id in sorted(told[reply.ticket_id]):
+            person = users.get(user_id)
+            seen = inboxes.get(user_id)
+            if person is None or (seen is not None and reply.inbox_id not in seen):
+                continue
+            await _deliver(
+                session,
+                user=person,
+                chosen=channels[user_id],
+                kind=NotificationKind.customer_replied,
+                about=About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
+                actor=None,
+                params=_ticket_params(reply.number, reply.subject, excerpt(reply.text)),
+            )
 
 
 def _escaped(name: str) -> str:

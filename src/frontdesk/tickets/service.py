@@ -223,15 +223,23 @@ async def _tell_assignee(session: AsyncSession, *, ticket: Ticket, actor: User |
     )
 
 
-async def _tell_customer_replied(session: AsyncSession, *, ticket: Ticket, text: str) -> None:
-    await notifications_service.customer_replied(
+async def tell_customer_replied(
+    session: AsyncSession, *, replies: Sequence[tuple[Ticket, str]]
+) -> None:
+    """Customers' messages that reached these tickets: their assignees and followers are told."""
+    await notifications_service.customers_replied(
         session,
-        ticket_id=ticket.id,
-        inbox_id=ticket.inbox_id,
-        number=ticket.number,
-        subject=ticket.subject,
-        assignee_id=ticket.assignee_id,
-        text=text,
+        replies=[
+            notifications_service.CustomerReply(
+                ticket_id=ticket.id,
+                inbox_id=ticket.inbox_id,
+                number=ticket.number,
+                subject=ticket.subject,
+                assignee_id=ticket.assignee_id,
+                text=text,
+            )
+            for ticket, text in replies
+        ],
     )
 
 
@@ -404,7 +412,7 @@ async def add_entry(
     await session.flush()
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
     if kind is EntryKind.reply and direction is Direction.inbound:
-        await _tell_customer_replied(session, ticket=ticket, text=text)
+        await tell_customer_replied(session, replies=[(ticket, text)])
     return entry
 
 
@@ -459,8 +467,7 @@ async def append_entry(
     set_committed_value(ticket, "updated_at", now)
     entry = EntryRef(entry_id, ticket.id, kind, direction)
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
-    if kind is EntryKind.reply and direction is Direction.inbound:
-        await _tell_customer_replied(session, ticket=ticket, text=text)
+    # The inbound path tells the assignee and followers once per batch (mail/receiving.py).
     return entry
 
 
