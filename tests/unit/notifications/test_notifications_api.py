@@ -163,6 +163,17 @@ class TestCustomerReplied:
         assert len((await bell(ada))["items"]) == 2
         assert len((await bell(bob))["items"]) == 1
 
+    async def test_an_auto_reply_tells_nobody(self, desk: Desk, http: Any) -> None:
+        ada, _inbox, _ticket, row = await answered_ticket(desk, then="hold")
+        raw = reply_mail(
+            to=row["headers"]["Reply-To"],
+            text="I am out of the office until Monday.",
+            in_reply_to=row["message_id"],
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+        assert (await post_mime(http, raw, to=[SUPPORT])).status_code < 300
+        assert await kinds(ada) == []
+
     async def test_a_follower_who_lost_the_inbox_is_not_told(self, desk: Desk, http: Any) -> None:
         ada, inbox, ticket, row = await answered_ticket(desk)
         admin = await desk.agent(role="admin")
