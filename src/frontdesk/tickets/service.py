@@ -204,7 +204,9 @@ async def create_ticket(
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
     record_ticket_event(session, TicketEvent.created, ticket)
-    if assignee is not None:
+    # Filed by hand for someone else, they are told. A ticket the system writes (a chat's end)
+    # goes to the agent who ended it: nobody to tell.
+    if assignee is not None and filed_by is not None:
         await _tell_assignee(session, ticket=ticket, actor=filed_by)
     return ticket
 

@@ -353,3 +353,14 @@ async def test_following_twice_at_once_keeps_one_row(desk: Desk, app: Any) -> No
 async def test_the_desk_policy_allows_its_own_service_worker(http: Any) -> None:
     response = await http.get("/login")
     assert "worker-src 'self'" in response.headers["content-security-policy"]
+
+
+async def test_ending_a_chat_tells_nobody_of_its_ticket(desk: Desk, visitors: Any) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat())["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
+    assert await kinds(ada) == []
