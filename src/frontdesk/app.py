@@ -50,6 +50,8 @@ from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.mailbox_api import router as mailbox_router
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.mail.writer import InboundWriter
+from frontdesk.notifications.api import router as notifications_router
+from frontdesk.notifications.push import deliver_push
 from frontdesk.openapi import install_error_docs
 from frontdesk.ratings import timers as rating_timers
 from frontdesk.ratings.api import router as ratings_router
@@ -100,6 +102,7 @@ def api_router() -> APIRouter:
         ratings_router,
         actions_router,
         macros_router,
+        notifications_router,
     ):
         router.include_router(domain_router)
     return router
@@ -140,6 +143,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 settings.outbox_poll_interval,
                 partial(deliver_outbox, sessionmaker, settings),
                 name="outbox",
+            )
+            loops.start(
+                settings.push_poll_interval,
+                partial(deliver_push, sessionmaker, settings),
+                name="push",
             )
         # Mailboxes at mail providers (IMAP); with none configured it only looks now and then.
         fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     ip_rate_per_minute: int = Field(default=300, ge=1)
     unconfirmed_email_rate_per_hour: int = Field(default=20, ge=1)
     outbox_poll_interval: PositiveSeconds = 2
+    # Web Push (docs/notifications.md): how often queued pushes are looked for, and the contact
+    # push services see in our VAPID token (default: mailto:postmaster@<mail domain>).
+    push_poll_interval: PositiveSeconds = 2
+    push_subject: str = ""
+    # Push endpoints must be https (every browser's push service is); tests on loopback say True.
+    push_allow_http: bool = False
     # How often mailboxes fetched over IMAP are looked at when the server offers no IDLE (and the
     # longest a mailbox waits in IDLE before it is looked at anyway).
     imap_poll_interval: PositiveSeconds = 30

@@ -60,6 +60,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
+from frontdesk.notifications import service as notifications_service
 from frontdesk.realtime.catalogue import Author as AuthorRef
 from frontdesk.realtime.catalogue import (
     ChatBarChanged,
@@ -128,11 +129,17 @@ async def start_chat(
         text=text,
         client_msg_id=client_msg_id,
     )
+    targets = await offer_targets(session, inbox_id=inbox.id)
     publish_to_agents(
+        session, LiveEvent.offered, user_ids=targets, data=ChatOffered(chat=chat_summary(chat))
+    )
+    # The same agents, by push (by default) for those with no desk tab open.
+    await notifications_service.chat_waiting(
         session,
-        LiveEvent.offered,
-        user_ids=await offer_targets(session, inbox_id=inbox.id),
-        data=ChatOffered(chat=chat_summary(chat)),
+        chat_id=chat.id,
+        inbox_id=inbox.id,
+        visitor_name=chat.visitor_name,
+        user_ids=targets,
     )
     return chat
 
@@ -255,6 +262,15 @@ async def invite_to_chat(
         LiveEvent.offered,
         user_ids=[invitee.id],
         data=ChatOffered(chat=chat_summary(chat), invitation=kind.value, by=user_ref(inviter)),
+    )
+    await notifications_service.chat_invited(
+        session,
+        chat_id=chat.id,
+        inbox_id=chat.inbox_id,
+        visitor_name=chat.visitor_name,
+        invitee_id=invitee.id,
+        inviter=inviter,
+        invitation=kind.value,
     )
     return invitation
 

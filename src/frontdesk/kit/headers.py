@@ -45,6 +45,8 @@ def desk_policy(public_url: str) -> str:
         style_src_attr="'unsafe-inline'",
         img_src="'self' data:",
         connect_src=f"'self' {websocket_origin(public_url)}",
+        # The Web Push service worker (/sw.js, notifications/push.ts): our own script only.
+        worker_src="'self'",
         object_src="'none'",
         base_uri="'none'",
         form_action="'self'",

@@ -136,11 +136,14 @@ async def receive_inbound_batch(
         ],
     )
     outcomes: list[InboundOutcome] = []
+    replied: list[tuple[Ticket, str]] = []
     for arrival in arrivals:
         try:
-            outcomes.append(await _receive(session, arrival, known))
+            outcomes.append(await _receive(session, arrival, known, replied))
         except InboundRefused as refused:
             outcomes.append(refused)
+    # The assignees and followers of the tickets answered, told once for the batch.
+    await tickets_service.tell_customer_replied(session, replies=replied)
     return outcomes
 
 
@@ -202,7 +205,12 @@ def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
     return arrival
 
 
-async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> InboundResult:
+async def _receive(
+    session: AsyncSession,
+    arrival: _Arrival,
+    known: Known,
+    replied: list[tuple[Ticket, str]],
+) -> InboundResult:
     record, mail = arrival.record, arrival.parsed
     if not isinstance(mail, parsing.ParsedMail):
         await _refuse(session, record, *mail)
@@ -274,10 +282,13 @@ async def _receive(session: AsyncSession, arrival: _Arrival, known: Known) -> In
     # Our mails this one answers (In-Reply-To, References), read with the batch: their text
     # pasted under the reply without a marker is history (mail/visible/sent.py).
     sent = [] if created else known.answered_texts(arrival.wanted, ticket_id=ticket.id)
-    entry = await _add_inbound_entry(
+    entry, visible = await _add_inbound_entry(
         session, ticket=ticket, mail=mail, author_id=author_id, data=data, sent=sent
     )
     known.added(mail.message_id, entry, ticket)
+    if not created and not mail.is_auto:
+        # A customer's answer on an existing ticket (not an auto-reply or a bounce).
+        replied.append((ticket, visible))
     reopened = False
     if not created and not mail.is_auto and ticket.state in REOPENED_BY_REPLY:
         await tickets_service.update_ticket(
@@ -424,9 +435,10 @@ async def _add_inbound_entry(
     author_id: int | None,
     data: dict[str, Any],
     sent: Sequence[str],
-) -> tickets_service.EntryRef:
+) -> tuple[tickets_service.EntryRef, str]:
+    """The entry, and its visible text (what the customer wrote, without the quoted history)."""
     visible, data["quoted"] = mail.split(sent=sent)
-    return await tickets_service.append_entry(
+    entry = await tickets_service.append_entry(
         session,
         ticket=ticket,
         kind=EntryKind.reply,
@@ -437,6 +449,7 @@ async def _add_inbound_entry(
         message_id=mail.message_id and mail.message_id[:998],
         data=data,
     )
+    return entry, visible
 
 
 async def _store_attachments(

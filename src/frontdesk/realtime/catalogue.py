@@ -62,6 +62,11 @@ class AccountEvent(enum.StrEnum):
     access_ended = "auth.access_ended"
 
 
+class NotificationEvent(enum.StrEnum):
+    created = "notification.created"
+    read = "notification.read"
+
+
 # --- payloads ----------------------------------------------------------------------------------
 
 AuthorKindName = Literal["visitor", "agent", "system"]
@@ -296,6 +301,43 @@ class AccessEnded(TypedDict):
     all_sessions_but: NotRequired[int]
 
 
+NotificationKindName = Literal[
+    "assigned", "customer_replied", "mentioned", "chat_invited", "chat_waiting", "sla_breaching"
+]
+
+
+class NotificationParams(TypedDict):
+    # What the words of a notification need, kept as they were when it was made.
+    actor_name: NotRequired[str]
+    number: NotRequired[int]
+    subject: NotRequired[str]
+    visitor_name: NotRequired[str]
+    excerpt: NotRequired[str]
+    invitation: NotRequired[InvitationKindName]
+
+
+class NotificationPayload(TypedDict):
+    id: int
+    kind: NotificationKindName
+    ticket_id: int | None
+    chat_id: int | None
+    actor: UserRef | None
+    params: NotificationParams
+    read: bool
+    created_at: str
+
+
+class NotificationCreated(TypedDict):
+    notification: NotificationPayload
+    unread: int
+
+
+class NotificationsRead(TypedDict):
+    # The ids marked read (empty: every one up to `up_to`), and what is left unread.
+    ids: list[int]
+    unread: int
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 # Broker topics by kind (realtime/envelope.py): one agent's tabs, an inbox's agents, a chat's
@@ -475,6 +517,20 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent", "agents"),
         note="an agent added to or removed from an inbox; every agent when an inbox is created",
+    ),
+    _spec(
+        NotificationEvent.created,
+        NotificationCreated,
+        stored=False,
+        to=("agent",),
+        note="the one agent told (their own tabs): the bell's new row and unread count",
+    ),
+    _spec(
+        NotificationEvent.read,
+        NotificationsRead,
+        stored=False,
+        to=("agent",),
+        note="the agent's own tabs, after they marked notifications read in one of them",
     ),
     _spec(
         AccountEvent.access_ended,

@@ -23,6 +23,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_email
 from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.notifications import service as notifications_service
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -207,7 +208,45 @@ async def create_ticket(
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
     record_ticket_event(session, TicketEvent.created, ticket)
+    # Filed by hand for someone else, they are told. A ticket the system writes (a chat's end)
+    # goes to the agent who ended it: nobody to tell.
+    if assignee is not None and filed_by is not None:
+        await _tell_assignee(session, ticket=ticket, actor=filed_by)
     return ticket
+
+
+async def _tell_assignee(session: AsyncSession, *, ticket: Ticket, actor: User | None) -> None:
+    if ticket.assignee_id is None:
+        return
+    await notifications_service.ticket_assigned(
+        session,
+        ticket_id=ticket.id,
+        inbox_id=ticket.inbox_id,
+        number=ticket.number,
+        subject=ticket.subject,
+        assignee_id=ticket.assignee_id,
+        actor=actor,
+    )
+
+
+async def tell_customer_replied(
+    session: AsyncSession, *, replies: Sequence[tuple[Ticket, str]]
+) -> None:
+    """Customers' messages that reached these tickets: their assignees and followers are told."""
+    await notifications_service.customers_replied(
+        session,
+        replies=[
+            notifications_service.CustomerReply(
+                ticket_id=ticket.id,
+                inbox_id=ticket.inbox_id,
+                number=ticket.number,
+                subject=ticket.subject,
+                assignee_id=ticket.assignee_id,
+                text=text,
+            )
+            for ticket, text in replies
+        ],
+    )
 
 
 async def ensure_assignable(session: AsyncSession, *, inbox_id: int, user: User) -> None:
@@ -276,6 +315,7 @@ async def update_ticket(
             assignee_id=assignee.id,
         )
         changes.append("assignee")
+        await _tell_assignee(session, ticket=ticket, actor=actor)
     if labels is not None and await _relabel(session, ticket, actor, labels):
         changes.append("labels")
     if changes:
@@ -443,6 +483,8 @@ async def add_entry(
     ticket.updated_at = entry.created_at
     await session.flush()
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
+    if kind is EntryKind.reply and direction is Direction.inbound:
+        await tell_customer_replied(session, replies=[(ticket, text)])
     return entry
 
 
@@ -497,6 +539,7 @@ async def append_entry(
     set_committed_value(ticket, "updated_at", now)
     entry = EntryRef(entry_id, ticket.id, kind, direction)
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
+    # The inbound path tells the assignee and followers once per batch (mail/receiving.py).
     return entry
 
 
@@ -515,14 +558,39 @@ def _ensure_text(text: str, *, limit: int) -> str:
 async def add_note(
     session: AsyncSession, *, ticket: Ticket, author: User, text: str, limit: int
 ) -> TicketEntry:
-    return await add_entry(
+    """A private note; the agents it @mentions who may see the ticket follow it and are told.
+    The entry keeps who was told and whom it named in vain (`mentioned`, `not_notified`), so
+    the author sees both."""
+    text = _ensure_text(text, limit=limit)
+    mentions = await notifications_service.resolve_mentions(
+        session, text=text, inbox_id=ticket.inbox_id
+    )
+    data: dict[str, Any] = {}
+    if mentions.told:
+        data["mentioned"] = [{"id": user.id, "name": user.name} for user in mentions.told]
+    if mentions.refused:
+        data["not_notified"] = mentions.refused
+    entry = await add_entry(
         session,
         ticket=ticket,
         kind=EntryKind.note,
         direction=Direction.outbound,
-        text=_ensure_text(text, limit=limit),
+        text=text,
         author_user=author,
+        data=data,
     )
+    if mentions.told:
+        await notifications_service.mentioned(
+            session,
+            mentions=mentions,
+            ticket_id=ticket.id,
+            inbox_id=ticket.inbox_id,
+            number=ticket.number,
+            subject=ticket.subject,
+            author=author,
+            text=text,
+        )
+    return entry
 
 
 async def _copied(

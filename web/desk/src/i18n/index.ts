@@ -16,6 +16,7 @@ import * as errors from "./messages/errors";
 import * as hours from "./messages/hours";
 import * as mailboxauth from "./messages/mailboxauth";
 import * as macros from "./messages/macros";
+import * as notifications from "./messages/notifications";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
 import * as replies from "./messages/replies";
@@ -26,7 +27,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
+const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, settings, shortcuts, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -193,6 +193,36 @@ export type MembershipChanged = {
   inbox_id: number;
 };
 
+export type NotificationParams = {
+  actor_name?: string;
+  number?: number;
+  subject?: string;
+  visitor_name?: string;
+  excerpt?: string;
+  invitation?: "invite" | "transfer";
+};
+
+export type NotificationPayload = {
+  id: number;
+  kind: "assigned" | "customer_replied" | "mentioned" | "chat_invited" | "chat_waiting" | "sla_breaching";
+  ticket_id: number | null;
+  chat_id: number | null;
+  actor: UserRef | null;
+  params: NotificationParams;
+  read: boolean;
+  created_at: string;
+};
+
+export type NotificationCreated = {
+  notification: NotificationPayload;
+  unread: number;
+};
+
+export type NotificationsRead = {
+  ids: number[];
+  unread: number;
+};
+
 /** Event name -> the `data` it carries. */
 export type DeskEvents = {
   "chat.started": ChatStarted;
@@ -218,6 +248,8 @@ export type DeskEvents = {
   "rating.recorded": RatingRecorded;
   "ticket.viewers": TicketViewers;
   "inbox.membership_changed": MembershipChanged;
+  "notification.created": NotificationCreated;
+  "notification.read": NotificationsRead;
 };
 
 export type DeskEventName = keyof DeskEvents;

@@ -3,6 +3,7 @@ import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
+import { useNotifications } from "../notifications/store";
 import { useTickets } from "../tickets/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -14,6 +15,7 @@ export function eventTable(): Record<string, Action> {
   const tickets = useTickets();
   const auth = useAuth();
   const ratings = useRatings();
+  const notifications = useNotifications();
 
   /** A chat event: into its open window, and into the bar and lists that show the chat. */
   const chatEvent: Action = (e) => {
@@ -51,5 +53,7 @@ export function eventTable(): Record<string, Action> {
     "ticket.entry_added": (e) => tickets.changed(e),
     "rating.recorded": (e) => ratings.recorded(e),
     "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
+    "notification.created": (e) => notifications.created(e),
+    "notification.read": (e) => notifications.read(e),
   } satisfies Record<DeskEventName, Action>;
 }

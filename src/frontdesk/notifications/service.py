@@ -1,0 +1,618 @@
+"""Notifications: who is told of what (never the one who did it, never someone who may not see
+the ticket or chat), the bell's list and read marks, followers, mentions, and push
+subscriptions. Delivery by push is `notifications/push.py`; by email, a row of the mail outbox
+written here in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.db.context import settings_of
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail.addresses import new_message_id
+from frontdesk.mail.models import OutboxMessage, OutboxState
+from frontdesk.notifications import preferences
+from frontdesk.notifications.events import record_created, record_read
+from frontdesk.notifications.models import (
+    Channel,
+    Notification,
+    NotificationKind,
+    PushDelivery,
+    PushSubscription,
+    TicketFollower,
+    VapidKey,
+)
+from frontdesk.notifications.texts import describe, link_path
+from frontdesk.notifications.webpush import Vapid, new_private_key_pem
+from frontdesk.realtime.catalogue import NotificationParams
+from frontdesk.users.models import User
+
+MAX_PAGE = 100
+MAX_MENTIONS = 20
+EXCERPT = 200
+# `@` + an agent's email local part (what comes before the @ of their address), not preceded by
+# a word character so that an email address in a note is not a mention.
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._+-]{0,63})")
+
+
+def excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
+
+
+@dataclass(frozen=True)
+class About:
+    """What a notification points at: a ticket or a chat, and the inbox that decides who may
+    see it."""
+
+    inbox_id: int
+    ticket_id: int | None = None
+    chat_id: int | None = None
+
+
+async def _who_may_see(
+    session: AsyncSession, *, user_ids: Collection[int], inbox_id: int
+) -> list[User]:
+    if not user_ids:
+        return []
+    users = (
+        await session.scalars(
+            select(User).where(User.id.in_(list(user_ids)), User.is_active).order_by(User.id)
+        )
+    ).all()
+    return [
+        user
+        for user in users
+        if user.is_admin or await inboxes_service.is_member(session, user=user, inbox_id=inbox_id)
+    ]
+
+
+async def unread_count(session: AsyncSession, *, user_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                Notification.user_id == user_id,
+                Notification.in_app,
+                Notification.read_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    kind: NotificationKind,
+    user_ids: Iterable[int],
+    actor: User | None,
+    about: About,
+    params: NotificationParams,
+) -> list[Notification]:
+    """Tells each person once, where their preferences say; in the caller's transaction."""
+    wanted = set(user_ids) - ({actor.id} if actor is not None else set())
+    users = await _who_may_see(session, user_ids=wanted, inbox_id=about.inbox_id)
+    channels = await preferences.channels_for(
+        session, user_ids=[user.id for user in users], kind=kind
+    )
+    if actor is not None:
+        params = NotificationParams(**params, actor_name=actor.name)
+    made: list[Notification] = []
+    for user in users:
+        notification = await _deliver(
+            session,
+            user=user,
+            chosen=channels[user.id],
+            kind=kind,
+            about=about,
+            actor=actor,
+            params=params,
+        )
+        if notification is not None:
+            made.append(notification)
+    await session.flush()
+    return made
+
+
+async def _deliver(
+    session: AsyncSession,
+    *,
+    user: User,
+    chosen: frozenset[Channel],
+    kind: NotificationKind,
+    about: About,
+    actor: User | None,
+    params: NotificationParams,
+) -> Notification | None:
+    """One person's notification, on the channels they chose (none: nothing is written)."""
+    if not chosen:
+        return None
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        ticket_id=about.ticket_id,
+        chat_id=about.chat_id,
+        actor_id=actor.id if actor else None,
+        params=dict(params),
+        in_app=Channel.in_app in chosen,
+        created_at=utcnow(),
+    )
+    session.add(notification)
+    await session.flush()
+    if notification.in_app:
+        record_created(
+            session, notification, actor=actor, unread=await unread_count(session, user_id=user.id)
+        )
+    if Channel.push in chosen:
+        subscriptions = await session.scalars(
+            select(PushSubscription.id).where(PushSubscription.user_id == user.id)
+        )
+        for subscription_id in subscriptions:
+            session.add(
+                PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
+            )
+    if Channel.email in chosen:
+        _queue_email(session, user=user, notification=notification)
+    return notification
+
+
+def _queue_email(session: AsyncSession, *, user: User, notification: Notification) -> None:
+    settings = settings_of(session)
+    title, body = describe(notification)
+    link = settings.public_url.rstrip("/") + link_path(notification)
+    text = (
+        f"{body}\n\n{link}\n\n-- \nYou get this email because of your notification "
+        f"preferences: {settings.public_url.rstrip('/')}/preferences"
+    )
+    session.add(
+        OutboxMessage(
+            ticket_id=None,
+            entry_id=None,
+            message_id=new_message_id(mail_domain=settings.mail_domain, hint="notify"),
+            sender=f"frontdesk <notifications@{settings.mail_domain}>",
+            recipients=[user.email],
+            subject=title,
+            headers={"Auto-Submitted": "auto-generated"},
+            text=text,
+            html=None,
+            state=OutboxState.queued,
+            data={"kind": "notification", "notification_id": notification.id},
+        )
+    )
+
+
+# --- the bell ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: Sequence[Notification]
+    unread: int
+    next_before: int | None
+    actors: dict[int, User] = field(default_factory=dict)
+
+
+async def list_notifications(
+    session: AsyncSession,
+    *,
+    user: User,
+    before: int | None = None,
+    limit: int = 20,
+    unread_only: bool = False,
+) -> NotificationPage:
+    """Newest first; `before` (an id) pages back."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(Notification).where(Notification.user_id == user.id, Notification.in_app)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = (await session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1))).all()
+    items = rows[:limit]
+    actor_ids = {row.actor_id for row in items if row.actor_id is not None}
+    actors = (
+        {u.id: u for u in await session.scalars(select(User).where(User.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    return NotificationPage(
+        items=items,
+        unread=await unread_count(session, user_id=user.id),
+        next_before=items[-1].id if len(rows) > limit else None,
+        actors=actors,
+    )
+
+
+async def mark_read(
+    session: AsyncSession, *, user: User, ids: Sequence[int] | None, now: datetime | None = None
+) -> int:
+    """Marks the person's notifications read: the ones named, or (None) all of them. Ids of
+    someone else's notifications are ignored rather than refused: they reveal nothing. Returns
+    how many are left unread."""
+    if ids is not None and not ids:
+        return await unread_count(session, user_id=user.id)
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    await session.execute(
+        query.values(read_at=now or utcnow()).execution_options(synchronize_session=False)
+    )
+    unread = await unread_count(session, user_id=user.id)
+    record_read(session, user_id=user.id, ids=list(ids or ()), unread=unread)
+    return unread
+
+
+# --- followers ---------------------------------------------------------------------------------
+
+
+async def followers(session: AsyncSession, *, ticket_id: int) -> list[int]:
+    return list(
+        await session.scalars(
+            select(TicketFollower.user_id)
+            .where(TicketFollower.ticket_id == ticket_id)
+            .order_by(TicketFollower.user_id)
+        )
+    )
+
+
+async def follower_users(session: AsyncSession, *, ticket_id: int) -> Sequence[User]:
+    return (
+        await session.scalars(
+            select(User)
+            .join(TicketFollower, TicketFollower.user_id == User.id)
+            .where(TicketFollower.ticket_id == ticket_id)
+            .order_by(User.name, User.id)
+        )
+    ).all()
+
+
+async def follow(session: AsyncSession, *, ticket_id: int, user_id: int) -> None:
+    """Idempotent, also when two requests race: the primary key keeps one row."""
+    if await session.get(TicketFollower, (ticket_id, user_id)) is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(TicketFollower(ticket_id=ticket_id, user_id=user_id))
+            await session.flush()
+    except IntegrityError:
+        pass
+
+
+async def unfollow(session: AsyncSession, *, ticket_id: int, user_id: int) -> None:
+    await session.execute(
+        delete(TicketFollower).where(
+            TicketFollower.ticket_id == ticket_id, TicketFollower.user_id == user_id
+        )
+    )
+
+
+# --- what tickets and chats call ---------------------------------------------------------------
+
+
+def _ticket_params(number: int, subject: str, excerpt: str | None = None) -> NotificationParams:
+    params = NotificationParams(number=number, subject=subject)
+    if excerpt is not None:
+        params["excerpt"] = excerpt
+    return params
+
+
+async def ticket_assigned(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    inbox_id: int,
+    number: int,
+    subject: str,
+    assignee_id: int,
+    actor: User | None,
+) -> None:
+    await notify(
+        session,
+        kind=NotificationKind.assigned,
+        user_ids=[assignee_id],
+        actor=actor,
+        about=About(inbox_id=inbox_id, ticket_id=ticket_id),
+        params=_ticket_params(number, subject),
+    )
+
+
+@dataclass(frozen=True)
+class CustomerReply:
+    """A customer's email that reached an existing ticket, as the inbound path knows it."""
+
+    ticket_id: int
+    inbox_id: int
+    number: int
+    subject: str
+    assignee_id: int | None
+    text: str
+
+
+async def customers_replied(session: AsyncSession, *, replies: Sequence[CustomerReply]) -> None:
+    """Tells each reply's ticket's assignee and followers. Called once for a batch of inbound
+    mail: followers, people, what they may see and their choices are read once for all."""
+    if not replies:
+        return
+    ticket_ids = sorted({reply.ticket_id for reply in replies})
+    following: dict[int, set[int]] = {ticket_id: set() for ticket_id in ticket_ids}
+    rows = await session.execute(
+        select(TicketFollower.ticket_id, TicketFollower.user_id).where(
+            TicketFollower.ticket_id.in_(ticket_ids)
+        )
+    )
+    for ticket_id, user_id in rows:
+        following[ticket_id].add(user_id)
+    told = {
+        reply.ticket_id: following[reply.ticket_id]
+        | ({reply.assignee_id} if reply.assignee_id is not None else set())
+        for reply in replies
+    }
+    everyone = set().union(*told.values())
+    if not everyone:
+        return
+    users = {
+        user.id: user
+        for user in await session.scalars(
+            select(User).where(User.id.in_(sorted(everyone)), User.is_active)
+        )
+    }
+    inboxes: dict[int, set[int] | None] = {}
+    for user in users.values():
+        inboxes[user.id] = (
+            None
+            if user.is_admin
+            else set(await inboxes_service.member_inbox_ids(session, user=user))
+        )
+    channels = await preferences.channels_for(
+        session, user_ids=list(users), kind=NotificationKind.customer_replied
+    )
+    for reply in replies:
+        for user_id in sorted(told[reply.ticket_id]):
+            person = users.get(user_id)
+            seen = inboxes.get(user_id)
+            if person is None or (seen is not None and reply.inbox_id not in seen):
+                continue
+            await _deliver(
+                session,
+                user=person,
+                chosen=channels[user_id],
+                kind=NotificationKind.customer_replied,
+                about=About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
+                actor=None,
+                params=_ticket_params(reply.number, reply.subject, excerpt(reply.text)),
+            )
+
+
+def _escaped(name: str) -> str:
+    return name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class Mentions:
+    told: list[User]
+    # Named but not told: they may not see the ticket (or no active agent has that name).
+    refused: list[str]
+
+
+async def resolve_mentions(session: AsyncSession, *, text: str, inbox_id: int) -> Mentions:
+    """`@name` where name is an agent's email local part, case-insensitive. Two agents with the
+    same local part are both mentioned."""
+    names: list[str] = []
+    for match in MENTION.finditer(text):
+        name = match.group(1).rstrip(".").lower()
+        if name and name not in names:
+            names.append(name)
+    names = names[:MAX_MENTIONS]
+    if not names:
+        return Mentions([], [])
+    candidates = (
+        await session.scalars(
+            select(User).where(
+                User.is_active,
+                or_(*(User.email.ilike(f"{_escaped(name)}@%", escape="\\") for name in names)),
+            )
+        )
+    ).all()
+    by_name: dict[str, list[User]] = {}
+    for user in candidates:
+        by_name.setdefault(user.email.rsplit("@", 1)[0].lower(), []).append(user)
+    visible = {
+        user.id
+        for user in await _who_may_see(
+            session, user_ids=[u.id for u in candidates], inbox_id=inbox_id
+        )
+    }
+    told: list[User] = []
+    refused: list[str] = []
+    for name in names:
+        users = by_name.get(name, [])
+        if not users:
+            continue  # not an agent: an @ in ordinary text
+        seen = [user for user in users if user.id in visible]
+        if seen:
+            told.extend(seen)
+        else:
+            refused.append(name)
+    return Mentions(told, refused)
+
+
+async def mentioned(
+    session: AsyncSession,
+    *,
+    mentions: Mentions,
+    ticket_id: int,
+    inbox_id: int,
+    number: int,
+    subject: str,
+    author: User,
+    text: str,
+) -> None:
+    """The agents named in a note follow the ticket and are told (the author is neither)."""
+    for user in mentions.told:
+        if user.id != author.id:
+            await follow(session, ticket_id=ticket_id, user_id=user.id)
+    await notify(
+        session,
+        kind=NotificationKind.mentioned,
+        user_ids=[user.id for user in mentions.told],
+        actor=author,
+        about=About(inbox_id=inbox_id, ticket_id=ticket_id),
+        params=_ticket_params(number, subject, excerpt=excerpt(text)),
+    )
+
+
+async def chat_invited(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    inbox_id: int,
+    visitor_name: str,
+    invitee_id: int,
+    inviter: User,
+    invitation: str,
+) -> None:
+    await notify(
+        session,
+        kind=NotificationKind.chat_invited,
+        user_ids=[invitee_id],
+        actor=inviter,
+        about=About(inbox_id=inbox_id, chat_id=chat_id),
+        params=NotificationParams(
+            visitor_name=visitor_name,
+            invitation="transfer" if invitation == "transfer" else "invite",
+        ),
+    )
+
+
+async def chat_waiting(
+    session: AsyncSession, *, chat_id: int, inbox_id: int, visitor_name: str, user_ids: list[int]
+) -> None:
+    await notify(
+        session,
+        kind=NotificationKind.chat_waiting,
+        user_ids=user_ids,
+        actor=None,
+        about=About(inbox_id=inbox_id, chat_id=chat_id),
+        params=NotificationParams(visitor_name=visitor_name),
+    )
+
+
+# --- push subscriptions and the key ------------------------------------------------------------
+
+VAPID_ROW = 1
+
+
+async def vapid(session: AsyncSession) -> Vapid:
+    """The desk's VAPID key, made by the first process that needs it and kept in the database
+    (so every process signs with the same key, and subscriptions survive a restart)."""
+    settings = settings_of(session)
+    subject = settings.push_subject or f"mailto:postmaster@{settings.mail_domain}"
+    row = await session.get(VapidKey, VAPID_ROW)
+    if row is None:
+        try:
+            async with session.begin_nested():
+                session.add(VapidKey(id=VAPID_ROW, private_key=new_private_key_pem()))
+                await session.flush()
+        except IntegrityError:
+            pass
+        row = await session.get(VapidKey, VAPID_ROW, populate_existing=True)
+        if row is None:  # pragma: no cover - the insert above or a rival's made it
+            raise RuntimeError("the VAPID key could not be stored")
+    return Vapid.from_pem(row.private_key, subject=subject)
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    user: User,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    user_agent: str | None,
+) -> PushSubscription:
+    """Saves a browser's subscription for `user`; the same endpoint again replaces its keys
+    (and its owner: one browser profile, whoever logged in last)."""
+    _check_keys(p256dh=p256dh, auth=auth)
+    _check_endpoint(endpoint, allow_http=settings_of(session).push_allow_http)
+    existing = await session.scalar(
+        select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    )
+    if existing is None:
+        existing = PushSubscription(endpoint=endpoint)
+        session.add(existing)
+    existing.user_id = user.id
+    existing.p256dh, existing.auth = p256dh, auth
+    existing.user_agent = (user_agent or "")[:300] or None
+    await session.flush()
+    return existing
+
+
+def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
+    parts = urlsplit(endpoint)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise Invalid("endpoint", "A push endpoint is an https:// URL given by the browser.")
+
+
+def _check_keys(*, p256dh: str, auth: str) -> None:
+    from frontdesk.notifications.webpush import b64url_decode
+
+    try:
+        key, secret = b64url_decode(p256dh), b64url_decode(auth)
+    except ValueError:
+        raise Invalid("keys", "The subscription's keys are not base64url.") from None
+    if len(key) != 65 or key[0] != 4:
+        raise Invalid("keys.p256dh", "Not an uncompressed P-256 public key.")
+    if len(secret) != 16:
+        raise Invalid("keys.auth", "The auth secret must be 16 bytes.")
+
+
+async def unsubscribe(session: AsyncSession, *, user: User, endpoint: str) -> None:
+    result = await session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound("No such push subscription.")
+
+
+async def list_subscriptions(session: AsyncSession, *, user: User) -> Sequence[PushSubscription]:
+    return (
+        await session.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.user_id == user.id)
+            .order_by(PushSubscription.id)
+        )
+    ).all()
+
+
+async def mentionable(
+    session: AsyncSession, *, inbox_id: int, q: str = "", limit: int = 10
+) -> list[User]:
+    """Active agents who may see the inbox's tickets, whose name or handle starts with `q`."""
+    needle = q.strip().lower()
+    users = (await session.scalars(select(User).where(User.is_active).order_by(User.name))).all()
+    matching = [
+        user
+        for user in users
+        if not needle
+        or user.name.lower().startswith(needle)
+        or user.email.lower().startswith(needle)
+        or any(part.startswith(needle) for part in user.name.lower().split())
+    ]
+    seen = await _who_may_see(session, user_ids=[u.id for u in matching], inbox_id=inbox_id)
+    order = {user.id: i for i, user in enumerate(matching)}
+    return sorted(seen, key=lambda user: order[user.id])[:limit]

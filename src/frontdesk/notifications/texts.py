@@ -1,0 +1,38 @@
+"""The words of a notification outside the desk (a push, an email): English, from the params kept
+on the row. The desk words its bell itself, in the agent's language."""
+
+from __future__ import annotations
+
+from frontdesk.notifications.models import Notification, NotificationKind
+
+
+def link_path(notification: Notification) -> str:
+    if notification.ticket_id is not None:
+        return f"/tickets/{notification.ticket_id}"
+    if notification.chat_id is not None:
+        return f"/chats/{notification.chat_id}"
+    return "/"
+
+
+def describe(notification: Notification) -> tuple[str, str]:
+    """(title, body)."""
+    p = notification.params
+    actor = str(p.get("actor_name") or "Someone")
+    ticket = f"#{p.get('number', '')} {p.get('subject', '')}".strip()
+    visitor = str(p.get("visitor_name") or "A visitor")
+    excerpt = str(p.get("excerpt") or "")
+    match notification.kind:
+        case NotificationKind.assigned:
+            return f"Assigned to you: {ticket}", f"{actor} assigned {ticket} to you."
+        case NotificationKind.customer_replied:
+            return f"New reply on {ticket}", excerpt or "The customer replied."
+        case NotificationKind.mentioned:
+            return f"{actor} mentioned you on {ticket}", excerpt
+        case NotificationKind.chat_invited:
+            if p.get("invitation") == "transfer":
+                return f"{actor} transfers a chat to you", f"Chat with {visitor}"
+            return f"{actor} invites you to a chat", f"Chat with {visitor}"
+        case NotificationKind.chat_waiting:
+            return "A chat is waiting", f"{visitor} is waiting for an answer."
+        case NotificationKind.sla_breaching:
+            return f"Due soon: {ticket}", "This ticket is about to breach its target."

@@ -1,0 +1,34 @@
+import { t } from "../i18n";
+import type { Notification } from "./api";
+
+/** The words of one notification, in the agent's language, from what the server kept. */
+export function notificationText(n: Notification): string {
+  const p = n.params;
+  const vars = {
+    actor: n.actor?.name ?? p.actor_name ?? t("notifications.someone"),
+    number: p.number ?? "",
+    subject: p.subject ?? "",
+    visitor: p.visitor_name ?? t("notifications.aVisitor"),
+  };
+  switch (n.kind) {
+    case "assigned":
+      return n.actor || p.actor_name ? t("notifications.assigned", vars) : t("notifications.assignedBySystem", vars);
+    case "customer_replied":
+      return t("notifications.customerReplied", vars);
+    case "mentioned":
+      return t("notifications.mentioned", vars);
+    case "chat_invited":
+      return p.invitation === "transfer" ? t("notifications.chatTransferred", vars) : t("notifications.chatInvited", vars);
+    case "chat_waiting":
+      return t("notifications.chatWaiting", vars);
+    case "sla_breaching":
+      return t("notifications.slaBreaching", vars);
+  }
+}
+
+/** Where a click on it goes in the desk. */
+export function notificationPath(n: Notification): string {
+  if (n.ticket_id) return `/tickets/${n.ticket_id}`;
+  if (n.chat_id) return `/chats/${n.chat_id}`;
+  return "/";
+}
