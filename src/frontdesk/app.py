@@ -51,6 +51,7 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
+from frontdesk.reports.api import router as reports_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
@@ -86,6 +87,7 @@ def api_router() -> APIRouter:
         apps_router,
         replies_router,
         ratings_router,
+        reports_router,
     ):
         router.include_router(domain_router)
     return router

@@ -7,6 +7,7 @@ from frontdesk.files import models as files_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.mail import models as mail_models
+from frontdesk.metrics import models as metrics_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.tickets import models as tickets_models
@@ -20,6 +21,7 @@ __all__ = [
     "inboxes_models",
     "labels_models",
     "mail_models",
+    "metrics_models",
     "ratings_models",
     "replies_models",
     "tickets_models",

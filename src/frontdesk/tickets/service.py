@@ -23,6 +23,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_email
 from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.metrics import record as metrics
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -202,6 +203,7 @@ async def create_ticket(
     await session.flush()
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
+    metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
     record_ticket_event(session, TicketEvent.created, ticket)
     return ticket
 
@@ -250,7 +252,15 @@ async def update_ticket(
             f"{_who(actor)} set the state to {state.value}",
             state=state.value,
         )
+        closed_before = ticket.closed_at is not None
         _apply_state(ticket, state, snoozed_until)
+        await metrics.ticket_state_changed(
+            session,
+            ticket=ticket,
+            closed_before=closed_before,
+            user_id=actor.id if actor else None,
+            at=ticket.closed_at or utcnow(),
+        )
         changes.append("state")
     if subject is not None and subject.strip() != ticket.subject:
         if not subject.strip():
@@ -536,6 +546,7 @@ async def add_reply(
         },
     )
     await files_service.attach(session, files=files, entry_id=entry.id)
+    await metrics.agent_replied(session, ticket=ticket, user_id=author.id, at=entry.created_at)
     await mail_outbound.queue_reply(
         session,
         ticket=ticket,
