@@ -19,6 +19,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
   { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
+  { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { title: "reports.title" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {
     path: "/settings",
