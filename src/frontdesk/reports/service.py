@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Integer, Select, and_, exists, func, or_, select
+from sqlalchemy import BigInteger, Integer, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -170,17 +170,59 @@ def _resolved(report: ReportFilter) -> Select[Any]:
     )
 
 
+def _quarters(report: ReportFilter) -> tuple[int, int]:
+    start, end = report.bounds()
+    return quarter_of(start), math.ceil(end.timestamp() / QUARTER_SECONDS)
+
+
+def _offset(quarter: int, zone: ZoneInfo) -> int:
+    offset = _local(quarter, zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def segments(report: ReportFilter) -> list[tuple[int, int, int]]:
+    """The range cut where the zone's offset changes (daylight saving time): (first quarter,
+    end quarter, offset in seconds) each, so that SQL can group by local day or hour with one
+    constant offset per piece: exact for every zone, and a year has at most a few pieces."""
+    first, end = _quarters(report)
+    zone = report.zone
+    pieces: list[tuple[int, int, int]] = []
+    begin, offset, q = first, _offset(first, zone), first
+    while q < end:
+        step = min(q + 96, end)  # a day of quarters
+        if step < end and _offset(step, zone) != offset:
+            low, high = q, step  # offset(low) == offset, offset(high) != offset
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if _offset(middle, zone) == offset else (low, middle)
+            pieces.append((begin, high, offset))
+            begin, offset, q = high, _offset(high, zone), high
+            continue
+        q = step
+    pieces.append((begin, end, offset))
+    return pieces
+
+
+def _local_seconds(offset: int) -> Any:
+    return func.cast(MetricMoment.quarter, BigInteger) * QUARTER_SECONDS + offset
+
+
+EPOCH = date(1970, 1, 1)
+
+
 async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """Conversations begun per local day, channel and inbox."""
     m = MetricMoment
-    rows = await session.execute(
-        _moments(
-            MomentKind.created, report, m.quarter, m.channel, m.inbox_id, func.count()
-        ).group_by(m.quarter, m.channel, m.inbox_id)
-    )
     counts: dict[tuple[date, str, int], int] = defaultdict(int)
-    for quarter, channel, inbox_id, count in rows:
-        counts[_local(quarter, report.zone).date(), Channel(channel).value, inbox_id] += count
+    for first, end, offset in segments(report):
+        day = (_local_seconds(offset) // 86_400).label("day")
+        rows = await session.execute(
+            _moments(MomentKind.created, report, day, m.channel, m.inbox_id, func.count())
+            .where(m.quarter >= first, m.quarter < end)
+            .group_by(day, m.channel, m.inbox_id)
+        )
+        for number, channel, inbox_id, count in rows:
+            counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
     return [
         {"day": day.isoformat(), "channel": channel, "inbox_id": inbox_id, "conversations": n}
         for (day, channel, inbox_id), n in sorted(counts.items())
@@ -190,13 +232,19 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
 async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """Conversations begun per local weekday (0 Monday) and hour: every cell, zeros included."""
     m = MetricMoment
-    rows = await session.execute(
-        _moments(MomentKind.created, report, m.quarter, func.count()).group_by(m.quarter)
-    )
     cells: dict[tuple[int, int], int] = defaultdict(int)
-    for quarter, count in rows:
-        local = _local(quarter, report.zone)
-        cells[local.weekday(), local.hour] += count
+    for first, end, offset in segments(report):
+        local = _local_seconds(offset)
+        # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
+        weekday = ((local // 86_400 + 3) % 7).label("weekday")
+        hour = ((local // 3_600) % 24).label("hour")
+        rows = await session.execute(
+            _moments(MomentKind.created, report, weekday, hour, func.count())
+            .where(m.quarter >= first, m.quarter < end)
+            .group_by(weekday, hour)
+        )
+        for d, h, count in rows:
+            cells[int(d), int(h)] += count
     return [
         {"weekday": d, "hour": h, "conversations": cells[d, h]} for d in range(7) for h in range(24)
     ]
