@@ -98,12 +98,20 @@ def _tables() -> None:
     with op.batch_alter_table("metric_moments", schema=None) as batch_op:
         batch_op.create_index("ix_metric_moments_chat", ["chat_id", "kind"], unique=False)
         batch_op.create_index(
-            "ix_metric_moments_inbox_kind_quarter", ["inbox_id", "kind", "quarter"], unique=False
+            "ix_metric_moments_inbox_kind_quarter",
+            ["inbox_id", "kind", "quarter", "channel", "user_id", "seconds"],
+            unique=False,
         )
-        batch_op.create_index("ix_metric_moments_kind_quarter", ["kind", "quarter"], unique=False)
+        batch_op.create_index(
+            "ix_metric_moments_kind_quarter",
+            ["kind", "quarter", "channel", "inbox_id", "user_id", "seconds"],
+            unique=False,
+        )
         batch_op.create_index("ix_metric_moments_ticket", ["ticket_id", "kind"], unique=False)
         batch_op.create_index(
-            "ix_metric_moments_user_kind_quarter", ["user_id", "kind", "quarter"], unique=False
+            "ix_metric_moments_user_kind_quarter",
+            ["user_id", "kind", "quarter", "channel", "inbox_id", "seconds"],
+            unique=False,
         )
 
     op.create_table(
