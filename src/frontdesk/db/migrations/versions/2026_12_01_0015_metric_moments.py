@@ -107,7 +107,7 @@ def _tables() -> None:
             ["kind", "quarter", "channel", "inbox_id", "user_id", "seconds"],
             unique=False,
         )
-        batch_op.create_index("ix_metric_moments_ticket", ["ticket_id", "kind"], unique=False)
+        batch_op.create_index("ix_metric_moments_ticket", ["ticket_id", "kind", "at"], unique=False)
         batch_op.create_index(
             "ix_metric_moments_user_kind_quarter",
             ["user_id", "kind", "quarter", "channel", "inbox_id", "seconds"],
