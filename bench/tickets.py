@@ -42,6 +42,7 @@ from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels.models import Label
+from frontdesk.labels.service import name_key
 from frontdesk.tickets.models import Counter, Ticket, TicketEntry, ticket_labels
 from frontdesk.users import service as users_service
 from frontdesk.users.models import Role
@@ -293,7 +294,11 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
         )
         await _scratch(connection, "bench_k", "k INTEGER PRIMARY KEY", [{"k": k} for k in range(3)])
         await connection.execute(
-            insert(Label), [{"id": i, "name": name} for i, name in enumerate(LABELS, start=1)]
+            insert(Label),
+            [
+                {"id": i, "name": name, "name_key": name_key(name)}
+                for i, name in enumerate(LABELS, start=1)
+            ],
         )
         for statement in statements:
             await connection.execute(text(statement))

@@ -61,6 +61,7 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
+from frontdesk.reports.api import router as reports_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
@@ -103,6 +104,7 @@ def api_router() -> APIRouter:
         actions_router,
         macros_router,
         notifications_router,
+        reports_router,
     ):
         router.include_router(domain_router)
     return router

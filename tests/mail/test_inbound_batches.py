@@ -171,12 +171,13 @@ class TestReceiveInboundBatch:
         # Entries by Message-ID, their tickets, the customers' addresses, the text of our mails
         # they answer (for the visible-text extractor): once for all four. Then telling the
         # tickets' assignees (docs/notifications.md): followers, people, their inboxes, their
-        # choices, once for the batch; and per notification written, the bell's unread count
-        # and the push subscriptions to queue for.
-        assert sent.count("SELECT") == 4 + 4 + 2 * len(deliveries)
-        # Per message: the entry, the ticket's updated_at, the record of what arrived, and the
-        # assignee's notification.
-        assert sent.count("INSERT") + sent.count("UPDATE") == 4 * len(deliveries)
+        # choices, once for the batch; and per message, the bell's unread count and the push
+        # subscriptions to queue for, and the conversation's clock (metrics/record.py).
+        assert sent.count("SELECT") == 4 + 4 + 3 * len(deliveries)
+        # Per message: the entry, the ticket's updated_at, the record of what arrived, the
+        # assignee's notification, and the customer's message as a metric moment with its
+        # conversation clock moved on.
+        assert sent.count("INSERT") + sent.count("UPDATE") == 6 * len(deliveries)
 
 
 class TestInboundWriter:

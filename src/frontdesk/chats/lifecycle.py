@@ -60,6 +60,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
+from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
 from frontdesk.realtime.catalogue import Author as AuthorRef
 from frontdesk.realtime.catalogue import (
@@ -114,6 +115,7 @@ async def start_chat(
     )
     session.add(chat)
     await session.flush()
+    metrics.chat_started(session, chat=chat)
     await append_event(
         session,
         chat=chat,
@@ -195,6 +197,14 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
             transferred_from = await session.get(User, invitation.inviter_id)
         await session.delete(invitation)
     await session.flush()
+    await metrics.chat_joined(
+        session,
+        chat=chat,
+        user_id=agent.id,
+        at=now,
+        was_waiting=was_waiting,
+        transferred=transferred_from is not None,
+    )
     await append_event(
         session,
         chat=chat,
@@ -399,6 +409,15 @@ async def end_chat(
     ticket, emailed = await ticket_for(session, chat=chat, agent=agent, reason=reason)
     chat.ticket_id = ticket.id
     await session.flush()
+    await metrics.chat_ended(
+        session,
+        chat=chat,
+        ticket=ticket,
+        user_id=agent.id if agent else None,
+        answered=not was_waiting,
+        closed=ticket.closed_at is not None,
+        at=now,
+    )
     await append_event(
         session,
         chat=chat,

@@ -36,6 +36,7 @@ from frontdesk.chats.statements import LockedChat
 from frontdesk.db.context import settings_of
 from frontdesk.errors import FrontdeskError, Invalid, Unauthorized
 from frontdesk.kit.clock import utcnow
+from frontdesk.metrics import record as metrics
 from frontdesk.users.models import User
 
 PREVIEW_LENGTH = 300
@@ -422,6 +423,7 @@ async def _write_events(
             for advance in advances.values()
         ]
     )
+    await metrics.chat_messages(session, events=events)
     for event in events:
         chat = audiences[event.chat_id]
         publish_chat_event(session, inbox_id=chat.inbox_id, visitor_id=chat.visitor_id, event=event)

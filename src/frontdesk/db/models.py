@@ -9,6 +9,7 @@ from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
+from frontdesk.metrics import models as metrics_models
 from frontdesk.notifications import models as notifications_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
@@ -25,6 +26,7 @@ __all__ = [
     "labels_models",
     "macros_models",
     "mail_models",
+    "metrics_models",
     "notifications_models",
     "ratings_models",
     "replies_models",

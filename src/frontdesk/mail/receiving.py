@@ -28,6 +28,7 @@ from frontdesk.mail.matching import Known, addressed_inbox, matching_ticket, thr
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment, OutboxMessage
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.mail.outbox import render_outbox
+from frontdesk.metrics import record as metrics
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
@@ -289,6 +290,8 @@ async def _receive(
     if not created and not mail.is_auto:
         # A customer's answer on an existing ticket (not an auto-reply or a bounce).
         replied.append((ticket, visible))
+    if not unexpected and not mail.is_auto:
+        await metrics.customer_replied(session, ticket=ticket, at=ticket.updated_at)
     reopened = False
     if not created and not mail.is_auto and ticket.state in REOPENED_BY_REPLY:
         await tickets_service.update_ticket(

@@ -23,6 +23,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_email
 from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
@@ -207,6 +208,7 @@ async def create_ticket(
     await session.flush()
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
+    metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
     record_ticket_event(session, TicketEvent.created, ticket)
     # Filed by hand for someone else, they are told. A ticket the system writes (a chat's end)
     # goes to the agent who ended it: nobody to tell.
@@ -293,7 +295,15 @@ async def update_ticket(
             f"{_who(actor)} set the state to {state.value}",
             state=state.value,
         )
+        closed_before = ticket.closed_at is not None
         _apply_state(ticket, state, snoozed_until)
+        await metrics.ticket_state_changed(
+            session,
+            ticket=ticket,
+            closed_before=closed_before,
+            user_id=actor.id if actor else None,
+            at=ticket.closed_at or utcnow(),
+        )
         changes.append("state")
     if subject is not None and subject.strip() != ticket.subject:
         if not subject.strip():
@@ -681,6 +691,7 @@ async def add_reply(
         },
     )
     await files_service.attach(session, files=files, entry_id=entry.id)
+    await metrics.agent_replied(session, ticket=ticket, user_id=author.id, at=entry.created_at)
     await mail_outbound.queue_reply(
         session,
         ticket=ticket,

@@ -1,0 +1,1 @@
+"""Metric moments: what happened to each conversation and when, recorded as it happens."""

@@ -1,0 +1,113 @@
+"""Metric moments (append-only) and each conversation's clock (what its next moment measures)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, enum_column
+
+
+class MomentKind(enum.StrEnum):
+    created = "created"  # a conversation began: a chat was offered, or a ticket was opened
+    customer_message = "customer_message"  # the first customer message an agent has to answer
+    first_response = "first_response"  # the conversation's first agent response
+    response = "response"  # an agent answered the waiting customer (first response included)
+    solved = "solved"  # the ticket was closed
+    reopened = "reopened"  # a closed ticket was opened again
+    chat_joined = "chat_joined"  # an agent joined a waiting chat: the visitor's wait ended
+    chat_transferred = "chat_transferred"  # an agent took over a chat handed to them
+    chat_ended = "chat_ended"  # an answered chat ended
+    chat_unanswered = "chat_unanswered"  # a chat ended with nobody having joined it
+
+
+class Channel(enum.StrEnum):
+    chat = "chat"
+    email = "email"
+    web = "web"
+
+
+# Moments are bucketed by quarter hour (minutes since the epoch // 15): reports group in SQL by
+# this integer and place each bucket in the viewer's time zone, which every zone's offset fits.
+QUARTER_SECONDS = 900
+
+
+def quarter_of(at: datetime) -> int:
+    return int(at.timestamp()) // QUARTER_SECONDS
+
+
+class MetricMoment(Base):
+    """One moment of one conversation. Written once and never changed, except that a chat's
+    moments learn their ticket's id when the chat ends and its ticket is written."""
+
+    __tablename__ = "metric_moments"
+    __table_args__ = (
+        # Covering: a report over a year reads only these indexes, never the table's rows.
+        Index(
+            "ix_metric_moments_kind_quarter",
+            "kind",
+            "quarter",
+            "channel",
+            "inbox_id",
+            "user_id",
+            "seconds",
+        ),
+        Index(
+            "ix_metric_moments_inbox_kind_quarter",
+            "inbox_id",
+            "kind",
+            "quarter",
+            "channel",
+            "user_id",
+            "seconds",
+        ),
+        Index(
+            "ix_metric_moments_user_kind_quarter",
+            "user_id",
+            "kind",
+            "quarter",
+            "channel",
+            "inbox_id",
+            "seconds",
+        ),
+        # The resolution's "no later close of the same ticket" probe reads only this index.
+        Index("ix_metric_moments_ticket", "ticket_id", "kind", "at"),
+        Index("ix_metric_moments_chat", "chat_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MomentKind] = mapped_column(enum_column(MomentKind, length=20))
+    at: Mapped[datetime]
+    quarter: Mapped[int]
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, length=8))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="SET NULL"))
+    # The agent who acted (responded, joined, closed); None for the customer's moments.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What the moment measures: first response and response time, resolution time, chat wait
+    # time, how long an unanswered visitor waited; None where nothing is measured.
+    seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class ConversationClock(Base):
+    """Where a conversation stands: when it began, whether a customer is waiting for an answer
+    since when, and whether it had its first response. A chat's clock passes to its ticket."""
+
+    __tablename__ = "conversation_clocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), unique=True
+    )
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    )
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, length=8))
+    started_at: Mapped[datetime]
+    awaiting_since: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]

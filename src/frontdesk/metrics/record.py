@@ -1,0 +1,260 @@
+"""Writes metric moments where things happen, in the caller's transaction: the one module the
+chat, ticket and mail domains call (docs/reports.md defines each moment and clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.metrics.models import (
+    Channel,
+    ConversationClock,
+    MetricMoment,
+    MomentKind,
+    quarter_of,
+)
+
+if TYPE_CHECKING:
+    from frontdesk.chats.models import Chat
+    from frontdesk.tickets.models import Ticket
+
+
+class ChatMessage(Protocol):
+    """What a chat event row says about a message (chats/log.py `_EventRow`)."""
+
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def author_kind(self) -> str: ...
+    @property
+    def author_user_id(self) -> int | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def _moment(
+    clock: ConversationClock,
+    kind: MomentKind,
+    at: datetime,
+    *,
+    user_id: int | None = None,
+    seconds: float | None = None,
+) -> MetricMoment:
+    return MetricMoment(
+        kind=kind,
+        at=at,
+        quarter=quarter_of(at),
+        inbox_id=clock.inbox_id,
+        channel=clock.channel,
+        ticket_id=clock.ticket_id,
+        chat_id=clock.chat_id,
+        user_id=user_id,
+        seconds=seconds,
+    )
+
+
+def _since(start: datetime, at: datetime) -> float:
+    return max((at - start).total_seconds(), 0.0)
+
+
+def _customer_wrote(clock: ConversationClock, at: datetime) -> MetricMoment | None:
+    """The clock of a response starts at the first customer message nobody has answered yet."""
+    if clock.awaiting_since is not None:
+        return None
+    clock.awaiting_since = at
+    return _moment(clock, MomentKind.customer_message, at)
+
+
+def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> list[MetricMoment]:
+    if clock.awaiting_since is None:
+        return []  # a follow-up with nobody waiting answers nothing
+    moments = [
+        _moment(
+            clock,
+            MomentKind.response,
+            at,
+            user_id=user_id,
+            seconds=_since(clock.awaiting_since, at),
+        )
+    ]
+    if clock.first_response_at is None:
+        clock.first_response_at = at
+        moments.append(
+            _moment(
+                clock,
+                MomentKind.first_response,
+                at,
+                user_id=user_id,
+                seconds=_since(clock.started_at, at),
+            )
+        )
+    clock.awaiting_since = None
+    return moments
+
+
+# Chats
+
+
+async def _chat_clock(session: AsyncSession, chat_id: int) -> ConversationClock | None:
+    return await session.scalar(
+        select(ConversationClock).where(ConversationClock.chat_id == chat_id)
+    )
+
+
+def chat_started(session: AsyncSession, *, chat: Chat) -> None:
+    clock = ConversationClock(
+        chat_id=chat.id, inbox_id=chat.inbox_id, channel=Channel.chat, started_at=chat.started_at
+    )
+    session.add(clock)
+    session.add(_moment(clock, MomentKind.created, chat.started_at))
+
+
+async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage]) -> None:
+    """Messages just written to chats (one batch of the realtime writer: one select for all)."""
+    messages = [e for e in events if e.type == "chat.message_added" and e.author_kind != "system"]
+    if not messages:
+        return
+    clocks = {
+        clock.chat_id: clock
+        for clock in await session.scalars(
+            select(ConversationClock).where(
+                ConversationClock.chat_id.in_({m.chat_id for m in messages})
+            )
+        )
+    }
+    for message in messages:
+        clock = clocks.get(message.chat_id)
+        if clock is None:
+            continue
+        if message.author_kind == "visitor":
+            moment = _customer_wrote(clock, message.created_at)
+            if moment is not None:
+                session.add(moment)
+        elif message.author_user_id is not None:
+            session.add_all(_agent_responded(clock, message.created_at, message.author_user_id))
+
+
+async def chat_joined(
+    session: AsyncSession,
+    *,
+    chat: Chat,
+    user_id: int,
+    at: datetime,
+    was_waiting: bool,
+    transferred: bool,
+) -> None:
+    clock = await _chat_clock(session, chat.id)
+    if clock is None:
+        return
+    if was_waiting:
+        seconds = _since(clock.started_at, at)
+        session.add(_moment(clock, MomentKind.chat_joined, at, user_id=user_id, seconds=seconds))
+    if transferred:
+        session.add(_moment(clock, MomentKind.chat_transferred, at, user_id=user_id))
+
+
+async def chat_ended(
+    session: AsyncSession,
+    *,
+    chat: Chat,
+    ticket: Ticket,
+    user_id: int | None,
+    answered: bool,
+    closed: bool,
+    at: datetime,
+) -> None:
+    """The chat's moments and clock pass to its ticket, where the conversation goes on."""
+    clock = await _chat_clock(session, chat.id)
+    if clock is None:
+        return
+    await session.execute(
+        update(MetricMoment).where(MetricMoment.chat_id == chat.id).values(ticket_id=ticket.id)
+    )
+    clock.ticket_id = ticket.id
+    seconds = _since(clock.started_at, at)
+    kind = MomentKind.chat_ended if answered else MomentKind.chat_unanswered
+    session.add(_moment(clock, kind, at, user_id=user_id, seconds=seconds))
+    if closed:
+        session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
+
+
+# Tickets
+
+
+async def _ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock:
+    clock = await session.scalar(
+        select(ConversationClock).where(ConversationClock.ticket_id == ticket.id)
+    )
+    if clock is None:
+        # A ticket written before the clock existed (the migration fills them) or whose chat's
+        # clock was lost: its clock starts when the ticket did.
+        clock = ConversationClock(
+            ticket_id=ticket.id,
+            inbox_id=ticket.inbox_id,
+            channel=Channel(ticket.type.value),
+            started_at=ticket.created_at,
+        )
+        session.add(clock)
+    return clock
+
+
+def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | None) -> None:
+    """A chat's ticket continues the chat's conversation (chat_ended); any other begins one."""
+    if ticket.type.value == Channel.chat:
+        return
+    clock = ConversationClock(
+        ticket_id=ticket.id,
+        inbox_id=ticket.inbox_id,
+        channel=Channel(ticket.type.value),
+        started_at=ticket.created_at,
+    )
+    session.add(clock)
+    session.add(_moment(clock, MomentKind.created, ticket.created_at, user_id=filed_by_id))
+    if filed_by_id is None:
+        # The customer opened it (an email, the contact form): they wait for an answer from now.
+        session.add_all([m for m in [_customer_wrote(clock, ticket.created_at)] if m])
+    if ticket.closed_at is not None:
+        session.add(
+            _moment(clock, MomentKind.solved, ticket.closed_at, user_id=filed_by_id, seconds=0.0)
+        )
+
+
+async def customer_replied(session: AsyncSession, *, ticket: Ticket, at: datetime) -> None:
+    """A customer's email on the ticket (automatic mail never comes here)."""
+    clock = await _ticket_clock(session, ticket)
+    moment = _customer_wrote(clock, at)
+    if moment is not None:
+        session.add(moment)
+
+
+async def agent_replied(
+    session: AsyncSession, *, ticket: Ticket, user_id: int, at: datetime
+) -> None:
+    """An agent's public reply to the customer (not a note, not a forward)."""
+    clock = await _ticket_clock(session, ticket)
+    session.add_all(_agent_responded(clock, at, user_id))
+
+
+async def ticket_state_changed(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    closed_before: bool,
+    user_id: int | None,
+    at: datetime,
+) -> None:
+    closed_now = ticket.closed_at is not None
+    if closed_now == closed_before:
+        return
+    clock = await _ticket_clock(session, ticket)
+    if closed_now:
+        seconds = _since(clock.started_at, at)
+        session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
+    else:
+        session.add(_moment(clock, MomentKind.reopened, at, user_id=user_id))

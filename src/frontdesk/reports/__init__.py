@@ -1,0 +1,1 @@
+"""Reports: figures read from metric moments, ratings and the availability log."""

@@ -1,0 +1,164 @@
+"""Reports under /api/v1/reports: each table as JSON and as CSV, and the tickets behind a
+figure. Every route takes the same filters; an agent's figures are always their own."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.errors import NotFound
+from frontdesk.kit.schemas import Id
+from frontdesk.metrics.models import Channel
+from frontdesk.reports import service
+from frontdesk.reports.schemas import (
+    AgentRow,
+    CommentRow,
+    CsatDay,
+    HourCell,
+    ReportTicket,
+    TimeFigure,
+    VolumeRow,
+)
+
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=AuthenticateFirst)
+
+
+async def report_filter(
+    user: CurrentAgent,
+    since: Annotated[date, Query(description="First day (in the time zone)")],
+    until: Annotated[date, Query(description="Last day, included")],
+    time_zone: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA zone; default: the viewer's preference, or UTC"),
+    ] = None,
+    inbox_id: Id | None = None,
+    channel: Channel | None = None,
+    agent_id: Annotated[
+        Id | None, Query(description="Ignored for agents: always themselves")
+    ] = None,
+    label_id: Id | None = None,
+) -> service.ReportFilter:
+    return service.checked(
+        user,
+        service.ReportFilter(
+            since=since,
+            until=until,
+            time_zone=service.viewer_zone(user, time_zone),
+            inbox_id=inbox_id,
+            channel=channel,
+            agent_id=agent_id,
+            label_id=label_id,
+        ),
+    )
+
+
+FilterDep = Annotated[service.ReportFilter, Depends(report_filter)]
+Table = Callable[[AsyncSession, service.ReportFilter], Awaitable[list[dict[str, Any]]]]
+TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
+    "volume": (service.volume, VolumeRow),
+    "busiest_hours": (service.busiest_hours, HourCell),
+    "times": (service.times, TimeFigure),
+    "agents": (service.agents, AgentRow),
+    "csat": (service.csat, CsatDay),
+    "comments": (service.comments, CommentRow),
+}
+
+
+@router.get("/volume", response_model=list[VolumeRow])
+async def volume(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Conversations begun per day, channel and inbox."""
+    return await service.volume(session, report)
+
+
+@router.get("/busiest_hours", response_model=list[HourCell])
+async def busiest_hours(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Conversations begun per weekday and hour (168 cells)."""
+    return await service.busiest_hours(session, report)
+
+
+@router.get("/times", response_model=list[TimeFigure])
+async def times(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """First response, response, resolution and chat wait times, and missed chats' wait."""
+    return await service.times(session, report)
+
+
+@router.get("/agents", response_model=list[AgentRow])
+async def agents(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Per agent: chats, tickets replied and closed, first response time, CSAT, time online."""
+    return await service.agents(session, report)
+
+
+@router.get("/csat", response_model=list[CsatDay])
+async def csat(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Ratings per day and the share of good ones."""
+    return await service.csat(session, report)
+
+
+@router.get("/comments", response_model=list[CommentRow])
+async def comments(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Rating comments, newest first."""
+    return await service.comments(session, report)
+
+
+@router.get("/tickets", response_model=list[ReportTicket])
+async def figure_tickets(
+    report: FilterDep,
+    user: CurrentAgent,
+    session: SessionDep,
+    figure: Annotated[str, Query(description=f"One of {', '.join(service.FIGURES)}")],
+    day: date | None = None,
+    weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
+    hour: Annotated[int | None, Query(ge=0, le=23)] = None,
+) -> list[ReportTicket]:
+    """The tickets behind a figure, newest first (at most 500)."""
+    tickets = await service.figure_tickets(
+        session, report, user=user, figure=figure, day=day, weekday=weekday, hour=hour
+    )
+    return [ReportTicket.model_validate(ticket) for ticket in tickets]
+
+
+def _csv(rows: list[dict[str, Any]], model: type[BaseModel]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(model.model_fields), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        # A cell a spreadsheet would run as a formula is written as text.
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@router.get(
+    "/{table}.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The table as CSV"}},
+)
+async def table_csv(table: str, report: FilterDep, session: SessionDep) -> Response:
+    """Any table above as a CSV download: volume, busiest_hours, times, agents, csat, comments."""
+    if table not in TABLES:
+        raise NotFound(f"No report table named {table}.")
+    compute, model = TABLES[table]
+    rows = await compute(session, report)
+    name = f"frontdesk-{table}-{report.since.isoformat()}-{report.until.isoformat()}.csv"
+    return Response(
+        _csv(rows, model),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

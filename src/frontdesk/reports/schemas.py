@@ -1,0 +1,73 @@
+"""What the reports return: one row shape per table (the same rows as their CSV files)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from frontdesk.kit.schemas import ReadModel
+from frontdesk.tickets.models import TicketState, TicketType
+
+
+class VolumeRow(ReadModel):
+    day: str = Field(description="The day in the report's time zone (YYYY-MM-DD)")
+    channel: str
+    inbox_id: int
+    conversations: int
+
+
+class HourCell(ReadModel):
+    weekday: int = Field(description="0 Monday … 6 Sunday, in the report's time zone")
+    hour: int
+    conversations: int
+
+
+class TimeFigure(ReadModel):
+    figure: str = Field(
+        description="first_response, response, resolution, chat_wait or missed_chat_wait"
+    )
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class AgentRow(ReadModel):
+    agent_id: int
+    agent: str
+    chats: int
+    tickets_replied: int
+    tickets_closed: int
+    first_response_median_seconds: float | None
+    first_response_p90_seconds: float | None
+    ratings: int
+    csat: float | None = Field(description="Share of good ratings, 0 to 1")
+    online_seconds: float
+
+
+class CsatDay(ReadModel):
+    day: str
+    good: int
+    okay: int
+    bad: int
+    csat: float
+
+
+class CommentRow(ReadModel):
+    at: str
+    score: str
+    comment: str
+    ticket_id: int
+    ticket_number: int
+
+
+class ReportTicket(ReadModel):
+    id: int
+    number: int
+    inbox_id: int
+    subject: str
+    type: TicketType
+    state: TicketState
+    assignee_id: int | None
+    created_at: datetime
+    closed_at: datetime | None

@@ -1,0 +1,485 @@
+"""The reports' figures (docs/reports.md defines each). They read metric moments, ratings and
+the availability log, never text. Owners and admins see everyone's figures; an agent sees only
+their own (the agent filter is forced to them)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import BigInteger, Integer, Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from frontdesk.chats.models import AvailabilityChange, chat_labels
+from frontdesk.errors import Invalid
+from frontdesk.metrics.models import (
+    QUARTER_SECONDS,
+    Channel,
+    MetricMoment,
+    MomentKind,
+    quarter_of,
+)
+from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
+from frontdesk.tickets.models import Ticket, ticket_labels
+from frontdesk.tickets.queries import visible_tickets
+from frontdesk.users.models import User
+
+MAX_DAYS = 400
+DRILL_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    since: date
+    until: date  # inclusive
+    time_zone: str = "UTC"
+    inbox_id: int | None = None
+    channel: Channel | None = None
+    agent_id: int | None = None
+    label_id: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The first instant of `since` and the first after `until`, in the viewer's zone."""
+        start = datetime.combine(self.since, time(), self.zone).astimezone(UTC)
+        end = datetime.combine(self.until + timedelta(days=1), time(), self.zone).astimezone(UTC)
+        return start, end
+
+
+def checked(user: User, report: ReportFilter) -> ReportFilter:
+    """The filter as this user may run it: an agent's figures are always their own."""
+    try:
+        ZoneInfo(report.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid("time_zone", f"Unknown time zone: {report.time_zone}.") from exc
+    if report.until < report.since:
+        raise Invalid("until", "The end of the range is before its start.")
+    if (report.until - report.since).days >= MAX_DAYS:
+        raise Invalid("until", f"A report covers at most {MAX_DAYS} days.")
+    if not user.is_admin:
+        report = replace(report, agent_id=user.id)
+    return report
+
+
+def viewer_zone(user: User, requested: str | None) -> str:
+    """The zone days and hours are counted in: asked for, else the viewer's preference, else UTC."""
+    return requested or str(user.preferences.get("time_zone") or "") or "UTC"
+
+
+# The agent a moment is about: these kinds carry the acting agent; the others (created, a
+# customer's message, an unanswered chat) belong to the conversation, which is the agent's when
+# they took part in it.
+_ACTED = {
+    MomentKind.first_response,
+    MomentKind.response,
+    MomentKind.solved,
+    MomentKind.reopened,
+    MomentKind.chat_joined,
+    MomentKind.chat_transferred,
+    MomentKind.chat_ended,
+}
+
+
+def _moments(kind: MomentKind, report: ReportFilter, *columns: Any) -> Select[Any]:
+    start, end = report.bounds()
+    m = MetricMoment
+    query = select(*columns).where(
+        m.kind == kind,
+        m.quarter >= quarter_of(start),
+        m.quarter < math.ceil(end.timestamp() / QUARTER_SECONDS),
+    )
+    if report.inbox_id is not None:
+        query = query.where(m.inbox_id == report.inbox_id)
+    if report.channel is not None:
+        query = query.where(m.channel == report.channel)
+    if report.label_id is not None:
+        query = query.where(
+            or_(
+                exists().where(
+                    ticket_labels.c.ticket_id == m.ticket_id,
+                    ticket_labels.c.label_id == report.label_id,
+                ),
+                exists().where(
+                    chat_labels.c.chat_id == m.chat_id, chat_labels.c.label_id == report.label_id
+                ),
+            )
+        )
+    if report.agent_id is not None:
+        if kind in _ACTED:
+            query = query.where(m.user_id == report.agent_id)
+        else:
+            other = aliased(MetricMoment)
+            query = query.where(
+                exists().where(
+                    other.user_id == report.agent_id,
+                    other.kind.in_([MomentKind.response, MomentKind.chat_joined]),
+                    or_(
+                        and_(m.chat_id.is_not(None), other.chat_id == m.chat_id),
+                        and_(m.chat_id.is_(None), other.ticket_id == m.ticket_id),
+                    ),
+                )
+            )
+    return query
+
+
+def _local(quarter: int, zone: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(quarter * QUARTER_SECONDS, UTC).astimezone(zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    count: int
+    median: float | None
+    p90: float | None
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """Median (the middle value, or the mean of the two middle ones) and 90th percentile (the
+    nearest rank: the smallest value with at least 90% of values at or below it)."""
+    if not values:
+        return Spread(0, None, None)
+    ordered = sorted(values)
+    rank = math.ceil(0.9 * len(ordered))
+    return Spread(len(ordered), statistics.median(ordered), ordered[rank - 1])
+
+
+async def _seconds(session: AsyncSession, query: Select[Any]) -> list[float]:
+    return [float(v) for v in (await session.scalars(query)).all() if v is not None]
+
+
+def _resolved(report: ReportFilter) -> Select[Any]:
+    """Closings in the range that were the ticket's last: a reopened ticket counts once, with the
+    time to the close that stuck."""
+    later = aliased(MetricMoment)
+    return _moments(MomentKind.solved, report, MetricMoment.seconds).where(
+        ~exists().where(
+            later.ticket_id == MetricMoment.ticket_id,
+            later.kind == MomentKind.solved,
+            later.at > MetricMoment.at,
+        )
+    )
+
+
+def _quarters(report: ReportFilter) -> tuple[int, int]:
+    start, end = report.bounds()
+    return quarter_of(start), math.ceil(end.timestamp() / QUARTER_SECONDS)
+
+
+def _offset(quarter: int, zone: ZoneInfo) -> int:
+    offset = _local(quarter, zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def segments(report: ReportFilter) -> list[tuple[int, int, int]]:
+    """The range cut where the zone's offset changes (daylight saving time): (first quarter,
+    end quarter, offset in seconds) each, so that SQL can group by local day or hour with one
+    constant offset per piece: exact for every zone, and a year has at most a few pieces."""
+    first, end = _quarters(report)
+    zone = report.zone
+    pieces: list[tuple[int, int, int]] = []
+    begin, offset, q = first, _offset(first, zone), first
+    while q < end:
+        step = min(q + 96, end)  # a day of quarters
+        if step < end and _offset(step, zone) != offset:
+            low, high = q, step  # offset(low) == offset, offset(high) != offset
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if _offset(middle, zone) == offset else (low, middle)
+            pieces.append((begin, high, offset))
+            begin, offset, q = high, _offset(high, zone), high
+            continue
+        q = step
+    pieces.append((begin, end, offset))
+    return pieces
+
+
+def _local_seconds(offset: int) -> Any:
+    return func.cast(MetricMoment.quarter, BigInteger) * QUARTER_SECONDS + offset
+
+
+EPOCH = date(1970, 1, 1)
+
+
+async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """Conversations begun per local day, channel and inbox."""
+    m = MetricMoment
+    counts: dict[tuple[date, str, int], int] = defaultdict(int)
+    for first, end, offset in segments(report):
+        day = (_local_seconds(offset) // 86_400).label("day")
+        rows = await session.execute(
+            _moments(MomentKind.created, report, day, m.channel, m.inbox_id, func.count())
+            .where(m.quarter >= first, m.quarter < end)
+            .group_by(day, m.channel, m.inbox_id)
+        )
+        for number, channel, inbox_id, count in rows:
+            counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
+    return [
+        {"day": day.isoformat(), "channel": channel, "inbox_id": inbox_id, "conversations": n}
+        for (day, channel, inbox_id), n in sorted(counts.items())
+    ]
+
+
+async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """Conversations begun per local weekday (0 Monday) and hour: every cell, zeros included."""
+    m = MetricMoment
+    cells: dict[tuple[int, int], int] = defaultdict(int)
+    for first, end, offset in segments(report):
+        local = _local_seconds(offset)
+        # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
+        weekday = ((local // 86_400 + 3) % 7).label("weekday")
+        hour = ((local // 3_600) % 24).label("hour")
+        rows = await session.execute(
+            _moments(MomentKind.created, report, weekday, hour, func.count())
+            .where(m.quarter >= first, m.quarter < end)
+            .group_by(weekday, hour)
+        )
+        for d, h, count in rows:
+            cells[int(d), int(h)] += count
+    return [
+        {"weekday": d, "hour": h, "conversations": cells[d, h]} for d in range(7) for h in range(24)
+    ]
+
+
+def _spread_row(figure: str, s: Spread) -> dict[str, Any]:
+    return {"figure": figure, "count": s.count, "median_seconds": s.median, "p90_seconds": s.p90}
+
+
+async def times(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """First response, response, resolution and chat wait times; missed chats and their wait."""
+    m = MetricMoment
+    queries = {
+        "first_response": _moments(MomentKind.first_response, report, m.seconds),
+        "response": _moments(MomentKind.response, report, m.seconds),
+        "resolution": _resolved(report),
+        "chat_wait": _moments(MomentKind.chat_joined, report, m.seconds),
+        "missed_chat_wait": _moments(MomentKind.chat_unanswered, report, m.seconds),
+    }
+    return [
+        _spread_row(name, spread(await _seconds(session, query))) for name, query in queries.items()
+    ]
+
+
+async def _counts_by_user(
+    session: AsyncSession, query: Select[Any], *, distinct: Any = None
+) -> dict[int, int]:
+    m = MetricMoment
+    counted = func.count(func.distinct(distinct)) if distinct is not None else func.count()
+    rows = await session.execute(query.with_only_columns(m.user_id, counted).group_by(m.user_id))
+    return {user_id: n for user_id, n in rows if user_id is not None}
+
+
+async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """One row per agent with any figure in the range."""
+    m = MetricMoment
+    chats = await _counts_by_user(session, _moments(MomentKind.chat_joined, report, m.user_id))
+    transfers = await _counts_by_user(
+        session, _moments(MomentKind.chat_transferred, report, m.user_id)
+    )
+    replied = await _counts_by_user(
+        session,
+        _moments(MomentKind.response, report, m.user_id).where(m.ticket_id.is_not(None)),
+        distinct=m.ticket_id,
+    )
+    closed = await _counts_by_user(session, _resolved(report).with_only_columns(m.user_id))
+    first: dict[int, list[float]] = defaultdict(list)
+    for user_id, seconds in await session.execute(
+        _moments(MomentKind.first_response, report, m.user_id, m.seconds)
+    ):
+        first[user_id].append(float(seconds))
+    csat = await _csat_by_agent(session, report)
+    online = await time_online(session, report)
+    ids = set(chats) | set(transfers) | set(replied) | set(closed) | set(first) | set(csat)
+    ids |= {uid for uid, secs in online.items() if secs > 0}
+    if report.agent_id is not None:
+        ids &= {report.agent_id}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    names: dict[int, str] = {row.id: row.name for row in rows}
+    out = []
+    for user_id in sorted(ids, key=lambda uid: (names.get(uid, ""), uid)):
+        s = spread(first.get(user_id, []))
+        good, rated = csat.get(user_id, (0, 0))
+        out.append(
+            {
+                "agent_id": user_id,
+                "agent": names.get(user_id, ""),
+                "chats": chats.get(user_id, 0) + transfers.get(user_id, 0),
+                "tickets_replied": replied.get(user_id, 0),
+                "tickets_closed": closed.get(user_id, 0),
+                "first_response_median_seconds": s.median,
+                "first_response_p90_seconds": s.p90,
+                "ratings": rated,
+                "csat": good / rated if rated else None,
+                "online_seconds": online.get(user_id, 0.0),
+            }
+        )
+    return out
+
+
+def _ratings(report: ReportFilter, *columns: Any) -> Select[Any]:
+    start, end = report.bounds()
+    query = (
+        select(*columns)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(Rating.created_at >= start, Rating.created_at < end)
+    )
+    if report.inbox_id is not None:
+        query = query.where(Rating.inbox_id == report.inbox_id)
+    if report.channel is not None:
+        query = query.where(Ticket.type == report.channel.value)
+    if report.label_id is not None:
+        query = query.where(
+            exists().where(
+                ticket_labels.c.ticket_id == Rating.ticket_id,
+                ticket_labels.c.label_id == report.label_id,
+            )
+        )
+    if report.agent_id is not None:
+        about = aliased(RatingAgent)
+        query = query.where(
+            exists().where(about.rating_id == Rating.id, about.user_id == report.agent_id)
+        )
+    return query
+
+
+async def _csat_by_agent(session: AsyncSession, report: ReportFilter) -> dict[int, tuple[int, int]]:
+    good = func.sum(func.cast(Rating.score == RatingScore.good, type_=Integer()))
+    rows = await session.execute(
+        _ratings(report, RatingAgent.user_id, good, func.count())
+        .join(RatingAgent, RatingAgent.rating_id == Rating.id)
+        .group_by(RatingAgent.user_id)
+    )
+    return {user_id: (int(g or 0), int(n)) for user_id, g, n in rows}
+
+
+async def csat(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """Ratings per local day: good, okay, bad, and the share of good."""
+    per_day: dict[date, dict[str, int]] = defaultdict(lambda: {"good": 0, "okay": 0, "bad": 0})
+    for created_at, score in await session.execute(
+        _ratings(report, Rating.created_at, Rating.score)
+    ):
+        per_day[created_at.astimezone(report.zone).date()][RatingScore(score).value] += 1
+    out = []
+    for day, scores in sorted(per_day.items()):
+        total = sum(scores.values())
+        out.append({"day": day.isoformat(), **scores, "csat": scores["good"] / total})
+    return out
+
+
+async def comments(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """The ratings with a comment, newest first (at most DRILL_LIMIT)."""
+    rows = await session.execute(
+        _ratings(report, Rating.created_at, Rating.score, Rating.comment, Ticket.id, Ticket.number)
+        .where(Rating.comment != "")
+        .order_by(Rating.created_at.desc(), Rating.id.desc())
+        .limit(DRILL_LIMIT)
+    )
+    return [
+        {
+            "at": created_at.isoformat(),
+            "score": RatingScore(score).value,
+            "comment": comment,
+            "ticket_id": ticket_id,
+            "ticket_number": number,
+        }
+        for created_at, score, comment, ticket_id, number in rows
+    ]
+
+
+async def time_online(session: AsyncSession, report: ReportFilter) -> dict[int, float]:
+    """Seconds each agent was available for chats within the range, from the availability log:
+    online from a change to `available` until the next change to unavailable (or the range's
+    end, or now)."""
+    start, end = report.bounds()
+    end = min(end, datetime.now(UTC))
+    a = AvailabilityChange
+    before = (
+        select(a.user_id, func.max(a.at).label("at")).where(a.at < start).group_by(a.user_id)
+    ).subquery()
+    query = select(a.user_id, a.available, a.at).where(
+        or_(
+            and_(a.at >= start, a.at < end),
+            exists().where(before.c.user_id == a.user_id, before.c.at == a.at),
+        )
+    )
+    if report.agent_id is not None:
+        query = query.where(a.user_id == report.agent_id)
+    changes: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
+    for user_id, available, at in await session.execute(query.order_by(a.user_id, a.at, a.id)):
+        changes[user_id].append((max(at, start), bool(available)))
+    totals: dict[int, float] = {}
+    for user_id, steps in changes.items():
+        total, since = 0.0, None
+        for at, available in steps:
+            if available and since is None:
+                since = at
+            elif not available and since is not None:
+                total += (at - since).total_seconds()
+                since = None
+        if since is not None and end > since:
+            total += (end - since).total_seconds()
+        totals[user_id] = total
+    return totals
+
+
+# Drill-down: the tickets behind a figure.
+
+FIGURES: dict[str, MomentKind] = {
+    "conversations": MomentKind.created,
+    "first_response": MomentKind.first_response,
+    "response": MomentKind.response,
+    "resolution": MomentKind.solved,
+    "reopened": MomentKind.reopened,
+    "chat_wait": MomentKind.chat_joined,
+    "missed_chats": MomentKind.chat_unanswered,
+    "transfers": MomentKind.chat_transferred,
+}
+
+
+async def figure_tickets(
+    session: AsyncSession,
+    report: ReportFilter,
+    *,
+    user: User,
+    figure: str,
+    day: date | None = None,
+    weekday: int | None = None,
+    hour: int | None = None,
+) -> list[Ticket]:
+    """The tickets behind a figure (a chat still going has no ticket yet and is left out), newest
+    first, at most DRILL_LIMIT. `day`, or `weekday` and `hour`, narrow it to one cell."""
+    if figure not in FIGURES:
+        raise Invalid("figure", f"Unknown figure: {figure}. One of: {', '.join(FIGURES)}.")
+    if day is not None:
+        report = replace(report, since=day, until=day)
+    m = MetricMoment
+    query = (
+        _resolved(report).with_only_columns(m.ticket_id, m.quarter)
+        if figure == "resolution"
+        else _moments(FIGURES[figure], report, m.ticket_id, m.quarter)
+    ).where(m.ticket_id.is_not(None))
+    rows = (await session.execute(query)).all()
+    if weekday is not None or hour is not None:
+        zone = report.zone
+        rows = [
+            row
+            for row in rows
+            if (weekday is None or _local(row[1], zone).weekday() == weekday)
+            and (hour is None or _local(row[1], zone).hour == hour)
+        ]
+    ids = sorted({row[0] for row in rows}, reverse=True)[:DRILL_LIMIT]
+    if not ids:
+        return []
+    found = await session.scalars(
+        visible_tickets(user).where(Ticket.id.in_(ids)).order_by(Ticket.id.desc())
+    )
+    return list(found.all())

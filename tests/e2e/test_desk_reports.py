@@ -1,0 +1,114 @@
+"""The Reports page in real Chromium: the figures of a known history (tests/unit/reports/
+history.py), a chart with its table, the heat map, a drill-down to the tickets behind a figure
+and on to a ticket, the CSV link, in light and dark mode. Screenshots into docs/images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, expect
+
+from frontdesk.config import Settings
+from frontdesk.kit import clock
+from tests.clock import FrozenClock
+from tests.conftest import PASSWORD, Desk
+from tests.e2e.desk import DESK_TESTS, assert_accessible, log_in
+from tests.e2e.test_desk_dark import expect_dark
+from tests.mail.support import INBOUND_TOKEN
+from tests.unit.reports.history import START, build
+
+pytestmark = DESK_TESTS
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+
+
+async def reports_page(browser: Browser, live: str, user: dict[str, Any], scheme: str) -> Page:
+    context = await browser.new_context(
+        viewport={"width": 1360, "height": 1500},
+        color_scheme="dark" if scheme == "dark" else "light",
+        timezone_id="Europe/Paris",
+    )
+    page = await context.new_page()
+    await page.goto(f"{live}/login")
+    await log_in(page, user["email"], PASSWORD)
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.get_by_role("heading", level=1, name="Reports")).to_be_visible()
+    await page.get_by_label("From").fill("2026-11-09")
+    await page.get_by_label("To").fill("2026-11-12")
+    return page
+
+
+async def test_the_reports_page_shows_the_figures_and_drills_down(
+    app: FastAPI,
+    desk: Desk,
+    visitors: Any,
+    live: str,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = await build(app, desk, visitors, FrozenClock(monkeypatch, START))
+    monkeypatch.setattr(clock, "_frozen", None)  # the browser's session lives in real time
+    olga = {"email": history.olga.user["email"], "name": "Olga"}
+    page = await reports_page(browser, live, olga, "light")
+
+    times = page.get_by_role("region", name="Response times")
+    first = times.get_by_role("row", name="First response time")
+    await expect(first).to_contain_text("3")  # three first responses
+    await expect(first).to_contain_text("3 min")  # median 180 s
+    await expect(first).to_contain_text("1 hr 0 min")  # p90 3600 s
+    await expect(page.get_by_role("heading", name="Conversations (4)")).to_be_visible()
+    await expect(page.locator("canvas")).to_have_count(2)  # conversations and satisfaction
+
+    agents = page.get_by_role("region", name="Agents")
+    await expect(agents.get_by_role("row", name="Ada")).to_contain_text("50%")
+    # Tuesday 10:00 in Paris: chat A.
+    await expect(page.get_by_role("button", name="Tue 10:00, 1 conversations")).to_be_visible()
+    csv = times.get_by_role("link", name="CSV")
+    assert "/api/v1/reports/times.csv?since=2026-11-09" in (await csv.get_attribute("href") or "")
+    await page.wait_for_timeout(300)
+    await page.screenshot(path=str(IMAGES / "desk-reports.png"), full_page=True)
+    await assert_accessible(page, "reports")
+
+    # The chart's numbers as a table.
+    volume = page.get_by_role("region", name="Conversations (4)")
+    await volume.get_by_role("button", name="Show table").click()
+    await expect(volume.get_by_role("row", name="Nov 11")).to_contain_text("1")
+
+    # Drill down: the missed chat, then its ticket.
+    await times.get_by_role("button", name="Missed chats (wait before leaving)").click()
+    drill = page.get_by_role("region", name="Missed chats (wait before leaving): 1 tickets")
+    await expect(drill).to_be_visible()
+    await drill.get_by_role("link").first.click()
+    await expect(page).to_have_url(f"{live}/tickets/{history.tickets['C']}")
+
+    dark = await reports_page(browser, live, olga, "dark")
+    await expect(dark.get_by_role("row", name="First response time")).to_contain_text("3 min")
+    await dark.wait_for_timeout(300)
+    await expect_dark(dark, "reports")
+    await dark.screenshot(path=str(IMAGES / "desk-reports-dark.png"), full_page=True)
+
+
+async def test_an_agent_sees_their_own_figures_without_the_agent_filter(
+    app: FastAPI,
+    desk: Desk,
+    visitors: Any,
+    live: str,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = await build(app, desk, visitors, FrozenClock(monkeypatch, START))
+    monkeypatch.setattr(clock, "_frozen", None)
+    bob = {"email": history.bob.user["email"], "name": "Bob"}
+    page = await reports_page(browser, live, bob, "light")
+    await expect(page.get_by_text("Your own figures.")).to_be_visible()
+    await expect(page.get_by_label("Agent", exact=True)).to_have_count(0)
+    agents = page.get_by_role("region", name="Agents")
+    await expect(agents.get_by_role("row")).to_have_count(2)  # the header and Bob
+    await expect(agents.get_by_role("row", name="Bob")).to_be_visible()

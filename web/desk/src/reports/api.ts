@@ -1,0 +1,41 @@
+/** The reports' REST calls (/api/v1/reports): the same filters for every table. */
+import { client, unwrap, type Schemas } from "../api/client";
+
+export type ReportFilters = {
+  since: string;
+  until: string;
+  time_zone: string;
+  inbox_id?: number;
+  channel?: "chat" | "email" | "web";
+  agent_id?: number;
+  label_id?: number;
+};
+export type VolumeRow = Schemas["VolumeRow"];
+export type HourCell = Schemas["HourCell"];
+export type TimeFigure = Schemas["TimeFigure"];
+export type AgentRow = Schemas["AgentRow"];
+export type CsatDay = Schemas["CsatDay"];
+export type CommentRow = Schemas["CommentRow"];
+export type ReportTicket = Schemas["ReportTicket"];
+export type Drill = { figure: string; day?: string; weekday?: number; hour?: number };
+
+export const TABLES = ["volume", "busiest_hours", "times", "agents", "csat", "comments"] as const;
+export type Table = (typeof TABLES)[number];
+
+export const reportsApi = {
+  volume: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/volume", { params: { query } })),
+  hours: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/busiest_hours", { params: { query } })),
+  times: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/times", { params: { query } })),
+  agents: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/agents", { params: { query } })),
+  csat: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/csat", { params: { query } })),
+  comments: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/comments", { params: { query } })),
+  tickets: (query: ReportFilters, drill: Drill) =>
+    unwrap(client.GET("/api/v1/reports/tickets", { params: { query: { ...query, ...drill } } })),
+};
+
+/** The CSV download of a table, with the filters on screen. */
+export function csvUrl(table: Table, filters: ReportFilters): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined) params.set(key, String(value));
+  return `/api/v1/reports/${table}.csv?${params.toString()}`;
+}
