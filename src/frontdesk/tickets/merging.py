@@ -1,8 +1,8 @@
 """Merge and split: moving a thread's entries between tickets, and undoing it exactly.
 
 A merge moves every entry and file of the source ticket into the target (the thread reads in time
-order because entries are listed by their time), adds the source's labels and Cc to the target's,
-closes the source and points it to the target (`merged_into_id`). A split moves one message, or it
+order because entries are listed by their time), adds the source's labels, followers and Cc to the
+target's, closes the source and points it to the target (`merged_into_id`). A split moves one message, or it
 and every message after it, into a new ticket of the same inbox and customer.
 
 Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts back exactly
@@ -27,6 +27,7 @@ from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
+from frontdesk.notifications import service as notifications_service
 from frontdesk.tickets import service
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -163,6 +164,13 @@ async def merge_tickets(
             insert(ticket_labels),
             [{"ticket_id": target.id, "label_id": label_id} for label_id in added_labels],
         )
+    # The source's followers follow the merged ticket too; those added are remembered for undo.
+    added_followers = sorted(
+        set(await notifications_service.followers(session, ticket_id=source.id))
+        - set(await notifications_service.followers(session, ticket_id=target.id))
+    )
+    for user_id in added_followers:
+        await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
     target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
     target.updated_at = now
     move = TicketMove(
@@ -172,7 +180,11 @@ async def merge_tickets(
         actor_id=actor.id,
         entry_ids=entry_ids,
         file_ids=file_ids,
-        data={**before, "added_label_ids": added_labels},
+        data={
+            **before,
+            "added_label_ids": added_labels,
+            "added_follower_ids": added_followers,
+        },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
     )
@@ -386,6 +398,8 @@ async def _unmerge(
                 ticket_labels.c.ticket_id == target.id, ticket_labels.c.label_id.in_(added)
             )
         )
+    for user_id in data.get("added_follower_ids", []):
+        await notifications_service.unfollow(session, ticket_id=target.id, user_id=int(user_id))
     target.cc = list(data.get("target_cc", []))
     source.cc = list(data.get("source_cc", []))
     source.merged_into_id = None

@@ -159,6 +159,28 @@ class TestMerge:
             "already_undone",
         )
 
+    async def test_followers_are_combined_and_undo_takes_back_only_the_added(
+        self, desk: Desk
+    ) -> None:
+        ada, inbox, first, second = await setup(desk)
+        bob = await desk.agent(name="Bob", inboxes=[inbox])
+        cy = await desk.agent(name="Cy", inboxes=[inbox])
+        assert (await bob.client.put(f"/api/v1/tickets/{first['id']}/follow")).is_success
+        assert (await cy.client.put(f"/api/v1/tickets/{first['id']}/follow")).is_success
+        assert (await cy.client.put(f"/api/v1/tickets/{second['id']}/follow")).is_success
+
+        async def following(ticket_id: int) -> list[str]:
+            found = (await ada.client.get(f"/api/v1/tickets/{ticket_id}/followers")).json()
+            return sorted(user["name"] for user in found["followers"])
+
+        move = (await merge(ada, first["id"], second["id"])).json()
+        assert await following(second["id"]) == ["Bob", "Cy"]
+        undone = await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+        assert undone.status_code == 200, undone.text
+        # Cy followed the kept ticket before the merge and still does; Bob came with the merge.
+        assert await following(second["id"]) == ["Cy"]
+        assert await following(first["id"]) == ["Bob", "Cy"]
+
     async def test_undo_after_the_window_or_behind_a_later_move_is_refused(
         self, app: FastAPI, desk: Desk
     ) -> None:
