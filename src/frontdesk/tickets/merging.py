@@ -2,8 +2,8 @@
 
 A merge moves every entry and file of the source ticket into the target (the thread reads in time
 order because entries are listed by their time), adds the source's labels, followers and Cc to the
-target's, closes the source and points it to the target (`merged_into_id`). A split moves one message, or it
-and every message after it, into a new ticket of the same inbox and customer.
+target's, closes the source and points it to the target (`merged_into_id`). A split moves one
+message, or it and every message after it, into a new ticket of the same inbox and customer.
 
 Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts back exactly
 that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands.
