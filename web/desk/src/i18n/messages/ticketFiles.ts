@@ -5,7 +5,6 @@ export const en = {
   uploading: "Uploading {name}…",
   retrying: "Connection lost — retrying {name}…",
   offline: "The connection was lost.",
-  open: "Open {name} full size",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -13,5 +12,4 @@ export const fr: Words<typeof en> = {
   uploading: "Envoi de {name}…",
   retrying: "Connexion perdue — nouvel essai pour {name}…",
   offline: "La connexion a été perdue.",
-  open: "Ouvrir {name} en grand",
 };
