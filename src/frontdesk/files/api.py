@@ -43,9 +43,19 @@ async def upload(
     settings: SettingsDep,
     ticket_id: Id,
     filename: Annotated[str, Query(min_length=1, max_length=1000)],
+    client_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            description="Chosen by the client per file; a retry repeats it and gets the same file",
+        ),
+    ] = None,
 ) -> StoredFileRead:
     """A file for a reply on the ticket: the raw bytes as the body, its type as Content-Type.
-    Send its id in the reply's `attachment_ids`. At most FRONTDESK_MAX_ATTACHMENT_BYTES."""
+    Send its id in the reply's `attachment_ids`. At most FRONTDESK_MAX_ATTACHMENT_BYTES. With
+    `client_id`, a repeated upload answers with the file stored the first time."""
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     limit = settings.max_attachment_bytes
     declared = request.headers.get("content-length", "")
@@ -63,12 +73,15 @@ async def upload(
             content_type=request.headers.get("content-type"),
             chunks=body.chunks(),
             limit=limit,
+            client_id=client_id,
         )
     except (service.FileTooLarge, StoreUnavailable):
         # Read to the end and dropped: a browser still sending would otherwise see a reset, not
         # the 413 (or 503) that says what went wrong.
         await body.drain()
         raise
+    # A repeated upload answers without reading the bytes: read to the end, they are dropped.
+    await body.drain()
     return StoredFileRead.model_validate(stored)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base
@@ -14,6 +14,9 @@ from frontdesk.kit.clock import utcnow
 
 class StoredFile(Base):
     __tablename__ = "stored_files"
+    # One upload per try of the desk: a retry or a double send of the same client id answers
+    # the file stored first (files/service.py, save_upload).
+    __table_args__ = (UniqueConstraint("uploaded_by", "ticket_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -27,3 +30,5 @@ class StoredFile(Base):
         ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Chosen by the client per upload; None for API clients that send none (no repeat check).
+    client_id: Mapped[str | None] = mapped_column(String(64))

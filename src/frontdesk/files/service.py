@@ -10,6 +10,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
@@ -62,9 +63,15 @@ async def save_upload(
     content_type: str | None,
     chunks: AsyncIterator[bytes],
     limit: int,
+    client_id: str | None = None,
 ) -> StoredFile:
     """The caller has checked that `user` may see the ticket. The file waits, unsent, until a
-    reply of the same agent takes it."""
+    reply of the same agent takes it. With a `client_id`, the upload is stored once: a retry
+    answers with the file stored first, and the bytes of a losing concurrent try are deleted."""
+    if client_id is not None:
+        first = await _by_client_id(session, ticket=ticket, user=user, client_id=client_id)
+        if first is not None:
+            return first
     try:
         key, size = await store.save(chunks, limit=limit)
     except TooLarge:
@@ -76,10 +83,40 @@ async def save_upload(
         size=size,
         ticket_id=ticket.id,
         uploaded_by=user.id,
+        client_id=client_id,
     )
-    session.add(stored)
-    await session.flush()
+    try:
+        # A savepoint: the unique constraint decides between two tries sent at once, and the
+        # loser's transaction goes on to answer with the winner's file.
+        async with session.begin_nested():
+            session.add(stored)
+            await session.flush()
+    except IntegrityError:
+        await store.delete(key)
+        first = (
+            await _by_client_id(session, ticket=ticket, user=user, client_id=client_id)
+            if client_id is not None
+            else None
+        )
+        if first is None:
+            raise
+        return first
+    except BaseException:
+        await store.delete(key)
+        raise
     return stored
+
+
+async def _by_client_id(
+    session: AsyncSession, *, ticket: Ticket, user: User, client_id: str
+) -> StoredFile | None:
+    return await session.scalar(
+        select(StoredFile).where(
+            StoredFile.uploaded_by == user.id,
+            StoredFile.ticket_id == ticket.id,
+            StoredFile.client_id == client_id,
+        )
+    )
 
 
 async def pending_uploads(

@@ -22,16 +22,6 @@ export const ticketsApi = {
         body,
       }),
     ),
-  /** The file's bytes as the body, streamed by the browser: never read into a string here. */
-  upload: (id: number, file: File) =>
-    unwrap(
-      client.POST("/api/v1/uploads", {
-        params: { query: { ticket_id: id, filename: file.name } },
-        body: file as unknown as string,
-        bodySerializer: (body: unknown) => body as BodyInit,
-        headers: { "Content-Type": file.type || "application/octet-stream" },
-      }),
-    ),
 };
 
 /** "a@x.org, b@y.org; c@z.org" → the addresses, as typed (the server checks them). */
