@@ -147,7 +147,15 @@ class TestIds:
             if "{" not in path or path.startswith("/api/v1/inbound/mime"):
                 continue
             client = visitor.client if path.startswith("/messenger/") else admin.client
-            for method in operations:
+            for method, operation in operations.items():
+                named = [
+                    parameter
+                    for parameter in operation.get("parameters", [])
+                    if parameter["in"] == "path" and parameter["schema"].get("type") != "integer"
+                ]
+                if named:
+                    # A name in the path (a report table), not an id.
+                    continue
                 response = await client.request(
                     method, re.sub(r"\{\w+\}", str(BIG_ID), path), json={}
                 )
