@@ -59,7 +59,7 @@ async def test_a_backup_made_while_serving_restores_everything(
 ) -> None:
     secret = settings.secret
     archive = tmp_path / "backups" / "desk.tar.gz"
-    async with running(settings) as (app, desk):
+    async with running(settings) as (_app, desk):
         written = await write_data(desk)
         agent = await desk.agent(role="admin")
         inbox = await desk.inbox(name="Busy")
@@ -123,7 +123,8 @@ async def test_restore_refuses_a_desk_in_use_unless_forced(
 
     code, output = run_cli(settings, "restore", str(archive))
     assert code == 1
-    assert "refusing to overwrite" in output and "--force" in output
+    assert "refusing to overwrite" in output
+    assert "--force" in output
 
     code, output = run_cli(settings, "restore", str(archive), "--force")
     assert code == 0, output
