@@ -4,6 +4,8 @@ operator watches, each moved by the real thing (requests, sockets, chats, mail, 
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +45,12 @@ def value(samples: dict[Any, float], name: str, **labels: str) -> float:
 
 
 class TestAccess:
+    @pytest.fixture
+    def database_url(self, sqlite_template: Path, tmp_path: Path) -> str:
+        # Who may scrape does not depend on the database: SQLite only.
+        shutil.copyfile(sqlite_template, tmp_path / "frontdesk.db")
+        return f"sqlite+aiosqlite:///{tmp_path / 'frontdesk.db'}"
+
     async def test_metrics_are_off_without_a_token_setting(
         self, settings: Settings, http: httpx.AsyncClient, app: FastAPI
     ) -> None:
