@@ -8,7 +8,7 @@ FRONTENDS := $(wildcard web/*/package.json)
 BUILDS := $(patsubst web/%/package.json,web/%/dist/.built,$(FRONTENDS))
 WEBLINTS := $(patsubst web/%/package.json,web/%/node_modules/.linted,$(FRONTENDS))
 
-.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium dovecot locks clean bench fuzz
+.PHONY: run test lint lint-web typecheck jstest pytest frontends chromium dovecot locks clean bench fuzz wheel
 
 run: $(VENV)/.run-installed frontends
 	$(BIN)/frontdesk run --demo
@@ -103,6 +103,12 @@ fuzz: $(VENV)/.dev-installed
 	FRONTDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FRONTDESK_FUZZ_SEED=$(FUZZ_SEED) \
 	  FRONTDESK_FUZZ_PHASES=examples,coverage,fuzzing,stateful FRONTDESK_FUZZ_POSTGRES=1 \
 	  $(BIN)/pytest tests/unit/test_api_fuzz.py -m fuzz -p no:randomly $(PYTEST_ARGS)
+
+# A wheel with the built front ends inside (setup.py copies web/*/dist into it), so that
+# `pip install` of it serves the desk on a machine without Node (docs/deploy.md "Releases").
+wheel: $(VENV)/.dev-installed frontends
+	rm -rf build
+	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/tickets.py

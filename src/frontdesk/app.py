@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from frontdesk.actions.api import router as actions_router
 from frontdesk.api_docs import mount_api_docs
@@ -53,6 +51,7 @@ from frontdesk.mail.writer import InboundWriter
 from frontdesk.notifications.api import router as notifications_router
 from frontdesk.notifications.push import deliver_push
 from frontdesk.openapi import install_error_docs
+from frontdesk.ops.api import install_ops
 from frontdesk.ratings import timers as rating_timers
 from frontdesk.ratings.api import router as ratings_router
 from frontdesk.ratings.messenger_api import router as ratings_messenger_router
@@ -218,15 +217,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.include_router(rating_page_router)
     app.include_router(sockets_router)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> JSONResponse:
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:  # the point is to report any failure as "down"
-            logger.warning("health check failed: %s", exc)
-            return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    install_ops(app, settings, message_writer)
 
     # Last: the desk's catch-all route must not shadow the API.
     mount_api_docs(app)

@@ -1,4 +1,4 @@
-"""The `frontdesk` command: run, migrate, create-user, create-token, demo."""
+"""The `frontdesk` command: run, migrate, create-user, create-token, demo, backup, restore."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -160,6 +161,60 @@ def run(
     server_app = create_app(settings)
     tune_for_server()
     uvicorn.Server(server_config(server_app, settings)).run()
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The archive (default: frontdesk-backup-<UTC time>.tar.gz)"
+        ),
+    ] = None,
+) -> None:
+    """Write the database and the data directory's files to one .tar.gz, while the desk runs."""
+    from datetime import UTC, datetime
+
+    from frontdesk.ops.backup import create_backup, default_name
+    from frontdesk.ops.databases import OperationError
+
+    settings = settings_or_exit()
+    target = output or Path(default_name(datetime.now(UTC)))
+    try:
+        manifest = create_backup(settings, target)
+    except OperationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    files = len(manifest.members) - 1
+    typer.echo(
+        f"backup written to {target} ({manifest.database} at migration "
+        f"{manifest.revision}, {files} data files)"
+    )
+    if settings.file_store == "s3":
+        typer.echo("note: files in the S3 bucket are not in the archive: back up the bucket itself")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `frontdesk backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database and files that are in use")
+    ] = False,
+) -> None:
+    """Restore a backup into the configured database and data directory (desk stopped)."""
+    from frontdesk.ops.databases import OperationError
+    from frontdesk.ops.restore import restore_backup
+
+    settings = settings_or_exit()
+    try:
+        restored = restore_backup(settings, archive, force=force)
+    except OperationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    manifest = restored.manifest
+    typer.echo(f"restored the backup of {manifest.created_at} ({restored.files} data files)")
+    if restored.revision != manifest.revision:
+        typer.echo(f"migrated the database from {manifest.revision} to {restored.revision}")
 
 
 def main() -> None:

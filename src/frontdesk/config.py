@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     smtp_listen: str | None = None
     mail_domain: str = ""
     inbound_token: str | None = None
+    # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics answers 404.
+    metrics_token: str | None = None
     # Only these peers may say who the client is (X-Forwarded-For, X-Forwarded-Proto): anyone
     # else could pick a new address per request and escape login throttling and rate limits.
     trusted_proxies: Annotated[list[str], NoDecode] = []

@@ -1,5 +1,6 @@
 """Serves the built front ends: the desk (a single-page app at /) and the messenger bundle
-(/messenger.js), built by `make run` / `make test` into web/*/dist."""
+(/messenger.js), built by `make run` / `make test` into web/*/dist. An installed wheel carries
+them inside the package instead (frontdesk/static/, copied there by setup.py when it is built)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from frontdesk.kit.methods import FALLBACK_ROUTE, route_methods
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
-DESK_DIST = WEB_ROOT / "desk" / "dist"
-MESSENGER_DIST = WEB_ROOT / "messenger" / "dist"
+PACKAGED = Path(__file__).resolve().parent / "static"
+
+
+def built(name: str) -> Path:
+    """A checkout's own build wins (it is the one `make` keeps fresh); else the wheel's copy."""
+    checkout = WEB_ROOT / name / "dist"
+    packaged = PACKAGED / name
+    return packaged if not checkout.is_dir() and packaged.is_dir() else checkout
+
+
+DESK_DIST = built("desk")
+MESSENGER_DIST = built("messenger")
 RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo")
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>frontdesk</title>

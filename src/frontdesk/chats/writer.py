@@ -12,7 +12,8 @@ commit; a refusal (chat ended, not a participant …) is that message's answer a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,10 +40,16 @@ class MessageWriter(GroupCommit[NewMessage, PostedMessage]):
     ) -> None:
         super().__init__(max_batch=max_batch, linger=LINGER, busy_window=BUSY_WINDOW)
         self._sessionmaker = sessionmaker
+        # Told each stored message's latency: arrival to commit and publication (ops metrics).
+        self.observe: Callable[[float], None] | None = None
 
     async def post(self, message: NewMessage) -> PostedMessage:
         """Appends one message; raises its refusal as the FrontdeskError it is."""
-        return await self.submit(message)
+        started = time.perf_counter()
+        posted = await self.submit(message)
+        if self.observe is not None:
+            self.observe(time.perf_counter() - started)
+        return posted
 
     async def store(self, items: list[NewMessage]) -> Sequence[PostedMessage | Exception]:
         async with unit_of_work(self._sessionmaker) as session:
