@@ -71,7 +71,7 @@ async def set_settings(
             "reassign_after_minutes",
             f"Give between 1 and {MAX_REASSIGN_MINUTES} minutes, or none to never reassign.",
         )
-    row = await _lock(session, inbox_id=inbox.id)
+    row = await lock_settings(session, inbox_id=inbox.id)
     if row is None:
         row = InboxAssignment(inbox_id=inbox.id)
         session.add(row)
@@ -83,7 +83,7 @@ async def set_settings(
     return row
 
 
-async def _lock(
+async def lock_settings(
     session: AsyncSession, *, inbox_id: int, skip_locked: bool = False
 ) -> InboxAssignment | None:
     return await session.scalar(
@@ -156,7 +156,7 @@ async def assign_ticket(
 ) -> User | None:
     """Gives the ticket to the next eligible member; None when nobody may take it now.
 
-    The caller holds `settings` locked (`_lock`): that is what makes the limit hold."""
+    The caller holds `settings` locked (`lock_settings`): that is what makes the limit hold."""
     if settings.mode is AssignmentMode.off or not calendar.is_open(now):
         return None
     user = choose(settings, await candidates(session, settings=settings, exclude=exclude))
@@ -201,7 +201,7 @@ async def run_inbox(
     on, then unassigned open tickets are handed out. Another process busy with the same inbox
     holds its row: this one skips it until the next tick."""
     tally = Tally()
-    settings = await _lock(session, inbox_id=inbox_id, skip_locked=True)
+    settings = await lock_settings(session, inbox_id=inbox_id, skip_locked=True)
     if settings is None or settings.mode is AssignmentMode.off:
         return tally
     calendar = await hours_service.calendar_of(session, inbox_id=inbox_id)

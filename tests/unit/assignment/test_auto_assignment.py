@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from frontdesk.assignment import service
 from frontdesk.assignment.timers import assign_tickets
+from frontdesk.db.session import unit_of_work
+from frontdesk.hours import service as hours_service
+from frontdesk.tickets import service as tickets_service
 from tests.clock import FrozenClock
 from tests.conftest import Agent, Desk
 from tests.unit.support import error_of, fields_of, new_ticket, online, use_cheap_passwords
@@ -165,6 +169,34 @@ async def test_concurrent_passes_never_push_an_agent_past_the_limit(
     await tick(app)
     owners = [await assignee(admin, t) for t in tickets]
     assert owners.count(None) == 2
+
+
+async def test_an_assignment_in_progress_holds_the_inbox_so_a_pass_cannot_double_up(
+    app: FastAPI, desk: Desk, clock: FrozenClock
+) -> None:
+    """One transaction is giving the newer ticket to Ada (her one place) and has not committed; a
+    pass elsewhere (another process) must not give her the older one too on a stale count."""
+    inbox, admin, (ada,) = await team(desk, "Ada")
+    await configure(admin, inbox, mode="balanced", ticket_limit=1)
+    older = await new_ticket(admin.client, inbox, subject="older")
+    newer = await new_ticket(admin.client, inbox, subject="newer")
+    async with unit_of_work(app.state.sessionmaker) as session:
+        settings = await service.lock_settings(session, inbox_id=inbox["id"])
+        assert settings is not None
+        ticket = await tickets_service.lock_ticket(session, ticket_id=newer["id"])
+        assert ticket is not None
+        calendar = await hours_service.calendar_of(session, inbox_id=inbox["id"])
+        chosen = await service.assign_ticket(
+            session, settings=settings, ticket=ticket, calendar=calendar, now=clock.now
+        )
+        assert chosen is not None
+        assert chosen.id == ada.id
+        other = asyncio.create_task(tick(app))
+        # PostgreSQL: the pass skips the held inbox. SQLite: it waits for the write lock.
+        await asyncio.sleep(0.5)
+    await other
+    assert await assignee(admin, newer) == ada.id
+    assert await assignee(admin, older) is None
 
 
 async def test_an_agent_going_offline_hands_back_untouched_tickets_only(
