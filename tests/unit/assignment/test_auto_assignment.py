@@ -13,6 +13,8 @@ from fastapi import FastAPI
 
 from frontdesk.assignment import service
 from frontdesk.assignment.timers import assign_tickets
+from frontdesk.chats import timers as chat_timers
+from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.hours import service as hours_service
 from frontdesk.tickets import service as tickets_service
@@ -251,3 +253,23 @@ async def test_an_untouched_ticket_moves_on_after_the_inbox_delay(
         "frontdesk assigned the ticket to Ada",
         "frontdesk assigned the ticket to Bob",
     ]
+
+
+async def test_a_chat_nobody_joined_becomes_a_ticket_assigned_like_the_others(
+    app: FastAPI, settings: Settings, desk: Desk, visitors: Any, clock: FrozenClock
+) -> None:
+    inbox = await desk.inbox(unanswered_timeout_seconds=120)
+    admin = await desk.agent(role="admin", inboxes=[inbox], name="Admin")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    await configure(admin, inbox, mode="balanced")
+    chat_id = (await (await visitors(inbox)).start_chat("Anyone there?"))["id"]
+    await tick(app)
+    chat = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
+    assert chat["state"] == "waiting"  # chats keep Join chat: nobody is picked for them
+    clock.advance(seconds=121)
+    assert await chat_timers.end_unanswered_chats(app.state.sessionmaker, settings) == 1
+    ticket = {"id": (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()["ticket_id"]}
+    assert await assignee(ada, ticket) is None
+    await tick(app)
+    assert await assignee(ada, ticket) == ada.id
