@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from frontdesk.actions.api import router as actions_router
 from frontdesk.api_docs import mount_api_docs
 from frontdesk.apps.api import router as apps_router
+from frontdesk.assignment import timers as assignment_timers
+from frontdesk.assignment.api import router as assignment_router
 from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
 from frontdesk.chats.attachments_api import AGENT_UPLOAD_PATH, VISITOR_UPLOAD_PATH
@@ -87,6 +89,7 @@ def api_router() -> APIRouter:
         inboxes_router,
         mailbox_router,
         hours_router,
+        assignment_router,
         labels_router,
         customers_router,
         tickets_router,
@@ -136,6 +139,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
                 ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
                 ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
+                ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

@@ -1,6 +1,7 @@
 """Imports every domain's tables so that Base.metadata is complete (for Alembic and tests)."""
 
 from frontdesk.apps import models as apps_models
+from frontdesk.assignment import models as assignment_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
 from frontdesk.files import models as files_models
@@ -18,6 +19,7 @@ from frontdesk.users import models as users_models
 
 __all__ = [
     "apps_models",
+    "assignment_models",
     "chats_models",
     "customers_models",
     "files_models",
