@@ -90,7 +90,7 @@ class TestCreate:
             (good | {"label_ids": [999999]}, 422, "label_ids"),
             (good | {"assignee_id": outsider["id"]}, 422, "assignee_id"),
             (good | {"assignee_id": inactive["id"]}, 422, "assignee_id"),
-            (good | {"priority": "high"}, 422, "priority"),
+            (good | {"priority": "extreme"}, 422, "priority"),
             (good | {"note": ""}, 422, "note"),
             (good | {"assignee_id": 999999}, 404, ""),
             (good | {"inbox_id": 999999}, 404, ""),
