@@ -46,10 +46,27 @@ BREACHING_SOON = timedelta(hours=1)
 # --- policies --------------------------------------------------------------------------------
 
 
+POLICIES_KEY = "sla_policies"
+
+
 async def list_policies(session: AsyncSession) -> Sequence[SlaPolicy]:
     return (
         await session.scalars(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id))
     ).all()
+
+
+async def _policies(session: AsyncSession) -> Sequence[SlaPolicy]:
+    """The list, read once per transaction: a batch of inbound mail refreshes many tickets.
+    Writing a policy forgets it (`_forget`)."""
+    cached: Sequence[SlaPolicy] | None = session.info.get(POLICIES_KEY)
+    if cached is None:
+        cached = await list_policies(session)
+        session.info[POLICIES_KEY] = cached
+    return cached
+
+
+def _forget(session: AsyncSession) -> None:
+    session.info.pop(POLICIES_KEY, None)
 
 
 async def get_policy(session: AsyncSession, *, policy_id: int) -> SlaPolicy:
@@ -98,6 +115,7 @@ async def create_policy(session: AsyncSession, *, fields: PolicyFields) -> SlaPo
     if count >= MAX_POLICIES:
         raise Invalid("name", f"At most {MAX_POLICIES} SLA policies.")
     last = await session.scalar(select(func.max(SlaPolicy.position)))
+    _forget(session)
     policy = SlaPolicy(position=fields.position if fields.position is not None else (last or 0) + 1)
     _assign(policy, fields)
     session.add(policy)
@@ -109,6 +127,7 @@ async def update_policy(
     session: AsyncSession, *, policy: SlaPolicy, fields: PolicyFields
 ) -> SlaPolicy:
     await _check(session, fields)
+    _forget(session)
     _assign(policy, fields)
     if fields.position is not None:
         policy.position = fields.position
@@ -117,6 +136,7 @@ async def update_policy(
 
 
 async def delete_policy(session: AsyncSession, *, policy: SlaPolicy) -> None:
+    _forget(session)
     await session.delete(policy)
     await session.flush()
 
@@ -142,7 +162,7 @@ def matches(policy: SlaPolicy, *, ticket: Ticket, label_ids: set[int]) -> bool:
 
 
 async def policy_for(session: AsyncSession, *, ticket: Ticket) -> SlaPolicy | None:
-    policies = await list_policies(session)
+    policies = await _policies(session)
     if not policies:
         return None
     label_ids = set(
@@ -231,8 +251,10 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
     reply either way, its priority, labels or inbox. A target that stops running after its due
     time is recorded as breached here, so a breach never depends on the timer having come."""
     now = now or utcnow()
-    row = await session.get(TicketSla, ticket.id)
     policy = await policy_for(session, ticket=ticket)
+    if policy is None and ticket.sla_due_at is None:
+        return  # nothing ran and nothing will: no row to read (the common case without SLAs)
+    row = await session.get(TicketSla, ticket.id)
     running: dict[Target, Running] = {}
     if policy is not None:
         clock = await session.scalar(
