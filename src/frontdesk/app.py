@@ -63,6 +63,8 @@ from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
 from frontdesk.reports.api import router as reports_router
+from frontdesk.sla import timers as sla_timers
+from frontdesk.sla.api import router as sla_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
@@ -107,6 +109,7 @@ def api_router() -> APIRouter:
         macros_router,
         notifications_router,
         reports_router,
+        sla_router,
     ):
         router.include_router(domain_router)
     return router
@@ -140,6 +143,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
                 ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
                 ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
+                ("sla", sla_timers.check_slas, settings.timer_interval),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

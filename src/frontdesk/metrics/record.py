@@ -17,6 +17,7 @@ from frontdesk.metrics.models import (
     MomentKind,
     quarter_of,
 )
+from frontdesk.sla import service as sla_service
 
 if TYPE_CHECKING:
     from frontdesk.chats.models import Chat
@@ -182,6 +183,7 @@ async def chat_ended(
     session.add(_moment(clock, kind, at, user_id=user_id, seconds=seconds))
     if closed:
         session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
+    await _clock_moved(session, ticket)
 
 
 # Tickets
@@ -231,6 +233,7 @@ async def customer_replied(session: AsyncSession, *, ticket: Ticket, at: datetim
     moment = _customer_wrote(clock, at)
     if moment is not None:
         session.add(moment)
+    await _clock_moved(session, ticket)
 
 
 async def agent_replied(
@@ -239,6 +242,7 @@ async def agent_replied(
     """An agent's public reply to the customer (not a note, not a forward)."""
     clock = await _ticket_clock(session, ticket)
     session.add_all(_agent_responded(clock, at, user_id))
+    await _clock_moved(session, ticket)
 
 
 async def ticket_state_changed(
@@ -258,3 +262,10 @@ async def ticket_state_changed(
         session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
     else:
         session.add(_moment(clock, MomentKind.reopened, at, user_id=user_id))
+    await _clock_moved(session, ticket)
+
+
+async def _clock_moved(session: AsyncSession, ticket: Ticket) -> None:
+    """The ticket's SLA targets start and stop with this clock (docs/routing.md, SLAs)."""
+    await session.flush()
+    await sla_service.refresh(session, ticket=ticket)

@@ -21,7 +21,7 @@ class NotificationKind(enum.StrEnum):
     mentioned = "mentioned"
     chat_invited = "chat_invited"
     chat_waiting = "chat_waiting"
-    # Defined for the SLA feature; nothing sends it yet.
+    # A ticket's SLA target is about to breach (sla/service.py `check_due`).
     sla_breaching = "sla_breaching"
 
 

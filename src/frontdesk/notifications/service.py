@@ -509,6 +509,34 @@ async def chat_waiting(
     )
 
 
+async def sla_breaching(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    inbox_id: int,
+    number: int,
+    subject: str,
+    assignee_id: int | None,
+    target: str,
+) -> None:
+    """A target of the ticket is about to breach (sla/service.py): its assignee, or every member
+    of its inbox while nobody has it, and its followers are told."""
+    people = set(await followers(session, ticket_id=ticket_id))
+    if assignee_id is not None:
+        people.add(assignee_id)
+    else:
+        inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=inbox_id)
+        people |= {user.id for user in await inboxes_service.list_members(session, inbox=inbox)}
+    await notify(
+        session,
+        kind=NotificationKind.sla_breaching,
+        user_ids=people,
+        actor=None,
+        about=About(inbox_id=inbox_id, ticket_id=ticket_id),
+        params=_ticket_params(number, subject),
+    )
+
+
 # --- push subscriptions and the key ------------------------------------------------------------
 
 VAPID_ROW = 1

@@ -15,6 +15,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.sla.views import breaching_before, sla_read
 from frontdesk.tickets import service
 from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.models import Ticket, TicketState, TicketType
@@ -67,6 +68,7 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, *, user: User) ->
         **read.model_dump(),
         customer=customer,
         entries=[EntryRead.model_validate(entry) for entry in entries],
+        sla=await sla_read(session, ticket=ticket),
     )
 
 
@@ -83,6 +85,9 @@ async def list_tickets(
     customer_id: Id | None = None,
     type: TicketType | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
+    breaching: Annotated[
+        bool, Query(description="Only tickets whose next SLA target is due within the hour or late")
+    ] = False,
     sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}")] = "-updated_at",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -99,6 +104,7 @@ async def list_tickets(
         customer_id=customer_id,
         type=type,
         text=q or None,
+        due_before=breaching_before() if breaching else None,
     )
     page = await service.list_tickets(
         session, user=user, criteria=criteria, sort=sort, cursor=cursor, limit=limit
@@ -144,6 +150,7 @@ async def create_ticket(
         assignee=assignee,
         labels=await labels_service.labels_by_ids(session, label_ids=body.label_ids),
         filed_by=user,
+        priority=body.priority,
     )
     if body.note:
         await service.add_note(
@@ -181,6 +188,7 @@ async def update_ticket(
         assignee=assignee,
         unassign=body.unassign,
         labels=labels,
+        priority=body.priority,
     )
     return (await ticket_reads(session, [ticket], user=user))[0]
 

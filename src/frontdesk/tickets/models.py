@@ -34,6 +34,13 @@ class EntryKind(enum.StrEnum):
     event = "event"
 
 
+class TicketPriority(enum.StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
 class Direction(enum.StrEnum):
     inbound = "in"
     outbound = "out"
@@ -78,6 +85,9 @@ class Ticket(Timestamped, Base):
         Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
         Index("ix_tickets_snoozed_until", "snoozed_until"),
+        # SLA: the list sorted by the next due time and the "Breaching soon" folder (sla/).
+        Index("ix_tickets_state_sla_due", "state", "sla_due_at", "id"),
+        Index("ix_tickets_inbox_state_sla_due", "inbox_id", "state", "sla_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +101,14 @@ class Ticket(Timestamped, Base):
     subject: Mapped[str] = mapped_column(String(300))
     type: Mapped[TicketType] = mapped_column(enum_column(TicketType))
     state: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.open)
+    priority: Mapped[TicketPriority] = mapped_column(
+        enum_column(TicketPriority, length=10),
+        default=TicketPriority.normal,
+        server_default=TicketPriority.normal.value,
+    )
+    # The earliest due time of the ticket's running SLA targets (sla/service.py keeps it), here
+    # so that the list sorts and filters by an index.
+    sla_due_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None]

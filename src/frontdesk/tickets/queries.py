@@ -29,6 +29,8 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "created_at": (Ticket.created_at, False),
     "-number": (Ticket.number, True),
     "number": (Ticket.number, False),
+    # SLA: the next target due first; only tickets with a running target (docs/routing.md).
+    "sla_due_at": (Ticket.sla_due_at, False),
 }
 
 
@@ -56,6 +58,8 @@ class TicketFilter:
     customer_id: int | None = None
     type: TicketType | None = None
     text: str | None = None
+    # SLA: only tickets whose next target is due by then (breached ones included).
+    due_before: datetime | None = None
 
 
 def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
@@ -84,6 +88,8 @@ def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
         conditions.append(Ticket.type == criteria.type)
     if criteria.text:
         conditions.append(_text_match(criteria.text, user=user))
+    if criteria.due_before is not None:
+        conditions.append(Ticket.sla_due_at <= criteria.due_before)
     return query.where(*conditions)
 
 
@@ -152,7 +158,7 @@ def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key, ident = json.loads(base64.urlsafe_b64decode(padded))
-        if sort.lstrip("-") in ("updated_at", "created_at"):
+        if sort.lstrip("-") in ("updated_at", "created_at", "sla_due_at"):
             key = datetime.fromisoformat(key)
             if key.tzinfo is None:
                 raise TypeError
@@ -173,6 +179,9 @@ def page(query: Select[Ticket], *, sort: str, cursor: str | None, limit: int) ->
     if sort not in SORTS:
         raise Invalid("sort", f"Sort by one of: {', '.join(SORTS)}.")
     column, descending = SORTS[sort]
+    if sort == "sla_due_at":
+        # The one nullable sort key: tickets without a running target have no place in it.
+        query = query.where(Ticket.sla_due_at.is_not(None))
     if cursor:
         key, ident = decode_cursor(cursor, sort=sort)
         # A row-value comparison, not `a < k OR (a = k AND id < i)`: PostgreSQL turns only the

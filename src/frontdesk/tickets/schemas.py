@@ -10,7 +10,15 @@ from frontdesk.files.service import MAX_FILES_PER_REPLY
 from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
-from frontdesk.tickets.models import Direction, EntryKind, MoveKind, TicketState, TicketType
+from frontdesk.sla.schemas import TicketSlaRead
+from frontdesk.tickets.models import (
+    Direction,
+    EntryKind,
+    MoveKind,
+    TicketPriority,
+    TicketState,
+    TicketType,
+)
 from frontdesk.tickets.service import AfterReply
 
 Subject = Annotated[str, Field(min_length=1, max_length=300)]
@@ -28,6 +36,12 @@ class TicketRead(ReadModel):
     subject: str
     type: TicketType
     state: TicketState
+    priority: TicketPriority = TicketPriority.normal
+    sla_due_at: datetime | None = Field(
+        default=None,
+        description="When the ticket's next SLA target is due (in the past: breached); null "
+        "when no target runs.",
+    )
     snoozed_until: datetime | None
     assignee_id: int | None
     labels: list[LabelRead] = Field(default_factory=list)
@@ -72,6 +86,9 @@ class TicketDetail(TicketRead):
         "address of someone who has not written to your inboxes."
     )
     entries: list[EntryRead]
+    sla: TicketSlaRead | None = Field(
+        default=None, description="The SLA policy that applies and its running targets."
+    )
 
 
 class CustomerRef(WriteModel):
@@ -92,6 +109,7 @@ class TicketCreate(WriteModel):
     subject: Subject
     type: Annotated[TicketType, FROM_STRING] = TicketType.email
     state: Annotated[TicketState, FROM_STRING] = TicketState.open
+    priority: Annotated[TicketPriority, FROM_STRING] = TicketPriority.normal
     assignee_id: Id | None = None
     label_ids: list[Id] = Field(default_factory=list, max_length=50)
     note: Body | None = Field(default=None, description="An optional first private note.")
@@ -106,6 +124,7 @@ class TicketUpdate(WriteModel):
     )
     unassign: bool = False
     label_ids: list[Id] | None = Field(default=None, max_length=50)
+    priority: Annotated[TicketPriority, FROM_STRING] | None = None
 
 
 class NoteCreate(WriteModel):
@@ -158,6 +177,9 @@ class TicketCounts(ReadModel):
     closed: int
     mine: int
     unassigned: int
+    breaching: int = Field(
+        default=0, description="Open tickets whose next SLA target is due within the hour or late."
+    )
 
 
 class MergeCreate(WriteModel):

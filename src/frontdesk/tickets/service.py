@@ -25,6 +25,7 @@ from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
 from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
+from frontdesk.sla import service as sla_service
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -33,6 +34,7 @@ from frontdesk.tickets.models import (
     EntryKind,
     Ticket,
     TicketEntry,
+    TicketPriority,
     TicketState,
     TicketType,
     ticket_labels,
@@ -161,6 +163,7 @@ async def count_tickets(
     columns = {state.value: count(Ticket.state == state) for state in TicketState} | {
         "mine": count(open_, Ticket.assignee_id == user.id),
         "unassigned": count(open_, Ticket.assignee_id.is_(None)),
+        "breaching": count(open_, Ticket.sla_due_at <= utcnow() + sla_service.BREACHING_SOON),
     }
     row = (await session.execute(select(*(c.label(k) for k, c in columns.items())))).one()
     return {name: int(value or 0) for name, value in row._mapping.items()}
@@ -177,6 +180,7 @@ async def create_ticket(
     assignee: User | None = None,
     labels: Sequence[Label] = (),
     filed_by: User | None = None,
+    priority: TicketPriority = TicketPriority.normal,
 ) -> Ticket:
     """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
     email, the contact form)."""
@@ -198,6 +202,7 @@ async def create_ticket(
         subject=subject.strip() or "(no subject)",
         type=type,
         state=state,
+        priority=priority,
         assignee_id=assignee.id if assignee else None,
         created_at=now,
         updated_at=now,
@@ -209,6 +214,7 @@ async def create_ticket(
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
     metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
+    await sla_service.refresh(session, ticket=ticket)
     record_ticket_event(session, TicketEvent.created, ticket)
     # Filed by hand for someone else, they are told. A ticket the system writes (a chat's end)
     # goes to the agent who ended it: nobody to tell.
@@ -280,6 +286,7 @@ async def update_ticket(
     assignee: User | None = None,
     unassign: bool = False,
     labels: Sequence[Label] | None = None,
+    priority: TicketPriority | None = None,
 ) -> Ticket:
     changes: list[str] = []
     if snoozed_until is not None and state is None:
@@ -328,6 +335,19 @@ async def update_ticket(
         await _tell_assignee(session, ticket=ticket, actor=actor)
     if labels is not None and await _relabel(session, ticket, actor, labels):
         changes.append("labels")
+    if priority is not None and priority is not ticket.priority:
+        ticket.priority = priority
+        await _log(
+            session,
+            ticket,
+            actor,
+            f"{_who(actor)} set the priority to {priority.value}",
+            priority=priority.value,
+        )
+        changes.append("priority")
+    if {"labels", "priority"} & set(changes):
+        # SLA policies are chosen by priority and label (a state change refreshed already).
+        await sla_service.refresh(session, ticket=ticket)
     if changes:
         ticket.updated_at = utcnow()
         await session.flush()

@@ -90,7 +90,7 @@ class TestCreate:
             (good | {"label_ids": [999999]}, 422, "label_ids"),
             (good | {"assignee_id": outsider["id"]}, 422, "assignee_id"),
             (good | {"assignee_id": inactive["id"]}, 422, "assignee_id"),
-            (good | {"priority": "high"}, 422, "priority"),
+            (good | {"priority": "extreme"}, 422, "priority"),
             (good | {"note": ""}, 422, "note"),
             (good | {"assignee_id": 999999}, 404, ""),
             (good | {"inbox_id": 999999}, 404, ""),
@@ -348,7 +348,15 @@ class TestPagination:
 
 class TestCounts:
     async def test_counts_per_state_mine_and_unassigned(self, scene: Scene) -> None:
-        zero = {"open": 0, "hold": 0, "snoozed": 0, "closed": 0, "mine": 0, "unassigned": 0}
+        zero = {
+            "open": 0,
+            "hold": 0,
+            "snoozed": 0,
+            "closed": 0,
+            "mine": 0,
+            "unassigned": 0,
+            "breaching": 0,
+        }
         everything = (await scene.admin.client.get("/api/v1/tickets/counts")).json()
         assert everything == zero | {"open": 2, "hold": 1, "closed": 1, "unassigned": 1}
         ada = (await scene.ada.client.get("/api/v1/tickets/counts")).json()

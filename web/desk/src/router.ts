@@ -13,7 +13,7 @@ const routes: RouteRecordRaw[] = [
       return first ? `/inboxes/${first.id}/open` : "/chats";
     },
   },
-  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|hold|snoozed|closed)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
+  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|breaching|hold|snoozed|closed)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
   { path: "/search", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageSearch" } },
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
+      { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },

@@ -25,12 +25,13 @@ import * as ratings from "./messages/ratings";
 import * as reports from "./messages/reports";
 import * as settings from "./messages/settings";
 import * as shortcuts from "./messages/shortcuts";
+import * as sla from "./messages/sla";
 import * as ticketFiles from "./messages/ticketFiles";
 import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -12,6 +12,7 @@ export const FOLDERS = [
   { key: "open", label: "tickets.folderOpen" },
   { key: "mine", label: "tickets.folderMine" },
   { key: "unassigned", label: "tickets.folderUnassigned" },
+  { key: "breaching", label: "sla.folderBreaching" },
   { key: "hold", label: "tickets.folderHold" },
   { key: "snoozed", label: "tickets.folderSnoozed" },
   { key: "closed", label: "tickets.folderClosed" },
@@ -24,6 +25,9 @@ export function folderQuery(folder: Folder): TicketQuery {
       return { state: ["open"], mine: true };
     case "unassigned":
       return { state: ["open"], unassigned: true };
+    case "breaching":
+      // SLA: open tickets due within the hour or late, the most urgent first.
+      return { state: ["open"], breaching: true, sort: "sla_due_at" };
     default:
       return { state: [folder] };
   }

@@ -1,0 +1,420 @@
+"""SLAs: which policy applies to a ticket, when each of its targets is due, and the warnings and
+breaches recorded once each. Decisions (docs/routing.md, "SLAs"):
+
+- Policies form one ordered list; the first whose conditions (inbox, priority, label; a
+  condition left empty matches anything) all hold for the ticket applies, and no other.
+- What starts and stops a target is the conversation clock of the reports (metrics/record.py),
+  so an SLA and a report never disagree on what a response is: first response runs from the
+  conversation's start while a customer waits and nobody answered yet; next response from the
+  first unanswered customer message after a first response; resolution from the start until the
+  ticket is closed. A closed ticket has no running target.
+- In business hours, a target's time only runs while the ticket's inbox is open
+  (`Calendar.add_business_seconds`); on hold and snoozed do not pause it: the customer still waits.
+- A warning comes `warning_minutes` (at most half the target) of the target's own time before it
+  is due; a breach is the due time passing with the target still running. Both are rows of
+  `sla_alerts`, unique per (ticket, target, due time, kind): whichever process or request gets
+  there first writes it, and only that one sends the warning's notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.hours import service as hours_service
+from frontdesk.hours.calendar import Calendar
+from frontdesk.kit.clock import utcnow
+from frontdesk.labels.models import Label
+from frontdesk.metrics.models import ConversationClock
+from frontdesk.notifications import service as notifications_service
+from frontdesk.sla.models import AlertKind, SlaAlert, SlaPolicy, Target, TicketSla
+from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, ticket_labels
+
+MAX_POLICIES = 200
+# The longest target an admin may set: a year of minutes.
+MAX_MINUTES = 366 * 24 * 60
+# The desk's "Breaching soon" folder: open tickets whose next target is due within this, or late.
+BREACHING_SOON = timedelta(hours=1)
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+POLICIES_KEY = "sla_policies"
+
+
+async def list_policies(session: AsyncSession) -> Sequence[SlaPolicy]:
+    return (
+        await session.scalars(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id))
+    ).all()
+
+
+async def _policies(session: AsyncSession) -> Sequence[SlaPolicy]:
+    """The list, read once per transaction: a batch of inbound mail refreshes many tickets.
+    Writing a policy forgets it (`_forget`)."""
+    cached: Sequence[SlaPolicy] | None = session.info.get(POLICIES_KEY)
+    if cached is None:
+        cached = await list_policies(session)
+        session.info[POLICIES_KEY] = cached
+    return cached
+
+
+def _forget(session: AsyncSession) -> None:
+    session.info.pop(POLICIES_KEY, None)
+
+
+async def get_policy(session: AsyncSession, *, policy_id: int) -> SlaPolicy:
+    policy = await session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound("No such SLA policy.")
+    return policy
+
+
+@dataclass(frozen=True)
+class PolicyFields:
+    name: str
+    inbox_id: int | None = None
+    priority: TicketPriority | None = None
+    label_id: int | None = None
+    business_hours: bool = True
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    warning_minutes: int = 15
+    position: int | None = None
+
+
+async def _check(session: AsyncSession, fields: PolicyFields) -> None:
+    if not fields.name.strip():
+        raise Invalid("name", "Give the policy a name.", field_code="required")
+    targets = (
+        fields.first_response_minutes,
+        fields.next_response_minutes,
+        fields.resolution_minutes,
+    )
+    if all(minutes is None for minutes in targets):
+        raise Invalid("first_response_minutes", "Set at least one target.")
+    if fields.inbox_id is not None:
+        from frontdesk.inboxes.models import Inbox
+
+        if await session.get(Inbox, fields.inbox_id) is None:
+            raise Invalid("inbox_id", "No such inbox.")
+    if fields.label_id is not None and await session.get(Label, fields.label_id) is None:
+        raise Invalid("label_id", "No such label.")
+
+
+async def create_policy(session: AsyncSession, *, fields: PolicyFields) -> SlaPolicy:
+    await _check(session, fields)
+    count = int(await session.scalar(select(func.count()).select_from(SlaPolicy)) or 0)
+    if count >= MAX_POLICIES:
+        raise Invalid("name", f"At most {MAX_POLICIES} SLA policies.")
+    last = await session.scalar(select(func.max(SlaPolicy.position)))
+    _forget(session)
+    policy = SlaPolicy(position=fields.position if fields.position is not None else (last or 0) + 1)
+    _assign(policy, fields)
+    session.add(policy)
+    await session.flush()
+    return policy
+
+
+async def update_policy(
+    session: AsyncSession, *, policy: SlaPolicy, fields: PolicyFields
+) -> SlaPolicy:
+    await _check(session, fields)
+    _forget(session)
+    _assign(policy, fields)
+    if fields.position is not None:
+        policy.position = fields.position
+    await session.flush()
+    return policy
+
+
+async def delete_policy(session: AsyncSession, *, policy: SlaPolicy) -> None:
+    _forget(session)
+    await session.delete(policy)
+    await session.flush()
+
+
+def _assign(policy: SlaPolicy, fields: PolicyFields) -> None:
+    policy.name = fields.name.strip()
+    policy.inbox_id = fields.inbox_id
+    policy.priority = fields.priority.value if fields.priority is not None else None
+    policy.label_id = fields.label_id
+    policy.business_hours = fields.business_hours
+    policy.first_response_minutes = fields.first_response_minutes
+    policy.next_response_minutes = fields.next_response_minutes
+    policy.resolution_minutes = fields.resolution_minutes
+    policy.warning_minutes = fields.warning_minutes
+
+
+def matches(policy: SlaPolicy, *, ticket: Ticket, label_ids: set[int]) -> bool:
+    return (
+        (policy.inbox_id is None or policy.inbox_id == ticket.inbox_id)
+        and (policy.priority is None or policy.priority == ticket.priority.value)
+        and (policy.label_id is None or policy.label_id in label_ids)
+    )
+
+
+async def policy_for(session: AsyncSession, *, ticket: Ticket) -> SlaPolicy | None:
+    policies = await _policies(session)
+    if not policies:
+        return None
+    label_ids = set(
+        await session.scalars(
+            select(ticket_labels.c.label_id).where(ticket_labels.c.ticket_id == ticket.id)
+        )
+    )
+    return next((p for p in policies if matches(p, ticket=ticket, label_ids=label_ids)), None)
+
+
+# --- due times -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Running:
+    """A target that runs: when it is due and when its people are warned."""
+
+    due: datetime
+    warn: datetime
+
+
+def _running(
+    policy: SlaPolicy, calendar: Calendar, *, start: datetime, minutes: int
+) -> Running | None:
+    seconds = minutes * 60.0
+    early = min(policy.warning_minutes * 60.0, seconds / 2)
+    if policy.business_hours:
+        due = calendar.add_business_seconds(start, seconds)
+        warn = calendar.add_business_seconds(start, seconds - early)
+        if due is None or warn is None:
+            return None  # the inbox never opens again: nothing can be promised
+        return Running(due=due, warn=warn)
+    due = start + timedelta(seconds=seconds)
+    return Running(due=due, warn=due - timedelta(seconds=early))
+
+
+def targets_of(
+    policy: SlaPolicy, calendar: Calendar, *, ticket: Ticket, clock: ConversationClock | None
+) -> dict[Target, Running]:
+    """The targets running now, from the conversation clock of the reports."""
+    if ticket.state is TicketState.closed or clock is None:
+        return {}
+    found: dict[Target, Running | None] = {}
+    if (
+        policy.first_response_minutes is not None
+        and clock.first_response_at is None
+        and clock.awaiting_since is not None
+    ):
+        found[Target.first_response] = _running(
+            policy, calendar, start=clock.started_at, minutes=policy.first_response_minutes
+        )
+    if (
+        policy.next_response_minutes is not None
+        and clock.first_response_at is not None
+        and clock.awaiting_since is not None
+    ):
+        found[Target.next_response] = _running(
+            policy, calendar, start=clock.awaiting_since, minutes=policy.next_response_minutes
+        )
+    if policy.resolution_minutes is not None:
+        found[Target.resolution] = _running(
+            policy, calendar, start=clock.started_at, minutes=policy.resolution_minutes
+        )
+    return {target: running for target, running in found.items() if running is not None}
+
+
+def _stored(row: TicketSla) -> dict[Target, Running]:
+    found: dict[Target, Running] = {}
+    for target in Target:
+        due = getattr(row, f"{target.value}_due")
+        warn = getattr(row, f"{target.value}_warn")
+        if due is not None:
+            found[target] = Running(due=due, warn=warn or due)
+    return found
+
+
+def _store(row: TicketSla, running: dict[Target, Running]) -> None:
+    for target in Target:
+        now_running = running.get(target)
+        setattr(row, f"{target.value}_due", now_running.due if now_running else None)
+        setattr(row, f"{target.value}_warn", now_running.warn if now_running else None)
+
+
+async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None = None) -> None:
+    """Works the ticket's targets out again after anything that may change them: its state, a
+    reply either way, its priority, labels or inbox. A target that stops running after its due
+    time is recorded as breached here, so a breach never depends on the timer having come."""
+    now = now or utcnow()
+    policy = await policy_for(session, ticket=ticket)
+    if policy is None and ticket.sla_due_at is None:
+        return  # nothing ran and nothing will: no row to read (the common case without SLAs)
+    row = await session.get(TicketSla, ticket.id)
+    running: dict[Target, Running] = {}
+    if policy is not None:
+        clock = await session.scalar(
+            select(ConversationClock).where(ConversationClock.ticket_id == ticket.id)
+        )
+        calendar = await hours_service.calendar_of(session, inbox_id=ticket.inbox_id)
+        running = targets_of(policy, calendar, ticket=ticket, clock=clock)
+    if row is None and not running:
+        ticket.sla_due_at = None
+        return
+    if row is None:
+        row = TicketSla(ticket_id=ticket.id)
+        session.add(row)
+    else:
+        for target, before in _stored(row).items():
+            after = running.get(target)
+            if before.due <= now and (after is None or after.due != before.due):
+                await _alert(
+                    session,
+                    ticket=ticket,
+                    policy_id=row.policy_id,
+                    target=target,
+                    kind=AlertKind.breach,
+                    due_at=before.due,
+                )
+    row.policy_id = policy.id if policy is not None else None
+    _store(row, running)
+    # The timer comes at the earliest warning: a warning already sent is not sent again.
+    row.check_at = min((r.warn for r in running.values()), default=None)
+    ticket.sla_due_at = min((r.due for r in running.values()), default=None)
+    await session.flush()
+
+
+async def _alert(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    policy_id: int | None,
+    target: Target,
+    kind: AlertKind,
+    due_at: datetime,
+) -> bool:
+    """Writes the alert unless someone did already; True when this call wrote it."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                SlaAlert(
+                    ticket_id=ticket.id,
+                    inbox_id=ticket.inbox_id,
+                    policy_id=policy_id,
+                    user_id=ticket.assignee_id,
+                    target=target,
+                    kind=kind,
+                    due_at=due_at,
+                    created_at=utcnow(),
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- the timer's round -----------------------------------------------------------------------
+
+
+async def check_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    """Sends the warnings and records the breaches whose time has come; returns how many alerts
+    this call wrote. Rows are claimed with SKIP LOCKED where the store has it (PostgreSQL); the
+    unique alert key keeps every other case (SQLite, a request refreshing the ticket) to once."""
+    query = (
+        select(TicketSla)
+        .where(TicketSla.check_at <= now)
+        .order_by(TicketSla.check_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await session.scalars(query)).all()
+    written = 0
+    for row in rows:
+        ticket = await session.get(Ticket, row.ticket_id)
+        if ticket is None:
+            continue
+        running = _stored(row)
+        for target, times in sorted(running.items()):
+            if times.due <= now:
+                kind = AlertKind.breach
+            elif times.warn <= now:
+                kind = AlertKind.warning
+            else:
+                continue
+            wrote = await _alert(
+                session,
+                ticket=ticket,
+                policy_id=row.policy_id,
+                target=target,
+                kind=kind,
+                due_at=times.due,
+            )
+            if wrote:
+                written += 1
+                if kind is AlertKind.warning:
+                    await notifications_service.sla_breaching(
+                        session,
+                        ticket_id=ticket.id,
+                        inbox_id=ticket.inbox_id,
+                        number=ticket.number,
+                        subject=ticket.subject,
+                        assignee_id=ticket.assignee_id,
+                        target=target.value,
+                    )
+        row.check_at = min(
+            (t.warn if t.warn > now else t.due for t in running.values() if t.due > now),
+            default=None,
+        )
+    await session.flush()
+    return written
+
+
+# --- what the desk shows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetState:
+    target: Target
+    due_at: datetime
+    breached: bool
+
+
+async def ticket_targets(
+    session: AsyncSession, *, ticket: Ticket
+) -> tuple[int | None, str | None, list[TargetState]]:
+    """The policy and each running target of the ticket, breached or not."""
+    row = await session.get(TicketSla, ticket.id)
+    if row is None:
+        return None, None, []
+    policy = await session.get(SlaPolicy, row.policy_id) if row.policy_id is not None else None
+    now = utcnow()
+    states = [
+        TargetState(target=target, due_at=times.due, breached=times.due <= now)
+        for target, times in _stored(row).items()
+    ]
+    name = policy.name if policy else None
+    return row.policy_id, name, sorted(states, key=lambda s: s.due_at)
+
+
+async def count_breaches(
+    session: AsyncSession, *, inbox_ids: Sequence[int] | None, since: datetime, until: datetime
+) -> dict[Target, int]:
+    """Breaches whose due time fell in [since, until), by target (for reports)."""
+    query = (
+        select(SlaAlert.target, func.count())
+        .where(
+            SlaAlert.kind == AlertKind.breach,
+            SlaAlert.due_at >= since,
+            SlaAlert.due_at < until,
+        )
+        .group_by(SlaAlert.target)
+    )
+    if inbox_ids is not None:
+        query = query.where(SlaAlert.inbox_id.in_(inbox_ids))
+    found = {Target(target): int(count) for target, count in (await session.execute(query)).all()}
+    return {target: found.get(target, 0) for target in Target}
