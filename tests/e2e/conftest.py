@@ -64,35 +64,46 @@ def _chromium_executable() -> str:
 
 
 class _SharedChromium:
-    """The worker's one Playwright driver and Chromium, started when a test first needs them and
-    started again if Chromium went away (a crash must not fail every later test)."""
+    """The worker's one Playwright driver and Chromium; Chromium is started again if it went
+    away (a crash must not fail every later test)."""
 
-    def __init__(self) -> None:
-        self._playwright: Playwright | None = None
+    def __init__(self, playwright: Playwright) -> None:
+        self._playwright = playwright
         self._browser: Browser | None = None
 
     async def get(self) -> Browser:
-        if self._browser is not None and self._browser.is_connected():
-            return self._browser
-        if self._playwright is None:
-            self._playwright = await async_playwright().start()
-        self._browser = await self._playwright.chromium.launch(
-            executable_path=_chromium_executable(), args=CHROMIUM_FLAGS
-        )
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=_chromium_executable(), args=CHROMIUM_FLAGS
+            )
         return self._browser
 
     async def stop(self) -> None:
         if self._browser is not None:
             await self._browser.close()
-        if self._playwright is not None:
-            await self._playwright.stop()
+        await self._playwright.stop()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def _shared_chromium() -> AsyncIterator[_SharedChromium]:
-    shared = _SharedChromium()
+    shared = _SharedChromium(await async_playwright().start())
+    await shared.get()
     yield shared
     await shared.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test(_shared_chromium: _SharedChromium) -> AsyncIterator[None]:
+    """What a test started in the shared loop (servers, sockets, the app's writers) ends with
+    it, as when each test had a loop of its own that closed: a leftover would otherwise run on
+    during the next tests and slow or disturb them."""
+    before = asyncio.all_tasks()
+    yield
+    current = asyncio.current_task()
+    leftovers = [t for t in asyncio.all_tasks() - before if t is not current and not t.done()]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 @pytest.fixture
