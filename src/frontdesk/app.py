@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from functools import cache, partial
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from frontdesk.actions.api import router as actions_router
 from frontdesk.api_docs import mount_api_docs
@@ -115,6 +116,31 @@ def api_router() -> APIRouter:
     return router
 
 
+@cache
+def routes() -> tuple[BaseRoute, ...]:
+    """Every route of the API, the messenger and the sockets, analysed once per process.
+
+    FastAPI analyses every endpoint's signature and dependencies for each router an app
+    includes, once at `include_router` and again at the app's first request, and keeps the
+    result on the included router. Created per app, that cost most of `create_app` and of the
+    first request (~1 s; the tests create an app per test). The included routers built here are
+    shared by every app of the process: none of these routes depends on the settings, which
+    they reach through the app (`request.app.state`). A router with a lifespan or startup
+    handlers of its own must go through `app.include_router` instead, which merges them."""
+    router = APIRouter()
+    for included in (
+        api_router(),
+        messenger_router,
+        visitor_files_router,
+        file_links_router,
+        ratings_messenger_router,
+        rating_page_router,
+        sockets_router,
+    ):
+        router.include_router(included)
+    return tuple(router.routes)
+
+
 def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     checkpointer = sqlite_checkpointer(settings.database_url)
     engine = create_engine(settings.database_url, background_checkpoints=checkpointer is not None)
@@ -217,13 +243,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     app.add_middleware(HeadAsGet)
-    app.include_router(api_router())
-    app.include_router(messenger_router)
-    app.include_router(visitor_files_router)
-    app.include_router(file_links_router)
-    app.include_router(ratings_messenger_router)
-    app.include_router(rating_page_router)
-    app.include_router(sockets_router)
+    app.router.routes.extend(routes())  # see routes(): analysed once per process
 
     install_ops(app, settings, message_writer)
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from asyncio import Runner
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    async_playwright,
+)
 
 from tests.conftest import IN_CI
 from tests.realtime import serve
@@ -35,7 +44,74 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
 
 
 @pytest.fixture
-async def browser(request: pytest.FixtureRequest) -> AsyncIterator[Browser]:
+def _function_scoped_runner(_session_scoped_runner: Runner) -> Runner:
+    """Every browser test, and every async fixture it uses, runs in the worker's one event loop
+    (pytest-asyncio's session loop), so that one Playwright driver and one Chromium serve them
+    all: starting the driver (Node) and Chromium costs seconds, a new context milliseconds.
+    Isolation stays per test: each test gets its own app, database, server and browser
+    contexts (`browser` closes every context a test leaves open)."""
+    return _session_scoped_runner
+
+
+def _chromium_executable() -> str:
+    executable = shutil.which("chromium")
+    if executable is None:
+        message = "Chromium is missing: apt-get install chromium (make test installs it as root)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return executable
+
+
+class _SharedChromium:
+    """The worker's one Playwright driver and Chromium; Chromium is started again if it went
+    away (a crash must not fail every later test)."""
+
+    def __init__(self, playwright: Playwright) -> None:
+        self._playwright = playwright
+        self._browser: Browser | None = None
+
+    async def get(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=_chromium_executable(), args=CHROMIUM_FLAGS
+            )
+        return self._browser
+
+    async def stop(self) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+        await self._playwright.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _shared_chromium() -> AsyncIterator[_SharedChromium]:
+    shared = _SharedChromium(await async_playwright().start())
+    await shared.get()
+    yield shared
+    await shared.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test(_shared_chromium: _SharedChromium) -> AsyncIterator[None]:
+    """What a test started in the shared loop (servers, sockets, the app's writers) ends with
+    it, as when each test had a loop of its own that closed: a leftover would otherwise run on
+    during the next tests and slow or disturb them."""
+    before = asyncio.all_tasks()
+    yield
+    current = asyncio.current_task()
+    leftovers = [t for t in asyncio.all_tasks() - before if t is not current and not t.done()]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+@pytest.fixture
+async def browser(
+    request: pytest.FixtureRequest, _shared_chromium: _SharedChromium
+) -> AsyncIterator[Browser]:
+    """The worker's Chromium; every context the test opened is closed after it, so no page,
+    cookie or storage outlives the test."""
     # `-m "not e2e"` must leave out every test that needs Chromium, so none may go unmarked.
     if request.node.get_closest_marker("e2e") is None:
         pytest.fail(
@@ -43,16 +119,11 @@ async def browser(request: pytest.FixtureRequest) -> AsyncIterator[Browser]:
             "(pytestmark = pytest.mark.e2e in its module)",
             pytrace=False,
         )
-    executable = shutil.which("chromium")
-    if executable is None:
-        message = "Chromium is missing: apt-get install chromium (make test installs it as root)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
+    _chromium_executable()
+    shared = await _shared_chromium.get()
+    yield shared
+    for context in list(shared.contexts):
+        await context.close()
 
 
 @pytest.fixture

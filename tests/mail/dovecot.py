@@ -167,11 +167,7 @@ class Dovecot:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                break
+        while time.monotonic() < deadline and _group_running(process.pid):
             time.sleep(0.02)
 
     def restart(self) -> None:
@@ -202,6 +198,28 @@ class Dovecot:
             tmp.write_bytes(raw)
             os.chown(tmp, self.uid, self.gid)
             tmp.rename(new / name)
+
+
+def _group_running(group: int) -> bool:
+    """A process of the group still runs. Killed processes stay zombies until init reaps them,
+    which here takes up to two seconds a stop; a zombie holds no port, file or maildir lock, so
+    it does not count (without /proc: until the group is gone)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 def dovecot_available() -> None:
