@@ -10,6 +10,7 @@ from frontdesk.files.service import MAX_FILES_PER_REPLY
 from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
+from frontdesk.tickets.merging import MAX_MERGED
 from frontdesk.tickets.models import Direction, EntryKind, MoveKind, TicketState, TicketType
 from frontdesk.tickets.service import AfterReply
 
@@ -167,6 +168,24 @@ class MergeCreate(WriteModel):
         description="Needed when the two tickets are of different customers; without it such a "
         "merge is refused with 409 `different_customers`.",
     )
+
+
+class MergeManyCreate(WriteModel):
+    ticket_ids: list[Id] = Field(
+        min_length=2,
+        max_length=MAX_MERGED,
+        description="The tickets merged together, the one that stays among them.",
+    )
+    into_ticket_id: Id = Field(description="The ticket that keeps the merged thread.")
+    other_customer: bool = Field(
+        default=False,
+        description="Needed when the tickets are of different customers; without it such a "
+        "merge is refused with 409 `different_customers`.",
+    )
+
+
+class UndoMany(WriteModel):
+    move_ids: list[Id] = Field(min_length=1, max_length=MAX_MERGED)
 
 
 class SplitCreate(WriteModel):
