@@ -6,6 +6,7 @@
  */
 import { computed, ref } from "vue";
 import * as auth from "./messages/auth";
+import * as bulkMerge from "./messages/bulkMerge";
 import * as chatbar from "./messages/chatbar";
 import * as chatFiles from "./messages/chatFiles";
 import * as chats from "./messages/chats";
@@ -29,7 +30,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, ticketFiles, ticketlist, tickets };
+const catalogues = { auth, bulkMerge, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
