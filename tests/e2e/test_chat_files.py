@@ -164,9 +164,13 @@ async def test_visitor_sends_an_image_and_a_pdf_the_agent_sees_and_opens_them(
     ended = await PageApi(desk_page, live)("POST", f"/api/v1/chats/{chat}/end")
     await desk_page.goto(f"{live}/tickets/{ended['ticket_id']}")
     transcript = desk_page.get_by_role("article", name="Transcript")
-    for name in ("screen.png", "invoice.pdf"):
+    # The image keeps its thumbnail there and opens full size; the PDF is a download.
+    for name, href in (
+        ("screen.png", r"/files/\d+\?variant=file$"),
+        ("invoice.pdf", r"/files/\d+$"),
+    ):
         link = transcript.get_by_role("link", name=re.compile(re.escape(name)))
-        await expect(link).to_have_attribute("href", re.compile(r"/files/\d+$"))
+        await expect(link).to_have_attribute("href", re.compile(href))
     async with desk_page.expect_download() as downloading:
         await transcript.get_by_role("link", name=re.compile("invoice.pdf")).click()
     saved = await (await downloading.value).path()

@@ -1,10 +1,13 @@
 """Files dropped on and pasted into the reply box, in real Chromium: each upload shows its
 progress, then is listed; the reply sends them and the customer's mail, caught by an SMTP server
-on loopback, carries them (screenshot docs/images/desk-reply-files.png)."""
+on loopback, carries them (screenshot docs/images/desk-reply-files.png); in the thread an image
+shows as a thumbnail that opens full size, another file as a download card
+(docs/images/desk-ticket-files.png)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 from playwright.async_api import Browser, Page, Route, expect
 
 from frontdesk.config import Settings
@@ -126,3 +130,57 @@ async def test_files_dropped_and_pasted_into_the_reply_box_go_out_with_the_mail(
         "invoice-1042.txt": "Invoice 1042: 3 items, 59.90 EUR",
         "terms.txt": "Returns within 30 days.",
     }
+
+
+async def test_an_image_sent_with_a_reply_shows_as_a_thumbnail_that_opens_full_size(
+    desk: Any, live: str, browser: Browser, screenshots: Path, tmp_path: Path
+) -> None:
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+    ada = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada)
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": inbox["id"],
+        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
+        "subject": "Parcel arrived crushed",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    await expect(page.get_by_role("heading", name="Parcel arrived crushed")).to_be_visible()
+
+    photo = tmp_path / "replacement.png"
+    Image.new("RGB", (1200, 800), "#2f7d6d").save(photo, format="PNG")
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n")
+    await page.locator("#reply-files").set_input_files([str(photo), str(label)])
+    files = page.get_by_role("list", name="Attachments")
+    await expect(files).to_contain_text("return-label.pdf")
+    await page.get_by_label("Reply to the customer").fill(
+        "Here is a photo of your replacement, and the label to send the broken one back."
+    )
+    await page.get_by_role("button", name="Send", exact=True).click()
+
+    entry = page.locator("article.entry.reply.out").last
+    thumbnail = entry.get_by_role("img", name="replacement.png")
+    await expect(thumbnail).to_be_visible()
+    # Drawn from the server's thumbnail, not the 1200-pixel original.
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await thumbnail.element_handle()
+    )
+    assert await thumbnail.evaluate("img => img.naturalWidth") == 480
+    card = entry.get_by_role("link", name=re.compile("return-label.pdf"))
+    await expect(card).to_contain_text("PDF")
+    await expect(card).to_have_attribute("download", "")
+    await shoot(page, screenshots, "ticket-thumbnails")
+    shutil.copy(screenshots / "desk-ticket-thumbnails.png", DOCS_IMAGES / "desk-ticket-files.png")
+    await assert_accessible(page, "ticket thread with an image and a file")
+
+    async with page.context.expect_page() as opening:
+        await entry.get_by_role("link", name="replacement.png", exact=True).click()
+    full = await opening.value
+    await full.wait_for_load_state()
+    assert "variant=file" in full.url
+    size = await full.evaluate("(i => [i.naturalWidth, i.naturalHeight])(document.images[0])")
+    assert size == [1200, 800]
+    await full.close()

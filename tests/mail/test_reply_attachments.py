@@ -113,7 +113,7 @@ class TestReplyAttachments:
         self, desk: Desk
     ) -> None:
         ada, inbox, ticket, _sent = await answered_ticket(desk)
-        file = (await upload(ada, ticket, b"draft")).json()
+        file = (await upload(ada, ticket, PDF)).json()
         colleague = await desk.agent(inboxes=[inbox], name="Grace")
         outsider = await desk.agent()
         url = f"/api/v1/tickets/{ticket['id']}/files/{file['id']}"
@@ -167,7 +167,14 @@ class TestReplyAttachments:
 
         # Two that fit alone but not together.
         half = limit // 2 + 1
-        ids = [(await upload(ada, ticket, b"z" * half)).json()["id"] for _ in range(2)]
+        ids = [
+            (
+                await upload(
+                    ada, ticket, b"z" * half, filename="notes.txt", content_type="text/plain"
+                )
+            ).json()["id"]
+            for _ in range(2)
+        ]
         error_of(
             await ada.client.post(
                 f"/api/v1/tickets/{ticket['id']}/replies",

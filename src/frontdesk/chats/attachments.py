@@ -9,7 +9,6 @@ and images", has the rules."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -36,9 +35,9 @@ from frontdesk.db.context import settings_of
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
 from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
-from frontdesk.files.sniff import HEAD_BYTES, FileRefused, check
+from frontdesk.files.sniff import FileRefused, KeptHead, check
 from frontdesk.files.store import FileStore, TooLarge
-from frontdesk.files.thumbnails import make_thumbnail
+from frontdesk.files.thumbnails import save_thumbnail
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same, sign
 from frontdesk.realtime.catalogue import ChatAttachment
@@ -88,24 +87,6 @@ class Uploader:
         )
 
 
-class _Head:
-    """Passes the chunks on to the store, keeping the first bytes for the sniffing."""
-
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self.chunks = chunks
-        self.head = b""
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.chunks:
-            if len(self.head) < HEAD_BYTES:
-                self.head += chunk[: HEAD_BYTES - len(self.head)]
-            yield chunk
-
-
-async def _chunk(content: bytes) -> AsyncIterator[bytes]:
-    yield content
-
-
 async def _by_client_id(session: AsyncSession, chat: Chat, client_id: str) -> ChatFile | None:
     return await session.scalar(
         select(ChatFile).where(ChatFile.chat_id == chat.id, ChatFile.client_id == client_id)
@@ -145,7 +126,7 @@ async def save_chat_upload(
         return _repeat(stored, uploader), True
     await _ensure_can_write(session, chat=chat, uploader=uploader)
     name = files_service.clean_filename(filename)
-    head = _Head(chunks)
+    head = KeptHead(chunks)
     try:
         key, size = await store.save(aiter(head), limit=settings.max_chat_file_bytes)
     except TooLarge:
@@ -156,10 +137,8 @@ async def save_chat_upload(
         width = height = None
         thumbnail_key = None
         if sniffed.is_image:
-            width, height, thumbnail = await asyncio.to_thread(
-                make_thumbnail, await store.read(key)
-            )
-            thumbnail_key, _ = await store.save(_chunk(thumbnail), limit=len(thumbnail))
+            thumbnail = await save_thumbnail(store, key)
+            thumbnail_key, width, height = thumbnail.key, thumbnail.width, thumbnail.height
             keys.append(thumbnail_key)
         # Two tries of one upload may both get here: the chat's lock orders them, and the
         # second answers with the first one's file.
@@ -398,6 +377,9 @@ class CarriedFile:
             "filename": self.filename,
             "content_type": self.content_type,
             "size": self.size,
+            "image": self.ticket_file.thumbnail_key is not None,
+            "width": self.ticket_file.width,
+            "height": self.ticket_file.height,
         }
 
 
@@ -424,6 +406,9 @@ async def carry_to_ticket(
             size=stored.size,
             ticket_id=ticket_id,
             uploaded_by=stored.uploaded_by,
+            thumbnail_key=stored.thumbnail_key,
+            width=stored.width,
+            height=stored.height,
         )
         carried.setdefault(stored.event_id, []).append(
             CarriedFile(

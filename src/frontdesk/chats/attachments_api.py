@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
@@ -25,7 +24,8 @@ from frontdesk.chats.schemas import (
 )
 from frontdesk.config import Settings
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
-from frontdesk.files.sniff import RASTER_TYPES, sniff
+from frontdesk.files.downloads import SAFE_HEADERS, disposition, thumbnail_response
+from frontdesk.files.sniff import RASTER_TYPES
 from frontdesk.files.store import FileStore, file_store
 from frontdesk.kit.body_limit import drain
 from frontdesk.kit.schemas import Id
@@ -109,30 +109,19 @@ async def _upload(
     return ChatFileRead(**attachments.summary(stored), duplicate=duplicate)
 
 
-def _disposition(kind: str, filename: str) -> str:
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 async def _file_response(store: FileStore, stored: ChatFile, *, variant: str) -> Response:
     """Only a raster image, sniffed so, is ever shown inline; everything else is a download of
     bytes the browser must not interpret (nosniff, and a policy that runs nothing)."""
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=3600",
-    }
     if variant == "thumbnail" and stored.thumbnail_key:
-        content = await store.read(stored.thumbnail_key)
-        media_type = sniff(content[:16])
-        headers["Content-Disposition"] = _disposition("inline", f"thumbnail-{stored.filename}")
-    else:
-        content = await store.read(stored.key)
-        inline = variant != "download" and stored.content_type in RASTER_TYPES
-        media_type = stored.content_type if inline else "application/octet-stream"
-        headers["Content-Disposition"] = _disposition(
-            "inline" if inline else "attachment", stored.filename
-        )
+        return thumbnail_response(await store.read(stored.thumbnail_key), filename=stored.filename)
+    content = await store.read(stored.key)
+    inline = variant != "download" and stored.content_type in RASTER_TYPES
+    media_type = stored.content_type if inline else "application/octet-stream"
+    headers = {
+        **SAFE_HEADERS,
+        "Cache-Control": "private, max-age=3600",
+        "Content-Disposition": disposition("inline" if inline else "attachment", stored.filename),
+    }
     return Response(content, media_type=media_type, headers=headers)
 
 

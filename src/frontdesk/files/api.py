@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
+from frontdesk.errors import NotFound
 from frontdesk.files import service
-from frontdesk.files.downloads import file_response
-from frontdesk.files.schemas import StoredFileRead
+from frontdesk.files.downloads import file_response, stored_thumbnail_response
+from frontdesk.files.schemas import FileVariant, StoredFileRead
 from frontdesk.files.store import StoreUnavailable, file_store
 from frontdesk.kit.body_limit import StreamedBody
 from frontdesk.kit.methods import is_head
@@ -105,12 +106,24 @@ async def download(
     user: CurrentAgent,
     session: SessionDep,
     settings: SettingsDep,
+    variant: FileVariant = "download",
 ) -> Response:
-    """The file as a download, streamed; one byte range with `Range: bytes=first-last`."""
+    """The file as a download, streamed; one byte range with `Range: bytes=first-last`. An image
+    (`image` true in the entry's `data.attachments`) also has `variant=file`, shown in the
+    browser, and `variant=thumbnail`; any other file is a download whatever the variant, and
+    has no thumbnail (404)."""
     stored = await service.get_file(session, ticket=ticket, user=user, file_id=file_id)
+    store = file_store(settings)
+    if variant == "thumbnail":
+        if stored.thumbnail_key is None:
+            raise NotFound("This file has no thumbnail: it is not an image.")
+        return await stored_thumbnail_response(
+            store, stored.thumbnail_key, filename=stored.filename
+        )
     return await file_response(
-        file_store(settings),
+        store,
         stored,
         range_header=request.headers.get("range"),
         head=is_head(request.scope),
+        inline=variant == "file",
     )

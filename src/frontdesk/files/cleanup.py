@@ -45,5 +45,7 @@ async def delete_unsent_uploads(
         )
         if result.rowcount:  # type: ignore[attr-defined]
             await store.delete(stored.key)
+            if stored.thumbnail_key is not None:
+                await store.delete(stored.thumbnail_key)
             deleted += 1
     return deleted

@@ -1,6 +1,7 @@
 """A stored file as an HTTP download: streamed from the store chunk by chunk (never whole in
-memory), always as an attachment with `nosniff`, a single byte range when asked (a resumed
-download, a media player seeking), and for HEAD the headers without reading the file."""
+memory), as an attachment with `nosniff` (inline only for an image decoded at upload), a single
+byte range when asked (a resumed download, a media player seeking), and for HEAD the headers
+without reading the file. Thumbnails, of ticket, chat and mail files alike: `thumbnail_response`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from frontdesk.errors import NotFound
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
+from frontdesk.files.sniff import RASTER_TYPES, sniff
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +48,50 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     return start, min(int(last), size - 1) if last else size - 1
 
 
-def _headers(stored: StoredFile) -> dict[str, str]:
-    fallback = stored.filename.encode("ascii", "replace").decode().replace('"', "_")
+# Whatever a file holds, the browser never guesses its type nor runs anything in it.
+SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+def disposition(kind: str, filename: str) -> str:
+    """`kind` is "attachment" or "inline"; the name for old browsers in ASCII, and in full."""
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _headers(stored: StoredFile, *, inline: bool) -> dict[str, str]:
     return {
-        "Content-Disposition": (
-            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stored.filename)}"
-        ),
-        "X-Content-Type-Options": "nosniff",
+        **SAFE_HEADERS,
+        "Content-Disposition": disposition("inline" if inline else "attachment", stored.filename),
         "Accept-Ranges": "bytes",
         # Private files: never kept by a shared cache.
         "Cache-Control": "private, no-store",
     }
+
+
+def thumbnail_response(content: bytes, *, filename: str) -> Response:
+    """A thumbnail this server drew (PNG or JPEG, files/thumbnails.py): shown inline, its type
+    read from its own bytes, kept an hour by the agent's browser only."""
+    return Response(
+        content,
+        media_type=sniff(content[:16]),
+        headers={
+            **SAFE_HEADERS,
+            "Content-Disposition": disposition("inline", f"thumbnail-{filename}"),
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+async def stored_thumbnail_response(store: FileStore, key: str, *, filename: str) -> Response:
+    try:
+        content = await store.read(key)
+    except FileNotFoundError:
+        logger.error("thumbnail %s: no bytes in the store", key)
+        raise NotFound("This file's thumbnail is no longer stored.") from None
+    return thumbnail_response(content, filename=filename)
 
 
 async def _nothing() -> AsyncIterator[bytes]:
@@ -65,13 +100,20 @@ async def _nothing() -> AsyncIterator[bytes]:
 
 
 async def file_response(
-    store: FileStore, stored: StoredFile, *, range_header: str | None, head: bool
+    store: FileStore,
+    stored: StoredFile,
+    *,
+    range_header: str | None,
+    head: bool,
+    inline: bool = False,
 ) -> Response:
     """Raises NotFound when the store has no bytes for the row (they were lost outside the
-    desk), StoreUnavailable when it cannot be reached."""
-    headers = _headers(stored)
-    # Served as a download whatever it claims to be: a file must never run as a page.
-    media_type = "application/octet-stream"
+    desk), StoreUnavailable when it cannot be reached. `inline` shows an image in the browser,
+    and only an image that was decoded at upload (it has a thumbnail) ever is."""
+    inline = inline and stored.thumbnail_key is not None and stored.content_type in RASTER_TYPES
+    headers = _headers(stored, inline=inline)
+    # Otherwise served as a download whatever it claims to be: a file must never run as a page.
+    media_type = stored.content_type if inline else "application/octet-stream"
     wanted = byte_range(range_header, stored.size)
     if wanted == "*":
         return Response(

@@ -30,5 +30,15 @@ class StoredFile(Base):
         ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A raster image (sniffed, then decoded at upload): its thumbnail's key in the store and the
+    # image's size in pixels. None for every other file, and for files stored before sniffing.
+    thumbnail_key: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+
+    @property
+    def image(self) -> bool:
+        return self.thumbnail_key is not None
+
     # Chosen by the client per upload; None for API clients that send none (no repeat check).
     client_id: Mapped[str | None] = mapped_column(String(64))

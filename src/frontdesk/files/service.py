@@ -1,10 +1,10 @@
 """The rules of stored files: an agent uploads a file to a ticket they may see (streamed to the
-store, within the size limit), a reply takes the uploads of its author, a file is read back
-only through its ticket, and an upload no reply took is deleted after a while (cleanup.py)."""
+store, within the size limit, its type sniffed from the bytes, images thumbnailed), a reply takes
+the uploads of its author, a file is read back only through its ticket, and an upload no reply
+took is deleted after a while (cleanup.py)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -18,12 +18,13 @@ from frontdesk.errors import FrontdeskError, Invalid, NotFound
 # Re-exported: the loop in timers.py calls it through this module, like every rule of files.
 from frontdesk.files.cleanup import delete_unsent_uploads as delete_unsent_uploads
 from frontdesk.files.models import StoredFile
+from frontdesk.files.sniff import FileRefused, KeptHead, kept_promise
 from frontdesk.files.store import FileStore, TooLarge
+from frontdesk.files.thumbnails import Thumbnail, save_thumbnail
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
 MAX_FILES_PER_REPLY = 10
-_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 class FileTooLarge(FrontdeskError):
@@ -48,11 +49,6 @@ def clean_filename(name: str) -> str:
     return name or "attachment"
 
 
-def clean_content_type(value: str | None) -> str:
-    kind = (value or "").split(";")[0].strip().lower()
-    return kind if _CONTENT_TYPE.match(kind) and len(kind) <= 255 else "application/octet-stream"
-
-
 async def save_upload(
     session: AsyncSession,
     *,
@@ -72,18 +68,32 @@ async def save_upload(
         first = await _by_client_id(session, ticket=ticket, user=user, client_id=client_id)
         if first is not None:
             return first
+    name = clean_filename(filename)
+    head = KeptHead(chunks)
     try:
-        key, size = await store.save(chunks, limit=limit)
+        key, size = await store.save(aiter(head), limit=limit)
     except TooLarge:
         raise FileTooLarge(limit) from None
+    keys = [key]
+    try:
+        sniffed = kept_promise(head.head, filename=name, claimed_type=content_type)
+        thumbnail = await _thumbnail(store, key) if sniffed.is_image else None
+    except BaseException:
+        await store.delete(key)
+        raise
+    if thumbnail is not None:
+        keys.append(thumbnail.key)
     stored = StoredFile(
         key=key,
-        filename=clean_filename(filename),
-        content_type=clean_content_type(content_type),
+        filename=name,
+        content_type=sniffed.content_type,
         size=size,
         ticket_id=ticket.id,
         uploaded_by=user.id,
         client_id=client_id,
+        thumbnail_key=thumbnail.key if thumbnail else None,
+        width=thumbnail.width if thumbnail else None,
+        height=thumbnail.height if thumbnail else None,
     )
     try:
         # A savepoint: the unique constraint decides between two tries sent at once, and the
@@ -92,7 +102,7 @@ async def save_upload(
             session.add(stored)
             await session.flush()
     except IntegrityError:
-        await store.delete(key)
+        await _delete(store, keys)
         first = (
             await _by_client_id(session, ticket=ticket, user=user, client_id=client_id)
             if client_id is not None
@@ -102,9 +112,23 @@ async def save_upload(
             raise
         return first
     except BaseException:
-        await store.delete(key)
+        await _delete(store, keys)
         raise
     return stored
+
+
+async def _thumbnail(store: FileStore, key: str) -> Thumbnail | None:
+    """A reply's image that cannot be decoded still goes by email, as a download only: unlike a
+    chat, the customer may need exactly that file (a damaged scan to look into)."""
+    try:
+        return await save_thumbnail(store, key)
+    except FileRefused:
+        return None
+
+
+async def _delete(store: FileStore, keys: Sequence[str]) -> None:
+    for key in keys:
+        await store.delete(key)
 
 
 async def _by_client_id(
@@ -182,6 +206,10 @@ def summaries(files: Sequence[StoredFile]) -> list[dict[str, Any]]:
             "size": stored.size,
             "inline": False,
             "stored": True,
+            # A thumbnail to show, and the image opens in the browser (files/api.py `variant`).
+            "image": stored.thumbnail_key is not None,
+            "width": stored.width,
+            "height": stored.height,
         }
         for stored in files
     ]
@@ -209,6 +237,9 @@ async def add_carried_file(
     size: int,
     ticket_id: int,
     uploaded_by: int | None,
+    thumbnail_key: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> StoredFile:
     """A file that came with a chat into its ticket (chats/attachments.py): the same bytes in the
     store, now read through the ticket like the files of a reply."""
@@ -219,6 +250,9 @@ async def add_carried_file(
         size=size,
         ticket_id=ticket_id,
         uploaded_by=uploaded_by,
+        thumbnail_key=thumbnail_key,
+        width=width,
+        height=height,
     )
     session.add(stored)
     await session.flush()

@@ -1,9 +1,10 @@
-"""What a file is, from its first bytes, and whether it may be sent in a chat.
+"""What a file is, from its first bytes, and whether it may be sent in a chat or a ticket reply.
 
 The name and the type the sender's browser claims are never trusted: the type stored and served
-is the one sniffed here. The policy (docs/chat.md, "Files and images"):
+is the one sniffed here. The policy (docs/chat.md, "Files and images"; docs/desk.md for replies):
 
-- programs (Windows, Linux and macOS executables, scripts starting with `#!`) are refused;
+- programs (Windows, Linux and macOS executables, scripts starting with `#!`) are refused in a
+  chat (`check`); a reply's attachment goes by email, where they were always allowed;
 - a file that claims to be an image or a PDF (by its type or its name) but whose bytes are not
   is refused, as disguised: an HTML page named `photo.png` never reaches anyone;
 - PNG, JPEG, GIF and WebP are images: thumbnails, and shown inline when opened;
@@ -12,6 +13,7 @@ is the one sniffed here. The policy (docs/chat.md, "Files and images"):
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -119,13 +121,19 @@ def _is_text(head: bytes) -> bool:
 
 
 def check(head: bytes, *, filename: str, claimed_type: str | None) -> Sniffed:
-    """The sniffed type of a file about to be sent, or FileRefused saying why not."""
+    """The sniffed type of a file about to be sent in a chat, or FileRefused saying why not."""
     if any(head.startswith(magic) for magic in _PROGRAMS):
         raise FileRefused(
             "Programs and scripts cannot be sent in a chat.", code="file_type_refused"
         )
     if not head:
         raise FileRefused("The file is empty.", code="file_empty")
+    return kept_promise(head, filename=filename, claimed_type=claimed_type)
+
+
+def kept_promise(head: bytes, *, filename: str, claimed_type: str | None) -> Sniffed:
+    """The sniffed type, or FileRefused when the name or the claimed type promises an image or a
+    PDF that the bytes are not (the check every upload gets, in a chat or on a ticket)."""
     kind = sniff(head)
     promises = [PurePosixPath(filename.lower()).suffix]
     claimed = (claimed_type or "").split(";")[0].strip().lower()
@@ -140,3 +148,17 @@ def check(head: bytes, *, filename: str, claimed_type: str | None) -> Sniffed:
                 code="file_disguised",
             )
     return Sniffed(kind)
+
+
+class KeptHead:
+    """Passes an upload's chunks on to the store, keeping the first bytes for the sniffing."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self.chunks = chunks
+        self.head = b""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.chunks:
+            if len(self.head) < HEAD_BYTES:
+                self.head += chunk[: HEAD_BYTES - len(self.head)]
+            yield chunk

@@ -4,11 +4,15 @@ carries none of the original's metadata (camera, place, comments)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from frontdesk.files.contents import FileStore
 from frontdesk.files.sniff import FileRefused
 
 # The longest side of a thumbnail, in pixels (shown at half that on high-density screens).
@@ -61,3 +65,24 @@ def make_thumbnail(content: bytes) -> tuple[int, int, bytes]:
     else:
         clean.save(out, format="JPEG", quality=85)
     return upright.width, upright.height, out.getvalue()
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A stored thumbnail (its own key in the store) and the original's size in pixels."""
+
+    key: str
+    width: int
+    height: int
+
+
+async def _one(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+async def save_thumbnail(store: FileStore, key: str) -> Thumbnail:
+    """The thumbnail of the image stored under `key`, drawn off the event loop and stored; raises
+    FileRefused when the image cannot be read (the caller decides whether that refuses the file)."""
+    width, height, thumbnail = await asyncio.to_thread(make_thumbnail, await store.read(key))
+    thumbnail_key, _ = await store.save(_one(thumbnail), limit=len(thumbnail))
+    return Thumbnail(thumbnail_key, width, height)

@@ -4,14 +4,16 @@ configured), inbound MIME from mail providers, and the originals behind a ticket
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from frontdesk.auth import bearer_token
 from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
-from frontdesk.errors import FrontdeskError, Unauthorized
+from frontdesk.errors import FrontdeskError, NotFound, Unauthorized
+from frontdesk.files.downloads import SAFE_HEADERS, disposition, thumbnail_response
+from frontdesk.files.schemas import FileVariant
+from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same
@@ -167,11 +169,31 @@ async def get_entry_original(entry_id: Id, ticket: LoadedTicket, session: Sessio
 
 
 @ticket_mail_router.get("/{ticket_id}/attachments/{attachment_id}", response_class=Response)
-async def get_attachment(attachment_id: Id, ticket: LoadedTicket, session: SessionDep) -> Response:
-    attachment = await receiving.get_attachment(session, ticket=ticket, attachment_id=attachment_id)
-    fallback = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
-    disposition = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
+async def get_attachment(
+    attachment_id: Id, ticket: LoadedTicket, session: SessionDep, variant: FileVariant = "download"
+) -> Response:
+    """A received mail's attachment as a download. An image (`image` true in the entry's
+    `data.attachments`) also has `variant=file`, shown in the browser, and `variant=thumbnail`."""
+    attachment = await receiving.get_attachment(
+        session, ticket=ticket, attachment_id=attachment_id, thumbnail=variant == "thumbnail"
+    )
+    if variant == "thumbnail":
+        if attachment.thumbnail is None:
+            raise NotFound("This attachment has no thumbnail: it is not an image.")
+        return thumbnail_response(attachment.thumbnail, filename=attachment.filename)
+    # Only a part decoded as an image on receipt is shown; the type is the one its bytes say.
+    kind = sniff(attachment.content[:HEAD_BYTES]) if attachment.width is not None else ""
+    inline = variant == "file" and kind in RASTER_TYPES
+    return Response(
+        attachment.content,
+        # Otherwise a download whatever it claims to be: an attachment must never run as a page.
+        media_type=kind if inline else "application/octet-stream",
+        headers={
+            **SAFE_HEADERS,
+            "Content-Disposition": disposition(
+                "inline" if inline else "attachment", attachment.filename
+            ),
+        },
     )
     return Response(
         attachment.content,

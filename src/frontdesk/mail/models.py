@@ -107,6 +107,13 @@ class MailAttachment(Base):
     content_id: Mapped[str | None] = mapped_column(String(998))
     inline: Mapped[bool] = mapped_column(default=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
+    # A raster image (sniffed and decoded on receipt): its thumbnail, beside the bytes like them,
+    # and the image's size in pixels. None for every other part.
+    thumbnail: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, deferred_raiseload=True
+    )
+    width: Mapped[int | None]
+    height: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

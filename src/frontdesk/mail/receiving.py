@@ -4,6 +4,7 @@ attachments, or refused with the reason recorded. Also the reads of what arrived
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -17,7 +18,9 @@ from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
+from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, FileRefused, sniff
 from frontdesk.files.store import file_store
+from frontdesk.files.thumbnails import make_thumbnail
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
@@ -463,20 +466,26 @@ async def _store_attachments(
     mail: parsing.ParsedMail,
     data: dict[str, Any],
 ) -> None:
-    stored = [
-        MailAttachment(
-            inbound_id=inbound_id,
-            ticket_id=entry.ticket_id,
-            entry_id=entry.id,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-            size=len(attachment.content),
-            content_id=attachment.content_id and attachment.content_id[:998],
-            inline=attachment.inline,
-            content=attachment.content,
+    stored = []
+    for attachment in mail.attachments:
+        # Inline parts are not listed on the entry (they belong in the HTML body): no thumbnail.
+        thumbnail = None if attachment.inline else await mail_thumbnail(attachment.content)
+        stored.append(
+            MailAttachment(
+                inbound_id=inbound_id,
+                ticket_id=entry.ticket_id,
+                entry_id=entry.id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=len(attachment.content),
+                content_id=attachment.content_id and attachment.content_id[:998],
+                inline=attachment.inline,
+                content=attachment.content,
+                thumbnail=thumbnail[2] if thumbnail else None,
+                width=thumbnail[0] if thumbnail else None,
+                height=thumbnail[1] if thumbnail else None,
+            )
         )
-        for attachment in mail.attachments
-    ]
     session.add_all(stored)
     await session.flush()
     summaries = [
@@ -486,12 +495,27 @@ async def _store_attachments(
             "content_type": item.content_type,
             "size": item.size,
             "inline": item.inline,
+            "image": item.width is not None,
+            "width": item.width,
+            "height": item.height,
         }
         for item in stored
     ]
     await tickets_service.set_entry_data(
         session, entry=entry, data=data | {"attachments": summaries}
     )
+
+
+async def mail_thumbnail(content: bytes) -> tuple[int, int, bytes] | None:
+    """(width, height, thumbnail) of an attachment that is a raster image by its bytes (what the
+    sender's mail program called it does not count), or None: a part that only starts like an
+    image stays a download."""
+    if sniff(content[:HEAD_BYTES]) not in RASTER_TYPES:
+        return None
+    try:
+        return await asyncio.to_thread(make_thumbnail, content)
+    except FileRefused:
+        return None
 
 
 async def get_inbound_original(
@@ -519,11 +543,12 @@ async def get_inbound_original(
 
 
 async def get_attachment(
-    session: AsyncSession, *, ticket: Ticket, attachment_id: int
+    session: AsyncSession, *, ticket: Ticket, attachment_id: int, thumbnail: bool = False
 ) -> MailAttachment:
+    """With its bytes, or with `thumbnail` its thumbnail's only (a list of images asks for many)."""
     attachment = await session.scalar(
         select(MailAttachment)
-        .options(undefer(MailAttachment.content))
+        .options(undefer(MailAttachment.thumbnail if thumbnail else MailAttachment.content))
         .where(MailAttachment.id == attachment_id, MailAttachment.ticket_id == ticket.id)
     )
     if attachment is None:

@@ -45,6 +45,9 @@ from frontdesk.users.models import User
 # the tickets since stays small. The toast offers undo at once, the timeline until then.
 UNDO_WINDOW = timedelta(hours=24)
 MESSAGE_KINDS = (EntryKind.reply, EntryKind.transcript, EntryKind.note)
+# At most this many tickets merged in one go from the list (and moves undone in one go): a page's
+# duplicates, not a clean-up of the whole inbox.
+MAX_MERGED = 20
 
 
 async def _lock(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
@@ -210,6 +213,49 @@ async def merge_tickets(
     record_ticket_event(session, TicketEvent.updated, source, changes=["merged", "state"])
     record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "labels"])
     return move
+
+
+async def merge_many(
+    session: AsyncSession,
+    *,
+    actor: User,
+    ticket_ids: Sequence[int],
+    into_id: int,
+    other_customer: bool = False,
+) -> list[TicketMove]:
+    """The list's bulk Merge: every ticket of `ticket_ids` but `into_id` is merged into `into_id`,
+    each exactly as `merge_tickets` does (the same checks and the same rules), in the order of
+    their ids and all in this transaction: one refusal refuses them all. Every ticket is locked
+    first, in id order, so that two bulk merges of overlapping tickets wait rather than
+    deadlock. One move per merged ticket; `undo_moves` undoes them together."""
+    ids = list(dict.fromkeys(ticket_ids))
+    if len(ids) < 2:
+        raise Invalid("ticket_ids", "Choose at least two tickets to merge.")
+    if len(ids) > MAX_MERGED:
+        raise Invalid(
+            "ticket_ids",
+            f"At most {MAX_MERGED} tickets can be merged at once.",
+            field_code="too_long",
+            limit=MAX_MERGED,
+        )
+    if into_id not in ids:
+        raise Invalid("into_ticket_id", "The ticket that stays must be one of those merged.")
+    for ticket_id in ids:
+        await service.get_ticket(session, user=actor, ticket_id=ticket_id)
+    locked = await _lock(session, ids)
+    for ticket in locked.values():
+        _not_merged(ticket)
+    return [
+        await merge_tickets(
+            session,
+            actor=actor,
+            source=locked[ticket_id],
+            target_id=into_id,
+            other_customer=other_customer,
+        )
+        for ticket_id in sorted(ids)
+        if ticket_id != into_id
+    ]
 
 
 async def split_ticket(
@@ -385,6 +431,15 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     record_ticket_event(session, TicketEvent.updated, source, changes=["entries", "state"])
     record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "state"])
     return move
+
+
+async def undo_moves(
+    session: AsyncSession, *, actor: User, move_ids: Sequence[int]
+) -> list[TicketMove]:
+    """Several moves undone together (a bulk merge's), the latest first so that each is the last
+    that still stands when its turn comes; all in this transaction, or none."""
+    ids = sorted(set(move_ids), reverse=True)
+    return [await undo_move(session, actor=actor, move_id=move_id) for move_id in ids]
 
 
 async def _unmerge(

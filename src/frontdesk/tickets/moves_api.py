@@ -8,7 +8,13 @@ from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
 from frontdesk.tickets import merging
 from frontdesk.tickets.deps import LoadedTicket
-from frontdesk.tickets.schemas import MergeCreate, SplitCreate, TicketMoveRead
+from frontdesk.tickets.schemas import (
+    MergeCreate,
+    MergeManyCreate,
+    SplitCreate,
+    TicketMoveRead,
+    UndoMany,
+)
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=AuthenticateFirst)
 
@@ -29,6 +35,23 @@ async def merge_ticket(
         other_customer=body.other_customer,
     )
     return TicketMoveRead.model_validate(move)
+
+
+@router.post("/merges", response_model=list[TicketMoveRead], status_code=status.HTTP_201_CREATED)
+async def merge_many(
+    body: MergeManyCreate, user: CurrentAgent, session: SessionDep
+) -> list[TicketMoveRead]:
+    """Merges the tickets of `ticket_ids` into `into_ticket_id` (one of them), as
+    `POST /tickets/{id}/merge` would one by one, all or none. One move per merged ticket; undo
+    them together with `POST /tickets/moves/undo`."""
+    moves = await merging.merge_many(
+        session,
+        actor=user,
+        ticket_ids=body.ticket_ids,
+        into_id=body.into_ticket_id,
+        other_customer=body.other_customer,
+    )
+    return [TicketMoveRead.model_validate(move) for move in moves]
 
 
 @router.post(
@@ -52,6 +75,15 @@ async def get_move(move_id: Id, user: CurrentAgent, session: SessionDep) -> Tick
     return TicketMoveRead.model_validate(
         await merging.get_move(session, user=user, move_id=move_id)
     )
+
+
+@router.post("/moves/undo", response_model=list[TicketMoveRead])
+async def undo_moves(
+    body: UndoMany, user: CurrentAgent, session: SessionDep
+) -> list[TicketMoveRead]:
+    """Undoes several merges or splits together (a bulk merge's), the latest first, all or none."""
+    moves = await merging.undo_moves(session, actor=user, move_ids=body.move_ids)
+    return [TicketMoveRead.model_validate(move) for move in moves]
 
 
 @router.post("/moves/{move_id}/undo", response_model=TicketMoveRead)

@@ -11,6 +11,7 @@ from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteM
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.sla.schemas import TicketSlaRead
+from frontdesk.tickets.merging import MAX_MERGED
 from frontdesk.tickets.models import (
     Direction,
     EntryKind,
@@ -189,6 +190,24 @@ class MergeCreate(WriteModel):
         description="Needed when the two tickets are of different customers; without it such a "
         "merge is refused with 409 `different_customers`.",
     )
+
+
+class MergeManyCreate(WriteModel):
+    ticket_ids: list[Id] = Field(
+        min_length=2,
+        max_length=MAX_MERGED,
+        description="The tickets merged together, the one that stays among them.",
+    )
+    into_ticket_id: Id = Field(description="The ticket that keeps the merged thread.")
+    other_customer: bool = Field(
+        default=False,
+        description="Needed when the tickets are of different customers; without it such a "
+        "merge is refused with 409 `different_customers`.",
+    )
+
+
+class UndoMany(WriteModel):
+    move_ids: list[Id] = Field(min_length=1, max_length=MAX_MERGED)
 
 
 class SplitCreate(WriteModel):

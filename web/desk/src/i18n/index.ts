@@ -7,6 +7,7 @@
 import { computed, ref } from "vue";
 import * as assignment from "./messages/assignment";
 import * as auth from "./messages/auth";
+import * as bulkMerge from "./messages/bulkMerge";
 import * as chatbar from "./messages/chatbar";
 import * as chatFiles from "./messages/chatFiles";
 import * as chats from "./messages/chats";
@@ -31,7 +32,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

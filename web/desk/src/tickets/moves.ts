@@ -16,6 +16,10 @@ export const movesApi = {
         body: { with_later: withLater },
       }),
     ),
+  /** Several tickets into one of them, all or none: one move per merged ticket. */
+  mergeMany: (body: Schemas["MergeManyCreate"]) => unwrap(client.POST("/api/v1/tickets/merges", { body })),
+  /** Several moves undone together (a bulk merge's), all or none. */
+  undoMany: (moveIds: number[]) => unwrap(client.POST("/api/v1/tickets/moves/undo", { body: { move_ids: moveIds } })),
   get: (moveId: number) => unwrap(client.GET("/api/v1/tickets/moves/{move_id}", { params: { path: { move_id: moveId } } })),
   undo: (moveId: number) =>
     unwrap(client.POST("/api/v1/tickets/moves/{move_id}/undo", { params: { path: { move_id: moveId } } })),
@@ -23,6 +27,8 @@ export const movesApi = {
 
 export interface Done {
   move: TicketMove;
+  /** A bulk merge's moves, undone together; absent for one merge or split. */
+  moves?: TicketMove[];
   /** What the toast says, already in the agent's words. */
   text: string;
   /** The ticket to offer a link to. */
