@@ -54,9 +54,11 @@ class MetricMoment(Base):
             "inbox_id",
             "user_id",
             "seconds",
-            # With these, the resolution's count ("no later close") reads no table row either.
+            # With these, the resolution's count ("no later close") and the agent filter's
+            # "their conversation" test read no table row either.
             "ticket_id",
             "at",
+            "chat_id",
         ),
         Index(
             "ix_metric_moments_inbox_kind_quarter",
@@ -75,6 +77,9 @@ class MetricMoment(Base):
             "channel",
             "inbox_id",
             "seconds",
+            # The conversations an agent answered in (the agent filter), from this index alone.
+            "chat_id",
+            "ticket_id",
         ),
         # In order of seconds: a median or a 90th percentile is a walk to a rank (ORDER BY
         # seconds OFFSET n), over every agent or over one, never a sort (reports/service.py).
