@@ -33,10 +33,13 @@ from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, 
 BATCH = 50
 
 
-def due_query(rule_id: int | None, when: NoReply | InState, *, now: datetime) -> Select[int, str]:
+def due_query(
+    rule_id: int | None, when: NoReply | InState, *, now: datetime, ticket_id: int | None = None
+) -> Select[int, str]:
     """(ticket id, episode) of the tickets due for a time-based rule, oldest ticket first;
-    with a rule id, without the episodes it already ran on."""
+    with a rule id, without the episodes it already ran on; with a ticket id, that one only."""
     cutoff = now - timedelta(hours=when.hours)
+    only = [Ticket.id == ticket_id] if ticket_id is not None else []
     since: ColumnElement[datetime]
     episode: ColumnElement[str]
     if isinstance(when, NoReply):
@@ -64,7 +67,7 @@ def due_query(rule_id: int | None, when: NoReply | InState, *, now: datetime) ->
         )
         candidates = (
             select(Ticket.id.label("ticket_id"), oldest.label("entry_id"))
-            .where(Ticket.state == TicketState.open, Ticket.merged_into_id.is_(None))
+            .where(Ticket.state == TicketState.open, Ticket.merged_into_id.is_(None), *only)
             .subquery()
         )
         since = TicketEntry.created_at.expression
@@ -88,7 +91,7 @@ def due_query(rule_id: int | None, when: NoReply | InState, *, now: datetime) ->
                 Ticket.created_at.label("created_at"),
                 changed.label("entry_id"),
             )
-            .where(Ticket.state == TicketState(when.state), Ticket.merged_into_id.is_(None))
+            .where(Ticket.state == TicketState(when.state), Ticket.merged_into_id.is_(None), *only)
             .subquery()
         )
         since = func.coalesce(TicketEntry.created_at, candidates.c.created_at)
@@ -134,7 +137,7 @@ async def _fire(
     if ticket is None:
         return False
     # Under the lock, the ticket may have moved on (an agent answered) since it was found.
-    still = due_query(rule.id, when, now=utcnow()).where(Ticket.id == ticket_id)
+    still = due_query(rule.id, when, now=utcnow(), ticket_id=ticket_id)
     if (await session.execute(still.limit(1))).first() is None:
         return False
     run = RuleRun(

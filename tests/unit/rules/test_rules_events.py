@@ -183,7 +183,8 @@ class TestLoops:
         ran = [line for line in lines if line.endswith("” ran")]
         assert len(ran) == MAX_DEPTH
         stopped = [line for line in lines if "was not run" in line]
-        assert len(stopped) == 1 and f"{MAX_DEPTH} times in a row" in stopped[0]
+        assert len(stopped) == 1
+        assert f"{MAX_DEPTH} times in a row" in stopped[0]
         outcomes = [r["outcome"] for r in await runs(admin, ping_rule)]
         outcomes += [r["outcome"] for r in await runs(admin, pong_rule)]
         assert sorted(outcomes) == sorted(["done"] * MAX_DEPTH + ["stopped"])
@@ -203,13 +204,15 @@ class TestLoops:
         patched = await admin.client.patch(f"/api/v1/tickets/{made['id']}", json={"state": "hold"})
         assert patched.status_code == 200, patched.text
         after = await ticket(admin, made["id"])
-        assert after["state"] == "hold" and after["assignee_id"] is None
+        assert after["state"] == "hold"
+        assert after["assignee_id"] is None
         assert [e for e in after["entries"] if e["kind"] == "note"] == []
         assert timeline(after)[-1] == (
             "The rule “To Olga” could not run: Olga is not a member of this ticket's inbox."
         )
         (run,) = await runs(admin, rule)
-        assert run["outcome"] == "failed" and "not a member" in run["error"]
+        assert run["outcome"] == "failed"
+        assert "not a member" in run["error"]
 
 
 class TestManaging:
