@@ -22,6 +22,7 @@ import * as presence from "./messages/presence";
 import * as replies from "./messages/replies";
 import * as ratings from "./messages/ratings";
 import * as reports from "./messages/reports";
+import * as rules from "./messages/rules";
 import * as settings from "./messages/settings";
 import * as shortcuts from "./messages/shortcuts";
 import * as ticketFiles from "./messages/ticketFiles";
@@ -29,7 +30,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, settings, shortcuts, ticketFiles, ticketlist, tickets };
+const catalogues = { auth, chatFiles, chatbar, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, rules, settings, shortcuts, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
