@@ -28,7 +28,7 @@ from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
-from frontdesk.db.session import create_engine, create_sessionmaker
+from frontdesk.db.session import BEFORE_COMMIT_KEY, create_engine, create_sessionmaker
 from frontdesk.db.sqlite import sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
 from frontdesk.files import timers as file_timers
@@ -64,6 +64,9 @@ from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
 from frontdesk.reports.api import router as reports_router
+from frontdesk.rules import engine as rules_engine
+from frontdesk.rules import timers as rule_timers
+from frontdesk.rules.api import router as rules_router
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
 from frontdesk.tickets.api import router as tickets_router
@@ -111,6 +114,7 @@ def api_router() -> APIRouter:
         notifications_router,
         reports_router,
         sla_router,
+        rules_router,
     ):
         router.include_router(domain_router)
     return router
@@ -145,7 +149,15 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     checkpointer = sqlite_checkpointer(settings.database_url)
     engine = create_engine(settings.database_url, background_checkpoints=checkpointer is not None)
     broker = create_broker(settings)
-    sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings, BROKER_KEY: broker})
+    sessionmaker = create_sessionmaker(
+        engine,
+        info={
+            SETTINGS_KEY: settings,
+            BROKER_KEY: broker,
+            # Automation rules answer what each transaction did to tickets, inside it.
+            BEFORE_COMMIT_KEY: (rules_engine.run_triggered,),
+        },
+    )
     loops = Loops()
     message_writer = MessageWriter(sessionmaker)
     # One for the SMTP listener and the HTTP endpoint: their deliveries share transactions.
@@ -170,6 +182,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
                 ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
                 ("sla", sla_timers.check_slas, settings.timer_interval),
+                ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

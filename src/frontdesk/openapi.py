@@ -91,6 +91,10 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/tickets/{ticket_id}/actions"): {409},
     ("POST", "/api/v1/tickets/bulk"): {404},
     ("POST", "/api/v1/macros"): {404},
+    # An id out of range in a rule's body (a label, the order) answers as a missing one.
+    ("POST", "/api/v1/rules"): {404},
+    ("POST", "/api/v1/rules/dry-run"): {404},
+    ("PUT", "/api/v1/rules/order"): {404},
     ("PATCH", "/api/v1/macros/{macro_id}"): {404},
     ("POST", "/api/v1/macros/{macro_id}/apply"): {409},
     ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},

@@ -1,7 +1,11 @@
 """Actions on tickets: assign, label, set state, snooze, send a reply (text or saved reply), add
 a note. One function each, called alike by the desk and the API (one ticket), bulk actions and
-macros (many), and later by rules: every path writes the same timeline lines and events,
+macros (many), and automation rules: every path writes the same timeline lines and events,
 because each function goes through the ticket service that writes them.
+
+The actor is the agent applying them, or None for the system (an automation rule): the system
+sees every ticket, a "me" assignee means nobody, and the timeline names the rule (its `Source`)
+where it would name the agent. A rule cannot send a reply: mail needs an agent to sign it.
 
 A list of actions is applied to one ticket at a time, under the ticket's row lock, inside a
 savepoint: all of a ticket's actions happen or none does. Applied to many tickets, each ticket
@@ -51,7 +55,7 @@ THEN = {
 
 @dataclass(frozen=True)
 class Source:
-    """What applied the actions, named on the ticket's timeline: a macro (later, a rule)."""
+    """What applied the actions, named on the ticket's timeline: a macro or a rule."""
 
     kind: str
     id: int
@@ -69,13 +73,17 @@ class Outcome:
     error: FrontdeskError | None = None
 
 
-async def assign(session: AsyncSession, *, actor: User, ticket: Ticket, action: Assign) -> bool:
+async def assign(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Assign
+) -> bool:
     if action.assignee is None:
         if ticket.assignee_id is None:
             return False
         await tickets_service.update_ticket(session, actor=actor, ticket=ticket, unassign=True)
         return True
     if action.assignee == "me":
+        if actor is None:
+            raise Invalid("assignee", "A rule runs as nobody: name the user to assign.")
         assignee = actor
     else:
         try:
@@ -88,7 +96,9 @@ async def assign(session: AsyncSession, *, actor: User, ticket: Ticket, action: 
     return True
 
 
-async def label(session: AsyncSession, *, actor: User, ticket: Ticket, action: Label) -> bool:
+async def label(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Label
+) -> bool:
     adding = await labels_service.labels_by_ids(session, label_ids=action.add)
     current = (await tickets_service.labels_of(session, ticket_ids=[ticket.id]))[ticket.id]
     kept = {each.id: each for each in current if each.id not in set(action.remove)}
@@ -100,7 +110,7 @@ async def label(session: AsyncSession, *, actor: User, ticket: Ticket, action: L
 
 
 async def set_state(
-    session: AsyncSession, *, actor: User, ticket: Ticket, action: SetState
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: SetState
 ) -> bool:
     if ticket.state is action.target:
         return False
@@ -108,7 +118,9 @@ async def set_state(
     return True
 
 
-async def snooze(session: AsyncSession, *, actor: User, ticket: Ticket, action: Snooze) -> bool:
+async def snooze(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Snooze
+) -> bool:
     until = snooze_end(action, now=utcnow())
     await tickets_service.update_ticket(
         session, actor=actor, ticket=ticket, state=TicketState.snoozed, snoozed_until=until
@@ -158,7 +170,9 @@ async def send_reply(
     return True
 
 
-async def add_note(session: AsyncSession, *, actor: User, ticket: Ticket, action: Note) -> bool:
+async def add_note(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Note
+) -> bool:
     await tickets_service.add_note(
         session,
         ticket=ticket,
@@ -172,19 +186,26 @@ async def add_note(session: AsyncSession, *, actor: User, ticket: Ticket, action
 async def apply_actions(
     session: AsyncSession,
     *,
-    actor: User,
+    actor: User | None,
     ticket: Ticket,
     actions: Sequence[Action],
     source: Source | None = None,
 ) -> list[str]:
     """The actions, in order, on a ticket the caller has locked. A reply followed by a state
-    goes out with that state as its "then" (Send and close), as the reply box would send it."""
+    goes out with that state as its "then" (Send and close), as the reply box would send it.
+    Without an actor (a rule), the lines the actions write are the system's, under the rule's
+    own line that names it."""
     if source is not None:
+        said = (
+            f"{actor.name} applied the {source.kind} “{source.name}”"
+            if actor is not None
+            else f"The {source.kind} “{source.name}” ran"
+        )
         await tickets_service.log_event(
             session,
             ticket=ticket,
             actor=actor,
-            text=f"{actor.name} applied the {source.kind} “{source.name}”",
+            text=said,
             **{f"{source.kind}_id": source.id, f"{source.kind}_name": source.name},
         )
     state = next((a for a in actions if isinstance(a, SetState)), None)
@@ -200,6 +221,8 @@ async def apply_actions(
             case Snooze():
                 changed = await snooze(session, actor=actor, ticket=ticket, action=action)
             case Reply():
+                if actor is None:
+                    raise Invalid("actions", "A rule cannot send a reply: write a note instead.")
                 then = THEN[state.target] if state is not None else AfterReply.send
                 changed = await send_reply(
                     session, actor=actor, ticket=ticket, action=action, then=then

@@ -14,6 +14,7 @@ from frontdesk.metrics import models as metrics_models
 from frontdesk.notifications import models as notifications_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
+from frontdesk.rules import models as rules_models
 from frontdesk.sla import models as sla_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
@@ -33,6 +34,7 @@ __all__ = [
     "notifications_models",
     "ratings_models",
     "replies_models",
+    "rules_models",
     "sla_models",
     "tickets_models",
     "users_models",

@@ -25,7 +25,11 @@ from frontdesk.db.sqlite import InlineConnection, database_path, inline_creator
 from frontdesk.errors import FrontdeskError
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS = "after_commit"
+# Set by the app on the sessionmaker (create_app): work that must happen inside every
+# transaction just before it commits, such as automation rules answering what it changed.
+BEFORE_COMMIT_KEY = "before_commit"
 # PostgreSQL's SQLSTATE classes of failures that pass: connection exception (08), transaction
 # rollback such as a deadlock or serialization failure (40), insufficient resources (53),
 # operator intervention such as a shutdown or a statement timeout (57), system error (58).
@@ -111,12 +115,14 @@ async def unit_of_work(
     async with sessionmaker() as session:
         try:
             yield session
+            await run_before_commit(session)
             await session.commit()
         except FrontdeskError as exc:
             if not exc.keep_changes:
                 await session.rollback()
                 session.info.pop(_HOOKS, None)
                 raise
+            await run_before_commit(session)
             await session.commit()
             await run_after_commit(session)
             raise
@@ -132,8 +138,15 @@ async def release_before_waiting(session: AsyncSession) -> None:
     call). On SQLite every transaction holds the one connection and the write lock, so keeping it
     across the wait would stall the whole process. Later use of the session starts a new
     transaction, which `unit_of_work` still commits or rolls back as usual."""
+    await run_before_commit(session)
     await session.commit()
     await run_after_commit(session)
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    hooks: tuple[BeforeCommit, ...] = session.info.get(BEFORE_COMMIT_KEY, ())
+    for hook in hooks:
+        await hook(session)
 
 
 async def run_after_commit(session: AsyncSession) -> None:

@@ -456,12 +456,13 @@ async def mentioned(
     inbox_id: int,
     number: int,
     subject: str,
-    author: User,
+    author: User | None,
     text: str,
 ) -> None:
-    """The agents named in a note follow the ticket and are told (the author is neither)."""
+    """The agents named in a note follow the ticket and are told (the author is neither). A
+    note without author is an automation rule's."""
     for user in mentions.told:
-        if user.id != author.id:
+        if author is None or user.id != author.id:
             await follow(session, ticket_id=ticket_id, user_id=user.id)
     await notify(
         session,

@@ -40,6 +40,7 @@ from frontdesk.tickets.models import (
     ticket_labels,
 )
 from frontdesk.tickets.staleness import StaleThread, ensure_fresh
+from frontdesk.tickets.triggers import TriggerKind, record_trigger
 from frontdesk.tickets.viewers import connection_left, set_presence, viewers_of
 from frontdesk.users.models import User
 
@@ -216,6 +217,11 @@ async def create_ticket(
     metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
     await sla_service.refresh(session, ticket=ticket)
     record_ticket_event(session, TicketEvent.created, ticket)
+    # Automation rules (rules/engine.py) answer these before the transaction commits.
+    record_trigger(session, TriggerKind.created, ticket_id=ticket.id)
+    if labels:
+        ids = tuple(label.id for label in labels)
+        record_trigger(session, TriggerKind.label_added, ticket_id=ticket.id, label_ids=ids)
     # Filed by hand for someone else, they are told. A ticket the system writes (a chat's end)
     # goes to the agent who ended it: nobody to tell.
     if assignee is not None and filed_by is not None:
@@ -304,6 +310,7 @@ async def update_ticket(
         )
         closed_before = ticket.closed_at is not None
         _apply_state(ticket, state, snoozed_until)
+        record_trigger(session, TriggerKind.state_changed, ticket_id=ticket.id, state=state.value)
         await metrics.ticket_state_changed(
             session,
             ticket=ticket,
@@ -369,6 +376,9 @@ async def _relabel(
     if not added and not removed:
         return False
     await set_labels(session, ticket=ticket, labels=labels)
+    if added:
+        added_ids = tuple(i for i in after if i not in before)
+        record_trigger(session, TriggerKind.label_added, ticket_id=ticket.id, label_ids=added_ids)
     said = [_labels_phrase("added", added)] if added else []
     said += [_labels_phrase("removed", removed)] if removed else []
     await _log(
@@ -515,6 +525,7 @@ async def add_entry(
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
     if kind is EntryKind.reply and direction is Direction.inbound:
         await tell_customer_replied(session, replies=[(ticket, text)])
+        record_trigger(session, TriggerKind.customer_replied, ticket_id=ticket.id, text=text)
     return entry
 
 
@@ -569,6 +580,8 @@ async def append_entry(
     set_committed_value(ticket, "updated_at", now)
     entry = EntryRef(entry_id, ticket.id, kind, direction)
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
+    if kind is EntryKind.reply and direction is Direction.inbound:
+        record_trigger(session, TriggerKind.customer_replied, ticket_id=ticket.id, text=text)
     # The inbound path tells the assignee and followers once per batch (mail/receiving.py).
     return entry
 
@@ -586,7 +599,7 @@ def _ensure_text(text: str, *, limit: int) -> str:
 
 
 async def add_note(
-    session: AsyncSession, *, ticket: Ticket, author: User, text: str, limit: int
+    session: AsyncSession, *, ticket: Ticket, author: User | None, text: str, limit: int
 ) -> TicketEntry:
     """A private note; the agents it @mentions who may see the ticket follow it and are told.
     The entry keeps who was told and whom it named in vain (`mentioned`, `not_notified`), so
@@ -825,6 +838,9 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 100
         )
         if result.rowcount:  # type: ignore[attr-defined]
             woken += 1
-            await _log(session, ticket, None, "The snooze ended; the ticket is open again")
+            await _log(
+                session, ticket, None, "The snooze ended; the ticket is open again", state="open"
+            )
+            record_trigger(session, TriggerKind.state_changed, ticket_id=ticket.id, state="open")
             record_ticket_event(session, TicketEvent.updated, ticket, changes=["state"])
     return woken

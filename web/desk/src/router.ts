@@ -36,6 +36,7 @@ const routes: RouteRecordRaw[] = [
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
+      { path: "rules", component: () => import("./rules/RulesSettings.vue"), meta: { title: "rules.title" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },

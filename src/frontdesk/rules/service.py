@@ -1,0 +1,237 @@
+"""Automation rules: admins list, create, edit, reorder, enable and delete them, and see what a
+rule would touch before saving it (a dry run). Running them: rules/engine.py (on events) and
+rules/timed.py (on time).
+
+What a rule names (an inbox, labels, an assignee) is checked when it is saved; each run checks
+again, since any of them may have gone since, and a refusal is written on the ticket's timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.actions.kinds import Action, Assign, Label, Reply
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
+from frontdesk.labels import service as labels_service
+from frontdesk.rules import conditions as rule_conditions
+from frontdesk.rules import timed
+from frontdesk.rules.kinds import (
+    STORED_ACTIONS,
+    STORED_CONDITIONS,
+    STORED_WHEN,
+    Definition,
+    HasLabel,
+    InboxIs,
+    InState,
+    NoReply,
+    OnLabelAdded,
+    OnStateChanged,
+)
+from frontdesk.rules.models import Rule, RuleRun
+from frontdesk.tickets.models import Ticket, TicketState
+from frontdesk.users import service as users_service
+from frontdesk.users.models import User
+
+MAX_NAME = 100
+MAX_RULES = 200
+# A dry run of an event rule reads this many of the most recently updated tickets.
+DRY_RUN_SCAN = 500
+DRY_RUN_LIMIT = 50
+LAST_RUNS = 20
+
+
+def definition_of(rule: Rule) -> Definition:
+    return Definition(
+        when=STORED_WHEN.validate_python(rule.when),
+        match="any" if rule.match == "any" else "all",
+        conditions=STORED_CONDITIONS.validate_python(rule.conditions),
+        actions=STORED_ACTIONS.validate_python(rule.actions),
+    )
+
+
+def _ensure_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise Invalid("name", "Give the rule a name.", field_code="required")
+    if len(name) > MAX_NAME:
+        raise Invalid(
+            "name", f"Use at most {MAX_NAME} characters.", field_code="too_long", limit=MAX_NAME
+        )
+    return name
+
+
+async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> None:
+    """What the rule names exists: labels, inboxes, assignees."""
+    label_ids = [c.value for c in definition.conditions if isinstance(c, HasLabel)]
+    if isinstance(definition.when, OnLabelAdded) and definition.when.label_id is not None:
+        label_ids.append(definition.when.label_id)
+    for action in definition.actions:
+        if isinstance(action, Label):
+            label_ids += [*action.add, *action.remove]
+    await labels_service.labels_by_ids(session, label_ids=label_ids)
+    for condition in definition.conditions:
+        if isinstance(condition, InboxIs):
+            try:
+                await inboxes_service.get_inbox_by_id(session, inbox_id=condition.value)
+            except NotFound:
+                raise Invalid("conditions", "No such inbox.") from None
+    for action in definition.actions:
+        if isinstance(action, Assign) and isinstance(action.assignee, int):
+            try:
+                await users_service.get_user(session, user_id=action.assignee)
+            except NotFound:
+                raise Invalid("actions", "No such user to assign.") from None
+        if isinstance(action, Reply):
+            raise Invalid(
+                "actions",
+                "A rule cannot send a reply: mail needs an agent to sign it. Write a note.",
+            )
+
+
+def _store(rule: Rule, definition: Definition) -> None:
+    rule.when = STORED_WHEN.dump_python(definition.when, mode="json")
+    rule.match = definition.match
+    rule.conditions = STORED_CONDITIONS.dump_python(list(definition.conditions), mode="json")
+    rule.actions = STORED_ACTIONS.dump_python(list(definition.actions), mode="json")
+
+
+async def list_rules(session: AsyncSession) -> Sequence[Rule]:
+    return (await session.scalars(select(Rule).order_by(Rule.position, Rule.id))).all()
+
+
+async def get_rule(session: AsyncSession, *, rule_id: int) -> Rule:
+    rule = await session.get(Rule, rule_id)
+    if rule is None:
+        raise NotFound("No such rule.")
+    return rule
+
+
+async def create_rule(
+    session: AsyncSession, *, user: User, name: str, definition: Definition, enabled: bool = True
+) -> Rule:
+    name = _ensure_name(name)
+    await _ensure_targets(session, definition=definition)
+    count = await session.scalar(select(func.count()).select_from(Rule)) or 0
+    if count >= MAX_RULES:
+        raise Invalid("name", f"At most {MAX_RULES} rules.", field_code="too_long", limit=MAX_RULES)
+    last = await session.scalar(select(func.max(Rule.position)))
+    rule = Rule(
+        name=name,
+        enabled=enabled,
+        position=(last or 0) + 1,
+        created_by_id=user.id,
+        updated_by_id=user.id,
+    )
+    _store(rule, definition)
+    session.add(rule)
+    await session.flush()
+    return rule
+
+
+async def update_rule(
+    session: AsyncSession,
+    *,
+    user: User,
+    rule: Rule,
+    name: str | None = None,
+    definition: Definition | None = None,
+    enabled: bool | None = None,
+) -> Rule:
+    if name is not None:
+        rule.name = _ensure_name(name)
+    if definition is not None:
+        await _ensure_targets(session, definition=definition)
+        _store(rule, definition)
+    if enabled is not None:
+        rule.enabled = enabled
+    rule.updated_by_id = user.id
+    rule.updated_at = utcnow()
+    await session.flush()
+    return rule
+
+
+async def reorder_rules(session: AsyncSession, *, rule_ids: Sequence[int]) -> Sequence[Rule]:
+    """The rules in this order: every rule once."""
+    rules = {rule.id: rule for rule in await list_rules(session)}
+    if sorted(rule_ids) != sorted(rules) or len(set(rule_ids)) != len(rule_ids):
+        raise Invalid("rule_ids", "Name every rule once, in the order wanted.")
+    for position, rule_id in enumerate(rule_ids, start=1):
+        rules[rule_id].position = position
+    await session.flush()
+    return await list_rules(session)
+
+
+async def delete_rule(session: AsyncSession, *, rule: Rule) -> None:
+    await session.delete(rule)
+    await session.flush()
+
+
+async def last_runs(session: AsyncSession, *, rule: Rule) -> Sequence[tuple[RuleRun, Ticket]]:
+    """The rule's latest runs (a time-based rule's skipped episodes left out), newest first."""
+    rows = await session.execute(
+        select(RuleRun, Ticket)
+        .join(Ticket, Ticket.id == RuleRun.ticket_id)
+        .where(RuleRun.rule_id == rule.id, RuleRun.outcome != "skipped")
+        .order_by(RuleRun.ran_at.desc(), RuleRun.id.desc())
+        .limit(LAST_RUNS)
+    )
+    return [(run, ticket) for run, ticket in rows]
+
+
+@dataclass(frozen=True)
+class DryRun:
+    tickets: Sequence[Ticket]
+    checked: int
+    # Time-based: the tickets due now (it would fire on them at the next round); on events:
+    # the tickets that match the conditions now (it would run if their event happened).
+    timed: bool
+    more: bool
+
+
+async def dry_run(session: AsyncSession, *, definition: Definition) -> DryRun:
+    """The existing tickets a rule would touch, without changing anything."""
+    await _ensure_targets(session, definition=definition)
+    when = definition.when
+    if isinstance(when, NoReply | InState):
+        due = await timed.due_now(session, when=when, limit=DRY_RUN_SCAN)
+        ids = [ticket_id for ticket_id, _ in due]
+        found = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
+        tickets = sorted(found, key=lambda ticket: ticket.id)
+    else:
+        query = select(Ticket).where(Ticket.merged_into_id.is_(None))
+        if isinstance(when, OnStateChanged) and when.state is not None:
+            query = query.where(Ticket.state == TicketState(when.state))
+        tickets = list(
+            await session.scalars(
+                query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(DRY_RUN_SCAN)
+            )
+        )
+    messages = await rule_conditions.first_messages(
+        session, ticket_ids=[ticket.id for ticket in tickets]
+    )
+    facts = await rule_conditions.facts_of(
+        session, tickets=tickets, messages=messages, now=utcnow()
+    )
+    label_id = when.label_id if isinstance(when, OnLabelAdded) else None
+    matching = [
+        ticket
+        for ticket in tickets
+        if rule_conditions.meets(definition.conditions, definition.match, facts[ticket.id])
+        and (label_id is None or label_id in facts[ticket.id].label_ids)
+    ]
+    return DryRun(
+        tickets=matching[:DRY_RUN_LIMIT],
+        checked=len(tickets),
+        timed=isinstance(when, NoReply | InState),
+        more=len(matching) > DRY_RUN_LIMIT,
+    )
+
+
+def actions_named(actions: Sequence[Action]) -> list[str]:
+    return [action.type for action in actions]

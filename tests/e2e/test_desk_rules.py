@@ -1,0 +1,92 @@
+"""Automation rules in real Chromium (issue #16): an admin builds a rule in Settings → Rules,
+tries it with a dry run that lists the existing tickets it would touch, saves it, and a new
+ticket is labelled by it, its run listed under the rule (screenshots: desk-rules-*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.test_desk_macros import make_label
+
+pytestmark = DESK_TESTS
+
+
+async def test_build_a_rule_with_its_dry_run(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Support")
+    ada = await desk.user(name="Ada Admin", role="admin")
+    bob = await desk.user(name="Bob Billing")
+    for user in (ada, bob):
+        await desk.add_member(inbox, user)
+    await make_label(app, "Billing")
+    await make_label(app, "VIP")
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    for n, subject in enumerate(["Refund for order 1042", "Where is my parcel?", "REFUND please"]):
+        body = {
+            "inbox_id": inbox["id"],
+            "customer": {"email": f"c{n}@example.org", "name": f"Cora{n} Customer"},
+            "subject": subject,
+        }
+        await api("POST", "/api/v1/tickets", body, status=201)
+
+    await page.goto(f"{live}/settings/rules")
+    await expect(page.get_by_text("No rule yet.")).to_be_visible()
+    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_label("Name").fill("Refunds to billing")
+    await page.get_by_label("When", exact=True).select_option("created")
+    await page.get_by_role("button", name="Add a condition").click()
+    condition = page.locator("[data-condition]")
+    await condition.get_by_label("Subject or message").fill("refund")
+    await (
+        page.get_by_role("group", name="Then")
+        .locator("label.chip-check")
+        .filter(has_text="Billing")
+        .first.check()
+    )
+    await page.get_by_label("Assign to").select_option(label="Bob Billing")
+    await page.get_by_role("button", name="Dry run").click()
+    dry = page.locator("[data-dry-run]")
+    await expect(dry).to_contain_text("2 tickets match the conditions now")
+    await expect(dry).to_contain_text("Refund for order 1042")
+    await expect(dry).to_contain_text("REFUND please")
+    await expect(dry).not_to_contain_text("parcel")
+    await assert_accessible(page, "rule editor with its dry run")
+    await page.set_viewport_size({"width": 1360, "height": 1280})
+    await shoot(page, screenshots, "rules-editor")
+    await page.set_viewport_size({"width": 1360, "height": 860})
+
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Rule “Refunds to billing” created.")).to_be_visible()
+    rule = page.locator("[data-rule='Refunds to billing']")
+    await expect(rule).to_contain_text("A ticket is created")
+    await expect(rule).to_contain_text("Add Billing")
+
+    made = await api(
+        "POST",
+        "/api/v1/tickets",
+        {
+            "inbox_id": inbox["id"],
+            "customer": {"email": "dan@example.org", "name": "Dan"},
+            "subject": "I want a refund",
+        },
+        status=201,
+    )
+    after = await api("GET", f"/api/v1/tickets/{made['id']}")
+    assert [label["name"] for label in after["labels"]] == ["Billing"]
+    assert after["assignee_id"] == bob["id"]
+    await rule.get_by_role("button", name="Last runs").click()
+    await expect(rule).to_contain_text("I want a refund")
+    await expect(rule).to_contain_text("done")
+    await assert_accessible(page, "rules list with last runs")
+    await shoot(page, screenshots, "rules-list")
+
+    await page.goto(f"{live}/tickets/{made['id']}")
+    await expect(page.get_by_text("The rule “Refunds to billing” ran")).to_be_visible()
+    await shoot(page, screenshots, "rules-timeline")

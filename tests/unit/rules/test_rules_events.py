@@ -1,0 +1,287 @@
+"""Rules that answer events, over HTTP: a customer's emailed reply, a new ticket, labels; the
+timeline line each run leaves, a refused run that leaves the triggering change alone, and two
+rules that would undo each other forever stopped by the loop bound."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from frontdesk.config import Settings
+from frontdesk.rules.engine import MAX_DEPTH
+from frontdesk.rules.models import RuleRun
+from tests.conftest import Desk
+from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
+from tests.unit.rules.support import (
+    URL,
+    create_rule,
+    label_names,
+    make_label,
+    runs,
+    ticket,
+    timeline,
+)
+from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+SUPPORT = "support@shop.test"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+
+
+async def _mailed(http: httpx.AsyncClient, *, text: str, subject: str, **kw: Any) -> None:
+    response = await post_mime(http, reply_mail(to=SUPPORT, text=text, subject=subject, **kw))
+    assert response.status_code in (200, 202), response.text
+
+
+class TestCustomerReplies:
+    async def test_an_emailed_reply_with_the_words_labels_and_assigns_it(
+        self, desk: Desk, http: httpx.AsyncClient
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox], name="Ada")
+        bob = await desk.agent(inboxes=[inbox], name="Bob")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        billing = await make_label(admin, "Billing")
+        rule = await create_rule(
+            admin,
+            "Refunds to Bob",
+            when={"type": "customer_replied"},
+            conditions=[{"field": "text", "op": "contains", "value": "refund"}],
+            actions=[
+                {"type": "label", "add": [billing["id"]]},
+                {"type": "assign", "assignee": bob.id},
+            ],
+        )
+        made = await new_ticket(ada.client, inbox, email="cora@example.org", subject="Parcel")
+        reply = await ada.client.post(
+            f"/api/v1/tickets/{made['id']}/replies", json={"text": "On its way", "then": "hold"}
+        )
+        assert reply.status_code == 201, reply.text
+        in_reply_to = reply.json()["message_id"]
+
+        await _mailed(
+            http,
+            text="Thanks, it came.",
+            subject="Re: Parcel",
+            in_reply_to=in_reply_to,
+            sender="cora@example.org",
+        )
+        quiet = await ticket(ada, made["id"])
+        assert (label_names(quiet), quiet["assignee_id"]) == ([], ada.id)
+
+        await _mailed(
+            http,
+            text="It is broken, I want a REFUND.",
+            subject="Re: Parcel",
+            in_reply_to=in_reply_to,
+            sender="cora@example.org",
+        )
+        after = await ticket(ada, made["id"])
+        assert (label_names(after), after["assignee_id"]) == (["Billing"], bob.id)
+        lines = timeline(after)
+        ran = lines.index("The rule “Refunds to Bob” ran")
+        assert lines[ran + 1 :][:2] == [
+            "frontdesk added the label Billing",
+            "frontdesk assigned the ticket to Bob",
+        ]
+        (run,) = await runs(admin, rule)
+        assert (run["outcome"], run["applied"], run["ticket"]["id"]) == (
+            "done",
+            ["label", "assign"],
+            made["id"],
+        )
+
+
+class TestNewTickets:
+    async def test_a_new_mail_ticket_from_a_domain_is_put_on_hold_others_not(
+        self, desk: Desk, http: httpx.AsyncClient
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        await create_rule(
+            admin,
+            "Partners wait",
+            when={"type": "created"},
+            match="all",
+            conditions=[
+                {"field": "customer_domain", "op": "equals", "value": "partner.test"},
+                {"field": "channel", "op": "is", "value": "email"},
+                {"field": "inbox", "op": "is", "value": inbox["id"]},
+            ],
+            actions=[{"type": "set_state", "state": "hold"}, {"type": "note", "text": "Partner"}],
+        )
+        await _mailed(http, text="Hello", subject="From a partner", sender="p@partner.test")
+        await _mailed(http, text="Hello", subject="From a customer", sender="c@example.org")
+        listed = await admin.client.get("/api/v1/tickets", params={"inbox_id": inbox["id"]})
+        states = {t["subject"]: t["state"] for t in listed.json()["items"]}
+        assert states == {"From a partner": "hold", "From a customer": "open"}
+        partner = next(t for t in listed.json()["items"] if t["subject"] == "From a partner")
+        full = await ticket(admin, partner["id"])
+        notes = [e for e in full["entries"] if e["kind"] == "note"]
+        assert [(n["text"], n["author_user_id"]) for n in notes] == [("Partner", None)]
+
+    async def test_any_of_the_conditions_is_enough(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        urgent = await make_label(admin, "Urgent")
+        await create_rule(
+            admin,
+            "Urgent words",
+            when={"type": "created"},
+            match="any",
+            conditions=[
+                {"field": "text", "op": "contains", "value": "down"},
+                {"field": "customer_name", "op": "contains", "value": "vip"},
+            ],
+            actions=[{"type": "label", "add": [urgent["id"]]}],
+        )
+        by_subject = await new_ticket(admin.client, inbox, subject="Site is DOWN")
+        by_name = await new_ticket(
+            admin.client, inbox, subject="Hi", customer={"email": "v@x.org", "name": "Vip Val"}
+        )
+        neither = await new_ticket(admin.client, inbox, subject="Hi", email="n@x.org")
+        assert label_names(await ticket(admin, by_subject["id"])) == ["Urgent"]
+        assert label_names(await ticket(admin, by_name["id"])) == ["Urgent"]
+        assert label_names(await ticket(admin, neither["id"])) == []
+
+
+class TestLoops:
+    async def test_two_rules_undoing_each_other_stop_at_the_bound(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        ping = await make_label(admin, "Ping")
+        pong = await make_label(admin, "Pong")
+        ping_rule = await create_rule(
+            admin,
+            "Ping to pong",
+            when={"type": "label_added", "label_id": ping["id"]},
+            actions=[{"type": "label", "add": [pong["id"]], "remove": [ping["id"]]}],
+        )
+        pong_rule = await create_rule(
+            admin,
+            "Pong to ping",
+            when={"type": "label_added", "label_id": pong["id"]},
+            actions=[{"type": "label", "add": [ping["id"]], "remove": [pong["id"]]}],
+        )
+        made = await new_ticket(admin.client, inbox)
+        patched = await admin.client.patch(
+            f"/api/v1/tickets/{made['id']}", json={"label_ids": [ping["id"]]}
+        )
+        assert patched.status_code == 200, patched.text
+        after = await ticket(admin, made["id"])
+        lines = timeline(after)
+        ran = [line for line in lines if line.endswith("” ran")]
+        assert len(ran) == MAX_DEPTH
+        stopped = [line for line in lines if "was not run" in line]
+        assert len(stopped) == 1
+        assert f"{MAX_DEPTH} times in a row" in stopped[0]
+        outcomes = [r["outcome"] for r in await runs(admin, ping_rule)]
+        outcomes += [r["outcome"] for r in await runs(admin, pong_rule)]
+        assert sorted(outcomes) == sorted(["done"] * MAX_DEPTH + ["stopped"])
+        assert await count_rows(desk.app, RuleRun) == MAX_DEPTH + 1
+
+    async def test_a_refused_rule_leaves_the_change_that_set_it_off(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        outsider = await desk.agent(name="Olga")
+        rule = await create_rule(
+            admin,
+            "To Olga",
+            when={"type": "state_changed", "state": "hold"},
+            actions=[{"type": "note", "text": "held"}, {"type": "assign", "assignee": outsider.id}],
+        )
+        made = await new_ticket(admin.client, inbox)
+        patched = await admin.client.patch(f"/api/v1/tickets/{made['id']}", json={"state": "hold"})
+        assert patched.status_code == 200, patched.text
+        after = await ticket(admin, made["id"])
+        assert after["state"] == "hold"
+        assert after["assignee_id"] is None
+        assert [e for e in after["entries"] if e["kind"] == "note"] == []
+        assert timeline(after)[-1] == (
+            "The rule “To Olga” could not run: Olga is not a member of this ticket's inbox."
+        )
+        (run,) = await runs(admin, rule)
+        assert run["outcome"] == "failed"
+        assert "not a member" in run["error"]
+
+
+class TestManaging:
+    async def test_only_admins_and_what_a_rule_may_not_say(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        agent = await desk.agent(inboxes=[inbox])
+        body = {
+            "name": "x",
+            "when": {"type": "created"},
+            "actions": [{"type": "note", "text": "n"}],
+        }
+        error_of(await agent.client.get(URL), 403)
+        error_of(await agent.client.post(URL, json=body), 403)
+        for wrong in (
+            {**body, "when": {"type": "sometimes"}},
+            {**body, "when": {"type": "no_reply", "hours": 0}},
+            {**body, "actions": [{"type": "assign", "assignee": "me"}]},
+            {**body, "conditions": [{"field": "text", "op": "equals", "value": "x"}]},
+            {**body, "conditions": [{"field": "label", "op": "has", "value": "x"}]},
+            {**body, "actions": []},
+        ):
+            error_of(await admin.client.post(URL, json=wrong), 422)
+        error_of(
+            await admin.client.post(
+                URL, json={**body, "actions": [{"type": "reply", "text": "x"}]}
+            ),
+            422,
+            "invalid",
+        )
+        error_of(
+            await admin.client.post(
+                URL, json={**body, "actions": [{"type": "label", "add": [9999]}]}
+            ),
+            422,
+        )
+
+    async def test_list_order_disable_edit_delete(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        note = [{"type": "note", "text": "seen"}]
+        first = await create_rule(admin, "First", when={"type": "created"}, actions=note)
+        second = await create_rule(admin, "Second", when={"type": "created"}, actions=note)
+        assert [r["name"] for r in (await admin.client.get(URL)).json()] == ["First", "Second"]
+        reordered = await admin.client.put(
+            f"{URL}/order", json={"rule_ids": [second["id"], first["id"]]}
+        )
+        assert [r["name"] for r in reordered.json()] == ["Second", "First"]
+        error_of(await admin.client.put(f"{URL}/order", json={"rule_ids": [first["id"]]}), 422)
+        off = await admin.client.patch(f"{URL}/{first['id']}", json={"enabled": False})
+        assert off.json()["enabled"] is False
+        edited = await admin.client.patch(
+            f"{URL}/{second['id']}",
+            json={
+                "name": "Second rule",
+                "definition": {
+                    "when": {"type": "created"},
+                    "actions": [{"type": "note", "text": "new"}],
+                },
+            },
+        )
+        assert (edited.json()["name"], edited.json()["actions"][0]["text"]) == (
+            "Second rule",
+            "new",
+        )
+        made = await new_ticket(admin.client, inbox)
+        notes = [
+            e["text"] for e in (await ticket(admin, made["id"]))["entries"] if e["kind"] == "note"
+        ]
+        assert notes == ["new"]
+        assert (await admin.client.delete(f"{URL}/{first['id']}")).status_code == 204
+        error_of(await admin.client.get(f"{URL}/{first['id']}"), 404)

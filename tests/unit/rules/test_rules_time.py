@@ -1,0 +1,182 @@
+"""Time-based rules on a frozen clock: "open and not replied for 24 hours" fires once per
+unanswered message, "on hold for 5 days" once per hold; two processes running the same round
+at once fire each episode once; a dry run lists what would fire now."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from frontdesk.app import create_app
+from frontdesk.config import Settings
+from frontdesk.rules.models import RuleRun
+from frontdesk.rules.timers import run_time_rules
+from tests.clock import FrozenClock
+from tests.conftest import Desk
+from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
+from tests.unit.rules.support import URL, create_rule, label_names, make_label, runs, ticket
+from tests.unit.rules.support import timeline as lines_of
+from tests.unit.support import count_rows, new_ticket, use_cheap_passwords
+
+SUPPORT = "support@shop.test"
+START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return FrozenClock(monkeypatch, START)
+
+
+@pytest.fixture
+async def second_process(settings: Settings) -> AsyncIterator[FastAPI]:
+    """Another app on the same database: its own engine and connections, like a second server."""
+    other = create_app(settings, run_loops=False)
+    async with other.router.lifespan_context(other):
+        yield other
+
+
+async def _tick(app: FastAPI) -> int:
+    return await run_time_rules(app.state.sessionmaker)
+
+
+async def _dry(admin: Any, when: dict[str, Any], **rest: Any) -> list[int]:
+    body = {"when": when, "actions": [{"type": "note", "text": "x"}], **rest}
+    response = await admin.client.post(f"{URL}/dry-run", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["timed"] is True
+    return [t["id"] for t in response.json()["tickets"]]
+
+
+async def _mail(http: httpx.AsyncClient, text: str, **kw: Any) -> None:
+    raw = reply_mail(to=SUPPORT, text=text, sender="cora@example.org", **kw)
+    response = await post_mime(http, raw)
+    assert response.status_code in (200, 202), response.text
+
+
+class TestNoReply:
+    async def test_fires_once_per_unanswered_message(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox], name="Ada")
+        late = await make_label(admin, "Late")
+        when = {"type": "no_reply", "hours": 24}
+        rule = await create_rule(
+            admin, "Late", when=when, actions=[{"type": "label", "add": [late["id"]]}]
+        )
+        await _mail(http, "Where is my order?", subject="Order 1")
+        (listed,) = (await admin.client.get("/api/v1/tickets")).json()["items"]
+        clock.advance(hours=23)
+        assert await _dry(admin, when) == []
+        assert await _tick(desk.app) == 0
+        clock.advance(hours=2)
+        assert await _dry(admin, when) == [listed["id"]]
+        assert await _tick(desk.app) == 1
+        assert await _tick(desk.app) == 0
+        after = await ticket(admin, listed["id"])
+        assert label_names(after) == ["Late"]
+        assert "The rule “Late” ran" in lines_of(after)
+
+        # Answered, then the customer writes again: a new episode, due 24 hours later.
+        reply = await admin.client.post(
+            f"/api/v1/tickets/{listed['id']}/replies", json={"text": "Soon", "then": "send"}
+        )
+        assert reply.status_code == 201, reply.text
+        clock.advance(hours=48)
+        assert await _tick(desk.app) == 0
+        await _mail(
+            http, "Still nothing", subject="Re: Order 1", in_reply_to=reply.json()["message_id"]
+        )
+        clock.advance(hours=24, seconds=1)
+        assert await _tick(desk.app) == 1
+        assert [r["outcome"] for r in await runs(admin, rule)] == ["unchanged", "done"]
+
+    async def test_conditions_judged_once_when_due(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        when = {"type": "no_reply", "hours": 1}
+        conditions = [{"field": "text", "op": "contains", "value": "invoice"}]
+        rule = await create_rule(
+            admin,
+            "Invoices",
+            when=when,
+            conditions=conditions,
+            actions=[{"type": "note", "text": "Invoice waiting"}],
+        )
+        await _mail(http, "Please send the invoice", subject="Papers")
+        await _mail(http, "Hello there", subject="Chat")
+        clock.advance(hours=2)
+        due = await _dry(admin, when, conditions=conditions)
+        assert len(due) == 1
+        assert await _tick(desk.app) == 1
+        (run,) = await runs(admin, rule)
+        assert run["ticket"]["id"] == due[0]
+        # The other ticket's episode was looked at and let go, not looked at every minute.
+        assert await count_rows(desk.app, RuleRun) == 2
+        assert await _tick(desk.app) == 0
+
+
+class TestInState:
+    async def test_on_hold_five_days_is_closed_once(self, desk: Desk, clock: FrozenClock) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        when = {"type": "in_state", "state": "hold", "hours": 120}
+        await create_rule(
+            admin, "Close waiting", when=when, actions=[{"type": "set_state", "state": "closed"}]
+        )
+        held = await new_ticket(admin.client, inbox, subject="Waiting", state="hold")
+        changed = await new_ticket(admin.client, inbox, subject="Later held")
+        clock.advance(hours=100)
+        patched = await admin.client.patch(
+            f"/api/v1/tickets/{changed['id']}", json={"state": "hold"}
+        )
+        assert patched.status_code == 200, patched.text
+        clock.advance(hours=21)
+        assert await _dry(admin, when) == [held["id"]]
+        assert await _tick(desk.app) == 1
+        assert (await ticket(admin, held["id"]))["state"] == "closed"
+        assert (await ticket(admin, changed["id"]))["state"] == "hold"
+        clock.advance(hours=100)
+        assert await _tick(desk.app) == 1
+        assert (await ticket(admin, changed["id"]))["state"] == "closed"
+
+
+class TestSeveralProcesses:
+    async def test_two_rounds_at_once_fire_each_episode_once(
+        self, desk: Desk, clock: FrozenClock, second_process: FastAPI
+    ) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        when = {"type": "in_state", "state": "open", "hours": 1}
+        rule = await create_rule(
+            admin, "Nudge", when=when, actions=[{"type": "note", "text": "Nudge"}]
+        )
+        made = [await new_ticket(admin.client, inbox, subject=f"T{n}") for n in range(3)]
+        clock.advance(hours=2)
+        fired = await asyncio.gather(*(_tick(app) for app in (desk.app, second_process) * 2))
+        assert sum(fired) == 3
+        assert await count_rows(desk.app, RuleRun) == 3
+        for each in made:
+            full = await ticket(admin, each["id"])
+            notes = [e["text"] for e in full["entries"] if e["kind"] == "note"]
+            assert notes == ["Nudge"]
+            assert lines_of(full).count("The rule “Nudge” ran") == 1
+        assert len(await runs(admin, rule)) == 3

@@ -1,0 +1,87 @@
+/**
+ * The rule editor's form. Its actions are the macro editor's (macros/form.ts): the same fields,
+ * saved in the same order, without a reply (a rule has no agent to sign mail) and without "me".
+ */
+import type { Macro } from "../macros/api";
+import { actionsOf, emptyForm as emptyActions, formOf as actionsFormOf, type MacroForm } from "../macros/form";
+import type { Condition, Definition, Rule, When } from "./api";
+
+export type WhenType = When["type"];
+export const TIMED: WhenType[] = ["no_reply", "in_state"];
+
+export interface ConditionRow {
+  field: Condition["field"];
+  op: string;
+  value: string;
+}
+
+export interface RuleForm {
+  id: number | null;
+  name: string;
+  enabled: boolean;
+  when: WhenType;
+  labelId: string;
+  state: string;
+  hours: string;
+  match: "all" | "any";
+  conditions: ConditionRow[];
+  actions: MacroForm;
+}
+
+/** The operators each field offers, the first one the default. */
+export const OPS: Record<Condition["field"], string[]> = {
+  inbox: ["is", "is_not"],
+  channel: ["is", "is_not"],
+  label: ["has", "has_not"],
+  customer_email: ["contains", "equals", "not_contains"],
+  customer_name: ["contains", "equals", "not_contains"],
+  customer_domain: ["equals", "contains", "not_contains"],
+  text: ["contains", "not_contains"],
+  hours: ["in", "out"],
+};
+
+export function emptyForm(): RuleForm {
+  return { id: null, name: "", enabled: true, when: "created", labelId: "", state: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
+}
+
+export function formOf(rule: Rule): RuleForm {
+  const form = emptyForm();
+  form.id = rule.id;
+  form.name = rule.name;
+  form.enabled = rule.enabled;
+  form.when = rule.when.type;
+  if (rule.when.type === "label_added") form.labelId = rule.when.label_id != null ? String(rule.when.label_id) : "";
+  if (rule.when.type === "state_changed") form.state = rule.when.state ?? "";
+  if (rule.when.type === "in_state") form.state = rule.when.state;
+  if (rule.when.type === "no_reply" || rule.when.type === "in_state") form.hours = String(rule.when.hours);
+  form.match = rule.match;
+  form.conditions = rule.conditions.map((c) => ({ field: c.field, op: c.op, value: "value" in c ? String(c.value) : "" }));
+  // The macro form reads only a macro's actions and inbox.
+  form.actions = actionsFormOf({ actions: rule.actions, inbox_id: null } as unknown as Macro);
+  return form;
+}
+
+function whenOf(form: RuleForm): When {
+  switch (form.when) {
+    case "label_added":
+      return { type: "label_added", label_id: form.labelId ? Number(form.labelId) : null };
+    case "state_changed":
+      return { type: "state_changed", state: (form.state || null) as "open" | "hold" | "snoozed" | "closed" | null };
+    case "no_reply":
+      return { type: "no_reply", hours: Number(form.hours) };
+    case "in_state":
+      return { type: "in_state", state: (form.state || "hold") as "open" | "hold" | "closed", hours: Number(form.hours) };
+    default:
+      return { type: form.when };
+  }
+}
+
+function conditionOf(row: ConditionRow): Condition {
+  const numeric = row.field === "inbox" || row.field === "label";
+  if (row.field === "hours") return { field: "hours", op: row.op as "in" | "out" };
+  return { field: row.field, op: row.op, value: numeric ? Number(row.value) : row.value } as Condition;
+}
+
+export function definitionOf(form: RuleForm): Definition {
+  return { when: whenOf(form), match: form.match, conditions: form.conditions.map(conditionOf), actions: actionsOf(form.actions) };
+}
