@@ -177,6 +177,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             for name, job, interval in (
                 ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
                 ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
+                # An offer's countdown is seconds long: looked at every second at most.
+                ("chat-offers", chat_timers.expire_offers, min(1.0, settings.timer_interval)),
                 ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
                 ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
                 ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),

@@ -20,6 +20,8 @@ def assignment_read(row: InboxAssignment) -> AssignmentRead:
         mode=row.mode.value,
         ticket_limit=row.ticket_limit,
         reassign_after_minutes=row.reassign_after_minutes,
+        offer_chats=row.offer_chats,
+        offer_timeout_seconds=row.offer_timeout_seconds,
         updated_at=row.updated_at,
     )
 
@@ -41,5 +43,7 @@ async def put_assignment(
         mode=AssignmentMode(body.mode),
         ticket_limit=body.ticket_limit,
         reassign_after_minutes=body.reassign_after_minutes,
+        offer_chats=body.offer_chats,
+        offer_timeout_seconds=body.offer_timeout_seconds,
     )
     return assignment_read(row)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, Timestamped, enum_column
 from frontdesk.kit.clock import utcnow
 
 DEFAULT_TICKET_LIMIT = 10
+DEFAULT_OFFER_TIMEOUT = 30
 
 
 class AssignmentMode(enum.StrEnum):
@@ -40,6 +41,16 @@ class InboxAssignment(Timestamped, Base):
     reassign_after_minutes: Mapped[int | None]
     # Round robin: the member assigned last; the next one after them (by id) is next.
     last_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Chats: offered to one agent at a time (docs/routing.md, "Offering chats one at a time")
+    # instead of to everybody, each offer open this many seconds.
+    offer_chats: Mapped[bool] = mapped_column(default=False, server_default=false())
+    offer_timeout_seconds: Mapped[int] = mapped_column(
+        default=DEFAULT_OFFER_TIMEOUT, server_default=str(DEFAULT_OFFER_TIMEOUT)
+    )
+    # The chats' own round-robin cursor: chats and tickets take turns separately.
+    chat_last_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class AutoAssignment(Base):

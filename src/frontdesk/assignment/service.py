@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.assignment.models import (
+    DEFAULT_OFFER_TIMEOUT,
     DEFAULT_TICKET_LIMIT,
     AssignmentMode,
     AutoAssignment,
@@ -39,6 +40,8 @@ from frontdesk.users.models import User
 
 MAX_TICKET_LIMIT = 1000
 MAX_REASSIGN_MINUTES = 7 * 24 * 60
+MIN_OFFER_TIMEOUT = 10
+MAX_OFFER_TIMEOUT = 600
 
 
 async def get_settings(session: AsyncSession, *, inbox: Inbox) -> InboxAssignment:
@@ -50,8 +53,16 @@ async def get_settings(session: AsyncSession, *, inbox: Inbox) -> InboxAssignmen
             mode=AssignmentMode.off,
             ticket_limit=DEFAULT_TICKET_LIMIT,
             reassign_after_minutes=None,
+            offer_chats=False,
+            offer_timeout_seconds=DEFAULT_OFFER_TIMEOUT,
         )
     return row
+
+
+async def chat_offer_settings(session: AsyncSession, *, inbox_id: int) -> InboxAssignment | None:
+    """The inbox's settings when it offers chats one agent at a time; None: to everybody."""
+    row = await session.get(InboxAssignment, inbox_id, populate_existing=True)
+    return row if row is not None and row.offer_chats else None
 
 
 async def set_settings(
@@ -61,6 +72,8 @@ async def set_settings(
     mode: AssignmentMode,
     ticket_limit: int,
     reassign_after_minutes: int | None,
+    offer_chats: bool = False,
+    offer_timeout_seconds: int = DEFAULT_OFFER_TIMEOUT,
 ) -> InboxAssignment:
     if not 1 <= ticket_limit <= MAX_TICKET_LIMIT:
         raise Invalid("ticket_limit", f"Give a limit between 1 and {MAX_TICKET_LIMIT}.")
@@ -71,6 +84,11 @@ async def set_settings(
             "reassign_after_minutes",
             f"Give between 1 and {MAX_REASSIGN_MINUTES} minutes, or none to never reassign.",
         )
+    if not MIN_OFFER_TIMEOUT <= offer_timeout_seconds <= MAX_OFFER_TIMEOUT:
+        raise Invalid(
+            "offer_timeout_seconds",
+            f"Give between {MIN_OFFER_TIMEOUT} and {MAX_OFFER_TIMEOUT} seconds.",
+        )
     row = await lock_settings(session, inbox_id=inbox.id)
     if row is None:
         row = InboxAssignment(inbox_id=inbox.id)
@@ -78,6 +96,8 @@ async def set_settings(
     row.mode = mode
     row.ticket_limit = ticket_limit
     row.reassign_after_minutes = reassign_after_minutes
+    row.offer_chats = offer_chats
+    row.offer_timeout_seconds = offer_timeout_seconds
     row.updated_at = utcnow()
     await session.flush()
     return row
@@ -92,6 +112,21 @@ async def lock_settings(
         .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
+
+
+async def move_chat_cursor(
+    session: AsyncSession, *, settings: InboxAssignment, user_id: int
+) -> None:
+    """The chats' round-robin cursor. It only orders turns: two chats starting at once may read
+    the same cursor, and then the later write wins; no lock on the inbox's settings (held by
+    the ticket pass) is worth that."""
+    await session.execute(
+        update(InboxAssignment)
+        .where(InboxAssignment.inbox_id == settings.inbox_id)
+        .values(chat_last_user_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    settings.chat_last_user_id = user_id
 
 
 # --- choosing ----------------------------------------------------------------------------------
@@ -136,11 +171,16 @@ async def candidates(
 def choose(settings: InboxAssignment, found: Sequence[Candidate]) -> User | None:
     """Round robin: the first after the cursor. Balanced: the least loaded, ties broken in the
     same rotation, so equal agents take turns instead of the oldest account taking all."""
+    return pick(settings.mode, settings.last_user_id, found)
+
+
+def pick(mode: AssignmentMode, last_user_id: int | None, found: Sequence[Candidate]) -> User | None:
+    """`choose` for any load and cursor: tickets use theirs, chat offers their own."""
     if not found:
         return None
-    last = settings.last_user_id or 0
+    last = last_user_id or 0
     rotation = sorted(found, key=lambda c: (c.user.id <= last, c.user.id))
-    if settings.mode is AssignmentMode.balanced:
+    if mode is AssignmentMode.balanced:
         return min(rotation, key=lambda c: c.load).user
     return rotation[0].user
 

@@ -24,6 +24,7 @@ from frontdesk.chats.schemas import (
     TypingUpdate,
 )
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
 from frontdesk.users import service as users_service
 from frontdesk.users.schemas import UserRead
@@ -55,9 +56,20 @@ async def chat_bar(user: CurrentAgent, session: SessionDep) -> list[BarItemRead]
         BarItemRead(
             chat=ChatSummary.model_validate(item.chat),
             color=item.color,
-            meaning=MEANINGS[item.color] if not item.invitation else "Invitation to a chat",
+            meaning=(
+                "Invitation to a chat"
+                if item.invitation
+                else "Offered to you alone: accept or decline"
+                if item.offer_expires_at
+                else MEANINGS[item.color]
+            ),
             unread=item.unread,
             invitation=item.invitation.kind if item.invitation else None,
+            offer_expires_in=(
+                max(0.0, (item.offer_expires_at - utcnow()).total_seconds())
+                if item.offer_expires_at
+                else None
+            ),
         )
         for item in items
     ]
@@ -93,6 +105,20 @@ async def agents(user: CurrentAgent, session: SessionDep) -> list[AgentAvailabil
 
 @router.get("/chats/{chat_id}", response_model=ChatDetail)
 async def get_chat(chat: LoadedChat, session: SessionDep) -> ChatDetail:
+    return await views.chat_detail(session, chat)
+
+
+@router.post("/chats/{chat_id}/offer/accept", response_model=ChatDetail)
+async def accept_offer(chat: LoadedChat, user: CurrentAgent, session: SessionDep) -> ChatDetail:
+    """Joins a chat offered to you alone; 409 `offer_gone` when it is no longer yours to take."""
+    chat = await service.accept_offer(session, chat=chat, agent=user)
+    return await views.chat_detail(session, chat)
+
+
+@router.post("/chats/{chat_id}/offer/decline", response_model=ChatDetail)
+async def decline_offer(chat: LoadedChat, user: CurrentAgent, session: SessionDep) -> ChatDetail:
+    """Passes a chat offered to you alone on to the next agent (or to everybody)."""
+    chat = await service.decline_offer(session, chat=chat, agent=user)
     return await views.chat_detail(session, chat)
 
 

@@ -33,6 +33,7 @@ from frontdesk.chats.models import (
     EndReason,
     Visitor,
 )
+from frontdesk.chats.offers import pass_on_offers
 from frontdesk.chats.presence import visitor_connected
 from frontdesk.chats.visitors import visitor_of
 from frontdesk.inboxes import service as inboxes_service
@@ -68,6 +69,7 @@ async def set_availability(
     )
     if not available:
         await session.flush()
+        await pass_on_offers(session, user=user)
         await end_orphaned_chats(session, user=user)
     return user
 

@@ -36,6 +36,28 @@ class AtCapacity(Conflict):
         )
 
 
+class OfferedToAnother(Conflict):
+    """The inbox offers chats one agent at a time and this one is offered to someone else now."""
+
+    code = "offered_to_another"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"This chat is offered to {name} right now. If they decline or do not answer, it is "
+            "offered to the next agent, and in the end to everybody."
+        )
+
+
+class OfferGone(Conflict):
+    code = "offer_gone"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This chat is no longer offered to you: the time to accept ran out or it was "
+            "declined, joined or ended meanwhile."
+        )
+
+
 class AlreadyJoined(Conflict):
     """An ongoing chat is answered by others: whether it was taken a moment ago or an hour ago,
     and whether this agent was in it before (a Leave, a transfer), only a participant lets them

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.chats import offering
 from frontdesk.chats.capacity import anyone_online, has_capacity, offer_targets
 from frontdesk.chats.closing import ticket_for
 from frontdesk.chats.errors import (
@@ -19,6 +20,7 @@ from frontdesk.chats.errors import (
     NoAgentsOnline,
     NotInvited,
     NotOnline,
+    OfferedToAnother,
 )
 from frontdesk.chats.events import (
     ChatEventType,
@@ -47,6 +49,7 @@ from frontdesk.chats.models import (
     ChatState,
     EndReason,
     InvitationKind,
+    OfferOutcome,
     Visitor,
     chat_labels,
 )
@@ -131,10 +134,7 @@ async def start_chat(
         text=text,
         client_msg_id=client_msg_id,
     )
-    targets = await offer_targets(session, inbox_id=inbox.id)
-    publish_to_agents(
-        session, LiveEvent.offered, user_ids=targets, data=ChatOffered(chat=chat_summary(chat))
-    )
+    targets = await offering.offer_new_chat(session, chat=chat, now=now)
     # The same agents, by push (by default) for those with no desk tab open.
     await notifications_service.chat_waiting(
         session,
@@ -172,6 +172,14 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
         if not answering:
             raise NotInvited()
         raise AlreadyJoined(answering, left_it=participant is not None)
+    offer = (
+        await offering.open_offer(session, chat_id=chat.id)
+        if chat.state is ChatState.waiting
+        else None
+    )
+    if offer is not None and offer.user_id != agent.id:
+        offered_to = await session.get(User, offer.user_id)
+        raise OfferedToAnother(offered_to.name if offered_to else "another agent")
     # The agent row lock serialises one agent's joins, so two at once cannot both fit.
     agent = await lock_agent(session, user=agent)
     if not agent.available_for_chat:
@@ -191,6 +199,8 @@ async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
     was_waiting = chat.state is ChatState.waiting
     if was_waiting:
         chat.state, chat.answered_at = ChatState.active, now
+    if offer is not None:
+        await offering.close_offer(session, offer=offer, outcome=OfferOutcome.accepted, now=now)
     transferred_from: User | None = None
     if invitation is not None:
         if invitation.kind is InvitationKind.transfer:
@@ -438,10 +448,17 @@ async def end_chat(
     await session.execute(delete(ChatInvitation).where(ChatInvitation.chat_id == chat.id))
     publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=present, data=ChatBarChanged())
     if was_waiting:
+        told = await offer_targets(session, inbox_id=chat.inbox_id)
+        offer = await offering.open_offer(session, chat_id=chat.id)
+        if offer is not None:
+            await offering.close_offer(
+                session, offer=offer, outcome=OfferOutcome.withdrawn, now=now
+            )
+            told = sorted({*told, offer.user_id})
         publish_to_agents(
             session,
             LiveEvent.withdrawn,
-            user_ids=await offer_targets(session, inbox_id=chat.inbox_id),
+            user_ids=told,
             data=ChatWithdrawn(chat_id=chat.id, reason="ended"),
         )
     return ticket

@@ -29,6 +29,15 @@ class InvitationKind(enum.StrEnum):
     transfer = "transfer"
 
 
+class OfferOutcome(enum.StrEnum):
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    # The agent went offline, or the chat was joined or ended otherwise.
+    offline = "offline"
+    withdrawn = "withdrawn"
+
+
 class AuthorKind(enum.StrEnum):
     visitor = "visitor"
     agent = "agent"
@@ -120,6 +129,26 @@ class ChatInvitation(Base):
     invitee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[InvitationKind] = mapped_column(enum_column(InvitationKind))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatOffer(Base):
+    """A waiting chat offered to one agent (an inbox option, docs/routing.md). One row per agent
+    asked; the one without an outcome is the open offer (at most one per chat, kept so by the
+    chat's row lock). No open row: the chat is offered to everybody, as usual."""
+
+    __tablename__ = "chat_offers"
+    __table_args__ = (Index("ix_chat_offers_open", "outcome", "expires_at"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    outcome: Mapped[OfferOutcome | None] = mapped_column(enum_column(OfferOutcome, length=20))
+    decided_at: Mapped[datetime | None]
 
 
 class ChatEvent(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -27,6 +28,7 @@ from frontdesk.chats.models import (
     ChatState,
     chat_labels,
 )
+from frontdesk.chats.offering import open_offers
 from frontdesk.labels.models import Label
 from frontdesk.realtime.catalogue import ChatRead
 from frontdesk.users.models import User
@@ -115,6 +117,8 @@ class BarItem:
     color: BarColor
     unread: int
     invitation: ChatInvitation | None
+    # Offered to this agent alone (the inbox offers chats one at a time): until then.
+    offer_expires_at: datetime | None = None
 
 
 async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
@@ -141,7 +145,13 @@ async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
             )
         ).all()
         invited = {chat.id for _invitation, chat in invites}
-        items += [BarItem(chat, "red", 0, None) for chat in waiting if chat.id not in invited]
+        # A chat offered to one agent is red for them alone; the others see it in the queue.
+        offers = await open_offers(session, chat_ids=[chat.id for chat in waiting])
+        for chat in waiting:
+            offer = offers.get(chat.id)
+            if chat.id in invited or (offer is not None and offer.user_id != user.id):
+                continue
+            items.append(BarItem(chat, "red", 0, None, offer.expires_at if offer else None))
     for chat in mine:
         count = unread.get(chat.id, 0)
         items.append(BarItem(chat, "orange" if count else "green", count, None))

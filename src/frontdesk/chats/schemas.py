@@ -67,8 +67,23 @@ class ChatSummary(ReadModel):
     ticket_id: int | None
 
 
+class OfferRead(ReadModel):
+    """The chat is offered to this agent alone (the inbox offers chats one agent at a time)."""
+
+    user_id: int
+    name: str
+    expires_at: datetime
+    expires_in: float = Field(
+        description="Seconds left to accept, counted when this was read (for a countdown that "
+        "does not depend on the browser's clock)."
+    )
+
+
 class OngoingChat(ChatSummary):
     participants: list[ParticipantRead]
+    offer: OfferRead | None = Field(
+        default=None, description="Offered to one agent now: the others cannot join it yet."
+    )
     unread: int
     waiting_seconds: int = Field(description="How long the customer has waited (until answered).")
 
@@ -79,6 +94,9 @@ class ChatDetail(ChatSummary):
     labels: list[str]
     visitor: VisitorContext
     events: list[ChatEventRead]
+    offer: OfferRead | None = Field(
+        default=None, description="Offered to one agent now: the others cannot join it yet."
+    )
 
 
 class BarItemRead(ReadModel):
@@ -87,6 +105,10 @@ class BarItemRead(ReadModel):
     meaning: str
     unread: int
     invitation: InvitationKind | None
+    offer_expires_in: float | None = Field(
+        default=None,
+        description="Offered to you alone: seconds left to accept or decline, when this was read.",
+    )
 
 
 class AvailabilityUpdate(WriteModel):

@@ -3,6 +3,8 @@ domains call. Each rule lives in the module that has its one job:
 
 - `log.py`: the event log: the next event of a chat, the batched message hot path, replay.
 - `lifecycle.py`: start, join, invite and transfer, leave, label, type, end.
+- `offering.py`, `offers.py`: a chat offered to one agent at a time (an inbox option): who is
+  next, Accept, Decline, running out, going offline.
 - `closing.py`: the ticket a chat becomes when it ends, and its transcript.
 - `capacity.py`: who can take a chat: load, capacity, online members, queue position.
 - `availability.py`: agents going online and offline, and chats ended because nobody answers.
@@ -47,6 +49,8 @@ from frontdesk.chats.log import (
     post_messages,
     visitor_author,
 )
+from frontdesk.chats.offering import open_offer, open_offers
+from frontdesk.chats.offers import accept_offer, decline_offer, expire_offers
 from frontdesk.chats.opening import (
     Opening,
     OpeningState,
@@ -95,6 +99,7 @@ __all__ = [
     "Opening",
     "OpeningState",
     "PostedMessage",
+    "accept_offer",
     "agent_author",
     "agent_loads",
     "agent_presence",
@@ -106,12 +111,14 @@ __all__ = [
     "connection_closed",
     "connection_opened",
     "create_visitor",
+    "decline_offer",
     "desk_opened",
     "end_chat",
     "end_unanswered_chats",
     "ensure_participant",
     "events_after",
     "expire_idle_agents",
+    "expire_offers",
     "followed_chat_ids",
     "get_chat",
     "get_visitor_chat",
@@ -128,6 +135,8 @@ __all__ = [
     "lock_agent",
     "mark_read",
     "open_chats_of_visitor",
+    "open_offer",
+    "open_offers",
     "opening_now",
     "participants",
     "participants_by_chat",

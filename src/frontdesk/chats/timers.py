@@ -20,6 +20,12 @@ async def end_unanswered_chats(
         )
 
 
+async def expire_offers(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Chats offered to one agent whose time ran out go to the next (docs/routing.md)."""
+    async with unit_of_work(sessionmaker) as session:
+        return await service.expire_offers(session, now=utcnow())
+
+
 async def expire_idle_agents(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> int:

@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import service
 from frontdesk.chats.events import event_payload
-from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
+from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant, ChatState
 from frontdesk.chats.schemas import (
     ChatDetail,
     ChatEventRead,
     ChatSummary,
     InvitationRead,
+    OfferRead,
     OngoingChat,
     ParticipantRead,
     VisitorChatRead,
@@ -72,7 +73,25 @@ async def chat_detail(session: AsyncSession, chat: Chat) -> ChatDetail:
             attributes=visitor.attributes,
         ),
         events=[event_read(event, for_visitor=False) for event in events],
+        offer=(await offer_reads(session, [chat])).get(chat.id),
     )
+
+
+async def offer_reads(session: AsyncSession, chats: Sequence[Chat]) -> dict[int, OfferRead]:
+    offers = await service.open_offers(
+        session, chat_ids=[chat.id for chat in chats if chat.state is ChatState.waiting]
+    )
+    now = utcnow()
+    found: dict[int, OfferRead] = {}
+    for chat_id, offer in offers.items():
+        user = await session.get(User, offer.user_id)
+        found[chat_id] = OfferRead(
+            user_id=offer.user_id,
+            name=user.name if user else "",
+            expires_at=offer.expires_at,
+            expires_in=max(0.0, (offer.expires_at - now).total_seconds()),
+        )
+    return found
 
 
 async def ongoing_reads(
@@ -80,6 +99,7 @@ async def ongoing_reads(
 ) -> list[OngoingChat]:
     unread = await service.unread_counts(session, user=user, chats=chats)
     people = await service.participants_by_chat(session, chat_ids=[chat.id for chat in chats])
+    offers = await offer_reads(session, chats)
     now = utcnow()
     return [
         OngoingChat(
@@ -87,6 +107,7 @@ async def ongoing_reads(
             participants=[participant_read(*row) for row in people[chat.id]],
             unread=unread.get(chat.id, 0),
             waiting_seconds=int(((chat.answered_at or now) - chat.started_at).total_seconds()),
+            offer=offers.get(chat.id),
         )
         for chat in chats
     ]

@@ -181,11 +181,16 @@ class ChatOffered(TypedDict):
     # An invitation or transfer offers the chat to one agent, naming who asked.
     invitation: NotRequired[InvitationKindName]
     by: NotRequired[UserRef]
+    # An offer to this agent alone (the inbox offers chats one at a time): Accept or Decline
+    # within `expires_in` seconds (from when it was sent), or it moves on.
+    expires_at: NotRequired[str]
+    expires_in: NotRequired[float]
 
 
 class ChatWithdrawn(TypedDict):
     chat_id: int
-    reason: Literal["joined", "ended"]
+    # moved_on: an offer to this agent alone was declined, timed out or passed on.
+    reason: Literal["joined", "ended", "moved_on"]
 
 
 class ChatTyping(TypedDict):

@@ -87,6 +87,8 @@ async def test_settings_default_off_admins_set_them_and_bad_values_are_refused(
         "mode": "off",
         "ticket_limit": 10,
         "reassign_after_minutes": None,
+        "offer_chats": False,
+        "offer_timeout_seconds": 30,
         "updated_at": None,
     }
     error_of(await ada.client.put(url, json={"mode": "balanced", "ticket_limit": 3}), 403)

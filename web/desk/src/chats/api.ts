@@ -7,6 +7,8 @@ export const chatsApi = {
   ongoing: () => unwrap(client.GET("/api/v1/chats")),
   agents: () => unwrap(client.GET("/api/v1/chats/agents")),
   detail: (id: number) => unwrap(client.GET("/api/v1/chats/{chat_id}", chat(id))),
+  acceptOffer: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/offer/accept", chat(id))),
+  declineOffer: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/offer/decline", chat(id))),
   join: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/join", chat(id))),
   message: (id: number, text: string, client_msg_id: string) =>
     unwrap(client.POST("/api/v1/chats/{chat_id}/messages", { ...chat(id), body: { text, client_msg_id } })),

@@ -248,13 +248,17 @@ export const useChats = defineStore("chats", () => {
           meaning: data.invitation ? MEANINGS.invitation : MEANINGS.red,
           unread: 0,
           invitation: data.invitation ?? null,
+          offer_expires_in: data.expires_in ?? null,
         };
+        // Offered to me alone, or offered to everybody after all: the open chat shows who may act.
+        refreshDetail(chatId);
         const others = barItems.value.filter((i) => !(i.chat.id === chatId && i.invitation === item.invitation));
         const reds = others.filter((i) => i.color === "red");
         barItems.value = [...reds, item, ...others.filter((i) => i.color !== "red")];
         return;
       }
       case "chat.withdrawn":
+        if (data.reason === "moved_on") refreshDetail(chatId);
         barItems.value = barItems.value.filter((i) => !(i.chat.id === chatId && i.color === "red" && !i.invitation));
         return;
       case "chat.read":
@@ -335,6 +339,17 @@ export const useChats = defineStore("chats", () => {
   async function join(id: number): Promise<void> {
     details[id] = await chatsApi.join(id);
     socket.follow(id, lastSeq(details[id]));
+  }
+
+  /** A chat offered to me alone (docs/routing.md): Accept joins it, Decline passes it on. */
+  async function acceptOffer(id: number): Promise<void> {
+    details[id] = await chatsApi.acceptOffer(id);
+    socket.follow(id, lastSeq(details[id]));
+  }
+
+  async function declineOffer(id: number): Promise<void> {
+    details[id] = await chatsApi.declineOffer(id);
+    barItems.value = barItems.value.filter((i) => !(i.chat.id === id && i.color === "red" && !i.invitation));
   }
 
   async function send(id: number, text: string): Promise<void> {
@@ -489,7 +504,7 @@ export const useChats = defineStore("chats", () => {
   return {
     bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
     loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail,
-    applyEvent, applyToLists, availabilityChanged, isParticipant, join, send, retry, setTyping, markRead,
+    applyEvent, applyToLists, availabilityChanged, isParticipant, join, acceptOffer, declineOffer, send, retry, setTyping, markRead,
     readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
   };
 });

@@ -19,6 +19,7 @@ import * as hours from "./messages/hours";
 import * as mailboxauth from "./messages/mailboxauth";
 import * as macros from "./messages/macros";
 import * as notifications from "./messages/notifications";
+import * as offers from "./messages/offers";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
 import * as replies from "./messages/replies";
@@ -33,7 +34,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, preferences, presence, ratings, replies, reports, rules, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, rules, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

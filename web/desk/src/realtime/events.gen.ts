@@ -84,11 +84,13 @@ export type ChatOffered = {
   chat: ChatSummary;
   invitation?: "invite" | "transfer";
   by?: UserRef;
+  expires_at?: string;
+  expires_in?: number;
 };
 
 export type ChatWithdrawn = {
   chat_id: number;
-  reason: "joined" | "ended";
+  reason: "joined" | "ended" | "moved_on";
 };
 
 export type ChatTyping = {
