@@ -17,6 +17,7 @@ from tests.mail.support import (
     SUPPORT,
     SmtpSink,
     deliver,
+    online,
     post_mime,
     reply_mail,
     with_smtp,
@@ -165,3 +166,45 @@ async def test_what_a_rules_reply_may_not_say_is_refused_when_saved(desk: Desk) 
         error = error_of(response, 422, "invalid")
         assert words in str(error), error
     assert (await admin.client.get(URL)).json() == []
+
+
+async def test_a_chats_ticket_is_answered_by_email(
+    app: FastAPI, settings: Settings, desk: Desk, visitors: Any, sink: SmtpSink
+) -> None:
+    """As an agent's reply on a chat's ticket: by email to the address the visitor gave."""
+    secret = "identity-secret-of-the-shop"
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT, identity_secret=secret)
+    admin = await desk.agent(role="admin", inboxes=[inbox], name="Ada")
+    await online(admin)
+    await create_rule(
+        admin,
+        "After a chat",
+        when={"type": "created"},
+        conditions=[{"field": "channel", "op": "is", "value": "chat"}],
+        actions=[{"type": "reply", "text": "Glad we talked, {{customer.first_name}}."}],
+    )
+    visitor = await visitors(inbox)
+    await visitor.identify(CUSTOMER, secret=secret)
+    chat = await visitor.start_chat("Is this in stock?", email=CUSTOMER)
+    assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+    ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
+    assert ended.status_code == 200, ended.text
+    found = await ticket(admin, ended.json()["ticket_id"])
+    assert [e["kind"] for e in found["entries"] if e["kind"] != "event"] == [
+        "transcript",
+        "reply",
+    ]
+
+    assert await deliver(app, with_smtp(settings, sink)) == 2
+    bodies = {
+        str(part.get_content()).strip(): received
+        for received in sink.received
+        if (part := received.message.get_body(preferencelist=("plain",))) is not None
+    }
+    thanks = [body for body in bodies if body.startswith("Glad we talked")]
+    assert len(thanks) == 1, list(bodies)
+    text = thanks[0]
+    assert text == "Glad we talked, Marie."
+    received = bodies[text]
+    assert received.rcpt_tos == [CUSTOMER]
+    assert received.message["From"] == f"Shop Support <{SUPPORT}>"
