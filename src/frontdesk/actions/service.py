@@ -5,7 +5,9 @@ because each function goes through the ticket service that writes them.
 
 The actor is the agent applying them, or None for the system (an automation rule): the system
 sees every ticket, a "me" assignee means nobody, and the timeline names the rule (its `Source`)
-where it would name the agent. A rule cannot send a reply: mail needs an agent to sign it.
+where it would name the agent. A rule's reply is signed by the inbox and names the rule on the
+thread; it uses team saved replies only and has no agent variables (rules/service.py checks
+both when the rule is saved, and `send_reply` again when it runs).
 
 A list of actions is applied to one ticket at a time, under the ticket's row lock, inside a
 savepoint: all of a ticket's actions happen or none does. Applied to many tickets, each ticket
@@ -131,15 +133,27 @@ async def snooze(
 async def send_reply(
     session: AsyncSession,
     *,
-    actor: User,
+    actor: User | None,
     ticket: Ticket,
     action: Reply,
-    then: AfterReply = AfterReply.send,
+    then: AfterReply | None = AfterReply.send,
+    source: Source | None = None,
 ) -> bool:
     """The text, or the saved reply, with its variables filled for this ticket. A variable this
     ticket has no value for refuses the reply: nobody reads it over before it goes, and a
-    customer must never get "Hello {{customer.first_name}}"."""
-    if action.saved_reply_id is not None:
+    customer must never get "Hello {{customer.first_name}}". Without an actor (a rule) the
+    system sends it: a team saved reply only, counted as nobody's use, and no agent variables."""
+    if actor is None:
+        if action.saved_reply_id is not None:
+            saved = await replies_service.get_team_reply(session, reply_id=action.saved_reply_id)
+            template = saved.text
+        else:
+            template = action.text or ""
+        filled = fill(
+            template, await replies_service.ticket_values(session, user=None, ticket=ticket)
+        )
+        text, unfilled = filled.text, filled.unfilled
+    elif action.saved_reply_id is not None:
         reply = await replies_service.get_reply(session, user=actor, reply_id=action.saved_reply_id)
         done = await replies_service.insert_reply(
             session,
@@ -166,6 +180,9 @@ async def send_reply(
         then=then,
         limit=settings.max_text_length,
         cc=ticket.cc,
+        data={f"{source.kind}_id": source.id, f"{source.kind}_name": source.name}
+        if source is not None and actor is None
+        else None,
     )
     return True
 
@@ -221,11 +238,11 @@ async def apply_actions(
             case Snooze():
                 changed = await snooze(session, actor=actor, ticket=ticket, action=action)
             case Reply():
-                if actor is None:
-                    raise Invalid("actions", "A rule cannot send a reply: write a note instead.")
-                then = THEN[state.target] if state is not None else AfterReply.send
+                # The system's reply leaves the state alone unless the rule sets one.
+                default = AfterReply.send if actor is not None else None
+                then = THEN[state.target] if state is not None else default
                 changed = await send_reply(
-                    session, actor=actor, ticket=ticket, action=action, then=then
+                    session, actor=actor, ticket=ticket, action=action, then=then, source=source
                 )
             case Note():
                 changed = await add_note(session, actor=actor, ticket=ticket, action=action)

@@ -110,14 +110,14 @@ async def queue_reply(
     *,
     ticket: Ticket,
     entry: TicketEntry,
-    author: User,
+    author: User | None,
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
     files: Sequence[StoredFile] = (),
 ) -> OutboxMessage:
     """`cc` is shown to every recipient, `bcc` to none: Bcc addresses are envelope recipients
     only, never in a header of the message. `files` go as attachments, read from the file store
-    when the message is sent."""
+    when the message is sent. Without an author (a rule's reply) the inbox alone signs it."""
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     recipient = await recipient_for(session, ticket=ticket)
@@ -145,7 +145,9 @@ async def queue_reply(
         entry_id=entry.id,
         message_id=message_id,
         sender=inbox_sender(
-            inbox, mail_domain=settings.mail_domain, display_name=f"{author.name} ({inbox.name})"
+            inbox,
+            mail_domain=settings.mail_domain,
+            display_name=f"{author.name} ({inbox.name})" if author is not None else None,
         ),
         recipients=[recipient, *cc, *bcc],
         subject=reply_subject(ticket.subject, number=ticket.number),
@@ -155,7 +157,7 @@ async def queue_reply(
         state=OutboxState.queued,
         data={
             "kind": "reply",
-            "author_id": author.id,
+            "author_id": author.id if author is not None else None,
             "cc": list(cc),
             "bcc": list(bcc),
             "attachments": [outbox_file(stored) for stored in files],

@@ -214,14 +214,25 @@ async def _chat_values(session: AsyncSession, *, user: User, chat: Chat) -> dict
     }
 
 
+async def get_team_reply(session: AsyncSession, *, reply_id: int) -> SavedReply:
+    """A team reply, for the system (an automation rule): a personal one is its owner's alone."""
+    reply = await session.get(SavedReply, reply_id)
+    if reply is None or reply.inbox_id is None:
+        raise NotFound("No such team saved reply.")
+    return reply
+
+
 async def ticket_values(
-    session: AsyncSession, *, user: User, ticket: Ticket
+    session: AsyncSession, *, user: User | None, ticket: Ticket
 ) -> dict[str, str | None]:
+    """The values for `user`, or with None for the system, which sees every customer."""
     inbox = await session.get(Inbox, ticket.inbox_id)
     name: str | None = None
     # A ticket filed on someone whose record `user` may not see shows nothing of them: nor does
     # a saved reply (docs/api.md, "Which customers an agent sees").
-    if not await tickets_service.hidden_customers(session, user=user, tickets=[ticket]):
+    if user is None or not await tickets_service.hidden_customers(
+        session, user=user, tickets=[ticket]
+    ):
         customer = await customers_service.get_customer_by_id(
             session, customer_id=ticket.customer_id
         )

@@ -2,8 +2,9 @@
 rule would touch before saving it (a dry run). Running them: rules/engine.py (on events) and
 rules/timed.py (on time).
 
-What a rule names (an inbox, labels, an assignee) is checked when it is saved; each run checks
-again, since any of them may have gone since, and a refusal is written on the ticket's timeline.
+What a rule names (an inbox, labels, an assignee, a saved reply) is checked when it is saved;
+each run checks again, since any of them may have gone since, and a refusal is written on the
+ticket's timeline.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
+from frontdesk.replies import service as replies_service
+from frontdesk.replies.variables import VARIABLES, used_in
 from frontdesk.rules import conditions as rule_conditions
 from frontdesk.rules import timed
 from frontdesk.rules.kinds import (
@@ -88,10 +91,40 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
             except NotFound:
                 raise Invalid("actions", "No such user to assign.") from None
         if isinstance(action, Reply):
+            await _ensure_reply(session, action=action)
+
+
+# Filled from the agent who sends a reply; a rule's reply is signed by the inbox alone.
+AGENT_VARIABLES = ("agent.first_name", "agent.name")
+
+
+async def _ensure_reply(session: AsyncSession, *, action: Reply) -> None:
+    """A team saved reply (a personal one is its owner's alone), and a text with only variables
+    the system can fill: a customer must never get "{{agent.name}}" or a typo as written."""
+    text = action.text or ""
+    if action.saved_reply_id is not None:
+        try:
+            saved = await replies_service.get_team_reply(session, reply_id=action.saved_reply_id)
+        except NotFound:
             raise Invalid(
                 "actions",
-                "A rule cannot send a reply: mail needs an agent to sign it. Write a note.",
-            )
+                "No such team saved reply: a rule can send only a team reply, not a personal one.",
+            ) from None
+        text = saved.text
+    names = used_in(text)
+    agent = [name for name in names if name in AGENT_VARIABLES]
+    if agent:
+        raise Invalid(
+            "actions",
+            f"A rule's reply is signed by the inbox, not by an agent: remove "
+            f"{', '.join(f'{{{{{name}}}}}' for name in agent)}.",
+        )
+    unknown = [name for name in names if name not in VARIABLES]
+    if unknown:
+        raise Invalid(
+            "actions",
+            f"No such variable: {', '.join(f'{{{{{name}}}}}' for name in unknown)}.",
+        )
 
 
 def _store(rule: Rule, definition: Definition) -> None:

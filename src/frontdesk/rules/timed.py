@@ -49,6 +49,8 @@ def due_query(
                 TicketEntry.ticket_id == Ticket.id,
                 TicketEntry.kind == EntryKind.reply,
                 TicketEntry.direction == Direction.outbound,
+                # A rule's own reply (nobody's) answers nothing a person must answer.
+                TicketEntry.author_user_id.is_not(None),
             )
             .correlate(Ticket)
             .scalar_subquery()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -676,20 +676,26 @@ async def add_reply(
     session: AsyncSession,
     *,
     ticket: Ticket,
-    author: User,
+    author: User | None,
     text: str,
-    then: AfterReply,
+    then: AfterReply | None,
     limit: int,
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
     attachment_ids: Sequence[int] = (),
     attachment_limit: int = 0,
     seen_entry_id: int | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all. The Cc
     given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
     the author on this ticket (files/service.py), sent with the mail. With `seen_entry_id`, a
-    thread that gained public entries after it refuses the reply (tickets/staleness.py)."""
+    thread that gained public entries after it refuses the reply (tickets/staleness.py).
+
+    Without an author, the system sends it (an automation rule; `data` names the rule): signed
+    by the inbox alone, and it answers nothing a person must answer, so it is no response in
+    the reports nor for SLAs, verifies no address, assigns nobody, and with `then` None leaves
+    the state as it is (docs/routing.md, "Then")."""
     text = _ensure_text(text, limit=limit)
     if ticket.merged_into_id is not None:
         raise Conflict(
@@ -706,8 +712,12 @@ async def add_reply(
     copied = await _copied(
         session, ticket=ticket, lists={"cc": cc, "bcc": bcc}, leave_out=[recipient]
     )
-    files = await files_service.pending_uploads(
-        session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+    files = (
+        await files_service.pending_uploads(
+            session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+        )
+        if author is not None
+        else []
     )
     entry = await add_entry(
         session,
@@ -717,6 +727,7 @@ async def add_reply(
         text=text,
         author_user=author,
         data={
+            **(data or {}),
             "to": [recipient],
             "cc": copied["cc"],
             "bcc": copied["bcc"],
@@ -724,7 +735,8 @@ async def add_reply(
         },
     )
     await files_service.attach(session, files=files, entry_id=entry.id)
-    await metrics.agent_replied(session, ticket=ticket, user_id=author.id, at=entry.created_at)
+    if author is not None:
+        await metrics.agent_replied(session, ticket=ticket, user_id=author.id, at=entry.created_at)
     await mail_outbound.queue_reply(
         session,
         ticket=ticket,
@@ -736,11 +748,15 @@ async def add_reply(
     )
     if ticket.cc != copied["cc"]:
         ticket.cc = copied["cc"]
+    if author is None:
+        if then is not None and ticket.state is not AFTER_REPLY_STATE[then]:
+            await update_ticket(session, actor=None, ticket=ticket, state=AFTER_REPLY_STATE[then])
+        return entry
     # An agent who answers by email judged the address to be the customer's.
     await customers_service.mark_verified(session, customer_id=ticket.customer_id)
     if ticket.assignee_id is None:
         await update_ticket(session, actor=author, ticket=ticket, assignee=author)
-    target = AFTER_REPLY_STATE[then]
+    target = AFTER_REPLY_STATE[then or AfterReply.send]
     if ticket.state is not target:
         await update_ticket(session, actor=author, ticket=ticket, state=target)
     return entry

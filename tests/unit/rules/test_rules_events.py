@@ -238,7 +238,7 @@ class TestManaging:
             error_of(await admin.client.post(URL, json=wrong), 422)
         error_of(
             await admin.client.post(
-                URL, json={**body, "actions": [{"type": "reply", "text": "x"}]}
+                URL, json={**body, "actions": [{"type": "reply", "text": "{{agent.name}}"}]}
             ),
             422,
             "invalid",

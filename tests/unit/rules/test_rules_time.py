@@ -107,6 +107,31 @@ class TestNoReply:
         assert await _tick(desk.app) == 1
         assert [r["outcome"] for r in await runs(admin, rule)] == ["unchanged", "done"]
 
+    async def test_a_rules_own_reply_leaves_the_customer_waiting(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        """An acknowledgement sent by a rule is no agent reply (docs/routing.md, "Then")."""
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        await create_rule(
+            admin,
+            "Acknowledge",
+            when={"type": "created"},
+            actions=[{"type": "reply", "text": "We have your message."}],
+        )
+        when = {"type": "no_reply", "hours": 4}
+        await create_rule(admin, "Late", when=when, actions=[{"type": "note", "text": "late"}])
+        await _mail(http, "Where is my order?", subject="Order 1")
+        (listed,) = (await admin.client.get("/api/v1/tickets")).json()["items"]
+        assert [
+            e["direction"]
+            for e in (await ticket(admin, listed["id"]))["entries"]
+            if e["kind"] == "reply"
+        ] == ["in", "out"]
+        clock.advance(hours=5)
+        assert await _dry(admin, when) == [listed["id"]]
+        assert await _tick(desk.app) == 1
+
     async def test_conditions_judged_once_when_due(
         self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
     ) -> None:

@@ -26,6 +26,7 @@ import * as replies from "./messages/replies";
 import * as ratings from "./messages/ratings";
 import * as reports from "./messages/reports";
 import * as rules from "./messages/rules";
+import * as ruleReply from "./messages/ruleReply";
 import * as settings from "./messages/settings";
 import * as shortcuts from "./messages/shortcuts";
 import * as sla from "./messages/sla";
@@ -34,7 +35,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, rules, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

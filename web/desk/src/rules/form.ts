@@ -1,6 +1,6 @@
 /**
  * The rule editor's form. Its actions are the macro editor's (macros/form.ts): the same fields,
- * saved in the same order, without a reply (a rule has no agent to sign mail) and without "me".
+ * saved in the same order, without "me" (a rule runs as nobody); its reply is signed by the inbox.
  */
 import type { Macro } from "../macros/api";
 import { actionsOf, emptyForm as emptyActions, formOf as actionsFormOf, type MacroForm } from "../macros/form";
