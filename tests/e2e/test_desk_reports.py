@@ -1,6 +1,7 @@
 """The Reports page in real Chromium: the figures of a known history (tests/unit/reports/
 history.py), a chart with its table, the heat map, a drill-down to the tickets behind a figure
-and on to a ticket, the CSV link, in light and dark mode. Screenshots into docs/images."""
+and on to a ticket, the CSV link, in light and dark mode; the SLA breaches of a known SLA history
+(tests/unit/reports/sla_history.py). Screenshots into docs/images."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.e2e.desk import DESK_TESTS, assert_accessible, log_in
 from tests.e2e.test_desk_dark import expect_dark
 from tests.mail.support import INBOUND_TOKEN
 from tests.unit.reports.history import START, build
+from tests.unit.reports.sla_history import SLA_START, build_sla
 
 pytestmark = DESK_TESTS
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -68,6 +70,9 @@ async def test_the_reports_page_shows_the_figures_and_drills_down(
 
     agents = page.get_by_role("region", name="Agents")
     await expect(agents.get_by_role("row", name="Ada")).to_contain_text("50%")
+    # No SLA policy in this history: every target at zero.
+    sla = page.get_by_role("region", name="SLA breaches", exact=True)
+    await expect(sla.get_by_role("row", name="All targets")).to_contain_text("0")
     # Tuesday 10:00 in Paris: chat A.
     await expect(page.get_by_role("button", name="Tue 10:00, 1 conversations")).to_be_visible()
     csv = times.get_by_role("link", name="CSV")
@@ -112,3 +117,40 @@ async def test_an_agent_sees_their_own_figures_without_the_agent_filter(
     agents = page.get_by_role("region", name="Agents")
     await expect(agents.get_by_role("row")).to_have_count(2)  # the header and Bob
     await expect(agents.get_by_role("row", name="Bob")).to_be_visible()
+
+
+async def test_the_sla_breaches_per_target_and_per_agent_open_their_tickets(
+    app: FastAPI,
+    desk: Desk,
+    live: str,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = await build_sla(app, desk, FrozenClock(monkeypatch, SLA_START))
+    monkeypatch.setattr(clock, "_frozen", None)
+    olga = {"email": history.olga.user["email"], "name": "Olga"}
+    page = await reports_page(browser, live, olga, "light")
+
+    sla = page.get_by_role("region", name="SLA breaches", exact=True)
+    # Paris: T3's first response was due 01:20 on the 11th, still in the range.
+    await expect(sla.get_by_role("row", name="First response")).to_contain_text("2")
+    await expect(sla.get_by_role("row", name="Next response")).to_contain_text("1")
+    await expect(sla.get_by_role("row", name="Resolution")).to_contain_text("2")
+    await expect(sla.get_by_role("row", name="All targets")).to_contain_text("5")
+    csv = sla.get_by_role("link", name="CSV")
+    assert "/api/v1/reports/sla.csv?since=2026-11-09" in (await csv.get_attribute("href") or "")
+    agents = page.get_by_role("region", name="Agents")
+    await expect(agents.get_by_role("row", name="Bob")).to_contain_text("2")
+    await page.wait_for_timeout(300)
+    await sla.screenshot(path=str(IMAGES / "desk-reports-sla.png"))
+    await agents.screenshot(path=str(IMAGES / "desk-reports-sla-agents.png"))
+    await assert_accessible(page, "reports-sla")
+
+    await sla.get_by_role("button", name="Next response").click()
+    drill = page.get_by_role("region", name="Next response breaches: 1 tickets")
+    await expect(drill).to_contain_text("Parcel")
+    await agents.get_by_role("row", name="Bob").get_by_role("button", name="2").click()
+    drill = page.get_by_role("region", name="SLA breaches: Bob: 1 tickets")
+    await expect(drill).to_contain_text("Refund")
+    await drill.get_by_role("link").first.click()
+    await expect(page).to_have_url(f"{live}/tickets/{history.tickets['T2']}")

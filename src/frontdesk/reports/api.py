@@ -25,6 +25,7 @@ from frontdesk.reports.schemas import (
     CsatDay,
     HourCell,
     ReportTicket,
+    SlaRow,
     TimeFigure,
     VolumeRow,
 )
@@ -70,6 +71,7 @@ TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
     "agents": (service.agents, AgentRow),
     "csat": (service.csat, CsatDay),
     "comments": (service.comments, CommentRow),
+    "sla": (service.sla, SlaRow),
 }
 
 
@@ -109,12 +111,19 @@ async def comments(report: FilterDep, session: SessionDep) -> list[dict[str, Any
     return await service.comments(session, report)
 
 
+@router.get("/sla", response_model=list[SlaRow])
+async def sla(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """SLA breaches per target (first response, next response, resolution), counted by the day
+    the target was due; the agent is the ticket's assignee when it breached."""
+    return await service.sla(session, report)
+
+
 @router.get("/tickets", response_model=list[ReportTicket])
 async def figure_tickets(
     report: FilterDep,
     user: CurrentAgent,
     session: SessionDep,
-    figure: Annotated[str, Query(description=f"One of {', '.join(service.FIGURES)}")],
+    figure: Annotated[str, Query(description=f"One of {', '.join(service.ALL_FIGURES)}")],
     day: date | None = None,
     weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
     hour: Annotated[int | None, Query(ge=0, le=23)] = None,
@@ -148,7 +157,8 @@ def _cell(value: Any) -> Any:
     responses={200: {"content": {"text/csv": {}}, "description": "The table as CSV"}},
 )
 async def table_csv(table: str, report: FilterDep, session: SessionDep) -> Response:
-    """Any table above as a CSV download: volume, busiest_hours, times, agents, csat, comments."""
+    """Any table above as a CSV download: volume, busiest_hours, times, agents, csat, comments,
+    sla."""
     if table not in TABLES:
         raise NotFound(f"No report table named {table}.")
     compute, model = TABLES[table]

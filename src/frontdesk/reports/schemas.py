@@ -43,6 +43,14 @@ class AgentRow(ReadModel):
     ratings: int
     csat: float | None = Field(description="Share of good ratings, 0 to 1")
     online_seconds: float
+    sla_breaches: int = Field(
+        description="SLA breaches due in the range while the agent was the ticket's assignee"
+    )
+
+
+class SlaRow(ReadModel):
+    target: str = Field(description="first_response, next_response or resolution")
+    breaches: int = Field(description="Breaches whose due time fell in the range")
 
 
 class CsatDay(ReadModel):

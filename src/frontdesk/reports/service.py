@@ -1,6 +1,6 @@
-"""The reports' figures (docs/reports.md defines each). They read metric moments, ratings and
-the availability log, never text. Owners and admins see everyone's figures; an agent sees only
-their own (the agent filter is forced to them)."""
+"""The reports' figures (docs/reports.md defines each). They read metric moments, ratings, the
+availability log and the SLA breaches recorded, never text. Owners and admins see everyone's
+figures; an agent sees only their own (the agent filter is forced to them)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from frontdesk.metrics.models import (
     quarter_of,
 )
 from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
+from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
 from frontdesk.users.models import User
@@ -371,7 +372,9 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     )
     csat = await _csat_by_agent(session, report)
     online = await time_online(session, report)
+    breaches = await _breaches_by_agent(session, report)
     ids = set(chats) | set(transfers) | set(replied) | set(closed) | set(first) | set(csat)
+    ids |= set(breaches)
     ids |= {uid for uid, secs in online.items() if secs > 0}
     if report.agent_id is not None:
         ids &= {report.agent_id}
@@ -393,6 +396,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
                 "ratings": rated,
                 "csat": good / rated if rated else None,
                 "online_seconds": online.get(user_id, 0.0),
+                "sla_breaches": breaches.get(user_id, 0),
             }
         )
     return out
@@ -504,6 +508,52 @@ async def time_online(session: AsyncSession, report: ReportFilter) -> dict[int, 
     return totals
 
 
+# SLA breaches: rows of sla_alerts, counted by the due time that passed (sla/service.py).
+
+
+def _breaches(report: ReportFilter, *columns: Any) -> Select[Any]:
+    """Breaches due in the range (the index led by kind and due time answers it). The agent is
+    the ticket's assignee when the breach was recorded; channel and label are the ticket's now,
+    as for ratings."""
+    start, end = report.bounds()
+    a = SlaAlert
+    query = select(*columns).where(a.kind == AlertKind.breach, a.due_at >= start, a.due_at < end)
+    if report.inbox_id is not None:
+        query = query.where(a.inbox_id == report.inbox_id)
+    if report.channel is not None:
+        query = query.where(
+            exists().where(Ticket.id == a.ticket_id, Ticket.type == report.channel.value)
+        )
+    if report.label_id is not None:
+        query = query.where(
+            exists().where(
+                ticket_labels.c.ticket_id == a.ticket_id,
+                ticket_labels.c.label_id == report.label_id,
+            )
+        )
+    if report.agent_id is not None:
+        query = query.where(a.user_id == report.agent_id)
+    return query
+
+
+async def sla(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
+    """Breaches per target, every target listed (zeros included)."""
+    rows = await session.execute(
+        _breaches(report, SlaAlert.target, func.count()).group_by(SlaAlert.target)
+    )
+    found = {Target(target): int(n) for target, n in rows}
+    return [{"target": target.value, "breaches": found.get(target, 0)} for target in Target]
+
+
+async def _breaches_by_agent(session: AsyncSession, report: ReportFilter) -> dict[int, int]:
+    rows = await session.execute(
+        _breaches(report, SlaAlert.user_id, func.count())
+        .where(SlaAlert.user_id.is_not(None))
+        .group_by(SlaAlert.user_id)
+    )
+    return {int(user_id): int(n) for user_id, n in rows}
+
+
 # Drill-down: the tickets behind a figure.
 
 FIGURES: dict[str, MomentKind] = {
@@ -516,6 +566,12 @@ FIGURES: dict[str, MomentKind] = {
     "missed_chats": MomentKind.chat_unanswered,
     "transfers": MomentKind.chat_transferred,
 }
+# The tickets with a breach in the range: of any target, or of one.
+SLA_FIGURES: dict[str, Target | None] = {
+    "sla_breaches": None,
+    **{f"sla_{target.value}": target for target in Target},
+}
+ALL_FIGURES = [*FIGURES, *SLA_FIGURES]
 
 
 async def figure_tickets(
@@ -530,24 +586,33 @@ async def figure_tickets(
 ) -> list[Ticket]:
     """The tickets behind a figure (a chat still going has no ticket yet and is left out), newest
     first, at most DRILL_LIMIT. `day`, or `weekday` and `hour`, narrow it to one cell."""
-    if figure not in FIGURES:
-        raise Invalid("figure", f"Unknown figure: {figure}. One of: {', '.join(FIGURES)}.")
+    if figure not in FIGURES and figure not in SLA_FIGURES:
+        raise Invalid("figure", f"Unknown figure: {figure}. One of: {', '.join(ALL_FIGURES)}.")
     if day is not None:
         report = replace(report, since=day, until=day)
-    m = MetricMoment
-    query = (
-        _resolved(report).with_only_columns(m.ticket_id, m.quarter)
-        if figure == "resolution"
-        else _moments(FIGURES[figure], report, m.ticket_id, m.quarter)
-    ).where(m.ticket_id.is_not(None))
-    rows = (await session.execute(query)).all()
+    zone = report.zone
+    rows: list[tuple[int, datetime]]
+    if figure in SLA_FIGURES:
+        query = _breaches(report, SlaAlert.ticket_id, SlaAlert.due_at)
+        target = SLA_FIGURES[figure]
+        if target is not None:
+            query = query.where(SlaAlert.target == target)
+        found = await session.execute(query)
+        rows = [(ticket_id, due.astimezone(zone)) for ticket_id, due in found]
+    else:
+        m = MetricMoment
+        moments = (
+            _resolved(report).with_only_columns(m.ticket_id, m.quarter)
+            if figure == "resolution"
+            else _moments(FIGURES[figure], report, m.ticket_id, m.quarter)
+        ).where(m.ticket_id.is_not(None))
+        rows = [(ticket_id, _local(q, zone)) for ticket_id, q in await session.execute(moments)]
     if weekday is not None or hour is not None:
-        zone = report.zone
         rows = [
             row
             for row in rows
-            if (weekday is None or _local(row[1], zone).weekday() == weekday)
-            and (hour is None or _local(row[1], zone).hour == hour)
+            if (weekday is None or row[1].weekday() == weekday)
+            and (hour is None or row[1].hour == hour)
         ]
     ids = sorted({row[0] for row in rows}, reverse=True)[:DRILL_LIMIT]
     if not ids:

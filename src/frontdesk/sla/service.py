@@ -399,22 +399,3 @@ async def ticket_targets(
     ]
     name = policy.name if policy else None
     return row.policy_id, name, sorted(states, key=lambda s: s.due_at)
-
-
-async def count_breaches(
-    session: AsyncSession, *, inbox_ids: Sequence[int] | None, since: datetime, until: datetime
-) -> dict[Target, int]:
-    """Breaches whose due time fell in [since, until), by target (for reports)."""
-    query = (
-        select(SlaAlert.target, func.count())
-        .where(
-            SlaAlert.kind == AlertKind.breach,
-            SlaAlert.due_at >= since,
-            SlaAlert.due_at < until,
-        )
-        .group_by(SlaAlert.target)
-    )
-    if inbox_ids is not None:
-        query = query.where(SlaAlert.inbox_id.in_(inbox_ids))
-    found = {Target(target): int(count) for target, count in (await session.execute(query)).all()}
-    return {target: found.get(target, 0) for target in Target}

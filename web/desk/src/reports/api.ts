@@ -17,9 +17,10 @@ export type AgentRow = Schemas["AgentRow"];
 export type CsatDay = Schemas["CsatDay"];
 export type CommentRow = Schemas["CommentRow"];
 export type ReportTicket = Schemas["ReportTicket"];
-export type Drill = { figure: string; day?: string; weekday?: number; hour?: number };
+export type SlaRow = Schemas["SlaRow"];
+export type Drill = { figure: string; day?: string; weekday?: number; hour?: number; agent_id?: number };
 
-export const TABLES = ["volume", "busiest_hours", "times", "agents", "csat", "comments"] as const;
+export const TABLES = ["volume", "busiest_hours", "times", "agents", "csat", "comments", "sla"] as const;
 export type Table = (typeof TABLES)[number];
 
 export const reportsApi = {
@@ -29,6 +30,7 @@ export const reportsApi = {
   agents: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/agents", { params: { query } })),
   csat: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/csat", { params: { query } })),
   comments: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/comments", { params: { query } })),
+  sla: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/sla", { params: { query } })),
   tickets: (query: ReportFilters, drill: Drill) =>
     unwrap(client.GET("/api/v1/reports/tickets", { params: { query: { ...query, ...drill } } })),
 };
