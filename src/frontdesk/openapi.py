@@ -90,6 +90,10 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/saved-replies/{reply_id}/uses"): {403},
     ("POST", "/api/v1/tickets/{ticket_id}/actions"): {409},
     ("POST", "/api/v1/tickets/bulk"): {404},
+    # Merging from the list names tickets and moves in the body: a missing one is a 404, a
+    # refused merge or an undo a later move blocks a 409.
+    ("POST", "/api/v1/tickets/merges"): {404, 409},
+    ("POST", "/api/v1/tickets/moves/undo"): {404, 409},
     ("POST", "/api/v1/macros"): {404},
     # An id out of range in a rule's body (a label, the order) answers as a missing one.
     ("POST", "/api/v1/rules"): {404},

@@ -173,8 +173,9 @@ class TestReceiveInboundBatch:
         # tickets' assignees (docs/notifications.md): followers, people, their inboxes, their
         # choices, once for the batch; and per message, the bell's unread count and the push
         # subscriptions to queue for, and the conversation's clock (metrics/record.py); the SLA
-        # policies once for the batch (docs/routing.md, SLAs).
-        assert sent.count("SELECT") == 4 + 4 + 1 + 3 * len(deliveries)
+        # policies once for the batch (docs/routing.md, SLAs); the enabled rules once, to answer
+        # the customers' replies (docs/routing.md, Rules).
+        assert sent.count("SELECT") == 4 + 4 + 1 + 1 + 3 * len(deliveries)
         # Per message: the entry, the ticket's updated_at, the record of what arrived, the
         # assignee's notification, and the customer's message as a metric moment with its
         # conversation clock moved on.
