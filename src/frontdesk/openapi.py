@@ -78,6 +78,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/uploads"): {404, 413, 503},
     ("GET", "/api/v1/tickets/{ticket_id}/files/{file_id}"): {503},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/offer/accept"): {409},
+    ("POST", "/api/v1/chats/{chat_id}/offer/decline"): {409},
     ("POST", "/api/v1/chats/{chat_id}/messages"): {409},
     ("PUT", "/api/v1/chats/{chat_id}/labels"): {409},
     ("POST", "/api/v1/chats/{chat_id}/invite"): {409},
