@@ -1,9 +1,13 @@
-"""A mailbox with 5,000 messages, fetched completely and exactly once from a real Dovecot. On
-SQLite only: the time goes into the inbound pipeline, and the PostgreSQL-specific part (two
-processes at once) is in test_imap.py on both databases."""
+"""A full mailbox, fetched completely and exactly once from a real Dovecot. On SQLite only: the
+time goes into the inbound pipeline, and the PostgreSQL-specific part (two processes at once) is
+in test_imap.py on both databases.
+
+The suite fetches 1,000 messages in four batches, which is what the fetch's batching and resume
+need; `FRONTDESK_IMAP_BULK=5000` runs the long form (docs/performance.md, Mail)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -25,11 +29,11 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def test_five_thousand_messages_are_fetched_completely_and_once(
+async def test_a_full_mailbox_is_fetched_completely_and_once(
     app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
 ) -> None:
     _admin, _inbox_id = await connect_mailbox(desk, dovecot)
-    total = 5000
+    total = int(os.environ.get("FRONTDESK_IMAP_BULK", "1000"))
     dovecot.deliver(
         [
             message(subject=f"Bulk {n}", body=f"Message {n}.", message_id=f"<bulk-{n}@example.org>")
