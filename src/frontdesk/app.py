@@ -23,6 +23,7 @@ from frontdesk.chats.attachments_api import agent_router as chat_files_router
 from frontdesk.chats.attachments_api import link_router as file_links_router
 from frontdesk.chats.attachments_api import visitor_router as visitor_files_router
 from frontdesk.chats.messenger_api import router as messenger_router
+from frontdesk.chats.messenger_deps import MessengerLimits
 from frontdesk.chats.socket import router as sockets_router
 from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
@@ -42,6 +43,7 @@ from frontdesk.kit.cors import MessengerCORS
 from frontdesk.kit.headers import SecurityHeaders
 from frontdesk.kit.loops import Loops
 from frontdesk.kit.methods import HeadAsGet
+from frontdesk.kit.redis_counts import RedisCounts
 from frontdesk.labels.api import router as labels_router
 from frontdesk.macros.api import router as macros_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
@@ -158,6 +160,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             BEFORE_COMMIT_KEY: (rules_engine.run_triggered,),
         },
     )
+    shared_counts = (
+        RedisCounts(settings.redis_url, prefix=f"{settings.redis_channel}:limits:")
+        if settings.redis_url
+        else None
+    )
     loops = Loops()
     message_writer = MessageWriter(sessionmaker)
     # One for the SMTP listener and the HTTP endpoint: their deliveries share transactions.
@@ -226,6 +233,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             await message_writer.stop()
             await inbound_writer.stop()
             await broker.stop()
+            if shared_counts is not None:
+                await shared_counts.close()
             await engine.dispose()
             if checkpointer is not None:
                 await asyncio.to_thread(checkpointer.stop)
@@ -245,6 +254,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.broker = broker
     app.state.message_writer = message_writer
+    app.state.messenger_limits = MessengerLimits.from_settings(settings, shared_counts)
     app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
     install_error_docs(app)

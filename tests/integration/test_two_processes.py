@@ -4,6 +4,7 @@ the other, and the whole lifecycle and its races behave as in one process."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,43 @@ async def test_logging_out_on_one_process_closes_the_socket_on_the_other(
     assert await sock.wait_closed(timeout=1.0) == 4401
     assert ada["ws"].closed_code is None  # her other session's socket stays
     await other_side.aclose()
+
+
+async def _at_the_start_of_a_window(window: int = 60, room: float = 20.0) -> None:
+    """Limits count in windows aligned to the clock: a test that straddled two would see its
+    count start again halfway."""
+    into = time.time() % window
+    if into > window - room:
+        await asyncio.sleep(window - into + 0.1)
+
+
+async def test_both_processes_count_a_visitor_against_one_limit(
+    cluster: list[str], scene: dict[str, Any]
+) -> None:
+    limit = 60  # FRONTDESK_VISITOR_RATE_PER_MINUTE's default: each process sees half the writes
+    await _at_the_start_of_a_window()
+    one = scene["visitor"]
+    other = httpx.AsyncClient(
+        base_url=f"http://{cluster[1]}", headers={"Authorization": f"Bearer {scene['token']}"}
+    )
+    chat_id = (await one.post("/messenger/v1/chats", json={"text": "write 1"})).json()["id"]
+    statuses = []
+    for n in range(2, limit + 2):
+        client = other if n % 2 else one
+        sent = await client.post(f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"{n}"})
+        statuses.append(sent.status_code)
+    assert statuses == [201] * (limit - 1) + [429]
+    assert sent.json()["error"]["code"] == "rate_limited"
+    # The socket of the other process counts in the same place.
+    sock = await connect(f"ws://{cluster[1]}/messenger/v1/ws")
+    assert (await sock.request({"type": "hello", "token": scene["token"]}))["type"] == "ack"
+    refused = await sock.request(
+        {"type": "message", "chat_id": chat_id, "text": "one more", "client_msg_id": "late"}
+    )
+    assert refused["type"] == "error"
+    assert refused["error"]["code"] == "rate_limited"
+    events = (await one.get(f"/messenger/v1/chats/{chat_id}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+    assert texts == ["write 1", *(str(n) for n in range(2, limit + 1))]
+    await sock.close()
+    await other.aclose()

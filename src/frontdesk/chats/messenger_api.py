@@ -116,7 +116,7 @@ async def start_chat(
     body: ChatStart, request: Request, visitor: CurrentVisitor, session: SessionDep
 ) -> VisitorChatRead:
     if service.claims_unconfirmed_email(visitor, email=body.email):
-        limit_unconfirmed_email(request)
+        await limit_unconfirmed_email(request)
     chat = await service.start_chat(
         session,
         visitor=visitor,

@@ -3,6 +3,7 @@ inbox's allowed origins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,42 +13,62 @@ from starlette.requests import HTTPConnection
 from frontdesk.auth import authenticate_visitor, bearer_token
 from frontdesk.chats.errors import UnconfirmedEmailLimit
 from frontdesk.chats.models import Visitor
+from frontdesk.config import Settings
 from frontdesk.deps import AuthenticateFirst, SessionDep, client_ip
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
-from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.kit.ratelimit import RateLimiter, SharedCounts
 
 
-def limiters(connection: HTTPConnection) -> tuple[RateLimiter, RateLimiter]:
-    state = connection.app.state
-    if not hasattr(state, "visitor_limiter"):
-        settings = state.settings
-        state.visitor_limiter = RateLimiter(
-            limit=settings.visitor_rate_per_minute, what="this visitor"
+@dataclass(frozen=True)
+class MessengerLimits:
+    """The public endpoints' limits, one set per app (counted together by every process of the
+    desk when Redis is configured)."""
+
+    visitor: RateLimiter
+    ip: RateLimiter
+    unconfirmed_email: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings, shared: SharedCounts | None) -> MessengerLimits:
+        return cls(
+            visitor=RateLimiter(
+                limit=settings.visitor_rate_per_minute,
+                what="this visitor",
+                name="visitor",
+                shared=shared,
+            ),
+            ip=RateLimiter(
+                limit=settings.ip_rate_per_minute,
+                what="your network address",
+                name="ip",
+                shared=shared,
+            ),
+            unconfirmed_email=RateLimiter(
+                limit=settings.unconfirmed_email_rate_per_hour,
+                what="your network address",
+                window=3600,
+                name="unconfirmed-email",
+                shared=shared,
+            ),
         )
-        state.ip_limiter = RateLimiter(
-            limit=settings.ip_rate_per_minute, what="your network address"
-        )
-    return state.visitor_limiter, state.ip_limiter
 
 
-def limit_unconfirmed_email(request: Request) -> None:
+def limits(connection: HTTPConnection) -> MessengerLimits:
+    found: MessengerLimits = connection.app.state.messenger_limits
+    return found
+
+
+async def limit_unconfirmed_email(request: Request) -> None:
     """Counts a chat that will mail an address nobody confirmed, per network address (visitor
     tokens cost nothing to make, so a per-visitor limit would stop no one)."""
-    state = request.app.state
-    if not hasattr(state, "unconfirmed_email_limiter"):
-        state.unconfirmed_email_limiter = RateLimiter(
-            limit=state.settings.unconfirmed_email_rate_per_hour,
-            what="your network address",
-            window=3600,
-        )
-    retry = state.unconfirmed_email_limiter.wait(client_ip(request))
+    retry = await limits(request).unconfirmed_email.wait(client_ip(request))
     if retry:
         raise UnconfirmedEmailLimit(retry)
 
 
 async def limit_ip(request: Request) -> None:
-    limiters(request)[1].hit(client_ip(request))
+    await limits(request).ip.hit(client_ip(request))
 
 
 async def visitor_of(request: Request, session: AsyncSession) -> Visitor:
@@ -64,7 +85,7 @@ async def current_visitor(
 ) -> Visitor:
     visitor = await visitor_of(request, session)
     if request.method != "GET":
-        limiters(request)[0].hit(str(visitor.id))
+        await limits(request).visitor.hit(str(visitor.id))
     return visitor
 
 

@@ -18,7 +18,7 @@ from frontdesk.auth import AgentAuth, authenticate_agent, authenticate_visitor
 from frontdesk.chats import service
 from frontdesk.chats.errors import ChatNotFound
 from frontdesk.chats.events import event_payload
-from frontdesk.chats.messenger_deps import limiters
+from frontdesk.chats.messenger_deps import limits
 from frontdesk.chats.models import Visitor
 from frontdesk.chats.schemas import ClientMsgId
 from frontdesk.chats.service import NewMessage, PostedMessage
@@ -420,7 +420,7 @@ async def desk_socket(websocket: WebSocket) -> None:
 
 
 def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
-    visitor_limiter = limiters(websocket)[0]
+    visitor_limiter = limits(websocket).visitor
     writer: MessageWriter = websocket.app.state.message_writer
 
     async def visitor(session: AsyncSession) -> Visitor:
@@ -436,7 +436,7 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
         return _queue_resume(ctx, payload.chats)
 
     async def message(payload: MessageFrame, _ctx: Context) -> dict[str, Any]:
-        visitor_limiter.hit(str(visitor_id))
+        await visitor_limiter.hit(str(visitor_id))
         return _ack(
             await writer.post(
                 NewMessage(

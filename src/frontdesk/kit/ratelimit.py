@@ -1,43 +1,99 @@
-"""A per-process fixed-window limiter: cheap, and enough to blunt abuse of public endpoints.
-With several processes each enforces its own share; see docs/deploy.md."""
+"""Fixed-window rate limits, enough to blunt abuse of public endpoints.
+
+Windows are aligned to the wall clock, so that every process of a desk cuts time the same way.
+With Redis configured the processes count together (`SharedCounts`), and one limit holds for the
+whole desk; without it, or while Redis cannot be reached, each process counts on its own."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
+from typing import Protocol
 
 from frontdesk.errors import TooManyRequests
+
+logger = logging.getLogger(__name__)
 
 MAX_KEYS = 100_000
 
 
+class SharedCounts(Protocol):
+    """A counter every process of the desk sees: adds one to `key`, which disappears after
+    `ttl` seconds, and answers the new count."""
+
+    async def increment(self, key: str, *, ttl: int) -> int: ...
+
+
+class CountsUnavailable(Exception):
+    """The shared counter could not answer; the caller counts locally meanwhile."""
+
+
+class LocalCounts:
+    """This process's counts, the oldest keys forgotten past MAX_KEYS."""
+
+    def __init__(self) -> None:
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def increment(self, key: str) -> int:
+        count = self._counts.pop(key, 0) + 1
+        self._counts[key] = count
+        while len(self._counts) > MAX_KEYS:
+            self._counts.popitem(last=False)
+        return count
+
+
 class RateLimiter:
-    def __init__(self, *, limit: int, what: str, window: int = 60) -> None:
-        """`limit` requests per key in each `window` of seconds."""
+    def __init__(
+        self,
+        *,
+        limit: int,
+        what: str,
+        window: int = 60,
+        name: str = "",
+        shared: SharedCounts | None = None,
+    ) -> None:
+        """`limit` requests per key in each `window` of seconds. `name` tells this limit's keys
+        apart from another's in the shared counter."""
         self.limit = limit
         self.what = what
         self.window = window
-        self._windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self.name = name or what
+        self._shared = shared
+        self._local = LocalCounts()
+        self._warned = False
 
-    def wait(self, key: str) -> int:
+    async def wait(self, key: str) -> int:
         """Counts one request; the seconds until the next would be allowed when this one is
         over the limit, else 0."""
-        window = int(time.monotonic() // self.window)
-        start, count = self._windows.pop(key, (window, 0))
-        if start != window:
-            start, count = window, 0
-        count += 1
-        self._windows[key] = (start, count)
-        while len(self._windows) > MAX_KEYS:
-            self._windows.popitem(last=False)
+        now = time.time()
+        index = int(now // self.window)
+        # The window's index is part of the key: a new window starts from zero by itself, and
+        # the counts of past windows expire (shared) or age out of the local map.
+        count = await self._count(f"{self.name}:{index}:{key}")
         if count > self.limit:
-            return int(self.window - time.monotonic() % self.window) + 1
+            return int(self.window - now % self.window) + 1
         return 0
 
-    def hit(self, key: str) -> None:
-        retry = self.wait(key)
+    async def hit(self, key: str) -> None:
+        retry = await self.wait(key)
         if retry:
             raise TooManyRequests(
                 f"Too many requests from {self.what}. Wait {retry} seconds and try again.",
                 retry_after=retry,
             )
+
+    async def _count(self, key: str) -> int:
+        if self._shared is not None:
+            try:
+                count = await self._shared.increment(key, ttl=self.window + 1)
+            except CountsUnavailable as exc:
+                # Open, not shut: refusing every visitor while Redis restarts would be an outage
+                # of its own; counting per process keeps a limit, only a looser one.
+                if not self._warned:
+                    logger.warning("rate limits count per process until Redis answers: %s", exc)
+                    self._warned = True
+            else:
+                self._warned = False
+                return count
+        return self._local.increment(key)

@@ -1,0 +1,44 @@
+"""Rate limits counted in Redis by every process of a desk, and what happens without Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from frontdesk.errors import TooManyRequests
+from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.kit.redis_counts import RedisCounts
+from tests.mail.support import free_port
+
+
+async def test_limiters_sharing_redis_count_together(redis_url: str) -> None:
+    prefix = f"fd-test-{uuid.uuid4().hex}:"
+    counts = [RedisCounts(redis_url, prefix=prefix) for _ in range(2)]
+    # Two processes' limiters: the same name and limit, each with its own connection.
+    first, second = (RateLimiter(limit=3, what="you", name="visitor", shared=c) for c in counts)
+    other_limit = RateLimiter(limit=3, what="you", name="ip", shared=counts[0])
+    try:
+        await first.hit("v1")
+        await second.hit("v1")
+        await first.hit("v1")
+        with pytest.raises(TooManyRequests) as refused:
+            await second.hit("v1")
+        assert 0 < refused.value.retry_after <= 61
+        await second.hit("v2")  # another key has its own count
+        await other_limit.hit("v1")  # and so has another limit
+    finally:
+        for c in counts:
+            await c.close()
+
+
+async def test_without_redis_each_process_still_counts() -> None:
+    unreachable = RedisCounts(f"redis://127.0.0.1:{free_port()}", prefix="fd-test:")
+    limiter = RateLimiter(limit=2, what="you", name="visitor", shared=unreachable)
+    try:
+        await limiter.hit("v1")
+        await limiter.hit("v1")
+        with pytest.raises(TooManyRequests):
+            await limiter.hit("v1")
+    finally:
+        await unreachable.close()
