@@ -304,6 +304,43 @@ async def leave_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
     return chat
 
 
+async def leave_inbox_chats(session: AsyncSession, *, inbox_id: int, user: User) -> int:
+    """An agent taken out of an inbox is taken out of its live chats too: they may no longer
+    read or write there. They leave a chat a colleague is in; a chat they were alone in ends
+    (its ticket unassigned, for the inbox to pick up), since nobody is left to answer it. Admins
+    see every inbox, so lose no chat. Answers how many chats they were taken out of."""
+    if user.is_admin:
+        return 0
+    chats = (
+        await session.scalars(
+            select(Chat)
+            .join(ChatParticipant, ChatParticipant.chat_id == Chat.id)
+            .where(
+                Chat.inbox_id == inbox_id,
+                Chat.state != ChatState.ended,
+                ChatParticipant.user_id == user.id,
+                ChatParticipant.left_at.is_(None),
+            )
+            .order_by(Chat.id)
+        )
+    ).all()
+    for chat in chats:
+        locked = await lock_chat(session, chat=chat)
+        if locked.state is ChatState.ended:
+            continue
+        try:
+            await _leave(session, chat=locked, user=user, transferred_to=None)
+        except LastParticipant:
+            await end_chat(session, chat=locked, agent=None, reason=EndReason.agent)
+    await session.execute(
+        delete(ChatInvitation).where(
+            ChatInvitation.invitee_id == user.id,
+            ChatInvitation.chat_id.in_(select(Chat.id).where(Chat.inbox_id == inbox_id)),
+        )
+    )
+    return len(chats)
+
+
 async def _leave(
     session: AsyncSession, *, chat: Chat, user: User, transferred_to: User | None
 ) -> None:

@@ -98,6 +98,16 @@ async def ensure_participant(session: AsyncSession, *, chat: Chat, user_id: int)
     return participant
 
 
+async def unseen_chats(session: AsyncSession, *, user: User, chat_ids: Sequence[int]) -> set[int]:
+    """Those of these chats the agent may not see (any more)."""
+    if not chat_ids:
+        return set()
+    seen = await session.scalars(
+        queries.visible_chats(user).with_only_columns(Chat.id).where(Chat.id.in_(chat_ids))
+    )
+    return set(chat_ids) - set(seen)
+
+
 async def unread_counts(
     session: AsyncSession, *, user: User, chats: Sequence[Chat]
 ) -> dict[int, int]:

@@ -36,6 +36,7 @@ from frontdesk.chats.lifecycle import (
     join_chat,
     label_chat,
     leave_chat,
+    leave_inbox_chats,
     set_typing,
     start_chat,
 )
@@ -76,6 +77,7 @@ from frontdesk.chats.reads import (
     participants,
     participants_by_chat,
     unread_counts,
+    unseen_chats,
 )
 from frontdesk.chats.visitors import (
     claims_unconfirmed_email,
@@ -130,6 +132,7 @@ __all__ = [
     "join_chat",
     "label_chat",
     "leave_chat",
+    "leave_inbox_chats",
     "list_ongoing",
     "list_visitor_chats",
     "lock_agent",
@@ -153,6 +156,7 @@ __all__ = [
     "start_chat",
     "submit_contact_form",
     "unread_counts",
+    "unseen_chats",
     "visitor_author",
     "visitor_connected",
     "visitor_of",

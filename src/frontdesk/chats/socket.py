@@ -37,6 +37,7 @@ from frontdesk.realtime.envelope import (
     agent_topic,
     chat_topic,
     inbox_topic,
+    topic_chat,
     visitor_topic,
 )
 from frontdesk.realtime.gateway import (
@@ -379,6 +380,10 @@ async def desk_socket(websocket: WebSocket) -> None:
             now = {
                 inbox_topic(i) for i in await inboxes_service.member_inbox_ids(session, user=agent)
             }
+            # Out of an inbox, out of its chats: none of their messages reach this desk any more.
+            followed_chats = [c for c in map(topic_chat, connection.topics) if c is not None]
+            unseen = await service.unseen_chats(session, user=agent, chat_ids=followed_chats)
+        connection.unsubscribe(chat_topic(chat_id) for chat_id in unseen)
         connection.unsubscribe(followed - now)
         connection.subscribe(now - followed)
         followed.clear()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from frontdesk.chats import service as chats_service
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.inboxes import service
 from frontdesk.inboxes.models import Inbox
@@ -82,3 +83,4 @@ async def remove_member(
 ) -> None:
     user = await users_service.get_user(session, user_id=user_id)
     await service.remove_member(session, inbox=inbox, user=user)
+    await chats_service.leave_inbox_chats(session, inbox_id=inbox.id, user=user)

@@ -109,4 +109,10 @@ def chat_topic(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def topic_chat(topic: str) -> int | None:
+    """The chat a `chat_topic` names; None for any other topic."""
+    kind, _, rest = topic.partition(":")
+    return int(rest) if kind == "chat" and rest.isdigit() else None
+
+
 ALL_AGENTS = "agents"
