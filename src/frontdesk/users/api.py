@@ -7,6 +7,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
@@ -23,8 +24,9 @@ from frontdesk.deps import (
 )
 from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
+from frontdesk.sso import service as sso_service
 from frontdesk.users import service
-from frontdesk.users.models import User
+from frontdesk.users.models import AuthSession, User
 from frontdesk.users.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -66,19 +68,12 @@ def _me(user: User, csrf_token: str | None) -> MeRead:
     )
 
 
-@router.post("/auth/login", response_model=MeRead)
-async def login(
-    body: LoginRequest,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> MeRead:
-    _ensure_same_origin(request, settings)
+async def sign_in(
+    session: AsyncSession, *, user: User, request: Request, response: Response, settings: Settings
+) -> AuthSession:
+    """Opens a desk session for a user who proved who they are (a password, or single sign-on):
+    the session cookie and the CSRF cookie on `response`."""
     policy = login_policy(settings)
-    user = await service.authenticate(
-        session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
-    )
     auth, token = await service.start_session(
         session,
         user=user,
@@ -106,6 +101,24 @@ async def login(
         secure=settings.secure_cookies,
         path="/",
     )
+    return auth
+
+
+@router.post("/auth/login", response_model=MeRead)
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> MeRead:
+    _ensure_same_origin(request, settings)
+    policy = login_policy(settings)
+    user = await service.authenticate(
+        session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
+    )
+    await sso_service.ensure_password_login_allowed(session, user=user)
+    auth = await sign_in(session, user=user, request=request, response=response, settings=settings)
     return _me(user, auth.csrf_token)
 
 
