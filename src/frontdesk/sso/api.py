@@ -22,8 +22,8 @@ from frontdesk.sso.schemas import (
     SsoTestRequest,
     SsoTestResult,
 )
-from frontdesk.users.api import sign_in
 from frontdesk.users.models import Role
+from frontdesk.users.sessions import sign_in
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
@@ -26,7 +24,7 @@ from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
 from frontdesk.sso import service as sso_service
 from frontdesk.users import service
-from frontdesk.users.models import AuthSession, User
+from frontdesk.users.models import User
 from frontdesk.users.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -38,18 +36,10 @@ from frontdesk.users.schemas import (
     UserRead,
     UserUpdate,
 )
+from frontdesk.users.sessions import login_policy, sign_in
 
 router = APIRouter(tags=["account"], route_class=AuthenticateFirst)
 users_router = APIRouter(prefix="/users", tags=["users"], route_class=AuthenticateFirst)
-
-
-def login_policy(settings: Settings) -> service.LoginPolicy:
-    return service.LoginPolicy(
-        max_failures_per_account=settings.login_max_failures_per_account,
-        max_failures_per_ip=settings.login_max_failures_per_ip,
-        window=timedelta(seconds=settings.login_throttle_window),
-        session_lifetime=timedelta(days=settings.session_lifetime_days),
-    )
 
 
 def _ensure_same_origin(request: Request, settings: Settings) -> None:
@@ -66,42 +56,6 @@ def _me(user: User, csrf_token: str | None) -> MeRead:
     return MeRead.model_validate(user, from_attributes=True).model_copy(
         update={"csrf_token": csrf_token}
     )
-
-
-async def sign_in(
-    session: AsyncSession, *, user: User, request: Request, response: Response, settings: Settings
-) -> AuthSession:
-    """Opens a desk session for a user who proved who they are (a password, or single sign-on):
-    the session cookie and the CSRF cookie on `response`."""
-    policy = login_policy(settings)
-    auth, token = await service.start_session(
-        session,
-        user=user,
-        policy=policy,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    max_age = int(policy.session_lifetime.total_seconds())
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    # Readable by the desk's script, which echoes it in X-CSRF-Token; useless to another site.
-    response.set_cookie(
-        CSRF_COOKIE,
-        auth.csrf_token,
-        max_age=max_age,
-        httponly=False,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return auth
 
 
 @router.post("/auth/login", response_model=MeRead)
