@@ -71,6 +71,8 @@ from frontdesk.rules import timers as rule_timers
 from frontdesk.rules.api import router as rules_router
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
+from frontdesk.sso.api import login_router as sso_login_router
+from frontdesk.sso.api import router as sso_router
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
@@ -117,6 +119,8 @@ def api_router() -> APIRouter:
         reports_router,
         sla_router,
         rules_router,
+        sso_login_router,
+        sso_router,
     ):
         router.include_router(domain_router)
     return router

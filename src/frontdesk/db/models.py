@@ -16,6 +16,7 @@ from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.rules import models as rules_models
 from frontdesk.sla import models as sla_models
+from frontdesk.sso import models as sso_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
 
@@ -36,6 +37,7 @@ __all__ = [
     "replies_models",
     "rules_models",
     "sla_models",
+    "sso_models",
     "tickets_models",
     "users_models",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from frontdesk.deps import (
 )
 from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
+from frontdesk.sso import service as sso_service
 from frontdesk.users import service
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
@@ -36,18 +36,10 @@ from frontdesk.users.schemas import (
     UserRead,
     UserUpdate,
 )
+from frontdesk.users.sessions import login_policy, sign_in
 
 router = APIRouter(tags=["account"], route_class=AuthenticateFirst)
 users_router = APIRouter(prefix="/users", tags=["users"], route_class=AuthenticateFirst)
-
-
-def login_policy(settings: Settings) -> service.LoginPolicy:
-    return service.LoginPolicy(
-        max_failures_per_account=settings.login_max_failures_per_account,
-        max_failures_per_ip=settings.login_max_failures_per_ip,
-        window=timedelta(seconds=settings.login_throttle_window),
-        session_lifetime=timedelta(days=settings.session_lifetime_days),
-    )
 
 
 def _ensure_same_origin(request: Request, settings: Settings) -> None:
@@ -79,33 +71,8 @@ async def login(
     user = await service.authenticate(
         session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
     )
-    auth, token = await service.start_session(
-        session,
-        user=user,
-        policy=policy,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    max_age = int(policy.session_lifetime.total_seconds())
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    # Readable by the desk's script, which echoes it in X-CSRF-Token; useless to another site.
-    response.set_cookie(
-        CSRF_COOKIE,
-        auth.csrf_token,
-        max_age=max_age,
-        httponly=False,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
+    await sso_service.ensure_password_login_allowed(session, user=user)
+    auth = await sign_in(session, user=user, request=request, response=response, settings=settings)
     return _me(user, auth.csrf_token)
 
 

@@ -30,13 +30,14 @@ import * as ruleReply from "./messages/ruleReply";
 import * as settings from "./messages/settings";
 import * as shortcuts from "./messages/shortcuts";
 import * as sla from "./messages/sla";
+import * as sso from "./messages/sso";
 import * as slaReports from "./messages/slaReports";
 import * as ticketFiles from "./messages/ticketFiles";
 import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
