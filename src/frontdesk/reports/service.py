@@ -20,13 +20,17 @@ from sqlalchemy.orm import aliased
 from frontdesk.chats.models import AvailabilityChange, chat_labels
 from frontdesk.errors import Invalid
 from frontdesk.metrics.models import (
+    DAY,
+    HOUR,
     QUARTER_SECONDS,
     Channel,
+    MetricCount,
     MetricMoment,
     MomentKind,
     quarter_of,
 )
 from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
+from frontdesk.reports import rollups
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
@@ -145,6 +149,16 @@ def _answered_by(m: type[MetricMoment], agent_id: int) -> Any:
 
 
 _ANSWERED = (MomentKind.response, MomentKind.chat_joined)
+
+
+def _counted(kind: MomentKind, report: ReportFilter) -> rollups.Counted | None:
+    """The moments to count from the roll-ups, or None where they cannot say: a label (labels
+    are the conversation's now, not the moment's), or the agent filter on a kind whose agent is
+    whoever answered the conversation (known only later, so not rolled up)."""
+    if report.label_id is not None or (report.agent_id is not None and kind not in _ACTED):
+        return None
+    channel = report.channel.value if report.channel is not None else None
+    return rollups.Counted(kind, report.inbox_id, channel, report.agent_id)
 
 
 def _local(quarter: int, zone: ZoneInfo) -> datetime:
@@ -283,6 +297,20 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     """Conversations begun per local day, channel and inbox."""
     m = MetricMoment
     counts: dict[tuple[date, str, int], int] = defaultdict(int)
+    counted = _counted(MomentKind.created, report)
+    cut = rollups.local_cuts(segments(report), DAY) if counted is not None else None
+    if counted is not None and cut is not None:
+        cuts, starts = cut
+        found = await rollups.interval_counts(
+            session, counted, cuts, coarse=DAY, keys=(MetricCount.channel, MetricCount.inbox_id)
+        )
+        for (channel, inbox_id), ns in found.items():
+            for start, n in zip(starts, ns, strict=True):
+                if n:
+                    counts[
+                        EPOCH + timedelta(days=start // DAY), Channel(channel).value, inbox_id
+                    ] += n
+        return _volume_rows(counts)
     for first, end, offset in segments(report):
         day = (_local_seconds(offset) // 86_400).label("day")
         rows = await session.execute(
@@ -292,6 +320,10 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
         )
         for number, channel, inbox_id, count in rows:
             counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
+    return _volume_rows(counts)
+
+
+def _volume_rows(counts: dict[tuple[date, str, int], int]) -> list[dict[str, Any]]:
     return [
         {"day": day.isoformat(), "channel": channel, "inbox_id": inbox_id, "conversations": n}
         for (day, channel, inbox_id), n in sorted(counts.items())
@@ -302,6 +334,16 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
     """Conversations begun per local weekday (0 Monday) and hour: every cell, zeros included."""
     m = MetricMoment
     cells: dict[tuple[int, int], int] = defaultdict(int)
+    counted = _counted(MomentKind.created, report)
+    cut = rollups.local_cuts(segments(report), HOUR) if counted is not None else None
+    if counted is not None and cut is not None:
+        cuts, starts = cut
+        found = await rollups.interval_counts(session, counted, cuts, coarse=HOUR)
+        for ns in found.values():
+            for start, n in zip(starts, ns, strict=True):
+                # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
+                cells[(start // DAY + 3) % 7, start % DAY // HOUR] += n
+        return _hour_cells(cells)
     for first, end, offset in segments(report):
         local = _local_seconds(offset)
         # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
@@ -314,6 +356,10 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
         )
         for d, h, count in rows:
             cells[int(d), int(h)] += count
+    return _hour_cells(cells)
+
+
+def _hour_cells(cells: dict[tuple[int, int], int]) -> list[dict[str, Any]]:
     return [
         {"weekday": d, "hour": h, "conversations": cells[d, h]} for d in range(7) for h in range(24)
     ]
@@ -350,13 +396,25 @@ async def _counts_by_user(
     return {user_id: n for user_id, n in rows if user_id is not None}
 
 
+async def _acted_by_user(
+    session: AsyncSession, kind: MomentKind, report: ReportFilter
+) -> dict[int, int]:
+    """How many moments of an acted kind each agent has in the range (roll-ups, but for a
+    label)."""
+    counted = _counted(kind, report)
+    if counted is None:
+        return await _counts_by_user(session, _moments(kind, report, MetricMoment.user_id))
+    found = await rollups.interval_counts(
+        session, counted, _quarters(report), coarse=DAY, keys=(MetricCount.user_id,)
+    )
+    return {int(key[0]): ns[0] for key, ns in found.items() if key[0] and ns[0]}
+
+
 async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """One row per agent with any figure in the range."""
     m = MetricMoment
-    chats = await _counts_by_user(session, _moments(MomentKind.chat_joined, report, m.user_id))
-    transfers = await _counts_by_user(
-        session, _moments(MomentKind.chat_transferred, report, m.user_id)
-    )
+    chats = await _acted_by_user(session, MomentKind.chat_joined, report)
+    transfers = await _acted_by_user(session, MomentKind.chat_transferred, report)
     replied = await _counts_by_user(
         session,
         _moments(MomentKind.response, report, m.user_id).where(m.ticket_id.is_not(None)),
