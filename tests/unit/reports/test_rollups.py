@@ -48,7 +48,9 @@ RANGES = (
 KINDS = (MomentKind.created, MomentKind.chat_joined, MomentKind.chat_transferred)
 
 
-def _expected_volume(moments: list[Any], report: ReportFilter) -> list[dict[str, Any]]:
+def _expected_volume(
+    moments: list[Any], report: ReportFilter
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     start, end = report.bounds()
     low, high = quarter_of(start), math.ceil(end.timestamp() / QUARTER_SECONDS)
     counts: Counter[tuple[str, str, int]] = Counter()
@@ -70,7 +72,7 @@ def _expected_volume(moments: list[Any], report: ReportFilter) -> list[dict[str,
     hours = [
         {"weekday": d, "hour": h, "conversations": cells[d, h]} for d in range(7) for h in range(24)
     ]
-    return [volume, hours]
+    return volume, hours
 
 
 def _expected_chats(moments: list[Any], report: ReportFilter) -> dict[int, int]:
