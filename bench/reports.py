@@ -249,7 +249,9 @@ def _kept_url(store: str, keep: Path) -> tuple[str, str]:
     """Where a kept database lives: a file under `keep`, or a PostgreSQL database named for it."""
     if store == "sqlite":
         return f"sqlite+aiosqlite:///{keep / 'frontdesk.db'}", ""
-    pg_name = "fd_bench_keep_" + hashlib.sha256(str(keep).encode()).hexdigest()[:8]
+    pg_name = (
+        "fd_bench_keep_" + hashlib.sha1(str(keep).encode(), usedforsecurity=False).hexdigest()[:8]
+    )
     base = ticket_bench.PG_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
     return f"postgresql+asyncpg://{base}/{pg_name}", pg_name
 

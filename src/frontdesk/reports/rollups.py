@@ -21,15 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.metrics.models import DAY, HOUR, QUARTER, MetricCount, MomentKind
 
+# Up to this many hour or quarter-hour rows are looked up by key; more are read as a range.
+LOOKUPS = 2_000
 # A signed roll-up row: (+1 or -1, span, bucket).
 Term = tuple[int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Counted:
-    """Which moments: one kind, and the filters the roll-ups carry (agent: the acting one)."""
+    """Which moments: their kinds, and the filters the roll-ups carry (agent: the acting one)."""
 
-    kind: MomentKind
+    kinds: tuple[MomentKind, ...]
     inbox_id: int | None = None
     channel: str | None = None
     user_id: int | None = None
@@ -59,7 +61,7 @@ def head(start: int, k: int, coarse: int) -> list[Term]:
 
 def _filtered(counted: Counted, *columns: Any) -> Any:
     c = MetricCount
-    query = select(*columns).where(c.kind == counted.kind.value)
+    query = select(*columns).where(c.kind.in_([kind.value for kind in counted.kinds]))
     if counted.inbox_id is not None:
         query = query.where(c.inbox_id == counted.inbox_id)
     if counted.channel is not None:
@@ -76,17 +78,21 @@ async def _rows(
     span: int,
     low: int,
     high: int,
-    residues: tuple[int, set[int]] | None = None,
+    only: set[int] | None = None,
+    modulus: int = 1,
 ) -> dict[tuple[int, tuple[Any, ...]], int]:
-    """Sums of one span's rows with bucket in [low, high] per bucket and key; with `residues`
-    (modulus, values), only the buckets at those places in their day or hour."""
+    """Sums of one span's rows with bucket in [low, high] per bucket and key; with `only`, just
+    those buckets: looked up one by one when they are few (a year of local days needs one or
+    two hours a day), else the range read once and kept at their places in their day or hour
+    (`modulus`)."""
     c = MetricCount
     query = _filtered(counted, c.bucket, *keys, func.sum(c.n)).where(
         c.span == span, c.bucket >= low, c.bucket <= high
     )
-    if residues is not None:
-        modulus, values = residues
-        query = query.where((c.bucket % modulus).in_(sorted(values)))
+    if only is not None and len(only) <= LOOKUPS:
+        query = query.where(c.bucket.in_(sorted(only)))
+    elif only is not None:
+        query = query.where((c.bucket % modulus).in_(sorted({b % modulus for b in only})))
     query = query.group_by(c.bucket, *keys)
     out: dict[tuple[int, tuple[Any, ...]], int] = {}
     for row in await session.execute(query):
@@ -113,15 +119,8 @@ async def interval_counts(
     blocks = await _rows(session, counted, keys, coarse, first, last)
     finer: dict[int, dict[tuple[int, tuple[Any, ...]], int]] = {}
     for span, buckets in wanted.items():
-        modulus = coarse // span
         finer[span] = await _rows(
-            session,
-            counted,
-            keys,
-            span,
-            min(buckets),
-            max(buckets),
-            (modulus, {b % modulus for b in buckets}),
+            session, counted, keys, span, min(buckets), max(buckets), buckets, coarse // span
         )
     found = {key for _b, key in blocks} | {key for rows in finer.values() for _b, key in rows}
     out: dict[tuple[Any, ...], list[int]] = {}

@@ -151,14 +151,16 @@ def _answered_by(m: type[MetricMoment], agent_id: int) -> Any:
 _ANSWERED = (MomentKind.response, MomentKind.chat_joined)
 
 
-def _counted(kind: MomentKind, report: ReportFilter) -> rollups.Counted | None:
+def _counted(report: ReportFilter, *kinds: MomentKind) -> rollups.Counted | None:
     """The moments to count from the roll-ups, or None where they cannot say: a label (labels
     are the conversation's now, not the moment's), or the agent filter on a kind whose agent is
     whoever answered the conversation (known only later, so not rolled up)."""
-    if report.label_id is not None or (report.agent_id is not None and kind not in _ACTED):
+    if report.label_id is not None or (
+        report.agent_id is not None and not _ACTED.issuperset(kinds)
+    ):
         return None
     channel = report.channel.value if report.channel is not None else None
-    return rollups.Counted(kind, report.inbox_id, channel, report.agent_id)
+    return rollups.Counted(kinds, report.inbox_id, channel, report.agent_id)
 
 
 def _local(quarter: int, zone: ZoneInfo) -> datetime:
@@ -297,7 +299,7 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     """Conversations begun per local day, channel and inbox."""
     m = MetricMoment
     counts: dict[tuple[date, str, int], int] = defaultdict(int)
-    counted = _counted(MomentKind.created, report)
+    counted = _counted(report, MomentKind.created)
     cut = rollups.local_cuts(segments(report), DAY) if counted is not None else None
     if counted is not None and cut is not None:
         cuts, starts = cut
@@ -334,7 +336,7 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
     """Conversations begun per local weekday (0 Monday) and hour: every cell, zeros included."""
     m = MetricMoment
     cells: dict[tuple[int, int], int] = defaultdict(int)
-    counted = _counted(MomentKind.created, report)
+    counted = _counted(report, MomentKind.created)
     cut = rollups.local_cuts(segments(report), HOUR) if counted is not None else None
     if counted is not None and cut is not None:
         cuts, starts = cut
@@ -396,14 +398,17 @@ async def _counts_by_user(
     return {user_id: n for user_id, n in rows if user_id is not None}
 
 
-async def _acted_by_user(
-    session: AsyncSession, kind: MomentKind, report: ReportFilter
-) -> dict[int, int]:
-    """How many moments of an acted kind each agent has in the range (roll-ups, but for a
-    label)."""
-    counted = _counted(kind, report)
+async def _chats_by_user(session: AsyncSession, report: ReportFilter) -> dict[int, int]:
+    """Chats each agent joined or took over in the range (roll-ups, but for a label)."""
+    kinds = (MomentKind.chat_joined, MomentKind.chat_transferred)
+    counted = _counted(report, *kinds)
     if counted is None:
-        return await _counts_by_user(session, _moments(kind, report, MetricMoment.user_id))
+        totals: dict[int, int] = defaultdict(int)
+        for kind in kinds:
+            query = _moments(kind, report, MetricMoment.user_id)
+            for user_id, n in (await _counts_by_user(session, query)).items():
+                totals[user_id] += n
+        return dict(totals)
     found = await rollups.interval_counts(
         session, counted, _quarters(report), coarse=DAY, keys=(MetricCount.user_id,)
     )
@@ -413,8 +418,7 @@ async def _acted_by_user(
 async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """One row per agent with any figure in the range."""
     m = MetricMoment
-    chats = await _acted_by_user(session, MomentKind.chat_joined, report)
-    transfers = await _acted_by_user(session, MomentKind.chat_transferred, report)
+    chats = await _chats_by_user(session, report)
     replied = await _counts_by_user(
         session,
         _moments(MomentKind.response, report, m.user_id).where(m.ticket_id.is_not(None)),
@@ -431,7 +435,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     csat = await _csat_by_agent(session, report)
     online = await time_online(session, report)
     breaches = await _breaches_by_agent(session, report)
-    ids = set(chats) | set(transfers) | set(replied) | set(closed) | set(first) | set(csat)
+    ids = set(chats) | set(replied) | set(closed) | set(first) | set(csat)
     ids |= set(breaches)
     ids |= {uid for uid, secs in online.items() if secs > 0}
     if report.agent_id is not None:
@@ -446,7 +450,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
             {
                 "agent_id": user_id,
                 "agent": names.get(user_id, ""),
-                "chats": chats.get(user_id, 0) + transfers.get(user_id, 0),
+                "chats": chats.get(user_id, 0),
                 "tickets_replied": replied.get(user_id, 0),
                 "tickets_closed": closed.get(user_id, 0),
                 "first_response_median_seconds": s.median,
