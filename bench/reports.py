@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -218,6 +221,8 @@ async def measure(url: str, data_dir: Path, seeded: Any, label_id: int, repeat: 
 
 
 async def run_store(store: str, args: argparse.Namespace) -> tuple[Any, dict[str, int], list[Any]]:
+    if args.keep:
+        return await run_kept(store, args)
     with tempfile.TemporaryDirectory(prefix="fd-bench-") as tmp:
         pg_name = f"fd_bench_{uuid.uuid4().hex[:10]}"
         if store == "sqlite":
@@ -229,23 +234,7 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Any, dict[str
         try:
             print(f"[{store}] migrating and seeding {args.tickets:,} tickets …", flush=True)
             await asyncio.to_thread(upgrade, url)
-            engine = create_engine(url)
-            started = time.perf_counter()
-            try:
-                seeded = await ticket_bench.seed(engine, tickets=args.tickets)
-                counts = await add_history(engine)
-                if store == "postgresql":
-                    # The moments came after the seed's VACUUM ANALYZE: what autovacuum does soon
-                    # after a bulk load (statistics, and the visibility map index-only scans use).
-                    async with engine.connect() as connection:
-                        autocommit = await connection.execution_options(
-                            isolation_level="AUTOCOMMIT"
-                        )
-                        await autocommit.execute(text("VACUUM ANALYZE"))
-                label_id = await _label_id(engine)
-            finally:
-                await engine.dispose()
-            seeded.seconds = time.perf_counter() - started
+            seeded, counts, label_id = await _seed_all(store, url, args.tickets)
             print(f"[{store}] seeded {counts} in {seeded.seconds:.1f} s", flush=True)
             before = os.getloadavg()[0]
             results = await measure(url, Path(tmp) / "var", seeded, label_id, args.repeat)
@@ -256,11 +245,87 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Any, dict[str
                 await ticket_bench._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
+def _kept_url(store: str, keep: Path) -> tuple[str, str]:
+    """Where a kept database lives: a file under `keep`, or a PostgreSQL database named for it."""
+    if store == "sqlite":
+        return f"sqlite+aiosqlite:///{keep / 'frontdesk.db'}", ""
+    pg_name = (
+        "fd_bench_keep_" + hashlib.sha1(str(keep).encode(), usedforsecurity=False).hexdigest()[:8]
+    )
+    base = ticket_bench.PG_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"postgresql+asyncpg://{base}/{pg_name}", pg_name
+
+
+async def _seed_all(store: str, url: str, tickets: int) -> tuple[Any, dict[str, int], int]:
+    engine = create_engine(url)
+    started = time.perf_counter()
+    try:
+        seeded = await ticket_bench.seed(engine, tickets=tickets)
+        counts = await add_history(engine)
+        if store == "postgresql":
+            # The moments came after the seed's VACUUM ANALYZE: what autovacuum does soon
+            # after a bulk load (statistics, and the visibility map index-only scans use).
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE"))
+        label_id = await _label_id(engine)
+    finally:
+        await engine.dispose()
+    seeded.seconds = time.perf_counter() - started
+    return seeded, counts, label_id
+
+
+def _keep_dir(name: str) -> Path:
+    keep = Path(name).resolve()
+    keep.mkdir(parents=True, exist_ok=True)
+    return keep
+
+
+async def run_kept(store: str, args: argparse.Namespace) -> tuple[Any, dict[str, int], list[Any]]:
+    """Seed once into `--keep DIR` (file or database kept), later runs migrate and measure."""
+    keep = _keep_dir(args.keep)
+    url, pg_name = _kept_url(store, keep)
+    marker = keep / f"seeded-{store}.json"
+    if not marker.exists():
+        if pg_name:
+            await ticket_bench._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            await ticket_bench._pg_admin(f'CREATE DATABASE "{pg_name}"')
+        else:
+            (keep / "frontdesk.db").unlink(missing_ok=True)
+        print(f"[{store}] migrating and seeding {args.tickets:,} tickets into {url}", flush=True)
+        await asyncio.to_thread(upgrade, url, args.seed_revision)
+        seeded, counts, label_id = await _seed_all(store, url, args.tickets)
+        state = {"seeded": dataclasses.asdict(seeded), "counts": counts, "label_id": label_id}
+        marker.write_text(json.dumps(state))
+        print(f"[{store}] seeded {counts} in {seeded.seconds:.1f} s", flush=True)
+    state = json.loads(marker.read_text())
+    seeded = ticket_bench.Seeded(**state["seeded"])
+    started = time.perf_counter()
+    # Migrations written after the seed run here, on the seeded data (their backfills timed).
+    await asyncio.to_thread(upgrade, url)
+    print(f"[{store}] migrated to head in {time.perf_counter() - started:.1f} s", flush=True)
+    if args.seed_only:
+        return seeded, state["counts"], []
+    before = os.getloadavg()[0]
+    results = await measure(url, keep / f"var-{store}", seeded, state["label_id"], args.repeat)
+    seeded.load = (before, os.getloadavg()[0])
+    return seeded, state["counts"], results
+
+
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per query")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="seed once into DIR (SQLite file; PostgreSQL database named for DIR) and reuse it",
+    )
+    parser.add_argument(
+        "--seed-revision", default="head", help="with --keep: migrate to this before seeding"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="with --keep: do not measure")
     args = parser.parse_args(argv)
     stores = ("sqlite", "postgresql") if args.store == "both" else (args.store,)
     for store in stores:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, enum_column
@@ -121,6 +121,32 @@ class MetricMoment(Base):
     # What the moment measures: first response and response time, resolution time, chat wait
     # time, how long an unanswered visitor waited; None where nothing is measured.
     seconds: Mapped[float | None] = mapped_column(Float)
+
+
+# The roll-ups' spans, in quarter hours: a row of span s counts the moments of bucket
+# `quarter // s` (UTC quarter hours, hours and days since the epoch).
+QUARTER, HOUR, DAY = 1, 4, 96
+
+
+class MetricCount(Base):
+    """How many moments of one kind, inbox, channel and acting agent (0: none) fell in one UTC
+    quarter hour, hour or day. Kept by triggers on `metric_moments` (migration 0033): every
+    insert, delete (cascades included) and change of these columns moves the counts in the
+    same transaction. Rows may hold 0 once their moments are gone. Reports read days and hours
+    and the few quarter hours at the viewer's day and hour edges (reports/rollups.py) instead
+    of a year of moments."""
+
+    __tablename__ = "metric_counts"
+    # SQLite keeps the rows in the primary key's order: a range of days is one contiguous read.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    span: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
 
 
 class ConversationClock(Base):

@@ -189,8 +189,9 @@ async def pg_in_use(database_url: str) -> bool:
         await connection.close()
 
 
-# Everything pg_restore will create again: tables (with their sequences and indexes), free
-# sequences, views and enum types of the current schema.
+# Everything pg_restore will create again: tables (with their sequences, indexes and triggers),
+# free sequences, views, enum types and functions (the reports' roll-up trigger function) of the
+# current schema; not an extension's functions.
 _EMPTY_SCHEMA = """
 DO $$
 DECLARE r record;
@@ -207,6 +208,13 @@ BEGIN
   FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
            WHERE n.nspname = current_schema() AND t.typtype = 'e' LOOP
     EXECUTE format('DROP TYPE IF EXISTS %I CASCADE', r.typname);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS signature FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = current_schema() AND p.prokind = 'f'
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                             AND d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', r.signature);
   END LOOP;
 END $$;
 """

@@ -20,13 +20,17 @@ from sqlalchemy.orm import aliased
 from frontdesk.chats.models import AvailabilityChange, chat_labels
 from frontdesk.errors import Invalid
 from frontdesk.metrics.models import (
+    DAY,
+    HOUR,
     QUARTER_SECONDS,
     Channel,
+    MetricCount,
     MetricMoment,
     MomentKind,
     quarter_of,
 )
 from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
+from frontdesk.reports import rollups
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
@@ -145,6 +149,18 @@ def _answered_by(m: type[MetricMoment], agent_id: int) -> Any:
 
 
 _ANSWERED = (MomentKind.response, MomentKind.chat_joined)
+
+
+def _counted(report: ReportFilter, *kinds: MomentKind) -> rollups.Counted | None:
+    """The moments to count from the roll-ups, or None where they cannot say: a label (labels
+    are the conversation's now, not the moment's), or the agent filter on a kind whose agent is
+    whoever answered the conversation (known only later, so not rolled up)."""
+    if report.label_id is not None or (
+        report.agent_id is not None and not _ACTED.issuperset(kinds)
+    ):
+        return None
+    channel = report.channel.value if report.channel is not None else None
+    return rollups.Counted(kinds, report.inbox_id, channel, report.agent_id)
 
 
 def _local(quarter: int, zone: ZoneInfo) -> datetime:
@@ -283,6 +299,20 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     """Conversations begun per local day, channel and inbox."""
     m = MetricMoment
     counts: dict[tuple[date, str, int], int] = defaultdict(int)
+    counted = _counted(report, MomentKind.created)
+    cut = rollups.local_cuts(segments(report), DAY) if counted is not None else None
+    if counted is not None and cut is not None:
+        cuts, starts = cut
+        found = await rollups.interval_counts(
+            session, counted, cuts, coarse=DAY, keys=(MetricCount.channel, MetricCount.inbox_id)
+        )
+        for (channel, inbox_id), ns in found.items():
+            for start, n in zip(starts, ns, strict=True):
+                if n:
+                    counts[
+                        EPOCH + timedelta(days=start // DAY), Channel(channel).value, inbox_id
+                    ] += n
+        return _volume_rows(counts)
     for first, end, offset in segments(report):
         day = (_local_seconds(offset) // 86_400).label("day")
         rows = await session.execute(
@@ -292,6 +322,10 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
         )
         for number, channel, inbox_id, count in rows:
             counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
+    return _volume_rows(counts)
+
+
+def _volume_rows(counts: dict[tuple[date, str, int], int]) -> list[dict[str, Any]]:
     return [
         {"day": day.isoformat(), "channel": channel, "inbox_id": inbox_id, "conversations": n}
         for (day, channel, inbox_id), n in sorted(counts.items())
@@ -302,6 +336,16 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
     """Conversations begun per local weekday (0 Monday) and hour: every cell, zeros included."""
     m = MetricMoment
     cells: dict[tuple[int, int], int] = defaultdict(int)
+    counted = _counted(report, MomentKind.created)
+    cut = rollups.local_cuts(segments(report), HOUR) if counted is not None else None
+    if counted is not None and cut is not None:
+        cuts, starts = cut
+        found = await rollups.interval_counts(session, counted, cuts, coarse=HOUR)
+        for ns in found.values():
+            for start, n in zip(starts, ns, strict=True):
+                # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
+                cells[(start // DAY + 3) % 7, start % DAY // HOUR] += n
+        return _hour_cells(cells)
     for first, end, offset in segments(report):
         local = _local_seconds(offset)
         # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
@@ -314,6 +358,10 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
         )
         for d, h, count in rows:
             cells[int(d), int(h)] += count
+    return _hour_cells(cells)
+
+
+def _hour_cells(cells: dict[tuple[int, int], int]) -> list[dict[str, Any]]:
     return [
         {"weekday": d, "hour": h, "conversations": cells[d, h]} for d in range(7) for h in range(24)
     ]
@@ -350,13 +398,27 @@ async def _counts_by_user(
     return {user_id: n for user_id, n in rows if user_id is not None}
 
 
+async def _chats_by_user(session: AsyncSession, report: ReportFilter) -> dict[int, int]:
+    """Chats each agent joined or took over in the range (roll-ups, but for a label)."""
+    kinds = (MomentKind.chat_joined, MomentKind.chat_transferred)
+    counted = _counted(report, *kinds)
+    if counted is None:
+        totals: dict[int, int] = defaultdict(int)
+        for kind in kinds:
+            query = _moments(kind, report, MetricMoment.user_id)
+            for user_id, n in (await _counts_by_user(session, query)).items():
+                totals[user_id] += n
+        return dict(totals)
+    found = await rollups.interval_counts(
+        session, counted, _quarters(report), coarse=DAY, keys=(MetricCount.user_id,)
+    )
+    return {int(key[0]): ns[0] for key, ns in found.items() if key[0] and ns[0]}
+
+
 async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """One row per agent with any figure in the range."""
     m = MetricMoment
-    chats = await _counts_by_user(session, _moments(MomentKind.chat_joined, report, m.user_id))
-    transfers = await _counts_by_user(
-        session, _moments(MomentKind.chat_transferred, report, m.user_id)
-    )
+    chats = await _chats_by_user(session, report)
     replied = await _counts_by_user(
         session,
         _moments(MomentKind.response, report, m.user_id).where(m.ticket_id.is_not(None)),
@@ -373,7 +435,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     csat = await _csat_by_agent(session, report)
     online = await time_online(session, report)
     breaches = await _breaches_by_agent(session, report)
-    ids = set(chats) | set(transfers) | set(replied) | set(closed) | set(first) | set(csat)
+    ids = set(chats) | set(replied) | set(closed) | set(first) | set(csat)
     ids |= set(breaches)
     ids |= {uid for uid, secs in online.items() if secs > 0}
     if report.agent_id is not None:
@@ -388,7 +450,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
             {
                 "agent_id": user_id,
                 "agent": names.get(user_id, ""),
-                "chats": chats.get(user_id, 0) + transfers.get(user_id, 0),
+                "chats": chats.get(user_id, 0),
                 "tickets_replied": replied.get(user_id, 0),
                 "tickets_closed": closed.get(user_id, 0),
                 "first_response_median_seconds": s.median,
