@@ -16,6 +16,7 @@ from frontdesk.audit.models import AuditEvent
 from frontdesk.customers.models import Customer
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
+from frontdesk.mail.models import MailboxAccount, MailboxAuth, MailboxSecurity
 from tests.conftest import Desk
 from tests.unit.audit.support import URL, entries, only
 from tests.unit.support import count_rows, error_of, use_cheap_passwords
@@ -196,3 +197,49 @@ async def test_filters_and_pages(desk: Desk) -> None:
     lines = exported.text.strip().splitlines()
     assert lines[0].startswith("id,at,actor_kind")
     assert [line.split(",")[7] for line in lines[1:]] == ["label.created"] * 3
+
+
+async def test_a_mailbox_password_is_never_written_to_the_log(app: FastAPI, desk: Desk) -> None:
+    owner = await desk.agent(role="owner")
+    inbox = await desk.inbox(name="Support")
+    async with unit_of_work(app.state.sessionmaker) as session:
+        account = MailboxAccount(
+            inbox_id=inbox["id"],
+            host="imap.example.com",
+            port=993,
+            security=MailboxSecurity.tls,
+            username="support@example.com",
+            auth=MailboxAuth.password,
+            secret="first-imap-password",
+        )
+        session.add(account)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        # Loaded as a service loads it: the secret deferred, never read.
+        loaded = await session.get(MailboxAccount, account.id)
+        assert loaded is not None
+        loaded.secret = "second-imap-password"
+        loaded.folder = "Support"
+    created = await only(owner, "mailbox.created")
+    assert (created["target_type"], created["target_id"]) == ("inbox", inbox["id"])
+    assert created["changes"]["secret"] == "changed"
+    assert created["changes"]["host"] == [None, "imap.example.com"]
+    updated = await only(owner, "mailbox.updated")
+    assert updated["changes"] == {"secret": "changed", "folder": ["INBOX", "Support"]}
+    everything = (await owner.client.get(f"{URL}.csv")).text
+    assert "imap-password" not in everything
+
+
+async def test_members_added_and_removed(desk: Desk) -> None:
+    owner = await desk.agent(role="owner")
+    ada = await desk.user(name="Ada")
+    inbox = await desk.inbox(name="Support")
+    members = f"/api/v1/inboxes/{inbox['id']}/members"
+    added = await owner.client.post(members, json={"user_id": ada["id"]})
+    assert added.status_code in (200, 201, 204), added.text
+    removed = await owner.client.delete(f"{members}/{ada['id']}")
+    assert removed.status_code == 204, removed.text
+    entries_now = await entries(owner, target_type="inbox", target_id=inbox["id"])
+    assert [(e["action"], e["changes"]) for e in entries_now[:2]] == [
+        ("inbox.member_removed", {"member": ada["email"]}),
+        ("inbox.member_added", {"member": ada["email"]}),
+    ]
