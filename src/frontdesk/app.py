@@ -16,6 +16,7 @@ from frontdesk.api_docs import mount_api_docs
 from frontdesk.apps.api import router as apps_router
 from frontdesk.assignment import timers as assignment_timers
 from frontdesk.assignment.api import router as assignment_router
+from frontdesk.audit.api import router as audit_router
 from frontdesk.chats import timers as chat_timers
 from frontdesk.chats.api import router as chats_router
 from frontdesk.chats.attachments_api import AGENT_UPLOAD_PATH, VISITOR_UPLOAD_PATH
@@ -121,6 +122,7 @@ def api_router() -> APIRouter:
         rules_router,
         sso_login_router,
         sso_router,
+        audit_router,
     ):
         router.include_router(domain_router)
     return router

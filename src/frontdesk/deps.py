@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk.audit import context as audit_context
 from frontdesk.auth import authenticate_agent
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
@@ -22,6 +23,8 @@ SESSION_COOKIE = "frontdesk_session"
 CSRF_COOKIE = "frontdesk_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set by a proxy in front to tie its log lines to ours; kept in the audit log.
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def get_settings(request: Request) -> Settings:
@@ -31,8 +34,15 @@ def get_settings(request: Request) -> Settings:
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with unit_of_work(sessionmaker) as session:
-        yield session
+    # Anonymous until the request authenticates: what it writes is recorded as from here.
+    actor = audit_context.request_actor(
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        request_id=request.headers.get(REQUEST_ID_HEADER),
+    )
+    with audit_context.acting(actor):
+        async with unit_of_work(sessionmaker) as session:
+            yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -58,6 +68,7 @@ async def current_auth(request: Request, session: SessionDep) -> tuple[User, Aut
                 f"Missing or wrong {CSRF_HEADER} header; reload the page and try again.",
                 code="csrf_failed",
             )
+    audit_context.identify(auth.user, by_token=auth.login is None)
     return auth.user, auth.login
 
 

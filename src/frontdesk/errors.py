@@ -107,6 +107,12 @@ class TooManyRequests(FrontdeskError):
         self.retry_after = retry_after
 
 
+class LoginThrottled(TooManyRequests):
+    """Refused without a look at the password; kept, so that the audit log shows the refusal."""
+
+    keep_changes = True
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"

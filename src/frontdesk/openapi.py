@@ -104,6 +104,9 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/v1/macros/{macro_id}"): {404},
     ("POST", "/api/v1/macros/{macro_id}/apply"): {409},
     ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},
+    # The audit log is the owners' (audit/service.py ensure_reader).
+    ("GET", "/api/v1/audit-events"): {403},
+    ("GET", "/api/v1/audit-events.csv"): {403},
     ("POST", "/messenger/v1/visitors"): {403, 404},
     ("GET", "/messenger/v1/status"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},

@@ -354,3 +354,37 @@ class TestSsoOnly:
             json={"enabled": False, "sso_only": True, "issuer": provider.issuer},
         )
         assert response.status_code == 422
+
+
+class TestAudited:
+    async def test_sign_ins_refusals_and_settings_are_in_the_audit_log(
+        self, desk: Desk, provider: OidcProvider, http: httpx.AsyncClient
+    ) -> None:
+        _owner, client = await configure(desk, provider, create_users=True, sso_only=True)
+        provider.person = Person(email="newcomer@new.test", name="New Comer")
+        assert refusal(await sign_in_through(http)) is None
+        http.cookies.clear()
+        provider.person = Person(email="unverified@new.test", email_verified=False)
+        assert refusal(await sign_in_through(http)) is not None
+        agent = await desk.user()
+        refused = await http.post(
+            "/api/v1/auth/login", json={"email": agent["email"], "password": PASSWORD}
+        )
+        assert refused.status_code == 403
+
+        events = (await client.get("/api/v1/audit-events", params={"limit": 200})).json()["items"]
+        by_action: dict[str, list[dict[str, Any]]] = {}
+        for event in events:
+            by_action.setdefault(event["action"], []).append(event)
+        [saved] = by_action["sso.created"]
+        assert saved["changes"]["client_secret"] == "changed"
+        assert CLIENT_SECRET not in str(events)
+        [linked] = by_action["sso.linked"]
+        assert linked["target_label"] == "newcomer@new.test"
+        logins = [e for e in by_action["auth.login"] if e["target_label"] == "newcomer@new.test"]
+        assert [e["changes"]["method"] for e in logins] == ["sso"]
+        assert [e["changes"]["reason"] for e in by_action["auth.sso_refused"]] == [
+            "email_not_verified"
+        ]
+        [off] = [e for e in by_action["auth.login_failed"] if e["target_label"] == agent["email"]]
+        assert off["changes"]["reason"] == "sso_only"

@@ -2,6 +2,7 @@
 
 from frontdesk.apps import models as apps_models
 from frontdesk.assignment import models as assignment_models
+from frontdesk.audit import models as audit_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
 from frontdesk.files import models as files_models
@@ -23,6 +24,7 @@ from frontdesk.users import models as users_models
 __all__ = [
     "apps_models",
     "assignment_models",
+    "audit_models",
     "chats_models",
     "customers_models",
     "files_models",

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.audit import service as audit
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
@@ -173,13 +174,20 @@ async def add_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None
     if exists is None:
         session.add(InboxMember(inbox_id=inbox.id, user_id=user.id))
         await session.flush()
+        audit.record(
+            session, action="inbox.member_added", target=inbox, changes={"member": user.email}
+        )
         _record_membership(session, inbox=inbox, user_ids=[agent_topic(user.id)])
 
 
 async def remove_member(session: AsyncSession, *, inbox: Inbox, user: User) -> None:
-    await session.execute(
+    removed = await session.execute(
         delete(InboxMember).where(InboxMember.inbox_id == inbox.id, InboxMember.user_id == user.id)
     )
+    if getattr(removed, "rowcount", 0):
+        audit.record(
+            session, action="inbox.member_removed", target=inbox, changes={"member": user.email}
+        )
     _record_membership(session, inbox=inbox, user_ids=[agent_topic(user.id)])
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 from sqlalchemy.sql.elements import ColumnElement
 
+from frontdesk.audit import service as audit
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes.models import Inbox
@@ -185,6 +186,8 @@ async def remove_mailbox(session: AsyncSession, *, inbox: Inbox) -> None:
     found = await session.execute(delete(MailboxAccount).where(MailboxAccount.inbox_id == inbox.id))
     if not getattr(found, "rowcount", 0):
         raise NotFound("This inbox fetches no mailbox.")
+    # A bulk delete, unseen by the flush listener (audit/changes.py): recorded here.
+    audit.record(session, action="mailbox.deleted", target=inbox)
 
 
 def sent_through_provider() -> ColumnElement[bool]:

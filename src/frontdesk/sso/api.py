@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.config import Settings
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep, SettingsDep
@@ -39,8 +40,9 @@ def redirect_uri(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + CALLBACK_PATH
 
 
-def _to_login(reason: service.Refusal) -> RedirectResponse:
+def _to_login(session: AsyncSession, reason: service.Refusal) -> RedirectResponse:
     """Back to the desk's login page, which says why in the agent's language."""
+    service.refused(session, reason)
     response = RedirectResponse("/login?" + urlencode({"sso_error": reason.value}), 303)
     response.delete_cookie(ATTEMPT_COOKIE, path=ATTEMPT_COOKIE_PATH)
     return response
@@ -64,10 +66,10 @@ async def start(session: SessionDep, settings: SettingsDep) -> RedirectResponse:
         sso = await service.enabled_settings(session)
         discovery = await oidc.discover(sso.issuer)
     except service.SignInRefused as refused:
-        return _to_login(refused.reason)
+        return _to_login(session, refused.reason)
     except oidc.ProviderError as error:
         log.warning("Single sign-on: %s", error)
-        return _to_login(service.Refusal.provider_error)
+        return _to_login(session, service.Refusal.provider_error)
     attempt = oidc.Attempt.new()
     response = RedirectResponse(
         oidc.authorization_url(
@@ -106,10 +108,10 @@ async def callback(
     and the person signed in to the desk, or sent to the login page with the reason."""
     attempt = unseal(settings.secret, request.cookies.get(ATTEMPT_COOKIE), now=utcnow())
     if attempt is None or not state or state != attempt.state:
-        return _to_login(service.Refusal.bad_state)
+        return _to_login(session, service.Refusal.bad_state)
     if error or not code:
         log.info("Single sign-on: the provider said %s", error or "no code")
-        return _to_login(service.Refusal.provider_refused)
+        return _to_login(session, service.Refusal.provider_refused)
     try:
         sso = await service.enabled_settings(session)
         discovery = await oidc.discover(sso.issuer)
@@ -123,10 +125,10 @@ async def callback(
         )
         keys = await oidc.fetch_keys(discovery)
     except service.SignInRefused as refused:
-        return _to_login(refused.reason)
+        return _to_login(session, refused.reason)
     except oidc.ProviderError as problem:
         log.warning("Single sign-on: %s", problem)
-        return _to_login(service.Refusal.provider_error)
+        return _to_login(session, service.Refusal.provider_error)
     try:
         claims = oidc.validate_id_token(
             id_token,
@@ -141,14 +143,16 @@ async def callback(
         )
     except oidc.ProviderError as problem:
         log.warning("Single sign-on: %s", problem)
-        return _to_login(service.Refusal.invalid_token)
+        return _to_login(session, service.Refusal.invalid_token)
     except service.SignInRefused as refused:
         log.info("Single sign-on refused: %s", refused.reason.value)
-        return _to_login(refused.reason)
+        return _to_login(session, refused.reason)
     # The provider did the second factor: no local one is asked (docs/security.md).
     response = RedirectResponse("/", 303)
     response.delete_cookie(ATTEMPT_COOKIE, path=ATTEMPT_COOKIE_PATH)
-    await sign_in(session, user=user, request=request, response=response, settings=settings)
+    await sign_in(
+        session, user=user, request=request, response=response, settings=settings, method="sso"
+    )
     return response
 
 

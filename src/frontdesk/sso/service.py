@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from frontdesk.audit import service as audit
 from frontdesk.errors import Forbidden, Invalid
 from frontdesk.kit.clock import utcnow
 from frontdesk.sso import oidc
@@ -36,6 +37,14 @@ class Refusal(enum.StrEnum):
     domain_not_allowed = "domain_not_allowed"
     deactivated = "deactivated"
     linked_to_another = "linked_to_another"
+
+
+class PasswordsOff(Forbidden):
+    """A correct password for a desk that signs in with its provider only."""
+
+    code = "sso_only"
+    # The refusal stays in the audit log.
+    keep_changes = True
 
 
 class SignInRefused(Exception):
@@ -170,6 +179,11 @@ async def test_provider(*, actor: User, issuer: str) -> TestResult:
     )
 
 
+def refused(session: AsyncSession, reason: Refusal) -> None:
+    """A sign-in through the provider that did not let someone in, kept in the audit log."""
+    audit.record(session, action="auth.sso_refused", changes={"reason": reason.value})
+
+
 async def ensure_password_login_allowed(session: AsyncSession, *, user: User) -> None:
     """With "SSO only", a password signs in owners alone: their break-glass way in when the
     provider is down or misconfigured."""
@@ -177,9 +191,11 @@ async def ensure_password_login_allowed(session: AsyncSession, *, user: User) ->
         return
     settings = await get_settings(session)
     if settings.enabled and settings.sso_only:
-        raise Forbidden(
-            f"Sign in with {label(settings)}: passwords are turned off for this desk.",
-            code="sso_only",
+        audit.record(
+            session, action="auth.login_failed", target=user, changes={"reason": "sso_only"}
+        )
+        raise PasswordsOff(
+            f"Sign in with {label(settings)}: passwords are turned off for this desk."
         )
 
 
@@ -236,6 +252,7 @@ async def resolve_user(
             SsoIdentity(user_id=existing.id, issuer=issuer, subject=claims.subject, email=email)
         )
         await session.flush()
+        audit.record(session, action="sso.linked", target=existing, changes={"issuer": issuer})
         return existing, False
     if not settings.create_users:
         raise SignInRefused(Refusal.no_account)
@@ -248,4 +265,5 @@ async def resolve_user(
     )
     session.add(SsoIdentity(user_id=user.id, issuer=issuer, subject=claims.subject, email=email))
     await session.flush()
+    audit.record(session, action="sso.linked", target=user, changes={"issuer": issuer})
     return user, True

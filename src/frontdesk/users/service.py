@@ -14,13 +14,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.audit import context as audit_context
+from frontdesk.audit.service import Target, record
 from frontdesk.errors import (
     BadCredentials,
     Conflict,
     Forbidden,
     Invalid,
+    LoginThrottled,
     NotFound,
-    TooManyRequests,
 )
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
@@ -152,6 +154,8 @@ async def update_user(
     if password is not None:
         ensure_password_strength(password)
         user.password_hash = await hash_in_thread(password)
+        # The hash itself never goes into the log (the flush listener does not read it).
+        record(session, action="user.password_changed", target=user)
         # Everywhere else is logged out; the browser that changed it stays in.
         await end_all_sessions(
             session, user=user, keep=current_session, reason=AccessEndedReason.password_changed
@@ -242,7 +246,14 @@ async def _ensure_not_throttled(
         )
         if (failures or 0) >= limit:
             minutes = int(policy.window.total_seconds() // 60)
-            raise TooManyRequests(
+            # The email tried is an agent's account (or a guess at one), never a customer's.
+            record(
+                session,
+                action="auth.login_throttled",
+                target=Target("user", None, account),
+                changes={"limit": "account" if column is LoginFailure.account else "ip"},
+            )
+            raise LoginThrottled(
                 f"Too many failed logins for {what}. Try again in {minutes} minutes.",
                 retry_after=int(policy.window.total_seconds()),
             )
@@ -259,6 +270,13 @@ async def authenticate(
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         session.add(LoginFailure(account=account, ip=ip))
+        reason = "unknown_account" if user is None else "wrong_password" if not ok else "inactive"
+        record(
+            session,
+            action="auth.login_failed",
+            target=Target("user", user.id if user else None, account),
+            changes={"reason": reason},
+        )
         raise BadCredentials("Wrong email or password.")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = await hash_in_thread(password)
@@ -273,7 +291,9 @@ async def start_session(
     policy: LoginPolicy,
     ip: str | None,
     user_agent: str | None,
+    method: str = "password",
 ) -> tuple[AuthSession, str]:
+    """`method`: how they proved who they are ("password", "sso"), for the audit log."""
     token = new_token("s_")
     now = utcnow()
     auth = AuthSession(
@@ -288,6 +308,8 @@ async def start_session(
     )
     session.add(auth)
     await session.flush()
+    audit_context.identify(user)
+    record(session, action="auth.login", target=user, changes={"method": method})
     return auth, token
 
 
@@ -315,6 +337,8 @@ async def resolve_session(session: AsyncSession, *, token: str) -> tuple[AuthSes
 
 async def end_session(session: AsyncSession, *, auth: AuthSession) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.id == auth.id))
+    user = await session.get(User, auth.user_id)
+    record(session, action="auth.logout", target=user or Target("user", auth.user_id))
     publish_access_ended(
         session, user_id=auth.user_id, reason=AccessEndedReason.logged_out, session_id=auth.id
     )
@@ -346,6 +370,12 @@ async def create_api_token(session: AsyncSession, *, user: User, name: str) -> t
     )
     session.add(api_token)
     await session.flush()
+    record(
+        session,
+        action="token.created",
+        target=Target("token", api_token.id, api_token.name),
+        changes={"owner": user.email, "prefix": api_token.prefix},
+    )
     return api_token, token
 
 
@@ -367,6 +397,13 @@ async def revoke_api_token(session: AsyncSession, *, user: User, token_id: int) 
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("No such API token.")
+    name = await session.scalar(select(ApiToken.name).where(ApiToken.id == token_id))
+    record(
+        session,
+        action="token.revoked",
+        target=Target("token", token_id, name),
+        changes={"owner": user.email},
+    )
     publish_access_ended(
         session, user_id=user.id, reason=AccessEndedReason.token_revoked, token_id=token_id
     )

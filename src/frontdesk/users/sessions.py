@@ -25,7 +25,13 @@ def login_policy(settings: Settings) -> service.LoginPolicy:
 
 
 async def sign_in(
-    session: AsyncSession, *, user: User, request: Request, response: Response, settings: Settings
+    session: AsyncSession,
+    *,
+    user: User,
+    request: Request,
+    response: Response,
+    settings: Settings,
+    method: str = "password",
 ) -> AuthSession:
     """Opens a desk session for a user who proved who they are (a password, or single sign-on):
     the session cookie and the CSRF cookie on `response`."""
@@ -36,6 +42,7 @@ async def sign_in(
         policy=policy,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+        method=method,
     )
     max_age = int(policy.session_lifetime.total_seconds())
     response.set_cookie(

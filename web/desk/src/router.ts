@@ -37,7 +37,8 @@ const routes: RouteRecordRaw[] = [
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
       { path: "rules", component: () => import("./rules/RulesSettings.vue"), meta: { title: "rules.title" } },
-      { path: "sso", component: () => import("./sso/SsoSettings.vue"), meta: { title: "sso.nav" } },
+      { path: "sso", component: () => import("./sso/SsoSettings.vue"), meta: { title: "sso.nav", owner: true } },
+      { path: "audit", component: () => import("./audit/AuditLog.vue"), meta: { title: "audit.title", owner: true } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },
@@ -54,6 +55,7 @@ router.beforeEach(async (to) => {
   if (to.path === "/login" && auth.me) return "/";
   if (auth.me && !useInboxes().loaded) await useInboxes().load().catch(() => undefined);
   if (to.meta.admin && !auth.isAdmin) return "/";
+  if (to.meta.owner && auth.me?.role !== "owner") return "/settings";
   return true;
 });
 

@@ -6,6 +6,7 @@
  */
 import { computed, ref } from "vue";
 import * as assignment from "./messages/assignment";
+import * as audit from "./messages/audit";
 import * as auth from "./messages/auth";
 import * as bulkMerge from "./messages/bulkMerge";
 import * as chatbar from "./messages/chatbar";
@@ -37,7 +38,7 @@ import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

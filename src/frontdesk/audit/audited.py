@@ -1,0 +1,170 @@
+"""The models whose rows are settings: every row created, changed or deleted through the ORM is
+recorded by `changes.py`, with the fields listed here (and only those: operational columns such
+as a mailbox's fetch position or a user's last-seen time change all day and are not settings).
+
+To audit a new settings model, add one `Audited(...)` to AUDITED. Fields whose value is a secret
+go in `secrets`: the log says "changed", never the value. Never list a customer's personal data:
+the audit log is kept when a customer is erased, so it must hold none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontdesk.apps.models import SidebarApp
+from frontdesk.assignment.models import InboxAssignment
+from frontdesk.hours.models import BusinessHours
+from frontdesk.inboxes.models import Inbox
+from frontdesk.labels.models import Label
+from frontdesk.macros.models import Macro
+from frontdesk.mail.models import MailboxAccount, MailboxOAuth
+from frontdesk.ratings.models import RatingSettings
+from frontdesk.rules.models import Rule
+from frontdesk.sla.models import SlaPolicy
+from frontdesk.sso.models import SsoSettings
+from frontdesk.users.models import User
+
+Changes = Mapping[str, Any]
+
+
+def _name(row: Any) -> str | None:
+    name = getattr(row, "name", None)
+    return str(name) if name else None
+
+
+def _user_action(changes: Changes) -> str:
+    """One entry per save, named for its weightiest change; `changes` holds all of them."""
+    if "role" in changes:
+        return "user.role_changed"
+    if "is_active" in changes:
+        return "user.deactivated" if changes["is_active"][1] is False else "user.reactivated"
+    return "user.updated"
+
+
+@dataclass(frozen=True)
+class Audited:
+    model: type[Any]
+    # The target type, and the actions' prefix: "rule" -> rule.created, rule.updated...
+    kind: str
+    fields: tuple[str, ...]
+    secrets: tuple[str, ...] = ()
+    label: Callable[[Any], str | None] = _name
+    # A row of settings that belongs to an inbox (keyed by inbox_id): its target is the inbox.
+    of_inbox: bool = False
+    # Names an update from what changed, instead of "<kind>.updated".
+    updated: Callable[[Changes], str] | None = field(default=None)
+
+
+AUDITED: tuple[Audited, ...] = (
+    Audited(
+        SsoSettings,
+        "sso",
+        (
+            "enabled",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "button_label",
+            "create_users",
+            "default_role",
+            "allowed_domains",
+            "sso_only",
+        ),
+        secrets=("client_secret",),
+        label=lambda _settings: "single sign-on",
+    ),
+    Audited(
+        User,
+        "user",
+        ("email", "name", "role", "is_active", "max_concurrent_chats"),
+        label=lambda user: user.email,
+        updated=_user_action,
+    ),
+    Audited(
+        Inbox,
+        "inbox",
+        (
+            "name",
+            "email_address",
+            "unanswered_timeout_seconds",
+            "allowed_origins",
+            "identity_secret",
+            "require_identity",
+            "messenger_settings",
+        ),
+        secrets=("identity_secret",),
+    ),
+    Audited(
+        MailboxAccount,
+        "mailbox",
+        (
+            "enabled",
+            "host",
+            "port",
+            "security",
+            "username",
+            "auth",
+            "secret",
+            "folder",
+            "processed",
+            "move_to",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+        ),
+        secrets=("secret",),
+        of_inbox=True,
+    ),
+    Audited(
+        MailboxOAuth,
+        "mailbox_oauth",
+        ("token_url", "client_id", "client_secret", "refresh_token", "scope"),
+        secrets=("client_secret", "refresh_token"),
+        label=lambda grant: grant.client_id,
+    ),
+    Audited(
+        BusinessHours,
+        "hours",
+        ("enabled", "time_zone", "weekly", "holidays", "away_message"),
+        of_inbox=True,
+    ),
+    Audited(
+        InboxAssignment,
+        "assignment",
+        ("mode", "ticket_limit", "reassign_after_minutes", "offer_chats", "offer_timeout_seconds"),
+        of_inbox=True,
+    ),
+    Audited(
+        RatingSettings,
+        "ratings",
+        ("chat_enabled", "email_enabled", "question", "email_delay_minutes"),
+        of_inbox=True,
+    ),
+    Audited(
+        SlaPolicy,
+        "sla_policy",
+        (
+            "name",
+            "position",
+            "inbox_id",
+            "priority",
+            "label_id",
+            "business_hours",
+            "first_response_minutes",
+            "next_response_minutes",
+            "resolution_minutes",
+            "warning_minutes",
+        ),
+    ),
+    Audited(
+        Rule, "rule", ("name", "enabled", "position", "when", "match", "conditions", "actions")
+    ),
+    Audited(Macro, "macro", ("name", "actions", "owner_id", "inbox_id")),
+    Audited(
+        SidebarApp, "app", ("name", "url", "secret", "enabled", "position"), secrets=("secret",)
+    ),
+    Audited(Label, "label", ("name", "color")),
+)
+
+BY_MODEL: dict[type[Any], Audited] = {audited.model: audited for audited in AUDITED}

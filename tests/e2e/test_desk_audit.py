@@ -1,0 +1,80 @@
+"""The audit log in real Chromium: an owner reads who signed in (and who failed), a role change
+with its before and after, and a settings change; filters to failed sign-ins, downloads the CSV;
+an admin has no such page (screenshot docs/images/audit-log.png)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+
+pytestmark = DESK_TESTS
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+async def test_an_owner_reads_and_filters_the_audit_log(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    olga = await desk.user(role="owner", name="Olga Owner")
+    adam = await desk.user(role="admin", name="Adam Admin")
+    inbox = await desk.inbox(name="Support")
+    page = await open_desk(browser, live, olga)
+    api = PageApi(page, live)
+    # Someone guesses a password; a name with markup must show as text.
+    guess = await page.request.post(
+        f"{live}/api/v1/auth/login",
+        data={"email": adam["email"], "password": "<b>guess</b>-1234"},
+    )
+    assert guess.status == 401
+    await api("PATCH", f"/api/v1/users/{adam['id']}", {"role": "agent"})
+    await api(
+        "PATCH",
+        f"/api/v1/inboxes/{inbox['id']}",
+        {"name": "<i>Support</i> EU", "identity_secret": "s" * 24},
+    )
+
+    await page.goto(f"{live}/settings/users")
+    await page.get_by_role("link", name="Audit log").click()
+    table = page.get_by_test_id("audit-events")
+    role_row = table.locator("tbody tr[data-action='user.role_changed']")
+    await expect(role_row).to_contain_text("Role changed")
+    await expect(role_row).to_contain_text("role: admin → agent")
+    await expect(role_row).to_contain_text(olga["email"])
+    inbox_row = table.locator("tbody tr[data-action='inbox.updated']")
+    await expect(inbox_row).to_contain_text("name: Support → <i>Support</i> EU")
+    await expect(inbox_row).to_contain_text("identity_secret: changed")
+    assert await inbox_row.locator("i").count() == 0
+    failed = table.locator("tbody tr[data-action='auth.login_failed']")
+    await expect(failed).to_contain_text("Not signed in")
+    await expect(failed).to_contain_text("127.0.0.1")
+    await expect(failed).to_contain_text(adam["email"])
+    await assert_accessible(page, "Audit log")
+    await shoot(page, screenshots, "audit-log")
+    shutil.copy(screenshots / "desk-audit-log.png", DOCS_IMAGES / "audit-log.png")
+    await page.emulate_media(color_scheme="dark")
+    await shoot(page, screenshots, "audit-log-dark")
+    await page.emulate_media(color_scheme="light")
+
+    await page.get_by_label("What").select_option(label="Sign-in")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(table.locator("tbody tr[data-action='user.role_changed']")).to_have_count(0)
+    await expect(failed).to_have_count(1)
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Download CSV").click()
+    download = await download_info.value
+    csv = await asyncio.to_thread(Path(await download.path()).read_text)
+    assert "auth.login_failed" in csv
+    assert "user.role_changed" not in csv
+
+    anna = await desk.user(role="admin", name="Anna Admin")
+    admin_page = await open_desk(browser, live, anna)
+    await admin_page.goto(f"{live}/settings/audit")
+    await expect(admin_page).to_have_url(f"{live}/settings/users")
+    await expect(admin_page.get_by_role("link", name="Audit log")).to_have_count(0)
