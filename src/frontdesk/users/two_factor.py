@@ -270,6 +270,12 @@ async def reset(session: AsyncSession, *, actor: User, user: User) -> None:
             "Turn off your own two-factor authentication in Preferences → Security.",
             code="own_two_factor",
         )
+    await reset_from_server(session, user=user)
+
+
+async def reset_from_server(session: AsyncSession, *, user: User) -> None:
+    """The reset itself, also for whoever runs the server (`frontdesk reset-two-factor`): the
+    way back in for a lone owner who lost both phone and recovery codes."""
     if not user.two_factor_enabled and user.totp_pending_secret is None:
         raise Conflict(
             f"{user.name} does not use two-factor authentication.", code="two_factor_disabled"

@@ -57,7 +57,8 @@ client.use(csrf);
 export async function toApiError(response: Response, body: unknown): Promise<ApiError> {
   const error = (body as { error?: { code?: string; message?: string; fields?: [] } } | undefined)
     ?.error;
-  if (response.status === 401 && !response.url.endsWith("/auth/login")) {
+  // A wrong password or second-factor code is a 401 too, but no session ended.
+  if (response.status === 401 && !/\/auth\/login(\/2fa)?$/.test(response.url)) {
     unauthorizedListeners.forEach((listener) => listener());
   }
   const fallback = response.status >= 500 ? t("errors.server") : t("errors.requestFailed", { status: response.status });
