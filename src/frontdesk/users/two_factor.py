@@ -52,6 +52,10 @@ ISSUER = "frontdesk"
 POLICY_ID = 1
 
 CodeKind = Literal["totp", "recovery"]
+WRONG_CODE = (
+    "This code is not right, or was already used. Enter the code your authenticator app shows "
+    "now, or one of your recovery codes."
+)
 
 
 class WrongCode(Invalid):
@@ -60,11 +64,7 @@ class WrongCode(Invalid):
     keep_changes = True
 
     def __init__(self) -> None:
-        super().__init__(
-            "code",
-            "This code is not right, or was already used. Enter the code your authenticator "
-            "app shows now, or one of your recovery codes.",
-        )
+        super().__init__("code", WRONG_CODE)
 
 
 class WrongPassword(Invalid):
@@ -390,17 +390,16 @@ async def _verify_or_count(
     code: str,
     ip: str,
     policy: LoginPolicy,
-    error: type[Exception] = WrongCode,
+    at_login: bool = False,
 ) -> CodeKind:
+    """A code checked and taken, or the failure counted; at login a wrong code is a 401 like a
+    wrong password, elsewhere a 422 on the `code` field of a signed-in user's form."""
     await ensure_not_throttled(session, account=_failure_key(user), ip=ip, policy=policy)
     kind = await check_code(session, user=user, secret_key=secret_key, code=code)
     if kind is None:
         session.add(LoginFailure(account=_failure_key(user), ip=ip))
-        if error is BadCode:
-            raise BadCode(
-                "This code is not right, or was already used. Enter the code your "
-                "authenticator app shows now, or one of your recovery codes."
-            )
+        if at_login:
+            raise BadCode(WRONG_CODE)
         raise WrongCode
     await _clear_failures(session, user)
     return kind
@@ -477,7 +476,7 @@ async def complete_challenge(
         code=code,
         ip=ip,
         policy=policy,
-        error=BadCode,
+        at_login=True,
     )
     await session.execute(delete(TwoFactorChallenge).where(TwoFactorChallenge.id == found.id))
     auth, token = await start_session(
