@@ -18,6 +18,7 @@ from typing import Literal
 
 import segno
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict, Forbidden, Invalid, Unauthorized
@@ -141,11 +142,19 @@ async def set_required_roles(
     if actor.role != Role.owner:
         raise Forbidden("Only an owner can choose who must use two-factor authentication.")
     chosen = [role for role in Role if role in set(roles)]
+    roles_stored = [role.value for role in chosen]
     policy = await session.get(SecurityPolicy, POLICY_ID)
     if policy is None:
-        policy = SecurityPolicy(id=POLICY_ID, two_factor_roles=[])
-        session.add(policy)
-    policy.two_factor_roles = [role.value for role in chosen]
+        try:
+            async with session.begin_nested():
+                session.add(SecurityPolicy(id=POLICY_ID, two_factor_roles=roles_stored))
+            return chosen
+        except IntegrityError:
+            # Another owner saved the first rule at the same moment: this one replaces it.
+            policy = await session.get(SecurityPolicy, POLICY_ID, populate_existing=True)
+            if policy is None:
+                raise Conflict("Try again.", code="conflict") from None
+    policy.two_factor_roles = roles_stored
     policy.updated_at = utcnow()
     await session.flush()
     return chosen
