@@ -79,6 +79,7 @@ from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
+from frontdesk.users.two_factor_api import router as two_factor_router
 from frontdesk.web import mount_frontends
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for domain_router in (
         account_router,
+        two_factor_router,
         users_router,
         inboxes_router,
         mailbox_router,

@@ -16,6 +16,7 @@ from frontdesk.errors import Forbidden, Unauthorized
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.users import service as users_service
+from frontdesk.users import two_factor
 from frontdesk.users.events import Credential
 from frontdesk.users.models import AuthSession, User
 
@@ -34,6 +35,9 @@ class AgentAuth:
     credential: Credential
     # The login session when the agent came with its cookie: its CSRF token and expiry.
     login: AuthSession | None
+    # Their role must use two-factor authentication and they have not set it up: the session
+    # may only do that (deps.current_login), nothing else.
+    must_enrol: bool = False
 
     @property
     def by_cookie(self) -> bool:
@@ -47,21 +51,33 @@ class AgentAuth:
 
 
 async def authenticate_agent(
-    session: AsyncSession, *, authorization: str | None, cookie: str | None
+    session: AsyncSession,
+    *,
+    authorization: str | None,
+    cookie: str | None,
+    enrolling: bool = False,
 ) -> AgentAuth:
-    """A bearer API token wins over the session cookie."""
+    """A bearer API token wins over the session cookie. A user whose role must use two-factor
+    authentication and who has not set it up is refused (403 `two_factor_required`), unless
+    `enrolling` (what they may do: read who they are, set it up, log out); by API token, always:
+    a script cannot set it up."""
     token = bearer_token(authorization)
     if token is not None:
         found = await users_service.resolve_api_token(session, token=token)
         if found is None:
             raise Unauthorized("This API token is not valid, or was revoked.", code="bad_token")
         api_token, user = found
+        if await two_factor.must_enrol(session, user):
+            raise two_factor.TwoFactorRequired
         return AgentAuth(user, Credential(token_id=api_token.id), None)
     resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
     if resolved is None:
         raise Unauthorized("Log in first.")
     login, user = resolved
-    return AgentAuth(user, Credential(session_id=login.id), login)
+    must_enrol = await two_factor.must_enrol(session, user)
+    if must_enrol and not enrolling:
+        raise two_factor.TwoFactorRequired
+    return AgentAuth(user, Credential(session_id=login.id), login, must_enrol)
 
 
 def ensure_origin(inbox: Inbox, origin: str | None) -> None:

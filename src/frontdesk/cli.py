@@ -1,4 +1,5 @@
-"""The `frontdesk` command: run, migrate, create-user, create-token, demo, backup, restore."""
+"""The `frontdesk` command: run, migrate, create-user, create-token, reset-two-factor, demo,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -102,6 +103,26 @@ def create_token(
             raise FrontdeskError(f"no user with the email {email}")
         _api_token, token = await users_service.create_api_token(session, user=user, name=name)
         return token
+
+    typer.echo(in_transaction(settings, work))
+
+
+@app.command("reset-two-factor")
+def reset_two_factor(
+    email: Annotated[str, typer.Option(help="The user who lost their phone")],
+) -> None:
+    """Turn off a user's two-factor authentication and end their sessions (docs/security.md)."""
+    from frontdesk.users import service as users_service
+    from frontdesk.users import two_factor
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str:
+        user = await users_service.get_user_by_email(session, email=email)
+        if user is None:
+            raise FrontdeskError(f"no user with the email {email}")
+        await two_factor.reset_from_server(session, user=user)
+        return f"two-factor authentication of {user.email} is off; they were logged out"
 
     typer.echo(in_transaction(settings, work))
 

@@ -55,11 +55,14 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def current_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
+async def _authenticate(
+    request: Request, session: AsyncSession, *, enrolling: bool
+) -> tuple[User, AuthSession | None]:
     auth = await authenticate_agent(
         session,
         authorization=request.headers.get("authorization"),
         cookie=request.cookies.get(SESSION_COOKIE),
+        enrolling=enrolling,
     )
     if auth.login is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
@@ -70,6 +73,16 @@ async def current_auth(request: Request, session: SessionDep) -> tuple[User, Aut
             )
     audit_context.identify(auth.user, by_token=auth.login is None)
     return auth.user, auth.login
+
+
+async def current_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
+    return await _authenticate(request, session, enrolling=False)
+
+
+async def current_login(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
+    """Also a user who must still set up two-factor authentication: for the few things they may
+    do before (who am I, set it up, log out)."""
+    return await _authenticate(request, session, enrolling=True)
 
 
 async def current_agent(
@@ -102,7 +115,10 @@ class AuthenticateFirst(APIRoute):
     authenticated first, in a short transaction of its own, and refused before its body is read.
     `checks`: what each authenticating dependency checks, without its side effects."""
 
-    checks: ClassVar[dict[Callable[..., Any], CredentialCheck]] = {current_auth: current_auth}
+    checks: ClassVar[dict[Callable[..., Any], CredentialCheck]] = {
+        current_auth: current_auth,
+        current_login: current_login,
+    }
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -129,5 +145,6 @@ class AuthenticateFirst(APIRoute):
 
 
 CurrentAuth = Annotated[tuple[User, AuthSession | None], Depends(current_auth)]
+CurrentLogin = Annotated[tuple[User, AuthSession | None], Depends(current_login)]
 CurrentAgent = Annotated[User, Depends(current_agent)]
 CurrentAdmin = Annotated[User, Depends(current_admin)]

@@ -16,7 +16,7 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 
 from frontdesk.chats.messenger_deps import current_visitor, limit_ip
-from frontdesk.deps import SAFE_METHODS, current_admin, current_auth
+from frontdesk.deps import SAFE_METHODS, current_admin, current_auth, current_login
 from frontdesk.errors import FIELD_CODES
 from frontdesk.kit.schemas import Id
 from frontdesk.mail.api import inbound_caller
@@ -48,7 +48,8 @@ class ErrorResponse(BaseModel):
 MEANINGS = {
     400: "The request cannot be read as sent (a body that is not JSON).",
     401: "Not authenticated: no session, or a bad or revoked token.",
-    403: "Authenticated but not allowed, a missing CSRF header, or a website not allowed.",
+    403: "Authenticated but not allowed, a missing CSRF header, a website not allowed, or "
+    "two-factor authentication to set up first (`two_factor_required`).",
     404: "No such thing, or not visible to you.",
     409: "A conflict with the current state.",
     413: "The request body is over the size limit (`body_too_large`), an inbound email over "
@@ -63,6 +64,15 @@ MEANINGS = {
 # Errors an operation answers because of what it does; see the module's docstring.
 ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/auth/login"): {401, 403, 429},
+    # A wrong code (`bad_code`), a challenge expired or unknown (`challenge_expired`).
+    ("POST", "/api/v1/auth/login/2fa"): {401, 403, 429},
+    ("POST", "/api/v1/me/two-factor/setup"): {409},
+    ("POST", "/api/v1/me/two-factor/confirm"): {409, 429},
+    ("POST", "/api/v1/me/two-factor/recovery-codes"): {409, 429},
+    # 403 `two_factor_enforced`: the user's role must use it.
+    ("POST", "/api/v1/me/two-factor/disable"): {409, 429},
+    ("DELETE", "/api/v1/users/{user_id}/two-factor"): {403, 409},
+    ("PUT", "/api/v1/security"): {403},
     ("PATCH", "/api/v1/me"): {409},
     ("POST", "/api/v1/users"): {409},
     ("PATCH", "/api/v1/users/{user_id}"): {409},
@@ -121,7 +131,11 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
 
 # What a dependency may answer: for each, the statuses for safe methods and for the others.
 ERRORS_OF_DEPENDENCIES: dict[Callable[..., Any], tuple[set[int], set[int]]] = {
-    current_auth: ({401}, {401, 403}),  # a cookie-authenticated write needs its CSRF header
+    # 403: a cookie-authenticated write needs its CSRF header; a user whose role must use
+    # two-factor authentication and has not set it up is refused (`two_factor_required`).
+    current_auth: ({401, 403}, {401, 403}),
+    # Also such a user, who may only set it up: 403 only for a write without its CSRF header.
+    current_login: ({401}, {401, 403}),
     current_admin: ({403}, {403}),
     current_visitor: ({401, 403}, {401, 403}),  # the visitor's inbox may not take this website
     limit_ip: ({429}, {429}),

@@ -83,7 +83,7 @@ class TestBodyLimits:
     async def test_an_anonymous_body_is_refused_before_it_is_read_on_every_route(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:
-        public = {"/api/v1/auth/login", "/messenger/v1/visitors"}
+        public = {"/api/v1/auth/login", "/api/v1/auth/login/2fa", "/messenger/v1/visitors"}
         # Takes the inbound token, checked before its raw message is read (tests/mail).
         public.add("/api/v1/inbound/mime")
         checked = 0

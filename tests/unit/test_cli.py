@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -65,6 +66,45 @@ async def get_me(token: str) -> httpx.Response:
         return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
 
 
+async def turn_on_two_factor(email: str) -> None:
+    from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
+    from frontdesk.kit.clock import utcnow
+    from frontdesk.users import service as users_service
+    from frontdesk.users import totp, two_factor
+
+    settings = load_settings()
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            user = await users_service.get_user_by_email(session, email=email)
+            assert user is not None
+            setup = await two_factor.start_enrolment(session, user=user, secret_key=settings.secret)
+            await two_factor.confirm_enrolment(
+                session,
+                user=user,
+                secret_key=settings.secret,
+                code=totp.code_at(setup.secret, utcnow()),
+                ip="127.0.0.1",
+                policy=users_service.LoginPolicy(5, 20, timedelta(minutes=15), timedelta(days=1)),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def has_two_factor(email: str) -> bool:
+    from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
+    from frontdesk.users import service as users_service
+
+    engine = create_engine(load_settings().database_url, pool_size=1)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            user = await users_service.get_user_by_email(session, email=email)
+            assert user is not None
+            return user.two_factor_enabled
+    finally:
+        await engine.dispose()
+
+
 class TestCommands:
     def test_migrate_creates_the_database_and_can_run_again(self, environment: Path) -> None:
         assert ok("migrate").strip() == "database is up to date"
@@ -84,6 +124,17 @@ class TestCommands:
         assert response.status_code == 200, response.text
         assert response.json()["email"] == "ada@example.org"
         assert response.json()["role"] == "admin"
+
+    def test_reset_two_factor_lets_a_locked_out_owner_back_in(self) -> None:
+        ok("migrate")
+        assert create_user("owner@example.org", role="owner").exit_code == 0
+        refused = run("reset-two-factor", "--email", "owner@example.org")
+        assert refused.exit_code == 1
+        assert "does not use two-factor authentication" in refused.stderr
+        asyncio.run(turn_on_two_factor("owner@example.org"))
+        assert "is off" in ok("reset-two-factor", "--email", "owner@example.org")
+        assert asyncio.run(has_two_factor("owner@example.org")) is False
+        assert run("reset-two-factor", "--email", "nobody@example.org").exit_code == 1
 
     def test_refusals_exit_1_with_one_clear_line(self) -> None:
         ok("migrate")

@@ -23,7 +23,7 @@ from frontdesk.ratings.models import RatingSettings
 from frontdesk.rules.models import Rule
 from frontdesk.sla.models import SlaPolicy
 from frontdesk.sso.models import SsoSettings
-from frontdesk.users.models import User
+from frontdesk.users.models import SecurityPolicy, User
 
 Changes = Mapping[str, Any]
 
@@ -57,6 +57,7 @@ class Audited:
 
 
 AUDITED: tuple[Audited, ...] = (
+    Audited(SecurityPolicy, "security_policy", ("two_factor_roles",), label=lambda _p: "security"),
     Audited(
         SsoSettings,
         "sso",

@@ -61,6 +61,7 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.users import service as users_service
 from frontdesk.users.events import ends
 from frontdesk.users.models import User
+from frontdesk.users.two_factor import TwoFactorRequired
 
 router = APIRouter()
 HELLO_TIMEOUT = 10.0
@@ -254,7 +255,8 @@ async def _desk_auth(websocket: WebSocket, session: AsyncSession) -> AgentAuth |
             authorization=websocket.headers.get("authorization"),
             cookie=websocket.cookies.get(SESSION_COOKIE),
         )
-    except Unauthorized:
+    except (Unauthorized, TwoFactorRequired):
+        # Two-factor authentication to set up first: the desk opens no socket until then.
         return None
 
 

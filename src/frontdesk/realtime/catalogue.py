@@ -74,7 +74,9 @@ ChatStateName = Literal["waiting", "active", "ended"]
 InvitationKindName = Literal["invite", "transfer"]
 EndReasonName = Literal["agent", "unanswered"]
 AvailabilityReason = Literal["self", "idle", "deactivated", "returned"]
-AccessEndedReasonName = Literal["logged_out", "token_revoked", "password_changed", "deactivated"]
+AccessEndedReasonName = Literal[
+    "logged_out", "token_revoked", "password_changed", "deactivated", "two_factor_reset"
+]
 
 
 class UserRef(TypedDict):

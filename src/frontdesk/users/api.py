@@ -16,6 +16,7 @@ from frontdesk.deps import (
     CurrentAdmin,
     CurrentAgent,
     CurrentAuth,
+    CurrentLogin,
     SessionDep,
     SettingsDep,
     client_ip,
@@ -23,7 +24,7 @@ from frontdesk.deps import (
 from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
 from frontdesk.sso import service as sso_service
-from frontdesk.users import service
+from frontdesk.users import service, two_factor
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
     ApiTokenCreate,
@@ -32,11 +33,14 @@ from frontdesk.users.schemas import (
     LoginRequest,
     MeRead,
     MeUpdate,
+    TwoFactorChallengeRead,
+    TwoFactorLoginRequest,
+    TwoFactorSignedIn,
     UserCreate,
     UserRead,
     UserUpdate,
 )
-from frontdesk.users.sessions import login_policy, sign_in
+from frontdesk.users.sessions import login_policy, set_session_cookies
 
 router = APIRouter(tags=["account"], route_class=AuthenticateFirst)
 users_router = APIRouter(prefix="/users", tags=["users"], route_class=AuthenticateFirst)
@@ -52,32 +56,67 @@ def _ensure_same_origin(request: Request, settings: Settings) -> None:
         raise Forbidden("Log in from the desk's own page.", code="bad_origin")
 
 
-def _me(user: User, csrf_token: str | None) -> MeRead:
+def _me(user: User, csrf_token: str | None, *, must_enrol: bool = False) -> MeRead:
     return MeRead.model_validate(user, from_attributes=True).model_copy(
-        update={"csrf_token": csrf_token}
+        update={"csrf_token": csrf_token, "two_factor_setup_required": must_enrol}
     )
 
 
-@router.post("/auth/login", response_model=MeRead)
+@router.post("/auth/login", response_model=MeRead | TwoFactorChallengeRead)
 async def login(
     body: LoginRequest,
     request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-) -> MeRead:
+) -> MeRead | TwoFactorChallengeRead:
+    """With two-factor authentication on, the right password answers a challenge, not a
+    session: finish with POST /auth/login/2fa."""
     _ensure_same_origin(request, settings)
     policy = login_policy(settings)
     user = await service.authenticate(
         session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
     )
     await sso_service.ensure_password_login_allowed(session, user=user)
-    auth = await sign_in(session, user=user, request=request, response=response, settings=settings)
-    return _me(user, auth.csrf_token)
+    step = await two_factor.second_step(
+        session,
+        user=user,
+        policy=policy,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    if isinstance(step, two_factor.Challenge):
+        return TwoFactorChallengeRead(challenge=step.token, expires_at=step.expires_at)
+    set_session_cookies(response, settings, policy, auth=step.auth, token=step.token)
+    return _me(user, step.auth.csrf_token, must_enrol=await two_factor.must_enrol(session, user))
+
+
+@router.post("/auth/login/2fa", response_model=TwoFactorSignedIn)
+async def login_second_step(
+    body: TwoFactorLoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TwoFactorSignedIn:
+    _ensure_same_origin(request, settings)
+    policy = login_policy(settings)
+    signed_in = await two_factor.complete_challenge(
+        session,
+        challenge=body.challenge,
+        code=body.code,
+        secret_key=settings.secret,
+        policy=policy,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    set_session_cookies(response, settings, policy, auth=signed_in.auth, token=signed_in.token)
+    me = _me(signed_in.user, signed_in.auth.csrf_token)
+    return TwoFactorSignedIn(**me.model_dump(), recovery_codes_left=signed_in.recovery_codes_left)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(auth: CurrentAuth, response: Response, session: SessionDep) -> None:
+async def logout(auth: CurrentLogin, response: Response, session: SessionDep) -> None:
     _user, auth_session = auth
     if auth_session is not None:
         await service.end_session(session, auth=auth_session)
@@ -86,9 +125,13 @@ async def logout(auth: CurrentAuth, response: Response, session: SessionDep) -> 
 
 
 @router.get("/me", response_model=MeRead)
-async def get_me(auth: CurrentAuth) -> MeRead:
+async def get_me(auth: CurrentLogin, session: SessionDep) -> MeRead:
     user, auth_session = auth
-    return _me(user, auth_session.csrf_token if auth_session else None)
+    return _me(
+        user,
+        auth_session.csrf_token if auth_session else None,
+        must_enrol=await two_factor.must_enrol(session, user),
+    )
 
 
 @router.patch("/me", response_model=MeRead)

@@ -20,6 +20,7 @@ class AccessEndedReason(enum.StrEnum):
     token_revoked = "token_revoked"  # noqa: S105 (a reason, not a secret)
     password_changed = "password_changed"  # noqa: S105
     deactivated = "deactivated"
+    two_factor_reset = "two_factor_reset"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
@@ -45,10 +45,21 @@ class User(Timestamped, Base):
         JSONType, default=lambda: dict(DEFAULT_PREFERENCES)
     )
     last_seen_at: Mapped[datetime | None]
+    # Two-factor authentication (users/two_factor.py): the TOTP seed, sealed (kit/secretbox.py);
+    # one being set up until its first code confirms it; the last time step a code was taken
+    # for, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_pending_secret: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    two_factor_enabled_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:
         return self.role in (Role.owner, Role.admin)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
 
 class AuthSession(Base):
@@ -95,3 +106,40 @@ class LoginFailure(Base):
     account: Mapped[str] = mapped_column(String(320))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One of the codes that stand in for the phone, once each; only a digest is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class TwoFactorChallenge(Base):
+    """A password accepted, the second factor still owed: what the login answer hands over
+    instead of a session. Short-lived, bound to the user; only its digest is kept."""
+
+    __tablename__ = "two_factor_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class SecurityPolicy(Base):
+    """The desk's one row of security rules an owner sets: the roles that must use two-factor
+    authentication."""
+
+    __tablename__ = "security_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    two_factor_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

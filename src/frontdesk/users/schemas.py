@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, EmailStr, Field
 
@@ -19,6 +19,9 @@ class UserRead(ReadModel):
     is_active: bool
     available_for_chat: bool
     max_concurrent_chats: int
+    two_factor_enabled: bool = Field(
+        default=False, description="Signs in with a code from an authenticator app as well."
+    )
 
 
 # Defaults as in users/models.py DEFAULT_PREFERENCES: an account saved before a preference
@@ -61,6 +64,14 @@ class PreferencesUpdate(WriteModel):
 
 class MeRead(UserRead):
     preferences: Preferences
+    two_factor_setup_required: bool = Field(
+        default=False,
+        description=(
+            "The user's role must use two-factor authentication and they have not set it up: "
+            "until they do, every call but this one, logging out and setting it up answers 403 "
+            "`two_factor_required`."
+        ),
+    )
     csrf_token: str | None = Field(
         default=None,
         description="Send it back as X-CSRF-Token on every cookie-authenticated write.",
@@ -110,3 +121,63 @@ class ApiTokenRead(ReadModel):
 
 class ApiTokenCreated(ApiTokenRead):
     token: str = Field(description="Shown once; store it now.")
+
+
+class TwoFactorChallengeRead(ReadModel):
+    """The password was right and the account uses two-factor authentication: no session yet."""
+
+    two_factor_required: Literal[True] = True
+    challenge: str = Field(
+        description="Send it with a code to POST /api/v1/auth/login/2fa before `expires_at`."
+    )
+    expires_at: datetime
+
+
+class TwoFactorLoginRequest(WriteModel):
+    challenge: Annotated[str, Field(min_length=1, max_length=200)]
+    code: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The 6 digits the authenticator app shows, or a recovery code."
+    )
+
+
+class TwoFactorSignedIn(MeRead):
+    recovery_codes_left: int | None = Field(
+        default=None,
+        description="After signing in with a recovery code: how many unused ones are left.",
+    )
+
+
+class TwoFactorStatusRead(ReadModel):
+    enabled: bool
+    enabled_at: datetime | None
+    required: bool = Field(description="The user's role must use two-factor authentication.")
+    recovery_codes_left: int
+
+
+class TwoFactorSetupRead(ReadModel):
+    secret: str = Field(description="Base32, for typing into an authenticator app by hand.")
+    otpauth_uri: str = Field(description="The otpauth:// URI the QR code holds.")
+    qr_svg: str = Field(description="The QR code, as a data: URI of an SVG image.")
+
+
+class TwoFactorCode(WriteModel):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TwoFactorDisable(WriteModel):
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RecoveryCodesRead(ReadModel):
+    recovery_codes: list[str] = Field(description="Shown this once; each works once.")
+
+
+class SecurityPolicyRead(ReadModel):
+    two_factor_roles: list[Role] = Field(
+        description="The roles whose users must use two-factor authentication."
+    )
+
+
+class SecurityPolicyUpdate(WriteModel):
+    two_factor_roles: list[Annotated[Role, FROM_STRING]] = Field(max_length=3)

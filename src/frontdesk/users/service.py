@@ -233,7 +233,7 @@ def _ensure_time_zone(time_zone: str) -> None:
 # --- login, sessions, tokens -------------------------------------------------------------------
 
 
-async def _ensure_not_throttled(
+async def ensure_not_throttled(
     session: AsyncSession, *, account: str, ip: str, policy: LoginPolicy
 ) -> None:
     since = utcnow() - policy.window
@@ -264,7 +264,7 @@ async def authenticate(
 ) -> User:
     """Checks the password; a failure is recorded by the caller's own transaction (see login)."""
     account = normalize_email(email)
-    await _ensure_not_throttled(session, account=account, ip=ip, policy=policy)
+    await ensure_not_throttled(session, account=account, ip=ip, policy=policy)
     user = await get_user_by_email(session, email=account)
     # argon2 is slow on purpose: off the event loop, so sockets and requests keep flowing.
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)

@@ -33,8 +33,9 @@ async def sign_in(
     settings: Settings,
     method: str = "password",
 ) -> AuthSession:
-    """Opens a desk session for a user who proved who they are (a password, or single sign-on):
-    the session cookie and the CSRF cookie on `response`."""
+    """Opens a desk session for a user who proved who they are (single sign-on; a password goes
+    through two_factor.second_step first): the session cookie and the CSRF cookie on
+    `response`."""
     policy = login_policy(settings)
     auth, token = await service.start_session(
         session,
@@ -44,6 +45,18 @@ async def sign_in(
         user_agent=request.headers.get("user-agent"),
         method=method,
     )
+    set_session_cookies(response, settings, policy, auth=auth, token=token)
+    return auth
+
+
+def set_session_cookies(
+    response: Response,
+    settings: Settings,
+    policy: service.LoginPolicy,
+    *,
+    auth: AuthSession,
+    token: str,
+) -> None:
     max_age = int(policy.session_lifetime.total_seconds())
     response.set_cookie(
         SESSION_COOKIE,
@@ -64,4 +77,3 @@ async def sign_in(
         secure=settings.secure_cookies,
         path="/",
     )
-    return auth

@@ -33,6 +33,7 @@ const routes: RouteRecordRaw[] = [
       { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "common.pageLabels" } },
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
+      { path: "security", component: () => import("./settings/SecuritySettings.vue"), meta: { title: "twoFactor.settingsTitle" } },
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
@@ -53,6 +54,9 @@ router.beforeEach(async (to) => {
     return { path: "/login", query: to.fullPath !== "/" ? { next: to.fullPath } : {} };
   }
   if (to.path === "/login" && auth.me) return "/";
+  // Until two-factor authentication is set up, the desk shows only that (App.vue): nothing to
+  // load, and every other call would be refused.
+  if (auth.mustSetUpTwoFactor) return true;
   if (auth.me && !useInboxes().loaded) await useInboxes().load().catch(() => undefined);
   if (to.meta.admin && !auth.isAdmin) return "/";
   if (to.meta.owner && auth.me?.role !== "owner") return "/settings";

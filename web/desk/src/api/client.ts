@@ -39,6 +39,12 @@ export function onUnauthorized(listener: Listener): void {
   unauthorizedListeners.push(listener);
 }
 
+const twoFactorListeners: Listener[] = [];
+/** Called when a request answers 403 two_factor_required: an owner now requires it of my role. */
+export function onTwoFactorRequired(listener: Listener): void {
+  twoFactorListeners.push(listener);
+}
+
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const csrf: Middleware = {
@@ -57,8 +63,12 @@ client.use(csrf);
 export async function toApiError(response: Response, body: unknown): Promise<ApiError> {
   const error = (body as { error?: { code?: string; message?: string; fields?: [] } } | undefined)
     ?.error;
-  if (response.status === 401 && !response.url.endsWith("/auth/login")) {
+  // A wrong password or second-factor code is a 401 too, but no session ended.
+  if (response.status === 401 && !/\/auth\/login(\/2fa)?$/.test(response.url)) {
     unauthorizedListeners.forEach((listener) => listener());
+  }
+  if (response.status === 403 && error?.code === "two_factor_required") {
+    twoFactorListeners.forEach((listener) => listener());
   }
   const fallback = response.status >= 500 ? t("errors.server") : t("errors.requestFailed", { status: response.status });
   return new ApiError(error?.message ?? fallback, response.status, error?.code ?? "http_error", error?.fields ?? []);

@@ -46,8 +46,41 @@ export const useAuth = defineStore("auth", () => {
     }
   }
 
-  async function login(email: string, password: string): Promise<void> {
-    set(await authApi.login(email, password));
+  /** Between the password and the code (two-factor authentication): the login's challenge. */
+  const challenge = ref<string | null>(null);
+  /** After signing in with a recovery code: how many are left, for a warning. */
+  const recoveryCodesLeft = ref<number | null>(null);
+  /** The role must use two-factor authentication and it is not set up: the desk shows only that. */
+  const mustSetUpTwoFactor = computed(() => me.value?.two_factor_setup_required ?? false);
+
+  /** True when the password was right and a code is still needed. */
+  async function login(email: string, password: string): Promise<boolean> {
+    const answer = await authApi.login(email, password);
+    if ("challenge" in answer) {
+      challenge.value = answer.challenge;
+      return true;
+    }
+    challenge.value = null;
+    set(answer);
+    return false;
+  }
+
+  async function loginWithCode(code: string): Promise<void> {
+    if (!challenge.value) throw new Error("No sign-in in progress.");
+    const user = await authApi.loginCode(challenge.value, code);
+    challenge.value = null;
+    recoveryCodesLeft.value = user.recovery_codes_left ?? null;
+    set(user);
+  }
+
+  function cancelLogin(): void {
+    challenge.value = null;
+  }
+
+  /** Two-factor authentication turned on or off: /me says what changed. */
+  async function refresh(): Promise<void> {
+    const user = await authApi.me();
+    set({ ...user, csrf_token: user.csrf_token ?? me.value?.csrf_token ?? null });
   }
 
   async function logout(): Promise<void> {
@@ -78,5 +111,24 @@ export const useAuth = defineStore("auth", () => {
     set({ ...user, csrf_token: user.csrf_token ?? me.value?.csrf_token ?? null });
   }
 
-  return { me, booted, isAdmin, online, preferences, boot, login, logout, expired, setAvailability, availabilityChanged, update };
+  return {
+    me,
+    booted,
+    isAdmin,
+    online,
+    preferences,
+    challenge,
+    recoveryCodesLeft,
+    mustSetUpTwoFactor,
+    boot,
+    login,
+    loginWithCode,
+    cancelLogin,
+    refresh,
+    logout,
+    expired,
+    setAvailability,
+    availabilityChanged,
+    update,
+  };
 });

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import frontdesk.db.base
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
