@@ -205,3 +205,26 @@ class TestErase:
         assert not found(dumped(app, settings), CORA)
         async with unit_of_work(app.state.sessionmaker) as session:
             assert (await session.scalars(select(Erasure))).all()
+
+    async def test_a_chat_under_their_typed_address_goes_too(
+        self, app: FastAPI, settings: Settings, http: httpx.AsyncClient, desk: Desk, visitors: Any
+    ) -> None:
+        admin, inbox, cora, _boris = await two_customers(http, desk, visitors)
+        # Not signed by the website: the chat's ticket goes to a customer of its own, without
+        # the address (customers/service.py find_or_create), yet it is Cora's conversation.
+        visitor = await visitors(inbox)
+        chat = await visitor.start_chat("CORATYPEDCHAT again", name=CORA.name, email=CORA.email)
+        assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+        ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
+        ticket_id = ended.json()["ticket_id"]
+        ticket = (await admin.client.get(f"/api/v1/tickets/{ticket_id}")).json()
+        assert ticket["customer"]["id"] != cora.customer_id
+        erased = await admin.client.post(
+            f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email}
+        )
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["counts"]["customers"] == 2
+        error_of(await admin.client.get(f"/api/v1/tickets/{ticket_id}"), 404)
+        dump = dumped(app, settings)
+        assert b"CORATYPEDCHAT" not in dump
+        assert not found(dump, CORA)
