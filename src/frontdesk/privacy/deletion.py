@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, cast, delete, or_, select, update
@@ -16,6 +17,7 @@ from frontdesk.chats.models import Chat, ChatFile, Visitor
 from frontdesk.files.models import StoredFile
 from frontdesk.mail.models import InboundMessage, OutboxMessage
 from frontdesk.metrics.models import MetricMoment
+from frontdesk.notifications.models import Notification
 from frontdesk.privacy.models import FileDeletion
 from frontdesk.privacy.scope import addresses_in
 from frontdesk.tickets.models import Ticket, TicketEntry, TicketMove
@@ -103,6 +105,7 @@ async def delete_conversations(
                 select(OutboxMessage.id).where(OutboxMessage.ticket_id.in_(part))
             ),
         ]
+    outbox_ids = [*outbox_ids, *await _notification_mail(session, ticket_ids, chat_ids)]
     inbound_ids, outbox_ids = sorted(set(inbound_ids)), sorted(set(outbox_ids))
     counts["mails_received"] += await _delete(
         session, InboundMessage, InboundMessage.id, inbound_ids
@@ -112,6 +115,31 @@ async def delete_conversations(
     counts["chats"] += await _delete(session, Chat, Chat.id, chat_ids)
     counts["tickets"] += await _delete(session, Ticket, Ticket.id, ticket_ids)
     return counts
+
+
+async def _notification_mail(
+    session: AsyncSession, ticket_ids: Sequence[int], chat_ids: Sequence[int]
+) -> list[int]:
+    """Agents' notification emails about these tickets and chats: they quote the customer (name,
+    subject, an excerpt) and name no ticket, only their notification (notifications/service.py)."""
+    notices: dict[int, datetime] = {}
+    for column, ids in ((Notification.ticket_id, ticket_ids), (Notification.chat_id, chat_ids)):
+        for part in chunks(ids):
+            rows = await session.execute(
+                select(Notification.id, Notification.created_at).where(column.in_(part))
+            )
+            for row_id, at in rows.all():
+                notices[row_id] = at
+    if not notices:
+        return []
+    mails = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.data).where(
+            OutboxMessage.ticket_id.is_(None),
+            OutboxMessage.created_at >= min(notices.values()),
+            cast(OutboxMessage.data, String).like("%notification_id%"),
+        )
+    )
+    return [row_id for row_id, data in mails.all() if data.get("notification_id") in notices]
 
 
 async def delete_visitors(session: AsyncSession, *, visitor_ids: Sequence[int]) -> int:

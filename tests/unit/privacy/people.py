@@ -37,12 +37,20 @@ CORA = Person(
         "CORACHATTEXT",
         "CORAFILEBYTES",
         "CORAREPLYTEXT",
+        "CORASUBJECT",
     ),
 )
 BORIS = Person(
     name="Boris Okonkwo",
     email="boris.okonkwo@example.net",
-    marks=("BORISMAILTEXT", "BORISATTACHMENT", "BORISCHATTEXT", "BORISFILEBYTES", "BORISREPLYTEXT"),
+    marks=(
+        "BORISMAILTEXT",
+        "BORISATTACHMENT",
+        "BORISCHATTEXT",
+        "BORISFILEBYTES",
+        "BORISREPLYTEXT",
+        "BORISSUBJECT",
+    ),
 )
 
 
@@ -66,13 +74,19 @@ class Conversations:
 
 
 async def converse(
-    http: httpx.AsyncClient, admin: Agent, visitors: Any, inbox: dict[str, Any], person: Person
+    http: httpx.AsyncClient,
+    admin: Agent,
+    visitors: Any,
+    inbox: dict[str, Any],
+    person: Person,
+    *,
+    assignee: Agent,
 ) -> Conversations:
     first = person.name.split()[0].upper()
     message = EmailMessage()
     message["From"] = f"{person.name} <{person.email}>"
     message["To"] = SUPPORT
-    message["Subject"] = f"Order problem {first}"
+    message["Subject"] = f"Order problem {first}SUBJECT"
     message["Message-ID"] = f"<{first.lower()}-1@example.org>"
     message.set_content(f"Hello, {first}MAILTEXT my order is late.")
     message.add_attachment(
@@ -81,6 +95,11 @@ async def converse(
     received = await post_mime(http, message.as_bytes())
     assert received.status_code == 200, received.text
     mail_ticket_id = received.json()["ticket_id"]
+    # The assignee is told by email too: a notification mail that quotes the customer.
+    assigned = await admin.client.patch(
+        f"/api/v1/tickets/{mail_ticket_id}", json={"assignee_id": assignee.id}
+    )
+    assert assigned.status_code == 200, assigned.text
     reply = await admin.client.post(
         f"/api/v1/tickets/{mail_ticket_id}/replies",
         json={"text": f"We are on it, {first}REPLYTEXT.", "then": "close"},
@@ -127,6 +146,12 @@ async def two_customers(
     inbox = await desk.inbox(email_address=SUPPORT, identity_secret=SECRET)
     admin = await desk.agent(role="admin", inboxes=[inbox], name="Ada Admin")
     await online(admin)
-    cora = await converse(http, admin, visitors, inbox, CORA)
-    boris = await converse(http, admin, visitors, inbox, BORIS)
+    nina = await desk.agent(inboxes=[inbox], name="Nina Notified")
+    chosen = await nina.client.put(
+        "/api/v1/notifications/preferences",
+        json={"preferences": {"assigned": {"email": True}}},
+    )
+    assert chosen.status_code == 200, chosen.text
+    cora = await converse(http, admin, visitors, inbox, CORA, assignee=nina)
+    boris = await converse(http, admin, visitors, inbox, BORIS, assignee=nina)
     return admin, inbox, cora, boris
