@@ -28,6 +28,7 @@ from sqlalchemy.orm import undefer
 
 from frontdesk.chats.models import Chat, ChatEvent, ChatFile, Visitor
 from frontdesk.customers.models import Customer, CustomerContact
+from frontdesk.db.session import release_before_waiting
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
@@ -77,12 +78,12 @@ async def write_archive(
     session: AsyncSession, *, scope: CustomerScope, store: FileStore, out: IO[bytes]
 ) -> None:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # Read from the store once the rows are read and the transaction is over: on SQLite a
+        # transaction holds the process's one connection, and a bucket can be slow.
+        pending: list[tuple[str, str]] = []
 
-        async def add_file(path: str, key: str) -> str | None:
-            try:
-                archive.writestr(path, await store.read(key))
-            except FileNotFoundError:
-                return None
+        async def add_file(path: str, key: str) -> str:
+            pending.append((path, key))
             return path
 
         archive.writestr("README.txt", README)
@@ -212,3 +213,9 @@ async def write_archive(
             archive.writestr(
                 f"mails/sent/{sent.id}.json", _json(_columns(sent, "last_error", "headers"))
             )
+        await release_before_waiting(session)
+        for path, key in pending:
+            try:
+                archive.writestr(path, await store.read(key))
+            except FileNotFoundError:
+                archive.writestr(f"{path}.missing.txt", "This file's contents were not found.")
