@@ -4,6 +4,7 @@ goes and what stays."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -198,18 +199,24 @@ def _after(session: AsyncSession) -> None:
     after_commit(session, finish)
 
 
-async def truncate_wal(engine: AsyncEngine) -> None:
+async def truncate_wal(engine: AsyncEngine, *, tries: int = 20) -> bool:
     """PRAGMA wal_checkpoint(TRUNCATE): copies the log into the database and empties it. Run on
-    the raw connection, outside any transaction (a checkpoint cannot run inside one). With a
-    reader in another process it cannot finish; a later checkpoint then does."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        if not isinstance(driver, InlineConnection):
-            return
-        busy, _log, _done = driver.sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    if busy:
-        logger.warning("the SQLite log could not be truncated after an erasure (a reader held it)")
+    the raw connection, outside any transaction (a checkpoint cannot run inside one). It answers
+    busy at once while another checkpoint runs (the server's own checkpointer thread, every
+    second), so it is tried again a few times; with a reader in another process holding the log
+    for longer, a later checkpoint truncates it. Returns whether the log was emptied."""
+    for attempt in range(tries):
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            if not isinstance(driver, InlineConnection):
+                return False
+            busy, _log, _done = driver.sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        await asyncio.sleep(0.05 * (attempt + 1))
+    logger.warning("the SQLite log could not be truncated after an erasure (a reader held it)")
+    return False
 
 
 async def list_erasures(
