@@ -58,6 +58,8 @@ from frontdesk.notifications.api import router as notifications_router
 from frontdesk.notifications.push import deliver_push
 from frontdesk.openapi import install_error_docs
 from frontdesk.ops.api import install_ops
+from frontdesk.privacy import timers as privacy_timers
+from frontdesk.privacy.api import router as privacy_router
 from frontdesk.ratings import timers as rating_timers
 from frontdesk.ratings.api import router as ratings_router
 from frontdesk.ratings.messenger_api import router as ratings_messenger_router
@@ -105,6 +107,7 @@ def api_router() -> APIRouter:
         assignment_router,
         labels_router,
         customers_router,
+        privacy_router,
         tickets_router,
         ticket_moves_router,
         ticket_mail_router,
@@ -200,6 +203,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
                 ("sla", sla_timers.check_slas, settings.timer_interval),
                 ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
+                ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

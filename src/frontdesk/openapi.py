@@ -83,6 +83,11 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/customers"): {409},
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
+    # Admins only, checked by the service (privacy/service.py): an agent gets a 403.
+    ("GET", "/api/v1/customers/{customer_id}/export"): {403, 503},
+    ("POST", "/api/v1/customers/{customer_id}/erase"): {403, 409},
+    ("POST", "/api/v1/erasures"): {403, 409},
+    ("GET", "/api/v1/erasures"): {403},
     ("POST", "/api/v1/tickets"): {404},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
     ("POST", "/api/v1/uploads"): {404, 413, 503},

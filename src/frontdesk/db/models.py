@@ -13,6 +13,7 @@ from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
 from frontdesk.metrics import models as metrics_models
 from frontdesk.notifications import models as notifications_models
+from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.rules import models as rules_models
@@ -35,6 +36,7 @@ __all__ = [
     "mail_models",
     "metrics_models",
     "notifications_models",
+    "privacy_models",
     "ratings_models",
     "replies_models",
     "rules_models",

@@ -23,6 +23,8 @@ class Inbox(Timestamped, Base):
     identity_secret: Mapped[str | None] = mapped_column(String(100))
     require_identity: Mapped[bool] = mapped_column(default=False)
     messenger_settings: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    # Closed tickets are deleted this many days after closing (privacy/retention.py); None: kept.
+    retention_days: Mapped[int | None]
 
 
 class InboxMember(Base):

@@ -7,6 +7,14 @@ from pydantic import EmailStr, Field
 
 from frontdesk.kit.schemas import Id, Name, ReadModel, WriteModel
 
+RetentionDays = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=36_500,
+        description="Days after closing before a closed ticket is deleted; null keeps them.",
+    ),
+]
 Timeout = Annotated[
     int, Field(ge=30, le=86_400, description="Seconds before a waiting chat ends unanswered.")
 ]
@@ -21,6 +29,7 @@ class InboxRead(ReadModel):
     allowed_origins: list[str]
     require_identity: bool
     messenger_settings: dict[str, str]
+    retention_days: int | None
     created_at: datetime
 
 
@@ -43,6 +52,7 @@ class InboxUpdate(WriteModel):
     identity_secret: Annotated[str, Field(min_length=16, max_length=100)] | None = None
     require_identity: bool | None = None
     messenger_settings: dict[str, Annotated[str, Field(max_length=500)]] | None = None
+    retention_days: RetentionDays | None = None
 
 
 class MemberAdd(WriteModel):

@@ -119,6 +119,7 @@ async def update_inbox(
     identity_secret: str | object | None = UNSET,
     require_identity: bool | None = None,
     messenger_settings: dict[str, str] | None = None,
+    retention_days: int | object | None = UNSET,
 ) -> Inbox:
     if name is not None:
         inbox.name = name.strip()
@@ -143,6 +144,8 @@ async def update_inbox(
         )
     if messenger_settings is not None:
         inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
+    if retention_days is not UNSET:
+        inbox.retention_days = retention_days if isinstance(retention_days, int) else None
     inbox.updated_at = utcnow()
     await _flush_unique_address(session, inbox)
     return inbox

@@ -23,6 +23,7 @@ import * as notifications from "./messages/notifications";
 import * as offers from "./messages/offers";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
+import * as privacy from "./messages/privacy";
 import * as replies from "./messages/replies";
 import * as ratings from "./messages/ratings";
 import * as reports from "./messages/reports";
@@ -39,7 +40,7 @@ import * as tickets from "./messages/tickets";
 import * as twoFactor from "./messages/twoFactor";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -1,0 +1,221 @@
+"""The export archive: one zip with everything about a customer (layout in docs/privacy.md).
+
+README.txt                       what each file is
+customer.json                    the customer, their addresses, merged records, visitors,
+                                 ratings, and their messages on other customers' tickets
+tickets/<id>.json                a ticket with its thread (every entry), files and ratings
+chats/<id>.json                  a chat with its events (messages, joins, …) and files
+mails/received/<id>.eml          each email received from them, as it arrived
+mails/sent/<id>.json             each email sent to them: sender, recipients, subject, text
+files/tickets/<ticket id>/<file id>-<name>     files of a ticket
+files/chats/<chat id>/<file id>-<name>         files sent in a chat
+files/mails/<mail id>/<attachment id>-<name>   attachments of a received email
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from frontdesk.chats.models import Chat, ChatEvent, ChatFile, Visitor
+from frontdesk.customers.models import Customer, CustomerContact
+from frontdesk.db.session import release_before_waiting
+from frontdesk.files.contents import FileStore
+from frontdesk.files.models import StoredFile
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
+from frontdesk.privacy.deletion import chunks
+from frontdesk.privacy.scope import CustomerScope
+from frontdesk.ratings.models import Rating
+from frontdesk.tickets.models import Ticket, TicketEntry
+
+README = (__doc__ or "").split("\n\n", 1)[1]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return str(value)
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, default=_plain, ensure_ascii=False, indent=2).encode()
+
+
+def _columns(row: Any, *skip: str) -> dict[str, Any]:
+    return {
+        column.key: getattr(row, column.key)
+        for column in row.__table__.columns
+        if column.key not in skip
+    }
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays in its folder of the archive, whatever the uploader called it."""
+    cleaned = re.sub(r"[\x00-\x1f/\\:]+", "_", name).strip(" .") or "file"
+    return cleaned[-120:]
+
+
+async def _all(session: AsyncSession, statement: Any, column: Any, ids: Sequence[int]) -> list[Any]:
+    rows: list[Any] = []
+    for part in chunks(list(ids)):
+        rows += (await session.scalars(statement.where(column.in_(part)))).all()
+    return rows
+
+
+async def write_archive(
+    session: AsyncSession, *, scope: CustomerScope, store: FileStore, out: IO[bytes]
+) -> None:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # Read from the store once the rows are read and the transaction is over: on SQLite a
+        # transaction holds the process's one connection, and a bucket can be slow.
+        pending: list[tuple[str, str]] = []
+
+        async def add_file(path: str, key: str) -> str:
+            pending.append((path, key))
+            return path
+
+        archive.writestr("README.txt", README)
+        customers = await _all(session, select(Customer), Customer.id, scope.customer_ids)
+        contacts = await _all(
+            session, select(CustomerContact), CustomerContact.customer_id, scope.customer_ids
+        )
+        visitors = await _all(session, select(Visitor), Visitor.id, scope.visitor_ids)
+        ratings = await _all(
+            session, select(Rating).order_by(Rating.id), Rating.customer_id, scope.customer_ids
+        )
+        elsewhere = await _all(
+            session,
+            select(TicketEntry).order_by(TicketEntry.id),
+            TicketEntry.id,
+            scope.foreign_entry_ids,
+        )
+        first = next(customer for customer in customers if customer.id == scope.customer_id)
+        archive.writestr(
+            "customer.json",
+            _json(
+                {
+                    "exported_at": utcnow(),
+                    "customer": _columns(first, "merged_into_id", "created_by_id"),
+                    "contacts": [
+                        {"kind": contact.kind, "value": contact.value} for contact in contacts
+                    ],
+                    "merged_customers": [
+                        _columns(customer, "created_by_id")
+                        for customer in customers
+                        if customer.id != first.id
+                    ],
+                    "visitors": [_columns(visitor, "token_hash") for visitor in visitors],
+                    "ratings": [_columns(rating) for rating in ratings],
+                    "messages_on_other_tickets": [_columns(entry) for entry in elsewhere],
+                }
+            ),
+        )
+
+        for ticket in await _all(
+            session, select(Ticket).order_by(Ticket.id), Ticket.id, scope.ticket_ids
+        ):
+            entries = (
+                await session.scalars(
+                    select(TicketEntry)
+                    .where(TicketEntry.ticket_id == ticket.id)
+                    .order_by(TicketEntry.created_at, TicketEntry.id)
+                )
+            ).all()
+            files = []
+            for stored in (
+                await session.scalars(
+                    select(StoredFile)
+                    .where(StoredFile.ticket_id == ticket.id)
+                    .order_by(StoredFile.id)
+                )
+            ).all():
+                path = f"files/tickets/{ticket.id}/{stored.id}-{safe_name(stored.filename)}"
+                files.append(
+                    _columns(stored, "key", "thumbnail_key", "client_id")
+                    | {"archive_path": await add_file(path, stored.key)}
+                )
+            archive.writestr(
+                f"tickets/{ticket.id}.json",
+                _json(
+                    _columns(ticket)
+                    | {
+                        "entries": [_columns(entry) for entry in entries],
+                        "files": files,
+                        "ratings": [
+                            _columns(rating) for rating in ratings if rating.ticket_id == ticket.id
+                        ],
+                    }
+                ),
+            )
+
+        for chat in await _all(session, select(Chat).order_by(Chat.id), Chat.id, scope.chat_ids):
+            events = (
+                await session.scalars(
+                    select(ChatEvent).where(ChatEvent.chat_id == chat.id).order_by(ChatEvent.seq)
+                )
+            ).all()
+            files = []
+            for chat_file in (
+                await session.scalars(
+                    select(ChatFile).where(ChatFile.chat_id == chat.id).order_by(ChatFile.id)
+                )
+            ).all():
+                path = f"files/chats/{chat.id}/{chat_file.id}-{safe_name(chat_file.filename)}"
+                files.append(
+                    _columns(chat_file, "key", "thumbnail_key", "client_id", "public_id")
+                    | {"archive_path": await add_file(path, chat_file.key)}
+                )
+            archive.writestr(
+                f"chats/{chat.id}.json",
+                _json(
+                    _columns(chat)
+                    | {"events": [_columns(event) for event in events], "files": files}
+                ),
+            )
+
+        for mail in await _all(
+            session,
+            select(InboundMessage).options(undefer(InboundMessage.raw)).order_by(InboundMessage.id),
+            InboundMessage.id,
+            scope.inbound_ids,
+        ):
+            archive.writestr(f"mails/received/{mail.id}.eml", mail.raw)
+            for attachment in (
+                await session.scalars(
+                    select(MailAttachment)
+                    .options(undefer(MailAttachment.content))
+                    .where(MailAttachment.inbound_id == mail.id)
+                    .order_by(MailAttachment.id)
+                )
+            ).all():
+                archive.writestr(
+                    f"files/mails/{mail.id}/{attachment.id}-{safe_name(attachment.filename)}",
+                    attachment.content,
+                )
+        for sent in await _all(
+            session,
+            select(OutboxMessage).order_by(OutboxMessage.id),
+            OutboxMessage.id,
+            scope.outbox_ids,
+        ):
+            archive.writestr(
+                f"mails/sent/{sent.id}.json", _json(_columns(sent, "last_error", "headers"))
+            )
+        await release_before_waiting(session)
+        for path, key in pending:
+            try:
+                archive.writestr(path, await store.read(key))
+            except FileNotFoundError:
+                archive.writestr(f"{path}.missing.txt", "This file's contents were not found.")
