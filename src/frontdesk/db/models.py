@@ -18,6 +18,7 @@ from frontdesk.rules import models as rules_models
 from frontdesk.sla import models as sla_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
+from frontdesk.webhooks import models as webhooks_models
 
 __all__ = [
     "apps_models",
@@ -38,4 +39,5 @@ __all__ = [
     "sla_models",
     "tickets_models",
     "users_models",
+    "webhooks_models",
 ]
