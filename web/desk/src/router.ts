@@ -37,6 +37,7 @@ const routes: RouteRecordRaw[] = [
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
       { path: "rules", component: () => import("./rules/RulesSettings.vue"), meta: { title: "rules.title" } },
+      { path: "webhooks", component: () => import("./webhooks/WebhooksSettings.vue"), meta: { title: "webhooks.title" } },
     ],
   },
   { path: "/:rest(.*)*", component: () => import("./ui/NotFound.vue"), meta: { title: "common.pageNotFound" } },

@@ -34,9 +34,10 @@ import * as slaReports from "./messages/slaReports";
 import * as ticketFiles from "./messages/ticketFiles";
 import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
+import * as webhooks from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, ticketFiles, ticketlist, tickets };
+const catalogues = { assignment, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, ticketFiles, ticketlist, tickets, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
