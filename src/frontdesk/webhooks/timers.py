@@ -17,10 +17,11 @@ from frontdesk.webhooks.models import DeliveryState
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-# Requests in flight at once per loop: one slow receiver must not hold up the others' events.
+# Receivers sent to at once per loop: one slow receiver must not hold up the others' events.
 CONCURRENCY = 10
-# Longer than a request can take (TOTAL_TIMEOUT), so a lease runs out only when its loop died.
-LEASE = timedelta(minutes=2)
+# Longer than a whole round can take (one receiver's deliveries are sent one after the other,
+# each within TOTAL_TIMEOUT), so a lease runs out only when its loop died.
+LEASE = timedelta(seconds=BATCH * sender.TOTAL_TIMEOUT + 60)
 
 
 async def deliver_webhooks(
@@ -37,23 +38,33 @@ async def deliver_webhooks(
         claimed = await service.claim(session, now=claimed_at, limit=limit, lease=LEASE)
     if not claimed:
         return 0
+    # One receiver gets its events one after the other, in the order they happened (while none
+    # fails: a retry comes later); different receivers are sent to at the same time.
+    queues: dict[int, list[int]] = {}
+    for at, (delivery, _) in enumerate(claimed):
+        queues.setdefault(delivery.subscription_id, []).append(at)
+    attempts: list[sender.Attempt | None] = [None] * len(claimed)
     gate = asyncio.Semaphore(CONCURRENCY)
     transport = guard.transport(allow_private=settings.webhooks_allow_private)
     async with sender.client(transport) as client:
 
-        async def send(url: str, secret: str, payload: dict[str, object]) -> sender.Attempt:
+        async def send_queue(indexes: list[int]) -> None:
             async with gate:
-                return await sender.post(client, url=url, secret=secret, payload=payload)
+                for at in indexes:
+                    delivery, subscription = claimed[at]
+                    attempts[at] = await sender.post(
+                        client,
+                        url=subscription.url,
+                        secret=subscription.secret,
+                        payload=delivery.payload,
+                    )
 
-        attempts = await asyncio.gather(
-            *(
-                send(subscription.url, subscription.secret, delivery.payload)
-                for delivery, subscription in claimed
-            )
-        )
+        await asyncio.gather(*(send_queue(indexes) for indexes in queues.values()))
     finished_at = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
         for (delivery, subscription), attempt in zip(claimed, attempts, strict=True):
+            if attempt is None:  # not sent (cannot happen: every queue runs to its end)
+                continue
             state = await service.record_attempt(
                 session,
                 delivery=delivery,

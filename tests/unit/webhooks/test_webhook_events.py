@@ -200,3 +200,33 @@ async def test_a_change_rolled_back_sends_nothing(
 async def _first(admin: Agent) -> dict[str, Any]:
     listed = await admin.client.get("/api/v1/webhooks")
     return dict(listed.json()[0])
+
+
+async def test_a_customers_mail_is_told_as_a_new_ticket_and_its_messages(
+    app: FastAPI, desk: Desk, http: Any, hooks: Receiver
+) -> None:
+    from tests.mail.support import INBOUND_TOKEN, SUPPORT, post_mime, reply_mail
+
+    app.state.settings = app.state.settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+    inbox = await desk.inbox(email_address=SUPPORT)
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    await subscribe(admin, hooks, events=["ticket.created", "message.created"])
+
+    first = await post_mime(http, reply_mail(to=SUPPORT, text="Where is my parcel?"))
+    assert first.status_code == 200, first.text
+    ticket_id = first.json()["ticket_id"]
+    ticket = (await admin.client.get(f"/api/v1/tickets/{ticket_id}")).json()
+    [entry] = [e for e in ticket["entries"] if e["kind"] == "reply"]
+    again = await post_mime(
+        http, reply_mail(to=SUPPORT, text="Any news?", in_reply_to=entry["message_id"])
+    )
+    assert again.json()["ticket_id"] == ticket_id
+
+    await deliver(app)
+
+    assert all(r.verified for r in hooks.requests)
+    [created] = hooks.events("ticket.created")
+    assert created["data"]["ticket"]["id"] == ticket_id
+    messages = [e["data"] for e in hooks.events("message.created")]
+    told = [(m["ticket_id"], m["message"]["direction"], m["message"]["text"]) for m in messages]
+    assert told == [(ticket_id, "in", "Where is my parcel?"), (ticket_id, "in", "Any news?")]
