@@ -23,6 +23,14 @@ class Refused(Exception):
     """The URL or the address it leads to is not allowed."""
 
 
+PRIVATE_MESSAGE = (
+    "This URL points to this machine or a private network. An administrator can allow that "
+    "with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=true."
+)
+# A save waits this long at most for the name to resolve; the delivery checks again anyway.
+SAVE_RESOLVE_TIMEOUT = 3.0
+
+
 def public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -48,13 +56,27 @@ def check_url(url: str, *, allow_private: bool) -> str:
             or host.endswith((".localhost", ".local", ".internal"))
             or (literal is not None and not public_address(host))
         ):
-            raise Invalid(
-                "url",
-                "This URL points to this machine or a private network. An administrator can "
-                "allow that with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=true.",
-                field_code="private_address",
-            )
+            raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
     return url.strip()
+
+
+async def check_target(url: str, *, allow_private: bool) -> str:
+    """`check_url`, and the addresses the name resolves to now: a name that leads inside is
+    refused when saved, not only at the first delivery. A name that does not resolve (yet) is
+    accepted: each delivery resolves it again."""
+    checked = check_url(url, allow_private=allow_private)
+    if allow_private:
+        return checked
+    parts = urlsplit(checked)
+    host = parts.hostname or ""
+    try:
+        async with asyncio.timeout(SAVE_RESOLVE_TIMEOUT):
+            addresses = await resolve(host, parts.port or 443)
+    except (OSError, TimeoutError, UnicodeError, ValueError):
+        return checked
+    if any(not public_address(address) for address in addresses):
+        raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
+    return checked
 
 
 async def resolve(host: str, port: int) -> list[str]:

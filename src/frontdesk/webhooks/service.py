@@ -82,7 +82,7 @@ async def create_subscription(
     _check_admin(user)
     subscription = WebhookSubscription(
         name=name,
-        url=guard.check_url(url, allow_private=allow_private),
+        url=await guard.check_target(url, allow_private=allow_private),
         events=_events(events),
         include_internal=include_internal,
         secret=new_secret(),
@@ -116,7 +116,7 @@ async def update_subscription(
     if name is not None:
         subscription.name = name
     if url is not None:
-        subscription.url = guard.check_url(url, allow_private=allow_private)
+        subscription.url = await guard.check_target(url, allow_private=allow_private)
     if events is not None:
         subscription.events = _events(events)
     if include_internal is not None:

@@ -5,6 +5,8 @@ event id, claimed once across processes, timeouts handled, private addresses ref
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -233,3 +235,34 @@ async def test_only_admins_manage_webhooks_and_the_secret_is_theirs(
     deleted = await admin.client.delete(f"/api/v1/webhooks/{webhook['id']}")
     assert deleted.status_code == 204
     assert (await admin.client.get(f"/api/v1/webhooks/{webhook['id']}")).status_code == 404
+
+
+async def test_a_name_that_resolves_inside_is_refused_when_saved_and_when_sent(
+    app: FastAPI, desk: Desk, hooks: Receiver
+) -> None:
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, 80)}
+    except OSError:
+        pytest.skip(f"this machine's name {name} does not resolve here")
+    assert not any(ipaddress.ip_address(a).is_global for a in addresses), addresses
+    admin = await desk.agent(role="admin")
+    port = hooks.url.split(":")[2].split("/")[0]
+    by_name = f"http://{name}:{port}/hooks"
+    # Allowed (on premises), it is saved and delivered to by name.
+    webhook = await subscribe(admin, hooks)
+    moved = await admin.client.patch(f"/api/v1/webhooks/{webhook['id']}", json={"url": by_name})
+    assert moved.status_code == 200, moved.text
+    app.state.settings = app.state.settings.model_copy(update={"webhooks_allow_private": False})
+
+    refused = await admin.client.post(
+        "/api/v1/webhooks", json={"name": "Inside", "url": by_name, "events": ["chat.started"]}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["fields"][0]["code"] == "private_address"
+
+    await ping(admin, webhook)
+    await deliver(app)
+    assert hooks.requests == []
+    [held] = await log(admin, webhook)
+    assert "resolves to a private address" in held["last_error"]
