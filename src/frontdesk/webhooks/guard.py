@@ -40,9 +40,15 @@ def public_address(address: str) -> bool:
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """The URL as saved; raises Invalid (field `url`) for one we would never send to."""
+    if any(char.isspace() or not char.isprintable() for char in url.strip()):
+        raise Invalid("url", "A URL has no spaces: percent-encode them (%20).")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("url", "The URL must start with https:// (or http://) and name a host.")
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise Invalid("url", "The port in this URL is not a valid port number.") from None
     if parts.username or parts.password:
         raise Invalid("url", "Put no user name or password in the URL: we sign every request.")
     if not allow_private:

@@ -70,7 +70,7 @@ async def post(
         return Attempt(None, f"no answer within {TOTAL_TIMEOUT:g} s", None, took())
     except httpx.TimeoutException as exc:
         return Attempt(None, f"timed out: {type(exc).__name__}", None, took())
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         named = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(None, named, None, took())
     text = bytes(excerpt[:EXCERPT_BYTES]).decode("utf-8", "replace")
