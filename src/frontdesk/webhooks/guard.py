@@ -18,11 +18,6 @@ import httpx
 
 from frontdesk.errors import Invalid
 
-
-class Refused(Exception):
-    """The URL or the address it leads to is not allowed."""
-
-
 PRIVATE_MESSAGE = (
     "This URL points to this machine or a private network. An administrator can allow that "
     "with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=true."
