@@ -83,6 +83,9 @@ from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
 from frontdesk.users.two_factor_api import router as two_factor_router
 from frontdesk.web import mount_frontends
+from frontdesk.webhooks import capture as webhooks_capture
+from frontdesk.webhooks.api import router as webhooks_router
+from frontdesk.webhooks.timers import deliver_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ def api_router() -> APIRouter:
         sso_login_router,
         sso_router,
         audit_router,
+        webhooks_router,
     ):
         router.include_router(domain_router)
     return router
@@ -167,8 +171,9 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         info={
             SETTINGS_KEY: settings,
             BROKER_KEY: broker,
-            # Automation rules answer what each transaction did to tickets, inside it.
-            BEFORE_COMMIT_KEY: (rules_engine.run_triggered,),
+            # Automation rules answer what each transaction did to tickets, inside it; then
+            # webhooks queue their deliveries of all of it (the rules' changes included).
+            BEFORE_COMMIT_KEY: (rules_engine.run_triggered, webhooks_capture.capture_events),
         },
     )
     shared_counts = (
@@ -212,6 +217,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 settings.outbox_poll_interval,
                 partial(deliver_outbox, sessionmaker, settings),
                 name="outbox",
+            )
+            loops.start(
+                settings.webhooks_poll_interval,
+                partial(deliver_webhooks, sessionmaker, settings),
+                name="webhooks",
             )
             loops.start(
                 settings.push_poll_interval,

@@ -122,6 +122,10 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # The audit log is the owners' (audit/service.py ensure_reader).
     ("GET", "/api/v1/audit-events"): {403},
     ("GET", "/api/v1/audit-events.csv"): {403},
+    # Webhooks: a URL refused (422 follows from the body); a test on a switched-off webhook, a
+    # replay of a delivery still being tried.
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): {409},
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): {409},
     ("POST", "/messenger/v1/visitors"): {403, 404},
     ("GET", "/messenger/v1/status"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},

@@ -24,6 +24,7 @@ from frontdesk.rules.models import Rule
 from frontdesk.sla.models import SlaPolicy
 from frontdesk.sso.models import SsoSettings
 from frontdesk.users.models import SecurityPolicy, User
+from frontdesk.webhooks.models import WebhookSubscription
 
 Changes = Mapping[str, Any]
 
@@ -57,6 +58,12 @@ class Audited:
 
 
 AUDITED: tuple[Audited, ...] = (
+    Audited(
+        WebhookSubscription,
+        "webhook",
+        ("name", "url", "events", "include_internal", "secret", "enabled"),
+        secrets=("secret",),
+    ),
     Audited(SecurityPolicy, "security_policy", ("two_factor_roles",), label=lambda _p: "security"),
     Audited(
         SsoSettings,

@@ -21,6 +21,7 @@ from frontdesk.sla import models as sla_models
 from frontdesk.sso import models as sso_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
+from frontdesk.webhooks import models as webhooks_models
 
 __all__ = [
     "apps_models",
@@ -44,4 +45,5 @@ __all__ = [
     "sso_models",
     "tickets_models",
     "users_models",
+    "webhooks_models",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,23 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.envelope import Addressed, Envelope
 
 BROKER_KEY = "broker"
+
+
+@dataclass(eq=False)
+class Publication:
+    """An event waiting for the commit. It rides the after-commit list itself (not a closure), so
+    that what must happen inside the transaction can read what it recorded: webhooks turn these
+    into deliveries just before the commit (webhooks/capture.py), and a savepoint or transaction
+    rolled back drops both together."""
+
+    message: Addressed
+    broker: Broker | None
+    # Set once webhooks have looked at it: a transaction may run its before-commit work twice.
+    seen: bool = field(default=False)
+
+    async def __call__(self) -> None:
+        if self.broker is not None:
+            await self.broker.publish(self.message)
 
 
 def record(
@@ -26,10 +44,5 @@ def record(
     envelope = Envelope(type=type, data=data, chat_id=chat_id, seq=seq)
     message = Addressed(topics=list(topics), envelope=envelope)
     broker: Broker | None = session.info.get(BROKER_KEY)
-    if broker is not None:
-
-        async def publish() -> None:
-            await broker.publish(message)
-
-        after_commit(session, publish)
+    after_commit(session, Publication(message, broker))
     return envelope

@@ -38,6 +38,7 @@ const routes: RouteRecordRaw[] = [
       { path: "ratings", component: () => import("./ratings/RatingSettings.vue"), meta: { title: "ratings.settingsNav" } },
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
       { path: "rules", component: () => import("./rules/RulesSettings.vue"), meta: { title: "rules.title" } },
+      { path: "webhooks", component: () => import("./webhooks/WebhooksSettings.vue"), meta: { title: "webhooks.title" } },
       { path: "sso", component: () => import("./sso/SsoSettings.vue"), meta: { title: "sso.nav", owner: true } },
       { path: "audit", component: () => import("./audit/AuditLog.vue"), meta: { title: "audit.title", owner: true } },
     ],

@@ -48,6 +48,8 @@ export const en = {
   not_participant: "Only the chat's participants can do this. Join the chat first.",
   last_participant: "You are the last participant: end the chat instead of leaving it.",
   message_too_long: "This message is too long.",
+  webhook_disabled: "This webhook is switched off: switch it on to send a test.",
+  delivery_pending: "This delivery is still being tried: replay it once it is delivered or failed.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -91,4 +93,6 @@ export const fr: Words<typeof en> = {
   not_participant: "Seuls les participants du chat peuvent faire cela. Rejoignez d'abord le chat.",
   last_participant: "Vous êtes le dernier participant : terminez le chat au lieu de le quitter.",
   message_too_long: "Ce message est trop long.",
+  webhook_disabled: "Ce webhook est désactivé : activez-le pour envoyer un test.",
+  delivery_pending: "Cet envoi est encore en cours : renvoyez-le une fois remis ou échoué.",
 };

@@ -1,0 +1,160 @@
+"""Webhooks (admins): subscriptions, their secret, a test ping, the delivery log and replay."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep, SettingsDep
+from frontdesk.kit.schemas import MAX_ID, Id
+from frontdesk.webhooks import service
+from frontdesk.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from frontdesk.webhooks.schemas import (
+    DeliveryDetail,
+    DeliveryRead,
+    SecretRead,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionRead,
+    SubscriptionUpdate,
+)
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=AuthenticateFirst)
+
+
+async def load_subscription(
+    webhook_id: Id, admin: CurrentAdmin, session: SessionDep
+) -> WebhookSubscription:
+    return await service.get_subscription(session, user=admin, subscription_id=webhook_id)
+
+
+LoadedSubscription = Annotated[WebhookSubscription, Depends(load_subscription)]
+
+
+def _delivery(delivery: WebhookDelivery) -> DeliveryRead:
+    read = DeliveryRead.model_validate(delivery)
+    if delivery.state in (DeliveryState.delivered, DeliveryState.failed):
+        read.next_attempt_at = None
+    return read
+
+
+@router.get("", response_model=list[SubscriptionRead])
+async def list_webhooks(admin: CurrentAdmin, session: SessionDep) -> list[SubscriptionRead]:
+    subscriptions = await service.list_subscriptions(session, user=admin)
+    return [SubscriptionRead.model_validate(s) for s in subscriptions]
+
+
+@router.post("", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED)
+async def create_webhook(
+    body: SubscriptionCreate, admin: CurrentAdmin, session: SessionDep, settings: SettingsDep
+) -> SubscriptionCreated:
+    """The answer carries the signing secret."""
+    subscription = await service.create_subscription(
+        session,
+        user=admin,
+        name=body.name,
+        url=body.url,
+        events=body.events,
+        include_internal=body.include_internal,
+        enabled=body.enabled,
+        allow_private=settings.webhooks_allow_private,
+    )
+    return SubscriptionCreated.model_validate(subscription)
+
+
+@router.get("/{webhook_id}", response_model=SubscriptionRead)
+async def get_webhook(subscription: LoadedSubscription) -> SubscriptionRead:
+    return SubscriptionRead.model_validate(subscription)
+
+
+@router.patch("/{webhook_id}", response_model=SubscriptionRead)
+async def update_webhook(
+    body: SubscriptionUpdate,
+    subscription: LoadedSubscription,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SubscriptionRead:
+    updated = await service.update_subscription(
+        session,
+        user=admin,
+        subscription=subscription,
+        name=body.name,
+        url=body.url,
+        events=body.events,
+        include_internal=body.include_internal,
+        enabled=body.enabled,
+        allow_private=settings.webhooks_allow_private,
+    )
+    return SubscriptionRead.model_validate(updated)
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_webhook(
+    subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+) -> None:
+    """Its delivery log goes with it."""
+    await service.delete_subscription(session, user=admin, subscription=subscription)
+
+
+@router.get("/{webhook_id}/secret", response_model=SecretRead)
+async def reveal_secret(subscription: LoadedSubscription, session: SessionDep) -> SecretRead:
+    return SecretRead(secret=service.reveal_secret(session, subscription=subscription))
+
+
+@router.post("/{webhook_id}/secret", response_model=SecretRead)
+async def rotate_secret(
+    subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+) -> SecretRead:
+    """A new secret signs every request from now on, retries of older events included."""
+    secret = await service.rotate_secret(session, user=admin, subscription=subscription)
+    return SecretRead(secret=secret)
+
+
+@router.post(
+    "/{webhook_id}/test", response_model=DeliveryRead, status_code=status.HTTP_202_ACCEPTED
+)
+async def send_test(
+    subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+) -> DeliveryRead:
+    """Queues a `ping` event for this webhook; its outcome shows in the delivery log."""
+    delivery = await service.send_test(session, user=admin, subscription=subscription)
+    return _delivery(delivery)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=list[DeliveryRead])
+async def list_deliveries(
+    subscription: LoadedSubscription,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    state: DeliveryState | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[DeliveryRead]:
+    """Newest first."""
+    deliveries = await service.list_deliveries(
+        session, user=admin, subscription=subscription, state=state, limit=limit, offset=offset
+    )
+    return [_delivery(delivery) for delivery in deliveries]
+
+
+@router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=DeliveryDetail)
+async def get_delivery(
+    delivery_id: Id, subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+) -> DeliveryDetail:
+    delivery = await service.get_delivery(
+        session, user=admin, subscription=subscription, delivery_id=delivery_id
+    )
+    return DeliveryDetail(**_delivery(delivery).model_dump(), payload=delivery.payload)
+
+
+@router.post("/{webhook_id}/deliveries/{delivery_id}/replay", response_model=DeliveryRead)
+async def replay_delivery(
+    delivery_id: Id, subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+) -> DeliveryRead:
+    """Sends the same event (same id) again, with a fresh set of attempts."""
+    delivery = await service.get_delivery(
+        session, user=admin, subscription=subscription, delivery_id=delivery_id
+    )
+    return _delivery(await service.replay(session, user=admin, delivery=delivery))

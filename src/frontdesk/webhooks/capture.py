@@ -1,0 +1,204 @@
+"""Turning what a transaction did into webhook deliveries, inside that transaction.
+
+Runs just before each commit (app.py, after the automation rules, whose actions are changes
+too). It reads the realtime events the services recorded on the session (realtime/publisher.py):
+every ticket created or changed, chat started or ended, message and rating already records one
+there, exactly once, and a savepoint or transaction rolled back drops them. So a delivery row
+commits with the change or not at all (a transactional outbox), and no change is told twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.models import Chat
+from frontdesk.chats.schemas import ChatSummary
+from frontdesk.customers import service as customers_service
+from frontdesk.kit.clock import utcnow
+from frontdesk.labels.schemas import LabelRead
+from frontdesk.ratings.schemas import RatingRead
+from frontdesk.realtime.envelope import chat_topic, iso
+from frontdesk.realtime.publisher import Publication
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry
+from frontdesk.tickets.schemas import EntryRead, TicketRead
+from frontdesk.webhooks.events import WebhookEvent
+from frontdesk.webhooks.models import WebhookDelivery, WebhookSubscription
+
+# The realtime events webhooks are made from.
+SOURCES = frozenset(
+    {
+        "ticket.created",
+        "ticket.updated",
+        "ticket.entry_added",
+        "chat.started",
+        "chat.ended",
+        "chat.message_added",
+        "rating.recorded",
+    }
+)
+# Entries that are messages: a customer's mail, an agent's reply, a note (internal). Timeline
+# lines and chat transcripts are not (the chat's messages were sent as they were written).
+MESSAGE_ENTRIES = frozenset({EntryKind.reply, EntryKind.note})
+
+
+@dataclass
+class Event:
+    type: WebhookEvent
+    data: dict[str, Any]
+    internal: bool = False
+
+
+def new_event_id() -> str:
+    return f"evt_{uuid.uuid4().hex}"
+
+
+def payload(event_id: str, type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": event_id, "type": type, "created_at": iso(utcnow()), "data": data}
+
+
+def _pending(session: AsyncSession) -> list[Publication]:
+    hooks = session.info.get("after_commit", [])
+    found = [hook for hook in hooks if isinstance(hook, Publication) and not hook.seen]
+    for hook in found:
+        hook.seen = True
+    return [hook for hook in found if hook.message.envelope.type in SOURCES]
+
+
+async def capture_events(session: AsyncSession) -> None:
+    """Registered to run before each commit (app.py)."""
+    publications = _pending(session)
+    if not publications:
+        return
+    subscriptions = (
+        await session.scalars(
+            select(WebhookSubscription)
+            .where(WebhookSubscription.enabled.is_(True))
+            .order_by(WebhookSubscription.id)
+        )
+    ).all()
+    wanted = {event for subscription in subscriptions for event in subscription.events}
+    if not wanted:
+        return
+    now = utcnow()
+    for event in await _events(session, publications, wanted):
+        for subscription in subscriptions:
+            if event.type not in subscription.events:
+                continue
+            if event.internal and not subscription.include_internal:
+                continue
+            event_id = new_event_id()
+            session.add(
+                WebhookDelivery(
+                    event_id=event_id,
+                    event_type=event.type.value,
+                    payload=payload(event_id, event.type.value, event.data),
+                    subscription_id=subscription.id,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    await session.flush()
+
+
+async def _events(
+    session: AsyncSession, publications: Iterable[Publication], wanted: set[str]
+) -> list[Event]:
+    created: list[int] = []
+    updated: dict[int, list[str]] = {}
+    events: list[Event] = []
+    tickets: dict[int, dict[str, Any]] = {}
+    for publication in publications:
+        envelope = publication.message.envelope
+        data = envelope.data
+        match envelope.type:
+            case "ticket.created":
+                created.append(int(data["ticket"]["id"]))
+            case "ticket.updated":
+                changes = updated.setdefault(int(data["ticket"]["id"]), [])
+                changes.extend(c for c in data.get("changes", ()) if c not in changes)
+            case "ticket.entry_added" if WebhookEvent.message_created in wanted:
+                if data["entry"]["kind"] in MESSAGE_ENTRIES:
+                    event = await _entry_event(session, int(data["entry"]["id"]))
+                    if event is not None:
+                        events.append(event)
+            case "chat.started" | "chat.ended" | "chat.message_added":
+                chat_id = envelope.chat_id
+                # The chat's events go to the visitor too, as a filtered copy: the desk's is told.
+                if chat_id is None or chat_topic(chat_id) not in publication.message.topics:
+                    continue
+                if envelope.type == "chat.message_added":
+                    message = dict(data["message"])
+                    events.append(
+                        Event(
+                            WebhookEvent.message_created,
+                            {"channel": "chat", "chat_id": chat_id, "internal": False}
+                            | {"message": message},
+                        )
+                    )
+                elif envelope.type in wanted:
+                    chat = await session.get(Chat, chat_id)
+                    if chat is not None:
+                        extra = {k: v for k, v in data.items() if k not in ("chat",)}
+                        body = {"chat": ChatSummary.model_validate(chat).model_dump(mode="json")}
+                        events.append(Event(WebhookEvent(envelope.type), body | extra))
+            case "rating.recorded":
+                rating = RatingRead.model_validate(data["rating"]).model_dump(mode="json")
+                events.append(Event(WebhookEvent.rating_received, {"rating": rating}))
+    wants_tickets = {WebhookEvent.ticket_created, WebhookEvent.ticket_updated} & wanted
+    if wants_tickets:
+        ids = list(dict.fromkeys([*created, *updated]))
+        tickets = await _tickets(session, ids)
+    # A ticket created in this transaction is told once, as created, however it changed since.
+    ticket_events = [
+        Event(WebhookEvent.ticket_created, {"ticket": tickets[ticket_id]})
+        for ticket_id in dict.fromkeys(created)
+        if ticket_id in tickets
+    ] + [
+        Event(WebhookEvent.ticket_updated, {"ticket": tickets[ticket_id], "changes": changes})
+        for ticket_id, changes in updated.items()
+        if ticket_id in tickets and ticket_id not in created
+    ]
+    return ticket_events + [event for event in events if event.type in wanted]
+
+
+async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = [ticket for ticket in [await session.get(Ticket, i) for i in ids] if ticket]
+    labels = await tickets_service.labels_of(session, ticket_ids=[t.id for t in rows])
+    names = await customers_service.names_by_id(session, customer_ids=[t.customer_id for t in rows])
+    return {
+        ticket.id: TicketRead.model_validate(ticket)
+        .model_copy(
+            update={
+                "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
+                "customer_name": names.get(ticket.customer_id, ""),
+            }
+        )
+        .model_dump(mode="json")
+        for ticket in rows
+    }
+
+
+async def _entry_event(session: AsyncSession, entry_id: int) -> Event | None:
+    entry = await session.get(TicketEntry, entry_id)
+    if entry is None:
+        return None
+    internal = entry.kind is EntryKind.note
+    return Event(
+        WebhookEvent.message_created,
+        {
+            "channel": "ticket",
+            "ticket_id": entry.ticket_id,
+            "internal": internal,
+            "message": EntryRead.model_validate(entry).model_dump(mode="json"),
+        },
+        internal=internal,
+    )

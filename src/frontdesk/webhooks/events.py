@@ -1,0 +1,18 @@
+"""The events a subscription can ask for (docs/webhooks.md defines each payload)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class WebhookEvent(enum.StrEnum):
+    ticket_created = "ticket.created"
+    ticket_updated = "ticket.updated"
+    chat_started = "chat.started"
+    chat_ended = "chat.ended"
+    message_created = "message.created"
+    rating_received = "rating.received"
+
+
+# Sent only by "Send test": never subscribed to, always delivered to the one subscription.
+PING = "ping"

@@ -1,0 +1,139 @@
+"""Where webhooks may go: http(s) only, and, unless FRONTDESK_WEBHOOKS_ALLOW_PRIVATE says the
+network is trusted, not to this machine or the private network around it (SSRF). Checked when a
+subscription is saved, and again when each delivery connects, on the addresses the name resolves
+to then (a name can be pointed elsewhere after it was saved); the connection goes to the address
+that was checked."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+
+from frontdesk.errors import Invalid
+
+PRIVATE_MESSAGE = (
+    "This URL points to this machine or a private network. An administrator can allow that "
+    "with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=true."
+)
+# A save waits this long at most for the name to resolve; the delivery checks again anyway.
+SAVE_RESOLVE_TIMEOUT = 3.0
+
+
+def public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """The URL as saved; raises Invalid (field `url`) for one we would never send to."""
+    if any(char.isspace() or not char.isprintable() for char in url.strip()):
+        raise Invalid("url", "A URL has no spaces: percent-encode them (%20).")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("url", "The URL must start with https:// (or http://) and name a host.")
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise Invalid("url", "The port in this URL is not a valid port number.") from None
+    if parts.username or parts.password:
+        raise Invalid("url", "Put no user name or password in the URL: we sign every request.")
+    if not allow_private:
+        host = parts.hostname
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if (
+            host == "localhost"
+            or host.endswith((".localhost", ".local", ".internal"))
+            or (literal is not None and not public_address(host))
+        ):
+            raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
+    return url.strip()
+
+
+async def check_target(url: str, *, allow_private: bool) -> str:
+    """`check_url`, and the addresses the name resolves to now: a name that leads inside is
+    refused when saved, not only at the first delivery. A name that does not resolve (yet) is
+    accepted: each delivery resolves it again."""
+    checked = check_url(url, allow_private=allow_private)
+    if allow_private:
+        return checked
+    parts = urlsplit(checked)
+    host = parts.hostname or ""
+    try:
+        async with asyncio.timeout(SAVE_RESOLVE_TIMEOUT):
+            addresses = await resolve(host, parts.port or 443)
+    except (OSError, TimeoutError, UnicodeError, ValueError):
+        return checked
+    if any(not public_address(address) for address in addresses):
+        raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
+    return checked
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves the name itself, refuses if any address is not public, and connects to the
+    checked address (TLS still checks the certificate against the name)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await resolve(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        refused = [address for address in addresses if not public_address(address)]
+        if refused or not addresses:
+            raise httpcore.ConnectError(
+                f"{host} resolves to a private address ({', '.join(refused)}): refused "
+                "(FRONTDESK_WEBHOOKS_ALLOW_PRIVATE)"
+            )
+        return await self._inner.connect_tcp(
+            addresses[0],
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not webhook targets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
+    # trust_env=False: a proxy from the environment would connect for us, past the check.
+    made = httpx.AsyncHTTPTransport(trust_env=False, retries=0)
+    if not allow_private:
+        pool = made._pool
+        pool._network_backend = GuardedBackend(pool._network_backend)
+    return made

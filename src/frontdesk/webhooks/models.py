@@ -1,0 +1,70 @@
+"""Webhook subscriptions and the delivery log: one row per event per subscription, written in
+the transaction of the change it tells about (a transactional outbox), sent by the delivery loop."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
+from frontdesk.kit.clock import utcnow
+
+
+class WebhookSubscription(Timestamped, Base):
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2000))
+    # Event types (webhooks/events.py) this subscription receives.
+    events: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Internal notes go out as `message.created` only to subscriptions that ask for them.
+    include_internal: Mapped[bool] = mapped_column(default=False)
+    # Kept as is: every delivery is signed with it (HMAC), so it cannot be a one-way hash.
+    secret: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DeliveryState(enum.StrEnum):
+    pending = "pending"
+    delivering = "delivering"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_state_next_attempt", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Sent as `Frontdesk-Event-Id` and as the payload's `id`: the same on every retry and replay,
+    # so a receiver can drop what it has already handled.
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    state: Mapped[DeliveryState] = mapped_column(
+        enum_column(DeliveryState), default=DeliveryState.pending
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    # While `delivering`, the end of the sender's lease (as the mail outbox does).
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

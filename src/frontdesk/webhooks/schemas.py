@@ -1,0 +1,81 @@
+"""What crosses HTTP for webhooks: subscriptions (the secret only when made or asked for) and
+the delivery log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from frontdesk.kit.schemas import FROM_STRING, ReadModel, WriteModel
+from frontdesk.webhooks.events import WebhookEvent
+from frontdesk.webhooks.models import DeliveryState
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Url = Annotated[str, Field(min_length=1, max_length=2000)]
+Events = Annotated[list[Annotated[WebhookEvent, FROM_STRING]], Field(min_length=1, max_length=20)]
+
+
+class SubscriptionCreate(WriteModel):
+    name: Name
+    url: Url
+    events: Events
+    include_internal: bool = Field(
+        default=False, description="Also send internal notes as `message.created`."
+    )
+    enabled: bool = True
+
+
+class SubscriptionUpdate(WriteModel):
+    name: Name | None = None
+    url: Url | None = None
+    events: Events | None = None
+    include_internal: bool | None = None
+    enabled: bool | None = Field(
+        default=None, description="Switching it back on starts the failure count anew."
+    )
+
+
+class SubscriptionRead(ReadModel):
+    id: int
+    name: str
+    url: str
+    events: list[WebhookEvent]
+    include_internal: bool
+    enabled: bool
+    consecutive_failures: int
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionCreated(SubscriptionRead):
+    secret: str = Field(description="Signs every delivery; also readable later by admins.")
+
+
+class SecretRead(ReadModel):
+    secret: str
+
+
+class DeliveryRead(ReadModel):
+    id: int
+    event_id: str
+    event_type: str
+    subscription_id: int
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None = Field(
+        description="When it is tried next: null once delivered or failed."
+    )
+    last_status: int | None
+    last_error: str | None
+    response_excerpt: str | None
+    duration_ms: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryDetail(DeliveryRead):
+    payload: dict[str, Any]

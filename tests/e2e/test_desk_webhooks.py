@@ -1,0 +1,80 @@
+"""Webhooks in real Chromium: an owner creates one on Settings → Webhooks, copies the secret
+shown once, sends a test and sees it delivered in the log (the receiver on loopback checks the
+signature with the docs' verifier), and replays it (screenshots docs/images/webhooks-*.png)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from frontdesk.config import Settings
+from frontdesk.webhooks.timers import deliver_webhooks
+from tests.e2e.desk import DESK_TESTS, assert_accessible, open_desk, shoot
+from tests.unit.webhooks.receiver import receiver
+
+pytestmark = DESK_TESTS
+
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webhooks_allow_private": True})
+
+
+async def test_an_owner_creates_a_webhook_and_sees_its_deliveries(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    olga = await desk.user(role="owner", name="Olga Owner")
+    page = await open_desk(browser, live, olga)
+
+    with receiver() as hooks:
+        await page.goto(f"{live}/settings/webhooks")
+        await expect(page.get_by_text("No webhook yet.")).to_be_visible()
+        await page.get_by_role("button", name="New webhook").click()
+        form = page.get_by_role("form", name="New webhook")
+        await form.get_by_label("Name").fill("CRM sync")
+        await form.get_by_label("URL").fill(hooks.url)
+        await form.get_by_label("Rating received").uncheck()
+        await assert_accessible(page, "webhook form")
+        await shoot(page, screenshots, "webhooks-form")
+        await form.get_by_role("button", name="Save").click()
+
+        item = page.locator("[data-webhook='CRM sync']")
+        secret = item.locator("[data-secret]")
+        await expect(secret).to_contain_text("whsec_")
+        hooks.secret = (await secret.inner_text()).strip()
+        await expect(item).to_contain_text("Ticket created")
+        await expect(item).not_to_contain_text("Rating received")
+
+        await item.get_by_role("button", name="Send test").click()
+        await expect(page.get_by_role("status")).to_contain_text("A test event is on its way.")
+        rows = item.locator("table.deliveries tbody tr")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_contain_text("Pending")
+
+        await deliver_webhooks(app.state.sessionmaker, app.state.settings)
+        await item.get_by_role("button", name="Refresh").click()
+        await expect(rows.first).to_contain_text("Delivered")
+        await expect(rows.first).to_contain_text("200")
+        await expect(rows.first).to_contain_text("thanks")
+        assert [r.verified for r in hooks.requests] == [True]
+        event_id = hooks.requests[0].headers["Frontdesk-Event-Id"]
+        await assert_accessible(page, "webhook delivery log")
+        await shoot(page, screenshots, "webhooks-log")
+        await page.emulate_media(color_scheme="dark")
+        await shoot(page, screenshots, "webhooks-log-dark")
+        await page.emulate_media(color_scheme="light")
+
+        await rows.first.get_by_role("button", name="Replay").click()
+        await expect(page.get_by_role("status")).to_contain_text("sent again")
+        await deliver_webhooks(app.state.sessionmaker, app.state.settings)
+        assert [r.headers["Frontdesk-Event-Id"] for r in hooks.requests] == [event_id] * 2
+
+    for name in ("webhooks-form", "webhooks-log", "webhooks-log-dark"):
+        shutil.copyfile(screenshots / f"desk-{name}.png", IMAGES / f"{name}.png")

@@ -1,0 +1,21 @@
+"""Webhook tests send to a receiver on loopback: the setting that allows private addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from frontdesk.config import Settings
+from tests.unit.webhooks.receiver import Receiver, receiver
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webhooks_allow_private": True})
+
+
+@pytest.fixture
+def hooks() -> Iterator[Receiver]:
+    with receiver() as running:
+        yield running

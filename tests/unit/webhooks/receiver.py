@@ -1,0 +1,89 @@
+"""A real HTTP receiver on a loopback port, checking every request with the verifier copied out
+of docs/webhooks.md (so the documentation cannot drift from what is sent)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "webhooks.md"
+
+
+def docs_verifier() -> Callable[[str, str, bytes], bool]:
+    text = DOCS.read_text()
+    section = text.split("## Verifying the signature", 1)[1]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S)
+    assert snippet is not None, "docs/webhooks.md lost its Python verifier"
+    namespace: dict[str, Any] = {}
+    exec(snippet.group(1), namespace)  # noqa: S102 (the documented code, on purpose)
+    verify: Callable[[str, str, bytes], bool] = namespace["verify"]
+    return verify
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+@dataclass
+class Receiver:
+    url: str
+    secret: str = ""
+    # Statuses to answer, in turn; 200 once they run out.
+    statuses: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+
+    def events(self, type: str | None = None) -> list[dict[str, Any]]:
+        return [r.json for r in self.requests if type is None or r.json["type"] == type]
+
+
+@contextmanager
+def receiver() -> Iterator[Receiver]:
+    verify = docs_verifier()
+    lock = threading.Lock()
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            signed = verify(state.secret, self.headers.get("Frontdesk-Signature", ""), body)
+            with lock:
+                state.requests.append(Received(dict(self.headers.items()), body, signed))
+                status = state.statuses.pop(0) if state.statuses else 200
+            if state.delay:
+                time.sleep(state.delay)
+            answer = b"thanks" if status < 300 else b"something broke"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
