@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Executable, Row, create_engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import QueuePool
 
+from frontdesk.db.session import release_before_waiting
 from frontdesk.db.sqlite import BUSY_TIMEOUT_SECONDS, database_path
 
 READER_KEY = "search_reader"
@@ -81,5 +82,8 @@ async def read(session: AsyncSession, *statements: Executable) -> list[Sequence[
     session's own connection."""
     reader: SearchReader | None = session.info.get(READER_KEY)
     if reader is not None:
+        # The request's transaction holds the process's one connection (and SQLite's write
+        # lock): end it first, or every other request would wait for the search after all.
+        await release_before_waiting(session)
         return await reader.rows(*statements)
     return [(await session.execute(statement)).all() for statement in statements]
