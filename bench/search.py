@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tickets as ticket_bench
@@ -42,6 +42,7 @@ import tickets as ticket_bench
 from frontdesk.app import create_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine
+from frontdesk.search import queries as search_queries
 from frontdesk.search import schema
 from frontdesk.search.reader import READER_KEY
 
@@ -314,6 +315,43 @@ async def run_store(store: str, args: argparse.Namespace) -> Run:
                     )
 
 
+async def reuse(url: str, args: argparse.Namespace) -> Run:
+    """A database this bench seeded before (kept after an interrupted run)."""
+    from frontdesk.customers.models import CustomerContact
+    from frontdesk.tickets.models import Ticket, TicketEntry
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            tickets = int(await connection.scalar(select(func.count()).select_from(Ticket)) or 0)
+            entries = await connection.scalar(select(func.count()).select_from(TicketEntry))
+            probe = await connection.scalar(
+                select(CustomerContact.value)
+                .join(Ticket, Ticket.customer_id == CustomerContact.customer_id)
+                .where(Ticket.id == tickets // 3)
+            )
+            inbox_ids = list(await connection.scalars(text("SELECT id FROM inboxes ORDER BY id")))
+    finally:
+        await engine.dispose()
+    seeded = ticket_bench.Seeded(
+        agent_email="agent0@bench.test",
+        admin_email="admin@bench.test",
+        agent_id=0,
+        inbox_ids=inbox_ids,
+        agent_inbox_ids=inbox_ids[:2],
+        probe_email=str(probe),
+        tickets=tickets,
+        entries=int(entries or 0),
+        customers=int(tickets * ticket_bench.CUSTOMERS_PER_TICKET),
+        rare_subjects=0,
+        label_links=0,
+    )
+    run = Run(url.split("+", 1)[0], seeded)
+    with tempfile.TemporaryDirectory(prefix="fd-search-") as tmp:
+        await measure(url, Path(tmp) / "var", run, repeat=args.repeat, warmup=args.warmup)
+    return run
+
+
 def print_run(run: Run) -> None:
     seeded = run.seeded
     print()
@@ -345,9 +383,19 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=100, help="timed requests per query")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--database-url", help="measure this database, seeded by an earlier run, instead"
+    )
+    parser.add_argument(
+        "--cap", type=int, default=search_queries.CAP, help="rows per term and field (CAP)"
+    )
     args = parser.parse_args(argv)
+    search_queries.CAP = args.cap
     stores = ("sqlite", "postgresql") if args.store == "both" else (args.store,)
-    runs = [await run_store(store, args) for store in stores]
+    if args.database_url:
+        runs = [await reuse(args.database_url, args)]
+    else:
+        runs = [await run_store(store, args) for store in stores]
     for run in runs:
         print_run(run)
     return 0

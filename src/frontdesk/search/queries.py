@@ -38,7 +38,7 @@ from frontdesk.search.terms import Term
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
 
-CAP = 2000
+CAP = 500
 NUMBER, SUBJECT, CUSTOMER, MESSAGE = 4, 3, 2, 1
 
 
@@ -66,10 +66,14 @@ def _matches(column: Any, term: Term) -> Any:
 
 
 def _postgresql_ids(id_column: Any, column: Any, term: Term, *extra: object) -> Select[Any]:
+    # Ordered by `id + 0`, which no B-tree serves: PostgreSQL then always reads the GIN index.
+    # Ordered by the id itself, it walks the primary key backwards and computes the text's
+    # tsvector on every row until `CAP` match: fine for a common word, but 37 s for a word in
+    # no row of 1,000,000 (measured; it cannot tell a rare prefix from a common one).
     return (
         select(id_column)
         .where(_matches(column, term), *extra)  # type: ignore[arg-type]
-        .order_by(id_column.desc())
+        .order_by((id_column + 0).desc())
         .limit(CAP)
     )
 
