@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from frontdesk.kit.schemas import MAX_ID
 
 _WORD = re.compile(r"[^\W_]+")
+_SPACES = re.compile(r"\s+")
 # More terms than this are ignored: each costs one index lookup per field.
 MAX_TERMS = 8
 # A snippet shows this many characters around its first match.
@@ -124,7 +125,8 @@ def snippet(text: str, terms: list[Term], *, width: int = SNIPPET_CHARS) -> list
         space = text.rfind(" ", max(first, start + width // 2), end)
         end = space if space != -1 else end
     parts = _parts(text, [r for r in ranges if r[0] < end], start, end)
-    parts = [Part(" ".join(p.text.split("\n")), p.match) for p in parts]
+    # One line in the list: line breaks and runs of spaces become one space.
+    parts = [Part(_SPACES.sub(" ", part.text), part.match) for part in parts]
     if start > 0:
         parts.insert(0, Part("…", False))
     if end < len(text):
