@@ -152,8 +152,9 @@ async def _scratch(
         await connection.execute(text(f"INSERT INTO {name} ({names}) VALUES ({values})"), rows)
 
 
-async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
-    """People and inboxes through the services, as an install creates them; the volume in SQL."""
+async def seed(engine: AsyncEngine, *, tickets: int, max_entries: int = 3) -> Seeded:
+    """People and inboxes through the services, as an install creates them; the volume in SQL.
+    Each ticket gets 1 to `max_entries` entries (bench/search.py asks for more)."""
     rng = random.Random(SEED)
     dialect = engine.dialect.name
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
@@ -251,7 +252,7 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
         SELECT tickets.id, 'reply', CASE WHEN bench_k.k % 2 = 0 THEN 'in' ELSE 'out' END,
                bench_bodies.v, {_empty_json(dialect)}, tickets.created_at
         FROM tickets
-        JOIN bench_k ON bench_k.k <= {_h("tickets.id", 11)} % 3
+        JOIN bench_k ON bench_k.k <= {_h("tickets.id", 11)} % {int(max_entries)}
         JOIN bench_bodies ON bench_bodies.i = {_h("tickets.id * 3 + bench_k.k", 3)} % 500
         ORDER BY tickets.id, bench_k.k""",
         f"""INSERT INTO ticket_labels (ticket_id, label_id)
@@ -292,7 +293,12 @@ async def seed(engine: AsyncEngine, *, tickets: int) -> Seeded:
                 for k, user_id in enumerate(ids)
             ],
         )
-        await _scratch(connection, "bench_k", "k INTEGER PRIMARY KEY", [{"k": k} for k in range(3)])
+        await _scratch(
+            connection,
+            "bench_k",
+            "k INTEGER PRIMARY KEY",
+            [{"k": k} for k in range(max(3, max_entries))],
+        )
         await connection.execute(
             insert(Label),
             [

@@ -72,6 +72,8 @@ from frontdesk.reports.api import router as reports_router
 from frontdesk.rules import engine as rules_engine
 from frontdesk.rules import timers as rule_timers
 from frontdesk.rules.api import router as rules_router
+from frontdesk.search.reader import READER_KEY as SEARCH_READER_KEY
+from frontdesk.search.reader import search_reader
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
 from frontdesk.sso.api import login_router as sso_login_router
@@ -166,11 +168,14 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     checkpointer = sqlite_checkpointer(settings.database_url)
     engine = create_engine(settings.database_url, background_checkpoints=checkpointer is not None)
     broker = create_broker(settings)
+    # SQLite: searches read on connections of their own, off the event loop (search/reader.py).
+    searches = search_reader(settings.database_url)
     sessionmaker = create_sessionmaker(
         engine,
         info={
             SETTINGS_KEY: settings,
             BROKER_KEY: broker,
+            SEARCH_READER_KEY: searches,
             # Automation rules answer what each transaction did to tickets, inside it; then
             # webhooks queue their deliveries of all of it (the rules' changes included).
             BEFORE_COMMIT_KEY: (rules_engine.run_triggered, webhooks_capture.capture_events),
@@ -258,6 +263,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             if shared_counts is not None:
                 await shared_counts.close()
             await engine.dispose()
+            if searches is not None:
+                searches.dispose()
             if checkpointer is not None:
                 await asyncio.to_thread(checkpointer.stop)
 

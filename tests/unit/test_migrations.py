@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import frontdesk.db.models  # noqa: F401  (registers every table)
 from frontdesk.db.base import Base
 from frontdesk.db.migrate import downgrade, upgrade
+from frontdesk.search import schema as search_schema
 
 
 def differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": search_schema.include_name}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -15,16 +15,20 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.search.highlights import Highlights
+from frontdesk.search.terms import Part
 from frontdesk.sla.views import breaching_before, sla_read
 from frontdesk.tickets import service
 from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.models import Ticket, TicketState, TicketType
-from frontdesk.tickets.queries import SORTS, TicketFilter
+from frontdesk.tickets.queries import RELEVANCE, SORTS, TicketFilter
 from frontdesk.tickets.schemas import (
     EntryRead,
     ForwardCreate,
     NoteCreate,
     ReplyCreate,
+    SearchHighlights,
+    TextPart,
     TicketCounts,
     TicketCreate,
     TicketDetail,
@@ -88,7 +92,13 @@ async def list_tickets(
     breaching: Annotated[
         bool, Query(description="Only tickets whose next SLA target is due within the hour or late")
     ] = False,
-    sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}")] = "-updated_at",
+    sort: Annotated[
+        str | None,
+        Query(
+            description=f"One of {', '.join(SORTS)}; with `q` also `{RELEVANCE}` (best first, "
+            "the default when searching). Without `q` the default is `-updated_at`."
+        ),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> TicketPageRead:
@@ -109,9 +119,25 @@ async def list_tickets(
     page = await service.list_tickets(
         session, user=user, criteria=criteria, sort=sort, cursor=cursor, limit=limit
     )
-    return TicketPageRead(
-        items=await ticket_reads(session, page.tickets, user=user), next_cursor=page.next_cursor
-    )
+    items = await ticket_reads(session, page.tickets, user=user)
+    if page.highlights:
+        items = [
+            item.model_copy(update={"search": _search_read(page.highlights.get(item.id))})
+            for item in items
+        ]
+    return TicketPageRead(items=items, next_cursor=page.next_cursor)
+
+
+def _search_read(found: Highlights | None) -> SearchHighlights | None:
+    if found is None:
+        return None
+
+    def parts(values: list[Part] | None) -> list[TextPart] | None:
+        if values is None:
+            return None
+        return [TextPart(text=part.text, match=part.match) for part in values]
+
+    return SearchHighlights(subject=parts(found.subject), snippet=parts(found.snippet))
 
 
 @router.get("/counts", response_model=TicketCounts)

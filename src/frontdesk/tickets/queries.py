@@ -8,20 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, exists, literal, or_, select, tuple_
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, Select, Subquery, exists, false, literal, select, tuple_
 
-from frontdesk.customers.models import Customer, CustomerContact
-from frontdesk.customers.queries import visible_to
 from frontdesk.errors import Invalid
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.kit.schemas import MAX_ID
-from frontdesk.kit.text import like_pattern
-from frontdesk.tickets.models import Ticket, TicketEntry, TicketState, TicketType, ticket_labels
+from frontdesk.search import queries as search_queries
+from frontdesk.search import terms as search_terms
+from frontdesk.tickets.models import Ticket, TicketState, TicketType, ticket_labels
 from frontdesk.users.models import User
 
+# With `q`: search results best first (ranked_page).
+RELEVANCE = "relevance"
 SORTS: dict[str, tuple[Any, bool]] = {
     "-updated_at": (Ticket.updated_at, True),
     "updated_at": (Ticket.updated_at, False),
@@ -62,7 +60,17 @@ class TicketFilter:
     due_before: datetime | None = None
 
 
-def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
+def text_search(user: User, text: str, *, dialect: str) -> Subquery | None:
+    """The tickets `text` finds with their scores, from `dialect`'s full-text index; None when
+    it holds no word to look for."""
+    terms = search_terms.parse(text)
+    return search_queries.scored(terms, user=user, dialect=dialect) if terms else None
+
+
+def filtered(
+    user: User, criteria: TicketFilter, *, found: Subquery | None = None
+) -> Select[Ticket]:
+    """With `criteria.text`, `found` is its `text_search`."""
     query = visible_tickets(user, inbox_id=criteria.inbox_id)
     conditions: list[ColumnElement[bool]] = []
     if criteria.states:
@@ -87,61 +95,14 @@ def filtered(user: User, criteria: TicketFilter) -> Select[Ticket]:
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
     if criteria.text:
-        conditions.append(_text_match(criteria.text, user=user))
+        if found is None:
+            # Nothing to look for (only punctuation): nothing found.
+            conditions.append(false())
+        else:
+            query = query.join(found, found.c.ticket_id == Ticket.id)
     if criteria.due_before is not None:
         conditions.append(Ticket.sla_due_at <= criteria.due_before)
     return query.where(*conditions)
-
-
-class folded(FunctionElement[str]):
-    """`lower(x)` for a case-insensitive LIKE against a lower-cased pattern.
-
-    SQLite renders just `x`: its LIKE already ignores ASCII case and its lower() folds nothing
-    else, so the rows matched are the same, and scanning every message skips a copy of each.
-    """
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(folded)
-def _folded(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(folded, "sqlite")
-def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-def _text_match(text: str, *, user: User) -> ColumnElement[bool]:
-    """Subject, customer name or contact, message text, or the ticket number (#123 or 123).
-    Only the names and contacts of customers `user` may see: a ticket filed on someone else's
-    address must not answer questions about their record."""
-    pattern = like_pattern(text)
-    customers = select(Customer.id).where(
-        folded(Customer.name).like(pattern, escape="\\"), visible_to(user)
-    )
-    contacts = select(CustomerContact.customer_id).where(
-        CustomerContact.value.like(pattern, escape="\\")
-    )
-    if not user.is_admin:
-        contacts = contacts.join(Customer, Customer.id == CustomerContact.customer_id).where(
-            visible_to(user)
-        )
-    entries = select(TicketEntry.ticket_id).where(
-        folded(TicketEntry.text).like(pattern, escape="\\")
-    )
-    matches: list[ColumnElement[bool]] = [
-        folded(Ticket.subject).like(pattern, escape="\\"),
-        Ticket.customer_id.in_(customers.union(contacts)),
-        Ticket.id.in_(entries),
-    ]
-    digits = text.strip().lstrip("#")
-    # ASCII only: str.isdigit() also holds for "²", which int() refuses; and within the column.
-    if digits.isascii() and digits.isdigit() and int(digits) <= MAX_ID:
-        matches.insert(0, Ticket.number == int(digits))
-    return or_(*matches)
 
 
 def encode_cursor(values: tuple[Any, int]) -> str:
@@ -192,6 +153,42 @@ def page(query: Select[Ticket], *, sort: str, cursor: str | None, limit: int) ->
         query = query.where(position < (key, ident) if descending else position > (key, ident))
     order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
     return query.order_by(*order).limit(limit + 1)
+
+
+def ranked_page(
+    query: Select[Ticket], found: Subquery, *, cursor: str | None, limit: int
+) -> Select[Ticket]:
+    """Search results best first: more terms matched, then better fields, then the most recently
+    updated. Paged by position (the cursor holds an offset): a ranking has no key to continue
+    from, and results are capped (search/queries.py), so the offset stays small."""
+    offset = decode_rank_cursor(cursor) if cursor else 0
+    return (
+        query.order_by(
+            found.c.terms.desc(),
+            found.c.score.desc(),
+            Ticket.updated_at.desc(),
+            Ticket.id.desc(),
+        )
+        .offset(offset)
+        .limit(limit + 1)
+    )
+
+
+def encode_rank_cursor(offset: int) -> str:
+    return encode_cursor((RELEVANCE, offset))
+
+
+def decode_rank_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, offset = json.loads(base64.urlsafe_b64decode(padded))
+        if kind != RELEVANCE or not _storable(offset) or offset < 0:
+            raise TypeError
+        return int(offset)
+    except (ValueError, TypeError):
+        raise Invalid(
+            "cursor", "This cursor is not valid; start again from the first page."
+        ) from None
 
 
 def cursor_after(ticket: Ticket, *, sort: str) -> str:

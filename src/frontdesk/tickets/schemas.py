@@ -28,6 +28,23 @@ Subject = Annotated[str, Field(min_length=1, max_length=300)]
 Body = Annotated[str, Field(min_length=1, max_length=1_000_000)]
 
 
+class TextPart(ReadModel):
+    text: str
+    match: bool = Field(description="Whether this part matches the search: show it marked.")
+
+
+class SearchHighlights(ReadModel):
+    subject: list[TextPart] | None = Field(
+        description="The subject cut into parts, the matching ones flagged; null when the "
+        "subject does not match."
+    )
+    snippet: list[TextPart] | None = Field(
+        description="About 160 characters of the newest message that matches, cut the same "
+        "way (with … where text was left out); null when no recent message matches (the ticket "
+        "was found by its subject, number or customer)."
+    )
+
+
 class TicketRead(ReadModel):
     id: int
     number: int
@@ -53,6 +70,11 @@ class TicketRead(ReadModel):
         default_factory=list,
         description="Addresses copied on the conversation: the Cc of the customer's mail and of "
         "the last reply. The desk offers them as the next reply's Cc.",
+    )
+    search: SearchHighlights | None = Field(
+        default=None,
+        description="In a list searched with `q`: where the ticket matched. Plain text parts, "
+        "not HTML: escape them when showing them.",
     )
     merged_into_id: int | None = Field(
         default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,9 @@ from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
 from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
+from frontdesk.search import highlights as search_highlights
+from frontdesk.search import reader as search_reader
+from frontdesk.search import terms as search_terms
 from frontdesk.sla import service as sla_service
 from frontdesk.tickets import queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
@@ -80,6 +84,8 @@ class EntryRef:
 class TicketPage:
     tickets: Sequence[Ticket]
     next_cursor: str | None
+    # Search results only: each ticket's subject and snippet with the matches marked.
+    highlights: Mapping[int, search_highlights.Highlights] = dataclasses.field(default_factory=dict)
 
 
 async def next_ticket_number(session: AsyncSession) -> int:
@@ -130,19 +136,61 @@ async def list_tickets(
     *,
     user: User,
     criteria: queries.TicketFilter,
-    sort: str = "-updated_at",
+    sort: str | None = None,
     cursor: str | None = None,
     limit: int = 25,
 ) -> TicketPage:
+    """With `criteria.text`, the tickets it finds, best first unless another `sort` is asked
+    for (docs/search.md). On SQLite the search runs on a read-only connection of its own, off
+    the event loop (search/reader.py); the page's tickets are then loaded by id."""
     limit = max(1, min(limit, MAX_PAGE))
-    statement = queries.page(
-        queries.filtered(user, criteria), sort=sort, cursor=cursor, limit=limit
+    if not criteria.text:
+        sort = sort or "-updated_at"
+        if sort == queries.RELEVANCE:
+            raise Invalid("sort", "Results are sorted by relevance only when searching (q).")
+        statement = queries.page(
+            queries.filtered(user, criteria), sort=sort, cursor=cursor, limit=limit
+        )
+        rows = (await session.scalars(statement)).all()
+        more = len(rows) > limit
+        tickets = rows[:limit]
+        next_cursor = queries.cursor_after(tickets[-1], sort=sort) if more else None
+        return TicketPage(tickets=tickets, next_cursor=next_cursor)
+
+    sort = sort or queries.RELEVANCE
+    dialect = session.get_bind().dialect.name
+    found = queries.text_search(user, criteria.text, dialect=dialect)
+    if found is None:
+        # Only punctuation: no word to look for.
+        return TicketPage(tickets=[], next_cursor=None)
+    query = queries.filtered(user, criteria, found=found)
+    if sort == queries.RELEVANCE:
+        statement = queries.ranked_page(query, found, cursor=cursor, limit=limit)
+    else:
+        statement = queries.page(query, sort=sort, cursor=cursor, limit=limit)
+    (found_rows,) = await search_reader.read(
+        session, statement.with_only_columns(Ticket.id, maintain_column_froms=True)
     )
-    rows = (await session.scalars(statement)).all()
-    more = len(rows) > limit
-    tickets = rows[:limit]
-    next_cursor = queries.cursor_after(tickets[-1], sort=sort) if more else None
-    return TicketPage(tickets=tickets, next_cursor=next_cursor)
+    ids = [row[0] for row in found_rows]
+    more = len(ids) > limit
+    ids = ids[:limit]
+    loaded = await get_tickets_by_id(session, ticket_ids=ids)
+    # A ticket deleted between the search and now is left out.
+    tickets = [loaded[ident] for ident in ids if ident in loaded]
+    next_cursor = None
+    if more and tickets:
+        if sort == queries.RELEVANCE:
+            next_cursor = queries.encode_rank_cursor(
+                (queries.decode_rank_cursor(cursor) if cursor else 0) + limit
+            )
+        else:
+            next_cursor = queries.cursor_after(tickets[-1], sort=sort)
+    terms = search_terms.parse(criteria.text)
+    return TicketPage(
+        tickets=tickets,
+        next_cursor=next_cursor,
+        highlights=await search_highlights.highlights(session, terms=terms, tickets=tickets),
+    )
 
 
 async def count_tickets(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import frontdesk.db.models  # noqa: F401  (registers every table)
 from frontdesk.db.base import Base
+from frontdesk.search import schema as search_schema
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,6 +23,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=search_schema.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -7,6 +7,8 @@ export type Inbox = Schemas["InboxRead"] & { identity_secret?: string | null };
 export type Label = Schemas["LabelRead"];
 export type Customer = Schemas["CustomerRead"];
 export type Ticket = Schemas["TicketRead"];
+/** A piece of text a search returned, `match` when it is what the search matched. */
+export type TextPart = Schemas["TextPart"];
 export type TicketDetail = Schemas["TicketDetail"];
 export type TicketCounts = Schemas["TicketCounts"];
 export type Entry = Schemas["EntryRead"];

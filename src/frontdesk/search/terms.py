@@ -1,0 +1,150 @@
+"""What a search query means, and where it matched: the one tokenizer and folding both stores'
+indexes are queried with, and the highlighted parts the desk shows.
+
+A word is a run of letters and digits (everything else separates words, as SQLite's unicode61
+tokenizer and the PostgreSQL index's `regexp_replace` do); words compare without case and without
+accents ("resume" matches "Résumé" and back). Each term of the query (what the user typed
+between spaces) matches a phrase of its words, the last one as a prefix: `jane@exa` is the words
+`jane` then `exa…`, so it finds jane@example.com; `kumq` finds "kumquat".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from frontdesk.kit.schemas import MAX_ID
+
+_WORD = re.compile(r"[^\W_]+")
+_SPACES = re.compile(r"\s+")
+# More terms than this are ignored: each costs one index lookup per field.
+MAX_TERMS = 8
+# A snippet shows this many characters around its first match.
+SNIPPET_CHARS = 160
+
+
+def fold(word: str) -> str:
+    """A word without case and accents: é → e, Ö → o, ß → ss."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a query: its words (as typed, lower-cased), matched as a phrase, the last as
+    a prefix; and the ticket number it names when it is one (`#123` or `123`)."""
+
+    words: tuple[str, ...]
+    number: int | None = None
+
+    @property
+    def folded(self) -> tuple[str, ...]:
+        return tuple(fold(word) for word in self.words)
+
+
+def parse(text: str) -> list[Term]:
+    terms: list[Term] = []
+    seen: set[tuple[str, ...]] = set()
+    for chunk in text.split():
+        words = tuple(word.lower() for word in _WORD.findall(chunk))
+        if not words or words in seen:
+            continue
+        seen.add(words)
+        digits = chunk.lstrip("#")
+        # ASCII only: str.isdigit() also holds for "²", which int() refuses.
+        number = int(digits) if digits.isascii() and digits.isdigit() else None
+        terms.append(Term(words, number if number is not None and number <= MAX_ID else None))
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def sqlite_match(term: Term) -> str:
+    """An FTS5 query for the term: a quoted phrase (FTS5 tokenizes it with the table's own
+    tokenizer, so accents fold the same way), its last word a prefix."""
+    return '"' + " ".join(term.words).replace('"', '""') + '"*'
+
+
+def postgresql_tsquery(term: Term) -> str:
+    """A tsquery text for the term (the database removes its accents): `'jane' <-> 'exa':*`."""
+    quoted = ["'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in term.words]
+    return " <-> ".join(quoted) + ":*"
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    match: bool
+
+
+def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
+    """Character ranges of `text` that match a term: each term's phrase of words in a row."""
+    words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    ranges: list[tuple[int, int]] = []
+    for term in terms:
+        wanted = term.folded
+        for start in range(len(words) - len(wanted) + 1):
+            window = words[start : start + len(wanted)]
+            *whole, last = wanted
+            if all(w[2] == want for w, want in zip(window, whole, strict=False)) and window[-1][
+                2
+            ].startswith(last):
+                ranges.append((window[0][0], window[-1][1]))
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, terms: list[Term]) -> list[Part] | None:
+    """`text` cut into parts, those that match a term flagged; None when nothing matches."""
+    ranges = _matches(text, terms)
+    if not ranges:
+        return None
+    return _parts(text, ranges, 0, len(text))
+
+
+def snippet(text: str, terms: list[Term], *, width: int = SNIPPET_CHARS) -> list[Part] | None:
+    """About `width` characters of `text` around its first match, as parts; None when nothing
+    matches. Cut at spaces, with "…" where text was left out."""
+    ranges = _matches(text, terms)
+    if not ranges:
+        return None
+    first = ranges[0][0]
+    start = max(0, first - width // 3)
+    if start > 0:
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", max(first, start + width // 2), end)
+        end = space if space != -1 else end
+    parts = _parts(text, [r for r in ranges if r[0] < end], start, end)
+    # One line in the list: line breaks and runs of spaces become one space.
+    parts = [Part(_SPACES.sub(" ", part.text), part.match) for part in parts]
+    if start > 0:
+        parts.insert(0, Part("…", False))
+    if end < len(text):
+        parts.append(Part("…", False))
+    return parts
+
+
+def _parts(text: str, ranges: list[tuple[int, int]], start: int, end: int) -> list[Part]:
+    parts: list[Part] = []
+    position = start
+    for match_start, match_end in ranges:
+        match_start, match_end = max(match_start, start), min(match_end, end)
+        if match_end <= position:
+            continue
+        if match_start > position:
+            parts.append(Part(text[position:match_start], False))
+        parts.append(Part(text[match_start:match_end], True))
+        position = match_end
+    if position < end:
+        parts.append(Part(text[position:end], False))
+    return parts
