@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import IO
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.audit import service as audit
@@ -27,6 +27,7 @@ from frontdesk.privacy.archive import write_archive
 from frontdesk.privacy.files import delete_queued_files
 from frontdesk.privacy.models import Erasure, ErasureKind
 from frontdesk.privacy.scope import CustomerScope, address_scope, customer_scope
+from frontdesk.search import schema as search_schema
 from frontdesk.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,9 @@ async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> 
             .execution_options(synchronize_session=False)
         )
         counts["customers"] += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if settings_of(session).is_sqlite:
+        for statement in search_schema.sqlite_forget_deleted():
+            await session.execute(text(statement))
     erasure = Erasure(
         kind=ErasureKind.customer,
         actor_id=user.id,

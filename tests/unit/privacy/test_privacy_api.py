@@ -115,8 +115,14 @@ def dumped(app: FastAPI, settings: Settings) -> bytes:
 
 def found(dump: bytes, person: Person) -> list[str]:
     words = [person.email, person.name, *person.marks]
-    # pg_dump writes bytea (raw mail, attachments) as hex.
-    return [word for word in words if word.encode() in dump or word.encode().hex().encode() in dump]
+    # Search indexes keep words folded to lower case; pg_dump writes bytea (raw mail,
+    # attachments) as hex.
+    folded = dump.lower()
+    return [
+        word
+        for word in words
+        if word.lower().encode() in folded or word.encode().hex().encode() in folded
+    ]
 
 
 class TestErase:
