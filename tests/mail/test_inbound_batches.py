@@ -174,8 +174,9 @@ class TestReceiveInboundBatch:
         # choices, once for the batch; and per message, the bell's unread count and the push
         # subscriptions to queue for, and the conversation's clock (metrics/record.py); the SLA
         # policies once for the batch (docs/routing.md, SLAs); the enabled rules once, to answer
-        # the customers' replies (docs/routing.md, Rules).
-        assert sent.count("SELECT") == 4 + 4 + 1 + 1 + 3 * len(deliveries)
+        # the customers' replies (docs/routing.md, Rules); the enabled webhooks once, to queue
+        # the new messages' deliveries (docs/webhooks.md).
+        assert sent.count("SELECT") == 4 + 4 + 1 + 1 + 1 + 3 * len(deliveries)
         # Per message: the entry, the ticket's updated_at, the record of what arrived, the
         # assignee's notification, and the customer's message as a metric moment with its
         # conversation clock moved on.
