@@ -1,5 +1,6 @@
 """Two real server processes on PostgreSQL and Redis: the visitor talks to one, the agents to
-the other, and the whole lifecycle and its races behave as in one process."""
+the other, and the whole lifecycle and its races behave as in one process; who views a ticket
+on one process is heard on the other, and forgotten there when that desk's socket closes."""
 
 from __future__ import annotations
 
@@ -207,3 +208,46 @@ async def test_both_processes_count_a_visitor_against_one_limit(
     assert texts == ["write 1", *(str(n) for n in range(2, limit + 1))]
     await sock.close()
     await other.aclose()
+
+
+def viewer_lists(sock: Socket, ticket_id: int) -> list[list[Any]]:
+    return [
+        [(v["user"]["id"], v["composing"]) for v in frame["data"]["viewers"]]
+        for frame in sock.of_type("ticket.viewers")
+        if frame["data"]["ticket_id"] == ticket_id
+    ]
+
+
+async def test_a_ticket_viewer_on_one_process_is_heard_and_forgotten_on_the_other(
+    cluster: list[str],
+) -> None:
+    one, other = cluster
+    owner = await login(one, OWNER_EMAIL)
+    inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
+    me = (await owner.get("/api/v1/me")).json()
+    await owner.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": me["id"]})
+    ticket = (
+        await owner.post(
+            "/api/v1/tickets",
+            json={
+                "inbox_id": inbox["id"],
+                "customer": {"email": "cora@example.org"},
+                "subject": "Help",
+            },
+        )
+    ).json()
+    cookie = f"frontdesk_session={owner.cookies['frontdesk_session']}"
+    listening = await connect(f"ws://{other}/api/v1/ws", Cookie=cookie)
+    await listening.event("ready")
+    writing = await connect(f"ws://{one}/api/v1/ws", Cookie=cookie)
+    await writing.event("ready")
+
+    frame = {"type": "ticket_presence", "ticket_id": ticket["id"], "viewing": True}
+    await writing.request({**frame, "composing": "reply"})
+    await listening.wait_for(
+        lambda _f: [(me["id"], "reply")] in viewer_lists(listening, ticket["id"])
+    )
+    await writing.close()
+    await listening.wait_for(lambda _f: viewer_lists(listening, ticket["id"])[-1:] == [[]])
+    await listening.close()
+    await owner.aclose()
