@@ -126,9 +126,10 @@ async def _empty(url: str) -> None:
     """Back to the state the migrations leave: no rows but the ticket counter's, every table's
     ids starting again at 1.
 
-    DELETE, not TRUNCATE: TRUNCATE gives each of the ~60 tables a new file, ~1.3 s a test even
-    on a quiet machine (fsync), where deleting the few rows a test wrote takes ~40 ms. Foreign
-    keys are not checked meanwhile (session_replication_role), since every table ends empty."""
+    DELETE, not TRUNCATE: TRUNCATE gives each of the ~60 tables a new file and waits for the
+    disk, 0.3 s a test on a quiet machine and seconds on a busy one, where deleting the few rows
+    a test wrote takes ~45 ms. Foreign keys are not checked meanwhile
+    (session_replication_role), since every table ends empty."""
     import asyncpg
 
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -154,7 +155,7 @@ async def _empty(url: str) -> None:
 
 @pytest.fixture
 def pg_url(pg_database: str) -> str:
-    # Emptying (~40 ms) instead of a database per test (~0.2 s, and ~5 s to drop) keeps the
+    # Emptying (~45 ms) instead of a database per test (~0.2 s, and seconds to drop) keeps the
     # PostgreSQL half quick.
     asyncio.run(_empty(pg_database))
     return pg_database
