@@ -1,40 +1,50 @@
 """Two real server processes on PostgreSQL and Redis: the visitor talks to one, the agents to
-the other, and the whole lifecycle and its races behave as in one process."""
+the other, and the whole lifecycle and its races behave as in one process; who views a ticket
+on one process is heard on the other, and forgotten there when that desk's socket closes."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, _empty, reachable_redis
 from tests.integration.cluster import OWNER_EMAIL, login, running
 from tests.realtime import Socket, connect
 
-pytestmark = pytest.mark.integration
+# The module's tests share one cluster, so they run one after the other on one xdist worker
+# (and, as a group of several, are handed out before the single tests).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("two_processes")]
 
 
-@pytest.fixture
-def cluster(pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
-    """Two `frontdesk run` processes sharing one database and one Redis channel."""
-    with running(database_url=pg_url, redis_url=redis_url, data_dir=tmp_path) as urls:
+@pytest.fixture(scope="module")
+def cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two `frontdesk run` processes sharing one database and one Redis channel, started once
+    for the module (starting them is most of each test's time); each test works in an inbox
+    and with agents of its own (`scene`). No test here may use `pg_url`: it would empty the
+    database under the running processes."""
+    asyncio.run(_empty(pg_database))
+    data_dir = tmp_path_factory.mktemp("two-processes")
+    with running(database_url=pg_database, redis_url=reachable_redis(), data_dir=data_dir) as urls:
         yield urls
 
 
 @pytest.fixture
 async def scene(cluster: list[str]) -> AsyncIterator[dict[str, Any]]:
-    """An inbox with Ada and Grace (online, on process B) and a visitor (on process A)."""
+    """An inbox of its own with Ada and Grace (online, on process B) and a visitor (on process
+    A); Ada's and Grace's emails are the test's own too (`email` of each agent)."""
     visitor_side, agent_side = cluster
     owner = await login(agent_side, OWNER_EMAIL)
     inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
     agents = {}
+    tag = uuid.uuid4().hex[:8]
     for name in ("Ada", "Grace"):
-        email = f"{name.lower()}@cluster.example.com"
+        email = f"{name.lower()}-{tag}@cluster.example.com"
         user = (
             await owner.post(
                 "/api/v1/users", json={"email": email, "name": name, "password": PASSWORD}
@@ -47,7 +57,7 @@ async def scene(cluster: list[str]) -> AsyncIterator[dict[str, Any]]:
         ).status_code == 200
         cookie = f"frontdesk_session={client.cookies['frontdesk_session']}"
         sock = await connect(f"ws://{agent_side}/api/v1/ws", Cookie=cookie)
-        agents[name] = {"client": client, "id": user["id"], "ws": sock}
+        agents[name] = {"client": client, "id": user["id"], "ws": sock, "email": email}
     visitor = httpx.AsyncClient(base_url=f"http://{visitor_side}")
     token = (
         await visitor.post("/messenger/v1/visitors", json={"inbox": inbox["public_key"]})
@@ -59,6 +69,7 @@ async def scene(cluster: list[str]) -> AsyncIterator[dict[str, Any]]:
         "token": token,
         "visitor_side": visitor_side,
         "owner": owner,
+        "inbox": inbox,
     }
     for agent in agents.values():
         await agent["ws"].close()
@@ -116,7 +127,11 @@ async def test_the_lifecycle_across_two_processes(scene: dict[str, Any]) -> None
     assert sorted(r.status_code for r in ends) == [200, 409]
     ended = await vws.event("chat.ended", chat_id=chat_id)
     assert ended["data"]["reason"] == "agent"
-    tickets = (await scene["owner"].get("/api/v1/tickets", params={"type": "chat"})).json()["items"]
+    tickets = (
+        await scene["owner"].get(
+            "/api/v1/tickets", params={"type": "chat", "inbox_id": scene["inbox"]["id"]}
+        )
+    ).json()["items"]
     assert len(tickets) == 1
     assert tickets[0]["state"] == "closed"
     await vws.close()
@@ -145,7 +160,7 @@ async def test_logging_out_on_one_process_closes_the_socket_on_the_other(
     cluster: list[str], scene: dict[str, Any]
 ) -> None:
     ada = scene["agents"]["Ada"]  # her socket is on the agents' process
-    other_side = await login(scene["visitor_side"], "ada@cluster.example.com")
+    other_side = await login(scene["visitor_side"], ada["email"])
     cookie = f"frontdesk_session={other_side.cookies['frontdesk_session']}"
     sock = await connect(f"ws://{cluster[1]}/api/v1/ws", Cookie=cookie)
     await sock.event("ready")
@@ -193,3 +208,46 @@ async def test_both_processes_count_a_visitor_against_one_limit(
     assert texts == ["write 1", *(str(n) for n in range(2, limit + 1))]
     await sock.close()
     await other.aclose()
+
+
+def viewer_lists(sock: Socket, ticket_id: int) -> list[list[Any]]:
+    return [
+        [(v["user"]["id"], v["composing"]) for v in frame["data"]["viewers"]]
+        for frame in sock.of_type("ticket.viewers")
+        if frame["data"]["ticket_id"] == ticket_id
+    ]
+
+
+async def test_a_ticket_viewer_on_one_process_is_heard_and_forgotten_on_the_other(
+    cluster: list[str],
+) -> None:
+    one, other = cluster
+    owner = await login(one, OWNER_EMAIL)
+    inbox = (await owner.post("/api/v1/inboxes", json={"name": "Support"})).json()
+    me = (await owner.get("/api/v1/me")).json()
+    await owner.post(f"/api/v1/inboxes/{inbox['id']}/members", json={"user_id": me["id"]})
+    ticket = (
+        await owner.post(
+            "/api/v1/tickets",
+            json={
+                "inbox_id": inbox["id"],
+                "customer": {"email": "cora@example.org"},
+                "subject": "Help",
+            },
+        )
+    ).json()
+    cookie = f"frontdesk_session={owner.cookies['frontdesk_session']}"
+    listening = await connect(f"ws://{other}/api/v1/ws", Cookie=cookie)
+    await listening.event("ready")
+    writing = await connect(f"ws://{one}/api/v1/ws", Cookie=cookie)
+    await writing.event("ready")
+
+    frame = {"type": "ticket_presence", "ticket_id": ticket["id"], "viewing": True}
+    await writing.request({**frame, "composing": "reply"})
+    await listening.wait_for(
+        lambda _f: [(me["id"], "reply")] in viewer_lists(listening, ticket["id"])
+    )
+    await writing.close()
+    await listening.wait_for(lambda _f: viewer_lists(listening, ticket["id"])[-1:] == [[]])
+    await listening.close()
+    await owner.aclose()
