@@ -36,12 +36,24 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-         "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, cwd=ROOT,
+    # Built from a copy: the checkout is in use by the other test worker meanwhile (bytecode
+    # written into src/, screenshots), and a build in place leaves build/ behind in it.
+    source = tmp_path_factory.mktemp("source") / "frontdesk"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "__pycache__", "*.pyc", "build", "*.egg-info",
+            ".pytest_cache", ".mypy_cache", ".ruff_cache", "docs", "tests", "bench",
+        ),
     )  # fmt: skip
+    out = tmp_path_factory.mktemp("wheel")
+    built_wheel = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "-w", str(out), str(source)],
+        capture_output=True, cwd=source,
+    )  # fmt: skip
+    assert built_wheel.returncode == 0, built_wheel.stderr.decode(errors="replace")
     (built,) = out.glob("frontdesk-*.whl")
     return built
 
