@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from frontdesk.kit.ids import new_token
 from frontdesk.realtime.catalogue import AccountEvent, MembershipChanged
 from frontdesk.realtime.envelope import ALL_AGENTS, agent_topic
 from frontdesk.realtime.publisher import record
-from frontdesk.users.models import User
+from frontdesk.users.models import Role, User
 
 UNSET = object()
 
@@ -149,6 +149,29 @@ async def update_inbox(
     inbox.updated_at = utcnow()
     await _flush_unique_address(session, inbox)
     return inbox
+
+
+async def who_sees(
+    session: AsyncSession, *, user_ids: Collection[int], inbox_id: int
+) -> list[User]:
+    """Those of these users, active, who see the inbox (its members, and every admin), in one
+    statement whatever their number."""
+    if not user_ids:
+        return []
+    members = select(InboxMember.user_id).where(InboxMember.inbox_id == inbox_id)
+    return list(
+        (
+            await session.scalars(
+                select(User)
+                .where(
+                    User.id.in_(list(user_ids)),
+                    User.is_active,
+                    or_(User.role.in_((Role.owner, Role.admin)), User.id.in_(members)),
+                )
+                .order_by(User.id)
+            )
+        ).all()
+    )
 
 
 async def list_members(session: AsyncSession, *, inbox: Inbox) -> Sequence[User]:

@@ -63,18 +63,7 @@ class About:
 async def _who_may_see(
     session: AsyncSession, *, user_ids: Collection[int], inbox_id: int
 ) -> list[User]:
-    if not user_ids:
-        return []
-    users = (
-        await session.scalars(
-            select(User).where(User.id.in_(list(user_ids)), User.is_active).order_by(User.id)
-        )
-    ).all()
-    return [
-        user
-        for user in users
-        if user.is_admin or await inboxes_service.is_member(session, user=user, inbox_id=inbox_id)
-    ]
+    return await inboxes_service.who_sees(session, user_ids=user_ids, inbox_id=inbox_id)
 
 
 async def unread_count(session: AsyncSession, *, user_id: int) -> int:
@@ -107,63 +96,115 @@ async def notify(
     )
     if actor is not None:
         params = NotificationParams(**params, actor_name=actor.name)
-    made: list[Notification] = []
-    for user in users:
-        notification = await _deliver(
-            session,
-            user=user,
-            chosen=channels[user.id],
-            kind=kind,
-            about=about,
-            actor=actor,
-            params=params,
-        )
-        if notification is not None:
-            made.append(notification)
-    await session.flush()
-    return made
+    return await _deliver(
+        session,
+        [
+            (user, channels[user.id], _notification(user, kind, about, actor, params))
+            for user in users
+        ],
+        actor=actor,
+    )
 
 
-async def _deliver(
-    session: AsyncSession,
-    *,
+def _notification(
     user: User,
-    chosen: frozenset[Channel],
     kind: NotificationKind,
     about: About,
     actor: User | None,
     params: NotificationParams,
-) -> Notification | None:
-    """One person's notification, on the channels they chose (none: nothing is written)."""
-    if not chosen:
-        return None
-    notification = Notification(
+) -> Notification:
+    return Notification(
         user_id=user.id,
         kind=kind,
         ticket_id=about.ticket_id,
         chat_id=about.chat_id,
         actor_id=actor.id if actor else None,
         params=dict(params),
-        in_app=Channel.in_app in chosen,
         created_at=utcnow(),
     )
-    session.add(notification)
+
+
+async def _deliver(
+    session: AsyncSession,
+    wanted: list[tuple[User, frozenset[Channel], Notification]],
+    *,
+    actor: User | None,
+) -> list[Notification]:
+    """Each person's notification on the channels they chose (none: nothing is written), in one
+    statement per step for everyone told, not per person: a chat waiting in an inbox tells all
+    its online agents inside the visitor's request, and a batch of mail tells each assignee."""
+    told = [(user, chosen, notification) for user, chosen, notification in wanted if chosen]
+    if not told:
+        return []
+    for _user, chosen, notification in told:
+        notification.in_app = Channel.in_app in chosen
+    made = [notification for _user, _chosen, notification in told]
+    session.add_all(made)
     await session.flush()
-    if notification.in_app:
-        record_created(
-            session, notification, actor=actor, unread=await unread_count(session, user_id=user.id)
-        )
-    if Channel.push in chosen:
-        subscriptions = await session.scalars(
-            select(PushSubscription.id).where(PushSubscription.user_id == user.id)
-        )
-        for subscription_id in subscriptions:
-            session.add(
+    unread = await unread_counts(session, user_ids={n.user_id for n in made if n.in_app})
+    subscriptions = await _push_subscriptions(
+        session, user_ids={user.id for user, chosen, _n in told if Channel.push in chosen}
+    )
+    for user, chosen, notification in told:
+        if notification.in_app:
+            record_created(session, notification, actor=actor, unread=unread.get(user.id, 0))
+        if Channel.push in chosen:
+            session.add_all(
                 PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
+                for subscription_id in subscriptions.get(user.id, ())
             )
-    if Channel.email in chosen:
-        _queue_email(session, user=user, notification=notification)
-    return notification
+        if Channel.email in chosen:
+            _queue_email(session, user=user, notification=notification)
+    await session.flush()
+    return made
+    session.add_all(made)
+    await session.flush()
+    unread = await unread_counts(session, user_ids=[n.user_id for n in made if n.in_app])
+    pushed = [n for n, (_user, chosen) in zip(made, told, strict=True) if Channel.push in chosen]
+    subscriptions = await _push_subscriptions(session, user_ids=[n.user_id for n in pushed])
+    for notification, (user, chosen) in zip(made, told, strict=True):
+        if notification.in_app:
+            record_created(session, notification, actor=actor, unread=unread.get(user.id, 0))
+        if Channel.push in chosen:
+            session.add_all(
+                PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
+                for subscription_id in subscriptions.get(user.id, ())
+            )
+        if Channel.email in chosen:
+            _queue_email(session, user=user, notification=notification)
+    await session.flush()
+    return made
+
+
+async def unread_counts(session: AsyncSession, *, user_ids: Collection[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Notification.user_id, func.count())
+        .where(
+            Notification.user_id.in_(list(user_ids)),
+            Notification.in_app,
+            Notification.read_at.is_(None),
+        )
+        .group_by(Notification.user_id)
+    )
+    return {user_id: int(count) for user_id, count in rows.all()}
+
+
+async def _push_subscriptions(
+    session: AsyncSession, *, user_ids: Collection[int]
+) -> dict[int, list[int]]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(PushSubscription.user_id, PushSubscription.id)
+        .where(PushSubscription.user_id.in_(list(user_ids)))
+        .order_by(PushSubscription.id)
+    )
+    found: dict[int, list[int]] = {}
+    for user_id, subscription_id in rows.all():
+        found.setdefault(user_id, []).append(subscription_id)
+    return found
 
 
 def _queue_email(session: AsyncSession, *, user: User, notification: Notification) -> None:
@@ -378,21 +419,22 @@ async def customers_replied(session: AsyncSession, *, replies: Sequence[Customer
     channels = await preferences.channels_for(
         session, user_ids=list(users), kind=NotificationKind.customer_replied
     )
+    wanted: list[tuple[User, frozenset[Channel], Notification]] = []
     for reply in replies:
         for user_id in sorted(told[reply.ticket_id]):
             person = users.get(user_id)
             seen = inboxes.get(user_id)
             if person is None or (seen is not None and reply.inbox_id not in seen):
                 continue
-            await _deliver(
-                session,
-                user=person,
-                chosen=channels[user_id],
-                kind=NotificationKind.customer_replied,
-                about=About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
-                actor=None,
-                params=_ticket_params(reply.number, reply.subject, excerpt(reply.text)),
+            notification = _notification(
+                person,
+                NotificationKind.customer_replied,
+                About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
+                None,
+                _ticket_params(reply.number, reply.subject, excerpt(reply.text)),
             )
+            wanted.append((person, channels[user_id], notification))
+    await _deliver(session, wanted, actor=None)
 
 
 def _escaped(name: str) -> str:
