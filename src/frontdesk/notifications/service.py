@@ -60,23 +60,8 @@ class About:
     chat_id: int | None = None
 
 
-async def _who_may_see(
-    session: AsyncSession, *, user_ids: Collection[int], inbox_id: int
-) -> list[User]:
-    return await inboxes_service.who_sees(session, user_ids=user_ids, inbox_id=inbox_id)
-
-
 async def unread_count(session: AsyncSession, *, user_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(
-                Notification.user_id == user_id,
-                Notification.in_app,
-                Notification.read_at.is_(None),
-            )
-        )
-        or 0
-    )
+    return (await unread_counts(session, user_ids=[user_id])).get(user_id, 0)
 
 
 async def notify(
@@ -90,7 +75,7 @@ async def notify(
 ) -> list[Notification]:
     """Tells each person once, where their preferences say; in the caller's transaction."""
     wanted = set(user_ids) - ({actor.id} if actor is not None else set())
-    users = await _who_may_see(session, user_ids=wanted, inbox_id=about.inbox_id)
+    users = await inboxes_service.who_sees(session, user_ids=wanted, inbox_id=about.inbox_id)
     channels = await preferences.channels_for(
         session, user_ids=[user.id for user in users], kind=kind
     )
@@ -472,7 +457,7 @@ async def resolve_mentions(session: AsyncSession, *, text: str, inbox_id: int) -
         by_name.setdefault(user.email.rsplit("@", 1)[0].lower(), []).append(user)
     visible = {
         user.id
-        for user in await _who_may_see(
+        for user in await inboxes_service.who_sees(
             session, user_ids=[u.id for u in candidates], inbox_id=inbox_id
         )
     }
@@ -684,6 +669,8 @@ async def mentionable(
         or user.email.lower().startswith(needle)
         or any(part.startswith(needle) for part in user.name.lower().split())
     ]
-    seen = await _who_may_see(session, user_ids=[u.id for u in matching], inbox_id=inbox_id)
+    seen = await inboxes_service.who_sees(
+        session, user_ids=[u.id for u in matching], inbox_id=inbox_id
+    )
     order = {user.id: i for i, user in enumerate(matching)}
     return sorted(seen, key=lambda user: order[user.id])[:limit]
