@@ -11,6 +11,7 @@ from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
+from frontdesk.metrics import answered as metrics_answered
 from frontdesk.metrics import models as metrics_models
 from frontdesk.notifications import models as notifications_models
 from frontdesk.privacy import models as privacy_models
@@ -35,6 +36,7 @@ __all__ = [
     "labels_models",
     "macros_models",
     "mail_models",
+    "metrics_answered",
     "metrics_models",
     "notifications_models",
     "privacy_models",
