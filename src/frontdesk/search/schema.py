@@ -143,6 +143,8 @@ POSTGRESQL_EXTENSION = "CREATE EXTENSION IF NOT EXISTS unaccent"
 
 
 def postgresql_indexes() -> list[str]:
+    """GIN indexes on an expression of each column, as migration 0034 built them (and 0038's
+    downgrade builds them again)."""
     statements = []
     for item in INDEXED:
         where = f" WHERE {item.where}" if item.where else ""
@@ -151,6 +153,43 @@ def postgresql_indexes() -> list[str]:
             f"USING gin ({SEARCH_VECTOR}({item.column})){where}"
         )
     return statements
+
+
+# The stored vector of each searched row (0038). Generated, so that the index and every check of
+# a row read it instead of computing to_tsvector(unaccent(...)) again: a newest-first walk over
+# the rows (search/queries.py) can then test thousands of rows in a few milliseconds.
+VECTOR = "search_vector"
+
+
+def _stored(item: Indexed) -> str:
+    vector = f"{SEARCH_VECTOR}({item.column})"
+    # Rows outside the index (timeline lines) get no vector: nothing to compute or store.
+    return f"CASE WHEN {item.where} THEN {vector} END" if item.where else vector
+
+
+def postgresql_vector_columns() -> list[str]:
+    """Adding a stored generated column rewrites the table under an exclusive lock (minutes
+    for a million entries; docs/search.md)."""
+    return [
+        f"ALTER TABLE {item.table} ADD COLUMN {VECTOR} tsvector"
+        f" GENERATED ALWAYS AS ({_stored(item)}) STORED"
+        for item in INDEXED
+    ]
+
+
+def postgresql_vector_indexes() -> list[str]:
+    statements = []
+    for item in INDEXED:
+        where = f" WHERE {item.where}" if item.where else ""
+        statements.append(f"CREATE INDEX {item.index} ON {item.table} USING gin ({VECTOR}){where}")
+    return statements
+
+
+def postgresql_drop_vectors() -> list[str]:
+    return [
+        *(f"DROP INDEX IF EXISTS {item.index}" for item in INDEXED),
+        *(f"ALTER TABLE {item.table} DROP COLUMN IF EXISTS {VECTOR}" for item in INDEXED),
+    ]
 
 
 def postgresql_drop() -> list[str]:
@@ -163,5 +202,6 @@ def postgresql_drop() -> list[str]:
 
 def include_name(name: str | None, type_: str, _parents: object) -> bool:
     """For Alembic's comparison of the models with a database: the search tables (SQLite's FTS5
-    tables and their shadow tables) and indexes are not models."""
-    return not (type_ in ("table", "index") and (name or "").startswith("search_"))
+    tables and their shadow tables), indexes and PostgreSQL's stored vectors are not models. A
+    vector is not a model column because SQLite has none: the ORM would select it there too."""
+    return not (type_ in ("table", "index", "column") and (name or "").startswith("search_"))

@@ -26,6 +26,9 @@ SNIPPET_CHARS = 160
 
 def fold(word: str) -> str:
     """A word without case and accents: é → e, Ö → o, ß → ss."""
+    if word.isascii():
+        # Most text is: the same result without decomposing it character by character.
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -80,6 +83,13 @@ class Part:
 
 def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
     """Character ranges of `text` that match a term: each term's phrase of words in a row."""
+    # Folding the whole text keeps every folded word of it as a substring: a term with a word
+    # that is not one cannot match, and most texts a result shows are looked at for nothing
+    # (its other messages, a subject that did not match), so they are not cut into words.
+    folded = fold(text)
+    terms = [term for term in terms if all(word in folded for word in term.folded)]
+    if not terms:
+        return []
     words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
     ranges: list[tuple[int, int]] = []
     for term in terms:

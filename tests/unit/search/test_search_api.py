@@ -11,6 +11,7 @@ from sqlalchemy import delete, text
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
+from frontdesk.search import queries as search_queries
 from frontdesk.tickets.models import Ticket
 from tests.conftest import Agent, Desk
 from tests.mail.support import INBOUND_TOKEN, SUPPORT, post_mime, reply_mail
@@ -192,6 +193,52 @@ async def test_matches_come_back_as_plain_text_parts(desk: Desk) -> None:
     assert marked(snippet) == ["refund"]
     assert "Your <i>" in "".join(part["text"] for part in snippet)
     assert len("".join(part["text"] for part in snippet)) < 200
+
+
+async def test_a_word_finds_its_newest_matches_however_common_or_old(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight tickets stand for a big desk: each field gives its newest 3 matches (CAP). On
+    PostgreSQL a word its statistics call frequent is first looked for in the newest 4 rows
+    (WALK), others go to the index: the newest matches come back either way, whether the walk
+    found them all (a common word), some (the rest are older) or none (a word only in old
+    tickets)."""
+    monkeypatch.setattr(search_queries, "CAP", 3)
+    monkeypatch.setattr(search_queries, "WALK", 4)
+    admin = await desk.agent(role="admin")
+    inbox = await desk.inbox()
+    for subject, note in [
+        ("Parcel lost A", "Gasket one"),
+        ("Parcel lost B", "Gasket two"),
+        ("Ancient walrus", "Tusk"),
+        ("Refund 0", "Sprocket zero"),
+        ("Refund 1 parcel", "Sprocket one gasket"),
+        ("Refund 2", "Sprocket two"),
+        ("Refund 3", "Sprocket three"),
+        ("Refund 4 parcel", "Sprocket four"),
+    ]:
+        await new_ticket(admin.client, inbox, subject=subject, note=note)
+    # Every word counts as frequent (the walk first), then none does (the index only).
+    for frequent in (0.0, 2.0):
+        monkeypatch.setattr(search_queries, "FREQUENT", frequent)
+        # In the subjects or notes of the newest four: the walk is enough.
+        newest = ["Refund 4 parcel", "Refund 3", "Refund 2"]
+        assert await subjects(admin, "refund") == newest
+        assert await subjects(admin, "sprocket") == newest
+        # Two of the newest four, then older ones.
+        assert await subjects(admin, "parcel") == [
+            "Refund 4 parcel",
+            "Refund 1 parcel",
+            "Parcel lost B",
+        ]
+        assert await subjects(admin, "gasket") == [
+            "Refund 1 parcel",
+            "Parcel lost B",
+            "Parcel lost A",
+        ]
+        # Only in old tickets.
+        assert await subjects(admin, "walrus") == ["Ancient walrus"]
+        assert await subjects(admin, "tusk") == ["Ancient walrus"]
 
 
 async def test_the_index_follows_edits_and_deletes(app: FastAPI, desk: Desk) -> None:
