@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,8 @@ from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
-from frontdesk.tickets.models import Counter, Ticket, TicketEntry, ticket_labels
+from frontdesk.tickets import counts as ticket_counts
+from frontdesk.tickets.models import Counter, Ticket, TicketEntry, TicketState, ticket_labels
 from frontdesk.users import service as users_service
 from frontdesk.users.models import Role
 
@@ -111,6 +112,8 @@ class Seeded:
     rare_subjects: int
     label_links: int
     seconds: float = 0.0
+    # Moving the seed's 200,000 deltas into ticket_counts (what the counts loop does).
+    compaction_seconds: float = 0.0
     # The machine's 1-minute load average around the timed part: other work skews latency.
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -332,6 +335,14 @@ async def seed(engine: AsyncEngine, *, tickets: int, max_entries: int = 3) -> Se
         rare_subjects = await connection.scalar(
             select(func.count()).where(Ticket.subject.like(f"%{RARE_WORD}%"))
         )
+    # The triggers wrote a delta per ticket inserted; the counts loop would have moved them
+    # into ticket_counts within seconds (run_loops=False here, so it is done once now).
+    started = time.perf_counter()
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            if await ticket_counts.compact(session) < ticket_counts.BATCH:
+                break
+    compaction_seconds = time.perf_counter() - started
     if dialect == "postgresql":
         # What autovacuum does soon after a bulk load: planner statistics, and the visibility
         # map that index-only scans rely on.
@@ -351,6 +362,7 @@ async def seed(engine: AsyncEngine, *, tickets: int, max_entries: int = 3) -> Se
         customers=customers,
         rare_subjects=int(rare_subjects or 0),
         label_links=int(label_links or 0),
+        compaction_seconds=compaction_seconds,
     )
 
 
@@ -364,6 +376,8 @@ class Result:
     path: str
     samples: list[float]
     rows: int
+    # CPU time of this process (the app, and SQLite's thread) per request, ms.
+    cpu: list[float] = field(default_factory=list)
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.samples)
@@ -385,7 +399,12 @@ async def _get(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
 
 
 async def _timed(
-    call: Callable[[], Awaitable[dict[str, Any]]], *, repeat: int, warmup: int, budget: float
+    call: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    repeat: int,
+    warmup: int,
+    budget: float,
+    cpu: list[float] | None = None,
 ) -> tuple[list[float], dict[str, Any]]:
     """`repeat` timed calls after `warmup`; a slow query stops early once over `budget` seconds
     so that an unindexed search cannot hold the whole run hostage (the count is reported)."""
@@ -393,11 +412,13 @@ async def _timed(
     for _ in range(warmup):
         body = await call()
     samples: list[float] = []
+    cpu = [] if cpu is None else cpu
     started = time.perf_counter()
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         body = await call()
         samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         if time.perf_counter() - started > budget and len(samples) >= 20:
             break
     return samples, body
@@ -420,7 +441,13 @@ def _rows(body: dict[str, Any]) -> int:
 
 
 async def measure(
-    settings: Settings, seeded: Seeded, *, repeat: int, warmup: int, budget: float
+    settings: Settings,
+    seeded: Seeded,
+    *,
+    repeat: int,
+    warmup: int,
+    budget: float,
+    only_counts: bool = False,
 ) -> list[Result]:
     app = create_app(settings, run_loops=False)
     results: list[Result] = []
@@ -452,20 +479,80 @@ async def measure(
                     ("f  counts?inbox_id=1", f"/api/v1/tickets/counts?inbox_id={inbox}"),
                     ("f  counts (all inboxes)", "/api/v1/tickets/counts"),
                 ]
+                if only_counts:
+                    probes = [probe for probe in probes if probe[0].startswith("f ")]
                 for name, path in probes:
+                    cpu: list[float] = []
                     samples, body = await _timed(
                         partial(_get, client, path),
                         repeat=repeat,
                         warmup=warmup,
                         budget=budget,
+                        cpu=cpu,
                     )
-                    results.append(Result(who, name, path, samples, _rows(body)))
+                    results.append(Result(who, name, path, samples, _rows(body), cpu))
                     print(
                         f"  {who:<5} {name:<32} p95 {results[-1].percentile(95):8.1f} ms"
-                        f"  (n={len(samples)})",
+                        f"  cpu p50 {statistics.median(cpu):6.1f} ms  (n={len(samples)})",
                         flush=True,
                     )
     return results
+
+
+WRITE_ROWS = 5_000
+
+
+async def _update_time(connection: AsyncConnection, dialect: str) -> float:
+    """ms to move WRITE_ROWS open tickets to hold, one row per statement as the desk does: on
+    PostgreSQL the server's execution time (EXPLAIN ANALYZE), on SQLite this process's CPU."""
+    ids = list(
+        await connection.scalars(
+            select(Ticket.id).where(Ticket.state == TicketState.open).limit(WRITE_ROWS)
+        )
+    )
+    total = 0.0
+    for ticket_id in ids:
+        statement = f"UPDATE tickets SET state = 'hold' WHERE id = {ticket_id}"
+        if dialect == "postgresql":
+            plan = await connection.scalars(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}"))
+            report = plan.one()
+            report = report[0] if isinstance(report, list) else report
+            total += float(report["Execution Time"])
+        else:
+            c0 = time.process_time()
+            await connection.execute(text(statement))
+            total += (time.process_time() - c0) * 1000
+    return total / len(ids)
+
+
+async def write_cost(engine: AsyncEngine) -> str:
+    """The counters' cost to each ticket change: the same state changes timed with the
+    triggers, then with them dropped (both rolled back)."""
+    dialect = engine.dialect.name
+    times = []
+    for keep in (True, False):
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            if not keep:
+                if dialect == "postgresql":
+                    await connection.execute(text("DROP TRIGGER ticket_counts_move ON tickets"))
+                else:
+                    await connection.execute(text("DROP TRIGGER ticket_counts_update"))
+            await _update_time(connection, dialect)  # warm the cache first
+            await transaction.rollback()
+            transaction = await connection.begin()
+            if not keep:
+                if dialect == "postgresql":
+                    await connection.execute(text("DROP TRIGGER ticket_counts_move ON tickets"))
+                else:
+                    await connection.execute(text("DROP TRIGGER ticket_counts_update"))
+            times.append(await _update_time(connection, dialect))
+            await transaction.rollback()
+    with_triggers, without = times
+    return (
+        f"{WRITE_ROWS} single-ticket state changes: {with_triggers * 1000:.0f} us each with the "
+        f"counters' trigger, {without * 1000:.0f} us without"
+    )
 
 
 # --- stores ------------------------------------------------------------------------------------
@@ -513,7 +600,8 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
             seeded.seconds = time.perf_counter() - started
             print(
                 f"[{store}] seeded {seeded.tickets:,} tickets, {seeded.entries:,} entries, "
-                f"{seeded.customers:,} customers in {seeded.seconds:.1f} s",
+                f"{seeded.customers:,} customers in {seeded.seconds:.1f} s (counters compacted "
+                f"in {seeded.compaction_seconds:.1f} s)",
                 flush=True,
             )
             before = os.getloadavg()[0]
@@ -523,7 +611,14 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
                 repeat=args.repeat,
                 warmup=args.warmup,
                 budget=args.budget,
+                only_counts=args.only_counts,
             )
+            if args.write_cost:
+                engine = create_engine(url)
+                try:
+                    print(f"[{store}] write cost: {await write_cost(engine)}", flush=True)
+                finally:
+                    await engine.dispose()
             seeded.load = (before, os.getloadavg()[0])
             return seeded, results
         finally:
@@ -539,13 +634,19 @@ def print_table(store: str, seeded: Seeded, results: list[Result]) -> None:
         f"load average {seeded.load[0]:.1f} before / {seeded.load[1]:.1f} after measuring"
     )
     print()
-    print("| user  | query                            |   n | rows |  p50 ms |  p95 ms |  p99 ms |")
-    print("|-------|----------------------------------|----:|-----:|--------:|--------:|--------:|")
+    print(
+        "| user  | query                            |   n | rows |  p50 ms |  p95 ms |  p99 ms "
+        "| CPU p50 |"
+    )
+    print(
+        "|-------|----------------------------------|----:|-----:|--------:|--------:|--------:"
+        "|--------:|"
+    )
     for result in results:
         print(
             f"| {result.who:<5} | {result.name:<32} | {len(result.samples):>3} | {result.rows:>4} "
             f"| {statistics.median(result.samples):7.1f} | {result.percentile(95):7.1f} "
-            f"| {result.percentile(99):7.1f} |"
+            f"| {result.percentile(99):7.1f} | {statistics.median(result.cpu or [0.0]):7.1f} |"
         )
 
 
@@ -557,6 +658,14 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument(
         "--budget", type=float, default=30.0, help="seconds per query before stopping early"
+    )
+    parser.add_argument(
+        "--only-counts", action="store_true", help="time only the folder counts (rows f)"
+    )
+    parser.add_argument(
+        "--write-cost",
+        action="store_true",
+        help="also time changing tickets' state with and without the counters' triggers",
     )
     args = parser.parse_args(argv)
     stores = ("sqlite", "postgresql") if args.store == "both" else (args.store,)

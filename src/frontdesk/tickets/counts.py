@@ -13,15 +13,25 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.inboxes.models import InboxMember
 from frontdesk.tickets.models import Ticket, TicketCount, TicketCountDelta, TicketState
-from frontdesk.tickets.queries import visible_tickets
 from frontdesk.users.models import User
 
 # Seconds between compactions: the deltas a count reads are the changes of about this long.
@@ -34,17 +44,55 @@ _LOCK = 0x7469636B  # "tick"
 UNASSIGNED = 0
 
 
-def _cells(
-    model: type[TicketCount] | type[TicketCountDelta], user: User, inbox_id: int | None
-) -> Select[str, int, int]:
-    query = select(model.state, model.assignee_id, model.n)
-    if inbox_id is not None:
-        query = query.where(model.inbox_id == inbox_id)
-        if not user.is_admin:
-            query = query.where(literal(inbox_id).in_(visible_inbox_ids(user)))
-    elif not user.is_admin:
-        query = query.where(model.inbox_id.in_(visible_inbox_ids(user)))
-    return query
+_USER = bindparam("user_id", type_=Integer)
+_INBOX = bindparam("inbox_id", type_=Integer)
+_DUE = bindparam("due", type_=Ticket.sla_due_at.type)
+
+
+def _visible(inbox_column: Any, *, admin: bool, one_inbox: bool) -> list[ColumnElement[bool]]:
+    """As tickets/queries.py `visible_tickets`: one inbox is checked once, as a constant."""
+    members = select(InboxMember.inbox_id).where(InboxMember.user_id == _USER)
+    if one_inbox:
+        return [inbox_column == _INBOX] + ([] if admin else [_INBOX.in_(members)])
+    return [] if admin else [inbox_column.in_(members)]
+
+
+def _statement(*, admin: bool, one_inbox: bool) -> CompoundSelect[Any]:
+    """Per state: its tickets, the user's open ones and the unassigned open ones; and the open
+    tickets due by `:due`. One row each: ('open', 'mine', n), … and ('open', 'breaching', n)."""
+    cells = union_all(
+        *(
+            select(model.state, model.assignee_id, model.n).where(
+                *_visible(model.inbox_id, admin=admin, one_inbox=one_inbox)
+            )
+            for model in (TicketCount, TicketCountDelta)
+        )
+    ).subquery()
+    whose = case(
+        (cells.c.assignee_id == UNASSIGNED, literal("unassigned")),
+        (cells.c.assignee_id == _USER, literal("mine")),
+        else_=literal("other"),
+    )
+    # Time-dependent, so no counter: a range of the (inbox, state, sla_due_at) index that holds
+    # only the open tickets due by then.
+    breaching = select(literal(TicketState.open.value), literal("breaching"), func.count()).where(
+        *_visible(Ticket.inbox_id, admin=admin, one_inbox=one_inbox),
+        Ticket.state == TicketState.open,
+        Ticket.sla_due_at <= _DUE,
+    )
+    return union_all(
+        select(cells.c.state, whose, func.sum(cells.c.n)).group_by(cells.c.state, whose),
+        breaching,
+    )
+
+
+# Built once: a request pays for neither building the statement nor compiling it (the compiled
+# form is cached by its key), only for binding the user, the inbox and the time.
+_STATEMENTS = {
+    (admin, one_inbox): _statement(admin=admin, one_inbox=one_inbox)
+    for admin in (False, True)
+    for one_inbox in (False, True)
+}
 
 
 async def folder_counts(
@@ -52,32 +100,21 @@ async def folder_counts(
 ) -> dict[str, int]:
     """One per state, plus open tickets that are the user's, unassigned, and due by
     `breaching_before`; in `inbox_id` or in all of the user's inboxes."""
-    cells = union_all(
-        _cells(TicketCount, user, inbox_id), _cells(TicketCountDelta, user, inbox_id)
-    ).subquery()
-
-    def total(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((and_(*conditions), cells.c.n), else_=0)), 0)
-
-    open_ = cells.c.state == TicketState.open.value
-    # Time-dependent, so no counter: a range of the (inbox, state, sla_due_at) index that holds
-    # only the open tickets due by then.
-    breaching = (
-        visible_tickets(user, inbox_id=inbox_id)
-        .where(Ticket.state == TicketState.open, Ticket.sla_due_at <= breaching_before)
-        .with_only_columns(func.count())
-        .scalar_subquery()
+    statement = _STATEMENTS[user.is_admin, inbox_id is not None]
+    rows = await session.execute(
+        statement, {"user_id": user.id, "inbox_id": inbox_id, "due": breaching_before}
     )
-    columns = {state.value: total(cells.c.state == state.value) for state in TicketState} | {
-        "mine": total(open_, cells.c.assignee_id == user.id),
-        "unassigned": total(open_, cells.c.assignee_id == UNASSIGNED),
-    }
-    row = (
-        await session.execute(
-            select(*(c.label(k) for k, c in columns.items()), breaching.label("breaching"))
-        )
-    ).one()
-    return {name: int(value or 0) for name, value in row._mapping.items()}
+    folders = dict.fromkeys([*(state.value for state in TicketState), "mine", "unassigned"], 0)
+    folders["breaching"] = 0
+    for state, whose, n in rows:
+        n = int(n or 0)
+        if whose == "breaching":
+            folders["breaching"] = n
+            continue
+        folders[state] += n
+        if state == TicketState.open.value and whose != "other":
+            folders[whose] += n
+    return folders
 
 
 async def compact(session: AsyncSession) -> int:

@@ -327,6 +327,6 @@ async def test_concurrent_changes_in_one_inbox_lose_no_count(pg_url: str) -> Non
         await _compact_all(sessions)
         await _check(sessions, [(admin, {inbox.id}), (agents[0], {inbox.id})])
         async with unit_of_work(sessions) as session:
-            assert await session.scalar(select(func.count()).select_from(Ticket)) > 50
+            assert (await session.scalar(select(func.count()).select_from(Ticket)) or 0) > 50
     finally:
         await engine.dispose()
