@@ -27,13 +27,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
@@ -41,12 +42,15 @@ from frontdesk.customers.models import CustomerContact
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
+from frontdesk.sla import service as sla_service
 from frontdesk.tickets import counts as ticket_counts
+from frontdesk.tickets import queries
 from frontdesk.tickets.models import Counter, Ticket, TicketEntry, TicketState, ticket_labels
 from frontdesk.users import service as users_service
-from frontdesk.users.models import Role
+from frontdesk.users.models import Role, User
 
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -500,6 +504,68 @@ async def measure(
 
 
 WRITE_ROWS = 5_000
+SQL_REPEAT = 30
+
+
+def _six_counts(user: User, inbox_id: int | None, due: datetime) -> Select[*tuple[Any, ...]]:
+    """The statement counts were before migration 0037: six scalar counts over index ranges."""
+    base = queries.filtered(user, queries.TicketFilter(inbox_id=inbox_id))
+
+    def count(*conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+        return base.where(*conditions).with_only_columns(func.count()).scalar_subquery()
+
+    open_ = Ticket.state == TicketState.open
+    columns = {state.value: count(Ticket.state == state) for state in TicketState} | {
+        "mine": count(open_, Ticket.assignee_id == user.id),
+        "unassigned": count(open_, Ticket.assignee_id.is_(None)),
+        "breaching": count(open_, Ticket.sla_due_at <= due),
+    }
+    return select(*(c.label(k) for k, c in columns.items()))
+
+
+async def _sql_ms(connection: AsyncConnection, sql: str) -> float:
+    """Median ms of one statement: PostgreSQL's execution time (EXPLAIN ANALYZE), SQLite's CPU
+    time in this process."""
+    samples = []
+    for _ in range(SQL_REPEAT):
+        if connection.dialect.name == "postgresql":
+            plan = (await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")).one()
+            report = plan[0][0] if isinstance(plan[0], list) else plan[0]
+            samples.append(float(report["Execution Time"]))
+        else:
+            c0 = time.process_time()
+            (await connection.exec_driver_sql(sql)).all()
+            samples.append((time.process_time() - c0) * 1000)
+    return statistics.median(samples)
+
+
+async def sql_cost(engine: AsyncEngine, seeded: Seeded) -> list[str]:
+    """The counts' SQL alone, before (six counts) and after (counters), per user and scope."""
+    lines = []
+    due = utcnow() + sla_service.BREACHING_SOON
+    async with AsyncSession(engine) as session:
+        for email in (seeded.agent_email, seeded.admin_email):
+            user = await session.scalar(select(User).where(User.email == email))
+            assert user is not None
+            for inbox_id in (seeded.inbox_ids[0], None):
+                params = {"user_id": user.id, "inbox_id": inbox_id, "due": due}
+                after = ticket_counts.STATEMENTS[user.is_admin, inbox_id is not None].params(
+                    **params
+                )
+                figures = []
+                for statement in (_six_counts(user, inbox_id, due), after):
+                    sql = str(
+                        statement.compile(
+                            dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+                        )
+                    )
+                    figures.append(await _sql_ms(await session.connection(), sql))
+                scope = "one inbox" if inbox_id else "all inboxes"
+                lines.append(
+                    f"{user.role.value:<5} {scope:<11} six counts {figures[0]:7.2f} ms, "
+                    f"counters {figures[1]:6.2f} ms"
+                )
+    return lines
 
 
 async def _update_time(connection: AsyncConnection, dialect: str) -> float:
@@ -616,6 +682,8 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
             if args.write_cost:
                 engine = create_engine(url)
                 try:
+                    for line in await sql_cost(engine, seeded):
+                        print(f"[{store}] SQL: {line}", flush=True)
                     print(f"[{store}] write cost: {await write_cost(engine)}", flush=True)
                 finally:
                     await engine.dispose()
@@ -665,7 +733,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--write-cost",
         action="store_true",
-        help="also time changing tickets' state with and without the counters' triggers",
+        help="also time the counts' SQL alone (before and after the counters) and changing "
+        "tickets' state with and without the counters' triggers",
     )
     args = parser.parse_args(argv)
     stores = ("sqlite", "postgresql") if args.store == "both" else (args.store,)

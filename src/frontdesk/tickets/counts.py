@@ -88,7 +88,7 @@ def _statement(*, admin: bool, one_inbox: bool) -> CompoundSelect[Any]:
 
 # Built once: a request pays for neither building the statement nor compiling it (the compiled
 # form is cached by its key), only for binding the user, the inbox and the time.
-_STATEMENTS = {
+STATEMENTS = {
     (admin, one_inbox): _statement(admin=admin, one_inbox=one_inbox)
     for admin in (False, True)
     for one_inbox in (False, True)
@@ -100,7 +100,7 @@ async def folder_counts(
 ) -> dict[str, int]:
     """One per state, plus open tickets that are the user's, unassigned, and due by
     `breaching_before`; in `inbox_id` or in all of the user's inboxes."""
-    statement = _STATEMENTS[user.is_admin, inbox_id is not None]
+    statement = STATEMENTS[user.is_admin, inbox_id is not None]
     rows = await session.execute(
         statement, {"user_id": user.id, "inbox_id": inbox_id, "due": breaching_before}
     )
