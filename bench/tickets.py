@@ -26,14 +26,15 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
@@ -41,11 +42,15 @@ from frontdesk.customers.models import CustomerContact
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
-from frontdesk.tickets.models import Counter, Ticket, TicketEntry, ticket_labels
+from frontdesk.sla import service as sla_service
+from frontdesk.tickets import counts as ticket_counts
+from frontdesk.tickets import queries
+from frontdesk.tickets.models import Counter, Ticket, TicketEntry, TicketState, ticket_labels
 from frontdesk.users import service as users_service
-from frontdesk.users.models import Role
+from frontdesk.users.models import Role, User
 
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -111,6 +116,8 @@ class Seeded:
     rare_subjects: int
     label_links: int
     seconds: float = 0.0
+    # Moving the seed's 200,000 deltas into ticket_counts (what the counts loop does).
+    compaction_seconds: float = 0.0
     # The machine's 1-minute load average around the timed part: other work skews latency.
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -332,6 +339,14 @@ async def seed(engine: AsyncEngine, *, tickets: int, max_entries: int = 3) -> Se
         rare_subjects = await connection.scalar(
             select(func.count()).where(Ticket.subject.like(f"%{RARE_WORD}%"))
         )
+    # The triggers wrote a delta per ticket inserted; the counts loop would have moved them
+    # into ticket_counts within seconds (run_loops=False here, so it is done once now).
+    started = time.perf_counter()
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            if await ticket_counts.compact(session) < ticket_counts.BATCH:
+                break
+    compaction_seconds = time.perf_counter() - started
     if dialect == "postgresql":
         # What autovacuum does soon after a bulk load: planner statistics, and the visibility
         # map that index-only scans rely on.
@@ -351,6 +366,7 @@ async def seed(engine: AsyncEngine, *, tickets: int, max_entries: int = 3) -> Se
         customers=customers,
         rare_subjects=int(rare_subjects or 0),
         label_links=int(label_links or 0),
+        compaction_seconds=compaction_seconds,
     )
 
 
@@ -364,6 +380,8 @@ class Result:
     path: str
     samples: list[float]
     rows: int
+    # CPU time of this process (the app, and SQLite's thread) per request, ms.
+    cpu: list[float] = field(default_factory=list)
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.samples)
@@ -385,7 +403,12 @@ async def _get(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
 
 
 async def _timed(
-    call: Callable[[], Awaitable[dict[str, Any]]], *, repeat: int, warmup: int, budget: float
+    call: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    repeat: int,
+    warmup: int,
+    budget: float,
+    cpu: list[float] | None = None,
 ) -> tuple[list[float], dict[str, Any]]:
     """`repeat` timed calls after `warmup`; a slow query stops early once over `budget` seconds
     so that an unindexed search cannot hold the whole run hostage (the count is reported)."""
@@ -393,11 +416,13 @@ async def _timed(
     for _ in range(warmup):
         body = await call()
     samples: list[float] = []
+    cpu = [] if cpu is None else cpu
     started = time.perf_counter()
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         body = await call()
         samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         if time.perf_counter() - started > budget and len(samples) >= 20:
             break
     return samples, body
@@ -420,7 +445,13 @@ def _rows(body: dict[str, Any]) -> int:
 
 
 async def measure(
-    settings: Settings, seeded: Seeded, *, repeat: int, warmup: int, budget: float
+    settings: Settings,
+    seeded: Seeded,
+    *,
+    repeat: int,
+    warmup: int,
+    budget: float,
+    only_counts: bool = False,
 ) -> list[Result]:
     app = create_app(settings, run_loops=False)
     results: list[Result] = []
@@ -452,20 +483,142 @@ async def measure(
                     ("f  counts?inbox_id=1", f"/api/v1/tickets/counts?inbox_id={inbox}"),
                     ("f  counts (all inboxes)", "/api/v1/tickets/counts"),
                 ]
+                if only_counts:
+                    probes = [probe for probe in probes if probe[0].startswith("f ")]
                 for name, path in probes:
+                    cpu: list[float] = []
                     samples, body = await _timed(
                         partial(_get, client, path),
                         repeat=repeat,
                         warmup=warmup,
                         budget=budget,
+                        cpu=cpu,
                     )
-                    results.append(Result(who, name, path, samples, _rows(body)))
+                    results.append(Result(who, name, path, samples, _rows(body), cpu))
                     print(
                         f"  {who:<5} {name:<32} p95 {results[-1].percentile(95):8.1f} ms"
-                        f"  (n={len(samples)})",
+                        f"  cpu p50 {statistics.median(cpu):6.1f} ms  (n={len(samples)})",
                         flush=True,
                     )
     return results
+
+
+WRITE_ROWS = 5_000
+SQL_REPEAT = 30
+
+
+def _six_counts(user: User, inbox_id: int | None, due: datetime) -> Select[*tuple[Any, ...]]:
+    """The statement counts were before migration 0037: six scalar counts over index ranges."""
+    base = queries.filtered(user, queries.TicketFilter(inbox_id=inbox_id))
+
+    def count(*conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+        return base.where(*conditions).with_only_columns(func.count()).scalar_subquery()
+
+    open_ = Ticket.state == TicketState.open
+    columns = {state.value: count(Ticket.state == state) for state in TicketState} | {
+        "mine": count(open_, Ticket.assignee_id == user.id),
+        "unassigned": count(open_, Ticket.assignee_id.is_(None)),
+        "breaching": count(open_, Ticket.sla_due_at <= due),
+    }
+    return select(*(c.label(k) for k, c in columns.items()))
+
+
+async def _sql_ms(connection: AsyncConnection, sql: str) -> float:
+    """Median ms of one statement: PostgreSQL's execution time (EXPLAIN ANALYZE), SQLite's CPU
+    time in this process."""
+    samples = []
+    for _ in range(SQL_REPEAT):
+        if connection.dialect.name == "postgresql":
+            plan = (await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")).one()
+            report = plan[0][0] if isinstance(plan[0], list) else plan[0]
+            samples.append(float(report["Execution Time"]))
+        else:
+            c0 = time.process_time()
+            (await connection.exec_driver_sql(sql)).all()
+            samples.append((time.process_time() - c0) * 1000)
+    return statistics.median(samples)
+
+
+async def sql_cost(engine: AsyncEngine, seeded: Seeded) -> list[str]:
+    """The counts' SQL alone, before (six counts) and after (counters), per user and scope."""
+    lines = []
+    due = utcnow() + sla_service.BREACHING_SOON
+    async with AsyncSession(engine) as session:
+        for email in (seeded.agent_email, seeded.admin_email):
+            user = await session.scalar(select(User).where(User.email == email))
+            assert user is not None
+            for inbox_id in (seeded.inbox_ids[0], None):
+                params = {"user_id": user.id, "inbox_id": inbox_id, "due": due}
+                after = ticket_counts.STATEMENTS[user.is_admin, inbox_id is not None].params(
+                    **params
+                )
+                figures = []
+                for statement in (_six_counts(user, inbox_id, due), after):
+                    sql = str(
+                        statement.compile(
+                            dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+                        )
+                    )
+                    figures.append(await _sql_ms(await session.connection(), sql))
+                scope = "one inbox" if inbox_id else "all inboxes"
+                lines.append(
+                    f"{user.role.value:<5} {scope:<11} six counts {figures[0]:7.2f} ms, "
+                    f"counters {figures[1]:6.2f} ms"
+                )
+    return lines
+
+
+async def _update_time(connection: AsyncConnection, dialect: str) -> float:
+    """ms to move WRITE_ROWS open tickets to hold, one row per statement as the desk does: on
+    PostgreSQL the server's execution time (EXPLAIN ANALYZE), on SQLite this process's CPU."""
+    ids = list(
+        await connection.scalars(
+            select(Ticket.id).where(Ticket.state == TicketState.open).limit(WRITE_ROWS)
+        )
+    )
+    total = 0.0
+    for ticket_id in ids:
+        statement = f"UPDATE tickets SET state = 'hold' WHERE id = {ticket_id}"
+        if dialect == "postgresql":
+            plan = await connection.scalars(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}"))
+            report = plan.one()
+            report = report[0] if isinstance(report, list) else report
+            total += float(report["Execution Time"])
+        else:
+            c0 = time.process_time()
+            await connection.execute(text(statement))
+            total += (time.process_time() - c0) * 1000
+    return total / len(ids)
+
+
+async def write_cost(engine: AsyncEngine) -> str:
+    """The counters' cost to each ticket change: the same state changes timed with the
+    triggers, then with them dropped (both rolled back)."""
+    dialect = engine.dialect.name
+    times = []
+    for keep in (True, False):
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            if not keep:
+                if dialect == "postgresql":
+                    await connection.execute(text("DROP TRIGGER ticket_counts_move ON tickets"))
+                else:
+                    await connection.execute(text("DROP TRIGGER ticket_counts_update"))
+            await _update_time(connection, dialect)  # warm the cache first
+            await transaction.rollback()
+            transaction = await connection.begin()
+            if not keep:
+                if dialect == "postgresql":
+                    await connection.execute(text("DROP TRIGGER ticket_counts_move ON tickets"))
+                else:
+                    await connection.execute(text("DROP TRIGGER ticket_counts_update"))
+            times.append(await _update_time(connection, dialect))
+            await transaction.rollback()
+    with_triggers, without = times
+    return (
+        f"{WRITE_ROWS} single-ticket state changes: {with_triggers * 1000:.0f} us each with the "
+        f"counters' trigger, {without * 1000:.0f} us without"
+    )
 
 
 # --- stores ------------------------------------------------------------------------------------
@@ -513,7 +666,8 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
             seeded.seconds = time.perf_counter() - started
             print(
                 f"[{store}] seeded {seeded.tickets:,} tickets, {seeded.entries:,} entries, "
-                f"{seeded.customers:,} customers in {seeded.seconds:.1f} s",
+                f"{seeded.customers:,} customers in {seeded.seconds:.1f} s (counters compacted "
+                f"in {seeded.compaction_seconds:.1f} s)",
                 flush=True,
             )
             before = os.getloadavg()[0]
@@ -523,7 +677,16 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
                 repeat=args.repeat,
                 warmup=args.warmup,
                 budget=args.budget,
+                only_counts=args.only_counts,
             )
+            if args.write_cost:
+                engine = create_engine(url)
+                try:
+                    for line in await sql_cost(engine, seeded):
+                        print(f"[{store}] SQL: {line}", flush=True)
+                    print(f"[{store}] write cost: {await write_cost(engine)}", flush=True)
+                finally:
+                    await engine.dispose()
             seeded.load = (before, os.getloadavg()[0])
             return seeded, results
         finally:
@@ -539,13 +702,19 @@ def print_table(store: str, seeded: Seeded, results: list[Result]) -> None:
         f"load average {seeded.load[0]:.1f} before / {seeded.load[1]:.1f} after measuring"
     )
     print()
-    print("| user  | query                            |   n | rows |  p50 ms |  p95 ms |  p99 ms |")
-    print("|-------|----------------------------------|----:|-----:|--------:|--------:|--------:|")
+    print(
+        "| user  | query                            |   n | rows |  p50 ms |  p95 ms |  p99 ms "
+        "| CPU p50 |"
+    )
+    print(
+        "|-------|----------------------------------|----:|-----:|--------:|--------:|--------:"
+        "|--------:|"
+    )
     for result in results:
         print(
             f"| {result.who:<5} | {result.name:<32} | {len(result.samples):>3} | {result.rows:>4} "
             f"| {statistics.median(result.samples):7.1f} | {result.percentile(95):7.1f} "
-            f"| {result.percentile(99):7.1f} |"
+            f"| {result.percentile(99):7.1f} | {statistics.median(result.cpu or [0.0]):7.1f} |"
         )
 
 
@@ -557,6 +726,15 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument(
         "--budget", type=float, default=30.0, help="seconds per query before stopping early"
+    )
+    parser.add_argument(
+        "--only-counts", action="store_true", help="time only the folder counts (rows f)"
+    )
+    parser.add_argument(
+        "--write-cost",
+        action="store_true",
+        help="also time the counts' SQL alone (before and after the counters) and changing "
+        "tickets' state with and without the counters' triggers",
     )
     args = parser.parse_args(argv)
     stores = ("sqlite", "postgresql") if args.store == "both" else (args.store,)

@@ -78,6 +78,7 @@ from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
 from frontdesk.sso.api import login_router as sso_login_router
 from frontdesk.sso.api import router as sso_router
+from frontdesk.tickets import counts as ticket_counts
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
@@ -214,6 +215,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
                 ("sla", sla_timers.check_slas, settings.timer_interval),
                 ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
                 ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
+                ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
             ):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
             # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

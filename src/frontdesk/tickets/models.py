@@ -122,6 +122,37 @@ class Ticket(Timestamped, Base):
     )
 
 
+class TicketCount(Base):
+    """How many tickets one inbox holds in one state with one assignee (0: unassigned), as of
+    the last compaction (tickets/counts.py); the changes since are in `ticket_count_deltas`.
+    Only the compaction writes here. Rows may hold 0 once their tickets are gone."""
+
+    __tablename__ = "ticket_counts"
+    # SQLite keeps the rows in the primary key's order: one inbox's counts are one contiguous read.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    inbox_id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class TicketCountDelta(Base):
+    """+1 or -1 to a `ticket_counts` cell, written by triggers on `tickets` (migration 0037) in
+    the transaction of every insert, delete (cascades included) and change of the inbox, state or
+    assignee (`SET NULL` included). Appended, never updated: concurrent transactions that change
+    tickets of one inbox take no lock in common, so they neither wait for each other nor
+    deadlock. The counts loop moves them into `ticket_counts` every few seconds."""
+
+    __tablename__ = "ticket_count_deltas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int]
+    n: Mapped[int]
+
+
 class TicketEntry(Base):
     """One item of a ticket's thread: the chat transcript, an email in or out, a private note."""
 

@@ -30,7 +30,7 @@ from frontdesk.search import highlights as search_highlights
 from frontdesk.search import reader as search_reader
 from frontdesk.search import terms as search_terms
 from frontdesk.sla import service as sla_service
-from frontdesk.tickets import queries, statements
+from frontdesk.tickets import counts, queries, statements
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
     Counter,
@@ -196,26 +196,15 @@ async def list_tickets(
 async def count_tickets(
     session: AsyncSession, *, user: User, inbox_id: int | None
 ) -> dict[str, int]:
-    """The desk's folder counts: one per state, plus open tickets that are mine and unassigned.
-
-    One statement of six scalar counts: each is a single range of an (inbox, state, …) index
-    read without touching the table, where a GROUP BY state pays for hashing every row.
-    """
-    from sqlalchemy import ColumnElement, ScalarSelect, func
-
-    base = queries.filtered(user, queries.TicketFilter(inbox_id=inbox_id))
-
-    def count(*conditions: ColumnElement[bool]) -> ScalarSelect[int]:
-        return base.where(*conditions).with_only_columns(func.count()).scalar_subquery()
-
-    open_ = Ticket.state == TicketState.open
-    columns = {state.value: count(Ticket.state == state) for state in TicketState} | {
-        "mine": count(open_, Ticket.assignee_id == user.id),
-        "unassigned": count(open_, Ticket.assignee_id.is_(None)),
-        "breaching": count(open_, Ticket.sla_due_at <= utcnow() + sla_service.BREACHING_SOON),
-    }
-    row = (await session.execute(select(*(c.label(k) for k, c in columns.items())))).one()
-    return {name: int(value or 0) for name, value in row._mapping.items()}
+    """The desk's folder counts: one per state, plus open tickets that are mine, unassigned and
+    breaching soon. Read from the counters triggers keep (tickets/counts.py), not by counting
+    tickets: a count of all a desk's tickets costs O(tickets) on either store."""
+    return await counts.folder_counts(
+        session,
+        user=user,
+        inbox_id=inbox_id,
+        breaching_before=utcnow() + sla_service.BREACHING_SOON,
+    )
 
 
 async def create_ticket(
