@@ -119,6 +119,11 @@ def user_ref(user: User) -> UserRef:
 
 
 def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
+    data = _agent_payload(event)
+    return _visitor_payload(event.type, data) if for_visitor else data
+
+
+def _agent_payload(event: EventRecord) -> dict[str, Any]:
     data = dict(event.data)
     if event.type == ChatEventType.message_added:
         message = Message(
@@ -137,11 +142,13 @@ def event_payload(event: EventRecord, *, for_visitor: bool) -> dict[str, Any]:
         if attachments:
             message["attachments"] = attachments
         data["message"] = message
-    if for_visitor:
-        # Only what the catalogue's visitor payload names: a key added for agents stays theirs.
-        allowed = visitor_keys(event.type)
-        data = {key: value for key, value in data.items() if key in allowed}
     return data
+
+
+def _visitor_payload(type: str, data: dict[str, Any]) -> dict[str, Any]:
+    # Only what the catalogue's visitor payload names: a key added for agents stays theirs.
+    allowed = visitor_keys(type)
+    return {key: value for key, value in data.items() if key in allowed}
 
 
 # The frequent events go only to the desks that follow the chat; the rest of the inbox learns
@@ -158,11 +165,13 @@ def publish_chat_event(
         if event.type in FOLLOWERS_ONLY
         else [inbox_topic(inbox_id), chat_topic(event.chat_id)]
     )
+    # Built once: the visitor's copy shares the agents' values (nobody changes them once sent).
+    data = _agent_payload(event)
     record(
         session,
         type=event.type,
         topics=topics,
-        data=event_payload(event, for_visitor=False),
+        data=data,
         chat_id=event.chat_id,
         seq=event.seq,
     )
@@ -171,7 +180,7 @@ def publish_chat_event(
             session,
             type=event.type,
             topics=[visitor_topic(visitor_id)],
-            data=event_payload(event, for_visitor=True),
+            data=_visitor_payload(event.type, data),
             chat_id=event.chat_id,
             seq=event.seq,
         )

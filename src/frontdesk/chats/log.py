@@ -233,7 +233,7 @@ async def post_messages(
     """
     chat_ids = sorted({message.chat_id for message in messages})
     user_ids = sorted({m.user_id for m in messages if m.user_id is not None})
-    client_ids = sorted({m.client_msg_id for m in messages if m.client_msg_id})
+    client_keys = sorted({(m.chat_id, m.client_msg_id) for m in messages if m.client_msg_id})
     rows = await statements.message_rows(session)
     batch = _Batch(
         chats={chat.id: chat for chat in await rows.lock_chats(chat_ids)},
@@ -246,7 +246,7 @@ async def post_messages(
         batch.agents[writer.user_id] = writer.name
         if writer.chat_id is not None:
             batch.joined.add((writer.chat_id, writer.user_id))
-    for found in await rows.stored(chat_ids, client_ids) if client_ids else ():
+    for found in await rows.stored(client_keys) if client_keys else ():
         batch.stored[found.chat_id, found.client_msg_id] = PostedMessage(
             found.id, found.seq, duplicate=True
         )

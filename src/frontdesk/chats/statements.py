@@ -27,7 +27,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
-from frontdesk.db.sqlite import InlineConnection
+from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.users.models import User
 
 CHATS = cast(Table, Chat.__table__)
@@ -67,8 +67,10 @@ class MessageRows(Protocol):
 
     async def writers(self, user_ids: list[int], chat_ids: list[int]) -> list[Writer]: ...
 
-    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
-        """A superset (every pair of the two lists); the caller keeps the pairs it asked for."""
+    async def stored(self, pairs: list[tuple[int, str]]) -> list[Stored]:
+        """The messages stored under these (chat, client id) pairs; perhaps a superset of them
+        (CoreRows: every chat with every client id), so the caller looks up the pairs it asked
+        for."""
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         """chat_events rows; their ids, in the order given."""
@@ -81,12 +83,8 @@ class MessageRows(Protocol):
 
 
 async def message_rows(session: AsyncSession) -> MessageRows:
-    connection = await session.connection()
-    if connection.dialect.name == "sqlite":
-        driver = (await connection.get_raw_connection()).driver_connection
-        if isinstance(driver, InlineConnection):
-            return SqliteRows(driver.sqlite)
-    return CoreRows(connection)
+    raw = await inline_sqlite(session)
+    return CoreRows(await session.connection()) if raw is None else SqliteRows(raw)
 
 
 # --- portable: SQLAlchemy Core -----------------------------------------------------------------
@@ -167,8 +165,11 @@ class CoreRows:
         params = {"p_users": user_ids, "p_chats": chat_ids}
         return [Writer(*row) for row in await self._connection.execute(_WRITERS, params)]
 
-    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
-        params = {"p_chats": chat_ids, "p_clients": client_ids}
+    async def stored(self, pairs: list[tuple[int, str]]) -> list[Stored]:
+        params = {
+            "p_chats": sorted({chat for chat, _ in pairs}),
+            "p_clients": sorted({client for _, client in pairs}),
+        }
         return [Stored(*row) for row in await self._connection.execute(_STORED, params)]
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
@@ -192,10 +193,11 @@ _SQLITE_WRITERS = (
     "ON p.user_id = u.id AND p.left_at IS NULL AND p.chat_id IN (SELECT value FROM json_each(?)) "
     "WHERE u.id IN (SELECT value FROM json_each(?)) AND u.is_active"
 )
+# One index probe per pair: two IN lists would probe every chat with every client id, a cost
+# that grows with the square of the batch.
 _SQLITE_STORED = (
-    "SELECT chat_id, client_msg_id, id, seq FROM chat_events "
-    "WHERE chat_id IN (SELECT value FROM json_each(?)) "
-    "AND client_msg_id IN (SELECT value FROM json_each(?))"
+    "SELECT e.chat_id, e.client_msg_id, e.id, e.seq FROM json_each(?) AS p "
+    "JOIN chat_events AS e ON e.chat_id = p.value ->> 0 AND e.client_msg_id = p.value ->> 1"
 )
 _SQLITE_INSERT = (
     f"INSERT INTO chat_events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constant text
@@ -239,9 +241,9 @@ class SqliteRows:
         params = (_ids(chat_ids), _ids(user_ids))
         return [Writer(*row) for row in self._connection.execute(_SQLITE_WRITERS, params)]
 
-    async def stored(self, chat_ids: list[int], client_ids: list[str]) -> list[Stored]:
-        params = (_ids(chat_ids), _ids(client_ids))
-        return [Stored(*row) for row in self._connection.execute(_SQLITE_STORED, params)]
+    async def stored(self, pairs: list[tuple[int, str]]) -> list[Stored]:
+        rows = self._connection.execute(_SQLITE_STORED, (json.dumps(pairs),))
+        return [Stored(*row) for row in rows]
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         cursor = self._connection.cursor()

@@ -17,12 +17,14 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 BUSY_TIMEOUT_SECONDS = 30
+_INLINE_KEY = "inline_sqlite"
 logger = logging.getLogger(__name__)
 
 
@@ -55,6 +57,24 @@ class InlineConnection(aiosqlite.Connection):
         """The sqlite3 connection itself, for a hot path that calls it directly: safe here, as
         every call runs on the loop's thread anyway, inside the transaction SQLAlchemy began."""
         return self._conn
+
+
+async def inline_sqlite(session: AsyncSession) -> sqlite3.Connection | None:
+    """The sqlite3 connection under the session's transaction (begun if it was not), for a hot
+    path that runs its statements there directly; None on any other database or driver."""
+    # Kept for the transaction: a message's batch asks three times, and each answer through
+    # SQLAlchemy costs more than most of the statements it then runs.
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_INLINE_KEY)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return cast(sqlite3.Connection | None, known[1])
+    connection = await session.connection()
+    raw: sqlite3.Connection | None = None
+    if connection.dialect.name == "sqlite":
+        driver = (await connection.get_raw_connection()).driver_connection
+        raw = driver.sqlite if isinstance(driver, InlineConnection) else None
+    session.info[_INLINE_KEY] = (session.sync_session.get_transaction(), raw)
+    return raw
 
 
 def inline_creator(path: str) -> Callable[[], Any]:

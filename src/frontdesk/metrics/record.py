@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.sqlite import inline_sqlite
+from frontdesk.metrics import clock_rows
+from frontdesk.metrics.clock_rows import ClockRow, MomentRow
 from frontdesk.metrics.models import (
     Channel,
     ConversationClock,
@@ -39,15 +42,18 @@ class ChatMessage(Protocol):
     def created_at(self) -> datetime: ...
 
 
-def _moment(
-    clock: ConversationClock,
+Clock = ConversationClock | ClockRow
+
+
+def _row(
+    clock: Clock,
     kind: MomentKind,
     at: datetime,
     *,
     user_id: int | None = None,
     seconds: float | None = None,
-) -> MetricMoment:
-    return MetricMoment(
+) -> MomentRow:
+    return MomentRow(
         kind=kind,
         at=at,
         quarter=quarter_of(at),
@@ -60,23 +66,48 @@ def _moment(
     )
 
 
+def _orm(row: MomentRow) -> MetricMoment:
+    return MetricMoment(
+        kind=row.kind,
+        at=row.at,
+        quarter=row.quarter,
+        inbox_id=row.inbox_id,
+        channel=row.channel,
+        ticket_id=row.ticket_id,
+        chat_id=row.chat_id,
+        user_id=row.user_id,
+        seconds=row.seconds,
+    )
+
+
+def _moment(
+    clock: ConversationClock,
+    kind: MomentKind,
+    at: datetime,
+    *,
+    user_id: int | None = None,
+    seconds: float | None = None,
+) -> MetricMoment:
+    return _orm(_row(clock, kind, at, user_id=user_id, seconds=seconds))
+
+
 def _since(start: datetime, at: datetime) -> float:
     return max((at - start).total_seconds(), 0.0)
 
 
-def _customer_wrote(clock: ConversationClock, at: datetime) -> MetricMoment | None:
+def _customer_wrote_row(clock: Clock, at: datetime) -> MomentRow | None:
     """The clock of a response starts at the first customer message nobody has answered yet."""
     if clock.awaiting_since is not None:
         return None
     clock.awaiting_since = at
-    return _moment(clock, MomentKind.customer_message, at)
+    return _row(clock, MomentKind.customer_message, at)
 
 
-def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> list[MetricMoment]:
+def _agent_responded_rows(clock: Clock, at: datetime, user_id: int) -> list[MomentRow]:
     if clock.awaiting_since is None:
         return []  # a follow-up with nobody waiting answers nothing
     moments = [
-        _moment(
+        _row(
             clock,
             MomentKind.response,
             at,
@@ -87,7 +118,7 @@ def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> li
     if clock.first_response_at is None:
         clock.first_response_at = at
         moments.append(
-            _moment(
+            _row(
                 clock,
                 MomentKind.first_response,
                 at,
@@ -97,6 +128,24 @@ def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> li
         )
     clock.awaiting_since = None
     return moments
+
+
+def _customer_wrote(clock: ConversationClock, at: datetime) -> MetricMoment | None:
+    row = _customer_wrote_row(clock, at)
+    return None if row is None else _orm(row)
+
+
+def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> list[MetricMoment]:
+    return [_orm(row) for row in _agent_responded_rows(clock, at, user_id)]
+
+
+def _message_moments(clock: Clock, message: ChatMessage) -> list[MomentRow]:
+    """What one message of a chat does to its clock, and the moments it writes."""
+    if message.author_kind == "visitor":
+        return [m for m in [_customer_wrote_row(clock, message.created_at)] if m]
+    if message.author_user_id is not None:
+        return _agent_responded_rows(clock, message.created_at, message.author_user_id)
+    return []
 
 
 # Chats
@@ -121,24 +170,39 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
     messages = [e for e in events if e.type == "chat.message_added" and e.author_kind != "system"]
     if not messages:
         return
+    chat_ids = {m.chat_id for m in messages}
+    connection = await inline_sqlite(session)
+    if connection is not None and not _clocks_in(session):
+        rows = {c.chat_id: c for c in clock_rows.read_chat_clocks(connection, chat_ids)}
+        moments: list[MomentRow] = []
+        moved: dict[int, ClockRow] = {}
+        for message in messages:
+            row = rows.get(message.chat_id)
+            if row is None:
+                continue
+            before = (row.awaiting_since, row.first_response_at)
+            moments.extend(_message_moments(row, message))
+            if (row.awaiting_since, row.first_response_at) != before:
+                moved[row.id] = row
+        clock_rows.write(connection, list(moved.values()), moments)
+        return
     clocks = {
         clock.chat_id: clock
         for clock in await session.scalars(
-            select(ConversationClock).where(
-                ConversationClock.chat_id.in_({m.chat_id for m in messages})
-            )
+            select(ConversationClock).where(ConversationClock.chat_id.in_(chat_ids))
         )
     }
     for message in messages:
         clock = clocks.get(message.chat_id)
-        if clock is None:
-            continue
-        if message.author_kind == "visitor":
-            moment = _customer_wrote(clock, message.created_at)
-            if moment is not None:
-                session.add(moment)
-        elif message.author_user_id is not None:
-            session.add_all(_agent_responded(clock, message.created_at, message.author_user_id))
+        if clock is not None:
+            session.add_all([_orm(row) for row in _message_moments(clock, message)])
+
+
+def _clocks_in(session: AsyncSession) -> bool:
+    """Whether the session holds a clock object: then the ORM must move it, or its state and the
+    row would part (rare: a chat started and written to in one transaction)."""
+    sync = session.sync_session
+    return any(isinstance(o, ConversationClock) for o in (*sync.identity_map.values(), *sync.new))
 
 
 async def chat_joined(

@@ -10,16 +10,18 @@ commits with the change or not at all (a transactional outbox), and no change is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
 from frontdesk.chats.schemas import ChatSummary
 from frontdesk.customers import service as customers_service
+from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.ratings.schemas import RatingRead
@@ -76,13 +78,7 @@ async def capture_events(session: AsyncSession) -> None:
     publications = _pending(session)
     if not publications:
         return
-    subscriptions = (
-        await session.scalars(
-            select(WebhookSubscription)
-            .where(WebhookSubscription.enabled.is_(True))
-            .order_by(WebhookSubscription.id)
-        )
-    ).all()
+    subscriptions = await _enabled_subscriptions(session)
     wanted = {event for subscription in subscriptions for event in subscription.events}
     if not wanted:
         return
@@ -105,6 +101,49 @@ async def capture_events(session: AsyncSession) -> None:
                 )
             )
     await session.flush()
+
+
+class Subscriber(NamedTuple):
+    id: int
+    events: list[str]
+    include_internal: bool
+
+
+_ENABLED = (
+    select(
+        WebhookSubscription.id,
+        WebhookSubscription.events,
+        WebhookSubscription.include_internal,
+    )
+    .where(WebhookSubscription.enabled.is_(True))
+    .order_by(WebhookSubscription.id)
+)
+_SQLITE_ENABLED = (
+    "SELECT id, events, include_internal FROM webhook_subscriptions WHERE enabled ORDER BY id"
+)
+_SQLITE = sqlite_dialect.dialect()
+_DECODE_EVENTS = cast(
+    Callable[[Any], list[str]],
+    cast(Table, WebhookSubscription.__table__)
+    .c.events.type.dialect_impl(_SQLITE)
+    .result_processor(_SQLITE, None),
+)
+
+
+async def _enabled_subscriptions(session: AsyncSession) -> list[Subscriber]:
+    """Read in every transaction that records events, so it runs on SQLite's own connection
+    there: through the ORM, loading the subscriptions cost more than the rest of a message's
+    batch. Changes waiting in the session are flushed first, as the ORM's query did."""
+    connection = await inline_sqlite(session)
+    if connection is None:
+        return [Subscriber(*row) for row in await session.execute(_ENABLED)]
+    sync = session.sync_session
+    if sync.new or sync.dirty or sync.deleted:
+        await session.flush()
+    return [
+        Subscriber(id, _DECODE_EVENTS(events), bool(internal))
+        for id, events, internal in connection.execute(_SQLITE_ENABLED)
+    ]
 
 
 async def _events(

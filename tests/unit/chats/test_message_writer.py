@@ -92,6 +92,46 @@ async def test_one_batch_gives_every_message_its_own_outcome(
     assert chat_row["last_message_text"] == "second"
 
 
+async def test_a_client_id_names_a_message_of_its_own_chat_only(
+    app: FastAPI, desk: Desk, visitors: Any
+) -> None:
+    """Retries are found by (chat, client id) pairs: the same client id in two chats is two
+    messages, and a batch retrying one of them and adding the other's twin stores only the
+    twin."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    first, second = await visitors(inbox), await visitors(inbox)
+    chats = [(await v.start_chat("hi"))["id"] for v in (first, second)]
+    for chat in chats:
+        assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    async with unit_of_work(app.state.sessionmaker) as session:
+        [stored] = await service.post_messages(
+            session, [NewMessage(chats[0], "one", "same-id", visitor_id=first.id)]
+        )
+    assert isinstance(stored, PostedMessage)
+
+    async with unit_of_work(app.state.sessionmaker) as session:
+        outcomes = await service.post_messages(
+            session,
+            [
+                NewMessage(chats[1], "two", "same-id", visitor_id=second.id),
+                NewMessage(chats[0], "one", "same-id", visitor_id=first.id),
+                NewMessage(chats[1], "from Ada", "other-id", user_id=ada.id),
+                NewMessage(chats[0], "from Ada", "same-id", user_id=ada.id),
+            ],
+        )
+
+    twin, retry, from_ada, reused = outcomes
+    assert retry == PostedMessage(stored.id, stored.seq, duplicate=True)
+    assert reused == retry  # a client id already stored in its chat, whoever sends it again
+    assert isinstance(twin, PostedMessage)
+    assert isinstance(from_ada, PostedMessage)
+    assert (twin.duplicate, from_ada.duplicate) == (False, False)
+    assert [text for _, text in await messages_of(app, chats[0])] == ["hi", "one"]
+    assert [text for _, text in await messages_of(app, chats[1])] == ["hi", "two", "from Ada"]
+
+
 async def test_a_deactivated_agent_can_no_longer_write(
     app: FastAPI, desk: Desk, visitors: Any
 ) -> None:
