@@ -106,12 +106,13 @@ def _expected(
     counted = [
         m
         for m in moments
-        if _selected(m, report, answered)
-        and (m["kind"] != MomentKind.solved or m["id"] in stuck)
+        if _selected(m, report, answered) and (m["kind"] != MomentKind.solved or m["id"] in stuck)
     ]
     times = []
     for name, kind in FIGURES.items():
-        s = spread([m["seconds"] for m in counted if m["kind"] == kind and m["seconds"] is not None])
+        s = spread(
+            [m["seconds"] for m in counted if m["kind"] == kind and m["seconds"] is not None]
+        )
         times.append(
             {"figure": name, "count": s.count, "median_seconds": s.median, "p90_seconds": s.p90}
         )

@@ -69,6 +69,10 @@ def _add(row: str, sign: int, postgresql: bool) -> str:
 
 
 _TICKET = "ticket_id = {}.ticket_id AND kind = 'solved'"
+# SQLite would search a ticket's closes by the index led by kind, every close of the desk (it
+# is covering); `+kind` keeps it off that term, so it seeks the ticket's few moments instead.
+# INDEXED BY is not allowed in a trigger.
+_SQLITE_TICKET = "ticket_id = {}.ticket_id AND +kind = 'solved'"
 
 
 def _restick(where: str) -> str:
@@ -102,20 +106,20 @@ def _sqlite_triggers() -> None:
         "CREATE TRIGGER last_close_insert AFTER INSERT ON metric_moments "
         "WHEN new.kind = 'solved' "
         f"BEGIN {_restick('id = new.id')}; "
-        f"{_restick(_TICKET.format('new'))}; END"
+        f"{_restick(_SQLITE_TICKET.format('new'))}; END"
     )
     op.execute(
         "CREATE TRIGGER last_close_delete AFTER DELETE ON metric_moments "
         "WHEN old.kind = 'solved' AND old.ticket_id IS NOT NULL "
-        f"BEGIN {_restick(_TICKET.format('old'))}; END"
+        f"BEGIN {_restick(_SQLITE_TICKET.format('old'))}; END"
     )
     op.execute(
         "CREATE TRIGGER last_close_update AFTER UPDATE OF kind, ticket_id, at ON metric_moments "
         "WHEN (old.kind = 'solved' OR new.kind = 'solved') AND (old.kind IS NOT new.kind "
         "OR old.ticket_id IS NOT new.ticket_id OR old.at IS NOT new.at) "
         f"BEGIN {_restick('id = new.id')}; "
-        f"{_restick(_TICKET.format('old'))}; "
-        f"{_restick(_TICKET.format('new'))}; END"
+        f"{_restick(_SQLITE_TICKET.format('old'))}; "
+        f"{_restick(_SQLITE_TICKET.format('new'))}; END"
     )
 
 
