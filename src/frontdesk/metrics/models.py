@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, enum_column
@@ -83,9 +83,12 @@ class MetricMoment(Base):
         ),
         # In order of seconds: a median or a 90th percentile is a walk to a rank (ORDER BY
         # seconds OFFSET n), over every agent or over one, never a sort (reports/service.py).
+        # `last_close` is constant for every kind but `solved`, where it keeps the closes that
+        # stuck (the resolutions) apart, in order of seconds too.
         Index(
             "ix_metric_moments_kind_seconds",
             "kind",
+            "last_close",
             "seconds",
             "quarter",
             "channel",
@@ -121,6 +124,12 @@ class MetricMoment(Base):
     # What the moment measures: first response and response time, resolution time, chat wait
     # time, how long an unanswered visitor waited; None where nothing is measured.
     seconds: Mapped[float | None] = mapped_column(Float)
+    # A close (`solved`) that no later close of the same ticket followed: a resolution. Kept by
+    # triggers (migration 0035) on every insert, delete and change of kind, ticket or time, so
+    # that resolutions are an index range instead of a "no later close" probe per close; always
+    # false for the other kinds. A close without a ticket (its ticket deleted for privacy)
+    # stuck, as no later close of "its" ticket can be found.
+    last_close: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 # The roll-ups' spans, in quarter hours: a row of span s counts the moments of bucket
@@ -146,6 +155,63 @@ class MetricCount(Base):
     inbox_id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     user_id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+# The spans of `metric_seconds` rows, in quarter hours: a UTC day and 16 UTC days.
+SPREAD_SPANS = (DAY, 16 * DAY)
+# Buckets of seconds (`metric_seconds.bucket`): -1 for none (a close without seconds, counted
+# for "tickets closed"), 0 for under a second, 1000 for 10^15 seconds and more, else 10 * the
+# number of digits of the whole seconds + their first digit (123.4 s: 31, [100, 200)): nine
+# buckets a decade, each at most twice as wide as where it starts. Computed the same way in SQL
+# by the triggers (migration 0035) and in Python by `second_bucket`.
+TOP_BUCKET = 1000
+TOP_SECONDS = 1e15
+
+
+NO_SECONDS = -1
+
+
+def second_bucket(seconds: float | None) -> int:
+    if seconds is None:
+        return NO_SECONDS
+    if seconds < 1:
+        return 0
+    if not seconds < TOP_SECONDS:  # NaN too, as PostgreSQL sorts it above every number
+        return TOP_BUCKET
+    digits = str(int(seconds))
+    return 10 * len(digits) + int(digits[0])
+
+
+def bucket_bounds(bucket: int) -> tuple[float | None, float | None]:
+    """The seconds [low, high) of a bucket of seconds; None where it is open."""
+    if bucket == 0:
+        return None, 1.0
+    if bucket == TOP_BUCKET:
+        return TOP_SECONDS, None
+    unit = 10 ** (bucket // 10 - 1)
+    return float(bucket % 10 * unit), float((bucket % 10 + 1) * unit)
+
+
+class MetricSeconds(Base):
+    """Histograms of the seconds that the times report ranks: how many moments of one kind with
+    `seconds` in one bucket fell in one UTC day or 16 days, per inbox and channel for every
+    agent (`user_id` 0), and per acting agent for every inbox and channel (`inbox_id` 0,
+    `channel` ''). Closes count only while they are the ticket's last (`last_close`). Kept by
+    triggers on `metric_moments` (migration 0035), like `metric_counts`. A median or a 90th
+    percentile is found in these small rows (which bucket holds the rank), then read exactly
+    from the moments of that one bucket (reports/spreads.py)."""
+
+    __tablename__ = "metric_seconds"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    span: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int]
 
 

@@ -13,7 +13,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, Integer, Select, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,7 +43,7 @@ from frontdesk.metrics.models import (
     quarter_of,
 )
 from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
-from frontdesk.reports import rollups
+from frontdesk.reports import rollups, spreads
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
@@ -229,6 +241,7 @@ async def _spreads(
     group: Any = None,
     *,
     labelled: bool = False,
+    in_order: Any = None,
 ) -> dict[Any, Spread]:
     """`spread` of the query's seconds (per `group` when given), read in SQL: a count, then the
     values at the middle ranks and at the 90th percentile's rank with ORDER BY seconds OFFSET,
@@ -236,7 +249,7 @@ async def _spreads(
     the index in order instead of sorting. A year of first responses is ~200,000 values: sorting
     them (in Python or in SQL) took seconds; walking an index to a rank takes milliseconds.
     Same answer as `spread` over the list: ties have equal values, so whichever tied row gets a
-    rank does not matter."""
+    rank does not matter. Used where the histograms of seconds (reports/spreads.py) cannot say."""
     query = query.where(seconds.is_not(None))
     key = group if group is not None else literal(0)
     if labelled:
@@ -251,38 +264,51 @@ async def _spreads(
         if group is not None
         else query.with_only_columns(key, func.count())
     )
-    out: dict[Any, Spread] = {}
+    # Every walk of every group in one statement: a rank each (the two middle ones and the
+    # 90th percentile's), as many as the groups are agents, not two statements per agent.
+    ranks: dict[Any, tuple[int, int, int, int]] = {}
+    walks: list[Select[Any]] = []
     for k, n in counts.all():
         if not n:
             continue
-        low, high, p90 = _middle_ranks(int(n))
+        ranks[k] = (int(n), *_middle_ranks(int(n)))
         narrowed = query.where(group == k) if group is not None else query
-        ordered = narrowed.with_only_columns(seconds).order_by(seconds)
-        middle = [float(v) for v in await session.scalars(ordered.offset(low - 1).limit(2))]
-        ninetieth = float(await session.scalar(ordered.offset(p90 - 1).limit(1)) or 0.0)
-        # For an odd count both middle ranks are the same row.
-        median = middle[0] if low == high else (middle[0] + middle[1]) / 2
-        out[k] = Spread(int(n), median, ninetieth)
+        if in_order is not None:
+            narrowed = narrowed.where(in_order)
+        for rank in ranks[k][1:]:
+            walk = narrowed.with_only_columns(seconds).order_by(seconds).offset(rank - 1).limit(1)
+            sub = walk.subquery()
+            walks.append(select(literal(len(walks)).label("i"), sub.c[0]))
+    if not walks:
+        return {}
+    read = {int(i): float(v) for i, v in await session.execute(union_all(*walks))}
+    out: dict[Any, Spread] = {}
+    for place, (k, (n, low, high, _p90)) in enumerate(ranks.items()):
+        first, second, ninetieth = (read[3 * place + j] for j in range(3))
+        # For an odd count both middle ranks are the same value.
+        out[k] = Spread(n, first if low == high else (first + second) / 2, ninetieth)
     return out
 
 
 async def _spread(
-    session: AsyncSession, query: Select[Any], seconds: Any, *, labelled: bool = False
+    session: AsyncSession,
+    query: Select[Any],
+    seconds: Any,
+    *,
+    labelled: bool = False,
+    in_order: Any = None,
 ) -> Spread:
-    found = await _spreads(session, query, seconds, labelled=labelled)
+    found = await _spreads(session, query, seconds, labelled=labelled, in_order=in_order)
     return found.get(0, Spread(0, None, None))
 
 
 def _resolved(report: ReportFilter) -> Select[Any]:
     """Closings in the range that were the ticket's last: a reopened ticket counts once, with the
-    time to the close that stuck."""
-    later = aliased(MetricMoment)
+    time to the close that stuck. Triggers keep that mark (`last_close`, migration 0035) on the
+    close no later close of the same ticket followed, so this is an index range, not a probe
+    for a later close per close."""
     return _moments(MomentKind.solved, report, MetricMoment.seconds).where(
-        ~exists().where(
-            later.ticket_id == MetricMoment.ticket_id,
-            later.kind == MomentKind.solved,
-            later.at > MetricMoment.at,
-        )
+        MetricMoment.last_close == true()
     )
 
 
@@ -415,22 +441,82 @@ def _spread_row(figure: str, s: Spread) -> dict[str, Any]:
     return {"figure": figure, "count": s.count, "median_seconds": s.median, "p90_seconds": s.p90}
 
 
+_TIMES = {
+    "first_response": MomentKind.first_response,
+    "response": MomentKind.response,
+    "resolution": MomentKind.solved,
+    "chat_wait": MomentKind.chat_joined,
+    "missed_chat_wait": MomentKind.chat_unanswered,
+}
+
+
+def _timed(report: ReportFilter, kind: MomentKind) -> Select[Any]:
+    """The moments whose seconds a times figure ranks: for the resolution, the closes that
+    stuck."""
+    if kind == MomentKind.solved:
+        return _resolved(report)
+    return _moments(kind, report, MetricMoment.seconds)
+
+
+def _spread_view(report: ReportFilter, kind: MomentKind) -> spreads.View | None:
+    """The histogram rows that hold this figure's values under the report's filters, or None
+    where they cannot say: a label (labels are the conversation's now), the agent filter with
+    another filter (the histograms are per agent or per inbox and channel, not both), or the
+    agent filter on a kind whose agent is whoever answered the conversation."""
+    if report.label_id is not None:
+        return None
+    if report.agent_id is None:
+        channel = report.channel.value if report.channel is not None else None
+        return spreads.View(inbox_id=report.inbox_id, channel=channel)
+    if report.inbox_id is not None or report.channel is not None or kind not in _ACTED:
+        return None
+    return spreads.View(agents=True, user_id=report.agent_id)
+
+
+def _ranked_spread(found: spreads.Ranked | None) -> Spread:
+    if found is None or not found.count:
+        return Spread(0, None, None)
+    low, high, _p90 = _middle_ranks(found.count)
+    median = found.values[0] if low == high else (found.values[0] + found.values[1]) / 2
+    return Spread(found.count, median, found.values[2])
+
+
+def _three_ranks(_kind: MomentKind, count: int) -> tuple[int, int, int]:
+    return _middle_ranks(count)
+
+
 async def times(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
-    """First response, response, resolution and chat wait times; missed chats and their wait."""
+    """First response, response, resolution and chat wait times; missed chats and their wait.
+    Counted and ranked from the histograms of seconds (reports/spreads.py) where the filters
+    allow, else from the moments."""
     m = MetricMoment
-    queries = {
-        "first_response": _moments(MomentKind.first_response, report, m.seconds),
-        "response": _moments(MomentKind.response, report, m.seconds),
-        "resolution": _resolved(report),
-        "chat_wait": _moments(MomentKind.chat_joined, report, m.seconds),
-        "missed_chat_wait": _moments(MomentKind.chat_unanswered, report, m.seconds),
-    }
-    return [
-        _spread_row(
-            name, await _spread(session, query, m.seconds, labelled=report.label_id is not None)
+    views = {kind: _spread_view(report, kind) for kind in _TIMES.values()}
+    found: dict[spreads.Key, spreads.Ranked] = {}
+    for view in {v for v in views.values() if v is not None}:
+        kinds = [kind for kind, v in views.items() if v == view]
+        found |= await spreads.ranked(
+            session,
+            kinds,
+            view,
+            _quarters(report),
+            _three_ranks,
         )
-        for name, query in queries.items()
-    ]
+    rows = []
+    for name, kind in _TIMES.items():
+        rolled = views[kind]
+        if rolled is not None:
+            figure = _ranked_spread(found.get((kind, rolled.user_id or 0)))
+        else:
+            labelled = report.label_id is not None
+            figure = await _spread(
+                session,
+                _timed(report, kind),
+                m.seconds,
+                labelled=labelled,
+                in_order=spreads.in_order(kind),
+            )
+        rows.append(_spread_row(name, figure))
+    return rows
 
 
 async def _counts_by_user(
@@ -459,6 +545,46 @@ async def _chats_by_user(session: AsyncSession, report: ReportFilter) -> dict[in
     return {int(key[0]): ns[0] for key, ns in found.items() if key[0] and ns[0]}
 
 
+def _first_ranks(kind: MomentKind, count: int) -> tuple[int, ...]:
+    return _middle_ranks(count) if kind == MomentKind.first_response else ()
+
+
+async def _closed_and_first_by_user(
+    session: AsyncSession, report: ReportFilter
+) -> tuple[dict[int, int], dict[int, Spread]]:
+    """Resolutions per agent, and the spread of each agent's first responses: from the
+    histograms of seconds per agent in three statements (every agent at once) unless a label,
+    inbox or channel filter asks for the moments."""
+    m = MetricMoment
+    if report.label_id is None and report.inbox_id is None and report.channel is None:
+        view = spreads.View(agents=True, user_id=report.agent_id)
+        kinds = [MomentKind.first_response, MomentKind.solved]
+        found = await spreads.ranked(
+            session,
+            kinds,
+            view,
+            _quarters(report),
+            _first_ranks,
+        )
+        closed = {uid: r.closes for (kind, uid), r in found.items() if kind == MomentKind.solved}
+        first = {
+            uid: _ranked_spread(r)
+            for (kind, uid), r in found.items()
+            if kind == MomentKind.first_response and r.count
+        }
+        return closed, first
+    closed = await _counts_by_user(session, _resolved(report).with_only_columns(m.user_id))
+    first = await _spreads(
+        session,
+        _timed(report, MomentKind.first_response).with_only_columns(m.user_id),
+        m.seconds,
+        m.user_id,
+        labelled=report.label_id is not None,
+    )
+    # First responses whose agent was deleted (`SET NULL`) belong to no agent's row.
+    return closed, {uid: s for uid, s in first.items() if uid is not None}
+
+
 async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """One row per agent with any figure in the range."""
     m = MetricMoment
@@ -468,14 +594,7 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
         _moments(MomentKind.response, report, m.user_id).where(m.ticket_id.is_not(None)),
         distinct=m.ticket_id,
     )
-    closed = await _counts_by_user(session, _resolved(report).with_only_columns(m.user_id))
-    first = await _spreads(
-        session,
-        _moments(MomentKind.first_response, report, m.user_id),
-        m.seconds,
-        m.user_id,
-        labelled=report.label_id is not None,
-    )
+    closed, first = await _closed_and_first_by_user(session, report)
     csat = await _csat_by_agent(session, report)
     online = await time_online(session, report)
     breaches = await _breaches_by_agent(session, report)
