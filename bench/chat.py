@@ -34,7 +34,7 @@ and WebSockets exactly as desks and messengers do:
               agent on the next one, so every message crosses processes. Per count: a warm-up,
               then --rate msg/s for --duration (with --mp-ramp, the ramp of `throughput` first).
               Reported: msg/s, delivery p50/p99, server CPU per message of each process and
-              summed, and the CPU per message of the database's PostgreSQL backends and of
+              summed (less what the process spent idle over a window as long, just before), and the CPU per message of the database's PostgreSQL backends and of
               Redis (INFO cpu: the whole Redis server, shared with anything else using it). The
               offer (as above) runs once, with 2 processes (skip it with --offer-trials 0).
 
@@ -1169,11 +1169,20 @@ class Bench:
             else:
                 await load_run(rig, target, a.rate / 2, 3.0, drain=2.0)  # warm-up
                 await asyncio.sleep(1)
+                # What the processes spend with no messages (timers, heartbeats) over as long
+                # as the run: taken off, so that a low rate does not inflate the per-message CPU.
+                before = await counters()
+                await asyncio.sleep(a.duration)
+                idle = {k: v - before[k] for k, v in (await counters()).items()}
                 run = await load_run(rig, target, a.rate, a.duration, drain=5.0)
                 say(run.line())
-                self.results[key] = {"at_rate": run.__dict__}
+                messages = max(1.0, run.persisted_per_s * run.duration)
+                run.extra_ms_per_msg = {
+                    k: v - 1000 * idle[k] / messages for k, v in run.extra_ms_per_msg.items()
+                }
+                self.results[key] = {"at_rate": run.__dict__, "idle_cpu_s": idle}
             at_rate = self.results[key]["at_rate"]
-            say("  CPU per message: " + ", ".join(
+            say("  CPU per message (idle CPU taken off): " + ", ".join(
                 f"{k} {v:.3f} ms" for k, v in at_rate["extra_ms_per_msg"].items()))  # fmt: skip
             await close_all(rig.visitors + rig.agents)
         finally:
