@@ -154,7 +154,12 @@ class RedisBroker:
             await self._outbox_ready.wait()
             self._outbox_ready.clear()
             batch, self._outbox = self._outbox, []
-            await self._send(batch)
+            try:
+                await self._send(batch)
+            except asyncio.CancelledError:
+                # Stopping: `stop` sends what is left (a repeat is dropped by seq downstream).
+                self._outbox[:0] = batch
+                raise
 
     async def _send(self, batch: list[Addressed]) -> None:
         try:
