@@ -29,8 +29,14 @@ and WebSockets exactly as desks and messengers do:
               (`--desk-rules new`, the desk today; `old` replays the desk before issue 11, which
               fetched the bar and the list after every chat event). Reports the HTTP requests
               the tabs made per message per tab, and the server CPU per message in both legs.
-* multiprocess  Two server processes on a fresh PostgreSQL database + Redis; visitors talk to one,
-              agents to the other; throughput and offer as above.
+* multiprocess  1, 2 and 3 server processes (--processes), each time on a fresh PostgreSQL
+              database + Redis: with several, chat i's visitor is on process i mod N and its
+              agent on the next one, so every message crosses processes. Per count: a warm-up,
+              then --rate msg/s for --duration (with --mp-ramp, the ramp of `throughput` first).
+              Reported: msg/s, delivery p50/p99, server CPU per message of each process and
+              summed (less what the process spent idle over a window as long, just before), and the CPU per message of the database's PostgreSQL backends and of
+              Redis (INFO cpu: the whole Redis server, shared with anything else using it). The
+              offer (as above) runs once, with 2 processes (skip it with --offer-trials 0).
 
 The bare relay (`--serve-bare`, started by this file as a subprocess) is a Starlette app under the
 same uvicorn settings as `frontdesk run` (uvloop, httptools, websockets-sansio): no auth, no
@@ -69,7 +75,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -529,6 +535,8 @@ class Target:
     visitor_ws: str
     agent_ws: str
     cpu: Callable[[], float]
+    # Further CPU counters (seconds, cumulative) reported per message: each process, PostgreSQL…
+    extras: Callable[[], Awaitable[dict[str, float]]] | None = None
 
 
 @dataclass
@@ -613,6 +621,7 @@ class RunResult:
     client_cpu: float
     cpu_ms_per_msg: float
     acked_share: float  # of the messages sent in the window, the share acked (by the drain's end)
+    extra_ms_per_msg: dict[str, float] = field(default_factory=dict)
 
     @property
     def sustainable(self) -> bool:
@@ -675,6 +684,7 @@ async def load_run(
             k += 1
             due += interval
 
+    extras0 = await target.extras() if target.extras else {}
     cpu0, client0 = target.cpu(), time.process_time()
     frames0 = meter.frames
     tasks = [asyncio.ensure_future(sender(i)) for i in range(n)]
@@ -684,6 +694,7 @@ async def load_run(
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     cpu1, client1 = target.cpu(), time.process_time()
+    extras1 = await target.extras() if target.extras else {}
     frames1 = meter.frames
     elapsed = time.perf_counter() - start
     deadline = time.perf_counter() + drain
@@ -709,6 +720,10 @@ async def load_run(
         client_cpu=(client1 - client0) / elapsed,
         cpu_ms_per_msg=1000 * (cpu1 - cpu0) / max(1, meter.acks_in_window),
         acked_share=len(meter.ack_latencies) / max(1, meter.sent_in_window),
+        extra_ms_per_msg={
+            key: 1000 * (extras1[key] - extras0.get(key, 0.0)) / max(1, meter.acks_in_window)
+            for key in extras1
+        },
     )
 
 
@@ -744,33 +759,37 @@ async def throughput_series(
 
 
 async def frontdesk_rig(
-    http: Any, visitor_srv: Server, agent_srv: Server, seeded: Seeded,
+    http: Any, visitor_srvs: Sequence[Server], agent_srvs: Sequence[Server], seeded: Seeded,
     agents: Sequence[tuple[int, str]], visitors: int, inbox_name: str,
 ) -> Rig:  # fmt: skip
+    """Chat i's visitor talks to visitor_srvs[i mod len]; agent a to agent_srvs[a mod len]."""
     per_agent = -(-visitors // len(agents))
     if per_agent > 50:
         raise SystemExit("at most 50 chats per agent: raise --agents")
-    inbox = await make_inbox(
-        http, visitor_srv.base, seeded, agents, inbox_name, per_agent, agent_srv.base
-    )
-    desk = await bounded(20, [partial(open_desk, agent_srv.ws_base, t) for _u, t in agents])
-    tokens = await make_visitors(http, visitor_srv.base, inbox["public_key"], visitors)
+    base = visitor_srvs[0].base
+    inbox = await make_inbox(http, base, seeded, agents, inbox_name, per_agent, base)
+    agent_srv = [agent_srvs[a % len(agent_srvs)] for a in range(len(agents))]
+    visitor_srv = [visitor_srvs[i % len(visitor_srvs)] for i in range(visitors)]
+    desk = await bounded(20, [partial(open_desk, agent_srv[a].ws_base, t)
+                              for a, (_u, t) in enumerate(agents)])  # fmt: skip
+    tokens = await make_visitors(http, base, inbox["public_key"], visitors)
 
-    async def start(token: str) -> int:
-        body = ok(await http.post(f"{visitor_srv.base}/messenger/v1/chats",
+    async def start(i: int, token: str) -> int:
+        body = ok(await http.post(f"{visitor_srv[i].base}/messenger/v1/chats",
                                   json={"name": "Bench visitor", "text": "Hello!"},
                                   headers=auth(token)))  # fmt: skip
         return int(body["id"])
 
-    chat_ids = await bounded(8, [partial(start, t) for t in tokens])
+    chat_ids = await bounded(8, [partial(start, i, t) for i, t in enumerate(tokens)])
     chat_agent = [i % len(agents) for i in range(visitors)]
 
     async def join(chat_id: int, agent: int) -> None:
-        ok(await http.post(f"{agent_srv.base}/api/v1/chats/{chat_id}/join",
+        ok(await http.post(f"{agent_srv[agent].base}/api/v1/chats/{chat_id}/join",
                            headers=auth(agents[agent][1])))  # fmt: skip
 
     await bounded(8, [partial(join, c, a) for c, a in zip(chat_ids, chat_agent, strict=False)])
-    socks = await bounded(50, [partial(open_messenger, visitor_srv.ws_base, t) for t in tokens])
+    socks = await bounded(50, [partial(open_messenger, visitor_srv[i].ws_base, t)
+                               for i, t in enumerate(tokens)])  # fmt: skip
     await asyncio.sleep(1)
     return Rig(list(socks), list(desk), chat_ids, chat_agent)
 
@@ -1051,7 +1070,8 @@ class Bench:
         seeded = await asyncio.to_thread(prepare_database, server.env, a.agents)
         server.start()
         await server.ready(http)
-        rig = await frontdesk_rig(http, server, server, seeded, seeded.agents, a.visitors, "Chat")
+        rig = await frontdesk_rig(http, [server], [server], seeded, seeded.agents, a.visitors,
+                                  "Chat")  # fmt: skip
         target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu)
         await throughput_series(rig, target, a, self.results, "throughput",
                                 on_main=lambda: self.py_spy(server, a.duration))  # fmt: skip
@@ -1081,11 +1101,22 @@ class Bench:
         await self.stop(server)
 
     async def scenario_multiprocess(self, http: Any) -> None:
+        a = self.args
+        # A multiple of every process count: chat i's agent (i mod agents) is then on another
+        # process than its visitor (i mod N), for N = 2 and 3 alike.
+        agents = -(-a.agents // 6) * 6
+        for count in a.processes:
+            say(f"\n== multiprocess: {count} process(es), PostgreSQL + Redis; {a.visitors} chats, "
+                f"{agents} agents; visitor of chat i on process i mod {count}, its agent on the "
+                "next ==")  # fmt: skip
+            await self.multiprocess_run(http, count, agents)
+
+    async def multiprocess_run(self, http: Any, count: int, agents: int) -> None:
         import asyncpg
+        import redis
 
         a = self.args
-        say("\n== multiprocess: 2 processes, PostgreSQL + Redis; visitors on A, agents on B ==")
-        name = f"frontdesk_chat_bench_{os.getpid()}"
+        name = f"frontdesk_chat_bench_{os.getpid()}_{count}"
         admin = await asyncpg.connect(PG_ADMIN_URL)
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
@@ -1094,25 +1125,75 @@ class Bench:
         self.pg_databases.append(name)
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         url = f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
-        first = self.frontdesk("mp-a", url, FRONTDESK_REDIS_URL=REDIS_URL)
-        second = self.frontdesk("mp-b", url, FRONTDESK_REDIS_URL=REDIS_URL)
-        seeded = await asyncio.to_thread(prepare_database, first.env, a.agents + a.offer_agents)
-        first.start()
-        await first.ready(http)
-        second.start()
-        await second.ready(http)
-        # The offers first: the overloaded throughput run leaves a backlog behind it.
-        self.results["mp_offer"] = await offer_series(
-            http, first, second, seeded, seeded.agents[a.agents :], a.offer_trials, "Offers"
+        channel = f"frontdesk-bench-{uuid.uuid4().hex[:8]}"
+        # The graces are long: seeding 200 chats under load can outlast the minute after which
+        # a chat whose visitor has no socket open ends.
+        servers = [self.frontdesk(f"mp{count}-{i}", url, FRONTDESK_REDIS_URL=REDIS_URL,
+                                  FRONTDESK_REDIS_CHANNEL=channel, FRONTDESK_VISITOR_GRACE="3600",
+                                  FRONTDESK_AGENT_GRACE="3600")
+                   for i in range(count)]  # fmt: skip
+        offer = count == 2 and a.offer_trials > 0
+        seeded = await asyncio.to_thread(
+            prepare_database, servers[0].env, agents + (a.offer_agents if offer else 0)
         )
-        both = lambda: first.cpu() + second.cpu()  # noqa: E731
-        rig = await frontdesk_rig(http, first, second, seeded, seeded.agents[: a.agents],
-                                  a.visitors, "Chat")  # fmt: skip
-        target = Target("frontdesk x2", first.ws_base, second.ws_base, both)
-        await throughput_series(rig, target, a, self.results, "mp_throughput")
-        await close_all(rig.visitors + rig.agents)
-        await self.stop(first)
-        await self.stop(second)
+        for server in servers:
+            server.start()
+        for server in servers:
+            # Generous: on the shared 2-core machine a start under load 15 was seen past 90 s.
+            await server.ready(http, timeout=300)
+        if offer:
+            # The offers first: an overloaded throughput run leaves a backlog behind it.
+            self.results["mp_offer"] = await offer_series(
+                http, servers[0], servers[1], seeded, seeded.agents[agents:], a.offer_trials,
+                "Offers",
+            )  # fmt: skip
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        broker = redis.Redis.from_url(REDIS_URL)
+
+        async def counters() -> dict[str, float]:
+            found = {f"process {i + 1}": server.cpu() for i, server in enumerate(servers)}
+            pids = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+            postgres = 0.0
+            for row in pids:
+                with contextlib.suppress(OSError):
+                    postgres += proc_cpu_seconds(row["pid"])
+            found["PostgreSQL"] = postgres
+            info = await asyncio.to_thread(broker.info, "cpu")
+            found["Redis"] = float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+            return found
+
+        try:
+            rig = await frontdesk_rig(http, servers, [*servers[1:], servers[0]], seeded,
+                                      seeded.agents[:agents], a.visitors, "Chat")  # fmt: skip
+            target = Target(f"frontdesk x{count}", servers[0].ws_base, servers[-1].ws_base,
+                            lambda: sum(server.cpu() for server in servers), counters)  # fmt: skip
+            key = f"mp{count}"
+            if a.mp_ramp:
+                await throughput_series(rig, target, a, self.results, key)
+            else:
+                await load_run(rig, target, a.rate / 2, 3.0, drain=2.0)  # warm-up
+                await asyncio.sleep(1)
+                # What the processes spend with no messages (timers, heartbeats) over as long
+                # as the run: taken off, so that a low rate does not inflate the per-message CPU.
+                before = await counters()
+                await asyncio.sleep(a.duration)
+                idle = {k: v - before[k] for k, v in (await counters()).items()}
+                run = await load_run(rig, target, a.rate, a.duration, drain=5.0)
+                say(run.line())
+                messages = max(1.0, run.persisted_per_s * run.duration)
+                run.extra_ms_per_msg = {
+                    k: v - 1000 * idle[k] / messages for k, v in run.extra_ms_per_msg.items()
+                }
+                self.results[key] = {"at_rate": run.__dict__, "idle_cpu_s": idle}
+            at_rate = self.results[key]["at_rate"]
+            say("  CPU per message (idle CPU taken off): " + ", ".join(
+                f"{k} {v:.3f} ms" for k, v in at_rate["extra_ms_per_msg"].items()))  # fmt: skip
+            await close_all(rig.visitors + rig.agents)
+        finally:
+            await admin.close()
+            broker.close()
+            for server in servers:
+                await self.stop(server)
 
     async def cleanup(self) -> None:
         for server in self.servers:
@@ -1139,7 +1220,8 @@ class Bench:
         server.start()
         await server.ready(http)
         chatting, others = seeded.agents[: a.desk_agents], seeded.agents[a.desk_agents :]
-        rig = await frontdesk_rig(http, server, server, seeded, chatting, a.desk_chats, "Desks")
+        rig = await frontdesk_rig(http, [server], [server], seeded, chatting, a.desk_chats,
+                                  "Desks")  # fmt: skip
         target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu)
         await load_run(rig, target, a.desk_rate, 3.0, drain=2.0)  # warm-up
         alone = await load_run(rig, target, a.desk_rate, a.duration)
@@ -1207,8 +1289,10 @@ class Bench:
             rows.append(("idle: server RSS with all sockets open",
                          f"{fd['rss_after_kb'] / 1024:.0f} MB", f"{br['rss_after_kb'] / 1024:.0f} MB",
                          "", "< 1 GB"))  # fmt: skip
-        for key, bare_key, label in (("throughput", "throughput_bare", "1 process + SQLite"),
-                                     ("mp_throughput", None, "2 processes + PG + Redis")):  # fmt: skip
+        series = [("throughput", "throughput_bare", "1 process + SQLite")] + [
+            (f"mp{n}", None, f"{n} process(es) + PG + Redis") for n in (1, 2, 3)
+        ]
+        for key, bare_key, label in series:
             if key not in r:
                 continue
             fd = r[key]
@@ -1217,6 +1301,8 @@ class Bench:
                 ("best", "highest sustainable rate"),
                 ("at_rate", f"offered {a.rate:.0f}/s"),
             ):
+                if sub not in fd:
+                    continue
                 f, b = fd[sub], (br[sub] if br else None)
                 rows.append((f"{label}, {what}: persisted msg/s",
                              f"{f['persisted_per_s']:.0f} (of {f['offered']:.0f})",
@@ -1228,6 +1314,15 @@ class Bench:
                              f"{ms(b['p50'])} / {ms(b['p99'])}" if b else "",
                              f"{f['p99'] / b['p99']:.1f}x (p99)" if b and b["p99"] > 0 else "",
                              "p99 < 50 ms" if sub == "at_rate" else ""))  # fmt: skip
+                if f.get("extra_ms_per_msg"):
+                    extra = f["extra_ms_per_msg"]
+                    own = sum(v for k, v in extra.items() if k.startswith("process"))
+                    rows.append((f"{label}, {what}: CPU ms per message",
+                                 " + ".join(f"{v:.2f}" for k, v in extra.items()
+                                            if k.startswith("process"))
+                                 + f" = {own:.2f}; PostgreSQL {extra.get('PostgreSQL', 0):.2f},"
+                                 f" Redis {extra.get('Redis', 0):.2f}", "", "",
+                                 "summed <= 0.6 ms"))  # fmt: skip
         for key, label in (
             ("offer", "1 process + SQLite"),
             ("mp_offer", "2 processes + PG + Redis"),
@@ -1290,6 +1385,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--desk-rate", type=float, default=40, help="msg/s (desks scenario)")
     p.add_argument("--desk-rules", choices=["new", "old"], default="new",
                    help="the desk's fetching rules: today's, or those before issue 11")  # fmt: skip
+    p.add_argument("--processes", type=lambda s: [int(x) for x in s.split(",")],
+                   default=[1, 2, 3], help="process counts of the multiprocess scenario")  # fmt: skip
+    p.add_argument("--mp-ramp", action="store_true",
+                   help="multiprocess: ramp to the sustainable rate first (as throughput does)")  # fmt: skip
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
     p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run")

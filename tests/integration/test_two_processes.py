@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.conftest import PASSWORD, _empty, reachable_redis
 from tests.integration.cluster import OWNER_EMAIL, login, running
@@ -23,15 +24,35 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("two_processes")]
 
 
 @pytest.fixture(scope="module")
-def cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+def channel() -> str:
+    """The cluster's Redis channel prefix: topic `chat:7` is the channel `{channel}:chat:7`."""
+    return f"fd-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    pg_database: str, tmp_path_factory: pytest.TempPathFactory, channel: str
+) -> Iterator[list[str]]:
     """Two `frontdesk run` processes sharing one database and one Redis channel, started once
     for the module (starting them is most of each test's time); each test works in an inbox
     and with agents of its own (`scene`). No test here may use `pg_url`: it would empty the
     database under the running processes."""
     asyncio.run(_empty(pg_database))
     data_dir = tmp_path_factory.mktemp("two-processes")
-    with running(database_url=pg_database, redis_url=reachable_redis(), data_dir=data_dir) as urls:
+    with running(
+        database_url=pg_database,
+        redis_url=reachable_redis(),
+        data_dir=data_dir,
+        extra_env={"FRONTDESK_REDIS_CHANNEL": channel},
+    ) as urls:
         yield urls
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client: Redis = Redis.from_url(reachable_redis())
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture
@@ -251,3 +272,105 @@ async def test_a_ticket_viewer_on_one_process_is_heard_and_forgotten_on_the_othe
     await listening.wait_for(lambda _f: viewer_lists(listening, ticket["id"])[-1:] == [[]])
     await listening.close()
     await owner.aclose()
+
+
+# --- per-topic delivery --------------------------------------------------------------------------
+
+
+async def subscribers(redis: Redis, channel: str, topic: str) -> int:
+    """How many processes are subscribed in Redis to a topic (one connection each)."""
+    [(_name, count)] = await redis.pubsub_numsub(f"{channel}:{topic}")
+    return int(count)
+
+
+async def until_subscribers(redis: Redis, channel: str, topic: str, count: int) -> None:
+    async with asyncio.timeout(10):
+        while await subscribers(redis, channel, topic) != count:
+            await asyncio.sleep(0.05)
+
+
+async def test_a_chat_s_events_go_only_to_the_processes_that_follow_it_and_once(
+    cluster: list[str], scene: dict[str, Any], redis: Redis, channel: str
+) -> None:
+    ada, grace = scene["agents"]["Ada"], scene["agents"]["Grace"]  # their sockets: process B
+    visitor_side = cluster[0]
+    started = await scene["visitor"].post("/messenger/v1/chats", json={"text": "hello"})
+    chat_id = started.json()["id"]
+    assert (await ada["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    await ada["ws"].event("chat.joined", chat_id=chat_id)
+    # Grace opens a desk on process A too: she hears the inbox there, not yet the chat.
+    on_a = await login(visitor_side, grace["email"])
+    cookie = f"frontdesk_session={on_a.cookies['frontdesk_session']}"
+    grace_a = await connect(f"ws://{visitor_side}/api/v1/ws", Cookie=cookie)
+    await grace_a.event("ready")
+    inbox = f"inbox:{scene['inbox']['id']}"
+    assert await subscribers(redis, channel, inbox) == 2
+    # Only process B follows the chat: A is not sent its messages.
+    assert await subscribers(redis, channel, f"chat:{chat_id}") == 1
+    said = await ada["ws"].request(
+        {"type": "message", "chat_id": chat_id, "text": "only B", "client_msg_id": "b1"}
+    )
+    assert said["type"] == "ack"
+
+    # Invited and joining on process B, Grace's socket on A follows the chat from then on.
+    await ada["client"].post(f"/api/v1/chats/{chat_id}/invite", json={"user_id": grace["id"]})
+    assert (await grace["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    await grace_a.event("chat.joined", chat_id=chat_id)
+    await until_subscribers(redis, channel, f"chat:{chat_id}", 2)
+    said = await ada["ws"].request(
+        {"type": "message", "chat_id": chat_id, "text": "both", "client_msg_id": "b2"}
+    )
+    # chat.ended names the inbox and the chat, both of which her socket on A follows.
+    assert (await ada["client"].post(f"/api/v1/chats/{chat_id}/end")).status_code == 200
+    await grace_a.event("chat.ended", chat_id=chat_id)
+    await asyncio.sleep(0.3)  # room for a second copy to arrive, were one sent
+    mine = [f for f in grace_a.frames if f.get("chat_id") == chat_id]
+    messages = [f["data"]["message"]["text"] for f in mine if f["type"] == "chat.message_added"]
+    # Before she joined, process A was not sent the chat's messages; after, each once.
+    assert messages == ["both"]
+    assert [f["type"] for f in mine].count("chat.ended") == 1
+    assert len({f["seq"] for f in mine}) == len(mine)
+    # Ended, the chat has no followers left on either process.
+    await until_subscribers(redis, channel, f"chat:{chat_id}", 0)
+    await grace_a.close()
+    await on_a.aclose()
+
+
+async def test_a_killed_redis_connection_subscribes_again_and_loses_nothing(
+    scene: dict[str, Any], redis: Redis, channel: str
+) -> None:
+    ada = scene["agents"]["Ada"]
+    started = await scene["visitor"].post("/messenger/v1/chats", json={"text": "hi"})
+    chat_id = started.json()["id"]
+    assert (await ada["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    seen = (await scene["visitor"].get(f"/messenger/v1/chats/{chat_id}")).json()["last_seq"]
+    vws = await connect(f"ws://{scene['visitor_side']}/messenger/v1/ws")
+    hello = await vws.request({"type": "hello", "token": scene["token"], "chats": {chat_id: seen}})
+    visitor_topic = f"visitor:{hello['data']['visitor_id']}"
+    await until_subscribers(redis, channel, visitor_topic, 1)
+
+    killed = 0
+    for client in await redis.client_list():
+        if client["name"].startswith(f"{channel}:"):
+            killed += await redis.client_kill_filter(_id=client["id"])
+    assert killed == 2  # each process's subscriber connection
+    # Sent while process A is not subscribed: Redis drops it, the database has it.
+    await ada["client"].post(
+        f"/api/v1/chats/{chat_id}/messages", json={"text": "meanwhile", "client_msg_id": "k1"}
+    )
+    # Nothing else happens in the chat: only the resync after the reconnection brings it.
+    await vws.wait_for(
+        lambda f: (
+            f.get("type") == "chat.message_added" and f["data"]["message"]["text"] == "meanwhile"
+        )
+    )
+    await until_subscribers(redis, channel, visitor_topic, 1)
+    await ada["client"].post(
+        f"/api/v1/chats/{chat_id}/messages", json={"text": "after", "client_msg_id": "k2"}
+    )
+    await vws.wait_for(
+        lambda f: f.get("type") == "chat.message_added" and f["data"]["message"]["text"] == "after"
+    )
+    texts = [f["data"]["message"]["text"] for f in vws.of_type("chat.message_added")]
+    assert texts == ["meanwhile", "after"]
+    await vws.close()

@@ -9,10 +9,25 @@ from typing import Any, Protocol
 from frontdesk.realtime.envelope import Addressed
 
 
+class Resync:
+    """Put on a subscriber's queue when the broker may have missed events (its Redis connection
+    was lost and is back): the subscriber reads from the database what it may not have heard."""
+
+    __slots__ = ()
+
+
+RESYNC = Resync()
+
+
 class Subscription(Protocol):
     def add(self, topics: Iterable[str]) -> None: ...
 
     def remove(self, topics: Iterable[str]) -> None: ...
+
+    async def ready(self) -> None:
+        """Returns once every topic added so far is heard: what is published from then on
+        arrives. A reader of the database waits for it first, so that nothing committed between
+        its read and the subscription taking effect goes unheard."""
 
     def __aiter__(self) -> AsyncIterator[Addressed]: ...
 

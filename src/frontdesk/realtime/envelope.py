@@ -63,6 +63,13 @@ class Envelope:
             at=datetime.fromisoformat(raw["at"]),
         )
 
+    @classmethod
+    def from_json(cls, text: str) -> Envelope:
+        """The envelope another process serialised: its text is kept, and sent as it came."""
+        envelope = cls.from_dict(json.loads(text))
+        envelope._json = text
+        return envelope
+
     def json_text(self) -> str:
         """Serialised once, however many sockets it goes to."""
         if self._json is None:
@@ -78,18 +85,6 @@ class Addressed:
     def __init__(self, *, topics: list[str], envelope: Envelope) -> None:
         self.topics = topics
         self.envelope = envelope
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"topics": self.topics, "envelope": self.envelope.to_dict()},
-            separators=(",", ":"),
-            default=_jsonable,
-        )
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> Addressed:
-        parsed = json.loads(raw)
-        return cls(topics=parsed["topics"], envelope=Envelope.from_dict(parsed["envelope"]))
 
 
 def agent_topic(user_id: int) -> str:

@@ -31,7 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
 from frontdesk.kit.clock import utcnow
-from frontdesk.realtime.broker import Broker, Subscription
+from frontdesk.realtime.broker import Broker, Resync, Subscription
 from frontdesk.realtime.envelope import Addressed, Envelope
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class Connection:
         self.sessionmaker = sessionmaker
         self.history = history
         self.heartbeat_interval = heartbeat_interval
-        self.queue: asyncio.Queue[Addressed | Fill | Say | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[Addressed | Fill | Say | Resync | None] = asyncio.Queue()
         self.subscription: Subscription = broker.subscribe((), self.queue)
         self.sent_seq: dict[int, int] = {}
         self.last_heard = asyncio.get_running_loop().time()
@@ -157,12 +157,18 @@ class Connection:
             if item is None:
                 return
             try:
+                if isinstance(item, Addressed):
+                    await self._deliver(item.envelope)
+                    continue
+                # What was queued before this is now heard: with several processes a
+                # subscription takes effect only once Redis confirms it (realtime/redis.py).
+                await self.subscription.ready()
                 if isinstance(item, Fill):
                     await self._fill(item.chat_id, item.after_seq, anchor=item.anchor)
                 elif isinstance(item, Say):
                     await self.send(item.frame)
                 else:
-                    await self._deliver(item.envelope)
+                    await self._resync()
             except (WebSocketDisconnect, RuntimeError):
                 return
             except Exception:
@@ -194,6 +200,13 @@ class Connection:
             if envelope.seq is not None and envelope.seq > self.sent_seq[chat_id]:
                 self.sent_seq[chat_id] = envelope.seq
                 await self.send_envelope(envelope)
+
+    async def _resync(self) -> None:
+        """The broker may have missed events: each chat this socket follows is read again from
+        the database after what it last sent."""
+        for chat_id, seq in list(self.sent_seq.items()):
+            if self.follows(self, chat_id):
+                await self._fill(chat_id, seq)
 
     async def _expire(self, at: datetime) -> None:
         """A socket lives no longer than the session it authenticated with."""
