@@ -12,6 +12,7 @@ No rules here: metrics/record.py decides what a message does to its clock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -38,17 +39,12 @@ CLOCK_COLUMNS = [
     "awaiting_since",
     "first_response_at",
 ]
-MOMENT_COLUMNS = [column.key for column in MOMENTS.columns if column.key != "id"]
 
 _READ = (
     f"SELECT {', '.join(CLOCK_COLUMNS)} FROM conversation_clocks "  # noqa: S608 - constant text
     "WHERE chat_id IN (SELECT value FROM json_each(?))"
 )
 _UPDATE = "UPDATE conversation_clocks SET awaiting_since = ?, first_response_at = ? WHERE id = ?"
-_INSERT = (
-    f"INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608 - constant text
-    f"VALUES ({', '.join('?' for _ in MOMENT_COLUMNS)})"
-)
 
 Processor = Callable[[Any], Any]
 
@@ -67,7 +63,6 @@ def _encoder(table: Table, column: str) -> Processor | None:
 
 
 _DECODERS = [_decoder(column) for column in CLOCK_COLUMNS]
-_MOMENT_ENCODERS = [(key, _encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
 _ENCODE_AT = cast(Processor, _encoder(CLOCKS, "awaiting_since"))
 
 
@@ -98,6 +93,16 @@ class MomentRow:
     chat_id: int | None
     user_id: int | None
     seconds: float | None
+
+
+# The columns a message's moment sets; the others (`last_close`, kept by a trigger) take their
+# defaults, as through the ORM.
+MOMENT_COLUMNS = [field.name for field in dataclasses.fields(MomentRow)]
+_INSERT = (
+    f"INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608 - constant text
+    f"VALUES ({', '.join('?' for _ in MOMENT_COLUMNS)})"
+)
+_MOMENT_ENCODERS = [(key, _encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
 
 
 def read_chat_clocks(connection: sqlite3.Connection, chat_ids: Iterable[int]) -> list[ClockRow]:

@@ -4,7 +4,7 @@ conversation), kept by triggers on `metric_moments` and filled from the moments 
 (docs/performance.md, "Reports").
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-03 04:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0036"
-down_revision = "0034"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ of the inbox, state or assignee (`SET NULL` included); filled from the tickets a
 (docs/performance.md, "Folder counts").
 
 Revision ID: 0037
-Revises: 0034
+Revises: 0036
 Create Date: 2026-12-03 07:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0037"
-down_revision = "0034"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ Adding a stored generated column rewrites the table under an exclusive lock: on 
 million messages this takes minutes (docs/performance.md), during which the desk waits.
 
 Revision ID: 0038
-Revises: 0034
+Revises: 0037
 Create Date: 2026-12-03 06:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from frontdesk.search import schema
 
 revision = "0038"
-down_revision = "0034"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
