@@ -1,116 +1,137 @@
-"""Load-independent cost of the reports' service calls on a database kept by
-`bench/reports.py --keep DIR`: on SQLite the process's CPU time per call (SQLite runs in process,
-aiosqlite's thread included; best of 3 after a warm-up), on PostgreSQL the server's execution
-time (the sum of `EXPLAIN ANALYZE`'s "Execution Time" over the statements the call ran, on the
-second of two runs); and how many statements the call ran. The machine's load inflates wall
-clock, not these.
+"""Load-independent cost of the reports on a database kept by `bench/reports.py --keep DIR`: the
+service called directly (`reports.service`), per report and filter. On SQLite, the CPU time of
+the process (the app and SQLite run in it, aiosqlite's thread included; best of `--repeat` after
+a warm-up); on PostgreSQL, the server's execution time: the sum of EXPLAIN ANALYZE's "Execution
+Time" over the statements the call ran (recorded on one run, explained afterwards). And how many
+statements the call ran. The machine's load inflates wall clock, not these.
 
-    PYTHONPATH=src .venv/bin/python bench/reports_cost.py URL [--reports times,agents]
+    PYTHONPATH=src .venv/bin/python bench/reports_cost.py --keep DIR --store sqlite
+    PYTHONPATH=src .venv/bin/python bench/reports_cost.py --keep DIR --store postgresql \
+        --reports times,agents
+
+It neither seeds nor migrates: run it with the code whose cost you want (an older checkout's
+`src` on PYTHONPATH measures "before" on a database not yet migrated).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reports as reports_bench
 
 from frontdesk.db.session import create_engine
 from frontdesk.inboxes.models import Inbox
 from frontdesk.metrics.models import Channel
 from frontdesk.reports import service
 from frontdesk.reports.service import ReportFilter
-from frontdesk.tickets.models import ticket_labels
 from frontdesk.users.models import User
 
+REPORTS: dict[str, Callable[[AsyncSession, ReportFilter], Awaitable[Any]]] = {
+    "volume": service.volume,
+    "busiest_hours": service.busiest_hours,
+    "times": service.times,
+    "agents": service.agents,
+    "csat": service.csat,
+}
 
-async def _cases(session: AsyncSession) -> list[tuple[str, ReportFilter]]:
+
+async def _cases(session: AsyncSession, state: dict[str, Any]) -> list[tuple[str, ReportFilter]]:
     """bench/reports.py's cases: a year and a month to today in Europe/Paris; a year by inbox,
-    channel, agent and label; and a year in Asia/Kathmandu (+05:45)."""
+    channel, agent and label; a year in Asia/Kathmandu (+05:45); and an agent's own view."""
     today = datetime.now(UTC).date()
-    year, month = today - timedelta(days=364), today - timedelta(days=29)
-    inbox_id = await session.scalar(select(func.min(Inbox.id)))
-    agent_id = await session.scalar(
-        select(User.id).where(User.email == "agent0@bench.test").limit(1)
-    )
-    label_id = await session.scalar(select(ticket_labels.c.label_id).limit(1))
-
-    base = ReportFilter(since=year, until=today, time_zone="Europe/Paris")
-
-    def of(**kw: Any) -> ReportFilter:
-        return dataclasses.replace(base, **kw)
-
+    year = ReportFilter(since=today - timedelta(days=364), until=today, time_zone="Europe/Paris")
+    seeded = state["seeded"]
+    agent = await session.scalar(select(User).where(User.email == seeded["agent_email"]))
+    assert agent is not None
+    inbox_id = await session.scalar(select(Inbox.id).order_by(Inbox.id).limit(1))
     return [
-        ("year", of()),
-        ("month", of(since=month)),
-        ("year, inbox", of(inbox_id=inbox_id)),
-        ("year, channel", of(channel=Channel.chat)),
-        ("year, agent", of(agent_id=agent_id)),
-        ("year, label", of(label_id=label_id)),
-        ("year, Kathmandu", of(time_zone="Asia/Kathmandu")),
+        ("year", year),
+        ("month", replace(year, since=today - timedelta(days=29))),
+        ("year, inbox", replace(year, inbox_id=inbox_id)),
+        ("year, channel", replace(year, channel=Channel.chat)),
+        ("year, agent", replace(year, agent_id=seeded["agent_id"])),
+        ("year, label", replace(year, label_id=state["label_id"])),
+        ("year, Kathmandu", replace(year, time_zone="Asia/Kathmandu")),
+        ("agent's own view, year", service.checked(agent, year)),
     ]
 
 
-async def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("--reports", default="times,agents")
-    args = parser.parse_args(argv)
-    engine = create_engine(args.url)
-    postgresql = engine.dialect.name == "postgresql"
-    captured: list[tuple[str, Any]] = []
+async def _server_ms(session: AsyncSession, statements: list[tuple[str, Any]]) -> float:
+    total = 0.0
+    connection = await session.connection()
+    for statement, parameters in statements:
+        found = await connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+        )
+        plan: Any = found.scalar()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        total += float(plan[0]["Execution Time"])
+    return total
+
+
+async def run(store: str, keep: Path, repeat: int, only: set[str]) -> None:
+    url, _name = reports_bench._kept_url(store, keep)
+    state = json.loads((keep / f"seeded-{store}.json").read_text())
+    engine = create_engine(url)
+    statements: list[tuple[str, Any]] = []
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+    def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if not statement.startswith("EXPLAIN"):
-            captured.append((statement, parameters))
+            statements.append((statement, parameters))
 
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    out: list[dict[str, Any]] = []
+    unit = "CPU ms" if store == "sqlite" else "server ms"
+    print(f"### {store}, load {os.getloadavg()[0]:.1f}")
+    print(f"| report (range, filter) | {unit} | statements |")
+    print("|---|---:|---:|")
     try:
         async with sessions() as session:
-            cases = await _cases(session)
-            for name in args.reports.split(","):
-                call = getattr(service, name)
-                for label, report in cases:
-                    await call(session, report)  # warm-up
-                    cpu = []
-                    for _ in range(3):
-                        captured.clear()
-                        before = time.process_time()
+            for case, report in await _cases(session, state):
+                for name, call in REPORTS.items():
+                    if only and name not in only:
+                        continue
+                    await call(session, report)  # warm-up: caches, the planner's first look
+                    best = float("inf")
+                    for _ in range(repeat):
+                        statements.clear()
+                        started = time.process_time()
                         await call(session, report)
-                        cpu.append(time.process_time() - before)
-                    statements = list(captured)
-                    row: dict[str, Any] = {
-                        "report": f"{name} ({label})",
-                        "statements": len(statements),
-                        "cpu_ms": round(min(cpu) * 1000),
-                    }
-                    if postgresql:
-                        server = 0.0
-                        connection = await session.connection()
-                        for statement, parameters in statements:
-                            result = await connection.exec_driver_sql(
-                                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
-                            )
-                            found: Any = result.scalar()
-                            plan = json.loads(found) if isinstance(found, str) else found
-                            server += float(plan[0]["Execution Time"])
-                        row["server_ms"] = round(server, 1)
-                    out.append(row)
-                    print(json.dumps(row), flush=True)
-            await session.execute(text("SELECT 1"))
+                        best = min(best, (time.process_time() - started) * 1000)
+                    count = len(statements)
+                    if store == "postgresql":
+                        best = await _server_ms(session, list(statements))
+                    print(f"| {name} ({case}) | {best:,.0f} | {count} |", flush=True)
     finally:
         await engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], required=True)
+    parser.add_argument("--keep", required=True, help="the DIR of `bench/reports.py --keep DIR`")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reports", default="", help="comma-separated reports (default: all)")
+    args = parser.parse_args(argv)
+    only = {name for name in args.reports.split(",") if name}
+    asyncio.run(run(args.store, Path(args.keep).resolve(), args.repeat, only))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    raise SystemExit(main())
