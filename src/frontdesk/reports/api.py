@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.planning import plan_for_values
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.errors import NotFound
 from frontdesk.kit.schemas import Id
@@ -63,6 +64,16 @@ async def report_filter(
 
 
 FilterDep = Annotated[service.ReportFilter, Depends(report_filter)]
+
+
+async def report_session(session: SessionDep) -> AsyncSession:
+    """The request's session, its statements planned for their values: the same report over a
+    month and over a year needs different plans."""
+    await plan_for_values(session)
+    return session
+
+
+ReportSessionDep = Annotated[AsyncSession, Depends(report_session)]
 Table = Callable[[AsyncSession, service.ReportFilter], Awaitable[list[dict[str, Any]]]]
 TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
     "volume": (service.volume, VolumeRow),
@@ -76,43 +87,43 @@ TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
 
 
 @router.get("/volume", response_model=list[VolumeRow])
-async def volume(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def volume(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """Conversations begun per day, channel and inbox."""
     return await service.volume(session, report)
 
 
 @router.get("/busiest_hours", response_model=list[HourCell])
-async def busiest_hours(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def busiest_hours(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """Conversations begun per weekday and hour (168 cells)."""
     return await service.busiest_hours(session, report)
 
 
 @router.get("/times", response_model=list[TimeFigure])
-async def times(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def times(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """First response, response, resolution and chat wait times, and missed chats' wait."""
     return await service.times(session, report)
 
 
 @router.get("/agents", response_model=list[AgentRow])
-async def agents(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def agents(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """Per agent: chats, tickets replied and closed, first response time, CSAT, time online."""
     return await service.agents(session, report)
 
 
 @router.get("/csat", response_model=list[CsatDay])
-async def csat(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def csat(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """Ratings per day and the share of good ones."""
     return await service.csat(session, report)
 
 
 @router.get("/comments", response_model=list[CommentRow])
-async def comments(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def comments(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """Rating comments, newest first."""
     return await service.comments(session, report)
 
 
 @router.get("/sla", response_model=list[SlaRow])
-async def sla(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+async def sla(report: FilterDep, session: ReportSessionDep) -> list[dict[str, Any]]:
     """SLA breaches per target (first response, next response, resolution), counted by the day
     the target was due; the agent is the ticket's assignee when it breached."""
     return await service.sla(session, report)
@@ -122,7 +133,7 @@ async def sla(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
 async def figure_tickets(
     report: FilterDep,
     user: CurrentAgent,
-    session: SessionDep,
+    session: ReportSessionDep,
     figure: Annotated[str, Query(description=f"One of {', '.join(service.ALL_FIGURES)}")],
     day: date | None = None,
     weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
@@ -156,7 +167,7 @@ def _cell(value: Any) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The table as CSV"}},
 )
-async def table_csv(table: str, report: FilterDep, session: SessionDep) -> Response:
+async def table_csv(table: str, report: FilterDep, session: ReportSessionDep) -> Response:
     """Any table above as a CSV download: volume, busiest_hours, times, agents, csat, comments,
     sla."""
     if table not in TABLES:
