@@ -152,7 +152,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_metric_replied_slice",
         "metric_replied",
-        ["inbox_id", "channel", "last_quarter", "first_quarter", "user_id", "ticket_id"],
+        ["inbox_id", "channel", "user_id", "last_quarter", "first_quarter", "ticket_id"],
     )
     if op.get_bind().dialect.name == "postgresql":
         _postgresql_triggers()
