@@ -8,6 +8,8 @@ statements the call ran. The machine's load inflates wall clock, not these.
     PYTHONPATH=src .venv/bin/python bench/reports_cost.py --keep DIR --store sqlite
     PYTHONPATH=src .venv/bin/python bench/reports_cost.py --keep DIR --store postgresql \
         --reports times,agents
+    # --statements: each statement's share too (SQLite: CPU from sending it to its rows
+    # fetched; PostgreSQL: its execution time), with the start of its text
 
 It neither seeds nor migrates: run it with the code whose cost you want (an older checkout's
 `src` on PYTHONPATH measures "before" on a database not yet migrated).
@@ -70,7 +72,9 @@ async def _cases(session: AsyncSession, state: dict[str, Any]) -> list[tuple[str
     ]
 
 
-async def _server_ms(session: AsyncSession, statements: list[tuple[str, Any]]) -> float:
+async def _server_ms(
+    session: AsyncSession, statements: list[tuple[str, Any]], each: list[float] | None = None
+) -> float:
     total = 0.0
     connection = await session.connection()
     for statement, parameters in statements:
@@ -81,19 +85,40 @@ async def _server_ms(session: AsyncSession, statements: list[tuple[str, Any]]) -
         if isinstance(plan, str):
             plan = json.loads(plan)
         total += float(plan[0]["Execution Time"])
+        if each is not None:
+            each.append(float(plan[0]["Execution Time"]))
     return total
 
 
-async def run(store: str, keep: Path, repeat: int, only: set[str]) -> None:
+def _short(statement: str) -> str:
+    return " ".join(statement.split())[:110]
+
+
+async def run(
+    store: str,
+    keep: Path,
+    repeat: int,
+    only: set[str],
+    per_statement: bool = False,
+    cases: set[str] | None = None,
+) -> None:
     url, _name = reports_bench._kept_url(store, keep)
     state = json.loads((keep / f"seeded-{store}.json").read_text())
     engine = create_engine(url)
     statements: list[tuple[str, Any]] = []
+    cpu: list[float] = []
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if not statement.startswith("EXPLAIN"):
             statements.append((statement, parameters))
+            cpu.append(time.process_time())
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _done(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # aiosqlite's adapter fetches the rows within the execute, so this spans the reading.
+        if not statement.startswith("EXPLAIN") and cpu:
+            cpu[-1] = time.process_time() - cpu[-1]
 
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     unit = "CPU ms" if store == "sqlite" else "server ms"
@@ -103,20 +128,31 @@ async def run(store: str, keep: Path, repeat: int, only: set[str]) -> None:
     try:
         async with sessions() as session:
             for case, report in await _cases(session, state):
+                if cases and case not in cases:
+                    continue
                 for name, call in REPORTS.items():
                     if only and name not in only:
                         continue
                     await call(session, report)  # warm-up: caches, the planner's first look
                     best = float("inf")
+                    shares: list[float] = []
                     for _ in range(repeat):
                         statements.clear()
+                        cpu.clear()
                         started = time.process_time()
                         await call(session, report)
-                        best = min(best, (time.process_time() - started) * 1000)
+                        spent = (time.process_time() - started) * 1000
+                        if spent < best:
+                            best, shares = spent, [c * 1000 for c in cpu]
                     count = len(statements)
+                    ran = list(statements)
                     if store == "postgresql":
-                        best = await _server_ms(session, list(statements))
+                        shares = []
+                        best = await _server_ms(session, ran, shares)
                     print(f"| {name} ({case}) | {best:,.0f} | {count} |", flush=True)
+                    if per_statement:
+                        for share, (statement, _parameters) in zip(shares, ran, strict=False):
+                            print(f"|   {share:7.1f} | {_short(statement)} |", flush=True)
     finally:
         await engine.dispose()
 
@@ -127,9 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", required=True, help="the DIR of `bench/reports.py --keep DIR`")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reports", default="", help="comma-separated reports (default: all)")
+    parser.add_argument("--cases", default="", help="comma-separated cases, e.g. 'year,month'")
+    parser.add_argument("--statements", action="store_true", help="each statement's cost too")
     args = parser.parse_args(argv)
     only = {name for name in args.reports.split(",") if name}
-    asyncio.run(run(args.store, Path(args.keep).resolve(), args.repeat, only))
+    cases = {name.strip() for name in args.cases.split(",") if name.strip()}
+    keep = Path(args.keep).resolve()
+    asyncio.run(run(args.store, keep, args.repeat, only, args.statements, cases))
     return 0
 
 

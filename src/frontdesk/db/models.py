@@ -13,6 +13,7 @@ from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
 from frontdesk.metrics import answered as metrics_answered
 from frontdesk.metrics import models as metrics_models
+from frontdesk.metrics import replied as metrics_replied
 from frontdesk.notifications import models as notifications_models
 from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
@@ -38,6 +39,7 @@ __all__ = [
     "mail_models",
     "metrics_answered",
     "metrics_models",
+    "metrics_replied",
     "notifications_models",
     "privacy_models",
     "ratings_models",
