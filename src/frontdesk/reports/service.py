@@ -15,15 +15,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     BigInteger,
+    Float,
     Integer,
     Select,
+    String,
     and_,
+    bindparam,
+    case,
     exists,
     func,
     literal,
     or_,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +49,7 @@ from frontdesk.metrics.models import (
 )
 from frontdesk.metrics.replied import EVERY_CHANNEL, EVERY_INBOX, RepliedTicket
 from frontdesk.ratings.models import Rating, RatingAgent, RatingScore
-from frontdesk.reports import rollups, spreads
+from frontdesk.reports import driven, rollups, spreads
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
@@ -119,16 +124,26 @@ def _moments(
     pair only, which the index range then is), filtered as the report says."""
     low, high = quarters if quarters is not None else _quarters(report)
     m = MetricMoment
-    query = select(*columns).where(m.kind == kind, m.quarter >= low, m.quarter < high)
+    fixed = report.label_id is not None
+    labelled = fixed and kind in _MANY
+    query = select(*columns).where(
+        _column(m.kind, labelled) == _value(kind, m.kind.type, fixed),
+        m.quarter >= _value(low, Integer(), fixed),
+        m.quarter < _value(high, Integer(), fixed),
+    )
     if report.inbox_id is not None:
-        query = query.where(m.inbox_id == report.inbox_id)
+        query = query.where(
+            _column(m.inbox_id, labelled) == _value(report.inbox_id, Integer(), fixed)
+        )
     if report.channel is not None:
-        query = query.where(m.channel == report.channel)
+        query = query.where(m.channel == _value(report.channel, m.channel.type, fixed))
     if report.label_id is not None:
         query = query.where(_labelled(m, report.label_id))
     if report.agent_id is not None:
         if kind in _ACTED:
-            query = query.where(m.user_id == report.agent_id)
+            query = query.where(
+                _column(m.user_id, labelled) == _value(report.agent_id, Integer(), fixed)
+            )
         elif kind in BELONGING:
             # The agent's own rows of this kind and range (metric_answered), probed by id.
             query = query.where(
@@ -156,18 +171,62 @@ def _answered(report: ReportFilter, kind: MomentKind, *columns: Any) -> Select[A
 
 
 def _label_tickets(label_id: int) -> Select[Any]:
-    return select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == label_id)
+    return select(ticket_labels.c.ticket_id).where(
+        ticket_labels.c.label_id == _value(label_id, Integer(), True)
+    )
+
+
+def _value(value: Any, type_: Any, fixed: bool) -> Any:
+    """The value, written into the statement's text when `fixed` (the label filter's
+    statements). asyncpg prepares each statement and PostgreSQL plans a prepared statement
+    without its parameters after five runs: for a kind and a range of quarters it knows nothing
+    of, that generic plan read the kind's index and tested each moment against the label's
+    array (`= ANY`, a linear search: 4.3 s for a year of closes), where the plan for the values
+    reads the label's conversations (45 ms)."""
+    if not fixed:
+        return value
+    return bindparam(None, value, type_=type_, literal_execute=True)
+
+
+# Kinds with a moment or more in nearly every conversation (a year: ~200,000 each on the
+# bench). Under a label, their moments are read from the label's conversations (`_labelled`);
+# on SQLite, reading every moment of those conversations (~35,000 for the bench's label) costs
+# more than reading a year of a rarer kind (chat joins, transfers, closes: ~70,000 or fewer)
+# and probing each: 110-124 ms of CPU against 30-40 for the two chat kinds of agents.
+_MANY = {
+    MomentKind.created,
+    MomentKind.customer_message,
+    MomentKind.first_response,
+    MomentKind.response,
+}
+
+
+def _column(column: Any, labelled: bool) -> Any:
+    """Under the label filter, for the kinds in `_MANY`, a column SQLite must not pick an
+    index for (see `_labelled`)."""
+    return driven.Unindexed(column) if labelled else column
 
 
 def _labelled(m: type[MetricMoment], label_id: int) -> Any:
     """The moment's conversation has the label now, on its ticket or its chat.
 
-    Two uncorrelated sets (the label's tickets, the label's chats) that the database builds
-    once and probes by key, as `_answered_by` does: a correlated EXISTS per moment with an OR
-    made PostgreSQL probe both label tables for each of a year of moments (1-2.7 s)."""
+    Read from the label's conversations into their moments, by the moments' ticket and chat
+    indexes (reports/driven.py): SQLite runs the OR as a union of the two indexes (MULTI-INDEX
+    OR, each probed once per labelled conversation) once `_moments` hides kind, inbox and agent
+    from its other indexes; PostgreSQL as a BitmapOr of the two indexes. Both used to read every
+    moment of the range and probe the label's sets (a year: ~200,000 moments a kind).
+
+    SQLite then reads each of the conversation's moments (its kind hidden); repeating the kind
+    in the ticket's half did not help: SQLite took it, with the range of quarters, to the index
+    led by kind again."""
     return or_(
-        m.ticket_id.in_(_label_tickets(label_id)),
-        m.chat_id.in_(select(chat_labels.c.chat_id).where(chat_labels.c.label_id == label_id)),
+        driven.Among(m.ticket_id, _label_tickets(label_id)),
+        driven.Among(
+            m.chat_id,
+            select(chat_labels.c.chat_id).where(
+                chat_labels.c.label_id == _value(label_id, Integer(), True)
+            ),
+        ),
     )
 
 
@@ -254,10 +313,12 @@ async def _spreads(
     query = query.where(seconds.is_not(None))
     key = group if group is not None else literal(0)
     if labelled:
-        # The label filter probes each moment's labels: walking to three ranks would probe the
-        # range three times over, so its values are read once and ranked here.
+        # Under a label each statement reads the label's conversations (or probes a range):
+        # walking to three ranks would do it three times over, so the values are read once and
+        # ranked here, as Core rows (the ORM's per-row work cost as much as the statement).
         values: dict[Any, list[float]] = defaultdict(list)
-        for k, value in await session.execute(query.with_only_columns(key, seconds)):
+        connection = await session.connection()
+        for k, value in await connection.execute(query.with_only_columns(key, seconds)):
             values[k].append(float(value))
         return {k: spread(vs) for k, vs in values.items()}
     counts = await session.execute(
@@ -350,12 +411,23 @@ def _local_seconds(offset: int, quarter: Any = MetricMoment.quarter) -> Any:
     return func.cast(quarter, BigInteger) * QUARTER_SECONDS + offset
 
 
+def _local_seconds_in(pieces: list[tuple[int, int, int]], quarter: Any) -> Any:
+    """Local seconds of a quarter anywhere in the range, each piece of `segments` with its
+    offset: one statement for the whole range (with the label filter, each statement reads the
+    label's conversations again; one per piece read them three times a year in Paris)."""
+    *before, (_first, _end, last) = pieces
+    if not before:
+        return _local_seconds(last, quarter)
+    offset = case(*((quarter < end, offset) for _f, end, offset in before), else_=last)
+    return func.cast(quarter, BigInteger) * QUARTER_SECONDS + offset
+
+
 def _begun(report: ReportFilter, first: int, end: int) -> tuple[Any, Select[Any]]:
     """Where to count the conversations begun when the roll-ups cannot say, as (the table,
     whose quarter, channel and inbox_id the caller groups by; the filtered query): for an
     agent without a label, the agent's own created rows of metric_answered (an index range:
     a year is the ~14,000 conversations the bench's agent answered in, not 200,000 moments);
-    else the moments. Quarters [first, end): one piece of the range."""
+    else the moments. Quarters [first, end)."""
     if report.agent_id is not None and report.label_id is None:
         a = AnsweredMoment
         query = _answered(report, MomentKind.created, a.quarter)
@@ -385,16 +457,15 @@ async def volume(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
                         EPOCH + timedelta(days=start // DAY), Channel(channel).value, inbox_id
                     ] += n
         return _volume_rows(counts)
-    for first, end, offset in segments(report):
-        t, begun = _begun(report, first, end)
-        day = (_local_seconds(offset, t.quarter) // 86_400).label("day")
-        rows = await session.execute(
-            begun.with_only_columns(day, t.channel, t.inbox_id, func.count()).group_by(
-                day, t.channel, t.inbox_id
-            )
+    t, begun = _begun(report, *_quarters(report))
+    day = (_local_seconds_in(segments(report), t.quarter) // 86_400).label("day")
+    rows = await session.execute(
+        begun.with_only_columns(day, t.channel, t.inbox_id, func.count()).group_by(
+            day, t.channel, t.inbox_id
         )
-        for number, channel, inbox_id, count in rows:
-            counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
+    )
+    for number, channel, inbox_id, count in rows:
+        counts[EPOCH + timedelta(days=int(number)), Channel(channel).value, inbox_id] += count
     return _volume_rows(counts)
 
 
@@ -418,17 +489,16 @@ async def busiest_hours(session: AsyncSession, report: ReportFilter) -> list[dic
                 # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
                 cells[(start // DAY + 3) % 7, start % DAY // HOUR] += n
         return _hour_cells(cells)
-    for first, end, offset in segments(report):
-        t, begun = _begun(report, first, end)
-        local = _local_seconds(offset, t.quarter)
-        # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
-        weekday = ((local // 86_400 + 3) % 7).label("weekday")
-        hour = ((local // 3_600) % 24).label("hour")
-        rows = await session.execute(
-            begun.with_only_columns(weekday, hour, func.count()).group_by(weekday, hour)
-        )
-        for d, h, count in rows:
-            cells[int(d), int(h)] += count
+    t, begun = _begun(report, *_quarters(report))
+    local = _local_seconds_in(segments(report), t.quarter)
+    # 1970-01-01 was a Thursday: day number + 3, modulo 7, is 0 on Mondays.
+    weekday = ((local // 86_400 + 3) % 7).label("weekday")
+    hour = ((local // 3_600) % 24).label("hour")
+    rows = await session.execute(
+        begun.with_only_columns(weekday, hour, func.count()).group_by(weekday, hour)
+    )
+    for d, h, count in rows:
+        cells[int(d), int(h)] += count
     return _hour_cells(cells)
 
 
@@ -486,6 +556,46 @@ def _three_ranks(_kind: MomentKind, count: int) -> tuple[int, int, int]:
     return _middle_ranks(count)
 
 
+async def _labelled_times(
+    session: AsyncSession, report: ReportFilter, label_id: int
+) -> dict[MomentKind, list[float]]:
+    """The values of every times figure under a label (and no agent filter), in one statement:
+    each labelled conversation's moments are read once for all five kinds (`_labelled`), where
+    a statement per kind walked the label's conversations five times. A label's share of a
+    year is a few tens of thousands of values, which `spread` sorts in milliseconds."""
+    m = MetricMoment
+    low, high = _quarters(report)
+    kinds = list(_TIMES.values())
+    query = select(m.kind, m.seconds).where(
+        # Hidden from both stores' indexes: the ticket's index is then probed once per
+        # conversation for every kind, not once per conversation and kind.
+        driven.Unindexed(m.kind, everywhere=True).in_(
+            [_value(kind, m.kind.type, True) for kind in kinds]
+        ),
+        m.quarter >= _value(low, Integer(), True),
+        m.quarter < _value(high, Integer(), True),
+        m.seconds.is_not(None),
+        # The resolution: the closes that stuck.
+        or_(m.kind != _value(MomentKind.solved, m.kind.type, True), m.last_close == true()),
+        _labelled(m, label_id),
+    )
+    if report.inbox_id is not None:
+        query = query.where(
+            driven.Unindexed(m.inbox_id) == _value(report.inbox_id, Integer(), True)
+        )
+    if report.channel is not None:
+        query = query.where(m.channel == _value(report.channel, m.channel.type, True))
+    # Core rows of plain strings: the ORM's and the enum's per-row work were as costly as the
+    # statement itself on SQLite.
+    connection = await session.connection()
+    found: dict[str, list[float]] = defaultdict(list)
+    for kind, seconds in await connection.execute(
+        query.with_only_columns(type_coerce(m.kind, String()), type_coerce(m.seconds, Float()))
+    ):
+        found[kind].append(seconds)
+    return {MomentKind(kind): values for kind, values in found.items()}
+
+
 async def times(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any]]:
     """First response, response, resolution and chat wait times; missed chats and their wait.
     Counted and ranked from the histograms of seconds (reports/spreads.py) where the filters
@@ -502,18 +612,24 @@ async def times(session: AsyncSession, report: ReportFilter) -> list[dict[str, A
             _quarters(report),
             _three_ranks,
         )
+    read = (
+        await _labelled_times(session, report, report.label_id)
+        if report.label_id is not None and report.agent_id is None
+        else None
+    )
     rows = []
     for name, kind in _TIMES.items():
         rolled = views[kind]
         if rolled is not None:
             figure = _ranked_spread(found.get((kind, rolled.user_id or 0)))
+        elif read is not None:
+            figure = spread(read.get(kind, []))
         else:
-            labelled = report.label_id is not None
             figure = await _spread(
                 session,
                 _timed(report, kind),
                 m.seconds,
-                labelled=labelled,
+                labelled=report.label_id is not None,
                 in_order=spreads.in_order(kind),
             )
         rows.append(_spread_row(name, figure))
