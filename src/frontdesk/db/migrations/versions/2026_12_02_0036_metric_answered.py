@@ -5,7 +5,7 @@ conversation), kept by triggers on `metric_moments` and filled from the moments 
 
 Revision ID: 0036
 Revises: 0035
-Create Date: 2026-12-03 04:00:00.000000
+Create Date: 2026-12-02 04:00:00.000000
 """
 
 # ruff: noqa: S608  (SQL built from this module's constants only)

@@ -6,7 +6,7 @@ and filled from the moments already recorded (docs/performance.md, "Reports").
 
 Revision ID: 0035
 Revises: 0034
-Create Date: 2026-12-03 04:00:00.000000
+Create Date: 2026-12-02 04:00:00.000000
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ million messages this takes minutes (docs/performance.md), during which the desk
 
 Revision ID: 0038
 Revises: 0037
-Create Date: 2026-12-03 06:00:00.000000
+Create Date: 2026-12-02 06:00:00.000000
 """
 
 from __future__ import annotations

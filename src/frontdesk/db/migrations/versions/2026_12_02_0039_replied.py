@@ -6,7 +6,7 @@ performance.md, "Agents for a year").
 
 Revision ID: 0039
 Revises: 0038
-Create Date: 2026-12-03 08:30:00.000000
+Create Date: 2026-12-02 08:30:00.000000
 """
 
 # ruff: noqa: S608  (SQL built from this module's constants only)

@@ -6,7 +6,7 @@ of the inbox, state or assignee (`SET NULL` included); filled from the tickets a
 
 Revision ID: 0037
 Revises: 0036
-Create Date: 2026-12-03 07:00:00.000000
+Create Date: 2026-12-02 07:00:00.000000
 """
 
 from __future__ import annotations
