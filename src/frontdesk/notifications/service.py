@@ -142,23 +142,6 @@ async def _deliver(
             _queue_email(session, user=user, notification=notification)
     await session.flush()
     return made
-    session.add_all(made)
-    await session.flush()
-    unread = await unread_counts(session, user_ids=[n.user_id for n in made if n.in_app])
-    pushed = [n for n, (_user, chosen) in zip(made, told, strict=True) if Channel.push in chosen]
-    subscriptions = await _push_subscriptions(session, user_ids=[n.user_id for n in pushed])
-    for notification, (user, chosen) in zip(made, told, strict=True):
-        if notification.in_app:
-            record_created(session, notification, actor=actor, unread=unread.get(user.id, 0))
-        if Channel.push in chosen:
-            session.add_all(
-                PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
-                for subscription_id in subscriptions.get(user.id, ())
-            )
-        if Channel.email in chosen:
-            _queue_email(session, user=user, notification=notification)
-    await session.flush()
-    return made
 
 
 async def unread_counts(session: AsyncSession, *, user_ids: Collection[int]) -> dict[int, int]:
