@@ -44,6 +44,7 @@ import tickets as ticket_bench
 from frontdesk.app import create_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine
+from frontdesk.kit.collector import tune_for_server
 from frontdesk.search import queries as search_queries
 from frontdesk.search import schema
 from frontdesk.search.reader import READER_KEY
@@ -169,6 +170,7 @@ async def measure(
 ) -> None:
     seeded = run.seeded
     app = create_app(ticket_bench._settings(url, data_dir), run_loops=False)
+    tune_for_server()  # as `frontdesk run` does once the app is built
     local = seeded.probe_email.split("@")[0]
     inbox = seeded.inbox_ids[0]
     base = "/api/v1/tickets?limit=25"

@@ -43,6 +43,7 @@ from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.collector import tune_for_server
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
 from frontdesk.sla import service as sla_service
@@ -454,6 +455,7 @@ async def measure(
     only_counts: bool = False,
 ) -> list[Result]:
     app = create_app(settings, run_loops=False)
+    tune_for_server()  # as `frontdesk run` does once the app is built
     results: list[Result] = []
     inbox = seeded.inbox_ids[0]
     async with app.router.lifespan_context(app):
