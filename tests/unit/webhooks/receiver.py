@@ -77,7 +77,13 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # The default backlog of 5 overflows when several delivery loops post at once on a busy
+        # machine: the kernel drops the extra connections and the client's SYN retries (1, 3,
+        # 7 s…) outlast the sender's 10 s, a delivery the test then finds pending.
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
