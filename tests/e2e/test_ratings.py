@@ -178,6 +178,20 @@ async def test_the_email_link_opens_the_rating_page(
     await expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
     await reader.close()
 
+    # Without scripts (as a mail scanner fetches it) the link records nothing; Save sends it.
+    plain = await browser.new_context(java_script_enabled=False)
+    page = await plain.new_page()
+    await page.goto(f"{live}{base.group(1)}/bad")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Sending your answer…")
+    await expect(page.get_by_label("Bad")).to_be_checked()
+    (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
+    assert rating["score"] == "okay"
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Thanks! Your answer is saved.")
+    (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
+    assert (rating["score"], rating["comment"]) == ("bad", "Slow, but solved.")
+    await plain.close()
+
 
 async def test_an_admin_sets_an_inboxs_rating_settings(
     app: FastAPI, desk: Desk, browser: Browser, live: str, screenshots: Path

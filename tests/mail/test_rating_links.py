@@ -14,6 +14,8 @@ from sqlalchemy import update
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.headers import script_hash
+from frontdesk.ratings import page as rating_page
 from frontdesk.ratings import service as ratings_service
 from frontdesk.ratings.models import Rating, RatingRequest
 from tests.conftest import Desk
@@ -73,12 +75,25 @@ async def test_one_click_records_and_the_page_takes_a_comment(
     # A link checker's HEAD records nothing.
     assert (await http.head(f"/rate/{tokens['bad']}/bad")).status_code == 200
     assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
+    # A mail scanner GETs every answer of the message: the pages offer them, nothing is recorded.
+    for score in ("good", "okay", "bad"):
+        offered = await http.get(f"/rate/{tokens[score]}/{score}")
+        assert offered.status_code == 200
+        assert f'value="{score}" checked' in offered.text
+    assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
     page = await http.get(f"/rate/{tokens['okay']}/okay")
-    assert page.status_code == 200
-    assert "Your answer is saved" in page.text
+    assert "Sending your answer" in page.text
     assert "Happy?" in page.text
-    assert "default-src 'none'" in page.headers["content-security-policy"]
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    # The page's one script (it sends the answer) is the only one allowed, by its hash.
+    assert f"<script>{rating_page.SUBMIT}</script>" in page.text
+    assert f"script-src {script_hash(rating_page.SUBMIT)}" in policy
     assert page.headers["referrer-policy"] == "no-referrer"
+    sent = await http.post(f"/rate/{tokens['okay']}", data={"score": "okay", "comment": ""})
+    assert sent.status_code == 200
+    assert "Your answer is saved" in sent.text
+    assert "<script" not in sent.text  # sent once: the saved page does not send it again
     (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
     assert (rating["score"], rating["channel"], rating["agent_ids"]) == ("okay", "email", [ada.id])
 
@@ -105,10 +120,16 @@ async def test_another_link_changes_the_rating_within_the_window_then_it_is_fina
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any
 ) -> None:
     ada, ticket, tokens = await rated_scene(app, settings, desk, sink)
-    assert (await http.get(f"/rate/{tokens['bad']}/bad")).status_code == 200
-    assert (await http.get(f"/rate/{tokens['good']}/good")).status_code == 200
+    assert (await http.post(f"/rate/{tokens['bad']}", data={"score": "bad"})).status_code == 200
+    good = await http.post(f"/rate/{tokens['good']}", data={"score": "good", "comment": "Kind"})
+    assert good.status_code == 200
     ratings = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
-    assert [r["score"] for r in ratings] == ["good"]
+    assert [(r["score"], r["comment"]) for r in ratings] == [("good", "Kind")]
+    # Another answer's page, opened while the rating may change, sends the comment along with it.
+    other = (await http.get(f"/rate/{tokens['bad']}/bad")).text
+    assert 'value="bad" checked' in other
+    assert ">Kind</textarea>" in other
+    await http.post(f"/rate/{tokens['good']}", data={"score": "good", "comment": ""})
 
     async with unit_of_work(app.state.sessionmaker) as session:
         await session.execute(
@@ -158,6 +179,23 @@ async def test_an_expired_link_says_so(
     answer = await http.get(f"/rate/{tokens['good']}/good")
     assert answer.status_code == 410
     assert "expired" in answer.text
+    assert (await http.post(f"/rate/{tokens['good']}", data={"score": "good"})).status_code == 410
+    assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
+
+
+async def test_a_first_answer_refused_comes_back_to_correct_and_records_nothing(
+    app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any
+) -> None:
+    ada, ticket, tokens = await rated_scene(app, settings, desk, sink)
+    comment = "x" * 2001
+    refused = await http.post(f"/rate/{tokens['bad']}", data={"score": "bad", "comment": comment})
+    assert refused.status_code == 422
+    assert "At most 2000 characters." in refused.text
+    assert 'value="bad" checked' in refused.text
+    assert "<script" not in refused.text  # not sent again by itself: the person corrects it
+    # A comment with no answer given has nothing to attach to.
+    alone = await http.post(f"/rate/{tokens['bad']}", data={"comment": "hello"})
+    assert alone.status_code == 404
     assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
 
 

@@ -1,6 +1,7 @@
-"""The small public page a rating email's links open: what was recorded, a comment box, and the
-clear refusals (altered, retired, expired or final links). Every text from the database or the
-request is escaped; the only style is one inline sheet, allowed by its hash, and no script."""
+"""The small public page a rating email's links open: the answer clicked, sent by the page
+itself, then what was recorded, a comment box, and the clear refusals (altered, retired, expired
+or final links). Every text from the database or the request is escaped; the only style is one
+inline sheet and the only script one line, each allowed by its hash."""
 
 from __future__ import annotations
 
@@ -59,9 +60,15 @@ button:focus-visible, textarea:focus-visible { outline: 3px solid var(--accent);
 @media (prefers-color-scheme: dark) { .error { color: #fca5a5; } }
 """
 
+# Sends the clicked answer as soon as the page is shown. Mail scanners fetch every link of a
+# message (all three answers) without running scripts: they record nothing. A person's browser
+# records the click at once; without scripts, the Save button does it.
+SUBMIT = "document.getElementById('answer').submit();"
+
 PAGE_POLICY = policy(
     default_src="'none'",
     style_src=script_hash(STYLE),
+    script_src=script_hash(SUBMIT),
     form_action="'self'",
     base_uri="'none'",
     frame_ancestors="'none'",
@@ -75,12 +82,12 @@ PAGE_HEADERS = {
 }
 
 
-def _document(title: str, body: str) -> str:
+def _document(title: str, body: str, *, script: str = "") -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
+        f"<body><main>{body}</main>{f'<script>{script}</script>' if script else ''}</body></html>"
     )
 
 
@@ -98,24 +105,78 @@ def rating_page(
     saved: str,
     error: str | None = None,
 ) -> str:
+    """What was recorded, to change or comment on while it may change."""
+    when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")
+    body = _form(
+        action=action,
+        question=question,
+        inbox_name=inbox_name,
+        ticket_number=ticket_number,
+        heading=saved,
+        score=rating.score.value,
+        comment=rating.comment,
+        error=error,
+        note=f"You can change your answer until {when}.",
+    )
+    return _document("Thanks for your feedback", body)
+
+
+def answer_page(
+    *,
+    action: str,
+    question: str,
+    inbox_name: str,
+    ticket_number: int,
+    score: str,
+    comment: str,
+    error: str | None = None,
+) -> str:
+    """The answer clicked in the email, not recorded yet: the page sends it by itself (unless it
+    comes back refused, to be corrected)."""
+    body = _form(
+        action=action,
+        question=question,
+        inbox_name=inbox_name,
+        ticket_number=ticket_number,
+        heading="Your answer was not saved." if error else "Sending your answer…",
+        score=score,
+        comment=comment,
+        error=error,
+        note="Press Save to send your answer."
+        if error
+        else ("If nothing happens, press Save to send your answer."),
+    )
+    return _document("Your feedback", body, script="" if error else SUBMIT)
+
+
+def _form(
+    *,
+    action: str,
+    question: str,
+    inbox_name: str,
+    ticket_number: int,
+    heading: str,
+    score: str,
+    comment: str,
+    error: str | None,
+    note: str,
+) -> str:
     choices = "".join(
         f'<label class="choice"><input type="radio" name="score" value="{value}"'
-        f"{' checked' if rating.score.value == value else ''}>"
+        f"{' checked' if score == value else ''}>"
         f"<span>{_face(mouth)} {word}</span></label>"
         for value, word, mouth in SCORES
     )
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")
-    body = (
+    return (
         f'<p class="muted">{escape(inbox_name)} · request #{ticket_number}</p>'
-        f"<h1>{escape(saved)}</h1>"
-        f'<form method="post" action="{escape(action)}">'
+        f"<h1>{escape(heading)}</h1>"
+        f'<form id="answer" method="post" action="{escape(action)}">'
         f"<fieldset><legend>{escape(question)}</legend>{choices}</fieldset>"
         '<label for="comment">Anything you would like to add? <span class="muted">(optional)'
         "</span></label>"
         '<textarea id="comment" name="comment" maxlength="2000">'
-        f"{escape(rating.comment)}</textarea>"
+        f"{escape(comment)}</textarea>"
         f'{problem}<button type="submit">Save</button></form>'
-        f'<p class="muted">You can change your answer until {escape(when)}.</p>'
+        f'<p class="muted">{escape(note)}</p>'
     )
-    return _document("Thanks for your feedback", body)

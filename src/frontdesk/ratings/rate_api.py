@@ -55,21 +55,35 @@ def _saved_page(target: service.LinkTarget, token: str, *, error: str | None = N
     )
 
 
+def _answer_page(
+    target: service.LinkTarget, token: str, score: str, comment: str, error: str | None = None
+) -> str:
+    return page.answer_page(
+        action=f"{links.PATH}/{token}",
+        question=target.question or QUESTION,
+        inbox_name=target.inbox_name,
+        ticket_number=target.ticket.number,
+        score=score,
+        comment=comment,
+        error=error,
+    )
+
+
 @router.get("/{token}/{score}", response_class=HTMLResponse)
 async def click(token: Token, score: str, request: Request, session: SessionDep) -> HTMLResponse:
-    """One click of the email: records the score (or changes it) and offers a comment box.
-    A HEAD (link checkers and mail scanners send them) records nothing."""
+    """One click of the email: a page that sends that answer by itself (a GET records nothing,
+    so a mail scanner fetching every link gives no rating), with the comment box. A HEAD (link
+    checkers send them) shows what is recorded."""
     if score not in RatingScore.__members__:
         return _refusal(FrontdeskError("bad score"))
     if is_head(request.scope):
         return await show(token, session)
     try:
-        target = await service.rate_by_link(
-            session, token=token, score=RatingScore(score), comment=None
-        )
+        target = await service.open_link(session, token=token)
     except FrontdeskError as error:
         return _refusal(error)
-    return _html(_saved_page(target, token))
+    comment = target.rating.comment if target.rating is not None else ""
+    return _html(_answer_page(target, token, score, comment))
 
 
 @router.get("/{token}", response_class=HTMLResponse)
@@ -86,21 +100,26 @@ async def show(token: Token, session: SessionDep) -> HTMLResponse:
 
 @router.post("/{token}", response_class=HTMLResponse)
 async def save(token: Token, request: Request, session: SessionDep) -> HTMLResponse:
-    """The page's form: the score (to change it) and the comment."""
+    """The page's form: the answer (gives the rating, or changes it) and the comment."""
     body = await request.body()
     form = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=10)
     score = (form.get("score") or [""])[0]
     comment = (form.get("comment") or [""])[0]
     try:
         target = await service.resolve_link(session, token=token)
-        if target.rating is None:
-            # The form exists only after a click: without one there is nothing to comment on.
+        if score in RatingScore.__members__:
+            chosen = RatingScore(score)
+        elif target.rating is not None:
+            chosen = target.rating.score
+        else:
+            # A comment alone, with no answer given yet: nothing to attach it to.
             return _refusal(FrontdeskError("no rating"))
-        chosen = RatingScore(score) if score in RatingScore.__members__ else target.rating.score
         try:
             target = await service.rate_by_link(session, token=token, score=chosen, comment=comment)
         except Invalid as invalid:
-            return _html(_saved_page(target, token, error=invalid.message), 422)
+            if target.rating is not None:
+                return _html(_saved_page(target, token, error=invalid.message), 422)
+            return _html(_answer_page(target, token, chosen.value, comment, invalid.message), 422)
     except FrontdeskError as error:
         return _refusal(error)
     return _html(_saved_page(target, token))

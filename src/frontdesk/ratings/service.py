@@ -295,11 +295,21 @@ async def resolve_link(session: AsyncSession, *, token: str) -> LinkTarget:
     )
 
 
+async def open_link(session: AsyncSession, *, token: str) -> LinkTarget:
+    """What a click of one of the email's answers opens: the page that sends that answer. A
+    link that can no longer give or change a rating says so now (LinkInvalid, LinkExpired,
+    RatingFinal) instead of offering an answer that would be refused."""
+    target = await resolve_link(session, token=token)
+    if target.rating is not None and utcnow() > target.rating.changeable_until:
+        raise RatingFinal
+    return target
+
+
 async def rate_by_link(
     session: AsyncSession, *, token: str, score: RatingScore, comment: str | None
 ) -> LinkTarget:
-    """One click gives the rating; the same or another link of the email changes it while it may
-    change (RatingFinal after). A comment is optional and sent from the page."""
+    """The answer the link's page sends gives the rating; another answer of the same email
+    changes it while it may change (RatingFinal after). A comment is optional."""
     comment = _comment(comment)
     target = await resolve_link(session, token=token)
     request, ticket = target.request, target.ticket
