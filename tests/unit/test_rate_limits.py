@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
+from redis.asyncio import Redis
 
 from frontdesk.errors import TooManyRequests
 from frontdesk.kit.ratelimit import RateLimiter
-from frontdesk.kit.redis_counts import RedisCounts
+from frontdesk.kit.redis_counts import MAX_CONNECTIONS, RedisCounts
 from tests.mail.support import free_port
 
 
@@ -42,3 +44,23 @@ async def test_without_redis_each_process_still_counts() -> None:
             await limiter.hit("v1")
     finally:
         await unreachable.close()
+
+
+async def test_a_burst_of_requests_all_count_in_redis(redis_url: str) -> None:
+    """More requests at once than a process has connections to Redis: they wait their turn for
+    one (each holds it for one round trip) instead of failing over to counting per process."""
+    prefix = f"fd-test-{uuid.uuid4().hex}:"
+    counts = RedisCounts(redis_url, prefix=prefix)
+    burst = 4 * MAX_CONNECTIONS
+    limiter = RateLimiter(limit=burst, what="you", name="visitor", shared=counts)
+    client = Redis.from_url(redis_url)
+    try:
+        await asyncio.gather(*(limiter.hit("v1") for _ in range(burst)))
+        # Every request is in Redis's counts (of one window, or two if the burst crossed one).
+        keys = [key async for key in client.scan_iter(match=f"{prefix}visitor:*:v1")]
+        assert sum([int(await client.get(key) or 0) for key in keys]) == burst
+    finally:
+        for key in [key async for key in client.scan_iter(match=f"{prefix}*")]:
+            await client.delete(key)
+        await client.aclose()
+        await counts.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from frontdesk.kit.ratelimit import CountsUnavailable
@@ -14,13 +14,23 @@ TIMEOUT = 0.5
 # After a failure, Redis is left alone this long: a request must not pay TIMEOUT each time
 # while Redis is down.
 PAUSE_AFTER_FAILURE = 5.0
+# Connections of one process to Redis for its counts. A request holds one for a round trip; a
+# burst of more waits its turn (up to TIMEOUT). redis-py's default pool refused the 101st at once
+# ("Too many connections"), which sent every limit to counting per process for PAUSE_AFTER_FAILURE
+# under exactly the load the limits are for.
+MAX_CONNECTIONS = 32
 
 
 class RedisCounts:
     def __init__(self, url: str, *, prefix: str) -> None:
-        self._redis: Redis = Redis.from_url(
-            url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=TIMEOUT,
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
         )
+        self._redis: Redis = Redis.from_pool(pool)
         self._prefix = prefix
         self._paused_until = 0.0
 
