@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from frontdesk.kit.schemas import MAX_ID
 
@@ -81,6 +82,12 @@ class Part:
     match: bool
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    # The words of messages repeat: a search result's texts fold the same few thousand words.
+    return fold(word)
+
+
 def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
     """Character ranges of `text` that match a term: each term's phrase of words in a row."""
     # Folding the whole text keeps every folded word of it as a substring: a term with a word
@@ -90,17 +97,23 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
     terms = [term for term in terms if all(word in folded for word in term.folded)]
     if not terms:
         return []
-    words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    keys = [_fold_word(text[start:end]) for start, end in spans]
     ranges: list[tuple[int, int]] = []
     for term in terms:
-        wanted = term.folded
-        for start in range(len(words) - len(wanted) + 1):
-            window = words[start : start + len(wanted)]
-            *whole, last = wanted
-            if all(w[2] == want for w, want in zip(window, whole, strict=False)) and window[-1][
-                2
-            ].startswith(last):
-                ranges.append((window[0][0], window[-1][1]))
+        *whole, last = term.folded
+        size = len(whole) + 1
+        if whole:
+            # Only where the phrase's first word is: a search word is rare in most texts.
+            first = whole[0]
+            starts = [i for i, key in enumerate(keys) if key == first]
+        else:
+            starts = [i for i, key in enumerate(keys) if key.startswith(last)]
+        for i in starts:
+            if i + size > len(keys):
+                break
+            if keys[i + size - 1].startswith(last) and keys[i : i + size - 1] == whole:
+                ranges.append((spans[i][0], spans[i + size - 1][1]))
     ranges.sort()
     merged: list[tuple[int, int]] = []
     for start, end in ranges:
