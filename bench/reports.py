@@ -108,7 +108,7 @@ async def add_history(engine: AsyncEngine) -> dict[str, int]:
             if engine.dialect.name == "postgresql" and counts["moments"]:
                 # As autovacuum would as the table grows (this machine's PostgreSQL runs with it
                 # off): the triggers' plans, made on the empty table's statistics, scanned the
-                # whole table for each close (the seed slowed quadratically to an hour or more).
+                # whole table for many of the moments written, and the seed slowed quadratically.
                 await connection.execute(text("ANALYZE metric_moments"))
             rows = (
                 await connection.execute(

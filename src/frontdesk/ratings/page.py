@@ -133,20 +133,26 @@ def answer_page(
 ) -> str:
     """The answer clicked in the email, not recorded yet: the page sends it by itself (unless it
     comes back refused, to be corrected)."""
+    if error:
+        heading, note, script = "Your answer was not saved.", "Press Save to send it.", ""
+    else:
+        heading, note, script = (
+            "Sending your answer…",
+            "If nothing happens, press Save to send your answer.",
+            SUBMIT,
+        )
     body = _form(
         action=action,
         question=question,
         inbox_name=inbox_name,
         ticket_number=ticket_number,
-        heading="Your answer was not saved." if error else "Sending your answer…",
+        heading=heading,
         score=score,
         comment=comment,
         error=error,
-        note="Press Save to send your answer."
-        if error
-        else ("If nothing happens, press Save to send your answer."),
+        note=note,
     )
-    return _document("Your feedback", body, script="" if error else SUBMIT)
+    return _document("Your feedback", body, script=script)
 
 
 def _form(
