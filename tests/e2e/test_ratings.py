@@ -184,6 +184,7 @@ async def test_the_email_link_opens_the_rating_page(
     await page.goto(f"{live}{base.group(1)}/bad")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Sending your answer…")
     await expect(page.get_by_label("Bad")).to_be_checked()
+    await page.screenshot(path=str(screenshots / "rating-page-without-scripts.png"))
     (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
     assert rating["score"] == "okay"
     await page.get_by_role("button", name="Save").click()
