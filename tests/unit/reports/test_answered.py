@@ -21,10 +21,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.chats.models import Chat, Visitor, chat_labels
-from frontdesk.customers import service as customers_service
 from frontdesk.db.migrate import downgrade, upgrade
 from frontdesk.db.session import create_engine, unit_of_work
-from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
 from frontdesk.metrics.answered import AnsweredMoment
 from frontdesk.metrics.models import (
@@ -36,9 +34,9 @@ from frontdesk.metrics.models import (
 )
 from frontdesk.reports import service
 from frontdesk.reports.service import ReportFilter
-from frontdesk.tickets.models import Ticket, TicketType, ticket_labels
-from frontdesk.users import service as users_service
+from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.users.models import User
+from tests.unit.reports.random_desk import random_desk
 
 KINDS = (
     MomentKind.created,
@@ -135,32 +133,8 @@ def _expected_counts(
 
 
 async def _history(session: AsyncSession, rng: random.Random) -> dict[str, Any]:
-    inboxes = [
-        (await inboxes_service.create_inbox(session, name=f"Inbox {n}")).id for n in range(2)
-    ]
-    agents = [
-        (
-            await users_service.create_user(
-                session, email=f"agent{n}@answered.test", name=f"Agent {n}", password=None
-            )
-        ).id
-        for n in range(4)
-    ]
-    customer = await customers_service.find_or_create(
-        session, email="cora@answered.test", name="Cora", verified=True
-    )
-    tickets = []
-    for n in range(40):
-        ticket = Ticket(
-            number=10_000 + n,
-            inbox_id=inboxes[n % 2],
-            customer_id=customer.id,
-            subject=f"Ticket {n}",
-            type=TicketType.email,
-        )
-        session.add(ticket)
-        await session.flush()
-        tickets.append(ticket.id)
+    desk = await random_desk(session, domain="answered.test", tickets=40, first_number=10_000)
+    inboxes, agents, tickets = desk.inboxes, desk.agents, desk.tickets
     chats = []
     for n in range(20):
         visitor = Visitor(inbox_id=inboxes[n % 2], token_hash=uuid.uuid4().hex)

@@ -19,10 +19,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.customers import service as customers_service
 from frontdesk.db.migrate import downgrade, upgrade
 from frontdesk.db.session import create_engine, unit_of_work
-from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
 from frontdesk.metrics.models import (
     QUARTER_SECONDS,
@@ -34,9 +32,9 @@ from frontdesk.metrics.models import (
 from frontdesk.metrics.replied import RepliedTicket
 from frontdesk.reports import service
 from frontdesk.reports.service import ReportFilter
-from frontdesk.tickets.models import Ticket, TicketType, ticket_labels
-from frontdesk.users import service as users_service
+from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.users.models import User
+from tests.unit.reports.random_desk import random_desk
 
 KINDS = (
     MomentKind.response,
@@ -124,32 +122,8 @@ def _expected_replied(
 
 
 async def _history(session: AsyncSession, rng: random.Random) -> dict[str, Any]:
-    inboxes = [
-        (await inboxes_service.create_inbox(session, name=f"Inbox {n}")).id for n in range(2)
-    ]
-    agents = [
-        (
-            await users_service.create_user(
-                session, email=f"agent{n}@replied.test", name=f"Agent {n}", password=None
-            )
-        ).id
-        for n in range(4)
-    ]
-    customer = await customers_service.find_or_create(
-        session, email="cora@replied.test", name="Cora", verified=True
-    )
-    tickets = []
-    for n in range(30):
-        ticket = Ticket(
-            number=20_000 + n,
-            inbox_id=inboxes[n % 2],
-            customer_id=customer.id,
-            subject=f"Ticket {n}",
-            type=TicketType.email,
-        )
-        session.add(ticket)
-        await session.flush()
-        tickets.append(ticket.id)
+    desk = await random_desk(session, domain="replied.test", tickets=30, first_number=20_000)
+    inboxes, agents, tickets = desk.inboxes, desk.agents, desk.tickets
     label = (await labels_service.create_label(session, name="replied")).id
     for labelled in rng.sample(tickets, 10):
         await session.execute(ticket_labels.insert().values(ticket_id=labelled, label_id=label))
