@@ -22,6 +22,9 @@ async def test_a_session_ended_elsewhere_shows_the_login_page(
     user = await desk.user(name="Ada Lovelace")
     await desk.add_member(await desk.inbox(), user)
     page = await open_desk(browser, live, user)
+    # The desk is live (its socket said `ready` and the chat list came): the end is pushed to it.
+    chats = page.get_by_role("region", name="Waiting and ongoing chats")
+    await expect(chats.get_by_text("Loading…")).to_have_count(0, timeout=10_000)
 
     # What "log out everywhere" does (a password change elsewhere, an admin's deactivation).
     async with unit_of_work(app.state.sessionmaker) as session:
