@@ -5,6 +5,7 @@ inline sheet and the only script one line, each allowed by its hash."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from frontdesk.kit.headers import policy, script_hash
@@ -95,23 +96,22 @@ def message_page(title: str, text: str) -> str:
     return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
 
 
-def rating_page(
-    *,
-    action: str,
-    question: str,
-    inbox_name: str,
-    ticket_number: int,
-    rating: Rating,
-    saved: str,
-    error: str | None = None,
-) -> str:
+@dataclass(frozen=True)
+class Asking:
+    """What every form of the page shows the same way: where it posts, the question, and the
+    inbox and request it is about."""
+
+    action: str
+    question: str
+    inbox_name: str
+    ticket_number: int
+
+
+def rating_page(asking: Asking, *, rating: Rating, saved: str, error: str | None = None) -> str:
     """What was recorded, to change or comment on while it may change."""
     when = rating.changeable_until.strftime("%d %B %Y, %H:%M UTC")
     body = _form(
-        action=action,
-        question=question,
-        inbox_name=inbox_name,
-        ticket_number=ticket_number,
+        asking,
         heading=saved,
         score=rating.score.value,
         comment=rating.comment,
@@ -121,16 +121,7 @@ def rating_page(
     return _document("Thanks for your feedback", body)
 
 
-def answer_page(
-    *,
-    action: str,
-    question: str,
-    inbox_name: str,
-    ticket_number: int,
-    score: str,
-    comment: str,
-    error: str | None = None,
-) -> str:
+def answer_page(asking: Asking, *, score: str, comment: str, error: str | None = None) -> str:
     """The answer clicked in the email, not recorded yet: the page sends it by itself (unless it
     comes back refused, to be corrected)."""
     if error:
@@ -141,31 +132,12 @@ def answer_page(
             "If nothing happens, press Save to send your answer.",
             SUBMIT,
         )
-    body = _form(
-        action=action,
-        question=question,
-        inbox_name=inbox_name,
-        ticket_number=ticket_number,
-        heading=heading,
-        score=score,
-        comment=comment,
-        error=error,
-        note=note,
-    )
+    body = _form(asking, heading=heading, score=score, comment=comment, error=error, note=note)
     return _document("Your feedback", body, script=script)
 
 
 def _form(
-    *,
-    action: str,
-    question: str,
-    inbox_name: str,
-    ticket_number: int,
-    heading: str,
-    score: str,
-    comment: str,
-    error: str | None,
-    note: str,
+    asking: Asking, *, heading: str, score: str, comment: str, error: str | None, note: str
 ) -> str:
     choices = "".join(
         f'<label class="choice"><input type="radio" name="score" value="{value}"'
@@ -175,10 +147,10 @@ def _form(
     )
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return (
-        f'<p class="muted">{escape(inbox_name)} · request #{ticket_number}</p>'
+        f'<p class="muted">{escape(asking.inbox_name)} · request #{asking.ticket_number}</p>'
         f"<h1>{escape(heading)}</h1>"
-        f'<form id="answer" method="post" action="{escape(action)}">'
-        f"<fieldset><legend>{escape(question)}</legend>{choices}</fieldset>"
+        f'<form id="answer" method="post" action="{escape(asking.action)}">'
+        f"<fieldset><legend>{escape(asking.question)}</legend>{choices}</fieldset>"
         '<label for="comment">Anything you would like to add? <span class="muted">(optional)'
         "</span></label>"
         '<textarea id="comment" name="comment" maxlength="2000">'

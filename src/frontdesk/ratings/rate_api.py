@@ -41,14 +41,20 @@ def _refusal(error: FrontdeskError) -> HTMLResponse:
     return _html(page.message_page("This link does not work", text), 404)
 
 
-def _saved_page(target: service.LinkTarget, token: str, *, error: str | None = None) -> str:
-    if target.rating is None:
-        raise FrontdeskError("no rating")
-    return page.rating_page(
+def _asking(target: service.LinkTarget, token: str) -> page.Asking:
+    return page.Asking(
         action=f"{links.PATH}/{token}",
         question=target.question or QUESTION,
         inbox_name=target.inbox_name,
         ticket_number=target.ticket.number,
+    )
+
+
+def _saved_page(target: service.LinkTarget, token: str, *, error: str | None = None) -> str:
+    if target.rating is None:
+        raise FrontdeskError("no rating")
+    return page.rating_page(
+        _asking(target, token),
         rating=target.rating,
         saved="Thanks! Your answer is saved." if error is None else "Your comment was not saved.",
         error=error,
@@ -58,15 +64,7 @@ def _saved_page(target: service.LinkTarget, token: str, *, error: str | None = N
 def _answer_page(
     target: service.LinkTarget, token: str, score: str, comment: str, error: str | None = None
 ) -> str:
-    return page.answer_page(
-        action=f"{links.PATH}/{token}",
-        question=target.question or QUESTION,
-        inbox_name=target.inbox_name,
-        ticket_number=target.ticket.number,
-        score=score,
-        comment=comment,
-        error=error,
-    )
+    return page.answer_page(_asking(target, token), score=score, comment=comment, error=error)
 
 
 @router.get("/{token}/{score}", response_class=HTMLResponse)
