@@ -4,13 +4,14 @@ and the password is never sent back to the page."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from tests.conftest import Desk
@@ -42,6 +43,17 @@ async def test_an_admin_connects_a_mailbox_and_sees_its_status(
     await desk.inbox(name="Support", email_address=dovecot.user)
     admin = await desk.user(role="admin", name="Ada Admin")
     page = await open_desk(browser, live, admin)
+    # The stored mailbox arrives late, as on a slow link: what the admin types meanwhile is
+    # not overwritten when it does.
+    held = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        if route.request.method == "GET" and not held.is_set():
+            held.set()
+            await asyncio.sleep(1.5)
+        await route.continue_()
+
+    await page.route(re.compile(r"/api/v1/inboxes/\d+/mailbox$"), late)
     await open_inbox_settings(page)
     form = page.locator(
         "form", has=page.get_by_role("heading", name="Mailbox at your mail provider (IMAP)")
@@ -54,6 +66,7 @@ async def test_an_admin_connects_a_mailbox_and_sees_its_status(
     await form.get_by_role("button", name="Save mailbox").click()
     await expect(form.get_by_role("status")).to_have_text("Saved.")
     await expect(form.get_by_test_id("mailbox-status")).to_contain_text("Not yet")
+    assert held.is_set()
 
     dovecot.deliver([message(subject="Lost parcel", body="Where is it?")])
     settings = app.state.settings
