@@ -248,6 +248,7 @@ async def sql_times(
     time from EXPLAIN ANALYZE. Median of `repeat` runs, in ms."""
     import sqlite3
 
+    from frontdesk.search import terms as search_terms
     from frontdesk.tickets import queries as ticket_queries
     from frontdesk.tickets.models import Ticket, TicketState
     from frontdesk.users.models import User
@@ -263,11 +264,19 @@ async def sql_times(
                 inbox_id=inbox if in_inbox else None,
                 states=(TicketState.open,) if in_inbox else (),
             )
-            found = ticket_queries.text_search(user, q, dialect=dialect.name)
+            terms = search_terms.parse(q)
+            found = ticket_queries.text_search(user, terms, dialect=dialect.name)
             assert found is not None
-            statement = ticket_queries.ranked_page(
-                ticket_queries.filtered(user, criteria, found=found), found, cursor=None, limit=25
-            ).with_only_columns(Ticket.id, maintain_column_froms=True)
+            statement = (
+                ticket_queries.ranked_page(
+                    ticket_queries.filtered(user, criteria, found=found),
+                    found,
+                    cursor=None,
+                    limit=25,
+                )
+                .with_only_columns(Ticket.id, maintain_column_froms=True)
+                .params(ticket_queries.search_values(terms, dialect=dialect.name))
+            )
             sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             times = []
             if dialect.name == "sqlite":
@@ -297,7 +306,12 @@ def _p(samples: list[float], p: float) -> float:
 
 
 async def run_store(store: str, args: argparse.Namespace) -> Run:
-    with tempfile.TemporaryDirectory(prefix="fd-search-") as tmp:
+    kept = tempfile.mkdtemp(prefix="fd-search-kept-") if args.keep else None
+    with (
+        contextlib.nullcontext(kept)
+        if kept
+        else tempfile.TemporaryDirectory(prefix="fd-search-") as tmp
+    ):
         pg_name = f"fd_bench_{uuid.uuid4().hex[:10]}"
         if store == "sqlite":
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'frontdesk.db'}"
@@ -342,7 +356,7 @@ async def run_store(store: str, args: argparse.Namespace) -> Run:
             await measure(url, Path(tmp) / "var", run, repeat=args.repeat, warmup=args.warmup)
             return run
         finally:
-            if store == "postgresql" and args.keep:
+            if args.keep:
                 print(f"[{store}] kept: --database-url {url}", flush=True)
             elif store == "postgresql":
                 with contextlib.suppress(Exception):
@@ -435,7 +449,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         "--sql-only", action="store_true", help="with --database-url: only the SQL times"
     )
     parser.add_argument(
-        "--keep", action="store_true", help="keep the PostgreSQL database (drop it yourself)"
+        "--keep", action="store_true", help="keep the database (drop or delete it yourself)"
     )
     parser.add_argument(
         "--cap", type=int, default=search_queries.CAP, help="rows per term and field (CAP)"

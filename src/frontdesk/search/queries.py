@@ -9,14 +9,22 @@ Each field gives at most `CAP` rows per term, the newest (ids grow with time): a
 the messages costs one index read of `CAP` entries, not of half a million. So a very common
 word finds its newest `CAP` messages, subjects and customers; older ones are found by adding
 another word (docs/search.md).
+
+The lookups of a term are built once per shape (its position in the query, its number of words)
+and reused: the words are named parameters, whose values `values()` gives for the statement's
+execution. Building them took 2-7 ms of CPU per search on SQLite and 8-20 ms on PostgreSQL, more
+than some searches' SQL; and a statement whose text does not change with the words is one that
+the server may keep prepared.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Float,
     Select,
     Subquery,
@@ -34,7 +42,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.sql.elements import ColumnClause, TextClause
+from sqlalchemy.sql.elements import BindParameter, ColumnClause, TextClause
 
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.customers.queries import visible_to
@@ -55,27 +63,60 @@ FREQUENT = 0.02
 NUMBER, SUBJECT, CUSTOMER, MESSAGE = 4, 3, 2, 1
 
 
-def _sqlite_ids(index: str, term: Term) -> Select[Any]:
-    """The newest `CAP` rows of an FTS5 table that match the term."""
+class Limits(NamedTuple):
+    """CAP, WALK and FREQUENT as a search's statement is built with: part of the key its
+    cached parts are kept under, so that changed limits (the bench's, the tests') build anew."""
+
+    cap: int
+    walk: int
+    frequent: float
+
+
+def _parameter(index: int, name: str) -> str:
+    """The name of the term's parameter: one per term of the query, all fields alike."""
+    return f"search_{index}_{name}"
+
+
+def values(terms: list[Term], *, dialect: str) -> dict[str, Any]:
+    """The values of the parameters `scored(terms, …)` leaves to its execution."""
+    out: dict[str, Any] = {}
+    for index, term in enumerate(terms):
+        if dialect == "sqlite":
+            out[_parameter(index, "match")] = terms_.sqlite_match(term)
+            continue
+        out[_parameter(index, "tsquery")] = terms_.postgresql_tsquery(term)
+        if len(term.words) > 1:
+            out[_parameter(index, "leading")] = terms_.postgresql_leading(term)
+        for position, word in enumerate(term.folded):
+            out[_parameter(index, f"word{position}")] = word
+    return out
+
+
+def _sqlite_ids(index: str, term: int, limits: Limits) -> Select[Any]:
+    """The newest `cap` rows of an FTS5 table that match the term."""
     rowid: ColumnClause[int] = literal_column("rowid")
     return (
         select(rowid)
         .select_from(table(index))
-        .where(literal_column(index).op("MATCH")(bindparam(None, terms_.sqlite_match(term))))
+        .where(
+            literal_column(index).op("MATCH")(bindparam(_parameter(term, "match"), type_=Text()))
+        )
         .order_by(rowid.desc())
-        .limit(CAP)
+        .limit(limits.cap)
     )
 
 
-def _tsquery(term: Term) -> Any:
+def _to_tsquery(term: int, name: str) -> Any:
+    return func.to_tsquery(
+        literal_column("'pg_catalog.simple'::regconfig"),
+        getattr(func, UNACCENT)(bindparam(_parameter(term, name), type_=Text())),
+    )
+
+
+def _tsquery(term: int) -> Any:
     # A scalar subquery, computed once per statement: in a row's filter the expression would be
     # evaluated for every row a walk looks at.
-    return select(
-        func.to_tsquery(
-            literal_column("'pg_catalog.simple'::regconfig"),
-            getattr(func, UNACCENT)(bindparam(None, terms_.postgresql_tsquery(term))),
-        )
-    ).scalar_subquery()
+    return select(_to_tsquery(term, "tsquery")).scalar_subquery()
 
 
 # The most common words of each searched column with their shares of its rows, as ANALYZE last
@@ -93,28 +134,55 @@ _STATISTICS = (
 )
 
 
-def _frequency(table_name: str, term: Term) -> Any:
-    """The share of the table's rows that the term matches, as the statistics estimate it: the
-    least share of its words, the last counting every word it begins. 0 for a word not among
-    the most common ones, and before the first ANALYZE."""
+def _shares(table_name: str, term: int, words: int) -> list[Any]:
+    """The share of the table's rows that each word of the term is in, as the statistics
+    estimate it, the last counting every word it begins. 0 for a word not among the most common
+    ones, and before the first ANALYZE."""
     stats = _STATISTICS
-    *whole, last = term.folded
-    shares = [
+    word: list[BindParameter[str]] = [
+        bindparam(_parameter(term, f"word{position}"), type_=Text()) for position in range(words)
+    ]
+    *whole, last = word
+    return [
         select(func.coalesce(func.sum(stats.c.share), 0.0))
         .where(stats.c.table_name == table_name, matches)
         .scalar_subquery()
         for matches in [
-            *(stats.c.lexeme == bindparam(None, word) for word in whole),
-            func.starts_with(stats.c.lexeme, bindparam(None, last)),
+            *(stats.c.lexeme == each for each in whole),
+            func.starts_with(stats.c.lexeme, last),
         ]
     ]
+
+
+def _least(shares: list[Any]) -> Any:
     return shares[0] if len(shares) == 1 else func.least(*shares)
 
 
+def _narrowed(table_name: str, term: int, words: int, limits: Limits) -> Any:
+    """What the GIN index is asked for a term of several words: its words before the last, when
+    one of them is rare, else the whole term. A prefix makes the index merge the rows of every
+    word it begins (`com:*` of an address: "comes", "come", "comment"…, 40 % of messages, 35 ms)
+    before the phrase can drop them; the rows of `jane <-> doe <-> example` are a few, and each
+    is then checked against the whole term (0.03 ms)."""
+    *whole, _ = _shares(table_name, term, words)
+    return select(
+        case(
+            (_least(whole) < limits.frequent, _to_tsquery(term, "leading")),
+            else_=_to_tsquery(term, "tsquery"),
+        )
+    ).scalar_subquery()
+
+
 def _postgresql_ids(
-    name: str, model: Any, found: Any, term: Term, *extra: ColumnElement[bool] | TextClause
+    name: str,
+    model: Any,
+    found: Any,
+    term: int,
+    words: int,
+    limits: Limits,
+    *extra: ColumnElement[bool] | TextClause,
 ) -> Select[Any]:
-    """`found` of the newest `CAP` rows of `model`'s table whose stored vector matches the term.
+    """`found` of the newest `cap` rows of `model`'s table whose stored vector matches the term.
 
     A GIN index gives the rows that match in no order, so for a word in half the rows it reads
     them all to find the newest `CAP`. Walking the table newest first and checking each row's
@@ -133,31 +201,41 @@ def _postgresql_ids(
         select(id_column.label("id"), found.label("found"), vector.label("vector"))
         .where(*extra)
         .order_by(id_column.desc())
-        .limit(WALK)
+        .limit(limits.walk)
         .subquery()
     )
     walked = (
         select(recent.c.id, recent.c.found)
         .where(recent.c.vector.op("@@")(query))
         .order_by(recent.c.id.desc())
-        .limit(CAP)
+        .limit(limits.cap)
         .cte(name, nesting=True)
         .prefix_with("MATERIALIZED")
     )
     complete = case(
         (
-            _frequency(model.__tablename__, term) >= FREQUENT,
-            select(func.count()).select_from(walked).scalar_subquery() >= CAP,
+            _least(_shares(model.__tablename__, term, words)) >= limits.frequent,
+            select(func.count()).select_from(walked).scalar_subquery() >= limits.cap,
         ),
         else_=false(),
     )
     # Ordered by `id + 0`, which no B-tree serves, so that the planner reads the GIN index
     # rather than walk the primary key itself (37 s for a word in no row of 1,000,000).
+    # `ts_match_vq` is `@@` as a function, which no index serves: the rows the index gives for
+    # the narrowed query are checked against the whole term one by one.
+    matching = (
+        [vector.op("@@")(query)]
+        if words == 1
+        else [
+            vector.op("@@")(_narrowed(model.__tablename__, term, words, limits)),
+            func.ts_match_vq(vector, query),
+        ]
+    )
     indexed = (
         select(found.label("found"))
-        .where(vector.op("@@")(query), *extra)
+        .where(*matching, *extra)
         .order_by((id_column + 0).desc())
-        .limit(CAP)
+        .limit(limits.cap)
         .subquery()
     )
     either = union_all(
@@ -167,7 +245,14 @@ def _postgresql_ids(
     return select(either.c.found)
 
 
-def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[Any]]:
+# A shape is a term's position (at most MAX_TERMS) and its number of words.
+@lru_cache(maxsize=256)
+def _lookups(
+    index: int, words: int, dialect: str, limits: Limits
+) -> tuple[list[Select[Any]], CompoundSelect[Any]]:
+    """What a term found where no user's rights enter: its (ticket_id, term, weight) hits in
+    subjects and messages, and the ids of the customers whose name or an address it matched.
+    One per term position, word count and store, built at the first search of its shape."""
     number = literal(index).label("term")
 
     def hit(select_: Select[Any], weight: int) -> Select[Any]:
@@ -176,44 +261,56 @@ def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[An
         return select(column.label("ticket_id"), number, literal(weight).label("weight"))
 
     if dialect == "sqlite":
-        subjects = _sqlite_ids("search_tickets", term)
+        subjects = _sqlite_ids("search_tickets", index, limits)
         entries = select(TicketEntry.ticket_id).where(
-            TicketEntry.id.in_(_sqlite_ids("search_entries", term))
+            TicketEntry.id.in_(_sqlite_ids("search_entries", index, limits))
         )
-        names = _sqlite_ids("search_customers", term)
+        names = _sqlite_ids("search_customers", index, limits)
         contacts = select(CustomerContact.customer_id).where(
-            CustomerContact.id.in_(_sqlite_ids("search_contacts", term))
+            CustomerContact.id.in_(_sqlite_ids("search_contacts", index, limits))
         )
     else:
         walk = f"search_walk_{index}_"
-        subjects = _postgresql_ids(walk + "subjects", Ticket, Ticket.id, term)
+        subjects = _postgresql_ids(walk + "subjects", Ticket, Ticket.id, index, words, limits)
         # The index covers non-event entries: the condition is written out so that the planner
         # sees it implies the index's.
         entries = _postgresql_ids(
             walk + "entries",
             TicketEntry,
             TicketEntry.ticket_id,
-            term,
+            index,
+            words,
+            limits,
             text("ticket_entries.kind <> 'event'"),
         )
-        names = _postgresql_ids(walk + "names", Customer, Customer.id, term)
+        names = _postgresql_ids(walk + "names", Customer, Customer.id, index, words, limits)
         contacts = _postgresql_ids(
-            walk + "contacts", CustomerContact, CustomerContact.customer_id, term
+            walk + "contacts", CustomerContact, CustomerContact.customer_id, index, words, limits
         )
-    # Only customers `user` may see answer for their name and addresses: a ticket filed on
-    # someone else's address must not tell what their record holds.
     # A union of plain selects (SQLite refuses a parenthesised member with LIMIT); with an OR of
     # two IN tests instead, PostgreSQL checked all customers against both lists.
     named, reached = names.subquery(), contacts.subquery()
     matched = union(select(*named.c), select(*reached.c))
+    return [hit(subjects, SUBJECT), hit(entries, MESSAGE)], matched
+
+
+def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[Any]]:
+    lookups, matched = _lookups(index, len(term.words), dialect, Limits(CAP, WALK, FREQUENT))
+
+    def hit(weight: int) -> Select[Any]:
+        ticket_id: Any = Ticket.id
+        return select(
+            ticket_id.label("ticket_id"),
+            literal(index).label("term"),
+            literal(weight).label("weight"),
+        )
+
+    # Only customers `user` may see answer for their name and addresses: a ticket filed on
+    # someone else's address must not tell what their record holds.
     customers = select(Customer.id).where(Customer.id.in_(matched), visible_to(user))
-    found = [
-        hit(subjects, SUBJECT),
-        hit(entries, MESSAGE),
-        hit(select(Ticket.id).where(Ticket.customer_id.in_(customers)), CUSTOMER),
-    ]
+    found = [*lookups, hit(CUSTOMER).where(Ticket.customer_id.in_(customers))]
     if term.number is not None:
-        found.append(hit(select(Ticket.id).where(Ticket.number == term.number), NUMBER))
+        found.append(hit(NUMBER).where(Ticket.number == term.number))
     return found
 
 

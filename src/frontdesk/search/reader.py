@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -51,17 +51,21 @@ class SearchReader:
         )
         self._slots = asyncio.Semaphore(CONNECTIONS)
 
-    async def rows(self, *statements: Executable) -> list[Sequence[Row[Any]]]:
+    async def rows(
+        self, *statements: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> list[Sequence[Row[Any]]]:
         """The rows of each statement, read in one snapshot."""
         async with self._slots:
-            return await asyncio.to_thread(self._read, statements)
+            return await asyncio.to_thread(self._read, statements, parameters)
 
-    def _read(self, statements: tuple[Executable, ...]) -> list[Sequence[Row[Any]]]:
+    def _read(
+        self, statements: tuple[Executable, ...], parameters: Mapping[str, Any] | None
+    ) -> list[Sequence[Row[Any]]]:
         with self._engine.connect() as connection:
             # One read transaction for all statements: they see the same committed state.
             connection.exec_driver_sql("BEGIN")
             try:
-                return [connection.execute(statement).all() for statement in statements]
+                return [connection.execute(statement, parameters).all() for statement in statements]
             finally:
                 connection.exec_driver_sql("COMMIT")
 
@@ -77,13 +81,15 @@ def search_reader(database_url: str) -> SearchReader | None:
     return None if path == ":memory:" else SearchReader(path)
 
 
-async def read(session: AsyncSession, *statements: Executable) -> list[Sequence[Row[Any]]]:
-    """The rows of each statement: on the search reader when the app has one, else on the
-    session's own connection."""
+async def read(
+    session: AsyncSession, *statements: Executable, parameters: Mapping[str, Any] | None = None
+) -> list[Sequence[Row[Any]]]:
+    """The rows of each statement, given the values of its named `parameters`: on the search
+    reader when the app has one, else on the session's own connection."""
     reader: SearchReader | None = session.info.get(READER_KEY)
     if reader is not None:
         # The request's transaction holds the process's one connection (and SQLite's write
         # lock): end it first, or every other request would wait for the search after all.
         await release_before_waiting(session)
-        return await reader.rows(*statements)
-    return [(await session.execute(statement)).all() for statement in statements]
+        return await reader.rows(*statements, parameters=parameters)
+    return [(await session.execute(statement, parameters)).all() for statement in statements]

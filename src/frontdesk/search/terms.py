@@ -72,8 +72,18 @@ def sqlite_match(term: Term) -> str:
 
 def postgresql_tsquery(term: Term) -> str:
     """A tsquery text for the term (the database removes its accents): `'jane' <-> 'exa':*`."""
-    quoted = ["'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in term.words]
-    return " <-> ".join(quoted) + ":*"
+    return _phrase(term.words) + ":*"
+
+
+def postgresql_leading(term: Term) -> str:
+    """A tsquery text for the words of a term of several before its last, none a prefix:
+    `'jane' <-> 'doe'` for `jane.doe@exa`."""
+    return _phrase(term.words[:-1])
+
+
+def _phrase(words: tuple[str, ...]) -> str:
+    quoted = ["'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in words]
+    return " <-> ".join(quoted)
 
 
 @dataclass(frozen=True)

@@ -60,11 +60,15 @@ class TicketFilter:
     due_before: datetime | None = None
 
 
-def text_search(user: User, text: str, *, dialect: str) -> Subquery | None:
-    """The tickets `text` finds with their scores, from `dialect`'s full-text index; None when
-    it holds no word to look for."""
-    terms = search_terms.parse(text)
+def text_search(user: User, terms: list[search_terms.Term], *, dialect: str) -> Subquery | None:
+    """The tickets the terms find with their scores, from `dialect`'s full-text index; None
+    when there is no term (the text had no word to look for). The statement needs the terms'
+    `search_values` when it runs."""
     return search_queries.scored(terms, user=user, dialect=dialect) if terms else None
+
+
+def search_values(terms: list[search_terms.Term], *, dialect: str) -> dict[str, Any]:
+    return search_queries.values(terms, dialect=dialect)
 
 
 def filtered(

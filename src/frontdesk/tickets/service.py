@@ -159,7 +159,8 @@ async def list_tickets(
 
     sort = sort or queries.RELEVANCE
     dialect = session.get_bind().dialect.name
-    found = queries.text_search(user, criteria.text, dialect=dialect)
+    terms = search_terms.parse(criteria.text)
+    found = queries.text_search(user, terms, dialect=dialect)
     if found is None:
         # Only punctuation: no word to look for.
         return TicketPage(tickets=[], next_cursor=None)
@@ -169,7 +170,9 @@ async def list_tickets(
     else:
         statement = queries.page(query, sort=sort, cursor=cursor, limit=limit)
     (found_rows,) = await search_reader.read(
-        session, statement.with_only_columns(Ticket.id, maintain_column_froms=True)
+        session,
+        statement.with_only_columns(Ticket.id, maintain_column_froms=True),
+        parameters=queries.search_values(terms, dialect=dialect),
     )
     ids = [row[0] for row in found_rows]
     more = len(ids) > limit
@@ -185,7 +188,6 @@ async def list_tickets(
             )
         else:
             next_cursor = queries.cursor_after(tickets[-1], sort=sort)
-    terms = search_terms.parse(criteria.text)
     return TicketPage(
         tickets=tickets,
         next_cursor=next_cursor,

@@ -239,6 +239,11 @@ async def test_a_word_finds_its_newest_matches_however_common_or_old(
         # Only in old tickets.
         assert await subjects(admin, "walrus") == ["Ancient walrus"]
         assert await subjects(admin, "tusk") == ["Ancient walrus"]
+        # A term of several words, its last a prefix. PostgreSQL asks the index for the words
+        # before the last when one of them is rare (FREQUENT 2.0), else for the whole term:
+        # either way, only rows with the whole phrase count.
+        assert await subjects(admin, "sprocket.on") == ["Refund 1 parcel"]
+        assert await subjects(admin, "parcel-lo") == ["Parcel lost B", "Parcel lost A"]
 
 
 async def test_the_index_follows_edits_and_deletes(app: FastAPI, desk: Desk) -> None:
