@@ -249,7 +249,7 @@ def _postgresql_ids(
 @lru_cache(maxsize=256)
 def _lookups(
     index: int, words: int, dialect: str, limits: Limits
-) -> tuple[list[Select[Any]], CompoundSelect[Any]]:
+) -> tuple[tuple[Select[Any], ...], CompoundSelect[Any]]:
     """What a term found where no user's rights enter: its (ticket_id, term, weight) hits in
     subjects and messages, and the ids of the customers whose name or an address it matched.
     One per term position, word count and store, built at the first search of its shape."""
@@ -291,7 +291,7 @@ def _lookups(
     # two IN tests instead, PostgreSQL checked all customers against both lists.
     named, reached = names.subquery(), contacts.subquery()
     matched = union(select(*named.c), select(*reached.c))
-    return [hit(subjects, SUBJECT), hit(entries, MESSAGE)], matched
+    return (hit(subjects, SUBJECT), hit(entries, MESSAGE)), matched
 
 
 def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[Any]]:
