@@ -275,7 +275,7 @@ async def sql_times(
                     limit=25,
                 )
                 .with_only_columns(Ticket.id, maintain_column_froms=True)
-                .params(ticket_queries.search_values(terms, dialect=dialect.name))
+                .params(search_queries.values(terms, dialect=dialect.name))
             )
             sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             times = []

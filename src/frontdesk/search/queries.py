@@ -245,6 +245,13 @@ def _postgresql_ids(
     return select(either.c.found)
 
 
+def _hit(ticket_id: Any, index: int, weight: int) -> Select[Any]:
+    """(ticket_id, term, weight) rows: the tickets the term `index` found in one field."""
+    return select(
+        ticket_id.label("ticket_id"), literal(index).label("term"), literal(weight).label("weight")
+    )
+
+
 # A shape is a term's position (at most MAX_TERMS) and its number of words.
 @lru_cache(maxsize=256)
 def _lookups(
@@ -253,12 +260,9 @@ def _lookups(
     """What a term found where no user's rights enter: its (ticket_id, term, weight) hits in
     subjects and messages, and the ids of the customers whose name or an address it matched.
     One per term position, word count and store, built at the first search of its shape."""
-    number = literal(index).label("term")
 
     def hit(select_: Select[Any], weight: int) -> Select[Any]:
-        inner = select_.subquery()
-        column = next(iter(inner.c))
-        return select(column.label("ticket_id"), number, literal(weight).label("weight"))
+        return _hit(next(iter(select_.subquery().c)), index, weight)
 
     if dialect == "sqlite":
         subjects = _sqlite_ids("search_tickets", index, limits)
@@ -296,21 +300,12 @@ def _lookups(
 
 def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[Any]]:
     lookups, matched = _lookups(index, len(term.words), dialect, Limits(CAP, WALK, FREQUENT))
-
-    def hit(weight: int) -> Select[Any]:
-        ticket_id: Any = Ticket.id
-        return select(
-            ticket_id.label("ticket_id"),
-            literal(index).label("term"),
-            literal(weight).label("weight"),
-        )
-
     # Only customers `user` may see answer for their name and addresses: a ticket filed on
     # someone else's address must not tell what their record holds.
     customers = select(Customer.id).where(Customer.id.in_(matched), visible_to(user))
-    found = [*lookups, hit(CUSTOMER).where(Ticket.customer_id.in_(customers))]
+    found = [*lookups, _hit(Ticket.id, index, CUSTOMER).where(Ticket.customer_id.in_(customers))]
     if term.number is not None:
-        found.append(hit(NUMBER).where(Ticket.number == term.number))
+        found.append(_hit(Ticket.id, index, NUMBER).where(Ticket.number == term.number))
     return found
 
 

@@ -63,12 +63,8 @@ class TicketFilter:
 def text_search(user: User, terms: list[search_terms.Term], *, dialect: str) -> Subquery | None:
     """The tickets the terms find with their scores, from `dialect`'s full-text index; None
     when there is no term (the text had no word to look for). The statement needs the terms'
-    `search_values` when it runs."""
+    values (search/queries.py `values`) when it runs."""
     return search_queries.scored(terms, user=user, dialect=dialect) if terms else None
-
-
-def search_values(terms: list[search_terms.Term], *, dialect: str) -> dict[str, Any]:
-    return search_queries.values(terms, dialect=dialect)
 
 
 def filtered(

@@ -27,6 +27,7 @@ from frontdesk.mail import outbound as mail_outbound
 from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
 from frontdesk.search import highlights as search_highlights
+from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
 from frontdesk.search import terms as search_terms
 from frontdesk.sla import service as sla_service
@@ -172,7 +173,7 @@ async def list_tickets(
     (found_rows,) = await search_reader.read(
         session,
         statement.with_only_columns(Ticket.id, maintain_column_froms=True),
-        parameters=queries.search_values(terms, dialect=dialect),
+        parameters=search_queries.values(terms, dialect=dialect),
     )
     ids = [row[0] for row in found_rows]
     more = len(ids) > limit
