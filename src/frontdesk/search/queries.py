@@ -10,11 +10,11 @@ the messages costs one index read of `CAP` entries, not of half a million. So a 
 word finds its newest `CAP` messages, subjects and customers; older ones are found by adding
 another word (docs/search.md).
 
-The lookups of a term are built once per shape (its position in the query, its number of words)
-and reused: the words are named parameters, whose values `values()` gives for the statement's
-execution. Building them took 2-7 ms of CPU per search on SQLite and 8-20 ms on PostgreSQL, more
-than some searches' SQL; and a statement whose text does not change with the words is one that
-the server may keep prepared.
+The lookups of a term are built once per shape (its position in the query, its number of words,
+whether it ends in a prefix) and reused: the words are named parameters, whose values `values()`
+gives for the statement's execution. Building them took 2-7 ms of CPU per search on SQLite and
+8-20 ms on PostgreSQL, more than some searches' SQL; and a statement whose text does not change
+with the words is one that the server may keep prepared.
 """
 
 from __future__ import annotations
@@ -134,10 +134,10 @@ _STATISTICS = (
 )
 
 
-def _shares(table_name: str, term: int, words: int) -> list[Any]:
+def _shares(table_name: str, term: int, words: int, prefix: bool) -> list[Any]:
     """The share of the table's rows that each word of the term is in, as the statistics
-    estimate it, the last counting every word it begins. 0 for a word not among the most common
-    ones, and before the first ANALYZE."""
+    estimate it, the last (when a prefix) counting every word it begins. 0 for a word not among
+    the most common ones, and before the first ANALYZE."""
     stats = _STATISTICS
     word: list[BindParameter[str]] = [
         bindparam(_parameter(term, f"word{position}"), type_=Text()) for position in range(words)
@@ -149,7 +149,7 @@ def _shares(table_name: str, term: int, words: int) -> list[Any]:
         .scalar_subquery()
         for matches in [
             *(stats.c.lexeme == each for each in whole),
-            func.starts_with(stats.c.lexeme, last),
+            func.starts_with(stats.c.lexeme, last) if prefix else stats.c.lexeme == last,
         ]
     ]
 
@@ -158,13 +158,13 @@ def _least(shares: list[Any]) -> Any:
     return shares[0] if len(shares) == 1 else func.least(*shares)
 
 
-def _narrowed(table_name: str, term: int, words: int, limits: Limits) -> Any:
+def _narrowed(table_name: str, term: int, words: int, prefix: bool, limits: Limits) -> Any:
     """What the GIN index is asked for a term of several words: its words before the last, when
     one of them is rare, else the whole term. A prefix makes the index merge the rows of every
     word it begins (`com:*` of an address: "comes", "come", "comment"…, 40 % of messages, 35 ms)
     before the phrase can drop them; the rows of `jane <-> doe <-> example` are a few, and each
     is then checked against the whole term (0.03 ms)."""
-    *whole, _ = _shares(table_name, term, words)
+    *whole, _ = _shares(table_name, term, words, prefix)
     return select(
         case(
             (_least(whole) < limits.frequent, _to_tsquery(term, "leading")),
@@ -179,6 +179,7 @@ def _postgresql_ids(
     found: Any,
     term: int,
     words: int,
+    prefix: bool,
     limits: Limits,
     *extra: ColumnElement[bool] | TextClause,
 ) -> Select[Any]:
@@ -214,7 +215,7 @@ def _postgresql_ids(
     )
     complete = case(
         (
-            _least(_shares(model.__tablename__, term, words)) >= limits.frequent,
+            _least(_shares(model.__tablename__, term, words, prefix)) >= limits.frequent,
             select(func.count()).select_from(walked).scalar_subquery() >= limits.cap,
         ),
         else_=false(),
@@ -227,7 +228,7 @@ def _postgresql_ids(
         [vector.op("@@")(query)]
         if words == 1
         else [
-            vector.op("@@")(_narrowed(model.__tablename__, term, words, limits)),
+            vector.op("@@")(_narrowed(model.__tablename__, term, words, prefix, limits)),
             func.ts_match_vq(vector, query),
         ]
     )
@@ -252,14 +253,15 @@ def _hit(ticket_id: Any, index: int, weight: int) -> Select[Any]:
     )
 
 
-# A shape is a term's position (at most MAX_TERMS) and its number of words.
-@lru_cache(maxsize=256)
+# A shape is a term's position (at most MAX_TERMS), its number of words and whether it ends in
+# a prefix.
+@lru_cache(maxsize=512)
 def _lookups(
-    index: int, words: int, dialect: str, limits: Limits
+    index: int, words: int, prefix: bool, dialect: str, limits: Limits
 ) -> tuple[tuple[Select[Any], ...], CompoundSelect[Any]]:
     """What a term found where no user's rights enter: its (ticket_id, term, weight) hits in
     subjects and messages, and the ids of the customers whose name or an address it matched.
-    One per term position, word count and store, built at the first search of its shape."""
+    One per shape and store, built at the first search of its shape."""
 
     def hit(select_: Select[Any], weight: int) -> Select[Any]:
         return _hit(next(iter(select_.subquery().c)), index, weight)
@@ -275,21 +277,20 @@ def _lookups(
         )
     else:
         walk = f"search_walk_{index}_"
-        subjects = _postgresql_ids(walk + "subjects", Ticket, Ticket.id, index, words, limits)
+        shape = (index, words, prefix, limits)
+        subjects = _postgresql_ids(walk + "subjects", Ticket, Ticket.id, *shape)
         # The index covers non-event entries: the condition is written out so that the planner
         # sees it implies the index's.
         entries = _postgresql_ids(
             walk + "entries",
             TicketEntry,
             TicketEntry.ticket_id,
-            index,
-            words,
-            limits,
+            *shape,
             text("ticket_entries.kind <> 'event'"),
         )
-        names = _postgresql_ids(walk + "names", Customer, Customer.id, index, words, limits)
+        names = _postgresql_ids(walk + "names", Customer, Customer.id, *shape)
         contacts = _postgresql_ids(
-            walk + "contacts", CustomerContact, CustomerContact.customer_id, index, words, limits
+            walk + "contacts", CustomerContact, CustomerContact.customer_id, *shape
         )
     # A union of plain selects (SQLite refuses a parenthesised member with LIMIT); with an OR of
     # two IN tests instead, PostgreSQL checked all customers against both lists.
@@ -299,7 +300,9 @@ def _lookups(
 
 
 def _hits(term: Term, index: int, *, user: User, dialect: str) -> list[Select[Any]]:
-    lookups, matched = _lookups(index, len(term.words), dialect, Limits(CAP, WALK, FREQUENT))
+    lookups, matched = _lookups(
+        index, len(term.words), term.prefix, dialect, Limits(CAP, WALK, FREQUENT)
+    )
     # Only customers `user` may see answer for their name and addresses: a ticket filed on
     # someone else's address must not tell what their record holds.
     customers = select(Customer.id).where(Customer.id.in_(matched), visible_to(user))

@@ -4,8 +4,12 @@ indexes are queried with, and the highlighted parts the desk shows.
 A word is a run of letters and digits (everything else separates words, as SQLite's unicode61
 tokenizer and the PostgreSQL index's `regexp_replace` do); words compare without case and without
 accents ("resume" matches "Résumé" and back). Each term of the query (what the user typed
-between spaces) matches a phrase of its words, the last one as a prefix: `jane@exa` is the words
-`jane` then `exa…`, so it finds jane@example.com; `kumq` finds "kumquat".
+between spaces) matches a phrase of its words. The last term of the query is the one being typed,
+so its last word is a prefix: `jane@exa` is the words `jane` then `exa…`, so it finds
+jane@example.com; `kumq` finds "kumquat". The terms before it are complete words, matched whole,
+unless they end in `*` (`refund* printer`). A prefix of a common word is the costly lookup of a
+search (SQLite's index merges the rows of every word it begins), and a finished word asks for
+itself.
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ def fold(word: str) -> str:
 @dataclass(frozen=True)
 class Term:
     """One term of a query: its words (as typed, lower-cased), matched as a phrase, the last as
-    a prefix; and the ticket number it names when it is one (`#123` or `123`)."""
+    a prefix when `prefix`; and the ticket number it names when it is one (`#123` or `123`)."""
 
     words: tuple[str, ...]
     number: int | None = None
+    prefix: bool = True
 
     @property
     def folded(self) -> tuple[str, ...]:
@@ -48,31 +53,39 @@ class Term:
 
 
 def parse(text: str) -> list[Term]:
-    terms: list[Term] = []
-    seen: set[tuple[str, ...]] = set()
-    for chunk in text.split():
-        words = tuple(word.lower() for word in _WORD.findall(chunk))
-        if not words or words in seen:
+    chunks = [(chunk, words) for chunk in text.split() if (words := _words(chunk))]
+    terms: dict[tuple[str, ...], Term] = {}
+    for position, (chunk, words) in enumerate(chunks):
+        prefix = chunk.endswith("*") or position == len(chunks) - 1
+        if words in terms:
+            # Typed twice: the term is a prefix if either is.
+            if prefix and not terms[words].prefix:
+                terms[words] = Term(words, terms[words].number, prefix=True)
             continue
-        seen.add(words)
+        if len(terms) == MAX_TERMS:
+            break
         digits = chunk.lstrip("#")
         # ASCII only: str.isdigit() also holds for "²", which int() refuses.
         number = int(digits) if digits.isascii() and digits.isdigit() else None
-        terms.append(Term(words, number if number is not None and number <= MAX_ID else None))
-        if len(terms) == MAX_TERMS:
-            break
-    return terms
+        terms[words] = Term(
+            words, number if number is not None and number <= MAX_ID else None, prefix=prefix
+        )
+    return list(terms.values())
+
+
+def _words(chunk: str) -> tuple[str, ...]:
+    return tuple(word.lower() for word in _WORD.findall(chunk))
 
 
 def sqlite_match(term: Term) -> str:
     """An FTS5 query for the term: a quoted phrase (FTS5 tokenizes it with the table's own
-    tokenizer, so accents fold the same way), its last word a prefix."""
-    return '"' + " ".join(term.words).replace('"', '""') + '"*'
+    tokenizer, so accents fold the same way), its last word a prefix if the term's is."""
+    return '"' + " ".join(term.words).replace('"', '""') + ('"*' if term.prefix else '"')
 
 
 def postgresql_tsquery(term: Term) -> str:
     """A tsquery text for the term (the database removes its accents): `'jane' <-> 'exa':*`."""
-    return _phrase(term.words) + ":*"
+    return _phrase(term.words) + (":*" if term.prefix else "")
 
 
 def postgresql_leading(term: Term) -> str:
@@ -118,11 +131,11 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
             first = whole[0]
             starts = [i for i, key in enumerate(keys) if key == first]
         else:
-            starts = [i for i, key in enumerate(keys) if key.startswith(last)]
+            starts = [i for i, key in enumerate(keys) if _ends(key, last, term.prefix)]
         for i in starts:
             if i + size > len(keys):
                 break
-            if keys[i + size - 1].startswith(last) and keys[i : i + size - 1] == whole:
+            if _ends(keys[i + size - 1], last, term.prefix) and keys[i : i + size - 1] == whole:
                 ranges.append((spans[i][0], spans[i + size - 1][1]))
     ranges.sort()
     merged: list[tuple[int, int]] = []
@@ -132,6 +145,10 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def _ends(key: str, last: str, prefix: bool) -> bool:
+    return key.startswith(last) if prefix else key == last
 
 
 def highlight(text: str, terms: list[Term]) -> list[Part] | None:

@@ -119,6 +119,25 @@ async def test_accents_fold_both_ways_and_words_match_by_prefix(desk: Desk) -> N
     )
 
 
+async def test_finished_words_match_whole_and_the_word_being_typed_as_a_prefix(
+    desk: Desk,
+) -> None:
+    admin = await desk.agent(role="admin")
+    inbox = await desk.inbox()
+    await new_ticket(admin.client, inbox, subject="Printer on fire")
+    await new_ticket(admin.client, inbox, subject="Printers on fire")
+
+    assert await subjects(admin, "printer") == ["Printers on fire", "Printer on fire"]
+    # "printer" is finished: only the ticket with that very word matches both terms.
+    assert await subjects(admin, "printer fire") == ["Printer on fire", "Printers on fire"]
+    assert await subjects(admin, "printer fir") == ["Printer on fire", "Printers on fire"]
+    # `*` makes it a prefix again: both match both terms, the newest first.
+    assert await subjects(admin, "printer* fire") == ["Printers on fire", "Printer on fire"]
+    (found, other) = await search(admin, "printer fire")
+    assert marked(found["search"]["subject"]) == ["Printer", "fire"]
+    assert marked(other["search"]["subject"]) == ["fire"]
+
+
 async def test_a_customer_email_full_or_partial_finds_their_tickets(desk: Desk) -> None:
     admin = await desk.agent(role="admin")
     inbox = await desk.inbox()
