@@ -1178,7 +1178,10 @@ class Bench:
                 before = await counters()
                 await asyncio.sleep(a.duration)
                 idle = {k: v - before[k] for k, v in (await counters()).items()}
+                profile = self.py_spy(servers[0], a.duration)  # the first process, with --py-spy
                 run = await load_run(rig, target, a.rate, a.duration, drain=5.0)
+                if profile is not None:
+                    await profile
                 say(run.line())
                 messages = max(1.0, run.persisted_per_s * run.duration)
                 run.extra_ms_per_msg = {
@@ -1391,7 +1394,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="multiprocess: ramp to the sustainable rate first (as throughput does)")  # fmt: skip
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
-    p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run")
+    p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run (multiprocess: the first process)")
     p.add_argument("--profile-out", default="chat-profile.txt")
     p.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     p.add_argument("--json", default="", help="write the raw figures here")

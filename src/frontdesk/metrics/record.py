@@ -171,20 +171,16 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
     if not messages:
         return
     chat_ids = {m.chat_id for m in messages}
-    connection = await inline_sqlite(session)
-    if connection is not None and not _clocks_in(session):
-        rows = {c.chat_id: c for c in clock_rows.read_chat_clocks(connection, chat_ids)}
-        moments: list[MomentRow] = []
-        moved: dict[int, ClockRow] = {}
-        for message in messages:
-            row = rows.get(message.chat_id)
-            if row is None:
-                continue
-            before = (row.awaiting_since, row.first_response_at)
-            moments.extend(_message_moments(row, message))
-            if (row.awaiting_since, row.first_response_at) != before:
-                moved[row.id] = row
-        clock_rows.write(connection, list(moved.values()), moments)
+    if not _clocks_in(session):
+        connection = await inline_sqlite(session)
+        if connection is not None:
+            moved, moments = _moved(clock_rows.read_chat_clocks(connection, chat_ids), messages)
+            clock_rows.write(connection, moved, moments)
+        else:
+            core = await session.connection()
+            rows = await clock_rows.read_chat_clocks_core(core, chat_ids)
+            moved, moments = _moved(rows, messages)
+            await clock_rows.write_core(core, moved, moments)
         return
     clocks = {
         clock.chat_id: clock
@@ -196,6 +192,24 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
         clock = clocks.get(message.chat_id)
         if clock is not None:
             session.add_all([_orm(row) for row in _message_moments(clock, message)])
+
+
+def _moved(
+    clocks: Sequence[ClockRow], messages: Sequence[ChatMessage]
+) -> tuple[list[ClockRow], list[MomentRow]]:
+    """The clocks the messages moved, and the moments they wrote."""
+    rows = {clock.chat_id: clock for clock in clocks}
+    moments: list[MomentRow] = []
+    moved: dict[int, ClockRow] = {}
+    for message in messages:
+        row = rows.get(message.chat_id)
+        if row is None:
+            continue
+        before = (row.awaiting_since, row.first_response_at)
+        moments.extend(_message_moments(row, message))
+        if (row.awaiting_since, row.first_response_at) != before:
+            moved[row.id] = row
+    return list(moved.values()), moments
 
 
 def _clocks_in(session: AsyncSession) -> bool:

@@ -109,14 +109,13 @@ class Subscriber(NamedTuple):
     include_internal: bool
 
 
+_SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
+# Core, on the session's connection: through the ORM the same read cost PostgreSQL's message
+# writer a tenth more CPU per batch.
 _ENABLED = (
-    select(
-        WebhookSubscription.id,
-        WebhookSubscription.events,
-        WebhookSubscription.include_internal,
-    )
-    .where(WebhookSubscription.enabled.is_(True))
-    .order_by(WebhookSubscription.id)
+    select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.events, _SUBSCRIPTIONS.c.include_internal)
+    .where(_SUBSCRIPTIONS.c.enabled.is_(True))
+    .order_by(_SUBSCRIPTIONS.c.id)
 )
 _SQLITE_ENABLED = (
     "SELECT id, events, include_internal FROM webhook_subscriptions WHERE enabled ORDER BY id"
@@ -124,9 +123,7 @@ _SQLITE_ENABLED = (
 _SQLITE = sqlite_dialect.dialect()
 _DECODE_EVENTS = cast(
     Callable[[Any], list[str]],
-    cast(Table, WebhookSubscription.__table__)
-    .c.events.type.dialect_impl(_SQLITE)
-    .result_processor(_SQLITE, None),
+    _SUBSCRIPTIONS.c.events.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None),
 )
 
 
@@ -134,12 +131,12 @@ async def _enabled_subscriptions(session: AsyncSession) -> list[Subscriber]:
     """Read in every transaction that records events, so it runs on SQLite's own connection
     there: through the ORM, loading the subscriptions cost more than the rest of a message's
     batch. Changes waiting in the session are flushed first, as the ORM's query did."""
-    connection = await inline_sqlite(session)
-    if connection is None:
-        return [Subscriber(*row) for row in await session.execute(_ENABLED)]
     sync = session.sync_session
     if sync.new or sync.dirty or sync.deleted:
         await session.flush()
+    connection = await inline_sqlite(session)
+    if connection is None:
+        return [Subscriber(*row) for row in await (await session.connection()).execute(_ENABLED)]
     return [
         Subscriber(id, _DECODE_EVENTS(events), bool(internal))
         for id, events, internal in connection.execute(_SQLITE_ENABLED)
