@@ -6,8 +6,8 @@ of new objects and changed clocks: on SQLite that was over half the writer's tim
 what SQLite took to run the statements, and on PostgreSQL the flush alone was a tenth of a
 process's CPU. On SQLite the statements run as text on the sqlite3 connection, inside the
 transaction SQLAlchemy began, with values encoded and decoded by SQLAlchemy's own processors for
-these columns, so the rows are exactly what the ORM would store. Elsewhere they are SQLAlchemy
-Core statements on the session's connection: one read, one executemany per table.
+these columns, so the rows are exactly what the ORM would store. On PostgreSQL they run on
+asyncpg's connection, likewise (db/postgres.py): one statement per table, lists as arrays.
 
 No rules here: metrics/record.py decides what a message does to its clock.
 """
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from frontdesk.db import postgres
 from frontdesk.metrics.models import Channel, ConversationClock, MetricMoment, MomentKind
 
 CLOCKS = cast(Table, ConversationClock.__table__)
@@ -146,39 +146,63 @@ def write(
         )
 
 
-# --- elsewhere (PostgreSQL): the same statements in SQLAlchemy Core ------------------------------
+# --- PostgreSQL: the same statements on asyncpg's connection (db/postgres.py) ------------------
 
-_CORE_READ = select(*(CLOCKS.c[column] for column in CLOCK_COLUMNS)).where(
-    CLOCKS.c.chat_id.in_(bindparam("p_chats", expanding=True))
+_PG_READ = (
+    f"SELECT {', '.join(CLOCK_COLUMNS)} FROM conversation_clocks "  # noqa: S608 - constant text
+    "WHERE chat_id = ANY($1::int[])"
 )
-_CORE_UPDATE = (
-    update(CLOCKS)
-    .where(CLOCKS.c.id == bindparam("p_id"))
-    .values(awaiting_since=bindparam("p_awaiting"), first_response_at=bindparam("p_first"))
+_PG_UPDATE = (
+    "UPDATE conversation_clocks AS c SET awaiting_since = m.awaiting_since, "
+    "first_response_at = m.first_response_at "
+    "FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) "
+    "AS m(id, awaiting_since, first_response_at) WHERE c.id = m.id"
 )
-_CORE_INSERT = insert(MOMENTS)
+# Each column's array type (a column missing here fails at import).
+_PG_MOMENT_TYPES = {
+    "kind": "text",
+    "at": "timestamptz",
+    "quarter": "int",
+    "inbox_id": "int",
+    "channel": "text",
+    "ticket_id": "int",
+    "chat_id": "int",
+    "user_id": "int",
+    "seconds": "float8",
+}
+_PG_INSERT = (
+    f"INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608 - constant text
+    "SELECT * FROM unnest("
+    + ", ".join(f"${i}::{_PG_MOMENT_TYPES[key]}[]" for i, key in enumerate(MOMENT_COLUMNS, 1))
+    + ")"
+)
+_PG_DECODERS = [postgres.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]
+_PG_ENCODE_AT = postgres.encoder(CLOCKS, "awaiting_since")
+_PG_MOMENT_ENCODERS = [(key, postgres.encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
 
 
-async def read_chat_clocks_core(
-    connection: AsyncConnection, chat_ids: Iterable[int]
-) -> list[ClockRow]:
-    rows = await connection.execute(_CORE_READ, {"p_chats": sorted(chat_ids)})
-    return [ClockRow(*row) for row in rows]
+async def read_chat_clocks_pg(driver: Any, chat_ids: Iterable[int]) -> list[ClockRow]:
+    rows = await driver.fetch(_PG_READ, sorted(chat_ids))
+    return [
+        ClockRow(*(decode(value) for value, decode in zip(row, _PG_DECODERS, strict=True)))
+        for row in rows
+    ]
 
 
-async def write_core(
-    connection: AsyncConnection, clocks: Sequence[ClockRow], moments: Sequence[MomentRow]
-) -> None:
+async def write_pg(driver: Any, clocks: Sequence[ClockRow], moments: Sequence[MomentRow]) -> None:
+    """The clocks' new marks, then the moments: one statement each."""
     if clocks:
-        await connection.execute(
-            _CORE_UPDATE,
-            [
-                {"p_id": c.id, "p_awaiting": c.awaiting_since, "p_first": c.first_response_at}
-                for c in clocks
-            ],
+        await driver.execute(
+            _PG_UPDATE,
+            [clock.id for clock in clocks],
+            [_PG_ENCODE_AT(clock.awaiting_since) for clock in clocks],
+            [_PG_ENCODE_AT(clock.first_response_at) for clock in clocks],
         )
     if moments:
-        await connection.execute(
-            _CORE_INSERT,
-            [{key: getattr(moment, key) for key in MOMENT_COLUMNS} for moment in moments],
+        await driver.execute(
+            _PG_INSERT,
+            *(
+                [encode(getattr(moment, key)) for moment in moments]
+                for key, encode in _PG_MOMENT_ENCODERS
+            ),
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.metrics import clock_rows
 from frontdesk.metrics.clock_rows import ClockRow, MomentRow
@@ -176,12 +177,13 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
         if connection is not None:
             moved, moments = _moved(clock_rows.read_chat_clocks(connection, chat_ids), messages)
             clock_rows.write(connection, moved, moments)
-        else:
-            core = await session.connection()
-            rows = await clock_rows.read_chat_clocks_core(core, chat_ids)
+            return
+        driver = await inline_asyncpg(session)
+        if driver is not None:
+            rows = await clock_rows.read_chat_clocks_pg(driver, chat_ids)
             moved, moments = _moved(rows, messages)
-            await clock_rows.write_core(core, moved, moments)
-        return
+            await clock_rows.write_pg(driver, moved, moments)
+            return
     clocks = {
         clock.chat_id: clock
         for clock in await session.scalars(

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.chats.models import Chat
 from frontdesk.chats.schemas import ChatSummary
 from frontdesk.customers import service as customers_service
+from frontdesk.db import postgres
+from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.schemas import LabelRead
@@ -117,10 +119,12 @@ _ENABLED = (
     .where(_SUBSCRIPTIONS.c.enabled.is_(True))
     .order_by(_SUBSCRIPTIONS.c.id)
 )
-_SQLITE_ENABLED = (
+# The same text on SQLite's connection and on asyncpg's.
+_ENABLED_TEXT = (
     "SELECT id, events, include_internal FROM webhook_subscriptions WHERE enabled ORDER BY id"
 )
 _SQLITE = sqlite_dialect.dialect()
+_PG_DECODE_EVENTS = postgres.decoder(_SUBSCRIPTIONS, "events")
 _DECODE_EVENTS = cast(
     Callable[[Any], list[str]],
     _SUBSCRIPTIONS.c.events.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None),
@@ -128,19 +132,26 @@ _DECODE_EVENTS = cast(
 
 
 async def _enabled_subscriptions(session: AsyncSession) -> list[Subscriber]:
-    """Read in every transaction that records events, so it runs on SQLite's own connection
-    there: through the ORM, loading the subscriptions cost more than the rest of a message's
-    batch. Changes waiting in the session are flushed first, as the ORM's query did."""
+    """Read in every transaction that records events, so it runs on the database driver's own
+    connection (SQLite's, asyncpg's): through the ORM, loading the subscriptions cost more than
+    the rest of a message's batch. Changes waiting in the session are flushed first, as the
+    ORM's query did."""
     sync = session.sync_session
     if sync.new or sync.dirty or sync.deleted:
         await session.flush()
     connection = await inline_sqlite(session)
-    if connection is None:
-        return [Subscriber(*row) for row in await (await session.connection()).execute(_ENABLED)]
-    return [
-        Subscriber(id, _DECODE_EVENTS(events), bool(internal))
-        for id, events, internal in connection.execute(_SQLITE_ENABLED)
-    ]
+    if connection is not None:
+        return [
+            Subscriber(id, _DECODE_EVENTS(events), bool(internal))
+            for id, events, internal in connection.execute(_ENABLED_TEXT)
+        ]
+    driver = await inline_asyncpg(session)
+    if driver is not None:
+        return [
+            Subscriber(id, _PG_DECODE_EVENTS(events), internal)
+            for id, events, internal in await driver.fetch(_ENABLED_TEXT)
+        ]
+    return [Subscriber(*row) for row in await (await session.connection()).execute(_ENABLED)]
 
 
 async def _events(
