@@ -152,11 +152,13 @@ _PG_READ = (
     f"SELECT {', '.join(CLOCK_COLUMNS)} FROM conversation_clocks "  # noqa: S608 - constant text
     "WHERE chat_id = ANY($1::int[])"
 )
+# The clocks' new marks and the moments in one round trip (the update is a data-modifying CTE,
+# which runs whether or not the statement reads it).
 _PG_UPDATE = (
-    "UPDATE conversation_clocks AS c SET awaiting_since = m.awaiting_since, "
+    "WITH moved AS (UPDATE conversation_clocks AS c SET awaiting_since = m.awaiting_since, "
     "first_response_at = m.first_response_at "
     "FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) "
-    "AS m(id, awaiting_since, first_response_at) WHERE c.id = m.id"
+    "AS m(id, awaiting_since, first_response_at) WHERE c.id = m.id) "
 )
 # Each column's array type (a column missing here fails at import).
 _PG_MOMENT_TYPES = {
@@ -170,11 +172,12 @@ _PG_MOMENT_TYPES = {
     "user_id": "int",
     "seconds": "float8",
 }
-_PG_INSERT = (
-    f"INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608 - constant text
-    "SELECT * FROM unnest("
-    + ", ".join(f"${i}::{_PG_MOMENT_TYPES[key]}[]" for i, key in enumerate(MOMENT_COLUMNS, 1))
-    + ")"
+_PG_MOMENT_ARRAYS = ", ".join(
+    f"${i}::{_PG_MOMENT_TYPES[key]}[]" for i, key in enumerate(MOMENT_COLUMNS, 4)
+)
+_PG_WRITE = (
+    f"{_PG_UPDATE}INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608
+    f"SELECT * FROM unnest({_PG_MOMENT_ARRAYS})"
 )
 _PG_DECODERS = [postgres.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]
 _PG_ENCODE_AT = postgres.encoder(CLOCKS, "awaiting_since")
@@ -190,19 +193,16 @@ async def read_chat_clocks_pg(driver: Any, chat_ids: Iterable[int]) -> list[Cloc
 
 
 async def write_pg(driver: Any, clocks: Sequence[ClockRow], moments: Sequence[MomentRow]) -> None:
-    """The clocks' new marks, then the moments: one statement each."""
-    if clocks:
-        await driver.execute(
-            _PG_UPDATE,
-            [clock.id for clock in clocks],
-            [_PG_ENCODE_AT(clock.awaiting_since) for clock in clocks],
-            [_PG_ENCODE_AT(clock.first_response_at) for clock in clocks],
-        )
-    if moments:
-        await driver.execute(
-            _PG_INSERT,
-            *(
-                [encode(getattr(moment, key)) for moment in moments]
-                for key, encode in _PG_MOMENT_ENCODERS
-            ),
-        )
+    """The clocks' new marks, then the moments: one statement."""
+    if not clocks and not moments:
+        return
+    await driver.execute(
+        _PG_WRITE,
+        [clock.id for clock in clocks],
+        [_PG_ENCODE_AT(clock.awaiting_since) for clock in clocks],
+        [_PG_ENCODE_AT(clock.first_response_at) for clock in clocks],
+        *(
+            [encode(getattr(moment, key)) for moment in moments]
+            for key, encode in _PG_MOMENT_ENCODERS
+        ),
+    )
