@@ -1394,7 +1394,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="multiprocess: ramp to the sustainable rate first (as throughput does)")  # fmt: skip
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
-    p.add_argument("--py-spy", default="", help="py-spy binary: profile the main throughput run (multiprocess: the first process)")
+    p.add_argument(
+        "--py-spy",
+        default="",
+        help="py-spy binary: profile the main throughput run (multiprocess: the first process)",
+    )
     p.add_argument("--profile-out", default="chat-profile.txt")
     p.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     p.add_argument("--json", default="", help="write the raw figures here")

@@ -310,12 +310,13 @@ _PG_EVENT_TYPES = {
     "visible_to_visitor": "bool",
     "created_at": "timestamptz",
 }
-_arrays = [f"${i}::{_PG_EVENT_TYPES[key]}[]" for i, key in enumerate(EVENT_COLUMNS, 1)]
+_PG_EVENT_ARRAYS = [f"${i}::{_PG_EVENT_TYPES[key]}[]" for i, key in enumerate(EVENT_COLUMNS, 1)]
 # RETURNING's order is not the input's: each id comes back with its (chat, seq), which is unique.
 _PG_INSERT = (
     f"INSERT INTO chat_events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constant text
     f"SELECT {', '.join(k + '::jsonb' if k == 'data' else k for k in EVENT_COLUMNS)} "
-    f"FROM unnest({', '.join(_arrays)}) AS r({', '.join(EVENT_COLUMNS)}) RETURNING id, chat_id, seq"
+    f"FROM unnest({', '.join(_PG_EVENT_ARRAYS)}) AS r({', '.join(EVENT_COLUMNS)}) "
+    "RETURNING id, chat_id, seq"
 )
 _PG_MOVE_READ_MARKS = (
     "UPDATE chat_participants AS p SET read_seq = m.seq "

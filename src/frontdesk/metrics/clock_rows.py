@@ -154,7 +154,7 @@ _PG_READ = (
 )
 # The clocks' new marks and the moments in one round trip (the update is a data-modifying CTE,
 # which runs whether or not the statement reads it).
-_PG_UPDATE = (
+_PG_MOVE_CLOCKS = (
     "WITH moved AS (UPDATE conversation_clocks AS c SET awaiting_since = m.awaiting_since, "
     "first_response_at = m.first_response_at "
     "FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) "
@@ -176,7 +176,7 @@ _PG_MOMENT_ARRAYS = ", ".join(
     f"${i}::{_PG_MOMENT_TYPES[key]}[]" for i, key in enumerate(MOMENT_COLUMNS, 4)
 )
 _PG_WRITE = (
-    f"{_PG_UPDATE}INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608
+    f"{_PG_MOVE_CLOCKS}INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608
     f"SELECT * FROM unnest({_PG_MOMENT_ARRAYS})"
 )
 _PG_DECODERS = [postgres.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]

@@ -112,8 +112,7 @@ class Subscriber(NamedTuple):
 
 
 _SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
-# Core, on the session's connection: through the ORM the same read cost PostgreSQL's message
-# writer a tenth more CPU per batch.
+# Where neither driver's connection can be used directly: Core, on the session's connection.
 _ENABLED = (
     select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.events, _SUBSCRIPTIONS.c.include_internal)
     .where(_SUBSCRIPTIONS.c.enabled.is_(True))
