@@ -64,7 +64,10 @@ router.beforeEach(async (to) => {
   return true;
 });
 
-router.afterEach((to) => {
+router.afterEach((to, _from, failure) => {
+  // A navigation overtaken by a later one ends here too, after the later one when its page
+  // loaded more slowly: it must not leave its title on the page shown.
+  if (failure) return;
   pageKey.value = (to.meta.title as Key | undefined) ?? null;
   pageName.value = "";
 });
