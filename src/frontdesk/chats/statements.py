@@ -92,10 +92,9 @@ async def message_rows(session: AsyncSession) -> MessageRows:
     raw = await inline_sqlite(session)
     if raw is not None:
         return SqliteRows(raw)
-    connection = await session.connection()
-    if connection.dialect.driver == "asyncpg":
-        return PostgresRows(connection, session)
-    return CoreRows(connection)
+    if session.get_bind().dialect.driver == "asyncpg":
+        return PostgresRows(session)
+    return CoreRows(await session.connection())
 
 
 # --- portable: SQLAlchemy Core -----------------------------------------------------------------
@@ -335,34 +334,36 @@ _PG_EVENT_ENCODERS = [(key, postgres.encoder(EVENTS, key)) for key in EVENT_COLU
 _PG_ENCODE_AT = postgres.encoder(CHATS, "last_message_at")
 
 
-class PostgresRows(CoreRows):
-    def __init__(self, connection: AsyncConnection, session: AsyncSession) -> None:
-        super().__init__(connection)
+class PostgresRows:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _core(self) -> CoreRows:
+        return CoreRows(await self._session.connection())
 
     async def lock_chats(self, chat_ids: list[int]) -> list[LockedChat]:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().lock_chats(chat_ids)
+            return await (await self._core()).lock_chats(chat_ids)
         return [LockedChat(*row) for row in await driver.fetch(_PG_LOCK_CHATS, chat_ids)]
 
     async def writers(self, user_ids: list[int], chat_ids: list[int]) -> list[Writer]:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().writers(user_ids, chat_ids)
+            return await (await self._core()).writers(user_ids, chat_ids)
         return [Writer(*row) for row in await driver.fetch(_PG_WRITERS, user_ids, chat_ids)]
 
     async def stored(self, pairs: list[tuple[int, str]]) -> list[Stored]:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().stored(pairs)
+            return await (await self._core()).stored(pairs)
         chats, clients = [chat for chat, _ in pairs], [client for _, client in pairs]
         return [Stored(*row) for row in await driver.fetch(_PG_STORED, chats, clients)]
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().insert(rows)
+            return await (await self._core()).insert(rows)
         columns = [[encode(row[key]) for row in rows] for key, encode in _PG_EVENT_ENCODERS]
         ids = {(r["chat_id"], r["seq"]): r["id"] for r in await driver.fetch(_PG_INSERT, *columns)}
         return [ids[row["chat_id"], row["seq"]] for row in rows]
@@ -370,7 +371,7 @@ class PostgresRows(CoreRows):
     async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().move_read_marks(marks)
+            return await (await self._core()).move_read_marks(marks)
         await driver.execute(
             _PG_MOVE_READ_MARKS,
             [m["p_chat"] for m in marks],
@@ -381,7 +382,7 @@ class PostgresRows(CoreRows):
     async def advance(self, chats: list[dict[str, Any]]) -> None:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await super().advance(chats)
+            return await (await self._core()).advance(chats)
         await driver.execute(
             _PG_ADVANCE,
             [c["p_chat"] for c in chats],

@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_KEY = "inline_asyncpg"
+from frontdesk.db.driver import driver_connection
+
 _DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 Encoder = Callable[[Any], Any]
@@ -33,17 +35,10 @@ Encoder = Callable[[Any], Any]
 async def inline_asyncpg(session: AsyncSession) -> Any | None:
     """The asyncpg connection under the session's transaction once that has begun; None before
     that, and on any other database or driver."""
-    transaction = session.sync_session.get_transaction()
-    known = session.info.get(_KEY)
-    if transaction is not None and known is not None and known[0] is transaction:
-        driver = known[1]
-    else:
-        connection = await session.connection()
-        driver = None
-        if connection.dialect.driver == "asyncpg":
-            driver = (await connection.get_raw_connection()).driver_connection
-        session.info[_KEY] = (session.sync_session.get_transaction(), driver)
-    return driver if driver is not None and driver.is_in_transaction() else None
+    driver = await driver_connection(session)
+    if isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
+        return driver
+    return None
 
 
 def encoder(table: Table, column: str) -> Encoder:

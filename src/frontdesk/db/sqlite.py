@@ -17,14 +17,15 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import aiosqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.driver import driver_connection
+
 BUSY_TIMEOUT_SECONDS = 30
-_INLINE_KEY = "inline_sqlite"
 logger = logging.getLogger(__name__)
 
 
@@ -62,19 +63,8 @@ class InlineConnection(aiosqlite.Connection):
 async def inline_sqlite(session: AsyncSession) -> sqlite3.Connection | None:
     """The sqlite3 connection under the session's transaction (begun if it was not), for a hot
     path that runs its statements there directly; None on any other database or driver."""
-    # Kept for the transaction: a message's batch asks three times, and each answer through
-    # SQLAlchemy costs more than most of the statements it then runs.
-    transaction = session.sync_session.get_transaction()
-    known = session.info.get(_INLINE_KEY)
-    if transaction is not None and known is not None and known[0] is transaction:
-        return cast(sqlite3.Connection | None, known[1])
-    connection = await session.connection()
-    raw: sqlite3.Connection | None = None
-    if connection.dialect.name == "sqlite":
-        driver = (await connection.get_raw_connection()).driver_connection
-        raw = driver.sqlite if isinstance(driver, InlineConnection) else None
-    session.info[_INLINE_KEY] = (session.sync_session.get_transaction(), raw)
-    return raw
+    driver = await driver_connection(session)
+    return driver.sqlite if isinstance(driver, InlineConnection) else None
 
 
 def inline_creator(path: str) -> Callable[[], Any]:
