@@ -5,6 +5,7 @@ list, and the visitor's page shown by title and address."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
@@ -183,6 +184,17 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     chat = await visitor.start_chat("Hello", name="Marie Curie", email="marie@example.org")
     ada = await open_desk(browser, live, ada_user)
     await open_chat(ada, "Marie Curie")
+    # The join's answer comes late, after the chat's live event has shown Ada in: the question
+    # she opens meanwhile keeps the focus when it does.
+    answered = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        response = await route.fetch()
+        await asyncio.sleep(1.5)
+        await route.fulfill(response=response)
+        answered.set()
+
+    await ada.route(re.compile(r"/api/v1/chats/\d+/join$"), late)
     await ada.get_by_role("button", name="Join Chat").click()
 
     end = ada.get_by_role("button", name="End Chat", exact=True)
@@ -191,7 +203,12 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     await expect(confirm).to_be_visible()
     # The visitor only typed the address: the truth about what it receives.
     await expect(confirm).to_contain_text("marie@example.org gets a short notice")
-    await expect(confirm.get_by_role("button", name="Keep chatting")).to_be_focused()
+    keep = confirm.get_by_role("button", name="Keep chatting")
+    await expect(keep).to_be_focused()
+    assert not answered.is_set(), "the join answered before End Chat was asked: nothing tested"
+    await asyncio.wait_for(answered.wait(), 10)
+    await ada.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
+    await expect(keep).to_be_focused()
     await shoot(ada, screenshots, "chat-end-confirm")
     await assert_accessible(ada, "end chat confirmation")
 

@@ -228,7 +228,7 @@ def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
             viewing=payload.viewing,
             composing=payload.composing if payload.viewing else None,
         )
-        return {"ticket_id": ticket.id, "viewers": viewers}
+        return dict(viewers)
 
     return {
         "resume": Command(ResumeFrame, resume),

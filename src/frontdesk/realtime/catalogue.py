@@ -294,6 +294,8 @@ class TicketViewers(TypedDict):
     ticket_id: int
     # Everyone with the ticket open, one item per agent however many tabs they have.
     viewers: list[TicketViewer]
+    # Grows with every change of the list: of two lists heard, the higher version is the newer.
+    version: int
 
 
 class MembershipChanged(TypedDict):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
@@ -224,3 +224,16 @@ class TicketViewer(Base):
     # "reply" or "note" while the agent writes one, else None.
     composing: Mapped[str | None] = mapped_column(String(10))
     since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketViewersVersion(Base):
+    """How many times a ticket's viewer list changed. Each change takes the next number, which the
+    published list carries: a desk that hears two lists out of order keeps the higher one. The
+    row is also the lock that makes two changes of one ticket's list take turns."""
+
+    __tablename__ = "ticket_viewers_versions"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -3,6 +3,7 @@ by the agents who may see it and nobody else; gone when the tab closes or its pr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -66,9 +67,14 @@ async def test_viewing_and_writing_are_heard_live_and_end_with_the_tab(
     assert ack["type"] == "ack"
     assert names(ack) == [("Ada", None)]
     await viewers_event(bob_ws, ticket["id"], [("Ada", None)])
+    # Telling the same again changes nothing: the list as it stands, under the same version.
+    again = await presence(ada_ws, ticket["id"], viewing=True)
+    assert (names(again), again["data"]["version"]) == (names(ack), ack["data"]["version"])
 
+    first = ack["data"]["version"]
     ack = await presence(bob_ws, ticket["id"], viewing=True, composing="reply")
     assert names(ack) == [("Ada", None), ("Bob", "reply")]
+    assert ack["data"]["version"] > first
     await viewers_event(ada_ws, ticket["id"], [("Ada", None), ("Bob", "reply")])
 
     await presence(bob_ws, ticket["id"], viewing=True, composing="note")
@@ -90,6 +96,32 @@ async def test_viewing_and_writing_are_heard_live_and_end_with_the_tab(
     viewers = [m for m in published.summary() if m[0] == "ticket.viewers"]
     assert viewers
     assert {tuple(topics) for _name, topics, _keys in viewers} == {(f"inbox:{inbox['id']}",)}
+
+
+async def test_the_highest_version_is_the_whole_list_however_changes_cross(
+    app: FastAPI, live: str, desk: Desk
+) -> None:
+    """Agents open one ticket at the same moment. Their lists reach a desk in any order (an answer
+    goes out after its commit, another agent's event may already be on its way), so the version
+    is what a desk goes by: the list with the highest one has everybody in it."""
+    agents = [await desk.agent(name=f"Agent {n}") for n in range(6)]
+    inbox = await desk.inbox(members=agents)
+    ticket = await new_ticket(agents[0].client, inbox)
+    listener = await desk_socket(live, agents[0])
+    sockets = [await desk_socket(live, agent) for agent in agents[1:]]
+    acks = await asyncio.gather(
+        *(presence(sock, ticket["id"], viewing=True, composing="reply") for sock in sockets)
+    )
+    everybody: list[tuple[str, str | None]] = [(f"Agent {n}", "reply") for n in range(1, 6)]
+    await viewers_event(listener, ticket["id"], everybody)
+    heard = [frame["data"] for frame in listener.of_type("ticket.viewers")]
+    heard += [ack["data"] for ack in acks]
+    versions = [data["version"] for data in heard]
+    assert len(set(versions)) == len(sockets), "one version per change, told alike to all"
+    newest = max(heard, key=lambda data: data["version"])
+    assert [(v["user"]["name"], v["composing"]) for v in newest["viewers"]] == everybody
+    for sock in (listener, *sockets):
+        await sock.close()
 
 
 async def test_one_item_per_agent_however_many_tabs(app: FastAPI, live: str, desk: Desk) -> None:

@@ -189,6 +189,7 @@ export type TicketViewer = {
 export type TicketViewers = {
   ticket_id: number;
   viewers: TicketViewer[];
+  version: number;
 };
 
 export type MembershipChanged = {

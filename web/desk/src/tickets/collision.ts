@@ -5,7 +5,7 @@ import { computed, onBeforeUnmount, ref, watch, type Ref } from "vue";
 import type { Entry, TicketDetail } from "../api/types";
 import { useAuth } from "../auth/store";
 import { socket } from "../realtime/connection";
-import { useTicketPresence, type Viewer } from "./presence";
+import { useTicketPresence, type ViewerList } from "./presence";
 
 // Writing means a keystroke in the last IDLE_MS: a draft left alone stops saying so.
 const IDLE_MS = 20_000;
@@ -31,13 +31,13 @@ export function useCollision(
     if (!force && state === told) return;
     told = state;
     try {
-      const answer = await socket.request<{ viewers: Viewer[] }>({
+      const answer = await socket.request<ViewerList>({
         type: "ticket_presence",
         ticket_id: ticketId,
         viewing: true,
         composing: composing.value,
       });
-      presence.set(ticketId, answer.viewers);
+      if (!left) presence.set(answer);
     } catch {
       told = ""; // told again on the next change or reconnect
     }
