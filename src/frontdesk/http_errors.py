@@ -10,8 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from frontdesk.db.session import database_unreachable
 from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
 from frontdesk.kit.methods import allowed_methods
 
@@ -57,10 +59,21 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 UNSTORABLE_TEXT = "22021"
 
 
-async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if getattr(exc.orig, "sqlstate", None) == UNSTORABLE_TEXT:
+# How long a client waits before trying again after the database could not be used.
+DATABASE_RETRY_AFTER = 2
+
+
+async def _database_error(request: Request, exc: DBAPIError | PoolTimeout) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == UNSTORABLE_TEXT:
         message = "Text cannot contain NUL characters (\\u0000); remove them and try again."
         return error_response(422, {"code": "invalid", "message": message})
+    if database_unreachable(exc):
+        # A restart, a failover, a deadlock, every connection busy: the transaction was rolled
+        # back whole and the same request can succeed in a moment.
+        logger.warning("database unavailable for a request: %s", exc)
+        message = "The database could not be reached for a moment. Try again."
+        body = {"code": "database_unavailable", "message": message}
+        return error_response(503, body, **{"Retry-After": str(DATABASE_RETRY_AFTER)})
     return await _unexpected_error(request, exc)
 
 
@@ -75,4 +88,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

@@ -58,7 +58,8 @@ MEANINGS = {
     422: "A bad value; `fields` names each one.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
     503: "Turned off on this server, or a service it needs out of reach for now (the file "
-    "store: `file_store_unavailable`); try again later.",
+    "store: `file_store_unavailable`; the database: `database_unavailable`, with "
+    "`Retry-After`); try again later.",
 }
 
 # Errors an operation answers because of what it does; see the module's docstring.

@@ -348,17 +348,19 @@ def _admit(
 async def _store_messages(
     session: AsyncSession, rows: statements.MessageRows, batch: _Batch, events: list[_EventRow]
 ) -> None:
-    await _write_events(session, rows, events, batch.chats)
     marks = {
         (event.chat_id, event.author_user_id): event.seq
         for event in events
         if event.author_user_id is not None
     }
     # No `chat.read` for these marks: the agent's tabs take them from the message's own event.
-    if marks:
-        await rows.move_read_marks(
-            [{"p_chat": c, "p_user": u, "p_seq": seq} for (c, u), seq in marks.items()]
-        )
+    await _write_events(
+        session,
+        rows,
+        events,
+        batch.chats,
+        marks=[{"p_chat": c, "p_user": u, "p_seq": seq} for (c, u), seq in marks.items()],
+    )
 
 
 class _Audience(Protocol):
@@ -394,16 +396,15 @@ async def _write_events(
     rows: statements.MessageRows,
     events: Sequence[_EventRow],
     audiences: Mapping[int, _Audience],
+    *,
+    marks: list[dict[str, Any]] | None = None,
 ) -> list[_Advance]:
     """The one way into chat_events, for a message and for a system event alike: inserts the rows,
     moves each chat to its last event (a message also sets the chat's preview, and the visitor's,
-    its last visitor message), and publishes each event after the commit."""
-    ids = await rows.insert(
-        [{key: getattr(event, key) for key in statements.EVENT_COLUMNS} for event in events]
-    )
+    its last visitor message) and the `marks` given (read marks, with the same writes), and
+    publishes each event after the commit."""
     advances: dict[int, _Advance] = {}
-    for event, event_id in zip(events, ids, strict=True):
-        event.id = event_id
+    for event in events:
         advance = advances.setdefault(event.chat_id, _Advance(event.chat_id, event.seq))
         advance.last_seq = event.seq
         if event.type == ChatEventType.message_added:
@@ -411,7 +412,8 @@ async def _write_events(
             advance.last_message_text = event.text[:PREVIEW_LENGTH]
             if event.author_kind is AuthorKind.visitor:
                 advance.last_visitor_seq = event.seq
-    await rows.advance(
+    ids = await rows.write(
+        [{key: getattr(event, key) for key in statements.EVENT_COLUMNS} for event in events],
         [
             {
                 "p_chat": advance.chat_id,
@@ -421,8 +423,11 @@ async def _write_events(
                 "p_visitor_seq": advance.last_visitor_seq,
             }
             for advance in advances.values()
-        ]
+        ],
+        marks or [],
     )
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
     await metrics.chat_messages(session, events=events)
     for event in events:
         chat = audiences[event.chat_id]

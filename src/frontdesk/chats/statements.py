@@ -1,6 +1,6 @@
 """The reads and writes of the message hot path, for a whole batch of messages at a time.
 
-Three ways to run the same six statements, behind one small interface (`MessageRows`):
+Three ways to run the same statements, behind one small interface (`MessageRows`):
 
 * `CoreRows`: pre-built SQLAlchemy Core statements (built once, reused from the compiled cache;
   the `IN` lists expand per call, the writes run as one executemany). Portable: PostgreSQL and
@@ -12,9 +12,10 @@ Three ways to run the same six statements, behind one small interface (`MessageR
   fixed and sqlite3's statement cache prepares it once. Values are encoded by SQLAlchemy's own
   bind processors for these columns, so rows are stored exactly as the ORM stores them.
 * `PostgresRows`: on PostgreSQL, the same statements as SQL text on asyncpg's connection
-  (db/postgres.py), each list an array, the writes one `unnest` statement each instead of an
-  executemany. SQLAlchemy's execution layer cost about 0.1 ms of CPU a statement there too.
-  A statement asked before the transaction has begun goes through `CoreRows`, which begins it.
+  (db/postgres.py), each list an array, the writes `unnest` statements instead of executemany,
+  and the three writes (events, chats, read marks) one statement of three parts, so one round
+  trip. SQLAlchemy's execution layer cost about 0.1 ms of CPU a statement there too. A statement
+  asked before the transaction has begun goes through `CoreRows`, which begins it.
 
 No rules here: chats/log.py decides what to read and write.
 """
@@ -78,14 +79,12 @@ class MessageRows(Protocol):
         (CoreRows: every chat with every client id), so the caller looks up the pairs it asked
         for."""
 
-    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
-        """chat_events rows; their ids, in the order given."""
-
-    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
-        """{p_chat, p_user, p_seq} each."""
-
-    async def advance(self, chats: list[dict[str, Any]]) -> None:
-        """{p_chat, p_seq, p_at, p_preview, p_visitor_seq} each; None leaves a column unchanged."""
+    async def write(
+        self, events: list[dict[str, Any]], chats: list[dict[str, Any]], marks: list[dict[str, Any]]
+    ) -> list[int]:
+        """Inserts the chat_events rows and returns their ids, in the order given; advances the
+        chats ({p_chat, p_seq, p_at, p_preview, p_visitor_seq} each, None leaving a column as it
+        is); moves the read marks ({p_chat, p_user, p_seq} each, perhaps none)."""
 
 
 async def message_rows(session: AsyncSession) -> MessageRows:
@@ -182,14 +181,14 @@ class CoreRows:
         }
         return [Stored(*row) for row in await self._connection.execute(_STORED, params)]
 
-    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
-        return list((await self._connection.execute(_INSERT, rows)).scalars().all())
-
-    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
-        await self._connection.execute(_MOVE_READ_MARKS, marks)
-
-    async def advance(self, chats: list[dict[str, Any]]) -> None:
+    async def write(
+        self, events: list[dict[str, Any]], chats: list[dict[str, Any]], marks: list[dict[str, Any]]
+    ) -> list[int]:
+        ids = list((await self._connection.execute(_INSERT, events)).scalars().all())
         await self._connection.execute(_ADVANCE, chats)
+        if marks:
+            await self._connection.execute(_MOVE_READ_MARKS, marks)
+        return ids
 
 
 # --- SQLite: the same statements on the sqlite3 connection -------------------------------------
@@ -255,20 +254,14 @@ class SqliteRows:
         rows = self._connection.execute(_SQLITE_STORED, (json.dumps(pairs),))
         return [Stored(*row) for row in rows]
 
-    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+    async def write(
+        self, events: list[dict[str, Any]], chats: list[dict[str, Any]], marks: list[dict[str, Any]]
+    ) -> list[int]:
         cursor = self._connection.cursor()
         ids = []
-        for row in rows:
+        for row in events:
             values = [row[k] if encode is None else encode(row[k]) for k, encode in _EVENT_ENCODERS]
             ids.append(cursor.execute(_SQLITE_INSERT, values).fetchone()[0])
-        return ids
-
-    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
-        self._connection.executemany(
-            _SQLITE_MOVE_READ_MARKS, [(m["p_seq"], m["p_chat"], m["p_user"]) for m in marks]
-        )
-
-    async def advance(self, chats: list[dict[str, Any]]) -> None:
         self._connection.executemany(
             _SQLITE_ADVANCE,
             [
@@ -276,6 +269,11 @@ class SqliteRows:
                 for c in chats
             ],
         )
+        if marks:
+            self._connection.executemany(
+                _SQLITE_MOVE_READ_MARKS, [(m["p_seq"], m["p_chat"], m["p_user"]) for m in marks]
+            )
+        return ids
 
 
 # --- PostgreSQL: the same statements on asyncpg's connection -----------------------------------
@@ -310,25 +308,32 @@ _PG_EVENT_TYPES = {
     "created_at": "timestamptz",
 }
 _PG_EVENT_ARRAYS = [f"${i}::{_PG_EVENT_TYPES[key]}[]" for i, key in enumerate(EVENT_COLUMNS, 1)]
-# RETURNING's order is not the input's: each id comes back with its (chat, seq), which is unique.
-_PG_INSERT = (
-    f"INSERT INTO chat_events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constant text
+_PG_ADVANCE_AT = len(EVENT_COLUMNS) + 1
+_PG_MARKS_AT = _PG_ADVANCE_AT + 5
+# The three writes in one statement, one round trip: its parts see the same snapshot and none
+# reads what another writes (no trigger on these tables). RETURNING's order is not the input's:
+# each id comes back with its (chat, seq), which is unique.
+_PG_WRITE = (
+    "WITH inserted AS ("  # noqa: S608 - constant text
+    f"INSERT INTO chat_events ({', '.join(EVENT_COLUMNS)}) "
     f"SELECT {', '.join(k + '::jsonb' if k == 'data' else k for k in EVENT_COLUMNS)} "
     f"FROM unnest({', '.join(_PG_EVENT_ARRAYS)}) AS r({', '.join(EVENT_COLUMNS)}) "
-    "RETURNING id, chat_id, seq"
-)
-_PG_MOVE_READ_MARKS = (
-    "UPDATE chat_participants AS p SET read_seq = m.seq "
-    "FROM unnest($1::int[], $2::int[], $3::int[]) AS m(chat_id, user_id, seq) "
-    "WHERE p.chat_id = m.chat_id AND p.user_id = m.user_id"
-)
-_PG_ADVANCE = (
+    "RETURNING id, chat_id, seq), "
+    "advanced AS ("
     "UPDATE chats AS c SET last_seq = a.seq, "
     "last_message_at = COALESCE(a.at, c.last_message_at), "
     "last_message_text = COALESCE(a.preview, c.last_message_text), "
     "last_visitor_seq = COALESCE(a.visitor_seq, c.last_visitor_seq) "
-    "FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::text[], $5::int[]) "
-    "AS a(id, seq, at, preview, visitor_seq) WHERE c.id = a.id"
+    f"FROM unnest(${_PG_ADVANCE_AT}::int[], ${_PG_ADVANCE_AT + 1}::int[], "
+    f"${_PG_ADVANCE_AT + 2}::timestamptz[], ${_PG_ADVANCE_AT + 3}::text[], "
+    f"${_PG_ADVANCE_AT + 4}::int[]) AS a(id, seq, at, preview, visitor_seq) "
+    "WHERE c.id = a.id), "
+    "marked AS ("
+    "UPDATE chat_participants AS p SET read_seq = m.seq "
+    f"FROM unnest(${_PG_MARKS_AT}::int[], ${_PG_MARKS_AT + 1}::int[], "
+    f"${_PG_MARKS_AT + 2}::int[]) AS m(chat_id, user_id, seq) "
+    "WHERE p.chat_id = m.chat_id AND p.user_id = m.user_id) "
+    "SELECT id, chat_id, seq FROM inserted"
 )
 _PG_EVENT_ENCODERS = [(key, postgres.encoder(EVENTS, key)) for key in EVENT_COLUMNS]
 _PG_ENCODE_AT = postgres.encoder(CHATS, "last_message_at")
@@ -360,34 +365,24 @@ class PostgresRows:
         chats, clients = [chat for chat, _ in pairs], [client for _, client in pairs]
         return [Stored(*row) for row in await driver.fetch(_PG_STORED, chats, clients)]
 
-    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+    async def write(
+        self, events: list[dict[str, Any]], chats: list[dict[str, Any]], marks: list[dict[str, Any]]
+    ) -> list[int]:
         driver = await inline_asyncpg(self._session)
         if driver is None:
-            return await (await self._core()).insert(rows)
-        columns = [[encode(row[key]) for row in rows] for key, encode in _PG_EVENT_ENCODERS]
-        ids = {(r["chat_id"], r["seq"]): r["id"] for r in await driver.fetch(_PG_INSERT, *columns)}
-        return [ids[row["chat_id"], row["seq"]] for row in rows]
-
-    async def move_read_marks(self, marks: list[dict[str, Any]]) -> None:
-        driver = await inline_asyncpg(self._session)
-        if driver is None:
-            return await (await self._core()).move_read_marks(marks)
-        await driver.execute(
-            _PG_MOVE_READ_MARKS,
-            [m["p_chat"] for m in marks],
-            [m["p_user"] for m in marks],
-            [m["p_seq"] for m in marks],
-        )
-
-    async def advance(self, chats: list[dict[str, Any]]) -> None:
-        driver = await inline_asyncpg(self._session)
-        if driver is None:
-            return await (await self._core()).advance(chats)
-        await driver.execute(
-            _PG_ADVANCE,
+            return await (await self._core()).write(events, chats, marks)
+        columns = [[encode(row[key]) for row in events] for key, encode in _PG_EVENT_ENCODERS]
+        inserted = await driver.fetch(
+            _PG_WRITE,
+            *columns,
             [c["p_chat"] for c in chats],
             [c["p_seq"] for c in chats],
             [_PG_ENCODE_AT(c["p_at"]) for c in chats],
             [c["p_preview"] for c in chats],
             [c["p_visitor_seq"] for c in chats],
+            [m["p_chat"] for m in marks],
+            [m["p_user"] for m in marks],
+            [m["p_seq"] for m in marks],
         )
+        ids = {(r["chat_id"], r["seq"]): r["id"] for r in inserted}
+        return [ids[row["chat_id"], row["seq"]] for row in events]

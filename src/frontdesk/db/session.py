@@ -6,6 +6,7 @@ those run only once the transaction is durable and are dropped on rollback.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,10 +36,22 @@ BEFORE_COMMIT_KEY = "before_commit"
 # operator intervention such as a shutdown or a statement timeout (57), system error (58).
 _PASSING_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
 _LOCK_NOT_AVAILABLE = "55P03"
+# A PostgreSQL connection back in the pool for less than this many seconds is used without
+# asking the server first. The ask (SQLAlchemy's pre-ping) is three round trips through its
+# asyncpg adapter (BEGIN, an empty statement, ROLLBACK), and a busy process would pay it on
+# every transaction. What it is for is a connection dropped while it sat idle (a firewall, the
+# server's idle_session_timeout); a connection used seconds ago is alive unless the server
+# restarted, and then the first failure makes SQLAlchemy replace every older connection of the
+# pool, so each process loses about one transaction (answered 503: try again) to a restart.
+PING_AFTER_IDLE = 5.0
 
 
 def create_engine(
-    database_url: str, *, pool_size: int = 20, background_checkpoints: bool = False
+    database_url: str,
+    *,
+    pool_size: int = 20,
+    background_checkpoints: bool = False,
+    ping_after_idle: float = PING_AFTER_IDLE,
 ) -> AsyncEngine:
     """`background_checkpoints`: SQLite leaves checkpoints to a `Checkpointer` thread that the
     caller runs (the server does), instead of running them inside commits."""
@@ -55,9 +68,32 @@ def create_engine(
         if background_checkpoints:
             event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
         return engine
-    return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Checks a pooled connection with the server when it has been idle `seconds` or more, and
+    replaces it when the server does not answer (the pool retries with a new connection)."""
+    dialect = engine.dialect
+
+    def checked_in(_dbapi_connection: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(
+        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any
+    ) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa_exc.DisconnectionError(f"a pooled connection did not answer: {exc}") from exc
+
+    event.listen(engine.sync_engine, "checkin", checked_in)
+    event.listen(engine.sync_engine, "checkout", checked_out)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -160,16 +196,26 @@ async def run_after_commit(session: AsyncSession) -> None:
 
 def temporary_failure(exc: BaseException) -> bool:
     """Whether the error says the database cannot be used for now (down, busy, locked, stopping),
-    rather than that the work itself is at fault: the same work may succeed in a moment."""
+    rather than that the work itself is at fault: the same work may succeed in a moment. Broad,
+    for work that is retried anyway (an SQLite error of any kind counts)."""
     if isinstance(
         exc,
         OSError | sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError,
     ):
         return True
-    if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        if isinstance(sqlstate, str):
-            return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _LOCK_NOT_AVAILABLE
-    return False
+    return database_unreachable(exc)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether the database could not do any work just now (its connection lost, every connection
+    busy, a restart, a deadlock, its lock held), told apart from errors of the work itself."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _LOCK_NOT_AVAILABLE
+    return isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig)

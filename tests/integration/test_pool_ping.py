@@ -1,0 +1,81 @@
+"""PostgreSQL connections the server dropped: a pooled connection that sat idle is checked and
+replaced before use; one used moments ago is not asked first, and a server restart costs it one
+failed transaction (a request answered 503, "try again"), after which the pool holds only new
+connections (db/session.py, docs/deploy.md)."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.db.session import create_engine, database_unreachable
+from tests.conftest import Desk
+
+pytestmark = pytest.mark.integration
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return int(pid)
+
+
+async def _terminate(pg_url: str, pid: int | None = None) -> None:
+    """What a server restart (every connection to the database) or a firewall (one) does."""
+    server = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        ended = await server.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND ($1::int IS NULL OR pid = $1)",
+            pid,
+        )
+        assert ended
+        assert all(row[0] for row in ended)
+    finally:
+        await server.close()
+
+
+async def test_an_idle_connection_the_server_dropped_is_replaced_unseen(pg_url: str) -> None:
+    # Every connection counts as idle here, so the check runs on the next checkout.
+    engine = create_engine(pg_url, pool_size=1, ping_after_idle=0.0)
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(pg_url, first)
+        assert await _backend_pid(engine) != first
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_used_moments_ago_costs_one_transaction_then_all_are_new(
+    pg_url: str,
+) -> None:
+    engine = create_engine(pg_url, pool_size=1)
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(pg_url, first)
+        with pytest.raises(exc.DBAPIError) as failed:
+            await _backend_pid(engine)
+        # Told apart from a fault in the work itself: answered "try again", not a crash.
+        assert database_unreachable(failed.value)
+        assert await _backend_pid(engine) != first
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
+)
+async def test_a_request_when_the_database_restarted_is_answered_503_then_served(
+    app: object, desk: Desk, pg_url: str
+) -> None:
+    agent = await desk.agent(name="Ada")
+    assert (await agent.client.get("/api/v1/me")).status_code == 200
+    await _terminate(pg_url)
+    failed = await agent.client.get("/api/v1/me")
+    assert failed.status_code == 503
+    assert failed.headers["Retry-After"] == "2"
+    assert failed.json()["error"]["code"] == "database_unavailable"
+    assert (await agent.client.get("/api/v1/me")).json()["name"] == "Ada"
