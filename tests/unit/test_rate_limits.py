@@ -64,3 +64,22 @@ async def test_a_burst_of_requests_all_count_in_redis(redis_url: str) -> None:
             await client.delete(key)
         await client.aclose()
         await counts.close()
+
+
+async def test_every_count_expires_with_its_window_even_after_redis_restarts(
+    redis_url: str,
+) -> None:
+    """A count without an expiry would refuse its key for good. A Redis restart also forgets the
+    counting script: the next count loads it again instead of failing over."""
+    prefix = f"fd-test-{uuid.uuid4().hex}:"
+    counts = RedisCounts(redis_url, prefix=prefix)
+    client = Redis.from_url(redis_url)
+    try:
+        assert await counts.increment("k", ttl=30) == 1
+        await client.script_flush()
+        assert await counts.increment("k", ttl=30) == 2
+        assert 0 < await client.ttl(f"{prefix}k") <= 30
+    finally:
+        await client.delete(f"{prefix}k")
+        await client.aclose()
+        await counts.close()

@@ -14,8 +14,9 @@ Three ways to run the same statements, behind one small interface (`MessageRows`
 * `PostgresRows`: on PostgreSQL, the same statements as SQL text on asyncpg's connection
   (db/postgres.py), each list an array, the writes `unnest` statements instead of executemany,
   and the three writes (events, chats, read marks) one statement of three parts, so one round
-  trip. SQLAlchemy's execution layer cost about 0.1 ms of CPU a statement there too. A statement
-  asked before the transaction has begun goes through `CoreRows`, which begins it.
+  trip. SQLAlchemy's execution layer cost about 0.1 ms of CPU a statement there too. The first
+  statement has SQLAlchemy's adapter begin the transaction (db/postgres.py); where that cannot
+  be done, it goes through `CoreRows`, which begins it.
 
 No rules here: chats/log.py decides what to read and write.
 """
@@ -347,7 +348,8 @@ class PostgresRows:
         return CoreRows(await self._session.connection())
 
     async def lock_chats(self, chat_ids: list[int]) -> list[LockedChat]:
-        driver = await inline_asyncpg(self._session)
+        # The batch's first statement: it begins the transaction.
+        driver = await inline_asyncpg(self._session, begin=True)
         if driver is None:
             return await (await self._core()).lock_chats(chat_ids)
         return [LockedChat(*row) for row in await driver.fetch(_PG_LOCK_CHATS, chat_ids)]

@@ -11,8 +11,10 @@ the rows are what the ORM would write.
 Only inside a transaction: asyncpg's connection outside one would commit each statement on its
 own. SQLAlchemy's asyncpg adapter sends BEGIN just before the transaction's first statement, so
 until then `inline_asyncpg` answers None and the caller runs that statement through SQLAlchemy,
-which begins the transaction. Errors from a direct statement are asyncpg's own
-(`asyncpg.PostgresError`, with its `sqlstate`), not SQLAlchemy's wrappers of them.
+which begins the transaction; or, asked to `begin`, it has the adapter send BEGIN alone, as it
+would have, and answers the connection (the message writer's first statement, once a batch).
+Errors from a direct statement are asyncpg's own (`asyncpg.PostgresError`, with its
+`sqlstate`), not SQLAlchemy's wrappers of them.
 """
 
 from __future__ import annotations
@@ -32,13 +34,25 @@ _DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 Encoder = Callable[[Any], Any]
 
 
-async def inline_asyncpg(session: AsyncSession) -> Any | None:
+async def inline_asyncpg(session: AsyncSession, *, begin: bool = False) -> Any | None:
     """The asyncpg connection under the session's transaction once that has begun; None before
-    that, and on any other database or driver."""
+    that (unless `begin`), and on any other database or driver."""
     driver = await driver_connection(session)
-    if isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
+    if not isinstance(driver, asyncpg.Connection):
+        return None
+    if driver.is_in_transaction():
         return driver
-    return None
+    if not begin:
+        return None
+    # The adapter's own BEGIN (with the isolation level it was given), so that it knows of the
+    # transaction and SQLAlchemy's commit and rollback end it. A private method of SQLAlchemy's
+    # adapter: without it, the statement goes through SQLAlchemy as before.
+    raw = await (await session.connection()).get_raw_connection()
+    start = getattr(raw.dbapi_connection, "_start_transaction", None)
+    if start is None:
+        return None
+    await start()
+    return driver if driver.is_in_transaction() else None
 
 
 def encoder(table: Table, column: str) -> Encoder:
