@@ -1128,9 +1128,12 @@ class Bench:
         channel = f"frontdesk-bench-{uuid.uuid4().hex[:8]}"
         # The graces are long: seeding 200 chats under load can outlast the minute after which
         # a chat whose visitor has no socket open ends.
+        # Pools sized as docs/deploy.md says, so that the processes together stay under the
+        # server's 100 connections (three at the default 20 could ask for 120 in a burst).
+        pool = str(min(20, 90 // (2 * count)))
         servers = [self.frontdesk(f"mp{count}-{i}", url, FRONTDESK_REDIS_URL=REDIS_URL,
                                   FRONTDESK_REDIS_CHANNEL=channel, FRONTDESK_VISITOR_GRACE="3600",
-                                  FRONTDESK_AGENT_GRACE="3600")
+                                  FRONTDESK_AGENT_GRACE="3600", FRONTDESK_DATABASE_POOL_SIZE=pool)
                    for i in range(count)]  # fmt: skip
         offer = count == 2 and a.offer_trials > 0
         seeded = await asyncio.to_thread(

@@ -167,7 +167,11 @@ def routes() -> tuple[BaseRoute, ...]:
 
 def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     checkpointer = sqlite_checkpointer(settings.database_url)
-    engine = create_engine(settings.database_url, background_checkpoints=checkpointer is not None)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        background_checkpoints=checkpointer is not None,
+    )
     broker = create_broker(settings)
     # SQLite: searches read on connections of their own, off the event loop (search/reader.py).
     searches = search_reader(settings.database_url)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     database_url: str = ""
+    # PostgreSQL connections a process keeps open, and as many again in a burst: with N
+    # processes, 2 x N x this must stay under the server's max_connections (docs/deploy.md).
+    database_pool_size: int = Field(default=20, ge=1, le=500)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = ""

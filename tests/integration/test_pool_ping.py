@@ -5,11 +5,15 @@ connections (db/session.py, docs/deploy.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.app import create_app
+from frontdesk.config import Settings
 from frontdesk.db.session import create_engine, database_unreachable
 from tests.conftest import Desk
 
@@ -79,3 +83,20 @@ async def test_a_request_when_the_database_restarted_is_answered_503_then_served
     assert failed.headers["Retry-After"] == "2"
     assert failed.json()["error"]["code"] == "database_unavailable"
     assert (await agent.client.get("/api/v1/me")).json()["name"] == "Ada"
+
+
+async def test_the_pool_holds_as_many_connections_as_configured(
+    pg_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url=pg_url,
+        database_pool_size=3,
+        public_url="http://desk.test",
+        secret_key="test-secret-key-" + "x" * 32,
+        _env_file=None,
+    )
+    app = create_app(settings, run_loops=False)
+    async with app.router.lifespan_context(app):
+        pool = app.state.engine.sync_engine.pool
+        assert (pool.size(), pool._max_overflow) == (3, 3)
