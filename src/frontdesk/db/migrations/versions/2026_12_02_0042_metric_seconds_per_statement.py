@@ -4,9 +4,9 @@ Its row triggers (0035, 0040) upserted four rows per moment, moment after moment
 writers in two processes, each inserting a batch of moments in one statement, could take the same
 histogram rows in opposite orders and deadlock: PostgreSQL finds it after a second
 (`deadlock_timeout`), aborts one batch, and its messages are written again one by one, a second
-late (docs/performance.md, "Three processes"). A statement-level trigger now reads the statement's
-moments from its transition table, adds up equal keys, and upserts them sorted by key, so writers
-take the rows in one order. The UPDATE trigger (a close that stops or starts being the ticket's
+late (docs/performance.md, "Round trips, the rate-limit count, and a deadlock"). A
+statement-level trigger now reads the statement's moments from its transition table, adds up
+equal keys, and upserts them sorted by key, so writers take the rows in one order. The UPDATE trigger (a close that stops or starts being the ticket's
 last) stays per row: it writes one moment at a time. SQLite has one writer at a time and keeps
 its row triggers.
 
