@@ -177,6 +177,13 @@ def redis_url() -> str:
     return reachable_redis()
 
 
+# For a test that only PostgreSQL can show (its locks, its connections): `app` and `desk` on
+# PostgreSQL alone.
+POSTGRESQL_ONLY = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
+)
+
+
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
 )

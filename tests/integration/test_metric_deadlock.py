@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from tests.conftest import Desk
+from tests.conftest import POSTGRESQL_ONLY, Desk
 
 pytestmark = pytest.mark.integration
 
@@ -45,9 +45,7 @@ async def server(pg_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-@pytest.mark.parametrize(
-    "database_url", [pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
-)
+@POSTGRESQL_ONLY
 async def test_two_batches_of_the_same_rows_in_opposite_orders_both_commit(
     app: object, desk: Desk, server: str
 ) -> None:

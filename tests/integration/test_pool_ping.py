@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import create_engine, database_unreachable
-from tests.conftest import Desk
+from tests.conftest import POSTGRESQL_ONLY, Desk
 
 pytestmark = pytest.mark.integration
 
@@ -69,9 +69,7 @@ async def test_a_connection_used_moments_ago_costs_one_transaction_then_all_are_
         await engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "database_url", [pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
-)
+@POSTGRESQL_ONLY
 async def test_a_request_when_the_database_restarted_is_answered_503_then_served(
     app: object, desk: Desk, pg_url: str
 ) -> None:
