@@ -37,6 +37,9 @@ class FrontdeskError(Exception):
     # Most errors roll the transaction back; a few must still record what happened (a failed
     # login counts towards throttling), and say so here.
     keep_changes = False
+    # Seconds after which the same request may succeed (`Retry-After`, and `retry_after` in a
+    # socket's error frame); None: not a matter of waiting.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -101,10 +104,23 @@ class Invalid(FrontdeskError):
 class TooManyRequests(FrontdeskError):
     status_code = 429
     code = "rate_limited"
+    retry_after: int
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(FrontdeskError):
+    """The database could not do any work just now (restarting, failing over, every connection
+    busy, a deadlock): the request was rolled back whole and may be sent again."""
+
+    status_code = 503
+    code = "database_unavailable"
+    retry_after = 2
+
+    def __init__(self) -> None:
+        super().__init__("The database could not be reached for a moment. Try again.")
 
 
 class LoginThrottled(TooManyRequests):

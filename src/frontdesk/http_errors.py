@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontdesk.db.session import database_unreachable
-from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
+from frontdesk.errors import DatabaseUnavailable, FrontdeskError, validation_fields
 from frontdesk.kit.methods import allowed_methods
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def error_response(status_code: int, body: dict[str, Any], **headers: str) -> JS
 
 
 async def _frontdesk_error(_request: Request, exc: FrontdeskError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
     return error_response(exc.status_code, exc.to_dict(), **headers)
 
 
@@ -59,21 +59,13 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 UNSTORABLE_TEXT = "22021"
 
 
-# How long a client waits before trying again after the database could not be used.
-DATABASE_RETRY_AFTER = 2
-
-
 async def _database_error(request: Request, exc: DBAPIError | PoolTimeout) -> JSONResponse:
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == UNSTORABLE_TEXT:
         message = "Text cannot contain NUL characters (\\u0000); remove them and try again."
         return error_response(422, {"code": "invalid", "message": message})
     if database_unreachable(exc):
-        # A restart, a failover, a deadlock, every connection busy: the transaction was rolled
-        # back whole and the same request can succeed in a moment.
         logger.warning("database unavailable for a request: %s", exc)
-        message = "The database could not be reached for a moment. Try again."
-        body = {"code": "database_unavailable", "message": message}
-        return error_response(503, body, **{"Retry-After": str(DATABASE_RETRY_AFTER)})
+        return await _frontdesk_error(request, DatabaseUnavailable())
     return await _unexpected_error(request, exc)
 
 

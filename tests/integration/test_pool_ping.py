@@ -1,13 +1,13 @@
 """PostgreSQL connections the server dropped: a pooled connection that sat idle is checked and
 replaced before use; one used moments ago is not asked first, and a server restart costs it one
 failed transaction (a request answered 503, "try again"), after which the pool holds only new
-connections (db/session.py, docs/deploy.md)."""
+connections (db/session.py, docs/deploy.md). A socket's frame meanwhile:
+tests/unit/chats/test_database_restart.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,6 +16,7 @@ from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import create_engine, database_unreachable
 from tests.conftest import POSTGRESQL_ONLY, Desk
+from tests.unit.support import terminate_backends
 
 pytestmark = pytest.mark.integration
 
@@ -26,28 +27,12 @@ async def _backend_pid(engine: AsyncEngine) -> int:
     return int(pid)
 
 
-async def _terminate(pg_url: str, pid: int | None = None) -> None:
-    """What a server restart (every connection to the database) or a firewall (one) does."""
-    server = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        ended = await server.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND ($1::int IS NULL OR pid = $1)",
-            pid,
-        )
-        assert ended
-        assert all(row[0] for row in ended)
-    finally:
-        await server.close()
-
-
 async def test_an_idle_connection_the_server_dropped_is_replaced_unseen(pg_url: str) -> None:
     # Every connection counts as idle here, so the check runs on the next checkout.
     engine = create_engine(pg_url, pool_size=1, ping_after_idle=0.0)
     try:
         first = await _backend_pid(engine)
-        await _terminate(pg_url, first)
+        await terminate_backends(pg_url, first)
         assert await _backend_pid(engine) != first
     finally:
         await engine.dispose()
@@ -59,7 +44,7 @@ async def test_a_connection_used_moments_ago_costs_one_transaction_then_all_are_
     engine = create_engine(pg_url, pool_size=1)
     try:
         first = await _backend_pid(engine)
-        await _terminate(pg_url, first)
+        await terminate_backends(pg_url, first)
         with pytest.raises(exc.DBAPIError) as failed:
             await _backend_pid(engine)
         # Told apart from a fault in the work itself: answered "try again", not a crash.
@@ -75,7 +60,7 @@ async def test_a_request_when_the_database_restarted_is_answered_503_then_served
 ) -> None:
     agent = await desk.agent(name="Ada")
     assert (await agent.client.get("/api/v1/me")).status_code == 200
-    await _terminate(pg_url)
+    await terminate_backends(pg_url)
     failed = await agent.client.get("/api/v1/me")
     assert failed.status_code == 503
     assert failed.headers["Retry-After"] == "2"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from argon2 import PasswordHasher
@@ -71,3 +72,19 @@ async def online(agent: Any, available: bool = True) -> None:
     """The agent goes online for chats (or offline), as with Go Online in the desk."""
     response = await agent.client.put("/api/v1/me/availability", json={"available": available})
     assert response.status_code == 200, response.text
+
+
+async def terminate_backends(pg_url: str, pid: int | None = None) -> None:
+    """What a server restart (every connection to the database) or a firewall (one) does."""
+    server = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        ended = await server.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND ($1::int IS NULL OR pid = $1)",
+            pid,
+        )
+        assert ended
+        assert all(row[0] for row in ended)
+    finally:
+        await server.close()

@@ -51,7 +51,12 @@ async def inline_asyncpg(session: AsyncSession, *, begin: bool = False) -> Any |
     start = getattr(raw.dbapi_connection, "_start_transaction", None)
     if start is None:
         return None
-    await start()
+    try:
+        await start()
+    except Exception:
+        # Through SQLAlchemy instead, which fails the same way but knows a lost connection when
+        # it sees one: it replaces that connection and the pool's older ones (a restart).
+        return None
     return driver if driver.is_in_transaction() else None
 
 

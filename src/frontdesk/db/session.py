@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -208,14 +209,33 @@ def temporary_failure(exc: BaseException) -> bool:
 
 def database_unreachable(exc: BaseException) -> bool:
     """Whether the database could not do any work just now (its connection lost, every connection
-    busy, a restart, a deadlock, its lock held), told apart from errors of the work itself."""
-    if isinstance(exc, sa_exc.TimeoutError):
+    busy, a restart, a deadlock, its lock held), told apart from errors of the work itself. Also
+    for asyncpg's own errors, which the hot paths' direct statements raise (db/postgres.py), and
+    for the errors SQLAlchemy's asyncpg adapter raises from them (their cause says)."""
+    cause: BaseException | None = exc
+    for _ in range(4):
+        if cause is None:
+            return False
+        if _unreachable(cause):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.TimeoutError | ConnectionError | asyncpg.ConnectionDoesNotExistError):
         return True
+    if isinstance(exc, asyncpg.PostgresError):
+        return _passing(exc.sqlstate)
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if isinstance(sqlstate, str):
-        return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _LOCK_NOT_AVAILABLE
+        return _passing(sqlstate)
     return isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig)
+
+
+def _passing(sqlstate: str) -> bool:
+    return sqlstate[:2] in _PASSING_SQLSTATE_CLASSES or sqlstate == _LOCK_NOT_AVAILABLE

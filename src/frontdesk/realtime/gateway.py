@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from frontdesk.db.session import unit_of_work
-from frontdesk.errors import FrontdeskError, TooManyRequests, validation_fields
+from frontdesk.db.session import database_unreachable, unit_of_work
+from frontdesk.errors import DatabaseUnavailable, FrontdeskError, validation_fields
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.broker import Broker, Resync, Subscription
 from frontdesk.realtime.envelope import Addressed, Envelope
@@ -276,7 +276,7 @@ Commands = dict[str, Command | DirectCommand]
 
 def error_frame(ref: str | None, error: FrontdeskError) -> dict[str, Any]:
     body = error.to_dict()
-    if isinstance(error, TooManyRequests):
+    if error.retry_after is not None:
         body["retry_after"] = error.retry_after
     return {"type": "error", "ref": ref, "error": body}
 
@@ -348,7 +348,12 @@ async def dispatch(connection: Connection, commands: Commands, raw: str) -> None
         await connection.send(error_frame(ref, exc))
     except (WebSocketDisconnect, RuntimeError):
         raise
-    except Exception:
+    except Exception as exc:
+        if database_unreachable(exc):
+            # Rolled back whole: the same frame (a message with its client id) can be sent again.
+            logger.warning("websocket command: database unavailable: %s", exc)
+            await connection.send(error_frame(ref, DatabaseUnavailable()))
+            return
         logger.exception("websocket command failed")
         await connection.send(
             {

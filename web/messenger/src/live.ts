@@ -6,7 +6,7 @@
 import type { Conversation, Pending } from "./conversation";
 import { errorText } from "./errors";
 import type { Translate } from "./i18n";
-import { ApiError, Socket, type FieldProblem, type Fetcher, type Json } from "./net";
+import { frameError, Socket, type Fetcher, type FrameError, type Json } from "./net";
 import { pageChanged, pageUnreported } from "./page";
 import type { Envelope, Message } from "./types";
 import type { View } from "./view";
@@ -85,16 +85,9 @@ export class Live {
       return;
     }
     if (frame.type === "error") {
-      const error = frame.error as {
-        code: string;
-        message: string;
-        retry_after?: number;
-        fields?: FieldProblem[];
-      };
-      if (ref.startsWith("m:")) {
-        const refused = new ApiError(error.code, error.message, 400, error.retry_after, error.fields);
-        this.sendFailed(ref.slice(2), refused);
-      } else if (ref === "hello" && error.code === "not_found") this.host.forget(true);
+      const error = frameError(frame.error as FrameError);
+      if (ref.startsWith("m:")) this.sendFailed(ref.slice(2), error);
+      else if (ref === "hello" && error.code === "not_found") this.host.forget(true);
       return;
     }
     if (frame.type === "chat.typing") {

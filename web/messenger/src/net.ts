@@ -27,6 +27,20 @@ export class ApiError extends Error {
 
 export type Json = Record<string, unknown>;
 
+/** What an error frame of the socket says (docs/realtime.md), with the HTTP status the same
+ * refusal has over HTTP: the server's own trouble is retried, a refusal of the input is not. */
+export function frameError(error: FrameError): ApiError {
+  const status = FRAME_STATUS[error.code] ?? 400;
+  return new ApiError(error.code, error.message, status, error.retry_after, error.fields);
+}
+export interface FrameError {
+  code: string;
+  message: string;
+  retry_after?: number;
+  fields?: FieldProblem[];
+}
+const FRAME_STATUS: Record<string, number> = { rate_limited: 429, internal: 500, database_unavailable: 503 };
+
 export function http(base: string, token: () => string | null) {
   return async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};

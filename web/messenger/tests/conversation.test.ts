@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Conversation, RESEND_AFTER, type Persist } from "../src/conversation";
-import { ApiError } from "../src/net";
+import { ApiError, frameError } from "../src/net";
 import type { Envelope } from "../src/types";
 
 /** localStorage as the Store gives it: values go through JSON, so nothing is shared by reference. */
@@ -165,4 +165,17 @@ test("another chat keeps only its own pending messages; forgetting drops them al
   assert.equal(c.pending.length, 1);
   c.clear(true);
   assert.deepEqual(c.pending, []);
+});
+
+test("a socket's error frame is retried when the server was at fault, given up when the input was", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const a = c.add("one");
+  const b = c.add("two");
+  const busy = frameError({ code: "database_unavailable", message: "Try again.", retry_after: 2 });
+  assert.equal(busy.status, 503);
+  assert.equal(c.failed(a.cmid, busy)?.retry, true);
+  assert.equal(c.failed(a.cmid, frameError({ code: "internal", message: "" }))?.retry, true);
+  assert.equal(c.failed(b.cmid, frameError({ code: "message_too_long", message: "Too long" }))?.retry, false);
+  assert.deepEqual(c.pending.map((p) => p.text), ["one"]);
 });

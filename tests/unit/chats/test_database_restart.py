@@ -1,0 +1,37 @@
+"""A visitor's message over the socket while PostgreSQL restarts: answered `database_unavailable`
+with when to try again, never `internal`, and stored once when sent again with its client id,
+as the messenger does (docs/realtime.md, docs/deploy.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import POSTGRESQL_ONLY, Desk
+from tests.realtime import messenger_socket
+from tests.unit.support import online, terminate_backends
+
+
+@POSTGRESQL_ONLY
+async def test_a_message_when_the_database_restarted_is_refused_for_now_then_stored_once(
+    app: object, desk: Desk, visitors: Any, live: str, pg_url: str
+) -> None:
+    inbox = await desk.inbox()
+    await online(await desk.agent(inboxes=[inbox], name="Ada"))
+    visitor = await visitors(inbox)
+    chat = (await visitor.start_chat("hello"))["id"]
+    sock = await messenger_socket(live, visitor)
+    frame = {"type": "message", "chat_id": chat, "text": "still there?", "client_msg_id": "m-1"}
+    try:
+        await terminate_backends(pg_url)
+        refused = await sock.request(dict(frame))
+        assert refused["type"] == "error"
+        assert refused["error"]["code"] == "database_unavailable"
+        assert refused["error"]["retry_after"] == 2
+        # Each try a frame of its own: the socket matches answers by the frame's ref.
+        assert (await sock.request(dict(frame)))["type"] == "ack"
+        assert (await sock.request(dict(frame)))["type"] == "ack"
+    finally:
+        await sock.close()
+    events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+    assert texts == ["hello", "still there?"]
