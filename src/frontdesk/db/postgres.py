@@ -27,7 +27,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db.driver import driver_connection
+from frontdesk.db.driver import pooled_connection
 
 _DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 
@@ -37,7 +37,8 @@ Encoder = Callable[[Any], Any]
 async def inline_asyncpg(session: AsyncSession, *, begin: bool = False) -> Any | None:
     """The asyncpg connection under the session's transaction once that has begun; None before
     that (unless `begin`), and on any other database or driver."""
-    driver = await driver_connection(session)
+    raw = await pooled_connection(session)
+    driver = raw.driver_connection
     if not isinstance(driver, asyncpg.Connection):
         return None
     if driver.is_in_transaction():
@@ -47,7 +48,6 @@ async def inline_asyncpg(session: AsyncSession, *, begin: bool = False) -> Any |
     # The adapter's own BEGIN (with the isolation level it was given), so that it knows of the
     # transaction and SQLAlchemy's commit and rollback end it. A private method of SQLAlchemy's
     # adapter: without it, the statement goes through SQLAlchemy as before.
-    raw = await (await session.connection()).get_raw_connection()
     start = getattr(raw.dbapi_connection, "_start_transaction", None)
     if start is None:
         return None

@@ -25,11 +25,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
+from frontdesk.db.upsert import upsert_into
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.tickets.models import Ticket, TicketCount, TicketCountDelta, TicketState
 from frontdesk.users.models import User
@@ -145,7 +145,7 @@ async def compact(session: AsyncSession) -> int:
     changed = sorted(key for key, n in sums.items() if n)
     if not changed:
         return len(moved)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TicketCount)
+    insert = upsert_into(dialect, TicketCount)
     rows = [
         {"inbox_id": i, "state": s, "assignee_id": a, "n": sums[i, s, a]} for i, s, a in changed
     ]

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Literal
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.upsert import upsert_into
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import TicketEvent, TicketViewer, TicketViewers
 from frontdesk.realtime.envelope import inbox_topic
@@ -55,8 +55,7 @@ async def viewers_of(session: AsyncSession, *, ticket_id: int) -> list[TicketVie
 
 async def _next_version(session: AsyncSession, *, ticket_id: int) -> int:
     """Numbers a change of the ticket's list, and holds the number's row until the commit."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TicketViewersVersion)
+    insert = upsert_into(session.get_bind().dialect.name, TicketViewersVersion)
     upsert = insert.values(ticket_id=ticket_id, version=1).on_conflict_do_update(
         index_elements=[TicketViewersVersion.ticket_id],
         set_={"version": TicketViewersVersion.version + 1},
