@@ -6,6 +6,7 @@ list, and the visitor's page shown by title and address."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
@@ -227,6 +228,76 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     await confirm.get_by_role("button", name="End chat").click()
     await expect(ada).to_have_url(re.compile(r"/tickets/\d+$"))
     assert (await api("GET", f"/api/v1/chats/{chat['id']}"))["state"] == "ended"
+    await ada.context.close()
+
+
+async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_is_not(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    """The server's own trouble passes (its database out of reach for a moment: answered
+    `database_unavailable` with `retry_after`): the desk sends the same message again by itself.
+    A refusal of the message is shown at once with Retry, and not sent again."""
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    api = PageApi(ada, live)
+    await api("POST", f"/api/v1/chats/{chat['id']}/join")
+    # The server's answers, as it gives them (docs/realtime.md), to the first try of each text.
+    answers = {
+        "Let me check that for you.": {
+            "code": "database_unavailable",
+            "message": "The database is out of reach for a moment; try again shortly.",
+            "retry_after": 1,
+        },
+        "Anything else?": {"code": "chat_ended", "message": "This chat has ended."},
+    }
+    sent: list[tuple[str, str]] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(raw: str | bytes) -> None:
+            frame = json.loads(raw)
+            if frame.get("type") == "message":
+                sent.append((frame["text"], frame["client_msg_id"]))
+                error = answers.pop(frame["text"], None)
+                if error is not None:
+                    ws.send(json.dumps({"type": "error", "ref": frame["ref"], "error": error}))
+                    return
+            server.send(raw)
+
+        ws.on_message(to_server)
+        server.on_message(ws.send)
+
+    await ada.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    await ada.reload()
+    await open_chat(ada, "Marie Curie")
+    composer = ada.get_by_label(re.compile("Message to"))
+    log = ada.get_by_role("log", name="Conversation")
+
+    await composer.fill("Let me check that for you.")
+    await composer.press("Enter")
+    await expect(ada.locator(".msg.agent:not(.pending)")).to_contain_text(
+        "Let me check that for you."
+    )
+    await expect(log.locator(".pending")).to_have_count(0)
+    tries = [cmid for text, cmid in sent if text == "Let me check that for you."]
+    assert len(tries) == 2, sent  # refused once, then sent again by the desk itself
+    assert tries[0] == tries[1], "sent again as another message"
+
+    await composer.fill("Anything else?")
+    await composer.press("Enter")
+    failed = log.locator(".pending")
+    await expect(failed).to_contain_text("Not sent")
+    await expect(failed).to_contain_text("This chat has ended.")
+    await expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    await asyncio.sleep(2.5)  # longer than a passing trouble's wait: nothing was sent again
+    assert [text for text, _ in sent].count("Anything else?") == 1, sent
+
+    events = (await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]
+    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+    assert texts == ["Hello", "Let me check that for you."]
     await ada.context.close()
 
 

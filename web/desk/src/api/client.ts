@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly fields: { field: string; message: string }[] = [],
+    /** Seconds after which the server expects the same request to succeed (`Retry-After`). */
+    readonly retryAfter = 0,
   ) {
     super(message);
     this.name = "ApiError";
@@ -71,7 +73,8 @@ export async function toApiError(response: Response, body: unknown): Promise<Api
     twoFactorListeners.forEach((listener) => listener());
   }
   const fallback = response.status >= 500 ? t("errors.server") : t("errors.requestFailed", { status: response.status });
-  return new ApiError(error?.message ?? fallback, response.status, error?.code ?? "http_error", error?.fields ?? []);
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+  return new ApiError(error?.message ?? fallback, response.status, error?.code ?? "http_error", error?.fields ?? [], retryAfter);
 }
 
 /** Unwraps an openapi-fetch result: returns data, throws ApiError with the server's message. */

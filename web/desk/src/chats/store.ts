@@ -49,6 +49,23 @@ type Who = { id: number; name: string };
 
 export type NotOfferedReason = "offline" | "not_member" | "at_limit";
 
+// A message the server could not take for a moment is sent again this many times in all, each
+// after the wait the server asked for (at most LONGEST_WAIT seconds), before it shows as failed.
+const SEND_TRIES = 5;
+const LONGEST_WAIT = 10;
+
+/** Seconds to wait before sending again when the trouble is the server's and passes (its
+ * database out of reach for a moment, an error of its own, no connection, a short rate limit);
+ * null when the message itself was refused (the chat ended, too long…) and must not be resent. */
+function passingTrouble(error: unknown): number | null {
+  const { code, status, retryAfter } = error as { code?: string; status?: number; retryAfter?: number };
+  const wait = retryAfter || 2;
+  if (code === "rate_limited") return wait <= LONGEST_WAIT ? wait : null;
+  const serverSide = status !== undefined && (status === 0 || status >= 500);
+  if (code === "database_unavailable" || code === "internal" || serverSide) return Math.min(wait, LONGEST_WAIT);
+  return null;
+}
+
 export const useChats = defineStore("chats", () => {
   const barItems = ref<BarItem[]>([]);
   const details = reactive<Record<number, ChatDetail>>({});
@@ -363,35 +380,43 @@ export const useChats = defineStore("chats", () => {
     if (item) await deliver(id, item);
   }
 
-  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe. */
+  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe.
+   * Trouble on the server's side that passes (see `passingTrouble`) is waited out and the
+   * message sent again, a few times, before the agent sees it failed. */
   async function deliver(id: number, item: Outgoing): Promise<void> {
-    const list = () => outgoing[id] ?? [];
     const mark = (failed: string | null) => {
-      const found = list().find((o) => o.client_msg_id === item.client_msg_id);
+      const found = (outgoing[id] ?? []).find((o) => o.client_msg_id === item.client_msg_id);
       if (found) found.failed = failed;
     };
     mark(null);
-    try {
-      if (socket.isOpen) {
-        await socket.request({ type: "message", chat_id: id, text: item.text, client_msg_id: item.client_msg_id });
-      } else {
-        await chatsApi.message(id, item.text, item.client_msg_id);
-        refreshDetail(id);
-      }
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === "offline" || code === "timeout") {
-        try {
-          await chatsApi.message(id, item.text, item.client_msg_id);
-          refreshDetail(id);
-          return;
-        } catch (second) {
-          mark(messageOf(second));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deliverOnce(id, item);
+        return;
+      } catch (error) {
+        const wait = attempt < SEND_TRIES ? passingTrouble(error) : null;
+        if (wait === null) {
+          mark(messageOf(error));
           return;
         }
+        await new Promise((done) => window.setTimeout(done, wait * 1000));
       }
-      mark(messageOf(error));
     }
+  }
+
+  async function deliverOnce(id: number, item: Outgoing): Promise<void> {
+    if (socket.isOpen) {
+      try {
+        await socket.request({ type: "message", chat_id: id, text: item.text, client_msg_id: item.client_msg_id });
+        return;
+      } catch (error) {
+        // No answer on the socket: the same message over HTTP (stored once either way).
+        const code = (error as { code?: string }).code;
+        if (code !== "offline" && code !== "timeout") throw error;
+      }
+    }
+    await chatsApi.message(id, item.text, item.client_msg_id);
+    refreshDetail(id);
   }
 
   function setTyping(id: number, on: boolean): void {

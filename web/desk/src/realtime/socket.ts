@@ -21,7 +21,7 @@ interface Frame {
   chat_id?: number | null;
   seq?: number | null;
   data?: unknown;
-  error?: { message?: string; code?: string };
+  error?: { message?: string; code?: string; retry_after?: number };
 }
 
 export type SocketStatus = "idle" | "connecting" | "open" | "reconnecting" | "closed";
@@ -36,6 +36,8 @@ export class SocketError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** Seconds after which the server expects the same request to succeed (0: not said). */
+    readonly retryAfter = 0,
   ) {
     super(message);
   }
@@ -157,7 +159,10 @@ export class DeskSocket {
         this.pending.delete(frame.ref);
         window.clearTimeout(pending.timer);
         if (frame.type === "ack") pending.resolve(frame.data);
-        else pending.reject(new SocketError(frame.error?.message ?? t("errors.refused"), frame.error?.code ?? "error"));
+        else {
+          const { message, code, retry_after: retryAfter } = frame.error ?? {};
+          pending.reject(new SocketError(message ?? t("errors.refused"), code ?? "error", retryAfter ?? 0));
+        }
         return;
       }
       if (frame.type === "ack" || frame.type === "error") return;
