@@ -1077,6 +1077,8 @@ class Bench:
                                 on_main=lambda: self.py_spy(server, a.duration))  # fmt: skip
         await close_all(rig.visitors + rig.agents)
         await self.stop(server)
+        if a.no_relay:
+            return
 
         say(f"\n== throughput: bare relay, {a.visitors} visitors, {a.agents} desks ==")
         bare = self.bare()
@@ -1204,7 +1206,7 @@ class Bench:
     async def cleanup(self) -> None:
         for server in self.servers:
             await self.stop(server)
-        if self.pg_databases:
+        if self.pg_databases and not self.args.keep:
             import asyncpg
 
             admin = await asyncpg.connect(PG_ADMIN_URL)
@@ -1404,8 +1406,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--profile-out", default="chat-profile.txt")
     p.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
+    p.add_argument(
+        "--no-relay",
+        action="store_true",
+        help="throughput: frontdesk alone (for comparing two versions of it)",
+    )
     p.add_argument("--json", default="", help="write the raw figures here")
-    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temp dir (logs, SQLite files) and the PostgreSQL databases",
+    )
     p.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
