@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Error as PlaywrightError
 
 from frontdesk.chats import service as chats_service
 from frontdesk.db.session import unit_of_work
@@ -116,12 +117,20 @@ class PageApi:
 
     async def __call__(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
         cookies = {c["name"]: c["value"] for c in await self.page.context.cookies()}
-        response = await self.page.request.fetch(
-            f"{self.live}{path}",
-            method=method,
-            data=body,
-            headers={"X-CSRF-Token": cookies.get("frontdesk_csrf", "")},
-        )
+        for attempt in (1, 2):
+            try:
+                response = await self.page.request.fetch(
+                    f"{self.live}{path}",
+                    method=method,
+                    data=body,
+                    headers={"X-CSRF-Token": cookies.get("frontdesk_csrf", "")},
+                )
+                break
+            except PlaywrightError as exc:
+                # The server closes a keep-alive connection idle for 5 s; a request sent on it
+                # at that moment is reset. Only a read is safe to send again.
+                if attempt == 2 or method != "GET" or "ECONNRESET" not in str(exc):
+                    raise
         assert response.status == status, await response.text()
         return await response.json() if response.status != 204 else None
 

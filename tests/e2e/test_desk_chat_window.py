@@ -236,7 +236,8 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
 ) -> None:
     """The server's own trouble passes (its database out of reach for a moment: answered
     `database_unavailable` with `retry_after`): the desk sends the same message again by itself.
-    A refusal of the message is shown at once with Retry, and not sent again."""
+    Messages written meanwhile wait their turn. A refusal of the message is shown at once with
+    Retry, and not sent again."""
     inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("Hello", name="Marie Curie")
@@ -278,9 +279,10 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
 
     await composer.fill("Let me check that for you.")
     await composer.press("Enter")
-    await expect(ada.locator(".msg.agent:not(.pending)")).to_contain_text(
-        "Let me check that for you."
-    )
+    # Written while the first waits to be sent again: it must not overtake it.
+    await composer.fill("One moment.")
+    await composer.press("Enter")
+    await expect(ada.locator(".msg.agent:not(.pending)")).to_have_count(2)
     await expect(log.locator(".pending")).to_have_count(0)
     tries = [cmid for text, cmid in sent if text == "Let me check that for you."]
     assert len(tries) == 2, sent  # refused once, then sent again by the desk itself
@@ -297,7 +299,7 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
 
     events = (await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]
     texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
-    assert texts == ["Hello", "Let me check that for you."]
+    assert texts == ["Hello", "Let me check that for you.", "One moment."]
     await ada.context.close()
 
 

@@ -372,12 +372,21 @@ export const useChats = defineStore("chats", () => {
   async function send(id: number, text: string): Promise<void> {
     const item: Outgoing = { client_msg_id: newId(), text, failed: null };
     (outgoing[id] ??= []).push(item);
-    await deliver(id, item);
+    await inLane(id, () => deliver(id, item));
   }
 
   async function retry(id: number, clientMsgId: string): Promise<void> {
     const item = outgoing[id]?.find((o) => o.client_msg_id === clientMsgId);
-    if (item) await deliver(id, item);
+    if (item) await inLane(id, () => deliver(id, item));
+  }
+
+  // A chat's messages are sent one after another, so that one waiting to be sent again is not
+  // overtaken by the next: the customer reads them in the order they were written.
+  const lanes: Record<number, Promise<void>> = {};
+  function inLane(id: number, work: () => Promise<void>): Promise<void> {
+    const done = (lanes[id] ?? Promise.resolve()).then(work);
+    lanes[id] = done.catch(() => undefined);
+    return done;
   }
 
   /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe.
