@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from frontdesk.chats.statements import PostgresRows
 from tests.conftest import POSTGRESQL_ONLY, Desk
 from tests.realtime import messenger_socket
 from tests.unit.support import online, terminate_backends
@@ -35,3 +38,48 @@ async def test_a_message_when_the_database_restarted_is_refused_for_now_then_sto
     events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
     texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
     assert texts == ["hello", "still there?"]
+
+
+@POSTGRESQL_ONLY
+async def test_a_batch_whose_connection_is_lost_midway_stores_its_message_once(
+    app: object,
+    desk: Desk,
+    visitors: Any,
+    live: str,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL restarts while the writer's transaction is open, between its statements on
+    asyncpg's own connection: nothing of the batch is kept, the sender is answered (stored, or
+    `database_unavailable`: try again), and the process goes on with new connections."""
+    inbox = await desk.inbox()
+    await online(await desk.agent(inboxes=[inbox], name="Ada"))
+    visitor = await visitors(inbox)
+    chat = (await visitor.start_chat("hello"))["id"]
+    sock = await messenger_socket(live, visitor)
+    restarted: list[int] = []
+    write = PostgresRows.write
+
+    async def restart_midway(self: PostgresRows, *rows: Any) -> list[int]:
+        if not restarted:
+            restarted.append(1)
+            await terminate_backends(pg_url)
+        return await write(self, *rows)
+
+    monkeypatch.setattr(PostgresRows, "write", restart_midway)
+    frame = {"type": "message", "chat_id": chat, "text": "still there?", "client_msg_id": "m-1"}
+    try:
+        answers = [await sock.request(dict(frame)) for _ in range(3)]
+        assert restarted, "the batch never reached its write: nothing tested"
+        codes = [a["error"]["code"] for a in answers if a["type"] == "error"]
+        assert set(codes) <= {"database_unavailable"}, answers
+        assert answers[-1]["type"] == "ack", answers
+        seqs = {a["data"]["seq"] for a in answers if a["type"] == "ack"}
+        assert len(seqs) == 1, answers  # every ack names the one stored message
+        later = {"type": "message", "chat_id": chat, "text": "and now?", "client_msg_id": "m-2"}
+        assert (await sock.request(later))["type"] == "ack"
+    finally:
+        await sock.close()
+    events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
+    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+    assert texts == ["hello", "still there?", "and now?"]
