@@ -14,14 +14,24 @@ from tests.realtime import messenger_socket
 from tests.unit.support import online, terminate_backends
 
 
+async def _chatting(desk: Desk, visitors: Any) -> tuple[Any, int]:
+    """A visitor in a chat that has said "hello", with an agent online."""
+    inbox = await desk.inbox()
+    await online(await desk.agent(inboxes=[inbox], name="Ada"))
+    visitor = await visitors(inbox)
+    return visitor, (await visitor.start_chat("hello"))["id"]
+
+
+async def _stored_texts(visitor: Any, chat: int) -> list[str]:
+    events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
+    return [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
+
+
 @POSTGRESQL_ONLY
 async def test_a_message_when_the_database_restarted_is_refused_for_now_then_stored_once(
     app: object, desk: Desk, visitors: Any, live: str, pg_url: str
 ) -> None:
-    inbox = await desk.inbox()
-    await online(await desk.agent(inboxes=[inbox], name="Ada"))
-    visitor = await visitors(inbox)
-    chat = (await visitor.start_chat("hello"))["id"]
+    visitor, chat = await _chatting(desk, visitors)
     sock = await messenger_socket(live, visitor)
     frame = {"type": "message", "chat_id": chat, "text": "still there?", "client_msg_id": "m-1"}
     try:
@@ -35,9 +45,7 @@ async def test_a_message_when_the_database_restarted_is_refused_for_now_then_sto
         assert (await sock.request(dict(frame)))["type"] == "ack"
     finally:
         await sock.close()
-    events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
-    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
-    assert texts == ["hello", "still there?"]
+    assert await _stored_texts(visitor, chat) == ["hello", "still there?"]
 
 
 @POSTGRESQL_ONLY
@@ -52,10 +60,7 @@ async def test_a_batch_whose_connection_is_lost_midway_stores_its_message_once(
     """PostgreSQL restarts while the writer's transaction is open, between its statements on
     asyncpg's own connection: nothing of the batch is kept, the sender is answered (stored, or
     `database_unavailable`: try again), and the process goes on with new connections."""
-    inbox = await desk.inbox()
-    await online(await desk.agent(inboxes=[inbox], name="Ada"))
-    visitor = await visitors(inbox)
-    chat = (await visitor.start_chat("hello"))["id"]
+    visitor, chat = await _chatting(desk, visitors)
     sock = await messenger_socket(live, visitor)
     restarted: list[int] = []
     write = PostgresRows.write
@@ -80,6 +85,4 @@ async def test_a_batch_whose_connection_is_lost_midway_stores_its_message_once(
         assert (await sock.request(later))["type"] == "ack"
     finally:
         await sock.close()
-    events = (await visitor.client.get(f"/messenger/v1/chats/{chat}")).json()["events"]
-    texts = [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"]
-    assert texts == ["hello", "still there?", "and now?"]
+    assert await _stored_texts(visitor, chat) == ["hello", "still there?", "and now?"]
