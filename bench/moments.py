@@ -11,8 +11,15 @@ An empty database makes every upsert cheap; `--from FILE` copies a database at h
 reports bench's year of moments: `bench/reports.py --store sqlite --keep DIR --seed-only`) and
 takes each copy down to its revision.
 
+What a row costs beside the triggers' own statements: `--triggers` keeps only the
+`metric_moments` triggers named (`none`: the table alone; the default `all`), and `--temp-store
+memory` keeps SQLite's statement journal in memory (a statement with a trigger keeps the pages
+each row changes, to undo itself if a later step fails). Foreign keys stay off, as SQLite's
+default: the moments' ids are made up.
+
     .venv/bin/python bench/moments.py [--revisions 0039,head] [--moments 3000] [--repeat 7]
-                                      [--from DIR/frontdesk.db]
+                                      [--from DIR/frontdesk.db] [--temp-store file|memory]
+                                      [--triggers all|none|NAME,...]
 """
 
 from __future__ import annotations
@@ -50,8 +57,11 @@ def moments(count: int, kind: str) -> list[tuple[object, ...]]:
     return rows
 
 
-def cpu_per_moment(path: Path, rows: list[tuple[object, ...]], repeat: int) -> float:
+def cpu_per_moment(
+    path: Path, rows: list[tuple[object, ...]], repeat: int, args: argparse.Namespace
+) -> float:
     connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(f"PRAGMA temp_store = {args.temp_store}")
     try:
         best = float("inf")
         for _ in range(repeat):
@@ -69,6 +79,28 @@ def cpu_per_moment(path: Path, rows: list[tuple[object, ...]], repeat: int) -> f
         connection.close()
 
 
+def keep_triggers(path: Path, keep: str) -> None:
+    if keep == "all":
+        return
+    wanted = set() if keep == "none" else set(keep.split(","))
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        names = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'metric_moments'"
+            )
+        ]
+        if unknown := wanted - set(names):
+            raise SystemExit(f"no such trigger: {', '.join(sorted(unknown))} (there are {names})")
+        for name in names:
+            if name not in wanted:
+                connection.execute(f'DROP TRIGGER "{name}"')
+    finally:
+        connection.close()
+
+
 def main(args: argparse.Namespace) -> None:
     revisions = args.revisions.split(",")
     with tempfile.TemporaryDirectory(prefix="fd-moments-") as tmp:
@@ -78,16 +110,21 @@ def main(args: argparse.Namespace) -> None:
             url = f"sqlite+aiosqlite:///{paths[revision]}"
             if args.source is None:
                 upgrade(url, revision)
-                continue
-            shutil.copyfile(args.source, paths[revision])
-            if revision != "head":
-                downgrade(url, revision)
-        print(f"{args.moments:,} moments of each kind, least of {args.repeat} rounds, µs CPU each")
+            else:
+                shutil.copyfile(args.source, paths[revision])
+                if revision != "head":
+                    downgrade(url, revision)
+            keep_triggers(paths[revision], args.triggers)
+        print(
+            f"{args.moments:,} moments of each kind, least of {args.repeat} rounds, µs CPU each; "
+            f"temp_store {args.temp_store}, "
+            f"triggers: {args.triggers}"
+        )
         print("| kind | " + " | ".join(revisions) + " |")
         print("|---|" + "--:|" * len(revisions))
         for kind in KINDS:
             rows = moments(args.moments, kind)
-            figures = [cpu_per_moment(paths[r], rows, args.repeat) for r in revisions]
+            figures = [cpu_per_moment(paths[r], rows, args.repeat, args) for r in revisions]
             print(f"| {kind} | " + " | ".join(f"{f:.1f}" for f in figures) + " |")
 
 
@@ -97,4 +134,6 @@ if __name__ == "__main__":
     parser.add_argument("--moments", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--from", dest="source", type=Path, help="a SQLite database at head")
+    parser.add_argument("--temp-store", choices=["file", "memory"], default="file")
+    parser.add_argument("--triggers", default="all", help="all, none, or names to keep")
     main(parser.parse_args())
