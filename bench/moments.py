@@ -11,11 +11,10 @@ An empty database makes every upsert cheap; `--from FILE` copies a database at h
 reports bench's year of moments: `bench/reports.py --store sqlite --keep DIR --seed-only`) and
 takes each copy down to its revision.
 
-What a row costs beside the triggers' own statements: `--triggers` keeps only the
-`metric_moments` triggers named (`none`: the table alone; the default `all`), and `--temp-store
-memory` keeps SQLite's statement journal in memory (a statement with a trigger keeps the pages
-each row changes, to undo itself if a later step fails). Foreign keys stay off, as SQLite's
-default: the moments' ids are made up.
+To see which trigger costs what: `--triggers` keeps only the `metric_moments` triggers named
+(`none`: the table alone; the default `all`), and `--temp-store memory` keeps SQLite's statement
+journal in memory (a statement with a trigger keeps the pages each row changes, to undo itself
+if a later step fails). Foreign keys stay off, as SQLite's default: the moments' ids are made up.
 
     .venv/bin/python bench/moments.py [--revisions 0039,head] [--moments 3000] [--repeat 7]
                                       [--from DIR/frontdesk.db] [--temp-store file|memory]
@@ -58,10 +57,10 @@ def moments(count: int, kind: str) -> list[tuple[object, ...]]:
 
 
 def cpu_per_moment(
-    path: Path, rows: list[tuple[object, ...]], repeat: int, args: argparse.Namespace
+    path: Path, rows: list[tuple[object, ...]], repeat: int, temp_store: str
 ) -> float:
     connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute(f"PRAGMA temp_store = {args.temp_store}")
+    connection.execute(f"PRAGMA temp_store = {temp_store}")
     try:
         best = float("inf")
         for _ in range(repeat):
@@ -117,14 +116,15 @@ def main(args: argparse.Namespace) -> None:
             keep_triggers(paths[revision], args.triggers)
         print(
             f"{args.moments:,} moments of each kind, least of {args.repeat} rounds, µs CPU each; "
-            f"temp_store {args.temp_store}, "
-            f"triggers: {args.triggers}"
+            f"temp_store {args.temp_store}, triggers: {args.triggers}"
         )
         print("| kind | " + " | ".join(revisions) + " |")
         print("|---|" + "--:|" * len(revisions))
         for kind in KINDS:
             rows = moments(args.moments, kind)
-            figures = [cpu_per_moment(paths[r], rows, args.repeat, args) for r in revisions]
+            figures = [
+                cpu_per_moment(paths[r], rows, args.repeat, args.temp_store) for r in revisions
+            ]
             print(f"| {kind} | " + " | ".join(f"{f:.1f}" for f in figures) + " |")
 
 
