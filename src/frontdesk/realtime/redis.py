@@ -21,7 +21,8 @@ between the read and the subscription goes unheard.
 
 Redis is an accelerator: on a lost connection the owner connects again, subscribes every topic
 again, and then asks every local socket to read from the database what it may have missed
-(`RESYNC`). Publishes are sent in pipelines by one writer task, in the order they were made.
+(`RESYNC`). Publishes are sent by one writer task, in the order they were made, on a connection
+of their own (kit/redis_line.py).
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from frontdesk.kit.redis_line import Arg, RedisLine, ReplyError
 from frontdesk.realtime.broker import RESYNC
 from frontdesk.realtime.envelope import Addressed, Envelope
 from frontdesk.realtime.memory import MemoryBroker, MemorySubscription
@@ -49,6 +51,9 @@ RECONNECT_DELAY = 1.0
 # How long a socket's read of the database waits for Redis to confirm its subscriptions: with
 # Redis away it goes ahead, and the resync after the reconnection covers what it missed.
 SETTLE_TIMEOUT = 5.0
+# How long Redis may take to take a batch of publishes before the connection is given up (and
+# made again for the next batch): other processes' sockets get its events from the database.
+PUBLISH_TIMEOUT = 5.0
 
 
 class TopicRoutes(MemoryBroker):
@@ -68,7 +73,8 @@ class TopicRoutes(MemoryBroker):
 
 class RedisBroker:
     def __init__(self, url: str, *, channel: str = "frontdesk:events") -> None:
-        self._redis: Redis = Redis.from_url(url)
+        # Publishes go on one connection of their own, in order (kit/redis_line.py).
+        self._publisher = RedisLine(url, timeout=PUBLISH_TIMEOUT)
         self._prefix = f"{channel}:"
         self._prefix_length = len(self._prefix.encode())
         # Tells this broker's messages apart when Redis echoes them (several brokers may share a
@@ -118,7 +124,7 @@ class RedisBroker:
             self._outbox = []
         await self._local.stop()
         self._confirmation.set()
-        await self._redis.aclose()
+        await self._publisher.close()
         await self._subscriber_pool.disconnect()
 
     async def publish(self, message: Addressed) -> None:
@@ -162,18 +168,17 @@ class RedisBroker:
                 raise
 
     async def _send(self, batch: list[Addressed]) -> None:
+        commands: list[tuple[Arg, ...]] = []
+        for message in batch:
+            payload = b"%s %s\n%s" % (
+                self._origin,
+                " ".join(message.topics).encode(),
+                message.envelope.json_text().encode(),
+            )
+            commands.extend(("PUBLISH", self._prefix + topic, payload) for topic in message.topics)
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for message in batch:
-                    payload = b"%s %s\n%s" % (
-                        self._origin,
-                        " ".join(message.topics).encode(),
-                        message.envelope.json_text().encode(),
-                    )
-                    for topic in message.topics:
-                        pipe.publish(self._prefix + topic, payload)
-                await pipe.execute()
-        except (RedisError, OSError):
+            await self._publisher.call_all(commands)
+        except (ReplyError, OSError):
             # Sockets elsewhere get these from the database on their next event or resync.
             logger.warning("redis broker: %d events not published", len(batch), exc_info=True)
 
