@@ -223,11 +223,13 @@ async def test_chat_survives_navigation_and_reload(
 
     async def visitor() -> dict[str, Any] | None:
         detail = (await ada.client.get(f"/api/v1/chats/{chat}")).json()["visitor"]
-        return detail if detail["page_url"].endswith("/two") and not detail["minimized"] else None
+        # Between the reloaded page's old socket closing and its new one saying hello, the
+        # visitor is rightly shown away: what counts is that they come back, on page two.
+        back = detail["page_url"].endswith("/two") and detail["connected"]
+        return detail if back and not detail["minimized"] else None
 
     seen = await eventually(visitor)
     assert seen["page_title"] == "Page two"
-    assert seen["connected"]
 
     # Client-side navigation and minimising are reported too.
     await messenger(page).get_by_role("button", name="Close chat").first.click()
