@@ -41,7 +41,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from frontdesk.kit.redis_line import Arg, RedisLine, ReplyError
+from frontdesk.kit.redis_line import Arg, LineError, RedisLine, ReplyError
 from frontdesk.realtime.broker import RESYNC
 from frontdesk.realtime.envelope import Addressed, Envelope
 from frontdesk.realtime.memory import MemoryBroker, MemorySubscription
@@ -177,7 +177,12 @@ class RedisBroker:
             )
             commands.extend(("PUBLISH", self._prefix + topic, payload) for topic in message.topics)
         try:
-            await self._publisher.call_all(commands)
+            try:
+                await self._publisher.call_all(commands)
+            except LineError:
+                # The connection was lost under the batch: sent once more on a new one (Redis may
+                # have published part of it; a repeat is dropped by seq downstream).
+                await self._publisher.call_all(commands)
         except (ReplyError, OSError):
             # Sockets elsewhere get these from the database on their next event or resync.
             logger.warning("redis broker: %d events not published", len(batch), exc_info=True)

@@ -4,6 +4,7 @@ hears what another process publishes on them once, and subscribes again after lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -189,3 +190,52 @@ async def test_a_killed_connection_subscribes_again_and_asks_sockets_to_resync(
     assert await channels(redis, prefix) == {"chat:3": 1, "inbox:1": 1}
     await other.publish(event("chat:3", text="after"))
     await until(lambda: _true(socket.queue.qsize() == 1))
+
+
+async def test_a_batch_whose_connection_is_lost_is_published_on_a_new_one(
+    redis_url: str,
+) -> None:
+    """The publisher's connection dies with a batch sent and unanswered: the batch goes again
+    on a new connection, so the other process hears it without waiting for a resync."""
+    host, port = redis_url.split("://", 1)[1].split("/", 1)[0].split(":")
+    dropped: list[bytes] = []
+
+    async def relay(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await source.read(65536):
+                target.write(data)
+                await target.drain()
+        target.close()
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream = await asyncio.open_connection(host, int(port))
+        first = await reader.read(65536)
+        if b"PUBLISH" in first and b"lost-once" in first and not dropped:
+            dropped.append(first)  # never reaches Redis: the connection just dies
+            writer.close()
+            upstream.close()
+            return
+        upstream.write(first)
+        await asyncio.gather(relay(reader, upstream), relay(upstream_reader, writer))
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    via_proxy = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    prefix = f"fd-test-{uuid.uuid4().hex}"
+    publisher = RedisBroker(via_proxy, channel=prefix)
+    listener = RedisBroker(redis_url, channel=prefix)
+    await publisher.start()
+    await listener.start()
+    try:
+        socket = listener.subscribe(["chat:3"])
+        await socket.ready()
+        await publisher.publish(event("chat:3", text="lost-once"))
+        await until(lambda: _true(socket.queue.qsize() == 1))
+        assert dropped, "the proxy did not drop the first connection's batch"
+        [heard] = drained(socket)
+        assert isinstance(heard, Addressed)
+        assert heard.envelope.data["text"] == "lost-once"
+    finally:
+        await publisher.stop()
+        await listener.stop()
+        server.close()
+        await server.wait_closed()
