@@ -133,16 +133,12 @@ class RedisLine:
         self._connecting: asyncio.Task[_Protocol] | None = None
 
     async def call(self, *args: Arg) -> Any:
-        protocol = self._protocol
-        if protocol is None or protocol.closed is not None:
-            protocol = await self._connected()
+        protocol = await self._connected()
         return await protocol.send(pack(args))
 
     async def call_all(self, commands: list[tuple[Arg, ...]]) -> list[Any]:
         """The replies of several commands, sent together; the first failure is raised."""
-        protocol = self._protocol
-        if protocol is None or protocol.closed is not None:
-            protocol = await self._connected()
+        protocol = await self._connected()
         replies = await asyncio.gather(
             *(protocol.send(pack(command)) for command in commands), return_exceptions=True
         )
@@ -159,6 +155,10 @@ class RedisLine:
             self._protocol = None
 
     async def _connected(self) -> _Protocol:
+        """The open connection, made first when there is none."""
+        protocol = self._protocol
+        if protocol is not None and protocol.closed is None:
+            return protocol
         # Callers arriving while a connection is being made share it.
         if self._connecting is None:
             self._connecting = asyncio.ensure_future(self._connect())
