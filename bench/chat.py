@@ -91,6 +91,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 HUGE_RATE = "100000000"
+METRICS_TOKEN = "bench-metrics-" + "m" * 20
 NOFILE = 65536
 
 
@@ -225,8 +226,78 @@ def frontdesk_env(data_dir: Path, port: int, database_url: str, **extra: str) ->
         # which a waiting chat whose visitor has no socket open is ended as unanswered.
         "FRONTDESK_VISITOR_GRACE": "3600",
         "FRONTDESK_SECRET_KEY": "bench-" + "k" * 40,
+        # Scraped for the writer's batches (`writer_batches`).
+        "FRONTDESK_METRICS_TOKEN": METRICS_TOKEN,
     }
     return env | extra
+
+
+@dataclass
+class Batches:
+    """The message writer's batches, from a process's Prometheus histograms."""
+
+    count: float = 0.0
+    messages: float = 0.0
+    seconds: float = 0.0
+    # Upper bound of a bucket -> batches that took at most that long.
+    within: dict[float, float] = field(default_factory=dict)
+
+    def __sub__(self, before: Batches) -> Batches:
+        return Batches(
+            self.count - before.count,
+            self.messages - before.messages,
+            self.seconds - before.seconds,
+            {le: n - before.within.get(le, 0.0) for le, n in self.within.items()},
+        )
+
+    def quantile(self, q: float) -> float:
+        """Estimated as Prometheus's histogram_quantile does: linearly within the bucket."""
+        rank, below, lower = q * self.count, 0.0, 0.0
+        for le in sorted(self.within):
+            if self.within[le] >= rank:
+                if le == float("inf"):
+                    return lower
+                inside = self.within[le] - below
+                return lower + (le - lower) * ((rank - below) / inside if inside else 1.0)
+            below, lower = self.within[le], le
+        return lower
+
+    def line(self) -> str:
+        if not self.count:
+            return "no batches"
+        return (
+            f"{self.count:.0f} batches of {self.messages / self.count:.1f} messages, "
+            f"{1000 * self.seconds / self.count:.1f} ms each on average, "
+            f"p50 ~{1000 * self.quantile(0.5):.1f} ms, p99 ~{1000 * self.quantile(0.99):.1f} ms"
+        )
+
+
+async def all_batches(http: Any, servers: Sequence[Server]) -> dict[str, Batches]:
+    return {f"process {i + 1}": await writer_batches(http, s) for i, s in enumerate(servers)}
+
+
+async def writer_batches(http: Any, server: Server) -> Batches:
+    """Read from /metrics: how the time of a message splits between waiting for the batch before
+    its own and its own batch is what the delivery percentiles alone do not say."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = await http.get(
+        f"{server.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    response.raise_for_status()
+    found = Batches()
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            match sample.name:
+                case "frontdesk_chat_message_batch_size_count":
+                    found.count = sample.value
+                case "frontdesk_chat_message_batch_size_sum":
+                    found.messages = sample.value
+                case "frontdesk_chat_message_batch_duration_seconds_sum":
+                    found.seconds = sample.value
+                case "frontdesk_chat_message_batch_duration_seconds_bucket":
+                    found.within[float(sample.labels["le"])] = sample.value
+    return found
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -537,6 +608,8 @@ class Target:
     cpu: Callable[[], float]
     # Further CPU counters (seconds, cumulative) reported per message: each process, PostgreSQL…
     extras: Callable[[], Awaitable[dict[str, float]]] | None = None
+    # Each frontdesk process's message writer's batches so far (`writer_batches`).
+    batches: Callable[[], Awaitable[dict[str, Batches]]] | None = None
 
 
 @dataclass
@@ -622,6 +695,8 @@ class RunResult:
     cpu_ms_per_msg: float
     acked_share: float  # of the messages sent in the window, the share acked (by the drain's end)
     extra_ms_per_msg: dict[str, float] = field(default_factory=dict)
+    # The message writer's batches in each frontdesk process over the run (`Batches`).
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def sustainable(self) -> bool:
@@ -638,6 +713,11 @@ class RunResult:
             f"  server cpu {self.server_cpu:>4.0%} ({self.cpu_ms_per_msg:.2f} ms/msg)"
             f"  client cpu {self.client_cpu:>4.0%}"
         )
+
+
+def say_batches(run: RunResult) -> None:
+    for process, batches in run.batches.items():
+        say(f"  writer, {process}: {Batches(**batches).line()}")
 
 
 _nonces = itertools.count(1)
@@ -684,6 +764,7 @@ async def load_run(
             k += 1
             due += interval
 
+    batches0 = await target.batches() if target.batches else {}
     extras0 = await target.extras() if target.extras else {}
     cpu0, client0 = target.cpu(), time.process_time()
     frames0 = meter.frames
@@ -700,6 +781,8 @@ async def load_run(
     deadline = time.perf_counter() + drain
     while time.perf_counter() < deadline and (meter.pending or meter.sent_at):
         await asyncio.sleep(0.05)
+    batches1 = await target.batches() if target.batches else {}
+    batches = {key: (batches1[key] - batches0[key]).__dict__ for key in batches1}
     window_sent = [t for t, _ in meter.pending.values() if start <= t < end]
     lost = len(window_sent)
     latencies = meter.latencies + [float("inf")] * lost
@@ -724,6 +807,7 @@ async def load_run(
             key: 1000 * (extras1[key] - extras0.get(key, 0.0)) / max(1, meter.acks_in_window)
             for key in extras1
         },
+        batches=batches,
     )
 
 
@@ -753,6 +837,7 @@ async def throughput_series(
     if profiler is not None:
         await profiler
     say(at_rate.line())
+    say_batches(at_rate)
     results[key] = {"best": main.__dict__, "at_rate": at_rate.__dict__}
     if main.errors or at_rate.errors:
         say(f"[{key}] error frames seen (sample): {main.__dict__.get('errors')}")
@@ -1072,7 +1157,8 @@ class Bench:
         await server.ready(http)
         rig = await frontdesk_rig(http, [server], [server], seeded, seeded.agents, a.visitors,
                                   "Chat")  # fmt: skip
-        target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu)
+        target = Target("frontdesk", server.ws_base, server.ws_base, server.cpu,
+                        batches=partial(all_batches, http, [server]))  # fmt: skip
         await throughput_series(rig, target, a, self.results, "throughput",
                                 on_main=lambda: self.py_spy(server, a.duration))  # fmt: skip
         await close_all(rig.visitors + rig.agents)
@@ -1171,7 +1257,8 @@ class Bench:
             rig = await frontdesk_rig(http, servers, [*servers[1:], servers[0]], seeded,
                                       seeded.agents[:agents], a.visitors, "Chat")  # fmt: skip
             target = Target(f"frontdesk x{count}", servers[0].ws_base, servers[-1].ws_base,
-                            lambda: sum(server.cpu() for server in servers), counters)  # fmt: skip
+                            lambda: sum(server.cpu() for server in servers), counters,
+                            partial(all_batches, http, servers))  # fmt: skip
             key = f"mp{count}"
             if a.mp_ramp:
                 await throughput_series(rig, target, a, self.results, key)
@@ -1188,6 +1275,7 @@ class Bench:
                 if profile is not None:
                     await profile
                 say(run.line())
+                say_batches(run)
                 messages = max(1.0, run.persisted_per_s * run.duration)
                 run.extra_ms_per_msg = {
                     k: v - 1000 * idle[k] / messages for k, v in run.extra_ms_per_msg.items()

@@ -146,6 +146,12 @@ class TestFigures:
             samples = await scrape(http)
             assert value(samples, "frontdesk_chat_message_latency_seconds_count") == 3
             assert value(samples, "frontdesk_chat_message_latency_seconds_sum") > 0
+            # Each was answered before the next was sent: three batches of one.
+            assert value(samples, "frontdesk_chat_message_batch_size_count") == 3
+            assert value(samples, "frontdesk_chat_message_batch_size_sum") == 3
+            assert value(samples, "frontdesk_chat_message_batch_size_bucket", le="1.0") == 3
+            assert value(samples, "frontdesk_chat_message_batch_duration_seconds_count") == 3
+            assert value(samples, "frontdesk_chat_message_batch_duration_seconds_sum") > 0
             await desk_ws.close()
             await messenger_ws.close()
             for _ in range(100):

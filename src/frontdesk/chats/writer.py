@@ -42,6 +42,8 @@ class MessageWriter(GroupCommit[NewMessage, PostedMessage]):
         self._sessionmaker = sessionmaker
         # Told each stored message's latency: arrival to commit and publication (ops metrics).
         self.observe: Callable[[float], None] | None = None
+        # Told each batch's size and time, its commit and publication included (ops metrics).
+        self.observe_batch: Callable[[int, float], None] | None = None
 
     async def post(self, message: NewMessage) -> PostedMessage:
         """Appends one message; raises its refusal as the FrontdeskError it is."""
@@ -52,5 +54,9 @@ class MessageWriter(GroupCommit[NewMessage, PostedMessage]):
         return posted
 
     async def store(self, items: list[NewMessage]) -> Sequence[PostedMessage | Exception]:
+        started = time.perf_counter()
         async with unit_of_work(self._sessionmaker) as session:
-            return await service.post_messages(session, items)
+            outcomes = await service.post_messages(session, items)
+        if self.observe_batch is not None:
+            self.observe_batch(len(items), time.perf_counter() - started)
+        return outcomes

@@ -74,5 +74,6 @@ def install_ops(app: FastAPI, settings: Settings, message_writer: MessageWriter)
     app.state.metrics = collected
     app.state.readiness = Readiness(settings, app.state.engine)
     message_writer.observe = collected.observe_message
+    message_writer.observe_batch = collected.observe_batch
     app.add_middleware(RequestMetrics, metrics=collected)
     app.include_router(router)

@@ -1,7 +1,7 @@
 """The process's Prometheus metrics: what each process counts itself (HTTP requests, open
-WebSockets, message latency) and what it reads from the database at each scrape (chats waiting,
-the outbox's backlog). Each app has its own registry, so two apps in one process (the tests)
-never count into each other."""
+WebSockets, message latency, the message writer's batches) and what it reads from the database
+at each scrape (chats waiting, the outbox's backlog). Each app has its own registry, so two apps
+in one process (the tests) never count into each other."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # Seconds from a message frame's arrival to its commit and publication.
 MESSAGE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+# Messages the writer stores in one transaction: one when quiet, up to its limit (chats/writer.py).
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+# Seconds a batch takes: finer where a healthy one is (a few ms), so its percentiles can be told.
+BATCH_BUCKETS = (0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1)
 BACKLOG_STATES = (OutboxState.queued, OutboxState.sending, OutboxState.failed)
 # A request that matched no route is counted under one label, not under its path: a scanner
 # trying a thousand paths must not make a thousand series.
@@ -74,6 +78,21 @@ class Metrics:
             buckets=MESSAGE_BUCKETS,
             registry=self.registry,
         )
+        # A message's latency is mostly the batch it waited for and its own: how long a batch takes
+        # and how many messages share it says which (a slow database, or a busy process).
+        self.batch_messages = Histogram(
+            "frontdesk_chat_message_batch_size",
+            "Chat messages the process's writer stored together, in one transaction.",
+            buckets=BATCH_SIZES,
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "frontdesk_chat_message_batch_duration_seconds",
+            "Time the process's writer took to store one batch of chat messages: its "
+            "transaction, commit and publication.",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         self.chats_waiting = Gauge(
             "frontdesk_chats_waiting",
             "Chats waiting for an agent (the whole desk, read from the database).",
@@ -93,6 +112,10 @@ class Metrics:
 
     def observe_message(self, seconds: float) -> None:
         self.message_seconds.observe(seconds)
+
+    def observe_batch(self, messages: int, seconds: float) -> None:
+        self.batch_messages.observe(messages)
+        self.batch_seconds.observe(seconds)
 
     async def refresh(self, engine: AsyncEngine, now: Callable[[], Any]) -> None:
         """The figures every process reads alike from the database, at scrape time."""
