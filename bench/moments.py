@@ -12,13 +12,15 @@ reports bench's year of moments: `bench/reports.py --store sqlite --keep DIR --s
 takes each copy down to its revision.
 
 To see which trigger costs what: `--triggers` keeps only the `metric_moments` triggers named
-(`none`: the table alone; the default `all`), and `--temp-store memory` keeps SQLite's statement
+(`none`: the table alone; the default `all`), `--indexes` likewise its indexes (its primary key
+always stays), and `--temp-store memory` keeps SQLite's statement
 journal in memory (a statement with a trigger keeps the pages each row changes, to undo itself
 if a later step fails). Foreign keys stay off, as SQLite's default: the moments' ids are made up.
 
     .venv/bin/python bench/moments.py [--revisions 0039,head] [--moments 3000] [--repeat 7]
                                       [--from DIR/frontdesk.db] [--temp-store file|memory]
                                       [--triggers all|none|NAME,...]
+                                      [--indexes all|none|NAME,...]
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ def cpu_per_moment(
         connection.close()
 
 
-def keep_triggers(path: Path, keep: str) -> None:
+def keep_only(path: Path, kind: str, keep: str) -> None:
+    """Drops the `metric_moments` triggers or indexes (`kind`) not named in `keep`."""
     if keep == "all":
         return
     wanted = set() if keep == "none" else set(keep.split(","))
@@ -87,15 +90,17 @@ def keep_triggers(path: Path, keep: str) -> None:
         names = [
             name
             for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'metric_moments'"
+                # The primary key's index has no SQL: it stays.
+                "SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = 'metric_moments' "
+                "AND sql IS NOT NULL",
+                (kind,),
             )
         ]
         if unknown := wanted - set(names):
-            raise SystemExit(f"no such trigger: {', '.join(sorted(unknown))} (there are {names})")
+            raise SystemExit(f"no such {kind}: {', '.join(sorted(unknown))} (there are {names})")
         for name in names:
             if name not in wanted:
-                connection.execute(f'DROP TRIGGER "{name}"')
+                connection.execute(f'DROP {kind.upper()} "{name}"')
     finally:
         connection.close()
 
@@ -113,10 +118,11 @@ def main(args: argparse.Namespace) -> None:
                 shutil.copyfile(args.source, paths[revision])
                 if revision != "head":
                     downgrade(url, revision)
-            keep_triggers(paths[revision], args.triggers)
+            keep_only(paths[revision], "trigger", args.triggers)
+            keep_only(paths[revision], "index", args.indexes)
         print(
             f"{args.moments:,} moments of each kind, least of {args.repeat} rounds, µs CPU each; "
-            f"temp_store {args.temp_store}, triggers: {args.triggers}"
+            f"temp_store {args.temp_store}, triggers: {args.triggers}, indexes: {args.indexes}"
         )
         print("| kind | " + " | ".join(revisions) + " |")
         print("|---|" + "--:|" * len(revisions))
@@ -136,4 +142,5 @@ if __name__ == "__main__":
     parser.add_argument("--from", dest="source", type=Path, help="a SQLite database at head")
     parser.add_argument("--temp-store", choices=["file", "memory"], default="file")
     parser.add_argument("--triggers", default="all", help="all, none, or names to keep")
+    parser.add_argument("--indexes", default="all", help="all, none, or names to keep")
     main(parser.parse_args())
