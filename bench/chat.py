@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/chat.py [--scenario all|idle|throughput|offer|desks|multiprocess]
+    .venv/bin/python bench/chat.py [--scenario all|idle|throughput|offer|desks|multiprocess|starts]
                                    [--visitors 200] [--agents 20] [--idle-sockets 10000] ...
 
 Every scenario starts `frontdesk run` as a subprocess (its own temp FRONTDESK_DATA_DIR, a SQLite
@@ -37,6 +37,13 @@ and WebSockets exactly as desks and messengers do:
               summed (less what the process spent idle over a window as long, just before), and the CPU per message of the database's PostgreSQL backends and of
               Redis (INFO cpu: the whole Redis server, shared with anything else using it). The
               offer (as above) runs once, with 2 processes (skip it with --offer-trials 0).
+* starts      Bursts in one inbox: --start-chats visitors start a chat each over HTTP,
+              --start-concurrency at a time, then the inbox's agents (--agents, desks open) join
+              them, as many at a time; one process on SQLite, then --processes on PostgreSQL +
+              Redis (visitor i on process i mod N, its join on the next). Reported: chats started
+              and joined a second, each request's p50/p99, and on PostgreSQL how many of the
+              database's backends wait for a lock (pg_stat_activity, sampled every 10 ms). Not
+              part of `all`.
 
 The bare relay (`--serve-bare`, started by this file as a subprocess) is a Starlette app under the
 same uvicorn settings as `frontdesk run` (uvloop, httptools, websockets-sansio): no auth, no
@@ -1023,6 +1030,106 @@ async def offer_series(
     return result
 
 
+# --- chat starts -------------------------------------------------------------------------------
+
+
+@dataclass
+class Burst:
+    """A burst of requests (chat starts, or joins): how many a second, and each one's time."""
+
+    what: str
+    count: int
+    seconds: float
+    times: list[float]
+    # PostgreSQL: the database's backends waiting for a lock, sampled every 10 ms (mean, max).
+    lock_waits: tuple[float, int] | None = None
+
+    def line(self) -> str:
+        waits = (
+            f"; PostgreSQL backends waiting for a lock: {self.lock_waits[0]:.1f} on average, "
+            f"{self.lock_waits[1]} at most"
+            if self.lock_waits
+            else ""
+        )
+        return (
+            f"  {self.what}: {self.count} in {self.seconds:.2f} s = "
+            f"{self.count / self.seconds:.0f}/s; each p50 {ms(pct(self.times, 0.5))} "
+            f"p99 {ms(pct(self.times, 0.99))}{waits}"
+        )
+
+
+async def timed_burst(
+    what: str, concurrency: int, jobs: Sequence[Callable[[], Awaitable[Any]]],
+    lock_waiters: Callable[[], Awaitable[int]] | None,
+) -> tuple[Burst, list[Any]]:  # fmt: skip
+    times: list[float] = []
+    samples: list[int] = []
+    done = asyncio.Event()
+
+    async def timed(job: Callable[[], Awaitable[Any]]) -> Any:
+        t0 = time.perf_counter()
+        result = await job()
+        times.append(time.perf_counter() - t0)
+        return result
+
+    async def sample(count: Callable[[], Awaitable[int]]) -> None:
+        while not done.is_set():
+            samples.append(await count())
+            await asyncio.sleep(0.01)
+
+    sampler = asyncio.ensure_future(sample(lock_waiters)) if lock_waiters else None
+    t0 = time.perf_counter()
+    results = await bounded(concurrency, [partial(timed, job) for job in jobs])
+    seconds = time.perf_counter() - t0
+    done.set()
+    if sampler is not None:
+        await sampler
+    waits = (sum(samples) / len(samples), max(samples)) if samples else None
+    return Burst(what, len(jobs), seconds, times, waits), results
+
+
+async def start_series(
+    http: Any, servers: Sequence[Server], seeded: Seeded, chats: int, concurrency: int,
+    lock_waiters: Callable[[], Awaitable[int]] | None,
+) -> dict[str, Any]:  # fmt: skip
+    """`chats` visitors of one inbox start a chat each, `concurrency` at a time, visitor i on
+    servers[i mod N]; then the inbox's agents join them, chat i by agent i mod A on the next
+    process. A warm-up of 20 chats started and joined one at a time goes first."""
+    agents, n, warm = seeded.agents, len(servers), 20
+    if -(-(chats + warm) // len(agents)) > 50:
+        raise SystemExit("at most 50 chats per agent: raise --agents")
+    base = servers[0].base
+    inbox = await make_inbox(http, base, seeded, agents, "Starts", 50, base)
+    desks = await bounded(20, [partial(open_desk, servers[i % n].ws_base, t)
+                               for i, (_u, t) in enumerate(agents)])  # fmt: skip
+    tokens = await make_visitors(http, base, inbox["public_key"], warm + chats)
+
+    async def start(i: int) -> int:
+        body = ok(await http.post(f"{servers[i % n].base}/messenger/v1/chats",
+                                  json={"name": "Bench visitor", "text": "Hello!"},
+                                  headers=auth(tokens[i])))  # fmt: skip
+        return int(body["id"])
+
+    async def join(i: int, chat_id: int) -> None:
+        ok(await http.post(f"{servers[(i + 1) % n].base}/api/v1/chats/{chat_id}/join",
+                           headers=auth(agents[i % len(agents)][1])))  # fmt: skip
+
+    for i in range(warm):
+        await join(i, await start(i))
+    started, chat_ids = await timed_burst(
+        "chat starts (POST /messenger/v1/chats)", concurrency,
+        [partial(start, i) for i in range(warm, warm + chats)], lock_waiters,
+    )  # fmt: skip
+    say(started.line())
+    joined, _ = await timed_burst(
+        "joins (POST /api/v1/chats/{id}/join)", concurrency,
+        [partial(join, i, c) for i, c in enumerate(chat_ids, start=warm)], lock_waiters,
+    )  # fmt: skip
+    say(joined.line())
+    await close_all(desks)
+    return {"starts": started.__dict__, "joins": joined.__dict__}
+
+
 # --- idle --------------------------------------------------------------------------------------
 
 
@@ -1199,12 +1306,11 @@ class Bench:
                 "next ==")  # fmt: skip
             await self.multiprocess_run(http, count, agents)
 
-    async def multiprocess_run(self, http: Any, count: int, agents: int) -> None:
+    async def pg_servers(self, label: str, count: int) -> tuple[str, list[Server]]:
+        """`count` frontdesk processes (not started) on a new PostgreSQL database and Redis."""
         import asyncpg
-        import redis
 
-        a = self.args
-        name = f"frontdesk_chat_bench_{os.getpid()}_{count}"
+        name = f"frontdesk_chat_bench_{os.getpid()}_{label}"
         admin = await asyncpg.connect(PG_ADMIN_URL)
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
@@ -1219,10 +1325,18 @@ class Bench:
         # Pools sized as docs/deploy.md says, so that the processes together stay under the
         # server's 100 connections (three at the default 20 could ask for 120 in a burst).
         pool = str(min(20, 90 // (2 * count)))
-        servers = [self.frontdesk(f"mp{count}-{i}", url, FRONTDESK_REDIS_URL=REDIS_URL,
+        servers = [self.frontdesk(f"{label}-{i}", url, FRONTDESK_REDIS_URL=REDIS_URL,
                                   FRONTDESK_REDIS_CHANNEL=channel, FRONTDESK_VISITOR_GRACE="3600",
                                   FRONTDESK_AGENT_GRACE="3600", FRONTDESK_DATABASE_POOL_SIZE=pool)
                    for i in range(count)]  # fmt: skip
+        return name, servers
+
+    async def multiprocess_run(self, http: Any, count: int, agents: int) -> None:
+        import asyncpg
+        import redis
+
+        a = self.args
+        name, servers = await self.pg_servers(f"mp{count}", count)
         offer = count == 2 and a.offer_trials > 0
         seeded = await asyncio.to_thread(
             prepare_database, servers[0].env, agents + (a.offer_agents if offer else 0)
@@ -1305,6 +1419,47 @@ class Bench:
                 await admin.close()
         if not self.args.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    async def scenario_starts(self, http: Any) -> None:
+        """Bursts of chat starts and joins in one inbox: one process on SQLite, then --processes
+        on PostgreSQL + Redis."""
+        import asyncpg
+
+        a = self.args
+        say(f"\n== starts: {a.start_chats} visitors of one inbox start a chat, "
+            f"{a.start_concurrency} at a time, then {a.agents} agents join them; "
+            "one process + SQLite ==")  # fmt: skip
+        server = self.frontdesk("starts")
+        seeded = await asyncio.to_thread(prepare_database, server.env, a.agents)
+        server.start()
+        await server.ready(http)
+        self.results["starts"] = await start_series(
+            http, [server], seeded, a.start_chats, a.start_concurrency, None
+        )
+        await self.stop(server)
+        for count in a.processes:
+            say(f"\n== starts: the same on {count} process(es), PostgreSQL + Redis ==")
+            name, servers = await self.pg_servers(f"starts{count}", count)
+            seeded = await asyncio.to_thread(prepare_database, servers[0].env, a.agents)
+            for server in servers:
+                server.start()
+            for server in servers:
+                await server.ready(http, timeout=300)
+            admin = await asyncpg.connect(PG_ADMIN_URL)
+
+            async def lock_waiters(name: str = name, admin: Any = admin) -> int:
+                return int(await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                    "AND wait_event_type = 'Lock'", name))  # fmt: skip
+
+            try:
+                self.results[f"starts_pg{count}"] = await start_series(
+                    http, servers, seeded, a.start_chats, a.start_concurrency, lock_waiters
+                )
+            finally:
+                await admin.close()
+                for server in servers:
+                    await self.stop(server)
 
     async def scenario_desks(self, http: Any) -> None:
         a = self.args
@@ -1457,7 +1612,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--scenario",
-                   choices=["all", "idle", "throughput", "offer", "desks", "multiprocess"],
+                   choices=["all", "idle", "throughput", "offer", "desks", "multiprocess",
+                            "starts"],
                    default="all")  # fmt: skip
     p.add_argument("--visitors", type=int, default=200, help="chats in the throughput scenario")
     p.add_argument("--agents", type=int, default=20, help="agents in the throughput scenario")
@@ -1485,6 +1641,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    default=[1, 2, 3], help="process counts of the multiprocess scenario")  # fmt: skip
     p.add_argument("--mp-ramp", action="store_true",
                    help="multiprocess: ramp to the sustainable rate first (as throughput does)")  # fmt: skip
+    p.add_argument("--start-chats", type=int, default=400, help="chats of the starts scenario")
+    p.add_argument("--start-concurrency", type=int, default=16,
+                   help="starts scenario: requests in flight at once")  # fmt: skip
     p.add_argument("--offer-agents", type=int, default=200)
     p.add_argument("--offer-trials", type=int, default=50)
     p.add_argument(

@@ -11,13 +11,14 @@ lose to a sleeping laptop. Later than that, they choose again (docs/chat.md, "Be
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import queries
-from frontdesk.chats.capacity import anyone_online
 from frontdesk.chats.events import (
     LiveEvent,
     publish_to_agents,
@@ -28,15 +29,13 @@ from frontdesk.chats.lifecycle import end_chat
 from frontdesk.chats.models import (
     AvailabilityChange,
     Chat,
+    ChatState,
     Connection,
     ConnectionKind,
     EndReason,
     Visitor,
 )
 from frontdesk.chats.offers import pass_on_offers
-from frontdesk.chats.presence import visitor_connected
-from frontdesk.chats.visitors import visitor_of
-from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import (
@@ -90,35 +89,97 @@ async def end_orphaned_chats(session: AsyncSession, *, user: User) -> int:
     return ended
 
 
+# The waiting chats one sweep looks at, oldest first: bounds its statements' parameters.
+SWEPT = 5000
+
+
+class _Waiting(NamedTuple):
+    id: int
+    inbox_id: int
+    visitor_id: int
+    started_at: datetime
+    timeout_seconds: int
+    visitor_last_seen_at: datetime
+
+
+def _waiting() -> Select[int, int, int, datetime, int, datetime]:
+    return (
+        select(
+            Chat.id,
+            Chat.inbox_id,
+            Chat.visitor_id,
+            Chat.started_at,
+            Inbox.unanswered_timeout_seconds,
+            Visitor.last_seen_at,
+        )
+        .join(Inbox, Inbox.id == Chat.inbox_id)
+        .join(Visitor, Visitor.id == Chat.visitor_id)
+        .where(Chat.state == ChatState.waiting)
+    )
+
+
+async def _due(
+    session: AsyncSession, chats: Sequence[_Waiting], *, now: datetime, visitor_grace: float
+) -> list[int]:
+    """The chats that end unanswered now: waited past their inbox's limit, their visitor gone
+    (no socket open) for longer than the grace, or nobody online in their inbox."""
+    if not chats:
+        return []
+    connected = set(
+        await session.scalars(
+            select(Connection.visitor_id)
+            .where(Connection.visitor_id.in_({chat.visitor_id for chat in chats}))
+            .distinct()
+        )
+    )
+    online = {
+        inbox_id: await session.scalar(queries.someone_online(inbox_id)) is not None
+        for inbox_id in {chat.inbox_id for chat in chats}
+    }
+    return [
+        chat.id
+        for chat in chats
+        if chat.started_at + timedelta(seconds=chat.timeout_seconds) <= now
+        or (
+            chat.visitor_id not in connected
+            and chat.visitor_last_seen_at + timedelta(seconds=visitor_grace) <= now
+        )
+        or not online[chat.inbox_id]
+    ]
+
+
 async def end_unanswered_chats(
     session: AsyncSession, *, now: datetime, visitor_grace: float, limit: int = 100
 ) -> int:
-    """Waiting too long, or the visitor gone for longer than the grace period."""
-    due = (
-        await session.scalars(
-            queries.waiting_chats()
-            .join(Inbox, Inbox.id == Chat.inbox_id)
-            .join(Visitor, Visitor.id == Chat.visitor_id)
-            .order_by(Chat.started_at)
-            .limit(limit * 5)
+    """Waiting too long, or the visitor gone for longer than the grace period, or nobody online.
+
+    The queue (its oldest `SWEPT` chats) is read without locks, in a few statements whatever
+    its length; only the chats found due are locked, skipping those another transaction holds,
+    and judged again under the lock. Locked up front, every waiting chat would stay locked for
+    the whole sweep (statements for each chat), and in a burst of hundreds of waiting chats an
+    agent's join would wait for it most of the time."""
+    chats = [
+        _Waiting._make(row)
+        for row in await session.execute(_waiting().order_by(Chat.started_at).limit(SWEPT))
+    ]
+    due = (await _due(session, chats, now=now, visitor_grace=visitor_grace))[:limit]
+    if not due:
+        return 0
+    locked = [
+        _Waiting._make(row)
+        for row in await session.execute(
+            _waiting()
+            .where(Chat.id.in_(due))
+            .order_by(Chat.id)
             .with_for_update(skip_locked=True, of=Chat)
         )
-    ).all()
+    ]
     ended = 0
-    for chat in due:
-        inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=chat.inbox_id)
-        timed_out = chat.started_at + timedelta(seconds=inbox.unanswered_timeout_seconds) <= now
-        visitor = await visitor_of(session, chat=chat)
-        gone = (
-            not await visitor_connected(session, visitor_id=visitor.id)
-            and visitor.last_seen_at + timedelta(seconds=visitor_grace) <= now
-        )
-        nobody = not await anyone_online(session, inbox=inbox)
-        if timed_out or gone or nobody:
+    for chat_id in await _due(session, locked, now=now, visitor_grace=visitor_grace):
+        chat = await session.get(Chat, chat_id, populate_existing=True)
+        if chat is not None:
             await end_chat(session, chat=chat, agent=None, reason=EndReason.unanswered)
             ended += 1
-            if ended >= limit:
-                break
     return ended
 
 

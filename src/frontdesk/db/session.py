@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy import event
@@ -29,6 +29,7 @@ from frontdesk.errors import FrontdeskError
 AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS = "after_commit"
+_AT_COMMIT = "add_at_commit"
 # Set by the app on the sessionmaker (create_app): work that must happen inside every
 # transaction just before it commits, such as automation rules answering what it changed.
 BEFORE_COMMIT_KEY = "before_commit"
@@ -138,14 +139,35 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     session.info.setdefault(_HOOKS, []).append(hook)
 
 
-def hooks_mark(session: AsyncSession) -> int:
-    """How many after-commit hooks are waiting: taken before a savepoint, so that what the
-    savepoint recorded can be dropped with it (`drop_hooks_since`)."""
-    return len(session.info.get(_HOOKS, []))
+def add_at_commit(session: AsyncSession, *rows: object) -> None:
+    """ORM rows inserted by the commit's own flush instead of the next one: rows whose insert
+    locks rows that many transactions share (a metric moment's triggers upsert the roll-ups of
+    its inbox's quarter hour and day). PostgreSQL holds such a lock until the transaction ends,
+    so a row inserted early makes every concurrent transaction that needs it wait for all the
+    work that follows; inserted last, it is held for the commit alone."""
+    session.info.setdefault(_AT_COMMIT, []).extend(rows)
 
 
-def drop_hooks_since(session: AsyncSession, mark: int) -> None:
-    del session.info.setdefault(_HOOKS, [])[mark:]
+def add_waiting_rows(session: AsyncSession) -> None:
+    """Adds the rows waiting for the commit (`add_at_commit`) to the session now, for a
+    statement that must see them."""
+    session.add_all(session.info.pop(_AT_COMMIT, []))
+
+
+class HooksMark(NamedTuple):
+    hooks: int
+    rows: int
+
+
+def hooks_mark(session: AsyncSession) -> HooksMark:
+    """How many after-commit hooks and rows for the commit are waiting: taken before a
+    savepoint, so that what the savepoint recorded can be dropped with it (`drop_hooks_since`)."""
+    return HooksMark(len(session.info.get(_HOOKS, [])), len(session.info.get(_AT_COMMIT, [])))
+
+
+def drop_hooks_since(session: AsyncSession, mark: HooksMark) -> None:
+    del session.info.setdefault(_HOOKS, [])[mark.hooks :]
+    del session.info.setdefault(_AT_COMMIT, [])[mark.rows :]
 
 
 @asynccontextmanager
@@ -155,22 +177,30 @@ async def unit_of_work(
     async with sessionmaker() as session:
         try:
             yield session
-            await run_before_commit(session)
-            await session.commit()
+            await _commit(session)
         except FrontdeskError as exc:
             if not exc.keep_changes:
-                await session.rollback()
-                session.info.pop(_HOOKS, None)
+                await _rollback(session)
                 raise
-            await run_before_commit(session)
-            await session.commit()
+            await _commit(session)
             await run_after_commit(session)
             raise
         except BaseException:
-            await session.rollback()
-            session.info.pop(_HOOKS, None)
+            await _rollback(session)
             raise
         await run_after_commit(session)
+
+
+async def _commit(session: AsyncSession) -> None:
+    await run_before_commit(session)
+    add_waiting_rows(session)
+    await session.commit()
+
+
+async def _rollback(session: AsyncSession) -> None:
+    await session.rollback()
+    session.info.pop(_HOOKS, None)
+    session.info.pop(_AT_COMMIT, None)
 
 
 async def release_before_waiting(session: AsyncSession) -> None:
@@ -178,8 +208,7 @@ async def release_before_waiting(session: AsyncSession) -> None:
     call). On SQLite every transaction holds the one connection and the write lock, so keeping it
     across the wait would stall the whole process. Later use of the session starts a new
     transaction, which `unit_of_work` still commits or rolls back as usual."""
-    await run_before_commit(session)
-    await session.commit()
+    await _commit(session)
     await run_after_commit(session)
 
 

@@ -1,5 +1,8 @@
 """Writes metric moments where things happen, in the caller's transaction: the one module the
-chat, ticket and mail domains call (docs/reports.md defines each moment and clock)."""
+chat, ticket and mail domains call (docs/reports.md defines each moment and clock). A moment is
+inserted as the transaction commits (`add_at_commit`): its triggers upsert roll-up rows that
+every conversation of its inbox shares, and on PostgreSQL they stay locked until the end of the
+transaction that took them."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.postgres import inline_asyncpg
+from frontdesk.db.session import add_at_commit, add_waiting_rows
 from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.metrics import clock_rows
 from frontdesk.metrics.clock_rows import ClockRow, MomentRow
@@ -163,7 +167,7 @@ def chat_started(session: AsyncSession, *, chat: Chat) -> None:
         chat_id=chat.id, inbox_id=chat.inbox_id, channel=Channel.chat, started_at=chat.started_at
     )
     session.add(clock)
-    session.add(_moment(clock, MomentKind.created, chat.started_at))
+    add_at_commit(session, _moment(clock, MomentKind.created, chat.started_at))
 
 
 async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage]) -> None:
@@ -193,7 +197,7 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
     for message in messages:
         clock = clocks.get(message.chat_id)
         if clock is not None:
-            session.add_all([_orm(row) for row in _message_moments(clock, message)])
+            add_at_commit(session, *[_orm(row) for row in _message_moments(clock, message)])
 
 
 def _moved(
@@ -235,9 +239,11 @@ async def chat_joined(
         return
     if was_waiting:
         seconds = _since(clock.started_at, at)
-        session.add(_moment(clock, MomentKind.chat_joined, at, user_id=user_id, seconds=seconds))
+        add_at_commit(
+            session, _moment(clock, MomentKind.chat_joined, at, user_id=user_id, seconds=seconds)
+        )
     if transferred:
-        session.add(_moment(clock, MomentKind.chat_transferred, at, user_id=user_id))
+        add_at_commit(session, _moment(clock, MomentKind.chat_transferred, at, user_id=user_id))
 
 
 async def chat_ended(
@@ -254,15 +260,18 @@ async def chat_ended(
     clock = await _chat_clock(session, chat.id)
     if clock is None:
         return
+    add_waiting_rows(session)  # the update below passes them to the ticket too
     await session.execute(
         update(MetricMoment).where(MetricMoment.chat_id == chat.id).values(ticket_id=ticket.id)
     )
     clock.ticket_id = ticket.id
     seconds = _since(clock.started_at, at)
     kind = MomentKind.chat_ended if answered else MomentKind.chat_unanswered
-    session.add(_moment(clock, kind, at, user_id=user_id, seconds=seconds))
+    add_at_commit(session, _moment(clock, kind, at, user_id=user_id, seconds=seconds))
     if closed:
-        session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
+        add_at_commit(
+            session, _moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds)
+        )
     await _clock_moved(session, ticket)
 
 
@@ -297,13 +306,16 @@ def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | 
         started_at=ticket.created_at,
     )
     session.add(clock)
-    session.add(_moment(clock, MomentKind.created, ticket.created_at, user_id=filed_by_id))
+    add_at_commit(
+        session, _moment(clock, MomentKind.created, ticket.created_at, user_id=filed_by_id)
+    )
     if filed_by_id is None:
         # The customer opened it (an email, the contact form): they wait for an answer from now.
-        session.add_all([m for m in [_customer_wrote(clock, ticket.created_at)] if m])
+        add_at_commit(session, *[m for m in [_customer_wrote(clock, ticket.created_at)] if m])
     if ticket.closed_at is not None:
-        session.add(
-            _moment(clock, MomentKind.solved, ticket.closed_at, user_id=filed_by_id, seconds=0.0)
+        add_at_commit(
+            session,
+            _moment(clock, MomentKind.solved, ticket.closed_at, user_id=filed_by_id, seconds=0.0),
         )
 
 
@@ -312,7 +324,7 @@ async def customer_replied(session: AsyncSession, *, ticket: Ticket, at: datetim
     clock = await _ticket_clock(session, ticket)
     moment = _customer_wrote(clock, at)
     if moment is not None:
-        session.add(moment)
+        add_at_commit(session, moment)
     await _clock_moved(session, ticket)
 
 
@@ -321,7 +333,7 @@ async def agent_replied(
 ) -> None:
     """An agent's public reply to the customer (not a note, not a forward)."""
     clock = await _ticket_clock(session, ticket)
-    session.add_all(_agent_responded(clock, at, user_id))
+    add_at_commit(session, *_agent_responded(clock, at, user_id))
     await _clock_moved(session, ticket)
 
 
@@ -339,9 +351,11 @@ async def ticket_state_changed(
     clock = await _ticket_clock(session, ticket)
     if closed_now:
         seconds = _since(clock.started_at, at)
-        session.add(_moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds))
+        add_at_commit(
+            session, _moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds)
+        )
     else:
-        session.add(_moment(clock, MomentKind.reopened, at, user_id=user_id))
+        add_at_commit(session, _moment(clock, MomentKind.reopened, at, user_id=user_id))
     await _clock_moved(session, ticket)
 
 

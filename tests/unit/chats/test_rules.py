@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from frontdesk.chats import timers
 from frontdesk.config import Settings
 from tests.conftest import Desk
+from tests.realtime import messenger_socket
 from tests.unit.support import online
 
 
@@ -78,6 +79,35 @@ class TestUnanswered:
         await ada.client.post(f"/api/v1/chats/{chat_id}/join")
         eager = settings.model_copy(update={"visitor_grace": 0})
         assert await timers.end_unanswered_chats(app.state.sessionmaker, eager) == 0
+
+    async def test_of_a_queue_only_the_chats_whose_visitor_left_end(
+        self, app: FastAPI, settings: Settings, live: str, desk: Desk, visitors: Any
+    ) -> None:
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        await online(ada)
+        here: list[int] = []
+        gone: list[int] = []
+        sockets = []
+        for i in range(6):
+            visitor = await visitors(inbox)
+            chat_id = (await visitor.start_chat())["id"]
+            if i % 2:
+                sockets.append(await messenger_socket(live, visitor))
+                here.append(chat_id)
+            else:
+                gone.append(chat_id)
+        eager = settings.model_copy(update={"visitor_grace": 0})
+        try:
+            assert await timers.end_unanswered_chats(app.state.sessionmaker, eager) == 3
+            states = {
+                chat_id: (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()["state"]
+                for chat_id in here + gone
+            }
+            assert states == dict.fromkeys(here, "waiting") | dict.fromkeys(gone, "ended")
+        finally:
+            for sock in sockets:
+                await sock.close()
 
 
 class TestAvailability:
