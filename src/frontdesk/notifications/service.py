@@ -115,10 +115,20 @@ async def _deliver(
     *,
     actor: User | None,
 ) -> list[Notification]:
-    """Each person's notification on the channels they chose (none: nothing is written), in one
-    statement per step for everyone told, not per person: a chat waiting in an inbox tells all
-    its online agents inside the visitor's request, and a batch of mail tells each assignee."""
-    told = [(user, chosen, notification) for user, chosen, notification in wanted if chosen]
+    """Each person's notification on the channels they chose, in one statement per step for
+    everyone told, not per person: a chat waiting in an inbox tells all its online agents inside
+    the visitor's request, and a batch of mail tells each assignee. Push counts only for someone
+    with a browser subscribed, and a notification that would reach nobody is not written: a
+    chat waiting goes by push alone (by default), and most agents have no push set up, so it
+    wrote a row for every online agent of the inbox that nobody would ever see."""
+    subscriptions = await _push_subscriptions(
+        session, user_ids={user.id for user, chosen, _n in wanted if Channel.push in chosen}
+    )
+    told = [
+        (user, chosen if user.id in subscriptions else chosen - {Channel.push}, notification)
+        for user, chosen, notification in wanted
+    ]
+    told = [(user, chosen, notification) for user, chosen, notification in told if chosen]
     if not told:
         return []
     for _user, chosen, notification in told:
@@ -127,9 +137,6 @@ async def _deliver(
     session.add_all(made)
     await session.flush()
     unread = await unread_counts(session, user_ids={n.user_id for n in made if n.in_app})
-    subscriptions = await _push_subscriptions(
-        session, user_ids={user.id for user, chosen, _n in told if Channel.push in chosen}
-    )
     for user, chosen, notification in told:
         if notification.in_app:
             record_created(session, notification, actor=actor, unread=unread.get(user.id, 0))

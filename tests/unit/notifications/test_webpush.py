@@ -29,10 +29,15 @@ from sqlalchemy import select
 
 from frontdesk.config import Settings
 from frontdesk.kit.clock import utcnow
-from frontdesk.notifications.models import DeliveryState, PushDelivery, PushSubscription
+from frontdesk.notifications.models import (
+    DeliveryState,
+    Notification,
+    PushDelivery,
+    PushSubscription,
+)
 from frontdesk.notifications.push import deliver_push
 from tests.conftest import Desk
-from tests.unit.support import count_rows, new_ticket
+from tests.unit.support import count_rows, new_ticket, online
 
 
 def b64(data: bytes) -> str:
@@ -209,6 +214,29 @@ async def test_a_mention_arrives_encrypted_and_signed_at_the_push_service(
     # Nothing more to send; and the key stays the same.
     assert await deliver_push(app.state.sessionmaker, settings) == 0
     assert (await bob.client.get("/api/v1/push/key")).json()["public_key"] == public_key
+
+
+async def test_a_waiting_chat_goes_by_push_to_the_agents_subscribed_and_writes_nothing_else(
+    desk: Desk, app: FastAPI, settings: Settings, push_service: PushService, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    for agent in (ada, bob):
+        await online(agent)
+    browser = Browser()
+    await _subscribe(bob, browser, f"{push_service.origin}/push/bob-1")
+    chat_id = (await (await visitors(inbox)).start_chat())["id"]
+
+    assert await deliver_push(app.state.sessionmaker, settings) == 1
+    (received,) = push_service.received
+    assert received.path == "/push/bob-1"
+    message = json.loads(browser.decrypt(received.body))
+    assert (message["kind"], message["chat_id"]) == ("chat_waiting", chat_id)
+    # Ada has no browser subscribed and the bell is not chosen for a waiting chat: a
+    # notification for her would reach nobody, so none is written.
+    assert await count_rows(app, Notification, Notification.user_id == ada.id) == 0
+    assert await count_rows(app, Notification, Notification.user_id == bob.id) == 1
 
 
 async def test_a_busy_push_service_is_retried_later(
