@@ -19,9 +19,10 @@ from frontdesk.chats.models import Chat
 from frontdesk.chats.models import Visitor as VisitorRow
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
+from frontdesk.metrics.models import MetricMoment, MomentKind
 from frontdesk.users.models import User
 from tests.conftest import POSTGRESQL_ONLY, Desk
-from tests.unit.support import online
+from tests.unit.support import count_rows, online
 
 pytestmark = [pytest.mark.integration, POSTGRESQL_ONLY]
 
@@ -60,6 +61,9 @@ async def test_a_chat_starts_while_another_chat_of_the_inbox_is_starting(
         await starting.commit()
     waiting = (await ada.client.get("/api/v1/chats", params={"state": "waiting"})).json()
     assert sorted(chat["visitor_name"] for chat in waiting) == ["First", "Second"]
+    # Each start's moment was written, with its commit.
+    created = MetricMoment.kind == MomentKind.created
+    assert await count_rows(app, MetricMoment, created, MetricMoment.inbox_id == inbox["id"]) == 2
 
 
 async def test_an_agent_joins_while_another_joins_a_chat_of_the_inbox(

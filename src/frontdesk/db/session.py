@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from frontdesk.db.sqlite import InlineConnection, database_path, inline_creator
@@ -145,6 +146,10 @@ def add_at_commit(session: AsyncSession, *rows: object) -> None:
     its inbox's quarter hour and day). PostgreSQL holds such a lock until the transaction ends,
     so a row inserted early makes every concurrent transaction that needs it wait for all the
     work that follows; inserted last, it is held for the commit alone."""
+    if session.sync_session.get_transaction() is None:
+        # The rows belong to a transaction, whose end drops them if it does not commit: begun
+        # here if nothing began it yet (no I/O: the connection is taken on the first statement).
+        session.sync_session.begin()
     session.info.setdefault(_AT_COMMIT, []).extend(rows)
 
 
@@ -152,6 +157,21 @@ def add_waiting_rows(session: AsyncSession) -> None:
     """Adds the rows waiting for the commit (`add_at_commit`) to the session now, for a
     statement that must see them."""
     session.add_all(session.info.pop(_AT_COMMIT, []))
+
+
+# On every session, however it commits (unit_of_work, or a test or script calling commit()):
+# the commit's flush inserts the waiting rows, and a rollback of the whole transaction drops
+# them (a savepoint's rollback drops its own with `drop_hooks_since`).
+@event.listens_for(Session, "before_commit")
+def _add_at_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # also sent when a savepoint is released
+        session.add_all(session.info.pop(_AT_COMMIT, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_AT_COMMIT, None)
 
 
 class HooksMark(NamedTuple):
@@ -193,14 +213,12 @@ async def unit_of_work(
 
 async def _commit(session: AsyncSession) -> None:
     await run_before_commit(session)
-    add_waiting_rows(session)
     await session.commit()
 
 
 async def _rollback(session: AsyncSession) -> None:
     await session.rollback()
     session.info.pop(_HOOKS, None)
-    session.info.pop(_AT_COMMIT, None)
 
 
 async def release_before_waiting(session: AsyncSession) -> None:
