@@ -14,7 +14,8 @@ takes each copy down to its revision.
 To see which trigger costs what: `--triggers` keeps only the `metric_moments` triggers named
 (`none`: the table alone; the default `all`), `--indexes` likewise its indexes (its primary key
 always stays), and `--temp-store memory` keeps SQLite's statement journal in memory (a statement
-with a trigger keeps the pages each row changes, to undo itself if a later step fails). Foreign keys stay off, as SQLite's default: the moments' ids are made up.
+with a trigger keeps the pages each row changes, to undo itself if a later step fails). Foreign
+keys stay off, as SQLite's default: the moments' ids are made up.
 
     .venv/bin/python bench/moments.py [--revisions 0039,head] [--moments 3000] [--repeat 7]
                                       [--from DIR/frontdesk.db] [--temp-store file|memory]

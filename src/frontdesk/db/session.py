@@ -153,7 +153,7 @@ def add_at_commit(session: AsyncSession, *rows: object) -> None:
     session.info.setdefault(_AT_COMMIT, []).extend(rows)
 
 
-def add_waiting_rows(session: AsyncSession) -> None:
+def add_waiting_rows(session: AsyncSession | Session) -> None:
     """Adds the rows waiting for the commit (`add_at_commit`) to the session now, for a
     statement that must see them."""
     session.add_all(session.info.pop(_AT_COMMIT, []))
@@ -165,7 +165,7 @@ def add_waiting_rows(session: AsyncSession) -> None:
 @event.listens_for(Session, "before_commit")
 def _add_at_commit(session: Session) -> None:
     if not session.in_nested_transaction():  # also sent when a savepoint is released
-        session.add_all(session.info.pop(_AT_COMMIT, []))
+        add_waiting_rows(session)
 
 
 @event.listens_for(Session, "after_transaction_end")
