@@ -6,12 +6,14 @@ and they are built from data the services already checked, so validation would b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.frames import compact_json
 
 
 def _jsonable(value: object) -> str:
@@ -66,14 +68,14 @@ class Envelope:
     @classmethod
     def from_json(cls, text: str) -> Envelope:
         """The envelope another process serialised: its text is kept, and sent as it came."""
-        envelope = cls.from_dict(json.loads(text))
+        envelope = cls.from_dict(orjson.loads(text))
         envelope._json = text
         return envelope
 
     def json_text(self) -> str:
         """Serialised once, however many sockets it goes to."""
         if self._json is None:
-            self._json = json.dumps(self.to_dict(), separators=(",", ":"), default=_jsonable)
+            self._json = compact_json(self.to_dict(), _jsonable)
         return self._json
 
 

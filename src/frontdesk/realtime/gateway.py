@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from frontdesk.db.session import database_unreachable, unit_of_work
 from frontdesk.errors import DatabaseUnavailable, FrontdeskError, validation_fields
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.frames import compact_json
 from frontdesk.realtime.broker import Broker, Resync, Subscription
 from frontdesk.realtime.envelope import Addressed, Envelope
 
@@ -137,7 +138,7 @@ class Connection:
         self.queue.put_nowait(Say(frame))
 
     async def send(self, frame: dict[str, Any]) -> None:
-        text = json.dumps(frame, separators=(",", ":"), default=str)
+        text = compact_json(frame, str)
         async with self._send_lock:
             if self.websocket.client_state is WebSocketState.CONNECTED:
                 await self.websocket.send_text(text)

@@ -141,3 +141,37 @@ async def test_booleans_and_numbers_are_strict_in_frames(
     assert read["type"] == "ack", read
     await desk_ws.close()
     await messenger_ws.close()
+
+
+async def test_a_message_with_half_an_emoji_is_refused_and_the_chat_goes_on(
+    live: str, desk: Desk, visitors: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lone UTF-16 surrogate ("\\ud83d" without its pair) is valid JSON but no character: it
+    could be neither stored nor sent to anyone, so the frame is refused and nothing is kept."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await ada.client.put("/api/v1/me/availability", json={"available": True})
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat())["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    messenger_ws = await messenger_socket(live, visitor)
+    await messenger_ws.connection.send(
+        f'{{"type": "message", "ref": "half", "chat_id": {chat_id}, "text": "hi \\ud83d", '
+        '"client_msg_id": "half-1"}'
+    )
+    error = await messenger_ws.wait_for(lambda f: f.get("ref") == "half")
+    assert error["type"] == "error", error
+    assert error["error"]["code"] == "bad_frame", error
+    whole = await messenger_ws.request(
+        {"type": "message", "chat_id": chat_id, "text": "hi \U0001f600", "client_msg_id": "m-2"}
+    )
+    assert whole["type"] == "ack", whole
+    detail = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
+    texts = [
+        e["data"]["message"]["text"]
+        for e in detail["events"]
+        if e["type"] == "chat.message_added" and e["data"]["message"]["author"]["kind"] == "visitor"
+    ]
+    assert [t for t in texts if t.startswith("hi")] == ["hi \U0001f600"]
+    no_tracebacks(caplog)
+    await messenger_ws.close()
