@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
-from tests.conftest import Desk
+from tests.conftest import Agent, Desk
 from tests.realtime import Socket, connect, desk_socket, messenger_socket
 
 BIG_ID = 2**31  # one past the largest id PostgreSQL's INTEGER columns can store
@@ -23,6 +23,17 @@ async def still_usable(sock: Socket) -> None:
 
 def no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def joined_chat(desk: Desk, visitors: Any) -> tuple[Agent, Any, int]:
+    """A visitor's chat, joined by Ada."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await ada.client.put("/api/v1/me/availability", json={"available": True})
+    visitor = await visitors(inbox)
+    chat_id = (await visitor.start_chat())["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    return ada, visitor, chat_id
 
 
 async def test_a_frame_nested_too_deep_is_a_bad_frame(
@@ -116,12 +127,7 @@ async def test_ids_past_64_bits_are_not_found_and_the_socket_stays_usable(
 async def test_booleans_and_numbers_are_strict_in_frames(
     live: str, desk: Desk, visitors: Any
 ) -> None:
-    inbox = await desk.inbox()
-    ada = await desk.agent(inboxes=[inbox])
-    await ada.client.put("/api/v1/me/availability", json={"available": True})
-    visitor = await visitors(inbox)
-    chat_id = (await visitor.start_chat())["id"]
-    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    ada, visitor, chat_id = await joined_chat(desk, visitors)
     desk_ws = await desk_socket(live, ada)
     messenger_ws = await messenger_socket(live, visitor)
     for sock, frame, field in [
@@ -148,12 +154,7 @@ async def test_a_message_with_half_an_emoji_is_refused_and_the_chat_goes_on(
 ) -> None:
     """A lone UTF-16 surrogate ("\\ud83d" without its pair) is valid JSON but no character: it
     could be neither stored nor sent to anyone, so the frame is refused and nothing is kept."""
-    inbox = await desk.inbox()
-    ada = await desk.agent(inboxes=[inbox])
-    await ada.client.put("/api/v1/me/availability", json={"available": True})
-    visitor = await visitors(inbox)
-    chat_id = (await visitor.start_chat())["id"]
-    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    ada, visitor, chat_id = await joined_chat(desk, visitors)
     messenger_ws = await messenger_socket(live, visitor)
     await messenger_ws.connection.send(
         f'{{"type": "message", "ref": "half", "chat_id": {chat_id}, "text": "hi \\ud83d", '
