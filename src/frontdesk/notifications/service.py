@@ -6,9 +6,10 @@ written here in the same transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, or_, select, update
@@ -84,7 +85,7 @@ async def notify(
     return await _deliver(
         session,
         [
-            (user, channels[user.id], _notification(user, kind, about, actor, params))
+            (user, channels[user.id], partial(_notification, user, kind, about, actor, params))
             for user in users
         ],
         actor=actor,
@@ -111,7 +112,7 @@ def _notification(
 
 async def _deliver(
     session: AsyncSession,
-    wanted: list[tuple[User, frozenset[Channel], Notification]],
+    wanted: list[tuple[User, frozenset[Channel], Callable[[], Notification]]],
     *,
     actor: User | None,
 ) -> list[Notification]:
@@ -120,15 +121,16 @@ async def _deliver(
     the visitor's request, and a batch of mail tells each assignee. Push counts only for someone
     with a browser subscribed, and a notification that would reach nobody is not written: a
     chat waiting goes by push alone (by default), and most agents have no push set up, so it
-    wrote a row for every online agent of the inbox that nobody would ever see."""
+    wrote a row for every online agent of the inbox that nobody would ever see. Each row is made
+    only once someone is told by it (an ORM object costs more to build than to skip)."""
     subscriptions = await _push_subscriptions(
-        session, user_ids={user.id for user, chosen, _n in wanted if Channel.push in chosen}
+        session, user_ids={user.id for user, chosen, _make in wanted if Channel.push in chosen}
     )
-    told = [
-        (user, chosen if user.id in subscriptions else chosen - {Channel.push}, notification)
-        for user, chosen, notification in wanted
+    reached = [
+        (user, chosen if user.id in subscriptions else chosen - {Channel.push}, make)
+        for user, chosen, make in wanted
     ]
-    told = [(user, chosen, notification) for user, chosen, notification in told if chosen]
+    told = [(user, chosen, make()) for user, chosen, make in reached if chosen]
     if not told:
         return []
     for _user, chosen, notification in told:
@@ -394,21 +396,22 @@ async def customers_replied(session: AsyncSession, *, replies: Sequence[Customer
     channels = await preferences.channels_for(
         session, user_ids=list(users), kind=NotificationKind.customer_replied
     )
-    wanted: list[tuple[User, frozenset[Channel], Notification]] = []
+    wanted: list[tuple[User, frozenset[Channel], Callable[[], Notification]]] = []
     for reply in replies:
         for user_id in sorted(told[reply.ticket_id]):
             person = users.get(user_id)
             seen = inboxes.get(user_id)
             if person is None or (seen is not None and reply.inbox_id not in seen):
                 continue
-            notification = _notification(
+            make = partial(
+                _notification,
                 person,
                 NotificationKind.customer_replied,
                 About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
                 None,
                 _ticket_params(reply.number, reply.subject, excerpt(reply.text)),
             )
-            wanted.append((person, channels[user_id], notification))
+            wanted.append((person, channels[user_id], make))
     await _deliver(session, wanted, actor=None)
 
 
