@@ -8,7 +8,8 @@ The text is the standard encoder's `separators=(",", ":")` output but for one th
 beyond ASCII are written as themselves (UTF-8 on the wire), not as `\\u` escapes; both are the
 same JSON. Datetimes, and anything else orjson does not know, go through the caller's `default`,
 so a value is written exactly as before. A string orjson refuses (a lone UTF-16 surrogate, which
-no stored text holds, as it cannot be encoded to UTF-8) falls back to the standard encoder.
+no stored text holds, as it cannot be encoded to UTF-8) falls back to the standard encoder, and
+reading such text back falls back to the standard decoder.
 """
 
 from __future__ import annotations
@@ -28,3 +29,11 @@ def compact_json(value: Any, default: Callable[[Any], Any]) -> str:
         return orjson.dumps(value, default=default, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return json.dumps(value, separators=(",", ":"), default=default)
+
+
+def read_json(text: str) -> Any:
+    """Reads what `compact_json` wrote, the rare fallback's escapes included."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

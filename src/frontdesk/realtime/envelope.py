@@ -10,10 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.frames import compact_json
+from frontdesk.kit.frames import compact_json, read_json
 
 
 def _jsonable(value: object) -> str:
@@ -68,7 +66,7 @@ class Envelope:
     @classmethod
     def from_json(cls, text: str) -> Envelope:
         """The envelope another process serialised: its text is kept, and sent as it came."""
-        envelope = cls.from_dict(orjson.loads(text))
+        envelope = cls.from_dict(read_json(text))
         envelope._json = text
         return envelope
 

@@ -50,6 +50,9 @@ def test_a_frame_with_a_lone_surrogate_is_still_written() -> None:
         "text": "half \ud83d",
         "at": "2026-01-01 00:00:00+00:00",
     }
+    # An envelope written so reaches the other processes whole.
+    envelope = Envelope(type="chat.typing", data={"name": "Ada \ud83d"}, chat_id=1)
+    assert Envelope.from_json(envelope.json_text()).data == {"name": "Ada \ud83d"}
 
 
 def test_values_nothing_encodes_are_refused_as_before() -> None:
