@@ -6,10 +6,9 @@ written here in the same transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, or_, select, update
@@ -76,18 +75,23 @@ async def notify(
 ) -> list[Notification]:
     """Tells each person once, where their preferences say; in the caller's transaction."""
     wanted = set(user_ids) - ({actor.id} if actor is not None else set())
-    users = await inboxes_service.who_sees(session, user_ids=wanted, inbox_id=about.inbox_id)
-    channels = await preferences.channels_for(
-        session, user_ids=[user.id for user in users], kind=kind
+    reach = await _reach(
+        session, await preferences.channels_for(session, user_ids=wanted, kind=kind)
+    )
+    # Only those it can reach are looked up: a chat waiting tells every online agent of its
+    # inbox, by push alone unless they chose otherwise, and most have no browser subscribed.
+    users = await inboxes_service.who_sees(
+        session, user_ids=reach.channels.keys(), inbox_id=about.inbox_id
     )
     if actor is not None:
         params = NotificationParams(**params, actor_name=actor.name)
     return await _deliver(
         session,
         [
-            (user, channels[user.id], partial(_notification, user, kind, about, actor, params))
+            (user, reach.channels[user.id], _notification(user, kind, about, actor, params))
             for user in users
         ],
+        reach,
         actor=actor,
     )
 
@@ -110,27 +114,39 @@ def _notification(
     )
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """Each person's channels that reach them (people with none left out), and their browsers
+    subscribed to push."""
+
+    channels: dict[int, frozenset[Channel]]
+    subscriptions: dict[int, list[int]]
+
+
+async def _reach(session: AsyncSession, chosen: dict[int, frozenset[Channel]]) -> _Reach:
+    """Push counts only for someone with a browser subscribed; a person left with no channel is
+    not told at all, so no notification is written that nobody would ever see."""
+    subscriptions = await _push_subscriptions(
+        session,
+        user_ids={user_id for user_id, channels in chosen.items() if Channel.push in channels},
+    )
+    reached = {
+        user_id: channels if user_id in subscriptions else channels - {Channel.push}
+        for user_id, channels in chosen.items()
+    }
+    return _Reach({u: channels for u, channels in reached.items() if channels}, subscriptions)
+
+
 async def _deliver(
     session: AsyncSession,
-    wanted: list[tuple[User, frozenset[Channel], Callable[[], Notification]]],
+    told: list[tuple[User, frozenset[Channel], Notification]],
+    reach: _Reach,
     *,
     actor: User | None,
 ) -> list[Notification]:
-    """Each person's notification on the channels they chose, in one statement per step for
-    everyone told, not per person: a chat waiting in an inbox tells all its online agents inside
-    the visitor's request, and a batch of mail tells each assignee. Push counts only for someone
-    with a browser subscribed, and a notification that would reach nobody is not written: a
-    chat waiting goes by push alone (by default), and most agents have no push set up, so it
-    wrote a row for every online agent of the inbox that nobody would ever see. Each row is made
-    only once someone is told by it (an ORM object costs more to build than to skip)."""
-    subscriptions = await _push_subscriptions(
-        session, user_ids={user.id for user, chosen, _make in wanted if Channel.push in chosen}
-    )
-    reached = [
-        (user, chosen if user.id in subscriptions else chosen - {Channel.push}, make)
-        for user, chosen, make in wanted
-    ]
-    told = [(user, chosen, make()) for user, chosen, make in reached if chosen]
+    """Each person's notification on the channels that reach them (`_reach`), in one statement
+    per step for everyone told, not per person: a chat waiting in an inbox tells all its online
+    agents inside the visitor's request, and a batch of mail tells each assignee."""
     if not told:
         return []
     for _user, chosen, notification in told:
@@ -145,7 +161,7 @@ async def _deliver(
         if Channel.push in chosen:
             session.add_all(
                 PushDelivery(subscription_id=subscription_id, notification_id=notification.id)
-                for subscription_id in subscriptions.get(user.id, ())
+                for subscription_id in reach.subscriptions.get(user.id, ())
             )
         if Channel.email in chosen:
             _queue_email(session, user=user, notification=notification)
@@ -393,26 +409,29 @@ async def customers_replied(session: AsyncSession, *, replies: Sequence[Customer
             if user.is_admin
             else set(await inboxes_service.member_inbox_ids(session, user=user))
         )
-    channels = await preferences.channels_for(
-        session, user_ids=list(users), kind=NotificationKind.customer_replied
+    reach = await _reach(
+        session,
+        await preferences.channels_for(
+            session, user_ids=list(users), kind=NotificationKind.customer_replied
+        ),
     )
-    wanted: list[tuple[User, frozenset[Channel], Callable[[], Notification]]] = []
+    wanted: list[tuple[User, frozenset[Channel], Notification]] = []
     for reply in replies:
         for user_id in sorted(told[reply.ticket_id]):
             person = users.get(user_id)
             seen = inboxes.get(user_id)
-            if person is None or (seen is not None and reply.inbox_id not in seen):
+            channels = reach.channels.get(user_id)
+            if person is None or not channels or (seen is not None and reply.inbox_id not in seen):
                 continue
-            make = partial(
-                _notification,
+            notification = _notification(
                 person,
                 NotificationKind.customer_replied,
                 About(inbox_id=reply.inbox_id, ticket_id=reply.ticket_id),
                 None,
                 _ticket_params(reply.number, reply.subject, excerpt(reply.text)),
             )
-            wanted.append((person, channels[user_id], make))
-    await _deliver(session, wanted, actor=None)
+            wanted.append((person, channels, notification))
+    await _deliver(session, wanted, reach, actor=None)
 
 
 def _escaped(name: str) -> str:
