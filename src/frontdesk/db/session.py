@@ -111,6 +111,13 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     # Deleted and overwritten content is zeroed in the file, not left in free space where a copy
     # of the file would still show it: an erased customer must be gone (docs/privacy.md).
     cursor.execute("PRAGMA secure_delete=ON")
+    # A write statement that may fail halfway (a trigger, a UNIQUE column) keeps the pages it
+    # changes so that it can be undone alone; past 64 KiB SQLite spills them to a temporary file,
+    # created and removed within the transaction. In memory instead: those file operations wait
+    # behind the disk's journal on the event loop's thread (the chat p99's tail on ext4,
+    # docs/performance.md), and a removed file leaves the pages' bytes, customers' text among
+    # them, in the disk's free blocks, where secure_delete does not reach.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
