@@ -31,7 +31,7 @@ from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.session import BEFORE_COMMIT_KEY, create_engine, create_sessionmaker
-from frontdesk.db.sqlite import sqlite_checkpointer
+from frontdesk.db.sqlite import WriterPause, sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
 from frontdesk.files import timers as file_timers
 from frontdesk.files.api import UPLOAD_PATH
@@ -199,8 +199,10 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        pause = None
         if checkpointer is not None:
-            checkpointer.start()
+            pause = WriterPause(engine, asyncio.get_running_loop())
+            checkpointer.start(pause)
         if run_loops:
             loops.start(
                 settings.snooze_poll_interval,
@@ -268,6 +270,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             await broker.stop()
             if shared_counts is not None:
                 await shared_counts.close()
+            if pause is not None:
+                pause.close()
             await engine.dispose()
             if searches is not None:
                 searches.dispose()

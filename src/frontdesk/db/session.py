@@ -24,7 +24,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from frontdesk.db.sqlite import InlineConnection, database_path, inline_creator
+from frontdesk.db.sqlite import (
+    LOG_LIMIT_BYTES,
+    InlineConnection,
+    database_path,
+    inline_creator,
+)
 from frontdesk.errors import FrontdeskError
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -124,6 +129,9 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # When the log starts again after a burst that grew it past the checkpointer's limit, the
+    # first commit cuts the file back to that size: the disk space comes back.
+    cursor.execute(f"PRAGMA journal_size_limit={LOG_LIMIT_BYTES}")
     cursor.close()
 
 
