@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import Integer, Table, and_, bindparam, func, insert, select, update
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from frontdesk.chats.models import Chat, ChatEvent, ChatParticipant
-from frontdesk.db import postgres
+from frontdesk.db import postgres, sqlite
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.users.models import User
@@ -222,17 +221,8 @@ _SQLITE_ADVANCE = (
     "last_visitor_seq = COALESCE(?, last_visitor_seq) WHERE id = ?"
 )
 
-Encoder = Callable[[Any], Any]
-_DIALECT = sqlite_dialect.dialect()
-
-
-def _encoder(table: Table, column: str) -> Encoder | None:
-    """SQLAlchemy's own encoding of a column's values for SQLite; None: stored as they are."""
-    return table.c[column].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
-
-
-_EVENT_ENCODERS = [(key, _encoder(EVENTS, key)) for key in EVENT_COLUMNS]
-_ENCODE_AT = cast(Encoder, _encoder(CHATS, "last_message_at"))
+_EVENT_ENCODERS = [(key, sqlite.encoder(EVENTS, key)) for key in EVENT_COLUMNS]
+_ENCODE_AT = cast(sqlite.Codec, sqlite.encoder(CHATS, "last_message_at"))
 
 
 def _ids(values: Sequence[int | str]) -> str:

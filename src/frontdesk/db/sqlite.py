@@ -19,16 +19,21 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import aiosqlite
+from sqlalchemy import Table
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from frontdesk.db.driver import driver_connection
 
 BUSY_TIMEOUT_SECONDS = 30
 logger = logging.getLogger(__name__)
+
+Codec = Callable[[Any], Any]
+_DIALECT = sqlite_dialect.dialect()
 
 
 class _InlineQueue:
@@ -67,6 +72,21 @@ async def inline_sqlite(session: AsyncSession) -> sqlite3.Connection | None:
     path that runs its statements there directly; None on any other database or driver."""
     driver = await driver_connection(session)
     return driver.sqlite if isinstance(driver, InlineConnection) else None
+
+
+def encoder(table: Table, column: str) -> Codec | None:
+    """SQLAlchemy's own encoding of a column's values for SQLite, for a hot path that writes
+    rows on the sqlite3 connection itself: the rows are stored as the ORM stores them. None:
+    the values are stored as they are."""
+    return cast(Codec | None, table.c[column].type.dialect_impl(_DIALECT).bind_processor(_DIALECT))
+
+
+def decoder(table: Table, column: str) -> Codec | None:
+    """SQLAlchemy's own decoding of a column's values read from SQLite; None: as they are."""
+    return cast(
+        Codec | None,
+        table.c[column].type.dialect_impl(_DIALECT).result_processor(_DIALECT, None),
+    )
 
 
 def inline_creator(path: str) -> Callable[[], Any]:

@@ -17,20 +17,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from frontdesk.db import postgres
+from frontdesk.db import postgres, sqlite
 from frontdesk.metrics.models import Channel, ConversationClock, MetricMoment, MomentKind
 
 CLOCKS = cast(Table, ConversationClock.__table__)
 MOMENTS = cast(Table, MetricMoment.__table__)
-_DIALECT = sqlite_dialect.dialect()
 
 CLOCK_COLUMNS = [
     "id",
@@ -49,24 +47,8 @@ _READ = (
 )
 _UPDATE = "UPDATE conversation_clocks SET awaiting_since = ?, first_response_at = ? WHERE id = ?"
 
-Processor = Callable[[Any], Any]
-
-
-def _decoder(column: str) -> Processor | None:
-    return cast(
-        Processor | None,
-        CLOCKS.c[column].type.dialect_impl(_DIALECT).result_processor(_DIALECT, None),
-    )
-
-
-def _encoder(table: Table, column: str) -> Processor | None:
-    return cast(
-        Processor | None, table.c[column].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
-    )
-
-
-_DECODERS = [_decoder(column) for column in CLOCK_COLUMNS]
-_ENCODE_AT = cast(Processor, _encoder(CLOCKS, "awaiting_since"))
+_DECODERS = [sqlite.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]
+_ENCODE_AT = cast(sqlite.Codec, sqlite.encoder(CLOCKS, "awaiting_since"))
 
 
 @dataclass(slots=True)
@@ -105,7 +87,7 @@ _INSERT = (
     f"INSERT INTO metric_moments ({', '.join(MOMENT_COLUMNS)}) "  # noqa: S608 - constant text
     f"VALUES ({', '.join('?' for _ in MOMENT_COLUMNS)})"
 )
-_MOMENT_ENCODERS = [(key, _encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
+_MOMENT_ENCODERS = [(key, sqlite.encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
 
 
 def read_chat_clocks(connection: sqlite3.Connection, chat_ids: Iterable[int]) -> list[ClockRow]:
