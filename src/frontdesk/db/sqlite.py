@@ -12,7 +12,6 @@ and wait for it with the busy timeout.)
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import sqlite3
 import threading
@@ -161,16 +160,17 @@ class WriterPause:
         try:
             yield got
         finally:
-            if got:
-                self._loop.call_soon_threadsafe(released.set)
-            else:
+            if not got and not future.done():
+                # The connection stayed busy: stop waiting for it (or, had it just come, give it
+                # back); the checkpointer's next round asks again.
                 future.cancel()
-            try:
-                future.result(self._timeout)
-            except concurrent.futures.CancelledError:
-                pass  # the connection stayed busy: the checkpointer's next round tries again
-            except Exception as exc:
-                logger.warning("SQLite checkpoint: holding the connection failed: %r", exc)
+            else:
+                if got:
+                    self._loop.call_soon_threadsafe(released.set)
+                try:
+                    future.result(self._timeout)
+                except Exception as exc:
+                    logger.warning("SQLite checkpoint: holding the connection failed: %r", exc)
 
 
 class Checkpointer:
@@ -212,6 +212,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         connection: sqlite3.Connection | None = None
+        frame_bytes = 0
         try:
             while True:
                 stopping = self._stopped.wait(self._interval)
@@ -223,6 +224,7 @@ class Checkpointer:
                             uri=True,
                             timeout=BUSY_TIMEOUT_SECONDS,
                         )
+                        frame_bytes = self._frame_bytes(connection)
                     # fetchall: a statement left unfinished would keep a read transaction
                     # open on this connection, and with it the log from starting again.
                     [(_busy, log, _copied)] = connection.execute(
@@ -230,7 +232,7 @@ class Checkpointer:
                     ).fetchall()
                     # `log` counts the frames since the log last started again: a log that
                     # never starts again grows however much each checkpoint copies.
-                    if log * self._frame_bytes(connection) > self._log_limit:
+                    if log * frame_bytes > self._log_limit:
                         self._checkpoint_paused(connection)
                 except sqlite3.Error as exc:
                     # The server reports an unusable database itself (/healthz); try next time.

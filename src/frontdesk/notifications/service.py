@@ -402,19 +402,21 @@ async def customers_replied(session: AsyncSession, *, replies: Sequence[Customer
             select(User).where(User.id.in_(sorted(everyone)), User.is_active)
         )
     }
-    inboxes: dict[int, set[int] | None] = {}
-    for user in users.values():
-        inboxes[user.id] = (
-            None
-            if user.is_admin
-            else set(await inboxes_service.member_inbox_ids(session, user=user))
-        )
     reach = await _reach(
         session,
         await preferences.channels_for(
             session, user_ids=list(users), kind=NotificationKind.customer_replied
         ),
     )
+    # Whose inboxes matter only for the people it can reach.
+    inboxes: dict[int, set[int] | None] = {}
+    for user_id in reach.channels:
+        user = users[user_id]
+        inboxes[user_id] = (
+            None
+            if user.is_admin
+            else set(await inboxes_service.member_inbox_ids(session, user=user))
+        )
     wanted: list[tuple[User, frozenset[Channel], Notification]] = []
     for reply in replies:
         for user_id in sorted(told[reply.ticket_id]):
