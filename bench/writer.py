@@ -16,6 +16,12 @@ message, the least of --repeat rounds of --messages messages each.
 
     .venv/bin/python bench/writer.py [--store sqlite|postgresql|both] [--batches 1,2,4,8,16,32,64]
                                      [--chats 200] [--agents 20] [--messages 3000] [--repeat 3]
+                                     [--log-pages 5] [--log-batches 200]
+
+With --log-pages B (SQLite), it then stores --log-batches batches of B messages after a
+checkpoint that empties the write-ahead log, and reads the log: the pages each commit writes to
+it, by table and index (`dbstat`). That is the commit's share of the log's writes, of the
+checkpoints' copying, and of how soon the log fills (db/sqlite.py, `WriterPause`).
 
 SQLite runs every statement on this thread, so the figure is the whole cost. On PostgreSQL it is
 the client's side only (the backends' CPU is not counted); the database is made fresh and dropped.
@@ -27,7 +33,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import sqlite3
+import struct
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +80,7 @@ async def measure(env: dict[str, str], chats: Chats, args: argparse.Namespace) -
     from frontdesk.config import Settings
     from frontdesk.db.context import SETTINGS_KEY
     from frontdesk.db.session import create_engine, create_sessionmaker
+    from frontdesk.db.sqlite import inline_sqlite
     from frontdesk.kit.collector import tune_for_server
     from frontdesk.realtime.memory import MemoryBroker
     from frontdesk.realtime.publisher import BROKER_KEY
@@ -113,8 +125,47 @@ async def measure(env: dict[str, str], chats: Chats, args: argparse.Namespace) -
                 best = min(best, time.process_time() - started)
             per_batch, per_message = best / rounds * 1e3, best / (rounds * size) * 1e3
             say(f"| {size} | {per_batch:.3f} | {per_message:.3f} |")
+        if args.log_pages and url.startswith("sqlite"):
+            # No checkpoint inside a commit meanwhile: it would start the log again.
+            async with sessionmaker() as session:
+                connection = await inline_sqlite(session)
+                assert connection is not None
+                connection.execute("PRAGMA wal_autocheckpoint=0")
+            size = args.log_pages
+            await log_pages(url.split(":///", 1)[1], lambda: stored(batch(size)), args)
     finally:
         await engine.dispose()
+
+
+WAL_HEADER_BYTES = 32
+WAL_FRAME_HEADER_BYTES = 24
+
+
+async def log_pages(
+    path: str, store_batch: Callable[[], Awaitable[None]], args: argparse.Namespace
+) -> None:
+    with closing(sqlite3.connect(path)) as side:
+        side.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        for _ in range(args.log_batches):
+            await store_batch()
+        names = dict(side.execute("SELECT pageno, name FROM dbstat").fetchall())
+    log = await asyncio.to_thread(Path(path + "-wal").read_bytes)
+    page_size = int.from_bytes(log[8:12], "big")
+    salts = log[16:24]
+    frames, commits, by_name = 0, 0, Counter[str]()
+    offset = WAL_HEADER_BYTES
+    # Frames of the log's current cycle only: if a checkpoint started it again meanwhile, what
+    # follows them is left from the cycle before (other salts).
+    while offset + WAL_FRAME_HEADER_BYTES <= len(log) and log[offset + 8 : offset + 16] == salts:
+        page, commit_size = struct.unpack(">II", log[offset : offset + 8])
+        frames += 1
+        commits += commit_size > 0
+        by_name[names.get(page, "(a page no longer in use)")] += 1
+        offset += WAL_FRAME_HEADER_BYTES + page_size
+    say(f"\nlog pages a commit, batches of {args.log_pages}: {frames / max(1, commits):.1f} "
+        f"({frames} frames, {commits} commits)\n| table or index | pages a commit |\n|---|--:|")  # fmt: skip
+    for name, count in by_name.most_common():
+        say(f"| {name} | {count / max(1, commits):.2f} |")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -143,4 +194,12 @@ if __name__ == "__main__":
     p.add_argument("--agents", type=int, default=20)
     p.add_argument("--messages", type=int, default=3000, help="messages per round and batch size")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument(
+        "--log-pages",
+        type=int,
+        default=0,
+        metavar="B",
+        help="SQLite: the log's pages a commit, at batches of B messages",
+    )
+    p.add_argument("--log-batches", type=int, default=200)
     asyncio.run(main(p.parse_args()))

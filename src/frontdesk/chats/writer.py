@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.chats import service
 from frontdesk.chats.service import NewMessage, PostedMessage
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import ReusedSession
 from frontdesk.errors import FrontdeskError
 from frontdesk.kit.group_commit import GroupCommit
 
@@ -39,7 +39,8 @@ class MessageWriter(GroupCommit[NewMessage, PostedMessage]):
         self, sessionmaker: async_sessionmaker[AsyncSession], *, max_batch: int = MAX_BATCH
     ) -> None:
         super().__init__(max_batch=max_batch, linger=LINGER, busy_window=BUSY_WINDOW)
-        self._sessionmaker = sessionmaker
+        # Batches are stored one at a time (GroupCommit), each in a transaction of this session.
+        self._session = ReusedSession(sessionmaker)
         # Told each stored message's latency: arrival to commit and publication (ops metrics).
         self.observe: Callable[[float], None] | None = None
         # Told each batch's size and time, its commit and publication included (ops metrics).
@@ -55,7 +56,7 @@ class MessageWriter(GroupCommit[NewMessage, PostedMessage]):
 
     async def store(self, items: list[NewMessage]) -> Sequence[PostedMessage | Exception]:
         started = time.perf_counter()
-        async with unit_of_work(self._sessionmaker) as session:
+        async with self._session.unit_of_work() as session:
             outcomes = await service.post_messages(session, items)
         if self.observe_batch is not None:
             self.observe_batch(len(items), time.perf_counter() - started)
