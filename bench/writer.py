@@ -138,12 +138,13 @@ async def measure(env: dict[str, str], chats: Chats, args: argparse.Namespace) -
 
 
 WAL_HEADER_BYTES = 32
-WAL_FRAME_HEADER_BYTES = 24
 
 
 async def log_pages(
     path: str, store_batch: Callable[[], Awaitable[None]], args: argparse.Namespace
 ) -> None:
+    from frontdesk.db.sqlite import WAL_FRAME_HEADER_BYTES
+
     with closing(sqlite3.connect(path)) as side:
         side.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         for _ in range(args.log_batches):
