@@ -222,10 +222,11 @@ class ReusedSession:
     messages a second that was a young collection every half second, stopping the event loop
     for 4-8 ms, and a middle one every few seconds, for 7-50 ms, with every message in flight
     waiting (docs/performance.md). A session used again leaves nothing to collect, and costs
-    less to begin. Between transactions
-    it is closed, so that no row read in one is trusted in the next (expire_on_commit is off), and
-    its `info` is what the sessionmaker gave it again, so that nothing cached for one transaction
-    (the driver's connection, SLA policies) outlives it."""
+    less to begin.
+
+    Between transactions it is closed, so that no row read in one is trusted in the next
+    (expire_on_commit is off), and its `info` is what the sessionmaker gave it again, so that
+    nothing cached for one transaction (the driver's connection, SLA policies) outlives it."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._session = sessionmaker()
