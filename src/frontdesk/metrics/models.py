@@ -54,8 +54,9 @@ class MetricMoment(Base):
             "inbox_id",
             "user_id",
             "seconds",
-            # With these, the resolution's count ("no later close") and the agent filter's
-            # "their conversation" test read no table row either.
+            # With the ticket, a figure's drill-down reads no table row either. (The instant
+            # and the chat served reads that the roll-ups and `last_close` have since taken
+            # over; dropping them would rebuild the index for a few bytes a row.)
             "ticket_id",
             "at",
             "chat_id",
@@ -68,18 +69,6 @@ class MetricMoment(Base):
             "channel",
             "user_id",
             "seconds",
-        ),
-        Index(
-            "ix_metric_moments_user_kind_quarter",
-            "user_id",
-            "kind",
-            "quarter",
-            "channel",
-            "inbox_id",
-            "seconds",
-            # The conversations an agent answered in (the agent filter), from this index alone.
-            "chat_id",
-            "ticket_id",
         ),
         # In order of seconds: a median or a 90th percentile is a walk to a rank (ORDER BY
         # seconds OFFSET n), over every agent or over one, never a sort (reports/service.py).
@@ -97,6 +86,9 @@ class MetricMoment(Base):
             "ticket_id",
             "at",
         ),
+        # Also the agent filter's reads that the roll-ups cannot answer (with another filter,
+        # or at a range's edges). There is no index led by the agent: every moment paid for one
+        # (migration 0044), and the triggers' lookups took it for a narrow one.
         Index(
             "ix_metric_moments_kind_user_seconds",
             "kind",
