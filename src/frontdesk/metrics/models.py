@@ -55,8 +55,8 @@ class MetricMoment(Base):
             "user_id",
             "seconds",
             # With the ticket, a figure's drill-down reads no table row either. (The instant
-            # and the chat served reads that the roll-ups and `last_close` have since taken
-            # over; dropping them would rebuild the index for a few bytes a row.)
+            # and the chat served reads that `last_close` and `metric_answered` have since
+            # taken over; dropping them would rebuild the index for a few bytes a row.)
             "ticket_id",
             "at",
             "chat_id",
@@ -86,9 +86,10 @@ class MetricMoment(Base):
             "ticket_id",
             "at",
         ),
-        # Also the agent filter's reads that the roll-ups cannot answer (with another filter,
-        # or at a range's edges). There is no index led by the agent: every moment paid for one
-        # (migration 0044), and the triggers' lookups took it for a narrow one.
+        # There is no index led by the agent (migration 0044: every moment paid for one, and
+        # the triggers' lookups took it for a narrow one). The agent filter's reads that the
+        # roll-ups cannot answer go by kind and quarter (a range's edges: a day), by inbox
+        # (with an inbox filter), and walk this one for one agent's values in order.
         Index(
             "ix_metric_moments_kind_user_seconds",
             "kind",
