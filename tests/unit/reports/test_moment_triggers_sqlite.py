@@ -2,9 +2,10 @@
 erasure, retention) or goes: that ticket's moments, not the agent's whole history.
 
 SQLite plans without statistics, and took an index led by the agent and the kind for
-`metric_replied`'s rebuild (one agent's responses to one ticket): every response the agent ever
-wrote, read again for each moment of an erased ticket (migration 0044). The work is counted in
-SQLite's virtual machine steps, which do not depend on the machine's speed."""
+`metric_replied`'s rebuild (one agent's responses to one ticket) and for `metric_answered`'s
+"did the agent still answer in this conversation": every response the agent ever wrote, read
+again for each moment of an erased ticket (migration 0044). The work is counted in SQLite's
+virtual machine steps, which do not depend on the machine's speed."""
 
 from __future__ import annotations
 
@@ -41,15 +42,26 @@ def desk(sqlite_template: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _steps(path: Path, history: int, statement: str) -> tuple[int, list[tuple[int, str]]]:
+def _steps(path: Path, history: int, statement: str) -> tuple[int, list[tuple[int, str]], int]:
     """The virtual machine steps (in hundreds) of `statement` on ticket 1's two responses, with
-    the agent's `history` responses to other tickets; and `metric_replied` after it."""
+    the agent's `history` responses to other tickets; then ticket 1's rows of `metric_replied`
+    and the rows of `metric_answered`."""
     with closing(_connect(path)) as db:
         db.execute("DELETE FROM metric_moments")
         db.execute("DELETE FROM metric_replied")
+        db.execute("DELETE FROM metric_answered")
         for ticket_id in range(2, 2 + history):
             _respond(db, ticket_id, 1)
+        # Its conversation began: `metric_answered` then holds the agent's row for it, which
+        # the responses' going makes its triggers probe.
+        db.execute(
+            "INSERT INTO metric_moments (kind, at, quarter, inbox_id, channel, ticket_id,"
+            " last_close) VALUES ('created', '2026-06-01 09:00:00.000000', 1974999, 1, 'email',"
+            " ?, 0)",
+            (TICKET,),
+        )
         _respond(db, TICKET, 2)
+        assert db.execute("SELECT count(*) FROM metric_answered").fetchone()[0] == 1
         steps = 0
 
         def count() -> int:
@@ -64,7 +76,8 @@ def _steps(path: Path, history: int, statement: str) -> tuple[int, list[tuple[in
             "SELECT ticket_id, channel FROM metric_replied WHERE ticket_id = ? ORDER BY channel",
             (TICKET,),
         ).fetchall()
-        return steps, rows
+        answered = db.execute("SELECT count(*) FROM metric_answered").fetchone()[0]
+        return steps, rows, answered
 
 
 @pytest.mark.parametrize(
@@ -76,9 +89,11 @@ def _steps(path: Path, history: int, statement: str) -> tuple[int, list[tuple[in
     ids=["erased", "deleted"],
 )
 def test_a_tickets_responses_are_rebuilt_from_that_ticket_alone(desk: Path, statement: str) -> None:
-    few, after_few = _steps(desk, 20, statement)
-    many, after_many = _steps(desk, 2_000, statement)
-    # The ticket's rows are gone either way (its responses left it).
+    few, after_few, answered_few = _steps(desk, 20, statement)
+    many, after_many, answered_many = _steps(desk, 2_000, statement)
+    # The ticket's rows are gone either way: its responses left it, and with them the agent's
+    # part in its conversation.
     assert after_few == after_many == []
+    assert answered_few == answered_many == 0
     # A hundred times the agent's history, the same work (give or take the b-trees' depth).
     assert many <= few * 1.2 + 5, (few, many)
