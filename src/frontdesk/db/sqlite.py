@@ -184,13 +184,20 @@ class Checkpointer:
     (it never blocks a writer or a reader) every `interval` seconds on its own connection. The
     sqlite3 module releases the GIL for the disk work, so the loop runs on meanwhile.
 
+    Five times a second, because a checkpoint first syncs the log, and on ext4 the loop's
+    appends to the log (`pwrite`) wait while that sync writes it back. With a second of log to
+    write back (90 MB at 2,000 chat messages a second) the sync took 36-52 ms and held the loop
+    for 20-40 ms of it, once a second: most of the chat p99 on SQLite. A fifth of a second's log
+    is checkpointed in 14 ms, and the p99 fell from 19-34 ms to 10-15 ms (docs/performance.md,
+    "The log synced five times a second").
+
     When the log has grown past `log_limit` bytes since it last started again, the process's
     writers are paused (`WriterPause`) for one more checkpoint right after, which then copies
     what is left (the frames written during the first) and lets the log start again.
     """
 
     def __init__(
-        self, path: str, *, interval: float = 1.0, log_limit: int = LOG_LIMIT_BYTES
+        self, path: str, *, interval: float = 0.2, log_limit: int = LOG_LIMIT_BYTES
     ) -> None:
         self._path = path
         self._interval = interval
