@@ -19,10 +19,11 @@ Revises: 0043
 Create Date: 2026-12-04 03:00:00.000000
 """
 
-# ruff: noqa: S608  (SQL built from this module's constants only)
 from __future__ import annotations
 
-from alembic import op
+from types import ModuleType
+
+from alembic import context, op
 
 revision = "0044"
 down_revision = "0043"
@@ -41,67 +42,43 @@ _INDEX_COLUMNS = [
     "ticket_id",
 ]
 
-# As in 0039.
-_COLUMNS = "user_id, ticket_id, inbox_id, channel, first_quarter, last_quarter"
-_WATCHED = ("kind", "quarter", "inbox_id", "channel", "ticket_id", "user_id")
-_SLICES = (("inbox_id", "channel"), ("inbox_id", "''"), ("0", "channel"), ("0", "''"))
-_EVERY = ("0", "''")
+
+def _replied() -> ModuleType:
+    """Migration 0039, whose statements these triggers run (taken from it, not copied)."""
+    script = context.script.get_revision("0039")
+    if script is None:
+        raise RuntimeError("migration 0039 is missing")
+    return script.module
 
 
-def _of(r: str, column: str) -> str:
-    return column if column in _EVERY else f"{r}.{column}"
-
-
-def _counted(r: str) -> str:
-    return f"{r}.kind = 'response' AND {r}.ticket_id IS NOT NULL AND {r}.user_id IS NOT NULL"
-
-
-def _widen(r: str) -> list[str]:
-    return [
-        f"INSERT INTO metric_replied ({_COLUMNS}) SELECT {r}.user_id, {r}.ticket_id, "
-        f"{_of(r, inbox)}, {_of(r, channel)}, {r}.quarter, {r}.quarter "
-        f"WHERE {_counted(r)} ON CONFLICT (user_id, ticket_id, inbox_id, channel) DO UPDATE SET "
-        "first_quarter = min(metric_replied.first_quarter, excluded.first_quarter), "
-        "last_quarter = max(metric_replied.last_quarter, excluded.last_quarter)"
-        for inbox, channel in _SLICES
-    ]
-
-
-def _rebuild(r: str, *, guarded: bool) -> list[str]:
-    hide = "+" if guarded else ""
-    own = (
-        f"{hide}m.kind = 'response' AND m.ticket_id = {r}.ticket_id "
-        f"AND {hide}m.user_id = {r}.user_id AND {_counted(r)}"
-    )
-    inserts = []
-    for inbox, channel in _SLICES:
-        keys = [c for c in (inbox, channel) if c not in _EVERY]
-        group = ", ".join(["m.user_id", "m.ticket_id", *(f"m.{c}" for c in keys)])
-        inserts.append(
-            f"INSERT INTO metric_replied ({_COLUMNS}) SELECT m.user_id, m.ticket_id, "
-            f"{_of('m', inbox)}, {_of('m', channel)}, min(m.quarter), max(m.quarter) "
-            f"FROM metric_moments m WHERE {own} GROUP BY {group}"
-        )
-    return [
-        f"DELETE FROM metric_replied WHERE user_id = {r}.user_id AND ticket_id = {r}.ticket_id "
-        f"AND {_counted(r)}",
-        *inserts,
-    ]
+def _guarded(statement: str) -> str:
+    """0039's rebuild statement with the moments' kind and agent hidden from SQLite's indexes."""
+    own = "m.kind = 'response' AND m.ticket_id = "
+    if own not in statement:
+        return statement  # the DELETE from metric_replied: its own key
+    guarded = statement.replace(own, f"+{own}").replace(" AND m.user_id = ", " AND +m.user_id = ")
+    if guarded.count("+m.") != 2:
+        raise RuntimeError(f"0039's rebuild is not the statement 0044 guards: {statement}")
+    return guarded
 
 
 def _sqlite_triggers(*, guarded: bool) -> None:
     """0039's delete and update triggers (the insert trigger rebuilds nothing)."""
+    replied = _replied()
+    rebuild = [_guarded(s) if guarded else s for s in replied._rebuild("old")]
+    counted = replied._counted
+    watched = replied._WATCHED
     op.execute("DROP TRIGGER IF EXISTS metric_replied_delete")
     op.execute("DROP TRIGGER IF EXISTS metric_replied_update")
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _WATCHED)
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
     op.execute(
         "CREATE TRIGGER metric_replied_delete AFTER DELETE ON metric_moments "
-        f"WHEN {_counted('old')} BEGIN {'; '.join(_rebuild('old', guarded=guarded))}; END"
+        f"WHEN {counted('old')} BEGIN {'; '.join(rebuild)}; END"
     )
-    update = [*_rebuild("old", guarded=guarded), *_widen("new")]
+    update = [*rebuild, *replied._widen("new", "min", "max")]
     op.execute(
-        f"CREATE TRIGGER metric_replied_update AFTER UPDATE OF {', '.join(_WATCHED)} "
-        f"ON metric_moments WHEN ({_counted('old')} OR {_counted('new')}) AND ({changed}) "
+        f"CREATE TRIGGER metric_replied_update AFTER UPDATE OF {', '.join(watched)} "
+        f"ON metric_moments WHEN ({counted('old')} OR {counted('new')}) AND ({changed}) "
         f"BEGIN {'; '.join(update)}; END"
     )
 
