@@ -409,14 +409,9 @@ async def customers_replied(session: AsyncSession, *, replies: Sequence[Customer
         ),
     )
     # Whose inboxes matter only for the people it can reach.
-    inboxes: dict[int, set[int] | None] = {}
-    for user_id in reach.channels:
-        user = users[user_id]
-        inboxes[user_id] = (
-            None
-            if user.is_admin
-            else set(await inboxes_service.member_inbox_ids(session, user=user))
-        )
+    inboxes = await inboxes_service.seen_inbox_ids(
+        session, users=[users[user_id] for user_id in reach.channels]
+    )
     wanted: list[tuple[User, frozenset[Channel], Notification]] = []
     for reply in replies:
         for user_id in sorted(told[reply.ticket_id]):
