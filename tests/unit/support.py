@@ -1,7 +1,11 @@
-"""Helpers shared by the HTTP tests: cheap password hashing, the error shape, row counts."""
+"""Helpers shared by the HTTP tests: cheap password hashing, the error shape, row counts, the
+work of SQLite's virtual machine."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -11,6 +15,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import ColumnElement, func, select
 
+from frontdesk.db.sqlite import InlineConnection
 from frontdesk.kit import passwords
 from tests import conftest
 
@@ -88,3 +93,24 @@ async def terminate_backends(pg_url: str, pid: int | None = None) -> None:
         assert all(row[0] for row in ended)
     finally:
         await server.close()
+
+
+@asynccontextmanager
+async def sqlite_steps(app: FastAPI) -> AsyncIterator[list[int]]:
+    """Counts, in hundreds, the steps of SQLite's virtual machine on the app's one connection
+    while the block runs (in `[0]`): the work of the statements, whatever the machine's speed."""
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    async with app.state.engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(raw, InlineConnection)
+    db: sqlite3.Connection = raw.sqlite
+    db.set_progress_handler(step, 100)
+    try:
+        yield steps
+    finally:
+        db.set_progress_handler(None, 0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.chats import offering
+from frontdesk.chats import offering, queries
 from frontdesk.chats.capacity import anyone_online, has_capacity, offer_targets
 from frontdesk.chats.closing import ticket_for
 from frontdesk.chats.errors import (
@@ -315,12 +315,7 @@ async def leave_inbox_chats(session: AsyncSession, *, inbox_id: int, user: User)
         await session.scalars(
             select(Chat)
             .join(ChatParticipant, ChatParticipant.chat_id == Chat.id)
-            .where(
-                Chat.inbox_id == inbox_id,
-                Chat.state != ChatState.ended,
-                ChatParticipant.user_id == user.id,
-                ChatParticipant.left_at.is_(None),
-            )
+            .where(Chat.inbox_id == inbox_id, queries.ongoing(), queries.present(user.id))
             .order_by(Chat.id)
         )
     ).all()
@@ -335,7 +330,8 @@ async def leave_inbox_chats(session: AsyncSession, *, inbox_id: int, user: User)
     await session.execute(
         delete(ChatInvitation).where(
             ChatInvitation.invitee_id == user.id,
-            ChatInvitation.chat_id.in_(select(Chat.id).where(Chat.inbox_id == inbox_id)),
+            # From the agent's invitations, not from every chat the inbox ever had.
+            exists().where(Chat.id == ChatInvitation.chat_id, Chat.inbox_id == inbox_id),
         )
     )
     return len(chats)

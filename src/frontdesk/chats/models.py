@@ -68,7 +68,7 @@ chat_labels = Table(
     "chat_labels",
     Base.metadata,
     Column("chat_id", ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
-    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -77,6 +77,8 @@ class Chat(Base):
     __table_args__ = (
         Index("ix_chats_state_inbox", "state", "inbox_id", "started_at"),
         Index("ix_chats_visitor", "visitor_id", "started_at"),
+        # The inbox's latest answered chats: the wait a visitor is told to expect.
+        Index("ix_chats_inbox_answered", "inbox_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,6 +224,10 @@ class ChatFile(Base):
     __table_args__ = (
         # A retried upload carries the same client id: stored once.
         UniqueConstraint("chat_id", "client_id"),
+        # Whether a key's bytes are still named by a row, before they are deleted
+        # (privacy/files.py); a chat's file and its ticket's copy share the key.
+        Index("ix_chat_files_key", "key"),
+        Index("ix_chat_files_thumbnail_key", "thumbnail_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,13 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatParticipant, ChatState
+from frontdesk.db.planning import Unindexed
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.realtime.catalogue import ChatEventType
 from frontdesk.users.models import User
+
+# Ongoing chats are named by their states, never as "not ended": a few chats are waiting or
+# active at any time, and the index on state finds them, while "not ended" reads every chat
+# there ever was.
+ONGOING = (ChatState.waiting, ChatState.active)
+
+
+def ongoing() -> ColumnElement[bool]:
+    return Chat.state.in_(ONGOING)
+
+
+def present(user_id: int) -> ColumnElement[bool]:
+    """The agent is in the chat and has not left it. Ending a chat leaves its participants as
+    they were, so their index (user, left_at) holds every chat the agent has ever ended too. The
+    agent's ongoing chats are found from the ongoing chats instead: SQLite, with no statistics,
+    would otherwise read all of the agent's past chats (`Unindexed`)."""
+    return and_(Unindexed(ChatParticipant.user_id) == user_id, ChatParticipant.left_at.is_(None))
 
 
 def visible_chats(user: User) -> Select[Chat]:
@@ -30,11 +48,7 @@ def joined_chats(user_id: int) -> Select[Chat]:
     return (
         select(Chat)
         .join(ChatParticipant, ChatParticipant.chat_id == Chat.id)
-        .where(
-            ChatParticipant.user_id == user_id,
-            ChatParticipant.left_at.is_(None),
-            Chat.state != ChatState.ended,
-        )
+        .where(present(user_id), ongoing())
     )
 
 
@@ -48,11 +62,7 @@ def active_chat_count(user_id: int) -> Select[int]:
         select(func.count())
         .select_from(ChatParticipant)
         .join(Chat, Chat.id == ChatParticipant.chat_id)
-        .where(
-            ChatParticipant.user_id == user_id,
-            ChatParticipant.left_at.is_(None),
-            Chat.state != ChatState.ended,
-        )
+        .where(present(user_id), ongoing())
     )
 
 
@@ -60,7 +70,7 @@ def load_by_user() -> Select[int, int]:
     return (
         select(ChatParticipant.user_id, func.count())
         .join(Chat, Chat.id == ChatParticipant.chat_id)
-        .where(ChatParticipant.left_at.is_(None), Chat.state != ChatState.ended)
+        .where(ChatParticipant.left_at.is_(None), ongoing())
         .group_by(ChatParticipant.user_id)
     )
 

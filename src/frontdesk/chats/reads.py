@@ -171,7 +171,7 @@ async def chat_bar(session: AsyncSession, *, user: User) -> list[BarItem]:
 async def list_ongoing(
     session: AsyncSession, *, user: User, inbox_id: int | None
 ) -> Sequence[Chat]:
-    query = queries.visible_chats(user).where(Chat.state != ChatState.ended)
+    query = queries.visible_chats(user).where(queries.ongoing())
     if inbox_id is not None:
         query = query.where(Chat.inbox_id == inbox_id)
     return (await session.scalars(query.order_by(Chat.started_at.desc()))).all()

@@ -32,7 +32,8 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A raster image (sniffed, then decoded at upload): its thumbnail's key in the store and the
     # image's size in pixels. None for every other file, and for files stored before sniffing.
-    thumbnail_key: Mapped[str | None] = mapped_column(String(64))
+    # Indexed, as `key` is: whether a key's bytes are still named (privacy/files.py).
+    thumbnail_key: Mapped[str | None] = mapped_column(String(64), index=True)
     width: Mapped[int | None]
     height: Mapped[int | None]
 

@@ -1,5 +1,6 @@
-"""Two SQL expressions that make each store read the moments of a few conversations from the
-conversation's indexes instead of a whole range of moments (the label filter, reports/service.py).
+"""An SQL expression that, with `db.planning.Unindexed`, makes each store read the moments of a
+few conversations from the conversation's indexes instead of a whole range of moments (the label
+filter, reports/service.py).
 
 Neither planner picks that order by itself: SQLite (the app never runs ANALYZE, so it has no
 statistics) prefers an equality on `kind` and a range of quarters, the covering index led by
@@ -17,38 +18,6 @@ from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
-
-
-class Unindexed(ColumnElement[Any]):
-    """A column that no index may serve in a condition: on SQLite a unary `+` (its documented
-    way), on PostgreSQL `|| ''` when `everywhere` (a text column), elsewhere the column itself."""
-
-    inherit_cache = True
-    _traverse_internals = [
-        ("column", InternalTraversal.dp_clauseelement),
-        ("everywhere", InternalTraversal.dp_boolean),
-    ]
-
-    def __init__(self, column: Any, *, everywhere: bool = False) -> None:
-        self.column: ColumnElement[Any] = coercions.expect(roles.ExpressionElementRole, column)
-        self.everywhere = everywhere
-        self.type = column.type
-
-
-@compiles(Unindexed)
-def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.column, **kw)
-
-
-@compiles(Unindexed, "sqlite")
-def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
-    return "+" + compiler.process(element.column, **kw)
-
-
-@compiles(Unindexed, "postgresql")
-def _unindexed_postgresql(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    return f"({column} || '')" if element.everywhere else column
 
 
 class Among(ColumnElement[bool]):
