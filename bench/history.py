@@ -24,9 +24,7 @@ import asyncio
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -199,52 +197,41 @@ async def _check(admin: httpx.AsyncClient, agent: httpx.AsyncClient, key: str) -
 
 
 async def run_store(store: str, args: argparse.Namespace) -> list[Result]:
-    with tempfile.TemporaryDirectory(prefix="fd-bench-") as tmp:
-        pg_name = f"fd_bench_{uuid.uuid4().hex[:10]}"
-        if store == "sqlite":
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'frontdesk.db'}"
-        else:
-            await ticket_bench._pg_admin(f'CREATE DATABASE "{pg_name}"')
-            base = ticket_bench.PG_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-            url = f"postgresql+asyncpg://{base}/{pg_name}"
+    async with ticket_bench.fresh_database(store) as (url, tmp):
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
         try:
-            await asyncio.to_thread(upgrade, url)
-            engine = create_engine(url)
-            try:
-                key = await _people(engine)
-            finally:
-                await engine.dispose()
-            app = create_app(ticket_bench._settings(url, Path(tmp) / "var"), run_loops=False)
-            tune_for_server()
-            results: list[Result] = []
-            async with app.router.lifespan_context(app):
-                agents = await _live_chats(app, key)
-                print(f"[{store}] adding {args.chats:,} past chats …", flush=True)
-                await _past_chats(app.state.engine, args.chats)
-                async with httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url=ticket_bench.BASE_URL
-                ) as admin:
-                    await ticket_bench._login(admin, "admin@bench.test")
-                    await _check(admin, agents[0], key)
-                    for client, path in (
-                        (admin, f"/messenger/v1/status?inbox={key}"),
-                        (admin, "/api/v1/chats"),
-                        (agents[0], "/api/v1/chats/bar"),
-                        (admin, "/api/v1/chats/agents"),
-                    ):
-                        result = await _timed(client, path, args.repeat, args.warmup)
-                        results.append(result)
-                        print(
-                            f"  {path:<48} p50 {statistics.median(result.samples):8.2f} ms"
-                            f"  p95 {result.percentile(95):8.2f} ms",
-                            flush=True,
-                        )
-                for agent in agents:
-                    await agent.aclose()
-            return results
+            key = await _people(engine)
         finally:
-            if store == "postgresql":
-                await ticket_bench._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            await engine.dispose()
+        app = create_app(ticket_bench._settings(url, tmp / "var"), run_loops=False)
+        tune_for_server()
+        results: list[Result] = []
+        async with app.router.lifespan_context(app):
+            agents = await _live_chats(app, key)
+            print(f"[{store}] adding {args.chats:,} past chats …", flush=True)
+            await _past_chats(app.state.engine, args.chats)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=ticket_bench.BASE_URL
+            ) as admin:
+                await ticket_bench._login(admin, "admin@bench.test")
+                await _check(admin, agents[0], key)
+                for client, path in (
+                    (admin, f"/messenger/v1/status?inbox={key}"),
+                    (admin, "/api/v1/chats"),
+                    (agents[0], "/api/v1/chats/bar"),
+                    (admin, "/api/v1/chats/agents"),
+                ):
+                    result = await _timed(client, path, args.repeat, args.warmup)
+                    results.append(result)
+                    print(
+                        f"  {path:<48} p50 {statistics.median(result.samples):8.2f} ms"
+                        f"  p95 {result.percentile(95):8.2f} ms",
+                        flush=True,
+                    )
+            for agent in agents:
+                await agent.aclose()
+        return results
 
 
 async def main(argv: Sequence[str] | None = None) -> int:

@@ -25,9 +25,7 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,28 +270,15 @@ async def measure(
 async def run_store(store: str, args: argparse.Namespace) -> tuple[Any, dict[str, int], list[Any]]:
     if args.keep:
         return await run_kept(store, args)
-    with tempfile.TemporaryDirectory(prefix="fd-bench-") as tmp:
-        pg_name = f"fd_bench_{uuid.uuid4().hex[:10]}"
-        if store == "sqlite":
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'frontdesk.db'}"
-        else:
-            await ticket_bench._pg_admin(f'CREATE DATABASE "{pg_name}"')
-            base = ticket_bench.PG_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-            url = f"postgresql+asyncpg://{base}/{pg_name}"
-        try:
-            print(f"[{store}] migrating and seeding {args.tickets:,} tickets …", flush=True)
-            await asyncio.to_thread(upgrade, url)
-            seeded, counts, label_id = await _seed_all(store, url, args.tickets)
-            print(f"[{store}] seeded {counts} in {seeded.seconds:.1f} s", flush=True)
-            before = os.getloadavg()[0]
-            results = await measure(
-                url, Path(tmp) / "var", seeded, label_id, args.repeat, args.default_gc
-            )
-            seeded.load = (before, os.getloadavg()[0])
-            return seeded, counts, results
-        finally:
-            if store == "postgresql":
-                await ticket_bench._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    async with ticket_bench.fresh_database(store) as (url, tmp):
+        print(f"[{store}] migrating and seeding {args.tickets:,} tickets …", flush=True)
+        await asyncio.to_thread(upgrade, url)
+        seeded, counts, label_id = await _seed_all(store, url, args.tickets)
+        print(f"[{store}] seeded {counts} in {seeded.seconds:.1f} s", flush=True)
+        before = os.getloadavg()[0]
+        results = await measure(url, tmp / "var", seeded, label_id, args.repeat, args.default_gc)
+        seeded.load = (before, os.getloadavg()[0])
+        return seeded, counts, results
 
 
 def _kept_url(store: str, keep: Path) -> tuple[str, str]:

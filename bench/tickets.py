@@ -25,7 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -647,7 +648,11 @@ async def _pg_admin(sql: str) -> None:
         await connection.close()
 
 
-async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[Result]]:
+@asynccontextmanager
+async def fresh_database(store: str) -> AsyncIterator[tuple[str, Path]]:
+    """A new, empty database of `store` for one run, and a temporary directory beside it: a
+    SQLite file in the directory, or a PostgreSQL database dropped at the end. Yields (its URL,
+    the directory)."""
     with tempfile.TemporaryDirectory(prefix="fd-bench-") as tmp:
         pg_name = f"fd_bench_{uuid.uuid4().hex[:10]}"
         if store == "sqlite":
@@ -657,43 +662,48 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
             base = PG_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
             url = f"postgresql+asyncpg://{base}/{pg_name}"
         try:
-            print(f"[{store}] migrating and seeding {args.tickets:,} tickets …", flush=True)
-            await asyncio.to_thread(upgrade, url)
-            engine = create_engine(url)
-            started = time.perf_counter()
-            try:
-                seeded = await seed(engine, tickets=args.tickets)
-            finally:
-                await engine.dispose()
-            seeded.seconds = time.perf_counter() - started
-            print(
-                f"[{store}] seeded {seeded.tickets:,} tickets, {seeded.entries:,} entries, "
-                f"{seeded.customers:,} customers in {seeded.seconds:.1f} s (counters compacted "
-                f"in {seeded.compaction_seconds:.1f} s)",
-                flush=True,
-            )
-            before = os.getloadavg()[0]
-            results = await measure(
-                _settings(url, Path(tmp) / "var"),
-                seeded,
-                repeat=args.repeat,
-                warmup=args.warmup,
-                budget=args.budget,
-                only_counts=args.only_counts,
-            )
-            if args.write_cost:
-                engine = create_engine(url)
-                try:
-                    for line in await sql_cost(engine, seeded):
-                        print(f"[{store}] SQL: {line}", flush=True)
-                    print(f"[{store}] write cost: {await write_cost(engine)}", flush=True)
-                finally:
-                    await engine.dispose()
-            seeded.load = (before, os.getloadavg()[0])
-            return seeded, results
+            yield url, Path(tmp)
         finally:
             if store == "postgresql":
                 await _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[Result]]:
+    async with fresh_database(store) as (url, tmp):
+        print(f"[{store}] migrating and seeding {args.tickets:,} tickets …", flush=True)
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        started = time.perf_counter()
+        try:
+            seeded = await seed(engine, tickets=args.tickets)
+        finally:
+            await engine.dispose()
+        seeded.seconds = time.perf_counter() - started
+        print(
+            f"[{store}] seeded {seeded.tickets:,} tickets, {seeded.entries:,} entries, "
+            f"{seeded.customers:,} customers in {seeded.seconds:.1f} s (counters compacted "
+            f"in {seeded.compaction_seconds:.1f} s)",
+            flush=True,
+        )
+        before = os.getloadavg()[0]
+        results = await measure(
+            _settings(url, tmp / "var"),
+            seeded,
+            repeat=args.repeat,
+            warmup=args.warmup,
+            budget=args.budget,
+            only_counts=args.only_counts,
+        )
+        if args.write_cost:
+            engine = create_engine(url)
+            try:
+                for line in await sql_cost(engine, seeded):
+                    print(f"[{store}] SQL: {line}", flush=True)
+                print(f"[{store}] write cost: {await write_cost(engine)}", flush=True)
+            finally:
+                await engine.dispose()
+        seeded.load = (before, os.getloadavg()[0])
+        return seeded, results
 
 
 def print_table(store: str, seeded: Seeded, results: list[Result]) -> None:
