@@ -125,10 +125,7 @@ async def _next_agent(
         (
             await session.execute(
                 select(ChatOffer.user_id, func.count())
-                .where(
-                    ChatOffer.outcome.is_(None),
-                    ChatOffer.user_id.in_([member.id for member in members]),
-                )
+                .where(queries.open_offers_to([member.id for member in members]))
                 .group_by(ChatOffer.user_id)
             )
         ).all()

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.chats import offering
+from frontdesk.chats import offering, queries
 from frontdesk.chats.errors import ChatEnded, OfferGone
 from frontdesk.chats.lifecycle import join_chat
 from frontdesk.chats.log import lock_chat
@@ -81,7 +81,7 @@ async def pass_on_offers(session: AsyncSession, *, user: User) -> int:
     chat_ids = (
         await session.scalars(
             select(ChatOffer.chat_id)
-            .where(ChatOffer.user_id == user.id, ChatOffer.outcome.is_(None))
+            .where(queries.open_offers_to([user.id]))
             .order_by(ChatOffer.chat_id)
         )
     ).all()

@@ -3,11 +3,18 @@ load, who can take a chat, unread counts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
-from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatParticipant, ChatState
+from frontdesk.chats.models import (
+    AuthorKind,
+    Chat,
+    ChatEvent,
+    ChatOffer,
+    ChatParticipant,
+    ChatState,
+)
 from frontdesk.db.planning import Unindexed
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids
@@ -30,6 +37,13 @@ def present(user_id: int) -> ColumnElement[bool]:
     agent's ongoing chats are found from the ongoing chats instead: SQLite, with no statistics,
     would otherwise read all of the agent's past chats (`Unindexed`)."""
     return and_(Unindexed(ChatParticipant.user_id) == user_id, ChatParticipant.left_at.is_(None))
+
+
+def open_offers_to(user_ids: Collection[int]) -> ColumnElement[bool]:
+    """The agents' open offers, found from the open offers (a few at any time) and not from all
+    the offers each agent was ever made, one a chat, which the agent's index would read on
+    SQLite."""
+    return and_(ChatOffer.outcome.is_(None), Unindexed(ChatOffer.user_id).in_(list(user_ids)))
 
 
 def visible_chats(user: User) -> Select[Chat]:

@@ -8,7 +8,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, enum_column
@@ -33,7 +33,18 @@ class Channel(enum.StrEnum):
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        # The bell's unread ones, counted with every notification and every bell read: only
+        # these rows, not everything the person was ever told (push-only rows are never read).
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            "id",
+            sqlite_where=text("read_at IS NULL AND in_app = 1"),
+            postgresql_where=text("read_at IS NULL AND in_app"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

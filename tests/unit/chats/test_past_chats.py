@@ -48,6 +48,17 @@ async def add_past_chats(app: FastAPI, *, like: int, count: int) -> None:
             ),
             {"count": count, "first": first - 1, "like": like, "wait": PAST_WAIT_SECONDS},
         )
+        # Each was offered to its agent, who took it.
+        await connection.execute(
+            text(
+                "INSERT INTO chat_offers (chat_id, user_id, offered_at, expires_at, outcome,"
+                " decided_at)"
+                " SELECT c.id, p.user_id, c.started_at, c.answered_at, 'accepted', c.answered_at"
+                " FROM chats AS c, chat_participants AS p"
+                " WHERE c.id >= :first AND p.chat_id = :like"
+            ),
+            {"first": first, "like": like},
+        )
         # Their agents stay in them, as ending a chat leaves them.
         await connection.execute(
             text(
@@ -110,3 +121,46 @@ async def test_the_live_reads_cost_the_same_with_two_thousand_past_chats(
     for name in few:
         # A hundred times the history, the same work (give or take the b-trees' depth).
         assert many[name][0] <= few[name][0] * 1.2 + 5, (name, few[name][0], many[name][0])
+
+
+async def test_offers_read_the_open_offers_not_every_offer_an_agent_was_made(
+    app: FastAPI, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin")
+    # Chats are offered to one agent at a time, who accepts or passes.
+    assignment = await admin.client.put(
+        f"/api/v1/inboxes/{inbox['id']}/assignment",
+        json={"mode": "round_robin", "ticket_limit": 10, "offer_chats": True},
+    )
+    assert assignment.status_code == 200, assignment.text
+    grace = await desk.agent(inboxes=[inbox], name="Grace", max_concurrent_chats=3)
+    await online(grace)
+    first = await (await visitors(inbox)).start_chat("An old question")
+    joined = await grace.client.post(f"/api/v1/chats/{first['id']}/join")
+    assert joined.status_code == 200, joined.text
+
+    done: list[tuple[int, int]] = []
+    for count in (20, 2_000):
+        await add_past_chats(app, like=first["id"], count=count)
+        visitor = await visitors(inbox)
+        async with sqlite_steps(app) as started:
+            chat = await visitor.start_chat("Are you there?")
+        # Offered to Grace, who has room for it.
+        bar = (await grace.client.get("/api/v1/chats/bar")).json()
+        (offered,) = [row for row in bar if row["chat"]["id"] == chat["id"]]
+        assert offered["color"] == "red"
+        assert offered["offer_expires_in"] is not None
+        # She goes offline: the chats offered to her move on at once.
+        async with sqlite_steps(app) as passed:
+            await online(grace, available=False)
+        bar = (await grace.client.get("/api/v1/chats/bar")).json()
+        assert [row["chat"]["id"] for row in bar] == [first["id"]]
+        # With nobody left online to take it, the chat ended: the next round starts as this one.
+        state = (await grace.client.get(f"/api/v1/chats/{chat['id']}")).json()["state"]
+        assert state == "ended"
+        await online(grace)
+        done.append((started[0], passed[0]))
+    (start_few, pass_few), (start_many, pass_many) = done
+    assert start_many <= start_few * 1.2 + 5, done
+    assert pass_many <= pass_few * 1.2 + 5, done

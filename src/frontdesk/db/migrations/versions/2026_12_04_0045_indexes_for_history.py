@@ -1,4 +1,4 @@
-"""Indexes for reads that went through every chat, or every file, there ever was.
+"""Indexes for reads that went through every chat, file or notification there ever was.
 
 - `ix_chats_inbox_answered` (inbox, answered_at): the inbox's last answered chats give the wait a
   visitor is told to expect (chats/capacity.expected_wait). It is asked when the messenger opens
@@ -10,6 +10,9 @@
 - `chat_files` (key), (thumbnail_key) and `stored_files` (thumbnail_key): before the bytes of a
   deleted file go (privacy/files.py), whether any row still names its key. Asked for each key a
   retention or erasure pass deletes, it read both tables whole.
+- `ix_notifications_unread` (person, id), partial: the bell's unread notifications, counted with
+  every notification written and every bell read. By (person, id) that was every notification
+  the person was ever sent, push-only ones included, which are never marked read.
 
 Revision ID: 0045
 Revises: 0044
@@ -18,6 +21,7 @@ Create Date: 2026-12-04 05:30:00.000000
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0045"
@@ -32,9 +36,17 @@ def upgrade() -> None:
     op.create_index("ix_chat_files_key", "chat_files", ["key"])
     op.create_index("ix_chat_files_thumbnail_key", "chat_files", ["thumbnail_key"])
     op.create_index("ix_stored_files_thumbnail_key", "stored_files", ["thumbnail_key"])
+    op.create_index(
+        "ix_notifications_unread",
+        "notifications",
+        ["user_id", "id"],
+        sqlite_where=sa.text("read_at IS NULL AND in_app = 1"),
+        postgresql_where=sa.text("read_at IS NULL AND in_app"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notifications_unread", table_name="notifications")
     op.drop_index("ix_stored_files_thumbnail_key", table_name="stored_files")
     op.drop_index("ix_chat_files_thumbnail_key", table_name="chat_files")
     op.drop_index("ix_chat_files_key", table_name="chat_files")
