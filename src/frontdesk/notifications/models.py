@@ -36,7 +36,8 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_user_id_id", "user_id", "id"),
         # The bell's unread ones, counted with every notification and every bell read: only
-        # these rows, not everything the person was ever told (push-only rows are never read).
+        # these rows, not everything the person was ever told (push-only rows, which the bell
+        # never shows, stay unread until all are marked read).
         Index(
             "ix_notifications_unread",
             "user_id",

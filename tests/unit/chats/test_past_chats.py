@@ -164,3 +164,50 @@ async def test_offers_read_the_open_offers_not_every_offer_an_agent_was_made(
     (start_few, pass_few), (start_many, pass_many) = done
     assert start_many <= start_few * 1.2 + 5, done
     assert pass_many <= pass_few * 1.2 + 5, done
+
+
+async def test_deleting_a_label_reads_its_own_chats(
+    app: FastAPI, desk: Desk, visitors: Any
+) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    await online(admin)
+    first = await (await visitors(inbox)).start_chat("An old question")
+    done = []
+    for count in (20, 2_000):
+        await add_past_chats(app, like=first["id"], count=count)
+        labels = []
+        for name in (f"busy-{count}", f"rare-{count}"):
+            created = await admin.client.post(
+                "/api/v1/labels", json={"name": name, "color": "#336699"}
+            )
+            assert created.status_code == 201, created.text
+            labels.append(created.json()["id"])
+        busy, rare = labels
+        # The busy label is on every past chat, the rare one on the live chat alone.
+        async with app.state.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO chat_labels (chat_id, label_id)"
+                    " SELECT id, :busy FROM chats WHERE state = 'ended'"
+                    " UNION ALL SELECT :chat, :rare"
+                ),
+                {"busy": busy, "rare": rare, "chat": first["id"]},
+            )
+        async with sqlite_steps(app) as steps:
+            deleted = await admin.client.delete(f"/api/v1/labels/{rare}")
+        assert deleted.status_code == 204, deleted.text
+        # The rare label left the live chat, and the busy one stayed on every past chat.
+        async with app.state.engine.connect() as connection:
+            left = await connection.execute(
+                text("SELECT label_id, count(*) FROM chat_labels GROUP BY label_id")
+            )
+            ended = await connection.scalar(
+                text("SELECT count(*) FROM chats WHERE state = 'ended'")
+            )
+        assert dict(left.all()) == {busy: ended}
+        # The busy label goes too, unmeasured, so that each round starts alike.
+        assert (await admin.client.delete(f"/api/v1/labels/{busy}")).status_code == 204
+        done.append(steps[0])
+    few, many = done
+    assert many <= few * 1.2 + 5, done

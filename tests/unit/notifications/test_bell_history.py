@@ -2,7 +2,7 @@
 
 The count is read with every notification written (it goes out live with it) and every bell
 read. By the (person, id) index it read every notification the person was ever sent, the read
-ones and the push-only ones, which nobody ever marks read (migration 0045). The work is counted
+ones and the push-only ones, which the bell never shows (migration 0045). The work is counted
 in SQLite's virtual machine steps, which do not depend on the machine's speed."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 async def add_old_notifications(app: FastAPI, *, user_id: int, ticket_id: int, count: int) -> None:
-    """`count` read bell notifications and `count` push-only ones (never read), older than any."""
+    """`count` read bell notifications and `count` push-only ones (unread), older than any."""
     async with app.state.engine.begin() as connection:
         for in_app, read_at in ((1, "2026-01-02 00:00:00.000000"), (0, None)):
             await connection.execute(

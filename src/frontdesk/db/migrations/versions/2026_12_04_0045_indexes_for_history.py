@@ -12,7 +12,8 @@
   retention or erasure pass deletes, it read both tables whole.
 - `ix_notifications_unread` (person, id), partial: the bell's unread notifications, counted with
   every notification written and every bell read. By (person, id) that was every notification
-  the person was ever sent, push-only ones included, which are never marked read.
+  the person was ever sent, push-only ones included, which the bell never shows and which stay
+  unread until all are marked read.
 
 Revision ID: 0045
 Revises: 0044
