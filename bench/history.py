@@ -24,10 +24,8 @@ import asyncio
 import sqlite3
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -52,17 +50,6 @@ AGENTS = 20
 # A past chat every ten minutes, each answered after this wait.
 EVERY_SECONDS = 600
 WAIT_SECONDS = 45
-
-
-@dataclass
-class Result:
-    name: str
-    samples: list[float]
-    cpu: list[float]
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _people(engine: AsyncEngine) -> str:
@@ -168,19 +155,6 @@ async def _past_chats(engine: AsyncEngine, count: int) -> None:
             await outside.execute(text("VACUUM ANALYZE"))
 
 
-async def _timed(client: httpx.AsyncClient, path: str, repeat: int, warmup: int) -> Result:
-    for _ in range(warmup):
-        (await client.get(path)).raise_for_status()
-    samples, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        response = await client.get(path)
-        samples.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-        response.raise_for_status()
-    return Result(path, samples, cpu)
-
-
 async def _check(admin: httpx.AsyncClient, agent: httpx.AsyncClient, key: str) -> None:
     """The answers are the desk's: every agent busy with one chat, and the expected wait that
     of the latest 20 answered chats, the live ones, joined at once."""
@@ -196,7 +170,7 @@ async def _check(admin: httpx.AsyncClient, agent: httpx.AsyncClient, key: str) -
         raise RuntimeError(f"unexpected loads {loads}")
 
 
-async def run_store(store: str, args: argparse.Namespace) -> list[Result]:
+async def run_store(store: str, args: argparse.Namespace) -> list[ticket_bench.Result]:
     async with ticket_bench.fresh_database(store) as (url, tmp):
         await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
@@ -206,7 +180,7 @@ async def run_store(store: str, args: argparse.Namespace) -> list[Result]:
             await engine.dispose()
         app = create_app(ticket_bench._settings(url, tmp / "var"), run_loops=False)
         tune_for_server()
-        results: list[Result] = []
+        results: list[ticket_bench.Result] = []
         async with app.router.lifespan_context(app):
             agents = await _live_chats(app, key)
             print(f"[{store}] adding {args.chats:,} past chats …", flush=True)
@@ -222,7 +196,15 @@ async def run_store(store: str, args: argparse.Namespace) -> list[Result]:
                     (agents[0], "/api/v1/chats/bar"),
                     (admin, "/api/v1/chats/agents"),
                 ):
-                    result = await _timed(client, path, args.repeat, args.warmup)
+                    cpu: list[float] = []
+                    samples, body = await ticket_bench._timed(
+                        partial(ticket_bench._get, client, path),
+                        repeat=args.repeat,
+                        warmup=args.warmup,
+                        budget=120.0,
+                        cpu=cpu,
+                    )
+                    result = ticket_bench.Result("", path, path, samples, len(body), cpu)
                     results.append(result)
                     print(
                         f"  {path:<48} p50 {statistics.median(result.samples):8.2f} ms"
