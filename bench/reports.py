@@ -317,6 +317,11 @@ def _keep_dir(name: str) -> Path:
     return keep
 
 
+def seeded_from(marker: Path) -> Any:
+    """What a kept seed holds (its agents, inboxes), from the marker written after seeding."""
+    return ticket_bench.Seeded(**json.loads(marker.read_text())["seeded"])
+
+
 async def run_kept(store: str, args: argparse.Namespace) -> tuple[Any, dict[str, int], list[Any]]:
     """Seed once into `--keep DIR` (file or database kept), later runs migrate and measure."""
     keep = _keep_dir(args.keep)
@@ -335,7 +340,7 @@ async def run_kept(store: str, args: argparse.Namespace) -> tuple[Any, dict[str,
         marker.write_text(json.dumps(state))
         print(f"[{store}] seeded {counts} in {seeded.seconds:.1f} s", flush=True)
     state = json.loads(marker.read_text())
-    seeded = ticket_bench.Seeded(**state["seeded"])
+    seeded = seeded_from(marker)
     started = time.perf_counter()
     # Migrations written after the seed run here, on the seeded data (their backfills timed).
     await asyncio.to_thread(upgrade, url)

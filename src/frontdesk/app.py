@@ -30,6 +30,7 @@ from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
+from frontdesk.db.reading import READING_KEY, reading_process
 from frontdesk.db.session import BEFORE_COMMIT_KEY, create_engine, create_sessionmaker
 from frontdesk.db.sqlite import WriterPause, sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
@@ -175,12 +176,15 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     broker = create_broker(settings)
     # SQLite: searches read on connections of their own, off the event loop (search/reader.py).
     searches = search_reader(settings.database_url)
+    # Reports read in a process of their own, off the desk's, on both stores (db/reading.py).
+    reading = reading_process(settings)
     sessionmaker = create_sessionmaker(
         engine,
         info={
             SETTINGS_KEY: settings,
             BROKER_KEY: broker,
             SEARCH_READER_KEY: searches,
+            READING_KEY: reading,
             # Automation rules answer what each transaction did to tickets, inside it; then
             # webhooks queue their deliveries of all of it (the rules' changes included).
             BEFORE_COMMIT_KEY: (rules_engine.run_triggered, webhooks_capture.capture_events),
@@ -199,6 +203,9 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        if reading is not None and run_loops:
+            # The server has it ready for the first report; tests start it when they need it.
+            reading.warm()
         pause = None
         if checkpointer is not None:
             pause = WriterPause(engine, asyncio.get_running_loop())
@@ -275,6 +282,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             await engine.dispose()
             if searches is not None:
                 searches.dispose()
+            if reading is not None:
+                await reading.stop()
             if checkpointer is not None:
                 await asyncio.to_thread(checkpointer.stop)
 

@@ -57,11 +57,23 @@ class FrontdeskError(Exception):
             self.status_code = status_code
         self.fields = fields
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as it is, not by calling __init__ again with `args` (most subclasses take other
+        # arguments): errors come back from the reading process this way (db/reading.py).
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return body
+
+
+def _rebuilt(kind: type[FrontdeskError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class NotFound(FrontdeskError):

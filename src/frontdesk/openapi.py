@@ -59,7 +59,8 @@ MEANINGS = {
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
     503: "Turned off on this server, or a service it needs out of reach for now (the file "
     "store: `file_store_unavailable`; the database: `database_unavailable`, with "
-    "`Retry-After`); try again later.",
+    "`Retry-After`; the reports' reading process: `reading_unavailable`, with `Retry-After`); "
+    "try again later.",
 }
 
 # Errors an operation answers because of what it does; see the module's docstring.
@@ -89,6 +90,12 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/customers/{customer_id}/erase"): {403, 409},
     ("POST", "/api/v1/erasures"): {403, 409},
     ("GET", "/api/v1/erasures"): {403},
+    # The tables are computed in the reading process (db/reading.py), which may have just died.
+    **{
+        ("GET", f"/api/v1/reports/{table}"): {503}
+        for table in ("volume", "busiest_hours", "times", "agents", "csat", "comments", "sla")
+    },
+    ("GET", "/api/v1/reports/{table}.csv"): {404, 503},
     ("POST", "/api/v1/tickets"): {404},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
     ("POST", "/api/v1/uploads"): {404, 413, 503},

@@ -81,6 +81,31 @@ def create_engine(
     return engine
 
 
+def create_reading_engine(database_url: str) -> AsyncEngine:
+    """One connection that only reads (db/reading.py): on SQLite opened read-only, each
+    transaction a plain BEGIN (a read snapshot, no write lock); on PostgreSQL each transaction
+    READ ONLY and REPEATABLE READ, so that all the statements of a read see one state."""
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(
+            database_url,
+            async_creator=inline_creator(database_path(database_url), read_only=True),
+            pool_size=1,
+            max_overflow=0,
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_reading)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
+        return engine
+    engine = create_async_engine(
+        database_url,
+        pool_size=1,
+        max_overflow=0,
+        isolation_level="REPEATABLE READ",
+        execution_options={"postgresql_readonly": True},
+    )
+    _ping_when_idle(engine, PING_AFTER_IDLE)
+    return engine
+
+
 def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
     """Checks a pooled connection with the server when it has been idle `seconds` or more, and
     replaces it when the server does not answer (the pool retries with a new connection)."""
@@ -133,6 +158,19 @@ def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
     # first commit cuts the file back to that size: the disk space comes back.
     cursor.execute(f"PRAGMA journal_size_limit={LOG_LIMIT_BYTES}")
     cursor.close()
+
+
+def _sqlite_reading(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # BEGIN is ours (below), as for the writer
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # Sorts and temporary indexes of a big read stay off the disk, as the writer's do.
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.connection.driver_connection.sqlite.execute("BEGIN")
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

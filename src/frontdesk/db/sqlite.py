@@ -88,9 +88,13 @@ def decoder(table: Table, column: str) -> Codec | None:
     )
 
 
-def inline_creator(path: str) -> Callable[[], Any]:
+def inline_creator(path: str, *, read_only: bool = False) -> Callable[[], Any]:
+    """`read_only`: the connection can never write, nor create the file (mode=ro)."""
+    target = f"file:{quote(path)}?mode=ro" if read_only else path
+    opener = partial(sqlite3.connect, target, uri=read_only, timeout=BUSY_TIMEOUT_SECONDS)
+
     async def connect() -> InlineConnection:
-        connection = InlineConnection(partial(sqlite3.connect, path, timeout=BUSY_TIMEOUT_SECONDS))
+        connection = InlineConnection(opener)
         await connection._connect()
         return connection
 

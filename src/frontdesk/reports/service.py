@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from frontdesk.chats.models import AvailabilityChange, chat_labels
-from frontdesk.db.planning import Unindexed
+from frontdesk.db.planning import Unindexed, plan_for_values
 from frontdesk.errors import Invalid
 from frontdesk.metrics.answered import BELONGING, AnsweredMoment
 from frontdesk.metrics.models import (
@@ -963,6 +963,25 @@ async def sla(session: AsyncSession, report: ReportFilter) -> list[dict[str, Any
     )
     found = {Target(target): int(n) for target, n in rows}
     return [{"target": target.value, "breaches": found.get(target, 0)} for target in Target]
+
+
+Table = Callable[[AsyncSession, ReportFilter], Awaitable[list[dict[str, Any]]]]
+TABLES: dict[str, Table] = {
+    "volume": volume,
+    "busiest_hours": busiest_hours,
+    "times": times,
+    "agents": agents,
+    "csat": csat,
+    "comments": comments,
+    "sla": sla,
+}
+
+
+async def table(session: AsyncSession, name: str, report: ReportFilter) -> list[dict[str, Any]]:
+    """One of TABLES, its statements planned for their values: the same report over a month and
+    over a year needs different plans. The API runs it in the reading process (db/reading.py)."""
+    await plan_for_values(session)
+    return await TABLES[name](session, report)
 
 
 async def _breaches_by_agent(session: AsyncSession, report: ReportFilter) -> dict[int, int]:
