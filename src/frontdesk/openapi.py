@@ -90,10 +90,19 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/customers/{customer_id}/erase"): {403, 409},
     ("POST", "/api/v1/erasures"): {403, 409},
     ("GET", "/api/v1/erasures"): {403},
-    # The tables are computed in the reading process (db/reading.py), which may have just died.
+    # Computed in the reading process (db/reading.py), which may have just died.
     **{
         ("GET", f"/api/v1/reports/{table}"): {503}
-        for table in ("volume", "busiest_hours", "times", "agents", "csat", "comments", "sla")
+        for table in (
+            "volume",
+            "busiest_hours",
+            "times",
+            "agents",
+            "csat",
+            "comments",
+            "sla",
+            "tickets",
+        )
     },
     ("GET", "/api/v1/reports/{table}.csv"): {404, 503},
     ("POST", "/api/v1/tickets"): {404},

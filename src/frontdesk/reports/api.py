@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db.planning import plan_for_values
 from frontdesk.db.reading import read
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.errors import NotFound
@@ -66,14 +65,6 @@ async def report_filter(
 FilterDep = Annotated[service.ReportFilter, Depends(report_filter)]
 
 
-async def report_session(session: SessionDep) -> AsyncSession:
-    """The request's session, its statements planned for their values: the same report over a
-    month and over a year needs different plans."""
-    await plan_for_values(session)
-    return session
-
-
-ReportSessionDep = Annotated[AsyncSession, Depends(report_session)]
 # The columns of each table's CSV.
 TABLES: dict[str, type[BaseModel]] = {
     "volume": VolumeRow,
@@ -140,16 +131,23 @@ async def sla(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
 async def figure_tickets(
     report: FilterDep,
     user: CurrentAgent,
-    session: ReportSessionDep,
+    session: SessionDep,
     figure: Annotated[str, Query(description=f"One of {', '.join(service.ALL_FIGURES)}")],
     day: date | None = None,
     weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
     hour: Annotated[int | None, Query(ge=0, le=23)] = None,
 ) -> list[ReportTicket]:
     """The tickets behind a figure, newest first (at most 500)."""
-    tickets = await service.figure_tickets(
-        session, report, user=user, figure=figure, day=day, weekday=weekday, hour=hour
+    ids = await read(
+        session,
+        service.figure_ticket_ids,
+        report,
+        figure=figure,
+        day=day,
+        weekday=weekday,
+        hour=hour,
     )
+    tickets = await service.figure_tickets(session, user=user, ids=ids)
     return [ReportTicket.model_validate(ticket) for ticket in tickets]
 
 

@@ -1013,47 +1013,69 @@ SLA_FIGURES: dict[str, Target | None] = {
 ALL_FIGURES = [*FIGURES, *SLA_FIGURES]
 
 
-async def figure_tickets(
+async def figure_ticket_ids(
     session: AsyncSession,
     report: ReportFilter,
     *,
-    user: User,
     figure: str,
     day: date | None = None,
     weekday: int | None = None,
     hour: int | None = None,
-) -> list[Ticket]:
+) -> list[int]:
     """The tickets behind a figure (a chat still going has no ticket yet and is left out), newest
-    first, at most DRILL_LIMIT. `day`, or `weekday` and `hour`, narrow it to one cell."""
+    first, at most DRILL_LIMIT, whoever may see them (`figure_tickets` keeps those the viewer
+    may). `day`, or `weekday` and `hour`, narrow it to one cell. The API runs it in the reading
+    process (db/reading.py): a year's figure is up to a moment per conversation."""
     if figure not in FIGURES and figure not in SLA_FIGURES:
         raise Invalid("figure", f"Unknown figure: {figure}. One of: {', '.join(ALL_FIGURES)}.")
+    await plan_for_values(session)
     if day is not None:
         report = replace(report, since=day, until=day)
-    zone = report.zone
-    rows: list[tuple[int, datetime]]
     if figure in SLA_FIGURES:
-        query = _breaches(report, SlaAlert.ticket_id, SlaAlert.due_at)
-        target = SLA_FIGURES[figure]
-        if target is not None:
-            query = query.where(SlaAlert.target == target)
-        found = await session.execute(query)
-        rows = [(ticket_id, due.astimezone(zone)) for ticket_id, due in found]
-    else:
-        m = MetricMoment
-        moments = (
-            _resolved(report).with_only_columns(m.ticket_id, m.quarter)
-            if figure == "resolution"
-            else _moments(FIGURES[figure], report, m.ticket_id, m.quarter)
-        ).where(m.ticket_id.is_not(None))
-        rows = [(ticket_id, _local(q, zone)) for ticket_id, q in await session.execute(moments)]
-    if weekday is not None or hour is not None:
-        rows = [
-            row
-            for row in rows
-            if (weekday is None or row[1].weekday() == weekday)
-            and (hour is None or row[1].hour == hour)
-        ]
-    ids = sorted({row[0] for row in rows}, reverse=True)[:DRILL_LIMIT]
+        return await _breach_ticket_ids(session, report, SLA_FIGURES[figure], weekday, hour)
+    m = MetricMoment
+    moments = (
+        _resolved(report).with_only_columns(m.ticket_id)
+        if figure == "resolution"
+        else _moments(FIGURES[figure], report, m.ticket_id)
+    ).where(m.ticket_id.is_not(None))
+    # The cell's local weekday and hour worked out by the database, as busiest_hours does: a
+    # year's moments never come to Python, only the newest tickets.
+    local = _local_seconds_in(segments(report), m.quarter)
+    if weekday is not None:
+        moments = moments.where((local // 86_400 + 3) % 7 == weekday)
+    if hour is not None:
+        moments = moments.where((local // 3_600) % 24 == hour)
+    found = await session.scalars(
+        moments.distinct().order_by(m.ticket_id.desc()).limit(DRILL_LIMIT)
+    )
+    return list(found.all())
+
+
+async def _breach_ticket_ids(
+    session: AsyncSession,
+    report: ReportFilter,
+    target: Target | None,
+    weekday: int | None,
+    hour: int | None,
+) -> list[int]:
+    """The tickets of the breaches due in the range (a few per ticket at most), narrowed to the
+    local weekday and hour of their due time."""
+    query = _breaches(report, SlaAlert.ticket_id, SlaAlert.due_at)
+    if target is not None:
+        query = query.where(SlaAlert.target == target)
+    zone = report.zone
+    ids = {
+        ticket_id
+        for ticket_id, due in await session.execute(query)
+        if (weekday is None or due.astimezone(zone).weekday() == weekday)
+        and (hour is None or due.astimezone(zone).hour == hour)
+    }
+    return sorted(ids, reverse=True)[:DRILL_LIMIT]
+
+
+async def figure_tickets(session: AsyncSession, *, user: User, ids: Sequence[int]) -> list[Ticket]:
+    """Of the tickets `figure_ticket_ids` found, those the user may see, newest first."""
     if not ids:
         return []
     found = await session.scalars(
