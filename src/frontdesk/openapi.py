@@ -138,7 +138,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},
     # The audit log is the owners' (audit/service.py ensure_reader).
     ("GET", "/api/v1/audit-events"): {403},
-    ("GET", "/api/v1/audit-events.csv"): {403},
+    ("GET", "/api/v1/audit-events.csv"): {403, 503},
     # Webhooks: a URL refused (422 follows from the body); a test on a switched-off webhook, a
     # replay of a delivery still being tried.
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): {409},

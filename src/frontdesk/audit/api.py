@@ -78,10 +78,10 @@ async def export_audit_events(
     user: CurrentAgent, session: SessionDep, chosen: FiltersDep
 ) -> StreamingResponse:
     """The filtered entries as CSV, newest first (at most 100,000). Owners only."""
-    events = await service.export_events(session, reader=user, filters=chosen)
+    pieces = await service.export_csv(session, reader=user, filters=chosen)
     name = f"frontdesk-audit-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
     return StreamingResponse(
-        iter(service.csv_lines(events)),
+        iter(pieces),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

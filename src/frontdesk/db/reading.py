@@ -1,5 +1,5 @@
-"""Long reads, such as the reports, in a process of their own, so that the process serving the
-desk never waits for them.
+"""Long reads (the reports' tables, the tickets behind a figure, the audit log's CSV) in a
+process of their own, so that the process serving the desk never waits for them.
 
 A report for a year reads hundreds of thousands of rows and builds its table in Python: a
 hundred milliseconds or more. Run on the desk's event loop, every other request waited for it,
@@ -53,7 +53,7 @@ READING_KEY = "reading"
 # What the process that starts the reading processes loads once; each reading process is then a
 # fork of it, ready in milliseconds (`forkserver`: forked from a process with no threads and no
 # event loop, unlike the desk's).
-PRELOAD = ["frontdesk.db.reading", "frontdesk.reports.service"]
+PRELOAD = ["frontdesk.db.reading", "frontdesk.reports.service", "frontdesk.audit.service"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -68,7 +68,9 @@ class ReadingUnavailable(FrontdeskError):
     retry_after = 2
 
     def __init__(self) -> None:
-        super().__init__("The reports could not be read just now. Try again in a moment.")
+        super().__init__(
+            "The report or export could not be prepared just now. Try again in a moment."
+        )
 
 
 class ReadingProcess:
