@@ -1,5 +1,6 @@
-"""Long reads (the reports' tables, the tickets behind a figure, the audit log's CSV) in a
-process of their own, so that the process serving the desk never waits for them.
+"""Long reads (the reports' tables, the tickets behind a figure, the audit log's CSV, a
+customer's export) in a process of their own, so that the process serving the desk never waits
+for them.
 
 A report for a year reads hundreds of thousands of rows and builds its table in Python: a
 hundred milliseconds or more. Run on the desk's event loop, every other request waited for it,
@@ -53,7 +54,12 @@ READING_KEY = "reading"
 # What the process that starts the reading processes loads once; each reading process is then a
 # fork of it, ready in milliseconds (`forkserver`: forked from a process with no threads and no
 # event loop, unlike the desk's).
-PRELOAD = ["frontdesk.db.reading", "frontdesk.reports.service", "frontdesk.audit.service"]
+PRELOAD = [
+    "frontdesk.db.reading",
+    "frontdesk.reports.service",
+    "frontdesk.audit.service",
+    "frontdesk.privacy.service",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -181,7 +187,10 @@ class _Reader:
         )
 
     async def read(self, work: Callable[..., Awaitable[T]], args: Any, kwargs: Any) -> T:
-        async with self.sessionmaker() as session, session.begin():
+        # One transaction from the first statement (the session begins it) to the close, which
+        # rolls it back: nothing was written. A read may end it sooner, before slow work that
+        # needs no more rows (release_before_waiting).
+        async with self.sessionmaker() as session:
             return await work(session, *args, **kwargs)
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Annotated
@@ -35,16 +36,17 @@ def _stream(handle: IO[bytes]) -> Iterator[bytes]:
 async def export_customer(
     customer_id: Id, user: CurrentAgent, session: SessionDep
 ) -> StreamingResponse:
-    # Built in a temporary file, not in memory: files and raw mail can add up to gigabytes.
-    handle = tempfile.TemporaryFile(prefix="frontdesk-export-")  # noqa: SIM115  (closed by _stream)
+    # Built in a temporary file, not in memory: files and raw mail can add up to gigabytes. It
+    # is written by the reading process, then read here through a handle that outlives its name.
+    descriptor, path = tempfile.mkstemp(prefix="frontdesk-export-", suffix=".zip")
+    handle = os.fdopen(descriptor, "rb")
     try:
-        name = await service.export_customer(
-            session, user=user, customer_id=customer_id, out=handle
-        )
-        handle.seek(0)
+        name = await service.export_customer(session, user=user, customer_id=customer_id, path=path)
     except BaseException:
         handle.close()
         raise
+    finally:
+        os.unlink(path)
     return StreamingResponse(
         _stream(handle),
         media_type="application/zip",

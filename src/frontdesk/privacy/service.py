@@ -8,7 +8,6 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from typing import IO
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -18,6 +17,7 @@ from frontdesk.chats.models import Chat, Visitor
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer
 from frontdesk.db.context import SETTINGS_KEY, settings_of
+from frontdesk.db.reading import read
 from frontdesk.db.session import after_commit
 from frontdesk.db.sqlite import InlineConnection
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
@@ -50,16 +50,23 @@ async def _customer(session: AsyncSession, customer_id: int) -> Customer:
     return customer
 
 
-async def export_customer(
-    session: AsyncSession, *, user: User, customer_id: int, out: IO[bytes]
-) -> str:
-    """Writes the customer's archive (privacy/archive.py) to `out`; returns its file name."""
+async def export_customer(session: AsyncSession, *, user: User, customer_id: int, path: str) -> str:
+    """Writes the customer's archive (privacy/archive.py) to the file at `path`; returns the
+    name to download it as. Written by the reading process (db/reading.py): a customer's files
+    and mail can be hundreds of megabytes to read and compress."""
     require_admin(user)
     customer = await _customer(session, customer_id)
-    scope = await customer_scope(session, customer=customer)
-    await write_archive(session, scope=scope, store=file_store(settings_of(session)), out=out)
+    await read(session, _write_export, customer.id, path)
     audit.record(session, action="customer.exported", target=customer)
     return f"customer-{customer.id}-export.zip"
+
+
+async def _write_export(session: AsyncSession, customer_id: int, path: str) -> None:
+    customer = await _customer(session, customer_id)
+    scope = await customer_scope(session, customer=customer)
+    store = file_store(settings_of(session))
+    with open(path, "wb") as out:  # noqa: ASYNC230  (the reading process: nothing else waits)
+        await write_archive(session, scope=scope, store=store, out=out)
 
 
 def confirmation_of(customer: Customer, emails: Sequence[str]) -> str:
