@@ -219,15 +219,6 @@ async def measure(
     row("loop lateness, while the read runs", lates)
 
 
-def _kept(store: str, keep_dir: str) -> tuple[str, Path, Any] | None:
-    keep = Path(keep_dir).resolve()
-    marker = keep / f"seeded-{store}.json"
-    if not marker.exists():
-        return None
-    url, _pg_name = report_bench._kept_url(store, keep)
-    return url, keep, report_bench.seeded_from(marker)
-
-
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
@@ -236,7 +227,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--times", type=int, default=10)
     parser.add_argument("--rate", type=float, default=100, help="chat bar reads a second")
     args = parser.parse_args(argv)
-    kept = _kept(args.store, args.keep)
+    kept = report_bench.kept_seed(args.store, args.keep)
     if kept is None:
         print(f"seed first: bench/reports.py --store {args.store} --keep {args.keep} --seed-only")
         return 2

@@ -322,6 +322,17 @@ def seeded_from(marker: Path) -> Any:
     return ticket_bench.Seeded(**json.loads(marker.read_text())["seeded"])
 
 
+def kept_seed(store: str, keep_dir: str) -> tuple[str, Path, Any] | None:
+    """A seed kept by `--keep DIR --seed-only` for another bench: (its URL, the directory, what
+    it holds), or None when there is none yet."""
+    keep = Path(keep_dir).resolve()
+    marker = keep / f"seeded-{store}.json"
+    if not marker.exists():
+        return None
+    url, _pg_name = _kept_url(store, keep)
+    return url, keep, seeded_from(marker)
+
+
 async def run_kept(store: str, args: argparse.Namespace) -> tuple[Any, dict[str, int], list[Any]]:
     """Seed once into `--keep DIR` (file or database kept), later runs migrate and measure."""
     keep = _keep_dir(args.keep)

@@ -28,6 +28,9 @@ class Rule(Timestamped, Base):
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A time-based rule's last round that judged every episode due then (rules/timed.py): the
+    # next round reads only the tickets changed since. None until then, and after an edit.
+    checked_at: Mapped[datetime | None]
 
 
 class RuleRun(Base):

@@ -10,6 +10,13 @@ comes back) makes the ticket due again.
 An episode is judged once, when it becomes due: if the rule's conditions do not hold then, the
 run is recorded as `skipped` and the rule lets this episode go, so that tickets that will never
 match do not fill every tick's batch.
+
+A round reads only the tickets whose standing could have changed since the rule's last whole
+round (`Rule.checked_at`): those with a message or state line that came of age since, those
+created in their state that came of age since, and those changed since. Every other ticket was
+due then and judged, or is not due yet. Without that, every round read every ticket in the
+rule's state: "closed for 30 days" read the desk's whole history each minute. A new or edited
+rule has no whole round yet, and reads them all until it has caught up.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, String, cast, exists, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from frontdesk.db.planning import Unindexed
 from frontdesk.kit.clock import utcnow
 from frontdesk.rules import engine
 from frontdesk.rules.conditions import first_messages
@@ -31,15 +39,31 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
 
 BATCH = 50
+# How far before the last whole round a round looks again: a change written by a transaction
+# still open when that round read, or by a process whose clock is a little behind.
+SLACK = timedelta(minutes=5)
 
 
 def due_query(
-    rule_id: int | None, when: NoReply | InState, *, now: datetime, ticket_id: int | None = None
+    rule_id: int | None,
+    when: NoReply | InState,
+    *,
+    now: datetime,
+    ticket_id: int | None = None,
+    checked_at: datetime | None = None,
 ) -> Select[int, str]:
     """(ticket id, episode) of the tickets due for a time-based rule, oldest ticket first;
-    with a rule id, without the episodes it already ran on; with a ticket id, that one only."""
+    with a rule id, without the episodes it already ran on; with a ticket id, that one only;
+    with the time of the rule's last whole round, among the tickets that changed since."""
     cutoff = now - timedelta(hours=when.hours)
     only = [Ticket.id == ticket_id] if ticket_id is not None else []
+    state = TicketState.open if isinstance(when, NoReply) else TicketState(when.state)
+    in_state: ColumnElement[bool] = Ticket.state == state
+    if checked_at is not None:
+        only.append(Ticket.id.in_(_changed_since(when, state, checked_at, now=now)))
+        # The changed tickets are a few; without statistics SQLite would read every ticket in
+        # the state by its index and look each up in them.
+        in_state = Unindexed(Ticket.state) == state
     since: ColumnElement[datetime]
     episode: ColumnElement[str]
     if isinstance(when, NoReply):
@@ -69,7 +93,7 @@ def due_query(
         )
         candidates = (
             select(Ticket.id.label("ticket_id"), oldest.label("entry_id"))
-            .where(Ticket.state == TicketState.open, Ticket.merged_into_id.is_(None), *only)
+            .where(in_state, Ticket.merged_into_id.is_(None), *only)
             .subquery()
         )
         since = TicketEntry.created_at.expression
@@ -93,7 +117,7 @@ def due_query(
                 Ticket.created_at.label("created_at"),
                 changed.label("entry_id"),
             )
-            .where(Ticket.state == TicketState(when.state), Ticket.merged_into_id.is_(None), *only)
+            .where(in_state, Ticket.merged_into_id.is_(None), *only)
             .subquery()
         )
         since = func.coalesce(TicketEntry.created_at, candidates.c.created_at)
@@ -113,6 +137,29 @@ def due_query(
     return statement.order_by(candidates.c.ticket_id)
 
 
+def _changed_since(
+    when: NoReply | InState, state: TicketState, checked_at: datetime, *, now: datetime
+) -> Select[int]:
+    """The tickets that may have become due since `checked_at`: an episode's start (a customer's
+    message; a state line, or the creation of a ticket that has none) that is `hours` old now and
+    was not then, or a ticket in the state changed since (a reopened ticket's old message, an
+    undone merge). Each by an index, whatever the history."""
+    since = checked_at - SLACK
+    aged = (since - timedelta(hours=when.hours), now - timedelta(hours=when.hours))
+    kind = EntryKind.reply if isinstance(when, NoReply) else EntryKind.event
+    # Aliased: the statement these go into reads `tickets` too, and must not correlate them.
+    ticket = aliased(Ticket)
+    parts: list[Select[int]] = [
+        select(TicketEntry.ticket_id).where(
+            TicketEntry.created_at.between(*aged), TicketEntry.kind == kind
+        ),
+        select(ticket.id).where(ticket.state == state, ticket.updated_at >= since),
+    ]
+    if isinstance(when, InState):
+        parts.append(select(ticket.id).where(ticket.created_at.between(*aged)))
+    return select(union(*parts).subquery().c[0])
+
+
 async def timed_rules(session: AsyncSession) -> list[tuple[Rule, NoReply | InState]]:
     rules = await session.scalars(
         select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.position, Rule.id)
@@ -124,11 +171,24 @@ async def timed_rules(session: AsyncSession) -> list[tuple[Rule, NoReply | InSta
 async def run_due(session: AsyncSession, *, rule: Rule, when: NoReply | InState) -> int:
     """Fires the rule on up to BATCH due tickets; how many it ran on."""
     now = utcnow()
-    due = (await session.execute(due_query(rule.id, when, now=now).limit(BATCH))).all()
+    query = due_query(rule.id, when, now=now, checked_at=rule.checked_at)
+    due = (await session.execute(query.limit(BATCH))).all()
     fired = 0
     for ticket_id, episode in due:
         if await _fire(session, rule=rule, when=when, ticket_id=ticket_id, episode=episode):
             fired += 1
+    behind = rule.checked_at is None or now - rule.checked_at >= SLACK
+    if len(due) < BATCH and behind:
+        # Every episode due now was judged: the next round may start from here. Written every
+        # few minutes, not every round: an older start only makes the next read a little longer.
+        # A full batch leaves more, and the next round reads from where this one did.
+        # `updated_at` is left as it is: it tells people when the rule was last edited.
+        await session.execute(
+            update(Rule)
+            .where(Rule.id == rule.id)
+            .values(checked_at=now, updated_at=Rule.updated_at)
+            .execution_options(synchronize_session=False)
+        )
     return fired
 
 

@@ -83,6 +83,9 @@ class Ticket(Timestamped, Base):
         ),
         # Every inbox, any state: without it the newest page sorts the whole table.
         Index("ix_tickets_updated", "updated_at", "id"),
+        # By age: the list sorted by creation, and the time-based rules' tickets created in the
+        # state they wait in (rules/timed.py).
+        Index("ix_tickets_created", "created_at", "id"),
         Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
         Index("ix_tickets_snoozed_until", "snoozed_until"),
         # SLA: the list sorted by the next due time and the "Breaching soon" folder (sla/).
@@ -157,7 +160,11 @@ class TicketEntry(Base):
     """One item of a ticket's thread: the chat transcript, an email in or out, a private note."""
 
     __tablename__ = "ticket_entries"
-    __table_args__ = (Index("ix_ticket_entries_ticket_created", "ticket_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_entries_ticket_created", "ticket_id", "created_at", "id"),
+        # Entries by age: the time-based rules' episodes that came of age (rules/timed.py).
+        Index("ix_ticket_entries_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
+from frontdesk.db.planning import Unindexed
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files import service as files_service
 from frontdesk.inboxes import service as inboxes_service
@@ -874,7 +875,9 @@ async def claim_due_snoozes(
     """Due snoozed tickets, locked so that a second process skips them instead of waking twice."""
     statement = (
         select(Ticket)
-        .where(Ticket.state == TicketState.snoozed, Ticket.snoozed_until <= now)
+        # Only a snoozed ticket has a snooze time: its index gives the due ones, where SQLite
+        # without statistics read every snoozed ticket by the state's.
+        .where(Unindexed(Ticket.state) == TicketState.snoozed, Ticket.snoozed_until <= now)
         .order_by(Ticket.snoozed_until)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -205,3 +205,76 @@ class TestSeveralProcesses:
             assert notes == ["Nudge"]
             assert lines_of(full).count("The rule “Nudge” ran") == 1
         assert len(await runs(admin, rule)) == 3
+
+
+async def _ticks(app: FastAPI, clock: FrozenClock, *, hours: int, every: int = 1) -> int:
+    """A round every `every` hours for `hours` hours, as the loop runs them; how many fired."""
+    fired = 0
+    for _ in range(hours // every):
+        clock.advance(hours=every)
+        fired += await _tick(app)
+    return fired
+
+
+class TestRoundsAfterTheFirst:
+    """After a whole round, a rule reads only the tickets that changed since (rules/timed.py):
+    each way an episode can come due is found that way too."""
+
+    async def test_a_message_left_on_hold_is_due_once_the_ticket_reopens(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        when = {"type": "no_reply", "hours": 24}
+        await create_rule(admin, "Late", when=when, actions=[{"type": "note", "text": "late"}])
+        assert await _tick(desk.app) == 0
+        await _mail(http, "Where is my order?", subject="Order 1")
+        (listed,) = (await admin.client.get("/api/v1/tickets")).json()["items"]
+        held = await admin.client.patch(f"/api/v1/tickets/{listed['id']}", json={"state": "hold"})
+        assert held.status_code == 200, held.text
+        # On hold nobody owes the customer an answer, however long it waits.
+        assert await _ticks(desk.app, clock, hours=30) == 0
+        # Open again, unanswered for 30 hours: due at once, not 24 hours on.
+        opened = await admin.client.patch(f"/api/v1/tickets/{listed['id']}", json={"state": "open"})
+        assert opened.status_code == 200, opened.text
+        assert await _tick(desk.app) == 1
+        assert await _ticks(desk.app, clock, hours=30) == 0
+
+    async def test_a_ticket_created_on_hold_is_due_when_it_comes_of_age(
+        self, desk: Desk, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        when = {"type": "in_state", "state": "hold", "hours": 120}
+        await create_rule(
+            admin, "Close waiting", when=when, actions=[{"type": "set_state", "state": "closed"}]
+        )
+        assert await _tick(desk.app) == 0
+        held = await new_ticket(admin.client, inbox, subject="Waiting", state="hold")
+        assert await _ticks(desk.app, clock, hours=110, every=10) == 0
+        assert (await ticket(admin, held["id"]))["state"] == "hold"
+        assert await _ticks(desk.app, clock, hours=20, every=10) == 1
+        assert (await ticket(admin, held["id"]))["state"] == "closed"
+
+    async def test_an_edited_rule_judges_the_tickets_already_waiting(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        rule = await create_rule(
+            admin,
+            "Late",
+            when={"type": "no_reply", "hours": 48},
+            actions=[{"type": "note", "text": "late"}],
+        )
+        assert await _tick(desk.app) == 0
+        await _mail(http, "Where is my order?", subject="Order 1")
+        assert await _ticks(desk.app, clock, hours=30) == 0
+        # A day is enough now: the message, 30 hours old, is due at the next round.
+        definition = {
+            "when": {"type": "no_reply", "hours": 24},
+            "actions": [{"type": "note", "text": "late"}],
+        }
+        edited = await admin.client.patch(f"{URL}/{rule['id']}", json={"definition": definition})
+        assert edited.status_code == 200, edited.text
+        assert await _tick(desk.app) == 1

@@ -1,0 +1,199 @@
+"""How long each background round holds the event loop, at 200,000 tickets.
+
+Run from the repository root, on a database kept by bench/reports.py:
+
+    .venv/bin/python bench/reports.py --store sqlite --keep DIR --seed-only   # once, ~5 min
+    .venv/bin/python bench/rounds.py --store sqlite --keep DIR [--rounds 10]
+
+The kept database is copied first (the SQLite file, or a PostgreSQL database made from it as a
+template), so that runs start alike. On the copy an admin adds three time-based rules a team
+would have ("closed for 30 days", "on hold for 5 days", "no reply for 24 hours"), and every
+episode already due is recorded as judged: a desk whose rules have run for a year. Then each
+round the server runs on a timer (kit/loops.py, app.py) runs once unmeasured, and `--rounds`
+times measured: wall time and the process's CPU time a round. On SQLite every statement runs on
+the event loop's thread, so a round's time is time every request of the process waits. The seed
+has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks keep. No
+assertions on time: the figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, closing
+from functools import partial
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reports as report_bench
+import tickets as ticket_bench
+
+from frontdesk.app import create_app
+from frontdesk.assignment import timers as assignment_timers
+from frontdesk.chats import timers as chat_timers
+from frontdesk.config import Settings
+from frontdesk.db.migrate import upgrade
+from frontdesk.db.sqlite import database_path
+from frontdesk.files import timers as file_timers
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail.timers import deliver_outbox
+from frontdesk.notifications.push import deliver_push
+from frontdesk.privacy import timers as privacy_timers
+from frontdesk.ratings import timers as rating_timers
+from frontdesk.rules import timed
+from frontdesk.rules import timers as rule_timers
+from frontdesk.rules.models import RuleRun
+from frontdesk.sla import timers as sla_timers
+from frontdesk.tickets import counts as ticket_counts
+from frontdesk.tickets.timers import wake_snoozed_tickets
+from frontdesk.webhooks.timers import deliver_webhooks
+
+RULES = (
+    ("Archive closed", {"type": "in_state", "state": "closed", "hours": 720}),
+    ("Chase the customer", {"type": "in_state", "state": "hold", "hours": 120}),
+    ("Late", {"type": "no_reply", "hours": 24}),
+)
+
+Round = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[object]]
+
+
+def _rounds() -> list[tuple[str, Round]]:
+    """Each round app.py starts on a timer, by the name it gives it."""
+
+    async def snoozes(sessionmaker: async_sessionmaker[AsyncSession], _: Settings) -> int:
+        return await wake_snoozed_tickets(sessionmaker)
+
+    return [
+        ("snoozes", snoozes),
+        ("unanswered-chats", chat_timers.end_unanswered_chats),
+        ("idle-agents", chat_timers.expire_idle_agents),
+        ("chat-offers", chat_timers.expire_offers),
+        ("presence", chat_timers.presence_heartbeat),
+        ("rating-requests", rating_timers.send_rating_requests),
+        ("unsent-uploads", file_timers.delete_unsent_uploads),
+        ("auto-assignment", assignment_timers.assign_tickets),
+        ("sla", sla_timers.check_slas),
+        ("time-rules", rule_timers.run_time_rules),
+        ("retention", privacy_timers.apply_retention),
+        ("ticket-counts", ticket_counts.compact_counts),
+        ("outbox", deliver_outbox),
+        ("webhooks", deliver_webhooks),
+        ("push", deliver_push),
+    ]
+
+
+@asynccontextmanager
+async def _copy(store: str, url: str) -> AsyncIterator[tuple[str, Path]]:
+    """A copy of the kept database for one run, dropped at the end: (its URL, a directory)."""
+    with tempfile.TemporaryDirectory(prefix="fd-rounds-") as tmp:
+        if store == "sqlite":
+            kept = database_path(url)
+            with closing(sqlite3.connect(kept, timeout=30)) as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            copy = Path(tmp) / "frontdesk.db"
+            shutil.copyfile(kept, copy)
+            yield f"sqlite+aiosqlite:///{copy}", Path(tmp)
+            return
+        name = f"fd_rounds_{uuid.uuid4().hex[:10]}"
+        kept_name = url.rsplit("/", 1)[1]
+        await ticket_bench._pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{kept_name}"')
+        try:
+            yield f"{url.rsplit('/', 1)[0]}/{name}", Path(tmp)
+        finally:
+            await ticket_bench._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _rules_judged(app: object, admin_email: str) -> dict[str, int]:
+    """The three rules, added by an admin, and every episode due now recorded as judged."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        base_url=ticket_bench.BASE_URL,
+    ) as admin:
+        await ticket_bench._login(admin, admin_email)
+        for name, kind in RULES:
+            made = await admin.post(
+                "/api/v1/rules",
+                json={"name": name, "when": kind, "actions": [{"type": "note", "text": name}]},
+            )
+            made.raise_for_status()
+    judged: dict[str, int] = {}
+    sessionmaker = app.state.sessionmaker  # type: ignore[attr-defined]
+    async with sessionmaker() as session:
+        for rule, when in await timed.timed_rules(session):
+            due = (await session.execute(timed.due_query(rule.id, when, now=utcnow()))).all()
+            if due:
+                await session.execute(
+                    insert(RuleRun),
+                    [
+                        {
+                            "rule_id": rule.id,
+                            "ticket_id": ticket_id,
+                            "episode": episode,
+                            "outcome": "skipped",
+                            "ran_at": utcnow(),
+                        }
+                        for ticket_id, episode in due
+                    ],
+                )
+            judged[rule.name] = len(due)
+        await session.commit()
+    return judged
+
+
+async def measure(store: str, url: str, tmp: Path, admin_email: str, rounds: int) -> None:
+    await asyncio.to_thread(upgrade, url)
+    settings = ticket_bench._settings(url, tmp / "var")
+    app = create_app(settings, run_loops=False)
+    async with app.router.lifespan_context(app):
+        judged = await _rules_judged(app, admin_email)
+        print(f"[{store}] rules added, episodes judged: {judged}", flush=True)
+        print("\n| round | first ms | p50 ms | max ms | CPU ms a round |")
+        print("|---|--:|--:|--:|--:|")
+        for name, job in _rounds():
+            run = partial(job, app.state.sessionmaker, settings)
+            started = time.perf_counter()
+            await run()
+            first = (time.perf_counter() - started) * 1000
+            walls, cpu = [], time.process_time()
+            for _ in range(rounds):
+                started = time.perf_counter()
+                await run()
+                walls.append((time.perf_counter() - started) * 1000)
+            cpu_ms = (time.process_time() - cpu) * 1000 / rounds
+            print(
+                f"| {name} | {first:.1f} | {statistics.median(walls):.1f} | {max(walls):.1f}"
+                f" | {cpu_ms:.1f} |",
+                flush=True,
+            )
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--keep", required=True, help="a directory bench/reports.py seeded")
+    parser.add_argument("--rounds", type=int, default=10, help="measured rounds of each")
+    args = parser.parse_args(argv)
+    kept = report_bench.kept_seed(args.store, args.keep)
+    if kept is None:
+        print(f"seed first: bench/reports.py --store {args.store} --keep {args.keep} --seed-only")
+        return 2
+    url, _keep, seeded = kept
+    async with _copy(args.store, url) as (copy_url, tmp):
+        await measure(args.store, copy_url, tmp, seeded.admin_email, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

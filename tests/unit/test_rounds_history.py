@@ -1,0 +1,120 @@
+"""The background rounds cost the same on a desk with a long history, or a long backlog.
+
+Each round runs every few seconds or every minute, on SQLite on the event loop's thread, so what
+it reads holds up every request meanwhile (bench/rounds.py times each at 200,000 tickets).
+- "Closed for 30 days" read every closed ticket there ever was, each with two correlated
+  subqueries, every minute: 1.4-1.8 s with three such rules. After a whole round a rule reads
+  only the tickets changed since (rules/timed.py).
+- The snooze timer read every snoozed ticket by the state's index, every 15 seconds, where the
+  snooze times' index gives the due ones.
+The work is counted in SQLite's virtual machine steps, which do not depend on the machine's
+speed."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from frontdesk.rules.timers import run_time_rules
+from frontdesk.tickets.timers import wake_snoozed_tickets
+from tests.conftest import Desk
+from tests.unit.rules.support import create_rule
+from tests.unit.support import new_ticket, sqlite_steps
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+async def add_closed_tickets(app: FastAPI, *, like: int, count: int) -> None:
+    """`count` tickets like ticket `like`, closed 60 days ago, and judged long since by every
+    rule: what a year of a desk leaves behind."""
+    async with app.state.engine.begin() as connection:
+        first = (await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one()
+        await connection.execute(
+            text(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+                " INSERT INTO tickets (id, number, inbox_id, customer_id, shows_customer, subject,"
+                " type, state, priority, cc, created_at, updated_at, closed_at)"
+                " SELECT :first + n.i, (SELECT max(number) FROM tickets) + n.i, t.inbox_id,"
+                " t.customer_id, t.shows_customer, t.subject, t.type, 'closed', t.priority, t.cc,"
+                " datetime(t.created_at, '-61 days'), datetime(t.created_at, '-60 days'),"
+                " datetime(t.created_at, '-60 days')"
+                " FROM n, tickets AS t WHERE t.id = :like"
+            ),
+            {"count": count, "first": first, "like": like},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO rule_runs (rule_id, ticket_id, episode, outcome, applied, ran_at)"
+                " SELECT r.id, t.id, '0', 'skipped', '[]', t.updated_at"
+                " FROM rules AS r, tickets AS t WHERE t.id > :first"
+            ),
+            {"first": first},
+        )
+
+
+async def test_a_round_reads_what_changed_not_every_closed_ticket(app: FastAPI, desk: Desk) -> None:
+    inbox = await desk.inbox(name="Shop")
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    for name, when in (
+        ("Archive closed", {"type": "in_state", "state": "closed", "hours": 720}),
+        ("Chase the customer", {"type": "in_state", "state": "hold", "hours": 120}),
+        ("Late", {"type": "no_reply", "hours": 24}),
+    ):
+        await create_rule(admin, name, when=when, actions=[{"type": "note", "text": name}])
+    ticket = await new_ticket(admin.client, inbox, subject="An old question", state="closed")
+    # The first round reads every ticket, and after it each round reads what changed since.
+    assert await run_time_rules(app.state.sessionmaker) == 0
+
+    done = []
+    for count in (20, 2_000):
+        await add_closed_tickets(app, like=ticket["id"], count=count)
+        async with sqlite_steps(app) as steps:
+            assert await run_time_rules(app.state.sessionmaker) == 0
+        done.append(steps[0])
+    few, many = done
+    # A hundred times the closed tickets, the same work (give or take the b-trees' depth).
+    assert many <= few * 1.2 + 5, (few, many)
+
+
+async def add_snoozed_tickets(app: FastAPI, *, like: int, count: int) -> None:
+    """`count` tickets like ticket `like`, snoozed for a week."""
+    async with app.state.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+                " INSERT INTO tickets (number, inbox_id, customer_id, shows_customer, subject,"
+                " type, state, priority, cc, created_at, updated_at, snoozed_until)"
+                " SELECT (SELECT max(number) FROM tickets) + n.i, t.inbox_id, t.customer_id,"
+                " t.shows_customer, t.subject, t.type, 'snoozed', t.priority, t.cc, t.created_at,"
+                " t.updated_at, datetime(t.created_at, '+7 days')"
+                " FROM n, tickets AS t WHERE t.id = :like"
+            ),
+            {"count": count, "like": like},
+        )
+
+
+async def test_the_snooze_timer_reads_the_due_snoozes(app: FastAPI, desk: Desk) -> None:
+    inbox = await desk.inbox(name="Shop")
+    agent = await desk.agent(inboxes=[inbox])
+    ticket = await new_ticket(agent.client, inbox, subject="Call me back")
+    done = []
+    for count in (20, 2_000):
+        await add_snoozed_tickets(app, like=ticket["id"], count=count)
+        async with sqlite_steps(app) as steps:
+            assert await wake_snoozed_tickets(app.state.sessionmaker) == 0
+        done.append(steps[0])
+    # The snoozes that ended still wake: one of them, ended a minute ago.
+    async with app.state.engine.begin() as connection:
+        ended = await connection.execute(
+            text(
+                "UPDATE tickets SET snoozed_until = datetime('now', '-1 minute')"
+                " WHERE id = (SELECT max(id) FROM tickets) RETURNING id"
+            )
+        )
+        woken = ended.scalar_one()
+    assert await wake_snoozed_tickets(app.state.sessionmaker) == 1
+    state = (await agent.client.get(f"/api/v1/tickets/{woken}")).json()["state"]
+    assert state == "open"
+    few, many = done
+    assert many <= few * 1.2 + 5, (few, many)
