@@ -1,4 +1,5 @@
-"""How long each background round holds the event loop, at 200,000 tickets.
+"""How long each background round, and each delete of old or erased data, holds the event loop,
+at 200,000 tickets.
 
 Run from the repository root, on a database kept by bench/reports.py:
 
@@ -12,8 +13,11 @@ episode already due is recorded as judged: a desk whose rules have run for a yea
 round the server runs on a timer (kit/loops.py, app.py) runs once unmeasured, and `--rounds`
 times measured: wall time and the process's CPU time a round. On SQLite every statement runs on
 the event loop's thread, so a round's time is time every request of the process waits. The seed
-has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks keep. No
-assertions on time: the figures go to docs/performance.md.
+has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks keep.
+
+Then the deletes: `--batches` batches of the retention pass (50 tickets each, the oldest closed
+of the third inbox, its retention set to 300 days), and the erasure of the customer with the most
+tickets. No assertions on time: the figures go to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, closing
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,12 +50,16 @@ from frontdesk.app import create_app
 from frontdesk.assignment import timers as assignment_timers
 from frontdesk.chats import timers as chat_timers
 from frontdesk.config import Settings
+from frontdesk.customers.models import CustomerContact
 from frontdesk.db.migrate import upgrade
+from frontdesk.db.session import unit_of_work
 from frontdesk.db.sqlite import database_path
 from frontdesk.files import timers as file_timers
+from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.timers import deliver_outbox
 from frontdesk.notifications.push import deliver_push
+from frontdesk.privacy import retention
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.ratings import timers as rating_timers
 from frontdesk.rules import timed
@@ -57,6 +67,7 @@ from frontdesk.rules import timers as rule_timers
 from frontdesk.rules.models import RuleRun
 from frontdesk.sla import timers as sla_timers
 from frontdesk.tickets import counts as ticket_counts
+from frontdesk.tickets.models import Ticket
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.webhooks.timers import deliver_webhooks
 
@@ -152,7 +163,9 @@ async def _rules_judged(app: object, admin_email: str) -> dict[str, int]:
     return judged
 
 
-async def measure(store: str, url: str, tmp: Path, admin_email: str, rounds: int) -> None:
+async def measure(
+    store: str, url: str, tmp: Path, admin_email: str, rounds: int, batches: int
+) -> None:
     await asyncio.to_thread(upgrade, url)
     settings = ticket_bench._settings(url, tmp / "var")
     app = create_app(settings, run_loops=False)
@@ -177,6 +190,45 @@ async def measure(store: str, url: str, tmp: Path, admin_email: str, rounds: int
                 f" | {cpu_ms:.1f} |",
                 flush=True,
             )
+        await _deletes(app, admin_email, batches)
+
+
+async def _deletes(app: Any, admin_email: str, batches: int) -> None:
+    sessionmaker = app.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        inbox_id = max(await session.scalars(select(Inbox.id)))
+        await session.execute(update(Inbox).where(Inbox.id == inbox_id).values(retention_days=300))
+        customer_id, tickets = (
+            await session.execute(
+                select(Ticket.customer_id, func.count())
+                .group_by(Ticket.customer_id)
+                .order_by(func.count().desc(), Ticket.customer_id)
+                .limit(1)
+            )
+        ).one()
+        (address,) = await session.scalars(
+            select(CustomerContact.value).where(CustomerContact.customer_id == customer_id)
+        )
+    print("\n| delete | ms |\n|---|--:|")
+    for n in range(batches):
+        started = time.perf_counter()
+        async with unit_of_work(sessionmaker) as session:
+            deleted = await retention.delete_expired(
+                session, inbox_id=inbox_id, closed_before=utcnow() - timedelta(days=300), limit=50
+            )
+        took = (time.perf_counter() - started) * 1000
+        print(f"| retention batch {n + 1} ({deleted} tickets) | {took:.0f} |", flush=True)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=ticket_bench.BASE_URL
+    ) as admin:
+        await ticket_bench._login(admin, admin_email)
+        started = time.perf_counter()
+        erased = await admin.post(
+            f"/api/v1/customers/{customer_id}/erase", json={"confirm": address}
+        )
+        erased.raise_for_status()
+        took = (time.perf_counter() - started) * 1000
+    print(f"| erasure of a customer with {tickets} tickets | {took:.0f} |", flush=True)
 
 
 async def main(argv: Sequence[str] | None = None) -> int:
@@ -184,6 +236,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", required=True, help="a directory bench/reports.py seeded")
     parser.add_argument("--rounds", type=int, default=10, help="measured rounds of each")
+    parser.add_argument("--batches", type=int, default=3, help="retention batches measured")
     args = parser.parse_args(argv)
     kept = report_bench.kept_seed(args.store, args.keep)
     if kept is None:
@@ -191,7 +244,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         return 2
     url, _keep, seeded = kept
     async with _copy(args.store, url) as (copy_url, tmp):
-        await measure(args.store, copy_url, tmp, seeded.admin_email, args.rounds)
+        await measure(args.store, copy_url, tmp, seeded.admin_email, args.rounds, args.batches)
     return 0
 
 

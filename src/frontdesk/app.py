@@ -300,6 +300,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.reading = reading
     app.state.broker = broker
     app.state.message_writer = message_writer
     app.state.messenger_limits = MessengerLimits.from_settings(settings, shared_counts)

@@ -128,7 +128,10 @@ async def browser(
 
 @pytest.fixture
 async def live(app: FastAPI) -> AsyncIterator[str]:
-    """The base URL (http://127.0.0.1:PORT) of the app under test."""
+    """The base URL (http://127.0.0.1:PORT) of the app under test, its reading process started
+    as a server starts it (app.py): a first report does not wait for the process to start."""
+    if app.state.reading is not None:
+        await app.state.reading.start()
     async with serve(app, app.state.settings) as host:
         yield f"http://{host}"
 

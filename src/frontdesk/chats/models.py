@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, enum_column
+from frontdesk.db.base import Base, JSONType, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -48,6 +48,8 @@ class Visitor(Base):
     """Someone using the messenger. The token in their browser is stored only as a digest."""
 
     __tablename__ = "visitors"
+    # An erasure finds a person's visits by the address they gave (privacy/scope.py).
+    __table_args__ = (index_where_set("ix_visitors_email", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), index=True)
@@ -79,6 +81,8 @@ class Chat(Base):
         Index("ix_chats_visitor", "visitor_id", "started_at"),
         # The inbox's latest answered chats: the wait a visitor is told to expect.
         Index("ix_chats_inbox_answered", "inbox_id", "answered_at"),
+        # An erasure finds a person's chats by the address they gave (privacy/scope.py).
+        index_where_set("ix_chats_visitor_email", "visitor_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
 
 
 class ContactKind(enum.StrEnum):
@@ -18,6 +18,8 @@ class ContactKind(enum.StrEnum):
 
 class Customer(Timestamped, Base):
     __tablename__ = "customers"
+    # The customers merged into one, which an erasure of it erases too.
+    __table_args__ = (index_where_set("ix_customers_merged_into", "merged_into_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="", index=True)

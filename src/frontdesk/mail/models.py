@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, enum_column
+from frontdesk.db.base import Base, JSONType, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -23,7 +23,11 @@ class OutboxState(enum.StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),
+        # Deleting an entry (retention, erasure) lets go of the mail sent as it.
+        index_where_set("ix_outbox_entry", "entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, enum_column
+from frontdesk.db.base import Base, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -55,7 +55,12 @@ class RatingRequest(Base):
     processes that find the same closed ticket write one row, and one email."""
 
     __tablename__ = "rating_requests"
-    __table_args__ = (UniqueConstraint("ticket_id", "closed_at"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "closed_at"),
+        # A customer's requests go with the customer (erasure), a mail's link with the mail.
+        Index("ix_rating_requests_customer", "customer_id"),
+        index_where_set("ix_rating_requests_outbox", "outbox_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, Timestamped
+from frontdesk.db.base import Base, Timestamped, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -46,7 +46,12 @@ class SavedReplyUse(Base):
     """One insertion. `use_id` is the client's id for it: a retried request counts once."""
 
     __tablename__ = "saved_reply_uses"
-    __table_args__ = (UniqueConstraint("saved_reply_id", "user_id", "use_id"),)
+    __table_args__ = (
+        UniqueConstraint("saved_reply_id", "user_id", "use_id"),
+        # Deleting a ticket or a chat lets go of the uses on it.
+        index_where_set("ix_saved_reply_uses_ticket", "ticket_id"),
+        index_where_set("ix_saved_reply_uses_chat", "chat_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     saved_reply_id: Mapped[int] = mapped_column(ForeignKey("saved_replies.id", ondelete="CASCADE"))

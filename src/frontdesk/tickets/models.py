@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, true
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -91,6 +91,19 @@ class Ticket(Timestamped, Base):
         # SLA: the list sorted by the next due time and the "Breaching soon" folder (sla/).
         Index("ix_tickets_state_sla_due", "state", "sla_due_at", "id"),
         Index("ix_tickets_inbox_state_sla_due", "inbox_id", "state", "sla_due_at", "id"),
+        # Deleting a ticket sets the tickets merged into it free: without it, each ticket a
+        # retention pass deleted read every ticket.
+        index_where_set("ix_tickets_merged_into", "merged_into_id"),
+        # An inbox's closed tickets by when they closed, oldest first: what retention deletes.
+        # Only a closed ticket has a closing time.
+        Index(
+            "ix_tickets_inbox_closed",
+            "inbox_id",
+            "closed_at",
+            "id",
+            sqlite_where=text("closed_at IS NOT NULL"),
+            postgresql_where=text("closed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +177,8 @@ class TicketEntry(Base):
         Index("ix_ticket_entries_ticket_created", "ticket_id", "created_at", "id"),
         # Entries by age: the time-based rules' episodes that came of age (rules/timed.py).
         Index("ix_ticket_entries_created", "created_at"),
+        # A customer's messages on other tickets, which an erasure deletes (privacy/scope.py).
+        index_where_set("ix_ticket_entries_author_customer", "author_customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
