@@ -229,7 +229,6 @@ async def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     kept = report_bench.kept_seed(args.store, args.keep)
     if kept is None:
-        print(f"seed first: bench/reports.py --store {args.store} --keep {args.keep} --seed-only")
         return 2
     url, keep, seeded = kept
     if args.read == "audit":

@@ -324,10 +324,11 @@ def seeded_from(marker: Path) -> Any:
 
 def kept_seed(store: str, keep_dir: str) -> tuple[str, Path, Any] | None:
     """A seed kept by `--keep DIR --seed-only` for another bench: (its URL, the directory, what
-    it holds), or None when there is none yet."""
+    it holds), or None, saying how to make it, when there is none yet."""
     keep = Path(keep_dir).resolve()
     marker = keep / f"seeded-{store}.json"
     if not marker.exists():
+        print(f"seed first: bench/reports.py --store {store} --keep {keep_dir} --seed-only")
         return None
     url, _pg_name = _kept_url(store, keep)
     return url, keep, seeded_from(marker)
