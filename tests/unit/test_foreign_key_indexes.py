@@ -3,7 +3,7 @@
 Deleting a row makes the database find the rows that name it, to cascade, set them to NULL or
 refuse. Without an index on the naming column it reads the whole table, once for each row
 deleted: a retention batch of 50 tickets read every ticket 50 times (`tickets.merged_into_id`),
-14-18 s on SQLite's event loop at 200,000 tickets (docs/performance.md). The tables are the
+4.3-4.6 s on SQLite's event loop at 200,000 tickets (docs/performance.md). The tables are the
 models', which tests/unit/test_migrations.py holds equal to the migrations on both stores."""
 
 from __future__ import annotations

@@ -3,12 +3,12 @@
 Each round runs every few seconds or every minute, on SQLite on the event loop's thread, so what
 it reads holds up every request meanwhile (bench/rounds.py times each at 200,000 tickets).
 - "Closed for 30 days" read every closed ticket there ever was, each with two correlated
-  subqueries, every minute: 1.4-1.8 s with three such rules. After a whole round a rule reads
+  subqueries, every minute: 1.3-1.6 s with three such rules. After a whole round a rule reads
   only the tickets changed since (rules/timed.py).
 - The snooze timer read every snoozed ticket by the state's index, every 15 seconds, where the
   snooze times' index gives the due ones.
 - The retention pass read every ticket for each ticket it deleted (the database's search for
-  tickets merged into it): 14-18 s a batch of 50.
+  tickets merged into it): 4.3-4.6 s a batch of 50.
 The work is counted in SQLite's virtual machine steps, which do not depend on the machine's
 speed."""
 
