@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, closing
 from datetime import timedelta
 from functools import partial
@@ -40,69 +40,28 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reports as report_bench
 import tickets as ticket_bench
 
-from frontdesk.app import create_app
-from frontdesk.assignment import timers as assignment_timers
-from frontdesk.chats import timers as chat_timers
-from frontdesk.config import Settings
+from frontdesk.app import create_app, timed_rounds
 from frontdesk.customers.models import CustomerContact
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.sqlite import database_path
-from frontdesk.files import timers as file_timers
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail.timers import deliver_outbox
-from frontdesk.notifications.push import deliver_push
 from frontdesk.privacy import retention
-from frontdesk.privacy import timers as privacy_timers
-from frontdesk.ratings import timers as rating_timers
 from frontdesk.rules import timed
-from frontdesk.rules import timers as rule_timers
 from frontdesk.rules.models import RuleRun
-from frontdesk.sla import timers as sla_timers
-from frontdesk.tickets import counts as ticket_counts
 from frontdesk.tickets.models import Ticket
-from frontdesk.tickets.timers import wake_snoozed_tickets
-from frontdesk.webhooks.timers import deliver_webhooks
 
 RULES = (
     ("Archive closed", {"type": "in_state", "state": "closed", "hours": 720}),
     ("Chase the customer", {"type": "in_state", "state": "hold", "hours": 120}),
     ("Late", {"type": "no_reply", "hours": 24}),
 )
-
-Round = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[object]]
-
-
-def _rounds() -> list[tuple[str, Round]]:
-    """Each round app.py starts on a timer, by the name it gives it."""
-
-    async def snoozes(sessionmaker: async_sessionmaker[AsyncSession], _: Settings) -> int:
-        return await wake_snoozed_tickets(sessionmaker)
-
-    return [
-        ("snoozes", snoozes),
-        ("unanswered-chats", chat_timers.end_unanswered_chats),
-        ("idle-agents", chat_timers.expire_idle_agents),
-        ("chat-offers", chat_timers.expire_offers),
-        ("presence", chat_timers.presence_heartbeat),
-        ("rating-requests", rating_timers.send_rating_requests),
-        ("unsent-uploads", file_timers.delete_unsent_uploads),
-        ("auto-assignment", assignment_timers.assign_tickets),
-        ("sla", sla_timers.check_slas),
-        ("time-rules", rule_timers.run_time_rules),
-        ("retention", privacy_timers.apply_retention),
-        ("ticket-counts", ticket_counts.compact_counts),
-        ("outbox", deliver_outbox),
-        ("webhooks", deliver_webhooks),
-        ("push", deliver_push),
-    ]
 
 
 @asynccontextmanager
@@ -174,7 +133,7 @@ async def measure(
         print(f"[{store}] rules added, episodes judged: {judged}", flush=True)
         print("\n| round | first ms | p50 ms | max ms | CPU ms a round |")
         print("|---|--:|--:|--:|--:|")
-        for name, job in _rounds():
+        for name, job, _interval in timed_rounds(settings):
             run = partial(job, app.state.sessionmaker, settings)
             started = time.perf_counter()
             await run()

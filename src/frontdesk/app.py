@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import cache, partial
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 
 from frontdesk.actions.api import router as actions_router
@@ -166,6 +167,38 @@ def routes() -> tuple[BaseRoute, ...]:
     return tuple(router.routes)
 
 
+Round = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[object]]
+
+
+async def _wake_snoozed(sessionmaker: async_sessionmaker[AsyncSession], _: Settings) -> int:
+    return await wake_snoozed_tickets(sessionmaker)
+
+
+def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
+    """The rounds every server process runs on a timer: (name, job, seconds between rounds).
+    Each job is called with the sessionmaker and the settings (bench/rounds.py times them)."""
+    return [
+        ("snoozes", _wake_snoozed, settings.snooze_poll_interval),
+        ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
+        ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
+        # An offer's countdown is seconds long: looked at every second at most.
+        ("chat-offers", chat_timers.expire_offers, min(1.0, settings.timer_interval)),
+        ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
+        ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
+        ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
+        ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
+        ("sla", sla_timers.check_slas, settings.timer_interval),
+        ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
+        ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
+        ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
+        # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
+        # except an inbox's that is sent through its mail provider's SMTP server.
+        ("outbox", deliver_outbox, settings.outbox_poll_interval),
+        ("webhooks", deliver_webhooks, settings.webhooks_poll_interval),
+        ("push", deliver_push, settings.push_poll_interval),
+    ]
+
+
 def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     checkpointer = sqlite_checkpointer(settings.database_url)
     engine = create_engine(
@@ -211,43 +244,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             pause = WriterPause(engine, asyncio.get_running_loop())
             checkpointer.start(pause)
         if run_loops:
-            loops.start(
-                settings.snooze_poll_interval,
-                partial(wake_snoozed_tickets, sessionmaker),
-                name="snoozes",
-            )
-            for name, job, interval in (
-                ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
-                ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
-                # An offer's countdown is seconds long: looked at every second at most.
-                ("chat-offers", chat_timers.expire_offers, min(1.0, settings.timer_interval)),
-                ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
-                ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
-                ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
-                ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
-                ("sla", sla_timers.check_slas, settings.timer_interval),
-                ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
-                ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
-                ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
-            ):
+            for name, job, interval in timed_rounds(settings):
                 loops.start(interval, partial(job, sessionmaker, settings), name=name)
-            # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
-            # except an inbox's that is sent through its mail provider's SMTP server.
-            loops.start(
-                settings.outbox_poll_interval,
-                partial(deliver_outbox, sessionmaker, settings),
-                name="outbox",
-            )
-            loops.start(
-                settings.webhooks_poll_interval,
-                partial(deliver_webhooks, sessionmaker, settings),
-                name="webhooks",
-            )
-            loops.start(
-                settings.push_poll_interval,
-                partial(deliver_push, sessionmaker, settings),
-                name="push",
-            )
         # Mailboxes at mail providers (IMAP); with none configured it only looks now and then.
         fetcher = MailboxFetcher(sessionmaker, settings) if run_loops else None
         if fetcher is not None:
