@@ -15,6 +15,7 @@ speed."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import partial
 
 import pytest
@@ -23,8 +24,10 @@ from sqlalchemy import text
 
 from frontdesk.config import Settings
 from frontdesk.privacy.timers import apply_retention
+from frontdesk.rules import timed
 from frontdesk.rules.timers import run_time_rules
 from frontdesk.tickets.timers import wake_snoozed_tickets
+from tests.clock import FrozenClock
 from tests.conftest import Desk
 from tests.unit.rules.support import create_rule
 from tests.unit.support import new_ticket, sqlite_steps
@@ -51,9 +54,11 @@ async def steps_with_more(
     assert many <= few * 1.2 + 5, (few, many)
 
 
-async def add_closed_tickets(app: FastAPI, count: int, *, like: int, days: int = 60) -> None:
+async def add_closed_tickets(
+    app: FastAPI, count: int, *, like: int, days: int = 60, judged: bool = True
+) -> None:
     """`count` tickets like ticket `like`, closed `days` ago, and judged long since by every
-    rule: what a year of a desk leaves behind."""
+    rule (unless not `judged`): what a year of a desk leaves behind."""
     async with app.state.engine.begin() as connection:
         first = (await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one()
         await connection.execute(
@@ -70,6 +75,8 @@ async def add_closed_tickets(app: FastAPI, count: int, *, like: int, days: int =
             ),
             {"count": count, "first": first, "like": like, "days": days},
         )
+        if not judged:
+            return
         await connection.execute(
             text(
                 "INSERT INTO rule_runs (rule_id, ticket_id, episode, outcome, applied, ran_at)"
@@ -99,6 +106,40 @@ async def test_a_round_reads_what_changed_not_every_closed_ticket(app: FastAPI, 
         partial(run_time_rules, app.state.sessionmaker),
         done=0,
     )
+
+
+async def test_a_new_rule_reads_a_window_a_round_not_every_ticket(
+    app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new "closed for 30 days" rule judges 50 tickets a round from where the last round
+    stopped: its fifth round reads as much on a long history as on a short one, where each
+    round read every closed ticket."""
+    monkeypatch.setattr(timed, "WINDOW", 200)
+    clock = FrozenClock(monkeypatch, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    inbox = await desk.inbox(name="Shop")
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    ticket = await new_ticket(admin.client, inbox, subject="An old question", state="closed")
+    when = {"type": "in_state", "state": "closed", "hours": 720}
+    work = []
+    for count in (400, 4_000):
+        await add_closed_tickets(app, count, like=ticket["id"], judged=False)
+        rule = await create_rule(
+            admin, f"Archive {count}", when=when, actions=[{"type": "note", "text": "Old"}]
+        )
+        for _ in range(5):
+            clock.advance(minutes=1)
+            async with sqlite_steps(app) as steps:
+                assert await run_time_rules(app.state.sessionmaker) == 50
+        work.append(steps[0])
+        deleted = await admin.client.delete(f"/api/v1/rules/{rule['id']}")
+        assert deleted.status_code == 204, deleted.text
+        # The next rule starts on tickets that no rule has touched, as this one did.
+        async with app.state.engine.begin() as connection:
+            await connection.execute(
+                text("DELETE FROM tickets WHERE id <> :like"), {"like": ticket["id"]}
+            )
+    short, long = work
+    assert long <= short * 1.2 + 5, (short, long)
 
 
 async def add_snoozed_tickets(app: FastAPI, count: int, *, like: int) -> None:

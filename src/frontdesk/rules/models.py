@@ -29,8 +29,11 @@ class Rule(Timestamped, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A time-based rule's last round that judged every episode due then (rules/timed.py): the
-    # next round reads only the tickets changed since. None until then, and after an edit.
+    # next round reads only the tickets changed since. None until its first, and after an edit.
     checked_at: Mapped[datetime | None]
+    # While it catches up, that batch judged the tickets up to this id only; the next batch
+    # goes on from there. None once it has judged them all.
+    caught_up_to: Mapped[int | None]
 
 
 class RuleRun(Base):

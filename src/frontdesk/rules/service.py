@@ -184,9 +184,7 @@ async def update_rule(
     if enabled is not None:
         rule.enabled = enabled
     if definition is not None or enabled is not None:
-        # A time-based rule judges every ticket afresh: a new `when` has other episodes, and a
-        # disabled rule let episodes come of age unjudged.
-        rule.checked_at = None
+        timed.judge_afresh(rule)
     rule.updated_by_id = user.id
     rule.updated_at = utcnow()
     await session.flush()

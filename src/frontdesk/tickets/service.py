@@ -461,6 +461,19 @@ async def lock_ticket(session: AsyncSession, *, ticket_id: int) -> Ticket | None
     )
 
 
+async def lock_tickets(session: AsyncSession, *, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """Each ticket still there, re-read under a row lock, by id: `lock_ticket` for many. In
+    order of id, so that two processes locking the same tickets cannot deadlock."""
+    tickets = await session.scalars(
+        select(Ticket)
+        .where(Ticket.id.in_(ticket_ids))
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {ticket.id: ticket for ticket in tickets}
+
+
 def _apply_state(ticket: Ticket, state: TicketState, snoozed_until: datetime | None) -> None:
     ticket.state = state
     ticket.snoozed_until = snoozed_until if state is TicketState.snoozed else None

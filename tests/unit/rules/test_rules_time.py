@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
+from frontdesk.rules import timed, timers
 from frontdesk.rules.models import RuleRun
 from frontdesk.rules.timers import run_time_rules
 from tests.clock import FrozenClock
@@ -157,6 +158,73 @@ class TestNoReply:
         # The other ticket's episode was looked at and let go, not looked at every minute.
         assert await count_rows(desk.app, RuleRun) == 2
         assert await _tick(desk.app) == 0
+
+
+class TestCatchingUp:
+    """A new rule judges the tickets a window at a time (rules/timed.WINDOW, two here), and a
+    ticket that changes behind the window meanwhile is judged at the next batch. A round runs
+    a few batches (rules/timers.BATCHES)."""
+
+    async def test_a_new_rule_judges_a_window_at_a_time(
+        self,
+        desk: Desk,
+        http: httpx.AsyncClient,
+        clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(timed, "WINDOW", 2)
+        monkeypatch.setattr(timers, "BATCHES", 1)
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        for n in range(5):
+            await _mail(http, "Where is my order?", subject=f"Order {n}")
+        listed = (await admin.client.get("/api/v1/tickets")).json()
+        first, *rest = sorted(t["id"] for t in listed["items"])
+        held = await admin.client.patch(f"/api/v1/tickets/{first}", json={"state": "hold"})
+        assert held.status_code == 200, held.text
+        clock.advance(hours=30)
+        rule = await create_rule(
+            admin,
+            "Late",
+            when={"type": "no_reply", "hours": 24},
+            actions=[{"type": "note", "text": "late"}],
+        )
+        # The first two tickets: the first is on hold, nobody owes it an answer.
+        assert await _tick(desk.app) == 1
+        opened = await admin.client.patch(f"/api/v1/tickets/{first}", json={"state": "open"})
+        assert opened.status_code == 200, opened.text
+        # Behind the window now, and due at once; with the next two.
+        clock.advance(minutes=10)
+        assert await _tick(desk.app) == 3
+        clock.advance(minutes=10)
+        assert await _tick(desk.app) == 1
+        # Caught up: each ticket once.
+        assert await _ticks(desk.app, clock, hours=48, every=6) == 0
+        judged = {r["ticket"]["id"]: r["outcome"] for r in await runs(admin, rule)}
+        assert judged == dict.fromkeys([first, *rest], "done")
+
+    async def test_a_full_batch_goes_on_from_its_last_ticket(
+        self,
+        desk: Desk,
+        http: httpx.AsyncClient,
+        clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(timed, "BATCH", 2)
+        monkeypatch.setattr(timers, "BATCHES", 2)
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        for n in range(5):
+            await _mail(http, "Where is my order?", subject=f"Order {n}")
+        clock.advance(hours=30)
+        rule = await create_rule(
+            admin,
+            "Late",
+            when={"type": "no_reply", "hours": 24},
+            actions=[{"type": "note", "text": "late"}],
+        )
+        assert [await _tick(desk.app) for _ in range(3)] == [4, 1, 0]
+        assert len(await runs(admin, rule)) == 5
 
 
 class TestInState:
