@@ -898,7 +898,7 @@ async def claim_due_snoozes(
     return (await session.scalars(statement)).all()
 
 
-async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> int:
     woken = 0
     for ticket in await claim_due_snoozes(session, now=now, limit=limit):
         # Guarded by state so a ticket changed since the claim is left alone.

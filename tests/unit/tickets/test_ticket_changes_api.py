@@ -205,6 +205,25 @@ class TestSnooze:
         counts = (await agent.client.get("/api/v1/tickets/counts")).json()
         assert (counts["open"], counts["snoozed"]) == (len(tickets), 0)
 
+    async def test_snoozes_ending_together_wake_in_short_transactions(
+        self, desk: Desk, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A round wakes BATCHES batches of BATCH, a transaction each (two of two here), and
+        the next round the rest: nobody waits behind one long transaction."""
+        monkeypatch.setattr(timers, "BATCH", 2)
+        monkeypatch.setattr(timers, "BATCHES", 2)
+        agent, inbox, first = await setup(desk)
+        tickets = [first] + [await new_ticket(agent.client, inbox) for _ in range(4)]
+        for ticket in tickets:
+            response = await agent.client.patch(
+                f"/api/v1/tickets/{ticket['id']}", json={"snoozed_until": later(minutes=5)}
+            )
+            assert response.status_code == 200
+        an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+        monkeypatch.setattr(timers, "utcnow", lambda: an_hour_on)
+        rounds = [await wake_snoozed_tickets(app.state.sessionmaker) for _ in range(3)]
+        assert rounds == [4, 1, 0]
+
 
 class TestNotes:
     async def test_a_note_joins_the_thread_and_sends_no_mail(self, desk: Desk) -> None:
