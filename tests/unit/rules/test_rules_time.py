@@ -174,21 +174,11 @@ class TestCatchingUp:
     ) -> None:
         monkeypatch.setattr(timed, "WINDOW", 2)
         monkeypatch.setattr(timers, "BATCHES", 1)
-        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
-        admin = await desk.agent(role="admin", inboxes=[inbox])
-        for n in range(5):
-            await _mail(http, "Where is my order?", subject=f"Order {n}")
-        listed = (await admin.client.get("/api/v1/tickets")).json()
-        first, *rest = sorted(t["id"] for t in listed["items"])
+        admin, (first, *rest) = await self._five_waiting(desk, http)
         held = await admin.client.patch(f"/api/v1/tickets/{first}", json={"state": "hold"})
         assert held.status_code == 200, held.text
         clock.advance(hours=30)
-        rule = await create_rule(
-            admin,
-            "Late",
-            when={"type": "no_reply", "hours": 24},
-            actions=[{"type": "note", "text": "late"}],
-        )
+        rule = await self._late_rule(admin)
         # The first two tickets: the first is on hold, nobody owes it an answer.
         assert await _tick(desk.app) == 1
         opened = await admin.client.patch(f"/api/v1/tickets/{first}", json={"state": "open"})
@@ -212,19 +202,28 @@ class TestCatchingUp:
     ) -> None:
         monkeypatch.setattr(timed, "BATCH", 2)
         monkeypatch.setattr(timers, "BATCHES", 2)
+        admin, _ = await self._five_waiting(desk, http)
+        clock.advance(hours=30)
+        rule = await self._late_rule(admin)
+        assert [await _tick(desk.app) for _ in range(3)] == [4, 1, 0]
+        assert len(await runs(admin, rule)) == 5
+
+    @staticmethod
+    async def _five_waiting(desk: Desk, http: httpx.AsyncClient) -> tuple[Any, list[int]]:
+        """An admin, and five tickets whose customer waits for an answer, in order of id."""
         inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
         admin = await desk.agent(role="admin", inboxes=[inbox])
         for n in range(5):
             await _mail(http, "Where is my order?", subject=f"Order {n}")
-        clock.advance(hours=30)
-        rule = await create_rule(
-            admin,
-            "Late",
-            when={"type": "no_reply", "hours": 24},
-            actions=[{"type": "note", "text": "late"}],
+        listed = (await admin.client.get("/api/v1/tickets")).json()
+        return admin, sorted(t["id"] for t in listed["items"])
+
+    @staticmethod
+    async def _late_rule(admin: Any) -> dict[str, Any]:
+        when = {"type": "no_reply", "hours": 24}
+        return await create_rule(
+            admin, "Late", when=when, actions=[{"type": "note", "text": "late"}]
         )
-        assert [await _tick(desk.app) for _ in range(3)] == [4, 1, 0]
-        assert len(await runs(admin, rule)) == 5
 
 
 class TestInState:

@@ -40,6 +40,22 @@ async def setup(desk: Desk) -> tuple[Agent, dict[str, Any], dict[str, Any]]:
     return agent, inbox, await new_ticket(agent.client, inbox)
 
 
+async def snoozes_ended(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, *, count: int
+) -> tuple[Agent, list[dict[str, Any]]]:
+    """`count` tickets snoozed for five minutes, and the timer's clock an hour on."""
+    agent, inbox, first = await setup(desk)
+    tickets = [first] + [await new_ticket(agent.client, inbox) for _ in range(count - 1)]
+    for ticket in tickets:
+        response = await agent.client.patch(
+            f"/api/v1/tickets/{ticket['id']}", json={"snoozed_until": later(minutes=5)}
+        )
+        assert response.status_code == 200
+    an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+    monkeypatch.setattr(timers, "utcnow", lambda: an_hour_on)
+    return agent, tickets
+
+
 class TestUpdate:
     async def test_subject_and_state_changes_are_logged_in_the_thread(self, desk: Desk) -> None:
         agent, _inbox, ticket = await setup(desk)
@@ -178,15 +194,7 @@ class TestSnooze:
     async def test_concurrent_wake_ups_wake_each_ticket_once(
         self, desk: Desk, app: FastAPI, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        agent, inbox, first = await setup(desk)
-        tickets = [first] + [await new_ticket(agent.client, inbox) for _ in range(11)]
-        for ticket in tickets:
-            response = await agent.client.patch(
-                f"/api/v1/tickets/{ticket['id']}", json={"snoozed_until": later(minutes=5)}
-            )
-            assert response.status_code == 200
-        an_hour_on = datetime.now(UTC) + timedelta(hours=1)
-        monkeypatch.setattr(timers, "utcnow", lambda: an_hour_on)
+        agent, tickets = await snoozes_ended(desk, monkeypatch, count=12)
         woken = await asyncio.gather(
             wake_snoozed_tickets(app.state.sessionmaker),
             wake_snoozed_tickets(app.state.sessionmaker),
@@ -212,15 +220,7 @@ class TestSnooze:
         the next round the rest: nobody waits behind one long transaction."""
         monkeypatch.setattr(timers, "BATCH", 2)
         monkeypatch.setattr(timers, "BATCHES", 2)
-        agent, inbox, first = await setup(desk)
-        tickets = [first] + [await new_ticket(agent.client, inbox) for _ in range(4)]
-        for ticket in tickets:
-            response = await agent.client.patch(
-                f"/api/v1/tickets/{ticket['id']}", json={"snoozed_until": later(minutes=5)}
-            )
-            assert response.status_code == 200
-        an_hour_on = datetime.now(UTC) + timedelta(hours=1)
-        monkeypatch.setattr(timers, "utcnow", lambda: an_hour_on)
+        await snoozes_ended(desk, monkeypatch, count=5)
         rounds = [await wake_snoozed_tickets(app.state.sessionmaker) for _ in range(3)]
         assert rounds == [4, 1, 0]
 
