@@ -17,7 +17,8 @@ has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks 
 
 Then two backlogs, `--rounds` rounds of each, with a request's transaction every 5 ms beside
 them (how long a request waits for the connection): an admin adds a fourth rule ("closed for 60
-days"), which catches up 50 tickets a round; 1,000 snoozes end at once. Then the deletes:
+days"), which catches up 50 tickets a round; 1,000 snoozes end at once; 1,000 SLA warnings
+come due at once. Then the deletes:
 `--batches` batches of the retention pass (50 tickets each, the oldest closed of the third
 inbox, its retention set to 300 days), and the erasure of the customer with the most tickets.
 No assertions on time: the figures go to docs/performance.md.
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reports as report_bench
@@ -59,6 +60,8 @@ from frontdesk.privacy import retention
 from frontdesk.rules import timed
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.rules.timers import run_time_rules
+from frontdesk.sla.models import TicketSla
+from frontdesk.sla.timers import check_slas
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.timers import wake_snoozed_tickets
 
@@ -169,8 +172,9 @@ async def measure(
 async def _backlogs(app: Any, settings: Any, admin_email: str, rounds: int) -> None:
     """The rounds working off a backlog, `rounds` of each, with a request's transaction every
     5 ms beside them, to see how long one waits for the connection: a rule added now ("closed
-    for 60 days", ~100,000 tickets due), with the three rules above beside it; and 1,000 snoozes
-    ending at once (a team's "until Monday morning")."""
+    for 60 days", ~100,000 tickets due), with the three rules above beside it; 1,000 snoozes
+    ending at once (a team's "until Monday morning"); 1,000 SLA warnings due at once (a server
+    back from an outage), each telling the ticket's assignee."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=ticket_bench.BASE_URL
     ) as admin:
@@ -199,6 +203,32 @@ async def _backlogs(app: Any, settings: Any, admin_email: str, rounds: int) -> N
             .values(snoozed_until=utcnow() - timedelta(minutes=1))
         )
     await _beside(app, "1,000 snoozes ending", partial(wake_snoozed_tickets, sessionmaker), rounds)
+    async with unit_of_work(sessionmaker) as session:
+        now = utcnow()
+        assigned = await session.scalars(
+            select(Ticket.id)
+            .where(
+                Ticket.state == TicketState.open,
+                Ticket.assignee_id.is_not(None),
+                ~exists().where(TicketSla.ticket_id == Ticket.id),
+            )
+            .limit(1_000)
+        )
+        await session.execute(
+            insert(TicketSla),
+            [
+                {
+                    "ticket_id": ticket_id,
+                    "first_response_due": now + timedelta(hours=1),
+                    "first_response_warn": now - timedelta(minutes=1),
+                    "check_at": now - timedelta(minutes=1),
+                }
+                for ticket_id in assigned
+            ],
+        )
+    await _beside(
+        app, "1,000 SLA warnings due", partial(check_slas, sessionmaker, settings), rounds
+    )
 
 
 async def _beside(app: Any, name: str, run: Callable[[], Awaitable[int]], rounds: int) -> None:

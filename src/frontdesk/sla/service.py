@@ -321,10 +321,16 @@ async def _alert(
 # --- the timer's round -----------------------------------------------------------------------
 
 
-async def check_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
-    """Sends the warnings and records the breaches whose time has come; returns how many alerts
-    this call wrote. Rows are claimed with SKIP LOCKED where the store has it (PostgreSQL); the
-    unique alert key keeps every other case (SQLite, a request refreshing the ticket) to once."""
+@dataclass(frozen=True)
+class Checked:
+    claimed: int  # tickets whose time had come
+    written: int  # alerts written
+
+
+async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Checked:
+    """Sends the warnings and records the breaches whose time has come, for up to `limit`
+    tickets. Rows are claimed with SKIP LOCKED where the store has it (PostgreSQL); the unique
+    alert key keeps every other case (SQLite, a request refreshing the ticket) to once."""
     query = (
         select(TicketSla)
         .where(TicketSla.check_at <= now)
@@ -371,7 +377,7 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int = 100) -
             default=None,
         )
     await session.flush()
-    return written
+    return Checked(claimed=len(rows), written=written)
 
 
 # --- what the desk shows ---------------------------------------------------------------------

@@ -27,9 +27,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from frontdesk.db.session import unit_of_work
-from frontdesk.kit.clock import utcnow
-from frontdesk.sla.service import check_due
+from frontdesk.sla.timers import check_slas
 from tests.clock import FrozenClock
 from tests.conftest import Agent, Desk
 from tests.mail.support import post_mime, reply_mail
@@ -71,8 +69,7 @@ async def _writes(agent: Agent, subject: str, who: str, in_reply_to: str | None 
 
 
 async def _timer(app: FastAPI) -> int:
-    async with unit_of_work(app.state.sessionmaker) as session:
-        return await check_due(session, now=utcnow())
+    return await check_slas(app.state.sessionmaker, app.state.settings)
 
 
 async def build_sla(app: FastAPI, desk: Desk, clock: FrozenClock) -> SlaHistory:

@@ -5,9 +5,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from frontdesk.db.session import unit_of_work
-from frontdesk.kit.clock import utcnow
-from frontdesk.sla.service import check_due
+from frontdesk.sla.timers import check_slas
 from tests.conftest import Agent
 from tests.mail.support import post_mime, reply_mail
 
@@ -39,5 +37,4 @@ async def ticket(agent: Agent, ticket_id: int) -> dict[str, Any]:
 
 
 async def timer_round(app: FastAPI) -> int:
-    async with unit_of_work(app.state.sessionmaker) as session:
-        return await check_due(session, now=utcnow())
+    return await check_slas(app.state.sessionmaker, app.state.settings)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from tests.clock import FrozenClock
 from tests.conftest import Desk
@@ -292,3 +293,23 @@ async def test_warning_and_breach_written_once_by_concurrent_timer_rounds(
     assert await timer_round(app) == 0
     assert await count_rows(app, SlaAlert, SlaAlert.kind == AlertKind.breach) == 2
     assert await warned(ada) == sorted([unassigned, mine])
+
+
+async def test_targets_due_together_are_checked_in_short_transactions(
+    app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round checks BATCHES batches of BATCH tickets, a transaction each (two of two here),
+    and the next round the rest: nobody waits behind one long transaction."""
+    monkeypatch.setattr(sla_timers, "BATCH", 2)
+    monkeypatch.setattr(sla_timers, "BATCHES", 2)
+    clock = FrozenClock(monkeypatch, utc(2026, 6, 1, 10, 0))
+    inbox = await desk.inbox(name="Paris", email_address=PARIS)
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    admin = await desk.agent(role="owner", name="Olga")
+    await policy(admin, business_hours=False, first_response_minutes=60, warning_minutes=10)
+    for n in range(5):
+        await customer_writes(ada, PARIS, subject=f"Order {n}")
+    clock.set(utc(2026, 6, 1, 10, 50))
+    assert [await timer_round(app) for _ in range(3)] == [4, 1, 0]
+    warned = await ok(await ada.client.get("/api/v1/notifications"))
+    assert len([n for n in warned["items"] if n["kind"] == "sla_breaching"]) == 5
