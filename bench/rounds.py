@@ -15,13 +15,12 @@ times measured: wall time and the process's CPU time a round. On SQLite every st
 the event loop's thread, so a round's time is time every request of the process waits. The seed
 has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks keep.
 
-Then two backlogs, `--rounds` rounds of each, with a request's transaction every 5 ms beside
+Then three backlogs, `--rounds` rounds of each, with a request's transaction every 5 ms beside
 them (how long a request waits for the connection): an admin adds a fourth rule ("closed for 60
-days"), which catches up 50 tickets a round; 1,000 snoozes end at once; 1,000 SLA warnings
-come due at once. Then the deletes:
-`--batches` batches of the retention pass (50 tickets each, the oldest closed of the third
-inbox, its retention set to 300 days), and the erasure of the customer with the most tickets.
-No assertions on time: the figures go to docs/performance.md.
+days"), which catches up 50 tickets a round; 1,000 snoozes end at once; 1,000 SLA warnings come
+due at once. Then the deletes: `--batches` batches of the retention pass (50 tickets each, the
+oldest closed of the third inbox, its retention set to 300 days), and the erasure of the
+customer with the most tickets. No assertions on time: the figures go to docs/performance.md.
 """
 
 from __future__ import annotations
