@@ -170,15 +170,11 @@ def routes() -> tuple[BaseRoute, ...]:
 Round = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[object]]
 
 
-async def _wake_snoozed(sessionmaker: async_sessionmaker[AsyncSession], _: Settings) -> int:
-    return await wake_snoozed_tickets(sessionmaker)
-
-
 def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
     """The rounds every server process runs on a timer: (name, job, seconds between rounds).
     Each job is called with the sessionmaker and the settings (bench/rounds.py times them)."""
     return [
-        ("snoozes", _wake_snoozed, settings.snooze_poll_interval),
+        ("snoozes", wake_snoozed_tickets, settings.snooze_poll_interval),
         ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
         ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
         # An offer's countdown is seconds long: looked at every second at most.

@@ -251,6 +251,26 @@ async def unit_of_work(
         yield session
 
 
+Batch = Callable[[AsyncSession], Awaitable[tuple[int, bool]]]
+
+
+async def in_batches(
+    sessionmaker: async_sessionmaker[AsyncSession], batch: Batch, *, batches: int
+) -> int:
+    """A timer's backlog worked off in short transactions: `batch` (how many things it did, and
+    whether more wait) runs up to `batches` times, a transaction each, while more wait; how many
+    things they did. On SQLite every request of the process waits for the one connection while
+    a transaction runs: so for one batch at most, never for the whole round."""
+    done = 0
+    for _ in range(batches):
+        async with unit_of_work(sessionmaker) as session:
+            did, more = await batch(session)
+        done += did
+        if not more:
+            break
+    return done
+
+
 class ReusedSession:
     """One session for transaction after transaction, for a task that runs them one at a time and
     hundreds a second: the realtime message writer.

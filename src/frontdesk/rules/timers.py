@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import in_batches, unit_of_work
 from frontdesk.rules import timed
 
 # Rules count in hours: a minute late is on time.
@@ -23,15 +25,14 @@ async def run_time_rules(
         rule_ids = [rule.id for rule, _ in await timed.timed_rules(session)]
     fired = 0
     for rule_id in rule_ids:
-        for _ in range(BATCHES):
-            async with unit_of_work(sessionmaker) as session:
-                # Edited, switched off or deleted since the list was read, perhaps.
-                found = await timed.timed_rule(session, rule_id)
-                if found is None:
-                    break
-                rule, when = found
-                batch, more = await timed.run_due(session, rule=rule, when=when)
-            fired += batch
-            if not more:
-                break
+        fired += await in_batches(sessionmaker, partial(_batch, rule_id), batches=BATCHES)
     return fired
+
+
+async def _batch(rule_id: int, session: AsyncSession) -> tuple[int, bool]:
+    # Edited, switched off or deleted since the list was read, perhaps.
+    found = await timed.timed_rule(session, rule_id)
+    if found is None:
+        return 0, False
+    rule, when = found
+    return await timed.run_due(session, rule=rule, when=when)

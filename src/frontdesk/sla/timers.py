@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import in_batches
 from frontdesk.kit.clock import utcnow
 from frontdesk.sla import service
 
@@ -20,11 +20,9 @@ BATCHES = 10
 
 async def check_slas(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
     """One round; how many alerts it wrote."""
-    written = 0
-    for _ in range(BATCHES):
-        async with unit_of_work(sessionmaker) as session:
-            checked = await service.check_due(session, now=utcnow(), limit=BATCH)
-        written += checked.written
-        if checked.claimed < BATCH:
-            break
-    return written
+    return await in_batches(sessionmaker, _batch, batches=BATCHES)
+
+
+async def _batch(session: AsyncSession) -> tuple[int, bool]:
+    checked = await service.check_due(session, now=utcnow(), limit=BATCH)
+    return checked.written, checked.claimed == BATCH

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.db.session import unit_of_work
+from frontdesk.config import Settings
+from frontdesk.db.session import in_batches
 from frontdesk.kit.clock import utcnow
 from frontdesk.tickets import service
 
@@ -15,12 +16,13 @@ BATCH = 20
 BATCHES = 5
 
 
-async def wake_snoozed_tickets(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    woken = 0
-    for _ in range(BATCHES):
-        async with unit_of_work(sessionmaker) as session:
-            batch = await service.wake_snoozed(session, now=utcnow(), limit=BATCH)
-        woken += batch
-        if batch < BATCH:
-            break
-    return woken
+async def wake_snoozed_tickets(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings | None = None
+) -> int:
+    """One round; how many tickets it woke."""
+    return await in_batches(sessionmaker, _batch, batches=BATCHES)
+
+
+async def _batch(session: AsyncSession) -> tuple[int, bool]:
+    woken = await service.wake_snoozed(session, now=utcnow(), limit=BATCH)
+    return woken, woken == BATCH
