@@ -15,7 +15,7 @@ from playwright.async_api import Browser, expect
 from frontdesk.config import Settings
 from frontdesk.webhooks.timers import deliver_webhooks
 from tests.e2e.desk import DESK_TESTS, assert_accessible, open_desk, shoot
-from tests.unit.webhooks.receiver import receiver
+from tests.unit.webhooks.receiver import patient, receiver
 
 pytestmark = DESK_TESTS
 
@@ -28,8 +28,14 @@ def settings(settings: Settings) -> Settings:
 
 
 async def test_an_owner_creates_a_webhook_and_sees_its_deliveries(
-    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+    app: FastAPI,
+    desk: Any,
+    live: str,
+    browser: Browser,
+    screenshots: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    patient(monkeypatch)
     olga = await desk.user(role="owner", name="Olga Owner")
     page = await open_desk(browser, live, olga)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from frontdesk.config import Settings
-from tests.unit.webhooks.receiver import Receiver, receiver
+from tests.unit.webhooks.receiver import Receiver, patient, receiver
 
 
 @pytest.fixture
@@ -16,6 +16,7 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def hooks() -> Iterator[Receiver]:
+def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    patient(monkeypatch)
     with receiver() as running:
         yield running

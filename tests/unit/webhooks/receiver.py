@@ -14,6 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from frontdesk.webhooks import sender
+
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "webhooks.md"
 
 
@@ -51,6 +55,18 @@ class Receiver:
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         return [r.json for r in self.requests if type is None or r.json["type"] == type]
+
+
+# How long a test lets a loopback connection or answer take. The sender's 10 s (5 s to connect) are
+# for the internet; here they measure only the machine: a CI run under heavy load once stalled
+# the test's process past 5 s in the middle of a connect, an attempt the receiver never saw. A
+# test about timeouts sets its own.
+LOOPBACK_PATIENCE = 60.0
+
+
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sender, "CONNECT_TIMEOUT", LOOPBACK_PATIENCE)
+    monkeypatch.setattr(sender, "TOTAL_TIMEOUT", LOOPBACK_PATIENCE)
 
 
 @contextmanager
