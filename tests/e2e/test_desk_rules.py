@@ -1,15 +1,18 @@
 """Automation rules in real Chromium (issue #16): an admin builds a rule in Settings → Rules,
 tries it with a dry run that lists the existing tickets it would touch, saves it, and a new
-ticket is labelled by it, its run listed under the rule (screenshots: desk-rules-*)."""
+ticket is labelled by it, its run listed under the rule; a time-based rule says how far it has
+gone through the existing tickets (screenshots: desk-rules-*)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
+from frontdesk.rules import timed, timers
 from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
 from tests.e2e.test_desk_macros import make_label
 
@@ -17,7 +20,12 @@ pytestmark = DESK_TESTS
 
 
 async def test_build_a_rule_with_its_dry_run(
-    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+    app: FastAPI,
+    desk: Any,
+    live: str,
+    browser: Browser,
+    screenshots: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox = await desk.inbox(name="Support")
     ada = await desk.user(name="Ada Admin", role="admin")
@@ -81,6 +89,19 @@ async def test_build_a_rule_with_its_dry_run(
     after = await api("GET", f"/api/v1/tickets/{made['id']}")
     assert [label["name"] for label in after["labels"]] == ["Billing"]
     assert after["assignee_id"] == bob["id"]
+    when = {"type": "in_state", "state": "hold", "hours": 120}
+    close = [{"type": "set_state", "state": "closed"}]
+    body = {"name": "Close after 5 days on hold", "when": when, "actions": close}
+    await api("POST", "/api/v1/rules", body, status=201)
+    await page.reload()
+    timed_rule = page.locator("[data-rule='Close after 5 days on hold']")
+    await expect(timed_rule).to_contain_text("Starts on the existing tickets within a minute.")
+    # One batch of a window of two: the first two of the four tickets judged.
+    monkeypatch.setattr(timed, "WINDOW", 2)
+    monkeypatch.setattr(timers, "BATCHES", 1)
+    await timers.run_time_rules(app.state.sessionmaker)
+    await page.reload()
+    await expect(timed_rule).to_contain_text("Going through the existing tickets: about 50 % done")
     await rule.get_by_role("button", name="Last runs").click()
     await expect(rule).to_contain_text("I want a refund")
     await expect(rule).to_contain_text("done")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep
 from frontdesk.kit.schemas import Id
@@ -12,6 +14,7 @@ from frontdesk.rules import service
 from frontdesk.rules.models import Rule
 from frontdesk.rules.schemas import (
     DryRunRead,
+    RuleCatchUpRead,
     RuleCreate,
     RuleDefinition,
     RuleOrder,
@@ -20,6 +23,7 @@ from frontdesk.rules.schemas import (
     RuleTicket,
     RuleUpdate,
 )
+from frontdesk.rules.timed import CatchUp, catch_ups
 
 router = APIRouter(prefix="/rules", tags=["rules"], route_class=AuthenticateFirst)
 
@@ -31,7 +35,17 @@ async def load_rule(rule_id: Id, _admin: CurrentAdmin, session: SessionDep) -> R
 LoadedRule = Annotated[Rule, Depends(load_rule)]
 
 
-def _read(rule: Rule) -> RuleRead:
+async def _reads(session: AsyncSession, rules: Sequence[Rule]) -> list[RuleRead]:
+    progress = await catch_ups(session, rules)
+    return [_read(rule, progress.get(rule.id)) for rule in rules]
+
+
+async def _read_one(session: AsyncSession, rule: Rule) -> RuleRead:
+    [read] = await _reads(session, [rule])
+    return read
+
+
+def _read(rule: Rule, catch_up: CatchUp | None) -> RuleRead:
     definition = service.definition_of(rule)
     return RuleRead(
         id=rule.id,
@@ -46,13 +60,14 @@ def _read(rule: Rule) -> RuleRead:
         updated_by_id=rule.updated_by_id,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
+        catch_up=RuleCatchUpRead(state=catch_up.state, share=catch_up.share) if catch_up else None,
     )
 
 
 @router.get("", response_model=list[RuleRead])
 async def list_rules(_admin: CurrentAdmin, session: SessionDep) -> list[RuleRead]:
     """Every rule, in the order they run."""
-    return [_read(rule) for rule in await service.list_rules(session)]
+    return await _reads(session, await service.list_rules(session))
 
 
 @router.post("", response_model=RuleRead, status_code=status.HTTP_201_CREATED)
@@ -61,7 +76,7 @@ async def create_rule(body: RuleCreate, admin: CurrentAdmin, session: SessionDep
     rule = await service.create_rule(
         session, user=admin, name=body.name, definition=body.definition(), enabled=body.enabled
     )
-    return _read(rule)
+    return await _read_one(session, rule)
 
 
 @router.post("/dry-run", response_model=DryRunRead)
@@ -81,12 +96,12 @@ async def reorder_rules(
     body: RuleOrder, _admin: CurrentAdmin, session: SessionDep
 ) -> list[RuleRead]:
     """Every rule's id once, in the order they are to run."""
-    return [_read(rule) for rule in await service.reorder_rules(session, rule_ids=body.rule_ids)]
+    return await _reads(session, await service.reorder_rules(session, rule_ids=body.rule_ids))
 
 
 @router.get("/{rule_id}", response_model=RuleRead)
-async def get_rule(rule: LoadedRule) -> RuleRead:
-    return _read(rule)
+async def get_rule(rule: LoadedRule, session: SessionDep) -> RuleRead:
+    return await _read_one(session, rule)
 
 
 @router.patch("/{rule_id}", response_model=RuleRead)
@@ -101,7 +116,7 @@ async def update_rule(
         enabled=body.enabled,
         definition=body.definition.definition() if body.definition else None,
     )
-    return _read(rule)
+    return await _read_one(session, rule)
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -15,6 +15,17 @@ RuleName = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Match = Literal["all", "any"]
 
 
+class RuleCatchUpRead(ReadModel):
+    state: Literal["waiting", "catching_up", "caught_up"] = Field(
+        description="waiting: its first batch comes within a minute; catching_up: it judges "
+        "the existing tickets in order, 50 a minute at most; caught_up: it judges each ticket "
+        "as it comes due"
+    )
+    share: float = Field(
+        ge=0, le=1, description="About how much of the existing tickets it has judged"
+    )
+
+
 class RuleRead(ReadModel):
     id: int
     name: str
@@ -28,6 +39,10 @@ class RuleRead(ReadModel):
     updated_by_id: int | None
     created_at: datetime
     updated_at: datetime
+    catch_up: RuleCatchUpRead | None = Field(
+        description="A time-based rule's way through the existing tickets, after it was "
+        "created, changed or switched on; none for an event rule or a rule switched off"
+    )
 
 
 class RuleDefinition(WriteModel):

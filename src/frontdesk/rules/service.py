@@ -178,12 +178,17 @@ async def update_rule(
 ) -> Rule:
     if name is not None:
         rule.name = _ensure_name(name)
+    # Judged afresh only for what changes its episodes: a new definition, or being switched
+    # back on. Saving the form with a new name alone (the desk sends the definition as it was)
+    # must not start a long catch-up again.
+    afresh = bool(enabled and not rule.enabled)
     if definition is not None:
         await _ensure_targets(session, definition=definition)
+        afresh = afresh or definition != definition_of(rule)
         _store(rule, definition)
     if enabled is not None:
         rule.enabled = enabled
-    if definition is not None or enabled is not None:
+    if afresh:
         timed.judge_afresh(rule)
     rule.updated_by_id = user.id
     rule.updated_at = utcnow()

@@ -30,8 +30,9 @@ connection ~560 ms a minute at 100,000 such tickets, for as many minutes as it h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, select, union, update
 from sqlalchemy.exc import IntegrityError
@@ -259,6 +260,41 @@ async def _store_progress(
         .values(checked_at=checked_at, caught_up_to=caught_up_to, updated_at=Rule.updated_at)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """Where a time-based rule stands with the existing tickets: waiting for its first batch,
+    catching up (`share`: the part of the tickets judged so far, by their order of id), or
+    caught up."""
+
+    state: Literal["waiting", "catching_up", "caught_up"]
+    share: float
+
+
+async def catch_ups(session: AsyncSession, rules: Sequence[Rule]) -> dict[int, CatchUp]:
+    """The time-based rules that are on, by id; an event rule or a rule switched off has none.
+    The share is by ids, not a count: one read of the highest id, where counting the tickets
+    would read 200,000 index entries for each page of the rules."""
+    timed = [
+        rule
+        for rule in rules
+        if rule.enabled and isinstance(engine.when_of(rule), NoReply | InState)
+    ]
+    last = 0
+    if any(rule.caught_up_to is not None for rule in timed):
+        last = await session.scalar(select(func.max(Ticket.id))) or 0
+    progress: dict[int, CatchUp] = {}
+    for rule in timed:
+        if rule.checked_at is None:
+            progress[rule.id] = CatchUp("waiting", 0.0)
+        elif rule.caught_up_to is None:
+            progress[rule.id] = CatchUp("caught_up", 1.0)
+        else:
+            # Tickets are created meanwhile: never "done" before it is.
+            share = min(rule.caught_up_to / last, 0.99) if last else 0.0
+            progress[rule.id] = CatchUp("catching_up", share)
+    return progress
 
 
 def judge_afresh(rule: Rule) -> None:

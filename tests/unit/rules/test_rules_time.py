@@ -179,15 +179,19 @@ class TestCatchingUp:
         assert held.status_code == 200, held.text
         clock.advance(hours=30)
         rule = await self._late_rule(admin)
+        assert rule["catch_up"] == {"state": "waiting", "share": 0.0}
         # The first two tickets: the first is on hold, nobody owes it an answer.
         assert await _tick(desk.app) == 1
+        assert await self._catch_up(admin, rule) == ("catching_up", rest[0] / rest[-1])
         opened = await admin.client.patch(f"/api/v1/tickets/{first}", json={"state": "open"})
         assert opened.status_code == 200, opened.text
         # Behind the window now, and due at once; with the next two.
         clock.advance(minutes=10)
         assert await _tick(desk.app) == 3
+        assert await self._catch_up(admin, rule) == ("catching_up", rest[2] / rest[-1])
         clock.advance(minutes=10)
         assert await _tick(desk.app) == 1
+        assert await self._catch_up(admin, rule) == ("caught_up", 1.0)
         # Caught up: each ticket once.
         assert await _ticks(desk.app, clock, hours=48, every=6) == 0
         judged = {r["ticket"]["id"]: r["outcome"] for r in await runs(admin, rule)}
@@ -207,6 +211,41 @@ class TestCatchingUp:
         rule = await self._late_rule(admin)
         assert [await _tick(desk.app) for _ in range(3)] == [4, 1, 0]
         assert len(await runs(admin, rule)) == 5
+
+    async def test_only_a_change_to_its_episodes_starts_the_catch_up_again(
+        self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+    ) -> None:
+        admin, _ = await self._five_waiting(desk, http)
+        clock.advance(hours=30)
+        rule = await self._late_rule(admin)
+        assert await _tick(desk.app) == 5
+        assert await self._catch_up(admin, rule) == ("caught_up", 1.0)
+        # The desk's form sends the definition with a new name: nothing to judge again.
+        same = {key: rule[key] for key in ("when", "match", "conditions", "actions")}
+        renamed = await admin.client.patch(
+            f"{URL}/{rule['id']}", json={"name": "Late answers", "definition": same}
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["catch_up"] == {"state": "caught_up", "share": 1.0}
+        off = await admin.client.patch(f"{URL}/{rule['id']}", json={"enabled": False})
+        assert off.json()["catch_up"] is None
+        on = await admin.client.patch(f"{URL}/{rule['id']}", json={"enabled": True})
+        assert on.json()["catch_up"] == {"state": "waiting", "share": 0.0}
+        assert await _tick(desk.app) == 0
+        longer = {**same, "when": {"type": "no_reply", "hours": 48}}
+        edited = await admin.client.patch(f"{URL}/{rule['id']}", json={"definition": longer})
+        assert edited.json()["catch_up"] == {"state": "waiting", "share": 0.0}
+        event = await create_rule(
+            admin, "New", when={"type": "created"}, actions=[{"type": "note", "text": "hi"}]
+        )
+        assert event["catch_up"] is None
+        listed = (await admin.client.get(URL)).json()
+        assert [r["catch_up"] and r["catch_up"]["state"] for r in listed] == ["waiting", None]
+
+    @staticmethod
+    async def _catch_up(admin: Any, rule: dict[str, Any]) -> tuple[str, float]:
+        read = (await admin.client.get(f"{URL}/{rule['id']}")).json()["catch_up"]
+        return read["state"], read["share"]
 
     @staticmethod
     async def _five_waiting(desk: Desk, http: httpx.AsyncClient) -> tuple[Any, list[int]]:
