@@ -1,11 +1,14 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import LoginPage from "./auth/LoginPage.vue";
 import { useAuth } from "./auth/store";
 import { useInboxes } from "./inboxes/store";
 import type { Key } from "./i18n";
 import { pageKey, pageName } from "./ui/title";
 
 const routes: RouteRecordRaw[] = [
-  { path: "/login", component: () => import("./auth/LoginPage.vue"), meta: { public: true, title: "common.pageLogin" } },
+  // In the main bundle, not loaded when needed: a session that ends (elsewhere, or the server
+  // restarting) must show the login page at once, without fetching anything from the server.
+  { path: "/login", component: LoginPage, meta: { public: true, title: "common.pageLogin" } },
   {
     path: "/",
     redirect: () => {
