@@ -4,7 +4,7 @@ at 200,000 tickets.
 Run from the repository root, on a database kept by bench/reports.py:
 
     .venv/bin/python bench/reports.py --store sqlite --keep DIR --seed-only   # once, ~5 min
-    .venv/bin/python bench/rounds.py --store sqlite --keep DIR [--rounds 10]
+    .venv/bin/python bench/rounds.py --store sqlite --keep DIR [--rounds 10] [--only NAME]
 
 The kept database is copied first (the SQLite file, or a PostgreSQL database made from it as a
 template), so that runs start alike. On the copy an admin adds three time-based rules a team
@@ -15,10 +15,12 @@ times measured: wall time and the process's CPU time a round. On SQLite every st
 the event loop's thread, so a round's time is time every request of the process waits. The seed
 has 30 % of its tickets open and 5 % snoozed, more of a backlog than most desks keep.
 
-Then three backlogs, `--rounds` rounds of each, with a request's transaction every 5 ms beside
+Then four backlogs, `--rounds` rounds of each, with a request's transaction every 5 ms beside
 them (how long a request waits for the connection): an admin adds a fourth rule ("closed for 60
 days"), which catches up 50 tickets a round; 1,000 snoozes end at once; 1,000 SLA warnings come
-due at once. Then the deletes: `--batches` batches of the retention pass (50 tickets each, the
+due at once; a queue switched to auto-assignment with 1,000 tickets waiting and ten agents
+online (then its rounds once they are all assigned; `--only auto-assignment` runs this one
+alone). Then the deletes: `--batches` batches of the retention pass (50 tickets each, the
 oldest closed of the third inbox, its retention set to 300 days), and the erasure of the
 customer with the most tickets. No assertions on time: the figures go to docs/performance.md.
 """
@@ -49,10 +51,14 @@ import reports as report_bench
 import tickets as ticket_bench
 
 from frontdesk.app import create_app, timed_rounds
+from frontdesk.assignment import service as assignment_service
+from frontdesk.assignment.models import AssignmentMode
+from frontdesk.assignment.timers import assign_tickets
 from frontdesk.customers.models import CustomerContact
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.sqlite import database_path
+from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.privacy import retention
@@ -63,6 +69,7 @@ from frontdesk.sla.models import TicketSla
 from frontdesk.sla.timers import check_slas
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.timers import wake_snoozed_tickets
+from frontdesk.users.models import User
 
 RULES = (
     ("Archive closed", {"type": "in_state", "state": "closed", "hours": 720}),
@@ -138,12 +145,22 @@ async def _rules_judged(app: object, admin_email: str) -> dict[str, int]:
 
 
 async def measure(
-    store: str, url: str, tmp: Path, admin_email: str, rounds: int, batches: int
+    store: str,
+    url: str,
+    tmp: Path,
+    admin_email: str,
+    rounds: int,
+    batches: int,
+    only: str | None = None,
 ) -> None:
     await asyncio.to_thread(upgrade, url)
     settings = ticket_bench._settings(url, tmp / "var")
     app = create_app(settings, run_loops=False)
     async with app.router.lifespan_context(app):
+        if only == "auto-assignment":
+            _backlog_header()
+            await _auto_assignment(app, rounds)
+            return
         judged = await _rules_judged(app, admin_email)
         print(f"[{store}] rules added, episodes judged: {judged}", flush=True)
         print("\n| round | first ms | p50 ms | max ms | CPU ms a round |")
@@ -173,7 +190,8 @@ async def _backlogs(app: Any, settings: Any, admin_email: str, rounds: int) -> N
     5 ms beside them, to see how long one waits for the connection: a rule added now ("closed
     for 60 days", ~100,000 tickets due), with the three rules above beside it; 1,000 snoozes
     ending at once (a team's "until Monday morning"); 1,000 SLA warnings due at once (a server
-    back from an outage), each telling the ticket's assignee."""
+    back from an outage), each telling the ticket's assignee; a queue switched to
+    auto-assignment with 1,000 tickets waiting."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=ticket_bench.BASE_URL
     ) as admin:
@@ -188,11 +206,7 @@ async def _backlogs(app: Any, settings: Any, admin_email: str, rounds: int) -> N
         )
         made.raise_for_status()
     sessionmaker = app.state.sessionmaker
-    print(
-        "\n| a backlog's rounds | done a round | first ms | p50 ms | max ms | CPU ms a round"
-        " | a request's wait, p99 / max ms |"
-    )
-    print("|---|--:|--:|--:|--:|--:|--:|")
+    _backlog_header()
     await _beside(app, "a new rule", partial(run_time_rules, sessionmaker, settings), rounds)
     async with unit_of_work(sessionmaker) as session:
         snoozed = select(Ticket.id).where(Ticket.state == TicketState.snoozed).limit(1_000)
@@ -228,6 +242,56 @@ async def _backlogs(app: Any, settings: Any, admin_email: str, rounds: int) -> N
     await _beside(
         app, "1,000 SLA warnings due", partial(check_slas, sessionmaker, settings), rounds
     )
+    await _auto_assignment(app, rounds)
+
+
+def _backlog_header() -> None:
+    print(
+        "\n| a backlog's rounds | done a round | first ms | p50 ms | max ms | CPU ms a round"
+        " | a request's wait, p99 / max ms |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|")
+
+
+async def _auto_assignment(app: Any, rounds: int) -> None:
+    """A queue switched to auto-assignment with 1,000 tickets waiting and ten agents online with
+    room for 150 each: the rounds hand them out; then rounds with all of them assigned and not
+    yet touched by their agents, which each round looks at again (an agent gone offline, a
+    ticket waiting too long)."""
+    sessionmaker = app.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        queue = await inboxes_service.create_inbox(session, name=f"Queue {uuid.uuid4().hex[:6]}")
+        agents = (await session.scalars(select(User).order_by(User.id).offset(1).limit(10))).all()
+        for agent in agents:
+            await inboxes_service.add_member(session, inbox=queue, user=agent)
+            agent.available_for_chat = True
+        waiting = (
+            select(Ticket.id)
+            .where(Ticket.state == TicketState.open, Ticket.assignee_id.is_(None))
+            .limit(1_000)
+        )
+        await session.execute(
+            update(Ticket).where(Ticket.id.in_(waiting.scalar_subquery())).values(inbox_id=queue.id)
+        )
+        await assignment_service.set_settings(
+            session,
+            inbox=queue,
+            mode=AssignmentMode.balanced,
+            ticket_limit=150,
+            reassign_after_minutes=60,
+        )
+
+    async def assigned() -> int:
+        return (await assign_tickets(sessionmaker)).assigned
+
+    await _beside(app, "auto-assignment of 1,000 waiting", assigned, rounds)
+    async with unit_of_work(sessionmaker) as session:
+        left = await session.scalar(
+            select(func.count()).where(Ticket.inbox_id == queue.id, Ticket.assignee_id.is_(None))
+        )
+    if left:
+        print(f"({left} still waiting: the next rounds hand them out too)", flush=True)
+    await _beside(app, "1,000 auto-assigned, untouched", assigned, rounds)
 
 
 async def _beside(app: Any, name: str, run: Callable[[], Awaitable[int]], rounds: int) -> None:
@@ -302,13 +366,18 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", required=True, help="a directory bench/reports.py seeded")
     parser.add_argument("--rounds", type=int, default=10, help="measured rounds of each")
     parser.add_argument("--batches", type=int, default=3, help="retention batches measured")
+    parser.add_argument(
+        "--only", choices=("auto-assignment",), help="that backlog alone, for a quick before/after"
+    )
     args = parser.parse_args(argv)
     kept = report_bench.kept_seed(args.store, args.keep)
     if kept is None:
         return 2
     url, _keep, seeded = kept
     async with _copy(args.store, url) as (copy_url, tmp):
-        await measure(args.store, copy_url, tmp, seeded.admin_email, args.rounds, args.batches)
+        await measure(
+            args.store, copy_url, tmp, seeded.admin_email, args.rounds, args.batches, args.only
+        )
     return 0
 
 

@@ -9,6 +9,9 @@ it reads holds up every request meanwhile (bench/rounds.py times each at 200,000
   snooze times' index gives the due ones.
 - The retention pass read every ticket for each ticket it deleted (the database's search for
   tickets merged into it): 4.3-4.6 s a batch of 50.
+- The auto-assignment pass read every auto-assigned ticket nobody had touched yet, each with its
+  ticket and its assignee's notes, every 5 seconds, though none could move: their agents were
+  online and the inbox's delay had not passed.
 The work is counted in SQLite's virtual machine steps, which do not depend on the machine's
 speed."""
 
@@ -22,6 +25,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from frontdesk.assignment.timers import assign_tickets
 from frontdesk.config import Settings
 from frontdesk.privacy.timers import apply_retention
 from frontdesk.rules import timed
@@ -30,7 +34,7 @@ from frontdesk.tickets.timers import wake_snoozed_tickets
 from tests.clock import FrozenClock
 from tests.conftest import Desk
 from tests.unit.rules.support import create_rule
-from tests.unit.support import new_ticket, sqlite_steps
+from tests.unit.support import new_ticket, online, sqlite_steps
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -181,6 +185,54 @@ async def test_the_snooze_timer_reads_the_due_snoozes(app: FastAPI, desk: Desk) 
     assert await wake_snoozed_tickets(app.state.sessionmaker) == 1
     state = (await agent.client.get(f"/api/v1/tickets/{woken}")).json()["state"]
     assert state == "open"
+
+
+async def add_untouched_tickets(app: FastAPI, count: int, *, like: int, user_id: int) -> None:
+    """`count` open tickets like ticket `like`, auto-assigned to the user a minute ago and not
+    touched since."""
+    async with app.state.engine.begin() as connection:
+        first = (await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one()
+        await connection.execute(
+            text(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+                " INSERT INTO tickets (id, number, inbox_id, customer_id, shows_customer, subject,"
+                " type, state, priority, cc, assignee_id, created_at, updated_at)"
+                " SELECT :first + n.i, (SELECT max(number) FROM tickets) + n.i, t.inbox_id,"
+                " t.customer_id, t.shows_customer, t.subject, t.type, 'open', t.priority, t.cc,"
+                " :user, t.created_at, t.updated_at FROM n, tickets AS t WHERE t.id = :like"
+            ),
+            {"count": count, "first": first, "like": like, "user": user_id},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO auto_assignments (ticket_id, inbox_id, user_id, assigned_at)"
+                " SELECT id, inbox_id, :user, datetime('now', '-1 minute') FROM tickets"
+                " WHERE id > :first"
+            ),
+            {"first": first, "user": user_id},
+        )
+
+
+async def test_the_auto_assignment_pass_reads_the_tickets_that_may_move(
+    app: FastAPI, desk: Desk
+) -> None:
+    inbox = await desk.inbox(name="Queue")
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    body = {"mode": "balanced", "ticket_limit": 1000, "reassign_after_minutes": 60}
+    saved = await admin.client.put(f"/api/v1/inboxes/{inbox['id']}/assignment", json=body)
+    assert saved.status_code == 200, saved.text
+    ticket = await new_ticket(admin.client, inbox, subject="Where is my parcel?")
+
+    async def moved() -> int:
+        tally = await assign_tickets(app.state.sessionmaker)
+        return tally.assigned + tally.reassigned + tally.released
+
+    assert await moved() == 1  # the one waiting goes to Ada
+    await steps_with_more(
+        app, partial(add_untouched_tickets, app, like=ticket["id"], user_id=ada.id), moved, done=0
+    )
 
 
 async def test_the_retention_pass_reads_the_expired_tickets(

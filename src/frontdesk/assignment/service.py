@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CompoundSelect, Select, delete, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.assignment.models import (
@@ -214,7 +214,7 @@ async def assign_ticket(
     return user
 
 
-# --- the timer's work, one inbox per transaction -----------------------------------------------
+# --- the timer's work: an inbox's tickets a few at a time, a transaction each -------------------
 
 
 async def auto_inbox_ids(session: AsyncSession) -> Sequence[int]:
@@ -233,19 +233,23 @@ class Tally:
     reassigned: int = 0
     released: int = 0
 
+    def add(self, other: Tally) -> None:
+        self.assigned += other.assigned
+        self.reassigned += other.reassigned
+        self.released += other.released
 
-async def run_inbox(
-    session: AsyncSession, *, inbox_id: int, now: datetime, limit: int = 100
-) -> Tally:
-    """One pass over an inbox: untouched tickets of agents gone offline or waiting too long move
-    on, then unassigned open tickets are handed out. Another process busy with the same inbox
+
+async def hand_out(
+    session: AsyncSession, *, inbox_id: int, now: datetime, limit: int
+) -> tuple[Tally, bool]:
+    """Up to `limit` unassigned open tickets of the inbox handed out, oldest first; and whether
+    more may wait (every one of them found someone). Another process busy with the same inbox
     holds its row: this one skips it until the next tick."""
     tally = Tally()
     settings = await lock_settings(session, inbox_id=inbox_id, skip_locked=True)
     if settings is None or settings.mode is AssignmentMode.off:
-        return tally
+        return tally, False
     calendar = await hours_service.calendar_of(session, inbox_id=inbox_id)
-    await _move_untouched(session, settings=settings, calendar=calendar, now=now, tally=tally)
     waiting = (
         await session.scalars(
             select(Ticket.id)
@@ -269,24 +273,48 @@ async def run_inbox(
             )
             is None
         ):
-            break  # nobody can take more now; the next tick tries again
+            return tally, False  # nobody can take more now; the next tick tries again
         tally.assigned += 1
-    return tally
+    return tally, len(waiting) == limit
 
 
-async def _move_untouched(
-    session: AsyncSession,
-    *,
-    settings: InboxAssignment,
-    calendar: Calendar,
-    now: datetime,
-    tally: Tally,
-) -> None:
+async def move_untouched(
+    session: AsyncSession, *, inbox_id: int, now: datetime, after: int, limit: int
+) -> tuple[Tally, int | None]:
+    """Up to `limit` of the inbox's untouched tickets that may have to move on, after ticket
+    `after`: their assignee is away, or they were assigned longer ago than the inbox's delay
+    (in wall time, which business time never exceeds: the exact test is below). The last
+    ticket looked at, or None when there are no more. The others are not read: every tick read
+    every one of them, each with its ticket and its assignee's notes, though none could move."""
+    tally = Tally()
+    settings = await lock_settings(session, inbox_id=inbox_id, skip_locked=True)
+    if settings is None or settings.mode is AssignmentMode.off:
+        return tally, None
+    calendar = await hours_service.calendar_of(session, inbox_id=inbox_id)
+    # By the assignee's index and by the time's, each reading only the rows it finds: one OR
+    # would read the whole table.
+    away_users = select(User.id).where(
+        or_(User.is_active.is_(False), User.available_for_chat.is_(False))
+    )
+    may_move: Select[int] | CompoundSelect[int] = select(AutoAssignment.ticket_id).where(
+        AutoAssignment.user_id.in_(away_users)
+    )
+    if settings.reassign_after_minutes is not None:
+        since = now - timedelta(minutes=settings.reassign_after_minutes)
+        may_move = union(
+            may_move,
+            select(AutoAssignment.ticket_id).where(AutoAssignment.assigned_at <= since),
+        )
     rows = (
         await session.scalars(
             select(AutoAssignment)
-            .where(AutoAssignment.inbox_id == settings.inbox_id)
+            .where(
+                AutoAssignment.inbox_id == inbox_id,
+                AutoAssignment.ticket_id > after,
+                AutoAssignment.ticket_id.in_(may_move),
+            )
             .order_by(AutoAssignment.ticket_id)
+            .limit(limit)
         )
     ).all()
     for row in rows:
@@ -320,6 +348,7 @@ async def _move_untouched(
         else:
             row.assigned_at = now  # nobody else has room: looked at again after N more minutes
     await session.flush()
+    return tally, rows[-1].ticket_id if len(rows) == limit else None
 
 
 async def _untouched(session: AsyncSession, *, row: AutoAssignment, ticket: Ticket) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from frontdesk.assignment import service
+from frontdesk.assignment import service, timers
 from frontdesk.assignment.timers import assign_tickets
 from frontdesk.chats import timers as chat_timers
 from frontdesk.config import Settings
@@ -255,6 +255,29 @@ async def test_an_untouched_ticket_moves_on_after_the_inbox_delay(
         "frontdesk assigned the ticket to Ada",
         "frontdesk assigned the ticket to Bob",
     ]
+
+
+async def test_a_backlog_goes_out_a_few_tickets_a_transaction(
+    app: FastAPI, desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass hands out, and moves on, BATCHES batches of BATCH tickets an inbox (two of two,
+    then one of two here), a transaction each; the next pass the rest: nobody waits behind one
+    long transaction, and nothing is handed out twice."""
+    monkeypatch.setattr(timers, "BATCH", 2)
+    monkeypatch.setattr(timers, "BATCHES", 2)
+    inbox, admin, (ada, bob) = await team(desk, "Ada", "Bob")
+    await configure(admin, inbox, mode="round_robin")
+    tickets = [await new_ticket(admin.client, inbox, subject=f"t{i}") for i in range(5)]
+    assert [(await tick(app)).assigned for _ in range(3)] == [4, 1, 0]
+    adas = [t for t in tickets if await assignee(admin, t) == ada.id]
+    assert len(adas) == 3
+    monkeypatch.setattr(timers, "BATCHES", 1)
+    await online(ada, False)
+    assert [(await tick(app)).reassigned for _ in range(3)] == [2, 1, 0]
+    assert {await assignee(admin, t) for t in tickets} == {bob.id}
+    for ticket in adas:
+        lines = [e["text"] for e in (await detail(admin, ticket))["entries"]]
+        assert sum("assigned the ticket to Bob" in line for line in lines) == 1
 
 
 async def test_a_chat_nobody_joined_becomes_a_ticket_assigned_like_the_others(
