@@ -24,6 +24,7 @@ from functools import partial
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.assignment.timers import assign_tickets
 from frontdesk.config import Settings
@@ -58,26 +59,62 @@ async def steps_with_more(
     assert many <= few * 1.2 + 5, (few, many)
 
 
+# What a copy of a ticket takes from it, unless told otherwise.
+COPIED = (
+    "inbox_id",
+    "customer_id",
+    "shows_customer",
+    "subject",
+    "type",
+    "state",
+    "priority",
+    "cc",
+    "created_at",
+    "updated_at",
+)
+
+
+async def copy_ticket(
+    connection: AsyncConnection,
+    count: int,
+    *,
+    like: int,
+    params: dict[str, object] | None = None,
+    **changed: str,
+) -> int:
+    """`count` copies of ticket `like`, numbered after the last ticket, with the `changed`
+    columns set to these SQL expressions (over the original, `t`, and `params`); the highest
+    ticket id before them."""
+    first = int((await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one())
+    columns = list(dict.fromkeys([*COPIED, *changed]))
+    values = ", ".join(changed.get(column, f"t.{column}") for column in columns)
+    await connection.execute(
+        text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"  # noqa: S608 (the tests' own columns)
+            f" INSERT INTO tickets (id, number, {', '.join(columns)})"
+            f" SELECT :first + n.i, (SELECT max(number) FROM tickets) + n.i, {values}"
+            " FROM n, tickets AS t WHERE t.id = :like"
+        ),
+        {"count": count, "first": first, "like": like, **(params or {})},
+    )
+    return first
+
+
 async def add_closed_tickets(
     app: FastAPI, count: int, *, like: int, days: int = 60, judged: bool = True
 ) -> None:
     """`count` tickets like ticket `like`, closed `days` ago, and judged long since by every
     rule (unless not `judged`): what a year of a desk leaves behind."""
     async with app.state.engine.begin() as connection:
-        first = (await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one()
-        await connection.execute(
-            text(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
-                " INSERT INTO tickets (id, number, inbox_id, customer_id, shows_customer, subject,"
-                " type, state, priority, cc, created_at, updated_at, closed_at)"
-                " SELECT :first + n.i, (SELECT max(number) FROM tickets) + n.i, t.inbox_id,"
-                " t.customer_id, t.shows_customer, t.subject, t.type, 'closed', t.priority, t.cc,"
-                " datetime(t.created_at, (-:days - 1) || ' days'),"
-                " datetime(t.created_at, -:days || ' days'),"
-                " datetime(t.created_at, -:days || ' days')"
-                " FROM n, tickets AS t WHERE t.id = :like"
-            ),
-            {"count": count, "first": first, "like": like, "days": days},
+        first = await copy_ticket(
+            connection,
+            count,
+            like=like,
+            params={"days": days},
+            state="'closed'",
+            created_at="datetime(t.created_at, (-:days - 1) || ' days')",
+            updated_at="datetime(t.created_at, -:days || ' days')",
+            closed_at="datetime(t.created_at, -:days || ' days')",
         )
         if not judged:
             return
@@ -149,17 +186,12 @@ async def test_a_new_rule_reads_a_window_a_round_not_every_ticket(
 async def add_snoozed_tickets(app: FastAPI, count: int, *, like: int) -> None:
     """`count` tickets like ticket `like`, snoozed for a week."""
     async with app.state.engine.begin() as connection:
-        await connection.execute(
-            text(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
-                " INSERT INTO tickets (number, inbox_id, customer_id, shows_customer, subject,"
-                " type, state, priority, cc, created_at, updated_at, snoozed_until)"
-                " SELECT (SELECT max(number) FROM tickets) + n.i, t.inbox_id, t.customer_id,"
-                " t.shows_customer, t.subject, t.type, 'snoozed', t.priority, t.cc, t.created_at,"
-                " t.updated_at, datetime(t.created_at, '+7 days')"
-                " FROM n, tickets AS t WHERE t.id = :like"
-            ),
-            {"count": count, "like": like},
+        await copy_ticket(
+            connection,
+            count,
+            like=like,
+            state="'snoozed'",
+            snoozed_until="datetime(t.created_at, '+7 days')",
         )
 
 
@@ -191,17 +223,13 @@ async def add_untouched_tickets(app: FastAPI, count: int, *, like: int, user_id:
     """`count` open tickets like ticket `like`, auto-assigned to the user a minute ago and not
     touched since."""
     async with app.state.engine.begin() as connection:
-        first = (await connection.execute(text("SELECT max(id) FROM tickets"))).scalar_one()
-        await connection.execute(
-            text(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
-                " INSERT INTO tickets (id, number, inbox_id, customer_id, shows_customer, subject,"
-                " type, state, priority, cc, assignee_id, created_at, updated_at)"
-                " SELECT :first + n.i, (SELECT max(number) FROM tickets) + n.i, t.inbox_id,"
-                " t.customer_id, t.shows_customer, t.subject, t.type, 'open', t.priority, t.cc,"
-                " :user, t.created_at, t.updated_at FROM n, tickets AS t WHERE t.id = :like"
-            ),
-            {"count": count, "first": first, "like": like, "user": user_id},
+        first = await copy_ticket(
+            connection,
+            count,
+            like=like,
+            params={"user": user_id},
+            state="'open'",
+            assignee_id=":user",
         )
         await connection.execute(
             text(
