@@ -125,7 +125,10 @@ async def test_a_saved_reply_in_a_chat_fills_its_variables(
     # Enter sends what the composer shows: the visitor reads the unknown variable as written.
     await composer.press("Enter")
     log = page.get_by_role("log", name="Conversation")
-    await expect(log).to_contain_text("Hi Marie, this is Ada from Acme Support.")
+    # Shown once the server took it (a message on its way is shown as "Sending…").
+    await expect(log.locator(".msg.agent:not(.pending)")).to_contain_text(
+        "Hi Marie, this is Ada from Acme Support."
+    )
     events = (await visitor.client.get(f"/messenger/v1/chats/{chat['id']}")).json()
     texts = [e["data"]["message"]["text"] for e in events["events"] if "message" in e["data"]]
     assert any(text.startswith(filled) for text in texts), texts
