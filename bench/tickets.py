@@ -86,6 +86,8 @@ BODY_WORDS = (
 )  # fmt: skip
 FIRST_NAMES = ("Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances")
 LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Thompson", "Liskov")
+# A last name one customer in seven has: the customers page's search finds a full page at once.
+COMMON = "hopper"
 
 
 # --- seeding -----------------------------------------------------------------------------------
@@ -396,11 +398,11 @@ async def _login(client: httpx.AsyncClient, email: str) -> None:
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
 
 
-async def _get(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+async def _get(client: httpx.AsyncClient, path: str) -> Any:
     response = await client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
-    body: dict[str, Any] = response.json()
+    body = response.json()
     return body
 
 
@@ -441,8 +443,9 @@ async def _deep_path(client: httpx.AsyncClient, path: str, pages: int) -> tuple[
     return url, depth
 
 
-def _rows(body: dict[str, Any]) -> int:
-    items = body.get("items")
+def _rows(body: dict[str, Any] | list[Any]) -> int:
+    """The rows a page holds: its items, or the list it is (the customers' page)."""
+    items = body.get("items") if isinstance(body, dict) else body
     return len(items) if isinstance(items, list) else len(body)
 
 
@@ -453,7 +456,7 @@ async def measure(
     repeat: int,
     warmup: int,
     budget: float,
-    only_counts: bool = False,
+    only: str = "",
 ) -> list[Result]:
     app = create_app(settings, run_loops=False)
     tune_for_server()  # as `frontdesk run` does once the app is built
@@ -485,9 +488,16 @@ async def measure(
                     ("e  search q=<customer email>", f"{base}&q={seeded.probe_email}"),
                     ("f  counts?inbox_id=1", f"/api/v1/tickets/counts?inbox_id={inbox}"),
                     ("f  counts (all inboxes)", "/api/v1/tickets/counts"),
+                    ("g  customers, first page", "/api/v1/customers?limit=25"),
+                    ("g  customers q=<common name>", f"/api/v1/customers?limit=25&q={COMMON}"),
+                    ("g  customers q=<name, no match>", "/api/v1/customers?limit=25&q=zuse"),
+                    (
+                        "g  customers q=<customer email>",
+                        f"/api/v1/customers?limit=25&q={seeded.probe_email}",
+                    ),
                 ]
-                if only_counts:
-                    probes = [probe for probe in probes if probe[0].startswith("f ")]
+                if only:
+                    probes = [probe for probe in probes if probe[0][0] in only]
                 for name, path in probes:
                     cpu: list[float] = []
                     samples, body = await _timed(
@@ -692,7 +702,7 @@ async def run_store(store: str, args: argparse.Namespace) -> tuple[Seeded, list[
             repeat=args.repeat,
             warmup=args.warmup,
             budget=args.budget,
-            only_counts=args.only_counts,
+            only="f" if args.only_counts else args.only,
         )
         if args.write_cost:
             engine = create_engine(url)
@@ -741,6 +751,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only-counts", action="store_true", help="time only the folder counts (rows f)"
+    )
+    parser.add_argument(
+        "--only", default="", metavar="LETTERS", help="time only these rows, e.g. --only g"
     )
     parser.add_argument(
         "--write-cost",

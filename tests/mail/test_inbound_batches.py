@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email import message_from_bytes
 from typing import Any
 
@@ -16,7 +14,7 @@ import httpx
 import pytest
 from aiosmtpd.smtp import Envelope
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -44,25 +42,9 @@ from tests.mail.support import (
     ticket_of,
     ticket_with_reply,
 )
-from tests.unit.support import count_rows, error_of
+from tests.unit.support import count_rows, error_of, statements, verbs
 
 BROKEN = b"\x00\xff this is not an email at all"
-
-
-@contextmanager
-def statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL the app's engine sends while the block runs."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(str(args[2]).lstrip().split(None, 1)[0].upper())
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def message_id_of(raw: bytes) -> str:
@@ -171,9 +153,10 @@ class TestReceiveInboundBatch:
             for ticket in tickets:
                 followed = await follower.client.put(f"/api/v1/tickets/{ticket['id']}/follow")
                 assert followed.status_code == 200, followed.text
-        with statements(app) as sent:
+        with statements(app) as statements_sent:
             async with unit_of_work(app.state.sessionmaker) as session:
                 outcomes = await receiving.receive_inbound_batch(session, deliveries)
+        sent = verbs(statements_sent)
         assert all(
             isinstance(outcome, InboundResult) and outcome.status is InboundStatus.processed
             for outcome in outcomes
@@ -397,7 +380,7 @@ class TestRecipients:
         async def rcpt(address: str) -> tuple[str, list[str]]:
             with statements(app) as sent:
                 answer = await handler.handle_RCPT(None, None, Envelope(), address, [])  # type: ignore[arg-type]
-            return answer[:3], sent
+            return answer[:3], verbs(sent)
 
         assert await rcpt("reply+1.abc@desk.test") == ("250", [])  # ours: no lookup at all
         code, sent = await rcpt(SUPPORT)

@@ -4,8 +4,8 @@ work of SQLite's virtual machine."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, event, func, select
 
 from frontdesk.db.sqlite import InlineConnection
 from frontdesk.kit import passwords
@@ -114,3 +114,25 @@ async def sqlite_steps(app: FastAPI) -> AsyncIterator[list[int]]:
         yield steps
     finally:
         db.set_progress_handler(None, 0)
+
+
+@contextmanager
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app's engine sends while the block runs (not what the search reader or the
+    reading process send: they have engines of their own)."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(str(args[2]))
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def verbs(sent: list[str]) -> list[str]:
+    """Each statement's first word: SELECT, INSERT …"""
+    return [sql.lstrip().split(None, 1)[0].upper() for sql in sent]

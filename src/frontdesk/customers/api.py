@@ -27,7 +27,14 @@ LoadedCustomer = Annotated[Customer, Depends(load_customer)]
 async def search_customers(
     user: CurrentAgent,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=200, description="Part of a name or email")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words of a name or an address, the last one maybe unfinished; or a "
+            "phone number, or a run of its digits",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> list[CustomerRead]:

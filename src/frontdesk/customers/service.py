@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +14,16 @@ from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.text import like_pattern, normalize_email
+from frontdesk.kit.text import normalize_email
+from frontdesk.search import queries as search_queries
+from frontdesk.search import reader as search_reader
+from frontdesk.search import terms as search_terms
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
 MAX_ATTRIBUTES = 100
+# A query that is a phone number as people write one: digits, spaces, + - ( ) . /
+_PHONE = re.compile(r"[\d\s+()./-]+")
 
 
 def normalize_contact(kind: ContactKind, value: str) -> str:
@@ -322,17 +328,60 @@ async def update_customer(
 async def search_customers(
     session: AsyncSession, *, user: User, query: str | None, limit: int, offset: int
 ) -> Sequence[Customer]:
-    statement = visible_customers(user)
-    if query:
-        pattern = like_pattern(query)
-        by_contact = select(CustomerContact.customer_id).where(
-            CustomerContact.value.like(pattern, escape="\\")
+    """The customers `user` may see, by name; with `query`, those it finds (docs/search.md,
+    "Customers"). The search runs as the ticket search does: through the full-text index, on
+    SQLite on the search reader's connection, off the event loop; the page is then loaded by id."""
+    listed = (
+        visible_customers(user).order_by(Customer.name, Customer.id).limit(limit).offset(offset)
+    )
+    if not query:
+        return (await session.scalars(listed)).all()
+    dialect = session.get_bind().dialect.name
+    terms = search_terms.parse(query)
+    found: list[ColumnElement[bool]] = []
+    if terms:
+        found.append(
+            and_(
+                *(
+                    Customer.id.in_(matching)
+                    for matching in search_queries.customers_matching(terms, dialect=dialect)
+                )
+            )
         )
-        statement = statement.where(
-            or_(func.lower(Customer.name).like(pattern, escape="\\"), Customer.id.in_(by_contact))
+    digits = phone_digits(query)
+    if digits:
+        found.append(
+            Customer.id.in_(
+                select(CustomerContact.customer_id).where(
+                    CustomerContact.kind == ContactKind.phone,
+                    CustomerContact.value.contains(digits, autoescape=True),
+                )
+            )
         )
-    statement = statement.order_by(Customer.name, Customer.id).limit(limit).offset(offset)
-    return (await session.scalars(statement)).all()
+    if not found:
+        # Only punctuation: no word to look for.
+        return []
+    (rows,) = await search_reader.read(
+        session,
+        listed.where(or_(*found)).with_only_columns(Customer.id, maintain_column_froms=True),
+        parameters=search_queries.values(terms, dialect=dialect),
+    )
+    ids = [row[0] for row in rows]
+    loaded = {
+        customer.id: customer
+        for customer in await session.scalars(select(Customer).where(Customer.id.in_(ids)))
+    }
+    # A customer erased or merged away between the search and now is left out.
+    return [loaded[ident] for ident in ids if ident in loaded]
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of a query written as a phone number (`+33 6 12-34`, `(555) 0100`), which
+    find a customer's phone by any run of its digits: a phone is stored as one word of digits,
+    which the words' search would only find by its start."""
+    if not _PHONE.fullmatch(query.strip()):
+        return None
+    return "".join(char for char in query if char.isdigit()) or None
 
 
 async def merge_customers(session: AsyncSession, *, target: Customer, source: Customer) -> Customer:

@@ -92,18 +92,17 @@ def values(terms: list[Term], *, dialect: str) -> dict[str, Any]:
     return out
 
 
-def _sqlite_ids(index: str, term: int, limits: Limits) -> Select[Any]:
-    """The newest `cap` rows of an FTS5 table that match the term."""
+def _sqlite_ids(index: str, term: int, limits: Limits | None) -> Select[Any]:
+    """The newest `cap` rows of an FTS5 table that match the term; every one without limits."""
     rowid: ColumnClause[int] = literal_column("rowid")
-    return (
+    matching = (
         select(rowid)
         .select_from(table(index))
         .where(
             literal_column(index).op("MATCH")(bindparam(_parameter(term, "match"), type_=Text()))
         )
-        .order_by(rowid.desc())
-        .limit(limits.cap)
     )
+    return matching if limits is None else matching.order_by(rowid.desc()).limit(limits.cap)
 
 
 def _to_tsquery(term: int, name: str) -> Any:
@@ -173,6 +172,23 @@ def _narrowed(table_name: str, term: int, words: int, prefix: bool, limits: Limi
     ).scalar_subquery()
 
 
+def _postgresql_matches(
+    model: Any, term: int, words: int, prefix: bool, limits: Limits
+) -> list[ColumnElement[bool]]:
+    """The conditions a row of `model`'s table matches the term on: its stored vector against
+    the term's query. `ts_match_vq` is `@@` as a function, which no index serves: for a term of
+    several words, the rows the index gives for the narrowed query are checked against the whole
+    term one by one."""
+    vector: ColumnClause[Any] = literal_column(f"{model.__tablename__}.{VECTOR}")
+    query = _tsquery(term)
+    if words == 1:
+        return [vector.op("@@")(query)]
+    return [
+        vector.op("@@")(_narrowed(model.__tablename__, term, words, prefix, limits)),
+        func.ts_match_vq(vector, query),
+    ]
+
+
 def _postgresql_ids(
     name: str,
     model: Any,
@@ -222,19 +238,9 @@ def _postgresql_ids(
     )
     # Ordered by `id + 0`, which no B-tree serves, so that the planner reads the GIN index
     # rather than walk the primary key itself (37 s for a word in no row of 1,000,000).
-    # `ts_match_vq` is `@@` as a function, which no index serves: the rows the index gives for
-    # the narrowed query are checked against the whole term one by one.
-    matching = (
-        [vector.op("@@")(query)]
-        if words == 1
-        else [
-            vector.op("@@")(_narrowed(model.__tablename__, term, words, prefix, limits)),
-            func.ts_match_vq(vector, query),
-        ]
-    )
     indexed = (
         select(found.label("found"))
-        .where(*matching, *extra)
+        .where(*_postgresql_matches(model, term, words, prefix, limits), *extra)
         .order_by((id_column + 0).desc())
         .limit(limits.cap)
         .subquery()
@@ -335,3 +341,33 @@ def scored(terms: list[Term], *, user: User, dialect: str) -> Subquery:
         .group_by(best.c.ticket_id)
         .subquery("search_scored")
     )
+
+
+@lru_cache(maxsize=64)
+def _customers(
+    index: int, words: int, prefix: bool, dialect: str, limits: Limits
+) -> CompoundSelect[Any]:
+    """The ids of every customer whose name or an address the term `index` matches."""
+    if dialect == "sqlite":
+        names = _sqlite_ids("search_customers", index, None)
+        contacts = select(CustomerContact.customer_id).where(
+            CustomerContact.id.in_(_sqlite_ids("search_contacts", index, None))
+        )
+    else:
+        shape = (index, words, prefix, limits)
+        names = select(Customer.id).where(*_postgresql_matches(Customer, *shape))
+        contacts = select(CustomerContact.customer_id).where(
+            *_postgresql_matches(CustomerContact, *shape)
+        )
+    return union(names, contacts)
+
+
+def customers_matching(terms: list[Term], *, dialect: str) -> list[CompoundSelect[Any]]:
+    """For each term, the ids of the customers it matches by name or address: every one, not
+    the newest `CAP` as in a ticket search, because the customers' search lists its matches in
+    the order of their names. Executed with `values(terms, …)`."""
+    limits = Limits(CAP, WALK, FREQUENT)
+    return [
+        _customers(index, len(term.words), term.prefix, dialect, limits)
+        for index, term in enumerate(terms)
+    ]
