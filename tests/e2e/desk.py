@@ -1,11 +1,13 @@
 """What the desk's browser tests share: logging agents in, the chat bar, the REST API with the
-page's session, screenshots and the accessibility check."""
+page's session, screenshots, the accessibility check, and waiting for a condition."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -48,6 +50,20 @@ desk_built = pytest.mark.skipif(
 DESK_TESTS = [pytest.mark.e2e, desk_built]
 
 expect.set_options(timeout=8_000)
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 5.0) -> T:
+    """What `probe` gives once it gives something true, asked every 0.1 s for `timeout` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
 
 
 async def open_desk(

@@ -7,10 +7,10 @@ import asyncio
 import gzip
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from html import escape
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -27,9 +27,9 @@ from playwright.async_api import (
 from frontdesk.web import MESSENGER_DIST
 from tests.conftest import IN_CI, Agent, Desk
 from tests.e2e.conftest import PolicyWatch
+from tests.e2e.desk import eventually
 from tests.realtime import serve
 
-T = TypeVar("T")
 AXE = MESSENGER_DIST.parent / "node_modules" / "axe-core" / "axe.min.js"
 BUDGET = 30 * 1024
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
@@ -100,17 +100,6 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     ctx.set_default_timeout(8000)
     yield ctx
     await ctx.close()
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 5.0) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 async def axe_ok(page: Page, state: str) -> None:

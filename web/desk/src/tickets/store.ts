@@ -34,6 +34,8 @@ export function folderQuery(folder: Folder): TicketQuery {
 }
 
 const PAGE = 25;
+// Tickets whose details stay after their page is left (`loadTicket`).
+const KEPT = 5;
 
 export const useTickets = defineStore("tickets", () => {
   const counts = reactive<Record<number, TicketCounts>>({});
@@ -88,15 +90,36 @@ export const useTickets = defineStore("tickets", () => {
     }
   }
 
+  // The tickets opened last, the latest at the end: their details stay, so that going back to
+  // one shows it at once, and they are what an event or a reconnect fetches again. Not every
+  // ticket opened: after a day's work a reconnect (a deploy, a network change) fetched hundreds
+  // again, from every desk at once.
+  const recent: number[] = [];
+  const ticketRefreshers = new Map<number, () => void>();
+
+  /** The ticket a page shows: fetched, and kept among the last KEPT opened. */
   async function loadTicket(id: number): Promise<TicketDetail> {
     const detail = await ticketsApi.get(id);
     details[id] = detail;
+    const at = recent.indexOf(id);
+    if (at !== -1) recent.splice(at, 1);
+    recent.push(id);
+    while (recent.length > KEPT) {
+      const old = recent.shift()!;
+      delete details[old];
+      ticketRefreshers.delete(old);
+    }
     return detail;
+  }
+
+  /** A kept ticket fetched again; one let go meanwhile stays gone. */
+  async function refreshTicket(id: number): Promise<void> {
+    const detail = await ticketsApi.get(id);
+    if (details[id]) details[id] = detail;
   }
 
   const refreshList = debounce(() => (query.value ? load(query.value) : undefined), 200);
   const refreshCounts = debounce(() => Promise.all(Object.keys(counts).map((id) => loadCounts(Number(id)))), 200);
-  const ticketRefreshers = new Map<number, () => void>();
 
   /** ticket.created / ticket.updated / ticket.entry_added */
   function changed(envelope: Envelope): void {
@@ -104,7 +127,7 @@ export const useTickets = defineStore("tickets", () => {
     refreshCounts();
     const id = envelope.data?.ticket?.id as number | undefined;
     if (id != null && details[id]) {
-      if (!ticketRefreshers.has(id)) ticketRefreshers.set(id, debounce(() => loadTicket(id), 150));
+      if (!ticketRefreshers.has(id)) ticketRefreshers.set(id, debounce(() => refreshTicket(id), 150));
       ticketRefreshers.get(id)!();
     }
   }
@@ -112,7 +135,7 @@ export const useTickets = defineStore("tickets", () => {
   function catchUp(): void {
     refreshList();
     refreshCounts();
-    Object.keys(details).forEach((id) => void loadTicket(Number(id)).catch(() => undefined));
+    Object.keys(details).forEach((id) => void refreshTicket(Number(id)).catch(() => undefined));
   }
 
   function reset(): void {
@@ -120,6 +143,7 @@ export const useTickets = defineStore("tickets", () => {
     items.value = [];
     for (const id of Object.keys(counts)) delete counts[Number(id)];
     for (const id of Object.keys(details)) delete details[Number(id)];
+    recent.length = 0;
   }
 
   return { counts, query, items, nextCursor, loading, error, details, loadCounts, load, loadMore, loadTicket, changed, catchUp, reset };
