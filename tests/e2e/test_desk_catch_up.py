@@ -1,6 +1,7 @@
 """The desk in real Chromium when its socket drops and comes back: it fetches again what it shows
-(the list, the counts, the ticket on screen and the few opened just before it), not every ticket
-opened since it was loaded. A day's work opens hundreds, and a deploy drops every desk at once."""
+(the list, the counts, the ticket on screen and the few opened just before it) and resumes the
+chats it is in or shows, not every ticket and chat opened since it was loaded. A day's work opens
+hundreds, and a deploy drops every desk at once."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import Browser, Request, WebSocketRoute, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, eventually, open_desk
+from tests.e2e.desk import DESK_TESTS, PageApi, bar_item, eventually, go_online, open_desk
 
 pytestmark = DESK_TESTS
 
@@ -83,4 +85,55 @@ async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
     await expect(page.get_by_role("heading", level=1)).to_contain_text(subjects[-1])
     await api("POST", f"/api/v1/tickets/{on_screen}/notes", {"text": "After the drop"}, 201)
     await expect(page.get_by_text("After the drop")).to_be_visible()
+    await page.context.close()
+
+
+async def test_a_reconnect_resumes_the_chats_the_agent_is_in_not_every_chat_opened(
+    desk: Any, visitors: Any, live: str, browser: Browser
+) -> None:
+    """The socket's URL names each chat to resume, and the server refuses more than 200: a desk
+    that held every chat it had opened could not reconnect after a busy day."""
+    inbox = await desk.inbox(name="Support")
+    user = await desk.user(name="Ada Lovelace", max_concurrent_chats=5)
+    await desk.add_member(inbox, user)
+    page = await open_desk(browser, live, user)
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    await page.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    await page.reload()
+    await go_online(page)
+    api = PageApi(page, live)
+    chats = {}
+    for name in ("Marie", "Pierre", "Irene"):
+        visitor = await visitors(inbox)
+        chats[name] = await visitor.start_chat(f"Hello, this is {name}", name=name)
+    for name in ("Marie", "Pierre"):
+        await api("POST", f"/api/v1/chats/{chats[name]['id']}/join")
+
+    async def look_at(name: str) -> None:
+        await bar_item(page, name).click()
+        log = page.get_by_role("log", name="Conversation")
+        await expect(log).to_contain_text(f"Hello, this is {name}")
+
+    # Two chats Ada is in, and one she only looks at, then leaves for another.
+    for name in ("Pierre", "Irene", "Marie"):
+        await look_at(name)
+    # Pierre's chat ends while Ada reads Marie's.
+    await api("POST", f"/api/v1/chats/{chats['Pierre']['id']}/end")
+    await expect(bar_item(page, "Pierre")).to_have_count(0)
+
+    assert len(sockets) == 1
+    await sockets[0].close()
+    await eventually(reached(lambda: len(sockets) == 2), timeout=15)
+    resumed = parse_qs(urlsplit(sockets[1].url).query).get("resume", [""])[0]
+    assert [int(pair.split(":")[0]) for pair in resumed.split(",") if pair] == [
+        chats["Marie"]["id"]
+    ], resumed
+    # Marie's chat is still live on screen.
+    await api("POST", f"/api/v1/chats/{chats['Marie']['id']}/messages", {"text": "Still here"}, 201)
+    await expect(page.get_by_role("log", name="Conversation")).to_contain_text("Still here")
     await page.context.close()

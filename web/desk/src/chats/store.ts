@@ -165,11 +165,44 @@ export const useChats = defineStore("chats", () => {
     return detail;
   }
 
+  /** A held chat fetched again; one let go meanwhile (`release`) stays gone. */
+  async function refetchDetail(id: number): Promise<void> {
+    const detail = await chatsApi.detail(id);
+    if (!details[id]) return;
+    details[id] = detail;
+    socket.follow(id, lastSeq(detail));
+  }
+
   const detailRefreshers = new Map<number, () => void>();
   function refreshDetail(id: number): void {
     if (!details[id]) return;
-    if (!detailRefreshers.has(id)) detailRefreshers.set(id, debounce(() => loadDetail(id), 100));
+    if (!detailRefreshers.has(id)) detailRefreshers.set(id, debounce(() => refetchDetail(id), 100));
     detailRefreshers.get(id)!();
+  }
+
+  // Chats whose window is open.
+  const onScreen = new Set<number>();
+
+  function show(id: number): void {
+    onScreen.add(id);
+  }
+
+  /**
+   * Lets a chat go (its details, its place in the socket's resume, its fetch after a drop) once
+   * its window is closed, unless this agent is still in it or a message of theirs is on its way:
+   * called when its window closes (`closing`) and when it ends off screen. The desk used to hold
+   * every chat it had opened: after 200 in one page (a busy day), the server refused the resume
+   * in the socket's URL and the desk could no longer reconnect.
+   */
+  function release(id: number, closing = false): void {
+    if (closing) onScreen.delete(id);
+    const detail = details[id];
+    if (!detail || onScreen.has(id) || outgoing[id]?.length) return;
+    if (detail.state !== "ended" && isParticipant(detail, myId())) return;
+    delete details[id];
+    delete typing[id];
+    detailRefreshers.delete(id);
+    socket.forget(id);
   }
 
   function lastSeq(detail: ChatDetail): number {
@@ -243,6 +276,7 @@ export const useChats = defineStore("chats", () => {
         break;
       case "chat.ended":
         Object.assign(detail, { state: "ended", ended_at: at, end_reason: data.reason, ticket_id: data.ticket_id ?? null, invitations: [] });
+        release(id);
         break;
     }
   }
@@ -533,11 +567,12 @@ export const useChats = defineStore("chats", () => {
     agentsLoaded.value = false;
     tally.clear();
     for (const id of Object.keys(details)) delete details[Number(id)];
+    onScreen.clear();
   }
 
   return {
     bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
-    loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail,
+    loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail, show, release,
     applyEvent, applyToLists, availabilityChanged, isParticipant, join, acceptOffer, declineOffer, send, retry, setTyping, markRead,
     readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
   };

@@ -91,6 +91,11 @@ export class DeskSocket {
     }
   }
 
+  /** Stop resuming a chat after reconnects (the server's subscription ends with the socket). */
+  forget(chatId: number): void {
+    this.seqs.delete(chatId);
+  }
+
   /** Record that the event `seq` of a followed chat has been applied. */
   applied(chatId: number, seq: number): void {
     if (this.seqs.has(chatId) && (this.seqs.get(chatId) ?? 0) < seq) this.seqs.set(chatId, seq);
