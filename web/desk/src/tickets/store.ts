@@ -5,7 +5,7 @@ import { reactive, ref } from "vue";
 import type { Ticket, TicketCounts, TicketDetail } from "../api/types";
 import type { Envelope } from "../realtime/socket";
 import type { Key } from "../i18n";
-import { debounce } from "../ui/debounce";
+import { debounce, throttle } from "../ui/debounce";
 import { ticketsApi, type TicketQuery } from "./api";
 
 export const FOLDERS = [
@@ -36,6 +36,8 @@ export function folderQuery(folder: Folder): TicketQuery {
 const PAGE = 25;
 // Tickets whose details stay after their page is left (`loadTicket`).
 const KEPT = 5;
+// The least time between two fetches of the list, or of the counts, that events cause.
+const LIVE_EVERY = 2000;
 
 export const useTickets = defineStore("tickets", () => {
   const counts = reactive<Record<number, TicketCounts>>({});
@@ -118,8 +120,11 @@ export const useTickets = defineStore("tickets", () => {
     if (details[id]) details[id] = detail;
   }
 
-  const refreshList = debounce(() => (query.value ? load(query.value) : undefined), 200);
-  const refreshCounts = debounce(() => Promise.all(Object.keys(counts).map((id) => loadCounts(Number(id)))), 200);
+  // Every desk of an inbox hears each of its tickets' events: the list and the counts on screen
+  // are fetched again at most every LIVE_EVERY ms, so that a busy inbox costs the server a request
+  // per desk every few seconds, not one per event, and the list does not wait for a quiet moment.
+  const refreshList = throttle(() => (query.value ? load(query.value) : undefined), 200, LIVE_EVERY);
+  const refreshCounts = throttle(() => Promise.all(Object.keys(counts).map((id) => loadCounts(Number(id)))), 200, LIVE_EVERY);
 
   /** ticket.created / ticket.updated / ticket.entry_added */
   function changed(envelope: Envelope): void {

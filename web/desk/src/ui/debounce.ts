@@ -9,6 +9,24 @@ export function debounce(fn: () => Promise<unknown> | void, ms: number): () => v
   };
 }
 
+/**
+ * Runs `fn` `quiet` ms after a call, and then at most once every `every` ms however often it is
+ * called: never postponed for good by calls that keep coming, as `debounce` is.
+ */
+export function throttle(fn: () => Promise<unknown> | void, quiet: number, every: number): () => void {
+  let timer: number | undefined;
+  let lastRun = -Infinity;
+  return () => {
+    if (timer !== undefined) return;
+    const wait = Math.max(quiet, lastRun + every - Date.now());
+    timer = window.setTimeout(() => {
+      timer = undefined;
+      lastRun = Date.now();
+      void Promise.resolve(fn()).catch(() => undefined);
+    }, wait);
+  };
+}
+
 export function newId(): string {
   if (typeof crypto !== "undefined" && "randomUUID" in crypto && window.isSecureContext) {
     return crypto.randomUUID();
