@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.async_api import Browser, Request, WebSocketRoute, expect
+from playwright.async_api import Browser, Page, Request, WebSocketRoute, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, bar_item, eventually, go_online, open_desk
 
@@ -28,6 +28,19 @@ def reached(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
         return check()
 
     return probe
+
+
+async def routed_sockets(page: Page) -> list[WebSocketRoute]:
+    """The page's desk sockets from now on, each passed through to the server untouched (no
+    handler of ours), so that the test can drop one."""
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    await page.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    return sockets
 
 
 async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
@@ -48,14 +61,7 @@ async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
         }
         ids[subject] = (await api("POST", "/api/v1/tickets", body, status=201))["id"]
 
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        # Connected to the server with no handler of ours: frames pass both ways untouched.
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    await page.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    sockets = await routed_sockets(page)
     await page.goto(f"{live}/inboxes/{inbox['id']}/open")
     # Each ticket opened from the list and left again, within the one page (no reload).
     for subject in subjects:
@@ -97,13 +103,7 @@ async def test_a_reconnect_resumes_the_chats_the_agent_is_in_not_every_chat_open
     user = await desk.user(name="Ada Lovelace", max_concurrent_chats=5)
     await desk.add_member(inbox, user)
     page = await open_desk(browser, live, user)
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    await page.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    sockets = await routed_sockets(page)
     await page.reload()
     await go_online(page)
     api = PageApi(page, live)
