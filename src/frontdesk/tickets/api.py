@@ -40,6 +40,9 @@ from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=AuthenticateFirst)
+# A ticket's newest entries, unless asked for more: its page costs the same whatever its age.
+ENTRIES_SHOWN = 100
+MAX_ENTRIES_SHOWN = 10_000
 
 
 async def ticket_reads(
@@ -61,17 +64,21 @@ async def ticket_reads(
     ]
 
 
-async def ticket_detail(session: AsyncSession, ticket: Ticket, *, user: User) -> TicketDetail:
+async def ticket_detail(
+    session: AsyncSession, ticket: Ticket, *, user: User, entries: int = ENTRIES_SHOWN
+) -> TicketDetail:
     (read,) = await ticket_reads(session, [ticket], user=user)
     customer = None
     if not await service.hidden_customers(session, user=user, tickets=[ticket]):
         found = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
         customer = (await customer_reads(session, [found]))[0]
-    entries = await service.list_entries(session, ticket=ticket)
+    timeline = await service.list_entries(session, ticket=ticket, newest=entries)
     return TicketDetail(
         **read.model_dump(),
         customer=customer,
-        entries=[EntryRead.model_validate(entry) for entry in entries],
+        entries=[EntryRead.model_validate(entry) for entry in timeline.entries],
+        earlier_entries=timeline.earlier,
+        claimed_email=timeline.claimed_email,
         sla=await sla_read(session, ticket=ticket),
     )
 
@@ -186,8 +193,21 @@ async def create_ticket(
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-async def get_ticket(ticket: LoadedTicket, user: CurrentAgent, session: SessionDep) -> TicketDetail:
-    return await ticket_detail(session, ticket, user=user)
+async def get_ticket(
+    ticket: LoadedTicket,
+    user: CurrentAgent,
+    session: SessionDep,
+    entries: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_ENTRIES_SHOWN,
+            description="How many of the newest entries to include (`earlier_entries` counts "
+            "the rest)",
+        ),
+    ] = ENTRIES_SHOWN,
+) -> TicketDetail:
+    return await ticket_detail(session, ticket, user=user, entries=entries)
 
 
 @router.patch("/{ticket_id}", response_model=TicketRead)

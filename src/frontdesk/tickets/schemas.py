@@ -108,7 +108,17 @@ class TicketDetail(TicketRead):
         description="null when you may not see the customer: an agent filed the ticket on the "
         "address of someone who has not written to your inboxes."
     )
-    entries: list[EntryRead]
+    entries: list[EntryRead] = Field(
+        description="The newest entries (100 unless `entries` asks for more), oldest first."
+    )
+    earlier_entries: int = Field(
+        default=0, description="How many entries came before those in `entries`."
+    )
+    claimed_email: str | None = Field(
+        default=None,
+        description="The address a website visitor typed when the ticket began, when nothing "
+        "proved it theirs.",
+    )
     sla: TicketSlaRead | None = Field(
         default=None, description="The SLA policy that applies and its running targets."
     )

@@ -70,8 +70,16 @@ class TestTypedAddresses:
         assert ticket["customer"]["emails"] == []
         assert ticket["entries"][0]["data"]["email"] == CEO
         assert ticket["entries"][0]["data"]["verified"] is False
+        assert ticket["claimed_email"] == CEO
         assert await tickets_of(ada, ceo["id"]) == []
         assert await count_rows(app, OutboxMessage) == 0
+        # Still said when the transcript is no longer among the entries the page holds.
+        ticket_url = f"/api/v1/tickets/{ticket['id']}"
+        await ada.client.post(f"{ticket_url}/notes", json={"text": "Asked for an invoice"})
+        later = (await ada.client.get(ticket_url, params={"entries": 1})).json()
+        assert later["entries"][0]["text"] == "Asked for an invoice"
+        assert later["earlier_entries"] > 0
+        assert later["claimed_email"] == CEO
 
     async def test_a_contact_form_claiming_a_known_address_is_not_filed_on_its_customer(
         self, desk: Desk, visitors: Any

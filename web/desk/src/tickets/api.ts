@@ -8,7 +8,8 @@ export const ticketsApi = {
   list: (query: TicketQuery) => unwrap(client.GET("/api/v1/tickets", { params: { query } })),
   counts: (inbox_id?: number) =>
     unwrap(client.GET("/api/v1/tickets/counts", { params: { query: inbox_id ? { inbox_id } : {} } })),
-  get: (id: number) => unwrap(client.GET("/api/v1/tickets/{ticket_id}", ticket(id))),
+  get: (id: number, entries?: number) =>
+    unwrap(client.GET("/api/v1/tickets/{ticket_id}", { params: { path: { ticket_id: id }, query: entries ? { entries } : {} } })),
   update: (id: number, body: Schemas["TicketUpdate"]) =>
     unwrap(client.PATCH("/api/v1/tickets/{ticket_id}", { ...ticket(id), body })),
   note: (id: number, text: string) =>

@@ -38,6 +38,8 @@ const PAGE = 25;
 const KEPT = 5;
 // The least time between two fetches of the list, or of the counts, that events cause.
 const LIVE_EVERY = 2000;
+// Entries a click on "Show earlier" adds to a ticket's page.
+export const EARLIER = 100;
 
 export const useTickets = defineStore("tickets", () => {
   const counts = reactive<Record<number, TicketCounts>>({});
@@ -99,9 +101,23 @@ export const useTickets = defineStore("tickets", () => {
   const recent: number[] = [];
   const ticketRefreshers = new Map<number, () => void>();
 
-  /** The ticket a page shows: fetched, and kept among the last KEPT opened. */
-  async function loadTicket(id: number): Promise<TicketDetail> {
-    const detail = await ticketsApi.get(id);
+  // The oldest entry shown of a ticket whose earlier entries were asked for ("Show earlier"):
+  // the server gives the newest 100 unless asked for more, and what arrives later must not push
+  // the entries the agent went back to off the page again.
+  const oldestShown: Record<number, number> = {};
+
+  /** The ticket as the server has it, from the oldest entry shown on when there is one. */
+  async function fetchTicket(id: number): Promise<TicketDetail> {
+    const oldest = oldestShown[id];
+    if (oldest === undefined) return ticketsApi.get(id);
+    // Room for EARLIER entries arrived since the last fetch.
+    const detail = await ticketsApi.get(id, (details[id]?.entries.length ?? 0) + EARLIER);
+    const at = detail.entries.findIndex((entry) => entry.id === oldest);
+    if (at <= 0) return detail;
+    return { ...detail, entries: detail.entries.slice(at), earlier_entries: (detail.earlier_entries ?? 0) + at };
+  }
+
+  function keep(id: number, detail: TicketDetail): void {
     details[id] = detail;
     const at = recent.indexOf(id);
     if (at !== -1) recent.splice(at, 1);
@@ -109,15 +125,31 @@ export const useTickets = defineStore("tickets", () => {
     while (recent.length > KEPT) {
       const old = recent.shift()!;
       delete details[old];
+      delete oldestShown[old];
       ticketRefreshers.delete(old);
     }
+  }
+
+  /** The ticket a page shows: fetched, and kept among the last KEPT opened. */
+  async function loadTicket(id: number): Promise<TicketDetail> {
+    const detail = await fetchTicket(id);
+    keep(id, detail);
     return detail;
   }
 
   /** A kept ticket fetched again; one let go meanwhile stays gone. */
   async function refreshTicket(id: number): Promise<void> {
-    const detail = await ticketsApi.get(id);
+    const detail = await fetchTicket(id);
     if (details[id]) details[id] = detail;
+  }
+
+  /** EARLIER more of the ticket's entries, before those shown. */
+  async function showEarlier(id: number): Promise<void> {
+    const shown = details[id];
+    if (!shown) return;
+    const detail = await ticketsApi.get(id, shown.entries.length + Math.min(EARLIER, shown.earlier_entries ?? 0));
+    if (detail.entries.length) oldestShown[id] = detail.entries[0].id;
+    keep(id, detail);
   }
 
   // Every desk of an inbox hears each of its tickets' events: the list and the counts on screen
@@ -148,8 +180,9 @@ export const useTickets = defineStore("tickets", () => {
     items.value = [];
     for (const id of Object.keys(counts)) delete counts[Number(id)];
     for (const id of Object.keys(details)) delete details[Number(id)];
+    for (const id of Object.keys(oldestShown)) delete oldestShown[Number(id)];
     recent.length = 0;
   }
 
-  return { counts, query, items, nextCursor, loading, error, details, loadCounts, load, loadMore, loadTicket, changed, catchUp, reset };
+  return { counts, query, items, nextCursor, loading, error, details, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
 });
