@@ -40,6 +40,8 @@ const KEPT = 5;
 const LIVE_EVERY = 2000;
 // Entries a click on "Show earlier" adds to a ticket's page.
 export const EARLIER = 100;
+// The most entries the server gives a ticket's page (tickets/api.py, MAX_ENTRIES_SHOWN).
+const MOST_ENTRIES = 10_000;
 
 export const useTickets = defineStore("tickets", () => {
   const counts = reactive<Record<number, TicketCounts>>({});
@@ -111,7 +113,7 @@ export const useTickets = defineStore("tickets", () => {
     const oldest = oldestShown[id];
     if (oldest === undefined) return ticketsApi.get(id);
     // Room for EARLIER entries arrived since the last fetch.
-    const detail = await ticketsApi.get(id, (details[id]?.entries.length ?? 0) + EARLIER);
+    const detail = await ticketsApi.get(id, Math.min(MOST_ENTRIES, (details[id]?.entries.length ?? 0) + EARLIER));
     const at = detail.entries.findIndex((entry) => entry.id === oldest);
     if (at <= 0) return detail;
     return { ...detail, entries: detail.entries.slice(at), earlier_entries: (detail.earlier_entries ?? 0) + at };
@@ -147,7 +149,7 @@ export const useTickets = defineStore("tickets", () => {
   async function showEarlier(id: number): Promise<void> {
     const shown = details[id];
     if (!shown) return;
-    const detail = await ticketsApi.get(id, shown.entries.length + Math.min(EARLIER, shown.earlier_entries ?? 0));
+    const detail = await ticketsApi.get(id, Math.min(MOST_ENTRIES, shown.entries.length + Math.min(EARLIER, shown.earlier_entries ?? 0)));
     if (detail.entries.length) oldestShown[id] = detail.entries[0].id;
     keep(id, detail);
   }
