@@ -80,6 +80,18 @@ async def open_desk(
     return page
 
 
+async def agent_of_an_inbox(
+    desk: Any, browser: Browser, live: str, **user: Any
+) -> tuple[dict[str, Any], Page, PageApi]:
+    """An inbox "Support", an agent of it ("Ada Lovelace" unless `user` says otherwise) logged
+    in to the desk, and the API with their page's session."""
+    inbox: dict[str, Any] = await desk.inbox(name="Support")
+    agent = await desk.user(**({"name": "Ada Lovelace"} | user))
+    await desk.add_member(inbox, agent)
+    page = await open_desk(browser, live, agent)
+    return inbox, page, PageApi(page, live)
+
+
 async def log_in(page: Page, email: str, password: str) -> None:
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill(password)

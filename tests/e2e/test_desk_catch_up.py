@@ -13,7 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import Browser, Page, Request, WebSocketRoute, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, bar_item, eventually, go_online, open_desk
+from tests.e2e.desk import (
+    DESK_TESTS,
+    PageApi,
+    agent_of_an_inbox,
+    bar_item,
+    eventually,
+    go_online,
+    open_desk,
+)
 
 pytestmark = DESK_TESTS
 
@@ -46,11 +54,7 @@ async def routed_sockets(page: Page) -> list[WebSocketRoute]:
 async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
     desk: Any, live: str, browser: Browser
 ) -> None:
-    inbox = await desk.inbox(name="Support")
-    user = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, user)
-    page = await open_desk(browser, live, user)
-    api = PageApi(page, live)
+    inbox, page, api = await agent_of_an_inbox(desk, browser, live)
     subjects = [f"Question {n}" for n in range(OPENED)]
     ids = {}
     for n, subject in enumerate(subjects):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Request, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, open_desk
+from tests.e2e.desk import DESK_TESTS, agent_of_an_inbox
 
 pytestmark = DESK_TESTS
 
@@ -23,11 +23,7 @@ TICKETS = 16
 async def test_a_busy_inbox_costs_each_desk_a_fetch_every_two_seconds(
     desk: Any, live: str, browser: Browser
 ) -> None:
-    inbox = await desk.inbox(name="Support")
-    user = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, user)
-    page = await open_desk(browser, live, user)
-    api = PageApi(page, live)
+    inbox, page, api = await agent_of_an_inbox(desk, browser, live)
     await page.goto(f"{live}/inboxes/{inbox['id']}/open")
     await expect(page.get_by_role("heading", level=1)).to_be_visible()
     await page.wait_for_timeout(500)  # the opening fetches are done

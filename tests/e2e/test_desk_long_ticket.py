@@ -10,7 +10,12 @@ from typing import Any
 
 from playwright.async_api import Browser, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.desk import (
+    DESK_TESTS,
+    agent_of_an_inbox,
+    assert_accessible,
+    shoot,
+)
 
 pytestmark = DESK_TESTS
 
@@ -22,11 +27,7 @@ SHOWN = 100  # the newest entries a ticket's page gets (tickets/api.py, ENTRIES_
 async def test_a_long_ticket_shows_its_newest_entries_and_the_earlier_ones_on_demand(
     desk: Any, live: str, browser: Browser, screenshots: Path
 ) -> None:
-    inbox = await desk.inbox(name="Support")
-    user = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, user)
-    page = await open_desk(browser, live, user)
-    api = PageApi(page, live)
+    inbox, page, api = await agent_of_an_inbox(desk, browser, live)
     body = {"inbox_id": inbox["id"], "customer": {"email": "lena@example.com", "name": "Lena"}}
     ticket = await api("POST", "/api/v1/tickets", {**body, "subject": "A long story"}, status=201)
     url = f"/api/v1/tickets/{ticket['id']}"
