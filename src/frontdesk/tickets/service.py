@@ -571,12 +571,6 @@ async def list_entries(session: AsyncSession, *, ticket: Ticket, newest: int) ->
     shown.reverse()
     if len(shown) < newest:
         return Timeline(shown, 0, shown[0].data if shown else None)
-    first_data = await session.scalar(
-        select(TicketEntry.data)
-        .where(in_ticket)
-        .order_by(TicketEntry.created_at, TicketEntry.id)
-        .limit(1)
-    )
     earlier = await session.scalar(
         select(func.count())
         .select_from(TicketEntry)
@@ -586,7 +580,15 @@ async def list_entries(session: AsyncSession, *, ticket: Ticket, newest: int) ->
             < tuple_(shown[0].created_at, shown[0].id),
         )
     )
-    return Timeline(shown, int(earlier or 0), first_data)
+    if not earlier:
+        return Timeline(shown, 0, shown[0].data)
+    first_data = await session.scalar(
+        select(TicketEntry.data)
+        .where(in_ticket)
+        .order_by(TicketEntry.created_at, TicketEntry.id)
+        .limit(1)
+    )
+    return Timeline(shown, earlier, first_data)
 
 
 async def add_entry(

@@ -158,19 +158,21 @@ export const useChats = defineStore("chats", () => {
     agentsLoaded.value = true;
   }
 
-  async function loadDetail(id: number): Promise<ChatDetail> {
-    const detail = await chatsApi.detail(id);
+  function hold(id: number, detail: ChatDetail): void {
     details[id] = detail;
     socket.follow(id, lastSeq(detail));
+  }
+
+  async function loadDetail(id: number): Promise<ChatDetail> {
+    const detail = await chatsApi.detail(id);
+    hold(id, detail);
     return detail;
   }
 
   /** A held chat fetched again; one let go meanwhile (`release`) stays gone. */
   async function refetchDetail(id: number): Promise<void> {
     const detail = await chatsApi.detail(id);
-    if (!details[id]) return;
-    details[id] = detail;
-    socket.follow(id, lastSeq(detail));
+    if (details[id]) hold(id, detail);
   }
 
   const detailRefreshers = new Map<number, () => void>();
@@ -388,14 +390,12 @@ export const useChats = defineStore("chats", () => {
   }
 
   async function join(id: number): Promise<void> {
-    details[id] = await chatsApi.join(id);
-    socket.follow(id, lastSeq(details[id]));
+    hold(id, await chatsApi.join(id));
   }
 
   /** A chat offered to me alone (docs/routing.md): Accept joins it, Decline passes it on. */
   async function acceptOffer(id: number): Promise<void> {
-    details[id] = await chatsApi.acceptOffer(id);
-    socket.follow(id, lastSeq(details[id]));
+    hold(id, await chatsApi.acceptOffer(id));
   }
 
   async function declineOffer(id: number): Promise<void> {
