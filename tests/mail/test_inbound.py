@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from frontdesk.config import Settings
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import InboundMessage, InboundStatus
@@ -119,6 +120,24 @@ class TestListener:
         assert len(records) == 2
         assert all("too large" in (record.error or "") for record in records)
         assert records[1].envelope_to == [reply_to]
+
+    async def test_only_processes_of_a_postgresql_deployment_share_the_port(
+        self, app: FastAPI, settings: Settings, listener: InboundListener
+    ) -> None:
+        """A second SQLite instance on the machine (another `make run`) must not take half of the
+        first one's mail: it cannot bind, and runs without a listener (app.py logs why)."""
+        second = InboundListener(
+            app.state.sessionmaker, settings, host="127.0.0.1", port=listener.port
+        )
+        try:
+            if settings.is_sqlite:
+                with pytest.raises(OSError, match="address already in use"):
+                    await second.start()
+            else:
+                await second.start()
+                assert second.port == listener.port
+        finally:
+            await second.stop()
 
 
 def _send_without_size(port: int, raw: bytes, recipient: str) -> None:

@@ -195,6 +195,10 @@ class InboundListener:
         self.host = host or listen_host.strip("[]")
         self.port = port if port is not None else int(listen_port)
         self.hostname = settings.mail_domain
+        # Processes of one deployment share the port (the kernel spreads connections), and only
+        # a PostgreSQL deployment has several. On SQLite a second process is another instance (a
+        # second `make run` on another HTTP port): sharing would hand it half of the first's mail.
+        self.shared = not settings.is_sqlite and hasattr(socket, "SO_REUSEPORT")
         self.max_message_bytes = max_message_bytes or parsing.MAX_MESSAGE_BYTES
         self.handler = InboundHandler(sessionmaker, settings, writer=writer)
         self._server: asyncio.Server | None = None
@@ -215,8 +219,7 @@ class InboundListener:
             self._protocol,
             host=self.host,
             port=self.port,
-            # Several processes on one machine can all listen; the kernel spreads connections.
-            reuse_port=hasattr(socket, "SO_REUSEPORT"),
+            reuse_port=self.shared,
         )
         sockets = self._server.sockets
         if sockets:
