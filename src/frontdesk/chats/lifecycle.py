@@ -39,11 +39,13 @@ from frontdesk.chats.log import (
     ensure_message,
     lock_agent,
     lock_chat,
+    lock_visitor,
     visitor_author,
 )
 from frontdesk.chats.models import (
     AuthorKind,
     Chat,
+    ChatEvent,
     ChatInvitation,
     ChatParticipant,
     ChatState,
@@ -95,8 +97,16 @@ async def start_chat(
     page_url: str | None,
     page_title: str | None,
 ) -> Chat:
+    """A new chat with the visitor's first message; sent again with the same `client_msg_id`
+    (the messenger retries an answer it lost), the chat the first attempt started."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
+    if client_msg_id:
+        # Under the visitor's lock, so that two attempts at once start one chat.
+        visitor = await lock_visitor(session, visitor=visitor)
+        started = await _started_with(session, visitor=visitor, client_msg_id=client_msg_id)
+        if started is not None:
+            return started
     await ensure_in_hours(session, inbox=inbox)
     if not await anyone_online(session, inbox=inbox):
         raise NoAgentsOnline
@@ -144,6 +154,21 @@ async def start_chat(
         user_ids=targets,
     )
     return chat
+
+
+async def _started_with(
+    session: AsyncSession, *, visitor: Visitor, client_msg_id: str
+) -> Chat | None:
+    return await session.scalar(
+        select(Chat)
+        .join(ChatEvent, ChatEvent.chat_id == Chat.id)
+        .where(
+            Chat.visitor_id == visitor.id,
+            ChatEvent.client_msg_id == client_msg_id,
+            ChatEvent.type == ChatEventType.message_added,
+        )
+        .limit(1)
+    )
 
 
 async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:

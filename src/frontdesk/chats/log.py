@@ -63,7 +63,7 @@ def agent_author(user: User) -> Author:
     return Author(AuthorKind.agent, user.name, user.id)
 
 
-_Row = TypeVar("_Row", Chat, User)
+_Row = TypeVar("_Row", Chat, User, Visitor)
 
 
 async def _locked(session: AsyncSession, model: type[_Row], row_id: int) -> _Row | None:
@@ -86,6 +86,10 @@ async def lock_chat(session: AsyncSession, *, chat: Chat) -> Chat:
 
 async def lock_agent(session: AsyncSession, *, user: User) -> User:
     return await _locked(session, User, user.id) or user
+
+
+async def lock_visitor(session: AsyncSession, *, visitor: Visitor) -> Visitor:
+    return await _locked(session, Visitor, visitor.id) or visitor
 
 
 async def append_event(

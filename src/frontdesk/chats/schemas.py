@@ -203,7 +203,11 @@ class ChatStart(WriteModel):
     name: Annotated[str, Field(max_length=200)] = ""
     email: Email | None = None
     text: MessageText
-    client_msg_id: ClientMsgId | None = None
+    client_msg_id: ClientMsgId | None = Field(
+        default=None,
+        description="The first message's id, chosen by the client. A start sent again with it "
+        "(an answer lost) answers with the chat the first one started, instead of a second chat.",
+    )
     page_url: Url | None = None
     page_title: Annotated[str, Field(max_length=500)] | None = None
 

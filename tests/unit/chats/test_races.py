@@ -104,3 +104,27 @@ async def test_the_same_message_sent_twice_at_once_is_stored_once(
     assert sorted(r.json()["duplicate"] for r in results) == [False, True, True]
     assert len({r.json()["seq"] for r in results}) == 1
     assert await count(desk, ChatEvent, chat_id=chat_id, client_msg_id="retry-1") == 1
+
+
+async def test_a_chat_started_again_with_the_same_message_id_is_the_same_chat(
+    desk: Desk, visitors: Any
+) -> None:
+    """The messenger sends a start again with the same client_msg_id when it lost the answer:
+    however many attempts, at once or later, the visitor has one chat, and so one ticket."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    await online(ada)
+    visitor = await visitors(inbox)
+    body = {"name": "Marie", "text": "Hello, I need help", "client_msg_id": "start-1"}
+    results = await asyncio.gather(
+        *(visitor.client.post("/messenger/v1/chats", json=body) for _ in range(3))
+    )
+    assert {r.status_code for r in results} == {201}
+    (chat_id,) = {r.json()["id"] for r in results}
+    again = await visitor.client.post("/messenger/v1/chats", json=body)
+    assert again.json()["id"] == chat_id
+    assert await count(desk, Chat) == 1
+    assert await count(desk, ChatEvent, chat_id=chat_id, client_msg_id="start-1") == 1
+    # A start with a new id is a new chat.
+    other = await visitor.start_chat(client_msg_id="start-2")
+    assert other["id"] != chat_id
