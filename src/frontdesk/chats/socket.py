@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.auth import AgentAuth, authenticate_agent, authenticate_visitor
@@ -26,7 +26,13 @@ from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.deps import SESSION_COOKIE
-from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unauthorized
+from frontdesk.errors import (
+    Forbidden,
+    FrontdeskError,
+    NotFound,
+    Unauthorized,
+    validation_fields,
+)
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID, Id, Seq
@@ -496,9 +502,24 @@ async def _hello(websocket: WebSocket) -> tuple[HelloFrame, str | None] | None:
         return HelloFrame.model_validate(
             {k: v for k, v in frame.items() if k not in ("type", "ref")}
         ), ref
-    except (FrontdeskError, ValueError):
-        await websocket.close(CLOSE_UNAUTHENTICATED, "hello with a visitor token expected")
-        return None
+    except ValidationError as exc:
+        if not any(error["loc"][:1] == ("token",) for error in exc.errors()):
+            # A token with a malformed rest: 4401 would tell the client to throw away a visitor
+            # (and their chats) that may be perfectly valid; 1008 says to fix the client.
+            fields = validation_fields(exc.errors())
+            reason = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+            await websocket.close(CLOSE_POLICY, _close_reason(f"bad hello: {reason}"))
+            return None
+    except FrontdeskError:
+        pass
+    await websocket.close(CLOSE_UNAUTHENTICATED, "hello with a visitor token expected")
+    return None
+
+
+def _close_reason(text: str) -> str:
+    """A close frame's reason is at most 123 bytes of UTF-8."""
+    encoded = text.encode()
+    return text if len(encoded) <= 123 else encoded[:120].decode(errors="ignore") + "…"
 
 
 @router.websocket("/messenger/v1/ws")

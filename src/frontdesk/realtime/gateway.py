@@ -300,7 +300,9 @@ def _nested_too_deep() -> CommandError:
     return CommandError(f"Frames may nest at most {MAX_FRAME_DEPTH} levels deep.")
 
 
-def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
+def parse_frame(raw: str | bytes) -> tuple[dict[str, Any], str | None]:
+    if isinstance(raw, bytes):
+        raise CommandError("Frames must be text frames holding JSON, not binary frames.")
     try:
         frame = json.loads(raw)
     except RecursionError:
@@ -315,7 +317,7 @@ def parse_frame(raw: str) -> tuple[dict[str, Any], str | None]:
     return frame, ref if isinstance(ref, str) and len(ref) <= 64 else None
 
 
-async def dispatch(connection: Connection, commands: Commands, raw: str) -> None:
+async def dispatch(connection: Connection, commands: Commands, raw: str | bytes) -> None:
     """Runs one command (in a transaction of its own, unless it is a DirectCommand) and answers
     with an ack or an error frame. A socket's frames are handled one after the other, in order."""
     ref: str | None = None
@@ -365,9 +367,14 @@ async def dispatch(connection: Connection, commands: Commands, raw: str) -> None
         )
 
 
-async def receive_frame(websocket: WebSocket) -> str | None:
-    """The next frame's text; None when it was over the size limit and the socket is closed."""
-    raw = await websocket.receive_text()
+async def receive_frame(websocket: WebSocket) -> str | bytes | None:
+    """The next frame: its text, or its bytes for a binary frame (refused by parse_frame, the
+    socket going on); None when it was over the size limit and the socket is closed."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text: str | None = message.get("text")
+    raw: str | bytes = text if text is not None else message.get("bytes") or b""
     if len(raw) > MAX_FRAME_CHARS:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(

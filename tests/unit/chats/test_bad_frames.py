@@ -84,6 +84,47 @@ async def test_a_frame_over_the_size_limit_closes_with_1009_and_a_reason(
     no_tracebacks(caplog)
 
 
+async def test_a_binary_frame_is_a_bad_frame_and_the_socket_goes_on(
+    live: str, desk: Desk, visitors: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox])
+    visitor = await visitors(inbox)
+    for sock in (await desk_socket(live, ada), await messenger_socket(live, visitor)):
+        await sock.connection.send(b'{"type": "pong"}')
+        error = await sock.wait_for(lambda f: f.get("type") == "error")
+        sock.frames.remove(error)
+        assert error["error"]["code"] == "bad_frame"
+        assert "not binary frames" in error["error"]["message"]
+        await still_usable(sock)
+        await sock.close()
+    hello = await connect(f"ws://{live}/messenger/v1/ws")
+    await hello.connection.send(b"\x00\x01")
+    assert await hello.wait_closed() == 4401
+    no_tracebacks(caplog)
+
+
+async def test_a_valid_token_in_a_malformed_hello_is_not_told_to_start_afresh(
+    live: str, desk: Desk, visitors: Any
+) -> None:
+    """4401 tells the messenger to throw its visitor away, chats and all: only for a token that
+    is missing, malformed or unknown. The rest of a hello malformed is the client's bug (1008)."""
+    inbox = await desk.inbox()
+    visitor = await visitors(inbox)
+    for rest in ({"chats": {"12": 0, "abc": 1}}, {"extra": 1}):
+        hello = await connect(f"ws://{live}/messenger/v1/ws")
+        await hello.send({"type": "hello", "token": visitor.token} | rest)
+        assert await hello.wait_closed() == 1008
+        reason = str(hello.connection.close_reason)
+        assert reason.startswith("bad hello: ")
+        assert ("chats" if "chats" in rest else "extra") in reason
+    for token in ("", "x" * 201):
+        hello = await connect(f"ws://{live}/messenger/v1/ws")
+        await hello.send({"type": "hello", "token": token, "extra": 1})
+        assert await hello.wait_closed() == 4401
+    await (await messenger_socket(live, visitor)).close()
+
+
 async def test_ids_past_64_bits_are_not_found_and_the_socket_stays_usable(
     live: str, desk: Desk, visitors: Any
 ) -> None:
