@@ -4,7 +4,6 @@ are in chats/attachments.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -27,7 +26,7 @@ from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, Settings
 from frontdesk.files.downloads import SAFE_HEADERS, disposition, thumbnail_response
 from frontdesk.files.sniff import RASTER_TYPES
 from frontdesk.files.store import FileStore, file_store
-from frontdesk.kit.body_limit import drain
+from frontdesk.kit.body_limit import StreamedBody
 from frontdesk.kit.schemas import Id
 
 AGENT_UPLOAD_PATH = "/api/v1/chat-uploads"
@@ -46,25 +45,6 @@ RAW_BODY: dict[str, Any] = {
 }
 FileName = Annotated[str, Query(min_length=1, max_length=1000)]
 ClientId = Annotated[ClientMsgId, Query(description="Chosen by the client; a retry repeats it")]
-
-
-class _Body:
-    """The request's body as it streams to the store, and what is left of it read to the end and
-    dropped when the answer comes first: a browser still sending would otherwise see a reset, not
-    the answer that says why."""
-
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.done = False
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        async for chunk in self.request.stream():
-            yield chunk
-        self.done = True
-
-    async def drain(self) -> None:
-        if not self.done:
-            await drain(self.request.receive)
 
 
 async def load_chat(chat_id: Id, user: CurrentAgent, session: SessionDep) -> Chat:
@@ -86,7 +66,7 @@ async def _upload(
 ) -> ChatFileRead:
     limit = settings.max_chat_file_bytes
     declared = request.headers.get("content-length", "")
-    body = _Body(request)
+    body = StreamedBody(request.receive)
     try:
         if declared.isdigit() and int(declared) > limit:
             # Refused before a byte is kept.

@@ -327,7 +327,7 @@ class TestExactlyOnce:
 
 class TestLimitsAndTypes:
     async def test_an_oversized_file_is_refused_and_nothing_kept(
-        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings, live: str
     ) -> None:
         _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
         big = b"%PDF-1.4\n" + b"x" * (200 * 1024)
@@ -344,6 +344,22 @@ class TestLimitsAndTypes:
             content=chunks(),
         )
         error_of(streamed, 413, "file_too_large")
+
+        async def the_last_piece_over() -> Any:
+            # The body has all arrived when the limit is passed: nothing is left to drain, and
+            # waiting for more would wait until the client gave up.
+            yield b"z" * (settings.max_chat_file_bytes - 10)
+            yield b"z" * 11
+
+        # Through a real server: its receive() past the body's end waits for the client.
+        async with httpx.AsyncClient(base_url=f"http://{live}") as client:
+            last = client.post(
+                "/messenger/v1/uploads",
+                params={"chat_id": chat_id, "client_id": "b3", "filename": "big.txt"},
+                content=the_last_piece_over(),
+                headers={"Authorization": f"Bearer {visitor.token}"},
+            )
+            error_of(await asyncio.wait_for(last, timeout=10), 413, "file_too_large")
         assert await count_rows(app, ChatFile) == 0
         assert stored_files(settings) == []
 
