@@ -361,3 +361,33 @@ async def test_everyone_gone_in_the_meantime_in_dark_mode(
     await shot(page, screenshots, "dark-contact-sent")
     await axe_ok(page, "dark contact sent")
     await context.close()
+
+
+async def test_an_unanswered_chat_promises_an_email_only_to_a_visitor_who_left_one(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await panel.get_by_label("Message", exact=True).fill("Is anyone there?")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    # The only agent goes offline: the chat ends unanswered, and no address was left.
+    await ada.client.put("/api/v1/me/availability", json={"available": False})
+    ended = panel.locator(".ended")
+    await expect(ended).to_contain_text(
+        "Sorry, nobody could answer in time. Start a new chat and leave your email"
+    )
+    await expect(ended).not_to_contain_text("We'll reply by email")
+    await shot(page, screenshots, "unanswered-no-email")
+
+    await ada.client.put("/api/v1/me/availability", json={"available": True})
+    await ended.get_by_role("button", name="Start a new chat").click()
+    await panel.get_by_label("Email").fill("ada@example.org")
+    await panel.get_by_label("Message", exact=True).fill("Me again, with my address")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await ada.client.put("/api/v1/me/availability", json={"available": False})
+    await expect(ended).to_contain_text("Sorry, nobody could answer in time. We'll reply by email.")
+    await axe_ok(page, "unanswered")
+    await context.close()

@@ -496,6 +496,7 @@ async def end_chat(
             by=user_ref(agent) if agent else None,
             ticket_id=ticket.id,
             transcript_emailed=emailed,
+            reply_by_email=bool(chat.visitor_email),
         ),
     )
     present = [

@@ -172,6 +172,9 @@ class ChatEndedForVisitor(TypedDict):
     reason: EndReasonName
     by: UserRef | None
     transcript_emailed: bool
+    # The chat has the visitor's address, so its ticket can be answered by email (absent from
+    # chats ended before it was said).
+    reply_by_email: NotRequired[bool]
 
 
 class ChatEnded(ChatEndedForVisitor):

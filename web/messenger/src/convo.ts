@@ -289,10 +289,13 @@ export class ConvoView {
     showRating(this.app, ended, chat?.state === "ended" ? chat.id : null);
     if (chat?.state === "ended") {
       const unanswered = last?.data.reason === "unanswered";
+      // Chats ended before the server said whether it has an address promise the email reply.
+      const byEmail = last?.data.reply_by_email !== false;
+      const title = !unanswered ? t("ended") : byEmail ? t("endedUnanswered") : t("endedUnansweredNoEmail");
       ended.replaceChildren();
       append(
         ended,
-        h("p", { class: "card-title", text: unanswered ? t("endedUnanswered") : t("ended") }),
+        h("p", { class: "card-title", text: title }),
         last?.data.transcript_emailed ? h("p", { text: t("transcript") }) : null,
         h("button", {
           type: "button",

@@ -50,6 +50,7 @@ export type ChatEndedForVisitor = {
   reason: "agent" | "unanswered";
   by: UserRef | null;
   transcript_emailed: boolean;
+  reply_by_email?: boolean;
 };
 
 export type ChatTyping = {

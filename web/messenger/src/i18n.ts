@@ -51,6 +51,8 @@ const en = {
   seconds: "under a minute",
   ended: "This chat has ended.",
   endedUnanswered: "Sorry, nobody could answer in time. We'll reply by email.",
+  endedUnansweredNoEmail:
+    "Sorry, nobody could answer in time. Start a new chat and leave your email: we'll reply to it.",
   transcript: "A transcript was emailed to you.",
   newChat: "Start a new chat",
   thanks: "Thanks, we got your message.",
@@ -159,6 +161,8 @@ const fr: Dictionary = {
   ended: "La conversation est terminée.",
   endedUnanswered:
     "Désolés, personne n'a pu répondre à temps. Nous vous répondrons par e-mail.",
+  endedUnansweredNoEmail:
+    "Désolés, personne n'a pu répondre à temps. Démarrez une nouvelle conversation en laissant votre e-mail : nous y répondrons.",
   transcript: "La transcription vous a été envoyée par e-mail.",
   newChat: "Nouvelle conversation",
   thanks: "Merci, nous avons bien reçu votre message.",

@@ -77,6 +77,7 @@ export type ChatEnded = {
   reason: "agent" | "unanswered";
   by: UserRef | null;
   transcript_emailed: boolean;
+  reply_by_email?: boolean;
   ticket_id: number;
 };
 
