@@ -1,6 +1,7 @@
 """A ticket with a long history in real Chromium: its page shows the newest 100 entries and a
 button for the earlier ones, and what arrives later does not push the entries the agent went back
-to off the page again (screenshot: screenshots/desk-ticket-earlier.png)."""
+to off the page again (screenshot: screenshots/desk-ticket-earlier.png); and only the desk's panes
+scroll, never its window."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
@@ -57,4 +58,42 @@ async def test_a_long_ticket_shows_its_newest_entries_and_the_earlier_ones_on_de
     await expect(entries.last).to_contain_text("After going back")
     await expect(entries).to_have_count(SHOWN + earlier + 1)
     await expect(thread.get_by_text("Note 0", exact=True)).to_be_visible()
+
+    # Only the thread scrolls: wheeling past its end or writing a reply never moves the window
+    # (which showed a blank screen when something hidden for screen readers stretched it).
+    await entries.last.hover()
+    for _ in range(5):
+        await page.mouse.wheel(0, 5000)
+    await page.get_by_label("Reply to the customer", exact=True).click()
+    await window_stays(page)
+    await page.context.close()
+
+
+async def window_stays(page: Page) -> None:
+    """The desk's window cannot scroll: only its panes do."""
+    reach = await page.evaluate(
+        "[document.scrollingElement.scrollHeight - innerHeight, scrollY,"
+        " document.scrollingElement.scrollWidth - innerWidth]"
+    )
+    assert reach == [0, 0, 0]
+
+
+async def test_no_page_of_the_desk_scrolls_the_window(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """Pages taller than the screen scroll in their pane, with the top bar and the menu kept."""
+    _inbox, page, _api = await agent_of_an_inbox(desk, browser, live, role="owner")
+    for number in range(12):
+        await desk.inbox(name=f"Inbox {number}")
+    for path, shown in (
+        ("/reports", page.get_by_role("heading", name="Reports")),
+        ("/preferences", page.get_by_role("heading", name="Preferences")),
+        ("/settings/inboxes", page.get_by_text("Inbox 11").first),
+    ):
+        await page.goto(f"{live}{path}")
+        await expect(shown).to_be_visible()
+        await page.mouse.move(700, 400)
+        for _ in range(5):
+            await page.mouse.wheel(0, 5000)
+        await window_stays(page)
     await page.context.close()
