@@ -18,6 +18,7 @@ export const en = {
   labelAddField: "Add a label",
   labelAddPlaceholder: "Add label",
   labelAdd: "Add",
+  labelUnknown: "No label “{name}”: choose one from the list. Admins add labels in Settings → Labels.",
   labelsTitle: "Labels",
   labelsIntro: "Labels sort tickets and chats. Agents can also create one on the fly while chatting.",
   labelsColors:
@@ -59,8 +60,10 @@ export const fr: Words<typeof en> = {
   labelNone: "Aucune étiquette",
   labelRemove: "Retirer l’étiquette {name}",
   labelAddField: "Ajouter une étiquette",
-  labelAddPlaceholder: "Ajouter une étiquette",
+  labelAddPlaceholder: "Étiquette",
   labelAdd: "Ajouter",
+  labelUnknown:
+    "Aucune étiquette « {name} » : choisissez-en une dans la liste. Les administrateurs ajoutent les étiquettes dans Paramètres → Étiquettes.",
   labelsTitle: "Étiquettes",
   labelsIntro: "Les étiquettes classent tickets et chats. Les agents peuvent aussi en créer une en cours de chat.",
   labelsColors:
