@@ -242,3 +242,51 @@ class TestStrictTypes:
         assert me["max_concurrent_chats"] == 3
         assert me["available_for_chat"] is False
         assert (await admin.client.get(f"/api/v1/users/{ada.id}")).json()["is_active"] is True
+
+
+class TestDates:
+    async def test_a_moment_without_an_offset_is_utc(self, desk: Desk) -> None:
+        owner = await desk.agent(role="owner")
+        for path, since, until in (
+            ("/api/v1/ratings", "since", "until"),
+            ("/api/v1/audit-events", "from", "to"),
+        ):
+            naive = await owner.client.get(
+                path, params={since: "2026-01-01", until: "2099-01-01T00:00:00"}
+            )
+            aware = await owner.client.get(
+                path, params={since: "2026-01-01T00:00:00Z", until: "2099-01-01T00:00:00+00:00"}
+            )
+            assert naive.status_code == 200, naive.text
+            assert naive.json() == aware.json()
+
+    async def test_a_moment_past_the_calendar_in_utc_is_refused_naming_its_field(
+        self, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox()
+        owner = await desk.agent(role="owner", inboxes=[inbox])
+        ticket = await new_ticket(owner.client, inbox)
+        early, late = "0001-01-01T00:00:00+14:00", "9999-12-31T20:00:00-05:00"
+        wrong: list[tuple[str, str, dict[str, Any], str]] = [
+            ("GET", "/api/v1/ratings", {"params": {"since": early}}, "since"),
+            ("GET", "/api/v1/ratings", {"params": {"until": late}}, "until"),
+            ("GET", "/api/v1/audit-events", {"params": {"from": late}}, "from"),
+            ("GET", "/api/v1/audit-events", {"params": {"to": early}}, "to"),
+            (
+                "GET",
+                "/api/v1/reports/tickets",
+                {"params": {"since": "9999-12-30", "until": "9999-12-31", "figure": "response"}},
+                "until",
+            ),
+            (
+                "PATCH",
+                f"/api/v1/tickets/{ticket['id']}",
+                {"json": {"state": "snoozed", "snoozed_until": late}},
+                "snoozed_until",
+            ),
+        ]
+        for method, path, request, field in wrong:
+            response = await owner.client.request(method, path, **request)
+            assert fields_of(error_of(response, 422)) == {field}, (path, response.text)
+        after = (await owner.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
+        assert (after["state"], after["snoozed_until"]) == ("open", None)

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from frontdesk.kit.schemas import FROM_STRING, Id
+from frontdesk.kit.schemas import FROM_STRING, Id, InUtc
 from frontdesk.tickets.models import TicketState
 
 MAX_ACTIONS = 10
@@ -70,7 +70,7 @@ class Snooze(_Action):
     minutes: Annotated[int, Field(ge=1, le=MAX_SNOOZE_MINUTES)] | None = Field(
         default=None, description="Snooze for this long from the moment it is applied"
     )
-    until: Annotated[AwareDatetime, FROM_STRING] | None = Field(
+    until: Annotated[AwareDatetime, FROM_STRING, InUtc] | None = Field(
         default=None, description="Or until this moment"
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,15 +12,9 @@ from frontdesk.audit import service
 from frontdesk.audit.schemas import AuditEventPage, AuditEventRead
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.schemas import Id
+from frontdesk.kit.schemas import Id, InUtc
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], route_class=AuthenticateFirst)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def filters(
@@ -32,11 +26,12 @@ def filters(
     target_type: Annotated[str | None, Query(max_length=40)] = None,
     target_id: Id | None = None,
     since: Annotated[
-        datetime | None,
+        Annotated[datetime, InUtc] | None,
         Query(alias="from", description="From this moment (ISO 8601; UTC if no offset)"),
     ] = None,
     until: Annotated[
-        datetime | None, Query(alias="to", description="Before this moment (ISO 8601)")
+        Annotated[datetime, InUtc] | None,
+        Query(alias="to", description="Before this moment (ISO 8601; UTC if no offset)"),
     ] = None,
 ) -> service.Filters:
     return service.Filters(
@@ -44,8 +39,8 @@ def filters(
         action=action or None,
         target_type=target_type or None,
         target_id=target_id,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
     )
 
 

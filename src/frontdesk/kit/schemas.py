@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import email_validator
@@ -37,6 +38,22 @@ class WriteModel(BaseModel):
 
 # For the fields of a WriteModel that JSON can only give as strings: enums, dates.
 FROM_STRING = Strict(False)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # The database compares instants in UTC. A moment without an offset is taken as UTC; one
+    # whose UTC instant is past the calendar (9999-12-31T20:00-05:00) names no time that can be
+    # stored, and is refused here rather than failing in the query.
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_out_of_range", "This moment is past the calendar's range in UTC."
+        ) from None
+
+
+# Every date and time a client gives (a body, a query): the same instant in UTC.
+InUtc = AfterValidator(_in_utc)
 
 
 def _could_exist(value: int) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.inboxes import service as inboxes_service
-from frontdesk.kit.schemas import Id
+from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.ratings import service
 from frontdesk.ratings.models import Rating, RatingChannel, RatingScore, RatingSettings
 from frontdesk.ratings.schemas import (
@@ -52,8 +52,14 @@ async def list_ratings(
     agent_id: Id | None = None,
     score: RatingScore | None = None,
     channel: RatingChannel | None = None,
-    since: Annotated[datetime | None, Query(description="Given at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="Given before (ISO 8601)")] = None,
+    since: Annotated[
+        Annotated[datetime, InUtc] | None,
+        Query(description="Given at or after (ISO 8601; UTC if no offset)"),
+    ] = None,
+    until: Annotated[
+        Annotated[datetime, InUtc] | None,
+        Query(description="Given before (ISO 8601; UTC if no offset)"),
+    ] = None,
     with_comment: bool | None = None,
     before_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,

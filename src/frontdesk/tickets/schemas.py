@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from frontdesk.customers.schemas import CustomerRead
 from frontdesk.files.service import MAX_FILES_PER_REPLY
-from frontdesk.kit.schemas import FROM_STRING, Email, Id, ReadModel, Seq, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, Email, Id, InUtc, ReadModel, Seq, WriteModel
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.sla.schemas import TicketSlaRead
@@ -151,7 +151,7 @@ class TicketCreate(WriteModel):
 class TicketUpdate(WriteModel):
     subject: Subject | None = None
     state: Annotated[TicketState, FROM_STRING] | None = None
-    snoozed_until: Annotated[AwareDatetime, FROM_STRING] | None = None
+    snoozed_until: Annotated[AwareDatetime, FROM_STRING, InUtc] | None = None
     assignee_id: Id | None = Field(
         default=None, description="null together with unassign=true clears it"
     )
