@@ -391,3 +391,77 @@ async def test_an_unanswered_chat_promises_an_email_only_to_a_visitor_who_left_o
     await expect(ended).to_contain_text("Sorry, nobody could answer in time. We'll reply by email.")
     await axe_ok(page, "unanswered")
     await context.close()
+
+
+async def test_links_open_and_each_message_reads_in_its_own_direction(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    """An agent's web address is a link the visitor can tap; Arabic reads right to left on an
+    English page, and a right-to-left page does not mirror the messenger's English."""
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await page.evaluate("document.documentElement.dir = 'rtl'")
+    first = "My parcel never came. " * 12  # long: the waiting card is pushed down, not hidden
+    await panel.get_by_label("Message", exact=True).fill(first.strip())
+    await panel.get_by_role("button", name="Start chat").click()
+    waiting = panel.locator(".waiting")
+    await expect(waiting).to_contain_text("next in line")
+    await expect(waiting).to_be_in_viewport()
+    chat = await chat_id(page, site.key)
+
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    for number, text in enumerate(
+        ("Track it here: https://shop.example/orders/123.", "لا، يُغسل باليد فقط!")
+    ):
+        body = {"text": text, "client_msg_id": f"ada-{number}"}
+        assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)).is_success
+    answers = panel.locator(".msg.agent .text")
+    await expect(answers).to_have_count(2)
+    link = answers.first.get_by_role("link", name="https://shop.example/orders/123")
+    await expect(link).to_have_attribute("href", "https://shop.example/orders/123")
+    await expect(link).to_have_attribute("target", "_blank")
+    await expect(link).to_have_attribute("rel", "noopener noreferrer nofollow ugc")
+    await expect(answers.first).to_have_text("Track it here: https://shop.example/orders/123.")
+    directions = await answers.evaluate_all("ps => ps.map(p => getComputedStyle(p).direction)")
+    assert directions == ["ltr", "rtl"]
+    composer = panel.get_by_label("Message", exact=True)
+    assert await composer.evaluate("e => getComputedStyle(e.closest('.fd')).direction") == "ltr"
+    await shot(page, screenshots, "links-rtl")
+    await axe_ok(page, "links and right to left")
+    await context.close()
+
+
+async def test_the_visitor_is_told_at_once_when_the_network_goes(
+    site: Website, browser: Browser, desk: Desk
+) -> None:
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await panel.get_by_label("Message", exact=True).fill("Hello")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    chat = await chat_id(page, site.key)
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    await expect(panel).to_contain_text("Ada joined the chat")
+
+    await context.set_offline(True)
+    notice = panel.locator(".notice")
+    await expect(notice).to_have_text(
+        "Can't reach the server. Check your connection — we'll keep trying."
+    )
+    composer = panel.get_by_label("Message", exact=True)
+    await composer.fill("Still there?")
+    await composer.press("Enter")
+    await expect(panel.locator(".msg.own").last).to_contain_text("Sending")
+    await context.set_offline(False)
+    await expect(notice).to_be_hidden()
+    await expect(panel.locator(".msg[data-state]")).to_have_count(0)
+    messages = (await ada.client.get(f"/api/v1/chats/{chat}")).json()["events"]
+    assert [
+        e["data"]["message"]["text"] for e in messages if e["type"] == "chat.message_added"
+    ] == [
+        "Hello",
+        "Still there?",
+    ]
+    await context.close()

@@ -4,6 +4,7 @@
 
 import { append, h, icon, ICONS } from "./dom";
 import { PAPERCLIP, type Attachment, type Progress } from "./files";
+import { linkParts } from "./links";
 import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
 import type { App } from "./view";
@@ -27,6 +28,7 @@ export class ConvoView {
     const input = h("textarea", {
       rows: 1,
       class: "composer-input",
+      dir: "auto",
       "aria-label": t("message"),
       placeholder: t("typeMessage"),
       maxlength: 5000,
@@ -139,10 +141,14 @@ export class ConvoView {
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
   }
 
+  private nearBottom(): boolean {
+    const scroller = this.log.parentElement!;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+
   private scrollDown(force = false): void {
     const scroller = this.log.parentElement!;
-    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-    if (force || nearBottom) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+    if (force || this.nearBottom()) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
   }
 
   private line(text: string): void {
@@ -161,7 +167,7 @@ export class ConvoView {
       "li",
       { class: "msg own", "data-state": state },
       h("span", { class: "sr", text: `${this.app.t("you")}: ` }),
-      text ? h("p", { class: "text", text }) : null,
+      text ? messageText(text) : null,
       files,
       h("span", { class: "meta", text: state ? this.app.t("sending") : "" }),
     );
@@ -178,7 +184,7 @@ export class ConvoView {
       "li",
       { class: "msg own upload", "data-state": "sending" },
       h("span", { class: "sr", text: `${t("you")}: ` }),
-      h("p", { class: "text", text: files.map((file) => file.name).join(", ") }),
+      h("p", { class: "text", dir: "auto", text: files.map((file) => file.name).join(", ") }),
       bar,
       h("span", { class: "meta", text: t("uploading") }),
     );
@@ -237,7 +243,7 @@ export class ConvoView {
             own.classList.remove("upload");
             own.querySelector(".upload-bar")?.remove();
             own.querySelector(".text")?.remove();
-            if (message.text) own.querySelector(".sr")!.after(h("p", { class: "text", text: message.text }));
+            if (message.text) own.querySelector(".sr")!.after(messageText(message.text));
             if (files) own.querySelector(".meta")!.before(files);
             this.markOwn(message.client_msg_id!, "sent");
           } else if (own) this.markOwn(message.client_msg_id!, "sent");
@@ -248,7 +254,7 @@ export class ConvoView {
               "li",
               { class: "msg agent" },
               h("span", { class: "author", text: message.author.name }),
-              message.text ? h("p", { class: "text", text: message.text }) : null,
+              message.text ? messageText(message.text) : null,
               this.files(message),
             ),
           );
@@ -282,6 +288,8 @@ export class ConvoView {
     const t = this.app.t;
     const { waiting, ended, composer } = this;
     const last = events.filter((e) => e.type === "chat.ended").pop();
+    // The card that says a chat is waiting shows under the visitor's first message: in view.
+    if (waiting.hidden && chat?.state === "waiting") this.scrollDown(true);
     waiting.hidden = chat?.state !== "waiting";
     ended.hidden = chat?.state !== "ended";
     composer.hidden = chat?.state === "ended";
@@ -321,6 +329,8 @@ export class ConvoView {
         wait < 50 ? t("seconds") : minutes <= 1 ? t("minute") : t("minutes", { n: minutes });
       waitText = t("wait", { t: span });
     }
+    // The queue's place and the usual wait arrive after the card: they stay in view too.
+    if (this.nearBottom()) this.scrollDown(true);
     this.waiting.replaceChildren(
       h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
       h(
@@ -351,4 +361,19 @@ export class ConvoView {
     if (name) this.agentTypingTimer = window.setTimeout(() => this.showTyping(null), 15_000);
     this.scrollDown();
   }
+}
+
+/** A message's text: its web addresses are links (opened in a new tab), and each message takes
+ * its own direction from its first letters, so Arabic reads right to left on an English page. */
+function messageText(text: string): HTMLParagraphElement {
+  const paragraph = h("p", { class: "text", dir: "auto" });
+  for (const part of linkParts(text)) {
+    append(
+      paragraph,
+      part.href
+        ? h("a", { href: part.href, target: "_blank", rel: "noopener noreferrer nofollow ugc", text: part.text })
+        : part.text,
+    );
+  }
+  return paragraph;
 }

@@ -39,7 +39,8 @@ function fieldWords(t: Translate, field: FormField, problem: FieldProblem): stri
 
 /** What to tell the visitor about a refused form (starting a chat, or the contact form). */
 export function formProblems(t: Translate, error: unknown): Problem[] {
-  if (!(error instanceof ApiError)) return [{ text: t("offlineError") }];
+  // A form is sent again by the visitor, not by us (messages are retried by themselves).
+  if (!(error instanceof ApiError) || error.network) return [{ text: t("offlineForm") }];
   if (error.code === "identity_unverified") return [{ field: "email", text: t("emailNotSignedIn") }];
   if (error.code === "unconfirmed_email_limit") {
     const minutes = Math.max(1, Math.round((error.retryAfter || 60) / 60));

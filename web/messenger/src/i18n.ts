@@ -59,6 +59,7 @@ const en = {
   reference: "Your reference number is #{n}. We'll reply by email.",
   anotherMessage: "Send another message",
   offlineError: "Can't reach the server. Check your connection — we'll keep trying.",
+  offlineForm: "Can't reach the server. Check your connection, then send again: what you wrote is kept.",
   rateLimited: "Too many messages at once. Try again in {n} seconds.",
   reconnecting: "Reconnecting…",
   misconfigured: "This chat is not available on this website.",
@@ -170,6 +171,8 @@ const fr: Dictionary = {
   anotherMessage: "Envoyer un autre message",
   offlineError:
     "Impossible de joindre le serveur. Vérifiez votre connexion, nous réessayons.",
+  offlineForm:
+    "Impossible de joindre le serveur. Vérifiez votre connexion, puis envoyez à nouveau : ce que vous avez écrit est conservé.",
   rateLimited: "Trop de messages d'un coup. Réessayez dans {n} secondes.",
   reconnecting: "Reconnexion…",
   misconfigured: "Ce chat n'est pas disponible sur ce site.",

@@ -38,8 +38,14 @@ export class Live {
     private readonly host: Host,
   ) {
     window.addEventListener("online", () => {
+      if (this.socket) host.view.showNotice(null);
       this.socket?.nudge();
       this.flush(true);
+    });
+    // The browser knows before the socket does (which may take two heartbeats, about a minute):
+    // a visitor writing meanwhile is told at once that their messages wait for the network.
+    window.addEventListener("offline", () => {
+      if (this.socket && host.conversation.chat?.state !== "ended") host.view.showNotice(host.t("offlineError"));
     });
   }
 

@@ -465,7 +465,7 @@ export class View {
     name.value = draft("name") || identity?.name || "";
     const email = h("input", { type: "email", autocomplete: "email", required: !online });
     email.value = draft("email") || identity?.email || "";
-    const message = h("textarea", { rows: 4, required: true, maxlength: 5000 });
+    const message = h("textarea", { rows: 4, required: true, maxlength: 5000, dir: "auto" });
     message.value = draft("message");
     const submit = h("button", {
       type: "submit",

@@ -52,9 +52,11 @@ test("refusals about the address go under the email field", () => {
 });
 
 test("what no field can fix goes above the form, in the messenger's words", () => {
+  // A form is not sent again by itself: the visitor is told to send it again, not to wait.
   assert.deepEqual(formProblems(en, new ApiError("network", "", 0)), [
-    { text: "Can't reach the server. Check your connection — we'll keep trying." },
+    { text: "Can't reach the server. Check your connection, then send again: what you wrote is kept." },
   ]);
+  assert.deepEqual(formProblems(en, new TypeError("Failed to fetch")), formProblems(en, new ApiError("network", "", 0)));
   assert.deepEqual(formProblems(fr, new ApiError("no_agents_online", "Nobody is online…", 409)), [
     { text: "Tout le monde vient de se déconnecter. Laissez un message, nous répondrons par e-mail." },
   ]);
