@@ -116,6 +116,13 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
         "Bob Noyce is answering this chat. You can read along; to join, ask Bob Noyce"
     )
     await expect(grace.get_by_role("button", name="Join Chat")).to_have_count(0)
+
+    # Bob ends it: Ada, reading along, sees the customer record it was filed on at once.
+    sidebar = ada.locator(".sidebar")
+    await expect(sidebar).to_contain_text("The customer record is linked when this chat ends.")
+    await bob("POST", f"/api/v1/chats/{chat['id']}/end")
+    await expect(sidebar).not_to_contain_text("linked when this chat ends")
+    await expect(sidebar).to_contain_text("Previous tickets")
     for page in (ada, grace, bob.page):
         await page.context.close()
 

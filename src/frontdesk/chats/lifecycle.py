@@ -32,6 +32,7 @@ from frontdesk.chats.events import (
     user_ref,
 )
 from frontdesk.chats.log import (
+    PREVIEW_LENGTH,
     SYSTEM,
     Author,
     agent_author,
@@ -125,6 +126,9 @@ async def start_chat(
         visitor_verified=visitor.identity_verified,
         started_at=now,
         last_seq=0,
+        # Said with chat.started, which the inbox's desks hear (the message itself goes only to
+        # the chat's followers).
+        last_message_text=text[:PREVIEW_LENGTH],
     )
     session.add(chat)
     await session.flush()

@@ -237,6 +237,8 @@ async def test_a_new_membership_reaches_an_open_desk_without_a_reload(
     await sock.event("chat.offered")
     started = await sock.event("chat.started", chat_id=chat["id"])
     assert started["data"]["chat"]["visitor_name"] == "Marie Curie"
+    # The Chats page shows a new chat's first message with it, not only after a refresh.
+    assert started["data"]["chat"]["last_message_text"] == "Do you ship to Norway?"
     await sock.close()
 
 
