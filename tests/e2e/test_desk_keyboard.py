@@ -153,3 +153,45 @@ async def test_the_desk_from_the_keyboard(
     await page.keyboard.press("g")
     await page.keyboard.press("z")
     await expect(page).to_have_url(re.compile(rf"/inboxes/{inbox['id']}/closed$"))
+
+
+async def test_a_tickets_page_from_the_keyboard(desk: Any, live: str, browser: Browser) -> None:
+    """On a ticket's page, r writes in its reply box and g goes to a folder of the ticket's inbox,
+    not of the agent's first one; a snooze that ended leaves no date in its field."""
+    billing = await desk.inbox(name="Billing")
+    support = await desk.inbox(name="Support")
+    ada_user = await desk.user(name="Ada Lovelace")
+    for inbox in (billing, support):
+        await desk.add_member(inbox, ada_user)
+    page = await open_desk(browser, live, ada_user)
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": support["id"],
+        "customer": {"email": "rosalind@example.org", "name": "Rosalind Franklin"},
+        "subject": "Parcel stuck in customs",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    reply = page.get_by_label("Reply to the customer", exact=True)
+    await expect(reply).to_be_visible()
+
+    await page.keyboard.press("r")
+    await expect(reply).to_be_focused()
+    await page.keyboard.type("g u")
+    await expect(reply).to_have_value("g u")
+    await page.keyboard.press("Escape")
+    await expect(reply).not_to_be_focused()
+
+    # Snoozed from the page, then reopened by someone else: the field is empty again.
+    snooze_at = page.get_by_label(re.compile("^Snooze until"))
+    await snooze_at.fill("2099-01-01T09:00")
+    await page.get_by_role("button", name="Snooze", exact=True).click()
+    await expect(page.locator("label[for=snooze-at] .hint")).to_contain_text("now")
+    await api("PATCH", f"/api/v1/tickets/{ticket['id']}", {"state": "open"})
+    await expect(snooze_at).to_have_value("")
+
+    await page.locator("main").click(position={"x": 5, "y": 5})
+    await page.keyboard.press("g")
+    await page.keyboard.press("u")
+    await expect(page).to_have_url(re.compile(rf"/inboxes/{support['id']}/unassigned$"))
+    await page.context.close()

@@ -64,7 +64,13 @@ async def _ticket_with_mention(
 async def test_a_mention_arrives_live_and_opens_the_ticket(
     app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
 ) -> None:
-    _ada_page, bob_page, ticket, _bob = await _ticket_with_mention(desk, live, browser)
+    ada_page, bob_page, ticket, _bob = await _ticket_with_mention(desk, live, browser)
+    # The ticket goes on after the mention: the note is far from its newest entries.
+    for number in range(15):
+        body = {"text": f"Later note {number}\n\nwith a second paragraph"}
+        await PageApi(ada_page, live)(
+            "POST", f"/api/v1/tickets/{ticket['id']}/notes", body, status=201
+        )
 
     # Live: Bob's desk did not reload.
     await expect(bell(bob_page)).to_have_attribute("aria-label", "Notifications, 1 unread")
@@ -81,8 +87,12 @@ async def test_a_mention_arrives_live_and_opens_the_ticket(
     await shoot(bob_page, screenshots, "notifications-bell")
 
     await item.click()
-    await expect(bob_page).to_have_url(f"{live}/tickets/{ticket['id']}")
-    await expect(bob_page.get_by_role("heading", name="Refund for order 1042")).to_be_visible()
+    # It opens at the note that named him, marked.
+    await expect(bob_page).to_have_url(re.compile(rf"{live}/tickets/{ticket['id']}#entry-\d+$"))
+    note = bob_page.locator(".entry.targeted")
+    await expect(note).to_contain_text("can you approve this refund?")
+    await expect(note).to_be_in_viewport()
+    await expect(bob_page.get_by_text("Later note 14", exact=True)).not_to_be_in_viewport()
     # Mentioned, Bob follows the ticket; and the notification is read.
     await expect(bob_page.get_by_test_id("follow-ticket")).to_have_text("Following")
     await expect(bell(bob_page)).to_have_attribute("aria-label", "Notifications")

@@ -25,6 +25,9 @@ class NotificationParamsRead(ReadModel):
     visitor_name: str | None = None
     excerpt: str | None = None
     invitation: Literal["invite", "transfer"] | None = None
+    entry_id: int | None = Field(
+        default=None, description="A mention's note: the ticket's page opens at it."
+    )
 
 
 class NotificationRead(ReadModel):

@@ -494,19 +494,22 @@ async def mentioned(
     subject: str,
     author: User | None,
     text: str,
+    entry_id: int,
 ) -> None:
     """The agents named in a note follow the ticket and are told (the author is neither). A
     note without author is an automation rule's."""
     for user in mentions.told:
         if author is None or user.id != author.id:
             await follow(session, ticket_id=ticket_id, user_id=user.id)
+    params = _ticket_params(number, subject, excerpt=excerpt(text))
+    params["entry_id"] = entry_id
     await notify(
         session,
         kind=NotificationKind.mentioned,
         user_ids=[user.id for user in mentions.told],
         actor=author,
         about=About(inbox_id=inbox_id, ticket_id=ticket_id),
-        params=_ticket_params(number, subject, excerpt=excerpt(text)),
+        params=params,
     )
 
 

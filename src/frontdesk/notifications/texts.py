@@ -8,7 +8,9 @@ from frontdesk.notifications.models import Notification, NotificationKind
 
 def link_path(notification: Notification) -> str:
     if notification.ticket_id is not None:
-        return f"/tickets/{notification.ticket_id}"
+        entry_id = notification.params.get("entry_id")
+        anchor = f"#entry-{entry_id}" if isinstance(entry_id, int) else ""
+        return f"/tickets/{notification.ticket_id}{anchor}"
     if notification.chat_id is not None:
         return f"/chats/{notification.chat_id}"
     return "/"

@@ -326,6 +326,8 @@ class NotificationParams(TypedDict):
     visitor_name: NotRequired[str]
     excerpt: NotRequired[str]
     invitation: NotRequired[InvitationKindName]
+    # The note that mentioned the agent, which the notification opens at.
+    entry_id: NotRequired[int]
 
 
 class NotificationPayload(TypedDict):

@@ -729,6 +729,7 @@ async def add_note(
             subject=ticket.subject,
             author=author,
             text=text,
+            entry_id=entry.id,
         )
     return entry
 

@@ -84,6 +84,7 @@ class TestMentions:
         (item,) = (await bell(bob))["items"]
         assert item["kind"] == "mentioned"
         assert item["params"]["excerpt"].startswith(f"@{handle(bob)} can you look?")
+        assert item["params"]["entry_id"] == entry["id"]  # the desk opens the ticket there
         assert await kinds(ada) == []  # mentioning yourself tells nobody
         assert entry["data"]["mentioned"] == [
             {"id": bob.id, "name": "Bob"},
@@ -268,13 +269,13 @@ class TestPreferences:
             json={"preferences": {"mentioned": {"email": True, "in_app": False}}},
         )
         ticket = await new_ticket(ada.client, inbox, subject="Invoice")
-        await _note(ada, ticket, f"@{handle(bob)} please check the invoice")
+        note = await _note(ada, ticket, f"@{handle(bob)} please check the invoice")
         async with app.state.sessionmaker() as session:
             rows = (await session.scalars(select(OutboxMessage))).all()
         (mail,) = [row for row in rows if row.data.get("kind") == "notification"]
         assert mail.recipients == [bob.user["email"]]
         assert mail.subject == f"Ada mentioned you on #{ticket['number']} Invoice"
-        assert f"http://desk.test/tickets/{ticket['id']}" in mail.text
+        assert f"http://desk.test/tickets/{ticket['id']}#entry-{note['id']}" in mail.text
         assert mail.headers["Auto-Submitted"] == "auto-generated"
         # The bell is off for it: nothing shows there.
         assert await kinds(bob) == []

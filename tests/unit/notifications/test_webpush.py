@@ -204,7 +204,8 @@ async def test_a_mention_arrives_encrypted_and_signed_at_the_push_service(
         "kind": "mentioned",
         "title": f"Ada mentioned you on #{ticket['number']} Refund",
         "body": f"@{handle} the refund is approved",
-        "url": f"/tickets/{ticket['id']}",
+        # At the note that mentioned him.
+        "url": f"/tickets/{ticket['id']}#entry-{notification['params']['entry_id']}",
         "ticket_id": ticket["id"],
         "chat_id": None,
     }

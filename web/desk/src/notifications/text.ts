@@ -28,7 +28,8 @@ export function notificationText(n: Notification): string {
 
 /** Where a click on it goes in the desk. */
 export function notificationPath(n: Notification): string {
-  if (n.ticket_id) return `/tickets/${n.ticket_id}`;
+  // A mention opens the ticket at the note that named the agent.
+  if (n.ticket_id) return `/tickets/${n.ticket_id}${n.params.entry_id ? `#entry-${n.params.entry_id}` : ""}`;
   if (n.chat_id) return `/chats/${n.chat_id}`;
   return "/";
 }

@@ -204,6 +204,7 @@ export type NotificationParams = {
   visitor_name?: string;
   excerpt?: string;
   invitation?: "invite" | "transfer";
+  entry_id?: number;
 };
 
 export type NotificationPayload = {

@@ -123,6 +123,10 @@ export function isTyping(target: EventTarget | null): boolean {
   return false;
 }
 
+/** The ticket page's reply box: a composer as the chat window's (`composer`) is. */
+export const REPLY_COMPOSER = "reply-text";
+const COMPOSERS = new Set(["composer", REPLY_COMPOSER]);
+
 const SEQUENCE_MS = 1500;
 /**
  * Whether a menu or popup was open when the key went down. Read before any other listener runs
@@ -144,7 +148,7 @@ function onKeydown(event: KeyboardEvent): void {
   const key = keyName(event);
   if (isTyping(event.target)) {
     // The composer's way out: Escape leaves it, the keys after it are shortcuts again.
-    if (key === "Escape" && (event.target as HTMLElement).id === "composer") run("leaveComposer", event);
+    if (key === "Escape" && COMPOSERS.has((event.target as HTMLElement).id)) run("leaveComposer", event);
     return;
   }
   if (key === "Escape" && popupWasOpen) return;
