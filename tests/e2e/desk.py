@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, ViewportSize, expect
 from playwright.async_api import Error as PlaywrightError
 
 from frontdesk.chats import service as chats_service
@@ -67,9 +67,14 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 
 
 
 async def open_desk(
-    browser: Browser, live: str, user: dict[str, Any], *, notifications: bool = False
+    browser: Browser,
+    live: str,
+    user: dict[str, Any],
+    *,
+    notifications: bool = False,
+    viewport: ViewportSize | None = None,
 ) -> Page:
-    context = await browser.new_context(viewport={"width": 1360, "height": 860})
+    context = await browser.new_context(viewport=viewport or {"width": 1360, "height": 860})
     if notifications:
         await context.grant_permissions(["notifications"], origin=live)
     await context.add_init_script(NOTIFICATION_SPY)

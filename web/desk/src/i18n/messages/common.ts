@@ -2,6 +2,7 @@ import type { Words } from "../words";
 
 export const en = {
   mainNav: "Main",
+  menu: "Menu",
   chats: "Chats",
   preferences: "Preferences",
   settings: "Settings",
@@ -45,6 +46,7 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   mainNav: "Navigation principale",
+  menu: "Menu",
   chats: "Chats",
   preferences: "Préférences",
   settings: "Paramètres",
