@@ -68,6 +68,13 @@ async def test_an_agent_works_from_a_phone(
     await expect(menu).to_have_attribute("aria-expanded", "true")
     await expect(nav).to_be_visible()
     await shoot(page, screenshots, "phone-menu")
+    await page.keyboard.press("Escape")
+    await expect(nav).to_be_hidden()
+    await menu.click()
+    await page.mouse.click(370, 400)  # beside the drawer
+    await expect(nav).to_be_hidden()
+    await expect(page).to_have_url(re.compile(rf"/tickets/{ticket['id']}$"))
+    await menu.click()
     await nav.get_by_role("link", name=re.compile("^Open")).click()
     await expect(page).to_have_url(re.compile(rf"/inboxes/{inbox['id']}/open$"))
     await expect(nav).to_be_hidden()
