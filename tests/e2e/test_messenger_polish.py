@@ -465,3 +465,41 @@ async def test_the_visitor_is_told_at_once_when_the_network_goes(
         "Still there?",
     ]
     await context.close()
+
+
+async def test_the_visitor_ends_the_chat_and_rates_it(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    chat = await chat_id(page, site.key)
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    body = {"text": "It ships tomorrow.", "client_msg_id": "ada-1"}
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)).is_success
+    await expect(panel.locator(".msg.agent")).to_contain_text("It ships tomorrow.")
+
+    # Asked first; "Keep chatting" changes nothing.
+    await panel.get_by_role("button", name="End chat").click()
+    bar = panel.locator(".end-bar")
+    await expect(bar).to_contain_text("End this chat?")
+    await expect(bar.get_by_role("button", name="Keep chatting")).to_be_focused()
+    await shot(page, screenshots, "end-chat-ask")
+    await axe_ok(page, "end chat asked")
+    await bar.get_by_role("button", name="Keep chatting").click()
+    await expect(bar).not_to_contain_text("End this chat?")
+    await panel.get_by_role("button", name="End chat").click()
+    await bar.get_by_role("button", name="End chat").click()
+
+    await expect(panel.locator(".ended")).to_contain_text("This chat has ended.")
+    await expect(panel.get_by_label("Message", exact=True)).to_be_hidden()
+    await expect(bar).to_be_hidden()
+    await expect(panel.locator(".rating")).to_contain_text("How did we do?")
+    detail = (await ada.client.get(f"/api/v1/chats/{chat}")).json()
+    assert (detail["state"], detail["end_reason"]) == ("ended", "visitor")
+    ticket = (await ada.client.get(f"/api/v1/tickets/{detail['ticket_id']}")).json()
+    assert (ticket["state"], ticket["assignee_id"]) == ("closed", ada.id)
+    await context.close()

@@ -43,9 +43,10 @@ class TicketOutcome:
 
 
 def ticket_outcome(*, reason: EndReason, agent: User | None) -> TicketOutcome:
-    """An agent who ended the chat answered it: their ticket, closed, unless the customer writes
-    again. A chat nobody answered stays open and unassigned, for the team to follow up."""
-    if reason is EndReason.agent:
+    """An answered chat (ended by its agent, or by the visitor, `agent` then being the one who
+    answered) is the agent's ticket, closed, unless the customer writes again. A chat nobody
+    answered stays open and unassigned, for the team to follow up."""
+    if reason in (EndReason.agent, EndReason.visitor):
         return TicketOutcome(answered=True, state=TicketState.closed, assignee=agent)
     return TicketOutcome(answered=False, state=TicketState.open, assignee=None)
 

@@ -58,7 +58,7 @@ from frontdesk.chats.models import (
 )
 from frontdesk.chats.opening import ensure_in_hours
 from frontdesk.chats.reads import ensure_participant, participants
-from frontdesk.chats.visitors import take_email
+from frontdesk.chats.visitors import get_visitor_chat, take_email
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Invalid
 from frontdesk.inboxes import service as inboxes_service
@@ -465,6 +465,30 @@ async def set_typing(session: AsyncSession, *, chat: Chat, author: Author, typin
     publish_to_followers(session, LiveEvent.typing, chat_id=chat.id, data=data)
 
 
+async def end_visitor_chat(session: AsyncSession, *, visitor: Visitor, chat_id: int) -> Ticket:
+    """The visitor is done. A chat nobody answered yet ends unanswered (they gave up waiting, as
+    when they leave the site); an answered one as its agent's end would, closed and theirs."""
+    chat = await lock_chat(
+        session, chat=await get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    )
+    if chat.state is ChatState.ended:
+        raise ChatEnded
+    reason = EndReason.unanswered if chat.state is ChatState.waiting else EndReason.visitor
+    return await end_chat(session, chat=chat, agent=None, reason=reason)
+
+
+async def _answering(session: AsyncSession, *, chat: Chat) -> User | None:
+    """The agent in the chat the longest (of those still in it)."""
+    return next(
+        (
+            user
+            for participant, user in await participants(session, chat=chat)
+            if participant.left_at is None
+        ),
+        None,
+    )
+
+
 async def end_chat(
     session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
 ) -> Ticket:
@@ -475,17 +499,19 @@ async def end_chat(
     if agent is not None:
         await ensure_participant(session, chat=chat, user_id=agent.id)
     was_waiting = chat.state is ChatState.waiting
+    # Whose the ticket is: the agent who ended it; when the visitor did, the agent answering.
+    answerer = await _answering(session, chat=chat) if reason is EndReason.visitor else agent
     now = utcnow()
     chat.state, chat.end_reason, chat.ended_at = ChatState.ended, reason, now
     chat.ended_by_id = agent.id if agent else None
-    ticket, emailed = await ticket_for(session, chat=chat, agent=agent, reason=reason)
+    ticket, emailed = await ticket_for(session, chat=chat, agent=answerer, reason=reason)
     chat.ticket_id = ticket.id
     await session.flush()
     await metrics.chat_ended(
         session,
         chat=chat,
         ticket=ticket,
-        user_id=agent.id if agent else None,
+        user_id=answerer.id if answerer else None,
         answered=not was_waiting,
         closed=ticket.closed_at is not None,
         at=now,

@@ -145,6 +145,15 @@ async def get_chat(chat_id: Id, visitor: CurrentVisitor, session: SessionDep) ->
     return await views.visitor_chat(session, chat)
 
 
+@router.post("/chats/{chat_id}/end", response_model=VisitorChatRead)
+async def end_chat(chat_id: Id, visitor: CurrentVisitor, session: SessionDep) -> VisitorChatRead:
+    """The visitor ends their chat: unanswered if nobody joined yet, else as its agent would
+    (docs/chat.md). An ended chat answers 409 `chat_ended`."""
+    await service.end_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    return await views.visitor_chat(session, chat)
+
+
 @router.post(
     "/chats/{chat_id}/messages", response_model=MessageAck, status_code=status.HTTP_201_CREATED
 )

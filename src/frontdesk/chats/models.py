@@ -22,6 +22,8 @@ class ChatState(enum.StrEnum):
 class EndReason(enum.StrEnum):
     agent = "agent"
     unanswered = "unanswered"
+    # The visitor ended a chat an agent had answered (one nobody answered ends as unanswered).
+    visitor = "visitor"
 
 
 class InvitationKind(enum.StrEnum):

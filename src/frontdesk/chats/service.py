@@ -32,6 +32,7 @@ from frontdesk.chats.capacity import (
 )
 from frontdesk.chats.lifecycle import (
     end_chat,
+    end_visitor_chat,
     invite_to_chat,
     join_chat,
     label_chat,
@@ -117,6 +118,7 @@ __all__ = [
     "desk_opened",
     "end_chat",
     "end_unanswered_chats",
+    "end_visitor_chat",
     "ensure_participant",
     "events_after",
     "expire_idle_agents",

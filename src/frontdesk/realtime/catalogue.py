@@ -72,7 +72,7 @@ class NotificationEvent(enum.StrEnum):
 AuthorKindName = Literal["visitor", "agent", "system"]
 ChatStateName = Literal["waiting", "active", "ended"]
 InvitationKindName = Literal["invite", "transfer"]
-EndReasonName = Literal["agent", "unanswered"]
+EndReasonName = Literal["agent", "unanswered", "visitor"]
 AvailabilityReason = Literal["self", "idle", "deactivated", "returned"]
 AccessEndedReasonName = Literal[
     "logged_out", "token_revoked", "password_changed", "deactivated", "two_factor_reset"

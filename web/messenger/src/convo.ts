@@ -16,6 +16,8 @@ export class ConvoView {
   readonly waiting: HTMLElement;
   readonly ended: HTMLElement;
   readonly composer: HTMLFormElement;
+  /** "End chat", and once pressed the question that makes sure. */
+  private readonly endBar: HTMLElement;
   readonly input: HTMLTextAreaElement;
   /** The visitor's own bubbles by client_msg_id, to mark them sent, retrying or failed. */
   private readonly bubbles = new Map<string, HTMLElement>();
@@ -104,11 +106,13 @@ export class ConvoView {
     this.typing = h("p", { class: "typing", hidden: true });
     this.waiting = h("div", { class: "card waiting", role: "status", hidden: true });
     this.ended = h("div", { class: "card ended", role: "status", hidden: true });
+    this.endBar = h("div", { class: "end-bar", hidden: true });
     this.root = h(
       "div",
       { class: "convo" },
       h("div", { class: "scroll" }, this.log, this.typing, this.waiting, this.ended),
       composer,
+      this.endBar,
     );
     this.composer = composer;
     this.input = input;
@@ -293,6 +297,7 @@ export class ConvoView {
     waiting.hidden = chat?.state !== "waiting";
     ended.hidden = chat?.state !== "ended";
     composer.hidden = chat?.state === "ended";
+    this.renderEndBar(false);
     if (chat?.state === "waiting") this.renderQueue();
     showRating(this.app, ended, chat?.state === "ended" ? chat.id : null);
     if (chat?.state === "ended") {
@@ -314,6 +319,29 @@ export class ConvoView {
       );
       this.scrollDown(true);
     }
+  }
+
+  private renderEndBar(asking: boolean): void {
+    const t = this.app.t;
+    const chat = this.app.conversation.chat;
+    this.endBar.hidden = !chat || chat.state === "ended";
+    if (this.endBar.hidden) return;
+    const button = (text: string, onclick: () => void, cls = "link-button"): HTMLButtonElement =>
+      h("button", { type: "button", class: cls, text, onclick });
+    if (!asking) {
+      this.endBar.replaceChildren(button(t("endChat"), () => this.renderEndBar(true)));
+      return;
+    }
+    const keep = button(t("keepChatting"), () => {
+      this.renderEndBar(false);
+      this.input.focus();
+    });
+    this.endBar.replaceChildren(
+      h("span", { text: t("endChatAsk") }),
+      button(t("endChat"), () => void this.app.endChat(), "link-button danger"),
+      keep,
+    );
+    keep.focus();
   }
 
   renderQueue(): void {

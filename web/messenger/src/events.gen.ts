@@ -47,7 +47,7 @@ export type ChatLeftForVisitor = {
 };
 
 export type ChatEndedForVisitor = {
-  reason: "agent" | "unanswered";
+  reason: "agent" | "unanswered" | "visitor";
   by: UserRef | null;
   transcript_emailed: boolean;
   reply_by_email?: boolean;

@@ -8,7 +8,7 @@
 
 import { Conversation, uuid } from "./conversation";
 import { Store } from "./dom";
-import { formProblems } from "./errors";
+import { errorText, formProblems } from "./errors";
 import { Files, type FilesHost, type Progress } from "./files";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
@@ -364,6 +364,24 @@ export class Messenger implements App, Host, FilesHost {
       this.view.focusPanel();
     } catch (error) {
       this.view.showProblems(formProblems(this.t, error));
+    }
+  }
+
+  /** The visitor is done: the chat ends for everyone, as when an agent ends it (docs/chat.md). */
+  async endChat(): Promise<void> {
+    const chat = this.conversation.chat;
+    if (!chat || chat.state === "ended") return;
+    this.view.showNotice(null);
+    try {
+      const read = await this.api<ChatRead>("POST", `/chats/${chat.id}/end`);
+      // The socket brings chat.ended too; whichever comes first is drawn, the other is known.
+      for (const event of read.events) this.apply(event, true);
+      if (this.conversation.chat === chat) chat.state = read.state;
+      this.conversation.save();
+      this.view.renderChatState();
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "chat_ended") void this.resume();
+      else this.view.showNotice(errorText(this.t, error));
     }
   }
 

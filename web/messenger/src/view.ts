@@ -51,6 +51,7 @@ export interface App {
   close(): void;
   startChat(values: FormValues): Promise<void>;
   sendContact(values: FormValues): Promise<void>;
+  endChat(): Promise<void>;
   newChat(): void;
 }
 

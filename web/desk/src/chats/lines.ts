@@ -42,6 +42,7 @@ export function systemLine(event: ChatEvent): string {
       return t("chats.lineInvitationWithdrawn", { name });
     case "chat.ended":
       if (d.reason === "unanswered") return t("chats.lineEndedUnanswered");
+      if (d.reason === "visitor") return t("chats.lineEndedByVisitor");
       return d.by ? t("chats.lineEndedBy", { name: d.by.name }) : t("chats.lineEndedByAgent");
     default:
       return event.type;

@@ -74,7 +74,7 @@ export type ChatLabelled = {
 };
 
 export type ChatEnded = {
-  reason: "agent" | "unanswered";
+  reason: "agent" | "unanswered" | "visitor";
   by: UserRef | null;
   transcript_emailed: boolean;
   reply_by_email?: boolean;
