@@ -217,6 +217,30 @@ class TestInternationalAddresses:
         (entry,) = inbound_entries(after)
         assert entry["author_customer_id"] == after["customer"]["id"]
 
+    async def test_an_address_in_an_encoded_display_name_is_only_a_name(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        """Decoding a header before splitting it would read an address hidden in an encoded
+        word as the sender: anyone could write as any customer, and be copied on replies."""
+        inbox = await desk.inbox(email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox])
+        hanna, _reply = await ticket_with_reply(ada, inbox, email="hanna@example.org")
+        raw = message(
+            "spoof",
+            sender=b"=?utf-8?q?hanna=40example.org=2C?= <attacker@evil.example>",
+            head=b"Cc: =?utf-8?q?M=C3=BCller=2C_Hans?= <hans@example.org>, "
+            b"=?utf-8?b?aGlkZGVuQGV2aWwuZXhhbXBsZQ==?= <team@example.org>\r\n",
+        )
+        response = await post_mime(http, raw, to=[SUPPORT])
+        assert response.status_code == 200, response.text
+        ticket = await ticket_of(ada, response.json()["ticket_id"])
+        assert ticket["id"] != hanna["id"]
+        assert ticket["customer"]["emails"] == ["attacker@evil.example"]
+        assert ticket["customer"]["name"] == "hanna@example.org,"
+        assert ticket["cc"] == ["hans@example.org", "team@example.org"]
+        (entry,) = inbound_entries(ticket)
+        assert entry["data"]["from"] == '"hanna@example.org," <attacker@evil.example>'
+
     async def test_a_sender_that_is_not_utf8_is_stored_as_it_reads(
         self, app: FastAPI, desk: Desk, listener: InboundListener
     ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -220,7 +220,9 @@ class Headers:
         key = name.lower()
         found = self._addresses.get(key)
         if found is None:
-            found = self._addresses[key] = _addresses(self.text(key))
+            found = self._addresses[key] = _split_then_decoded(
+                self._raw.get(key, ()), decoded=lambda: self.text(key)
+            )
         return found
 
 
@@ -260,7 +262,26 @@ def _decode_header_value(value: Any) -> str:
 
 
 def addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    return _addresses(header_text(message, name))
+    raw = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+    return _split_then_decoded(raw, decoded=lambda: header_text(message, name))
+
+
+def _split_then_decoded(raw: Iterable[Any], *, decoded: Callable[[], str]) -> list[tuple[str, str]]:
+    """The addresses of a header, split before the display names are decoded: an encoded word
+    is text, so `=?utf-8?q?hanna=40example.org?= <x@evil.example>` is x@evil.example named
+    "hanna@example.org", never Hanna's address. Only a header with no address outside its
+    encoded words (sent that way by a few broken clients) is read decoded whole."""
+    try:
+        values = [readable(_FOLDING.sub("", str(value))) for value in raw]
+    except Exception:
+        values = []
+    found = getaddresses(values) if values else []
+    split = [
+        (_decode_header_value(real), normalize_email(address))
+        for real, address in found
+        if "@" in address and "=?" not in address and len(address) <= MAX_ADDRESS_CHARS
+    ]
+    return split or _addresses(decoded())
 
 
 def _addresses(value: str) -> list[tuple[str, str]]:
