@@ -58,3 +58,35 @@ async def test_customers_from_typed_addresses_become_unverified(
         chats = (await session.scalars(select(Chat.visitor_verified).order_by(Chat.id))).all()
     assert verified == {entered.json()["id"]: True, typed: False, answered: True, signed: False}
     assert chats == [False, False, True]
+
+
+async def test_webhook_deliveries_learn_their_conversation_and_go_with_a_deleted_one(
+    app: FastAPI, database_url: str, desk: Desk
+) -> None:
+    """0050: each delivery gets the ticket its payload names; one about a ticket deleted before
+    (an erasure or retention that left it behind) is deleted."""
+    from sqlalchemy import delete
+
+    from frontdesk.tickets.models import Ticket
+    from frontdesk.webhooks.models import WebhookDelivery
+    from tests.unit.support import new_ticket
+
+    inbox = await desk.inbox()
+    owner = await desk.agent(role="owner", inboxes=[inbox])
+    hook = {"name": "CRM", "url": "http://127.0.0.1:9/hook", "events": ["ticket.created"]}
+    app.state.settings.webhooks_allow_private = True
+    assert (await owner.client.post("/api/v1/webhooks", json=hook)).status_code == 201
+    kept = await new_ticket(owner.client, inbox, subject="Kept")
+    gone = await new_ticket(owner.client, inbox, subject="Gone")
+    await app.state.engine.dispose()
+    await asyncio.to_thread(downgrade, database_url, "0049")
+    async with app.state.sessionmaker() as session:
+        # Before 0050 deleting a ticket left its deliveries behind.
+        await session.execute(delete(Ticket).where(Ticket.id == gone["id"]))
+        await session.commit()
+    await app.state.engine.dispose()
+    await asyncio.to_thread(upgrade, database_url)
+
+    async with app.state.sessionmaker() as session:
+        rows = (await session.execute(select(WebhookDelivery.ticket_id))).scalars().all()
+    assert rows == [kept["id"]]

@@ -67,6 +67,14 @@ def payload(event_id: str, type: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"id": event_id, "type": type, "created_at": iso(utcnow()), "data": data}
 
 
+def conversation_of(data: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(ticket id, chat id) of the conversation an event's data is about, as far as it says."""
+    ticket, chat, rating = (data.get(key) or {} for key in ("ticket", "chat", "rating"))
+    ticket_id = ticket.get("id") or data.get("ticket_id") or rating.get("ticket_id")
+    chat_id = chat.get("id") or data.get("chat_id") or rating.get("chat_id")
+    return ticket_id, chat_id
+
+
 def _pending(session: AsyncSession) -> list[Publication]:
     hooks = session.info.get("after_commit", [])
     found = [hook for hook in hooks if isinstance(hook, Publication) and not hook.seen]
@@ -92,11 +100,14 @@ async def capture_events(session: AsyncSession) -> None:
             if event.internal and not subscription.include_internal:
                 continue
             event_id = new_event_id()
+            ticket_id, chat_id = conversation_of(event.data)
             session.add(
                 WebhookDelivery(
                     event_id=event_id,
                     event_type=event.type.value,
                     payload=payload(event_id, event.type.value, event.data),
+                    ticket_id=ticket_id,
+                    chat_id=chat_id,
                     subscription_id=subscription.id,
                     next_attempt_at=now,
                     created_at=now,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
+from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -45,6 +45,8 @@ class WebhookDelivery(Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_state_next_attempt", "state", "next_attempt_at"),
         Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
+        index_where_set("ix_webhook_deliveries_ticket_id", "ticket_id"),
+        index_where_set("ix_webhook_deliveries_chat_id", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +55,10 @@ class WebhookDelivery(Base):
     event_id: Mapped[str] = mapped_column(String(40), unique=True)
     event_type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The ticket or chat the event is about. Its payload holds the customer's name, address and
+    # words: deleting the conversation (an erasure, retention) deletes its deliveries too.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
     )

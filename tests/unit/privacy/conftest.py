@@ -14,4 +14,7 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+    # Webhooks to loopback: their deliveries record what customers wrote (never sent here).
+    return settings.model_copy(
+        update={"inbound_token": INBOUND_TOKEN, "webhooks_allow_private": True}
+    )

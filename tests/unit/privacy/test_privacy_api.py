@@ -20,6 +20,7 @@ from frontdesk.customers.models import Customer
 from frontdesk.db.session import unit_of_work
 from frontdesk.ops import databases
 from frontdesk.privacy.models import Erasure, FileDeletion
+from frontdesk.webhooks.models import WebhookDelivery
 from tests.conftest import Desk
 from tests.unit.privacy.people import BORIS, CORA, Person, png_with, two_customers
 from tests.unit.support import count_rows, error_of, online
@@ -129,7 +130,13 @@ class TestErase:
     async def test_after_an_erasure_nothing_of_the_customer_is_left_anywhere(
         self, app: FastAPI, settings: Settings, http: httpx.AsyncClient, desk: Desk, visitors: Any
     ) -> None:
+        # A webhook's deliveries hold each event's names, addresses and words.
+        owner = await desk.agent(role="owner")
+        events = ["ticket.created", "ticket.updated", "message.created", "chat.started"]
+        hook = {"name": "CRM", "url": "http://127.0.0.1:9/hook", "events": events}
+        assert (await owner.client.post("/api/v1/webhooks", json=hook)).status_code == 201
         admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
+        assert await count_rows(app, WebhookDelivery) > 0
         assert found(dumped(app, settings), CORA), "the test must see the data before"
         erased = await admin.client.post(
             f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email.upper()}
