@@ -152,7 +152,7 @@ async def send_reply(
         filled = fill(
             template, await replies_service.ticket_values(session, user=None, ticket=ticket)
         )
-        text, unfilled = filled.text, filled.unfilled
+        text, unfilled, unknown = filled.text, filled.unfilled, filled.unknown
     elif action.saved_reply_id is not None:
         reply = await replies_service.get_reply(session, user=actor, reply_id=action.saved_reply_id)
         done = await replies_service.insert_reply(
@@ -162,12 +162,16 @@ async def send_reply(
             use_id=f"action-{uuid.uuid4().hex}",
             ticket_id=ticket.id,
         )
-        text, unfilled = done.filled.text, done.filled.unfilled
+        text, unfilled, unknown = done.filled.text, done.filled.unfilled, done.filled.unknown
     else:
         values = await replies_service.ticket_values(session, user=actor, ticket=ticket)
         values |= {"agent.first_name": first_word(actor.name), "agent.name": actor.name or None}
         filled = fill(action.text or "", values)
-        text, unfilled = filled.text, filled.unfilled
+        text, unfilled, unknown = filled.text, filled.unfilled, filled.unknown
+    if unknown:
+        # A saved reply may have changed since the macro was saved: a typo is never sent.
+        names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
+        raise Invalid("reply", f"No such variable: {names}; the reply was not sent.")
     if unfilled:
         names = ", ".join(f"{{{{{name}}}}}" for name in unfilled if name in VARIABLES)
         raise Invalid("reply", f"This ticket has no value for {names}; the reply was not sent.")

@@ -22,6 +22,7 @@ from frontdesk.labels import service as labels_service
 from frontdesk.macros.models import Macro
 from frontdesk.macros.queries import visible_macros
 from frontdesk.replies import service as replies_service
+from frontdesk.replies.variables import VARIABLES, used_in
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -71,6 +72,15 @@ async def _ensure_targets(
                         "actions",
                         "A team macro sends only a team reply of its own inbox: others would "
                         "not see the reply.",
+                    )
+            case Reply(text=str() as text):
+                # Nobody reads a macro's reply over before it goes: a typo would reach the
+                # customer as written.
+                unknown = [name for name in used_in(text) if name not in VARIABLES]
+                if unknown:
+                    raise Invalid(
+                        "actions",
+                        f"No such variable: {', '.join(f'{{{{{name}}}}}' for name in unknown)}.",
                     )
             case _:
                 pass

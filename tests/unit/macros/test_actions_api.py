@@ -166,6 +166,26 @@ class TestAllOrNothing:
         assert "{{customer.first_name}}" in error["message"]
         assert await count_rows(desk.app, OutboxMessage) == 0
 
+    async def test_a_reply_with_a_mistyped_variable_is_never_sent(self, desk: Desk) -> None:
+        """Nobody reads an action's reply over: "Hi {{customer.frist}}" must not reach the
+        customer, whether the text is the action's or a saved reply's (changed since)."""
+        ada = await desk.agent()
+        inbox = await desk.inbox(members=[ada])
+        ticket = await new_ticket(ada.client, inbox, customer={"email": "x@example.org"})
+        response = await act(ada, ticket, {"type": "reply", "text": "Hi {{customer.frist}}"})
+        assert "No such variable: {{customer.frist}}" in error_of(response, 422)["message"]
+        saved = await ada.client.post(
+            "/api/v1/saved-replies", json={"name": "Hello", "text": "Hi {{ customer.frist }}"}
+        )
+        assert saved.status_code == 201, saved.text
+        reply = {"type": "reply", "saved_reply_id": saved.json()["id"]}
+        error_of(await act(ada, ticket, reply), 422)
+        assert await count_rows(desk.app, OutboxMessage) == 0
+        # Saved as a macro, the typo is refused before it can be applied.
+        macro = {"name": "Greet", "actions": [{"type": "reply", "text": "Hi {{customer.frist}}"}]}
+        refused = await ada.client.post("/api/v1/macros", json=macro)
+        assert "No such variable" in error_of(refused, 422)["message"]
+
     async def test_a_ticket_one_may_not_see_is_404(self, desk: Desk) -> None:
         ada = await desk.agent()
         bob = await desk.agent()
