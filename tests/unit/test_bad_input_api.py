@@ -244,6 +244,10 @@ class TestStrictTypes:
         assert (await admin.client.get(f"/api/v1/users/{ada.id}")).json()["is_active"] is True
 
 
+def forged_cursor(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
 class TestDates:
     async def test_a_moment_without_an_offset_is_utc(self, desk: Desk) -> None:
         owner = await desk.agent(role="owner")
@@ -283,6 +287,28 @@ class TestDates:
                 f"/api/v1/tickets/{ticket['id']}",
                 {"json": {"state": "snoozed", "snoozed_until": late}},
                 "snoozed_until",
+            ),
+            (
+                "GET",
+                "/api/v1/reports/volume",
+                {
+                    "params": {
+                        "since": "0001-01-01",
+                        "until": "0001-01-02",
+                        "time_zone": "America/Los_Angeles",
+                    }
+                },
+                "since",
+            ),
+            *(
+                (
+                    "GET",
+                    "/api/v1/tickets",
+                    {"params": {"sort": sort, "cursor": forged_cursor([moment, 5])}},
+                    "cursor",
+                )
+                for sort in ("-updated_at", "created_at")
+                for moment in (early, late)
             ),
         ]
         for method, path, request, field in wrong:

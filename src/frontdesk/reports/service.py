@@ -91,11 +91,12 @@ def checked(user: User, report: ReportFilter) -> ReportFilter:
         raise Invalid("until", "The end of the range is before its start.")
     if (report.until - report.since).days >= MAX_DAYS:
         raise Invalid("until", f"A report covers at most {MAX_DAYS} days.")
-    try:
-        report.bounds()
-    except OverflowError:
-        # Its first or last instant, in UTC, is past the calendar (9999-12-31 has no next day).
-        raise Invalid("until", "The range must lie within the years 1 to 9999.") from None
+    # A day's first and last instants, in UTC and in the time zone (the hours' tables read the
+    # quarter-hour around each), must exist: the first and last days of the calendar do not.
+    if report.since <= date.min + timedelta(days=1):
+        raise Invalid("since", "The range must lie within the years 1 to 9999.")
+    if report.until >= date.max - timedelta(days=1):
+        raise Invalid("until", "The range must lie within the years 1 to 9999.")
     if not user.is_admin:
         report = replace(report, agent_id=user.id)
     return report

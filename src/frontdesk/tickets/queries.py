@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, exists, false, literal, select, tuple_
@@ -123,13 +123,14 @@ def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
             key = datetime.fromisoformat(key)
             if key.tzinfo is None:
                 raise TypeError
+            key = key.astimezone(UTC)  # past the calendar in UTC: OverflowError, refused below
         elif not _storable(key):
             # A cursor of another sort order: its key is a time, not a number.
             raise TypeError
         if not _storable(ident):
             raise TypeError
         return key, ident
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise Invalid(
             "cursor", "This cursor is not valid; start again from the first page."
         ) from None
