@@ -4,6 +4,7 @@ outage that loses nothing and sends nothing twice, concurrent senders, the admin
 from __future__ import annotations
 
 import asyncio
+from email import message_from_bytes, policy
 from typing import Any
 
 from fastapi import FastAPI
@@ -144,6 +145,26 @@ class TestReplies:
         assert two["Auto-Submitted"] is None
         assert "Here is <the> link:" in _body(two, "plain")
         assert "Here is &lt;the&gt; link:<br>" in _body(two, "html")
+
+    async def test_a_name_that_is_not_ascii_keeps_the_sender_address(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        """A From of "Ada (Kundendienst München)" once left no address a reader could see; nor
+        may a name with a parenthesis left open."""
+        inbox = await desk.inbox(name="Kundendienst München", email_address="support@shop.test")
+        for name in ("Ada", "Zoë (Team"):
+            agent = await desk.agent(inboxes=[inbox], name=name)
+            await ticket_with_reply(agent, inbox)
+        await deliver(app, with_smtp(settings, sink))
+        senders = []
+        for received in sink.received:
+            parsed = message_from_bytes(received.message.as_bytes(), policy=policy.default)
+            assert parsed["From"].defects == ()
+            senders += parsed["From"].addresses
+        assert sorted((s.display_name, s.addr_spec) for s in senders) == [
+            ("Ada (Kundendienst München)", "support@shop.test"),
+            ("Zoë (Team (Kundendienst München)", "support@shop.test"),
+        ]
 
     async def test_without_smtp_mail_stays_in_the_viewer(
         self, app: FastAPI, settings: Settings, desk: Desk

@@ -11,6 +11,9 @@ import hashlib
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -63,6 +66,23 @@ def one_line(value: str) -> str:
     return " ".join(value.splitlines())
 
 
+def sender_header(sender: str) -> Address | str:
+    """The From header as an address whose display name the email package encodes itself. The
+    row keeps `formataddr`'s text, an encoded word when the name is not ASCII; written back as
+    text, the package folded it anew and could cut a "(" out of the word, so that the comment
+    swallowed the address ("Ada (Kundendienst München)" reached readers with no address)."""
+    name, address = parseaddr(one_line(sender))
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except (HeaderParseError, UnicodeDecodeError, LookupError):
+            return one_line(sender)
+    try:
+        return Address(display_name=name, addr_spec=address)
+    except (ValueError, IndexError, HeaderParseError):
+        return one_line(sender)
+
+
 @dataclass(frozen=True)
 class FilePart:
     filename: str
@@ -74,7 +94,7 @@ def build_message(row: OutboxMessage, files: Sequence[FilePart] = ()) -> EmailMe
     """The message of an outbox row, with the files it sends (read from the store by the
     caller) as attachments. Boundaries come from the Message-ID: a retry is the same bytes."""
     message = EmailMessage(policy=SMTP)
-    message["From"] = one_line(row.sender)
+    message["From"] = sender_header(row.sender)
     # Rows that copy someone name their To header: the envelope (`recipients`) also holds the Cc
     # and the Bcc, and a Bcc must never show. Older rows had the To as their only recipients.
     message["To"] = one_line(row.headers.get("To") or ", ".join(row.recipients))
