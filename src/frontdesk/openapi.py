@@ -82,6 +82,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/v1/inboxes/{inbox_id}"): {409},
     ("POST", "/api/v1/labels"): {409},
     ("PATCH", "/api/v1/labels/{label_id}"): {409},
+    ("DELETE", "/api/v1/labels/{label_id}"): {409},
     ("POST", "/api/v1/customers"): {409},
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
@@ -147,6 +148,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("GET", "/messenger/v1/status"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
+    ("POST", "/messenger/v1/chats/{chat_id}/end"): {409},
     # Files in chats (chats/attachments.py): not a participant, the chat ended, over a limit.
     ("POST", "/api/v1/chat-uploads"): {403, 404, 409, 413},
     ("POST", "/api/v1/chats/{chat_id}/file-messages"): {403, 409, 413},

@@ -11,6 +11,7 @@ from frontdesk.kit.schemas import Id
 from frontdesk.labels import service
 from frontdesk.labels.models import Label
 from frontdesk.labels.schemas import LabelCreate, LabelRead, LabelUpdate
+from frontdesk.sla import service as sla_service
 
 router = APIRouter(prefix="/labels", tags=["labels"], route_class=AuthenticateFirst)
 
@@ -44,4 +45,5 @@ async def update_label(
 
 @router.delete("/{label_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_label(label: LoadedLabel, _admin: CurrentAdmin, session: SessionDep) -> None:
+    await sla_service.ensure_label_unused(session, label=label)
     await service.delete_label(session, label=label)

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Invalid, NotFound
+from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
 from frontdesk.kit.clock import utcnow
@@ -63,6 +63,24 @@ async def _policies(session: AsyncSession) -> Sequence[SlaPolicy]:
         cached = await list_policies(session)
         session.info[POLICIES_KEY] = cached
     return cached
+
+
+async def ensure_label_unused(session: AsyncSession, *, label: Label) -> None:
+    """A label an SLA policy applies to is not deleted from under it: the policy would go with
+    it (its row cascades), and every ticket it covered fall to another target unnoticed."""
+    names = (
+        await session.scalars(
+            select(SlaPolicy.name).where(SlaPolicy.label_id == label.id).order_by(SlaPolicy.name)
+        )
+    ).all()
+    if names:
+        listed = ", ".join(f"“{name}”" for name in names)
+        raise Conflict(
+            f"The SLA polic{'ies' if len(names) > 1 else 'y'} {listed} appl"
+            f"{'y' if len(names) > 1 else 'ies'} to the label “{label.name}”: change or delete "
+            "it first (Settings → SLAs).",
+            code="label_in_use",
+        )
 
 
 def _forget(session: AsyncSession) -> None:

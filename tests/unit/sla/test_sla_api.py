@@ -124,6 +124,21 @@ async def test_the_first_matching_policy_applies_by_inbox_priority_and_label(
     assert shown["sla"]["targets"] == []
 
 
+async def test_a_label_a_policy_applies_to_is_not_deleted_from_under_it(desk: Desk) -> None:
+    admin = await desk.agent(role="owner")
+    vip = await ok(await admin.client.post("/api/v1/labels", json={"name": "vip"}))
+    made = await policy(admin, name="VIP", label_id=vip["id"], resolution_minutes=60)
+    refused = await admin.client.delete(f"/api/v1/labels/{vip['id']}")
+    error = error_of(refused, 409, "label_in_use")
+    assert "“VIP”" in error["message"]
+    assert "“vip”" in error["message"]
+    policies = await ok(await admin.client.get("/api/v1/sla-policies"))
+    assert [p["id"] for p in policies] == [made["id"]]
+    # Once the policy no longer names it, the label goes.
+    assert (await admin.client.delete(f"/api/v1/sla-policies/{made['id']}")).status_code == 204
+    assert (await admin.client.delete(f"/api/v1/labels/{vip['id']}")).status_code == 204
+
+
 async def test_a_response_stops_the_clock_a_customer_message_starts_the_next_one(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
