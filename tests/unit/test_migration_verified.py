@@ -61,25 +61,32 @@ async def test_customers_from_typed_addresses_become_unverified(
 
 
 async def test_webhook_deliveries_learn_their_conversation_and_go_with_a_deleted_one(
-    app: FastAPI, database_url: str, desk: Desk
+    app: FastAPI, database_url: str, desk: Desk, visitors: Any
 ) -> None:
     """0050: each delivery gets the ticket its payload names; one about a ticket deleted before
-    (an erasure or retention that left it behind) is deleted."""
-    from sqlalchemy import delete
+    (an erasure or retention that left it behind) is deleted. 0049 rebuilds SQLite's chats table
+    (its end reasons' check): every chat and event stays."""
+    from sqlalchemy import delete, func
 
+    from frontdesk.chats.models import ChatEvent
     from frontdesk.tickets.models import Ticket
     from frontdesk.webhooks.models import WebhookDelivery
     from tests.unit.support import new_ticket
 
     inbox = await desk.inbox()
+    agent = await desk.agent(inboxes=[inbox])
+    assert (await agent.client.put("/api/v1/me/availability", json={"available": True})).is_success
+    answered = await chat_customer(agent, await visitors(inbox), "answered@example.org")
     owner = await desk.agent(role="owner", inboxes=[inbox])
     hook = {"name": "CRM", "url": "http://127.0.0.1:9/hook", "events": ["ticket.created"]}
     app.state.settings.webhooks_allow_private = True
     assert (await owner.client.post("/api/v1/webhooks", json=hook)).status_code == 201
     kept = await new_ticket(owner.client, inbox, subject="Kept")
     gone = await new_ticket(owner.client, inbox, subject="Gone")
+    async with app.state.sessionmaker() as session:
+        events = await session.scalar(select(func.count()).select_from(ChatEvent))
     await app.state.engine.dispose()
-    await asyncio.to_thread(downgrade, database_url, "0049")
+    await asyncio.to_thread(downgrade, database_url, "0048")
     async with app.state.sessionmaker() as session:
         # Before 0050 deleting a ticket left its deliveries behind.
         await session.execute(delete(Ticket).where(Ticket.id == gone["id"]))
@@ -89,4 +96,8 @@ async def test_webhook_deliveries_learn_their_conversation_and_go_with_a_deleted
 
     async with app.state.sessionmaker() as session:
         rows = (await session.execute(select(WebhookDelivery.ticket_id))).scalars().all()
+        assert await session.scalar(select(func.count()).select_from(ChatEvent)) == events
+        reasons = (await session.scalars(select(Chat.end_reason))).all()
+        assert await session.get(Customer, answered) is not None
     assert rows == [kept["id"]]
+    assert [reason.value for reason in reasons if reason] == ["agent"]
