@@ -10,6 +10,9 @@ from frontdesk.db.base import Base
 
 class Label(Base):
     __tablename__ = "labels"
+    # Rules and macros name labels by id: SQLite must never give a deleted label's id to a new
+    # one, or they would act on it (PostgreSQL's sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60))

@@ -17,6 +17,9 @@ class SavedReply(Timestamped, Base):
     __table_args__ = (
         # Personal (an owner, no inbox) or team (an inbox, no owner), never both or neither.
         CheckConstraint("(owner_id IS NULL) <> (inbox_id IS NULL)", name="one_scope"),
+        # Rules and macros send saved replies by id: a deleted one's id is never given again
+        # (SQLite would reuse the highest; PostgreSQL's sequences never do).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

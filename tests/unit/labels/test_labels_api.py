@@ -116,3 +116,18 @@ class TestNamesInEveryAlphabet:
         assert labelled.status_code == 200, labelled.text
         assert sorted(labelled.json()["labels"]) == ["VIP", "Été"]
         assert await count_rows(desk.app, Label) == 2
+
+
+async def test_a_deleted_labels_or_saved_replys_id_is_never_given_again(desk: Desk) -> None:
+    """Rules and macros name them by id: the newest one deleted and another made must not take
+    its id (SQLite gave the highest id plus one), or they would act on the new one."""
+    admin = await desk.agent(role="admin")
+    for path, body in (
+        ("/api/v1/labels", {"name": "vip"}),
+        ("/api/v1/saved-replies", {"name": "Refund", "text": "Refunded."}),
+    ):
+        first = (await admin.client.post(path, json=body)).json()
+        assert (await admin.client.delete(f"{path}/{first['id']}")).status_code == 204
+        again = await admin.client.post(path, json=body | {"name": body["name"] + "2"})
+        assert again.status_code == 201, again.text
+        assert again.json()["id"] > first["id"]
