@@ -147,6 +147,32 @@ async def test_an_agent_sees_only_their_own_figures(history: History) -> None:
     assert [t["id"] for t in tickets] == [history.tickets["B"]]
 
 
+async def test_a_ticket_reopened_since_its_close_counts_nowhere_until_closed_again(
+    history: History,
+) -> None:
+    """reports.md: a reopened ticket's resolution is its last close; one still reopened counts
+    nowhere (its old close counted on before)."""
+    a = history.tickets["A"]
+    olga = history.olga
+    assert by_figure(await report(olga, "times"))["resolution"][0] == 3
+    reopened = await olga.client.patch(f"/api/v1/tickets/{a}", json={"state": "open"})
+    assert reopened.status_code == 200, reopened.text
+    assert by_figure(await report(olga, "times"))["resolution"][0] == 2
+    resolved = await report(olga, "tickets", figure="resolution")
+    assert a not in [row["id"] for row in resolved]
+    ada = {row["agent"]: row for row in await report(olga, "agents")}["Ada"]
+    assert ada["tickets_closed"] == 1  # D only: A is open again
+
+    # Closed again a week later: it counts then, in the week of that close.
+    await olga.client.patch(f"/api/v1/tickets/{a}", json={"state": "closed"})
+    assert by_figure(await report(olga, "times"))["resolution"][0] == 2
+    later = {"since": "2026-11-18", "until": "2026-11-18"}
+    week = await olga.client.get(
+        "/api/v1/reports/tickets", params=RANGE | later | {"figure": "resolution"}
+    )
+    assert [row["id"] for row in week.json()] == [a]
+
+
 async def test_a_figure_drills_down_to_its_tickets(history: History) -> None:
     t = history.tickets
     missed = await report(history.olga, "tickets", figure="missed_chats")
