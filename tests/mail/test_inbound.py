@@ -244,6 +244,21 @@ class TestHttp:
         assert "javascript" not in entry["html"]
         assert "onclick" not in entry["html"]
 
+    async def test_a_blank_text_part_beside_the_html_is_read_from_the_html(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox(email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox])
+        message = EmailMessage()
+        message["From"] = CUSTOMER
+        message["To"] = SUPPORT
+        message["Subject"] = "empty text"
+        message.set_content(" \n")
+        message.add_alternative("<p>My invoice 4711 is wrong.</p>", subtype="html")
+        result = (await post_mime(http, message.as_bytes())).json()
+        (entry,) = inbound_entries(await ticket_of(ada, result["ticket_id"]))
+        assert entry["text"] == "My invoice 4711 is wrong."
+
     @pytest.mark.parametrize(
         "headers",
         [

@@ -411,17 +411,18 @@ def _decode(data: bytes, codec: str | None) -> str:
 
 
 def _bodies(plain: Message | None, html_part: Message | None) -> tuple[str, str | None]:
-    """(plain text, html): the text body as text, else the HTML rendered to text."""
+    """(plain text, html): the text body as text, else the HTML rendered to text. A blank text
+    part beside the HTML (some senders write one) is no text: the HTML is read instead, or the
+    desk would show the message empty."""
     html = text_of(html_part) if html_part is not None else None
+    text = ""
     if plain is not None:
         text = text_of(plain)
         flowed, delsp = _flowed(plain)
         if flowed:
             text = unflow(text.replace("\r\n", "\n"), delsp=delsp)
-    elif html is not None:
+    if not text.strip() and html is not None:
         text = html_to_text(html)
-    else:
-        text = ""
     return text.replace("\r\n", "\n").strip("\n"), html
 
 
