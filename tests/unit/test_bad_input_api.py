@@ -303,6 +303,15 @@ class TestDates:
             *(
                 (
                     "GET",
+                    "/api/v1/reports/volume",
+                    {"params": {"since": "2026-01-01", "until": "2026-01-02", "time_zone": zone}},
+                    "time_zone",
+                )
+                for zone in ("localtime", "posix/Europe/Paris", "Factory")
+            ),
+            *(
+                (
+                    "GET",
                     "/api/v1/tickets",
                     {"params": {"sort": sort, "cursor": forged_cursor([moment, 5])}},
                     "cursor",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from frontdesk.hours.calendar import (
 )
 from frontdesk.hours.models import BusinessHours
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.zones import is_place
 
 __all__ = [
     "Calendar",
@@ -59,7 +60,7 @@ class HoursSettings:
 def _zone(name: str) -> ZoneInfo:
     # Only IANA names: zoneinfo would also take a path-like key that exists in the tz database's
     # folder layout, such as "posix/Europe/Paris", which no desk should ever show.
-    if name not in _zone_names():
+    if not is_place(name):
         raise Invalid(
             "time_zone", f"{name!r} is not a time zone; use an IANA name like Europe/Paris."
         )
@@ -67,15 +68,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid("time_zone", f"{name!r} is not a known time zone.") from None
-
-
-_ZONES: set[str] = set()
-
-
-def _zone_names() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
 
 
 def _intervals(weekly: Sequence[dict[str, str]], *, checked: bool = False) -> list[Interval]:

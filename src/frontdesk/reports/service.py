@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -37,6 +37,7 @@ from sqlalchemy.orm import aliased
 from frontdesk.chats.models import AvailabilityChange, chat_labels
 from frontdesk.db.planning import Unindexed, plan_for_values
 from frontdesk.errors import Invalid
+from frontdesk.kit.zones import is_place
 from frontdesk.metrics.answered import BELONGING, AnsweredMoment
 from frontdesk.metrics.models import (
     DAY,
@@ -83,10 +84,8 @@ class ReportFilter:
 
 def checked(user: User, report: ReportFilter) -> ReportFilter:
     """The filter as this user may run it: an agent's figures are always their own."""
-    try:
-        ZoneInfo(report.time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid("time_zone", f"Unknown time zone: {report.time_zone}.") from exc
+    if not is_place(report.time_zone):
+        raise Invalid("time_zone", f"Unknown time zone: {report.time_zone}.")
     if report.until < report.since:
         raise Invalid("until", "The end of the range is before its start.")
     if (report.until - report.since).days >= MAX_DAYS:

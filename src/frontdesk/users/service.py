@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +26,7 @@ from frontdesk.errors import (
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
+from frontdesk.kit.zones import is_place
 from frontdesk.users.events import AccessEndedReason, publish_access_ended
 from frontdesk.users.models import (
     DEFAULT_PREFERENCES,
@@ -49,7 +49,6 @@ PREFERENCE_TYPES: dict[str, type] = {
 DESK_LANGUAGES = ("en", "fr")
 # Names the tz database keeps for its own machinery, not places: browsers refuse them, and a
 # desk told to format dates in them would fail.
-NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
 # The longest IANA name has 32 characters; past this a name is no zone (and no file to look up).
 MAX_TIME_ZONE_LENGTH = 64
 
@@ -211,14 +210,7 @@ def _ensure_desk_language(language: str) -> None:
 
 def is_time_zone(name: str) -> bool:
     """An IANA time zone the server's tz database knows, such as "Europe/Paris"."""
-    if name in NOT_PLACES or len(name) > MAX_TIME_ZONE_LENGTH:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # ValueError: not even shaped like a zone name (an absolute path, "..").
-        return False
-    return True
+    return len(name) <= MAX_TIME_ZONE_LENGTH and is_place(name)
 
 
 def _ensure_time_zone(time_zone: str) -> None:
