@@ -22,6 +22,7 @@ from frontdesk.ops import databases
 from frontdesk.privacy.models import Erasure, FileDeletion
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.conftest import Desk
+from tests.mail.support import post_mime, reply_mail
 from tests.unit.privacy.people import BORIS, CORA, Person, png_with, two_customers
 from tests.unit.support import count_rows, error_of, online
 
@@ -207,6 +208,24 @@ class TestErase:
             await admin.client.post("/api/v1/customers/999999/erase", json={"confirm": "x@y.z"}),
             404,
         )
+
+    async def test_an_address_the_desk_took_in_can_be_erased_whatever_its_domain(
+        self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        """Mail from a special-use domain is stored as it came: erasing by address must reach
+        it too (the strict check for new customers refused `corp.local`)."""
+        inbox = await desk.inbox(email_address="support@shop.test")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        raw = reply_mail(to="support@shop.test", text="Hello", sender="jane@corp.local")
+        taken = await post_mime(http, raw, to=["support@shop.test"])
+        assert taken.status_code == 200, taken.text
+        ticket = (await admin.client.get(f"/api/v1/tickets/{taken.json()['ticket_id']}")).json()
+        erased = await admin.client.post("/api/v1/erasures", json={"email": "JANE@corp.local"})
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["counts"]["customers"] == 1
+        assert await count_rows(app, Customer, Customer.id == ticket["customer"]["id"]) == 0
+        for wrong in ("no address", "@corp.local", "jane@"):
+            error_of(await admin.client.post("/api/v1/erasures", json={"email": wrong}), 422)
 
     async def test_an_address_without_a_customer_is_erased_too(
         self, app: FastAPI, settings: Settings, http: httpx.AsyncClient, desk: Desk, visitors: Any
