@@ -115,6 +115,19 @@ async def test_one_click_records_and_the_page_takes_a_comment(
     (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
     assert rating["comment"] == comment
 
+    # Not an answer: refused, nothing changed; a form without the comment keeps it.
+    odd = await http.post(f"/rate/{tokens['okay']}", data={"score": "meh"})
+    assert odd.status_code == 422
+    assert "This is not an answer" in odd.text
+    kept = await http.post(f"/rate/{tokens['okay']}", data={"score": "bad"})
+    assert kept.status_code == 200
+    (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
+    assert (rating["score"], rating["comment"]) == ("bad", comment)
+    # Emptied on the page, the comment goes.
+    await http.post(f"/rate/{tokens['okay']}", data={"score": "bad", "comment": ""})
+    (rating,) = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json()
+    assert rating["comment"] == ""
+
 
 async def test_another_link_changes_the_rating_within_the_window_then_it_is_final(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any

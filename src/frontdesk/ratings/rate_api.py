@@ -100,9 +100,15 @@ async def show(token: Token, session: SessionDep) -> HTMLResponse:
 async def save(token: Token, request: Request, session: SessionDep) -> HTMLResponse:
     """The page's form: the answer (gives the rating, or changes it) and the comment."""
     body = await request.body()
-    form = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=10)
+    form = parse_qs(
+        body[:MAX_FORM_BYTES].decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=10
+    )
     score = (form.get("score") or [""])[0]
-    comment = (form.get("comment") or [""])[0]
+    # A form without the field leaves the comment as it is (the page's forms always send it).
+    comment = form["comment"][0] if "comment" in form else None
+    if score and score not in RatingScore.__members__:
+        text = "Choose one of the answers on the page: good, okay or bad."
+        return _html(page.message_page("This is not an answer", text), 422)
     try:
         target = await service.resolve_link(session, token=token)
         if score in RatingScore.__members__:
@@ -117,7 +123,9 @@ async def save(token: Token, request: Request, session: SessionDep) -> HTMLRespo
         except Invalid as invalid:
             if target.rating is not None:
                 return _html(_saved_page(target, token, error=invalid.message), 422)
-            return _html(_answer_page(target, token, chosen.value, comment, invalid.message), 422)
+            return _html(
+                _answer_page(target, token, chosen.value, comment or "", invalid.message), 422
+            )
     except FrontdeskError as error:
         return _refusal(error)
     return _html(_saved_page(target, token))
