@@ -231,6 +231,7 @@ async def apply_actions(
         )
     state = next((a for a in actions if isinstance(a, SetState)), None)
     applied: list[str] = []
+    replied_state = False
     for action in actions:
         match action:
             case Assign():
@@ -245,13 +246,19 @@ async def apply_actions(
                 # The system's reply leaves the state alone unless the rule sets one.
                 default = AfterReply.send if actor is not None else None
                 then = THEN[state.target] if state is not None else default
+                before = ticket.state
                 changed = await send_reply(
                     session, actor=actor, ticket=ticket, action=action, then=then, source=source
                 )
+                # The reply set the state ("Send & Close"): the state action then finds nothing
+                # left to do, yet it is what changed it.
+                replied_state = state is not None and ticket.state is not before
             case Note():
                 changed = await add_note(session, actor=actor, ticket=ticket, action=action)
-        if changed:
+        if changed and action.type not in applied:
             applied.append(action.type)
+        if isinstance(action, Reply) and replied_state and state is not None:
+            applied.append(state.type)
     if source is not None and not applied:
         # Nothing else announces the line just written.
         ticket.updated_at = utcnow()

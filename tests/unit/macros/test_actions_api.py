@@ -84,7 +84,8 @@ class TestEachAction:
             {"type": "reply", "text": "Hello {{customer.first_name}}, done."},
             {"type": "set_state", "state": "closed"},
         )
-        assert reply.json()["applied"] == ["reply"]
+        # The reply closed it ("Send & Close"): both are said to have changed something.
+        assert reply.json()["applied"] == ["reply", "set_state"]
         detail = await fetch(ada, ticket)
         assert detail["state"] == "closed"
         assert lines(detail) == [

@@ -140,7 +140,7 @@ class TestApplying:
             f"{URL}/{macro['id']}/apply", json={"ticket_id": ticket["id"]}
         )
         assert response.status_code == 200, response.text
-        assert response.json()["applied"] == ["label", "assign", "note", "reply"]
+        assert response.json()["applied"] == ["label", "assign", "note", "reply", "set_state"]
         detail = (await ada.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
         assert [e["text"] for e in detail["entries"]] == [
             "Ada applied the macro “Refund done”",
