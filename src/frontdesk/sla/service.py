@@ -134,11 +134,23 @@ async def create_policy(session: AsyncSession, *, fields: PolicyFields) -> SlaPo
         raise Invalid("name", f"At most {MAX_POLICIES} SLA policies.")
     last = await session.scalar(select(func.max(SlaPolicy.position)))
     _forget(session)
-    policy = SlaPolicy(position=fields.position if fields.position is not None else (last or 0) + 1)
+    policy = SlaPolicy(position=(last or 0) + 1)
     _assign(policy, fields)
+    if fields.position is not None:
+        await _place(session, policy, fields.position)
     session.add(policy)
     await session.flush()
     return policy
+
+
+async def _place(session: AsyncSession, policy: SlaPolicy, position: int) -> None:
+    """The policy at `position` in the list (0: tried first), the others after it in their
+    order, all numbered 0, 1, 2…: a position given that another policy held used to tie with it,
+    and the older one was tried first, so the new one never applied."""
+    others = [p for p in await list_policies(session) if p.id != policy.id]
+    at = max(0, min(position, len(others)))
+    for number, each in enumerate([*others[:at], policy, *others[at:]]):
+        each.position = number
 
 
 async def update_policy(
@@ -148,7 +160,7 @@ async def update_policy(
     _forget(session)
     _assign(policy, fields)
     if fields.position is not None:
-        policy.position = fields.position
+        await _place(session, policy, fields.position)
     await session.flush()
     return policy
 

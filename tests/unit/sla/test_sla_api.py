@@ -259,6 +259,14 @@ async def test_policies_api_refuses_bad_input_and_agents(app: FastAPI, desk: Des
     assert moved["position"] == 0
     names = [p["name"] for p in await ok(await agent.client.get("/api/v1/sla-policies"))]
     assert names == ["Second", "First"]
+    # A new policy given a place takes it, ahead of the one that held it (it used to tie).
+    await policy(admin, name="Urgent", priority="urgent", resolution_minutes=30, position=1)
+    listed = await ok(await agent.client.get("/api/v1/sla-policies"))
+    assert [(p["name"], p["position"]) for p in listed] == [
+        ("Second", 0),
+        ("Urgent", 1),
+        ("First", 2),
+    ]
     assert (await admin.client.delete(f"/api/v1/sla-policies/{first['id']}")).status_code == 204
     error_of(await admin.client.delete(f"/api/v1/sla-policies/{first['id']}"), 404)
     bad = await admin.client.patch("/api/v1/tickets/1", json={"priority": "extreme"})
