@@ -244,6 +244,21 @@ class TestHttp:
         assert "javascript" not in entry["html"]
         assert "onclick" not in entry["html"]
 
+    async def test_mail_from_our_own_address_opens_no_ticket(
+        self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        """Its ticket's replies would go to ourselves and be dropped as our own mail coming
+        back: nobody would ever read them."""
+        ada, _inbox, _ticket, sent = await answered_ticket(desk)
+        for sender in (SUPPORT, sent["headers"]["Reply-To"]):
+            raw = reply_mail(to=SUPPORT, text="Loop?", sender=sender, subject="Ours")
+            result = (await post_mime(http, raw, to=[SUPPORT])).json()
+            assert result["status"] == "ignored"
+            assert "our own addresses" in result["reason"]
+        listed = (await ada.client.get("/api/v1/tickets", params={"q": "Ours"})).json()
+        assert listed["items"] == []
+        assert await count_rows(app, Ticket, Ticket.subject == "Ours") == 0
+
     async def test_a_blank_text_part_beside_the_html_is_read_from_the_html(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
+from frontdesk.mail.addresses import ticket_from_reply_address
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, Ticket
 
@@ -120,6 +122,16 @@ async def _current(session: AsyncSession, known: Known, ticket: Ticket) -> Ticke
         return ticket
     final_id = await tickets_service.final_ticket_id(session, ticket_id=ticket.id)
     return await known.ticket(session, final_id) or ticket
+
+
+async def is_our_address(session: AsyncSession, *, address: str, settings: Settings) -> bool:
+    """An address the desk sends from: an inbox's, the default sender's, or a ticket's reply
+    address. Mail from one is never a customer's."""
+    if address == f"support@{settings.mail_domain}".lower():
+        return True
+    if ticket_from_reply_address(settings.secret, address, mail_domain=settings.mail_domain):
+        return True
+    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 
 
 async def addressed_inbox(

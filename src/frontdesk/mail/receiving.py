@@ -27,7 +27,13 @@ from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
 from frontdesk.mail.addresses import ticket_from_reply_address
 from frontdesk.mail.errors import InboundRefused, MalformedMessage, MessageTooLarge, Unroutable
-from frontdesk.mail.matching import Known, addressed_inbox, matching_ticket, thread_ids
+from frontdesk.mail.matching import (
+    Known,
+    addressed_inbox,
+    is_our_address,
+    matching_ticket,
+    thread_ids,
+)
 from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment, OutboxMessage
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.mail.outbox import render_outbox
@@ -251,6 +257,12 @@ async def _receive(
         inbox = await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
+        if await is_our_address(session, address=mail.from_address, settings=settings_of(session)):
+            # Not a customer: its ticket's replies would go to ourselves, and be dropped as our
+            # own mail coming back, with nobody the wiser.
+            reason = f"sent from one of our own addresses ({mail.from_address})"
+            inbound_id = await _save(session, record, InboundStatus.ignored, error=reason)
+            return InboundResult(status=InboundStatus.ignored, inbound_id=inbound_id, reason=reason)
         customer = await customers_service.find_or_create(
             session, email=mail.from_address, name=mail.from_name[:200], verified=True
         )
