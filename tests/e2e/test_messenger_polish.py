@@ -62,6 +62,13 @@ async def visit(
     return context, page, panel
 
 
+async def start_chat(panel: Locator, text: str) -> None:
+    """The visitor writes and starts a chat, and it waits for an agent."""
+    await panel.get_by_label("Message", exact=True).fill(text)
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+
+
 async def test_a_rejected_email_is_explained_next_to_the_field(
     site: Website, browser: Browser, desk: Desk, screenshots: Path
 ) -> None:
@@ -369,9 +376,7 @@ async def test_an_unanswered_chat_promises_an_email_only_to_a_visitor_who_left_o
     support, ada = await online_agent(desk)
     site.key = support["public_key"]
     context, page, panel = await visit(browser, site)
-    await panel.get_by_label("Message", exact=True).fill("Is anyone there?")
-    await panel.get_by_role("button", name="Start chat").click()
-    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await start_chat(panel, "Is anyone there?")
     # The only agent goes offline: the chat ends unanswered, and no address was left.
     await ada.client.put("/api/v1/me/availability", json={"available": False})
     ended = panel.locator(".ended")
@@ -384,9 +389,7 @@ async def test_an_unanswered_chat_promises_an_email_only_to_a_visitor_who_left_o
     await ada.client.put("/api/v1/me/availability", json={"available": True})
     await ended.get_by_role("button", name="Start a new chat").click()
     await panel.get_by_label("Email").fill("ada@example.org")
-    await panel.get_by_label("Message", exact=True).fill("Me again, with my address")
-    await panel.get_by_role("button", name="Start chat").click()
-    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await start_chat(panel, "Me again, with my address")
     await ada.client.put("/api/v1/me/availability", json={"available": False})
     await expect(ended).to_contain_text("Sorry, nobody could answer in time. We'll reply by email.")
     await axe_ok(page, "unanswered")
@@ -438,9 +441,7 @@ async def test_the_visitor_is_told_at_once_when_the_network_goes(
     support, ada = await online_agent(desk)
     site.key = support["public_key"]
     context, page, panel = await visit(browser, site)
-    await panel.get_by_label("Message", exact=True).fill("Hello")
-    await panel.get_by_role("button", name="Start chat").click()
-    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await start_chat(panel, "Hello")
     chat = await chat_id(page, site.key)
     assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
     await expect(panel).to_contain_text("Ada joined the chat")
@@ -473,9 +474,7 @@ async def test_the_visitor_ends_the_chat_and_rates_it(
     support, ada = await online_agent(desk)
     site.key = support["public_key"]
     context, page, panel = await visit(browser, site)
-    await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
-    await panel.get_by_role("button", name="Start chat").click()
-    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    await start_chat(panel, "Where is my parcel?")
     chat = await chat_id(page, site.key)
     assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
     body = {"text": "It ships tomorrow.", "client_msg_id": "ada-1"}
