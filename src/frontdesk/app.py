@@ -89,6 +89,7 @@ from frontdesk.users.api import users_router
 from frontdesk.users.two_factor_api import router as two_factor_router
 from frontdesk.web import mount_frontends
 from frontdesk.webhooks import capture as webhooks_capture
+from frontdesk.webhooks import timers as webhook_timers
 from frontdesk.webhooks.api import router as webhooks_router
 from frontdesk.webhooks.timers import deliver_webhooks
 
@@ -191,6 +192,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         # except an inbox's that is sent through its mail provider's SMTP server.
         ("outbox", deliver_outbox, settings.outbox_poll_interval),
         ("webhooks", deliver_webhooks, settings.webhooks_poll_interval),
+        ("webhook-log", webhook_timers.prune_deliveries, webhook_timers.PRUNE_INTERVAL),
         ("push", deliver_push, settings.push_poll_interval),
     ]
 

@@ -9,7 +9,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
@@ -234,6 +234,29 @@ async def replay(
 
 
 # --- the delivery loop ----------------------------------------------------------------------------
+
+
+# How long the delivery log keeps what is done (delivered or failed): long enough to look into a
+# receiver's trouble and replay; the log is not the record of the desk's history (tickets are).
+KEEP_DONE = timedelta(days=30)
+
+
+async def prune_done(session: AsyncSession, *, now: datetime, limit: int) -> int:
+    """Deletes up to `limit` deliveries done before `now - KEEP_DONE`; answers how many. Pending
+    and delivering ones stay, whatever their age. By (state, last attempt): the state's index."""
+    done = (DeliveryState.delivered, DeliveryState.failed)
+    old = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.state.in_(done),
+            WebhookDelivery.next_attempt_at < now - KEEP_DONE,
+        )
+        .limit(limit)
+    )
+    ids = list(await session.scalars(old))
+    if ids:
+        await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)
 
 
 async def claim(

@@ -84,3 +84,26 @@ async def deliver_webhooks(
                     "webhook %s to %s: %s", delivery.event_id, subscription.url, attempt.error
                 )
     return len(claimed)
+
+
+# Once an hour is plenty for a log kept a month; each round deletes at most PRUNE_BATCH rows a
+# transaction, so a backlog is worked off without holding SQLite's writer for long.
+PRUNE_INTERVAL = 3600.0
+PRUNE_BATCH = 500
+
+
+async def prune_deliveries(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """The delivery log's old entries (service.KEEP_DONE): how many were deleted."""
+    at = now or utcnow()
+    total = 0
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            deleted = await service.prune_done(session, now=at, limit=PRUNE_BATCH)
+        total += deleted
+        if deleted < PRUNE_BATCH:
+            return total

@@ -18,7 +18,7 @@ from frontdesk.config import Settings
 from frontdesk.kit.clock import utcnow
 from frontdesk.webhooks import sender
 from frontdesk.webhooks.service import MAX_ATTEMPTS
-from frontdesk.webhooks.timers import deliver_webhooks
+from frontdesk.webhooks.timers import deliver_webhooks, prune_deliveries
 from tests.conftest import Agent, Desk
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_webhook_events import deliver, subscribe
@@ -133,6 +133,25 @@ async def test_replay_sends_the_same_event_again(app: FastAPI, desk: Desk, hooks
     detail = await admin.client.get(f"/api/v1/webhooks/{webhook['id']}/deliveries/{sent['id']}")
     assert detail.json()["state"] == "delivered"
     assert detail.json()["payload"]["id"] == sent["event_id"]
+
+
+async def test_the_log_keeps_what_is_done_for_thirty_days_and_what_waits_for_ever(
+    app: FastAPI, desk: Desk, hooks: Receiver
+) -> None:
+    admin = await desk.agent(role="admin")
+    webhook = await subscribe(admin, hooks)
+    delivered = await ping(admin, webhook)
+    await deliver(app)
+    hooks.statuses = [500]
+    waiting = await ping(admin, webhook)
+    await deliver(app)  # refused once: pending, tried again later
+    states = {d["id"]: d["state"] for d in await log(admin, webhook)}
+    assert (states[delivered["id"]], states[waiting["id"]]) == ("delivered", "pending")
+
+    assert await prune_deliveries(app.state.sessionmaker, app.state.settings) == 0
+    month_later = utcnow() + timedelta(days=31)
+    assert await prune_deliveries(app.state.sessionmaker, app.state.settings, now=month_later) == 1
+    assert [d["id"] for d in await log(admin, webhook)] == [waiting["id"]]
 
 
 async def test_two_processes_deliver_each_event_exactly_once(
