@@ -39,7 +39,7 @@ from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, fill, first_word
+from frontdesk.replies.variables import VARIABLES, braced, fill, first_word
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.service import AfterReply
@@ -170,10 +170,9 @@ async def send_reply(
         text, unfilled, unknown = filled.text, filled.unfilled, filled.unknown
     if unknown:
         # A saved reply may have changed since the macro was saved: a typo is never sent.
-        names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
-        raise Invalid("reply", f"No such variable: {names}; the reply was not sent.")
+        raise Invalid("reply", f"No such variable: {braced(unknown)}; the reply was not sent.")
     if unfilled:
-        names = ", ".join(f"{{{{{name}}}}}" for name in unfilled if name in VARIABLES)
+        names = braced(name for name in unfilled if name in VARIABLES)
         raise Invalid("reply", f"This ticket has no value for {names}; the reply was not sent.")
     settings = settings_of(session)
     await tickets_service.add_reply(

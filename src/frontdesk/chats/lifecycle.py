@@ -477,18 +477,6 @@ async def end_visitor_chat(session: AsyncSession, *, visitor: Visitor, chat_id: 
     return await end_chat(session, chat=chat, agent=None, reason=reason)
 
 
-async def _answering(session: AsyncSession, *, chat: Chat) -> User | None:
-    """The agent in the chat the longest (of those still in it)."""
-    return next(
-        (
-            user
-            for participant, user in await participants(session, chat=chat)
-            if participant.left_at is None
-        ),
-        None,
-    )
-
-
 async def end_chat(
     session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
 ) -> Ticket:
@@ -499,8 +487,14 @@ async def end_chat(
     if agent is not None:
         await ensure_participant(session, chat=chat, user_id=agent.id)
     was_waiting = chat.state is ChatState.waiting
-    # Whose the ticket is: the agent who ended it; when the visitor did, the agent answering.
-    answerer = await _answering(session, chat=chat) if reason is EndReason.visitor else agent
+    # The agents still in it, the longest first: told that their bar changed. Whose the ticket
+    # is: the agent who ended it; when the visitor did, the one in it the longest.
+    present = [
+        user
+        for participant, user in await participants(session, chat=chat)
+        if participant.left_at is None
+    ]
+    answerer = (present[0] if present else None) if reason is EndReason.visitor else agent
     now = utcnow()
     chat.state, chat.end_reason, chat.ended_at = ChatState.ended, reason, now
     chat.ended_by_id = agent.id if agent else None
@@ -529,13 +523,13 @@ async def end_chat(
             reply_by_email=bool(chat.visitor_email),
         ),
     )
-    present = [
-        participant.user_id
-        for participant, _user in await participants(session, chat=chat)
-        if participant.left_at is None
-    ]
     await session.execute(delete(ChatInvitation).where(ChatInvitation.chat_id == chat.id))
-    publish_to_agents(session, LiveEvent.chat_bar_changed, user_ids=present, data=ChatBarChanged())
+    publish_to_agents(
+        session,
+        LiveEvent.chat_bar_changed,
+        user_ids=[user.id for user in present],
+        data=ChatBarChanged(),
+    )
     if was_waiting:
         told = await offer_targets(session, inbox_id=chat.inbox_id)
         offer = await offering.open_offer(session, chat_id=chat.id)

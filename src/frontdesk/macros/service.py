@@ -22,7 +22,7 @@ from frontdesk.labels import service as labels_service
 from frontdesk.macros.models import Macro
 from frontdesk.macros.queries import visible_macros
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, used_in
+from frontdesk.replies.variables import VARIABLES, braced, used_in
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -80,7 +80,7 @@ async def _ensure_targets(
                 if unknown:
                     raise Invalid(
                         "actions",
-                        f"No such variable: {', '.join(f'{{{{{name}}}}}' for name in unknown)}.",
+                        f"No such variable: {braced(unknown)}.",
                     )
             case _:
                 pass

@@ -13,6 +13,11 @@ TOKEN_LENGTH = 20
 _REPLY = re.compile(r"^reply\+(?P<ticket>\d+)\.(?P<mac>[0-9a-f]+)@(?P<domain>.+)$", re.IGNORECASE)
 
 
+def default_sender(mail_domain: str) -> str:
+    """The address an inbox without one of its own sends from."""
+    return f"support@{mail_domain}"
+
+
 def reply_token(secret: bytes, ticket_id: int) -> str:
     return f"{ticket_id}.{sign(secret, f'reply:{ticket_id}', TOKEN_LENGTH)}"
 

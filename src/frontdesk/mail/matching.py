@@ -15,7 +15,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
-from frontdesk.mail.addresses import ticket_from_reply_address
+from frontdesk.mail.addresses import default_sender, ticket_from_reply_address
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, Ticket
 
@@ -127,7 +127,7 @@ async def _current(session: AsyncSession, known: Known, ticket: Ticket) -> Ticke
 async def is_our_address(session: AsyncSession, *, address: str, settings: Settings) -> bool:
     """An address the desk sends from: an inbox's, the default sender's, or a ticket's reply
     address. Mail from one is never a customer's."""
-    if address == f"support@{settings.mail_domain}".lower():
+    if address == default_sender(settings.mail_domain).lower():
         return True
     if ticket_from_reply_address(settings.secret, address, mail_domain=settings.mail_domain):
         return True

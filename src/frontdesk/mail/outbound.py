@@ -24,7 +24,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
-from frontdesk.mail.addresses import new_message_id, reply_address
+from frontdesk.mail.addresses import default_sender, new_message_id, reply_address
 from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
@@ -44,7 +44,7 @@ async def recipient_for(session: AsyncSession, *, ticket: Ticket) -> str | None:
 
 
 def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = None) -> str:
-    address = inbox.email_address or f"support@{mail_domain}"
+    address = inbox.email_address or default_sender(mail_domain)
     return formataddr((display_name or inbox.name, address))
 
 

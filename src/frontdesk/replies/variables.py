@@ -8,7 +8,7 @@ the agent sees it in the composer and never sends a blank where a name should be
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # name → what it holds (docs/desk.md, "Saved replies", lists them too).
@@ -68,3 +68,8 @@ def used_in(text: str) -> list[str]:
         if match.group(1) not in names:
             names.append(match.group(1))
     return names
+
+
+def braced(names: Iterable[str]) -> str:
+    """`{{a}}, {{b}}`: variable names as a message names them to a person."""
+    return ", ".join(f"{{{{{name}}}}}" for name in names)

@@ -21,7 +21,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, used_in
+from frontdesk.replies.variables import VARIABLES, braced, used_in
 from frontdesk.rules import conditions as rule_conditions
 from frontdesk.rules import timed
 from frontdesk.rules.kinds import (
@@ -116,14 +116,13 @@ async def _ensure_reply(session: AsyncSession, *, action: Reply) -> None:
     if agent:
         raise Invalid(
             "actions",
-            f"A rule's reply is signed by the inbox, not by an agent: remove "
-            f"{', '.join(f'{{{{{name}}}}}' for name in agent)}.",
+            f"A rule's reply is signed by the inbox, not by an agent: remove {braced(agent)}.",
         )
     unknown = [name for name in names if name not in VARIABLES]
     if unknown:
         raise Invalid(
             "actions",
-            f"No such variable: {', '.join(f'{{{{{name}}}}}' for name in unknown)}.",
+            f"No such variable: {braced(unknown)}.",
         )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.config import Settings
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import in_batches, unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.webhooks import guard, sender, service
 from frontdesk.webhooks.models import DeliveryState
@@ -86,10 +86,12 @@ async def deliver_webhooks(
     return len(claimed)
 
 
-# Once an hour is plenty for a log kept a month; each round deletes at most PRUNE_BATCH rows a
-# transaction, so a backlog is worked off without holding SQLite's writer for long.
+# Once an hour is plenty for a log kept a month. A round deletes PRUNE_BATCH rows a transaction,
+# at most PRUNE_BATCHES of them: a backlog is worked off over rounds, never holding SQLite's one
+# connection for long.
 PRUNE_INTERVAL = 3600.0
 PRUNE_BATCH = 500
+PRUNE_BATCHES = 20
 
 
 async def prune_deliveries(
@@ -100,10 +102,9 @@ async def prune_deliveries(
 ) -> int:
     """The delivery log's old entries (service.KEEP_DONE): how many were deleted."""
     at = now or utcnow()
-    total = 0
-    while True:
-        async with unit_of_work(sessionmaker) as session:
-            deleted = await service.prune_done(session, now=at, limit=PRUNE_BATCH)
-        total += deleted
-        if deleted < PRUNE_BATCH:
-            return total
+
+    async def batch(session: AsyncSession) -> tuple[int, bool]:
+        deleted = await service.prune_done(session, now=at, limit=PRUNE_BATCH)
+        return deleted, deleted == PRUNE_BATCH
+
+    return await in_batches(sessionmaker, batch, batches=PRUNE_BATCHES)

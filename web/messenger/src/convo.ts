@@ -145,14 +145,10 @@ export class ConvoView {
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
   }
 
-  private nearBottom(): boolean {
-    const scroller = this.log.parentElement!;
-    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-  }
-
   private scrollDown(force = false): void {
     const scroller = this.log.parentElement!;
-    if (force || this.nearBottom()) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    if (force || nearBottom) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
   }
 
   private line(text: string): void {
@@ -357,8 +353,9 @@ export class ConvoView {
         wait < 50 ? t("seconds") : minutes <= 1 ? t("minute") : t("minutes", { n: minutes });
       waitText = t("wait", { t: span });
     }
-    // The queue's place and the usual wait arrive after the card: they stay in view too.
-    if (this.nearBottom()) this.scrollDown(true);
+    // The queue's place and the usual wait arrive after the card: they stay in view too (near the
+    // bottom is judged now, before they grow the card; the scroll waits for the next frame).
+    this.scrollDown();
     this.waiting.replaceChildren(
       h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
       h(
