@@ -59,3 +59,48 @@ async def test_labels_the_old_check_let_through_survive_the_upgrade(database_url
         await engine.dispose()
     assert sorted(name for name, _ in rows) == ["Été", "été"]
     assert len({key for _, key in rows}) == 2
+
+
+async def test_sqlite_indexes_are_folded_afresh(database_url: str) -> None:
+    """0053 folds the text SQLite's search indexes hold (ß, ł, ø, Greek accents), rows indexed
+    before it included; PostgreSQL's are folded by unaccent and unchanged by it."""
+    await asyncio.to_thread(downgrade, database_url, "0052")
+    engine = create_async_engine(database_url)
+    names = ("Søren Straße", "Ελένη Łukasz")
+    try:
+        async with engine.begin() as connection:
+            for name in names:
+                await connection.execute(
+                    text(
+                        "INSERT INTO customers (name, attributes, notes, verified, created_at,"
+                        " updated_at) VALUES (:name, '{}', '', false, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": name},
+                )
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            found = {}
+            for query in ("soren strasse", "ελενη lukasz"):
+                rows = await connection.execute(
+                    text(
+                        "SELECT name FROM customers WHERE id IN (SELECT rowid FROM"
+                        " search_customers WHERE search_customers MATCH :match)"
+                    )
+                    if engine.dialect.name == "sqlite"
+                    else text(
+                        "SELECT name FROM customers WHERE search_vector @@"
+                        " plainto_tsquery('simple', :match)"
+                    ),
+                    {"match": query},
+                )
+                found[query] = rows.scalars().all()
+            if engine.dialect.name == "sqlite":
+                await connection.execute(
+                    text(
+                        "INSERT INTO search_customers (search_customers) VALUES ('integrity-check')"
+                    )
+                )
+    finally:
+        await engine.dispose()
+    assert found == {"soren strasse": [names[0]], "ελενη lukasz": [names[1]]}

@@ -31,6 +31,7 @@ from frontdesk.db.sqlite import (
     inline_creator,
 )
 from frontdesk.errors import FrontdeskError
+from frontdesk.search.schema import register_sqlite_fold
 
 AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
@@ -149,6 +150,8 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     # them, in the disk's free blocks, where secure_delete does not reach.
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    # The search indexes' triggers call it (search/schema.py).
+    register_sqlite_fold(dbapi_connection)
 
 
 def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -1,13 +1,17 @@
 """The full-text indexes, as DDL for each store (the migration runs it; docs/search.md).
 
-SQLite: one FTS5 table per searched column, with external content (the text lives only in the
-table itself) and triggers that keep it in step inside every transaction that writes the row,
+SQLite: one FTS5 table per searched column, contentless (the text lives only in the table itself)
+and triggers that keep it in step inside every transaction that writes the row,
 deletes included (GDPR erasure, ticket deletion). PostgreSQL: GIN indexes on an expression of the
 column, which the database maintains itself.
 
 Both index words (runs of letters and digits) without case or accents, and only the first
 `MAX_INDEXED` characters of a text, so that one huge message cannot make an insert fail
-(PostgreSQL refuses a tsvector over 1 MB).
+(PostgreSQL refuses a tsvector over 1 MB). PostgreSQL removes accents with its unaccent rules;
+SQLite's tokenizer removes those of Latin letters only (é, but not ß, ł, ø, Greek's or ё), so
+its indexes hold the text as `search.terms.fold` folds it, which queries are folded with too:
+`FOLD_FUNCTION`, which every connection that writes an indexed table must have (db/session.py
+registers it; the `sqlite3` shell has not, and cannot change those tables' text).
 
 A SQLite "batch" migration that rebuilds one of the indexed tables (copy, drop, rename) drops
 its triggers with it: such a migration must call `create_sqlite_triggers` afterwards.
@@ -16,9 +20,13 @@ its triggers with it: such a migration must call `create_sqlite_triggers` afterw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from frontdesk.search.terms import fold
 
 MAX_INDEXED = 100_000
 TOKENIZER = "unicode61 remove_diacritics 2"
+FOLD_FUNCTION = "frontdesk_fold"
 
 
 @dataclass(frozen=True)
@@ -45,25 +53,33 @@ INDEXED = (
 )
 
 
-def _value(alias: str, item: Indexed) -> str:
-    return f"substr({alias}.{item.column}, 1, {MAX_INDEXED})"
+def register_sqlite_fold(connection: Any) -> None:
+    """Gives a new SQLite connection `FOLD_FUNCTION` (SQLAlchemy's "connect" event: its
+    adapted aiosqlite connection)."""
+    connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
+
+
+def _value(alias: str, item: Indexed, *, folded: bool) -> str:
+    """`folded`: through `FOLD_FUNCTION` (since migration 0053); without, as 0034 indexed."""
+    value = f"substr({alias}.{item.column}, 1, {MAX_INDEXED})"
+    return f"{FOLD_FUNCTION}({value})" if folded else value
 
 
 def _when(alias: str, item: Indexed) -> str:
     return f" WHERE {item.where.replace('kind', f'{alias}.kind')}" if item.where else ""
 
 
-def sqlite_triggers(item: Indexed) -> list[str]:
+def sqlite_triggers(item: Indexed, *, folded: bool = True) -> list[str]:
     """Insert, delete and update triggers. FTS5's 'delete' needs the values the row was indexed
     with, which the old row gives."""
     name, table = item.index, item.table
     insert = (
         f"INSERT INTO {name} (rowid, {item.column}) "
-        f"SELECT new.id, {_value('new', item)}{_when('new', item)};"
+        f"SELECT new.id, {_value('new', item, folded=folded)}{_when('new', item)};"
     )
     delete = (
         f"INSERT INTO {name} ({name}, rowid, {item.column}) "
-        f"SELECT 'delete', old.id, {_value('old', item)}{_when('old', item)};"
+        f"SELECT 'delete', old.id, {_value('old', item, folded=folded)}{_when('old', item)};"
     )
     watched = item.column + (", kind" if item.where else "")
     return [
@@ -74,19 +90,25 @@ def sqlite_triggers(item: Indexed) -> list[str]:
     ]
 
 
-def sqlite_create() -> list[str]:
+def sqlite_create(*, folded: bool = True) -> list[str]:
+    """`folded`: False for the indexes as migration 0034 made them.
+
+    A folded index is contentless: what it indexed is not the table's text, so FTS5 must never
+    read it back from there (its integrity check would find every "Straße" missing). Nothing
+    reads an indexed value from the FTS5 table; searches take rowids and ranks."""
     statements: list[str] = []
     for item in INDEXED:
         prefix = f", prefix='{item.prefixes}'" if item.prefixes else ""
+        content = "content=''" if folded else f"content='{item.table}', content_rowid='id'"
         statements.append(
             f"CREATE VIRTUAL TABLE {item.index} USING fts5({item.column}, "
-            f"content='{item.table}', content_rowid='id', tokenize='{TOKENIZER}'{prefix})"
+            f"{content}, tokenize='{TOKENIZER}'{prefix})"
         )
         # Our own names only, no input: not an injection.
-        value = _value(item.table, item)
+        value = _value(item.table, item, folded=folded)
         fill = f"INSERT INTO {item.index} (rowid, {item.column}) SELECT id, {value}"
         statements.append(f"{fill} FROM {item.table}{_when(item.table, item)}")
-        statements.extend(sqlite_triggers(item))
+        statements.extend(sqlite_triggers(item, folded=folded))
     return statements
 
 

@@ -29,13 +29,67 @@ MAX_TERMS = 8
 SNIPPET_CHARS = 160
 
 
+# Latin letters whose names do not say their base letter, folded as PostgreSQL's unaccent
+# rules fold them, so that both stores find the same rows.
+_LETTERS = {"\u0131": "i", "ȷ": "j", "ð": "d", "ĸ": "q", "ŋ": "n", "æ": "ae", "œ": "oe", "þ": "th"}
+# "LATIN SMALL LETTER L WITH STROKE" is an l (ł, ø, đ, ħ…): Unicode gives such letters no
+# decomposition.
+_BASE_NAMED = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER ([A-Z]) WITH .+")
+# The marks Latin, Greek and Cyrillic letters decompose into. Other scripts' marks stay: in
+# Arabic, Hebrew or Devanagari they are part of how a word is cut into words, on both stores.
+_DIACRITICS = (
+    (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
+
+
+def _diacritic(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _DIACRITICS)
+
+
+def _base(char: str) -> str:
+    if char in _LETTERS:
+        return _LETTERS[char]
+    named = _BASE_NAMED.fullmatch(unicodedata.name(char, ""))
+    return named.group(1).lower() if named else char
+
+
+class _Folded(dict[int, str]):
+    """`str.translate`'s table: each character, already case-folded, without its accents;
+    computed the first time the character is met."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if unicodedata.name(char, "").startswith("CYRILLIC") and char != "ё":
+            # й, ї, ў are letters of their own in the languages that write them (PostgreSQL
+            # keeps them too); ё is written without its dots as often as not.
+            folded = char
+        else:
+            decomposed = unicodedata.normalize("NFKD", char)
+            kept = "".join(_base(part) for part in decomposed if not _diacritic(part))
+            # A Greek symbol (the upsilon with hook) decomposes into a capital letter.
+            folded = kept.casefold()
+        self[code] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+
+
 def fold(word: str) -> str:
-    """A word without case and accents: é → e, Ö → o, ß → ss."""
+    """Text without case and accents: é → e, Ö → o, ß → ss, Ł → l, and Greek and ё as well.
+
+    SQLite's indexes hold their text folded by this function (search/schema.py): changing what
+    it gives for a character needs a migration that rebuilds them, or a row indexed before the
+    change could not be taken out of them again."""
     if word.isascii():
-        # Most text is: the same result without decomposing it character by character.
+        # Most text is: the same result without looking at each character.
         return word.lower()
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return word.casefold().translate(_FOLDED)
 
 
 @dataclass(frozen=True)
@@ -53,6 +107,8 @@ class Term:
 
 
 def parse(text: str) -> list[Term]:
+    # A query typed or pasted decomposed (e and a combining acute) has its words whole.
+    text = unicodedata.normalize("NFC", text)
     chunks = [(chunk, words) for chunk in text.split() if (words := _words(chunk))]
     terms: dict[tuple[str, ...], Term] = {}
     for position, (chunk, words) in enumerate(chunks):
@@ -78,9 +134,9 @@ def _words(chunk: str) -> tuple[str, ...]:
 
 
 def sqlite_match(term: Term) -> str:
-    """An FTS5 query for the term: a quoted phrase (FTS5 tokenizes it with the table's own
-    tokenizer, so accents fold the same way), its last word a prefix if the term's is."""
-    return '"' + " ".join(term.words).replace('"', '""') + ('"*' if term.prefix else '"')
+    """An FTS5 query for the term: a quoted phrase of its words folded as the indexed text was
+    (search/schema.py), its last word a prefix if the term's is."""
+    return '"' + " ".join(term.folded).replace('"', '""') + ('"*' if term.prefix else '"')
 
 
 def postgresql_tsquery(term: Term) -> str:

@@ -267,6 +267,16 @@ class TestSearch:
         assert await found(admin, "jos nunez") == []
         assert await found(admin, "unez") == []
 
+    async def test_letters_beyond_latin_accents_fold(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        jorg = await new_customer(admin, name="Jörg Weiß", emails=["jw@straße.example"])
+        lukasz = await new_customer(admin, name="Łukasz Østergaard", emails=["lo@sample.org"])
+
+        for query in ("jorg weiss", "WEISS", "weiß", "strasse.exa"):
+            assert await found(admin, query) == [jorg["id"]], query
+        for query in ("lukasz", "ostergaard", "łukasz øster"):
+            assert await found(admin, query) == [lukasz["id"]], query
+
     async def test_a_phone_by_any_run_of_its_digits(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         grace = await new_customer(admin, name="Grace", phones=["+33 6 12 34 56 78"])

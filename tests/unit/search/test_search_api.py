@@ -119,6 +119,34 @@ async def test_accents_fold_both_ways_and_words_match_by_prefix(desk: Desk) -> N
     )
 
 
+async def test_letters_beyond_latin_accents_fold_as_on_both_stores(desk: Desk) -> None:
+    """ß, ł, ø, æ, a dotless i, Greek accents and ё fold on SQLite as PostgreSQL's unaccent
+    folds them; й stays a letter of its own on both."""
+    admin = await desk.agent(role="admin")
+    inbox = await desk.inbox()
+    subjects_of = {
+        "Lieferung in die Hauptstraße": ("hauptstrasse", "HAUPTSTRASSE", "hauptstraße"),
+        "Zwrot z Łodzi": ("lodzi", "łodzi"),
+        "Søren's Æble-order": ("soren", "aeble"),
+        "Fatura \u00c7a\u011fr\u0131": ("cagri",),
+        "Παραγγελία της Ελένης": ("ελενης", "παραγγελια"),
+        "Ёлка не пришла": ("елка", "ёлка"),
+        "Йогурт": ("йогурт",),
+    }
+    for subject in subjects_of:
+        await new_ticket(admin.client, inbox, subject=subject)
+
+    for subject, queries in subjects_of.items():
+        for query in queries:
+            assert await subjects(admin, query) == [subject], query
+    assert await subjects(admin, "иогурт") == []
+    (found,) = await search(admin, "lodz")
+    assert marked(found["search"]["subject"]) == ["Łodzi"]
+    (greek,) = await search(admin, "ελενης")
+    assert marked(greek["search"]["subject"]) == ["Ελένης"]
+    await assert_index_intact(desk.app)
+
+
 async def test_finished_words_match_whole_and_the_word_being_typed_as_a_prefix(
     desk: Desk,
 ) -> None:

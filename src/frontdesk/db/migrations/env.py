@@ -6,7 +6,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, event, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import frontdesk.db.models  # noqa: F401  (registers every table)
@@ -33,6 +33,14 @@ async def run_async() -> None:
     engine = create_async_engine(
         config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
     )
+    if engine.dialect.name == "sqlite":
+        # The search indexes' triggers call it: a migration that writes a ticket's subject or
+        # an entry's text fires them.
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            lambda dbapi, _record: search_schema.register_sqlite_fold(dbapi),
+        )
     async with engine.connect() as connection:
         await connection.run_sync(run_with)
     await engine.dispose()

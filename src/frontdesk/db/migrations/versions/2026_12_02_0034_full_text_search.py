@@ -23,7 +23,8 @@ depends_on = None
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        for statement in schema.sqlite_create():
+        # As the indexes were then: 0053 folds their text.
+        for statement in schema.sqlite_create(folded=False):
             op.execute(statement)
         return
     op.execute(schema.POSTGRESQL_EXTENSION)
