@@ -75,9 +75,11 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/me/two-factor/disable"): {409, 429},
     ("DELETE", "/api/v1/users/{user_id}/two-factor"): {403, 409},
     ("PUT", "/api/v1/security"): {403},
-    ("PATCH", "/api/v1/me"): {409},
+    # One's own new password: 403 `password_needs_login` by API token, `no_password` for a user
+    # of single sign-on; a wrong current password counts as a failed login (429 once throttled).
+    ("PATCH", "/api/v1/me"): {403, 409, 429},
     ("POST", "/api/v1/users"): {409},
-    ("PATCH", "/api/v1/users/{user_id}"): {409},
+    ("PATCH", "/api/v1/users/{user_id}"): {409, 429},
     ("POST", "/api/v1/inboxes"): {409},
     ("PATCH", "/api/v1/inboxes/{inbox_id}"): {409},
     ("POST", "/api/v1/labels"): {409},

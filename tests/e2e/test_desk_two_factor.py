@@ -116,15 +116,12 @@ async def test_an_owner_requires_it_and_an_agent_can_only_set_it_up(
     await picture(page, "policy")
     await page.context.close()
 
-    # His next action is refused, and the desk gives way to the set-up screen.
-    await (
-        bob_page.get_by_role("navigation", name="Main")
-        .get_by_role("link", name="Preferences")
-        .click()
-    )
+    # His open desk gives way to the set-up screen at once, without his doing anything: it
+    # hears no more of the desk's events until he has set it up.
     await expect(
         bob_page.get_by_role("region", name="Set up two-factor authentication")
     ).to_be_visible()
+    await expect(bob_page.get_by_role("navigation", name="Main")).to_have_count(0)
     await bob_page.context.close()
 
     # Carl signs in after: the set-up screen and nothing else.
@@ -146,4 +143,32 @@ async def test_an_owner_requires_it_and_an_agent_can_only_set_it_up(
     await expect(screen.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     await screen.get_by_role("button", name="I have saved them").click()
     await expect(user_menu(page)).to_contain_text("Carl Agent")
+    await context.close()
+
+
+async def test_a_new_password_from_preferences_needs_the_current_one(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    ada = await desk.user(name="Ada Agent")
+    page = await open_desk(browser, live, ada)
+    await page.goto(f"{live}/preferences")
+    form = page.get_by_test_id("password-change")
+    await form.get_by_label("Current password").fill("not my password")
+    await form.get_by_label("New password", exact=True).fill("a much longer passphrase")
+    await form.get_by_label("New password again").fill("a much longer passphrase")
+    await form.get_by_role("button", name="Change password").click()
+    await expect(form.get_by_role("alert")).to_contain_text("not your current password")
+
+    await form.get_by_label("Current password").fill("correct horse battery")
+    await form.get_by_role("button", name="Change password").click()
+    await expect(form.get_by_role("status")).to_contain_text("Your password was changed")
+    await form.scroll_into_view_if_needed()
+    await picture(page, "password")
+    await page.context.close()
+
+    context = await browser.new_context(viewport={"width": 1360, "height": 860})
+    page = await context.new_page()
+    await page.goto(f"{live}/login")
+    await log_in(page, ada["email"], "a much longer passphrase")
+    await expect(user_menu(page)).to_contain_text("Ada Agent")
     await context.close()

@@ -65,6 +65,7 @@ from frontdesk.realtime.gateway import (
 from frontdesk.realtime.process import PROCESS_ID
 from frontdesk.tickets import service as tickets_service
 from frontdesk.users import service as users_service
+from frontdesk.users import two_factor
 from frontdesk.users.events import ends
 from frontdesk.users.models import User
 from frontdesk.users.two_factor import TwoFactorRequired
@@ -385,6 +386,11 @@ async def desk_socket(websocket: WebSocket) -> None:
     async def refresh_inboxes(connection: Connection) -> None:
         async with unit_of_work(websocket.app.state.sessionmaker) as session:
             agent = await users_service.get_user(session, user_id=user.id)
+            if await two_factor.must_enrol(session, agent):
+                # Their role must now use two-factor authentication: no request of theirs is
+                # answered until they set it up, and no event either.
+                await connection.close(CLOSE_UNAUTHENTICATED, TwoFactorRequired.code)
+                return
             now = {
                 inbox_topic(i) for i in await inboxes_service.member_inbox_ids(session, user=agent)
             }

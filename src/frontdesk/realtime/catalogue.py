@@ -302,7 +302,9 @@ class TicketViewers(TypedDict):
 
 
 class MembershipChanged(TypedDict):
-    inbox_id: int
+    # Absent when what changed is not one inbox: a role (an admin sees every inbox) or the rule
+    # of who must use two-factor authentication.
+    inbox_id: NotRequired[int]
 
 
 class AccessEnded(TypedDict):

@@ -135,7 +135,13 @@ async def get_me(auth: CurrentLogin, session: SessionDep) -> MeRead:
 
 
 @router.patch("/me", response_model=MeRead)
-async def update_me(body: MeUpdate, auth: CurrentAuth, session: SessionDep) -> MeRead:
+async def update_me(
+    body: MeUpdate,
+    auth: CurrentAuth,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> MeRead:
     user, auth_session = auth
     if body.preferences is not None:
         service.update_preferences(
@@ -149,6 +155,8 @@ async def update_me(body: MeUpdate, auth: CurrentAuth, session: SessionDep) -> M
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
         current_session=auth_session,
+        current_password=body.current_password,
+        proof=service.PasswordProof(client_ip(request), login_policy(settings)),
     )
     return _me(user, auth_session.csrf_token if auth_session else None)
 
@@ -207,7 +215,13 @@ async def get_user(user: LoadedUser) -> UserRead:
 
 @users_router.patch("/{user_id}", response_model=UserRead)
 async def update_user(
-    body: UserUpdate, user: LoadedUser, admin: CurrentAdmin, session: SessionDep
+    body: UserUpdate,
+    user: LoadedUser,
+    admin: CurrentAdmin,
+    auth: CurrentAuth,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> UserRead:
     await service.update_user(
         session,
@@ -219,6 +233,9 @@ async def update_user(
         is_active=body.is_active,
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
+        current_session=auth[1],
+        current_password=body.current_password,
+        proof=service.PasswordProof(client_ip(request), login_policy(settings)),
     )
     if body.is_active is False:
         # Offline the way every agent goes offline (chats/availability.py): the desks hear it, it

@@ -1,17 +1,18 @@
-"""The one account event: some credentials stopped being valid. Only users/service.py records it;
-the desk sockets that authenticated with those credentials close themselves when they hear it."""
+"""The account events: some credentials stopped being valid (`auth.access_ended`), or what a user
+may see changed (`inbox.membership_changed`). The desk sockets that authenticated with those
+credentials close themselves, or read their inboxes again, when they hear them."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.realtime.catalogue import AccessEnded, AccountEvent
-from frontdesk.realtime.envelope import agent_topic
+from frontdesk.realtime.catalogue import AccessEnded, AccountEvent, MembershipChanged
+from frontdesk.realtime.envelope import ALL_AGENTS, agent_topic
 from frontdesk.realtime.publisher import record
 
 
@@ -50,6 +51,13 @@ def publish_access_ended(
     if all_sessions_but is not None:
         data["all_sessions_but"] = all_sessions_but
     record(session, type=AccountEvent.access_ended, topics=[agent_topic(user_id)], data=data)
+
+
+def record_account_changed(session: AsyncSession, *, user_ids: Sequence[int] | None) -> None:
+    """The open desk sockets of these users (None: of everyone) read again which inboxes they
+    follow and whether their credentials still may (chats/socket.py)."""
+    topics = [ALL_AGENTS] if user_ids is None else [agent_topic(user_id) for user_id in user_ids]
+    record(session, type=AccountEvent.membership_changed, topics=topics, data=MembershipChanged())
 
 
 def ends(data: Mapping[str, Any], credential: Credential) -> bool:

@@ -95,6 +95,9 @@ class UserUpdate(WriteModel):
     email: EmailStr | None = None
     name: Name | None = None
     password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    current_password: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None, description="Needed with `password` when it is the admin's own."
+    )
     role: Annotated[Role, FROM_STRING] | None = None
     is_active: bool | None = None
     max_concurrent_chats: MaxChats | None = None
@@ -103,6 +106,10 @@ class UserUpdate(WriteModel):
 class MeUpdate(WriteModel):
     name: Name | None = None
     password: Annotated[str, Field(min_length=10, max_length=1000)] | None = None
+    current_password: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None,
+        description="Needed with `password`.",
+    )
     max_concurrent_chats: MaxChats | None = None
     preferences: PreferencesUpdate | None = None
 

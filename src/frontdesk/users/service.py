@@ -27,7 +27,11 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
 from frontdesk.kit.zones import is_place
-from frontdesk.users.events import AccessEndedReason, publish_access_ended
+from frontdesk.users.events import (
+    AccessEndedReason,
+    publish_access_ended,
+    record_account_changed,
+)
 from frontdesk.users.models import (
     DEFAULT_PREFERENCES,
     ApiToken,
@@ -134,7 +138,12 @@ async def update_user(
     password: str | None = None,
     max_concurrent_chats: int | None = None,
     current_session: AuthSession | None = None,
+    current_password: str | None = None,
+    proof: PasswordProof | None = None,
 ) -> User:
+    """`current_session`: the actor's own desk session, None when they act by API token.
+    Setting one's own password needs `current_password`, checked and throttled under `proof`
+    as a login is: a stolen session or token must not be able to lock its owner out."""
     changing_power = role is not None and role != user.role
     if (changing_power or is_active is False) and user.role == Role.owner:
         await _ensure_another_owner(session, user=user)
@@ -148,9 +157,21 @@ async def update_user(
         if await get_user_by_email(session, email=email) is not None:
             raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
         user.email = normalize_email(email)
+    if changing_power:
+        # An admin sees every inbox and an agent only theirs; and the role may now have to use
+        # two-factor authentication. Their open desks check both again (chats/socket.py).
+        record_account_changed(session, user_ids=[user.id])
     if role is not None:
         user.role = role
     if password is not None:
+        if actor.id == user.id:
+            await _ensure_own_password(
+                session,
+                user=user,
+                given=current_password,
+                signed_in=current_session is not None,
+                proof=proof,
+            )
         ensure_password_strength(password)
         user.password_hash = await hash_in_thread(password)
         # The hash itself never goes into the log (the flush listener does not read it).
@@ -165,8 +186,68 @@ async def update_user(
         user.is_active = is_active
         if not is_active:
             await end_all_sessions(session, user=user, reason=AccessEndedReason.deactivated)
+            await _revoke_all_tokens(session, user=user)
     user.updated_at = utcnow()
     return user
+
+
+@dataclass(frozen=True)
+class PasswordProof:
+    """Where a request to change one's own password came from, for the login throttle."""
+
+    ip: str
+    policy: LoginPolicy
+
+
+async def _ensure_own_password(
+    session: AsyncSession,
+    *,
+    user: User,
+    given: str | None,
+    signed_in: bool,
+    proof: PasswordProof | None,
+) -> None:
+    if not signed_in:
+        raise Forbidden(
+            "An API token cannot change its user's password: sign in to the desk and change it "
+            "under Preferences → Security.",
+            code="password_needs_login",
+        )
+    if user.password_hash is None:
+        # Created by single sign-on: no password to prove the request with, so a stolen session
+        # could otherwise give the account a password of the thief's choosing.
+        raise Forbidden(
+            "You sign in with single sign-on and have no desk password. An admin can set one "
+            "for you in Settings → Users.",
+            code="no_password",
+        )
+    if not given:
+        raise Invalid("current_password", "Give your current password to choose a new one.")
+    if proof is not None:
+        await ensure_not_throttled(session, account=user.email, ip=proof.ip, policy=proof.policy)
+    if not await asyncio.to_thread(verify_password, user.password_hash, given):
+        if proof is not None:
+            # Counted with failed logins: guessing here is guessing there.
+            session.add(LoginFailure(account=user.email, ip=proof.ip))
+        raise WrongCurrentPassword
+
+
+class WrongCurrentPassword(Invalid):
+    # The failed attempt recorded with it must stay, for throttling.
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("current_password", "This is not your current password.")
+
+
+async def _revoke_all_tokens(session: AsyncSession, *, user: User) -> None:
+    """A deactivated user's tokens stop for good: reactivating the account does not bring back
+    a token that may have left with them."""
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 async def _ensure_another_owner(session: AsyncSession, *, user: User) -> None:

@@ -28,7 +28,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import verify_password
 from frontdesk.users import totp
-from frontdesk.users.events import AccessEndedReason
+from frontdesk.users.events import AccessEndedReason, record_account_changed
 from frontdesk.users.models import (
     AuthSession,
     LoginFailure,
@@ -149,6 +149,7 @@ async def set_required_roles(
         try:
             async with session.begin_nested():
                 session.add(SecurityPolicy(id=POLICY_ID, two_factor_roles=roles_stored))
+            _tell_open_desks(session)
             return chosen
         except IntegrityError:
             # Another owner saved the first rule at the same moment: this one replaces it.
@@ -158,7 +159,14 @@ async def set_required_roles(
     policy.two_factor_roles = roles_stored
     policy.updated_at = utcnow()
     await session.flush()
+    _tell_open_desks(session)
     return chosen
+
+
+def _tell_open_desks(session: AsyncSession) -> None:
+    """The rule applies at once (docs/security.md): a desk open in a role that must now use
+    two-factor authentication, without it, stops (chats/socket.py checks on this event)."""
+    record_account_changed(session, user_ids=None)
 
 
 async def must_enrol(session: AsyncSession, user: User) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import PASSWORD, Desk
 from tests.realtime import Socket, connect, desk_socket, messenger_socket, session_cookie
 
 
@@ -165,7 +165,9 @@ async def test_a_password_change_closes_every_other_session(live: str, desk: Des
     ada = await desk.agent(inboxes=[inbox])
     other = await desk.login(ada.user)
     mine_ws, other_ws = await desk_socket(live, ada), await desk_socket(live, other)
-    changed = await ada.client.patch("/api/v1/me", json={"password": "a brand new passphrase"})
+    changed = await ada.client.patch(
+        "/api/v1/me", json={"password": "a brand new passphrase", "current_password": PASSWORD}
+    )
     assert changed.status_code == 200, changed.text
     assert await closed_within_a_second(other_ws) == 4401
     assert mine_ws.closed_code is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from frontdesk.db.session import unit_of_work
 from frontdesk.users.models import ApiToken, User
 from tests.conftest import PASSWORD, Desk
 from tests.unit.support import count_rows, error_of, fields_of, use_cheap_passwords
@@ -80,7 +81,9 @@ class TestMe:
         agent = await desk.agent()
         elsewhere = await desk.login(agent.user)
         new_password = "a much better passphrase"
-        response = await agent.client.patch("/api/v1/me", json={"password": new_password})
+        response = await agent.client.patch(
+            "/api/v1/me", json={"password": new_password, "current_password": PASSWORD}
+        )
         assert response.status_code == 200
         assert (await login(desk, agent.user["email"], PASSWORD)).status_code == 401
         assert (await login(desk, agent.user["email"], new_password)).status_code == 200
@@ -88,6 +91,58 @@ class TestMe:
         assert (await elsewhere.client.get("/api/v1/me")).status_code == 401
         still_in = await agent.client.patch("/api/v1/me", json={"name": "Still here"})
         assert still_in.status_code == 200
+
+    async def test_a_new_password_needs_the_current_one_and_a_signed_in_browser(
+        self, desk: Desk
+    ) -> None:
+        """A stolen session or token must not be able to lock its owner out."""
+        agent = await desk.agent()
+        new_password = "a much better passphrase"
+        missing = await agent.client.patch("/api/v1/me", json={"password": new_password})
+        assert "current_password" in fields_of(error_of(missing, 422, "invalid"))
+        for _ in range(5):
+            wrong = await agent.client.patch(
+                "/api/v1/me", json={"password": new_password, "current_password": "a guess 123"}
+            )
+            assert "current_password" in fields_of(error_of(wrong, 422, "invalid"))
+        # Guesses here count as failed logins: the sixth is throttled, the right one too.
+        throttled = await agent.client.patch(
+            "/api/v1/me", json={"password": new_password, "current_password": PASSWORD}
+        )
+        error_of(throttled, 429, "rate_limited")
+        assert (await login(desk, agent.user["email"], PASSWORD)).status_code == 429
+
+        other = await desk.agent()
+        token = (await other.client.post("/api/v1/me/tokens", json={"name": "t"})).json()["token"]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=desk.app), base_url="http://desk.test"
+        ) as script:
+            by_token = await script.patch(
+                "/api/v1/me",
+                json={"password": new_password, "current_password": PASSWORD},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        error_of(by_token, 403, "password_needs_login")
+        # An admin's own password, through the users' routes, needs it as well.
+        admin = await desk.agent(role="admin")
+        own = await admin.client.patch(f"/api/v1/users/{admin.id}", json={"password": new_password})
+        assert "current_password" in fields_of(error_of(own, 422, "invalid"))
+        for user in (other, admin):
+            assert (await login(desk, user.user["email"], new_password)).status_code == 401
+
+    async def test_a_user_of_single_sign_on_cannot_give_themselves_a_password(
+        self, desk: Desk
+    ) -> None:
+        agent = await desk.agent()
+        async with unit_of_work(desk.app.state.sessionmaker) as session:
+            user = await session.get(User, agent.id)
+            assert user is not None
+            user.password_hash = None
+        response = await agent.client.patch(
+            "/api/v1/me", json={"password": "chosen by a thief", "current_password": ""}
+        )
+        error_of(response, 403, "no_password")
+        assert (await login(desk, agent.user["email"], "chosen by a thief")).status_code == 401
 
 
 class TestApiTokens:

@@ -91,9 +91,20 @@ export const useAuth = defineStore("auth", () => {
     }
   }
 
-  /** The session ended elsewhere (401 on a request, 4401 on the socket). */
-  function expired(): void {
-    if (me.value) set(null);
+  /** The session ended elsewhere (401 on a request, 4401 on the socket), or may no longer be
+   * used until two-factor authentication is set up (the owner's rule changed): /me says which. */
+  let rechecking = false;
+  async function expired(): Promise<void> {
+    // The /me asked here answers 401 when the session is gone, which calls this again.
+    if (!me.value || rechecking) return;
+    rechecking = true;
+    try {
+      set(await authApi.me());
+    } catch {
+      set(null);
+    } finally {
+      rechecking = false;
+    }
   }
 
   async function setAvailability(available: boolean): Promise<void> {

@@ -194,7 +194,7 @@ export type TicketViewers = {
 };
 
 export type MembershipChanged = {
-  inbox_id: number;
+  inbox_id?: number;
 };
 
 export type NotificationParams = {

@@ -28,7 +28,7 @@ export function startRealtime(): void {
       tickets.catchUp();
       void auth.boot();
     },
-    unauthenticated: () => auth.expired(),
+    unauthenticated: () => void auth.expired(),
   });
   socket.start();
 }
