@@ -35,6 +35,46 @@ def settings_or_exit() -> Settings:
     return settings
 
 
+def unreachable(exc: BaseException) -> str | None:
+    """One line when the database could not be reached, or refused us (no such database, a
+    wrong password), else None: a command then says so instead of a page of traceback."""
+    import asyncpg
+
+    refusals = (
+        OSError,
+        asyncpg.InvalidCatalogNameError,
+        asyncpg.InvalidAuthorizationSpecificationError,
+        asyncpg.InvalidPasswordError,
+        asyncpg.CannotConnectNowError,
+    )
+    cause: BaseException | None = exc
+    for _ in range(6):
+        if cause is None:
+            return None
+        if isinstance(cause, refusals):
+            return str(cause) or type(cause).__name__
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def database_or_exit(settings: Settings, work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except Exception as exc:
+        reason = unreachable(exc)
+        if reason is None:
+            raise
+        typer.echo(f"error: cannot use the database {_shown(settings)}: {reason}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _shown(settings: Settings) -> str:
+    """The database's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
 def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(settings.database_url, pool_size=2)
@@ -46,14 +86,39 @@ def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[
             await engine.dispose()
 
     try:
-        return asyncio.run(run())
+        return database_or_exit(settings, lambda: asyncio.run(run()))
     except FrontdeskError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
 
 
 def migrate_database(settings: Settings) -> None:
-    upgrade(settings.database_url)
+    database_or_exit(settings, lambda: upgrade(settings.database_url))
+
+
+def redis_or_exit(settings: Settings) -> None:
+    """A deployment's processes share their events through Redis: one that cannot reach it at
+    start says so in one line (a restart loop of tracebacks says little)."""
+    if settings.redis_url is None:
+        return
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    async def ping() -> None:
+        client = aioredis.from_url(settings.redis_url or "", socket_connect_timeout=5)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(ping())
+    except (RedisError, OSError) as exc:
+        from sqlalchemy.engine import make_url
+
+        where = make_url(settings.redis_url).render_as_string(hide_password=True)
+        typer.echo(f"error: cannot reach Redis at {where}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -176,6 +241,7 @@ def run(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     migrate_database(settings)
+    redis_or_exit(settings)
     if demo:
         seed(settings)
     print_welcome(settings, demo=demo)

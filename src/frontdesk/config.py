@@ -3,8 +3,12 @@ install (SQLite under ./var, in-process broker, mail kept in the outbox)."""
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import logging
+import os
 import secrets
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 MIN_SECRET_LENGTH = 32
@@ -24,9 +30,12 @@ class InvalidSettingError(Exception):
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
+PREFIX = "FRONTDESK_"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="FRONTDESK_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix=PREFIX, env_file=".env", extra="ignore", validate_default=True
     )
 
     data_dir: Path = Path("var")
@@ -137,9 +146,17 @@ class Settings(BaseSettings):
     @field_validator("smtp_url")
     @classmethod
     def _smtp_url(cls, value: str | None) -> str | None:
-        if value and urlsplit(value).scheme not in ("smtp", "smtps", "smtp+starttls"):
+        if not value:
+            return None
+        parts = urlsplit(value)
+        try:
+            # Read for its check: a port that is not a number from 0 to 65535 raises.
+            parts.port  # noqa: B018
+        except ValueError:
+            raise ValueError("has a port that is not a number from 1 to 65535") from None
+        if parts.scheme not in ("smtp", "smtps", "smtp+starttls") or not parts.hostname:
             raise ValueError("must be smtp://, smtp+starttls:// or smtps://user:pass@host:port")
-        return value or None
+        return value
 
     @field_validator("smtp_listen")
     @classmethod
@@ -241,7 +258,7 @@ def _address_or_network(item: str) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
         message = error["msg"].removeprefix("Value error, ")
@@ -250,3 +267,23 @@ def load_settings(**overrides: object) -> Settings:
             raise InvalidSettingError(f"invalid settings: {message}") from None
         name = str(error["loc"][0])
         raise InvalidSettingError(f"invalid setting FRONTDESK_{name.upper()}: {message}") from None
+    _check_unknown_names(os.environ)
+    return settings
+
+
+def _check_unknown_names(environment: Mapping[str, str]) -> None:
+    """A misspelt setting would be ignored, and the default used in its place: one process of a
+    deployment on the in-process broker instead of Redis loses every live event of the others.
+    A name close to a setting's stops the start; any other unknown `FRONTDESK_` name (a test's,
+    a script's) is only logged."""
+    known = [name.upper() for name in Settings.model_fields]
+    for variable in sorted(environment):
+        name = variable.removeprefix(PREFIX)
+        if name == variable or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        if close:
+            raise InvalidSettingError(
+                f"unknown setting {variable}: did you mean {PREFIX}{close[0]}?"
+            )
+        logger.warning("%s is not a setting of frontdesk: ignored", variable)

@@ -59,7 +59,9 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 UNSTORABLE_TEXT = "22021"
 
 
-async def _database_error(request: Request, exc: DBAPIError | PoolTimeout) -> JSONResponse:
+async def _database_error(
+    request: Request, exc: DBAPIError | PoolTimeout | ConnectionError
+) -> JSONResponse:
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == UNSTORABLE_TEXT:
         message = "Text cannot contain NUL characters (\\u0000); remove them and try again."
         return error_response(422, {"code": "invalid", "message": message})
@@ -81,4 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(PoolTimeout, _database_error)  # type: ignore[arg-type]
+    # A new connection refused or dropped (PostgreSQL down): asyncpg raises it as it is, not
+    # wrapped by SQLAlchemy. `_database_error` tells it apart from anything else.
+    app.add_exception_handler(ConnectionError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

@@ -189,3 +189,32 @@ class TestInvalidSettings:
             assert lines[0].startswith(f"invalid setting {name}: ")
             assert "Traceback" not in result.output
         assert not (environment / "cli.db").exists()
+
+
+def test_a_database_out_of_reach_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    monkeypatch.setenv(
+        "FRONTDESK_DATABASE_URL", f"postgresql://postgres:secret@127.0.0.1:{unused_tcp_port}/x"
+    )
+    for command in (["migrate"], ["create-token", "--email", "a@example.org"]):
+        result = run(*command)
+        assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
+        assert result.stderr.startswith(
+            f"error: cannot use the database postgresql+asyncpg://postgres:***@127.0.0.1:"
+            f"{unused_tcp_port}/x: "
+        )
+        assert result.stderr.count("\n") == 1
+        assert "secret" not in result.stderr
+
+
+def test_redis_out_of_reach_stops_run_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    monkeypatch.setenv("FRONTDESK_REDIS_URL", f"redis://127.0.0.1:{unused_tcp_port}/0")
+    monkeypatch.setenv("FRONTDESK_SMTP_LISTEN", "")
+    result = run("run")
+    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
+    assert result.stderr.startswith(
+        f"error: cannot reach Redis at redis://127.0.0.1:{unused_tcp_port}/0: "
+    )

@@ -65,6 +65,8 @@ class TestValidation:
             ("FRONTDESK_DATABASE_URL", "mysql://db/frontdesk"),
             ("FRONTDESK_REDIS_URL", "http://cache"),
             ("FRONTDESK_SMTP_URL", "mail.example.org"),
+            ("FRONTDESK_SMTP_URL", "smtp://"),
+            ("FRONTDESK_SMTP_URL", "smtp://relay.example.org:port"),
             ("FRONTDESK_SMTP_LISTEN", "2525"),
             ("FRONTDESK_SNOOZE_POLL_INTERVAL", "0"),
             ("FRONTDESK_MAX_TEXT_LENGTH", "-5"),
@@ -81,6 +83,22 @@ class TestValidation:
             load_settings(data_dir=tmp_path)
         assert str(raised.value).startswith(f"invalid setting {name}: ")
         assert "\n" not in str(raised.value)
+
+    def test_a_misspelt_setting_stops_the_start_naming_the_right_one(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        monkeypatch.setenv("FRONTDESK_REDIS_ULR", "redis://127.0.0.1:6379/0")
+        with pytest.raises(InvalidSettingError) as raised:
+            load_settings(data_dir=tmp_path)
+        assert str(raised.value) == (
+            "unknown setting FRONTDESK_REDIS_ULR: did you mean FRONTDESK_REDIS_URL?"
+        )
+        # A name like no setting's (a script's own) is only logged.
+        monkeypatch.delenv("FRONTDESK_REDIS_ULR")
+        monkeypatch.setenv("FRONTDESK_SOMETHING_ELSE", "1")
+        with caplog.at_level("WARNING", logger="frontdesk.config"):
+            load_settings(data_dir=tmp_path)
+        assert "FRONTDESK_SOMETHING_ELSE is not a setting of frontdesk" in caplog.text
 
     def test_trusted_proxies_are_addresses_and_networks_separated_by_commas(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 
 from frontdesk.chats.statements import PostgresRows
 from tests.conftest import POSTGRESQL_ONLY, Desk
 from tests.realtime import messenger_socket
-from tests.unit.support import online, terminate_backends
+from tests.unit.support import error_of, online, terminate_backends
 
 
 async def _chatting(desk: Desk, visitors: Any) -> tuple[Any, int]:
@@ -86,3 +87,21 @@ async def test_a_batch_whose_connection_is_lost_midway_stores_its_message_once(
     finally:
         await sock.close()
     assert await _stored_texts(visitor, chat) == ["hello", "still there?", "and now?"]
+
+
+@POSTGRESQL_ONLY
+async def test_a_request_while_postgresql_refuses_connections_is_503_not_500(
+    desk: Desk, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL down: its port refuses new connections, which asyncpg raises unwrapped."""
+    admin = await desk.agent(role="admin")
+    await terminate_backends(pg_url)
+
+    async def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    monkeypatch.setattr(asyncpg, "connect", refused)
+    for _ in range(2):
+        response = await admin.client.get("/api/v1/tickets")
+        error_of(response, 503, "database_unavailable")
+        assert response.headers["retry-after"]
