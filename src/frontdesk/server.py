@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from frontdesk import access_log
 from frontdesk.config import Settings
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
 
@@ -78,4 +79,7 @@ def server_config(app: FastAPI, settings: Settings, **overrides: Any) -> uvicorn
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies),
     }
-    return uvicorn.Config(app, **(options | overrides))
+    config = uvicorn.Config(app, **(options | overrides))
+    # After the Config, which sets up uvicorn's loggers.
+    access_log.install()
+    return config
