@@ -26,6 +26,10 @@ DEV_SMTP_LISTEN = "127.0.0.1:2525"
 
 
 def settings_or_exit() -> Settings:
+    # Whatever a command creates (the database, its log, the data directory, uploads, backups)
+    # holds every conversation: for the account that runs the desk only, not everyone on the
+    # machine. Files that exist keep their modes.
+    os.umask(0o077)
     try:
         settings = load_settings()
         _ = settings.secret
@@ -139,9 +143,20 @@ def create_user(
     role: Annotated[Role, typer.Option(help="owner, admin or agent")] = Role.agent,
 ) -> None:
     """Create a user (an agent by default)."""
+    from pydantic import EmailStr, TypeAdapter, ValidationError
+
     from frontdesk.users import service as users_service
 
     settings = settings_or_exit()
+    # The API's own checks (users/schemas.py): an address that is one, a name that is not blank.
+    try:
+        TypeAdapter(EmailStr).validate_python(email)
+    except ValidationError as exc:
+        typer.echo(f"error: --email: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(1) from None
+    if not name.strip():
+        typer.echo("error: --name: give the name colleagues will see", err=True)
+        raise typer.Exit(1)
 
     async def work(session: AsyncSession) -> str:
         user = await users_service.create_user(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    # The commands set the process's umask (cli.settings_or_exit): given back after each test.
+    mask = os.umask(0o022)
+    os.umask(mask)
     use_cheap_passwords(monkeypatch)
     for name in list(os.environ):
         if name.startswith("FRONTDESK_"):
@@ -28,7 +32,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("FRONTDESK_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    return tmp_path
+    yield tmp_path
+    os.umask(mask)
 
 
 def run(*args: str) -> Result:
@@ -110,6 +115,9 @@ class TestCommands:
         assert ok("migrate").strip() == "database is up to date"
         assert (environment / "cli.db").exists()
         assert (environment / "var" / "secret_key").exists()
+        # Every conversation is in there: for the desk's own account only.
+        assert (environment / "cli.db").stat().st_mode & 0o777 == 0o600
+        assert (environment / "var").stat().st_mode & 0o777 == 0o700
         assert ok("migrate").strip() == "database is up to date"
 
     def test_create_user_then_a_token_that_works_against_the_api(self) -> None:
@@ -148,6 +156,13 @@ class TestCommands:
                 "at least 10 characters",
             ),
             (run("create-token", "--email", "nobody@example.org"), "no user with the email"),
+            (create_user("notanemail"), "--email: value is not a valid email address"),
+            (
+                run(
+                    "create-user", "--email", "d@example.org", "--name", " ", "--password", "x" * 12
+                ),
+                "--name: give the name",
+            ),
         ]:
             assert result.exit_code == 1, (result.stdout, result.stderr)
             lines = result.stderr.strip().splitlines()
