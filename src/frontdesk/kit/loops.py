@@ -6,20 +6,25 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from frontdesk.kit.failures import FailureLog
+
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 
 
 async def every(interval: float, job: Job, *, name: str) -> None:
+    failures = FailureLog(logger, f"background job {name}")
     while True:
         try:
             await job()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             # One bad run must not stop the loop: the next tick retries from the database state.
-            logger.exception("background job %s failed", name)
+            failures.failed(exc)
+        else:
+            failures.succeeded()
         await asyncio.sleep(interval)
 
 

@@ -41,6 +41,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from frontdesk.kit.failures import FailureLog
 from frontdesk.kit.redis_line import Arg, LineError, RedisLine, ReplyError
 from frontdesk.realtime.broker import RESYNC
 from frontdesk.realtime.envelope import Addressed, Envelope
@@ -97,6 +98,7 @@ class RedisBroker:
         self._resync_token = 0
         self._on_redis: set[str] = set()
         self._ready = asyncio.Event()
+        self._unpublished = FailureLog(logger, "redis broker: publishing events")
         self._tasks: list[asyncio.Task[None]] = []
         # What this process read from Redis, and how much of it some local socket wanted.
         self.received = 0
@@ -183,15 +185,18 @@ class RedisBroker:
                 # The connection was lost under the batch: sent once more on a new one (Redis may
                 # have published part of it; a repeat is dropped by seq downstream).
                 await self._publisher.call_all(commands)
-        except (ReplyError, OSError):
+        except (ReplyError, OSError) as exc:
             # Sockets elsewhere get these from the database on their next event or resync.
-            logger.warning("redis broker: %d events not published", len(batch), exc_info=True)
+            self._unpublished.failed(exc)
+        else:
+            self._unpublished.succeeded()
 
     # --- subscribing ---------------------------------------------------------------------------
 
     async def _own(self) -> None:
         """The only task that writes to the subscriber connection."""
         connected_before = False
+        lost = FailureLog(logger, "redis broker subscriber connection")
         while True:
             connection: AbstractConnection | None = None
             reader: asyncio.Task[None] | None = None
@@ -203,6 +208,7 @@ class RedisBroker:
                 reader = asyncio.create_task(self._read(connection), name="redis-broker-reader")
                 await self._sync(connection, resync=connected_before)
                 connected_before = True
+                lost.succeeded()
                 while True:
                     wake = asyncio.ensure_future(self._routes_dirty.wait())
                     await asyncio.wait((reader, wake), return_when=asyncio.FIRST_COMPLETED)
@@ -212,8 +218,8 @@ class RedisBroker:
                     await self._sync(connection)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError):
-                logger.warning("redis broker connection lost; reconnecting", exc_info=True)
+            except (RedisError, OSError) as exc:
+                lost.failed(exc)
             finally:
                 if wake is not None:
                     wake.cancel()
