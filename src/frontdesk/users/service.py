@@ -145,12 +145,14 @@ async def update_user(
     Setting one's own password needs `current_password`, checked and throttled under `proof`
     as a login is: a stolen session or token must not be able to lock its owner out."""
     changing_power = role is not None and role != user.role
-    if (changing_power or is_active is False) and user.role == Role.owner:
-        await _ensure_another_owner(session, user=user)
+    # Who may act first: an admin is told they may not touch an owner, not whether the desk
+    # has another one.
     if role == Role.owner and actor.role != Role.owner:
         raise Forbidden("Only an owner can make someone an owner.")
     if user.role == Role.owner and actor.role != Role.owner and actor.id != user.id:
         raise Forbidden("Only an owner can change an owner.")
+    if (changing_power or is_active is False) and user.role == Role.owner:
+        await _ensure_another_owner(session, user=user)
     if name is not None:
         user.name = name.strip()
     if email is not None and normalize_email(email) != user.email:

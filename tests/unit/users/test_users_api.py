@@ -296,6 +296,11 @@ class TestUsers:
     async def test_an_admin_cannot_change_an_owner(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         owner = await desk.user(role="owner")
+        # The desk's only owner: an admin is told they may not, not that it is the last one.
+        response = await admin.client.patch(
+            f"/api/v1/users/{owner['id']}", json={"is_active": False}
+        )
+        error_of(response, 403, "forbidden")
         await desk.user(role="owner")
         response = await admin.client.patch(
             f"/api/v1/users/{owner['id']}", json={"is_active": False}
