@@ -26,8 +26,8 @@ def logged(path: str) -> str:
         ("10.0.0.1:5000", "GET", path, "1.1", 200),
         None,
     )
-    logger = logging.getLogger(ACCESS_LOGGER)
-    assert all(each.filter(record) for each in logger.filters)
+    # Through the logger's own filters, as a line written to it is.
+    assert logging.getLogger(ACCESS_LOGGER).filter(record)
     return record.getMessage()
 
 
