@@ -222,6 +222,27 @@ class TestHttp:
         assert download.content == b"%PDF-1.4 fake"
         assert download.headers["content-disposition"].startswith("attachment;")
 
+    async def test_a_long_attachment_name_is_shortened_and_keeps_its_extension(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox])
+        message = EmailMessage()
+        message["From"] = "joerg@example.org"
+        message["To"] = SUPPORT
+        message["Subject"] = "The contract"
+        message["Message-ID"] = "<long-name@example.org>"
+        message.set_content("Attached.")
+        long_name = "Vertrag " + "mit allen Anlagen " * 20 + "unterschrieben.tar.gz"
+        message.add_attachment(b"\x1f\x8b fake", "application", "gzip", filename=long_name)
+        response = await post_mime(http, message.as_bytes())
+        assert response.status_code == 200, response.text
+        (entry,) = inbound_entries(await ticket_of(ada, response.json()["ticket_id"]))
+        (attachment,) = entry["data"]["attachments"]
+        assert 190 < len(attachment["filename"]) <= 200
+        assert attachment["filename"].startswith("Vertrag mit allen Anlagen")
+        assert attachment["filename"].endswith("….tar.gz")
+
     async def test_html_only_mail_is_read_and_sanitised(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:

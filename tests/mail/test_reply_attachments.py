@@ -209,3 +209,33 @@ class TestReplyAttachments:
             await ada.client.get(f"/api/v1/tickets/{ticket['id']}/entries/{entry_id}/original"),
             404,
         )
+
+    async def test_a_long_name_is_shortened_and_keeps_its_extension_to_the_mail(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        ada, _inbox, ticket, _sent = await answered_ticket(desk, then="hold")
+        long_name = "Quarterly report " + "very " * 60 + "long.pdf"
+        uploaded = await upload(ada, ticket, PDF, filename=long_name)
+        assert uploaded.status_code == 201, uploaded.text
+        name = uploaded.json()["filename"]
+        assert 190 < len(name) <= 200
+        assert name.startswith("Quarterly report very very")
+        assert name.endswith("….pdf")
+        sent = await ada.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies",
+            json={"text": "The report.", "attachment_ids": [uploaded.json()["id"]]},
+        )
+        assert sent.status_code == 201, sent.text
+        await deliver(app, with_smtp(settings, sink))
+        (part,) = list(sink.received[-1].message.iter_attachments())
+        assert part.get_filename() == name
+
+    async def test_an_empty_file_is_refused_as_in_a_chat_and_nothing_is_kept(
+        self, app: FastAPI, settings: Settings, desk: Desk
+    ) -> None:
+        ada, _inbox, ticket, _sent = await answered_ticket(desk)
+        for kind in ("text/plain", "application/octet-stream"):
+            refused = await upload(ada, ticket, b"", filename="empty.txt", content_type=kind)
+            assert error_of(refused, 422, "file_empty")["message"] == "The file is empty."
+        assert files_under(settings) == []
+        assert await count_rows(app, StoredFile) == 0

@@ -51,6 +51,8 @@ def assert_safe(response: httpx.Response, *, inline: bool) -> None:
     assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("inline;" if inline else "attachment;")
+    # Kept by no cache, the agent's browser's included: a copy would outlive an erasure.
+    assert response.headers["cache-control"] == "private, no-store"
 
 
 async def test_an_image_attached_to_a_reply_gets_a_thumbnail_for_those_who_see_the_ticket(
@@ -157,7 +159,14 @@ async def test_an_image_received_by_mail_gets_a_thumbnail(
     assert Image.open(io.BytesIO(thumbnail.content)).size == (480, 360)
     full = await ada.client.get(f"{base}/{by_name['photo.png']['id']}", params={"variant": "file"})
     assert full.headers["content-type"] == "image/png"
+    assert_safe(full, inline=True)
     assert full.content == photo
+    download = await ada.client.get(f"{base}/{by_name['photo.png']['id']}")
+    assert_safe(download, inline=False)
+    entries = f"/api/v1/tickets/{ticket['id']}/entries"
+    original = await ada.client.get(f"{entries}/{entry['id']}/original")
+    assert original.headers["content-type"] == "message/rfc822"
+    assert original.headers["cache-control"] == "private, no-store"
 
     trap = f"{base}/{by_name['trap.png']['id']}"
     error_of(await ada.client.get(trap, params={"variant": "thumbnail"}), 404)

@@ -1,6 +1,7 @@
 """Files and images in chats: an upload (streamed to the file store, its type sniffed from the
-bytes, images decoded and thumbnailed), the message that sends uploads, who may read a file, and
-what a chat's files become when it ends (the ticket's files, and links in the transcript email).
+bytes, images decoded and thumbnailed), the message that sends uploads, who may read a file,
+what a chat's files become when it ends (the ticket's files, and links in the transcript email),
+and uploads never sent: a few per person at most, deleted after FRONTDESK_UNSENT_UPLOAD_HOURS.
 
 Exactly once, twice over: an upload carries a client id, unique per chat (a retried upload
 answers with the file stored the first time); the message carries a `client_msg_id`, unique per
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from frontdesk.chats.errors import ChatEnded, MessageTooLong
 from frontdesk.chats.events import ChatEventType
@@ -32,6 +34,7 @@ from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatFile, ChatSt
 from frontdesk.chats.reads import ensure_participant
 from frontdesk.config import Settings
 from frontdesk.db.context import settings_of
+from frontdesk.db.session import release_before_waiting
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
 from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
@@ -46,8 +49,10 @@ from frontdesk.users.models import User
 __all__ = [
     "ChatFileTooLarge",
     "FileRefused",
+    "TooManyUploads",
     "Uploader",
     "carry_to_ticket",
+    "delete_unsent_uploads",
     "file_link",
     "get_agent_file",
     "get_linked_file",
@@ -69,6 +74,28 @@ class ChatFileTooLarge(FrontdeskError):
 
 def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):.3g} MB"
+
+
+def unsent_limit(settings: Settings) -> int:
+    """How many uploads one person may have waiting, unsent, in a chat: two messages' worth. A
+    client uploads and sends at once, so only one that never sends (a script, a page closed
+    mid-way, again and again) reaches it; without it, an anonymous visitor could fill the store
+    for a day with files nobody ever sees."""
+    return 2 * settings.max_chat_message_files
+
+
+class TooManyUploads(FrontdeskError):
+    """409: the chat's state (uploads waiting) refuses the upload, not its content; no time to
+    wait would help the uploader, as a 429's `Retry-After` would say."""
+
+    status_code = 409
+    code = "too_many_uploads"
+
+    def __init__(self, limit: int, hours: float) -> None:
+        super().__init__(
+            f"{limit} files you uploaded in this chat have not been sent yet: send them in a "
+            f"message before uploading more. Files never sent are deleted after {hours:g} hours."
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +133,35 @@ async def _ensure_can_write(session: AsyncSession, *, chat: Chat, uploader: Uplo
         await ensure_participant(session, chat=chat, user_id=uploader.user.id)
 
 
+def unsent() -> ColumnElement[bool]:
+    """An upload no message has sent (`post_with_files` sets `event_id`)."""
+    return ChatFile.event_id.is_(None)
+
+
+async def _ensure_room(
+    session: AsyncSession, *, settings: Settings, chat: Chat, uploader: Uploader
+) -> None:
+    """Refuses an upload past the uploader's unsent uploads in the chat (`unsent_limit`)."""
+    uploaded_by = (
+        ChatFile.uploaded_by == uploader.user.id
+        if uploader.user is not None
+        else ChatFile.uploaded_by.is_(None)
+    )
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(ChatFile)
+        .where(
+            ChatFile.chat_id == chat.id,
+            unsent(),
+            ChatFile.uploader_kind == uploader.kind,
+            uploaded_by,
+        )
+    )
+    limit = unsent_limit(settings)
+    if (waiting or 0) >= limit:
+        raise TooManyUploads(limit, settings.unsent_upload_hours)
+
+
 async def save_chat_upload(
     session: AsyncSession,
     *,
@@ -125,6 +181,11 @@ async def save_chat_upload(
     if stored is not None:
         return _repeat(stored, uploader), True
     await _ensure_can_write(session, chat=chat, uploader=uploader)
+    # Before a byte is stored; again under the chat's lock below, for uploads sent at once.
+    await _ensure_room(session, settings=settings, chat=chat, uploader=uploader)
+    # The bytes arrive at the sender's pace and an image waits its turn to be decoded: neither
+    # holds the database (on SQLite, the process's one connection). All is checked again below.
+    await release_before_waiting(session)
     name = files_service.clean_filename(filename)
     head = KeptHead(chunks)
     try:
@@ -148,6 +209,7 @@ async def save_chat_upload(
             await _delete(store, keys)
             return _repeat(first, uploader), True
         await _ensure_can_write(session, chat=chat, uploader=uploader)
+        await _ensure_room(session, settings=settings, chat=chat, uploader=uploader)
         stored = ChatFile(
             public_id=secrets.token_urlsafe(18),
             chat_id=chat.id,
@@ -173,6 +235,38 @@ async def save_chat_upload(
 async def _delete(store: FileStore, keys: Sequence[str]) -> None:
     for key in keys:
         await store.delete(key)
+
+
+async def delete_unsent_uploads(
+    session: AsyncSession, *, store: FileStore, now: datetime, older_than: timedelta, limit: int
+) -> int:
+    """Deletes up to `limit` uploads no message sent since before `now - older_than`, rows and
+    bytes; returns how many. As for a reply's uploads (files/cleanup.py): rows locked with SKIP
+    LOCKED, the bytes deleted first while they are, each row deleted only if still unsent (a
+    message sending it at the same moment wins, or finds it gone: "upload it again"). An unsent
+    upload's bytes are its own: only sent files are carried into a ticket, sharing their key."""
+    rows = (
+        await session.scalars(
+            select(ChatFile)
+            .where(unsent(), ChatFile.created_at < now - older_than)
+            .order_by(ChatFile.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    deleted = 0
+    for stored in rows:
+        result = await session.execute(
+            delete(ChatFile)
+            .where(ChatFile.id == stored.id, unsent())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            await store.delete(stored.key)
+            if stored.thumbnail_key is not None:
+                await store.delete(stored.thumbnail_key)
+            deleted += 1
+    return deleted
 
 
 def summary(stored: ChatFile) -> ChatAttachment:

@@ -23,7 +23,7 @@ from frontdesk.chats.schemas import (
 )
 from frontdesk.config import Settings
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
-from frontdesk.files.downloads import SAFE_HEADERS, disposition, thumbnail_response
+from frontdesk.files.downloads import NO_STORE, SAFE_HEADERS, disposition, thumbnail_response
 from frontdesk.files.sniff import RASTER_TYPES
 from frontdesk.files.store import FileStore, file_store
 from frontdesk.kit.body_limit import StreamedBody
@@ -99,7 +99,7 @@ async def _file_response(store: FileStore, stored: ChatFile, *, variant: str) ->
     media_type = stored.content_type if inline else "application/octet-stream"
     headers = {
         **SAFE_HEADERS,
-        "Cache-Control": "private, max-age=3600",
+        **NO_STORE,
         "Content-Disposition": disposition("inline" if inline else "attachment", stored.filename),
     }
     return Response(content, media_type=media_type, headers=headers)

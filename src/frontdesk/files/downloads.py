@@ -53,6 +53,10 @@ SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
+# Every file, thumbnail and original, of a ticket, a chat or a mail: never kept by a shared cache,
+# nor by the agent's browser, where a copy would outlive the customer's erasure (and, by an id the
+# database gives again after a deletion, could even show under another customer's file).
+NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 def disposition(kind: str, filename: str) -> str:
@@ -66,21 +70,21 @@ def _headers(stored: StoredFile, *, inline: bool) -> dict[str, str]:
         **SAFE_HEADERS,
         "Content-Disposition": disposition("inline" if inline else "attachment", stored.filename),
         "Accept-Ranges": "bytes",
-        # Private files: never kept by a shared cache.
-        "Cache-Control": "private, no-store",
+        **NO_STORE,
     }
 
 
 def thumbnail_response(content: bytes, *, filename: str) -> Response:
     """A thumbnail this server drew (PNG or JPEG, files/thumbnails.py): shown inline, its type
-    read from its own bytes, kept an hour by the agent's browser only."""
+    read from its own bytes, stored by no cache (a thumbnail shows as much of a customer's photo
+    as a person needs to recognise it)."""
     return Response(
         content,
         media_type=sniff(content[:16]),
         headers={
             **SAFE_HEADERS,
             "Content-Disposition": disposition("inline", f"thumbnail-{filename}"),
-            "Cache-Control": "private, max-age=3600",
+            **NO_STORE,
         },
     )
 

@@ -6,19 +6,22 @@ took is deleted after a while (cleanup.py)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.session import release_before_waiting
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
 
 # Re-exported: the loop in timers.py calls it through this module, like every rule of files.
 from frontdesk.files.cleanup import delete_unsent_uploads as delete_unsent_uploads
 from frontdesk.files.models import StoredFile
-from frontdesk.files.sniff import FileRefused, KeptHead, kept_promise
+
+# Re-exported: how every upload is named (chats/attachments.py calls it through this module).
+from frontdesk.files.names import clean_filename as clean_filename
+from frontdesk.files.sniff import FileRefused, KeptHead, kept_promise, refuse_empty
 from frontdesk.files.store import FileStore, TooLarge
 from frontdesk.files.thumbnails import Thumbnail, save_thumbnail
 from frontdesk.tickets.models import Ticket
@@ -41,14 +44,6 @@ def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):.3g} MB"
 
 
-def clean_filename(name: str) -> str:
-    """The last path component only, printable, at most 200 characters: "..\\..\\x.exe" names
-    no path anywhere, and the name is only ever shown and sent, never used as a path."""
-    name = PureWindowsPath(PurePosixPath(name).name).name.strip().strip(".")
-    name = "".join(char for char in name if char.isprintable())[:200]
-    return name or "attachment"
-
-
 async def save_upload(
     session: AsyncSession,
     *,
@@ -69,6 +64,9 @@ async def save_upload(
         if first is not None:
             return first
     name = clean_filename(filename)
+    # The bytes arrive at the sender's pace and an image waits its turn to be decoded: neither
+    # holds the database (on SQLite, the process's one connection: every request would wait).
+    await release_before_waiting(session)
     head = KeptHead(chunks)
     try:
         key, size = await store.save(aiter(head), limit=limit)
@@ -76,6 +74,7 @@ async def save_upload(
         raise FileTooLarge(limit) from None
     keys = [key]
     try:
+        refuse_empty(head.head)
         sniffed = kept_promise(head.head, filename=name, claimed_type=content_type)
         thumbnail = await _thumbnail(store, key) if sniffed.is_image else None
     except BaseException:

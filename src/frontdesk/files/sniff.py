@@ -5,6 +5,7 @@ is the one sniffed here. The policy (docs/chat.md, "Files and images"; docs/desk
 
 - programs (Windows, Linux and macOS executables, scripts starting with `#!`) are refused in a
   chat (`check`); a reply's attachment goes by email, where they were always allowed;
+- an empty file is refused everywhere (`refuse_empty`);
 - a file that claims to be an image or a PDF (by its type or its name) but whose bytes are not
   is refused, as disguised: an HTML page named `photo.png` never reaches anyone;
 - PNG, JPEG, GIF and WebP are images: thumbnails, and shown inline when opened;
@@ -126,9 +127,15 @@ def check(head: bytes, *, filename: str, claimed_type: str | None) -> Sniffed:
         raise FileRefused(
             "Programs and scripts cannot be sent in a chat.", code="file_type_refused"
         )
+    refuse_empty(head)
+    return kept_promise(head, filename=filename, claimed_type=claimed_type)
+
+
+def refuse_empty(head: bytes) -> None:
+    """FileRefused for an empty file, sent in a chat or on a ticket alike: there is nothing to
+    open, and it is most likely a mistake (a file still being written, an export that failed)."""
     if not head:
         raise FileRefused("The file is empty.", code="file_empty")
-    return kept_promise(head, filename=filename, claimed_type=claimed_type)
 
 
 def kept_promise(head: bytes, *, filename: str, claimed_type: str | None) -> Sniffed:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from frontdesk.auth import bearer_token
 from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, NotFound, Unauthorized
-from frontdesk.files.downloads import SAFE_HEADERS, disposition, thumbnail_response
+from frontdesk.files.downloads import NO_STORE, SAFE_HEADERS, disposition, thumbnail_response
 from frontdesk.files.schemas import FileVariant
 from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
@@ -38,7 +38,8 @@ def _eml(raw: bytes, filename: str) -> Response:
     return Response(
         raw,
         media_type="message/rfc822",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        # A customer's whole email: kept by no cache, as every file (files/downloads.py).
+        headers={"Content-Disposition": f'inline; filename="{filename}"', **NO_STORE},
     )
 
 
@@ -190,17 +191,9 @@ async def get_attachment(
         media_type=kind if inline else "application/octet-stream",
         headers={
             **SAFE_HEADERS,
+            **NO_STORE,
             "Content-Disposition": disposition(
                 "inline" if inline else "attachment", attachment.filename
             ),
-        },
-    )
-    return Response(
-        attachment.content,
-        # Served as a download whatever it claims to be: an attachment must never run as a page.
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
         },
     )

@@ -24,11 +24,11 @@ from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 import nh3
 
+from frontdesk.files.names import clean_filename
 from frontdesk.kit.text import normalize_email
 from frontdesk.mail.visible import html_to_text, split_reply
 from frontdesk.mail.visible.flowed import unflow
@@ -501,10 +501,9 @@ def _embedded_bytes(part: Message) -> bytes:
 
 def _safe_filename(name: str | None, *, index: int, part: Message) -> str:
     if name:
-        name = _decode_header_value(name)
-        # Only the last path component: "..\\..\\evil.exe" must not name a path anywhere.
-        name = PureWindowsPath(PurePosixPath(name).name).name.strip().strip(".")
-        name = "".join(char for char in name if char.isprintable())[:200]
+        # Only the last path component ("..\\..\\evil.exe" must not name a path anywhere),
+        # shortened with its extension kept: as an upload is named.
+        name = clean_filename(_decode_header_value(name), fallback="")
     if not name:
         extension = {"text/plain": ".txt", "message/rfc822": ".eml"}.get(
             part.get_content_type(), ""

@@ -4,7 +4,6 @@ attachments, or refused with the reason recorded. Also the reads of what arrived
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -20,7 +19,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.errors import NotFound
 from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, FileRefused, sniff
 from frontdesk.files.store import file_store
-from frontdesk.files.thumbnails import make_thumbnail
+from frontdesk.files.thumbnails import thumbnail_of
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
@@ -525,7 +524,8 @@ async def mail_thumbnail(content: bytes) -> tuple[int, int, bytes] | None:
     if sniff(content[:HEAD_BYTES]) not in RASTER_TYPES:
         return None
     try:
-        return await asyncio.to_thread(make_thumbnail, content)
+        # In the process's decoding pool, with the uploads' (files/thumbnails.py).
+        return await thumbnail_of(content)
     except FileRefused:
         return None
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.files.downloads import NO_STORE
 from frontdesk.kit.schemas import Id
 from frontdesk.privacy import service
 from frontdesk.privacy.schemas import EraseAddress, EraseCustomer, ErasureRead
@@ -50,7 +51,8 @@ async def export_customer(
     return StreamingResponse(
         _stream(handle),
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        # Everything about a customer: kept by no cache, as every file (files/downloads.py).
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE},
     )
 
 

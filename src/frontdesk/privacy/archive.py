@@ -1,4 +1,4 @@
-"""The export archive: one zip with everything about a customer (layout in docs/privacy.md).
+r"""The export archive: one zip with everything about a customer (layout in docs/privacy.md).
 
 README.txt                       what each file is
 customer.json                    the customer, their addresses, merged records, visitors,
@@ -7,9 +7,13 @@ tickets/<id>.json                a ticket with its thread (every entry), files a
 chats/<id>.json                  a chat with its events (messages, joins, …) and files
 mails/received/<id>.eml          each email received from them, as it arrived
 mails/sent/<id>.json             each email sent to them: sender, recipients, subject, text
-files/tickets/<ticket id>/<file id>-<name>     files of a ticket
-files/chats/<chat id>/<file id>-<name>         files sent in a chat
+files/tickets/<ticket id>/<file id>-<name>     files sent on a ticket (replies, chats)
+files/chats/<chat id>/<file id>-<name>         files sent in a chat, and the visitor's uploads
+                                               not sent yet
 files/mails/<mail id>/<attachment id>-<name>   attachments of a received email
+
+File names are as sent, except for characters some systems cannot store (< > : " / \ | ? * and
+control characters), which are _, and long names, shortened to 120 characters.
 """
 
 from __future__ import annotations
@@ -22,15 +26,16 @@ from datetime import datetime
 from enum import Enum
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from frontdesk.chats.models import Chat, ChatEvent, ChatFile, Visitor
+from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatFile, Visitor
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.db.session import release_before_waiting
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
+from frontdesk.files.names import shortened
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.privacy.deletion import chunks
@@ -61,10 +66,16 @@ def _columns(row: Any, *skip: str) -> dict[str, Any]:
     }
 
 
+# What Windows refuses in a name (and the separators of every system): the archive must extract
+# anywhere, and a name must stay in its folder.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
 def safe_name(name: str) -> str:
-    """A file name that stays in its folder of the archive, whatever the uploader called it."""
-    cleaned = re.sub(r"[\x00-\x1f/\\:]+", "_", name).strip(" .") or "file"
-    return cleaned[-120:]
+    """A file name that stays in its folder of the archive and extracts on every system, whatever
+    the uploader called it; at most 120 characters, its extension kept."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
+    return shortened(cleaned, 120)
 
 
 async def _all(session: AsyncSession, statement: Any, column: Any, ids: Sequence[int]) -> list[Any]:
@@ -137,7 +148,9 @@ async def write_archive(
             for stored in (
                 await session.scalars(
                     select(StoredFile)
-                    .where(StoredFile.ticket_id == ticket.id)
+                    # Sent (by a reply, or carried from a chat): an agent's upload waiting in a
+                    # reply box is not part of the conversation.
+                    .where(StoredFile.ticket_id == ticket.id, StoredFile.entry_id.is_not(None))
                     .order_by(StoredFile.id)
                 )
             ).all():
@@ -169,7 +182,17 @@ async def write_archive(
             files = []
             for chat_file in (
                 await session.scalars(
-                    select(ChatFile).where(ChatFile.chat_id == chat.id).order_by(ChatFile.id)
+                    select(ChatFile)
+                    # Sent, and the visitor's own uploads not sent yet (theirs, whoever sees
+                    # them); an agent's upload never sent is no part of it.
+                    .where(
+                        ChatFile.chat_id == chat.id,
+                        or_(
+                            ChatFile.event_id.is_not(None),
+                            ChatFile.uploader_kind == AuthorKind.visitor,
+                        ),
+                    )
+                    .order_by(ChatFile.id)
                 )
             ).all():
                 path = f"files/chats/{chat.id}/{chat_file.id}-{safe_name(chat_file.filename)}"

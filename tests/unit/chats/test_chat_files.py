@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from frontdesk.chats.models import ChatEvent, ChatFile
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.models import StoredFile
+from frontdesk.files.timers import delete_unsent_uploads
+from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
 from tests.conftest import Agent, Desk, Published, Visitor
 from tests.unit.support import count_rows, error_of, online
@@ -573,3 +576,162 @@ class TestIntoTheTicket:
         fetched = await http.get(f"{url.path}?{url.query}")
         assert fetched.status_code == 200
         assert fetched.content == png()
+
+
+class TestUnsentUploads:
+    """Uploads no message sent are deleted after FRONTDESK_UNSENT_UPLOAD_HOURS, like a reply's
+    (tests/files/test_unsent_uploads.py), and a person may leave only so many waiting."""
+
+    async def test_uploads_never_sent_go_after_the_hours_and_sent_ones_stay(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        kept = await visitor_upload(
+            visitor, chat_id, png(), filename="sent.png", client_id="k", content_type="image/png"
+        )
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "km", "attachment_ids": [kept.json()["id"]]},
+        )
+        assert sent.status_code == 201, sent.text
+        forgotten = await visitor_upload(
+            visitor, chat_id, png(), filename="draft.png", client_id="f", content_type="image/png"
+        )
+        agents = await agent_upload(ada, chat_id, PDF, filename="draft.pdf", client_id="a")
+        assert forgotten.status_code == agents.status_code == 201
+        # Two images (each with a thumbnail) and a PDF.
+        assert len(stored_files(settings)) == 5
+        made = utcnow()
+
+        sessionmaker = app.state.sessionmaker
+        early = made + timedelta(hours=23)
+        assert await delete_unsent_uploads(sessionmaker, settings, now=early) == 0
+        later = made + timedelta(hours=24, minutes=1)
+        assert await delete_unsent_uploads(sessionmaker, settings, now=later) == 2
+        assert await delete_unsent_uploads(sessionmaker, settings, now=later) == 0
+        assert await count_rows(app, ChatFile) == 1
+        assert len(stored_files(settings)) == 2  # the sent image and its thumbnail
+
+        # Whoever still held one is told to upload it again; the sent file is still there.
+        gone = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "late", "attachment_ids": [forgotten.json()["id"]]},
+        )
+        assert "upload it again" in error_of(gone, 422)["message"]
+        late = await ada.client.post(
+            f"/api/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "alate", "attachment_ids": [agents.json()["id"]]},
+        )
+        error_of(late, 422)
+        path = f"/api/v1/chats/{chat_id}/files/"
+        assert (await ada.client.get(path + kept.json()["id"])).content == png()
+        error_of(await ada.client.get(path + agents.json()["id"]), 404)
+
+    async def test_a_person_may_leave_only_so_many_uploads_unsent_in_a_chat(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        limit = 2 * settings.max_chat_message_files  # 6 here
+        ids = []
+        for n in range(limit):
+            up = await visitor_upload(visitor, chat_id, PDF, filename=f"{n}.pdf", client_id=f"u{n}")
+            assert up.status_code == 201, up.text
+            ids.append(up.json()["id"])
+        files_before = stored_files(settings)
+
+        refused = await visitor_upload(visitor, chat_id, PDF, filename="more.pdf", client_id="x")
+        error = error_of(refused, 409, "too_many_uploads")
+        assert "6 files you uploaded in this chat have not been sent" in error["message"]
+        assert "deleted after 24 hours" in error["message"]
+        assert stored_files(settings) == files_before
+        assert await count_rows(app, ChatFile) == limit
+        # A retry of an upload already stored still answers with it.
+        again = await visitor_upload(visitor, chat_id, PDF, filename="0.pdf", client_id="u0")
+        assert again.status_code == 201, again.text
+        assert again.json()["duplicate"] is True
+        # Each person's own: the agent in the chat still uploads.
+        theirs = await agent_upload(ada, chat_id, PDF, filename="a.pdf", client_id="a")
+        assert theirs.status_code == 201, theirs.text
+
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "m", "attachment_ids": ids[:2]},
+        )
+        assert sent.status_code == 201, sent.text
+        more = await visitor_upload(visitor, chat_id, PDF, filename="more.pdf", client_id="x")
+        assert more.status_code == 201, more.text
+
+    async def test_uploads_sent_at_once_past_the_limit_keep_it(
+        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
+    ) -> None:
+        _inbox, _ada, visitor, chat_id = await active_chat(desk, visitors)
+        limit = 2 * settings.max_chat_message_files
+        answers = await asyncio.gather(
+            *(
+                visitor_upload(visitor, chat_id, PDF, filename=f"{n}.pdf", client_id=f"c{n}")
+                for n in range(limit + 3)
+            )
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201] * limit + [409] * 3
+        assert await count_rows(app, ChatFile) == limit
+        assert len(stored_files(settings)) == limit
+
+
+class TestNoCache:
+    async def test_no_cache_keeps_a_file_nor_its_thumbnail_for_agents_or_by_link(
+        self, desk: Desk, visitors: Any, http: httpx.AsyncClient
+    ) -> None:
+        """An agent's browser kept a chat's files an hour: after the customer's erasure, they
+        could still be seen from its cache."""
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        up = await visitor_upload(
+            visitor, chat_id, png(), filename="id card.png", client_id="c", content_type="image/png"
+        )
+        file_id = up.json()["id"]
+        sent = await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "cm", "attachment_ids": [file_id]},
+        )
+        assert sent.status_code == 201, sent.text
+        links = (
+            await visitor.client.get(f"/messenger/v1/chats/{chat_id}/files/{file_id}/links")
+        ).json()
+        answers = [
+            *[
+                await ada.client.get(
+                    f"/api/v1/chats/{chat_id}/files/{file_id}", params={"variant": variant}
+                )
+                for variant in ("file", "download", "thumbnail")
+            ],
+            *[await http.get(links[kind]) for kind in ("url", "download_url", "thumbnail_url")],
+        ]
+        for answer in answers:
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["cache-control"] == "private, no-store"
+            assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+class TestNames:
+    async def test_a_long_name_is_shortened_and_keeps_its_extension(
+        self, desk: Desk, visitors: Any
+    ) -> None:
+        _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
+        long_name = "Screenshot " + "of the error " * 30 + "again.png"
+        up = await visitor_upload(
+            visitor, chat_id, png(), filename=long_name, client_id="n", content_type="image/png"
+        )
+        assert up.status_code == 201, up.text
+        name = up.json()["filename"]
+        assert 190 < len(name) <= 200
+        assert name.startswith("Screenshot of the error")
+        assert name.endswith("….png")
+        # The extension is what makes the file open: kept for the agent's download too.
+        await visitor.client.post(
+            f"/messenger/v1/chats/{chat_id}/file-messages",
+            json={"client_msg_id": "nm", "attachment_ids": [up.json()["id"]]},
+        )
+        download = await ada.client.get(
+            f"/api/v1/chats/{chat_id}/files/{up.json()['id']}", params={"variant": "download"}
+        )
+        assert download.headers["content-disposition"].endswith(".png")

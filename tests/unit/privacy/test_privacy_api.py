@@ -23,7 +23,7 @@ from frontdesk.privacy.models import Erasure, FileDeletion
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.conftest import Desk
 from tests.mail.support import post_mime, reply_mail
-from tests.unit.privacy.people import BORIS, CORA, Person, png_with, two_customers
+from tests.unit.privacy.people import BORIS, CORA, SECRET, Person, png_with, two_customers
 from tests.unit.support import count_rows, error_of, online
 
 
@@ -70,6 +70,63 @@ class TestExport:
         everything = b"".join(files.values())
         for mark in (*BORIS.marks, BORIS.email.encode().decode(), BORIS.name):
             assert mark.encode() not in everything, mark
+
+    async def test_only_files_of_the_conversation_go_with_names_every_system_extracts(
+        self, http: httpx.AsyncClient, desk: Desk, visitors: Any
+    ) -> None:
+        admin, inbox, cora, _boris = await two_customers(http, desk, visitors)
+        ticket_id = cora.mail_ticket_id
+
+        async def upload(name: str, content: bytes) -> dict[str, Any]:
+            response = await admin.client.post(
+                "/api/v1/uploads",
+                params={"ticket_id": ticket_id, "filename": name},
+                content=content,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            assert response.status_code == 201, response.text
+            result: dict[str, Any] = response.json()
+            return result
+
+        # An agent's draft never sent is not the customer's conversation (an internal file).
+        await upload("draft.txt", b"AGENTDRAFT never sent")
+        sent = await upload('Invoice <May>: "final" | v2? *.pdf', b"%PDF-1.4 CORASENTFILE")
+        reply = await admin.client.post(
+            f"/api/v1/tickets/{ticket_id}/replies",
+            json={"text": "Your invoice.", "attachment_ids": [sent["id"]]},
+        )
+        assert reply.status_code == 201, reply.text
+        # In a chat: the agent's upload never sent stays out; the visitor's own goes.
+        visitor = await visitors(inbox)
+        await visitor.identify(CORA.email, secret=SECRET)
+        chat = await visitor.start_chat("Another question", name=CORA.name, email=CORA.email)
+        assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+        for client, path, name, content in (
+            (admin.client, "/api/v1/chat-uploads", "notes.txt", b"AGENTCHATDRAFT"),
+            (visitor.client, "/messenger/v1/uploads", "mine.txt", b"CORAUNSENTUPLOAD"),
+        ):
+            uploaded = await client.post(
+                path,
+                params={"chat_id": chat["id"], "client_id": name, "filename": name},
+                content=content,
+            )
+            assert uploaded.status_code == 201, uploaded.text
+
+        response = await admin.client.get(f"/api/v1/customers/{cora.customer_id}/export")
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "private, no-store"
+        files = unpacked(response.content)
+        everything = b"".join(files.values())
+        assert b"AGENTDRAFT" not in everything
+        assert b"AGENTCHATDRAFT" not in everything
+        assert b"CORAUNSENTUPLOAD" in everything
+        invoice = f"files/tickets/{ticket_id}/{sent['id']}-Invoice _May_ _final_ _ v2_ _.pdf"
+        assert files[invoice] == b"%PDF-1.4 CORASENTFILE"
+        ticket = json.loads(files[f"tickets/{ticket_id}.json"])
+        assert [item["archive_path"] for item in ticket["files"]] == [invoice]
+        for name in files:
+            assert not set(name) & set('<>:"|?*\\'), name
+            assert all(part == part.rstrip(" .") for part in name.split("/")), name
 
     async def test_agents_may_neither_export_nor_erase(
         self, http: httpx.AsyncClient, desk: Desk, visitors: Any

@@ -68,6 +68,7 @@ const REFUSALS: Record<string, Key> = {
   image_unreadable: "imageUnreadable",
   image_too_large: "imageUnreadable",
   file_empty: "fileEmpty",
+  too_many_uploads: "tooManyUploads",
 };
 
 /** The visitor's words for a file refused, naming it. */

@@ -1,5 +1,5 @@
-/** Dates, times and durations in the agent's language and time zone (see ../i18n). */
-import { locale, timeZone } from "../i18n";
+/** Dates, times, durations and sizes in the agent's language and time zone (see ../i18n). */
+import { locale, t, timeZone } from "../i18n";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -84,9 +84,15 @@ export function toZonedInput(at: Date): string {
   return new Date(at.getTime() + offsetAt(at.getTime(), timeZone.value)).toISOString().slice(0, 16);
 }
 
-/** Sizes by Intl in the agent's language: "1.2 MB", "1,2 Mo". */
+/**
+ * Sizes in the agent's language, as the messenger writes them: "31 B", "39 KB", "1.2 MB" ("1,2 Mo"
+ * in French). The symbols are the catalogue's: Intl's short unit for a byte is the whole word in
+ * English ("31 byte"), and its kilobyte is "kB".
+ */
 export function formatSize(bytes: number): string {
-  const [value, unit] =
-    bytes < 1024 ? [bytes, "byte"] : bytes < 1048576 ? [Math.round(bytes / 1024), "kilobyte"] : [bytes / 1048576, "megabyte"];
-  return new Intl.NumberFormat(locale.value, { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: 1 }).format(value);
+  const number = (value: number) => new Intl.NumberFormat(locale.value, { maximumFractionDigits: 1 }).format(value);
+  const kilobytes = Math.round(bytes / 1024);
+  if (bytes < 1024) return t("ticketFiles.bytes", { size: number(bytes) });
+  if (kilobytes < 1024) return t("ticketFiles.kilobytes", { size: number(kilobytes) });
+  return t("ticketFiles.megabytes", { size: number(bytes / 1048576) });
 }

@@ -30,6 +30,7 @@ const REFUSALS: Record<string, Key> = {
   image_unreadable: "chatFiles.unreadable",
   image_too_large: "chatFiles.unreadable",
   file_empty: "chatFiles.empty",
+  too_many_uploads: "chatFiles.tooManyUploads",
 };
 
 /** Why a file was refused, naming it, in the agent's language. */

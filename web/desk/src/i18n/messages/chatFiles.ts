@@ -16,6 +16,7 @@ export const en = {
   typeRefused: "{name} is a program or script.",
   unreadable: "{name} could not be read as an image.",
   empty: "{name} is empty.",
+  tooManyUploads: "{name} was not sent: too many of your files in this chat were never sent. Send them first, or try again tomorrow.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -34,4 +35,5 @@ export const fr: Words<typeof en> = {
   typeRefused: "{name} est un programme ou un script.",
   unreadable: "{name} n'a pas pu être lu comme une image.",
   empty: "{name} est vide.",
+  tooManyUploads: "{name} n'a pas été envoyé : trop de vos fichiers dans ce chat n'ont jamais été envoyés. Envoyez-les d'abord, ou réessayez demain.",
 };
