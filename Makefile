@@ -22,9 +22,11 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-# The messenger's DOM-free modules, with Node's own test runner (web/messenger/tests).
-jstest: web/messenger/node_modules/.installed
+# The messenger's DOM-free modules and the desk's chat store against a server in memory, with
+# Node's own test runner (web/messenger/tests, web/desk/tests).
+jstest: web/messenger/node_modules/.installed web/desk/node_modules/.installed
 	cd web/messenger && npm run --silent test
+	cd web/desk && npm run --silent test
 
 # ESLint and the TypeScript check (vue-tsc for the desk, tsc for the messenger) of both front ends.
 lint-web: $(WEBLINTS)

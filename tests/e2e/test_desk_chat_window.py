@@ -310,6 +310,87 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     await ada.context.close()
 
 
+async def test_what_the_agent_writes_while_the_server_is_away_is_stored_once_in_order(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """The server away for longer than a restart (the audit killed it and started it again 10 s
+    later; here its HTTP and socket are taken from the page instead, and the page's clock is
+    run): what the agent wrote meanwhile waits, says so, gives nothing up, and is stored in the
+    order written once the server is back — over HTTP first, the socket still down — and shows
+    once, in the desk and for the customer: no "Sending…" left over, nothing twice after the
+    socket's resume."""
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    api = PageApi(ada, live)
+    await api("POST", f"/api/v1/chats/{chat['id']}/join")
+    away = {"http": False, "socket": False}
+    sockets: list[WebSocketRoute] = []
+
+    async def socket(ws: WebSocketRoute) -> None:
+        if away["socket"]:
+            await ws.close()
+            return
+        ws.connect_to_server()  # passes every frame both ways
+        sockets.append(ws)
+
+    async def http(route: Route) -> None:
+        if away["http"]:
+            await route.abort("connectionrefused")
+        else:
+            await route.fallback()
+
+    await ada.route(re.compile(r"/api/v1/"), http)
+    await ada.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), socket)
+    await ada.clock.install()  # the page's timers run when the test says (`run_for`)
+    await ada.reload()
+    await open_chat(ada, "Marie Curie")
+    composer = ada.get_by_label(re.compile("Message to"))
+    log = ada.get_by_role("log", name="Conversation")
+
+    away.update(http=True, socket=True)
+    for ws in sockets:
+        await ws.close()
+    await composer.fill("Let me check that for you.")
+    await composer.press("Enter")
+    await composer.fill("One moment.")
+    await composer.press("Enter")
+    pending = log.locator(".pending")
+    await expect(pending).to_have_count(2)
+    # Longer than the desk used to keep trying (five tries 2 s apart): nothing is given up.
+    await ada.clock.run_for(15_000)
+    await expect(pending).to_have_count(2)
+    for item in await pending.all():
+        await expect(item).to_contain_text("Waiting for the connection…")
+    await expect(log).not_to_contain_text("Not sent")
+    await shoot(ada, screenshots, "chat-waiting-for-the-connection")
+
+    # Back, the socket still down: over HTTP, in order, each shown once.
+    away["http"] = False
+    await ada.clock.run_for(3_000)
+    mine = log.locator(".msg.agent:not(.pending) .bubble")
+    await expect(mine).to_have_text(["Let me check that for you.", "One moment."])
+    await expect(pending).to_have_count(0)
+    # The socket back too (its back-off is at most 15 s): its resume brings nothing twice.
+    away["socket"] = False
+    await ada.clock.run_for(20_000)
+    await expect(ada.locator(".conn")).to_be_hidden()
+    await ada.clock.run_for(1_000)
+    await expect(mine).to_have_text(["Let me check that for you.", "One moment."])
+    await expect(pending).to_have_count(0)
+    written = ["Hello", "Let me check that for you.", "One moment."]
+    events = (await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]
+    assert [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"] == (
+        written
+    )
+    seen = (await visitor.client.get(f"/messenger/v1/chats/{chat['id']}")).json()["events"]
+    assert [e["data"]["message"]["text"] for e in seen if e["type"] == "chat.message_added"] == (
+        written
+    )
+    await ada.context.close()
+
+
 @pytest.fixture
 async def two_agents_in_a_chat(
     app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser

@@ -455,15 +455,58 @@ async def test_the_visitor_is_told_at_once_when_the_network_goes(
     await composer.fill("Still there?")
     await composer.press("Enter")
     await expect(panel.locator(".msg.own").last).to_contain_text("Sending")
+    # Meanwhile the agent answers: stored before the visitor's message, it is drawn before it too.
+    body = {"text": "Yes, I'm here.", "client_msg_id": "ada-1"}
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)).is_success
     await context.set_offline(False)
     await expect(notice).to_be_hidden()
     await expect(panel.locator(".msg[data-state]")).to_have_count(0)
+    stored = ["Hello", "Yes, I'm here.", "Still there?"]
+    await expect(panel.locator(".msg .text")).to_have_text(stored)
     messages = (await ada.client.get(f"/api/v1/chats/{chat}")).json()["events"]
     assert [
         e["data"]["message"]["text"] for e in messages if e["type"] == "chat.message_added"
-    ] == [
-        "Hello",
-        "Still there?",
+    ] == stored
+    await context.close()
+
+
+async def test_what_the_visitor_wrote_offline_as_the_chat_ended_is_kept_for_a_new_chat(
+    site: Website, browser: Browser, desk: Desk, screenshots: Path
+) -> None:
+    """Messages written offline while the agent ends the chat can never be sent: back online,
+    each says "Not sent", the ended card says they were kept, and "Start a new chat" puts them
+    in its form (docs/messenger.md). They used to stay "Sending…" and go with the new chat."""
+    support, ada = await online_agent(desk)
+    site.key = support["public_key"]
+    context, page, panel = await visit(browser, site)
+    await start_chat(panel, "Hello")
+    chat = await chat_id(page, site.key)
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    await expect(panel).to_contain_text("Ada joined the chat")
+
+    await context.set_offline(True)
+    composer = panel.get_by_label("Message", exact=True)
+    for text in ("Are you still there?", "My order is 1234."):
+        await composer.fill(text)
+        await composer.press("Enter")
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/end")).status_code == 200
+    await context.set_offline(False)
+
+    unsent = panel.locator(".msg.own[data-state=failed]")
+    await expect(unsent).to_have_count(2)
+    for bubble in await unsent.all():
+        await expect(bubble).to_contain_text("Not sent: This chat has ended.")
+    ended = panel.locator(".ended")
+    await expect(ended).to_contain_text("didn't reach us before the chat ended")
+    await shot(page, screenshots, "unsent-after-the-end")
+    await ended.get_by_role("button", name="Start a new chat").click()
+    await expect(panel.locator("#fd-message")).to_have_value(
+        "Are you still there?\n\nMy order is 1234."
+    )
+    await shot(page, screenshots, "unsent-in-a-new-chat")
+    events = (await ada.client.get(f"/api/v1/chats/{chat}")).json()["events"]
+    assert [e["data"]["message"]["text"] for e in events if e["type"] == "chat.message_added"] == [
+        "Hello"
     ]
     await context.close()
 

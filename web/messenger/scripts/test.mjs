@@ -25,7 +25,7 @@ await build({
 });
 const run = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", ...tests.map((name) => `${outDir}/${name.replace(/\.ts$/, ".mjs")}`)],
+  ["--test", "--test-reporter=spec", "--disable-warning=ExperimentalWarning", ...tests.map((name) => `${outDir}/${name.replace(/\.ts$/, ".mjs")}`)],
   { stdio: "inherit" },
 );
 process.exit(run.status ?? 1);

@@ -3,8 +3,12 @@
 //
 // It keeps the resume rules of docs/realtime.md: the hello names the chat held with its last
 // applied seq; an event is applied only when its seq is above that (replays, a second tab's echo
-// and history overlapping the socket are dropped here); after the hello's ack every message not
-// acknowledged is sent again with the same client_msg_id, which the server dedupes.
+// and history overlapping the socket are dropped here); after the hello's ack the messages not
+// acknowledged are sent again with the same client_msg_id, which the server dedupes.
+//
+// The visitor's messages go one at a time, in the order written (`next`): the server stores them
+// in that order whether each goes over the socket or over HTTP. Those a chat's end overtook are
+// never sent: they are kept (`unsent`) to be marked "Not sent" and offered for a new chat.
 
 import { ApiError } from "./net";
 import type { ChatRead, Envelope, Message } from "./types";
@@ -42,6 +46,8 @@ export class Conversation {
   /** The events applied to this chat, in seq order: what the view draws. */
   events: Envelope[] = [];
   pending: Pending[];
+  /** Messages of a chat that ended before they were stored: never sent, kept for a new chat. */
+  unsent: Pending[];
   /** The chat's history has been fetched since it was adopted. */
   loaded = false;
   /** Messages being posted over HTTP: not sent again until that answers. */
@@ -58,7 +64,9 @@ export class Conversation {
   ) {
     this.chat = hasToken ? store.get("chat") : null;
     this.pending = store.get<Pending[]>("pending") ?? [];
+    this.unsent = store.get<Pending[]>("unsent") ?? [];
     this.readSeq = (this.chat && store.get<number>(`read:${this.chat.id}`)) || 0;
+    if (this.chat?.state === "ended") this.strand();
   }
 
   /** What the hello names: the chat held, unless ended, with its last applied seq. */
@@ -81,7 +89,11 @@ export class Conversation {
       }
       if (message?.author.kind === "agent") this.agentSeqs.push(event.seq);
     } else if (event.type === "chat.joined") chat.state = "active";
-    else if (event.type === "chat.ended") chat.state = "ended";
+    else if (event.type === "chat.ended") {
+      // Every message stored before the end came before it (seq order): the rest never will be.
+      chat.state = "ended";
+      this.strand();
+    }
     return true;
   }
 
@@ -99,6 +111,7 @@ export class Conversation {
       read.events.map((e) => (e.data.message as Message | undefined)?.client_msg_id),
     );
     this.setPending(this.pending.filter((p) => !delivered.has(p.cmid)));
+    if (chat.state === "ended") this.strand();
     this.loaded = true;
   }
 
@@ -107,19 +120,23 @@ export class Conversation {
     this.chat = { id, seq, state };
     this.loaded = false;
     this.setPending(this.pending.filter((p) => p.chatId === id));
+    this.setUnsent(this.unsent.filter((p) => p.chatId === id));
     this.events = [];
     this.readSeq = this.store.get<number>(`read:${id}`) ?? 0;
     this.agentSeqs = [];
     this.save();
   }
 
-  /** Holds no chat any more; `unsent` drops the messages not acknowledged too. */
+  /** Holds no chat any more; `unsent` drops the messages not acknowledged (or never sent) too. */
   clear(unsent = false): void {
     this.chat = null;
     this.events = [];
     this.agentSeqs = [];
     this.save();
-    if (unsent) this.setPending([]);
+    if (unsent) {
+      this.setPending([]);
+      this.setUnsent([]);
+    }
   }
 
   save(): void {
@@ -147,17 +164,20 @@ export class Conversation {
     return item;
   }
 
-  /** What to send now: every pending message of the chat when `all` (after the hello's ack, or
-   * when the network is back), otherwise those unanswered for RESEND_AFTER. */
-  due(all: boolean, now = Date.now()): Pending[] {
+  /**
+   * The message to send now, if any. Only the chat's first message not acknowledged is ever on
+   * its way, so the server stores them in the order written whichever way each goes (one POST
+   * answering late must not be overtaken by the next over the socket). It is sent when not tried
+   * yet, when unanswered for RESEND_AFTER, or with `again` (after the hello's ack, or when the
+   * network is back) at once; never while a POST of it waits for its answer.
+   */
+  next(again: boolean, now = Date.now()): Pending | null {
     const chat = this.chat;
-    if (!chat || chat.state === "ended") return [];
-    return this.pending.filter(
-      (item) =>
-        item.chatId === chat.id &&
-        !this.inflight.has(item.cmid) &&
-        (all || now - (this.lastTry.get(item.cmid) ?? 0) > RESEND_AFTER),
-    );
+    if (!chat || chat.state === "ended") return null;
+    const head = this.pending.find((item) => item.chatId === chat.id);
+    if (!head || this.inflight.has(head.cmid)) return null;
+    const last = this.lastTry.get(head.cmid);
+    return last === undefined || again || now - last > RESEND_AFTER ? head : null;
   }
 
   tried(cmid: string, now = Date.now()): void {
@@ -169,7 +189,8 @@ export class Conversation {
   }
 
   /** A send failed. Offline, a server error or rate limiting: it stays pending (`retry`);
-   * refused for good (too long, chat ended…): it is dropped. Null when it was not pending. */
+   * refused for good (too long…): it is dropped; refused because the chat ended: it is kept with
+   * the chat's other messages not sent (`unsent`). Null when it was not pending. */
   failed(cmid: string, error: unknown, now = Date.now()): { item: Pending; retry: boolean } | null {
     const item = this.pending.find((p) => p.cmid === cmid);
     if (!item) return null;
@@ -179,8 +200,37 @@ export class Conversation {
       if (limited) this.lastTry.set(cmid, now + (error.retryAfter || 10) * 1000 - RESEND_AFTER);
       return { item, retry: true };
     }
+    if (error.code === "chat_ended") this.setUnsent([...this.unsent, item]);
     this.setPending(this.pending.filter((p) => p !== item));
+    if (error.code === "chat_ended" && this.chat?.id === item.chatId) {
+      // The server says the chat ended, before its event came: so it did for the messages after.
+      this.chat.state = "ended";
+      this.save();
+      this.strand();
+    }
     return { item, retry: false };
+  }
+
+  /** The chat ended: its messages not stored by then never will be. They are kept apart. */
+  private strand(): void {
+    const chat = this.chat;
+    const left = this.pending.filter((p) => p.chatId === chat?.id);
+    if (!left.length) return;
+    this.setUnsent([...this.unsent, ...left]);
+    this.setPending(this.pending.filter((p) => !left.includes(p)));
+  }
+
+  /** The text of the messages the chat's end overtook, for a new chat's form; forgotten here. */
+  takeUnsent(): string {
+    const text = this.unsent.map((p) => p.text).join("\n\n");
+    this.setUnsent([]);
+    return text;
+  }
+
+  private setUnsent(items: Pending[]): void {
+    if (!items.length && !this.unsent.length) return;
+    this.unsent = items;
+    this.store.set("unsent", items.length ? items : null);
   }
 
   private setPending(items: Pending[]): void {

@@ -132,11 +132,12 @@ export class ConvoView {
       void app.files.send(files);
     });
     // Redraw what we know: after a change of language, or a new chat.
-    const { chat, events, pending } = app.conversation;
+    const { chat, events, pending, unsent } = app.conversation;
     for (const event of events) this.draw(event);
-    for (const item of pending) {
+    for (const item of [...unsent, ...pending]) {
       if (item.chatId === chat?.id) this.drawOwn(item.text, item.cmid, "sending");
     }
+    this.markUnsent();
   }
 
   private autoGrow(): void {
@@ -151,9 +152,38 @@ export class ConvoView {
     if (force || nearBottom) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
   }
 
-  private line(text: string): void {
-    this.log.appendChild(h("li", { class: "system", text }));
+  private line(text: string, seq: number | null): void {
+    this.place(h("li", { class: "system", text }), seq);
     this.scrollDown();
+  }
+
+  /**
+   * Puts an item of the log in its place: by its seq, the server's order, among the items it
+   * already stored, and before the visitor's messages still on their way (no seq yet). So a
+   * message sent after a drop, stored after the agent's answer, is drawn after that answer too.
+   */
+  private place(item: HTMLElement, seq: number | null | undefined): void {
+    if (seq == null) {
+      if (!item.isConnected) this.log.appendChild(item);
+      return;
+    }
+    item.dataset.seq = String(seq);
+    let before: Element | null = null;
+    for (let other = this.log.lastElementChild; other; other = other.previousElementSibling) {
+      if (other === item) continue;
+      const at = (other as HTMLElement).dataset.seq;
+      if (at !== undefined && Number(at) < seq) break;
+      before = other;
+    }
+    if (item.nextElementSibling !== before || !item.isConnected) this.log.insertBefore(item, before);
+  }
+
+  /** The messages the chat's end overtook: "Not sent", their text kept for a new chat. */
+  markUnsent(): void {
+    const chat = this.app.conversation.chat;
+    for (const item of this.app.conversation.unsent) {
+      if (item.chatId === chat?.id) this.markOwn(item.cmid, "failed", this.app.t("ended"));
+    }
   }
 
   private files(message: Message): HTMLElement | null {
@@ -162,7 +192,7 @@ export class ConvoView {
     return chat && attachments?.length ? this.app.files.render(chat.id, attachments) : null;
   }
 
-  drawOwn(text: string, cmid: string | null, state?: "sending", files?: HTMLElement | null): void {
+  drawOwn(text: string, cmid: string | null, state?: "sending", files?: HTMLElement | null): HTMLElement {
     const bubble = h(
       "li",
       { class: "msg own", "data-state": state },
@@ -174,6 +204,7 @@ export class ConvoView {
     if (cmid) this.bubbles.set(cmid, bubble);
     this.log.appendChild(bubble);
     this.scrollDown(true);
+    return bubble;
   }
 
   /** The visitor's files on their way: names and one progress bar, until the message arrives. */
@@ -247,9 +278,10 @@ export class ConvoView {
             if (files) own.querySelector(".meta")!.before(files);
             this.markOwn(message.client_msg_id!, "sent");
           } else if (own) this.markOwn(message.client_msg_id!, "sent");
-          else this.drawOwn(message.text, message.client_msg_id, undefined, this.files(message));
+          // Drawn when written; now stored, it takes its place in the server's order.
+          this.place(own ?? this.drawOwn(message.text, message.client_msg_id, undefined, this.files(message)), event.seq);
         } else if (message.author.kind === "agent") {
-          this.log.appendChild(
+          this.place(
             h(
               "li",
               { class: "msg agent" },
@@ -257,23 +289,24 @@ export class ConvoView {
               message.text ? messageText(message.text) : null,
               this.files(message),
             ),
+            event.seq,
           );
           this.showTyping(null);
           this.scrollDown();
-        } else this.line(message.text);
+        } else this.line(message.text, event.seq);
         break;
       }
       case "chat.joined":
         if (user) {
           this.agents.set(user.id, user.name);
-          this.line(t("joined", { name: user.name }));
+          this.line(t("joined", { name: user.name }), event.seq);
         }
         break;
       case "chat.left": {
         if (!user) break;
         this.agents.delete(user.id);
         // A transfer too reads as a leave: hand-offs between agents are not the visitor's.
-        this.line(t("left", { name: user.name }));
+        this.line(t("left", { name: user.name }), event.seq);
         break;
       }
       case "chat.ended":
@@ -306,6 +339,7 @@ export class ConvoView {
         ended,
         h("p", { class: "card-title", text: title }),
         last?.data.transcript_emailed ? h("p", { text: t("transcript") }) : null,
+        this.app.conversation.unsent.some((p) => p.chatId === chat.id) ? h("p", { text: t("unsentKept") }) : null,
         h("button", {
           type: "button",
           class: "primary",

@@ -6,7 +6,7 @@
 import type { Conversation, Pending } from "./conversation";
 import { errorText } from "./errors";
 import type { Translate } from "./i18n";
-import { frameError, Socket, type Fetcher, type FrameError, type Json } from "./net";
+import { ApiError, frameError, Socket, type Fetcher, type FrameError, type Json } from "./net";
 import { pageChanged, pageUnreported } from "./page";
 import type { Envelope, Message } from "./types";
 import type { View } from "./view";
@@ -21,6 +21,8 @@ export interface Host {
   apply(event: Envelope, live: boolean): void;
   /** The token or the chat is not valid any more. */
   forget(keepToken: boolean): void;
+  /** The server says the chat ended: its history, fetched again, shows how. */
+  ended(): void;
 }
 
 const TYPING_IDLE = 3000;
@@ -111,18 +113,24 @@ export class Live {
   send(text: string): void {
     const item = this.host.conversation.add(text);
     this.host.view.convo.drawOwn(text, item.cmid, "sending");
-    this.trySend(item);
+    this.flush(false);
   }
 
-  /** While messages are pending, the ones unanswered for a while are sent again. */
+  /** While messages are pending, the first is sent again when unanswered for a while; one
+   * acknowledged (by its ack or its event) lets the next go. */
   pendingChanged(count: number): void {
     clearInterval(this.resendTimer);
-    if (count) this.resendTimer = window.setInterval(() => this.flush(false), 3000);
+    if (!count) return;
+    this.resendTimer = window.setInterval(() => this.flush(false), 3000);
+    // One acknowledged by its event: the next goes now. (Until the socket is up, `up` sends.)
+    if (this.socket?.ready) queueMicrotask(() => this.flush(false));
   }
 
-  /** Sends what is not acknowledged yet, with the same client_msg_id: the server dedupes. */
-  private flush(all: boolean): void {
-    for (const item of this.host.conversation.due(all)) this.trySend(item);
+  /** Sends the first message not acknowledged yet when it is its turn (Conversation.next), with
+   * the same client_msg_id every time: the server dedupes. One at a time, in order. */
+  private flush(again: boolean): void {
+    const item = this.host.conversation.next(again);
+    if (item) this.trySend(item);
   }
 
   private trySend({ cmid, chatId, text }: Pending): void {
@@ -141,6 +149,7 @@ export class Live {
     this.host.conversation.acknowledged(cmid);
     this.host.view.convo.markOwn(cmid, "sent");
     this.host.view.clearOffline();
+    this.flush(false);
   }
 
   private sendFailed(cmid: string, error: unknown): void {
@@ -150,10 +159,19 @@ export class Live {
     if (failed.retry) {
       view.convo.markOwn(cmid, "retrying");
       view.showError(error);
+      return;
+    }
+    view.clearOffline(); // the server answered: the network is back
+    if (error instanceof ApiError && error.code === "chat_ended") {
+      // The chat ended before it arrived: kept for a new chat with the ones after it (the ended
+      // card offers it), all marked "Not sent: This chat has ended."
+      view.convo.markUnsent();
+      this.host.ended();
     } else {
-      // Refused for good (too long, chat ended…): say why and give the text back.
+      // Refused for good (too long…): say why and give the text back; the next one goes on.
       view.convo.markOwn(cmid, "failed", errorText(this.host.t, error));
       view.convo.giveBack(failed.item.text);
+      this.flush(false);
     }
   }
 

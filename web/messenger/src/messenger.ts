@@ -386,12 +386,23 @@ export class Messenger implements App, Host, FilesHost {
   }
 
   newChat(): void {
+    // What the visitor wrote that the chat's end overtook is the new chat's first message, to
+    // send or change (docs/messenger.md): never thrown away without being shown.
+    const unsent = this.conversation.takeUnsent();
+    if (unsent && !this.session.get("draft:message")) this.session.set("draft:message", unsent);
     this.live.disconnect();
     this.conversation.clear();
     this.view.buildConvo();
     this.updateBadge();
     this.view.setScreen("loading");
     void this.loadStatus(true).then(() => this.view.focusPanel());
+  }
+
+  /** A message was refused because the chat ended, which the socket has not said yet: the
+   * history says how, and the ended card comes. */
+  ended(): void {
+    this.live.disconnect();
+    void this.resume();
   }
 
   /** The token is no longer valid (or the host called clearIdentity): start afresh. */
@@ -425,6 +436,7 @@ export class Messenger implements App, Host, FilesHost {
     }
     if (event.type === "chat.ended") {
       this.live.stopTyping();
+      this.view.convo.markUnsent();
       if (live) {
         this.live.disconnect();
         this.emit("chat:ended", {
@@ -435,6 +447,7 @@ export class Messenger implements App, Host, FilesHost {
       }
     }
     if (live) {
+      this.view.clearOffline(); // the server's event came: the network is back
       conversation.save();
       this.view.renderChatState();
       this.markRead();

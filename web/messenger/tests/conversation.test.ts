@@ -73,26 +73,89 @@ test("a message stays pending, across a reload, until its own event comes back",
   const again = conversation(store);
   assert.deepEqual(again.chat, { id: 12, seq: 5, state: "active" });
   assert.deepEqual(again.pending, [item]);
-  assert.deepEqual(again.due(true), [item]);
+  assert.deepEqual(again.next(true), item);
   again.apply(message(6, "visitor", item.cmid));
   assert.deepEqual(again.pending, []);
   assert.equal(store.get("pending"), null);
 });
 
-test("after the hello's ack everything pending is sent; otherwise only what waited long enough", () => {
+test("a message is sent at once, again after the hello's ack, otherwise once it waited long enough", () => {
   const c = conversation();
   c.adopt(12, 0, "active");
   const item = c.add("Hello");
+  assert.deepEqual(c.next(false, 1_000), item);
   c.tried(item.cmid, 1_000);
-  assert.deepEqual(c.due(false, 1_000 + RESEND_AFTER), []);
-  assert.deepEqual(c.due(false, 1_001 + RESEND_AFTER), [item]);
-  assert.deepEqual(c.due(true, 1_001), [item]);
+  assert.equal(c.next(false, 1_000 + RESEND_AFTER), null);
+  assert.deepEqual(c.next(false, 1_001 + RESEND_AFTER), item);
+  assert.deepEqual(c.next(true, 1_001), item);
   // A POST still waiting for its answer is not sent a second time.
   c.inflight.add(item.cmid);
-  assert.deepEqual(c.due(true, 1_001), []);
+  assert.equal(c.next(true, 1_001), null);
   c.inflight.delete(item.cmid);
   c.apply(event(1, "chat.ended"));
-  assert.deepEqual(c.due(true, 1_001), []);
+  assert.equal(c.next(true, 1_001), null);
+});
+
+test("one message on its way at a time, in order: the next only once the one before is acknowledged", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const first = c.add("one");
+  const second = c.add("two");
+  assert.deepEqual(c.next(false, 0), first);
+  // Posted over HTTP with the socket down, its answer late: nothing overtakes it, not even when
+  // the socket is back (the hello's ack) or the network is.
+  c.tried(first.cmid, 0);
+  c.inflight.add(first.cmid);
+  assert.equal(c.next(false, 60_000), null);
+  assert.equal(c.next(true, 60_000), null);
+  // Its answer lost: it is the one sent again (the server dedupes), still before the second.
+  c.inflight.delete(first.cmid);
+  assert.deepEqual(c.next(true, 60_000), first);
+  c.tried(first.cmid, 60_000);
+  assert.equal(c.next(false, 60_001), null);
+  c.acknowledged(first.cmid);
+  assert.deepEqual(c.next(false, 60_001), second);
+});
+
+test("messages the chat's end overtook are kept, across a reload, for a new chat; never sent", () => {
+  const store = new Memory();
+  const c = conversation(store);
+  c.adopt(12, 3, "active");
+  const stored = c.add("Are you there?");
+  c.add("Hello?");
+  c.add("I'll wait.");
+  // Back online, the replay: the first was stored before the agent ended the chat.
+  c.apply(message(4, "visitor", stored.cmid));
+  c.apply(event(5, "chat.ended", { reason: "agent" }));
+  assert.deepEqual(c.pending, []);
+  assert.deepEqual(
+    c.unsent.map((p) => p.text),
+    ["Hello?", "I'll wait."],
+  );
+  assert.equal(c.next(true), null);
+  const again = conversation(store);
+  assert.deepEqual(
+    again.unsent.map((p) => p.text),
+    ["Hello?", "I'll wait."],
+  );
+  // "Start a new chat" takes them, once.
+  assert.equal(again.takeUnsent(), "Hello?\n\nI'll wait.");
+  assert.deepEqual(again.unsent, []);
+  assert.equal(store.get("unsent"), null);
+
+  // Refused over HTTP because the chat ended, before the socket said so: kept the same way.
+  const d = conversation();
+  d.adopt(12, 0, "active");
+  const late = d.add("late");
+  assert.equal(d.failed(late.cmid, new ApiError("chat_ended", "This chat has ended.", 409))?.retry, false);
+  assert.deepEqual(d.unsent, [late]);
+  // The history of a chat that ended meanwhile: the same.
+  const e = conversation();
+  e.adopt(12, 0, "active");
+  const lost = e.add("lost");
+  e.load({ id: 12, state: "ended", last_seq: 2, events: [message(1, "agent"), event(2, "chat.ended")] });
+  assert.deepEqual(e.unsent, [lost]);
+  assert.deepEqual(e.pending, []);
 });
 
 test("a failed send is retried when it may succeed later, and given up when refused", () => {
@@ -103,16 +166,17 @@ test("a failed send is retried when it may succeed later, and given up when refu
   const refused = c.add("three");
   assert.equal(c.failed(offline.cmid, new ApiError("network", "", 0))?.retry, true);
   assert.equal(c.failed(offline.cmid, new ApiError("internal", "", 503))?.retry, true);
-  // Rate limited: not again before the server's Retry-After.
   assert.equal(c.failed(limited.cmid, new ApiError("rate_limited", "", 429, 30), 0)?.retry, true);
-  assert.equal(c.due(false, 29_000).includes(limited), false);
-  assert.equal(c.due(false, 30_001).includes(limited), true);
   assert.deepEqual(c.failed(refused.cmid, new ApiError("too_long", "Too long", 400)), {
     item: refused,
     retry: false,
   });
   assert.deepEqual(c.pending, [offline, limited]);
   assert.equal(c.failed(refused.cmid, new ApiError("too_long", "Too long", 400)), null);
+  // Rate limited: not again before the server's Retry-After.
+  c.acknowledged(offline.cmid);
+  assert.equal(c.next(false, 29_000), null);
+  assert.deepEqual(c.next(false, 30_001), limited);
 });
 
 test("history replaces what was applied, and what it holds was delivered", () => {

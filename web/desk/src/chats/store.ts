@@ -11,13 +11,10 @@ import { socket } from "../realtime/connection";
 import type { Envelope } from "../realtime/socket";
 import { debounce, newId } from "../ui/debounce";
 import { chatsApi } from "./api";
+import { Outbox, type Outgoing } from "./outbox";
 import { unreadTally } from "./unread";
 
-export interface Outgoing {
-  client_msg_id: string;
-  text: string;
-  failed: string | null;
-}
+export type { Outgoing };
 
 export interface Typing {
   visitor: boolean;
@@ -45,22 +42,27 @@ function summaryOf(chat: Record<string, unknown>): ChatSummary {
   };
 }
 
+/** The client id of a chat event's message; null for other events. */
+function clientMsgIdOf(event: { data: unknown }): string | null {
+  return (event.data as { message?: { client_msg_id?: string | null } } | null)?.message?.client_msg_id ?? null;
+}
+
 type Who = { id: number; name: string };
 
 export type NotOfferedReason = "offline" | "not_member" | "at_limit";
 
-// A message the server could not take for a moment is sent again this many times in all, each
-// after the wait the server asked for (at most LONGEST_WAIT seconds), before it shows as failed.
-const SEND_TRIES = 5;
+// A message the server could not take for a moment is sent again after the wait it asked for,
+// at most LONGEST_WAIT seconds (a rate limit: as long as it says), and at once when the socket is
+// back; ./outbox.ts keeps the order and says when to stop trying.
 const LONGEST_WAIT = 10;
 
 /** Seconds to wait before sending again when the trouble is the server's and passes (its
- * database out of reach for a moment, an error of its own, no connection, a short rate limit);
- * null when the message itself was refused (the chat ended, too long…) and must not be resent. */
+ * database out of reach for a moment, an error of its own, no connection, a rate limit); null
+ * when the message itself was refused (the chat ended, too long…) and must not be resent. */
 function passingTrouble(error: unknown): number | null {
   const { code, status, retryAfter } = error as { code?: string; status?: number; retryAfter?: number };
   const wait = retryAfter || 2;
-  if (code === "rate_limited") return wait <= LONGEST_WAIT ? wait : null;
+  if (code === "rate_limited") return wait;
   const serverSide = status !== undefined && (status === 0 || status >= 500);
   if (code === "database_unavailable" || code === "internal" || serverSide) return Math.min(wait, LONGEST_WAIT);
   return null;
@@ -161,6 +163,9 @@ export const useChats = defineStore("chats", () => {
   function hold(id: number, detail: ChatDetail): void {
     details[id] = detail;
     socket.follow(id, lastSeq(detail));
+    // A snapshot holds the messages stored meanwhile (sent over HTTP, or before a drop): no
+    // event will bring them again, so they leave the outgoing list here.
+    outbox.seen(id, detail.events.map(clientMsgIdOf));
   }
 
   async function loadDetail(id: number): Promise<ChatDetail> {
@@ -199,7 +204,7 @@ export const useChats = defineStore("chats", () => {
   function release(id: number, closing = false): void {
     if (closing) onScreen.delete(id);
     const detail = details[id];
-    if (!detail || onScreen.has(id) || outgoing[id]?.length) return;
+    if (!detail || onScreen.has(id) || outbox.busy(id)) return;
     if (detail.state !== "ended" && isParticipant(detail, myId())) return;
     delete details[id];
     delete typing[id];
@@ -218,7 +223,10 @@ export const useChats = defineStore("chats", () => {
     const detail = details[id];
     if (!detail) return;
     const last = lastSeq(detail);
-    if (envelope.seq <= last) return; // already shown
+    if (envelope.seq <= last) {
+      outbox.seen(id, [clientMsgIdOf(envelope)]); // already shown: its message is not on its way
+      return;
+    }
     if (envelope.seq > last + 1) {
       refreshDetail(id); // a gap: fetch the truth instead of guessing
       return;
@@ -232,10 +240,7 @@ export const useChats = defineStore("chats", () => {
       case "chat.message_added": {
         const message = data.message ?? {};
         detail.last_message_text = message.text ?? detail.last_message_text;
-        const pending = outgoing[id];
-        if (pending && message.client_msg_id) {
-          outgoing[id] = pending.filter((item) => item.client_msg_id !== message.client_msg_id);
-        }
+        outbox.seen(id, [message.client_msg_id]);
         if (message.author?.kind === "visitor" && typing[id]) typing[id].visitor = false;
         // Writing in a chat means having read it: the server moved the author's read mark.
         if (message.author?.kind === "agent") {
@@ -403,63 +408,45 @@ export const useChats = defineStore("chats", () => {
     barItems.value = barItems.value.filter((i) => !(i.chat.id === id && i.color === "red" && !i.invitation));
   }
 
-  async function send(id: number, text: string): Promise<void> {
-    const item: Outgoing = { client_msg_id: newId(), text, failed: null };
-    (outgoing[id] ??= []).push(item);
-    await inLane(id, () => deliver(id, item));
+  // A chat's messages go one after another, in the order written (./outbox.ts): one the server
+  // cannot take for now holds the ones after it, so the customer reads them in that order.
+  const outbox = new Outbox(outgoing, {
+    send: deliverOnce,
+    passing: passingTrouble,
+    describe: messageOf,
+    sleep: (ms) => new Promise((done) => window.setTimeout(done, ms)),
+    now: () => Date.now(),
+  });
+
+  function send(id: number, text: string): void {
+    outbox.add(id, newId(), text);
   }
 
-  async function retry(id: number, clientMsgId: string): Promise<void> {
-    const item = outgoing[id]?.find((o) => o.client_msg_id === clientMsgId);
-    if (item) await inLane(id, () => deliver(id, item));
+  function retry(id: number, clientMsgId: string): void {
+    outbox.retry(id, clientMsgId);
   }
 
-  // A chat's messages are sent one after another, so that one waiting to be sent again is not
-  // overtaken by the next: the customer reads them in the order they were written.
-  const lanes: Record<number, Promise<void>> = {};
-  function inLane(id: number, work: () => Promise<void>): Promise<void> {
-    const done = (lanes[id] ?? Promise.resolve()).then(work);
-    lanes[id] = done.catch(() => undefined);
-    return done;
-  }
-
-  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe.
-   * Trouble on the server's side that passes (see `passingTrouble`) is waited out and the
-   * message sent again, a few times, before the agent sees it failed. */
-  async function deliver(id: number, item: Outgoing): Promise<void> {
-    const mark = (failed: string | null) => {
-      const found = (outgoing[id] ?? []).find((o) => o.client_msg_id === item.client_msg_id);
-      if (found) found.failed = failed;
-    };
-    mark(null);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deliverOnce(id, item);
-        return;
-      } catch (error) {
-        const wait = attempt < SEND_TRIES ? passingTrouble(error) : null;
-        if (wait === null) {
-          mark(messageOf(error));
-          return;
-        }
-        await new Promise((done) => window.setTimeout(done, wait * 1000));
-      }
-    }
-  }
-
+  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe. */
   async function deliverOnce(id: number, item: Outgoing): Promise<void> {
-    if (socket.isOpen) {
-      try {
-        await socket.request({ type: "message", chat_id: id, text: item.text, client_msg_id: item.client_msg_id });
-        return;
-      } catch (error) {
-        // No answer on the socket: the same message over HTTP (stored once either way).
-        const code = (error as { code?: string }).code;
-        if (code !== "offline" && code !== "timeout") throw error;
+    try {
+      if (socket.isOpen) {
+        try {
+          await socket.request({ type: "message", chat_id: id, text: item.text, client_msg_id: item.client_msg_id });
+          return;
+        } catch (error) {
+          // No answer on the socket: the same message over HTTP (stored once either way).
+          const code = (error as { code?: string }).code;
+          if (code !== "offline" && code !== "timeout") throw error;
+        }
       }
+      await chatsApi.message(id, item.text, item.client_msg_id);
+      // No event brings it while the socket is down, and the resume starts after the snapshot.
+      refreshDetail(id);
+    } catch (error) {
+      // Refused because the chat ended: the window learns it now, even with the socket down.
+      if ((error as { code?: string }).code === "chat_ended") refreshDetail(id);
+      throw error;
     }
-    await chatsApi.message(id, item.text, item.client_msg_id);
-    refreshDetail(id);
   }
 
   function setTyping(id: number, on: boolean): void {
@@ -557,6 +544,7 @@ export const useChats = defineStore("chats", () => {
    * presence or page meanwhile: the open windows are fetched again too. */
   function catchUp(): void {
     Object.keys(details).forEach((id) => refreshDetail(Number(id)));
+    outbox.wake(); // messages waiting for the connection go now
   }
 
   function reset(): void {

@@ -1,0 +1,229 @@
+// The desk's server as the browser sees it — fetch and the WebSocket — kept in memory, for tests
+// of the desk's stores with their own API client and socket. Imported before any module of the
+// desk: it puts in place the few browser globals they use (window, document, navigator, location)
+// and the two ways out (Request resolves "/api/..." against the page, as a browser does).
+//
+// It answers what the chat window uses: GET /api/v1/chats/{id}, POST …/messages, and on the socket
+// `message` and `resume` (docs/realtime.md), a replay from the `resume` in the URL, then `ready`.
+// `down()` takes it away as a killed server is (sockets closed, requests refused, new sockets
+// closed at once) and `up()` brings it back; `socketsRefused` takes the socket away alone.
+
+type Json = Record<string, unknown>;
+
+export interface StoredEvent {
+  type: string;
+  chat_id: number;
+  seq: number;
+  at: string;
+  data: Json;
+}
+
+const ORIGIN = "http://desk.test";
+const AGENT = { kind: "agent", id: 1, name: "Ada Lovelace" };
+
+const g = globalThis as unknown as Record<string, unknown>;
+g.window = globalThis;
+g.document = { documentElement: {}, cookie: "" };
+g.navigator ??= { language: "en" };
+g.location = { protocol: "http:", host: "desk.test" };
+const NodeRequest = globalThis.Request;
+g.Request = class extends NodeRequest {
+  constructor(input: RequestInfo | URL, init?: RequestInit) {
+    super(typeof input === "string" ? new URL(input, ORIGIN) : input, init);
+  }
+};
+g.fetch = (input: Request) => server.fetch(input);
+
+class FakeSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readyState = FakeSocket.CONNECTING;
+  onopen: (() => void) | null = null;
+  onmessage: ((message: { data: string }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  /** The last seq sent to this socket, per chat it follows. */
+  readonly following = new Map<number, number>();
+
+  constructor(url: string) {
+    const resume = new URL(url).searchParams.get("resume");
+    queueMicrotask(() => {
+      if (!server.isUp || server.socketsRefused) return this.close(1006);
+      this.readyState = FakeSocket.OPEN;
+      server.sockets.add(this);
+      this.onopen?.();
+      for (const part of resume ? resume.split(",") : []) {
+        const [chat, seq] = part.split(":").map(Number);
+        this.follow(chat, seq);
+      }
+      this.push({ type: "ready", data: {} });
+    });
+  }
+
+  send(raw: string): void {
+    if (this.readyState !== FakeSocket.OPEN) throw new Error("InvalidStateError");
+    const frame = JSON.parse(raw) as Json & { ref?: string };
+    queueMicrotask(() => {
+      if (this.readyState !== FakeSocket.OPEN) return;
+      if (frame.type === "message") {
+        const answer = server.message(frame.chat_id as number, frame.text as string, frame.client_msg_id as string);
+        if ("error" in answer) this.push({ type: "error", ref: frame.ref, error: answer.error });
+        else this.push({ type: "ack", ref: frame.ref, data: answer });
+      } else if (frame.type === "resume") {
+        for (const [chat, seq] of Object.entries(frame.chats as Record<string, number>)) this.follow(Number(chat), seq);
+        this.push({ type: "ack", ref: frame.ref, data: {} });
+      } else if (frame.ref) {
+        this.push({ type: "ack", ref: frame.ref, data: {} });
+      }
+    });
+  }
+
+  close(code = 1000): void {
+    if (this.readyState === FakeSocket.CLOSED) return;
+    this.readyState = FakeSocket.CLOSED;
+    server.sockets.delete(this);
+    queueMicrotask(() => this.onclose?.({ code, reason: "" }));
+  }
+
+  /** Replays the chat after `seq`, then sends its live events. */
+  follow(chatId: number, seq: number): void {
+    this.following.set(chatId, seq);
+    for (const event of server.events(chatId)) if (event.seq > seq) this.event(event);
+  }
+
+  event(event: StoredEvent): void {
+    const last = this.following.get(event.chat_id);
+    if (last === undefined || event.seq <= last) return;
+    this.following.set(event.chat_id, event.seq);
+    this.push(event as unknown as Json);
+  }
+
+  private push(frame: Json): void {
+    const data = JSON.stringify(frame);
+    queueMicrotask(() => this.readyState === FakeSocket.OPEN && this.onmessage?.({ data }));
+  }
+}
+g.WebSocket = FakeSocket;
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+class FakeDeskServer {
+  isUp = true;
+  socketsRefused = false;
+  readonly sockets = new Set<FakeSocket>();
+  private chats = new Map<number, { state: string; events: StoredEvent[] }>();
+
+  /** A fresh server holding one ongoing chat in which the agent (user 1) answers. */
+  reset(chatId: number): void {
+    for (const socket of [...this.sockets]) socket.close(1000);
+    this.isUp = true;
+    this.socketsRefused = false;
+    const at = new Date().toISOString();
+    const hello = { id: 1, author: { kind: "visitor", name: "Marie" }, text: "Hello", client_msg_id: "v-1", created_at: at };
+    this.chats = new Map([[chatId, { state: "active", events: [{ type: "chat.message_added", chat_id: chatId, seq: 1, at, data: { message: hello } }] }]]);
+  }
+
+  /** The server goes away: its sockets close, requests and new sockets fail. */
+  down(): void {
+    this.isUp = false;
+    for (const socket of [...this.sockets]) socket.close(1006);
+  }
+
+  up(): void {
+    this.isUp = true;
+  }
+
+  refuseSockets(refused: boolean): void {
+    this.socketsRefused = refused;
+    if (refused) for (const socket of [...this.sockets]) socket.close(1006);
+  }
+
+  events(chatId: number): StoredEvent[] {
+    return this.chats.get(chatId)?.events ?? [];
+  }
+
+  /** The texts of the chat's messages, in the order stored. */
+  texts(chatId: number): string[] {
+    return this.events(chatId)
+      .filter((e) => e.type === "chat.message_added")
+      .map((e) => (e.data.message as { text: string }).text);
+  }
+
+  /** The chat ends (the visitor ended it, say). */
+  end(chatId: number): void {
+    const chat = this.chats.get(chatId)!;
+    chat.state = "ended";
+    this.append(chatId, "chat.ended", { reason: "visitor" });
+  }
+
+  message(chatId: number, text: string, clientMsgId: string): Json {
+    const chat = this.chats.get(chatId);
+    if (!chat) return { error: { code: "not_found", message: "No such chat." } };
+    const stored = chat.events.find((e) => (e.data.message as { client_msg_id?: string } | undefined)?.client_msg_id === clientMsgId);
+    if (stored) return { seq: stored.seq, message_id: stored.seq, duplicate: true };
+    if (chat.state === "ended") return { error: { code: "chat_ended", message: "This chat has ended." } };
+    const at = new Date().toISOString();
+    const event = this.append(chatId, "chat.message_added", {
+      message: { id: chat.events.length + 1, author: AGENT, text, client_msg_id: clientMsgId, created_at: at },
+    });
+    return { seq: event.seq, message_id: event.seq, duplicate: false };
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    if (!this.isUp) throw new TypeError("Failed to fetch");
+    const path = new URL(request.url).pathname;
+    const detail = path.match(/^\/api\/v1\/chats\/(\d+)$/);
+    if (request.method === "GET" && detail) return json(200, this.detail(Number(detail[1])));
+    const messages = path.match(/^\/api\/v1\/chats\/(\d+)\/messages$/);
+    if (request.method === "POST" && messages) {
+      const body = (await request.json()) as { text: string; client_msg_id: string };
+      const answer = this.message(Number(messages[1]), body.text, body.client_msg_id);
+      const code = (answer.error as { code?: string } | undefined)?.code;
+      return json(code === "chat_ended" ? 409 : code ? 404 : 201, answer);
+    }
+    if (request.method === "GET") return json(200, []);
+    return json(200, {});
+  }
+
+  private append(chatId: number, type: string, data: Json): StoredEvent {
+    const events = this.chats.get(chatId)!.events;
+    const event = { type, chat_id: chatId, seq: events.length + 1, at: new Date().toISOString(), data };
+    events.push(event);
+    for (const socket of this.sockets) socket.event(event);
+    return event;
+  }
+
+  private detail(chatId: number): Json {
+    const chat = this.chats.get(chatId)!;
+    const events = chat.events;
+    const started = events[0].at;
+    return {
+      id: chatId,
+      inbox_id: 1,
+      state: chat.state,
+      visitor_name: "Marie",
+      visitor_email: null,
+      visitor_verified: false,
+      started_at: started,
+      answered_at: started,
+      ended_at: chat.state === "ended" ? events[events.length - 1].at : null,
+      end_reason: chat.state === "ended" ? "visitor" : null,
+      last_message_text: "",
+      last_message_at: null,
+      last_seq: events.length,
+      ticket_id: null,
+      participants: [{ user_id: AGENT.id, name: AGENT.name, joined_at: started, left_at: null, read_seq: 0 }],
+      invitations: [],
+      labels: [],
+      visitor: { name: "Marie", email: null, verified: false, connected: true, minimized: false, page_url: null, page_title: null, attributes: {} },
+      events: structuredClone(events),
+      offer: null,
+    };
+  }
+}
+
+export const server = new FakeDeskServer();
+export { AGENT };
