@@ -12,6 +12,7 @@ const en = {
   fileTypeRefused: "programs and scripts can't be sent in a chat.",
   imageUnreadable: "{name} could not be read as an image. Try another format.",
   fileEmpty: "{name} is empty.",
+  tooManyUploads: "{name} was not sent: too many files wait in this chat. Try again tomorrow.",
   open: "Open chat",
   close: "Close chat",
   dialog: "Chat with {inbox}",
@@ -54,6 +55,8 @@ const en = {
   endedUnansweredNoEmail:
     "Sorry, nobody could answer in time. Start a new chat and leave your email: we'll reply to it.",
   transcript: "A transcript was emailed to you.",
+  unsentKept:
+    "What you wrote last didn't reach us before the chat ended. Start a new chat to send it: we kept it for you.",
   newChat: "Start a new chat",
   endChat: "End chat",
   endChatAsk: "End this chat?",
@@ -124,6 +127,7 @@ const fr: Dictionary = {
   fileTypeRefused: "les programmes et scripts ne peuvent pas être envoyés.",
   imageUnreadable: "{name} n'a pas pu être lu comme une image. Essayez un autre format.",
   fileEmpty: "{name} est vide.",
+  tooManyUploads: "{name} n'a pas été envoyé : trop de fichiers attendent dans ce chat. Réessayez demain.",
   open: "Ouvrir le chat",
   close: "Fermer le chat",
   dialog: "Discuter avec {inbox}",
@@ -168,6 +172,8 @@ const fr: Dictionary = {
   endedUnansweredNoEmail:
     "Désolés, personne n'a pu répondre à temps. Démarrez une nouvelle conversation en laissant votre e-mail : nous y répondrons.",
   transcript: "La transcription vous a été envoyée par e-mail.",
+  unsentKept:
+    "Votre dernier message ne nous est pas parvenu avant la fin de la conversation. Commencez-en une nouvelle pour l'envoyer : nous l'avons gardé.",
   newChat: "Nouvelle conversation",
   endChat: "Terminer la conversation",
   endChatAsk: "Terminer cette conversation ?",

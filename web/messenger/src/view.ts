@@ -80,6 +80,11 @@ function textOn(color: string): string {
   return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.062 ? "#fff" : "#111827";
 }
 
+/** Whether an element is still on screen: in the page and not inside a hidden part. */
+function shown(element: Element | null): boolean {
+  return element !== null && element.isConnected && element.closest("[hidden]") === null;
+}
+
 /** What the form can tell before asking the server; the server has the last word. */
 function checkForm(t: Translate, values: FormValues, online: boolean): Problem[] {
   const problems: Problem[] = [];
@@ -293,9 +298,14 @@ export class View {
     this.headerSub.textContent = sub;
   }
 
+  /** The chat's state drawn again; the focus, when the part it was on went (the composer or
+   * "End chat" of a chat that just ended), goes to what replaced it: the ended card's button. */
   renderChatState(): void {
+    const focused = this.shadow.activeElement;
+    const hadFocus = focused !== null && this.panel.contains(focused);
     this.convo.renderState();
     this.renderHeader();
+    if (hadFocus && this.screen === "convo" && !shown(this.shadow.activeElement)) this.focusPanel();
   }
 
   private renderMute(): void {

@@ -9,12 +9,18 @@
  *   text): "n" is a letter there. The composer's own keys (Enter sends, Shift+Enter a new line)
  *   are handled by the composer; Escape in the composer leaves it, so that the next keys are
  *   shortcuts again.
+ * - Nor while the focus is anywhere in a composer (`data-composer`: the reply box's tabs, its
+ *   buttons, the chat's Send): an agent who starts typing there, the focus on the "Private note"
+ *   tab, meant to write, and "r" used to move the rest of their note into the customer's reply.
+ * - Single-key shortcuts (a letter, "?", "/", Shift+J, "g o") can be turned off in Preferences
+ *   (WCAG 2.1.4): `singleKeyShortcuts`, kept in this browser's localStorage. Esc and the arrows
+ *   keep working.
  * - No shortcut uses Ctrl, Alt or ⌘, which belong to the browser and the system (AltGr, which
  *   some layouts need for "?" or "/", is allowed).
  * - Nothing fires while a dialog is open (it has its own keys), and Escape does nothing here while
  *   a menu or popup is open: its own Escape closes it.
  */
-import { onBeforeUnmount, onMounted } from "vue";
+import { onBeforeUnmount, onMounted, ref } from "vue";
 import type { Key } from "../i18n";
 
 export type ShortcutId =
@@ -74,6 +80,35 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: "goSnoozed", group: "shortcuts.groupTickets", keys: ["g s"], label: "shortcuts.goSnoozed" },
   { id: "goClosed", group: "shortcuts.groupTickets", keys: ["g c"], label: "shortcuts.goClosed" },
 ];
+
+/** Whether a key (as SHORTCUTS write them) types a character: what the preference turns off. */
+export function typesCharacter(keys: string): boolean {
+  return keys.length === 1 || /^Shift\+.$/.test(keys) || keys.includes(" ");
+}
+
+const STORED = "frontdesk:single-key-shortcuts";
+function storedPreference(): boolean {
+  try {
+    return window.localStorage.getItem(STORED) !== "off";
+  } catch {
+    return true; // storage refused (a privacy setting): the default
+  }
+}
+/** The agent's preference in this browser: single-key shortcuts on (the default) or off. */
+export const singleKeyShortcuts = ref(storedPreference());
+export function setSingleKeyShortcuts(on: boolean): void {
+  singleKeyShortcuts.value = on;
+  try {
+    if (on) window.localStorage.removeItem(STORED);
+    else window.localStorage.setItem(STORED, "off");
+  } catch {
+    // Not kept past this page: the choice still holds until it is reloaded.
+  }
+}
+// Another tab of the desk changed it.
+window.addEventListener("storage", (event) => {
+  if (event.key === STORED || event.key === null) singleKeyShortcuts.value = storedPreference();
+});
 
 /** A handler returns false when it had nothing to do: the key then does what it would have. */
 export type Handler = (event: KeyboardEvent) => boolean | void;
@@ -152,15 +187,18 @@ function onKeydown(event: KeyboardEvent): void {
     return;
   }
   if (key === "Escape" && popupWasOpen) return;
+  // In a composer (on its tabs or buttons) a character is the start of what the agent writes.
+  const inComposer = (event.target as Element | null)?.closest?.("[data-composer]") != null;
+  const allowed = (keys: string) => !typesCharacter(keys) || (singleKeyShortcuts.value && !inComposer);
 
   const now = Date.now();
   const sequence = pending && now - pending.at < SEQUENCE_MS ? `${pending.key} ${key}` : null;
   pending = null;
-  const wanted = SHORTCUTS.filter((s) => !s.native && s.keys.some((k) => k === sequence || k === key));
+  const wanted = SHORTCUTS.filter((s) => !s.native && s.keys.some((k) => (k === sequence || k === key) && allowed(k)));
   // A sequence beats the single key it ends with.
   wanted.sort((a, b) => Number(b.keys.includes(sequence ?? "")) - Number(a.keys.includes(sequence ?? "")));
   for (const shortcut of wanted) if (run(shortcut.id, event)) return;
-  if (SHORTCUTS.some((s) => s.keys.some((k) => k.startsWith(`${key} `)))) pending = { key, at: now };
+  if (allowed(key) && SHORTCUTS.some((s) => s.keys.some((k) => k.startsWith(`${key} `)))) pending = { key, at: now };
 }
 
 function run(id: ShortcutId, event: KeyboardEvent): boolean {

@@ -42,6 +42,9 @@ export const en = {
   pageOutbox: "Outbox",
   pageApps: "Sidebar apps",
   pageNotFound: "Not found",
+  // Under a select browsed with the keyboard, whose value waits (ui/commitSelect.ts).
+  selectWaiting: "Press Enter to apply, Esc to undo",
+  selectWaitingAction: "Press Enter to apply, Esc to cancel",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -85,4 +88,6 @@ export const fr: Words<typeof en> = {
   pageOutbox: "Boîte d'envoi",
   pageApps: "Applications latérales",
   pageNotFound: "Introuvable",
+  selectWaiting: "Appuyez sur Entrée pour appliquer, Échap pour annuler",
+  selectWaitingAction: "Appuyez sur Entrée pour appliquer, Échap pour annuler",
 };

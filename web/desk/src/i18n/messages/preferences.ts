@@ -2,6 +2,10 @@ import type { Words } from "../words";
 
 export const en = {
   title: "Preferences",
+  keyboard: "Keyboard",
+  singleKeys: "Single-key shortcuts",
+  singleKeysHint:
+    "Letters such as n (next chat), r (write) and g then o (go to Open). Turn them off if you use speech input or press keys by mistake; Esc and the arrow keys keep working. Kept in this browser.",
   chats: "Chats",
   yourName: "Your name",
   maxChats: "Maximum simultaneous chats",
@@ -41,6 +45,10 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   title: "Préférences",
+  keyboard: "Clavier",
+  singleKeys: "Raccourcis à une touche",
+  singleKeysHint:
+    "Des lettres comme n (chat suivant), r (écrire) et g puis o (aller à Ouverts). Désactivez-les si vous utilisez la saisie vocale ou appuyez sur des touches par erreur ; Échap et les flèches restent actives. Conservé dans ce navigateur.",
   chats: "Chats",
   yourName: "Votre nom",
   maxChats: "Nombre maximal de chats simultanés",

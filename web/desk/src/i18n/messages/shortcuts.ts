@@ -2,7 +2,7 @@ import type { Words } from "../words";
 
 export const en = {
   title: "Keyboard shortcuts",
-  intro: "Letters work when you are not typing in a field. In the composer, Escape leaves it and the shortcuts work again.",
+  intro: "Letters work when you are not typing in a field or working in the composer. In the composer, Escape leaves it and the shortcuts work again. Preferences → Keyboard turns single-key shortcuts off.",
   close: "Close",
   or: "or",
   then: "then",
@@ -37,7 +37,7 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   title: "Raccourcis clavier",
-  intro: "Les lettres fonctionnent quand vous n’écrivez pas dans un champ. Dans la zone de réponse, Échap en sort et les raccourcis fonctionnent à nouveau.",
+  intro: "Les lettres fonctionnent quand vous n’écrivez pas dans un champ ni dans la zone de réponse. Dans la zone de réponse, Échap en sort et les raccourcis fonctionnent à nouveau. Préférences → Clavier désactive les raccourcis à une touche.",
   close: "Fermer",
   or: "ou",
   then: "puis",
