@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,6 +37,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.db.session import release_before_waiting
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
 from frontdesk.files import service as files_service
+from frontdesk.files.cleanup import delete_unsent
 from frontdesk.files.models import StoredFile
 from frontdesk.files.sniff import FileRefused, KeptHead, check
 from frontdesk.files.store import FileStore, TooLarge
@@ -241,32 +242,16 @@ async def delete_unsent_uploads(
     session: AsyncSession, *, store: FileStore, now: datetime, older_than: timedelta, limit: int
 ) -> int:
     """Deletes up to `limit` uploads no message sent since before `now - older_than`, rows and
-    bytes; returns how many. As for a reply's uploads (files/cleanup.py): rows locked with SKIP
-    LOCKED, the bytes deleted first while they are, each row deleted only if still unsent (a
-    message sending it at the same moment wins, or finds it gone: "upload it again"). An unsent
-    upload's bytes are its own: only sent files are carried into a ticket, sharing their key."""
-    rows = (
-        await session.scalars(
-            select(ChatFile)
-            .where(unsent(), ChatFile.created_at < now - older_than)
-            .order_by(ChatFile.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    deleted = 0
-    for stored in rows:
-        result = await session.execute(
-            delete(ChatFile)
-            .where(ChatFile.id == stored.id, unsent())
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
-            await store.delete(stored.key)
-            if stored.thumbnail_key is not None:
-                await store.delete(stored.thumbnail_key)
-            deleted += 1
-    return deleted
+    bytes, as a reply's uploads are (files/cleanup.py); returns how many."""
+    return await delete_unsent(
+        session,
+        model=ChatFile,
+        unsent=unsent(),
+        store=store,
+        now=now,
+        older_than=older_than,
+        limit=limit,
+    )
 
 
 def summary(stored: ChatFile) -> ChatAttachment:

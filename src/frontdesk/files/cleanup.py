@@ -6,6 +6,7 @@ same moment wins or fails cleanly)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,15 +24,43 @@ def unsent() -> ColumnElement[bool]:
 async def delete_unsent_uploads(
     session: AsyncSession, *, store: FileStore, now: datetime, older_than: timedelta, limit: int
 ) -> int:
-    """Deletes up to `limit` uploads unsent since before `now - older_than`; returns how many.
-    The bytes go first, while the rows are locked: if that fails (the bucket is down) the
-    transaction rolls back and the next round tries again, so no row ever outlives its bytes
-    unnoticed and no bytes are left without a row."""
+    """Deletes up to `limit` uploads unsent since before `now - older_than`; returns how many."""
+    return await delete_unsent(
+        session,
+        model=StoredFile,
+        unsent=unsent(),
+        store=store,
+        now=now,
+        older_than=older_than,
+        limit=limit,
+    )
+
+
+async def delete_unsent(
+    session: AsyncSession,
+    *,
+    model: Any,
+    unsent: ColumnElement[bool],
+    store: FileStore,
+    now: datetime,
+    older_than: timedelta,
+    limit: int,
+) -> int:
+    """Deletes up to `limit` rows of `model` (an upload: `id`, `key`, `thumbnail_key`,
+    `created_at`) that are `unsent` since before `now - older_than`, and their bytes; returns
+    how many. Used for a reply's uploads and a chat's (chats/attachments.py).
+
+    The rows are locked (SKIP LOCKED: another process takes others), and each is deleted only if
+    still unsent: a message or reply taking the file at the same moment wins, or finds it gone
+    ("upload it again"). Its bytes are deleted before the transaction commits: if that fails (the
+    bucket is down) the row comes back and the next round tries again, so no row ever outlives
+    its bytes unnoticed and no bytes are left without a row. An unsent upload's bytes are its
+    own: only a sent file is carried into a ticket, sharing its key."""
     rows = (
         await session.scalars(
-            select(StoredFile)
-            .where(unsent(), StoredFile.created_at < now - older_than)
-            .order_by(StoredFile.id)
+            select(model)
+            .where(unsent, model.created_at < now - older_than)
+            .order_by(model.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -39,8 +68,8 @@ async def delete_unsent_uploads(
     deleted = 0
     for stored in rows:
         result = await session.execute(
-            delete(StoredFile)
-            .where(StoredFile.id == stored.id, unsent())
+            delete(model)
+            .where(model.id == stored.id, unsent)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount:  # type: ignore[attr-defined]
