@@ -7,6 +7,7 @@ import shutil
 from asyncio import Runner
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -21,6 +22,9 @@ from playwright.async_api import (
 )
 
 from tests.conftest import IN_CI
+
+if TYPE_CHECKING:
+    from tests.e2e.test_messenger import Website
 from tests.realtime import serve
 
 CHROMIUM_FLAGS = [
@@ -134,6 +138,19 @@ async def live(app: FastAPI) -> AsyncIterator[str]:
         await app.state.reading.start()
     async with serve(app, app.state.settings) as host:
         yield f"http://{host}"
+
+
+@pytest.fixture
+async def site(live: str) -> AsyncIterator[Website]:
+    """The demo web page that embeds the messenger, served beside the desk; set its `key`."""
+    # Here, not at the top: that module imports this one.
+    from tests.e2e.test_messenger import Website, requires_bundle
+
+    requires_bundle()
+    website = Website(live)
+    async with serve(website.app) as host:
+        website.url = f"http://{host}"
+        yield website
 
 
 @pytest.fixture

@@ -5,23 +5,16 @@ not on the page; and the waiting and typing dots stand still under prefers-reduc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.conftest import Desk
-from tests.e2e.test_messenger import (
-    Website,
-    chat_id,
-    launcher,
-    messenger,
-    online_agent,
-    requires_bundle,
-    shot,
-)
-from tests.realtime import serve
+from tests.e2e.test_messenger import Website, chat_id, online_agent, shot
+
+# How a visitor opens the messenger and starts a chat, as the polish tests do.
+from tests.e2e.test_messenger_polish import start_chat, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -33,28 +26,13 @@ ANIMATION_OF = """(selector) => {
 }"""
 
 
-@pytest.fixture
-async def site(live: str) -> AsyncIterator[Website]:
-    requires_bundle()
-    website = Website(live)
-    async with serve(website.app) as host:
-        website.url = f"http://{host}"
-        yield website
-
-
 async def test_ending_a_chat_from_the_keyboard_keeps_the_focus_in_the_messenger(
     site: Website, browser: Browser, desk: Desk, screenshots: Path
 ) -> None:
     support, ada = await online_agent(desk)
     site.key = support["public_key"]
-    context = await browser.new_context(viewport={"width": 1200, "height": 800}, locale="en-US")
-    page = await context.new_page()
-    await page.goto(site.url)
-    await launcher(page).click()
-    panel = messenger(page).get_by_role("dialog")
-    await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
-    await panel.get_by_role("button", name="Start chat").click()
-    await expect(panel.locator(".waiting")).to_contain_text("Waiting for someone to join")
+    context, page, panel = await visit(browser, site)
+    await start_chat(panel, "Where is my parcel?")
     chat = await chat_id(page, site.key)
     assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
     await expect(panel).to_contain_text("Ada joined the chat")
@@ -77,13 +55,8 @@ async def test_the_dots_stand_still_for_a_visitor_who_asked_for_less_motion(
 ) -> None:
     support, ada = await online_agent(desk)
     site.key = support["public_key"]
-    context = await browser.new_context(viewport={"width": 1200, "height": 800}, locale="en-US")
-    page = await context.new_page()
-    await page.goto(site.url)
-    await launcher(page).click()
-    panel = messenger(page).get_by_role("dialog")
-    await panel.get_by_label("Message", exact=True).fill("Hello")
-    await panel.get_by_role("button", name="Start chat").click()
+    context, page, panel = await visit(browser, site)
+    await start_chat(panel, "Hello")
     await expect(panel.locator(".waiting .dots i").first).to_be_visible()
     assert await page.evaluate(ANIMATION_OF, ".waiting .dots i") == "blink"
     assert await panel.evaluate(ANIMATION) == "rise"

@@ -4,7 +4,6 @@ visitor's dark mode while the inbox's brand colour stays the inbox's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,8 @@ from tests.e2e.test_messenger import (
     launcher,
     messenger,
     online_agent,
-    requires_bundle,
     shot,
 )
-from tests.realtime import serve
 
 pytestmark = DESK_TESTS
 
@@ -34,15 +31,6 @@ LIMIT = 280  # the server's message limit here, below the messenger's own 5000-c
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"max_message_length": LIMIT})
-
-
-@pytest.fixture
-async def site(live: str) -> AsyncIterator[Website]:
-    requires_bundle()
-    website = Website(live)
-    async with serve(website.app) as host:
-        website.url = f"http://{host}"
-        yield website
 
 
 async def visit(
