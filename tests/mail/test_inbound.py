@@ -243,6 +243,31 @@ class TestHttp:
         assert attachment["filename"].startswith("Vertrag mit allen Anlagen")
         assert attachment["filename"].endswith("….tar.gz")
 
+    async def test_attachment_names_in_8_bit_or_with_a_slash_are_kept_whole(
+        self, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        """An older mail program writes a name's bytes raw (Latin-1); a name may hold a "/"
+        that is not a path. Neither may lose a letter, nor what came before the slash."""
+        inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox])
+        raw = (
+            b"From: joerg@example.org\r\nTo: " + SUPPORT.encode() + b"\r\n"
+            b"Subject: Files\r\nMessage-ID: <names@example.org>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=BB\r\n\r\n"
+            b"--BB\r\nContent-Type: text/plain\r\n\r\nTwo files.\r\n"
+            b"--BB\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+            b' filename="caf\xe9.txt"\r\n\r\nmenu\r\n'
+            b"--BB\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+            b' filename="=?ISO-8859-1?Q?Q1/Q2_r=E9sum=E9.txt?="\r\n\r\nfigures\r\n'
+            b"--BB\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+            b' filename="C:\\Users\\ada\\notes.txt"\r\n\r\nnotes\r\n--BB--\r\n'
+        )
+        response = await post_mime(http, raw)
+        assert response.status_code == 200, response.text
+        (entry,) = inbound_entries(await ticket_of(ada, response.json()["ticket_id"]))
+        names = [item["filename"] for item in entry["data"]["attachments"]]
+        assert names == ["café.txt", "Q1_Q2 résumé.txt", "notes.txt"]
+
     async def test_html_only_mail_is_read_and_sanitised(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:

@@ -14,10 +14,19 @@ MAX_FILENAME = 200
 _EXTENSION = re.compile(r"(?<=[^.])(?:\.\w{1,10}){1,2}$")
 
 
+# A name written as a path: a drive, a leading separator, or a step up ("C:\\Users\\…",
+# "/home/…", "../x.exe"). Only its last component is the file's name.
+_PATH = re.compile(r"^(?:[A-Za-z]:)?[\\/]|(?:^|[\\/])\.\.(?:[\\/]|$)")
+
+
 def clean_filename(name: str, *, fallback: str = "attachment") -> str:
     """`fallback` when nothing is left: "..\\..\\x.exe" names no path anywhere, and the name is
-    only ever shown and sent, never used as a path."""
-    name = PureWindowsPath(PurePosixPath(name).name).name.strip().strip(".")
+    only ever shown and sent, never used as a path. A separator inside a name that is not a
+    path ("résumé <b>bold</b>.txt", "Q1/Q2 report.pdf") is part of it: written "_", it keeps
+    what came before it."""
+    if _PATH.search(name):
+        name = PureWindowsPath(PurePosixPath(name).name).name
+    name = name.replace("/", "_").replace("\\", "_").strip().strip(".")
     name = "".join(char for char in name if char.isprintable())
     return shortened(name, MAX_FILENAME) or fallback
 

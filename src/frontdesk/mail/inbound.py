@@ -9,6 +9,7 @@ refuses); only a message with no usable structure at all is reported as malforme
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -373,9 +374,20 @@ def _flowed(part: Message) -> tuple[bool, bool]:
 
 def _filename(part: Message) -> str | None:
     try:
-        return part.get_filename()
+        name = part.get_filename()
     except Exception:
         return None
+    if name and "\ufffd" in name:
+        # Raw 8-bit bytes in the header (`filename="caf\xe9.txt"`, older mail programs): the
+        # parser hands such a header over with them replaced. Read the raw value as text first,
+        # as every header's (`readable`), then its parameter.
+        scratch = Message()
+        for key, value in part.raw_items():
+            if key.lower() in ("content-disposition", "content-type"):
+                scratch[key] = readable(str(value))
+        with contextlib.suppress(Exception):
+            name = scratch.get_filename() or name
+    return name
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
