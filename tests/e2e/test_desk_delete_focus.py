@@ -43,7 +43,7 @@ async def focus_is(page: Page, expected: str) -> None:
 
     async def probe() -> bool:
         nonlocal seen
-        seen = await page.evaluate(FOCUSED)
+        seen = str(await page.evaluate(FOCUSED))
         return seen == expected
 
     try:
