@@ -213,19 +213,38 @@ class TestInboundWriter:
         assert all(result.reopened for result in results)
         assert await count_rows(app, InboundMessage) == 4
 
+    # The bug met in the shared transaction (splitting the text), or before it, while the batch
+    # is prepared (parsing, receiving.prepare): then no transaction is opened for the batch.
+    @pytest.mark.parametrize(
+        ("where", "expected_batches"), [("split", [3, 1, 1, 1, 1]), ("parse", [1, 1])]
+    )
     async def test_a_message_that_fails_sinks_none_of_the_others(
-        self, app: FastAPI, desk: Desk, batches: list[int], monkeypatch: pytest.MonkeyPatch
+        self,
+        app: FastAPI,
+        desk: Desk,
+        batches: list[int],
+        monkeypatch: pytest.MonkeyPatch,
+        where: str,
+        expected_batches: list[int],
     ) -> None:
         good = await replies_to_tickets(desk, 2, then="close")
         bad = reply_mail(to=SUPPORT, text="boom")
-        real_parse = parsing.parse_message
+        real_parse, real_split = parsing.parse_message, parsing.ParsedMail.split
 
         def parse(raw: bytes) -> parsing.ParsedMail:
             if b"boom" in raw:
                 raise RuntimeError("a bug met this message")
             return real_parse(raw)
 
-        monkeypatch.setattr(parsing, "parse_message", parse)
+        def split(mail: parsing.ParsedMail, **kwargs: Any) -> tuple[str, str]:
+            if "boom" in mail.text:
+                raise RuntimeError("a bug met this message")
+            return real_split(mail, **kwargs)
+
+        if where == "parse":
+            monkeypatch.setattr(parsing, "parse_message", parse)
+        else:
+            monkeypatch.setattr(parsing.ParsedMail, "split", split)
         writer = InboundWriter(app.state.sessionmaker)
         outcomes = await asyncio.gather(
             writer.receive(good[0]),
@@ -234,9 +253,9 @@ class TestInboundWriter:
             return_exceptions=True,
         )
         await writer.stop()
-        # The shared transaction was rolled back, then each message stored on its own; the bad
-        # one was tried once more, then kept raw and refused for good.
-        assert batches == [3, 1, 1, 1, 1]
+        # The shared transaction was rolled back (or never opened), then each message stored on
+        # its own; the bad one was tried once more, then kept raw and refused for good.
+        assert batches == expected_batches
         first, failed, second = outcomes
         assert isinstance(first, InboundResult)
         assert isinstance(second, InboundResult)

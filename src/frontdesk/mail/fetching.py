@@ -43,7 +43,12 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.mail import tokens
 from frontdesk.mail.imap import ImapFailure, LoginRefused, Mailbox, MailboxLogin, Opened
 from frontdesk.mail.models import MailboxAccount, MailboxOAuth, ProcessedAction
-from frontdesk.mail.receiving import Delivery, receive_inbound_batch, record_refused_inbound
+from frontdesk.mail.receiving import (
+    Delivery,
+    prepare,
+    receive_inbound_batch,
+    record_refused_inbound,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +312,10 @@ class MailboxRun:
                 self.warning = f"fetched, but {exc}"
 
     async def _store(self, up_to_uid: int, raws: list[bytes]) -> None:
+        # Their images' thumbnails drawn before the transaction, not while it holds the database.
+        deliveries = await prepare(
+            [Delivery(raw, self.claimed.envelope_to, None, via="imap") for raw in raws]
+        )
         now = utcnow()
         async with unit_of_work(self.sessionmaker) as session:
             # First, so that the row stays locked until the commit: a process that takes the
@@ -324,10 +333,7 @@ class MailboxRun:
             )
             if getattr(advanced, "rowcount", 0) != 1:
                 raise LeaseLost
-            await receive_inbound_batch(
-                session,
-                [Delivery(raw, self.claimed.envelope_to, None, via="imap") for raw in raws],
-            )
+            await receive_inbound_batch(session, deliveries)
         self.last_uid = up_to_uid
         self.fetched += len(raws)
 

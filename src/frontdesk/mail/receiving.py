@@ -68,6 +68,22 @@ class Delivery:
     via: str = "http"
 
 
+# (width, height, thumbnail) of an image attachment (files/thumbnails.py).
+DrawnThumbnail = tuple[int, int, bytes]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared(Delivery):
+    """A delivery parsed, with its images' thumbnails drawn: what `prepare` does before the
+    transaction that stores it."""
+
+    # The message; why it could not be parsed; None when it is too large to be.
+    parsed: parsing.ParsedMail | str | None
+    # One for each of the message's attachments: None for a part that is not an image, and for
+    # an inline one (not listed on the entry, so never shown as a thumbnail).
+    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
+
+
 InboundOutcome = InboundResult | InboundRefused
 
 
@@ -125,9 +141,10 @@ async def receive_inbound_batch(
     `receive_inbound` gives it alone; a refusal is returned as that message's outcome, its
     record written. What matching reads (the entries their headers name, those tickets, their
     customers' addresses) is read for the whole batch at once and kept up to date as the batch
-    goes, so each message sees what the ones before it wrote."""
+    goes, so each message sees what the ones before it wrote. Deliveries not `prepare`d yet are
+    prepared here, in the caller's transaction."""
     settings = settings_of(session)
-    arrivals = [_arrival(settings, delivery) for delivery in deliveries]
+    arrivals = [_arrival(settings, delivery) for delivery in await prepare(deliveries)]
     known = await Known.load(
         session,
         message_ids=[
@@ -156,6 +173,48 @@ async def receive_inbound_batch(
     return outcomes
 
 
+async def prepare(deliveries: Sequence[Delivery]) -> list[Prepared]:
+    """The deliveries parsed and their images' thumbnails drawn, for `receive_inbound_batch`.
+    Callers do it before they open the transaction that stores them: a big image takes a while to
+    decode, and waits behind the uploads' decodes (one at a time per process), and on SQLite a
+    transaction holds the process's one connection and the write lock, so every other request
+    would wait with it. The thumbnails are kept in memory until they are written in their
+    attachments' rows, so a batch that fails or rolls back leaves no bytes behind to delete."""
+    return [
+        delivery if isinstance(delivery, Prepared) else await _prepared(delivery)
+        for delivery in deliveries
+    ]
+
+
+async def _prepared(delivery: Delivery) -> Prepared:
+    parsed: parsing.ParsedMail | str | None = None
+    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
+    if len(delivery.raw) <= parsing.MAX_MESSAGE_BYTES:
+        try:
+            parsed = parsing.parse_message(delivery.raw)
+        except parsing.MalformedMail as exc:
+            parsed = str(exc)
+    # Only for a message whose attachments will be kept (not refused as too large), whether or
+    # not it turns out to be one already received: that is known inside the transaction only.
+    if isinstance(parsed, parsing.ParsedMail) and (
+        parsed.attachment_bytes <= parsing.MAX_ATTACHMENT_BYTES
+    ):
+        thumbnails = tuple(
+            [
+                None if attachment.inline else await mail_thumbnail(attachment.content)
+                for attachment in parsed.attachments
+            ]
+        )
+    return Prepared(
+        delivery.raw,
+        delivery.envelope_to,
+        delivery.envelope_from,
+        delivery.via,
+        parsed=parsed,
+        thumbnails=thumbnails,
+    )
+
+
 @dataclass
 class _Arrival:
     """A message parsed, with the record of what arrived, and the refusal it earned if any."""
@@ -167,13 +226,15 @@ class _Arrival:
     reply_ticket_ids: list[int] = field(default_factory=list)
     # Message-IDs it answers, in the order they are tried.
     wanted: list[str] = field(default_factory=list)
+    # Its attachments' thumbnails (Prepared.thumbnails).
+    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
 
     @property
     def mail(self) -> parsing.ParsedMail | None:
         return self.parsed if isinstance(self.parsed, parsing.ParsedMail) else None
 
 
-def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
+def _arrival(settings: Settings, delivery: Prepared) -> _Arrival:
     raw = delivery.raw
     envelope_from = delivery.envelope_from
     envelope = [
@@ -188,14 +249,13 @@ def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
         "size": len(raw),
         "headers": {},
     }
-    if len(raw) > parsing.MAX_MESSAGE_BYTES:
+    mail = delivery.parsed
+    if mail is None:
         record["raw"] = parsing.header_section(raw)
         error = MessageTooLarge(parsing.MAX_MESSAGE_BYTES, what="a message")
         return _Arrival(record, envelope, (InboundStatus.rejected, error))
-    try:
-        mail = parsing.parse_message(raw)
-    except parsing.MalformedMail as exc:
-        return _Arrival(record, envelope, (InboundStatus.failed, MalformedMessage(str(exc))))
+    if isinstance(mail, str):
+        return _Arrival(record, envelope, (InboundStatus.failed, MalformedMessage(mail)))
     record["message_id"] = mail.message_id and mail.message_id[:998]
     record["subject"] = mail.subject[:998]
     record["from_address"] = mail.from_address[:998]
@@ -203,7 +263,7 @@ def _arrival(settings: Settings, delivery: Delivery) -> _Arrival:
     if mail.attachment_bytes > parsing.MAX_ATTACHMENT_BYTES:
         error = MessageTooLarge(parsing.MAX_ATTACHMENT_BYTES, what="its attachments together")
         return _Arrival(record, envelope, (InboundStatus.rejected, error))
-    arrival = _Arrival(record, envelope, mail)
+    arrival = _Arrival(record, envelope, mail, thumbnails=delivery.thumbnails)
     arrival.wanted = thread_ids(mail)
     for address in (*envelope, *mail.to, *mail.cc, *mail.delivered_to):
         ticket_id = ticket_from_reply_address(
@@ -316,7 +376,9 @@ async def _receive(
         session, record, InboundStatus.processed, ticket_id=ticket.id, entry_id=entry.id
     )
     if mail.attachments:
-        await _store_attachments(session, inbound_id, entry=entry, mail=mail, data=data)
+        await _store_attachments(
+            session, inbound_id, entry=entry, mail=mail, data=data, thumbnails=arrival.thumbnails
+        )
     return InboundResult(
         status=InboundStatus.processed,
         inbound_id=inbound_id,
@@ -476,11 +538,10 @@ async def _store_attachments(
     entry: tickets_service.EntryRef,
     mail: parsing.ParsedMail,
     data: dict[str, Any],
+    thumbnails: Sequence[DrawnThumbnail | None],
 ) -> None:
     stored = []
-    for attachment in mail.attachments:
-        # Inline parts are not listed on the entry (they belong in the HTML body): no thumbnail.
-        thumbnail = None if attachment.inline else await mail_thumbnail(attachment.content)
+    for attachment, thumbnail in zip(mail.attachments, thumbnails, strict=True):
         stored.append(
             MailAttachment(
                 inbound_id=inbound_id,

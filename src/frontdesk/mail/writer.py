@@ -84,9 +84,11 @@ class InboundWriter(GroupCommit[Delivery, InboundResult]):
             return [await self._keep(items[0], exc)]
 
     async def _store_batch(self, items: list[Delivery]) -> list[InboundOutcome]:
+        # Their images' thumbnails drawn before the transaction, not while it holds the database.
+        prepared = await receiving.prepare(items)
         async with unit_of_work(self._sessionmaker) as session:
             # A refusal is an outcome, not an error: its record is written and stays.
-            return await receiving.receive_inbound_batch(session, items)
+            return await receiving.receive_inbound_batch(session, prepared)
 
     async def _keep(self, delivery: Delivery, error: Exception) -> Unprocessable:
         async with unit_of_work(self._sessionmaker) as session:
