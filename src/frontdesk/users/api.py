@@ -143,10 +143,7 @@ async def update_me(
     settings: SettingsDep,
 ) -> MeRead:
     user, auth_session = auth
-    if body.preferences is not None:
-        service.update_preferences(
-            user, preferences=body.preferences.model_dump(exclude_unset=True)
-        )
+    # The password's check first: a wrong current one keeps its failed attempt and nothing else.
     await service.update_user(
         session,
         actor=user,
@@ -158,6 +155,10 @@ async def update_me(
         current_password=body.current_password,
         proof=service.PasswordProof(client_ip(request), login_policy(settings)),
     )
+    if body.preferences is not None:
+        service.update_preferences(
+            user, preferences=body.preferences.model_dump(exclude_unset=True)
+        )
     return _me(user, auth_session.csrf_token if auth_session else None)
 
 

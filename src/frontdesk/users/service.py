@@ -144,6 +144,16 @@ async def update_user(
     """`current_session`: the actor's own desk session, None when they act by API token.
     Setting one's own password needs `current_password`, checked and throttled under `proof`
     as a login is: a stolen session or token must not be able to lock its owner out."""
+    if password is not None and actor.id == user.id:
+        # First, before anything changes: a wrong current password keeps its failed attempt
+        # (for throttling) and nothing else of the request.
+        await _ensure_own_password(
+            session,
+            user=user,
+            given=current_password,
+            signed_in=current_session is not None,
+            proof=proof,
+        )
     changing_power = role is not None and role != user.role
     # Who may act first: an admin is told they may not touch an owner, not whether the desk
     # has another one.
@@ -166,14 +176,6 @@ async def update_user(
     if role is not None:
         user.role = role
     if password is not None:
-        if actor.id == user.id:
-            await _ensure_own_password(
-                session,
-                user=user,
-                given=current_password,
-                signed_in=current_session is not None,
-                proof=proof,
-            )
         ensure_password_strength(password)
         user.password_hash = await hash_in_thread(password)
         # The hash itself never goes into the log (the flush listener does not read it).

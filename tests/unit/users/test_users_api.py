@@ -102,9 +102,19 @@ class TestMe:
         assert "current_password" in fields_of(error_of(missing, 422, "invalid"))
         for _ in range(5):
             wrong = await agent.client.patch(
-                "/api/v1/me", json={"password": new_password, "current_password": "a guess 123"}
+                "/api/v1/me",
+                json={
+                    "password": new_password,
+                    "current_password": "a guess 123",
+                    "name": "Taken Over",
+                    "preferences": {"sound": False},
+                },
             )
             assert "current_password" in fields_of(error_of(wrong, 422, "invalid"))
+        # Only the failed attempts were kept, nothing else the requests asked.
+        me = (await agent.client.get("/api/v1/me")).json()
+        assert me["name"] == agent.user["name"]
+        assert me["preferences"]["sound"] is True
         # Guesses here count as failed logins: the sixth is throttled, the right one too.
         throttled = await agent.client.patch(
             "/api/v1/me", json={"password": new_password, "current_password": PASSWORD}
