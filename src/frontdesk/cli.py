@@ -68,15 +68,17 @@ def database_or_exit(settings: Settings, work: Callable[[], T]) -> T:
         reason = unreachable(exc)
         if reason is None:
             raise
-        typer.echo(f"error: cannot use the database {_shown(settings)}: {reason}", err=True)
+        typer.echo(
+            f"error: cannot use the database {_shown(settings.database_url)}: {reason}", err=True
+        )
         raise typer.Exit(1) from None
 
 
-def _shown(settings: Settings) -> str:
-    """The database's URL without its password."""
+def _shown(url: str) -> str:
+    """A database's or Redis's URL without its password, to be printed."""
     from sqlalchemy.engine import make_url
 
-    return make_url(settings.database_url).render_as_string(hide_password=True)
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -118,10 +120,9 @@ def redis_or_exit(settings: Settings) -> None:
     try:
         asyncio.run(ping())
     except (RedisError, OSError) as exc:
-        from sqlalchemy.engine import make_url
-
-        where = make_url(settings.redis_url).render_as_string(hide_password=True)
-        typer.echo(f"error: cannot reach Redis at {where}: {exc}", err=True)
+        typer.echo(
+            f"error: cannot reach Redis at {_shown(settings.redis_url or '')}: {exc}", err=True
+        )
         raise typer.Exit(1) from None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 import pytest
@@ -235,9 +236,7 @@ class TestHttp:
         message.set_content("Attached.")
         long_name = "Vertrag " + "mit allen Anlagen " * 20 + "unterschrieben.tar.gz"
         message.add_attachment(b"\x1f\x8b fake", "application", "gzip", filename=long_name)
-        response = await post_mime(http, message.as_bytes())
-        assert response.status_code == 200, response.text
-        (entry,) = inbound_entries(await ticket_of(ada, response.json()["ticket_id"]))
+        entry = await the_one_entry(http, ada, message.as_bytes())
         (attachment,) = entry["data"]["attachments"]
         assert 190 < len(attachment["filename"]) <= 200
         assert attachment["filename"].startswith("Vertrag mit allen Anlagen")
@@ -262,9 +261,7 @@ class TestHttp:
             b"--BB\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
             b' filename="C:\\Users\\ada\\notes.txt"\r\n\r\nnotes\r\n--BB--\r\n'
         )
-        response = await post_mime(http, raw)
-        assert response.status_code == 200, response.text
-        (entry,) = inbound_entries(await ticket_of(ada, response.json()["ticket_id"]))
+        entry = await the_one_entry(http, ada, raw)
         names = [item["filename"] for item in entry["data"]["attachments"]]
         assert names == ["café.txt", "Q1_Q2 résumé.txt", "notes.txt"]
 
@@ -432,6 +429,14 @@ class TestHttp:
         error_of(await post_mime(http, message.as_bytes()), 413, "message_too_large")
         records = await _inbound(app, InboundStatus.rejected)
         assert len(records) == 2
+
+
+async def the_one_entry(http: httpx.AsyncClient, agent: Any, raw: bytes) -> dict[str, Any]:
+    """The mail received, as the only received entry of the new ticket it opened."""
+    response = await post_mime(http, raw)
+    assert response.status_code == 200, response.text
+    (entry,) = inbound_entries(await ticket_of(agent, response.json()["ticket_id"]))
+    return entry
 
 
 async def _inbound(app: FastAPI, status: InboundStatus) -> list[InboundMessage]:
