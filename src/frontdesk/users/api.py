@@ -24,7 +24,7 @@ from frontdesk.deps import (
 from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
 from frontdesk.sso import service as sso_service
-from frontdesk.users import service, two_factor
+from frontdesk.users import devices, service, two_factor
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
     ApiTokenCreate,
@@ -40,7 +40,12 @@ from frontdesk.users.schemas import (
     UserRead,
     UserUpdate,
 )
-from frontdesk.users.sessions import login_policy, set_session_cookies
+from frontdesk.users.sessions import (
+    device_cookie,
+    login_policy,
+    remember_device,
+    set_session_cookies,
+)
 
 router = APIRouter(tags=["account"], route_class=AuthenticateFirst)
 users_router = APIRouter(prefix="/users", tags=["users"], route_class=AuthenticateFirst)
@@ -75,7 +80,16 @@ async def login(
     _ensure_same_origin(request, settings)
     policy = login_policy(settings)
     user = await service.authenticate(
-        session, email=body.email, password=body.password, ip=client_ip(request), policy=policy
+        session,
+        email=body.email,
+        password=body.password,
+        ip=client_ip(request),
+        policy=policy,
+        device=devices.recognised(
+            device_cookie(request),
+            secret=settings.secret,
+            account=service.normalize_email(body.email),
+        ),
     )
     await sso_service.ensure_password_login_allowed(session, user=user)
     step = await two_factor.second_step(
@@ -88,6 +102,7 @@ async def login(
     if isinstance(step, two_factor.Challenge):
         return TwoFactorChallengeRead(challenge=step.token, expires_at=step.expires_at)
     set_session_cookies(response, settings, policy, auth=step.auth, token=step.token)
+    remember_device(request, response, settings, user=user)
     return _me(user, step.auth.csrf_token, must_enrol=await two_factor.must_enrol(session, user))
 
 
@@ -109,8 +124,10 @@ async def login_second_step(
         policy=policy,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+        device_cookie=device_cookie(request),
     )
     set_session_cookies(response, settings, policy, auth=signed_in.auth, token=signed_in.token)
+    remember_device(request, response, settings, user=signed_in.user)
     me = _me(signed_in.user, signed_in.auth.csrf_token)
     return TwoFactorSignedIn(**me.model_dump(), recovery_codes_left=signed_in.recovery_codes_left)
 

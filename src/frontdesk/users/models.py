@@ -94,7 +94,10 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed login; counted per account and per IP inside a window to throttle guessing."""
+    """One failed login; counted per account and per IP inside a window to throttle guessing.
+
+    `device` names the browser it came from when that browser had signed in to the account
+    before (users/devices.py): such failures count against that browser only."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
@@ -105,6 +108,7 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account: Mapped[str] = mapped_column(String(320))
     ip: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -311,42 +311,78 @@ def _ensure_time_zone(time_zone: str) -> None:
 
 
 async def ensure_not_throttled(
-    session: AsyncSession, *, account: str, ip: str, policy: LoginPolicy
+    session: AsyncSession,
+    *,
+    account: str,
+    ip: str,
+    policy: LoginPolicy,
+    device: str | None = None,
 ) -> None:
+    """Refuses a login attempt after too many failures. From a browser the account signed in
+    from before (`device`, users/devices.py), only that browser's own failures count; from
+    anywhere else, the account's and the address's failures from unknown browsers."""
     since = utcnow() - policy.window
-    for column, value, limit, what in (
-        (LoginFailure.account, account, policy.max_failures_per_account, "this account"),
-        (LoginFailure.ip, ip, policy.max_failures_per_ip, "your network address"),
-    ):
+    minutes = int(policy.window.total_seconds() // 60)
+    from_elsewhere = LoginFailure.device.is_(None)
+    limits = (
+        [
+            (
+                (LoginFailure.account == account) & (LoginFailure.device == device),
+                policy.max_failures_per_account,
+                "device",
+                f"Too many failed logins from this browser. Try again in {minutes} minutes.",
+            )
+        ]
+        if device is not None
+        else [
+            (
+                (LoginFailure.account == account) & from_elsewhere,
+                policy.max_failures_per_account,
+                "account",
+                f"Too many failed logins for this account. Try again in {minutes} minutes, "
+                "or sign in from a browser you have signed in to the desk from before.",
+            ),
+            (
+                (LoginFailure.ip == ip) & from_elsewhere,
+                policy.max_failures_per_ip,
+                "ip",
+                f"Too many failed logins for your network address. Try again in {minutes} minutes.",
+            ),
+        ]
+    )
+    for condition, limit, kind, message in limits:
         failures = await session.scalar(
-            select(func.count()).where(column == value, LoginFailure.at >= since)
+            select(func.count()).where(condition, LoginFailure.at >= since)
         )
         if (failures or 0) >= limit:
-            minutes = int(policy.window.total_seconds() // 60)
             # The email tried is an agent's account (or a guess at one), never a customer's.
             record(
                 session,
                 action="auth.login_throttled",
                 target=Target("user", None, account),
-                changes={"limit": "account" if column is LoginFailure.account else "ip"},
+                changes={"limit": kind},
             )
-            raise LoginThrottled(
-                f"Too many failed logins for {what}. Try again in {minutes} minutes.",
-                retry_after=int(policy.window.total_seconds()),
-            )
+            raise LoginThrottled(message, retry_after=int(policy.window.total_seconds()))
 
 
 async def authenticate(
-    session: AsyncSession, *, email: str, password: str, ip: str, policy: LoginPolicy
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    policy: LoginPolicy,
+    device: str | None = None,
 ) -> User:
-    """Checks the password; a failure is recorded by the caller's own transaction (see login)."""
+    """Checks the password; a failure is recorded by the caller's own transaction (see login).
+    `device` names the browser when it signed in to this account before (users/devices.py)."""
     account = normalize_email(email)
-    await ensure_not_throttled(session, account=account, ip=ip, policy=policy)
+    await ensure_not_throttled(session, account=account, ip=ip, policy=policy, device=device)
     user = await get_user_by_email(session, email=account)
     # argon2 is slow on purpose: off the event loop, so sockets and requests keep flowing.
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        session.add(LoginFailure(account=account, ip=ip))
+        session.add(LoginFailure(account=account, ip=ip, device=device))
         reason = "unknown_account" if user is None else "wrong_password" if not ok else "inactive"
         record(
             session,

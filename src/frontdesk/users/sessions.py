@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.config import Settings
 from frontdesk.deps import CSRF_COOKIE, SESSION_COOKIE, client_ip
-from frontdesk.users import service
+from frontdesk.users import devices, service
 from frontdesk.users.models import AuthSession, User
 
 
@@ -76,4 +76,26 @@ def set_session_cookies(
         samesite="lax",
         secure=settings.secure_cookies,
         path="/",
+    )
+
+
+def device_cookie(request: Request) -> str | None:
+    return request.cookies.get(devices.DEVICE_COOKIE)
+
+
+def remember_device(
+    request: Request, response: Response, settings: Settings, *, user: User
+) -> None:
+    """After a password login: this browser now vouches for the user (users/devices.py). Kept
+    past logout, which is the point: it lets the browser sign in while guesses from elsewhere
+    have locked the account."""
+    response.set_cookie(
+        devices.DEVICE_COOKIE,
+        devices.remembered(device_cookie(request), secret=settings.secret, account=user.email),
+        max_age=int(devices.LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        # Only the login routes read it.
+        path="/api/v1/auth/login",
     )

@@ -27,7 +27,7 @@ from frontdesk.kit import secretbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import verify_password
-from frontdesk.users import totp
+from frontdesk.users import devices, totp
 from frontdesk.users.events import AccessEndedReason, record_account_changed
 from frontdesk.users.models import (
     AuthSession,
@@ -416,13 +416,17 @@ async def _verify_or_count(
     ip: str,
     policy: LoginPolicy,
     at_login: bool = False,
+    device: str | None = None,
 ) -> CodeKind:
     """A code checked and taken, or the failure counted; at login a wrong code is a 401 like a
-    wrong password, elsewhere a 422 on the `code` field of a signed-in user's form."""
-    await ensure_not_throttled(session, account=_failure_key(user), ip=ip, policy=policy)
+    wrong password, elsewhere a 422 on the `code` field of a signed-in user's form. `device`
+    names a browser the user signed in from before: its failures count apart (users/devices.py)."""
+    await ensure_not_throttled(
+        session, account=_failure_key(user), ip=ip, policy=policy, device=device
+    )
     kind = await check_code(session, user=user, secret_key=secret_key, code=code)
     if kind is None:
-        session.add(LoginFailure(account=_failure_key(user), ip=ip))
+        session.add(LoginFailure(account=_failure_key(user), ip=ip, device=device))
         when = "login" if at_login else "form"
         audit.record(session, action="two_factor.code_failed", target=user, changes={"when": when})
         if at_login:
@@ -487,7 +491,10 @@ async def complete_challenge(
     policy: LoginPolicy,
     ip: str,
     user_agent: str | None,
+    device_cookie: str | None = None,
 ) -> SignedIn:
+    """Signs in the holder of a challenge whose code is right. `device_cookie` is the browser's
+    cookie of users/devices.py, which may vouch for this user."""
     row = (
         await session.execute(
             select(TwoFactorChallenge, User)
@@ -509,6 +516,7 @@ async def complete_challenge(
         ip=ip,
         policy=policy,
         at_login=True,
+        device=devices.recognised(device_cookie, secret=secret_key, account=user.email),
     )
     await session.execute(delete(TwoFactorChallenge).where(TwoFactorChallenge.id == found.id))
     auth, token = await start_session(

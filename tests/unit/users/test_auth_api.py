@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
+from fastapi import FastAPI
 
 from tests.conftest import PASSWORD, Desk
+
+
+@asynccontextmanager
+async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Another browser: its own cookies, the same network address as the test client."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+    ) as client:
+        yield client
+
+
+def csrf_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    return {"X-CSRF-Token": client.cookies["frontdesk_csrf"]}
 
 
 class TestLogin:
@@ -56,6 +73,90 @@ class TestLogin:
         assert response.status_code == 429
         assert "Too many failed logins for this account" in response.json()["error"]["message"]
         assert int(response.headers["retry-after"]) > 0
+
+    async def test_guesses_from_elsewhere_do_not_lock_out_a_browser_that_signed_in_before(
+        self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        user = await desk.user()
+        signed_in = await http.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        cookie = next(
+            header
+            for header in signed_in.headers.get_list("set-cookie")
+            if header.startswith("frontdesk_device=")
+        )
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+        assert "Path=/api/v1/auth/login" in cookie
+        await http.post("/api/v1/auth/logout", headers=csrf_headers(http))
+
+        async with browser(app) as attacker:
+            for _ in range(5):
+                guess = await attacker.post(
+                    "/api/v1/auth/login", json={"email": user["email"], "password": "guess-1234"}
+                )
+                assert guess.status_code == 401
+            locked = await attacker.post(
+                "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+            )
+            assert locked.status_code == 429
+            assert "browser you have signed in to the desk from before" in locked.text
+
+        again = await http.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert again.status_code == 200, again.text
+
+    async def test_a_known_browser_s_own_failures_lock_that_browser_only(
+        self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        user = await desk.user()
+        await http.post("/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD})
+        for _ in range(5):
+            wrong = await http.post(
+                "/api/v1/auth/login", json={"email": user["email"], "password": "wrong-guess!"}
+            )
+            assert wrong.status_code == 401
+        locked = await http.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert locked.status_code == 429
+        assert "from this browser" in locked.json()["error"]["message"]
+        async with browser(app) as elsewhere:
+            other = await elsewhere.post(
+                "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+            )
+            assert other.status_code == 200, other.text
+
+    async def test_a_browser_vouches_only_for_the_accounts_that_signed_in_from_it(
+        self, app: FastAPI, desk: Desk
+    ) -> None:
+        owner, attacker_account = await desk.user(), await desk.user()
+        async with browser(app) as attacker:
+            # The attacker's own account signs in: the cookie vouches for it, not the owner's.
+            mine = await attacker.post(
+                "/api/v1/auth/login",
+                json={"email": attacker_account["email"], "password": PASSWORD},
+            )
+            assert mine.status_code == 200
+            for _ in range(5):
+                await attacker.post(
+                    "/api/v1/auth/login", json={"email": owner["email"], "password": "guess-1234"}
+                )
+            async with browser(app) as stranger:
+                locked = await stranger.post(
+                    "/api/v1/auth/login", json={"email": owner["email"], "password": PASSWORD}
+                )
+            assert locked.status_code == 429
+            # A cookie edited to name the owner is not vouched for either.
+            forged = attacker.cookies["frontdesk_device"].split(".")[0] + "." + "0" * 20
+            attacker.cookies.clear()
+            attacker.cookies.set("frontdesk_device", forged, domain="desk.test")
+            still = await attacker.post(
+                "/api/v1/auth/login", json={"email": owner["email"], "password": PASSWORD}
+            )
+            assert still.status_code == 429
 
     async def test_deactivated_user_cannot_log_in(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")

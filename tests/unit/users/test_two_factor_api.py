@@ -181,6 +181,29 @@ async def test_wrong_codes_are_throttled_and_a_right_password_does_not_reset_the
     assert (await second_step(http, challenge, next_code(secret, clock))).status_code == 200
 
 
+async def test_wrong_codes_from_elsewhere_do_not_lock_out_a_browser_that_signed_in_before(
+    app: FastAPI, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """Someone who learnt the password cannot keep its owner from finishing their own login."""
+    agent = await desk.agent()
+    secret, _codes = await enrol(agent, clock)
+    challenge = (await password_step(http, agent.user))["challenge"]
+    assert (await second_step(http, challenge, next_code(secret, clock))).status_code == 200
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+    ) as thief:
+        stolen = (await password_step(thief, agent.user))["challenge"]
+        for guess in range(5):
+            assert (await second_step(thief, stolen, f"{guess:06d}")).status_code == 401
+        stolen = (await password_step(thief, agent.user))["challenge"]
+        assert (await second_step(thief, stolen, next_code(secret, clock))).status_code == 429
+
+    challenge = (await password_step(http, agent.user))["challenge"]
+    signed_in = await second_step(http, challenge, next_code(secret, clock))
+    assert signed_in.status_code == 200, signed_in.text
+
+
 async def test_an_unknown_or_expired_challenge_is_refused(
     desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
