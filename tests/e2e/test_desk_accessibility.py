@@ -297,7 +297,7 @@ async def test_a_new_chat_and_an_offer_are_announced_once_and_taken_by_keyboard(
     await expect(news).to_have_attribute("aria-live", "polite")
 
     # A new chat everyone may take: said once, politely.
-    await (await visitors(support)).start_chat("Where is my parcel?", name="Marie Curie")
+    marie = await (await visitors(support)).start_chat("Where is my parcel?", name="Marie Curie")
     await expect(news).to_have_text("New chat waiting for an agent: Marie Curie.")
     await page.evaluate(
         """() => {
@@ -343,6 +343,25 @@ async def test_a_new_chat_and_an_offer_are_announced_once_and_taken_by_keyboard(
     await page.keyboard.press("Shift+J")
     composer = page.get_by_label(re.compile("Message to"))
     await expect(composer).to_be_focused()
+
+    # A colleague's invitation, and a chat handed over: each said for what it asks of Ada.
+    grace = await desk.agent(name="Grace Hopper", inboxes=[support])
+    await set_online(app, grace.user)
+    assert (await grace.client.post(f"/api/v1/chats/{marie['id']}/join")).status_code == 200
+    invited = await grace.client.post(
+        f"/api/v1/chats/{marie['id']}/invite", json={"user_id": ada["id"]}
+    )
+    assert invited.status_code == 200, invited.text
+    await expect(news).to_have_text("You are invited to the chat with Marie Curie.")
+
+    rosalind = await (await visitors(support)).start_chat("My invoice", name="Rosalind Franklin")
+    await expect(news).to_have_text("New chat waiting for an agent: Rosalind Franklin.")
+    assert (await grace.client.post(f"/api/v1/chats/{rosalind['id']}/join")).status_code == 200
+    handed = await grace.client.post(
+        f"/api/v1/chats/{rosalind['id']}/transfer", json={"user_id": ada["id"]}
+    )
+    assert handed.status_code == 200, handed.text
+    await expect(news).to_have_text("You are asked to take over the chat with Rosalind Franklin.")
     await page.context.close()
 
 
