@@ -31,6 +31,9 @@ from frontdesk.mail.receiving import Delivery
 from frontdesk.mail.writer import InboundWriter
 
 logger = logging.getLogger(__name__)
+# aiosmtpd writes every envelope's sender and recipients to "mail.log" at INFO: customers'
+# addresses in a log that no erasure reaches (docs/privacy.md). Its warnings and errors stay.
+SMTP_LIBRARY_LOGGER = "mail.log"
 
 # aiosmtpd's own answers when a message outgrows the limit, announced (MAIL FROM … SIZE=) or
 # found while reading the data, or has a line over the limit; replaced by ours, which say the
@@ -214,6 +217,7 @@ class InboundListener:
         )
 
     async def start(self) -> None:
+        logging.getLogger(SMTP_LIBRARY_LOGGER).setLevel(logging.WARNING)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._protocol,
