@@ -236,8 +236,14 @@ async def test_an_oversized_or_disguised_file_is_refused_with_its_reason(
     await desk_page.get_by_test_id("chat-file-input").set_input_files(
         [upload("setup.exe", "application/x-msdownload", b"MZ\x90\x00" + bytes(64))]
     )
-    alert = desk_page.get_by_role("alert").filter(has_text="setup.exe")
-    await expect(alert).to_contain_text("setup.exe not sent — setup.exe is a program or script.")
+    # In the conversation, where the message would have been: why, and Discard; no Retry, which
+    # would be refused again.
+    refused = desk_page.get_by_role("log", name="Conversation").locator(".pending")
+    await expect(refused).to_contain_text("setup.exe")
+    await expect(refused).to_contain_text("Not sent")
+    await expect(refused).to_contain_text("setup.exe is a program or script.")
+    await expect(refused.get_by_role("button", name="Retry")).to_have_count(0)
+    await expect(refused.get_by_role("button", name="Discard")).to_be_visible()
     await shoot(desk_page, screenshots, "chat-file-refused")
     assert await count_rows(app, ChatFile) == 0
     await desk_page.context.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
+from playwright.async_api import Browser, FilePayload, Page, Route, WebSocketRoute, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
@@ -29,6 +29,8 @@ from tests.e2e.test_messenger import Website, chat_id, launcher, messenger, requ
 from tests.realtime import serve
 
 pytestmark = DESK_TESTS
+
+PDF = b"%PDF-1.4\n%%EOF\n"
 
 HAND_OFF_WORDS = re.compile(r"invited|take over|transferred|withdrawn|handed")
 
@@ -255,8 +257,8 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     answers = {
         "Let me check that for you.": {
             "code": "database_unavailable",
-            "message": "The database is out of reach for a moment; try again shortly.",
-            "retry_after": 1,
+            "message": "The database could not be reached for a moment. Try again.",
+            "retry_after": 3,
         },
         "Anything else?": {"code": "chat_ended", "message": "This chat has ended."},
     }
@@ -289,6 +291,11 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     # Written while the first waits to be sent again: it must not overtake it.
     await composer.fill("One moment.")
     await composer.press("Enter")
+    # The desk is connected: what it waits out is the server, and it says so.
+    await expect(log.locator(".pending")).to_have_count(2)
+    for item in await log.locator(".pending").all():
+        await expect(item).to_contain_text("The server is busy — retrying…")
+    await expect(log).not_to_contain_text("Waiting for the connection")
     await expect(ada.locator(".msg.agent:not(.pending)")).to_have_count(2)
     await expect(log.locator(".pending")).to_have_count(0)
     tries = [cmid for text, cmid in sent if text == "Let me check that for you."]
@@ -388,6 +395,161 @@ async def test_what_the_agent_writes_while_the_server_is_away_is_stored_once_in_
     assert [e["data"]["message"]["text"] for e in seen if e["type"] == "chat.message_added"] == (
         written
     )
+    await ada.context.close()
+
+
+class Outage:
+    """The server taken from a page, as a killed one is: its HTTP refused (uploads too) and its
+    socket closed, new ones closed at once; `back()` brings both."""
+
+    def __init__(self) -> None:
+        self.away = False
+        self.sockets: list[WebSocketRoute] = []
+
+    async def install(self, page: Page) -> None:
+        async def socket(ws: WebSocketRoute) -> None:
+            if self.away:
+                await ws.close()
+                return
+            ws.connect_to_server()
+            self.sockets.append(ws)
+
+        async def http(route: Route) -> None:
+            if self.away:
+                await route.abort("connectionrefused")
+            else:
+                await route.fallback()
+
+        await page.route(re.compile(r"/api/v1/"), http)
+        await page.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), socket)
+
+    async def begin(self) -> None:
+        self.away = True
+        for ws in self.sockets:
+            await ws.close()
+
+    def back(self) -> None:
+        self.away = False
+
+
+async def _agent_in_chat_with_clock(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
+) -> tuple[Page, PageApi, Any, dict[str, Any], Outage]:
+    """Ada in a chat with Marie, the page's timers run by the test, the server ready to go away."""
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Hello", name="Marie Curie")
+    ada = await open_desk(browser, live, ada_user)
+    api = PageApi(ada, live)
+    await api("POST", f"/api/v1/chats/{chat['id']}/join")
+    outage = Outage()
+    await outage.install(ada)
+    await ada.clock.install()
+    await ada.reload()
+    await open_chat(ada, "Marie Curie")
+    return ada, api, visitor, chat, outage
+
+
+def _said(events: list[dict[str, Any]]) -> list[str]:
+    """A chat's messages in order: their text, or the names of the files they send."""
+    said = []
+    for event in events:
+        if event["type"] == "chat.message_added":
+            message = event["data"]["message"]
+            files = [a["filename"] for a in message.get("attachments") or []]
+            said.append(f"files: {', '.join(files)}" if files else message["text"])
+    return said
+
+
+async def test_a_file_sent_between_two_texts_during_an_outage_reaches_the_customer_between_them(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """The files' message goes in the chat's lane with the texts: written A, a file, B while the
+    server is away, the customer reads A, the file, B (it used to go by its own way, and could
+    come before A or after B)."""
+    ada, api, visitor, chat, outage = await _agent_in_chat_with_clock(
+        app, desk, visitors, live, browser
+    )
+    composer = ada.get_by_label(re.compile("Message to"))
+    log = ada.get_by_role("log", name="Conversation")
+
+    await outage.begin()
+    await composer.fill("Here is the guide.")
+    await composer.press("Enter")
+    guide: FilePayload = {"name": "guide.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    await ada.get_by_test_id("chat-file-input").set_input_files([guide])
+    await composer.fill("Page 3 is the one.")
+    await composer.press("Enter")
+    pending = log.locator(".pending")
+    await expect(pending).to_have_count(3)
+    await ada.clock.run_for(15_000)
+    await expect(pending.nth(1)).to_contain_text("guide.pdf")
+    for item in await pending.all():
+        await expect(item).to_contain_text("Waiting for the connection…")
+    await shoot(ada, screenshots, "chat-file-waiting-its-turn")
+
+    outage.back()
+    await ada.clock.run_for(20_000)
+    await expect(pending).to_have_count(0)
+    sent = log.locator(".msg.agent:not(.pending)")
+    await expect(sent).to_have_count(3)
+    await expect(sent.nth(1).get_by_role("link")).to_contain_text("guide.pdf")
+    written = ["Hello", "Here is the guide.", "files: guide.pdf", "Page 3 is the one."]
+    assert _said((await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]) == written
+    seen = (await visitor.client.get(f"/messenger/v1/chats/{chat['id']}")).json()["events"]
+    assert _said(seen) == written
+    await ada.context.close()
+
+
+async def test_a_stopped_message_can_be_discarded_by_keyboard_and_the_rest_wait_for_retry(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """After 2 minutes away the messages stop, each with Retry and Discard. Discard (Enter on it)
+    takes one out and leaves the focus on the next one's Discard; the server back, nothing goes
+    by itself; Retry sends the rest in order, the discarded one never."""
+    ada, api, _visitor, chat, outage = await _agent_in_chat_with_clock(
+        app, desk, visitors, live, browser
+    )
+    composer = ada.get_by_label(re.compile("Message to"))
+    log = ada.get_by_role("log", name="Conversation")
+
+    await outage.begin()
+    for text in ("Let me check.", "It was order 1234, right?", "One moment."):
+        await composer.fill(text)
+        await composer.press("Enter")
+    pending = log.locator(".pending")
+    await expect(pending).to_have_count(3)
+    await ada.clock.run_for(125_000)
+    for item in await pending.all():
+        await expect(item).to_contain_text("Not sent")
+        await expect(item.get_by_role("button", name="Retry")).to_be_visible()
+        await expect(item.get_by_role("button", name="Discard")).to_be_visible()
+    await shoot(ada, screenshots, "chat-not-sent-discard")
+    await assert_accessible(ada, "chat with messages not sent")
+
+    await pending.nth(1).get_by_role("button", name="Discard").focus()
+    await ada.keyboard.press("Enter")
+    await expect(pending).to_have_count(2)
+    await expect(log).not_to_contain_text("order 1234")
+    await expect(pending.nth(1).get_by_role("button", name="Discard")).to_be_focused()
+
+    outage.back()
+    await ada.clock.run_for(20_000)
+    await expect(ada.locator(".conn")).to_be_hidden()
+    await ada.clock.run_for(2_000)
+    await expect(pending).to_have_count(2)
+    assert _said((await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]) == ["Hello"]
+
+    # Shift+Tab from the focused Discard reaches the same message's Retry.
+    await ada.keyboard.press("Shift+Tab")
+    await expect(pending.nth(1).get_by_role("button", name="Retry")).to_be_focused()
+    await ada.keyboard.press("Enter")
+    await ada.clock.run_for(2_000)
+    await expect(pending).to_have_count(0)
+    mine = log.locator(".msg.agent:not(.pending) .bubble")
+    await expect(mine).to_have_text(["Let me check.", "One moment."])
+    events = (await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]
+    assert _said(events) == ["Hello", "Let me check.", "One moment."]
     await ada.context.close()
 
 

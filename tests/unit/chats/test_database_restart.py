@@ -11,7 +11,7 @@ import pytest
 
 from frontdesk.chats.statements import PostgresRows
 from tests.conftest import POSTGRESQL_ONLY, Desk
-from tests.realtime import messenger_socket
+from tests.realtime import desk_socket, messenger_socket
 from tests.unit.support import error_of, online, terminate_backends
 
 
@@ -105,3 +105,37 @@ async def test_a_request_while_postgresql_refuses_connections_is_503_not_500(
         response = await admin.client.get("/api/v1/tickets")
         error_of(response, 503, "database_unavailable")
         assert response.headers["retry-after"]
+
+
+@POSTGRESQL_ONLY
+async def test_an_agents_message_while_the_database_restarts_is_answered_busy_both_ways(
+    app: object, desk: Desk, visitors: Any, live: str, pg_url: str
+) -> None:
+    """What the desk's chat lane maps to "The server is busy — retrying…" (web/desk/src/chats/
+    store.ts, `passingTrouble`): an agent's message over the socket is refused with
+    `database_unavailable` and `retry_after`, over HTTP with 503 and `Retry-After`; sent again
+    with its client id, it is stored once."""
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    visitor = await visitors(inbox)
+    chat = (await visitor.start_chat("hello"))["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
+    sock = await desk_socket(live, ada)
+    frame = {"type": "message", "chat_id": chat, "text": "one moment", "client_msg_id": "a-1"}
+    try:
+        await terminate_backends(pg_url)
+        refused = await sock.request(dict(frame))
+        assert refused["type"] == "error", refused
+        assert refused["error"]["code"] == "database_unavailable"
+        assert refused["error"]["retry_after"] == 2
+        assert (await sock.request(dict(frame)))["type"] == "ack"
+    finally:
+        await sock.close()
+    body = {"text": "found it", "client_msg_id": "a-2"}
+    await terminate_backends(pg_url)
+    response = await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)
+    error_of(response, 503, "database_unavailable")
+    assert response.headers["retry-after"] == "2"
+    assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)).status_code == 201
+    assert await _stored_texts(visitor, chat) == ["hello", "one moment", "found it"]

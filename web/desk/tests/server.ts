@@ -3,10 +3,13 @@
 // desk: it puts in place the few browser globals they use (window, document, navigator, location)
 // and the two ways out (Request resolves "/api/..." against the page, as a browser does).
 //
-// It answers what the chat window uses: GET /api/v1/chats/{id}, POST …/messages, and on the socket
-// `message` and `resume` (docs/realtime.md), a replay from the `resume` in the URL, then `ready`.
-// `down()` takes it away as a killed server is (sockets closed, requests refused, new sockets
-// closed at once) and `up()` brings it back; `socketsRefused` takes the socket away alone.
+// It answers what the chat window uses: GET /api/v1/chats/{id}, POST …/messages, the files' two
+// steps (an upload by XMLHttpRequest to /api/v1/chat-uploads, then POST …/file-messages), and on
+// the socket `message` and `resume` (docs/realtime.md), a replay from the `resume` in the URL,
+// then `ready`. `down()` takes it away as a killed server is (sockets closed, requests refused,
+// new sockets closed at once) and `up()` brings it back; `socketsRefused` takes the socket away
+// alone; `refuseMessages` answers every message as the server does when it cannot take one for
+// now (a rate limit, its database out of reach), on the socket and over HTTP alike.
 
 type Json = Record<string, unknown>;
 
@@ -110,9 +113,57 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
+/** What the server answers a message it cannot take for now: the HTTP status, and the error with
+ * its `retry_after` (the `Retry-After` header over HTTP), as errors.py shapes it. */
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  retry_after?: number;
+}
+
+/** An upload as the browser sends it: XMLHttpRequest, for its progress. */
+class FakeXhr {
+  status = 0;
+  responseText = "";
+  readonly upload: { onprogress: ((event: { loaded: number }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  ontimeout: (() => void) | null = null;
+  withCredentials = false;
+  private url = "";
+  private headers = new Map<string, string>();
+
+  open(_method: string, url: string): void {
+    this.url = url;
+  }
+  setRequestHeader(): void {}
+  getResponseHeader(name: string): string | null {
+    return this.headers.get(name.toLowerCase()) ?? null;
+  }
+  send(body: File): void {
+    setTimeout(() => {
+      if (!server.isUp) return this.onerror?.();
+      this.upload.onprogress?.({ loaded: body.size });
+      const query = new URL(this.url, ORIGIN).searchParams;
+      const answer = server.upload(Number(query.get("chat_id")), query.get("client_id")!, query.get("filename")!, body.size);
+      this.status = answer.status;
+      this.responseText = JSON.stringify(answer.body);
+      this.onload?.();
+    }, 50);
+  }
+}
+g.XMLHttpRequest = FakeXhr;
+
 class FakeDeskServer {
   isUp = true;
   socketsRefused = false;
+  refusal: Refusal | null = null;
+  /** The uploads stored, by chat and client id: their file ids. */
+  readonly uploads = new Map<string, { id: string; filename: string; size: number }>();
+  /** How many times a message (by client_msg_id) was sent, whichever way. */
+  readonly tries = new Map<string, number>();
   readonly sockets = new Set<FakeSocket>();
   private chats = new Map<number, { state: string; events: StoredEvent[] }>();
 
@@ -121,6 +172,9 @@ class FakeDeskServer {
     for (const socket of [...this.sockets]) socket.close(1000);
     this.isUp = true;
     this.socketsRefused = false;
+    this.refusal = null;
+    this.uploads.clear();
+    this.tries.clear();
     const at = new Date().toISOString();
     const hello = { id: 1, author: { kind: "visitor", name: "Marie" }, text: "Hello", client_msg_id: "v-1", created_at: at };
     this.chats = new Map([[chatId, { state: "active", events: [{ type: "chat.message_added", chat_id: chatId, seq: 1, at, data: { message: hello } }] }]]);
@@ -136,6 +190,10 @@ class FakeDeskServer {
     this.isUp = true;
   }
 
+  refuseMessages(refusal: Refusal | null): void {
+    this.refusal = refusal;
+  }
+
   refuseSockets(refused: boolean): void {
     this.socketsRefused = refused;
     if (refused) for (const socket of [...this.sockets]) socket.close(1006);
@@ -145,11 +203,27 @@ class FakeDeskServer {
     return this.chats.get(chatId)?.events ?? [];
   }
 
-  /** The texts of the chat's messages, in the order stored. */
+  /** The texts of the chat's messages, in the order stored; a message of files by its files'
+   * names ("files: a.png"). */
   texts(chatId: number): string[] {
     return this.events(chatId)
       .filter((e) => e.type === "chat.message_added")
-      .map((e) => (e.data.message as { text: string }).text);
+      .map((e) => {
+        const message = e.data.message as { text: string; attachments?: { filename: string }[] };
+        return message.attachments?.length ? `files: ${message.attachments.map((a) => a.filename).join(", ")}` : message.text;
+      });
+  }
+
+  /** The first step of sending files: stored once per (chat, client id). */
+  upload(chatId: number, clientId: string, filename: string, size: number): { status: number; body: Json } {
+    if (!this.chats.has(chatId)) return { status: 404, body: { error: { code: "not_found", message: "No such chat." } } };
+    if (filename.endsWith(".exe")) {
+      return { status: 422, body: { error: { code: "file_type_refused", message: "Programs and scripts cannot be sent." } } };
+    }
+    const key = `${chatId}:${clientId}`;
+    const stored = this.uploads.get(key) ?? { id: `f-${this.uploads.size + 1}`, filename, size };
+    this.uploads.set(key, stored);
+    return { status: 201, body: { ...stored, content_type: "application/pdf", image: false, width: null, height: null } };
   }
 
   /** The chat ends (the visitor ended it, say). */
@@ -159,15 +233,27 @@ class FakeDeskServer {
     this.append(chatId, "chat.ended", { reason: "visitor" });
   }
 
-  message(chatId: number, text: string, clientMsgId: string): Json {
+  message(chatId: number, text: string, clientMsgId: string, attachmentIds: string[] = []): Json {
+    this.tries.set(clientMsgId, (this.tries.get(clientMsgId) ?? 0) + 1);
     const chat = this.chats.get(chatId);
     if (!chat) return { error: { code: "not_found", message: "No such chat." } };
+    if (this.refusal) {
+      const { code, message, retry_after } = this.refusal;
+      return { error: { code, message, ...(retry_after === undefined ? {} : { retry_after }) } };
+    }
     const stored = chat.events.find((e) => (e.data.message as { client_msg_id?: string } | undefined)?.client_msg_id === clientMsgId);
     if (stored) return { seq: stored.seq, message_id: stored.seq, duplicate: true };
     if (chat.state === "ended") return { error: { code: "chat_ended", message: "This chat has ended." } };
     const at = new Date().toISOString();
     const event = this.append(chatId, "chat.message_added", {
-      message: { id: chat.events.length + 1, author: AGENT, text, client_msg_id: clientMsgId, created_at: at },
+      message: {
+        id: chat.events.length + 1,
+        author: AGENT,
+        text,
+        client_msg_id: clientMsgId,
+        created_at: at,
+        attachments: attachmentIds.map((id) => [...this.uploads.values()].find((u) => u.id === id)),
+      },
     });
     return { seq: event.seq, message_id: event.seq, duplicate: false };
   }
@@ -177,11 +263,18 @@ class FakeDeskServer {
     const path = new URL(request.url).pathname;
     const detail = path.match(/^\/api\/v1\/chats\/(\d+)$/);
     if (request.method === "GET" && detail) return json(200, this.detail(Number(detail[1])));
-    const messages = path.match(/^\/api\/v1\/chats\/(\d+)\/messages$/);
+    const messages = path.match(/^\/api\/v1\/chats\/(\d+)\/(messages|file-messages)$/);
     if (request.method === "POST" && messages) {
-      const body = (await request.json()) as { text: string; client_msg_id: string };
-      const answer = this.message(Number(messages[1]), body.text, body.client_msg_id);
+      const body = (await request.json()) as { text: string; client_msg_id: string; attachment_ids?: string[] };
+      const answer = this.message(Number(messages[1]), body.text, body.client_msg_id, body.attachment_ids);
       const code = (answer.error as { code?: string } | undefined)?.code;
+      if (code && this.refusal?.code === code) {
+        // As errors.py answers over HTTP: the error alone, its wait in the Retry-After header.
+        const { retry_after, ...error } = answer.error as Json;
+        const headers: Record<string, string> = { "Content-Type": "application/json" };
+        if (retry_after !== undefined) headers["Retry-After"] = String(retry_after);
+        return new Response(JSON.stringify({ error: { code: error.code, message: error.message } }), { status: this.refusal.status, headers });
+      }
       return json(code === "chat_ended" ? 409 : code ? 404 : 201, answer);
     }
     if (request.method === "GET") return json(200, []);

@@ -97,9 +97,12 @@ export class Conversation {
     return true;
   }
 
-  /** The chat's history over HTTP replaces what was applied; what it holds was delivered. */
-  load(read: ChatRead): void {
+  /** The chat's history over HTTP replaces what was applied; what it holds was delivered. False,
+   * and nothing changed, for a history older than the chat's end already known (an ended chat
+   * never goes on). */
+  load(read: ChatRead): boolean {
     const chat = this.chat!;
+    if (chat.state === "ended" && read.state !== "ended") return false;
     this.events = [];
     this.agentSeqs = [];
     chat.seq = 0;
@@ -113,6 +116,7 @@ export class Conversation {
     this.setPending(this.pending.filter((p) => !delivered.has(p.cmid)));
     if (chat.state === "ended") this.strand();
     this.loaded = true;
+    return true;
   }
 
   /** Holds another chat (a new one, or one started in another tab); nothing of it is applied yet. */

@@ -4,6 +4,7 @@
 // for the socket while it is down.
 
 import type { Conversation, Pending } from "./conversation";
+import type { History } from "./history";
 import { errorText } from "./errors";
 import type { Translate } from "./i18n";
 import { ApiError, frameError, Socket, type Fetcher, type FrameError, type Json } from "./net";
@@ -21,8 +22,8 @@ export interface Host {
   apply(event: Envelope, live: boolean): void;
   /** The token or the chat is not valid any more. */
   forget(keepToken: boolean): void;
-  /** The server says the chat ended: its history, fetched again, shows how. */
-  ended(): void;
+  /** The chat's history: fetched again when the server says the chat ended, to show how. */
+  readonly history: Pick<History, "load">;
 }
 
 const TYPING_IDLE = 3000;
@@ -166,7 +167,8 @@ export class Live {
       // The chat ended before it arrived: kept for a new chat with the ones after it (the ended
       // card offers it), all marked "Not sent: This chat has ended."
       view.convo.markUnsent();
-      this.host.ended();
+      this.disconnect();
+      void this.host.history.load(true);
     } else {
       // Refused for good (too long…): say why and give the text back; the next one goes on.
       view.convo.markOwn(cmid, "failed", errorText(this.host.t, error));

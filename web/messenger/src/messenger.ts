@@ -10,6 +10,7 @@ import { Conversation, uuid } from "./conversation";
 import { Store } from "./dom";
 import { errorText, formProblems } from "./errors";
 import { Files, type FilesHost, type Progress } from "./files";
+import { History, type HistoryHost } from "./history";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
@@ -27,7 +28,7 @@ export interface Identity {
 
 type Listener = (data?: unknown) => void;
 
-export class Messenger implements App, Host, FilesHost {
+export class Messenger implements App, Host, FilesHost, HistoryHost {
   readonly local: Store;
   readonly session: Store;
   readonly conversation: Conversation;
@@ -39,6 +40,7 @@ export class Messenger implements App, Host, FilesHost {
   readonly view: View;
   readonly live: Live;
   readonly files: Files;
+  readonly history: History;
 
   readonly api: Fetcher;
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -46,7 +48,6 @@ export class Messenger implements App, Host, FilesHost {
   private visitorCreating: Promise<string> | null = null;
   private identifying: Promise<unknown> = Promise.resolve();
   private queueTimer = 0;
-  private resuming: { chat: Conversation["chat"]; done: Promise<void> } | null = null;
 
   constructor(
     base: string,
@@ -61,6 +62,7 @@ export class Messenger implements App, Host, FilesHost {
     this.token = this.local.get<string>("token");
     this.live = new Live(base.replace(/^http/, "ws") + "/messenger/v1/ws", this.api, this);
     this.files = new Files(base, this.api, this);
+    this.history = new History(this.api, this);
     this.conversation = new Conversation(this.local, Boolean(this.token), (count) =>
       this.live.pendingChanged(count),
     );
@@ -275,36 +277,17 @@ export class Messenger implements App, Host, FilesHost {
 
   /** After a reload, a navigation or in a second tab: history over HTTP, then the socket. */
   private resume(): Promise<void> {
-    const chat = this.conversation.chat;
-    if (!this.resuming || this.resuming.chat !== chat) {
-      const done = this.loadHistory().finally(() => {
-        if (this.resuming?.done === done) this.resuming = null;
-      });
-      this.resuming = { chat, done };
-    }
-    return this.resuming.done;
+    return this.history.load();
   }
 
-  private async loadHistory(): Promise<void> {
+  /** The history was applied to the conversation: drawn, then followed live unless it ended. */
+  historyLoaded(): void {
     const chat = this.conversation.chat;
-    if (!chat) return;
-    try {
-      const read = await this.api<ChatRead>("GET", `/chats/${chat.id}`);
-      if (this.conversation.chat !== chat) return;
-      this.conversation.load(read);
-      this.view.buildConvo();
-      if (this.view.screen === "convo") this.view.renderScreen();
-      this.markRead();
-      if (chat.state === "ended") this.live.stopTyping();
-      else this.live.connect();
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
-        this.forget(error.status === 404);
-      } else {
-        // Offline for now: try again soon, the chat is still ours.
-        window.setTimeout(() => this.conversation.chat === chat && void this.resume(), 5000);
-      }
-    }
+    this.view.buildConvo();
+    if (this.view.screen === "convo") this.view.renderScreen();
+    this.markRead();
+    if (chat?.state === "ended") this.live.stopTyping();
+    else this.live.connect();
   }
 
   async startChat(values: FormValues): Promise<void> {
@@ -380,7 +363,8 @@ export class Messenger implements App, Host, FilesHost {
       this.conversation.save();
       this.view.renderChatState();
     } catch (error) {
-      if (error instanceof ApiError && error.code === "chat_ended") void this.resume();
+      // Ended meanwhile: a history asked for now shows how (one on its way may predate the end).
+      if (error instanceof ApiError && error.code === "chat_ended") void this.history.load(true);
       else this.view.showNotice(errorText(this.t, error));
     }
   }
@@ -396,13 +380,6 @@ export class Messenger implements App, Host, FilesHost {
     this.updateBadge();
     this.view.setScreen("loading");
     void this.loadStatus(true).then(() => this.view.focusPanel());
-  }
-
-  /** A message was refused because the chat ended, which the socket has not said yet: the
-   * history says how, and the ended card comes. */
-  ended(): void {
-    this.live.disconnect();
-    void this.resume();
   }
 
   /** The token is no longer valid (or the host called clearIdentity): start afresh. */

@@ -243,3 +243,19 @@ test("a socket's error frame is retried when the server was at fault, given up w
   assert.equal(c.failed(b.cmid, frameError({ code: "message_too_long", message: "Too long" }))?.retry, false);
   assert.deepEqual(c.pending.map((p) => p.text), ["one"]);
 });
+
+test("a history older than the chat's end already known changes nothing: an ended chat never goes on", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  c.apply(message(1, "agent"));
+  c.apply(event(2, "chat.ended", { reason: "agent" }));
+  // Asked before the end, answered after its event came.
+  assert.equal(c.load({ id: 12, state: "active", last_seq: 1, events: [message(1, "agent")] }), false);
+  assert.equal(c.chat?.state, "ended");
+  assert.deepEqual(
+    c.events.map((e) => e.type),
+    ["chat.message_added", "chat.ended"],
+  );
+  assert.deepEqual(c.held(), {});
+  assert.equal(c.load({ id: 12, state: "ended", last_seq: 2, events: [message(1, "agent"), event(2, "chat.ended")] }), true);
+});

@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import test, { afterEach, beforeEach, mock } from "node:test";
 import { Conversation, type Persist } from "../src/conversation";
 import { translator } from "../src/i18n";
+import { History } from "../src/history";
 import { Live, type Host } from "../src/live";
 import { ApiError, type Fetcher } from "../src/net";
+import type { ChatRead } from "../src/types";
 
 // The page's window, as far as the live side uses it: its events and its timers (faked).
 const page = new EventTarget();
@@ -34,15 +36,27 @@ interface Post {
   answer(error?: ApiError): void;
 }
 
-/** The live side of a held chat, its posts waiting for the test's answer, and what it drew. */
+/** A fetch of the chat's history, waiting for the test's answer. */
+interface Get {
+  answer(read: ChatRead): void;
+}
+
+/** The live side of a held chat, its posts and history fetches waiting for the test's answer, and
+ * what it drew. */
 function setUp() {
   const posts: Post[] = [];
+  const gets: Get[] = [];
+  /** The chat's state each time its history was drawn. */
+  const drawn: string[] = [];
   /** The texts the server stored, in order, once each. */
   const stored: string[] = [];
   const marks = new Map<string, string>();
   const given: string[] = [];
   let ended = 0;
   const api = ((method: string, path: string, body?: { text: string; client_msg_id: string }) => {
+    if (`${method} ${path}` === "GET /chats/12") {
+      return new Promise<unknown>((resolve) => gets.push({ answer: resolve }));
+    }
     assert.equal(`${method} ${path}`, "POST /chats/12/messages");
     return new Promise<unknown>((resolve, reject) => {
       posts.push({
@@ -75,13 +89,21 @@ function setUp() {
     token: "visitor-token",
     apply: () => undefined,
     forget: () => undefined,
-    ended: () => void (ended += 1),
-  } as unknown as Host & { conversation: Conversation };
+    historyLoaded: () => void drawn.push(host.conversation.chat!.state),
+  } as unknown as Host & { conversation: Conversation; history: History; historyLoaded(): void };
+  const history = new History(api, host);
+  Object.assign(host, { history });
+  const load = history.load.bind(history);
+  // How often the history was asked for because the server said the chat ended.
+  history.load = (...args) => {
+    ended += 1;
+    return load(...args);
+  };
   const live = new Live("ws://example.test/messenger/v1/ws", api, host);
   host.conversation = new Conversation(new Memory(), true, (count) => live.pendingChanged(count));
   host.conversation.adopt(12, 3, "active");
   const states = () => host.conversation.pending.concat(host.conversation.unsent).map((p) => marks.get(p.cmid));
-  return { live, conversation: host.conversation, posts, stored, marks, given, states, ended: () => ended };
+  return { live, history: load, conversation: host.conversation, posts, gets, drawn, stored, marks, given, states, ended: () => ended };
 }
 
 /** Lets `ms` pass on the fake clock, and what was waiting on it run. */
@@ -147,3 +169,41 @@ test("a message refused because the chat ended is marked Not sent and kept for a
   await elapse(30_000);
   assert.equal(posts.length, 1);
 });
+
+test("a history fetch on its way when a message is refused because the chat ended does not hold back the ended card", async () => {
+  const { live, history, conversation, posts, gets, drawn, states } = setUp();
+  // After a reload: the history is on its way, slow; the socket waits for it, so HTTP sends.
+  void history();
+  await elapse(0);
+  assert.equal(gets.length, 1);
+  live.send("Are you still there?");
+  await elapse(0);
+  // The agent ended the chat after the history was read: the message is refused.
+  posts[0].answer(new ApiError("chat_ended", "This chat has ended.", 409));
+  await elapse(0);
+  assert.deepEqual(states(), ["failed: This chat has ended."]);
+  // The history read before the end answers now: it must not bring the chat back to life…
+  const before = { id: 12, state: "active", last_seq: 3, events: [message(3, "agent")] };
+  gets[0].answer(before);
+  await elapse(0);
+  assert.equal(conversation.chat!.state, "ended");
+  assert.deepEqual(drawn, []);
+  // …and the history asked for once the server said so shows how it ended, at once.
+  assert.equal(gets.length, 2);
+  gets[1].answer({ id: 12, state: "ended", last_seq: 4, events: [message(3, "agent"), ended(4)] });
+  await elapse(0);
+  assert.deepEqual(drawn, ["ended"]);
+  assert.deepEqual(
+    conversation.events.map((e) => e.type),
+    ["chat.message_added", "chat.ended"],
+  );
+});
+
+function message(seq: number, kind: "agent" | "visitor"): ChatRead["events"][number] {
+  const author = { kind, name: kind === "agent" ? "Ada" : "Marie" };
+  return { type: "chat.message_added", chat_id: 12, seq, data: { message: { author, text: "Hi", client_msg_id: null } } };
+}
+
+function ended(seq: number): ChatRead["events"][number] {
+  return { type: "chat.ended", chat_id: 12, seq, data: { reason: "agent" } };
+}

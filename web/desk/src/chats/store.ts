@@ -5,13 +5,15 @@
 import { defineStore } from "pinia";
 import { computed, reactive, ref } from "vue";
 import { messageOf } from "../api/client";
+import { t } from "../i18n";
 import type { AgentLoad, BarItem, ChatDetail, ChatEvent, ChatSummary, OngoingChat } from "../api/types";
 import { useAuth } from "../auth/store";
 import { socket } from "../realtime/connection";
 import type { Envelope } from "../realtime/socket";
 import { debounce, newId } from "../ui/debounce";
 import { chatsApi } from "./api";
-import { Outbox, type Outgoing } from "./outbox";
+import { FileUpload, postFileMessage } from "./files/uploads";
+import { Outbox, type Outgoing, type Trouble } from "./outbox";
 import { unreadTally } from "./unread";
 
 export type { Outgoing };
@@ -56,15 +58,21 @@ export type NotOfferedReason = "offline" | "not_member" | "at_limit";
 // back; ./outbox.ts keeps the order and says when to stop trying.
 const LONGEST_WAIT = 10;
 
-/** Seconds to wait before sending again when the trouble is the server's and passes (its
- * database out of reach for a moment, an error of its own, no connection, a rate limit); null
- * when the message itself was refused (the chat ended, too long…) and must not be resent. */
-function passingTrouble(error: unknown): number | null {
+/** When the trouble is the server's or the network's and passes, the seconds to wait before
+ * sending again and what it is (the agent reads different words for each); null when the message
+ * itself was refused (the chat ended, too long…) and must not be resent. What the server answers
+ * (docs/realtime.md, "Errors"; errors.py): `rate_limited` (429 with Retry-After, `retry_after` on
+ * the socket), `database_unavailable` (503, the same), `internal` (500); no answer at all is
+ * status 0 over HTTP and `offline` or `timeout` on the socket. A proxy in front may answer a 5xx
+ * of its own, without our JSON. */
+function passingTrouble(error: unknown): { wait: number; trouble: Trouble } | null {
   const { code, status, retryAfter } = error as { code?: string; status?: number; retryAfter?: number };
   const wait = retryAfter || 2;
-  if (code === "rate_limited") return wait;
-  const serverSide = status !== undefined && (status === 0 || status >= 500);
-  if (code === "database_unavailable" || code === "internal" || serverSide) return Math.min(wait, LONGEST_WAIT);
+  if (code === "rate_limited" || status === 429) return { wait, trouble: "limited" };
+  const capped = Math.min(wait, LONGEST_WAIT);
+  if (status === 0 || code === "network" || code === "offline" || code === "timeout") return { wait: capped, trouble: "connection" };
+  if (code === "database_unavailable" || status === 503) return { wait: capped, trouble: "busy" };
+  if (code === "internal" || (status !== undefined && status >= 500)) return { wait: capped, trouble: "error" };
   return null;
 }
 
@@ -422,13 +430,48 @@ export const useChats = defineStore("chats", () => {
     outbox.add(id, newId(), text);
   }
 
+  // The files of the messages of files in the lanes, by client_msg_id: not reactive (a File is no
+  // state to draw), gone with their message.
+  const uploads = new Map<string, FileUpload>();
+
+  /** A message of files, in the lane after what was written before it: its files upload now, the
+   * message that sends them goes in its turn. */
+  function sendFiles(id: number, files: File[]): void {
+    if (!files.length) return;
+    const clientMsgId = newId();
+    const upload = new FileUpload(id, files, (share) => {
+      const item = outgoing[id]?.find((o) => o.client_msg_id === clientMsgId);
+      if (item?.files) item.files.progress = share;
+    });
+    // Known before the lane may ask for it: a lane with nothing ahead sends at once.
+    uploads.set(clientMsgId, upload);
+    outbox.add(id, clientMsgId, "", { names: files.map((file) => file.name).join(", "), progress: 0 });
+    upload.start();
+  }
+
   function retry(id: number, clientMsgId: string): void {
     outbox.retry(id, clientMsgId);
   }
 
-  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe. */
+  /** A message not sent is taken out for good (the files it would have sent stay unsent on the
+   * server, which deletes them after a day). */
+  function discard(id: number, clientMsgId: string): void {
+    if (outbox.discard(id, clientMsgId)) uploads.delete(clientMsgId);
+  }
+
+  /** Over the socket when it is up, else over HTTP; the same client_msg_id makes retries safe. A
+   * message of files goes over HTTP once its files are stored. */
   async function deliverOnce(id: number, item: Outgoing): Promise<void> {
     try {
+      if (item.files) {
+        const upload = uploads.get(item.client_msg_id);
+        if (!upload) throw new Error(t("chatFiles.gone"));
+        await postFileMessage(id, item.client_msg_id, await upload.ready());
+        uploads.delete(item.client_msg_id);
+        // Its event comes on the socket; without one, the chat fetched again shows it.
+        if (!socket.isOpen) refreshDetail(id);
+        return;
+      }
       if (socket.isOpen) {
         try {
           await socket.request({ type: "message", chat_id: id, text: item.text, client_msg_id: item.client_msg_id });
@@ -561,7 +604,7 @@ export const useChats = defineStore("chats", () => {
   return {
     bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
     loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail, show, release,
-    applyEvent, applyToLists, availabilityChanged, isParticipant, join, acceptOffer, declineOffer, send, retry, setTyping, markRead,
+    applyEvent, applyToLists, availabilityChanged, isParticipant, join, acceptOffer, declineOffer, send, sendFiles, retry, discard, setTyping, markRead,
     readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
   };
 });

@@ -1,9 +1,9 @@
-// Sending files in a chat (docs/desk.md, "Files and images in chats"): each file is uploaded with
-// its progress under a client id of its own, then one message sends them under a client_msg_id.
-// A dropped connection retries both with the same ids; the server dedupes, so a retried upload is
-// stored and posted once.
+// Sending files in a chat (docs/desk.md, "Files and images"): each file is uploaded with its
+// progress under a client id of its own, then one message sends them under a client_msg_id, in
+// its turn in the chat's lane (../outbox.ts). A dropped connection retries both with the same
+// ids; the server dedupes, so a retried upload is stored and posted once.
 
-import { ApiError, client, currentCsrf, messageOf } from "../../api/client";
+import { ApiError, client, currentCsrf, messageOf, unwrap } from "../../api/client";
 import { t, type Key } from "../../i18n";
 
 export interface ChatAttachment {
@@ -58,73 +58,80 @@ function uploadOne(chatId: number, file: File, clientId: string, onProgress: (lo
         body = undefined;
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as unknown as ChatAttachment);
-      else reject(new ApiError(body?.error?.message ?? xhr.statusText, xhr.status, body?.error?.code ?? `http_${xhr.status}`));
+      else {
+        const retryAfter = Number(xhr.getResponseHeader("Retry-After")) || 0;
+        reject(new ApiError(body?.error?.message ?? xhr.statusText, xhr.status, body?.error?.code ?? `http_${xhr.status}`, [], retryAfter));
+      }
     };
     xhr.send(file);
   });
 }
 
-const MAX_TRIES = 6;
+/**
+ * A message's files on their way: each uploaded under a client id of its own, kept for every try,
+ * so that a retry (its answer lost, say) is stored once. The upload starts when the files are
+ * picked; the chat's lane (../outbox.ts) asks for the stored ids when the message's turn comes,
+ * and a failed upload starts again then, the files already stored skipped.
+ */
+export class FileUpload {
+  private readonly clientIds: string[];
+  private readonly stored: (string | null)[];
+  private running: Promise<string[]> | null = null;
 
-async function retrying<T>(onRetry: () => void, action: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (error) {
-      const again = error instanceof ApiError && (error.status === 0 || error.status >= 500);
-      if (!again || attempt >= MAX_TRIES) throw error;
-      onRetry();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 8000)));
-    }
+  constructor(
+    private readonly chatId: number,
+    readonly files: File[],
+    /** How far the upload has come, 0 to 1. */
+    private readonly onProgress: (share: number) => void,
+  ) {
+    this.clientIds = files.map(() => newId());
+    this.stored = files.map(() => null);
   }
-}
 
-/** One message of files on its way, as the chat window shows it. */
-export interface OutgoingFiles {
-  key: string;
-  names: string;
-  progress: number;
-  retrying: boolean;
-  failed: string | null;
-}
+  /** Starts uploading now; what goes wrong is heard when the message's turn comes (`ready`). */
+  start(): void {
+    this.ready().catch(() => undefined);
+  }
 
-/** Uploads the files and sends them as one message; `state` is updated as it goes. */
-export async function sendFiles(chatId: number, files: File[], state: OutgoingFiles): Promise<void> {
-  const total = files.reduce((sum, file) => sum + file.size, 0) || 1;
-  const onRetry = () => (state.retrying = true);
-  let done = 0;
-  const ids: string[] = [];
-  let current = files[0]!;
-  try {
-    for (const file of files) {
-      current = file;
-      const clientId = newId();
-      const stored = await retrying(onRetry, () =>
-        uploadOne(chatId, file, clientId, (loaded) => {
-          state.retrying = false;
-          state.progress = (done + loaded) / total;
-        }),
-      );
-      done += file.size;
-      ids.push(stored.id);
-    }
-    state.progress = 1;
-    await retrying(onRetry, async () => {
-      const { error, response } = await client.POST("/api/v1/chats/{chat_id}/file-messages", {
-        params: { path: { chat_id: chatId } },
-        body: { client_msg_id: state.key, attachment_ids: ids, text: "" },
-      });
-      if (error || !response.ok) {
-        const body = error as { error?: { code?: string; message?: string } } | undefined;
-        throw new ApiError(body?.error?.message ?? response.statusText, response.status, body?.error?.code ?? "");
-      }
+  /** The stored files' ids, once all are stored. Rejects with the trouble (no connection, the
+   * server busy) or with the refusal of a file, in words that name it. */
+  ready(): Promise<string[]> {
+    this.running ??= this.upload().catch((error: unknown) => {
+      this.running = null;
+      throw error;
     });
-    state.retrying = false;
-  } catch (error) {
-    state.failed = refusal(error, current.name);
+    return this.running;
+  }
+
+  private async upload(): Promise<string[]> {
+    const total = this.files.reduce((sum, file) => sum + file.size, 0) || 1;
+    let done = 0;
+    for (const [at, file] of this.files.entries()) {
+      if (this.stored[at] === null) {
+        try {
+          const stored = await uploadOne(this.chatId, file, this.clientIds[at]!, (loaded) => this.onProgress((done + loaded) / total));
+          this.stored[at] = stored.id;
+        } catch (error) {
+          if (error instanceof ApiError && REFUSALS[error.code]) {
+            throw new ApiError(refusal(error, file.name), error.status, error.code, error.fields, error.retryAfter);
+          }
+          throw error;
+        }
+      }
+      done += file.size;
+      this.onProgress(done / total);
+    }
+    return this.stored as string[];
   }
 }
 
-export function outgoing(files: File[]): OutgoingFiles {
-  return { key: newId(), names: files.map((file) => file.name).join(", "), progress: 0, retrying: false, failed: null };
+/** Posts the message that sends the stored files (`client_msg_id` makes a retry answer the
+ * stored message). */
+export async function postFileMessage(chatId: number, clientMsgId: string, attachmentIds: string[]): Promise<void> {
+  await unwrap(
+    client.POST("/api/v1/chats/{chat_id}/file-messages", {
+      params: { path: { chat_id: chatId } },
+      body: { client_msg_id: clientMsgId, attachment_ids: attachmentIds, text: "" },
+    }),
+  );
 }
