@@ -314,7 +314,8 @@ class MailboxRun:
     async def _store(self, up_to_uid: int, raws: list[bytes]) -> None:
         # Their images' thumbnails drawn before the transaction, not while it holds the database.
         deliveries = await prepare(
-            [Delivery(raw, self.claimed.envelope_to, None, via="imap") for raw in raws]
+            [Delivery(raw, self.claimed.envelope_to, None, via="imap") for raw in raws],
+            sessionmaker=self.sessionmaker,
         )
         now = utcnow()
         async with unit_of_work(self.sessionmaker) as session:

@@ -23,7 +23,7 @@ from email.errors import (
 )
 from email.header import decode_header
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
@@ -46,6 +46,8 @@ MAX_ADDRESS_CHARS = 320
 MAX_MESSAGE_ID_CHARS = 500
 # Message-IDs read from a plain-text bounce's quoted headers (one bounced message has one).
 MAX_QUOTED_IDS = 5
+# Recipients read from a DSN: a reply goes to its customer and at most 20 copies (outbound.py).
+MAX_REPORTED_RECIPIENTS = 50
 HEADER_SUMMARY = (
     "From",
     "To",
@@ -64,6 +66,24 @@ HEADER_SUMMARY = (
     "Content-Type",
 )
 _AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
+# The subject Exchange and Outlook give an automatic reply, in the languages of their
+# interfaces (the older "Out of Office AutoReply", "Abwesenheitsnotiz" … included): the words and
+# a colon (French puts a space before it, Chinese and Japanese write a full-width one, U+FF1A;
+# Turkish's dotless i is U+0131).
+_AUTOMATIC_REPLY_SUBJECT = re.compile(
+    r"\s*(?:automatic reply|auto response|out of office(?: autoreply)?|automatische antwort"
+    r"|abwesenheitsnotiz|réponse automatique|respuesta automática|risposta automatica"
+    r"|automatisch antwoord|resposta automática|automatiskt? svar|autosvar"
+    r"|automaattinen vastaus|odpowiedź automatyczna|automatyczna odpowiedź|automatická odpověď"
+    r"|automatická odpoveď|automatikus válasz|automatski odgovor|răspuns automat"
+    r"|автоматический ответ|автоматична відповідь|otomatik yan\u0131t|αυτόματη απάντηση"
+    r"|תשובה אוטומטית|رد تلقائي|自动回复|自動回覆|自動応答|자동 회신)\s*[:\uff1a]",
+    re.I,
+)
+# The actions of RFC 3464 (2.3.3) that report no failure.
+_NOT_FAILED = frozenset({"delayed", "delivered", "relayed", "expanded"})
+_DELIVERY_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FATAL_DEFECTS = (
     NoBoundaryInMultipartDefect,
     StartBoundaryNotFoundDefect,
@@ -94,6 +114,25 @@ class Attachment:
     inline: bool = False
 
 
+@dataclass(frozen=True)
+class RecipientStatus:
+    """One per-recipient block of a delivery status notification (RFC 3464, section 2.3)."""
+
+    recipient: str
+    # failed, delayed, delivered, relayed or expanded (RFC 3464, 2.3.3); as written, lower-cased.
+    action: str
+    status: str
+    diagnostic: str
+
+    @property
+    def failed(self) -> bool:
+        """Whether the mail did not reach this recipient and never will: `Action: failed`, or
+        no action of RFC 3464 with a permanent status (5.x.x)."""
+        if self.action == "failed":
+            return True
+        return self.action not in _NOT_FAILED and self.status.startswith("5")
+
+
 @dataclass
 class ParsedMail:
     message_id: str | None
@@ -117,6 +156,9 @@ class ParsedMail:
     # A report that mail we sent could not be delivered (a DSN, or a server's plain-text
     # bounce), as opposed to an out-of-office or a read receipt.
     bounce: bool = False
+    # A DSN's per-recipient blocks, every one of them: a reply copied to several people can
+    # fail for some, be delayed for others and reach the rest.
+    recipients: list[RecipientStatus] = field(default_factory=list)
 
     @property
     def is_auto(self) -> bool:
@@ -160,7 +202,12 @@ def parse_message(raw: bytes) -> ParsedMail:
     text, html = _bodies(plain, html_part)
     auto_reason = automatic_reason(message, headers)
     reported = _reported_ids(message)
-    bounce = _is_dsn(message)
+    recipients = _recipient_statuses(message) if _is_dsn(message) else []
+    # A DSN that says only "delayed" or "delivered" is news, not a failure; one whose blocks
+    # cannot be read is taken for the failure nearly every DSN is.
+    bounce = _is_dsn(message) and (
+        not recipients or any(recipient.failed for recipient in recipients)
+    )
     if message.get_content_type() != "multipart/report" and auto_reason and _plain_bounce(headers):
         # A server that sends no DSN (qmail, old Exim, some appliances) quotes the bounced
         # mail's headers in its text: ours are how it finds its ticket.
@@ -188,6 +235,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         attachments=_attachments(message, leaves, bodies=(plain, html_part)),
         auto_reason=auto_reason,
         bounce=bounce,
+        recipients=recipients,
         headers=header_summary(headers),
         defects=[_describe(defect) for defect in defects],
     )
@@ -324,6 +372,8 @@ def automatic_reason(message: Message, headers: Headers | None = None) -> str | 
     for name in ("X-Autoreply", "X-Autorespond"):
         if name in headers:
             return name
+    if _exchange_automatic_reply(headers):
+        return "Exchange automatic reply"
     if message.get_content_type() == "multipart/report":
         return "delivery report"
     senders = headers.addresses("From")
@@ -331,6 +381,36 @@ def automatic_reason(message: Message, headers: Headers | None = None) -> str | 
     if local in ("mailer-daemon", "postmaster"):
         return "sent by a mail server"
     return None
+
+
+def _exchange_automatic_reply(headers: Headers) -> bool:
+    """An out-of-office or rule reply of Exchange or Outlook that carries no RFC 3834 header.
+
+    `X-Auto-Response-Suppress` asks the recipient's server not to answer a message; Outlook puts
+    it on people's own mail too ("RN, NRN", "OOF"), and applications on theirs ("All"), so alone
+    it proves nothing. It counts with a mark that only Exchange's own replies carry:
+
+    - the subject of an automatic reply ("Automatic reply: ", "Automatische Antwort: " …) before
+      the subject it answers, which Outlook's `Thread-Topic` names when present: a person's mail
+      whose subject merely starts with those words has them in its topic too;
+    - or `X-Auto-Response-Suppress: All` with `X-MS-Exchange-Inbox-Rules-Loop`, the header the
+      mailbox's rules stamp on what they send, on a message that answers another."""
+    suppress = headers.text("X-Auto-Response-Suppress")
+    if not suppress:
+        return False
+    subject = headers.text("Subject")
+    prefix = _AUTOMATIC_REPLY_SUBJECT.match(subject)
+    if prefix is not None:
+        answered = " ".join(subject[prefix.end() :].split()).casefold()
+        topic = " ".join(headers.text("Thread-Topic").split()).casefold()
+        if answered.endswith(topic):
+            return True
+    asked = {value.strip().lower() for value in suppress.split(",")}
+    return (
+        "all" in asked
+        and "X-MS-Exchange-Inbox-Rules-Loop" in headers
+        and bool(message_ids(headers.text("In-Reply-To")))
+    )
 
 
 def header_summary(headers: Headers) -> dict[str, str]:
@@ -503,12 +583,18 @@ def _attachments(
 def _embedded_bytes(part: Message) -> bytes:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        try:
-            return payload[0].as_bytes()
-        except Exception:
-            return str(payload[0]).encode("utf-8", "replace")
+        # A message/rfc822 part holds one message; a message/delivery-status part one item per
+        # block (the per-message block, then one per recipient): every one of them is kept.
+        return b"".join(_message_bytes(item) for item in payload if isinstance(item, Message))
     decoded = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else b""
+
+
+def _message_bytes(message: Message) -> bytes:
+    try:
+        return message.as_bytes()
+    except Exception:
+        return str(message).encode("utf-8", "replace")
 
 
 def _safe_filename(name: str | None, *, index: int, part: Message) -> str:
@@ -570,6 +656,48 @@ def _quoted_message_ids(text: str) -> list[str]:
     copy of the message"). Only header lines count, never an ID mentioned in a sentence."""
     found = (match[:MAX_MESSAGE_ID_CHARS] for match in _QUOTED_MESSAGE_ID.findall(text))
     return list(dict.fromkeys(found))[:MAX_QUOTED_IDS]
+
+
+def _recipient_statuses(message: Message) -> list[RecipientStatus]:
+    """Every per-recipient block of a DSN's delivery-status part (RFC 3464; RFC 6533's
+    message/global-delivery-status too), in order. The first block, about the message, names
+    no recipient and is left out."""
+    found: list[RecipientStatus] = []
+    for part in message.walk():
+        if part.get_content_type() not in _DELIVERY_STATUS_TYPES:
+            continue
+        text = decode_bytes(_embedded_bytes(part), "utf-8").replace("\r\n", "\n")
+        for block in _BLANK_LINE.split(text):
+            if len(found) == MAX_REPORTED_RECIPIENTS:
+                return found
+            status = _recipient_status(block)
+            if status is not None:
+                found.append(status)
+    return found
+
+
+def _recipient_status(block: str) -> RecipientStatus | None:
+    fields = HeaderParser(policy=policy.compat32).parsestr(block.strip("\n") + "\n\n")
+    headers = Headers(fields)
+    recipient = _typed_value(headers.text("Final-Recipient")) or _typed_value(
+        headers.text("Original-Recipient")
+    )
+    recipient = recipient.strip().strip("<>").strip()
+    if "@" not in recipient or len(recipient) > MAX_ADDRESS_CHARS:
+        return None
+    action, status = headers.text("Action").split(), headers.text("Status").split()
+    return RecipientStatus(
+        recipient=normalize_email(recipient),
+        action=action[0].lower()[:20] if action else "",
+        status=status[0][:20] if status else "",
+        diagnostic=" ".join(_typed_value(headers.text("Diagnostic-Code")).split())[:500],
+    )
+
+
+def _typed_value(value: str) -> str:
+    """`rfc822; someone@example.org` → `someone@example.org`; `smtp; 550 …` → `550 …`."""
+    kind, separator, rest = value.partition(";")
+    return rest.strip() if separator and " " not in kind.strip() else value.strip()
 
 
 def _is_dsn(message: Message) -> bool:

@@ -5,17 +5,18 @@ attachments, or refused with the reason recorded. Also the reads of what arrived
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from typing import Any, NoReturn
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
+from frontdesk.db.session import unit_of_work
 from frontdesk.errors import NotFound
 from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, FileRefused, sniff
 from frontdesk.files.store import file_store
@@ -80,8 +81,10 @@ class Prepared(Delivery):
     # The message; why it could not be parsed; None when it is too large to be.
     parsed: parsing.ParsedMail | str | None
     # One for each of the message's attachments: None for a part that is not an image, and for
-    # an inline one (not listed on the entry, so never shown as a thumbnail).
-    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
+    # an inline one (not listed on the entry, so never shown as a thumbnail). None instead of
+    # the tuple when they were not drawn: a message taken for one received already (drawn in the
+    # transaction should it turn out new), or one that could not be parsed.
+    thumbnails: tuple[DrawnThumbnail | None, ...] | None = None
 
 
 InboundOutcome = InboundResult | InboundRefused
@@ -173,45 +176,91 @@ async def receive_inbound_batch(
     return outcomes
 
 
-async def prepare(deliveries: Sequence[Delivery]) -> list[Prepared]:
+async def prepare(
+    deliveries: Sequence[Delivery],
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> list[Prepared]:
     """The deliveries parsed and their images' thumbnails drawn, for `receive_inbound_batch`.
     Callers do it before they open the transaction that stores them: a big image takes a while to
     decode, and waits behind the uploads' decodes (one at a time per process), and on SQLite a
     transaction holds the process's one connection and the write lock, so every other request
     would wait with it. The thumbnails are kept in memory until they are written in their
-    attachments' rows, so a batch that fails or rolls back leaves no bytes behind to delete."""
-    return [
-        delivery if isinstance(delivery, Prepared) else await _prepared(delivery)
+    attachments' rows, so a batch that fails or rolls back leaves no bytes behind to delete.
+
+    With `sessionmaker`, a message with images is first looked up by its Message-ID: one already
+    received (fetched again over IMAP, an SMTP delivery retried) will be ignored, so its images
+    are not decoded for nothing; nor are a second copy's in the same batch. The transaction's own
+    check stays the one that counts: copies arriving at once at two processes are both drawn and
+    one is stored, and a message whose earlier copy is gone by then has its images drawn in the
+    transaction."""
+    # Those prepared already stay as they are (thumbnails left undrawn included).
+    parsed = [
+        (delivery, None) if isinstance(delivery, Prepared) else _parsed(delivery)
         for delivery in deliveries
     ]
+    waiting = [item for item, mail in parsed if mail is not None]
+    # Received already, or earlier in this batch (the transaction keeps the first copy).
+    seen = await _received_before(sessionmaker, waiting) if sessionmaker and waiting else set()
+    prepared: list[Prepared] = []
+    for item, mail in parsed:
+        if mail is not None and not (mail.message_id and mail.message_id in seen):
+            item = replace(item, thumbnails=await _thumbnails(mail))
+        if mail is not None and mail.message_id:
+            seen.add(mail.message_id)
+        prepared.append(item)
+    return prepared
 
 
-async def _prepared(delivery: Delivery) -> Prepared:
+def _parsed(delivery: Delivery) -> tuple[Prepared, parsing.ParsedMail | None]:
+    """The delivery parsed, and the message when it has images to draw: attachments that are
+    kept (not refused as too large), not inline, and raster images by their first bytes. Any
+    other message is prepared whole: nothing of it is left to draw."""
     parsed: parsing.ParsedMail | str | None = None
-    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
     if len(delivery.raw) <= parsing.MAX_MESSAGE_BYTES:
         try:
             parsed = parsing.parse_message(delivery.raw)
         except parsing.MalformedMail as exc:
             parsed = str(exc)
-    # Only for a message whose attachments will be kept (not refused as too large), whether or
-    # not it turns out to be one already received: that is known inside the transaction only.
-    if isinstance(parsed, parsing.ParsedMail) and (
-        parsed.attachment_bytes <= parsing.MAX_ATTACHMENT_BYTES
+    item = Prepared(
+        delivery.raw, delivery.envelope_to, delivery.envelope_from, delivery.via, parsed=parsed
+    )
+    if not isinstance(parsed, parsing.ParsedMail):
+        return item, None
+    if parsed.attachment_bytes <= parsing.MAX_ATTACHMENT_BYTES and any(
+        _drawable(attachment) for attachment in parsed.attachments
     ):
-        thumbnails = tuple(
-            [
-                None if attachment.inline else await mail_thumbnail(attachment.content)
-                for attachment in parsed.attachments
-            ]
-        )
-    return Prepared(
-        delivery.raw,
-        delivery.envelope_to,
-        delivery.envelope_from,
-        delivery.via,
-        parsed=parsed,
-        thumbnails=thumbnails,
+        return item, parsed
+    return replace(item, thumbnails=(None,) * len(parsed.attachments)), None
+
+
+def _drawable(attachment: parsing.Attachment) -> bool:
+    return not attachment.inline and sniff(attachment.content[:HEAD_BYTES]) in RASTER_TYPES
+
+
+async def _received_before(
+    sessionmaker: async_sessionmaker[AsyncSession], items: Sequence[Prepared]
+) -> set[str]:
+    """Which of the messages' Message-IDs an entry already has. A read of its own, committed
+    before the decoding starts: nothing is held while the images are drawn."""
+    message_ids = [
+        item.parsed.message_id[:998]
+        for item in items
+        if isinstance(item.parsed, parsing.ParsedMail) and item.parsed.message_id
+    ]
+    if not message_ids:
+        return set()
+    async with unit_of_work(sessionmaker) as session:
+        found = await tickets_service.entries_by_message_id(session, message_ids=message_ids)
+    return set(found)
+
+
+async def _thumbnails(mail: parsing.ParsedMail) -> tuple[DrawnThumbnail | None, ...]:
+    return tuple(
+        [
+            await mail_thumbnail(attachment.content) if _drawable(attachment) else None
+            for attachment in mail.attachments
+        ]
     )
 
 
@@ -226,8 +275,8 @@ class _Arrival:
     reply_ticket_ids: list[int] = field(default_factory=list)
     # Message-IDs it answers, in the order they are tried.
     wanted: list[str] = field(default_factory=list)
-    # Its attachments' thumbnails (Prepared.thumbnails).
-    thumbnails: tuple[DrawnThumbnail | None, ...] = ()
+    # Its attachments' thumbnails (Prepared.thumbnails), None when not drawn yet.
+    thumbnails: tuple[DrawnThumbnail | None, ...] | None = None
 
     @property
     def mail(self) -> parsing.ParsedMail | None:
@@ -339,8 +388,10 @@ async def _receive(
         sender = await known.sender(session, ticket.customer_id)
         unexpected = not mail.is_auto and mail.from_address not in sender.emails
         # A stranger holding the reply address is shown as the sender they claim, not as the
-        # customer: the agent decides whether to trust it. A bounce is the mail server's.
-        author_id = sender.customer_id if not unexpected and not mail.bounce else None
+        # customer: the agent decides whether to trust it. A bounce, and any other delivery
+        # report (a delay warning), is the mail server's.
+        by_server = mail.bounce or bool(mail.recipients)
+        author_id = sender.customer_id if not unexpected and not by_server else None
         if not unexpected and not mail.is_auto:
             await known.proven(session, ticket.customer_id)
         customer_emails = sender.emails
@@ -376,8 +427,13 @@ async def _receive(
         session, record, InboundStatus.processed, ticket_id=ticket.id, entry_id=entry.id
     )
     if mail.attachments:
+        thumbnails = arrival.thumbnails
+        if thumbnails is None:
+            # Taken for a copy already received before the transaction, and that copy is gone
+            # now (its ticket deleted meanwhile): drawn here, rarely.
+            thumbnails = await _thumbnails(mail)
         await _store_attachments(
-            session, inbound_id, entry=entry, mail=mail, data=data, thumbnails=arrival.thumbnails
+            session, inbound_id, entry=entry, mail=mail, data=data, thumbnails=thumbnails
         )
     return InboundResult(
         status=InboundStatus.processed,
@@ -491,8 +547,21 @@ def _entry_data(
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
     if mail.bounce:
-        # The desk shows it as a bounce: the customer did not get the mail it names.
+        # The desk shows it as a bounce: someone did not get the mail it names.
         data["bounce"] = True
+    if mail.recipients:
+        # Who it failed for, who it is delayed for, who got it: a reply copied to several people
+        # may have all three.
+        data["delivery_status"] = [
+            {
+                "recipient": recipient.recipient,
+                "action": recipient.action,
+                "status": recipient.status,
+                "diagnostic": recipient.diagnostic,
+                "failed": recipient.failed,
+            }
+            for recipient in mail.recipients
+        ]
     return data
 
 

@@ -85,7 +85,7 @@ class InboundWriter(GroupCommit[Delivery, InboundResult]):
 
     async def _store_batch(self, items: list[Delivery]) -> list[InboundOutcome]:
         # Their images' thumbnails drawn before the transaction, not while it holds the database.
-        prepared = await receiving.prepare(items)
+        prepared = await receiving.prepare(items, sessionmaker=self._sessionmaker)
         async with unit_of_work(self._sessionmaker) as session:
             # A refusal is an outcome, not an error: its record is written and stays.
             return await receiving.receive_inbound_batch(session, prepared)

@@ -75,7 +75,13 @@ export const en = {
   copiedTo: "Cc {cc}",
   blindCopiedTo: "Bcc {bcc}",
   bounce: "Bounce",
-  bounceTitle: "The customer's mail server returned a message we sent: it was not delivered.",
+  bounceTitle: "A mail server returned a message we sent: it did not reach everyone it was for.",
+  deliveryReport: "Delivery report",
+  deliveryReportTitle: "A mail server reports on a message we sent: it has not failed for anyone (yet).",
+  deliveryRecipients: "What became of the message for each recipient",
+  delivery_failed: "Not delivered",
+  delivery_delayed: "Delayed",
+  delivery_delivered: "Delivered",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -152,5 +158,11 @@ export const fr: Words<typeof en> = {
   copiedTo: "Cc {cc}",
   blindCopiedTo: "Cci {bcc}",
   bounce: "Retour non distribué",
-  bounceTitle: "Le serveur de messagerie du client a renvoyé un message que nous avions envoyé : il n'a pas été distribué.",
+  bounceTitle: "Un serveur de messagerie a renvoyé un message que nous avions envoyé : il n'a pas atteint tous ses destinataires.",
+  deliveryReport: "Rapport de distribution",
+  deliveryReportTitle: "Un serveur de messagerie rend compte d'un message que nous avions envoyé : il n'a échoué pour personne (pour l'instant).",
+  deliveryRecipients: "Ce qu'il est advenu du message pour chaque destinataire",
+  delivery_failed: "Non distribué",
+  delivery_delayed: "Retardé",
+  delivery_delivered: "Distribué",
 };
