@@ -115,6 +115,9 @@ class TestDeliveryReports:
             f"/api/v1/tickets/{ticket['id']}/attachments/{status_part['id']}"
         )
         assert kept.status_code == 200
+        # Named for what they hold, so that a download opens as text.
+        assert status_part["filename"] == "delivery-status.txt"
+        assert "returned-headers.txt" in [item["filename"] for item in entry["data"]["attachments"]]
         assert f"Final-Recipient: rfc822; {CUSTOMER}".encode() in kept.content
         assert f"Final-Recipient: rfc822; {BOSS}".encode() in kept.content
 

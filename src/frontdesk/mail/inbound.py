@@ -82,6 +82,15 @@ _AUTOMATIC_REPLY_SUBJECT = re.compile(
 )
 # The actions of RFC 3464 (2.3.3) that report no failure.
 _NOT_FAILED = frozenset({"delayed", "delivered", "relayed", "expanded"})
+# A delivery report's machine parts come unnamed: named for what they hold, as text a download
+# opens ("attachment-1" with no extension did not).
+_REPORT_PART_NAMES = {
+    "message/delivery-status": "delivery-status.txt",
+    "message/global-delivery-status": "delivery-status.txt",
+    "text/rfc822-headers": "returned-headers.txt",
+    "message/rfc822-headers": "returned-headers.txt",
+    "message/global-headers": "returned-headers.txt",
+}
 _DELIVERY_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FATAL_DEFECTS = (
@@ -603,10 +612,11 @@ def _safe_filename(name: str | None, *, index: int, part: Message) -> str:
         # shortened with its extension kept: as an upload is named.
         name = clean_filename(_decode_header_value(name), fallback="")
     if not name:
-        extension = {"text/plain": ".txt", "message/rfc822": ".eml"}.get(
-            part.get_content_type(), ""
-        )
-        name = f"attachment-{index}{extension}"
+        content_type = part.get_content_type()
+        name = _REPORT_PART_NAMES.get(content_type) or f"attachment-{index}" + {
+            "text/plain": ".txt",
+            "message/rfc822": ".eml",
+        }.get(content_type, "")
     return name
 
 
