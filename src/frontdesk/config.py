@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     # An agent's upload that no reply has sent within this many hours is deleted, bytes and all.
     unsent_upload_hours: PositiveSeconds = 24
+    # Received mail that reached no ticket (refused, unreadable, an ignored auto-reply) is kept
+    # this many days for an admin to look into, then deleted by the retention pass.
+    refused_mail_days: PositiveSeconds = 30
     # Files sent in a chat (docs/chat.md "Files and images"): each one, and one message's together.
     max_chat_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_chat_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)

@@ -3,14 +3,22 @@ r"""The export archive: one zip with everything about a customer (layout in docs
 README.txt                       what each file is
 customer.json                    the customer, their addresses, merged records, visitors,
                                  ratings, and their messages on other customers' tickets
-tickets/<id>.json                a ticket with its thread (every entry), files and ratings
+tickets/<id>.json                a ticket with its thread, files and ratings: what they wrote,
+                                 what was written to them, notes about them; not other
+                                 customers' messages merged in, nor mail of people copied on
+                                 it that was not sent to them
 chats/<id>.json                  a chat with its events (messages, joins, …) and files
 mails/received/<id>.eml          each email received from them, as it arrived
-mails/sent/<id>.json             each email sent to them: sender, recipients, subject, text
+mails/sent/<id>.json             each email sent to them (or copying them): sender,
+                                 recipients, subject, text
 files/tickets/<ticket id>/<file id>-<name>     files sent on a ticket (replies, chats)
 files/chats/<chat id>/<file id>-<name>         files sent in a chat, and the visitor's uploads
                                                not sent yet
-files/mails/<mail id>/<attachment id>-<name>   attachments of a received email
+files/mails/<mail id>/<attachment id>-<name>   attachments of an email they sent
+unverified/...                   chats in which a website visitor typed their address without
+                                 the website proving it was them (not proven to be this
+                                 person), with the tickets made of them and their files, laid
+                                 out as above; unverified.json lists those visitors and records
 
 File names are as sent, except for characters some systems cannot store (< > : " / \ | ? * and
 control characters), which are _, and long names, shortened to 120 characters.
@@ -38,8 +46,8 @@ from frontdesk.files.models import StoredFile
 from frontdesk.files.names import shortened
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
-from frontdesk.privacy.deletion import chunks
-from frontdesk.privacy.scope import CustomerScope
+from frontdesk.privacy.others import others_on
+from frontdesk.privacy.scope import CustomerScope, chunks, names_any
 from frontdesk.ratings.models import Rating
 from frontdesk.tickets.models import Ticket, TicketEntry
 
@@ -102,7 +110,30 @@ async def write_archive(
         contacts = await _all(
             session, select(CustomerContact), CustomerContact.customer_id, scope.customer_ids
         )
+        others = await others_on(session, scope)
+        not_theirs = others.entry_ids
+        unverified_chats = set(scope.unverified_chat_ids)
+        unverified_tickets = set(scope.unverified_ticket_ids)
+        unverified_customers = set(scope.unverified_customer_ids)
+        chat_visitors = dict(
+            (
+                await session.execute(
+                    select(Chat.id, Chat.visitor_id).where(Chat.id.in_(scope.chat_ids))
+                )
+            ).all()
+        )
+        proven_visitors = {
+            visitor for chat, visitor in chat_visitors.items() if chat not in unverified_chats
+        }
         visitors = await _all(session, select(Visitor), Visitor.id, scope.visitor_ids)
+        # A visitor who only typed the address, and whose chats are all unproven, is listed
+        # apart: maybe not this person.
+        given = [
+            visitor
+            for visitor in visitors
+            if not visitor.identity_verified and visitor.id not in proven_visitors
+        ]
+        visitors = [visitor for visitor in visitors if visitor not in given]
         ratings = await _all(
             session, select(Rating).order_by(Rating.id), Rating.customer_id, scope.customer_ids
         )
@@ -125,7 +156,7 @@ async def write_archive(
                     "merged_customers": [
                         _columns(customer, "created_by_id")
                         for customer in customers
-                        if customer.id != first.id
+                        if customer.id != first.id and customer.id not in unverified_customers
                     ],
                     "visitors": [_columns(visitor, "token_hash") for visitor in visitors],
                     "ratings": [_columns(rating) for rating in ratings],
@@ -133,17 +164,38 @@ async def write_archive(
                 }
             ),
         )
+        if unverified_chats or unverified_tickets or given:
+            archive.writestr(
+                "unverified.json",
+                _json(
+                    {
+                        "about": "Someone gave this address in the website's chat without the "
+                        "website proving it was them: these may not be this person.",
+                        "visitors": [_columns(visitor, "token_hash") for visitor in given],
+                        "customers": [
+                            _columns(customer, "created_by_id")
+                            for customer in customers
+                            if customer.id in unverified_customers
+                        ],
+                    }
+                ),
+            )
 
         for ticket in await _all(
             session, select(Ticket).order_by(Ticket.id), Ticket.id, scope.ticket_ids
         ):
-            entries = (
-                await session.scalars(
-                    select(TicketEntry)
-                    .where(TicketEntry.ticket_id == ticket.id)
-                    .order_by(TicketEntry.created_at, TicketEntry.id)
-                )
-            ).all()
+            prefix = "unverified/" if ticket.id in unverified_tickets else ""
+            entries = [
+                entry
+                for entry in (
+                    await session.scalars(
+                        select(TicketEntry)
+                        .where(TicketEntry.ticket_id == ticket.id)
+                        .order_by(TicketEntry.created_at, TicketEntry.id)
+                    )
+                ).all()
+                if entry.id not in not_theirs
+            ]
             files = []
             for stored in (
                 await session.scalars(
@@ -154,13 +206,16 @@ async def write_archive(
                     .order_by(StoredFile.id)
                 )
             ).all():
-                path = f"files/tickets/{ticket.id}/{stored.id}-{safe_name(stored.filename)}"
+                if stored.entry_id in not_theirs or stored.id in others.lent_files:
+                    continue
+                name = f"{stored.id}-{safe_name(stored.filename)}"
+                path = f"{prefix}files/tickets/{ticket.id}/{name}"
                 files.append(
                     _columns(stored, "key", "thumbnail_key", "client_id")
                     | {"archive_path": await add_file(path, stored.key)}
                 )
             archive.writestr(
-                f"tickets/{ticket.id}.json",
+                f"{prefix}tickets/{ticket.id}.json",
                 _json(
                     _columns(ticket)
                     | {
@@ -174,6 +229,7 @@ async def write_archive(
             )
 
         for chat in await _all(session, select(Chat).order_by(Chat.id), Chat.id, scope.chat_ids):
+            prefix = "unverified/" if chat.id in unverified_chats else ""
             events = (
                 await session.scalars(
                     select(ChatEvent).where(ChatEvent.chat_id == chat.id).order_by(ChatEvent.seq)
@@ -195,13 +251,14 @@ async def write_archive(
                     .order_by(ChatFile.id)
                 )
             ).all():
-                path = f"files/chats/{chat.id}/{chat_file.id}-{safe_name(chat_file.filename)}"
+                name = f"{chat_file.id}-{safe_name(chat_file.filename)}"
+                path = f"{prefix}files/chats/{chat.id}/{name}"
                 files.append(
                     _columns(chat_file, "key", "thumbnail_key", "client_id", "public_id")
                     | {"archive_path": await add_file(path, chat_file.key)}
                 )
             archive.writestr(
-                f"chats/{chat.id}.json",
+                f"{prefix}chats/{chat.id}.json",
                 _json(
                     _columns(chat)
                     | {"events": [_columns(event) for event in events], "files": files}
@@ -214,6 +271,13 @@ async def write_archive(
             InboundMessage.id,
             scope.inbound_ids,
         ):
+            # Mail on their tickets from someone else (a person copied) is that person's: its
+            # text is in the thread when it was sent to them too, its bytes are not theirs.
+            if not (
+                names_any(mail.from_address, scope.emails)
+                or names_any(mail.envelope_from, scope.emails)
+            ):
+                continue
             archive.writestr(f"mails/received/{mail.id}.eml", mail.raw)
             for attachment in (
                 await session.scalars(
@@ -231,7 +295,7 @@ async def write_archive(
             session,
             select(OutboxMessage).order_by(OutboxMessage.id),
             OutboxMessage.id,
-            scope.outbox_ids,
+            sorted({*scope.outbox_ids, *scope.copied_outbox_ids}),
         ):
             archive.writestr(
                 f"mails/sent/{sent.id}.json", _json(_columns(sent, "last_error", "headers"))

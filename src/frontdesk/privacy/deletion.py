@@ -6,8 +6,10 @@ the bytes after the commit)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import formataddr, getaddresses
 from typing import Any
 
 from sqlalchemy import String, cast, delete, or_, select, update
@@ -17,18 +19,12 @@ from frontdesk.chats.models import Chat, ChatFile, Visitor
 from frontdesk.files.models import StoredFile
 from frontdesk.mail.models import InboundMessage, OutboxMessage
 from frontdesk.metrics.models import MetricMoment
-from frontdesk.notifications.models import Notification
+from frontdesk.notifications.models import Notification, NotificationKind
+from frontdesk.notifications.service import excerpt
 from frontdesk.privacy.models import FileDeletion
-from frontdesk.privacy.scope import addresses_in
-from frontdesk.tickets.models import Ticket, TicketEntry, TicketMove
-
-# Bounds the size of each IN (…) list: SQLite allows 32,766 parameters, PostgreSQL 65,535.
-CHUNK = 500
-
-
-def chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+from frontdesk.privacy.scope import addresses_in, chunks
+from frontdesk.tickets.models import MoveKind, Ticket, TicketEntry, TicketMove
+from frontdesk.webhooks.models import WebhookDelivery
 
 
 async def _delete(session: AsyncSession, model: Any, column: Any, ids: Sequence[int]) -> int:
@@ -105,23 +101,33 @@ async def delete_conversations(
                 select(OutboxMessage.id).where(OutboxMessage.ticket_id.in_(part))
             ),
         ]
-    outbox_ids = [*outbox_ids, *await _notification_mail(session, ticket_ids, chat_ids)]
+    notices = await _notices(session, ticket_ids, chat_ids)
+    entry_ids = sorted(set(entry_ids))
+    if entry_ids:
+        traces = await _entry_traces(session, entry_ids, ticket_ids)
+        notices |= traces.notices
+        counts["files"] += await queue_stored(session, traces.file_ids)
+        await _delete(session, StoredFile, StoredFile.id, traces.file_ids)
+        await _delete(session, WebhookDelivery, WebhookDelivery.id, traces.delivery_ids)
+    outbox_ids = [*outbox_ids, *await _notification_mail(session, notices)]
     inbound_ids, outbox_ids = sorted(set(inbound_ids)), sorted(set(outbox_ids))
     counts["mails_received"] += await _delete(
         session, InboundMessage, InboundMessage.id, inbound_ids
     )
     counts["mails_sent"] += await _delete(session, OutboxMessage, OutboxMessage.id, outbox_ids)
-    counts["entries"] += await _delete(session, TicketEntry, TicketEntry.id, sorted(entry_ids))
+    # Notifications about tickets and chats go by their cascades; those quoting one of the
+    # entries, here.
+    await _delete(session, Notification, Notification.id, sorted(notices))
+    counts["entries"] += await _delete(session, TicketEntry, TicketEntry.id, entry_ids)
     counts["chats"] += await _delete(session, Chat, Chat.id, chat_ids)
     counts["tickets"] += await _delete(session, Ticket, Ticket.id, ticket_ids)
     return counts
 
 
-async def _notification_mail(
+async def _notices(
     session: AsyncSession, ticket_ids: Sequence[int], chat_ids: Sequence[int]
-) -> list[int]:
-    """Agents' notification emails about these tickets and chats: they quote the customer (name,
-    subject, an excerpt) and name no ticket, only their notification (notifications/service.py)."""
+) -> dict[int, datetime]:
+    """The notifications about these tickets and chats, with when they were made."""
     notices: dict[int, datetime] = {}
     for column, ids in ((Notification.ticket_id, ticket_ids), (Notification.chat_id, chat_ids)):
         for part in chunks(ids):
@@ -130,6 +136,108 @@ async def _notification_mail(
             )
             for row_id, at in rows.all():
                 notices[row_id] = at
+    return notices
+
+
+@dataclass
+class EntryTraces:
+    """What else holds one message of a ticket kept: the notifications that quote it, the
+    webhook deliveries that carry it, the files sent with it."""
+
+    notices: dict[int, datetime] = field(default_factory=dict)
+    delivery_ids: list[int] = field(default_factory=list)
+    file_ids: list[int] = field(default_factory=list)
+
+
+async def _entry_traces(
+    session: AsyncSession, entry_ids: Sequence[int], ticket_ids: Sequence[int]
+) -> EntryTraces:
+    """`ticket_ids` go whole: their files are counted with them."""
+    traces = EntryTraces()
+    entries: list[Any] = []
+    for part in chunks(entry_ids):
+        entries += (
+            await session.execute(
+                select(TicketEntry.id, TicketEntry.ticket_id, TicketEntry.text).where(
+                    TicketEntry.id.in_(part)
+                )
+            )
+        ).all()
+    # A notification names the ticket the message came to, which a merge may have left since
+    # (and an erasure may have set free again: the move's record says it).
+    merged_in = (
+        await session.execute(
+            select(TicketMove.source_ticket_id, TicketMove.target_ticket_id).where(
+                TicketMove.kind == MoveKind.merge,
+                TicketMove.target_ticket_id.in_({entry.ticket_id for entry in entries}),
+            )
+        )
+    ).all()
+    tickets: dict[int, set[int]] = {}
+    for entry in entries:
+        tickets.setdefault(entry.ticket_id, {entry.ticket_id})
+    for ticket_id, target in merged_in:
+        tickets[target].add(ticket_id)
+    quoted: dict[int, set[str]] = {}
+    for entry in entries:
+        for ticket_id in tickets[entry.ticket_id]:
+            quoted.setdefault(ticket_id, set()).add(excerpt(entry.text))
+    ids = set(entry_ids)
+    for part in chunks(sorted(quoted)):
+        for row_id, ticket_id, params, at in (
+            await session.execute(
+                select(
+                    Notification.id,
+                    Notification.ticket_id,
+                    Notification.params,
+                    Notification.created_at,
+                ).where(
+                    Notification.ticket_id.in_(part),
+                    Notification.kind == NotificationKind.customer_replied,
+                )
+            )
+        ).all():
+            if (params or {}).get("excerpt") in quoted[ticket_id]:
+                traces.notices[row_id] = at
+        for row_id, payload in (
+            await session.execute(
+                select(WebhookDelivery.id, WebhookDelivery.payload).where(
+                    WebhookDelivery.ticket_id.in_(part),
+                    WebhookDelivery.event_type == "message.created",
+                )
+            )
+        ).all():
+            message = ((payload or {}).get("data") or {}).get("message") or {}
+            if message.get("id") in ids:
+                traces.delivery_ids.append(row_id)
+    for part in chunks(entry_ids):
+        traces.file_ids += list(
+            await session.scalars(
+                select(StoredFile.id).where(
+                    StoredFile.entry_id.in_(part), StoredFile.ticket_id.not_in(ticket_ids)
+                )
+            )
+        )
+    return traces
+
+
+async def queue_stored(session: AsyncSession, file_ids: Sequence[int]) -> int:
+    """Queues the store keys of these stored files; returns how many files."""
+    keys: set[str] = set()
+    for part in chunks(file_ids):
+        for key, thumbnail in (
+            await session.execute(
+                select(StoredFile.key, StoredFile.thumbnail_key).where(StoredFile.id.in_(part))
+            )
+        ).all():
+            keys |= {key} | ({thumbnail} if thumbnail else set())
+    session.add_all(FileDeletion(key=key) for key in sorted(keys))
+    return len(file_ids)
+
+
+async def _notification_mail(session: AsyncSession, notices: dict[int, datetime]) -> list[int]:
+    """Agents' notification emails of these notifications: they quote the customer (name,
+    subject, an excerpt) and name no ticket, only their notification (notifications/service.py)."""
     if not notices:
         return []
     mails = await session.execute(
@@ -147,9 +255,22 @@ async def delete_visitors(session: AsyncSession, *, visitor_ids: Sequence[int]) 
     return await _delete(session, Visitor, Visitor.id, sorted(visitor_ids))
 
 
+def _without(text: str, emails: set[str]) -> str:
+    """A header's list of addresses without `emails` (`a@x, b@y` → `b@y`); any other text
+    that names one of them, emptied."""
+    named = getaddresses([text])
+    if len(named) > 1 and all("@" in address for _name, address in named):
+        return ", ".join(
+            formataddr((name, address))
+            for name, address in named
+            if address.strip().lower() not in emails
+        )
+    return ""
+
+
 def scrubbed(value: Any, emails: set[str]) -> Any:
-    """`value` (JSON) without the strings that name one of `emails`: dropped from lists, emptied
-    in objects."""
+    """`value` (JSON) without the strings that name one of `emails`: dropped from lists, taken
+    out of a list of addresses, emptied otherwise."""
     if isinstance(value, list):
         return [
             scrubbed(item, emails)
@@ -159,14 +280,16 @@ def scrubbed(value: Any, emails: set[str]) -> Any:
     if isinstance(value, dict):
         return {key: scrubbed(item, emails) for key, item in value.items()}
     if isinstance(value, str) and not addresses_in(value).isdisjoint(emails):
-        return ""
+        return _without(value, emails)
     return value
 
 
 async def scrub_addresses(session: AsyncSession, *, emails: Sequence[str]) -> int:
     """Removes the addresses from what other customers' conversations keep of them: Cc lists of
-    tickets and of replies, moves' records, and the parsed headers of mail that copied them.
-    Returns how many rows changed."""
+    tickets and of replies, moves' records, the parsed headers of mail that copied them, the
+    recipients and headers of mail sent to someone else that copied them, the payloads of
+    webhook deliveries (a replay sends them again) and what their receivers answered, and the
+    words of notifications. Returns how many rows changed."""
     if not emails:
         return 0
     wanted = set(emails)
@@ -177,6 +300,12 @@ async def scrub_addresses(session: AsyncSession, *, emails: Sequence[str]) -> in
         (TicketMove, TicketMove.id, TicketMove.data),
         (InboundMessage, InboundMessage.id, InboundMessage.headers),
         (InboundMessage, InboundMessage.id, InboundMessage.envelope_to),
+        (OutboxMessage, OutboxMessage.id, OutboxMessage.recipients),
+        (OutboxMessage, OutboxMessage.id, OutboxMessage.headers),
+        (OutboxMessage, OutboxMessage.id, OutboxMessage.data),
+        (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.payload),
+        (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.response_excerpt),
+        (Notification, Notification.id, Notification.params),
     ]
     for model, id_column, column in targets:
         text = cast(column, String)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.chats.models import Chat, ChatState, Visitor
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.mail.models import InboundMessage, OutboxMessage
-from frontdesk.tickets.models import Ticket, TicketEntry
+from frontdesk.tickets.models import Direction, Ticket, TicketEntry
 
 
 @dataclass
@@ -27,11 +27,23 @@ class CustomerScope:
     ticket_ids: list[int] = field(default_factory=list)
     chat_ids: list[int] = field(default_factory=list)
     visitor_ids: list[int] = field(default_factory=list)
-    # Their messages on tickets of other customers (a reply from a Cc'd address, a merge).
+    # Every message they wrote: by their customer record, or from one of their addresses (a
+    # reply from an address only copied on someone else's ticket is stored without an author).
+    own_entry_ids: list[int] = field(default_factory=list)
+    # Those of them on tickets of other customers.
     foreign_entry_ids: list[int] = field(default_factory=list)
     inbound_ids: list[int] = field(default_factory=list)
+    # Mail to them, or about their tickets: deleted with them.
     outbox_ids: list[int] = field(default_factory=list)
+    # Mail to someone else that copied them (they are not its first To): the other person's,
+    # kept without their address.
+    copied_outbox_ids: list[int] = field(default_factory=list)
     live_chat_ids: list[int] = field(default_factory=list)
+    # Chats in which a visitor typed their address without the website proving it, with the
+    # tickets and customer records made for them: theirs to erase, but maybe not them.
+    unverified_chat_ids: list[int] = field(default_factory=list)
+    unverified_ticket_ids: list[int] = field(default_factory=list)
+    unverified_customer_ids: list[int] = field(default_factory=list)
 
 
 def addresses_in(value: object) -> set[str]:
@@ -47,6 +59,14 @@ def addresses_in(value: object) -> set[str]:
 
 def names_any(value: object, emails: Iterable[str]) -> bool:
     return not addresses_in(value).isdisjoint(emails)
+
+
+def main_recipient(headers: dict[str, str], recipients: list[str]) -> str | None:
+    """Whom a sent mail was for: the first address of its To (the envelope's recipients also
+    hold the Cc and Bcc), or its first recipient for rows written before To was kept."""
+    named = [address for _name, address in getaddresses([headers.get("To") or ""]) if address]
+    first = named[0] if named else (recipients[0] if recipients else None)
+    return first.strip().lower() if first else None
 
 
 def _like_any(column: object, emails: Sequence[str]) -> object:
@@ -108,39 +128,33 @@ async def _fill(session: AsyncSession, scope: CustomerScope) -> None:
         chat_match.append(Chat.visitor_id.in_(visitor_ids))
     else:
         visitor_ids = set()
-    chats = (
+    found = (
         await session.execute(
-            select(Chat.id, Chat.visitor_id, Chat.state, Chat.ticket_id).where(or_(*chat_match))
+            select(
+                Chat.id, Chat.visitor_id, Chat.state, Chat.ticket_id, Chat.visitor_verified
+            ).where(or_(*chat_match))
         )
     ).all()
-    await _claimed(session, scope, {ticket for *_rest, ticket in chats if ticket is not None})
+    own_tickets = set(scope.ticket_ids)
+    await _claimed(session, scope, {chat.ticket_id for chat in found if chat.ticket_id is not None})
+    scope.unverified_chat_ids = sorted(
+        chat.id for chat in found if not chat.visitor_verified and chat.ticket_id not in own_tickets
+    )
+    chats = [(chat.id, chat.visitor_id, chat.state, chat.ticket_id) for chat in found]
     scope.chat_ids = sorted(chat_id for chat_id, _visitor, _state, _ticket in chats)
     scope.live_chat_ids = sorted(
         chat_id for chat_id, _visitor, state, _ticket in chats if state is not ChatState.ended
     )
     scope.visitor_ids = sorted(visitor_ids | {visitor for _chat, visitor, _state, _ticket in chats})
-    scope.foreign_entry_ids = sorted(
+    own_entries = set(
         await session.scalars(
-            select(TicketEntry.id).where(
-                TicketEntry.author_customer_id.in_(customer_ids),
-                TicketEntry.ticket_id.not_in(scope.ticket_ids),
-            )
+            select(TicketEntry.id).where(TicketEntry.author_customer_id.in_(customer_ids))
         )
     )
-    entry_ids = scope.foreign_entry_ids
-    inbound_match = [
-        InboundMessage.ticket_id.in_(scope.ticket_ids),
-        InboundMessage.entry_id.in_(entry_ids),
-    ]
-    outbox_match = [
-        OutboxMessage.ticket_id.in_(scope.ticket_ids),
-        OutboxMessage.entry_id.in_(entry_ids),
-    ]
-    inbound_ids = set(await session.scalars(select(InboundMessage.id).where(or_(*inbound_match))))
-    outbox_ids = set(await session.scalars(select(OutboxMessage.id).where(or_(*outbox_match))))
+    sent_inbound: set[int] = set()
     if emails:
-        # Mail from them that reached no ticket (refused, ignored) and mail to them that names
-        # no ticket of theirs (a rating request, a Cc on someone else's ticket).
+        # Mail from them wherever it went: to no ticket (refused, ignored), or to another
+        # customer's ticket from an address only copied there (stored without an author).
         for inbound_id, sender, envelope in (
             await session.execute(
                 select(
@@ -154,18 +168,92 @@ async def _fill(session: AsyncSession, scope: CustomerScope) -> None:
             )
         ).all():
             if names_any(sender, emails) or names_any(envelope, emails):
-                inbound_ids.add(inbound_id)
-        for outbox_id, recipients in (
+                sent_inbound.add(inbound_id)
+        own_entries |= await _entries_sent_from(session, emails, sent_inbound)
+    scope.own_entry_ids = sorted(own_entries)
+    tickets = set(scope.ticket_ids)
+    foreign = []
+    for part in chunks(scope.own_entry_ids):
+        foreign += list(
+            await session.scalars(
+                select(TicketEntry.id).where(
+                    TicketEntry.id.in_(part), TicketEntry.ticket_id.not_in(tickets)
+                )
+            )
+        )
+    scope.foreign_entry_ids = sorted(foreign)
+    entry_ids = scope.foreign_entry_ids
+    inbound_match = [
+        InboundMessage.ticket_id.in_(scope.ticket_ids),
+        InboundMessage.entry_id.in_(entry_ids),
+    ]
+    outbox_match = [
+        OutboxMessage.ticket_id.in_(scope.ticket_ids),
+        OutboxMessage.entry_id.in_(entry_ids),
+    ]
+    inbound_ids = set(await session.scalars(select(InboundMessage.id).where(or_(*inbound_match))))
+    outbox_ids = set(await session.scalars(select(OutboxMessage.id).where(or_(*outbox_match))))
+    inbound_ids |= sent_inbound
+    copied: set[int] = set()
+    if emails:
+        # Mail to them that names no ticket of theirs (a rating request, a Cc on someone else's
+        # ticket). Mail to someone else that only copied them is that person's.
+        for outbox_id, recipients, headers in (
             await session.execute(
-                select(OutboxMessage.id, OutboxMessage.recipients).where(
+                select(OutboxMessage.id, OutboxMessage.recipients, OutboxMessage.headers).where(
                     _like_any(OutboxMessage.recipients, emails)  # type: ignore[arg-type]
                 )
             )
         ).all():
-            if names_any(recipients, emails):
+            if outbox_id in outbox_ids or not names_any(recipients, emails):
+                continue
+            if main_recipient(headers or {}, recipients) in emails:
                 outbox_ids.add(outbox_id)
+            else:
+                copied.add(outbox_id)
     scope.inbound_ids = sorted(inbound_ids)
     scope.outbox_ids = sorted(outbox_ids)
+    scope.copied_outbox_ids = sorted(copied)
+
+
+# Bounds the size of each IN (…) list: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+CHUNK = 500
+
+
+def chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+async def _entries_sent_from(
+    session: AsyncSession, emails: Sequence[str], inbound_ids: set[int]
+) -> set[int]:
+    """Entries of mail that came from one of `emails`: by the received mail they were made of
+    and, where that mail is gone (its first ticket deleted after a merge), by the sender the
+    entry keeps (`from_address`)."""
+    found: set[int] = set()
+    for part in chunks(sorted(inbound_ids)):
+        found |= {
+            entry_id
+            for entry_id in await session.scalars(
+                select(InboundMessage.entry_id).where(
+                    InboundMessage.id.in_(part), InboundMessage.entry_id.is_not(None)
+                )
+            )
+            if entry_id is not None
+        }
+    wanted = set(emails)
+    for entry_id, data in (
+        await session.execute(
+            select(TicketEntry.id, TicketEntry.data).where(
+                TicketEntry.direction == Direction.inbound,
+                _like_any(TicketEntry.data, emails),  # type: ignore[arg-type]
+            )
+        )
+    ).all():
+        if str((data or {}).get("from_address") or "").strip().lower() in wanted:
+            found.add(entry_id)
+    return found
 
 
 async def _claimed(session: AsyncSession, scope: CustomerScope, chat_ticket_ids: set[int]) -> None:
@@ -177,6 +265,7 @@ async def _claimed(session: AsyncSession, scope: CustomerScope, chat_ticket_ids:
     if not extra:
         return
     scope.ticket_ids = sorted({*scope.ticket_ids, *extra})
+    scope.unverified_ticket_ids = extra
     owners = set(await session.scalars(select(Ticket.customer_id).where(Ticket.id.in_(extra))))
     owners -= set(scope.customer_ids)
     with_contacts = set(
@@ -194,4 +283,5 @@ async def _claimed(session: AsyncSession, scope: CustomerScope, chat_ticket_ids:
     merged = set(
         await session.scalars(select(Customer.id).where(Customer.merged_into_id.in_(owners)))
     )
-    scope.customer_ids += sorted(owners - with_contacts - with_other_tickets - merged)
+    scope.unverified_customer_ids = sorted(owners - with_contacts - with_other_tickets - merged)
+    scope.customer_ids += scope.unverified_customer_ids

@@ -22,7 +22,7 @@ from frontdesk.db.session import after_commit
 from frontdesk.db.sqlite import InlineConnection
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.files.store import file_store
-from frontdesk.privacy import deletion
+from frontdesk.privacy import deletion, others
 from frontdesk.privacy.archive import write_archive
 from frontdesk.privacy.files import delete_queued_files
 from frontdesk.privacy.models import Erasure, ErasureKind
@@ -130,11 +130,16 @@ async def erase_address(session: AsyncSession, *, user: User, email: str) -> Era
 
 async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> Erasure:
     counts: Counter[str] = Counter()
+    # What other customers' conversations lent to theirs goes back first: only this person's
+    # data is erased.
+    counts += await others.give_back(session, scope=scope)
     counts += await deletion.delete_conversations(
         session,
         ticket_ids=scope.ticket_ids,
         chat_ids=scope.chat_ids,
-        entry_ids=scope.foreign_entry_ids,
+        # All their messages, not only those elsewhere: the notifications and webhook deliveries
+        # that quote one may be about another ticket (the one it was first written to).
+        entry_ids=scope.own_entry_ids,
         inbound_ids=scope.inbound_ids,
         outbox_ids=scope.outbox_ids,
     )

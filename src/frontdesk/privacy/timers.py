@@ -1,4 +1,5 @@
-"""The retention pass (privacy/retention.py), and the bytes of erased files left behind by a
+"""The retention pass (privacy/retention.py): each inbox's old closed tickets, then mail that
+reached no ticket, and the bytes of erased files left behind by a
 process that stopped before deleting them (privacy/files.py)."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from frontdesk.privacy.files import delete_queued_files
 INTERVAL = 600.0
 # Tickets per transaction: each batch is short, so nobody waits long behind it.
 BATCH = 50
+# Refused mails per transaction: a row, its raw bytes, nothing hanging on it.
+MAIL_BATCH = 200
 # Batches per inbox per pass: a backlog (retention just turned on) is worked off over passes.
 BATCHES = 20
 
@@ -50,4 +53,12 @@ async def apply_retention(
                 pass
             if batch < BATCH:
                 break
+    refused_before = now - timedelta(days=settings.refused_mail_days)
+    for _ in range(BATCHES):
+        async with unit_of_work(sessionmaker) as session:
+            batch = await retention.delete_refused_mail(
+                session, received_before=refused_before, limit=MAIL_BATCH
+            )
+        if batch < MAIL_BATCH:
+            break
     return deleted

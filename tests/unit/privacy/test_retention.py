@@ -19,7 +19,8 @@ from frontdesk.privacy.models import Erasure, ErasureKind
 from frontdesk.privacy.timers import apply_retention
 from tests.clock import FrozenClock
 from tests.conftest import Agent, Desk
-from tests.unit.support import count_rows, error_of, new_ticket
+from tests.mail.support import SUPPORT, post_mime, reply_mail
+from tests.unit.support import count_rows, error_of, new_ticket, online
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -146,3 +147,96 @@ class TestRetention:
         assert await state_of(admin, ticket["id"]) == 200
         got = await admin.client.get(f"/api/v1/inboxes/{inbox['id']}")
         assert got.json()["retention_days"] is None
+
+
+class TestMailThatReachedNoTicket:
+    async def test_refused_and_ignored_mail_goes_after_refused_mail_days(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        http: httpx.AsyncClient,
+        clock: FrozenClock,
+    ) -> None:
+        assert settings.refused_mail_days == 30
+        await desk.inbox(email_address=SUPPORT)
+        unreadable = b"\x00\xff REFUSEDMAILTEXT is not an email at all"
+        error_of(await post_mime(http, unreadable, to=[SUPPORT]), 422, "malformed_message")
+        away = reply_mail(
+            to=SUPPORT,
+            text="I am away, AUTOREPLYTEXT.",
+            sender="away@example.org",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+        ignored = await post_mime(http, away, to=[SUPPORT])
+        assert ignored.json()["status"] == "ignored", ignored.text
+        kept = await post_mime(http, reply_mail(to=SUPPORT, text="A question"), to=[SUPPORT])
+        assert kept.json()["status"] == "processed", kept.text
+        clock.advance(days=29)
+        recent = b"\x00\xff RECENTREFUSED"
+        error_of(await post_mime(http, recent, to=[SUPPORT]), 422, "malformed_message")
+        clock.advance(days=2)
+
+        await apply_retention(app.state.sessionmaker, settings)
+        admin = await desk.agent(role="admin")
+        listed = (await admin.client.get("/api/v1/inbound")).json()
+        assert sorted(item["status"] for item in listed) == ["failed", "processed"]
+        everything = b""
+        for item in listed:
+            everything += (await admin.client.get(f"/api/v1/inbound/{item['id']}/raw")).content
+        assert b"RECENTREFUSED" in everything
+        assert b"REFUSEDMAILTEXT" not in everything
+        async with app.state.sessionmaker() as session:
+            (record,) = (await session.scalars(select(Erasure))).all()
+        assert record.kind is ErasureKind.retention
+        assert record.counts == {"mails_received": 2}
+        # Kept for the days the settings say.
+        shorter = settings.model_copy(update={"refused_mail_days": 1})
+        await apply_retention(app.state.sessionmaker, shorter)
+        listed = (await admin.client.get("/api/v1/inbound")).json()
+        assert [item["status"] for item in listed] == ["processed"]
+
+
+class TestCustomersLeftWithNothing:
+    async def test_a_chat_only_customer_goes_with_their_last_ticket(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        http: httpx.AsyncClient,
+        visitors: Any,
+        clock: FrozenClock,
+    ) -> None:
+        inbox = await desk.inbox(email_address=SUPPORT)
+        user = await desk.user(role="admin")
+        await desk.add_member(inbox, user)
+        admin = await desk.login(user)
+        await online(admin)
+        changed = await admin.client.patch(
+            f"/api/v1/inboxes/{inbox['id']}", json={"retention_days": 30}
+        )
+        assert changed.status_code == 200, changed.text
+        visitor = await visitors(inbox)
+        chat = await visitor.start_chat("Just a question", name="Anonymous Ann", email=None)
+        assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+        ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
+        assert ended.status_code == 200, ended.text
+        chatted = await admin.client.get(f"/api/v1/tickets/{ended.json()['ticket_id']}")
+        ann = chatted.json()["customer"]["id"]
+        mailed = await post_mime(http, reply_mail(to=SUPPORT, text="Hello"), to=[SUPPORT])
+        closed = await admin.client.patch(
+            f"/api/v1/tickets/{mailed.json()['ticket_id']}", json={"state": "closed"}
+        )
+        assert closed.status_code == 200, closed.text
+        mail_ticket = await admin.client.get(f"/api/v1/tickets/{mailed.json()['ticket_id']}")
+        cora = mail_ticket.json()["customer"]["id"]
+
+        clock.advance(days=31)
+        assert await apply_retention(app.state.sessionmaker, settings) == 2
+        admin = await desk.login(user)
+        error_of(await admin.client.get(f"/api/v1/customers/{ann}"), 404)
+        # A customer with an address is the desk's customer list: kept.
+        assert (await admin.client.get(f"/api/v1/customers/{cora}")).status_code == 200
+        async with app.state.sessionmaker() as session:
+            records = (await session.scalars(select(Erasure))).all()
+        assert sum(record.counts.get("customers", 0) for record in records) == 1

@@ -1,0 +1,310 @@
+"""What lies on a customer's tickets but is somebody else's, for the export (left out) and the
+erasure (given back before the tickets are deleted), docs/privacy.md:
+
+- the thread of another customer's ticket merged into theirs, while that ticket is still there
+  (a `ticket_moves` merge not undone): it goes back to it, files and all;
+- a message another customer wrote (by their record, or mail from one of their addresses), on
+  its own: back to that customer's ticket that was merged in, or else onto a new closed ticket
+  of theirs, without the quoted history (which is the erased conversation's);
+- mail of someone who is no customer (a copied participant): part of the conversation; in the
+  export only when it was sent to the customer too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers.models import ContactKind, Customer, CustomerContact
+from frontdesk.files.models import StoredFile
+from frontdesk.kit.clock import utcnow
+from frontdesk.mail.models import InboundMessage, MailAttachment
+from frontdesk.privacy.scope import CustomerScope, addresses_in, chunks
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import (
+    Direction,
+    EntryKind,
+    MoveKind,
+    Ticket,
+    TicketEntry,
+    TicketMove,
+    TicketState,
+    TicketType,
+)
+
+
+@dataclass
+class Others:
+    # Entry → the ticket it came from by a merge, still there.
+    lent: dict[int, int] = field(default_factory=dict)
+    # Stored file → the same, for the files the merge moved.
+    lent_files: dict[int, int] = field(default_factory=dict)
+    # Entry → the other customer who wrote it (and that `lent` does not take back).
+    written: dict[int, int] = field(default_factory=dict)
+    # Entry → a ticket of that customer merged in, still there, to take it.
+    written_home: dict[int, int] = field(default_factory=dict)
+    # Mail of people who are no customer, not sent to this one.
+    not_to_them: set[int] = field(default_factory=set)
+
+    @property
+    def entry_ids(self) -> set[int]:
+        return {*self.lent, *self.written, *self.not_to_them}
+
+
+async def _customer_of_addresses(session: AsyncSession, emails: set[str]) -> dict[str, int]:
+    """Address → the customer holding it now (along `merged_into_id`)."""
+    if not emails:
+        return {}
+    rows = (
+        await session.execute(
+            select(CustomerContact.value, CustomerContact.customer_id).where(
+                CustomerContact.kind == ContactKind.email,
+                CustomerContact.value.in_(sorted(emails)),
+            )
+        )
+    ).all()
+    found: dict[str, int] = {}
+    for value, customer_id in rows:
+        seen = {customer_id}
+        while True:
+            onward = await session.scalar(
+                select(Customer.merged_into_id).where(Customer.id == customer_id)
+            )
+            if onward is None or onward in seen:
+                break
+            seen.add(onward)
+            customer_id = onward
+        found[value] = customer_id
+    return found
+
+
+async def others_on(session: AsyncSession, scope: CustomerScope) -> Others:
+    others = Others()
+    tickets = sorted(set(scope.ticket_ids))
+    if not tickets:
+        return others
+    mine = set(tickets)
+    own = set(scope.own_entry_ids)
+    customers = set(scope.customer_ids)
+    emails = set(scope.emails)
+    entries: list[Any] = []
+    for part in chunks(tickets):
+        entries += (
+            await session.execute(
+                select(
+                    TicketEntry.id,
+                    TicketEntry.kind,
+                    TicketEntry.direction,
+                    TicketEntry.author_customer_id,
+                    TicketEntry.data,
+                ).where(TicketEntry.ticket_id.in_(part))
+            )
+        ).all()
+    here = {entry.id for entry in entries}
+    moves: list[Any] = []
+    for part in chunks(tickets):
+        moves += (
+            await session.execute(
+                select(
+                    TicketMove.id,
+                    TicketMove.source_ticket_id,
+                    TicketMove.entry_ids,
+                    TicketMove.file_ids,
+                    Ticket.customer_id,
+                )
+                .join(Ticket, Ticket.id == TicketMove.source_ticket_id)
+                .where(
+                    TicketMove.kind == MoveKind.merge,
+                    TicketMove.undone_at.is_(None),
+                    TicketMove.target_ticket_id.in_(part),
+                    TicketMove.source_ticket_id.not_in(mine),
+                )
+            )
+        ).all()
+    homes: dict[int, int] = {}
+    # The latest merge first: an entry merged twice goes back to where it was last.
+    for move in sorted(moves, key=lambda move: move.id, reverse=True):
+        homes.setdefault(move.customer_id, move.source_ticket_id)
+        for entry_id in move.entry_ids:
+            if entry_id in here and entry_id not in own:
+                others.lent.setdefault(int(entry_id), move.source_ticket_id)
+        for file_id in move.file_ids:
+            others.lent_files.setdefault(int(file_id), move.source_ticket_id)
+    senders = {
+        str((entry.data or {}).get("from_address") or "").strip().lower()
+        for entry in entries
+        if entry.direction is Direction.inbound and entry.author_customer_id is None
+    }
+    customer_of = await _customer_of_addresses(session, senders - emails - {""})
+    for entry in entries:
+        if entry.id in own or entry.id in others.lent or entry.kind is not EntryKind.reply:
+            continue
+        author = entry.author_customer_id
+        data = entry.data or {}
+        if author is None and entry.direction is Direction.inbound:
+            author = customer_of.get(str(data.get("from_address") or "").strip().lower())
+            if author is None and not data.get("auto"):
+                copied = addresses_in(list(data.get("to") or [])) | addresses_in(
+                    list(data.get("cc") or [])
+                )
+                if copied.isdisjoint(emails):
+                    others.not_to_them.add(entry.id)
+                continue
+        if author is not None and author not in customers:
+            others.written[entry.id] = author
+            if author in homes:
+                others.written_home[entry.id] = homes[author]
+    return others
+
+
+async def give_back(session: AsyncSession, *, scope: CustomerScope) -> Counter[str]:
+    """Before the customer's tickets are deleted: what other customers lent them goes back (see
+    the module's docstring). Removes what it keeps from `scope.inbound_ids`."""
+    counts: Counter[str] = Counter()
+    others = await others_on(session, scope)
+    moved: dict[int, int] = dict(others.lent)
+    moved.update(others.written_home)
+    orphans: dict[int, list[int]] = {}
+    for entry_id, author in others.written.items():
+        if entry_id not in moved:
+            orphans.setdefault(author, []).append(entry_id)
+    numbers = dict(
+        (
+            await session.execute(
+                select(Ticket.id, Ticket.number).where(Ticket.id.in_(scope.ticket_ids))
+            )
+        ).all()
+    )
+    for author, entry_ids in sorted(orphans.items()):
+        ticket = await _new_home(session, author=author, entry_ids=entry_ids)
+        for entry_id in entry_ids:
+            moved[entry_id] = ticket.id
+    if not moved and not others.lent_files:
+        return counts
+    erased = set(scope.ticket_ids)
+    previous = dict(
+        (
+            await session.execute(
+                select(TicketEntry.id, TicketEntry.ticket_id).where(
+                    TicketEntry.id.in_(sorted(moved))
+                )
+            )
+        ).all()
+    )
+    by_ticket: dict[int, list[int]] = {}
+    for entry_id, ticket_id in moved.items():
+        by_ticket.setdefault(ticket_id, []).append(entry_id)
+    for ticket_id, entry_ids in sorted(by_ticket.items()):
+        await session.execute(
+            update(TicketEntry)
+            .where(TicketEntry.id.in_(sorted(entry_ids)))
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        # Their files, and the mail they were made of (which kept the ticket it came to).
+        await session.execute(
+            update(StoredFile)
+            .where(StoredFile.entry_id.in_(sorted(entry_ids)), StoredFile.ticket_id.in_(erased))
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(MailAttachment)
+            .where(
+                MailAttachment.entry_id.in_(sorted(entry_ids)),
+                MailAttachment.ticket_id.in_(erased),
+            )
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        kept_mail = set(
+            await session.scalars(
+                select(InboundMessage.id).where(InboundMessage.entry_id.in_(sorted(entry_ids)))
+            )
+        )
+        await session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id.in_(sorted(kept_mail)))
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        scope.inbound_ids = [id_ for id_ in scope.inbound_ids if id_ not in kept_mail]
+        counts["entries_kept"] += len(entry_ids)
+        came_from = sorted({numbers[previous[e]] for e in entry_ids if previous.get(e) in numbers})
+        await _say(session, ticket_id=ticket_id, count=len(entry_ids), numbers=came_from)
+    for file_id, ticket_id in sorted(others.lent_files.items()):
+        await session.execute(
+            update(StoredFile)
+            .where(StoredFile.id == file_id, StoredFile.ticket_id.in_(erased))
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(sorted(by_ticket)), Ticket.merged_into_id.in_(erased))
+        .values(merged_into_id=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return counts
+
+
+async def _new_home(session: AsyncSession, *, author: int, entry_ids: Sequence[int]) -> Ticket:
+    """A closed ticket of `author` for their messages that have nowhere else to go: in the inbox
+    they were written to, dated by the first of them. Made here, not by the tickets' service:
+    it is no new conversation (no report counts it, no rule or webhook hears of it). What they
+    quoted is dropped: it is the erased customer's conversation."""
+    first = (
+        await session.execute(
+            select(TicketEntry.created_at, TicketEntry.data, Ticket.inbox_id)
+            .join(Ticket, Ticket.id == TicketEntry.ticket_id)
+            .where(TicketEntry.id.in_(entry_ids))
+            .order_by(TicketEntry.created_at, TicketEntry.id)
+            .limit(1)
+        )
+    ).one()
+    now = utcnow()
+    subject = str((first.data or {}).get("subject") or "").strip()[:300]
+    ticket = Ticket(
+        number=await tickets_service.next_ticket_number(session),
+        inbox_id=first.inbox_id,
+        customer_id=author,
+        subject=subject or "(messages kept from an erased conversation)",
+        type=TicketType.email,
+        state=TicketState.closed,
+        closed_at=now,
+        created_at=first.created_at,
+        updated_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    for entry_id, data in (
+        await session.execute(
+            select(TicketEntry.id, TicketEntry.data).where(TicketEntry.id.in_(entry_ids))
+        )
+    ).all():
+        await session.execute(
+            update(TicketEntry)
+            .where(TicketEntry.id == entry_id)
+            .values(html=None, data={**(data or {}), "quoted": ""})
+            .execution_options(synchronize_session=False)
+        )
+    return ticket
+
+
+async def _say(session: AsyncSession, *, ticket_id: int, count: int, numbers: list[int]) -> None:
+    what = "A message" if count == 1 else f"{count} messages"
+    where = ", ".join(f"#{number}" for number in numbers) or "an erased ticket"
+    session.add(
+        TicketEntry(
+            ticket_id=ticket_id,
+            kind=EntryKind.event,
+            direction=Direction.outbound,
+            text=f"{what} came back from {where}, erased with its customer",
+            data={"erasure": True},
+        )
+    )
