@@ -109,6 +109,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     },
     ("GET", "/api/v1/reports/{table}.csv"): {404, 503},
     ("POST", "/api/v1/tickets"): {404},
+    # A move to another inbox (`inbox_id`) of a ticket merged away: 409 `ticket_merged`.
+    ("PATCH", "/api/v1/tickets/{ticket_id}"): {409},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
     ("POST", "/api/v1/uploads"): {404, 413, 503},
     ("GET", "/api/v1/tickets/{ticket_id}/files/{file_id}"): {503},

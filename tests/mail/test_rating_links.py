@@ -19,7 +19,14 @@ from frontdesk.ratings import page as rating_page
 from frontdesk.ratings import service as ratings_service
 from frontdesk.ratings.models import Rating, RatingRequest
 from tests.conftest import Desk
-from tests.mail.support import SmtpSink, answered_ticket, deliver, later, with_smtp
+from tests.mail.support import (
+    SmtpSink,
+    answered_ticket,
+    deliver,
+    later,
+    ticket_with_reply,
+    with_smtp,
+)
 
 LINK = re.compile(r"https?://\S+/rate/(\d+\.[0-9a-f]+)/(good|okay|bad)")
 
@@ -259,3 +266,44 @@ async def test_an_address_typed_into_the_messenger_is_not_mailed(
     await deliver(app, with_smtp(settings, sink))
     assert rating_mails(sink) == []
     assert await ask(app) == 0
+
+
+async def test_a_ticket_merged_away_is_not_asked_the_one_it_went_into_is_once(
+    app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+) -> None:
+    """Merging closes the merged ticket, but the conversation goes on in the other one: no
+    email for it; the kept ticket's closing is asked, once."""
+    ada, inbox, _first_closed, _row = await answered_ticket(desk)
+    await enable(desk, inbox)
+    first, _ = await ticket_with_reply(ada, inbox, then="send")
+    second, _ = await ticket_with_reply(ada, inbox, then="send")
+    merged = await ada.client.post(
+        f"/api/v1/tickets/{first['id']}/merge", json={"into_ticket_id": second["id"]}
+    )
+    assert merged.status_code == 201, merged.text
+    assert await ask(app) == 0
+    await ada.client.patch(f"/api/v1/tickets/{second['id']}", json={"state": "closed"})
+    assert await ask(app) == 1
+    assert await ask(app) == 0
+    await deliver(app, with_smtp(settings, sink))
+    assert [m.message["Subject"] for m in rating_mails(sink)] == [
+        f"How did we do? [#{second['number']}]"
+    ]
+
+
+async def test_a_ticket_asked_then_merged_counts_for_the_one_it_went_into(
+    app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+) -> None:
+    """The merged ticket's conversation goes on in the kept one: closed within 7 days of the
+    merged ticket's rating email, the kept ticket is not asked again."""
+    ada, asked, _tokens = await rated_scene(app, settings, desk, sink)
+    inbox = {"id": asked["inbox_id"]}
+    kept, _ = await ticket_with_reply(ada, inbox, then="send")
+    merged = await ada.client.post(
+        f"/api/v1/tickets/{asked['id']}/merge", json={"into_ticket_id": kept["id"]}
+    )
+    assert merged.status_code == 201, merged.text
+    await ada.client.patch(f"/api/v1/tickets/{kept['id']}", json={"state": "closed"})
+    assert await ask(app) == 1  # handled, as skipped
+    await deliver(app, with_smtp(settings, sink))
+    assert len(rating_mails(sink)) == 1

@@ -273,6 +273,10 @@ class TestErrorDocs:
             },
             # 403: two-factor authentication to set up first (`two_factor_required`).
             ("get", "/api/v1/tickets/{ticket_id}"): {"401", "403", "404", "422"},
+            # 409 `ticket_merged`: a merged ticket is not moved to another inbox.
+            ("patch", "/api/v1/tickets/{ticket_id}"): {
+                *("400", "401", "403", "404", "409", "413", "422"),
+            },
             ("post", "/api/v1/auth/login/2fa"): {"400", "401", "403", "413", "422", "429"},
             ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
             ("post", "/messenger/v1/visitors"): {"400", "403", "404", "413", "422", "429"},

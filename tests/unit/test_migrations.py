@@ -4,6 +4,7 @@ SQLite and PostgreSQL alike, and the migrations must run down and up again."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import frontdesk.db.models  # noqa: F401  (registers every table)
 from frontdesk.db.base import Base
 from frontdesk.db.migrate import downgrade, upgrade
+from frontdesk.db.session import create_engine
 from frontdesk.search import schema as search_schema
 
 
@@ -104,3 +106,72 @@ async def test_sqlite_indexes_are_folded_afresh(database_url: str) -> None:
     finally:
         await engine.dispose()
     assert found == {"soren strasse": [names[0]], "ελενη lukasz": [names[1]]}
+
+
+async def test_a_breach_recorded_twice_before_0055_stays_once(database_url: str) -> None:
+    """Before 0055 a policy change after a breach recorded the target again at its new due time:
+    the upgrade keeps the first of those, fills in when each running target began, and leaves the
+    next-response alerts it cannot place (which customer message?) as they were."""
+    await asyncio.to_thread(downgrade, database_url, "0054")
+    engine = create_engine(database_url)  # with SQLite's search functions, which triggers call
+    rows = [
+        "INSERT INTO inboxes (id, name, public_key, unanswered_timeout_seconds, allowed_origins,"
+        " require_identity, messenger_settings, created_at, updated_at) VALUES (1, 'Paris',"
+        " 'pk', 120, '[]', false, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO customers (id, name, attributes, notes, verified, created_at, updated_at)"
+        " VALUES (1, 'Cora', '{}', '', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO tickets (id, number, inbox_id, customer_id, subject, type, state,"
+        " created_at, updated_at) VALUES (1, 1, 1, 1, 'Order', 'email', 'open',"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO conversation_clocks (ticket_id, inbox_id, channel, started_at,"
+        " awaiting_since, first_response_at) VALUES (1, 1, 'email', '2026-06-01 10:00:00',"
+        " '2026-06-01 13:00:00', '2026-06-01 12:40:00')",
+        "INSERT INTO ticket_slas (ticket_id, next_response_due, resolution_due) VALUES"
+        " (1, '2026-06-01 13:30:00', '2026-06-02 10:00:00')",
+    ]
+    alerts = [
+        {
+            "id": n,
+            "target": target,
+            "kind": kind,
+            "due": datetime(2026, 6, 1, hour, minute, tzinfo=UTC),
+        }
+        for n, target, kind, hour, minute in (
+            (1, "first_response", "warning", 11, 45),
+            (2, "first_response", "breach", 12, 0),
+            (3, "first_response", "breach", 11, 0),
+            (4, "next_response", "breach", 9, 0),
+            (5, "next_response", "breach", 9, 30),
+        )
+    ]
+    try:
+        async with engine.begin() as connection:
+            for row in rows:
+                await connection.execute(text(row))
+            await connection.execute(
+                text(
+                    "INSERT INTO sla_alerts (id, ticket_id, inbox_id, target, kind, due_at,"
+                    " created_at) VALUES (:id, 1, 1, :target, :kind, :due, CURRENT_TIMESTAMP)"
+                ),
+                alerts,
+            )
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            kept = (
+                await connection.execute(
+                    text("SELECT id, since IS NOT NULL FROM sla_alerts ORDER BY id")
+                )
+            ).all()
+            starts = (
+                await connection.execute(
+                    text(
+                        "SELECT first_response_since IS NULL, next_response_since = "
+                        "(SELECT awaiting_since FROM conversation_clocks), resolution_since = "
+                        "(SELECT started_at FROM conversation_clocks) FROM ticket_slas"
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in kept] == [(1, True), (2, True), (4, False), (5, False)]
+    assert tuple(starts) == (True, True, True)

@@ -100,7 +100,17 @@ class Note(_Action):
     text: Annotated[str, Field(min_length=1, max_length=MAX_ACTION_TEXT)]
 
 
-Action = Annotated[Assign | Label | SetState | Snooze | Reply | Note, Field(discriminator="type")]
+class SetInbox(_Action):
+    type: Literal["set_inbox"] = "set_inbox"
+    inbox_id: Id = Field(
+        description="Move the ticket to this inbox (one whoever applies it sees). An assignee "
+        "who cannot see it is unassigned, unless an `assign` action follows."
+    )
+
+
+Action = Annotated[
+    Assign | Label | SetState | Snooze | Reply | Note | SetInbox, Field(discriminator="type")
+]
 
 
 def _once_each(actions: list[Action]) -> list[Action]:

@@ -1,7 +1,8 @@
 """Actions on tickets: assign, label, set state, snooze, send a reply (text or saved reply), add
-a note. One function each, called alike by the desk and the API (one ticket), bulk actions and
-macros (many), and automation rules: every path writes the same timeline lines and events,
-because each function goes through the ticket service that writes them.
+a note, move to another inbox. One function each, called alike by the desk and the API (one
+ticket), bulk actions and macros (many), and automation rules: every path writes the same
+timeline lines and events, because each function goes through the ticket service that writes
+them.
 
 The actor is the agent applying them, or None for the system (an automation rule): the system
 sees every ticket, a "me" assignee means nobody, and the timeline names the rule (its `Source`)
@@ -29,6 +30,7 @@ from frontdesk.actions.kinds import (
     Label,
     Note,
     Reply,
+    SetInbox,
     SetState,
     Snooze,
     snooze_end,
@@ -41,6 +43,7 @@ from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
 from frontdesk.replies.variables import VARIABLES, braced, fill, first_word
 from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets import transfers
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.service import AfterReply
 from frontdesk.users import service as users_service
@@ -203,6 +206,29 @@ async def add_note(
     return True
 
 
+async def set_inbox(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    action: SetInbox,
+    then_assign: Assign | None = None,
+) -> bool:
+    """`then_assign`: an assign action after this one, which then replaces an assignee who
+    cannot see the new inbox (instead of the move unassigning them first)."""
+    inbox = await transfers.target_inbox(session, actor=actor, inbox_id=action.inbox_id)
+    named = then_assign.assignee if then_assign is not None else None
+    if named == "me":
+        named = actor.id if actor is not None else None
+    return await transfers.move_to_inbox(
+        session,
+        actor=actor,
+        ticket=ticket,
+        inbox=inbox,
+        reassigning=named not in (None, ticket.assignee_id),
+    )
+
+
 async def apply_actions(
     session: AsyncSession,
     *,
@@ -231,7 +257,7 @@ async def apply_actions(
     state = next((a for a in actions if isinstance(a, SetState)), None)
     applied: list[str] = []
     replied_state = False
-    for action in actions:
+    for at, action in enumerate(actions):
         match action:
             case Assign():
                 changed = await assign(session, actor=actor, ticket=ticket, action=action)
@@ -254,6 +280,11 @@ async def apply_actions(
                 replied_state = state is not None and ticket.state is not before
             case Note():
                 changed = await add_note(session, actor=actor, ticket=ticket, action=action)
+            case SetInbox():
+                then_assign = next((a for a in actions[at + 1 :] if isinstance(a, Assign)), None)
+                changed = await set_inbox(
+                    session, actor=actor, ticket=ticket, action=action, then_assign=then_assign
+                )
         if changed and action.type not in applied:
             applied.append(action.type)
         if isinstance(action, Reply) and replied_state and state is not None:
@@ -277,10 +308,7 @@ async def apply_to_ticket(
 ) -> Outcome:
     """One ticket `actor` sees, locked; refusals raise. With `inbox_id` (a team macro's inbox),
     only a ticket of that inbox."""
-    await tickets_service.get_ticket(session, user=actor, ticket_id=ticket_id)
-    ticket = await tickets_service.lock_ticket(session, ticket_id=ticket_id)
-    if ticket is None:
-        raise NotFound("No such ticket.")
+    ticket = await tickets_service.lock_visible_ticket(session, user=actor, ticket_id=ticket_id)
     if inbox_id is not None and ticket.inbox_id != inbox_id:
         raise Conflict(
             "This macro belongs to another inbox than this ticket's.", code="other_inbox"

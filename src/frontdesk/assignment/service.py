@@ -28,6 +28,7 @@ from frontdesk.assignment.models import (
     AutoAssignment,
     InboxAssignment,
 )
+from frontdesk.assignment.tracking import forget_ticket
 from frontdesk.chats import queries as chats_queries
 from frontdesk.errors import Invalid
 from frontdesk.hours import service as hours_service
@@ -37,6 +38,9 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.users.models import User
+
+# Ending what frontdesk tracks is also the ticket service's (assignment/tracking.py).
+__all__ = ["forget_ticket"]
 
 MAX_TICKET_LIMIT = 1000
 MAX_REASSIGN_MINUTES = 7 * 24 * 60
@@ -341,9 +345,9 @@ async def move_untouched(
         if moved is not None:
             tally.reassigned += 1
         elif away:
-            # Back to the pool: the next member to come online with room receives it.
+            # Back to the pool: the next member to come online with room receives it. Unassigning
+            # ends its tracking (`tracking.forget_ticket`).
             await tickets_service.update_ticket(session, actor=None, ticket=ticket, unassign=True)
-            await session.delete(row)
             tally.released += 1
         else:
             row.assigned_at = now  # nobody else has room: looked at again after N more minutes

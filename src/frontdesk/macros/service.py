@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as actions_service
-from frontdesk.actions.kinds import STORED, Action, Assign, Label, Reply
+from frontdesk.actions.kinds import STORED, Action, Assign, Label, Reply, SetInbox
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
@@ -47,8 +47,10 @@ def _ensure_name(name: str) -> str:
 async def _ensure_targets(
     session: AsyncSession, *, user: User, actions: Sequence[Action], inbox_id: int | None
 ) -> None:
-    """The labels exist; the assignee may take the team's tickets; the saved reply is one the
-    macro's users see (a team macro: a team reply of the same inbox)."""
+    """The labels exist; the assignee may take the team's tickets (after a move to another
+    inbox, that inbox's); the saved reply is one the macro's users see (a team macro: a team
+    reply of the same inbox); an inbox to move to is one the author sees."""
+    tickets_inbox = inbox_id
     for action in actions:
         match action:
             case Label():
@@ -58,8 +60,8 @@ async def _ensure_targets(
                     assignee = await users_service.get_user(session, user_id=assignee_id)
                 except NotFound:
                     raise Invalid("actions", "No such user to assign.") from None
-                if inbox_id is not None and not await inboxes_service.is_member(
-                    session, user=assignee, inbox_id=inbox_id
+                if tickets_inbox is not None and not await inboxes_service.is_member(
+                    session, user=assignee, inbox_id=tickets_inbox
                 ):
                     raise Invalid("actions", f"{assignee.name} is not a member of this inbox.")
             case Reply(saved_reply_id=int() as reply_id):
@@ -82,6 +84,12 @@ async def _ensure_targets(
                         "actions",
                         f"No such variable: {braced(unknown)}.",
                     )
+            case SetInbox(inbox_id=target_id):
+                try:
+                    await inboxes_service.get_inbox(session, user=user, inbox_id=target_id)
+                except NotFound:
+                    raise Invalid("actions", "No such inbox to move tickets to.") from None
+                tickets_inbox = target_id
             case _:
                 pass
 

@@ -48,6 +48,38 @@ def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = N
     return formataddr((display_name or inbox.name, address))
 
 
+async def send_unsent_from(session: AsyncSession, *, ticket: Ticket, inbox: Inbox) -> int:
+    """The ticket's mail not sent yet goes out from `inbox`, where the ticket just moved: the
+    server that sends a row is chosen by its ticket's inbox when it is claimed (mail/timers.py),
+    and a provider refuses a `From` it does not own. An agent's mail keeps their name, now with
+    the new inbox's. A row being sent at this moment was claimed with the old inbox's server
+    and goes out as it was (its row must keep saying what was sent). How many rows changed."""
+    settings = settings_of(session)
+    rows = (
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.ticket_id == ticket.id,
+                OutboxMessage.state == OutboxState.queued,
+            )
+        )
+    ).all()
+    authors = {
+        user.id: user
+        for user in await session.scalars(
+            select(User).where(User.id.in_({row.data.get("author_id") for row in rows} - {None}))
+        )
+    }
+    for row in rows:
+        author = authors.get(row.data.get("author_id") or 0)
+        row.sender = inbox_sender(
+            inbox,
+            mail_domain=settings.mail_domain,
+            display_name=f"{author.name} ({inbox.name})" if author is not None else None,
+        )
+    await session.flush()
+    return len(rows)
+
+
 async def thread_message_ids(session: AsyncSession, *, ticket: Ticket) -> Sequence[str]:
     """Message-IDs of the ticket's emails, oldest first: the References of the next reply.
     Forwards are left out: they went to someone else, and the customer never saw them."""

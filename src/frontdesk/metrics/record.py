@@ -359,6 +359,15 @@ async def ticket_state_changed(
     await _clock_moved(session, ticket)
 
 
+async def ticket_moved(session: AsyncSession, *, ticket: Ticket) -> None:
+    """The ticket is in another inbox now: its clock keeps running (a customer waiting still
+    waits), and the moments it writes from now on are the new inbox's. Those written before
+    stay with the inbox they happened in (docs/reports.md)."""
+    clock = await _ticket_clock(session, ticket)
+    clock.inbox_id = ticket.inbox_id
+    await session.flush()
+
+
 async def _clock_moved(session: AsyncSession, ticket: Ticket) -> None:
     """The ticket's SLA targets start and stop with this clock (docs/routing.md, SLAs)."""
     await session.flush()

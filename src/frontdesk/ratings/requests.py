@@ -6,7 +6,10 @@ Decisions (docs/ratings.md): a ticket closed again within ASK_AGAIN_AFTER of its
 not asked again; a ticket closed more than CATCH_UP past its delay is not asked (the timer was
 down, or the inbox turned email on later); chats are asked in the messenger instead, so a chat's
 ticket is asked by email only once it was reopened and closed again; only a verified customer is
-mailed (an address typed into the messenger is nobody's proof), as for transcripts.
+mailed (an address typed into the messenger is nobody's proof), as for transcripts. A ticket
+merged into another is not asked: the merge closed it, but its conversation goes on in the other
+ticket, whose closing is asked, and where the window counts the rating emails of the tickets
+merged into it as its own.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ async def send_due_requests(session: AsyncSession, *, now: datetime, limit: int 
                 .where(
                     Ticket.inbox_id == inbox_settings.inbox_id,
                     Ticket.state == TicketState.closed,
+                    Ticket.merged_into_id.is_(None),
                     # Closing touches updated_at: this range is the (inbox, state, updated) index.
                     Ticket.updated_at >= not_before,
                     Ticket.closed_at >= not_before,
@@ -86,7 +90,8 @@ async def _request(session: AsyncSession, *, ticket: Ticket, now: datetime) -> b
     recipient = await customers_service.primary_email(session, customer=customer)
     last_asked = await session.scalar(
         select(func.max(RatingRequest.created_at)).where(
-            RatingRequest.ticket_id == ticket.id, RatingRequest.state == RequestState.sent
+            RatingRequest.ticket_id.in_(await _conversation(session, ticket_id=ticket.id)),
+            RatingRequest.state == RequestState.sent,
         )
     )
     asked_lately = last_asked is not None and last_asked > ticket.closed_at - ASK_AGAIN_AFTER
@@ -113,6 +118,20 @@ async def _request(session: AsyncSession, *, ticket: Ticket, now: datetime) -> b
         )
         await session.flush()
     return True
+
+
+async def _conversation(session: AsyncSession, *, ticket_id: int) -> set[int]:
+    """The ticket and every ticket merged into it, directly or along a chain of merges: one
+    conversation for the customer, asked about once in the window."""
+    found = {ticket_id}
+    frontier = {ticket_id}
+    while frontier:
+        merged = set(
+            await session.scalars(select(Ticket.id).where(Ticket.merged_into_id.in_(frontier)))
+        )
+        frontier = merged - found
+        found |= frontier
+    return found
 
 
 async def _queue_email(

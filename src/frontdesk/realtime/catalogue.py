@@ -262,6 +262,9 @@ class TicketCreated(TypedDict):
 class TicketUpdated(TypedDict):
     ticket: TicketSummary
     changes: list[str]
+    # Set when the ticket moved to another inbox (`changes` has "inbox"): the inbox it left,
+    # whose agents hear this event too, so that their lists let it go.
+    from_inbox_id: NotRequired[int]
 
 
 class TicketEntryAdded(TypedDict):
@@ -504,7 +507,7 @@ EVENTS: tuple[EventSpec, ...] = (
         TicketUpdated,
         stored=False,
         to=("inbox",),
-        note="agents of the ticket's inbox",
+        note="agents of the ticket's inbox; a move to another inbox goes to both inboxes",
     ),
     _spec(
         TicketEvent.entry_added,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.actions.kinds import Action, Assign, Label, Reply
+from frontdesk.actions.kinds import Action, Assign, Label, Reply, SetInbox
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
@@ -92,6 +92,11 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
                 raise Invalid("actions", "No such user to assign.") from None
         if isinstance(action, Reply):
             await _ensure_reply(session, action=action)
+        if isinstance(action, SetInbox):
+            try:
+                await inboxes_service.get_inbox_by_id(session, inbox_id=action.inbox_id)
+            except NotFound:
+                raise Invalid("actions", "No such inbox to move tickets to.") from None
 
 
 # Filled from the agent who sends a reply; a rule's reply is signed by the inbox alone.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, enum_column
@@ -60,21 +60,37 @@ class TicketSla(Base):
     )
     first_response_due: Mapped[datetime | None]
     first_response_warn: Mapped[datetime | None]
+    # When the target began to run: the conversation's start, or for next response the first
+    # unanswered customer message. A policy change moves the due time, never this.
+    first_response_since: Mapped[datetime | None]
     next_response_due: Mapped[datetime | None]
     next_response_warn: Mapped[datetime | None]
+    next_response_since: Mapped[datetime | None]
     resolution_due: Mapped[datetime | None]
     resolution_warn: Mapped[datetime | None]
+    resolution_since: Mapped[datetime | None]
     check_at: Mapped[datetime | None]
 
 
 class SlaAlert(Base):
     """A warning sent or a breach recorded: once per ticket, target and due time, whichever
-    process (or request) gets there first. Reports count the breaches by `due_at`."""
+    process (or request) gets there first; a breach also once per ticket, target and `since`,
+    so a policy that moves the due time afterwards adds none. Reports count the breaches by
+    `due_at`."""
 
     __tablename__ = "sla_alerts"
     __table_args__ = (
         UniqueConstraint("ticket_id", "target", "due_at", "kind"),
         Index("ix_sla_alerts_kind_due", "kind", "due_at", "inbox_id"),
+        Index(
+            "uq_sla_alerts_breach_once",
+            "ticket_id",
+            "target",
+            "since",
+            unique=True,
+            sqlite_where=text("kind = 'breach'"),
+            postgresql_where=text("kind = 'breach'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,4 +104,7 @@ class SlaAlert(Base):
     target: Mapped[Target] = mapped_column(enum_column(Target, length=20))
     kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, length=10))
     due_at: Mapped[datetime]
+    # When the target began to run (`TicketSla`); None for next-response alerts from before
+    # migration 0055, which cannot tell which customer message they were about.
+    since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

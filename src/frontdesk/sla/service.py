@@ -14,6 +14,10 @@ breaches recorded once each. Decisions (docs/routing.md, "SLAs"):
   is due; a breach is the due time passing with the target still running. Both are rows of
   `sla_alerts`, unique per (ticket, target, due time, kind): whichever process or request gets
   there first writes it, and only that one sends the warning's notifications.
+- A target breaches once: a breach is also unique per (ticket, target, since), `since` being when
+  the target began to run (the conversation's start; for next response, the customer message
+  waiting). A policy, label or business hours that move the due time after the breach move no
+  breach and add none: the one recorded keeps the due time and policy of its moment.
 """
 
 from __future__ import annotations
@@ -212,6 +216,7 @@ class Running:
 
     due: datetime
     warn: datetime
+    since: datetime  # when the target began to run: the key of its one breach
 
 
 def _running(
@@ -224,9 +229,9 @@ def _running(
         warn = calendar.add_business_seconds(start, seconds - early)
         if due is None or warn is None:
             return None  # the inbox never opens again: nothing can be promised
-        return Running(due=due, warn=warn)
+        return Running(due=due, warn=warn, since=start)
     due = start + timedelta(seconds=seconds)
-    return Running(due=due, warn=due - timedelta(seconds=early))
+    return Running(due=due, warn=due - timedelta(seconds=early), since=start)
 
 
 def targets_of(
@@ -264,8 +269,10 @@ def _stored(row: TicketSla) -> dict[Target, Running]:
     for target in Target:
         due = getattr(row, f"{target.value}_due")
         warn = getattr(row, f"{target.value}_warn")
+        # A row from before migration 0055 without its start: the due time, the old key.
+        since = getattr(row, f"{target.value}_since") or due
         if due is not None:
-            found[target] = Running(due=due, warn=warn or due)
+            found[target] = Running(due=due, warn=warn or due, since=since)
     return found
 
 
@@ -274,6 +281,7 @@ def _store(row: TicketSla, running: dict[Target, Running]) -> None:
         now_running = running.get(target)
         setattr(row, f"{target.value}_due", now_running.due if now_running else None)
         setattr(row, f"{target.value}_warn", now_running.warn if now_running else None)
+        setattr(row, f"{target.value}_since", now_running.since if now_running else None)
 
 
 async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None = None) -> None:
@@ -309,6 +317,7 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
                     target=target,
                     kind=AlertKind.breach,
                     due_at=before.due,
+                    since=before.since,
                 )
     row.policy_id = policy.id if policy is not None else None
     _store(row, running)
@@ -316,6 +325,29 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
     row.check_at = min((r.warn for r in running.values()), default=None)
     ticket.sla_due_at = min((r.due for r in running.values()), default=None)
     await session.flush()
+
+
+async def record_breaches(
+    session: AsyncSession, *, ticket: Ticket, now: datetime | None = None
+) -> None:
+    """The ticket's targets already past due recorded as breached now, under its inbox as it is:
+    called before the ticket moves to another inbox, whose policy then applies, so that a breach
+    the timer had not come to yet stays with the team it happened to."""
+    row = await session.get(TicketSla, ticket.id)
+    if row is None:
+        return
+    now = now or utcnow()
+    for target, times in _stored(row).items():
+        if times.due <= now:
+            await _alert(
+                session,
+                ticket=ticket,
+                policy_id=row.policy_id,
+                target=target,
+                kind=AlertKind.breach,
+                due_at=times.due,
+                since=times.since,
+            )
 
 
 async def _alert(
@@ -326,8 +358,10 @@ async def _alert(
     target: Target,
     kind: AlertKind,
     due_at: datetime,
+    since: datetime,
 ) -> bool:
-    """Writes the alert unless someone did already; True when this call wrote it."""
+    """Writes the alert unless someone did already (a breach: of this target since `since`,
+    whatever its due time); True when this call wrote it."""
     try:
         async with session.begin_nested():
             session.add(
@@ -339,6 +373,7 @@ async def _alert(
                     target=target,
                     kind=kind,
                     due_at=due_at,
+                    since=since,
                     created_at=utcnow(),
                 )
             )
@@ -389,6 +424,7 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                 target=target,
                 kind=kind,
                 due_at=times.due,
+                since=times.since,
             )
             if wrote:
                 written += 1

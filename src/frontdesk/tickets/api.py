@@ -18,7 +18,7 @@ from frontdesk.labels.schemas import LabelRead
 from frontdesk.search.highlights import Highlights
 from frontdesk.search.terms import Part
 from frontdesk.sla.views import breaching_before, sla_read
-from frontdesk.tickets import service
+from frontdesk.tickets import service, transfers
 from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.models import Ticket, TicketState, TicketType
 from frontdesk.tickets.queries import RELEVANCE, SORTS, TicketFilter
@@ -212,8 +212,22 @@ async def get_ticket(
 
 @router.patch("/{ticket_id}", response_model=TicketRead)
 async def update_ticket(
-    body: TicketUpdate, ticket: LoadedTicket, user: CurrentAgent, session: SessionDep
+    ticket_id: Id, body: TicketUpdate, user: CurrentAgent, session: SessionDep
 ) -> TicketRead:
+    """Changes the fields given. With `inbox_id`, moves the ticket to that inbox first
+    (docs/desk.md, "Moving a ticket to another inbox")."""
+    ticket = await service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
+    if body.inbox_id is not None:
+        inbox = await transfers.target_inbox(session, actor=user, inbox_id=body.inbox_id)
+        await transfers.move_to_inbox(
+            session,
+            actor=user,
+            ticket=ticket,
+            inbox=inbox,
+            # The assignee named replaces whoever cannot see the new inbox; naming the one
+            # already assigned is checked against the new inbox like any assignment.
+            reassigning=body.assignee_id not in (None, ticket.assignee_id),
+        )
     assignee = (
         await users_service.get_user(session, user_id=body.assignee_id)
         if body.assignee_id is not None
@@ -255,12 +269,15 @@ async def add_note(
 
 @router.post("/{ticket_id}/replies", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 async def add_reply(
+    ticket_id: Id,
     body: ReplyCreate,
-    ticket: LoadedTicket,
     user: CurrentAgent,
     session: SessionDep,
     settings: SettingsDep,
 ) -> EntryRead:
+    # Locked: a reply assigns its author and is sent from the ticket's inbox, so a move of the
+    # same ticket comes wholly before or after it.
+    ticket = await service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
     entry = await service.add_reply(
         session,
         ticket=ticket,

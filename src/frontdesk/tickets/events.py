@@ -55,9 +55,12 @@ def record_ticket_event(
     *,
     entry: EntryLike | None = None,
     changes: list[str] | None = None,
+    from_inbox_id: int | None = None,
 ) -> None:
+    """`from_inbox_id`: the ticket just left that inbox, whose desks hear the change too."""
     summary = ticket_summary(ticket)
     data: TicketCreated | TicketUpdated | TicketEntryAdded
+    topics = [inbox_topic(ticket.inbox_id)]
     if entry is not None:
         data = TicketEntryAdded(
             ticket=summary,
@@ -65,6 +68,9 @@ def record_ticket_event(
         )
     elif changes is not None:
         data = TicketUpdated(ticket=summary, changes=changes)
+        if from_inbox_id is not None:
+            data["from_inbox_id"] = from_inbox_id
+            topics.append(inbox_topic(from_inbox_id))
     else:
         data = TicketCreated(ticket=summary)
-    record(session, type=event, topics=[inbox_topic(ticket.inbox_id)], data=data)
+    record(session, type=event, topics=topics, data=data)

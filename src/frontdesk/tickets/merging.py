@@ -22,12 +22,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.assignment import tracking as assignment_tracking
 from frontdesk.customers import service as customers_service
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.notifications import service as notifications_service
+from frontdesk.sla import service as sla_service
 from frontdesk.tickets import service
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -176,6 +178,9 @@ async def merge_tickets(
         await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
     target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
     target.updated_at = now
+    await _closed_away(session, source)
+    # The labels it gained may select another policy.
+    await sla_service.refresh(session, ticket=target)
     move = TicketMove(
         kind=MoveKind.merge,
         source_ticket_id=source.id,
@@ -213,6 +218,15 @@ async def merge_tickets(
     record_ticket_event(session, TicketEvent.updated, source, changes=["merged", "state"])
     record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "labels"])
     return move
+
+
+async def _closed_away(session: AsyncSession, ticket: Ticket) -> None:
+    """A ticket a merge just closed and pointed elsewhere: as any closing, it stops its SLA
+    targets (one already late is recorded as breached) and frontdesk no longer moves it on
+    (docs/routing.md)."""
+    await session.flush()
+    await sla_service.refresh(session, ticket=ticket)
+    await assignment_tracking.forget_ticket(session, ticket_id=ticket.id)
 
 
 async def merge_many(
@@ -418,8 +432,14 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         target.closed_at = now
         target.snoozed_until = None
         target.merged_into_id = source.id
+        await assignment_tracking.forget_ticket(session, ticket_id=target.id)
         source_line = f"{actor.name} undid the split into #{target.number}"
         target_line = f"{actor.name} undid the split; its messages are back on #{source.number}"
+    # A ticket back from a merge runs its targets again as its conversation clock says (the
+    # merge never touched it), and the kept one loses the labels the merge gave it; the ticket
+    # an undone split closes stops its targets.
+    for ticket in (source, target):
+        await sla_service.refresh(session, ticket=ticket)
     source.updated_at = target.updated_at = now
     await service.log_event(
         session, ticket=source, actor=actor, text=source_line, move_id=move.id, undone=True

@@ -158,6 +158,13 @@ class TicketUpdate(WriteModel):
     unassign: bool = False
     label_ids: list[Id] | None = Field(default=None, max_length=50)
     priority: Annotated[TicketPriority, FROM_STRING] | None = None
+    inbox_id: Id | None = Field(
+        default=None,
+        description="Move the ticket to this inbox (one you see; 404 otherwise). Applied "
+        "before the other fields, so `assignee_id` may name a member of the new inbox. An "
+        "assignee who cannot see the new inbox is unassigned; the SLA policy, business hours "
+        "and sending address become the new inbox's.",
+    )
 
 
 class NoteCreate(WriteModel):

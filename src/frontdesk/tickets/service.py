@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from frontdesk.assignment import tracking as assignment_tracking
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
@@ -396,6 +397,10 @@ async def update_ticket(
     if {"labels", "priority"} & set(changes):
         # SLA policies are chosen by priority and label (a state change refreshed already).
         await sla_service.refresh(session, ticket=ticket)
+    if "assignee" in changes or ("state" in changes and ticket.state is not TicketState.open):
+        # Put aside or handed to someone: frontdesk never moves it on again, even once it is
+        # open with the same assignee (auto-assignment re-tracks what it assigns itself).
+        await assignment_tracking.forget_ticket(session, ticket_id=ticket.id)
     if changes:
         ticket.updated_at = utcnow()
         await session.flush()
@@ -459,6 +464,20 @@ async def lock_ticket(session: AsyncSession, *, ticket_id: int) -> Ticket | None
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+async def lock_visible_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
+    """A ticket `user` sees, locked. What another transaction committed while this one waited
+    for the lock is what the caller acts on: a ticket moved meanwhile to an inbox `user` does
+    not see is "no such ticket", as it would have been a moment later."""
+    seen = await get_ticket(session, user=user, ticket_id=ticket_id)
+    inbox_id = seen.inbox_id
+    ticket = await lock_ticket(session, ticket_id=ticket_id)
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    if ticket.inbox_id != inbox_id:
+        await get_ticket(session, user=user, ticket_id=ticket_id)
+    return ticket
 
 
 async def lock_tickets(session: AsyncSession, *, ticket_ids: Sequence[int]) -> dict[int, Ticket]:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.upsert import upsert_into
+from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import TicketEvent, TicketViewer, TicketViewers
 from frontdesk.realtime.envelope import inbox_topic
@@ -118,6 +119,31 @@ async def set_presence(
         row.composing = composing
     await session.flush()
     return await _publish(session, ticket_id=ticket.id, inbox_id=ticket.inbox_id, version=version)
+
+
+async def drop_unseeing(session: AsyncSession, *, ticket: Ticket) -> None:
+    """The ticket moved to another inbox: desks whose agent does not see it there stop being
+    listed (their tab can no longer say it left: the ticket is "no such ticket" to them now).
+    The new list goes to the new inbox's agents."""
+    rows = (
+        await session.execute(
+            select(ViewerRow, User)
+            .join(User, User.id == ViewerRow.user_id)
+            .where(ViewerRow.ticket_id == ticket.id)
+        )
+    ).all()
+    gone = [
+        row
+        for row, user in rows
+        if not await inboxes_service.is_member(session, user=user, inbox_id=ticket.inbox_id)
+    ]
+    if not gone:
+        return
+    version = await _next_version(session, ticket_id=ticket.id)
+    for row in gone:
+        await session.delete(row)
+    await session.flush()
+    await _publish(session, ticket_id=ticket.id, inbox_id=ticket.inbox_id, version=version)
 
 
 async def connection_left(session: AsyncSession, *, connection_id: str) -> None:

@@ -17,6 +17,7 @@ import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
 import * as hours from "./messages/hours";
+import * as inboxMove from "./messages/inboxMove";
 import * as mailboxauth from "./messages/mailboxauth";
 import * as macros from "./messages/macros";
 import * as notifications from "./messages/notifications";
@@ -40,7 +41,7 @@ import * as tickets from "./messages/tickets";
 import * as twoFactor from "./messages/twoFactor";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor, webhooks };
 import * as webhooks from "./messages/webhooks";
 
 

@@ -1,5 +1,6 @@
 /** What an action will do, in the agent's words: the macro list, the menu's preview, the bulk bar. */
 import { t } from "../i18n";
+import { useInboxes } from "../inboxes/store";
 import { useLabels } from "../labels/store";
 import { formatFull } from "../ui/format";
 import { useUsers } from "../users/store";
@@ -28,6 +29,8 @@ export function describeAction(action: Action): string {
       return action.saved_reply_id != null ? t("macros.doSavedReply") : t("macros.doReply", { text: short(action.text ?? "") });
     case "note":
       return t("macros.doNote", { text: short(action.text) });
+    case "set_inbox":
+      return t("inboxMove.doMove", { inbox: useInboxes().byId(action.inbox_id)?.name ?? `#${action.inbox_id}` });
   }
 }
 

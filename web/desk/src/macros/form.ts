@@ -1,7 +1,8 @@
 /**
  * The macro editor's form and the actions it stands for. The desk saves a macro's actions in one
- * order (labels, assignee, note, reply, then the state or snooze), the order an agent would take
- * them by hand; the API accepts any order.
+ * order (the move to another inbox, labels, assignee, note, reply, then the state or snooze), the
+ * order an agent would take them by hand, and the move first so that the assignee is one of the
+ * new inbox; the API accepts any order.
  */
 import type { Action, Macro } from "./api";
 
@@ -18,10 +19,11 @@ export interface MacroForm {
   snoozeHours: string;
   assignee: string; // "", "me", "none" or a user id
   note: string;
+  moveTo: string; // "" or an inbox id
 }
 
 export function emptyForm(inbox = ""): MacroForm {
-  return { id: null, name: "", inbox, replyMode: "", replyText: "", savedReplyId: "", add: [], remove: [], state: "", snoozeHours: "", assignee: "", note: "" };
+  return { id: null, name: "", inbox, replyMode: "", replyText: "", savedReplyId: "", add: [], remove: [], state: "", snoozeHours: "", assignee: "", note: "", moveTo: "" };
 }
 
 export function formOf(macro: Macro): MacroForm {
@@ -55,6 +57,9 @@ export function formOf(macro: Macro): MacroForm {
       case "snooze":
         form.snoozeHours = action.minutes ? String(Math.max(1, Math.round(action.minutes / 60))) : "";
         break;
+      case "set_inbox":
+        form.moveTo = String(action.inbox_id);
+        break;
     }
   }
   return form;
@@ -62,6 +67,7 @@ export function formOf(macro: Macro): MacroForm {
 
 export function actionsOf(form: MacroForm): Action[] {
   const actions: Action[] = [];
+  if (form.moveTo) actions.push({ type: "set_inbox", inbox_id: Number(form.moveTo) });
   if (form.add.length || form.remove.length) actions.push({ type: "label", add: form.add, remove: form.remove });
   if (form.assignee) {
     actions.push({ type: "assign", assignee: form.assignee === "me" ? "me" : form.assignee === "none" ? null : Number(form.assignee) });

@@ -150,6 +150,7 @@ export type TicketCreated = {
 export type TicketUpdated = {
   ticket: TicketSummary;
   changes: string[];
+  from_inbox_id?: number;
 };
 
 export type EntryRef = {

@@ -3,10 +3,12 @@
 import { defineStore } from "pinia";
 import { reactive, ref } from "vue";
 import type { Ticket, TicketCounts, TicketDetail } from "../api/types";
+import { ApiError } from "../api/client";
 import type { Envelope } from "../realtime/socket";
 import type { Key } from "../i18n";
 import { debounce, throttle } from "../ui/debounce";
 import { ticketsApi, type TicketQuery } from "./api";
+import { leftForInbox } from "./inboxMove";
 
 export const FOLDERS = [
   { key: "open", label: "tickets.folderOpen" },
@@ -51,6 +53,11 @@ export const useTickets = defineStore("tickets", () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
   const details = reactive<Record<number, TicketDetail>>({});
+  // Tickets shown here that moved to an inbox this agent does not see: their page says so
+  // instead of an error (docs/desk.md, "Moving a ticket to another inbox").
+  const movedAway = reactive<Record<number, true>>({});
+  // Tickets an event said moved to another inbox, until their next fetch.
+  const moving = new Set<number>();
   let generation = 0;
 
   async function loadCounts(inboxId: number): Promise<void> {
@@ -136,13 +143,22 @@ export const useTickets = defineStore("tickets", () => {
   async function loadTicket(id: number): Promise<TicketDetail> {
     const detail = await fetchTicket(id);
     keep(id, detail);
+    delete movedAway[id];
     return detail;
   }
 
-  /** A kept ticket fetched again; one let go meanwhile stays gone. */
+  /** A kept ticket fetched again; one let go meanwhile stays gone. One that moved to an inbox
+   * the agent does not see is no longer theirs (404): marked moved, its last state kept. */
   async function refreshTicket(id: number): Promise<void> {
-    const detail = await fetchTicket(id);
-    if (details[id]) details[id] = detail;
+    const moved = moving.delete(id);
+    try {
+      const detail = await fetchTicket(id);
+      if (details[id]) details[id] = detail;
+      delete movedAway[id];
+    } catch (e) {
+      if (moved && e instanceof ApiError && e.status === 404) movedAway[id] = true;
+      else throw e;
+    }
   }
 
   /** EARLIER more of the ticket's entries, before those shown. */
@@ -166,7 +182,8 @@ export const useTickets = defineStore("tickets", () => {
     refreshCounts();
     const id = envelope.data?.ticket?.id as number | undefined;
     if (id != null && details[id]) {
-      if (!ticketRefreshers.has(id)) ticketRefreshers.set(id, debounce(() => refreshTicket(id), 150));
+      if (leftForInbox(envelope) === id) moving.add(id);
+      if (!ticketRefreshers.has(id)) ticketRefreshers.set(id, debounce(() => refreshTicket(id).catch(() => undefined), 150));
       ticketRefreshers.get(id)!();
     }
   }
@@ -183,8 +200,10 @@ export const useTickets = defineStore("tickets", () => {
     for (const id of Object.keys(counts)) delete counts[Number(id)];
     for (const id of Object.keys(details)) delete details[Number(id)];
     for (const id of Object.keys(oldestShown)) delete oldestShown[Number(id)];
+    for (const id of Object.keys(movedAway)) delete movedAway[Number(id)];
+    moving.clear();
     recent.length = 0;
   }
 
-  return { counts, query, items, nextCursor, loading, error, details, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
+  return { counts, query, items, nextCursor, loading, error, details, movedAway, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
 });

@@ -178,7 +178,8 @@ function onKeydown(event: KeyboardEvent): void {
   if (event.defaultPrevented || event.isComposing) return;
   const altGraph = event.getModifierState?.("AltGraph") ?? false;
   if (event.metaKey || ((event.ctrlKey || event.altKey) && !altGraph)) return;
-  if (document.querySelector('dialog[open], [role="dialog"], [role="alertdialog"]')) return;
+  // A closed <dialog> (ConfirmDialog waits in the page, role and all) is no dialog open.
+  if (document.querySelector('dialog[open], [role="dialog"]:not(dialog), [role="alertdialog"]:not(dialog)')) return;
 
   const key = keyName(event);
   if (isTyping(event.target)) {
