@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base
+from frontdesk.db.base import IDS_NEVER_REUSED, Base
 from frontdesk.kit.clock import utcnow
 
 
 class SidebarApp(Base):
     __tablename__ = "sidebar_apps"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, enum_column, index_where_set
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -51,7 +51,7 @@ class Visitor(Base):
 
     __tablename__ = "visitors"
     # An erasure finds a person's visits by the address they gave (privacy/scope.py).
-    __table_args__ = (index_where_set("ix_visitors_email", "email"),)
+    __table_args__ = (index_where_set("ix_visitors_email", "email"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), index=True)
@@ -85,6 +85,7 @@ class Chat(Base):
         Index("ix_chats_inbox_answered", "inbox_id", "answered_at"),
         # An erasure finds a person's chats by the address they gave (privacy/scope.py).
         index_where_set("ix_chats_visitor_email", "visitor_email"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +168,7 @@ class ChatEvent(Base):
         UniqueConstraint("chat_id", "seq"),
         # A retried send carries the same client id; the constraint makes the retry harmless.
         UniqueConstraint("chat_id", "client_msg_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +236,7 @@ class ChatFile(Base):
         # (privacy/files.py); a chat's file and its ticket's copy share the key.
         Index("ix_chat_files_key", "key"),
         Index("ix_chat_files_thumbnail_key", "thumbnail_key"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
+from frontdesk.db.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    JSONType,
+    Timestamped,
+    enum_column,
+    index_where_set,
+)
 
 
 class ContactKind(enum.StrEnum):
@@ -19,7 +26,10 @@ class ContactKind(enum.StrEnum):
 class Customer(Timestamped, Base):
     __tablename__ = "customers"
     # The customers merged into one, which an erasure of it erases too.
-    __table_args__ = (index_where_set("ix_customers_merged_into", "merged_into_id"),)
+    __table_args__ = (
+        index_where_set("ix_customers_merged_into", "merged_into_id"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="", index=True)
@@ -37,7 +47,7 @@ class Customer(Timestamped, Base):
 
 class CustomerContact(Base):
     __tablename__ = "customer_contacts"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (UniqueConstraint("kind", "value"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(

@@ -65,6 +65,13 @@ def index_where_set(name: str, column: str) -> Index:
     return Index(name, column, sqlite_where=where, postgresql_where=where)
 
 
+# For a table whose ids leave the database (URLs, reply addresses, exports, webhooks, audit
+# entries) or are kept by records that outlive its rows: SQLite must never give a deleted row's
+# id to a new one, as it does without AUTOINCREMENT (PostgreSQL's sequences never do). Which
+# tables, and why: migration 0056 and docs/privacy.md.
+IDS_NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime()}

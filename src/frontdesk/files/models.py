@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base
+from frontdesk.db.base import IDS_NEVER_REUSED, Base
 from frontdesk.kit.clock import utcnow
 
 
@@ -16,7 +16,7 @@ class StoredFile(Base):
     __tablename__ = "stored_files"
     # One upload per try of the desk: a retry or a double send of the same client id answers
     # the file stored first (files/service.py, save_upload).
-    __table_args__ = (UniqueConstraint("uploaded_by", "ticket_id", "client_id"),)
+    __table_args__ = (UniqueConstraint("uploaded_by", "ticket_id", "client_id"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)

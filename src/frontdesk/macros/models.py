@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, Timestamped
 
 
 class Macro(Timestamped, Base):
@@ -16,6 +16,7 @@ class Macro(Timestamped, Base):
     __table_args__ = (
         # Personal (an owner, no inbox) or team (an inbox, no owner), never both or neither.
         CheckConstraint("(owner_id IS NULL) <> (inbox_id IS NULL)", name="one_scope"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, enum_column, index_where_set
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -27,6 +27,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),
         # Deleting an entry (retention, erasure) lets go of the mail sent as it.
         index_where_set("ix_outbox_entry", "entry_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +70,10 @@ class InboundMessage(Base):
     admin reads when a message was refused or could not be parsed."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (Index("ix_inbound_messages_status_received", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_messages_status_received", "status", "received_at"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -95,6 +99,7 @@ class InboundMessage(Base):
 
 class MailAttachment(Base):
     __tablename__ = "mail_attachments"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_id: Mapped[int] = mapped_column(
@@ -152,6 +157,7 @@ class MailboxAccount(Base):
     messages), which process holds it (a lease), and what the last attempts did."""
 
     __tablename__ = "mailbox_accounts"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), unique=True)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, enum_column
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column
 from frontdesk.kit.clock import utcnow
 
 
@@ -45,6 +45,7 @@ class Notification(Base):
             sqlite_where=text("read_at IS NULL AND in_app = 1"),
             postgresql_where=text("read_at IS NULL AND in_app"),
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +84,7 @@ class PushSubscription(Base):
     for it (RFC 8291)."""
 
     __tablename__ = "push_subscriptions"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

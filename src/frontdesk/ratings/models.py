@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, enum_column, index_where_set
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, enum_column, index_where_set
 from frontdesk.kit.clock import utcnow
 
 
@@ -60,6 +60,7 @@ class RatingRequest(Base):
         # A customer's requests go with the customer (erasure), a mail's link with the mail.
         Index("ix_rating_requests_customer", "customer_id"),
         index_where_set("ix_rating_requests_outbox", "outbox_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,7 @@ class Rating(Base):
     __table_args__ = (
         Index("ix_ratings_inbox_created", "inbox_id", "created_at"),
         Index("ix_ratings_ticket", "ticket_id", "created_at"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

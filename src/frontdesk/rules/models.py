@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, Timestamped
 from frontdesk.kit.clock import utcnow
 
 
 class Rule(Timestamped, Base):
     __tablename__ = "rules"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

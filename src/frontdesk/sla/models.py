@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, enum_column
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, enum_column
 from frontdesk.kit.clock import utcnow
 
 
@@ -28,6 +28,7 @@ class SlaPolicy(Base):
     """Targets in minutes (None: no such target). A condition left None matches any ticket."""
 
     __tablename__ = "sla_policies"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

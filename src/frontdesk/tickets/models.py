@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
+from frontdesk.db.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    JSONType,
+    Timestamped,
+    enum_column,
+    index_where_set,
+)
 from frontdesk.kit.clock import utcnow
 
 
@@ -104,6 +111,7 @@ class Ticket(Timestamped, Base):
             sqlite_where=text("closed_at IS NOT NULL"),
             postgresql_where=text("closed_at IS NOT NULL"),
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,6 +187,7 @@ class TicketEntry(Base):
         Index("ix_ticket_entries_created", "created_at"),
         # A customer's messages on other tickets, which an erasure deletes (privacy/scope.py).
         index_where_set("ix_ticket_entries_author_customer", "author_customer_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +220,7 @@ class TicketMove(Base):
     __table_args__ = (
         Index("ix_ticket_moves_source", "source_ticket_id"),
         Index("ix_ticket_moves_target", "target_ticket_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column
+from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, Timestamped, enum_column
 from frontdesk.kit.clock import utcnow
 
 
@@ -66,6 +66,7 @@ class AuthSession(Base):
     """A desk login. The cookie holds a random token; only its digest is stored."""
 
     __tablename__ = "sessions"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -82,6 +83,7 @@ class ApiToken(Base):
     """A personal token for scripts: shown once, stored as a digest, revocable."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -10,12 +10,20 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, JSONType, Timestamped, enum_column, index_where_set
+from frontdesk.db.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    JSONType,
+    Timestamped,
+    enum_column,
+    index_where_set,
+)
 from frontdesk.kit.clock import utcnow
 
 
 class WebhookSubscription(Timestamped, Base):
     __tablename__ = "webhook_subscriptions"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -47,6 +55,7 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
         index_where_set("ix_webhook_deliveries_ticket_id", "ticket_id"),
         index_where_set("ix_webhook_deliveries_chat_id", "chat_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

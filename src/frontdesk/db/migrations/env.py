@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, event, pool
@@ -29,18 +30,23 @@ def run_with(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _sqlite_connected(dbapi: Any, _record: object) -> None:
+    # The search indexes' triggers call it: a migration that writes a ticket's subject or an
+    # entry's text fires them.
+    search_schema.register_sqlite_fold(dbapi)
+    # As the app's connections do (db/session.py): a migration that rebuilds a table frees the
+    # old copy's pages, which must not keep text an erasure later removes from the new one.
+    cursor = dbapi.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
 async def run_async() -> None:
     engine = create_async_engine(
         config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
     )
     if engine.dialect.name == "sqlite":
-        # The search indexes' triggers call it: a migration that writes a ticket's subject or
-        # an entry's text fires them.
-        event.listen(
-            engine.sync_engine,
-            "connect",
-            lambda dbapi, _record: search_schema.register_sqlite_fold(dbapi),
-        )
+        event.listen(engine.sync_engine, "connect", _sqlite_connected)
     async with engine.connect() as connection:
         await connection.run_sync(run_with)
     await engine.dispose()
