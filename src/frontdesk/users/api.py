@@ -85,10 +85,8 @@ async def login(
         password=body.password,
         ip=client_ip(request),
         policy=policy,
-        device=devices.recognised(
-            device_cookie(request),
-            secret=settings.secret,
-            account=service.normalize_email(body.email),
+        vouched=lambda user: devices.recognised(
+            device_cookie(request), secret=settings.secret, user=user
         ),
     )
     await sso_service.ensure_password_login_allowed(session, user=user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -372,13 +372,14 @@ async def authenticate(
     password: str,
     ip: str,
     policy: LoginPolicy,
-    device: str | None = None,
+    vouched: Callable[[User], str | None] | None = None,
 ) -> User:
     """Checks the password; a failure is recorded by the caller's own transaction (see login).
-    `device` names the browser when it signed in to this account before (users/devices.py)."""
+    `vouched` names the browser when it signed in to the account before (users/devices.py)."""
     account = normalize_email(email)
-    await ensure_not_throttled(session, account=account, ip=ip, policy=policy, device=device)
     user = await get_user_by_email(session, email=account)
+    device = vouched(user) if vouched is not None and user is not None else None
+    await ensure_not_throttled(session, account=account, ip=ip, policy=policy, device=device)
     # argon2 is slow on purpose: off the event loop, so sockets and requests keep flowing.
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:

@@ -91,7 +91,7 @@ def remember_device(
     have locked the account."""
     response.set_cookie(
         devices.DEVICE_COOKIE,
-        devices.remembered(device_cookie(request), secret=settings.secret, account=user.email),
+        devices.remembered(device_cookie(request), secret=settings.secret, user=user),
         max_age=int(devices.LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",

@@ -516,7 +516,7 @@ async def complete_challenge(
         ip=ip,
         policy=policy,
         at_login=True,
-        device=devices.recognised(device_cookie, secret=secret_key, account=user.email),
+        device=devices.recognised(device_cookie, secret=secret_key, user=user),
     )
     await session.execute(delete(TwoFactorChallenge).where(TwoFactorChallenge.id == found.id))
     auth, token = await start_session(

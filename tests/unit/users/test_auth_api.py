@@ -129,6 +129,40 @@ class TestLogin:
             )
             assert other.status_code == 200, other.text
 
+    async def test_a_new_password_forgets_the_browsers_trusted_with_the_old_one(
+        self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        """Someone who once knew the password keeps no guesses of their own after it changed."""
+        user = await desk.user()
+        async with browser(app) as thief:
+            stolen = await thief.post(
+                "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+            )
+            assert stolen.status_code == 200
+            signed_in = await http.post(
+                "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+            )
+            assert signed_in.status_code == 200
+            changed = await http.patch(
+                "/api/v1/me",
+                json={"password": "a-new-password-2026", "current_password": PASSWORD},
+                headers=csrf_headers(http),
+            )
+            assert changed.status_code == 200, changed.text
+            for _ in range(5):
+                guess = await thief.post(
+                    "/api/v1/auth/login", json={"email": user["email"], "password": "guess-1234"}
+                )
+                assert guess.status_code == 401
+            # Counted with everyone else's: the account is locked for browsers not trusted.
+            async with browser(app) as stranger:
+                locked = await stranger.post(
+                    "/api/v1/auth/login",
+                    json={"email": user["email"], "password": "a-new-password-2026"},
+                )
+            assert locked.status_code == 429
+            assert "for this account" in locked.json()["error"]["message"]
+
     async def test_a_browser_vouches_only_for_the_accounts_that_signed_in_from_it(
         self, app: FastAPI, desk: Desk
     ) -> None:
