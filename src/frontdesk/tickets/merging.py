@@ -52,9 +52,12 @@ MESSAGE_KINDS = (EntryKind.reply, EntryKind.transcript, EntryKind.note)
 MAX_MERGED = 20
 
 
-async def _lock(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+async def _lock(
+    session: AsyncSession, ticket_ids: Sequence[int], *, seen_by: User
+) -> dict[int, Ticket]:
     """The tickets, locked in id order, re-read so that what another transaction committed while
-    this one waited is what the checks see."""
+    this one waited is what the checks see: one moved meanwhile to an inbox `seen_by` does not
+    see, or deleted, is "no such ticket", as it would have been a moment later."""
     rows = await session.scalars(
         select(Ticket)
         .where(Ticket.id.in_(sorted(set(ticket_ids))))
@@ -62,7 +65,10 @@ async def _lock(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, T
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return {ticket.id: ticket for ticket in rows}
+    locked = {ticket.id: ticket for ticket in rows}
+    for ticket_id in ticket_ids:
+        await service.get_ticket(session, user=seen_by, ticket_id=ticket_id)
+    return locked
 
 
 def _not_merged(ticket: Ticket) -> None:
@@ -117,7 +123,7 @@ async def merge_tickets(
     if target_id == source.id:
         raise Invalid("into_ticket_id", "A ticket cannot be merged into itself.")
     target = await service.get_ticket(session, user=actor, ticket_id=target_id)
-    locked = await _lock(session, [source.id, target.id])
+    locked = await _lock(session, [source.id, target.id], seen_by=actor)
     source, target = locked[source.id], locked[target.id]
     _not_merged(source)
     _not_merged(target)
@@ -256,7 +262,7 @@ async def merge_many(
         raise Invalid("into_ticket_id", "The ticket that stays must be one of those merged.")
     for ticket_id in ids:
         await service.get_ticket(session, user=actor, ticket_id=ticket_id)
-    locked = await _lock(session, ids)
+    locked = await _lock(session, ids, seen_by=actor)
     for ticket in locked.values():
         _not_merged(ticket)
     return [
@@ -278,7 +284,7 @@ async def split_ticket(
     """One message of `ticket` (with `with_later`, it and every message after it) into a new
     ticket of the same inbox and customer, with the same subject, assignee and labels. Timeline
     lines stay where they are."""
-    ticket = (await _lock(session, [ticket.id]))[ticket.id]
+    ticket = (await _lock(session, [ticket.id], seen_by=actor))[ticket.id]
     _not_merged(ticket)
     entry = await session.scalar(
         select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
@@ -378,7 +384,7 @@ async def get_move(session: AsyncSession, *, user: User, move_id: int) -> Ticket
 
 async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> TicketMove:
     move = await get_move(session, user=actor, move_id=move_id)
-    locked = await _lock(session, [move.source_ticket_id, move.target_ticket_id])
+    locked = await _lock(session, [move.source_ticket_id, move.target_ticket_id], seen_by=actor)
     source, target = locked[move.source_ticket_id], locked[move.target_ticket_id]
     await session.refresh(move)
     now = utcnow()

@@ -19,10 +19,11 @@ from frontdesk.assignment.timers import assign_tickets
 from frontdesk.config import Settings
 from frontdesk.metrics.models import MetricMoment, MomentKind
 from frontdesk.sla.models import AlertKind, SlaAlert, TicketSla
+from frontdesk.tickets import merging
 from frontdesk.tickets.models import TicketViewer
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import POSTGRESQL_ONLY, Agent, Desk, Published
 from tests.realtime import desk_socket
 from tests.unit.support import count_rows, error_of, new_ticket, online, use_cheap_passwords
 
@@ -495,6 +496,35 @@ class TestAtOnce:
                 final = await get(t.ada, ticket["id"])
                 assert final["inbox_id"] == t.billing["id"]
                 assert final["assignee_id"] is None, lines(final)
+
+
+@POSTGRESQL_ONLY
+async def test_a_merge_into_a_ticket_moved_away_while_it_waited_is_refused(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grace merges into a Support ticket that Ada moves to Billing just before the merge takes
+    its locks: the merge must not land in a ticket Grace no longer sees. (PostgreSQL: on SQLite
+    the one connection serialises the two requests whole.)"""
+    t = await teams(desk)
+    source = await new_ticket(t.grace.client, t.support, email="first@example.org")
+    target = await new_ticket(t.grace.client, t.support, email="first@example.org")
+    locking = merging._lock
+    moved: list[int] = []
+
+    async def moved_just_before(*args: Any, **kwargs: Any) -> Any:
+        if not moved:
+            moved.append((await move(t.ada, target["id"], t.billing["id"])).status_code)
+        return await locking(*args, **kwargs)
+
+    monkeypatch.setattr(merging, "_lock", moved_just_before)
+    merged = await t.grace.client.post(
+        f"/api/v1/tickets/{source['id']}/merge", json={"into_ticket_id": target["id"]}
+    )
+    assert moved == [200]
+    assert merged.status_code == 404, merged.text
+    kept = await get(t.ada, target["id"])
+    assert not [line for line in lines(kept) if "merged" in line]
+    assert (await get(t.grace, source["id"]))["merged_into_id"] is None
 
 
 async def test_over_sockets_the_old_inbox_hears_it_leave_and_the_new_one_arrive(
