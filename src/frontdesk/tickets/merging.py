@@ -6,7 +6,8 @@ target's, closes the source and points it to the target (`merged_into_id`). A sp
 message, or it and every message after it, into a new ticket of the same inbox and customer.
 
 Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts back exactly
-that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands.
+that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands;
+less what an erasure took since (docs/privacy.md), which its timeline lines count.
 
 Concurrency: the tickets are locked in id order (`FOR UPDATE`, so two merges of the same pair
 wait for each other instead of deadlocking) and every write that decides is guarded: a source
@@ -421,13 +422,19 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     )
     if not done.rowcount:  # type: ignore[attr-defined]
         raise Conflict("This was undone already.", code="already_undone")
-    await _move_rows(
-        session,
-        entry_ids=list(move.entry_ids),
-        file_ids=list(move.file_ids),
-        src=target.id,
-        dst=source.id,
+    # What an erasure took since (a person's messages, or a thread it gave back to its own
+    # ticket, docs/privacy.md) cannot come back; the rest does, and the timeline says so.
+    entry_ids = list(
+        await session.scalars(
+            select(TicketEntry.id).where(
+                TicketEntry.id.in_(list(move.entry_ids)), TicketEntry.ticket_id == target.id
+            )
+        )
     )
+    await _move_rows(
+        session, entry_ids=entry_ids, file_ids=list(move.file_ids), src=target.id, dst=source.id
+    )
+    erased = len(move.entry_ids) - len(entry_ids)
     if move.kind is MoveKind.merge:
         await _unmerge(session, move=move, source=source, target=target)
         source_line = f"{actor.name} undid the merge into #{target.number}"
@@ -441,6 +448,10 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         await assignment_tracking.forget_ticket(session, ticket_id=target.id)
         source_line = f"{actor.name} undid the split into #{target.number}"
         target_line = f"{actor.name} undid the split; its messages are back on #{source.number}"
+    if erased:
+        what = "entry" if erased == 1 else "entries"
+        gone = f"; {erased} {what} it had moved went with an erasure meanwhile"
+        source_line, target_line = source_line + gone, target_line + gone
     # A ticket back from a merge runs its targets again as its conversation clock says (the
     # merge never touched it), and the kept one loses the labels the merge gave it; the ticket
     # an undone split closes stops its targets.
