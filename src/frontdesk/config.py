@@ -107,11 +107,13 @@ class Settings(BaseSettings):
     push_poll_interval: PositiveSeconds = 2
     push_subject: str = ""
     # Webhooks (docs/webhooks.md): how often due deliveries are looked for; whether they may go
-    # to loopback, private and link-local addresses (an on-premise receiver, tests); after how
-    # many failed attempts in a row a subscription is switched off.
+    # to loopback, private and link-local addresses (an on-premise receiver, tests); how long a
+    # receiver must fail without a success, and in how many attempts at least, before its
+    # subscription is switched off.
     webhooks_poll_interval: PositiveSeconds = 2
     webhooks_allow_private: bool = False
     webhooks_disable_after: int = Field(default=20, ge=1)
+    webhooks_disable_after_hours: int = Field(default=72, ge=1)
     # Push endpoints must be https (every browser's push service is); tests on loopback say True.
     push_allow_http: bool = False
     # How often mailboxes fetched over IMAP are looked at when the server offers no IDLE (and the

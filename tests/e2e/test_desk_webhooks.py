@@ -1,6 +1,7 @@
 """Webhooks in real Chromium: an owner creates one on Settings → Webhooks, copies the secret
 shown once, sends a test and sees it delivered in the log (the receiver on loopback checks the
-signature with the docs' verifier), and replays it (screenshots docs/images/webhooks-*.png)."""
+signature with the docs' verifier), and replays it; one that frontdesk switched off says why and
+until when it holds its events (screenshots docs/images/webhooks-*.png)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,43 @@ async def test_an_owner_creates_a_webhook_and_sees_its_deliveries(
 
     for name in ("webhooks-form", "webhooks-log", "webhooks-log-dark"):
         shutil.copyfile(screenshots / f"desk-{name}.png", IMAGES / f"{name}.png")
+
+
+async def test_an_owner_sees_a_webhook_frontdesk_switched_off_and_gets_what_it_held(
+    app: FastAPI,
+    desk: Any,
+    live: str,
+    browser: Browser,
+    screenshots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patient(monkeypatch)
+    olga = await desk.user(role="owner", name="Olga Owner")
+    agent = await desk.login(olga)
+    with receiver() as hooks:
+        made = await agent.client.post(
+            "/api/v1/webhooks",
+            json={"name": "CRM sync", "url": hooks.url, "events": ["ticket.created"]},
+        )
+        assert made.status_code == 201, made.text
+        webhook = made.json()
+        hooks.secret, hooks.statuses = webhook["secret"], [410]
+        sent = await agent.client.post(f"/api/v1/webhooks/{webhook['id']}/test")
+        assert sent.status_code == 202, sent.text
+        await deliver_webhooks(app.state.sessionmaker, app.state.settings)
+
+        page = await open_desk(browser, live, olga)
+        await page.goto(f"{live}/settings/webhooks")
+        item = page.locator("[data-webhook='CRM sync']")
+        await expect(item.get_by_role("status")).to_contain_text("410 Gone")
+        await expect(item.locator("[data-holding]")).to_contain_text("Its events are kept until")
+        await assert_accessible(page, "webhook switched off")
+        await shoot(page, screenshots, "webhooks-switched-off")
+
+        await item.get_by_role("checkbox").check()
+        await expect(item.locator("[data-holding]")).to_have_count(0)
+        await expect(item).not_to_contain_text("Switched off")
+
+    shutil.copyfile(
+        screenshots / "desk-webhooks-switched-off.png", IMAGES / "webhooks-switched-off.png"
+    )

@@ -126,12 +126,15 @@ _SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
 # Where neither driver's connection can be used directly: Core, on the session's connection.
 _ENABLED = (
     select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.events, _SUBSCRIPTIONS.c.include_internal)
-    .where(_SUBSCRIPTIONS.c.enabled.is_(True))
+    .where(_SUBSCRIPTIONS.c.enabled.is_(True) | _SUBSCRIPTIONS.c.holding_until.is_not(None))
     .order_by(_SUBSCRIPTIONS.c.id)
 )
-# The same text on SQLite's connection and on asyncpg's.
+# The same text on SQLite's connection and on asyncpg's. A webhook frontdesk switched off is
+# still recorded for while it holds its events (webhooks/service.py HOLD): they wait, pending,
+# until it is switched on; one an admin switched off is not.
 _ENABLED_TEXT = (
-    "SELECT id, events, include_internal FROM webhook_subscriptions WHERE enabled ORDER BY id"
+    "SELECT id, events, include_internal FROM webhook_subscriptions "
+    "WHERE enabled OR holding_until IS NOT NULL ORDER BY id"
 )
 _SQLITE = sqlite_dialect.dialect()
 _PG_DECODE_EVENTS = postgres.decoder(_SUBSCRIPTIONS, "events")

@@ -26,11 +26,48 @@ PRIVATE_MESSAGE = (
 SAVE_RESOLVE_TIMEOUT = 3.0
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits, which a translator, a tunnel or
+# the host's own stack may turn into a connection to that IPv4 address: the NAT64 well-known
+# prefix (RFC 6052), "IPv4-compatible" ::a.b.c.d (deprecated, RFC 4291) and SIIT's
+# "IPv4-translated" ::ffff:0:a.b.c.d (RFC 2765). Python calls most of them global.
+_LAST_32_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+# The NAT64 local-use prefix (RFC 8215) embeds the IPv4 address where the operator chose, and
+# never leads to a receiver on the internet: refused whole.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (mapped, compatible, NAT64, 6to4, Teredo)."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if any(ip in network for network in _LAST_32_BITS):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
 def public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _public(ip)
+    if ip in _LOCAL_NAT64:
+        return False
+    embedded = _embedded_ipv4(ip)
+    if ip.ipv4_mapped is not None:
+        # Only ever a way to write the IPv4 address: that address alone decides.
+        return _public(embedded[0])
+    return _public(ip) and all(_public(v4) for v4 in embedded)
 
 
 def check_url(url: str, *, allow_private: bool) -> str:

@@ -35,7 +35,13 @@ class WebhookSubscription(Timestamped, Base):
     # Kept as is: every delivery is signed with it (HMAC), so it cannot be a one-way hash.
     secret: Mapped[str] = mapped_column(String(100))
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Failed attempts since the last success, and when the first of them was: what switching off
+    # looks at (webhooks/service.py `_count`).
     consecutive_failures: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None]
+    # Set when frontdesk switched it off (not an admin): its events are still recorded, held
+    # until it is switched on again, and this says until when at most (webhooks/service.py HOLD).
+    holding_until: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

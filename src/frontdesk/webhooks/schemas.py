@@ -45,8 +45,15 @@ class SubscriptionRead(ReadModel):
     include_internal: bool
     enabled: bool
     consecutive_failures: int
+    failing_since: datetime | None = Field(
+        description="The first failed attempt since the last success; null while it succeeds."
+    )
     disabled_at: datetime | None
     disabled_reason: str | None
+    holding_until: datetime | None = Field(
+        description="Switched off by frontdesk: its events are kept until then (at most), "
+        "and delivered in order when it is switched on. Null otherwise."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,9 @@ async def post(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        # The log keeps the answer's first bytes as they came: ask for them uncompressed
+        # (httpx asks for gzip by default, and the raw bytes would be unreadable).
+        "Accept-Encoding": "identity",
         EVENT_ID_HEADER: str(payload["id"]),
         EVENT_TYPE_HEADER: str(payload["type"]),
         SIGNATURE_HEADER: signature(secret, int(utcnow().timestamp()), body),
@@ -73,7 +77,7 @@ async def post(
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         named = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(None, named, None, took())
-    text = bytes(excerpt[:EXCERPT_BYTES]).decode("utf-8", "replace")
+    text = readable(bytes(excerpt), response.headers.get("Content-Encoding", ""))
     status = response.status_code
     error: str | None = None
     if not 200 <= status < 300:
@@ -81,6 +85,26 @@ async def post(
         if 300 <= status < 400:
             error += " (redirects are not followed: save the final URL)"
     return Attempt(status, error, text, took())
+
+
+def readable(raw: bytes, encoding: str) -> str:
+    """The start of an answer as text, for the log. A receiver that compresses although we asked
+    it not to is decoded (gzip or deflate), to EXCERPT_BYTES at most whatever the compressed
+    bytes expand to (a small answer can unpack to gigabytes); another encoding is named, not
+    shown."""
+    coding = encoding.strip().lower()
+    if coding in ("", "identity"):
+        return raw[:EXCERPT_BYTES].decode("utf-8", "replace")
+    windows = {"gzip": [16 + zlib.MAX_WBITS], "x-gzip": [16 + zlib.MAX_WBITS]}
+    # "deflate" is zlib-wrapped by the standard, raw deflate from some servers.
+    windows["deflate"] = [zlib.MAX_WBITS, -zlib.MAX_WBITS]
+    for wbits in windows.get(coding, []):
+        try:
+            plain = zlib.decompressobj(wbits).decompress(raw, EXCERPT_BYTES)
+        except zlib.error:
+            continue
+        return plain.decode("utf-8", "replace")
+    return f"(an answer compressed as {encoding.strip()[:40]}: not shown)"
 
 
 def client(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncClient:

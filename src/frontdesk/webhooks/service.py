@@ -1,6 +1,7 @@
 """Subscriptions (admins only) and the delivery log: creating and changing subscriptions, the
 secret, a test ping, replaying a delivery; and the delivery loop's claims and outcomes, including
-switching a subscription off after too many failures in a row."""
+switching a subscription off when its receiver has failed for days (or answered 410 Gone), telling
+the owners and admins, and holding its events until it is switched on again."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
 from frontdesk.errors import Conflict, Forbidden, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.users.models import User
-from frontdesk.webhooks import guard
+from frontdesk.webhooks import alerts, guard
 from frontdesk.webhooks.capture import new_event_id, payload
 from frontdesk.webhooks.events import PING, WebhookEvent
 from frontdesk.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
@@ -37,6 +38,14 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 JITTER = 0.2
+# The receiver says the URL is gone for good (as a push service does of a dropped subscription,
+# and as REST hooks unsubscribe): no retries, and the webhook is switched off at once.
+GONE = 410
+# A webhook frontdesk switched off keeps recording its events, held, for this long at most and
+# this many at most (checked by the log's hourly upkeep), so that switching it on again delivers
+# what happened meanwhile; past either, events are no longer recorded.
+HOLD = timedelta(days=7)
+HOLD_AT_MOST = 10_000
 
 
 def backoff(attempts: int) -> timedelta:
@@ -122,16 +131,31 @@ async def update_subscription(
         subscription.events = _events(events)
     if include_internal is not None:
         subscription.include_internal = include_internal
-    if enabled is not None and enabled != subscription.enabled:
-        subscription.enabled = enabled
-        if enabled:
-            # Switched back on: a fresh count, and what waited is sent from now on.
-            subscription.consecutive_failures = 0
-            subscription.disabled_at = None
-            subscription.disabled_reason = None
-        else:
-            subscription.disabled_at = utcnow()
-            subscription.disabled_reason = f"Switched off by {user.name}."
+    if enabled and not subscription.enabled:
+        # Switched back on: a fresh count, and what waited (retries, events held) is due now, so
+        # that it goes out in the order it happened.
+        subscription.enabled = True
+        subscription.consecutive_failures = 0
+        subscription.failing_since = None
+        subscription.holding_until = None
+        subscription.disabled_at = None
+        subscription.disabled_reason = None
+        await session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.subscription_id == subscription.id,
+                WebhookDelivery.state == DeliveryState.pending,
+            )
+            .values(next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    elif enabled is False and subscription.enabled:
+        # An admin's "off" records nothing while it is off (no hold). On one that is off already
+        # it changes nothing: the desk's form sends `enabled` with every edit, and fixing the URL
+        # of a webhook frontdesk switched off must not drop what it holds.
+        subscription.enabled = False
+        subscription.disabled_at = utcnow()
+        subscription.disabled_reason = f"Switched off by {user.name}."
     subscription.updated_at = utcnow()
     await session.flush()
     return subscription
@@ -308,12 +332,14 @@ async def record_attempt(
     duration_ms: int,
     now: datetime,
     disable_after: int,
+    disable_after_span: timedelta,
 ) -> DeliveryState | None:
     """One attempt's outcome; None when the lease was lost (another loop has the delivery)."""
     attempts = delivery.attempts + 1
+    gone = status == GONE
     if ok:
         state = DeliveryState.delivered
-    elif attempts >= MAX_ATTEMPTS:
+    elif gone or attempts >= MAX_ATTEMPTS:
         state = DeliveryState.failed
     else:
         state = DeliveryState.pending
@@ -334,49 +360,113 @@ async def record_attempt(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return None
-    await _count(
-        session, subscription_id=delivery.subscription_id, ok=ok, now=now, limit=disable_after
-    )
-    return state
-
-
-async def _count(
-    session: AsyncSession, *, subscription_id: int, ok: bool, now: datetime, limit: int
-) -> None:
     if ok:
         await session.execute(
             update(WebhookSubscription)
-            .where(WebhookSubscription.id == subscription_id)
-            .values(consecutive_failures=0)
+            .where(WebhookSubscription.id == delivery.subscription_id)
+            .values(consecutive_failures=0, failing_since=None)
         )
-        return
-    # In one statement: two loops recording failures at once both count.
-    failures = (
+        return state
+    failures, since = await _count_failure(session, delivery.subscription_id, now=now)
+    if gone:
+        reason = f"The receiver answered {GONE} Gone (this URL is gone for good)."
+    elif (
+        state is DeliveryState.failed
+        and failures >= disable_after
+        and since is not None
+        and now - since >= disable_after_span
+    ):
+        reason = (
+            f"No delivery succeeded for {_span(now - since)} ({failures} failed attempts in a row)."
+        )
+    else:
+        return state
+    await _switch_off(session, subscription_id=delivery.subscription_id, now=now, reason=reason)
+    return state
+
+
+async def _count_failure(
+    session: AsyncSession, subscription_id: int, *, now: datetime
+) -> tuple[int, datetime | None]:
+    # In one statement: two loops recording failures at once both count, and the first failure
+    # since the last success keeps its time.
+    row = (
         await session.execute(
             update(WebhookSubscription)
             .where(WebhookSubscription.id == subscription_id)
-            .values(consecutive_failures=WebhookSubscription.consecutive_failures + 1)
-            .returning(WebhookSubscription.consecutive_failures)
-        )
-    ).scalar_one_or_none()
-    if failures is not None and failures >= limit:
-        switched = await session.execute(
-            update(WebhookSubscription)
-            .where(WebhookSubscription.id == subscription_id, WebhookSubscription.enabled.is_(True))
             .values(
-                enabled=False,
-                disabled_at=now,
-                disabled_reason=f"Switched off after {failures} failed attempts in a row.",
+                consecutive_failures=WebhookSubscription.consecutive_failures + 1,
+                failing_since=func.coalesce(
+                    WebhookSubscription.failing_since,
+                    literal(now, WebhookSubscription.failing_since.type),
+                ),
             )
+            .returning(WebhookSubscription.consecutive_failures, WebhookSubscription.failing_since)
         )
-        if switched.rowcount:  # type: ignore[attr-defined]
-            logger.warning("webhook %s switched off after %s failures", subscription_id, failures)
-            audit.record(
-                session,
-                action="webhook.switched_off",
-                target=audit.Target("webhook", subscription_id),
-                changes={"enabled": [True, False], "failures": failures},
+    ).one_or_none()
+    return (0, None) if row is None else (row[0], row[1])
+
+
+def _span(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
+
+
+async def _switch_off(
+    session: AsyncSession, *, subscription_id: int, now: datetime, reason: str
+) -> None:
+    """Switched off by frontdesk: nothing is sent, its events are held (HOLD), and the owners and
+    admins are told by email, since nobody may look at Settings for days."""
+    switched = await session.execute(
+        update(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription_id, WebhookSubscription.enabled.is_(True))
+        .values(enabled=False, disabled_at=now, disabled_reason=reason, holding_until=now + HOLD)
+    )
+    if not switched.rowcount:  # type: ignore[attr-defined]
+        return
+    subscription = await session.get(WebhookSubscription, subscription_id, populate_existing=True)
+    if subscription is None:
+        return
+    logger.warning("webhook %s switched off: %s", subscription_id, reason)
+    audit.record(
+        session,
+        action="webhook.switched_off",
+        target=subscription,
+        changes={"enabled": [True, False], "failures": subscription.consecutive_failures},
+    )
+    await alerts.switched_off(session, subscription=subscription, held_at_most=HOLD_AT_MOST)
+
+
+async def end_holds(session: AsyncSession, *, now: datetime) -> int:
+    """Stops holding events for webhooks switched off more than HOLD ago or holding HOLD_AT_MOST
+    of them; answers how many stopped. Few rows: only webhooks frontdesk switched off."""
+    holding = (
+        await session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.holding_until.is_not(None))
+        )
+    ).all()
+    ended = 0
+    for subscription in holding:
+        if subscription.holding_until is not None and subscription.holding_until > now:
+            held = await session.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(
+                    WebhookDelivery.subscription_id == subscription.id,
+                    WebhookDelivery.state == DeliveryState.pending,
+                    WebhookDelivery.created_at >= subscription.disabled_at,
+                )
             )
+            if (held or 0) < HOLD_AT_MOST:
+                continue
+        subscription.holding_until = None
+        subscription.disabled_reason = (
+            f"{subscription.disabled_reason or 'Switched off.'} Events after "
+            f"{now:%Y-%m-%d %H:%M} UTC were not kept."
+        )[:300]
+        ended += 1
+    await session.flush()
+    return ended
 
 
 def reveal_secret(session: AsyncSession, *, subscription: WebhookSubscription) -> str:

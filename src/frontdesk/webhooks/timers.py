@@ -76,6 +76,7 @@ async def deliver_webhooks(
                 duration_ms=attempt.duration_ms,
                 now=finished_at,
                 disable_after=settings.webhooks_disable_after,
+                disable_after_span=timedelta(hours=settings.webhooks_disable_after_hours),
             )
             if state is None:
                 logger.warning("webhook delivery %s: lease lost while sending", delivery.event_id)
@@ -86,9 +87,9 @@ async def deliver_webhooks(
     return len(claimed)
 
 
-# Once an hour is plenty for a log kept a month. A round deletes PRUNE_BATCH rows a transaction,
-# at most PRUNE_BATCHES of them: a backlog is worked off over rounds, never holding SQLite's one
-# connection for long.
+# Once an hour is plenty for a log kept a month, and for holds of days. A round deletes
+# PRUNE_BATCH rows a transaction, at most PRUNE_BATCHES of them: a backlog is worked off over
+# rounds, never holding SQLite's one connection for long.
 PRUNE_INTERVAL = 3600.0
 PRUNE_BATCH = 500
 PRUNE_BATCHES = 20
@@ -100,8 +101,11 @@ async def prune_deliveries(
     *,
     now: datetime | None = None,
 ) -> int:
-    """The delivery log's old entries (service.KEEP_DONE): how many were deleted."""
+    """The delivery log's old entries (service.KEEP_DONE): how many were deleted. Also ends the
+    holds of webhooks switched off long enough or holding enough (service.HOLD)."""
     at = now or utcnow()
+    async with unit_of_work(sessionmaker) as session:
+        await service.end_holds(session, now=at)
 
     async def batch(session: AsyncSession) -> tuple[int, bool]:
         deleted = await service.prune_done(session, now=at, limit=PRUNE_BATCH)

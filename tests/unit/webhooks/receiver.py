@@ -3,6 +3,7 @@ of docs/webhooks.md (so the documentation cannot drift from what is sent)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -51,6 +52,10 @@ class Receiver:
     # Statuses to answer, in turn; 200 once they run out.
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    # The error answer's body, and whether it is gzipped: "asked" when the request accepts gzip
+    # (as most web servers do), "always" even when it does not (a server that ignores it).
+    error_body: bytes = b"something broke"
+    gzip: Literal["asked", "always"] | None = None
     requests: list[Received] = field(default_factory=list)
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
@@ -84,8 +89,14 @@ def receiver() -> Iterator[Receiver]:
                 status = state.statuses.pop(0) if state.statuses else 200
             if state.delay:
                 time.sleep(state.delay)
-            answer = b"thanks" if status < 300 else b"something broke"
+            answer = b"thanks" if status < 300 else state.error_body
+            accepted = self.headers.get("Accept-Encoding", "")
+            zipped = state.gzip == "always" or (state.gzip == "asked" and "gzip" in accepted)
+            if zipped:
+                answer = gzip.compress(answer)
             self.send_response(status)
+            if zipped:
+                self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
