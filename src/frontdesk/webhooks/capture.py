@@ -172,6 +172,8 @@ async def _events(
 ) -> list[Event]:
     created: list[int] = []
     updated: dict[int, list[str]] = {}
+    # The inbox a ticket moved from, the first of the transaction's moves.
+    moved_from: dict[int, int] = {}
     events: list[Event] = []
     tickets: dict[int, dict[str, Any]] = {}
     for publication in publications:
@@ -183,6 +185,8 @@ async def _events(
             case "ticket.updated":
                 changes = updated.setdefault(int(data["ticket"]["id"]), [])
                 changes.extend(c for c in data.get("changes", ()) if c not in changes)
+                if "from_inbox_id" in data:
+                    moved_from.setdefault(int(data["ticket"]["id"]), int(data["from_inbox_id"]))
             case "ticket.entry_added" if WebhookEvent.message_created in wanted:
                 if data["entry"]["kind"] in MESSAGE_ENTRIES:
                     event = await _entry_event(session, int(data["entry"]["id"]))
@@ -221,7 +225,11 @@ async def _events(
         for ticket_id in dict.fromkeys(created)
         if ticket_id in tickets
     ] + [
-        Event(WebhookEvent.ticket_updated, {"ticket": tickets[ticket_id], "changes": changes})
+        Event(
+            WebhookEvent.ticket_updated,
+            {"ticket": tickets[ticket_id], "changes": changes}
+            | ({"from_inbox_id": moved_from[ticket_id]} if ticket_id in moved_from else {}),
+        )
         for ticket_id, changes in updated.items()
         if ticket_id in tickets and ticket_id not in created
     ]

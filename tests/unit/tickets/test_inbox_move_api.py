@@ -341,6 +341,8 @@ async def test_webhooks_hear_ticket_updated_with_the_inbox_among_the_changes(
     assert sorted(data["changes"]) == ["assignee", "inbox", "state"]
     assert data["ticket"]["inbox_id"] == t.billing["id"]
     assert data["ticket"]["state"] == "hold"
+    # Where it came from: a receiver routing by inbox needs both.
+    assert data["from_inbox_id"] == t.support["id"]
 
 
 async def test_the_set_inbox_action_one_ticket_in_bulk_in_a_macro_and_in_a_rule(
