@@ -133,6 +133,11 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # refused merge or an undo a later move blocks a 409.
     ("POST", "/api/v1/tickets/merges"): {404, 409},
     ("POST", "/api/v1/tickets/moves/undo"): {404, 409},
+    # One merge, split or undo: refused (merged already, different customers, a later move
+    # stands, too late) or the thread changed at the same moment.
+    ("POST", "/api/v1/tickets/{ticket_id}/merge"): {409},
+    ("POST", "/api/v1/tickets/{ticket_id}/entries/{entry_id}/split"): {409},
+    ("POST", "/api/v1/tickets/moves/{move_id}/undo"): {409},
     ("POST", "/api/v1/macros"): {404},
     # An id out of range in a rule's body (a label, the order) answers as a missing one.
     ("POST", "/api/v1/rules"): {404},

@@ -5,11 +5,16 @@ refused until the agent confirms."""
 
 from __future__ import annotations
 
+import asyncio
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from frontdesk.db.migrate import downgrade, upgrade
+from frontdesk.db.session import create_engine
 from frontdesk.mail.listener import InboundListener
 from tests.conftest import Desk
 from tests.mail.support import (
@@ -110,3 +115,82 @@ async def test_a_reply_against_a_stale_thread_is_refused_until_confirmed(
     )
     assert again.status_code == 201, again.text
     assert (await ada.client.post(url, json={"text": "Old client."})).status_code == 201
+
+
+async def test_a_merged_mail_keeps_its_attachment_and_original_on_the_kept_ticket(
+    desk: Desk, http: httpx.AsyncClient
+) -> None:
+    """The mail moves with its entry: its attachment and its original open from the ticket it
+    is on now (they answered 404 there), and come back with an undo."""
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    message = EmailMessage()
+    message["From"] = "Cora Customer <cora@example.org>"
+    message["To"] = SUPPORT
+    message["Subject"] = "Invoice attached"
+    message["Message-ID"] = "<invoice-1@example.org>"
+    message.set_content("Here is the invoice.")
+    message.add_attachment(b"%PDF-1.4 invoice", "application", "pdf", filename="invoice.pdf")
+    received = await post_mime(http, message.as_bytes(), to=[SUPPORT])
+    assert received.status_code == 200, received.text
+    old_id = received.json()["ticket_id"]
+    kept, _reply = await ticket_with_reply(ada, inbox, email="cora@example.org")
+    merged = await ada.client.post(
+        f"/api/v1/tickets/{old_id}/merge", json={"into_ticket_id": kept["id"]}
+    )
+    assert merged.status_code == 201, merged.text
+
+    after = await ticket_of(ada, kept["id"])
+    (entry,) = [e for e in inbound_entries(after) if e["text"] == "Here is the invoice."]
+    (pdf,) = entry["data"]["attachments"]
+    download = await ada.client.get(f"/api/v1/tickets/{kept['id']}/attachments/{pdf['id']}")
+    assert download.status_code == 200, download.text
+    assert download.content == b"%PDF-1.4 invoice"
+    original = await ada.client.get(f"/api/v1/tickets/{kept['id']}/entries/{entry['id']}/original")
+    assert original.status_code == 200, original.text
+    assert b"<invoice-1@example.org>" in original.content
+
+    undone = await ada.client.post(f"/api/v1/tickets/moves/{merged.json()['id']}/undo")
+    assert undone.status_code == 200, undone.text
+    back = await ada.client.get(f"/api/v1/tickets/{old_id}/attachments/{pdf['id']}")
+    assert back.status_code == 200, back.text
+    assert (
+        await ada.client.get(f"/api/v1/tickets/{kept['id']}/attachments/{pdf['id']}")
+    ).status_code == 404
+
+
+async def test_0058_puts_the_mail_of_earlier_merges_on_its_entries_ticket(
+    app: FastAPI, desk: Desk, http: httpx.AsyncClient, database_url: str
+) -> None:
+    """Merges before 0058 left the mail rows on the merged-away ticket: the upgrade moves them
+    to the ticket their entries are on."""
+    ada, inbox, old, old_sent = await answered_ticket(desk)
+    kept, kept_reply = await ticket_with_reply(ada, inbox)
+    raw = reply_mail(to=SUPPORT, text="Photo attached", in_reply_to=old_sent["message_id"])
+    assert (await post_mime(http, raw, to=[SUPPORT])).json()["ticket_id"] == old["id"]
+    merged = await ada.client.post(
+        f"/api/v1/tickets/{old['id']}/merge", json={"into_ticket_id": kept["id"]}
+    )
+    assert merged.status_code == 201, merged.text
+    (entry,) = inbound_entries(await ticket_of(ada, kept["id"]))
+    original = f"/api/v1/tickets/{kept['id']}/entries/{entry['id']}/original"
+    assert (await ada.client.get(original)).status_code == 200
+    await app.state.engine.dispose()
+    # As a merge before 0058 left them.
+    await asyncio.to_thread(downgrade, database_url, "0057")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for table in ("inbound_messages", "outbox"):
+                await connection.execute(
+                    text(f"UPDATE {table} SET ticket_id = :old WHERE ticket_id = :kept"),  # noqa: S608
+                    {"old": old["id"], "kept": kept["id"]},
+                )
+    finally:
+        await engine.dispose()
+    assert (await ada.client.get(original)).status_code == 404
+    await app.state.engine.dispose()
+    await asyncio.to_thread(upgrade, database_url)
+    assert (await ada.client.get(original)).status_code == 200
+    kept_sent = await sent_row(desk, kept_reply["message_id"])
+    assert kept_sent["ticket_id"] == kept["id"]

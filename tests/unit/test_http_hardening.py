@@ -278,6 +278,8 @@ class TestErrorDocs:
                 *("400", "401", "403", "404", "409", "413", "422"),
             },
             ("post", "/api/v1/auth/login/2fa"): {"400", "401", "403", "413", "422", "429"},
+            # 409: refused (a later move stands, too late) or the thread changed meanwhile.
+            ("post", "/api/v1/tickets/moves/{move_id}/undo"): {"401", "403", "404", "409", "422"},
             ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
             ("post", "/messenger/v1/visitors"): {"400", "403", "404", "413", "422", "429"},
             ("get", "/messenger/v1/me"): {"401", "403", "429"},

@@ -29,6 +29,7 @@ from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
+from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sla import service as sla_service
 from frontdesk.tickets import service
@@ -94,6 +95,16 @@ async def _move_rows(
         )
         if moved.rowcount != len(entry_ids):  # type: ignore[attr-defined]
             raise Conflict("The thread changed meanwhile; try again.", code="thread_changed")
+        # The mail an entry was received or sent as goes with it: its attachments and original
+        # open from the ticket it is on (they answered 404 there), a reply to it finds that
+        # ticket, and retention or an erasure of the ticket it left does not take them.
+        for model in (InboundMessage, MailAttachment, OutboxMessage):
+            await session.execute(
+                update(model)
+                .where(model.entry_id.in_(entry_ids), model.ticket_id == src)
+                .values(ticket_id=dst)
+                .execution_options(synchronize_session=False)
+            )
     if file_ids:
         await session.execute(
             update(StoredFile)
