@@ -122,20 +122,38 @@ async def test_an_agents_message_while_the_database_restarts_is_answered_busy_bo
     chat = (await visitor.start_chat("hello"))["id"]
     assert (await ada.client.post(f"/api/v1/chats/{chat}/join")).status_code == 200
     sock = await desk_socket(live, ada)
-    frame = {"type": "message", "chat_id": chat, "text": "one moment", "client_msg_id": "a-1"}
+    # A pooled connection idle for a while is checked with the server before use (db/session.py,
+    # PING_AFTER_IDLE) and the restart then goes unnoticed: on a slow machine the request may
+    # meet no restart, so it is tried again, each time with a message of its own.
+    sent: list[str] = []
     try:
-        await terminate_backends(pg_url)
-        refused = await sock.request(dict(frame))
-        assert refused["type"] == "error", refused
-        assert refused["error"]["code"] == "database_unavailable"
-        assert refused["error"]["retry_after"] == 2
-        assert (await sock.request(dict(frame)))["type"] == "ack"
+        for attempt in range(5):
+            frame = {"type": "message", "chat_id": chat, "text": f"socket {attempt}"}
+            frame["client_msg_id"] = f"s-{attempt}"
+            await terminate_backends(pg_url)
+            sent.append(frame["text"])
+            answer = await sock.request(dict(frame))
+            if answer["type"] == "error":
+                assert answer["error"]["code"] == "database_unavailable", answer
+                assert answer["error"]["retry_after"] == 2
+                assert (await sock.request(dict(frame)))["type"] == "ack"
+                break
+        else:
+            pytest.fail("no socket message met the restart: nothing was tested")
     finally:
         await sock.close()
-    body = {"text": "found it", "client_msg_id": "a-2"}
-    await terminate_backends(pg_url)
-    response = await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)
-    error_of(response, 503, "database_unavailable")
-    assert response.headers["retry-after"] == "2"
-    assert (await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)).status_code == 201
-    assert await _stored_texts(visitor, chat) == ["hello", "one moment", "found it"]
+    for attempt in range(5):
+        body = {"text": f"http {attempt}", "client_msg_id": f"h-{attempt}"}
+        await terminate_backends(pg_url)
+        sent.append(body["text"])
+        response = await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)
+        if response.status_code != 201:
+            error_of(response, 503, "database_unavailable")
+            assert response.headers["retry-after"] == "2"
+            again = await ada.client.post(f"/api/v1/chats/{chat}/messages", json=body)
+            assert again.status_code == 201
+            break
+    else:
+        pytest.fail("no HTTP message met the restart: nothing was tested")
+    # Each once, in the order sent.
+    assert await _stored_texts(visitor, chat) == ["hello", *sent]
