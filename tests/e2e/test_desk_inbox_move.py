@@ -106,6 +106,14 @@ async def test_an_agent_moves_a_ticket_to_another_inbox_and_both_teams_see_it(
     await theirs.screenshot(path=str(DOCS_IMAGES / "desk-ticket-moved-away.png"))
     # And Billing's list shows it arrive, without a reload.
     await expect(billing_list.get_by_text(ticket["subject"])).to_be_visible()
+    # Come back to it later (a reload, an old notification's link): not a bare error, but why
+    # it may not be there, and the way back.
+    await theirs.reload()
+    gone = theirs.get_by_test_id("ticket-not-found")
+    await expect(gone).to_contain_text("This ticket is not here for you")
+    await expect(gone).to_contain_text("an inbox you are not a member of")
+    await expect(gone.get_by_role("link", name="Back to tickets")).to_be_visible()
+    await expect(theirs.get_by_role("alert")).to_have_count(0)
     for each in (page, theirs, billing_list):
         await each.context.close()
 
