@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     webhooks_disable_after_hours: int = Field(default=72, ge=1)
     # Push endpoints must be https (every browser's push service is); tests on loopback say True.
     push_allow_http: bool = False
+    # Push endpoints may be on loopback or a private network (every real push service is on the
+    # public internet: only tests with a push service on loopback say True).
+    push_allow_private: bool = False
     # How often mailboxes fetched over IMAP are looked at when the server offers no IDLE (and the
     # longest a mailbox waits in IDLE before it is looked at anyway).
     imap_poll_interval: PositiveSeconds = 30

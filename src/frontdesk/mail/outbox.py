@@ -4,11 +4,11 @@ outbox row looks like on the wire."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -57,6 +57,15 @@ async def claim_outbox(
         row.next_attempt_at = now + lease
     await session.flush()
     return rows
+
+
+async def delete_unsent(session: AsyncSession, *, ids: Collection[int]) -> None:
+    """Rows no longer to be sent (a notification its reader may no longer see), gone unsent."""
+    await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(ids)), OutboxMessage.state != OutboxState.sent)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _leased(message: OutboxMessage, claimed_until: datetime) -> Any:

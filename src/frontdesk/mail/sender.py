@@ -27,7 +27,14 @@ from frontdesk.mail.models import OutboxMessage
 SMTP_TIMEOUT = 60.0
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 # Headers the row may carry beyond the ones every message has.
-THREAD_HEADERS = ("Cc", "Reply-To", "In-Reply-To", "References", "Auto-Submitted")
+THREAD_HEADERS = (
+    "Cc",
+    "Reply-To",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+    "List-Unsubscribe",
+)
 
 
 @dataclass(frozen=True)

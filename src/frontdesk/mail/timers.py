@@ -15,6 +15,7 @@ from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail import mailboxes, outbox, sender, tokens
 from frontdesk.mail.models import OutboxMessage, OutboxState
+from frontdesk.notifications import service as notifications_service
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ async def deliver_outbox(
             lease=LEASE,
             only=None if default is not None else mailboxes.sent_through_provider(),
         )
+        # A notification email waits in the outbox: its reader may have lost sight of the ticket
+        # (or their account) since. Such mail is deleted unsent.
+        unsendable = await notifications_service.unsendable_mail(session, rows=rows)
+        if unsendable:
+            await outbox.delete_unsent(session, ids=unsendable)
+            rows = [row for row in rows if row.id not in unsendable]
         providers = await mailboxes.provider_servers(
             session, ticket_ids=[row.ticket_id for row in rows if row.ticket_id is not None]
         )

@@ -1,12 +1,16 @@
 """The push outbox: claim due deliveries (SKIP LOCKED, under a lease), encrypt each notification
 for its browser, POST it to the push service, and record what happened: sent; the subscription
 removed when the service says it is gone (404, 410); retried with back-off on 429, 5xx and
-network errors; failed at once on any other refusal."""
+network errors; failed at once on any other refusal. A delivery whose recipient was deactivated
+or may no longer see the ticket or chat is dropped when claimed, unsent. Endpoints on this
+machine or a private network are refused at connection time (webhooks/guard.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,17 +30,31 @@ from frontdesk.notifications.models import (
     PushSubscription,
 )
 from frontdesk.notifications.texts import describe, link_path
+from frontdesk.webhooks import guard
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-LEASE = timedelta(minutes=2)
+# Pushes of a round sent at once: a stale browser that never answers holds up one slot for
+# TIMEOUT, not every push behind it.
+CONCURRENCY = 10
+# The longest one push may take, connection and answer together.
 TIMEOUT = 20.0
+# Added to the longest a round can take (`lease`): the lease runs out only when its loop died.
+LEASE_MARGIN = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(hours=1)
 # A notification older than this is of no use on a lock screen: the push service drops it.
 TTL_SECONDS = 6 * 3600
+
+
+def lease(count: int) -> timedelta:
+    """Longer than a round of `count` pushes can take (CONCURRENCY at a time, each cut off after
+    TIMEOUT): another process takes a push over only when the one that claimed it is gone, never
+    while it is still sending."""
+    rounds = math.ceil(max(count, 1) / CONCURRENCY)
+    return timedelta(seconds=rounds * TIMEOUT) + LEASE_MARGIN
 
 
 def backoff(attempts: int) -> timedelta:
@@ -70,6 +88,7 @@ class Claimed:
 
 
 async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[Claimed]:
+    """Due deliveries, leased; those no longer to be sent (`service.still_told`) deleted."""
     rows = (
         await session.scalars(
             select(PushDelivery)
@@ -84,11 +103,20 @@ async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[Cl
     ).all()
     if not rows:
         return []
+    told = await service.still_told(session, notification_ids={row.notification_id for row in rows})
+    dropped = [row.id for row in rows if row.notification_id not in told]
+    if dropped:
+        await session.execute(delete(PushDelivery).where(PushDelivery.id.in_(dropped)))
+        logger.info("%d pushes dropped: their readers may no longer see them", len(dropped))
+    rows = [row for row in rows if row.notification_id in told]
+    if not rows:
+        return []
     key = await service.vapid(session)
     claimed: list[Claimed] = []
+    leased_until = now + lease(limit)
     for row in rows:
         row.state = DeliveryState.sending
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = leased_until
         subscription = await session.get(PushSubscription, row.subscription_id)
         notification = await session.get(Notification, row.notification_id)
         if subscription is None or notification is None:
@@ -165,15 +193,26 @@ async def deliver_push(
     if not items:
         return 0
     owned = client is None
-    http = client or httpx.AsyncClient(timeout=TIMEOUT)
-    results: list[tuple[Claimed, int | None, str | None]] = []
-    try:
-        for item in items:
+    http = client or _client(allow_private=settings.push_allow_private)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(item: Claimed) -> tuple[Claimed, int | None, str | None]:
+        async with gate:
             try:
-                response = await http.post(item.endpoint, content=item.body, headers=item.headers)
-                results.append((item, response.status_code, response.text[:500] or None))
-            except httpx.HTTPError as exc:
-                results.append((item, None, f"{type(exc).__name__}: {exc}"))
+                # One limit for the whole request: httpx's timeouts are per read, and a service
+                # that trickles its answer would hold the round past its lease.
+                async with asyncio.timeout(TIMEOUT):
+                    response = await http.post(
+                        item.endpoint, content=item.body, headers=item.headers
+                    )
+            except TimeoutError:
+                return item, None, f"no answer within {TIMEOUT:g} s"
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                return item, None, f"{type(exc).__name__}: {exc}"
+            return item, response.status_code, response.text[:500] or None
+
+    try:
+        results = await asyncio.gather(*(send(item) for item in items))
     finally:
         if owned:
             await http.aclose()
@@ -183,6 +222,18 @@ async def deliver_push(
                 logger.info("push to %s refused: %s", item.endpoint[:80], status)
             await _record(session, item, status=status, error=error, now=utcnow())
     return len(items)
+
+
+def _client(*, allow_private: bool) -> httpx.AsyncClient:
+    """Connects only to public addresses (checked on what the name resolves to at each
+    connection), ignores proxies from the environment (a proxy would connect past the check),
+    follows no redirect."""
+    return httpx.AsyncClient(
+        transport=guard.transport(allow_private=allow_private),
+        trust_env=False,
+        follow_redirects=False,
+        timeout=TIMEOUT,
+    )
 
 
 async def list_deliveries(session: AsyncSession, *, notification_id: int) -> Sequence[PushDelivery]:

@@ -28,6 +28,10 @@ class NotificationParamsRead(ReadModel):
     entry_id: int | None = Field(
         default=None, description="A mention's note: the ticket's page opens at it."
     )
+    breached: bool | None = Field(
+        default=None,
+        description="`sla_breaching`: the target breached already, with no warning before it.",
+    )
 
 
 class NotificationRead(ReadModel):

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.chats.models import Chat
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.queries import sees_inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.addresses import new_message_id
 from frontdesk.mail.models import OutboxMessage, OutboxState
@@ -35,7 +37,9 @@ from frontdesk.notifications.models import (
 from frontdesk.notifications.texts import describe, link_path
 from frontdesk.notifications.webpush import Vapid, new_private_key_pem
 from frontdesk.realtime.catalogue import NotificationParams
+from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
+from frontdesk.webhooks import guard
 
 MAX_PAGE = 100
 MAX_MENTIONS = 20
@@ -178,6 +182,7 @@ async def unread_counts(session: AsyncSession, *, user_ids: Collection[int]) -> 
             Notification.user_id.in_(list(user_ids)),
             Notification.in_app,
             Notification.read_at.is_(None),
+            seen_now(),
         )
         .group_by(Notification.user_id)
     )
@@ -204,9 +209,10 @@ def _queue_email(session: AsyncSession, *, user: User, notification: Notificatio
     settings = settings_of(session)
     title, body = describe(notification)
     link = settings.public_url.rstrip("/") + link_path(notification)
+    choices = f"{settings.public_url.rstrip('/')}/preferences"
     text = (
         f"{body}\n\n{link}\n\n-- \nYou get this email because of your notification "
-        f"preferences: {settings.public_url.rstrip('/')}/preferences"
+        f"preferences: {choices}"
     )
     session.add(
         OutboxMessage(
@@ -216,13 +222,81 @@ def _queue_email(session: AsyncSession, *, user: User, notification: Notificatio
             sender=f"frontdesk <notifications@{settings.mail_domain}>",
             recipients=[user.email],
             subject=title,
-            headers={"Auto-Submitted": "auto-generated"},
+            # Mail programs offer "unsubscribe" with it (RFC 2369): it opens the preferences,
+            # which ask for a login. No List-Unsubscribe-Post: one click (RFC 8058) promises a
+            # POST that works with no further step, which this URL does not.
+            headers={"Auto-Submitted": "auto-generated", "List-Unsubscribe": f"<{choices}>"},
             text=text,
             html=None,
             state=OutboxState.queued,
             data={"kind": "notification", "notification_id": notification.id},
         )
     )
+
+
+# --- who may still hear of it -------------------------------------------------------------------
+
+
+def seen_now() -> ColumnElement[bool]:
+    """A notification's ticket or chat is in an inbox its recipient sees now. Tested whenever a
+    notification is read (the bell, its count) or is about to go out (a push, an email), not
+    only when it was written: whatever took the ticket out of their sight (removed from the
+    inbox, the ticket moved to another, demoted from admin), and whatever will, the words of a
+    ticket they can no longer open stop reaching them. The rows stay: seeing it again (added
+    back to the inbox) shows them again."""
+    return and_(
+        or_(
+            Notification.ticket_id.is_(None),
+            exists()
+            .where(
+                Ticket.id == Notification.ticket_id,
+                sees_inbox(Notification.user_id, Ticket.inbox_id),
+            )
+            .correlate_except(Ticket),
+        ),
+        or_(
+            Notification.chat_id.is_(None),
+            exists()
+            .where(Chat.id == Notification.chat_id, sees_inbox(Notification.user_id, Chat.inbox_id))
+            .correlate_except(Chat),
+        ),
+    )
+
+
+async def still_told(session: AsyncSession, *, notification_ids: Collection[int]) -> set[int]:
+    """Those of these notifications that may still go out: their recipient is active and sees
+    their ticket or chat now (`seen_now`)."""
+    if not notification_ids:
+        return set()
+    active = exists().where(User.id == Notification.user_id, User.is_active).correlate_except(User)
+    return set(
+        await session.scalars(
+            select(Notification.id).where(
+                Notification.id.in_(sorted(notification_ids)), active, seen_now()
+            )
+        )
+    )
+
+
+async def unsendable_mail(session: AsyncSession, *, rows: Sequence[OutboxMessage]) -> set[int]:
+    """The outbox rows (ids) among these that are notification emails no longer to be sent: their
+    notification is gone, or its recipient was deactivated or may no longer see what it is
+    about. The mail loop calls this as it claims them (mail/timers.py)."""
+    about = {
+        row.id: row.data.get("notification_id")
+        for row in rows
+        if row.data.get("kind") == "notification"
+    }
+    told = await still_told(
+        session, notification_ids={n for n in about.values() if isinstance(n, int)}
+    )
+    return {row_id for row_id, notification_id in about.items() if notification_id not in told}
+
+
+async def forget_browsers(session: AsyncSession, *, user_id: int) -> None:
+    """A deactivated person's push subscriptions (and so their queued pushes) go: their browsers
+    are no longer ours to reach, and reactivating them is no reason to reach those again."""
+    await session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
 
 
 # --- the bell ----------------------------------------------------------------------------------
@@ -246,7 +320,9 @@ async def list_notifications(
 ) -> NotificationPage:
     """Newest first; `before` (an id) pages back."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select(Notification).where(Notification.user_id == user.id, Notification.in_app)
+    query = select(Notification).where(
+        Notification.user_id == user.id, Notification.in_app, seen_now()
+    )
     if before is not None:
         query = query.where(Notification.id < before)
     if unread_only:
@@ -558,28 +634,41 @@ async def sla_breaching(
     subject: str,
     assignee_id: int | None,
     target: str,
+    breached: bool = False,
 ) -> None:
-    """A target of the ticket is about to breach (sla/service.py): its assignee, or every member
-    of its inbox while nobody has it, and its followers are told."""
+    """A target of the ticket is about to breach (sla/service.py), or breached with no warning
+    before (`breached`): its assignee, or every member of its inbox while nobody has it, and its
+    followers are told."""
     people = set(await followers(session, ticket_id=ticket_id))
     if assignee_id is not None:
         people.add(assignee_id)
     else:
         inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=inbox_id)
         people |= {user.id for user in await inboxes_service.list_members(session, inbox=inbox)}
+    params = _ticket_params(number, subject)
+    if breached:
+        params["breached"] = True
     await notify(
         session,
         kind=NotificationKind.sla_breaching,
         user_ids=people,
         actor=None,
         about=About(inbox_id=inbox_id, ticket_id=ticket_id),
-        params=_ticket_params(number, subject),
+        params=params,
     )
 
 
 # --- push subscriptions and the key ------------------------------------------------------------
 
 VAPID_ROW = 1
+# Browsers kept per person: a desk or two, a phone, and room for the old endpoints of browsers
+# that subscribed again (removed only once the push service answers 404 or 410).
+MAX_SUBSCRIPTIONS = 10
+PRIVATE_ENDPOINT = (
+    "This push endpoint points to this machine or a private network; browsers' push services "
+    "are on the public internet. Subscribe again from the browser, or, for a test push service, "
+    "an administrator can allow it with FRONTDESK_PUSH_ALLOW_PRIVATE=true."
+)
 
 
 async def vapid(session: AsyncSession) -> Vapid:
@@ -611,9 +700,13 @@ async def subscribe(
     user_agent: str | None,
 ) -> PushSubscription:
     """Saves a browser's subscription for `user`; the same endpoint again replaces its keys
-    (and its owner: one browser profile, whoever logged in last)."""
+    (and its owner: one browser profile, whoever logged in last). A person keeps at most
+    MAX_SUBSCRIPTIONS browsers: a new one replaces their oldest."""
     _check_keys(p256dh=p256dh, auth=auth)
-    _check_endpoint(endpoint, allow_http=settings_of(session).push_allow_http)
+    settings = settings_of(session)
+    await _check_endpoint(
+        endpoint, allow_http=settings.push_allow_http, allow_private=settings.push_allow_private
+    )
     existing = await session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == endpoint)
     )
@@ -624,14 +717,36 @@ async def subscribe(
     existing.p256dh, existing.auth = p256dh, auth
     existing.user_agent = (user_agent or "")[:300] or None
     await session.flush()
+    await _keep_newest(session, user_id=user.id)
     return existing
 
 
-def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
+async def _keep_newest(session: AsyncSession, *, user_id: int) -> None:
+    """A browser that subscribes anew gets a new endpoint while its old one stays until the push
+    service answers 404: the oldest are the likeliest dead, and every push goes to each."""
+    kept = select(PushSubscription.id).where(PushSubscription.user_id == user_id)
+    kept = kept.order_by(PushSubscription.id.desc()).limit(MAX_SUBSCRIPTIONS)
+    await session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.user_id == user_id,
+            PushSubscription.id.not_in(kept.scalar_subquery()),
+        )
+    )
+
+
+async def _check_endpoint(endpoint: str, *, allow_http: bool, allow_private: bool) -> None:
+    """An https URL (http only for tests), never one that leads to this machine or the network
+    around it: the push loop POSTs to it, so an endpoint is a URL any agent makes us request."""
     parts = urlsplit(endpoint)
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
         raise Invalid("endpoint", "A push endpoint is an https:// URL given by the browser.")
+    try:
+        await guard.check_target(endpoint, allow_private=allow_private)
+    except Invalid as refused:
+        code = refused.fields[0]["code"] if refused.fields else "invalid"
+        message = PRIVATE_ENDPOINT if code == "private_address" else refused.message
+        raise Invalid("endpoint", message, field_code=code) from None
 
 
 def _check_keys(*, p256dh: str, auth: str) -> None:

@@ -37,4 +37,6 @@ def describe(notification: Notification) -> tuple[str, str]:
         case NotificationKind.chat_waiting:
             return "A chat is waiting", f"{visitor} is waiting for an answer."
         case NotificationKind.sla_breaching:
+            if p.get("breached"):
+                return f"Overdue: {ticket}", "This ticket breached its target."
             return f"Due soon: {ticket}", "This ticket is about to breach its target."

@@ -333,6 +333,8 @@ class NotificationParams(TypedDict):
     invitation: NotRequired[InvitationKindName]
     # The note that mentioned the agent, which the notification opens at.
     entry_id: NotRequired[int]
+    # `sla_breaching`: the target breached already (no warning went out before it).
+    breached: NotRequired[bool]
 
 
 class NotificationPayload(TypedDict):

@@ -383,6 +383,20 @@ async def _alert(
     return True
 
 
+async def _warned(
+    session: AsyncSession, *, ticket_id: int, target: Target, due_at: datetime
+) -> bool:
+    found = await session.scalar(
+        select(SlaAlert.id).where(
+            SlaAlert.ticket_id == ticket_id,
+            SlaAlert.target == target,
+            SlaAlert.due_at == due_at,
+            SlaAlert.kind == AlertKind.warning,
+        )
+    )
+    return found is not None
+
+
 # --- the timer's round -----------------------------------------------------------------------
 
 
@@ -428,7 +442,12 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
             )
             if wrote:
                 written += 1
-                if kind is AlertKind.warning:
+                # People hear of a due time once: by its warning, or, when no warning went out
+                # for it (no timer round ran in the warning's window: a deploy, a stopped
+                # server), by the breach itself.
+                if kind is AlertKind.warning or not await _warned(
+                    session, ticket_id=ticket.id, target=target, due_at=times.due
+                ):
                     await notifications_service.sla_breaching(
                         session,
                         ticket_id=ticket.id,
@@ -437,6 +456,7 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                         subject=ticket.subject,
                         assignee_id=ticket.assignee_id,
                         target=target.value,
+                        breached=kind is AlertKind.breach,
                     )
         row.check_at = min(
             (t.warn if t.warn > now else t.due for t in running.values() if t.due > now),

@@ -23,6 +23,7 @@ from frontdesk.deps import (
 )
 from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
+from frontdesk.notifications import service as notifications_service
 from frontdesk.sso import service as sso_service
 from frontdesk.users import devices, service, two_factor
 from frontdesk.users.models import User
@@ -259,4 +260,5 @@ async def update_user(
         await chats_service.set_availability(
             session, user=user, available=False, reason="deactivated"
         )
+        await notifications_service.forget_browsers(session, user_id=user.id)
     return UserRead.model_validate(user)

@@ -6,24 +6,16 @@ auth secret, written here from the RFCs rather than with the code under test."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -37,99 +29,15 @@ from frontdesk.notifications.models import (
 )
 from frontdesk.notifications.push import deliver_push
 from tests.conftest import Desk
+from tests.unit.notifications.support import (
+    Browser,
+    PushService,
+    Received,
+    b64,
+    subscribe,
+    unb64,
+)
 from tests.unit.support import count_rows, new_ticket, online
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclass
-class Browser:
-    """What a browser keeps of its subscription: the private key and the auth secret."""
-
-    key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
-    )
-    auth: bytes = field(default_factory=lambda: os.urandom(16))
-
-    @property
-    def p256dh(self) -> bytes:
-        return self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-
-    def decrypt(self, body: bytes) -> bytes:
-        """RFC 8291 §3.4 and RFC 8188 §2, the receiving side."""
-        salt, rs, idlen = body[:16], int.from_bytes(body[16:20], "big"), body[20]
-        sender_public = body[21 : 21 + idlen]
-        ciphertext = body[21 + idlen :]
-        assert len(ciphertext) <= rs
-        shared = self.key.exchange(
-            ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), sender_public)
-        )
-        info = b"WebPush: info\x00" + self.p256dh + sender_public
-        ikm = HKDF(hashes.SHA256(), 32, self.auth, info).derive(shared)
-        cek = HKDF(hashes.SHA256(), 16, salt, b"Content-Encoding: aes128gcm\x00").derive(ikm)
-        nonce = HKDF(hashes.SHA256(), 12, salt, b"Content-Encoding: nonce\x00").derive(ikm)
-        padded = AESGCM(cek).decrypt(nonce, ciphertext, None)
-        content = padded.rstrip(b"\x00")
-        assert content[-1:] == b"\x02", "the last record ends with the 0x02 delimiter"
-        return content[:-1]
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class PushService:
-    """A push service on loopback: records each POST and answers with the next queued status."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.statuses: list[int] = []
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                service.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                status = service.statuses.pop(0) if service.statuses else 201
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def origin(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
-@pytest.fixture
-def push_service() -> Iterator[PushService]:
-    service = PushService()
-    service.thread.start()
-    try:
-        yield service
-    finally:
-        service.server.shutdown()
-        service.server.server_close()
 
 
 def check_vapid(received: Received, *, origin: str, public_key: str) -> dict[str, Any]:
@@ -156,20 +64,6 @@ def check_vapid(received: Received, *, origin: str, public_key: str) -> dict[str
     return body
 
 
-async def _subscribe(agent: Any, browser: Browser, endpoint: str) -> dict[str, Any]:
-    response = await agent.client.post(
-        "/api/v1/push/subscriptions",
-        json={
-            "endpoint": endpoint,
-            "expirationTime": None,
-            "keys": {"p256dh": b64(browser.p256dh), "auth": b64(browser.auth)},
-        },
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def _mention(desk: Desk) -> tuple[Any, Any, dict[str, Any]]:
     inbox = await desk.inbox()
     ada = await desk.agent(inboxes=[inbox], name="Ada")
@@ -188,7 +82,7 @@ async def test_a_mention_arrives_encrypted_and_signed_at_the_push_service(
 ) -> None:
     ada, bob, ticket = await _mention(desk)
     browser = Browser()
-    await _subscribe(bob, browser, f"{push_service.origin}/push/bob-1")
+    await subscribe(bob, browser, f"{push_service.origin}/push/bob-1")
     public_key = (await bob.client.get("/api/v1/push/key")).json()["public_key"]
     handle = bob.user["email"].split("@")[0]
     await _note(ada, ticket, f"@{handle} the refund is approved")
@@ -226,7 +120,7 @@ async def test_a_waiting_chat_goes_by_push_to_the_agents_subscribed_and_writes_n
     for agent in (ada, bob):
         await online(agent)
     browser = Browser()
-    await _subscribe(bob, browser, f"{push_service.origin}/push/bob-1")
+    await subscribe(bob, browser, f"{push_service.origin}/push/bob-1")
     chat_id = (await (await visitors(inbox)).start_chat())["id"]
 
     assert await deliver_push(app.state.sessionmaker, settings) == 1
@@ -245,7 +139,7 @@ async def test_a_busy_push_service_is_retried_later(
 ) -> None:
     ada, bob, ticket = await _mention(desk)
     browser = Browser()
-    await _subscribe(bob, browser, f"{push_service.origin}/push/bob-2")
+    await subscribe(bob, browser, f"{push_service.origin}/push/bob-2")
     await _note(ada, ticket, f"@{bob.user['email'].split('@')[0]} hello")
     push_service.statuses = [503, 429]
 
@@ -274,8 +168,8 @@ async def test_a_gone_subscription_is_removed(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
 ) -> None:
     ada, bob, ticket = await _mention(desk)
-    await _subscribe(bob, Browser(), f"{push_service.origin}/push/gone")
-    await _subscribe(bob, Browser(), f"{push_service.origin}/push/kept")
+    await subscribe(bob, Browser(), f"{push_service.origin}/push/gone")
+    await subscribe(bob, Browser(), f"{push_service.origin}/push/kept")
     await _note(ada, ticket, f"@{bob.user['email'].split('@')[0]} hello")
     push_service.statuses = [410, 201]
     assert await deliver_push(app.state.sessionmaker, settings) == 2
@@ -291,8 +185,8 @@ async def test_the_actor_gets_no_push_and_a_refusal_is_final(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
 ) -> None:
     ada, bob, ticket = await _mention(desk)
-    await _subscribe(ada, Browser(), f"{push_service.origin}/push/ada")
-    await _subscribe(bob, Browser(), f"{push_service.origin}/push/bob")
+    await subscribe(ada, Browser(), f"{push_service.origin}/push/ada")
+    await subscribe(bob, Browser(), f"{push_service.origin}/push/bob")
     await _note(
         ada, ticket, f"@{bob.user['email'].split('@')[0]} and @{ada.user['email'].split('@')[0]}"
     )
@@ -342,7 +236,7 @@ async def test_two_senders_at_once_push_once(
 ) -> None:
     ada, bob, ticket = await _mention(desk)
     browser = Browser()
-    await _subscribe(bob, browser, f"{push_service.origin}/push/once")
+    await subscribe(bob, browser, f"{push_service.origin}/push/once")
     await _note(ada, ticket, f"@{bob.user['email'].split('@')[0]} hello")
     claimed = await asyncio.gather(
         deliver_push(app.state.sessionmaker, settings),

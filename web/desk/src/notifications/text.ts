@@ -22,7 +22,7 @@ export function notificationText(n: Notification): string {
     case "chat_waiting":
       return t("notifications.chatWaiting", vars);
     case "sla_breaching":
-      return t("notifications.slaBreaching", vars);
+      return p.breached ? t("notifications.slaBreached", vars) : t("notifications.slaBreaching", vars);
   }
 }
 

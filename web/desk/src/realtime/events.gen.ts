@@ -206,6 +206,7 @@ export type NotificationParams = {
   excerpt?: string;
   invitation?: "invite" | "transfer";
   entry_id?: number;
+  breached?: boolean;
 };
 
 export type NotificationPayload = {

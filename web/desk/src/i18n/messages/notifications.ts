@@ -20,6 +20,7 @@ export const en = {
   chatTransferred: "{actor} transfers a chat with {visitor} to you",
   chatWaiting: "{visitor} is waiting in a chat",
   slaBreaching: "#{number} {subject} is about to breach its target",
+  slaBreached: "#{number} {subject} breached its target",
   // Preferences
   prefsTitle: "Notifications",
   prefsIntro: "Choose what tells you, and where: the bell in the desk, a push notification on this computer or phone (even with no desk tab open), or an email to {email}.",
@@ -75,6 +76,7 @@ export const fr: Words<typeof en> = {
   chatTransferred: "{actor} vous transfère un chat avec {visitor}",
   chatWaiting: "{visitor} attend dans un chat",
   slaBreaching: "#{number} {subject} va dépasser son délai",
+  slaBreached: "#{number} {subject} a dépassé son délai",
   prefsTitle: "Notifications",
   prefsIntro: "Choisissez ce qui vous prévient, et où : la cloche du desk, une notification push sur cet ordinateur ou ce téléphone (même sans onglet du desk ouvert), ou un e-mail à {email}.",
   kind: "Quoi",
