@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from asyncio import Runner
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,9 @@ from playwright.async_api import (
     async_playwright,
 )
 
+from frontdesk.mail.listener import InboundListener
 from tests.conftest import IN_CI
+from tests.mail.support import SmtpSink
 
 if TYPE_CHECKING:
     from tests.e2e.test_messenger import Website
@@ -203,3 +205,21 @@ class PolicyWatch:
 @pytest.fixture
 def policy_watch() -> PolicyWatch:
     return PolicyWatch()
+
+
+# Mail on loopback for the desk's tests: our SMTP listener (what customers' servers send to) and
+# a sink (where the desk's mail goes).
+@pytest.fixture
+async def listener(app: FastAPI) -> AsyncIterator[InboundListener]:
+    server = InboundListener(app.state.sessionmaker, app.state.settings, host="127.0.0.1", port=0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink()
+    server.start()
+    yield server
+    server.stop()

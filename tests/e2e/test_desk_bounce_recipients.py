@@ -6,11 +6,9 @@ docs/images/desk-bounce-recipients.png)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
@@ -25,22 +23,6 @@ pytestmark = DESK_TESTS
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 BOSS = "boss@example.org"
 COLLEAGUE = "colleague@example.net"
-
-
-@pytest.fixture
-async def listener(app: FastAPI) -> AsyncIterator[InboundListener]:
-    server = InboundListener(app.state.sessionmaker, app.state.settings, host="127.0.0.1", port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_a_bounce_names_every_recipient_it_failed_for(

@@ -7,11 +7,9 @@ screenshots/desk-collision-*.png)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page, expect
 
@@ -20,14 +18,6 @@ from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, sh
 from tests.mail.support import CUSTOMER, SUPPORT, reply_mail, send_to_listener
 
 pytestmark = DESK_TESTS
-
-
-@pytest.fixture
-async def listener(app: FastAPI) -> AsyncIterator[InboundListener]:
-    server = InboundListener(app.state.sessionmaker, app.state.settings, host="127.0.0.1", port=0)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def answered(api: PageApi, inbox: dict[str, Any], subject: str) -> dict[str, Any]:

@@ -4,11 +4,9 @@ loopback receives them as MIME parts, byte for byte."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
@@ -21,22 +19,6 @@ from tests.mail.test_forward_attachments import PHOTO, RECEIPT, mail_with_files
 pytestmark = DESK_TESTS
 
 COURIER = "claims@courier.example.com"
-
-
-@pytest.fixture
-async def listener(app: FastAPI) -> AsyncIterator[InboundListener]:
-    server = InboundListener(app.state.sessionmaker, app.state.settings, host="127.0.0.1", port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_a_forward_from_the_ticket_page_carries_the_customers_files(

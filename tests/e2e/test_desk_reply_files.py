@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from PIL import Image
 from playwright.async_api import Browser, Page, Route, expect
@@ -41,14 +39,6 @@ _HAND_OVER = """([kind, name, text]) => {
     box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, ...how }));
   }
 }"""
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def hand_over(page: Page, kind: str, name: str, text: str) -> None:

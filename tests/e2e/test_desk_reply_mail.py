@@ -5,11 +5,9 @@ going out to an SMTP server on loopback and the customer's mail coming in throug
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
@@ -32,22 +30,6 @@ BOSS = "boss@example.org"
 AUDITOR = "auditor@example.net"
 COURIER = "claims@courier.example.com"
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00crushed parcel\x00" * 500
-
-
-@pytest.fixture
-async def listener(app: FastAPI) -> AsyncIterator[InboundListener]:
-    server = InboundListener(app.state.sessionmaker, app.state.settings, host="127.0.0.1", port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_a_reply_with_cc_bcc_and_an_attachment_and_a_forward(

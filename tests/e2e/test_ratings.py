@@ -5,7 +5,6 @@ Screenshots go to ./screenshots; the ones in docs/images are copies of them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,6 @@ pytestmark = [
     pytest.mark.skipif(not (DESK / "dist" / "index.html").is_file(), reason="desk not built"),
 ]
 LINK = re.compile(r"https?://[^/\s]+(/rate/\d+\.[0-9a-f]+)/(good|okay|bad)")
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(

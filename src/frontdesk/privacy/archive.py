@@ -297,6 +297,9 @@ async def write_archive(
             OutboxMessage.id,
             sorted({*scope.outbox_ids, *scope.copied_outbox_ids}),
         ):
+            # Mail sent as another's message (a reply in a thread merged in) is theirs.
+            if sent.entry_id in not_theirs:
+                continue
             archive.writestr(
                 f"mails/sent/{sent.id}.json", _json(_columns(sent, "last_error", "headers"))
             )

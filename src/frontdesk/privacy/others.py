@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
-from frontdesk.mail.models import InboundMessage, MailAttachment
+from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.privacy.scope import CustomerScope, addresses_in, chunks
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import (
@@ -294,6 +294,23 @@ async def give_back(session: AsyncSession, *, scope: CustomerScope) -> Counter[s
             .execution_options(synchronize_session=False)
         )
         scope.inbound_ids = [id_ for id_ in scope.inbound_ids if id_ not in kept_mail]
+        # The mail sent as those entries (a reply to the other customer, which a merge moved
+        # with its entry): theirs, kept; the address scrub takes this customer's out of it.
+        kept_sent = set(
+            await session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.entry_id.in_(sorted(entry_ids)),
+                    OutboxMessage.ticket_id.in_(erased),
+                )
+            )
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(sorted(kept_sent)))
+            .values(ticket_id=ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        scope.outbox_ids = [id_ for id_ in scope.outbox_ids if id_ not in kept_sent]
         counts["entries_kept"] += len(entry_ids)
         came_from = sorted(
             {numbers[others.via[e]] for e in entry_ids if others.via.get(e) in numbers}

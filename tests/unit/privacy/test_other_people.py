@@ -197,6 +197,10 @@ class TestErasingOnePerson:
             json={"into_ticket_id": s.zelda_ticket, "other_customer": True},
         )
         assert merged.status_code in (200, 201), merged.text
+        # The mail sent to Marie moved with her thread (tickets/merging.py), and stays hers.
+        before = await export_of(s.admin, s.zelda_customer)
+        sent = [body for name, body in before.items() if name.startswith("mails/sent/")]
+        assert not [body for body in sent if b"MARIEREPLYTEXT" in body]
         await erase_zelda(s)
         error_of(await s.admin.client.get(f"/api/v1/tickets/{s.zelda_ticket}"), 404)
         marie = (await s.admin.client.get(f"/api/v1/tickets/{s.marie_ticket}")).json()
