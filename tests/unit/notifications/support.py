@@ -77,11 +77,14 @@ class Received:
 
 
 class PushService:
-    """A push service on loopback: records each POST and answers with the next queued status."""
+    """A push service on loopback: records each POST and answers with its endpoint's status, or
+    the next queued one."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.statuses: list[int] = []
+        # An answer by endpoint, for pushes sent at once (their order is not known).
+        self.by_path: dict[str, int] = {}
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,7 +94,9 @@ class PushService:
                 service.received.append(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
-                status = service.statuses.pop(0) if service.statuses else 201
+                status = service.by_path.get(self.path) or (
+                    service.statuses.pop(0) if service.statuses else 201
+                )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

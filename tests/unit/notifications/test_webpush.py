@@ -171,7 +171,7 @@ async def test_a_gone_subscription_is_removed(
     await subscribe(bob, Browser(), f"{push_service.origin}/push/gone")
     await subscribe(bob, Browser(), f"{push_service.origin}/push/kept")
     await _note(ada, ticket, f"@{bob.user['email'].split('@')[0]} hello")
-    push_service.statuses = [410, 201]
+    push_service.by_path = {"/push/gone": 410}
     assert await deliver_push(app.state.sessionmaker, settings) == 2
     async with app.state.sessionmaker() as session:
         endpoints = (await session.scalars(select(PushSubscription.endpoint))).all()
