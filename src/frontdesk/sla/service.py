@@ -310,15 +310,7 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
         for target, before in _stored(row).items():
             after = running.get(target)
             if before.due <= now and (after is None or after.due != before.due):
-                await _alert(
-                    session,
-                    ticket=ticket,
-                    policy_id=row.policy_id,
-                    target=target,
-                    kind=AlertKind.breach,
-                    due_at=before.due,
-                    since=before.since,
-                )
+                await _breach(session, ticket=ticket, row=row, target=target, times=before)
     row.policy_id = policy.id if policy is not None else None
     _store(row, running)
     # The timer comes at the earliest warning: a warning already sent is not sent again.
@@ -339,15 +331,22 @@ async def record_breaches(
     now = now or utcnow()
     for target, times in _stored(row).items():
         if times.due <= now:
-            await _alert(
-                session,
-                ticket=ticket,
-                policy_id=row.policy_id,
-                target=target,
-                kind=AlertKind.breach,
-                due_at=times.due,
-                since=times.since,
-            )
+            await _breach(session, ticket=ticket, row=row, target=target, times=times)
+
+
+async def _breach(
+    session: AsyncSession, *, ticket: Ticket, row: TicketSla, target: Target, times: Running
+) -> None:
+    """A stored target past its due time, recorded as breached under the policy it ran by."""
+    await _alert(
+        session,
+        ticket=ticket,
+        policy_id=row.policy_id,
+        target=target,
+        kind=AlertKind.breach,
+        due_at=times.due,
+        since=times.since,
+    )
 
 
 async def _alert(
