@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 import websockets
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from frontdesk.config import Settings
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
@@ -21,9 +22,10 @@ DEFAULT_TIMEOUT = 10.0
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI, settings: Settings | None = None) -> AsyncIterator[str]:
+async def serve(app: ASGIApp, settings: Settings | None = None) -> AsyncIterator[str]:
     """Runs `app` under uvicorn on a free port in this event loop; yields the base URL. With
-    `settings`, the server is configured as `frontdesk run` configures it."""
+    `settings` (and the FastAPI app itself), the server is configured as `frontdesk run`
+    configures it; without, `app` may also be a wrapper that watches the app's traffic."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -34,6 +36,7 @@ async def serve(app: FastAPI, settings: Settings | None = None) -> AsyncIterator
         "ws_ping_interval": None,
     }
     if settings is not None:
+        assert isinstance(app, FastAPI), "server_config configures the app itself"
         config = server_config(app, settings, **for_tests)
     else:
         config = uvicorn.Config(

@@ -33,12 +33,18 @@ def docs_policy(html: str) -> str:
     )
 
 
+async def api_docs(request: Request) -> HTMLResponse:
+    # The app from the request, not from a closure: FastAPI keeps its endpoints in process-wide
+    # caches, and an endpoint holding its app kept hundreds of the apps a process made (the test
+    # suite makes one a test), engines and all, for every full garbage collection to walk.
+    app: FastAPI = request.app
+    root_path = request.scope.get("root_path", "").rstrip("/")
+    page = get_swagger_ui_html(
+        openapi_url=f"{root_path}{app.openapi_url}", title=f"{app.title} - API"
+    )
+    html = bytes(page.body).decode()
+    return HTMLResponse(html, headers={CSP: docs_policy(html)})
+
+
 def mount_api_docs(app: FastAPI) -> None:
-    @app.get(DOCS_URL, include_in_schema=False)
-    async def api_docs(request: Request) -> HTMLResponse:
-        root_path = request.scope.get("root_path", "").rstrip("/")
-        page = get_swagger_ui_html(
-            openapi_url=f"{root_path}{app.openapi_url}", title=f"{app.title} - API"
-        )
-        html = bytes(page.body).decode()
-        return HTMLResponse(html, headers={CSP: docs_policy(html)})
+    app.get(DOCS_URL, include_in_schema=False)(api_docs)

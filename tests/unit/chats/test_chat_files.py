@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.chats.models import ChatEvent, ChatFile
 from frontdesk.config import Settings
@@ -28,6 +29,7 @@ from frontdesk.files.timers import delete_unsent_uploads
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
 from tests.conftest import Agent, Desk, Published, Visitor
+from tests.realtime import serve
 from tests.unit.support import count_rows, error_of, online
 
 
@@ -116,6 +118,37 @@ def messages_of(detail: dict[str, Any]) -> list[dict[str, Any]]:
         for event in detail["events"]
         if event["type"] == "chat.message_added"
     ]
+
+
+# How long a test waits for the server under a loaded machine.
+WAIT = 60.0
+
+
+class Watched:
+    """The app behind a real server, telling when a request to `path` began to receive its body
+    and when the server was done with it: a test waits for those moments, not a fixed time."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+        self.reading = asyncio.Event()
+        self.done = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+
+        async def watched() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and message.get("body"):
+                self.reading.set()
+            return message
+
+        try:
+            await self.app(scope, watched, send)
+        finally:
+            self.done.set()
 
 
 class TestSendingFiles:
@@ -279,50 +312,72 @@ class TestExactlyOnce:
         # The losers' bytes (and thumbnails) are not left behind.
         assert len(stored_files(settings)) == 2
 
+    @pytest.mark.parametrize(
+        ("filename", "kind", "kept"),
+        # A PDF too: half an image fails to decode anyway, half a PDF is only known to be cut
+        # by the connection's end.
+        [("cut.png", "image/png", 2), ("cut.pdf", "application/pdf", 1)],
+    )
     async def test_an_upload_cut_off_mid_way_and_retried_is_one_file_and_one_message(
-        self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings, live: str
+        self,
+        app: FastAPI,
+        desk: Desk,
+        visitors: Any,
+        settings: Settings,
+        filename: str,
+        kind: str,
+        kept: int,
     ) -> None:
         _inbox, ada, visitor, chat_id = await active_chat(desk, visitors)
-        host, port = live.split(":")
-        content = png(400, 300, color="navy")
-        target = f"/messenger/v1/uploads?chat_id={chat_id}&client_id=cut&filename=cut.png"
-        _reader, writer = await asyncio.open_connection(host, int(port))
-        writer.write(
-            (
-                f"POST {target} HTTP/1.1\r\nHost: {live}\r\n"
-                f"Authorization: Bearer {visitor.token}\r\nContent-Type: image/png\r\n"
-                f"Content-Length: {len(content)}\r\n\r\n"
-            ).encode()
-            + content[: len(content) // 2]
-        )
-        await writer.drain()
-        await asyncio.sleep(0.3)
-        writer.close()  # the connection drops half way
-        await writer.wait_closed()
-        await asyncio.sleep(0.3)
-        assert await count_rows(app, ChatFile) == 0
-        assert stored_files(settings) == []
-
-        async with httpx.AsyncClient(base_url=f"http://{live}") as client:
-            client.headers["Authorization"] = f"Bearer {visitor.token}"
-            retried = await upload(
-                client,
-                "/messenger/v1/uploads",
-                chat_id,
-                content,
-                filename="cut.png",
-                client_id="cut",
-                content_type="image/png",
+        content = png(400, 300, color="navy") if kind == "image/png" else PDF
+        target = f"/messenger/v1/uploads?chat_id={chat_id}&client_id=cut&filename={filename}"
+        uploads = Watched(app, "/messenger/v1/uploads")
+        async with serve(uploads) as live:
+            host, port = live.split(":")
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                (
+                    f"POST {target} HTTP/1.1\r\nHost: {live}\r\n"
+                    f"Authorization: Bearer {visitor.token}\r\nContent-Type: {kind}\r\n"
+                    f"Content-Length: {len(content)}\r\n\r\n"
+                ).encode()
+                + content[: len(content) // 2]
             )
-            assert retried.status_code == 201, retried.text
-            body = {"client_msg_id": "cut-msg", "attachment_ids": [retried.json()["id"]]}
-            for _ in range(2):
-                posted = await client.post(
-                    f"/messenger/v1/chats/{chat_id}/file-messages", json=body
+            await writer.drain()
+            # The server is storing the first half when the connection drops.
+            await asyncio.wait_for(uploads.reading.wait(), WAIT)
+            writer.close()
+            await writer.wait_closed()
+            # Looked at once the server is done with the cut upload, not before.
+            await asyncio.wait_for(uploads.done.wait(), WAIT)
+            assert await count_rows(app, ChatFile) == 0
+            assert stored_files(settings) == []
+
+            # Generous: a loaded machine is slow to store and fsync, and a hang still fails.
+            async with httpx.AsyncClient(base_url=f"http://{live}", timeout=WAIT) as client:
+                client.headers["Authorization"] = f"Bearer {visitor.token}"
+                retried = await upload(
+                    client,
+                    "/messenger/v1/uploads",
+                    chat_id,
+                    content,
+                    filename=filename,
+                    client_id="cut",
+                    content_type=kind,
                 )
-                assert posted.status_code == 201
+                assert retried.status_code == 201, retried.text
+                assert retried.json()["duplicate"] is False
+                body = {"client_msg_id": "cut-msg", "attachment_ids": [retried.json()["id"]]}
+                duplicates = []
+                for _ in range(2):
+                    posted = await client.post(
+                        f"/messenger/v1/chats/{chat_id}/file-messages", json=body
+                    )
+                    assert posted.status_code == 201, posted.text
+                    duplicates.append(posted.json()["duplicate"])
+                assert duplicates == [False, True]
         assert await count_rows(app, ChatFile) == 1
-        assert len(stored_files(settings)) == 2  # the image and its thumbnail
+        assert len(stored_files(settings)) == kept  # an image has its thumbnail too
         detail = (await ada.client.get(f"/api/v1/chats/{chat_id}")).json()
         with_files = [m for m in messages_of(detail) if m.get("attachments")]
         assert len(with_files) == 1
@@ -354,15 +409,16 @@ class TestLimitsAndTypes:
             yield b"z" * (settings.max_chat_file_bytes - 10)
             yield b"z" * 11
 
-        # Through a real server: its receive() past the body's end waits for the client.
-        async with httpx.AsyncClient(base_url=f"http://{live}") as client:
+        # Through a real server: its receive() past the body's end waits for the client. The
+        # client would wait a minute: a server waiting for it fails the bound, a slow one passes.
+        async with httpx.AsyncClient(base_url=f"http://{live}", timeout=WAIT) as client:
             last = client.post(
                 "/messenger/v1/uploads",
                 params={"chat_id": chat_id, "client_id": "b3", "filename": "big.txt"},
                 content=the_last_piece_over(),
                 headers={"Authorization": f"Bearer {visitor.token}"},
             )
-            error_of(await asyncio.wait_for(last, timeout=10), 413, "file_too_large")
+            error_of(await asyncio.wait_for(last, timeout=WAIT / 2), 413, "file_too_large")
         assert await count_rows(app, ChatFile) == 0
         assert stored_files(settings) == []
 

@@ -12,7 +12,14 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import PASSWORD, Desk
-from tests.realtime import Socket, connect, desk_socket, messenger_socket, session_cookie
+from tests.realtime import (
+    DEFAULT_TIMEOUT,
+    Socket,
+    connect,
+    desk_socket,
+    messenger_socket,
+    session_cookie,
+)
 
 
 def seqs_of(sock: Socket, chat_id: int) -> list[int]:
@@ -231,6 +238,7 @@ async def test_a_followed_chat_never_resumed_streams_without_gaps_and_two_tabs_e
     ada, visitor, chat_id = await chat_with_ada(desk, visitors)
     held = await last_seq(visitor, chat_id)
     stop = asyncio.Event()
+    posted = asyncio.Event()
 
     async def write() -> None:
         n = 0
@@ -239,13 +247,22 @@ async def test_a_followed_chat_never_resumed_streams_without_gaps_and_two_tabs_e
             await visitor.client.post(
                 f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"v{n}"}
             )
+            posted.set()
 
     writer = asyncio.create_task(write())
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(posted.wait(), DEFAULT_TIMEOUT)  # the tabs open while messages flow
     fresh, resuming = await asyncio.gather(
         desk_socket(live, ada), desk_socket(live, ada, {chat_id: held})
     )
-    await asyncio.sleep(0.3)
+    # Until messages written after both tabs were ready reach both live, not for a fixed time:
+    # on a loaded machine no message may be written within it, and the fresh tab gets nothing.
+    opened = await last_seq(visitor, chat_id)
+
+    def later(frame: dict[str, Any]) -> bool:
+        return frame.get("chat_id") == chat_id and (frame.get("seq") or 0) > opened + 1
+
+    for sock in (fresh, resuming):
+        await sock.wait_for(later)
     stop.set()
     await writer
     final = await last_seq(visitor, chat_id)
