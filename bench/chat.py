@@ -356,7 +356,7 @@ def prepare_database(env: dict[str, str], agents: int) -> Seeded:
                         password=None,
                     )  # fmt: skip
                     _t, token = await users_service.create_api_token(
-                        session, user=user, name="bench"
+                        session, user=user, name="bench", by_token=False
                     )
                     made.append((user.id, token))
         finally:

@@ -271,7 +271,7 @@ async def sql_times(
                 ticket_queries.ranked_page(
                     ticket_queries.filtered(user, criteria, found=found),
                     found,
-                    cursor=None,
+                    offset=0,
                     limit=25,
                 )
                 .with_only_columns(Ticket.id, maintain_column_froms=True)

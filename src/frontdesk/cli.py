@@ -182,7 +182,9 @@ def create_token(
         user = await users_service.get_user_by_email(session, email=email)
         if user is None:
             raise FrontdeskError(f"no user with the email {email}")
-        _api_token, token = await users_service.create_api_token(session, user=user, name=name)
+        _api_token, token = await users_service.create_api_token(
+            session, user=user, name=name, by_token=False
+        )
         return token
 
     typer.echo(in_transaction(settings, work))

@@ -10,7 +10,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from frontdesk.kit.methods import FALLBACK_ROUTE, route_methods
+from frontdesk.kit.methods import FALLBACK_ROUTE, RESERVED, nothing_here, route_methods
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 PACKAGED = Path(__file__).resolve().parent / "static"
@@ -25,7 +25,6 @@ def built(name: str) -> Path:
 
 DESK_DIST = built("desk")
 MESSENGER_DIST = built("messenger")
-RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo")
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>frontdesk</title>
 <p>The desk has not been built yet. Run <code>make run</code> (or
@@ -54,7 +53,7 @@ def mount_frontends(app: FastAPI) -> None:
             if route_methods(request.app, request.scope):
                 # A GET where the API takes other methods, e.g. GET /api/v1/auth/login.
                 raise HTTPException(405)
-            raise HTTPException(404, "Not found.")
+            raise HTTPException(404, nothing_here(request.scope))
         index = DESK_DIST / "index.html"
         if not index.is_file():
             return HTMLResponse(NOT_BUILT)

@@ -54,9 +54,17 @@ async def test_set_up_log_out_and_log_in_with_a_code(
     await assert_accessible(page, "two-factor setup")
     await picture(page, "setup")
 
+    # The password too: a session left open is not enough to turn it on.
+    await section.get_by_label("Enter the 6-digit code").fill(totp.code_at(secret, clock.now))
+    await section.get_by_label("Enter your password").fill("not my password")
+    await section.get_by_role("button", name="Turn on").click()
+    await expect(section.get_by_role("alert")).to_contain_text("not your password")
     await section.get_by_label("Enter the 6-digit code").fill("000000")
+    await section.get_by_label("Enter your password").fill("correct horse battery")
     await section.get_by_role("button", name="Turn on").click()
     await expect(section.get_by_role("alert")).to_contain_text("not right")
+    # A wrong code keeps the password typed.
+    await expect(section.get_by_label("Enter your password")).to_have_value("correct horse battery")
     await section.get_by_label("Enter the 6-digit code").fill(totp.code_at(secret, clock.now))
     await section.get_by_role("button", name="Turn on").click()
     codes = section.get_by_test_id("recovery-codes")
@@ -139,6 +147,7 @@ async def test_an_owner_requires_it_and_an_agent_can_only_set_it_up(
     await picture(page, "required")
 
     await screen.get_by_label("Enter the 6-digit code").fill(totp.code_at(secret, clock.now))
+    await screen.get_by_label("Enter your password").fill("correct horse battery")
     await screen.get_by_role("button", name="Turn on").click()
     await expect(screen.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     await screen.get_by_role("button", name="I have saved them").click()

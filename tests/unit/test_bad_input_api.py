@@ -12,11 +12,23 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
 from frontdesk.config import Settings
+from frontdesk.customers.models import Customer
+from frontdesk.deps import SessionDep
 from frontdesk.kit.body_limit import DRAIN_LIMIT
-from tests.conftest import Agent, Desk
-from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
+from frontdesk.macros.models import Macro
+from frontdesk.rules.models import Rule
+from tests.conftest import POSTGRESQL_ONLY, Agent, Desk
+from tests.unit.support import (
+    count_rows,
+    error_of,
+    fields_of,
+    new_ticket,
+    use_cheap_passwords,
+)
 
 BIG_ID = 2**31  # one past the largest id PostgreSQL's INTEGER columns can store
 CHUNK = 64 * 1024
@@ -325,3 +337,126 @@ class TestDates:
             assert fields_of(error_of(response, 422)) == {field}, (path, response.text)
         after = (await owner.client.get(f"/api/v1/tickets/{ticket['id']}")).json()
         assert (after["state"], after["snoozed_until"]) == ("open", None)
+
+
+class TestNulCharacters:
+    """PostgreSQL stores no NUL character (\\u0000) in text or JSON; JSON can carry one. Every
+    string of a body, however deep, is checked before anything is stored, and the refusal
+    names where it is."""
+
+    async def test_a_nul_anywhere_in_a_body_is_refused_naming_its_field(self, desk: Desk) -> None:
+        inbox = await desk.inbox()
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        label = (await admin.client.post("/api/v1/labels", json={"name": "vip"})).json()
+        rule = {
+            "name": "Refunds",
+            "when": {"type": "created"},
+            "conditions": [{"field": "text", "op": "contains", "value": "re\u0000fund"}],
+            "actions": [{"type": "label", "add": [label["id"]]}],
+        }
+        wrong: list[tuple[str, str, dict[str, Any], str]] = [
+            ("POST", "/api/v1/customers", {"attributes": {"plan": "a\u0000b"}}, "attributes.plan"),
+            ("POST", "/api/v1/customers", {"attributes": {"pl\u0000an": "pro"}}, "attributes"),
+            (
+                "POST",
+                "/api/v1/customers",
+                {"attributes": {"seats": [1, {"deep": ["x", "\u0000"]}]}},
+                "attributes.seats.1.deep.1",
+            ),
+            (
+                "PATCH",
+                f"/api/v1/inboxes/{inbox['id']}",
+                {"messenger_settings": {"greeting": "a\u0000b"}},
+                "messenger_settings.greeting",
+            ),
+            ("POST", "/api/v1/rules", rule, "conditions.0.value"),
+            (
+                "POST",
+                "/api/v1/macros",
+                {"name": "Note it", "actions": [{"type": "note", "text": "a\u0000b"}]},
+                "actions.0.text",
+            ),
+            ("POST", "/api/v1/labels", {"name": "v\u0000ip"}, "name"),
+        ]
+        for method, path, body, field in wrong:
+            response = await admin.client.request(method, path, json=body)
+            error = error_of(response, 422, "invalid")
+            assert error["fields"] == [
+                {"field": field, "code": "invalid", "message": error["fields"][0]["message"]}
+            ], (path, error)
+            assert "NUL" in error["fields"][0]["message"]
+        for model in (Customer, Rule, Macro):
+            assert await count_rows(desk.app, model) == 0, model
+        got = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}")).json()
+        assert "greeting" not in got["messenger_settings"]
+
+    @POSTGRESQL_ONLY
+    async def test_what_the_database_refuses_elsewhere_is_a_422_naming_the_parameter(
+        self, desk: Desk
+    ) -> None:
+        agent = await desk.agent()
+        response = await agent.client.get("/api/v1/saved-replies", params={"q": "a\u0000b"})
+        error = error_of(response, 422, "invalid")
+        assert fields_of(error) == {"q"}
+        assert "NUL" in error["message"]
+
+    @POSTGRESQL_ONLY
+    async def test_a_nul_refused_in_json_by_the_database_is_a_422_not_a_500(
+        self, app: FastAPI, http: httpx.AsyncClient
+    ) -> None:
+        """SQLSTATE 22P05, "unsupported Unicode escape sequence": the net under the check of
+        bodies, for whatever reaches a JSON column another way."""
+
+        async def store(session: SessionDep) -> None:
+            await session.execute(text("SELECT CAST(:doc AS jsonb)"), {"doc": '{"a": "\\u0000"}'})
+
+        app.add_api_route("/api/v1/test-only/json", store, methods=["POST"])
+        error = error_of(await http.post("/api/v1/test-only/json"), 422, "invalid")
+        assert fields_of(error) == {"body"}
+        assert "NUL" in error["message"]
+
+
+class TestUnreadableBodies:
+    """A body that cannot be read as JSON is a 400 that says why, and a body of another type a
+    415, never a 422 about the first character or about a "dictionary"."""
+
+    async def test_malformed_json_is_a_400_saying_where(self, desk: Desk) -> None:
+        ada = await desk.agent()
+        response = await ada.client.post(
+            "/api/v1/labels", content=b"{x", headers={"Content-Type": "application/json"}
+        )
+        error = error_of(response, 400, "invalid_json")
+        assert "fields" not in error
+        assert "not valid JSON" in error["message"]
+        assert "line 1 column 2" in error["message"]
+
+    async def test_a_body_not_in_utf8_is_a_400_saying_so(self, desk: Desk) -> None:
+        ada = await desk.agent()
+        response = await ada.client.post(
+            "/api/v1/labels",
+            content='{"name": "Été"}'.encode("latin-1"),
+            headers={"Content-Type": "application/json"},
+        )
+        error = error_of(response, 400, "invalid_json")
+        assert "UTF-8" in error["message"]
+
+    @pytest.mark.parametrize(
+        "content_type", ["text/plain", "application/x-www-form-urlencoded", None]
+    )
+    async def test_a_body_of_another_type_is_a_415(
+        self, desk: Desk, content_type: str | None
+    ) -> None:
+        ada = await desk.agent(role="admin")
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = await ada.client.post(
+            "/api/v1/labels", content=b'{"name": "vip"}', headers=headers
+        )
+        error = error_of(response, 415, "unsupported_media_type")
+        assert "Content-Type: application/json" in error["message"]
+        # The same body, declared as JSON, is taken.
+        taken = await ada.client.post(
+            "/api/v1/labels",
+            content=b'{"name": "vip"}',
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        assert taken.status_code == 201, taken.text

@@ -83,12 +83,16 @@ async def turn_on_two_factor(email: str) -> None:
         async with unit_of_work(create_sessionmaker(engine)) as session:
             user = await users_service.get_user_by_email(session, email=email)
             assert user is not None
-            setup = await two_factor.start_enrolment(session, user=user, secret_key=settings.secret)
+            setup = await two_factor.start_enrolment(
+                session, user=user, secret_key=settings.secret, by_token=False
+            )
             await two_factor.confirm_enrolment(
                 session,
                 user=user,
                 secret_key=settings.secret,
                 code=totp.code_at(setup.secret, utcnow()),
+                password="long enough pass",  # create_user's
+                by_token=False,
                 ip="127.0.0.1",
                 policy=users_service.LoginPolicy(5, 20, timedelta(minutes=15), timedelta(days=1)),
             )

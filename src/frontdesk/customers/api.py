@@ -8,9 +8,16 @@ from fastapi import APIRouter, Depends, Query, status
 
 from frontdesk.customers import service
 from frontdesk.customers.models import Customer
-from frontdesk.customers.schemas import CustomerCreate, CustomerMerge, CustomerRead, CustomerUpdate
+from frontdesk.customers.schemas import (
+    CustomerCreate,
+    CustomerMerge,
+    CustomerPageRead,
+    CustomerRead,
+    CustomerUpdate,
+)
 from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
+from frontdesk.errors import Invalid
 from frontdesk.kit.schemas import Id
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=AuthenticateFirst)
@@ -23,8 +30,8 @@ async def load_customer(customer_id: Id, user: CurrentAgent, session: SessionDep
 LoadedCustomer = Annotated[Customer, Depends(load_customer)]
 
 
-@router.get("", response_model=list[CustomerRead])
-async def search_customers(
+@router.get("", response_model=CustomerPageRead)
+async def list_customers(
     user: CurrentAgent,
     session: SessionDep,
     q: Annotated[
@@ -35,13 +42,48 @@ async def search_customers(
             "phone number, or a run of its digits",
         ),
     ] = None,
+    email: Annotated[
+        str | None,
+        Query(
+            max_length=320,
+            description="Exactly this address (any case), one of the customer's: the one "
+            "customer who has it, or none",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="`name` (the default) or `id` (the order customers were created in, "
+            "which never changes: walk every customer by it)"
+        ),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="The `next_cursor` of the previous page, with the same `q`, `email` "
+            "and `sort`",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> list[CustomerRead]:
-    customers = await service.search_customers(
-        session, user=user, query=q, limit=limit, offset=offset
+    offset: Annotated[
+        int | None,
+        Query(deprecated=True, description="Refused: customers are paged with `cursor`."),
+    ] = None,
+) -> CustomerPageRead:
+    if offset is not None:
+        # A script that still pages by offset would otherwise get the first page for ever.
+        raise Invalid(
+            "offset",
+            "The customer list is paged with a cursor: pass the next_cursor of the previous "
+            "page as cursor.",
+        )
+    page = await service.list_customers(
+        session, user=user, query=q, email=email, sort=sort, cursor=cursor, limit=limit
     )
-    return await customer_reads(session, customers)
+    return CustomerPageRead(
+        items=await customer_reads(session, page.customers), next_cursor=page.next_cursor
+    )
 
 
 @router.post("", response_model=CustomerRead, status_code=status.HTTP_201_CREATED)
@@ -68,9 +110,11 @@ async def get_customer(customer: LoadedCustomer, session: SessionDep) -> Custome
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
 async def update_customer(
-    body: CustomerUpdate, customer: LoadedCustomer, session: SessionDep
+    body: CustomerUpdate, customer: LoadedCustomer, user: CurrentAgent, session: SessionDep
 ) -> CustomerRead:
-    await service.update_customer(session, customer=customer, **body.model_dump(exclude_unset=True))
+    await service.update_customer(
+        session, customer=customer, shown_to=user, **body.model_dump(exclude_unset=True)
+    )
     return (await customer_reads(session, [customer]))[0]
 
 

@@ -26,6 +26,13 @@ class CustomerRead(ReadModel):
     updated_at: datetime
 
 
+class CustomerPageRead(ReadModel):
+    items: list[CustomerRead]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
 class CustomerCreate(WriteModel):
     name: Annotated[str, Field(max_length=200)] = ""
     emails: list[EmailStr] = Field(default_factory=list, max_length=20)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.schemas import MAX_ID
 from frontdesk.kit.text import normalize_email
 from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
@@ -165,7 +168,14 @@ async def customer_for_ticket(
     """The customer an agent files a ticket on: by id, one they may see; by address, whoever has
     it (someone they cannot see is found, never written to), or a new customer of theirs."""
     if customer_id is not None:
-        return await get_customer(session, user=user, customer_id=customer_id)
+        named = await get_customer(session, user=user, customer_id=customer_id)
+        if email is not None and await find_by_email(session, email=email) is not named:
+            raise Invalid(
+                "customer.email",
+                "This address is not one of this customer's: give their id or an address, not "
+                "both, or add the address to the customer first.",
+            )
+        return named
     if email is None:
         raise Invalid("customer", "Give the customer's id or email.")
     customer = await find_by_email(session, email=email)
@@ -238,8 +248,10 @@ async def create_customer(
     )
     session.add(customer)
     await session.flush()
-    await _set_contacts(session, customer=customer, kind=ContactKind.email, values=emails)
-    await _set_contacts(session, customer=customer, kind=ContactKind.phone, values=phones)
+    for kind, values in ((ContactKind.email, emails), (ContactKind.phone, phones)):
+        await _set_contacts(
+            session, customer=customer, kind=kind, values=values, shown_to=created_by
+        )
     return customer
 
 
@@ -252,8 +264,51 @@ def _checked_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
+class ContactTaken(Conflict):
+    """An address or phone of another customer. Whoever that is, the message names no one;
+    `customer_id` names them to an agent who may see them (so that a script can find or
+    create), and is left out otherwise."""
+
+    code = "contact_taken"
+
+    def __init__(self, kind: ContactKind, value: str, *, customer_id: int | None) -> None:
+        super().__init__(
+            f"The {kind.value} {value} already belongs to another customer. If they are the "
+            "same person, merge the two customers (an owner or admin can, if you cannot see "
+            "the other)."
+        )
+        self.customer_id = customer_id
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.customer_id is not None:
+            body["customer_id"] = self.customer_id
+        return body
+
+
+async def _owner_shown(
+    session: AsyncSession, *, kind: ContactKind, value: str, user: User | None
+) -> int | None:
+    """The customer who has this contact, when `user` may see them."""
+    if user is None:
+        return None
+    owner = await session.scalar(
+        select(CustomerContact.customer_id).where(
+            CustomerContact.kind == kind, CustomerContact.value == value
+        )
+    )
+    if owner is None or not await visible_ids(session, user=user, customer_ids=[owner]):
+        return None
+    return int(owner)
+
+
 async def _set_contacts(
-    session: AsyncSession, *, customer: Customer, kind: ContactKind, values: Sequence[str]
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    kind: ContactKind,
+    values: Sequence[str],
+    shown_to: User | None = None,
 ) -> None:
     wanted = list(dict.fromkeys(normalize_contact(kind, value) for value in values if value))
     if "" in wanted:
@@ -283,18 +338,15 @@ async def _set_contacts(
     for value in wanted:
         if value in present:
             continue
-        session.add(CustomerContact(customer_id=customer.id, kind=kind, value=value))
         try:
+            # Added inside the savepoint, so that its rollback takes the contact out of the
+            # session again: the owner's lookup below must not flush it a second time.
             async with session.begin_nested():
+                session.add(CustomerContact(customer_id=customer.id, kind=kind, value=value))
                 await session.flush()
         except IntegrityError:
-            # The same answer whoever that customer is: it names no one and shows nothing.
-            raise Conflict(
-                f"The {kind.value} {value} already belongs to another customer. If they are the "
-                "same person, merge the two customers (an owner or admin can, if you cannot see "
-                "the other).",
-                code="contact_taken",
-            ) from None
+            owner = await _owner_shown(session, kind=kind, value=value, user=shown_to)
+            raise ContactTaken(kind, value, customer_id=owner) from None
 
 
 async def update_customer(
@@ -306,7 +358,10 @@ async def update_customer(
     phones: Sequence[str] | None = None,
     attributes: dict[str, Any] | None = None,
     notes: str | None = None,
+    shown_to: User | None = None,
 ) -> Customer:
+    """`shown_to`: the agent editing, to whom a `contact_taken` names the customer who has the
+    address when they may see them."""
     if name is not None:
         customer.name = name.strip()
     if notes is not None:
@@ -318,24 +373,70 @@ async def update_customer(
             {key: value for key, value in merged.items() if value is not None}
         )
     if emails is not None:
-        await _set_contacts(session, customer=customer, kind=ContactKind.email, values=emails)
+        await _set_contacts(
+            session, customer=customer, kind=ContactKind.email, values=emails, shown_to=shown_to
+        )
     if phones is not None:
-        await _set_contacts(session, customer=customer, kind=ContactKind.phone, values=phones)
+        await _set_contacts(
+            session, customer=customer, kind=ContactKind.phone, values=phones, shown_to=shown_to
+        )
     customer.updated_at = utcnow()
     return customer
 
 
-async def search_customers(
-    session: AsyncSession, *, user: User, query: str | None, limit: int, offset: int
-) -> Sequence[Customer]:
-    """The customers `user` may see, by name; with `query`, those it finds (docs/search.md,
-    "Customers"). The search runs as the ticket search does: through the full-text index, on
-    SQLite on the search reader's connection, off the event loop; the page is then loaded by id."""
-    listed = (
-        visible_customers(user).order_by(Customer.name, Customer.id).limit(limit).offset(offset)
-    )
+# How the customer list may be sorted: by name (A to Z, the default), or by id (the order they
+# were created in, which never changes: the way to walk every customer once).
+CUSTOMER_SORTS = ("name", "id")
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: Sequence[Customer]
+    next_cursor: str | None
+
+
+async def list_customers(
+    session: AsyncSession,
+    *,
+    user: User,
+    query: str | None,
+    email: str | None = None,
+    sort: str | None = None,
+    cursor: str | None = None,
+    limit: int = 25,
+) -> CustomerPage:
+    """The customers `user` may see, a page at a time (keyset, like the tickets); with `query`,
+    those it finds (docs/search.md, "Customers"); with `email`, the one who has that address.
+    The search runs as the ticket search does: through the full-text index, on SQLite on the
+    search reader's connection, off the event loop; the page is then loaded by id."""
+    digest = cursors.digest({"q": query or None, "email": _normalized_email(email)})
+    if sort is not None and sort not in CUSTOMER_SORTS:
+        raise Invalid("sort", f"Sort by one of: {', '.join(CUSTOMER_SORTS)}.")
+    given = cursors.decode(cursor) if cursor else None
+    if given is not None and given.kind not in CUSTOMER_SORTS:
+        raise Invalid("cursor", cursors.NOT_A_CURSOR)
+    # A cursor carries its sort: it may be left out beside it.
+    sort = sort or (given.kind if given else "name")
+    listed = visible_customers(user)
+    if given is not None:
+        cursors.ensure_continues(given, kind=sort, filters_digest=digest)
+        listed = listed.where(_after(given, sort=sort))
+    if email is not None:
+        # Exact: any of the customer's addresses, compared as addresses are stored.
+        listed = listed.where(
+            Customer.id.in_(
+                select(CustomerContact.customer_id).where(
+                    CustomerContact.kind == ContactKind.email,
+                    CustomerContact.value == _normalized_email(email),
+                )
+            )
+        )
+    listed = listed.order_by(
+        *((Customer.name, Customer.id) if sort == "name" else (Customer.id,))
+    ).limit(limit + 1)
     if not query:
-        return (await session.scalars(listed)).all()
+        page = (await session.scalars(listed)).all()
+        return _customer_page(page, sort=sort, limit=limit, digest=digest)
     dialect = session.get_bind().dialect.name
     terms = search_terms.parse(query)
     found: list[ColumnElement[bool]] = []
@@ -360,19 +461,69 @@ async def search_customers(
         )
     if not found:
         # Only punctuation: no word to look for.
-        return []
+        return CustomerPage(customers=[], next_cursor=None)
     (rows,) = await search_reader.read(
         session,
-        listed.where(or_(*found)).with_only_columns(Customer.id, maintain_column_froms=True),
+        listed.where(or_(*found)).with_only_columns(
+            Customer.id, Customer.name, maintain_column_froms=True
+        ),
         parameters=search_queries.values(terms, dialect=dialect),
     )
-    ids = [row[0] for row in rows]
+    ids = [row[0] for row in rows[:limit]]
     loaded = {
         customer.id: customer
         for customer in await session.scalars(select(Customer).where(Customer.id.in_(ids)))
     }
-    # A customer erased or merged away between the search and now is left out.
-    return [loaded[ident] for ident in ids if ident in loaded]
+    # A customer erased or merged away between the search and now is left out; the cursor
+    # still continues after the last one found.
+    next_cursor = None
+    if len(rows) > limit:
+        last: tuple[Any, ...] = tuple(rows[limit - 1])
+        next_cursor = _cursor_at((last[1], last[0]), sort=sort, digest=digest)
+    return CustomerPage(
+        customers=[loaded[ident] for ident in ids if ident in loaded], next_cursor=next_cursor
+    )
+
+
+def _normalized_email(email: str | None) -> str | None:
+    return normalize_contact(ContactKind.email, email) if email is not None else None
+
+
+def _after(cursor: cursors.Cursor, *, sort: str) -> ColumnElement[bool]:
+    """Past the cursor's position; 422 on `cursor` when it holds no position of `sort`."""
+    position = cursor.position
+    if sort == "name":
+        if len(position) == 2 and isinstance(position[0], str) and _an_id(position[1]):
+            # A row value, as the tickets' keyset: the sort's own order, collation included.
+            return tuple_(Customer.name, Customer.id) > (str(position[0]), int(position[1]))
+    elif len(position) == 1 and _an_id(position[0]):
+        return Customer.id > int(position[0])
+    raise Invalid("cursor", cursors.NOT_A_CURSOR)
+
+
+def _an_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _cursor_at(position: tuple[str, int], *, sort: str, digest: str) -> str:
+    """The cursor after the customer of this (name, id)."""
+    name, ident = position
+    if sort == "name":
+        return cursors.encode(sort, digest, name, ident)
+    return cursors.encode(sort, digest, ident)
+
+
+def _customer_page(rows: Sequence[Customer], *, sort: str, limit: int, digest: str) -> CustomerPage:
+    customers = rows[:limit]
+    more = len(rows) > limit
+    return CustomerPage(
+        customers=customers,
+        next_cursor=(
+            _cursor_at((customers[-1].name, customers[-1].id), sort=sort, digest=digest)
+            if more
+            else None
+        ),
+    )
 
 
 def phone_digits(query: str) -> str | None:

@@ -1,6 +1,7 @@
 """Security headers on every HTTP response. The default Content-Security-Policy is the desk's: it
 loads only its own scripts, styles and connections, and no other site may frame it. A page that
-needs another policy (the demo shop, the API docs) sets its own header and keeps it."""
+needs another policy (the demo shop, the API docs) sets its own header and keeps it. The API's
+answers are kept by no cache (`Cache-Control: no-store`) unless a route says otherwise."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def desk_policy(public_url: str) -> str:
     )
 
 
+# The API and the messenger's: their answers carry people's data and secrets (a new API token,
+# a webhook's or an inbox's secret, two-factor seeds and recovery codes, a visitor's token),
+# which no cache, shared or the browser's, may keep.
+API_PREFIXES = ("/api/", "/messenger/")
+NO_STORE = "no-store"
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, public_url: str) -> None:
         self.app = app
@@ -70,11 +78,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        api = str(scope["path"]).startswith(API_PREFIXES)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.defaults:
                     headers.setdefault(name, value)
+                if api:
+                    headers.setdefault("Cache-Control", NO_STORE)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

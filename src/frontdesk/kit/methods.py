@@ -9,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The desk's catch-all route (GET) matches every path; it only counts where nothing else does.
 FALLBACK_ROUTE = "desk"
+# Paths that are never pages of the desk: where none of the app's routes matches, nothing is
+# there, whatever the method (a 404, not the desk's page nor a 405 naming its GET).
+RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo")
 # Set in the scope of a HEAD answered as GET: a GET that acts (a rating link) must not act on
 # HEAD, and a route that streams can skip fetching the body.
 HEAD_KEY = "frontdesk.head"
@@ -26,6 +29,16 @@ def route_methods(app: FastAPI, scope: Scope) -> set[str]:
         if methods and route.name != FALLBACK_ROUTE and route.matches(scope)[0] is not Match.NONE:
             found.update(methods)
     return found
+
+
+def is_reserved(scope: Scope) -> bool:
+    return str(scope["path"]).lstrip("/").startswith(RESERVED)
+
+
+def nothing_here(scope: Scope) -> str:
+    """The message of a 404 for a path that names no operation."""
+    method = "GET" if is_head(scope) else scope["method"]
+    return f"There is no {method} {scope['path']}; the API's operations are listed at /api/docs."
 
 
 def allowed_methods(app: FastAPI, scope: Scope) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import email_validator
 from pydantic import (
@@ -14,11 +14,12 @@ from pydantic import (
     Strict,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
-from frontdesk.errors import NotFound
+from frontdesk.errors import Invalid, NotFound
 
 # Ids and sequence numbers are INTEGER columns: 32-bit signed on PostgreSQL (SQLite stores more,
 # but no id there grows past what PostgreSQL could hold after a move).
@@ -29,11 +30,47 @@ class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+NUL = "\x00"
+NUL_REFUSED = "Cannot contain NUL characters (\\u0000); remove them and try again."
+
+
+def nul_at(value: object) -> str | None:
+    """Where a NUL character is in a decoded JSON value ("attributes.plan", "actions.0.text"; an
+    object whose key has one: the object's own path), or None. Walked without recursion: JSON
+    nests as deep as its parser allows."""
+    pending: list[tuple[object, tuple[str, ...]]] = [(value, ())]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return ".".join(path)
+        elif isinstance(item, dict):
+            if any(isinstance(key, str) and NUL in key for key in item):
+                return ".".join(path)
+            pending.extend((inner, (*path, str(key))) for key, inner in reversed(item.items()))
+        elif isinstance(item, list | tuple):
+            pending.extend((inner, (*path, str(i))) for i, inner in reversed(list(enumerate(item))))
+    return None
+
+
 class WriteModel(BaseModel):
     # Unknown fields are an error: a typo in a field name must not be silently ignored. Strict:
     # `false` is not 0 and `0` is not false. FastAPI validates the decoded JSON in Python mode,
     # where strict would also refuse strings for enums and dates: those fields say Strict(False).
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL stores no NUL in text nor in JSON (SQLSTATE 22021, 22P05), and SQLite would
+        # keep what PostgreSQL refuses after a move: refused here, in every string of the body,
+        # its keys too, before anything is written. Invalid is not a ValueError, so it leaves
+        # the validation as it is, with the whole path (a nested model sees only its own part,
+        # but the body's model comes first).
+        where = nul_at(data)
+        if where is not None:
+            raise Invalid(where or "body", NUL_REFUSED)
+        return data
 
 
 # For the fields of a WriteModel that JSON can only give as strings: enums, dates.
@@ -69,6 +106,18 @@ Id = Annotated[int, AfterValidator(_could_exist)]
 # A chat's sequence number: what a client says it has seen.
 Seq = Annotated[int, Field(ge=0, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+# The OpenAPI key of a text whose limit is a setting; openapi.py turns it into the server's
+# `maxLength` and takes it out.
+LIMIT_SETTING = "x-frontdesk-limit-setting"
+
+
+def configured_length(setting: str, *, bound: int, least: int = 0) -> Any:
+    """A text whose limit is a setting (`max_text_length`: FRONTDESK_MAX_TEXT_LENGTH for a
+    ticket's messages, `max_message_length` for a chat's), which the services check, naming the
+    field; the OpenAPI document states the server's value. `bound` only keeps absurd strings
+    out of the parser, whatever the setting."""
+    return Field(min_length=least, max_length=bound, json_schema_extra={LIMIT_SETTING: setting})
 
 
 def _unroutable(address: str) -> bool:

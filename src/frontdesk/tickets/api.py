@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -12,7 +13,7 @@ from frontdesk.customers import service as customers_service
 from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
 from frontdesk.inboxes import service as inboxes_service
-from frontdesk.kit.schemas import Id
+from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.search.highlights import Highlights
@@ -36,7 +37,6 @@ from frontdesk.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
-from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=AuthenticateFirst)
@@ -103,11 +103,28 @@ async def list_tickets(
         str | None,
         Query(
             description=f"One of {', '.join(SORTS)}; with `q` also `{RELEVANCE}` (best first, "
-            "the default when searching). Without `q` the default is `-updated_at`."
+            "the default when searching). Without `q` the default is `-updated_at`; with "
+            "`updated_since` (a sync) it is `updated_at`, the only one it takes."
         ),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="The `next_cursor` of the previous page; it continues only the list that "
+            "gave it (same sort, which it supplies when `sort` is left out, and same filters).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    updated_since: Annotated[
+        Annotated[datetime, InUtc] | None,
+        Query(
+            description="Start a sync: every ticket changed at or after this moment, oldest "
+            "change first, then continue with `cursor` alone. Changes of the last seconds, and "
+            "of transactions still running, are held back for a later page; `next_cursor` is "
+            'never null, even on the last page (docs/api.md, "Syncing changes").'
+        ),
+    ] = None,
 ) -> TicketPageRead:
     if inbox_id is not None:
         # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty list.
@@ -124,7 +141,13 @@ async def list_tickets(
         due_before=breaching_before() if breaching else None,
     )
     page = await service.list_tickets(
-        session, user=user, criteria=criteria, sort=sort, cursor=cursor, limit=limit
+        session,
+        user=user,
+        criteria=criteria,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        updated_since=updated_since,
     )
     items = await ticket_reads(session, page.tickets, user=user)
     if page.highlights:
@@ -169,7 +192,7 @@ async def create_ticket(
         name=body.customer.name,
     )
     assignee = (
-        await users_service.get_user(session, user_id=body.assignee_id)
+        await service.assignee_by_id(session, user_id=body.assignee_id)
         if body.assignee_id is not None
         else None
     )
@@ -187,7 +210,12 @@ async def create_ticket(
     )
     if body.note:
         await service.add_note(
-            session, ticket=ticket, author=user, text=body.note, limit=settings.max_text_length
+            session,
+            ticket=ticket,
+            author=user,
+            text=body.note,
+            limit=settings.max_text_length,
+            field="note",
         )
     return await ticket_detail(session, ticket, user=user)
 
@@ -229,7 +257,7 @@ async def update_ticket(
             reassigning=body.assignee_id not in (None, ticket.assignee_id),
         )
     assignee = (
-        await users_service.get_user(session, user_id=body.assignee_id)
+        await service.assignee_by_id(session, user_id=body.assignee_id)
         if body.assignee_id is not None
         else None
     )
@@ -246,7 +274,7 @@ async def update_ticket(
         state=body.state,
         snoozed_until=body.snoozed_until,
         assignee=assignee,
-        unassign=body.unassign,
+        unassign=body.unassigns,
         labels=labels,
         priority=body.priority,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, exists, false, literal, 
 
 from frontdesk.errors import Invalid
 from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.kit import cursors
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.search import queries as search_queries
 from frontdesk.search import terms as search_terms
@@ -20,6 +19,9 @@ from frontdesk.users.models import User
 
 # With `q`: search results best first (ranked_page).
 RELEVANCE = "relevance"
+# The cursor kind of a sync (`updated_since`): by `updated_at`, oldest first, up to a horizon
+# (tickets/sync.py), its last page still a cursor to ask again from.
+SYNC = "sync"
 SORTS: dict[str, tuple[Any, bool]] = {
     "-updated_at": (Ticket.updated_at, True),
     "updated_at": (Ticket.updated_at, False),
@@ -105,64 +107,82 @@ def filtered(
     return query.where(*conditions)
 
 
-def encode_cursor(values: tuple[Any, int]) -> str:
-    key, ident = values
-    raw = json.dumps([key.isoformat() if isinstance(key, datetime) else key, ident])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def filters_digest(criteria: TicketFilter) -> str:
+    """What a cursor remembers of the filters: a page continues only the list that gave it.
+    `breaching` counts as itself, not as its moving instant."""
+    return cursors.digest(
+        {
+            "inbox_id": criteria.inbox_id,
+            "states": sorted(state.value for state in criteria.states),
+            "assignee_id": criteria.assignee_id,
+            "unassigned": criteria.unassigned,
+            "label_id": criteria.label_id,
+            "customer_id": criteria.customer_id,
+            "type": criteria.type.value if criteria.type else None,
+            "text": criteria.text,
+            "breaching": criteria.due_before is not None,
+        }
+    )
 
 
 def _storable(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
 
 
-def decode_cursor(cursor: str, *, sort: str) -> tuple[Any, int]:
+def position_of(cursor: cursors.Cursor, *, sort: str) -> tuple[Any, int]:
+    """The (sort key, id) a keyset cursor of `sort` holds; 422 on `cursor` when it holds
+    anything else."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key, ident = json.loads(base64.urlsafe_b64decode(padded))
+        key, ident = cursor.position
         if sort.lstrip("-") in ("updated_at", "created_at", "sla_due_at"):
             key = datetime.fromisoformat(key)
             if key.tzinfo is None:
                 raise TypeError
             key = key.astimezone(UTC)  # past the calendar in UTC: OverflowError, refused below
         elif not _storable(key):
-            # A cursor of another sort order: its key is a time, not a number.
             raise TypeError
         if not _storable(ident):
             raise TypeError
         return key, ident
     except (ValueError, TypeError, OverflowError):
-        raise Invalid(
-            "cursor", "This cursor is not valid; start again from the first page."
-        ) from None
+        raise Invalid("cursor", cursors.NOT_A_CURSOR) from None
 
 
-def page(query: Select[Ticket], *, sort: str, cursor: str | None, limit: int) -> Select[Ticket]:
-    """Keyset pagination on (sort key, id): stable while tickets change, O(limit) at any depth."""
+def page(
+    query: Select[Ticket],
+    *,
+    sort: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+    until: datetime | None = None,
+) -> Select[Ticket]:
+    """Keyset pagination on (sort key, id): stable while tickets change, O(limit) at any depth.
+    `until` (a sync, sorted by `updated_at`): only tickets updated by then."""
     if sort not in SORTS:
         raise Invalid("sort", f"Sort by one of: {', '.join(SORTS)}.")
     column, descending = SORTS[sort]
     if sort == "sla_due_at":
         # The one nullable sort key: tickets without a running target have no place in it.
         query = query.where(Ticket.sla_due_at.is_not(None))
-    if cursor:
-        key, ident = decode_cursor(cursor, sort=sort)
+    if after is not None:
         # A row-value comparison, not `a < k OR (a = k AND id < i)`: PostgreSQL turns only the
         # row form into an index range, so the OR form reads every row before the cursor.
         # Both sort columns are NOT NULL, so the two forms select the same rows. The right side
         # stays a plain tuple so that its values are bound with the columns' own types.
         position = tuple_(column, Ticket.id)
-        query = query.where(position < (key, ident) if descending else position > (key, ident))
+        query = query.where(position < after if descending else position > after)
+    if until is not None:
+        query = query.where(Ticket.updated_at <= until)
     order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
     return query.order_by(*order).limit(limit + 1)
 
 
 def ranked_page(
-    query: Select[Ticket], found: Subquery, *, cursor: str | None, limit: int
+    query: Select[Ticket], found: Subquery, *, offset: int, limit: int
 ) -> Select[Ticket]:
     """Search results best first: more terms matched, then better fields, then the most recently
     updated. Paged by position (the cursor holds an offset): a ranking has no key to continue
     from, and results are capped (search/queries.py), so the offset stays small."""
-    offset = decode_rank_cursor(cursor) if cursor else 0
     return (
         query.order_by(
             found.c.terms.desc(),
@@ -175,23 +195,26 @@ def ranked_page(
     )
 
 
-def encode_rank_cursor(offset: int) -> str:
-    return encode_cursor((RELEVANCE, offset))
+def rank_offset(cursor: cursors.Cursor) -> int:
+    """The offset a relevance cursor holds; 422 on `cursor` for anything else."""
+    offset: Any = cursor.position[0] if len(cursor.position) == 1 else None
+    if not _storable(offset) or offset < 0:
+        raise Invalid("cursor", cursors.NOT_A_CURSOR)
+    return int(offset)
 
 
-def decode_rank_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        kind, offset = json.loads(base64.urlsafe_b64decode(padded))
-        if kind != RELEVANCE or not _storable(offset) or offset < 0:
-            raise TypeError
-        return int(offset)
-    except (ValueError, TypeError):
-        raise Invalid(
-            "cursor", "This cursor is not valid; start again from the first page."
-        ) from None
+def rank_cursor(offset: int, *, filters_digest: str) -> str:
+    return cursors.encode(RELEVANCE, filters_digest, offset)
 
 
-def cursor_after(ticket: Ticket, *, sort: str) -> str:
-    column_name = sort.lstrip("-")
-    return encode_cursor((getattr(ticket, column_name), ticket.id))
+def cursor_after(ticket: Ticket, *, sort: str, filters_digest: str, kind: str | None = None) -> str:
+    """The cursor of the page after `ticket`; `kind` other than the sort for a sync."""
+    key = getattr(ticket, sort.lstrip("-"))
+    return keyset_cursor((key, ticket.id), kind=kind or sort, filters_digest=filters_digest)
+
+
+def keyset_cursor(position: tuple[Any, int], *, kind: str, filters_digest: str) -> str:
+    key, ident = position
+    return cursors.encode(
+        kind, filters_digest, key.isoformat() if isinstance(key, datetime) else key, ident
+    )

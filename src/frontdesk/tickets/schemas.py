@@ -3,11 +3,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from frontdesk.customers.schemas import CustomerRead
 from frontdesk.files.service import MAX_FILES_PER_REPLY
-from frontdesk.kit.schemas import FROM_STRING, Email, Id, InUtc, ReadModel, Seq, WriteModel
+from frontdesk.kit.schemas import (
+    FROM_STRING,
+    Email,
+    Id,
+    InUtc,
+    ReadModel,
+    Seq,
+    WriteModel,
+    configured_length,
+)
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.sla.schemas import TicketSlaRead
@@ -25,7 +43,7 @@ from frontdesk.tickets.service import AfterReply
 Subject = Annotated[str, Field(min_length=1, max_length=300)]
 # The configured limit (FRONTDESK_MAX_TEXT_LENGTH) is enforced by the service with a clear message;
 # this bound only keeps absurd bodies out of the parser.
-Body = Annotated[str, Field(min_length=1, max_length=1_000_000)]
+Body = Annotated[str, configured_length("max_text_length", least=1, bound=1_000_000)]
 
 
 class TextPart(ReadModel):
@@ -86,7 +104,8 @@ class TicketRead(ReadModel):
 class TicketPageRead(ReadModel):
     items: list[TicketRead]
     next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
+        description="Pass as `cursor` for the next page, with the same filters; null at the end. "
+        "In a sync (`updated_since`) never null: where the next sync starts."
     )
 
 
@@ -148,15 +167,52 @@ class TicketCreate(WriteModel):
     note: Body | None = Field(default=None, description="An optional first private note.")
 
 
+# What to send instead of null, for the fields of a ticket's PATCH that cannot be null.
+_NOT_NULL = {
+    "subject": "The subject cannot be null: leave the field out to keep it.",
+    "state": "The state cannot be null: leave the field out to keep it.",
+    "snoozed_until": "snoozed_until cannot be null: to end a snooze, set the state to open.",
+    "label_ids": "label_ids cannot be null: send [] to remove every label, or leave it out.",
+    "priority": "The priority cannot be null: leave the field out to keep it.",
+    "inbox_id": "inbox_id cannot be null: leave the field out to keep the ticket's inbox.",
+    "unassign": "unassign is true or false, not null.",
+}
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """The fields of `_NOT_NULL` as the document shows them: optional, never null. (Typed
+    `X | None` for Python, whose errors then name the field alone, not a branch of a union.)"""
+    for name in _NOT_NULL:
+        field = schema["properties"][name]
+        kinds = [kind for kind in field.pop("anyOf", []) if kind != {"type": "null"}]
+        if len(kinds) == 1:
+            field.update(kinds[0])
+        if field.get("default", False) is None:
+            del field["default"]
+
+
 class TicketUpdate(WriteModel):
+    """Only the fields given change. `null` is refused (422) for every field but `assignee_id`,
+    where it unassigns the ticket, like `unassign: true`."""
+
+    model_config = ConfigDict(json_schema_extra=_not_nullable)
+
     subject: Subject | None = None
     state: Annotated[TicketState, FROM_STRING] | None = None
     snoozed_until: Annotated[AwareDatetime, FROM_STRING, InUtc] | None = None
     assignee_id: Id | None = Field(
-        default=None, description="null together with unassign=true clears it"
+        default=None,
+        description="A user who sees the ticket's inbox; null unassigns the ticket (as "
+        "`unassign: true` does). Left out: unchanged.",
     )
-    unassign: bool = False
-    label_ids: list[Id] | None = Field(default=None, max_length=50)
+    unassign: bool = Field(
+        default=False, description="true unassigns the ticket, like `assignee_id: null`."
+    )
+    label_ids: list[Id] | None = Field(
+        default=None,
+        max_length=50,
+        description="Every label the ticket is to have; [] removes them all.",
+    )
     priority: Annotated[TicketPriority, FROM_STRING] | None = None
     inbox_id: Id | None = Field(
         default=None,
@@ -165,6 +221,31 @@ class TicketUpdate(WriteModel):
         "assignee who cannot see the new inbox is unassigned; the SLA policy, business hours "
         "and sending address become the new inbox's.",
     )
+
+    @field_validator(*_NOT_NULL, mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # Only a null that was sent reaches a validator: a field left out keeps its default.
+        if value is None:
+            raise PydanticCustomError("null_refused", _NOT_NULL[str(info.field_name)])
+        return value
+
+    @field_validator("unassign")
+    @classmethod
+    def _one_assignee(cls, value: bool, info: ValidationInfo) -> bool:
+        # assignee_id is validated before: it comes first.
+        if value and info.data.get("assignee_id") is not None:
+            raise PydanticCustomError(
+                "assignee_conflict", "Give an assignee_id or unassign: true, not both."
+            )
+        return value
+
+    @property
+    def unassigns(self) -> bool:
+        """`unassign: true`, or `assignee_id: null` sent as such."""
+        return bool(self.unassign) or (
+            "assignee_id" in self.model_fields_set and self.assignee_id is None
+        )
 
 
 class NoteCreate(WriteModel):
@@ -205,7 +286,7 @@ class ReplyCreate(WriteModel):
 class ForwardCreate(WriteModel):
     to: Recipients = Field(min_length=1)
     cc: Recipients = Field(default_factory=list)
-    text: Annotated[str, Field(max_length=1_000_000)] = Field(
+    text: Annotated[str, configured_length("max_text_length", bound=1_000_000)] = Field(
         default="", description="A note above the forwarded message."
     )
 

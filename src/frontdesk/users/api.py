@@ -25,6 +25,7 @@ from frontdesk.errors import Forbidden
 from frontdesk.kit.schemas import Id
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sso import service as sso_service
+from frontdesk.tickets import departures
 from frontdesk.users import devices, service, two_factor
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
@@ -186,9 +187,13 @@ async def list_tokens(user: CurrentAgent, session: SessionDep) -> list[ApiTokenR
 
 @router.post("/me/tokens", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED)
 async def create_token(
-    body: ApiTokenCreate, user: CurrentAgent, session: SessionDep
+    body: ApiTokenCreate, auth: CurrentAuth, session: SessionDep
 ) -> ApiTokenCreated:
-    api_token, token = await service.create_api_token(session, user=user, name=body.name)
+    """From the desk only: an API token gets 403 `token_needs_login`."""
+    user, login = auth
+    api_token, token = await service.create_api_token(
+        session, user=user, name=body.name, by_token=login is None
+    )
     return ApiTokenCreated(**ApiTokenRead.model_validate(api_token).model_dump(), token=token)
 
 
@@ -240,6 +245,7 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UserRead:
+    was_admin = user.is_admin
     await service.update_user(
         session,
         actor=admin,
@@ -261,4 +267,8 @@ async def update_user(
             session, user=user, available=False, reason="deactivated"
         )
         await notifications_service.forget_browsers(session, user_id=user.id)
+    if body.is_active is False or (was_admin and not user.is_admin):
+        # The tickets they no longer see go back to their inboxes (tickets/departures.py).
+        gone = departures.Departure.demoted if user.is_active else departures.Departure.deactivated
+        await departures.release_tickets(session, user=user, actor=admin, departure=gone)
     return UserRead.model_validate(user)

@@ -165,10 +165,25 @@ class TwoFactorSetupRead(ReadModel):
     secret: str = Field(description="Base32, for typing into an authenticator app by hand.")
     otpauth_uri: str = Field(description="The otpauth:// URI the QR code holds.")
     qr_svg: str = Field(description="The QR code, as a data: URI of an SVG image.")
+    password_required: bool = Field(
+        description="Confirming needs the user's password; false only for a user of single "
+        "sign-on who has none."
+    )
 
 
 class TwoFactorCode(WriteModel):
     code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TwoFactorConfirm(WriteModel):
+    code: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The 6 digits the authenticator app now shows."
+    )
+    password: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        default=None,
+        description="The user's password (required when `password_required` said so): a "
+        "session alone cannot turn it on.",
+    )
 
 
 class TwoFactorDisable(WriteModel):

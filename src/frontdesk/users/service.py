@@ -212,7 +212,7 @@ async def _ensure_own_password(
     proof: PasswordProof | None,
 ) -> None:
     if not signed_in:
-        raise Forbidden(
+        raise NeedsLogin(
             "An API token cannot change its user's password: sign in to the desk and change it "
             "under Preferences → Security.",
             code="password_needs_login",
@@ -474,7 +474,27 @@ async def end_all_sessions(
     )
 
 
-async def create_api_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:
+class NeedsLogin(Forbidden):
+    """Refused to an API token, left to a person signed in to the desk: a token that leaked must
+    not give whoever holds it a way in of their own (a password of their choosing, another
+    token) nor lock the owner out (two-factor authentication on the holder's phone). Its code
+    names what was refused: `password_needs_login`, `token_needs_login`,
+    `two_factor_needs_login`."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
+
+
+async def create_api_token(
+    session: AsyncSession, *, user: User, name: str, by_token: bool
+) -> tuple[ApiToken, str]:
+    """`by_token`: asked with an API token, which may not make more of itself."""
+    if by_token:
+        raise NeedsLogin(
+            "An API token cannot create API tokens: sign in to the desk and create one under "
+            "Preferences → API tokens.",
+            code="token_needs_login",
+        )
     token = new_token("fd_")
     api_token = ApiToken(
         user_id=user.id,

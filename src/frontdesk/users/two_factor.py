@@ -40,6 +40,7 @@ from frontdesk.users.models import (
 )
 from frontdesk.users.service import (
     LoginPolicy,
+    NeedsLogin,
     end_all_sessions,
     ensure_not_throttled,
     start_session,
@@ -98,6 +99,8 @@ class Enrolment:
     secret: str
     uri: str
     qr_svg: str  # a data: URI of an SVG image, drawn here: no outside service sees the seed
+    # Confirming needs the user's password; not for a user of single sign-on who has none.
+    password_required: bool
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,21 @@ def _qr_svg(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
 
 
-async def start_enrolment(session: AsyncSession, *, user: User, secret_key: bytes) -> Enrolment:
+def _ensure_in_person(by_token: bool) -> None:
+    """One's own two-factor authentication is set up, renewed and turned off from the desk: an
+    API token that leaked must not lock its owner out with a phone of the holder's."""
+    if by_token:
+        raise NeedsLogin(
+            "An API token cannot change its user's two-factor authentication: sign in to the "
+            "desk and do it under Preferences → Security.",
+            code="two_factor_needs_login",
+        )
+
+
+async def start_enrolment(
+    session: AsyncSession, *, user: User, secret_key: bytes, by_token: bool
+) -> Enrolment:
+    _ensure_in_person(by_token)
     if user.two_factor_enabled:
         raise Conflict(
             "Two-factor authentication is already on; turn it off first to use another phone.",
@@ -202,7 +219,12 @@ async def start_enrolment(session: AsyncSession, *, user: User, secret_key: byte
     secret = totp.new_secret()
     user.totp_pending_secret = secretbox.seal(secret_key, SEAL_PURPOSE, secret)
     uri = totp.provisioning_uri(secret, account=user.email, issuer=ISSUER)
-    return Enrolment(secret=secret, uri=uri, qr_svg=_qr_svg(uri))
+    return Enrolment(
+        secret=secret,
+        uri=uri,
+        qr_svg=_qr_svg(uri),
+        password_required=user.password_hash is not None,
+    )
 
 
 async def confirm_enrolment(
@@ -211,17 +233,35 @@ async def confirm_enrolment(
     user: User,
     secret_key: bytes,
     code: str,
+    password: str | None,
+    by_token: bool,
     ip: str,
     policy: LoginPolicy,
 ) -> list[str]:
-    """Turns it on once a code shows the app holds the seed; answers the new recovery codes."""
+    """Turns it on once a code shows the app holds the seed, and the password that the user is
+    who they say (a session left open, or stolen, must not be able to lock them out, as with
+    GitHub or Zendesk); answers the new recovery codes. A user of single sign-on without a
+    password gives none: their provider's sign-in never asks for this code anyway."""
+    _ensure_in_person(by_token)
     if user.two_factor_enabled:
         raise Conflict("Two-factor authentication is already on.", code="two_factor_enabled")
     if user.totp_pending_secret is None:
         raise Conflict(
             "Start setting up two-factor authentication first.", code="two_factor_not_started"
         )
+    if user.password_hash is not None and not password:
+        raise Invalid(
+            "password",
+            "Give your password to turn on two-factor authentication.",
+            field_code="required",
+        )
     await ensure_not_throttled(session, account=_failure_key(user), ip=ip, policy=policy)
+    if user.password_hash is not None and not await asyncio.to_thread(
+        verify_password, user.password_hash, password or ""
+    ):
+        # Counted like a wrong code, as when turning it off.
+        session.add(LoginFailure(account=_failure_key(user), ip=ip))
+        raise WrongPassword
     secret = _unseal(secret_key, user.totp_pending_secret)
     step = totp.matching_step(secret, code, at=utcnow(), after=None) if secret else None
     if step is None:
@@ -245,9 +285,11 @@ async def regenerate_recovery_codes(
     user: User,
     secret_key: bytes,
     code: str,
+    by_token: bool,
     ip: str,
     policy: LoginPolicy,
 ) -> list[str]:
+    _ensure_in_person(by_token)
     _ensure_enabled(user)
     await _verify_or_count(
         session, user=user, secret_key=secret_key, code=code, ip=ip, policy=policy
@@ -263,9 +305,11 @@ async def disable(
     secret_key: bytes,
     password: str,
     code: str,
+    by_token: bool,
     ip: str,
     policy: LoginPolicy,
 ) -> None:
+    _ensure_in_person(by_token)
     _ensure_enabled(user)
     if user.role in await required_roles(session):
         raise Forbidden(

@@ -10,6 +10,7 @@ from frontdesk.deps import (
     AuthenticateFirst,
     CurrentAdmin,
     CurrentAgent,
+    CurrentAuth,
     CurrentLogin,
     SessionDep,
     SettingsDep,
@@ -22,6 +23,7 @@ from frontdesk.users.schemas import (
     SecurityPolicyRead,
     SecurityPolicyUpdate,
     TwoFactorCode,
+    TwoFactorConfirm,
     TwoFactorDisable,
     TwoFactorSetupRead,
     TwoFactorStatusRead,
@@ -37,31 +39,45 @@ async def get_status(auth: CurrentLogin, session: SessionDep) -> TwoFactorStatus
     return TwoFactorStatusRead.model_validate(result)
 
 
+# Setting it up, renewing recovery codes and turning it off are the desk's: by API token, 403
+# `two_factor_needs_login` (users/two_factor.py `_ensure_in_person`).
+
+
 @router.post("/me/two-factor/setup", response_model=TwoFactorSetupRead)
 async def start_setup(
     auth: CurrentLogin, session: SessionDep, settings: SettingsDep
 ) -> TwoFactorSetupRead:
     """A new secret to put in an authenticator app; it counts only once confirmed."""
-    enrolment = await two_factor.start_enrolment(session, user=auth[0], secret_key=settings.secret)
+    user, login = auth
+    enrolment = await two_factor.start_enrolment(
+        session, user=user, secret_key=settings.secret, by_token=login is None
+    )
     return TwoFactorSetupRead(
-        secret=enrolment.secret, otpauth_uri=enrolment.uri, qr_svg=enrolment.qr_svg
+        secret=enrolment.secret,
+        otpauth_uri=enrolment.uri,
+        qr_svg=enrolment.qr_svg,
+        password_required=enrolment.password_required,
     )
 
 
 @router.post("/me/two-factor/confirm", response_model=RecoveryCodesRead)
 async def confirm_setup(
-    body: TwoFactorCode,
+    body: TwoFactorConfirm,
     request: Request,
     auth: CurrentLogin,
     session: SessionDep,
     settings: SettingsDep,
 ) -> RecoveryCodesRead:
-    """A code from the app turns it on; the answer holds the recovery codes, shown this once."""
+    """A code from the app and the user's password turn it on; the answer holds the recovery
+    codes, shown this once."""
+    user, login = auth
     codes = await two_factor.confirm_enrolment(
         session,
-        user=auth[0],
+        user=user,
         secret_key=settings.secret,
         code=body.code,
+        password=body.password,
+        by_token=login is None,
         ip=client_ip(request),
         policy=login_policy(settings),
     )
@@ -72,16 +88,18 @@ async def confirm_setup(
 async def new_recovery_codes(
     body: TwoFactorCode,
     request: Request,
-    user: CurrentAgent,
+    auth: CurrentAuth,
     session: SessionDep,
     settings: SettingsDep,
 ) -> RecoveryCodesRead:
     """New recovery codes for a current code; the old ones stop working."""
+    user, login = auth
     codes = await two_factor.regenerate_recovery_codes(
         session,
         user=user,
         secret_key=settings.secret,
         code=body.code,
+        by_token=login is None,
         ip=client_ip(request),
         policy=login_policy(settings),
     )
@@ -92,16 +110,18 @@ async def new_recovery_codes(
 async def disable(
     body: TwoFactorDisable,
     request: Request,
-    user: CurrentAgent,
+    auth: CurrentAuth,
     session: SessionDep,
     settings: SettingsDep,
 ) -> None:
+    user, login = auth
     await two_factor.disable(
         session,
         user=user,
         secret_key=settings.secret,
         password=body.password,
         code=body.code,
+        by_token=login is None,
         ip=client_ip(request),
         policy=login_policy(settings),
     )

@@ -132,7 +132,8 @@ class TestUpdate:
             ({"assignee_id": inactive["id"]}, 422, "assignee_id"),
             ({"unassign": "please"}, 422, "unassign"),
             ({"priority": 1}, 422, "priority"),
-            ({"assignee_id": 999999}, 404, ""),
+            # Unknown, like an unknown label: a bad value, not a missing page.
+            ({"assignee_id": 999999}, 422, "assignee_id"),
         ]
         for change, status, field in cases:
             body = {"subject": "Should not stick", "state": "closed"} | change

@@ -77,6 +77,10 @@ class TestCreate:
             "customer": {"email": "new@example.org", "name": "New"},
             "subject": "Hello",
         }
+        made = await agent.client.post(
+            "/api/v1/customers", json={"name": "Known", "emails": ["known@example.org"]}
+        )
+        known = made.json()
         cases: list[tuple[dict[str, Any], int, str]] = [
             ({k: v for k, v in good.items() if k != "customer"}, 422, "customer"),
             (good | {"customer": {"name": "No way to find"}}, 422, "customer"),
@@ -92,7 +96,14 @@ class TestCreate:
             (good | {"assignee_id": inactive["id"]}, 422, "assignee_id"),
             (good | {"priority": "extreme"}, 422, "priority"),
             (good | {"note": ""}, 422, "note"),
-            (good | {"assignee_id": 999999}, 404, ""),
+            # An unknown assignee is a bad value of the body, like an unknown label.
+            (good | {"assignee_id": 999999}, 422, "assignee_id"),
+            # An id and an address that name two different people: neither is guessed.
+            (
+                good | {"customer": {"id": known["id"], "email": "other@example.org"}},
+                422,
+                "customer.email",
+            ),
             (good | {"inbox_id": 999999}, 404, ""),
             (good | {"customer": {"id": 999999}}, 404, ""),
         ]
@@ -101,7 +112,7 @@ class TestCreate:
             if field:
                 assert field in fields_of(error), (body, error)
         assert await count_rows(desk.app, Ticket) == 0
-        assert await count_rows(desk.app, Customer) == 0
+        assert await count_rows(desk.app, Customer) == 1
         # A refused creation does not use up a number.
         assert (await new_ticket(agent.client, inbox))["number"] == 1
 
@@ -384,6 +395,15 @@ class TestTextLimit:
         }
         error = error_of(await agent.client.post("/api/v1/tickets", json=body), 422, "invalid")
         assert "100" in error["message"]
+        # Named as the body names it.
+        assert error["fields"] == [
+            {
+                "field": "note",
+                "code": "too_long",
+                "limit": 100,
+                "message": "At most 100 characters.",
+            },
+        ]
         assert await count_rows(desk.app, Ticket) == 0
         assert await count_rows(desk.app, TicketEntry) == 0
         assert await count_rows(desk.app, Customer) == 0

@@ -3,8 +3,6 @@ agent does not belong to (404, never 403, so their existence does not leak)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -174,14 +172,16 @@ class TestLoginOrigin:
 
     async def test_login_with_bad_input_is_422_not_500(self, desk: Desk) -> None:
         async with anonymous(desk) as client:
-            for body in ({}, {"email": "a@b.c"}, {"email": 5, "password": []}, "not json"):
-                kwargs: dict[str, Any] = (
-                    {"content": body, "headers": {"Content-Type": "application/json"}}
-                    if isinstance(body, str)
-                    else {"json": body}
-                )
-                response = await client.post("/api/v1/auth/login", **kwargs)
+            for body in ({}, {"email": "a@b.c"}, {"email": 5, "password": []}):
+                response = await client.post("/api/v1/auth/login", json=body)
                 error_of(response, 422, "invalid")
+            # A body that is not JSON at all cannot be read: 400, as the OpenAPI document says.
+            response = await client.post(
+                "/api/v1/auth/login",
+                content="not json",
+                headers={"Content-Type": "application/json"},
+            )
+            error_of(response, 400, "invalid_json")
 
 
 class TestAdminOnly:
@@ -275,7 +275,7 @@ class TestOutsideAnInbox:
             error_of(response, 404, "not_found")
         assert await count_rows(desk.app, TicketEntry) == entries_before
         assert (await outsider.client.get("/api/v1/tickets")).json()["items"] == []
-        assert (await outsider.client.get("/api/v1/customers?q=secret")).json() == []
+        assert (await outsider.client.get("/api/v1/customers?q=secret")).json()["items"] == []
         assert [i["id"] for i in (await outsider.client.get("/api/v1/inboxes")).json()] == [
             mine["id"]
         ]
@@ -297,6 +297,6 @@ class TestOutsideAnInbox:
         inbox = await desk.inbox(members=[agent])
         ticket = await new_ticket(agent.client, inbox)
         response = await admin.client.delete(f"/api/v1/inboxes/{inbox['id']}/members/{agent.id}")
-        assert response.status_code == 204
+        assert response.status_code == 200
         error_of(await agent.client.get(f"/api/v1/tickets/{ticket['id']}"), 404)
         error_of(await agent.client.get(f"/api/v1/inboxes/{inbox['id']}"), 404)

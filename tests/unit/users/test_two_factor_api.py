@@ -18,6 +18,7 @@ from frontdesk.users import totp, two_factor
 from frontdesk.users.sessions import login_policy
 from tests.clock import FrozenClock
 from tests.conftest import PASSWORD, Agent, Desk
+from tests.unit.support import error_of, fields_of
 
 NOW = datetime(2026, 12, 2, 9, 0, 10, tzinfo=UTC)
 
@@ -32,7 +33,8 @@ async def enrol(agent: Agent, clock: FrozenClock) -> tuple[str, list[str]]:
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
     confirmed = await agent.client.post(
-        "/api/v1/me/two-factor/confirm", json={"code": totp.code_at(secret, clock.now)}
+        "/api/v1/me/two-factor/confirm",
+        json={"code": totp.code_at(secret, clock.now), "password": PASSWORD},
     )
     assert confirmed.status_code == 200, confirmed.text
     codes: list[str] = confirmed.json()["recovery_codes"]
@@ -66,13 +68,17 @@ async def test_setting_it_up_shows_a_qr_code_and_the_secret_and_needs_a_code(
     assert setup["otpauth_uri"].startswith("otpauth://totp/frontdesk:")
     assert f"secret={setup['secret']}" in setup["otpauth_uri"]
     assert setup["qr_svg"].startswith("data:image/svg+xml")
-    wrong = await agent.client.post("/api/v1/me/two-factor/confirm", json={"code": "000000"})
+    assert setup["password_required"] is True
+    wrong = await agent.client.post(
+        "/api/v1/me/two-factor/confirm", json={"code": "000000", "password": PASSWORD}
+    )
     assert wrong.status_code == 422
     assert wrong.json()["error"]["fields"][0]["field"] == "code"
     assert (await agent.client.get("/api/v1/me/two-factor")).json()["enabled"] is False
 
     right = await agent.client.post(
-        "/api/v1/me/two-factor/confirm", json={"code": totp.code_at(setup["secret"], clock.now)}
+        "/api/v1/me/two-factor/confirm",
+        json={"code": totp.code_at(setup["secret"], clock.now), "password": PASSWORD},
     )
     assert right.status_code == 200
     codes = right.json()["recovery_codes"]
@@ -251,6 +257,82 @@ async def test_a_role_that_must_use_it_can_only_set_it_up_until_it_does(
         assert (await agent.client.get("/api/v1/me")).json()["two_factor_setup_required"] is False
         by_token = await script.get("/api/v1/inboxes", headers={"Authorization": f"Bearer {token}"})
         assert by_token.status_code == 200
+
+
+async def test_turning_it_on_needs_the_password_not_only_a_session(
+    desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """A session left open (or stolen) must not lock its user out with someone else's phone."""
+    agent = await desk.agent()
+    secret = (await agent.client.post("/api/v1/me/two-factor/setup")).json()["secret"]
+    url = "/api/v1/me/two-factor/confirm"
+    code = totp.code_at(secret, clock.now)
+    missing = await agent.client.post(url, json={"code": code})
+    assert error_of(missing, 422)["fields"][0] | {"message": ""} == {
+        "field": "password",
+        "code": "required",
+        "message": "",
+    }
+    wrong = await agent.client.post(url, json={"code": code, "password": "not my password"})
+    assert fields_of(error_of(wrong, 422)) == {"password"}
+    assert (await agent.client.get("/api/v1/me/two-factor")).json()["enabled"] is False
+    assert "csrf_token" in await password_step(http, agent.user)  # still a plain login
+    # Wrong passwords count like wrong codes: guessing is throttled.
+    for _ in range(4):
+        await agent.client.post(url, json={"code": code, "password": "not my password"})
+    throttled = await agent.client.post(url, json={"code": code, "password": PASSWORD})
+    assert error_of(throttled, 429)
+    clock.advance(minutes=16)
+    right = await agent.client.post(
+        url, json={"code": totp.code_at(secret, clock.now), "password": PASSWORD}
+    )
+    assert right.status_code == 200, right.text
+
+
+async def test_a_user_of_single_sign_on_without_a_password_turns_it_on_with_a_code(
+    app: FastAPI, desk: Desk, clock: FrozenClock
+) -> None:
+    agent = await desk.agent()
+    async with unit_of_work(app.state.sessionmaker) as session:
+        user = await users_service.get_user(session, user_id=agent.id)
+        user.password_hash = None
+    setup = (await agent.client.post("/api/v1/me/two-factor/setup")).json()
+    assert setup["password_required"] is False
+    confirmed = await agent.client.post(
+        "/api/v1/me/two-factor/confirm", json={"code": totp.code_at(setup["secret"], clock.now)}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+
+
+async def test_an_api_token_cannot_touch_its_users_two_factor_authentication(
+    desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """A token that leaked must not set it up on the holder's phone and lock the owner out of
+    their password login, nor renew or turn off the owner's."""
+    agent = await desk.agent()
+    token = (await agent.client.post("/api/v1/me/tokens", json={"name": "script"})).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    setup = await http.post("/api/v1/me/two-factor/setup", headers=bearer)
+    assert "two-factor" in error_of(setup, 403, "two_factor_needs_login")["message"]
+    # Not even on top of a setup the desk started.
+    secret = (await agent.client.post("/api/v1/me/two-factor/setup")).json()["secret"]
+    confirm = await http.post(
+        "/api/v1/me/two-factor/confirm",
+        json={"code": totp.code_at(secret, clock.now), "password": PASSWORD},
+        headers=bearer,
+    )
+    error_of(confirm, 403, "two_factor_needs_login")
+    assert (await http.get("/api/v1/me/two-factor", headers=bearer)).json()["enabled"] is False
+    assert "csrf_token" in await password_step(http, agent.user)  # no second step asked
+
+    secret, _codes = await enrol(agent, clock)
+    for path, body in [
+        ("/api/v1/me/two-factor/recovery-codes", {"code": next_code(secret, clock)}),
+        ("/api/v1/me/two-factor/disable", {"password": PASSWORD, "code": next_code(secret, clock)}),
+    ]:
+        error_of(await http.post(path, json=body, headers=bearer), 403, "two_factor_needs_login")
+    state = (await http.get("/api/v1/me/two-factor", headers=bearer)).json()
+    assert (state["enabled"], state["recovery_codes_left"]) == (True, 10)
 
 
 async def test_only_an_owner_sets_the_rule(desk: Desk) -> None:

@@ -179,6 +179,24 @@ class TestApiTokens:
         used = (await agent.client.get("/api/v1/me/tokens")).json()[0]
         assert used["last_used_at"] is not None
 
+    async def test_a_token_cannot_make_more_tokens(self, desk: Desk) -> None:
+        """One leaked token must not become many, each to be found and revoked."""
+        agent = await desk.agent()
+        token = (await agent.client.post("/api/v1/me/tokens", json={"name": "ci"})).json()
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=desk.app),
+            base_url="http://desk.test",
+            headers={"Authorization": f"Bearer {token['token']}"},
+        ) as script:
+            more = await script.post("/api/v1/me/tokens", json={"name": "backdoor"})
+            error = error_of(more, 403, "token_needs_login")
+            assert "Preferences → API tokens" in error["message"]
+            # Reading them and revoking one stay open to a script, its own included.
+            assert [t["id"] for t in (await script.get("/api/v1/me/tokens")).json()] == [
+                token["id"]
+            ]
+        assert await count_rows(desk.app, ApiToken) == 1
+
     async def test_revoked_token_disappears_from_the_list(self, desk: Desk) -> None:
         agent = await desk.agent()
         token = (await agent.client.post("/api/v1/me/tokens", json={"name": "ci"})).json()

@@ -17,8 +17,8 @@ export const authApi = {
     unwrap(client.DELETE("/api/v1/me/tokens/{token_id}", { params: { path: { token_id: id } } })),
   twoFactor: () => unwrap(client.GET("/api/v1/me/two-factor")),
   startTwoFactor: () => unwrap(client.POST("/api/v1/me/two-factor/setup")),
-  confirmTwoFactor: (code: string) =>
-    unwrap(client.POST("/api/v1/me/two-factor/confirm", { body: { code } })),
+  confirmTwoFactor: (code: string, password: string | null) =>
+    unwrap(client.POST("/api/v1/me/two-factor/confirm", { body: { code, password } })),
   newRecoveryCodes: (code: string) =>
     unwrap(client.POST("/api/v1/me/two-factor/recovery-codes", { body: { code } })),
   disableTwoFactor: (password: string, code: string) =>

@@ -1,7 +1,9 @@
 import { client, unwrap, type Schemas } from "../api/client";
 
 export const customersApi = {
-  search: (q: string) => unwrap(client.GET("/api/v1/customers", { params: { query: { q, limit: 10 } } })),
+  /** The one customer who has this address (exactly, any case), if the agent may see them. */
+  byEmail: async (email: string) =>
+    (await unwrap(client.GET("/api/v1/customers", { params: { query: { email } } }))).items[0] ?? null,
   get: (id: number) =>
     unwrap(client.GET("/api/v1/customers/{customer_id}", { params: { path: { customer_id: id } } })),
   update: (id: number, body: Schemas["CustomerUpdate"]) =>
