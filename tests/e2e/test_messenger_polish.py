@@ -368,9 +368,11 @@ async def test_an_unanswered_chat_promises_an_email_only_to_a_visitor_who_left_o
     # The only agent goes offline: the chat ends unanswered, and no address was left.
     await ada.client.put("/api/v1/me/availability", json={"available": False})
     ended = panel.locator(".ended")
+    # It asks for an address right there, for this chat (test_messenger_guest.py gives one).
     await expect(ended).to_contain_text(
-        "Sorry, nobody could answer in time. Start a new chat and leave your email"
+        "Sorry, nobody could answer in time.Leave your email and we'll answer your message there."
     )
+    await expect(ended.get_by_label("Email")).to_be_visible()
     await expect(ended).not_to_contain_text("We'll reply by email")
     await shot(page, screenshots, "unanswered-no-email")
 

@@ -168,3 +168,15 @@ class InboxClosed(Conflict):
     def __init__(self, back_at: str | None) -> None:
         back = f" We are back {back_at}." if back_at else ""
         super().__init__(f"We are closed right now.{back} Leave a message with the contact form.")
+
+
+class ChatHasEmail(Conflict):
+    """An ended chat's ticket already has the visitor's address: it is not changed afterwards."""
+
+    code = "chat_has_email"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This chat ended with your email address already: we will answer there. To use "
+            "another address, start a new chat."
+        )

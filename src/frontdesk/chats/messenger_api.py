@@ -17,6 +17,7 @@ from frontdesk.chats.messenger_deps import (
 )
 from frontdesk.chats.models import ChatState
 from frontdesk.chats.schemas import (
+    ChatEmail,
     ChatStart,
     ContactCreate,
     ContactCreated,
@@ -34,6 +35,7 @@ from frontdesk.chats.schemas import (
 )
 from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
 
 router = APIRouter(prefix="/messenger/v1", tags=["messenger"], route_class=VisitorFirst)
@@ -81,6 +83,8 @@ async def messenger_status(
             if chat.state is ChatState.waiting:
                 position, wait = await service.queue_status(session, chat=chat)
                 status_read.queue_position, status_read.estimated_wait_seconds = position, wait
+                waited = (utcnow() - chat.started_at).total_seconds()
+                status_read.waited_seconds = max(0, int(waited))
     return status_read
 
 
@@ -151,6 +155,26 @@ async def end_chat(chat_id: Id, visitor: CurrentVisitor, session: SessionDep) ->
     (docs/chat.md). An ended chat answers 409 `chat_ended`."""
     await service.end_visitor_chat(session, visitor=visitor, chat_id=chat_id)
     chat = await service.get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
+    return await views.visitor_chat(session, chat)
+
+
+@router.post("/chats/{chat_id}/email", response_model=VisitorChatRead)
+async def give_email(
+    chat_id: Id, body: ChatEmail, request: Request, visitor: CurrentVisitor, session: SessionDep
+) -> VisitorChatRead:
+    """The visitor's address for a chat already started: nobody answered in the usual wait, or
+    the chat ended unanswered without one. The answer then comes by email on this chat's ticket
+    (docs/chat.md, "An address given later"). An ended chat that had one answers 409
+    `chat_has_email`."""
+    if service.claims_unconfirmed_email(visitor, email=body.email):
+        await limit_unconfirmed_email(request)
+    chat = await service.give_email(
+        session,
+        visitor=visitor,
+        inbox=await visitor_inbox(session, visitor),
+        chat_id=chat_id,
+        email=body.email,
+    )
     return await views.visitor_chat(session, chat)
 
 

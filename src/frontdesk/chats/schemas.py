@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from frontdesk.chats.models import ChatState, EndReason, InvitationKind
-from frontdesk.kit.schemas import Email, Id, ReadModel, Seq, WriteModel
+from frontdesk.kit.schemas import Email, Id, ReadModel, Seq, WriteModel, configured_length
 
 # The configured limit (FRONTDESK_MAX_MESSAGE_LENGTH) is checked by the service, with its own code.
-MessageText = Annotated[str, Field(min_length=1, max_length=100_000)]
+MessageText = Annotated[str, configured_length("max_message_length", least=1, bound=100_000)]
 ClientMsgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Url = Annotated[str, Field(max_length=2000)]
 
@@ -197,6 +197,11 @@ class MessengerStatus(ReadModel):
         "chat started now would take.",
     )
     estimated_wait_seconds: int | None = None
+    waited_seconds: int | None = Field(
+        default=None,
+        description="How long the visitor's waiting chat has waited so far, by the server's "
+        "clock: past the estimated wait, the messenger says it is taking longer.",
+    )
 
 
 class ChatStart(WriteModel):
@@ -220,6 +225,16 @@ class VisitorChatRead(ReadModel):
     end_reason: EndReason | None
     last_seq: int
     events: list[ChatEventRead]
+    # The chat has the visitor's email address (typed, given later, or signed by the website):
+    # an answer can come by email.
+    reply_by_email: bool = False
+
+
+class ChatEmail(WriteModel):
+    """The visitor's address for a chat already started (docs/chat.md, "An address given
+    later")."""
+
+    email: Email
 
 
 class ContactCreate(WriteModel):
@@ -283,7 +298,7 @@ class ChatFileRead(ReadModel):
 class FilesMessageCreate(WriteModel):
     """A message that sends uploaded files, with an optional text."""
 
-    text: Annotated[str, Field(max_length=100_000)] = ""
+    text: Annotated[str, configured_length("max_message_length", bound=100_000)] = ""
     client_msg_id: ClientMsgId
     attachment_ids: list[ChatFileId] = Field(min_length=1, max_length=50)
 

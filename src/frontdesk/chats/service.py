@@ -12,6 +12,7 @@ domains call. Each rule lives in the module that has its one job:
   business hours; no chat out of hours.
 - `presence.py`: open connections of agents and visitors, heartbeats, stale rows.
 - `visitors.py`: visitor tokens, identity, page and minimized reports, the contact form.
+- `late_email.py`: the visitor's address given for a chat after it started.
 - `reads.py`: chats as an agent sees them: details, the chat bar, unread counts, read marks.
 """
 
@@ -30,6 +31,7 @@ from frontdesk.chats.capacity import (
     anyone_online,
     queue_status,
 )
+from frontdesk.chats.late_email import give_email
 from frontdesk.chats.lifecycle import (
     end_chat,
     end_visitor_chat,
@@ -126,6 +128,7 @@ __all__ = [
     "followed_chat_ids",
     "get_chat",
     "get_visitor_chat",
+    "give_email",
     "heartbeat",
     "identify_visitor",
     "identity_hash",

@@ -123,4 +123,5 @@ async def visitor_chat(session: AsyncSession, chat: Chat) -> VisitorChatRead:
         end_reason=chat.end_reason,
         last_seq=chat.last_seq,
         events=[event_read(event, for_visitor=True) for event in events],
+        reply_by_email=bool(chat.visitor_email),
     )

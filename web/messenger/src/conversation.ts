@@ -7,8 +7,10 @@
 // acknowledged are sent again with the same client_msg_id, which the server dedupes.
 //
 // The visitor's messages go one at a time, in the order written (`next`): the server stores them
-// in that order whether each goes over the socket or over HTTP. Those a chat's end overtook are
-// never sent: they are kept (`unsent`) to be marked "Not sent" and offered for a new chat.
+// in that order whether each goes over the socket or over HTTP. A message of files is one of
+// them, in its turn (its uploads may go before: they are no message). Those a chat's end
+// overtook are never sent: they are kept (`unsent`) to be marked "Not sent" and offered for a new
+// chat.
 
 import { ApiError } from "./net";
 import type { ChatRead, Envelope, Message } from "./types";
@@ -17,12 +19,22 @@ export interface Chat {
   id: number;
   seq: number;
   state: string;
+  /** The chat has the visitor's email address (given in a form, or by the website). */
+  email?: boolean;
+}
+
+/** A message of files: their names and, once every one is stored, their ids. These are kept
+ * across a reload, so the message can still go in its turn; the files' bytes are not. */
+export interface PendingFiles {
+  names: string;
+  ids: string[] | null;
 }
 
 export interface Pending {
   cmid: string;
   chatId: number;
   text: string;
+  files?: PendingFiles;
 }
 
 /** Where the conversation survives reloads: localStorage, shared by the visitor's tabs. */
@@ -33,6 +45,23 @@ export interface Persist {
 
 /** An unacknowledged message is sent again after this long without an answer. */
 export const RESEND_AFTER = 8000;
+/** A try that failed (no network, the server's trouble) is made again after this long, doubled
+ * at each failure up to RESEND_AFTER, unless the server said how long to wait. */
+export const RETRY_AFTER = 2000;
+/** A message of files that fails this long while the messenger is connected stops trying: the
+ * trouble is its own (an upload cut short again and again), and the messages after it go on. */
+export const FILES_PATIENCE = 60_000;
+
+/** Trouble that passes: no network, the server's own error, a rate limit. Anything else is a
+ * refusal, which sending again would not change. */
+export function passing(error: unknown): boolean {
+  return (
+    !(error instanceof ApiError) ||
+    error.network ||
+    error.status >= 500 ||
+    error.code === "rate_limited"
+  );
+}
 
 export function uuid(): string {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -52,7 +81,12 @@ export class Conversation {
   loaded = false;
   /** Messages being posted over HTTP: not sent again until that answers. */
   readonly inflight = new Set<string>();
-  private readonly lastTry = new Map<string, number>();
+  /** When each message tried may be tried again. */
+  private readonly due = new Map<string, number>();
+  /** Each message's failed tries in a row, and since when a message of files has failed while
+   * the messenger was connected. */
+  private readonly fails = new Map<string, number>();
+  private readonly failingSince = new Map<string, number>();
   private readSeq: number;
   private agentSeqs: number[] = [];
 
@@ -109,6 +143,7 @@ export class Conversation {
     for (const event of read.events) this.apply(event);
     chat.state = read.state;
     chat.seq = Math.max(chat.seq, read.last_seq);
+    if (read.reply_by_email !== undefined) chat.email = read.reply_by_email;
     this.save();
     const delivered = new Set(
       read.events.map((e) => (e.data.message as Message | undefined)?.client_msg_id),
@@ -161,11 +196,26 @@ export class Conversation {
     return this.agentSeqs.filter((seq) => seq > this.readSeq).length;
   }
 
-  /** A new message of the visitor, pending until acknowledged. */
-  add(text: string): Pending {
-    const item = { cmid: uuid(), chatId: this.chat!.id, text };
+  /** A new message of the visitor (of files, with `files`), pending until acknowledged. */
+  add(text: string, files?: PendingFiles): Pending {
+    const item: Pending = { cmid: uuid(), chatId: this.chat!.id, text, ...(files && { files }) };
     this.setPending([...this.pending, item]);
     return item;
+  }
+
+  /** A message of files not sent, sent again: after what is pending now (the messages after it
+   * went on without it), with the same client_msg_id. */
+  requeue(item: Pending): void {
+    this.forgetTries(item.cmid);
+    this.setPending([...this.pending.filter((p) => p.cmid !== item.cmid), item]);
+  }
+
+  /** A message of files has its files stored: their ids, kept for its every try. */
+  uploaded(cmid: string, ids: string[]): void {
+    const item = this.pending.find((p) => p.cmid === cmid);
+    if (!item?.files || item.files.ids) return;
+    item.files = { ...item.files, ids };
+    this.setPending([...this.pending]);
   }
 
   /**
@@ -173,40 +223,61 @@ export class Conversation {
    * its way, so the server stores them in the order written whichever way each goes (one POST
    * answering late must not be overtaken by the next over the socket). It is sent when not tried
    * yet, when unanswered for RESEND_AFTER, or with `again` (after the hello's ack, or when the
-   * network is back) at once; never while a POST of it waits for its answer.
+   * network is back) at once, or after a failed try once its wait is over (`failed`); never
+   * while a POST of it (or its files' upload) waits for its answer.
    */
   next(again: boolean, now = Date.now()): Pending | null {
     const chat = this.chat;
     if (!chat || chat.state === "ended") return null;
     const head = this.pending.find((item) => item.chatId === chat.id);
     if (!head || this.inflight.has(head.cmid)) return null;
-    const last = this.lastTry.get(head.cmid);
-    return last === undefined || again || now - last > RESEND_AFTER ? head : null;
+    const due = this.due.get(head.cmid);
+    return due === undefined || again || now > due ? head : null;
   }
 
   tried(cmid: string, now = Date.now()): void {
-    this.lastTry.set(cmid, now);
+    this.due.set(cmid, now + RESEND_AFTER);
   }
 
   acknowledged(cmid: string): void {
+    this.forgetTries(cmid);
     this.setPending(this.pending.filter((p) => p.cmid !== cmid));
   }
 
-  /** A send failed. Offline, a server error or rate limiting: it stays pending (`retry`);
-   * refused for good (too long…): it is dropped; refused because the chat ended: it is kept with
-   * the chat's other messages not sent (`unsent`). Null when it was not pending. */
-  failed(cmid: string, error: unknown, now = Date.now()): { item: Pending; retry: boolean } | null {
+  private forgetTries(cmid: string): void {
+    for (const map of [this.due, this.fails, this.failingSince]) map.delete(cmid);
+  }
+
+  /** A send failed. Offline, a server error or rate limiting: it stays pending (`retry`), and is
+   * tried again after the server's Retry-After, else after RETRY_AFTER, doubled at each failure;
+   * except a message of files failing for FILES_PATIENCE while `connected`, which leaves the lane
+   * like a refused one. Refused for good (too long, a file too large…): it is dropped; refused
+   * because the chat ended: it is kept with the chat's other messages not sent (`unsent`). Null
+   * when it was not pending. */
+  failed(
+    cmid: string,
+    error: unknown,
+    now = Date.now(),
+    connected = false,
+  ): { item: Pending; retry: boolean } | null {
     const item = this.pending.find((p) => p.cmid === cmid);
     if (!item) return null;
-    const limited = error instanceof ApiError && error.code === "rate_limited";
-    if (!(error instanceof ApiError) || error.network || error.status >= 500 || limited) {
-      // Next try once the server says so.
-      if (limited) this.lastTry.set(cmid, now + (error.retryAfter || 10) * 1000 - RESEND_AFTER);
-      return { item, retry: true };
+    if (passing(error)) {
+      const limited = error instanceof ApiError && error.code === "rate_limited";
+      const fails = (this.fails.get(cmid) ?? 0) + 1;
+      this.fails.set(cmid, fails);
+      const wait = error instanceof ApiError && error.retryAfter ? error.retryAfter * 1000 : 0;
+      this.due.set(cmid, now + (wait || (limited ? 10_000 : Math.min(RESEND_AFTER, RETRY_AFTER * 2 ** (fails - 1)))));
+      // An outage holds every message: only a file's own trouble, the connection up, runs out.
+      const since = connected && !limited ? (this.failingSince.get(cmid) ?? now) : null;
+      if (since === null) this.failingSince.delete(cmid);
+      else this.failingSince.set(cmid, since);
+      if (!item.files || since === null || now - since < FILES_PATIENCE) return { item, retry: true };
     }
-    if (error.code === "chat_ended") this.setUnsent([...this.unsent, item]);
+    this.forgetTries(cmid);
+    if (error instanceof ApiError && error.code === "chat_ended") this.setUnsent([...this.unsent, item]);
     this.setPending(this.pending.filter((p) => p !== item));
-    if (error.code === "chat_ended" && this.chat?.id === item.chatId) {
+    if (error instanceof ApiError && error.code === "chat_ended" && this.chat?.id === item.chatId) {
       // The server says the chat ended, before its event came: so it did for the messages after.
       this.chat.state = "ended";
       this.save();
@@ -224,9 +295,13 @@ export class Conversation {
     this.setPending(this.pending.filter((p) => !left.includes(p)));
   }
 
-  /** The text of the messages the chat's end overtook, for a new chat's form; forgotten here. */
+  /** The text of the messages the chat's end overtook, for a new chat's form; forgotten here.
+   * Files do not follow: their uploads belong to the chat that ended. */
   takeUnsent(): string {
-    const text = this.unsent.map((p) => p.text).join("\n\n");
+    const text = this.unsent
+      .filter((p) => !p.files)
+      .map((p) => p.text)
+      .join("\n\n");
     this.setUnsent([]);
     return text;
   }

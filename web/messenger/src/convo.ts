@@ -3,7 +3,10 @@
 // hands what the visitor does to the messenger.
 
 import { append, h, icon, ICONS } from "./dom";
-import { PAPERCLIP, type Attachment, type Progress } from "./files";
+import { emailForm } from "./email";
+import { PAPERCLIP, refusalText, type Attachment } from "./files";
+import { dateLocale, timeWords, waitedTooLong, waitWords } from "./hours";
+import { pickLocale } from "./i18n";
 import { linkParts } from "./links";
 import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
@@ -14,7 +17,14 @@ export class ConvoView {
   readonly log: HTMLElement;
   readonly typing: HTMLElement;
   readonly waiting: HTMLElement;
+  /** The waiting card's words, a live region: replaced only when they change. */
+  private readonly queue: HTMLElement;
+  private queueWords = "";
   readonly ended: HTMLElement;
+  /** The log's scrolling box, and whether the visitor is at its bottom (kept there as it grows
+   * or shrinks: a message, a thumbnail, the rating card, the on-screen keyboard). */
+  private readonly scroller: HTMLElement;
+  private pinned = true;
   readonly composer: HTMLFormElement;
   /** "End chat", and once pressed the question that makes sure. */
   private readonly endBar: HTMLElement;
@@ -33,7 +43,6 @@ export class ConvoView {
       dir: "auto",
       "aria-label": t("message"),
       placeholder: t("typeMessage"),
-      maxlength: 5000,
     });
     input.value = app.session.get<string>("draft:composer") ?? "";
     input.addEventListener("input", () => {
@@ -47,12 +56,12 @@ export class ConvoView {
       const files = [...(event.clipboardData?.files ?? [])];
       if (files.length) {
         event.preventDefault();
-        void app.files.send(files);
+        app.live.sendFiles(files);
       }
     });
     const picker = h("input", { type: "file", multiple: true, hidden: true, tabindex: -1 });
     picker.addEventListener("change", () => {
-      void app.files.send([...(picker.files ?? [])]);
+      app.live.sendFiles([...(picker.files ?? [])]);
       picker.value = "";
     });
     const attach = h(
@@ -104,16 +113,23 @@ export class ConvoView {
       "aria-label": t("chatLog"),
     });
     this.typing = h("p", { class: "typing", hidden: true });
-    this.waiting = h("div", { class: "card waiting", role: "status", hidden: true });
+    this.queue = h("div", { class: "queue", role: "status" });
+    this.waiting = h(
+      "div",
+      { class: "card waiting", hidden: true },
+      h(
+        "div",
+        { class: "waiting-head" },
+        h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
+        this.queue,
+      ),
+    );
     this.ended = h("div", { class: "card ended", role: "status", hidden: true });
     this.endBar = h("div", { class: "end-bar", hidden: true });
-    this.root = h(
-      "div",
-      { class: "convo" },
-      h("div", { class: "scroll" }, this.log, this.typing, this.waiting, this.ended),
-      composer,
-      this.endBar,
-    );
+    const content = h("div", { class: "scroll-body" }, this.log, this.typing, this.waiting, this.ended);
+    this.scroller = h("div", { class: "scroll" }, content);
+    this.root = h("div", { class: "convo" }, this.scroller, composer, this.endBar);
+    this.keepPinned(content);
     this.composer = composer;
     this.input = input;
     this.root.addEventListener("dragover", (event) => {
@@ -129,13 +145,21 @@ export class ConvoView {
       const files = [...(event.dataTransfer?.files ?? [])];
       if (!files.length || composer.hidden) return;
       event.preventDefault();
-      void app.files.send(files);
+      app.live.sendFiles(files);
     });
     // Redraw what we know: after a change of language, or a new chat.
     const { chat, events, pending, unsent } = app.conversation;
     for (const event of events) this.draw(event);
+    // Files not sent (the messages after them went on), then what is still on its way.
+    for (const { item, error, retry } of app.live.notSent.values()) {
+      if (item.chatId !== chat?.id || this.bubbles.has(item.cmid)) continue;
+      this.drawUpload(item.cmid, item.files!.names);
+      this.filesNotSent(item.cmid, refusalText(app.t, error, item.files!.names), retry);
+    }
     for (const item of [...unsent, ...pending]) {
-      if (item.chatId === chat?.id) this.drawOwn(item.text, item.cmid, "sending");
+      if (item.chatId !== chat?.id) continue;
+      if (item.files) this.drawUpload(item.cmid, item.files.names);
+      else this.drawOwn(item.text, item.cmid, "sending");
     }
     this.markUnsent();
   }
@@ -146,10 +170,38 @@ export class ConvoView {
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
   }
 
+  /** A visitor at the bottom of the log stays there whatever changes its size or its box's:
+   * what arrives (a message, a thumbnail that loads, the rating card shown once its offer is
+   * known) and the box itself (the panel opened, the on-screen keyboard). One who scrolled up to
+   * read stays where they are. */
+  private keepPinned(content: HTMLElement): void {
+    const scroller = this.scroller;
+    // Only the visitor scrolls up; our own scrolls go down, and their events may come after the
+    // log grew again (several messages at once): judged then, they would unpin it.
+    let top = 0;
+    const scrolled = (): void => {
+      if (scroller.scrollTop < top - 1 || this.nearBottom()) this.pinned = this.nearBottom();
+      top = scroller.scrollTop;
+    };
+    scroller.addEventListener("scroll", scrolled, { passive: true });
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (this.pinned) scroller.scrollTop = scroller.scrollHeight;
+    });
+    observer.observe(scroller);
+    observer.observe(content);
+  }
+
+  private nearBottom(): boolean {
+    const scroller = this.scroller;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+
   private scrollDown(force = false): void {
-    const scroller = this.log.parentElement!;
-    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-    if (force || nearBottom) requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+    const scroller = this.scroller;
+    if (!force && !this.nearBottom()) return;
+    this.pinned = true;
+    requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
   }
 
   private line(text: string, seq: number | null): void {
@@ -192,7 +244,13 @@ export class ConvoView {
     return chat && attachments?.length ? this.app.files.render(chat.id, attachments) : null;
   }
 
-  drawOwn(text: string, cmid: string | null, state?: "sending", files?: HTMLElement | null): HTMLElement {
+  drawOwn(
+    text: string,
+    cmid: string | null,
+    state?: "sending",
+    files?: HTMLElement | null,
+    at?: string,
+  ): HTMLElement {
     const bubble = h(
       "li",
       { class: "msg own", "data-state": state },
@@ -200,6 +258,7 @@ export class ConvoView {
       text ? messageText(text) : null,
       files,
       h("span", { class: "meta", text: state ? this.app.t("sending") : "" }),
+      this.time(at),
     );
     if (cmid) this.bubbles.set(cmid, bubble);
     this.log.appendChild(bubble);
@@ -208,37 +267,66 @@ export class ConvoView {
   }
 
   /** The visitor's files on their way: names and one progress bar, until the message arrives. */
-  drawUpload(cmid: string, files: File[]): Progress {
+  drawUpload(cmid: string, names: string): void {
     const t = this.app.t;
-    const bar = h("progress", { class: "upload-bar", max: 100, value: 0, "aria-label": t("uploading") });
+    this.bubbles.get(cmid)?.remove();
     const bubble = h(
       "li",
       { class: "msg own upload", "data-state": "sending" },
       h("span", { class: "sr", text: `${t("you")}: ` }),
-      h("p", { class: "text", dir: "auto", text: files.map((file) => file.name).join(", ") }),
-      bar,
+      h("p", { class: "text", dir: "auto", text: names }),
+      h("progress", { class: "upload-bar", max: 100, value: 0, "aria-label": t("uploading") }),
       h("span", { class: "meta", text: t("uploading") }),
     );
     this.bubbles.set(cmid, bubble);
     this.log.appendChild(bubble);
     this.scrollDown(true);
-    return {
-      progress: (fraction) => {
-        bar.value = Math.round(fraction * 100);
-        if (bubble.dataset.state === "retrying") this.markOwn(cmid, "sending");
-      },
-      retrying: () => this.markOwn(cmid, "retrying"),
-      failed: (reason) => {
-        bar.remove();
-        this.markOwn(cmid, "failed", reason);
-      },
-    };
+  }
+
+  /** How far a message's files have uploaded, 0 to 1: going again after trouble. */
+  progress(cmid: string, share: number): void {
+    const bubble = this.bubbles.get(cmid);
+    const bar = bubble?.querySelector("progress");
+    if (!bubble || !bar) return;
+    bar.value = Math.round(share * 100);
+    if (bubble.dataset.state === "retrying") this.markOwn(cmid, "sending");
+  }
+
+  /** A message of files not sent: why, with Discard, and Retry when sending again may help. */
+  filesNotSent(cmid: string, reason: string, retry: boolean): void {
+    const { t, live } = this.app;
+    this.markOwn(cmid, "failed", reason);
+    const bubble = this.bubbles.get(cmid);
+    if (!bubble) return;
+    const names = bubble.querySelector(".text")?.textContent ?? "";
+    const button = (text: string, label: string, onclick: () => void) =>
+      h("button", { type: "button", class: "link-button", text, "aria-label": label, onclick });
+    bubble.querySelector(".actions")?.remove();
+    bubble.append(
+      h(
+        "span",
+        { class: "actions" },
+        retry ? button(t("retry"), t("retryFiles", { name: names }), () => live.retryFiles(cmid)) : null,
+        button(t("discard"), t("discardFiles", { name: names }), () => live.discardFiles(cmid)),
+      ),
+    );
+  }
+
+  /** A message of files discarded: gone from the log; the keyboard goes back to the composer. */
+  removeOwn(cmid: string): void {
+    const bubble = this.bubbles.get(cmid);
+    if (!bubble) return;
+    const focused = bubble.matches(":focus-within");
+    bubble.remove();
+    this.bubbles.delete(cmid);
+    if (focused) this.input.focus();
   }
 
   markOwn(cmid: string, state: "sent" | "sending" | "retrying" | "failed", reason = ""): void {
     const bubble = this.bubbles.get(cmid);
     if (!bubble) return;
     const meta = bubble.querySelector(".meta")!;
+    if (state === "sent" || state === "failed") bubble.querySelector(".upload-bar")?.remove();
     if (state === "sent") {
       bubble.removeAttribute("data-state");
       meta.textContent = "";
@@ -259,6 +347,14 @@ export class ConvoView {
     this.app.session.set("draft:composer", text);
   }
 
+  /** When a message was stored, small under it: shown under the last of a run of one side's
+   * messages, and on hover or focus for the others (style.css). */
+  private time(at: string | undefined): HTMLElement | null {
+    if (!at) return null;
+    const text = timeWords(dateLocale(pickLocale(this.app.cfg.locale)), at);
+    return text ? h("time", { class: "at", datetime: at, text }) : null;
+  }
+
   draw(event: Envelope): void {
     const t = this.app.t;
     const data = event.data;
@@ -273,21 +369,28 @@ export class ConvoView {
             const files = this.files(message);
             own.classList.remove("upload");
             own.querySelector(".upload-bar")?.remove();
+            own.querySelector(".actions")?.remove();
             own.querySelector(".text")?.remove();
             if (message.text) own.querySelector(".sr")!.after(messageText(message.text));
             if (files) own.querySelector(".meta")!.before(files);
             this.markOwn(message.client_msg_id!, "sent");
           } else if (own) this.markOwn(message.client_msg_id!, "sent");
+          if (own && !own.querySelector(".at")) append(own, this.time(message.created_at));
           // Drawn when written; now stored, it takes its place in the server's order.
-          this.place(own ?? this.drawOwn(message.text, message.client_msg_id, undefined, this.files(message)), event.seq);
+          this.place(
+            own ?? this.drawOwn(message.text, message.client_msg_id, undefined, this.files(message), message.created_at),
+            event.seq,
+          );
         } else if (message.author.kind === "agent") {
           this.place(
             h(
               "li",
               { class: "msg agent" },
-              h("span", { class: "author", text: message.author.name }),
+              // The separator is for screen readers, as "You: " is on the visitor's own.
+              h("span", { class: "author" }, message.author.name, h("span", { class: "sr", text: ": " })),
               message.text ? messageText(message.text) : null,
               this.files(message),
+              this.time(message.created_at),
             ),
             event.seq,
           );
@@ -331,18 +434,24 @@ export class ConvoView {
     showRating(this.app, ended, chat?.state === "ended" ? chat.id : null);
     if (chat?.state === "ended") {
       const unanswered = last?.data.reason === "unanswered";
-      // Chats ended before the server said whether it has an address promise the email reply.
-      const byEmail = last?.data.reply_by_email !== false;
-      const title = !unanswered ? t("ended") : byEmail ? t("endedUnanswered") : t("endedUnansweredNoEmail");
+      // Chats ended before the server said whether it has an address promise the email reply;
+      // an address given since (the ended card's own form) counts too.
+      const byEmail = last?.data.reply_by_email !== false || Boolean(chat.email);
+      // Nobody answered and we have no address: the card takes one, for this chat's ticket.
+      const ask = unanswered && !byEmail;
       ended.replaceChildren();
       append(
         ended,
-        h("p", { class: "card-title", text: title }),
+        h("p", { class: "card-title", text: !unanswered ? t("ended") : ask ? t("endedAsk") : t("endedUnanswered") }),
+        ask ? h("p", { text: t("endedAskEmail") }) : null,
+        ask ? emailForm(this.app, chat.id) : null,
         last?.data.transcript_emailed ? h("p", { text: t("transcript") }) : null,
-        this.app.conversation.unsent.some((p) => p.chatId === chat.id) ? h("p", { text: t("unsentKept") }) : null,
+        this.app.conversation.unsent.some((p) => p.chatId === chat.id && !p.files)
+          ? h("p", { text: t("unsentKept") })
+          : null,
         h("button", {
           type: "button",
-          class: "primary",
+          class: ask ? "secondary" : "primary",
           text: t("newChat"),
           onclick: () => this.app.newChat(),
         }),
@@ -374,34 +483,40 @@ export class ConvoView {
     keep.focus();
   }
 
+  /** The waiting card: the place in line and the usual wait; once that wait is over, that it is
+   * taking longer, with a field for the visitor's email when the chat has none. Its words are
+   * replaced only when they change: it is a live region, read again at every change. */
   renderQueue(): void {
-    const t = this.app.t;
-    const status = this.app.status;
-    const mine = status?.chat_id === this.app.conversation.chat?.id;
+    const { t, status, conversation } = this.app;
+    const chat = conversation.chat;
+    const mine = chat != null && status?.chat_id === chat.id;
     const position = mine ? status?.queue_position : null;
     const wait = mine ? status?.estimated_wait_seconds : null;
-    let waitText = "";
-    if (wait != null) {
-      const minutes = Math.round(wait / 60);
-      const span =
-        wait < 50 ? t("seconds") : minutes <= 1 ? t("minute") : t("minutes", { n: minutes });
-      waitText = t("wait", { t: span });
-    }
-    // The queue's place and the usual wait arrive after the card: they stay in view too (near the
-    // bottom is judged now, before they grow the card; the scroll waits for the next frame).
+    const late = chat != null && waitedTooLong(mine ? status?.waited_seconds : null, wait);
+    const lines = [
+      late ? t("waitingLong") : t("waiting"),
+      position != null ? (position <= 1 ? t("queueNext") : t("queue", { n: position })) : "",
+      late
+        ? t(chat.email ? "waitingEmailKept" : "waitingEmailAsk")
+        : wait != null
+          ? t("wait", { t: waitWords(t, wait) })
+          : "",
+    ].filter(Boolean);
+    // The place and the wait arrive after the card: they stay in view too (near the bottom is
+    // judged now, before they grow the card).
     this.scrollDown();
-    this.waiting.replaceChildren(
-      h("span", { class: "dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")),
-      h(
-        "div",
-        {},
-        h("p", { class: "card-title", text: t("waiting") }),
-        position != null
-          ? h("p", { text: position <= 1 ? t("queueNext") : t("queue", { n: position }) })
-          : null,
-        waitText ? h("p", { text: waitText }) : null,
-      ),
-    );
+    if (lines.join("\n") !== this.queueWords) {
+      this.queueWords = lines.join("\n");
+      const [title, ...rest] = lines;
+      this.queue.replaceChildren(
+        h("p", { class: "card-title", text: title }),
+        ...rest.map((line) => h("p", { text: line })),
+      );
+    }
+    // Outside the live region: a form is no announcement.
+    const form = late && !chat.email ? emailForm(this.app, chat.id) : null;
+    for (const other of this.waiting.querySelectorAll("form")) if (other !== form) other.remove();
+    if (form && form.parentElement !== this.waiting) this.waiting.append(form);
   }
 
   showTyping(name: string | null): void {

@@ -1,12 +1,15 @@
 // Files and images the visitor sends and receives (docs/messenger.md, "Files and images").
 //
-// Sending: each file is uploaded (XMLHttpRequest, for its progress) under a client id of its own,
-// then one message sends them under a client_msg_id; a dropped connection retries both with the
-// same ids, which the server dedupes, so a retried upload is stored and posted once.
+// Sending: a message of files is a message like a text, in the chat's lane (conversation.ts,
+// live.ts): its files upload as soon as they are picked (an upload is no message, nobody sees it
+// before the message), each under a client id of its own kept for every try, and the message
+// that sends them goes in its turn under its client_msg_id. The server dedupes both, so a retry
+// is stored and posted once.
 // Reading: an <img> or a link cannot send the visitor's token, so the messenger asks for signed
 // links (valid for hours) and uses those.
 
-import { uuid, type Conversation } from "./conversation";
+import { passing, uuid, type Pending } from "./conversation";
+import type { ConvoView } from "./convo";
 import { h, icon } from "./dom";
 import { errorText } from "./errors";
 import type { Key, Translate } from "./i18n";
@@ -28,21 +31,12 @@ interface Links {
   thumbnail_url: string | null;
 }
 
-/** What the upload bubble shows while a message of files is on its way. */
-export interface Progress {
-  progress(fraction: number): void;
-  retrying(): void;
-  failed(reason: string): void;
-}
-
 export interface FilesHost {
-  readonly conversation: Conversation;
   readonly t: Translate;
   readonly token: string | null;
-  drawUpload(cmid: string, files: File[]): Progress;
+  /** Where an upload's progress, and its trouble before its turn, are shown. */
+  readonly view: { readonly convo: Pick<ConvoView, "progress" | "markOwn"> };
 }
-
-const MAX_TRIES = 6;
 
 export const PAPERCLIP = [
   "M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9",
@@ -61,6 +55,7 @@ function kindOf(attachment: Attachment): string {
   return (ext ?? attachment.content_type.split("/")[1] ?? "file").toUpperCase();
 }
 
+/** Refusals of the files themselves: sent again, they would be refused again. */
 const REFUSALS: Record<string, Key> = {
   file_too_large: "fileTooLarge",
   file_disguised: "fileDisguised",
@@ -69,11 +64,41 @@ const REFUSALS: Record<string, Key> = {
   image_too_large: "imageUnreadable",
   file_empty: "fileEmpty",
   too_many_uploads: "tooManyUploads",
+  files_gone: "filesGone",
 };
 
-/** The visitor's words for a file refused, naming it. */
-export function refusalText(t: Translate, error: unknown, name: string): string {
-  const key = error instanceof ApiError ? REFUSALS[error.code] : undefined;
+/** The files' bytes are not here any more (the page was reloaded before they were stored). */
+export const FILES_GONE = new ApiError("files_gone", "", 410);
+
+/** A file the server refused, by name. */
+export class FileRefused extends ApiError {
+  constructor(
+    error: ApiError,
+    readonly file: string,
+  ) {
+    super(error.code, error.message, error.status, error.retryAfter, error.fields);
+  }
+}
+
+function refusalKey(error: unknown): Key | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  // A proxy's own 413 (its page, not our error) means too large all the same.
+  return REFUSALS[error.code] ?? (error.status === 413 ? "fileTooLarge" : undefined);
+}
+
+/** The files themselves were refused (too large, a program…), or are gone: sending them again
+ * cannot help. */
+export function refusedFiles(error: unknown): boolean {
+  return refusalKey(error) !== undefined;
+}
+
+/** The visitor's words for files not sent, naming the file (`names`: the message's, when it was
+ * not about one file). */
+export function refusalText(t: Translate, error: unknown, names: string): string {
+  // Trouble that passes, run out (conversation.ts, FILES_PATIENCE).
+  if (passing(error)) return t("uploadStopped", { name: names });
+  const key = refusalKey(error);
+  const name = error instanceof FileRefused ? error.file : names;
   return key ? t(key, { name }) : errorText(t, error);
 }
 
@@ -101,15 +126,71 @@ function upload(
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as unknown as Attachment);
       else {
         const error = (data as Answer)?.error;
-        reject(new ApiError(error?.code ?? `http_${xhr.status}`, error?.message ?? "", xhr.status));
+        const retryAfter = Number(xhr.getResponseHeader("Retry-After")) || 0;
+        reject(new ApiError(error?.code ?? `http_${xhr.status}`, error?.message ?? "", xhr.status, retryAfter));
       }
     };
     xhr.send(file);
   });
 }
 
+/** One message's files on their way: each under its client id, those stored skipped on the next
+ * try. One upload runs at a time; whoever asks meanwhile joins it. */
+class Upload {
+  private clientIds: string[] = [];
+  private stored: (string | null)[] = [];
+  private running: Promise<string[]> | null = null;
+
+  constructor(
+    private readonly url: (file: File, clientId: string) => string,
+    private readonly token: () => string | null,
+    readonly files: File[],
+    private readonly onProgress: (share: number) => void,
+  ) {
+    this.renew();
+  }
+
+  /** New client ids: the files are uploaded afresh (their earlier uploads may be gone). */
+  renew(): void {
+    this.running = null;
+    this.clientIds = this.files.map(() => uuid());
+    this.stored = this.files.map(() => null);
+  }
+
+  /** The stored files' ids, once all are stored. Rejects with the trouble, or with the refusal
+   * of a file (FileRefused). */
+  ready(): Promise<string[]> {
+    this.running ??= this.run().catch((error: unknown) => {
+      this.running = null;
+      throw error;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<string[]> {
+    const total = this.files.reduce((sum, file) => sum + file.size, 0) || 1;
+    let done = 0;
+    for (const [at, file] of this.files.entries()) {
+      if (this.stored[at] == null) {
+        try {
+          const onProgress = (loaded: number) => this.onProgress((done + loaded) / total);
+          const url = this.url(file, this.clientIds[at]!);
+          this.stored[at] = (await upload(url, this.token(), file, onProgress)).id;
+        } catch (error) {
+          throw error instanceof ApiError && !passing(error) ? new FileRefused(error, file.name) : error;
+        }
+      }
+      done += file.size;
+      this.onProgress(done / total);
+    }
+    return this.stored as string[];
+  }
+}
+
 export class Files {
   private readonly links = new Map<string, Promise<Links>>();
+  /** The uploads of the messages of files on their way, or not sent, by client_msg_id. */
+  private readonly uploads = new Map<string, Upload>();
 
   constructor(
     private readonly base: string,
@@ -117,53 +198,40 @@ export class Files {
     private readonly host: FilesHost,
   ) {}
 
-  /** Uploads the files and sends them as one message. */
-  async send(files: File[]): Promise<void> {
-    const chat = this.host.conversation.chat;
-    if (!chat || chat.state === "ended" || !files.length) return;
-    const cmid = uuid();
-    const shown = this.host.drawUpload(cmid, files);
-    const total = files.reduce((sum, file) => sum + file.size, 0) || 1;
-    let done = 0;
-    const ids: string[] = [];
-    let current = files[0]!;
-    try {
-      for (const file of files) {
-        current = file;
-        const clientId = uuid();
-        const query = `chat_id=${chat.id}&client_id=${clientId}&filename=${encodeURIComponent(file.name || "file")}`;
-        const stored = await this.retrying(shown, () =>
-          upload(`${this.base}/messenger/v1/uploads?${query}`, this.host.token, file, (loaded) =>
-            shown.progress((done + loaded) / total),
-          ),
-        );
-        done += file.size;
-        ids.push(stored.id);
-      }
-      shown.progress(1);
-      await this.retrying(shown, () =>
-        this.api("POST", `/chats/${chat.id}/file-messages`, {
-          client_msg_id: cmid,
-          attachment_ids: ids,
-        }),
-      );
-    } catch (error) {
-      shown.failed(refusalText(this.host.t, error, current.name));
-    }
+  /** Starts uploading a message's files now; the message goes in its turn (`ready`). */
+  start(cmid: string, chatId: number, files: File[]): void {
+    const url = (file: File, clientId: string) =>
+      `${this.base}/messenger/v1/uploads?chat_id=${chatId}&client_id=${clientId}&filename=${encodeURIComponent(file.name || "file")}`;
+    const progress = (share: number) => this.host.view.convo.progress(cmid, share);
+    const upload = new Upload(url, () => this.host.token, files, progress);
+    this.uploads.set(cmid, upload);
+    // Trouble before its turn shows at once; a refusal waits for its turn, in the order written.
+    upload.ready().catch((error: unknown) => {
+      if (passing(error)) this.host.view.convo.markOwn(cmid, "retrying");
+    });
   }
 
-  /** Offline or a server error: tried again with the same ids, a little later each time. */
-  private async retrying<T>(shown: Progress, action: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await action();
-      } catch (error) {
-        const again = error instanceof ApiError && (error.network || error.status >= 500);
-        if (!again || attempt >= MAX_TRIES) throw error;
-        shown.retrying();
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 8000)));
-      }
-    }
+  /** The ids of a pending message's files, once stored: known already (stored before a reload),
+   * or from their upload, started again if it failed. FILES_GONE when neither. */
+  ready(item: Pending): Promise<string[]> {
+    const ids = item.files?.ids;
+    if (ids) return Promise.resolve(ids);
+    return this.uploads.get(item.cmid)?.ready() ?? Promise.reject(FILES_GONE);
+  }
+
+  /** The files of a message not sent are still here to be sent again. */
+  has(cmid: string): boolean {
+    return this.uploads.has(cmid);
+  }
+
+  /** Sent again after a refusal: uploaded afresh, under new client ids. */
+  renew(cmid: string): void {
+    this.uploads.get(cmid)?.renew();
+  }
+
+  /** The message was sent or discarded: its files are let go. */
+  forget(cmid: string): void {
+    this.uploads.delete(cmid);
   }
 
   private linksOf(chatId: number, fileId: string): Promise<Links> {

@@ -12,6 +12,30 @@ export function waitWords(t: Translate, seconds: number): string {
   return seconds < 50 ? t("seconds") : minutes <= 1 ? t("minute") : t("minutes", { n: minutes });
 }
 
+/** The locale dates and times are written in: the browser's own when it speaks the messenger's
+ * language ("en-GB" for an English messenger: 7 December, 14:00), else the messenger's. */
+export function dateLocale(
+  language: string,
+  browser: string | undefined = typeof navigator === "undefined" ? undefined : navigator.language,
+): string {
+  return browser && browser.toLowerCase().split("-")[0] === language ? browser : language;
+}
+
+/** A message's time, small under it: "14:05" today, with the date on another day. */
+export function timeWords(locale: string, iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return "";
+  const time = new Intl.DateTimeFormat(locale, { timeStyle: "short" }).format(at);
+  if (sameDay(at, now)) return time;
+  return `${new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" }).format(at)}, ${time}`;
+}
+
+/** Whether a waiting chat has waited (`waited` seconds, by the server's clock: a visitor's own
+ * may be minutes off) past the usual wait (`wait` seconds), and at least a minute. */
+export function waitedTooLong(waited: number | null | undefined, wait: number | null | undefined): boolean {
+  return waited != null && waited >= Math.max(60, wait ?? 0);
+}
+
 function sameDay(a: Date, b: Date): boolean {
   return a.toDateString() === b.toDateString();
 }

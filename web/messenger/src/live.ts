@@ -1,9 +1,10 @@
 // The live side of a chat: the socket (its hello names the chat held, see conversation.ts), the
 // frames it brings, and everything the visitor sends while chatting: messages until they are
-// acknowledged, typing, the page they are on and whether the panel is minimized. HTTP stands in
-// for the socket while it is down.
+// acknowledged (texts and messages of files alike, in one lane), typing, the page they are on and
+// whether the panel is minimized. HTTP stands in for the socket while it is down.
 
-import type { Conversation, Pending } from "./conversation";
+import { passing, type Conversation, type Pending } from "./conversation";
+import { refusalText, refusedFiles, type Files } from "./files";
 import type { History } from "./history";
 import { errorText } from "./errors";
 import type { Translate } from "./i18n";
@@ -24,6 +25,15 @@ export interface Host {
   forget(keepToken: boolean): void;
   /** The chat's history: fetched again when the server says the chat ended, to show how. */
   readonly history: Pick<History, "load">;
+  /** The uploads of the messages of files. */
+  readonly files: Pick<Files, "start" | "ready" | "has" | "renew" | "forget">;
+}
+
+/** A message of files not sent: why, and whether sending it again may help. */
+export interface NotSent {
+  item: Pending;
+  error: unknown;
+  retry: boolean;
 }
 
 const TYPING_IDLE = 3000;
@@ -34,6 +44,9 @@ export class Live {
   private typingTimer = 0;
   private reconnectNotice = 0;
   private resendTimer = 0;
+  /** Messages of files not sent, by client_msg_id, until sent again or discarded (this page
+   * only: their files' bytes do not outlive it). */
+  readonly notSent = new Map<string, NotSent>();
 
   constructor(
     private readonly url: string,
@@ -117,12 +130,48 @@ export class Live {
     this.flush(false);
   }
 
-  /** While messages are pending, the first is sent again when unanswered for a while; one
-   * acknowledged (by its ack or its event) lets the next go. */
+  /** A message of files, in the lane like a text: its files start uploading now, and the
+   * message goes in its turn, after the messages written before it and before those after. */
+  sendFiles(files: File[]): void {
+    const chat = this.host.conversation.chat;
+    if (!chat || chat.state === "ended" || !files.length) return;
+    const names = files.map((file) => file.name || "file").join(", ");
+    const item = this.host.conversation.add("", { names, ids: null });
+    this.host.files.start(item.cmid, chat.id, files);
+    this.host.view.convo.drawUpload(item.cmid, names);
+    this.flush(false);
+  }
+
+  /** Retry on a message of files not sent: it goes again, after what is pending now. A refusal
+   * may have outlived its uploads (unsent ones are deleted after a day): those start afresh. */
+  retryFiles(cmid: string): void {
+    const failed = this.notSent.get(cmid);
+    const chat = this.host.conversation.chat;
+    if (!failed?.retry || failed.item.chatId !== chat?.id || chat.state === "ended") return;
+    this.notSent.delete(cmid);
+    const files = failed.item.files!;
+    const again = passing(failed.error);
+    if (!again) this.host.files.renew(cmid);
+    this.host.view.convo.drawUpload(cmid, files.names);
+    this.host.view.convo.input.focus();
+    this.host.conversation.requeue({ ...failed.item, files: { ...files, ids: again ? files.ids : null } });
+    this.flush(false);
+  }
+
+  /** Discard on a message of files not sent: it is never sent. (Uploads stored for it stay
+   * unseen until the server deletes unsent uploads.) */
+  discardFiles(cmid: string): void {
+    this.notSent.delete(cmid);
+    this.host.files.forget(cmid);
+    this.host.view.convo.removeOwn(cmid);
+  }
+
+  /** While messages are pending, the first is sent again when unanswered for a while or when its
+   * wait after a failure is over; one acknowledged (by its ack or its event) lets the next go. */
   pendingChanged(count: number): void {
     clearInterval(this.resendTimer);
     if (!count) return;
-    this.resendTimer = window.setInterval(() => this.flush(false), 3000);
+    this.resendTimer = window.setInterval(() => this.flush(false), 1000);
     // One acknowledged by its event: the next goes now. (Until the socket is up, `up` sends.)
     if (this.socket?.ready) queueMicrotask(() => this.flush(false));
   }
@@ -134,9 +183,11 @@ export class Live {
     if (item) this.trySend(item);
   }
 
-  private trySend({ cmid, chatId, text }: Pending): void {
+  private trySend(item: Pending): void {
+    const { cmid, chatId, text } = item;
     const conversation = this.host.conversation;
     conversation.tried(cmid);
+    if (item.files) return this.trySendFiles(item);
     const frame = { type: "message", ref: `m:${cmid}`, chat_id: chatId, text };
     if (this.socket?.send({ ...frame, client_msg_id: cmid })) return;
     conversation.inflight.add(cmid);
@@ -146,7 +197,26 @@ export class Live {
       .finally(() => conversation.inflight.delete(cmid));
   }
 
+  /** A message of files goes over HTTP only: its files' ids (uploaded now if they are not yet),
+   * then the message that sends them. Nothing else goes meanwhile. */
+  private trySendFiles(item: Pending): void {
+    const { cmid, chatId } = item;
+    const { conversation, files } = this.host;
+    conversation.inflight.add(cmid);
+    files
+      .ready(item)
+      .then((ids) => {
+        conversation.uploaded(cmid, ids);
+        const body = { client_msg_id: cmid, attachment_ids: ids };
+        return this.api("POST", `/chats/${chatId}/file-messages`, body);
+      })
+      .then(() => this.delivered(cmid))
+      .catch((error: unknown) => this.sendFailed(cmid, error))
+      .finally(() => conversation.inflight.delete(cmid));
+  }
+
   private delivered(cmid: string): void {
+    this.host.files.forget(cmid);
     this.host.conversation.acknowledged(cmid);
     this.host.view.convo.markOwn(cmid, "sent");
     this.host.view.clearOffline();
@@ -154,21 +224,29 @@ export class Live {
   }
 
   private sendFailed(cmid: string, error: unknown): void {
-    const failed = this.host.conversation.failed(cmid, error);
-    if (!failed) return;
-    const { view } = this.host;
+    const { conversation, files, view } = this.host;
+    const failed = conversation.failed(cmid, error, Date.now(), Boolean(this.socket?.ready));
+    if (!failed) return files.forget(cmid); // stored meanwhile: its event came
     if (failed.retry) {
       view.convo.markOwn(cmid, "retrying");
       view.showError(error);
       return;
     }
-    view.clearOffline(); // the server answered: the network is back
+    if (!passing(error)) view.clearOffline(); // the server answered: the network is back
+    const names = failed.item.files?.names;
     if (error instanceof ApiError && error.code === "chat_ended") {
       // The chat ended before it arrived: kept for a new chat with the ones after it (the ended
       // card offers it), all marked "Not sent: This chat has ended."
       view.convo.markUnsent();
       this.disconnect();
       void this.host.history.load(true);
+    } else if (names !== undefined) {
+      // Files refused, gone, or failing on their own: not sent, with why, Discard, and Retry
+      // where it may help. Like a refused text, they hold no one: the next message goes on.
+      const retry = passing(error) || (files.has(cmid) && !refusedFiles(error));
+      this.notSent.set(cmid, { item: failed.item, error, retry });
+      view.convo.filesNotSent(cmid, refusalText(this.host.t, error, names), retry);
+      this.flush(false);
     } else {
       // Refused for good (too long…): say why and give the text back; the next one goes on.
       view.convo.markOwn(cmid, "failed", errorText(this.host.t, error));

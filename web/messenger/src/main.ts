@@ -60,6 +60,10 @@ function colorScheme(value: string | undefined): Config["colorScheme"] {
   return value === "light" || value === "dark" ? value : undefined;
 }
 
+/** Set on the command queue by the copy of the script that will boot: a second copy (the snippet
+ * pasted twice) that runs before the page has loaded finds it and does nothing. */
+const CLAIMED = "__frontdeskClaimed";
+
 function boot(script: HTMLScriptElement): void {
   const queued = Array.isArray(window.frontdesk) ? window.frontdesk : [];
   const base = new URL(script.src, location.href).origin;
@@ -89,10 +93,17 @@ const script = ownScript();
 const existing = window.frontdesk;
 if (!script) {
   console.warn('frontdesk: add data-inbox="…" to the messenger <script> tag');
-} else if (existing && !Array.isArray(existing)) {
+} else if (
+  (existing && !Array.isArray(existing)) ||
+  (existing as { [CLAIMED]?: boolean } | undefined)?.[CLAIMED] ||
+  document.querySelector("frontdesk-messenger")
+) {
   // Loaded twice: the first copy keeps working, the second does nothing.
-} else if (document.body) {
-  boot(script);
 } else {
-  document.addEventListener("DOMContentLoaded", () => boot(script), { once: true });
+  // Claimed now, synchronously: the view waits for <body> (it must come after it), the claim not.
+  const queue: Command[] = Array.isArray(existing) ? existing : [];
+  Object.defineProperty(queue, CLAIMED, { value: true });
+  window.frontdesk = queue;
+  if (document.body) boot(script);
+  else document.addEventListener("DOMContentLoaded", () => boot(script), { once: true });
 }

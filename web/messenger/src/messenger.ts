@@ -9,7 +9,7 @@
 import { Conversation, uuid } from "./conversation";
 import { Store } from "./dom";
 import { errorText, formProblems } from "./errors";
-import { Files, type FilesHost, type Progress } from "./files";
+import { Files, type FilesHost } from "./files";
 import { History, type HistoryHost } from "./history";
 import { pickLocale, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
@@ -75,10 +75,6 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     // Reopened after a navigation: open() asks for the status itself.
     if (this.session.get("open")) this.open(false);
     else void this.loadStatus();
-  }
-
-  drawUpload(cmid: string, files: File[]): Progress {
-    return this.view.convo.drawUpload(cmid, files);
   }
 
   // --- the public API ---------------------------------------------------------------------------
@@ -308,6 +304,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       this.adopt(read.id, 0, read.state);
       for (const event of read.events) this.apply(event, false);
       this.conversation.chat!.state = read.state;
+      this.conversation.chat!.email = read.reply_by_email;
       this.conversation.save();
       this.view.renderChatState();
       this.view.setScreen("convo");
@@ -367,6 +364,11 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       if (error instanceof ApiError && error.code === "chat_ended") void this.history.load(true);
       else this.view.showNotice(errorText(this.t, error));
     }
+  }
+
+  chatChanged(): void {
+    this.conversation.save();
+    this.view.renderChatState();
   }
 
   newChat(): void {
@@ -494,6 +496,16 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
 
   private watchPage(): void {
     watchNavigation(() => this.live.reportPage());
+    // The chime needs a gesture on this page load (a reload or a navigation forgets the last
+    // one): any the visitor makes on the page while a chat is held, not only opening the panel.
+    // pointerdown counts for a mouse, pointerup for touch (the browsers' activation rules).
+    const gestures = ["pointerdown", "pointerup", "keydown"] as const;
+    const unlock = (): void => {
+      if (this.conversation.chat?.state === "ended" || !this.conversation.chat) return;
+      if (!unlockAudio()) return;
+      for (const type of gestures) document.removeEventListener(type, unlock, true);
+    };
+    for (const type of gestures) document.addEventListener(type, unlock, { capture: true, passive: true });
     document.addEventListener("visibilitychange", () => {
       if (document.hidden) return;
       restoreTitle();

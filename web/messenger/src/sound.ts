@@ -2,13 +2,16 @@
 
 let context: AudioContext | undefined;
 
-/** Called from a click: browsers only let audio start after a gesture on the page. */
-export function unlockAudio(): void {
+/** Called from a gesture: browsers only let audio start after one, on each page load. True once
+ * the audio runs (or never can): no need to ask again. */
+export function unlockAudio(): boolean {
   try {
     context ??= new AudioContext();
+    if (context.state === "running") return true;
     void context.resume();
+    return false;
   } catch {
-    // No WebAudio: the messenger stays silent.
+    return true; // No WebAudio: the messenger stays silent.
   }
 }
 

@@ -6,12 +6,16 @@ export interface Envelope {
   type: string;
   chat_id: number | null;
   seq: number | null;
+  /** When the server stored it. */
+  at?: string;
   data: Json;
 }
 
 export interface ChatRead {
   id: number;
   state: string;
+  /** The chat has the visitor's email address: an answer can come by email. */
+  reply_by_email?: boolean;
   last_seq: number;
   events: Envelope[];
 }
@@ -28,12 +32,15 @@ export interface Status {
   chat_state: string | null;
   queue_position: number | null;
   estimated_wait_seconds: number | null;
+  /** How long the visitor's waiting chat has waited so far. */
+  waited_seconds?: number | null;
 }
 
 export interface Message {
   author: { kind: string; name: string };
   text: string;
   client_msg_id: string | null;
+  created_at?: string;
 }
 
 export interface User {

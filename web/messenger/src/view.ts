@@ -10,7 +10,7 @@ import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import type { Files } from "./files";
-import { headerWords, hoursCard, replyFromWords } from "./hours";
+import { dateLocale, headerWords, hoursCard, replyFromWords } from "./hours";
 import type { Live } from "./live";
 import type { Fetcher } from "./net";
 import type { Status } from "./types";
@@ -43,8 +43,11 @@ export interface App {
   readonly conversation: Conversation;
   readonly local: Store;
   readonly session: Store;
-  readonly live: Pick<Live, "send" | "startTyping" | "stopTyping">;
-  readonly files: Pick<Files, "send" | "render">;
+  readonly live: Pick<
+    Live,
+    "send" | "sendFiles" | "retryFiles" | "discardFiles" | "notSent" | "startTyping" | "stopTyping"
+  >;
+  readonly files: Pick<Files, "render">;
   /** The visitor API, for the parts that call it themselves (the rating card). */
   readonly api: Fetcher;
   toggle(): void;
@@ -53,6 +56,8 @@ export interface App {
   sendContact(values: FormValues): Promise<void>;
   endChat(): Promise<void>;
   newChat(): void;
+  /** Something about the chat held changed outside its events (the visitor gave their email). */
+  chatChanged(): void;
 }
 
 const DEFAULT_COLOR = "#2563eb";
@@ -97,6 +102,67 @@ function checkForm(t: Translate, values: FormValues, online: boolean): Problem[]
   return problems;
 }
 
+function hostStyle(visibility: "hidden" | "visible"): string {
+  return (
+    "all:initial!important;display:block!important;position:fixed!important;" +
+    "top:0!important;left:0!important;width:0!important;height:0!important;" +
+    `z-index:2147483647!important;visibility:${visibility}!important;opacity:1!important`
+  );
+}
+
+/**
+ * Our CSS as a constructed stylesheet: a page whose policy refuses inline styles
+ * (`style-src 'self'`) still lets a script build one, where a <style> element would be refused.
+ * False in browsers without adoptedStyleSheets (Safari before 16.4), which get a <style>.
+ */
+function adopt(shadow: ShadowRoot): boolean {
+  try {
+    if (!("adoptedStyleSheets" in shadow) || !("replaceSync" in CSSStyleSheet.prototype)) return false;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    shadow.adoptedStyleSheets = [sheet];
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A phone: narrow or short (landscape), or a touch screen no wider than a phone on a page
+ * without `<meta name=viewport>` (laid out 980 px wide, so no width query matches). */
+const SMALL = window.matchMedia?.("(max-width: 480px), (max-height: 500px)");
+const COARSE = window.matchMedia?.("(pointer: coarse)");
+
+/** Keeps the root's `phone` class and, for the full-screen panel, the height of what is visible
+ * of the page (the visual viewport: above the on-screen keyboard). */
+function watchScreen(root: () => HTMLElement): () => void {
+  const viewport = window.visualViewport;
+  const update = (): void => {
+    const el = root();
+    const touch = Boolean(COARSE?.matches);
+    el.classList.toggle("phone", Boolean(SMALL?.matches) || (touch && Math.min(screen.width, screen.height) <= 480));
+    // Without a viewport tag the page is laid out wider than the screen and shown shrunk: the
+    // panel is zoomed back so that its words are the size they are everywhere else.
+    // (iOS does not turn screen.width with the phone: the screen's width across is taken from
+    // which way the page is.)
+    const [short, long] = [Math.min(screen.width, screen.height), Math.max(screen.width, screen.height)];
+    const across = innerWidth > innerHeight ? long : short;
+    const zoom = touch && innerWidth > across * 1.2 ? innerWidth / across : 1;
+    el.style.setProperty("--zoom", String(zoom));
+    if (viewport) {
+      // Lengths inside a zoomed element are zoomed too: these are divided back.
+      el.style.setProperty("--vh", `${viewport.height / zoom}px`);
+      el.style.setProperty("--vtop", `${viewport.offsetTop / zoom}px`);
+    }
+  };
+  update();
+  SMALL?.addEventListener?.("change", update);
+  COARSE?.addEventListener?.("change", update);
+  window.addEventListener("resize", update);
+  viewport?.addEventListener("resize", update);
+  viewport?.addEventListener("scroll", update);
+  return update;
+}
+
 export class View {
   isOpen = false;
   launcherHidden = false;
@@ -105,7 +171,10 @@ export class View {
 
   private readonly host: HTMLElement;
   private readonly shadow: ShadowRoot;
+  /** Our stylesheet, adopted by the shadow root; false where browsers cannot (a <style> then). */
+  private readonly sheet: boolean;
   private typedAt = 0;
+  private fitScreen?: () => void;
   private root!: HTMLElement;
   private launcher!: HTMLButtonElement;
   private badge!: HTMLElement;
@@ -122,17 +191,22 @@ export class View {
     this.host = document.createElement("frontdesk-messenger");
     // The host page's CSS must not reach in: reset everything that could be inherited or set
     // on our element, with !important to beat hostile `* { … !important }` rules.
-    this.host.style.cssText =
-      "all:initial!important;display:block!important;position:fixed!important;" +
-      "top:0!important;left:0!important;width:0!important;height:0!important;" +
-      "z-index:2147483000!important;visibility:visible!important;opacity:1!important";
+    // The highest z-index there is: a page's own fixed header or cookie banner at the same
+    // value is drawn under us, since we come after <body> in the tree (appended to <html>).
+    // Hidden until our stylesheet applies: unstyled, we would be a mess over the page.
+    this.host.style.cssText = hostStyle("hidden");
     // Open, not closed: see docs/messenger.md ("Shadow DOM").
     this.shadow = this.host.attachShadow({ mode: "open" });
+    this.sheet = adopt(this.shadow);
     this.build();
     DARK?.addEventListener("change", () => this.restyle());
     // On <html>, not <body>: a transform on the host's <body> would otherwise anchor our
     // position:fixed launcher to the body instead of the viewport.
     document.documentElement.appendChild(this.host);
+    // Applied at once when allowed; a <style> a strict policy refused leaves the launcher static.
+    if (getComputedStyle(this.launcher).position === "fixed") this.host.style.cssText = hostStyle("visible");
+    else console.warn("frontdesk: the page's Content-Security-Policy refused the messenger's styles");
+    this.fitScreen = watchScreen(() => this.root);
   }
 
   /** Everything, from scratch: at start and after a change of language. */
@@ -204,13 +278,14 @@ export class View {
       this.panel,
       this.launcher,
     );
-    this.shadow.replaceChildren(h("style", { text: css }), this.root);
+    this.shadow.replaceChildren(...(this.sheet ? [] : [h("style", { text: css })]), this.root);
     this.buildConvo();
     this.restyle();
     this.renderHeader();
     this.renderMute();
     this.renderBadge(this.app.conversation.unread);
     if (this.launcherHidden) this.hide();
+    this.fitScreen?.();
   }
 
   /** A fresh conversation screen for the chat held (not shown until the convo screen is). */
@@ -395,7 +470,7 @@ export class View {
           h("p", { text: t("reference", { n: session.get<number>("reference") ?? "" }) }),
           h("p", {
             class: "hours-back",
-            text: replyFromWords(t, pickLocale(this.app.cfg.locale), session.get("replyFrom")),
+            text: replyFromWords(t, dateLocale(pickLocale(this.app.cfg.locale)), session.get("replyFrom")),
           }),
           h("button", {
             type: "button",
@@ -476,7 +551,9 @@ export class View {
     name.value = draft("name") || identity?.name || "";
     const email = h("input", { type: "email", autocomplete: "email", required: !online });
     email.value = draft("email") || identity?.email || "";
-    const message = h("textarea", { rows: 4, required: true, maxlength: 5000, dir: "auto" });
+    // No maxlength: the server's limit (FRONTDESK_MAX_MESSAGE_LENGTH) is the one that counts, and
+    // its refusal says so and keeps the text; a cap here cut pasted text silently.
+    const message = h("textarea", { rows: 4, required: true, dir: "auto" });
     message.value = draft("message");
     const submit = h("button", {
       type: "submit",
@@ -507,7 +584,7 @@ export class View {
           });
         },
       },
-      hoursCard(t, pickLocale(cfg.locale), this.app.status) ??
+      hoursCard(t, dateLocale(pickLocale(cfg.locale)), this.app.status) ??
         h("p", { class: "greeting", text: greeting }),
       field("name", t("name"), name),
       field("email", t("email"), email, online ? t("emailChatHint") : t("emailContactHint")),

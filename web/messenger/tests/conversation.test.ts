@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import test from "node:test";
-import { Conversation, RESEND_AFTER, type Persist } from "../src/conversation";
+import { Conversation, FILES_PATIENCE, RESEND_AFTER, RETRY_AFTER, type Persist } from "../src/conversation";
 import { ApiError, frameError } from "../src/net";
 import type { Envelope } from "../src/types";
 
@@ -258,4 +258,81 @@ test("a history older than the chat's end already known changes nothing: an ende
   );
   assert.deepEqual(c.held(), {});
   assert.equal(c.load({ id: 12, state: "ended", last_seq: 2, events: [message(1, "agent"), event(2, "chat.ended")] }), true);
+});
+
+test("a message of files takes its turn in the lane: after the text before it, before the text after it", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const before = c.add("Here is the invoice:");
+  const files = c.add("", { names: "invoice.pdf", ids: null });
+  const after = c.add("Page 2.");
+  assert.deepEqual(c.next(false, 0), before);
+  c.tried(before.cmid, 0);
+  c.acknowledged(before.cmid);
+  assert.deepEqual(c.next(false, 0), files);
+  // Its upload and its message take as long as they take: nothing goes meanwhile.
+  c.tried(files.cmid, 0);
+  c.inflight.add(files.cmid);
+  assert.equal(c.next(true, 600_000), null);
+  c.inflight.delete(files.cmid);
+  c.acknowledged(files.cmid);
+  assert.deepEqual(c.next(false, 600_000), after);
+});
+
+test("a failed try is made again after a wait that doubles up to RESEND_AFTER, or after the server's Retry-After", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const item = c.add("Hello");
+  const offline = new ApiError("network", "", 0);
+  let now = 0;
+  for (const wait of [RETRY_AFTER, 2 * RETRY_AFTER, RESEND_AFTER, RESEND_AFTER]) {
+    c.tried(item.cmid, now);
+    c.failed(item.cmid, offline, now);
+    assert.equal(c.next(false, now + wait), null);
+    assert.deepEqual(c.next(false, now + wait + 1), item);
+    now += wait + 1;
+  }
+  // The database restarting says when to come back.
+  c.tried(item.cmid, now);
+  c.failed(item.cmid, frameError({ code: "database_unavailable", message: "", retry_after: 3 }), now);
+  assert.equal(c.next(false, now + 3000), null);
+  assert.deepEqual(c.next(false, now + 3001), item);
+});
+
+test("files failing while connected leave the lane after FILES_PATIENCE; an outage never runs them out, nor a text", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const files = c.add("", { names: "invoice.pdf", ids: null });
+  const text = c.add("Got it?");
+  const broken = new ApiError("http_502", "", 502);
+  // The connection down: an outage, waited out however long.
+  for (let now = 0; now <= 3 * FILES_PATIENCE; now += 10_000) {
+    assert.equal(c.failed(files.cmid, broken, now, false)?.retry, true);
+  }
+  // Connected: the trouble is the files' own, and the clock starts now.
+  const start = 10 * FILES_PATIENCE;
+  assert.equal(c.failed(files.cmid, broken, start, true)?.retry, true);
+  assert.equal(c.failed(files.cmid, broken, start + FILES_PATIENCE - 1, true)?.retry, true);
+  assert.deepEqual(c.failed(files.cmid, broken, start + FILES_PATIENCE, true), { item: files, retry: false });
+  assert.deepEqual(c.pending, [text]);
+  // A text waits out the same trouble for ever.
+  assert.equal(c.failed(text.cmid, broken, start, true)?.retry, true);
+  assert.equal(c.failed(text.cmid, broken, start + 10 * FILES_PATIENCE, true)?.retry, true);
+  // Sent again, the files go after what is pending now, with their client_msg_id.
+  c.requeue(files);
+  assert.deepEqual(c.pending, [text, files]);
+});
+
+test("a message of files keeps its stored files' ids across a reload; the chat's end keeps no files for a new chat", () => {
+  const store = new Memory();
+  const c = conversation(store);
+  c.adopt(12, 0, "active");
+  const files = c.add("", { names: "invoice.pdf, photo.png", ids: null });
+  c.uploaded(files.cmid, ["f1", "f2"]);
+  const again = conversation(store);
+  assert.deepEqual(again.pending, [{ ...files, files: { names: "invoice.pdf, photo.png", ids: ["f1", "f2"] } }]);
+  again.add("Hello?");
+  again.apply(event(1, "chat.ended", { reason: "agent" }));
+  assert.equal(again.unsent.length, 2);
+  assert.equal(again.takeUnsent(), "Hello?");
 });

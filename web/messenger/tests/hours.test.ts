@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import test from "node:test";
-import { headerWords, waitWords, whenWords } from "../src/hours";
+import { dateLocale, headerWords, timeWords, waitedTooLong, waitWords, whenWords } from "../src/hours";
 import { translator } from "../src/i18n";
 import type { Status } from "../src/types";
 
@@ -44,4 +44,34 @@ test("the header says closed, away or busy", () => {
   assert.equal(headerWords(en, status("away", false)), "Leave us a message");
   assert.equal(headerWords(en, status("online", true)), "We're online");
   assert.equal(headerWords(fr, status("closed", false)), "Nous sommes fermés");
+});
+
+test("dates follow the browser's own locale when it speaks the messenger's language", () => {
+  // British order for a British browser (the messenger's words are English all the same).
+  assert.equal(dateLocale("en", "en-GB"), "en-GB");
+  assert.equal(dateLocale("fr", "fr-CA"), "fr-CA");
+  // A French page in an English browser: French dates, not the browser's.
+  assert.equal(dateLocale("fr", "en-US"), "fr");
+  assert.equal(dateLocale("en", undefined), "en");
+  const monday = new Date(2026, 11, 7, 9, 0).toISOString();
+  assert.equal(whenWords(en, dateLocale("en", "en-GB"), monday, friday), "Monday 7 December at 09:00");
+});
+
+test("a message's time is short today, with its date on another day", () => {
+  const today = new Date(2026, 11, 4, 14, 5);
+  assert.equal(timeWords("en-GB", today.toISOString(), friday), "14:05");
+  assert.equal(/^2:05\sPM$/.test(timeWords("en-US", today.toISOString(), friday)), true);
+  const before = new Date(2026, 11, 3, 9, 30).toISOString();
+  assert.equal(timeWords("en-GB", before, friday), "3 Dec, 09:30");
+  assert.equal(timeWords("en", "not a date", friday), "");
+});
+
+test("a chat has waited too long once past the usual wait, and never under a minute", () => {
+  assert.equal(waitedTooLong(59, 20), false);
+  assert.equal(waitedTooLong(60, 20), true);
+  assert.equal(waitedTooLong(61, null), true);
+  assert.equal(waitedTooLong(200, 240), false);
+  assert.equal(waitedTooLong(240, 240), true);
+  assert.equal(waitedTooLong(null, 20), false);
+  assert.equal(waitedTooLong(undefined, undefined), false);
 });

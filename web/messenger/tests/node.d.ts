@@ -21,4 +21,8 @@ declare module "node:assert/strict" {
   export default assert;
 }
 
+declare module "node:events" {
+  export function setMaxListeners(n: number, ...targets: EventTarget[]): void;
+}
+
 declare function setImmediate(callback: () => void): unknown;
