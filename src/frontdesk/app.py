@@ -38,6 +38,7 @@ from frontdesk.demo_site import mount_demo
 from frontdesk.files import timers as file_timers
 from frontdesk.files.api import UPLOAD_PATH
 from frontdesk.files.api import router as files_router
+from frontdesk.hours import timers as hours_timers
 from frontdesk.hours.api import router as hours_router
 from frontdesk.http_errors import install_error_handlers
 from frontdesk.inboxes.api import router as inboxes_router
@@ -184,6 +185,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
         ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
         ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
+        ("hours-sla", hours_timers.refresh_slas, settings.timer_interval),
         ("sla", sla_timers.check_slas, settings.timer_interval),
         ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
         ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
-from frontdesk.hours import service
+from frontdesk.hours import service, sla_refresh
 from frontdesk.hours.schemas import BusinessHoursRead, BusinessHoursUpdate
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit import clock
@@ -44,5 +44,5 @@ async def put_hours(
 ) -> BusinessHoursRead:
     inbox = await inboxes_service.get_inbox(session, user=admin, inbox_id=inbox_id)
     fields = body.model_dump()
-    hours = await service.set_hours(session, inbox_id=inbox.id, **fields)
+    hours = await sla_refresh.save_hours(session, inbox_id=inbox.id, **fields)
     return hours_read(hours)

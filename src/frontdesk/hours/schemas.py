@@ -34,8 +34,21 @@ class Holiday(WriteModel):
 
 class BusinessHoursUpdate(WriteModel):
     enabled: bool
-    time_zone: Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/Paris"])]
-    weekly: list[OpenInterval] = Field(default_factory=list, max_length=70)
+    time_zone: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            examples=["Europe/Paris"],
+            description="A Region/City name of the tz database, or UTC. Old abbreviations "
+            "(EST: no daylight saving) and Etc/GMT±N (sign inverted) are refused.",
+        ),
+    ]
+    weekly: list[OpenInterval] = Field(
+        default_factory=list,
+        max_length=70,
+        description="At least one interval while `enabled`: on with none would never open.",
+    )
     holidays: list[Holiday] = Field(default_factory=list, max_length=400)
     away_message: Annotated[str, Field(max_length=1000)] = ""
 

@@ -29,6 +29,7 @@ from frontdesk.hours.calendar import (
     parse_hhmm,
 )
 from frontdesk.hours.models import BusinessHours
+from frontdesk.hours.zones import refusal
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.zones import is_place
 
@@ -65,9 +66,14 @@ def _zone(name: str) -> ZoneInfo:
             "time_zone", f"{name!r} is not a time zone; use an IANA name like Europe/Paris."
         )
     try:
-        return ZoneInfo(name)
+        zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid("time_zone", f"{name!r} is not a known time zone.") from None
+    # "EST" and "Etc/GMT+5" are in the tz database, and are not what they seem (hours/zones.py).
+    refused = refusal(name, zone)
+    if refused is not None:
+        raise Invalid("time_zone", refused)
+    return zone
 
 
 def _intervals(weekly: Sequence[dict[str, str]], *, checked: bool = False) -> list[Interval]:
@@ -168,6 +174,14 @@ def _calendar(row: BusinessHours | None) -> Calendar:
     )
 
 
+def meaning(calendar: Calendar) -> tuple[object, ...]:
+    """What decides the calendar's answers: an away message or a reordering changes none."""
+    if calendar.always_open:
+        return (True,)
+    holidays = {(holiday.on, holiday.yearly) for holiday in calendar.holidays}
+    return (False, calendar.zone.key, tuple(sorted(calendar.intervals)), holidays)
+
+
 def _settings(inbox_id: int, row: BusinessHours | None) -> HoursSettings:
     if row is None:
         return HoursSettings(inbox_id, False, "UTC", [], [], "", ALWAYS_OPEN)
@@ -215,6 +229,15 @@ async def set_hours(
     written, so a refused change leaves the old hours as they were."""
     _zone(time_zone)
     intervals = _intervals(weekly)
+    if enabled and not intervals:
+        # On with no hours would close the inbox for good: no chat, no SLA due time, nobody
+        # assigned. Off is "always open"; a closure has holidays.
+        raise Invalid(
+            "weekly",
+            "Add the hours the inbox is open, or turn business hours off to stay open around "
+            "the clock.",
+            field_code="required",
+        )
     checked_holidays = _holidays(holidays)
     # Stored in a canonical order with canonical spellings, so the editor shows what counts.
     order = sorted(range(len(intervals)), key=lambda i: intervals[i])

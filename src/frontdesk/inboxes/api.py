@@ -10,8 +10,16 @@ from frontdesk.chats import service as chats_service
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.inboxes import service
 from frontdesk.inboxes.models import Inbox
-from frontdesk.inboxes.schemas import InboxAdminRead, InboxCreate, InboxRead, InboxUpdate, MemberAdd
+from frontdesk.inboxes.schemas import (
+    InboxAdminRead,
+    InboxCreate,
+    InboxRead,
+    InboxUpdate,
+    MemberAdd,
+    MemberRemoved,
+)
 from frontdesk.kit.schemas import Id
+from frontdesk.tickets import departures
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 from frontdesk.users.schemas import UserRead
@@ -77,10 +85,20 @@ async def add_member(
     await service.add_member(session, inbox=inbox, user=user)
 
 
-@router.delete("/{inbox_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{inbox_id}/members/{user_id}", response_model=MemberRemoved)
 async def remove_member(
-    user_id: Id, inbox: LoadedInbox, _admin: CurrentAdmin, session: SessionDep
-) -> None:
+    user_id: Id, inbox: LoadedInbox, admin: CurrentAdmin, session: SessionDep
+) -> MemberRemoved:
+    """Their tickets in the inbox that are not closed are unassigned, for the inbox to take
+    back; the answer says how many."""
     user = await users_service.get_user(session, user_id=user_id)
     await service.remove_member(session, inbox=inbox, user=user)
     await chats_service.leave_inbox_chats(session, inbox_id=inbox.id, user=user)
+    unassigned = await departures.release_tickets(
+        session,
+        user=user,
+        actor=admin,
+        departure=departures.Departure.removed,
+        inbox_id=inbox.id,
+    )
+    return MemberRemoved(unassigned_tickets=unassigned)

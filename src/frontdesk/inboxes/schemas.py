@@ -57,3 +57,10 @@ class InboxUpdate(WriteModel):
 
 class MemberAdd(WriteModel):
     user_id: Id
+
+
+class MemberRemoved(ReadModel):
+    unassigned_tickets: int = Field(
+        description="Tickets of theirs in the inbox, not closed, that are unassigned now: they no "
+        'longer see them (docs/routing.md, "When an agent leaves an inbox").'
+    )

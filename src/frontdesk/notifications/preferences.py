@@ -12,7 +12,8 @@ from frontdesk.notifications.models import Channel, NotificationKind, Notificati
 
 # The bell and push for what is addressed to you; email only when you ask for it (a busy desk
 # would flood an inbox). A waiting chat already rings in an open desk, so it only pushes: it is
-# for agents with no desk tab open. SLA warnings have no sender yet (no SLAs).
+# for agents with no desk tab open. `assigned` also covers its reverse, a ticket a move to
+# another inbox took from you (notifications/service.py `unassigned_by_move`).
 DEFAULTS: Mapping[NotificationKind, frozenset[Channel]] = {
     NotificationKind.assigned: frozenset({Channel.in_app, Channel.push}),
     NotificationKind.customer_replied: frozenset({Channel.in_app, Channel.push}),

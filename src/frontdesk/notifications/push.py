@@ -229,7 +229,7 @@ def _client(*, allow_private: bool) -> httpx.AsyncClient:
     connection), ignores proxies from the environment (a proxy would connect past the check),
     follows no redirect."""
     return httpx.AsyncClient(
-        transport=guard.transport(allow_private=allow_private),
+        transport=guard.transport(allow_private=allow_private, setting=service.PUSH_SETTING),
         trust_env=False,
         follow_redirects=False,
         timeout=TIMEOUT,

@@ -32,6 +32,12 @@ class NotificationParamsRead(ReadModel):
         default=None,
         description="`sla_breaching`: the target breached already, with no warning before it.",
     )
+    unassigned: bool | None = Field(
+        default=None,
+        description="`assigned`: the reverse. The ticket moved to an inbox you are not a member "
+        "of, so it is no longer assigned to you; the notification names its `number` only (no "
+        "subject, and no `ticket_id`: you can no longer open it).",
+    )
 
 
 class NotificationRead(ReadModel):

@@ -438,6 +438,31 @@ async def ticket_assigned(
     )
 
 
+async def unassigned_by_move(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    from_inbox_id: int,
+    number: int,
+    actor: User | None,
+) -> None:
+    """The assignee a move to another inbox unassigned (tickets/transfers.py), told as an
+    `assigned` notification marked `unassigned`, under their choices for assignments. They are
+    not a member of the new inbox, so they no longer see the ticket: the notification points at
+    no ticket and keeps none of its words (no subject, no customer), only the number they knew
+    it by and who moved it. Pointing at no ticket, it is not hidden by `seen_now` as what they
+    may no longer see; it reaches them if they saw the ticket before the move (the old inbox)."""
+    params = NotificationParams(number=number, unassigned=True)
+    await notify(
+        session,
+        kind=NotificationKind.assigned,
+        user_ids=[user_id],
+        actor=actor,
+        about=About(inbox_id=from_inbox_id),
+        params=params,
+    )
+
+
 @dataclass(frozen=True)
 class CustomerReply:
     """A customer's email that reached an existing ticket, as the inbound path knows it."""
@@ -638,8 +663,13 @@ async def sla_breaching(
 ) -> None:
     """A target of the ticket is about to breach (sla/service.py), or breached with no warning
     before (`breached`): its assignee, or every member of its inbox while nobody has it, and its
-    followers are told."""
+    followers are told. An assignee who cannot see the ticket (taken out of its inbox,
+    deactivated) counts as nobody: told nothing, they would leave the alert reaching nobody."""
     people = set(await followers(session, ticket_id=ticket_id))
+    if assignee_id is not None and not await inboxes_service.who_sees(
+        session, user_ids=[assignee_id], inbox_id=inbox_id
+    ):
+        assignee_id = None
     if assignee_id is not None:
         people.add(assignee_id)
     else:
@@ -664,10 +694,13 @@ VAPID_ROW = 1
 # Browsers kept per person: a desk or two, a phone, and room for the old endpoints of browsers
 # that subscribed again (removed only once the push service answers 404 or 410).
 MAX_SUBSCRIPTIONS = 10
+# What lifts the guard for push endpoints (not the webhooks' setting): named in every refusal,
+# when an endpoint is saved and when a push is refused as it connects (notifications/push.py).
+PUSH_SETTING = "FRONTDESK_PUSH_ALLOW_PRIVATE"
 PRIVATE_ENDPOINT = (
     "This push endpoint points to this machine or a private network; browsers' push services "
     "are on the public internet. Subscribe again from the browser, or, for a test push service, "
-    "an administrator can allow it with FRONTDESK_PUSH_ALLOW_PRIVATE=true."
+    f"an administrator can allow it with {PUSH_SETTING}=true."
 )
 
 
@@ -742,7 +775,7 @@ async def _check_endpoint(endpoint: str, *, allow_http: bool, allow_private: boo
     if parts.scheme not in schemes or not parts.hostname:
         raise Invalid("endpoint", "A push endpoint is an https:// URL given by the browser.")
     try:
-        await guard.check_target(endpoint, allow_private=allow_private)
+        await guard.check_target(endpoint, allow_private=allow_private, setting=PUSH_SETTING)
     except Invalid as refused:
         code = refused.fields[0]["code"] if refused.fields else "invalid"
         message = PRIVATE_ENDPOINT if code == "private_address" else refused.message

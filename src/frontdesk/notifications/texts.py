@@ -24,6 +24,18 @@ def describe(notification: Notification) -> tuple[str, str]:
     visitor = str(p.get("visitor_name") or "A visitor")
     excerpt = str(p.get("excerpt") or "")
     match notification.kind:
+        case NotificationKind.assigned if p.get("unassigned"):
+            # The ticket moved where its reader may not follow: its number, none of its words.
+            number = f"#{p.get('number', '')}"
+            moved = (
+                f"{p['actor_name']} moved ticket {number}"
+                if p.get("actor_name")
+                else f"Ticket {number} was moved"
+            )
+            return (
+                f"No longer assigned to you: ticket {number}",
+                f"{moved} to an inbox you are not a member of, so it is no longer assigned to you.",
+            )
         case NotificationKind.assigned:
             return f"Assigned to you: {ticket}", f"{actor} assigned {ticket} to you."
         case NotificationKind.customer_replied:

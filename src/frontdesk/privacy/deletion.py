@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat, ChatFile, Visitor
 from frontdesk.files.models import StoredFile
+from frontdesk.mail import retired
 from frontdesk.mail.models import InboundMessage, OutboxMessage
 from frontdesk.metrics.models import MetricMoment
 from frontdesk.notifications.models import Notification, NotificationKind
@@ -82,6 +83,8 @@ async def delete_conversations(
     ticket_ids, chat_ids = sorted(set(ticket_ids)), sorted(set(chat_ids))
     counts["files"] += await queue_files(session, ticket_ids=ticket_ids, chat_ids=chat_ids)
     for part in chunks(ticket_ids):
+        # A reply to a deleted ticket's address opens a new ticket in its inbox (mail/retired.py).
+        await retired.remember_inboxes(session, ticket_ids=part)
         await session.execute(
             update(MetricMoment)
             .where(MetricMoment.ticket_id.in_(part))
@@ -324,4 +327,12 @@ async def scrub_addresses(session: AsyncSession, *, emails: Sequence[str]) -> in
                     .execution_options(synchronize_session=False)
                 )
                 changed += 1
+    # The sender kept beside an entry's data: its `from_address`, emptied above (and counted)
+    # when it names them. Their own mail is deleted with them; this is for any that stays.
+    await session.execute(
+        update(TicketEntry)
+        .where(TicketEntry.sender.in_(sorted(wanted)))
+        .values(sender=None)
+        .execution_options(synchronize_session=False)
+    )
     return changed

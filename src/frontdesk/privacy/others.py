@@ -100,6 +100,7 @@ async def _entries(session: AsyncSession, column: Any, ids: Sequence[int]) -> li
                     TicketEntry.kind,
                     TicketEntry.direction,
                     TicketEntry.author_customer_id,
+                    TicketEntry.sender,
                     TicketEntry.data,
                     Ticket.customer_id,
                 )
@@ -185,19 +186,21 @@ async def others_on(session: AsyncSession, scope: CustomerScope) -> Others:
         for entry in [*entries, *away]
         if entry.id in here or (entry.id in carried and entry.id not in others.lent)
     ]
-    senders = {
-        str((entry.data or {}).get("from_address") or "").strip().lower()
+    senders: set[str] = {
+        entry.sender
         for entry in scanned
-        if entry.direction is Direction.inbound and entry.author_customer_id is None
+        if entry.direction is Direction.inbound
+        and entry.author_customer_id is None
+        and entry.sender
     }
-    customer_of = await _customer_of_addresses(session, senders - emails - {""})
+    customer_of = await _customer_of_addresses(session, senders - emails)
     for entry in scanned:
         if entry.id in own or entry.id in others.lent or entry.kind is not EntryKind.reply:
             continue
         author = entry.author_customer_id
         data = entry.data or {}
         if author is None and entry.direction is Direction.inbound:
-            author = customer_of.get(str(data.get("from_address") or "").strip().lower())
+            author = customer_of.get(entry.sender or "")
             if author is None and not data.get("auto"):
                 copied = addresses_in(list(data.get("to") or [])) | addresses_in(
                     list(data.get("cc") or [])

@@ -335,6 +335,9 @@ class NotificationParams(TypedDict):
     entry_id: NotRequired[int]
     # `sla_breaching`: the target breached already (no warning went out before it).
     breached: NotRequired[bool]
+    # `assigned`: the reverse, the agent was unassigned because the ticket moved to an inbox
+    # they do not see (notifications/service.py `unassigned_by_move`): no ticket, no subject.
+    unassigned: NotRequired[bool]
 
 
 class NotificationPayload(TypedDict):

@@ -26,6 +26,9 @@ class Publication:
     broker: Broker | None
     # Set once webhooks have looked at it: a transaction may run its before-commit work twice.
     seen: bool = field(default=False)
+    # What the transaction's before-commit work reads beside the event and nobody hears (who
+    # changed a ticket, for webhooks: tickets/changes.py). Never published.
+    private: Mapping[str, Any] = field(default_factory=dict)
 
     async def __call__(self) -> None:
         if self.broker is not None:
@@ -40,9 +43,10 @@ def record(
     data: Mapping[str, Any],
     chat_id: int | None = None,
     seq: int | None = None,
+    private: Mapping[str, Any] | None = None,
 ) -> Envelope:
     envelope = Envelope(type=type, data=data, chat_id=chat_id, seq=seq)
     message = Addressed(topics=list(topics), envelope=envelope)
     broker: Broker | None = session.info.get(BROKER_KEY)
-    after_commit(session, Publication(message, broker))
+    after_commit(session, Publication(message, broker, private=private or {}))
     return envelope

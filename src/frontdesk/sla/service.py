@@ -13,7 +13,10 @@ breaches recorded once each. Decisions (docs/routing.md, "SLAs"):
 - A warning comes `warning_minutes` (at most half the target) of the target's own time before it
   is due; a breach is the due time passing with the target still running. Both are rows of
   `sla_alerts`, unique per (ticket, target, due time, kind): whichever process or request gets
-  there first writes it, and only that one sends the warning's notifications.
+  there first writes it, and only that one sends the warning's notifications. A breach nobody
+  was warned of tells the same people, as breached: the timer's (`check_due`), and one recorded
+  as a ticket moves to another inbox (`record_breaches`, told by `tell_breached` once it is
+  there).
 - A target breaches once: a breach is also unique per (ticket, target, since), `since` being when
   the target began to run (the conversation's start; for next response, the customer message
   waiting). A policy, label or business hours that move the due time after the breach move no
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
+from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.models import Label
 from frontdesk.metrics.models import ConversationClock
@@ -321,24 +325,63 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
 
 async def record_breaches(
     session: AsyncSession, *, ticket: Ticket, now: datetime | None = None
-) -> None:
+) -> list[Target]:
     """The ticket's targets already past due recorded as breached now, under its inbox as it is:
     called before the ticket moves to another inbox, whose policy then applies, so that a breach
-    the timer had not come to yet stays with the team it happened to."""
+    the timer had not come to yet stays with the team it happened to. Returns the targets whose
+    breach this call recorded and whose due time nobody was warned of: people hear of those as
+    of the timer's breaches, once the ticket is where it goes (`tell_breached`)."""
     row = await session.get(TicketSla, ticket.id)
     if row is None:
-        return
+        return []
     now = now or utcnow()
-    for target, times in _stored(row).items():
-        if times.due <= now:
-            await _breach(session, ticket=ticket, row=row, target=target, times=times)
+    untold: list[Target] = []
+    for target, times in sorted(_stored(row).items()):
+        if (
+            times.due <= now
+            and await _breach(session, ticket=ticket, row=row, target=target, times=times)
+            and not await _warned(session, ticket_id=ticket.id, target=target, due_at=times.due)
+        ):
+            untold.append(target)
+    return untold
+
+
+async def tell_breached(
+    session: AsyncSession, *, ticket: Ticket, targets: Sequence[Target], assignee_id: int | None
+) -> None:
+    """`record_breaches`' targets told as any breach nobody was warned of (*Overdue*): to
+    `assignee_id` (who has the ticket now, if anyone), or every member of its inbox while nobody
+    does, and its followers; only those who see the ticket where it is now."""
+    for target in targets:
+        await _tell(session, ticket=ticket, target=target, breached=True, assignee_id=assignee_id)
+
+
+async def _tell(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    target: Target,
+    breached: bool,
+    assignee_id: int | None,
+) -> None:
+    await notifications_service.sla_breaching(
+        session,
+        ticket_id=ticket.id,
+        inbox_id=ticket.inbox_id,
+        number=ticket.number,
+        subject=ticket.subject,
+        assignee_id=assignee_id,
+        target=target.value,
+        breached=breached,
+    )
 
 
 async def _breach(
     session: AsyncSession, *, ticket: Ticket, row: TicketSla, target: Target, times: Running
-) -> None:
-    """A stored target past its due time, recorded as breached under the policy it ran by."""
-    await _alert(
+) -> bool:
+    """A stored target past its due time, recorded as breached under the policy it ran by; True
+    when this call recorded it."""
+    return await _alert(
         session,
         ticket=ticket,
         policy_id=row.policy_id,
@@ -360,7 +403,14 @@ async def _alert(
     since: datetime,
 ) -> bool:
     """Writes the alert unless someone did already (a breach: of this target since `since`,
-    whatever its due time); True when this call wrote it."""
+    whatever its due time); True when this call wrote it. It is held against the assignee who
+    sees the ticket: one who cannot (taken out of its inbox, deactivated) counts as nobody, as
+    for the notifications (`notifications_service.sla_breaching`)."""
+    holder = ticket.assignee_id
+    if holder is not None and not await inboxes_service.who_sees(
+        session, user_ids=[holder], inbox_id=ticket.inbox_id
+    ):
+        holder = None
     try:
         async with session.begin_nested():
             session.add(
@@ -368,7 +418,7 @@ async def _alert(
                     ticket_id=ticket.id,
                     inbox_id=ticket.inbox_id,
                     policy_id=policy_id,
-                    user_id=ticket.assignee_id,
+                    user_id=holder,
                     target=target,
                     kind=kind,
                     due_at=due_at,
@@ -447,15 +497,12 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                 if kind is AlertKind.warning or not await _warned(
                     session, ticket_id=ticket.id, target=target, due_at=times.due
                 ):
-                    await notifications_service.sla_breaching(
+                    await _tell(
                         session,
-                        ticket_id=ticket.id,
-                        inbox_id=ticket.inbox_id,
-                        number=ticket.number,
-                        subject=ticket.subject,
-                        assignee_id=ticket.assignee_id,
-                        target=target.value,
+                        ticket=ticket,
+                        target=target,
                         breached=kind is AlertKind.breach,
+                        assignee_id=ticket.assignee_id,
                     )
         row.check_at = min(
             (t.warn if t.warn > now else t.due for t in running.values() if t.due > now),

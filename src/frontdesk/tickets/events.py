@@ -16,7 +16,9 @@ from frontdesk.realtime.catalogue import (
 )
 from frontdesk.realtime.envelope import inbox_topic
 from frontdesk.realtime.publisher import record
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.models import Direction, EntryKind, Ticket
+from frontdesk.users.models import User
 
 
 class EntryLike(Protocol):
@@ -56,11 +58,15 @@ def record_ticket_event(
     entry: EntryLike | None = None,
     changes: list[str] | None = None,
     from_inbox_id: int | None = None,
+    by: User | ticket_changes.Unsaid | None = ticket_changes.UNSAID,
 ) -> None:
-    """`from_inbox_id`: the ticket just left that inbox, whose desks hear the change too."""
+    """`from_inbox_id`: the ticket just left that inbox, whose desks hear the change too. `by`:
+    the agent who made the change, or None for nobody (the system, or the customer whose mail
+    it answers); a change is told with who made it (tickets/changes.py `actor_of`)."""
     summary = ticket_summary(ticket)
     data: TicketCreated | TicketUpdated | TicketEntryAdded
     topics = [inbox_topic(ticket.inbox_id)]
+    private = None
     if entry is not None:
         data = TicketEntryAdded(
             ticket=summary,
@@ -71,6 +77,8 @@ def record_ticket_event(
         if from_inbox_id is not None:
             data["from_inbox_id"] = from_inbox_id
             topics.append(inbox_topic(from_inbox_id))
+        actor = ticket_changes.actor_of(session, ticket_id=ticket.id, user=by)
+        private = ticket_changes.private_data(actor)
     else:
         data = TicketCreated(ticket=summary)
-    record(session, type=event, topics=topics, data=data)
+    record(session, type=event, topics=topics, data=data, private=private)

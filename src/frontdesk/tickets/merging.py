@@ -30,8 +30,10 @@ from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
+from frontdesk.metrics import moves as clocks
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sla import service as sla_service
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
@@ -70,6 +72,9 @@ async def _lock(
     locked = {ticket.id: ticket for ticket in rows}
     for ticket_id in ticket_ids:
         await service.get_ticket(session, user=seen_by, ticket_id=ticket_id)
+    for ticket in locked.values():
+        # What they were, for webhooks (tickets/changes.py): every change here follows.
+        ticket_changes.remember(session, ticket)
     return locked
 
 
@@ -179,9 +184,9 @@ async def merge_tickets(
     if not closed.rowcount:  # type: ignore[attr-defined]
         raise Conflict(f"Ticket #{source.number} was merged meanwhile.", code="ticket_merged")
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=source.id, dst=target.id)
-    added_labels = sorted(
-        await _label_ids(session, source.id) - await _label_ids(session, target.id)
-    )
+    target_labels = await _label_ids(session, target.id)
+    ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
+    added_labels = sorted(await _label_ids(session, source.id) - target_labels)
     if added_labels:
         await session.execute(
             insert(ticket_labels),
@@ -196,8 +201,12 @@ async def merge_tickets(
         await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
     target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
     target.updated_at = now
+    # A customer waiting on the merged ticket now waits on this one (docs/reports.md).
+    await clocks.joined(
+        session, kept=target, joining=source, open=before["state"] != TicketState.closed.value
+    )
     await _closed_away(session, source)
-    # The labels it gained may select another policy.
+    # The labels it gained may select another policy, and someone may wait since earlier.
     await sla_service.refresh(session, ticket=target)
     move = TicketMove(
         kind=MoveKind.merge,
@@ -334,6 +343,8 @@ async def split_ticket(
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
     labels = (await service.labels_of(session, ticket_ids=[ticket.id]))[ticket.id]
+    # Filed by the agent who split it: nobody waits because a ticket was made; whether someone
+    # does is the messages' to say (clocks.split_off).
     new = await service.create_ticket(
         session,
         inbox=inbox,
@@ -341,11 +352,16 @@ async def split_ticket(
         subject=ticket.subject,
         type=ticket.type,
         labels=labels,
+        filed_by=actor,
     )
     new.shows_customer = ticket.shows_customer
     new.assignee_id = ticket.assignee_id
     new.cc = list(ticket.cc)
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=ticket.id, dst=new.id)
+    await clocks.split_off(session, ticket=new, entry_ids=entry_ids, user_id=actor.id)
+    await clocks.left(session, ticket=ticket, entry_ids=entry_ids)
+    for changed in (ticket, new):
+        await sla_service.refresh(session, ticket=changed)
     now = utcnow()
     ticket.updated_at = now
     move = TicketMove(
@@ -447,10 +463,16 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     )
     erased = len(move.entry_ids) - len(entry_ids)
     if move.kind is MoveKind.merge:
+        # The kept ticket no longer waits for what went back (docs/reports.md).
+        await clocks.left(session, ticket=target, entry_ids=entry_ids)
         await _unmerge(session, move=move, source=source, target=target)
         source_line = f"{actor.name} undid the merge into #{target.number}"
         target_line = f"{actor.name} undid the merge of #{source.number}"
     else:
+        # Its thread goes back as a merge's would: a customer still waiting on it waits here.
+        await clocks.joined(
+            session, kept=source, joining=target, open=target.state is not TicketState.closed
+        )
         # The ticket the split made is emptied of what it took; closed, it points back.
         target.state = TicketState.closed
         target.closed_at = now
@@ -464,8 +486,8 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         gone = f"; {erased} {what} it had moved went with an erasure meanwhile"
         source_line, target_line = source_line + gone, target_line + gone
     # A ticket back from a merge runs its targets again as its conversation clock says (the
-    # merge never touched it), and the kept one loses the labels the merge gave it; the ticket
-    # an undone split closes stops its targets.
+    # merge never touched it), and the kept one loses the labels the merge gave it and the
+    # waiting it brought; the ticket an undone split closes stops its targets.
     for ticket in (source, target):
         await sla_service.refresh(session, ticket=ticket)
     source.updated_at = target.updated_at = now
@@ -496,6 +518,9 @@ async def _unmerge(
     data = move.data
     added = [int(label_id) for label_id in data.get("added_label_ids", [])]
     if added:
+        ticket_changes.remember_labels(
+            session, ticket_id=target.id, label_ids=await _label_ids(session, target.id)
+        )
         await session.execute(
             delete(ticket_labels).where(
                 ticket_labels.c.ticket_id == target.id, ticket_labels.c.label_id.in_(added)

@@ -187,6 +187,9 @@ class TicketEntry(Base):
         Index("ix_ticket_entries_created", "created_at"),
         # A customer's messages on other tickets, which an erasure deletes (privacy/scope.py).
         index_where_set("ix_ticket_entries_author_customer", "author_customer_id"),
+        # Their mail by its sender, stored without an author (from an address only copied on
+        # someone else's ticket): found by the address, not by reading every entry's data.
+        index_where_set("ix_ticket_entries_sender", "sender"),
         IDS_NEVER_REUSED,
     )
 
@@ -204,6 +207,10 @@ class TicketEntry(Base):
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The address an incoming mail came from (`data["from_address"]`), lower-cased; None for
+    # every other entry. Written with the entry (tickets/service.py `sender_of`), filled for
+    # older rows by migration 0060.
+    sender: Mapped[str | None] = mapped_column(String(998))
 
 
 class MoveKind(enum.StrEnum):

@@ -9,6 +9,11 @@ business hours, the address later mail is sent from, and the moments reports cou
 
 The caller holds the ticket's row lock (`tickets/service.lock_visible_ticket`), so a move and
 any other change of the same ticket happen one after the other, and the second sees the first.
+
+Who hears of it: an assignee the move unassigns is told (they lose sight of the ticket, so the
+notification keeps none of its words: notifications/service.py `unassigned_by_move`); a target
+already late recorded as the old inbox's breach is told like any breach nobody was warned of,
+to whoever has the ticket after the move, or the new inbox's members while nobody does.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail import outbound as mail_outbound
 from frontdesk.metrics import record as metrics
+from frontdesk.notifications import service as notifications_service
 from frontdesk.sla import service as sla_service
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service, viewers
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import Ticket
@@ -58,17 +65,24 @@ async def move_to_inbox(
             f"Ticket #{ticket.number} was merged into another ticket; move that one instead.",
             code="ticket_merged",
         )
+    # Its inbox and assignee before, for webhooks (from what to what).
+    ticket_changes.remember(session, ticket)
     old = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     # Late targets the timer had not come to yet are the old team's.
-    await sla_service.record_breaches(session, ticket=ticket)
+    breached = await sla_service.record_breaches(session, ticket=ticket)
     ticket.inbox_id = inbox.id
     changes = ["inbox"]
     unassigned: User | None = None
-    if ticket.assignee_id is not None and not reassigning:
+    # Who has the ticket once it is in the new inbox: told of its late targets.
+    holder: int | None = None
+    if ticket.assignee_id is not None:
         assignee = await session.get(User, ticket.assignee_id)
-        if assignee is None or not await inboxes_service.is_member(
+        sees = assignee is not None and await inboxes_service.is_member(
             session, user=assignee, inbox_id=inbox.id
-        ):
+        )
+        if sees:
+            holder = ticket.assignee_id
+        elif not reassigning:
             unassigned = assignee
             ticket.assignee_id = None
             changes.append("assignee")
@@ -92,7 +106,18 @@ async def move_to_inbox(
     await viewers.drop_unseeing(session, ticket=ticket)
     ticket.updated_at = utcnow()
     await session.flush()
-    record_ticket_event(session, TicketEvent.updated, ticket, changes=changes, from_inbox_id=old.id)
+    record_ticket_event(
+        session, TicketEvent.updated, ticket, changes=changes, from_inbox_id=old.id, by=actor
+    )
+    await sla_service.tell_breached(session, ticket=ticket, targets=breached, assignee_id=holder)
+    if unassigned is not None:
+        await notifications_service.unassigned_by_move(
+            session,
+            user_id=unassigned.id,
+            from_inbox_id=old.id,
+            number=ticket.number,
+            actor=actor,
+        )
     audit.record(
         session,
         action="ticket.moved",

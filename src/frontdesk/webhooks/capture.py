@@ -29,9 +29,11 @@ from frontdesk.labels.schemas import LabelRead
 from frontdesk.ratings.schemas import RatingRead
 from frontdesk.realtime.envelope import chat_topic, iso
 from frontdesk.realtime.publisher import Publication
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry
 from frontdesk.tickets.schemas import EntryRead, TicketRead
+from frontdesk.webhooks import changes as webhook_changes
 from frontdesk.webhooks.events import WebhookEvent
 from frontdesk.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -172,6 +174,8 @@ async def _events(
 ) -> list[Event]:
     created: list[int] = []
     updated: dict[int, list[str]] = {}
+    # Each change of a ticket in order, with who made it: from what to what, and by whom.
+    told: dict[int, list[webhook_changes.Told]] = {}
     # The inbox a ticket moved from, the first of the transaction's moves.
     moved_from: dict[int, int] = {}
     events: list[Event] = []
@@ -185,6 +189,12 @@ async def _events(
             case "ticket.updated":
                 changes = updated.setdefault(int(data["ticket"]["id"]), [])
                 changes.extend(c for c in data.get("changes", ()) if c not in changes)
+                told.setdefault(int(data["ticket"]["id"]), []).append(
+                    webhook_changes.Told(
+                        ticket_changes.actor_in(publication.private) or ticket_changes.SYSTEM,
+                        list(data.get("changes", ())),
+                    )
+                )
                 if "from_inbox_id" in data:
                     moved_from.setdefault(int(data["ticket"]["id"]), int(data["from_inbox_id"]))
             case "ticket.entry_added" if WebhookEvent.message_created in wanted:
@@ -224,15 +234,23 @@ async def _events(
         Event(WebhookEvent.ticket_created, {"ticket": tickets[ticket_id]})
         for ticket_id in dict.fromkeys(created)
         if ticket_id in tickets
-    ] + [
-        Event(
-            WebhookEvent.ticket_updated,
-            {"ticket": tickets[ticket_id], "changes": changes}
-            | ({"from_inbox_id": moved_from[ticket_id]} if ticket_id in moved_from else {}),
-        )
-        for ticket_id, changes in updated.items()
-        if ticket_id in tickets and ticket_id not in created
     ]
+    if WebhookEvent.ticket_updated in wanted:
+        for ticket_id, changes in updated.items():
+            if ticket_id not in tickets or ticket_id in created:
+                continue
+            ticket = tickets[ticket_id]
+            described = await webhook_changes.described(
+                session, ticket_id=ticket_id, told=told[ticket_id], labels_now=ticket["labels"]
+            )
+            ticket_events.append(
+                Event(
+                    WebhookEvent.ticket_updated,
+                    {"ticket": ticket, "changes": changes}
+                    | ({"from_inbox_id": moved_from[ticket_id]} if ticket_id in moved_from else {})
+                    | described,
+                )
+            )
     return ticket_events + [event for event in events if event.type in wanted]
 
 

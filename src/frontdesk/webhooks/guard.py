@@ -2,7 +2,9 @@
 network is trusted, not to this machine or the private network around it (SSRF). Checked when a
 subscription is saved, and again when each delivery connects, on the addresses the name resolves
 to then (a name can be pointed elsewhere after it was saved); the connection goes to the address
-that was checked."""
+that was checked. Browsers' push endpoints are held to the same rules under their own setting
+(FRONTDESK_PUSH_ALLOW_PRIVATE): each caller names the setting that lifts the check, and every
+refusal names that one."""
 
 from __future__ import annotations
 
@@ -18,10 +20,17 @@ import httpx
 
 from frontdesk.errors import Invalid
 
-PRIVATE_MESSAGE = (
-    "This URL points to this machine or a private network. An administrator can allow that "
-    "with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=true."
-)
+# The setting that lifts the check for webhooks; push endpoints have their own.
+WEBHOOKS_SETTING = "FRONTDESK_WEBHOOKS_ALLOW_PRIVATE"
+
+
+def private_message(setting: str = WEBHOOKS_SETTING) -> str:
+    return (
+        "This URL points to this machine or a private network. An administrator can allow that "
+        f"with {setting}=true."
+    )
+
+
 # A save waits this long at most for the name to resolve; the delivery checks again anyway.
 SAVE_RESOLVE_TIMEOUT = 3.0
 
@@ -70,8 +79,9 @@ def public_address(address: str) -> bool:
     return _public(ip) and all(_public(v4) for v4 in embedded)
 
 
-def check_url(url: str, *, allow_private: bool) -> str:
-    """The URL as saved; raises Invalid (field `url`) for one we would never send to."""
+def check_url(url: str, *, allow_private: bool, setting: str = WEBHOOKS_SETTING) -> str:
+    """The URL as saved; raises Invalid (field `url`) for one we would never send to. `setting`:
+    the one that would allow a private address, named in the refusal."""
     if any(char.isspace() or not char.isprintable() for char in url.strip()):
         raise Invalid("url", "A URL has no spaces: percent-encode them (%20).")
     parts = urlsplit(url.strip())
@@ -94,15 +104,15 @@ def check_url(url: str, *, allow_private: bool) -> str:
             or host.endswith((".localhost", ".local", ".internal"))
             or (literal is not None and not public_address(host))
         ):
-            raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
+            raise Invalid("url", private_message(setting), field_code="private_address")
     return url.strip()
 
 
-async def check_target(url: str, *, allow_private: bool) -> str:
+async def check_target(url: str, *, allow_private: bool, setting: str = WEBHOOKS_SETTING) -> str:
     """`check_url`, and the addresses the name resolves to now: a name that leads inside is
     refused when saved, not only at the first delivery. A name that does not resolve (yet) is
     accepted: each delivery resolves it again."""
-    checked = check_url(url, allow_private=allow_private)
+    checked = check_url(url, allow_private=allow_private, setting=setting)
     if allow_private:
         return checked
     parts = urlsplit(checked)
@@ -113,7 +123,7 @@ async def check_target(url: str, *, allow_private: bool) -> str:
     except (OSError, TimeoutError, UnicodeError, ValueError):
         return checked
     if any(not public_address(address) for address in addresses):
-        raise Invalid("url", PRIVATE_MESSAGE, field_code="private_address")
+        raise Invalid("url", private_message(setting), field_code="private_address")
     return checked
 
 
@@ -124,10 +134,13 @@ async def resolve(host: str, port: int) -> list[str]:
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves the name itself, refuses if any address is not public, and connects to the
-    checked address (TLS still checks the certificate against the name)."""
+    checked address (TLS still checks the certificate against the name). A refusal names
+    `setting`, the one that would lift it: what the delivery log or the push outbox keeps says
+    what an administrator can do."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, *, setting: str) -> None:
         self._inner = inner
+        self._setting = setting
 
     async def connect_tcp(
         self,
@@ -145,7 +158,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         if refused or not addresses:
             raise httpcore.ConnectError(
                 f"{host} resolves to a private address ({', '.join(refused)}): refused "
-                "(FRONTDESK_WEBHOOKS_ALLOW_PRIVATE)"
+                f"({self._setting})"
             )
         return await self._inner.connect_tcp(
             addresses[0],
@@ -167,10 +180,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
+def transport(*, allow_private: bool, setting: str = WEBHOOKS_SETTING) -> httpx.AsyncHTTPTransport:
     # trust_env=False: a proxy from the environment would connect for us, past the check.
     made = httpx.AsyncHTTPTransport(trust_env=False, retries=0)
     if not allow_private:
         pool = made._pool
-        pool._network_backend = GuardedBackend(pool._network_backend)
+        pool._network_backend = GuardedBackend(pool._network_backend, setting=setting)
     return made

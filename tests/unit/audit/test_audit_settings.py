@@ -49,7 +49,11 @@ async def test_inbox_settings_changes_are_recorded_with_secrets_redacted(desk: D
 
     hours = await owner.client.put(
         f"/api/v1/inboxes/{inbox['id']}/hours",
-        json={"enabled": True, "time_zone": "Europe/Paris"},
+        json={
+            "enabled": True,
+            "time_zone": "Europe/Paris",
+            "weekly": [{"day": "mon", "opens": "09:00", "closes": "17:00"}],
+        },
     )
     assert hours.status_code == 200, hours.text
     recorded = await only(owner, "hours.updated", target_type="inbox")
@@ -152,7 +156,10 @@ async def test_only_owners_read_the_log(desk: Desk) -> None:
         for path in (URL, f"{URL}.csv"):
             error = error_of(await someone.client.get(path), 403, "owner_only")
             assert "owner" in error["message"]
-    error_of(await (await desk.agent(role="admin")).client.delete(f"{URL}/1"), 405)
+    # Nothing deletes the log: the list takes GET alone, and no entry has a path of its own.
+    admin = await desk.agent(role="admin")
+    error_of(await admin.client.delete(URL), 405)
+    error_of(await admin.client.delete(f"{URL}/1"), 404, "not_found")
 
 
 async def test_filters_and_pages(desk: Desk) -> None:
@@ -237,7 +244,7 @@ async def test_members_added_and_removed(desk: Desk) -> None:
     added = await owner.client.post(members, json={"user_id": ada["id"]})
     assert added.status_code in (200, 201, 204), added.text
     removed = await owner.client.delete(f"{members}/{ada['id']}")
-    assert removed.status_code == 204, removed.text
+    assert removed.status_code == 200, removed.text
     entries_now = await entries(owner, target_type="inbox", target_id=inbox["id"])
     assert [(e["action"], e["changes"]) for e in entries_now[:2]] == [
         ("inbox.member_removed", {"member": ada["email"]}),

@@ -107,6 +107,13 @@ async def test_intervals_are_stored_in_week_order(desk: Desk) -> None:
         # The server's own zone: the hours would move with the machine.
         ({"time_zone": "localtime"}, "time_zone"),
         ({"time_zone": ""}, "time_zone"),
+        # Known to the tz database, and traps (below).
+        ({"time_zone": "EST"}, "time_zone"),
+        ({"time_zone": "Etc/GMT+5"}, "time_zone"),
+        ({"time_zone": "GMT"}, "time_zone"),
+        ({"time_zone": "Japan"}, "time_zone"),
+        # On, with no hours: closed for good.
+        ({"weekly": []}, "weekly"),
         ({"weekly": [{"day": "mon", "opens": "9:00", "closes": "17:00"}]}, "weekly.0.opens"),
         ({"weekly": [{"day": "mon", "opens": "09:00", "closes": "25:00"}]}, "weekly.0.closes"),
         ({"weekly": [{"day": "mon", "opens": "24:00", "closes": "02:00"}]}, "weekly.0.opens"),
@@ -150,6 +157,58 @@ async def test_bad_hours_are_422_naming_the_field_and_change_nothing(
     assert await count_rows(desk.app, BusinessHours) == 0
 
 
+@pytest.mark.parametrize(
+    ("zone", "says"),
+    [
+        ("EST", ["UTC-05:00 all year, with no daylight saving", "America/New_York"]),
+        ("MST", ["no daylight saving", "America/Denver", "America/Phoenix"]),
+        ("EST5EDT", ["old abbreviation", "America/New_York"]),
+        ("Etc/GMT+5", ["UTC-05:00 all year", "inverted", "America/New_York"]),
+        ("Etc/GMT-1", ["UTC+01:00 all year", "inverted", "Europe/Paris"]),
+        ("Etc/UTC", ["another name for UTC", "choose UTC"]),
+        ("GMT", ["another name for UTC", "Europe/London"]),
+    ],
+)
+async def test_legacy_zones_are_refused_with_the_city_to_choose(
+    desk: Desk, zone: str, says: list[str]
+) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin")
+    url = f"/api/v1/inboxes/{inbox['id']}/hours"
+    error = error_of(await admin.client.put(url, json=PARIS_OFFICE | {"time_zone": zone}), 422)
+    (field,) = error["fields"]
+    assert field["field"] == "time_zone"
+    for words in says:
+        assert words in field["message"], field["message"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "America/Argentina/Buenos_Aires"])
+async def test_city_zones_and_utc_are_taken(desk: Desk, zone: str) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin")
+    url = f"/api/v1/inboxes/{inbox['id']}/hours"
+    response = await admin.client.put(url, json=PARIS_OFFICE | {"time_zone": zone})
+    assert response.status_code == 200, response.text
+
+
+async def test_hours_on_need_an_interval_and_off_need_none(desk: Desk) -> None:
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin")
+    url = f"/api/v1/inboxes/{inbox['id']}/hours"
+    error = error_of(await admin.client.put(url, json=PARIS_OFFICE | {"weekly": []}), 422)
+    assert error["fields"] == [
+        {
+            "field": "weekly",
+            "code": "required",
+            "message": "Add the hours the inbox is open, or turn business hours off to stay "
+            "open around the clock.",
+        }
+    ]
+    off = PARIS_OFFICE | {"enabled": False, "weekly": []}
+    hours = (await admin.client.put(url, json=off)).json()
+    assert (hours["enabled"], hours["weekly"], hours["open_now"]) == (False, [], True)
+
+
 async def test_only_admins_set_hours_and_others_inboxes_are_404(desk: Desk) -> None:
     inbox = await desk.inbox()
     member = await desk.agent(inboxes=[inbox])
@@ -188,7 +247,7 @@ async def test_the_insert_that_loses_the_race_updates_the_winners_row(desk: Desk
         await service.set_hours(
             session,
             inbox_id=inbox["id"],
-            enabled=True,
+            enabled=False,
             time_zone="Europe/Paris",
             weekly=[],
             holidays=[],

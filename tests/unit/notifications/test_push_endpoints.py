@@ -100,7 +100,11 @@ async def test_endpoints_on_this_machine_or_a_private_network_are_refused(
         assert response.status_code == 422, (endpoint, response.text)
         (field,) = response.json()["error"]["fields"]
         assert (field["field"], field["code"]) == ("endpoint", "private_address")
+        # The setting that would allow it is push's own, in the field and in the error alike:
+        # the webhooks' setting changes nothing for push.
         assert "FRONTDESK_PUSH_ALLOW_PRIVATE" in field["message"]
+        assert "FRONTDESK_PUSH_ALLOW_PRIVATE" in response.json()["error"]["message"]
+        assert "WEBHOOKS" not in response.text
     assert await count_rows(app, PushSubscription) == 0
     assert listener.accepted == 0
     # A name that does not resolve (yet) is kept, like a webhook's: each push checks it again.
@@ -134,6 +138,9 @@ async def test_a_push_never_connects_to_a_private_address(
     assert (delivery.state, delivery.attempts) == (DeliveryState.queued, 1)
     assert delivery.last_error is not None
     assert "private address" in delivery.last_error
+    # What the outbox keeps names the setting that applies to push, not the webhooks' one.
+    assert "FRONTDESK_PUSH_ALLOW_PRIVATE" in delivery.last_error
+    assert "WEBHOOKS" not in delivery.last_error
     listed = (await bob.client.get("/api/v1/push/subscriptions")).json()
     assert len(listed) == 1
 

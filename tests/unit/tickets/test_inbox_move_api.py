@@ -343,6 +343,48 @@ async def test_webhooks_hear_ticket_updated_with_the_inbox_among_the_changes(
     assert data["ticket"]["state"] == "hold"
     # Where it came from: a receiver routing by inbox needs both.
     assert data["from_inbox_id"] == t.support["id"]
+    # From what to what, and who: Ada moved it; Grace, not in Billing, was unassigned by it.
+    ada = {"type": "agent", "id": t.ada.id, "name": "Ada", "email": t.ada.user["email"]}
+    assert data["actor"] == ada
+    assert data["diff"] == {
+        "state": {"from": "open", "to": "hold", "by": ada},
+        "inbox": {
+            "from": {"id": t.support["id"], "name": "Support"},
+            "to": {"id": t.billing["id"], "name": "Billing"},
+            "by": ada,
+        },
+        "assignee": {
+            "from": {"id": t.grace.id, "name": "Grace", "email": t.grace.user["email"]},
+            "to": None,
+            "by": ada,
+        },
+    }
+
+    # A rule's move is the rule's, in the event of the change that set it off.
+    noted = await new_ticket(t.ada.client, t.support)
+    ruled = await t.owner.client.post(
+        "/api/v1/rules",
+        json={
+            "name": "Held to billing",
+            "when": {"type": "state_changed", "state": "closed"},
+            "conditions": [],
+            "actions": [{"type": "set_inbox", "inbox_id": t.billing["id"]}],
+        },
+    )
+    assert ruled.status_code == 201, ruled.text
+    by_rule = {"type": "rule", "id": ruled.json()["id"], "name": "Held to billing"}
+    closed = await t.ada.client.patch(f"/api/v1/tickets/{noted['id']}", json={"state": "closed"})
+    assert closed.status_code == 200, closed.text
+    async with app.state.sessionmaker() as session:
+        rows = await session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.ticket_id == noted["id"])
+            .order_by(WebhookDelivery.id)
+        )
+        last = rows.all()[-1].payload["data"]
+    assert last["actor"] == ada
+    assert last["diff"]["state"]["by"] == ada
+    assert last["diff"]["inbox"]["by"] == by_rule
 
 
 async def test_the_set_inbox_action_one_ticket_in_bulk_in_a_macro_and_in_a_rule(

@@ -180,6 +180,8 @@ async def test_private_addresses_are_refused_without_the_setting(
     [refused] = await log(admin, webhook)
     assert refused["state"] == "pending"
     assert "private address" in refused["last_error"]
+    # The log and the API's refusal name the setting that applies to webhooks.
+    assert "FRONTDESK_WEBHOOKS_ALLOW_PRIVATE" in refused["last_error"]
     for url in (
         hooks.url,
         "http://localhost:8080/hooks",
@@ -193,6 +195,7 @@ async def test_private_addresses_are_refused_without_the_setting(
         )
         assert response.status_code == 422, url
         assert response.json()["error"]["fields"][0]["code"] == "private_address"
+        assert "FRONTDESK_WEBHOOKS_ALLOW_PRIVATE" in response.json()["error"]["message"]
     for url in ("ftp://example.org/hooks", "example.org/hooks", "https://user:pw@example.org/"):
         response = await admin.client.post(
             "/api/v1/webhooks", json={"name": "Bad", "url": url, "events": ["ticket.created"]}

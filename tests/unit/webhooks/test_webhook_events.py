@@ -105,6 +105,15 @@ async def test_every_event_reaches_the_receiver_once_signed_with_its_payload(
     ]
     assert states[0] == "closed"
     assert states.count("closed") == 1
+    # From what to what, and who (docs/webhooks.md): Ada closed it.
+    closing = next(
+        e["data"]
+        for e in hooks.events("ticket.updated")
+        if e["data"]["ticket"]["id"] == ticket_id and "state" in e["data"]["changes"]
+    )
+    ada = {"type": "agent", "id": admin.id, "name": "Ada", "email": admin.user["email"]}
+    assert closing["actor"] == ada
+    assert closing["diff"]["state"] == {"from": "open", "to": "closed", "by": ada}
 
     messages = hooks.events("message.created")
     ticket_messages = [m["data"] for m in messages if m["data"]["channel"] == "ticket"]

@@ -12,6 +12,8 @@ export function notificationText(n: Notification): string {
   };
   switch (n.kind) {
     case "assigned":
+      // The reverse: moved to an inbox the agent is not in. Only its number: they no longer see it.
+      if (p.unassigned) return n.actor || p.actor_name ? t("notifications.unassignedByMove", vars) : t("notifications.unassignedByMoveBySystem", vars);
       return n.actor || p.actor_name ? t("notifications.assigned", vars) : t("notifications.assignedBySystem", vars);
     case "customer_replied":
       return t("notifications.customerReplied", vars);
@@ -26,7 +28,8 @@ export function notificationText(n: Notification): string {
   }
 }
 
-/** Where a click on it goes in the desk. */
+/** Where a click on it goes in the desk: the ticket or chat, or the desk's start for a notice about
+ * a ticket the agent may no longer open. */
 export function notificationPath(n: Notification): string {
   // A mention opens the ticket at the note that named the agent.
   if (n.ticket_id) return `/tickets/${n.ticket_id}${n.params.entry_id ? `#entry-${n.params.entry_id}` : ""}`;

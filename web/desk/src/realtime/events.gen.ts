@@ -207,6 +207,7 @@ export type NotificationParams = {
   invitation?: "invite" | "transfer";
   entry_id?: number;
   breached?: boolean;
+  unassigned?: boolean;
 };
 
 export type NotificationPayload = {

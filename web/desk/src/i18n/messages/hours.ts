@@ -42,6 +42,8 @@ export const en = {
   opensAt: "Closed now; opens {when}.",
   neverOpens: "Closed now, and no hours to open.",
   alwaysOpen: "Always open.",
+  zoned: "{time} {zone} time",
+  alsoYours: "{there} ({time} your time, {zone})",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -87,4 +89,6 @@ export const fr: Words<typeof en> = {
   opensAt: "Fermé ; ouvre {when}.",
   neverOpens: "Fermé, et aucun horaire d'ouverture.",
   alwaysOpen: "Toujours ouvert.",
+  zoned: "{time} (heure {zone})",
+  alsoYours: "{there}, soit {time} chez vous ({zone})",
 };

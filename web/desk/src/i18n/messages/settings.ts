@@ -63,6 +63,10 @@ export const en = {
   addMember: "Add member",
   memberAdded: "Member added.",
   memberRemoved: "{name} was removed.",
+  memberRemovedUnassigned: {
+    one: "{name} was removed, and 1 of their tickets here (open, on hold or snoozed) is unassigned now.",
+    other: "{name} was removed, and {n} of their tickets here (open, on hold or snoozed) are unassigned now.",
+  },
   newInboxLabel: "New inbox name",
   newInboxPlaceholder: "New inbox, e.g. Sales",
   createInbox: "Create inbox",
@@ -215,6 +219,10 @@ export const fr: Words<typeof en> = {
   addMember: "Ajouter le membre",
   memberAdded: "Membre ajouté.",
   memberRemoved: "{name} a été retiré(e).",
+  memberRemovedUnassigned: {
+    one: "{name} a été retiré(e), et 1 de ses tickets ici (ouvert, en attente ou reporté) n'est plus assigné.",
+    other: "{name} a été retiré(e), et {n} de ses tickets ici (ouverts, en attente ou reportés) ne sont plus assignés.",
+  },
   newInboxLabel: "Nom de la nouvelle boîte",
   newInboxPlaceholder: "Nouvelle boîte, p. ex. Ventes",
   createInbox: "Créer la boîte",

@@ -1,0 +1,49 @@
+// The bell's words for a notification (docs/notifications.md): an assignment, and its reverse, an
+// agent unassigned because the ticket moved to an inbox they are not a member of, which names the
+// ticket by its number alone (they may no longer open it) and leads to the desk's start.
+
+import assert from "node:assert/strict";
+import test from "node:test";
+
+const g = globalThis as unknown as Record<string, unknown>;
+g.window = globalThis;
+g.document = { documentElement: {}, cookie: "", createElement: () => ({}) };
+g.navigator ??= { language: "en" };
+g.location = { protocol: "http:", host: "desk.test" };
+
+const { locale } = await import("../src/i18n");
+const { notificationPath, notificationText } = await import("../src/notifications/text");
+type Notification = Parameters<typeof notificationText>[0];
+
+function notification(fields: Partial<Notification>): Notification {
+  return {
+    id: 1,
+    kind: "assigned",
+    ticket_id: 5,
+    chat_id: null,
+    actor: { id: 2, name: "Ada" },
+    params: { number: 1005, subject: "Invoice" },
+    read: false,
+    created_at: "2026-12-07T09:00:00Z",
+    ...fields,
+  };
+}
+
+test("an assignment names the ticket and opens it", () => {
+  locale.value = "en";
+  const assigned = notification({});
+  assert.equal(notificationText(assigned), "Ada assigned #1005 Invoice to you");
+  assert.equal(notificationPath(assigned), "/tickets/5");
+});
+
+test("unassigned by a move: the number alone, opening nothing the agent may not see", () => {
+  locale.value = "en";
+  const moved = notification({ ticket_id: null, params: { number: 1005, unassigned: true, actor_name: "Ada" } });
+  assert.equal(notificationText(moved), "Ada moved #1005 to an inbox you are not a member of: it is no longer assigned to you");
+  assert.equal(notificationPath(moved), "/");
+  const byRule = notification({ ticket_id: null, actor: null, params: { number: 1005, unassigned: true } });
+  assert.equal(notificationText(byRule), "#1005 was moved to an inbox you are not a member of: it is no longer assigned to you");
+  locale.value = "fr";
+  assert.equal(notificationText(moved), "Ada a déplacé #1005 vers une boîte dont vous n’êtes pas membre : il ne vous est plus attribué");
+  locale.value = "en";
+});
