@@ -1,24 +1,36 @@
 """The OpenAPI document names the errors each operation really answers, all in the one error shape
 of errors.py. Most follow from how an operation is reached: who may call it (its dependencies),
-whether it names a thing by id in its path or query (404), whether it takes input (422), a body
-(400 when it is not JSON, 413 when it is too large). What follows from what it does
-(a taken email is a 409) is listed in ERRORS_OF_OPERATIONS."""
+whether it names a thing by id in its path or query (404), whether it takes input (422), a JSON
+body (400 when it is not JSON, 413 when it is too large, 415 when it is not sent as JSON). What
+follows from what it does (a taken email is a 409) is listed in ERRORS_OF_OPERATIONS.
+
+It also says how each operation authenticates (`securitySchemes`, each operation's `security`,
+from the same dependencies), and states the server's own limits where they are settings
+(`maxLength` of a message's text, kit/schemas.py `configured_length`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any, get_args
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 
 from frontdesk.chats.messenger_deps import current_visitor, limit_ip
-from frontdesk.deps import SAFE_METHODS, current_admin, current_auth, current_login
+from frontdesk.config import Settings
+from frontdesk.deps import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    current_admin,
+    current_auth,
+    current_login,
+)
 from frontdesk.errors import FIELD_CODES
-from frontdesk.kit.schemas import Id
+from frontdesk.kit.schemas import LIMIT_SETTING, Id
 from frontdesk.mail.api import inbound_caller
 
 
@@ -46,15 +58,19 @@ class ErrorResponse(BaseModel):
 
 
 MEANINGS = {
-    400: "The request cannot be read as sent (a body that is not JSON).",
-    401: "Not authenticated: no session, or a bad or revoked token.",
-    403: "Authenticated but not allowed, a missing CSRF header, a website not allowed, or "
-    "two-factor authentication to set up first (`two_factor_required`).",
+    400: "The request cannot be read as sent: a body that is not JSON, or not UTF-8 "
+    "(`invalid_json`).",
+    401: "Not authenticated: no session, or a bad or revoked token; `WWW-Authenticate` says how.",
+    403: "Authenticated but not allowed, a missing CSRF header, a website not allowed, "
+    "two-factor authentication to set up first (`two_factor_required`), or what only the desk "
+    "may do asked with an API token (`password_needs_login`, `token_needs_login`, "
+    "`two_factor_needs_login`).",
     404: "No such thing, or not visible to you.",
     409: "A conflict with the current state.",
     413: "The request body is over the size limit (`body_too_large`), an inbound email over "
     "its own (`message_too_large`), or files over the attachment limit (`file_too_large`).",
-    415: "The body is not of a type this operation takes.",
+    415: "The body is not of a type this operation takes (`unsupported_media_type`): JSON is "
+    "sent with Content-Type: application/json.",
     422: "A bad value; `fields` names each one.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
     503: "Turned off on this server, or a service it needs out of reach for now (the file "
@@ -126,6 +142,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/outbox/{message_id}/retry"): {409},
     ("POST", "/api/v1/saved-replies"): {404},
     ("POST", "/api/v1/saved-replies/{reply_id}/share"): {409},
+    # 409 `saved_reply_in_use`: a rule or a macro sends it.
+    ("DELETE", "/api/v1/saved-replies/{reply_id}"): {409},
     ("POST", "/api/v1/saved-replies/{reply_id}/uses"): {403},
     ("POST", "/api/v1/tickets/{ticket_id}/actions"): {409},
     ("POST", "/api/v1/tickets/bulk"): {404},
@@ -158,6 +176,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/end"): {409},
+    # An address for an ended chat that had one (`chat_has_email`).
+    ("POST", "/messenger/v1/chats/{chat_id}/email"): {409},
     # Files in chats (chats/attachments.py): not a participant, the chat ended, over a limit.
     ("POST", "/api/v1/chat-uploads"): {403, 404, 409, 413},
     ("POST", "/api/v1/chats/{chat_id}/file-messages"): {403, 409, 413},
@@ -205,7 +225,13 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
         statuses.add(422)
     if any(each.body_params for each in everything):
         statuses |= {400, 413}  # a body that is not JSON at all; one over the size limit
+    if any(map(takes_json, everything)):
+        statuses.add(415)  # a body sent as another type (text/plain, a form, none said)
     return statuses
+
+
+def takes_json(dependant: Dependant) -> bool:
+    return any(not isinstance(field.field_info, params.Form) for field in dependant.body_params)
 
 
 def error_response(status: int) -> dict[str, Any]:
@@ -216,6 +242,14 @@ def error_response(status: int) -> dict[str, Any]:
     if status == 429:
         response["headers"] = {
             "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {
+                "description": 'How to authenticate: `Bearer realm="frontdesk"`, with '
+                '`error="invalid_token"` when a token was sent and refused.',
+                "schema": {"type": "string"},
+            }
         }
     return response
 
@@ -240,12 +274,96 @@ def describe_errors(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# How each kind of caller authenticates (auth.py): what Swagger UI at /api/docs offers under
+# Authorize, and what a generated client needs to know.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "apiToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "fd_…",
+        "description": "A personal API token (`POST /api/v1/me/tokens`, or the desk's "
+        "Settings → API tokens), sent as `Authorization: Bearer fd_…`. It acts as its user; "
+        "no CSRF header.",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The desk's session, set by `POST /api/v1/auth/login`. A write "
+        "(POST, PUT, PATCH, DELETE) with it also needs `csrfToken`.",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CSRF_HEADER,
+        "description": "The `csrf_token` the login (or `GET /api/v1/me`) answers, echoed on "
+        "every write made with the session cookie.",
+    },
+    "visitorToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "v_…",
+        "description": "A messenger visitor's token, from `POST /messenger/v1/visitors`.",
+    },
+    "inboundToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The server's FRONTDESK_INBOUND_TOKEN, for mail providers.",
+    },
+}
+
+
+def security_of(method: str, dependant: Dependant) -> list[dict[str, list[str]]] | None:
+    """The ways an operation may be authenticated, any one of them; None: it needs none."""
+    calls = {each.call for each in [dependant, *dependencies(dependant)]}
+    if calls & {current_auth, current_login}:
+        session: dict[str, list[str]] = {"sessionCookie": []}
+        if method not in SAFE_METHODS:
+            session["csrfToken"] = []
+        return [{"apiToken": []}, session]
+    if current_visitor in calls:
+        return [{"visitorToken": []}]
+    if inbound_caller in calls:
+        return [{"inboundToken": []}]
+    return None
+
+
+def describe_security(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    for route in iter_route_contexts(app.routes):
+        path = route.path_format
+        if not getattr(route, "include_in_schema", False) or not route.methods or path is None:
+            continue
+        for method in route.methods:
+            security = security_of(method, route.dependant)
+            if security is not None:
+                document["paths"][path][method.lower()]["security"] = security
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    return document
+
+
+def state_limits(document: Any, settings: Settings) -> Any:
+    """A text whose limit is a setting says the server's: the smaller of the setting and the
+    parser's bound, as `maxLength`."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            setting = node.pop(LIMIT_SETTING, None)
+            if setting is not None:
+                node["maxLength"] = min(int(getattr(settings, setting)), node["maxLength"])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return document
+
+
 def install_error_docs(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = describe_errors(app, generate())
+            document = describe_security(app, describe_errors(app, generate()))
+            app.openapi_schema = state_limits(document, app.state.settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -1,6 +1,7 @@
 """Macros and bulk actions in real Chromium (issue #16): a macro built on the Macros page and
-applied to ten tickets selected in the list (click, shift-click), and a macro applied from the
-ticket page's menu after its preview (screenshots: screenshots/desk-macros-*)."""
+applied to ten tickets selected in the list (click, shift-click) once the bulk bar's question is
+confirmed, and a macro applied from the ticket page's menu after its preview, again after new
+messages arrived (screenshots: screenshots/desk-macros-*)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,9 @@ async def test_build_a_macro_and_apply_it_to_ten_tickets(
     await shoot(page, screenshots, "macros-bulk-bar-dark")
     await page.emulate_media(color_scheme="light")
     await page.get_by_label("Apply a macro…").select_option(label="Refund done")
+    asked = page.get_by_role("alertdialog", name="Apply “Refund done” to 10 tickets?")
+    await expect(asked).to_contain_text("It emails a reply to the customers of all 10 tickets.")
+    await asked.get_by_role("button", name="Apply to 10 tickets").click()
     # The closed tickets leave the Open folder; the result stays until dismissed.
     await expect(page.locator("input[data-ticket]")).to_have_count(0)
     await expect(page.get_by_text("Done on 10 of 10.")).to_be_visible()
@@ -176,6 +180,7 @@ async def test_the_bulk_bar_names_each_refused_ticket(
     await page.locator("input[data-select-all]").check()
     await expect(page.get_by_text("2 tickets selected")).to_be_visible()
     await page.get_by_label("Apply a macro…").select_option(label="Thanks")
+    await page.get_by_role("button", name="Apply to 2 tickets").click()
     result = page.get_by_role("region", name="Bulk actions")
     await expect(result).to_contain_text("Done on 1 of 2.")
     await expect(result).to_contain_text(f"Ticket #{made['No address']['number']}")
@@ -183,4 +188,103 @@ async def test_the_bulk_bar_names_each_refused_ticket(
     await shoot(page, screenshots, "macros-bulk-refused")
     refused = await api("GET", f"/api/v1/tickets/{made['No address']['id']}")
     assert refused["entries"] == []
+    await page.context.close()
+
+
+async def test_the_bulk_bar_asks_before_a_macro_runs(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Support")
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada_user)
+    page = await open_desk(browser, live, ada_user)
+    api = PageApi(page, live)
+    made = []
+    for n in range(3):
+        body = {
+            "inbox_id": inbox["id"],
+            "customer": {"email": f"c{n}@example.org", "name": f"Cora{n} Customer"},
+            "subject": f"Parcel {n}",
+        }
+        made.append(await api("POST", "/api/v1/tickets", body, status=201))
+    note = {"name": "Note only", "actions": [{"type": "note", "text": "Checked the carrier"}]}
+    await api("POST", "/api/v1/macros", note, status=201)
+    thanks = {
+        "name": "Thanks",
+        "actions": [
+            {"type": "reply", "text": "Thanks for writing!"},
+            {"type": "set_state", "state": "hold"},
+        ],
+    }
+    await api("POST", "/api/v1/macros", thanks, status=201)
+
+    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    await expect(page.locator("input[data-ticket]")).to_have_count(3)
+    await page.locator("input[data-select-all]").check()
+    await page.get_by_label("Apply a macro…").select_option(label="Note only")
+    asked = page.get_by_role("alertdialog", name="Apply “Note only” to 3 tickets?")
+    await expect(asked).to_contain_text("On each of the 3 selected tickets, it will:")
+    await expect(asked).to_contain_text("Note: “Checked the carrier”")
+    await expect(asked).not_to_contain_text("emails")
+    # It opens on Cancel: Enter changes nothing.
+    await expect(asked.get_by_role("button", name="Cancel")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(asked).to_be_hidden()
+    for ticket in made:
+        assert (await api("GET", f"/api/v1/tickets/{ticket['id']}"))["entries"] == []
+    await expect(page.get_by_text("3 tickets selected")).to_be_visible()
+
+    await page.get_by_label("Apply a macro…").select_option(label="Thanks")
+    asked = page.get_by_role("alertdialog", name="Apply “Thanks” to 3 tickets?")
+    await expect(asked).to_contain_text("Reply: “Thanks for writing!”")
+    await expect(asked).to_contain_text("It emails a reply to the customers of all 3 tickets.")
+    await assert_accessible(page, "the bulk bar's question")
+    await shoot(page, screenshots, "macros-bulk-confirm")
+    await page.emulate_media(color_scheme="dark")
+    await expect_dark(page, "the bulk bar's question")
+    await shoot(page, screenshots, "macros-bulk-confirm-dark")
+    await page.emulate_media(color_scheme="light")
+    await asked.get_by_role("button", name="Apply to 3 tickets").click()
+    await expect(page.get_by_text("Done on 3 of 3.")).to_be_visible()
+    for ticket in made:
+        detail = await api("GET", f"/api/v1/tickets/{ticket['id']}")
+        assert "Thanks for writing!" in [entry["text"] for entry in detail["entries"]]
+    await page.context.close()
+
+
+async def test_a_macro_chosen_before_new_messages_asks_again(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Billing")
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada_user)
+    page = await open_desk(browser, live, ada_user)
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": inbox["id"],
+        "customer": {"email": "cora@example.org", "name": "Cora Customer"},
+        "subject": "Where is my invoice?",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    thanks = {"name": "Thanks", "actions": [{"type": "reply", "text": "Thanks, sent it again."}]}
+    await api("POST", "/api/v1/macros", thanks, status=201)
+
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    await expect(page.get_by_role("heading", name="Where is my invoice?")).to_be_visible()
+    await page.get_by_role("button", name="Macros").click()
+    menu = page.get_by_role("dialog", name="Macros")
+    await menu.get_by_role("button", name="Thanks").click()
+    # Meanwhile the thread moves on (a colleague answered).
+    reply = {"text": "Your invoice is attached."}
+    await api("POST", f"/api/v1/tickets/{ticket['id']}/replies", reply, status=201)
+    await menu.get_by_role("button", name="Apply").click()
+    await expect(menu.get_by_role("alert")).to_contain_text("new messages arrived")
+    await expect(page.get_by_text("Your invoice is attached.")).to_be_visible()
+    detail = await api("GET", f"/api/v1/tickets/{ticket['id']}")
+    assert "Thanks, sent it again." not in [entry["text"] for entry in detail["entries"]]
+    await shoot(page, screenshots, "macros-ticket-stale")
+    await menu.get_by_role("button", name="Apply anyway").click()
+    await expect(page.get_by_text("Applied “Thanks”.")).to_be_visible()
+    detail = await api("GET", f"/api/v1/tickets/{ticket['id']}")
+    assert "Thanks, sent it again." in [entry["text"] for entry in detail["entries"]]
     await page.context.close()

@@ -43,6 +43,10 @@ async def test_a_rule_answers_new_tickets_with_a_team_saved_reply(
     await page.get_by_role("button", name="New rule").click()
     await page.get_by_label("Name").fill("Acknowledge")
     await page.get_by_label("When", exact=True).select_option("created")
+    # The ticket below is filed over the API, as an agent would: by anyone, then.
+    created_by = page.get_by_label("Created by")
+    await expect(created_by).to_have_value("customer")
+    await created_by.select_option(label="by anyone")
     reply = page.locator("[data-rule-reply]")
     await reply.get_by_label("Send a saved reply").check()
     picker = reply.locator("select")

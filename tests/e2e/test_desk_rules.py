@@ -49,6 +49,10 @@ async def test_build_a_rule_with_its_dry_run(
     await page.get_by_role("button", name="New rule").click()
     await page.get_by_label("Name").fill("Refunds to billing")
     await page.get_by_label("When", exact=True).select_option("created")
+    # A new rule answers tickets customers create; these are filed as an agent would.
+    created_by = page.get_by_label("Created by")
+    await expect(created_by).to_have_value("customer")
+    await created_by.select_option(label="by anyone")
     await page.get_by_role("button", name="Add a condition").click()
     condition = page.locator("[data-condition]")
     await condition.get_by_label("Subject or message").fill("refund")

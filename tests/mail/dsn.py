@@ -1,9 +1,12 @@
 """Delivery status notifications (RFC 3464) as real servers write them, about a message we sent:
 Postfix's bounce and its delay warning, Exchange Online's non-delivery report, and Sendmail's
-report for a message that reached some recipients and failed for others."""
+report for a message that reached some recipients and failed for others; and any of them with
+its machine part transfer-encoded on the way."""
 
 from __future__ import annotations
 
+import base64
+import quopri
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 
@@ -198,3 +201,26 @@ def sendmail_report(original: bytes, recipients: list[Recipient]) -> bytes:
         "Content-Type: text/rfc822-headers\n\n"
     )
     return _crlf(text) + _headers_of(original).encode() + _crlf(f"\n--{boundary}--\n")
+
+
+def encoded_status(report: bytes, encoding: str) -> bytes:
+    """The report with its `message/delivery-status` part in base64 or quoted-printable, as it
+    arrives after a relay or gateway that re-encodes a message's parts for a 7-bit hop: the
+    part's blocks in 76-character encoded lines, the rest of the report as it was."""
+    head, separator, rest = report.partition(b"Content-Type: message/delivery-status\r\n\r\n")
+    assert separator, "the report has no delivery-status part"
+    boundary = head.rsplit(b"\r\n--", 1)[1].split(b"\r\n", 1)[0]
+    status, marker, tail = rest.partition(b"--" + boundary)
+    if encoding == "base64":
+        body = base64.encodebytes(status.rstrip(b"\r\n") + b"\r\n").replace(b"\n", b"\r\n")
+    else:
+        body = quopri.encodestring(status).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return (
+        head
+        + b"Content-Type: message/delivery-status\r\n"
+        + f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode()
+        + body
+        + b"\r\n"
+        + marker
+        + tail
+    )

@@ -14,7 +14,13 @@ from fastapi import FastAPI
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
 from tests.conftest import Desk
-from tests.mail.dsn import Recipient, exchange_ndr, postfix_bounce, sendmail_report
+from tests.mail.dsn import (
+    Recipient,
+    encoded_status,
+    exchange_ndr,
+    postfix_bounce,
+    sendmail_report,
+)
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -244,3 +250,86 @@ class TestDeliveryReports:
         assert entry["data"]["auto"] is True
         assert [item["failed"] for item in entry["data"]["delivery_status"]] == [False, False]
         assert after["state"] == "closed"
+
+
+class TestEncodedDeliveryStatus:
+    """A relay may re-encode the report's machine part in base64 or quoted-printable; its
+    blocks are read all the same."""
+
+    async def test_a_base64_bounce_lists_each_recipient(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        sink: SmtpSink,
+        listener: InboundListener,
+    ) -> None:
+        ada, ticket, sent = await copied_reply(app, settings, desk, sink)
+        report = encoded_status(
+            postfix_bounce(
+                sent,
+                [
+                    Recipient(CUSTOMER, "failed", "5.1.1", "550 5.1.1 <cora>: User unknown"),
+                    Recipient(BOSS, "failed", "5.2.2", "552 5.2.2 Mailbox full"),
+                ],
+            ),
+            "base64",
+        )
+        assert b"Content-Transfer-Encoding: base64" in report
+        assert b"Final-Recipient" not in report.split(b"message/delivery-status")[1][:2000]
+        assert await send_to_listener(listener.port, report, sender="", recipients=[SUPPORT]) == {}
+
+        (entry,) = inbound_entries(await ticket_of(ada, ticket["id"]))
+        assert entry["data"]["bounce"] is True
+        assert outcomes(entry) == [
+            (CUSTOMER, "failed", "5.1.1", True),
+            (BOSS, "failed", "5.2.2", True),
+        ]
+        assert entry["data"]["delivery_status"][1]["diagnostic"] == "552 5.2.2 Mailbox full"
+        # The part kept for download is the report's text, not its encoding.
+        (status_part,) = [
+            item
+            for item in entry["data"]["attachments"]
+            if item["content_type"] == "message/delivery-status"
+        ]
+        kept = await ada.client.get(
+            f"/api/v1/tickets/{ticket['id']}/attachments/{status_part['id']}"
+        )
+        assert f"Final-Recipient: rfc822; {BOSS}".encode() in kept.content
+
+    async def test_a_base64_delay_warning_is_no_bounce(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: httpx.AsyncClient
+    ) -> None:
+        """Unread, the report was taken for the failure nearly every report is."""
+        ada, ticket, sent = await copied_reply(app, settings, desk, sink)
+        warning = encoded_status(
+            postfix_bounce(
+                sent, [Recipient(COLLEAGUE, "delayed", "4.4.1", "Connection timed out")]
+            ),
+            "base64",
+        )
+        response = await post_mime(http, warning, to=[SUPPORT])
+        assert response.status_code == 200, response.text
+
+        (entry,) = inbound_entries(await ticket_of(ada, ticket["id"]))
+        assert "bounce" not in entry["data"]
+        assert outcomes(entry) == [(COLLEAGUE, "delayed", "4.4.1", False)]
+
+    async def test_a_quoted_printable_report_with_a_long_diagnostic(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: httpx.AsyncClient
+    ) -> None:
+        ada, ticket, sent = await copied_reply(app, settings, desk, sink)
+        diagnostic = (
+            f"550 5.1.1 <{BOSS}>: Recipient address rejected: User unknown in virtual mailbox "
+            "table; the address is no longer in use at this organisation"
+        )
+        report = encoded_status(
+            postfix_bounce(sent, [Recipient(BOSS, "failed", "5.1.1", diagnostic)]),
+            "quoted-printable",
+        )
+        response = await post_mime(http, report, to=[SUPPORT])
+        assert response.status_code == 200, response.text
+
+        (entry,) = inbound_entries(await ticket_of(ada, ticket["id"]))
+        assert outcomes(entry) == [(BOSS, "failed", "5.1.1", True)]
+        assert entry["data"]["delivery_status"][0]["diagnostic"] == diagnostic

@@ -1,16 +1,15 @@
 """An erased customer's old reply address must not reach the next customer: ids are never given
-twice (migration 0056), so the reply address of a deleted ticket names no ticket at all."""
+twice (migration 0056), so the reply address of a deleted ticket names no ticket at all, and a
+reply to it starts a new conversation of its own."""
 
 from __future__ import annotations
 
 import io
-import smtplib
 import zipfile
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 
 from frontdesk.config import Settings
@@ -52,6 +51,11 @@ async def new_ticket(agent: Any, listener: InboundListener, sender: str, text: s
     return ticket
 
 
+async def _tickets(agent: Any) -> list[dict[str, Any]]:
+    listed = (await agent.client.get("/api/v1/tickets", params={"state": "open"})).json()
+    return [await ticket_of(agent, item["id"]) for item in listed["items"]]
+
+
 async def test_an_erased_customers_old_reply_address_does_not_reach_the_next_customer(
     app: FastAPI, settings: Settings, desk: Desk, listener: InboundListener, sink: SmtpSink
 ) -> None:
@@ -80,10 +84,14 @@ async def test_an_erased_customers_old_reply_address_does_not_reach_the_next_cus
     assert ninas["customer"]["id"] != victors["customer"]["id"]
 
     late = reply_mail(to=reply_to, sender=VICTOR, text="VICTOR-LATE-REPLY: thanks, it came!")
-    # The address names a ticket that is gone, and no other: nobody's mailbox.
-    with pytest.raises(smtplib.SMTPDataError) as refused:
-        await send_to_listener(listener.port, late, sender=VICTOR, recipients=[reply_to])
-    assert refused.value.smtp_code == 550
+    # The address names a ticket that is gone, and no other: the reply starts a conversation
+    # of its own in the inbox Victor's was in (docs/privacy.md), never Nina's.
+    assert await send_to_listener(listener.port, late, sender=VICTOR, recipients=[reply_to]) == {}
+    (again,) = [
+        ticket for ticket in await _tickets(ada) if ticket["id"] not in (victors["id"], ninas["id"])
+    ]
+    assert again["customer"]["emails"] == [VICTOR]
+    assert again["customer"]["id"] not in (victors["customer"]["id"], ninas["customer"]["id"])
 
     after = await ticket_of(ada, ninas["id"])
     assert not [entry for entry in after["entries"] if "VICTOR-LATE-REPLY" in entry["text"]]

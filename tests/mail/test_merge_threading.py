@@ -186,9 +186,14 @@ async def test_0058_puts_the_mail_of_earlier_merges_on_its_entries_ticket(
                     text(f"UPDATE {table} SET ticket_id = :old WHERE ticket_id = :kept"),  # noqa: S608
                     {"old": old["id"], "kept": kept["id"]},
                 )
+            # Read as it is at 0057: the models (and so the API) may name later columns.
+            left = await connection.scalar(
+                text("SELECT ticket_id FROM inbound_messages WHERE entry_id = :entry"),
+                {"entry": entry["id"]},
+            )
     finally:
         await engine.dispose()
-    assert (await ada.client.get(original)).status_code == 404
+    assert left == old["id"]
     await app.state.engine.dispose()
     await asyncio.to_thread(upgrade, database_url)
     assert (await ada.client.get(original)).status_code == 200

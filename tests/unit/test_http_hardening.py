@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -247,6 +248,25 @@ class TestMethods:
             assert response.headers["allow"] == allow, (method, path)
             assert allow in error["message"]
 
+    async def test_a_path_of_the_api_that_does_not_exist_is_a_404_for_every_method(
+        self, desk: Desk
+    ) -> None:
+        agent = await desk.agent()
+        for method in ("POST", "PUT", "PATCH", "DELETE", "GET", "HEAD"):
+            for path in (
+                "/api/v1/ticketz",
+                "/api/v1/tickets/",
+                "/api/v2/tickets/5",
+                "/api/v1/tickets/5/nothing",
+                "/messenger/v1/nothing",
+            ):
+                response = await agent.client.request(method, path, json={})
+                assert response.status_code == 404, (method, path, response.text)
+                assert "allow" not in response.headers
+                if method != "HEAD":
+                    error = error_of(response, 404, "not_found")
+                    assert path in error["message"]
+
     @pytest.mark.parametrize("path", ["/healthz", "/api/v1/me", "/api/v1/tickets", "/", "/login"])
     async def test_head_answers_wherever_get_does(self, desk: Desk, path: str) -> None:
         agent = await desk.agent()
@@ -265,24 +285,38 @@ class TestErrorDocs:
         document = (await http.get("/openapi.json")).json()
         paths = document["paths"]
         expected = {
-            ("post", "/api/v1/auth/login"): {"400", "401", "403", "413", "422", "429"},
+            ("post", "/api/v1/auth/login"): {"400", "401", "403", "413", "415", "422", "429"},
             ("get", "/api/v1/me"): {"401"},
             # 429: an admin's own new password with wrong current ones counts as failed logins.
             ("patch", "/api/v1/users/{user_id}"): {
-                *("400", "401", "403", "404", "409", "413", "422", "429"),
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
             # 403: two-factor authentication to set up first (`two_factor_required`).
             ("get", "/api/v1/tickets/{ticket_id}"): {"401", "403", "404", "422"},
             # 409 `ticket_merged`: a merged ticket is not moved to another inbox.
             ("patch", "/api/v1/tickets/{ticket_id}"): {
-                *("400", "401", "403", "404", "409", "413", "422"),
+                *("400", "401", "403", "404", "409", "413", "415", "422"),
             },
-            ("post", "/api/v1/auth/login/2fa"): {"400", "401", "403", "413", "422", "429"},
+            ("post", "/api/v1/auth/login/2fa"): {
+                *("400", "401", "403", "413", "415", "422", "429"),
+            },
             # 409: refused (a later move stands, too late) or the thread changed meanwhile.
             ("post", "/api/v1/tickets/moves/{move_id}/undo"): {"401", "403", "404", "409", "422"},
             ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
-            ("post", "/messenger/v1/visitors"): {"400", "403", "404", "413", "422", "429"},
+            ("post", "/messenger/v1/visitors"): {
+                *("400", "403", "404", "413", "415", "422", "429"),
+            },
             ("get", "/messenger/v1/me"): {"401", "403", "429"},
+            # 409 `chat_has_email`: an ended chat that had the visitor's address already.
+            ("post", "/messenger/v1/chats/{chat_id}/email"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            # 409 `saved_reply_in_use`: a rule or a macro sends it; 403 `sent_by_rule` on a
+            # text change by an agent who is no admin.
+            ("delete", "/api/v1/saved-replies/{reply_id}"): {"401", "403", "404", "409", "422"},
+            ("patch", "/api/v1/saved-replies/{reply_id}"): {
+                *("400", "401", "403", "404", "413", "415", "422"),
+            },
         }
         for (method, path), statuses in expected.items():
             responses = paths[path][method]["responses"]
@@ -291,7 +325,46 @@ class TestErrorDocs:
                 schema = responses[status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
         assert "Retry-After" in paths["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]
+        assert "WWW-Authenticate" in paths["/api/v1/me"]["get"]["responses"]["401"]["headers"]
         assert "HTTPValidationError" not in document["components"]["schemas"]
+
+    async def test_each_operation_says_how_to_authenticate(self, http: httpx.AsyncClient) -> None:
+        document = (await http.get("/openapi.json")).json()
+        schemes = document["components"]["securitySchemes"]
+        assert schemes["apiToken"] == schemes["apiToken"] | {"type": "http", "scheme": "bearer"}
+        assert (
+            schemes["sessionCookie"] | {"in": "cookie", "name": "frontdesk_session"}
+            == (schemes["sessionCookie"])
+        )
+        assert (
+            schemes["csrfToken"] | {"in": "header", "name": "X-CSRF-Token"}
+            == (schemes["csrfToken"])
+        )
+        paths = document["paths"]
+        by_desk: list[dict[str, list[str]]] = [{"apiToken": []}, {"sessionCookie": []}]
+        writes: list[dict[str, list[str]]] = [
+            {"apiToken": []},
+            {"sessionCookie": [], "csrfToken": []},
+        ]
+        assert paths["/api/v1/tickets"]["get"]["security"] == by_desk
+        assert paths["/api/v1/tickets"]["post"]["security"] == writes
+        assert paths["/api/v1/users"]["post"]["security"] == writes  # admins: the same ways in
+        assert paths["/messenger/v1/me"]["get"]["security"] == [{"visitorToken": []}]
+        assert paths["/api/v1/inbound/mime"]["post"]["security"] == [{"inboundToken": []}]
+        assert "security" not in paths["/api/v1/auth/login"]["post"]
+        assert "security" not in document  # nothing by default: each operation says
+
+    async def test_a_text_whose_limit_is_a_setting_states_the_servers(
+        self, settings: Settings
+    ) -> None:
+        changed = settings.model_copy(update={"max_text_length": 1234, "max_message_length": 99})
+        document = create_app(changed, run_loops=False).openapi()
+        schemas = document["components"]["schemas"]
+        note = schemas["NoteCreate"]["properties"]["text"]
+        assert note["maxLength"] == 1234
+        assert schemas["ReplyCreate"]["properties"]["text"]["maxLength"] == 1234
+        assert schemas["MessageCreate"]["properties"]["text"]["maxLength"] == 99
+        assert "x-frontdesk-limit-setting" not in json.dumps(document)
 
     def test_every_listed_operation_exists(self) -> None:
         app = create_app(Settings(_env_file=None), run_loops=False)
@@ -331,3 +404,47 @@ class TestOversizedBodies:
             writer.close()
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b"body_too_large" in answer
+
+
+class TestSecretsAreNotCached:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        # A webhook on loopback: nothing is delivered (no loops run), only its secret shown.
+        return settings.model_copy(update={"webhooks_allow_private": True})
+
+    async def test_answers_carrying_a_secret_say_no_store(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        token = await admin.client.post("/api/v1/me/tokens", json={"name": "script"})
+        webhook = await admin.client.post(
+            "/api/v1/webhooks",
+            json={"name": "CRM", "url": "http://127.0.0.1:9/hook", "events": ["ticket.created"]},
+        )
+        setup = await admin.client.post("/api/v1/me/two-factor/setup")
+        for response in (token, webhook, setup):
+            assert response.status_code in (200, 201), response.text
+            assert response.headers["cache-control"] == "no-store", response.request.url
+        # Every answer of the API: what it says is someone's, and may hold a secret.
+        for path in ("/api/v1/me", "/api/v1/me/tokens", "/api/v1/nothing"):
+            assert (await admin.client.get(path)).headers["cache-control"] == "no-store"
+        # A route's own choice stands; the desk's pages are not the API.
+        assert (await admin.client.get("/")).headers.get("cache-control") != "no-store"
+
+
+class TestChallenges:
+    async def test_a_401_says_how_to_authenticate(self, http: httpx.AsyncClient) -> None:
+        anonymous = await http.get("/api/v1/me")
+        error_of(anonymous, 401, "not_authenticated")
+        assert anonymous.headers["www-authenticate"] == 'Bearer realm="frontdesk"'
+        refused = await http.get("/api/v1/me", headers={"Authorization": "Bearer fd_nope"})
+        error_of(refused, 401, "bad_token")
+        assert refused.headers["www-authenticate"] == (
+            'Bearer realm="frontdesk", error="invalid_token"'
+        )
+        visitor = await http.get("/messenger/v1/me", headers={"Authorization": "Bearer v_nope"})
+        error_of(visitor, 401)
+        assert 'error="invalid_token"' in visitor.headers["www-authenticate"]
+        wrong = await http.post(
+            "/api/v1/auth/login", json={"email": "nobody@example.org", "password": "wrong"}
+        )
+        error_of(wrong, 401, "bad_credentials")
+        assert wrong.headers["www-authenticate"] == 'Bearer realm="frontdesk"'

@@ -18,13 +18,14 @@ from pydantic import (
     model_validator,
 )
 
-from frontdesk.kit.schemas import FROM_STRING, Id, InUtc
+from frontdesk.kit.schemas import FROM_STRING, Id, InUtc, configured_length
 from frontdesk.tickets.models import TicketState
 
 MAX_ACTIONS = 10
 MAX_SNOOZE_MINUTES = 365 * 24 * 60
 # Long enough for any reply; the configured FRONTDESK_MAX_TEXT_LENGTH is checked when applied.
 MAX_ACTION_TEXT = 100_000
+ActionText = configured_length("max_text_length", least=1, bound=MAX_ACTION_TEXT)
 
 
 class _Action(BaseModel):
@@ -83,7 +84,7 @@ class Snooze(_Action):
 
 class Reply(_Action):
     type: Literal["reply"] = "reply"
-    text: Annotated[str, Field(min_length=1, max_length=MAX_ACTION_TEXT)] | None = Field(
+    text: Annotated[str, ActionText] | None = Field(
         default=None, description="The reply's text; its {{variables}} are filled"
     )
     saved_reply_id: Id | None = Field(default=None, description="Or a saved reply to send")
@@ -97,7 +98,7 @@ class Reply(_Action):
 
 class Note(_Action):
     type: Literal["note"] = "note"
-    text: Annotated[str, Field(min_length=1, max_length=MAX_ACTION_TEXT)]
+    text: Annotated[str, ActionText]
 
 
 class SetInbox(_Action):

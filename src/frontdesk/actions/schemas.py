@@ -33,6 +33,13 @@ class OutcomeRead(ReadModel):
         description="The types of the actions that changed the ticket; an action that found "
         "the ticket as asked already is left out."
     )
+    skipped: list[str] = Field(
+        default_factory=list,
+        description="The types of the actions left out because their work was just done: "
+        "`reply` when the ticket's newest message is this same macro's reply, sent less than 5 "
+        "minutes ago (two agents applying it at once, a double click): the customer does not "
+        "get it twice.",
+    )
     ticket: TicketBrief | None = Field(description="The ticket afterwards; null when refused")
     error: dict[str, Any] | None = Field(
         description="Why it was refused: the usual error shape (`code`, `message`, `fields`)."
@@ -44,6 +51,7 @@ class OutcomeRead(ReadModel):
             ticket_id=outcome.ticket_id,
             ok=outcome.error is None,
             applied=outcome.applied,
+            skipped=outcome.skipped,
             ticket=TicketBrief.model_validate(outcome.ticket) if outcome.ticket else None,
             error=outcome.error.to_dict() if outcome.error else None,
         )

@@ -7,21 +7,32 @@ them.
 The actor is the agent applying them, or None for the system (an automation rule): the system
 sees every ticket, a "me" assignee means nobody, and the timeline names the rule (its `Source`)
 where it would name the agent. A rule's reply is signed by the inbox and names the rule on the
-thread; it uses team saved replies only and has no agent variables (rules/service.py checks
-both when the rule is saved, and `send_reply` again when it runs).
+thread; it uses team saved replies only and has no agent variables but with a fallback
+(rules/service.py checks both when the rule is saved, and `send_reply` again when it runs). A
+reply's and a note's variables are filled alike, and a text that would go out with one left as
+written is refused.
 
 A list of actions is applied to one ticket at a time, under the ticket's row lock, inside a
-savepoint: all of a ticket's actions happen or none does. Applied to many tickets, each ticket
-is its own savepoint, so one refusal (a ticket the agent may not see, a reply to a customer with
-no address) leaves the others done, and the result says, per ticket, what was done or why not.
+savepoint: all of a ticket's actions happen or none does. So the same macro applied twice at
+once (two agents, a double click) runs twice one after the other, and the second finds the work
+done: its reply is not sent again when the ticket's newest message is that macro's reply, sent
+less than REPEAT_WINDOW ago (`_sent_just_now`). A macro's reply is checked against the thread
+its agent saw (`seen_entry_id`, 409 `stale_thread`), as the reply box's is.
+
+Applied to many tickets, each ticket is its own savepoint, so one refusal (a ticket the agent may
+not see, a reply to a customer with no address) leaves the others done, and the result says,
+per ticket, what was done or why not.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions.kinds import (
@@ -41,15 +52,29 @@ from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, braced, fill, first_word
+from frontdesk.replies.variables import (
+    FALLBACK_EXAMPLE,
+    VARIABLES,
+    Filled,
+    braced,
+    fill,
+    first_word,
+)
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import transfers
-from frontdesk.tickets.models import Ticket, TicketState
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.service import AfterReply
+from frontdesk.tickets.staleness import PUBLIC_KINDS, StaleThread
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
 MAX_TICKETS = 100
+# A macro's reply is not sent again to a ticket whose newest message is that same macro's reply,
+# sent less than this long ago: long enough for two agents who apply it at the same moment, or
+# a page applied again before it showed the first, short enough that a reminder sent on
+# purpose later goes.
+REPEAT_WINDOW = timedelta(minutes=5)
 
 THEN = {
     TicketState.open: AfterReply.send,
@@ -66,6 +91,16 @@ class Source:
     id: int
     name: str
 
+    def actor(self, applied_by: User | None) -> ticket_changes.ChangeActor:
+        """Who the changes are told as (webhooks): the macro with the agent who applied it, or
+        the rule."""
+        return ticket_changes.ChangeActor(
+            ticket_changes.ActorKind(self.kind),
+            user_id=applied_by.id if applied_by is not None else None,
+            source_id=self.id,
+            source_name=self.name,
+        )
+
 
 @dataclass
 class Outcome:
@@ -75,6 +110,8 @@ class Outcome:
     ticket_id: int
     ticket: Ticket | None = None
     applied: list[str] = field(default_factory=list)
+    # Actions left out because their work was done already (a macro's reply just sent).
+    skipped: list[str] = field(default_factory=list)
     error: FrontdeskError | None = None
 
 
@@ -141,21 +178,19 @@ async def send_reply(
     action: Reply,
     then: AfterReply | None = AfterReply.send,
     source: Source | None = None,
+    seen_entry_id: int | None = None,
 ) -> bool:
-    """The text, or the saved reply, with its variables filled for this ticket. A variable this
-    ticket has no value for refuses the reply: nobody reads it over before it goes, and a
-    customer must never get "Hello {{customer.first_name}}". Without an actor (a rule) the
-    system sends it: a team saved reply only, counted as nobody's use, and no agent variables."""
+    """The text, or the saved reply, with its variables filled for this ticket. Without an actor
+    (a rule) the system sends it: a team saved reply only, counted as nobody's use. The reply
+    names the macro or rule that sent it; with `seen_entry_id`, a thread that gained messages
+    since refuses it (tickets/staleness.py)."""
     if actor is None:
         if action.saved_reply_id is not None:
             saved = await replies_service.get_team_reply(session, reply_id=action.saved_reply_id)
             template = saved.text
         else:
             template = action.text or ""
-        filled = fill(
-            template, await replies_service.ticket_values(session, user=None, ticket=ticket)
-        )
-        text, unfilled, unknown = filled.text, filled.unfilled, filled.unknown
+        text = await _filled(session, actor=None, ticket=ticket, template=template, what="reply")
     elif action.saved_reply_id is not None:
         reply = await replies_service.get_reply(session, user=actor, reply_id=action.saved_reply_id)
         done = await replies_service.insert_reply(
@@ -165,42 +200,97 @@ async def send_reply(
             use_id=f"action-{uuid.uuid4().hex}",
             ticket_id=ticket.id,
         )
-        text, unfilled, unknown = done.filled.text, done.filled.unfilled, done.filled.unknown
+        text = _checked(done.filled, what="reply")
     else:
-        values = await replies_service.ticket_values(session, user=actor, ticket=ticket)
-        values |= {"agent.first_name": first_word(actor.name), "agent.name": actor.name or None}
-        filled = fill(action.text or "", values)
-        text, unfilled, unknown = filled.text, filled.unfilled, filled.unknown
-    if unknown:
-        # A saved reply may have changed since the macro was saved: a typo is never sent.
-        raise Invalid("reply", f"No such variable: {braced(unknown)}; the reply was not sent.")
-    if unfilled:
-        names = braced(name for name in unfilled if name in VARIABLES)
-        raise Invalid("reply", f"This ticket has no value for {names}; the reply was not sent.")
+        text = await _filled(
+            session, actor=actor, ticket=ticket, template=action.text or "", what="reply"
+        )
     settings = settings_of(session)
-    await tickets_service.add_reply(
-        session,
-        ticket=ticket,
-        author=actor,
-        text=text,
-        then=then,
-        limit=settings.max_text_length,
-        cc=ticket.cc,
-        data={f"{source.kind}_id": source.id, f"{source.kind}_name": source.name}
-        if source is not None and actor is None
-        else None,
-    )
+    try:
+        await tickets_service.add_reply(
+            session,
+            ticket=ticket,
+            author=actor,
+            text=text,
+            then=then,
+            limit=settings.max_text_length,
+            cc=ticket.cc,
+            seen_entry_id=seen_entry_id,
+            data={f"{source.kind}_id": source.id, f"{source.kind}_name": source.name}
+            if source is not None
+            else None,
+        )
+    except StaleThread as stale:
+        if source is not None:
+            # Nobody was writing: the agent chose a macro.
+            count = len(stale.new_entries)
+            stale.message = (
+                f"{count} new message{'s' if count != 1 else ''} arrived on this ticket since "
+                f"you chose the {source.kind} “{source.name}”, which was not applied. Read "
+                "them, then apply it again with the newest id as `seen_entry_id`."
+            )
+        raise
     return True
+
+
+async def _sent_just_now(session: AsyncSession, *, ticket: Ticket, source: Source) -> bool:
+    """Whether the ticket's newest message is this macro's reply, sent less than REPEAT_WINDOW
+    ago: applied again at once, the macro would send the customer the same reply twice. Read
+    under the ticket's row lock, after the other application committed."""
+    newest = await session.scalar(
+        select(TicketEntry)
+        .where(TicketEntry.ticket_id == ticket.id, TicketEntry.kind.in_(PUBLIC_KINDS))
+        .order_by(TicketEntry.id.desc())
+        .limit(1)
+    )
+    return (
+        newest is not None
+        and newest.kind is EntryKind.reply
+        and newest.direction is Direction.outbound
+        and newest.data.get(f"{source.kind}_id") == source.id
+        and newest.created_at >= utcnow() - REPEAT_WINDOW
+    )
+
+
+async def _filled(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, template: str, what: str
+) -> str:
+    """A macro's or a rule's text with its variables filled for this ticket: the agent's own
+    for an agent, none for a rule (the system)."""
+    values = await replies_service.ticket_values(session, user=actor, ticket=ticket)
+    if actor is not None:
+        values |= {"agent.first_name": first_word(actor.name), "agent.name": actor.name or None}
+    return _checked(fill(template, values), what=what)
+
+
+def _checked(filled: Filled, *, what: str) -> str:
+    """The filled text, or a refusal: nobody reads a macro's or rule's text over before it goes,
+    and a customer must never get "Hello {{customer.first_name}}" (nor the timeline a note
+    saying "{{agent.name}}"). A saved reply may have changed since the macro was saved."""
+    undone = "the reply was not sent" if what == "reply" else "the note was not written"
+    if filled.unknown:
+        raise Invalid(what, f"No such variable: {braced(filled.unknown)}; {undone}.")
+    if filled.unfilled:
+        names = braced(name for name in filled.unfilled if name in VARIABLES)
+        raise Invalid(
+            what,
+            f"This ticket has no value for {names}; {undone}. A fallback after a bar is "
+            f"written when there is none: {FALLBACK_EXAMPLE}.",
+        )
+    return filled.text
 
 
 async def add_note(
     session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Note
 ) -> bool:
+    """A private note, its variables filled as a reply's are ("Refund approved by
+    {{agent.name}}")."""
+    text = await _filled(session, actor=actor, ticket=ticket, template=action.text, what="note")
     await tickets_service.add_note(
         session,
         ticket=ticket,
         author=actor,
-        text=action.text,
+        text=text,
         limit=settings_of(session).max_text_length,
     )
     return True
@@ -236,11 +326,41 @@ async def apply_actions(
     ticket: Ticket,
     actions: Sequence[Action],
     source: Source | None = None,
+    seen_entry_id: int | None = None,
+    skipped: list[str] | None = None,
 ) -> list[str]:
     """The actions, in order, on a ticket the caller has locked. A reply followed by a state
     goes out with that state as its "then" (Send and close), as the reply box would send it.
     Without an actor (a rule), the lines the actions write are the system's, under the rule's
-    own line that names it."""
+    own line that names it. What a macro or rule changes is its change, also where the
+    functions it calls are given the agent (tickets/changes.py). `seen_entry_id` is checked by
+    the reply; the types of the actions left out because their work was done are appended to
+    `skipped`."""
+    apply = functools.partial(
+        _apply,
+        session,
+        actor=actor,
+        ticket=ticket,
+        actions=actions,
+        seen_entry_id=seen_entry_id,
+        skipped=skipped if skipped is not None else [],
+    )
+    if source is None:
+        return await apply(source=None)
+    with ticket_changes.acting(session, source.actor(actor)):
+        return await apply(source=source)
+
+
+async def _apply(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    actions: Sequence[Action],
+    source: Source | None,
+    seen_entry_id: int | None,
+    skipped: list[str],
+) -> list[str]:
     if source is not None:
         said = (
             f"{actor.name} applied the {source.kind} “{source.name}”"
@@ -267,13 +387,26 @@ async def apply_actions(
                 changed = await set_state(session, actor=actor, ticket=ticket, action=action)
             case Snooze():
                 changed = await snooze(session, actor=actor, ticket=ticket, action=action)
+            case Reply() if (
+                source is not None
+                and source.kind == "macro"
+                and await _sent_just_now(session, ticket=ticket, source=source)
+            ):
+                changed = False
+                skipped.append(action.type)
             case Reply():
                 # The system's reply leaves the state alone unless the rule sets one.
                 default = AfterReply.send if actor is not None else None
                 then = THEN[state.target] if state is not None else default
                 before = ticket.state
                 changed = await send_reply(
-                    session, actor=actor, ticket=ticket, action=action, then=then, source=source
+                    session,
+                    actor=actor,
+                    ticket=ticket,
+                    action=action,
+                    then=then,
+                    source=source,
+                    seen_entry_id=seen_entry_id,
                 )
                 # The reply set the state ("Send & Close"): the state action then finds nothing
                 # left to do, yet it is what changed it.
@@ -305,18 +438,27 @@ async def apply_to_ticket(
     actions: Sequence[Action],
     source: Source | None = None,
     inbox_id: int | None = None,
+    seen_entry_id: int | None = None,
 ) -> Outcome:
     """One ticket `actor` sees, locked; refusals raise. With `inbox_id` (a team macro's inbox),
-    only a ticket of that inbox."""
+    only a ticket of that inbox. With `seen_entry_id`, a reply over messages the agent has not
+    seen is refused (409 `stale_thread`), and with it the rest."""
     ticket = await tickets_service.lock_visible_ticket(session, user=actor, ticket_id=ticket_id)
     if inbox_id is not None and ticket.inbox_id != inbox_id:
         raise Conflict(
             "This macro belongs to another inbox than this ticket's.", code="other_inbox"
         )
+    skipped: list[str] = []
     applied = await apply_actions(
-        session, actor=actor, ticket=ticket, actions=actions, source=source
+        session,
+        actor=actor,
+        ticket=ticket,
+        actions=actions,
+        source=source,
+        seen_entry_id=seen_entry_id,
+        skipped=skipped,
     )
-    return Outcome(ticket_id=ticket.id, ticket=ticket, applied=applied)
+    return Outcome(ticket_id=ticket.id, ticket=ticket, applied=applied, skipped=skipped)
 
 
 async def apply_to_many(
@@ -327,9 +469,11 @@ async def apply_to_many(
     actions: Sequence[Action],
     source: Source | None = None,
     inbox_id: int | None = None,
+    seen_entry_ids: Mapping[int, int] | None = None,
 ) -> list[Outcome]:
     """Each ticket in its own savepoint, in id order (the order row locks are taken in); a
-    refused ticket is reported with its error, and what it recorded is dropped with it."""
+    refused ticket is reported with its error, and what it recorded is dropped with it.
+    `seen_entry_ids`: for the tickets it names, the newest entry seen, as for one ticket."""
     if not ticket_ids:
         raise Invalid("ticket_ids", "Select at least one ticket.", field_code="required")
     if len(ticket_ids) > MAX_TICKETS:
@@ -351,6 +495,7 @@ async def apply_to_many(
                     actions=actions,
                     source=source,
                     inbox_id=inbox_id,
+                    seen_entry_id=(seen_entry_ids or {}).get(ticket_id),
                 )
         except FrontdeskError as error:
             drop_hooks_since(session, mark)

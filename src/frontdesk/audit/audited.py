@@ -20,6 +20,7 @@ from frontdesk.labels.models import Label
 from frontdesk.macros.models import Macro
 from frontdesk.mail.models import MailboxAccount, MailboxOAuth
 from frontdesk.ratings.models import RatingSettings
+from frontdesk.replies.models import SavedReply
 from frontdesk.rules.models import Rule
 from frontdesk.sla.models import SlaPolicy
 from frontdesk.sso.models import SsoSettings
@@ -169,6 +170,8 @@ AUDITED: tuple[Audited, ...] = (
         Rule, "rule", ("name", "enabled", "position", "when", "match", "conditions", "actions")
     ),
     Audited(Macro, "macro", ("name", "actions", "owner_id", "inbox_id")),
+    # What rules and macros send to customers: who changed its words, and when.
+    Audited(SavedReply, "saved_reply", ("name", "text", "owner_id", "inbox_id")),
     Audited(
         SidebarApp, "app", ("name", "url", "secret", "enabled", "position"), secrets=("secret",)
     ),

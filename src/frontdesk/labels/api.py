@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.labels import service
+from frontdesk.labels import service, usage
 from frontdesk.labels.models import Label
 from frontdesk.labels.schemas import LabelCreate, LabelRead, LabelUpdate
-from frontdesk.sla import service as sla_service
 
 router = APIRouter(prefix="/labels", tags=["labels"], route_class=AuthenticateFirst)
 
@@ -45,5 +44,7 @@ async def update_label(
 
 @router.delete("/{label_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_label(label: LoadedLabel, _admin: CurrentAdmin, session: SessionDep) -> None:
-    await sla_service.ensure_label_unused(session, label=label)
+    """Refused (409 `label_in_use`, naming them) while an SLA policy, a rule or a macro uses
+    it."""
+    await usage.ensure_unused(session, label=label)
     await service.delete_label(session, label=label)

@@ -92,8 +92,16 @@ async def delete_macro(macro: LoadedMacro, session: SessionDep) -> None:
 async def apply_macro(
     body: MacroApply, macro: LoadedMacro, user: CurrentAgent, session: SessionDep
 ) -> OutcomeRead:
-    """Applies the macro to one ticket: all its actions, or none and a 4xx error naming why."""
-    outcome = await service.apply_macro(session, user=user, macro=macro, ticket_id=body.ticket_id)
+    """Applies the macro to one ticket: all its actions, or none and a 4xx error naming why.
+    Applied again at the same moment (two agents, a double click), its reply is not sent twice:
+    see `skipped`."""
+    outcome = await service.apply_macro(
+        session,
+        user=user,
+        macro=macro,
+        ticket_id=body.ticket_id,
+        seen_entry_id=body.seen_entry_id,
+    )
     return OutcomeRead.of(outcome)
 
 
@@ -103,6 +111,10 @@ async def apply_macro_to_many(
 ) -> BulkResult:
     """Applies the macro to each ticket, each all or nothing; refusals are reported per ticket."""
     outcomes = await service.apply_macro_to_many(
-        session, user=user, macro=macro, ticket_ids=body.ticket_ids
+        session,
+        user=user,
+        macro=macro,
+        ticket_ids=body.ticket_ids,
+        seen_entry_ids=body.seen_entry_ids,
     )
     return BulkResult.of(outcomes)

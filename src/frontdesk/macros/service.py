@@ -10,19 +10,20 @@ again each time it is applied, since any of them may have gone since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as actions_service
-from frontdesk.actions.kinds import STORED, Action, Assign, Label, Reply, SetInbox
+from frontdesk.actions.kinds import STORED, Action, Assign, Label, Note, Reply, SetInbox
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
 from frontdesk.macros.models import Macro
 from frontdesk.macros.queries import visible_macros
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, braced, used_in
+from frontdesk.replies.variables import refusal
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -75,15 +76,12 @@ async def _ensure_targets(
                         "A team macro sends only a team reply of its own inbox: others would "
                         "not see the reply.",
                     )
-            case Reply(text=str() as text):
-                # Nobody reads a macro's reply over before it goes: a typo would reach the
-                # customer as written.
-                unknown = [name for name in used_in(text) if name not in VARIABLES]
-                if unknown:
-                    raise Invalid(
-                        "actions",
-                        f"No such variable: {braced(unknown)}.",
-                    )
+            case Reply(text=str() as text) | Note(text=text):
+                # Nobody reads a macro's reply or note over before it goes: a typo would reach
+                # the customer, or the timeline, as written.
+                refused = refusal(text)
+                if refused:
+                    raise Invalid("actions", refused)
             case SetInbox(inbox_id=target_id):
                 try:
                     await inboxes_service.get_inbox(session, user=user, inbox_id=target_id)
@@ -161,14 +159,60 @@ async def delete_macro(session: AsyncSession, *, macro: Macro) -> None:
     await session.flush()
 
 
+async def macros_sending_reply(session: AsyncSession, *, reply_id: int) -> Sequence[Macro]:
+    """Every macro that sends the saved reply, whoever's (a personal macro may send a team
+    reply of an inbox its owner sees)."""
+    return [
+        macro
+        for macro in await _all_macros(session)
+        if any(
+            isinstance(action, Reply) and action.saved_reply_id == reply_id
+            for action in actions_of(macro)
+        )
+    ]
+
+
+async def macros_naming_label(session: AsyncSession, *, label_id: int) -> Sequence[Macro]:
+    """Every macro that adds or removes the label, whoever's: deleted under it, the macro would
+    refuse every ticket."""
+    return [
+        macro
+        for macro in await _all_macros(session)
+        if any(
+            isinstance(action, Label) and label_id in (*action.add, *action.remove)
+            for action in actions_of(macro)
+        )
+    ]
+
+
+async def described(session: AsyncSession, macro: Macro) -> str:
+    """The macro as a refusal names it to whoever must change it: a team one, or someone's."""
+    if macro.owner_id is None:
+        return f"the team macro “{macro.name}”"
+    owner = await users_service.get_user(session, user_id=macro.owner_id)
+    return f"{owner.name}'s macro “{macro.name}”"
+
+
+async def _all_macros(session: AsyncSession) -> Sequence[Macro]:
+    # A label or a saved reply is deleted now and then; reading the macros then is cheaper
+    # than a JSON index kept for it on both stores.
+    return (await session.scalars(select(Macro).order_by(Macro.name, Macro.id))).all()
+
+
 def _source(macro: Macro) -> actions_service.Source:
     return actions_service.Source(kind="macro", id=macro.id, name=macro.name)
 
 
 async def apply_macro(
-    session: AsyncSession, *, user: User, macro: Macro, ticket_id: int
+    session: AsyncSession,
+    *,
+    user: User,
+    macro: Macro,
+    ticket_id: int,
+    seen_entry_id: int | None = None,
 ) -> actions_service.Outcome:
-    """On one ticket: all of the macro or nothing, a refusal raised as an error."""
+    """On one ticket: all of the macro or nothing, a refusal raised as an error. Its reply is
+    checked against `seen_entry_id` and not sent twice (actions/service.py)."""
     return await actions_service.apply_to_ticket(
         session,
         actor=user,
@@ -176,11 +220,17 @@ async def apply_macro(
         actions=actions_of(macro),
         source=_source(macro),
         inbox_id=macro.inbox_id,
+        seen_entry_id=seen_entry_id,
     )
 
 
 async def apply_macro_to_many(
-    session: AsyncSession, *, user: User, macro: Macro, ticket_ids: Sequence[int]
+    session: AsyncSession,
+    *,
+    user: User,
+    macro: Macro,
+    ticket_ids: Sequence[int],
+    seen_entry_ids: Mapping[int, int] | None = None,
 ) -> list[actions_service.Outcome]:
     return await actions_service.apply_to_many(
         session,
@@ -189,4 +239,5 @@ async def apply_macro_to_many(
         actions=actions_of(macro),
         source=_source(macro),
         inbox_id=macro.inbox_id,
+        seen_entry_ids=seen_entry_ids,
     )

@@ -8,8 +8,11 @@ refuses); only a message with no usable structure at all is reported as malforme
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import contextlib
+import quopri
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from datetime import datetime
 from email import policy
 from email.errors import (
     MessageDefect,
+    MissingHeaderBodySeparatorDefect,
     MultipartInvariantViolationDefect,
     NoBoundaryInMultipartDefect,
     StartBoundaryNotFoundDefect,
@@ -63,9 +67,17 @@ HEADER_SUMMARY = (
     "Return-Path",
     "Auto-Submitted",
     "Precedence",
+    "List-Id",
+    "X-Original-From",
     "Content-Type",
 )
-_AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
+# `Precedence: list` is not among them: it marks mail a list or group passed on, which is a
+# person's mail when the list is the desk's own address (mail/lists.py decides).
+_AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk"})
+# A list's posting address: List-Post's `<mailto:…>` (RFC 2369), and Google Groups'
+# `Mailing-list: list support@example.com; contact …`.
+_LIST_POST = re.compile(r"<mailto:([^>?\s]+)", re.I)
+_MAILING_LIST = re.compile(r"(?:^|;)\s*list\s+([^\s;]+@[^\s;]+)", re.I)
 # The subject Exchange and Outlook give an automatic reply, in the languages of their
 # interfaces (the older "Out of Office AutoReply", "Abwesenheitsnotiz" … included): the words and
 # a colon (French puts a space before it, Chinese and Japanese write a full-width one, U+FF1A;
@@ -92,7 +104,14 @@ _REPORT_PART_NAMES = {
     "message/global-headers": "returned-headers.txt",
 }
 _DELIVERY_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+# The parts of a report that return the message (or its headers), by which it finds its ticket.
+_RETURNED_MESSAGE_TYPES = frozenset(
+    {"message/rfc822", "message/rfc822-headers", "message/global", "message/global-headers"}
+)
+# Transfer encodings a message/* part is not read through by the parser.
+_ENCODED = frozenset({"base64", "quoted-printable"})
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BASE64_NOISE = re.compile(rb"[^A-Za-z0-9+/]")
 _FATAL_DEFECTS = (
     NoBoundaryInMultipartDefect,
     StartBoundaryNotFoundDefect,
@@ -142,6 +161,19 @@ class RecipientStatus:
         return self.action not in _NOT_FAILED and self.status.startswith("5")
 
 
+@dataclass(frozen=True)
+class MailingList:
+    """The marks of a message a mailing list or group passed on (Google Groups, Microsoft 365
+    groups, Mailman): `Precedence: list`, `List-Id`, `List-Post`, `Mailing-list`."""
+
+    # `Precedence: list`: an automatic message by RFC 3834, unless the list is the desk's own.
+    precedence: bool
+    # List-Id as written (`<support.example.com>`), for people to read.
+    list_id: str
+    # Where the list takes posts (List-Post, Mailing-list): the list's own address.
+    addresses: tuple[str, ...]
+
+
 @dataclass
 class ParsedMail:
     message_id: str | None
@@ -168,6 +200,14 @@ class ParsedMail:
     # A DSN's per-recipient blocks, every one of them: a reply copied to several people can
     # fail for some, be delayed for others and reach the rest.
     recipients: list[RecipientStatus] = field(default_factory=list)
+    # The list or group it came through, if any.
+    mailing_list: MailingList | None = None
+    # Who wrote it, where a list that rewrote From says so (`X-Original-From`), and Reply-To:
+    # a list that rewrites From for the author's domain's DMARC policy moves the author there.
+    original_from: tuple[str, str] | None = None
+    reply_to: list[tuple[str, str]] = field(default_factory=list)
+    # The From it arrived with, when the author was found elsewhere (mail/lists.py).
+    sent_as: str | None = None
 
     @property
     def is_auto(self) -> bool:
@@ -247,6 +287,9 @@ def parse_message(raw: bytes) -> ParsedMail:
         recipients=recipients,
         headers=header_summary(headers),
         defects=[_describe(defect) for defect in defects],
+        mailing_list=mailing_list(headers),
+        original_from=next(iter(headers.addresses("X-Original-From")), None),
+        reply_to=headers.addresses("Reply-To"),
     )
 
 
@@ -390,6 +433,24 @@ def automatic_reason(message: Message, headers: Headers | None = None) -> str | 
     if local in ("mailer-daemon", "postmaster"):
         return "sent by a mail server"
     return None
+
+
+def mailing_list(headers: Headers) -> MailingList | None:
+    """The list or group the message came through, by its marks; None for one without."""
+    precedence = headers.text("Precedence").strip().lower() == "list"
+    list_id = headers.text("List-Id")[:300]
+    found = [*_LIST_POST.findall(headers.text("List-Post"))]
+    found += _MAILING_LIST.findall(headers.text("Mailing-list"))
+    addresses = tuple(
+        dict.fromkeys(
+            normalize_email(address)
+            for address in found
+            if "@" in address and len(address) <= MAX_ADDRESS_CHARS
+        )
+    )
+    if not (precedence or list_id or addresses or "List-Post" in headers):
+        return None
+    return MailingList(precedence=precedence, list_id=list_id, addresses=addresses)
 
 
 def _exchange_automatic_reply(headers: Headers) -> bool:
@@ -594,9 +655,49 @@ def _embedded_bytes(part: Message) -> bytes:
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         # A message/rfc822 part holds one message; a message/delivery-status part one item per
         # block (the per-message block, then one per recipient): every one of them is kept.
-        return b"".join(_message_bytes(item) for item in payload if isinstance(item, Message))
+        items = [item for item in payload if isinstance(item, Message)]
+        encoding = _transfer_encoding(part)
+        if encoding in _ENCODED:
+            return _transfer_decoded(encoding, b"\n".join(_written_back(item) for item in items))
+        return b"".join(_message_bytes(item) for item in items)
     decoded = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else b""
+
+
+def _transfer_encoding(part: Message) -> str:
+    return str(part.get("Content-Transfer-Encoding") or "").strip().lower()
+
+
+def _transfer_decoded(encoding: str, body: bytes) -> bytes:
+    """A message/* part's body without its transfer encoding. The parser reads a delivery
+    status (and any message/* part) as header blocks whatever its Content-Transfer-Encoding,
+    but a gateway that re-encodes a report for a 7-bit hop, or an RFC 6533 report (which may
+    be encoded), sends it in base64 or quoted-printable: the blocks then hold the encoded text,
+    written back as it came (`_written_back`) and decoded here."""
+    try:
+        if encoding == "base64":
+            # What is not of the base64 alphabet (line ends) is skipped; padding is added back
+            # where the lines were cut.
+            return base64.b64decode(_BASE64_NOISE.sub(b"", body) + b"==")
+        return quopri.decodestring(body)
+    except (binascii.Error, ValueError):
+        return body
+
+
+def _written_back(block: Message) -> bytes:
+    """A block of a message/* part as it was in the message: its header lines (folding kept),
+    then what the parser took for a body, after a blank line only if there was one (a line that
+    is no header, as every base64 line is, starts the body at once)."""
+    lines = "".join(f"{name}: {value}\n" for name, value in block.raw_items())
+    payload = block.get_payload()
+    if isinstance(payload, list):  # a message/* inside: rare, and not transfer-encoded text
+        return _message_bytes(block)
+    body = str(payload or "")
+    separated = not any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in block.defects)
+    if body and lines and separated:
+        lines += "\n"
+    text = (lines + body).replace("\r\n", "\n")
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _message_bytes(message: Message) -> bytes:
@@ -627,16 +728,21 @@ def _reported_ids(message: Message) -> list[str]:
     found: list[str] = []
     for part in message.walk():
         content_type = part.get_content_type()
-        if content_type in ("message/rfc822", "message/rfc822-headers"):
+        if content_type in _RETURNED_MESSAGE_TYPES:
             payload = part.get_payload()
-            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            if _transfer_encoding(part) in _ENCODED:
+                # RFC 6533's returned message or headers may come in base64.
+                found += _header_ids(_embedded_bytes(part))
+            elif isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 found += message_ids(header_text(payload[0], "Message-ID"))
         elif content_type == "text/rfc822-headers":
-            headers = BytesParser(policy=policy.compat32).parsebytes(
-                text_of(part).encode("utf-8", "replace"), headersonly=True
-            )
-            found += message_ids(header_text(headers, "Message-ID"))
+            found += _header_ids(text_of(part).encode("utf-8", "replace"))
     return list(dict.fromkeys(found))
+
+
+def _header_ids(head: bytes) -> list[str]:
+    headers = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
+    return message_ids(header_text(headers, "Message-ID"))
 
 
 # What plain-text bounces are called; with a sender that is a mail server, or the headers of the

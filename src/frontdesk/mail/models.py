@@ -72,6 +72,8 @@ class InboundMessage(Base):
     __tablename__ = "inbound_messages"
     __table_args__ = (
         Index("ix_inbound_messages_status_received", "status", "received_at"),
+        # Only a message without a Message-ID has one (mail/receiving.py, `_delivered_before`).
+        index_where_set("ix_inbound_messages_raw_digest", "raw_digest"),
         IDS_NEVER_REUSED,
     )
 
@@ -95,6 +97,21 @@ class InboundMessage(Base):
     )
     status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus))
     error: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of `raw` (hex), for a message without a Message-ID: how a sender's retry of it is
+    # recognised.
+    raw_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeletedTicket(Base):
+    """The inbox of a ticket that was deleted (retention, erasure): its signed reply address
+    outlives it in the mail people keep, and a reply to it opens a new ticket there. Nothing
+    else is kept: a ticket's id names nobody once the ticket is gone."""
+
+    __tablename__ = "deleted_tickets"
+
+    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Inboxes are deactivated, not deleted; were one deleted, what it was is moot.
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
 
 
 class MailAttachment(Base):

@@ -168,6 +168,13 @@ async def queue_reply(
     }
     if cc:
         headers["Cc"] = ", ".join(cc)
+    if author is None:
+        # A rule's reply (an acknowledgement, an out-of-hours notice) is an automatic response:
+        # said so (RFC 3834), an auto-responder or another help desk does not answer it, and
+        # the two never answer each other for ever.
+        headers["Auto-Submitted"] = "auto-replied"
+        # Exchange and Outlook read this one instead: no out-of-office or rule answers it.
+        headers["X-Auto-Response-Suppress"] = "All"
     if references:
         # The latest message of the thread is the one this answers, usually the customer's.
         headers["In-Reply-To"] = references[-1]

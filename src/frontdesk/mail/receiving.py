@@ -4,8 +4,10 @@ attachments, or refused with the reason recorded. Also the reads of what arrived
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any, NoReturn
 
@@ -22,9 +24,10 @@ from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, FileRefused, sniff
 from frontdesk.files.store import file_store
 from frontdesk.files.thumbnails import thumbnail_of
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail import statements
+from frontdesk.mail import lists, retired, statements
 from frontdesk.mail.addresses import ticket_from_reply_address
 from frontdesk.mail.errors import InboundRefused, MalformedMessage, MessageTooLarge, Unroutable
 from frontdesk.mail.matching import (
@@ -42,6 +45,10 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
 REOPENED_BY_REPLY = frozenset({TicketState.hold, TicketState.snoozed, TicketState.closed})
+# How long a message without a Message-ID is recognised when the same bytes come again: as long
+# as a sending server keeps retrying a delivery (RFC 5321 asks for 4-5 days). Past it, the same
+# bytes are taken for a new message (a device that sends the same alert again).
+REPEAT_WINDOW = timedelta(days=5)
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,9 @@ def _arrival(settings: Settings, delivery: Prepared) -> _Arrival:
     if isinstance(mail, str):
         return _Arrival(record, envelope, (InboundStatus.failed, MalformedMessage(mail)))
     record["message_id"] = mail.message_id and mail.message_id[:998]
+    if not mail.message_id:
+        # Nothing else tells a sender's retry of it from a new message (`_delivered_before`).
+        record["raw_digest"] = hashlib.sha256(raw).hexdigest()
     record["subject"] = mail.subject[:998]
     record["from_address"] = mail.from_address[:998]
     record["headers"] = mail.headers
@@ -332,10 +342,15 @@ async def _receive(
     record, mail = arrival.record, arrival.parsed
     if not isinstance(mail, parsing.ParsedMail):
         await _refuse(session, record, *mail)
+    # Through a list or group: its author, and whether it is a person's mail (mail/lists.py).
+    mail = await lists.as_written(session, mail, settings=settings_of(session))
+    record["from_address"] = mail.from_address[:998]
 
     # One query for the batch answered both "have we seen this message?" and "which thread does
     # it answer?".
     seen = known.entries.get(mail.message_id) if mail.message_id else None
+    if seen is None and "raw_digest" in record:
+        seen = await _delivered_before(session, record["raw_digest"], envelope=arrival.envelope)
     if seen is not None:
         reason = (
             "our own message came back"
@@ -362,7 +377,14 @@ async def _receive(
             return InboundResult(
                 status=InboundStatus.ignored, inbound_id=inbound_id, auto=True, reason=reason
             )
-        inbox = await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
+        # A reply to a deleted ticket's address: a new ticket in the inbox it was in, which
+        # the address names better than any inbox address the mail was also copied to.
+        deleted = await retired.inbox_of_deleted(session, ticket_ids=arrival.reply_ticket_ids)
+        inbox = (
+            deleted[1]
+            if deleted is not None
+            else await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
+        )
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
         if await is_our_address(session, address=mail.from_address, settings=settings_of(session)):
@@ -381,7 +403,17 @@ async def _receive(
             subject=mail.subject[:300],
             type=TicketType.email,
         )
-        created, matched_by, unexpected = True, "inbox address", False
+        created, unexpected = True, False
+        matched_by = "inbox address" if deleted is None else "reply address of a deleted ticket"
+        if deleted is not None:
+            await tickets_service.log_event(
+                session,
+                ticket=ticket,
+                actor=None,
+                text="This email answers mail about a ticket that was deleted since; "
+                "nothing of that conversation is kept.",
+                deleted_ticket_id=deleted[0],
+            )
         author_id: int | None = customer.id
         customer_emails: Collection[str] = [mail.from_address]
     else:
@@ -449,6 +481,22 @@ async def _receive(
     )
 
 
+async def _delivered_before(
+    session: AsyncSession, digest: str, *, envelope: Collection[str]
+) -> tickets_service.EntryRef | None:
+    """The entry of an earlier delivery of the same bytes to the same recipients (so the same
+    inbox) within REPEAT_WINDOW, for a message without a Message-ID: the sending server
+    retrying a delivery whose answer it did not get, an IMAP message fetched again, a provider
+    posting twice. Its own transaction's earlier messages count too (their rows are written)."""
+    rows = await session.execute(
+        statements.REPEATS, {"p_digest": digest, "p_since": utcnow() - REPEAT_WINDOW}
+    )
+    for earlier_to, ticket_id, entry_id in rows:
+        if set(earlier_to or ()) == set(envelope) and ticket_id is not None:
+            return tickets_service.EntryRef(entry_id, ticket_id, EntryKind.reply, Direction.inbound)
+    return None
+
+
 async def _remember_copied(
     session: AsyncSession,
     ticket: Ticket,
@@ -462,7 +510,11 @@ async def _remember_copied(
     are left out (the envelope's recipients are ours: the mail was delivered to us at them); the
     list keeps its first MAX_EXTRA_RECIPIENTS."""
     settings = settings_of(session)
-    skip = {normalize_email(address) for address in (*ticket.cc, *customer_emails, *envelope)}
+    # A list's own address is the desk's way in, not a person to copy.
+    listed = mail.mailing_list.addresses if mail.mailing_list is not None else ()
+    skip = {
+        normalize_email(address) for address in (*ticket.cc, *customer_emails, *envelope, *listed)
+    }
     added: list[str] = []
     for address in dict.fromkeys((*mail.cc, *mail.to)):
         if address in skip or in_mail_domain(settings, address):
@@ -546,6 +598,12 @@ def _entry_data(
     }
     if mail.auto_reason:
         data["auto_reason"] = mail.auto_reason
+    if mail.sent_as is not None:
+        # The From a list rewrote: the desk shows the author, and keeps how it came.
+        data["via"] = mail.sent_as
+    if mail.mailing_list is not None:
+        listed = mail.mailing_list
+        data["mailing_list"] = listed.list_id or ", ".join(listed.addresses) or "unnamed"
     if mail.bounce:
         # The desk shows it as a bounce: someone did not get the mail it names.
         data["bounce"] = True
@@ -596,6 +654,7 @@ async def _add_inbound_entry(
         author_customer_id=author_id,
         message_id=mail.message_id and mail.message_id[:998],
         data=data,
+        automatic=mail.is_auto,
     )
     return entry, visible
 

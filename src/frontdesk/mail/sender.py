@@ -33,6 +33,7 @@ THREAD_HEADERS = (
     "In-Reply-To",
     "References",
     "Auto-Submitted",
+    "X-Auto-Response-Suppress",
     "List-Unsubscribe",
 )
 

@@ -8,7 +8,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select
 
-from frontdesk.mail.models import InboundMessage, OutboxMessage
+from frontdesk.mail.models import InboundMessage, InboundStatus, OutboxMessage
 
 INBOUND = cast(Table, InboundMessage.__table__)
 
@@ -18,4 +18,16 @@ OUTBOX = cast(Table, OutboxMessage.__table__)
 # The text of our mails that a batch's messages answer, by Message-ID.
 SENT_TEXTS = select(OUTBOX.c.message_id, OUTBOX.c.text).where(
     OUTBOX.c.message_id.in_(bindparam("p_ids", expanding=True))
+)
+
+# Earlier deliveries of the same bytes (a message without a Message-ID) that reached a ticket.
+REPEATS = (
+    select(INBOUND.c.envelope_to, INBOUND.c.ticket_id, INBOUND.c.entry_id)
+    .where(
+        INBOUND.c.raw_digest == bindparam("p_digest"),
+        INBOUND.c.received_at >= bindparam("p_since"),
+        INBOUND.c.status == InboundStatus.processed,
+        INBOUND.c.entry_id.is_not(None),
+    )
+    .order_by(INBOUND.c.id)
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.replies import service
+from frontdesk.replies import service, usage
 from frontdesk.replies.models import SavedReply
 from frontdesk.replies.schemas import (
     SavedReplyCreate,
@@ -78,6 +78,9 @@ async def get_saved_reply(reply: LoadedReply) -> SavedReplyRead:
 async def update_saved_reply(
     body: SavedReplyUpdate, reply: LoadedReply, user: CurrentAgent, session: SessionDep
 ) -> SavedReplyRead:
+    """A team reply that a rule sends has its text changed by admins and owners only."""
+    if body.text is not None:
+        await usage.ensure_text_change_allowed(session, user=user, reply=reply, text=body.text)
     await service.update_reply(session, user=user, reply=reply, name=body.name, text=body.text)
     return _read(reply)
 
@@ -92,6 +95,8 @@ async def share_saved_reply(
 
 @router.delete("/{reply_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_saved_reply(reply: LoadedReply, session: SessionDep) -> None:
+    """Refused (409) while a rule or a macro sends it."""
+    await usage.ensure_unused(session, reply=reply)
     await service.delete_reply(session, reply=reply)
 
 

@@ -3,7 +3,8 @@ which fills the variables for a chat or ticket and counts the use exactly once.
 
 Who may do what: a personal reply is its owner's alone (admins included: nobody else sees it).
 A team reply belongs to an inbox; everyone who sees the inbox (its members, owners and admins)
-sees it, inserts it, edits and deletes it, and may share a personal reply into it.
+sees it, inserts it, edits and deletes it, and may share a personal reply into it; but a reply
+that rules or macros send is theirs too (replies/usage.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.replies.models import SavedReply, SavedReplyUse
 from frontdesk.replies.queries import visible_replies
-from frontdesk.replies.variables import Filled, fill, first_word
+from frontdesk.replies.variables import Filled, fill, first_word, refusal
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
@@ -75,6 +76,11 @@ def _ensure_text(text: str) -> str:
         raise Invalid(
             "text", f"Use at most {MAX_TEXT} characters.", field_code="too_long", limit=MAX_TEXT
         )
+    # A typo in braces would reach a customer as written wherever nobody reads the reply over:
+    # a macro or a rule sends it as it is.
+    refused = refusal(text)
+    if refused:
+        raise Invalid("text", refused)
     return text
 
 

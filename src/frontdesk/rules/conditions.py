@@ -1,17 +1,29 @@
 """Whether a ticket meets a rule's conditions. What a condition reads is loaded once for many
-tickets (`facts_of`), so a dry run over hundreds of tickets costs a handful of queries."""
+tickets (`facts_of`), so a dry run over hundreds of tickets costs a handful of queries.
+
+The engine's rounds (rules/engine.py) read through `Gathered` instead: a round may check dozens
+of rules on each of a hundred tickets (a bulk action), nearly all of which match nothing. There
+a condition that reads only the ticket's row (inbox, channel, a trigger's own text) is checked
+first, each other fact (labels, the customer's name or addresses, a first message, the
+calendar) is loaded the first time a rule needs it, for every ticket of the round in one query,
+and kept for the next rules; a ticket a rule changed is read again. So the round's cost grows
+with the kinds of facts its rules read, not with the number of rules or of tickets.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
 from frontdesk.hours import service as hours_service
+from frontdesk.hours.calendar import Calendar
 from frontdesk.rules.kinds import (
     ChannelIs,
     Condition,
@@ -63,6 +75,28 @@ async def first_messages(session: AsyncSession, *, ticket_ids: Sequence[int]) ->
     for ticket_id, text in rows:
         found.setdefault(ticket_id, text)
     return found
+
+
+async def opened_by_customer(session: AsyncSession, *, ticket_ids: Sequence[int]) -> set[int]:
+    """The tickets whose first message is the customer's (their email or contact form, a chat's
+    transcript): those the customer opened, as a dry run judges "created by". A ticket an agent
+    filed begins with their note or their mail, or nothing yet. Exact only as a ticket is
+    created (the trigger says who), which is when such a rule runs."""
+    if not ticket_ids:
+        return set()
+    first = (
+        select(func.min(TicketEntry.id))
+        .where(TicketEntry.ticket_id.in_(ticket_ids), TicketEntry.kind != EntryKind.event)
+        .group_by(TicketEntry.ticket_id)
+    )
+    rows = await session.scalars(
+        select(TicketEntry.ticket_id).where(
+            TicketEntry.id.in_(first.subquery().select()),
+            (TicketEntry.kind == EntryKind.transcript)
+            | (TicketEntry.direction == Direction.inbound),
+        )
+    )
+    return set(rows)
 
 
 async def facts_of(
@@ -128,3 +162,146 @@ def meets(conditions: Sequence[Condition], match: str, facts: Facts) -> bool:
         return True
     results = (holds(condition, facts) for condition in conditions)
     return all(results) if match == "all" else any(results)
+
+
+class Need(IntEnum):
+    """A fact a condition reads beyond the ticket's row, in the order they are checked: the
+    cheapest first, so that a rule whose cheap condition already decides loads nothing more."""
+
+    labels = 1
+    customer_name = 2
+    customer_emails = 3
+    message = 4
+    hours = 5
+
+
+def need_of(condition: Condition, *, has_text: bool) -> Need | None:
+    """What the condition reads besides the ticket's row; None: nothing. `has_text`: the trigger
+    carries the customer's message, so "text contains" reads no first message."""
+    match condition:
+        case InboxIs() | ChannelIs():
+            return None
+        case HasLabel():
+            return Need.labels
+        case CustomerIs(field="customer_name"):
+            return Need.customer_name
+        case CustomerIs():
+            return Need.customer_emails
+        case TextHas():
+            return None if has_text else Need.message
+        case InHours():
+            return Need.hours
+
+
+class Gathered:
+    """What a round of rules reads about its tickets, each kind loaded once for all of them when
+    a rule first needs it (`meets`), and kept for the following rules until one of them changes
+    a ticket (`changed`). The tickets are locked as they are gathered (in id order)."""
+
+    def __init__(self, session: AsyncSession, *, tickets: Iterable[Ticket], now: datetime) -> None:
+        self._session = session
+        self._now = now
+        self._tickets = {ticket.id: ticket for ticket in tickets}
+        self._labels: dict[int, frozenset[int]] = {}
+        self._names: dict[int, str] = {}
+        self._emails: dict[int, frozenset[str]] = {}
+        self._messages: dict[int, str] = {}
+        self._calendars: dict[int, Calendar] = {}
+        self._open: dict[int, bool] = {}
+        # Queries run to load facts, for tests and benchmarks.
+        self.loads = 0
+
+    @classmethod
+    async def locked(
+        cls, session: AsyncSession, *, ticket_ids: Iterable[int], now: datetime
+    ) -> Gathered:
+        tickets = await tickets_service.lock_tickets(session, ticket_ids=sorted(set(ticket_ids)))
+        return cls(session, tickets=tickets.values(), now=now)
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        return self._tickets.get(ticket_id)
+
+    async def changed(self, ticket_id: int) -> None:
+        """A rule changed the ticket: read it again (still locked), and its labels when next
+        needed. What no action changes is kept: the customer, the first message, calendars."""
+        ticket = await tickets_service.lock_ticket(self._session, ticket_id=ticket_id)
+        if ticket is None:
+            self._tickets.pop(ticket_id, None)
+        else:
+            self._tickets[ticket_id] = ticket
+        self._labels.pop(ticket_id, None)
+
+    async def meets(
+        self, conditions: Sequence[Condition], match: str, *, ticket: Ticket, text: str = ""
+    ) -> bool:
+        """`meets` for one ticket of the round, the cheapest conditions first: `all` stops at
+        the first that fails, `any` at the first that holds, before loading what the others
+        read. `text`: the message the trigger carries, if any."""
+        if not conditions:
+            return True
+        wanted = match == "all"
+        has_text = bool(text)
+        needs = [(need_of(condition, has_text=has_text), condition) for condition in conditions]
+        for need, condition in sorted(needs, key=lambda pair: pair[0] or 0):
+            if need is not None:
+                await self._load(need, ticket)
+            if holds(condition, self._facts(ticket, text, need)) != wanted:
+                return not wanted
+        return wanted
+
+    def _facts(self, ticket: Ticket, text: str, need: Need | None) -> Facts:
+        open_now = True
+        if need is Need.hours:
+            open_now = self._open.setdefault(
+                ticket.inbox_id, self._calendars[ticket.inbox_id].is_open(self._now)
+            )
+        return Facts(
+            ticket=ticket,
+            label_ids=self._labels.get(ticket.id, frozenset()),
+            customer_name=self._names.get(ticket.customer_id, ""),
+            customer_emails=self._emails.get(ticket.customer_id, frozenset()),
+            message=text or self._messages.get(ticket.id, ""),
+            open_now=open_now,
+        )
+
+    async def _load(self, need: Need, ticket: Ticket) -> None:
+        session = self._session
+        match need:
+            case Need.labels if ticket.id not in self._labels:
+                ticket_ids = self._missing(ticket.id, self._labels)
+                labels = await tickets_service.labels_of(session, ticket_ids=ticket_ids)
+                self._labels |= {
+                    ticket_id: frozenset(label.id for label in found)
+                    for ticket_id, found in labels.items()
+                }
+            case Need.customer_name if ticket.customer_id not in self._names:
+                customer_ids = self._customers_missing(ticket, self._names)
+                names = await customers_service.names_by_id(session, customer_ids=customer_ids)
+                self._names |= {each: names.get(each, "") for each in customer_ids}
+            case Need.customer_emails if ticket.customer_id not in self._emails:
+                customer_ids = self._customers_missing(ticket, self._emails)
+                emails = await customers_service.emails_of_many(session, customer_ids=customer_ids)
+                none: frozenset[str] = frozenset()
+                self._emails |= {
+                    each: emails[each].emails if each in emails else none for each in customer_ids
+                }
+            case Need.message if ticket.id not in self._messages:
+                ticket_ids = self._missing(ticket.id, self._messages)
+                messages = await first_messages(session, ticket_ids=ticket_ids)
+                self._messages |= {each: messages.get(each, "") for each in ticket_ids}
+            case Need.hours if ticket.inbox_id not in self._calendars:
+                inbox_ids = {each.inbox_id for each in self._tickets.values()} | {ticket.inbox_id}
+                self._calendars |= await hours_service.calendars_of(
+                    session, inbox_ids=inbox_ids - self._calendars.keys()
+                )
+            case _:
+                return
+        self.loads += 1
+
+    def _missing(self, ticket_id: int, loaded: dict[int, Any]) -> list[int]:
+        """The round's tickets whose fact is not loaded yet, `ticket_id` among them."""
+        return sorted({each for each in self._tickets if each not in loaded} | {ticket_id})
+
+    def _customers_missing(self, ticket: Ticket, loaded: dict[int, Any]) -> list[int]:
+        customer_ids = {each.customer_id for each in self._tickets.values()}
+        return sorted((customer_ids | {ticket.customer_id}) - loaded.keys())

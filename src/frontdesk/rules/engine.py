@@ -9,17 +9,26 @@ twice). The price is that a slow rule slows the request that set it off; rules o
 Loops: a rule's actions record triggers of their own, which rules answer in turn, one level
 deeper. At MAX_DEPTH the chain stops: a rule that would run is recorded as `stopped` and the
 ticket's timeline says so, so two rules undoing each other ping-pong a few times, not forever.
+
+Mail loops are another matter: each message that comes in is a transaction of its own, at depth
+0. Automatic mail (an out-of-office, a bounce) sets off no rule (tickets/service.py
+`append_entry`), and a rule's reply says it is automatic (mail/outbound.py); a help desk that
+answers anyway is met by REPLIES_PER_DAY: past it, a rule's reply is left out (the rest of the
+rule applies) and the timeline says so.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as actions_service
+from frontdesk.actions.kinds import Action, Reply
 from frontdesk.db.session import drop_hooks_since, hooks_mark
 from frontdesk.errors import FrontdeskError
 from frontdesk.kit.clock import utcnow
@@ -28,6 +37,7 @@ from frontdesk.rules.kinds import (
     STORED_ACTIONS,
     STORED_CONDITIONS,
     STORED_WHEN,
+    Condition,
     InState,
     NoReply,
     OnCreated,
@@ -38,12 +48,16 @@ from frontdesk.rules.kinds import (
 )
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.tickets import service as tickets_service
-from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry
 from frontdesk.tickets.triggers import DEPTH_KEY, Trigger, TriggerKind, pending_triggers
 
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 3
+# Rules' replies on one ticket in 24 hours, whichever rules sent them: an acknowledgement, an
+# out-of-hours notice and a few answers to the customer's messages fit; two help desks that
+# answer each other's automatic mail stop there, a day at a time.
+REPLIES_PER_DAY = 5
 
 
 def when_of(rule: Rule) -> When:
@@ -53,7 +67,9 @@ def when_of(rule: Rule) -> When:
 def answers(when: When, trigger: Trigger) -> bool:
     match when:
         case OnCreated():
-            return trigger.kind is TriggerKind.created
+            return trigger.kind is TriggerKind.created and (
+                when.by is None or when.by == ("agent" if trigger.by_agent else "customer")
+            )
         case OnCustomerReply():
             return trigger.kind is TriggerKind.customer_replied
         case OnLabelAdded():
@@ -68,12 +84,24 @@ def answers(when: When, trigger: Trigger) -> bool:
             return False
 
 
-async def _event_rules(session: AsyncSession) -> list[tuple[Rule, When]]:
+@dataclass(frozen=True)
+class _EventRule:
+    rule: Rule
+    when: When
+    # Parsed once per commit, not once per ticket and trigger.
+    conditions: list[Condition]
+
+
+async def _event_rules(session: AsyncSession) -> list[_EventRule]:
     rules = await session.scalars(
         select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.position, Rule.id)
     )
     found = [(rule, when_of(rule)) for rule in rules]
-    return [(rule, when) for rule, when in found if not isinstance(when, NoReply | InState)]
+    return [
+        _EventRule(rule, when, STORED_CONDITIONS.validate_python(rule.conditions))
+        for rule, when in found
+        if not isinstance(when, NoReply | InState)
+    ]
 
 
 def _key(trigger: Trigger) -> tuple[object, ...]:
@@ -82,8 +110,13 @@ def _key(trigger: Trigger) -> tuple[object, ...]:
 
 async def run_triggered(session: AsyncSession) -> None:
     """Answers every trigger recorded in this transaction, then those the answers recorded, until
-    none is left; registered to run before each commit (app.py)."""
-    rules: list[tuple[Rule, When]] | None = None
+    none is left; registered to run before each commit (app.py).
+
+    Each round first pairs its triggers with the rules that answer their kind, in memory: a
+    trigger no rule answers costs nothing. The tickets of the pairs left are locked together,
+    and what their rules' conditions read is gathered once for the round (rules/conditions.py
+    `Gathered`), so that thirty rules that match nothing cost about what one does."""
+    rules: list[_EventRule] | None = None
     while pending := pending_triggers(session):
         for trigger in pending:
             trigger.handled = True
@@ -94,51 +127,62 @@ async def run_triggered(session: AsyncSession) -> None:
         # A new ticket's first message is part of its creation, not a reply.
         created = {t.ticket_id for t in pending if t.kind is TriggerKind.created}
         seen: set[tuple[object, ...]] = set()
+        work: list[tuple[Trigger, list[_EventRule]]] = []
         for trigger in pending:
             if trigger.kind is TriggerKind.customer_replied and trigger.ticket_id in created:
                 continue
             if _key(trigger) in seen:
                 continue
             seen.add(_key(trigger))
-            for rule, when in rules:
-                if answers(when, trigger):
-                    await _run_on_event(session, rule=rule, trigger=trigger)
+            answering = [each for each in rules if answers(each.when, trigger)]
+            if answering:
+                work.append((trigger, answering))
+        if not work:
+            continue
+        gathered = await rule_conditions.Gathered.locked(
+            session, ticket_ids=[trigger.ticket_id for trigger, _ in work], now=utcnow()
+        )
+        for trigger, answering in work:
+            for each in answering:
+                await _run_on_event(session, rule=each, trigger=trigger, gathered=gathered)
 
 
-async def _run_on_event(session: AsyncSession, *, rule: Rule, trigger: Trigger) -> None:
-    ticket = await tickets_service.lock_ticket(session, ticket_id=trigger.ticket_id)
+async def _run_on_event(
+    session: AsyncSession,
+    *,
+    rule: _EventRule,
+    trigger: Trigger,
+    gathered: rule_conditions.Gathered,
+) -> None:
+    ticket = gathered.ticket(trigger.ticket_id)
     if ticket is None or ticket.merged_into_id is not None:
         return
-    message = trigger.text
-    if not message:
-        firsts = await rule_conditions.first_messages(session, ticket_ids=[ticket.id])
-        message = firsts.get(ticket.id, "")
-    if not await matches(session, rule=rule, ticket=ticket, message=message):
+    if not await gathered.meets(rule.conditions, rule.rule.match, ticket=ticket, text=trigger.text):
         return
     if trigger.depth >= MAX_DEPTH:
-        logger.warning("rule %s stopped on ticket %s: loop bound", rule.id, ticket.id)
+        logger.warning("rule %s stopped on ticket %s: loop bound", rule.rule.id, ticket.id)
         await tickets_service.log_event(
             session,
             ticket=ticket,
             actor=None,
-            text=f"The rule “{rule.name}” was not run: rules set each other off "
+            text=f"The rule “{rule.rule.name}” was not run: rules set each other off "
             f"{MAX_DEPTH} times in a row",
-            rule_id=rule.id,
-            rule_name=rule.name,
+            rule_id=rule.rule.id,
+            rule_name=rule.rule.name,
         )
-        record_run(session, rule=rule, ticket=ticket, outcome="stopped")
+        record_run(session, rule=rule.rule, ticket=ticket, outcome="stopped")
         return
-    await apply_rule(session, rule=rule, ticket=ticket, depth=trigger.depth + 1)
+    await apply_rule(session, rule=rule.rule, ticket=ticket, depth=trigger.depth + 1)
+    # The next rules judge the ticket as this one left it.
+    await gathered.changed(ticket.id)
 
 
-async def matches(session: AsyncSession, *, rule: Rule, ticket: Ticket, message: str) -> bool:
+async def matches(session: AsyncSession, *, rule: Rule, ticket: Ticket, message: str = "") -> bool:
+    """Whether the locked ticket meets the rule's conditions; `message`: the one it answers, else
+    the ticket's first message is read if a condition needs it."""
     conditions = STORED_CONDITIONS.validate_python(rule.conditions)
-    if not conditions:
-        return True
-    facts = await rule_conditions.facts_of(
-        session, tickets=[ticket], messages={ticket.id: message}, now=utcnow()
-    )
-    return rule_conditions.meets(conditions, rule.match, facts[ticket.id])
+    gathered = rule_conditions.Gathered(session, tickets=[ticket], now=utcnow())
+    return await gathered.meets(conditions, rule.match, ticket=ticket, text=message)
 
 
 def record_run(
@@ -181,15 +225,27 @@ async def apply_rule(
     mark = hooks_mark(session)
     applied: list[str] = []
     error: str | None = None
+    actions = STORED_ACTIONS.validate_python(rule.actions)
     try:
         async with session.begin_nested():
+            held = await _over_reply_cap(session, ticket=ticket, actions=actions)
             applied = await actions_service.apply_actions(
                 session,
                 actor=None,
                 ticket=ticket,
-                actions=STORED_ACTIONS.validate_python(rule.actions),
+                actions=[action for action in actions if not (held and isinstance(action, Reply))],
                 source=source,
             )
+            if held:
+                await tickets_service.log_event(
+                    session,
+                    ticket=ticket,
+                    actor=None,
+                    text=f"The rule “{rule.name}” sent no reply: this ticket had "
+                    f"{REPLIES_PER_DAY} automatic replies in the last 24 hours, the most it gets",
+                    rule_id=rule.id,
+                    rule_name=rule.name,
+                )
     except FrontdeskError as refused:
         drop_hooks_since(session, mark)
         error = refused.message
@@ -210,3 +266,25 @@ async def apply_rule(
     else:
         run.outcome, run.applied, run.error = outcome, applied, error
     await session.flush()
+
+
+async def _over_reply_cap(
+    session: AsyncSession, *, ticket: Ticket, actions: Sequence[Action]
+) -> bool:
+    """Whether the rule's reply would be one too many for this ticket today (REPLIES_PER_DAY).
+    Counted from the thread: the rules' replies are the replies nobody wrote."""
+    if not any(isinstance(action, Reply) for action in actions):
+        return False
+    sent = await session.scalar(
+        select(func.count())
+        .select_from(TicketEntry)
+        .where(
+            TicketEntry.ticket_id == ticket.id,
+            TicketEntry.created_at >= utcnow() - timedelta(days=1),
+            TicketEntry.kind == EntryKind.reply,
+            TicketEntry.direction == Direction.outbound,
+            TicketEntry.author_user_id.is_(None),
+            TicketEntry.data["rule_id"].as_string().is_not(None),
+        )
+    )
+    return (sent or 0) >= REPLIES_PER_DAY

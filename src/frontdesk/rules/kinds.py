@@ -24,6 +24,11 @@ class _Part(BaseModel):
 
 class OnCreated(_Part):
     type: Literal["created"] = "created"
+    by: Literal["customer", "agent"] | None = Field(
+        default=None,
+        description="Who created it: `customer` (their email, chat or contact form), `agent` "
+        "(filed by hand, or split off another ticket); null: either",
+    )
 
 
 class OnCustomerReply(_Part):

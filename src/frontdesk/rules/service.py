@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.actions.kinds import Action, Assign, Label, Reply, SetInbox
+from frontdesk.actions.kinds import Action, Assign, Label, Note, Reply, SetInbox
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
-from frontdesk.replies.variables import VARIABLES, braced, used_in
+from frontdesk.replies.variables import refusal
 from frontdesk.rules import conditions as rule_conditions
 from frontdesk.rules import timed
 from frontdesk.rules.kinds import (
@@ -33,6 +33,7 @@ from frontdesk.rules.kinds import (
     InboxIs,
     InState,
     NoReply,
+    OnCreated,
     OnLabelAdded,
     OnStateChanged,
 )
@@ -70,7 +71,8 @@ def _ensure_name(name: str) -> str:
 
 
 async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> None:
-    """What the rule names exists: labels, inboxes, assignees."""
+    """What the rule names exists: labels, inboxes, assignees, a team saved reply; its texts'
+    variables are ones a rule fills."""
     label_ids = [c.value for c in definition.conditions if isinstance(c, HasLabel)]
     if isinstance(definition.when, OnLabelAdded) and definition.when.label_id is not None:
         label_ids.append(definition.when.label_id)
@@ -92,6 +94,8 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
                 raise Invalid("actions", "No such user to assign.") from None
         if isinstance(action, Reply):
             await _ensure_reply(session, action=action)
+        if isinstance(action, Note):
+            _ensure_variables(action.text)
         if isinstance(action, SetInbox):
             try:
                 await inboxes_service.get_inbox_by_id(session, inbox_id=action.inbox_id)
@@ -116,19 +120,45 @@ async def _ensure_reply(session: AsyncSession, *, action: Reply) -> None:
                 "No such team saved reply: a rule can send only a team reply, not a personal one.",
             ) from None
         text = saved.text
-    names = used_in(text)
-    agent = [name for name in names if name in AGENT_VARIABLES]
-    if agent:
-        raise Invalid(
-            "actions",
-            f"A rule's reply is signed by the inbox, not by an agent: remove {braced(agent)}.",
-        )
-    unknown = [name for name in names if name not in VARIABLES]
-    if unknown:
-        raise Invalid(
-            "actions",
-            f"No such variable: {braced(unknown)}.",
-        )
+    _ensure_variables(text)
+
+
+def _ensure_variables(text: str) -> None:
+    """Every `{{…}}` a variable, and an agent's only with a fallback: a rule has no agent."""
+    refused = refusal(text, unavailable=AGENT_VARIABLES)
+    if refused:
+        raise Invalid("actions", refused)
+
+
+def sends_reply(rule: Rule, reply_id: int) -> bool:
+    return any(
+        isinstance(action, Reply) and action.saved_reply_id == reply_id
+        for action in STORED_ACTIONS.validate_python(rule.actions)
+    )
+
+
+async def rules_sending_reply(session: AsyncSession, *, reply_id: int) -> Sequence[Rule]:
+    """The rules, on or off, whose reply is this saved reply: a rule switched off is still
+    meant to run again."""
+    return [rule for rule in await list_rules(session) if sends_reply(rule, reply_id)]
+
+
+async def rules_naming_label(session: AsyncSession, *, label_id: int) -> Sequence[Rule]:
+    """The rules, on or off, that name the label: when it is added, has or has not it, add or
+    remove it. Deleted under them, a rule would refuse each run, or worse, `has not` would hold
+    for every ticket."""
+    found = []
+    for rule in await list_rules(session):
+        definition = definition_of(rule)
+        named = {c.value for c in definition.conditions if isinstance(c, HasLabel)}
+        if isinstance(definition.when, OnLabelAdded) and definition.when.label_id is not None:
+            named.add(definition.when.label_id)
+        for action in definition.actions:
+            if isinstance(action, Label):
+                named |= {*action.add, *action.remove}
+        if label_id in named:
+            found.append(rule)
+    return found
 
 
 def _store(rule: Rule, definition: Definition) -> None:
@@ -263,9 +293,17 @@ async def dry_run(session: AsyncSession, *, definition: Definition) -> DryRun:
         session, tickets=tickets, messages=messages, now=utcnow()
     )
     label_id = when.label_id if isinstance(when, OnLabelAdded) else None
+    if isinstance(when, OnCreated) and when.by is not None:
+        by_customer = await rule_conditions.opened_by_customer(
+            session, ticket_ids=[ticket.id for ticket in tickets]
+        )
+        wanted = when.by == "customer"
+        candidates = [ticket for ticket in tickets if (ticket.id in by_customer) == wanted]
+    else:
+        candidates = tickets
     matching = [
         ticket
-        for ticket in tickets
+        for ticket in candidates
         if rule_conditions.meets(definition.conditions, definition.match, facts[ticket.id])
         and (label_id is None or label_id in facts[ticket.id].label_ids)
     ]

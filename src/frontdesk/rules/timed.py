@@ -34,7 +34,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, cast, exists, func, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    exists,
+    false,
+    func,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -42,7 +53,6 @@ from sqlalchemy.orm import aliased
 from frontdesk.db.planning import Unindexed
 from frontdesk.kit.clock import utcnow
 from frontdesk.rules import engine
-from frontdesk.rules.conditions import first_messages
 from frontdesk.rules.kinds import InState, NoReply
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.tickets import service as tickets_service
@@ -110,6 +120,9 @@ def due_query(
                 waiting.kind == EntryKind.reply,
                 waiting.direction == Direction.inbound,
                 waiting.id > func.coalesce(answered, 0),
+                # An out-of-office or a bounce is stored on the ticket, but nobody waits for
+                # an answer to it.
+                func.coalesce(waiting.data["auto"].as_boolean(), false()).is_(false()),
             )
             .correlate(Ticket)
             .scalar_subquery()
@@ -338,11 +351,8 @@ async def _fire(session: AsyncSession, *, rule: Rule, ticket: Ticket, episode: s
     except IntegrityError:
         # Another process fired it first.
         return False
-    message = ""
-    if rule.conditions:
-        # Only "text contains" reads it, and most time-based rules have no conditions.
-        message = (await first_messages(session, ticket_ids=[ticket.id])).get(ticket.id, "")
-    if not await engine.matches(session, rule=rule, ticket=ticket, message=message):
+    # "text contains" reads the ticket's first message, loaded only for such a rule.
+    if not await engine.matches(session, rule=rule, ticket=ticket):
         run.outcome = "skipped"
         await session.flush()
         return False

@@ -22,6 +22,7 @@ from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files import service as files_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_email
 from frontdesk.labels.models import Label
@@ -33,7 +34,8 @@ from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
 from frontdesk.search import terms as search_terms
 from frontdesk.sla import service as sla_service
-from frontdesk.tickets import counts, queries, statements
+from frontdesk.tickets import changes as ticket_changes
+from frontdesk.tickets import counts, queries, statements, sync
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
 from frontdesk.tickets.models import (
     Counter,
@@ -142,22 +144,49 @@ async def list_tickets(
     sort: str | None = None,
     cursor: str | None = None,
     limit: int = 25,
+    updated_since: datetime | None = None,
 ) -> TicketPage:
     """With `criteria.text`, the tickets it finds, best first unless another `sort` is asked
     for (docs/search.md). On SQLite the search runs on a read-only connection of its own, off
-    the event loop (search/reader.py); the page's tickets are then loaded by id."""
+    the event loop (search/reader.py); the page's tickets are then loaded by id. A cursor
+    continues only the list that gave it: same sort (which it supplies when `sort` is left
+    out) and same filters. `updated_since`, or a sync's cursor: a sync (`_sync_page`)."""
     limit = max(1, min(limit, MAX_PAGE))
+    kinds = (*queries.SORTS, queries.RELEVANCE)
+    if sort is not None and sort not in kinds:
+        raise Invalid("sort", f"Sort by one of: {', '.join(queries.SORTS)}.")
+    digest = queries.filters_digest(criteria)
+    given = cursors.decode(cursor) if cursor else None
+    if given is not None and given.kind not in (*kinds, queries.SYNC):
+        raise Invalid("cursor", cursors.NOT_A_CURSOR)
+    if updated_since is not None or (given is not None and given.kind == queries.SYNC):
+        return await _sync_page(
+            session,
+            user=user,
+            criteria=criteria,
+            sort=sort,
+            given=given,
+            updated_since=updated_since,
+            digest=digest,
+            limit=limit,
+        )
+    if given is not None:
+        sort = sort or given.kind
+        cursors.ensure_continues(given, kind=sort, filters_digest=digest)
     if not criteria.text:
         sort = sort or "-updated_at"
         if sort == queries.RELEVANCE:
             raise Invalid("sort", "Results are sorted by relevance only when searching (q).")
+        after = queries.position_of(given, sort=sort) if given else None
         statement = queries.page(
-            queries.filtered(user, criteria), sort=sort, cursor=cursor, limit=limit
+            queries.filtered(user, criteria), sort=sort, after=after, limit=limit
         )
         rows = (await session.scalars(statement)).all()
         more = len(rows) > limit
         tickets = rows[:limit]
-        next_cursor = queries.cursor_after(tickets[-1], sort=sort) if more else None
+        next_cursor = (
+            queries.cursor_after(tickets[-1], sort=sort, filters_digest=digest) if more else None
+        )
         return TicketPage(tickets=tickets, next_cursor=next_cursor)
 
     sort = sort or queries.RELEVANCE
@@ -168,10 +197,13 @@ async def list_tickets(
         # Only punctuation: no word to look for.
         return TicketPage(tickets=[], next_cursor=None)
     query = queries.filtered(user, criteria, found=found)
+    offset = 0
     if sort == queries.RELEVANCE:
-        statement = queries.ranked_page(query, found, cursor=cursor, limit=limit)
+        offset = queries.rank_offset(given) if given else 0
+        statement = queries.ranked_page(query, found, offset=offset, limit=limit)
     else:
-        statement = queries.page(query, sort=sort, cursor=cursor, limit=limit)
+        after = queries.position_of(given, sort=sort) if given else None
+        statement = queries.page(query, sort=sort, after=after, limit=limit)
     (found_rows,) = await search_reader.read(
         session,
         statement.with_only_columns(Ticket.id, maintain_column_froms=True),
@@ -186,15 +218,59 @@ async def list_tickets(
     next_cursor = None
     if more and tickets:
         if sort == queries.RELEVANCE:
-            next_cursor = queries.encode_rank_cursor(
-                (queries.decode_rank_cursor(cursor) if cursor else 0) + limit
-            )
+            next_cursor = queries.rank_cursor(offset + limit, filters_digest=digest)
         else:
-            next_cursor = queries.cursor_after(tickets[-1], sort=sort)
+            next_cursor = queries.cursor_after(tickets[-1], sort=sort, filters_digest=digest)
     return TicketPage(
         tickets=tickets,
         next_cursor=next_cursor,
         highlights=await search_highlights.highlights(session, terms=terms, tickets=tickets),
+    )
+
+
+async def _sync_page(
+    session: AsyncSession,
+    *,
+    user: User,
+    criteria: queries.TicketFilter,
+    sort: str | None,
+    given: cursors.Cursor | None,
+    updated_since: datetime | None,
+    digest: str,
+    limit: int,
+) -> TicketPage:
+    """The tickets changed since the position, oldest change first, up to the horizon past which
+    a transaction may still be writing (tickets/sync.py); the cursor is never null, even on the
+    last page: it is where the next sync starts. A ticket changed again moves to its new place
+    and comes again."""
+    if updated_since is not None and given is not None:
+        raise Invalid(
+            "cursor", "Give updated_since only to start a sync; continue it with cursor alone."
+        )
+    if criteria.text:
+        # Search results are capped: a sync through them could leave changes out.
+        raise Invalid("q", "A sync (updated_since) cannot be combined with q.")
+    if sort not in (None, "updated_at"):
+        raise Invalid(
+            "sort", "A sync (updated_since) is sorted by updated_at, oldest change first."
+        )
+    if given is not None:
+        cursors.ensure_continues(given, kind=queries.SYNC, filters_digest=digest)
+        after = queries.position_of(given, sort="updated_at")
+    else:
+        # Started by `updated_since` (the caller's test): every ticket updated then or later,
+        # since ids start at 1.
+        after = (updated_since, 0)
+    until = await sync.horizon(session)
+    statement = queries.page(
+        queries.filtered(user, criteria), sort="updated_at", after=after, limit=limit, until=until
+    )
+    rows = (await session.scalars(statement)).all()
+    tickets = rows[:limit]
+    position = (tickets[-1].updated_at, tickets[-1].id) if tickets else after
+    return TicketPage(
+        tickets=tickets,
+        next_cursor=queries.keyset_cursor(position, kind=queries.SYNC, filters_digest=digest),
     )
 
 
@@ -260,7 +336,7 @@ async def create_ticket(
     await sla_service.refresh(session, ticket=ticket)
     record_ticket_event(session, TicketEvent.created, ticket)
     # Automation rules (rules/engine.py) answer these before the transaction commits.
-    record_trigger(session, TriggerKind.created, ticket_id=ticket.id)
+    record_trigger(session, TriggerKind.created, ticket_id=ticket.id, by_agent=filed_by is not None)
     if labels:
         ids = tuple(label.id for label in labels)
         record_trigger(session, TriggerKind.label_added, ticket_id=ticket.id, label_ids=ids)
@@ -305,6 +381,15 @@ async def tell_customer_replied(
     )
 
 
+async def assignee_by_id(session: AsyncSession, *, user_id: int) -> User:
+    """The user a request names as assignee: an unknown one is a bad value of its body (422 on
+    `assignee_id`, like an unknown label), not a missing page."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Invalid("assignee_id", f"No user has the id {user_id}.")
+    return user
+
+
 async def ensure_assignable(session: AsyncSession, *, inbox_id: int, user: User) -> None:
     if not user.is_active:
         raise Invalid("assignee_id", f"{user.name} is deactivated.")
@@ -337,6 +422,9 @@ async def update_ticket(
     priority: TicketPriority | None = None,
 ) -> Ticket:
     changes: list[str] = []
+    reopened = False
+    # What it was before, for webhooks (from what to what): this transaction's first change.
+    ticket_changes.remember(session, ticket)
     if snoozed_until is not None and state is None:
         state = TicketState.snoozed
     if state is not None:
@@ -352,6 +440,7 @@ async def update_ticket(
         )
         closed_before = ticket.closed_at is not None
         _apply_state(ticket, state, snoozed_until)
+        reopened = closed_before and ticket.closed_at is None
         record_trigger(session, TriggerKind.state_changed, ticket_id=ticket.id, state=state.value)
         await metrics.ticket_state_changed(
             session,
@@ -382,6 +471,8 @@ async def update_ticket(
         )
         changes.append("assignee")
         await _tell_assignee(session, ticket=ticket, actor=actor)
+    elif reopened and await _unassign_unseeing(session, ticket, actor):
+        changes.append("assignee")
     if labels is not None and await _relabel(session, ticket, actor, labels):
         changes.append("labels")
     if priority is not None and priority is not ticket.priority:
@@ -404,8 +495,33 @@ async def update_ticket(
     if changes:
         ticket.updated_at = utcnow()
         await session.flush()
-        record_ticket_event(session, TicketEvent.updated, ticket, changes=changes)
+        record_ticket_event(session, TicketEvent.updated, ticket, changes=changes, by=actor)
     return ticket
+
+
+async def _unassign_unseeing(session: AsyncSession, ticket: Ticket, actor: User | None) -> bool:
+    """A closed ticket keeps an assignee who no longer sees it (tickets/departures.py): who
+    handled it stays on record. Opened again, it opens unassigned, for its inbox to take."""
+    if ticket.assignee_id is None or await inboxes_service.who_sees(
+        session, user_ids=[ticket.assignee_id], inbox_id=ticket.inbox_id
+    ):
+        return False
+    gone = await session.get(User, ticket.assignee_id)
+    inbox = await session.get(Inbox, ticket.inbox_id)
+    name = gone.name if gone is not None else "the assignee"
+    if gone is not None and not gone.is_active:
+        said = f"Unassigned: {name} is deactivated"
+    else:
+        said = f"Unassigned: {name} is not a member of {inbox.name if inbox else 'the inbox'}"
+    ticket.assignee_id = None
+    await _log(
+        session,
+        ticket,
+        actor,
+        said,
+        assignee_id=None,
+    )
+    return True
 
 
 async def _relabel(
@@ -421,6 +537,7 @@ async def _relabel(
     removed = [before[i].name for i in before if i not in after]
     if not added and not removed:
         return False
+    ticket_changes.remember_labels(session, ticket_id=ticket.id, label_ids=before)
     await set_labels(session, ticket=ticket, labels=labels)
     if added:
         added_ids = tuple(i for i in after if i not in before)
@@ -610,6 +727,15 @@ async def list_entries(session: AsyncSession, *, ticket: Ticket, newest: int) ->
     return Timeline(shown, earlier, first_data)
 
 
+def sender_of(direction: Direction, data: Mapping[str, Any] | None) -> str | None:
+    """The address an incoming mail came from, as an erasure or an export looks it up
+    (`TicketEntry.sender`)."""
+    if direction is not Direction.inbound or not data:
+        return None
+    address = str(data.get("from_address") or "").strip().lower()
+    return address[:998] or None
+
+
 async def add_entry(
     session: AsyncSession,
     *,
@@ -633,6 +759,7 @@ async def add_entry(
         author_customer_id=author_customer.id if author_customer else None,
         message_id=message_id,
         data=data or {},
+        sender=sender_of(direction, data),
         created_at=utcnow(),
     )
     session.add(entry)
@@ -640,6 +767,7 @@ async def add_entry(
     await session.flush()
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
     if kind is EntryKind.reply and direction is Direction.inbound:
+        _customer_wrote(session, ticket, customer_id=entry.author_customer_id, data=entry.data)
         await tell_customer_replied(session, replies=[(ticket, text)])
         record_trigger(session, TriggerKind.customer_replied, ticket_id=ticket.id, text=text)
     return entry
@@ -670,9 +798,11 @@ async def append_entry(
     author_customer_id: int | None = None,
     message_id: str | None = None,
     data: dict[str, Any] | None = None,
+    automatic: bool = False,
 ) -> EntryRef:
     """`add_entry` for the inbound-mail path, which never needs the entry as an object: two Core
-    statements instead of a flush of the unit of work."""
+    statements instead of a flush of the unit of work. An `automatic` message (an out-of-office,
+    a bounce) is no customer's reply: rules do not answer it."""
     now = utcnow()
     entry_id: int = (
         await session.execute(
@@ -687,6 +817,7 @@ async def append_entry(
                 "author_customer_id": author_customer_id,
                 "message_id": message_id,
                 "data": data or {},
+                "sender": sender_of(direction, data),
                 "created_at": now,
             },
         )
@@ -697,30 +828,52 @@ async def append_entry(
     entry = EntryRef(entry_id, ticket.id, kind, direction)
     record_ticket_event(session, TicketEvent.entry_added, ticket, entry=entry)
     if kind is EntryKind.reply and direction is Direction.inbound:
-        record_trigger(session, TriggerKind.customer_replied, ticket_id=ticket.id, text=text)
+        _customer_wrote(session, ticket, customer_id=author_customer_id, data=data)
+        if not automatic:
+            record_trigger(session, TriggerKind.customer_replied, ticket_id=ticket.id, text=text)
     # The inbound path tells the assignee and followers once per batch (mail/receiving.py).
     return entry
+
+
+def _customer_wrote(
+    session: AsyncSession, ticket: Ticket, *, customer_id: int | None, data: dict[str, Any] | None
+) -> None:
+    """A change nobody else makes in this transaction (their reply reopening the ticket) is the
+    customer's, by the address their mail came from (tickets/changes.py)."""
+    address = (data or {}).get("from_address")
+    ticket_changes.customer_wrote(
+        session,
+        ticket_id=ticket.id,
+        customer_id=customer_id,
+        email=address if isinstance(address, str) else None,
+    )
 
 
 async def set_entry_data(session: AsyncSession, *, entry: EntryRef, data: dict[str, Any]) -> None:
     await session.execute(statements.SET_ENTRY_DATA, {"p_entry": entry.id, "p_data": data})
 
 
-def _ensure_text(text: str, *, limit: int) -> str:
+def _ensure_text(text: str, *, limit: int, field: str = "text") -> str:
     if not text.strip():
-        raise Invalid("text", "Write something first.", field_code="required")
+        raise Invalid(field, "Write something first.", field_code="required")
     if len(text) > limit:
-        raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+        raise Invalid(field, f"At most {limit} characters.", field_code="too_long", limit=limit)
     return text
 
 
 async def add_note(
-    session: AsyncSession, *, ticket: Ticket, author: User | None, text: str, limit: int
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    author: User | None,
+    text: str,
+    limit: int,
+    field: str = "text",
 ) -> TicketEntry:
     """A private note; the agents it @mentions who may see the ticket follow it and are told.
     The entry keeps who was told and whom it named in vain (`mentioned`, `not_notified`), so
-    the author sees both."""
-    text = _ensure_text(text, limit=limit)
+    the author sees both. `field`: what the request calls the text, for a refusal."""
+    text = _ensure_text(text, limit=limit, field=field)
     mentions = await notifications_service.resolve_mentions(
         session, text=text, inbox_id=ticket.inbox_id
     )
@@ -964,6 +1117,7 @@ async def claim_due_snoozes(
 async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> int:
     woken = 0
     for ticket in await claim_due_snoozes(session, now=now, limit=limit):
+        ticket_changes.remember(session, ticket)
         # Guarded by state so a ticket changed since the claim is left alone.
         result = await session.execute(
             update(Ticket)
@@ -977,5 +1131,5 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> i
                 session, ticket, None, "The snooze ended; the ticket is open again", state="open"
             )
             record_trigger(session, TriggerKind.state_changed, ticket_id=ticket.id, state="open")
-            record_ticket_event(session, TicketEvent.updated, ticket, changes=["state"])
+            record_ticket_event(session, TicketEvent.updated, ticket, changes=["state"], by=None)
     return woken

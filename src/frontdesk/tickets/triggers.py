@@ -37,6 +37,8 @@ class Trigger:
     state: str | None = None
     # The customer's message, for "text contains".
     text: str = ""
+    # `created`: an agent filed the ticket (or split it off), rather than the customer opening it.
+    by_agent: bool = False
     handled: bool = field(default=False)
 
     async def __call__(self) -> None:
@@ -51,9 +53,12 @@ def record_trigger(
     label_ids: tuple[int, ...] = (),
     state: str | None = None,
     text: str = "",
+    by_agent: bool = False,
 ) -> None:
     depth = int(session.info.get(DEPTH_KEY, 0))
-    trigger = Trigger(kind, ticket_id, depth, label_ids=label_ids, state=state, text=text)
+    trigger = Trigger(
+        kind, ticket_id, depth, label_ids=label_ids, state=state, text=text, by_agent=by_agent
+    )
     after_commit(session, trigger)
 
 

@@ -131,3 +131,46 @@ async def test_a_deleted_labels_or_saved_replys_id_is_never_given_again(desk: De
         again = await admin.client.post(path, json=body | {"name": body["name"] + "2"})
         assert again.status_code == 201, again.text
         assert again.json()["id"] > first["id"]
+
+
+async def test_a_label_a_rule_or_a_macro_names_is_not_deleted_from_under_it(desk: Desk) -> None:
+    """Deleted, it broke them without a word: "has not" held for every ticket, and the macro
+    refused every ticket with "No such label". The message names who uses it."""
+    inbox = await desk.inbox(name="Support")
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    made = {}
+    for name in ("Spam", "VIP", "Refund", "Unused"):
+        response = await admin.client.post("/api/v1/labels", json={"name": name})
+        made[name] = response.json()["id"]
+    rules = [
+        (
+            "Not spam to sales",
+            {"type": "created"},
+            [{"field": "label", "op": "has_not", "value": made["Spam"]}],
+            True,
+        ),
+        ("VIP first", {"type": "label_added", "label_id": made["VIP"]}, [], False),
+    ]
+    for name, when, conditions, enabled in rules:
+        body = {
+            "name": name,
+            "when": when,
+            "conditions": conditions,
+            "actions": [{"type": "set_state", "state": "hold"}],
+            "enabled": enabled,
+        }
+        assert (await admin.client.post("/api/v1/rules", json=body)).status_code == 201
+    macro = {"name": "Refunded", "actions": [{"type": "label", "remove": [made["Refund"]]}]}
+    assert (await bob.client.post("/api/v1/macros", json=macro)).status_code == 201
+
+    for label, named in (
+        ("Spam", "the rule “Not spam to sales”"),
+        ("VIP", "the rule “VIP first” (switched off)"),
+        ("Refund", "Bob's macro “Refunded”"),
+    ):
+        refused = await admin.client.delete(f"/api/v1/labels/{made[label]}")
+        error = error_of(refused, 409, "label_in_use")
+        assert f"The label “{label}” is used by {named}" in error["message"], error
+    assert (await admin.client.delete(f"/api/v1/labels/{made['Unused']}")).status_code == 204
+    assert await count_rows(desk.app, Label) == 3

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.mail.models import OutboxMessage
+from frontdesk.replies.models import SavedReply
 from frontdesk.tickets.models import TicketEntry
 from tests.conftest import Agent, Desk, Published
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
@@ -175,10 +177,20 @@ class TestAllOrNothing:
         ticket = await new_ticket(ada.client, inbox, customer={"email": "x@example.org"})
         response = await act(ada, ticket, {"type": "reply", "text": "Hi {{customer.frist}}"})
         assert "No such variable: {{customer.frist}}" in error_of(response, 422)["message"]
+        # A saved reply with it is refused when saved; one saved before that was refused
+        # (written here as it would be stored) is refused when it would be sent.
+        typo = {"name": "Hello", "text": "Hi {{ customer.frist }}"}
+        error_of(await ada.client.post("/api/v1/saved-replies", json=typo), 422, "invalid")
         saved = await ada.client.post(
-            "/api/v1/saved-replies", json={"name": "Hello", "text": "Hi {{ customer.frist }}"}
+            "/api/v1/saved-replies", json={"name": "Hello", "text": "Hi there"}
         )
         assert saved.status_code == 201, saved.text
+        async with desk.app.state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(SavedReply)
+                .where(SavedReply.id == saved.json()["id"])
+                .values(text=typo["text"])
+            )
         reply = {"type": "reply", "saved_reply_id": saved.json()["id"]}
         error_of(await act(ada, ticket, reply), 422)
         assert await count_rows(desk.app, OutboxMessage) == 0

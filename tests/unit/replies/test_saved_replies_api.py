@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.replies.models import SavedReply, SavedReplyUse
 from tests.conftest import Agent, Desk
@@ -162,12 +163,21 @@ class TestInsertion:
         await online(ada)
         visitor = await visitors(inbox)
         chat = await visitor.start_chat("Hello", name="Marie Curie")
-        reply = await create(
-            ada,
-            "Hello",
+        text = (
             "Hi {{customer.first_name}}, {{agent.first_name}} from {{inbox.name}}. "
-            "Ticket {{ticket.number}}, order {{order.id}}.",
+            "Ticket {{ticket.number}}, order {{order.id}}."
         )
+        # A name that is no variable is refused when the reply is saved ...
+        refused = await ada.client.post(URL, json={"name": "Hello", "text": text})
+        error = error_of(refused, 422, "invalid")
+        assert fields_of(error) == {"text"}
+        assert "No such variable: {{order.id}}" in error["message"]
+        reply = await create(ada, "Hello", text.replace("{{order.id}}", "none"))
+        # ... but one saved before it was refused is still left as written, and named.
+        async with desk.app.state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(SavedReply).where(SavedReply.id == reply["id"]).values(text=text)
+            )
         # Not in the chat yet: only its participants insert into it.
         error_of(await insert(ada, reply, "c0", chat_id=chat["id"]), 403, "not_participant")
         assert (await ada.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200

@@ -154,6 +154,62 @@ class TestNewTickets:
         assert label_names(await ticket(admin, by_name["id"])) == ["Urgent"]
         assert label_names(await ticket(admin, neither["id"])) == []
 
+    async def test_who_created_the_ticket_customer_or_agent(
+        self, desk: Desk, http: httpx.AsyncClient
+    ) -> None:
+        """An "Ack every new email" rule must not email a caller an agent filed a ticket for:
+        they never wrote. A split-off ticket is the agent's too."""
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        by_customer = await create_rule(
+            admin,
+            "Ack every new email",
+            when={"type": "created", "by": "customer"},
+            actions=[{"type": "reply", "text": "We have your message."}],
+        )
+        assert by_customer["when"] == {"type": "created", "by": "customer"}
+        by_agent = await create_rule(
+            admin,
+            "Filed by hand",
+            when={"type": "created", "by": "agent"},
+            actions=[{"type": "note", "text": "Filed by hand."}],
+        )
+        filed = await new_ticket(
+            admin.client, inbox, subject="Phoned in", note="Cora phoned about her parcel."
+        )
+        await _mailed(http, text="Where is my parcel?", subject="Parcel", sender="c@example.org")
+        listed = (await admin.client.get("/api/v1/tickets")).json()["items"]
+        mailed = next(t for t in listed if t["subject"] == "Parcel")
+        assert [r["ticket"]["id"] for r in await runs(admin, by_customer)] == [mailed["id"]]
+        assert [r["ticket"]["id"] for r in await runs(admin, by_agent)] == [filed["id"]]
+        phoned = await ticket(admin, filed["id"])
+        assert [e["kind"] for e in phoned["entries"] if e["kind"] != "event"] == ["note", "note"]
+
+        # The dry run tells them apart by the ticket's first message.
+        for when, expected in (("customer", mailed["id"]), ("agent", filed["id"])):
+            body = {
+                "when": {"type": "created", "by": when},
+                "actions": [{"type": "note", "text": "x"}],
+            }
+            tried = await admin.client.post(f"{URL}/dry-run", json=body)
+            assert [t["id"] for t in tried.json()["tickets"]] == [expected], tried.text
+        both = {"when": {"type": "created"}, "actions": [{"type": "note", "text": "x"}]}
+        tried = await admin.client.post(f"{URL}/dry-run", json=both)
+        assert len(tried.json()["tickets"]) == 2
+        wrong = {"when": {"type": "created", "by": "someone"}, "actions": both["actions"]}
+        error_of(await admin.client.post(f"{URL}/dry-run", json=wrong), 422)
+
+        # Splitting the customer's message off makes a ticket the agent created.
+        full = await ticket(admin, mailed["id"])
+        (message,) = [e for e in full["entries"] if e["direction"] == "in"]
+        split = await admin.client.post(
+            f"/api/v1/tickets/{mailed['id']}/entries/{message['id']}/split", json={}
+        )
+        assert split.status_code == 201, split.text
+        new_id = split.json()["target_ticket_id"]
+        assert [r["ticket"]["id"] for r in await runs(admin, by_agent)] == [new_id, filed["id"]]
+        assert len(await runs(admin, by_customer)) == 1
+
 
 class TestLoops:
     async def test_two_rules_undoing_each_other_stop_at_the_bound(self, desk: Desk) -> None:

@@ -12,8 +12,10 @@ export const macrosApi = {
   create: (body: Schemas["MacroCreate"]) => unwrap(client.POST("/api/v1/macros", { body })),
   update: (id: number, body: Schemas["MacroUpdate"]) => unwrap(client.PATCH("/api/v1/macros/{macro_id}", { ...path(id), body })),
   remove: (id: number) => unwrap(client.DELETE("/api/v1/macros/{macro_id}", path(id))),
-  /** All of the macro on one ticket, or an error and nothing. */
-  apply: (id: number, ticketId: number) => unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId } })),
+  /** All of the macro on one ticket, or an error and nothing; `seenEntryId`: the newest entry the
+   * agent saw (a reply over newer messages is refused, 409 stale_thread). */
+  apply: (id: number, ticketId: number, seenEntryId?: number) =>
+    unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId, seen_entry_id: seenEntryId } })),
   /** On each ticket, all or nothing per ticket; refusals come back per ticket. */
   applyMany: (id: number, ticketIds: number[]) =>
     unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds } })),

@@ -8,6 +8,9 @@ import type { Condition, Definition, Rule, When } from "./api";
 
 export type WhenType = When["type"];
 export const TIMED: WhenType[] = ["no_reply", "in_state"];
+/** Who created the ticket, for "A ticket is created": "" is either. */
+export type CreatedBy = "" | "customer" | "agent";
+export const CREATED_BY: CreatedBy[] = ["customer", "agent", ""];
 
 export interface ConditionRow {
   field: Condition["field"];
@@ -20,6 +23,8 @@ export interface RuleForm {
   name: string;
   enabled: boolean;
   when: WhenType;
+  /** A new rule answers what customers create: an acknowledgement must not reach a caller an agent filed a ticket for. */
+  by: CreatedBy;
   labelId: string;
   state: string;
   hours: string;
@@ -41,7 +46,7 @@ export const OPS: Record<Condition["field"], string[]> = {
 };
 
 export function emptyForm(): RuleForm {
-  return { id: null, name: "", enabled: true, when: "created", labelId: "", state: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
+  return { id: null, name: "", enabled: true, when: "created", by: "customer", labelId: "", state: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
 }
 
 export function formOf(rule: Rule): RuleForm {
@@ -50,6 +55,7 @@ export function formOf(rule: Rule): RuleForm {
   form.name = rule.name;
   form.enabled = rule.enabled;
   form.when = rule.when.type;
+  if (rule.when.type === "created") form.by = rule.when.by ?? "";
   if (rule.when.type === "label_added") form.labelId = rule.when.label_id != null ? String(rule.when.label_id) : "";
   if (rule.when.type === "state_changed") form.state = rule.when.state ?? "";
   if (rule.when.type === "in_state") form.state = rule.when.state;
@@ -63,6 +69,8 @@ export function formOf(rule: Rule): RuleForm {
 
 function whenOf(form: RuleForm): When {
   switch (form.when) {
+    case "created":
+      return { type: "created", by: form.by || null };
     case "label_added":
       return { type: "label_added", label_id: form.labelId ? Number(form.labelId) : null };
     case "state_changed":

@@ -82,6 +82,20 @@ export const en = {
   ticketNumber: "Ticket #{number}",
   selectHint: "Select tickets to act on several at once (shift-click selects a range).",
   tooMany: "At most {n} tickets at once: select fewer.",
+  bulkAsk: { one: "Apply “{name}” to {n} ticket?", other: "Apply “{name}” to {n} tickets?" },
+  bulkWillDo: { one: "On the selected ticket, it will:", other: "On each of the {n} selected tickets, it will:" },
+  bulkEmails: {
+    one: "It emails a reply to the ticket’s customer. An email cannot be taken back.",
+    other: "It emails a reply to the customers of all {n} tickets. An email cannot be taken back.",
+  },
+  bulkConfirm: { one: "Apply to {n} ticket", other: "Apply to {n} tickets" },
+  bulkSkipped: {
+    one: "{n} reply not sent again: the same macro had just sent it.",
+    other: "{n} replies not sent again: the same macro had just sent them.",
+  },
+  appliedReplySkipped: "Applied “{name}”. Its reply was not sent again: this macro had just sent it to the customer.",
+  staleMacro: "Not applied: new messages arrived since you chose this macro. Read them, then apply it anyway or cancel.",
+  applyAnyway: "Apply anyway",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -166,4 +180,18 @@ export const fr: Words<typeof en> = {
   ticketNumber: "Ticket n° {number}",
   selectHint: "Sélectionnez des tickets pour agir sur plusieurs à la fois (Maj+clic pour une plage).",
   tooMany: "Au plus {n} tickets à la fois : sélectionnez-en moins.",
+  bulkAsk: { one: "Appliquer « {name} » à {n} ticket ?", other: "Appliquer « {name} » à {n} tickets ?" },
+  bulkWillDo: { one: "Sur le ticket sélectionné, elle va :", other: "Sur chacun des {n} tickets sélectionnés, elle va :" },
+  bulkEmails: {
+    one: "Elle envoie une réponse par e-mail au client du ticket. Un e-mail ne se reprend pas.",
+    other: "Elle envoie une réponse par e-mail aux clients des {n} tickets. Un e-mail ne se reprend pas.",
+  },
+  bulkConfirm: { one: "Appliquer à {n} ticket", other: "Appliquer à {n} tickets" },
+  bulkSkipped: {
+    one: "{n} réponse non renvoyée : la même macro venait de l’envoyer.",
+    other: "{n} réponses non renvoyées : la même macro venait de les envoyer.",
+  },
+  appliedReplySkipped: "« {name} » appliquée. Sa réponse n’a pas été renvoyée : cette macro venait de l’envoyer au client.",
+  staleMacro: "Non appliquée : de nouveaux messages sont arrivés depuis que vous avez choisi cette macro. Lisez-les, puis appliquez quand même ou annulez.",
+  applyAnyway: "Appliquer quand même",
 };

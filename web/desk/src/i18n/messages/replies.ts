@@ -21,8 +21,8 @@ export const en = {
   variables: "Variables",
   insertVariable: "Insert a variable:",
   variablesHint:
-    "Variables are filled when the reply is inserted. One with no value in the conversation (a chat has no ticket number until it ends) stays as written, so you see it before sending.",
-  notVariables: "Not variables, sent as written: {names}",
+    "Variables are filled when the reply is inserted. Add a fallback after a bar for when the conversation has no value: {{customer.first_name|there}}. Without one, it stays as written, so you see it before sending (a macro or a rule sends nothing then).",
+  notVariables: "Not variables, so the reply cannot be saved: {names}",
   varCustomerFirstName: "The customer's first name",
   varCustomerName: "The customer's full name",
   varAgentFirstName: "Your first name",
@@ -91,8 +91,8 @@ export const fr: Words<typeof en> = {
   variables: "Variables",
   insertVariable: "Insérer une variable :",
   variablesHint:
-    "Les variables sont remplies à l’insertion. Une variable sans valeur dans la conversation (un chat n’a pas de numéro de ticket avant sa fin) reste telle quelle, pour que vous la voyiez avant d’envoyer.",
-  notVariables: "Pas des variables, envoyées telles quelles : {names}",
+    "Les variables sont remplies à l’insertion. Ajoutez après une barre ce qui s’écrit quand la conversation n’a pas de valeur : {{customer.first_name|there}}. Sans cela, la variable reste telle quelle, pour que vous la voyiez avant d’envoyer (une macro ou une règle n’envoie alors rien).",
+  notVariables: "Pas des variables : la réponse ne peut pas être enregistrée : {names}",
   varCustomerFirstName: "Le prénom du client",
   varCustomerName: "Le nom complet du client",
   varAgentFirstName: "Votre prénom",

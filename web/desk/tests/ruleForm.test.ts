@@ -1,0 +1,49 @@
+// The rule editor's "A ticket is created" says by whom (docs/routing.md, "When"): a new rule
+// answers what customers create, so that "Ack every new email" never reaches a caller an agent
+// filed a ticket for; a saved rule keeps what it says, "by anyone" included.
+
+import assert from "node:assert/strict";
+import test from "node:test";
+import type { Rule } from "../src/rules/api";
+import { definitionOf, emptyForm, formOf } from "../src/rules/form";
+
+function saved(when: Rule["when"]): Rule {
+  return {
+    id: 1,
+    name: "Ack",
+    enabled: true,
+    position: 1,
+    when,
+    match: "all",
+    conditions: [],
+    actions: [{ type: "note", text: "x" }],
+    created_by_id: null,
+    updated_by_id: null,
+    created_at: "2026-12-01T00:00:00Z",
+    updated_at: "2026-12-01T00:00:00Z",
+    catch_up: null,
+  };
+}
+
+test("a new rule on created tickets answers the customers' ones", () => {
+  const form = emptyForm();
+  form.actions.note = "x";
+  assert.deepEqual(definitionOf(form).when, { type: "created", by: "customer" });
+  form.by = "";
+  assert.deepEqual(definitionOf(form).when, { type: "created", by: null });
+});
+
+test("a saved rule keeps who it answers, by anyone included", () => {
+  for (const by of ["customer", "agent", null] as const) {
+    const form = formOf(saved({ type: "created", by }));
+    assert.equal(form.by, by ?? "");
+    assert.deepEqual(definitionOf(form).when, { type: "created", by });
+  }
+  // Written before "by" existed: by anyone.
+  assert.deepEqual(definitionOf(formOf(saved({ type: "created" }))).when, { type: "created", by: null });
+});
+
+test("another moment says nothing of who created the ticket", () => {
+  const form = formOf(saved({ type: "customer_replied" }));
+  assert.deepEqual(definitionOf(form).when, { type: "customer_replied" });
+});
