@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.session import add_at_commit
 from frontdesk.metrics import record
-from frontdesk.metrics.models import Channel, ConversationClock, MomentKind
+from frontdesk.metrics.models import ConversationClock, MomentKind
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry
 
 # Bounds each IN (…) list (SQLite allows 32,766 parameters).
@@ -127,7 +127,7 @@ async def joined(session: AsyncSession, *, kept: Ticket, joining: Ticket, open: 
         return
     ours = await _clock(session, kept)
     if ours is None:
-        ours = _new_clock(session, kept)
+        ours = record.new_ticket_clock(session, kept)
     if ours.awaiting_since is None or theirs.awaiting_since < ours.awaiting_since:
         ours.awaiting_since = theirs.awaiting_since
     await session.flush()
@@ -166,7 +166,7 @@ async def split_off(
     if clock is None:
         # A chat's ticket is written without a clock or a `created` moment (its chat's go on);
         # one a split made begins a conversation, as a split of any other ticket does.
-        clock = _new_clock(session, ticket)
+        clock = record.new_ticket_clock(session, ticket)
         add_at_commit(
             session, record._moment(clock, MomentKind.created, ticket.created_at, user_id=user_id)
         )
@@ -192,16 +192,3 @@ def _waiting(said: Iterable[Said]) -> datetime | None:
     for message in said:
         waiting = (waiting or message.at) if message.customer else None
     return waiting
-
-
-def _new_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock:
-    """A ticket without a clock (a chat's ticket whose chat had none): it begins with the
-    ticket, as metrics/record.py `_ticket_clock` begins it."""
-    clock = ConversationClock(
-        ticket_id=ticket.id,
-        inbox_id=ticket.inbox_id,
-        channel=Channel(ticket.type.value),
-        started_at=ticket.created_at,
-    )
-    session.add(clock)
-    return clock

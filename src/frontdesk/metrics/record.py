@@ -285,20 +285,12 @@ async def _ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationCl
     if clock is None:
         # A ticket written before the clock existed (the migration fills them) or whose chat's
         # clock was lost: its clock starts when the ticket did.
-        clock = ConversationClock(
-            ticket_id=ticket.id,
-            inbox_id=ticket.inbox_id,
-            channel=Channel(ticket.type.value),
-            started_at=ticket.created_at,
-        )
-        session.add(clock)
+        clock = new_ticket_clock(session, ticket)
     return clock
 
 
-def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | None) -> None:
-    """A chat's ticket continues the chat's conversation (chat_ended); any other begins one."""
-    if ticket.type.value == Channel.chat:
-        return
+def new_ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock:
+    """A clock for a ticket that has none, beginning with the ticket."""
     clock = ConversationClock(
         ticket_id=ticket.id,
         inbox_id=ticket.inbox_id,
@@ -306,6 +298,14 @@ def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | 
         started_at=ticket.created_at,
     )
     session.add(clock)
+    return clock
+
+
+def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | None) -> None:
+    """A chat's ticket continues the chat's conversation (chat_ended); any other begins one."""
+    if ticket.type.value == Channel.chat:
+        return
+    clock = new_ticket_clock(session, ticket)
     add_at_commit(
         session, _moment(clock, MomentKind.created, ticket.created_at, user_id=filed_by_id)
     )
