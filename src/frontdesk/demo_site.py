@@ -102,8 +102,8 @@ QUEUE = "window.frontdesk = window.frontdesk || [];"
 
 
 def demo_policy(public_url: str) -> str:
-    """A shop's own policy: its inline scripts by hash, and inline styles, which the shop and the
-    messenger (a <style> in its shadow root) both use."""
+    """A shop's own policy: its inline scripts by hash, and inline styles, which the shop's page
+    uses (the messenger needs none where constructed stylesheets exist: docs/messenger.md)."""
     return policy(
         default_src="'self'",
         script_src=f"'self' {script_hash(QUEUE)} {script_hash(SCRIPT)}",
