@@ -212,6 +212,27 @@ def names_an_id(field: ModelField) -> bool:
     return annotation == Id or Id in get_args(annotation)
 
 
+_ID_RULES = get_args(Id)[1:]
+
+
+def mentions_an_id(annotation: Any, seen: frozenset[type] = frozenset()) -> bool:
+    """A body type with an id somewhere in it (a field, a list's items, a nested model): one
+    out of range names nothing, and answers as a missing one (kit/schemas.py `Id`)."""
+    if annotation == Id:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen = seen | {annotation}
+        return any(
+            # A field declared `Id` keeps its validator apart, in the field's metadata.
+            any(rule in _ID_RULES for rule in each.metadata)
+            or mentions_an_id(each.annotation, seen)
+            for each in annotation.model_fields.values()
+        )
+    return any(mentions_an_id(each, seen) for each in get_args(annotation))
+
+
 def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
     statuses = set(ERRORS_OF_OPERATIONS.get((method, path), ()))
     everything = [dependant, *dependencies(dependant)]
@@ -219,7 +240,12 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
         if each.call in ERRORS_OF_DEPENDENCIES:
             safe, unsafe = ERRORS_OF_DEPENDENCIES[each.call]
             statuses |= safe if method in SAFE_METHODS else unsafe
-    if any(each.path_params or any(map(names_an_id, each.query_params)) for each in everything):
+    if any(
+        each.path_params
+        or any(map(names_an_id, each.query_params))
+        or any(mentions_an_id(field.field_info.annotation) for field in each.body_params)
+        for each in everything
+    ):
         statuses.add(404)
     if any(each.query_params or each.body_params or each.path_params for each in everything):
         statuses.add(422)
