@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, get_args
 
 from fastapi import FastAPI, params
-from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
@@ -206,18 +205,13 @@ def dependencies(dependant: Dependant) -> Iterator[Dependant]:
         yield from dependencies(dependency)
 
 
-def names_an_id(field: ModelField) -> bool:
-    """An id in the query, such as ?inbox_id=: one that names nothing is a 404."""
-    annotation = field.field_info.annotation
-    return annotation == Id or Id in get_args(annotation)
-
-
 _ID_RULES = get_args(Id)[1:]
 
 
 def mentions_an_id(annotation: Any, seen: frozenset[type] = frozenset()) -> bool:
-    """A body type with an id somewhere in it (a field, a list's items, a nested model): one
-    out of range names nothing, and answers as a missing one (kit/schemas.py `Id`)."""
+    """A parameter's or body's type with an id somewhere in it (itself, a list's items, a nested
+    model's field): one out of range names nothing, and answers as a missing one (kit/schemas.py
+    `Id`)."""
     if annotation == Id:
         return True
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -242,7 +236,7 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
             statuses |= safe if method in SAFE_METHODS else unsafe
     if any(
         each.path_params
-        or any(map(names_an_id, each.query_params))
+        or any(mentions_an_id(field.field_info.annotation) for field in each.query_params)
         or any(mentions_an_id(field.field_info.annotation) for field in each.body_params)
         for each in everything
     ):

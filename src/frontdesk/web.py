@@ -10,7 +10,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from frontdesk.kit.methods import FALLBACK_ROUTE, RESERVED, nothing_here, route_methods
+from frontdesk.kit.methods import FALLBACK_ROUTE, is_reserved, nothing_here, route_methods
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 PACKAGED = Path(__file__).resolve().parent / "static"
@@ -49,7 +49,7 @@ def mount_frontends(app: FastAPI) -> None:
 
     @app.get("/{path:path}", include_in_schema=False, name=FALLBACK_ROUTE)
     async def desk(path: str, request: Request) -> Response:
-        if path.startswith(RESERVED):
+        if is_reserved(request.scope):
             if route_methods(request.app, request.scope):
                 # A GET where the API takes other methods, e.g. GET /api/v1/auth/login.
                 raise HTTPException(405)

@@ -18,14 +18,12 @@ from frontdesk.sla import service as sla_service
 async def ensure_unused(session: AsyncSession, *, label: Label) -> None:
     await sla_service.ensure_label_unused(session, label=label)
     users: list[str] = []
-    places: list[str] = []
-    for rule in await rules_service.rules_naming_label(session, label_id=label.id):
+    rules = await rules_service.rules_naming_label(session, label_id=label.id)
+    for rule in rules:
         users.append(f"the rule “{rule.name}”" + ("" if rule.enabled else " (switched off)"))
-        places[:] = ["Settings → Rules"]
     macros = await macros_service.macros_naming_label(session, label_id=label.id)
     users += [await macros_service.described(session, macro) for macro in macros]
-    if macros:
-        places.append("Macros")
+    places = ["Settings → Rules"] * bool(rules) + ["Macros"] * bool(macros)
     if users:
         raise Conflict(
             f"The label “{label.name}” is used by {', '.join(users)}: change "

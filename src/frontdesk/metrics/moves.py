@@ -125,9 +125,7 @@ async def joined(session: AsyncSession, *, kept: Ticket, joining: Ticket, open: 
     theirs = await _clock(session, joining)
     if theirs is None or theirs.awaiting_since is None:
         return
-    ours = await _clock(session, kept)
-    if ours is None:
-        ours = record.new_ticket_clock(session, kept)
+    ours = await record.ticket_clock(session, kept)
     if ours.awaiting_since is None or theirs.awaiting_since < ours.awaiting_since:
         ours.awaiting_since = theirs.awaiting_since
     await session.flush()

@@ -278,7 +278,7 @@ async def chat_ended(
 # Tickets
 
 
-async def _ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock:
+async def ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock:
     clock = await session.scalar(
         select(ConversationClock).where(ConversationClock.ticket_id == ticket.id)
     )
@@ -321,7 +321,7 @@ def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | 
 
 async def customer_replied(session: AsyncSession, *, ticket: Ticket, at: datetime) -> None:
     """A customer's email on the ticket (automatic mail never comes here)."""
-    clock = await _ticket_clock(session, ticket)
+    clock = await ticket_clock(session, ticket)
     moment = _customer_wrote(clock, at)
     if moment is not None:
         add_at_commit(session, moment)
@@ -332,7 +332,7 @@ async def agent_replied(
     session: AsyncSession, *, ticket: Ticket, user_id: int, at: datetime
 ) -> None:
     """An agent's public reply to the customer (not a note, not a forward)."""
-    clock = await _ticket_clock(session, ticket)
+    clock = await ticket_clock(session, ticket)
     add_at_commit(session, *_agent_responded(clock, at, user_id))
     await _clock_moved(session, ticket)
 
@@ -348,7 +348,7 @@ async def ticket_state_changed(
     closed_now = ticket.closed_at is not None
     if closed_now == closed_before:
         return
-    clock = await _ticket_clock(session, ticket)
+    clock = await ticket_clock(session, ticket)
     if closed_now:
         seconds = _since(clock.started_at, at)
         add_at_commit(
@@ -363,7 +363,7 @@ async def ticket_moved(session: AsyncSession, *, ticket: Ticket) -> None:
     """The ticket is in another inbox now: its clock keeps running (a customer waiting still
     waits), and the moments it writes from now on are the new inbox's. Those written before
     stay with the inbox they happened in (docs/reports.md)."""
-    clock = await _ticket_clock(session, ticket)
+    clock = await ticket_clock(session, ticket)
     clock.inbox_id = ticket.inbox_id
     await session.flush()
 

@@ -208,8 +208,6 @@ class Gathered:
         self._messages: dict[int, str] = {}
         self._calendars: dict[int, Calendar] = {}
         self._open: dict[int, bool] = {}
-        # Queries run to load facts, for tests and benchmarks.
-        self.loads = 0
 
     @classmethod
     async def locked(
@@ -252,9 +250,9 @@ class Gathered:
     def _facts(self, ticket: Ticket, text: str, need: Need | None) -> Facts:
         open_now = True
         if need is Need.hours:
-            open_now = self._open.setdefault(
-                ticket.inbox_id, self._calendars[ticket.inbox_id].is_open(self._now)
-            )
+            if ticket.inbox_id not in self._open:
+                self._open[ticket.inbox_id] = self._calendars[ticket.inbox_id].is_open(self._now)
+            open_now = self._open[ticket.inbox_id]
         return Facts(
             ticket=ticket,
             label_ids=self._labels.get(ticket.id, frozenset()),
@@ -296,7 +294,6 @@ class Gathered:
                 )
             case _:
                 return
-        self.loads += 1
 
     def _missing(self, ticket_id: int, loaded: dict[int, Any]) -> list[int]:
         """The round's tickets whose fact is not loaded yet, `ticket_id` among them."""

@@ -72,7 +72,6 @@ async def release_tickets(
     active admin, who sees every inbox."""
     if user.is_active and user.is_admin:
         return 0
-    inboxes: dict[int, Inbox] = {}
     released = 0
     after = 0
     while True:
@@ -92,10 +91,9 @@ async def release_tickets(
             session, ticket_ids=[ticket.id for ticket in theirs]
         )
         for ticket in theirs:
-            inbox = inboxes.get(ticket.inbox_id) or await session.get(Inbox, ticket.inbox_id)
+            inbox = await session.get(Inbox, ticket.inbox_id)
             if inbox is None:  # pragma: no cover - the ticket's row holds its inbox
                 continue
-            inboxes[inbox.id] = inbox
             await _unassign(
                 session,
                 ticket=ticket,

@@ -207,10 +207,10 @@ def rank_cursor(offset: int, *, filters_digest: str) -> str:
     return cursors.encode(RELEVANCE, filters_digest, offset)
 
 
-def cursor_after(ticket: Ticket, *, sort: str, filters_digest: str, kind: str | None = None) -> str:
-    """The cursor of the page after `ticket`; `kind` other than the sort for a sync."""
+def cursor_after(ticket: Ticket, *, sort: str, filters_digest: str) -> str:
+    """The cursor of the page after `ticket`."""
     key = getattr(ticket, sort.lstrip("-"))
-    return keyset_cursor((key, ticket.id), kind=kind or sort, filters_digest=filters_digest)
+    return keyset_cursor((key, ticket.id), kind=sort, filters_digest=filters_digest)
 
 
 def keyset_cursor(position: tuple[Any, int], *, kind: str, filters_digest: str) -> str:

@@ -5,7 +5,7 @@
 // per chat and kept across redraws (the cards are redrawn; what the visitor types stays).
 
 import { h } from "./dom";
-import { formProblems } from "./errors";
+import { formProblems, looksLikeEmail } from "./errors";
 import type { ChatRead } from "./types";
 import type { App } from "./view";
 
@@ -51,7 +51,7 @@ function build(app: App, chatId: number): HTMLFormElement {
       onsubmit: (event: Event) => {
         event.preventDefault();
         const email = input.value.trim();
-        if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+        if (!looksLikeEmail(email)) {
           say(t(email ? "emailInvalid" : "emailRequired"));
           input.focus();
           return;

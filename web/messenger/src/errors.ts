@@ -79,3 +79,8 @@ export function errorText(t: Translate, error: unknown): string {
   console.warn("frontdesk:", error.code, error.message);
   return t("somethingWrong");
 }
+
+/** A first check of a typed address before it is sent (the server decides the rest). */
+export function looksLikeEmail(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(text);
+}

@@ -7,7 +7,7 @@ import css from "./style.css?inline";
 import type { Conversation } from "./conversation";
 import { ConvoView } from "./convo";
 import { h, icon, ICONS, type Store } from "./dom";
-import { errorText, type FormField, type Problem } from "./errors";
+import { errorText, looksLikeEmail, type FormField, type Problem } from "./errors";
 import { pickLocale, type Translate } from "./i18n";
 import type { Files } from "./files";
 import { dateLocale, headerWords, hoursCard, replyFromWords } from "./hours";
@@ -95,7 +95,7 @@ function checkForm(t: Translate, values: FormValues, online: boolean): Problem[]
   const problems: Problem[] = [];
   if (!online && !values.name) problems.push({ field: "name", text: t("nameRequired") });
   if (!online && !values.email) problems.push({ field: "email", text: t("emailRequired") });
-  else if (values.email && !/^[^\s@]+@[^\s@]+$/.test(values.email)) {
+  else if (values.email && !looksLikeEmail(values.email)) {
     problems.push({ field: "email", text: t("emailInvalid") });
   }
   if (!values.text.trim()) problems.push({ field: "text", text: t("messageRequired") });

@@ -2,7 +2,7 @@
 // (docs/routing.md, "Setting them"). A time the inbox opens or closes is the inbox's wall clock:
 // it is shown on that clock, its zone named, with the reader's own time beside it when their
 // clock shows another, never on the reader's clock alone, which read as the inbox's hours.
-import { locale, t } from "../i18n";
+import { knownZone, locale, t } from "../i18n";
 import type { BusinessHours } from "./api";
 
 /** "America/New_York" as a person reads it: "America/New York". */
@@ -28,15 +28,6 @@ export function proposedZone(own: string, known: readonly string[]): string {
   return isCityZone(own) && (known.length === 0 || known.includes(own)) ? own : "UTC";
 }
 
-function shows(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false; // an older browser without a recent zone
-  }
-}
-
 function format(iso: string, zone: string, withDate: boolean): string {
   const style: Intl.DateTimeFormatOptions = withDate ? { dateStyle: "medium", timeStyle: "short" } : { timeStyle: "short" };
   return new Intl.DateTimeFormat(locale.value, { ...style, timeZone: zone }).format(new Date(iso));
@@ -48,9 +39,9 @@ function day(iso: string, zone: string): string {
 
 /** "Dec 7, 2026, 9:00 AM Europe/Paris time (3:00 AM your time, America/New York)". */
 export function onInboxClock(iso: string, inboxZone: string, viewerZone: string): string {
-  if (!shows(inboxZone)) return t("hours.zoned", { time: format(iso, viewerZone, true), zone: zoneName(viewerZone) });
+  if (!knownZone(inboxZone)) return t("hours.zoned", { time: format(iso, viewerZone, true), zone: zoneName(viewerZone) });
   const there = t("hours.zoned", { time: format(iso, inboxZone, true), zone: zoneName(inboxZone) });
-  if (!shows(viewerZone) || format(iso, viewerZone, true) === format(iso, inboxZone, true)) return there;
+  if (!knownZone(viewerZone) || format(iso, viewerZone, true) === format(iso, inboxZone, true)) return there;
   const time = format(iso, viewerZone, day(iso, viewerZone) !== day(iso, inboxZone));
   return t("hours.alsoYours", { there, time, zone: zoneName(viewerZone) });
 }

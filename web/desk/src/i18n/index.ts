@@ -71,7 +71,7 @@ export function browserTimeZone(): string {
  * an older browser may lack a recent one, and would then fail on every date: such a browser
  * shows its own zone instead.
  */
-function knownZone(zone: string): boolean {
+export function knownZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
     return true;
