@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from frontdesk.chats.models import Chat
 from frontdesk.kit import clock
@@ -229,9 +230,26 @@ async def test_hours_turned_on_without_any_are_refused_at_the_week(
     support = await desk.inbox(name="Support")
     admin = await desk.user(role="admin", name="Ada Admin")
     page = await open_desk(browser, live, admin)
+
+    served = asyncio.Event()
+
+    async def slow_read(route: Route) -> None:
+        # The hours arrive after the admin is ready to click: the form waits for them, so that
+        # their arrival cannot undo the click (it did, once, on a loaded machine).
+        if route.request.method == "GET":
+            await asyncio.sleep(1)
+        await route.continue_()
+        served.set()
+
+    await page.route(f"**/api/v1/inboxes/{support['id']}/hours", slow_read)
     await page.goto(f"{live}/settings/inboxes")
     form = page.get_by_test_id("hours-settings")
-    await form.get_by_label("Use business hours").check()
+    use_hours = form.get_by_label("Use business hours")
+    await use_hours.check()
+    # Once the hours have arrived and the page has had time to show them, the click stands.
+    await served.wait()
+    await page.wait_for_timeout(300)
+    await expect(use_hours).to_be_checked()
     await form.get_by_role("button", name="Save business hours").click()
     await expect(form.get_by_role("alert")).to_contain_text("Add the hours the inbox is open")
     await expect(form.locator(".week.refused")).to_be_visible()
