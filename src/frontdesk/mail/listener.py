@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail import receiving
+from frontdesk.mail import matching, receiving
 from frontdesk.mail.errors import InboundDeferred, InboundRefused, MessageTooLarge
 from frontdesk.mail.receiving import Delivery
 from frontdesk.mail.writer import InboundWriter
@@ -77,7 +77,9 @@ class InboundHandler:
         if not self._known_recipient(address):
             try:
                 async with unit_of_work(self.sessionmaker) as db:
-                    accepted = await receiving.accepts_recipient(db, address=address)
+                    accepted = await matching.accepts_recipient(
+                        db, address=address, settings=self.settings
+                    )
             except Exception:
                 logger.exception("checking recipient %s failed", address)
                 return "451 4.3.0 Temporary failure, try again later"
@@ -89,7 +91,7 @@ class InboundHandler:
 
     def _known_recipient(self, address: str) -> bool:
         # Reply addresses need no lookup at all; inbox addresses were looked up lately.
-        if receiving.in_mail_domain(self.settings, address):
+        if matching.in_mail_domain(self.settings, address):
             return True
         until = self._accepted.get(address.lower())
         return until is not None and until > time.monotonic()

@@ -27,10 +27,8 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.config import Settings
-from frontdesk.inboxes import service as inboxes_service
-from frontdesk.kit.text import normalize_domain
 from frontdesk.mail import inbound as parsing
-from frontdesk.mail.matching import is_our_address
+from frontdesk.mail.matching import accepts_recipient, in_mail_domain, is_our_address
 
 # "'Jane Doe' via Support": the author's name as Google Groups writes it into the rewritten From.
 _VIA = " via "
@@ -47,16 +45,9 @@ async def as_written(
     if listed is None or not listed.precedence or mail.auto_reason is not None:
         return mail
     for address in dict.fromkeys((*listed.addresses, *mail.to, *mail.cc)):
-        if await _desk_takes(session, address, settings=settings):
+        if await accepts_recipient(session, address=address, settings=settings):
             return mail
     return replace(mail, auto_reason="Precedence: list")
-
-
-async def _desk_takes(session: AsyncSession, address: str, *, settings: Settings) -> bool:
-    """An address the desk takes mail at: its mail domain's (reply addresses) or an inbox's."""
-    if address.rpartition("@")[2] == normalize_domain(settings.mail_domain):
-        return True
-    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 
 
 async def _author(
@@ -86,9 +77,9 @@ async def _author(
 
 async def _ours(session: AsyncSession, address: str, *, settings: Settings) -> bool:
     """One of the desk's own addresses: one it sends from, or takes mail at."""
-    if address.rpartition("@")[2] == normalize_domain(settings.mail_domain):
-        return True
-    return await is_our_address(session, address=address, settings=settings)
+    return in_mail_domain(settings, address) or await is_our_address(
+        session, address=address, settings=settings
+    )
 
 
 def _author_name(rewritten: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
 from frontdesk.mail.addresses import default_sender, ticket_from_reply_address
@@ -131,6 +133,28 @@ async def is_our_address(session: AsyncSession, *, address: str, settings: Setti
         return True
     if ticket_from_reply_address(settings.secret, address, mail_domain=settings.mail_domain):
         return True
+    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
+
+
+def clean_address(address: str) -> str:
+    """The bare, normalised address in what an envelope or header carried."""
+    address = parsing.readable(address).strip()
+    if any(char in address for char in '<>"(),; \t'):
+        # Not a bare address, as SMTP envelopes carry them: the address in it.
+        address = parseaddr(address)[1].strip().strip("<>") or address
+    return normalize_email(address)
+
+
+def in_mail_domain(settings: Settings, address: str) -> bool:
+    """Whether the address is in our own mail domain (reply addresses live there)."""
+    return clean_address(address).rpartition("@")[2] == normalize_domain(settings.mail_domain)
+
+
+async def accepts_recipient(session: AsyncSession, *, address: str, settings: Settings) -> bool:
+    """Whether the desk takes mail for this address: ours by domain, or an inbox's."""
+    if in_mail_domain(settings, address):
+        return True
+    address = clean_address(address)
     return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 
 

@@ -8,7 +8,6 @@ import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Any, NoReturn
 
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from frontdesk.files.store import file_store
 from frontdesk.files.thumbnails import thumbnail_of
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.text import normalize_domain, normalize_email
+from frontdesk.kit.text import normalize_email
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import lists, retired, statements
 from frontdesk.mail.addresses import ticket_from_reply_address
@@ -33,6 +32,8 @@ from frontdesk.mail.errors import InboundRefused, MalformedMessage, MessageTooLa
 from frontdesk.mail.matching import (
     Known,
     addressed_inbox,
+    clean_address,
+    in_mail_domain,
     is_our_address,
     matching_ticket,
     thread_ids,
@@ -97,31 +98,10 @@ class Prepared(Delivery):
 InboundOutcome = InboundResult | InboundRefused
 
 
-def _clean_address(address: str) -> str:
-    address = parsing.readable(address).strip()
-    if any(char in address for char in '<>"(),; \t'):
-        # Not a bare address, as SMTP envelopes carry them: the address in it.
-        address = parseaddr(address)[1].strip().strip("<>") or address
-    return normalize_email(address)
-
-
 def _envelope_sender(envelope_from: str | None) -> str | None:
     if not envelope_from:
         return None
     return parsing.readable(envelope_from)[:998] or None
-
-
-def in_mail_domain(settings: Settings, address: str) -> bool:
-    """Whether the address is in our own mail domain (reply addresses live there)."""
-    return _clean_address(address).rpartition("@")[2] == normalize_domain(settings.mail_domain)
-
-
-async def accepts_recipient(session: AsyncSession, *, address: str) -> bool:
-    """Whether the listener takes mail for this address: ours by domain, or an inbox's."""
-    if in_mail_domain(settings_of(session), address):
-        return True
-    address = _clean_address(address)
-    return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 
 
 async def receive_inbound(
@@ -293,9 +273,7 @@ class _Arrival:
 def _arrival(settings: Settings, delivery: Prepared) -> _Arrival:
     raw = delivery.raw
     envelope_from = delivery.envelope_from
-    envelope = [
-        _clean_address(address) for address in delivery.envelope_to or () if address.strip()
-    ]
+    envelope = [clean_address(address) for address in delivery.envelope_to or () if address.strip()]
     # Inserted once its outcome is known: one INSERT instead of an INSERT and an UPDATE.
     record: dict[str, Any] = {
         "via": delivery.via,
@@ -542,7 +520,7 @@ async def record_refused_inbound(
     record = InboundMessage(
         via=via,
         envelope_from=_envelope_sender(envelope_from),
-        envelope_to=[_clean_address(address) for address in envelope_to or ()],
+        envelope_to=[clean_address(address) for address in envelope_to or ()],
         raw=head,
         size=size,
         status=InboundStatus.failed if failed else InboundStatus.rejected,

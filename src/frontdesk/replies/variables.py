@@ -119,15 +119,6 @@ def _once(names: list[str], name: str) -> None:
         names.append(name)
 
 
-def used_in(text: str) -> list[str]:
-    """The variable names a text uses, known or not, in order of first use."""
-    names: list[str] = []
-    for _match, placeholder in placeholders(text):
-        if placeholder.name is not None:
-            _once(names, placeholder.name)
-    return names
-
-
 def refusal(text: str, *, unavailable: Collection[str] = ()) -> str | None:
     """Why a text sent or written with nobody reading it over first may not be saved, or None:
     a `{{…}}` that is no variable, or one of `unavailable` (a rule has no agent) without a

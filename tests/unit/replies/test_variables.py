@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frontdesk.replies.variables import VARIABLES, fill, first_word, used_in
+from frontdesk.replies.variables import VARIABLES, fill, first_word, placeholders
 
 
 def test_known_variables_are_filled_spaces_inside_braces_allowed() -> None:
@@ -38,12 +38,14 @@ def test_a_value_that_looks_like_a_variable_is_not_filled_in_turn() -> None:
 def test_text_that_is_not_a_variable_is_left_alone() -> None:
     text = "Use {curly} or {{ two words }} or {{}} as you like"
     assert fill(text, {}).text == text
-    assert used_in(text) == []
+    assert [placeholder.name for _match, placeholder in placeholders(text)] == [None, None, None]
 
 
 def test_first_word() -> None:
     assert first_word("  Marie  Curie ") == "Marie"
     assert first_word("") is None
     assert first_word(None) is None
-    assert used_in("{{a.b}} {{ a.b }} {{customer.name}}") == ["a.b", "customer.name"]
+    written = "{{a.b}} {{ a.b }} {{customer.name}}"
+    names = [placeholder.name for _match, placeholder in placeholders(written)]
+    assert names == ["a.b", "a.b", "customer.name"]
     assert "customer.first_name" in VARIABLES
