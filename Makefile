@@ -31,8 +31,10 @@ jstest: web/messenger/node_modules/.installed web/desk/node_modules/.installed
 # ESLint and the TypeScript check (vue-tsc for the desk, tsc for the messenger) of both front ends.
 lint-web: $(WEBLINTS)
 
+# --durations: the CI log names the 30 slowest set-ups and tests (docs/performance.md, "The test
+# suite's time").
 pytest: $(VENV)/.dev-installed
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

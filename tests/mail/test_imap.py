@@ -260,12 +260,39 @@ async def test_mailbox_settings_are_checked_and_admin_only(
     assert (await admin.client.get(url)).status_code == 404
 
 
+def idle_accepted(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once a server has answered an IMAP IDLE command with its go-ahead (`+ idling`): from
+    then on it announces new mail on that connection."""
+    accepted = threading.Event()
+    send, readline = imaplib.IMAP4.send, imaplib.IMAP4.readline
+    idle_sent: set[int] = set()
+
+    def watched_send(imap: imaplib.IMAP4, data: bytes) -> None:
+        if data.upper().endswith(b" IDLE\r\n"):
+            idle_sent.add(id(imap))
+        send(imap, data)
+
+    def watched_readline(imap: imaplib.IMAP4) -> bytes:
+        line = readline(imap)
+        if id(imap) in idle_sent and line.startswith(b"+"):
+            idle_sent.discard(id(imap))
+            accepted.set()
+        return line
+
+    monkeypatch.setattr(imaplib.IMAP4, "send", watched_send)
+    monkeypatch.setattr(imaplib.IMAP4, "readline", watched_readline)
+    return accepted
+
+
 async def test_mail_arriving_during_idle_is_fetched_at_once(
-    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot
+    app: FastAPI, settings: Settings, desk: Desk, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _admin, _inbox_id = await connect_mailbox(desk, dovecot)
+    idling = idle_accepted(monkeypatch)
     running = asyncio.create_task(fetch(app, settings, idle_seconds=20))
-    await asyncio.sleep(0.5)  # connected, nothing to fetch, now waiting in IDLE
+    # Connected, nothing to fetch, now waiting in IDLE: only then is the mail put in.
+    assert await asyncio.to_thread(idling.wait, 15), "the fetcher never went into IDLE"
+    assert not running.done()
     append(dovecot, message(subject="While idle", body="Are you there?"))
     for _ in range(100):
         if await imap_rows(app):

@@ -40,17 +40,29 @@ async def test_an_error_reply_fails_its_command_only(line: RedisLine) -> None:
     assert await after == b"after"
 
 
+async def blocked_in_redis(client: Redis, client_id: int) -> None:
+    """Until Redis shows the connection `client_id` blocked in a command (BLPOP)."""
+    async with asyncio.timeout(10):
+        while True:
+            connections = await client.client_list()
+            if any(c["id"] == str(client_id) and "b" in c["flags"] for c in connections):
+                return
+            await asyncio.sleep(0.01)
+
+
 async def test_a_closed_connection_fails_what_waits_and_the_next_command_connects(
     line: RedisLine, redis_url: str
 ) -> None:
     own_id = await line.call("CLIENT", "ID")
     client = Redis.from_url(redis_url)
     try:
-        # Redis drops the connection while a command waits on it (BLPOP holds it 5 s).
+        # Redis drops the connection while a command waits on it (BLPOP would hold it 5 s).
         waiting = asyncio.ensure_future(line.call("BLPOP", f"fd-test-{uuid.uuid4().hex}", 5))
-        await asyncio.sleep(0.1)
+        await blocked_in_redis(client, own_id)
         await client.client_kill_filter(_id=own_id)
-        with pytest.raises(LineError):
+        # The closed connection's own failure, not the line's 2 s timeout (which would fail the
+        # command too, later, were the loss of the connection missed).
+        with pytest.raises(LineError, match="connection to Redis closed"):
             await waiting
     finally:
         await client.aclose()
