@@ -227,6 +227,8 @@ def frontdesk_env(data_dir: Path, port: int, database_url: str, **extra: str) ->
         "FRONTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FRONTDESK_VISITOR_RATE_PER_MINUTE": HUGE_RATE,
         "FRONTDESK_IP_RATE_PER_MINUTE": HUGE_RATE,
+        "FRONTDESK_API_RATE_PER_MINUTE": HUGE_RATE,
+        "FRONTDESK_DESK_RATE_PER_MINUTE": HUGE_RATE,
         "FRONTDESK_LOG_LEVEL": "warning",
         # Visitors start their chats over HTTP and open their sockets only once every chat is
         # joined; on a busy machine that seeding outlasts the default minute of grace, after

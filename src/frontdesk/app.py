@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 
 from frontdesk.actions.api import router as actions_router
 from frontdesk.api_docs import mount_api_docs
+from frontdesk.api_limits import ApiLimits, RateLimitHeaders
 from frontdesk.apps.api import router as apps_router
 from frontdesk.assignment import timers as assignment_timers
 from frontdesk.assignment.api import router as assignment_router
@@ -41,6 +42,7 @@ from frontdesk.files.api import router as files_router
 from frontdesk.hours import timers as hours_timers
 from frontdesk.hours.api import router as hours_router
 from frontdesk.http_errors import install_error_handlers
+from frontdesk.idempotency import timers as idempotency_timers
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.kit.body_limit import BodyLimit
 from frontdesk.kit.cors import MessengerCORS
@@ -189,12 +191,14 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("sla", sla_timers.check_slas, settings.timer_interval),
         ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
         ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
+        ("erasures", privacy_timers.finish_erasures, settings.timer_interval),
         ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
         # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
         # except an inbox's that is sent through its mail provider's SMTP server.
         ("outbox", deliver_outbox, settings.outbox_poll_interval),
         ("webhooks", deliver_webhooks, settings.webhooks_poll_interval),
         ("webhook-log", webhook_timers.prune_deliveries, webhook_timers.PRUNE_INTERVAL),
+        ("idempotency-keys", idempotency_timers.sweep_keys, idempotency_timers.INTERVAL),
         ("push", deliver_push, settings.push_poll_interval),
     ]
 
@@ -302,9 +306,11 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
     app.state.broker = broker
     app.state.message_writer = message_writer
     app.state.messenger_limits = MessengerLimits.from_settings(settings, shared_counts)
+    app.state.api_limits = ApiLimits.from_settings(settings, shared_counts)
     app.state.inbound_writer = inbound_writer
     install_error_handlers(app)
     install_error_docs(app)
+    app.add_middleware(RateLimitHeaders)
     # Inside the CORS middleware: a refusal must reach the messenger's script, not just its page.
     app.add_middleware(
         BodyLimit,

@@ -18,7 +18,20 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.users import service as users_service
 from frontdesk.users import two_factor
 from frontdesk.users.events import Credential
-from frontdesk.users.models import AuthSession, User
+from frontdesk.users.models import AuthSession, TokenAccess, User
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TokenReadOnly(Forbidden):
+    code = "token_read_only"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This API token can only read (GET and HEAD requests). To change anything, create "
+            "a token with write access under Preferences → API tokens (or frontdesk "
+            "create-token --access write)."
+        )
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -38,6 +51,18 @@ class AgentAuth:
     # Their role must use two-factor authentication and they have not set it up: the session
     # may only do that (deps.current_login), nothing else.
     must_enrol: bool = False
+    # Came with an API token that may only read: the edge refuses anything else
+    # (`ensure_may`), and its socket is no desk (chats/availability.py `agent_connected`).
+    read_only: bool = False
+    # Came with an API token that runs out then: a socket opened with it closes then, as one
+    # opened with a login closes when the login does.
+    token_expires_at: datetime | None = None
+
+    def ensure_may(self, method: str) -> None:
+        """A read-only token reads (GET, HEAD; OPTIONS changes nothing either) and nothing
+        more."""
+        if self.read_only and method.upper() not in READ_METHODS:
+            raise TokenReadOnly
 
     @property
     def by_cookie(self) -> bool:
@@ -47,7 +72,9 @@ class AgentAuth:
 
     @property
     def expires_at(self) -> datetime | None:
-        return self.login.expires_at if self.login is not None else None
+        """When the credential stops being valid: the login's expiry, or the API token's (None
+        for a token that never expires)."""
+        return self.login.expires_at if self.login is not None else self.token_expires_at
 
 
 async def authenticate_agent(
@@ -60,7 +87,7 @@ async def authenticate_agent(
     """A bearer API token wins over the session cookie. A user whose role must use two-factor
     authentication and who has not set it up is refused (403 `two_factor_required`), unless
     `enrolling` (what they may do: read who they are, set it up, log out); by API token, always:
-    a script cannot set it up."""
+    a script cannot set it up. An expired token is refused as such (401 `token_expired`)."""
     token = bearer_token(authorization)
     if token is not None:
         found = await users_service.resolve_api_token(session, token=token)
@@ -69,7 +96,13 @@ async def authenticate_agent(
         api_token, user = found
         if await two_factor.must_enrol(session, user):
             raise two_factor.TwoFactorRequired
-        return AgentAuth(user, Credential(token_id=api_token.id), None)
+        return AgentAuth(
+            user,
+            Credential(token_id=api_token.id),
+            None,
+            read_only=api_token.access == TokenAccess.read,
+            token_expires_at=api_token.expires_at,
+        )
     resolved = await users_service.resolve_session(session, token=cookie) if cookie else None
     if resolved is None:
         raise Unauthorized("Log in first.")

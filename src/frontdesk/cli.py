@@ -18,7 +18,7 @@ from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
 from frontdesk.errors import FrontdeskError
-from frontdesk.users.models import Role
+from frontdesk.users.models import Role, TokenAccess
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="frontdesk help desk")
 T = TypeVar("T")
@@ -172,6 +172,14 @@ def create_user(
 def create_token(
     email: Annotated[str, typer.Option(help="The user the token acts as")],
     name: Annotated[str, typer.Option(help="What the token is for")] = "CLI token",
+    access: Annotated[
+        TokenAccess,
+        typer.Option(help="read: GET and HEAD only; write: whatever the user may do"),
+    ] = TokenAccess.write,
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(help="Days until it stops working (1 to 365, e.g. 30, 90, 365); omit: never"),
+    ] = None,
 ) -> None:
     """Create a personal API token and print it once."""
     from frontdesk.users import service as users_service
@@ -183,7 +191,12 @@ def create_token(
         if user is None:
             raise FrontdeskError(f"no user with the email {email}")
         _api_token, token = await users_service.create_api_token(
-            session, user=user, name=name, by_token=False
+            session,
+            user=user,
+            name=name,
+            by_token=False,
+            access=access,
+            expires_in_days=expires_in_days,
         )
         return token
 

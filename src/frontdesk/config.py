@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     visitor_rate_per_minute: int = Field(default=60, ge=1)
     ip_rate_per_minute: int = Field(default=300, ge=1)
     unconfirmed_email_rate_per_hour: int = Field(default=20, ge=1)
+    # The API's requests per credential and minute (docs/api.md "Rate limits"): an API token's,
+    # and a desk session's (the desk's own work, counted apart and far above what it needs).
+    api_rate_per_minute: int = Field(default=1200, ge=1)
+    desk_rate_per_minute: int = Field(default=6000, ge=1)
     outbox_poll_interval: PositiveSeconds = 2
     # Web Push (docs/notifications.md): how often queued pushes are looked for, and the contact
     # push services see in our VAPID token (default: mailto:postmaster@<mail domain>).

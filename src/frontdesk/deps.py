@@ -11,11 +11,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk import api_limits
 from frontdesk.audit import context as audit_context
-from frontdesk.auth import authenticate_agent
+from frontdesk.auth import AgentAuth, authenticate_agent
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import Forbidden
+from frontdesk.idempotency import edge as idempotency
 from frontdesk.kit.ids import same
 from frontdesk.users.models import AuthSession, User
 
@@ -56,14 +58,17 @@ def client_ip(request: Request) -> str:
 
 
 async def _authenticate(
-    request: Request, session: AsyncSession, *, enrolling: bool
+    request: Request, session: AsyncSession, *, enrolling: bool, admit: bool = True
 ) -> tuple[User, AuthSession | None]:
+    """`admit`: the request itself, not AuthenticateFirst's look before its body; counted and
+    its Idempotency-Key claimed (`_admit`)."""
     auth = await authenticate_agent(
         session,
         authorization=request.headers.get("authorization"),
         cookie=request.cookies.get(SESSION_COOKIE),
         enrolling=enrolling,
     )
+    auth.ensure_may(request.method)
     if auth.login is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not same(sent, auth.login.csrf_token):
@@ -72,7 +77,21 @@ async def _authenticate(
                 code="csrf_failed",
             )
     audit_context.identify(auth.user, by_token=auth.login is None)
+    if admit:
+        await _admit(request, session, auth)
     return auth.user, auth.login
+
+
+async def _admit(request: Request, session: AsyncSession, auth: AgentAuth) -> None:
+    """Every authenticated API request: counted against its credential's rate limit, then, when
+    it carries one, its Idempotency-Key claimed in its transaction (idempotency/edge.py), which
+    may answer it with what the key answered before."""
+    found = auth.credential
+    credential = (
+        f"session:{found.session_id}" if found.session_id is not None else f"token:{found.token_id}"
+    )
+    await api_limits.count(request, credential=credential, by_cookie=auth.by_cookie)
+    await idempotency.claim(request, session, user_id=auth.user.id, credential=credential)
 
 
 async def current_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession | None]:
@@ -97,6 +116,14 @@ async def current_admin(user: Annotated[User, Depends(current_agent)]) -> User:
     return user
 
 
+async def _check_auth(request: Request, session: AsyncSession) -> object:
+    return await _authenticate(request, session, enrolling=False, admit=False)
+
+
+async def _check_login(request: Request, session: AsyncSession) -> object:
+    return await _authenticate(request, session, enrolling=True, admit=False)
+
+
 # A body up to this size is read before its sender is known (FastAPI reads it first); anything
 # larger, or of unknown size, only once the sender is authenticated.
 READ_BEFORE_AUTHENTICATING = 64 * 1024
@@ -116,13 +143,18 @@ class AuthenticateFirst(APIRoute):
     `checks`: what each authenticating dependency checks, without its side effects."""
 
     checks: ClassVar[dict[Callable[..., Any], CredentialCheck]] = {
-        current_auth: current_auth,
-        current_login: current_login,
+        current_auth: _check_auth,
+        current_login: _check_login,
     }
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         check = self._check(self.dependant)
+        if (self.methods or set()) & idempotency.METHODS:
+            # Inside the look before the body: a key is claimed by the request itself, once an
+            # agent's credential authenticates it; a route that none does refuses keys.
+            wrap = idempotency.refusing if check is None else idempotency.idempotent
+            handler = wrap(handler)  # type: ignore[assignment]
         if self.body_field is None or check is None:
             return handler
 

@@ -29,6 +29,7 @@ from frontdesk.deps import (
     current_login,
 )
 from frontdesk.errors import FIELD_CODES
+from frontdesk.idempotency.edge import HEADER, MAX_LENGTH, METHODS
 from frontdesk.kit.schemas import LIMIT_SETTING, Id
 from frontdesk.mail.api import inbound_caller
 
@@ -58,20 +59,27 @@ class ErrorResponse(BaseModel):
 
 MEANINGS = {
     400: "The request cannot be read as sent: a body that is not JSON, or not UTF-8 "
-    "(`invalid_json`).",
-    401: "Not authenticated: no session, or a bad or revoked token; `WWW-Authenticate` says how.",
+    "(`invalid_json`), or an `Idempotency-Key` that is not 1 to 255 printable ASCII characters "
+    "(`idempotency_key_invalid`), or sent to a write that takes none "
+    "(`idempotency_key_unsupported`: sign-in and the like).",
+    401: "Not authenticated: no session, or a bad or revoked token (`bad_token`), or an API "
+    "token past its expiry (`token_expired`); `WWW-Authenticate` says how.",
     403: "Authenticated but not allowed, a missing CSRF header, a website not allowed, "
     "two-factor authentication to set up first (`two_factor_required`), or what only the desk "
     "may do asked with an API token (`password_needs_login`, `token_needs_login`, "
-    "`two_factor_needs_login`).",
+    "`two_factor_needs_login`), or anything but GET and HEAD asked with a read-only API token "
+    "(`token_read_only`).",
     404: "No such thing, or not visible to you.",
-    409: "A conflict with the current state.",
+    409: "A conflict with the current state, or (`idempotency_key_in_progress`) a request with "
+    "the same `Idempotency-Key` still running: send it again in a few seconds for its answer.",
     413: "The request body is over the size limit (`body_too_large`), an inbound email over "
     "its own (`message_too_large`), or files over the attachment limit (`file_too_large`).",
     415: "The body is not of a type this operation takes (`unsupported_media_type`): JSON is "
     "sent with Content-Type: application/json.",
-    422: "A bad value; `fields` names each one.",
-    429: "Too many requests; `Retry-After` says how many seconds to wait.",
+    422: "A bad value; `fields` names each one. `idempotency_key_reused`: the `Idempotency-Key` "
+    "was used before with another request (method, path or body); send a new key "
+    "(`idempotency_key_unreadable`: its first answer can no longer be read).",
+    429: "Too many requests (`rate_limited`); `Retry-After` says how many seconds to wait.",
     503: "Turned off on this server, or a service it needs out of reach for now (the file "
     "store: `file_store_unavailable`; the database: `database_unavailable`, with "
     "`Retry-After`; the reports' reading process: `reading_unavailable`, with `Retry-After`); "
@@ -188,10 +196,13 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
 # What a dependency may answer: for each, the statuses for safe methods and for the others.
 ERRORS_OF_DEPENDENCIES: dict[Callable[..., Any], tuple[set[int], set[int]]] = {
     # 403: a cookie-authenticated write needs its CSRF header; a user whose role must use
-    # two-factor authentication and has not set it up is refused (`two_factor_required`).
-    current_auth: ({401, 403}, {401, 403}),
-    # Also such a user, who may only set it up: 403 only for a write without its CSRF header.
-    current_login: ({401}, {401, 403}),
+    # two-factor authentication and has not set it up is refused (`two_factor_required`); a
+    # read-only API token writes nothing (`token_read_only`). 401 includes `token_expired`.
+    # 429: the credential's rate limit (api_limits.py), counted once it is authenticated.
+    current_auth: ({401, 403, 429}, {401, 403, 429}),
+    # Also such a user, who may only set it up: 403 only for a write without its CSRF header
+    # or by a read-only API token.
+    current_login: ({401, 429}, {401, 403, 429}),
     current_admin: ({403}, {403}),
     current_visitor: ({401, 403}, {401, 403}),  # the visitor's inbox may not take this website
     limit_ip: ({429}, {429}),
@@ -234,6 +245,9 @@ def error_statuses(method: str, path: str, dependant: Dependant) -> set[int]:
         if each.call in ERRORS_OF_DEPENDENCIES:
             safe, unsafe = ERRORS_OF_DEPENDENCIES[each.call]
             statuses |= safe if method in SAFE_METHODS else unsafe
+    if method not in SAFE_METHODS and any(each.call in AGENTS for each in everything):
+        # Its Idempotency-Key malformed, still in progress, or used for another request.
+        statuses |= {400, 409, 422}
     if any(
         each.path_params
         or any(mentions_an_id(field.field_info.annotation) for field in each.query_params)
@@ -261,7 +275,8 @@ def error_response(status: int) -> dict[str, Any]:
     }
     if status == 429:
         response["headers"] = {
-            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+            **{name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS},
         }
     if status == 401:
         response["headers"] = {
@@ -272,6 +287,57 @@ def error_response(status: int) -> dict[str, Any]:
             }
         }
     return response
+
+
+# On every answer to an agent's request, the 429 included (api_limits.py).
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "RateLimit-Limit": {
+        "description": "Requests this credential may make a minute.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in this minute.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the minute ends and the count starts again.",
+        "schema": {"type": "integer"},
+    },
+}
+# Who is an agent: their requests are counted, and their writes take an Idempotency-Key.
+AGENTS = frozenset({current_auth, current_login})
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH},
+    "description": "Makes the request safe to send again: a retry with the same key (same "
+    "credential, method, path and body) within 24 hours gets the first answer again, with "
+    "`Idempotent-Replayed: true`, and does nothing a second time. A UUID is a good key. "
+    'See docs/api.md, "Retrying safely".',
+}
+
+
+def describe_idempotency(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    """Every agent's write takes an `Idempotency-Key` header (idempotency/edge.py)."""
+    for route in iter_route_contexts(app.routes):
+        path = route.path_format
+        if not getattr(route, "include_in_schema", False) or not route.methods or path is None:
+            continue
+        if not path.startswith("/api/v1/"):
+            continue
+        calls = {each.call for each in [route.dependant, *dependencies(route.dependant)]}
+        if not calls & AGENTS:
+            continue
+        for method in route.methods & METHODS:
+            operation = document["paths"][path][method.lower()]
+            operation.setdefault("parameters", []).append(
+                {"$ref": "#/components/parameters/IdempotencyKey"}
+            )
+    components = document.setdefault("components", {})
+    components.setdefault("parameters", {})["IdempotencyKey"] = IDEMPOTENCY_KEY
+    components.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
+    return document
 
 
 def describe_errors(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
@@ -383,6 +449,7 @@ def install_error_docs(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = describe_security(app, describe_errors(app, generate()))
+            document = describe_idempotency(app, document)
             app.openapi_schema = state_limits(document, app.state.settings)
         return app.openapi_schema
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Dialog, expect
 
 from frontdesk.config import Settings
 from frontdesk.webhooks.timers import deliver_webhooks
 from tests.e2e.desk import DESK_TESTS, assert_accessible, open_desk, shoot
-from tests.unit.webhooks.receiver import patient, receiver
+from tests.unit.webhooks.receiver import docs_verifier, patient, receiver
 
 pytestmark = DESK_TESTS
 
@@ -125,3 +125,52 @@ async def test_an_owner_sees_a_webhook_frontdesk_switched_off_and_gets_what_it_h
     shutil.copyfile(
         screenshots / "desk-webhooks-switched-off.png", IMAGES / "webhooks-switched-off.png"
     )
+
+
+async def test_an_owner_rotates_a_secret_and_the_old_one_signs_for_a_day(
+    app: FastAPI, desk: Any, live: str, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patient(monkeypatch)
+    olga = await desk.user(role="owner", name="Olga Owner")
+    agent = await desk.login(olga)
+    with receiver() as hooks:
+        made = await agent.client.post(
+            "/api/v1/webhooks",
+            json={"name": "CRM sync", "url": hooks.url, "events": ["customer.created"]},
+        )
+        assert made.status_code == 201, made.text
+        old = made.json()["secret"]
+
+        page = await open_desk(browser, live, olga)
+        await page.goto(f"{live}/settings/webhooks")
+        item = page.locator("[data-webhook='CRM sync']")
+        await expect(item).to_contain_text("Customer created")
+        asked: list[str] = []
+
+        async def answer(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            await dialog.accept()
+
+        page.once("dialog", answer)
+        await item.get_by_role("button", name="Rotate secret", exact=True).click()
+        # The new secret, shown once; the old one still signs, and the page says until when.
+        shown = item.locator("[data-secret]")
+        await expect(shown).to_contain_text("whsec_")
+        new = (await shown.inner_text()).strip()
+        assert new != old
+        await expect(page.get_by_role("status").first).to_contain_text("the old one also signs")
+        # Beside the overlap, the question warns of the verifier that read only the last `v1=`.
+        [question] = asked
+        assert "for 24 hours" in question
+        assert "only the last v1=" in question
+        await expect(item.locator("[data-overlap]")).to_contain_text("also signs until")
+        await assert_accessible(page, "webhook secret rotated")
+
+        sent = await agent.client.post(f"/api/v1/webhooks/{made.json()['id']}/test")
+        assert sent.status_code == 202, sent.text
+        await deliver_webhooks(app.state.sessionmaker, app.state.settings)
+        [request] = hooks.requests
+        verify = docs_verifier()
+        header = request.headers["Frontdesk-Signature"]
+        assert verify(new, header, request.body)
+        assert verify(old, header, request.body)

@@ -58,8 +58,10 @@ def requires_bundle() -> None:
         pytest.skip(message)
 
 
-def page_html(live: str, key: str, title: str, *, head: str = "", body: str = "") -> str:
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+def page_html(
+    live: str, key: str, title: str, *, head: str = "", body: str = "", lang: str = "en"
+) -> str:
+    return f"""<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">
 <title>{escape(title)}</title>{head}
 <script>window.frontdesk = window.frontdesk || [];</script>
 <script src="{live}/messenger.js" data-inbox="{escape(key)}" async></script>
@@ -77,12 +79,17 @@ class Website:
         self.key = ""
         self.head = ""
         self.url = ""
+        # The page's language: the messenger speaks it when it has the words (before the
+        # browser's).
+        self.lang = "en"
         self.app = FastAPI()
 
         @self.app.get("/{path:path}")
         async def page(path: str) -> HTMLResponse:
             title = {"": "Shop — home", "two": "Page two"}.get(path, path.title())
-            return HTMLResponse(page_html(self.live, self.key, title, head=self.head))
+            return HTMLResponse(
+                page_html(self.live, self.key, title, head=self.head, lang=self.lang)
+            )
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ async def test_a_rejected_email_is_explained_next_to_the_field(
 async def test_start_chat_errors_in_french(site: Website, browser: Browser, desk: Desk) -> None:
     support, _ada = await online_agent(desk)
     site.key = support["public_key"]
+    site.lang = "fr"
     context, page, panel = await visit(browser, site, locale="fr-FR")
     name = panel.get_by_label("Votre nom")
     email = panel.get_by_label("E-mail")
@@ -188,6 +189,7 @@ async def test_a_message_over_the_limit_says_why_in_the_visitors_words(
 ) -> None:
     support, _ada = await online_agent(desk)
     site.key = support["public_key"]
+    site.lang = "fr"
     context, _page, panel = await visit(browser, site, locale="fr-FR")
     await panel.get_by_label("Message", exact=True).fill("Bonjour")
     await panel.get_by_role("button", name="Démarrer le chat").click()

@@ -163,7 +163,8 @@ class TestIds:
                 named = [
                     parameter
                     for parameter in operation.get("parameters", [])
-                    if parameter["in"] == "path" and parameter["schema"].get("type") != "integer"
+                    if parameter.get("in") == "path"
+                    and parameter["schema"].get("type") != "integer"
                 ]
                 if named:
                     # A name in the path (a report table), not an id.

@@ -60,7 +60,7 @@ def create_user(email: str, role: str = "agent") -> Result:
     )
 
 
-async def get_me(token: str) -> httpx.Response:
+async def get_me(token: str, method: str = "GET") -> httpx.Response:
     app = create_app(load_settings(), run_loops=False)
     async with (
         app.router.lifespan_context(app),
@@ -68,7 +68,12 @@ async def get_me(token: str) -> httpx.Response:
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
         ) as client,
     ):
-        return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        return await client.request(
+            method,
+            "/api/v1/me",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "Renamed"} if method == "PATCH" else None,
+        )
 
 
 async def turn_on_two_factor(email: str) -> None:
@@ -136,6 +141,21 @@ class TestCommands:
         assert response.status_code == 200, response.text
         assert response.json()["email"] == "ada@example.org"
         assert response.json()["role"] == "admin"
+
+    def test_create_a_read_only_token_that_expires(self) -> None:
+        ok("migrate")
+        assert create_user("ada@example.org").exit_code == 0
+        token = ok(
+            "create-token", "--email", "ada@example.org", "--access", "read",
+            "--expires-in-days", "30",
+        ).strip()  # fmt: skip
+        assert asyncio.run(get_me(token)).status_code == 200
+        refused = asyncio.run(get_me(token, "PATCH"))
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "token_read_only"
+        too_long = run("create-token", "--email", "ada@example.org", "--expires-in-days", "400")
+        assert too_long.exit_code == 1
+        assert "1 to 365 days" in too_long.stderr
 
     def test_reset_two_factor_lets_a_locked_out_owner_back_in(self) -> None:
         ok("migrate")

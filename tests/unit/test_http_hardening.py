@@ -151,16 +151,32 @@ class TestRequestHeadDeadline:
         async with running(settings, header_timeout=0.5) as base:
             host, port = urlsplit(base).netloc.split(":")
             reader, writer = await asyncio.open_connection(host, int(port))
-            for _ in range(4):  # 1.2 s in all on one connection, each head sent promptly
+            # A witness opened after it that sends nothing: once the server has closed it, the
+            # deadline has passed for the first connection's opening as well.
+            witness, witness_writer = await asyncio.open_connection(host, int(port))
+            # (A long limit: a busy machine can hold this process up beyond the deadline, and the
+            # close and the limit must not both fall due at once.)
+            witness_closed = asyncio.create_task(closed_within(witness, 30.0))
+
+            async def get() -> None:
                 writer.write(b"GET /healthz HTTP/1.1\r\nHost: desk.test\r\n\r\n")
                 head = await reader.readuntil(b"\r\n\r\n")
                 assert head.startswith(b"HTTP/1.1 200"), head
                 length = int(re.search(rb"content-length: (\d+)", head.lower())[1])  # type: ignore[index]
                 await reader.readexactly(length)
-                await asyncio.sleep(0.3)
+
+            # Heads sent promptly, one after another, for longer than the deadline.
+            answered = 0
+            while not witness_closed.done():
+                await get()
+                answered += 1
+            assert await witness_closed
+            await get()
+            assert answered >= 1
             # Idle after the last answer: no new head within the deadline, so it is closed.
             assert await closed_within(reader, 3.0)
             writer.close()
+            witness_writer.close()
 
 
 def preflight_headers(origin: str) -> dict[str, str]:
@@ -286,23 +302,38 @@ class TestErrorDocs:
         paths = document["paths"]
         expected = {
             ("post", "/api/v1/auth/login"): {"400", "401", "403", "413", "415", "422", "429"},
-            ("get", "/api/v1/me"): {"401"},
+            # 429: every agent's request counts against its credential's rate limit.
+            ("get", "/api/v1/me"): {"401", "429"},
+            # 403 `token_read_only` (a read-only API token), `token_needs_login`; 422 a lifetime
+            # out of range. The list: 403 to a user who must set up two-factor authentication.
+            # 409 `idempotency_key_in_progress`: its Idempotency-Key's first request still runs.
+            ("post", "/api/v1/me/tokens"): {
+                *("400", "401", "403", "409", "413", "415", "422", "429"),
+            },
+            ("get", "/api/v1/me/tokens"): {"401", "403", "429"},
+            ("get", "/api/v1/users"): {"401", "403", "429"},
             # 429: an admin's own new password with wrong current ones counts as failed logins.
             ("patch", "/api/v1/users/{user_id}"): {
                 *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
             # 403: two-factor authentication to set up first (`two_factor_required`).
-            ("get", "/api/v1/tickets/{ticket_id}"): {"401", "403", "404", "422"},
+            ("get", "/api/v1/tickets/{ticket_id}"): {"401", "403", "404", "422", "429"},
             # 409 `ticket_merged`: a merged ticket is not moved to another inbox.
             ("patch", "/api/v1/tickets/{ticket_id}"): {
-                *("400", "401", "403", "404", "409", "413", "415", "422"),
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
             ("post", "/api/v1/auth/login/2fa"): {
                 *("400", "401", "403", "413", "415", "422", "429"),
             },
             # 409: refused (a later move stands, too late) or the thread changed meanwhile.
-            ("post", "/api/v1/tickets/moves/{move_id}/undo"): {"401", "403", "404", "409", "422"},
-            ("post", "/api/v1/chats/{chat_id}/join"): {"401", "403", "404", "409", "422"},
+            # 400, 409, 422: an agent's write takes an Idempotency-Key (`idempotency_key_invalid`,
+            # `idempotency_key_in_progress`, `idempotency_key_reused`).
+            ("post", "/api/v1/tickets/moves/{move_id}/undo"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            ("post", "/api/v1/chats/{chat_id}/join"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
             ("post", "/messenger/v1/visitors"): {
                 *("400", "403", "404", "413", "415", "422", "429"),
             },
@@ -313,9 +344,11 @@ class TestErrorDocs:
             },
             # 409 `saved_reply_in_use`: a rule or a macro sends it; 403 `sent_by_rule` on a
             # text change by an agent who is no admin.
-            ("delete", "/api/v1/saved-replies/{reply_id}"): {"401", "403", "404", "409", "422"},
+            ("delete", "/api/v1/saved-replies/{reply_id}"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
             ("patch", "/api/v1/saved-replies/{reply_id}"): {
-                *("400", "401", "403", "404", "413", "415", "422"),
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
         }
         for (method, path), statuses in expected.items():
@@ -325,6 +358,8 @@ class TestErrorDocs:
                 schema = responses[status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
         assert "Retry-After" in paths["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]
+        limited = paths["/api/v1/tickets/{ticket_id}"]["get"]["responses"]["429"]["headers"]
+        assert {"Retry-After", "RateLimit-Remaining", "RateLimit-Reset"} <= set(limited)
         assert "WWW-Authenticate" in paths["/api/v1/me"]["get"]["responses"]["401"]["headers"]
         assert "HTTPValidationError" not in document["components"]["schemas"]
 

@@ -15,9 +15,17 @@ router = APIRouter(prefix="/tickets", tags=["actions"], route_class=Authenticate
 @router.post("/bulk", response_model=BulkResult)
 async def apply_to_many(body: BulkApply, user: CurrentAgent, session: SessionDep) -> BulkResult:
     """Applies the actions to each ticket, each ticket all or nothing. A ticket you may not see,
-    or one an action refuses, is reported in `results` with its error; the others are done."""
+    or one an action refuses, is reported in `results` with its error; the others are done. A
+    reply to a ticket whose thread changed since you saw it (`seen_entry_ids`,
+    `seen_updated_at`) is refused with the rest of that ticket's actions and counted in
+    `stale`."""
     outcomes = await service.apply_to_many(
-        session, actor=user, ticket_ids=body.ticket_ids, actions=body.actions
+        session,
+        actor=user,
+        ticket_ids=body.ticket_ids,
+        actions=body.actions,
+        seen_entry_ids=body.seen_entry_ids,
+        seen_at=body.seen_updated_at,
     )
     return BulkResult.of(outcomes)
 
@@ -28,6 +36,10 @@ async def apply_to_ticket(
 ) -> OutcomeRead:
     """Applies the actions in order: all of them, or none and a 4xx error naming why."""
     outcome = await service.apply_to_ticket(
-        session, actor=user, ticket_id=ticket_id, actions=body.actions
+        session,
+        actor=user,
+        ticket_id=ticket_id,
+        actions=body.actions,
+        seen_entry_id=body.seen_entry_id,
     )
     return OutcomeRead.of(outcome)

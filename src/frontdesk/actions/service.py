@@ -16,8 +16,15 @@ A list of actions is applied to one ticket at a time, under the ticket's row loc
 savepoint: all of a ticket's actions happen or none does. So the same macro applied twice at
 once (two agents, a double click) runs twice one after the other, and the second finds the work
 done: its reply is not sent again when the ticket's newest message is that macro's reply, sent
-less than REPEAT_WINDOW ago (`_sent_just_now`). A macro's reply is checked against the thread
-its agent saw (`seen_entry_id`, 409 `stale_thread`), as the reply box's is.
+less than REPEAT_WINDOW ago (`_sent_just_now`). A reply sent by actions or a macro is checked
+against the thread its agent saw (`seen_entry_id`, 409 `stale_thread`), as the reply box's is;
+from a list, which shows no entries, against the ticket's `updated_at` the list showed
+(`seen_at`).
+
+The desk applies a macro on a ticket with its reply drafted (`draft`): the reply, filled, comes
+back for the agent's composer instead of going out, with the state or the snooze the macro sets
+as what its sending does (the button, `snooze_until`), and the other actions apply (docs/desk.md,
+"Macros"): sent so, the ticket ends as the macro sending it would have left it.
 
 Applied to many tickets, each ticket is its own savepoint, so one refusal (a ticket the agent may
 not see, a reply to a customer with no address) leaves the others done, and the result says,
@@ -30,7 +37,7 @@ import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,7 +72,7 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import transfers
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.service import AfterReply
-from frontdesk.tickets.staleness import PUBLIC_KINDS, StaleThread
+from frontdesk.tickets.staleness import PUBLIC_KINDS, StaleThread, ensure_unchanged_since
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -102,6 +109,17 @@ class Source:
         )
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A macro's reply left for the agent to edit and send: its text, filled for the ticket,
+    and the reply box's button that does what the macro's state would have (Send & Close), or,
+    for a macro that snoozes, Send with the snooze's end (`snooze_until`)."""
+
+    text: str
+    then: AfterReply
+    snooze_until: datetime | None = None
+
+
 @dataclass
 class Outcome:
     """One ticket's result: the types of the actions that changed it (an action that found the
@@ -112,6 +130,8 @@ class Outcome:
     applied: list[str] = field(default_factory=list)
     # Actions left out because their work was done already (a macro's reply just sent).
     skipped: list[str] = field(default_factory=list)
+    # The reply left for the composer, when it was asked for instead of sending it.
+    draft: Draft | None = None
     error: FrontdeskError | None = None
 
 
@@ -179,11 +199,54 @@ async def send_reply(
     then: AfterReply | None = AfterReply.send,
     source: Source | None = None,
     seen_entry_id: int | None = None,
+    seen_at: datetime | None = None,
 ) -> bool:
     """The text, or the saved reply, with its variables filled for this ticket. Without an actor
     (a rule) the system sends it: a team saved reply only, counted as nobody's use. The reply
-    names the macro or rule that sent it; with `seen_entry_id`, a thread that gained messages
-    since refuses it (tickets/staleness.py)."""
+    names the macro or rule that sent it; with `seen_entry_id` or `seen_at`, a thread that
+    gained messages since refuses it (tickets/staleness.py)."""
+    text = await reply_text(session, actor=actor, ticket=ticket, action=action)
+    settings = settings_of(session)
+    try:
+        await ensure_unchanged_since(session, ticket=ticket, seen_at=seen_at)
+        await tickets_service.add_reply(
+            session,
+            ticket=ticket,
+            author=actor,
+            text=text,
+            then=then,
+            limit=settings.max_text_length,
+            cc=ticket.cc,
+            seen_entry_id=seen_entry_id,
+            data={f"{source.kind}_id": source.id, f"{source.kind}_name": source.name}
+            if source is not None
+            else None,
+        )
+    except StaleThread as stale:
+        count = len(stale.new_entries)
+        messages = f"{count} new message{'s' if count != 1 else ''}"
+        if seen_at is not None:
+            # Chosen from a list: nothing of the ticket was shown but its line.
+            stale.message = (
+                f"{messages} arrived on this ticket since the list you chose it from was "
+                "shown; nothing was done to it. Open it, read them, then act on it again."
+            )
+        elif source is not None:
+            # Nobody was writing: the agent chose a macro.
+            stale.message = (
+                f"{messages} arrived on this ticket since you chose the {source.kind} "
+                f"“{source.name}”, which was not applied. Read them, then apply it again with "
+                "the newest id as `seen_entry_id`."
+            )
+        raise
+    return True
+
+
+async def reply_text(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: Reply
+) -> str:
+    """The reply action's text as it would go to this ticket's customer: its variables filled
+    (a saved reply's use counted), or a refusal."""
     if actor is None:
         if action.saved_reply_id is not None:
             saved = await replies_service.get_team_reply(session, reply_id=action.saved_reply_id)
@@ -205,32 +268,7 @@ async def send_reply(
         text = await _filled(
             session, actor=actor, ticket=ticket, template=action.text or "", what="reply"
         )
-    settings = settings_of(session)
-    try:
-        await tickets_service.add_reply(
-            session,
-            ticket=ticket,
-            author=actor,
-            text=text,
-            then=then,
-            limit=settings.max_text_length,
-            cc=ticket.cc,
-            seen_entry_id=seen_entry_id,
-            data={f"{source.kind}_id": source.id, f"{source.kind}_name": source.name}
-            if source is not None
-            else None,
-        )
-    except StaleThread as stale:
-        if source is not None:
-            # Nobody was writing: the agent chose a macro.
-            count = len(stale.new_entries)
-            stale.message = (
-                f"{count} new message{'s' if count != 1 else ''} arrived on this ticket since "
-                f"you chose the {source.kind} “{source.name}”, which was not applied. Read "
-                "them, then apply it again with the newest id as `seen_entry_id`."
-            )
-        raise
-    return True
+    return text
 
 
 async def _sent_just_now(session: AsyncSession, *, ticket: Ticket, source: Source) -> bool:
@@ -327,15 +365,18 @@ async def apply_actions(
     actions: Sequence[Action],
     source: Source | None = None,
     seen_entry_id: int | None = None,
+    seen_at: datetime | None = None,
     skipped: list[str] | None = None,
+    drafts: list[Draft] | None = None,
 ) -> list[str]:
     """The actions, in order, on a ticket the caller has locked. A reply followed by a state
     goes out with that state as its "then" (Send and close), as the reply box would send it.
     Without an actor (a rule), the lines the actions write are the system's, under the rule's
     own line that names it. What a macro or rule changes is its change, also where the
-    functions it calls are given the agent (tickets/changes.py). `seen_entry_id` is checked by
-    the reply; the types of the actions left out because their work was done are appended to
-    `skipped`."""
+    functions it calls are given the agent (tickets/changes.py). `seen_entry_id` and `seen_at`
+    are checked by the reply; the types of the actions left out because their work was done
+    are appended to `skipped`. With `drafts`, the reply is not sent but appended there, and the
+    state that would have gone with it is left to it."""
     apply = functools.partial(
         _apply,
         session,
@@ -343,12 +384,20 @@ async def apply_actions(
         ticket=ticket,
         actions=actions,
         seen_entry_id=seen_entry_id,
+        seen_at=seen_at,
         skipped=skipped if skipped is not None else [],
+        drafts=drafts,
     )
     if source is None:
         return await apply(source=None)
     with ticket_changes.acting(session, source.actor(actor)):
         return await apply(source=source)
+
+
+def _draft(text: str, ending: SetState | Snooze | None) -> Draft:
+    if isinstance(ending, Snooze):
+        return Draft(text, AfterReply.send, snooze_until=snooze_end(ending, now=utcnow()))
+    return Draft(text, THEN[ending.target] if ending is not None else AfterReply.send)
 
 
 async def _apply(
@@ -359,7 +408,9 @@ async def _apply(
     actions: Sequence[Action],
     source: Source | None,
     seen_entry_id: int | None,
+    seen_at: datetime | None,
     skipped: list[str],
+    drafts: list[Draft] | None,
 ) -> list[str]:
     if source is not None:
         said = (
@@ -375,6 +426,10 @@ async def _apply(
             **{f"{source.kind}_id": source.id, f"{source.kind}_name": source.name},
         )
     state = next((a for a in actions if isinstance(a, SetState)), None)
+    drafting = drafts is not None and any(isinstance(a, Reply) for a in actions)
+    # Sent, the reply goes with the first state; a later state or snooze then has the last word.
+    # Drafted, both wait for the reply, and its sending does what the last of them would.
+    ending = next((a for a in reversed(actions) if isinstance(a, SetState | Snooze)), None)
     applied: list[str] = []
     replied_state = False
     for at, action in enumerate(actions):
@@ -383,10 +438,18 @@ async def _apply(
                 changed = await assign(session, actor=actor, ticket=ticket, action=action)
             case Label():
                 changed = await label(session, actor=actor, ticket=ticket, action=action)
+            case SetState() | Snooze() if drafting:
+                # The agent sends the reply with it (Send & Close, Send and snooze), or chooses
+                # another button. Applied now, the reply's sending would undo it.
+                changed = False
             case SetState():
                 changed = await set_state(session, actor=actor, ticket=ticket, action=action)
             case Snooze():
                 changed = await snooze(session, actor=actor, ticket=ticket, action=action)
+            case Reply() if drafts is not None:
+                text = await reply_text(session, actor=actor, ticket=ticket, action=action)
+                drafts.append(_draft(text, ending))
+                changed = False
             case Reply() if (
                 source is not None
                 and source.kind == "macro"
@@ -407,6 +470,7 @@ async def _apply(
                     then=then,
                     source=source,
                     seen_entry_id=seen_entry_id,
+                    seen_at=seen_at,
                 )
                 # The reply set the state ("Send & Close"): the state action then finds nothing
                 # left to do, yet it is what changed it.
@@ -439,16 +503,20 @@ async def apply_to_ticket(
     source: Source | None = None,
     inbox_id: int | None = None,
     seen_entry_id: int | None = None,
+    seen_at: datetime | None = None,
+    draft: bool = False,
 ) -> Outcome:
     """One ticket `actor` sees, locked; refusals raise. With `inbox_id` (a team macro's inbox),
-    only a ticket of that inbox. With `seen_entry_id`, a reply over messages the agent has not
-    seen is refused (409 `stale_thread`), and with it the rest."""
+    only a ticket of that inbox. With `seen_entry_id` or `seen_at`, a reply over messages the
+    agent has not seen is refused (409 `stale_thread`), and with it the rest. With `draft`, the
+    reply is not sent but comes back in the outcome (`Draft`)."""
     ticket = await tickets_service.lock_visible_ticket(session, user=actor, ticket_id=ticket_id)
     if inbox_id is not None and ticket.inbox_id != inbox_id:
         raise Conflict(
             "This macro belongs to another inbox than this ticket's.", code="other_inbox"
         )
     skipped: list[str] = []
+    drafts: list[Draft] | None = [] if draft else None
     applied = await apply_actions(
         session,
         actor=actor,
@@ -456,9 +524,17 @@ async def apply_to_ticket(
         actions=actions,
         source=source,
         seen_entry_id=seen_entry_id,
+        seen_at=seen_at,
         skipped=skipped,
+        drafts=drafts,
     )
-    return Outcome(ticket_id=ticket.id, ticket=ticket, applied=applied, skipped=skipped)
+    return Outcome(
+        ticket_id=ticket.id,
+        ticket=ticket,
+        applied=applied,
+        skipped=skipped,
+        draft=drafts[0] if drafts else None,
+    )
 
 
 async def apply_to_many(
@@ -470,10 +546,13 @@ async def apply_to_many(
     source: Source | None = None,
     inbox_id: int | None = None,
     seen_entry_ids: Mapping[int, int] | None = None,
+    seen_at: Mapping[int, datetime] | None = None,
 ) -> list[Outcome]:
     """Each ticket in its own savepoint, in id order (the order row locks are taken in); a
     refused ticket is reported with its error, and what it recorded is dropped with it.
-    `seen_entry_ids`: for the tickets it names, the newest entry seen, as for one ticket."""
+    `seen_entry_ids`: for the tickets it names, the newest entry seen, as for one ticket;
+    `seen_at`, the ticket's `updated_at` a list showed: a reply to a ticket whose thread
+    gained messages since is refused with that ticket's other actions (`stale_thread`)."""
     if not ticket_ids:
         raise Invalid("ticket_ids", "Select at least one ticket.", field_code="required")
     if len(ticket_ids) > MAX_TICKETS:
@@ -496,6 +575,7 @@ async def apply_to_many(
                     source=source,
                     inbox_id=inbox_id,
                     seen_entry_id=(seen_entry_ids or {}).get(ticket_id),
+                    seen_at=(seen_at or {}).get(ticket_id),
                 )
         except FrontdeskError as error:
             drop_hooks_since(session, mark)

@@ -7,6 +7,7 @@ no chat is offered to a closed tab and visitors see "offline" once nobody is lef
 reads is the `connections` table every process writes, so it holds across processes. A desk
 reopened soon after brings the agent back (`returned`): the Online they chose was never theirs to
 lose to a sleeping laptop. Later than that, they choose again (docs/chat.md, "Being available").
+A socket opened with a read-only API token is no desk (`agent_connected`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from frontdesk.chats.models import (
     Visitor,
 )
 from frontdesk.chats.offers import pass_on_offers
+from frontdesk.chats.presence import connection_opened
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import (
@@ -233,6 +235,29 @@ async def desk_opened(session: AsyncSession, *, user: User, now: datetime, windo
         return False
     await set_availability(session, user=user, available=True, reason="returned")
     return True
+
+
+async def agent_connected(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    connection_id: str,
+    process_id: str,
+    now: datetime,
+    window: float,
+    reading: bool = False,
+) -> None:
+    """An agent's socket opened. A desk is recorded (the `connections` row the idle expiry
+    reads, their last seen) and may bring them back (`desk_opened`). A socket opened with a
+    read-only API token (`reading`) is no desk and is recorded nowhere: a dashboard left open on
+    a wall must neither keep a person who left available, nor make them available again, and
+    so have chats offered to nobody at the desk."""
+    if reading:
+        return
+    agent = await lock_agent(session, user_id=user_id)
+    await connection_opened(session, connection_id=connection_id, process_id=process_id, user=agent)
+    if agent is not None:
+        await desk_opened(session, user=agent, now=now, window=window)
 
 
 async def lock_agent(session: AsyncSession, *, user_id: int) -> User | None:

@@ -28,6 +28,7 @@ from frontdesk.customers import service as customers_service
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.mail.words import ENGLISH, Wording, wording
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 from frontdesk.users.models import User
@@ -99,7 +100,12 @@ async def ticket_for(
     )
     await attach_carried(session, carried=carried, entry_id=entry.id)
     emailed = await mail_outbound.queue_transcript(
-        session, ticket=ticket, entry=entry, lines=lines, answered=outcome.answered
+        session,
+        ticket=ticket,
+        entry=entry,
+        lines=lines,
+        answered=outcome.answered,
+        words=wording(chat.visitor_locale, chat.visitor_time_zone),
     )
     return ticket, emailed
 
@@ -116,7 +122,8 @@ def chat_subject(events: Sequence[ChatEvent]) -> str:
 @dataclass(frozen=True)
 class TranscriptLine:
     """One line of a transcript, and every way it is written: the ticket's entry, its data for the
-    desk, and the customer's email (text and HTML)."""
+    desk, and the customer's email (text and HTML). The ticket's are in English and UTC, as
+    the desk shows them; the email's in the visitor's language and on their clock (`words`)."""
 
     at: datetime
     kind: str  # visitor | agent | system
@@ -124,15 +131,21 @@ class TranscriptLine:
     text: str
     # The files the message sent, now the ticket's, with the customer's link to each.
     files: tuple[CarriedFile, ...] = ()
+    # A system line's key in mail/words.py ("joined", "left") and the name it is about: its
+    # text again, in the visitor's words.
+    what: str = ""
+    who: str = ""
 
     @property
     def stamp(self) -> str:
         return self.at.strftime("%Y-%m-%d %H:%M UTC")
 
-    @property
-    def speaker(self) -> str:
+    def speaker(self, words: Wording) -> str:
         """Who the customer reads as the author: a name, or what they were to each other."""
-        return self.author or ("You" if self.kind == "visitor" else "Support")
+        return self.author or words("you" if self.kind == "visitor" else "support")
+
+    def said(self, words: Wording) -> str:
+        return words(self.what, name=self.who) if self.what else self.text
 
     def plain(self) -> str:
         if self.kind == "system":
@@ -151,36 +164,32 @@ class TranscriptLine:
             line["files"] = [file.as_dict() for file in self.files]
         return line
 
-    def email_text(self) -> str:
+    def email_text(self, words: Wording) -> str:
+        when = words.stamp(self.at)
         if self.kind == "system":
-            return f"[{self.stamp}] {self.text}"
+            return f"[{when}] {self.said(words)}"
         links = "".join(
-            f"\n{file.filename} ({_size(file.size)}): {file.link}" for file in self.files
+            f"\n{file.filename} ({words.size(file.size)}): {file.link}" for file in self.files
         )
-        return f"[{self.stamp}] {self.speaker}:\n{self.text}{links}"
+        return f"[{when}] {self.speaker(words)}:\n{self.text}{links}"
 
-    def email_html(self) -> str:
-        when = escape(self.stamp)
-        body = escape(self.text).replace("\n", "<br>")
+    def email_html(self, words: Wording) -> str:
+        when = escape(words.stamp(self.at))
         if self.kind == "system":
-            return f'<p style="color:#64748b;font-size:13px">{when} · {body}</p>'
+            said = escape(self.said(words))
+            return f'<p style="color:#64748b;font-size:13px">{when} · {said}</p>'
+        body = escape(self.text).replace("\n", "<br>")
         links = "".join(
             f'<p style="margin:4px 0 0">&#128206; <a href="{escape(file.link)}">'
             f"{escape(file.filename)}</a> "
-            f'<span style="color:#64748b;font-size:12px">{_size(file.size)}</span></p>'
+            f'<span style="color:#64748b;font-size:12px">{words.size(file.size)}</span></p>'
             for file in self.files
         )
         return (
-            f'<p style="margin:12px 0 2px"><strong>{escape(self.speaker)}</strong> '
+            f'<p style="margin:12px 0 2px"><strong>{escape(self.speaker(words))}</strong> '
             f'<span style="color:#64748b;font-size:12px">{when}</span></p>'
             f'<p style="margin:0">{body}</p>{links}'
         )
-
-
-def _size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
 
 
 def transcript_lines(
@@ -208,10 +217,12 @@ def transcript_lines(
                 )
                 continue
             case ChatEventType.joined:
-                text = f"{data['user']['name']} joined the chat"
+                what = "joined"
             case ChatEventType.left:
-                text = f"{data['user']['name']} left the chat"
+                what = "left"
             case _:
                 continue
-        lines.append(TranscriptLine(event.created_at, "system", "", text))
+        who = data["user"]["name"]
+        text = ENGLISH(what, name=who)
+        lines.append(TranscriptLine(event.created_at, "system", "", text, what=what, who=who))
     return lines

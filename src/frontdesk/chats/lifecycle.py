@@ -97,9 +97,12 @@ async def start_chat(
     client_msg_id: str | None,
     page_url: str | None,
     page_title: str | None,
+    locale: str | None = None,
+    time_zone: str | None = None,
 ) -> Chat:
     """A new chat with the visitor's first message; sent again with the same `client_msg_id`
-    (the messenger retries an answer it lost), the chat the first attempt started."""
+    (the messenger retries an answer it lost), the chat the first attempt started. `locale` and
+    `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
     if client_msg_id:
@@ -124,6 +127,8 @@ async def start_chat(
         visitor_name=visitor.name or "Visitor",
         visitor_email=visitor.email,
         visitor_verified=visitor.identity_verified,
+        visitor_locale=locale,
+        visitor_time_zone=time_zone,
         started_at=now,
         last_seq=0,
         # Said with chat.started, which the inbox's desks hear (the message itself goes only to

@@ -131,6 +131,8 @@ async def start_chat(
         client_msg_id=body.client_msg_id,
         page_url=body.page_url,
         page_title=body.page_title,
+        locale=body.locale,
+        time_zone=body.time_zone,
     )
     return await views.visitor_chat(session, chat)
 

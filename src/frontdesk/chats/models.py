@@ -101,6 +101,11 @@ class Chat(Base):
     # The website signed `visitor_email` (identify() with a userHash) when the chat started;
     # otherwise the visitor only typed it.
     visitor_verified: Mapped[bool] = mapped_column(default=False)
+    # What the messenger said when the chat started: its language (a BCP 47 tag) and the
+    # browser's IANA time zone, for the mail the visitor gets from the chat (mail/words.py).
+    # None when it said nothing usable: English, UTC.
+    visitor_locale: Mapped[str | None] = mapped_column(String(35))
+    visitor_time_zone: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

@@ -3,15 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from frontdesk.chats.models import ChatState, EndReason, InvitationKind
 from frontdesk.kit.schemas import Email, Id, ReadModel, Seq, WriteModel, configured_length
+from frontdesk.mail.words import clean_locale, clean_time_zone
 
 # The configured limit (FRONTDESK_MAX_MESSAGE_LENGTH) is checked by the service, with its own code.
 MessageText = Annotated[str, configured_length("max_message_length", least=1, bound=100_000)]
 ClientMsgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Url = Annotated[str, Field(max_length=2000)]
+# Hints for the visitor's mail, never a reason to refuse a chat: a value that is no language tag,
+# or a zone the tz database does not know, is read as not given (mail/words.py).
+VisitorLocale = Annotated[str | None, BeforeValidator(clean_locale)]
+VisitorTimeZone = Annotated[str | None, BeforeValidator(clean_time_zone)]
 
 
 class ChatEventRead(ReadModel):
@@ -215,6 +220,17 @@ class ChatStart(WriteModel):
     )
     page_url: Url | None = None
     page_title: Annotated[str, Field(max_length=500)] | None = None
+    locale: VisitorLocale = Field(
+        default=None,
+        description="The language the messenger speaks (a BCP 47 tag, such as fr or fr-CA): the "
+        "chat's mail is written in it when the desk has its words, in English otherwise. A "
+        "value that is no language tag is ignored.",
+    )
+    time_zone: VisitorTimeZone = Field(
+        default=None,
+        description="The browser's IANA time zone (such as Europe/Paris): the times of the "
+        "chat's mail are on its clock. A zone the tz database does not know is ignored (UTC).",
+    )
 
 
 class VisitorChatRead(ReadModel):

@@ -19,6 +19,7 @@ domains call. Each rule lives in the module that has its one job:
 from __future__ import annotations
 
 from frontdesk.chats.availability import (
+    agent_connected,
     desk_opened,
     end_unanswered_chats,
     expire_idle_agents,
@@ -106,6 +107,7 @@ __all__ = [
     "PostedMessage",
     "accept_offer",
     "agent_author",
+    "agent_connected",
     "agent_loads",
     "agent_presence",
     "anyone_online",

@@ -14,7 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.auth import AgentAuth, authenticate_agent, authenticate_visitor
+from frontdesk.auth import AgentAuth, TokenReadOnly, authenticate_agent, authenticate_visitor
 from frontdesk.chats import service
 from frontdesk.chats.errors import ChatNotFound
 from frontdesk.chats.events import event_payload
@@ -24,9 +24,10 @@ from frontdesk.chats.schemas import ClientMsgId
 from frontdesk.chats.service import NewMessage, PostedMessage
 from frontdesk.chats.writer import MessageWriter
 from frontdesk.config import Settings
-from frontdesk.db.session import unit_of_work
+from frontdesk.db.session import database_unreachable, unit_of_work
 from frontdesk.deps import SESSION_COOKIE
 from frontdesk.errors import (
+    DatabaseUnavailable,
     Forbidden,
     FrontdeskError,
     NotFound,
@@ -50,6 +51,7 @@ from frontdesk.realtime.gateway import (
     CLOSE_FORBIDDEN_ORIGIN,
     CLOSE_HELLO_TIMEOUT,
     CLOSE_POLICY,
+    CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHENTICATED,
     DEFERRED,
     Command,
@@ -247,6 +249,62 @@ def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
     }
 
 
+# What a desk socket opened with a read-only API token may still send: following chats and
+# answering pings. Typing, read marks and presence are writes as much as a message is.
+READING_FRAMES = frozenset({"resume", "pong"})
+
+
+def _reading_only(commands: Commands) -> Commands:
+    async def refuse(_payload: object, _ctx: Context) -> None:
+        raise TokenReadOnly
+
+    return {
+        name: command if name in READING_FRAMES else DirectCommand(command.model, refuse)
+        for name, command in commands.items()
+    }
+
+
+async def _closed_if_expired(connection: Connection, auth: AgentAuth) -> bool:
+    """Closes the socket once its credential (login or API token) has expired. The connection's
+    timer does so at the expiry too, but it sleeps on the monotonic clock, which a suspended host
+    or a change of the wall clock leaves behind: each frame and each event checks as well, so
+    nothing is read or heard with an expired credential."""
+    if auth.expires_at is None or utcnow() < auth.expires_at:
+        return False
+    # The reason the connection's timer gives, for a login and a token alike.
+    await connection.close(CLOSE_UNAUTHENTICATED, "session expired")
+    return True
+
+
+def _until_expiry(commands: Commands, auth: AgentAuth) -> Commands:
+    """Each frame handled only while the credential is valid; after, the socket closes."""
+    if auth.expires_at is None:
+        return commands
+
+    def checked(command: Command | DirectCommand) -> Command | DirectCommand:
+        if isinstance(command, DirectCommand):
+            direct = command.handler
+
+            async def handle_direct(payload: Any, ctx: Context) -> dict[str, Any] | None:
+                if await _closed_if_expired(ctx.connection, auth):
+                    return DEFERRED
+                return await direct(payload, ctx)
+
+            return DirectCommand(command.model, handle_direct)
+        handler = command.handler
+
+        async def handle(
+            session: AsyncSession, payload: Any, ctx: Context
+        ) -> dict[str, Any] | None:
+            if await _closed_if_expired(ctx.connection, auth):
+                return DEFERRED
+            return await handler(session, payload, ctx)
+
+        return Command(command.model, handle)
+
+    return {name: checked(command) for name, command in commands.items()}
+
+
 def _same_origin(websocket: WebSocket, settings: Settings) -> bool:
     origin = websocket.headers.get("origin")
     if origin is None:
@@ -296,21 +354,28 @@ async def _serve(
     user: User | None = None,
     visitor: Visitor | None = None,
     expires_at: datetime | None = None,
+    reading: bool = False,
 ) -> None:
+    """`reading`: an agent's socket opened with a read-only API token, which is no desk."""
     sessionmaker: async_sessionmaker[AsyncSession] = websocket.app.state.sessionmaker
     settings: Settings = websocket.app.state.settings
     async with unit_of_work(sessionmaker) as session:
-        agent = await service.lock_agent(session, user_id=user.id) if user else None
-        await service.connection_opened(
-            session,
-            connection_id=connection.id,
-            process_id=PROCESS_ID,
-            user=agent,
-            visitor=await session.get(Visitor, visitor.id) if visitor else None,
-        )
-        if agent is not None:
-            await service.desk_opened(
-                session, user=agent, now=utcnow(), window=settings.agent_idle_timeout
+        if user is not None:
+            await service.agent_connected(
+                session,
+                user_id=user.id,
+                connection_id=connection.id,
+                process_id=PROCESS_ID,
+                now=utcnow(),
+                window=settings.agent_idle_timeout,
+                reading=reading,
+            )
+        else:
+            await service.connection_opened(
+                session,
+                connection_id=connection.id,
+                process_id=PROCESS_ID,
+                visitor=await session.get(Visitor, visitor.id) if visitor else None,
             )
     connection.start(expires_at=expires_at)
     try:
@@ -364,6 +429,8 @@ async def desk_socket(websocket: WebSocket) -> None:
     async def follow(connection: Connection, envelope: Envelope) -> bool:
         """Keeps the subscriptions in step with the inboxes and chats this agent is in, and the
         socket open only while its credentials are valid."""
+        if await _closed_if_expired(connection, auth):
+            return False
         if envelope.type == AccountEvent.access_ended:
             if ends(envelope.data, auth.credential):
                 await connection.close(CLOSE_UNAUTHENTICATED, envelope.data["reason"])
@@ -432,7 +499,16 @@ async def desk_socket(websocket: WebSocket) -> None:
     connection.subscribe(map(chat_topic, in_chats))
     connection.say_in_order({"type": "ready", "data": {"chats": sorted(resume)}})
     commands = desk_commands(user.id, websocket.app.state.message_writer)
-    await _serve(websocket, connection, commands, user=user, expires_at=auth.expires_at)
+    if auth.read_only:
+        commands = _reading_only(commands)
+    await _serve(
+        websocket,
+        connection,
+        _until_expiry(commands, auth),
+        user=user,
+        expires_at=auth.expires_at,
+        reading=auth.read_only,
+    )
 
 
 # --- the messenger -----------------------------------------------------------------------------
@@ -545,6 +621,15 @@ async def messenger_socket(websocket: WebSocket) -> None:
         return
     except Forbidden:
         await websocket.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        # Nothing is wrong with the visitor: say so, and when to come back (the messenger waits
+        # at least that long), rather than a bare 1011 that every messenger retries at once.
+        unavailable = DatabaseUnavailable()
+        await websocket.send_json(error_frame(ref, unavailable))
+        await websocket.close(CLOSE_TRY_AGAIN, f"retry_after={unavailable.retry_after}")
         return
     connection = _connection(websocket, _history(visitor_id=visitor.id))
     commands = messenger_commands(websocket, visitor.id)

@@ -7,10 +7,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.customers import changes
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
@@ -114,13 +115,17 @@ async def emails_of_many(
 
 async def mark_verified(session: AsyncSession, *, customer_id: int) -> None:
     """The customer's address was proven (mail came from it, an agent replied to it). Nobody
-    edited the record, so it keeps its `updated_at`."""
-    await session.execute(
+    edited the record, so it keeps its `updated_at`; it is still a change of the customer that
+    webhooks tell."""
+    result = await session.execute(
         update(Customer)
         .where(Customer.id == customer_id, Customer.verified.is_(False))
         .values(verified=True, updated_at=Customer.updated_at)
         .execution_options(synchronize_session="fetch")
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        changes.remember_values(session, customer_id=customer_id, values={"verified": False})
+        changes.updated(session, customer_id=customer_id)
 
 
 async def find_by_email(session: AsyncSession, *, email: str) -> Customer | None:
@@ -147,6 +152,10 @@ async def find_or_create(
     if email:
         customer = await find_by_email(session, email=email)
         if customer is not None and (verified or not customer.verified):
+            gains_name = bool(name and name.strip() and not customer.name)
+            if gains_name or (verified and not customer.verified):
+                await changes.remember(session, customer, "verified", "name")
+                changes.updated(session, customer_id=customer.id)
             customer.verified = customer.verified or verified
             if name and not customer.name:
                 customer.name = name.strip()
@@ -185,9 +194,12 @@ async def customer_for_ticket(
         )
     if (
         name
+        and name.strip()
         and not customer.name
         and await visible_ids(session, user=user, customer_ids=[customer.id])
     ):
+        await changes.remember(session, customer, "name")
+        changes.updated(session, customer_id=customer.id)
         customer.name = name.strip()
     return customer
 
@@ -197,6 +209,29 @@ async def names_by_id(session: AsyncSession, *, customer_ids: Sequence[int]) -> 
         return {}
     rows = await session.execute(
         select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids)))
+    )
+    return dict(rows.all())
+
+
+async def primary_emails_by_id(
+    session: AsyncSession, *, customer_ids: Sequence[int]
+) -> dict[int, str]:
+    """Each customer's primary address (their first, as `primary_email`), in one statement
+    whatever their number; a customer without one is left out."""
+    if not customer_ids:
+        return {}
+    first = (
+        select(func.min(CustomerContact.id))
+        .where(
+            CustomerContact.customer_id.in_(set(customer_ids)),
+            CustomerContact.kind == ContactKind.email,
+        )
+        .group_by(CustomerContact.customer_id)
+    )
+    rows = await session.execute(
+        select(CustomerContact.customer_id, CustomerContact.value).where(
+            CustomerContact.id.in_(first)
+        )
     )
     return dict(rows.all())
 
@@ -252,6 +287,7 @@ async def create_customer(
         await _set_contacts(
             session, customer=customer, kind=kind, values=values, shown_to=created_by
         )
+    changes.created(session, customer_id=customer.id)
     return customer
 
 
@@ -362,6 +398,22 @@ async def update_customer(
 ) -> Customer:
     """`shown_to`: the agent editing, to whom a `contact_taken` names the customer who has the
     address when they may see them."""
+    # The fields given, and `verified`, which a caller may set beside (chats/late_email.py):
+    # the addresses are read only when they change.
+    given = {
+        "name": name,
+        "emails": emails,
+        "phones": phones,
+        "attributes": attributes,
+        "notes": notes,
+    }
+    await changes.remember(
+        session,
+        customer,
+        "verified",
+        *(field for field, value in given.items() if value is not None),
+    )
+    changes.updated(session, customer_id=customer.id)
     if name is not None:
         customer.name = name.strip()
     if notes is not None:
@@ -539,6 +591,8 @@ async def merge_customers(session: AsyncSession, *, target: Customer, source: Cu
     """Folds `source` into `target`: contacts, tickets and chats move, target's values win."""
     if target.id == source.id:
         raise Invalid("source_id", "A customer cannot be merged into itself.")
+    await changes.remember(session, target)
+    changes.merged(session, survivor_id=target.id, merged_id=source.id)
     await session.execute(
         update(CustomerContact)
         .where(CustomerContact.customer_id == source.id)

@@ -7,6 +7,7 @@ from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
 from frontdesk.files import models as files_models
 from frontdesk.hours import models as hours_models
+from frontdesk.idempotency import models as idempotency_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.labels import models as labels_models
 from frontdesk.macros import models as macros_models
@@ -33,6 +34,7 @@ __all__ = [
     "customers_models",
     "files_models",
     "hours_models",
+    "idempotency_models",
     "inboxes_models",
     "labels_models",
     "macros_models",

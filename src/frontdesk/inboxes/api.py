@@ -22,7 +22,7 @@ from frontdesk.kit.schemas import Id
 from frontdesk.tickets import departures
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
-from frontdesk.users.schemas import UserRead
+from frontdesk.users.schemas import ColleagueRead, UserRead, user_read
 
 router = APIRouter(prefix="/inboxes", tags=["inboxes"], route_class=AuthenticateFirst)
 
@@ -70,11 +70,12 @@ async def update_inbox(
     return inbox_read(inbox, admin)
 
 
-@router.get("/{inbox_id}/members", response_model=list[UserRead])
-async def list_members(inbox: LoadedInbox, session: SessionDep) -> list[UserRead]:
-    return [
-        UserRead.model_validate(user) for user in await service.list_members(session, inbox=inbox)
-    ]
+@router.get("/{inbox_id}/members", response_model=list[UserRead | ColleagueRead])
+async def list_members(
+    inbox: LoadedInbox, viewer: CurrentAgent, session: SessionDep
+) -> list[ColleagueRead]:
+    """As GET /users: all of each member to admins, what an agent needs to the others."""
+    return [user_read(user, viewer) for user in await service.list_members(session, inbox=inbox)]
 
 
 @router.post("/{inbox_id}/members", status_code=status.HTTP_204_NO_CONTENT)

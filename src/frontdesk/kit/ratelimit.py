@@ -7,8 +7,10 @@ whole desk; without it, or while Redis cannot be reached, each process counts on
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Protocol
 
 from frontdesk.errors import TooManyRequests
@@ -43,6 +45,23 @@ class LocalCounts:
         return count
 
 
+@dataclass(frozen=True)
+class Taken:
+    count: int
+    limit: int
+    # Seconds until the window ends and the count starts again.
+    reset: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def retry(self) -> int:
+        """Seconds to wait when this request was over the limit, else 0."""
+        return self.reset if self.count > self.limit else 0
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -63,17 +82,22 @@ class RateLimiter:
         self._local = LocalCounts()
         self._warned = False
 
-    async def wait(self, key: str) -> int:
-        """Counts one request; the seconds until the next would be allowed when this one is
-        over the limit, else 0."""
+    async def take(self, key: str) -> Taken:
+        """Counts one request: how many this window holds now, and when it ends."""
         now = time.time()
         index = int(now // self.window)
         # The window's index is part of the key: a new window starts from zero by itself, and
         # the counts of past windows expire (shared) or age out of the local map.
         count = await self._count(f"{self.name}:{index}:{key}")
-        if count > self.limit:
-            return int(self.window - now % self.window) + 1
-        return 0
+        # Whole seconds, rounded up (waiting that long reaches the next window) and never more
+        # than the window itself.
+        reset = max(1, math.ceil(self.window - now % self.window))
+        return Taken(count=count, limit=self.limit, reset=reset)
+
+    async def wait(self, key: str) -> int:
+        """Counts one request; the seconds until the next would be allowed when this one is
+        over the limit, else 0."""
+        return (await self.take(key)).retry
 
     async def hit(self, key: str) -> None:
         retry = await self.wait(key)

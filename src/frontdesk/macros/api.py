@@ -94,13 +94,14 @@ async def apply_macro(
 ) -> OutcomeRead:
     """Applies the macro to one ticket: all its actions, or none and a 4xx error naming why.
     Applied again at the same moment (two agents, a double click), its reply is not sent twice:
-    see `skipped`."""
+    see `skipped`. With `reply: draft`, its reply comes back in `draft` instead of going out."""
     outcome = await service.apply_macro(
         session,
         user=user,
         macro=macro,
         ticket_id=body.ticket_id,
         seen_entry_id=body.seen_entry_id,
+        draft=body.reply == "draft",
     )
     return OutcomeRead.of(outcome)
 
@@ -116,5 +117,6 @@ async def apply_macro_to_many(
         macro=macro,
         ticket_ids=body.ticket_ids,
         seen_entry_ids=body.seen_entry_ids,
+        seen_at=body.seen_updated_at,
     )
     return BulkResult.of(outcomes)

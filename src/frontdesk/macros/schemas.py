@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, model_validator
+from pydantic import Field, model_validator
 
 from frontdesk.actions.kinds import Action, Actions
+from frontdesk.actions.schemas import SEEN_UPDATED_AT, Moment, TicketKey, only_listed
 from frontdesk.actions.service import MAX_TICKETS
 from frontdesk.kit.schemas import Id, ReadModel, Seq, WriteModel
 from frontdesk.macros.service import MAX_NAME
@@ -54,10 +55,14 @@ class MacroApply(WriteModel):
     seen_entry_id: Seq | None = Field(
         default=None, description=f"The id of the newest entry of the ticket you saw. {SEEN}"
     )
-
-
-# A ticket's id as the key of a JSON object: a string there.
-TicketKey = Annotated[Id, Strict(False)]
+    reply: Literal["send", "draft"] = Field(
+        default="send",
+        description="`send`: the macro's reply goes to the customer with its other actions. "
+        "`draft`: it is not sent but comes back in `draft`, filled, for the agent to edit and "
+        "send from the reply box, with the state the macro sets as its `then` (a snooze as "
+        "its `snooze_until`); the macro's other actions apply (the desk's way). A draft is "
+        "not checked against `seen_entry_id`: the reply box's own send is.",
+    )
 
 
 class MacroApplyMany(WriteModel):
@@ -68,13 +73,15 @@ class MacroApplyMany(WriteModel):
         f"you saw of it. {SEEN.replace('the macro is refused', 'that ticket is refused')} "
         "Tickets not named are not checked.",
     )
+    seen_updated_at: dict[TicketKey, Moment] = Field(
+        default_factory=dict, description=SEEN_UPDATED_AT
+    )
 
     @model_validator(mode="after")
     def _named_tickets(self) -> MacroApplyMany:
-        others = sorted(set(self.seen_entry_ids) - set(self.ticket_ids))
-        if others:
-            raise ValueError(
-                "seen_entry_ids names tickets that are not in ticket_ids: "
-                + ", ".join(str(ticket_id) for ticket_id in others)
-            )
+        only_listed(
+            self.ticket_ids,
+            seen_entry_ids=self.seen_entry_ids,
+            seen_updated_at=self.seen_updated_at,
+        )
         return self

@@ -11,6 +11,7 @@ again each time it is applied, since any of them may have gone since.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -210,9 +211,12 @@ async def apply_macro(
     macro: Macro,
     ticket_id: int,
     seen_entry_id: int | None = None,
+    draft: bool = False,
 ) -> actions_service.Outcome:
     """On one ticket: all of the macro or nothing, a refusal raised as an error. Its reply is
-    checked against `seen_entry_id` and not sent twice (actions/service.py)."""
+    checked against `seen_entry_id` and not sent twice (actions/service.py); with `draft`, it
+    is not sent but returned for the agent's composer, with the state or snooze that waits for
+    it."""
     return await actions_service.apply_to_ticket(
         session,
         actor=user,
@@ -221,6 +225,7 @@ async def apply_macro(
         source=_source(macro),
         inbox_id=macro.inbox_id,
         seen_entry_id=seen_entry_id,
+        draft=draft,
     )
 
 
@@ -231,6 +236,7 @@ async def apply_macro_to_many(
     macro: Macro,
     ticket_ids: Sequence[int],
     seen_entry_ids: Mapping[int, int] | None = None,
+    seen_at: Mapping[int, datetime] | None = None,
 ) -> list[actions_service.Outcome]:
     return await actions_service.apply_to_many(
         session,
@@ -240,4 +246,5 @@ async def apply_macro_to_many(
         source=_source(macro),
         inbox_id=macro.inbox_id,
         seen_entry_ids=seen_entry_ids,
+        seen_at=seen_at,
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from frontdesk.auth import bearer_token
-from frontdesk.deps import CurrentAdmin, SessionDep, SettingsDep
+from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, NotFound, Unauthorized
 from frontdesk.files.downloads import NO_STORE, SAFE_HEADERS, disposition, thumbnail_response
 from frontdesk.files.schemas import FileVariant
@@ -27,7 +27,8 @@ from frontdesk.mail.schemas import InboundRead, InboundResultRead, OutboxDetail,
 from frontdesk.mail.writer import InboundWriter
 from frontdesk.tickets.deps import LoadedTicket
 
-router = APIRouter(prefix="/outbox", tags=["mail"])
+# AuthenticateFirst for its Idempotency-Key (a retry of a send).
+router = APIRouter(prefix="/outbox", tags=["mail"], route_class=AuthenticateFirst)
 inbound_router = APIRouter(prefix="/inbound", tags=["mail"])
 ticket_mail_router = APIRouter(prefix="/tickets", tags=["mail"])
 

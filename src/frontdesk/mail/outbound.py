@@ -26,6 +26,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail.addresses import default_sender, new_message_id, reply_address
 from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
+from frontdesk.mail.words import ENGLISH, Wording
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
 
@@ -107,12 +108,13 @@ def reply_subject(subject: str, *, number: int) -> str:
     return f"Re: {base}" if tag in base else f"Re: {base} {tag}"
 
 
-def text_to_html(text: str) -> str:
+def text_to_html(text: str, *, language: str | None = None) -> str:
     paragraphs = [
         escape(block).replace("\n", "<br>\n") for block in text.replace("\r\n", "\n").split("\n\n")
     ]
+    lang = f' lang="{language}"' if language else ""
     return (
-        '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        f'<div{lang} style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
         + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph.strip())
         + "</div>"
     )
@@ -372,8 +374,8 @@ async def queue_forward(
 class TranscriptLineLike(Protocol):
     """A transcript line, written as chats/closing.py (`TranscriptLine`) writes it."""
 
-    def email_text(self) -> str: ...
-    def email_html(self) -> str: ...
+    def email_text(self, words: Wording) -> str: ...
+    def email_html(self, words: Wording) -> str: ...
 
 
 async def queue_transcript(
@@ -383,13 +385,15 @@ async def queue_transcript(
     entry: TicketEntry,
     lines: Sequence[TranscriptLineLike],
     answered: bool,
+    words: Wording = ENGLISH,
 ) -> bool:
     """The chat transcript for the customer, threaded so that their reply continues the ticket.
 
     Only a verified customer gets the conversation itself: anyone can type any address into the
     messenger, and a transcript would carry their words to it from our address. An unverified
     customer gets a short notice written by us alone (at most NOTICES_PER_DAY a day), which
-    their reply answers like a transcript. Returns whether the transcript was queued.
+    their reply answers like a transcript. Either is in the chat's language and on the
+    visitor's clock (`words`, mail/words.py). Returns whether the transcript was queued.
     """
     settings = settings_of(session)
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
@@ -397,24 +401,20 @@ async def queue_transcript(
     if recipient is None:
         return False
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
-    outro = f"Reply to this email to continue the conversation (ticket #{ticket.number})."
+    outro = words("outro", number=ticket.number)
     if customer.verified:
-        intro = (
-            "Thanks for chatting with us. Here is a copy of the conversation."
-            if answered
-            else "Sorry we missed you: nobody could answer in time. Our team will follow up by "
-            "email as soon as possible. Here is what you wrote."
-        )
-        subject = f"Transcript of your chat with {inbox.name} [#{ticket.number}]"
-        text = "\n\n".join([intro, *(line.email_text() for line in lines), "-- ", outro])
+        intro = words("thanks_transcript" if answered else "missed_transcript")
+        subject = words("transcript_subject", inbox=inbox.name, number=ticket.number)
+        text = "\n\n".join([intro, *(line.email_text(words) for line in lines), "-- ", outro])
         html = render_transcript_html(
-            intro=intro, lines=lines, outro=outro, ticket_number=ticket.number
+            intro=intro, lines=lines, outro=outro, ticket_number=ticket.number, words=words
         )
         kind = "transcript"
     elif await _notices_today(session, customer_id=customer.id) < NOTICES_PER_DAY:
-        text = _notice_text(inbox_name=inbox.name, answered=answered, outro=outro)
-        html = text_to_html(text)
-        subject, kind = f"Your chat with {inbox.name} [#{ticket.number}]", "notice"
+        text = _notice_text(inbox_name=inbox.name, answered=answered, outro=outro, words=words)
+        html = text_to_html(text, language=words.language)
+        subject = words("notice_subject", inbox=inbox.name, number=ticket.number)
+        kind = "notice"
     else:
         return False
     message_id = new_message_id(mail_domain=settings.mail_domain, hint=f"t{ticket.number}.chat")
@@ -437,31 +437,22 @@ async def queue_transcript(
             text=text,
             html=html,
             state=OutboxState.queued,
-            data={"kind": kind, "answered": answered},
+            data={
+                "kind": kind,
+                "answered": answered,
+                "language": words.language,
+                "time_zone": words.zone,
+            },
         )
     )
     await session.flush()
     return kind == "transcript"
 
 
-def _notice_text(*, inbox_name: str, answered: bool, outro: str) -> str:
+def _notice_text(*, inbox_name: str, answered: bool, outro: str, words: Wording) -> str:
     """Nothing in it comes from the visitor: not their words, not even the name they typed."""
-    what = (
-        "Thanks for chatting with us."
-        if answered
-        else "Sorry we missed you: nobody could answer your chat in time. Our team will follow "
-        "up by email as soon as possible."
-    )
-    return "\n\n".join(
-        [
-            what,
-            f"This address was given in a chat with {inbox_name}. We do not email the "
-            "conversation to an address until it is confirmed. If you did not chat with us, "
-            "you can ignore this email.",
-            "-- ",
-            outro,
-        ]
-    )
+    what = words("thanks_notice" if answered else "missed_notice")
+    return "\n\n".join([what, words("notice", inbox=inbox_name), "-- ", outro])
 
 
 async def _notices_today(session: AsyncSession, *, customer_id: int) -> int:
@@ -482,12 +473,19 @@ async def _notices_today(session: AsyncSession, *, customer_id: int) -> int:
 
 
 def render_transcript_html(
-    *, intro: str, lines: Sequence[TranscriptLineLike], outro: str, ticket_number: int
+    *,
+    intro: str,
+    lines: Sequence[TranscriptLineLike],
+    outro: str,
+    ticket_number: int,
+    words: Wording = ENGLISH,
 ) -> str:
-    rows = [line.email_html() for line in lines]
+    rows = [line.email_html(words) for line in lines]
     return (
-        '<div style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
-        f'<p style="color:#64748b;font-size:13px">Ticket #{ticket_number}</p>'
+        f'<div lang="{words.language}" '
+        'style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
+        f'<p style="color:#64748b;font-size:13px">'
+        f"{escape(words('ticket', number=ticket_number))}</p>"
         f"<p>{escape(intro)}</p>{''.join(rows)}"
         f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)}</p>'
         "</div>"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.inboxes.models import Inbox
@@ -21,13 +22,18 @@ async def remember_inboxes(session: AsyncSession, *, ticket_ids: Sequence[int]) 
     if not ticket_ids:
         return
     known = select(DeletedTicket.ticket_id).where(DeletedTicket.ticket_id.in_(ticket_ids))
+    rows = select(Ticket.id, Ticket.inbox_id).where(
+        Ticket.id.in_(ticket_ids), Ticket.id.not_in(known)
+    )
+    # A row written meanwhile by another transaction (two deletions of one ticket, which the
+    # `known` test cannot see before it commits) is kept rather than failing this one.
+    insert_into = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
     await session.execute(
-        insert(DeletedTicket).from_select(
-            ["ticket_id", "inbox_id"],
-            select(Ticket.id, Ticket.inbox_id).where(
-                Ticket.id.in_(ticket_ids), Ticket.id.not_in(known)
-            ),
-        )
+        insert_into(DeletedTicket)
+        .from_select(["ticket_id", "inbox_id"], rows)
+        .on_conflict_do_nothing(index_elements=["ticket_id"])
     )
 
 

@@ -19,6 +19,7 @@ from frontdesk.chats.models import Chat
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import InboxMember
 from frontdesk.inboxes.queries import sees_inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.addresses import new_message_id
@@ -76,17 +77,22 @@ async def notify(
     actor: User | None,
     about: About,
     params: NotificationParams,
+    seeing: Sequence[User] | None = None,
 ) -> list[Notification]:
-    """Tells each person once, where their preferences say; in the caller's transaction."""
+    """Tells each person once, where their preferences say; in the caller's transaction.
+    `seeing`: the people of `user_ids` who see it, when the caller asked already."""
     wanted = set(user_ids) - ({actor.id} if actor is not None else set())
     reach = await _reach(
         session, await preferences.channels_for(session, user_ids=wanted, kind=kind)
     )
-    # Only those it can reach are looked up: a chat waiting tells every online agent of its
-    # inbox, by push alone unless they chose otherwise, and most have no browser subscribed.
-    users = await inboxes_service.who_sees(
-        session, user_ids=reach.channels.keys(), inbox_id=about.inbox_id
-    )
+    if seeing is not None:
+        users = [user for user in seeing if user.id in reach.channels]
+    else:
+        # Only those it can reach are looked up: a chat waiting tells every online agent of its
+        # inbox, by push alone unless they chose otherwise, and most have no browser subscribed.
+        users = await inboxes_service.who_sees(
+            session, user_ids=reach.channels.keys(), inbox_id=about.inbox_id
+        )
     if actor is not None:
         params = NotificationParams(**params, actor_name=actor.name)
     return await _deliver(
@@ -650,6 +656,36 @@ async def chat_waiting(
     )
 
 
+@dataclass(frozen=True)
+class SlaAudience:
+    """Who a ticket's SLA alerts concern, asked once for all its targets: `holder_id`, its
+    assignee while they see the ticket (one who cannot, taken out of its inbox or deactivated,
+    counts as nobody: told nothing, they would leave the alert reaching nobody); `told`, the
+    holder, or every member of its inbox while nobody holds it, and its followers, those of
+    them who see it (by id)."""
+
+    holder_id: int | None
+    told: list[User]
+
+
+async def sla_audience(
+    session: AsyncSession, *, ticket_id: int, inbox_id: int, assignee_id: int | None
+) -> SlaAudience:
+    """One question of who sees the ticket, for the alert's holder and the people told."""
+    follower_ids = set(await followers(session, ticket_id=ticket_id))
+    member_ids = set(
+        await session.scalars(select(InboxMember.user_id).where(InboxMember.inbox_id == inbox_id))
+    )
+    asked = follower_ids | member_ids | ({assignee_id} if assignee_id is not None else set())
+    seeing = {
+        user.id: user
+        for user in await inboxes_service.who_sees(session, user_ids=asked, inbox_id=inbox_id)
+    }
+    holder = assignee_id if assignee_id in seeing else None
+    people = follower_ids | ({holder} if holder is not None else member_ids)
+    return SlaAudience(holder, [seeing[user_id] for user_id in sorted(people & seeing.keys())])
+
+
 async def sla_breaching(
     session: AsyncSession,
     *,
@@ -657,34 +693,23 @@ async def sla_breaching(
     inbox_id: int,
     number: int,
     subject: str,
-    assignee_id: int | None,
+    audience: SlaAudience,
     target: str,
     breached: bool = False,
 ) -> None:
     """A target of the ticket is about to breach (sla/service.py), or breached with no warning
-    before (`breached`): its assignee, or every member of its inbox while nobody has it, and its
-    followers are told. An assignee who cannot see the ticket (taken out of its inbox,
-    deactivated) counts as nobody: told nothing, they would leave the alert reaching nobody."""
-    people = set(await followers(session, ticket_id=ticket_id))
-    if assignee_id is not None and not await inboxes_service.who_sees(
-        session, user_ids=[assignee_id], inbox_id=inbox_id
-    ):
-        assignee_id = None
-    if assignee_id is not None:
-        people.add(assignee_id)
-    else:
-        inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=inbox_id)
-        people |= {user.id for user in await inboxes_service.list_members(session, inbox=inbox)}
+    before (`breached`): its `audience` is told."""
     params = _ticket_params(number, subject)
     if breached:
         params["breached"] = True
     await notify(
         session,
         kind=NotificationKind.sla_breaching,
-        user_ids=people,
+        user_ids=[user.id for user in audience.told],
         actor=None,
         about=About(inbox_id=inbox_id, ticket_id=ticket_id),
         params=params,
+        seeing=audience.told,
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
@@ -56,20 +56,52 @@ async def export_customer(
     )
 
 
-@router.post("/customers/{customer_id}/erase", response_model=ErasureRead)
+RUNNING: dict[int | str, dict[str, Any]] = {
+    status.HTTP_202_ACCEPTED: {
+        "model": ErasureRead,
+        "description": "Still running after 20 seconds (`state: running`): it goes on in the "
+        "server; `GET /erasures` shows it done.",
+    }
+}
+
+
+def _answer(erasure: Any, response: Response) -> ErasureRead:
+    if erasure.finished_at is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return ErasureRead.model_validate(erasure)
+
+
+@router.post("/customers/{customer_id}/erase", response_model=ErasureRead, responses=RUNNING)
 async def erase_customer(
-    customer_id: Id, body: EraseCustomer, user: CurrentAgent, session: SessionDep
+    customer_id: Id,
+    body: EraseCustomer,
+    user: CurrentAgent,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> ErasureRead:
+    """Answers once the erasure is done (`state: done`), or 202 `state: running` when it is not
+    after 20 seconds; it runs in short transactions meanwhile, and goes on if the client leaves
+    (docs/privacy.md)."""
     erasure = await service.erase_customer(
         session, user=user, customer_id=customer_id, confirmation=body.confirm
     )
-    return ErasureRead.model_validate(erasure)
+    erasure = await service.finish_erasure(session, request.app.state.sessionmaker, erasure)
+    return _answer(erasure, response)
 
 
-@router.post("/erasures", response_model=ErasureRead)
-async def erase_address(body: EraseAddress, user: CurrentAgent, session: SessionDep) -> ErasureRead:
+@router.post("/erasures", response_model=ErasureRead, responses=RUNNING)
+async def erase_address(
+    body: EraseAddress,
+    user: CurrentAgent,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> ErasureRead:
+    """As the customer's erasure: 200 done, or 202 still running after 20 seconds."""
     erasure = await service.erase_address(session, user=user, email=str(body.email))
-    return ErasureRead.model_validate(erasure)
+    erasure = await service.finish_erasure(session, request.app.state.sessionmaker, erasure)
+    return _answer(erasure, response)
 
 
 @router.get("/erasures", response_model=list[ErasureRead])

@@ -1,7 +1,8 @@
 """Deleting rows that hold personal data, for an erasure and for retention alike. Everything is
-deleted with explicit statements in one transaction (the caller's); the file store keys of the
-files that go are queued in `file_deletions` in the same transaction (privacy/files.py deletes
-the bytes after the commit)."""
+deleted with explicit statements in the caller's transaction (a retention batch's whole, or one
+piece of an erasure: privacy/erasing.py); the file store keys of the files that go are queued
+in `file_deletions` in the same transaction (privacy/files.py deletes the bytes after the
+commit)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.notifications.service import excerpt
 from frontdesk.privacy.models import FileDeletion
 from frontdesk.privacy.scope import addresses_in, chunks
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.models import MoveKind, Ticket, TicketEntry, TicketMove
 from frontdesk.webhooks.models import WebhookDelivery
 
 
-async def _delete(session: AsyncSession, model: Any, column: Any, ids: Sequence[int]) -> int:
+async def delete_ids(session: AsyncSession, model: Any, column: Any, ids: Sequence[int]) -> int:
     deleted = 0
     for part in chunks(ids):
         result = await session.execute(
@@ -74,23 +76,18 @@ async def delete_conversations(
     entry_ids: Sequence[int] = (),
     inbound_ids: Sequence[int] = (),
     outbox_ids: Sequence[int] = (),
+    reason: str = "erasure",
 ) -> Counter[str]:
     """Deletes tickets and chats with everything that hangs on them (entries, files, mail in and
     out, ratings, notifications, SLA and rule records: by the foreign keys' cascades), plus the
     given entries and mail. Metric moments stay, without their ticket: reports of past periods
-    keep their numbers, and a moment holds no personal data."""
+    keep their numbers, and a moment holds no personal data. Webhooks tell each ticket's
+    deletion and `reason` ("erasure" or "retention"), by id and number."""
     counts: Counter[str] = Counter()
     ticket_ids, chat_ids = sorted(set(ticket_ids)), sorted(set(chat_ids))
-    counts["files"] += await queue_files(session, ticket_ids=ticket_ids, chat_ids=chat_ids)
+    files, notices = await let_go(session, ticket_ids=ticket_ids, chat_ids=chat_ids, reason=reason)
+    counts["files"] += files
     for part in chunks(ticket_ids):
-        # A reply to a deleted ticket's address opens a new ticket in its inbox (mail/retired.py).
-        await retired.remember_inboxes(session, ticket_ids=part)
-        await session.execute(
-            update(MetricMoment)
-            .where(MetricMoment.ticket_id.in_(part))
-            .values(ticket_id=None)
-            .execution_options(synchronize_session=False)
-        )
         # Mail rows only lose their ticket by the cascades (SET NULL): they hold the messages.
         inbound_ids = [
             *inbound_ids,
@@ -104,30 +101,51 @@ async def delete_conversations(
                 select(OutboxMessage.id).where(OutboxMessage.ticket_id.in_(part))
             ),
         ]
-    notices = await _notices(session, ticket_ids, chat_ids)
     entry_ids = sorted(set(entry_ids))
     if entry_ids:
-        traces = await _entry_traces(session, entry_ids, ticket_ids)
+        traces = await entry_traces(session, entry_ids, ticket_ids)
         notices |= traces.notices
         counts["files"] += await queue_stored(session, traces.file_ids)
-        await _delete(session, StoredFile, StoredFile.id, traces.file_ids)
-        await _delete(session, WebhookDelivery, WebhookDelivery.id, traces.delivery_ids)
-    outbox_ids = [*outbox_ids, *await _notification_mail(session, notices)]
+        await delete_ids(session, StoredFile, StoredFile.id, traces.file_ids)
+        await delete_ids(session, WebhookDelivery, WebhookDelivery.id, traces.delivery_ids)
+    outbox_ids = [*outbox_ids, *await notification_mail(session, notices)]
     inbound_ids, outbox_ids = sorted(set(inbound_ids)), sorted(set(outbox_ids))
-    counts["mails_received"] += await _delete(
+    counts["mails_received"] += await delete_ids(
         session, InboundMessage, InboundMessage.id, inbound_ids
     )
-    counts["mails_sent"] += await _delete(session, OutboxMessage, OutboxMessage.id, outbox_ids)
+    counts["mails_sent"] += await delete_ids(session, OutboxMessage, OutboxMessage.id, outbox_ids)
     # Notifications about tickets and chats go by their cascades; those quoting one of the
     # entries, here.
-    await _delete(session, Notification, Notification.id, sorted(notices))
-    counts["entries"] += await _delete(session, TicketEntry, TicketEntry.id, entry_ids)
-    counts["chats"] += await _delete(session, Chat, Chat.id, chat_ids)
-    counts["tickets"] += await _delete(session, Ticket, Ticket.id, ticket_ids)
+    await delete_ids(session, Notification, Notification.id, sorted(notices))
+    counts["entries"] += await delete_ids(session, TicketEntry, TicketEntry.id, entry_ids)
+    counts["chats"] += await delete_ids(session, Chat, Chat.id, chat_ids)
+    counts["tickets"] += await delete_ids(session, Ticket, Ticket.id, ticket_ids)
     return counts
 
 
-async def _notices(
+async def let_go(
+    session: AsyncSession, *, ticket_ids: Sequence[int], chat_ids: Sequence[int], reason: str
+) -> tuple[int, dict[int, datetime]]:
+    """What is done before tickets and chats are deleted, by retention and by each piece of an
+    erasure alike: their files' keys queued, webhooks told of each ticket's deletion, each
+    ticket's inbox remembered, metric moments unlinked. Returns how many files, and the
+    notifications about them (their mail is the caller's to delete)."""
+    files = await queue_files(session, ticket_ids=ticket_ids, chat_ids=chat_ids)
+    for part in chunks(sorted(ticket_ids)):
+        numbers = await session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(part)))
+        ticket_changes.deleted(session, tickets=[(i, n) for i, n in numbers], reason=reason)
+        # A reply to a deleted ticket's address opens a new ticket in its inbox (mail/retired.py).
+        await retired.remember_inboxes(session, ticket_ids=part)
+        await session.execute(
+            update(MetricMoment)
+            .where(MetricMoment.ticket_id.in_(part))
+            .values(ticket_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    return files, await notices_about(session, ticket_ids, chat_ids)
+
+
+async def notices_about(
     session: AsyncSession, ticket_ids: Sequence[int], chat_ids: Sequence[int]
 ) -> dict[int, datetime]:
     """The notifications about these tickets and chats, with when they were made."""
@@ -152,7 +170,7 @@ class EntryTraces:
     file_ids: list[int] = field(default_factory=list)
 
 
-async def _entry_traces(
+async def entry_traces(
     session: AsyncSession, entry_ids: Sequence[int], ticket_ids: Sequence[int]
 ) -> EntryTraces:
     """`ticket_ids` go whole: their files are counted with them."""
@@ -238,7 +256,7 @@ async def queue_stored(session: AsyncSession, file_ids: Sequence[int]) -> int:
     return len(file_ids)
 
 
-async def _notification_mail(session: AsyncSession, notices: dict[int, datetime]) -> list[int]:
+async def notification_mail(session: AsyncSession, notices: dict[int, datetime]) -> list[int]:
     """Agents' notification emails of these notifications: they quote the customer (name,
     subject, an excerpt) and name no ticket, only their notification (notifications/service.py)."""
     if not notices:
@@ -255,7 +273,7 @@ async def _notification_mail(session: AsyncSession, notices: dict[int, datetime]
 
 async def delete_visitors(session: AsyncSession, *, visitor_ids: Sequence[int]) -> int:
     """Deletes the visitors (their connections and remaining chats go by cascade)."""
-    return await _delete(session, Visitor, Visitor.id, sorted(visitor_ids))
+    return await delete_ids(session, Visitor, Visitor.id, sorted(visitor_ids))
 
 
 def _without(text: str, emails: set[str]) -> str:
@@ -287,52 +305,77 @@ def scrubbed(value: Any, emails: set[str]) -> Any:
     return value
 
 
-async def scrub_addresses(session: AsyncSession, *, emails: Sequence[str]) -> int:
-    """Removes the addresses from what other customers' conversations keep of them: Cc lists of
-    tickets and of replies, moves' records, the parsed headers of mail that copied them, the
-    recipients and headers of mail sent to someone else that copied them, the payloads of
-    webhook deliveries (a replay sends them again) and what their receivers answered, and the
-    words of notifications. Returns how many rows changed."""
+# Where other people's rows keep an address: (table, its id, the column).
+SCRUBBED: list[tuple[Any, Any, Any]] = [
+    (Ticket, Ticket.id, Ticket.cc),
+    (TicketEntry, TicketEntry.id, TicketEntry.data),
+    (TicketMove, TicketMove.id, TicketMove.data),
+    (InboundMessage, InboundMessage.id, InboundMessage.headers),
+    (InboundMessage, InboundMessage.id, InboundMessage.envelope_to),
+    (OutboxMessage, OutboxMessage.id, OutboxMessage.recipients),
+    (OutboxMessage, OutboxMessage.id, OutboxMessage.headers),
+    (OutboxMessage, OutboxMessage.id, OutboxMessage.data),
+    (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.payload),
+    (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.response_excerpt),
+    (Notification, Notification.id, Notification.params),
+]
+
+
+async def scrub_range(
+    session: AsyncSession,
+    *,
+    emails: Sequence[str],
+    target: tuple[Any, Any, Any],
+    after: int,
+    upto: int,
+) -> int:
+    """Removes the addresses from what other customers' conversations keep of them (one table of
+    `SCRUBBED`, the rows with `after` < id <= `upto`): Cc lists of tickets and of replies,
+    moves' records, the parsed headers of mail that copied them, the recipients and headers of
+    mail sent to someone else that copied them, the payloads of webhook deliveries (a replay
+    sends them again) and what their receivers answered, and the words of notifications.
+    Returns how many rows changed."""
+    _model, id_column, _column = target
+    return await scrub_where(
+        session, emails=emails, target=target, where=(id_column > after) & (id_column <= upto)
+    )
+
+
+async def scrub_where(
+    session: AsyncSession, *, emails: Sequence[str], target: tuple[Any, Any, Any], where: Any
+) -> int:
+    """`scrub_range` for the rows of one table of `SCRUBBED` that `where` picks."""
     if not emails:
         return 0
     wanted = set(emails)
+    model, id_column, column = target
+    text = cast(column, String)
+    rows = (
+        await session.execute(
+            select(id_column, column).where(where, or_(*(text.ilike(f"%{e}%") for e in emails)))
+        )
+    ).all()
     changed = 0
-    targets: list[tuple[Any, Any, Any]] = [
-        (Ticket, Ticket.id, Ticket.cc),
-        (TicketEntry, TicketEntry.id, TicketEntry.data),
-        (TicketMove, TicketMove.id, TicketMove.data),
-        (InboundMessage, InboundMessage.id, InboundMessage.headers),
-        (InboundMessage, InboundMessage.id, InboundMessage.envelope_to),
-        (OutboxMessage, OutboxMessage.id, OutboxMessage.recipients),
-        (OutboxMessage, OutboxMessage.id, OutboxMessage.headers),
-        (OutboxMessage, OutboxMessage.id, OutboxMessage.data),
-        (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.payload),
-        (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.response_excerpt),
-        (Notification, Notification.id, Notification.params),
-    ]
-    for model, id_column, column in targets:
-        text = cast(column, String)
-        rows = (
+    for row_id, value in rows:
+        clean = scrubbed(value, wanted)
+        if clean != value:
             await session.execute(
-                select(id_column, column).where(or_(*(text.ilike(f"%{e}%") for e in emails)))
+                update(model)
+                .where(id_column == row_id)
+                .values({column.key: clean})
+                .execution_options(synchronize_session=False)
             )
-        ).all()
-        for row_id, value in rows:
-            clean = scrubbed(value, wanted)
-            if clean != value:
-                await session.execute(
-                    update(model)
-                    .where(id_column == row_id)
-                    .values({column.key: clean})
-                    .execution_options(synchronize_session=False)
-                )
-                changed += 1
-    # The sender kept beside an entry's data: its `from_address`, emptied above (and counted)
-    # when it names them. Their own mail is deleted with them; this is for any that stays.
+            changed += 1
+    return changed
+
+
+async def scrub_senders(session: AsyncSession, *, emails: Sequence[str]) -> None:
+    """The sender kept beside an entry's data: its `from_address`, emptied by `scrub_range`
+    (and counted) when it names them. Their own mail is deleted with them; this is for any that
+    stays."""
     await session.execute(
         update(TicketEntry)
-        .where(TicketEntry.sender.in_(sorted(wanted)))
+        .where(TicketEntry.sender.in_(sorted(set(emails))))
         .values(sender=None)
         .execution_options(synchronize_session=False)
     )
-    return changed

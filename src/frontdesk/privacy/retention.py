@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
+from frontdesk.customers import changes as customer_changes
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.db.planning import Unindexed
 from frontdesk.inboxes.models import Inbox
@@ -61,7 +62,9 @@ async def delete_expired(
     customer_ids = set(
         await session.scalars(select(Ticket.customer_id).where(Ticket.id.in_(ticket_ids)))
     )
-    counts = await deletion.delete_conversations(session, ticket_ids=ticket_ids, chat_ids=chat_ids)
+    counts = await deletion.delete_conversations(
+        session, ticket_ids=ticket_ids, chat_ids=chat_ids, reason="retention"
+    )
     counts["customers"] += await _delete_emptied(session, sorted(customer_ids))
     if counts["tickets"]:
         session.add(
@@ -86,20 +89,24 @@ async def _delete_emptied(session: AsyncSession, customer_ids: list[int]) -> int
     has_contact = exists().where(CustomerContact.customer_id == Customer.id)
     merged = Customer.__table__.alias("merged")
     has_merged = exists().where(merged.c.merged_into_id == Customer.id)
-    result = await session.execute(
-        delete(Customer)
-        .where(
-            Customer.id.in_(customer_ids),
-            Customer.merged_into_id.is_(None),
-            Customer.created_by_id.is_(None),
-            Customer.notes == "",
-            ~has_ticket,
-            ~has_contact,
-            ~has_merged,
+    deleted = list(
+        await session.scalars(
+            delete(Customer)
+            .where(
+                Customer.id.in_(customer_ids),
+                Customer.merged_into_id.is_(None),
+                Customer.created_by_id.is_(None),
+                Customer.notes == "",
+                ~has_ticket,
+                ~has_contact,
+                ~has_merged,
+            )
+            .returning(Customer.id)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    customer_changes.deleted(session, customer_ids=deleted, reason="retention")
+    return len(deleted)
 
 
 REFUSED = (InboundStatus.rejected, InboundStatus.failed, InboundStatus.ignored)

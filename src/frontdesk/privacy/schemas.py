@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -39,6 +39,11 @@ class ErasureRead(ReadModel):
     id: int
     kind: str
     at: datetime
+    state: Literal["running", "done"] = Field(
+        description="`running` while an erasure's short transactions go on (its counts so far), "
+        "`done` once nothing of the customer is left."
+    )
+    finished_at: datetime | None
     actor_id: int | None
     customer_id: int | None
     inbox_id: int | None

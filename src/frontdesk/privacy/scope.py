@@ -114,6 +114,12 @@ async def address_scope(session: AsyncSession, *, email: str) -> CustomerScope:
     return scope
 
 
+async def fill(session: AsyncSession, scope: CustomerScope) -> None:
+    """Finds what is theirs for a scope whose customers and addresses are set: also the
+    erasure's final re-check (privacy/erasing.py)."""
+    await _fill(session, scope)
+
+
 async def _fill(session: AsyncSession, scope: CustomerScope) -> None:
     customer_ids, emails = scope.customer_ids, scope.emails
     scope.ticket_ids = sorted(

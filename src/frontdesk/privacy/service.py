@@ -6,31 +6,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.audit import service as audit
-from frontdesk.chats.models import Chat, Visitor
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer
 from frontdesk.db.context import SETTINGS_KEY, settings_of
 from frontdesk.db.reading import read
-from frontdesk.db.session import after_commit
+from frontdesk.db.session import after_commit, release_before_waiting, unit_of_work
 from frontdesk.db.sqlite import InlineConnection
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.files.store import file_store
-from frontdesk.privacy import deletion, others
+from frontdesk.kit.clock import utcnow
+from frontdesk.privacy import erasing, others
 from frontdesk.privacy.archive import write_archive
 from frontdesk.privacy.files import delete_queued_files
-from frontdesk.privacy.models import Erasure, ErasureKind
+from frontdesk.privacy.models import Erasure
 from frontdesk.privacy.scope import CustomerScope, address_scope, customer_scope
-from frontdesk.search import schema as search_schema
 from frontdesk.users.models import User
 
 logger = logging.getLogger(__name__)
+
+# PostgreSQL advisory lock class of the erasures of an address (its hash is the other key).
+ADDRESS_LOCK = 0x45524153
 
 
 def require_admin(user: User) -> None:
@@ -69,6 +71,17 @@ async def _write_export(session: AsyncSession, customer_id: int, path: str) -> N
         await write_archive(session, scope=scope, store=store, out=out)
 
 
+async def scope_of(
+    session: AsyncSession, customer_id: int | None, address: str | None
+) -> CustomerScope:
+    """Everything about the customer (or an address no customer has), for an erasure: run by
+    the reading process when there is one (`read`)."""
+    customer = await session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is not None:
+        return await customer_scope(session, customer=customer)
+    return await address_scope(session, email=address or "")
+
+
 def confirmation_of(customer: Customer, emails: Sequence[str]) -> str:
     """What the admin must type: an address of the customer's, or their name when they have none,
     or their number when they have neither."""
@@ -100,9 +113,12 @@ async def erase_customer(
 ) -> Erasure:
     require_admin(user)
     customer = await _customer(session, customer_id)
+    # Found by the reading process (db/reading.py), off the writer: seconds of reading on a
+    # large desk. What arrives for them after it is found at the erasure's end (erasing.py).
+    scope = await read(session, scope_of, customer.id, None)
+    customer = await _customer(session, customer_id)
     # The row lock keeps a concurrent merge, edit or second erasure out until this commits.
     await session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
-    scope = await customer_scope(session, customer=customer)
     if not _confirmed(customer, scope.emails, confirmation):
         what = {"email": "one of the customer's email addresses", "name": "the customer's name"}
         raise Invalid(
@@ -121,85 +137,165 @@ async def erase_address(session: AsyncSession, *, user: User, email: str) -> Era
     address = customers_service.normalize_contact(ContactKind.email, email)
     customer = await customers_service.find_by_email(session, email=address)
     if customer is not None and customer.merged_into_id is None:
-        scope = await customer_scope(session, customer=customer)
+        scope = await read(session, scope_of, customer.id, None)
+        # As `erase_customer`: a second erasure of them (two admins, a request sent twice)
+        # waits for this one to commit, then finds it running (`_running_for`).
+        await session.execute(
+            select(Customer.id).where(Customer.id == customer.id).with_for_update()
+        )
     else:
-        scope = await address_scope(session, email=address)
+        scope = await read(session, scope_of, None, address)
+        await _lock_address(session, address)
+    running = await _running_for(session, scope.customer_id, address)
+    if running is not None:
+        return running
     _refuse_live_chats(scope)
     return await _erase(session, user=user, scope=scope)
 
 
-async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> Erasure:
-    counts: Counter[str] = Counter()
-    # What other customers' conversations lent to theirs goes back first: only this person's
-    # data is erased.
-    counts += await others.give_back(session, scope=scope)
-    counts += await deletion.delete_conversations(
-        session,
-        ticket_ids=scope.ticket_ids,
-        chat_ids=scope.chat_ids,
-        # All their messages, not only those elsewhere: the notifications and webhook deliveries
-        # that quote one may be about another ticket (the one it was first written to).
-        entry_ids=scope.own_entry_ids,
-        inbound_ids=scope.inbound_ids,
-        outbox_ids=scope.outbox_ids,
-    )
-    counts["visitors"] += await _erase_visitors(session, visitor_ids=scope.visitor_ids)
-    counts["mentions"] += await deletion.scrub_addresses(session, emails=scope.emails)
-    if scope.customer_ids:
+async def _lock_address(session: AsyncSession, address: str) -> None:
+    """Erasures of an address no customer has, one at a time. PostgreSQL: a lock on the
+    address's hash until the transaction ends; SQLite has one writer, which serialises them."""
+    if not settings_of(session).is_sqlite:
         await session.execute(
-            update(Customer)
-            .where(Customer.id.in_(scope.customer_ids))
-            .values(merged_into_id=None)
-            .execution_options(synchronize_session=False)
+            select(func.pg_advisory_xact_lock(ADDRESS_LOCK, func.hashtext(address)))
         )
-        # Contacts, ratings and rating requests go by their cascades.
-        result = await session.execute(
-            delete(Customer)
-            .where(Customer.id.in_(scope.customer_ids))
-            .execution_options(synchronize_session=False)
+
+
+async def _running_for(
+    session: AsyncSession, customer_id: int | None, address: str | None = None
+) -> Erasure | None:
+    """An erasure of this customer (or of this address no customer has) that has not finished
+    yet (a process stopped in it, or it is running now): asked again, the admin gets that one,
+    worked on to its end. Read under the customer's row lock or the address's (PostgreSQL
+    reads what committed before the lock was granted)."""
+    if customer_id is not None:
+        return await session.scalar(
+            select(Erasure)
+            .where(Erasure.finished_at.is_(None), Erasure.customer_id == customer_id)
+            .order_by(Erasure.id)
+            .limit(1)
         )
-        counts["customers"] += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if settings_of(session).is_sqlite:
-        for statement in search_schema.sqlite_forget_deleted():
-            await session.execute(text(statement))
-    erasure = Erasure(
-        kind=ErasureKind.customer,
-        actor_id=user.id,
-        customer_id=scope.customer_id,
-        counts={key: value for key, value in sorted(counts.items()) if value},
-    )
-    session.add(erasure)
-    await session.flush()
-    # The entry names the customer by number only: the audit log outlives the erasure.
+    # Few erasures run at a time: their addresses are read here rather than indexed.
+    for erasure in await session.scalars(
+        select(Erasure)
+        .where(Erasure.finished_at.is_(None), Erasure.customer_id.is_(None))
+        .order_by(Erasure.id)
+    ):
+        if address in ((erasure.progress or {}).get("emails") or []):
+            return erasure
+    return None
+
+
+async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> Erasure:
+    """Starts the erasure in the caller's transaction: what other customers' conversations lent
+    theirs goes back first (only this person's data is erased), then the erasure's row and its
+    list of what to delete. The deleting itself is `run_erasure`'s, after the commit, in short
+    transactions (privacy/erasing.py)."""
+    running = await _running_for(session, scope.customer_id)
+    if running is not None:
+        return running
+    counts = await others.give_back(session, scope=scope)
+    erasure = await erasing.start(session, actor_id=user.id, scope=scope, counts=counts)
+    # The entry names the customer by number only: the audit log outlives the erasure. Written
+    # as it starts, by the admin who asked: the pieces after it run as nobody's request.
     audit.record(
         session,
         action="customer.erased",
         target=audit.Target("erasure", erasure.id, f"erasure #{erasure.id}"),
-        changes={"customer": scope.customer_id, "counts": erasure.counts},
+        changes={"customer": scope.customer_id},
     )
-    _after(session)
-    logger.info("erasure %s: customer %s, %s", erasure.id, scope.customer_id, erasure.counts)
     return erasure
 
 
-async def _erase_visitors(session: AsyncSession, *, visitor_ids: Sequence[int]) -> int:
-    """Visitors whose every chat was erased are deleted; one with chats of somebody else (one
-    browser, two people) stays, without a name, address or anything else they told us."""
-    if not visitor_ids:
-        return 0
-    shared = set(
-        await session.scalars(select(Chat.visitor_id).where(Chat.visitor_id.in_(visitor_ids)))
+# How long a request waits for its erasure before answering it running (202): well within the
+# minute a proxy gives a request (docs/privacy.md).
+ANSWER_WITHIN = 20.0
+
+# The erasures this process is working on, by id: a second request for one waits for it.
+_RUNNING: dict[int, asyncio.Task[None]] = {}
+
+
+async def between_pieces() -> None:
+    """Between two pieces of an erasure: the writes waiting for the connection go first."""
+    await asyncio.sleep(0)
+
+
+async def run_erasure(sessionmaker: async_sessionmaker[AsyncSession], erasure_id: int) -> None:
+    """Works the erasure to its end, one short transaction a piece (`erasing.step`), then the
+    files' bytes and SQLite's log. A piece that fails leaves the erasure where it was: the loop
+    (privacy/timers.py) takes it up again."""
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            more = await erasing.step(session, erasure_id)
+            if not more:
+                _after(session)
+        if not more:
+            return
+        await between_pieces()
+
+
+def _running_task(
+    sessionmaker: async_sessionmaker[AsyncSession], erasure_id: int
+) -> asyncio.Task[None]:
+    """The task working the erasure in this process, started if none is."""
+    task = _RUNNING.get(erasure_id)
+    if task is None:
+        task = asyncio.get_running_loop().create_task(run_erasure(sessionmaker, erasure_id))
+        _RUNNING[erasure_id] = task
+
+        def forget(_task: asyncio.Task[None]) -> None:
+            _RUNNING.pop(erasure_id, None)
+
+        task.add_done_callback(forget)
+    return task
+
+
+async def finish_erasure(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], erasure: Erasure
+) -> Erasure:
+    """For the request that started (or asked again for) the erasure: commits it, works it to
+    its end and answers the erasure as it ended, or, after `ANSWER_WITHIN` seconds, as it is
+    then (`running`: the desk asks `GET /erasures` until it is done). Run as a task of its own,
+    which a request cancelled meanwhile (the client gone) does not stop."""
+    await release_before_waiting(session)
+    task = _running_task(sessionmaker, erasure.id)
+    # `wait` neither cancels the task when this request is cancelled nor when it times out.
+    done, _pending = await asyncio.wait({task}, timeout=ANSWER_WITHIN)
+    if task in done:
+        task.result()  # a failed piece: the request fails, the loop takes the erasure up again
+    found = await session.scalar(
+        select(Erasure).where(Erasure.id == erasure.id).execution_options(populate_existing=True)
     )
-    if shared:
-        await session.execute(
-            update(Visitor)
-            .where(Visitor.id.in_(shared))
-            .values(name="", email=None, attributes={}, page_url=None, page_title=None)
-            .execution_options(synchronize_session=False)
-        )
-    return await deletion.delete_visitors(
-        session, visitor_ids=[visitor for visitor in visitor_ids if visitor not in shared]
-    )
+    return found or erasure  # erasures are never deleted
+
+
+async def finish_stopped(sessionmaker: async_sessionmaker[AsyncSession], *, idle: timedelta) -> int:
+    """The loop's round: the erasures a process stopped in (no piece for `idle`), finished here;
+    how many."""
+    async with unit_of_work(sessionmaker) as session:
+        waiting = (
+            await session.execute(
+                select(Erasure.id, Erasure.progress).where(Erasure.finished_at.is_(None))
+            )
+        ).all()
+    now = utcnow()
+    done = 0
+    for erasure_id, progress in waiting:
+        last = (progress or {}).get("at")
+        if erasure_id in _RUNNING or (
+            last is not None and now - datetime.fromisoformat(last) < idle
+        ):
+            continue
+        try:
+            await asyncio.shield(_running_task(sessionmaker, erasure_id))
+        except Exception:
+            # One erasure whose piece keeps failing must not keep the others waiting: it is
+            # tried again next round, and the log says why it stopped.
+            logger.exception("erasure %s stopped at a failing piece; tried again later", erasure_id)
+            continue
+        done += 1
+    return done
 
 
 def _after(session: AsyncSession) -> None:

@@ -1,6 +1,7 @@
 """The retention pass (privacy/retention.py): each inbox's old closed tickets, then mail that
 reached no ticket, and the bytes of erased files left behind by a
-process that stopped before deleting them (privacy/files.py)."""
+process that stopped before deleting them (privacy/files.py). And the erasures a process
+stopped in the middle of, finished (privacy/erasing.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
 from frontdesk.privacy import retention
+from frontdesk.privacy import service as privacy_service
 from frontdesk.privacy.files import delete_queued_files
 
 # Days are the unit: once every ten minutes is plenty, and costs one query when nothing is due.
@@ -23,6 +25,16 @@ BATCH = 50
 MAIL_BATCH = 200
 # Batches per inbox per pass: a backlog (retention just turned on) is worked off over passes.
 BATCHES = 20
+# An erasure no process has done a piece of for this long was left by a process that stopped:
+# this one finishes it. Longer than any piece, so that a running one is not taken over.
+STOPPED = timedelta(minutes=1)
+
+
+async def finish_erasures(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    """The erasures left running by a process that stopped, each worked to its end; how many."""
+    return await privacy_service.finish_stopped(sessionmaker, idle=STOPPED)
 
 
 async def apply_retention(

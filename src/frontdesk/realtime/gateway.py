@@ -43,6 +43,9 @@ CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_HEARTBEAT_LOST = 4000
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+# The server cannot take the connection just now (its database restarting): the reason says
+# `retry_after=N`, the seconds to wait before connecting again (docs/realtime.md).
+CLOSE_TRY_AGAIN = 1013
 # A frame carries at most one message (100,000 characters at the very most) and a little JSON.
 MAX_FRAME_CHARS = 256 * 1024
 # Frames are flat; the deepest (resume) nests 2 levels. Past Python's recursion limit (~1,000

@@ -7,14 +7,14 @@ from fastapi import APIRouter, Response, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.sla import service
+from frontdesk.sla import policies, service
 from frontdesk.sla.schemas import SlaPolicyRead, SlaPolicyWrite
 
 router = APIRouter(prefix="/sla-policies", tags=["sla"], route_class=AuthenticateFirst)
 
 
-def _fields(body: SlaPolicyWrite) -> service.PolicyFields:
-    return service.PolicyFields(**body.model_dump())
+def _fields(body: SlaPolicyWrite) -> policies.PolicyFields:
+    return policies.PolicyFields(**body.model_dump())
 
 
 @router.get("", response_model=list[SlaPolicyRead])
@@ -27,7 +27,7 @@ async def list_policies(user: CurrentAgent, session: SessionDep) -> list[SlaPoli
 async def create_policy(
     body: SlaPolicyWrite, admin: CurrentAdmin, session: SessionDep
 ) -> SlaPolicyRead:
-    policy = await service.create_policy(session, fields=_fields(body))
+    policy = await policies.create_policy(session, fields=_fields(body))
     return SlaPolicyRead.model_validate(policy)
 
 
@@ -36,12 +36,12 @@ async def update_policy(
     policy_id: Id, body: SlaPolicyWrite, admin: CurrentAdmin, session: SessionDep
 ) -> SlaPolicyRead:
     policy = await service.get_policy(session, policy_id=policy_id)
-    policy = await service.update_policy(session, policy=policy, fields=_fields(body))
+    policy = await policies.update_policy(session, policy=policy, fields=_fields(body))
     return SlaPolicyRead.model_validate(policy)
 
 
 @router.delete("/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_policy(policy_id: Id, admin: CurrentAdmin, session: SessionDep) -> Response:
     policy = await service.get_policy(session, policy_id=policy_id)
-    await service.delete_policy(session, policy=policy)
+    await policies.delete_policy(session, policy=policy)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

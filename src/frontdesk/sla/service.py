@@ -21,6 +21,9 @@ breaches recorded once each. Decisions (docs/routing.md, "SLAs"):
   the target began to run (the conversation's start; for next response, the customer message
   waiting). A policy, label or business hours that move the due time after the breach move no
   breach and add none: the one recorded keeps the due time and policy of its moment.
+
+Policies are written by sla/policies.py, which works out their tickets' due times again after
+each change: it sits above hours/sla_refresh.py, which refreshes through this module.
 """
 
 from __future__ import annotations
@@ -29,11 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.errors import Conflict, NotFound
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
 from frontdesk.inboxes import service as inboxes_service
@@ -42,9 +45,8 @@ from frontdesk.labels.models import Label
 from frontdesk.metrics.models import ConversationClock
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sla.models import AlertKind, SlaAlert, SlaPolicy, Target, TicketSla
-from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, ticket_labels
+from frontdesk.tickets.models import Ticket, TicketState, ticket_labels
 
-MAX_POLICIES = 200
 # The longest target an admin may set: a year of minutes.
 MAX_MINUTES = 366 * 24 * 60
 # The desk's "Breaching soon" folder: open tickets whose next target is due within this, or late.
@@ -63,9 +65,10 @@ async def list_policies(session: AsyncSession) -> Sequence[SlaPolicy]:
     ).all()
 
 
-async def _policies(session: AsyncSession) -> Sequence[SlaPolicy]:
-    """The list, read once per transaction: a batch of inbound mail refreshes many tickets.
-    Writing a policy forgets it (`_forget`)."""
+async def cached_policies(session: AsyncSession) -> Sequence[SlaPolicy]:
+    """The list, read once per transaction: a batch of inbound mail refreshes many tickets, and
+    a refresh after a change of hours (hours/sla_refresh.py) asks which count in business hours
+    before refreshing each. Writing a policy forgets it (`forget_policies`)."""
     cached: Sequence[SlaPolicy] | None = session.info.get(POLICIES_KEY)
     if cached is None:
         cached = await list_policies(session)
@@ -91,7 +94,9 @@ async def ensure_label_unused(session: AsyncSession, *, label: Label) -> None:
         )
 
 
-def _forget(session: AsyncSession) -> None:
+def forget_policies(session: AsyncSession) -> None:
+    """The transaction's list (`cached_policies`) forgotten, by a write of a policy
+    (sla/policies.py)."""
     session.info.pop(POLICIES_KEY, None)
 
 
@@ -100,95 +105,6 @@ async def get_policy(session: AsyncSession, *, policy_id: int) -> SlaPolicy:
     if policy is None:
         raise NotFound("No such SLA policy.")
     return policy
-
-
-@dataclass(frozen=True)
-class PolicyFields:
-    name: str
-    inbox_id: int | None = None
-    priority: TicketPriority | None = None
-    label_id: int | None = None
-    business_hours: bool = True
-    first_response_minutes: int | None = None
-    next_response_minutes: int | None = None
-    resolution_minutes: int | None = None
-    warning_minutes: int = 15
-    position: int | None = None
-
-
-async def _check(session: AsyncSession, fields: PolicyFields) -> None:
-    if not fields.name.strip():
-        raise Invalid("name", "Give the policy a name.", field_code="required")
-    targets = (
-        fields.first_response_minutes,
-        fields.next_response_minutes,
-        fields.resolution_minutes,
-    )
-    if all(minutes is None for minutes in targets):
-        raise Invalid("first_response_minutes", "Set at least one target.")
-    if fields.inbox_id is not None:
-        from frontdesk.inboxes.models import Inbox
-
-        if await session.get(Inbox, fields.inbox_id) is None:
-            raise Invalid("inbox_id", "No such inbox.")
-    if fields.label_id is not None and await session.get(Label, fields.label_id) is None:
-        raise Invalid("label_id", "No such label.")
-
-
-async def create_policy(session: AsyncSession, *, fields: PolicyFields) -> SlaPolicy:
-    await _check(session, fields)
-    count = int(await session.scalar(select(func.count()).select_from(SlaPolicy)) or 0)
-    if count >= MAX_POLICIES:
-        raise Invalid("name", f"At most {MAX_POLICIES} SLA policies.")
-    last = await session.scalar(select(func.max(SlaPolicy.position)))
-    _forget(session)
-    policy = SlaPolicy(position=(last or 0) + 1)
-    _assign(policy, fields)
-    if fields.position is not None:
-        await _place(session, policy, fields.position)
-    session.add(policy)
-    await session.flush()
-    return policy
-
-
-async def _place(session: AsyncSession, policy: SlaPolicy, position: int) -> None:
-    """The policy at `position` in the list (0: tried first), the others after it in their
-    order, all numbered 0, 1, 2…: a position given that another policy held used to tie with it,
-    and the older one was tried first, so the new one never applied."""
-    others = [p for p in await list_policies(session) if p.id != policy.id]
-    at = max(0, min(position, len(others)))
-    for number, each in enumerate([*others[:at], policy, *others[at:]]):
-        each.position = number
-
-
-async def update_policy(
-    session: AsyncSession, *, policy: SlaPolicy, fields: PolicyFields
-) -> SlaPolicy:
-    await _check(session, fields)
-    _forget(session)
-    _assign(policy, fields)
-    if fields.position is not None:
-        await _place(session, policy, fields.position)
-    await session.flush()
-    return policy
-
-
-async def delete_policy(session: AsyncSession, *, policy: SlaPolicy) -> None:
-    _forget(session)
-    await session.delete(policy)
-    await session.flush()
-
-
-def _assign(policy: SlaPolicy, fields: PolicyFields) -> None:
-    policy.name = fields.name.strip()
-    policy.inbox_id = fields.inbox_id
-    policy.priority = fields.priority.value if fields.priority is not None else None
-    policy.label_id = fields.label_id
-    policy.business_hours = fields.business_hours
-    policy.first_response_minutes = fields.first_response_minutes
-    policy.next_response_minutes = fields.next_response_minutes
-    policy.resolution_minutes = fields.resolution_minutes
-    policy.warning_minutes = fields.warning_minutes
 
 
 def matches(policy: SlaPolicy, *, ticket: Ticket, label_ids: set[int]) -> bool:
@@ -200,7 +116,7 @@ def matches(policy: SlaPolicy, *, ticket: Ticket, label_ids: set[int]) -> bool:
 
 
 async def policy_for(session: AsyncSession, *, ticket: Ticket) -> SlaPolicy | None:
-    policies = await _policies(session)
+    policies = await cached_policies(session)
     if not policies:
         return None
     label_ids = set(
@@ -311,10 +227,14 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
         row = TicketSla(ticket_id=ticket.id)
         session.add(row)
     else:
+        holder: _Holder = None
         for target, before in _stored(row).items():
             after = running.get(target)
             if before.due <= now and (after is None or after.due != before.due):
-                await _breach(session, ticket=ticket, row=row, target=target, times=before)
+                holder = holder or await _holder(session, ticket=ticket)
+                await _breach(
+                    session, ticket=ticket, row=row, target=target, times=before, holder=holder
+                )
     row.policy_id = policy.id if policy is not None else None
     _store(row, running)
     # The timer comes at the earliest warning: a warning already sent is not sent again.
@@ -336,12 +256,14 @@ async def record_breaches(
         return []
     now = now or utcnow()
     untold: list[Target] = []
+    holder: _Holder = None
     for target, times in sorted(_stored(row).items()):
-        if (
-            times.due <= now
-            and await _breach(session, ticket=ticket, row=row, target=target, times=times)
-            and not await _warned(session, ticket_id=ticket.id, target=target, due_at=times.due)
-        ):
+        if times.due > now:
+            continue
+        holder = holder or await _holder(session, ticket=ticket)
+        if await _breach(
+            session, ticket=ticket, row=row, target=target, times=times, holder=holder
+        ) and not await _warned(session, ticket_id=ticket.id, target=target, due_at=times.due):
             untold.append(target)
     return untold
 
@@ -352,8 +274,36 @@ async def tell_breached(
     """`record_breaches`' targets told as any breach nobody was warned of (*Overdue*): to
     `assignee_id` (who has the ticket now, if anyone), or every member of its inbox while nobody
     does, and its followers; only those who see the ticket where it is now."""
+    if not targets:
+        return
+    audience = await _audience(session, ticket=ticket, assignee_id=assignee_id)
     for target in targets:
-        await _tell(session, ticket=ticket, target=target, breached=True, assignee_id=assignee_id)
+        await _tell(session, ticket=ticket, target=target, breached=True, audience=audience)
+
+
+async def _audience(
+    session: AsyncSession, *, ticket: Ticket, assignee_id: int | None
+) -> notifications_service.SlaAudience:
+    """Who sees the ticket, asked once for all its alerts (the holder and the people told)."""
+    return await notifications_service.sla_audience(
+        session, ticket_id=ticket.id, inbox_id=ticket.inbox_id, assignee_id=assignee_id
+    )
+
+
+# The assignee an alert is held against, asked once for all the ticket's targets: `None` not
+# asked yet, `(id,)` or `(None,)` once asked.
+_Holder = tuple[int | None] | None
+
+
+async def _holder(session: AsyncSession, *, ticket: Ticket) -> tuple[int | None]:
+    """The assignee while they see the ticket: one who cannot (taken out of its inbox,
+    deactivated) counts as nobody, as for the notifications (`sla_audience`)."""
+    holder = ticket.assignee_id
+    if holder is not None and not await inboxes_service.who_sees(
+        session, user_ids=[holder], inbox_id=ticket.inbox_id
+    ):
+        holder = None
+    return (holder,)
 
 
 async def _tell(
@@ -362,7 +312,7 @@ async def _tell(
     ticket: Ticket,
     target: Target,
     breached: bool,
-    assignee_id: int | None,
+    audience: notifications_service.SlaAudience,
 ) -> None:
     await notifications_service.sla_breaching(
         session,
@@ -370,14 +320,20 @@ async def _tell(
         inbox_id=ticket.inbox_id,
         number=ticket.number,
         subject=ticket.subject,
-        assignee_id=assignee_id,
+        audience=audience,
         target=target.value,
         breached=breached,
     )
 
 
 async def _breach(
-    session: AsyncSession, *, ticket: Ticket, row: TicketSla, target: Target, times: Running
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    row: TicketSla,
+    target: Target,
+    times: Running,
+    holder: tuple[int | None],
 ) -> bool:
     """A stored target past its due time, recorded as breached under the policy it ran by; True
     when this call recorded it."""
@@ -389,6 +345,7 @@ async def _breach(
         kind=AlertKind.breach,
         due_at=times.due,
         since=times.since,
+        holder=holder[0],
     )
 
 
@@ -401,16 +358,11 @@ async def _alert(
     kind: AlertKind,
     due_at: datetime,
     since: datetime,
+    holder: int | None,
 ) -> bool:
     """Writes the alert unless someone did already (a breach: of this target since `since`,
-    whatever its due time); True when this call wrote it. It is held against the assignee who
-    sees the ticket: one who cannot (taken out of its inbox, deactivated) counts as nobody, as
-    for the notifications (`notifications_service.sla_breaching`)."""
-    holder = ticket.assignee_id
-    if holder is not None and not await inboxes_service.who_sees(
-        session, user_ids=[holder], inbox_id=ticket.inbox_id
-    ):
-        holder = None
+    whatever its due time); True when this call wrote it. It is held against `holder`, the
+    assignee who sees the ticket (`_holder`, `sla_audience`)."""
     try:
         async with session.begin_nested():
             session.add(
@@ -473,6 +425,8 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
         if ticket is None:
             continue
         running = _stored(row)
+        # Who sees the ticket: asked once, for the first target whose time has come.
+        audience: notifications_service.SlaAudience | None = None
         for target, times in sorted(running.items()):
             if times.due <= now:
                 kind = AlertKind.breach
@@ -480,6 +434,8 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                 kind = AlertKind.warning
             else:
                 continue
+            if audience is None:
+                audience = await _audience(session, ticket=ticket, assignee_id=ticket.assignee_id)
             wrote = await _alert(
                 session,
                 ticket=ticket,
@@ -488,6 +444,7 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                 kind=kind,
                 due_at=times.due,
                 since=times.since,
+                holder=audience.holder_id,
             )
             if wrote:
                 written += 1
@@ -502,7 +459,7 @@ async def check_due(session: AsyncSession, *, now: datetime, limit: int) -> Chec
                         ticket=ticket,
                         target=target,
                         breached=kind is AlertKind.breach,
-                        assignee_id=ticket.assignee_id,
+                        audience=audience,
                     )
         row.check_at = min(
             (t.warn if t.warn > now else t.due for t in running.values() if t.due > now),

@@ -50,14 +50,16 @@ async def ticket_reads(
 ) -> list[TicketRead]:
     labels = await service.labels_of(session, ticket_ids=[ticket.id for ticket in tickets])
     hidden = await service.hidden_customers(session, user=user, tickets=tickets)
-    names = await customers_service.names_by_id(
-        session, customer_ids=[t.customer_id for t in tickets if t.customer_id not in hidden]
-    )
+    shown = [t.customer_id for t in tickets if t.customer_id not in hidden]
+    names = await customers_service.names_by_id(session, customer_ids=shown)
+    # One statement for the page, not one per ticket: integrators list tickets to mail them.
+    emails = await customers_service.primary_emails_by_id(session, customer_ids=shown)
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
+                "customer_email": emails.get(ticket.customer_id),
             }
         )
         for ticket in tickets
@@ -312,6 +314,7 @@ async def add_reply(
         author=user,
         text=body.text,
         then=body.then,
+        snooze_until=body.snooze_until,
         limit=settings.max_text_length,
         cc=body.cc,
         bcc=body.bcc,

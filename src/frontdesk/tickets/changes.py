@@ -14,13 +14,15 @@ only, since a desk reads the ticket again.
   agent made (their reply reopened it); else the system (a timer, auto-assignment, a snooze that
   ended). A change whose caller names nobody (a merge) is the request's agent, as the audit log
   records it, or the system outside a request.
+- **Deleted.** What deletes tickets (privacy: an erasure, retention) says which (`deleted`), for
+  webhooks' `ticket.deleted`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from frontdesk.audit import context as audit_context
+from frontdesk.db.session import after_commit
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
@@ -182,3 +185,27 @@ def actor_in(private: Mapping[str, Any]) -> ChangeActor | None:
     """Who made the change a `ticket.updated` publication carries (`private_data`)."""
     found = private.get("actor")
     return found if isinstance(found, ChangeActor) else None
+
+
+# --- deleted -------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Deleted:
+    """A ticket deleted (an erasure, retention), waiting for the commit, where it does nothing:
+    webhooks read it before (`ticket.deleted`). On the after-commit list, so that a savepoint
+    rolled back drops it with the deletion."""
+
+    ticket_id: int
+    number: int
+    reason: str
+    seen: bool = field(default=False)
+
+    async def __call__(self) -> None:
+        return None
+
+
+def deleted(session: AsyncSession, *, tickets: Iterable[tuple[int, int]], reason: str) -> None:
+    """Called by what deletes tickets (privacy/deletion.py), with their (id, number)."""
+    for ticket_id, number in tickets:
+        after_commit(session, Deleted(ticket_id, number, reason))

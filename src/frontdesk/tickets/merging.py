@@ -353,6 +353,9 @@ async def split_ticket(
         type=ticket.type,
         labels=labels,
         filed_by=actor,
+        # Worked out once, below, when its messages and their clock are in: before, it had
+        # neither, and the first refresh was thrown away.
+        refresh_sla=False,
     )
     new.shows_customer = ticket.shows_customer
     new.assignee_id = ticket.assignee_id

@@ -69,6 +69,11 @@ class TicketRead(ReadModel):
     inbox_id: int
     customer_id: int
     customer_name: str = ""
+    customer_email: str | None = Field(
+        default=None,
+        description="The customer's primary email address (the first of their `emails`); null "
+        "when they have none, or when you may not see the customer (as `customer` on a ticket).",
+    )
     subject: str
     type: TicketType
     state: TicketState
@@ -118,7 +123,15 @@ class EntryRead(ReadModel):
     text: str
     html: str | None
     message_id: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="What else is known of the entry, by kind. A received email's: `subject`, "
+        "`from` (as written), `from_address`, `to`, `cc`, `date`, `quoted` (the quoted "
+        "history cut from `text`), `attachments`, `auto` and `auto_reason` (an automatic "
+        "message), `unexpected_sender`, `matched_by`; `via`, the From it arrived with when a "
+        "list or group rewrote it (the author is then `from`); `mailing_list`, the list or "
+        "group it came through (its List-Id, else its addresses); `bounce` and "
+        "`delivery_status` for a delivery report. Plain text: escape it when showing it."
+    )
     created_at: datetime
 
 
@@ -261,6 +274,11 @@ class ReplyCreate(WriteModel):
     then: Annotated[AfterReply, FROM_STRING] = Field(
         default=AfterReply.send,
         description="send: the ticket stays open; hold: wait for the customer; close: done.",
+    )
+    snooze_until: Annotated[AwareDatetime, FROM_STRING, InUtc] | None = Field(
+        default=None,
+        description="With `then: send` only: snooze the ticket until then once the reply is "
+        "sent (a macro's snooze, from its `draft`). Must be in the future; 422 otherwise.",
     )
     cc: Recipients = Field(
         default_factory=list,

@@ -300,9 +300,11 @@ async def create_ticket(
     labels: Sequence[Label] = (),
     filed_by: User | None = None,
     priority: TicketPriority = TicketPriority.normal,
+    refresh_sla: bool = True,
 ) -> Ticket:
     """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
-    email, the contact form)."""
+    email, the contact form). `refresh_sla=False`: the caller works its SLA out once its
+    messages are in (a split: `tickets/merging.split_ticket`)."""
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
         raise Invalid("state", "Create the ticket first, then snooze it until a time.")
@@ -333,7 +335,8 @@ async def create_ticket(
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
     metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
-    await sla_service.refresh(session, ticket=ticket)
+    if refresh_sla:
+        await sla_service.refresh(session, ticket=ticket)
     record_ticket_event(session, TicketEvent.created, ticket)
     # Automation rules (rules/engine.py) answer these before the transaction commits.
     record_trigger(session, TriggerKind.created, ticket_id=ticket.id, by_agent=filed_by is not None)
@@ -956,6 +959,7 @@ async def add_reply(
     attachment_limit: int = 0,
     seen_entry_id: int | None = None,
     data: Mapping[str, Any] | None = None,
+    snooze_until: datetime | None = None,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all. The Cc
     given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
@@ -965,8 +969,13 @@ async def add_reply(
     Without an author, the system sends it (an automation rule; `data` names the rule): signed
     by the inbox alone, and it answers nothing a person must answer, so it is no response in
     the reports nor for SLAs, verifies no address, assigns nobody, and with `then` None leaves
-    the state as it is (docs/routing.md, "Then")."""
+    the state as it is (docs/routing.md, "Then").
+
+    With `snooze_until` (then `send` only), the ticket is snoozed once the reply is sent: a
+    macro's snooze that waited for its drafted reply (actions/service.py) ends as it would have
+    had the macro sent the reply."""
     text = _ensure_text(text, limit=limit)
+    _ensure_snooze(then, snooze_until)
     if ticket.merged_into_id is not None:
         raise Conflict(
             "This ticket was merged into another one; reply there.", code="ticket_merged"
@@ -1019,7 +1028,9 @@ async def add_reply(
     if ticket.cc != copied["cc"]:
         ticket.cc = copied["cc"]
     if author is None:
-        if then is not None and ticket.state is not AFTER_REPLY_STATE[then]:
+        if snooze_until is not None:
+            await update_ticket(session, actor=None, ticket=ticket, snoozed_until=snooze_until)
+        elif then is not None and ticket.state is not AFTER_REPLY_STATE[then]:
             await update_ticket(session, actor=None, ticket=ticket, state=AFTER_REPLY_STATE[then])
         return entry
     # An agent who answers by email judged the address to be the customer's.
@@ -1027,9 +1038,28 @@ async def add_reply(
     if ticket.assignee_id is None:
         await update_ticket(session, actor=author, ticket=ticket, assignee=author)
     target = AFTER_REPLY_STATE[then or AfterReply.send]
-    if ticket.state is not target:
+    if snooze_until is not None:
+        await update_ticket(session, actor=author, ticket=ticket, snoozed_until=snooze_until)
+    elif ticket.state is not target:
         await update_ticket(session, actor=author, ticket=ticket, state=target)
     return entry
+
+
+def _ensure_snooze(then: AfterReply | None, snooze_until: datetime | None) -> None:
+    """Checked before anything is written: a refused snooze sends no reply either."""
+    if snooze_until is None:
+        return
+    if then not in (None, AfterReply.send):
+        raise Invalid(
+            "snooze_until",
+            "A reply snoozes the ticket only with then: send; hold and close set a state of "
+            "their own. Leave snooze_until out, or send with then: send.",
+        )
+    if snooze_until <= utcnow():
+        raise Invalid(
+            "snooze_until",
+            "The snooze must end in the future: choose a later time, or send without it.",
+        )
 
 
 async def forward_entry(

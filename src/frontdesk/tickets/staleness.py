@@ -9,9 +9,10 @@ list of them. Sending again with the newest of those ids is the agent's confirma
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict
@@ -39,12 +40,30 @@ class StaleThread(Conflict):
 async def ensure_fresh(session: AsyncSession, *, ticket: Ticket, seen_entry_id: int | None) -> None:
     if seen_entry_id is None:
         return
+    await _refuse_newer(session, ticket=ticket, since=TicketEntry.id > seen_entry_id)
+
+
+async def ensure_unchanged_since(
+    session: AsyncSession, *, ticket: Ticket, seen_at: datetime | None
+) -> None:
+    """The same check from a list, which shows no entries: `seen_at` is the ticket's
+    `updated_at` as the list showed it. An entry sets the ticket's `updated_at` to its own
+    `created_at` (tickets/service.py `append_entry`), so a ticket shown at or after that moment
+    was shown with the entry in it; labels or an assignee changed since do not count."""
+    if seen_at is None:
+        return
+    await _refuse_newer(session, ticket=ticket, since=TicketEntry.created_at > seen_at)
+
+
+async def _refuse_newer(
+    session: AsyncSession, *, ticket: Ticket, since: ColumnElement[bool]
+) -> None:
     newer = (
         await session.scalars(
             select(TicketEntry)
             .where(
                 TicketEntry.ticket_id == ticket.id,
-                TicketEntry.id > seen_entry_id,
+                since,
                 TicketEntry.kind.in_(PUBLIC_KINDS),
             )
             .order_by(TicketEntry.id.desc())

@@ -32,6 +32,7 @@ from frontdesk.users.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenRead,
+    ColleagueRead,
     LoginRequest,
     MeRead,
     MeUpdate,
@@ -41,6 +42,7 @@ from frontdesk.users.schemas import (
     UserCreate,
     UserRead,
     UserUpdate,
+    user_read,
 )
 from frontdesk.users.sessions import (
     device_cookie,
@@ -192,7 +194,12 @@ async def create_token(
     """From the desk only: an API token gets 403 `token_needs_login`."""
     user, login = auth
     api_token, token = await service.create_api_token(
-        session, user=user, name=body.name, by_token=login is None
+        session,
+        user=user,
+        name=body.name,
+        by_token=login is None,
+        access=body.access,
+        expires_in_days=body.expires_in_days,
     )
     return ApiTokenCreated(**ApiTokenRead.model_validate(api_token).model_dump(), token=token)
 
@@ -202,10 +209,11 @@ async def revoke_token(token_id: Id, user: CurrentAgent, session: SessionDep) ->
     await service.revoke_api_token(session, user=user, token_id=token_id)
 
 
-@users_router.get("", response_model=list[UserRead])
-async def list_users(_user: CurrentAgent, session: SessionDep) -> list[UserRead]:
-    """Every agent can see their colleagues: needed to pick an assignee or transfer a chat."""
-    return [UserRead.model_validate(user) for user in await service.list_users(session)]
+@users_router.get("", response_model=list[UserRead | ColleagueRead])
+async def list_users(viewer: CurrentAgent, session: SessionDep) -> list[ColleagueRead]:
+    """Every agent can see their colleagues (to pick an assignee or transfer a chat): as
+    `ColleagueRead` to an agent, as `UserRead` to admins and owners."""
+    return [user_read(user, viewer) for user in await service.list_users(session)]
 
 
 @users_router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
@@ -230,9 +238,9 @@ async def load_user(user_id: Id, session: SessionDep, _agent: CurrentAgent) -> U
 LoadedUser = Annotated[User, Depends(load_user)]
 
 
-@users_router.get("/{user_id}", response_model=UserRead)
-async def get_user(user: LoadedUser) -> UserRead:
-    return UserRead.model_validate(user)
+@users_router.get("/{user_id}", response_model=UserRead | ColleagueRead)
+async def get_user(user: LoadedUser, viewer: CurrentAgent) -> ColleagueRead:
+    return user_read(user, viewer)
 
 
 @users_router.patch("/{user_id}", response_model=UserRead)

@@ -29,6 +29,14 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
 }
 
 
+class TokenAccess(enum.StrEnum):
+    """What an API token may do: `read` only reads (GET and HEAD), `write` whatever its user
+    may (docs/security.md, "What an API token cannot do")."""
+
+    read = "read"
+    write = "write"
+
+
 class User(Timestamped, Base):
     __tablename__ = "users"
 
@@ -79,6 +87,11 @@ class AuthSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
+# The longest a token may be made to last; the desk and the CLI offer 30, 90 and 365 days, or
+# never.
+MAX_TOKEN_LIFETIME_DAYS = 365
+
+
 class ApiToken(Base):
     """A personal token for scripts: shown once, stored as a digest, revocable."""
 
@@ -90,9 +103,17 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    access: Mapped[TokenAccess] = mapped_column(enum_column(TokenAccess), default=TokenAccess.write)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: never expires. Past it the token answers 401 `token_expired`, not `bad_token`.
+    expires_at: Mapped[datetime | None]
+    # Written at most once a minute per token (users/service.py `resolve_api_token`).
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
 
 
 class LoginFailure(Base):

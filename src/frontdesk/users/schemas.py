@@ -6,22 +6,39 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, EmailStr, Field
 
 from frontdesk.kit.schemas import FROM_STRING, Name, ReadModel, WriteModel
-from frontdesk.users.models import Role
+from frontdesk.users.models import MAX_TOKEN_LIFETIME_DAYS, Role, TokenAccess, User
 
 MaxChats = Annotated[int, Field(ge=0, le=50)]
 
 
-class UserRead(ReadModel):
+class ColleagueRead(ReadModel):
+    """What an agent sees of the other users: enough to name them, assign them, transfer a chat
+    to them; not how they sign in or their address (docs/security.md, "What agents see of
+    other users")."""
+
     id: int
-    email: str
     name: str
     role: Role
     is_active: bool
     available_for_chat: bool
+
+
+class UserRead(ColleagueRead):
+    """A user as admins and owners see them, and as anyone sees themselves."""
+
+    email: str
     max_concurrent_chats: int
     two_factor_enabled: bool = Field(
         default=False, description="Signs in with a code from an authenticator app as well."
     )
+
+
+def user_read(user: User, viewer: User) -> ColleagueRead:
+    """Admins and owners see everything of a user, and everyone all of themselves; an agent
+    sees of the others what their work needs (docs/security.md, "What agents see of other
+    users")."""
+    full = viewer.is_admin or viewer.id == user.id
+    return (UserRead if full else ColleagueRead).model_validate(user)
 
 
 # Defaults as in users/models.py DEFAULT_PREFERENCES: an account saved before a preference
@@ -116,14 +133,30 @@ class MeUpdate(WriteModel):
 
 class ApiTokenCreate(WriteModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
+    access: Annotated[TokenAccess, FROM_STRING] = Field(
+        default=TokenAccess.write,
+        description="`read`: GET and HEAD requests only, anything else answers 403 "
+        "`token_read_only`; `write`: whatever the user may do.",
+    )
+    expires_in_days: Annotated[int, Field(ge=1, le=MAX_TOKEN_LIFETIME_DAYS)] | None = Field(
+        default=None,
+        description="Days until the token stops working (the desk offers 30, 90 and 365); "
+        "leave out or null for a token that never expires. Past it, 401 `token_expired`.",
+    )
 
 
 class ApiTokenRead(ReadModel):
     id: int
     name: str
     prefix: str
+    access: TokenAccess
     created_at: datetime
-    last_used_at: datetime | None
+    expires_at: datetime | None = Field(description="Null: never expires.")
+    expired: bool = Field(description="Past `expires_at`: the token answers 401 `token_expired`.")
+    last_used_at: datetime | None = Field(
+        description="Recorded at most once a minute: a use within a minute of the last one "
+        "does not move it."
+    )
 
 
 class ApiTokenCreated(ApiTokenRead):

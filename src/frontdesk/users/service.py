@@ -22,6 +22,7 @@ from frontdesk.errors import (
     Invalid,
     LoginThrottled,
     NotFound,
+    Unauthorized,
 )
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
@@ -34,10 +35,12 @@ from frontdesk.users.events import (
 )
 from frontdesk.users.models import (
     DEFAULT_PREFERENCES,
+    MAX_TOKEN_LIFETIME_DAYS,
     ApiToken,
     AuthSession,
     LoginFailure,
     Role,
+    TokenAccess,
     User,
 )
 
@@ -486,21 +489,38 @@ class NeedsLogin(Forbidden):
 
 
 async def create_api_token(
-    session: AsyncSession, *, user: User, name: str, by_token: bool
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str,
+    by_token: bool,
+    access: TokenAccess = TokenAccess.write,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """`by_token`: asked with an API token, which may not make more of itself."""
+    """`by_token`: asked with an API token, which may not make more of itself.
+    `expires_in_days`: None for a token that never expires."""
     if by_token:
         raise NeedsLogin(
             "An API token cannot create API tokens: sign in to the desk and create one under "
             "Preferences → API tokens.",
             code="token_needs_login",
         )
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_LIFETIME_DAYS:
+        raise Invalid(
+            "expires_in_days",
+            f"A token expires after 1 to {MAX_TOKEN_LIFETIME_DAYS} days, or never "
+            "(leave expires_in_days out).",
+        )
     token = new_token("fd_")
+    now = utcnow()
     api_token = ApiToken(
         user_id=user.id,
         name=name.strip() or "API token",
         token_hash=token_digest(token),
         prefix=token[:10],
+        access=access,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     session.add(api_token)
     await session.flush()
@@ -508,7 +528,12 @@ async def create_api_token(
         session,
         action="token.created",
         target=Target("token", api_token.id, api_token.name),
-        changes={"owner": user.email, "prefix": api_token.prefix},
+        changes={
+            "owner": user.email,
+            "prefix": api_token.prefix,
+            "access": access.value,
+            "expires_at": api_token.expires_at.isoformat() if api_token.expires_at else None,
+        },
     )
     return api_token, token
 
@@ -543,7 +568,25 @@ async def revoke_api_token(session: AsyncSession, *, user: User, token_id: int) 
     )
 
 
+class TokenExpired(Unauthorized):
+    """Distinct from a token that never was (`bad_token`): a script can tell its owner to make
+    a new one rather than look for a typo."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This API token has expired: create a new one under Preferences → API tokens.",
+            code="token_expired",
+        )
+
+
+# `last_used_at` is written at most this often per token: a script calling many times a second
+# costs one write a minute, not one per request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 async def resolve_api_token(session: AsyncSession, *, token: str) -> tuple[ApiToken, User] | None:
+    """The live token and its active user, None when there is none; raises `TokenExpired` for a
+    token past its expiry (its use is not recorded)."""
     row = (
         await session.execute(
             select(ApiToken, User)
@@ -556,9 +599,19 @@ async def resolve_api_token(session: AsyncSession, *, token: str) -> tuple[ApiTo
     api_token, user = row
     if not user.is_active:
         return None
+    if api_token.expired:
+        raise TokenExpired
     now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
+        # Guarded: of two requests in the same minute, only one writes.
         await session.execute(
-            update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
+            update(ApiToken)
+            .where(
+                ApiToken.id == api_token.id,
+                (ApiToken.last_used_at.is_(None))
+                | (ApiToken.last_used_at <= now - LAST_USED_PRECISION),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
         )
     return api_token, user

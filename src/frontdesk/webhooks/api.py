@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -14,6 +15,7 @@ from frontdesk.webhooks.schemas import (
     DeliveryDetail,
     DeliveryRead,
     SecretRead,
+    SecretRotate,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionRead,
@@ -100,16 +102,28 @@ async def delete_webhook(
 
 @router.get("/{webhook_id}/secret", response_model=SecretRead)
 async def reveal_secret(subscription: LoadedSubscription, session: SessionDep) -> SecretRead:
-    return SecretRead(secret=service.reveal_secret(session, subscription=subscription))
+    return SecretRead(
+        secret=service.reveal_secret(session, subscription=subscription),
+        previous_secret_expires_at=subscription.previous_secret_expires_at,
+    )
 
 
 @router.post("/{webhook_id}/secret", response_model=SecretRead)
 async def rotate_secret(
-    subscription: LoadedSubscription, admin: CurrentAdmin, session: SessionDep
+    subscription: LoadedSubscription,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    body: SecretRotate | None = None,
 ) -> SecretRead:
-    """A new secret signs every request from now on, retries of older events included."""
-    secret = await service.rotate_secret(session, user=admin, subscription=subscription)
-    return SecretRead(secret=secret)
+    """A new secret signs every request from now on, retries of older events included; the old
+    one signs them too for `overlap_hours` (24 by default), a second `v1=` in the signature."""
+    overlap = timedelta(hours=(body or SecretRotate()).overlap_hours)
+    secret = await service.rotate_secret(
+        session, user=admin, subscription=subscription, overlap=overlap
+    )
+    return SecretRead(
+        secret=secret, previous_secret_expires_at=subscription.previous_secret_expires_at
+    )
 
 
 @router.post(

@@ -5,6 +5,8 @@ too). It reads the realtime events the services recorded on the session (realtim
 every ticket created or changed, chat started or ended, message and rating already records one
 there, exactly once, and a savepoint or transaction rolled back drops them. So a delivery row
 commits with the change or not at all (a transactional outbox), and no change is told twice.
+Customers' changes (customers/changes.py) and deleted tickets (tickets/changes.py `deleted`),
+which the desk does not hear, ride the same list as records of their own.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
 from frontdesk.chats.schemas import ChatSummary
+from frontdesk.customers import changes as customer_changes
 from frontdesk.customers import service as customers_service
+from frontdesk.customers.models import Customer
+from frontdesk.customers.views import customer_reads
 from frontdesk.db import postgres
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.sqlite import inline_sqlite
@@ -59,6 +64,19 @@ class Event:
     type: WebhookEvent
     data: dict[str, Any]
     internal: bool = False
+    # The customer a customer event is about (its delivery goes when they are erased).
+    customer_id: int | None = None
+    # About a ticket or customer that no longer exists (`*.deleted`): its delivery names no
+    # conversation, so that it outlives them.
+    gone: bool = False
+    # What a subscription without internal notes gets instead of `data`, when that differs
+    # (a customer's `notes`, written by agents for agents, taken out).
+    outside: dict[str, Any] | None = None
+
+    def data_for(self, subscription: Subscriber) -> dict[str, Any]:
+        if self.outside is None or subscription.include_internal:
+            return self.data
+        return self.outside
 
 
 def new_event_id() -> str:
@@ -77,45 +95,189 @@ def conversation_of(data: dict[str, Any]) -> tuple[int | None, int | None]:
     return ticket_id, chat_id
 
 
-def _pending(session: AsyncSession) -> list[Publication]:
-    hooks = session.info.get("after_commit", [])
-    found = [hook for hook in hooks if isinstance(hook, Publication) and not hook.seen]
-    for hook in found:
-        hook.seen = True
-    return [hook for hook in found if hook.message.envelope.type in SOURCES]
+Told = customer_changes.Told | ticket_changes.Deleted
+
+
+def _pending(session: AsyncSession) -> tuple[list[Publication], list[Told]]:
+    """The realtime events of the transaction webhooks are made from, and what it told of
+    customers and deleted tickets; each read once."""
+    publications: list[Publication] = []
+    told: list[Told] = []
+    for hook in session.info.get("after_commit", []):
+        if isinstance(hook, Publication):
+            if not hook.seen:
+                hook.seen = True
+                if hook.message.envelope.type in SOURCES:
+                    publications.append(hook)
+        elif isinstance(hook, customer_changes.Told | ticket_changes.Deleted) and not hook.seen:
+            hook.seen = True
+            told.append(hook)
+    return publications, told
 
 
 async def capture_events(session: AsyncSession) -> None:
     """Registered to run before each commit (app.py)."""
-    publications = _pending(session)
-    if not publications:
+    publications, told = _pending(session)
+    if not publications and not told:
         return
     subscriptions = await _enabled_subscriptions(session)
     wanted = {event for subscription in subscriptions for event in subscription.events}
     if not wanted:
         return
     now = utcnow()
-    for event in await _events(session, publications, wanted):
+    gone_tickets = {each.ticket_id for each in told if isinstance(each, ticket_changes.Deleted)}
+    events = await _customer_events(session, told, wanted) if told else []
+    events += await _events(session, publications, wanted)
+    events += _deletions(told, wanted)
+    for event in events:
+        ticket_id, chat_id = (None, None) if event.gone else conversation_of(event.data)
+        if ticket_id in gone_tickets:
+            continue  # deleted in this transaction: told as `ticket.deleted` alone
         for subscription in subscriptions:
             if event.type not in subscription.events:
                 continue
             if event.internal and not subscription.include_internal:
                 continue
             event_id = new_event_id()
-            ticket_id, chat_id = conversation_of(event.data)
             session.add(
                 WebhookDelivery(
                     event_id=event_id,
                     event_type=event.type.value,
-                    payload=payload(event_id, event.type.value, event.data),
+                    payload=payload(event_id, event.type.value, event.data_for(subscription)),
                     ticket_id=ticket_id,
                     chat_id=chat_id,
+                    customer_id=event.customer_id,
                     subscription_id=subscription.id,
                     next_attempt_at=now,
                     created_at=now,
                 )
             )
     await session.flush()
+
+
+CUSTOMER_EVENTS = frozenset(
+    {
+        WebhookEvent.customer_created,
+        WebhookEvent.customer_updated,
+        WebhookEvent.customer_merged,
+    }
+)
+
+
+async def _customer_events(
+    session: AsyncSession, told: list[Told], wanted: set[str]
+) -> list[Event]:
+    """customer.created, .updated and .merged (docs/webhooks.md, "Customers"). A customer
+    created in the transaction is told once, as created, however it changed since; one merged
+    into another is told by the merge alone, as is the survivor's change by the merge; a change
+    that left every field as it was is not told; a customer deleted in the transaction is told
+    only as deleted."""
+    if not CUSTOMER_EVENTS & wanted:
+        return []
+    said = [each for each in told if isinstance(each, customer_changes.Told)]
+    kinds = customer_changes.Kind
+    deleted = {each.customer_id for each in said if each.kind is kinds.deleted}
+    merges = [
+        each for each in said if each.kind is kinds.merged and each.customer_id not in deleted
+    ]
+    # Made and merged away in the same moment: the CRM never needed to know it.
+    merged_away = {m.merged_id for m in merges if m.merged_id is not None}
+    created = list(
+        dict.fromkeys(
+            each.customer_id
+            for each in said
+            if each.kind is kinds.created and each.customer_id not in deleted | merged_away
+        )
+    )
+    quiet = deleted | merged_away | set(created) | {m.customer_id for m in merges}
+    updated: dict[int, customer_changes.Told] = {}
+    for each in said:
+        if each.kind is kinds.updated and each.customer_id not in quiet:
+            updated.setdefault(each.customer_id, each)
+    ids = list(dict.fromkeys([*created, *(m.customer_id for m in merges), *updated]))
+    rows = [customer for customer in [await session.get(Customer, i) for i in ids] if customer]
+    shown = {read.id: read.model_dump(mode="json") for read in await customer_reads(session, rows)}
+    events: list[Event] = []
+
+    def add(type: WebhookEvent, customer_id: int, data: dict[str, Any]) -> None:
+        if customer_id not in shown or type not in wanted:
+            return
+        told = {"customer": shown[customer_id]} | data
+        outside = _without_notes(told)
+        # A change of the notes alone is for the subscriptions that include internal notes.
+        internal = type is WebhookEvent.customer_updated and not outside["diff"]
+        events.append(
+            Event(type, told, internal=internal, customer_id=customer_id, outside=outside)
+        )
+
+    for customer_id in created:
+        first = next(e for e in said if e.customer_id == customer_id and e.kind is kinds.created)
+        actor = await webhook_changes.actor_payload(session, first.actor)
+        add(WebhookEvent.customer_created, customer_id, {"actor": actor})
+    for merge in merges:
+        add(
+            WebhookEvent.customer_merged,
+            merge.customer_id,
+            {
+                "survivor_id": merge.customer_id,
+                "merged_id": merge.merged_id,
+                "diff": _customer_diff(session, merge.customer_id, shown.get(merge.customer_id)),
+                "actor": await webhook_changes.actor_payload(session, merge.actor),
+            },
+        )
+    for customer_id, first in updated.items():
+        diff = _customer_diff(session, customer_id, shown.get(customer_id))
+        if diff:
+            actor = await webhook_changes.actor_payload(session, first.actor)
+            add(WebhookEvent.customer_updated, customer_id, {"diff": diff, "actor": actor})
+    return events
+
+
+def _without_notes(data: dict[str, Any]) -> dict[str, Any]:
+    """A customer event's data as a subscription without internal notes gets it: the customer's
+    `notes` are what agents wrote about them for each other (docs/webhooks.md, "Internal
+    notes"), neither in `customer` nor in `diff`."""
+    outside = data | {"customer": {k: v for k, v in data["customer"].items() if k != "notes"}}
+    if "diff" in data:
+        outside["diff"] = {k: v for k, v in data["diff"].items() if k != "notes"}
+    return outside
+
+
+def _customer_diff(
+    session: AsyncSession, customer_id: int, now: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """Each field whose value differs from the one before the transaction's first change."""
+    if now is None:
+        return {}
+    before = customer_changes.before(session, customer_id=customer_id)
+    return {
+        name: {"from": before[name], "to": now[name]}
+        for name in customer_changes.FIELDS
+        if name in before and before[name] != now[name]
+    }
+
+
+def _deletions(told: list[Told], wanted: set[str]) -> list[Event]:
+    """ticket.deleted, then customer.deleted: ids only, since what they were is gone."""
+    events = [
+        Event(
+            WebhookEvent.ticket_deleted,
+            {"ticket": {"id": each.ticket_id, "number": each.number}, "reason": each.reason},
+            gone=True,
+        )
+        for each in told
+        if isinstance(each, ticket_changes.Deleted)
+    ]
+    events += [
+        Event(
+            WebhookEvent.customer_deleted,
+            {"customer": {"id": each.customer_id}, "reason": each.reason},
+            gone=True,
+        )
+        for each in told
+        if isinstance(each, customer_changes.Told) and each.kind is customer_changes.Kind.deleted
+    ]
+    return [event for event in events if event.type in wanted]
 
 
 class Subscriber(NamedTuple):
@@ -259,13 +421,16 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
         return {}
     rows = [ticket for ticket in [await session.get(Ticket, i) for i in ids] if ticket]
     labels = await tickets_service.labels_of(session, ticket_ids=[t.id for t in rows])
-    names = await customers_service.names_by_id(session, customer_ids=[t.customer_id for t in rows])
+    customer_ids = [t.customer_id for t in rows]
+    names = await customers_service.names_by_id(session, customer_ids=customer_ids)
+    emails = await customers_service.primary_emails_by_id(session, customer_ids=customer_ids)
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
+                "customer_email": emails.get(ticket.customer_id),
             }
         )
         .model_dump(mode="json")

@@ -12,6 +12,11 @@ class WebhookEvent(enum.StrEnum):
     chat_ended = "chat.ended"
     message_created = "message.created"
     rating_received = "rating.received"
+    ticket_deleted = "ticket.deleted"
+    customer_created = "customer.created"
+    customer_updated = "customer.updated"
+    customer_merged = "customer.merged"
+    customer_deleted = "customer.deleted"
 
 
 # Sent only by "Send test": never subscribed to, always delivered to the one subscription.

@@ -34,6 +34,10 @@ class WebhookSubscription(Timestamped, Base):
     include_internal: Mapped[bool] = mapped_column(default=False)
     # Kept as is: every delivery is signed with it (HMAC), so it cannot be a one-way hash.
     secret: Mapped[str] = mapped_column(String(100))
+    # The secret a rotation replaced: deliveries are signed with it too (a second `v1=`) until
+    # `previous_secret_until`, so that the receiver can switch when it is ready.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_until: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(default=True)
     # Failed attempts since the last success, and when the first of them was: what switching off
     # looks at (webhooks/service.py `_count`).
@@ -45,6 +49,24 @@ class WebhookSubscription(Timestamped, Base):
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a request sent at `now` is signed with: the current one first, then the
+        one it replaced while the rotation's overlap lasts."""
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    @property
+    def previous_secret_expires_at(self) -> datetime | None:
+        """Until when the replaced secret still signs (null when none does)."""
+        if (
+            self.previous_secret
+            and self.previous_secret_until
+            and utcnow() < self.previous_secret_until
+        ):
+            return self.previous_secret_until
+        return None
 
 
 class DeliveryState(enum.StrEnum):
@@ -61,6 +83,7 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
         index_where_set("ix_webhook_deliveries_ticket_id", "ticket_id"),
         index_where_set("ix_webhook_deliveries_chat_id", "chat_id"),
+        index_where_set("ix_webhook_deliveries_customer_id", "customer_id"),
         IDS_NEVER_REUSED,
     )
 
@@ -74,6 +97,9 @@ class WebhookDelivery(Base):
     # words: deleting the conversation (an erasure, retention) deletes its deliveries too.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    # The customer a customer event is about, for the same reason: its payload holds their name,
+    # addresses and notes. A `customer.deleted` (ids only) names none, and outlives them.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
     )

@@ -54,6 +54,10 @@ class SubscriptionRead(ReadModel):
         description="Switched off by frontdesk: its events are kept until then (at most), "
         "and delivered in order when it is switched on. Null otherwise."
     )
+    previous_secret_expires_at: datetime | None = Field(
+        description="After a rotation, until when the secret it replaced still signs every "
+        "delivery beside the new one (a second `v1=`); null when none does."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -64,6 +68,22 @@ class SubscriptionCreated(SubscriptionRead):
 
 class SecretRead(ReadModel):
     secret: str
+    previous_secret_expires_at: datetime | None = Field(
+        default=None,
+        description="Until when the secret this one replaced still signs beside it; null "
+        "when none does.",
+    )
+
+
+class SecretRotate(WriteModel):
+    overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=168,
+        description="How long the old secret goes on signing every delivery beside the new "
+        "one, so that the receiver can switch when ready; 0 stops it at once (a secret that "
+        "leaked).",
+    )
 
 
 class DeliveryRead(ReadModel):

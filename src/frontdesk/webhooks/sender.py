@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,9 @@ def body_of(payload: dict[str, Any]) -> bytes:
 
 
 async def post(
-    client: httpx.AsyncClient, *, url: str, secret: str, payload: dict[str, Any]
+    client: httpx.AsyncClient, *, url: str, secrets: Sequence[str], payload: dict[str, Any]
 ) -> Attempt:
+    """`secrets`: the webhook's, the current one first (signing.py)."""
     body = body_of(payload)
     headers = {
         "Content-Type": "application/json",
@@ -55,7 +57,7 @@ async def post(
         "Accept-Encoding": "identity",
         EVENT_ID_HEADER: str(payload["id"]),
         EVENT_TYPE_HEADER: str(payload["type"]),
-        SIGNATURE_HEADER: signature(secret, int(utcnow().timestamp()), body),
+        SIGNATURE_HEADER: signature(secrets, int(utcnow().timestamp()), body),
     }
     started = time.perf_counter()
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
-from frontdesk.errors import Conflict, Forbidden, NotFound
+from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.users.models import User
 from frontdesk.webhooks import alerts, guard
@@ -169,13 +169,46 @@ async def delete_subscription(
     await session.flush()
 
 
+# How long the secret a rotation replaced goes on signing beside the new one, by default and at
+# most: a day is time enough to deploy a receiver's new secret; a week for a team that needs a
+# release window. No overlap is for a secret that leaked: it stops at once.
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_ROTATION_OVERLAP = timedelta(days=7)
+
+
 async def rotate_secret(
-    session: AsyncSession, *, user: User, subscription: WebhookSubscription
+    session: AsyncSession,
+    *,
+    user: User,
+    subscription: WebhookSubscription,
+    overlap: timedelta = ROTATION_OVERLAP,
 ) -> str:
-    """A new secret, effective for every request sent from now on (retries included)."""
+    """A new secret, signing every request sent from now on (retries included); the one it
+    replaces signs them too for `overlap` (a second `v1=`, signing.py), so that the receiver
+    can switch when it is ready. A rotation during an overlap ends the older one's: only the
+    secret being replaced overlaps."""
     _check_admin(user)
+    if not timedelta(0) <= overlap <= MAX_ROTATION_OVERLAP:
+        raise Invalid(
+            "overlap_hours",
+            f"The old secret can go on signing for 0 to {MAX_ROTATION_OVERLAP.days * 24} hours.",
+        )
+    # Read again under its row lock: two rotations at once, each from the secret it read, made
+    # the later one keep the secret before both as the old one, and the secret the earlier one
+    # showed its admin signed nothing. Locked, the later one waits and replaces that secret
+    # instead, which then signs for its overlap. FOR NO KEY UPDATE on PostgreSQL: the events
+    # recorded meanwhile (their deliveries' foreign key) need not wait.
+    await session.scalar(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.id == subscription.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    now = utcnow()
+    subscription.previous_secret = subscription.secret if overlap else None
+    subscription.previous_secret_until = now + overlap if overlap else None
     subscription.secret = new_secret()
-    subscription.updated_at = utcnow()
+    subscription.updated_at = now
     await session.flush()
     return subscription.secret
 

@@ -55,7 +55,7 @@ async def deliver_webhooks(
                     attempts[at] = await sender.post(
                         client,
                         url=subscription.url,
-                        secret=subscription.secret,
+                        secrets=subscription.signing_secrets(claimed_at),
                         payload=delivery.payload,
                     )
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from frontdesk.sla.timers import check_slas
@@ -38,3 +40,16 @@ async def ticket(agent: Agent, ticket_id: int) -> dict[str, Any]:
 
 async def timer_round(app: FastAPI) -> int:
     return await check_slas(app.state.sessionmaker, app.state.settings)
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
+    """The calls of `module.name` from now on, by their keyword arguments."""
+    calls: list[Any] = []
+    original: Callable[..., Any] = getattr(module, name)
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls

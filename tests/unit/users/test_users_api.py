@@ -227,7 +227,9 @@ class TestUsers:
         assert {user["id"] for user in listed} == {agent.id, colleague["id"]}
         one = await agent.client.get(f"/api/v1/users/{colleague['id']}")
         assert one.status_code == 200
-        assert one.json()["email"] == colleague["email"]
+        assert one.json()["name"] == "Grace"
+        # What an agent needs of a colleague, not their address (test_colleagues_api.py).
+        assert "email" not in one.json()
         assert "preferences" not in one.json()
         error_of(await agent.client.get("/api/v1/users/999999"), 404, "not_found")
 

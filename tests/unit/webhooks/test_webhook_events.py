@@ -97,6 +97,8 @@ async def test_every_event_reaches_the_receiver_once_signed_with_its_payload(
     ]
     assert ticket_created["data"]["ticket"]["subject"] == "Invoice missing"
     assert ticket_created["data"]["ticket"]["customer_name"] == "Grace"
+    # The ticket as the API shows it to whom may see its customer: a CRM needs no second call.
+    assert ticket_created["data"]["ticket"]["customer_email"] == "grace@example.org"
     # Closed, then reopened by the reply: each change once, as it happened.
     states = [
         e["data"]["ticket"]["state"]

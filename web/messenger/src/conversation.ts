@@ -35,6 +35,8 @@ export interface Pending {
   chatId: number;
   text: string;
   files?: PendingFiles;
+  /** When it was written (ms): the order of messages taken over from another tab. */
+  at?: number;
 }
 
 /** Where the conversation survives reloads: localStorage, shared by the visitor's tabs. */
@@ -83,6 +85,9 @@ export class Conversation {
   readonly inflight = new Set<string>();
   /** When each message tried may be tried again. */
   private readonly due = new Map<string, number>();
+  /** When the server said (Retry-After) a message may go again: nothing hurries that, not the
+   * network or the socket coming back. */
+  private readonly notBefore = new Map<string, number>();
   /** Each message's failed tries in a row, and since when a message of files has failed while
    * the messenger was connected. */
   private readonly fails = new Map<string, number>();
@@ -198,9 +203,40 @@ export class Conversation {
 
   /** A new message of the visitor (of files, with `files`), pending until acknowledged. */
   add(text: string, files?: PendingFiles): Pending {
-    const item: Pending = { cmid: uuid(), chatId: this.chat!.id, text, ...(files && { files }) };
+    const item: Pending = { cmid: uuid(), chatId: this.chat!.id, text, at: Date.now(), ...(files && { files }) };
     this.setPending([...this.pending, item]);
     return item;
+  }
+
+  /** The messages of a tab that is gone (docs/messenger.md, "Several tabs"), now this tab's to
+   * send, in the order written among its own; those already here (a record taken over twice
+   * without Web Locks) or already stored (its echo applied here) are not added. A message of
+   * this tab on its way (tried, or posted) stays first: one message at a time is on its way.
+   * What was added, to be drawn. */
+  takeOver(pending: Pending[], unsent: Pending[]): Pending[] {
+    const stored = this.events.map((e) => (e.data.message as Message | undefined)?.client_msg_id);
+    const known = new Set([...this.pending, ...this.unsent].map((p) => p.cmid).concat(stored.filter((c) => c != null)));
+    const fresh = (items: Pending[]) => items.filter((p) => !known.has(p.cmid) && known.add(p.cmid));
+    const [morePending, moreUnsent] = [fresh(pending), fresh(unsent)];
+    if (moreUnsent.length) this.setUnsent([...this.unsent, ...moreUnsent]);
+    if (morePending.length) {
+      const busy = this.pending.findIndex((p) => p.chatId === this.chat?.id);
+      const head = this.pending[busy];
+      const keep = head && (this.inflight.has(head.cmid) || this.due.has(head.cmid)) ? busy + 1 : 0;
+      // Stable: messages from before `at` was kept stay in the order they were kept.
+      const rest = [...this.pending.slice(keep), ...morePending].sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+      this.setPending([...this.pending.slice(0, keep), ...rest]);
+      if (this.chat?.state === "ended") this.strand();
+    }
+    return [...moreUnsent, ...morePending];
+  }
+
+  /** Messages another tab took over (this page was in the back/forward cache): that tab sends
+   * them, this one no longer does. */
+  drop(cmids: Set<string>): void {
+    for (const cmid of cmids) this.forgetTries(cmid);
+    this.setUnsent(this.unsent.filter((p) => !cmids.has(p.cmid)));
+    this.setPending(this.pending.filter((p) => !cmids.has(p.cmid)));
   }
 
   /** A message of files not sent, sent again: after what is pending now (the messages after it
@@ -231,6 +267,7 @@ export class Conversation {
     if (!chat || chat.state === "ended") return null;
     const head = this.pending.find((item) => item.chatId === chat.id);
     if (!head || this.inflight.has(head.cmid)) return null;
+    if (now < (this.notBefore.get(head.cmid) ?? 0)) return null;
     const due = this.due.get(head.cmid);
     return due === undefined || again || now > due ? head : null;
   }
@@ -245,7 +282,7 @@ export class Conversation {
   }
 
   private forgetTries(cmid: string): void {
-    for (const map of [this.due, this.fails, this.failingSince]) map.delete(cmid);
+    for (const map of [this.due, this.notBefore, this.fails, this.failingSince]) map.delete(cmid);
   }
 
   /** A send failed. Offline, a server error or rate limiting: it stays pending (`retry`), and is
@@ -268,6 +305,8 @@ export class Conversation {
       this.fails.set(cmid, fails);
       const wait = error instanceof ApiError && error.retryAfter ? error.retryAfter * 1000 : 0;
       this.due.set(cmid, now + (wait || (limited ? 10_000 : Math.min(RESEND_AFTER, RETRY_AFTER * 2 ** (fails - 1)))));
+      if (wait) this.notBefore.set(cmid, now + wait);
+      else this.notBefore.delete(cmid);
       // An outage holds every message: only a file's own trouble, the connection up, runs out.
       const since = connected && !limited ? (this.failingSince.get(cmid) ?? now) : null;
       if (since === null) this.failingSince.delete(cmid);

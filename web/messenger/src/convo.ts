@@ -8,6 +8,7 @@ import { PAPERCLIP, refusalText, type Attachment } from "./files";
 import { dateLocale, timeWords, waitedTooLong, waitWords } from "./hours";
 import { pickLocale } from "./i18n";
 import { linkParts } from "./links";
+import { place as placeBySeq } from "./order";
 import { showRating } from "./rating";
 import type { Envelope, Message, User } from "./types";
 import type { App } from "./view";
@@ -124,7 +125,8 @@ export class ConvoView {
         this.queue,
       ),
     );
-    this.ended = h("div", { class: "card ended", role: "status", hidden: true });
+    // Not a live region: its end is announced once by the view (View.announceEnd).
+    this.ended = h("div", { class: "card ended", hidden: true });
     this.endBar = h("div", { class: "end-bar", hidden: true });
     const content = h("div", { class: "scroll-body" }, this.log, this.typing, this.waiting, this.ended);
     this.scroller = h("div", { class: "scroll" }, content);
@@ -209,25 +211,14 @@ export class ConvoView {
     this.scrollDown();
   }
 
-  /**
-   * Puts an item of the log in its place: by its seq, the server's order, among the items it
-   * already stored, and before the visitor's messages still on their way (no seq yet). So a
-   * message sent after a drop, stored after the agent's answer, is drawn after that answer too.
-   */
+  /** Puts an item of the log in its place, by its seq (order.ts). */
   private place(item: HTMLElement, seq: number | null | undefined): void {
-    if (seq == null) {
-      if (!item.isConnected) this.log.appendChild(item);
-      return;
-    }
-    item.dataset.seq = String(seq);
-    let before: Element | null = null;
-    for (let other = this.log.lastElementChild; other; other = other.previousElementSibling) {
-      if (other === item) continue;
-      const at = (other as HTMLElement).dataset.seq;
-      if (at !== undefined && Number(at) < seq) break;
-      before = other;
-    }
-    if (item.nextElementSibling !== before || !item.isConnected) this.log.insertBefore(item, before);
+    placeBySeq(this.log, item, seq);
+  }
+
+  /** Whether the visitor's message of this client_msg_id is on screen. */
+  drawn(cmid: string): boolean {
+    return this.bubbles.has(cmid);
   }
 
   /** The messages the chat's end overtook: "Not sent", their text kept for a new chat. */
@@ -492,7 +483,7 @@ export class ConvoView {
     const mine = chat != null && status?.chat_id === chat.id;
     const position = mine ? status?.queue_position : null;
     const wait = mine ? status?.estimated_wait_seconds : null;
-    const late = chat != null && waitedTooLong(mine ? status?.waited_seconds : null, wait);
+    const late = chat != null && this.late();
     const lines = [
       late ? t("waitingLong") : t("waiting"),
       position != null ? (position <= 1 ? t("queueNext") : t("queue", { n: position })) : "",
@@ -517,6 +508,15 @@ export class ConvoView {
     const form = late && !chat.email ? emailForm(this.app, chat.id) : null;
     for (const other of this.waiting.querySelectorAll("form")) if (other !== form) other.remove();
     if (form && form.parentElement !== this.waiting) this.waiting.append(form);
+  }
+
+  /** The chat waits, and longer than the usual wait the card promised (measured by the server). */
+  late(): boolean {
+    const { status, conversation } = this.app;
+    const chat = conversation.chat;
+    if (chat?.state !== "waiting") return false;
+    const mine = status?.chat_id === chat.id;
+    return waitedTooLong(mine ? status?.waited_seconds : null, mine ? status?.estimated_wait_seconds : null);
   }
 
   showTyping(name: string | null): void {

@@ -56,7 +56,7 @@ export const ICONS = {
 export class Store {
   constructor(
     private readonly area: () => Storage,
-    private readonly prefix: string,
+    readonly prefix: string,
   ) {}
 
   get<T>(key: string): T | null {
@@ -74,6 +74,21 @@ export class Store {
       else this.area().setItem(this.prefix + key, JSON.stringify(value));
     } catch {
       // Ignored on purpose: see the class comment.
+    }
+  }
+
+  /** Our keys (without the prefix) that start with `start`. */
+  keys(start: string): string[] {
+    try {
+      const area = this.area();
+      const found: string[] = [];
+      for (let i = 0; i < area.length; i++) {
+        const key = this.owns(area.key(i));
+        if (key?.startsWith(start)) found.push(key);
+      }
+      return found;
+    } catch {
+      return [];
     }
   }
 

@@ -63,8 +63,10 @@ export class History {
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
         this.host.forget(error.status === 404);
       } else {
-        // Offline for now: try again soon, the chat is still ours.
-        window.setTimeout(() => conversation.chat === chat && void this.load(), AGAIN_AFTER);
+        // Offline for now: try again soon, the chat is still ours; a busy server's Retry-After
+        // is the least we wait.
+        const serverWait = error instanceof ApiError ? error.retryAfter * 1000 : 0;
+        window.setTimeout(() => conversation.chat === chat && void this.load(), Math.max(AGAIN_AFTER, serverWait));
       }
     }
   }

@@ -52,6 +52,7 @@ const en = {
   wait: "Usual wait: {t}.",
   waiting: "Waiting for someone to join…",
   shortly: "Someone will be with you shortly",
+  headerWaitingLong: "Waiting for the next agent",
   chattingWith: "Chatting with {names}",
   minutes: "about {n} minutes",
   minute: "about a minute",
@@ -178,6 +179,7 @@ const fr: Dictionary = {
   wait: "Attente habituelle : {t}.",
   waiting: "En attente d'un conseiller…",
   shortly: "Un conseiller va vous répondre",
+  headerWaitingLong: "En attente du prochain conseiller",
   chattingWith: "En conversation avec {names}",
   minutes: "environ {n} minutes",
   minute: "environ une minute",
@@ -258,10 +260,28 @@ const dictionaries: Record<string, Dictionary> = { en, fr };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
 
-/** "fr-CA" → "fr"; anything we have no words for → "en". */
-export function pickLocale(wanted: string | undefined): string {
-  const base = (wanted || navigator.language || "en").toLowerCase().split("-")[0] ?? "en";
-  return base in dictionaries ? base : "en";
+/** The language the messenger speaks (docs/messenger.md, "Language"): the first of the snippet's
+ * setting (`data-locale` or `config({locale})`), the page's `<html lang>` and the browser's language
+ * that we have words for ("fr-CA" → "fr"); English when none is. */
+export function pickLocale(
+  wanted: string | undefined,
+  page: string | undefined = typeof document === "undefined" ? undefined : document.documentElement.lang,
+  browser: string | undefined = typeof navigator === "undefined" ? undefined : navigator.language,
+): string {
+  for (const tag of [wanted, page, browser]) {
+    const base = (tag ?? "").trim().toLowerCase().split(/[-_]/)[0] ?? "";
+    if (Object.prototype.hasOwnProperty.call(dictionaries, base)) return base;
+  }
+  return "en";
+}
+
+/** The browser's IANA time zone ("Europe/Paris"), sent when a chat starts; none if it can't say. */
+export function timeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function translator(locale: string): Translate {

@@ -11,11 +11,12 @@ import { Store } from "./dom";
 import { errorText, formProblems } from "./errors";
 import { Files, type FilesHost } from "./files";
 import { History, type HistoryHost } from "./history";
-import { pickLocale, translator, type Translate } from "./i18n";
+import { pickLocale, timeZone, translator, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
 import { flashTitle, pageTitle, restoreTitle, watchNavigation } from "./page";
 import { chime, unlockAudio } from "./sound";
+import { TabStore, type Outbox } from "./tabs";
 import type { ChatRead, Envelope, Message, Status } from "./types";
 import { View, type App, type Config, type FormValues } from "./view";
 
@@ -31,6 +32,8 @@ type Listener = (data?: unknown) => void;
 export class Messenger implements App, Host, FilesHost, HistoryHost {
   readonly local: Store;
   readonly session: Store;
+  /** localStorage as the conversation keeps it: safe across tabs (tabs.ts). */
+  readonly kept: TabStore;
   readonly conversation: Conversation;
   t: Translate;
   cfg: Config = {};
@@ -63,7 +66,10 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     this.live = new Live(base.replace(/^http/, "ws") + "/messenger/v1/ws", this.api, this);
     this.files = new Files(base, this.api, this);
     this.history = new History(this.api, this);
-    this.conversation = new Conversation(this.local, Boolean(this.token), (count) =>
+    this.kept = new TabStore(this.local, (outbox) => this.tookOver(outbox), {
+      lost: (outbox) => this.conversation.drop(new Set([...outbox.pending, ...outbox.unsent].map((p) => p.cmid))),
+    });
+    this.conversation = new Conversation(this.kept, Boolean(this.token), (count) =>
       this.live.pendingChanged(count),
     );
     this.identity = this.local.get("identity");
@@ -250,7 +256,8 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
         this.hide();
       } else if (showErrors && this.view.isOpen) {
         this.view.showError(error);
-        window.setTimeout(() => this.view.isOpen && !this.status && void this.loadStatus(true), 5000);
+        const wait = Math.max(5000, error instanceof ApiError ? error.retryAfter * 1000 : 0);
+        window.setTimeout(() => this.view.isOpen && !this.status && void this.loadStatus(true), wait);
       }
       return;
     }
@@ -299,6 +306,9 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
         client_msg_id: cmid,
         page_url: location.href.slice(0, 2000),
         page_title: pageTitle().slice(0, 500),
+        // For the mail the visitor gets from this chat: its words and its times.
+        locale: pickLocale(this.cfg.locale),
+        time_zone: timeZone(),
       });
       for (const key of ["message", "cmid"]) this.session.set(`draft:${key}`, null);
       this.adopt(read.id, 0, read.state);
@@ -434,6 +444,19 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     }
   }
 
+  /** Messages of a tab that is gone, now this tab's to send: drawn as on their way. */
+  private tookOver(outbox: Outbox): void {
+    const chat = this.conversation.chat;
+    for (const item of this.conversation.takeOver(outbox.pending, outbox.unsent)) {
+      // Drawn already: stored, or redrawn from the conversation since.
+      if (item.chatId !== chat?.id || this.view.convo.drawn(item.cmid)) continue;
+      if (item.files) this.view.convo.drawUpload(item.cmid, item.files.names);
+      else this.view.convo.drawOwn(item.text, item.cmid, "sending");
+    }
+    this.view.convo.markUnsent();
+    this.view.renderChatState();
+  }
+
   private alert(): void {
     if (this.view.isOpen && !document.hidden) return;
     if (!this.local.get("muted")) chime();
@@ -492,6 +515,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       return;
     }
     if (this.conversation.chat?.state === "waiting") this.view.convo.renderQueue();
+    this.view.renderHeader();
   }
 
   private watchPage(): void {
@@ -512,10 +536,11 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       this.markRead();
     });
     window.addEventListener("storage", (event) => {
-      // Another tab started or ended a chat: follow it, so both tabs show the same thing.
+      // Another tab started a chat: follow it, so both tabs show the same thing. Only forward: a
+      // tab still showing an older chat (ended, say) does not take this one back to it.
       if (this.local.owns(event.key) !== "chat") return;
-      const other = this.local.get<{ id: number; seq: number; state: string }>("chat");
-      if (other && other.id !== this.conversation.chat?.id) {
+      const other = this.kept.get<{ id: number; seq: number; state: string }>("chat");
+      if (other && other.id > (this.conversation.chat?.id ?? 0)) {
         this.token = this.local.get("token");
         this.live.disconnect();
         this.adopt(other.id, 0, other.state);

@@ -95,6 +95,24 @@ export interface SocketHandlers {
 }
 
 const MAX_BACKOFF = 30_000;
+/** The close code a server busy or restarting gives ("Try Again Later", RFC 6455). */
+export const CLOSE_TRY_AGAIN = 1013;
+
+/** The seconds a socket's close reason asks the client to wait: `retry_after=5` (or
+ * "retry after 5 s"), the socket's Retry-After; 0 when it names none. */
+export function closeRetryAfter(reason: string): number {
+  const match = /retry[ _-]?after\D{0,3}(\d{1,6})/i.exec(reason);
+  return match ? Number(match[1]) : 0;
+}
+
+/** The wait before the next try to connect: the server's wait when it gave one (never less),
+ * else exponential back-off (1 s, 2 s, 4 s … 30 s), both with jitter so that a restarted server
+ * is not hit by every messenger at once. */
+export function reconnectDelay(attempt: number, serverWait: number, random = Math.random()): number {
+  const backoff = Math.min(MAX_BACKOFF, 1000 * 2 ** attempt) * (0.5 + random / 2);
+  // The server's wait is a floor: jitter only ever adds to it (up to a quarter more).
+  return serverWait > 0 ? Math.max(backoff, serverWait * 1000 * (1 + random / 4)) : backoff;
+}
 
 /** One WebSocket that says hello, answers pings, and reconnects with exponential back-off. */
 export class Socket {
@@ -103,6 +121,11 @@ export class Socket {
   private retryTimer = 0;
   private watchdog = 0;
   private lastHeard = 0;
+  /** The seconds the server asked this try to wait before the next (a refused hello's
+   * `retry_after`, a 1013 close's reason). */
+  private serverWait = 0;
+  /** Until when the server asked us not to come back: the network coming back does not hurry it. */
+  private waitUntil = 0;
   private stopped = true;
   ready = false;
 
@@ -132,9 +155,10 @@ export class Socket {
     ws?.close(1000);
   }
 
-  /** The network is back: don't wait for the back-off timer. */
+  /** The network is back: don't wait for the back-off timer (but the server's own wait, when it
+   * asked for one, is kept: it is busy, not unreachable). */
   nudge(): void {
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || Date.now() < this.waitUntil) return;
     clearTimeout(this.retryTimer);
     this.connect();
   }
@@ -163,8 +187,15 @@ export class Socket {
         ws.send('{"type":"pong"}');
         return;
       }
+      if (frame.type === "error" && frame.ref === "hello") {
+        // The hello refused for a while (the database restarting, too many connections): the
+        // server closes next, and says how long to wait.
+        const wait = Number((frame.error as { retry_after?: unknown } | undefined)?.retry_after);
+        if (wait > 0) this.serverWait = Math.max(this.serverWait, wait);
+      }
       if (frame.type === "ack" && frame.ref === "hello") {
         this.attempt = 0;
+        this.serverWait = 0;
         this.ready = true;
         this.on.up();
         return;
@@ -183,9 +214,16 @@ export class Socket {
         this.on.fatal(event.code);
         return;
       }
-      // 1 s, 2 s, 4 s … 30 s, with jitter so that a restarted server is not hit all at once.
-      const delay = Math.min(MAX_BACKOFF, 1000 * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
-      this.retryTimer = window.setTimeout(() => this.connect(), delay);
+      if (event.code === CLOSE_TRY_AGAIN || event.code === 1011 || event.code === 1001) {
+        this.serverWait = Math.max(this.serverWait, closeRetryAfter(event.reason ?? ""));
+      }
+      const delay = reconnectDelay(this.attempt++, this.serverWait);
+      this.waitUntil = this.serverWait ? Date.now() + delay : 0;
+      this.serverWait = 0;
+      this.retryTimer = window.setTimeout(() => {
+        this.retryTimer = 0;
+        this.connect();
+      }, delay);
     };
   }
 }

@@ -132,14 +132,16 @@ function adopt(shadow: ShadowRoot): boolean {
 const SMALL = window.matchMedia?.("(max-width: 480px), (max-height: 500px)");
 const COARSE = window.matchMedia?.("(pointer: coarse)");
 
-/** Keeps the root's `phone` class and, for the full-screen panel, the height of what is visible
- * of the page (the visual viewport: above the on-screen keyboard). */
-function watchScreen(root: () => HTMLElement): () => void {
+/** Keeps the root's `phone` class (and what follows from it: `laidOut`) and, for the full-screen
+ * panel, the height of what is visible of the page (the visual viewport: above the on-screen
+ * keyboard). */
+function watchScreen(root: () => HTMLElement, laidOut: () => void): () => void {
   const viewport = window.visualViewport;
   const update = (): void => {
     const el = root();
     const touch = Boolean(COARSE?.matches);
     el.classList.toggle("phone", Boolean(SMALL?.matches) || (touch && Math.min(screen.width, screen.height) <= 480));
+    laidOut();
     // Without a viewport tag the page is laid out wider than the screen and shown shrunk: the
     // panel is zoomed back so that its words are the size they are everywhere else.
     // (iOS does not turn screen.width with the phone: the screen's width across is taken from
@@ -183,6 +185,10 @@ export class View {
   private headerSub!: HTMLElement;
   private muteButton!: HTMLButtonElement;
   private notice!: HTMLElement;
+  /** Said to screen readers, once: the chat ended while the panel was open. */
+  private announcer!: HTMLElement;
+  /** The chat last drawn going on (not ended): its end, drawn next, is announced. */
+  private going: number | null = null;
   private body!: HTMLElement;
   /** The form on screen: each input with the words that say what is wrong with it. */
   private inputs = new Map<FormField, { control: HTMLElement; error: HTMLElement; hint: string }>();
@@ -206,7 +212,11 @@ export class View {
     // Applied at once when allowed; a <style> a strict policy refused leaves the launcher static.
     if (getComputedStyle(this.launcher).position === "fixed") this.host.style.cssText = hostStyle("visible");
     else console.warn("frontdesk: the page's Content-Security-Policy refused the messenger's styles");
-    this.fitScreen = watchScreen(() => this.root);
+    // A window turned or resized between phone and desktop: the panel is modal or not with it.
+    this.fitScreen = watchScreen(
+      () => this.root,
+      () => this.panel.setAttribute("aria-modal", String(this.modal())),
+    );
   }
 
   /** Everything, from scratch: at start and after a change of language. */
@@ -235,6 +245,9 @@ export class View {
       onclick: () => this.toggleMute(),
     });
     this.notice = h("div", { class: "notice", role: "alert", hidden: true });
+    // In the panel from the start: a live region shown together with its words (the ended
+    // card, hidden until then) is not read by every screen reader.
+    this.announcer = h("div", { class: "sr", role: "status", "aria-live": "polite" });
     this.body = h("div", { class: "body" });
     this.panel = h(
       "section",
@@ -262,6 +275,7 @@ export class View {
         ),
       ),
       this.notice,
+      this.announcer,
       this.body,
     );
     this.root = h(
@@ -269,10 +283,11 @@ export class View {
       {
         class: "fd",
         onkeydown: (event: Event) => {
-          if ((event as KeyboardEvent).key === "Escape" && this.isOpen) {
+          const key = (event as KeyboardEvent).key;
+          if (key === "Escape" && this.isOpen) {
             event.stopPropagation();
             this.app.close();
-          }
+          } else if (key === "Tab") this.trapFocus(event as KeyboardEvent);
         },
       },
       this.panel,
@@ -310,9 +325,38 @@ export class View {
     );
   }
 
+  /** Whether the panel covers the whole screen (a phone): it is modal then. */
+  private modal(): boolean {
+    return this.root.classList.contains("phone");
+  }
+
+  /** On a phone the panel covers the page, which the keyboard must not reach behind it: Tab
+   * from its last control goes to its first, Shift+Tab from its first to its last. (A panel
+   * beside the page on a larger screen is no dialog that blocks it: Tab goes on to the page.) */
+  private trapFocus(event: KeyboardEvent): void {
+    if (!this.isOpen || !this.modal()) return;
+    const focusable = [
+      ...this.panel.querySelectorAll<HTMLElement>(
+        "button, [href], input, textarea, select, [tabindex]:not([tabindex='-1'])",
+      ),
+    ].filter(
+      (el) => !(el as HTMLButtonElement).disabled && el.tabIndex >= 0 && shown(el) && el.getClientRects().length > 0,
+    );
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (!first || !last) return;
+    const active = this.shadow.activeElement;
+    const inside = active !== null && this.panel.contains(active);
+    if (event.shiftKey ? active === first || !inside : active === last || !inside) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    }
+  }
+
   open(): void {
     this.isOpen = true;
     this.panel.hidden = false;
+    this.panel.setAttribute("aria-modal", String(this.modal()));
     this.root.classList.add("is-open");
     this.launcher.setAttribute("aria-expanded", "true");
     this.launcher.setAttribute("aria-label", this.app.t("close"));
@@ -366,7 +410,8 @@ export class View {
       const names = [...this.convo.agents.values()];
       if (chat.state === "ended") sub = t("ended");
       else if (names.length) sub = t("chattingWith", { names: names.join(", ") });
-      else sub = t("shortly");
+      // Past the usual wait, "shortly" is no longer true.
+      else sub = this.convo.late() ? t("headerWaitingLong") : t("shortly");
     } else if (status) {
       sub = headerWords(t, status);
     } else sub = "";
@@ -380,7 +425,26 @@ export class View {
     const hadFocus = focused !== null && this.panel.contains(focused);
     this.convo.renderState();
     this.renderHeader();
+    this.announceEnd();
     if (hadFocus && this.screen === "convo" && !shown(this.shadow.activeElement)) this.focusPanel();
+  }
+
+  /** A chat seen going on that is now ended: said once, whoever ended it and however the news
+   * came (its event, the answer to End chat, a refusal and the history read again). The ended
+   * card itself is no live region: drawn again, it would be read again. */
+  private announceEnd(): void {
+    const chat = this.app.conversation.chat;
+    if (chat && chat.state !== "ended") {
+      // A chat going on: the last one's end is not to be found by a screen reader any more.
+      if (this.going !== chat.id) this.announcer.replaceChildren();
+      this.going = chat.id;
+      return;
+    }
+    if (!chat || this.going !== chat.id) return;
+    this.going = null;
+    if (!this.isOpen || this.screen !== "convo") return;
+    const words = [...this.convo.ended.querySelectorAll(":scope > p")].map((p) => p.textContent).join(" ");
+    this.announcer.replaceChildren(h("p", { text: words }));
   }
 
   private renderMute(): void {

@@ -336,3 +336,42 @@ test("a message of files keeps its stored files' ids across a reload; the chat's
   assert.equal(again.unsent.length, 2);
   assert.equal(again.takeUnsent(), "Hello?");
 });
+
+test("a message taken over from another tab that this tab has seen stored is not added, sent again, or marked not sent", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  // The other tab's record still held it when its echo reached this tab.
+  c.apply(message(1, "visitor", "c-stored"));
+  const item = { cmid: "c-stored", chatId: 12, text: "Hi", at: 1 };
+  assert.deepEqual(c.takeOver([item], []), []);
+  assert.deepEqual(c.pending, []);
+  assert.equal(c.next(true), null);
+  // Once the chat ends, it is no message "Not sent".
+  c.apply(event(2, "chat.ended"));
+  assert.deepEqual(c.unsent, []);
+});
+
+test("messages taken over wait behind this tab's message on its way, even written before it", () => {
+  const c = conversation();
+  c.adopt(12, 0, "active");
+  const mine = c.add("mine", undefined);
+  assert.equal(c.next(false, 1000)?.cmid, mine.cmid);
+  c.tried(mine.cmid, 1000);
+  const theirs = [
+    { cmid: "t1", chatId: 12, text: "theirs 1", at: 1 },
+    { cmid: "t2", chatId: 12, text: "theirs 2", at: 2 },
+  ];
+  assert.equal(c.takeOver(theirs, []).length, 2);
+  // Still one on its way: nothing else goes before it is answered.
+  assert.equal(c.next(false, 1001), null);
+  assert.deepEqual(c.pending.map((p) => p.text), ["mine", "theirs 1", "theirs 2"]);
+  c.acknowledged(mine.cmid);
+  assert.equal(c.next(false, 1002)?.cmid, "t1");
+
+  // Nothing of this tab's on its way yet: the order written goes.
+  const d = conversation();
+  d.adopt(12, 0, "active");
+  d.add("later");
+  d.takeOver(theirs, []);
+  assert.deepEqual(d.pending.map((p) => p.text), ["theirs 1", "theirs 2", "later"]);
+});

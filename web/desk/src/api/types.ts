@@ -2,7 +2,13 @@
 import type { Schemas } from "./client";
 
 export type Me = Schemas["MeRead"];
+/** A user in full: what admins and owners get of everyone, and anyone of themselves. */
 export type User = Schemas["UserRead"];
+/** What an agent gets of the other users (docs/security.md, "What agents see of other users"). */
+export type Colleague = Schemas["ColleagueRead"];
+export type Person = User | Colleague;
+/** The API sent this user in full (the viewer is an admin, or it is themselves). */
+export const inFull = (person: Person): person is User => "email" in person;
 export type Inbox = Schemas["InboxRead"] & { identity_secret?: string | null };
 export type Label = Schemas["LabelRead"];
 export type Customer = Schemas["CustomerRead"];

@@ -12,7 +12,7 @@ export const authApi = {
   setAvailability: (available: boolean) =>
     unwrap(client.PUT("/api/v1/me/availability", { body: { available } })),
   tokens: () => unwrap(client.GET("/api/v1/me/tokens")),
-  createToken: (name: string) => unwrap(client.POST("/api/v1/me/tokens", { body: { name } })),
+  createToken: (body: Schemas["ApiTokenCreate"]) => unwrap(client.POST("/api/v1/me/tokens", { body })),
   revokeToken: (id: number) =>
     unwrap(client.DELETE("/api/v1/me/tokens/{token_id}", { params: { path: { token_id: id } } })),
   twoFactor: () => unwrap(client.GET("/api/v1/me/two-factor")),

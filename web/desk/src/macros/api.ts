@@ -16,8 +16,14 @@ export const macrosApi = {
    * agent saw (a reply over newer messages is refused, 409 stale_thread). */
   apply: (id: number, ticketId: number, seenEntryId?: number) =>
     unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId, seen_entry_id: seenEntryId } })),
-  /** On each ticket, all or nothing per ticket; refusals come back per ticket. */
-  applyMany: (id: number, ticketIds: number[]) =>
-    unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds } })),
-  bulk: (ticketIds: number[], actions: Action[]) => unwrap(client.POST("/api/v1/tickets/bulk", { body: { ticket_ids: ticketIds, actions } })),
+  /** All of the macro but its reply, which comes back filled in `draft` for the reply box. */
+  draft: (id: number, ticketId: number) =>
+    unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId, reply: "draft" } })),
+  /** On each ticket, all or nothing per ticket; refusals come back per ticket. `seen`: each
+   * ticket's `updated_at` as the list showed it (a reply to one whose thread moved on since is
+   * refused, counted in `stale`). */
+  applyMany: (id: number, ticketIds: number[], seen: Record<string, string> = {}) =>
+    unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds, seen_updated_at: seen } })),
+  bulk: (ticketIds: number[], actions: Action[], seen: Record<string, string> = {}) =>
+    unwrap(client.POST("/api/v1/tickets/bulk", { body: { ticket_ids: ticketIds, actions, seen_updated_at: seen } })),
 };

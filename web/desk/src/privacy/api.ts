@@ -10,4 +10,6 @@ export const privacyApi = {
         body: { confirm },
       }),
     ),
+  /** The latest erasures, newest first: a running one is among them. */
+  erasures: () => unwrap(client.GET("/api/v1/erasures", {})),
 };

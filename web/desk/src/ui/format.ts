@@ -17,6 +17,7 @@ const time = () => formatter("time", { hour: "2-digit", minute: "2-digit" });
 const day = () => formatter("day", { month: "short", day: "numeric" });
 const full = () => formatter("full", { dateStyle: "medium", timeStyle: "short" });
 const date = () => formatter("date", { year: "numeric", month: "2-digit", day: "2-digit" });
+const calendarDay = () => formatter("calendarDay", { dateStyle: "medium" });
 
 /** "14:02" today (in the agent's time zone), "Mar 3" before. */
 export function formatWhen(iso: string | null | undefined): string {
@@ -31,6 +32,11 @@ export function formatTime(iso: string | null | undefined): string {
 
 export function formatFull(iso: string | null | undefined): string {
   return iso ? full().format(new Date(iso)) : "";
+}
+
+/** "Jan 5, 2027": the day alone, with its year. */
+export function formatDay(iso: string | null | undefined): string {
+  return iso ? calendarDay().format(new Date(iso)) : "";
 }
 
 function unit(value: number, name: "second" | "minute" | "hour"): string {

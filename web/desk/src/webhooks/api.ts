@@ -5,7 +5,19 @@ export type WebhookEvent = Webhook["events"][number];
 export type Delivery = Schemas["DeliveryRead"];
 export type DeliveryState = Delivery["state"];
 
-export const EVENTS: WebhookEvent[] = ["ticket.created", "ticket.updated", "chat.started", "chat.ended", "message.created", "rating.received"];
+export const EVENTS: WebhookEvent[] = [
+  "ticket.created",
+  "ticket.updated",
+  "ticket.deleted",
+  "chat.started",
+  "chat.ended",
+  "message.created",
+  "rating.received",
+  "customer.created",
+  "customer.updated",
+  "customer.merged",
+  "customer.deleted",
+];
 
 const path = (id: number) => ({ params: { path: { webhook_id: id } } });
 
@@ -15,7 +27,9 @@ export const webhooksApi = {
   update: (id: number, body: Schemas["SubscriptionUpdate"]) => unwrap(client.PATCH("/api/v1/webhooks/{webhook_id}", { ...path(id), body })),
   remove: (id: number) => unwrap(client.DELETE("/api/v1/webhooks/{webhook_id}", path(id))),
   secret: (id: number) => unwrap(client.GET("/api/v1/webhooks/{webhook_id}/secret", path(id))),
-  rotate: (id: number) => unwrap(client.POST("/api/v1/webhooks/{webhook_id}/secret", path(id))),
+  /** The old secret goes on signing beside the new one for `overlapHours` (docs/webhooks.md). */
+  rotate: (id: number, overlapHours: number) =>
+    unwrap(client.POST("/api/v1/webhooks/{webhook_id}/secret", { ...path(id), body: { overlap_hours: overlapHours } })),
   test: (id: number) => unwrap(client.POST("/api/v1/webhooks/{webhook_id}/test", path(id))),
   deliveries: (id: number, state?: DeliveryState) =>
     unwrap(client.GET("/api/v1/webhooks/{webhook_id}/deliveries", { params: { path: { webhook_id: id }, query: { state, limit: 50 } } })),
