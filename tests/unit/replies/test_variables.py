@@ -38,7 +38,7 @@ def test_a_value_that_looks_like_a_variable_is_not_filled_in_turn() -> None:
 def test_text_that_is_not_a_variable_is_left_alone() -> None:
     text = "Use {curly} or {{ two words }} or {{}} as you like"
     assert fill(text, {}).text == text
-    assert [placeholder.name for _match, placeholder in placeholders(text)] == [None, None, None]
+    assert [placeholder.name for _match, placeholder in placeholders(text)] == [None, None]
 
 
 def test_first_word() -> None:

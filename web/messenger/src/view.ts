@@ -557,7 +557,10 @@ export class View {
     this.body.replaceChildren(content);
     this.body.classList.toggle("is-convo", this.screen === "convo");
     this.renderHeader();
-    if (focusWasInside) this.focusPanel();
+    // Opened before there was anything to fill in (the inbox's state still on its way): the
+    // focus waited on the header's button, and goes to the form once it is drawn.
+    const parked = this.focusParked !== null && this.shadow.activeElement === this.focusParked;
+    if (focusWasInside || parked) this.focusPanel();
   }
 
   /** Whether the visitor typed in a field in the last few seconds: a form must not change under
@@ -565,6 +568,9 @@ export class View {
   typing(): boolean {
     return Date.now() - this.typedAt < 5_000;
   }
+
+  // Where focusPanel put the focus when the screen had nothing to take it; null otherwise.
+  private focusParked: HTMLElement | null = null;
 
   focusPanel(): void {
     const target =
@@ -575,7 +581,9 @@ export class View {
         : ([...this.body.querySelectorAll<HTMLInputElement>("input, textarea")].find(
             (field) => !field.value,
           ) ?? this.body.querySelector("button"));
-    (target ?? this.panel.querySelector<HTMLElement>(".icon-button"))?.focus();
+    const chosen = target ?? this.panel.querySelector<HTMLElement>(".icon-button");
+    this.focusParked = target ? null : chosen;
+    chosen?.focus();
   }
 
   private form(kind: "chat" | "contact"): HTMLElement {
