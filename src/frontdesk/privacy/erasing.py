@@ -210,9 +210,8 @@ async def step(session: AsyncSession, erasure_id: int) -> bool:
         erasure.counts = dict(counts)
         await session.flush()
         return False
-    if progress["step"] != name:
-        pass  # sent back by `_customers`
-    elif finished:
+    # `_customers` may have sent the erasure back to an earlier step: it goes on from there.
+    if finished and progress["step"] == name:
         later = STEPS[STEPS.index(name) + 1 :]
         if not settings_of(session).is_sqlite:
             later = tuple(each for each in later if each != "search")
