@@ -26,7 +26,11 @@ async def serve(app: ASGIApp, settings: Settings | None = None) -> AsyncIterator
     """Runs `app` under uvicorn on a free port in this event loop; yields the base URL. With
     `settings` (and the FastAPI app itself), the server is configured as `frontdesk run`
     configures it; without, `app` may also be a wrapper that watches the app's traffic."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on a socket that names its
+    # protocol. Without it a response written in two parts (head, then body) waits for the
+    # client's delayed ACK, 40 ms a request on a kept-alive connection: a browser test or the
+    # fuzzer waited that on nearly every request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
