@@ -63,6 +63,8 @@ from frontdesk.notifications.api import router as notifications_router
 from frontdesk.notifications.push import deliver_push
 from frontdesk.openapi import install_error_docs
 from frontdesk.ops.api import install_ops
+from frontdesk.pending_replies import timers as pending_reply_timers
+from frontdesk.pending_replies.api import router as pending_replies_router
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.api import router as privacy_router
 from frontdesk.ratings import timers as rating_timers
@@ -77,6 +79,7 @@ from frontdesk.reports.api import router as reports_router
 from frontdesk.rules import engine as rules_engine
 from frontdesk.rules import timers as rule_timers
 from frontdesk.rules.api import router as rules_router
+from frontdesk.saved_views.api import router as saved_views_router
 from frontdesk.search.reader import READER_KEY as SEARCH_READER_KEY
 from frontdesk.search.reader import search_reader
 from frontdesk.sla import timers as sla_timers
@@ -121,6 +124,7 @@ def api_router() -> APIRouter:
         customers_router,
         privacy_router,
         tickets_router,
+        pending_replies_router,
         ticket_moves_router,
         ticket_mail_router,
         files_router,
@@ -133,6 +137,7 @@ def api_router() -> APIRouter:
         ratings_router,
         actions_router,
         macros_router,
+        saved_views_router,
         notifications_router,
         reports_router,
         sla_router,
@@ -179,6 +184,8 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
     Each job is called with the sessionmaker and the settings (bench/rounds.py times them)."""
     return [
         ("snoozes", wake_snoozed_tickets, settings.snooze_poll_interval),
+        # Undo send holds a reply for seconds: it goes out within a second of its due time.
+        ("pending-replies", pending_reply_timers.send_due_replies, pending_reply_timers.INTERVAL),
         ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
         ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
         # An offer's countdown is seconds long: looked at every second at most.

@@ -135,6 +135,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # A move to another inbox (`inbox_id`) of a ticket merged away: 409 `ticket_merged`.
     ("PATCH", "/api/v1/tickets/{ticket_id}"): {409},
     ("POST", "/api/v1/tickets/{ticket_id}/replies"): {409, 413},
+    # Undo send too late: 409 `reply_already_sent`.
+    ("DELETE", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {409},
     ("POST", "/api/v1/uploads"): {404, 413, 503},
     ("GET", "/api/v1/tickets/{ticket_id}/files/{file_id}"): {503},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
@@ -169,8 +171,14 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/rules/dry-run"): {404},
     ("PUT", "/api/v1/rules/order"): {404},
     ("PATCH", "/api/v1/macros/{macro_id}"): {404},
+    # Saved views: a shared one by an agent who is no admin (`shared_view_admins_only`); a name
+    # the owner has (`view_name_taken`), too many views (`too_many_views`).
+    ("POST", "/api/v1/views"): {403, 409},
+    ("PATCH", "/api/v1/views/{view_id}"): {403, 409},
+    ("DELETE", "/api/v1/views/{view_id}"): {403},
     ("POST", "/api/v1/macros/{macro_id}/apply"): {409},
-    ("POST", "/api/v1/inbound/mime"): {400, 413, 415, 422, 503},
+    # 409 `idempotency_key_in_progress`: its Idempotency-Key's first delivery is still stored.
+    ("POST", "/api/v1/inbound/mime"): {400, 409, 413, 415, 422, 503},
     # The audit log is the owners' (audit/service.py ensure_reader).
     ("GET", "/api/v1/audit-events"): {403},
     ("GET", "/api/v1/audit-events.csv"): {403, 503},
@@ -306,6 +314,9 @@ RATE_LIMIT_HEADERS: dict[str, Any] = {
 }
 # Who is an agent: their requests are counted, and their writes take an Idempotency-Key.
 AGENTS = frozenset({current_auth, current_login})
+# Writes no agent makes that take a key all the same: the mail server's (idempotency/edge.py
+# `once`).
+KEYED_WITHOUT_AGENT = frozenset({"/api/v1/inbound/mime"})
 IDEMPOTENCY_KEY: dict[str, Any] = {
     "name": HEADER,
     "in": "header",
@@ -327,7 +338,7 @@ def describe_idempotency(app: FastAPI, document: dict[str, Any]) -> dict[str, An
         if not path.startswith("/api/v1/"):
             continue
         calls = {each.call for each in [route.dependant, *dependencies(route.dependant)]}
-        if not calls & AGENTS:
+        if not calls & AGENTS and path not in KEYED_WITHOUT_AGENT:
             continue
         for method in route.methods & METHODS:
             operation = document["paths"][path][method.lower()]

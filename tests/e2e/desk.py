@@ -20,6 +20,7 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind
 from frontdesk.users import service as users_service
 from tests.conftest import PASSWORD
+from tests.e2e.settle import settled
 
 DESK = Path(__file__).resolve().parents[2] / "web" / "desk"
 AXE = DESK / "node_modules" / "axe-core" / "axe.min.js"
@@ -137,7 +138,7 @@ async def to_background(page: Page) -> None:
 
 
 async def shoot(page: Page, folder: Path, name: str) -> None:
-    await page.wait_for_timeout(150)  # let transitions settle
+    await settled(page)
     await page.screenshot(path=str(folder / f"desk-{name}.png"))
 
 

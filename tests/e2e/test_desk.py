@@ -11,9 +11,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.async_api import Browser, expect
+from sqlalchemy import update
 
 from frontdesk.chats.timers import end_unanswered_chats
 from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit.clock import utcnow
+from frontdesk.privacy.models import Erasure, ErasureKind
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PolicyWatch
 from tests.e2e.desk import (
@@ -264,10 +268,11 @@ async def test_the_desk_follows_messages_without_asking_the_server_again(
 
 
 async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
-    desk: Any, visitors: Any, live: str, browser: Browser
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
 ) -> None:
     """Anyone can type a customer's address into the messenger: the agent is told, and the chat's
-    ticket goes to a customer of its own, unverified, not to the one who owns the address."""
+    ticket goes to a customer of its own, unverified, not to the one who owns the address. The
+    merge that files it on the owner waits while the owner is being erased (docs/privacy.md)."""
     inbox = await desk.inbox(name="Support")
     user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, user)
@@ -298,8 +303,23 @@ async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
     assert (await api("GET", f"/api/v1/tickets/{ticket_id}"))["customer_id"] != owner["id"]
     await expect(page.get_by_text("To the customer (no email known)")).to_be_visible()
 
-    # The agent, once sure, files it on the customer after all, and can answer by email.
+    # The agent, once sure, files it on the customer after all, and can answer by email; not
+    # while an erasure of the owner runs, which the sidebar says.
     await expect(sidebar.get_by_role("note")).to_contain_text("belongs to Cleo Exec")
+    async with unit_of_work(app.state.sessionmaker) as session:
+        # An erasure of the owner running, as one in between two pieces: its last piece just
+        # now, so that no process's loop takes it over in the meantime.
+        progress = {"step": "entries", "at": utcnow().isoformat()}
+        erasure = Erasure(kind=ErasureKind.customer, customer_id=owner["id"], progress=progress)
+        session.add(erasure)
+    await sidebar.get_by_role("button", name="Merge into Cleo Exec").click()
+    await expect(sidebar.get_by_role("alert")).to_contain_text(
+        f"Customer {owner['id']} is being erased: they cannot be merged"
+    )
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await session.execute(
+            update(Erasure).where(Erasure.id == erasure.id).values(finished_at=utcnow())
+        )
     await sidebar.get_by_role("button", name="Merge into Cleo Exec").click()
     await expect(page.get_by_text("To ceo@client.example")).to_be_visible()
     await expect(sidebar).not_to_contain_text("Unverified")

@@ -197,10 +197,11 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     # The join's answer comes late, after the chat's live event has shown Ada in: the question
     # she opens meanwhile keeps the focus when it does.
     answered = asyncio.Event()
+    asked = asyncio.Event()  # held until End Chat's question is open
 
     async def late(route: Route) -> None:
         response = await route.fetch()
-        await asyncio.sleep(1.5)
+        await asked.wait()
         await route.fulfill(response=response)
         answered.set()
 
@@ -216,6 +217,7 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     keep = confirm.get_by_role("button", name="Keep chatting")
     await expect(keep).to_be_focused()
     assert not answered.is_set(), "the join answered before End Chat was asked: nothing tested"
+    asked.set()
     await asyncio.wait_for(answered.wait(), 10)
     await ada.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
     await expect(keep).to_be_focused()
@@ -281,6 +283,7 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
         server.on_message(ws.send)
 
     await ada.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    await ada.clock.install()  # time runs, and jumps when the test says (`fast_forward`)
     await ada.reload()
     await open_chat(ada, "Marie Curie")
     composer = ada.get_by_label(re.compile("Message to"))
@@ -296,6 +299,8 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     for item in await log.locator(".pending").all():
         await expect(item).to_contain_text("The server is busy — retrying…")
     await expect(log).not_to_contain_text("Waiting for the connection")
+    # The wait the server asked for (3 s) is over: both go, in order.
+    await ada.clock.fast_forward(3_000)
     await expect(ada.locator(".msg.agent:not(.pending)")).to_have_count(2)
     await expect(log.locator(".pending")).to_have_count(0)
     tries = [cmid for text, cmid in sent if text == "Let me check that for you."]

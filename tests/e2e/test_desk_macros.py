@@ -397,6 +397,8 @@ async def test_the_bulk_bar_skips_tickets_that_changed_since_they_were_selected(
 
     await page.goto(f"{live}/inboxes/{inbox['id']}/open")
     await expect(page.locator("input[data-ticket]")).to_have_count(3)
+    listed = await api("GET", f"/api/v1/tickets?inbox_id={inbox['id']}")
+    shown = {str(row["id"]): row["last_public_entry_id"] or 0 for row in listed["items"]}
     await page.locator("input[data-select-all]").check()
     await expect(page.get_by_text("3 tickets selected")).to_be_visible()
     # Once they are selected, two threads move on (answered from another tab); the list
@@ -405,7 +407,13 @@ async def test_the_bulk_bar_skips_tickets_that_changed_since_they_were_selected(
         reply = {"text": "Answered elsewhere."}
         await api("POST", f"/api/v1/tickets/{ticket['id']}/replies", reply, status=201)
     await page.get_by_label("Apply a macro…").select_option(label="Thanks")
-    await page.get_by_role("button", name="Apply to 3 tickets").click()
+    async with page.expect_request(lambda request: "/apply-many" in request.url) as sent:
+        await page.get_by_role("button", name="Apply to 3 tickets").click()
+    # Each ticket goes with the newest message its row showed when it was selected, not a
+    # clock reading (which a message stamped at the same moment would slip under).
+    applied: dict[str, Any] = (await sent.value).post_data_json or {}
+    assert applied["seen_entry_ids"] == shown, applied
+    assert "seen_updated_at" not in applied
     result = page.get_by_role("region", name="Bulk actions")
     await expect(result).to_contain_text("Done on 1 of 3.")
     stale = page.get_by_test_id("bulk-stale")

@@ -17,6 +17,7 @@ from frontdesk.kit import clock
 from tests.clock import FrozenClock
 from tests.conftest import PASSWORD, Desk
 from tests.e2e.desk import DESK_TESTS, assert_accessible, log_in
+from tests.e2e.settle import settled
 from tests.e2e.test_desk_dark import expect_dark
 from tests.mail.support import INBOUND_TOKEN
 from tests.unit.reports.history import START, build
@@ -77,7 +78,7 @@ async def test_the_reports_page_shows_the_figures_and_drills_down(
     await expect(page.get_by_role("button", name="Tue 10:00, 1 conversations")).to_be_visible()
     csv = times.get_by_role("link", name="CSV")
     assert "/api/v1/reports/times.csv?since=2026-11-09" in (await csv.get_attribute("href") or "")
-    await page.wait_for_timeout(300)
+    await settled(page)
     await page.screenshot(path=str(IMAGES / "desk-reports.png"), full_page=True)
     await assert_accessible(page, "reports")
 
@@ -95,7 +96,7 @@ async def test_the_reports_page_shows_the_figures_and_drills_down(
 
     dark = await reports_page(browser, live, olga, "dark")
     await expect(dark.get_by_role("row", name="First response time")).to_contain_text("3 min")
-    await dark.wait_for_timeout(300)
+    await settled(dark)
     await expect_dark(dark, "reports")
     await dark.screenshot(path=str(IMAGES / "desk-reports-dark.png"), full_page=True)
 
@@ -141,7 +142,7 @@ async def test_the_sla_breaches_per_target_and_per_agent_open_their_tickets(
     assert "/api/v1/reports/sla.csv?since=2026-11-09" in (await csv.get_attribute("href") or "")
     agents = page.get_by_role("region", name="Agents")
     await expect(agents.get_by_role("row", name="Bob")).to_contain_text("2")
-    await page.wait_for_timeout(300)
+    await settled(page)
     await sla.screenshot(path=str(IMAGES / "desk-reports-sla.png"))
     await agents.screenshot(path=str(IMAGES / "desk-reports-sla-agents.png"))
     await assert_accessible(page, "reports-sla")

@@ -15,6 +15,7 @@ from playwright.async_api import Browser, Page, expect
 from frontdesk.users import totp
 from tests.clock import FrozenClock
 from tests.e2e.desk import DESK_TESTS, assert_accessible, log_in, open_desk, user_menu
+from tests.e2e.settle import settled
 
 pytestmark = DESK_TESTS
 
@@ -22,7 +23,7 @@ IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 async def picture(page: Page, name: str) -> None:
-    await page.wait_for_timeout(150)  # let transitions settle
+    await settled(page)
     await page.screenshot(path=str(IMAGES / f"two-factor-{name}.png"))
 
 

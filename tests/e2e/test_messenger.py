@@ -28,6 +28,7 @@ from frontdesk.web import MESSENGER_DIST
 from tests.conftest import IN_CI, Agent, Desk
 from tests.e2e.conftest import PolicyWatch
 from tests.e2e.desk import eventually
+from tests.e2e.settle import settled
 from tests.realtime import serve
 
 AXE = MESSENGER_DIST.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -138,7 +139,7 @@ def launcher(page: Page) -> Locator:
 
 
 async def shot(page: Page, folder: Path, name: str) -> None:
-    await page.wait_for_timeout(250)  # let the panel's entrance animation finish
+    await settled(page)  # the panel's entrance animation, say
     await page.screenshot(path=str(folder / f"messenger-{name}.png"))
 
 

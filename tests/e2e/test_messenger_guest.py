@@ -23,6 +23,7 @@ from frontdesk.kit import clock
 from tests.conftest import Desk
 from tests.e2e.conftest import PolicyWatch
 from tests.e2e.desk import eventually
+from tests.e2e.settle import settled
 from tests.e2e.test_messenger import (
     axe_ok,
     chat_id,
@@ -197,7 +198,7 @@ async def test_on_a_phone_over_a_strict_page_with_its_own_fixed_bars(
     assert await hit(page, close) == "frontdesk-messenger"
     start = panel.get_by_role("button", name="Start chat")
     assert await hit(page, start) == "frontdesk-messenger"
-    await page.wait_for_timeout(250)  # the panel's rise
+    await settled(page)  # the panel's rise
     box = await panel.bounding_box()
     assert box is not None
     assert [round(box[k]) for k in ("x", "y", "width", "height")] == [0, 0, 360, 640]
@@ -310,7 +311,7 @@ async def test_a_page_without_a_viewport_tag_on_a_phone_gets_the_full_screen_pan
     await launcher(page).tap()
     panel = messenger(page).get_by_role("dialog")
     await expect(panel).to_be_visible()
-    await page.wait_for_timeout(250)
+    await settled(page)
     title = panel.locator(".title")
     assert abs(await title.evaluate("el => el.getBoundingClientRect().height") / zoom - 22) < 2
     box = await panel.bounding_box()

@@ -15,6 +15,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.ratings import service as ratings_service
 from tests.conftest import Desk
 from tests.e2e.desk import DESK, assert_accessible, open_desk
+from tests.e2e.settle import settled
 from tests.e2e.test_messenger import Website, axe_ok, chat_id, launcher, messenger
 from tests.e2e.test_messenger import context as context
 from tests.e2e.test_messenger import website as website
@@ -75,10 +76,10 @@ async def test_the_visitor_rates_the_ended_chat_and_the_agent_sees_it_live(
     await card.get_by_role("button", name="Send comment").click()
     await expect(card).to_contain_text("Comment saved")
     await axe_ok(page, "rating")
-    await page.wait_for_timeout(250)
+    await settled(page)
     await panel.screenshot(path=str(screenshots / "messenger-rating.png"))
     await page.emulate_media(color_scheme="dark")
-    await page.wait_for_timeout(250)
+    await settled(page)
     await panel.screenshot(path=str(screenshots / "messenger-rating-dark.png"))
 
     ratings = desk_page.get_by_test_id("ticket-ratings")

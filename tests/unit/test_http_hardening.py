@@ -350,6 +350,22 @@ class TestErrorDocs:
             ("patch", "/api/v1/saved-replies/{reply_id}"): {
                 *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
+            # 403 `shared_view_admins_only`; 409 `view_name_taken`, `too_many_views`; 404 an id
+            # out of range in the filters.
+            ("post", "/api/v1/views"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            ("delete", "/api/v1/views/{view_id}"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            # 409 `reply_already_sent`: undo send once the reply went out.
+            ("delete", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            # The mail server's: no rate limit, its own token; 409 `idempotency_key_in_progress`.
+            ("post", "/api/v1/inbound/mime"): {
+                *("400", "401", "409", "413", "415", "422", "503"),
+            },
         }
         for (method, path), statuses in expected.items():
             responses = paths[path][method]["responses"]

@@ -164,7 +164,8 @@ async def test_the_rebuild_keeps_every_row_index_trigger_and_key_and_goes_back(
 
     await asyncio.to_thread(upgrade, database_url, REBUILD)
     after = shape(path)
-    assert autoincremented(path) == modelled()
+    # Tables made by later migrations are not there yet: they are made with AUTOINCREMENT.
+    assert autoincremented(path) == modelled() & set(after["tables"])
     for key in ("schema", "rows", "foreign_keys", "columns", "indexes", "integrity"):
         assert after[key] == before[key], key
     assert after["foreign_key_check"] == []

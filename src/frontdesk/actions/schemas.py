@@ -22,16 +22,23 @@ STALE = (
     "`new_entries` listing them, as a reply is. Omitted: no check."
 )
 SEEN_ENTRY_IDS = (
-    'For some of the tickets (`{"806": 5120}`), the id of the newest entry you saw of it. '
+    'For some of the tickets (`{"806": 5120}`), the id of the newest entry you saw of it: '
+    "from a ticket list, its row's `last_public_entry_id` (0 when null). "
     + STALE.replace("the actions are refused", "that ticket is refused")
 )
 SEEN_UPDATED_AT = (
+    "Deprecated: send `seen_entry_ids` with each list row's `last_public_entry_id`. "
     'For some of the tickets (`{"806": "2026-12-05T13:40:00.123456Z"}`), its `updated_at` '
-    "as the ticket list you chose it from showed it: for a client that shows no entries. "
+    "as the ticket list you chose it from showed it. "
     "The ticket is refused (409 `stale_thread`, counted in `stale`) when its thread gained "
     "public entries after that moment and the actions send a reply; labels, an assignee or a "
-    "state changed since do not count. Tickets not named are not checked."
+    "state changed since do not count. Tickets not named are not checked. The weaker check: "
+    "it compares clock readings, and on PostgreSQL a message committed just after the list "
+    "was read can carry a time not later than the one the list showed (docs/api.md)."
 )
+# Marked deprecated in the OpenAPI document only: pydantic's own `deprecated` warns on each
+# read of the field, which the service still does.
+DEPRECATED: dict[str, Any] = {"deprecated": True}
 
 
 def only_listed(ticket_ids: Iterable[int], **named: Iterable[int]) -> None:
@@ -59,7 +66,7 @@ class BulkApply(WriteModel):
         default_factory=dict, description=f"{SEEN_ENTRY_IDS} Tickets not named are not checked."
     )
     seen_updated_at: dict[TicketKey, Moment] = Field(
-        default_factory=dict, description=SEEN_UPDATED_AT
+        default_factory=dict, description=SEEN_UPDATED_AT, json_schema_extra=DEPRECATED
     )
 
     @model_validator(mode="after")

@@ -19,6 +19,7 @@ from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.kit.text import normalize_email
+from frontdesk.privacy.models import Erasure, ErasureKind
 from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
 from frontdesk.search import terms as search_terms
@@ -587,10 +588,64 @@ def phone_digits(query: str) -> str | None:
     return "".join(char for char in query if char.isdigit()) or None
 
 
+class CustomerBeingErased(Conflict):
+    code = "customer_being_erased"
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__(
+            f"Customer {customer_id} is being erased: they cannot be merged, into another "
+            "customer or another into them, until the erasure is done (it runs in the "
+            "background). Once it is, the customer is gone."
+        )
+        self.customer_id = customer_id
+
+
+async def _ensure_not_being_erased(session: AsyncSession, customer_ids: Sequence[int]) -> None:
+    """Refuses a merge while an erasure runs for either customer (docs/privacy.md): the two
+    records' rows are locked first, in id order, with the lock an erasure's start takes
+    (privacy/service.py `erase_customer`), so one that starts meanwhile waits for the merge to
+    commit, and one that started first is found committed once the lock is granted (PostgreSQL
+    reads, at each statement, what committed before it; SQLite's one writer serialises them).
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: it lets through the key-share lock a message's
+    insert takes on its author (the foreign key), which mail for the customer holds while it
+    has the ticket's row, the row this merge moves next; two merges, or a merge and an
+    erasure's start, still wait for each other. Rows read again as locked: one gone (the
+    erasure's last piece) or merged meanwhile is no customer any more, as a moment later."""
+    locked = (
+        await session.scalars(
+            select(Customer)
+            .where(Customer.id.in_(customer_ids))
+            .order_by(Customer.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    if len(locked) < len(set(customer_ids)) or any(c.merged_into_id is not None for c in locked):
+        raise NotFound("No such customer.")
+    # Few erasures run at a time: the records each one takes are read here, not indexed.
+    running = await session.scalars(
+        select(Erasure).where(Erasure.finished_at.is_(None), Erasure.kind == ErasureKind.customer)
+    )
+    for erasure in running:
+        progress = erasure.progress or {}
+        # Its records, and those that hold a chat ticket of theirs (`owners`, privacy/erasing.py
+        # `start`): moved by a merge, that ticket would no longer be the erasure's to take.
+        erased = {
+            erasure.customer_id,
+            *(progress.get("customers") or []),
+            *(progress.get("owners") or {}).values(),
+        }
+        for customer_id in customer_ids:
+            if customer_id in erased:
+                raise CustomerBeingErased(customer_id)
+
+
 async def merge_customers(session: AsyncSession, *, target: Customer, source: Customer) -> Customer:
-    """Folds `source` into `target`: contacts, tickets and chats move, target's values win."""
+    """Folds `source` into `target`: contacts, tickets and chats move, target's values win.
+    Refused while either is being erased (`customer_being_erased`)."""
     if target.id == source.id:
         raise Invalid("source_id", "A customer cannot be merged into itself.")
+    await _ensure_not_being_erased(session, [target.id, source.id])
     await changes.remember(session, target)
     changes.merged(session, survivor_id=target.id, merged_id=source.id)
     await session.execute(

@@ -16,10 +16,12 @@ from frontdesk.metrics import answered as metrics_answered
 from frontdesk.metrics import models as metrics_models
 from frontdesk.metrics import replied as metrics_replied
 from frontdesk.notifications import models as notifications_models
+from frontdesk.pending_replies import models as pending_replies_models
 from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.rules import models as rules_models
+from frontdesk.saved_views import models as saved_views_models
 from frontdesk.sla import models as sla_models
 from frontdesk.sso import models as sso_models
 from frontdesk.tickets import models as tickets_models
@@ -43,10 +45,12 @@ __all__ = [
     "metrics_models",
     "metrics_replied",
     "notifications_models",
+    "pending_replies_models",
     "privacy_models",
     "ratings_models",
     "replies_models",
     "rules_models",
+    "saved_views_models",
     "sla_models",
     "sso_models",
     "tickets_models",

@@ -14,11 +14,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
+from frontdesk.pending_replies.models import PendingReplyFile
 
 
 def unsent() -> ColumnElement[bool]:
-    """An upload no reply has sent (files/service.py `attach` sets `entry_id`)."""
-    return StoredFile.entry_id.is_(None)
+    """An upload no reply has sent (files/service.py `attach` sets `entry_id`) nor will send: one
+    a reply held for Undo send takes (pending_replies/models.py) is kept for its sending."""
+    held = select(PendingReplyFile.file_id).where(PendingReplyFile.file_id == StoredFile.id)
+    return StoredFile.entry_id.is_(None) & ~held.exists()
 
 
 async def delete_unsent_uploads(

@@ -16,6 +16,7 @@ from frontdesk.db.session import release_before_waiting
 from frontdesk.errors import FrontdeskError, Invalid, NotFound
 
 # Re-exported: the loop in timers.py calls it through this module, like every rule of files.
+from frontdesk.files import cleanup
 from frontdesk.files.cleanup import delete_unsent_uploads as delete_unsent_uploads
 from frontdesk.files.models import StoredFile
 
@@ -164,7 +165,8 @@ async def pending_uploads(
                 StoredFile.id.in_(ids),
                 StoredFile.ticket_id == ticket.id,
                 StoredFile.uploaded_by == author.id,
-                StoredFile.entry_id.is_(None),
+                # Neither sent nor held by a reply waiting for Undo send.
+                cleanup.unsent(),
             )
         )
     }

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import anyio
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from starlette.types import Message
 from frontdesk.db.session import unit_of_work
 from frontdesk.errors import FrontdeskError
 from frontdesk.idempotency import service
+from frontdesk.idempotency.models import INBOUND
 from frontdesk.idempotency.service import (
     Answer,
     KeyMalformed,
@@ -175,6 +177,48 @@ def refusing(handler: Handler) -> Handler:
         return await handler(request)
 
     return handle
+
+
+async def once(request: Request, body: bytes, run: Callable[[], Awaitable[Response]]) -> Response:
+    """The mail server's `POST /api/v1/inbound/mime`, which no agent's credential authenticates
+    and which stores its mail in the inbound writer's own transactions (mail/writer.py), not
+    the request's: its key (no user's, `INBOUND`) is claimed in a transaction of its own before
+    the mail is stored, and the answer kept in another after it, as a request that commits
+    part-way keeps its key (`committed_early`). A retry meanwhile is answered
+    `409 idempotency_key_in_progress`; a process that dies between the two leaves the key to be
+    taken over after service.IN_PROGRESS_FOR, and the mail itself is told apart by its
+    Message-ID (or its bytes), so the retry that takes it over stores nothing twice. A refusal
+    or a failure lets the key go: nothing was stored, and the same request runs again."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return await run()
+    if not well_formed(key):
+        raise KeyMalformed
+    sessionmaker = request.app.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        found = await service.claim(
+            session,
+            user_id=None,
+            credential=INBOUND,
+            key=key,
+            fingerprint=_fingerprint(request, body),
+        )
+    if isinstance(found, Stored):
+        return _replayed(request, found.answer)
+    try:
+        response = await run()
+    except BaseException:
+        # Cancelled too (the client went away, the server stops): else the key would say "in
+        # progress" until it is taken over. Shielded, for a cancelled scope cancels every await
+        # in it. The mail may still be stored by the writer: a retry finds it by Message-ID.
+        with anyio.CancelScope(shield=True):
+            async with unit_of_work(sessionmaker) as session:
+                await service.settled(session, found, None)
+        raise
+    answer = _kept(request, response) if response.status_code < 400 else None
+    async with unit_of_work(sessionmaker) as session:
+        await service.settled(session, found, answer)
+    return response
 
 
 async def claim(request: Request, session: AsyncSession, *, user_id: int, credential: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.upsert import upsert_into
 from frontdesk.errors import FrontdeskError, Invalid
-from frontdesk.idempotency.models import IdempotencyKey
+from frontdesk.idempotency.models import UNOWNED, IdempotencyKey
 from frontdesk.kit.clock import utcnow
 
 # At least this long a key answers again; the sweep forgets it after.
@@ -94,12 +94,13 @@ class KeyMalformed(FrontdeskError):
 
 
 async def claim(
-    session: AsyncSession, *, user_id: int, credential: str, key: str, fingerprint: str
+    session: AsyncSession, *, user_id: int | None, credential: str, key: str, fingerprint: str
 ) -> int | Stored:
     """The key's row, inserted in the request's transaction (its id), or what the key answered
     before. A request with the same key in another transaction that has not ended holds the
     key: this one waits for it (PostgreSQL's unique index; SQLite runs one writing transaction
-    at a time) and then reads its answer, so the two never both do the work."""
+    at a time) and then reads its answer, so the two never both do the work. `user_id` None:
+    the mail server's key (models.py `INBOUND`), unique by its own index."""
     values = {
         "user_id": user_id,
         "credential": credential,
@@ -110,7 +111,12 @@ async def claim(
     insert = (
         upsert_into(session.get_bind().dialect.name, IdempotencyKey)
         .values(values)
-        .on_conflict_do_nothing(index_elements=["user_id", "credential", "key"])
+        .on_conflict_do_nothing(
+            index_elements=["user_id", "credential", "key"]
+            if user_id is not None
+            else ["credential", "key"],
+            index_where=None if user_id is not None else UNOWNED,
+        )
         .returning(IdempotencyKey.id)
     )
     for _ in range(2):
@@ -126,7 +132,9 @@ async def claim(
                     IdempotencyKey.headers,
                     IdempotencyKey.body,
                 ).where(
-                    IdempotencyKey.user_id == user_id,
+                    IdempotencyKey.user_id.is_(None)
+                    if user_id is None
+                    else IdempotencyKey.user_id == user_id,
                     IdempotencyKey.credential == credential,
                     IdempotencyKey.key == key,
                 )

@@ -6,7 +6,13 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from frontdesk.actions.kinds import Action, Actions
-from frontdesk.actions.schemas import SEEN_UPDATED_AT, Moment, TicketKey, only_listed
+from frontdesk.actions.schemas import (
+    DEPRECATED,
+    SEEN_UPDATED_AT,
+    Moment,
+    TicketKey,
+    only_listed,
+)
 from frontdesk.actions.service import MAX_TICKETS
 from frontdesk.kit.schemas import Id, ReadModel, Seq, WriteModel
 from frontdesk.macros.service import MAX_NAME
@@ -70,11 +76,12 @@ class MacroApplyMany(WriteModel):
     seen_entry_ids: dict[TicketKey, Seq] = Field(
         default_factory=dict,
         description='For some of the tickets (`{"806": 5120}`), the id of the newest entry '
-        f"you saw of it. {SEEN.replace('the macro is refused', 'that ticket is refused')} "
+        "you saw of it: from a ticket list, its row's `last_public_entry_id` (0 when null). "
+        f"{SEEN.replace('the macro is refused', 'that ticket is refused')} "
         "Tickets not named are not checked.",
     )
     seen_updated_at: dict[TicketKey, Moment] = Field(
-        default_factory=dict, description=SEEN_UPDATED_AT
+        default_factory=dict, description=SEEN_UPDATED_AT, json_schema_extra=DEPRECATED
     )
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ from frontdesk.files.downloads import NO_STORE, SAFE_HEADERS, disposition, thumb
 from frontdesk.files.schemas import FileVariant
 from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
+from frontdesk.idempotency import edge as idempotency
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import same
 from frontdesk.kit.schemas import MAX_ID, Id
@@ -129,8 +130,10 @@ async def receive_mime(
     request: Request,
     to: Annotated[list[str] | None, Query(description="Envelope recipient(s)")] = None,
     sender: Annotated[str | None, Query(alias="from", description="Envelope sender")] = None,
-) -> InboundResultRead:
-    """A raw RFC 5322 message, as mail providers forward it."""
+) -> Response:
+    """A raw RFC 5322 message, as mail providers forward it. With an `Idempotency-Key`, a
+    delivery sent again with the same key gets the first one's answer, with
+    `Idempotent-Replayed: true` (docs/api.md, "Retrying safely")."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in MIME_TYPES:
         raise FrontdeskError(
@@ -139,10 +142,17 @@ async def receive_mime(
             status_code=415,
         )
     raw = await read_body(request, parsing.MAX_MESSAGE_BYTES)
-    # Stored by the process's inbound writer, with the deliveries that arrive at the same moment.
-    writer: InboundWriter = request.app.state.inbound_writer
-    result = await writer.receive(Delivery(raw, to, sender, "http"))
-    return InboundResultRead.model_validate(result)
+
+    async def store() -> Response:
+        # Stored by the process's inbound writer, with the deliveries that arrive at the same
+        # moment.
+        writer: InboundWriter = request.app.state.inbound_writer
+        result = await writer.receive(Delivery(raw, to, sender, "http"))
+        read = InboundResultRead.model_validate(result)
+        return Response(read.model_dump_json(), media_type="application/json")
+
+    # With an Idempotency-Key, a retry gets the first delivery's answer (docs/api.md).
+    return await idempotency.once(request, raw, store)
 
 
 @inbound_router.get("", response_model=list[InboundRead])

@@ -23,6 +23,7 @@ from frontdesk.mail.models import InboundMessage, OutboxMessage
 from frontdesk.metrics.models import MetricMoment
 from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.notifications.service import excerpt
+from frontdesk.pending_replies.models import PendingReply
 from frontdesk.privacy.models import FileDeletion
 from frontdesk.privacy.scope import addresses_in, chunks
 from frontdesk.tickets import changes as ticket_changes
@@ -318,6 +319,10 @@ SCRUBBED: list[tuple[Any, Any, Any]] = [
     (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.payload),
     (WebhookDelivery, WebhookDelivery.id, WebhookDelivery.response_excerpt),
     (Notification, Notification.id, Notification.params),
+    # Replies held by "Undo send": sent later, they would mail them and copy them back into the
+    # ticket's Cc. Last, so that the indexes of a running erasure's progress keep their tables.
+    (PendingReply, PendingReply.id, PendingReply.cc),
+    (PendingReply, PendingReply.id, PendingReply.bcc),
 ]
 
 

@@ -109,17 +109,31 @@ async def start(
 
 
 async def _owners(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[str, int]:
+    """Who holds each ticket, their records locked as the erased customer's is (a merge of one
+    waits, then is refused, customers/service.py `_ensure_not_being_erased`): read again once
+    locked, for a merge that committed before the lock was granted moved the ticket on."""
     owners: dict[str, int] = {}
-    for part in chunks(sorted(ticket_ids)):
-        owners.update(
-            (str(ticket), customer)
-            for ticket, customer in (
-                await session.execute(
-                    select(Ticket.id, Ticket.customer_id).where(Ticket.id.in_(part))
-                )
-            ).all()
+    locked: set[int] = set()
+    while True:
+        for part in chunks(sorted(ticket_ids)):
+            owners.update(
+                (str(ticket), customer)
+                for ticket, customer in (
+                    await session.execute(
+                        select(Ticket.id, Ticket.customer_id).where(Ticket.id.in_(part))
+                    )
+                ).all()
+            )
+        holders = {customer for customer in owners.values() if customer is not None} - locked
+        if not holders:
+            return owners
+        await session.execute(
+            select(Customer.id)
+            .where(Customer.id.in_(sorted(holders)))
+            .order_by(Customer.id)
+            .with_for_update(key_share=True)
         )
-    return owners
+        locked |= holders
 
 
 async def add_items(session: AsyncSession, erasure_id: int, kind: str, ids: Sequence[int]) -> None:

@@ -262,6 +262,12 @@ async def give_back(session: AsyncSession, *, scope: CustomerScope) -> Counter[s
     by_ticket: dict[int, list[int]] = {}
     for entry_id, ticket_id in moved.items():
         by_ticket.setdefault(ticket_id, []).append(entry_id)
+    # The tickets that gain or lose messages, locked (in id order) as a message written on them
+    # would be (tickets/service.py `append_entry`): the line each gets below is then newer than
+    # anything committed on them, which a reply checks against (tickets/staleness.py).
+    await tickets_service.lock_tickets(
+        session, ticket_ids=sorted(set(by_ticket) | (set(previous.values()) - erased))
+    )
     for ticket_id, entry_ids in sorted(by_ticket.items()):
         await session.execute(
             update(TicketEntry)

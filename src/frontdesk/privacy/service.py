@@ -40,8 +40,9 @@ def require_admin(user: User) -> None:
         raise Forbidden("Only owners and admins can export or erase a customer's data.")
 
 
-async def _customer(session: AsyncSession, customer_id: int) -> Customer:
-    customer = await session.get(Customer, customer_id)
+async def _customer(session: AsyncSession, customer_id: int, *, fresh: bool = False) -> Customer:
+    """`fresh`: read again from the database, not taken from the session (after a lock)."""
+    customer = await session.get(Customer, customer_id, populate_existing=fresh)
     if customer is None:
         raise NotFound("No such customer.")
     if customer.merged_into_id is not None:
@@ -116,9 +117,14 @@ async def erase_customer(
     # Found by the reading process (db/reading.py), off the writer: seconds of reading on a
     # large desk. What arrives for them after it is found at the erasure's end (erasing.py).
     scope = await read(session, scope_of, customer.id, None)
-    customer = await _customer(session, customer_id)
-    # The row lock keeps a concurrent merge, edit or second erasure out until this commits.
-    await session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    # The row lock keeps a concurrent merge or second erasure out until this commits (`FOR NO
+    # KEY UPDATE`, as a merge's: the key-share lock of mail inserted for them is let through,
+    # customers/service.py `_ensure_not_being_erased`). Read again once granted: a merge that
+    # held it may have folded them into another record meanwhile.
+    await session.execute(
+        select(Customer.id).where(Customer.id == customer.id).with_for_update(key_share=True)
+    )
+    customer = await _customer(session, customer_id, fresh=True)
     if not _confirmed(customer, scope.emails, confirmation):
         what = {"email": "one of the customer's email addresses", "name": "the customer's name"}
         raise Invalid(
@@ -141,7 +147,7 @@ async def erase_address(session: AsyncSession, *, user: User, email: str) -> Era
         # As `erase_customer`: a second erasure of them (two admins, a request sent twice)
         # waits for this one to commit, then finds it running (`_running_for`).
         await session.execute(
-            select(Customer.id).where(Customer.id == customer.id).with_for_update()
+            select(Customer.id).where(Customer.id == customer.id).with_for_update(key_share=True)
         )
     else:
         scope = await read(session, scope_of, None, address)

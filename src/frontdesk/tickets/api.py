@@ -7,21 +7,28 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.views import customer_reads
-from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep, SettingsDep
+from frontdesk.deps import AuthenticateFirst, CurrentAgent, CurrentAuth, SessionDep, SettingsDep
+from frontdesk.errors import Invalid
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.pending_replies import service as pending_service
+from frontdesk.pending_replies.schemas import PendingReplyRead
+from frontdesk.pending_replies.views import pending_reads
+from frontdesk.saved_views import service as saved_views_service
 from frontdesk.search.highlights import Highlights
 from frontdesk.search.terms import Part
 from frontdesk.sla.views import breaching_before, sla_read
-from frontdesk.tickets import service, transfers
+from frontdesk.tickets import service, staleness, transfers
 from frontdesk.tickets.deps import LoadedTicket
-from frontdesk.tickets.models import Ticket, TicketState, TicketType
+from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType
 from frontdesk.tickets.queries import RELEVANCE, SORTS, TicketFilter
 from frontdesk.tickets.schemas import (
     EntryRead,
@@ -54,12 +61,14 @@ async def ticket_reads(
     names = await customers_service.names_by_id(session, customer_ids=shown)
     # One statement for the page, not one per ticket: integrators list tickets to mail them.
     emails = await customers_service.primary_emails_by_id(session, customer_ids=shown)
+    newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in tickets])
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
+                "last_public_entry_id": newest.get(ticket.id),
             }
         )
         for ticket in tickets
@@ -97,6 +106,9 @@ async def list_tickets(
     label_id: Id | None = None,
     customer_id: Id | None = None,
     type: TicketType | None = None,
+    priority: Annotated[
+        list[TicketPriority] | None, Query(description="Any of these; repeat for several")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
     breaching: Annotated[
         bool, Query(description="Only tickets whose next SLA target is due within the hour or late")
@@ -127,21 +139,46 @@ async def list_tickets(
             'never null, even on the last page (docs/api.md, "Syncing changes").'
         ),
     ] = None,
+    view_id: Annotated[
+        Id | None,
+        Query(
+            description="A saved view's tickets (GET /api/v1/views): its filters, and its sort "
+            "unless `sort`, `cursor` or `updated_since` says another. Given no other filter."
+        ),
+    ] = None,
 ) -> TicketPageRead:
-    if inbox_id is not None:
-        # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty list.
-        await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
-    criteria = TicketFilter(
-        inbox_id=inbox_id,
-        states=tuple(state or ()),
-        assignee_id=user.id if mine else assignee_id,
-        unassigned=unassigned,
-        label_id=label_id,
-        customer_id=customer_id,
-        type=type,
-        text=q or None,
-        due_before=breaching_before() if breaching else None,
-    )
+    if view_id is not None:
+        given = (inbox_id, state, assignee_id, customer_id, label_id, type, priority, q)
+        if any(value is not None for value in given) or unassigned or mine or breaching:
+            raise Invalid(
+                "view_id",
+                "A view brings its own filters: send view_id alone, or the filters alone.",
+            )
+        view = await saved_views_service.get_view(session, user=user, view_id=view_id)
+        # A shared view's inbox the agent does not see, or one gone: no tickets, not a 404
+        # (visible_tickets), so that a view shared with everyone works for everyone.
+        criteria = saved_views_service.criteria_of(saved_views_service.filters_of(view), user=user)
+        # The view's sort only when nothing else decides it: a cursor holds its own, and a sync
+        # (`updated_since`) takes only `updated_at`.
+        if sort is None and cursor is None and updated_since is None:
+            sort = view.sort
+    else:
+        if inbox_id is not None:
+            # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty
+            # list.
+            await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
+        criteria = TicketFilter(
+            inbox_id=inbox_id,
+            states=tuple(state or ()),
+            assignee_id=user.id if mine else assignee_id,
+            unassigned=unassigned,
+            label_id=label_id,
+            customer_id=customer_id,
+            type=type,
+            priorities=tuple(priority or ()),
+            text=q or None,
+            due_before=breaching_before() if breaching else None,
+        )
     page = await service.list_tickets(
         session,
         user=user,
@@ -297,17 +334,48 @@ async def add_note(
     return EntryRead.model_validate(entry)
 
 
-@router.post("/{ticket_id}/replies", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{ticket_id}/replies",
+    response_model=EntryRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        status.HTTP_202_ACCEPTED: {
+            "model": PendingReplyRead,
+            "description": "Held for Undo send (`undo_seconds`, or the author's preference): "
+            "sent at `due_at` unless undone. Nothing of the reply is written before then.",
+        }
+    },
+)
 async def add_reply(
     ticket_id: Id,
     body: ReplyCreate,
-    user: CurrentAgent,
+    auth: CurrentAuth,
     session: SessionDep,
     settings: SettingsDep,
-) -> EntryRead:
+) -> EntryRead | JSONResponse:
+    user, login = auth
     # Locked: a reply assigns its author and is sent from the ticket's inbox, so a move of the
     # same ticket comes wholly before or after it.
     ticket = await service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
+    delay = pending_service.delay_for(user, asked=body.undo_seconds, from_desk=login is not None)
+    if delay:
+        pending = await pending_service.hold_reply(
+            session,
+            ticket=ticket,
+            author=user,
+            delay_seconds=delay,
+            text=body.text,
+            then=body.then,
+            snooze_until=body.snooze_until,
+            limit=settings.max_text_length,
+            cc=body.cc,
+            bcc=body.bcc,
+            attachment_ids=body.attachment_ids,
+            attachment_limit=settings.max_attachment_bytes,
+            seen_entry_id=body.seen_entry_id,
+        )
+        (held,) = await pending_reads(session, [pending])
+        return JSONResponse(jsonable_encoder(held), status_code=status.HTTP_202_ACCEPTED)
     entry = await service.add_reply(
         session,
         ticket=ticket,

@@ -98,6 +98,9 @@ class Ticket(Timestamped, Base):
         # SLA: the list sorted by the next due time and the "Breaching soon" folder (sla/).
         Index("ix_tickets_state_sla_due", "state", "sla_due_at", "id"),
         Index("ix_tickets_inbox_state_sla_due", "inbox_id", "state", "sla_due_at", "id"),
+        # Filters by priority, with or without state, inbox and assignee: the saved views'
+        # counts read only their matches from it (saved_views/service.py count_views).
+        Index("ix_tickets_priority_state_inbox", "priority", "state", "inbox_id", "assignee_id"),
         # Deleting a ticket sets the tickets merged into it free: without it, each ticket a
         # retention pass deleted read every ticket.
         index_where_set("ix_tickets_merged_into", "merged_into_id"),

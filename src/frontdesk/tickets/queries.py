@@ -14,7 +14,7 @@ from frontdesk.kit import cursors
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.search import queries as search_queries
 from frontdesk.search import terms as search_terms
-from frontdesk.tickets.models import Ticket, TicketState, TicketType, ticket_labels
+from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType, ticket_labels
 from frontdesk.users.models import User
 
 # With `q`: search results best first (ranked_page).
@@ -57,6 +57,7 @@ class TicketFilter:
     label_id: int | None = None
     customer_id: int | None = None
     type: TicketType | None = None
+    priorities: tuple[TicketPriority, ...] = ()
     text: str | None = None
     # SLA: only tickets whose next target is due by then (breached ones included).
     due_before: datetime | None = None
@@ -96,6 +97,8 @@ def filtered(
         conditions.append(Ticket.customer_id == criteria.customer_id)
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
+    if criteria.priorities:
+        conditions.append(Ticket.priority.in_(criteria.priorities))
     if criteria.text:
         if found is None:
             # Nothing to look for (only punctuation): nothing found.
@@ -110,19 +113,21 @@ def filtered(
 def filters_digest(criteria: TicketFilter) -> str:
     """What a cursor remembers of the filters: a page continues only the list that gave it.
     `breaching` counts as itself, not as its moving instant."""
-    return cursors.digest(
-        {
-            "inbox_id": criteria.inbox_id,
-            "states": sorted(state.value for state in criteria.states),
-            "assignee_id": criteria.assignee_id,
-            "unassigned": criteria.unassigned,
-            "label_id": criteria.label_id,
-            "customer_id": criteria.customer_id,
-            "type": criteria.type.value if criteria.type else None,
-            "text": criteria.text,
-            "breaching": criteria.due_before is not None,
-        }
-    )
+    filters: dict[str, Any] = {
+        "inbox_id": criteria.inbox_id,
+        "states": sorted(state.value for state in criteria.states),
+        "assignee_id": criteria.assignee_id,
+        "unassigned": criteria.unassigned,
+        "label_id": criteria.label_id,
+        "customer_id": criteria.customer_id,
+        "type": criteria.type.value if criteria.type else None,
+        "text": criteria.text,
+        "breaching": criteria.due_before is not None,
+    }
+    if criteria.priorities:
+        # Only when given: the cursors of lists without it stay valid across the upgrade.
+        filters["priorities"] = sorted(priority.value for priority in criteria.priorities)
+    return cursors.digest(filters)
 
 
 def _storable(value: Any) -> bool:

@@ -104,6 +104,15 @@ class TicketRead(ReadModel):
         description="Set when this ticket was merged into another: it is closed, and its thread "
         "and later mail are on that ticket.",
     )
+    last_public_entry_id: int | None = Field(
+        default=None,
+        description="The id of the ticket's newest public entry (a customer's message, a reply, "
+        "a chat transcript; not notes, nor timeline lines but those of a merge, a split, its "
+        "undo or an erasure's give-back, which move messages in with their older ids); null "
+        "when it has none. A bulk action "
+        "chosen from a list sends it back as `seen_entry_ids` (0 for null): a ticket whose "
+        "thread gained a message since is then skipped (`stale_thread`).",
+    )
 
 
 class TicketPageRead(ReadModel):
@@ -298,6 +307,15 @@ class ReplyCreate(WriteModel):
         "entries (a customer message, another reply, a transcript), the reply is refused with "
         "409 `stale_thread` and `new_entries` listing them; send again with the newest of those "
         "ids to confirm. Omitted: no check.",
+    )
+    undo_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=30,
+        description="Undo send: hold the reply this many seconds before it is sent; meanwhile "
+        "`DELETE .../pending-replies/{id}` takes it back. Answered 202 with the pending reply "
+        "instead of 201 with the entry. 0: send now. Omitted: the author's `undo_send_seconds` "
+        "preference from a desk session, 0 with an API token.",
     )
 
 

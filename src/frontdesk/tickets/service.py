@@ -20,6 +20,7 @@ from frontdesk.db.context import settings_of
 from frontdesk.db.planning import Unindexed
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files import service as files_service
+from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit import cursors
@@ -752,6 +753,9 @@ async def add_entry(
     message_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> TicketEntry:
+    # The ticket's row locked before the entry takes its id, as in `append_entry` (said here,
+    # not left to the order in which the flush writes the two; a no-op under a caller's lock).
+    await session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
     entry = TicketEntry(
         ticket_id=ticket.id,
         kind=kind,
@@ -807,6 +811,11 @@ async def append_entry(
     statements instead of a flush of the unit of work. An `automatic` message (an out-of-office,
     a bounce) is no customer's reply: rules do not answer it."""
     now = utcnow()
+    # The ticket's row first: its lock orders the entries of a ticket, so an entry's id is
+    # larger than that of every entry committed before it (a list's `last_public_entry_id`,
+    # tickets/staleness.py); inserted first, its id could be taken before a reply's that
+    # commits earlier.
+    await session.execute(statements.TOUCH_TICKET, {"p_ticket": ticket.id, "p_at": now})
     entry_id: int = (
         await session.execute(
             statements.INSERT_ENTRY,
@@ -825,7 +834,6 @@ async def append_entry(
             },
         )
     ).scalar_one()
-    await session.execute(statements.TOUCH_TICKET, {"p_ticket": ticket.id, "p_at": now})
     # The loaded ticket says what the row now says, without the ORM writing it again.
     set_committed_value(ticket, "updated_at", now)
     entry = EntryRef(entry_id, ticket.id, kind, direction)
@@ -945,6 +953,61 @@ async def _copied(
     return kept
 
 
+@dataclass(frozen=True)
+class PreparedReply:
+    """A reply checked and not yet written: what `add_reply` writes, or what a held reply
+    (pending_replies/service.py) will send at its due time."""
+
+    text: str
+    recipient: str
+    copied: dict[str, list[str]]
+    files: list[StoredFile]
+
+
+async def prepare_reply(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    author: User | None,
+    text: str,
+    then: AfterReply | None,
+    limit: int,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
+    seen_entry_id: int | None = None,
+    snooze_until: datetime | None = None,
+) -> PreparedReply:
+    """Every check of `add_reply`, in its order, writing nothing: a reply held for "Undo send" is
+    refused at once for what would refuse it sent now."""
+    text = _ensure_text(text, limit=limit)
+    _ensure_snooze(then, snooze_until)
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            "This ticket was merged into another one; reply there.", code="ticket_merged"
+        )
+    await ensure_fresh(session, ticket=ticket, seen_entry_id=seen_entry_id)
+    recipient = await mail_outbound.recipient_for(session, ticket=ticket)
+    if recipient is None:
+        raise Conflict(
+            "This customer has no email address, so a reply cannot reach them. "
+            "Add an address to the customer, or write a note.",
+            code="no_recipient",
+        )
+    copied = await _copied(
+        session, ticket=ticket, lists={"cc": cc, "bcc": bcc}, leave_out=[recipient]
+    )
+    files = (
+        await files_service.pending_uploads(
+            session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+        )
+        if author is not None
+        else []
+    )
+    return PreparedReply(text=text, recipient=recipient, copied=copied, files=files)
+
+
 async def add_reply(
     session: AsyncSession,
     *,
@@ -974,29 +1037,25 @@ async def add_reply(
     With `snooze_until` (then `send` only), the ticket is snoozed once the reply is sent: a
     macro's snooze that waited for its drafted reply (actions/service.py) ends as it would have
     had the macro sent the reply."""
-    text = _ensure_text(text, limit=limit)
-    _ensure_snooze(then, snooze_until)
-    if ticket.merged_into_id is not None:
-        raise Conflict(
-            "This ticket was merged into another one; reply there.", code="ticket_merged"
-        )
-    await ensure_fresh(session, ticket=ticket, seen_entry_id=seen_entry_id)
-    recipient = await mail_outbound.recipient_for(session, ticket=ticket)
-    if recipient is None:
-        raise Conflict(
-            "This customer has no email address, so a reply cannot reach them. "
-            "Add an address to the customer, or write a note.",
-            code="no_recipient",
-        )
-    copied = await _copied(
-        session, ticket=ticket, lists={"cc": cc, "bcc": bcc}, leave_out=[recipient]
+    prepared = await prepare_reply(
+        session,
+        ticket=ticket,
+        author=author,
+        text=text,
+        then=then,
+        limit=limit,
+        cc=cc,
+        bcc=bcc,
+        attachment_ids=attachment_ids,
+        attachment_limit=attachment_limit,
+        seen_entry_id=seen_entry_id,
+        snooze_until=snooze_until,
     )
-    files = (
-        await files_service.pending_uploads(
-            session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
-        )
-        if author is not None
-        else []
+    text, recipient, copied, files = (
+        prepared.text,
+        prepared.recipient,
+        prepared.copied,
+        prepared.files,
     )
     entry = await add_entry(
         session,

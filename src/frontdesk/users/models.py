@@ -26,6 +26,9 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
     "desktop_notifications": True,
     "language": "",
     "time_zone": "",
+    # Undo send (pending_replies/service.py): seconds an email reply waits before it is sent; 0
+    # sends at once, as before the preference existed.
+    "undo_send_seconds": 0,
 }
 
 

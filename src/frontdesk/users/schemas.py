@@ -59,6 +59,11 @@ class Preferences(ReadModel):
             'or "" to follow the browser.'
         ),
     )
+    undo_send_seconds: int = Field(
+        default=0,
+        description="Undo send: seconds an email reply sent from the desk waits before it goes "
+        "out, during which it can be taken back; 0 (off), 5, 10, 20 or 30.",
+    )
 
 
 class PreferencesUpdate(WriteModel):
@@ -76,6 +81,9 @@ class PreferencesUpdate(WriteModel):
     time_zone: Annotated[str, Field(max_length=64)] | None = Field(
         default=None,
         description='An IANA time zone such as "Asia/Tokyo", or "" for the browser\'s.',
+    )
+    undo_send_seconds: int | None = Field(
+        default=None, description="0 (off), 5, 10, 20 or 30 seconds."
     )
 
 

@@ -50,7 +50,10 @@ PREFERENCE_TYPES: dict[str, type] = {
     "desktop_notifications": bool,
     "language": str,
     "time_zone": str,
+    "undo_send_seconds": int,
 }
+# Undo send's choices in seconds, 0 for off (pending_replies/service.py holds the replies).
+UNDO_SEND_SECONDS = (0, 5, 10, 20, 30)
 # The languages the desk has words for: LOCALES in web/desk/src/i18n/index.ts (a test keeps the
 # two lists equal).
 DESK_LANGUAGES = ("en", "fr")
@@ -273,13 +276,17 @@ def update_preferences(user: User, *, preferences: dict[str, Any]) -> User:
         expected = PREFERENCE_TYPES.get(key)
         if expected is None:
             raise Invalid(f"preferences.{key}", "Unknown preference.")
-        if not isinstance(value, expected):
+        # A bool is an int to Python, not to JSON: `true` is no number of seconds.
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise Invalid(f"preferences.{key}", f"Must be a {expected.__name__}.")
         # Both are strings by now; isinstance tells the type checker so.
         if key == "language" and isinstance(value, str):
             _ensure_desk_language(value)
         elif key == "time_zone" and isinstance(value, str):
             _ensure_time_zone(value)
+        elif key == "undo_send_seconds" and value not in UNDO_SEND_SECONDS:
+            choices = ", ".join(str(seconds) for seconds in UNDO_SEND_SECONDS)
+            raise Invalid("preferences.undo_send_seconds", f"Choose one of {choices} (0 is off).")
         merged[key] = value
     user.preferences = merged
     user.updated_at = utcnow()

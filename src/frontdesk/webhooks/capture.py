@@ -36,6 +36,7 @@ from frontdesk.realtime.envelope import chat_topic, iso
 from frontdesk.realtime.publisher import Publication
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets import staleness
 from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry
 from frontdesk.tickets.schemas import EntryRead, TicketRead
 from frontdesk.webhooks import changes as webhook_changes
@@ -424,6 +425,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     customer_ids = [t.customer_id for t in rows]
     names = await customers_service.names_by_id(session, customer_ids=customer_ids)
     emails = await customers_service.primary_emails_by_id(session, customer_ids=customer_ids)
+    newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in rows])
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
@@ -431,6 +433,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
+                "last_public_entry_id": newest.get(ticket.id),
             }
         )
         .model_dump(mode="json")

@@ -14,6 +14,7 @@ import pytest
 
 from frontdesk.config import Settings
 from frontdesk.mail.models import OutboxMessage
+from tests.clock import FrozenClock
 from tests.conftest import Desk
 from tests.mail.support import INBOUND_TOKEN
 from tests.unit.macros.test_macro_replies import (
@@ -24,7 +25,7 @@ from tests.unit.macros.test_macro_replies import (
     _replies,
     _team,
 )
-from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+from tests.unit.support import count_rows, error_of, new_ticket, statements, use_cheap_passwords
 
 REPLY = {"type": "reply", "text": "Hi {{customer.first_name}}, we are on it."}
 
@@ -165,6 +166,91 @@ class TestBulkReply:
                     ),
                     422,
                 )
+
+
+class TestListRowsNameTheNewestMessage:
+    """The list's rows carry `last_public_entry_id`, what the desk's bulk bar sends back as
+    `seen_entry_ids`: an id, not a clock reading."""
+
+    async def test_a_message_stamped_no_later_than_the_list_is_still_seen(
+        self, desk: Desk, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ada, _, inbox, macro = await _team(desk)
+        ticket = await new_ticket(ada.client, inbox, email=CUSTOMER)
+        # Every write of this test at one instant, as on PostgreSQL, where a transaction's
+        # time is its start: a reply committed after the list was read can carry a time not
+        # later than the `updated_at` the list showed.
+        FrozenClock(monkeypatch, datetime.now(UTC))
+        sent = await ada.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies", json={"text": "Looking into it"}
+        )
+        assert sent.status_code == 201, sent.text
+        listed = await ada.client.get("/api/v1/tickets", params={"inbox_id": inbox["id"]})
+        (row,) = listed.json()["items"]
+        assert row["last_public_entry_id"] == sent.json()["id"]
+        newest = await _customer_writes(ada, http, ticket["id"])
+        for url, body in (
+            ("/api/v1/tickets/bulk", {"actions": [REPLY]}),
+            (f"{URL}/{macro['id']}/apply-many", {}),
+        ):
+            response = await ada.client.post(
+                url,
+                json={
+                    "ticket_ids": [ticket["id"]],
+                    "seen_entry_ids": {str(ticket["id"]): row["last_public_entry_id"]},
+                    **body,
+                },
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["stale"] == 1, response.text
+            (outcome,) = response.json()["results"]
+            assert [entry["id"] for entry in outcome["error"]["new_entries"]] == [newest]
+        assert _replies(await _detail(ada, ticket["id"])) == ["Looking into it"]
+        # What the desk sent before: the clock reading, which misses the message (the weaker
+        # check, kept for API clients that send it).
+        by_clock = await ada.client.post(
+            "/api/v1/tickets/bulk",
+            json={
+                "ticket_ids": [ticket["id"]],
+                "actions": [REPLY],
+                "seen_updated_at": {str(ticket["id"]): row["updated_at"]},
+            },
+        )
+        assert (by_clock.json()["done"], by_clock.json()["stale"]) == (1, 0), by_clock.text
+
+    async def test_a_page_gets_each_value_in_one_statement(
+        self, desk: Desk, http: httpx.AsyncClient
+    ) -> None:
+        ada, _, inbox, _ = await _team(desk)
+        empty = await new_ticket(ada.client, inbox, email=CUSTOMER, subject="Nothing said")
+        noted = await new_ticket(ada.client, inbox, email=CUSTOMER, subject="Noted")
+        answered = await new_ticket(ada.client, inbox, email=CUSTOMER, subject="Answered")
+        reply = await ada.client.post(
+            f"/api/v1/tickets/{noted['id']}/replies", json={"text": "On it"}
+        )
+        # A note and a timeline line after the reply are no message to the customer.
+        note = await ada.client.post(f"/api/v1/tickets/{noted['id']}/notes", json={"text": "hm"})
+        assert note.status_code == 201, note.text
+        held = await ada.client.patch(f"/api/v1/tickets/{noted['id']}", json={"state": "hold"})
+        assert held.status_code == 200, held.text
+        await ada.client.post(f"/api/v1/tickets/{answered['id']}/replies", json={"text": "Hi"})
+        wrote = await _customer_writes(ada, http, answered["id"])
+
+        async def listed(limit: int) -> tuple[dict[int, int | None], int]:
+            with statements(desk.app) as sent:
+                response = await ada.client.get(
+                    "/api/v1/tickets",
+                    params={"inbox_id": inbox["id"], "state": ["open", "hold"], "limit": limit},
+                )
+            assert response.status_code == 200, response.text
+            rows = response.json()["items"]
+            return {row["id"]: row["last_public_entry_id"] for row in rows}, len(sent)
+
+        values, many = await listed(3)
+        assert values == {empty["id"]: None, noted["id"]: reply.json()["id"], answered["id"]: wrote}
+        one, few = await listed(1)
+        assert len(one) == 1
+        assert many == few, "one statement for the page, not one per ticket"
 
 
 async def test_actions_on_one_ticket_check_the_thread_seen(

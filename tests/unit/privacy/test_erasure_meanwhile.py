@@ -1,5 +1,5 @@
 """What the desk does while an erasure runs in pieces (privacy/erasing.py): a ticket of another
-customer merged into the erased one's, a ticket that goes to another customer, two admins
+customer merged into the erased one's, their record merged (refused), two admins
 erasing the same address at once, mail and visitors arriving, a process whose erasure keeps
 failing. Each time only the erased customer's data goes."""
 
@@ -22,13 +22,13 @@ from frontdesk.db.migrate import downgrade
 from frontdesk.privacy import erasing
 from frontdesk.privacy import service as privacy_service
 from frontdesk.privacy import timers as privacy_timers
-from frontdesk.privacy.models import Erasure, ErasureItem
+from frontdesk.privacy.models import Erasure
 from tests.conftest import Desk
 from tests.mail.support import post_mime
 from tests.unit.privacy.people import BORIS, CORA, SECRET, SUPPORT, two_customers
 from tests.unit.privacy.test_erasure_pieces import _nothing_of_cora_left
 from tests.unit.privacy.test_privacy_api import dumped
-from tests.unit.support import count_rows, error_of
+from tests.unit.support import error_of
 
 
 @pytest.fixture(autouse=True)
@@ -92,7 +92,7 @@ async def test_a_ticket_merged_into_theirs_while_it_is_erased_goes_back(
     await _nothing_of_cora_left(app, settings, admin, cora, boris)
 
 
-async def test_a_ticket_that_goes_to_another_customer_while_they_are_erased_stays(
+async def test_a_customer_being_erased_is_merged_neither_way(
     app: FastAPI,
     settings: Settings,
     http: httpx.AsyncClient,
@@ -100,25 +100,73 @@ async def test_a_ticket_that_goes_to_another_customer_while_they_are_erased_stay
     visitors: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Merging Cora's record into Boris's while she is erased gave him her tickets, which the
+    erasure then left (they were his); merging his into hers, his went with hers. Both are
+    refused now until the erasure is done."""
     admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
+    refusals: list[dict[str, Any]] = []
 
     async def merge_customers() -> None:
-        # An agent decides Cora's record is Boris's: her tickets are his from now on.
-        merged = await admin.client.post(
-            f"/api/v1/customers/{boris.customer_id}/merge", json={"source_id": cora.customer_id}
-        )
-        assert merged.status_code == 200, merged.text
+        for target, source in ((boris, cora), (cora, boris)):
+            merged = await admin.client.post(
+                f"/api/v1/customers/{target.customer_id}/merge",
+                json={"source_id": source.customer_id},
+            )
+            refusals.append(error_of(merged, 409))
 
     once(monkeypatch, merge_customers)
     erased = await admin.client.post(
         f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email}
     )
     assert erased.status_code == 200, erased.text
-    ticket = await admin.client.get(f"/api/v1/tickets/{cora.mail_ticket_id}")
-    assert ticket.status_code == 200, ticket.text
-    assert ticket.json()["customer"]["id"] == boris.customer_id
-    assert (await admin.client.get(f"/api/v1/tickets/{boris.mail_ticket_id}")).status_code == 200
-    assert await count_rows(app, ErasureItem) == 0
+    assert [refusal["code"] for refusal in refusals] == ["customer_being_erased"] * 2
+    assert refusals[0]["message"].startswith(f"Customer {cora.customer_id} is being erased")
+    boris_now = await admin.client.get(f"/api/v1/customers/{boris.customer_id}")
+    assert boris_now.status_code == 200, boris_now.text
+    await _nothing_of_cora_left(app, settings, admin, cora, boris)
+
+
+async def test_the_record_holding_their_unproven_chat_is_not_merged_meanwhile(
+    app: FastAPI,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    desk: Desk,
+    visitors: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Someone typed Cora's address in the messenger without proving it: the chat's ticket went
+    to a record of its own, which her erasure takes it from (`owners`). Merged into Boris's
+    while she is erased, the ticket was his and the erasure left it; refused now."""
+    admin, inbox, cora, boris = await two_customers(http, desk, visitors)
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("TYPEDHERADDRESS", name="C", email=CORA.email)
+    assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+    ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
+    assert ended.status_code == 200, ended.text
+    chat_ticket = ended.json()["ticket_id"]
+    holder = (await admin.client.get(f"/api/v1/tickets/{chat_ticket}")).json()["customer"]["id"]
+    assert holder not in (cora.customer_id, boris.customer_id)
+    # A ticket of its own besides: the record is somebody's, not hers to erase.
+    own = await admin.client.post(
+        "/api/v1/tickets",
+        json={"inbox_id": inbox["id"], "customer": {"id": holder}, "subject": "Theirs"},
+    )
+    assert own.status_code == 201, own.text
+    refusals: list[dict[str, Any]] = []
+
+    async def merge_holder() -> None:
+        merged = await admin.client.post(
+            f"/api/v1/customers/{boris.customer_id}/merge", json={"source_id": holder}
+        )
+        refusals.append(error_of(merged, 409))
+
+    once(monkeypatch, merge_holder)
+    erased = await admin.client.post(
+        f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email}
+    )
+    assert erased.status_code == 200, erased.text
+    assert [refusal["code"] for refusal in refusals] == ["customer_being_erased"]
+    error_of(await admin.client.get(f"/api/v1/tickets/{chat_ticket}"), 404)
 
 
 def both_found_first(monkeypatch: pytest.MonkeyPatch) -> None:

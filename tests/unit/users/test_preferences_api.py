@@ -38,6 +38,7 @@ async def test_language_and_time_zone_are_saved_and_cleared(desk: Desk) -> None:
         "desktop_notifications": True,
         "language": "fr",
         "time_zone": "Asia/Tokyo",
+        "undo_send_seconds": 0,
     }
     # One preference at a time leaves the others as they were.
     await agent.client.patch("/api/v1/me", json={"preferences": {"sound": False}})
@@ -107,6 +108,7 @@ async def test_an_account_saved_before_these_preferences_reads_as_following_the_
         "desktop_notifications": True,
         "language": "",
         "time_zone": "",
+        "undo_send_seconds": 0,
     }
 
 

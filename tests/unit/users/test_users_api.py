@@ -36,6 +36,7 @@ class TestMe:
             "desktop_notifications": True,
             "language": "",
             "time_zone": "",
+            "undo_send_seconds": 0,
         }
         assert me["csrf_token"] == agent.client.headers["X-CSRF-Token"]
         assert "password_hash" not in me
@@ -55,6 +56,7 @@ class TestMe:
             "desktop_notifications": True,
             "language": "",
             "time_zone": "",
+            "undo_send_seconds": 0,
         }
 
     async def test_bad_changes_are_422_naming_the_field_and_change_nothing(

@@ -10,7 +10,7 @@ import type { Action, Macro } from "../src/macros/api";
 const g = globalThis as unknown as Record<string, unknown>;
 g.navigator ??= { language: "en" };
 // After the globals it reads as it loads (the desk's language).
-const { bulkQuestion, newestEntryId, sendsReply } = await import("../src/macros/applying");
+const { bulkQuestion, newestEntryId, seenEntries, seenEntryId, sendsReply } = await import("../src/macros/applying");
 
 function macro(name: string, actions: Action[]): Pick<Macro, "name" | "actions"> {
   return { name, actions };
@@ -47,4 +47,17 @@ test("the entry a macro is applied against: the newest the page shows, 0 for non
   assert.equal(newestEntryId({ entries: [{ id: 4 }, { id: 9 }, { id: 7 }] }), 9);
   assert.equal(newestEntryId({ entries: [] }), 0);
   assert.equal(newestEntryId(undefined), 0);
+});
+
+test("the bulk bar sends each ticket's newest message as its row showed it, not a time", () => {
+  // A row's `last_public_entry_id`; a ticket with no message yet is sent as 0, so that any
+  // message that arrives counts as unseen.
+  assert.equal(seenEntryId({ last_public_entry_id: 5120 }), 5120);
+  assert.equal(seenEntryId({ last_public_entry_id: null }), 0);
+  const chosenOn = new Map([
+    [806, 5120],
+    [807, 0],
+  ]);
+  // A ticket selected before its row was known (not in the map) goes unchecked.
+  assert.deepEqual(seenEntries([806, 807, 808], chosenOn), { "806": 5120, "807": 0 });
 });

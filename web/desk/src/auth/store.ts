@@ -13,6 +13,8 @@ export interface Preferences {
   language: string;
   /** "" follows the browser; otherwise an IANA zone such as "Europe/Paris". */
   time_zone: string;
+  /** Undo send: seconds an email reply waits before it is sent; 0 is off. */
+  undo_send_seconds: number;
 }
 
 export const useAuth = defineStore("auth", () => {
@@ -26,6 +28,7 @@ export const useAuth = defineStore("auth", () => {
     desktop_notifications: (me.value?.preferences?.desktop_notifications as boolean | undefined) ?? true,
     language: (me.value?.preferences?.language as string | undefined) ?? "",
     time_zone: (me.value?.preferences?.time_zone as string | undefined) ?? "",
+    undo_send_seconds: (me.value?.preferences?.undo_send_seconds as number | undefined) ?? 0,
   }));
   watch(preferences, applyPreferences, { immediate: true });
 

@@ -39,9 +39,10 @@ import * as ticketFiles from "./messages/ticketFiles";
 import * as ticketlist from "./messages/ticketlist";
 import * as tickets from "./messages/tickets";
 import * as twoFactor from "./messages/twoFactor";
+import * as views from "./messages/views";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor, views, webhooks };
 import * as webhooks from "./messages/webhooks";
 
 

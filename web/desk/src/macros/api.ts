@@ -20,10 +20,11 @@ export const macrosApi = {
   draft: (id: number, ticketId: number) =>
     unwrap(client.POST("/api/v1/macros/{macro_id}/apply", { ...path(id), body: { ticket_id: ticketId, reply: "draft" } })),
   /** On each ticket, all or nothing per ticket; refusals come back per ticket. `seen`: each
-   * ticket's `updated_at` as the list showed it (a reply to one whose thread moved on since is
-   * refused, counted in `stale`). */
-  applyMany: (id: number, ticketIds: number[], seen: Record<string, string> = {}) =>
-    unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds, seen_updated_at: seen } })),
-  bulk: (ticketIds: number[], actions: Action[], seen: Record<string, string> = {}) =>
-    unwrap(client.POST("/api/v1/tickets/bulk", { body: { ticket_ids: ticketIds, actions, seen_updated_at: seen } })),
+   * ticket's newest message as the list showed it (`last_public_entry_id`, sent as
+   * `seen_entry_ids`: a reply to one whose thread moved on since is refused, counted in
+   * `stale`). */
+  applyMany: (id: number, ticketIds: number[], seen: Record<string, number> = {}) =>
+    unwrap(client.POST("/api/v1/macros/{macro_id}/apply-many", { ...path(id), body: { ticket_ids: ticketIds, seen_entry_ids: seen } })),
+  bulk: (ticketIds: number[], actions: Action[], seen: Record<string, number> = {}) =>
+    unwrap(client.POST("/api/v1/tickets/bulk", { body: { ticket_ids: ticketIds, actions, seen_entry_ids: seen } })),
 };

@@ -5,6 +5,7 @@ import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
 import { useNotifications } from "../notifications/store";
 import { useTickets } from "../tickets/store";
+import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
 
@@ -13,6 +14,7 @@ export type Action = (envelope: Envelope) => void;
 export function eventTable(): Record<string, Action> {
   const chats = useChats();
   const tickets = useTickets();
+  const views = useViews();
   const auth = useAuth();
   const ratings = useRatings();
   const notifications = useNotifications();
@@ -48,9 +50,10 @@ export function eventTable(): Record<string, Action> {
     // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
     // agent takes chats (the user menu's "not a member of any inbox").
     "inbox.membership_changed": () => void chats.loadAgents().catch(() => undefined),
-    "ticket.created": (e) => tickets.changed(e),
-    "ticket.updated": (e) => tickets.changed(e),
-    "ticket.entry_added": (e) => tickets.changed(e),
+    // The folder counts and the views' counts alike (docs/desk.md, "Filters and views").
+    "ticket.created": (e) => (tickets.changed(e), views.changed()),
+    "ticket.updated": (e) => (tickets.changed(e), views.changed()),
+    "ticket.entry_added": (e) => (tickets.changed(e), views.changed()),
     "rating.recorded": (e) => ratings.recorded(e),
     "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
     "notification.created": (e) => notifications.created(e),

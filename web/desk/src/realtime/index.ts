@@ -3,6 +3,7 @@ import { ref } from "vue";
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useTickets } from "../tickets/store";
+import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
 import { eventTable } from "./events";
 
@@ -26,6 +27,7 @@ export function startRealtime(): void {
       // Events that are not replayed (typing, presence, tickets) may have been missed.
       chats.catchUp();
       tickets.catchUp();
+      useViews().changed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

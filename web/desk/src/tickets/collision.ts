@@ -6,6 +6,7 @@ import type { Entry, TicketDetail } from "../api/types";
 import { useAuth } from "../auth/store";
 import { socket } from "../realtime/connection";
 import { useTicketPresence, type ViewerList } from "./presence";
+import { movedThread } from "./threadMoves";
 
 // Writing means a keystroke in the last IDLE_MS: a draft left alone stops saying so.
 const IDLE_MS = 20_000;
@@ -75,13 +76,14 @@ export function useCollision(
     },
     { immediate: true },
   );
-  /** What arrived since: the customer's and other agents' messages and notes, not timeline lines
-   * nor this agent's own. */
+  /** What arrived since: the customer's and other agents' messages and notes, and the lines of
+   * moves that changed the thread (whoever moved), not other timeline lines nor this agent's own. */
   const arrived = computed<Entry[]>(() =>
     seen.value === null
       ? []
       : (ticket.value?.entries ?? []).filter(
-          (e) => e.id > seen.value! && e.kind !== "event" && e.author_user_id !== auth.me?.id,
+          (e) =>
+            e.id > seen.value! && (movedThread(e) || (e.kind !== "event" && e.author_user_id !== auth.me?.id)),
         ),
   );
   const refused = ref(false);

@@ -14,6 +14,7 @@ export const en = {
   agentReplied: "{name} replied",
   agentNoted: "{name} added a note",
   chatTranscript: "A chat transcript",
+  threadChanged: "The thread changed",
   gotIt: "Got it",
   sendAnyway: "Send anyway",
 
@@ -56,6 +57,7 @@ export const fr: Words<typeof en> = {
   agentReplied: "{name} a répondu",
   agentNoted: "{name} a ajouté une note",
   chatTranscript: "Une transcription de chat",
+  threadChanged: "Le fil a changé",
   gotIt: "Compris",
   sendAnyway: "Envoyer quand même",
 

@@ -51,6 +51,11 @@ export const en = {
   lastUsed: "Last used",
   never: "Never",
   revoke: "Revoke",
+  replies: "Email replies",
+  undoSend: "Undo send",
+  undoSendHint: "After Send, your reply waits this long before it goes out, with an Undo button. Only replies sent from the desk wait; notes and chats never do.",
+  undoSendOff: "Off — send at once",
+  undoSendSeconds: "{n} seconds",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -104,4 +109,9 @@ export const fr: Words<typeof en> = {
   lastUsed: "Dernière utilisation",
   never: "Jamais",
   revoke: "Révoquer",
+  replies: "Réponses par e-mail",
+  undoSend: "Annuler l'envoi",
+  undoSendHint: "Après « Envoyer », votre réponse attend ce délai avant de partir, avec un bouton Annuler. Seules les réponses envoyées depuis le bureau attendent ; les notes et les chats jamais.",
+  undoSendOff: "Désactivé — envoi immédiat",
+  undoSendSeconds: "{n} secondes",
 };

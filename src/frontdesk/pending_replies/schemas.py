@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from frontdesk.files.schemas import StoredFileRead
+from frontdesk.kit.schemas import ReadModel
+
+
+class PendingError(ReadModel):
+    code: str = Field(description="As the reply sent now would have been refused with.")
+    message: str
+
+
+class PendingReplyRead(ReadModel):
+    """A reply held by "Undo send", visible to its author only."""
+
+    id: int
+    ticket_id: int
+    state: Literal["pending", "sent", "failed", "undone"] = Field(
+        description="pending: waits for `due_at`; sent: became entry `entry_id`; failed: "
+        "refused at its due time (`error`), never sent; undone: taken back by its author."
+    )
+    created_at: datetime
+    due_at: datetime = Field(description="When it is sent, unless undone before.")
+    delay_seconds: int = Field(description="How long it is held in all, from `created_at`.")
+    text: str
+    then: Literal["send", "hold", "close"]
+    snooze_until: datetime | None
+    cc: list[str]
+    bcc: list[str]
+    attachments: list[StoredFileRead] = Field(
+        description="The uploads it sends, in order: kept while it waits, and sent with it."
+    )
+    attachments_gone: int = Field(
+        description="How many of its uploads are gone: a failed or undone reply no longer "
+        'holds them, and unsent uploads are deleted after a while (docs/desk.md, "Undo send").'
+    )
+    entry_id: int | None
+    error: PendingError | None
