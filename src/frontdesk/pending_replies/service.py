@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import context as audit_context
@@ -37,7 +37,7 @@ from frontdesk.pending_replies.models import PendingReply, PendingReplyFile, Pen
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.tickets.service import AfterReply
-from frontdesk.tickets.staleness import CHANGES_THREAD, MAX_LISTED, StaleThread
+from frontdesk.tickets.staleness import ensure_fresh
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -237,39 +237,9 @@ async def _ensure_unanswered(
     customer wrote again) refuses it (`stale_thread`); the author's own entries do not, such as
     their earlier held reply sent a moment before. Held without `seen_entry_id` (an API client
     that asked for none), nothing is checked, as for an immediate reply."""
-    if pending.seen_entry_id is None:
-        return
-    newer = (
-        await session.scalars(
-            select(TicketEntry)
-            .where(
-                TicketEntry.ticket_id == ticket.id,
-                TicketEntry.id > pending.seen_entry_id,
-                CHANGES_THREAD,
-                or_(
-                    TicketEntry.author_user_id.is_(None),
-                    TicketEntry.author_user_id != pending.author_id,
-                ),
-            )
-            .order_by(TicketEntry.id.desc())
-            .limit(MAX_LISTED)
-        )
-    ).all()[::-1]
-    if newer:
-        raise StaleThread(
-            [
-                {
-                    "id": entry.id,
-                    "kind": entry.kind.value,
-                    "direction": entry.direction.value,
-                    "author_user_id": entry.author_user_id,
-                    "author_customer_id": entry.author_customer_id,
-                    "text": entry.text[:300],
-                    "created_at": entry.created_at.isoformat(),
-                }
-                for entry in newer
-            ]
-        )
+    await ensure_fresh(
+        session, ticket=ticket, seen_entry_id=pending.seen_entry_id, author_id=pending.author_id
+    )
 
 
 async def record_failure(session: AsyncSession, *, pending_id: int, error: FrontdeskError) -> bool:

@@ -86,10 +86,24 @@ async def last_public_entries(
     return {row[0]: row[1] for row in rows}
 
 
-async def ensure_fresh(session: AsyncSession, *, ticket: Ticket, seen_entry_id: int | None) -> None:
+async def ensure_fresh(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    seen_entry_id: int | None,
+    author_id: int | None = None,
+) -> None:
+    """`author_id`: that agent's own entries do not count (a reply held for "Undo send" checked
+    again at its sending, which their earlier held reply sent a moment before must not stop)."""
     if seen_entry_id is None:
         return
-    await _refuse_newer(session, ticket=ticket, since=TicketEntry.id > seen_entry_id)
+    since = TicketEntry.id > seen_entry_id
+    if author_id is not None:
+        since = and_(
+            since,
+            or_(TicketEntry.author_user_id.is_(None), TicketEntry.author_user_id != author_id),
+        )
+    await _refuse_newer(session, ticket=ticket, since=since)
 
 
 async def ensure_unchanged_since(
