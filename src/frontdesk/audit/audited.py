@@ -22,6 +22,7 @@ from frontdesk.mail.models import MailboxAccount, MailboxOAuth
 from frontdesk.ratings.models import RatingSettings
 from frontdesk.replies.models import SavedReply
 from frontdesk.rules.models import Rule
+from frontdesk.saved_views.models import SavedView
 from frontdesk.sla.models import SlaPolicy
 from frontdesk.sso.models import SsoSettings
 from frontdesk.users.models import SecurityPolicy, User
@@ -176,6 +177,9 @@ AUDITED: tuple[Audited, ...] = (
         SidebarApp, "app", ("name", "url", "secret", "enabled", "position"), secrets=("secret",)
     ),
     Audited(Label, "label", ("name", "color")),
+    # As macros: a shared view is what every agent's left side lists; a personal one is
+    # recorded too, as a personal macro is.
+    Audited(SavedView, "view", ("name", "filters", "sort", "owner_id", "position")),
 )
 
 BY_MODEL: dict[type[Any], Audited] = {audited.model: audited for audited in AUDITED}

@@ -250,3 +250,28 @@ async def test_members_added_and_removed(desk: Desk) -> None:
         ("inbox.member_removed", {"member": ada["email"]}),
         ("inbox.member_added", {"member": ada["email"]}),
     ]
+
+
+async def test_saved_view_changes_are_recorded(desk: Desk) -> None:
+    """A shared view is what every agent's left side lists: who made, changed or removed it."""
+    owner = await desk.agent(role="owner")
+    made = await owner.client.post(
+        "/api/v1/views",
+        json={"name": "Urgent", "filters": {"priority": ["urgent"]}, "shared": True},
+    )
+    assert made.status_code == 201, made.text
+    view = made.json()
+    created = await only(owner, "view.created")
+    assert (created["target_type"], created["target_id"]) == ("view", view["id"])
+    assert created["changes"]["filters"] == [None, {"priority": ["urgent"]}]
+    changed = await owner.client.patch(
+        f"/api/v1/views/{view['id']}",
+        json={"name": "Urgent and high", "filters": {"priority": ["urgent", "high"]}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await only(owner, "view.updated"))["changes"] == {
+        "name": ["Urgent", "Urgent and high"],
+        "filters": [{"priority": ["urgent"]}, {"priority": ["urgent", "high"]}],
+    }
+    assert (await owner.client.delete(f"/api/v1/views/{view['id']}")).status_code == 204
+    assert (await only(owner, "view.deleted"))["target_label"] == "Urgent and high"
