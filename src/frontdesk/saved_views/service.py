@@ -242,6 +242,19 @@ async def existing_targets(
     )
 
 
+async def listing(
+    session: AsyncSession, *, user: User, view_id: int, sort: str | None, continued: bool
+) -> tuple[TicketFilter, str | None]:
+    """A view's tickets as the ticket list takes them: its criteria for `user`, and the sort.
+    A shared view's inbox the agent does not see, or one gone, lists no tickets rather than
+    answering 404 (`visible_tickets`), so that a view shared with everyone works for everyone.
+    The view's sort applies only when nothing else decides it: a cursor holds its own, and a
+    sync (`updated_since`) takes only `updated_at` (`continued`)."""
+    view = await get_view(session, user=user, view_id=view_id)
+    criteria = criteria_of(filters_of(view), user=user)
+    return criteria, sort if sort is not None or continued else view.sort
+
+
 def criteria_of(filters: ViewFilters, *, user: User) -> TicketFilter:
     """The list's criteria for `user`: `mine` is whoever looks. A missing inbox, label or agent
     matches no ticket by itself (no row has it)."""

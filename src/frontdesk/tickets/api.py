@@ -154,14 +154,13 @@ async def list_tickets(
                 "view_id",
                 "A view brings its own filters: send view_id alone, or the filters alone.",
             )
-        view = await saved_views_service.get_view(session, user=user, view_id=view_id)
-        # A shared view's inbox the agent does not see, or one gone: no tickets, not a 404
-        # (visible_tickets), so that a view shared with everyone works for everyone.
-        criteria = saved_views_service.criteria_of(saved_views_service.filters_of(view), user=user)
-        # The view's sort only when nothing else decides it: a cursor holds its own, and a sync
-        # (`updated_since`) takes only `updated_at`.
-        if sort is None and cursor is None and updated_since is None:
-            sort = view.sort
+        criteria, sort = await saved_views_service.listing(
+            session,
+            user=user,
+            view_id=view_id,
+            sort=sort,
+            continued=cursor is not None or updated_since is not None,
+        )
     else:
         if inbox_id is not None:
             # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty
