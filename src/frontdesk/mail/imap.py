@@ -70,6 +70,20 @@ def xoauth2(username: str, token: str) -> bytes:
     return f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
 
 
+class XOAuth2Answers:
+    """The client's side of an XOAUTH2 exchange for imaplib: the credentials once, then an empty
+    line. A server refusing the token sends its error as one more challenge (a JSON document) and
+    waits for that empty line before its NO; Gmail and Microsoft 365 document it so, and answering
+    the credentials again is a protocol error there (a BAD instead of the NO that says why)."""
+
+    def __init__(self, username: str, token: str) -> None:
+        self._answer = xoauth2(username, token)
+
+    def __call__(self, challenge: bytes) -> bytes:
+        answer, self._answer = self._answer, b""
+        return answer
+
+
 def _text(value: object) -> str:
     if isinstance(value, list | tuple):
         return " ".join(_text(item) for item in value if item is not None)
@@ -135,9 +149,7 @@ class Mailbox:
             raise ImapFailure(f"cannot reach {login.host}:{login.port}: {_describe(exc)}") from exc
         try:
             if login.auth is MailboxAuth.xoauth2:
-                self.imap.authenticate(
-                    "XOAUTH2", lambda _challenge: xoauth2(login.username, login.secret)
-                )
+                self.imap.authenticate("XOAUTH2", XOAuth2Answers(login.username, login.secret))
             else:
                 self.imap.login(login.username, login.secret)
         except imaplib.IMAP4.error as exc:
