@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
+from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
@@ -101,11 +101,9 @@ async def create_inbox(
 async def _flush_unique_address(session: AsyncSession, inbox: Inbox) -> None:
     # Read before the flush: rolling back the savepoint expires the inbox's attributes.
     address = inbox.email_address
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict(f"Another inbox already uses {address}.", code="address_taken") from None
+    await flush_unique(
+        session, taken=Conflict(f"Another inbox already uses {address}.", code="address_taken")
+    )
 
 
 async def update_inbox(

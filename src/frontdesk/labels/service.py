@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.labels.models import Label
 
@@ -62,21 +62,12 @@ async def _ensure_free_name(session: AsyncSession, *, name: str, except_id: int 
         raise _name_taken(name, existing)
 
 
-async def _flush_unique_name(session: AsyncSession, *, name: str) -> None:
-    # The check above cannot see a label created at the same moment; the unique key can.
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise _name_taken(name) from None
-
-
 async def create_label(session: AsyncSession, *, name: str, color: str = "#64748b") -> Label:
     name = name.strip()
     await _ensure_free_name(session, name=name, except_id=None)
     label = Label(name=name, name_key=name_key(name), color=_ensure_color(color))
     session.add(label)
-    await _flush_unique_name(session, name=name)
+    await flush_unique(session, taken=_name_taken(name))
     return label
 
 
@@ -89,7 +80,7 @@ async def update_label(
         name = name.strip()
         await _ensure_free_name(session, name=name, except_id=label.id)
         label.name, label.name_key = name, name_key(name)
-        await _flush_unique_name(session, name=name)
+        await flush_unique(session, taken=_name_taken(name))
     return label
 
 

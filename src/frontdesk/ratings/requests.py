@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy import and_, exists, func, not_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
+from frontdesk.db.unique import insert_once
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.mail.addresses import new_message_id, reply_address
 from frontdesk.mail.models import OutboxMessage, OutboxState
@@ -106,11 +106,7 @@ async def _request(session: AsyncSession, *, ticket: Ticket, now: datetime) -> b
         created_at=now,
         expires_at=now + LINK_LIFETIME,
     )
-    try:
-        async with session.begin_nested():
-            session.add(request)
-            await session.flush()
-    except IntegrityError:
+    if not await insert_once(session, request):
         return False
     if mailable and recipient is not None:
         request.outbox_id = await _queue_email(

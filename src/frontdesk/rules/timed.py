@@ -46,11 +46,11 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from frontdesk.db.planning import Unindexed
+from frontdesk.db.unique import insert_once
 from frontdesk.kit.clock import utcnow
 from frontdesk.rules import engine
 from frontdesk.rules.kinds import InState, NoReply
@@ -344,11 +344,7 @@ async def _fire(session: AsyncSession, *, rule: Rule, ticket: Ticket, episode: s
     run = RuleRun(
         rule_id=rule.id, ticket_id=ticket.id, episode=episode, outcome="claimed", ran_at=utcnow()
     )
-    try:
-        async with session.begin_nested():
-            session.add(run)
-            await session.flush()
-    except IntegrityError:
+    if not await insert_once(session, run):
         # Another process fired it first.
         return False
     # "text contains" reads the ticket's first message, loaded only for such a rule.

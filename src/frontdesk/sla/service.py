@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.unique import insert_once
 from frontdesk.errors import Conflict, NotFound
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
@@ -363,25 +363,20 @@ async def _alert(
     """Writes the alert unless someone did already (a breach: of this target since `since`,
     whatever its due time); True when this call wrote it. It is held against `holder`, the
     assignee who sees the ticket (`_holder`, `sla_audience`)."""
-    try:
-        async with session.begin_nested():
-            session.add(
-                SlaAlert(
-                    ticket_id=ticket.id,
-                    inbox_id=ticket.inbox_id,
-                    policy_id=policy_id,
-                    user_id=holder,
-                    target=target,
-                    kind=kind,
-                    due_at=due_at,
-                    since=since,
-                    created_at=utcnow(),
-                )
-            )
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return await insert_once(
+        session,
+        SlaAlert(
+            ticket_id=ticket.id,
+            inbox_id=ticket.inbox_id,
+            policy_id=policy_id,
+            user_id=holder,
+            target=target,
+            kind=kind,
+            due_at=due_at,
+            since=since,
+            created_at=utcnow(),
+        ),
+    )
 
 
 async def _warned(

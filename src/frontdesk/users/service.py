@@ -10,11 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import context as audit_context
 from frontdesk.audit.service import Target, record
+from frontdesk.db.unique import flush_unique
 from frontdesk.errors import (
     BadCredentials,
     Conflict,
@@ -122,13 +122,8 @@ async def create_user(
         preferences=dict(DEFAULT_PREFERENCES),
     )
     session.add(user)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict(
-            f"A user with the email {email} already exists.", code="email_taken"
-        ) from None
+    taken = Conflict(f"A user with the email {email} already exists.", code="email_taken")
+    await flush_unique(session, taken=taken)
     return user
 
 
