@@ -21,6 +21,7 @@ from tests.e2e.desk import (
     PageApi,
     assert_accessible,
     bar_item,
+    eventually,
     open_desk,
     set_online,
     shoot,
@@ -265,12 +266,14 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
         "Anything else?": {"code": "chat_ended", "message": "This chat has ended."},
     }
     sent: list[tuple[str, str]] = []
+    frames: list[dict[str, Any]] = []  # every frame the desk sent, in order
 
     def through(ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
 
         def to_server(raw: str | bytes) -> None:
             frame = json.loads(raw)
+            frames.append(frame)
             if frame.get("type") == "message":
                 sent.append((frame["text"], frame["client_msg_id"]))
                 error = answers.pop(frame["text"], None)
@@ -313,7 +316,16 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     await expect(failed).to_contain_text("Not sent")
     await expect(failed).to_contain_text("This chat has ended.")
     await expect(failed.get_by_role("button", name="Retry")).to_be_visible()
-    await asyncio.sleep(2.5)  # longer than a passing trouble's wait: nothing was sent again
+    # Longer than a passing trouble's wait (2 s), on the page's clock; then the agent types
+    # again, and the typing frame is the marker: a message sent again would have gone before it.
+    await ada.clock.fast_forward(2_500)
+    after = len(frames)
+    await composer.fill("Are you")
+
+    async def typed_again() -> bool:
+        return any(frame.get("type") == "typing" for frame in frames[after:])
+
+    await eventually(typed_again)
     assert [text for text, _ in sent].count("Anything else?") == 1, sent
 
     events = (await api("GET", f"/api/v1/chats/{chat['id']}"))["events"]

@@ -36,6 +36,13 @@ CHECKS = (
 )
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 INBOUND_TOKEN = "fuzz-inbound-token"
+# Anonymously, an operation that asks for a credential answers 401 whatever its parameters and
+# body hold (the credential is checked before they are validated; only a body that is not JSON at
+# all is refused first, the same code for every operation, which the agent's and owner's runs
+# reach): more examples would only repeat the 401. The suite's short run sends each of those (192
+# of 201 operations on 2026-12-05) one example, the open ones EXAMPLES.
+LOCKED_EXAMPLES = 1
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # Users the fuzzer may edit, deactivate or demote: ids 1-40, the small ones it tries most.
 # The acting owner and agent come after them, so that it rarely locks them out.
 BYSTANDERS = 40
@@ -128,13 +135,39 @@ def desk_headers(agent: Agent) -> list[str]:
     return [f"Cookie: frontdesk_session={session}", f"X-CSRF-Token: {csrf}"]
 
 
-async def schemathesis(base: str, *options: str) -> tuple[int, str]:
+def locked_operations(document: dict[str, Any]) -> list[str]:
+    """The operations of the OpenAPI document that name a security requirement, as schemathesis
+    names them ("GET /api/v1/me")."""
+    return [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS and operation.get("security")
+    ]
+
+
+def fewer_examples(path: Path, operations: list[str], examples: int) -> list[str]:
+    """A schemathesis configuration that sends `operations` `examples` examples each, as options
+    that go before `run` (an operation's setting yields to --max-examples, so that is left out
+    of the command and set here for the others)."""
+    names = ", ".join(f'"{name}"' for name in operations)
+    path.write_text(
+        f"generation.max-examples = {EXAMPLES}\n\n"
+        f"[[operations]]\ninclude-name = [{names}]\ngeneration.max-examples = {examples}\n"
+    )
+    return [f"--config-file={path}"]
+
+
+async def schemathesis(
+    base: str, *options: str, config: list[str] | None = None
+) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
+        *(config or []),
         "run",
         f"{base}/openapi.json",
         f"--checks={CHECKS}",
-        f"--max-examples={EXAMPLES}",
+        *([] if config else [f"--max-examples={EXAMPLES}"]),
         *([f"--seed={SEED}"] if SEED else []),
         f"--phases={PHASES}",
         "--workers=1",
@@ -151,7 +184,7 @@ async def schemathesis(base: str, *options: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("actor", ["anonymous", "visitor", "agent", "owner"])
 async def test_the_api_answers_as_documented(
-    app: FastAPI, settings: Settings, desk: Desk, visitors: Any, actor: str
+    app: FastAPI, settings: Settings, desk: Desk, visitors: Any, actor: str, tmp_path: Path
 ) -> None:
     actors = await seed(app, desk, visitors)
     options: list[str] = []
@@ -166,5 +199,9 @@ async def test_the_api_answers_as_documented(
         options += ["-H", f"Authorization: Bearer {actors['visitor']}"]
         options.append("--include-path-regex=^/messenger/")
     async with serve(app, settings) as host:
-        status, output = await schemathesis(f"http://{host}", *options)
+        config = None
+        if actor == "anonymous" and not LONG_RUN:
+            locked = locked_operations(app.openapi())
+            config = fewer_examples(tmp_path / "schemathesis.toml", locked, LOCKED_EXAMPLES)
+        status, output = await schemathesis(f"http://{host}", *options, config=config)
     assert status == 0, output
