@@ -65,6 +65,8 @@ from frontdesk.openapi import install_error_docs
 from frontdesk.ops.api import install_ops
 from frontdesk.pending_replies import timers as pending_reply_timers
 from frontdesk.pending_replies.api import router as pending_replies_router
+from frontdesk.pending_replies.due import DUE_KEY as PENDING_DUE_KEY
+from frontdesk.pending_replies.due import DueReplies
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.api import router as privacy_router
 from frontdesk.ratings import timers as rating_timers
@@ -229,6 +231,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             BROKER_KEY: broker,
             SEARCH_READER_KEY: searches,
             READING_KEY: reading,
+            # When this app next has a held reply to send (Undo send): its own, not the process's.
+            PENDING_DUE_KEY: DueReplies(),
             # Automation rules answer what each transaction did to tickets, inside it; then
             # webhooks queue their deliveries of all of it (the rules' changes included).
             BEFORE_COMMIT_KEY: (rules_engine.run_triggered, webhooks_capture.capture_events),

@@ -176,6 +176,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/views"): {403, 409},
     ("PATCH", "/api/v1/views/{view_id}"): {403, 409},
     ("DELETE", "/api/v1/views/{view_id}"): {403},
+    ("POST", "/api/v1/views/{view_id}/move"): {403},
     ("POST", "/api/v1/macros/{macro_id}/apply"): {409},
     # 409 `idempotency_key_in_progress`: its Idempotency-Key's first delivery is still stored.
     ("POST", "/api/v1/inbound/mime"): {400, 409, 413, 415, 422, 503},

@@ -50,7 +50,7 @@ async def test_undo_puts_the_reply_back_and_sending_again_delivers_it(
 
     # Undo send: 5 seconds, chosen on the Preferences page.
     await page.goto(f"{live}/preferences")
-    choice = page.get_by_label("Undo send")
+    choice = page.get_by_test_id("undo-send-preference")
     await expect(choice).to_have_value("0")
     await choice.select_option("5")
     me = await api("GET", "/api/v1/me")
@@ -159,10 +159,11 @@ async def test_each_held_reply_has_its_own_undo(
 
 
 async def test_a_reply_refused_on_a_ticket_no_longer_seen_is_shown_on_every_page(
-    app: FastAPI, desk: Any, live: str, browser: Browser
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
 ) -> None:
-    """Taken out of the inbox while her reply waited, Ada can no longer open the ticket: the
-    banner above every page tells her it was not sent, and gives her its text."""
+    """Taken out of the inbox while her reply waited, Ada can no longer open the ticket: her
+    bell tells her at once, live (screenshots/desk-reply-not-sent.png), and so does the banner
+    above every page, which gives her its text."""
     inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
     ada = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada)
@@ -185,8 +186,20 @@ async def test_a_reply_refused_on_a_ticket_no_longer_seen_is_shown_on_every_page
     removed = await admin.client.delete(f"/api/v1/inboxes/{inbox['id']}/members/{ada['id']}")
     assert removed.status_code == 200, removed.text
     assert await timer_later(app) == 1
-    await page.goto(f"{live}/preferences")
+    # Heard live, with no reload: the bell counts it, and the banner looks at once.
+    bell = page.get_by_test_id("notification-bell")
+    await expect(bell).to_have_attribute("aria-label", "Notifications, 1 unread")
     banner = page.get_by_test_id("unsent-replies")
+    await expect(banner).to_contain_text(f"A reply of yours on ticket {ticket['id']} was not sent")
+    await bell.click()
+    item = page.locator(".notification-item[data-kind='reply_not_sent']")
+    await expect(item).to_contain_text(
+        f"Your reply on #{ticket['number']} was not sent. You no longer have access to this "
+        "ticket's inbox."
+    )
+    await shoot(page, screenshots, "reply-not-sent")
+    await page.keyboard.press("Escape")
+    await page.goto(f"{live}/preferences")
     await expect(banner).to_contain_text(f"A reply of yours on ticket {ticket['id']} was not sent")
     await expect(banner).to_contain_text("no longer have access")
     await banner.get_by_text("Your text").click()

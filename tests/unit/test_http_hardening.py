@@ -358,6 +358,10 @@ class TestErrorDocs:
             ("delete", "/api/v1/views/{view_id}"): {
                 *("400", "401", "403", "404", "409", "422", "429"),
             },
+            # 403 `shared_view_admins_only`; past either end is no error (nothing moves).
+            ("post", "/api/v1/views/{view_id}/move"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
             # 409 `reply_already_sent`: undo send once the reply went out.
             ("delete", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {
                 *("400", "401", "403", "404", "409", "422", "429"),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import frontdesk.db.models  # noqa: F401  (registers every table)
@@ -175,3 +177,53 @@ async def test_a_breach_recorded_twice_before_0055_stays_once(database_url: str)
         await engine.dispose()
     assert [tuple(row) for row in kept] == [(1, True), (2, True), (4, False), (5, False)]
     assert tuple(starts) == (True, True, True)
+
+
+async def test_reply_not_sent_notifications_come_and_go_with_0069(database_url: str) -> None:
+    """0069 lets `notifications.kind` take `reply_not_sent` (SQLite: the table rebuilt, its ids
+    still never given twice); going down deletes those notifications and their queued pushes,
+    keeps the others, and the kind is refused again."""
+    engine = create_async_engine(database_url)
+    kind = "reply_not_sent"
+    notification = text(
+        "INSERT INTO notifications (user_id, kind, params, in_app, created_at) VALUES"
+        " (1, :kind, '{}', true, CURRENT_TIMESTAMP) RETURNING id"
+    )
+    try:
+        async with engine.begin() as connection:
+            for row in (
+                "INSERT INTO users (id, email, name, role, is_active, available_for_chat,"
+                " max_concurrent_chats, preferences, created_at, updated_at) VALUES (1,"
+                " 'ada@example.org', 'Ada', 'agent', true, false, 3, '{}', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)",
+                "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at)"
+                " VALUES (1, 1, 'https://push.example.org/1', 'k', 'a', CURRENT_TIMESTAMP)",
+            ):
+                await connection.execute(text(row))
+            await connection.execute(notification, {"kind": "assigned"})
+            told = (await connection.execute(notification, {"kind": kind})).scalar_one()
+            await connection.execute(
+                text(
+                    "INSERT INTO push_deliveries (subscription_id, notification_id, state,"
+                    " attempts, next_attempt_at, created_at) VALUES (1, :told, 'queued', 0,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"told": told},
+            )
+        await asyncio.to_thread(downgrade, database_url, "0068")
+        async with engine.connect() as connection:
+            kinds = (await connection.execute(text("SELECT kind FROM notifications"))).all()
+            pushes = await connection.scalar(text("SELECT count(*) FROM push_deliveries"))
+        assert [row[0] for row in kinds] == ["assigned"]
+        assert pushes == 0
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(notification, {"kind": kind})
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.begin() as connection:
+            newest = (await connection.execute(notification, {"kind": kind})).scalar_one()
+    finally:
+        await engine.dispose()
+    # The deleted notification's id is not given again (SQLite's AUTOINCREMENT and its sequence
+    # survive both rebuilds; PostgreSQL's sequence never goes back).
+    assert newest > told

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, event, text
 
+from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.files import timers as file_timers
 from frontdesk.files.models import StoredFile
 from frontdesk.mail.models import OutboxMessage
-from frontdesk.pending_replies import service, timers
+from frontdesk.pending_replies import due, service
 from frontdesk.pending_replies.timers import send_due_replies
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import EntryKind, TicketEntry
@@ -328,15 +333,9 @@ class TestSendingGoesOn:
         assert await send_due_replies(app.state.sessionmaker, settings) == 0
 
     async def test_an_idle_process_opens_no_transaction(
-        self,
-        app: FastAPI,
-        settings: Settings,
-        desk: Desk,
-        clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch,
+        self, app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
     ) -> None:
         ada, _inbox, ticket = await setup(desk, seconds=5)
-        monkeypatch.setitem(timers._last_sweep, "at", START)
         begun: list[object] = []
         engine = app.state.engine.sync_engine
 
@@ -532,6 +531,35 @@ class TestRaces:
         assert await replies_of(app, ticket) == 3
         assert await mails_of(app, ticket) == 3
 
+    async def test_a_reply_held_while_the_timer_reads_is_sent_at_its_due_time(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A reply held (committed, and so expected) while the timer reads when the next reply
+        is due, after that read's snapshot: the answer, which does not have it, does not make
+        the process forget it, and it goes out at its due time, not a poll later."""
+        ada, _inbox, ticket = await setup(desk, seconds=5)
+        real_next_due = service.next_due
+        held: list[Any] = []
+
+        async def held_meanwhile(session: Any) -> Any:
+            found = await real_next_due(session)
+            held.append(await reply(ada, ticket))
+            return found
+
+        monkeypatch.setattr(service, "next_due", held_meanwhile)
+        assert await send_due_replies(app.state.sessionmaker, settings) == 0
+        monkeypatch.setattr(service, "next_due", real_next_due)
+        (response,) = held
+        assert response.status_code == 202, response.text
+        clock.advance(seconds=5)
+        assert await send_due_replies(app.state.sessionmaker, settings) == 1
+        assert await replies_of(app, ticket) == 1
+
     async def test_undo_racing_the_timer_has_exactly_one_outcome(
         self,
         app: FastAPI,
@@ -599,3 +627,111 @@ class TestRetries:
         assert first.status_code == again.status_code == 202, again.text
         assert first.json()["id"] == again.json()["id"]
         assert len(await pending_of(ada, ticket)) == 1
+
+
+class TestDueReplies:
+    async def test_a_reply_expected_while_reading_is_kept_and_an_earlier_answer_wins(
+        self,
+    ) -> None:
+        """What the loop knows after a look is the earliest of the database's answer and the
+        replies held meanwhile (pending_replies/due.py), whichever came first."""
+        known = due.DueReplies()
+        soon, later = START + timedelta(seconds=5), START + timedelta(seconds=9)
+
+        async def read(answer: datetime | None, held: datetime) -> datetime | None:
+            # The answer's snapshot misses the reply held while it was read.
+            known.expect(held)
+            return answer
+
+        await known.look(read(None, soon), at=START)
+        assert known.next_due == soon
+        assert known.idle(now=soon - timedelta(seconds=1))
+        assert not known.idle(now=soon)
+        await known.look(read(soon, later), at=START)
+        assert known.next_due == soon
+        # A look with nothing held meanwhile takes the answer as it is.
+        await known.look(read_nothing(), at=START)
+        assert known.next_due is None
+
+
+async def read_nothing() -> datetime | None:
+    return None
+
+
+@asynccontextmanager
+async def other_app(
+    settings: Settings, sqlite_template: Path, tmp_path: Path
+) -> AsyncIterator[tuple[FastAPI, Settings]]:
+    """A second app of the process, on a database of its own."""
+    other_path = tmp_path / "other.db"
+    shutil.copyfile(sqlite_template, other_path)
+    other_settings = settings.model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///{other_path}"}
+    )
+    other = create_app(other_settings, run_loops=False)
+    async with other.router.lifespan_context(other):
+        yield other, other_settings
+
+
+class TestTwoApps:
+    async def test_two_apps_on_two_databases_each_sweep_their_own(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        clock: FrozenClock,
+        sqlite_template: Path,
+        tmp_path: Path,
+    ) -> None:
+        """What the sending loop knows (its last look, the next due time, its last sweep) is each
+        app's: another app of the process, on another database, sweeping a moment before does
+        not stop this one's sweep (pending_replies/due.py)."""
+        async with other_app(settings, sqlite_template, tmp_path) as (other, other_settings):
+            there = Desk(other)
+            try:
+                ada, _inbox, ticket = await setup(there, seconds=5)
+                sent = (await reply(ada, ticket)).json()
+                clock.advance(seconds=5)
+                assert await send_due_replies(other.state.sessionmaker, other_settings) == 1
+                assert (await read_one(ada, ticket, sent)).json()["state"] == "sent"
+                # Past the time a sent reply's row is kept: the first app's round sweeps its own
+                # database, then the other app's round sweeps the other's.
+                clock.advance(seconds=(service.KEEP_SENT + timedelta(minutes=2)).total_seconds())
+                assert await send_due_replies(app.state.sessionmaker, settings) == 0
+                assert await send_due_replies(other.state.sessionmaker, other_settings) == 0
+                error_of(await read_one(ada, ticket, sent), 404)
+            finally:
+                await there.close()
+
+    async def test_a_reply_held_in_one_app_leaves_the_others_next_due_alone(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        desk: Desk,
+        clock: FrozenClock,
+        sqlite_template: Path,
+        tmp_path: Path,
+    ) -> None:
+        """A reply held through this app is expected by this app alone: the other app, which
+        looked a moment ago and has nothing due, still opens no transaction at its due time,
+        and this app sends it then."""
+        ada, _inbox, ticket = await setup(desk, seconds=5)
+        async with other_app(settings, sqlite_template, tmp_path) as (other, other_settings):
+            assert await send_due_replies(app.state.sessionmaker, settings) == 0
+            assert await send_due_replies(other.state.sessionmaker, other_settings) == 0
+            assert (await reply(ada, ticket)).status_code == 202
+            begun: list[object] = []
+            engine = other.state.engine.sync_engine
+
+            def began(connection: object) -> None:
+                begun.append(connection)
+
+            event.listen(engine, "begin", began)
+            try:
+                clock.advance(seconds=5)
+                assert await send_due_replies(other.state.sessionmaker, other_settings) == 0
+                assert begun == []
+            finally:
+                event.remove(engine, "begin", began)
+            assert await send_due_replies(app.state.sessionmaker, settings) == 1
+            assert await replies_of(app, ticket) == 1

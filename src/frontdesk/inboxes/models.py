@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, JSONType, Timestamped
@@ -25,6 +25,9 @@ class Inbox(Timestamped, Base):
     messenger_settings: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     # Closed tickets are deleted this many days after closing (privacy/retention.py); None: kept.
     retention_days: Mapped[int | None]
+    # Appended to its agents' email replies, filled for each author (inboxes/signatures.py);
+    # None: no signature.
+    email_signature: Mapped[str | None] = mapped_column(Text)
 
 
 class InboxMember(Base):

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import BeforeValidator, EmailStr, Field
 
+from frontdesk.inboxes.signatures import MAX_SIGNATURE, normalised
 from frontdesk.kit.schemas import Id, Name, ReadModel, WriteModel
 
 RetentionDays = Annotated[
@@ -14,6 +15,18 @@ RetentionDays = Annotated[
         le=36_500,
         description="Days after closing before a closed ticket is deleted; null keeps them.",
     ),
+]
+Signature = Annotated[
+    str,
+    Field(
+        max_length=MAX_SIGNATURE,
+        description="Plain text added below a '-- ' line to every email reply an agent sends "
+        "from the inbox, with {{agent.name}}, {{agent.first_name}} and {{inbox.name}} filled "
+        "for the reply's author. Line ends may be CRLF, CR or LF (saved as LF); the limit "
+        "counts it so, without the spaces around it. Empty or null: no signature.",
+    ),
+    # Last, so it runs first: the limit counts the text as saved, not a textarea's CRLFs.
+    BeforeValidator(lambda value: normalised(value) if isinstance(value, str) else value),
 ]
 Timeout = Annotated[
     int, Field(ge=30, le=86_400, description="Seconds before a waiting chat ends unanswered.")
@@ -30,6 +43,10 @@ class InboxRead(ReadModel):
     require_identity: bool
     messenger_settings: dict[str, str]
     retention_days: int | None
+    email_signature: str | None = Field(
+        description="Added below a '-- ' line to its agents' email replies, variables filled "
+        "for each author; null: none."
+    )
     created_at: datetime
 
 
@@ -53,6 +70,7 @@ class InboxUpdate(WriteModel):
     require_identity: bool | None = None
     messenger_settings: dict[str, Annotated[str, Field(max_length=500)]] | None = None
     retention_days: RetentionDays | None = None
+    email_signature: Signature | None = None
 
 
 class MemberAdd(WriteModel):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.audit import service as audit
 from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.inboxes import signatures
 from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
 from frontdesk.kit.clock import utcnow
@@ -118,6 +119,7 @@ async def update_inbox(
     require_identity: bool | None = None,
     messenger_settings: dict[str, str] | None = None,
     retention_days: int | object | None = UNSET,
+    email_signature: str | object | None = UNSET,
 ) -> Inbox:
     if name is not None:
         inbox.name = name.strip()
@@ -144,6 +146,10 @@ async def update_inbox(
         inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
     if retention_days is not UNSET:
         inbox.retention_days = retention_days if isinstance(retention_days, int) else None
+    if email_signature is not UNSET:
+        inbox.email_signature = signatures.cleaned(
+            email_signature if isinstance(email_signature, str) else None
+        )
     inbox.updated_at = utcnow()
     await _flush_unique_address(session, inbox)
     return inbox

@@ -35,7 +35,10 @@ class Known:
     entries: dict[str, tickets_service.EntryRef]
     tickets: dict[int, Ticket]
     senders: dict[int, customers_service.Addresses]
-    sent_texts: dict[str, str] = field(default_factory=dict)
+    # Each of our mails' texts: as its author wrote it, then as sent when that differs (it ends
+    # with the inbox's signature). A customer's client may paste either under their answer, and
+    # the first 60 characters of a short reply sent signed reach into the signature.
+    sent_texts: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -55,18 +58,22 @@ class Known:
             for message_id, entry in entries.items()
             if entry.direction is Direction.outbound
         ]
-        sent_texts: dict[str, str] = {}
+        sent_texts: dict[str, list[str]] = {}
         if ours:
             rows = await session.execute(statements.SENT_TEXTS, {"p_ids": ours})
-            sent_texts = {row.message_id: row.text for row in rows}
+            sent_texts = {
+                row.message_id: list(dict.fromkeys(t for t in (row.written, row.text) if t))
+                for row in rows
+            }
         return cls(entries, tickets, senders, sent_texts)
 
     def answered_texts(self, message_ids: Iterable[str], *, ticket_id: int) -> list[str]:
         """The text of our mails on the ticket among those a message answers, in its order."""
         return [
-            self.sent_texts[message_id]
+            text
             for message_id in message_ids
             if message_id in self.sent_texts and self.entries[message_id].ticket_id == ticket_id
+            for text in self.sent_texts[message_id]
         ]
 
     async def ticket(self, session: AsyncSession, ticket_id: int) -> Ticket | None:

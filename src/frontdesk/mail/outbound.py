@@ -31,6 +31,8 @@ from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.users.models import User
 
 MAX_REFERENCES = 20
+# The line above a signature (inboxes/signatures.py): dash, dash, space.
+SIGNATURE_DELIMITER = "-- "
 # Recipients of one agent's mail besides the customer (Cc and Bcc together, or a forward's To
 # and Cc): a reply to a conversation, not a mailing.
 MAX_EXTRA_RECIPIENTS = 20
@@ -108,14 +110,28 @@ def reply_subject(subject: str, *, number: int) -> str:
     return f"Re: {base}" if tag in base else f"Re: {base} {tag}"
 
 
-def text_to_html(text: str, *, language: str | None = None) -> str:
+def signed_text(text: str, signature: str | None) -> str:
+    """The text part: the agent's text, then the signature below the standard "-- " line (RFC
+    3676), which mail clients and our own reply trimming (mail/visible) recognise."""
+    if not signature:
+        return text
+    return f"{text.rstrip()}\n\n{SIGNATURE_DELIMITER}\n{signature}"
+
+
+def text_to_html(text: str, *, language: str | None = None, signature: str | None = None) -> str:
     paragraphs = [
         escape(block).replace("\n", "<br>\n") for block in text.replace("\r\n", "\n").split("\n\n")
     ]
     lang = f' lang="{language}"' if language else ""
+    signed = ""
+    if signature:
+        # The same "-- " line opens it, so that an HTML reader trims it as a text one does.
+        lines = escape(f"{SIGNATURE_DELIMITER}\n{signature}").replace("\n", "<br>\n")
+        signed = f'<p class="signature" style="color:#475569">{lines}</p>'
     return (
         f'<div{lang} style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
         + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph.strip())
+        + signed
         + "</div>"
     )
 
@@ -148,10 +164,12 @@ async def queue_reply(
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
     files: Sequence[StoredFile] = (),
+    signature: str | None = None,
 ) -> OutboxMessage:
     """`cc` is shown to every recipient, `bcc` to none: Bcc addresses are envelope recipients
     only, never in a header of the message. `files` go as attachments, read from the file store
-    when the message is sent. Without an author (a rule's reply) the inbox alone signs it."""
+    when the message is sent. Without an author (a rule's reply) the inbox alone signs it.
+    `signature` (filled already) ends both parts, below a "-- " line."""
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
     recipient = await recipient_for(session, ticket=ticket)
@@ -193,8 +211,8 @@ async def queue_reply(
         recipients=[recipient, *cc, *bcc],
         subject=reply_subject(ticket.subject, number=ticket.number),
         headers=headers,
-        text=entry.text,
-        html=text_to_html(entry.text),
+        text=signed_text(entry.text, signature),
+        html=text_to_html(entry.text, signature=signature),
         state=OutboxState.queued,
         data={
             "kind": "reply",

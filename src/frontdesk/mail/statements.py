@@ -9,15 +9,20 @@ from typing import cast
 from sqlalchemy import Table, bindparam, insert, select
 
 from frontdesk.mail.models import InboundMessage, InboundStatus, OutboxMessage
+from frontdesk.tickets.models import TicketEntry
 
 INBOUND = cast(Table, InboundMessage.__table__)
 
 INSERT_INBOUND = insert(INBOUND).returning(INBOUND.c.id)
 OUTBOX = cast(Table, OutboxMessage.__table__)
+ENTRIES = cast(Table, TicketEntry.__table__)
 
-# The text of our mails that a batch's messages answer, by Message-ID.
-SENT_TEXTS = select(OUTBOX.c.message_id, OUTBOX.c.text).where(
-    OUTBOX.c.message_id.in_(bindparam("p_ids", expanding=True))
+# The text of our mails that a batch's messages answer, by Message-ID: as sent, and as its author
+# wrote it (the entry's, without the inbox's signature that the mail ends with).
+SENT_TEXTS = (
+    select(OUTBOX.c.message_id, OUTBOX.c.text, ENTRIES.c.text.label("written"))
+    .select_from(OUTBOX.outerjoin(ENTRIES, ENTRIES.c.id == OUTBOX.c.entry_id))
+    .where(OUTBOX.c.message_id.in_(bindparam("p_ids", expanding=True)))
 )
 
 # Earlier deliveries of the same bytes (a message without a Message-ID) that reached a ticket.

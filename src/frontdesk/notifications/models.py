@@ -23,6 +23,9 @@ class NotificationKind(enum.StrEnum):
     chat_waiting = "chat_waiting"
     # A ticket's SLA target is about to breach (sla/service.py `check_due`).
     sla_breaching = "sla_breaching"
+    # A reply held by Undo send was refused at its due time (pending_replies/service.py
+    # `record_failure`): its author is told why.
+    reply_not_sent = "reply_not_sent"
 
 
 class Channel(enum.StrEnum):

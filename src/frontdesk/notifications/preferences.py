@@ -21,6 +21,9 @@ DEFAULTS: Mapping[NotificationKind, frozenset[Channel]] = {
     NotificationKind.chat_invited: frozenset({Channel.in_app, Channel.push}),
     NotificationKind.chat_waiting: frozenset({Channel.push}),
     NotificationKind.sla_breaching: frozenset({Channel.in_app, Channel.push}),
+    # A reply of yours the customer never got: addressed to you, and often learnt after you left
+    # the ticket (Undo send holds it for seconds), so as loud as an assignment.
+    NotificationKind.reply_not_sent: frozenset({Channel.in_app, Channel.push}),
 }
 
 Matrix = dict[NotificationKind, dict[Channel, bool]]

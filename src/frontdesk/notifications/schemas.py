@@ -8,7 +8,13 @@ from pydantic import Field
 from frontdesk.kit.schemas import Id, ReadModel, WriteModel
 
 KindName = Literal[
-    "assigned", "customer_replied", "mentioned", "chat_invited", "chat_waiting", "sla_breaching"
+    "assigned",
+    "customer_replied",
+    "mentioned",
+    "chat_invited",
+    "chat_waiting",
+    "sla_breaching",
+    "reply_not_sent",
 ]
 ChannelName = Literal["in_app", "push", "email"]
 
@@ -37,6 +43,23 @@ class NotificationParamsRead(ReadModel):
         description="`assigned`: the reverse. The ticket moved to an inbox you are not a member "
         "of, so it is no longer assigned to you; the notification names its `number` only (no "
         "subject, and no `ticket_id`: you can no longer open it).",
+    )
+    reason: str | None = Field(
+        default=None,
+        description="`reply_not_sent`: why your reply held by Undo send was refused at its due "
+        "time, in English (the error's `message`, as the pending reply's `error` says it). "
+        "Written for API clients: the desk, push and email word it from `reason_code`.",
+    )
+    reason_code: str | None = Field(
+        default=None,
+        description="`reply_not_sent`: the refusal's code (`ticket_not_visible`, `stale_thread`, "
+        "`internal_error`, or any code an immediate reply can be refused with).",
+    )
+    pending_reply_id: int | None = Field(
+        default=None,
+        description="`reply_not_sent`: the failed pending reply (`GET /me/pending-replies`). "
+        "Taking it back (`DELETE /tickets/{id}/pending-replies/{pending_id}`) marks this "
+        "notification read.",
     )
 
 

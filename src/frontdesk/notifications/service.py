@@ -12,11 +12,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
 from frontdesk.db.context import settings_of
+from frontdesk.db.unique import insert_once
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import InboxMember
@@ -398,12 +398,7 @@ async def follow(session: AsyncSession, *, ticket_id: int, user_id: int) -> None
     """Idempotent, also when two requests race: the primary key keeps one row."""
     if await session.get(TicketFollower, (ticket_id, user_id)) is not None:
         return
-    try:
-        async with session.begin_nested():
-            session.add(TicketFollower(ticket_id=ticket_id, user_id=user_id))
-            await session.flush()
-    except IntegrityError:
-        pass
+    await insert_once(session, TicketFollower(ticket_id=ticket_id, user_id=user_id))
 
 
 async def unfollow(session: AsyncSession, *, ticket_id: int, user_id: int) -> None:
@@ -713,6 +708,65 @@ async def sla_breaching(
     )
 
 
+async def reply_not_sent(
+    session: AsyncSession,
+    *,
+    author: User,
+    ticket: Ticket,
+    reason: str,
+    reason_code: str,
+    pending_reply_id: int,
+) -> None:
+    """A reply `author` held with Undo send was refused at its due time (pending_replies/
+    service.py `record_failure`): they are told, with why. While they see the ticket it points
+    at it (its thread shows the failed reply and its text); once they no longer do (taken out of
+    its inbox meanwhile, the likeliest refusal), it keeps only the number they knew it by and
+    points at no ticket, as `unassigned_by_move` does, so that `seen_now` does not hide it: the
+    desk's start shows them the reply's text (its banner of unsent replies). A deactivated
+    author is told nothing: they can no longer log in."""
+    if not author.is_active:
+        return
+    params = NotificationParams(
+        number=ticket.number,
+        reason=reason,
+        reason_code=reason_code,
+        pending_reply_id=pending_reply_id,
+    )
+    sees = await inboxes_service.who_sees(session, user_ids=[author.id], inbox_id=ticket.inbox_id)
+    if sees:
+        params["subject"] = ticket.subject
+        about = About(inbox_id=ticket.inbox_id, ticket_id=ticket.id)
+    else:
+        about = About(inbox_id=ticket.inbox_id)
+    await notify(
+        session,
+        kind=NotificationKind.reply_not_sent,
+        user_ids=[author.id],
+        actor=None,
+        about=about,
+        params=params,
+        seeing=[author],
+    )
+
+
+async def reply_taken_back(session: AsyncSession, *, author: User, pending_reply_id: int) -> None:
+    """The author took their failed reply back (pending_replies/service.py `undo`): what told
+    them of it is done with, and is marked read as if they had read it in the bell (its count
+    and their other tabs follow)."""
+    unread = await session.scalars(
+        select(Notification).where(
+            Notification.user_id == author.id,
+            Notification.kind == NotificationKind.reply_not_sent,
+            Notification.read_at.is_(None),
+        )
+    )
+    # A handful at most (those of the author's replies not sent and not taken back): matched
+    # here rather than by a JSON path, which each database spells its own way.
+    ids = [n.id for n in unread if n.params.get("pending_reply_id") == pending_reply_id]
+    if ids:
+        await mark_read(session, user=author, ids=ids)
+
+
 # --- push subscriptions and the key ------------------------------------------------------------
 
 VAPID_ROW = 1
@@ -736,12 +790,7 @@ async def vapid(session: AsyncSession) -> Vapid:
     subject = settings.push_subject or f"mailto:postmaster@{settings.mail_domain}"
     row = await session.get(VapidKey, VAPID_ROW)
     if row is None:
-        try:
-            async with session.begin_nested():
-                session.add(VapidKey(id=VAPID_ROW, private_key=new_private_key_pem()))
-                await session.flush()
-        except IntegrityError:
-            pass
+        await insert_once(session, VapidKey(id=VAPID_ROW, private_key=new_private_key_pem()))
         row = await session.get(VapidKey, VAPID_ROW, populate_existing=True)
         if row is None:  # pragma: no cover - the insert above or a rival's made it
             raise RuntimeError("the VAPID key could not be stored")

@@ -3,7 +3,29 @@ on the row. The desk words its bell itself, in the agent's language."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from frontdesk.notifications.models import Notification, NotificationKind
+
+# Why a held reply was not sent, in words for its author rather than for an API client (the
+# error's own `message` says, for one, which field to send again, and that the reply was not
+# sent, which the notification's first sentence says already): the desk's bell says the same
+# (web/desk/src/i18n/messages/errors.ts). A code not listed here keeps the error's message.
+NOT_SENT_REASONS: dict[str, str] = {
+    "ticket_not_visible": "You no longer have access to this ticket's inbox.",
+    "author_deactivated": "Your account was deactivated before it went out.",
+    "internal_error": (
+        "An error on our side stopped it: take it back to the reply box and send it again."
+    ),
+    "stale_thread": (
+        "New messages arrived on this ticket since you started writing: read them, then send again."
+    ),
+}
+
+
+def _why_not_sent(params: Mapping[str, object]) -> str:
+    known = NOT_SENT_REASONS.get(str(params.get("reason_code") or ""))
+    return known or str(params.get("reason") or "It was refused when its time came.")
 
 
 def link_path(notification: Notification) -> str:
@@ -52,3 +74,6 @@ def describe(notification: Notification) -> tuple[str, str]:
             if p.get("breached"):
                 return f"Overdue: {ticket}", "This ticket breached its target."
             return f"Due soon: {ticket}", "This ticket is about to breach its target."
+        case NotificationKind.reply_not_sent:
+            # No subject when its author no longer sees the ticket: its number only.
+            return f"Your reply was not sent: {ticket}", _why_not_sent(p)

@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column
@@ -54,6 +54,8 @@ class PendingReply(Base):
     # The newest entry its author had seen when holding it (the reply's `seen_entry_id`): at
     # its sending the thread is checked again against it (tickets/staleness.py).
     seen_entry_id: Mapped[int | None]
+    # Whether the inbox's email signature is added when it is sent (the reply's `signature`).
+    signature: Mapped[bool] = mapped_column(default=True, server_default=true())
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
     )

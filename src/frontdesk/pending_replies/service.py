@@ -9,7 +9,8 @@ reply is (tickets/service.py `add_reply`), or taken back by its author meanwhile
   still seeing the ticket) and that nobody else answered meanwhile (`seen_entry_id`, the stale
   thread check, the author's own replies aside), and sends it acting as its author (audit,
   webhooks); it becomes `sent` with its entry, in the same transaction. A refusal, or an
-  unexpected error, rolls that transaction back and records why (`failed`), for its author.
+  unexpected error, rolls that transaction back and records why (`failed`), for its author,
+  who is also notified (`reply_not_sent`, notifications/service.py).
 - Undoing (`undo`) locks the same row and waits for a sending in progress: a reply is either
   undone and never sent, or sent and the undo refused (409 `reply_already_sent`). An undone
   row is kept a while (`undone`): the same undo again answers the text again.
@@ -19,6 +20,7 @@ Only the author sees, undoes or takes back a pending reply; to anyone else it do
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -28,10 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.audit import context as audit_context
 from frontdesk.audit.models import ActorKind
 from frontdesk.db.context import settings_of
-from frontdesk.db.session import after_commit, database_unreachable
+from frontdesk.db.session import (
+    after_commit,
+    database_unreachable,
+    drop_hooks_since,
+    hooks_mark,
+)
 from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound
 from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
+from frontdesk.notifications import service as notifications_service
 from frontdesk.pending_replies import due
 from frontdesk.pending_replies.models import PendingReply, PendingReplyFile, PendingState
 from frontdesk.tickets import service as tickets_service
@@ -40,6 +48,8 @@ from frontdesk.tickets.service import AfterReply
 from frontdesk.tickets.staleness import ensure_fresh
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
+
+logger = logging.getLogger(__name__)
 
 # The choices of the "Undo send" preference, in seconds; 0 is off.
 UNDO_SECONDS = users_service.UNDO_SEND_SECONDS
@@ -77,6 +87,7 @@ async def hold_reply(
     attachment_limit: int = 0,
     seen_entry_id: int | None = None,
     snooze_until: datetime | None = None,
+    signature: bool = True,
 ) -> PendingReply:
     """The reply checked as if sent now, then kept until `delay_seconds` from now. The caller
     has locked the ticket and checked that `author` sees it."""
@@ -110,17 +121,19 @@ async def hold_reply(
         created_at=now,
         due_at=now + timedelta(seconds=delay_seconds),
         seen_entry_id=seen_entry_id,
+        signature=signature,
     )
     session.add(pending)
     await session.flush()
     session.add_all(PendingReplyFile(pending_reply_id=pending.id, file_id=i) for i in file_ids)
     await session.flush()
-    database, due_at = settings_of(session).database_url, pending.due_at
+    known, due_at = due.of_session(session), pending.due_at
+    if known is not None:
 
-    async def expected() -> None:
-        due.expect(database, due_at)
+        async def expected() -> None:
+            known.expect(due_at)
 
-    after_commit(session, expected)
+        after_commit(session, expected)
     return pending
 
 
@@ -226,6 +239,7 @@ async def _send(session: AsyncSession, pending: PendingReply) -> TicketEntry:
             attachment_ids=pending.attachment_ids,
             attachment_limit=settings.max_attachment_bytes,
             snooze_until=pending.snooze_until,
+            signature=pending.signature,
         )
 
 
@@ -243,8 +257,9 @@ async def _ensure_unanswered(
 
 
 async def record_failure(session: AsyncSession, *, pending_id: int, error: FrontdeskError) -> bool:
-    """`failed`, with the error's code and words; False when it is no longer pending (undone
-    meanwhile, or another process recorded it first)."""
+    """`failed`, with the error's code and words, and its author notified (`reply_not_sent`);
+    False when it is no longer pending (undone meanwhile, or another process recorded it first),
+    and nobody is told twice."""
     pending = await session.scalar(
         select(PendingReply)
         .where(PendingReply.id == pending_id, PendingReply.state == PendingState.pending)
@@ -259,7 +274,39 @@ async def record_failure(session: AsyncSession, *, pending_id: int, error: Front
     await session.execute(
         delete(PendingReplyFile).where(PendingReplyFile.pending_reply_id == pending.id)
     )
+    await _tell_author(session, pending=pending, error=error)
     return True
+
+
+async def _tell_author(
+    session: AsyncSession, *, pending: PendingReply, error: FrontdeskError
+) -> None:
+    """Told as well as listed: the author has usually left the ticket by then (the reply was held
+    for them to move on), and may not look at the desk before the customer wonders. In a
+    savepoint: a fault of the telling (logged) loses the notification, not the `failed` state,
+    which would otherwise be rolled back with it and the reply tried first every round, before
+    every other due reply, for ever."""
+    mark = hooks_mark(session)
+    try:
+        async with session.begin_nested():
+            author = await session.get(User, pending.author_id)
+            ticket = await session.get(Ticket, pending.ticket_id)
+            if author is not None and ticket is not None:
+                await notifications_service.reply_not_sent(
+                    session,
+                    author=author,
+                    ticket=ticket,
+                    reason=error.message,
+                    reason_code=error.code,
+                    pending_reply_id=pending.id,
+                )
+    except Exception as fault:
+        # The database gone for now: nothing is recorded, the next round tries again.
+        if database_unreachable(fault):
+            raise
+        # Its live event and anything else queued for the commit go with the savepoint.
+        drop_hooks_since(session, mark)
+        logger.exception("pending reply %s: its author could not be notified", pending.id)
 
 
 async def list_pending(
@@ -304,12 +351,18 @@ async def undo(
             code="reply_already_sent",
         )
     if pending.state is not PendingState.undone:
+        failed = pending.state is PendingState.failed
         pending.state = PendingState.undone
         # Its uploads wait in the author's box again, swept as any unsent upload is.
         await session.execute(
             delete(PendingReplyFile).where(PendingReplyFile.pending_reply_id == pending.id)
         )
         await session.flush()
+        if failed:
+            # Taken back, the bell's "not sent" is done with: read, so it is not told twice.
+            await notifications_service.reply_taken_back(
+                session, author=author, pending_reply_id=pending.id
+            )
     return pending
 
 

@@ -25,7 +25,6 @@ SWEEP_BATCH = 200
 # Old rows are swept once a minute per process, not every second: a transaction each second
 # would make every request of a SQLite process wait for nothing.
 SWEEP_EVERY = timedelta(minutes=1)
-_last_sweep: dict[str, datetime] = {}
 
 
 async def send_due_replies(
@@ -35,19 +34,21 @@ async def send_due_replies(
     now: datetime | None = None,
 ) -> int:
     """One round; how many pending replies it sent or found refused. With nothing due that this
-    process knows of, and its last look recent, it opens no transaction (pending_replies/due.py)."""
+    app knows of, and its last look recent, it opens no transaction (pending_replies/due.py:
+    what it knows is the sessionmaker's, so never another app's or another database's).
+    `settings` goes unused: every timed round is given it (app.py `timed_rounds`)."""
     moment = now or utcnow()
-    database = settings.database_url if settings is not None else ""
+    known = due.of(sessionmaker)
     done = 0
     try:
-        if settings is not None and due.idle(database, now=moment):
+        if known.idle(now=moment):
             return 0
         for _ in range(PER_ROUND):
             try:
                 async with unit_of_work(sessionmaker) as session:
                     pending_id = await service.send_next(session, now=moment)
                     if pending_id is None:
-                        due.looked(database, at=moment, next_due=await service.next_due(session))
+                        await known.look(service.next_due(session), at=moment)
             except service.NotSent as refused:
                 await _record(sessionmaker, refused)
                 done += 1
@@ -56,7 +57,8 @@ async def send_due_replies(
                 break
             done += 1
     finally:
-        await _sweep(sessionmaker, moment)
+        if known.sweep_now(now=moment, every=SWEEP_EVERY):
+            await _sweep(sessionmaker, moment)
     return done
 
 
@@ -75,8 +77,5 @@ async def _record(sessionmaker: async_sessionmaker[AsyncSession], refused: servi
 
 
 async def _sweep(sessionmaker: async_sessionmaker[AsyncSession], moment: datetime) -> None:
-    if moment - _last_sweep.get("at", datetime.min.replace(tzinfo=moment.tzinfo)) < SWEEP_EVERY:
-        return
-    _last_sweep["at"] = moment
     async with unit_of_work(sessionmaker) as session:
         await service.sweep(session, now=moment, limit=SWEEP_BATCH)

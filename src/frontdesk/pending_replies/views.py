@@ -29,6 +29,7 @@ async def pending_reads(
             snooze_until=reply.snooze_until,
             cc=list(reply.cc),
             bcc=list(reply.bcc),
+            signature=reply.signature,
             attachments=[
                 StoredFileRead.model_validate(files[file_id])
                 for file_id in reply.attachment_ids

@@ -67,6 +67,11 @@ class NotificationEvent(enum.StrEnum):
     read = "notification.read"
 
 
+class ViewEvent(enum.StrEnum):
+    # A saved view created, edited (name, filters, sort, place), moved or deleted.
+    changed = "view.changed"
+
+
 # --- payloads ----------------------------------------------------------------------------------
 
 AuthorKindName = Literal["visitor", "agent", "system"]
@@ -319,7 +324,13 @@ class AccessEnded(TypedDict):
 
 
 NotificationKindName = Literal[
-    "assigned", "customer_replied", "mentioned", "chat_invited", "chat_waiting", "sla_breaching"
+    "assigned",
+    "customer_replied",
+    "mentioned",
+    "chat_invited",
+    "chat_waiting",
+    "sla_breaching",
+    "reply_not_sent",
 ]
 
 
@@ -338,6 +349,12 @@ class NotificationParams(TypedDict):
     # `assigned`: the reverse, the agent was unassigned because the ticket moved to an inbox
     # they do not see (notifications/service.py `unassigned_by_move`): no ticket, no subject.
     unassigned: NotRequired[bool]
+    # `reply_not_sent`: why the held reply was refused, the error's words and code as the API
+    # answers them (pending_replies/service.py).
+    reason: NotRequired[str]
+    reason_code: NotRequired[str]
+    # `reply_not_sent`: the failed reply; taking it back marks the notification read.
+    pending_reply_id: NotRequired[int]
 
 
 class NotificationPayload(TypedDict):
@@ -360,6 +377,20 @@ class NotificationsRead(TypedDict):
     # The ids marked read (empty: every one up to `up_to`), and what is left unread.
     ids: list[int]
     unread: int
+
+
+# "moved": its place among its owner's views (POST /views/{id}/move), which renumbered them.
+ViewChangeName = Literal["created", "updated", "deleted", "moved"]
+
+
+class ViewChanged(TypedDict):
+    view_id: int
+    change: ViewChangeName
+    # Its name after the change (before it, for a deletion): the desk's notice names it.
+    name: str
+    shared: bool
+    # Who made the change.
+    by: UserRef
 
 
 # --- the catalogue -----------------------------------------------------------------------------
@@ -555,6 +586,13 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent",),
         note="the agent's own tabs, after they marked notifications read in one of them",
+    ),
+    _spec(
+        ViewEvent.changed,
+        ViewChanged,
+        stored=False,
+        to=("agent", "agents"),
+        note="every agent for a shared view; the owner's own tabs for a personal one",
     ),
     _spec(
         AccountEvent.access_ended,

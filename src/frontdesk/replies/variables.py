@@ -89,9 +89,11 @@ def first_word(name: str | None) -> str | None:
     return words[0] if words else None
 
 
-def fill(text: str, values: Mapping[str, str | None]) -> Filled:
+def fill(text: str, values: Mapping[str, str | None], *, drop_unfilled: bool = False) -> Filled:
     """One pass over the text: a value that itself looks like a variable (a visitor named
-    "{{agent.name}}") is inserted as it is, never filled in turn."""
+    "{{agent.name}}") is inserted as it is, never filled in turn. `drop_unfilled`: a known
+    variable with no value and no fallback is left out rather than kept as written (a
+    signature, which nobody reads over before it goes); it is still listed in `unfilled`."""
     filled = Filled(text="")
     parts: list[str] = []
     end = 0
@@ -106,7 +108,8 @@ def fill(text: str, values: Mapping[str, str | None]) -> Filled:
         value = (values.get(name) or "").strip() or placeholder.fallback
         if not value:
             _once(filled.unfilled, name)
-            parts.append(placeholder.written)
+            if not drop_unfilled:
+                parts.append(placeholder.written)
             continue
         parts.append(value)
     parts.append(text[end:])

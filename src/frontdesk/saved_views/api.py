@@ -1,4 +1,4 @@
-"""Saved views: list, create, edit, delete, and count. A view's tickets: GET /api/v1/tickets
+"""Saved views: list, create, edit, move, delete, and count. A view's tickets: GET /api/v1/tickets
 with `view_id` (tickets/api.py)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from frontdesk.saved_views.schemas import (
     SavedViewCount,
     SavedViewCounts,
     SavedViewCreate,
+    SavedViewMove,
     SavedViewRead,
     SavedViewUpdate,
 )
@@ -125,6 +126,18 @@ async def update_view(
         position=body.position,
     )
     return (await _reads(session, [view], user=user))[0]
+
+
+@router.post("/{view_id}/move", response_model=list[SavedViewRead])
+async def move_view(
+    view_id: Id, body: SavedViewMove, user: CurrentAgent, session: SessionDep
+) -> list[SavedViewRead]:
+    """One place up (`by: -1`) or down (`by: 1`) among the views of its owner (the shared ones,
+    or yours), which are numbered 0, 1, 2… again in one go; at either end nothing moves (200).
+    Answers every view you see, as GET /views, in the new order. 403
+    `shared_view_admins_only`."""
+    await service.move_view(session, user=user, view_id=view_id, by=body.by)
+    return await _reads(session, await service.list_views(session, user=user), user=user)
 
 
 @router.delete("/{view_id}", status_code=status.HTTP_204_NO_CONTENT)

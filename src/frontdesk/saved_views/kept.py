@@ -1,8 +1,8 @@
 """A viewer's view counts, kept for a moment: every open desk asks for them again on ticket
 events (each tab at most every 2 s), and an agent's tabs and scripts would each count the same
 views again. Kept per process and per viewer, for COUNTS_FRESH_FOR seconds, and only while the
-viewer's views are unchanged; an answer from here says so (`cached`), and the desk then asks
-once more after that time, so that no change is missed for longer."""
+viewer's views count the same (`signature`); an answer from here says so (`cached`), and the
+desk then asks once more after that time, so that no change is missed for longer."""
 
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ class _Kept:
 
 
 def signature(user: User, views: Sequence[SavedView]) -> Hashable:
-    """What the counts depend on besides the tickets: the views as they are now, and the
-    viewer's role (an admin sees every inbox)."""
+    """What the counts depend on besides the tickets: which views there are with what filters
+    and sort, and the viewer's role (an admin sees every inbox). Not their order, names or
+    `updated_at`: a view moved or renamed (`view.changed`, which every desk hears at once) keeps
+    its counts rather than having them computed again for everyone."""
     return (
         str(user.role),
         tuple(
-            (view.id, view.sort, json.dumps(view.filters, sort_keys=True), view.updated_at)
-            for view in views
+            sorted((view.id, view.sort, json.dumps(view.filters, sort_keys=True)) for view in views)
         ),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from frontdesk.kit.schemas import FROM_STRING, Id, ReadModel, WriteModel
 from frontdesk.tickets.models import TicketPriority, TicketState, TicketType
@@ -93,6 +93,21 @@ class SavedViewUpdate(WriteModel):
     filters: ViewFilters | None = None
     sort: ViewSort | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class SavedViewMove(WriteModel):
+    by: Literal[-1, 1] = Field(
+        description="-1: one place up (earlier in the list); 1: one place down."
+    )
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _an_integer(cls, value: object) -> object:
+        # Strictly, as the other integers of a write: `true` and `1.0` equal 1 to Python, and
+        # would otherwise pass as a move down.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("Give -1 or 1.")
+        return value
 
 
 class SavedViewCount(ReadModel):

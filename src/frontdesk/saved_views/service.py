@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from sqlalchemy import Select, func, literal, or_, select, union_all
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.inboxes.models import Inbox
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
+from frontdesk.saved_views import events
 from frontdesk.saved_views.models import SHARED, SavedView
 from frontdesk.saved_views.schemas import MAX_NAME, ViewFilters
 from frontdesk.sla.views import breaching_before
@@ -89,15 +91,6 @@ async def _ensure_free_name(
         query = query.where(SavedView.id != except_id)
     if await session.scalar(query) is not None:
         raise _name_taken(name)
-
-
-async def _flush_unique_name(session: AsyncSession, *, name: str) -> None:
-    # The check above cannot see a view saved at the same moment; the unique key can.
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise _name_taken(name) from None
 
 
 async def _ensure_targets(session: AsyncSession, *, user: User, filters: ViewFilters) -> None:
@@ -166,7 +159,8 @@ async def create_view(
         updated_by_id=user.id,
     )
     session.add(view)
-    await _flush_unique_name(session, name=name)
+    await flush_unique(session, taken=_name_taken(name))
+    events.record_changed(session, view, change="created", by=user)
     return view
 
 
@@ -193,14 +187,58 @@ async def update_view(
     if position is not None:
         view.position = position
     view.updated_by_id = user.id
-    await _flush_unique_name(session, name=view.name)
+    await flush_unique(session, taken=_name_taken(view.name))
+    events.record_changed(session, view, change="updated", by=user)
     return view
+
+
+async def move_view(
+    session: AsyncSession, *, user: User, view_id: int, by: Literal[-1, 1]
+) -> Sequence[SavedView]:
+    """Moves a view one place up (-1) or down (+1) among those of its owner (the shared views
+    together, or one agent's own), and numbers them 0, 1, 2… in their new order, in this one
+    transaction. The owner's views are locked first (FOR UPDATE, in id order so that two moves
+    never wait for each other crosswise; SQLite's one writer serialises them anyway), so two
+    moves at once apply one after the other: neither is lost, and no two views share a place.
+    Past either end nothing moves; places that were out of step (ties, gaps) are put in order
+    all the same. One `view.changed` ("moved") for the view, if any place changed.
+
+    Returns the owner's views in their new order."""
+    view = await get_view(session, user=user, view_id=view_id)
+    _ensure_may_manage(user, view, shared=view.shared)
+    kind = list(
+        (
+            await session.scalars(
+                select(SavedView)
+                .where(SavedView.owner_key == view.owner_key)
+                .order_by(SavedView.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    )
+    kind.sort(key=lambda each: (each.position, each.id))
+    at = next((n for n, each in enumerate(kind) if each.id == view_id), None)
+    if at is None:  # deleted while we waited for the lock
+        raise NotFound("No such view.")
+    if 0 <= at + by < len(kind):
+        kind[at], kind[at + by] = kind[at + by], kind[at]
+    moved = False
+    for position, each in enumerate(kind):
+        if each.position != position:
+            each.position = position
+            moved = True
+    if moved:
+        await session.flush()
+        events.record_changed(session, view, change="moved", by=user)
+    return kind
 
 
 async def delete_view(session: AsyncSession, *, user: User, view: SavedView) -> None:
     _ensure_may_manage(user, view, shared=view.shared)
     await session.delete(view)
     await session.flush()
+    events.record_changed(session, view, change="deleted", by=user)
 
 
 @dataclass(frozen=True)

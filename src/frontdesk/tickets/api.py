@@ -372,6 +372,7 @@ async def add_reply(
             attachment_ids=body.attachment_ids,
             attachment_limit=settings.max_attachment_bytes,
             seen_entry_id=body.seen_entry_id,
+            signature=body.signature,
         )
         (held,) = await pending_reads(session, [pending])
         return JSONResponse(jsonable_encoder(held), status_code=status.HTTP_202_ACCEPTED)
@@ -388,6 +389,7 @@ async def add_reply(
         attachment_ids=body.attachment_ids,
         attachment_limit=settings.max_attachment_bytes,
         seen_entry_id=body.seen_entry_id,
+        signature=body.signature,
     )
     return EntryRead.model_validate(entry)
 

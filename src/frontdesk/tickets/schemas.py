@@ -317,6 +317,12 @@ class ReplyCreate(WriteModel):
         "instead of 201 with the entry. 0: send now. Omitted: the author's `undo_send_seconds` "
         "preference from a desk session, 0 with an API token.",
     )
+    signature: bool = Field(
+        default=True,
+        description="Add the inbox's `email_signature`, filled for the author, below a '-- ' line "
+        "of the email (the entry records it as `data.signature`). false: this reply goes "
+        "without it. Nothing is added when the inbox has no signature.",
+    )
 
 
 class ForwardCreate(WriteModel):

@@ -22,6 +22,7 @@ from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes import signatures
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
@@ -1023,6 +1024,7 @@ async def add_reply(
     seen_entry_id: int | None = None,
     data: Mapping[str, Any] | None = None,
     snooze_until: datetime | None = None,
+    signature: bool = True,
 ) -> TicketEntry:
     """The entry, its outbox row and the state change happen together or not at all. The Cc
     given becomes the ticket's: the next reply offers it again. `attachment_ids` are uploads of
@@ -1036,7 +1038,12 @@ async def add_reply(
 
     With `snooze_until` (then `send` only), the ticket is snoozed once the reply is sent: a
     macro's snooze that waited for its drafted reply (actions/service.py) ends as it would have
-    had the macro sent the reply."""
+    had the macro sent the reply.
+
+    An author's reply ends with the inbox's email signature filled for them, unless
+    `signature` is False: the mail carries it below a "-- " line, the entry keeps the text as
+    written and the signature it went with (`data.signature`). A rule's reply has none: no agent
+    wrote it (docs/email.md, "Signatures")."""
     prepared = await prepare_reply(
         session,
         ticket=ticket,
@@ -1057,6 +1064,7 @@ async def add_reply(
         prepared.copied,
         prepared.files,
     )
+    signed = await _signature_for(session, ticket=ticket, author=author) if signature else None
     entry = await add_entry(
         session,
         ticket=ticket,
@@ -1070,6 +1078,7 @@ async def add_reply(
             "cc": copied["cc"],
             "bcc": copied["bcc"],
             "attachments": files_service.summaries(files),
+            **({"signature": signed} if signed else {}),
         },
     )
     await files_service.attach(session, files=files, entry_id=entry.id)
@@ -1083,6 +1092,7 @@ async def add_reply(
         cc=copied["cc"],
         bcc=copied["bcc"],
         files=files,
+        signature=signed,
     )
     if ticket.cc != copied["cc"]:
         ticket.cc = copied["cc"]
@@ -1102,6 +1112,16 @@ async def add_reply(
     elif ticket.state is not target:
         await update_ticket(session, actor=author, ticket=ticket, state=target)
     return entry
+
+
+async def _signature_for(
+    session: AsyncSession, *, ticket: Ticket, author: User | None
+) -> str | None:
+    """The inbox's signature filled for the author, or None (a rule's reply, no signature)."""
+    if author is None:
+        return None
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    return signatures.filled(inbox.email_signature, author_name=author.name, inbox_name=inbox.name)
 
 
 def _ensure_snooze(then: AfterReply | None, snooze_until: datetime | None) -> None:

@@ -1,8 +1,9 @@
-"""Saved views over HTTP: create, list, edit, delete; who sees and manages which; a view's
-tickets and counts; the list's priority filter; bad input."""
+"""Saved views over HTTP: create, list, edit, move, delete; who sees and manages which; a view's
+tickets and counts; the list's priority filter; bad input; what is published and what not."""
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from frontdesk.saved_views import kept, service
 from frontdesk.saved_views.schemas import ViewFilters
 from frontdesk.users.models import Role, User
-from tests.conftest import Agent, Desk, Statements
+from tests.conftest import Agent, Desk, Published, Statements
 from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
 
 
@@ -145,6 +146,110 @@ class TestSharedViews:
         assert await numbers(bob, view_id=sales_only["id"]) == [theirs["number"]]
         assert await counts(ada) == {everywhere["id"]: 1, sales_only["id"]: 0}
         assert await counts(bob) == {everywhere["id"]: 1, sales_only["id"]: 1}
+
+
+async def move(agent: Agent, view: dict[str, Any], by: Any, status: int = 200) -> Any:
+    response = await agent.client.post(f"/api/v1/views/{view['id']}/move", json={"by": by})
+    assert response.status_code == status, response.text
+    return response.json() if status == 200 else response
+
+
+async def places(agent: Agent, *, shared: bool) -> list[tuple[str, int]]:
+    """(name, position) of the agent's shared or own views, in the list's order."""
+    listed = (await agent.client.get("/api/v1/views")).json()
+    return [(each["name"], each["position"]) for each in listed if each["shared"] is shared]
+
+
+def moves(published: Published) -> list[tuple[str, int]]:
+    return [
+        (m.envelope.data["change"], m.envelope.data["view_id"])
+        for m in published.messages
+        if m.envelope.type == "view.changed"
+    ]
+
+
+class TestOrder:
+    async def test_a_move_renumbers_the_owners_views_in_one_go(
+        self, desk: Desk, published: Published
+    ) -> None:
+        ada = await desk.agent()
+        # Places out of step, as an older client's PATCHes may have left them: tied, gapped.
+        a, b, c = [await create(ada, name=name, position=5) for name in "abc"]
+        published.clear()
+        answer = await move(ada, c, -1)
+        assert [(each["name"], each["position"]) for each in answer] == [
+            ("a", 0),
+            ("c", 1),
+            ("b", 2),
+        ]
+        assert await places(ada, shared=False) == [("a", 0), ("c", 1), ("b", 2)]
+        assert moves(published) == [("moved", c["id"])]
+        await move(ada, a, 1)
+        assert await places(ada, shared=False) == [("c", 0), ("a", 1), ("b", 2)]
+        # Past either end: nothing moves, nothing is published.
+        published.clear()
+        await move(ada, c, -1)
+        await move(ada, b, 1)
+        assert await places(ada, shared=False) == [("c", 0), ("a", 1), ("b", 2)]
+        assert moves(published) == []
+        for by in (0, 2, -2, "1", True, 1.0, None):
+            error = error_of(await move(ada, a, by, 422), 422)
+            assert fields_of(error) == {"by"}, (by, error)
+
+    async def test_who_may_move_which(self, desk: Desk, published: Published) -> None:
+        ada = await desk.agent()
+        bob = await desk.agent()
+        admin = await desk.agent(role="admin")
+        _, second = [await create(admin, name=name, shared=True) for name in ("One", "Two")]
+        own = await create(ada, name="Own")
+        await create(ada, name="Also own")
+        published.clear()
+        error_of(await move(ada, second, -1, 403), 403, "shared_view_admins_only")
+        error_of(await move(bob, own, 1, 404), 404, "not_found")
+        error_of(await move(admin, own, 1, 404), 404, "not_found")
+        assert moves(published) == []
+        await move(admin, second, -1)
+        # The shared views move among themselves, for everyone, and stay above one's own.
+        listed = [each["name"] for each in (await ada.client.get("/api/v1/views")).json()]
+        assert listed == ["Two", "One", "Own", "Also own"]
+        assert await places(bob, shared=True) == [("Two", 0), ("One", 1)]
+        assert moves(published) == [("moved", second["id"])]
+
+    async def test_two_moves_at_once_both_apply(self, desk: Desk) -> None:
+        """Two admins moving shared views at the same moment: one move waits for the other (the
+        views are locked), so neither is lost and no two views share a place."""
+        olive = await desk.agent(role="admin")
+        max_ = await desk.agent(role="admin")
+        a, b, c = [await create(olive, name=name, shared=True) for name in "abc"]
+        for _ in range(3):
+            before = [name for name, _ in await places(olive, shared=True)]
+            views = {each["name"]: each for each in (a, b, c)}
+            last, first = views[before[2]], views[before[0]]
+            await asyncio.gather(move(olive, last, -1), move(max_, first, 1))
+            after = await places(max_, shared=True)
+            assert [position for _, position in after] == [0, 1, 2]
+            # The order of the two moves made one after the other, either way round.
+            x, y, z = before
+            assert [name for name, _ in after] in ([z, x, y], [y, z, x]), (before, after)
+
+    async def test_refused_changes_publish_nothing(self, desk: Desk, published: Published) -> None:
+        ada = await desk.agent()
+        admin = await desk.agent(role="admin")
+        urgent = await create(ada, name="Urgent")
+        later = await create(ada, name="Later")
+        shared = await create(admin, name="Shared", shared=True)
+        published.clear()
+        error_of(await create(ada, 409, name="urgent"), 409, "view_name_taken")
+        renamed = await ada.client.patch(f"/api/v1/views/{later['id']}", json={"name": "URGENT"})
+        error_of(renamed, 409, "view_name_taken")
+        error_of(await create(ada, 403, name="Mine", shared=True), 403, "shared_view_admins_only")
+        path = f"/api/v1/views/{shared['id']}"
+        error_of(await ada.client.patch(path, json={"name": "x"}), 403, "shared_view_admins_only")
+        error_of(await ada.client.delete(path), 403, "shared_view_admins_only")
+        error_of(await move(ada, shared, 1, 403), 403, "shared_view_admins_only")
+        assert moves(published) == []
+        assert (await ada.client.delete(f"/api/v1/views/{urgent['id']}")).status_code == 204
+        assert moves(published) == [("deleted", urgent["id"])]
 
 
 class TestFilters:
@@ -443,6 +548,18 @@ class TestCounts:
         assert await answer(ada) == (0, True)
         # Another viewer's are their own.
         assert await answer(bob) == (1, False)
-        # A change to one's views counts again.
-        await ada.client.patch(f"/api/v1/views/{view['id']}", json={"name": "Hot"})
+        # A view moved or renamed counts the same: the kept answer stands.
+        other = await create(ada, name="Other", filters={"priority": ["low"]})
         assert await answer(ada) == (1, False)
+        await new_ticket(ada.client, inbox, priority="urgent")
+        await move(ada, other, -1)
+        await ada.client.patch(f"/api/v1/views/{view['id']}", json={"name": "Hot"})
+        body = (await ada.client.get("/api/v1/views/counts")).json()
+        assert body["cached"] is True
+        assert {each["id"]: each["count"] for each in body["views"]} == {
+            other["id"]: 0,
+            view["id"]: 1,
+        }
+        # A change to what a view counts counts again.
+        await ada.client.patch(f"/api/v1/views/{view['id']}", json={"sort": "number"})
+        assert (await answer(ada))[1] is False

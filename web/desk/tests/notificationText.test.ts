@@ -1,6 +1,7 @@
 // The bell's words for a notification (docs/notifications.md): an assignment, and its reverse, an
 // agent unassigned because the ticket moved to an inbox they are not a member of, which names the
-// ticket by its number alone (they may no longer open it) and leads to the desk's start.
+// ticket by its number alone (they may no longer open it) and leads to the desk's start; a reply
+// Undo send could not send, with why.
 
 import assert from "node:assert/strict";
 import test from "node:test";
@@ -46,4 +47,41 @@ test("unassigned by a move: the number alone, opening nothing the agent may not 
   locale.value = "fr";
   assert.equal(notificationText(moved), "Ada a déplacé #1005 vers une boîte dont vous n’êtes pas membre : il ne vous est plus attribué");
   locale.value = "en";
+});
+
+test("a reply Undo send could not send: why, in the agent's language, and where it leads", () => {
+  locale.value = "en";
+  const reason = "You no longer have access to this ticket's inbox, so the reply was not sent.";
+  // Taken out of the inbox: no ticket to open, its number only; the desk's start shows the text.
+  const unseen = notification({ kind: "reply_not_sent", ticket_id: null, actor: null, params: { number: 1005, reason, reason_code: "ticket_not_visible" } });
+  // The server's message repeats that the reply was not sent: the desk's own words do not.
+  assert.equal(notificationText(unseen), "Your reply on #1005 was not sent. You no longer have access to this ticket's inbox.");
+  assert.equal(notificationPath(unseen), "/");
+  // Answered by someone else meanwhile: it opens the ticket, whose thread shows the reply. The
+  // server's message (src/frontdesk/tickets/staleness.py) is for API clients: the desk's own words.
+  const stale = notification({
+    kind: "reply_not_sent",
+    actor: null,
+    params: {
+      number: 1005,
+      subject: "Invoice",
+      reason: "1 new message arrived on this ticket since you started writing. Read it again, then send again with the newest id as `seen_entry_id`.",
+      reason_code: "stale_thread",
+    },
+  });
+  assert.equal(
+    notificationText(stale),
+    "Your reply on #1005 Invoice was not sent. New messages arrived on this ticket since you started writing: read them, then send again.",
+  );
+  assert.equal(notificationPath(stale), "/tickets/5");
+  locale.value = "fr";
+  assert.equal(
+    notificationText(unseen),
+    "Votre réponse sur #1005 n’a pas été envoyée. Vous n'avez plus accès à la boîte de ce ticket.",
+  );
+  // A code the desk has no words for: the server's English.
+  const odd = notification({ kind: "reply_not_sent", actor: null, params: { number: 1005, subject: "Invoice", reason: "Too long.", reason_code: "invalid" } });
+  assert.equal(notificationText(odd), "Votre réponse sur #1005 Invoice n’a pas été envoyée. Too long.");
+  locale.value = "en";
+  assert.equal(notificationText(odd), "Your reply on #1005 Invoice was not sent. Too long.");
 });

@@ -63,6 +63,7 @@ const held = {
   snooze_until: null,
   cc: [],
   bcc: [],
+  signature: true,
   attachments: [],
   attachments_gone: 0,
   entry_id: null,

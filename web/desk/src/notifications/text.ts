@@ -1,4 +1,5 @@
-import { t } from "../i18n";
+import { t, type Key } from "../i18n";
+import * as errorWords from "../i18n/messages/errors";
 import type { Notification } from "./api";
 
 /** The words of one notification, in the agent's language, from what the server kept. */
@@ -25,7 +26,20 @@ export function notificationText(n: Notification): string {
       return t("notifications.chatWaiting", vars);
     case "sla_breaching":
       return p.breached ? t("notifications.slaBreached", vars) : t("notifications.slaBreaching", vars);
+    case "reply_not_sent": {
+      const reason = notSentReason(p.reason_code, p.reason);
+      return n.ticket_id ? t("notifications.replyNotSent", { ...vars, reason }) : t("notifications.replyNotSentUnseen", { ...vars, reason });
+    }
   }
+}
+
+/** Why a held reply was not sent: the desk's own words for its code, in English too (the server's
+ * message is written for API clients: `stale_thread`'s names the field to send again), and the
+ * server's message only for a code the desk has no words for. Push and email say the same
+ * (src/frontdesk/notifications/texts.py). */
+export function notSentReason(code: string | null | undefined, message: string | null | undefined): string {
+  if (code && Object.prototype.hasOwnProperty.call(errorWords.en, code)) return t(`errors.${code}` as Key);
+  return message || t("notifications.replyNotSentReason");
 }
 
 /** Where a click on it goes in the desk: the ticket or chat, or the desk's start for a notice about

@@ -208,11 +208,14 @@ export type NotificationParams = {
   entry_id?: number;
   breached?: boolean;
   unassigned?: boolean;
+  reason?: string;
+  reason_code?: string;
+  pending_reply_id?: number;
 };
 
 export type NotificationPayload = {
   id: number;
-  kind: "assigned" | "customer_replied" | "mentioned" | "chat_invited" | "chat_waiting" | "sla_breaching";
+  kind: "assigned" | "customer_replied" | "mentioned" | "chat_invited" | "chat_waiting" | "sla_breaching" | "reply_not_sent";
   ticket_id: number | null;
   chat_id: number | null;
   actor: UserRef | null;
@@ -229,6 +232,14 @@ export type NotificationCreated = {
 export type NotificationsRead = {
   ids: number[];
   unread: number;
+};
+
+export type ViewChanged = {
+  view_id: number;
+  change: "created" | "updated" | "deleted" | "moved";
+  name: string;
+  shared: boolean;
+  by: UserRef;
 };
 
 /** Event name -> the `data` it carries. */
@@ -258,6 +269,7 @@ export type DeskEvents = {
   "inbox.membership_changed": MembershipChanged;
   "notification.created": NotificationCreated;
   "notification.read": NotificationsRead;
+  "view.changed": ViewChanged;
 };
 
 export type DeskEventName = keyof DeskEvents;

@@ -58,5 +58,7 @@ export function eventTable(): Record<string, Action> {
     "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
     "notification.created": (e) => notifications.created(e),
     "notification.read": (e) => notifications.read(e),
+    // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.
+    "view.changed": (e) => views.heard(e),
   } satisfies Record<DeskEventName, Action>;
 }

@@ -27,7 +27,8 @@ export function startRealtime(): void {
       // Events that are not replayed (typing, presence, tickets) may have been missed.
       chats.catchUp();
       tickets.catchUp();
-      useViews().changed();
+      // Neither are `view.changed`: the views' list is read again, and their counts with it.
+      useViews().resumed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

@@ -11,14 +11,16 @@ export function debounce(fn: () => Promise<unknown> | void, ms: number): () => v
 
 /**
  * Runs `fn` `quiet` ms after a call, and then at most once every `every` ms however often it is
- * called: never postponed for good by calls that keep coming, as `debounce` is.
+ * called: never postponed for good by calls that keep coming, as `debounce` is. With `jitter`,
+ * the first wait is longer by up to that many ms, drawn each time: an event every tab hears at
+ * the same moment then does not bring every tab's request in the same instant.
  */
-export function throttle(fn: () => Promise<unknown> | void, quiet: number, every: number): () => void {
+export function throttle(fn: () => Promise<unknown> | void, quiet: number, every: number, jitter = 0): () => void {
   let timer: number | undefined;
   let lastRun = -Infinity;
   return () => {
     if (timer !== undefined) return;
-    const wait = Math.max(quiet, lastRun + every - Date.now());
+    const wait = Math.max(quiet + Math.random() * jitter, lastRun + every - Date.now());
     timer = window.setTimeout(() => {
       timer = undefined;
       lastRun = Date.now();

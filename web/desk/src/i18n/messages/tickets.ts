@@ -2,6 +2,8 @@ import type { Words } from "../words";
 
 export const en = {
   folderOpen: "Open",
+  addSignature: "Add signature",
+  signatureSent: "The inbox's email signature this reply was sent with",
   folderMine: "Mine",
   folderUnassigned: "Unassigned",
   folderHold: "Hold",
@@ -110,6 +112,8 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   folderOpen: "Ouverts",
+  addSignature: "Ajouter la signature",
+  signatureSent: "La signature e-mail de la boîte envoyée avec cette réponse",
   folderMine: "Les miens",
   folderUnassigned: "Non assignés",
   folderHold: "En attente",

@@ -45,9 +45,12 @@ export const en = {
   missingLabel: "label",
   missingAssignee: "assignee",
   gone: "This view no longer exists: it was deleted.",
+  goneBy: "This view no longer exists: {name} deleted it.",
   goneTitle: "Deleted view",
   count: { one: "{n} ticket", other: "{n} tickets" },
-  more: "Options of the view",
+  more: "Options of the view “{name}”",
+  moveUp: "Move up",
+  moveDown: "Move down",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -95,7 +98,10 @@ export const fr: Words<typeof en> = {
   missingLabel: "étiquette",
   missingAssignee: "agent assigné",
   gone: "Cette vue n’existe plus : elle a été supprimée.",
+  goneBy: "Cette vue n’existe plus : {name} l’a supprimée.",
   goneTitle: "Vue supprimée",
   count: { one: "{n} ticket", other: "{n} tickets" },
-  more: "Options de la vue",
+  more: "Options de la vue « {name} »",
+  moveUp: "Monter",
+  moveDown: "Descendre",
 };

@@ -1,0 +1,127 @@
+"""Email signatures in real Chromium: an admin writes the inbox's signature in Settings → Inboxes;
+the reply box shows it, filled for the agent, with "Add signature" ticked; unticked, the reply
+goes without it; the sent reply shows the signature it went with (screenshot saved as
+docs/images/desk-signature.png)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.mail.support import CUSTOMER, SmtpSink, deliver, with_smtp
+
+pytestmark = DESK_TESTS
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+SIGNATURE = "{{agent.name}}\n{{inbox.name}} · https://shop.example/help"
+
+
+def _plain(message: Any) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+async def test_the_reply_box_shows_the_signature_and_can_leave_it_off(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path, sink: SmtpSink
+) -> None:
+    # An address the settings form saves again as it is (it refuses reserved names like .test).
+    inbox = await desk.inbox(name="Shop Support", email_address="support@example.com")
+    owner = await desk.user(name="Olga Owner", role="owner")
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada_user)
+
+    # The owner writes it in the inbox's settings.
+    admin_page = await open_desk(browser, live, owner)
+    await admin_page.goto(f"{live}/settings/inboxes")
+    field = admin_page.get_by_label("Email signature")
+    await expect(field).to_be_visible()
+    await expect(admin_page.get_by_text("{{agent.first_name}}").first).to_be_visible()
+    await field.fill(SIGNATURE)
+    await field.scroll_into_view_if_needed()
+    await shoot(admin_page, screenshots, "signature-settings")
+    await admin_page.get_by_role("button", name="Save inbox").click()
+    await expect(admin_page.get_by_role("status")).to_contain_text("Saved")
+    await admin_page.close()
+
+    page = await open_desk(browser, live, ada_user)
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": inbox["id"],
+        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
+        "subject": "Parcel arrived crushed",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    await expect(page.get_by_role("heading", name="Parcel arrived crushed")).to_be_visible()
+
+    line = page.get_by_test_id("reply-signature")
+    await expect(line).to_contain_text("-- Ada Lovelace · Shop Support · https://shop.example/help")
+    toggle = page.get_by_label("Add signature")
+    await expect(toggle).to_be_checked()
+    await page.get_by_label("Reply to the customer").fill("A replacement is on its way.")
+    await assert_accessible(page, "reply box with its signature line")
+
+    # Sent with it: the entry shows it under the text, the mail ends with it.
+    await page.get_by_role("button", name="Send", exact=True).click()
+    entry = page.locator("article.entry.reply.out").last
+    await expect(entry).to_contain_text("A replacement is on its way.")
+    await expect(entry.get_by_test_id("entry-signature")).to_have_text(
+        "-- \nAda Lovelace\nShop Support · https://shop.example/help"
+    )
+
+    # Unticked, the next reply goes without it.
+    await page.get_by_label("Reply to the customer").fill("Tracking follows.")
+    await expect(toggle).to_be_checked()
+    await shoot(page, screenshots, "signature")
+    shutil.copy(screenshots / "desk-signature.png", DOCS_IMAGES)
+    await toggle.uncheck()
+    await page.get_by_role("button", name="Send", exact=True).click()
+    last = page.locator("article.entry.reply.out").last
+    await expect(last).to_contain_text("Tracking follows.")
+    await expect(last.get_by_test_id("entry-signature")).to_have_count(0)
+
+    assert await deliver(app, with_smtp(app.state.settings, sink)) == 2
+    first, second = (_plain(mail.message) for mail in sink.received)
+    assert first.rstrip("\n").endswith(
+        "-- \nAda Lovelace\nShop Support · https://shop.example/help"
+    )
+    assert "-- " not in second
+
+    # Held by Undo send without it, then taken back after a reload ticked the box again: the
+    # reply comes back with its own choice, unticked.
+    await api("PATCH", "/api/v1/me", {"preferences": {"undo_send_seconds": 30}})
+    await page.get_by_label("Reply to the customer").fill("Held without it.")
+    await expect(toggle).not_to_be_checked()
+    await page.get_by_role("button", name="Send", exact=True).click()
+    held = page.get_by_test_id("pending-reply")
+    await expect(held).to_contain_text("Held without it.")
+    await page.reload()
+    await expect(toggle).to_be_checked()
+    await held.get_by_role("button", name="Undo send").click()
+    await expect(page.get_by_label("Reply to the customer")).to_have_value("Held without it.")
+    await expect(toggle).not_to_be_checked()
+
+    # Markup in the signature is text in the desk, as in the mail.
+    owner_client = await desk.login(owner)
+    marked = await owner_client.client.patch(
+        f"/api/v1/inboxes/{inbox['id']}", json={"email_signature": '<b>{{agent.name}}</b> & "Co"'}
+    )
+    assert marked.status_code == 200, marked.text
+    await page.reload()
+    await expect(line).to_contain_text('-- <b>Ada Lovelace</b> & "Co"')
+    await expect(line.locator("b")).to_have_count(0)
+    await toggle.check()
+    await page.get_by_label("Reply to the customer").fill("Marked up.")
+    await api("PATCH", "/api/v1/me", {"preferences": {"undo_send_seconds": 0}})
+    await page.get_by_role("button", name="Send", exact=True).click()
+    signed = page.locator("article.entry.reply.out").last
+    await expect(signed.get_by_test_id("entry-signature")).to_have_text(
+        '-- \n<b>Ada Lovelace</b> & "Co"'
+    )
+    await expect(signed.locator(".signature b")).to_have_count(0)
