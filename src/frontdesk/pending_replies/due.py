@@ -65,13 +65,8 @@ class DueReplies:
             found = await read
         finally:
             self._readings.remove(reading)
-        self.looked(at=at, next_due=_earliest(found, reading.expected))
-
-    def looked(self, *, at: datetime, next_due: datetime | None) -> None:
-        """The database was read at `at`: the earliest reply still pending is due at
-        `next_due` (`look` adds those expected while it read)."""
         self.looked_at = at
-        self.next_due = next_due
+        self.next_due = _earliest(found, reading.expected)
 
     def idle(self, *, now: datetime) -> bool:
         """Nothing to send now that this app knows of, and it looked not long ago."""
