@@ -36,6 +36,7 @@ from frontdesk.db.reading import READING_KEY, reading_process
 from frontdesk.db.session import BEFORE_COMMIT_KEY, create_engine, create_sessionmaker
 from frontdesk.db.sqlite import WriterPause, sqlite_checkpointer
 from frontdesk.demo_site import mount_demo
+from frontdesk.fields.api import router as fields_router
 from frontdesk.files import timers as file_timers
 from frontdesk.files.api import UPLOAD_PATH
 from frontdesk.files.api import router as files_router
@@ -86,6 +87,8 @@ from frontdesk.search.reader import READER_KEY as SEARCH_READER_KEY
 from frontdesk.search.reader import search_reader
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
+from frontdesk.spam import timers as spam_timers
+from frontdesk.spam.api import router as spam_router
 from frontdesk.sso.api import login_router as sso_login_router
 from frontdesk.sso.api import router as sso_router
 from frontdesk.tickets import counts as ticket_counts
@@ -123,6 +126,7 @@ def api_router() -> APIRouter:
         hours_router,
         assignment_router,
         labels_router,
+        fields_router,
         customers_router,
         privacy_router,
         tickets_router,
@@ -138,6 +142,7 @@ def api_router() -> APIRouter:
         replies_router,
         ratings_router,
         actions_router,
+        spam_router,
         macros_router,
         saved_views_router,
         notifications_router,
@@ -200,6 +205,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("sla", sla_timers.check_slas, settings.timer_interval),
         ("time-rules", rule_timers.run_time_rules, rule_timers.INTERVAL),
         ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
+        ("spam", spam_timers.empty_spam, spam_timers.INTERVAL),
         ("erasures", privacy_timers.finish_erasures, settings.timer_interval),
         ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
         # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Received mail that reached no ticket (refused, unreadable, an ignored auto-reply) is kept
     # this many days for an admin to look into, then deleted by the retention pass.
     refused_mail_days: PositiveSeconds = 30
+    # Spam tickets are deleted this many days after they were marked spam (docs/desk.md,
+    # "Spam"); 0 keeps them until someone deletes them.
+    spam_retention_days: int = Field(default=30, ge=0)
     # Files sent in a chat (docs/chat.md "Files and images"): each one, and one message's together.
     max_chat_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_chat_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)

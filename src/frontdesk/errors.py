@@ -20,6 +20,7 @@ FIELD_CODES = (
     "too_short",  # under `limit` characters (or items)
     "email_invalid",  # not an email address: a typo
     "email_unroutable",  # written right, but no mail can reach it (`ada@shop.local`)
+    "unavailable",  # names something that exists no more or is put away (an archived field)
     "invalid",  # anything else; the message says what
 )
 

@@ -108,6 +108,12 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/labels"): {409},
     ("PATCH", "/api/v1/labels/{label_id}"): {409},
     ("DELETE", "/api/v1/labels/{label_id}"): {409},
+    # `field_exists`, `field_key_taken`, `too_many_fields`; on an update `option_in_use` and
+    # `field_in_use` (archiving a field a rule or macro names).
+    ("POST", "/api/v1/fields"): {409},
+    ("PATCH", "/api/v1/fields/{field_id}"): {409},
+    # `field_in_use`: a rule or a macro names it (fields/usage.py).
+    ("DELETE", "/api/v1/fields/{field_id}"): {409},
     ("POST", "/api/v1/customers"): {409},
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
@@ -160,11 +166,17 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # refused merge or an undo a later move blocks a 409.
     ("POST", "/api/v1/tickets/merges"): {404, 409},
     ("POST", "/api/v1/tickets/moves/undo"): {404, 409},
-    # One merge, split or undo: refused (merged already, different customers, a later move
+    # One merge, split or undo: refused (merged already, spam, different customers, a later move
     # stands, too late) or the thread changed at the same moment.
     ("POST", "/api/v1/tickets/{ticket_id}/merge"): {409},
     ("POST", "/api/v1/tickets/{ticket_id}/entries/{entry_id}/split"): {409},
     ("POST", "/api/v1/tickets/moves/{move_id}/undo"): {409},
+    # Spam: 403 `admins_only` blocks a whole domain; 409 `ticket_merged`. A bulk request
+    # reports each ticket's refusal in its results.
+    ("POST", "/api/v1/tickets/{ticket_id}/spam"): {403, 409},
+    ("POST", "/api/v1/tickets/spam"): {403},
+    # 409 `sender_blocked_already`: that address or domain is on the list.
+    ("POST", "/api/v1/blocked-senders"): {409},
     ("POST", "/api/v1/macros"): {404},
     # An id out of range in a rule's body (a label, the order) answers as a missing one.
     ("POST", "/api/v1/rules"): {404},

@@ -1,7 +1,8 @@
 """Email signatures in real Chromium: an admin writes the inbox's signature in Settings → Inboxes;
 the reply box shows it, filled for the agent, with "Add signature" ticked; unticked, the reply
 goes without it; the sent reply shows the signature it went with (screenshot saved as
-docs/images/desk-signature.png)."""
+docs/images/desk-signature.png); an owner's change reaches the open reply box at once, and
+leaves what another admin is typing in the inbox's settings as typed, with a notice."""
 
 from __future__ import annotations
 
@@ -107,13 +108,31 @@ async def test_the_reply_box_shows_the_signature_and_can_leave_it_off(
     await expect(page.get_by_label("Reply to the customer")).to_have_value("Held without it.")
     await expect(toggle).not_to_be_checked()
 
-    # Markup in the signature is text in the desk, as in the mail.
+    # Another admin is writing in the inbox's settings meanwhile.
+    alan = await desk.user(name="Alan Admin", role="admin")
+    settings_page = await open_desk(browser, live, alan)
+    await settings_page.goto(f"{live}/settings/inboxes")
+    draft = settings_page.get_by_label("Email signature")
+    await expect(draft).to_have_value(SIGNATURE)
+    await draft.fill("Alan's draft")
+
+    # Changed by the owner while Ada's reply box is open: the line follows at once, without a
+    # reload (`inbox.updated`). Markup in the signature is text in the desk, as in the mail.
     owner_client = await desk.login(owner)
     marked = await owner_client.client.patch(
         f"/api/v1/inboxes/{inbox['id']}", json={"email_signature": '<b>{{agent.name}}</b> & "Co"'}
     )
     assert marked.status_code == 200, marked.text
-    await page.reload()
+    # Alan's form keeps what he typed and says the inbox changed; Reload shows it as it is now
+    # (screenshot desk-inbox-changed-elsewhere.png).
+    notice = settings_page.get_by_test_id("inbox-changed-elsewhere")
+    await expect(notice).to_contain_text("Changed by someone else")
+    await expect(draft).to_have_value("Alan's draft")
+    await shoot(settings_page, screenshots, "inbox-changed-elsewhere")
+    await notice.get_by_role("button", name="Reload").click()
+    await expect(draft).to_have_value('<b>{{agent.name}}</b> & "Co"')
+    await expect(notice).to_have_count(0)
+    await settings_page.close()
     await expect(line).to_contain_text('-- <b>Ada Lovelace</b> & "Co"')
     await expect(line.locator("b")).to_have_count(0)
     await toggle.check()

@@ -362,9 +362,29 @@ class TestErrorDocs:
             ("post", "/api/v1/views/{view_id}/move"): {
                 *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
+            # 403 not an admin; 409 `field_exists`, `field_key_taken`, `too_many_fields`.
+            ("post", "/api/v1/fields"): {
+                *("400", "401", "403", "409", "413", "415", "422", "429"),
+            },
+            # 409 `option_in_use` (and `field_exists` for a label taken).
+            ("patch", "/api/v1/fields/{field_id}"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            # 409 `field_in_use`: a rule or a macro names the field.
+            ("delete", "/api/v1/fields/{field_id}"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
             # 409 `reply_already_sent`: undo send once the reply went out.
             ("delete", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {
                 *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            # 403 `admins_only` (a whole domain blocked by an agent), 409 `ticket_merged`.
+            ("post", "/api/v1/tickets/{ticket_id}/spam"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            # Admins only (403); 409 `sender_blocked_already`.
+            ("post", "/api/v1/blocked-senders"): {
+                *("400", "401", "403", "409", "413", "415", "422", "429"),
             },
             # The mail server's: no rate limit, its own token; 409 `idempotency_key_in_progress`.
             ("post", "/api/v1/inbound/mime"): {

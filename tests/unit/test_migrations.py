@@ -46,6 +46,39 @@ async def test_migrations_go_down_and_up_again(database_url: str) -> None:
     assert await schema_diff(database_url) == []
 
 
+async def test_spam_counted_goes_down_as_closed(database_url: str) -> None:
+    """Below 0071 the folder counts know no spam: what they counted as spam is closed."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO ticket_counts (inbox_id, state, assignee_id, n)"
+                    " VALUES (1, 'spam', 0, 2), (1, 'closed', 0, 5)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO ticket_count_deltas (inbox_id, state, assignee_id, n)"
+                    " VALUES (1, 'spam', 0, 1)"
+                )
+            )
+        await asyncio.to_thread(downgrade, database_url, "0070")
+        async with engine.connect() as connection:
+            counted: dict[str, int] = {}
+            rows = await connection.execute(
+                text(
+                    "SELECT state, n FROM ticket_counts"
+                    " UNION ALL SELECT state, n FROM ticket_count_deltas"
+                )
+            )
+            for state, n in rows:
+                counted[state] = counted.get(state, 0) + n
+    finally:
+        await engine.dispose()
+    assert counted == {"closed": 8}
+
+
 async def test_labels_the_old_check_let_through_survive_the_upgrade(database_url: str) -> None:
     """Before 0006 SQLite let "Été" and "été" both in; upgrading keeps both, with distinct keys,
     so the unique key can be built and neither label is lost."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -109,8 +109,19 @@ class SetInbox(_Action):
     )
 
 
+class SetFields(_Action):
+    type: Literal["set_fields"] = "set_fields"
+    fields: dict[Annotated[str, Field(max_length=40)], Any] = Field(
+        min_length=1,
+        max_length=50,
+        description="Ticket custom field values by key, as PATCH /tickets/{id} takes them: "
+        'each checked by its field\'s kind, null (or "") unsets one.',
+    )
+
+
 Action = Annotated[
-    Assign | Label | SetState | Snooze | Reply | Note | SetInbox, Field(discriminator="type")
+    Assign | Label | SetState | Snooze | Reply | Note | SetInbox | SetFields,
+    Field(discriminator="type"),
 ]
 
 

@@ -48,6 +48,7 @@ from frontdesk.actions.kinds import (
     Label,
     Note,
     Reply,
+    SetFields,
     SetInbox,
     SetState,
     Snooze,
@@ -56,6 +57,8 @@ from frontdesk.actions.kinds import (
 from frontdesk.db.context import settings_of
 from frontdesk.db.session import drop_hooks_since, hooks_mark
 from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
 from frontdesk.replies import service as replies_service
@@ -357,6 +360,17 @@ async def set_inbox(
     )
 
 
+async def set_fields(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, action: SetFields
+) -> bool:
+    """The ticket's custom fields, checked and written as its PATCH does them (one timeline
+    line naming each change); a field archived or deleted since refuses the whole list."""
+    before = await field_values.values_of(session, object=FieldObject.ticket, ids=[ticket.id])
+    await tickets_service.update_ticket(session, actor=actor, ticket=ticket, fields=action.fields)
+    after = await field_values.values_of(session, object=FieldObject.ticket, ids=[ticket.id])
+    return before != after
+
+
 async def apply_actions(
     session: AsyncSession,
     *,
@@ -477,6 +491,8 @@ async def _apply(
                 replied_state = state is not None and ticket.state is not before
             case Note():
                 changed = await add_note(session, actor=actor, ticket=ticket, action=action)
+            case SetFields():
+                changed = await set_fields(session, actor=actor, ticket=ticket, action=action)
             case SetInbox():
                 then_assign = next((a for a in actions[at + 1 :] if isinstance(a, Assign)), None)
                 changed = await set_inbox(

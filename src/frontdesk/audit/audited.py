@@ -14,6 +14,7 @@ from typing import Any
 
 from frontdesk.apps.models import SidebarApp
 from frontdesk.assignment.models import InboxAssignment
+from frontdesk.fields.models import CustomField
 from frontdesk.hours.models import BusinessHours
 from frontdesk.inboxes.models import Inbox
 from frontdesk.labels.models import Label
@@ -177,6 +178,14 @@ AUDITED: tuple[Audited, ...] = (
         SidebarApp, "app", ("name", "url", "secret", "enabled", "position"), secrets=("secret",)
     ),
     Audited(Label, "label", ("name", "color")),
+    # The definitions only: a customer's values may be personal data, which the log never holds;
+    # a ticket's value changes are lines of its timeline.
+    Audited(
+        CustomField,
+        "field",
+        ("object", "key", "label", "kind", "options", "archived"),
+        label=lambda field: f"{field.object} field {field.label}",
+    ),
     # As macros: a shared view is what every agent's left side lists; a personal one is
     # recorded too, as a personal macro is.
     Audited(SavedView, "view", ("name", "filters", "sort", "owner_id", "position")),

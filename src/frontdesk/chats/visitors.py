@@ -32,6 +32,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.realtime.catalogue import Minimized, PageViewed
+from frontdesk.spam import senders
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
@@ -192,7 +193,12 @@ async def submit_contact_form(
         customer=customer,
         subject=first_line,
         type=TicketType.web,
-        state=TicketState.open,
+        # A blocked address's message is kept, filed in Spam (docs/email.md, "Blocked senders").
+        state=(
+            TicketState.spam
+            if await senders.is_blocked(session, address=email)
+            else TicketState.open
+        ),
     )
     await tickets_service.add_entry(
         session,

@@ -32,7 +32,8 @@ from frontdesk.tickets.changes import ChangeActor
 
 _BEFORE = "customer_changes_before"
 # The fields a change of a customer is told by (webhooks' `diff`), as the API names them.
-FIELDS = ("name", "emails", "phones", "attributes", "notes", "verified")
+# `fields` (custom fields' values) is remembered by what changes them (`remember_values`).
+FIELDS = ("name", "emails", "phones", "attributes", "notes", "verified", "fields")
 
 
 class Kind(enum.StrEnum):

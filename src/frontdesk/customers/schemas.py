@@ -18,6 +18,11 @@ class CustomerRead(ReadModel):
     phones: list[str]
     attributes: dict[str, Any]
     notes: str
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The customer's custom fields (GET /api/v1/fields?object=customer), by "
+        "key: every field not archived, null when unset (a checkbox: false).",
+    )
     verified: bool = Field(
         description="False for a customer made from an email address a website visitor typed, "
         "until it is proven: mail from it, an agent's reply, or the website signing it."
@@ -47,6 +52,12 @@ class CustomerUpdate(WriteModel):
     phones: list[Phone] | None = Field(default=None, max_length=20)
     attributes: dict[str, Any] | None = None
     notes: Notes | None = None
+    fields: dict[str, Any] | None = Field(
+        default=None,
+        max_length=50,
+        description='Custom field values by key; only those named change, null (or "") '
+        "unsets one. A wrong value is a 422 naming `fields.<key>`, and nothing is changed.",
+    )
 
 
 class CustomerMerge(WriteModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -15,6 +15,8 @@ from frontdesk.customers import changes
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
@@ -395,6 +397,7 @@ async def update_customer(
     phones: Sequence[str] | None = None,
     attributes: dict[str, Any] | None = None,
     notes: str | None = None,
+    fields: Mapping[str, Any] | None = None,
     shown_to: User | None = None,
 ) -> Customer:
     """`shown_to`: the agent editing, to whom a `contact_taken` names the customer who has the
@@ -433,8 +436,31 @@ async def update_customer(
         await _set_contacts(
             session, customer=customer, kind=ContactKind.phone, values=phones, shown_to=shown_to
         )
+    if fields:
+        # Not in the audit log, which outlives an erasure: the values may be personal data.
+        # Webhooks tell them (`fields` in the customer and its `diff`): their receivers are the
+        # company's own systems, as for the name and addresses. The row lock puts two agents'
+        # writes of the same customer one after the other.
+        await session.execute(
+            select(Customer.id).where(Customer.id == customer.id).with_for_update()
+        )
+        await _remember_fields(session, customer_id=customer.id)
+        await field_values.set_values(
+            session, object=FieldObject.customer, record_id=customer.id, given=fields
+        )
     customer.updated_at = utcnow()
     return customer
+
+
+async def _remember_fields(session: AsyncSession, *, customer_id: int) -> None:
+    """The customer's `fields` as they are, for the webhook's diff (changes.py)."""
+    if "fields" not in changes.before(session, customer_id=customer_id):
+        values = await field_values.values_of(
+            session, object=FieldObject.customer, ids=[customer_id]
+        )
+        changes.remember_values(
+            session, customer_id=customer_id, values={"fields": values[customer_id]}
+        )
 
 
 # How the customer list may be sorted: by name (A to Z, the default), or by id (the order they
@@ -659,6 +685,10 @@ async def merge_customers(session: AsyncSession, *, target: Customer, source: Cu
     # An agent who merges judged the two to be one person, so what one proved holds for both.
     target.verified = target.verified or source.verified
     target.attributes = dict(source.attributes) | dict(target.attributes)
+    await _remember_fields(session, customer_id=target.id)
+    await field_values.fill_gaps(
+        session, object=FieldObject.customer, source_id=source.id, target_id=target.id
+    )
     if not target.name:
         target.name = source.name
     if source.notes:

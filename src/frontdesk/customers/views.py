@@ -9,12 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers import service
 from frontdesk.customers.models import ContactKind, Customer
 from frontdesk.customers.schemas import CustomerRead
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 
 
 async def customer_reads(
     session: AsyncSession, customers: Sequence[Customer]
 ) -> list[CustomerRead]:
     contacts = await service.list_contacts(session, customer_ids=[c.id for c in customers])
+    fields = await field_values.values_of(
+        session, object=FieldObject.customer, ids=[c.id for c in customers]
+    )
     return [
         CustomerRead(
             id=customer.id,
@@ -23,6 +28,7 @@ async def customer_reads(
             phones=[c.value for c in contacts[customer.id] if c.kind is ContactKind.phone],
             attributes=customer.attributes,
             notes=customer.notes,
+            fields=fields[customer.id],
             verified=customer.verified,
             created_at=customer.created_at,
             updated_at=customer.updated_at,

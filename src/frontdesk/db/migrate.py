@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,4 +31,30 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    _refuse_under_a_running_erasure(database_url)
     command.downgrade(alembic_config(database_url), revision)
+
+
+def _refuse_under_a_running_erasure(database_url: str) -> None:
+    """Checked once before the first step, not in each migration: SQLite commits every
+    migration alone, so a refusal met on the way down would leave the later ones undone under an
+    erasure that reads the tables as this version's models give them (docs/privacy.md)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(asyncio.run, _running_erasures(database_url)).result()
+    if running:
+        raise RuntimeError(
+            f"{running} customer erasure(s) have not finished: start this version of frontdesk "
+            "and let them finish (Settings, Privacy: none 'running'), then downgrade."
+        )
+
+
+async def _running_erasures(database_url: str) -> int:
+    engine = create_async_engine(database_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            if not await connection.run_sync(lambda c: sa.inspect(c).has_table("erasures")):
+                return 0
+            query = sa.text("SELECT count(*) FROM erasures WHERE finished_at IS NULL")
+            return int((await connection.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()

@@ -5,6 +5,7 @@ from frontdesk.assignment import models as assignment_models
 from frontdesk.audit import models as audit_models
 from frontdesk.chats import models as chats_models
 from frontdesk.customers import models as customers_models
+from frontdesk.fields import models as fields_models
 from frontdesk.files import models as files_models
 from frontdesk.hours import models as hours_models
 from frontdesk.idempotency import models as idempotency_models
@@ -23,6 +24,7 @@ from frontdesk.replies import models as replies_models
 from frontdesk.rules import models as rules_models
 from frontdesk.saved_views import models as saved_views_models
 from frontdesk.sla import models as sla_models
+from frontdesk.spam import models as spam_models
 from frontdesk.sso import models as sso_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.users import models as users_models
@@ -34,6 +36,7 @@ __all__ = [
     "audit_models",
     "chats_models",
     "customers_models",
+    "fields_models",
     "files_models",
     "hours_models",
     "idempotency_models",
@@ -52,6 +55,7 @@ __all__ = [
     "rules_models",
     "saved_views_models",
     "sla_models",
+    "spam_models",
     "sso_models",
     "tickets_models",
     "users_models",

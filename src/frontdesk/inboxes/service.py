@@ -12,6 +12,7 @@ from frontdesk.audit import service as audit
 from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.inboxes import signatures
+from frontdesk.inboxes.events import inbox_summary, record_inbox_updated
 from frontdesk.inboxes.models import DEFAULT_UNANSWERED_TIMEOUT, Inbox, InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids, visible_inboxes
 from frontdesk.kit.clock import utcnow
@@ -121,6 +122,7 @@ async def update_inbox(
     retention_days: int | object | None = UNSET,
     email_signature: str | object | None = UNSET,
 ) -> Inbox:
+    before = inbox_summary(inbox)
     if name is not None:
         inbox.name = name.strip()
     if email_address is not UNSET:
@@ -152,6 +154,7 @@ async def update_inbox(
         )
     inbox.updated_at = utcnow()
     await _flush_unique_address(session, inbox)
+    record_inbox_updated(session, before=before, inbox=inbox)
     return inbox
 
 

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as actions_service
-from frontdesk.actions.kinds import STORED, Action, Assign, Label, Note, Reply, SetInbox
+from frontdesk.actions.kinds import STORED, Action, Assign, Label, Note, Reply, SetFields, SetInbox
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.fields import automation as field_automation
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
 from frontdesk.macros.models import Macro
@@ -93,6 +94,20 @@ async def _ensure_targets(
                 pass
 
 
+async def _checked_fields(session: AsyncSession, *, actions: Sequence[Action]) -> list[Action]:
+    """The actions, a "set fields" one checked as a ticket's PATCH checks its values (a 422
+    naming `actions.N.fields.<key>`) and holding them as the API writes them."""
+    checked: list[Action] = []
+    for n, action in enumerate(actions):
+        if isinstance(action, SetFields):
+            fields = await field_automation.checked_settings(
+                session, given=action.fields, at=f"actions.{n}"
+            )
+            action = action.model_copy(update={"fields": fields})
+        checked.append(action)
+    return checked
+
+
 async def list_macros(
     session: AsyncSession, *, user: User, inbox_id: int | None = None
 ) -> Sequence[Macro]:
@@ -123,6 +138,7 @@ async def create_macro(
     if inbox_id is not None:
         await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
     await _ensure_targets(session, user=user, actions=actions, inbox_id=inbox_id)
+    actions = await _checked_fields(session, actions=actions)
     macro = Macro(
         name=name,
         actions=STORED.dump_python(list(actions), mode="json"),
@@ -148,6 +164,7 @@ async def update_macro(
         macro.name = _ensure_name(name)
     if actions is not None:
         await _ensure_targets(session, user=user, actions=actions, inbox_id=macro.inbox_id)
+        actions = await _checked_fields(session, actions=actions)
         macro.actions = STORED.dump_python(list(actions), mode="json")
     macro.updated_by_id = user.id
     await session.flush()
@@ -181,6 +198,23 @@ async def macros_naming_label(session: AsyncSession, *, label_id: int) -> Sequen
         for macro in await _all_macros(session)
         if any(
             isinstance(action, Label) and label_id in (*action.add, *action.remove)
+            for action in actions_of(macro)
+        )
+    ]
+
+
+async def macros_setting_field(
+    session: AsyncSession, *, key: str, option: str | None = None
+) -> Sequence[Macro]:
+    """Every macro that sets the ticket field, whoever's (with `option`: sets it to that):
+    deleted or archived under it, the macro would refuse every ticket."""
+    return [
+        macro
+        for macro in await _all_macros(session)
+        if any(
+            isinstance(action, SetFields)
+            and key in action.fields
+            and (option is None or action.fields[key] == option)
             for action in actions_of(macro)
         )
     ]

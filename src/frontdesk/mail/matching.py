@@ -49,7 +49,16 @@ class Known:
         wanted = list(dict.fromkeys(message_ids))
         entries = await tickets_service.entries_by_message_id(session, message_ids=wanted)
         found = {entry.ticket_id for entry in entries.values()} | set(ticket_ids)
-        tickets = await tickets_service.get_tickets_by_id(session, ticket_ids=found)
+        # Locked, in id order, in the one read the batch makes of them: what the batch decides
+        # from a ticket's state (file a blocked sender's answer apart, reopen a closed ticket)
+        # must be what it is when the batch writes. Unlocked, an agent marking the ticket spam
+        # at the same moment on PostgreSQL could be overwritten: the reply, read before the mark
+        # committed, would reopen the ticket with `spam_at` still set. Locked, the batch waits
+        # for the mark (or the mark for the batch) and sees it. In id order, so that two
+        # batches answering the same tickets wait for each other instead of deadlocking.
+        tickets = (
+            await tickets_service.lock_tickets(session, ticket_ids=sorted(found)) if found else {}
+        )
         senders = await customers_service.emails_of_many(
             session, customer_ids={ticket.customer_id for ticket in tickets.values()}
         )
@@ -79,7 +88,8 @@ class Known:
     async def ticket(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
         if ticket_id in self.tickets:
             return self.tickets[ticket_id]
-        return await tickets_service.get_ticket_by_id(session, ticket_id=ticket_id)
+        # Not read up front (the ticket a merged one went into): locked as those were.
+        return await tickets_service.lock_ticket(session, ticket_id=ticket_id)
 
     async def sender(self, session: AsyncSession, customer_id: int) -> customers_service.Addresses:
         """The customer behind the id (after merges) and their email addresses."""

@@ -42,6 +42,7 @@ from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment,
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.mail.outbox import render_outbox
 from frontdesk.metrics import record as metrics
+from frontdesk.spam import senders
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
 
@@ -151,11 +152,15 @@ async def receive_inbound_batch(
             for ticket_id in arrival.reply_ticket_ids
         ],
     )
+    # Blocked senders (docs/email.md), looked up once for the batch.
+    blocked = await senders.BlockedAmong.load(
+        session, addresses=[a.mail.from_address for a in arrivals if a.mail is not None]
+    )
     outcomes: list[InboundOutcome] = []
     replied: list[tuple[Ticket, str]] = []
     for arrival in arrivals:
         try:
-            outcomes.append(await _receive(session, arrival, known, replied))
+            outcomes.append(await _receive(session, arrival, known, replied, blocked))
         except InboundRefused as refused:
             outcomes.append(refused)
     # The assignees and followers of the tickets answered, told once for the batch.
@@ -316,6 +321,7 @@ async def _receive(
     arrival: _Arrival,
     known: Known,
     replied: list[tuple[Ticket, str]],
+    blocked_senders: senders.BlockedAmong,
 ) -> InboundResult:
     record, mail = arrival.record, arrival.parsed
     if not isinstance(mail, parsing.ParsedMail):
@@ -347,6 +353,14 @@ async def _receive(
         session, known=known, reply_ticket_ids=arrival.reply_ticket_ids, wanted=arrival.wanted
     )
     created = False
+    # A blocked sender's mail is kept, on a ticket filed straight in Spam (docs/email.md,
+    # "Blocked senders"); an answer to a ticket that is not spam does not reopen or reach it: a
+    # new ticket in Spam, in the same inbox.
+    blocked = await blocked_senders.of(session, address=mail.from_address)
+    blocked_inbox = None
+    if blocked and ticket is not None and ticket.state is not TicketState.spam:
+        blocked_inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+        ticket = None
     if ticket is None:
         if mail.is_auto:
             # An out-of-office or bounce that answers nothing of ours: no ticket, no reply.
@@ -359,9 +373,9 @@ async def _receive(
         # the address names better than any inbox address the mail was also copied to.
         deleted = await retired.inbox_of_deleted(session, ticket_ids=arrival.reply_ticket_ids)
         inbox = (
-            deleted[1]
-            if deleted is not None
-            else await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
+            blocked_inbox
+            or (deleted[1] if deleted is not None else None)
+            or await addressed_inbox(session, mail=mail, envelope=arrival.envelope)
         )
         if inbox is None:
             await _refuse(session, record, InboundStatus.rejected, Unroutable())
@@ -380,9 +394,12 @@ async def _receive(
             customer=customer,
             subject=mail.subject[:300],
             type=TicketType.email,
+            state=TicketState.spam if blocked else TicketState.open,
         )
         created, unexpected = True, False
         matched_by = "inbox address" if deleted is None else "reply address of a deleted ticket"
+        if blocked_inbox is not None:
+            matched_by = "blocked sender's answer, kept apart"
         if deleted is not None:
             await tickets_service.log_event(
                 session,

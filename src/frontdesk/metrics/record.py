@@ -27,6 +27,9 @@ from frontdesk.metrics.models import (
 )
 from frontdesk.sla import service as sla_service
 
+# The spam state's value (tickets/models.py TicketState, not imported here: tickets import us).
+SPAM = "spam"
+
 if TYPE_CHECKING:
     from frontdesk.chats.models import Chat
     from frontdesk.tickets.models import Ticket
@@ -302,8 +305,10 @@ def new_ticket_clock(session: AsyncSession, ticket: Ticket) -> ConversationClock
 
 
 def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | None) -> None:
-    """A chat's ticket continues the chat's conversation (chat_ended); any other begins one."""
-    if ticket.type.value == Channel.chat:
+    """A chat's ticket continues the chat's conversation (chat_ended); any other begins one.
+    A ticket that arrives as spam (a blocked sender's) begins none: reports count no spam
+    (docs/reports.md)."""
+    if ticket.type.value == Channel.chat or ticket.state.value == SPAM:
         return
     clock = new_ticket_clock(session, ticket)
     add_at_commit(
@@ -320,7 +325,10 @@ def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | 
 
 
 async def customer_replied(session: AsyncSession, *, ticket: Ticket, at: datetime) -> None:
-    """A customer's email on the ticket (automatic mail never comes here)."""
+    """A customer's email on the ticket (automatic mail never comes here); none while it is
+    spam."""
+    if ticket.state.value == SPAM:
+        return
     clock = await ticket_clock(session, ticket)
     moment = _customer_wrote(clock, at)
     if moment is not None:

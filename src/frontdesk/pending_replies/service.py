@@ -10,7 +10,8 @@ reply is (tickets/service.py `add_reply`), or taken back by its author meanwhile
   thread check, the author's own replies aside), and sends it acting as its author (audit,
   webhooks); it becomes `sent` with its entry, in the same transaction. A refusal, or an
   unexpected error, rolls that transaction back and records why (`failed`), for its author,
-  who is also notified (`reply_not_sent`, notifications/service.py).
+  who is also notified (`reply_not_sent`, notifications/service.py) and whose desks hear it at
+  once whatever they chose for that notification (`pending_reply.failed`, events.py).
 - Undoing (`undo`) locks the same row and waits for a sending in progress: a reply is either
   undone and never sent, or sent and the undo refused (409 `reply_already_sent`). An undone
   row is kept a while (`undone`): the same undo again answers the text again.
@@ -41,6 +42,7 @@ from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
 from frontdesk.notifications import service as notifications_service
 from frontdesk.pending_replies import due
+from frontdesk.pending_replies.events import record_failed
 from frontdesk.pending_replies.models import PendingReply, PendingReplyFile, PendingState
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket, TicketEntry
@@ -274,6 +276,8 @@ async def record_failure(session: AsyncSession, *, pending_id: int, error: Front
     await session.execute(
         delete(PendingReplyFile).where(PendingReplyFile.pending_reply_id == pending.id)
     )
+    # Before the notification's savepoint: a fault of the telling does not take it away.
+    record_failed(session, pending=pending)
     await _tell_author(session, pending=pending, error=error)
     return True
 

@@ -41,6 +41,8 @@ from sqlalchemy.orm import undefer
 from frontdesk.chats.models import AuthorKind, Chat, ChatEvent, ChatFile, Visitor
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.db.session import release_before_waiting
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
 from frontdesk.files.names import shortened
@@ -49,6 +51,7 @@ from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.privacy.others import others_on
 from frontdesk.privacy.scope import CustomerScope, chunks, names_any
 from frontdesk.ratings.models import Rating
+from frontdesk.spam.models import BlockedSender
 from frontdesk.tickets.models import Ticket, TicketEntry
 
 README = (__doc__ or "").split("\n\n", 1)[1]
@@ -144,12 +147,25 @@ async def write_archive(
             scope.foreign_entry_ids,
         )
         first = next(customer for customer in customers if customer.id == scope.customer_id)
+        blocked = await session.scalars(
+            select(BlockedSender)
+            .where(BlockedSender.pattern.in_(sorted(scope.emails)))
+            .order_by(BlockedSender.id)
+        )
+        # Custom field values, by label (a company, a birthday): what the desk records of them.
+        customer_fields = await field_values.held_values(
+            session, object=FieldObject.customer, ids=[first.id]
+        )
+        ticket_fields = await field_values.held_values(
+            session, object=FieldObject.ticket, ids=scope.ticket_ids
+        )
         archive.writestr(
             "customer.json",
             _json(
                 {
                     "exported_at": utcnow(),
-                    "customer": _columns(first, "merged_into_id", "created_by_id"),
+                    "customer": _columns(first, "merged_into_id", "created_by_id")
+                    | {"fields": customer_fields[first.id]},
                     "contacts": [
                         {"kind": contact.kind, "value": contact.value} for contact in contacts
                     ],
@@ -161,6 +177,11 @@ async def write_archive(
                     "visitors": [_columns(visitor, "token_hash") for visitor in visitors],
                     "ratings": [_columns(rating) for rating in ratings],
                     "messages_on_other_tickets": [_columns(entry) for entry in elsewhere],
+                    # Their addresses on the blocked senders list: what the desk decided about
+                    # them (docs/privacy.md). Who blocked them is the desk's, not theirs.
+                    "blocked_addresses": [
+                        {"address": row.pattern, "blocked_at": row.created_at} for row in blocked
+                    ],
                 }
             ),
         )
@@ -219,6 +240,7 @@ async def write_archive(
                 _json(
                     _columns(ticket)
                     | {
+                        "fields": ticket_fields.get(ticket.id, {}),
                         "entries": [_columns(entry) for entry in entries],
                         "files": files,
                         "ratings": [

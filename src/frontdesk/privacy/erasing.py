@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, text, update
@@ -44,6 +44,7 @@ from frontdesk.customers import changes as customer_changes
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.context import settings_of
 from frontdesk.db.driver import driver_connection
+from frontdesk.errors import DatabaseUnavailable
 from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import InboundMessage, OutboxMessage
@@ -52,6 +53,7 @@ from frontdesk.privacy import deletion, others
 from frontdesk.privacy.models import Erasure, ErasureItem, ErasureKind
 from frontdesk.privacy.scope import CustomerScope, chunks, fill, merged_into
 from frontdesk.search import schema as search_schema
+from frontdesk.spam.models import BlockedSender
 from frontdesk.tickets.models import Direction, Ticket, TicketEntry, TicketMove
 from frontdesk.webhooks.models import WebhookDelivery
 
@@ -81,10 +83,16 @@ KINDS = {
 
 
 async def start(
-    session: AsyncSession, *, actor_id: int | None, scope: CustomerScope, counts: Counter[str]
+    session: AsyncSession,
+    *,
+    actor_id: int | None,
+    scope: CustomerScope,
+    counts: Counter[str],
+    owners: dict[str, int],
 ) -> Erasure:
     """The erasure's row and its list of what to delete, in the transaction that found them
-    (the customer's row locked): the pieces run after it commits."""
+    (the customer's row locked, and those of `owners`, the records that hold a chat ticket of
+    theirs: service.py `_lock_records`): the pieces run after it commits."""
     erasure = Erasure(
         kind=ErasureKind.customer,
         actor_id=actor_id,
@@ -96,7 +104,7 @@ async def start(
             "customers": list(scope.customer_ids),
             # The tickets of theirs that another customer record holds (a chat under their
             # address, scope.py `_claimed`): theirs to erase while that record still has them.
-            "owners": await _owners(session, scope.unverified_ticket_ids),
+            "owners": owners,
             # A fresh erasure is not one a process stopped in (`service.finish_stopped`).
             "at": utcnow().isoformat(),
         },
@@ -108,32 +116,79 @@ async def start(
     return erasure
 
 
-async def _owners(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[str, int]:
-    """Who holds each ticket, their records locked as the erased customer's is (a merge of one
-    waits, then is refused, customers/service.py `_ensure_not_being_erased`): read again once
-    locked, for a merge that committed before the lock was granted moved the ticket on."""
+# How many times an erasure's start takes its records' locks again, each time with the records
+# that took one of the tickets meanwhile (`lock_holders`), before it gives up with a 503.
+LOCK_ROUNDS = 5
+
+
+async def holders(session: AsyncSession, ticket_ids: Sequence[int]) -> set[int]:
+    """The customer records that hold these tickets now (read without a lock)."""
+    found: set[int] = set()
+    for part in chunks(sorted(ticket_ids)):
+        found.update(await session.scalars(select(Ticket.customer_id).where(Ticket.id.in_(part))))
+    return found
+
+
+async def owners_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[str, int]:
+    """Who holds each ticket now, read as it is (`lock_holders` reads it under the locks)."""
     owners: dict[str, int] = {}
-    locked: set[int] = set()
-    while True:
-        for part in chunks(sorted(ticket_ids)):
-            owners.update(
-                (str(ticket), customer)
-                for ticket, customer in (
-                    await session.execute(
-                        select(Ticket.id, Ticket.customer_id).where(Ticket.id.in_(part))
-                    )
-                ).all()
-            )
-        holders = {customer for customer in owners.values() if customer is not None} - locked
-        if not holders:
-            return owners
+    for part in chunks(sorted(ticket_ids)):
+        owners.update(
+            (str(ticket), customer)
+            for ticket, customer in (
+                await session.execute(
+                    select(Ticket.id, Ticket.customer_id).where(Ticket.id.in_(part))
+                )
+            ).all()
+        )
+    return owners
+
+
+async def lock_customers(session: AsyncSession, ids: Collection[int]) -> None:
+    """Locks these customer records as a merge does (`FOR NO KEY UPDATE`, customers/service.py
+    `_ensure_not_being_erased`), in ascending id order: a statement per `chunks` of ids (one
+    statement takes at most 32,767 parameters on PostgreSQL), the chunks in ascending order,
+    so the whole set is still taken in id order."""
+    for part in chunks(sorted(ids)):
         await session.execute(
             select(Customer.id)
-            .where(Customer.id.in_(sorted(holders)))
+            .where(Customer.id.in_(part))
             .order_by(Customer.id)
             .with_for_update(key_share=True)
         )
-        locked |= holders
+
+
+async def lock_holders(
+    session: AsyncSession, ticket_ids: Sequence[int], records: Collection[int] = ()
+) -> dict[str, int]:
+    """Locks `records` (the erased customer's) and the records that hold these tickets, all in
+    id order (an erasure's start does so before anything else, service.py `_lock_records`), and
+    answers who holds each ticket as read under those locks (a merge of one of them waits, then
+    is refused, customers/service.py `_ensure_not_being_erased`).
+
+    The holders are first read without a lock; a merge that commits before the locks are granted
+    may have moved a ticket to a record not in the set. That record is not locked after the
+    others (out of id order, a merge holding it and waiting for one of them would deadlock with
+    us): the locks are taken in a savepoint, which is rolled back (PostgreSQL then lets go of
+    the row locks taken in it) and the whole set, with the newcomers, locked again in id order.
+    Each round needs another merge to have committed meanwhile; after `LOCK_ROUNDS` of them the
+    request fails as a deadlock would (a 503, rolled back whole: sending it again is safe)."""
+    wanted = set(records) | await holders(session, ticket_ids)
+    for _round in range(LOCK_ROUNDS):
+        savepoint = await session.begin_nested()
+        await lock_customers(session, wanted)
+        owners = await owners_of(session, ticket_ids)
+        late = set(owners.values()) - wanted
+        if not late:
+            await savepoint.commit()
+            return owners
+        await savepoint.rollback()
+        wanted |= late
+    logger.warning(
+        "the records holding %s tickets kept changing while an erasure locked them",
+        len(ticket_ids),
+    )
+    raise DatabaseUnavailable()
 
 
 async def add_items(session: AsyncSession, erasure_id: int, kind: str, ids: Sequence[int]) -> None:
@@ -581,7 +636,7 @@ async def _customers(
         # The scrub starts again where it was for the same addresses; from the start for new ones.
         since = {} if new_emails else dict(progress.get("scrubbed") or {})
         owners = dict(progress.get("owners") or {})
-        owners.update(await _owners(session, found.unverified_ticket_ids))
+        owners.update(await lock_holders(session, found.unverified_ticket_ids))
         progress.clear()
         progress.update(
             step=STEPS[0], emails=emails, customers=customer_ids, owners=owners, since=since
@@ -619,6 +674,15 @@ async def _customers(
             .values(merged_into_id=None)
             .execution_options(synchronize_session=False)
         )
+    # Their addresses leave the blocked senders list too (docs/privacy.md): kept, the list would
+    # still hold them. The audit entries that blocked them name them by number only.
+    # A person's addresses are a handful: one statement.
+    blocked = await session.execute(
+        delete(BlockedSender)
+        .where(BlockedSender.pattern.in_(sorted(emails)))
+        .execution_options(synchronize_session=False)
+    )
+    counts["blocked_senders"] += blocked.rowcount  # type: ignore[attr-defined]
     # Contacts, ratings and rating requests go by their cascades.
     deleted = await deletion.delete_ids(session, Customer, Customer.id, customer_ids)
     customer_changes.deleted(session, customer_ids=customer_ids, reason="erasure")

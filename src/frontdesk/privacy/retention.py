@@ -8,9 +8,11 @@ kept FRONTDESK_REFUSED_MAIL_DAYS after it arrived."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, Select, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
@@ -21,6 +23,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.mail.models import InboundMessage, InboundStatus
 from frontdesk.privacy import deletion
 from frontdesk.privacy.models import Erasure, ErasureKind
+from frontdesk.privacy.scope import chunks
 from frontdesk.tickets.models import Ticket, TicketState
 
 logger = logging.getLogger(__name__)
@@ -41,31 +44,61 @@ async def delete_expired(
     """Deletes up to `limit` of the inbox's tickets closed before `closed_before`; returns how
     many. Rows are claimed with SKIP LOCKED (PostgreSQL), so two passes at once share the work;
     on SQLite the write lock taken at BEGIN runs them one after the other."""
-    ticket_ids = list(
-        await session.scalars(
-            select(Ticket.id)
-            .where(
-                Ticket.inbox_id == inbox_id,
-                # By (inbox, closed at): SQLite without statistics would read every closed
-                # ticket of the inbox by the state's index, and sort them.
-                Unindexed(Ticket.state) == TicketState.closed,
-                Ticket.closed_at < closed_before,
-            )
-            .order_by(Ticket.closed_at, Ticket.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    due = (
+        select(Ticket.id)
+        .where(
+            Ticket.inbox_id == inbox_id,
+            # By (inbox, closed at): SQLite without statistics would read every closed
+            # ticket of the inbox by the state's index, and sort them.
+            Unindexed(Ticket.state) == TicketState.closed,
+            Ticket.closed_at < closed_before,
         )
+        .order_by(Ticket.closed_at, Ticket.id)
     )
+    return await _delete_due(session, due, limit=limit, inbox_id=inbox_id, what=f"inbox {inbox_id}")
+
+
+async def delete_spam(session: AsyncSession, *, marked_before: datetime, limit: int) -> int:
+    """Deletes up to `limit` tickets marked spam before `marked_before` (spam/timers.py), as
+    `delete_expired` deletes old closed ones, files and emptied customers included; returns how
+    many."""
+    due = (
+        select(Ticket.id)
+        .where(
+            # By the partial index of spam tickets (only they have `spam_at`).
+            Ticket.spam_at < marked_before,
+            Unindexed(Ticket.state) == TicketState.spam,
+        )
+        .order_by(Ticket.spam_at, Ticket.id)
+    )
+    return await _delete_due(session, due, limit=limit, inbox_id=None, what="spam")
+
+
+async def _delete_due(
+    session: AsyncSession, due: Select[Any], *, limit: int, inbox_id: int | None, what: str
+) -> int:
+    """The first `limit` tickets of `due` (ticket ids, oldest first), claimed with SKIP LOCKED,
+    deleted with their chats, mail and files and the customers left with nothing, under one
+    retention record; returns how many."""
+    claimed = list(await session.scalars(due.limit(limit).with_for_update(skip_locked=True)))
+    if not claimed:
+        return 0
+    rows = await session.execute(
+        select(Ticket.id, Ticket.customer_id).where(Ticket.id.in_(claimed))
+    )
+    owners: dict[int, int] = dict(rows.all())
+    emptied, busy = await _lock_emptied(session, owners)
+    # A ticket whose emptied customer another transaction holds (a merge of it, most likely)
+    # stays for a later pass, which claims it again and finds its customer anew: deleted now,
+    # nothing would lead back to that record.
+    ticket_ids = [ticket_id for ticket_id in claimed if owners[ticket_id] not in busy]
     if not ticket_ids:
         return 0
     chat_ids = list(await session.scalars(select(Chat.id).where(Chat.ticket_id.in_(ticket_ids))))
-    customer_ids = set(
-        await session.scalars(select(Ticket.customer_id).where(Ticket.id.in_(ticket_ids)))
-    )
     counts = await deletion.delete_conversations(
         session, ticket_ids=ticket_ids, chat_ids=chat_ids, reason="retention"
     )
-    counts["customers"] += await _delete_emptied(session, sorted(customer_ids))
+    counts["customers"] += await _delete_emptied(session, emptied)
     if counts["tickets"]:
         session.add(
             Erasure(
@@ -74,37 +107,67 @@ async def delete_expired(
                 counts={key: value for key, value in sorted(counts.items()) if value},
             )
         )
-    logger.info("retention: inbox %s, %s", inbox_id, dict(counts))
+    logger.info("retention: %s, %s", what, dict(counts))
     return counts["tickets"]
 
 
-async def _delete_emptied(session: AsyncSession, customer_ids: list[int]) -> int:
-    """The customers of deleted tickets now left with nothing: no ticket, no address or phone,
+def _left_with_nothing(*, keeping_tickets: Sequence[int] = ()) -> list[ColumnElement[bool]]:
+    """A customer with no ticket (but `keeping_tickets`, about to go), no address or phone,
     nothing merged into them or them into another, no notes, not made by an agent. A record
     like that was made for one conversation (an unproven visitor's chat) and would stay a name
     that leads nowhere. Customers with an address are the desk's customer list: they stay."""
-    if not customer_ids:
-        return 0
-    has_ticket = exists().where(Ticket.customer_id == Customer.id)
-    has_contact = exists().where(CustomerContact.customer_id == Customer.id)
+    other_ticket = exists().where(Ticket.customer_id == Customer.id)
+    if keeping_tickets:
+        other_ticket = other_ticket.where(Ticket.id.not_in(keeping_tickets))
     merged = Customer.__table__.alias("merged")
-    has_merged = exists().where(merged.c.merged_into_id == Customer.id)
-    deleted = list(
-        await session.scalars(
-            delete(Customer)
-            .where(
-                Customer.id.in_(customer_ids),
-                Customer.merged_into_id.is_(None),
-                Customer.created_by_id.is_(None),
-                Customer.notes == "",
-                ~has_ticket,
-                ~has_contact,
-                ~has_merged,
+    return [
+        Customer.merged_into_id.is_(None),
+        Customer.created_by_id.is_(None),
+        Customer.notes == "",
+        ~other_ticket,
+        ~exists().where(CustomerContact.customer_id == Customer.id),
+        ~exists().where(merged.c.merged_into_id == Customer.id),
+    ]
+
+
+async def _lock_emptied(
+    session: AsyncSession, owners: dict[int, int]
+) -> tuple[list[int], set[int]]:
+    """The customers that the tickets `owners` maps to theirs leave with nothing, locked before
+    anything is deleted, and those of them another transaction holds (`busy`). The tickets are
+    locked already; a merge locks the two customers first, then waits for their tickets, so
+    waiting here for its customer would be a deadlock: `SKIP LOCKED` passes it by instead
+    (docs/privacy.md, "Retention"). SQLite's one writer has nobody else holding a row."""
+    candidates: list[int] = []
+    for part in chunks(sorted(set(owners.values()))):
+        candidates += await session.scalars(
+            select(Customer.id).where(
+                Customer.id.in_(part), *_left_with_nothing(keeping_tickets=list(owners))
             )
+        )
+    locked: list[int] = []
+    for part in chunks(sorted(candidates)):
+        locked += await session.scalars(
+            select(Customer.id)
+            .where(Customer.id.in_(part))
+            .order_by(Customer.id)
+            .with_for_update(skip_locked=True)
+        )
+    return locked, set(candidates) - set(locked)
+
+
+async def _delete_emptied(session: AsyncSession, customer_ids: list[int]) -> int:
+    """Deletes the customers `_lock_emptied` locked that are still left with nothing now that
+    their tickets are gone (asked again under the lock: until it was granted, one could have
+    gained an address or a ticket)."""
+    deleted: list[int] = []
+    for part in chunks(customer_ids):
+        deleted += await session.scalars(
+            delete(Customer)
+            .where(Customer.id.in_(part), *_left_with_nothing())
             .returning(Customer.id)
             .execution_options(synchronize_session=False)
         )
-    )
     customer_changes.deleted(session, customer_ids=deleted, reason="retention")
     return len(deleted)
 

@@ -117,13 +117,9 @@ async def erase_customer(
     # Found by the reading process (db/reading.py), off the writer: seconds of reading on a
     # large desk. What arrives for them after it is found at the erasure's end (erasing.py).
     scope = await read(session, scope_of, customer.id, None)
-    # The row lock keeps a concurrent merge or second erasure out until this commits (`FOR NO
-    # KEY UPDATE`, as a merge's: the key-share lock of mail inserted for them is let through,
-    # customers/service.py `_ensure_not_being_erased`). Read again once granted: a merge that
-    # held it may have folded them into another record meanwhile.
-    await session.execute(
-        select(Customer.id).where(Customer.id == customer.id).with_for_update(key_share=True)
-    )
+    # Read again once the locks are granted: a merge that held them may have folded them into
+    # another record meanwhile.
+    owners = await _lock_records(session, scope, customer.id)
     customer = await _customer(session, customer_id, fresh=True)
     if not _confirmed(customer, scope.emails, confirmation):
         what = {"email": "one of the customer's email addresses", "name": "the customer's name"}
@@ -133,7 +129,22 @@ async def erase_customer(
             "to confirm the erasure.",
         )
     _refuse_live_chats(scope)
-    return await _erase(session, user=user, scope=scope)
+    return await _erase(session, user=user, scope=scope, owners=owners)
+
+
+async def _lock_records(
+    session: AsyncSession, scope: CustomerScope, customer_id: int | None
+) -> dict[str, int]:
+    """The customer records an erasure's start locks, in id order, before anything else
+    (tickets): the customer's, and those that hold a chat ticket of theirs (a visitor typed
+    their address unproven, privacy/erasing.py `owners`); answers who holds each of those
+    tickets, read under the locks (`erasing.lock_holders`). The locks keep a merge of any of
+    them, or a second erasure, out until the start commits (`FOR NO KEY UPDATE`, as a merge's:
+    the key-share lock of mail inserted for them is let through, customers/service.py
+    `_ensure_not_being_erased`). A merge locks its two records in id order too, so the two wait
+    for each other instead of deadlocking (docs/privacy.md, "Erasure")."""
+    records = [customer_id] if customer_id is not None else []
+    return await erasing.lock_holders(session, scope.unverified_ticket_ids, records)
 
 
 async def erase_address(session: AsyncSession, *, user: User, email: str) -> Erasure:
@@ -146,17 +157,16 @@ async def erase_address(session: AsyncSession, *, user: User, email: str) -> Era
         scope = await read(session, scope_of, customer.id, None)
         # As `erase_customer`: a second erasure of them (two admins, a request sent twice)
         # waits for this one to commit, then finds it running (`_running_for`).
-        await session.execute(
-            select(Customer.id).where(Customer.id == customer.id).with_for_update(key_share=True)
-        )
+        owners = await _lock_records(session, scope, customer.id)
     else:
         scope = await read(session, scope_of, None, address)
         await _lock_address(session, address)
+        owners = await _lock_records(session, scope, None)
     running = await _running_for(session, scope.customer_id, address)
     if running is not None:
         return running
     _refuse_live_chats(scope)
-    return await _erase(session, user=user, scope=scope)
+    return await _erase(session, user=user, scope=scope, owners=owners)
 
 
 async def _lock_address(session: AsyncSession, address: str) -> None:
@@ -193,7 +203,9 @@ async def _running_for(
     return None
 
 
-async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> Erasure:
+async def _erase(
+    session: AsyncSession, *, user: User, scope: CustomerScope, owners: dict[str, int]
+) -> Erasure:
     """Starts the erasure in the caller's transaction: what other customers' conversations lent
     theirs goes back first (only this person's data is erased), then the erasure's row and its
     list of what to delete. The deleting itself is `run_erasure`'s, after the commit, in short
@@ -202,7 +214,9 @@ async def _erase(session: AsyncSession, *, user: User, scope: CustomerScope) -> 
     if running is not None:
         return running
     counts = await others.give_back(session, scope=scope)
-    erasure = await erasing.start(session, actor_id=user.id, scope=scope, counts=counts)
+    erasure = await erasing.start(
+        session, actor_id=user.id, scope=scope, counts=counts, owners=owners
+    )
     # The entry names the customer by number only: the audit log outlives the erasure. Written
     # as it starts, by the admin who asked: the pieces after it run as nobody's request.
     audit.record(

@@ -62,9 +62,20 @@ class AccountEvent(enum.StrEnum):
     access_ended = "auth.access_ended"
 
 
+class InboxEvent(enum.StrEnum):
+    # An admin changed an inbox's settings that its desks show (its name, its email signature…).
+    updated = "inbox.updated"
+
+
 class NotificationEvent(enum.StrEnum):
     created = "notification.created"
     read = "notification.read"
+
+
+class PendingReplyEvent(enum.StrEnum):
+    # A reply held by Undo send was refused at its due time: told to its author's tabs whatever
+    # they chose for the `reply_not_sent` notification, which is another matter.
+    failed = "pending_reply.failed"
 
 
 class ViewEvent(enum.StrEnum):
@@ -248,7 +259,7 @@ class TicketSummary(TypedDict):
     customer_id: int
     subject: str
     type: Literal["chat", "email", "web"]
-    state: Literal["open", "hold", "snoozed", "closed"]
+    state: Literal["open", "hold", "snoozed", "closed", "spam"]
     assignee_id: int | None
     snoozed_until: str | None
     updated_at: str
@@ -315,6 +326,29 @@ class MembershipChanged(TypedDict):
     inbox_id: NotRequired[int]
 
 
+class InboxSummary(TypedDict):
+    """An inbox as its agents read it (inboxes/schemas.py `InboxRead`, the same keys: a test holds
+    them together), so that a desk replaces what it holds without asking again."""
+
+    id: int
+    name: str
+    email_address: str | None
+    public_key: str
+    unanswered_timeout_seconds: int
+    allowed_origins: list[str]
+    require_identity: bool
+    messenger_settings: dict[str, str]
+    retention_days: int | None
+    email_signature: str | None
+    created_at: str
+
+
+class InboxUpdated(TypedDict):
+    inbox: InboxSummary
+    # The keys of `inbox` that changed.
+    changes: list[str]
+
+
 class AccessEnded(TypedDict):
     reason: AccessEndedReasonName
     session_id: NotRequired[int]
@@ -377,6 +411,11 @@ class NotificationsRead(TypedDict):
     # The ids marked read (empty: every one up to `up_to`), and what is left unread.
     ids: list[int]
     unread: int
+
+
+class PendingReplyFailed(TypedDict):
+    pending_reply_id: int
+    ticket_id: int
 
 
 # "moved": its place among its owner's views (POST /views/{id}/move), which renumbered them.
@@ -574,6 +613,13 @@ EVENTS: tuple[EventSpec, ...] = (
         note="an agent added to or removed from an inbox; every agent when an inbox is created",
     ),
     _spec(
+        InboxEvent.updated,
+        InboxUpdated,
+        stored=False,
+        to=("inbox",),
+        note="agents of the inbox (its members and every admin), when its settings change",
+    ),
+    _spec(
         NotificationEvent.created,
         NotificationCreated,
         stored=False,
@@ -586,6 +632,13 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent",),
         note="the agent's own tabs, after they marked notifications read in one of them",
+    ),
+    _spec(
+        PendingReplyEvent.failed,
+        PendingReplyFailed,
+        stored=False,
+        to=("agent",),
+        note="the author's own tabs, when a reply they held with Undo send was not sent",
     ),
     _spec(
         ViewEvent.changed,

@@ -53,6 +53,9 @@ def _ts(tp: object, named: Callable[[type], str]) -> str:
         (item,) = get_args(tp)
         inner = _ts(item, named)
         return f"({inner})[]" if " " in inner else f"{inner}[]"
+    if origin is dict:
+        key, value = get_args(tp)
+        return f"Record<{_ts(key, named)}, {_ts(value, named)}>"
     if origin in (typing.Union, types.UnionType):
         return " | ".join(_ts(arg, named) for arg in get_args(tp))
     raise TypeError(f"no TypeScript for {tp!r}: extend realtime/typescript.py")

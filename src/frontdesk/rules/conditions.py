@@ -12,8 +12,8 @@ with the kinds of facts its rules read, not with the number of rules or of ticke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -22,12 +22,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.customers import service as customers_service
+from frontdesk.fields import automation as field_automation
+from frontdesk.fields import service as fields_service
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import CustomField, FieldObject
+from frontdesk.fields.values import Stored
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
 from frontdesk.rules.kinds import (
     ChannelIs,
     Condition,
     CustomerIs,
+    FieldValue,
     HasLabel,
     InboxIs,
     InHours,
@@ -46,6 +52,11 @@ class Facts:
     # The message the rule answers: the customer's reply, or a ticket's first message.
     message: str
     open_now: bool
+    # Custom fields' definitions by object and key, and the ticket's and its customer's values
+    # by field id: loaded only for a rule with a field condition.
+    definitions: Mapping[tuple[FieldObject, str], CustomField] = field(default_factory=dict)
+    ticket_values: Mapping[int, Stored] = field(default_factory=dict)
+    customer_values: Mapping[int, Stored] = field(default_factory=dict)
 
 
 async def first_messages(session: AsyncSession, *, ticket_ids: Sequence[int]) -> dict[int, str]:
@@ -110,6 +121,11 @@ async def facts_of(
     calendars = await hours_service.calendars_of(
         session, inbox_ids={ticket.inbox_id for ticket in tickets}
     )
+    definitions = await _definitions(session)
+    ticket_values = await field_values.stored_of(session, object=FieldObject.ticket, ids=ids)
+    customer_values = await field_values.stored_of(
+        session, object=FieldObject.customer, ids=customer_ids
+    )
     return {
         ticket.id: Facts(
             ticket=ticket,
@@ -120,9 +136,29 @@ async def facts_of(
             ),
             message=messages.get(ticket.id, ""),
             open_now=calendars[ticket.inbox_id].is_open(now),
+            definitions=definitions,
+            ticket_values=ticket_values.get(ticket.id, {}),
+            customer_values=customer_values.get(ticket.customer_id, {}),
         )
         for ticket in tickets
     }
+
+
+async def _definitions(session: AsyncSession) -> dict[tuple[FieldObject, str], CustomField]:
+    return {(each.object, each.key): each for each in await fields_service.list_fields(session)}
+
+
+def _field_holds(condition: FieldValue, facts: Facts) -> bool:
+    """A field deleted or archived since the rule was saved (which fields/usage.py refuses)
+    holds for no ticket, whichever the operator."""
+    object = FieldObject.ticket if condition.field == "ticket_field" else FieldObject.customer
+    found = facts.definitions.get((object, condition.key))
+    if found is None or found.archived:
+        return False
+    values = facts.ticket_values if object is FieldObject.ticket else facts.customer_values
+    return field_automation.holds(
+        found, op=condition.op, value=condition.value, held=values.get(found.id)
+    )
 
 
 def _text_matches(op: str, wanted: str, values: Sequence[str]) -> bool:
@@ -154,6 +190,8 @@ def holds(condition: Condition, facts: Facts) -> bool:
             return _text_matches(condition.op, condition.value, [ticket.subject, facts.message])
         case InHours():
             return facts.open_now == (condition.op == "in")
+        case FieldValue():
+            return _field_holds(condition, facts)
 
 
 def meets(conditions: Sequence[Condition], match: str, facts: Facts) -> bool:
@@ -169,10 +207,12 @@ class Need(IntEnum):
     cheapest first, so that a rule whose cheap condition already decides loads nothing more."""
 
     labels = 1
-    customer_name = 2
-    customer_emails = 3
-    message = 4
-    hours = 5
+    ticket_fields = 2
+    customer_fields = 3
+    customer_name = 4
+    customer_emails = 5
+    message = 6
+    hours = 7
 
 
 def need_of(condition: Condition, *, has_text: bool) -> Need | None:
@@ -191,6 +231,10 @@ def need_of(condition: Condition, *, has_text: bool) -> Need | None:
             return None if has_text else Need.message
         case InHours():
             return Need.hours
+        case FieldValue(field="ticket_field"):
+            return Need.ticket_fields
+        case FieldValue():
+            return Need.customer_fields
 
 
 class Gathered:
@@ -208,6 +252,9 @@ class Gathered:
         self._messages: dict[int, str] = {}
         self._calendars: dict[int, Calendar] = {}
         self._open: dict[int, bool] = {}
+        self._definitions: dict[tuple[FieldObject, str], CustomField] | None = None
+        self._ticket_values: dict[int, dict[int, Stored]] = {}
+        self._customer_values: dict[int, dict[int, Stored]] = {}
 
     @classmethod
     async def locked(
@@ -228,6 +275,7 @@ class Gathered:
         else:
             self._tickets[ticket_id] = ticket
         self._labels.pop(ticket_id, None)
+        self._ticket_values.pop(ticket_id, None)
 
     async def meets(
         self, conditions: Sequence[Condition], match: str, *, ticket: Ticket, text: str = ""
@@ -260,6 +308,9 @@ class Gathered:
             customer_emails=self._emails.get(ticket.customer_id, frozenset()),
             message=text or self._messages.get(ticket.id, ""),
             open_now=open_now,
+            definitions=self._definitions or {},
+            ticket_values=self._ticket_values.get(ticket.id, {}),
+            customer_values=self._customer_values.get(ticket.customer_id, {}),
         )
 
     async def _load(self, need: Need, ticket: Ticket) -> None:
@@ -292,8 +343,26 @@ class Gathered:
                 self._calendars |= await hours_service.calendars_of(
                     session, inbox_ids=inbox_ids - self._calendars.keys()
                 )
+            case Need.ticket_fields if ticket.id not in self._ticket_values:
+                await self._load_definitions()
+                ticket_ids = self._missing(ticket.id, self._ticket_values)
+                found = await field_values.stored_of(
+                    session, object=FieldObject.ticket, ids=ticket_ids
+                )
+                self._ticket_values |= {each: found.get(each, {}) for each in ticket_ids}
+            case Need.customer_fields if ticket.customer_id not in self._customer_values:
+                await self._load_definitions()
+                customer_ids = self._customers_missing(ticket, self._customer_values)
+                found = await field_values.stored_of(
+                    session, object=FieldObject.customer, ids=customer_ids
+                )
+                self._customer_values |= {each: found.get(each, {}) for each in customer_ids}
             case _:
                 return
+
+    async def _load_definitions(self) -> None:
+        if self._definitions is None:
+            self._definitions = await _definitions(self._session)
 
     def _missing(self, ticket_id: int, loaded: dict[int, Any]) -> list[int]:
         """The round's tickets whose fact is not loaded yet, `ticket_id` among them."""

@@ -48,7 +48,7 @@ from frontdesk.rules.kinds import (
 )
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.tickets import service as tickets_service
-from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.triggers import DEPTH_KEY, Trigger, TriggerKind, pending_triggers
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,9 @@ async def _run_on_event(
 ) -> None:
     ticket = gathered.ticket(trigger.ticket_id)
     if ticket is None or ticket.merged_into_id is not None:
+        return
+    if ticket.state is TicketState.spam:
+        # No rule answers spam: no auto-reply to a spammer, no assignment (docs/desk.md).
         return
     if not await gathered.meets(rule.conditions, rule.rule.match, ticket=ticket, text=trigger.text):
         return

@@ -113,8 +113,29 @@ class InHours(_Part):
     op: Literal["in", "out"] = Field(description="In or out of the inbox's business hours")
 
 
+class FieldValue(_Part):
+    """A custom field's value, of the ticket or of its customer (fields/automation.py)."""
+
+    field: Literal["ticket_field", "customer_field"]
+    key: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="The field's key (GET /api/v1/fields)"
+    )
+    op: Literal[
+        "is", "is_not", "contains", "not_contains", "gt", "gte", "lt", "lte", "set", "not_set"
+    ] = Field(
+        description="By kind: text is, is_not, contains, not_contains; list is, is_not; number "
+        "and date is, is_not, gt, gte, lt, lte; checkbox is (true: ticked, false: not); all "
+        "but checkbox set and not_set"
+    )
+    value: bool | int | float | Annotated[str, Field(max_length=500)] | None = Field(
+        default=None,
+        description="What to compare with, as the field's value is written (an option, "
+        "12.5, 2027-01-31, true); none for set and not_set",
+    )
+
+
 Condition = Annotated[
-    InboxIs | ChannelIs | HasLabel | CustomerIs | TextHas | InHours,
+    InboxIs | ChannelIs | HasLabel | CustomerIs | TextHas | InHours | FieldValue,
     Field(discriminator="field"),
 ]
 Conditions = Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)]

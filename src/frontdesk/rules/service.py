@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.actions.kinds import Action, Assign, Label, Note, Reply, SetInbox
+from frontdesk.actions.kinds import Action, Assign, Label, Note, Reply, SetFields, SetInbox
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.fields import automation as field_automation
+from frontdesk.fields.models import FieldObject
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels import service as labels_service
@@ -29,6 +31,7 @@ from frontdesk.rules.kinds import (
     STORED_CONDITIONS,
     STORED_WHEN,
     Definition,
+    FieldValue,
     HasLabel,
     InboxIs,
     InState,
@@ -103,6 +106,36 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
                 raise Invalid("actions", "No such inbox to move tickets to.") from None
 
 
+def _object_of(condition: FieldValue) -> FieldObject:
+    return FieldObject.ticket if condition.field == "ticket_field" else FieldObject.customer
+
+
+async def _checked_fields(session: AsyncSession, *, definition: Definition) -> Definition:
+    """The definition with its field conditions and "set fields" actions checked (the field
+    exists, is not archived, takes the value and the operator: a 422 naming the condition or
+    action) and their values as the API writes them (a list's option in its own case)."""
+    conditions = []
+    for n, condition in enumerate(definition.conditions):
+        if isinstance(condition, FieldValue):
+            field = await field_automation.field_named(
+                session, object=_object_of(condition), key=condition.key, at=f"conditions.{n}.key"
+            )
+            value = field_automation.checked_condition(
+                field, op=condition.op, value=condition.value, at=f"conditions.{n}"
+            )
+            condition = condition.model_copy(update={"value": value})
+        conditions.append(condition)
+    actions: list[Action] = []
+    for n, action in enumerate(definition.actions):
+        if isinstance(action, SetFields):
+            fields = await field_automation.checked_settings(
+                session, given=action.fields, at=f"actions.{n}"
+            )
+            action = action.model_copy(update={"fields": fields})
+        actions.append(action)
+    return definition.model_copy(update={"conditions": conditions, "actions": actions})
+
+
 # Filled from the agent who sends a reply; a rule's reply is signed by the inbox alone.
 AGENT_VARIABLES = ("agent.first_name", "agent.name")
 
@@ -161,6 +194,31 @@ async def rules_naming_label(session: AsyncSession, *, label_id: int) -> Sequenc
     return found
 
 
+async def rules_naming_field(
+    session: AsyncSession, *, object: FieldObject, key: str, option: str | None = None
+) -> Sequence[Rule]:
+    """The rules, on or off, with a condition on the field or an action that sets it; with
+    `option`, only those that compare with it or set it. Deleted or archived under them, "is
+    not" would hold for every ticket, and the action refuse every run."""
+    found = []
+    for rule in await list_rules(session):
+        definition = definition_of(rule)
+        values = [
+            c.value
+            for c in definition.conditions
+            if isinstance(c, FieldValue) and _object_of(c) is object and c.key == key
+        ]
+        if object is FieldObject.ticket:
+            values += [
+                action.fields[key]
+                for action in definition.actions
+                if isinstance(action, SetFields) and key in action.fields
+            ]
+        if values and (option is None or option in values):
+            found.append(rule)
+    return found
+
+
 def _store(rule: Rule, definition: Definition) -> None:
     rule.when = STORED_WHEN.dump_python(definition.when, mode="json")
     rule.match = definition.match
@@ -184,6 +242,7 @@ async def create_rule(
 ) -> Rule:
     name = _ensure_name(name)
     await _ensure_targets(session, definition=definition)
+    definition = await _checked_fields(session, definition=definition)
     count = await session.scalar(select(func.count()).select_from(Rule)) or 0
     if count >= MAX_RULES:
         raise Invalid("name", f"At most {MAX_RULES} rules.", field_code="too_long", limit=MAX_RULES)
@@ -218,6 +277,7 @@ async def update_rule(
     afresh = bool(enabled and not rule.enabled)
     if definition is not None:
         await _ensure_targets(session, definition=definition)
+        definition = await _checked_fields(session, definition=definition)
         afresh = afresh or definition != definition_of(rule)
         _store(rule, definition)
     if enabled is not None:
@@ -271,6 +331,7 @@ class DryRun:
 async def dry_run(session: AsyncSession, *, definition: Definition) -> DryRun:
     """The existing tickets a rule would touch, without changing anything."""
     await _ensure_targets(session, definition=definition)
+    definition = await _checked_fields(session, definition=definition)
     when = definition.when
     if isinstance(when, NoReply | InState):
         due = await timed.due_now(session, when=when, limit=DRY_RUN_SCAN)

@@ -45,6 +45,11 @@ class ViewFilters(WriteModel):
         default=False,
         description="Only tickets whose next SLA target is due within the hour or late.",
     )
+    field: Annotated[str, Field(max_length=150)] | None = Field(
+        default=None,
+        description="A custom field's value, `key:value`: a list's option or a checkbox's "
+        "true or false, as the list's `field`.",
+    )
 
     @model_validator(mode="after")
     def _one_assignee(self) -> ViewFilters:
@@ -65,7 +70,8 @@ class SavedViewRead(ReadModel):
     position: int = Field(description="Its place in the list, lowest first.")
     missing: list[str] = Field(
         description="The filters that name something no longer there (a deleted label, say) "
-        "or that you do not see (`inbox_id`: an inbox you are not in): such a filter matches no "
+        "(`field`: a custom field deleted or archived, or its option removed) or that you do not "
+        "see (`inbox_id`: an inbox you are not in): such a filter matches no "
         "ticket for you, so the view shows you none until it is edited."
     )
     created_by_id: int | None

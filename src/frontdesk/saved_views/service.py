@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
+from frontdesk.fields import filtering as field_filtering
 from frontdesk.inboxes.models import Inbox
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.labels.models import Label
@@ -103,6 +104,13 @@ async def _ensure_targets(session: AsyncSession, *, user: User, filters: ViewFil
         raise Invalid("filters.label_id", "No such label: it may have been deleted.")
     if filters.assignee_id is not None and await session.get(User, filters.assignee_id) is None:
         raise Invalid("filters.assignee_id", "No such agent.")
+    if filters.field is not None:
+        # Kept as the field writes it (`plan:Pro` for `plan:pro`).
+        filters.field = (
+            await field_filtering.match_of(
+                session, spec=filters.field, strict=True, name="filters.field"
+            )
+        ).spec
 
 
 async def list_views(session: AsyncSession, *, user: User) -> Sequence[SavedView]:
@@ -248,12 +256,15 @@ class Gone:
     inbox_ids: frozenset[int]
     label_ids: frozenset[int]
     user_ids: frozenset[int]
+    # The custom field filters (`plan:Pro`) whose field or option is still there.
+    field_specs: frozenset[str] = frozenset()
 
     def missing(self, filters: ViewFilters) -> list[str]:
         named = (
             ("inbox_id", filters.inbox_id, self.inbox_ids),
             ("label_id", filters.label_id, self.label_ids),
             ("assignee_id", filters.assignee_id, self.user_ids),
+            ("field", filters.field, self.field_specs),
         )
         return [field for field, value, found in named if value is not None and value not in found]
 
@@ -273,10 +284,17 @@ async def existing_targets(
             query = query.where(model.id.in_(visible_inbox_ids(user)))
         return frozenset((await session.scalars(query)).all())
 
+    # A field deleted or archived, or an option removed, since: the view matches no ticket.
+    field_specs: set[str] = set()
+    for spec in {f.field for f in every if f.field is not None}:
+        match = await field_filtering.match_of(session, spec=spec, strict=False, name="field")
+        if match.field_id:
+            field_specs.add(spec)
     return Gone(
         inbox_ids=await found(Inbox, {f.inbox_id for f in every if f.inbox_id is not None}),
         label_ids=await found(Label, {f.label_id for f in every if f.label_id is not None}),
         user_ids=await found(User, {f.assignee_id for f in every if f.assignee_id is not None}),
+        field_specs=frozenset(field_specs),
     )
 
 
@@ -289,8 +307,20 @@ async def listing(
     The view's sort applies only when nothing else decides it: a cursor holds its own, and a
     sync (`updated_since`) takes only `updated_at` (`continued`)."""
     view = await get_view(session, user=user, view_id=view_id)
-    criteria = criteria_of(filters_of(view), user=user)
+    criteria = await _with_field(session, criteria_of(filters_of(view), user=user), view)
     return criteria, sort if sort is not None or continued else view.sort
+
+
+async def _with_field(
+    session: AsyncSession, criteria: TicketFilter, view: SavedView
+) -> TicketFilter:
+    """The view's custom field filter, looked up now: a field or option gone since matches no
+    ticket, as a deleted label does."""
+    spec = filters_of(view).field
+    if spec is None:
+        return criteria
+    match = await field_filtering.match_of(session, spec=spec, strict=False, name="field")
+    return replace(criteria, field=match)
 
 
 def criteria_of(filters: ViewFilters, *, user: User) -> TicketFilter:
@@ -333,7 +363,7 @@ async def count_views(
     due = breaching_before()
     distinct: dict[tuple[TicketFilter, bool], list[int]] = {}
     for view in views:
-        criteria = criteria_of(filters_of(view), user=user)
+        criteria = await _with_field(session, criteria_of(filters_of(view), user=user), view)
         if criteria.due_before is not None:
             # One instant for every view, so that two "breaching" views are one count.
             criteria = replace(criteria, due_before=due)

@@ -154,11 +154,15 @@ def _running(
     return Running(due=due, warn=due - timedelta(seconds=early), since=start)
 
 
+# States in which no target runs: the conversation is over, or was never one.
+STOPPED = frozenset({TicketState.closed, TicketState.spam})
+
+
 def targets_of(
     policy: SlaPolicy, calendar: Calendar, *, ticket: Ticket, clock: ConversationClock | None
 ) -> dict[Target, Running]:
     """The targets running now, from the conversation clock of the reports."""
-    if ticket.state is TicketState.closed or clock is None:
+    if ticket.state in STOPPED or clock is None:
         return {}
     found: dict[Target, Running | None] = {}
     if (
@@ -214,6 +218,13 @@ async def refresh(session: AsyncSession, *, ticket: Ticket, now: datetime | None
         return  # nothing ran and nothing will: no row to read (the common case without SLAs)
     row = await session.get(TicketSla, ticket.id)
     running: dict[Target, Running] = {}
+    if row is not None and ticket.state is TicketState.spam:
+        # Spam was never a customer waiting: its targets stop without a breach, late or not.
+        _store(row, running)
+        row.check_at = None
+        ticket.sla_due_at = None
+        await session.flush()
+        return
     if policy is not None:
         clock = await session.scalar(
             select(ConversationClock).where(ConversationClock.ticket_id == ticket.id)

@@ -15,6 +15,9 @@ from frontdesk.customers import service as customers_service
 from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, CurrentAuth, SessionDep, SettingsDep
 from frontdesk.errors import Invalid
+from frontdesk.fields import filtering as field_filtering
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
@@ -62,6 +65,9 @@ async def ticket_reads(
     # One statement for the page, not one per ticket: integrators list tickets to mail them.
     emails = await customers_service.primary_emails_by_id(session, customer_ids=shown)
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in tickets])
+    fields = await field_values.values_of(
+        session, object=FieldObject.ticket, ids=[t.id for t in tickets]
+    )
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
@@ -69,6 +75,7 @@ async def ticket_reads(
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
                 "last_public_entry_id": newest.get(ticket.id),
+                "fields": fields[ticket.id],
             }
         )
         for ticket in tickets
@@ -146,9 +153,17 @@ async def list_tickets(
             "unless `sort`, `cursor` or `updated_since` says another. Given no other filter."
         ),
     ] = None,
+    field: Annotated[
+        str | None,
+        Query(
+            max_length=150,
+            description="A custom field's value, `key:value`: a list field's option "
+            "(`plan:Pro`, any case) or a checkbox ticked or not (`vip:true`, `vip:false`).",
+        ),
+    ] = None,
 ) -> TicketPageRead:
     if view_id is not None:
-        given = (inbox_id, state, assignee_id, customer_id, label_id, type, priority, q)
+        given = (inbox_id, state, assignee_id, customer_id, label_id, type, priority, q, field)
         if any(value is not None for value in given) or unassigned or mine or breaching:
             raise Invalid(
                 "view_id",
@@ -177,6 +192,9 @@ async def list_tickets(
             priorities=tuple(priority or ()),
             text=q or None,
             due_before=breaching_before() if breaching else None,
+            field=await field_filtering.match_of(session, spec=field, strict=True, name="field")
+            if field is not None
+            else None,
         )
     page = await service.list_tickets(
         session,
@@ -245,6 +263,7 @@ async def create_ticket(
         labels=await labels_service.labels_by_ids(session, label_ids=body.label_ids),
         filed_by=user,
         priority=body.priority,
+        fields=body.fields,
     )
     if body.note:
         await service.add_note(
@@ -315,6 +334,7 @@ async def update_ticket(
         unassign=body.unassigns,
         labels=labels,
         priority=body.priority,
+        fields=body.fields,
     )
     return (await ticket_reads(session, [ticket], user=user))[0]
 

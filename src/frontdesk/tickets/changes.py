@@ -40,8 +40,9 @@ _BEFORE = "ticket_changes_before"
 _LABELS = "ticket_changes_labels"
 _CUSTOMER = "ticket_changes_customer"
 _ACTING = "ticket_changes_acting"
+_FIELDS = "ticket_changes_fields"
 # What one transaction remembered; forgotten when it ends (`_forget`).
-_PER_TRANSACTION = (_BEFORE, _LABELS, _CUSTOMER)
+_PER_TRANSACTION = (_BEFORE, _LABELS, _CUSTOMER, _FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,22 @@ def remember_labels(session: AsyncSession, *, ticket_id: int, label_ids: Iterabl
     remembered: dict[int, frozenset[int]] = session.info.setdefault(_LABELS, {})
     if ticket_id not in remembered:
         remembered[ticket_id] = frozenset(label_ids)
+
+
+def remembers_fields(session: AsyncSession, *, ticket_id: int) -> bool:
+    return ticket_id in session.info.get(_FIELDS, {})
+
+
+def remember_fields(session: AsyncSession, *, ticket_id: int, values: Mapping[str, Any]) -> None:
+    """Called before changing the ticket's custom field values (rows of their own): its
+    `fields` as they are, unless this transaction remembered them already."""
+    remembered: dict[int, dict[str, Any]] = session.info.setdefault(_FIELDS, {})
+    remembered.setdefault(ticket_id, dict(values))
+
+
+def fields_before(session: AsyncSession, *, ticket_id: int) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = session.info.get(_FIELDS, {}).get(ticket_id)
+    return found
 
 
 def before(session: AsyncSession, *, ticket_id: int) -> Before | None:

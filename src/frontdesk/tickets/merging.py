@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.assignment import tracking as assignment_tracking
 from frontdesk.customers import service as customers_service
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
@@ -83,6 +85,17 @@ def _not_merged(ticket: Ticket) -> None:
         raise Conflict(
             f"Ticket #{ticket.number} was merged into another ticket; act on that one.",
             code="ticket_merged",
+        )
+
+
+def _not_spam(ticket: Ticket) -> None:
+    # Spam merged into a ticket would bring its junk along; a ticket merged into spam would be
+    # deleted with it (the Spam folder is emptied); a message split out of spam would open a
+    # ticket of junk and run `created` rules. "Not spam" first, then merge or split.
+    if ticket.state is TicketState.spam:
+        raise Conflict(
+            f"Ticket #{ticket.number} is spam: mark it not spam before merging or splitting it.",
+            code="ticket_is_spam",
         )
 
 
@@ -144,6 +157,8 @@ async def merge_tickets(
     source, target = locked[source.id], locked[target.id]
     _not_merged(source)
     _not_merged(target)
+    _not_spam(source)
+    _not_spam(target)
     if source.customer_id != target.customer_id and not other_customer:
         raise Conflict(
             f"#{source.number} and #{target.number} are of different customers. Confirm to merge "
@@ -200,6 +215,11 @@ async def merge_tickets(
     for user_id in added_followers:
         await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
     target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
+    # Custom fields: the target's values stay; the source's fill those it has not set.
+    await service.remember_fields(session, ticket_id=target.id)
+    added_fields = await field_values.fill_gaps(
+        session, object=FieldObject.ticket, source_id=source.id, target_id=target.id
+    )
     target.updated_at = now
     # A customer waiting on the merged ticket now waits on this one (docs/reports.md).
     await clocks.joined(
@@ -219,6 +239,8 @@ async def merge_tickets(
             **before,
             "added_label_ids": added_labels,
             "added_follower_ids": added_followers,
+            # With their values: an undo takes back only those still as filled.
+            "added_fields": added_fields,
         },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
@@ -243,7 +265,12 @@ async def merge_tickets(
     )
     await session.flush()
     record_ticket_event(session, TicketEvent.updated, source, changes=["merged", "state"])
-    record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "labels"])
+    record_ticket_event(
+        session,
+        TicketEvent.updated,
+        target,
+        changes=["entries", "labels", *(["fields"] if added_fields else [])],
+    )
     return move
 
 
@@ -307,6 +334,7 @@ async def split_ticket(
     lines stay where they are."""
     ticket = (await _lock(session, [ticket.id], seen_by=actor))[ticket.id]
     _not_merged(ticket)
+    _not_spam(ticket)
     entry = await session.scalar(
         select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
     )
@@ -465,10 +493,11 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         session, entry_ids=entry_ids, file_ids=list(move.file_ids), src=target.id, dst=source.id
     )
     erased = len(move.entry_ids) - len(entry_ids)
+    fields_back = False
     if move.kind is MoveKind.merge:
         # The kept ticket no longer waits for what went back (docs/reports.md).
         await clocks.left(session, ticket=target, entry_ids=entry_ids)
-        await _unmerge(session, move=move, source=source, target=target)
+        fields_back = await _unmerge(session, move=move, source=source, target=target)
         source_line = f"{actor.name} undid the merge into #{target.number}"
         target_line = f"{actor.name} undid the merge of #{source.number}"
     else:
@@ -502,7 +531,12 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     )
     await session.flush()
     record_ticket_event(session, TicketEvent.updated, source, changes=["entries", "state"])
-    record_ticket_event(session, TicketEvent.updated, target, changes=["entries", "state"])
+    record_ticket_event(
+        session,
+        TicketEvent.updated,
+        target,
+        changes=["entries", "state", *(["fields"] if fields_back else [])],
+    )
     return move
 
 
@@ -517,7 +551,8 @@ async def undo_moves(
 
 async def _unmerge(
     session: AsyncSession, *, move: TicketMove, source: Ticket, target: Ticket
-) -> None:
+) -> bool:
+    """Gives the source back what it was; True when custom field values left the target."""
     data = move.data
     added = [int(label_id) for label_id in data.get("added_label_ids", [])]
     if added:
@@ -531,6 +566,12 @@ async def _unmerge(
         )
     for user_id in data.get("added_follower_ids", []):
         await notifications_service.unfollow(session, ticket_id=target.id, user_id=int(user_id))
+    filled = data.get("added_fields", [])
+    if filled:
+        await service.remember_fields(session, ticket_id=target.id)
+    fields_back = await field_values.remove_filled(
+        session, object=FieldObject.ticket, record_id=target.id, filled=filled
+    )
     target.cc = list(data.get("target_cc", []))
     source.cc = list(data.get("source_cc", []))
     source.merged_into_id = None
@@ -538,3 +579,4 @@ async def _unmerge(
     source.closed_at = datetime.fromisoformat(data["closed_at"]) if data.get("closed_at") else None
     snoozed = data.get("snoozed_until")
     source.snoozed_until = datetime.fromisoformat(snoozed) if snoozed else None
+    return fields_back

@@ -31,6 +31,9 @@ class TicketState(enum.StrEnum):
     hold = "hold"
     snoozed = "snoozed"
     closed = "closed"
+    # Junk mail and unwanted conversations: out of every other folder, out of SLAs, rules and
+    # reports' resolutions, deleted after FRONTDESK_SPAM_RETENTION_DAYS (spam/, docs/desk.md).
+    spam = "spam"
 
 
 class EntryKind(enum.StrEnum):
@@ -114,6 +117,14 @@ class Ticket(Timestamped, Base):
             sqlite_where=text("closed_at IS NOT NULL"),
             postgresql_where=text("closed_at IS NOT NULL"),
         ),
+        # Spam by when it was marked, oldest first: what emptying the Spam folder deletes.
+        Index(
+            "ix_tickets_spam",
+            "spam_at",
+            "id",
+            sqlite_where=text("spam_at IS NOT NULL"),
+            postgresql_where=text("spam_at IS NOT NULL"),
+        ),
         IDS_NEVER_REUSED,
     )
 
@@ -139,6 +150,8 @@ class Ticket(Timestamped, Base):
     snoozed_until: Mapped[datetime | None]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None]
+    # When it was marked spam (or arrived as spam); set exactly while the state is spam.
+    spam_at: Mapped[datetime | None]
     # People copied on the conversation besides the customer: the Cc of the customer's mail and
     # of the agents' last reply, offered again on the next one (docs/email.md).
     cc: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Subquery, exists, false, literal, select, tuple_
 
 from frontdesk.errors import Invalid
+from frontdesk.fields.filtering import FieldMatch
+from frontdesk.fields.filtering import condition as field_condition
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.kit import cursors
 from frontdesk.kit.schemas import MAX_ID
@@ -61,6 +63,8 @@ class TicketFilter:
     text: str | None = None
     # SLA: only tickets whose next target is due by then (breached ones included).
     due_before: datetime | None = None
+    # A custom field's value (fields/filtering.py).
+    field: FieldMatch | None = None
 
 
 def text_search(user: User, terms: list[search_terms.Term], *, dialect: str) -> Subquery | None:
@@ -71,9 +75,11 @@ def text_search(user: User, terms: list[search_terms.Term], *, dialect: str) -> 
 
 
 def filtered(
-    user: User, criteria: TicketFilter, *, found: Subquery | None = None
+    user: User, criteria: TicketFilter, *, found: Subquery | None = None, sync: bool = False
 ) -> Select[Ticket]:
-    """With `criteria.text`, `found` is its `text_search`."""
+    """With `criteria.text`, `found` is its `text_search`. Without a state, every state but
+    spam: spam is seen only by asking for it (the Spam folder), except by a sync (`sync`), which
+    must hear a ticket leave for spam."""
     query = visible_tickets(user, inbox_id=criteria.inbox_id)
     conditions: list[ColumnElement[bool]] = []
     if criteria.states:
@@ -82,6 +88,8 @@ def filtered(
             if len(criteria.states) == 1
             else Ticket.state.in_(criteria.states)
         )
+    elif not sync:
+        conditions.append(Ticket.state != TicketState.spam)
     if criteria.unassigned:
         conditions.append(Ticket.assignee_id.is_(None))
     elif criteria.assignee_id is not None:
@@ -107,6 +115,8 @@ def filtered(
             query = query.join(found, found.c.ticket_id == Ticket.id)
     if criteria.due_before is not None:
         conditions.append(Ticket.sla_due_at <= criteria.due_before)
+    if criteria.field is not None:
+        conditions.append(field_condition(criteria.field, Ticket.id))
     return query.where(*conditions)
 
 
@@ -127,6 +137,8 @@ def filters_digest(criteria: TicketFilter) -> str:
     if criteria.priorities:
         # Only when given: the cursors of lists without it stay valid across the upgrade.
         filters["priorities"] = sorted(priority.value for priority in criteria.priorities)
+    if criteria.field is not None:
+        filters["field"] = criteria.field.spec
     return cursors.digest(filters)
 
 

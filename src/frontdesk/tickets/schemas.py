@@ -89,6 +89,12 @@ class TicketRead(ReadModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    spam_at: datetime | None = Field(
+        default=None,
+        description="When it was marked spam (or arrived as spam); null when it is not spam. "
+        "It is deleted FRONTDESK_SPAM_RETENTION_DAYS after (GET /api/v1/me "
+        "`spam_retention_days`).",
+    )
     cc: list[str] = Field(
         default_factory=list,
         description="Addresses copied on the conversation: the Cc of the customer's mail and of "
@@ -103,6 +109,12 @@ class TicketRead(ReadModel):
         default=None,
         description="Set when this ticket was merged into another: it is closed, and its thread "
         "and later mail are on that ticket.",
+    )
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The ticket's custom fields (GET /api/v1/fields?object=ticket), by key: "
+        "every field not archived, null when unset (a checkbox: false). Text, a list's option "
+        "and a date (YYYY-MM-DD) are strings, a number a number.",
     )
     last_public_entry_id: int | None = Field(
         default=None,
@@ -187,6 +199,12 @@ class TicketCreate(WriteModel):
     assignee_id: Id | None = None
     label_ids: list[Id] = Field(default_factory=list, max_length=50)
     note: Body | None = Field(default=None, description="An optional first private note.")
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Custom field values by key, checked as PATCH checks them: a wrong one is a "
+        "422 naming `fields.<key>`, and no ticket is created.",
+    )
 
 
 # What to send instead of null, for the fields of a ticket's PATCH that cannot be null.
@@ -198,6 +216,7 @@ _NOT_NULL = {
     "priority": "The priority cannot be null: leave the field out to keep it.",
     "inbox_id": "inbox_id cannot be null: leave the field out to keep the ticket's inbox.",
     "unassign": "unassign is true or false, not null.",
+    "fields": "fields cannot be null: send the keys to change, each null to unset it.",
 }
 
 
@@ -242,6 +261,13 @@ class TicketUpdate(WriteModel):
         "before the other fields, so `assignee_id` may name a member of the new inbox. An "
         "assignee who cannot see the new inbox is unassigned; the SLA policy, business hours "
         "and sending address become the new inbox's.",
+    )
+    fields: dict[str, Any] | None = Field(
+        default=None,
+        max_length=50,
+        description='Custom field values by key; only those named change, null (or "") '
+        "unsets one. Each is checked by the field's kind: a wrong one is a 422 naming "
+        "`fields.<key>`, and nothing is changed.",
     )
 
     @field_validator(*_NOT_NULL, mode="before")
@@ -343,6 +369,7 @@ class TicketCounts(ReadModel):
     breaching: int = Field(
         default=0, description="Open tickets whose next SLA target is due within the hour or late."
     )
+    spam: int = Field(default=0, description="Tickets in the Spam folder.")
 
 
 class MergeCreate(WriteModel):

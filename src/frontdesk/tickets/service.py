@@ -19,6 +19,8 @@ from frontdesk.customers.models import Customer
 from frontdesk.db.context import settings_of
 from frontdesk.db.planning import Unindexed
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
@@ -265,7 +267,11 @@ async def _sync_page(
         after = (updated_since, 0)
     until = await sync.horizon(session)
     statement = queries.page(
-        queries.filtered(user, criteria), sort="updated_at", after=after, limit=limit, until=until
+        queries.filtered(user, criteria, sync=True),
+        sort="updated_at",
+        after=after,
+        limit=limit,
+        until=until,
     )
     rows = (await session.scalars(statement)).all()
     tickets = rows[:limit]
@@ -303,13 +309,17 @@ async def create_ticket(
     filed_by: User | None = None,
     priority: TicketPriority = TicketPriority.normal,
     refresh_sla: bool = True,
+    fields: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
     email, the contact form). `refresh_sla=False`: the caller works its SLA out once its
-    messages are in (a split: `tickets/merging.split_ticket`)."""
+    messages are in (a split: `tickets/merging.split_ticket`). `fields`: custom field values
+    it is created with, checked as a PATCH checks them (a refusal creates nothing)."""
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
         raise Invalid("state", "Create the ticket first, then snooze it until a time.")
+    if state is TicketState.spam and filed_by is not None:
+        raise Invalid("state", "An agent's ticket is not spam: file it, then mark it spam.")
     if assignee is not None:
         await ensure_assignable(session, inbox_id=inbox.id, user=assignee)
     # Filed on someone the agent cannot see, the ticket reaches them without opening their
@@ -330,12 +340,19 @@ async def create_ticket(
         created_at=now,
         updated_at=now,
         closed_at=now if state is TicketState.closed else None,
+        # A blocked sender's message arrives as spam (spam/senders.py).
+        spam_at=now if state is TicketState.spam else None,
         shows_customer=shows_customer,
     )
     session.add(ticket)
     await session.flush()
     if labels:
         await set_labels(session, ticket=ticket, labels=labels)
+    if fields:
+        # Before the rules that answer its creation, which may read them.
+        await field_values.set_values(
+            session, object=FieldObject.ticket, record_id=ticket.id, given=fields
+        )
     metrics.ticket_created(session, ticket=ticket, filed_by_id=filed_by.id if filed_by else None)
     if refresh_sla:
         await sla_service.refresh(session, ticket=ticket)
@@ -382,6 +399,8 @@ async def tell_customer_replied(
                 text=text,
             )
             for ticket, text in replies
+            # Nobody is told of spam (docs/desk.md, "Spam").
+            if ticket.state is not TicketState.spam
         ],
     )
 
@@ -402,8 +421,24 @@ async def ensure_assignable(session: AsyncSession, *, inbox_id: int, user: User)
         raise Invalid("assignee_id", f"{user.name} is not a member of this ticket's inbox.")
 
 
+def ensure_not_spam(ticket: Ticket, *, doing: str) -> None:
+    """Spam is left only by "Not spam" (spam/service.py), which decides what it becomes."""
+    if ticket.state is TicketState.spam:
+        raise Conflict(
+            f"This ticket is spam: mark it not spam before {doing}.", code="ticket_is_spam"
+        )
+
+
 def ensure_transition(ticket: Ticket, *, to: TicketState, snoozed_until: datetime | None) -> None:
-    """Every state is reachable from every other, but a snooze needs a time in the future."""
+    """Every state is reachable from every other, but a snooze needs a time in the future; spam
+    is entered and left only through spam/service.py (blocking, audit, no rules)."""
+    if to is TicketState.spam and ticket.state is not TicketState.spam:
+        raise Invalid(
+            "state",
+            "Mark the ticket spam with POST /api/v1/tickets/{id}/spam, not by its state.",
+        )
+    if to is not TicketState.spam:
+        ensure_not_spam(ticket, doing="changing its state")
     if to is TicketState.snoozed:
         if snoozed_until is None:
             raise Invalid("snoozed_until", "Say until when the ticket is snoozed.")
@@ -425,6 +460,7 @@ async def update_ticket(
     unassign: bool = False,
     labels: Sequence[Label] | None = None,
     priority: TicketPriority | None = None,
+    fields: Mapping[str, Any] | None = None,
 ) -> Ticket:
     changes: list[str] = []
     reopened = False
@@ -460,6 +496,11 @@ async def update_ticket(
             raise Invalid("subject", "The subject cannot be empty.", field_code="required")
         ticket.subject = subject.strip()
         changes.append("subject")
+    if (unassign and ticket.assignee_id is not None) or (
+        assignee is not None and assignee.id != ticket.assignee_id
+    ):
+        # Nobody works on spam: an assignment would notify someone of junk (docs/desk.md).
+        ensure_not_spam(ticket, doing="assigning it")
     if unassign and ticket.assignee_id is not None:
         ticket.assignee_id = None
         await _log(session, ticket, actor, f"{_who(actor)} unassigned the ticket", assignee_id=None)
@@ -490,6 +531,8 @@ async def update_ticket(
             priority=priority.value,
         )
         changes.append("priority")
+    if fields and await _set_fields(session, ticket, actor, fields):
+        changes.append("fields")
     if {"labels", "priority"} & set(changes):
         # SLA policies are chosen by priority and label (a state change refreshed already).
         await sla_service.refresh(session, ticket=ticket)
@@ -558,6 +601,35 @@ async def _relabel(
         labels_removed=sorted(removed),
     )
     return True
+
+
+async def _set_fields(
+    session: AsyncSession, ticket: Ticket, actor: User | None, given: Mapping[str, Any]
+) -> bool:
+    """Sets the custom field values given, with one timeline line naming each change; False,
+    and nothing written, when none changes."""
+    await remember_fields(session, ticket_id=ticket.id)
+    changed = await field_values.set_values(
+        session, object=FieldObject.ticket, record_id=ticket.id, given=given
+    )
+    if not changed:
+        return False
+    await _log(
+        session,
+        ticket,
+        actor,
+        f"{_who(actor)} {', '.join(field_values.described(each) for each in changed)}",
+        fields={each.field.key: [each.before, each.after] for each in changed},
+    )
+    return True
+
+
+async def remember_fields(session: AsyncSession, *, ticket_id: int) -> None:
+    """The ticket's `fields` as they are, for the webhook's diff (tickets/changes.py), before
+    the transaction's first change of them."""
+    if not ticket_changes.remembers_fields(session, ticket_id=ticket_id):
+        values = await field_values.values_of(session, object=FieldObject.ticket, ids=[ticket_id])
+        ticket_changes.remember_fields(session, ticket_id=ticket_id, values=values[ticket_id])
 
 
 def _labels_phrase(verb: str, names: list[str]) -> str:
@@ -984,6 +1056,7 @@ async def prepare_reply(
     refused at once for what would refuse it sent now."""
     text = _ensure_text(text, limit=limit)
     _ensure_snooze(then, snooze_until)
+    ensure_not_spam(ticket, doing="replying")
     if ticket.merged_into_id is not None:
         raise Conflict(
             "This ticket was merged into another one; reply there.", code="ticket_merged"

@@ -65,9 +65,15 @@ def _ensure_same_origin(request: Request, settings: Settings) -> None:
         raise Forbidden("Log in from the desk's own page.", code="bad_origin")
 
 
-def _me(user: User, csrf_token: str | None, *, must_enrol: bool = False) -> MeRead:
+def _me(
+    user: User, csrf_token: str | None, settings: Settings, *, must_enrol: bool = False
+) -> MeRead:
     return MeRead.model_validate(user, from_attributes=True).model_copy(
-        update={"csrf_token": csrf_token, "two_factor_setup_required": must_enrol}
+        update={
+            "csrf_token": csrf_token,
+            "two_factor_setup_required": must_enrol,
+            "spam_retention_days": settings.spam_retention_days,
+        }
     )
 
 
@@ -105,7 +111,8 @@ async def login(
         return TwoFactorChallengeRead(challenge=step.token, expires_at=step.expires_at)
     set_session_cookies(response, settings, policy, auth=step.auth, token=step.token)
     remember_device(request, response, settings, user=user)
-    return _me(user, step.auth.csrf_token, must_enrol=await two_factor.must_enrol(session, user))
+    must_enrol = await two_factor.must_enrol(session, user)
+    return _me(user, step.auth.csrf_token, settings, must_enrol=must_enrol)
 
 
 @router.post("/auth/login/2fa", response_model=TwoFactorSignedIn)
@@ -130,7 +137,7 @@ async def login_second_step(
     )
     set_session_cookies(response, settings, policy, auth=signed_in.auth, token=signed_in.token)
     remember_device(request, response, settings, user=signed_in.user)
-    me = _me(signed_in.user, signed_in.auth.csrf_token)
+    me = _me(signed_in.user, signed_in.auth.csrf_token, settings)
     return TwoFactorSignedIn(**me.model_dump(), recovery_codes_left=signed_in.recovery_codes_left)
 
 
@@ -144,11 +151,12 @@ async def logout(auth: CurrentLogin, response: Response, session: SessionDep) ->
 
 
 @router.get("/me", response_model=MeRead)
-async def get_me(auth: CurrentLogin, session: SessionDep) -> MeRead:
+async def get_me(auth: CurrentLogin, session: SessionDep, settings: SettingsDep) -> MeRead:
     user, auth_session = auth
     return _me(
         user,
         auth_session.csrf_token if auth_session else None,
+        settings,
         must_enrol=await two_factor.must_enrol(session, user),
     )
 
@@ -178,7 +186,7 @@ async def update_me(
         service.update_preferences(
             user, preferences=body.preferences.model_dump(exclude_unset=True)
         )
-    return _me(user, auth_session.csrf_token if auth_session else None)
+    return _me(user, auth_session.csrf_token if auth_session else None, settings)
 
 
 @router.get("/me/tokens", response_model=list[ApiTokenRead])

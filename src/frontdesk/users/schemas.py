@@ -101,6 +101,11 @@ class MeRead(UserRead):
         default=None,
         description="Send it back as X-CSRF-Token on every cookie-authenticated write.",
     )
+    spam_retention_days: int = Field(
+        default=30,
+        description="Days after which spam is deleted (FRONTDESK_SPAM_RETENTION_DAYS); 0: kept "
+        "until deleted by hand.",
+    )
 
 
 class LoginRequest(WriteModel):

@@ -29,6 +29,8 @@ from frontdesk.customers.views import customer_reads
 from frontdesk.db import postgres
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.sqlite import inline_sqlite
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldObject
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.ratings.schemas import RatingRead
@@ -37,7 +39,7 @@ from frontdesk.realtime.publisher import Publication
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import staleness
-from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry
+from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.schemas import EntryRead, TicketRead
 from frontdesk.webhooks import changes as webhook_changes
 from frontdesk.webhooks.events import WebhookEvent
@@ -58,6 +60,7 @@ SOURCES = frozenset(
 # Entries that are messages: a customer's mail, an agent's reply, a note (internal). Timeline
 # lines and chat transcripts are not (the chat's messages were sent as they were written).
 MESSAGE_ENTRIES = frozenset({EntryKind.reply, EntryKind.note})
+SPAM = TicketState.spam.value
 
 
 @dataclass
@@ -347,8 +350,18 @@ async def _events(
         envelope = publication.message.envelope
         data = envelope.data
         match envelope.type:
+            case "ticket.created" if data["ticket"]["state"] == SPAM:
+                # A blocked sender's mail, filed as spam: receivers hear nothing of it (only a
+                # change into or out of spam is told, as `ticket.updated`).
+                continue
             case "ticket.created":
                 created.append(int(data["ticket"]["id"]))
+            case "ticket.updated" if data["ticket"]["state"] == SPAM and "state" not in data.get(
+                "changes", ()
+            ):
+                # A spam ticket's later changes (a label, its priority) are not told either: only
+                # its entering Spam, and leaving it (docs/webhooks.md).
+                continue
             case "ticket.updated":
                 changes = updated.setdefault(int(data["ticket"]["id"]), [])
                 changes.extend(c for c in data.get("changes", ()) if c not in changes)
@@ -360,6 +373,8 @@ async def _events(
                 )
                 if "from_inbox_id" in data:
                     moved_from.setdefault(int(data["ticket"]["id"]), int(data["from_inbox_id"]))
+            case "ticket.entry_added" if data["ticket"]["state"] == SPAM:
+                continue
             case "ticket.entry_added" if WebhookEvent.message_created in wanted:
                 if data["entry"]["kind"] in MESSAGE_ENTRIES:
                     event = await _entry_event(session, int(data["entry"]["id"]))
@@ -404,7 +419,11 @@ async def _events(
                 continue
             ticket = tickets[ticket_id]
             described = await webhook_changes.described(
-                session, ticket_id=ticket_id, told=told[ticket_id], labels_now=ticket["labels"]
+                session,
+                ticket_id=ticket_id,
+                told=told[ticket_id],
+                labels_now=ticket["labels"],
+                fields_now=ticket["fields"],
             )
             ticket_events.append(
                 Event(
@@ -426,6 +445,9 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     names = await customers_service.names_by_id(session, customer_ids=customer_ids)
     emails = await customers_service.primary_emails_by_id(session, customer_ids=customer_ids)
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in rows])
+    fields = await field_values.values_of(
+        session, object=FieldObject.ticket, ids=[t.id for t in rows]
+    )
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
@@ -434,6 +456,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
                 "last_public_entry_id": newest.get(ticket.id),
+                "fields": fields[ticket.id],
             }
         )
         .model_dump(mode="json")

@@ -37,6 +37,7 @@ CHANGE_OF = {
     "priority": "priority",
     "inbox": "inbox",
     "merged": "merged",
+    "fields": "fields",
 }
 
 
@@ -49,12 +50,17 @@ class Told:
 
 
 async def described(
-    session: AsyncSession, *, ticket_id: int, told: Sequence[Told], labels_now: list[Any]
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    told: Sequence[Told],
+    labels_now: list[Any],
+    fields_now: dict[str, Any],
 ) -> dict[str, Any]:
     """`{"actor": …, "diff": {field: {"from", "to", "by"}}}` for the ticket's changes in this
     transaction. `actor` is who made the first of them (what set the others off, such as a
     rule answering an agent's change); each field's `by` who changed it last. `labels_now`: the
-    ticket's labels as its payload shows them."""
+    ticket's labels and `fields_now` its custom fields, as its payload shows them."""
     first = told[0].actor if told else ticket_changes.SYSTEM
     ticket = await session.get(Ticket, ticket_id)
     before = ticket_changes.before(session, ticket_id=ticket_id)
@@ -71,6 +77,13 @@ async def described(
             ],
             "to": labels_now,
         }
+    # Custom fields as the payload shows them, every key (a field archived or added meanwhile
+    # shows as it is now on both sides, so it differs only by its values).
+    fields_then = ticket_changes.fields_before(session, ticket_id=ticket_id)
+    if fields_then is not None:
+        fields_from = {key: fields_then.get(key, fields_now[key]) for key in fields_now}
+        if fields_from != fields_now:
+            diff["fields"] = {"from": fields_from, "to": fields_now}
     for name, entry in diff.items():
         entry["by"] = await actor_payload(session, _last_by(told, CHANGE_OF[name]) or first)
     return {"actor": await actor_payload(session, first), "diff": diff}

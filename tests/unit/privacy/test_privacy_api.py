@@ -37,6 +37,11 @@ class TestExport:
         self, http: httpx.AsyncClient, desk: Desk, visitors: Any
     ) -> None:
         admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
+        for person in (CORA, BORIS):
+            blocked = await admin.client.post(
+                "/api/v1/blocked-senders", json={"pattern": person.email}
+            )
+            assert blocked.status_code == 201, blocked.text
         response = await admin.client.get(f"/api/v1/customers/{cora.customer_id}/export")
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "application/zip"
@@ -51,6 +56,7 @@ class TestExport:
         customer = json.loads(files["customer.json"])
         assert customer["customer"]["name"] == CORA.name
         assert {"kind": "email", "value": CORA.email} in customer["contacts"]
+        assert [row["address"] for row in customer["blocked_addresses"]] == [CORA.email]
         ticket = json.loads(files[f"tickets/{cora.mail_ticket_id}.json"])
         texts = " ".join(entry["text"] for entry in ticket["entries"])
         assert "CORAMAILTEXT" in texts
@@ -195,6 +201,9 @@ class TestErase:
         assert (await owner.client.post("/api/v1/webhooks", json=hook)).status_code == 201
         admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
         assert await count_rows(app, WebhookDelivery) > 0
+        # Blocked, their address is on the list: the erasure takes it off.
+        blocked = await admin.client.post("/api/v1/blocked-senders", json={"pattern": CORA.email})
+        assert blocked.status_code == 201, blocked.text
         assert found(dumped(app, settings), CORA), "the test must see the data before"
         erased = await admin.client.post(
             f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email.upper()}
@@ -206,6 +215,7 @@ class TestErase:
         assert record["counts"]["tickets"] == 2
         assert record["counts"]["chats"] == 1
         assert record["counts"]["customers"] == 1
+        assert record["counts"]["blocked_senders"] == 1
         assert record["counts"]["files"] >= 2
         assert not found(dumped(app, settings), CORA)
         assert set(found(dumped(app, settings), BORIS)) == {

@@ -367,6 +367,7 @@ class TestCounts:
             "mine": 0,
             "unassigned": 0,
             "breaching": 0,
+            "spam": 0,
         }
         everything = (await scene.admin.client.get("/api/v1/tickets/counts")).json()
         assert everything == zero | {"open": 2, "hold": 1, "closed": 1, "unassigned": 1}

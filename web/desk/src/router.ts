@@ -16,7 +16,7 @@ const routes: RouteRecordRaw[] = [
       return first ? `/inboxes/${first.id}/open` : "/chats";
     },
   },
-  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|breaching|hold|snoozed|closed)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
+  { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|breaching|hold|snoozed|closed|spam)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
   { path: "/search", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageSearch" } },
   // A filtered list, its filters in the query (views/filters.ts), and a saved view's list.
   { path: "/tickets", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
@@ -37,6 +37,7 @@ const routes: RouteRecordRaw[] = [
       { path: "users", component: () => import("./settings/UsersSettings.vue"), meta: { title: "common.pageUsers" } },
       { path: "inboxes", component: () => import("./settings/InboxesSettings.vue"), meta: { title: "common.pageInboxes" } },
       { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "common.pageLabels" } },
+      { path: "fields", component: () => import("./fields/FieldsSettings.vue"), meta: { title: "fields.title" } },
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "security", component: () => import("./settings/SecuritySettings.vue"), meta: { title: "twoFactor.settingsTitle" } },
@@ -45,6 +46,7 @@ const routes: RouteRecordRaw[] = [
       { path: "slas", component: () => import("./sla/SlaSettings.vue"), meta: { title: "sla.nav" } },
       { path: "rules", component: () => import("./rules/RulesSettings.vue"), meta: { title: "rules.title" } },
       { path: "webhooks", component: () => import("./webhooks/WebhooksSettings.vue"), meta: { title: "webhooks.title" } },
+      { path: "blocked-senders", component: () => import("./spam/BlockedSenders.vue"), meta: { title: "spam.title" } },
       { path: "sso", component: () => import("./sso/SsoSettings.vue"), meta: { title: "sso.nav", owner: true } },
       { path: "audit", component: () => import("./audit/AuditLog.vue"), meta: { title: "audit.title", owner: true } },
     ],

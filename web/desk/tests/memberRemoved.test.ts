@@ -4,12 +4,7 @@
 
 import assert from "node:assert/strict";
 import test from "node:test";
-
-const g = globalThis as unknown as Record<string, unknown>;
-g.window = globalThis;
-g.document = { documentElement: {}, cookie: "", createElement: () => ({}) };
-g.navigator ??= { language: "en" };
-g.location = { protocol: "http:", host: "desk.test" };
+import "./page";
 
 const { locale } = await import("../src/i18n");
 const { removedMessage } = await import("../src/inboxes/members");

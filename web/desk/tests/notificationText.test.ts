@@ -5,12 +5,7 @@
 
 import assert from "node:assert/strict";
 import test from "node:test";
-
-const g = globalThis as unknown as Record<string, unknown>;
-g.window = globalThis;
-g.document = { documentElement: {}, cookie: "", createElement: () => ({}) };
-g.navigator ??= { language: "en" };
-g.location = { protocol: "http:", host: "desk.test" };
+import "./page";
 
 const { locale } = await import("../src/i18n");
 const { notificationPath, notificationText } = await import("../src/notifications/text");
@@ -45,7 +40,7 @@ test("unassigned by a move: the number alone, opening nothing the agent may not 
   const byRule = notification({ ticket_id: null, actor: null, params: { number: 1005, unassigned: true } });
   assert.equal(notificationText(byRule), "#1005 was moved to an inbox you are not a member of: it is no longer assigned to you");
   locale.value = "fr";
-  assert.equal(notificationText(moved), "Ada a déplacé #1005 vers une boîte dont vous n’êtes pas membre : il ne vous est plus attribué");
+  assert.equal(notificationText(moved), "Ada a déplacé #1005 vers une boîte dont vous n'êtes pas membre : il ne vous est plus attribué");
   locale.value = "en";
 });
 
@@ -77,11 +72,11 @@ test("a reply Undo send could not send: why, in the agent's language, and where 
   locale.value = "fr";
   assert.equal(
     notificationText(unseen),
-    "Votre réponse sur #1005 n’a pas été envoyée. Vous n'avez plus accès à la boîte de ce ticket.",
+    "Votre réponse sur #1005 n'a pas été envoyée. Vous n'avez plus accès à la boîte de ce ticket.",
   );
   // A code the desk has no words for: the server's English.
   const odd = notification({ kind: "reply_not_sent", actor: null, params: { number: 1005, subject: "Invoice", reason: "Too long.", reason_code: "invalid" } });
-  assert.equal(notificationText(odd), "Votre réponse sur #1005 Invoice n’a pas été envoyée. Too long.");
+  assert.equal(notificationText(odd), "Votre réponse sur #1005 Invoice n'a pas été envoyée. Too long.");
   locale.value = "en";
   assert.equal(notificationText(odd), "Your reply on #1005 Invoice was not sent. Too long.");
 });

@@ -11,6 +11,8 @@
 // alone; `refuseMessages` answers every message as the server does when it cannot take one for
 // now (a rate limit, its database out of reach), on the socket and over HTTP alike.
 
+import { g, ORIGIN } from "./page";
+
 type Json = Record<string, unknown>;
 
 export interface StoredEvent {
@@ -21,20 +23,8 @@ export interface StoredEvent {
   data: Json;
 }
 
-const ORIGIN = "http://desk.test";
 const AGENT = { kind: "agent", id: 1, name: "Ada Lovelace" };
 
-const g = globalThis as unknown as Record<string, unknown>;
-g.window = globalThis;
-g.document = { documentElement: {}, cookie: "" };
-g.navigator ??= { language: "en" };
-g.location = { protocol: "http:", host: "desk.test" };
-const NodeRequest = globalThis.Request;
-g.Request = class extends NodeRequest {
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(typeof input === "string" ? new URL(input, ORIGIN) : input, init);
-  }
-};
 g.fetch = (input: Request) => server.fetch(input);
 
 class FakeSocket {

@@ -5,19 +5,7 @@
 
 import assert from "node:assert/strict";
 import test from "node:test";
-
-const g = globalThis as unknown as Record<string, unknown>;
-g.window = globalThis;
-// Enough of a document for Vue's DOM runtime, which Pinia brings along.
-g.document = { documentElement: {}, cookie: "", createElement: () => ({}) };
-g.navigator ??= { language: "en" };
-g.location = { protocol: "http:", host: "desk.test" };
-const NodeRequest = globalThis.Request;
-g.Request = class extends NodeRequest {
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(typeof input === "string" ? new URL(input, "http://desk.test") : input, init);
-  }
-};
+import { g } from "./page";
 
 const TICKET = { id: 5, number: 1005, inbox_id: 1, subject: "Invoice", state: "open", entries: [], earlier_entries: 0 };
 /** What GET /api/v1/tickets/5 answers now: the ticket, or 404 once it left the agent's inboxes. */

@@ -49,7 +49,10 @@ g.fetch = async (request: Request): Promise<Response> => {
   return notFound();
 };
 
+const { createPinia, setActivePinia } = await import("pinia");
 const { isPending, localDue, secondsLeft, usePendingReplies } = await import("../src/tickets/pendingReplies");
+// A reply taken back also leaves the banner's list (tickets/unsentReplies.ts), a store.
+setActivePinia(createPinia());
 
 const held = {
   id: 7,

@@ -8,18 +8,7 @@
 import assert from "node:assert/strict";
 import test, { mock } from "node:test";
 
-const ORIGIN = "http://desk.test";
-const g = globalThis as unknown as Record<string, unknown>;
-g.window = globalThis;
-g.document = { documentElement: {}, cookie: "" };
-g.navigator ??= { language: "en" };
-g.location = { protocol: "http:", host: "desk.test" };
-const NodeRequest = globalThis.Request;
-g.Request = class extends NodeRequest {
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(typeof input === "string" ? new URL(input, ORIGIN) : input, init);
-  }
-};
+import { g } from "./page";
 
 type Json = Record<string, unknown>;
 const view = (id: number, name: string): Json => ({

@@ -13,7 +13,7 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
-    readonly fields: { field: string; message: string }[] = [],
+    readonly fields: { field: string; message: string; code?: string }[] = [],
     /** Seconds after which the server expects the same request to succeed (`Retry-After`). */
     readonly retryAfter = 0,
   ) {

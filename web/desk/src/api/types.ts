@@ -11,6 +11,7 @@ export type Person = User | Colleague;
 export const inFull = (person: Person): person is User => "email" in person;
 export type Inbox = Schemas["InboxRead"] & { identity_secret?: string | null };
 export type Label = Schemas["LabelRead"];
+export type CustomField = Schemas["CustomFieldRead"];
 export type Customer = Schemas["CustomerRead"];
 export type Ticket = Schemas["TicketRead"];
 /** A piece of text a search returned, `match` when it is what the search matched. */

@@ -16,6 +16,7 @@ import * as collision from "./messages/collision";
 import * as common from "./messages/common";
 import * as customers from "./messages/customers";
 import * as errors from "./messages/errors";
+import * as fields from "./messages/fields";
 import * as hours from "./messages/hours";
 import * as inboxMove from "./messages/inboxMove";
 import * as mailboxauth from "./messages/mailboxauth";
@@ -33,6 +34,7 @@ import * as ruleReply from "./messages/ruleReply";
 import * as settings from "./messages/settings";
 import * as shortcuts from "./messages/shortcuts";
 import * as sla from "./messages/sla";
+import * as spam from "./messages/spam";
 import * as sso from "./messages/sso";
 import * as slaReports from "./messages/slaReports";
 import * as ticketFiles from "./messages/ticketFiles";
@@ -42,7 +44,7 @@ import * as twoFactor from "./messages/twoFactor";
 import * as views from "./messages/views";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, sso, ticketFiles, ticketlist, tickets, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, twoFactor, views, webhooks };
 import * as webhooks from "./messages/webhooks";
 
 

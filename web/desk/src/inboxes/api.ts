@@ -4,6 +4,7 @@ const path = (inbox_id: number) => ({ params: { path: { inbox_id } } });
 
 export const inboxesApi = {
   list: () => unwrap(client.GET("/api/v1/inboxes")),
+  get: (id: number) => unwrap(client.GET("/api/v1/inboxes/{inbox_id}", path(id))),
   create: (body: Schemas["InboxCreate"]) => unwrap(client.POST("/api/v1/inboxes", { body })),
   update: (id: number, body: Schemas["InboxUpdate"]) =>
     unwrap(client.PATCH("/api/v1/inboxes/{inbox_id}", { ...path(id), body })),

@@ -1,4 +1,6 @@
 /** What an action will do, in the agent's words: the macro list, the menu's preview, the bulk bar. */
+import { describeSettings } from "../fields/automation";
+import { useFields } from "../fields/store";
 import { t } from "../i18n";
 import { useInboxes } from "../inboxes/store";
 import { useLabels } from "../labels/store";
@@ -31,6 +33,8 @@ export function describeAction(action: Action): string {
       return t("macros.doNote", { text: short(action.text) });
     case "set_inbox":
       return t("inboxMove.doMove", { inbox: useInboxes().byId(action.inbox_id)?.name ?? `#${action.inbox_id}` });
+    case "set_fields":
+      return describeSettings(useFields().items, action.fields);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * The macro editor's form and the actions it stands for. The desk saves a macro's actions in one
- * order (the move to another inbox, labels, assignee, note, reply, then the state or snooze), the
+ * order (the move to another inbox, labels, fields, assignee, note, reply, then the state or snooze), the
  * order an agent would take them by hand, and the move first so that the assignee is one of the
  * new inbox; the API accepts any order.
  */
+import type { Setting } from "../fields/FieldSettingsEditor.vue";
 import type { Action, Macro } from "./api";
 
 export interface MacroForm {
@@ -20,10 +21,12 @@ export interface MacroForm {
   assignee: string; // "", "me", "none" or a user id
   note: string;
   moveTo: string; // "" or an inbox id
+  /** Ticket fields to set: "" clears one, a checkbox is true or false. */
+  fields: Setting[];
 }
 
 export function emptyForm(inbox = ""): MacroForm {
-  return { id: null, name: "", inbox, replyMode: "", replyText: "", savedReplyId: "", add: [], remove: [], state: "", snoozeHours: "", assignee: "", note: "", moveTo: "" };
+  return { id: null, name: "", inbox, replyMode: "", replyText: "", savedReplyId: "", add: [], remove: [], state: "", snoozeHours: "", assignee: "", note: "", moveTo: "", fields: [] };
 }
 
 export function formOf(macro: Macro): MacroForm {
@@ -60,6 +63,9 @@ export function formOf(macro: Macro): MacroForm {
       case "set_inbox":
         form.moveTo = String(action.inbox_id);
         break;
+      case "set_fields":
+        form.fields = Object.entries(action.fields).map(([key, value]) => ({ key, value: typeof value === "boolean" ? value : String(value ?? "") }));
+        break;
     }
   }
   return form;
@@ -69,6 +75,9 @@ export function actionsOf(form: MacroForm): Action[] {
   const actions: Action[] = [];
   if (form.moveTo) actions.push({ type: "set_inbox", inbox_id: Number(form.moveTo) });
   if (form.add.length || form.remove.length) actions.push({ type: "label", add: form.add, remove: form.remove });
+  if (form.fields.length) {
+    actions.push({ type: "set_fields", fields: Object.fromEntries(form.fields.map((row) => [row.key, row.value === "" ? null : row.value])) });
+  }
   if (form.assignee) {
     actions.push({ type: "assign", assignee: form.assignee === "me" ? "me" : form.assignee === "none" ? null : Number(form.assignee) });
   }

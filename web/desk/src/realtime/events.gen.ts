@@ -137,7 +137,7 @@ export type TicketSummary = {
   customer_id: number;
   subject: string;
   type: "chat" | "email" | "web";
-  state: "open" | "hold" | "snoozed" | "closed";
+  state: "open" | "hold" | "snoozed" | "closed" | "spam";
   assignee_id: number | null;
   snoozed_until: string | null;
   updated_at: string;
@@ -198,6 +198,25 @@ export type MembershipChanged = {
   inbox_id?: number;
 };
 
+export type InboxSummary = {
+  id: number;
+  name: string;
+  email_address: string | null;
+  public_key: string;
+  unanswered_timeout_seconds: number;
+  allowed_origins: string[];
+  require_identity: boolean;
+  messenger_settings: Record<string, string>;
+  retention_days: number | null;
+  email_signature: string | null;
+  created_at: string;
+};
+
+export type InboxUpdated = {
+  inbox: InboxSummary;
+  changes: string[];
+};
+
 export type NotificationParams = {
   actor_name?: string;
   number?: number;
@@ -234,6 +253,11 @@ export type NotificationsRead = {
   unread: number;
 };
 
+export type PendingReplyFailed = {
+  pending_reply_id: number;
+  ticket_id: number;
+};
+
 export type ViewChanged = {
   view_id: number;
   change: "created" | "updated" | "deleted" | "moved";
@@ -267,8 +291,10 @@ export type DeskEvents = {
   "rating.recorded": RatingRecorded;
   "ticket.viewers": TicketViewers;
   "inbox.membership_changed": MembershipChanged;
+  "inbox.updated": InboxUpdated;
   "notification.created": NotificationCreated;
   "notification.read": NotificationsRead;
+  "pending_reply.failed": PendingReplyFailed;
   "view.changed": ViewChanged;
 };
 

@@ -1,10 +1,12 @@
 /** The one table from event names (docs/realtime.md) to store actions. */
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
+import { useInboxes } from "../inboxes/store";
 import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
 import { useNotifications } from "../notifications/store";
 import { useTickets } from "../tickets/store";
+import { useUnsentReplies } from "../tickets/unsentReplies";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -18,6 +20,7 @@ export function eventTable(): Record<string, Action> {
   const auth = useAuth();
   const ratings = useRatings();
   const notifications = useNotifications();
+  const inboxes = useInboxes();
 
   /** A chat event: into its open window, and into the bar and lists that show the chat. */
   const chatEvent: Action = (e) => {
@@ -50,6 +53,8 @@ export function eventTable(): Record<string, Action> {
     // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
     // agent takes chats (the user menu's "not a member of any inbox").
     "inbox.membership_changed": () => void chats.loadAgents().catch(() => undefined),
+    // An admin changed an inbox's settings: its name and the reply box's signature follow.
+    "inbox.updated": (e) => inboxes.updated(e.data.inbox),
     // The folder counts and the views' counts alike (docs/desk.md, "Filters and views").
     "ticket.created": (e) => (tickets.changed(e), views.changed()),
     "ticket.updated": (e) => (tickets.changed(e), views.changed()),
@@ -58,6 +63,8 @@ export function eventTable(): Record<string, Action> {
     "ticket.viewers": (e) => useTicketPresence().viewersEvent(e),
     "notification.created": (e) => notifications.created(e),
     "notification.read": (e) => notifications.read(e),
+    // One of my replies held by Undo send was not sent: the banner of unsent replies, at once.
+    "pending_reply.failed": () => useUnsentReplies().heard(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.
     "view.changed": (e) => views.heard(e),
   } satisfies Record<DeskEventName, Action>;

@@ -2,6 +2,8 @@
 import { ref } from "vue";
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
+import { useFields } from "../fields/store";
+import { useInboxes } from "../inboxes/store";
 import { useTickets } from "../tickets/store";
 import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
@@ -29,6 +31,10 @@ export function startRealtime(): void {
       tickets.catchUp();
       // Neither are `view.changed`: the views' list is read again, and their counts with it.
       useViews().resumed();
+      // Nor `inbox.updated`: the inboxes (the signature under the reply box) are read again.
+      void useInboxes().load().catch(() => undefined);
+      // Nor custom fields' definitions an admin changed meanwhile.
+      void useFields().refresh().catch(() => undefined);
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

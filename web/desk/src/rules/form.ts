@@ -15,8 +15,14 @@ export const CREATED_BY: CreatedBy[] = ["customer", "agent", ""];
 export interface ConditionRow {
   field: Condition["field"];
   op: string;
-  value: string;
+  /** A checkbox field's is true or false (ticked or not); every other value is text. */
+  value: string | boolean;
+  /** A ticket's or customer's custom field: its key. */
+  key?: string;
 }
+
+export const FIELD_CONDITIONS: Condition["field"][] = ["ticket_field", "customer_field"];
+export const isFieldRow = (row: ConditionRow) => FIELD_CONDITIONS.includes(row.field);
 
 export interface RuleForm {
   id: number | null;
@@ -43,6 +49,9 @@ export const OPS: Record<Condition["field"], string[]> = {
   customer_domain: ["equals", "contains", "not_contains"],
   text: ["contains", "not_contains"],
   hours: ["in", "out"],
+  // By the field's kind (fields/automation.ts FIELD_OPS).
+  ticket_field: [],
+  customer_field: [],
 };
 
 export function emptyForm(): RuleForm {
@@ -61,7 +70,14 @@ export function formOf(rule: Rule): RuleForm {
   if (rule.when.type === "in_state") form.state = rule.when.state;
   if (rule.when.type === "no_reply" || rule.when.type === "in_state") form.hours = String(rule.when.hours);
   form.match = rule.match;
-  form.conditions = rule.conditions.map((c) => ({ field: c.field, op: c.op, value: "value" in c ? String(c.value) : "" }));
+  form.conditions = rule.conditions.map((c) => {
+    if (c.field === "ticket_field" || c.field === "customer_field") {
+      // A checkbox's "is not ticked" is shown as is false.
+      if (typeof c.value === "boolean") return { field: c.field, key: c.key, op: "is", value: c.op === "is" ? c.value : !c.value };
+      return { field: c.field, key: c.key, op: c.op, value: c.value == null ? "" : String(c.value) };
+    }
+    return { field: c.field, op: c.op, value: "value" in c ? String(c.value) : "" };
+  });
   // The macro form reads only a macro's actions and inbox.
   form.actions = actionsFormOf({ actions: rule.actions, inbox_id: null } as unknown as Macro);
   return form;
@@ -87,6 +103,10 @@ function whenOf(form: RuleForm): When {
 function conditionOf(row: ConditionRow): Condition {
   const numeric = row.field === "inbox" || row.field === "label";
   if (row.field === "hours") return { field: "hours", op: row.op as "in" | "out" };
+  if (isFieldRow(row)) {
+    const value = row.op === "set" || row.op === "not_set" ? null : row.value;
+    return { field: row.field, key: row.key ?? "", op: row.op, value } as Condition;
+  }
   return { field: row.field, op: row.op, value: numeric ? Number(row.value) : row.value } as Condition;
 }
 

@@ -4,6 +4,7 @@
  * Other agents never see them: the server lists only the caller's. */
 import { onBeforeUnmount, ref, computed } from "vue";
 import { client, unwrap, type Schemas } from "../api/client";
+import { useUnsentReplies } from "./unsentReplies";
 
 export type PendingReply = Schemas["PendingReplyRead"];
 export type ReplyAnswer = Schemas["EntryRead"] | PendingReply;
@@ -137,6 +138,8 @@ export function usePendingReplies(ticketId: number, onGone: (how: Outcome) => vo
     );
     items.value = items.value.filter((each) => each.id !== item.id);
     dueAt.delete(item.id);
+    // A failed reply is in the banner's list too (shown once the agent leaves this ticket).
+    useUnsentReplies().takenBack(item.id);
     return answer;
   }
 

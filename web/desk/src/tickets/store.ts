@@ -18,6 +18,7 @@ export const FOLDERS = [
   { key: "hold", label: "tickets.folderHold" },
   { key: "snoozed", label: "tickets.folderSnoozed" },
   { key: "closed", label: "tickets.folderClosed" },
+  { key: "spam", label: "spam.folder" },
 ] as const satisfies readonly { key: string; label: Key }[];
 export type Folder = (typeof FOLDERS)[number]["key"];
 

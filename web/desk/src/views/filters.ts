@@ -1,7 +1,7 @@
 /**
  * The ticket list's filters, in the URL and in a saved view. They have the list API's own names
  * (GET /api/v1/tickets: inbox_id, state, assignee_id, unassigned, mine, label_id, priority, type,
- * breaching, sort), so the URL of a filtered list (/tickets?inbox_id=1&priority=high) is its
+ * breaching, field, sort), so the URL of a filtered list (/tickets?inbox_id=1&priority=high) is its
  * request, a reload or a shared link shows the same list, and a saved view keeps the same words.
  */
 import type { LocationQuery, LocationQueryRaw } from "vue-router";
@@ -12,7 +12,7 @@ import type { ViewFilters } from "./api";
 export type State = Ticket["state"];
 export type Priority = NonNullable<Ticket["priority"]>;
 export type Kind = Ticket["type"];
-export const STATES: State[] = ["open", "hold", "snoozed", "closed"];
+export const STATES: State[] = ["open", "hold", "snoozed", "closed", "spam"];
 export const PRIORITIES: Priority[] = ["urgent", "high", "normal", "low"];
 export const KINDS: Kind[] = ["chat", "email", "web"];
 export const SORTS = ["-updated_at", "updated_at", "-created_at", "created_at", "-number", "number", "sla_due_at"] as const;
@@ -54,6 +54,7 @@ export function fromQuery(query: LocationQuery): Listing {
     priority: many(query, "priority", PRIORITIES),
     type: (KINDS as string[]).includes(one(query, "type") ?? "") ? (one(query, "type") as Kind) : null,
     breaching: one(query, "breaching") === "true",
+    field: one(query, "field"),
   };
   if (one(query, "mine") === "true") filters.mine = true;
   else if (one(query, "unassigned") === "true") filters.unassigned = true;
@@ -73,6 +74,7 @@ export function toQuery({ filters, sort }: Listing): TicketQuery {
   if (filters.priority?.length) query.priority = [...filters.priority];
   if (filters.type) query.type = filters.type;
   if (filters.breaching) query.breaching = true;
+  if (filters.field) query.field = filters.field;
   if (sort !== "-updated_at") query.sort = sort;
   return query;
 }

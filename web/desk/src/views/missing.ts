@@ -5,6 +5,7 @@ const MISSING: Record<string, Key> = {
   inbox_id: "views.missingInbox",
   label_id: "views.missingLabel",
   assignee_id: "views.missingAssignee",
+  field: "views.missingField",
 };
 
 /** "inbox, label"; a filter the desk has no word for yet is named as the API names it. */

@@ -9,8 +9,8 @@ export const en = {
 };
 
 export const fr: Words<typeof en> = {
-  hint: "Envoyée par e-mail, signée par la boîte (son nom et son adresse), jamais par un agent : {{agent.name}} seulement avec une valeur de repli, {{agent.name|notre équipe}}. Une variable sans valeur pour le ticket en demande une aussi ({{customer.first_name|there}}), sinon la règle n’envoie rien. Au plus 5 réponses automatiques par ticket et par jour. Réponses enregistrées d’équipe uniquement. Elle ne compte pas comme une réponse : le client attend toujours un agent.",
-  noTeamReplies: "Aucune réponse enregistrée d’équipe : créez-en une dans Réponses enregistrées et partagez-la avec une boîte.",
+  hint: "Envoyée par e-mail, signée par la boîte (son nom et son adresse), jamais par un agent : {{agent.name}} seulement avec une valeur de repli, {{agent.name|notre équipe}}. Une variable sans valeur pour le ticket en demande une aussi ({{customer.first_name|there}}), sinon la règle n'envoie rien. Au plus 5 réponses automatiques par ticket et par jour. Réponses enregistrées d'équipe uniquement. Elle ne compte pas comme une réponse : le client attend toujours un agent.",
+  noTeamReplies: "Aucune réponse enregistrée d'équipe : créez-en une dans Réponses enregistrées et partagez-la avec une boîte.",
   author: "frontdesk · règle « {name} »",
   system: "frontdesk",
   badge: "Automatique",

@@ -37,7 +37,7 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   title: "Raccourcis clavier",
-  intro: "Les lettres fonctionnent quand vous n’écrivez pas dans un champ ni dans la zone de réponse. Dans la zone de réponse, Échap en sort et les raccourcis fonctionnent à nouveau. Préférences → Clavier désactive les raccourcis à une touche.",
+  intro: "Les lettres fonctionnent quand vous n'écrivez pas dans un champ ni dans la zone de réponse. Dans la zone de réponse, Échap en sort et les raccourcis fonctionnent à nouveau. Préférences → Clavier désactive les raccourcis à une touche.",
   close: "Fermer",
   or: "ou",
   then: "puis",

@@ -15,7 +15,7 @@ export const en = {
 
 export const fr: Words<typeof en> = {
   title: "Dépassements de SLA",
-  intro: "Objectifs dont l’échéance tombe dans la période alors qu’ils couraient encore, comptés au jour de l’échéance. Les dépassements d’un agent sont ceux des tickets qui lui étaient assignés à ce moment-là.",
+  intro: "Objectifs dont l'échéance tombe dans la période alors qu'ils couraient encore, comptés au jour de l'échéance. Les dépassements d'un agent sont ceux des tickets qui lui étaient assignés à ce moment-là.",
   target: "Objectif",
   breaches: "Dépassements",
   total: "Tous les objectifs",

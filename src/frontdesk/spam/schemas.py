@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from frontdesk.kit.schemas import FROM_STRING, Id, ReadModel, WriteModel
+from frontdesk.spam.service import MAX_TICKETS, Block
+from frontdesk.tickets.models import TicketState
+
+BLOCK = (
+    "Also block the ticket's customer: `address` (their email address; any agent), `domain` "
+    "(every address of its domain; admins only, else 403 `admins_only`), or `none`. 422 on "
+    "`block` when the customer has no email address."
+)
+
+
+class SpamMark(WriteModel):
+    block: Annotated[Block, FROM_STRING] = Field(default=Block.none, description=BLOCK)
+
+
+class BulkSpamMark(WriteModel):
+    ticket_ids: list[Id] = Field(min_length=1, max_length=MAX_TICKETS)
+    block: Annotated[Block, FROM_STRING] = Field(default=Block.none, description=BLOCK)
+
+
+class BulkNotSpam(WriteModel):
+    ticket_ids: list[Id] = Field(min_length=1, max_length=MAX_TICKETS)
+
+
+class BlockedSenderCreate(WriteModel):
+    pattern: str = Field(
+        max_length=320,
+        description="An email address (`ada@example.net`) or a whole domain with its @ "
+        "(`@example.net`, which blocks its subdomains too). 422 for our own mail: an inbox's "
+        "address or domain, or an agent's.",
+    )
+
+
+class BlockedSenderRead(ReadModel):
+    id: int
+    pattern: str
+    kind: Literal["address", "domain"]
+    created_at: datetime
+    created_by_id: int | None
+    created_by_name: str | None = Field(description="Who added it; null once they are gone.")
+
+
+class SpamTicket(ReadModel):
+    id: int
+    number: int
+    inbox_id: int
+    state: TicketState
+    spam_at: datetime | None = Field(description="When it was marked spam; null when not spam")
+    updated_at: datetime
+
+
+class SpamResult(ReadModel):
+    changed: bool = Field(
+        description="false: the ticket was in that state already (someone else was first); "
+        "nothing was written."
+    )
+    ticket: SpamTicket
+    blocked: BlockedSenderRead | None = Field(
+        default=None, description="The blocked sender entry `block` made or found"
+    )
+    unblocked: list[str] = Field(
+        default_factory=list,
+        description="Not spam: the customer's addresses it took off the blocked list.",
+    )
+    domains_blocked: list[str] = Field(
+        default_factory=list,
+        description="Not spam: blocked domains (`@example.net`) that still send the customer's "
+        "mail to Spam; only an admin unblocks them.",
+    )
+
+
+class BulkSpamOutcome(ReadModel):
+    ticket_id: int
+    ok: bool
+    changed: bool
+    error: dict[str, Any] | None = Field(
+        description="Why it was refused: the usual error shape (`code`, `message`, `fields`)."
+    )
+
+
+class BulkSpamResult(ReadModel):
+    done: int = Field(description="How many tickets are now as asked")
+    refused: int
+    results: list[BulkSpamOutcome] = Field(description="One per ticket, by id")
