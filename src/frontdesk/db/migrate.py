@@ -52,9 +52,18 @@ async def _running_erasures(database_url: str) -> int:
     engine = create_async_engine(database_url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
-            if not await connection.run_sync(lambda c: sa.inspect(c).has_table("erasures")):
+            # Before 0064 an erasure was done when its row was written (no `finished_at`).
+            columns = await connection.run_sync(_erasures_columns)
+            if "finished_at" not in columns:
                 return 0
             query = sa.text("SELECT count(*) FROM erasures WHERE finished_at IS NULL")
             return int((await connection.execute(query)).scalar_one())
     finally:
         await engine.dispose()
+
+
+def _erasures_columns(connection: sa.Connection) -> set[str]:
+    inspector = sa.inspect(connection)
+    if not inspector.has_table("erasures"):
+        return set()
+    return {column["name"] for column in inspector.get_columns("erasures")}
