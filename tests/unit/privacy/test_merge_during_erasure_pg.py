@@ -25,6 +25,23 @@ from tests.unit.support import error_of, online
 pytestmark = [pytest.mark.integration, POSTGRESQL_ONLY]
 
 
+def stop_at(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """`owner.name` made to stop when called: the first event says it was reached, and it goes
+    on once the second is set."""
+    reached, release = asyncio.Event(), asyncio.Event()
+    real = getattr(owner, name)
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        reached.set()
+        await release.wait()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, held)
+    return reached, release
+
+
 async def test_a_merge_that_meets_an_erasure_starting_is_refused(
     app: FastAPI,
     desk: Desk,
@@ -36,15 +53,7 @@ async def test_a_merge_that_meets_an_erasure_starting_is_refused(
     admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
     # The erasure stops inside the transaction that starts it: Cora's row locked, its record
     # not written yet.
-    started, release = asyncio.Event(), asyncio.Event()
-    real = erasing.start
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        started.set()
-        await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(erasing, "start", held)
+    started, release = stop_at(monkeypatch, erasing, "start")
     erasure = asyncio.create_task(
         admin.client.post(
             f"/api/v1/customers/{cora.customer_id}/erase", json={"confirm": CORA.email}
@@ -78,15 +87,7 @@ async def test_an_erasure_that_waited_for_a_merge_answers_as_after_it(
 ) -> None:
     admin, _inbox, cora, boris = await two_customers(http, desk, visitors)
     # The merge of Cora into Boris stops with both records locked.
-    locked, release = asyncio.Event(), asyncio.Event()
-    real = customer_changes.remember
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        locked.set()
-        await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(customer_changes, "remember", held)
+    locked, release = stop_at(monkeypatch, customer_changes, "remember")
     merge = asyncio.create_task(
         admin.client.post(
             f"/api/v1/customers/{boris.customer_id}/merge", json={"source_id": cora.customer_id}
@@ -214,15 +215,7 @@ async def test_a_merge_with_the_record_holding_her_chat_waits_and_is_refused(
     the two (a 503). Both now take the records in id order, before any ticket."""
     admin, holder, cora = await record_holding_her_chat(http, desk, visitors)
     # The erasure stops after taking its records' locks, before giving back and recording.
-    locked, release = asyncio.Event(), asyncio.Event()
-    real = others.give_back
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        locked.set()
-        await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(others, "give_back", held)
+    locked, release = stop_at(monkeypatch, others, "give_back")
     erasure = asyncio.create_task(
         admin.client.post(f"/api/v1/customers/{cora}/erase", json={"confirm": CORA.email})
     )
