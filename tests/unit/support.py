@@ -3,6 +3,7 @@ work of SQLite's virtual machine."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -136,3 +137,20 @@ def statements(app: FastAPI) -> Iterator[list[str]]:
 def verbs(sent: list[str]) -> list[str]:
     """Each statement's first word: SELECT, INSERT …"""
     return [sql.lstrip().split(None, 1)[0].upper() for sql in sent]
+
+
+def stop_at(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """`owner.name` made to stop when called: the first event says it was reached, and it goes
+    on once the second is set."""
+    reached, release = asyncio.Event(), asyncio.Event()
+    real = getattr(owner, name)
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        reached.set()
+        await release.wait()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, held)
+    return reached, release

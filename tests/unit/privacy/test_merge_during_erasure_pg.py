@@ -20,26 +20,9 @@ from tests.conftest import POSTGRESQL_ONLY, Agent, Desk
 from tests.integration.test_api_idempotency_pg import waiting_on_a_lock
 from tests.mail.support import post_mime
 from tests.unit.privacy.people import CORA, SECRET, SUPPORT, two_customers
-from tests.unit.support import error_of, online
+from tests.unit.support import error_of, online, stop_at
 
 pytestmark = [pytest.mark.integration, POSTGRESQL_ONLY]
-
-
-def stop_at(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str
-) -> tuple[asyncio.Event, asyncio.Event]:
-    """`owner.name` made to stop when called: the first event says it was reached, and it goes
-    on once the second is set."""
-    reached, release = asyncio.Event(), asyncio.Event()
-    real = getattr(owner, name)
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        reached.set()
-        await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, held)
-    return reached, release
 
 
 async def test_a_merge_that_meets_an_erasure_starting_is_refused(

@@ -30,6 +30,29 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return FrozenClock(monkeypatch, START)
 
 
+async def anonymous_chat_kept_30_days(desk: Desk, visitors: Any) -> tuple[Any, Agent, int, int]:
+    """An admin of Support, whose tickets are kept 30 days, and an anonymous visitor's ended
+    chat: its customer record (Ann) has nothing but this ticket. The user (to sign in again once
+    the clock has moved), the admin, the ticket's id and Ann's."""
+    inbox = await desk.inbox(email_address=SUPPORT)
+    user = await desk.user(role="admin")
+    await desk.add_member(inbox, user)
+    admin = await desk.login(user)
+    await online(admin)
+    changed = await admin.client.patch(
+        f"/api/v1/inboxes/{inbox['id']}", json={"retention_days": 30}
+    )
+    assert changed.status_code == 200, changed.text
+    visitor = await visitors(inbox)
+    chat = await visitor.start_chat("Just a question", name="Anonymous Ann", email=None)
+    assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
+    ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
+    assert ended.status_code == 200, ended.text
+    ticket_id = ended.json()["ticket_id"]
+    chatted = await admin.client.get(f"/api/v1/tickets/{ticket_id}")
+    return user, admin, ticket_id, chatted.json()["customer"]["id"]
+
+
 async def ticket_with_file(agent: Agent, inbox: dict[str, Any], *, close: bool) -> dict[str, Any]:
     ticket = await new_ticket(agent.client, inbox, subject="Retention")
     upload = await agent.client.post(
@@ -207,22 +230,7 @@ class TestCustomersLeftWithNothing:
         visitors: Any,
         clock: FrozenClock,
     ) -> None:
-        inbox = await desk.inbox(email_address=SUPPORT)
-        user = await desk.user(role="admin")
-        await desk.add_member(inbox, user)
-        admin = await desk.login(user)
-        await online(admin)
-        changed = await admin.client.patch(
-            f"/api/v1/inboxes/{inbox['id']}", json={"retention_days": 30}
-        )
-        assert changed.status_code == 200, changed.text
-        visitor = await visitors(inbox)
-        chat = await visitor.start_chat("Just a question", name="Anonymous Ann", email=None)
-        assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
-        ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
-        assert ended.status_code == 200, ended.text
-        chatted = await admin.client.get(f"/api/v1/tickets/{ended.json()['ticket_id']}")
-        ann = chatted.json()["customer"]["id"]
+        user, admin, _ticket_id, ann = await anonymous_chat_kept_30_days(desk, visitors)
         mailed = await post_mime(http, reply_mail(to=SUPPORT, text="Hello"), to=[SUPPORT])
         closed = await admin.client.patch(
             f"/api/v1/tickets/{mailed.json()['ticket_id']}", json={"state": "closed"}

@@ -18,8 +18,8 @@ from frontdesk.privacy.timers import apply_retention
 from tests.clock import FrozenClock
 from tests.conftest import POSTGRESQL_ONLY, Desk
 from tests.integration.test_api_idempotency_pg import waiting_on_a_lock
-from tests.mail.support import SUPPORT
-from tests.unit.support import online
+from tests.unit.privacy.test_retention import anonymous_chat_kept_30_days
+from tests.unit.support import stop_at
 
 pytestmark = [pytest.mark.integration, POSTGRESQL_ONLY]
 
@@ -38,23 +38,8 @@ async def test_a_chat_customer_merged_while_retention_runs(
     pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    inbox = await desk.inbox(email_address=SUPPORT)
-    user = await desk.user(role="admin")
-    await desk.add_member(inbox, user)
-    admin = await desk.login(user)
-    await online(admin)
-    changed = await admin.client.patch(
-        f"/api/v1/inboxes/{inbox['id']}", json={"retention_days": 30}
-    )
-    assert changed.status_code == 200, changed.text
     # An anonymous visitor's chat: its customer record has nothing but this ticket.
-    visitor = await visitors(inbox)
-    chat = await visitor.start_chat("Just a question", name="Anonymous Ann", email=None)
-    assert (await admin.client.post(f"/api/v1/chats/{chat['id']}/join")).status_code == 200
-    ended = await admin.client.post(f"/api/v1/chats/{chat['id']}/end")
-    assert ended.status_code == 200, ended.text
-    ticket_id = ended.json()["ticket_id"]
-    ann = (await admin.client.get(f"/api/v1/tickets/{ticket_id}")).json()["customer"]["id"]
+    user, admin, ticket_id, ann = await anonymous_chat_kept_30_days(desk, visitors)
     made = await admin.client.post(
         "/api/v1/customers", json={"name": "Cora", "emails": ["c@x.org"]}
     )
@@ -64,15 +49,8 @@ async def test_a_chat_customer_merged_while_retention_runs(
     admin = await desk.login(user)
 
     # Retention stops with Ann's expired ticket locked, before it looks at her record.
-    reached, release = asyncio.Event(), asyncio.Event()
     real = retention._lock_emptied
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        reached.set()
-        await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(retention, "_lock_emptied", held)
+    reached, release = stop_at(monkeypatch, retention, "_lock_emptied")
     job = asyncio.create_task(apply_retention(app.state.sessionmaker, settings))
     # (A pass that failed before the pause would leave `reached` unset: its error is raised.)
     await asyncio.wait(
