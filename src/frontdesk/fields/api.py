@@ -84,12 +84,7 @@ async def update_field(
 ) -> CustomFieldRead:
     """409 `field_exists` (a new label another field has), `option_in_use` (a record holds it,
     or a rule or macro names it), `field_in_use` (archiving a field a rule or macro names)."""
-    if body.archived and not field.archived:
-        await usage.ensure_unnamed(session, field=field, doing="archiving")
-    if body.options is not None:
-        kept = [option.strip() for option in body.options]
-        await usage.ensure_options_unnamed(session, field=field, kept=kept)
-    await service.update_field(
+    await usage.update_field(
         session, field=field, label=body.label, options=body.options, archived=body.archived
     )
     return CustomFieldRead.model_validate(field)
@@ -99,5 +94,4 @@ async def update_field(
 async def delete_field(field: LoadedField, _admin: CurrentAdmin, session: SessionDep) -> None:
     """Deletes the field and every value of it (`in_use` says how many records hold one);
     409 `field_in_use` while a rule or macro names it."""
-    await usage.ensure_unnamed(session, field=field)
-    await service.delete_field(session, field=field)
+    await usage.delete_field(session, field=field)

@@ -70,3 +70,29 @@ async def ensure_options_unnamed(
                 f"change {them} first ({_places(users)}), or keep the option.",
                 code="option_in_use",
             )
+
+
+async def update_field(
+    session: AsyncSession,
+    *,
+    field: CustomField,
+    label: str | None = None,
+    options: Sequence[str] | None = None,
+    archived: bool | None = None,
+) -> CustomField:
+    """service.py `update_field`, refused while a rule or macro names what it would take away:
+    the field, by archiving it, or an option (here, not there: the rules and macros services
+    read fields through service.py)."""
+    if archived and not field.archived:
+        await ensure_unnamed(session, field=field, doing="archiving")
+    if options is not None:
+        await ensure_options_unnamed(session, field=field, kept=[o.strip() for o in options])
+    return await service.update_field(
+        session, field=field, label=label, options=options, archived=archived
+    )
+
+
+async def delete_field(session: AsyncSession, *, field: CustomField) -> None:
+    """service.py `delete_field`, refused while a rule or macro names the field."""
+    await ensure_unnamed(session, field=field)
+    await service.delete_field(session, field=field)
