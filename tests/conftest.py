@@ -8,6 +8,7 @@ import contextlib
 import functools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,12 +70,40 @@ def service_missing(what: str, how: str, error: BaseException) -> None:
 # --- databases ---------------------------------------------------------------------------------
 
 
+# Where a test's SQLite file goes: memory-backed storage when the system has it. SQLite syncs
+# the file to the disk at each checkpoint and when the last connection closes, which a test that
+# ends with the file has no use for: on a busy disk that cost milliseconds a test.
+MEMORY_DISK = Path("/dev/shm")  # noqa: S108 (each test gets a private mkdtemp folder in it)
+
+
+@contextlib.contextmanager
+def sqlite_copy(template: Path | None, tmp_path: Path) -> Iterator[Path]:
+    """A test's SQLite file: a copy of `template` (none: no file yet), in /dev/shm when the
+    system has one with room, else in tmp_path. Removed afterwards from /dev/shm (memory)."""
+    # A container's /dev/shm can be as small as 64 MB: a test that fills its database there
+    # would fail for want of room, so a small one is not used.
+    if not os.access(MEMORY_DISK, os.W_OK) or shutil.disk_usage(MEMORY_DISK).free < 2**30:
+        path = tmp_path / "frontdesk.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="frontdesk-test-", dir=MEMORY_DISK))
+    try:
+        path = folder / "frontdesk.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrations run once; each test gets a copy of the migrated file."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Migrations run once; each test gets a copy of the migrated file (`sqlite_copy`)."""
+    with sqlite_copy(None, tmp_path_factory.mktemp("template")) as path:
+        upgrade(f"sqlite+aiosqlite:///{path}")
+        yield path
 
 
 async def _pg_execute(sql: str) -> None:
@@ -194,13 +223,15 @@ POSTGRESQL_ONLY = pytest.mark.parametrize(
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
 )
-def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+def database_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
     if request.param == "sqlite":
-        path = tmp_path / "frontdesk.db"
-        shutil.copyfile(sqlite_template, path)
-        return f"sqlite+aiosqlite:///{path}"
+        with sqlite_copy(sqlite_template, tmp_path) as path:
+            yield f"sqlite+aiosqlite:///{path}"
+        return
     url: str = request.getfixturevalue("pg_url")
-    return url
+    yield url
 
 
 @pytest.fixture

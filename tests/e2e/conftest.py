@@ -22,7 +22,7 @@ from playwright.async_api import (
 )
 
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, sqlite_copy
 from tests.mail.support import SmtpSink
 
 if TYPE_CHECKING:
@@ -42,11 +42,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 @pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+def database_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
     """Browser tests exercise the front ends, not the store: SQLite only keeps them quick."""
-    path = tmp_path / "frontdesk.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    with sqlite_copy(sqlite_template, tmp_path) as path:
+        yield f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture
@@ -134,10 +135,10 @@ async def browser(
 
 @pytest.fixture
 async def live(app: FastAPI) -> AsyncIterator[str]:
-    """The base URL (http://127.0.0.1:PORT) of the app under test, its reading process started
-    as a server starts it (app.py): a first report does not wait for the process to start."""
-    if app.state.reading is not None:
-        await app.state.reading.start()
+    """The base URL (http://127.0.0.1:PORT) of the app under test. Its reading process (reports,
+    the audit log, privacy exports: db/reading.py) starts at the first request that reads
+    there, not with the server as `frontdesk run` has it: most browser tests read nothing
+    there, and starting and stopping the process cost them ~0.1 s each."""
     async with serve(app, app.state.settings) as host:
         yield f"http://{host}"
 
