@@ -51,6 +51,9 @@ from frontdesk.kit.headers import SecurityHeaders
 from frontdesk.kit.loops import Loops
 from frontdesk.kit.methods import HeadAsGet
 from frontdesk.kit.redis_counts import RedisCounts
+from frontdesk.knowledge.api import router as knowledge_router
+from frontdesk.knowledge.messenger_api import router as knowledge_messenger_router
+from frontdesk.knowledge.pages_api import router as help_center_router
 from frontdesk.labels.api import router as labels_router
 from frontdesk.macros.api import router as macros_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
@@ -95,6 +98,8 @@ from frontdesk.tickets import counts as ticket_counts
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
 from frontdesk.tickets.timers import wake_snoozed_tickets
+from frontdesk.timetracking.api import router as timetracking_router
+from frontdesk.users import timers as user_timers
 from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
 from frontdesk.users.two_factor_api import router as two_factor_router
@@ -133,6 +138,7 @@ def api_router() -> APIRouter:
         pending_replies_router,
         ticket_moves_router,
         ticket_mail_router,
+        timetracking_router,
         files_router,
         chats_router,
         chat_files_router,
@@ -140,6 +146,7 @@ def api_router() -> APIRouter:
         inbound_router,
         apps_router,
         replies_router,
+        knowledge_router,
         ratings_router,
         actions_router,
         spam_router,
@@ -177,6 +184,8 @@ def routes() -> tuple[BaseRoute, ...]:
         file_links_router,
         ratings_messenger_router,
         rating_page_router,
+        knowledge_messenger_router,
+        help_center_router,
         sockets_router,
     ):
         router.include_router(included)
@@ -195,6 +204,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("pending-replies", pending_reply_timers.send_due_replies, pending_reply_timers.INTERVAL),
         ("unanswered-chats", chat_timers.end_unanswered_chats, settings.timer_interval),
         ("idle-agents", chat_timers.expire_idle_agents, settings.timer_interval),
+        ("out-of-office", user_timers.start_and_end_absences, settings.timer_interval),
         # An offer's countdown is seconds long: looked at every second at most.
         ("chat-offers", chat_timers.expire_offers, min(1.0, settings.timer_interval)),
         ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.knowledge.models import SETTINGS_ID, HelpCenterSettings
 from frontdesk.labels import service as labels_service
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
@@ -79,6 +80,14 @@ async def seed_demo(session: AsyncSession) -> bool:
         name="Support",
         email_address=f"support@{settings.mail_domain}",
         allowed_origins=[settings.public_url],
+    )
+    # The demo website stands in for the company's contact page (docs/knowledge-base.md).
+    session.add(
+        HelpCenterSettings(
+            id=SETTINGS_ID,
+            name="Support",
+            contact_url=f"{settings.public_url.rstrip('/')}/demo",
+        )
     )
     users = []
     for demo in DEMO_USERS:

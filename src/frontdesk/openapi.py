@@ -102,7 +102,12 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # of single sign-on; a wrong current password counts as a failed login (429 once throttled).
     ("PATCH", "/api/v1/me"): {403, 409, 429},
     ("POST", "/api/v1/users"): {409},
+    # `out_of_office`: going online while out of office (users/absence.py).
+    ("PUT", "/api/v1/me/availability"): {409},
     ("PATCH", "/api/v1/users/{user_id}"): {409, 429},
+    # 403: an admin setting or ending an owner's; 409 `user_deactivated` (users/out_of_office.py).
+    ("PUT", "/api/v1/users/{user_id}/out-of-office"): {403, 409},
+    ("DELETE", "/api/v1/users/{user_id}/out-of-office"): {403},
     ("POST", "/api/v1/inboxes"): {409},
     ("PATCH", "/api/v1/inboxes/{inbox_id}"): {409},
     ("POST", "/api/v1/labels"): {409},
@@ -114,6 +119,14 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/v1/fields/{field_id}"): {409},
     # `field_in_use`: a rule or a macro names it (fields/usage.py).
     ("DELETE", "/api/v1/fields/{field_id}"): {409},
+    # `no_timer`: no timer runs (a second click: the first one logged it); 409
+    # `timer_too_long` (over 8 hours without `minutes`), `timer_ticket_gone` (its ticket no
+    # longer seen), `ticket_is_spam`.
+    ("POST", "/api/v1/me/timer/stop"): {404, 409},
+    # `ticket_is_spam`; starting: `timer_too_long` for the timer running elsewhere.
+    ("POST", "/api/v1/tickets/{ticket_id}/timer"): {409},
+    ("POST", "/api/v1/tickets/{ticket_id}/time-entries"): {409},
+    ("PATCH", "/api/v1/time-entries/{entry_id}"): {409},
     ("POST", "/api/v1/customers"): {409},
     ("PATCH", "/api/v1/customers/{customer_id}"): {409},
     ("POST", "/api/v1/customers/{customer_id}/merge"): {409},
@@ -160,6 +173,16 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # 409 `saved_reply_in_use`: a rule or a macro sends it.
     ("DELETE", "/api/v1/saved-replies/{reply_id}"): {409},
     ("POST", "/api/v1/saved-replies/{reply_id}/uses"): {403},
+    # Knowledge base: 403 `knowledge_admins_only` (publishing, unpublishing, deleting, a
+    # published article's change, categories); 409 `article_changed` (an older `version`).
+    ("PATCH", "/api/v1/knowledge/articles/{article_id}"): {403, 409},
+    ("POST", "/api/v1/knowledge/articles/{article_id}/publish"): {403, 409},
+    ("POST", "/api/v1/knowledge/articles/{article_id}/unpublish"): {403, 409},
+    ("DELETE", "/api/v1/knowledge/articles/{article_id}"): {403},
+    ("POST", "/api/v1/knowledge/categories"): {403},
+    ("PATCH", "/api/v1/knowledge/categories/{category_id}"): {403},
+    ("DELETE", "/api/v1/knowledge/categories/{category_id}"): {403},
+    ("PUT", "/api/v1/knowledge/settings"): {403},
     ("POST", "/api/v1/tickets/{ticket_id}/actions"): {409},
     ("POST", "/api/v1/tickets/bulk"): {404},
     # Merging from the list names tickets and moves in the body: a missing one is a 404, a
@@ -201,6 +224,10 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): {409},
     ("POST", "/messenger/v1/visitors"): {403, 404},
     ("GET", "/messenger/v1/status"): {403, 404},
+    # The messenger's help search: an unknown inbox key (404), a website it does not accept (403).
+    ("GET", "/messenger/v1/help/articles"): {403, 404},
+    ("GET", "/messenger/v1/help/articles/{article_id}"): {403, 404},
+    ("POST", "/messenger/v1/help/articles/{article_id}/feedback"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/end"): {409},

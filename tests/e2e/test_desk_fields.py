@@ -77,6 +77,11 @@ async def test_an_owner_defines_a_list_field_and_an_agent_sets_it_on_a_ticket(
     await expect(watched).to_have_value("Pro")
     assert (await api("GET", f"/api/v1/tickets/{ticket['id']}"))["fields"]["plan"] == "Pro"
 
+    # An admin renames a field while Ada's desk shows it: the form follows without a reload.
+    seats_field = next(f for f in await api("GET", "/api/v1/fields") if f["key"] == "seats")
+    await api("PATCH", f"/api/v1/fields/{seats_field['id']}", {"label": "Licences"})
+    await expect(fields.get_by_label("Licences")).to_be_visible()
+    await api("PATCH", f"/api/v1/fields/{seats_field['id']}", {"label": "Seats"})
     seats = fields.get_by_label("Seats")
     await seats.fill("12")
     await seats.press("Enter")
@@ -90,6 +95,10 @@ async def test_an_owner_defines_a_list_field_and_an_agent_sets_it_on_a_ticket(
         "Company saved."
     )
     assert (await api("GET", customer))["fields"] == {"company": "Lindqvist AB"}
+    # The owner's desk, open on the same ticket, shows the customer's new value.
+    await expect(settings.get_by_test_id("customer-fields").get_by_label("Company")).to_have_value(
+        "Lindqvist AB"
+    )
     await assert_accessible(page, "ticket fields")
     await shoot(page, screenshots, "ticket-fields")
     shutil.copy(screenshots / "desk-ticket-fields.png", DOCS_IMAGES)
@@ -105,10 +114,21 @@ async def test_an_owner_defines_a_list_field_and_an_agent_sets_it_on_a_ticket(
     await expect(page).to_have_url(re.compile(r"field=plan(:|%3A)Pro"))
     await expect(rows).to_have_count(1)
     await expect(rows).to_contain_text("Upgrade our subscription")
+    # A number field by a condition typed beside the select; one it cannot read says how.
+    await bar.get_by_label("Custom field").select_option(label="Seats: compared…")
+    condition = bar.get_by_label("Value of Seats")
+    await expect(condition).to_be_focused()
+    await condition.fill("many")
+    await condition.press("Enter")
+    await expect(bar.get_by_role("alert")).to_contain_text("Write 5, >5")
+    await condition.fill(">10")
+    await condition.press("Enter")
+    await expect(page).to_have_url(re.compile(r"field=seats(:|%3A)(>|%3E)10"))
+    await expect(rows).to_have_count(1)
     await shoot(page, screenshots, "fields-filter")
     await page.get_by_role("button", name="Save as view").click()
     dialog = page.get_by_role("dialog", name="Save these filters as a view")
-    await dialog.get_by_label("Name").fill("Pro customers")
+    await dialog.get_by_label("Name").fill("Big teams")
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(r"/views/\d+$"))
     await expect(rows).to_have_count(1)
@@ -118,6 +138,13 @@ async def test_an_owner_defines_a_list_field_and_an_agent_sets_it_on_a_ticket(
     await settings.emulate_media(color_scheme="dark")
     await settings.goto(f"{live}/settings/fields")
     await expect(settings.get_by_test_id("fields-ticket")).to_contain_text("plan")
+    # Pro renamed: the ticket holding it holds the new name.
+    renaming = settings.get_by_role("form", name="Rename an option of Plan")
+    await renaming.get_by_label("Option of Plan to rename").select_option("Pro")
+    await renaming.get_by_label("New name").fill("Professional")
+    await renaming.get_by_role("button", name="Rename").click()
+    await expect(settings.get_by_text("“Pro” is now “Professional”")).to_be_visible()
+    assert (await api("GET", f"/api/v1/tickets/{ticket['id']}"))["fields"]["plan"] == "Professional"
     await expect_dark(settings, "fields settings")
     await shoot(settings, screenshots, "dark-fields-settings")
     await settings.context.close()

@@ -312,6 +312,17 @@ class TestErrorDocs:
             },
             ("get", "/api/v1/me/tokens"): {"401", "403", "429"},
             ("get", "/api/v1/users"): {"401", "403", "429"},
+            # 409 `out_of_office`: going online while out of office; 422: a bad end or note.
+            ("put", "/api/v1/me/out-of-office"): {
+                *("400", "401", "403", "409", "413", "415", "422", "429"),
+            },
+            # 403: an admin and an owner's absence; 409 `user_deactivated`.
+            ("put", "/api/v1/users/{user_id}/out-of-office"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            ("delete", "/api/v1/users/{user_id}/out-of-office"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
             # 429: an admin's own new password with wrong current ones counts as failed logins.
             ("patch", "/api/v1/users/{user_id}"): {
                 *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
@@ -350,6 +361,15 @@ class TestErrorDocs:
             ("patch", "/api/v1/saved-replies/{reply_id}"): {
                 *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
+            # 403 `knowledge_admins_only` (a published article); 409 `article_changed`.
+            ("patch", "/api/v1/knowledge/articles/{article_id}"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            ("post", "/api/v1/knowledge/articles/{article_id}/publish"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            # The public help center's search, as every messenger route.
+            ("get", "/messenger/v1/help/articles"): {"403", "404", "422", "429"},
             # 403 `shared_view_admins_only`; 409 `view_name_taken`, `too_many_views`; 404 an id
             # out of range in the filters.
             ("post", "/api/v1/views"): {
@@ -373,6 +393,21 @@ class TestErrorDocs:
             # 409 `field_in_use`: a rule or a macro names the field.
             ("delete", "/api/v1/fields/{field_id}"): {
                 *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            # 404 `no_timer`: nothing runs (time tracking); 409 `timer_too_long`,
+            # `timer_ticket_gone`, `ticket_is_spam`; 403 `not_your_time_entry`.
+            ("post", "/api/v1/me/timer/stop"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            ("patch", "/api/v1/time-entries/{entry_id}"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
+            },
+            # 409 `ticket_is_spam`; starting, `timer_too_long` for the timer running elsewhere.
+            ("post", "/api/v1/tickets/{ticket_id}/timer"): {
+                *("400", "401", "403", "404", "409", "422", "429"),
+            },
+            ("post", "/api/v1/tickets/{ticket_id}/time-entries"): {
+                *("400", "401", "403", "404", "409", "413", "415", "422", "429"),
             },
             # 409 `reply_already_sent`: undo send once the reply went out.
             ("delete", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {

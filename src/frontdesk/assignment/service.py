@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, Select, delete, func, or_, select, union, update
+from sqlalchemy import CompoundSelect, Select, and_, delete, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.assignment.models import (
@@ -37,6 +37,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry, TicketState
+from frontdesk.users.absence import away_now, not_away
 from frontdesk.users.models import User
 
 # Ending what frontdesk tracks is also the ticket service's (assignment/tracking.py).
@@ -297,8 +298,15 @@ async def move_untouched(
     calendar = await hours_service.calendar_of(session, inbox_id=inbox_id)
     # By the assignee's index and by the time's, each reading only the rows it finds: one OR
     # would read the whole table.
+    # Unavailable, except those out of office who chose to keep their tickets (`_keeps`).
     away_users = select(User.id).where(
-        or_(User.is_active.is_(False), User.available_for_chat.is_(False))
+        or_(
+            User.is_active.is_(False),
+            and_(
+                User.available_for_chat.is_(False),
+                or_(User.out_of_office_keep_assigned.is_(False), not_away(now)),
+            ),
+        )
     )
     may_move: Select[int] | CompoundSelect[int] = select(AutoAssignment.ticket_id).where(
         AutoAssignment.user_id.in_(away_users)
@@ -324,10 +332,17 @@ async def move_untouched(
     for row in rows:
         ticket = await tickets_service.lock_ticket(session, ticket_id=row.ticket_id)
         if ticket is None or not await _untouched(session, row=row, ticket=ticket):
-            await session.delete(row)  # theirs now: frontdesk no longer moves it
+            # Theirs now: frontdesk no longer moves it. By a statement: the request that made it
+            # theirs (an unassignment, a customer's answer while they are away) may have deleted
+            # the row already.
+            await session.execute(
+                delete(AutoAssignment).where(AutoAssignment.ticket_id == row.ticket_id)
+            )
             continue
         assignee = await session.get(User, row.user_id)
-        away = assignee is None or not (assignee.is_active and assignee.available_for_chat)
+        away = assignee is None or not (
+            assignee.is_active and (assignee.available_for_chat or _keeps(assignee, now))
+        )
         due = settings.reassign_after_minutes is not None and (
             calendar.business_seconds_between(row.assigned_at, now)
             >= settings.reassign_after_minutes * 60
@@ -353,6 +368,12 @@ async def move_untouched(
             row.assigned_at = now  # nobody else has room: looked at again after N more minutes
     await session.flush()
     return tally, rows[-1].ticket_id if len(rows) == limit else None
+
+
+def _keeps(user: User, now: datetime) -> bool:
+    """Out of office with "Keep my tickets assigned to me": their absence alone moves none of
+    their tickets (the inbox's delay still does, as for anyone)."""
+    return user.out_of_office_keep_assigned and away_now(user, now)
 
 
 async def _untouched(session: AsyncSession, *, row: AutoAssignment, ticket: Ticket) -> bool:

@@ -17,6 +17,7 @@ from frontdesk.assignment.models import InboxAssignment
 from frontdesk.fields.models import CustomField
 from frontdesk.hours.models import BusinessHours
 from frontdesk.inboxes.models import Inbox
+from frontdesk.knowledge.models import HelpCenterSettings
 from frontdesk.labels.models import Label
 from frontdesk.macros.models import Macro
 from frontdesk.mail.models import MailboxAccount, MailboxOAuth
@@ -68,6 +69,12 @@ AUDITED: tuple[Audited, ...] = (
         secrets=("secret",),
     ),
     Audited(SecurityPolicy, "security_policy", ("two_factor_roles",), label=lambda _p: "security"),
+    Audited(
+        HelpCenterSettings,
+        "help_center",
+        ("name", "contact_url"),
+        label=lambda _settings: "help center",
+    ),
     Audited(
         SsoSettings,
         "sso",

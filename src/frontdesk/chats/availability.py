@@ -45,14 +45,21 @@ from frontdesk.realtime.catalogue import (
     AvailabilityReason,
     ChatBarChanged,
 )
+from frontdesk.users.absence import OutOfOffice, away_now
 from frontdesk.users.models import User
 
 
 async def set_availability(
     session: AsyncSession, *, user: User, available: bool, reason: AvailabilityReason = "self"
 ) -> User:
+    if available:
+        # Read again under the agent's row lock: an absence being set meanwhile (which takes
+        # this lock, users/out_of_office.py) is seen, never left "away but available".
+        await lock_agent(session, user_id=user.id)
     if user.available_for_chat == available:
         return user
+    if available and away_now(user, utcnow()):
+        raise OutOfOffice(user)
     user.available_for_chat = available
     user.availability_changed_at = utcnow()
     session.add(
@@ -221,7 +228,7 @@ async def desk_opened(session: AsyncSession, *, user: User, now: datetime, windo
     """A desk of this agent connected: set offline for want of a desk (`idle`) less than `window`
     ago, they are online again. The caller holds the agent's row (`lock_agent`), so the idle
     timer cannot set them offline in between. True when they came back."""
-    if user.available_for_chat or not user.is_active:
+    if user.available_for_chat or not user.is_active or away_now(user, now):
         return False
     last = (
         await session.execute(

@@ -110,8 +110,9 @@ class LastParticipant(Conflict):
 class InviteeNotOnline(Conflict):
     code = "not_online"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"{name} is offline and cannot be invited.")
+    def __init__(self, name: str, *, out_of_office: bool = False) -> None:
+        why = "out of office" if out_of_office else "offline"
+        super().__init__(f"{name} is {why} and cannot be invited.")
 
 
 class NoAgentsOnline(Conflict):

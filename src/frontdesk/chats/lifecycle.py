@@ -83,6 +83,7 @@ from frontdesk.realtime.catalogue import (
 )
 from frontdesk.realtime.catalogue import ChatEnded as ChatEndedData
 from frontdesk.tickets.models import Ticket
+from frontdesk.users.absence import away_now
 from frontdesk.users.models import User
 
 
@@ -285,6 +286,9 @@ async def invite_to_chat(
         raise Invalid("user_id", "You are already in this chat.")
     if not invitee.is_active or not invitee.available_for_chat:
         raise InviteeNotOnline(invitee.name)
+    if away_now(invitee, utcnow()):
+        # Before the loop has made them unavailable (docs/chat.md, "Out of office").
+        raise InviteeNotOnline(invitee.name, out_of_office=True)
     if not await inboxes_service.is_member(session, user=invitee, inbox_id=chat.inbox_id):
         raise Invalid("user_id", f"{invitee.name} is not a member of this chat's inbox.")
     current = await session.get(ChatParticipant, (chat.id, invitee.id))

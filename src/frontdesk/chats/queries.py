@@ -18,7 +18,9 @@ from frontdesk.chats.models import (
 from frontdesk.db.planning import Unindexed
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.inboxes.queries import visible_inbox_ids
+from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import ChatEventType
+from frontdesk.users.absence import not_away
 from frontdesk.users.models import User
 
 # Ongoing chats are named by their states, never as "not ended": a few chats are waiting or
@@ -99,6 +101,8 @@ def online_members(inbox_id: int) -> Select[User]:
         select(User)
         .join(InboxMember, and_(InboxMember.user_id == User.id, InboxMember.inbox_id == inbox_id))
         .where(User.is_active, User.available_for_chat)
+        # Out of office counts as away before the loop has made them unavailable.
+        .where(not_away(utcnow()))
     )
 
 

@@ -15,6 +15,7 @@ from frontdesk.customers import changes
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import CUSTOMER_EMAILS, visible_customers
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.fields import events as field_events
 from frontdesk.fields import values as field_values
 from frontdesk.fields.models import FieldObject
 from frontdesk.kit import cursors
@@ -448,6 +449,7 @@ async def update_customer(
         await field_values.set_values(
             session, object=FieldObject.customer, record_id=customer.id, given=fields
         )
+        await field_events.record_customer_updated(session, customer=customer)
     customer.updated_at = utcnow()
     return customer
 

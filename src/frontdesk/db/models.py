@@ -10,6 +10,7 @@ from frontdesk.files import models as files_models
 from frontdesk.hours import models as hours_models
 from frontdesk.idempotency import models as idempotency_models
 from frontdesk.inboxes import models as inboxes_models
+from frontdesk.knowledge import models as knowledge_models
 from frontdesk.labels import models as labels_models
 from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
@@ -27,6 +28,7 @@ from frontdesk.sla import models as sla_models
 from frontdesk.spam import models as spam_models
 from frontdesk.sso import models as sso_models
 from frontdesk.tickets import models as tickets_models
+from frontdesk.timetracking import models as timetracking_models
 from frontdesk.users import models as users_models
 from frontdesk.webhooks import models as webhooks_models
 
@@ -41,6 +43,7 @@ __all__ = [
     "hours_models",
     "idempotency_models",
     "inboxes_models",
+    "knowledge_models",
     "labels_models",
     "macros_models",
     "mail_models",
@@ -58,6 +61,7 @@ __all__ = [
     "spam_models",
     "sso_models",
     "tickets_models",
+    "timetracking_models",
     "users_models",
     "webhooks_models",
 ]

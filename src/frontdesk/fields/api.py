@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
-from frontdesk.fields import service, usage
+from frontdesk.fields import events, service, usage
 from frontdesk.fields.models import CustomField, FieldObject
 from frontdesk.fields.schemas import (
     CustomFieldCreate,
@@ -45,7 +45,7 @@ async def list_fields(
 
 @router.post("", response_model=CustomFieldRead, status_code=status.HTTP_201_CREATED)
 async def create_field(
-    body: CustomFieldCreate, _admin: CurrentAdmin, session: SessionDep
+    body: CustomFieldCreate, admin: CurrentAdmin, session: SessionDep
 ) -> CustomFieldRead:
     """409 `field_exists` (the label, whatever its case), `field_key_taken`, `too_many_fields`."""
     field = await service.create_field(
@@ -56,14 +56,18 @@ async def create_field(
         options=body.options,
         key=body.key,
     )
+    events.record_changed(
+        session, object=field.object, change="created", field_id=field.id, by=admin
+    )
     return CustomFieldRead.model_validate(field)
 
 
 @router.put("/order", response_model=list[CustomFieldRead])
 async def reorder_fields(
-    body: CustomFieldOrder, _admin: CurrentAdmin, session: SessionDep
+    body: CustomFieldOrder, admin: CurrentAdmin, session: SessionDep
 ) -> list[CustomFieldRead]:
     fields = await service.reorder_fields(session, object=body.object, field_ids=body.field_ids)
+    events.record_changed(session, object=body.object, change="reordered", field_id=None, by=admin)
     return [CustomFieldRead.model_validate(field) for field in fields]
 
 
@@ -80,18 +84,30 @@ async def get_field(
 
 @router.patch("/{field_id}", response_model=CustomFieldRead)
 async def update_field(
-    body: CustomFieldUpdate, field: LoadedField, _admin: CurrentAdmin, session: SessionDep
+    body: CustomFieldUpdate, field: LoadedField, admin: CurrentAdmin, session: SessionDep
 ) -> CustomFieldRead:
     """409 `field_exists` (a new label another field has), `option_in_use` (a record holds it,
-    or a rule or macro names it), `field_in_use` (archiving a field a rule or macro names)."""
+    or a rule or macro names it), `field_in_use` (archiving a field a rule or macro names).
+    `renames` renames a list's options with the values, rules, macros and views naming them."""
     await usage.update_field(
-        session, field=field, label=body.label, options=body.options, archived=body.archived
+        session,
+        field=field,
+        label=body.label,
+        options=body.options,
+        archived=body.archived,
+        renames=body.renames,
+        by=admin,
+    )
+    events.record_changed(
+        session, object=field.object, change="updated", field_id=field.id, by=admin
     )
     return CustomFieldRead.model_validate(field)
 
 
 @router.delete("/{field_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_field(field: LoadedField, _admin: CurrentAdmin, session: SessionDep) -> None:
+async def delete_field(field: LoadedField, admin: CurrentAdmin, session: SessionDep) -> None:
     """Deletes the field and every value of it (`in_use` says how many records hold one);
     409 `field_in_use` while a rule or macro names it."""
+    object, field_id = field.object, field.id
     await usage.delete_field(session, field=field)
+    events.record_changed(session, object=object, change="deleted", field_id=field_id, by=admin)

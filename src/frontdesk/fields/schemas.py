@@ -63,6 +63,21 @@ class CustomFieldUpdate(WriteModel):
         "changed; one that a ticket or customer holds cannot be removed (409 `option_in_use`).",
     )
     archived: bool | None = None
+    renames: (
+        Annotated[
+            dict[
+                Annotated[str, Field(max_length=MAX_OPTION_LENGTH)],
+                Annotated[str, Field(max_length=MAX_OPTION_LENGTH)],
+            ],
+            Field(max_length=MAX_OPTIONS),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description='A list\'s options renamed, `{"Pro": "Professional"}` (the old one in '
+        "any case): the tickets or customers holding one, the rules and macros naming it and "
+        "the saved views filtering by it follow. Not with `options` in the same request.",
+    )
 
 
 class CustomFieldOrder(WriteModel):

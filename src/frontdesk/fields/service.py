@@ -7,7 +7,8 @@
   (labels/service.py `name_key`); the unique key decides between two admins creating the same
   field at once (db/unique.py).
 - **Kind.** Fixed at creation: the values already set were checked against it.
-- **Options** (a list's): added, reordered and removed while no record holds the option.
+- **Options** (a list's): added, reordered and removed while no record holds the option;
+  renamed with every value, rule, macro and view naming them (renames.py).
 - **Delete** removes every value with the field (the cascade); the desk asks first, saying how
   many records hold one (`in_use`). Archiving keeps them, hidden.
 - **Named by rules and macros**, a field is neither deleted nor archived, nor a list's option
@@ -62,7 +63,7 @@ def _label(label: str) -> str:
     return label
 
 
-def _options(kind: FieldKind, options: Sequence[str] | None) -> list[str]:
+def checked_options(kind: FieldKind, options: Sequence[str] | None) -> list[str]:
     if kind is not FieldKind.list:
         if options:
             raise Invalid("options", f"Only a list field has options, not a {kind.value} field.")
@@ -150,7 +151,7 @@ async def create_field(
     key: str | None = None,
 ) -> CustomField:
     label = _label(label)
-    cleaned = _options(kind, options)
+    cleaned = checked_options(kind, options)
     await _ensure_free_label(session, object=object, label=label, except_id=None)
     existing = (
         await session.execute(
@@ -221,7 +222,7 @@ async def update_field(
 ) -> CustomField:
     await lock_field(session, field)
     if options is not None:
-        cleaned = _options(field.kind, options)
+        cleaned = checked_options(field.kind, options)
         await _ensure_options_unused(session, field=field, kept=cleaned)
         field.options = cleaned
     if archived is not None:

@@ -6,15 +6,17 @@ refuse every run: the policy labels follow (labels/usage.py, docs/routing.md).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Conflict
+from frontdesk.errors import Conflict, Invalid
+from frontdesk.fields import renames as renames_service
 from frontdesk.fields import service
 from frontdesk.fields.models import CustomField, FieldObject
 from frontdesk.macros import service as macros_service
 from frontdesk.rules import service as rules_service
+from frontdesk.users.models import User
 
 
 async def _users(session: AsyncSession, *, field: CustomField, option: str | None) -> list[str]:
@@ -79,10 +81,20 @@ async def update_field(
     label: str | None = None,
     options: Sequence[str] | None = None,
     archived: bool | None = None,
+    renames: Mapping[str, str] | None = None,
+    by: User,
 ) -> CustomField:
     """service.py `update_field`, refused while a rule or macro names what it would take away:
     the field, by archiving it, or an option (here, not there: the rules and macros services
-    read fields through service.py)."""
+    read fields through service.py). `renames` (renames.py) rewrites what names the options;
+    `by`, the admin, is who the views' desks are told changed them."""
+    if renames:
+        if options is not None:
+            raise Invalid(
+                "renames",
+                "Rename options on their own, then change the list (add, order, remove).",
+            )
+        await renames_service.rename_options(session, field=field, renames=renames, by=by)
     if archived and not field.archived:
         await ensure_unnamed(session, field=field, doing="archiving")
     if options is not None:

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 FALLBACK_ROUTE = "desk"
 # Paths that are never pages of the desk: where none of the app's routes matches, nothing is
 # there, whatever the method (a 404, not the desk's page nor a 405 naming its GET).
-RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo")
+RESERVED = ("api/", "messenger/", "openapi.json", "healthz", "assets/", "demo", "help")
 # Set in the scope of a HEAD answered as GET: a GET that acts (a rating link) must not act on
 # HEAD, and a route that streams can skip fetching the body.
 HEAD_KEY = "frontdesk.head"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
+from frontdesk.assignment import out_of_office as away_tickets
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
@@ -156,11 +157,13 @@ async def receive_inbound_batch(
     blocked = await senders.BlockedAmong.load(
         session, addresses=[a.mail.from_address for a in arrivals if a.mail is not None]
     )
+    # Assignees out of office, read once for the batch when an answer needs it.
+    away = away_tickets.AwayAssignees(utcnow())
     outcomes: list[InboundOutcome] = []
     replied: list[tuple[Ticket, str]] = []
     for arrival in arrivals:
         try:
-            outcomes.append(await _receive(session, arrival, known, replied, blocked))
+            outcomes.append(await _receive(session, arrival, known, replied, blocked, away))
         except InboundRefused as refused:
             outcomes.append(refused)
     # The assignees and followers of the tickets answered, told once for the batch.
@@ -322,6 +325,7 @@ async def _receive(
     known: Known,
     replied: list[tuple[Ticket, str]],
     blocked_senders: senders.BlockedAmong,
+    away: away_tickets.AwayAssignees,
 ) -> InboundResult:
     record, mail = arrival.record, arrival.parsed
     if not isinstance(mail, parsing.ParsedMail):
@@ -450,6 +454,9 @@ async def _receive(
             session, actor=None, ticket=ticket, state=TicketState.open
         )
         reopened = True
+    if not created and not mail.is_auto and not unexpected:
+        # Its assignee away: back to the team (assignment/out_of_office.py).
+        await away_tickets.customer_answered(session, ticket=ticket, away=away)
     inbound_id = await _save(
         session, record, InboundStatus.processed, ticket_id=ticket.id, entry_id=entry.id
     )

@@ -39,6 +39,7 @@ from frontdesk.notifications.texts import describe, link_path
 from frontdesk.notifications.webpush import Vapid, new_private_key_pem
 from frontdesk.realtime.catalogue import NotificationParams
 from frontdesk.tickets.models import Ticket
+from frontdesk.users.absence import away_now
 from frontdesk.users.models import User
 from frontdesk.webhooks import guard
 
@@ -147,6 +148,17 @@ async def _reach(session: AsyncSession, chosen: dict[int, frozenset[Channel]]) -
     return _Reach({u: channels for u, channels in reached.items() if channels}, subscriptions)
 
 
+AWAY_MUTED = frozenset({Channel.push, Channel.email})
+
+
+def _while_away(chosen: frozenset[Channel]) -> frozenset[Channel]:
+    """Push and email muted, and what they would have carried kept in the bell, even by one
+    who turned the bell off for this kind: away, it is the one place they find it back."""
+    if not chosen & AWAY_MUTED:
+        return chosen
+    return (chosen - AWAY_MUTED) | {Channel.in_app}
+
+
 async def _deliver(
     session: AsyncSession,
     told: list[tuple[User, frozenset[Channel], Notification]],
@@ -157,6 +169,13 @@ async def _deliver(
     """Each person's notification on the channels that reach them (`_reach`), in one statement
     per step for everyone told, not per person: a chat waiting in an inbox tells all its online
     agents inside the visitor's request, and a batch of mail tells each assignee."""
+    now = utcnow()
+    # Out of office: the bell keeps what happened, but no push or email follows them while
+    # away (docs/notifications.md, "Out of office").
+    told = [
+        (user, _while_away(chosen) if away_now(user, now) else chosen, notification)
+        for user, chosen, notification in told
+    ]
     if not told:
         return []
     for _user, chosen, notification in told:
@@ -656,8 +675,8 @@ class SlaAudience:
     """Who a ticket's SLA alerts concern, asked once for all its targets: `holder_id`, its
     assignee while they see the ticket (one who cannot, taken out of its inbox or deactivated,
     counts as nobody: told nothing, they would leave the alert reaching nobody); `told`, the
-    holder, or every member of its inbox while nobody holds it, and its followers, those of
-    them who see it (by id)."""
+    holder, or every member of its inbox while nobody holds it or its holder is out of office
+    (with the holder), and its followers, those of them who see it (by id)."""
 
     holder_id: int | None
     told: list[User]
@@ -677,7 +696,11 @@ async def sla_audience(
         for user in await inboxes_service.who_sees(session, user_ids=asked, inbox_id=inbox_id)
     }
     holder = assignee_id if assignee_id in seeing else None
-    people = follower_ids | ({holder} if holder is not None else member_ids)
+    # A holder out of office is told (their bell keeps it) but cannot act: the inbox's members
+    # are told as when nobody holds it (docs/notifications.md, "Out of office").
+    present = holder is not None and not away_now(seeing[holder], utcnow())
+    people = follower_ids | ({holder} if holder is not None else set())
+    people |= set() if present else member_ids
     return SlaAudience(holder, [seeing[user_id] for user_id in sorted(people & seeing.keys())])
 
 

@@ -28,6 +28,7 @@ from frontdesk.privacy.models import FileDeletion
 from frontdesk.privacy.scope import addresses_in, chunks
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.models import MoveKind, Ticket, TicketEntry, TicketMove
+from frontdesk.timetracking import gone as timers_gone
 from frontdesk.webhooks.models import WebhookDelivery
 
 
@@ -135,6 +136,7 @@ async def let_go(
     for part in chunks(sorted(ticket_ids)):
         numbers = await session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(part)))
         ticket_changes.deleted(session, tickets=[(i, n) for i, n in numbers], reason=reason)
+        await timers_gone.tickets_deleted(session, ticket_ids=part)
         # A reply to a deleted ticket's address opens a new ticket in its inbox (mail/retired.py).
         await retired.remember_inboxes(session, ticket_ids=part)
         await session.execute(

@@ -40,6 +40,8 @@ class LiveEvent(enum.StrEnum):
     minimized = "visitor.minimized"
     presence = "visitor.presence"
     availability_changed = "agent.availability_changed"
+    # An agent's out of office set, changed, started or ended (users/out_of_office.py).
+    out_of_office_changed = "agent.out_of_office_changed"
     chat_bar_changed = "chat_bar.changed"
 
 
@@ -78,6 +80,22 @@ class PendingReplyEvent(enum.StrEnum):
     failed = "pending_reply.failed"
 
 
+class TimeEvent(enum.StrEnum):
+    # A ticket's time entries changed (logged, edited, deleted): its desks show the new total.
+    ticket_time_changed = "ticket.time_changed"
+    # An agent's running timer started, stopped or discarded: their other tabs and devices.
+    timer_changed = "timer.changed"
+
+
+class FieldEvent(enum.StrEnum):
+    # A custom field's definition created, edited (label, options, archived), reordered or
+    # deleted: every desk reads the definitions again.
+    changed = "field.changed"
+    # A customer's record changed where desks show it (its custom fields' values): the desks
+    # showing that customer read it again.
+    customer_updated = "customer.updated"
+
+
 class ViewEvent(enum.StrEnum):
     # A saved view created, edited (name, filters, sort, place), moved or deleted.
     changed = "view.changed"
@@ -89,7 +107,7 @@ AuthorKindName = Literal["visitor", "agent", "system"]
 ChatStateName = Literal["waiting", "active", "ended"]
 InvitationKindName = Literal["invite", "transfer"]
 EndReasonName = Literal["agent", "unanswered", "visitor"]
-AvailabilityReason = Literal["self", "idle", "deactivated", "returned"]
+AvailabilityReason = Literal["self", "idle", "deactivated", "returned", "out_of_office"]
 AccessEndedReasonName = Literal[
     "logged_out", "token_revoked", "password_changed", "deactivated", "two_factor_reset"
 ]
@@ -250,6 +268,22 @@ class AvailabilityChanged(TypedDict):
 
 class ChatBarChanged(TypedDict):
     pass
+
+
+# "from" is a keyword in Python: the functional form.
+OutOfOffice = TypedDict(
+    "OutOfOffice",
+    {"from": str, "until": str | None, "note": str | None, "keep_assigned": bool},
+)
+
+
+class OutOfOfficeChanged(TypedDict):
+    user: UserRef
+    # Null: none set any more (ended, by hand or by its end time).
+    out_of_office: OutOfOffice | None
+    # Whether it holds now. Set for later: the desks learn when it starts by a second event, from
+    # the server's loop, once, whether or not the agent was online.
+    away: bool
 
 
 class TicketSummary(TypedDict):
@@ -432,6 +466,63 @@ class ViewChanged(TypedDict):
     by: UserRef
 
 
+class TimeEntryPayload(TypedDict):
+    """A time entry as GET /tickets/{id}/time-entries reads it (timetracking/schemas.py)."""
+
+    id: int
+    ticket_id: int
+    # Null only if the agent's account were ever deleted (accounts are deactivated).
+    user: UserRef | None
+    minutes: int
+    # The day worked, YYYY-MM-DD.
+    day: str
+    note: str
+    billable: bool
+    created_at: str
+    updated_at: str
+
+
+class TicketTimeChanged(TypedDict):
+    ticket_id: int
+    inbox_id: int
+    # The ticket's total after the change.
+    time_spent_minutes: int
+    change: Literal["created", "updated", "deleted"]
+    entry: TimeEntryPayload
+    # Who made the change.
+    by: UserRef
+
+
+class TimerPayload(TypedDict):
+    ticket_id: int
+    ticket_number: int
+    started_at: str
+
+
+class TimerChanged(TypedDict):
+    # The agent's running timer now; null: none runs.
+    timer: TimerPayload | None
+
+
+FieldChangeName = Literal["created", "updated", "deleted", "reordered"]
+
+
+class FieldChanged(TypedDict):
+    object: Literal["ticket", "customer"]
+    change: FieldChangeName
+    # Null for "reordered", which moves every field of the object.
+    field_id: int | None
+    # Who made the change.
+    by: UserRef
+
+
+class CustomerUpdated(TypedDict):
+    customer_id: int
+    # What changed: "fields" (its custom fields' values). The desk reads the customer again:
+    # the values are not in the event, which reaches whole inboxes.
+    changes: list[str]
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 # Broker topics by kind (realtime/envelope.py): one agent's tabs, an inbox's agents, a chat's
@@ -564,6 +655,13 @@ EVENTS: tuple[EventSpec, ...] = (
         note="every agent",
     ),
     _spec(
+        LiveEvent.out_of_office_changed,
+        OutOfOfficeChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent: an agent's out of office set, started, changed or ended",
+    ),
+    _spec(
         LiveEvent.chat_bar_changed,
         ChatBarChanged,
         stored=False,
@@ -641,11 +739,40 @@ EVENTS: tuple[EventSpec, ...] = (
         note="the author's own tabs, when a reply they held with Undo send was not sent",
     ),
     _spec(
+        TimeEvent.ticket_time_changed,
+        TicketTimeChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox, when a time entry is logged, edited or deleted",
+    ),
+    _spec(
+        TimeEvent.timer_changed,
+        TimerChanged,
+        stored=False,
+        to=("agent",),
+        note="the agent's own tabs, when their running timer starts, stops or is discarded",
+    ),
+    _spec(
         ViewEvent.changed,
         ViewChanged,
         stored=False,
         to=("agent", "agents"),
         note="every agent for a shared view; the owner's own tabs for a personal one",
+    ),
+    _spec(
+        FieldEvent.changed,
+        FieldChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent, when an admin creates, edits, reorders or deletes a custom field",
+    ),
+    _spec(
+        FieldEvent.customer_updated,
+        CustomerUpdated,
+        stored=False,
+        to=("inbox", "agent"),
+        note="agents of the inboxes of the customer's tickets and who created the customer, "
+        "when its custom fields' values change",
     ),
     _spec(
         AccountEvent.access_ended,

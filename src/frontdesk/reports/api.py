@@ -27,8 +27,10 @@ from frontdesk.reports.schemas import (
     ReportTicket,
     SlaRow,
     TimeFigure,
+    TimeTrackedRow,
     VolumeRow,
 )
+from frontdesk.reports.time_tracked import time_tracked as time_tracked_rows
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=AuthenticateFirst)
 
@@ -74,6 +76,7 @@ TABLES: dict[str, type[BaseModel]] = {
     "csat": CsatDay,
     "comments": CommentRow,
     "sla": SlaRow,
+    "time_tracked": TimeTrackedRow,
 }
 
 
@@ -81,6 +84,8 @@ async def _table(
     session: AsyncSession, name: str, report: service.ReportFilter
 ) -> list[dict[str, Any]]:
     # In the reading process: a year's report is too much work for the process serving the desk.
+    if name == "time_tracked":
+        return await read(session, time_tracked_rows, report)
     return await read(session, service.table, name, report)
 
 
@@ -125,6 +130,13 @@ async def sla(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
     """SLA breaches per target (first response, next response, resolution), counted by the day
     the target was due; the agent is the ticket's assignee when it breached."""
     return await _table(session, "sla", report)
+
+
+@router.get("/time_tracked", response_model=list[TimeTrackedRow])
+async def time_tracked(report: FilterDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Minutes logged per agent and inbox on the days of the range (each entry's day worked),
+    billable and not. An agent sees only their own."""
+    return await _table(session, "time_tracked", report)
 
 
 @router.get("/tickets", response_model=list[ReportTicket])
@@ -174,7 +186,7 @@ def _cell(value: Any) -> Any:
 )
 async def table_csv(table: str, report: FilterDep, session: SessionDep) -> Response:
     """Any table above as a CSV download: volume, busiest_hours, times, agents, csat, comments,
-    sla."""
+    sla, time_tracked."""
     if table not in TABLES:
         raise NotFound(f"No report table named {table}.")
     rows = await _table(session, table, report)

@@ -79,3 +79,13 @@ class ReportTicket(ReadModel):
     assignee_id: int | None
     created_at: datetime
     closed_at: datetime | None
+
+
+class TimeTrackedRow(ReadModel):
+    agent_id: int | None = Field(description="Null only for an agent account deleted since")
+    agent: str
+    inbox_id: int
+    inbox: str
+    minutes: int
+    billable_minutes: int
+    non_billable_minutes: int

@@ -47,8 +47,9 @@ class ViewFilters(WriteModel):
     )
     field: Annotated[str, Field(max_length=150)] | None = Field(
         default=None,
-        description="A custom field's value, `key:value`: a list's option or a checkbox's "
-        "true or false, as the list's `field`.",
+        description="A custom field's value, `key:value`, as the list's `field`: a list's "
+        "option, a checkbox's true or false, a text, a number's or a date's comparison or "
+        "range (`seats:>5`, `seats:1..10`), or `key:` for not set.",
     )
 
     @model_validator(mode="after")

@@ -47,6 +47,7 @@ from frontdesk.tickets.schemas import (
     TicketRead,
     TicketUpdate,
 )
+from frontdesk.timetracking import service as time_service
 from frontdesk.users.models import User
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=AuthenticateFirst)
@@ -68,6 +69,7 @@ async def ticket_reads(
     fields = await field_values.values_of(
         session, object=FieldObject.ticket, ids=[t.id for t in tickets]
     )
+    spent = await time_service.totals(session, ticket_ids=[t.id for t in tickets])
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
@@ -76,6 +78,7 @@ async def ticket_reads(
                 "customer_email": emails.get(ticket.customer_id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
+                "time_spent_minutes": spent[ticket.id],
             }
         )
         for ticket in tickets
@@ -158,7 +161,11 @@ async def list_tickets(
         Query(
             max_length=150,
             description="A custom field's value, `key:value`: a list field's option "
-            "(`plan:Pro`, any case) or a checkbox ticked or not (`vip:true`, `vip:false`).",
+            "(`plan:Pro`, any case), a checkbox ticked or not (`vip:true`, `vip:false`), a "
+            "text whole in any case (`company:acme ltd`), a number or a date (YYYY-MM-DD) "
+            "equal to (`seats:5`), above (`seats:>5`, `>=`), below (`<`, `<=`) or in a range "
+            "with both ends kept (`seats:1..10`, `renewal:2026-12-01..2026-12-31`, `seats:5..`); "
+            "nothing after the colon (`plan:`): tickets where the field is not set.",
         ),
     ] = None,
 ) -> TicketPageRead:

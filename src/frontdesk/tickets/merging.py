@@ -47,6 +47,7 @@ from frontdesk.tickets.models import (
     TicketState,
     ticket_labels,
 )
+from frontdesk.timetracking import moves as time_moves
 from frontdesk.users.models import User
 
 # Long enough to notice a wrong merge the next working day; short enough that what happened to
@@ -199,6 +200,7 @@ async def merge_tickets(
     if not closed.rowcount:  # type: ignore[attr-defined]
         raise Conflict(f"Ticket #{source.number} was merged meanwhile.", code="ticket_merged")
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=source.id, dst=target.id)
+    time_entry_ids = await time_moves.merged(session, source_id=source.id, target_id=target.id)
     target_labels = await _label_ids(session, target.id)
     ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
     added_labels = sorted(await _label_ids(session, source.id) - target_labels)
@@ -241,6 +243,7 @@ async def merge_tickets(
             "added_follower_ids": added_followers,
             # With their values: an undo takes back only those still as filled.
             "added_fields": added_fields,
+            "time_entry_ids": time_entry_ids,
         },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
@@ -571,6 +574,12 @@ async def _unmerge(
         await service.remember_fields(session, ticket_id=target.id)
     fields_back = await field_values.remove_filled(
         session, object=FieldObject.ticket, record_id=target.id, filled=filled
+    )
+    await time_moves.unmerged(
+        session,
+        entry_ids=[int(i) for i in data.get("time_entry_ids", [])],
+        source_id=source.id,
+        target_id=target.id,
     )
     target.cc = list(data.get("target_cc", []))
     source.cc = list(data.get("source_cc", []))

@@ -116,6 +116,11 @@ class TicketRead(ReadModel):
         "every field not archived, null when unset (a checkbox: false). Text, a list's option "
         "and a date (YYYY-MM-DD) are strings, a number a number.",
     )
+    time_spent_minutes: int = Field(
+        default=0,
+        description="Minutes logged on the ticket by every agent (GET /api/v1/tickets/{id}/"
+        "time-entries).",
+    )
     last_public_entry_id: int | None = Field(
         default=None,
         description="The id of the ticket's newest public entry (a customer's message, a reply, "

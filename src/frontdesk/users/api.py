@@ -22,11 +22,12 @@ from frontdesk.deps import (
     client_ip,
 )
 from frontdesk.errors import Forbidden
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sso import service as sso_service
 from frontdesk.tickets import departures
-from frontdesk.users import devices, service, two_factor
+from frontdesk.users import devices, out_of_office, service, two_factor
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
     ApiTokenCreate,
@@ -36,6 +37,7 @@ from frontdesk.users.schemas import (
     LoginRequest,
     MeRead,
     MeUpdate,
+    OutOfOfficeSet,
     TwoFactorChallengeRead,
     TwoFactorLoginRequest,
     TwoFactorSignedIn,
@@ -217,6 +219,40 @@ async def revoke_token(token_id: Id, user: CurrentAgent, session: SessionDep) ->
     await service.revoke_api_token(session, user=user, token_id=token_id)
 
 
+@router.put("/me/out-of-office", response_model=UserRead)
+async def set_my_out_of_office(
+    body: OutOfOfficeSet, user: CurrentAgent, session: SessionDep
+) -> UserRead:
+    """Out of office (docs/desk.md): from `from` (now when left out) until `until` (or until
+    ended), the agent is unavailable for chat, skipped by auto-assignment and chat invitations,
+    and gets no push or email notification. Replaces the one set, if any."""
+    await _set_out_of_office(session, actor=user, user=user, body=body)
+    return UserRead.model_validate(user)
+
+
+@router.delete("/me/out-of-office", response_model=UserRead)
+async def end_my_out_of_office(user: CurrentAgent, session: SessionDep) -> UserRead:
+    """Ends it now, or takes back one to come. Chat availability stays off: go online again
+    yourself."""
+    ended = await out_of_office.end_out_of_office(session, actor=user, user=user, now=utcnow())
+    return UserRead.model_validate(ended)
+
+
+async def _set_out_of_office(
+    session: SessionDep, *, actor: User, user: User, body: OutOfOfficeSet
+) -> User:
+    return await out_of_office.set_out_of_office(
+        session,
+        actor=actor,
+        user=user,
+        start=body.from_,
+        until=body.until,
+        note=body.note,
+        keep_assigned=body.keep_assigned,
+        now=utcnow(),
+    )
+
+
 @users_router.get("", response_model=list[UserRead | ColleagueRead])
 async def list_users(viewer: CurrentAgent, session: SessionDep) -> list[ColleagueRead]:
     """Every agent can see their colleagues (to pick an assignee or transfer a chat): as
@@ -249,6 +285,23 @@ LoadedUser = Annotated[User, Depends(load_user)]
 @users_router.get("/{user_id}", response_model=UserRead | ColleagueRead)
 async def get_user(user: LoadedUser, viewer: CurrentAgent) -> ColleagueRead:
     return user_read(user, viewer)
+
+
+@users_router.put("/{user_id}/out-of-office", response_model=UserRead)
+async def set_out_of_office(
+    body: OutOfOfficeSet, user: LoadedUser, admin: CurrentAdmin, session: SessionDep
+) -> UserRead:
+    """Admins and owners set an agent's out of office, as `PUT /me/out-of-office` does; only an
+    owner sets an owner's (403), and a deactivated user has none (409 `user_deactivated`)."""
+    set_ = await _set_out_of_office(session, actor=admin, user=user, body=body)
+    return UserRead.model_validate(set_)
+
+
+@users_router.delete("/{user_id}/out-of-office", response_model=UserRead)
+async def end_out_of_office(user: LoadedUser, admin: CurrentAdmin, session: SessionDep) -> UserRead:
+    """Ends it now, or takes back one to come; only an owner ends an owner's (403)."""
+    ended = await out_of_office.end_out_of_office(session, actor=admin, user=user, now=utcnow())
+    return UserRead.model_validate(ended)
 
 
 @users_router.patch("/{user_id}", response_model=UserRead)

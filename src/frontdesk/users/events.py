@@ -11,9 +11,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.realtime.catalogue import AccessEnded, AccountEvent, MembershipChanged
+from frontdesk.realtime.catalogue import (
+    AccessEnded,
+    AccountEvent,
+    LiveEvent,
+    MembershipChanged,
+    OutOfOffice,
+    OutOfOfficeChanged,
+    UserRef,
+)
 from frontdesk.realtime.envelope import ALL_AGENTS, agent_topic
 from frontdesk.realtime.publisher import record
+from frontdesk.users.models import User
 
 
 class AccessEndedReason(enum.StrEnum):
@@ -70,3 +79,24 @@ def ends(data: Mapping[str, Any], credential: Credential) -> bool:
         return bool(data["session_id"] == credential.session_id)
     keep = data.get("all_sessions_but")
     return keep is not None and keep != credential.session_id
+
+
+def record_out_of_office_changed(session: AsyncSession, *, user: User, away: bool) -> None:
+    """Every desk hears an agent's absence set, started, changed or ended: pickers and team lists
+    follow without a reload, and the agent's own tabs show or hide the banner."""
+    found = user.out_of_office
+    data = OutOfOfficeChanged(
+        user=UserRef(id=user.id, name=user.name),
+        out_of_office=None
+        if found is None
+        else OutOfOffice(
+            {
+                "from": found["from"].isoformat(),
+                "until": None if found["until"] is None else found["until"].isoformat(),
+                "note": found["note"],
+                "keep_assigned": found["keep_assigned"],
+            }
+        ),
+        away=away,
+    )
+    record(session, type=LiveEvent.out_of_office_changed, topics=[ALL_AGENTS], data=data)

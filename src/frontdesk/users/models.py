@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, Timestamped, enum_column
@@ -63,6 +63,16 @@ class User(Timestamped, Base):
     totp_pending_secret: Mapped[str | None] = mapped_column(Text)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_enabled_at: Mapped[datetime | None]
+    # Out of office (users/absence.py): from when (None: no absence set), until when (None: until
+    # turned off), a note for colleagues, and whether the tickets customers answer meanwhile stay
+    # theirs instead of going back to the team.
+    out_of_office_from: Mapped[datetime | None]
+    out_of_office_until: Mapped[datetime | None]
+    out_of_office_note: Mapped[str | None] = mapped_column(String(200))
+    out_of_office_keep_assigned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Its start announced (`agent.out_of_office_changed` with `away`): when set under way, or by
+    # the loop at its time, once whether or not they were available for chat.
+    out_of_office_started: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_admin(self) -> bool:
@@ -71,6 +81,20 @@ class User(Timestamped, Base):
     @property
     def two_factor_enabled(self) -> bool:
         return self.two_factor_enabled_at is not None
+
+    @property
+    def out_of_office(self) -> dict[str, Any] | None:
+        """The absence the read models show (users/schemas.py `OutOfOfficeRead`): one set, now
+        or to come; none once its end has passed, even before the loop clears it."""
+        start, end = self.out_of_office_from, self.out_of_office_until
+        if start is None or (end is not None and end <= utcnow()):
+            return None
+        return {
+            "from": start,
+            "until": end,
+            "note": self.out_of_office_note,
+            "keep_assigned": self.out_of_office_keep_assigned,
+        }
 
 
 class AuthSession(Base):

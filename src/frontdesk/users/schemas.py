@@ -3,12 +3,55 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
 
-from frontdesk.kit.schemas import FROM_STRING, Name, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, InUtc, Name, ReadModel, WriteModel
 from frontdesk.users.models import MAX_TOKEN_LIFETIME_DAYS, Role, TokenAccess, User
 
 MaxChats = Annotated[int, Field(ge=0, le=50)]
+Moment = Annotated[AwareDatetime, FROM_STRING, InUtc]
+# A note colleagues read beside the agent's name (docs/desk.md, "Out of office").
+OUT_OF_OFFICE_NOTE_LENGTH = 200
+
+
+class OutOfOfficeRead(ReadModel):
+    """An absence set, now or to come; null once over or when none is set (read from
+    `User.out_of_office`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: datetime = Field(alias="from", description="When it starts (or started).")
+    until: datetime | None = Field(description="When it ends by itself; null: until turned off.")
+    note: str | None = Field(description="A short note for colleagues.")
+    keep_assigned: bool = Field(
+        description="Tickets assigned to them that customers answer meanwhile stay theirs; "
+        "false: they go back to the team."
+    )
+
+
+class OutOfOfficeSet(WriteModel):
+    """Replaces the absence set, if any."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Moment | None = Field(
+        default=None,
+        alias="from",
+        description="When it starts; left out or null: now.",
+    )
+    until: Moment | None = Field(
+        default=None,
+        description="When it ends by itself (after `from`, not in the past); null: until "
+        "turned off.",
+    )
+    note: Annotated[str, Field(max_length=OUT_OF_OFFICE_NOTE_LENGTH)] | None = Field(
+        default=None, description="Shown to colleagues."
+    )
+    keep_assigned: bool = Field(
+        default=False,
+        description="Keep the tickets assigned to me that customers answer while I am away "
+        "(default: they go back to the team).",
+    )
 
 
 class ColleagueRead(ReadModel):
@@ -21,6 +64,10 @@ class ColleagueRead(ReadModel):
     role: Role
     is_active: bool
     available_for_chat: bool
+    out_of_office: OutOfOfficeRead | None = Field(
+        default=None,
+        description='A planned absence, now or to come (docs/desk.md, "Out of office").',
+    )
 
 
 class UserRead(ColleagueRead):

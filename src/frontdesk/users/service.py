@@ -28,6 +28,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
 from frontdesk.kit.zones import is_place
+from frontdesk.timetracking import gone as timers_gone
 from frontdesk.users.events import (
     AccessEndedReason,
     publish_access_ended,
@@ -192,6 +193,7 @@ async def update_user(
         if not is_active:
             await end_all_sessions(session, user=user, reason=AccessEndedReason.deactivated)
             await _revoke_all_tokens(session, user=user)
+            await timers_gone.agent_deactivated(session, user_id=user.id)
     user.updated_at = utcnow()
     return user
 

@@ -12,7 +12,7 @@ which the desk does not hear, ride the same list as records of their own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -41,6 +41,7 @@ from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import staleness
 from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.schemas import EntryRead, TicketRead
+from frontdesk.timetracking import service as time_service
 from frontdesk.webhooks import changes as webhook_changes
 from frontdesk.webhooks.events import WebhookEvent
 from frontdesk.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -55,6 +56,7 @@ SOURCES = frozenset(
         "chat.ended",
         "chat.message_added",
         "rating.recorded",
+        "ticket.time_changed",
     }
 )
 # Entries that are messages: a customer's mail, an agent's reply, a note (internal). Timeline
@@ -400,6 +402,10 @@ async def _events(
                         extra = {k: v for k, v in data.items() if k not in ("chat",)}
                         body = {"chat": ChatSummary.model_validate(chat).model_dump(mode="json")}
                         events.append(Event(WebhookEvent(envelope.type), body | extra))
+            case "ticket.time_changed" if f"time_entry.{data['change']}" in wanted:
+                event = await _time_event(session, data)
+                if event is not None:
+                    events.append(event)
             case "rating.recorded":
                 rating = RatingRead.model_validate(data["rating"]).model_dump(mode="json")
                 events.append(Event(WebhookEvent.rating_received, {"rating": rating}))
@@ -436,6 +442,27 @@ async def _events(
     return ticket_events + [event for event in events if event.type in wanted]
 
 
+async def _time_event(session: AsyncSession, data: Mapping[str, Any]) -> Event | None:
+    """`time_entry.*`: the entry as the desks heard it (a deleted one: as it was), with the
+    ticket's total. None on a spam ticket, which receivers hear nothing of (its entries, from
+    before it was marked, are still deleted or changed). The entry's note is the agent's, for
+    agents: only the subscriptions that include internal notes get it."""
+    ticket = await session.get(Ticket, int(data["ticket_id"]))
+    if ticket is None or ticket.state is TicketState.spam:
+        return None
+    actor = ticket_changes.ChangeActor(
+        ticket_changes.ActorKind.agent, user_id=int(data["by"]["id"])
+    )
+    told = {
+        "time_entry": dict(data["entry"]),
+        "ticket_id": data["ticket_id"],
+        "time_spent_minutes": data["time_spent_minutes"],
+        "actor": await webhook_changes.actor_payload(session, actor),
+    }
+    outside = told | {"time_entry": {k: v for k, v in data["entry"].items() if k != "note"}}
+    return Event(WebhookEvent(f"time_entry.{data['change']}"), told, outside=outside)
+
+
 async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
@@ -448,6 +475,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     fields = await field_values.values_of(
         session, object=FieldObject.ticket, ids=[t.id for t in rows]
     )
+    spent = await time_service.totals(session, ticket_ids=[t.id for t in rows])
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
@@ -457,6 +485,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
                 "customer_email": emails.get(ticket.customer_id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
+                "time_spent_minutes": spent[ticket.id],
             }
         )
         .model_dump(mode="json")

@@ -17,6 +17,9 @@ class WebhookEvent(enum.StrEnum):
     customer_updated = "customer.updated"
     customer_merged = "customer.merged"
     customer_deleted = "customer.deleted"
+    time_entry_created = "time_entry.created"
+    time_entry_updated = "time_entry.updated"
+    time_entry_deleted = "time_entry.deleted"
 
 
 # Sent only by "Send test": never subscribed to, always delivered to the one subscription.

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
+from frontdesk.fields import renames as field_renames
 from frontdesk.fields import service as fields_service
 from frontdesk.fields import values as field_values
 from frontdesk.fields.models import CustomerFieldValue, CustomField, TicketFieldValue
@@ -242,6 +243,45 @@ class TestDefinitions:
         late = await after["delete"]
         assert "no ticket field has the key 'plan'" in error_of(late, 422)["message"].lower()
         assert await count_rows(desk.app, TicketFieldValue) == 0
+
+    @POSTGRESQL_ONLY
+    async def test_an_option_renamed_while_an_agent_sets_it_is_one_clean_outcome(
+        self, app: FastAPI, desk: Desk, setup: Setup, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        owner, agent = setup.owner, setup.agent
+        ids = {f["key"]: f["id"] for f in (await owner.client.get(URL)).json()}
+        plan_url = f"{URL}/{ids['plan']}"
+        ticket = await new_ticket(agent.client, setup.inbox)
+        after: dict[str, Any] = {"read": None, "rename": None}
+        real_named, real_rename = field_values._named_fields, field_renames.rename_options
+
+        async def then(step: str) -> None:
+            if callable(after[step]) and not isinstance(after[step], asyncio.Task):
+                after[step] = asyncio.ensure_future(after[step]())
+                await blocked_or_done(app, after[step])
+
+        async def named_then(*args: Any, **kwargs: Any) -> Any:
+            fields = await real_named(*args, **kwargs)
+            await then("read")
+            return fields
+
+        async def rename_then(*args: Any, **kwargs: Any) -> None:
+            await real_rename(*args, **kwargs)
+            await then("rename")
+
+        monkeypatch.setattr(field_values, "_named_fields", named_then)
+        monkeypatch.setattr(field_renames, "rename_options", rename_then)
+        # The agent's write read the field first: the rename waits, then renames the value too.
+        after["read"] = lambda: owner.client.patch(plan_url, json={"renames": {"Pro": "Pro+"}})
+        assert (await patch_fields(agent, ticket, plan="Pro")).status_code == 200
+        assert (await after["read"]).status_code == 200
+        assert (await fields_of_ticket(agent, ticket))["plan"] == "Pro+"
+        # The rename came first: the write waits, then hears the old name is no option.
+        after["rename"] = lambda: patch_fields(agent, ticket, plan="Pro+")
+        renamed = await owner.client.patch(plan_url, json={"renames": {"Pro+": "Premium"}})
+        assert renamed.status_code == 200, renamed.text
+        assert "not one of its options" in error_of(await after["rename"], 422)["message"]
+        assert (await fields_of_ticket(agent, ticket))["plan"] == "Premium"
 
     @POSTGRESQL_ONLY
     async def test_two_admins_adding_the_same_field_at_once_make_one(self, desk: Desk) -> None:
@@ -516,7 +556,7 @@ class TestFilter:
         assert await listed(field="urgent_callback:false") == ["Bare", "Free"]
         for wrong, said in [
             ("plan:Gold", "not an option"),
-            ("seats:3", "Only list and checkbox"),
+            ("seats:three", "is a number"),
             ("urgent_callback:yes", "is a checkbox"),
             ("nope:1", "names no ticket field"),
             ("plan", "key:value"),
@@ -548,6 +588,72 @@ class TestFilter:
         # And says why, as for a deleted label.
         views = (await agent.client.get("/api/v1/views")).json()
         assert next(v for v in views if v["id"] == view["id"])["missing"] == ["field"]
+
+    async def test_text_number_and_date_filters_compare_by_kind_and_views_keep_them(
+        self, setup: Setup
+    ) -> None:
+        agent = setup.agent
+        values = {
+            "Small": {"seats": 2, "renewal_date": "2026-12-31", "order_number": "ACME-7"},
+            "Nine": {"seats": 9, "renewal_date": "2027-01-01", "order_number": "acme-7"},
+            "Big": {"seats": 10.5, "renewal_date": "2027-02-15", "order_number": "Other"},
+            "Bare": {},
+        }
+        for subject, given in values.items():
+            ticket = await new_ticket(setup.agent.client, setup.inbox, subject=subject)
+            if given:
+                assert (await patch_fields(agent, ticket, **given)).status_code == 200
+
+        async def listed(**params: Any) -> list[str]:
+            page = await agent.client.get("/api/v1/tickets", params=params)
+            assert page.status_code == 200, page.text
+            return sorted(item["subject"] for item in page.json()["items"])
+
+        # Numbers as numbers: 9 < 10.5, which text would put the other way round.
+        assert await listed(field="seats:>9") == ["Big"]
+        assert await listed(field="seats:>=9") == ["Big", "Nine"]
+        assert await listed(field="seats:<10") == ["Nine", "Small"]
+        assert await listed(field="seats:9") == ["Nine"]
+        assert await listed(field="seats:2..9") == ["Nine", "Small"]
+        assert await listed(field="seats:3..") == ["Big", "Nine"]
+        assert await listed(field="seats:..2") == ["Small"]
+        # Dates across a year's end.
+        assert await listed(field="renewal_date:>2026-12-31") == ["Big", "Nine"]
+        assert await listed(field="renewal_date:2027-01-01") == ["Nine"]
+        assert await listed(field="renewal_date:2026-12-01..2027-01-31") == ["Nine", "Small"]
+        # A text whole, in any case; not a part of it.
+        assert await listed(field="order_number:ACME-7") == ["Nine", "Small"]
+        assert await listed(field="order_number:acme") == []
+        # Not set: the tickets without a value.
+        assert await listed(field="seats:") == ["Bare"]
+        assert await listed(field="plan:") == ["Bare", "Big", "Nine", "Small"]
+
+        for wrong, said in [
+            ("seats:>many", "is a number"),
+            ("seats:10..2", "starts after it ends"),
+            ("seats:..", "at least one end"),
+            ("seats:1e999", "is a number"),
+            ("seats:>1000000000000000", "larger than any value"),
+            ("renewal_date:2026-02-30", "is a date"),
+            ("renewal_date:>12/01/2026", "YYYY-MM-DD"),
+        ]:
+            error = error_of(
+                await agent.client.get("/api/v1/tickets", params={"field": wrong}), 422
+            )
+            assert said in error["message"], (wrong, error)
+            assert fields_of(error) == {"field"}
+
+        made = await agent.client.post(
+            "/api/v1/views", json={"name": "Big", "filters": {"field": " seats: >= 9 "}}
+        )
+        assert made.status_code == 201, made.text
+        view = made.json()
+        assert view["filters"]["field"] == "seats:>= 9"
+        assert await listed(view_id=view["id"]) == ["Big", "Nine"]
+        refused = await agent.client.post(
+            "/api/v1/views", json={"name": "Bad", "filters": {"field": "renewal_date:soon"}}
+        )
+        assert fields_of(error_of(refused, 422)) == {"filters.field"}
 
 
 class TestRulesAndMacros:
@@ -766,3 +872,65 @@ class TestRulesAndMacros:
         # Once the rule no longer names it, it goes.
         assert (await owner.client.delete(f"/api/v1/rules/{rule['id']}")).status_code == 204
         assert (await owner.client.delete(f"{URL}/{plan['id']}")).status_code == 204
+
+    async def test_a_renamed_option_is_followed_by_values_rules_macros_and_views(
+        self, setup: Setup
+    ) -> None:
+        owner, agent = setup.owner, setup.agent
+        plan = next(f for f in (await agent.client.get(URL)).json() if f["key"] == "plan")
+        url = f"{URL}/{plan['id']}"
+        pro = await new_ticket(agent.client, setup.inbox, fields={"plan": "Pro"})
+        free = await new_ticket(agent.client, setup.inbox, fields={"plan": "Free"})
+        rule = await create_rule(
+            owner,
+            "Pro first",
+            when={"type": "created"},
+            conditions=[{"field": "ticket_field", "key": "plan", "op": "is_not", "value": "Pro"}],
+            actions=[{"type": "set_fields", "fields": {"plan": "Pro", "seats": 1}}],
+        )
+        macro = await agent.client.post(
+            "/api/v1/macros",
+            json={
+                "name": "Upgrade",
+                "actions": [{"type": "set_fields", "fields": {"plan": "Pro"}}],
+            },
+        )
+        assert macro.status_code == 201, macro.text
+        view = await agent.client.post(
+            "/api/v1/views", json={"name": "Pro", "filters": {"field": "plan:Pro"}}
+        )
+        assert view.status_code == 201, view.text
+
+        # Refused as a new list would be, and nothing changes.
+        for renames, said in [
+            ({"Pro": "free"}, "twice"),
+            ({"Pro": " "}, "cannot be empty"),
+            ({"Gold": "Platinum"}, "not an option"),
+        ]:
+            refused = error_of(await owner.client.patch(url, json={"renames": renames}), 422)
+            assert said in refused["message"], refused
+        both = await owner.client.patch(url, json={"renames": {"Pro": "X"}, "options": ["X"]})
+        assert "on their own" in error_of(both, 422)["message"]
+        seats = next(f for f in (await agent.client.get(URL)).json() if f["key"] == "seats")
+        not_list = await owner.client.patch(f"{URL}/{seats['id']}", json={"renames": {"1": "2"}})
+        assert "Only a list" in error_of(not_list, 422)["message"]
+        assert error_of(await agent.client.patch(url, json={"renames": {"Pro": "X"}}), 403)
+
+        renamed = await owner.client.patch(url, json={"renames": {"pro": "Professional"}})
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["options"] == ["Free", "Professional", "Enterprise"]
+        assert (await fields_of_ticket(agent, pro))["plan"] == "Professional"
+        assert (await fields_of_ticket(agent, free))["plan"] == "Free"
+        got_rule = (await owner.client.get(f"/api/v1/rules/{rule['id']}")).json()
+        assert got_rule["conditions"][0]["value"] == "Professional"
+        assert got_rule["actions"][0]["fields"] == {"plan": "Professional", "seats": 1}
+        got_macro = (await agent.client.get(f"/api/v1/macros/{macro.json()['id']}")).json()
+        assert got_macro["actions"][0]["fields"] == {"plan": "Professional"}
+        views = (await agent.client.get("/api/v1/views")).json()
+        got_view = next(v for v in views if v["id"] == view.json()["id"])
+        assert (got_view["filters"]["field"], got_view["missing"]) == ("plan:Professional", [])
+        page = await agent.client.get("/api/v1/tickets", params={"view_id": got_view["id"]})
+        assert [t["id"] for t in page.json()["items"]] == [pro["id"]]
+        # The rule runs with the new name: a new ticket without Professional gets it.
+        made = await new_ticket(agent.client, setup.inbox, fields={"plan": "Free"})
+        assert (await fields_of_ticket(agent, made))["plan"] == "Professional"

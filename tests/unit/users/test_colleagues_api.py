@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import Desk
 
-COLLEAGUE = {"id", "name", "role", "is_active", "available_for_chat"}
+COLLEAGUE = {"id", "name", "role", "is_active", "available_for_chat", "out_of_office"}
 EVERYTHING = COLLEAGUE | {"email", "max_concurrent_chats", "two_factor_enabled"}
 
 

@@ -26,6 +26,8 @@ const routes: RouteRecordRaw[] = [
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
   { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { title: "macros.title" } },
   { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
+  { path: "/knowledge", component: () => import("./knowledge/KnowledgePage.vue"), meta: { title: "knowledge.title" } },
+  { path: "/knowledge/:id(\\d+|new)", component: () => import("./knowledge/ArticleEditor.vue"), meta: { title: "knowledge.title" } },
   { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { title: "reports.title" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {

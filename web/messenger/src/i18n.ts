@@ -121,6 +121,17 @@ const en = {
   rateSaved: "Comment saved. Thank you!",
   rateFinal: "Thanks for your feedback.",
   rateFailed: "Your rating could not be saved. Please try again.",
+  helpSearch: "Search our help articles",
+  helpNone: "No article matches. Try other words, or ask us below.",
+  helpHelpful: "Was this helpful?",
+  helpThanks: "Thanks for telling us!",
+  helpOpenFailed: "This article could not be opened. Please try again.",
+  helpStill: "Still need help?",
+  helpChat: "Chat with us",
+  helpWrite: "Send us a message",
+  back: "Back",
+  yes: "Yes",
+  no: "No",
 } as const;
 
 export type Key = keyof typeof en;
@@ -254,6 +265,17 @@ const fr: Dictionary = {
   rateSaved: "Commentaire enregistré. Merci !",
   rateFinal: "Merci pour votre avis.",
   rateFailed: "Votre avis n'a pas pu être enregistré. Réessayez.",
+  helpSearch: "Rechercher dans nos articles d'aide",
+  helpNone: "Aucun article ne correspond. Essayez d'autres mots, ou écrivez-nous ci-dessous.",
+  helpHelpful: "Cet article vous a-t-il aidé ?",
+  helpThanks: "Merci de nous l'avoir dit !",
+  helpOpenFailed: "Cet article n'a pas pu être ouvert. Réessayez.",
+  helpStill: "Besoin d'aide ?",
+  helpChat: "Discutez avec nous",
+  helpWrite: "Écrivez-nous",
+  back: "Retour",
+  yes: "Oui",
+  no: "Non",
 };
 
 const dictionaries: Record<string, Dictionary> = { en, fr };

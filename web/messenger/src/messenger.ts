@@ -54,7 +54,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
 
   constructor(
     base: string,
-    private readonly inbox: string,
+    readonly inbox: string,
     initial: Config,
   ) {
     this.local = new Store(() => localStorage, `frontdesk:${inbox}:`);

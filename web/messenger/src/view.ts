@@ -8,6 +8,7 @@ import type { Conversation } from "./conversation";
 import { ConvoView } from "./convo";
 import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, looksLikeEmail, type FormField, type Problem } from "./errors";
+import { Help } from "./help";
 import { pickLocale, type Translate } from "./i18n";
 import type { Files } from "./files";
 import { dateLocale, headerWords, hoursCard, replyFromWords } from "./hours";
@@ -48,8 +49,10 @@ export interface App {
     "send" | "sendFiles" | "retryFiles" | "discardFiles" | "notSent" | "startTyping" | "stopTyping"
   >;
   readonly files: Pick<Files, "render">;
-  /** The visitor API, for the parts that call it themselves (the rating card). */
+  /** The visitor API, for the parts that call it themselves (the rating card, the help). */
   readonly api: Fetcher;
+  /** The inbox's public key (the help articles are asked for with it). */
+  readonly inbox: string;
   toggle(): void;
   close(): void;
   startChat(values: FormValues): Promise<void>;
@@ -192,6 +195,8 @@ export class View {
   private body!: HTMLElement;
   /** The form on screen: each input with the words that say what is wrong with it. */
   private inputs = new Map<FormField, { control: HTMLElement; error: HTMLElement; hint: string }>();
+  /** The help articles' search on the start view, and an article opened from it. */
+  private readonly help: Help;
 
   constructor(private readonly app: App) {
     this.host = document.createElement("frontdesk-messenger");
@@ -204,6 +209,14 @@ export class View {
     // Open, not closed: see docs/messenger.md ("Shadow DOM").
     this.shadow = this.host.attachShadow({ mode: "open" });
     this.sheet = adopt(this.shadow);
+    this.help = new Help(
+      app,
+      (content) => this.body.replaceChildren(content),
+      (focus) => {
+        this.renderScreen();
+        this.shadow.getElementById(focus === "help" ? "fd-help" : "fd-message")?.focus();
+      },
+    );
     this.build();
     DARK?.addEventListener("change", () => this.restyle());
     // On <html>, not <body>: a transform on the host's <body> would otherwise anchor our
@@ -523,7 +536,7 @@ export class View {
         break;
       case "chat":
       case "contact":
-        content = this.form(this.screen);
+        content = h("div", { class: "start" }, this.help.box(), this.form(this.screen));
         break;
       case "done":
         content = h(
@@ -578,7 +591,7 @@ export class View {
         ? this.app.conversation.chat?.state === "ended"
           ? this.convo.ended.querySelector("button")
           : this.convo.input
-        : ([...this.body.querySelectorAll<HTMLInputElement>("input, textarea")].find(
+        : ([...this.body.querySelectorAll<HTMLInputElement>(".form input, .form textarea")].find(
             (field) => !field.value,
           ) ?? this.body.querySelector("button"));
     const chosen = target ?? this.panel.querySelector<HTMLElement>(".icon-button");

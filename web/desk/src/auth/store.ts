@@ -4,6 +4,7 @@ import { computed, ref, watch } from "vue";
 import { ApiError, setCsrfToken } from "../api/client";
 import type { Me } from "../api/types";
 import { applyPreferences } from "../i18n";
+import type { OutOfOffice } from "../outOfOffice/api";
 import { authApi } from "./api";
 
 export interface Preferences {
@@ -120,6 +121,12 @@ export const useAuth = defineStore("auth", () => {
     if (me.value) me.value = { ...me.value, available_for_chat: available };
   }
 
+  /** My absence set, changed or ended (here, in another tab, by an admin, by its end time). */
+  function outOfOfficeChanged(away: OutOfOffice | null, available?: boolean): void {
+    if (!me.value) return;
+    me.value = { ...me.value, out_of_office: away, available_for_chat: available ?? me.value.available_for_chat };
+  }
+
   async function update(body: Parameters<typeof authApi.updateMe>[0]): Promise<void> {
     const user = await authApi.updateMe(body);
     set({ ...user, csrf_token: user.csrf_token ?? me.value?.csrf_token ?? null });
@@ -143,6 +150,7 @@ export const useAuth = defineStore("auth", () => {
     expired,
     setAvailability,
     availabilityChanged,
+    outOfOfficeChanged,
     update,
   };
 });

@@ -1,6 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import type { CustomField } from "../api/types";
+import { throttle } from "../ui/debounce";
 import { fieldsApi } from "./api";
 
 type FieldObject = "ticket" | "customer";
@@ -8,8 +9,9 @@ type FieldObject = "ticket" | "customer";
 /**
  * The custom fields' definitions, loaded once, then again when they may have changed: after an
  * admin's change here, when a ticket or customer comes with other keys in its `fields` than the
- * definitions shown (another admin added, archived or deleted one), and when the realtime
- * connection comes back after a drop (nothing announces definitions' changes).
+ * definitions shown, on `field.changed` (an admin created, edited, reordered or deleted one: once
+ * for a burst of events, after a wait drawn per tab, since every desk hears it at the same moment),
+ * and when the realtime connection comes back after a drop (events are not replayed).
  */
 export const useFields = defineStore("fields", () => {
   const items = ref<CustomField[]>([]);
@@ -34,6 +36,8 @@ export const useFields = defineStore("fields", () => {
     });
     return loading;
   }
+  /** `field.changed`: read again unless never read (a page that shows fields reads them then). */
+  const heard = throttle(() => refresh(), 200, 2000, 1500);
   const shown = (object: FieldObject) =>
     items.value.filter((field) => field.object === object && !field.archived);
   /** A record's `fields` name the fields not archived: other keys mean the definitions moved on. */
@@ -48,5 +52,5 @@ export const useFields = defineStore("fields", () => {
   }
   const ticketFields = computed(() => shown("ticket"));
   const customerFields = computed(() => shown("customer"));
-  return { items, load, ensure, refresh, reconcile, ticketFields, customerFields };
+  return { items, load, ensure, refresh, heard, reconcile, ticketFields, customerFields };
 });

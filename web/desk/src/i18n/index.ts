@@ -19,10 +19,12 @@ import * as errors from "./messages/errors";
 import * as fields from "./messages/fields";
 import * as hours from "./messages/hours";
 import * as inboxMove from "./messages/inboxMove";
+import * as knowledge from "./messages/knowledge";
 import * as mailboxauth from "./messages/mailboxauth";
 import * as macros from "./messages/macros";
 import * as notifications from "./messages/notifications";
 import * as offers from "./messages/offers";
+import * as outOfOffice from "./messages/outOfOffice";
 import * as preferences from "./messages/preferences";
 import * as presence from "./messages/presence";
 import * as privacy from "./messages/privacy";
@@ -39,12 +41,13 @@ import * as sso from "./messages/sso";
 import * as slaReports from "./messages/slaReports";
 import * as ticketFiles from "./messages/ticketFiles";
 import * as ticketlist from "./messages/ticketlist";
+import * as timeTracking from "./messages/timeTracking";
 import * as tickets from "./messages/tickets";
 import * as twoFactor from "./messages/twoFactor";
 import * as views from "./messages/views";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, macros, mailboxauth, notifications, offers, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 import * as webhooks from "./messages/webhooks";
 
 

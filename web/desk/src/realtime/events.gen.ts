@@ -125,7 +125,20 @@ export type Presence = {
 export type AvailabilityChanged = {
   user: UserRef;
   available: boolean;
-  reason: "self" | "idle" | "deactivated" | "returned";
+  reason: "self" | "idle" | "deactivated" | "returned" | "out_of_office";
+};
+
+export type OutOfOffice = {
+  from: string;
+  until: string | null;
+  note: string | null;
+  keep_assigned: boolean;
+};
+
+export type OutOfOfficeChanged = {
+  user: UserRef;
+  out_of_office: OutOfOffice | null;
+  away: boolean;
 };
 
 export type ChatBarChanged = Record<string, never>;
@@ -258,12 +271,55 @@ export type PendingReplyFailed = {
   ticket_id: number;
 };
 
+export type TimeEntryPayload = {
+  id: number;
+  ticket_id: number;
+  user: UserRef | null;
+  minutes: number;
+  day: string;
+  note: string;
+  billable: boolean;
+  created_at: string;
+  updated_at: string;
+};
+
+export type TicketTimeChanged = {
+  ticket_id: number;
+  inbox_id: number;
+  time_spent_minutes: number;
+  change: "created" | "updated" | "deleted";
+  entry: TimeEntryPayload;
+  by: UserRef;
+};
+
+export type TimerPayload = {
+  ticket_id: number;
+  ticket_number: number;
+  started_at: string;
+};
+
+export type TimerChanged = {
+  timer: TimerPayload | null;
+};
+
 export type ViewChanged = {
   view_id: number;
   change: "created" | "updated" | "deleted" | "moved";
   name: string;
   shared: boolean;
   by: UserRef;
+};
+
+export type FieldChanged = {
+  object: "ticket" | "customer";
+  change: "created" | "updated" | "deleted" | "reordered";
+  field_id: number | null;
+  by: UserRef;
+};
+
+export type CustomerUpdated = {
+  customer_id: number;
+  changes: string[];
 };
 
 /** Event name -> the `data` it carries. */
@@ -284,6 +340,7 @@ export type DeskEvents = {
   "visitor.minimized": Minimized;
   "visitor.presence": Presence;
   "agent.availability_changed": AvailabilityChanged;
+  "agent.out_of_office_changed": OutOfOfficeChanged;
   "chat_bar.changed": ChatBarChanged;
   "ticket.created": TicketCreated;
   "ticket.updated": TicketUpdated;
@@ -295,7 +352,11 @@ export type DeskEvents = {
   "notification.created": NotificationCreated;
   "notification.read": NotificationsRead;
   "pending_reply.failed": PendingReplyFailed;
+  "ticket.time_changed": TicketTimeChanged;
+  "timer.changed": TimerChanged;
   "view.changed": ViewChanged;
+  "field.changed": FieldChanged;
+  "customer.updated": CustomerUpdated;
 };
 
 export type DeskEventName = keyof DeskEvents;

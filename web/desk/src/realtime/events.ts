@@ -1,12 +1,17 @@
 /** The one table from event names (docs/realtime.md) to store actions. */
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
+import { useCustomerChanges } from "../customers/live";
+import { useFields } from "../fields/store";
 import { useInboxes } from "../inboxes/store";
 import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
 import { useNotifications } from "../notifications/store";
 import { useTickets } from "../tickets/store";
+import type { OutOfOffice } from "../outOfOffice/api";
+import { useUsers } from "../users/store";
 import { useUnsentReplies } from "../tickets/unsentReplies";
+import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -21,6 +26,7 @@ export function eventTable(): Record<string, Action> {
   const ratings = useRatings();
   const notifications = useNotifications();
   const inboxes = useInboxes();
+  const users = useUsers();
 
   /** A chat event: into its open window, and into the bar and lists that show the chat. */
   const chatEvent: Action = (e) => {
@@ -50,6 +56,12 @@ export function eventTable(): Record<string, Action> {
       if (e.data.user?.id === auth.me?.id) auth.availabilityChanged(!!e.data.available);
       chats.availabilityChanged(e);
     },
+    // An absence set, started or ended: the banner (mine), pickers and the team list (anyone's).
+    "agent.out_of_office_changed": (e) => {
+      const away = (e.data.out_of_office ?? null) as OutOfOffice | null;
+      if (e.data.user?.id === auth.me?.id) auth.outOfOfficeChanged(away);
+      if (e.data.user) users.outOfOfficeChanged(e.data.user.id, away);
+    },
     // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
     // agent takes chats (the user menu's "not a member of any inbox").
     "inbox.membership_changed": () => void chats.loadAgents().catch(() => undefined),
@@ -65,7 +77,15 @@ export function eventTable(): Record<string, Action> {
     "notification.read": (e) => notifications.read(e),
     // One of my replies held by Undo send was not sent: the banner of unsent replies, at once.
     "pending_reply.failed": () => useUnsentReplies().heard(),
+    // Time logged, edited or deleted on a ticket of my inboxes: its total, and its sidebar's list.
+    "ticket.time_changed": (e) => useTimeTracking().timeChanged(e),
+    // My timer started, stopped or discarded in another tab or device.
+    "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.
     "view.changed": (e) => views.heard(e),
+    // An admin changed a custom field's definition: every form and filter reads them again.
+    "field.changed": () => useFields().heard(),
+    // A customer's field values changed: the sidebars showing that customer read it again.
+    "customer.updated": (e) => useCustomerChanges().updated(Number(e.data.customer_id)),
   } satisfies Record<DeskEventName, Action>;
 }

@@ -5,6 +5,7 @@ import { useChats } from "../chats/store";
 import { useFields } from "../fields/store";
 import { useInboxes } from "../inboxes/store";
 import { useTickets } from "../tickets/store";
+import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
 import { eventTable } from "./events";
@@ -35,6 +36,8 @@ export function startRealtime(): void {
       void useInboxes().load().catch(() => undefined);
       // Nor custom fields' definitions an admin changed meanwhile.
       void useFields().refresh().catch(() => undefined);
+      // Nor `timer.changed` and `ticket.time_changed`: the timer, and the open ticket's entries.
+      useTimeTracking().resumed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

@@ -20,7 +20,9 @@ export type ReportTicket = Schemas["ReportTicket"];
 export type SlaRow = Schemas["SlaRow"];
 export type Drill = { figure: string; day?: string; weekday?: number; hour?: number; agent_id?: number };
 
-export const TABLES = ["volume", "busiest_hours", "times", "agents", "csat", "comments", "sla"] as const;
+export type TimeTrackedRow = Schemas["TimeTrackedRow"];
+
+export const TABLES = ["volume", "busiest_hours", "times", "agents", "csat", "comments", "sla", "time_tracked"] as const;
 export type Table = (typeof TABLES)[number];
 
 export const reportsApi = {
@@ -31,6 +33,7 @@ export const reportsApi = {
   csat: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/csat", { params: { query } })),
   comments: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/comments", { params: { query } })),
   sla: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/sla", { params: { query } })),
+  timeTracked: (query: ReportFilters) => unwrap(client.GET("/api/v1/reports/time_tracked", { params: { query } })),
   tickets: (query: ReportFilters, drill: Drill) =>
     unwrap(client.GET("/api/v1/reports/tickets", { params: { query: { ...query, ...drill } } })),
 };

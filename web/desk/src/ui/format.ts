@@ -102,3 +102,15 @@ export function formatSize(bytes: number): string {
   if (kilobytes < 1024) return t("ticketFiles.kilobytes", { size: number(kilobytes) });
   return t("ticketFiles.megabytes", { size: number(bytes / 1048576) });
 }
+
+/** "Mar 9" ("9 mars"): a calendar day (YYYY-MM-DD, such as a time entry's day worked), which is
+ * no instant: shown as written, in the agent's language, in no time zone. */
+export function formatCalendarDay(day: string): string {
+  const key = `calendar ${locale.value}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale.value, { month: "short", day: "numeric", timeZone: "UTC" });
+    formatters.set(key, found);
+  }
+  return found.format(new Date(`${day}T00:00:00Z`));
+}

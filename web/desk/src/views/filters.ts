@@ -126,3 +126,52 @@ export function folderListing(inboxId: number, folder: string): Listing {
       return { filters: { inbox_id: inboxId, state: [folder as State] }, sort: "-updated_at" };
   }
 }
+
+/** A custom field filter's parts: `seats:>5` → `seats` and `>5` (`plan:` → `plan` and ""). */
+export function fieldParts(spec: string | null | undefined): { key: string; value: string } | null {
+  if (!spec) return null;
+  const colon = spec.indexOf(":");
+  if (colon < 1) return null;
+  return { key: spec.slice(0, colon).trim(), value: spec.slice(colon + 1).trim() };
+}
+
+type Compared = "number" | "date";
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function bound(kind: Compared, written: string): number | string | null {
+  if (kind === "number") {
+    if (!NUMBER.test(written)) return null;
+    const value = Number(written);
+    return Math.abs(value) < 1e15 ? value : null;
+  }
+  if (!DAY.test(written)) return null;
+  const [year, month, day] = written.split("-").map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  // 2026-02-30 rolls over to March: not a day.
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? written : null;
+}
+
+/**
+ * What the agent typed as a text, number or date field's condition, written as the list API
+ * reads it (GET /api/v1/tickets `field`; the server checks it again): a text whole; a number or a
+ * date (YYYY-MM-DD) alone, after `>`, `>=`, `<` or `<=`, or as a range `a..b` (either end may be
+ * left out). Null: not one the field reads (the filter bar says so instead of asking).
+ */
+export function fieldCondition(kind: "text" | Compared, typed: string): string | null {
+  const value = typed.trim();
+  if (!value) return null;
+  if (kind === "text") return /[\r\n]/.test(value) || value.length > 500 ? null : value;
+  if (value.includes("..")) {
+    const [first, last, ...rest] = value.split("..").map((part) => part.trim());
+    if (rest.length || (!first && !last)) return null;
+    const low = first ? bound(kind, first) : undefined;
+    const high = last ? bound(kind, last) : undefined;
+    if (low === null || high === null) return null;
+    if (low !== undefined && high !== undefined && low > high) return null;
+    return `${first}..${last}`;
+  }
+  const operator = /^(>=|<=|>|<)/.exec(value)?.[0] ?? "";
+  const rest = value.slice(operator.length).trim();
+  return bound(kind, rest) === null ? null : `${operator}${rest}`;
+}

@@ -17,6 +17,9 @@ export const EVENTS: WebhookEvent[] = [
   "customer.updated",
   "customer.merged",
   "customer.deleted",
+  "time_entry.created",
+  "time_entry.updated",
+  "time_entry.deleted",
 ];
 
 const path = (id: number) => ({ params: { path: { webhook_id: id } } });

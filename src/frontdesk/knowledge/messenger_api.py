@@ -1,0 +1,97 @@
+"""The help center inside the messenger, under /messenger/v1/help: search the published
+articles, open one (its sanitized HTML), and say whether it helped.
+
+Public, as /messenger/v1/status is: named by the inbox's public key, answered only to the
+websites the inbox accepts, limited per address. No visitor token: searching the help must not
+create a visitor (one is made when a chat starts). There is one help center per installation:
+every inbox's messenger searches the same published articles (docs/knowledge-base.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.auth import ensure_origin
+from frontdesk.chats.messenger_deps import IpLimited, VisitorFirst
+from frontdesk.deps import SessionDep
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.schemas import Id
+from frontdesk.knowledge import service
+from frontdesk.knowledge.links import article_url
+from frontdesk.knowledge.models import ArticleStatus
+from frontdesk.knowledge.rendering import rendered
+from frontdesk.knowledge.schemas import (
+    PublicArticleRead,
+    PublicArticleSummary,
+    PublicSearch,
+)
+
+router = APIRouter(prefix="/messenger/v1/help", tags=["messenger"], route_class=VisitorFirst)
+MAX_RESULTS = 8
+InboxKey = Annotated[str, Query(max_length=40, description="The inbox's public key")]
+
+
+async def _ensure_website(session: AsyncSession, request: Request, inbox: str) -> None:
+    found = await inboxes_service.get_inbox_by_public_key(session, public_key=inbox)
+    ensure_origin(found, request.headers.get("origin"))
+
+
+@router.get("/articles", response_model=PublicSearch)
+async def search_articles(
+    request: Request,
+    session: SessionDep,
+    _limit: IpLimited,
+    inbox: InboxKey,
+    q: Annotated[str, Query(max_length=200, description="What the visitor typed")] = "",
+) -> PublicSearch:
+    """The published articles that match, best first (titles weigh more than bodies); the
+    most recently changed ones when `q` is empty."""
+    await _ensure_website(session, request, inbox)
+    found = await service.list_articles(
+        session, status=ArticleStatus.published, q=q, limit=MAX_RESULTS
+    )
+    public_url = request.app.state.settings.public_url
+    return PublicSearch(
+        items=[
+            PublicArticleSummary(
+                id=item.article.id,
+                title=item.article.title,
+                excerpt=item.excerpt,
+                url=article_url(public_url, item.article.id, item.article.slug),
+            )
+            for item in found.items
+        ]
+    )
+
+
+@router.get("/articles/{article_id}", response_model=PublicArticleRead)
+async def read_article(
+    request: Request, article_id: Id, session: SessionDep, _limit: IpLimited, inbox: InboxKey
+) -> PublicArticleRead:
+    """404 for a draft, as for an article that does not exist."""
+    await _ensure_website(session, request, inbox)
+    article = await service.published_article(session, article_id)
+    return PublicArticleRead(
+        id=article.id,
+        title=article.title,
+        html=await rendered(article.body),
+        url=article_url(request.app.state.settings.public_url, article.id, article.slug),
+        updated_at=article.updated_at,
+    )
+
+
+@router.post("/articles/{article_id}/feedback", status_code=status.HTTP_204_NO_CONTENT)
+async def give_feedback(
+    request: Request,
+    article_id: Id,
+    session: SessionDep,
+    _limit: IpLimited,
+    inbox: InboxKey,
+    helpful: Annotated[bool, Query(description="The visitor's answer: true for Yes")],
+) -> None:
+    """The messenger's "Was this helpful?": one more yes or no. No body: nothing of an
+    unknown sender's is read but the address."""
+    await _ensure_website(session, request, inbox)
+    await service.record_feedback(session, article_id=article_id, helpful=helpful)

@@ -1,0 +1,357 @@
+"""The public help center's HTML: the home page (categories and their published articles), an
+article, search results and the "not found" page, in English or French. No script: every page
+works without JavaScript. Every text from the database or the request is escaped; an article's
+body is the sanitized HTML of knowledge/markdown.py. One inline style sheet, allowed by its
+hash. One <h1> per page; search and "not found" pages ask robots not to index them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Literal
+
+from frontdesk.kit.headers import policy, script_hash
+from frontdesk.knowledge.links import PATH, article_path
+from frontdesk.knowledge.models import Article, ArticleCategory
+
+Language = Literal["en", "fr"]
+LANGUAGES: tuple[Language, ...] = ("en", "fr")
+
+WORDS: dict[Language, dict[str, str]] = {
+    "en": {
+        "tagline": "How can we help?",
+        "placeholder": "Search for articles",
+        "search_label": "Search the help center",
+        "search": "Search",
+        "contact": 'Still need help? <a href="{url}">Contact us</a>',
+        "more": "More articles",
+        "articles": "Articles",
+        "none": "There are no articles yet.",
+        "updated": "Updated {date}",
+        "thanks": "Thanks for telling us!",
+        "helpful": "Was this article helpful?",
+        "yes": "Yes",
+        "no": "No",
+        "breadcrumb": "Breadcrumb",
+        "search_title": "Search",
+        "search_empty": "Type a few words above.",
+        "no_match": "No article matches. Try other words.",
+        "results_1": "1 result for &ldquo;{q}&rdquo;",
+        "results_n": "{n} results for &ldquo;{q}&rdquo;",
+        "cut": "Only the best {n} are shown: add words to narrow the search.",
+        "not_found_title": "Not found",
+        "not_found": "This page is not here",
+        "not_found_text": (
+            'It may have moved or been taken down. <a href="{home}">See every article</a>, '
+            "or search above."
+        ),
+        "description": "Answers to common questions, from {name}.",
+    },
+    "fr": {
+        "tagline": "Comment pouvons-nous vous aider ?",
+        "placeholder": "Rechercher un article",
+        "search_label": "Rechercher dans le centre d'aide",
+        "search": "Rechercher",
+        "contact": 'Besoin d\'aide ? <a href="{url}">Contactez-nous</a>',
+        "more": "Autres articles",
+        "articles": "Articles",
+        "none": "Il n'y a pas encore d'article.",
+        "updated": "Mis à jour le {date}",
+        "thanks": "Merci de nous l'avoir dit !",
+        "helpful": "Cet article vous a-t-il aidé ?",
+        "yes": "Oui",
+        "no": "Non",
+        "breadcrumb": "Fil d'Ariane",
+        "search_title": "Recherche",
+        "search_empty": "Tapez quelques mots ci-dessus.",
+        "no_match": "Aucun article ne correspond. Essayez d'autres mots.",
+        "results_1": "1 résultat pour « {q} »",
+        "results_n": "{n} résultats pour « {q} »",
+        "cut": "Seuls les {n} meilleurs sont affichés : ajoutez des mots pour affiner.",
+        "not_found_title": "Introuvable",
+        "not_found": "Cette page n'existe pas",
+        "not_found_text": (
+            'Elle a peut-être été déplacée ou retirée. <a href="{home}">Voir tous les '
+            "articles</a>, ou cherchez ci-dessus."
+        ),
+        "description": "Réponses aux questions fréquentes, par {name}.",
+    },
+}
+MONTHS: dict[Language, tuple[str, ...]] = {
+    "en": (
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ),
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page shows around its content: the help center's name and contact link, the
+    page's language, and the installation's public address (for canonical links)."""
+
+    name: str
+    contact_url: str
+    language: Language
+    public_url: str
+
+    def words(self, key: str, **values: str) -> str:
+        return WORDS[self.language][key].format(**values)
+
+
+STYLE = """
+:root { color-scheme: light dark; --bg: #f8fafc; --panel: #fff; --text: #0f172a;
+  --muted: #475569; --border: #e2e8f0; --accent: #2563eb; --band: #1e3a8a; --band-text: #fff; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0b1220; --panel: #111827;
+  --text: #e5e7eb; --muted: #9ca3af; --border: #1f2937; --accent: #93c5fd; --band: #172554;
+  --band-text: #e5e7eb; } }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; }
+a { color: var(--accent); }
+a:focus-visible, input:focus-visible, button:focus-visible { outline: 3px solid var(--accent);
+  outline-offset: 2px; }
+header { background: var(--band); color: var(--band-text); padding: 1.5rem 0 2rem; }
+header .inner, main, footer { max-width: 48rem; margin: 0 auto; }
+header .inner { padding: 0 1.25rem; }
+header a.home { color: inherit; text-decoration: none; font-weight: 700; font-size: 1.15rem; }
+header .tagline { margin: 1.25rem 0 .75rem; font-size: 1.9rem; line-height: 1.2;
+  font-weight: 700; }
+form.search { display: flex; gap: .5rem; }
+form.search input { flex: 1; min-width: 0; padding: .7rem .9rem; font: inherit;
+  border-radius: 10px; border: 1px solid var(--border); background: var(--panel);
+  color: var(--text); }
+button { font: inherit; font-weight: 600; padding: .6rem 1.1rem; border-radius: 10px;
+  border: 1px solid var(--border); background: var(--panel); color: var(--text);
+  cursor: pointer; }
+main { padding: 1.5rem 1.25rem 2rem; }
+section.category { background: var(--panel); border: 1px solid var(--border);
+  border-radius: 14px; padding: 1.1rem 1.4rem; margin: 0 0 1.25rem; }
+section.category h1, section.category h2 { margin: 0; font-size: 1.25rem; }
+section.category p.description { margin: .2rem 0 .5rem; color: var(--muted); }
+ul.articles { list-style: none; margin: .5rem 0 0; padding: 0; }
+ul.articles li { padding: .45rem 0; border-top: 1px solid var(--border); }
+ul.articles li:first-child { border-top: 0; }
+ul.articles .excerpt { display: block; color: var(--muted); font-size: .92rem; }
+article { background: var(--panel); border: 1px solid var(--border); border-radius: 14px;
+  padding: 1.5rem 1.75rem; overflow-wrap: anywhere; }
+article h1 { margin-top: 0; line-height: 1.25; }
+article img { max-width: 100%; height: auto; }
+article pre { overflow: auto; padding: .8rem 1rem; border-radius: 8px; background: var(--bg); }
+article code { font-size: .92em; }
+article table { border-collapse: collapse; } article td, article th {
+  border: 1px solid var(--border); padding: .3rem .6rem; }
+article .align-left { text-align: left; } article .align-center { text-align: center; }
+article .align-right { text-align: right; }
+article blockquote { margin: 0; padding-left: 1rem; border-left: 4px solid var(--border);
+  color: var(--muted); }
+.meta, .crumbs { color: var(--muted); font-size: .92rem; }
+.crumbs { margin: 0 0 1rem; }
+form.helpful { display: flex; align-items: center; gap: .6rem; flex-wrap: wrap;
+  margin: 1.5rem 0 0; }
+.contact { margin: 2rem 0 0; padding: 1.2rem 1.4rem; border-radius: 14px;
+  border: 1px dashed var(--border); text-align: center; }
+footer { padding: 0 1.25rem 2.5rem; color: var(--muted); font-size: .9rem; }
+.cut { color: var(--muted); font-size: .92rem; margin: .75rem 0 0; }
+@media (max-width: 560px) { header .tagline { font-size: 1.5rem; }
+  article { padding: 1.1rem 1.1rem; } }
+"""
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": policy(
+        default_src="'none'",
+        style_src=script_hash(STYLE),
+        # Articles may show images from anywhere on the web (https only).
+        img_src="'self' https: data:",
+        form_action="'self'",
+        base_uri="'none'",
+        frame_ancestors="'none'",
+    ),
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # The language follows Accept-Language: a shared cache keeps one copy per language.
+    "Vary": "Accept-Language",
+}
+# Changes with the pages' look and words, so that an article's ETag (made before rendering,
+# knowledge/pages_api.py) changes with them too.
+REVISION = hashlib.sha256((STYLE + repr(WORDS)).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Shown:
+    article: Article
+    excerpt: str = ""
+
+
+def _document(
+    site: Site,
+    title: str,
+    body: str,
+    *,
+    query: str = "",
+    home: bool = False,
+    description: str = "",
+    canonical: str = "",
+    index: bool = True,
+) -> str:
+    words = site.words
+    search = (
+        f'<form class="search" role="search" action="{PATH}/search" method="get">'
+        f'<input id="q" name="q" type="search" value="{escape(query)}" maxlength="200" '
+        f'placeholder="{escape(words("placeholder"))}" '
+        f'aria-label="{escape(words("search_label"))}">'
+        f'<button type="submit">{escape(words("search"))}</button></form>'
+    )
+    # The page's one <h1>: the question on the home page, the content's own heading elsewhere.
+    tag = "h1" if home else "p"
+    tagline = f'<{tag} class="tagline">{escape(words("tagline"))}</{tag}>'
+    meta = f'<meta name="description" content="{escape(description)}">' if description else ""
+    if canonical:
+        meta += f'<link rel="canonical" href="{escape(site.public_url.rstrip("/") + canonical)}">'
+    if not index:
+        meta += '<meta name="robots" content="noindex">'
+    return (
+        f'<!doctype html><html lang="{site.language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>{meta}<style>{STYLE}</style></head><body>"
+        f'<header><div class="inner"><a class="home" href="{PATH}">{escape(site.name)}</a>'
+        f"{tagline}{search}</div></header>"
+        f"<main>{body}{_contact(site)}</main>"
+        f"<footer>{escape(site.name)}</footer></body></html>"
+    )
+
+
+def _contact(site: Site) -> str:
+    if not site.contact_url:
+        return ""
+    return f'<p class="contact">{site.words("contact", url=escape(site.contact_url))}</p>'
+
+
+def _link(shown: Shown) -> str:
+    article = shown.article
+    href = escape(article_path(article.id, article.slug))
+    excerpt = f'<span class="excerpt">{escape(shown.excerpt)}</span>' if shown.excerpt else ""
+    return f'<li><a href="{href}">{escape(article.title)}</a>{excerpt}</li>'
+
+
+def home_page(
+    site: Site, categories: Sequence[ArticleCategory], articles: Sequence[Article]
+) -> str:
+    by_category: dict[int | None, list[Article]] = {}
+    for article in articles:
+        by_category.setdefault(article.category_id, []).append(article)
+    known = {category.id for category in categories}
+    sections: list[str] = []
+    for category in categories:
+        listed = by_category.get(category.id, [])
+        if not listed:
+            continue
+        description = (
+            f'<p class="description">{escape(category.description)}</p>'
+            if category.description
+            else ""
+        )
+        sections.append(
+            f'<section class="category" aria-labelledby="c{category.id}">'
+            f'<h2 id="c{category.id}">{escape(category.name)}</h2>{description}'
+            f'<ul class="articles">{"".join(_link(Shown(a)) for a in listed)}</ul></section>'
+        )
+    others = [a for a in articles if a.category_id not in known]
+    if others:
+        heading = site.words("more" if sections else "articles")
+        sections.append(
+            f'<section class="category" aria-labelledby="c0"><h2 id="c0">{heading}</h2>'
+            f'<ul class="articles">{"".join(_link(Shown(a)) for a in others)}</ul></section>'
+        )
+    if not sections:
+        sections.append(f"<p>{site.words('none')}</p>")
+    return _document(
+        site,
+        site.name,
+        "".join(sections),
+        home=True,
+        description=site.words("description", name=site.name),
+        canonical=PATH,
+    )
+
+
+def _date(moment: datetime, language: Language) -> str:
+    return f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
+
+
+def article_page(
+    site: Site,
+    article: Article,
+    html: str,
+    category: ArticleCategory | None,
+    *,
+    thanked: bool,
+    description: str,
+) -> str:
+    words = site.words
+    crumbs = f'<a href="{PATH}">{escape(site.name)}</a>'
+    if category is not None:
+        crumbs += f" &rsaquo; {escape(category.name)}"
+    path = article_path(article.id, article.slug)
+    helpful = (
+        f'<p class="helpful" role="status">{words("thanks")}</p>'
+        if thanked
+        else (
+            f'<form class="helpful" method="post" action="{escape(path)}/feedback">'
+            f"<span>{words('helpful')}</span>"
+            f'<button name="helpful" value="yes">{words("yes")}</button>'
+            f'<button name="helpful" value="no">{words("no")}</button></form>'
+        )
+    )
+    updated = words("updated", date=_date(article.updated_at, site.language))
+    body = (
+        f'<nav class="crumbs" aria-label="{escape(words("breadcrumb"))}">{crumbs}</nav>'
+        f"<article><h1>{escape(article.title)}</h1>"
+        f'<p class="meta">{updated}</p>{html}{helpful}</article>'
+    )
+    return _document(
+        site,
+        f"{article.title} - {site.name}",
+        body,
+        description=description,
+        canonical=path,
+        # "?thanks=1" is the same article: only the plain address is indexed.
+        index=not thanked,
+    )
+
+
+def search_page(site: Site, query: str, found: Sequence[Shown], *, cut: bool) -> str:
+    words = site.words
+    title = f"{words('search_title')} - {site.name}"
+    if not found and not query:
+        heading = (
+            f'<section class="category"><h1>{escape(words("search_label"))}</h1>'
+            f"<p>{words('search_empty')}</p></section>"
+        )
+        return _document(site, title, heading, index=False)
+    results = (
+        f'<ul class="articles">{"".join(_link(shown) for shown in found)}</ul>'
+        if found
+        else f"<p>{words('no_match')}</p>"
+    )
+    if cut:
+        results += f'<p class="cut">{words("cut", n=str(len(found)))}</p>'
+    count = words(
+        "results_1" if len(found) == 1 else "results_n", n=str(len(found)), q=escape(query)
+    )
+    body = f'<section class="category"><h1>{count}</h1>{results}</section>'
+    return _document(site, f"{query} - {title}", body, query=query, index=False)
+
+
+def not_found_page(site: Site) -> str:
+    body = (
+        f'<section class="category"><h1>{site.words("not_found")}</h1>'
+        f"<p>{site.words('not_found_text', home=PATH)}</p></section>"
+    )
+    return _document(site, f"{site.words('not_found_title')} - {site.name}", body, index=False)

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from frontdesk.kit.schemas import Id, ReadModel, WriteModel
+from frontdesk.knowledge.models import ArticleStatus, HelpCenterSettings
+from frontdesk.knowledge.service import (
+    DEFAULT_NAME,
+    MAX_BODY,
+    MAX_CATEGORY_NAME,
+    MAX_CONTACT_URL,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_TITLE,
+)
+
+Title = Annotated[str, Field(max_length=MAX_TITLE)]
+Body = Annotated[str, Field(max_length=MAX_BODY, description="Markdown (raw HTML is not kept).")]
+Version = Annotated[
+    int,
+    Field(ge=1, description="The version your change was made on; an older one is a 409."),
+]
+
+
+class CategoryRead(ReadModel):
+    id: int
+    name: str
+    description: str
+    position: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryCreate(WriteModel):
+    name: Annotated[str, Field(max_length=MAX_CATEGORY_NAME)]
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] = ""
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class CategoryUpdate(WriteModel):
+    name: Annotated[str, Field(max_length=MAX_CATEGORY_NAME)] | None = None
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class ArticleSummary(ReadModel):
+    id: int
+    title: str
+    slug: str
+    category_id: int | None
+    status: ArticleStatus
+    version: int
+    author_id: int | None
+    editor_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    helpful_yes: int
+    helpful_no: int
+    url: str = Field(description="Its public address (a draft's answers 404 until published).")
+    excerpt: str = Field(description="The body's words around the first match, or its start.")
+
+
+class ArticleRead(ArticleSummary):
+    body: str = Field(description="Markdown.")
+    html: str = Field(description="The body rendered and sanitized, as the public sees it.")
+
+
+class ArticlePage(ReadModel):
+    items: list[ArticleSummary]
+    next_offset: int | None = Field(description="Where the next page starts; null: the last.")
+
+
+class HelpCenterRead(ReadModel):
+    name: str = Field(description=f'Empty: the help center is called "{DEFAULT_NAME}".')
+    contact_url: str = Field(description='Where "Contact us" leads; empty: no such link.')
+
+    @classmethod
+    def of(cls, settings: HelpCenterSettings) -> HelpCenterRead:
+        return cls(name=settings.name, contact_url=settings.contact_url)
+
+
+class HelpCenterUpdate(WriteModel):
+    name: Annotated[str, Field(max_length=MAX_NAME)] = ""
+    contact_url: Annotated[
+        str,
+        Field(
+            max_length=MAX_CONTACT_URL,
+            description="An http(s) address or a mailto: address; empty hides the link.",
+        ),
+    ] = ""
+
+
+class ArticleCreate(WriteModel):
+    title: Title
+    body: Body = ""
+    category_id: Id | None = None
+
+
+class ArticleUpdate(WriteModel):
+    version: Version
+    title: Title | None = None
+    body: Body | None = None
+    category_id: Id | None = Field(default=None, description="null: no category.")
+
+
+class ArticleVersion(WriteModel):
+    version: Version
+
+
+class PreviewRequest(WriteModel):
+    body: Body
+
+
+class PreviewRead(ReadModel):
+    html: str
+
+
+class PublicArticleSummary(ReadModel):
+    id: int
+    title: str
+    excerpt: str
+    url: str
+
+
+class PublicArticleRead(ReadModel):
+    id: int
+    title: str
+    html: str = Field(description="Sanitized HTML: safe to insert as it is.")
+    url: str
+    updated_at: datetime
+
+
+class PublicSearch(ReadModel):
+    items: list[PublicArticleSummary]

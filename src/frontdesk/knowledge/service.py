@@ -1,0 +1,454 @@
+"""The knowledge base's rules: who writes, publishes and deletes articles and categories,
+optimistic versions, what the public sees, search, and the "Was this helpful?" counts.
+
+Who may do what (docs/knowledge-base.md): every agent reads every article (the knowledge base
+is the installation's, not an inbox's), writes new ones and edits drafts. Publishing,
+unpublishing, editing a published article (that is publishing a change) and deleting are for
+admins and owners, as are categories, which shape the public site.
+
+Each article has a `version`: a change names the version it was made on, and one made on an
+older version is refused (409 `article_changed`, naming who changed it) rather than overwrite
+a colleague's words. The row is locked while it is checked and written, so of two agents
+saving at once one wins and the other is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+
+from frontdesk.audit import service as audit
+from frontdesk.audit.service import Target
+from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
+from frontdesk.kit.clock import utcnow
+from frontdesk.knowledge import search
+from frontdesk.knowledge.markdown import slugify
+from frontdesk.knowledge.models import (
+    SETTINGS_ID,
+    Article,
+    ArticleCategory,
+    ArticleStatus,
+    HelpCenterSettings,
+)
+from frontdesk.users.models import User
+
+MAX_TITLE = 200
+MAX_BODY = 100_000
+MAX_CATEGORY_NAME = 100
+MAX_DESCRIPTION = 500
+MAX_NAME = 100
+MAX_CONTACT_URL = 500
+DEFAULT_NAME = "Help center"
+# Lists never load bodies: their excerpts are made from this many first characters, cut by the
+# database (docs/knowledge-base.md#search).
+EXCERPT_SOURCE = search.EXCERPT_SOURCE
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ArticleChanged(Conflict):
+    code = "article_changed"
+
+
+class AdminsOnly(Forbidden):
+    code = "knowledge_admins_only"
+
+
+# --- the help center -----------------------------------------------------------------------------
+
+
+async def help_center(session: AsyncSession) -> HelpCenterSettings:
+    """The settings row; the defaults (no name, no contact link) when none was ever saved."""
+    found = await session.get(HelpCenterSettings, SETTINGS_ID)
+    return found or HelpCenterSettings(id=SETTINGS_ID, name="", contact_url="", updated_at=_NEVER)
+
+
+def shown_name(settings: HelpCenterSettings) -> str:
+    return settings.name or DEFAULT_NAME
+
+
+def _contact_url(value: str) -> str:
+    """An http(s) address or a mailto: link; anything else (javascript:, a bare word) is refused
+    here rather than be put in every public page."""
+    value = value.strip()
+    if not value:
+        return ""
+    if len(value) > MAX_CONTACT_URL:
+        raise Invalid(
+            "contact_url",
+            f"Use at most {MAX_CONTACT_URL} characters.",
+            field_code="too_long",
+            limit=MAX_CONTACT_URL,
+        )
+    parts = urlsplit(value)
+    web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    mail = parts.scheme.lower() == "mailto" and "@" in parts.path
+    if not (web or mail) or any(char.isspace() or ord(char) < 32 for char in value):
+        raise Invalid(
+            "contact_url",
+            "Give a full web address (https://example.com/contact) or a mailto: address.",
+            field_code="invalid",
+        )
+    return value
+
+
+async def update_help_center(
+    session: AsyncSession, *, user: User, name: str, contact_url: str
+) -> HelpCenterSettings:
+    """Admins and owners. The row is locked while written (or made: one row, id 1)."""
+    _ensure_admin(user, "change the help center's settings")
+    name = _text("name", name, limit=MAX_NAME, required=None)
+    contact_url = _contact_url(contact_url)
+    row = await session.get(HelpCenterSettings, SETTINGS_ID, with_for_update=True)
+    if row is None:
+        row = HelpCenterSettings(id=SETTINGS_ID)
+        session.add(row)
+    row.name = name
+    row.contact_url = contact_url
+    row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+def _ensure_admin(user: User, what: str) -> None:
+    if not user.is_admin:
+        raise AdminsOnly(f"Only admins and owners may {what}. Ask one of them to do it.")
+
+
+def _text(field: str, value: str, *, limit: int, required: str | None) -> str:
+    value = value.strip()
+    if required is not None and not value:
+        raise Invalid(field, required, field_code="required")
+    if len(value) > limit:
+        raise Invalid(field, f"Use at most {limit} characters.", field_code="too_long", limit=limit)
+    return value
+
+
+def _title(title: str) -> str:
+    return _text("title", title, limit=MAX_TITLE, required="Give the article a title.")
+
+
+def _body(body: str) -> str:
+    if len(body) > MAX_BODY:
+        raise Invalid(
+            "body", f"Use at most {MAX_BODY} characters.", field_code="too_long", limit=MAX_BODY
+        )
+    return body
+
+
+async def _category(session: AsyncSession, category_id: int | None) -> int | None:
+    """The category, held (FOR KEY SHARE on PostgreSQL) until the article naming it is written,
+    so that an admin deleting it meanwhile waits rather than leave a dangling id."""
+    if category_id is None:
+        return None
+    held = await session.scalar(
+        select(ArticleCategory.id)
+        .where(ArticleCategory.id == category_id)
+        .with_for_update(key_share=True)
+    )
+    if held is None:
+        raise Invalid(
+            "category_id",
+            "There is no such category: choose another one.",
+            field_code="unavailable",
+        )
+    return category_id
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+
+async def list_categories(session: AsyncSession) -> Sequence[ArticleCategory]:
+    query = select(ArticleCategory).order_by(ArticleCategory.position, ArticleCategory.id)
+    return (await session.scalars(query)).all()
+
+
+async def get_category(session: AsyncSession, category_id: int) -> ArticleCategory:
+    category = await session.get(ArticleCategory, category_id)
+    if category is None:
+        raise NotFound("No such category.")
+    return category
+
+
+async def create_category(
+    session: AsyncSession, *, user: User, name: str, description: str, position: int | None
+) -> ArticleCategory:
+    _ensure_admin(user, "manage categories")
+    if position is None:
+        last = await session.scalar(select(func.max(ArticleCategory.position)))
+        position = (last or 0) + 1
+    category = ArticleCategory(
+        name=_text("name", name, limit=MAX_CATEGORY_NAME, required="Give the category a name."),
+        description=_text("description", description, limit=MAX_DESCRIPTION, required=None),
+        position=position,
+    )
+    session.add(category)
+    await session.flush()
+    audit.record(session, action="article_category.created", target=_category_target(category))
+    return category
+
+
+async def update_category(
+    session: AsyncSession,
+    *,
+    user: User,
+    category: ArticleCategory,
+    name: str | None,
+    description: str | None,
+    position: int | None,
+) -> ArticleCategory:
+    _ensure_admin(user, "manage categories")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        new = _text("name", name, limit=MAX_CATEGORY_NAME, required="Give the category a name.")
+        if new != category.name:
+            changes["name"] = [category.name, new]
+        category.name = new
+    if description is not None:
+        new = _text("description", description, limit=MAX_DESCRIPTION, required=None)
+        if new != category.description:
+            changes["description"] = "changed"
+        category.description = new
+    if position is not None:
+        if position != category.position:
+            changes["position"] = [category.position, position]
+        category.position = position
+    await session.flush()
+    audit.record(
+        session,
+        action="article_category.updated",
+        target=_category_target(category),
+        changes=changes or None,
+    )
+    return category
+
+
+async def delete_category(session: AsyncSession, *, user: User, category: ArticleCategory) -> None:
+    """Its articles stay, without a category (the foreign key's SET NULL)."""
+    _ensure_admin(user, "manage categories")
+    audit.record(session, action="article_category.deleted", target=_category_target(category))
+    await session.delete(category)
+    await session.flush()
+
+
+def _category_target(category: ArticleCategory) -> Target:
+    return Target("article_category", category.id, category.name)
+
+
+# --- articles ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    # Its body is not loaded (deferred: reading it raises).
+    article: Article
+    # The words around the first match in the body's first EXCERPT_SOURCE characters (a
+    # search), or its start.
+    excerpt: str
+
+
+@dataclass
+class FoundPage:
+    items: list[Found]
+    # Where the next page starts; None on the last page.
+    next_offset: int | None
+
+
+async def list_articles(
+    session: AsyncSession,
+    *,
+    status: ArticleStatus | None = None,
+    category_id: int | None = None,
+    q: str = "",
+    limit: int = 100,
+    offset: int = 0,
+) -> FoundPage:
+    """Newest change first; with `q`, the best match first (titles above bodies). Bodies stay
+    in the database: only their first EXCERPT_SOURCE characters are read, for the excerpts."""
+    terms = search.parsed(q)
+    start = func.substr(Article.body, 1, EXCERPT_SOURCE)
+    query = select(Article, start).options(defer(Article.body, raiseload=True))
+    if status is not None:
+        query = query.where(Article.status == status)
+    if category_id is not None:
+        query = query.where(Article.category_id == category_id)
+    if terms:
+        found = search.ranked(session, terms).subquery()
+        query = query.join(found, found.c.id == Article.id).order_by(found.c.rank.desc())
+    query = query.order_by(Article.updated_at.desc(), Article.id.desc())
+    rows = (await session.execute(query.offset(offset).limit(limit + 1))).all()
+    items = [Found(article, search.excerpt(body or "", terms)) for article, body in rows[:limit]]
+    return FoundPage(items, offset + limit if len(rows) > limit else None)
+
+
+async def get_article(session: AsyncSession, article_id: int) -> Article:
+    article = await session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+async def _locked(session: AsyncSession, article_id: int, version: int) -> Article:
+    article = await session.scalar(
+        select(Article)
+        .where(Article.id == article_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if article is None:
+        raise NotFound("No such article: someone may have deleted it.")
+    if article.version != version:
+        editor = await session.get(User, article.editor_id) if article.editor_id else None
+        who = editor.name if editor is not None else "Someone"
+        raise ArticleChanged(
+            f"{who} changed this article since you opened it (it is now at version "
+            f"{article.version}). Copy your changes, reload the article and apply them again."
+        )
+    return article
+
+
+def _changed(article: Article, user: User) -> None:
+    article.version += 1
+    article.editor_id = user.id
+    article.updated_at = utcnow()
+
+
+def _target(article: Article) -> Target:
+    return Target("article", article.id, article.title)
+
+
+async def create_article(
+    session: AsyncSession, *, user: User, title: str, body: str, category_id: int | None
+) -> Article:
+    """A draft; every agent may write one."""
+    title = _title(title)
+    article = Article(
+        title=title,
+        slug=slugify(title),
+        body=_body(body),
+        category_id=await _category(session, category_id),
+        status=ArticleStatus.draft,
+        version=1,
+        author_id=user.id,
+        editor_id=user.id,
+    )
+    session.add(article)
+    await session.flush()
+    audit.record(session, action="article.created", target=_target(article))
+    return article
+
+
+_UNSET: Any = object()
+
+
+async def update_article(
+    session: AsyncSession,
+    *,
+    user: User,
+    article_id: int,
+    version: int,
+    title: str | None = None,
+    body: str | None = None,
+    category_id: int | None = _UNSET,
+) -> Article:
+    article = await _locked(session, article_id, version)
+    if article.status is ArticleStatus.published:
+        _ensure_admin(user, "change a published article (unpublish it first to edit it as a draft)")
+    changes: dict[str, Any] = {}
+    if title is not None:
+        new_title = _title(title)
+        if new_title != article.title:
+            changes["title"] = [article.title, new_title]
+            article.title, article.slug = new_title, slugify(new_title)
+    if body is not None and _body(body) != article.body:
+        changes["body"] = "changed"
+        article.body = body
+    if category_id is not _UNSET and category_id != article.category_id:
+        changes["category_id"] = [article.category_id, await _category(session, category_id)]
+        article.category_id = category_id
+    if changes:
+        _changed(article, user)
+        await session.flush()
+        audit.record(session, action="article.updated", target=_target(article), changes=changes)
+    return article
+
+
+async def set_published(
+    session: AsyncSession, *, user: User, article_id: int, version: int, published: bool
+) -> Article:
+    _ensure_admin(user, "publish or unpublish articles")
+    article = await _locked(session, article_id, version)
+    wanted = ArticleStatus.published if published else ArticleStatus.draft
+    if article.status is wanted:
+        return article
+    article.status = wanted
+    # The first publication's time stays: unpublishing to fix a typo does not make an old
+    # article look new (its "Updated" date says when it last changed).
+    if published and article.published_at is None:
+        article.published_at = utcnow()
+    _changed(article, user)
+    await session.flush()
+    action = "article.published" if published else "article.unpublished"
+    audit.record(session, action=action, target=_target(article))
+    return article
+
+
+async def delete_article(session: AsyncSession, *, user: User, article_id: int) -> None:
+    _ensure_admin(user, "delete articles")
+    # Locked, so that a save holding the row finishes (or this waits for it) first.
+    article = await session.scalar(
+        select(Article).where(Article.id == article_id).with_for_update()
+    )
+    if article is None:
+        raise NotFound("No such article.")
+    audit.record(session, action="article.deleted", target=_target(article))
+    await session.delete(article)
+    await session.flush()
+
+
+# --- the public side -----------------------------------------------------------------------------
+
+
+async def published_article(session: AsyncSession, article_id: int) -> Article:
+    """A draft is as unknown to the public as a deleted article."""
+    article = await session.get(Article, article_id)
+    if article is None or article.status is not ArticleStatus.published:
+        raise NotFound("No such article.")
+    return article
+
+
+async def published_articles(session: AsyncSession) -> Sequence[Article]:
+    """Titles and addresses for the home page: bodies are not loaded."""
+    query = (
+        select(Article)
+        .options(defer(Article.body, raiseload=True))
+        .where(Article.status == ArticleStatus.published)
+        .order_by(Article.title, Article.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def record_feedback(session: AsyncSession, *, article_id: int, helpful: bool) -> None:
+    """One more "yes" or "no"; counted in one statement, so that simultaneous votes all count.
+    A vote is not a change: `updated_at` (the page's "Updated" date, the desk's order) stays."""
+    counted = await session.execute(
+        update(Article)
+        .where(Article.id == article_id, Article.status == ArticleStatus.published)
+        .values(
+            helpful_yes=Article.helpful_yes + (1 if helpful else 0),
+            helpful_no=Article.helpful_no + (0 if helpful else 1),
+            updated_at=Article.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(counted, "rowcount", 0) == 0:
+        raise NotFound("No such article.")

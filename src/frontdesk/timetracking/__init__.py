@@ -1,0 +1,1 @@
+"""Time tracking: the minutes agents log on tickets, and each agent's running timer."""
