@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -51,6 +52,23 @@ def nul_at(value: object) -> str | None:
         elif isinstance(item, list | tuple):
             pending.extend((inner, (*path, str(i))) for i, inner in reversed(list(enumerate(item))))
     return None
+
+
+def shown_not_nullable(*names: str) -> Callable[[dict[str, Any]], None]:
+    """A model's `json_schema_extra` showing `names` as the document should: optional, never
+    null. (Typed `X | None` for Python, whose errors then name the field alone, not a branch of
+    a union; a validator refuses the null that is sent.)"""
+
+    def hook(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            kinds = [kind for kind in field.pop("anyOf", []) if kind != {"type": "null"}]
+            if len(kinds) == 1:
+                field.update(kinds[0])
+            if field.get("default", False) is None:
+                del field["default"]
+
+    return hook
 
 
 class WriteModel(BaseModel):

@@ -25,6 +25,7 @@ from frontdesk.kit.schemas import (
     Seq,
     WriteModel,
     configured_length,
+    shown_not_nullable,
 )
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
@@ -225,23 +226,11 @@ _NOT_NULL = {
 }
 
 
-def _not_nullable(schema: dict[str, Any]) -> None:
-    """The fields of `_NOT_NULL` as the document shows them: optional, never null. (Typed
-    `X | None` for Python, whose errors then name the field alone, not a branch of a union.)"""
-    for name in _NOT_NULL:
-        field = schema["properties"][name]
-        kinds = [kind for kind in field.pop("anyOf", []) if kind != {"type": "null"}]
-        if len(kinds) == 1:
-            field.update(kinds[0])
-        if field.get("default", False) is None:
-            del field["default"]
-
-
 class TicketUpdate(WriteModel):
     """Only the fields given change. `null` is refused (422) for every field but `assignee_id`,
     where it unassigns the ticket, like `unassign: true`."""
 
-    model_config = ConfigDict(json_schema_extra=_not_nullable)
+    model_config = ConfigDict(json_schema_extra=shown_not_nullable(*_NOT_NULL))
 
     subject: Subject | None = None
     state: Annotated[TicketState, FROM_STRING] | None = None

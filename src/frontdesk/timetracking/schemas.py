@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from frontdesk.kit.schemas import FROM_STRING, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, ReadModel, WriteModel, shown_not_nullable
 from frontdesk.timetracking.models import MAX_MINUTES, MAX_NOTE
 
 Minutes = Annotated[
@@ -68,22 +68,10 @@ NOT_NULL = {
 }
 
 
-def _not_nullable(schema: dict[str, Any]) -> None:
-    """The fields as the document shows them: optional, never null (typed `X | None` for
-    Python, whose errors then name the field alone; tickets/schemas.py does the same)."""
-    for name in NOT_NULL:
-        field = schema["properties"][name]
-        kinds = [kind for kind in field.pop("anyOf", []) if kind != {"type": "null"}]
-        if len(kinds) == 1:
-            field.update(kinds[0])
-        if field.get("default", False) is None:
-            del field["default"]
-
-
 class TimeEntryUpdate(WriteModel):
     """Only the fields given change; null is refused (422), for every field."""
 
-    model_config = ConfigDict(json_schema_extra=_not_nullable)
+    model_config = ConfigDict(json_schema_extra=shown_not_nullable(*NOT_NULL))
 
     minutes: Minutes | None = None
     day: Day | None = None

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import zipfile
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -212,35 +213,18 @@ class TestDefinitions:
         owner, agent = setup.owner, setup.agent
         ids = {f["key"]: f["id"] for f in (await owner.client.get(URL)).json()}
         ticket = await new_ticket(agent.client, setup.inbox)
-        # What each step starts before it goes on: None, or a request (then its task).
-        after: dict[str, Any] = {"read": None, "delete": None}
-        real_named, real_delete = field_values._named_fields, fields_service.delete_field
-
-        async def then(step: str) -> None:
-            if callable(after[step]) and not isinstance(after[step], asyncio.Task):
-                after[step] = asyncio.ensure_future(after[step]())
-                await blocked_or_done(app, after[step])
-
-        async def named_then(*args: Any, **kwargs: Any) -> Any:
-            fields = await real_named(*args, **kwargs)
-            await then("read")
-            return fields
-
-        async def delete_then(*args: Any, **kwargs: Any) -> None:
-            await real_delete(*args, **kwargs)
-            await then("delete")
-
-        monkeypatch.setattr(field_values, "_named_fields", named_then)
-        monkeypatch.setattr(fields_service, "delete_field", delete_then)
+        steps = StartAfter(app, monkeypatch)
+        read = steps.step(field_values, "_named_fields")
+        deleted = steps.step(fields_service, "delete_field")
         # The agent's write read the field first: the delete waits, then takes the value.
-        after["read"] = lambda: owner.client.delete(f"{URL}/{ids['seats']}")
+        steps.then[read] = lambda: owner.client.delete(f"{URL}/{ids['seats']}")
         assert (await patch_fields(agent, ticket, seats=3)).status_code == 200
-        assert (await after["read"]).status_code == 204
+        assert (await steps.started[read]).status_code == 204
         assert "seats" not in await fields_of_ticket(agent, ticket)
         # The delete came first: the write waits, then hears the field is gone.
-        after["delete"] = lambda: patch_fields(agent, ticket, plan="Pro")
+        steps.then[deleted] = lambda: patch_fields(agent, ticket, plan="Pro")
         assert (await owner.client.delete(f"{URL}/{ids['plan']}")).status_code == 204
-        late = await after["delete"]
+        late = await steps.started[deleted]
         assert "no ticket field has the key 'plan'" in error_of(late, 422)["message"].lower()
         assert await count_rows(desk.app, TicketFieldValue) == 0
 
@@ -252,35 +236,19 @@ class TestDefinitions:
         ids = {f["key"]: f["id"] for f in (await owner.client.get(URL)).json()}
         plan_url = f"{URL}/{ids['plan']}"
         ticket = await new_ticket(agent.client, setup.inbox)
-        after: dict[str, Any] = {"read": None, "rename": None}
-        real_named, real_rename = field_values._named_fields, field_renames.rename_options
-
-        async def then(step: str) -> None:
-            if callable(after[step]) and not isinstance(after[step], asyncio.Task):
-                after[step] = asyncio.ensure_future(after[step]())
-                await blocked_or_done(app, after[step])
-
-        async def named_then(*args: Any, **kwargs: Any) -> Any:
-            fields = await real_named(*args, **kwargs)
-            await then("read")
-            return fields
-
-        async def rename_then(*args: Any, **kwargs: Any) -> None:
-            await real_rename(*args, **kwargs)
-            await then("rename")
-
-        monkeypatch.setattr(field_values, "_named_fields", named_then)
-        monkeypatch.setattr(field_renames, "rename_options", rename_then)
+        steps = StartAfter(app, monkeypatch)
+        read = steps.step(field_values, "_named_fields")
+        renamed = steps.step(field_renames, "rename_options")
         # The agent's write read the field first: the rename waits, then renames the value too.
-        after["read"] = lambda: owner.client.patch(plan_url, json={"renames": {"Pro": "Pro+"}})
+        steps.then[read] = lambda: owner.client.patch(plan_url, json={"renames": {"Pro": "Pro+"}})
         assert (await patch_fields(agent, ticket, plan="Pro")).status_code == 200
-        assert (await after["read"]).status_code == 200
+        assert (await steps.started[read]).status_code == 200
         assert (await fields_of_ticket(agent, ticket))["plan"] == "Pro+"
         # The rename came first: the write waits, then hears the old name is no option.
-        after["rename"] = lambda: patch_fields(agent, ticket, plan="Pro+")
-        renamed = await owner.client.patch(plan_url, json={"renames": {"Pro+": "Premium"}})
-        assert renamed.status_code == 200, renamed.text
-        assert "not one of its options" in error_of(await after["rename"], 422)["message"]
+        steps.then[renamed] = lambda: patch_fields(agent, ticket, plan="Pro+")
+        answer = await owner.client.patch(plan_url, json={"renames": {"Pro+": "Premium"}})
+        assert answer.status_code == 200, answer.text
+        assert "not one of its options" in error_of(await steps.started[renamed], 422)["message"]
         assert (await fields_of_ticket(agent, ticket))["plan"] == "Premium"
 
     @POSTGRESQL_ONLY
@@ -297,7 +265,31 @@ class TestDefinitions:
         assert await count_rows(desk.app, CustomField) == 1
 
 
-async def blocked_or_done(app: FastAPI, task: asyncio.Task[Any]) -> None:
+class StartAfter:
+    """Requests started as soon as a step of the server returns (`then[step]`), each then left
+    running until it waits for a row lock or has finished: the order two requests meet in."""
+
+    def __init__(self, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.app, self.monkeypatch = app, monkeypatch
+        self.then: dict[str, Callable[[], Awaitable[Any]]] = {}
+        self.started: dict[str, asyncio.Future[Any]] = {}
+
+    def step(self, owner: Any, name: str) -> str:
+        real = getattr(owner, name)
+
+        async def then_start(*args: Any, **kwargs: Any) -> Any:
+            result = await real(*args, **kwargs)
+            request = self.then.pop(name, None)
+            if request is not None:
+                self.started[name] = asyncio.ensure_future(request())
+                await blocked_or_done(self.app, self.started[name])
+            return result
+
+        self.monkeypatch.setattr(owner, name, then_start)
+        return name
+
+
+async def blocked_or_done(app: FastAPI, task: asyncio.Future[Any]) -> None:
     """Until `task` waits for a row lock (PostgreSQL's own view) or has finished."""
     for _ in range(2000):
         async with app.state.sessionmaker() as session:
