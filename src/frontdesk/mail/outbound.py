@@ -195,10 +195,15 @@ async def queue_reply(
         headers["Auto-Submitted"] = "auto-replied"
         # Exchange and Outlook read this one instead: no out-of-office or rule answers it.
         headers["X-Auto-Response-Suppress"] = "All"
+    subject = reply_subject(ticket.subject, number=ticket.number)
     if references:
         # The latest message of the thread is the one this answers, usually the customer's.
         headers["In-Reply-To"] = references[-1]
         headers["References"] = references_header(references)
+    else:
+        # The first mail of a thread answers nothing: an agent starting the conversation
+        # (tickets/starting.py) writes `Your refund [#12]`, not `Re: …`.
+        subject = subject.removeprefix("Re: ")
     message = OutboxMessage(
         ticket_id=ticket.id,
         entry_id=entry.id,
@@ -209,7 +214,7 @@ async def queue_reply(
             display_name=f"{author.name} ({inbox.name})" if author is not None else None,
         ),
         recipients=[recipient, *cc, *bcc],
-        subject=reply_subject(ticket.subject, number=ticket.number),
+        subject=subject,
         headers=headers,
         text=signed_text(entry.text, signature),
         html=text_to_html(entry.text, signature=signature),

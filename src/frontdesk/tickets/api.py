@@ -29,7 +29,7 @@ from frontdesk.saved_views import service as saved_views_service
 from frontdesk.search.highlights import Highlights
 from frontdesk.search.terms import Part
 from frontdesk.sla.views import breaching_before, sla_read
-from frontdesk.tickets import service, staleness, transfers
+from frontdesk.tickets import service, staleness, starting, transfers
 from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType
 from frontdesk.tickets.queries import RELEVANCE, SORTS, TicketFilter
@@ -246,41 +246,33 @@ async def count_tickets(
 async def create_ticket(
     body: TicketCreate, user: CurrentAgent, session: SessionDep, settings: SettingsDep
 ) -> TicketDetail:
-    inbox = await inboxes_service.get_inbox(session, user=user, inbox_id=body.inbox_id)
-    customer = await customers_service.customer_for_ticket(
+    """Files a ticket; with `message`, emails the customer first (docs/desk.md, "Starting a
+    conversation")."""
+    message = body.message
+    ticket = await starting.start_ticket(
         session,
         user=user,
-        customer_id=body.customer.id,
-        email=body.customer.email,
-        name=body.customer.name,
+        new=starting.NewTicket(
+            inbox_id=body.inbox_id,
+            subject=body.subject,
+            customer_id=body.customer.id,
+            customer_email=body.customer.email,
+            customer_name=body.customer.name,
+            type=body.type,
+            state=body.state if "state" in body.model_fields_set else None,
+            priority=body.priority,
+            assignee_id=body.assignee_id,
+            label_ids=body.label_ids,
+            note=body.note,
+            fields=body.fields,
+            message=starting.FirstMessage(
+                text=message.text, then=message.then, signature=message.signature
+            )
+            if message is not None
+            else None,
+        ),
+        limit=settings.max_text_length,
     )
-    assignee = (
-        await service.assignee_by_id(session, user_id=body.assignee_id)
-        if body.assignee_id is not None
-        else None
-    )
-    ticket = await service.create_ticket(
-        session,
-        inbox=inbox,
-        customer=customer,
-        subject=body.subject,
-        type=body.type,
-        state=body.state,
-        assignee=assignee,
-        labels=await labels_service.labels_by_ids(session, label_ids=body.label_ids),
-        filed_by=user,
-        priority=body.priority,
-        fields=body.fields,
-    )
-    if body.note:
-        await service.add_note(
-            session,
-            ticket=ticket,
-            author=user,
-            text=body.note,
-            limit=settings.max_text_length,
-            field="note",
-        )
     return await ticket_detail(session, ticket, user=user)
 
 

@@ -195,12 +195,27 @@ class CustomerRef(WriteModel):
         return self
 
 
+class FirstMessageCreate(WriteModel):
+    text: Body
+    then: Annotated[AfterReply, FROM_STRING] = Field(
+        default=AfterReply.send,
+        description="As after a reply: send: the ticket stays open; hold: wait for the "
+        "customer; close: done.",
+    )
+    signature: bool = Field(
+        default=True, description="End the email with the inbox's signature, as a reply does."
+    )
+
+
 class TicketCreate(WriteModel):
     inbox_id: Id
     customer: CustomerRef
     subject: Subject
     type: Annotated[TicketType, FROM_STRING] = TicketType.email
-    state: Annotated[TicketState, FROM_STRING] = TicketState.open
+    state: Annotated[TicketState, FROM_STRING] = Field(
+        default=TicketState.open,
+        description="Without `message` only: with one, its `then` sets the state (422 for both).",
+    )
     priority: Annotated[TicketPriority, FROM_STRING] = TicketPriority.normal
     assignee_id: Id | None = None
     label_ids: list[Id] = Field(default_factory=list, max_length=50)
@@ -210,6 +225,13 @@ class TicketCreate(WriteModel):
         max_length=50,
         description="Custom field values by key, checked as PATCH checks them: a wrong one is a "
         "422 naming `fields.<key>`, and no ticket is created.",
+    )
+    message: FirstMessageCreate | None = Field(
+        default=None,
+        description="The first email to the customer, sent as the agent's reply on the new "
+        "ticket in the same transaction (its first entry; a `note` comes after it), at once, "
+        "never held for Undo send. Refused like a reply (422 on `message.text`; 422 on "
+        "`customer` when the customer has no address): then no ticket is created.",
     )
 
 

@@ -275,7 +275,9 @@ class TestReplies:
         assert [message["text"] for message in outbox] == ["Anything else?", "We refunded you."]
         newest, oldest = outbox
         assert oldest["recipients"] == ["marie@example.org"]
-        assert oldest["subject"] == f"Re: Refund [#{ticket['number']}]"
+        # The thread's first mail answers nothing: no "Re:".
+        assert oldest["subject"] == f"Refund [#{ticket['number']}]"
+        assert newest["subject"] == f"Re: Refund [#{ticket['number']}]"
         assert oldest["sender"] == '"Ada (Support)" <help@acme.test>'
         assert oldest["message_id"] == first["message_id"]
         assert oldest["headers"]["Reply-To"].startswith(f"reply+{ticket['id']}.")

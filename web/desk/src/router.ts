@@ -21,6 +21,7 @@ const routes: RouteRecordRaw[] = [
   // A filtered list, its filters in the query (views/filters.ts), and a saved view's list.
   { path: "/tickets", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
   { path: "/views/:viewId(\\d+)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
+  { path: "/tickets/new", component: () => import("./tickets/NewTicketPage.vue"), meta: { title: "newTicket.title" } },
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },

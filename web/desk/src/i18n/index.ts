@@ -21,6 +21,7 @@ import * as hours from "./messages/hours";
 import * as inboxMove from "./messages/inboxMove";
 import * as knowledge from "./messages/knowledge";
 import * as mailboxauth from "./messages/mailboxauth";
+import * as newTicket from "./messages/newTicket";
 import * as macros from "./messages/macros";
 import * as notifications from "./messages/notifications";
 import * as offers from "./messages/offers";
@@ -47,7 +48,7 @@ import * as twoFactor from "./messages/twoFactor";
 import * as views from "./messages/views";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 import * as webhooks from "./messages/webhooks";
 
 

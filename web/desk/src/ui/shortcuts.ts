@@ -43,7 +43,8 @@ export type ShortcutId =
   | "goUnassigned"
   | "goHold"
   | "goSnoozed"
-  | "goClosed";
+  | "goClosed"
+  | "newTicket";
 
 export type ShortcutGroup = "shortcuts.groupGeneral" | "shortcuts.groupChats" | "shortcuts.groupComposer" | "shortcuts.groupTickets";
 
@@ -79,6 +80,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: "goHold", group: "shortcuts.groupTickets", keys: ["g h"], label: "shortcuts.goHold" },
   { id: "goSnoozed", group: "shortcuts.groupTickets", keys: ["g s"], label: "shortcuts.goSnoozed" },
   { id: "goClosed", group: "shortcuts.groupTickets", keys: ["g c"], label: "shortcuts.goClosed" },
+  { id: "newTicket", group: "shortcuts.groupTickets", keys: ["c"], label: "shortcuts.newTicket" },
 ];
 
 /** Whether a key (as SHORTCUTS write them) types a character: what the preference turns off. */

@@ -1,0 +1,123 @@
+"""An agent files a ticket (`POST /tickets`), optionally emailing the customer first: the ticket
+and its first reply are written in one transaction, or nothing is (docs/desk.md, "Starting a
+conversation")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.customers import service as customers_service
+from frontdesk.errors import Invalid
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.labels import service as labels_service
+from frontdesk.tickets import service
+from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType
+from frontdesk.users.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class FirstMessage:
+    """The email that opens the conversation, sent as the agent's reply on the new ticket."""
+
+    text: str
+    then: service.AfterReply = service.AfterReply.send
+    signature: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    inbox_id: int
+    subject: str
+    customer_id: int | None = None
+    customer_email: str | None = None
+    customer_name: str = ""
+    type: TicketType = TicketType.email
+    state: TicketState | None = None
+    priority: TicketPriority = TicketPriority.normal
+    assignee_id: int | None = None
+    label_ids: Sequence[int] = ()
+    note: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    message: FirstMessage | None = None
+
+
+async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, limit: int) -> Ticket:
+    """The ticket `user` files. With a `message`, it is the ticket's first entry: sent through
+    `service.add_reply` like any reply of the agent's (signature, outbox, threading headers,
+    metric moments, the author assigned when nobody is, the state its `then` says), at once,
+    never held for Undo send: a new ticket has no thread to take it back from. A refusal of
+    the reply raises inside the request's transaction, so no ticket is left without it.
+    `state` is the ticket's without a message; with one, `then` decides it (422 for both)."""
+    if new.message is not None:
+        _ensure_message(new.message, state=new.state, limit=limit)
+    inbox = await inboxes_service.get_inbox(session, user=user, inbox_id=new.inbox_id)
+    customer = await customers_service.customer_for_ticket(
+        session,
+        user=user,
+        customer_id=new.customer_id,
+        email=new.customer_email,
+        name=new.customer_name,
+    )
+    if (
+        new.message is not None
+        and await customers_service.primary_email(session, customer=customer) is None
+    ):
+        raise Invalid(
+            "customer",
+            "This customer has no email address, so the message cannot reach them. Give an "
+            "address, or create the ticket without a message.",
+            field_code="required",
+        )
+    assignee = (
+        await service.assignee_by_id(session, user_id=new.assignee_id)
+        if new.assignee_id is not None
+        else None
+    )
+    ticket = await service.create_ticket(
+        session,
+        inbox=inbox,
+        customer=customer,
+        subject=new.subject,
+        type=new.type,
+        state=new.state or TicketState.open,
+        assignee=assignee,
+        labels=await labels_service.labels_by_ids(session, label_ids=list(new.label_ids)),
+        filed_by=user,
+        priority=new.priority,
+        fields=new.fields,
+    )
+    if new.message is not None:
+        await service.add_reply(
+            session,
+            ticket=ticket,
+            author=user,
+            text=new.message.text,
+            then=new.message.then,
+            limit=limit,
+            signature=new.message.signature,
+        )
+    if new.note:
+        await service.add_note(
+            session, ticket=ticket, author=user, text=new.note, limit=limit, field="note"
+        )
+    return ticket
+
+
+def _ensure_message(message: FirstMessage, *, state: TicketState | None, limit: int) -> None:
+    """Checked before anything is written, and named as the request names it."""
+    if not message.text.strip():
+        raise Invalid("message.text", "Write the message first.", field_code="required")
+    if len(message.text) > limit:
+        raise Invalid(
+            "message.text", f"At most {limit} characters.", field_code="too_long", limit=limit
+        )
+    if state is not None:
+        raise Invalid(
+            "state",
+            "With a message, the ticket's state follows `then`, as after any reply: leave "
+            "state out.",
+        )
