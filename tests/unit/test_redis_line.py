@@ -13,7 +13,6 @@ import pytest
 from redis.asyncio import Redis
 
 from frontdesk.errors import TooManyRequests
-from frontdesk.kit import ratelimit
 from frontdesk.kit.ratelimit import RateLimiter
 from frontdesk.kit.redis_counts import RedisCounts
 from frontdesk.kit.redis_line import LineError, RedisLine, ReplyError
@@ -102,7 +101,7 @@ async def test_a_silent_server_fails_the_command_after_the_timeout(
     network) costs each command at most the timeout, and the rate limit counts per process."""
     # The two hits below must fall in one of the limiter's minutes, which the wall clock cuts:
     # with each waiting out Redis's timeout, a real minute could end between them.
-    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
     connections: list[asyncio.StreamWriter] = []
 
     async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
