@@ -182,7 +182,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/knowledge/categories"): {403},
     ("PATCH", "/api/v1/knowledge/categories/{category_id}"): {403},
     ("DELETE", "/api/v1/knowledge/categories/{category_id}"): {403},
-    ("PUT", "/api/v1/knowledge/settings"): {403},
+    ("PUT", "/api/v1/knowledge/settings"): {403, 409},
     ("POST", "/api/v1/tickets/{ticket_id}/actions"): {409},
     ("POST", "/api/v1/tickets/bulk"): {404},
     # Merging from the list names tickets and moves in the body: a missing one is a 404, a

@@ -26,6 +26,7 @@ from sqlalchemy.orm import defer
 
 from frontdesk.audit import service as audit
 from frontdesk.audit.service import Target
+from frontdesk.db.unique import insert_once
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.knowledge import search
@@ -98,6 +99,15 @@ def _contact_url(value: str) -> str:
     return value
 
 
+async def _settings_locked(session: AsyncSession) -> HelpCenterSettings:
+    row = await session.get(
+        HelpCenterSettings, SETTINGS_ID, with_for_update=True, populate_existing=True
+    )
+    if row is None:  # the rival's row, refused to us by its key, cannot be gone: nothing deletes it
+        raise Conflict("The help center's settings changed meanwhile; save again.")
+    return row
+
+
 async def update_help_center(
     session: AsyncSession, *, user: User, name: str, contact_url: str
 ) -> HelpCenterSettings:
@@ -107,8 +117,10 @@ async def update_help_center(
     contact_url = _contact_url(contact_url)
     row = await session.get(HelpCenterSettings, SETTINGS_ID, with_for_update=True)
     if row is None:
-        row = HelpCenterSettings(id=SETTINGS_ID)
-        session.add(row)
+        # Two admins' first saves at once: the key lets one row in; the other waits for it
+        # and locks it.
+        blank = HelpCenterSettings(id=SETTINGS_ID, name="", contact_url="", updated_at=utcnow())
+        row = blank if await insert_once(session, blank) else await _settings_locked(session)
     row.name = name
     row.contact_url = contact_url
     row.updated_at = utcnow()

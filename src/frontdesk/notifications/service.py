@@ -698,9 +698,11 @@ async def sla_audience(
     holder = assignee_id if assignee_id in seeing else None
     # A holder out of office is told (their bell keeps it) but cannot act: the inbox's members
     # are told as when nobody holds it (docs/notifications.md, "Out of office").
-    present = holder is not None and not away_now(seeing[holder], utcnow())
-    people = follower_ids | ({holder} if holder is not None else set())
-    people |= set() if present else member_ids
+    people = set(follower_ids)
+    if holder is not None:
+        people.add(holder)
+    if holder is None or away_now(seeing[holder], utcnow()):
+        people |= member_ids
     return SlaAudience(holder, [seeing[user_id] for user_id in sorted(people & seeing.keys())])
 
 

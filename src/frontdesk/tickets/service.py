@@ -697,16 +697,21 @@ def _who(actor: User | None) -> str:
     return actor.name if actor else "frontdesk"
 
 
-async def final_ticket_id(session: AsyncSession, *, ticket_id: int) -> int:
-    """Where mail that names `ticket_id` goes: along `merged_into_id` to the ticket that holds
-    its thread now (tickets/merging.py); a loop, which the merge guards prevent, ends the walk."""
-    seen = {ticket_id}
+async def merge_chain(session: AsyncSession, *, ticket_id: int) -> list[int]:
+    """`ticket_id` and the tickets it was merged into, in turn, along `merged_into_id` to the
+    one that holds its thread now (tickets/merging.py); a loop, which the merge guards prevent,
+    ends the walk."""
+    chain = [ticket_id]
     while True:
-        next_id = await session.scalar(select(Ticket.merged_into_id).where(Ticket.id == ticket_id))
-        if next_id is None or next_id in seen:
-            return ticket_id
-        seen.add(next_id)
-        ticket_id = next_id
+        next_id = await session.scalar(select(Ticket.merged_into_id).where(Ticket.id == chain[-1]))
+        if next_id is None or next_id in chain:
+            return chain
+        chain.append(next_id)
+
+
+async def final_ticket_id(session: AsyncSession, *, ticket_id: int) -> int:
+    """Where mail that names `ticket_id` goes: the end of its `merge_chain`."""
+    return (await merge_chain(session, ticket_id=ticket_id))[-1]
 
 
 async def _log(

@@ -172,20 +172,6 @@ async def list_entries(
 # --- logging, changing, deleting ----------------------------------------------------------------
 
 
-async def _chain(session: AsyncSession, ticket_id: int) -> list[int]:
-    """The ticket and those it was merged into, in turn, to the one that holds its thread."""
-    chain = [ticket_id]
-    while True:
-        next_id = await session.scalar(
-            select(Ticket.merged_into_id)
-            .where(Ticket.id == chain[-1])
-            .execution_options(populate_existing=True)
-        )
-        if next_id is None or next_id in chain:
-            return chain
-        chain.append(next_id)
-
-
 async def _logging_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
     """The ticket time goes on, locked: time logged on a merged ticket goes to the ticket that
     holds its thread now. The chain's tickets are locked together in id order, as a merge and
@@ -193,11 +179,11 @@ async def _logging_ticket(session: AsyncSession, *, user: User, ticket_id: int) 
     chain that changed while this waited (an undo) is locked again as it is now."""
     await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     locked: set[int] = set()
-    chain = await _chain(session, ticket_id)
+    chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
     while not set(chain) <= locked:
         await tickets_service.lock_tickets(session, ticket_ids=sorted(set(chain) - locked))
         locked |= set(chain)
-        chain = await _chain(session, ticket_id)
+        chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
     # Moved meanwhile to an inbox `user` does not see, or deleted: "no such ticket".
     await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=chain[-1])
