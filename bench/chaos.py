@@ -1,4 +1,4 @@
-"""The realtime chaos run, long (the suite runs a 15-second version: tests/integration/test_chaos.py).
+"""The realtime chaos run, long (the suite runs a 6-second version: tests/integration/test_chaos.py).
 
 Run from the repository root, with PostgreSQL and Redis on 127.0.0.1:
 

@@ -29,6 +29,32 @@ if TYPE_CHECKING:
     from tests.e2e.test_messenger import Website
 from tests.realtime import serve
 
+# The features Playwright (1.65) turns off in every Chromium it launches. Chromium reads only the
+# last --disable-features it is given, so ours repeats these (tests/e2e/test_chromium_flags.py
+# checks the list against the installed Playwright's).
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+# Every browser context opens a window of its own, and Chromium preloads the address bar's
+# suggestion popup (a WebUI page of ~1,300 modules, in a renderer of its own) for each window,
+# headless or not: a third of Chromium's CPU time in our browser tests, for a popup no test
+# can open (docs/performance.md, "The address bar's popup").
+UNUSED_WINDOW_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -37,6 +63,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + UNUSED_WINDOW_FEATURES),
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

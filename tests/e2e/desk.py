@@ -11,7 +11,15 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Request,
+    ViewportSize,
+    expect,
+)
 from playwright.async_api import Error as PlaywrightError
 
 from frontdesk.chats import service as chats_service
@@ -67,6 +75,77 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 
         await asyncio.sleep(0.1)
 
 
+async def desk_context(
+    browser: Browser,
+    live: str,
+    user: dict[str, Any],
+    *,
+    notifications: bool = False,
+    viewport: ViewportSize | None = None,
+) -> BrowserContext:
+    """A browser context with `user` logged in and no page yet: for a test that routes the desk's
+    requests or installs its clock before the desk loads, rather than loading it twice."""
+    context = await browser.new_context(viewport=viewport or {"width": 1360, "height": 860})
+    if notifications:
+        await context.grant_permissions(["notifications"], origin=live)
+    await context.add_init_script(NOTIFICATION_SPY)
+    # Logged in with the request the login form sends, into the context's own cookies, then
+    # the desk opened as by an agent coming back to it: up to 0.4 s less than loading the
+    # login page and filling it in, which the tests of logging in still do (test_desk_dark.py's
+    # every screen and colour scheme tests, the language, two-factor and SSO tests).
+    answer = await context.request.post(
+        f"{live}/api/v1/auth/login", data={"email": user["email"], "password": PASSWORD}
+    )
+    assert answer.ok, await answer.text()
+    return context
+
+
+async def open_page(context: BrowserContext, live: str, user: dict[str, Any], path: str) -> Page:
+    """The desk of `context`'s user opened at `path`, once it shows who is logged in."""
+    page = await context.new_page()
+    await page.goto(f"{live}{path}")
+    await expect(user_menu(page)).to_contain_text(user["name"])
+    return page
+
+
+class Requests:
+    """The requests of pages, each page's in the order it sent them (as Playwright reports
+    them). `sent_so_far` proves a page has sent nothing more yet, instead of a fixed wait."""
+
+    WITNESS = "/healthz?witness="
+
+    def __init__(self, *pages: Page) -> None:
+        self.seen: list[Request] = []
+        self._witnesses = 0
+        for page in pages:
+            page.on("request", self._heard)
+
+    def _heard(self, request: Request) -> None:
+        self.seen.append(request)
+
+    @property
+    def urls(self) -> list[str]:
+        """What the pages asked, the test's own witnesses left out."""
+        return [r.url for r in self.seen if self.WITNESS not in r.url]
+
+    async def sent_so_far(self, page: Page, *, timers: int = 0) -> list[str]:
+        """Every URL asked so far, once `page` has sent what it would have: first its timers due
+        within `timers` ms are run (its clock installed: a debounced or retried request goes
+        now), then the page itself fetches a witness of ours, which it sends after anything
+        already started; once the witness is seen here, so is all that came before it."""
+        if timers:
+            await page.clock.run_for(timers)
+        self._witnesses += 1
+        witness = f"{self.WITNESS}{self._witnesses}"
+        await page.evaluate("(url) => fetch(url).then(() => undefined, () => undefined)", witness)
+
+        async def arrived() -> bool:
+            return any(r.url.endswith(witness) for r in self.seen)
+
+        await eventually(arrived)
+        return self.urls
+
+
 async def open_desk(
     browser: Browser,
     live: str,
@@ -74,23 +153,37 @@ async def open_desk(
     *,
     notifications: bool = False,
     viewport: ViewportSize | None = None,
+    path: str = "/",
+    clock: bool = False,
 ) -> Page:
-    context = await browser.new_context(viewport=viewport or {"width": 1360, "height": 860})
-    if notifications:
-        await context.grant_permissions(["notifications"], origin=live)
-    await context.add_init_script(NOTIFICATION_SPY)
-    # Logged in with the request the login form sends, into the context's own cookies, then
-    # the desk opened as by an agent coming back to it: up to 0.4 s less than loading the
-    # login page and filling it in, which the tests of logging in still do (test_desk.py's
-    # test_every_screen, the dark-mode, language, two-factor and SSO tests).
-    answer = await context.request.post(
-        f"{live}/api/v1/auth/login", data={"email": user["email"], "password": PASSWORD}
+    """The desk of `user` in a context of its own, opened at `path` (a test that goes to a page
+    at once saves loading the desk twice). With `clock`, the page's time runs as usual and
+    jumps when the test says (`page.clock.fast_forward`, `run_for`)."""
+    context = await desk_context(
+        browser, live, user, notifications=notifications, viewport=viewport
     )
-    assert answer.ok, await answer.text()
-    page = await context.new_page()
-    await page.goto(live)
-    await expect(user_menu(page)).to_contain_text(user["name"])
-    return page
+    if clock:
+        await context.clock.install()
+    return await open_page(context, live, user, path)
+
+
+class ApiClient:
+    """The REST API as `user`, in a session of their own, without a browser: for a colleague
+    whose desk the test never looks at (a browser context costs ~1.5 s of CPU to start).
+    Called as `PageApi` is."""
+
+    def __init__(self, agent: Any) -> None:
+        self.client = agent.client
+        self.user: dict[str, Any] = agent.user
+
+    async def __call__(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        response = await self.client.request(method, path, json=body)
+        assert response.status_code == status, response.text
+        return response.json() if response.status_code != 204 else None
+
+
+async def api_as(desk: Any, user: dict[str, Any]) -> ApiClient:
+    return ApiClient(await desk.login(user))
 
 
 async def agent_of_an_inbox(

@@ -1,11 +1,11 @@
 """The desk in real Chromium: two agents and a visitor through a whole chat, the chat bar's
-colours, capacity, unanswered chats, login errors, accessibility, and screenshots of every main
-screen (saved as screenshots/desk-*.png for review)."""
+colours, capacity, unanswered chats, and a desk no other site may frame. Every main screen, its
+login errors, accessibility and screenshots (screenshots/desk-*.png), light and dark, are
+test_desk_dark.py's test_every_screen_light_and_dark."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,24 +18,18 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.privacy.models import Erasure, ErasureKind
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import PolicyWatch
 from tests.e2e.desk import (
     DESK_TESTS,
     PageApi,
-    assert_accessible,
+    Requests,
     bar_item,
     chat_bar,
     expect_dot,
     go_online,
-    log_in,
     open_desk,
-    seed_tickets,
     set_online,
-    shoot,
-    three_chats,
     to_background,
-    user_menu,
 )
 from tests.realtime import serve
 
@@ -162,6 +156,8 @@ async def test_a_visitors_page_is_a_link_only_when_it_is_a_web_address(
         "Look at my order", name="Mallory", page_url="javascript:alert(1)", page_title="Order"
     )
     page = await open_desk(browser, live, ada_user)
+    # An agent's desk: no Settings (the owner's has them: test_every_screen_light_and_dark).
+    await expect(page.get_by_role("link", name="Settings")).to_have_count(0)
     await bar_item(page, "Mallory").click()
     where = page.get_by_label("Visitor")
     await expect(where).to_contain_text("On Order")
@@ -234,21 +230,22 @@ async def test_the_desk_follows_messages_without_asking_the_server_again(
     await set_online(app, ada_user)
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("Where is my parcel?", name="Marie Curie")
-    grace = PageApi(await open_desk(browser, live, grace_user), live)
+    # Both desks' clocks installed: their timers (a debounced fetch) run when the test says.
+    grace = PageApi(await open_desk(browser, live, grace_user, clock=True), live)
     await set_online(app, grace_user)
     await grace("POST", f"/api/v1/chats/{chat['id']}/join")
 
-    page = await open_desk(browser, live, ada_user)
-    await page.get_by_role("link", name=re.compile("^Chats")).click()
+    page = await open_desk(browser, live, ada_user, path="/chats", clock=True)
     table = page.get_by_role("table")
     await expect(table).to_contain_text("Grace Hopper")
     await grace("POST", f"/api/v1/chats/{chat['id']}/read", {"seq": 2})
     await expect_dot(grace.page, "Marie Curie", "No new messages")
-    await page.wait_for_timeout(500)  # the opening fetches are done
 
-    asked: list[str] = []
+    # What the desks asked until now (opening, joining, reading) is left out.
+    requests = Requests(page, grace.page)
     for tab in (page, grace.page):
-        tab.on("request", lambda request: asked.append(request.url))
+        await requests.sent_so_far(tab, timers=1_000)
+    opening = len(requests.urls)
     for number in range(3):
         sent = await visitor.client.post(
             f"/messenger/v1/chats/{chat['id']}/messages",
@@ -261,8 +258,11 @@ async def test_the_desk_follows_messages_without_asking_the_server_again(
     await newcomer.start_chat("Do you ship to Norway?", name="Alan Turing")
     await expect(table).to_contain_text("Alan Turing")
     await expect_dot(page, "Alan Turing", "Waiting for an agent")
-    await page.wait_for_timeout(500)  # time for a debounced fetch, were there one
-    assert [url for url in asked if "/api/" in url] == []
+    # A debounced fetch, were there one, is due within a second: both desks' timers are run,
+    # then each sends a witness of ours, which comes after anything they sent before it.
+    for tab in (page, grace.page):
+        await requests.sent_so_far(tab, timers=1_000)
+    assert [url for url in requests.urls[opening:] if "/api/" in url] == []
     await page.context.close()
     await grace.page.context.close()
 
@@ -326,109 +326,7 @@ async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
     assert (await api("GET", f"/api/v1/tickets/{ticket_id}"))["customer_id"] == owner["id"]
 
 
-# --- every screen, looked at -------------------------------------------------------------------
-
-
-async def test_every_screen(
-    app: FastAPI,
-    desk: Any,
-    visitors: Any,
-    live: str,
-    browser: Browser,
-    screenshots: Path,
-    policy_watch: PolicyWatch,
-) -> None:
-    inbox = await desk.inbox(name="Support", email_address="support@desk.test")
-    ada_user = await desk.user(role="owner", name="Ada Lovelace")
-    grace_user = await desk.user(name="Grace Hopper")
-    await desk.add_member(inbox, ada_user)
-    await desk.add_member(inbox, grace_user)
-    await set_online(app, grace_user)
-
-    # Login: a wrong password says so.
-    context = await browser.new_context(viewport={"width": 1360, "height": 860})
-    await policy_watch.watch(context)
-    page = await context.new_page()
-    await page.goto(f"{live}/")
-    await expect(page).to_have_url(re.compile(r"/login"))
-    await shoot(page, screenshots, "login")
-    await assert_accessible(page, "login")
-    await log_in(page, ada_user["email"], "not the password")
-    await expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
-    await log_in(page, ada_user["email"], PASSWORD)
-    await go_online(page)
-    api = PageApi(page, live)
-    ticket_id = await seed_tickets(app, api, inbox)
-
-    await three_chats(api, visitors, inbox)
-
-    # The session survives a reload, and the chat window opens from the bar.
-    await page.reload()
-    await expect(user_menu(page)).to_contain_text("Online")
-    await bar_item(page, "Marie Curie").click()
-    await expect(page.get_by_role("log", name="Conversation")).to_contain_text("customs")
-    await expect_dot(page, "Marie Curie", "No new messages")
-    await expect_dot(page, "Rosalind Franklin", "Unread messages")
-    await expect_dot(page, "Alan Turing", "Waiting for an agent")
-    await expect(page).to_have_title(re.compile(r"^\(1\) "))
-    await page.get_by_label(re.compile("Message to")).fill("Customs are included in the price.")
-    await shoot(page, screenshots, "chat")
-    await chat_bar(page).screenshot(path=str(screenshots / "desk-chat-bar.png"))
-    await assert_accessible(page, "chat window")
-
-    nav = page.get_by_role("navigation", name="Main")
-    await nav.get_by_role("link", name=re.compile("^Chats")).click()
-    await expect(page.get_by_role("table")).to_contain_text("Alan Turing")
-    await shoot(page, screenshots, "chats")
-    await assert_accessible(page, "chats page")
-
-    await nav.get_by_role("link", name=re.compile("^Open")).click()
-    await expect(page.get_by_role("list", name="Tickets")).to_contain_text("Parcel stuck")
-    await shoot(page, screenshots, "tickets")
-    await assert_accessible(page, "ticket list")
-
-    await page.get_by_role("link", name=re.compile("wrong VAT")).click()
-    await expect(page).to_have_url(re.compile(rf"/tickets/{ticket_id}$"))
-    await page.get_by_role("button", name="Show quoted history").click()
-    await expect(page.locator(".quoted")).to_contain_text("Here is your invoice")
-    await expect(page.get_by_label("Thread").get_by_text("Private note")).to_be_visible()
-    # The ticket's own customer, not a warning meant for a chat visitor who typed their address.
-    customer_panel = page.get_by_role("complementary", name="Customer")
-    await expect(customer_panel).to_contain_text("rosalind@example.org")
-    await expect(customer_panel).not_to_contain_text("belongs to")
-    await shoot(page, screenshots, "ticket")
-    await assert_accessible(page, "ticket page")
-
-    await nav.get_by_role("link", name="Preferences").click()
-    await expect(page.get_by_label("Maximum simultaneous chats")).to_have_value("3")
-    await shoot(page, screenshots, "preferences")
-    await assert_accessible(page, "preferences")
-
-    await nav.get_by_role("link", name="Settings").click()
-    settings_nav = page.get_by_role("navigation", name="Settings")
-    for section in ("Users", "Inboxes", "Labels", "Messenger"):
-        await settings_nav.get_by_role("link", name=section).click()
-        await expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
-        await expect(
-            page.locator(".settings table, .settings pre, .settings form").first
-        ).to_be_visible()
-        await shoot(page, screenshots, f"settings-{section.lower()}")
-        await assert_accessible(page, f"settings: {section}")
-    await expect(page.locator("pre.snippet")).to_contain_text(inbox["public_key"])
-
-    await settings_nav.get_by_role("link", name="Outbox").click()
-    await page.get_by_role("button", name=re.compile("wrong VAT")).first.click()
-    await expect(page.locator("iframe.mail")).to_be_visible()
-    await shoot(page, screenshots, "settings-outbox")
-    await assert_accessible(page, "settings: outbox")
-
-    # Every screen above works under the desk's Content-Security-Policy, which is enforced: a
-    # script injected into the page does not run.
-    await policy_watch.assert_enforced(page)
-
-    # Agents do not see Settings.
-    agent_page = await open_desk(browser, live, grace_user)
-    await expect(agent_page.get_by_role("link", name="Settings")).to_have_count(0)
+# --- framing ------------------------------------------------------------------------------------
 
 
 async def test_the_desk_cannot_be_framed(

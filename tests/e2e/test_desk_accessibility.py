@@ -20,8 +20,11 @@ from playwright.async_api import Browser, Locator, Page, expect
 from tests.conftest import Desk
 from tests.e2e.desk import (
     DESK_TESTS,
+    ApiClient,
     PageApi,
+    Requests,
     agent_of_an_inbox,
+    api_as,
     assert_accessible,
     bar_item,
     chat_bar,
@@ -111,7 +114,9 @@ def select(page: Page, label: str) -> Locator:
     return page.get_by_role("combobox", name=re.compile(f"^{label}"))
 
 
-async def new_ticket(api: PageApi, inbox: dict[str, Any], subject: str, **extra: Any) -> int:
+async def new_ticket(
+    api: PageApi | ApiClient, inbox: dict[str, Any], subject: str, **extra: Any
+) -> int:
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": "rosalind@example.org", "name": "Rosalind Franklin"},
@@ -126,11 +131,13 @@ async def new_ticket(api: PageApi, inbox: dict[str, Any], subject: str, **extra:
 async def test_every_control_shows_where_the_focus_is(
     desk: Desk, live: str, browser: Browser, screenshots: Path
 ) -> None:
-    inbox, page, api = await agent_of_an_inbox(desk, browser, live)
-    ticket = await new_ticket(api, inbox, "Parcel stuck in customs")
+    inbox = await desk.inbox(name="Support")
+    agent = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, agent)
+    ticket = await new_ticket(await api_as(desk, agent), inbox, "Parcel stuck in customs")
 
     # The ticket list's checkbox, the sidebar's links.
-    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    page = await open_desk(browser, live, agent, path=f"/inboxes/{inbox['id']}/open")
     box = page.get_by_role("checkbox", name=re.compile(r"Select ticket #\d+"))
     await tab_to(page, box)
     await assert_ring(box, "a ticket's checkbox")
@@ -180,10 +187,18 @@ async def test_browsing_a_select_with_the_keyboard_applies_nothing(
     ada = await desk.user(name="Ada Lovelace")
     for user in (grace, ada):
         await desk.add_member(inbox, user)
-    page = await open_desk(browser, live, grace)
-    api = PageApi(page, live)
+    api = await api_as(desk, grace)
     ticket = await new_ticket(api, inbox, "Invoice shows the wrong VAT number")
-    await page.goto(f"{live}/tickets/{ticket}")
+    # The page's clock installed: a change applied late (a timer) is run by `sent_so_far`.
+    page = await open_desk(browser, live, grace, path=f"/tickets/{ticket}", clock=True)
+    requests = Requests(page)
+
+    async def nothing_saved() -> None:
+        """The page sent no write since the last check (its timers run, a witness after)."""
+        before = len(requests.seen)
+        await requests.sent_so_far(page, timers=1_000)
+        writes = [f"{r.method} {r.url}" for r in requests.seen[before:] if r.method != "GET"]
+        assert writes == [], writes
 
     # ↓ on the closed Assignee select shows the next name, and assigns nobody.
     assignee = select(page, "Assignee")
@@ -194,7 +209,7 @@ async def test_browsing_a_select_with_the_keyboard_applies_nothing(
     hint = page.locator(".select-hint[aria-live=polite]").filter(has_text="Press Enter to apply")
     await expect(hint).to_be_visible()
     await shoot_around(page, assignee, screenshots, "select-waiting")
-    await page.wait_for_timeout(500)
+    await nothing_saved()
     assert (await api("GET", f"/api/v1/tickets/{ticket}"))["assignee_id"] is None
     # Esc puts it back; Enter applies what is shown.
     await page.keyboard.press("Escape")
@@ -214,7 +229,7 @@ async def test_browsing_a_select_with_the_keyboard_applies_nothing(
     await priority.focus()
     await page.keyboard.press("ArrowDown")
     shown = await priority.input_value()
-    await page.wait_for_timeout(300)
+    await nothing_saved()
     assert (await api("GET", f"/api/v1/tickets/{ticket}"))["priority"] != shown
     await page.keyboard.press("Tab")
 
@@ -233,7 +248,7 @@ async def test_browsing_a_select_with_the_keyboard_applies_nothing(
     await role.focus()
     await page.keyboard.press("ArrowDown")
     await expect(role).to_have_value("admin")
-    await page.wait_for_timeout(500)
+    await nothing_saved()
 
     async def ada_role() -> str:
         users = await api("GET", "/api/v1/users")
@@ -267,7 +282,7 @@ async def test_browsing_a_select_with_the_keyboard_applies_nothing(
     colour = page.get_by_label("Colour of billing")
     await colour.focus()
     await page.keyboard.press("ArrowDown")
-    await page.wait_for_timeout(500)
+    await nothing_saved()
     labels = await api("GET", "/api/v1/labels")
     assert [label["color"] for label in labels] == ["#475569"]
     await page.context.close()
@@ -292,7 +307,8 @@ async def test_a_new_chat_and_an_offer_are_announced_once_and_taken_by_keyboard(
     for inbox in (support, sales):
         await desk.add_member(inbox, ada)
     await set_online(app, ada)
-    page = await open_desk(browser, live, ada)
+    # The page's clock installed: the offer's countdown is run, not waited through.
+    page = await open_desk(browser, live, ada, clock=True)
     news = page.get_by_test_id("chat-news")
     await expect(news).to_have_attribute("aria-live", "polite")
 
@@ -314,7 +330,8 @@ async def test_a_new_chat_and_an_offer_are_announced_once_and_taken_by_keyboard(
     )
     await expect(chat_bar(page).get_by_role("link")).to_have_count(2)
     changes = await page.evaluate("window.__newsChanges")
-    await page.wait_for_timeout(2500)
+    # Three of the countdown's seconds on the page's clock (its timers fire as they would).
+    await page.clock.run_for(3_000)
     assert await page.evaluate("window.__newsChanges") == changes
 
     # n opens a chat with the focus on it: its name (Ada is not in it yet).
@@ -403,9 +420,12 @@ async def test_single_key_shortcuts_can_be_turned_off_and_stay_out_of_the_compos
     await page.goto(ticket_url)
     await expect(page.get_by_label("Reply to the customer", exact=True)).to_be_visible()
     await page.locator("main").click(position={"x": 5, "y": 5})
+    requests = Requests(page)
     for key in ("n", "r", "?", "g", "o"):
         await page.keyboard.press(key)
-    await page.wait_for_timeout(300)
+    # A shortcut that went somewhere would have asked for its page's code or data before the
+    # page's witness request (or changed the address at once, its code already there).
+    assert await requests.sent_so_far(page) == []
     await expect(page).to_have_url(ticket_url)
     await expect(page.get_by_label("Reply to the customer", exact=True)).not_to_be_focused()
     await expect(page.get_by_role("dialog")).to_have_count(0)
@@ -428,14 +448,13 @@ async def test_the_focus_never_falls_to_the_page_after_an_action(
     inbox = await desk.inbox(name="Support", email_address="support@desk.test")
     grace = await desk.user(role="admin", name="Grace Hopper")
     await desk.add_member(inbox, grace)
-    page = await open_desk(browser, live, grace)
-    api = PageApi(page, live)
+    api = await api_as(desk, grace)
     ids = []
     for name in ("billing", "shipping", "urgent"):
         label = await api("POST", "/api/v1/labels", {"name": name, "color": "#475569"}, status=201)
         ids.append(label["id"])
     ticket = await new_ticket(api, inbox, "Parcel stuck in customs", label_ids=ids[:2])
-    await page.goto(f"{live}/tickets/{ticket}")
+    page = await open_desk(browser, live, grace, path=f"/tickets/{ticket}")
 
     # Send, from the keyboard: said politely, and the focus is back in the reply box.
     reply = page.get_by_label("Reply to the customer", exact=True)

@@ -5,22 +5,23 @@ hundreds, and a deploy drops every desk at once."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.async_api import Browser, Page, Request, WebSocketRoute, expect
+from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from tests.e2e.desk import (
     DESK_TESTS,
     PageApi,
-    agent_of_an_inbox,
+    Requests,
+    api_as,
     bar_item,
+    desk_context,
     eventually,
     go_online,
-    open_desk,
+    open_page,
 )
 
 pytestmark = DESK_TESTS
@@ -38,7 +39,7 @@ def reached(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
     return probe
 
 
-async def routed_sockets(page: Page) -> list[WebSocketRoute]:
+async def routed_sockets(page: Page | BrowserContext) -> list[WebSocketRoute]:
     """The page's desk sockets from now on, each passed through to the server untouched (no
     handler of ours), so that the test can drop one."""
     sockets: list[WebSocketRoute] = []
@@ -54,7 +55,10 @@ async def routed_sockets(page: Page) -> list[WebSocketRoute]:
 async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
     desk: Any, live: str, browser: Browser
 ) -> None:
-    inbox, page, api = await agent_of_an_inbox(desk, browser, live)
+    inbox = await desk.inbox(name="Support")
+    agent = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, agent)
+    api = await api_as(desk, agent)
     subjects = [f"Question {n}" for n in range(OPENED)]
     ids = {}
     for n, subject in enumerate(subjects):
@@ -65,8 +69,10 @@ async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
         }
         ids[subject] = (await api("POST", "/api/v1/tickets", body, status=201))["id"]
 
-    sockets = await routed_sockets(page)
-    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    context = await desk_context(browser, live, agent)
+    await context.clock.install()  # the page's timers run when the test says, too
+    sockets = await routed_sockets(context)
+    page = await open_page(context, live, agent, f"/inboxes/{inbox['id']}/open")
     # Each ticket opened from the list and left again, within the one page (no reload).
     for subject in subjects:
         await page.get_by_role("link", name=re.compile(subject)).click()
@@ -75,22 +81,22 @@ async def test_a_reconnect_fetches_the_ticket_on_screen_and_the_last_few_opened(
             await page.go_back()
             await expect(page.get_by_role("link", name=re.compile(subject))).to_be_visible()
 
-    fetched: list[int] = []
+    requests = Requests(page)
 
-    def seen(request: Request) -> None:
-        found = TICKET.search(request.url.split("?")[0])
-        if request.method == "GET" and found:
-            fetched.append(int(found.group(1)))
+    def fetched() -> list[int]:
+        found = (TICKET.search(r.url.split("?")[0]) for r in requests.seen if r.method == "GET")
+        return [int(match.group(1)) for match in found if match]
 
-    page.on("request", seen)
     assert len(sockets) == 1
     await sockets[0].close()
     await eventually(reached(lambda: len(sockets) == 2), timeout=15)
     on_screen = ids[subjects[-1]]
-    await eventually(reached(lambda: on_screen in fetched), timeout=10)
-    await asyncio.sleep(1)  # the rest of the catch-up's requests, if any more were coming
+    await eventually(reached(lambda: on_screen in fetched()), timeout=10)
+    # The catch-up asks for its tickets together; any more, a retry on the page's timers
+    # included, comes before the page's witness request.
+    await requests.sent_so_far(page, timers=1_000)
 
-    assert sorted(fetched) == sorted(ids[subject] for subject in subjects[-KEPT:]), fetched
+    assert sorted(fetched()) == sorted(ids[subject] for subject in subjects[-KEPT:]), fetched()
     # The ticket on screen is still shown, and still live.
     await expect(page.get_by_role("heading", level=1)).to_contain_text(subjects[-1])
     await api("POST", f"/api/v1/tickets/{on_screen}/notes", {"text": "After the drop"}, 201)
@@ -106,9 +112,9 @@ async def test_a_reconnect_resumes_the_chats_the_agent_is_in_not_every_chat_open
     inbox = await desk.inbox(name="Support")
     user = await desk.user(name="Ada Lovelace", max_concurrent_chats=5)
     await desk.add_member(inbox, user)
-    page = await open_desk(browser, live, user)
-    sockets = await routed_sockets(page)
-    await page.reload()
+    context = await desk_context(browser, live, user)
+    sockets = await routed_sockets(context)
+    page = await open_page(context, live, user, "/")
     await go_online(page)
     api = PageApi(page, live)
     chats = {}

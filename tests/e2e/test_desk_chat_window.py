@@ -14,15 +14,27 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, FilePayload, Page, Route, WebSocketRoute, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+)
 
 from tests.e2e.desk import (
     DESK_TESTS,
+    ApiClient,
     PageApi,
+    api_as,
     assert_accessible,
     bar_item,
+    desk_context,
     eventually,
     open_desk,
+    open_page,
     set_online,
     shoot,
 )
@@ -59,12 +71,14 @@ async def test_the_waiting_time_ticks(
     _inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
     visitor = await visitors(_inbox)
     await visitor.start_chat("Is anyone there?", name="Marie Curie")
-    ada = await open_desk(browser, live, ada_user)
+    ada = await open_desk(browser, live, ada_user, clock=True)
     await open_chat(ada, "Marie Curie")
     waiting = ada.get_by_label("Visitor").get_by_text(re.compile(r"^Waiting \d"))
     await expect(waiting).to_have_text(re.compile(r"^Waiting \d+ sec"))
     first = await waiting.inner_text()
-    # Nothing else happens meanwhile: only a clock can move it on.
+    # Nothing else happens meanwhile: only a clock can move it on (the page's, moved 2 s on
+    # rather than waited for).
+    await ada.clock.fast_forward(2_000)
     await expect(waiting).not_to_have_text(first, timeout=4_000)
     await expect(waiting).to_have_text(re.compile(r"^Waiting \d+ sec"))
     await ada.context.close()
@@ -78,9 +92,10 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     )
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("My parcel is late", name="Marie Curie")
-    ada = await open_desk(browser, live, ada_user)
-    bob = PageApi(await open_desk(browser, live, bob_user), live)
-    await open_chat(ada, "Marie Curie")
+    ada = await open_desk(browser, live, ada_user, path=f"/chats/{chat['id']}")
+    # Bob's desk is never looked at: he acts through the API.
+    bob = await api_as(desk, bob_user)
+    await expect(ada.get_by_role("log", name="Conversation")).to_be_visible()
     await ada.get_by_role("button", name="Join Chat").click()
 
     # Ada hands it over to Bob, who takes it.
@@ -113,8 +128,7 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     await expect(ada.get_by_role("button", name="Join Chat")).to_have_count(0)
 
     # Grace was never in it: she is told who answers it, and who can let her in.
-    grace = await open_desk(browser, live, grace_user)
-    await grace.goto(f"{live}/chats/{chat['id']}")
+    grace = await open_desk(browser, live, grace_user, path=f"/chats/{chat['id']}")
     await expect(grace.locator(".join-bar")).to_contain_text(
         "Bob Noyce is answering this chat. You can read along; to join, ask Bob Noyce"
     )
@@ -126,7 +140,7 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     await bob("POST", f"/api/v1/chats/{chat['id']}/end")
     await expect(sidebar).not_to_contain_text("linked when this chat ends")
     await expect(sidebar).to_contain_text("Previous tickets")
-    for page in (ada, grace, bob.page):
+    for page in (ada, grace):
         await page.context.close()
 
 
@@ -183,8 +197,8 @@ async def test_the_customer_reads_joins_and_leaves_and_so_does_every_agent(
         ticket = await PageApi(bob, live)("GET", f"/api/v1/tickets/{ticket_id}")
         assert not HAND_OFF_WORDS.search(ticket["entries"][0]["text"])
         assert chat
-        for open_page in (ada, bob, page):
-            await open_page.context.close()
+        for tab in (ada, bob, page):
+            await tab.context.close()
 
 
 async def test_ending_a_chat_asks_first_and_escape_keeps_it(
@@ -253,8 +267,7 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
     inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("Hello", name="Marie Curie")
-    ada = await open_desk(browser, live, ada_user)
-    api = PageApi(ada, live)
+    api = await api_as(desk, ada_user)
     await api("POST", f"/api/v1/chats/{chat['id']}/join")
     # The server's answers, as it gives them (docs/realtime.md), to the first try of each text.
     answers = {
@@ -285,9 +298,11 @@ async def test_a_message_the_server_could_not_take_is_sent_again_and_a_refusal_i
         ws.on_message(to_server)
         server.on_message(ws.send)
 
-    await ada.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
-    await ada.clock.install()  # time runs, and jumps when the test says (`fast_forward`)
-    await ada.reload()
+    # Routed and the clock installed before the desk loads: no second load.
+    context = await desk_context(browser, live, ada_user)
+    await context.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    await context.clock.install()  # time runs, and jumps when the test says (`fast_forward`)
+    ada = await open_page(context, live, ada_user, "/")
     await open_chat(ada, "Marie Curie")
     composer = ada.get_by_label(re.compile("Message to"))
     log = ada.get_by_role("log", name="Conversation")
@@ -346,8 +361,7 @@ async def test_what_the_agent_writes_while_the_server_is_away_is_stored_once_in_
     inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("Hello", name="Marie Curie")
-    ada = await open_desk(browser, live, ada_user)
-    api = PageApi(ada, live)
+    api = await api_as(desk, ada_user)
     await api("POST", f"/api/v1/chats/{chat['id']}/join")
     away = {"http": False, "socket": False}
     sockets: list[WebSocketRoute] = []
@@ -365,10 +379,11 @@ async def test_what_the_agent_writes_while_the_server_is_away_is_stored_once_in_
         else:
             await route.fallback()
 
-    await ada.route(re.compile(r"/api/v1/"), http)
-    await ada.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), socket)
-    await ada.clock.install()  # the page's timers run when the test says (`run_for`)
-    await ada.reload()
+    context = await desk_context(browser, live, ada_user)
+    await context.route(re.compile(r"/api/v1/"), http)
+    await context.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), socket)
+    await context.clock.install()  # the page's timers run when the test says (`run_for`)
+    ada = await open_page(context, live, ada_user, "/")
     await open_chat(ada, "Marie Curie")
     composer = ada.get_by_label(re.compile("Message to"))
     log = ada.get_by_role("log", name="Conversation")
@@ -423,7 +438,7 @@ class Outage:
         self.away = False
         self.sockets: list[WebSocketRoute] = []
 
-    async def install(self, page: Page) -> None:
+    async def install(self, page: Page | BrowserContext) -> None:
         async def socket(ws: WebSocketRoute) -> None:
             if self.away:
                 await ws.close()
@@ -451,18 +466,18 @@ class Outage:
 
 async def _agent_in_chat_with_clock(
     app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser
-) -> tuple[Page, PageApi, Any, dict[str, Any], Outage]:
+) -> tuple[Page, ApiClient, Any, dict[str, Any], Outage]:
     """Ada in a chat with Marie, the page's timers run by the test, the server ready to go away."""
     inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
     visitor = await visitors(inbox)
     chat = await visitor.start_chat("Hello", name="Marie Curie")
-    ada = await open_desk(browser, live, ada_user)
-    api = PageApi(ada, live)
+    api = await api_as(desk, ada_user)
     await api("POST", f"/api/v1/chats/{chat['id']}/join")
     outage = Outage()
-    await outage.install(ada)
-    await ada.clock.install()
-    await ada.reload()
+    context = await desk_context(browser, live, ada_user)
+    await outage.install(context)
+    await context.clock.install()
+    ada = await open_page(context, live, ada_user, "/")
     await open_chat(ada, "Marie Curie")
     return ada, api, visitor, chat, outage
 
@@ -578,20 +593,24 @@ async def two_agents_in_a_chat(
     visitor = await visitors(inbox)
     name = "Maximilian-Alexander von Hohenzollern-Sigmaringen"
     chat = await visitor.start_chat("Hello", name=name)
-    ada = await open_desk(browser, live, ada_user)
-    await ada.set_viewport_size({"width": 1280, "height": 800})
-    bob = PageApi(await open_desk(browser, live, bob_user), live)
-    api = PageApi(ada, live)
+    # Both join through the API before Ada's desk opens on the chat: Bob's desk is never seen.
+    api = await api_as(desk, ada_user)
+    bob = await api_as(desk, bob_user)
     await api("POST", f"/api/v1/chats/{chat['id']}/join")
     await api("POST", f"/api/v1/chats/{chat['id']}/invite", {"user_id": bob_user["id"]})
     await bob("POST", f"/api/v1/chats/{chat['id']}/join")
-    await ada.goto(f"{live}/chats/{chat['id']}")
+    ada = await open_desk(
+        browser,
+        live,
+        ada_user,
+        viewport={"width": 1280, "height": 800},
+        path=f"/chats/{chat['id']}",
+    )
     await expect(ada.get_by_role("log", name="Conversation")).to_contain_text(
         "Bob Noyce joined the chat"
     )
     yield ada
     await ada.context.close()
-    await bob.page.context.close()
 
 
 async def test_two_agents_leave_the_visitors_name_on_one_line_at_1280(

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, expect
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.labels import service as labels_service
-from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.desk import DESK_TESTS, api_as, assert_accessible, open_desk, shoot
 from tests.e2e.test_desk_dark import expect_dark
 
 pytestmark = DESK_TESTS
@@ -38,8 +38,7 @@ async def test_build_a_macro_and_apply_it_to_ten_tickets(
     await desk.add_member(inbox, ada_user)
     await make_label(app, "refund")
     await make_label(app, "vip")
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     tickets = []
     for n in range(10):
         body = {
@@ -49,7 +48,7 @@ async def test_build_a_macro_and_apply_it_to_ten_tickets(
         }
         tickets.append(await api("POST", "/api/v1/tickets", body, status=201))
 
-    await page.goto(f"{live}/macros")
+    page = await open_desk(browser, live, ada_user, path="/macros")
     await page.get_by_role("button", name="New macro").click()
     await page.get_by_label("Name").fill("Refund done")
     await page.get_by_label("Who sees it").select_option(label="Team · Support")
@@ -114,8 +113,7 @@ async def test_apply_a_macro_from_the_ticket_page(
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
     waiting = await make_label(app, "waiting")
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": "cora@example.org", "name": "Cora Customer"},
@@ -135,7 +133,7 @@ async def test_apply_a_macro_from_the_ticket_page(
         status=201,
     )
 
-    await page.goto(f"{live}/tickets/{ticket['id']}")
+    page = await open_desk(browser, live, ada_user, path=f"/tickets/{ticket['id']}")
     await expect(page.get_by_role("heading", name="Where is my invoice?")).to_be_visible()
     await page.get_by_role("button", name="Macros").click()
     menu = page.get_by_role("dialog", name="Macros")
@@ -166,8 +164,7 @@ async def test_the_bulk_bar_names_each_refused_ticket(
     inbox = await desk.inbox(name="Support")
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     walk_in = await api(
         "POST", "/api/v1/customers", {"name": "Walk In", "phones": ["555 0100"]}, status=201
     )
@@ -180,7 +177,7 @@ async def test_the_bulk_bar_names_each_refused_ticket(
     thanks = {"name": "Thanks", "actions": [{"type": "reply", "text": "Thanks for writing!"}]}
     await api("POST", "/api/v1/macros", thanks, status=201)
 
-    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    page = await open_desk(browser, live, ada_user, path=f"/inboxes/{inbox['id']}/open")
     await expect(page.locator("input[data-ticket]")).to_have_count(2)
     await page.locator("input[data-select-all]").check()
     await expect(page.get_by_text("2 tickets selected")).to_be_visible()
@@ -202,8 +199,7 @@ async def test_the_bulk_bar_asks_before_a_macro_runs(
     inbox = await desk.inbox(name="Support")
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     made = []
     for n in range(3):
         body = {
@@ -223,7 +219,7 @@ async def test_the_bulk_bar_asks_before_a_macro_runs(
     }
     await api("POST", "/api/v1/macros", thanks, status=201)
 
-    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    page = await open_desk(browser, live, ada_user, path=f"/inboxes/{inbox['id']}/open")
     await expect(page.locator("input[data-ticket]")).to_have_count(3)
     await page.locator("input[data-select-all]").check()
     await page.get_by_label("Apply a macro…").select_option(label="Note only")
@@ -266,8 +262,7 @@ async def test_a_macros_reply_goes_into_the_reply_box(
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
     refund = await make_label(app, "refund")
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": "cora@example.org", "name": "Cora Customer"},
@@ -281,7 +276,7 @@ async def test_a_macros_reply_goes_into_the_reply_box(
     ]
     await api("POST", "/api/v1/macros", {"name": "Refund done", "actions": actions}, status=201)
 
-    await page.goto(f"{live}/tickets/{ticket['id']}")
+    page = await open_desk(browser, live, ada_user, path=f"/tickets/{ticket['id']}")
     await expect(page.get_by_role("heading", name="Where is my refund?")).to_be_visible()
     await page.locator("#reply-text").fill("Thanks for your patience.")
     await page.get_by_role("button", name="Macros").click()
@@ -336,8 +331,7 @@ async def test_a_macros_snooze_waits_for_its_reply(
     inbox = await desk.inbox(name="Billing")
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": "cora@example.org", "name": "Cora Customer"},
@@ -350,7 +344,7 @@ async def test_a_macros_snooze_waits_for_its_reply(
     ]
     await api("POST", "/api/v1/macros", {"name": "Ask the bank", "actions": actions}, status=201)
 
-    await page.goto(f"{live}/tickets/{ticket['id']}")
+    page = await open_desk(browser, live, ada_user, path=f"/tickets/{ticket['id']}")
     await expect(page.get_by_role("heading", name="Where is my refund?")).to_be_visible()
     await page.get_by_role("button", name="Macros").click()
     menu = page.get_by_role("dialog", name="Macros")
@@ -382,8 +376,7 @@ async def test_the_bulk_bar_skips_tickets_that_changed_since_they_were_selected(
     inbox = await desk.inbox(name="Support")
     ada_user = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada_user)
-    page = await open_desk(browser, live, ada_user)
-    api = PageApi(page, live)
+    api = await api_as(desk, ada_user)
     made = []
     for n in range(3):
         body = {
@@ -395,7 +388,7 @@ async def test_the_bulk_bar_skips_tickets_that_changed_since_they_were_selected(
     thanks = {"name": "Thanks", "actions": [{"type": "reply", "text": "Thanks for writing!"}]}
     await api("POST", "/api/v1/macros", thanks, status=201)
 
-    await page.goto(f"{live}/inboxes/{inbox['id']}/open")
+    page = await open_desk(browser, live, ada_user, path=f"/inboxes/{inbox['id']}/open")
     await expect(page.locator("input[data-ticket]")).to_have_count(3)
     listed = await api("GET", f"/api/v1/tickets?inbox_id={inbox['id']}")
     shown = {str(row["id"]): row["last_public_entry_id"] or 0 for row in listed["items"]}

@@ -20,6 +20,7 @@ from playwright.async_api import BrowserContext, FilePayload, Page, Route, WebSo
 
 from frontdesk.chats.models import ChatFile
 from tests.conftest import Desk
+from tests.e2e.desk import eventually
 from tests.e2e.test_messenger import (  # noqa: F401  (fixtures)
     Website,
     axe_ok,
@@ -52,6 +53,7 @@ class Connection:
         self.socket_cut = False
         self.sockets: list[WebSocketRoute] = []
         self.file_messages: list[str] = []
+        self.refused = 0  # requests refused while cut
 
     async def install(self, page: Page) -> None:
         async def socket(ws: WebSocketRoute) -> None:
@@ -64,6 +66,7 @@ class Connection:
         async def http(route: Route) -> None:
             request = route.request
             if self.cut:
+                self.refused += 1
                 await route.abort("internetdisconnected")
             elif request.method == "POST" and "/uploads?" in request.url:
                 await asyncio.sleep(1.5)
@@ -117,6 +120,9 @@ async def test_text_a_file_and_text_written_offline_reach_the_agent_in_order_onc
     page = await context.new_page()
     connection = Connection()
     await connection.install(page)
+    # The page's clock runs as usual and jumps when the test says: the messenger's waits (a
+    # resend after 8 s, a retry's back-off) are jumped, the slow upload is not.
+    await page.clock.install()
     await page.goto(site.url)
     await launcher(page).click()
     panel = messenger(page).get_by_role("dialog")
@@ -139,14 +145,25 @@ async def test_text_a_file_and_text_written_offline_reach_the_agent_in_order_onc
     own = panel.locator(".msg.own")
     await expect(own).to_have_count(4)
     # A frame sent as the socket was closing is sent again over HTTP after 8 s, and fails.
-    await expect(own.nth(1)).to_have_attribute("data-state", "retrying", timeout=15_000)
+    await page.clock.fast_forward(8_000)
+    await expect(own.nth(1)).to_have_attribute("data-state", "retrying")
     await expect(own.nth(2)).to_contain_text("invoice.pdf")
     await expect(own.nth(3)).to_contain_text("The second line is wrong.")
     await expect(own.nth(3)).to_have_attribute("data-state", "sending")
-    await page.wait_for_timeout(4000)  # the messenger tries again meanwhile, in vain
+    # The messenger tries again meanwhile (after its back-off), in vain.
+    refused_before = connection.refused
 
-    # HTTP back, slow, the socket still away: everything goes over HTTP, one at a time.
+    async def tried_again() -> bool:
+        return connection.refused > refused_before
+
+    await page.clock.fast_forward(4_000)
+    await eventually(tried_again)
+
+    # HTTP back, slow, the socket still away: everything goes over HTTP, one at a time. The
+    # files' message is tried again after its lost answer, once its back-off (jumped) is over.
     await connection.restore_http(context)
+    await expect(own.nth(2)).to_have_attribute("data-state", "retrying", timeout=15_000)
+    await page.clock.fast_forward(8_000)
     await expect(panel.locator(".msg.own[data-state]")).to_have_count(0, timeout=20_000)
     # The agent's socket heard them live in the order written, each once.
     await agent.wait_for(lambda f: "second line" in json.dumps(f.get("data", {})))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +20,8 @@ from tests.conftest import Desk
 from tests.mail.support import answered_ticket
 from tests.unit.support import online
 
-SLOW = 2.0
+# A guard, not a measure: how long the desk's request may take while the upload waits for it.
+GUARD = 10.0
 
 
 def png() -> bytes:
@@ -29,37 +30,48 @@ def png() -> bytes:
     return out.getvalue()
 
 
-async def slowly(content: bytes) -> AsyncIterator[bytes]:
-    """The bytes over SLOW seconds, as a slow network sends them."""
-    pieces = 10
-    step = len(content) // pieces + 1
-    for start in range(0, len(content), step):
-        await asyncio.sleep(SLOW / pieces)
-        yield content[start : start + step]
+class Held:
+    """An upload stopped at a point of the test's choosing until the desk's request has been
+    answered: if the upload held the database, that request could not be answered, and the
+    test fails on the guard instead of waiting on a clock."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()  # the upload is stopped where the test wants it
+        self.answered = threading.Event()  # the desk's request has been answered
+
+    async def slowly(self, content: bytes) -> AsyncIterator[bytes]:
+        """Half the bytes, then the rest only once the desk's request has been answered, as a
+        slow network sends them: the server is reading the body meanwhile."""
+        half = len(content) // 2
+        yield content[:half]
+        self.reached.set()
+        await asyncio.to_thread(self.answered.wait, GUARD * 2)
+        yield content[half:]
 
 
-async def while_uploading(upload: Any, other: Any) -> float:
-    """How long `other` (a request) takes while `upload` (another) is under way."""
+async def while_uploading(held: Held, upload: Any, other: Any) -> None:
+    """`other` (a request) is answered while `upload` (another) is stopped where `held` says."""
     task = asyncio.create_task(upload)
-    await asyncio.sleep(0.3)
-    started = time.monotonic()
-    answer: httpx.Response = await other
-    took = time.monotonic() - started
+    try:
+        async with asyncio.timeout(GUARD):
+            await held.reached.wait()
+            answer: httpx.Response = await other
+    finally:
+        held.answered.set()
     assert answer.status_code == 200, answer.text
     uploaded: httpx.Response = await task
     assert uploaded.status_code == 201, uploaded.text
-    return took
 
 
 async def test_a_slow_upload_to_a_ticket_lets_the_desk_work_meanwhile(desk: Desk) -> None:
     ada, _inbox, ticket, _sent = await answered_ticket(desk)
+    held = Held()
     upload = ada.client.post(
         "/api/v1/uploads",
         params={"ticket_id": ticket["id"], "filename": "notes.txt"},
-        content=slowly(b"the notes " * 1000),
+        content=held.slowly(b"the notes " * 1000),
     )
-    took = await while_uploading(upload, ada.client.get(f"/api/v1/tickets/{ticket['id']}"))
-    assert took < SLOW / 2
+    await while_uploading(held, upload, ada.client.get(f"/api/v1/tickets/{ticket['id']}"))
 
 
 async def test_a_slow_upload_in_a_chat_and_its_decoding_let_the_desk_work_meanwhile(
@@ -80,19 +92,23 @@ async def test_a_slow_upload_in_a_chat_and_its_decoding_let_the_desk_work_meanwh
             headers={"Content-Type": "image/png"},
         )
 
-    took = await while_uploading(
-        upload(slowly(png()), "slow-body"), ada.client.get(f"/api/v1/chats/{chat['id']}")
+    held = Held()
+    await while_uploading(
+        held, upload(held.slowly(png()), "slow-body"), ada.client.get(f"/api/v1/chats/{chat['id']}")
     )
-    assert took < SLOW / 2
 
+    decoding = Held()
     decode = thumbnails.make_thumbnail
+    loop = asyncio.get_running_loop()
 
     def slow_decode(content: bytes) -> tuple[int, int, bytes]:
-        time.sleep(SLOW)  # as a huge canvas, or the uploads before it in the queue
+        # As a huge canvas, or the uploads before it in the queue: the decode goes on only once
+        # the desk's request has been answered.
+        loop.call_soon_threadsafe(decoding.reached.set)
+        decoding.answered.wait(GUARD * 2)
         return decode(content)
 
     monkeypatch.setattr(thumbnails, "make_thumbnail", slow_decode)
-    took = await while_uploading(
-        upload(png(), "slow-decode"), ada.client.get(f"/api/v1/chats/{chat['id']}")
+    await while_uploading(
+        decoding, upload(png(), "slow-decode"), ada.client.get(f"/api/v1/chats/{chat['id']}")
     )
-    assert took < SLOW / 2

@@ -111,14 +111,16 @@ class Chaos:
         self.owner: httpx.AsyncClient | None = None
         self.writing = True
         self.figures: dict[str, float] = {}
+        # Per process (host:port), how many times it was started again, and the messages a
+        # socket opened after such a start had acknowledged: the witness that clients came back
+        # to a killed process and wrote through it.
+        self.restarts: dict[str, int] = dict.fromkeys(cluster.urls, 0)
+        self.acked_after_restart = 0
 
     # --- the scene --------------------------------------------------------------------------
 
     async def setup(self) -> None:
-        self.cluster.command(
-            "create-user", "--email", OWNER, "--name", "Owner", "--password", PASSWORD,
-            "--role", "owner",
-        )  # fmt: skip
+        self.cluster.create_owner(OWNER)
         base = self.cluster.urls[0]
         self.owner = owner = await _login(base, OWNER)
         inbox = (await owner.post("/api/v1/inboxes", json={"name": "Chaos"})).json()
@@ -173,7 +175,7 @@ class Chaos:
 
     # --- one client -------------------------------------------------------------------------
 
-    async def _connect(self, client: Client) -> websockets.ClientConnection:
+    async def _connect(self, client: Client) -> tuple[websockets.ClientConnection, str]:
         base = self.random.choice(self.cluster.urls)
         if client.kind == "desk":
             resume = ",".join(f"{chat}:{seq}" for chat, seq in client.applied.items())
@@ -187,7 +189,7 @@ class Chaos:
             hello = {"type": "hello", "ref": "hello", "token": client.credential}
             await ws.send(json.dumps(hello | {"chats": client.applied}))
         client.connects += 1
-        return ws
+        return ws, base
 
     def _is_ready(self, frame: dict[str, Any]) -> bool:
         return frame.get("type") == "ready" or (
@@ -195,9 +197,15 @@ class Chaos:
         )
 
     async def _session(
-        self, client: Client, ws: websockets.ClientConnection, life: float, stop: asyncio.Event
+        self,
+        client: Client,
+        ws: websockets.ClientConnection,
+        restarted: bool,
+        life: float,
+        stop: asyncio.Event,
     ) -> None:
-        """One socket's life: read, and once resumed, resend the unacknowledged and write."""
+        """One socket's life: read, and once resumed, resend the unacknowledged and write.
+        `restarted`: the socket is on a process started again after a kill."""
         ready = asyncio.Event()
 
         async def read() -> None:
@@ -211,6 +219,7 @@ class Chaos:
                 elif kind == "ack" and frame.get("ref") in client.unacked:
                     client.unacked.pop(frame["ref"])
                     client.acked[frame["ref"]] = frame["data"]["seq"]
+                    self.acked_after_restart += restarted
                 elif kind == "error":
                     ref = frame.get("ref")
                     code = frame["error"]["code"]
@@ -255,13 +264,13 @@ class Chaos:
     async def _run_client(self, client: Client, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                ws = await self._connect(client)
+                ws, base = await self._connect(client)
             except (OSError, websockets.InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.2)
                 continue
             # Once writing stops, sockets stay up so that a backlog of resends can drain.
             life = self.random.uniform(*self.plan.drop_every) if self.writing else 30.0
-            await self._session(client, ws, life, stop)
+            await self._session(client, ws, self.restarts[base] > 0, life, stop)
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -278,7 +287,15 @@ class Chaos:
             await asyncio.to_thread(self.cluster.kill, victim)
             await asyncio.sleep(0.5)
             await asyncio.to_thread(self.cluster.start, victim)
+            self.restarts[self.cluster.urls[victim]] += 1
         await asyncio.sleep(max(0.0, started + self.plan.seconds - time.monotonic()))
+        if self.plan.kills:
+            # However long the restart took, writing goes on until a socket opened on a
+            # restarted process has had a message acknowledged there: the plan's time alone
+            # would not promise it (a start under load takes seconds of it).
+            await self._until(
+                lambda: self.acked_after_restart > 0, 60, "a message through a restarted process"
+            )
         self.writing = False
         # Every message sent is answered (stored or refused) before the chats end.
         await self._until(lambda: all(not c.unacked for c in self.clients), 60, "unacked messages")
@@ -294,6 +311,7 @@ class Chaos:
         self.figures = {
             "seconds": round(time.monotonic() - started, 1),
             "messages acknowledged": sum(len(c.acked) for c in self.clients),
+            "acknowledged after a restart": self.acked_after_restart,
             "socket connects": sum(c.connects for c in self.clients),
             "events received": sum(len(s) for c in self.clients for s in c.received.values()),
         }

@@ -3,6 +3,7 @@ ports, that a test can kill (`kill -9`) and start again."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -11,11 +12,15 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
+from frontdesk.users import service as users_service
+from frontdesk.users.models import Role
 from tests.conftest import PASSWORD
 
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
@@ -53,12 +58,30 @@ class Cluster:
             | dict(extra_env or {})
         )
         self.data_dir = data_dir
+        self.database_url = database_url
         self.ports = [free_port() for _ in range(size)]
         self.urls = [f"127.0.0.1:{port}" for port in self.ports]
         self.processes: list[subprocess.Popen[bytes] | None] = [None] * size
 
-    def command(self, *args: str) -> None:
-        subprocess.run([FRONTDESK, *args], env=self.env, check=True, capture_output=True)
+    def create_owner(self, email: str) -> None:
+        """An owner to log in as (password PASSWORD), written from this process through the
+        users service, as `frontdesk create-user` writes one: that command in a Python of its
+        own cost seconds of CPU a cluster (the interpreter, the app's imports, two argon2
+        hashes at the production cost) for nothing the cluster tests are about. A thread of its
+        own: the caller may be inside an event loop."""
+
+        async def create() -> None:
+            engine = create_engine(self.database_url, pool_size=1)
+            try:
+                async with unit_of_work(create_sessionmaker(engine)) as session:
+                    await users_service.create_user(
+                        session, email=email, name="Owner", password=PASSWORD, role=Role.owner
+                    )
+            finally:
+                await engine.dispose()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, create()).result()
 
     def start(self, index: int | None = None) -> None:
         for i in range(len(self.ports)) if index is None else [index]:
@@ -141,10 +164,7 @@ def running(
         size=size,
         extra_env=extra_env,
     )
-    cluster.command(
-        "create-user", "--email", OWNER_EMAIL, "--name", "Owner",
-        "--password", PASSWORD, "--role", "owner",
-    )  # fmt: skip
+    cluster.create_owner(OWNER_EMAIL)
     try:
         cluster.start()
         yield cluster.urls

@@ -75,7 +75,8 @@ class _ScriptedImap(socketserver.ThreadingTCPServer):
 @pytest.fixture
 def server() -> Iterator[_ScriptedImap]:
     with _ScriptedImap() as scripted:
-        thread = threading.Thread(target=scripted.serve_forever, daemon=True)
+        # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
+        thread = threading.Thread(target=scripted.serve_forever, args=(0.01,), daemon=True)
         thread.start()
         yield scripted
         scripted.shutdown()

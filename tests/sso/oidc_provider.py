@@ -10,6 +10,7 @@ or audience, an expired token, a token signed with a key the JWKS does not hold.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import secrets
 import threading
@@ -46,6 +47,17 @@ class Issued:
     nonce: str | None
 
 
+@functools.cache
+def _keys() -> tuple[RSAKey, RSAKey]:
+    """The provider's signing key and a foreign one under the same kid: made once a process,
+    since an RSA key takes a tenth of a second or more to generate, and no test is about the key
+    being new (each provider has its own port, issuer and codes)."""
+    return (
+        RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"}),
+        RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"}),
+    )
+
+
 @dataclass
 class OidcProvider:
     person: Person | None = None
@@ -58,8 +70,7 @@ class OidcProvider:
     token_requests: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"})
-        self.other_key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"})
+        self.key, self.other_key = _keys()
         self.codes: dict[str, Issued] = {}
         self._lock = threading.Lock()
         provider = self
@@ -109,7 +120,10 @@ class OidcProvider:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> OidcProvider:
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        # shutdown() waits for the serving loop to look at its flag, which it does every
+        # poll_interval: 0.5 s by default, a quarter of a second of every test on average.
+        serving = functools.partial(self._http.serve_forever, poll_interval=0.01)
+        threading.Thread(target=serving, daemon=True).start()
         return self
 
     def __exit__(self, *_exc: object) -> None:

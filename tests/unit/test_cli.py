@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,13 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pat
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     yield tmp_path
     os.umask(mask)
+
+
+@pytest.fixture
+def migrated(environment: Path, sqlite_template: Path) -> None:
+    """The database already migrated: a copy of the session's migrated template. Migrating a
+    new file is `migrate`'s test and `demo`'s; here it only cost each test two seconds."""
+    shutil.copyfile(sqlite_template, environment / "cli.db")
 
 
 def run(*args: str) -> Result:
@@ -129,8 +137,8 @@ class TestCommands:
         assert (environment / "var").stat().st_mode & 0o777 == 0o700
         assert ok("migrate").strip() == "database is up to date"
 
+    @pytest.mark.usefixtures("migrated")
     def test_create_user_then_a_token_that_works_against_the_api(self) -> None:
-        ok("migrate")
         result = create_user("Ada@Example.org", role="admin")
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith("created admin ada@example.org (id ")
@@ -142,8 +150,8 @@ class TestCommands:
         assert response.json()["email"] == "ada@example.org"
         assert response.json()["role"] == "admin"
 
+    @pytest.mark.usefixtures("migrated")
     def test_create_a_read_only_token_that_expires(self) -> None:
-        ok("migrate")
         assert create_user("ada@example.org").exit_code == 0
         token = ok(
             "create-token", "--email", "ada@example.org", "--access", "read",
@@ -157,8 +165,8 @@ class TestCommands:
         assert too_long.exit_code == 1
         assert "1 to 365 days" in too_long.stderr
 
+    @pytest.mark.usefixtures("migrated")
     def test_reset_two_factor_lets_a_locked_out_owner_back_in(self) -> None:
-        ok("migrate")
         assert create_user("owner@example.org", role="owner").exit_code == 0
         refused = run("reset-two-factor", "--email", "owner@example.org")
         assert refused.exit_code == 1
@@ -168,8 +176,8 @@ class TestCommands:
         assert asyncio.run(has_two_factor("owner@example.org")) is False
         assert run("reset-two-factor", "--email", "nobody@example.org").exit_code == 1
 
+    @pytest.mark.usefixtures("migrated")
     def test_refusals_exit_1_with_one_clear_line(self) -> None:
-        ok("migrate")
         assert create_user("ada@example.org").exit_code == 0
         for result, message in [
             (create_user("ADA@example.org"), "already exists"),
@@ -247,6 +255,7 @@ def test_a_database_out_of_reach_is_one_line_and_exit_1(
         assert "secret" not in result.stderr
 
 
+@pytest.mark.usefixtures("migrated")  # `run` migrates before it looks for Redis
 def test_redis_out_of_reach_stops_run_in_one_line(
     monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
 ) -> None:

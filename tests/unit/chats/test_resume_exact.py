@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from tests.clock import FrozenClock
 from tests.conftest import PASSWORD, Desk
 from tests.realtime import (
     DEFAULT_TIMEOUT,
@@ -209,7 +210,7 @@ async def test_deactivation_and_revoked_tokens_close_sockets(live: str, desk: De
 
 
 async def test_a_socket_closes_when_its_session_expires(
-    live: str, desk: Desk, app: FastAPI
+    live: str, desk: Desk, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from datetime import timedelta
 
@@ -219,11 +220,15 @@ async def test_a_socket_closes_when_its_session_expires(
     from frontdesk.users.models import AuthSession
 
     ada = await desk.agent(inboxes=[await desk.inbox()])
+    # The app's clock stands still, so the socket opens before the expiry however long that
+    # takes; the connection's timer then sleeps the 0.2 s left (real time) and closes it. The
+    # socket sends nothing: only that timer can close it.
+    clock = FrozenClock(monkeypatch, utcnow())
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(AuthSession)
             .where(AuthSession.user_id == ada.id)
-            .values(expires_at=utcnow() + timedelta(seconds=3))
+            .values(expires_at=clock.now + timedelta(seconds=0.2))
         )
     sock = await desk_socket(live, ada)
     assert await sock.wait_closed(timeout=15) == 4401

@@ -24,19 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from frontdesk.chats.availability import end_unanswered_chats
+from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
-from tests.mail.support import post_mime, reply_mail
+from tests.conftest import Agent, Desk, Visitor
+from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 
 SUPPORT = "support@shop.test"
 START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+RANGE = {"since": "2026-11-09", "until": "2026-11-12", "time_zone": "UTC"}
 
 
 @dataclass
@@ -173,3 +177,61 @@ async def _rate(visitor: Any, chat_id: int, score: str, comment: str) -> None:
             f"/messenger/v1/chats/{chat_id}/rating", json={"score": score, "comment": comment}
         )
     )
+
+
+# --- for a history shared by a module's tests (test_reports_api.py) ---------------------------
+
+
+def reports_settings(database_url: str, data_dir: Path) -> Settings:
+    """The settings the `settings` fixture gives the reports tests (tests/conftest.py and
+    this folder's conftest.py), for an app that outlives a test."""
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        public_url="http://desk.test",
+        secret_key="test-secret-key-" + "x" * 32,
+        mail_domain="desk.test",
+        inbound_token=INBOUND_TOKEN,
+        _env_file=None,
+    )
+
+
+class Visitors:
+    """What the `visitors` fixture gives (tests/conftest.py), for an app that outlives a test."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._clients: list[httpx.AsyncClient] = []
+
+    async def __call__(self, inbox: dict[str, Any]) -> Visitor:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://desk.test"
+        )
+        self._clients.append(client)
+        response = await client.post("/messenger/v1/visitors", json={"inbox": inbox["public_key"]})
+        assert response.status_code == 201, response.text
+        token = response.json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        return Visitor(client=client, id=response.json()["visitor_id"], token=token)
+
+    async def __aenter__(self) -> Visitors:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+async def report(agent: Agent, table: str, **params: Any) -> Any:
+    response = await agent.client.get(f"/api/v1/reports/{table}", params=RANGE | params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def by_figure(rows: list[dict[str, Any]]) -> dict[str, tuple[int, Any, Any]]:
+    return {r["figure"]: (r["count"], r["median_seconds"], r["p90_seconds"]) for r in rows}

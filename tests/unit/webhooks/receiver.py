@@ -112,7 +112,8 @@ def receiver() -> Iterator[Receiver]:
 
     server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     try:
