@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import redis
 
 from frontdesk.db.session import create_engine, create_sessionmaker, unit_of_work
 from frontdesk.users import service as users_service
@@ -120,6 +121,15 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        # What the servers kept in Redis (rate limits' counts) goes with them: the keys start
+        # with the cluster's own channel name.
+        client = redis.Redis.from_url(self.env["FRONTDESK_REDIS_URL"])
+        try:
+            keys = list(client.scan_iter(match=f"{self.env['FRONTDESK_REDIS_CHANNEL']}*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
     def log(self, index: int) -> Path:
         return self.data_dir / f"server-{index}.log"
