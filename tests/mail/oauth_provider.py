@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from tests.mail.support import free_port
+from tests.realtime import serve_in_thread
 
 CLIENT_ID = "frontdesk-test-client"
 CLIENT_SECRET = "client-secret-for-tests"
@@ -90,8 +91,7 @@ class TokenServer:
         return f"http://127.0.0.1:{self.port}/tokeninfo?access_token="
 
     def __enter__(self) -> TokenServer:
-        # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
-        threading.Thread(target=self._http.serve_forever, args=(0.01,), daemon=True).start()
+        serve_in_thread(self._http)
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -28,6 +28,7 @@ from frontdesk.tickets.models import Ticket
 from tests.conftest import Desk
 from tests.mail.dovecot import USER, Dovecot, message, running_dovecot
 from tests.mail.support import inbound_entries, ticket_of
+from tests.realtime import serve_in_thread
 
 
 def client(server: Dovecot) -> imaplib.IMAP4:
@@ -412,8 +413,7 @@ async def test_xoauth2_logs_in_with_an_access_token(
     app: FastAPI, settings: Settings, desk: Desk
 ) -> None:
     tokens = HTTPServer(("127.0.0.1", 0), TokenInfo)
-    # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
-    threading.Thread(target=tokens.serve_forever, args=(0.01,), daemon=True).start()
+    serve_in_thread(tokens)
     url = f"http://127.0.0.1:{tokens.server_port}/tokeninfo?access_token="
     try:
         with running_dovecot(tokeninfo_url=url) as server:

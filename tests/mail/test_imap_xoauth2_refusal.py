@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import socketserver
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from frontdesk.mail.imap import LoginRefused, Mailbox, MailboxLogin
 from frontdesk.mail.models import MailboxAuth, MailboxSecurity
+from tests.realtime import serve_in_thread
 
 USER = "support@example.test"
 ERROR = {"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"}
@@ -75,9 +75,7 @@ class _ScriptedImap(socketserver.ThreadingTCPServer):
 @pytest.fixture
 def server() -> Iterator[_ScriptedImap]:
     with _ScriptedImap() as scripted:
-        # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
-        thread = threading.Thread(target=scripted.serve_forever, args=(0.01,), daemon=True)
-        thread.start()
+        thread = serve_in_thread(scripted)
         yield scripted
         scripted.shutdown()
         thread.join()

@@ -24,6 +24,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from tests.realtime import serve_in_thread
+
 CLIENT_ID = "frontdesk-sso-test"
 CLIENT_SECRET = "sso-client-secret-for-tests"
 
@@ -120,10 +122,7 @@ class OidcProvider:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> OidcProvider:
-        # shutdown() waits for the serving loop to look at its flag, which it does every
-        # poll_interval: 0.5 s by default, a quarter of a second of every test on average.
-        serving = functools.partial(self._http.serve_forever, poll_interval=0.01)
-        threading.Thread(target=serving, daemon=True).start()
+        serve_in_thread(self._http)
         return self
 
     def __exit__(self, *_exc: object) -> None:

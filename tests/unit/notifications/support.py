@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -14,6 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from tests.realtime import serve_in_thread
 
 
 async def bell(agent: Any, **params: Any) -> dict[str, Any]:
@@ -105,8 +106,7 @@ class PushService:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
+        self.thread = serve_in_thread(self.server, start=False)
 
     @property
     def origin(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import pytest
 
 from frontdesk.webhooks import sender
+from tests.realtime import serve_in_thread
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "webhooks.md"
 
@@ -112,9 +113,7 @@ def receiver() -> Iterator[Receiver]:
 
     server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    # Its shutdown waits for the serving loop's next look at its flag: every 10 ms, not 0.5 s.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
+    serve_in_thread(server)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     try:
         yield state
