@@ -421,11 +421,14 @@ async def test_single_key_shortcuts_can_be_turned_off_and_stay_out_of_the_compos
     await expect(page.get_by_label("Reply to the customer", exact=True)).to_be_visible()
     await page.locator("main").click(position={"x": 5, "y": 5})
     requests = Requests(page)
+    # The ticket's side panel may still be asking for the customer's apps and ratings: what
+    # the page asked before the keys is left out (failed once in CI without this).
+    opening = len(await requests.sent_so_far(page))
     for key in ("n", "r", "?", "g", "o"):
         await page.keyboard.press(key)
     # A shortcut that went somewhere would have asked for its page's code or data before the
     # page's witness request (or changed the address at once, its code already there).
-    assert await requests.sent_so_far(page) == []
+    assert (await requests.sent_so_far(page))[opening:] == []
     await expect(page).to_have_url(ticket_url)
     await expect(page.get_by_label("Reply to the customer", exact=True)).not_to_be_focused()
     await expect(page.get_by_role("dialog")).to_have_count(0)
