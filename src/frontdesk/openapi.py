@@ -200,6 +200,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/tickets/spam"): {403},
     # 409 `sender_blocked_already`: that address or domain is on the list.
     ("POST", "/api/v1/blocked-senders"): {409},
+    # Blocking a chat's visitor marks its ticket spam: 409 `ticket_merged`.
+    ("POST", "/api/v1/chats/{chat_id}/block-visitor"): {409},
     ("POST", "/api/v1/macros"): {404},
     # An id out of range in a rule's body (a label, the order) answers as a missing one.
     ("POST", "/api/v1/rules"): {404},

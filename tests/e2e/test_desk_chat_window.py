@@ -706,3 +706,50 @@ async def test_the_visitors_page_shows_its_title_and_a_short_address(
     await expect(link).to_have_text("shop.example.com")
     await assert_accessible(ada, "chat window visitor page")
     await ada.context.close()
+
+
+async def test_blocking_a_visitor_asks_first_files_the_chat_in_spam_and_an_admin_lifts_it(
+    app: FastAPI, desk: Any, visitors: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox, [ada_user] = await team(desk, app, "Ada Lovelace")
+    visitor = await visitors(inbox)
+    await visitor.start_chat("You are all useless", name="Troll", email="troll@example.org")
+    ada = await open_desk(browser, live, ada_user)
+    await open_chat(ada, "Troll")
+
+    # Not joined: any agent of the inbox may block a chat nobody answered. Asked first.
+    block = ada.get_by_test_id("block-visitor")
+    await block.click()
+    confirm = ada.get_by_role("alertdialog", name="Block this visitor?")
+    await expect(confirm).to_contain_text("its ticket goes to Spam")
+    # Only typed: the address is not blocked, and the desk says so.
+    await expect(confirm).to_contain_text("troll@example.org was only typed")
+    await expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    await assert_accessible(ada, "block visitor confirmation")
+    await shoot(ada, screenshots, "chat-block-visitor-confirm")
+    await ada.keyboard.press("Escape")
+    await expect(confirm).to_have_count(0)
+    await expect(block).to_be_focused()
+
+    await block.click()
+    await confirm.get_by_role("button", name="Block visitor").click()
+    await expect(ada).to_have_url(re.compile(r"/tickets/\d+$"))
+    await expect(ada.get_by_test_id("ticket-state")).to_have_text("Spam")
+    refused = await visitor.client.post("/messenger/v1/chats", json={"text": "let me in"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "visitor_blocked"
+    await ada.context.close()
+
+    admin_user = await desk.user(name="Root", role="admin")
+    admin = await open_desk(browser, live, admin_user, path="/settings/blocked-senders")
+    table = admin.get_by_test_id("blocked-visitors")
+    await expect(table).to_contain_text("Troll")
+    await expect(table).to_contain_text("Ada Lovelace")
+    await shoot(admin, screenshots, "blocked-visitors")
+    await table.get_by_role("button", name="Unblock Troll").click()
+    await table.get_by_role("button", name="Unblock Troll").click()
+    await expect(admin.get_by_text("Troll can chat again.")).to_be_visible()
+    await expect(table).to_contain_text("No visitor is blocked.")
+    again = await visitor.client.post("/messenger/v1/chats", json={"text": "sorry"})
+    assert again.status_code == 201, again.text
+    await admin.context.close()

@@ -53,7 +53,12 @@ def ticket_outcome(*, reason: EndReason, agent: User | None) -> TicketOutcome:
 
 
 async def ticket_for(
-    session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
+    session: AsyncSession,
+    *,
+    chat: Chat,
+    agent: User | None,
+    reason: EndReason,
+    transcript: bool = True,
 ) -> tuple[Ticket, bool]:
     visitor = await visitor_of(session, chat=chat)
     customer = await customers_service.find_or_create(
@@ -80,6 +85,7 @@ async def ticket_for(
         state=outcome.state,
         assignee=outcome.assignee,
         labels=labels,
+        reply_address=chat.visitor_email,
     )
     carried = await carry_to_ticket(session, chat=chat, ticket_id=ticket.id)
     lines = transcript_lines(events, files=carried)
@@ -99,7 +105,7 @@ async def ticket_for(
         },
     )
     await attach_carried(session, carried=carried, entry_id=entry.id)
-    emailed = await mail_outbound.queue_transcript(
+    emailed = transcript and await mail_outbound.queue_transcript(
         session,
         ticket=ticket,
         entry=entry,

@@ -181,3 +181,14 @@ class ChatHasEmail(Conflict):
             "This chat ended with your email address already: we will answer there. To use "
             "another address, start a new chat."
         )
+
+
+class VisitorBlocked(Forbidden):
+    """An agent blocked this visitor, or the website signed them in with a blocked address
+    (docs/chat.md, "Blocking a visitor"). The words say no more than that: the messenger shows
+    its own neutral sentence."""
+
+    code = "visitor_blocked"
+
+    def __init__(self) -> None:
+        super().__init__("You can't start a conversation right now.")

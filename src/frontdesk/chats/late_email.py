@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.chats.blocked import ensure_not_blocked
 from frontdesk.chats.errors import ChatHasEmail
 from frontdesk.chats.log import lock_chat
 from frontdesk.chats.models import Chat, ChatState, Visitor
@@ -31,6 +32,7 @@ async def give_email(
     chat = await lock_chat(
         session, chat=await get_visitor_chat(session, visitor=visitor, chat_id=chat_id)
     )
+    await ensure_not_blocked(session, visitor=visitor)
     ended = chat.state is ChatState.ended
     if ended and chat.visitor_email:
         raise ChatHasEmail
@@ -51,6 +53,8 @@ async def _file_under(session: AsyncSession, *, chat: Chat) -> None:
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
     if (await customers_service.emails_of(session, customer_id=customer.id)).emails:
         return  # an agent gave it one meanwhile: theirs stands
+    # What the chat's end would have kept: the answer goes there once it is the customer's.
+    ticket.reply_address = address
     owner = await customers_service.find_by_email(session, email=address)
     if owner is None:
         await customers_service.update_customer(session, customer=customer, emails=[address])

@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import offering, queries
+from frontdesk.chats.blocked import ensure_not_blocked, ensure_signed_sender_allowed
 from frontdesk.chats.capacity import anyone_online, has_capacity, offer_targets
 from frontdesk.chats.closing import ticket_for
 from frontdesk.chats.errors import (
@@ -106,16 +107,19 @@ async def start_chat(
     `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
+    # Under the visitor's lock, so that two attempts at once start one chat, and a block
+    # (spam/visitors.py, which takes it too) either sees this chat or is seen by it.
+    visitor = await lock_visitor(session, visitor=visitor)
     if client_msg_id:
-        # Under the visitor's lock, so that two attempts at once start one chat.
-        visitor = await lock_visitor(session, visitor=visitor)
         started = await _started_with(session, visitor=visitor, client_msg_id=client_msg_id)
         if started is not None:
             return started
+    await ensure_not_blocked(session, visitor=visitor)
     await ensure_in_hours(session, inbox=inbox)
     if not await anyone_online(session, inbox=inbox):
         raise NoAgentsOnline
     take_email(visitor, inbox=inbox, email=email)
+    await ensure_signed_sender_allowed(session, visitor=visitor)
     visitor.name = name.strip() or visitor.name
     if page_url is not None:
         visitor.page_url, visitor.page_title = page_url[:2000], (page_title or "")[:500]
@@ -487,9 +491,15 @@ async def end_visitor_chat(session: AsyncSession, *, visitor: Visitor, chat_id: 
 
 
 async def end_chat(
-    session: AsyncSession, *, chat: Chat, agent: User | None, reason: EndReason
+    session: AsyncSession,
+    *,
+    chat: Chat,
+    agent: User | None,
+    reason: EndReason,
+    transcript: bool = True,
 ) -> Ticket:
-    """Ends the chat and creates its one ticket; a second end finds it ended and is refused."""
+    """Ends the chat and creates its one ticket; a second end finds it ended and is refused.
+    `transcript` False: the customer is mailed nothing (a blocked visitor, spam/visitors.py)."""
     chat = await lock_chat(session, chat=chat)
     if chat.state is ChatState.ended:
         raise ChatEnded
@@ -507,7 +517,9 @@ async def end_chat(
     now = utcnow()
     chat.state, chat.end_reason, chat.ended_at = ChatState.ended, reason, now
     chat.ended_by_id = agent.id if agent else None
-    ticket, emailed = await ticket_for(session, chat=chat, agent=answerer, reason=reason)
+    ticket, emailed = await ticket_for(
+        session, chat=chat, agent=answerer, reason=reason, transcript=transcript
+    )
     chat.ticket_id = ticket.id
     await session.flush()
     await metrics.chat_ended(

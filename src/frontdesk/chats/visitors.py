@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats import queries
+from frontdesk.chats.blocked import ensure_not_blocked
 from frontdesk.chats.errors import (
     ChatNotFound,
     IdentityUnverified,
@@ -180,6 +181,7 @@ async def submit_contact_form(
     text: str,
     page_url: str | None,
 ) -> Ticket:
+    await ensure_not_blocked(session, visitor=visitor)
     text = ensure_message(text, limit=settings_of(session).max_message_length)
     take_email(visitor, inbox=inbox, email=email)
     visitor.name = name.strip() or visitor.name
@@ -193,6 +195,7 @@ async def submit_contact_form(
         customer=customer,
         subject=first_line,
         type=TicketType.web,
+        reply_address=email,
         # A blocked address's message is kept, filed in Spam (docs/email.md, "Blocked senders").
         state=(
             TicketState.spam

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
+from frontdesk.customers.models import ContactKind, CustomerContact
 from frontdesk.db.context import settings_of
 from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
@@ -42,8 +43,51 @@ _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|vs|ref|fw|fwd|tr)\s*(\[\d+\])?\
 
 
 async def recipient_for(session: AsyncSession, *, ticket: Ticket) -> str | None:
+    """Where the ticket's mail to its customer goes: the address the conversation is with
+    (`Ticket.reply_address`) while it is still one of the customer's, an address merged in from
+    another record included; else (removed from them, or the ticket now someone else's) their
+    primary. None when they have no address."""
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
-    return await customers_service.primary_email(session, customer=customer)
+    found = await _recipients(session, [(ticket.id, customer.id, ticket.reply_address)])
+    return found.get(ticket.id)
+
+
+async def recipients_by_ticket(
+    session: AsyncSession, *, tickets: Sequence[Ticket]
+) -> dict[int, str]:
+    """`recipient_for` of each ticket in one statement, whatever their number (a list's page);
+    a ticket whose customer has no address is left out. By the customer the ticket names, as
+    `customers_service.primary_emails_by_id` reads them: a merge moves the tickets too."""
+    return await _recipients(
+        session, [(ticket.id, ticket.customer_id, ticket.reply_address) for ticket in tickets]
+    )
+
+
+async def _recipients(
+    session: AsyncSession, tickets: Sequence[tuple[int, int, str | None]]
+) -> dict[int, str]:
+    """(ticket id, customer id, its reply address) → where the ticket's mail goes."""
+    if not tickets:
+        return {}
+    rows = await session.execute(
+        select(CustomerContact.customer_id, CustomerContact.value)
+        .where(
+            CustomerContact.customer_id.in_({customer_id for _, customer_id, _ in tickets}),
+            CustomerContact.kind == ContactKind.email,
+        )
+        .order_by(CustomerContact.id)
+    )
+    emails: dict[int, list[str]] = {}
+    for customer_id, value in rows:
+        emails.setdefault(customer_id, []).append(value)
+    found: dict[int, str] = {}
+    for ticket_id, customer_id, address in tickets:
+        # The primary: their first address, as `customers_service.primary_email` says.
+        theirs = emails.get(customer_id) or []
+        recipient = address if address in theirs else next(iter(theirs), None)
+        if recipient is not None:
+            found[ticket_id] = recipient
+    return found
 
 
 def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = None) -> str:
@@ -420,7 +464,7 @@ async def queue_transcript(
     """
     settings = settings_of(session)
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
-    recipient = await customers_service.primary_email(session, customer=customer)
+    recipient = await recipient_for(session, ticket=ticket)
     if recipient is None:
         return False
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)

@@ -399,6 +399,8 @@ async def _receive(
             subject=mail.subject[:300],
             type=TicketType.email,
             state=TicketState.spam if blocked else TicketState.open,
+            # The author's address (mail/lists.py), not a list's: where the answer goes.
+            reply_address=mail.from_address,
         )
         created, unexpected = True, False
         matched_by = "inbox address" if deleted is None else "reply address of a deleted ticket"
@@ -423,6 +425,10 @@ async def _receive(
         # report (a delay warning), is the mail server's.
         by_server = mail.bounce or bool(mail.recipients)
         author_id = sender.customer_id if not unexpected and not by_server else None
+        if author_id is not None and not mail.is_auto and ticket.reply_address != mail.from_address:
+            # The customer wrote from another of their addresses: the conversation is with the
+            # one they wrote from last, and the answer goes there (docs/email.md).
+            ticket.reply_address = mail.from_address
         if not unexpected and not mail.is_auto:
             await known.proven(session, ticket.customer_id)
         customer_emails = sender.emails

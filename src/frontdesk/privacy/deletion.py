@@ -325,6 +325,10 @@ SCRUBBED: list[tuple[Any, Any, Any]] = [
     # ticket's Cc. Last, so that the indexes of a running erasure's progress keep their tables.
     (PendingReply, PendingReply.id, PendingReply.cc),
     (PendingReply, PendingReply.id, PendingReply.bcc),
+    # The address another customer's ticket would answer at (a visitor typed theirs into the
+    # contact form; an address that left a customer for another): emptied, the ticket answers
+    # at its customer's primary. Appended, for the same reason.
+    (Ticket, Ticket.id, Ticket.reply_address),
 ]
 
 

@@ -27,7 +27,7 @@ from frontdesk.db.unique import insert_once
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.mail.addresses import new_message_id, reply_address
 from frontdesk.mail.models import OutboxMessage, OutboxState
-from frontdesk.mail.outbound import inbox_sender
+from frontdesk.mail.outbound import inbox_sender, recipient_for
 from frontdesk.ratings import links
 from frontdesk.ratings.models import RatingRequest, RatingSettings, RequestState
 from frontdesk.tickets.models import Ticket, TicketState, TicketType
@@ -87,7 +87,8 @@ async def _request(session: AsyncSession, *, ticket: Ticket, now: datetime) -> b
     if ticket.closed_at is None:
         return False
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
-    recipient = await customers_service.primary_email(session, customer=customer)
+    # Asked where the conversation is, as its replies are (docs/email.md).
+    recipient = await recipient_for(session, ticket=ticket)
     last_asked = await session.scalar(
         select(func.max(RatingRequest.created_at)).where(
             RatingRequest.ticket_id.in_(await _conversation(session, ticket_id=ticket.id)),

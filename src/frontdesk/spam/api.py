@@ -1,5 +1,5 @@
-"""Spam over HTTP: marking tickets spam or not (one, or many from the list), and the blocked
-senders list (admins)."""
+"""Spam over HTTP: marking tickets spam or not (one, or many from the list), blocking a chat's
+visitor, and the blocked senders and visitors lists (admins)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.spam import service
+from frontdesk.spam import service, visitors
 from frontdesk.spam.models import BlockedSender
 from frontdesk.spam.schemas import (
     BlockedSenderCreate,
     BlockedSenderRead,
+    BlockedVisitorRead,
     BulkNotSpam,
     BulkSpamMark,
     BulkSpamOutcome,
@@ -23,6 +24,7 @@ from frontdesk.spam.schemas import (
     SpamMark,
     SpamResult,
     SpamTicket,
+    VisitorBlockResult,
 )
 from frontdesk.users.models import User
 
@@ -139,3 +141,47 @@ async def block_sender(
 async def unblock_sender(blocked_id: Id, admin: CurrentAdmin, session: SessionDep) -> None:
     """Mail from it arrives as usual again; what is in Spam stays there."""
     await service.unblock_sender(session, actor=admin, blocked_id=blocked_id)
+
+
+@router.post("/chats/{chat_id}/block-visitor", response_model=VisitorBlockResult)
+async def block_visitor(chat_id: Id, user: CurrentAgent, session: SessionDep) -> VisitorBlockResult:
+    """Blocks the chat's visitor (docs/chat.md, "Blocking a visitor"): their chats still going
+    end, filed in Spam, and the messenger refuses them (403 `visitor_blocked`). Any agent who
+    sees the chat's inbox; an ended chat too. Blocking again answers `changed` false."""
+    block = await visitors.block_visitor(session, actor=user, chat_id=chat_id)
+    return VisitorBlockResult(
+        changed=block.changed,
+        blocked_visitor_id=block.blocked.id,
+        visitor_id=block.blocked.visitor_id,
+        ticket=SpamTicket.model_validate(block.ticket) if block.ticket else None,
+        blocked_sender=(await _reads(session, [block.sender]))[0] if block.sender else None,
+    )
+
+
+@router.get("/blocked-visitors", response_model=list[BlockedVisitorRead])
+async def list_blocked_visitors(
+    admin: CurrentAdmin, session: SessionDep
+) -> list[BlockedVisitorRead]:
+    """Newest first."""
+    return [
+        BlockedVisitorRead(
+            id=row.blocked.id,
+            visitor_id=row.blocked.visitor_id,
+            name=row.name,
+            email=row.email,
+            verified=row.verified,
+            ticket_id=row.blocked.ticket_id,
+            ticket_number=row.ticket_number,
+            created_at=row.blocked.created_at,
+            created_by_id=row.blocked.created_by_id,
+            created_by_name=row.created_by_name,
+        )
+        for row in await visitors.list_blocked_visitors(session, actor=admin)
+    ]
+
+
+@router.delete("/blocked-visitors/{blocked_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock_visitor(blocked_id: Id, admin: CurrentAdmin, session: SessionDep) -> None:
+    """The visitor may chat and leave messages again. Their ticket stays in Spam, and an address
+    blocked with them stays on the blocked senders list."""
+    await visitors.unblock_visitor(session, actor=admin, blocked_id=blocked_id)

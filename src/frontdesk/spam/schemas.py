@@ -89,3 +89,34 @@ class BulkSpamResult(ReadModel):
     done: int = Field(description="How many tickets are now as asked")
     refused: int
     results: list[BulkSpamOutcome] = Field(description="One per ticket, by id")
+
+
+class VisitorBlockResult(ReadModel):
+    changed: bool = Field(
+        description="false: the visitor was blocked already (someone else was first); their "
+        "chats were ended and filed then."
+    )
+    blocked_visitor_id: int = Field(description="Its id in `GET /blocked-visitors`")
+    visitor_id: int
+    ticket: SpamTicket | None = Field(
+        description="The chat's ticket, in Spam; null when it was deleted meanwhile."
+    )
+    blocked_sender: BlockedSenderRead | None = Field(
+        description="The chat's address, blocked as a sender: only when the website signed it "
+        "(a typed address proves nothing and is not blocked)."
+    )
+
+
+class BlockedVisitorRead(ReadModel):
+    id: int
+    visitor_id: int
+    name: str = Field(description="The name the visitor gave; empty when none.")
+    email: str | None = Field(description="The address the visitor gave, if any.")
+    verified: bool = Field(description="Whether the website signed that address (identify()).")
+    ticket_id: int | None = Field(
+        description="The ticket of the chat they were blocked from; null once it is deleted."
+    )
+    ticket_number: int | None
+    created_at: datetime
+    created_by_id: int | None
+    created_by_name: str | None = Field(description="Who blocked them; null once they are gone.")

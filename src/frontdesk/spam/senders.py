@@ -1,6 +1,7 @@
-"""Which senders are blocked: the one question mail and the contact form ask (`is_blocked`), and
-the form a blocked address or domain is kept in (`pattern_of`). Nothing here knows tickets, so
-the receiving paths can ask it without importing the spam service."""
+"""Which senders are blocked: the one question mail and the contact form ask (`is_blocked`), the
+form a blocked address or domain is kept in (`pattern_of`), and whether an agent blocked a
+messenger visitor (`visitor_blocked`). Nothing here knows tickets or chats, so the receiving
+paths and the messenger can ask it without importing the spam service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid
 from frontdesk.kit.text import normalize_domain, normalize_email
-from frontdesk.spam.models import BlockedSender
+from frontdesk.spam.models import BlockedSender, BlockedVisitor
 
 MAX_PATTERN = 320
 
@@ -96,3 +97,11 @@ class BlockedAmong:
         if normalized in self._checked:
             return normalized in self._blocked
         return await is_blocked(session, address=normalized)
+
+
+async def visitor_blocked(session: AsyncSession, *, visitor_id: int) -> bool:
+    """Whether an agent blocked this messenger visitor (docs/chat.md, "Blocking a visitor")."""
+    found = await session.scalar(
+        select(BlockedVisitor.id).where(BlockedVisitor.visitor_id == visitor_id).limit(1)
+    )
+    return found is not None

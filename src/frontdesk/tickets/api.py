@@ -22,6 +22,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.mail import outbound as mail_outbound
 from frontdesk.pending_replies import service as pending_service
 from frontdesk.pending_replies.schemas import PendingReplyRead
 from frontdesk.pending_replies.views import pending_reads
@@ -65,6 +66,9 @@ async def ticket_reads(
     names = await customers_service.names_by_id(session, customer_ids=shown)
     # One statement for the page, not one per ticket: integrators list tickets to mail them.
     emails = await customers_service.primary_emails_by_id(session, customer_ids=shown)
+    recipients = await mail_outbound.recipients_by_ticket(
+        session, tickets=[t for t in tickets if t.customer_id not in hidden]
+    )
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in tickets])
     fields = await field_values.values_of(
         session, object=FieldObject.ticket, ids=[t.id for t in tickets]
@@ -76,6 +80,7 @@ async def ticket_reads(
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
+                "reply_address": recipients.get(ticket.id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],

@@ -391,6 +391,7 @@ async def split_ticket(
     new.shows_customer = ticket.shows_customer
     new.assignee_id = ticket.assignee_id
     new.cc = list(ticket.cc)
+    new.reply_address = ticket.reply_address
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=ticket.id, dst=new.id)
     await clocks.split_off(session, ticket=new, entry_ids=entry_ids, user_id=actor.id)
     await clocks.left(session, ticket=ticket, entry_ids=entry_ids)

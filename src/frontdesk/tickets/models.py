@@ -155,6 +155,11 @@ class Ticket(Timestamped, Base):
     # People copied on the conversation besides the customer: the Cc of the customer's mail and
     # of the agents' last reply, offered again on the next one (docs/email.md).
     cc: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    # The customer's address the conversation is with: where their mail came from (the latest
+    # one), where an agent's New ticket wrote, what a visitor gave the chat or form. Email
+    # replies go there only while it is one of the ticket customer's addresses, else to their
+    # primary (mail/outbound.py `recipient_for`). An erasure of whoever has it empties it.
+    reply_address: Mapped[str | None] = mapped_column(String(320))
     # Set when this ticket was merged into another (tickets/merging.py): it is closed and its
     # thread lives there; mail that still names it continues the other one.
     merged_into_id: Mapped[int | None] = mapped_column(

@@ -75,6 +75,14 @@ class TicketRead(ReadModel):
         description="The customer's primary email address (the first of their `emails`); null "
         "when they have none, or when you may not see the customer (as `customer` on a ticket).",
     )
+    reply_address: str | None = Field(
+        default=None,
+        description="Where an email reply to the customer goes: the address the conversation is "
+        "with (the one they last wrote from, the one a New ticket was sent to, the one given in "
+        "the chat or contact form) while it is still one of the customer's, else their primary "
+        "address. Read-only; null when they have no address, or when you may not see the "
+        "customer.",
+    )
     subject: str
     type: TicketType
     state: TicketState

@@ -310,11 +310,15 @@ async def create_ticket(
     priority: TicketPriority = TicketPriority.normal,
     refresh_sla: bool = True,
     fields: Mapping[str, Any] | None = None,
+    reply_address: str | None = None,
 ) -> Ticket:
     """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
     email, the contact form). `refresh_sla=False`: the caller works its SLA out once its
     messages are in (a split: `tickets/merging.split_ticket`). `fields`: custom field values
-    it is created with, checked as a PATCH checks them (a refusal creates nothing)."""
+    it is created with, checked as a PATCH checks them (a refusal creates nothing).
+    `reply_address`: the customer's address the conversation begins with (the mail's sender,
+    New ticket's To, the address a visitor gave), where email replies go while it is one of the
+    customer's (mail/outbound.py `recipient_for`); kept as given, checked when mail is sent."""
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
         raise Invalid("state", "Create the ticket first, then snooze it until a time.")
@@ -343,6 +347,7 @@ async def create_ticket(
         # A blocked sender's message arrives as spam (spam/senders.py).
         spam_at=now if state is TicketState.spam else None,
         shows_customer=shows_customer,
+        reply_address=normalize_email(reply_address) if reply_address else None,
     )
     session.add(ticket)
     await session.flush()

@@ -89,6 +89,8 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
         filed_by=user,
         priority=new.priority,
         fields=new.fields,
+        # The address the agent wrote to (To), when they gave one: their message goes there.
+        reply_address=new.customer_email,
     )
     if new.message is not None:
         await service.add_reply(

@@ -33,6 +33,7 @@ from frontdesk.fields import values as field_values
 from frontdesk.fields.models import FieldObject
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.schemas import LabelRead
+from frontdesk.mail import outbound as mail_outbound
 from frontdesk.ratings.schemas import RatingRead
 from frontdesk.realtime.envelope import chat_topic, iso
 from frontdesk.realtime.publisher import Publication
@@ -471,6 +472,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     customer_ids = [t.customer_id for t in rows]
     names = await customers_service.names_by_id(session, customer_ids=customer_ids)
     emails = await customers_service.primary_emails_by_id(session, customer_ids=customer_ids)
+    recipients = await mail_outbound.recipients_by_ticket(session, tickets=rows)
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in rows])
     fields = await field_values.values_of(
         session, object=FieldObject.ticket, ids=[t.id for t in rows]
@@ -483,6 +485,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": emails.get(ticket.customer_id),
+                "reply_address": recipients.get(ticket.id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],

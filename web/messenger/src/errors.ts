@@ -72,6 +72,8 @@ export function errorText(t: Translate, error: unknown): string {
       return t("closedTitle");
     case "chat_ended":
       return t("ended");
+    case "visitor_blocked":
+      return t("blocked");
   }
   const text = error.fields.find((problem) => problem.field === "text");
   if (text) return fieldWords(t, "text", text);

@@ -80,6 +80,7 @@ const en = {
   rateLimited: "Too many messages at once. Try again in {n} seconds.",
   reconnecting: "Reconnecting…",
   misconfigured: "This chat is not available on this website.",
+  blocked: "You can't start a conversation right now.",
   nobodyOnline: "Everyone just went offline. Leave a message and we'll reply by email.",
   somethingWrong: "Something went wrong on our side. Please try again in a moment.",
   nameRequired: "Please tell us your name.",
@@ -222,6 +223,7 @@ const fr: Dictionary = {
   rateLimited: "Trop de messages d'un coup. Réessayez dans {n} secondes.",
   reconnecting: "Reconnexion…",
   misconfigured: "Ce chat n'est pas disponible sur ce site.",
+  blocked: "Vous ne pouvez pas démarrer de conversation pour le moment.",
   nobodyOnline:
     "Tout le monde vient de se déconnecter. Laissez un message, nous répondrons par e-mail.",
   somethingWrong: "Un problème est survenu de notre côté. Réessayez dans un instant.",

@@ -71,3 +71,11 @@ test("what no field can fix goes above the form, in the messenger's words", () =
     console.warn = original;
   }
 });
+
+test("a blocked visitor reads a neutral sentence, not the refusal's code or English", () => {
+  const blocked = new ApiError("visitor_blocked", "You can't start a conversation right now.", 403);
+  assert.deepEqual(formProblems(en, blocked), [{ text: "You can't start a conversation right now." }]);
+  assert.deepEqual(formProblems(fr, blocked), [
+    { text: "Vous ne pouvez pas démarrer de conversation pour le moment." },
+  ]);
+});

@@ -22,4 +22,5 @@ export const chatsApi = {
     unwrap(client.POST("/api/v1/chats/{chat_id}/transfer", { ...chat(id), body: { user_id } })),
   leave: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/leave", chat(id))),
   end: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/end", chat(id))),
+  blockVisitor: (id: number) => unwrap(client.POST("/api/v1/chats/{chat_id}/block-visitor", chat(id))),
 };

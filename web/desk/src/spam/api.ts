@@ -2,6 +2,7 @@ import { client, unwrap, type Schemas } from "../api/client";
 
 export type Block = Schemas["Block"];
 export type BlockedSender = Schemas["BlockedSenderRead"];
+export type BlockedVisitor = Schemas["BlockedVisitorRead"];
 const ticket = (ticket_id: number) => ({ params: { path: { ticket_id } } });
 
 export const spamApi = {
@@ -15,6 +16,9 @@ export const spamApi = {
   block: (pattern: string) => unwrap(client.POST("/api/v1/blocked-senders", { body: { pattern } })),
   unblock: (id: number) =>
     unwrap(client.DELETE("/api/v1/blocked-senders/{blocked_id}", { params: { path: { blocked_id: id } } })),
+  blockedVisitors: () => unwrap(client.GET("/api/v1/blocked-visitors")),
+  unblockVisitor: (id: number) =>
+    unwrap(client.DELETE("/api/v1/blocked-visitors/{blocked_id}", { params: { path: { blocked_id: id } } })),
 };
 
 /** The domain part of an address, with its @: "cora@example.org" → "@example.org". */
