@@ -242,16 +242,46 @@ def redis_url() -> str:
     return reachable_redis()
 
 
-# For a test that only PostgreSQL can show (its locks, its connections): `app` and `desk` on
-# PostgreSQL alone.
-POSTGRESQL_ONLY = pytest.mark.parametrize(
-    "database_url", [pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
-)
+# The stores a test that reaches the database runs on (the `database_url` it, `app` or `desk`
+# gets). Both by default; a module (`pytestmark`) or a test names its own, the closest naming
+# winning, by the rule of docs/architecture.md ("Tests"): both where the store can change the
+# outcome (locks and races, SQL written per dialect, constraints and types, migrations), SQLite
+# alone where only Python decides over the same statements.
+SQLITE_ONLY = pytest.mark.stores("sqlite")
+# For a test of SQLite itself (the steps or the plan of its statements): PostgreSQL has no such
+# thing to show.
+SQLITE_ITSELF = pytest.mark.stores("sqlite", itself=True)
+BOTH_STORES = pytest.mark.stores("sqlite", "postgresql")
+# For a test that only PostgreSQL can show (its locks, its connections).
+POSTGRESQL_ONLY = pytest.mark.stores("postgresql")
+_STORE_PARAMS = {
+    "sqlite": pytest.param("sqlite"),
+    "postgresql": pytest.param("postgresql", marks=pytest.mark.integration),
+}
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
-)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" not in metafunc.fixturenames:
+        return
+    # A module that defines its own `database_url` (a SQLite copy of its own, say) keeps it.
+    closest = metafunc._arg2fixturedefs["database_url"][-1]
+    if closest.func.__code__.co_filename != __file__:
+        return
+    for parametrized in metafunc.definition.iter_markers("parametrize"):
+        names = parametrized.args[0]
+        if "database_url" in (names.split(",") if isinstance(names, str) else names):
+            return  # the test parametrizes the store itself
+    named = metafunc.definition.get_closest_marker("stores")
+    stores: tuple[str, ...] = ("sqlite", "postgresql")
+    if named is not None:
+        stores = named.args
+        widened = os.environ.get("FRONTDESK_TEST_STORES") == "all"
+        if widened and stores == ("sqlite",) and not named.kwargs.get("itself"):
+            stores = ("sqlite", "postgresql")  # bench/store_shapes.py: what SQLite alone leaves out
+    metafunc.parametrize("database_url", [_STORE_PARAMS[store] for store in stores], indirect=True)
+
+
+@pytest.fixture
 def database_url(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> Iterator[str]:

@@ -17,11 +17,13 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.files import local_store
 from frontdesk.files.models import StoredFile
 from frontdesk.files.store import S3Store, file_store
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.files.conftest import s3_settings
 from tests.files.seaweedfs import SeaweedFS
 from tests.mail.support import answered_ticket
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 DATA = os.urandom(700_000)
 
@@ -158,6 +160,7 @@ class TestDownloads:
         assert kept(settings, server) == []
         assert await count_rows(app, StoredFile) == 0
 
+    @BOTH_STORES
     async def test_over_the_limit_in_the_last_chunk_is_answered_at_once(
         self, app: FastAPI, settings: Settings, desk: Desk
     ) -> None:

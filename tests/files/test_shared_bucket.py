@@ -18,7 +18,7 @@ from frontdesk.files.models import StoredFile
 from frontdesk.files.store import StoreUnavailable, file_store
 from frontdesk.files.timers import delete_unsent_uploads
 from frontdesk.kit.clock import utcnow
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.files.conftest import s3_settings
 from tests.files.seaweedfs import SeaweedFS
 from tests.mail.support import (
@@ -30,6 +30,8 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 2000 + b"\n%%EOF\n"
 

@@ -14,9 +14,11 @@ from fastapi import FastAPI
 from frontdesk.config import Settings
 from frontdesk.files import service
 from frontdesk.files.models import StoredFile
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import answered_ticket
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 
 def stored_keys(settings: Settings) -> set[str]:
@@ -37,6 +39,7 @@ async def upload(
 
 
 class TestUploadClientId:
+    @BOTH_STORES
     async def test_the_same_upload_sent_twice_is_one_file(
         self, app: FastAPI, settings: Settings, desk: Desk
     ) -> None:
@@ -51,6 +54,7 @@ class TestUploadClientId:
         other = await upload(ada, ticket, b"the notes", "up-2")
         assert other["id"] != first["id"]
 
+    @BOTH_STORES
     async def test_twice_at_once_is_one_file(
         self, app: FastAPI, settings: Settings, desk: Desk
     ) -> None:
@@ -63,6 +67,7 @@ class TestUploadClientId:
         assert await count_rows(app, StoredFile, StoredFile.client_id == "same") == 1
         assert len(stored_keys(settings) - before) == 1
 
+    @BOTH_STORES
     async def test_the_loser_of_a_race_answers_the_winners_file_and_drops_its_bytes(
         self, app: FastAPI, settings: Settings, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -18,7 +18,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import DeletedTicket
 from frontdesk.privacy.timers import apply_retention
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -30,6 +30,8 @@ from tests.mail.support import (
     ticket_of,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 BILLING = "billing@shop.test"
 
@@ -151,6 +153,7 @@ class TestReplyToADeletedTicket:
         assert again["customer"]["id"] == ticket["customer"]["id"]
         assert [entry["text"] for entry in inbound_entries(again)] == ["It broke again."]
 
+    @BOTH_STORES
     async def test_a_ticket_deleted_before_its_inbox_was_kept_is_still_refused(
         self,
         app: FastAPI,

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.dsn import (
     Recipient,
     encoded_status,
@@ -32,6 +32,8 @@ from tests.mail.support import (
     ticket_of,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 BOSS = "boss@example.org"
 COLLEAGUE = "colleague@example.net"

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -25,6 +25,8 @@ from tests.mail.support import (
     ticket_of,
 )
 from tests.unit.support import count_rows
+
+pytestmark = SQLITE_ONLY
 
 # What Exchange Online puts on every message of a mailbox, whoever wrote it.
 EXCHANGE = {

@@ -22,12 +22,15 @@ from frontdesk.mail import tokens
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.models import MailboxAccount
 from frontdesk.mail.timers import deliver_outbox
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.dovecot import USER, Dovecot, message, running_dovecot
 from tests.mail.oauth_provider import CLIENT_ID, CLIENT_SECRET, TokenServer, XOAuthSmtp
 from tests.mail.support import free_port, outbox
 
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"),
+    SQLITE_ONLY,
+]
 
 
 @pytest.fixture
@@ -164,6 +167,7 @@ async def test_the_access_token_is_renewed_and_the_fetch_goes_on(
         assert healed["messages_fetched"] == 6
 
 
+@BOTH_STORES
 async def test_two_processes_renewing_at_once_ask_the_provider_once(
     app: FastAPI, desk: Desk, provider: TokenServer
 ) -> None:
@@ -197,6 +201,7 @@ async def test_two_processes_renewing_at_once_ask_the_provider_once(
     assert third == fourth != first
 
 
+@BOTH_STORES
 async def test_an_unreachable_token_endpoint_is_retried_with_back_off(
     app: FastAPI, desk: Desk, provider: TokenServer
 ) -> None:
@@ -225,6 +230,7 @@ async def test_an_unreachable_token_endpoint_is_retried_with_back_off(
     assert provider.refreshes == 0
 
 
+@BOTH_STORES
 async def test_oauth_settings_are_checked(desk: Desk, provider: TokenServer) -> None:
     inbox = await desk.inbox(name="Support", email_address=USER)
     admin = await desk.agent(role="admin")

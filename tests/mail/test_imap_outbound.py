@@ -11,12 +11,15 @@ from fastapi import FastAPI
 from frontdesk.config import Settings
 from frontdesk.mail.fetching import fetch_due_mailboxes
 from frontdesk.mail.timers import deliver_outbox
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.dovecot import Dovecot, message
 from tests.mail.support import free_port, inbound_entries, outbox, ticket_of
 
 # A loopback test server: AUTH without TLS is the point here, not a risk.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"),
+    SQLITE_ONLY,
+]
 
 
 class ProviderSmtp:

@@ -19,8 +19,10 @@ import pytest
 from PIL import Image
 
 from frontdesk.files import thumbnails
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import CUSTOMER, answered_ticket, inbound_entries, post_mime, ticket_of
+
+pytestmark = SQLITE_ONLY
 
 SLOW = 2.0
 
@@ -45,6 +47,7 @@ def png() -> bytes:
     return out.getvalue()
 
 
+@BOTH_STORES
 async def test_a_slow_decode_of_a_received_image_lets_the_desk_work_meanwhile(
     http: httpx.AsyncClient, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

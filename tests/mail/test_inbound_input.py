@@ -15,7 +15,7 @@ from sqlalchemy.orm import undefer
 
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import InboundMessage, InboundStatus
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -26,6 +26,8 @@ from tests.mail.support import (
     ticket_of,
     ticket_with_reply,
 )
+
+pytestmark = SQLITE_ONLY
 
 ONE_MB = 1024 * 1024
 
@@ -174,6 +176,7 @@ class TestBrokenMail:
 
 
 class TestInternationalAddresses:
+    @BOTH_STORES
     async def test_an_smtputf8_sender_gets_a_ticket_as_the_customer_of_that_address(
         self, app: FastAPI, desk: Desk, listener: InboundListener
     ) -> None:
@@ -241,6 +244,7 @@ class TestInternationalAddresses:
         (entry,) = inbound_entries(ticket)
         assert entry["data"]["from"] == '"hanna@example.org," <attacker@evil.example>'
 
+    @BOTH_STORES
     async def test_a_sender_that_is_not_utf8_is_stored_as_it_reads(
         self, app: FastAPI, desk: Desk, listener: InboundListener
     ) -> None:
@@ -254,6 +258,7 @@ class TestInternationalAddresses:
         assert record.status is InboundStatus.processed
         assert record.envelope_from == "josé@example.org"
 
+    @BOTH_STORES
     async def test_a_recipient_that_is_not_utf8_is_no_mailbox_here(
         self, desk: Desk, listener: InboundListener
     ) -> None:

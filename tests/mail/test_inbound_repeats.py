@@ -15,8 +15,10 @@ from sqlalchemy import select
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import InboundMessage, InboundStatus
 from frontdesk.mail.receiving import REPEAT_WINDOW
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import CUSTOMER, SUPPORT, inbound_entries, post_mime, send_to_listener
+
+pytestmark = SQLITE_ONLY
 
 BILLING = "billing@shop.test"
 
@@ -73,6 +75,7 @@ class TestRepeatedDelivery:
         assert second.ticket_id == ticket["id"]
         assert second.raw_digest == first.raw_digest is not None
 
+    @BOTH_STORES
     async def test_a_reply_posted_twice_over_http_is_one_entry(
         self, app: FastAPI, desk: Desk, http: httpx.AsyncClient
     ) -> None:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     SUPPORT,
     SmtpSink,
@@ -24,6 +24,8 @@ from tests.mail.support import (
     ticket_with_reply,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 BILLING = "billing@shop.test"
 

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -33,6 +33,8 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.unit.rules.support import create_rule
+
+pytestmark = SQLITE_ONLY
 
 JANE = "jane@example.org"
 # Where the group passes its mail on to: the desk's own address at its mail domain, as a
@@ -104,6 +106,7 @@ async def _acknowledging_desk(desk: Desk) -> tuple[Agent, dict[str, Any]]:
 
 
 class TestThroughTheDesksGroup:
+    @BOTH_STORES
     async def test_a_customers_mail_opens_a_ticket_and_is_acknowledged_never_to_the_list(
         self,
         app: FastAPI,

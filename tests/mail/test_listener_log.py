@@ -8,8 +8,10 @@ import logging
 import pytest
 
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import SUPPORT, reply_mail, send_to_listener
+
+pytestmark = SQLITE_ONLY
 
 SENDER = "zelda.quux@example.net"
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from frontdesk.db.migrate import downgrade, upgrade
 from frontdesk.db.session import create_engine
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import (
     SUPPORT,
     answered_ticket,
@@ -27,6 +27,8 @@ from tests.mail.support import (
     ticket_of,
     ticket_with_reply,
 )
+
+pytestmark = SQLITE_ONLY
 
 
 async def sent_row(desk: Desk, message_id: str) -> dict[str, Any]:
@@ -117,6 +119,7 @@ async def test_a_reply_against_a_stale_thread_is_refused_until_confirmed(
     assert (await ada.client.post(url, json={"text": "Old client."})).status_code == 201
 
 
+@BOTH_STORES
 async def test_a_merged_mail_keeps_its_attachment_and_original_on_the_kept_ticket(
     desk: Desk, http: httpx.AsyncClient
 ) -> None:
@@ -159,6 +162,7 @@ async def test_a_merged_mail_keeps_its_attachment_and_original_on_the_kept_ticke
     ).status_code == 404
 
 
+@BOTH_STORES
 async def test_0058_puts_the_mail_of_earlier_merges_on_its_entries_ticket(
     app: FastAPI, desk: Desk, http: httpx.AsyncClient, database_url: str
 ) -> None:

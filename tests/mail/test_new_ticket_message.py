@@ -16,7 +16,7 @@ from frontdesk.customers.models import Customer
 from frontdesk.mail.listener import InboundListener
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     SUPPORT,
     SmtpSink,
@@ -28,6 +28,8 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.unit.support import count_rows, error_of, fields_of
+
+pytestmark = SQLITE_ONLY
 
 TEXT = "Following up on our call: the refund is on its way."
 NEW_CUSTOMER = "dora@example.org"

@@ -15,7 +15,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.mail import outbox as mail_outbox
 from frontdesk.mail.models import OutboxMessage, OutboxState
 from frontdesk.mail.timers import deliver_outbox
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SmtpSink,
@@ -28,6 +28,8 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 
 def _body(message: Any, subtype: str) -> str:
@@ -166,6 +168,7 @@ class TestReplies:
             ("Zoë (Team (Kundendienst München)", "support@shop.test"),
         ]
 
+    @BOTH_STORES
     async def test_without_smtp_mail_stays_in_the_viewer(
         self, app: FastAPI, settings: Settings, desk: Desk
     ) -> None:
@@ -262,6 +265,7 @@ class TestOutage:
 
 
 class TestConcurrentSenders:
+    @BOTH_STORES
     async def test_two_senders_at_once_send_each_mail_once(
         self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
     ) -> None:

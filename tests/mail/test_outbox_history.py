@@ -9,17 +9,16 @@ steps, which do not depend on the machine's speed."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from frontdesk.config import Settings
 from frontdesk.mail.timers import deliver_outbox
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.mail.support import outbox, ticket_with_reply
 from tests.unit.support import sqlite_steps
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ITSELF
 
 
 async def add_tickets(app: FastAPI, *, like: int, count: int) -> None:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -21,6 +21,8 @@ from tests.mail.support import (
     ticket_of,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 
 def qmail_bounce(original: bytes, *, subject: str = "failure notice") -> bytes:

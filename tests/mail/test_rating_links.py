@@ -18,7 +18,7 @@ from frontdesk.kit.headers import script_hash
 from frontdesk.ratings import page as rating_page
 from frontdesk.ratings import service as ratings_service
 from frontdesk.ratings.models import Rating, RatingRequest
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import (
     SmtpSink,
     answered_ticket,
@@ -27,6 +27,8 @@ from tests.mail.support import (
     ticket_with_reply,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 LINK = re.compile(r"https?://\S+/rate/(\d+\.[0-9a-f]+)/(good|okay|bad)")
 
@@ -75,6 +77,7 @@ async def rated_scene(
     return ada, ticket, tokens
 
 
+@BOTH_STORES
 async def test_one_click_records_and_the_page_takes_a_comment(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any
 ) -> None:
@@ -188,6 +191,7 @@ async def test_tampered_links_get_a_clear_page(
     assert (await ada.client.get(f"/api/v1/tickets/{ticket['id']}/ratings")).json() == []
 
 
+@BOTH_STORES
 async def test_an_expired_link_says_so(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, http: Any
 ) -> None:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -28,6 +28,8 @@ from tests.mail.support import (
 )
 from tests.unit.support import error_of
 
+pytestmark = SQLITE_ONLY
+
 BOSS = "boss@example.org"
 AUDITOR = "auditor@example.net"
 COURIER = "claims@courier.example.com"
@@ -41,6 +43,7 @@ async def reply(agent: Any, ticket: dict[str, Any], **body: Any) -> httpx.Respon
 
 
 class TestCcAndBcc:
+    @BOTH_STORES
     async def test_cc_is_shown_bcc_is_only_in_the_envelope_and_threading_holds(
         self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
     ) -> None:
@@ -234,6 +237,7 @@ class TestForward:
         assert last["text"] == "Claim accepted."
         assert last["data"]["unexpected_sender"] is True
 
+    @BOTH_STORES
     async def test_forward_refusals(self, desk: Desk) -> None:
         ada, _inbox, ticket, _sent = await answered_ticket(desk)
         after = await ticket_of(ada, ticket["id"])

@@ -13,9 +13,11 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.files.models import StoredFile
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import SmtpSink, answered_ticket, deliver, outbox, ticket_of, with_smtp
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture
@@ -184,6 +186,7 @@ class TestReplyAttachments:
             "file_too_large",
         )
 
+    @BOTH_STORES
     async def test_a_mail_whose_file_is_gone_fails_for_an_admin_rather_than_going_without(
         self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
     ) -> None:

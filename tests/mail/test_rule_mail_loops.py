@@ -16,7 +16,7 @@ from frontdesk.mail.listener import InboundListener
 from frontdesk.rules.engine import REPLIES_PER_DAY
 from frontdesk.rules.timers import run_time_rules
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.dsn import Recipient, postfix_bounce
 from tests.mail.support import (
     CUSTOMER,
@@ -29,6 +29,8 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.unit.rules.support import create_rule, runs, ticket, timeline
+
+pytestmark = SQLITE_ONLY
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ACK = "Hi {{customer.first_name}}, we got your message"
@@ -55,6 +57,7 @@ def _answering(last: Received, text: str, *, sender: str = CUSTOMER, **headers: 
     )
 
 
+@BOTH_STORES
 async def test_automatic_mail_sets_off_no_rule_and_waits_for_nobody(
     app: FastAPI,
     settings: Settings,

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -25,6 +25,8 @@ from tests.mail.support import (
 from tests.unit.reports.history import at
 from tests.unit.rules.support import URL, create_rule, runs, ticket, timeline
 from tests.unit.support import error_of
+
+pytestmark = SQLITE_ONLY
 
 DAY = {"since": "2026-11-11", "until": "2026-11-11", "time_zone": "UTC"}
 
@@ -125,6 +127,7 @@ async def test_a_new_ticket_gets_the_saved_reply_signed_by_the_inbox(
     )
 
 
+@BOTH_STORES
 async def test_a_text_reply_with_a_closing_state_goes_out_and_closes(
     app: FastAPI, settings: Settings, desk: Desk, http: httpx.AsyncClient, sink: SmtpSink
 ) -> None:

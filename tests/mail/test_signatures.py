@@ -18,7 +18,7 @@ from frontdesk.inboxes.signatures import filled
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.listener import InboundListener
 from frontdesk.pending_replies.timers import send_due_replies
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.mail.support import (
     SUPPORT,
     SmtpSink,
@@ -31,6 +31,8 @@ from tests.mail.support import (
 )
 from tests.unit.rules.support import create_rule
 from tests.unit.support import error_of, fields_of
+
+pytestmark = SQLITE_ONLY
 
 SIGNATURE = "{{agent.first_name}} from {{inbox.name}}\nhttps://shop.test/help"
 FILLED = "Ada from Shop Support\nhttps://shop.test/help"

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from PIL import Image
 
 from frontdesk.files.models import StoredFile
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     answered_ticket,
@@ -24,6 +24,8 @@ from tests.mail.support import (
     ticket_of,
 )
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     SUPPORT,
     SmtpSink,
@@ -23,6 +23,8 @@ from tests.mail.support import (
     ticket_of,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 VICTIM = "victim@example.org"
 PHISHING = "Your account is locked. Confirm your password at https://evil.example/login"

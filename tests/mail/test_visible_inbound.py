@@ -7,7 +7,7 @@ from __future__ import annotations
 from email.utils import make_msgid
 
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     answered_ticket,
@@ -16,6 +16,8 @@ from tests.mail.support import (
     send_to_listener,
     ticket_of,
 )
+
+pytestmark = SQLITE_ONLY
 
 
 def _flowed_mail(*, to: str, in_reply_to: str, body: str, delsp: bool) -> bytes:

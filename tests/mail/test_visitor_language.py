@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from frontdesk.chats import service as chats_service
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import (
     CUSTOMER,
     SUPPORT,
@@ -25,6 +25,8 @@ from tests.mail.support import (
     ticket_of,
     with_smtp,
 )
+
+pytestmark = SQLITE_ONLY
 
 SECRET = "identity-secret-of-the-shop"
 PARIS = ZoneInfo("Europe/Paris")

@@ -11,8 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, Desk
+from tests.conftest import BOTH_STORES, PASSWORD, SQLITE_ONLY, Desk
 from tests.sso.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, Person
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture
@@ -73,6 +75,7 @@ async def me(http: httpx.AsyncClient) -> dict[str, Any] | None:
 
 
 class TestSettings:
+    @BOTH_STORES
     async def test_owner_saves_settings_and_the_secret_is_never_returned(
         self, desk: Desk, provider: OidcProvider, http: httpx.AsyncClient
     ) -> None:
@@ -134,6 +137,7 @@ class TestSettings:
 
 
 class TestSignIn:
+    @BOTH_STORES
     async def test_existing_user_signs_in_with_the_same_cookies_as_a_password(
         self, desk: Desk, provider: OidcProvider, http: httpx.AsyncClient
     ) -> None:
@@ -289,6 +293,7 @@ class TestForgery:
 
 
 class TestLinking:
+    @BOTH_STORES
     async def test_subject_decides_after_the_first_sign_in(
         self, desk: Desk, provider: OidcProvider, app: Any
     ) -> None:

@@ -12,8 +12,10 @@ import pytest
 
 from frontdesk.config import Settings
 from frontdesk.kit import ratelimit
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, new_ticket
+
+pytestmark = SQLITE_ONLY
 
 # 10 seconds into a minute: the window ends in 50 s.
 START = 1_800_000_000.0 - 1_800_000_000.0 % 60 + 10

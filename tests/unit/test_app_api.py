@@ -9,8 +9,10 @@ import pytest
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.support import error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 API_PATHS = {
     "/api/v1/auth/login",

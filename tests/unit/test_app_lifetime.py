@@ -15,6 +15,9 @@ from fastapi import FastAPI
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
+from tests.conftest import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 
 async def used_and_dropped(settings: Settings) -> weakref.ref[FastAPI]:

@@ -18,13 +18,11 @@ from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.kit.headers import script_hash
 from frontdesk.openapi import ERRORS_OF_OPERATIONS
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.realtime import serve
 from tests.unit.support import error_of
 
-# For what is settled before a request reaches the database (the request head's deadline, the
-# body's limit, the OpenAPI document): the PostgreSQL run only repeated the SQLite one.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
@@ -48,6 +46,7 @@ def allows_its_scripts(response: httpx.Response) -> None:
 
 
 class TestSecurityHeaders:
+    @BOTH_STORES
     @pytest.mark.parametrize("path", ["/", "/login", "/api/v1/me", "/healthz", "/openapi.json"])
     async def test_every_response_carries_them(self, http: httpx.AsyncClient, path: str) -> None:
         response = await http.get(path)
@@ -60,6 +59,7 @@ class TestSecurityHeaders:
         assert policy["script-src"] == ["'self'"]
         assert policy["object-src"] == ["'none'"]
 
+    @BOTH_STORES
     async def test_the_demo_shop_allows_exactly_its_inline_scripts(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:
@@ -193,6 +193,7 @@ def preflight_headers(origin: str) -> dict[str, str]:
 
 
 class TestCors:
+    @BOTH_STORES
     async def test_only_websites_an_inbox_accepts_are_granted(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:

@@ -94,6 +94,8 @@ async def test_spam_counted_goes_down_as_closed(database_url: str) -> None:
                 counted[state] = counted.get(state, 0) + n
     finally:
         await engine.dispose()
+        # Back to the head: the worker's PostgreSQL database is the next tests' too.
+        await asyncio.to_thread(upgrade, database_url)
     assert counted == {"closed": 8}
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
+
 DESK_COPY = Path(__file__).resolve().parents[2] / "web" / "desk" / "src" / "api" / "openapi.json"
 
 

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from frontdesk.db.reading import ReadingUnavailable, Work, read
 from frontdesk.errors import Invalid
 from frontdesk.labels.models import Label
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.unit.reading_work import die, labels_before_and_after, pid, refuse, write
 
 P = ParamSpec("P")
@@ -121,7 +121,7 @@ def gone_within(pid: int, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ITSELF
 def test_the_reading_process_ends_with_a_killed_desk(database_url: str, tmp_path: Path) -> None:
     script = tmp_path / "desk.py"
     script.write_text(CRASHING_DESK)

@@ -33,11 +33,11 @@ from frontdesk.rules import timed
 from frontdesk.rules.timers import run_time_rules
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.unit.rules.support import create_rule
 from tests.unit.support import new_ticket, online, sqlite_steps
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ITSELF
 
 
 async def steps_with_more(

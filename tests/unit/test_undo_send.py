@@ -27,9 +27,11 @@ from frontdesk.pending_replies.timers import send_due_replies
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import EntryKind, TicketEntry
 from tests.clock import FrozenClock
-from tests.conftest import POSTGRESQL_ONLY, Agent, Desk
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import SUPPORT
 from tests.unit.support import count_rows, error_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -109,6 +111,7 @@ async def undo(agent: Agent, ticket: dict[str, Any], pending: dict[str, Any]) ->
 
 
 class TestHolding:
+    @BOTH_STORES
     async def test_off_by_default_a_reply_is_sent_at_once(
         self, app: FastAPI, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -167,6 +170,7 @@ class TestHolding:
         assert await send_due_replies(app.state.sessionmaker, settings) == 0
         assert await replies_of(app, ticket) == 1
 
+    @BOTH_STORES
     async def test_a_reply_that_would_be_refused_now_is_refused_at_once(
         self, app: FastAPI, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -175,6 +179,7 @@ class TestHolding:
         error_of(refused, 422)
         assert await pending_of(ada, ticket) == []
 
+    @BOTH_STORES
     async def test_an_api_token_sends_at_once_unless_it_asks(
         self, app: FastAPI, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -233,6 +238,7 @@ class TestUndo:
         error_of(late, 409, "reply_already_sent")
         assert await replies_of(app, ticket) == 1
 
+    @BOTH_STORES
     async def test_what_became_of_a_reply_is_told_sent_or_undone(
         self, app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -407,6 +413,7 @@ async def upload(agent: Agent, ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 class TestAttachments:
+    @BOTH_STORES
     async def test_a_failed_reply_says_which_uploads_the_sweep_took(
         self, app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -515,7 +522,6 @@ class TestRaces:
         refused = await reply(ada, ticket, attachment_ids=[file["id"]])
         error_of(refused, 422)
         assert await pending_of(ada, ticket) == []
-
     async def test_two_processes_send_a_due_reply_once(
         self, app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -559,7 +565,6 @@ class TestRaces:
         clock.advance(seconds=5)
         assert await send_due_replies(app.state.sessionmaker, settings) == 1
         assert await replies_of(app, ticket) == 1
-
     async def test_undo_racing_the_timer_has_exactly_one_outcome(
         self,
         app: FastAPI,

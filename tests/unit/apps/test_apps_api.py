@@ -18,9 +18,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.apps import service
 from frontdesk.apps.models import SidebarApp
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.realtime import serve
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 SECRET = "s3cret-s3cret-s3cret"
 HOSTILE = (
@@ -91,6 +93,7 @@ async def new_app(admin: Agent, **body: Any) -> dict[str, Any]:
 
 
 class TestManage:
+    @BOTH_STORES
     async def test_admin_crud_agents_read_without_secret(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         agent = await desk.agent()
@@ -168,6 +171,7 @@ class TestPanels:
         link = '<a href="https://crm.example.com/c/1" target="_blank" rel="noopener noreferrer">'
         assert link + "CRM</a>" in html
 
+    @BOTH_STORES
     async def test_slow_failing_and_huge_apps_are_unavailable(
         self, desk: Desk, company: CompanyApp, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -19,8 +19,10 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.hours import service as hours_service
 from frontdesk.tickets import service as tickets_service
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, fields_of, new_ticket, online, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
@@ -151,6 +153,7 @@ async def test_round_robin_takes_turns_and_balanced_picks_the_least_loaded(
     assert {await assignee(admin, t) for t in later} == set(ids[1:])
 
 
+@BOTH_STORES
 async def test_concurrent_passes_never_push_an_agent_past_the_limit(
     app: FastAPI, desk: Desk, clock: FrozenClock
 ) -> None:
@@ -175,6 +178,7 @@ async def test_concurrent_passes_never_push_an_agent_past_the_limit(
     assert owners.count(None) == 2
 
 
+@BOTH_STORES
 async def test_an_assignment_in_progress_holds_the_inbox_so_a_pass_cannot_double_up(
     app: FastAPI, desk: Desk, clock: FrozenClock
 ) -> None:
@@ -257,6 +261,7 @@ async def test_an_untouched_ticket_moves_on_after_the_inbox_delay(
     ]
 
 
+@BOTH_STORES
 async def test_a_backlog_goes_out_a_few_tickets_a_transaction(
     app: FastAPI, desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

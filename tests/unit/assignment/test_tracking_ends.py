@@ -16,10 +16,12 @@ from frontdesk.assignment.models import AutoAssignment
 from frontdesk.config import Settings
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.assignment.test_auto_assignment import MONDAY_9, assignee, configure, team, tick
 from tests.unit.support import count_rows, new_ticket, online, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 SUPPORT = "support@shop.test"
 
@@ -103,6 +105,7 @@ async def test_a_closed_ticket_reopened_stays_with_its_assignee_when_they_go_off
     assert await assignee(admin, ticket) == ada.id
 
 
+@BOTH_STORES
 async def test_hold_by_a_bulk_action_and_a_merge_end_what_frontdesk_tracks(
     app: FastAPI, desk: Desk, clock: FrozenClock
 ) -> None:

@@ -7,9 +7,11 @@ import pytest
 from fastapi import FastAPI
 
 from frontdesk.audit.models import AuditEvent
-from tests.conftest import PASSWORD, Desk
+from tests.conftest import BOTH_STORES, PASSWORD, SQLITE_ONLY, Desk
 from tests.unit.audit.support import entries, only
 from tests.unit.support import count_rows, error_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 BROWSER = "Mozilla/5.0 (audit test)"
 
@@ -27,6 +29,7 @@ def client(app: FastAPI, ip: str) -> httpx.AsyncClient:
     )
 
 
+@BOTH_STORES
 async def test_sign_in_success_and_failure_are_recorded_with_the_address(
     app: FastAPI, desk: Desk
 ) -> None:

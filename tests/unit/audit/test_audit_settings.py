@@ -17,9 +17,11 @@ from frontdesk.customers.models import Customer
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import MailboxAccount, MailboxAuth, MailboxSecurity
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.audit.support import URL, entries, only
 from tests.unit.support import count_rows, error_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 IDENTITY_SECRET = "a-very-secret-identity-key"
 APP_SECRET = "sidebar-app-signing-secret"
@@ -30,6 +32,7 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     use_cheap_passwords(monkeypatch)
 
 
+@BOTH_STORES
 async def test_inbox_settings_changes_are_recorded_with_secrets_redacted(desk: Desk) -> None:
     owner = await desk.agent(role="owner")
     inbox = await desk.inbox(name="Support")
@@ -73,6 +76,7 @@ async def test_inbox_settings_changes_are_recorded_with_secrets_redacted(desk: D
     assert APP_SECRET not in everything
 
 
+@BOTH_STORES
 async def test_rule_changes_are_recorded_from_creation_to_deletion(desk: Desk) -> None:
     owner = await desk.agent(role="owner")
     made = await owner.client.post(
@@ -108,6 +112,7 @@ async def test_rule_changes_are_recorded_from_creation_to_deletion(desk: Desk) -
     ]
 
 
+@BOTH_STORES
 async def test_the_database_refuses_to_change_or_delete_an_entry(app: FastAPI, desk: Desk) -> None:
     await desk.agent(role="owner")
     assert await count_rows(app, AuditEvent) > 0
@@ -162,6 +167,7 @@ async def test_only_owners_read_the_log(desk: Desk) -> None:
     error_of(await admin.client.delete(f"{URL}/1"), 404, "not_found")
 
 
+@BOTH_STORES
 async def test_filters_and_pages(desk: Desk) -> None:
     owner = await desk.agent(role="owner")
     ada = await desk.agent(role="admin")

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from frontdesk.realtime.gateway import MAX_FRAME_CHARS
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.realtime import Socket, connect, desk_socket, messenger_socket
+
+pytestmark = SQLITE_ONLY
 
 BIG_ID = 2**31  # one past the largest id PostgreSQL's INTEGER columns can store
 DEEP = "[" * 1000 + "]" * 1000

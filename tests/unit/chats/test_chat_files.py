@@ -28,9 +28,11 @@ from frontdesk.files.models import StoredFile
 from frontdesk.files.timers import delete_unsent_uploads
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
-from tests.conftest import Agent, Desk, Published, Visitor
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published, Visitor
 from tests.realtime import serve
 from tests.unit.support import count_rows, error_of, online
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture
@@ -224,6 +226,7 @@ class TestSendingFiles:
         )
         assert document.headers["x-content-type-options"] == "nosniff"
 
+    @BOTH_STORES
     async def test_agent_sends_a_file_the_visitor_opens_by_its_signed_links(
         self, desk: Desk, visitors: Any, http: httpx.AsyncClient
     ) -> None:
@@ -268,6 +271,7 @@ class TestSendingFiles:
 
 
 class TestExactlyOnce:
+    @BOTH_STORES
     async def test_a_retried_upload_and_message_are_stored_once(
         self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
     ) -> None:
@@ -288,6 +292,7 @@ class TestExactlyOnce:
         assert posts[0].json()["message_id"] == posts[1].json()["message_id"]
         assert await count_rows(app, ChatEvent, ChatEvent.client_msg_id == "once") == 1
 
+    @BOTH_STORES
     async def test_two_tries_of_one_upload_at_once_store_one_file(
         self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
     ) -> None:
@@ -584,6 +589,7 @@ class TestWhoMayRead:
 
 
 class TestIntoTheTicket:
+    @BOTH_STORES
     async def test_chat_files_carry_into_the_ticket_and_the_transcript_email(
         self, app: FastAPI, desk: Desk, visitors: Any, http: httpx.AsyncClient
     ) -> None:
@@ -638,6 +644,7 @@ class TestUnsentUploads:
     """Uploads no message sent are deleted after FRONTDESK_UNSENT_UPLOAD_HOURS, like a reply's
     (tests/files/test_unsent_uploads.py), and a person may leave only so many waiting."""
 
+    @BOTH_STORES
     async def test_uploads_never_sent_go_after_the_hours_and_sent_ones_stay(
         self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
     ) -> None:
@@ -717,6 +724,7 @@ class TestUnsentUploads:
         more = await visitor_upload(visitor, chat_id, PDF, filename="more.pdf", client_id="x")
         assert more.status_code == 201, more.text
 
+    @BOTH_STORES
     async def test_uploads_sent_at_once_past_the_limit_keep_it(
         self, app: FastAPI, desk: Desk, visitors: Any, settings: Settings
     ) -> None:

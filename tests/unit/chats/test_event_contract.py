@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Agent, Desk, Published, Statements
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published, Statements
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 
 async def joined_chat(agent: Agent, visitor: Any) -> dict[str, Any]:
@@ -98,6 +100,7 @@ async def test_posting_a_message_costs_the_same_statements_however_long_the_chat
     assert len(long_chat) == len(short_chat), long_chat
 
 
+@BOTH_STORES
 async def test_the_chat_bar_costs_the_same_statements_for_one_chat_or_ten(
     desk: Desk, visitors: Any, statements: Statements
 ) -> None:

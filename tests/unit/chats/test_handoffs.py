@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 SECRET = "identity-secret-of-the-shop"
 EMAIL = "marie@example.org"
@@ -15,6 +17,7 @@ EMAIL = "marie@example.org"
 INTERNAL = ("invited", "take over", "transferred", "withdrawn")
 
 
+@BOTH_STORES
 async def test_the_customer_reads_joins_and_leaves_never_the_hand_offs(
     desk: Desk, visitors: Any
 ) -> None:

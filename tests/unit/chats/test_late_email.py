@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.chats.test_visitor_identity import SECRET, known_customer
 from tests.unit.support import error_of, online
+
+pytestmark = SQLITE_ONLY
 
 
 async def ticket_of(agent: Agent, chat_id: int) -> dict[str, Any]:

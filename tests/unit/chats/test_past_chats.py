@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ITSELF, Agent, Desk
 from tests.unit.support import online, sqlite_steps
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ITSELF
 
 # Each past chat waited this long for its agent: what the messenger's estimate comes from.
 PAST_WAIT_SECONDS = 30

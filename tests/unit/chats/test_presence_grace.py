@@ -18,9 +18,11 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.users.models import User
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.realtime import Socket, desk_socket
 from tests.unit.support import count_rows, online
+
+pytestmark = SQLITE_ONLY
 
 
 async def expire(app: FastAPI, settings: Settings, *, at: datetime) -> int:
@@ -48,6 +50,7 @@ async def available(agent: Any) -> bool:
     return bool((await agent.client.get("/api/v1/me")).json()["available_for_chat"])
 
 
+@BOTH_STORES
 async def test_a_closed_desk_stops_offers_after_the_grace_and_not_before(
     app: FastAPI, settings: Settings, live: str, desk: Desk, visitors: Any
 ) -> None:
@@ -69,6 +72,7 @@ async def test_a_closed_desk_stops_offers_after_the_grace_and_not_before(
     assert await count_rows(app, AvailabilityChange, *logged) == 1
 
 
+@BOTH_STORES
 async def test_a_reload_within_the_grace_changes_nothing(
     app: FastAPI, settings: Settings, live: str, desk: Desk, visitors: Any
 ) -> None:
@@ -204,6 +208,7 @@ async def test_a_desk_of_a_process_that_died_counts_from_its_last_heartbeat(
     assert await expire(app, settings, at=much_later) == 1
 
 
+@BOTH_STORES
 async def test_who_is_online_says_which_inboxes_each_agent_takes_chats_for(desk: Desk) -> None:
     support = await desk.inbox(name="Support")
     sales = await desk.inbox(name="Sales")

@@ -16,9 +16,11 @@ from frontdesk.chats.models import ChatOffer, Connection
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.realtime import connect, desk_socket
 from tests.unit.support import count_rows, online
+
+pytestmark = SQLITE_ONLY
 
 
 async def expire(app: FastAPI, settings: Settings, *, at: datetime) -> int:

@@ -11,11 +11,14 @@ import pytest
 from fastapi import FastAPI
 
 from frontdesk.chats.models import AvailabilityChange
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.realtime import connect, desk_socket, messenger_socket, session_cookie
 from tests.unit.support import count_rows, online
 
+pytestmark = SQLITE_ONLY
 
+
+@BOTH_STORES
 async def test_the_conversation_flows_both_ways_live(live: str, desk: Desk, visitors: Any) -> None:
     inbox = await desk.inbox()
     ada = await desk.agent(inboxes=[inbox], name="Ada")
@@ -262,6 +265,7 @@ async def test_joining_by_http_makes_the_desk_follow_the_chat(
     await sock.close()
 
 
+@BOTH_STORES
 async def test_a_burst_from_both_sides_is_stored_once_each_in_one_unbroken_sequence(
     live: str, desk: Desk, visitors: Any
 ) -> None:

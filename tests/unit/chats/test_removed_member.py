@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import desk_socket, messenger_socket
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_an_agent_removed_from_an_inbox_leaves_its_chats(

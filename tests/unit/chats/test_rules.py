@@ -9,9 +9,11 @@ from fastapi import FastAPI
 
 from frontdesk.chats import timers
 from frontdesk.config import Settings
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import messenger_socket
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 
 async def ticket_of(agent: Any, chat_id: int) -> dict[str, Any]:

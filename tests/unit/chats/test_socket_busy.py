@@ -11,8 +11,10 @@ import pytest
 
 from frontdesk.chats import socket as chat_socket
 from frontdesk.realtime.gateway import CLOSE_TRY_AGAIN
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import connect, messenger_socket
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_a_hello_while_the_database_is_away_says_when_to_come_back(

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import connect, desk_socket, session_cookie
 from tests.unit.support import new_ticket
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_a_user_who_must_set_up_two_factor_gets_no_socket(live: str, desk: Desk) -> None:

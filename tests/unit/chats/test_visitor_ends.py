@@ -8,9 +8,11 @@ import asyncio
 from typing import Any
 
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk, Published
 from tests.unit.chats.test_races import count
 from tests.unit.support import error_of, online
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_an_answered_chat_the_visitor_ends_is_the_agents_closed_ticket(
@@ -67,6 +69,7 @@ async def test_a_waiting_chat_the_visitor_ends_is_unanswered_and_withdrawn(
     assert (ticket["state"], ticket["assignee_id"]) == ("open", None)
 
 
+@BOTH_STORES
 async def test_only_the_visitors_own_chat_and_one_end_when_both_end_it_at_once(
     desk: Desk, visitors: Any
 ) -> None:

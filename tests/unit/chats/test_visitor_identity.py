@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from frontdesk.config import Settings
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, online
+
+pytestmark = SQLITE_ONLY
 
 SECRET = "identity-secret-of-the-shop"
 CEO = "ceo@client.example"
@@ -48,6 +50,7 @@ async def tickets_of(agent: Agent, customer_id: int) -> list[dict[str, Any]]:
 
 
 class TestTypedAddresses:
+    @BOTH_STORES
     async def test_a_chat_claiming_a_known_address_is_not_filed_on_its_customer(
         self, app: Any, desk: Desk, visitors: Any
     ) -> None:

@@ -20,10 +20,12 @@ from frontdesk.fields import values as field_values
 from frontdesk.fields.models import CustomerFieldValue, CustomField, TicketFieldValue
 from frontdesk.tickets.models import Ticket
 from frontdesk.webhooks.models import WebhookDelivery
-from tests.conftest import POSTGRESQL_ONLY, Agent, Desk, Published
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk, Published
 from tests.unit.audit.support import only
 from tests.unit.rules.support import create_rule, label_names, make_label, ticket, timeline
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/fields"
 
@@ -154,6 +156,7 @@ class TestDefinitions:
         assert "50" in error_of(refused, 409, "too_many_fields")["message"]
         await define(owner, "One more", "text")  # tickets have their own fifty
 
+    @BOTH_STORES
     async def test_rename_options_reorder_archive_and_delete(
         self, desk: Desk, setup: Setup
     ) -> None:
@@ -250,7 +253,6 @@ class TestDefinitions:
         assert answer.status_code == 200, answer.text
         assert "not one of its options" in error_of(await steps.started[renamed], 422)["message"]
         assert (await fields_of_ticket(agent, ticket))["plan"] == "Premium"
-
     @POSTGRESQL_ONLY
     async def test_two_admins_adding_the_same_field_at_once_make_one(self, desk: Desk) -> None:
         olive, max_ = await desk.agent(role="admin"), await desk.agent(role="admin")
@@ -376,6 +378,7 @@ class TestValues:
         # Nothing of a refused write was kept, the valid `seats` beside it neither.
         assert (await fields_of_ticket(agent, ticket))["seats"] == 12.5
 
+    @BOTH_STORES
     async def test_only_the_named_fields_change_and_null_or_empty_unsets(
         self, desk: Desk, setup: Setup
     ) -> None:
@@ -398,6 +401,7 @@ class TestValues:
             await agent.client.patch(f"/api/v1/tickets/{ticket['id']}", json={"fields": None}), 422
         )
 
+    @BOTH_STORES
     async def test_an_agent_sets_no_field_on_a_ticket_of_another_inbox(
         self, desk: Desk, setup: Setup
     ) -> None:
@@ -415,6 +419,7 @@ class TestValues:
         error_of(customer, 404, "not_found")
         assert await count_rows(desk.app, CustomerFieldValue) == 0
 
+    @BOTH_STORES
     async def test_customer_fields_are_set_on_the_customer(
         self, app: FastAPI, desk: Desk, setup: Setup
     ) -> None:
@@ -451,6 +456,7 @@ class TestValues:
 
 
 class TestMergesAndErasure:
+    @BOTH_STORES
     async def test_a_ticket_merge_keeps_the_targets_values_and_fills_gaps_until_undone(
         self, app: FastAPI, setup: Setup
     ) -> None:
@@ -527,6 +533,7 @@ class TestMergesAndErasure:
 
 
 class TestFilter:
+    @BOTH_STORES
     async def test_the_list_and_a_saved_view_filter_by_a_list_or_a_checkbox(
         self, desk: Desk, setup: Setup
     ) -> None:
@@ -581,6 +588,7 @@ class TestFilter:
         views = (await agent.client.get("/api/v1/views")).json()
         assert next(v for v in views if v["id"] == view["id"])["missing"] == ["field"]
 
+    @BOTH_STORES
     async def test_text_number_and_date_filters_compare_by_kind_and_views_keep_them(
         self, setup: Setup
     ) -> None:
@@ -865,6 +873,7 @@ class TestRulesAndMacros:
         assert (await owner.client.delete(f"/api/v1/rules/{rule['id']}")).status_code == 204
         assert (await owner.client.delete(f"{URL}/{plan['id']}")).status_code == 204
 
+    @BOTH_STORES
     async def test_a_renamed_option_is_followed_by_values_rules_macros_and_views(
         self, setup: Setup
     ) -> None:

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import desk_socket, serve
 from tests.unit.support import new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/fields"
 

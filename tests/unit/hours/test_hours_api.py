@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from frontdesk.hours.models import BusinessHours
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.support import count_rows, error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 Freeze = Callable[[datetime], None]
 
@@ -67,6 +69,7 @@ async def test_an_admin_sets_the_hours_and_every_member_reads_them(
     assert (await member.client.get(f"/api/v1/inboxes/{inbox['id']}/hours")).json() == hours
 
 
+@BOTH_STORES
 async def test_saving_twice_keeps_one_row_and_the_last_hours(desk: Desk) -> None:
     inbox = await desk.inbox()
     admin = await desk.agent(role="admin")
@@ -221,6 +224,7 @@ async def test_only_admins_set_hours_and_others_inboxes_are_404(desk: Desk) -> N
     assert await count_rows(desk.app, BusinessHours) == 0
 
 
+@BOTH_STORES
 async def test_two_admins_saving_at_once_leave_one_row(desk: Desk) -> None:
     inbox = await desk.inbox()
     ada = await desk.agent(role="admin")

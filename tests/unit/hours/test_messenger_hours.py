@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from frontdesk.chats.models import Chat
-from tests.conftest import Agent, Desk, Visitor
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Visitor
 from tests.unit.support import error_of, online, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 Freeze = Callable[[datetime], None]
 
@@ -67,6 +69,7 @@ class TestClosed:
         assert status["next_opening_at"] == "2026-12-07T08:00:00Z"
         assert status["away_message"] == "We answer on weekdays, 9 to 5."
 
+    @BOTH_STORES
     async def test_a_chat_out_of_hours_is_refused_saying_when_we_are_back(
         self, desk: Desk, visitors: Any, frozen: Freeze
     ) -> None:
@@ -152,6 +155,7 @@ class TestInHours:
         )
         await visitor.start_chat()
 
+    @BOTH_STORES
     async def test_everyone_busy_is_away_with_the_place_and_wait_of_a_new_chat(
         self, desk: Desk, visitors: Any, frozen: Freeze
     ) -> None:
@@ -174,6 +178,7 @@ class TestInHours:
         third = await status_of(await visitors(inbox), inbox)
         assert (third["queue_position"], third["estimated_wait_seconds"]) == (2, 240)
 
+    @BOTH_STORES
     async def test_nobody_online_in_hours_is_away_with_a_message_form(
         self, desk: Desk, visitors: Any, frozen: Freeze
     ) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from frontdesk.inboxes.models import Inbox, InboxMember
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.support import count_rows, error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +58,7 @@ class TestCreate:
             assert field in fields_of(error), (body, error)
         assert await count_rows(desk.app, Inbox) == 0
 
+    @BOTH_STORES
     async def test_an_address_belongs_to_one_inbox(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         body = {"name": "Support", "email_address": "help@example.org"}
@@ -68,6 +71,7 @@ class TestCreate:
 
 
 class TestRead:
+    @BOTH_STORES
     async def test_agents_list_their_inboxes_admins_all(self, desk: Desk) -> None:
         agent = await desk.agent()
         admin = await desk.agent(role="admin")
@@ -163,6 +167,7 @@ class TestUpdate:
 
 
 class TestMembers:
+    @BOTH_STORES
     async def test_add_list_and_remove_members(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         inbox = await desk.inbox()
@@ -185,6 +190,7 @@ class TestMembers:
         response = await agent.client.get(f"/api/v1/inboxes/{inbox['id']}/members")
         assert {member["id"] for member in response.json()} == {agent.id, colleague["id"]}
 
+    @BOTH_STORES
     async def test_unknown_user_or_bad_body_changes_nothing(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         inbox = await desk.inbox()

@@ -14,8 +14,10 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import POSTGRESQL_ONLY, Agent, Desk
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/knowledge"
 
@@ -63,6 +65,7 @@ async def _until_waiting(connection: asyncpg.Connection, count: int) -> None:
 
 
 class TestWritingAndPublishing:
+    @BOTH_STORES
     async def test_agents_write_drafts_admins_publish_and_versions_protect_edits(
         self, desk: Desk, http: httpx.AsyncClient
     ) -> None:
@@ -197,6 +200,7 @@ class TestWritingAndPublishing:
             await deleting.close()
         assert error_of(refused, 422)["fields"][0]["code"] == "unavailable"
 
+    @BOTH_STORES
     async def test_bad_input_is_a_422_naming_the_field(self, desk: Desk) -> None:
         ada = await desk.agent()
         blank = await ada.client.post(f"{URL}/articles", json={"title": "  ", "body": ""})
@@ -260,6 +264,7 @@ class TestSanitizer:
 
 
 class TestSearch:
+    @BOTH_STORES
     async def test_titles_rank_above_bodies_accents_fold_and_drafts_stay_private(
         self, desk: Desk, http: httpx.AsyncClient
     ) -> None:
@@ -457,6 +462,7 @@ class TestHelpCenter:
         tags.append(french.headers["etag"])
         assert len(set(tags)) == len(tags), tags
 
+    @BOTH_STORES
     async def test_languages_unknown_addresses_and_odd_searches(
         self, desk: Desk, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -536,6 +542,7 @@ class TestHelpCenter:
 
 
 class TestDeskList:
+    @BOTH_STORES
     async def test_the_list_comes_a_page_at_a_time_without_bodies(self, desk: Desk) -> None:
         ada = await desk.agent()
         for title in ("One", "Two", "Three"):

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from frontdesk.labels.models import Label
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,7 @@ class TestLabels:
         listed = (await agent.client.get("/api/v1/labels")).json()
         assert [label["name"] for label in listed] == ["billing", "vip"]
 
+    @BOTH_STORES
     async def test_duplicate_name_is_409_whatever_the_case(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         assert (await admin.client.post("/api/v1/labels", json={"name": "Bug"})).status_code == 201
@@ -85,6 +88,7 @@ class TestLabels:
 
 
 class TestNamesInEveryAlphabet:
+    @BOTH_STORES
     async def test_a_name_is_taken_whatever_its_case_or_unicode_form(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         created = await admin.client.post("/api/v1/labels", json={"name": "Été"})

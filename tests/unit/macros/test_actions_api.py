@@ -12,8 +12,10 @@ from sqlalchemy import update
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.replies.models import SavedReply
 from frontdesk.tickets.models import TicketEntry
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -250,6 +252,7 @@ class TestBadInput:
 
 
 class TestBulk:
+    @BOTH_STORES
     async def test_ten_tickets_one_not_visible_is_refused_the_rest_done(self, desk: Desk) -> None:
         ada = await desk.agent(name="Ada")
         mine = await desk.inbox(members=[ada])

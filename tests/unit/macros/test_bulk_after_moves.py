@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from frontdesk.config import Settings
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import INBOUND_TOKEN
 from tests.unit.macros.test_macro_replies import CUSTOMER, _customer_writes, _detail, _team
 from tests.unit.support import new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 REPLY = {"type": "reply", "text": "Hi, we are on it."}
 STATES = ["open", "hold", "closed", "snoozed"]
@@ -49,6 +51,7 @@ async def _bulk_reply(agent: Any, ticket_id: int, seen: dict[str, int]) -> dict[
     return dict(response.json())
 
 
+@BOTH_STORES
 async def test_a_ticket_merged_into_the_chosen_one_makes_it_stale(
     desk: Desk, http: httpx.AsyncClient
 ) -> None:

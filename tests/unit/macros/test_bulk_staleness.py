@@ -15,7 +15,7 @@ import pytest
 from frontdesk.config import Settings
 from frontdesk.mail.models import OutboxMessage
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import INBOUND_TOKEN
 from tests.unit.macros.test_macro_replies import (
     CUSTOMER,
@@ -26,6 +26,8 @@ from tests.unit.macros.test_macro_replies import (
     _team,
 )
 from tests.unit.support import count_rows, error_of, new_ticket, statements, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 REPLY = {"type": "reply", "text": "Hi {{customer.first_name}}, we are on it."}
 
@@ -172,6 +174,7 @@ class TestListRowsNameTheNewestMessage:
     """The list's rows carry `last_public_entry_id`, what the desk's bulk bar sends back as
     `seen_entry_ids`: an id, not a clock reading."""
 
+    @BOTH_STORES
     async def test_a_message_stamped_no_later_than_the_list_is_still_seen(
         self, desk: Desk, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -14,9 +14,11 @@ import pytest
 from frontdesk.config import Settings
 from frontdesk.mail.models import OutboxMessage
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/macros"
 SUPPORT = "help@acme.test"
@@ -88,6 +90,7 @@ async def _customer_writes(agent: Agent, http: httpx.AsyncClient, ticket_id: int
 
 
 class TestTwiceAtOnce:
+    @BOTH_STORES
     async def test_two_agents_at_the_same_moment_send_the_customer_one_reply(
         self, desk: Desk
     ) -> None:
@@ -113,6 +116,7 @@ class TestTwiceAtOnce:
             [],
         )
 
+    @BOTH_STORES
     async def test_from_the_desk_with_the_thread_both_saw(self, desk: Desk) -> None:
         ada, grace, inbox, macro = await _team(desk)
         ticket = await new_ticket(ada.client, inbox, email=CUSTOMER)

@@ -11,8 +11,10 @@ import pytest
 
 from frontdesk.macros.models import Macro
 from frontdesk.mail.models import OutboxMessage
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/macros"
 
@@ -40,6 +42,7 @@ NOTE = [{"type": "note", "text": "Looked at it"}]
 
 
 class TestWhoSeesWhat:
+    @BOTH_STORES
     async def test_personal_is_the_owners_alone_team_is_the_inboxs(self, desk: Desk) -> None:
         support = await desk.inbox(name="Support")
         sales = await desk.inbox(name="Sales")
@@ -199,6 +202,7 @@ class TestApplying:
                 "Parked",
             ]
 
+    @BOTH_STORES
     async def test_the_same_macro_twice_at_once_leaves_a_consistent_ticket(
         self, desk: Desk
     ) -> None:

@@ -7,15 +7,14 @@ in SQLite's virtual machine steps, which do not depend on the machine's speed.""
 
 from __future__ import annotations
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.unit.notifications.support import bell
 from tests.unit.support import new_ticket, sqlite_steps
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ITSELF
 
 
 async def add_old_notifications(app: FastAPI, *, user_id: int, ticket_id: int, count: int) -> None:

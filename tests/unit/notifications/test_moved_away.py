@@ -15,12 +15,14 @@ from fastapi import FastAPI
 from frontdesk.config import Settings
 from frontdesk.notifications.push import deliver_push
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import SQLITE_ONLY, Agent, Desk, Published
 from tests.mail.support import SmtpSink, deliver, with_smtp
 from tests.unit.notifications.support import Browser, PushService, bell, subscribe
 from tests.unit.sla.support import ok, policy, timer_round
 from tests.unit.sla.test_sla_api import utc
 from tests.unit.support import new_ticket
+
+pytestmark = SQLITE_ONLY
 
 SUBJECT = "Refund for the blue teapot"
 CUSTOMER = {"email": "cora.teapot@example.org", "name": "Cora Teapot"}

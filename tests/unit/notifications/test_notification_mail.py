@@ -8,9 +8,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from frontdesk.config import Settings
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import SmtpSink, deliver, with_smtp
 from tests.unit.support import new_ticket
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_a_notification_email_names_where_to_unsubscribe(

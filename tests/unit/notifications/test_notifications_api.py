@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.notifications.models import TicketFollower
-from tests.conftest import Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk, Published
 from tests.mail.support import SUPPORT, answered_ticket, post_mime, reply_mail
 from tests.unit.notifications.support import bell, kinds
 from tests.unit.support import count_rows, new_ticket, online
+
+pytestmark = SQLITE_ONLY
 
 
 async def _note(agent: Any, ticket: dict[str, Any], text: str) -> dict[str, Any]:
@@ -117,6 +119,7 @@ class TestMentions:
         assert entry["data"] == {}
         assert await kinds(bob) == []
 
+    @BOTH_STORES
     async def test_the_mentionable_list_holds_those_who_see_the_ticket(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox], name="Ada Byron")
@@ -129,6 +132,7 @@ class TestMentions:
 
 
 class TestCustomerReplied:
+    @BOTH_STORES
     async def test_the_assignee_and_followers_are_told_of_a_customer_reply(
         self, desk: Desk, http: Any
     ) -> None:
@@ -260,6 +264,7 @@ class TestPreferences:
         )
         assert response.status_code == 422
 
+    @BOTH_STORES
     async def test_email_goes_through_the_mail_outbox(self, desk: Desk, app: Any) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox], name="Ada")
@@ -296,6 +301,7 @@ class TestPreferences:
 
 
 class TestTheBell:
+    @BOTH_STORES
     async def test_pages_newest_first_and_read_marks(
         self, desk: Desk, published: Published
     ) -> None:
@@ -341,6 +347,7 @@ class TestTheBell:
             assert (await carol.client.request(method, path)).status_code == 404
 
 
+@BOTH_STORES
 async def test_following_twice_at_once_keeps_one_row(desk: Desk, app: Any) -> None:
     inbox = await desk.inbox()
     ada = await desk.agent(inboxes=[inbox])

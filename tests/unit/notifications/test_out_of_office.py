@@ -8,10 +8,12 @@ from fastapi import FastAPI
 
 from frontdesk.config import Settings
 from frontdesk.notifications.push import deliver_push
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import SmtpSink, deliver, with_smtp
 from tests.unit.notifications.support import Browser, PushService, bell, subscribe
 from tests.unit.support import new_ticket
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_away_the_bell_keeps_them_but_no_push_or_email_goes_out(

@@ -22,9 +22,11 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.notifications import push
 from frontdesk.notifications.models import DeliveryState, PushDelivery, PushSubscription
 from frontdesk.notifications.push import deliver_push
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.notifications.support import Browser, PushService, b64, bell, subscribe
 from tests.unit.support import count_rows, new_ticket
+
+pytestmark = SQLITE_ONLY
 
 
 def handle(agent: Any) -> str:
@@ -82,6 +84,7 @@ def listener() -> Iterator[Listener]:
     made.close()
 
 
+@BOTH_STORES
 async def test_endpoints_on_this_machine_or_a_private_network_are_refused(
     desk: Desk, app: FastAPI, settings: Settings, listener: Listener
 ) -> None:
@@ -171,6 +174,7 @@ async def test_a_proxy_from_the_environment_is_not_used(
     assert push_service.received == []
 
 
+@BOTH_STORES
 async def test_an_agent_keeps_ten_browsers_and_a_new_one_replaces_the_oldest(
     desk: Desk, app: FastAPI
 ) -> None:
@@ -189,6 +193,7 @@ async def test_an_agent_keeps_ten_browsers_and_a_new_one_replaces_the_oldest(
     assert await count_rows(app, PushSubscription, PushSubscription.user_id == ada.id) == 1
 
 
+@BOTH_STORES
 async def test_stale_browsers_delay_no_push_and_no_push_is_sent_twice(
     desk: Desk,
     app: FastAPI,

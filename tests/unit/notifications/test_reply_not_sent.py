@@ -20,11 +20,13 @@ from frontdesk.notifications.push import deliver_push
 from frontdesk.pending_replies import service as pending_service
 from frontdesk.pending_replies.timers import send_due_replies
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.mail.support import SUPPORT, SmtpSink, deliver, with_smtp
 from tests.unit.notifications.support import Browser, PushService, bell, subscribe
 from tests.unit.sla.support import ok
 from tests.unit.support import count_rows
+
+pytestmark = SQLITE_ONLY
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 SUBJECT = "Where is my parcel?"
@@ -136,6 +138,7 @@ async def test_an_author_taken_out_of_the_inbox_is_told_on_every_channel_they_ch
     assert len(not_sent(await bell(ada))) == 1
 
 
+@BOTH_STORES
 async def test_a_reply_answered_meanwhile_points_at_its_ticket_with_why(
     app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock, sink: SmtpSink
 ) -> None:
@@ -265,6 +268,7 @@ async def test_a_fault_of_the_notification_still_fails_the_reply_and_the_others_
     assert await send_due_replies(app.state.sessionmaker, settings) == 0
 
 
+@BOTH_STORES
 async def test_taking_the_reply_back_marks_its_notification_read(
     app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock, published: Published
 ) -> None:

@@ -15,10 +15,12 @@ from frontdesk.config import Settings
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.notifications.models import PushDelivery, PushSubscription
 from frontdesk.notifications.push import deliver_push
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import SmtpSink, deliver, with_smtp
 from tests.unit.notifications.support import Browser, PushService, bell, subscribe
 from tests.unit.support import count_rows, new_ticket
+
+pytestmark = SQLITE_ONLY
 
 
 def handle(agent: Any) -> str:
@@ -45,6 +47,7 @@ async def _remove(owner: Any, inbox: dict[str, Any], agent: Any) -> None:
     assert removed.status_code == 200, removed.text
 
 
+@BOTH_STORES
 async def test_the_bell_forgets_a_ticket_taken_out_of_sight_and_shows_it_again_when_back(
     desk: Desk,
 ) -> None:
@@ -86,6 +89,7 @@ async def test_a_ticket_moved_to_another_inbox_leaves_the_bell_of_who_cannot_fol
     assert (await owner.client.get(f"/api/v1/tickets/{ticket['id']}")).status_code == 200
 
 
+@BOTH_STORES
 async def test_a_queued_push_is_not_sent_once_its_reader_lost_the_inbox(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
 ) -> None:
@@ -159,6 +163,7 @@ async def test_a_push_queued_for_someone_deactivated_since_is_dropped_when_claim
     assert await count_rows(app, PushDelivery) == 0
 
 
+@BOTH_STORES
 async def test_a_queued_notification_email_is_not_sent_once_its_reader_lost_the_ticket(
     desk: Desk, app: FastAPI, settings: Settings, sink: SmtpSink
 ) -> None:

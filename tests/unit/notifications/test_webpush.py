@@ -28,7 +28,7 @@ from frontdesk.notifications.models import (
     PushSubscription,
 )
 from frontdesk.notifications.push import deliver_push
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.unit.notifications.support import (
     Browser,
     PushService,
@@ -38,6 +38,8 @@ from tests.unit.notifications.support import (
     unb64,
 )
 from tests.unit.support import count_rows, new_ticket, online
+
+pytestmark = SQLITE_ONLY
 
 
 def check_vapid(received: Received, *, origin: str, public_key: str) -> dict[str, Any]:
@@ -111,6 +113,7 @@ async def test_a_mention_arrives_encrypted_and_signed_at_the_push_service(
     assert (await bob.client.get("/api/v1/push/key")).json()["public_key"] == public_key
 
 
+@BOTH_STORES
 async def test_a_waiting_chat_goes_by_push_to_the_agents_subscribed_and_writes_nothing_else(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService, visitors: Any
 ) -> None:
@@ -164,6 +167,7 @@ async def test_a_busy_push_service_is_retried_later(
     assert len(texts) == 1
 
 
+@BOTH_STORES
 async def test_a_gone_subscription_is_removed(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
 ) -> None:
@@ -198,6 +202,7 @@ async def test_the_actor_gets_no_push_and_a_refusal_is_final(
     assert delivery.state is DeliveryState.failed
 
 
+@BOTH_STORES
 async def test_bad_subscriptions_are_refused(desk: Desk, settings: Settings) -> None:
     bob = await desk.agent()
     browser = Browser()
@@ -231,6 +236,7 @@ async def test_bad_subscriptions_are_refused(desk: Desk, settings: Settings) -> 
     assert (await bob.client.delete(f"/api/v1/push/subscriptions/{first['id']}")).status_code == 404
 
 
+@BOTH_STORES
 async def test_two_senders_at_once_push_once(
     desk: Desk, app: FastAPI, settings: Settings, push_service: PushService
 ) -> None:

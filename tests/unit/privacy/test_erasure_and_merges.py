@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.privacy.test_other_people import (
     CARL,
     MARIE,
@@ -20,6 +20,8 @@ from tests.unit.privacy.test_other_people import (
     texts,
 )
 from tests.unit.support import error_of
+
+pytestmark = SQLITE_ONLY
 
 
 async def merge(agent: Agent, source: int, target: int) -> dict[str, Any]:
@@ -44,6 +46,7 @@ def events(thread: dict[str, Any]) -> list[str]:
 
 
 class TestErasureAlongAMergeChain:
+    @BOTH_STORES
     async def test_a_thread_merged_on_through_the_erased_ticket_goes_home(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:
@@ -100,6 +103,7 @@ class TestErasureAlongAMergeChain:
 
 
 class TestUndoAfterAnErasure:
+    @BOTH_STORES
     async def test_undo_puts_back_what_is_left_and_says_what_was_erased(
         self, http: httpx.AsyncClient, desk: Desk
     ) -> None:

@@ -23,12 +23,14 @@ from frontdesk.privacy import erasing
 from frontdesk.privacy import service as privacy_service
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.models import Erasure
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import post_mime
 from tests.unit.privacy.people import BORIS, CORA, SECRET, SUPPORT, two_customers
 from tests.unit.privacy.test_erasure_pieces import _nothing_of_cora_left
 from tests.unit.privacy.test_privacy_api import dumped
 from tests.unit.support import error_of
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -188,6 +190,7 @@ def both_found_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(privacy_service, "read", read)
 
 
+@BOTH_STORES
 @pytest.mark.parametrize("who", ["customer", "address"])
 async def test_two_erasures_of_one_address_at_once_are_one(
     app: FastAPI,
@@ -308,6 +311,7 @@ def at_step(
     return done
 
 
+@BOTH_STORES
 async def test_a_customer_made_from_the_address_while_it_is_erased_goes_too(
     app: FastAPI,
     settings: Settings,
@@ -391,6 +395,7 @@ async def test_mail_copying_them_sent_after_the_scrub_passed_is_scrubbed_too(
     await _nothing_of_cora_left(app, settings, admin, cora, boris)
 
 
+@BOTH_STORES
 async def test_a_chat_they_start_while_they_are_erased_is_not_deleted_under_them(
     app: FastAPI,
     settings: Settings,
@@ -433,6 +438,7 @@ async def test_a_chat_they_start_while_they_are_erased_is_not_deleted_under_them
     error_of(await admin.client.get(f"/api/v1/chats/{chats[0]['id']}"), 404)
 
 
+@BOTH_STORES
 async def test_the_schema_does_not_go_back_under_a_running_erasure(
     app: FastAPI,
     settings: Settings,

@@ -16,11 +16,13 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.pending_replies.timers import send_due_replies
 from frontdesk.privacy import erasing
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.privacy.people import CORA, Conversations, two_customers
 from tests.unit.privacy.test_erasure_meanwhile import at_step
 from tests.unit.privacy.test_erasure_pieces import _nothing_of_cora_left
 from tests.unit.support import count_rows
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +63,7 @@ async def sent_without_cora(
     assert not entry["data"].get("bcc")
 
 
+@BOTH_STORES
 async def test_a_reply_held_before_the_erasure_loses_their_address(
     app: FastAPI, settings: Settings, http: httpx.AsyncClient, desk: Desk, visitors: Any
 ) -> None:

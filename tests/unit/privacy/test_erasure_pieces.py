@@ -16,10 +16,12 @@ from frontdesk.privacy import erasing
 from frontdesk.privacy import service as privacy_service
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.models import ErasureItem
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.privacy.people import BORIS, CORA, Conversations, two_customers
 from tests.unit.privacy.test_privacy_api import dumped, found
 from tests.unit.support import count_rows, error_of
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from frontdesk.config import Settings
 from frontdesk.files.store import file_store
 from frontdesk.privacy.files import delete_queued_files
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.unit.support import new_ticket, online, sqlite_steps
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ITSELF
 
 
 async def add_files(app: FastAPI, *, ticket_id: int, chat_id: int, count: int, tag: str) -> None:

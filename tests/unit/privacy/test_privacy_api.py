@@ -21,10 +21,12 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.ops import databases
 from frontdesk.privacy.models import Erasure, FileDeletion
 from frontdesk.webhooks.models import WebhookDelivery
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import post_mime, reply_mail
 from tests.unit.privacy.people import BORIS, CORA, SECRET, Person, png_with, two_customers
 from tests.unit.support import count_rows, error_of, online
+
+pytestmark = SQLITE_ONLY
 
 
 def unpacked(content: bytes) -> dict[str, bytes]:
@@ -191,6 +193,7 @@ def found(dump: bytes, person: Person) -> list[str]:
 
 
 class TestErase:
+    @BOTH_STORES
     async def test_after_an_erasure_nothing_of_the_customer_is_left_anywhere(
         self, app: FastAPI, settings: Settings, http: httpx.AsyncClient, desk: Desk, visitors: Any
     ) -> None:
@@ -240,6 +243,7 @@ class TestErase:
         # The record names no one.
         assert CORA.email not in json.dumps(listed)
 
+    @BOTH_STORES
     async def test_a_customer_in_a_chat_is_not_erased(
         self, app: FastAPI, http: httpx.AsyncClient, desk: Desk, visitors: Any
     ) -> None:
@@ -277,6 +281,7 @@ class TestErase:
             404,
         )
 
+    @BOTH_STORES
     async def test_an_address_the_desk_took_in_can_be_erased_whatever_its_domain(
         self, app: FastAPI, http: httpx.AsyncClient, desk: Desk
     ) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -15,7 +14,7 @@ from frontdesk.customers.models import Customer
 from frontdesk.db.migrate import downgrade, upgrade
 from frontdesk.db.session import create_engine
 from frontdesk.privacy.scope import customer_scope
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ITSELF, Desk
 from tests.unit.privacy.test_other_people import ZELDA, Scene, erase_zelda, scene
 from tests.unit.support import sqlite_steps
 
@@ -41,7 +40,7 @@ async def zeldas_answer(app: FastAPI, s: Scene) -> int:
     return int(found)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ITSELF
 async def test_finding_a_customers_mail_reads_no_one_elses(
     app: FastAPI, http: httpx.AsyncClient, desk: Desk
 ) -> None:

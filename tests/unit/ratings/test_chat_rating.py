@@ -12,7 +12,9 @@ from sqlalchemy import update
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.ratings.models import Rating
-from tests.conftest import Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk, Published
+
+pytestmark = SQLITE_ONLY
 
 
 async def ended_chat(desk: Desk, visitors: Any) -> tuple[Any, Any, dict[str, Any], int]:
@@ -55,6 +57,7 @@ async def test_the_visitor_rates_the_ended_chat_and_the_ticket_shows_it(
     assert [item["id"] for item in listed["items"]] == [rating["id"]]
 
 
+@BOTH_STORES
 async def test_a_change_within_the_window_updates_the_one_rating(
     app: FastAPI, desk: Desk, visitors: Any
 ) -> None:
@@ -78,6 +81,7 @@ async def test_a_change_within_the_window_updates_the_one_rating(
     assert final.json()["error"]["code"] == "rating_final"
 
 
+@BOTH_STORES
 async def test_two_quick_clicks_leave_one_rating(desk: Desk, visitors: Any) -> None:
     import asyncio
 
@@ -150,6 +154,7 @@ async def test_bad_input_is_a_4xx_naming_the_field(desk: Desk, visitors: Any) ->
     assert (await marie.client.get("/messenger/v1/chats/99999/rating")).status_code == 404
 
 
+@BOTH_STORES
 async def test_ratings_are_read_by_those_who_may_see_the_ticket(desk: Desk, visitors: Any) -> None:
     ada, marie, inbox, chat_id = await ended_chat(desk, visitors)
     await marie.client.post(
@@ -189,6 +194,7 @@ async def test_ratings_are_read_by_those_who_may_see_the_ticket(desk: Desk, visi
         assert (await ada.client.get("/api/v1/ratings", params=params)).status_code == 422
 
 
+@BOTH_STORES
 async def test_the_list_pages_by_before_id(desk: Desk, visitors: Any) -> None:
     ada, marie, inbox, chat_id = await ended_chat(desk, visitors)
     await marie.client.post(f"/messenger/v1/chats/{chat_id}/rating", json={"score": "good"})

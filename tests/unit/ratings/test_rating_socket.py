@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import desk_socket, messenger_socket
 from tests.unit.ratings.test_chat_rating import ended_chat
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_agents_who_may_see_the_ticket_hear_each_rating_live(

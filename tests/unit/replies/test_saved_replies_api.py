@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from frontdesk.replies.models import SavedReply, SavedReplyUse
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import (
     count_rows,
     error_of,
@@ -19,6 +19,8 @@ from tests.unit.support import (
     online,
     use_cheap_passwords,
 )
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/saved-replies"
 
@@ -66,6 +68,7 @@ class TestWhoSeesWhat:
             error_of(share, 404, "not_found")
         assert (await ada.client.get(f"{URL}/{mine['id']}")).json()["name"] == "Thanks"
 
+    @BOTH_STORES
     async def test_a_team_reply_is_seen_and_managed_by_the_inbox_not_by_others(
         self, desk: Desk
     ) -> None:
@@ -98,6 +101,7 @@ class TestWhoSeesWhat:
         assert (await admin.client.delete(path)).status_code == 204
         assert await count_rows(desk.app, SavedReply) == 0
 
+    @BOTH_STORES
     async def test_sharing_makes_a_personal_reply_a_team_one(self, desk: Desk) -> None:
         support = await desk.inbox(name="Support")
         sales = await desk.inbox(name="Sales")
@@ -115,6 +119,7 @@ class TestWhoSeesWhat:
 
 
 class TestSearchAndOrder:
+    @BOTH_STORES
     async def test_search_by_name_and_text_whatever_the_case_names_first(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
@@ -131,6 +136,7 @@ class TestSearchAndOrder:
         assert [item["name"] for item in page["items"]] == ["100% sure", "Refund policy"]
         assert page["total"] == 4
 
+    @BOTH_STORES
     async def test_most_used_first_and_scopes(self, desk: Desk) -> None:
         support = await desk.inbox(name="Support")
         sales = await desk.inbox(name="Sales")
@@ -219,6 +225,7 @@ class TestInsertion:
         assert done["text"] == "Hi {{customer.first_name}}"
         assert done["unfilled"] == ["customer.first_name"]
 
+    @BOTH_STORES
     async def test_a_use_counts_once_per_use_id_even_at_the_same_moment(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])

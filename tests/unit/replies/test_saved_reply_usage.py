@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.audit.support import entries
 from tests.unit.rules.support import create_rule
 from tests.unit.support import error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/saved-replies"
 

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.rules.support import URL, create_rule, label_names, make_label, ticket, timeline
 from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

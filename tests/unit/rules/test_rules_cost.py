@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.rules.support import create_rule, label_names, make_label, ticket, timeline
 from tests.unit.support import new_ticket, statements, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 from frontdesk.config import Settings
 from frontdesk.rules.engine import MAX_DEPTH
 from frontdesk.rules.models import RuleRun
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.rules.support import (
     URL,
@@ -24,6 +24,8 @@ from tests.unit.rules.support import (
     timeline,
 )
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 SUPPORT = "support@shop.test"
 
@@ -103,6 +105,7 @@ class TestCustomerReplies:
 
 
 class TestNewTickets:
+    @BOTH_STORES
     async def test_a_new_mail_ticket_from_a_domain_is_put_on_hold_others_not(
         self, desk: Desk, http: httpx.AsyncClient
     ) -> None:
@@ -154,6 +157,7 @@ class TestNewTickets:
         assert label_names(await ticket(admin, by_name["id"])) == ["Urgent"]
         assert label_names(await ticket(admin, neither["id"])) == []
 
+    @BOTH_STORES
     async def test_who_created_the_ticket_customer_or_agent(
         self, desk: Desk, http: httpx.AsyncClient
     ) -> None:

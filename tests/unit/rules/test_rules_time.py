@@ -19,11 +19,13 @@ from frontdesk.rules import timed, timers
 from frontdesk.rules.models import RuleRun
 from frontdesk.rules.timers import run_time_rules
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.rules.support import URL, create_rule, label_names, make_label, runs, ticket
 from tests.unit.rules.support import timeline as lines_of
 from tests.unit.support import count_rows, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 SUPPORT = "support@shop.test"
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -71,6 +73,7 @@ async def _mail(http: httpx.AsyncClient, text: str, **kw: Any) -> None:
 
 
 class TestNoReply:
+    @BOTH_STORES
     async def test_fires_once_per_unanswered_message(
         self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
     ) -> None:
@@ -165,6 +168,7 @@ class TestCatchingUp:
     ticket that changes behind the window meanwhile is judged at the next batch. A round runs
     a few batches (rules/timers.BATCHES)."""
 
+    @BOTH_STORES
     async def test_a_new_rule_judges_a_window_at_a_time(
         self,
         desk: Desk,
@@ -212,6 +216,7 @@ class TestCatchingUp:
         assert [await _tick(desk.app) for _ in range(3)] == [4, 1, 0]
         assert len(await runs(admin, rule)) == 5
 
+    @BOTH_STORES
     async def test_only_a_change_to_its_episodes_starts_the_catch_up_again(
         self, desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
     ) -> None:
@@ -266,6 +271,7 @@ class TestCatchingUp:
 
 
 class TestInState:
+    @BOTH_STORES
     async def test_on_hold_five_days_is_closed_once(self, desk: Desk, clock: FrozenClock) -> None:
         inbox = await desk.inbox(name="Shop")
         admin = await desk.agent(role="admin", inboxes=[inbox])
@@ -291,6 +297,7 @@ class TestInState:
 
 
 class TestSeveralProcesses:
+    @BOTH_STORES
     async def test_two_rounds_at_once_fire_each_episode_once(
         self, desk: Desk, clock: FrozenClock, second_process: FastAPI
     ) -> None:

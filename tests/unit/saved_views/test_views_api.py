@@ -14,8 +14,18 @@ from sqlalchemy import text
 from frontdesk.saved_views import kept, service
 from frontdesk.saved_views.schemas import ViewFilters
 from frontdesk.users.models import Role, User
-from tests.conftest import Agent, Desk, Published, Statements
+from tests.conftest import (
+    BOTH_STORES,
+    SQLITE_ITSELF,
+    SQLITE_ONLY,
+    Agent,
+    Desk,
+    Published,
+    Statements,
+)
 from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +64,7 @@ async def counts(agent: Agent) -> dict[int, int]:
 
 
 class TestPersonalViews:
+    @BOTH_STORES
     async def test_create_list_edit_and_delete(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
@@ -125,6 +136,7 @@ class TestSharedViews:
         assert (await admin.client.patch(path, json={"name": "Open"})).json()["name"] == "Open"
         assert (await admin.client.delete(path)).status_code == 204
 
+    @BOTH_STORES
     async def test_each_agent_sees_only_their_inboxes_tickets(self, desk: Desk) -> None:
         support, sales = await desk.inbox(name="Support"), await desk.inbox(name="Sales")
         ada = await desk.agent(inboxes=[support])
@@ -215,6 +227,7 @@ class TestOrder:
         assert await places(bob, shared=True) == [("Two", 0), ("One", 1)]
         assert moves(published) == [("moved", second["id"])]
 
+    @BOTH_STORES
     async def test_two_moves_at_once_both_apply(self, desk: Desk) -> None:
         """Two admins moving shared views at the same moment: one move waits for the other (the
         views are locked), so neither is lost and no two views share a place."""
@@ -253,6 +266,7 @@ class TestOrder:
 
 
 class TestFilters:
+    @BOTH_STORES
     async def test_priority_filter_and_its_cursor(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
@@ -281,6 +295,7 @@ class TestFilters:
             refused = await ada.client.get("/api/v1/tickets", params={**other, "cursor": cursor})
             assert "cursor" in fields_of(error_of(refused, 422))
 
+    @BOTH_STORES
     async def test_a_views_tickets_are_its_filters_and_sort(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
@@ -309,6 +324,7 @@ class TestFilters:
         )
         assert "view_id" in fields_of(error_of(mixed, 422))
 
+    @BOTH_STORES
     async def test_a_label_deleted_under_a_view(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         admin = await desk.agent(role="admin", inboxes=[inbox])
@@ -410,6 +426,7 @@ class TestBadInput:
 
 
 class TestViewsAndTheList:
+    @BOTH_STORES
     async def test_a_sort_given_beside_a_view_wins(self, desk: Desk) -> None:
         inbox = await desk.inbox()
         ada = await desk.agent(inboxes=[inbox])
@@ -419,6 +436,7 @@ class TestViewsAndTheList:
         descending = await items(ada, view_id=view["id"], sort="-number")
         assert [t["number"] for t in descending] == made[::-1]
 
+    @BOTH_STORES
     async def test_a_sync_through_a_view(self, desk: Desk) -> None:
         """`updated_since` takes only its own order: the view's sort is not applied to it."""
         inbox = await desk.inbox()
@@ -486,6 +504,7 @@ class TestCounts:
             low["id"]: 1,
         }
 
+    @BOTH_STORES
     async def test_one_statement_counts_every_view(
         self, desk: Desk, statements: Statements
     ) -> None:
@@ -515,7 +534,7 @@ class TestCounts:
 
     # SQLite only: PostgreSQL chooses its plan by the tables' statistics, which a test's few
     # rows do not make realistic; bench/views.py prints its plans over 100k tickets.
-    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+    @SQLITE_ITSELF
     async def test_a_priority_count_reads_its_index(self, desk: Desk) -> None:
         """`closed + urgent` reads the urgent closed tickets only, not every closed one."""
         engine = desk.app.state.engine
@@ -527,6 +546,7 @@ class TestCounts:
             plan = (await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
         assert any("ix_tickets_priority_state_inbox" in str(row) for row in plan), plan
 
+    @BOTH_STORES
     async def test_kept_for_a_moment_per_viewer(
         self, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.realtime import desk_socket, serve
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture

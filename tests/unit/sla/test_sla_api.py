@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import post_mime, reply_mail
 from tests.unit.sla.support import customer_writes, ok, policy, ticket, timer_round
 from tests.unit.support import count_rows, error_of, new_ticket
+
+pytestmark = SQLITE_ONLY
 
 PARIS = "paris@shop.test"
 TOKYO = "tokyo@shop.test"
@@ -124,6 +126,7 @@ async def test_the_first_matching_policy_applies_by_inbox_priority_and_label(
     assert shown["sla"]["targets"] == []
 
 
+@BOTH_STORES
 async def test_a_label_a_policy_applies_to_is_not_deleted_from_under_it(desk: Desk) -> None:
     admin = await desk.agent(role="owner")
     vip = await ok(await admin.client.post("/api/v1/labels", json={"name": "vip"}))
@@ -139,6 +142,7 @@ async def test_a_label_a_policy_applies_to_is_not_deleted_from_under_it(desk: De
     assert (await admin.client.delete(f"/api/v1/labels/{vip['id']}")).status_code == 204
 
 
+@BOTH_STORES
 async def test_a_response_stops_the_clock_a_customer_message_starts_the_next_one(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,6 +179,7 @@ def _bare(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=client._transport, base_url="http://desk.test")
 
 
+@BOTH_STORES
 async def test_list_sorted_by_due_time_and_the_breaching_soon_folder(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,6 +278,7 @@ async def test_policies_api_refuses_bad_input_and_agents(app: FastAPI, desk: Des
     assert bad.status_code in (404, 422)
 
 
+@BOTH_STORES
 async def test_warning_and_breach_written_once_by_concurrent_timer_rounds(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,9 +14,11 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.sla import service as sla_service
 from frontdesk.sla.models import AlertKind, SlaAlert
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.sla.support import counting, customer_writes, ok, policy, timer_round
 from tests.unit.support import count_rows
+
+pytestmark = SQLITE_ONLY
 
 SHOP = "shop@shop.test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -8,9 +8,11 @@ import pytest
 from fastapi import FastAPI
 
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.sla.support import customer_writes, ok, policy, timer_round
 from tests.unit.sla.test_sla_api import PARIS, utc
+
+pytestmark = SQLITE_ONLY
 
 
 async def sla_tickets(agent: Agent) -> list[int]:

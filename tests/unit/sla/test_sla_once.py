@@ -14,10 +14,12 @@ from sqlalchemy import select
 from frontdesk.db.session import unit_of_work
 from frontdesk.sla.models import AlertKind, SlaAlert
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import post_mime, reply_mail
 from tests.unit.sla.support import customer_writes, ok, policy, ticket, timer_round
 from tests.unit.sla.test_sla_api import PARIS, _bare, instant, utc
+
+pytestmark = SQLITE_ONLY
 
 
 async def breaches(app: FastAPI, ticket_id: int) -> list[tuple[str, datetime, int | None]]:
@@ -35,6 +37,7 @@ async def set_priority(agent: Agent, ticket_id: int, priority: str) -> None:
     await ok(await agent.client.patch(f"/api/v1/tickets/{ticket_id}", json={"priority": priority}))
 
 
+@BOTH_STORES
 async def test_a_stricter_policy_after_the_breach_adds_no_second_one(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

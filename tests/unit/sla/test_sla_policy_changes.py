@@ -18,9 +18,11 @@ from frontdesk.sla import policies as sla_policies
 from frontdesk.sla import service as sla_service
 from frontdesk.sla.models import AlertKind, SlaAlert, SlaPolicy, Target
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.sla.support import counting, customer_writes, ok, policy, ticket, timer_round
 from tests.unit.support import count_rows
+
+pytestmark = SQLITE_ONLY
 
 SHOP = "shop@shop.test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -53,6 +55,7 @@ async def edit(admin: Agent, edited: dict[str, Any], **fields: Any) -> dict[str,
     return dict(await ok(await admin.client.put(f"/api/v1/sla-policies/{edited['id']}", json=body)))
 
 
+@BOTH_STORES
 async def test_a_shortened_target_moves_the_due_time_of_open_tickets_at_once(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,9 +16,11 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.inboxes.models import InboxMember
 from frontdesk.sla.models import AlertKind, SlaAlert
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.sla.support import customer_writes, ok, policy, timer_round
 from tests.unit.sla.test_sla_api import PARIS, utc
+
+pytestmark = SQLITE_ONLY
 
 
 async def sla_items(agent: Agent) -> list[dict[str, Any]]:
@@ -45,6 +47,7 @@ async def breaches(app: FastAPI) -> list[int | None]:
         return list(rows)
 
 
+@BOTH_STORES
 @pytest.mark.parametrize("warned", [True, False])
 async def test_an_assignee_who_cannot_see_the_ticket_counts_as_nobody(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch, warned: bool

@@ -22,8 +22,10 @@ from frontdesk.sla.timers import check_slas
 from frontdesk.spam.timers import empty_spam
 from frontdesk.tickets.models import TicketEntry
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.unit.support import count_rows, error_of, new_ticket
+
+pytestmark = SQLITE_ONLY
 
 SPAMMER = "deals@junk.example"
 
@@ -201,6 +203,7 @@ class TestMarkingSpam:
             "From promo@news.junk.example",
         ]
 
+    @BOTH_STORES
     async def test_bulk_marks_each_ticket_alone(self, team: Any) -> None:
         inbox, ada, _admin, olga = team
         first = await new_ticket(ada.client, inbox, email=SPAMMER)
@@ -264,6 +267,7 @@ class TestRefusedOnSpam:
 
 
 class TestAtOnce:
+    @BOTH_STORES
     async def test_two_agents_marking_the_same_ticket_make_one_change(
         self, app: FastAPI, team: Any, desk: Desk
     ) -> None:
@@ -293,6 +297,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class TestEmptying:
+    @BOTH_STORES
     async def test_spam_older_than_the_retention_is_deleted_with_its_files(
         self, app: FastAPI, settings: Settings, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -342,6 +347,7 @@ class TestEmptying:
 
 
 class TestStopping:
+    @BOTH_STORES
     async def test_spam_stops_the_sla_without_a_breach_and_ends_the_snooze(
         self, app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, new_ticket, use_cheap_passwords
 from tests.unit.tickets.test_merge_split_api import get, messages, note, restorable
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

@@ -23,9 +23,11 @@ from frontdesk.tickets import merging
 from frontdesk.tickets.models import TicketViewer
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.clock import FrozenClock
-from tests.conftest import POSTGRESQL_ONLY, Agent, Desk, Published
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk, Published
 from tests.realtime import desk_socket
 from tests.unit.support import count_rows, error_of, new_ticket, online, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -217,6 +219,7 @@ async def test_the_folder_counts_follow_the_ticket(desk: Desk) -> None:
     assert [item["id"] for item in listed.json()["items"]] == [ticket["id"]]
 
 
+@BOTH_STORES
 async def test_the_new_inbox_policy_and_hours_set_the_due_times_and_late_targets_stay_behind(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -271,6 +274,7 @@ async def test_the_new_inbox_policy_and_hours_set_the_due_times_and_late_targets
         assert row.resolution_due.replace(tzinfo=UTC) > clock.now
 
 
+@BOTH_STORES
 async def test_auto_assignment_of_the_new_inbox_hands_it_out_and_the_old_one_lets_go(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,6 +304,7 @@ async def test_auto_assignment_of_the_new_inbox_hands_it_out_and_the_old_one_let
     assert lines(await get(t.ada, other["id"]))[-1].startswith("frontdesk assigned the ticket to")
 
 
+@BOTH_STORES
 async def test_report_moments_before_the_move_stay_with_the_old_inbox(
     app: FastAPI, desk: Desk
 ) -> None:
@@ -323,6 +328,7 @@ async def test_report_moments_before_the_move_stay_with_the_old_inbox(
     ]
 
 
+@BOTH_STORES
 async def test_webhooks_hear_ticket_updated_with_the_inbox_among_the_changes(
     app: FastAPI, desk: Desk
 ) -> None:
@@ -494,6 +500,7 @@ async def test_the_set_inbox_action_one_ticket_in_bulk_in_a_macro_and_in_a_rule(
 class TestAtOnce:
     """Two changes of one ticket at the same moment end as if one came after the other."""
 
+    @BOTH_STORES
     async def test_two_moves_of_one_ticket(self, desk: Desk) -> None:
         t = await teams(desk)
         third = await desk.inbox(name="Third")
@@ -514,6 +521,7 @@ class TestAtOnce:
             f"Ada moved the ticket from {other} to {landed}",
         ]
 
+    @BOTH_STORES
     async def test_a_move_while_someone_assigns_or_replies(self, desk: Desk) -> None:
         """Grace (Support only) assigns herself or replies while Ada moves the ticket to
         Billing: whichever comes first, the ticket never ends in Billing assigned to Grace."""
@@ -571,6 +579,7 @@ async def test_a_merge_into_a_ticket_moved_away_while_it_waited_is_refused(
     assert (await get(t.grace, source["id"]))["merged_into_id"] is None
 
 
+@BOTH_STORES
 async def test_over_sockets_the_old_inbox_hears_it_leave_and_the_new_one_arrive(
     app: FastAPI, live: str, desk: Desk
 ) -> None:

@@ -14,8 +14,10 @@ from sqlalchemy import update
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.tickets.models import TicketMove
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.unit.support import error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -207,6 +209,7 @@ class TestMerge:
         eve = await desk.agent()
         error_of(await eve.client.post(f"/api/v1/tickets/moves/{move['id']}/undo"), 404)
 
+    @BOTH_STORES
     async def test_concurrent_merges_give_one_result(self, desk: Desk) -> None:
         """Both directions at once, and the same merge twice: exactly one merge stands."""
         ada, _inbox, first, second = await setup(desk)
@@ -259,6 +262,7 @@ class TestSplit:
         assert emptied["state"] == "closed"
         assert emptied["merged_into_id"] == first["id"]
 
+    @BOTH_STORES
     async def test_split_with_the_later_messages(self, desk: Desk) -> None:
         ada, _inbox, first, _second = await setup(desk)
         for text in ("one", "two", "three"):

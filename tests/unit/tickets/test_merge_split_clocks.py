@@ -11,10 +11,12 @@ import pytest
 
 from frontdesk.config import Settings
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.sla.support import customer_writes, ok, policy, ticket
 from tests.unit.sla.test_sla_api import _bare, instant, utc
+
+pytestmark = SQLITE_ONLY
 
 PARIS = "paris@shop.test"
 DAY = {"since": "2026-06-01", "until": "2026-06-01", "time_zone": "UTC"}

@@ -14,8 +14,10 @@ from frontdesk.mail.models import OutboxMessage
 from frontdesk.tickets import timers
 from frontdesk.tickets.models import TicketEntry
 from frontdesk.tickets.timers import wake_snoozed_tickets
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 SNOOZE_ENDED = "The snooze ended; the ticket is open again"
 
@@ -192,6 +194,7 @@ class TestSnooze:
         assert still["state"] == "snoozed"
         assert await wake_snoozed_tickets(app.state.sessionmaker) == 0
 
+    @BOTH_STORES
     async def test_concurrent_wake_ups_wake_each_ticket_once(
         self, desk: Desk, app: FastAPI, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk, Statements
+from tests.conftest import SQLITE_ONLY, Agent, Desk, Statements
 from tests.unit.support import new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

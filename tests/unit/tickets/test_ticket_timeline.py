@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 NOTES = 104
 

@@ -12,8 +12,10 @@ import pytest
 from frontdesk.config import Settings
 from frontdesk.customers.models import Customer
 from frontdesk.tickets.models import Ticket, TicketEntry
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -208,6 +210,7 @@ async def listed(agent: Agent, **params: Any) -> list[int]:
 
 
 class TestListFilters:
+    @BOTH_STORES
     async def test_each_filter(self, scene: Scene) -> None:
         admin, n = scene.admin, [ticket["number"] for ticket in scene.t]
         every = {"sort": "number"}
@@ -225,6 +228,7 @@ class TestListFilters:
             admin, inbox_id=scene.support["id"], state="open", unassigned="true"
         ) == [n[3]]
 
+    @BOTH_STORES
     async def test_text_search(self, scene: Scene) -> None:
         admin, n = scene.admin, [ticket["number"] for ticket in scene.t]
         assert await listed(admin, q="REFUND", sort="number") == [n[0]]
@@ -235,6 +239,7 @@ class TestListFilters:
         assert await listed(admin, q="%") == []
         assert await listed(admin, q="nothing like this") == []
 
+    @BOTH_STORES
     async def test_an_agent_lists_only_tickets_of_their_inboxes(self, scene: Scene) -> None:
         n = [ticket["number"] for ticket in scene.t]
         assert await listed(scene.ada, sort="number") == [n[0], n[1], n[3]]
@@ -264,6 +269,7 @@ class TestListFilters:
 
 
 class TestSort:
+    @BOTH_STORES
     async def test_sorts(self, scene: Scene) -> None:
         admin, n = scene.admin, [ticket["number"] for ticket in scene.t]
         assert await listed(admin, sort="-number") == n[::-1]
@@ -287,6 +293,7 @@ async def all_pages(agent: Agent, *, limit: int, **params: Any) -> list[list[int
 
 
 class TestPagination:
+    @BOTH_STORES
     async def test_pages_cover_every_ticket_once_in_every_sort(self, desk: Desk) -> None:
         agent = await desk.agent()
         inbox = await desk.inbox(members=[agent])

@@ -16,10 +16,10 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.privacy import retention
 from frontdesk.timetracking.models import RunningTimer, TimeEntry
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +149,7 @@ async def test_time_logged_edited_and_deleted_by_whom_it_may_be(
     assert (kept["id"], kept["user"]) == (second["id"], {"id": ben.id, "name": "Ben"})
 
 
+@BOTH_STORES
 async def test_entries_come_a_page_at_a_time_with_the_sums_of_all(app: FastAPI, desk: Desk) -> None:
     inbox = await desk.inbox()
     agent = await desk.agent(inboxes=[inbox])
@@ -202,6 +203,7 @@ async def test_no_time_is_tracked_on_spam(app: FastAPI, desk: Desk) -> None:
     assert (await agent.client.delete(f"/api/v1/time-entries/{entry['id']}")).status_code == 204
 
 
+@BOTH_STORES
 async def test_entries_follow_a_merge_and_come_back_on_undo(app: FastAPI, desk: Desk) -> None:
     inbox = await desk.inbox()
     agent = await desk.agent(inboxes=[inbox])

@@ -15,10 +15,10 @@ from sqlalchemy import update
 from frontdesk.db.session import unit_of_work
 from frontdesk.tickets.models import Ticket, TicketType
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import new_ticket, use_cheap_passwords
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

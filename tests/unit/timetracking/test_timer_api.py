@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from frontdesk.timetracking.models import RunningTimer, TimeEntry
 from tests.clock import FrozenClock
-from tests.conftest import Desk, Published
+from tests.conftest import SQLITE_ONLY, Desk, Published
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
 
 
@@ -22,7 +22,7 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     use_cheap_passwords(monkeypatch)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 async def test_a_timer_runs_on_the_server_and_logs_whole_minutes(
     app: FastAPI, desk: Desk, published: Published, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 
 from frontdesk.timetracking.models import RunningTimer, TimeEntry
 from tests.clock import FrozenClock
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,10 @@ import pytest
 from frontdesk.labels.models import Label
 from frontdesk.tickets.models import TicketEntry
 from frontdesk.users.models import ApiToken
-from tests.conftest import PASSWORD, Agent, Desk
+from tests.conftest import BOTH_STORES, PASSWORD, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +59,7 @@ class TestAuthentication:
                 response = await client.get("/api/v1/me", headers={"Authorization": header})
                 error_of(response, 401)
 
+    @BOTH_STORES
     async def test_revoked_token_is_401_and_other_tokens_keep_working(self, desk: Desk) -> None:
         agent = await desk.agent()
         revoked, kept = await api_token(agent), await api_token(agent)
@@ -291,6 +294,7 @@ class TestOutsideAnInbox:
         assert (await admin.client.get(f"/api/v1/tickets/{ticket['id']}")).status_code == 200
         assert (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}")).status_code == 200
 
+    @BOTH_STORES
     async def test_removed_member_loses_access_at_once(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         agent = await desk.agent()

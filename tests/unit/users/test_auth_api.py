@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from tests.conftest import PASSWORD, Desk
+from tests.conftest import PASSWORD, SQLITE_ONLY, Desk
+
+pytestmark = SQLITE_ONLY
 
 
 @asynccontextmanager

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
+
+pytestmark = SQLITE_ONLY
 
 COLLEAGUE = {"id", "name", "role", "is_active", "available_for_chat", "out_of_office"}
 EVERYTHING = COLLEAGUE | {"email", "max_concurrent_chats", "two_factor_enabled"}

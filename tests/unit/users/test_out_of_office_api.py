@@ -16,9 +16,11 @@ from frontdesk.assignment.timers import assign_tickets
 from frontdesk.config import Settings
 from frontdesk.users.timers import start_and_end_absences
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Published
 from tests.mail.support import INBOUND_TOKEN, SUPPORT, post_mime, reply_mail, ticket_with_reply
 from tests.unit.support import error_of, fields_of, new_ticket, online, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 URL = "/api/v1/me/out-of-office"
@@ -324,6 +326,7 @@ async def test_a_customer_answer_returns_the_ticket_to_the_team_unless_kept(
     assert (still["state"], still["assignee_id"]) == ("open", ada.id)
 
 
+@BOTH_STORES
 async def test_the_loop_and_a_person_ending_it_at_once_end_it_once(
     app: FastAPI, desk: Desk, clock: FrozenClock
 ) -> None:

@@ -9,8 +9,10 @@ import pytest
 
 from frontdesk.users.models import User
 from frontdesk.users.service import DESK_LANGUAGES
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.support import error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 DESK_I18N = Path(__file__).resolve().parents[3] / "web" / "desk" / "src" / "i18n" / "index.ts"
 

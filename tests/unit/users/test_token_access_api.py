@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of
+
+pytestmark = SQLITE_ONLY
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 

@@ -14,9 +14,11 @@ from sqlalchemy import update
 from frontdesk.realtime.gateway import CLOSE_UNAUTHENTICATED
 from frontdesk.users.models import ApiToken
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.realtime import Socket, connect, serve
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 

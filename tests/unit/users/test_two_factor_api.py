@@ -17,8 +17,10 @@ from frontdesk.users import service as users_service
 from frontdesk.users import totp, two_factor
 from frontdesk.users.sessions import login_policy
 from tests.clock import FrozenClock
-from tests.conftest import PASSWORD, Agent, Desk
+from tests.conftest import BOTH_STORES, PASSWORD, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, fields_of
+
+pytestmark = SQLITE_ONLY
 
 NOW = datetime(2026, 12, 2, 9, 0, 10, tzinfo=UTC)
 
@@ -152,6 +154,7 @@ async def test_a_code_is_taken_once(
         assert (await second_step(other, challenge, current)).status_code == 200
 
 
+@BOTH_STORES
 async def test_a_recovery_code_works_once_and_says_how_many_are_left(
     desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
@@ -344,6 +347,7 @@ async def test_only_an_owner_sets_the_rule(desk: Desk) -> None:
     assert (await agent.client.get("/api/v1/security")).status_code == 403
 
 
+@BOTH_STORES
 async def test_turning_it_off_needs_the_password_and_a_code_and_is_refused_when_required(
     desk: Desk, http: httpx.AsyncClient, clock: FrozenClock
 ) -> None:

@@ -7,8 +7,10 @@ import pytest
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.users.models import ApiToken, User
-from tests.conftest import PASSWORD, Desk
+from tests.conftest import BOTH_STORES, PASSWORD, SQLITE_ONLY, Desk
 from tests.unit.support import count_rows, error_of, fields_of, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +43,7 @@ class TestMe:
         assert me["csrf_token"] == agent.client.headers["X-CSRF-Token"]
         assert "password_hash" not in me
 
+    @BOTH_STORES
     async def test_update_name_capacity_and_preferences(self, desk: Desk) -> None:
         agent = await desk.agent()
         response = await agent.client.patch(
@@ -59,6 +62,7 @@ class TestMe:
             "undo_send_seconds": 0,
         }
 
+    @BOTH_STORES
     async def test_bad_changes_are_422_naming_the_field_and_change_nothing(
         self, desk: Desk
     ) -> None:
@@ -79,6 +83,7 @@ class TestMe:
             assert field in fields_of(error), (body, error)
         assert (await agent.client.get("/api/v1/me")).json() == before
 
+    @BOTH_STORES
     async def test_new_password_replaces_the_old_one(self, desk: Desk) -> None:
         agent = await desk.agent()
         elsewhere = await desk.login(agent.user)
@@ -214,6 +219,7 @@ class TestApiTokens:
         error_of(await other.client.delete(f"/api/v1/me/tokens/{token['id']}"), 404, "not_found")
         assert len((await owner.client.get("/api/v1/me/tokens")).json()) == 1
 
+    @BOTH_STORES
     async def test_bad_token_request_is_422_and_creates_nothing(self, desk: Desk) -> None:
         agent = await desk.agent()
         for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": "a", "scope": "all"}):
@@ -235,6 +241,7 @@ class TestUsers:
         assert "preferences" not in one.json()
         error_of(await agent.client.get("/api/v1/users/999999"), 404, "not_found")
 
+    @BOTH_STORES
     async def test_admin_creates_a_user_who_can_then_log_in(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         response = await admin.client.post(
@@ -263,6 +270,7 @@ class TestUsers:
         assert "ada@example.org" in error["message"]
         assert await count_rows(desk.app, User) == 2
 
+    @BOTH_STORES
     async def test_bad_user_is_422_naming_the_field(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         good: dict[str, object] = {"email": "a@example.org", "name": "A", "password": "x" * 12}
@@ -290,6 +298,7 @@ class TestUsers:
         response = await admin.client.patch(f"/api/v1/users/{agent['id']}", json={"role": "owner"})
         error_of(response, 403, "forbidden")
 
+    @BOTH_STORES
     async def test_admin_changes_name_role_and_capacity(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         user = await desk.user()
@@ -315,6 +324,7 @@ class TestUsers:
         assert unchanged["email"] == user["email"]
         assert unchanged["name"] == user["name"]
 
+    @BOTH_STORES
     async def test_the_last_owner_cannot_be_demoted_or_deactivated(self, desk: Desk) -> None:
         owner = await desk.agent(role="owner")
         for body in ({"role": "admin"}, {"is_active": False}):

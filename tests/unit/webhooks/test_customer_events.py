@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
 from frontdesk.db.session import drop_hooks_since, hooks_mark, unit_of_work
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.webhooks.receiver import Receiver, receiver
 from tests.unit.webhooks.test_webhook_events import deliver, subscribe
+
+pytestmark = SQLITE_ONLY
 
 CUSTOMERS = [
     "customer.created",
@@ -37,6 +39,7 @@ async def create(admin: Agent, **body: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+@BOTH_STORES
 async def test_a_crm_hears_a_customer_from_creation_to_erasure(
     app: FastAPI, desk: Desk, hooks: Receiver
 ) -> None:

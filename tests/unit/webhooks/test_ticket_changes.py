@@ -18,8 +18,10 @@ from frontdesk.config import Settings
 from frontdesk.tickets.timers import wake_snoozed_tickets
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.clock import FrozenClock
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import new_ticket
+
+pytestmark = SQLITE_ONLY
 
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -226,6 +228,7 @@ async def test_a_snooze_that_ends_is_the_systems_and_a_reopening_mail_the_custom
     assert reopened["diff"] == {"state": {"from": "closed", "to": "open", "by": customer}}
 
 
+@BOTH_STORES
 async def test_a_merge_and_its_undo(app: FastAPI, desk: Desk) -> None:
     inbox = await desk.inbox(name="Support")
     owner = await desk.agent(role="owner", name="Olga")

@@ -11,11 +11,13 @@ from frontdesk.customers import service as customers_service
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.clock import utcnow
 from frontdesk.pending_replies.timers import send_due_replies
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import SUPPORT
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_customer_events import deliver_all
 from tests.unit.webhooks.test_webhook_events import subscribe
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_the_customer_change_of_a_held_reply_is_the_agents(

@@ -13,9 +13,11 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.webhooks.timers import deliver_webhooks
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import online
 from tests.unit.webhooks.receiver import Receiver
+
+pytestmark = SQLITE_ONLY
 
 ALL = [
     "ticket.created",
@@ -42,6 +44,7 @@ async def deliver(app: FastAPI, **kwargs: Any) -> int:
     return await deliver_webhooks(app.state.sessionmaker, app.state.settings, **kwargs)
 
 
+@BOTH_STORES
 async def test_every_event_reaches_the_receiver_once_signed_with_its_payload(
     app: FastAPI, desk: Desk, visitors: Any, hooks: Receiver
 ) -> None:

@@ -14,11 +14,13 @@ from fastapi import FastAPI
 from frontdesk.kit.clock import utcnow
 from frontdesk.webhooks import service
 from frontdesk.webhooks.timers import prune_deliveries
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import new_ticket
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_webhook_delivery import log
 from tests.unit.webhooks.test_webhook_events import deliver, subscribe
+
+pytestmark = SQLITE_ONLY
 
 CREATED = ["ticket.created"]
 
@@ -148,6 +150,7 @@ async def held(admin: Agent, webhook: dict[str, Any]) -> list[dict[str, Any]]:
     return details
 
 
+@BOTH_STORES
 async def test_410_gone_fails_at_once_and_switches_off_and_an_admin_off_holds_nothing(
     app: FastAPI, desk: Desk, hooks: Receiver
 ) -> None:
@@ -191,6 +194,7 @@ async def test_410_gone_fails_at_once_and_switches_off_and_an_admin_off_holds_no
     assert subjects(hooks) == ["first", "held"]
 
 
+@BOTH_STORES
 async def test_a_hold_ends_after_a_week_or_at_its_cap(
     app: FastAPI, desk: Desk, hooks: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
