@@ -522,6 +522,7 @@ class TestRaces:
         refused = await reply(ada, ticket, attachment_ids=[file["id"]])
         error_of(refused, 422)
         assert await pending_of(ada, ticket) == []
+
     async def test_two_processes_send_a_due_reply_once(
         self, app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
     ) -> None:
@@ -565,6 +566,7 @@ class TestRaces:
         clock.advance(seconds=5)
         assert await send_due_replies(app.state.sessionmaker, settings) == 1
         assert await replies_of(app, ticket) == 1
+
     async def test_undo_racing_the_timer_has_exactly_one_outcome(
         self,
         app: FastAPI,

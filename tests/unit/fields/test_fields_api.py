@@ -253,6 +253,7 @@ class TestDefinitions:
         assert answer.status_code == 200, answer.text
         assert "not one of its options" in error_of(await steps.started[renamed], 422)["message"]
         assert (await fields_of_ticket(agent, ticket))["plan"] == "Premium"
+
     @POSTGRESQL_ONLY
     async def test_two_admins_adding_the_same_field_at_once_make_one(self, desk: Desk) -> None:
         olive, max_ = await desk.agent(role="admin"), await desk.agent(role="admin")
