@@ -244,9 +244,10 @@ def redis_url() -> str:
 
 # The stores a test that reaches the database runs on (the `database_url` it, `app` or `desk`
 # gets). Both by default; a module (`pytestmark`) or a test names its own, the closest naming
-# winning, by the rule of docs/architecture.md ("Tests"): both where the store can change the
-# outcome (locks and races, SQL written per dialect, constraints and types, migrations), SQLite
-# alone where only Python decides over the same statements.
+# winning, by the rule of docs/architecture.md ("Which store a test runs on"): both where the
+# store can change the outcome (locks and races, SQL written per dialect, constraints and types,
+# migrations), SQLite alone where only Python decides over statements other tests send to
+# PostgreSQL (bench/store_shapes.py checks that they do).
 SQLITE_ONLY = pytest.mark.stores("sqlite")
 # For a test of SQLite itself (the steps or the plan of its statements): PostgreSQL has no such
 # thing to show.
