@@ -178,7 +178,7 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("PATCH", "/api/v1/knowledge/articles/{article_id}"): {403, 409},
     ("POST", "/api/v1/knowledge/articles/{article_id}/publish"): {403, 409},
     ("POST", "/api/v1/knowledge/articles/{article_id}/unpublish"): {403, 409},
-    ("DELETE", "/api/v1/knowledge/articles/{article_id}"): {403},
+    ("DELETE", "/api/v1/knowledge/articles/{article_id}"): {403, 409},
     ("POST", "/api/v1/knowledge/categories"): {403},
     ("PATCH", "/api/v1/knowledge/categories/{category_id}"): {403},
     ("DELETE", "/api/v1/knowledge/categories/{category_id}"): {403},

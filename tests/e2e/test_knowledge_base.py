@@ -1,7 +1,9 @@
 """The knowledge base in real Chromium: an admin writes an article in the desk (live preview),
 publishes it and finds it on the public help center; a visitor searches the help articles in
 the messenger, opens one and goes back; the help center's name and "Contact us" are its
-settings; no serious axe violation on the desk's page or the public ones (screenshots
+settings; a browser's vote and a messenger visitor's count once; a delete made on an older
+version than the article's deletes nothing and says who changed it; no serious axe violation on
+the desk's page or the public ones (screenshots
 docs/images/desk-knowledge-base.png, desk-article-editor.png, help-center.png,
 messenger-help-articles.png)."""
 
@@ -140,6 +142,13 @@ async def test_an_admin_writes_and_publishes_an_article_seen_on_the_help_center(
     await assert_accessible(public, "help center article")
     await public.get_by_role("button", name="Yes").click()
     await expect(public.get_by_role("status")).to_have_text("Thanks for telling us!")
+    # The browser's vote: given its voter cookie on the way, counted once.
+    [voter] = [
+        c for c in await page.context.cookies(f"{live}/help") if c["name"] == "frontdesk_voter"
+    ]
+    assert (voter["httpOnly"], voter["sameSite"], voter["path"]) == (True, "Lax", "/help")
+    [written] = (await api("GET", "/api/v1/knowledge/articles?q=return"))["items"]
+    assert (written["helpful_yes"], written["helpful_no"]) == (1, 0)
 
     # The reply box's Insert article: the title and the public link, at the cursor.
     ticket = await api(
@@ -212,11 +221,55 @@ async def test_a_visitor_searches_the_help_articles_in_the_messenger(
     shutil.copy(
         screenshots / "messenger-help-articles.png", DOCS_IMAGES / "messenger-help-articles.png"
     )
-    await panel.get_by_role("button", name="Yes").click()
+    async with page.expect_response(
+        lambda response: "/feedback" in response.url and response.request.method == "POST"
+    ) as voted:
+        await panel.get_by_role("button", name="Yes").click()
     await expect(panel).to_contain_text("Thanks for telling us!")
+    # Sent with the visitor's token, made for it: the visitor's one vote.
+    assert (await voted.value).status == 204
+    [found] = (await admin.client.get("/api/v1/knowledge/articles", params={"q": "return"})).json()[
+        "items"
+    ]
+    assert (found["helpful_yes"], found["helpful_no"]) == (1, 0)
     await (
         panel.get_by_role("button", name="Send us a message")
         .or_(panel.get_by_role("button", name="Chat with us"))
         .click()
     )
     await expect(panel.get_by_label("Message")).to_be_focused()
+
+
+async def test_a_delete_after_a_colleagues_change_shows_it_and_deletes_nothing(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """The editor deletes the version it shows: when a colleague changed the article since, it
+    says who, shows the article as it is now, and nothing is deleted; deleting again works."""
+    admin = await desk.user(role="admin", name="Grace Hopper")
+    bob = await desk.agent(name="Bob Marley")
+    created = await bob.client.post(
+        "/api/v1/knowledge/articles", json={"title": "Opening hours", "body": "Nine to five."}
+    )
+    path = f"/api/v1/knowledge/articles/{created.json()['id']}"
+    page = await open_desk(browser, live, admin, path=f"/knowledge/{created.json()['id']}")
+    text = page.get_by_label("Text (Markdown)")
+    await expect(text).to_have_value("Nine to five.")
+    changed = await bob.client.patch(path, json={"version": 1, "body": "Ten to four."})
+    assert changed.status_code == 200, changed.text
+
+    delete = page.get_by_role("button", name="Delete", exact=True)
+    confirm = page.get_by_role("alertdialog").get_by_role("button", name="Delete", exact=True)
+    await delete.click()
+    await confirm.click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Bob Marley changed this article since you opened it: nothing was deleted."
+    )
+    await expect(text).to_have_value("Ten to four.")
+    await expect(page.get_by_text(re.compile(r"Version 2\b"))).to_be_visible()
+    assert (await bob.client.get(path)).status_code == 200
+
+    await delete.click()
+    await confirm.click()
+    await expect(page).to_have_url(re.compile(r"/knowledge$"))
+    assert (await bob.client.get(path)).status_code == 404
+    await page.context.close()

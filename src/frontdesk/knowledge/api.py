@@ -145,9 +145,21 @@ async def unpublish_article(
 
 
 @router.delete("/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_article(article_id: Id, user: CurrentAgent, session: SessionDep) -> None:
-    """Admins and owners."""
-    await service.delete_article(session, user=user, article_id=article_id)
+async def delete_article(
+    article_id: Id,
+    user: CurrentAgent,
+    session: SessionDep,
+    version: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="Required: the version you read. 409 `article_changed` when someone "
+            "changed the article since; nothing is deleted then.",
+        ),
+    ] = None,
+) -> None:
+    """Admins and owners, at the version they read (`?version=N`, as PATCH's `version`)."""
+    await service.delete_article(session, user=user, article_id=article_id, version=version)
 
 
 @router.post("/preview", response_model=PreviewRead)

@@ -2,9 +2,11 @@
 articles, open one (its sanitized HTML), and say whether it helped.
 
 Public, as /messenger/v1/status is: named by the inbox's public key, answered only to the
-websites the inbox accepts, limited per address. No visitor token: searching the help must not
-create a visitor (one is made when a chat starts). There is one help center per installation:
-every inbox's messenger searches the same published articles (docs/knowledge-base.md)."""
+websites the inbox accepts, limited per address. Searching and reading take no visitor token:
+they must not create a visitor (one is made when a chat starts). A vote does take one: the
+visitor is the voter, one vote per article (the messenger lives in other websites' pages, where
+no cookie of ours can be relied on). There is one help center per installation: every inbox's
+messenger searches the same published articles (docs/knowledge-base.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import ensure_origin
-from frontdesk.chats.messenger_deps import IpLimited, VisitorFirst
+from frontdesk.chats.messenger_deps import CurrentVisitor, IpLimited, VisitorFirst
 from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
@@ -90,8 +92,11 @@ async def give_feedback(
     _limit: IpLimited,
     inbox: InboxKey,
     helpful: Annotated[bool, Query(description="The visitor's answer: true for Yes")],
+    visitor: CurrentVisitor,
 ) -> None:
-    """The messenger's "Was this helpful?": one more yes or no. No body: nothing of an
-    unknown sender's is read but the address."""
+    """The messenger's "Was this helpful?", with the visitor's token: one vote per visitor and
+    article, a later answer replacing the earlier one. No body."""
     await _ensure_website(session, request, inbox)
-    await service.record_feedback(session, article_id=article_id, helpful=helpful)
+    await service.record_feedback(
+        session, article_id=article_id, helpful=helpful, voter=service.Voter(visitor_id=visitor.id)
+    )

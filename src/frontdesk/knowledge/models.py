@@ -1,4 +1,4 @@
-"""The help center's tables: categories and articles (docs/knowledge-base.md).
+"""The help center's tables: categories, articles and their votes (docs/knowledge-base.md).
 
 An article's text is its Markdown source (`body`); the HTML shown is rendered from it when read
 (knowledge/markdown.py) and kept in a bounded cache by the body's digest (knowledge/rendering.py),
@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, Timestamped, enum_column
@@ -57,8 +57,33 @@ class Article(Timestamped, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     published_at: Mapped[datetime | None]
+    # The "Was this helpful?" answers: one per voter (article_votes), kept here to list them
+    # without counting.
     helpful_yes: Mapped[int] = mapped_column(default=0)
     helpful_no: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleVote(Timestamped, Base):
+    """One voter's "Was this helpful?" answer to an article: a help center browser (the digest
+    of its voter cookie) or a messenger visitor. Voting again changes the answer; the keys make
+    a second row impossible, even from two clicks at once."""
+
+    __tablename__ = "article_votes"
+    __table_args__ = (
+        CheckConstraint("(browser IS NULL) <> (visitor_id IS NULL)", name="one_voter"),
+        UniqueConstraint("article_id", "browser"),
+        UniqueConstraint("article_id", "visitor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # sha256 of the help center's voter cookie: the cookie alone says which row is its own.
+    browser: Mapped[str | None] = mapped_column(String(64))
+    # Deleted with the visitor (an erasure deletes visitors).
+    visitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visitors.id", ondelete="CASCADE"), index=True
+    )
+    helpful: Mapped[bool]
 
 
 # The one row of help_center_settings: one help center per installation.

@@ -5,7 +5,8 @@ only what is published. An article's ETag is made from what its page shows (the 
 and version, its category's and the help center's last change, the language) before anything
 is rendered, so a request naming it gets a 304 for the price of two small reads. Searches,
 article views and votes count against the messenger's per-address limit (429 past it); a vote
-from a page of another website is not counted."""
+from a page of another website is not counted. A browser votes once per article: its first vote
+gives it a random voter cookie, and its votes after that change its answer."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.chats.messenger_deps import IpLimited
 from frontdesk.deps import SessionDep
 from frontdesk.errors import NotFound
+from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.knowledge import pages, search, service
 from frontdesk.knowledge.links import PATH, article_path
@@ -34,6 +36,11 @@ _REFERENCE = re.compile(r"(\d{1,10})(?:-([a-z0-9-]*))?")
 MAX_FORM_BYTES = 1024
 CACHE = "public, max-age=60"
 SEARCH_RESULTS = 50
+# The browser's voter token: random, first-party, sent only to /help. Long-lived (about the
+# 400 days browsers keep a cookie at most): a browser's vote stays its own for that long.
+VOTER_COOKIE = "frontdesk_voter"
+VOTER_LIFETIME = 400 * 24 * 3600
+_VOTER = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _QUALITY = re.compile(r"^\s*([a-zA-Z]{1,8})(?:-[a-zA-Z0-9]{1,8})*\s*(?:;\s*q=([0-9.]{1,5}))?\s*$")
 
 
@@ -200,7 +207,9 @@ async def feedback(
     _limit: IpLimited,
     reference: Annotated[str, Path(max_length=200)],
 ) -> Response:
-    """The page's Yes and No buttons (a form, no script): counted, then back to the article."""
+    """The page's Yes and No buttons (a form, no script): counted once per browser (its voter
+    cookie; a later answer replaces its earlier one), then back to the article. A browser
+    without the cookie gets it first, and its vote comes back with it (307)."""
     found = await _article(session, reference)
     if found is None:
         site, _version = await _site(request, session)
@@ -210,9 +219,40 @@ async def feedback(
         return RedirectResponse(path, status_code=303)
     form = parse_qs((await request.body())[:MAX_FORM_BYTES].decode(errors="replace"))
     answer = form.get("helpful", [""])[0]
-    if answer in ("yes", "no"):
-        await service.record_feedback(session, article_id=found.id, helpful=answer == "yes")
-    return RedirectResponse(f"{path}?thanks=1", status_code=303)
+    thanks = RedirectResponse(f"{path}?thanks=1", status_code=303)
+    if answer not in ("yes", "no"):
+        return thanks
+    token = request.cookies.get(VOTER_COOKIE, "")
+    if not _VOTER.fullmatch(token):
+        token = new_token()
+        if request.query_params.get("voter") != "new":
+            # A browser's first vote counts once it holds its token: it is given one and sends
+            # the vote again with it (307 keeps the method and the form). Two clicks at once
+            # before it had one then count once: the browser follows only its last navigation,
+            # with the cookie it holds by then. A browser back without it refuses cookies: its
+            # vote counts, as a voter of its own.
+            again = RedirectResponse(f"{path}/feedback?voter=new", status_code=307)
+            _give_voter_cookie(request, again, token)
+            return again
+    voter = service.Voter(browser=token_digest(token))
+    await service.record_feedback(
+        session, article_id=found.id, helpful=answer == "yes", voter=voter
+    )
+    return thanks
+
+
+def _give_voter_cookie(request: Request, response: Response, token: str) -> None:
+    """Given with a vote, never with a page: the pages are cached, shared caches included, and
+    must not carry one browser's cookie to another."""
+    response.set_cookie(
+        VOTER_COOKIE,
+        token,
+        max_age=VOTER_LIFETIME,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
 
 
 @router.get("/{rest:path}")

@@ -8,8 +8,12 @@ admins and owners, as are categories, which shape the public site.
 
 Each article has a `version`: a change names the version it was made on, and one made on an
 older version is refused (409 `article_changed`, naming who changed it) rather than overwrite
-a colleague's words. The row is locked while it is checked and written, so of two agents
-saving at once one wins and the other is told.
+a colleague's words. Deleting names its version too: nobody deletes a change they have not
+seen. The row is locked while it is checked and written, so of two agents saving (or one
+saving, one deleting) at once one wins and the other is told.
+
+"Was this helpful?": one vote per voter and article (a help center browser, a messenger
+visitor); voting again changes the answer rather than adding one.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from frontdesk.knowledge.models import (
     Article,
     ArticleCategory,
     ArticleStatus,
+    ArticleVote,
     HelpCenterSettings,
 )
 from frontdesk.users.models import User
@@ -309,7 +314,16 @@ async def get_article(session: AsyncSession, article_id: int) -> Article:
     return article
 
 
-async def _locked(session: AsyncSession, article_id: int, version: int) -> Article:
+_SAVE_AGAIN = "Copy your changes, reload the article and apply them again."
+_DELETE_AGAIN = (
+    "Nothing was deleted: reload the article to see the change, then delete it again if you "
+    "still mean to."
+)
+
+
+async def _locked(
+    session: AsyncSession, article_id: int, version: int, *, then: str = _SAVE_AGAIN
+) -> Article:
     article = await session.scalar(
         select(Article)
         .where(Article.id == article_id)
@@ -323,7 +337,7 @@ async def _locked(session: AsyncSession, article_id: int, version: int) -> Artic
         who = editor.name if editor is not None else "Someone"
         raise ArticleChanged(
             f"{who} changed this article since you opened it (it is now at version "
-            f"{article.version}). Copy your changes, reload the article and apply them again."
+            f"{article.version}). {then}"
         )
     return article
 
@@ -414,14 +428,21 @@ async def set_published(
     return article
 
 
-async def delete_article(session: AsyncSession, *, user: User, article_id: int) -> None:
+async def delete_article(
+    session: AsyncSession, *, user: User, article_id: int, version: int | None
+) -> None:
+    """Only at the version the deleter read: a colleague's change since is a 409 naming them,
+    and nothing is deleted. Locked, so that a save holding the row finishes (or this waits for
+    it) first, and is then seen."""
     _ensure_admin(user, "delete articles")
-    # Locked, so that a save holding the row finishes (or this waits for it) first.
-    article = await session.scalar(
-        select(Article).where(Article.id == article_id).with_for_update()
-    )
-    if article is None:
-        raise NotFound("No such article.")
+    if version is None:
+        raise Invalid(
+            "version",
+            "Say which version of the article you are deleting: add ?version=N, N being the "
+            "`version` of the article as you last read it.",
+            field_code="required",
+        )
+    article = await _locked(session, article_id, version, then=_DELETE_AGAIN)
     audit.record(session, action="article.deleted", target=_target(article))
     await session.delete(article)
     await session.flush()
@@ -449,18 +470,59 @@ async def published_articles(session: AsyncSession) -> Sequence[Article]:
     return (await session.scalars(query)).all()
 
 
-async def record_feedback(session: AsyncSession, *, article_id: int, helpful: bool) -> None:
-    """One more "yes" or "no"; counted in one statement, so that simultaneous votes all count.
-    A vote is not a change: `updated_at` (the page's "Updated" date, the desk's order) stays."""
-    counted = await session.execute(
-        update(Article)
+@dataclass(frozen=True)
+class Voter:
+    """Who votes: a help center browser (the digest of its voter cookie) or a messenger
+    visitor; exactly one of the two."""
+
+    browser: str | None = None
+    visitor_id: int | None = None
+
+
+async def record_feedback(
+    session: AsyncSession, *, article_id: int, helpful: bool, voter: Voter
+) -> None:
+    """The voter's answer: a first vote counts one more yes or no; the same answer again
+    changes nothing; the other answer moves their vote from one count to the other.
+
+    The article's row is held (FOR NO KEY UPDATE on PostgreSQL) from the start, so the votes on
+    one article are counted one after the other: a second click waits for the first, then finds
+    its row. The unique keys stand behind it: a second row for a voter cannot be written. A
+    vote is not a change: `updated_at` (the page's "Updated" date, the desk's order) stays."""
+    held = await session.scalar(
+        select(Article.id)
         .where(Article.id == article_id, Article.status == ArticleStatus.published)
+        .with_for_update(key_share=True)
+    )
+    if held is None:
+        raise NotFound("No such article.")
+    vote = ArticleVote(
+        article_id=article_id, browser=voter.browser, visitor_id=voter.visitor_id, helpful=helpful
+    )
+    if await insert_once(session, vote):
+        yes, no = (1, 0) if helpful else (0, 1)
+    else:
+        mine = (
+            ArticleVote.browser == voter.browser
+            if voter.browser is not None
+            else ArticleVote.visitor_id == voter.visitor_id
+        )
+        changed = await session.execute(
+            update(ArticleVote)
+            .where(ArticleVote.article_id == article_id, mine, ArticleVote.helpful != helpful)
+            .values(helpful=helpful, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(changed, "rowcount", 0) == 0:
+            return  # the same answer as before
+        yes, no = (1, -1) if helpful else (-1, 1)
+    await session.execute(
+        update(Article)
+        .where(Article.id == article_id)
         .values(
-            helpful_yes=Article.helpful_yes + (1 if helpful else 0),
-            helpful_no=Article.helpful_no + (0 if helpful else 1),
+            helpful_yes=Article.helpful_yes + yes,
+            helpful_no=Article.helpful_no + no,
             updated_at=Article.updated_at,
         )
         .execution_options(synchronize_session=False)
     )
-    if getattr(counted, "rowcount", 0) == 0:
-        raise NotFound("No such article.")

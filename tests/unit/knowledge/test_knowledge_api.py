@@ -1,6 +1,6 @@
-"""The knowledge base over HTTP: who writes, publishes and deletes; versions (409); the
-sanitizer; search ranked and without accents on both stores; the public help center and the
-messenger's search."""
+"""The knowledge base over HTTP: who writes, publishes and deletes; versions (409), deleting
+included; the sanitizer; search ranked and without accents on both stores; the public help
+center and the messenger's search. Votes: test_votes.py."""
 
 from __future__ import annotations
 
@@ -43,6 +43,18 @@ async def publish(agent: Agent, article: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     published: dict[str, Any] = response.json()
     return published
+
+
+async def vote(browser: httpx.AsyncClient, path: str, answer: str) -> httpx.Response:
+    """The help center's Yes or No, as a browser sends it: from the article's page, and again
+    with the voter cookie when the first answer gave it one (307)."""
+    origin = {"Origin": "http://desk.test"}
+    sent = await browser.post(f"{path}/feedback", data={"helpful": answer}, headers=origin)
+    if sent.status_code == 307:
+        sent = await browser.post(
+            sent.headers["location"], data={"helpful": answer}, headers=origin
+        )
+    return sent
 
 
 async def titles(agent: Agent, **params: Any) -> list[str]:
@@ -113,7 +125,7 @@ class TestWritingAndPublishing:
         assert again["published_at"] == published["published_at"]
         assert (await http.get(urlsplit(published["url"]).path)).status_code == 200
 
-        deleted = await admin.client.delete(path)
+        deleted = await admin.client.delete(path, params={"version": again["version"]})
         assert deleted.status_code == 204
         error_of(await ada.client.get(path), 404, "not_found")
         category = (await admin.client.post(f"{URL}/categories", json={"name": "Orders"})).json()
@@ -171,6 +183,86 @@ class TestWritingAndPublishing:
             in error_of(refused, 409, "article_changed")["message"]
         )
         stored = (await ada.client.get(path)).json()
+        assert (stored["version"], stored["body"]) == (2, "Eight to six.")
+
+    @BOTH_STORES
+    async def test_a_delete_names_the_version_read_and_a_change_since_stops_it(
+        self, desk: Desk
+    ) -> None:
+        admin = await desk.agent(role="admin")
+        bob = await desk.agent(name="Bob Marley")
+        draft = await write(admin, "Opening hours", "Nine to five.")
+        path = f"{URL}/articles/{draft['id']}"
+        changed = await bob.client.patch(path, json={"version": 1, "body": "Ten to four."})
+        assert changed.status_code == 200, changed.text
+
+        missing = error_of(await admin.client.delete(path), 422)
+        assert missing["fields"][0]["field"] == "version"
+        assert "?version=" in missing["message"]
+        error_of(await admin.client.delete(path, params={"version": 0}), 422)
+        stale = await admin.client.delete(path, params={"version": 1})
+        message = error_of(stale, 409, "article_changed")["message"]
+        assert "Bob Marley changed this article" in message
+        assert "Nothing was deleted" in message
+        assert (await admin.client.get(path)).json()["body"] == "Ten to four."
+
+        gone = await admin.client.delete(path, params={"version": 2})
+        assert gone.status_code == 204
+        error_of(await admin.client.get(path), 404, "not_found")
+        error_of(await admin.client.delete(path, params={"version": 2}), 404, "not_found")
+
+    @BOTH_STORES
+    async def test_a_delete_and_a_change_at_once_one_wins_whole(self, desk: Desk) -> None:
+        """Both made on version 1: either the change is saved and the delete refused (409), or
+        the article is deleted and the change finds nothing (404); never a deleted change."""
+        admin = await desk.agent(role="admin")
+        bob = await desk.agent(name="Bob Marley")
+        draft = await write(admin, "Opening hours", "Nine to five.")
+        path = f"{URL}/articles/{draft['id']}"
+        changing, deleting = await asyncio.gather(
+            bob.client.patch(path, json={"version": 1, "body": "Ten to four."}),
+            admin.client.delete(path, params={"version": 1}),
+        )
+        stored = await admin.client.get(path)
+        if deleting.status_code == 204:
+            error_of(changing, 404, "not_found")
+            error_of(stored, 404, "not_found")
+        else:
+            assert changing.status_code == 200, changing.text
+            assert "Bob Marley" in error_of(deleting, 409, "article_changed")["message"]
+            assert (stored.json()["version"], stored.json()["body"]) == (2, "Ten to four.")
+
+    @POSTGRESQL_ONLY
+    async def test_a_delete_waiting_for_a_change_sees_it_and_deletes_nothing(
+        self, desk: Desk
+    ) -> None:
+        """Ada's save holds the row when the admin's delete, made on the version her save
+        replaces, arrives: it waits, then is refused, naming her; the article stays."""
+        ada = await desk.agent(name="Ada Lovelace")
+        admin = await desk.agent(role="admin")
+        draft = await write(ada, "Opening hours", "Nine to five.")
+        path = f"{URL}/articles/{draft['id']}"
+        url = desk.app.state.settings.database_url.replace("postgresql+asyncpg", "postgresql")
+        adas = await asyncpg.connect(url)
+        try:
+            saving = adas.transaction()
+            await saving.start()
+            await adas.execute("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE", draft["id"])
+            deleting = asyncio.ensure_future(admin.client.delete(path, params={"version": 1}))
+            await _until_waiting(adas, 1)
+            await adas.execute(
+                "UPDATE articles SET body = 'Eight to six.', version = 2, editor_id = $2"
+                " WHERE id = $1",
+                draft["id"],
+                ada.id,
+            )
+            await saving.commit()
+            refused = await deleting
+        finally:
+            await adas.close()
+        message = error_of(refused, 409, "article_changed")["message"]
+        assert "Ada Lovelace changed this article" in message
+        stored = (await admin.client.get(path)).json()
         assert (stored["version"], stored["body"]) == (2, "Eight to six.")
 
     @POSTGRESQL_ONLY
@@ -266,7 +358,7 @@ class TestSanitizer:
 class TestSearch:
     @BOTH_STORES
     async def test_titles_rank_above_bodies_accents_fold_and_drafts_stay_private(
-        self, desk: Desk, http: httpx.AsyncClient
+        self, desk: Desk, http: httpx.AsyncClient, visitors: Any
     ) -> None:
         admin = await desk.agent(role="admin")
         inbox = await desk.inbox()
@@ -304,7 +396,8 @@ class TestSearch:
         draft_id = in_title["id"] + 2
         error_of(await http.get(f"{messenger}/{draft_id}", params=key), 404)
         error_of(await http.get(messenger, params={"inbox": "nope"}), 404)
-        helped = await http.post(
+        visitor = await visitors(inbox)
+        helped = await visitor.client.post(
             f"{messenger}/{in_title['id']}/feedback", params={**key, "helpful": "true"}
         )
         assert helped.status_code == 204
@@ -387,9 +480,7 @@ class TestHelpCenter:
 
         # A vote counts, and is not a change of the article: its date and ETag stay.
         before = (await admin.client.get(f"{URL}/articles/{article['id']}")).json()
-        voted = await http.post(
-            f"{path}/feedback", data={"helpful": "no"}, headers={"Origin": "http://desk.test"}
-        )
+        voted = await vote(http, path, "no")
         assert (voted.status_code, voted.headers["location"]) == (303, f"{path}?thanks=1")
         # From a page of another website: not counted.
         elsewhere = await http.post(

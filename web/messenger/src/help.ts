@@ -26,6 +26,8 @@ export interface HelpHost {
   readonly api: Fetcher;
   readonly inbox: string;
   readonly status: Status | null;
+  /** The visitor's token, made first when there is none: a vote is the visitor's, once per article. */
+  ensureVisitor(): Promise<string>;
 }
 
 /** Where the view goes back to: the start view, focused on the search or on the message. */
@@ -182,7 +184,10 @@ export class Help {
     const answer = h("p", { class: "help-helpful" });
     const vote = (helpful: boolean) => (): void => {
       answer.replaceChildren(t("helpThanks"));
-      void api("POST", this.path(`/${id}/feedback?helpful=${helpful}`)).catch(() => undefined);
+      void this.app
+        .ensureVisitor()
+        .then(() => api("POST", this.path(`/${id}/feedback?helpful=${helpful}`)))
+        .catch(() => undefined);
     };
     answer.append(
       t("helpHelpful"),

@@ -225,7 +225,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
 
   // --- the visitor and the chat over HTTP -------------------------------------------------------
 
-  private ensureVisitor(): Promise<string> {
+  ensureVisitor(): Promise<string> {
     if (this.token) return Promise.resolve(this.token);
     this.visitorCreating ??= this.api<{ token: string }>("POST", "/visitors", { inbox: this.inbox })
       .then(({ token }) => {

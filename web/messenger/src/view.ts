@@ -53,6 +53,7 @@ export interface App {
   readonly api: Fetcher;
   /** The inbox's public key (the help articles are asked for with it). */
   readonly inbox: string;
+  ensureVisitor(): Promise<string>;
   toggle(): void;
   close(): void;
   startChat(values: FormValues): Promise<void>;

@@ -25,7 +25,9 @@ export const knowledgeApi = {
     unwrap(client.POST("/api/v1/knowledge/articles/{article_id}/publish", { ...article(id), body: { version } })),
   unpublish: (id: number, version: number) =>
     unwrap(client.POST("/api/v1/knowledge/articles/{article_id}/unpublish", { ...article(id), body: { version } })),
-  remove: (id: number) => unwrap(client.DELETE("/api/v1/knowledge/articles/{article_id}", article(id))),
+  /** At the version the agent read: a colleague's change since is a 409 `article_changed`. */
+  remove: (id: number, version: number) =>
+    unwrap(client.DELETE("/api/v1/knowledge/articles/{article_id}", { params: { path: { article_id: id }, query: { version } } })),
   preview: (body: string) => unwrap(client.POST("/api/v1/knowledge/preview", { body: { body } })),
   categories: () => unwrap(client.GET("/api/v1/knowledge/categories")),
   createCategory: (body: Schemas["CategoryCreate"]) => unwrap(client.POST("/api/v1/knowledge/categories", { body })),
