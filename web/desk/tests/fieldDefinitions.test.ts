@@ -21,7 +21,9 @@ const { createPinia, setActivePinia } = await import("pinia");
 const { useFields } = await import("../src/fields/store");
 const { refusal } = await import("../src/fields/refusal");
 const { ApiError } = await import("../src/api/client");
-const { locale } = await import("../src/i18n");
+const { loadWords, locale } = await import("../src/i18n");
+// The French words are a chunk of their own, fetched before a test shows the desk in French.
+await loadWords("fr");
 
 test("definitions are read again when a ticket names other fields", async () => {
   setActivePinia(createPinia());

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import "./page";
 
-const { locale } = await import("../src/i18n");
+const { loadWords, locale } = await import("../src/i18n");
+// The French words are a chunk of their own, fetched before a test shows the desk in French.
+await loadWords("fr");
 const { hoursState, offeredZones, proposedZone } = await import("../src/hours/state");
 type Hours = NonNullable<Parameters<typeof hoursState>[0]>;
 

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import "./page";
 
-const { locale } = await import("../src/i18n");
+const { loadWords, locale } = await import("../src/i18n");
+// The French words are a chunk of their own, fetched before a test shows the desk in French.
+await loadWords("fr");
 const { notificationPath, notificationText } = await import("../src/notifications/text");
 type Notification = Parameters<typeof notificationText>[0];
 

@@ -58,7 +58,9 @@ g.fetch = async (request: Request) => {
 
 const { createPinia, setActivePinia } = await import("pinia");
 const { useViews } = await import("../src/views/store");
-const { locale } = await import("../src/i18n");
+const { loadWords, locale } = await import("../src/i18n");
+// The French words are a chunk of their own, fetched before a test shows the desk in French.
+await loadWords("fr");
 const { missingText } = await import("../src/views/missing");
 
 test("what a view misses, in the agent's words", () => {

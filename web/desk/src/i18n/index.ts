@@ -3,59 +3,63 @@
  * ./messages (one file per part of the desk, English the reference, French beside it); `t` picks
  * the agent's language and falls back to English for a missing word. `locale` and `timeZone` are
  * reactive: a template that calls `t` or a formatter re-renders when the agent changes them.
+ *
+ * Only English is part of the desk's own script: this module imports each catalogue's `en` alone,
+ * so the bundler leaves the French out. The French words are a chunk of their own (./french.ts),
+ * fetched the first time an agent's language is French; the desk shows French once they are here
+ * (main.ts holds the first render until then), and stays in English when they cannot be had.
  */
-import { computed, ref } from "vue";
-import * as assignment from "./messages/assignment";
-import * as audit from "./messages/audit";
-import * as auth from "./messages/auth";
-import * as bulkMerge from "./messages/bulkMerge";
-import * as chatbar from "./messages/chatbar";
-import * as chatFiles from "./messages/chatFiles";
-import * as chats from "./messages/chats";
-import * as collision from "./messages/collision";
-import * as common from "./messages/common";
-import * as customers from "./messages/customers";
-import * as errors from "./messages/errors";
-import * as fields from "./messages/fields";
-import * as hours from "./messages/hours";
-import * as inboxMove from "./messages/inboxMove";
-import * as knowledge from "./messages/knowledge";
-import * as mailboxauth from "./messages/mailboxauth";
-import * as newTicket from "./messages/newTicket";
-import * as macros from "./messages/macros";
-import * as notifications from "./messages/notifications";
-import * as offers from "./messages/offers";
-import * as outOfOffice from "./messages/outOfOffice";
-import * as preferences from "./messages/preferences";
-import * as presence from "./messages/presence";
-import * as privacy from "./messages/privacy";
-import * as replies from "./messages/replies";
-import * as ratings from "./messages/ratings";
-import * as reports from "./messages/reports";
-import * as rules from "./messages/rules";
-import * as ruleReply from "./messages/ruleReply";
-import * as settings from "./messages/settings";
-import * as shortcuts from "./messages/shortcuts";
-import * as sla from "./messages/sla";
-import * as spam from "./messages/spam";
-import * as sso from "./messages/sso";
-import * as slaReports from "./messages/slaReports";
-import * as ticketFiles from "./messages/ticketFiles";
-import * as ticketlist from "./messages/ticketlist";
-import * as timeTracking from "./messages/timeTracking";
-import * as tickets from "./messages/tickets";
-import * as twoFactor from "./messages/twoFactor";
-import * as views from "./messages/views";
+import { computed, nextTick, ref } from "vue";
+import { en as assignment } from "./messages/assignment";
+import { en as audit } from "./messages/audit";
+import { en as auth } from "./messages/auth";
+import { en as bulkMerge } from "./messages/bulkMerge";
+import { en as chatbar } from "./messages/chatbar";
+import { en as chatFiles } from "./messages/chatFiles";
+import { en as chats } from "./messages/chats";
+import { en as collision } from "./messages/collision";
+import { en as common } from "./messages/common";
+import { en as customers } from "./messages/customers";
+import { en as errors } from "./messages/errors";
+import { en as fields } from "./messages/fields";
+import { en as hours } from "./messages/hours";
+import { en as inboxMove } from "./messages/inboxMove";
+import { en as knowledge } from "./messages/knowledge";
+import { en as mailboxauth } from "./messages/mailboxauth";
+import { en as newTicket } from "./messages/newTicket";
+import { en as macros } from "./messages/macros";
+import { en as notifications } from "./messages/notifications";
+import { en as offers } from "./messages/offers";
+import { en as outOfOffice } from "./messages/outOfOffice";
+import { en as preferences } from "./messages/preferences";
+import { en as presence } from "./messages/presence";
+import { en as privacy } from "./messages/privacy";
+import { en as replies } from "./messages/replies";
+import { en as ratings } from "./messages/ratings";
+import { en as reports } from "./messages/reports";
+import { en as rules } from "./messages/rules";
+import { en as ruleReply } from "./messages/ruleReply";
+import { en as settings } from "./messages/settings";
+import { en as shortcuts } from "./messages/shortcuts";
+import { en as sla } from "./messages/sla";
+import { en as spam } from "./messages/spam";
+import { en as sso } from "./messages/sso";
+import { en as slaReports } from "./messages/slaReports";
+import { en as ticketFiles } from "./messages/ticketFiles";
+import { en as ticketlist } from "./messages/ticketlist";
+import { en as timeTracking } from "./messages/timeTracking";
+import { en as tickets } from "./messages/tickets";
+import { en as twoFactor } from "./messages/twoFactor";
+import { en as views } from "./messages/views";
+import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
 const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
-import * as webhooks from "./messages/webhooks";
-
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
 export type Key = {
-  [N in keyof Catalogues]: `${N & string}.${keyof Catalogues[N]["en"] & string}`;
+  [N in keyof Catalogues]: `${N & string}.${keyof Catalogues[N] & string}`;
 }[keyof Catalogues];
 export type Vars = Record<string, string | number>;
 
@@ -87,23 +91,94 @@ export function knownZone(zone: string): boolean {
   }
 }
 
-export const locale = ref<Locale>(pickLocale(undefined));
+/** The language the desk shows now: the agent's, once its words are here; English until then. */
+export const locale = ref<Locale>("en");
 export const timeZone = ref<string>(browserTimeZone());
 
+/** A language's words by catalogue ("chats", "tickets", …), as ./french.ts gives them. */
+export type Translation = Record<string, Catalogue | undefined>;
+
+/**
+ * Where the words of each language but English come from: French from its own chunk, fetched
+ * when first asked for. A test puts its own source here to count or fail the fetches.
+ */
+export const wordSources: Record<Exclude<Locale, "en">, () => Promise<Translation>> = {
+  fr: () => import("./french").then((module) => module.french),
+};
+
+const english = catalogues as unknown as Translation;
+const translations: Partial<Record<Locale, Translation>> = {};
+const loading = new Map<Locale, Promise<boolean>>();
+
+/**
+ * Fetches `language`'s words, once, and tells whether the desk has them. A fetch that fails (the
+ * server deployed a new version meanwhile, the network dropped) is said in the console and tried
+ * again at the next ask; until then the desk reads English.
+ */
+export function loadWords(language: Locale): Promise<boolean> {
+  if (language === "en") return Promise.resolve(true);
+  let load = loading.get(language);
+  if (!load) {
+    load = wordSources[language]().then(
+      (words) => {
+        translations[language] = words;
+        return true;
+      },
+      (error: unknown) => {
+        console.error(`frontdesk: the desk's words in "${language}" could not be loaded, so it shows English.`, error);
+        loading.delete(language);
+        return false;
+      },
+    );
+    loading.set(language, load);
+  }
+  return load;
+}
+
+let wanted: Locale = "en";
+let switching: Promise<void> = Promise.resolve();
+
+/**
+ * Shows the desk in `language` once its words are here, all at once; in English if they cannot
+ * be had. Of two switches close together the later one wins, whichever words arrive first.
+ */
+export function switchLanguage(language: Locale): Promise<void> {
+  wanted = language;
+  switching = loadWords(language).then((loaded) => {
+    if (wanted !== language) return;
+    locale.value = loaded ? language : "en";
+    document.documentElement.lang = locale.value;
+  });
+  return switching;
+}
+
+/**
+ * Resolves once the language last asked for shows (or English, its words failing). First lets
+ * Vue run the watchers it has queued: the one that applies a signed-in agent's preferences
+ * (auth/store.ts) may not have asked yet.
+ */
+export async function languageSettled(): Promise<void> {
+  await nextTick();
+  let current: Promise<void>;
+  do {
+    current = switching;
+    await current;
+  } while (current !== switching);
+}
+
 /** The agent's saved choices; an empty one means "as my browser says". */
-export function applyPreferences(choice: { language?: string | null; time_zone?: string | null }): void {
-  locale.value = pickLocale(choice.language);
+export function applyPreferences(choice: { language?: string | null; time_zone?: string | null }): Promise<void> {
   timeZone.value = choice.time_zone && knownZone(choice.time_zone) ? choice.time_zone : browserTimeZone();
-  document.documentElement.lang = locale.value;
+  return switchLanguage(pickLocale(choice.language));
 }
 
 const plurals = computed(() => new Intl.PluralRules(locale.value));
 
 function lookup(key: Key): Message {
   const dot = key.indexOf(".");
-  const catalogue = catalogues[key.slice(0, dot) as keyof Catalogues] as unknown as Record<Locale, Catalogue>;
+  const catalogue = key.slice(0, dot);
   const name = key.slice(dot + 1);
-  return catalogue[locale.value]?.[name] ?? catalogue.en[name] ?? key;
+  return translations[locale.value]?.[catalogue]?.[name] ?? english[catalogue]?.[name] ?? key;
 }
 
 /**
