@@ -86,6 +86,17 @@ async def test_mark_spam_with_block_and_see_the_folder(
     await expect_dark(page, "blocked senders")
     await shoot(page, screenshots, "dark-blocked-senders")
     await page.emulate_media(color_scheme="light")
+    # A search (a part of the domain), unblocking from the filtered list, and no match left.
+    search = page.get_by_role("searchbox", name="Search blocked senders")
+    await search.fill("SPAM.example")
+    await expect(table.locator("tbody tr")).to_have_count(1)
+    await expect(table).not_to_contain_text(SPAMMER)
+    await table.get_by_role("button", name="Unblock @spam.example").click()
+    await table.locator("[data-action=confirm]").click()
+    await expect(page.get_by_text("@spam.example is no longer blocked.")).to_be_visible()
+    await expect(table).to_contain_text("No blocked sender matches “SPAM.example”.")
+    await search.fill("")
+    await expect(table).to_contain_text(SPAMMER)
 
     # From the list: selected, "Not spam", and it is open again.
     await page.goto(f"{live}/inboxes/{inbox['id']}/spam")

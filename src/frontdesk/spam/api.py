@@ -4,8 +4,9 @@ visitor, and the blocked senders and visitors lists (admins)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from frontdesk.spam import service, visitors
 from frontdesk.spam.models import BlockedSender
 from frontdesk.spam.schemas import (
     BlockedSenderCreate,
+    BlockedSenderPage,
     BlockedSenderRead,
     BlockedVisitorRead,
     BulkNotSpam,
@@ -120,10 +122,33 @@ async def mark_many_not_spam(
     )
 
 
-@router.get("/blocked-senders", response_model=list[BlockedSenderRead])
-async def list_blocked(admin: CurrentAdmin, session: SessionDep) -> list[BlockedSenderRead]:
-    """Newest first."""
-    return await _reads(session, await service.list_blocked(session, actor=admin))
+@router.get("/blocked-senders", response_model=BlockedSenderPage)
+async def list_blocked(
+    admin: CurrentAdmin,
+    session: SessionDep,
+    q: Annotated[
+        str,
+        Query(
+            max_length=320,
+            description="A part of the address or domain, any case, taken literally (`_` and "
+            "`%` are plain characters).",
+        ),
+    ] = "",
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="The `next_cursor` of the previous page, with the same `q`; 422 with "
+            "another.",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
+) -> BlockedSenderPage:
+    """Newest first, a page at a time."""
+    page = await service.list_blocked(session, actor=admin, q=q, cursor=cursor, limit=limit)
+    return BlockedSenderPage(
+        items=await _reads(session, page.senders), next_cursor=page.next_cursor
+    )
 
 
 @router.post(

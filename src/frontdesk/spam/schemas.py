@@ -47,6 +47,13 @@ class BlockedSenderRead(ReadModel):
     created_by_name: str | None = Field(description="Who added it; null once they are gone.")
 
 
+class BlockedSenderPage(ReadModel):
+    items: list[BlockedSenderRead] = Field(description="A page of them, newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+
+
 class SpamTicket(ReadModel):
     id: int
     number: int

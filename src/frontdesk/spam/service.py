@@ -13,9 +13,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -26,8 +27,10 @@ from frontdesk.db.unique import insert_once
 from frontdesk.errors import Conflict, Forbidden, FrontdeskError, Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
+from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
-from frontdesk.kit.text import normalize_email
+from frontdesk.kit.schemas import MAX_ID
+from frontdesk.kit.text import like_pattern, normalize_email
 from frontdesk.metrics import record as metrics
 from frontdesk.sla import service as sla_service
 from frontdesk.spam.models import BlockedSender
@@ -39,6 +42,9 @@ from frontdesk.users.models import User
 
 # Tickets one bulk request marks: as many as a list page shows, and more.
 MAX_TICKETS = 100
+# Blocked senders a page of the list shows, and the most a request may ask for.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
 class Block(enum.StrEnum):
@@ -297,13 +303,66 @@ async def _unblock_customer(
     return tuple(sorted(row.pattern for row in rows)), tuple(sorted(domains))
 
 
-async def list_blocked(session: AsyncSession, *, actor: User) -> Sequence[BlockedSender]:
+@dataclass(frozen=True)
+class BlockedPage:
+    senders: list[BlockedSender]
+    next_cursor: str | None
+
+
+_NEWEST = "newest"
+
+
+def _position(cursor: cursors.Cursor) -> tuple[datetime, int]:
+    """The (created_at, id) a cursor of this list holds; 422 on `cursor` for anything else."""
+    try:
+        when, ident = cursor.position
+        at = datetime.fromisoformat(when)
+        # An id past the column's range would be refused by PostgreSQL as an error, not a 422.
+        if at.tzinfo is None or not isinstance(ident, int) or not 0 < ident <= MAX_ID:
+            raise TypeError
+        return at.astimezone(UTC), ident
+    except (ValueError, TypeError, OverflowError):
+        raise Invalid("cursor", cursors.NOT_A_CURSOR) from None
+
+
+async def list_blocked(
+    session: AsyncSession,
+    *,
+    actor: User,
+    q: str = "",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> BlockedPage:
+    """Newest first, keyset-paged on (created_at, id): a sender blocked while an admin pages
+    lands before the first page, never shifting the rows of the next one. `q` matches a part of
+    the pattern literally (patterns are stored lower-cased, so lower-casing `q` is enough)."""
     _ensure_admin(actor, "see the blocked senders")
-    return (
+    text = q.strip().lower()
+    digest = cursors.digest({"q": text or None})
+    query = select(BlockedSender)
+    if text:
+        query = query.where(BlockedSender.pattern.like(like_pattern(text), escape="\\"))
+    if cursor:
+        given = cursors.decode(cursor)
+        cursors.ensure_continues(given, kind=_NEWEST, filters_digest=digest)
+        # A row value, as the tickets' keyset (tickets/queries.py). No index on (created_at, id):
+        # thousands of rows sort in no time, and a substring search reads every row anyway.
+        query = query.where(tuple_(BlockedSender.created_at, BlockedSender.id) < _position(given))
+    rows = list(
         await session.scalars(
-            select(BlockedSender).order_by(BlockedSender.created_at.desc(), BlockedSender.id.desc())
+            query.order_by(BlockedSender.created_at.desc(), BlockedSender.id.desc()).limit(
+                limit + 1
+            )
         )
-    ).all()
+    )
+    senders, more = rows[:limit], len(rows) > limit
+    last = senders[-1] if more else None
+    return BlockedPage(
+        senders=senders,
+        next_cursor=None
+        if last is None
+        else cursors.encode(_NEWEST, digest, last.created_at.isoformat(), last.id),
+    )
 
 
 async def block_sender(session: AsyncSession, *, actor: User, pattern: str) -> BlockedSender:

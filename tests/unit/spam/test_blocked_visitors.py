@@ -103,7 +103,7 @@ class TestBlocking:
         ]
         assert await count_rows(app, OutboxMessage) == 0
         await may_not_write(troll)
-        assert (await admin.client.get("/api/v1/blocked-senders")).json() == []
+        assert (await admin.client.get("/api/v1/blocked-senders")).json()["items"] == []
 
         # Only admins see the list and lift a block.
         error_of(await ada.client.get("/api/v1/blocked-visitors"), 403)
@@ -164,7 +164,7 @@ class TestBlocking:
         blocked = await ada.client.post(f"/api/v1/chats/{chat['id']}/block-visitor")
         assert blocked.status_code == 200, blocked.text
         assert blocked.json()["blocked_sender"]["pattern"] == TROLL
-        senders = (await admin.client.get("/api/v1/blocked-senders")).json()
+        senders = (await admin.client.get("/api/v1/blocked-senders")).json()["items"]
         assert [each["pattern"] for each in senders] == [TROLL]
         (row,) = (await admin.client.get("/api/v1/blocked-visitors")).json()
         assert (row["email"], row["verified"]) == (TROLL, True)

@@ -114,7 +114,7 @@ class TestMarkingSpam:
 
         # Ada cannot see the list, where her block is, nor unblock it; an admin blocks the domain.
         error_of(await ada.client.get("/api/v1/blocked-senders"), 403)
-        (row,) = (await admin.client.get("/api/v1/blocked-senders")).json()
+        (row,) = (await admin.client.get("/api/v1/blocked-senders")).json()["items"]
         assert (row["pattern"], row["kind"], row["created_by_name"]) == (SPAMMER, "address", "Ada")
         domain = await admin.client.post(
             "/api/v1/blocked-senders", json={"pattern": "@junk.example"}
@@ -131,7 +131,7 @@ class TestMarkingSpam:
             [SPAMMER],
             ["@junk.example"],
         )
-        listed_blocks = (await admin.client.get("/api/v1/blocked-senders")).json()
+        listed_blocks = (await admin.client.get("/api/v1/blocked-senders")).json()["items"]
         assert [each["pattern"] for each in listed_blocks] == ["@junk.example"]
         assert sorted(await listed(ada, state="open")) == sorted([kept["id"], junk["id"]])
         assert (await counts(ada))["spam"] == 0
@@ -175,7 +175,7 @@ class TestMarkingSpam:
         )
         removed = await admin.client.delete(f"{url}/{made.json()['id']}")
         assert removed.status_code == 204, removed.text
-        assert (await admin.client.get(url)).json() == []
+        assert (await admin.client.get(url)).json() == {"items": [], "next_cursor": None}
         error_of(await admin.client.delete(f"{url}/{made.json()['id']}"), 404)
         assert await audited(app) == [
             ("sender.blocked", "@junk.example"),
@@ -290,7 +290,7 @@ class TestAtOnce:
             )
             == 1
         )
-        assert len((await admin.client.get("/api/v1/blocked-senders")).json()) == 1
+        assert len((await admin.client.get("/api/v1/blocked-senders")).json()["items"]) == 1
 
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

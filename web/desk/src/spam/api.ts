@@ -3,6 +3,11 @@ import { client, unwrap, type Schemas } from "../api/client";
 export type Block = Schemas["Block"];
 export type BlockedSender = Schemas["BlockedSenderRead"];
 export type BlockedVisitor = Schemas["BlockedVisitorRead"];
+export interface BlockedQuery {
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
 const ticket = (ticket_id: number) => ({ params: { path: { ticket_id } } });
 
 export const spamApi = {
@@ -12,7 +17,7 @@ export const spamApi = {
   markMany: (ticket_ids: number[], block: Block) =>
     unwrap(client.POST("/api/v1/tickets/spam", { body: { ticket_ids, block } })),
   unmarkMany: (ticket_ids: number[]) => unwrap(client.POST("/api/v1/tickets/not-spam", { body: { ticket_ids } })),
-  blocked: () => unwrap(client.GET("/api/v1/blocked-senders")),
+  blocked: (query: BlockedQuery) => unwrap(client.GET("/api/v1/blocked-senders", { params: { query } })),
   block: (pattern: string) => unwrap(client.POST("/api/v1/blocked-senders", { body: { pattern } })),
   unblock: (id: number) =>
     unwrap(client.DELETE("/api/v1/blocked-senders/{blocked_id}", { params: { path: { blocked_id: id } } })),
