@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from html import escape
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,31 +48,42 @@ async def recipient_for(session: AsyncSession, *, ticket: Ticket) -> str | None:
     another record included; else (removed from them, or the ticket now someone else's) their
     primary. None when they have no address."""
     customer = await customers_service.get_customer_by_id(session, customer_id=ticket.customer_id)
-    found = await _recipients(session, [(ticket.id, customer.id, ticket.reply_address)])
-    return found.get(ticket.id)
+    emails = await _emails_of(session, customer_ids={customer.id})
+    return _recipient(emails.get(customer.id, []), ticket.reply_address)
 
 
-async def recipients_by_ticket(
+class TicketAddresses(NamedTuple):
+    # By customer id: their primary address (their first, as `customers_service.primary_email`).
+    primary: dict[int, str]
+    # By ticket id: `recipient_for` the ticket.
+    recipient: dict[int, str]
+
+
+async def addresses_by_ticket(
     session: AsyncSession, *, tickets: Sequence[Ticket]
-) -> dict[int, str]:
-    """`recipient_for` of each ticket in one statement, whatever their number (a list's page);
-    a ticket whose customer has no address is left out. By the customer the ticket names, as
-    `customers_service.primary_emails_by_id` reads them: a merge moves the tickets too."""
-    return await _recipients(
-        session, [(ticket.id, ticket.customer_id, ticket.reply_address) for ticket in tickets]
+) -> TicketAddresses:
+    """The customers' primary addresses and each ticket's recipient, in one statement whatever
+    their number (a list's page, a webhook's tickets); a customer without an address is left
+    out of both. By the customer the ticket names: a merge moves the tickets too."""
+    emails = await _emails_of(session, customer_ids={ticket.customer_id for ticket in tickets})
+    recipients = {
+        ticket.id: _recipient(emails.get(ticket.customer_id, []), ticket.reply_address)
+        for ticket in tickets
+    }
+    return TicketAddresses(
+        primary={customer_id: theirs[0] for customer_id, theirs in emails.items()},
+        recipient={id: to for id, to in recipients.items() if to is not None},
     )
 
 
-async def _recipients(
-    session: AsyncSession, tickets: Sequence[tuple[int, int, str | None]]
-) -> dict[int, str]:
-    """(ticket id, customer id, its reply address) → where the ticket's mail goes."""
-    if not tickets:
+async def _emails_of(session: AsyncSession, *, customer_ids: set[int]) -> dict[int, list[str]]:
+    """Each customer's email addresses, the primary first."""
+    if not customer_ids:
         return {}
     rows = await session.execute(
         select(CustomerContact.customer_id, CustomerContact.value)
         .where(
-            CustomerContact.customer_id.in_({customer_id for _, customer_id, _ in tickets}),
+            CustomerContact.customer_id.in_(customer_ids),
             CustomerContact.kind == ContactKind.email,
         )
         .order_by(CustomerContact.id)
@@ -80,14 +91,11 @@ async def _recipients(
     emails: dict[int, list[str]] = {}
     for customer_id, value in rows:
         emails.setdefault(customer_id, []).append(value)
-    found: dict[int, str] = {}
-    for ticket_id, customer_id, address in tickets:
-        # The primary: their first address, as `customers_service.primary_email` says.
-        theirs = emails.get(customer_id) or []
-        recipient = address if address in theirs else next(iter(theirs), None)
-        if recipient is not None:
-            found[ticket_id] = recipient
-    return found
+    return emails
+
+
+def _recipient(theirs: list[str], address: str | None) -> str | None:
+    return address if address in theirs else next(iter(theirs), None)
 
 
 def inbox_sender(inbox: Inbox, *, mail_domain: str, display_name: str | None = None) -> str:

@@ -65,8 +65,7 @@ async def ticket_reads(
     shown = [t.customer_id for t in tickets if t.customer_id not in hidden]
     names = await customers_service.names_by_id(session, customer_ids=shown)
     # One statement for the page, not one per ticket: integrators list tickets to mail them.
-    emails = await customers_service.primary_emails_by_id(session, customer_ids=shown)
-    recipients = await mail_outbound.recipients_by_ticket(
+    addresses = await mail_outbound.addresses_by_ticket(
         session, tickets=[t for t in tickets if t.customer_id not in hidden]
     )
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in tickets])
@@ -79,8 +78,8 @@ async def ticket_reads(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
-                "customer_email": emails.get(ticket.customer_id),
-                "reply_address": recipients.get(ticket.id),
+                "customer_email": addresses.primary.get(ticket.customer_id),
+                "reply_address": addresses.recipient.get(ticket.id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],

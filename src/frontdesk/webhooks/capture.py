@@ -471,8 +471,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     labels = await tickets_service.labels_of(session, ticket_ids=[t.id for t in rows])
     customer_ids = [t.customer_id for t in rows]
     names = await customers_service.names_by_id(session, customer_ids=customer_ids)
-    emails = await customers_service.primary_emails_by_id(session, customer_ids=customer_ids)
-    recipients = await mail_outbound.recipients_by_ticket(session, tickets=rows)
+    addresses = await mail_outbound.addresses_by_ticket(session, tickets=rows)
     newest = await staleness.last_public_entries(session, ticket_ids=[t.id for t in rows])
     fields = await field_values.values_of(
         session, object=FieldObject.ticket, ids=[t.id for t in rows]
@@ -484,8 +483,8 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
                 "customer_name": names.get(ticket.customer_id, ""),
-                "customer_email": emails.get(ticket.customer_id),
-                "reply_address": recipients.get(ticket.id),
+                "customer_email": addresses.primary.get(ticket.customer_id),
+                "reply_address": addresses.recipient.get(ticket.id),
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],
