@@ -107,13 +107,21 @@ export const wordSources: Record<Exclude<Locale, "en">, () => Promise<Translatio
 };
 
 const english = catalogues as unknown as Translation;
+
+let wordsFailed: (error: unknown) => void = () => undefined;
+
+/** Told of every fetch of words that fails (main.ts: a new version of the desk may be out). */
+export function onWordsFailed(callback: (error: unknown) => void): void {
+  wordsFailed = callback;
+}
+
 const translations: Partial<Record<Locale, Translation>> = {};
 const loading = new Map<Locale, Promise<boolean>>();
 
 /**
  * Fetches `language`'s words, once, and tells whether the desk has them. A fetch that fails (the
- * server deployed a new version meanwhile, the network dropped) is said in the console and tried
- * again at the next ask; until then the desk reads English.
+ * server deployed a new version meanwhile, the network dropped) is said in the console and to
+ * `onWordsFailed`, and tried again at the next ask; until then the desk reads English.
  */
 export function loadWords(language: Locale): Promise<boolean> {
   if (language === "en") return Promise.resolve(true);
@@ -127,6 +135,7 @@ export function loadWords(language: Locale): Promise<boolean> {
       (error: unknown) => {
         console.error(`frontdesk: the desk's words in "${language}" could not be loaded, so it shows English.`, error);
         loading.delete(language);
+        wordsFailed(error);
         return false;
       },
     );

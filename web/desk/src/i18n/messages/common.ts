@@ -8,6 +8,8 @@ export const en = {
   settings: "Settings",
   connecting: "Connecting…",
   reconnecting: "Reconnecting…",
+  pageUnreachable: "This page could not be loaded: the server did not answer. Check your connection, then reload.",
+  reload: "Reload",
   enableSound: "Enable sound",
   // A user the desk has not loaded (removed since, or not yet fetched).
   userNumber: "User {id}",
@@ -55,6 +57,8 @@ export const fr: Words<typeof en> = {
   settings: "Paramètres",
   connecting: "Connexion…",
   reconnecting: "Reconnexion…",
+  pageUnreachable: "Cette page n'a pas pu être chargée : le serveur n'a pas répondu. Vérifiez votre connexion, puis rechargez.",
+  reload: "Recharger",
   enableSound: "Activer le son",
   userNumber: "Utilisateur {id}",
   searchLabel: "Rechercher des tickets",
