@@ -1,3 +1,4 @@
+import { defineComponent } from "vue";
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import LoginPage from "./auth/LoginPage.vue";
 import { useAuth } from "./auth/store";
@@ -5,13 +6,19 @@ import { useInboxes } from "./inboxes/store";
 import type { Key } from "./i18n";
 import { pageKey, pageName } from "./ui/title";
 
+// "/" shows nothing of its own: its guard always sends the agent on.
+const Landing = defineComponent({ render: () => null });
+
 const routes: RouteRecordRaw[] = [
   // In the main bundle, not loaded when needed: a session that ends (elsewhere, or the server
   // restarting) must show the login page at once, without fetching anything from the server.
   { path: "/login", component: LoginPage, meta: { public: true, title: "common.pageLogin" } },
   {
     path: "/",
-    redirect: () => {
+    // A guard, not a `redirect`: the router works a redirect out before the guard below has
+    // loaded the agent's inboxes, and sent everyone who opened the desk or logged in to Chats.
+    component: Landing,
+    beforeEnter: () => {
       const first = useInboxes().items[0];
       return first ? `/inboxes/${first.id}/open` : "/chats";
     },
