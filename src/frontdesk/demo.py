@@ -1,4 +1,5 @@
-"""The demo desk: an inbox, an owner and two agents, labels and a handful of tickets. Idempotent."""
+"""The demo desk: an inbox, an owner and two agents, labels, a handful of tickets and a help
+center with a few articles. Idempotent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.customers import service as customers_service
 from frontdesk.db.context import settings_of
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.models import SETTINGS_ID, HelpCenterSettings
 from frontdesk.labels import service as labels_service
 from frontdesk.tickets import service as tickets_service
@@ -69,6 +71,44 @@ DEMO_TICKETS = (
     ),
 )
 
+# The help center's categories and their published articles (title, Markdown body): what the
+# demo tickets ask about, so that the messenger's search and "Insert article" find something.
+DEMO_ARTICLES = (
+    (
+        "Orders and billing",
+        "Payments, refunds and invoices.",
+        (
+            (
+                "Getting a refund",
+                "We refund any order within **30 days** of delivery.\n\n"
+                "1. Open *My orders* and choose the order.\n"
+                "2. Click **Ask for a refund** and tell us why.\n\n"
+                "The money is back on your card within 5 working days. Charged twice? Write to "
+                "us with the order number: the second charge is refunded at once.",
+            ),
+            (
+                "Paying with Safari",
+                "If **Pay now** does nothing in Safari, turn off *Prevent cross-site tracking* "
+                "for our shop (Safari > Settings > Privacy), or pay in another browser while we "
+                "fix it.",
+            ),
+        ),
+    ),
+    (
+        "Your account",
+        "Signing in and keeping your account safe.",
+        (
+            (
+                "Resetting your password",
+                "Click **Forgot password?** on the sign-in page and follow the link we email "
+                "you within a few minutes. The link works once, for an hour.\n\n"
+                "Still refused after a reset? Clear the browser's saved password for our shop: "
+                "it may fill in the old one.",
+            ),
+        ),
+    ),
+)
+
 
 async def seed_demo(session: AsyncSession) -> bool:
     """Returns False when the demo was already there."""
@@ -100,6 +140,18 @@ async def seed_demo(session: AsyncSession) -> bool:
         name: await labels_service.create_label(session, name=name, color=color)
         for name, color in DEMO_LABELS
     }
+    owner = users[0]
+    for category_name, description, articles in DEMO_ARTICLES:
+        category = await knowledge_service.create_category(
+            session, user=owner, name=category_name, description=description, position=None
+        )
+        for title, body in articles:
+            article = await knowledge_service.create_article(
+                session, user=owner, title=title, body=body, category_id=category.id
+            )
+            await knowledge_service.set_published(
+                session, user=owner, article_id=article.id, version=article.version, published=True
+            )
     for index, (subject, name, email, label, text) in enumerate(DEMO_TICKETS):
         customer = await customers_service.find_or_create(
             session, email=email, name=name, verified=True

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,7 +69,8 @@ def create_user(email: str, role: str = "agent") -> Result:
     )
 
 
-async def get_me(token: str, method: str = "GET") -> httpx.Response:
+async def call(method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """`method` `path` answered by an app on the environment's settings, as `frontdesk run`'s."""
     app = create_app(load_settings(), run_loops=False)
     async with (
         app.router.lifespan_context(app),
@@ -76,12 +78,22 @@ async def get_me(token: str, method: str = "GET") -> httpx.Response:
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
         ) as client,
     ):
-        return await client.request(
-            method,
-            "/api/v1/me",
-            headers={"Authorization": f"Bearer {token}"},
-            json={"name": "Renamed"} if method == "PATCH" else None,
-        )
+        return await client.request(method, path, **kwargs)
+
+
+async def get_page(path: str) -> httpx.Response:
+    response = await call("GET", path)
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def get_me(token: str, method: str = "GET") -> httpx.Response:
+    return await call(
+        method,
+        "/api/v1/me",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"name": "Renamed"} if method == "PATCH" else None,
+    )
 
 
 async def turn_on_two_factor(email: str) -> None:
@@ -211,6 +223,12 @@ class TestCommands:
         token = ok("create-token", "--email", "owner@example.com").strip()
         response = asyncio.run(get_me(token))
         assert response.json()["role"] == "owner"
+        # The help center has articles to find, published, under their categories.
+        found = asyncio.run(get_page("/help/search?q=refund")).text
+        assert "Getting a refund" in found
+        home = asyncio.run(get_page("/help")).text
+        assert all(name in home for name in ("Orders and billing", "Your account"))
+        assert "Resetting your password" in home
 
 
 class TestInvalidSettings:
