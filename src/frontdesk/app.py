@@ -29,6 +29,7 @@ from frontdesk.chats.messenger_api import router as messenger_router
 from frontdesk.chats.messenger_deps import MessengerLimits
 from frontdesk.chats.socket import router as sockets_router
 from frontdesk.chats.writer import MessageWriter
+from frontdesk.checklists.api import router as checklists_router
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
 from frontdesk.db.context import SETTINGS_KEY
@@ -139,6 +140,7 @@ def api_router() -> APIRouter:
         ticket_moves_router,
         ticket_mail_router,
         timetracking_router,
+        checklists_router,
         files_router,
         chats_router,
         chat_files_router,

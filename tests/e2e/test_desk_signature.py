@@ -2,7 +2,9 @@
 the reply box shows it, filled for the agent, with "Add signature" ticked; unticked, the reply
 goes without it; the sent reply shows the signature it went with (screenshot saved as
 docs/images/desk-signature.png); an owner's change reaches the open reply box at once, and
-leaves what another admin is typing in the inbox's settings as typed, with a notice."""
+leaves what another admin is typing in the inbox's settings as typed, with a notice. An agent
+writes their own signature in Preferences, previews it in each of their inboxes (screenshot
+docs/images/desk-own-signature.png), and the reply box and the mail carry it."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.settle import settled
 from tests.mail.support import CUSTOMER, SmtpSink, deliver, with_smtp
 
 pytestmark = DESK_TESTS
@@ -144,3 +147,88 @@ async def test_the_reply_box_shows_the_signature_and_can_leave_it_off(
         '-- \n<b>Ada Lovelace</b> & "Co"'
     )
     await expect(signed.locator(".signature b")).to_have_count(0)
+
+
+OWN = "Ada Lovelace, Support Lead\n+44 20 7946 0000\nhttps://cal.example/ada"
+
+
+async def test_an_agent_writes_their_own_signature_and_the_reply_box_shows_it(
+    app: FastAPI, desk: Any, live: str, browser: Browser, sink: SmtpSink
+) -> None:
+    owner = await desk.user(name="Olga Owner", role="owner")
+    shop = await desk.inbox(name="Shop Support", email_address="support@example.com")
+    billing = await desk.inbox(name="Billing", email_address="billing@example.com")
+    returns = await desk.inbox(name="Returns", email_address="returns@example.com")
+    owner_client = await desk.login(owner)
+    for inbox, signature in (
+        (shop, "{{agent.signature}}\n{{inbox.name}} · https://shop.example/help"),
+        (billing, "The Billing team"),
+    ):
+        saved = await owner_client.client.patch(
+            f"/api/v1/inboxes/{inbox['id']}", json={"email_signature": signature}
+        )
+        assert saved.status_code == 200, saved.text
+    ada_user = await desk.user(name="Ada Lovelace")
+    for inbox in (shop, billing, returns):
+        await desk.add_member(inbox, ada_user)
+
+    page = await open_desk(browser, live, ada_user)
+    await page.goto(f"{live}/preferences")
+    section = page.get_by_test_id("own-signature")
+    field = section.get_by_label("Your email signature")
+    await expect(field).to_have_value("")
+    await field.fill(OWN)
+    preview = section.get_by_test_id("own-signature-preview")
+    choice = section.get_by_label("Preview in the inbox")
+    # Billing's signature does not name it: shown as it goes, and said so.
+    await expect(choice).to_have_value(str(billing["id"]))
+    await expect(preview).to_have_text("-- \nThe Billing team")
+    await expect(section.get_by_test_id("own-signature-unused")).to_contain_text(
+        "{{agent.signature}}"
+    )
+    # Returns has none: theirs alone.
+    await choice.select_option(label="Returns")
+    await expect(preview).to_have_text(f"-- \n{OWN}")
+    await expect(section.get_by_test_id("own-signature-unused")).to_have_count(0)
+    await choice.select_option(label="Shop Support")
+    await expect(preview).to_have_text(f"-- \n{OWN}\nShop Support · https://shop.example/help")
+    await section.get_by_role("button", name="Save signature").click()
+    await expect(section.get_by_role("status")).to_contain_text("Saved")
+    await assert_accessible(page, "preferences with the agent's own signature")
+    await section.scroll_into_view_if_needed()
+    await settled(page)
+    await section.screenshot(path=str(DOCS_IMAGES / "desk-own-signature.png"))
+
+    # Saved as sent, seen again after a reload.
+    await page.reload()
+    await expect(page.get_by_label("Your email signature")).to_have_value(OWN)
+
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": shop["id"],
+        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
+        "subject": "Parcel arrived crushed",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    line = page.get_by_test_id("reply-signature")
+    await expect(line).to_contain_text(
+        "-- Ada Lovelace, Support Lead · +44 20 7946 0000 · https://cal.example/ada · "
+        "Shop Support · https://shop.example/help"
+    )
+    await page.get_by_label("Reply to the customer").fill("A replacement is on its way.")
+    await page.get_by_role("button", name="Send", exact=True).click()
+    entry = page.locator("article.entry.reply.out").last
+    await expect(entry.get_by_test_id("entry-signature")).to_have_text(
+        f"-- \n{OWN}\nShop Support · https://shop.example/help"
+    )
+
+    assert await deliver(app, with_smtp(app.state.settings, sink)) == 1
+    (mail,) = sink.received
+    assert (
+        _plain(mail.message)
+        .rstrip("\n")
+        .endswith(
+            f"A replacement is on its way.\n\n-- \n{OWN}\nShop Support · https://shop.example/help"
+        )
+    )

@@ -4,7 +4,9 @@ Undo send; `signature: false` sends none; the ticket keeps the text as written a
 signature it went with. Markup in it goes escaped in the HTML part; notes and forwards go
 unsigned; a held reply taken back keeps its choice. A short signed reply the customer's client
 pastes back, with or without the signature, is cut from their answer. Only admins set it, within
-its limits, line ends counted as saved (docs/email.md, "Signatures")."""
+its limits, line ends counted as saved. An agent's own signature fills `{{agent.signature}}` and
+signs alone from an inbox without one; without it, the line naming it goes (docs/email.md,
+"Signatures")."""
 
 from __future__ import annotations
 
@@ -229,6 +231,78 @@ class TestSentMail:
         assert "Ada from Shop Support" not in _body(forwarded.message, "html")
 
 
+OWN = "Ada Lovelace, Support Lead\n+44 20 7946 0000"
+
+
+async def _own_signature(agent: Agent, text: str) -> None:
+    saved = await agent.client.patch("/api/v1/me", json={"email_signature": text})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["email_signature"] == text
+
+
+class TestAgentsOwnSignature:
+    async def test_the_inbox_signature_carries_the_agents_own_under_the_delimiter(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        ada, _inbox, ticket = await _signed_inbox(
+            desk, signature="{{agent.signature}}\n{{inbox.name}} · https://shop.test/help"
+        )
+        await _own_signature(ada, OWN)
+        sent = await _reply(ada, ticket)
+        assert sent.status_code == 201, sent.text
+        signed = f"{OWN}\nShop Support · https://shop.test/help"
+        assert sent.json()["data"]["signature"] == signed
+
+        assert await deliver(app, with_smtp(settings, sink)) == 1
+        (received,) = sink.received
+        text = _body(received.message, "plain")
+        assert text.rstrip("\n").endswith(f"{TEXT}\n\n-- \n{signed}")
+        html = _body(received.message, "html")
+        assert "-- <br>\nAda Lovelace, Support Lead<br>\n+44 20 7946 0000<br>\nShop Support" in html
+
+    async def test_an_inbox_without_a_signature_sends_the_agents_own(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox], name="Ada Lovelace")
+        # Braces in one's own signature are text: it is never filled in turn.
+        own = f"{OWN}\n{{{{agent.first_name}}}} on Mondays"
+        await _own_signature(ada, own)
+        created = await ada.client.post(
+            "/api/v1/tickets",
+            json={
+                "inbox_id": inbox["id"],
+                "customer": {"email": "cora@example.org"},
+                "subject": "Where is my parcel?",
+            },
+        )
+        assert created.status_code == 201, created.text
+        ticket = created.json()
+        sent = await _reply(ada, ticket)
+        assert sent.status_code == 201, sent.text
+        assert sent.json()["data"]["signature"] == own
+        unsigned = await _reply(ada, ticket, text="Tracking follows.", signature=False)
+        assert "signature" not in unsigned.json()["data"]
+
+        assert await deliver(app, with_smtp(settings, sink)) == 2
+        texts = sorted(_body(r.message, "plain").rstrip("\n") for r in sink.received)
+        assert texts == [f"{TEXT}\n\n-- \n{own}", "Tracking follows."]
+
+    async def test_without_one_the_line_naming_it_goes_cleanly(
+        self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
+    ) -> None:
+        ada, _inbox, ticket = await _signed_inbox(
+            desk, signature="{{agent.name}}\n\n{{agent.signature}}\n\n{{inbox.name}}"
+        )
+        assert (await _reply(ada, ticket)).status_code == 201
+        await deliver(app, with_smtp(settings, sink))
+        (received,) = sink.received
+        text = _body(received.message, "plain").rstrip("\n")
+        assert text.endswith(f"{TEXT}\n\n-- \nAda Lovelace\n\nShop Support")
+        assert "{{" not in text
+        assert "\n\n\n" not in text
+
+
 class TestHeldReplies:
     async def test_taken_back_it_keeps_its_choice_and_sent_again_it_is_signed_once(
         self, app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
@@ -348,3 +422,30 @@ def test_a_value_that_looks_like_a_variable_is_sent_as_it_is() -> None:
     )
     assert filled(signature, author_name=" ", inbox_name="Shop") == "Shop"
     assert filled("{{agent.name|The team}}", author_name=None, inbox_name="Shop") == "The team"
+
+
+def test_a_line_left_without_the_agents_signature_leaves_no_gap() -> None:
+    """Only a line that held nothing but variables left out goes, with one blank line beside it
+    when it stood between two; blank lines the admin wrote elsewhere stay, and so does a line
+    with words of its own."""
+
+    def sign(signature: str, own: str | None = None) -> str | None:
+        return filled(
+            signature, author_name="Ada Lovelace", inbox_name="Shop", author_signature=own
+        )
+
+    assert sign("{{agent.signature}}\n{{inbox.name}}") == "Shop"
+    assert sign("{{agent.name}}\n  {{agent.signature}}  \n{{inbox.name}}") == "Ada Lovelace\nShop"
+    assert sign("{{agent.name}}\n\n{{agent.signature}}\n\n{{inbox.name}}") == (
+        "Ada Lovelace\n\nShop"
+    )
+    assert sign("{{agent.name}}\n{{agent.signature}}\n\n{{inbox.name}}") == ("Ada Lovelace\n\nShop")
+    assert sign("{{agent.name}}\n\n\n{{inbox.name}}\n{{agent.signature}}") == (
+        "Ada Lovelace\n\n\nShop"
+    )
+    assert sign("{{agent.name}}\nCall: {{agent.signature}}") == "Ada Lovelace\nCall:"
+    assert sign("{{agent.signature|The Shop team}}\n{{inbox.name}}") == "The Shop team\nShop"
+    assert sign("{{agent.signature}}\n{{inbox.name}}", "Ada\n\nLead") == "Ada\n\nLead\nShop"
+    # No inbox signature: the agent's own alone, as written; neither: none.
+    assert sign("", "{{agent.name}}") == "{{agent.name}}"
+    assert sign("", None) is None

@@ -95,7 +95,7 @@ AUDITED: tuple[Audited, ...] = (
     Audited(
         User,
         "user",
-        ("email", "name", "role", "is_active", "max_concurrent_chats"),
+        ("email", "name", "role", "is_active", "max_concurrent_chats", "email_signature"),
         label=lambda user: user.email,
         updated=_user_action,
     ),

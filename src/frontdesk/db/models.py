@@ -4,6 +4,7 @@ from frontdesk.apps import models as apps_models
 from frontdesk.assignment import models as assignment_models
 from frontdesk.audit import models as audit_models
 from frontdesk.chats import models as chats_models
+from frontdesk.checklists import models as checklists_models
 from frontdesk.customers import models as customers_models
 from frontdesk.fields import models as fields_models
 from frontdesk.files import models as files_models
@@ -37,6 +38,7 @@ __all__ = [
     "assignment_models",
     "audit_models",
     "chats_models",
+    "checklists_models",
     "customers_models",
     "fields_models",
     "files_models",

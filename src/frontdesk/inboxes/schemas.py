@@ -21,9 +21,10 @@ Signature = Annotated[
     Field(
         max_length=MAX_SIGNATURE,
         description="Plain text added below a '-- ' line to every email reply an agent sends "
-        "from the inbox, with {{agent.name}}, {{agent.first_name}} and {{inbox.name}} filled "
-        "for the reply's author. Line ends may be CRLF, CR or LF (saved as LF); the limit "
-        "counts it so, without the spaces around it. Empty or null: no signature.",
+        "from the inbox, with {{agent.name}}, {{agent.first_name}}, {{agent.signature}} (the "
+        "author's own `email_signature`) and {{inbox.name}} filled for the reply's author. Line "
+        "ends may be CRLF, CR or LF (saved as LF); the limit counts it so, without the spaces "
+        "around it. Empty or null: none, and each author's own signature signs their replies.",
     ),
     # Last, so it runs first: the limit counts the text as saved, not a textarea's CRLFs.
     BeforeValidator(lambda value: normalised(value) if isinstance(value, str) else value),
@@ -45,7 +46,7 @@ class InboxRead(ReadModel):
     retention_days: int | None
     email_signature: str | None = Field(
         description="Added below a '-- ' line to its agents' email replies, variables filled "
-        "for each author; null: none."
+        "for each author; null: none (each author's own signature, if any)."
     )
     created_at: datetime
 

@@ -1,26 +1,28 @@
 """An inbox's email signature: the text its agents' email replies end with, below the standard
 "-- " delimiter line (docs/email.md, "Signatures"), its variables filled for the reply's author
-with the saved replies' syntax and function (replies/variables.py).
+with the saved replies' syntax (replies/variables.py), and the agent's own signature
+(`users.email_signature`, plain text) that `{{agent.signature}}` stands for.
 
 Only what is known of every reply may be used: the author and the inbox. The customer's name or
 the ticket's number belong in the reply itself; a signature naming them would go out unfilled
 wherever the conversation has no value for them, and nobody reads a signature over before it
 goes, so a text using anything else is refused when it is saved.
+
+The agent's own signature is inserted as written, never filled in turn: it is theirs alone, and
+plain text.
 """
 
 from __future__ import annotations
 
 from frontdesk.errors import Invalid
-from frontdesk.replies.variables import FALLBACK_EXAMPLE, braced, fill, first_word, placeholders
+from frontdesk.kit.text import normalized_lines
+from frontdesk.replies.variables import FALLBACK_EXAMPLE, braced, first_word, placeholders
 
 MAX_SIGNATURE = 2_000
-VARIABLES = ("agent.name", "agent.first_name", "inbox.name")
+VARIABLES = ("agent.name", "agent.first_name", "agent.signature", "inbox.name")
 
-
-def normalised(text: str) -> str:
-    """Lines ending in "\n" alone (a browser's textarea sends CRLF, an old Mac's a lone CR),
-    without spaces around the whole: what is saved, and what its length limit counts."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+# What is saved, and what its length limit counts (an agent's own signature alike).
+normalised = normalized_lines
 
 
 def cleaned(text: str | None) -> str | None:
@@ -49,17 +51,66 @@ def cleaned(text: str | None) -> str | None:
     return text
 
 
-def filled(signature: str | None, *, author_name: str | None, inbox_name: str) -> str | None:
-    """The signature as it goes under one author's reply, or None when the inbox has none. A
-    variable with no value and no fallback (an author without a name) is left out rather than
-    sent in braces."""
+def filled(
+    signature: str | None,
+    *,
+    author_name: str | None,
+    inbox_name: str,
+    author_signature: str | None = None,
+) -> str | None:
+    """The signature as it goes under one author's reply, or None when there is none. An inbox
+    without a signature signs with the author's own (`author_signature`), as it is. A variable
+    with no value and no fallback (an author without a name, or without a signature of their
+    own) is left out rather than sent in braces, and so is a line it leaves empty."""
+    own = (author_signature or "").strip() or None
     if not signature:
-        return None
+        return own
     values = {
         "agent.name": (author_name or "").strip() or None,
         "agent.first_name": first_word(author_name),
+        "agent.signature": own,
         "inbox.name": inbox_name,
     }
-    # Left out in the same single pass that fills the others: a value that looks like a
-    # variable (an inbox named "Team {{agent.name}}") goes out as it is.
-    return fill(signature, values, drop_unfilled=True).text.strip() or None
+    return _filled(signature, values).strip() or None
+
+
+def _filled(text: str, values: dict[str, str | None]) -> str:
+    """One pass over the text: a value that looks like a variable (an inbox named "Team
+    {{agent.name}}", an agent's signature with braces) goes out as it is, never filled or left
+    out in turn. A line of the text that held only variables left out goes too, with one blank
+    line beside it when it stood between two (`{{agent.signature}}` set apart by blank lines),
+    so that nothing missing leaves a gap; the blank lines the text has elsewhere stay."""
+    # Each line of the text as its pieces: (text, left out); a value's own line ends stay
+    # inside its piece, since only the text's lines may go.
+    lines: list[list[tuple[str, bool]]] = [[]]
+
+    def written(part: str) -> None:
+        first, *rest = part.split("\n")
+        lines[-1].append((first, False))
+        lines.extend([(piece, False)] for piece in rest)
+
+    end = 0
+    for match, placeholder in placeholders(text):
+        written(text[end : match.start()])
+        end = match.end()
+        if placeholder.name not in VARIABLES:
+            written(placeholder.written)
+            continue
+        value = (values.get(placeholder.shown) or "").strip() or placeholder.fallback
+        lines[-1].append((value or "", not value))
+    written(text[end:])
+
+    kept: list[str] = []
+    gap = False  # a line was left out since the last one kept
+    for pieces in lines:
+        line = "".join(piece for piece, _ in pieces)
+        blank = not line.strip()
+        if blank and any(left_out for _, left_out in pieces):
+            gap = True
+            continue
+        if gap and blank and kept and not kept[-1].strip():
+            gap = False
+            continue
+        kept.append(line)
+        gap = False
+    return "\n".join(kept)

@@ -13,6 +13,13 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def normalized_lines(text: str) -> str:
+    """Lines ending in "\n" alone (a browser's textarea sends CRLF, an old Mac's a lone CR),
+    without spaces around the whole: how a text typed in a box is saved and its limit counted
+    (email signatures, an inbox's and an agent's own)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def normalize_email(address: str) -> str:
     """The form an email address is stored and compared in: lower-cased, and an internationalised
     one (non-ASCII, or an IDNA `xn--` domain) as email-validator writes it, NFC with the domain in

@@ -1,4 +1,5 @@
-"""The knowledge base for agents: articles, categories and the Markdown preview."""
+"""The knowledge base for agents: articles, categories, the Markdown preview, and what readers
+searched for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Query, Request, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.knowledge import service
+from frontdesk.knowledge import searches, service
 from frontdesk.knowledge.links import article_url
 from frontdesk.knowledge.models import Article, ArticleStatus
 from frontdesk.knowledge.rendering import off_loop, rendered
@@ -26,6 +27,8 @@ from frontdesk.knowledge.schemas import (
     HelpCenterUpdate,
     PreviewRead,
     PreviewRequest,
+    SearchTermPage,
+    SearchTermRead,
 )
 from frontdesk.knowledge.search import excerpt
 
@@ -160,6 +163,35 @@ async def delete_article(
 ) -> None:
     """Admins and owners, at the version they read (`?version=N`, as PATCH's `version`)."""
     await service.delete_article(session, user=user, article_id=article_id, version=version)
+
+
+@router.get("/searches", response_model=SearchTermPage)
+async def list_searches(
+    user: CurrentAgent,
+    session: SessionDep,
+    days: Annotated[
+        int, Query(ge=1, le=searches.KEEP_DAYS, description="The period: the last N days (UTC).")
+    ] = 30,
+    no_results: Annotated[
+        bool, Query(description="Only the terms whose latest search found nothing.")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=100_000, description="The `next_offset` of the page before.")
+    ] = 0,
+) -> SearchTermPage:
+    """What readers searched for in the help center and the messenger, most searched first,
+    with how many found nothing. Admins and owners (`403 knowledge_admins_only`)."""
+    found = await searches.top_terms(
+        session, user=user, days=days, only_no_results=no_results, limit=limit, offset=offset
+    )
+    return SearchTermPage(
+        items=[SearchTermRead.model_validate(item, from_attributes=True) for item in found.items],
+        next_offset=found.next_offset,
+        since=found.since,
+        searches=found.searches,
+        no_results=found.no_results,
+    )
 
 
 @router.post("/preview", response_model=PreviewRead)

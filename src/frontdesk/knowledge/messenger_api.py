@@ -2,7 +2,10 @@
 articles, open one (its sanitized HTML), and say whether it helped.
 
 Public, as /messenger/v1/status is: named by the inbox's public key, answered only to the
-websites the inbox accepts, limited per address. Searching and reading take no visitor token:
+websites the inbox accepts, limited per address. A search is counted for the desk's Searches
+view (knowledge/search_log.py) unless it says it was sent as the visitor types (`typing`): the
+messenger asks again without it once the visitor settled on a query. Searching and reading
+take no visitor token:
 they must not create a visitor (one is made when a chat starts). A vote does take one: the
 visitor is the voter, one vote per article (the messenger lives in other websites' pages, where
 no cookie of ours can be relied on). There is one help center per installation: every inbox's
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import ensure_origin
@@ -20,9 +23,10 @@ from frontdesk.chats.messenger_deps import CurrentVisitor, IpLimited, VisitorFir
 from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.schemas import Id
-from frontdesk.knowledge import service
+from frontdesk.knowledge import search, search_log, service
 from frontdesk.knowledge.links import article_url
 from frontdesk.knowledge.models import ArticleStatus
+from frontdesk.knowledge.pages_api import language
 from frontdesk.knowledge.rendering import rendered
 from frontdesk.knowledge.schemas import (
     PublicArticleRead,
@@ -46,14 +50,30 @@ async def search_articles(
     session: SessionDep,
     _limit: IpLimited,
     inbox: InboxKey,
+    background: BackgroundTasks,
     q: Annotated[str, Query(max_length=200, description="What the visitor typed")] = "",
+    typing: Annotated[
+        bool,
+        Query(
+            description="True for a search sent as the visitor types: not counted in the "
+            "desk's Searches view. Ask again without it once the visitor settled on a query."
+        ),
+    ] = False,
+    lang: Annotated[
+        str, Query(max_length=8, description="The messenger's language (`en`, `fr`)")
+    ] = "",
 ) -> PublicSearch:
     """The published articles that match, best first (titles weigh more than bodies); the
-    most recently changed ones when `q` is empty."""
+    most recently changed ones when `q` is empty. A settled search (`typing` false) with a word
+    in it is counted, in `lang` (else the browser's language), after the answer is sent."""
     await _ensure_website(session, request, inbox)
     found = await service.list_articles(
         session, status=ArticleStatus.published, q=q, limit=MAX_RESULTS
     )
+    if not typing and search.parsed(q):
+        search_log.record(
+            request, background, query=q, language=language(request), results=len(found.items)
+        )
     public_url = request.app.state.settings.public_url
     return PublicSearch(
         items=[

@@ -1,4 +1,5 @@
-"""The help center's tables: categories, articles and their votes (docs/knowledge-base.md).
+"""The help center's tables: categories, articles and their votes, the settings, and what
+readers searched for (docs/knowledge-base.md).
 
 An article's text is its Markdown source (`body`); the HTML shown is rendered from it when read
 (knowledge/markdown.py) and kept in a bounded cache by the body's digest (knowledge/rendering.py),
@@ -8,9 +9,9 @@ never stored, so a change of the sanitizer reaches every article at the next sta
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, Timestamped, enum_column
@@ -102,3 +103,23 @@ class HelpCenterSettings(Base):
     contact_url: Mapped[str] = mapped_column(String(500), default="")
     # Part of every public page's ETag: a change of name reaches cached pages at once.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeSearch(Base):
+    """What readers searched for on one day (UTC), in one language: how many searches, how many
+    of them found nothing, and how many articles the latest one found (knowledge/searches.py).
+    A count per term and day, never a row per search: no reader, no address, no time of day
+    (docs/knowledge-base.md, "What readers searched for"). The key leads with the day: the
+    desk reads a range of days, and the retention pass deletes the oldest."""
+
+    __tablename__ = "knowledge_searches"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Trimmed, case-folded, spaces collapsed (searches.normalised): "Refund  Policy" is "refund
+    # policy".
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The language the reader was answered in ("en", "fr").
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    searches: Mapped[int] = mapped_column(default=0)
+    no_results: Mapped[int] = mapped_column(default=0)
+    results: Mapped[int] = mapped_column(default=0)

@@ -15,7 +15,7 @@ import re
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from frontdesk.deps import SessionDep
 from frontdesk.errors import NotFound
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.schemas import MAX_ID
-from frontdesk.knowledge import pages, search, service
+from frontdesk.knowledge import pages, search, search_log, service
 from frontdesk.knowledge.links import PATH, article_path
 from frontdesk.knowledge.models import Article, ArticleStatus
 from frontdesk.knowledge.rendering import rendered
@@ -128,10 +128,15 @@ async def help_center(request: Request, session: SessionDep) -> Response:
 
 @router.get("/search")
 async def search_articles(
-    request: Request, session: SessionDep, _limit: IpLimited, q: str = ""
+    request: Request,
+    session: SessionDep,
+    _limit: IpLimited,
+    background: BackgroundTasks,
+    q: str = "",
 ) -> Response:
     """A longer query is cut to search.MAX_QUERY characters rather than refused; one with no
-    word (punctuation only) shows the empty search page."""
+    word (punctuation only) shows the empty search page. The search is counted for the desk's
+    Searches view after the answer is sent (knowledge/search_log.py)."""
     site, _version = await _site(request, session)
     query = q[: search.MAX_QUERY].strip()
     if not search.parsed(query):
@@ -140,6 +145,7 @@ async def search_articles(
         session, status=ArticleStatus.published, q=query, limit=SEARCH_RESULTS
     )
     shown = [pages.Shown(item.article, item.excerpt) for item in found.items]
+    search_log.record(request, background, query=query, language=site.language, results=len(shown))
     html = pages.search_page(site, query, shown, cut=found.next_offset is not None)
     return _page(request, html)
 

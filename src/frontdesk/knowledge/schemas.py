@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import Field
@@ -136,3 +136,20 @@ class PublicArticleRead(ReadModel):
 
 class PublicSearch(ReadModel):
     items: list[PublicArticleSummary]
+
+
+class SearchTermRead(ReadModel):
+    term: str = Field(description="As counted: trimmed, case-folded, spaces collapsed.")
+    language: str = Field(description="The language the reader was answered in (`en`, `fr`).")
+    searches: int = Field(description="Searches of the term in the period.")
+    no_results: int = Field(description="How many of them found no article.")
+    results: int = Field(description="Articles the latest search found (0: none).")
+    last_day: date = Field(description="The latest day (UTC) it was searched.")
+
+
+class SearchTermPage(ReadModel):
+    items: list[SearchTermRead]
+    next_offset: int | None = Field(description="Where the next page starts; null: the last.")
+    since: date = Field(description="The period's first day (UTC); it ends today.")
+    searches: int = Field(description="Every search of the period, all terms.")
+    no_results: int = Field(description="Those that found no article.")

@@ -32,8 +32,9 @@ class PendingReplyRead(ReadModel):
     cc: list[str]
     bcc: list[str]
     signature: bool = Field(
-        description="Whether the inbox's email signature is added when it is sent (the reply's "
-        "`signature`): the reply box takes the choice back with the reply on Undo."
+        description="Whether the email signature (the inbox's, or the author's own) is added "
+        "when it is sent (the reply's `signature`): the reply box takes the choice back with "
+        "the reply on Undo."
     )
     attachments: list[StoredFileRead] = Field(
         description="The uploads it sends, in order: kept while it waits, and sent with it."

@@ -1,5 +1,6 @@
 """The retention pass (privacy/retention.py): each inbox's old closed tickets, then mail that
-reached no ticket, and the bytes of erased files left behind by a
+reached no ticket, the help center's search counts past their days (knowledge/searches.py), and
+the bytes of erased files left behind by a
 process that stopped before deleting them (privacy/files.py). And the erasures a process
 stopped in the middle of, finished (privacy/erasing.py)."""
 
@@ -13,6 +14,7 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
+from frontdesk.knowledge import searches
 from frontdesk.privacy import retention
 from frontdesk.privacy import service as privacy_service
 from frontdesk.privacy.files import delete_queued_files
@@ -73,4 +75,8 @@ async def apply_retention(
             )
         if batch < MAIL_BATCH:
             break
+    async with unit_of_work(sessionmaker) as session:
+        await searches.forget_old(
+            session, before=now.date() - timedelta(days=searches.KEEP_DAYS - 1)
+        )
     return deleted

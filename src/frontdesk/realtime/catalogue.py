@@ -87,6 +87,12 @@ class TimeEvent(enum.StrEnum):
     timer_changed = "timer.changed"
 
 
+class ChecklistEvent(enum.StrEnum):
+    # A ticket's checklist changed (an item added, edited, ticked, moved or deleted): its desks
+    # show it as it is now (checklists/events.py).
+    changed = "ticket.checklist_changed"
+
+
 class FieldEvent(enum.StrEnum):
     # A custom field's definition created, edited (label, options, archived), reordered or
     # deleted: every desk reads the definitions again.
@@ -504,6 +510,36 @@ class TimerChanged(TypedDict):
     timer: TimerPayload | None
 
 
+class ChecklistItemPayload(TypedDict):
+    """A checklist item as GET /tickets/{id}/checklist reads it (checklists/schemas.py)."""
+
+    id: int
+    ticket_id: int
+    text: str
+    done: bool
+    # Who ticked it and when; null while it is not done.
+    done_by: UserRef | None
+    done_at: str | None
+    position: int
+    version: int
+    created_by: UserRef | None
+    created_at: str
+    updated_at: str
+
+
+class TicketChecklistChanged(TypedDict):
+    ticket_id: int
+    inbox_id: int
+    change: Literal["created", "updated", "deleted", "moved"]
+    # The item as it is now (as it was, for a deletion).
+    item: ChecklistItemPayload
+    # The ticket's checklist after the change: items done, and items in all.
+    done: int
+    total: int
+    # Who made the change.
+    by: UserRef
+
+
 FieldChangeName = Literal["created", "updated", "deleted", "reordered"]
 
 
@@ -751,6 +787,14 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent",),
         note="the agent's own tabs, when their running timer starts, stops or is discarded",
+    ),
+    _spec(
+        ChecklistEvent.changed,
+        TicketChecklistChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox, when a checklist item is added, edited, ticked, "
+        "moved or deleted",
     ),
     _spec(
         ViewEvent.changed,

@@ -11,6 +11,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.checklists import service as checklists_service
+from frontdesk.checklists.schemas import ChecklistProgress
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, CurrentAuth, SessionDep, SettingsDep
@@ -73,6 +75,8 @@ async def ticket_reads(
         session, object=FieldObject.ticket, ids=[t.id for t in tickets]
     )
     spent = await time_service.totals(session, ticket_ids=[t.id for t in tickets])
+    # One statement for the page: the list's "2/5" badge.
+    progress = await checklists_service.progress_of(session, ticket_ids=[t.id for t in tickets])
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
@@ -83,6 +87,11 @@ async def ticket_reads(
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],
+                "checklist": None
+                if ticket.id not in progress
+                else ChecklistProgress(
+                    done=progress[ticket.id].done, total=progress[ticket.id].total
+                ),
             }
         )
         for ticket in tickets

@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.assignment import tracking as assignment_tracking
+from frontdesk.checklists import moves as checklist_moves
 from frontdesk.customers import service as customers_service
 from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.fields import values as field_values
@@ -201,6 +202,9 @@ async def merge_tickets(
         raise Conflict(f"Ticket #{source.number} was merged meanwhile.", code="ticket_merged")
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=source.id, dst=target.id)
     time_entry_ids = await time_moves.merged(session, source_id=source.id, target_id=target.id)
+    checklist_item_ids = await checklist_moves.merged(
+        session, source_id=source.id, target_id=target.id
+    )
     target_labels = await _label_ids(session, target.id)
     ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
     added_labels = sorted(await _label_ids(session, source.id) - target_labels)
@@ -244,6 +248,7 @@ async def merge_tickets(
             # With their values: an undo takes back only those still as filled.
             "added_fields": added_fields,
             "time_entry_ids": time_entry_ids,
+            "checklist_item_ids": checklist_item_ids,
         },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
@@ -579,6 +584,12 @@ async def _unmerge(
     await time_moves.unmerged(
         session,
         entry_ids=[int(i) for i in data.get("time_entry_ids", [])],
+        source_id=source.id,
+        target_id=target.id,
+    )
+    await checklist_moves.unmerged(
+        session,
+        item_ids=[int(i) for i in data.get("checklist_item_ids", [])],
         source_id=source.id,
         target_id=target.id,
     )

@@ -14,6 +14,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from frontdesk.checklists.schemas import ChecklistProgress
 from frontdesk.customers.schemas import CustomerRead
 from frontdesk.files.service import MAX_FILES_PER_REPLY
 from frontdesk.kit.schemas import (
@@ -130,6 +131,11 @@ class TicketRead(ReadModel):
         description="Minutes logged on the ticket by every agent (GET /api/v1/tickets/{id}/"
         "time-entries).",
     )
+    checklist: ChecklistProgress | None = Field(
+        default=None,
+        description="How many of the ticket's checklist items are done, of how many (GET "
+        "/api/v1/tickets/{id}/checklist); null when it has none.",
+    )
     last_public_entry_id: int | None = Field(
         default=None,
         description="The id of the ticket's newest public entry (a customer's message, a reply, "
@@ -211,7 +217,9 @@ class FirstMessageCreate(WriteModel):
         "customer; close: done.",
     )
     signature: bool = Field(
-        default=True, description="End the email with the inbox's signature, as a reply does."
+        default=True,
+        description="End the email with the signature (the inbox's, or the author's own), as "
+        "a reply does.",
     )
 
 
@@ -371,7 +379,8 @@ class ReplyCreate(WriteModel):
         default=True,
         description="Add the inbox's `email_signature`, filled for the author, below a '-- ' line "
         "of the email (the entry records it as `data.signature`). false: this reply goes "
-        "without it. Nothing is added when the inbox has no signature.",
+        "without it. An inbox without a signature signs with the author's own "
+        "(`email_signature` of the user); nothing is added when neither has one.",
     )
 
 

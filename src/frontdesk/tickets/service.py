@@ -1200,11 +1200,17 @@ async def add_reply(
 async def _signature_for(
     session: AsyncSession, *, ticket: Ticket, author: User | None
 ) -> str | None:
-    """The inbox's signature filled for the author, or None (a rule's reply, no signature)."""
+    """The inbox's signature filled for the author (their own where the inbox has none), or
+    None (a rule's reply, no signature)."""
     if author is None:
         return None
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
-    return signatures.filled(inbox.email_signature, author_name=author.name, inbox_name=inbox.name)
+    return signatures.filled(
+        inbox.email_signature,
+        author_name=author.name,
+        inbox_name=inbox.name,
+        author_signature=author.email_signature,
+    )
 
 
 def _ensure_snooze(then: AfterReply | None, snooze_until: datetime | None) -> None:

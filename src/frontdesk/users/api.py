@@ -180,6 +180,7 @@ async def update_me(
         name=body.name,
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
+        email_signature=_signature_sent(body),
         current_session=auth_session,
         current_password=body.current_password,
         proof=service.PasswordProof(client_ip(request), login_policy(settings)),
@@ -189,6 +190,13 @@ async def update_me(
             user, preferences=body.preferences.model_dump(exclude_unset=True)
         )
     return _me(user, auth_session.csrf_token if auth_session else None, settings)
+
+
+def _signature_sent(body: MeUpdate | UserUpdate) -> str | None:
+    """None: left as it is; "" removes it, as null does when sent."""
+    if "email_signature" not in body.model_fields_set:
+        return None
+    return body.email_signature or ""
 
 
 @router.get("/me/tokens", response_model=list[ApiTokenRead])
@@ -325,6 +333,7 @@ async def update_user(
         is_active=body.is_active,
         password=body.password,
         max_concurrent_chats=body.max_concurrent_chats,
+        email_signature=_signature_sent(body),
         current_session=auth[1],
         current_password=body.current_password,
         proof=service.PasswordProof(client_ip(request), login_policy(settings)),

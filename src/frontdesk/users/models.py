@@ -32,6 +32,10 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
 }
 
 
+# An agent's own email signature (docs/email.md, "Signatures"): a few lines, half an inbox's.
+MAX_EMAIL_SIGNATURE = 1_000
+
+
 class TokenAccess(enum.StrEnum):
     """What an API token may do: `read` only reads (GET and HEAD), `write` whatever its user
     may (docs/security.md, "What an API token cannot do")."""
@@ -73,6 +77,9 @@ class User(Timestamped, Base):
     # Its start announced (`agent.out_of_office_changed` with `away`): when set under way, or by
     # the loop at its time, once whether or not they were available for chat.
     out_of_office_started: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Their own email signature, plain text (inboxes/signatures.py `cleaned_own`): filled into
+    # an inbox's `{{agent.signature}}`, or signing their replies alone where the inbox has none.
+    email_signature: Mapped[str | None] = mapped_column(Text)
 
     @property
     def is_admin(self) -> bool:

@@ -3,15 +3,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, EmailStr, Field
 
 from frontdesk.kit.schemas import FROM_STRING, InUtc, Name, ReadModel, WriteModel
-from frontdesk.users.models import MAX_TOKEN_LIFETIME_DAYS, Role, TokenAccess, User
+from frontdesk.kit.text import normalized_lines
+from frontdesk.users.models import (
+    MAX_EMAIL_SIGNATURE,
+    MAX_TOKEN_LIFETIME_DAYS,
+    Role,
+    TokenAccess,
+    User,
+)
 
 MaxChats = Annotated[int, Field(ge=0, le=50)]
 Moment = Annotated[AwareDatetime, FROM_STRING, InUtc]
 # A note colleagues read beside the agent's name (docs/desk.md, "Out of office").
 OUT_OF_OFFICE_NOTE_LENGTH = 200
+EmailSignature = Annotated[
+    str,
+    Field(
+        max_length=MAX_EMAIL_SIGNATURE,
+        description="The user's own email signature, plain text (braces are text, not "
+        "variables): what {{agent.signature}} in an inbox's signature is filled with, and what "
+        "signs their email replies from an inbox without a signature. Line ends may be CRLF, "
+        "CR or LF (saved as LF); the limit counts it so, without the spaces around it. Empty "
+        "or null: none.",
+    ),
+    # Last, so it runs first: the limit counts the text as saved, not a textarea's CRLFs.
+    BeforeValidator(lambda value: normalized_lines(value) if isinstance(value, str) else value),
+]
 
 
 class OutOfOfficeRead(ReadModel):
@@ -77,6 +97,10 @@ class UserRead(ColleagueRead):
     max_concurrent_chats: int
     two_factor_enabled: bool = Field(
         default=False, description="Signs in with a code from an authenticator app as well."
+    )
+    email_signature: str | None = Field(
+        default=None,
+        description='Their own email signature (docs/email.md, "Signatures"); null: none.',
     )
 
 
@@ -178,6 +202,11 @@ class UserUpdate(WriteModel):
     role: Annotated[Role, FROM_STRING] | None = None
     is_active: bool | None = None
     max_concurrent_chats: MaxChats | None = None
+    email_signature: EmailSignature | None = Field(
+        default=None,
+        description="Their own email signature; empty or null removes it. Only an owner "
+        "changes an owner's.",
+    )
 
 
 class MeUpdate(WriteModel):
@@ -188,6 +217,9 @@ class MeUpdate(WriteModel):
         description="Needed with `password`.",
     )
     max_concurrent_chats: MaxChats | None = None
+    email_signature: EmailSignature | None = Field(
+        default=None, description="Your own email signature; empty or null removes it."
+    )
     preferences: PreferencesUpdate | None = None
 
 

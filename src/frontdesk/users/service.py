@@ -27,6 +27,7 @@ from frontdesk.errors import (
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
+from frontdesk.kit.text import normalized_lines
 from frontdesk.kit.zones import is_place
 from frontdesk.timetracking import gone as timers_gone
 from frontdesk.users.events import (
@@ -36,6 +37,7 @@ from frontdesk.users.events import (
 )
 from frontdesk.users.models import (
     DEFAULT_PREFERENCES,
+    MAX_EMAIL_SIGNATURE,
     MAX_TOKEN_LIFETIME_DAYS,
     ApiToken,
     AuthSession,
@@ -139,13 +141,15 @@ async def update_user(
     is_active: bool | None = None,
     password: str | None = None,
     max_concurrent_chats: int | None = None,
+    email_signature: str | None = None,
     current_session: AuthSession | None = None,
     current_password: str | None = None,
     proof: PasswordProof | None = None,
 ) -> User:
     """`current_session`: the actor's own desk session, None when they act by API token.
     Setting one's own password needs `current_password`, checked and throttled under `proof`
-    as a login is: a stolen session or token must not be able to lock its owner out."""
+    as a login is: a stolen session or token must not be able to lock its owner out.
+    `email_signature`: None leaves it, "" (or only spaces) removes it."""
     if password is not None and actor.id == user.id:
         # First, before anything changes: a wrong current password keeps its failed attempt
         # (for throttling) and nothing else of the request.
@@ -165,6 +169,8 @@ async def update_user(
         raise Forbidden("Only an owner can change an owner.")
     if (changing_power or is_active is False) and user.role == Role.owner:
         await _ensure_another_owner(session, user=user)
+    # Checked before anything changes: a refused signature leaves the rest of the save undone.
+    signature = cleaned_signature(email_signature) if email_signature is not None else None
     if name is not None:
         user.name = name.strip()
     if email is not None and normalize_email(email) != user.email:
@@ -188,6 +194,8 @@ async def update_user(
         )
     if max_concurrent_chats is not None:
         user.max_concurrent_chats = max_concurrent_chats
+    if email_signature is not None:
+        user.email_signature = signature
     if is_active is not None:
         user.is_active = is_active
         if not is_active:
@@ -196,6 +204,21 @@ async def update_user(
             await timers_gone.agent_deactivated(session, user_id=user.id)
     user.updated_at = utcnow()
     return user
+
+
+def cleaned_signature(text: str) -> str | None:
+    """An agent's own signature as saved: plain text, its line ends as an inbox's signature's
+    (kit/text.py `normalized_lines`); None for none (empty, or only spaces). Braces in it are
+    text: it is inserted as written, never filled (inboxes/signatures.py)."""
+    text = normalized_lines(text)
+    if len(text) > MAX_EMAIL_SIGNATURE:
+        raise Invalid(
+            "email_signature",
+            f"At most {MAX_EMAIL_SIGNATURE} characters: your signature has {len(text)}.",
+            field_code="too_long",
+            limit=MAX_EMAIL_SIGNATURE,
+        )
+    return text or None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.models import Chat
 from frontdesk.chats.schemas import ChatSummary
+from frontdesk.checklists import service as checklists_service
+from frontdesk.checklists.schemas import ChecklistProgress
 from frontdesk.customers import changes as customer_changes
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import Customer
@@ -58,6 +60,7 @@ SOURCES = frozenset(
         "chat.message_added",
         "rating.recorded",
         "ticket.time_changed",
+        "ticket.checklist_changed",
     }
 )
 # Entries that are messages: a customer's mail, an agent's reply, a note (internal). Timeline
@@ -407,6 +410,10 @@ async def _events(
                 event = await _time_event(session, data)
                 if event is not None:
                     events.append(event)
+            case "ticket.checklist_changed" if WebhookEvent.ticket_checklist_updated in wanted:
+                event = await _checklist_event(session, data)
+                if event is not None:
+                    events.append(event)
             case "rating.recorded":
                 rating = RatingRead.model_validate(data["rating"]).model_dump(mode="json")
                 events.append(Event(WebhookEvent.rating_received, {"rating": rating}))
@@ -464,6 +471,28 @@ async def _time_event(session: AsyncSession, data: Mapping[str, Any]) -> Event |
     return Event(WebhookEvent(f"time_entry.{data['change']}"), told, outside=outside)
 
 
+async def _checklist_event(session: AsyncSession, data: Mapping[str, Any]) -> Event | None:
+    """`ticket.checklist_updated`: the item changed as the desks heard it (a deleted one: as it
+    was), the change and the ticket's counts after it. None on a spam ticket, as for time. The
+    item's text is the agents', for agents: only the subscriptions that include internal notes
+    get it."""
+    ticket = await session.get(Ticket, int(data["ticket_id"]))
+    if ticket is None or ticket.state is TicketState.spam:
+        return None
+    actor = ticket_changes.ChangeActor(
+        ticket_changes.ActorKind.agent, user_id=int(data["by"]["id"])
+    )
+    told = {
+        "ticket_id": data["ticket_id"],
+        "change": data["change"],
+        "item": dict(data["item"]),
+        "checklist": {"done": data["done"], "total": data["total"]},
+        "actor": await webhook_changes.actor_payload(session, actor),
+    }
+    outside = told | {"item": {k: v for k, v in data["item"].items() if k != "text"}}
+    return Event(WebhookEvent.ticket_checklist_updated, told, outside=outside)
+
+
 async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
@@ -477,6 +506,7 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
         session, object=FieldObject.ticket, ids=[t.id for t in rows]
     )
     spent = await time_service.totals(session, ticket_ids=[t.id for t in rows])
+    progress = await checklists_service.progress_of(session, ticket_ids=[t.id for t in rows])
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
@@ -488,6 +518,11 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
                 "last_public_entry_id": newest.get(ticket.id),
                 "fields": fields[ticket.id],
                 "time_spent_minutes": spent[ticket.id],
+                "checklist": None
+                if ticket.id not in progress
+                else ChecklistProgress(
+                    done=progress[ticket.id].done, total=progress[ticket.id].total
+                ),
             }
         )
         .model_dump(mode="json")

@@ -20,6 +20,7 @@ class WebhookEvent(enum.StrEnum):
     time_entry_created = "time_entry.created"
     time_entry_updated = "time_entry.updated"
     time_entry_deleted = "time_entry.deleted"
+    ticket_checklist_updated = "ticket.checklist_updated"
 
 
 # Sent only by "Send test": never subscribed to, always delivered to the one subscription.

@@ -10,7 +10,7 @@ from tests.conftest import SQLITE_ONLY, Desk
 pytestmark = SQLITE_ONLY
 
 COLLEAGUE = {"id", "name", "role", "is_active", "available_for_chat", "out_of_office"}
-EVERYTHING = COLLEAGUE | {"email", "max_concurrent_chats", "two_factor_enabled"}
+EVERYTHING = COLLEAGUE | {"email", "max_concurrent_chats", "two_factor_enabled", "email_signature"}
 
 
 def by_id(users: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { title: "macros.title" } },
   { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
   { path: "/knowledge", component: () => import("./knowledge/KnowledgePage.vue"), meta: { title: "knowledge.title" } },
+  { path: "/knowledge/searches", component: () => import("./knowledge/SearchTerms.vue"), meta: { admin: true, title: "knowledge.tabSearches" } },
   { path: "/knowledge/:id(\\d+|new)", component: () => import("./knowledge/ArticleEditor.vue"), meta: { title: "knowledge.title" } },
   { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { title: "reports.title" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },

@@ -30,3 +30,25 @@ test("what the server reads as no variable is shown as written", () => {
   assert.equal(filledSignature(long, { authorName: "Ada", inboxName: "Shop" }), long);
   assert.equal(filledSignature("{{constructor}} {{agent.name|}}", { authorName: "Ada", inboxName: "Shop" }), "{{constructor}} {{agent.name|}}");
 });
+
+// The agent's own signature (Preferences): `{{agent.signature}}`, or alone where the inbox has
+// none; a line it leaves empty goes, as on the server (tests/mail/test_signatures.py).
+test("the agent's own signature fills its variable, and signs alone where the inbox has none", () => {
+  const values = { authorName: "Ada Lovelace", inboxName: "Shop", authorSignature: "Ada\n\nLead" };
+  assert.equal(filledSignature("{{agent.signature}}\n{{inbox.name}}", values), "Ada\n\nLead\nShop");
+  assert.equal(filledSignature(null, values), "Ada\n\nLead");
+  assert.equal(filledSignature("", { ...values, authorSignature: " {{agent.name}} " }), "{{agent.name}}");
+  assert.equal(filledSignature(null, { ...values, authorSignature: "  " }), null);
+  assert.equal(filledSignature("{{inbox.name}}", values), "Shop");
+});
+
+test("a line left without the agent's signature leaves no gap", () => {
+  const sign = (signature: string) => filledSignature(signature, { authorName: "Ada Lovelace", inboxName: "Shop", authorSignature: null });
+  assert.equal(sign("{{agent.signature}}\n{{inbox.name}}"), "Shop");
+  assert.equal(sign("{{agent.name}}\n  {{agent.signature}}  \n{{inbox.name}}"), "Ada Lovelace\nShop");
+  assert.equal(sign("{{agent.name}}\n\n{{agent.signature}}\n\n{{inbox.name}}"), "Ada Lovelace\n\nShop");
+  assert.equal(sign("{{agent.name}}\n{{agent.signature}}\n\n{{inbox.name}}"), "Ada Lovelace\n\nShop");
+  assert.equal(sign("{{agent.name}}\n\n\n{{inbox.name}}\n{{agent.signature}}"), "Ada Lovelace\n\n\nShop");
+  assert.equal(sign("{{agent.name}}\nCall: {{agent.signature}}"), "Ada Lovelace\nCall:");
+  assert.equal(sign("{{agent.signature|The Shop team}}\n{{inbox.name}}"), "The Shop team\nShop");
+});

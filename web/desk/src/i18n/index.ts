@@ -17,6 +17,7 @@ import { en as bulkMerge } from "./messages/bulkMerge";
 import { en as chatbar } from "./messages/chatbar";
 import { en as chatFiles } from "./messages/chatFiles";
 import { en as chats } from "./messages/chats";
+import { en as checklists } from "./messages/checklists";
 import { en as collision } from "./messages/collision";
 import { en as common } from "./messages/common";
 import { en as customers } from "./messages/customers";
@@ -54,7 +55,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -4,6 +4,13 @@ export type Article = Schemas["ArticleRead"];
 export type ArticleSummary = Schemas["ArticleSummary"];
 export type Category = Schemas["CategoryRead"];
 export type HelpCenter = Schemas["HelpCenterRead"];
+export type SearchTerm = Schemas["SearchTermRead"];
+export interface SearchQuery {
+  days: number;
+  no_results?: boolean;
+  limit?: number;
+  offset?: number;
+}
 export interface ArticleQuery {
   q?: string;
   status?: "draft" | "published";
@@ -35,6 +42,8 @@ export const knowledgeApi = {
     unwrap(client.PATCH("/api/v1/knowledge/categories/{category_id}", { ...category(id), body })),
   settings: () => unwrap(client.GET("/api/v1/knowledge/settings")),
   saveSettings: (body: Schemas["HelpCenterUpdate"]) => unwrap(client.PUT("/api/v1/knowledge/settings", { body })),
+  /** What readers searched for (admins and owners): most searched first, with the totals. */
+  searches: (query: SearchQuery) => unwrap(client.GET("/api/v1/knowledge/searches", { params: { query } })),
   removeCategory: (id: number) => unwrap(client.DELETE("/api/v1/knowledge/categories/{category_id}", category(id))),
 };
 

@@ -302,6 +302,30 @@ export type TimerChanged = {
   timer: TimerPayload | null;
 };
 
+export type ChecklistItemPayload = {
+  id: number;
+  ticket_id: number;
+  text: string;
+  done: boolean;
+  done_by: UserRef | null;
+  done_at: string | null;
+  position: number;
+  version: number;
+  created_by: UserRef | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type TicketChecklistChanged = {
+  ticket_id: number;
+  inbox_id: number;
+  change: "created" | "updated" | "deleted" | "moved";
+  item: ChecklistItemPayload;
+  done: number;
+  total: number;
+  by: UserRef;
+};
+
 export type ViewChanged = {
   view_id: number;
   change: "created" | "updated" | "deleted" | "moved";
@@ -354,6 +378,7 @@ export type DeskEvents = {
   "pending_reply.failed": PendingReplyFailed;
   "ticket.time_changed": TicketTimeChanged;
   "timer.changed": TimerChanged;
+  "ticket.checklist_changed": TicketChecklistChanged;
   "view.changed": ViewChanged;
   "field.changed": FieldChanged;
   "customer.updated": CustomerUpdated;

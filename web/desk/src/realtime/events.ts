@@ -12,6 +12,7 @@ import type { OutOfOffice } from "../outOfOffice/api";
 import { useUsers } from "../users/store";
 import { useUnsentReplies } from "../tickets/unsentReplies";
 import { useTimeTracking } from "../timetracking/store";
+import { useChecklists } from "../tickets/checklist";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -79,6 +80,8 @@ export function eventTable(): Record<string, Action> {
     "pending_reply.failed": () => useUnsentReplies().heard(),
     // Time logged, edited or deleted on a ticket of my inboxes: its total, and its sidebar's list.
     "ticket.time_changed": (e) => useTimeTracking().timeChanged(e),
+    // A checklist item added, edited, ticked, moved or deleted: the list's badge, the open panel.
+    "ticket.checklist_changed": (e) => useChecklists().heard(e),
     // My timer started, stopped or discarded in another tab or device.
     "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.

@@ -5,6 +5,7 @@ import { useChats } from "../chats/store";
 import { useFields } from "../fields/store";
 import { useInboxes } from "../inboxes/store";
 import { useTickets } from "../tickets/store";
+import { useChecklists } from "../tickets/checklist";
 import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
@@ -38,6 +39,8 @@ export function startRealtime(): void {
       void useFields().refresh().catch(() => undefined);
       // Nor `timer.changed` and `ticket.time_changed`: the timer, and the open ticket's entries.
       useTimeTracking().resumed();
+      // Nor `ticket.checklist_changed`: the open ticket's checklist.
+      useChecklists().resumed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

@@ -20,6 +20,7 @@ export const EVENTS: WebhookEvent[] = [
   "time_entry.created",
   "time_entry.updated",
   "time_entry.deleted",
+  "ticket.checklist_updated",
 ];
 
 const path = (id: number) => ({ params: { path: { webhook_id: id } } });

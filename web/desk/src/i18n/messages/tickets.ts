@@ -3,7 +3,7 @@ import type { Words } from "../words";
 export const en = {
   folderOpen: "Open",
   addSignature: "Add signature",
-  signatureSent: "The inbox's email signature this reply was sent with",
+  signatureSent: "The email signature this reply was sent with",
   folderMine: "Mine",
   folderUnassigned: "Unassigned",
   folderHold: "Hold",
@@ -114,7 +114,7 @@ export const en = {
 export const fr: Words<typeof en> = {
   folderOpen: "Ouverts",
   addSignature: "Ajouter la signature",
-  signatureSent: "La signature e-mail de la boîte envoyée avec cette réponse",
+  signatureSent: "La signature e-mail envoyée avec cette réponse",
   folderMine: "Les miens",
   folderUnassigned: "Non assignés",
   folderHold: "En attente",
