@@ -53,8 +53,8 @@ async def list_customers(
     sort: Annotated[
         str | None,
         Query(
-            description="`name` (the default) or `id` (the order customers were created in, "
-            "which never changes: walk every customer by it)"
+            description="`name` (the default), `id` (the order customers were created in, "
+            "which never changes: walk every customer by it) or `-id` (newest first)"
         ),
     ] = None,
     cursor: Annotated[

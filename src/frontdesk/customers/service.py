@@ -465,9 +465,14 @@ async def _remember_fields(session: AsyncSession, *, customer_id: int) -> None:
         )
 
 
-# How the customer list may be sorted: by name (A to Z, the default), or by id (the order they
-# were created in, which never changes: the way to walk every customer once).
-CUSTOMER_SORTS = ("name", "id")
+# How the customer list may be sorted: by name (A to Z, the default), by id (the order they were
+# created in, which never changes: the way to walk every customer once), or newest first (-id).
+CUSTOMER_SORTS = ("name", "id", "-id")
+_ORDERS = {
+    "name": (Customer.name, Customer.id),
+    "id": (Customer.id,),
+    "-id": (Customer.id.desc(),),
+}
 
 
 @dataclass(frozen=True)
@@ -512,9 +517,7 @@ async def list_customers(
                 )
             )
         )
-    listed = listed.order_by(
-        *((Customer.name, Customer.id) if sort == "name" else (Customer.id,))
-    ).limit(limit + 1)
+    listed = listed.order_by(*_ORDERS[sort]).limit(limit + 1)
     if not query:
         page = (await session.scalars(listed)).all()
         return _customer_page(page, sort=sort, limit=limit, digest=digest)
@@ -578,7 +581,7 @@ def _after(cursor: cursors.Cursor, *, sort: str) -> ColumnElement[bool]:
             # A row value, as the tickets' keyset: the sort's own order, collation included.
             return tuple_(Customer.name, Customer.id) > (str(position[0]), int(position[1]))
     elif len(position) == 1 and _an_id(position[0]):
-        return Customer.id > int(position[0])
+        return Customer.id < int(position[0]) if sort == "-id" else Customer.id > int(position[0])
     raise Invalid("cursor", cursors.NOT_A_CURSOR)
 
 

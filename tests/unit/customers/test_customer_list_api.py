@@ -52,6 +52,34 @@ class TestWalk:
         walked = [c["id"] for c in first["items"]] + [ident for page in rest for ident in page]
         assert walked == [*ids, later["id"]]
 
+    async def test_newest_first_pages_back_to_the_oldest_and_searches_alike(
+        self, desk: Desk
+    ) -> None:
+        admin = await desk.agent(role="admin")
+        ids = [(await new_customer(admin, name=f"Newest {n}"))["id"] for n in range(5)]
+        first = (
+            await admin.client.get("/api/v1/customers", params={"limit": 2, "sort": "-id"})
+        ).json()
+        rest = await all_pages(admin, limit=2, cursor=first["next_cursor"])
+        walked = [c["id"] for c in first["items"]] + [ident for page in rest for ident in page]
+        assert walked == ids[::-1]
+        # A search sorted the same way, through the search index's own query.
+        searched = (
+            await admin.client.get(
+                "/api/v1/customers", params={"limit": 2, "sort": "-id", "q": "newest"}
+            )
+        ).json()
+        assert [c["id"] for c in searched["items"]] == ids[:2:-1]
+        more = (
+            await admin.client.get(
+                "/api/v1/customers",
+                params={"limit": 2, "q": "newest", "cursor": searched["next_cursor"]},
+            )
+        ).json()
+        assert [c["id"] for c in more["items"]] == ids[2:0:-1]
+        refused = await admin.client.get("/api/v1/customers", params={"sort": "newest"})
+        assert "-id" in error_of(refused, 422, "invalid")["message"]
+
     async def test_offset_is_refused_with_the_way_to_page(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         for offset in (2, 10_001):

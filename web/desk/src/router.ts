@@ -38,6 +38,9 @@ const routes: RouteRecordRaw[] = [
   { path: "/knowledge/searches", component: () => import("./knowledge/SearchTerms.vue"), meta: { admin: true, title: "knowledge.tabSearches" } },
   { path: "/knowledge/:id(\\d+|new)", component: () => import("./knowledge/ArticleEditor.vue"), meta: { title: "knowledge.title" } },
   { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { title: "reports.title" } },
+  { path: "/customers", component: () => import("./customers/CustomersPage.vue"), meta: { title: "customers.title" } },
+  { path: "/customers/new", component: () => import("./customers/NewCustomerPage.vue"), meta: { title: "customers.newCustomer" } },
+  { path: "/customers/:id(\\d+)", component: () => import("./customers/CustomerPage.vue"), meta: { title: "customers.customer" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {
     path: "/settings",
