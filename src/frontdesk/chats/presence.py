@@ -19,6 +19,7 @@ from frontdesk.chats.models import (
 )
 from frontdesk.chats.visitors import open_chats_of_visitor
 from frontdesk.kit.clock import utcnow
+from frontdesk.knowledge import viewers as knowledge_viewers
 from frontdesk.realtime.catalogue import Presence
 from frontdesk.tickets import service as tickets_service
 from frontdesk.users.models import User
@@ -69,8 +70,10 @@ async def connection_closed(
     connection = await session.get(Connection, connection_id)
     if connection is None:
         return
-    # Before the row goes (its viewers would go with it, unannounced): no ghost on a ticket.
+    # Before the row goes (its viewers would go with it, unannounced): no ghost on a ticket or
+    # an article.
     await tickets_service.connection_left(session, connection_id=connection_id)
+    await knowledge_viewers.connection_left(session, connection_id=connection_id)
     await session.delete(connection)
     await session.flush()
     # A socket of a dead process was last heard at its last heartbeat, not when it is reaped: an

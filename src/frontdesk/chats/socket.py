@@ -37,6 +37,8 @@ from frontdesk.errors import (
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID, Id, Seq
+from frontdesk.knowledge import service as knowledge_service
+from frontdesk.knowledge import viewers as knowledge_viewers
 from frontdesk.realtime.catalogue import AccountEvent, ChatEventType
 from frontdesk.realtime.envelope import (
     ALL_AGENTS,
@@ -105,6 +107,12 @@ class TicketPresenceFrame(Frame):
     ticket_id: Id
     viewing: bool
     composing: Literal["reply", "note"] | None = None
+
+
+class ArticlePresenceFrame(Frame):
+    article_id: Id
+    viewing: bool
+    composing: Literal["edit"] | None = None
 
 
 class ReadFrame(Frame):
@@ -239,12 +247,29 @@ def desk_commands(user_id: int, writer: MessageWriter) -> Commands:
         )
         return dict(viewers)
 
+    async def article_presence(
+        session: AsyncSession, payload: ArticlePresenceFrame, ctx: Context
+    ) -> dict[str, Any]:
+        """The same for a knowledge base article open in the editor (every agent reads them)."""
+        user = await agent(session)
+        article = await knowledge_service.get_article(session, payload.article_id)
+        viewers = await knowledge_viewers.set_presence(
+            session,
+            article=article,
+            user=user,
+            connection_id=ctx.connection.id,
+            viewing=payload.viewing,
+            composing=payload.composing if payload.viewing else None,
+        )
+        return dict(viewers)
+
     return {
         "resume": Command(ResumeFrame, resume),
         "message": DirectCommand(MessageFrame, message),
         "typing": Command(TypingFrame, typing),
         "read": Command(ReadFrame, read),
         "ticket_presence": Command(TicketPresenceFrame, ticket_presence),
+        "article_presence": Command(ArticlePresenceFrame, article_presence),
         "pong": Command(PongFrame, _pong),
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, Timestamped, enum_column
@@ -85,6 +85,37 @@ class ArticleVote(Timestamped, Base):
         ForeignKey("visitors.id", ondelete="CASCADE"), index=True
     )
     helpful: Mapped[bool]
+
+
+class ArticleViewer(Base):
+    """An agent's desk socket showing an article in the editor, and whether it holds unsaved
+    changes ("edit"). Removed with the socket (chats/presence.py), so nobody lingers after a tab
+    closes or a process dies; gone with the article too (realtime/viewers.py keeps them)."""
+
+    __tablename__ = "article_viewers"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "edit" while the agent's editor holds unsaved changes, else None.
+    composing: Mapped[str | None] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleViewersVersion(Base):
+    """How many times an article's viewer list changed: the number a published list carries
+    (the higher the newer), and the lock that makes two changes of one list take turns."""
+
+    __tablename__ = "article_viewers_versions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 # The one row of help_center_settings: one help center per installation.

@@ -14,6 +14,9 @@ saving, one deleting) at once one wins and the other is told.
 
 "Was this helpful?": one vote per voter and article (a help center browser, a messenger
 visitor); voting again changes the answer rather than adding one.
+
+Every change is heard live by every agent's desk (`article.changed`, knowledge/events.py); who
+has an article open in the editor is knowledge/viewers.py's.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from frontdesk.db.unique import insert_once
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.kit.clock import utcnow
 from frontdesk.knowledge import search
+from frontdesk.knowledge.events import record_changed
 from frontdesk.knowledge.markdown import slugify
 from frontdesk.knowledge.models import (
     SETTINGS_ID,
@@ -370,6 +374,7 @@ async def create_article(
     session.add(article)
     await session.flush()
     audit.record(session, action="article.created", target=_target(article))
+    record_changed(session, article, change="created", by=user)
     return article
 
 
@@ -405,6 +410,7 @@ async def update_article(
         _changed(article, user)
         await session.flush()
         audit.record(session, action="article.updated", target=_target(article), changes=changes)
+        record_changed(session, article, change="updated", by=user)
     return article
 
 
@@ -425,6 +431,7 @@ async def set_published(
     await session.flush()
     action = "article.published" if published else "article.unpublished"
     audit.record(session, action=action, target=_target(article))
+    record_changed(session, article, change="published" if published else "unpublished", by=user)
     return article
 
 
@@ -444,6 +451,7 @@ async def delete_article(
         )
     article = await _locked(session, article_id, version, then=_DELETE_AGAIN)
     audit.record(session, action="article.deleted", target=_target(article))
+    record_changed(session, article, change="deleted", by=user)
     await session.delete(article)
     await session.flush()
 

@@ -102,6 +102,15 @@ class FieldEvent(enum.StrEnum):
     customer_updated = "customer.updated"
 
 
+class ArticleEvent(enum.StrEnum):
+    # A knowledge base article created, saved, published, unpublished or deleted
+    # (knowledge/events.py).
+    changed = "article.changed"
+    # Ephemeral: who has the article open in the editor and who holds unsaved changes in it
+    # (knowledge/viewers.py).
+    viewers = "article.viewers"
+
+
 class ViewEvent(enum.StrEnum):
     # A saved view created, edited (name, filters, sort, place), moved or deleted.
     changed = "view.changed"
@@ -462,6 +471,35 @@ class PendingReplyFailed(TypedDict):
 ViewChangeName = Literal["created", "updated", "deleted", "moved"]
 
 
+ArticleChangeName = Literal["created", "updated", "published", "unpublished", "deleted"]
+ArticleStatusName = Literal["draft", "published"]
+
+
+class ArticleChanged(TypedDict):
+    article_id: int
+    change: ArticleChangeName
+    # After the change; for a deletion, the version and status it was deleted at.
+    version: int
+    status: ArticleStatusName
+    title: str
+    # Who made the change.
+    by: UserRef
+
+
+class ArticleViewer(TypedDict):
+    user: UserRef
+    # "edit" while their editor holds unsaved changes.
+    composing: Literal["edit"] | None
+
+
+class ArticleViewers(TypedDict):
+    article_id: int
+    # Everyone with the article open in the editor, one item per agent.
+    viewers: list[ArticleViewer]
+    # Grows with every change of the list: of two lists heard, the higher version is the newer.
+    version: int
+
+
 class ViewChanged(TypedDict):
     view_id: int
     change: ViewChangeName
@@ -802,6 +840,22 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent", "agents"),
         note="every agent for a shared view; the owner's own tabs for a personal one",
+    ),
+    _spec(
+        ArticleEvent.changed,
+        ArticleChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent (every agent reads every article, drafts included), when an article "
+        "is created, saved, published, unpublished or deleted",
+    ),
+    _spec(
+        ArticleEvent.viewers,
+        ArticleViewers,
+        stored=False,
+        to=("agents",),
+        note="every agent: who has the article open in the editor and who holds unsaved "
+        "changes in it",
     ),
     _spec(
         FieldEvent.changed,

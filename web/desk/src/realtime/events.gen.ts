@@ -334,6 +334,26 @@ export type ViewChanged = {
   by: UserRef;
 };
 
+export type ArticleChanged = {
+  article_id: number;
+  change: "created" | "updated" | "published" | "unpublished" | "deleted";
+  version: number;
+  status: "draft" | "published";
+  title: string;
+  by: UserRef;
+};
+
+export type ArticleViewer = {
+  user: UserRef;
+  composing: "edit" | null;
+};
+
+export type ArticleViewers = {
+  article_id: number;
+  viewers: ArticleViewer[];
+  version: number;
+};
+
 export type FieldChanged = {
   object: "ticket" | "customer";
   change: "created" | "updated" | "deleted" | "reordered";
@@ -380,6 +400,8 @@ export type DeskEvents = {
   "timer.changed": TimerChanged;
   "ticket.checklist_changed": TicketChecklistChanged;
   "view.changed": ViewChanged;
+  "article.changed": ArticleChanged;
+  "article.viewers": ArticleViewers;
   "field.changed": FieldChanged;
   "customer.updated": CustomerUpdated;
 };

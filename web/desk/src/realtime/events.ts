@@ -4,6 +4,7 @@ import { useChats } from "../chats/store";
 import { useCustomerChanges } from "../customers/live";
 import { useFields } from "../fields/store";
 import { useInboxes } from "../inboxes/store";
+import { useArticleChanges, useArticlePresence } from "../knowledge/live";
 import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
 import { useNotifications } from "../notifications/store";
@@ -86,6 +87,10 @@ export function eventTable(): Record<string, Action> {
     "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.
     "view.changed": (e) => views.heard(e),
+    // An article created, saved, published, unpublished or deleted: the list, an open editor.
+    "article.changed": (e) => useArticleChanges().heard(e),
+    // Who has an article open in the editor, and who holds unsaved changes in it.
+    "article.viewers": (e) => useArticlePresence().viewersEvent(e),
     // An admin changed a custom field's definition: every form and filter reads them again.
     "field.changed": () => useFields().heard(),
     // A customer's field values changed: the sidebars showing that customer read it again.

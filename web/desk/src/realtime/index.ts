@@ -4,6 +4,7 @@ import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useFields } from "../fields/store";
 import { useInboxes } from "../inboxes/store";
+import { useArticleChanges } from "../knowledge/live";
 import { useTickets } from "../tickets/store";
 import { useChecklists } from "../tickets/checklist";
 import { useTimeTracking } from "../timetracking/store";
@@ -41,6 +42,8 @@ export function startRealtime(): void {
       useTimeTracking().resumed();
       // Nor `ticket.checklist_changed`: the open ticket's checklist.
       useChecklists().resumed();
+      // Nor `article.changed`: the article list, and the article open in the editor.
+      useArticleChanges().resumed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

@@ -4,8 +4,8 @@
 import { computed, onBeforeUnmount, ref, watch, type Ref } from "vue";
 import type { Entry, TicketDetail } from "../api/types";
 import { useAuth } from "../auth/store";
-import { socket } from "../realtime/connection";
-import { useTicketPresence, type ViewerList } from "./presence";
+import { useTellPresence } from "../realtime/presence";
+import { useTicketPresence } from "./presence";
 import { movedThread } from "./threadMoves";
 
 // Writing means a keystroke in the last IDLE_MS: a draft left alone stops saying so.
@@ -23,47 +23,19 @@ export function useCollision(
   const auth = useAuth();
   const composing = ref<"reply" | "note" | null>(null);
   let idleTimer: number | undefined;
-  let told = "";
-  let left = false;
 
-  async function tell(force = false): Promise<void> {
-    if (left) return;
-    const state = JSON.stringify([true, composing.value]);
-    if (!force && state === told) return;
-    told = state;
-    try {
-      const answer = await socket.request<ViewerList>({
-        type: "ticket_presence",
-        ticket_id: ticketId,
-        viewing: true,
-        composing: composing.value,
-      });
-      if (!left) presence.set(answer);
-    } catch {
-      told = ""; // told again on the next change or reconnect
-    }
-  }
-
-  // Told when the socket opens, and again after each reconnect (a new socket has no rows).
-  watch(
-    () => socket.status.value,
-    (status) => status === "open" && void tell(true),
-    { immediate: true },
-  );
+  // Told when the socket opens, again after each reconnect, at each change, and left on unmount.
+  const { others } = useTellPresence(presence, ticketId, composing, (fields) => ({
+    type: "ticket_presence",
+    ticket_id: ticketId,
+    ...fields,
+  }));
   watch([text, mode], () => {
     window.clearTimeout(idleTimer);
     composing.value = text.value.trim() ? mode.value : null;
-    if (composing.value) idleTimer = window.setTimeout(() => ((composing.value = null), void tell()), IDLE_MS);
-    void tell();
+    if (composing.value) idleTimer = window.setTimeout(() => (composing.value = null), IDLE_MS);
   });
-  onBeforeUnmount(() => {
-    window.clearTimeout(idleTimer);
-    left = true;
-    socket.send({ type: "ticket_presence", ticket_id: ticketId, viewing: false });
-    presence.forget(ticketId);
-  });
-
-  const others = computed(() => (presence.viewers[ticketId] ?? []).filter((v) => v.user.id !== auth.me?.id));
+  onBeforeUnmount(() => window.clearTimeout(idleTimer));
 
   // The newest entry the agent has seen: set when they start writing and when they say "Got it".
   const seen = ref<number | null>(null);
