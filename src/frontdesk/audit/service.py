@@ -28,6 +28,7 @@ from frontdesk.audit.values import plain
 from frontdesk.db.reading import read
 from frontdesk.errors import Forbidden, Invalid
 from frontdesk.kit.clock import utcnow
+from frontdesk.kit.spreadsheet import safe_cell
 from frontdesk.users.models import Role, User
 
 ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -202,12 +203,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet runs a cell that starts like a formula: a user agent or label could.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_lines(events: Iterable[AuditEvent]) -> Iterable[str]:
     """The CSV text in pieces of about CSV_PIECE characters, the header first."""
     buffer = io.StringIO()
@@ -218,7 +213,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterable[str]:
         values["at"] = event.at.isoformat()
         values["actor_kind"] = event.actor_kind.value
         values["changes"] = json.dumps(event.changes, ensure_ascii=False, sort_keys=True)
-        writer.writerow([_cell(values[column]) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(values[column]) for column in CSV_COLUMNS])
         if buffer.tell() >= CSV_PIECE:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -17,6 +17,7 @@ from frontdesk.db.reading import read
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.errors import NotFound
 from frontdesk.kit.schemas import Id
+from frontdesk.kit.spreadsheet import safe_cell
 from frontdesk.metrics.models import Channel
 from frontdesk.reports import service
 from frontdesk.reports.schemas import (
@@ -169,14 +170,8 @@ def _csv(rows: list[dict[str, Any]], model: type[BaseModel]) -> str:
     writer.writeheader()
     for row in rows:
         # A cell a spreadsheet would run as a formula is written as text.
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
 
 
 @router.get(

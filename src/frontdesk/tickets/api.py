@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.checklists import service as checklists_service
@@ -16,11 +16,10 @@ from frontdesk.checklists.schemas import ChecklistProgress
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, CurrentAuth, SessionDep, SettingsDep
-from frontdesk.errors import Invalid
-from frontdesk.fields import filtering as field_filtering
 from frontdesk.fields import values as field_values
 from frontdesk.fields.models import FieldObject
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
@@ -28,14 +27,13 @@ from frontdesk.mail import outbound as mail_outbound
 from frontdesk.pending_replies import service as pending_service
 from frontdesk.pending_replies.schemas import PendingReplyRead
 from frontdesk.pending_replies.views import pending_reads
-from frontdesk.saved_views import service as saved_views_service
 from frontdesk.search.highlights import Highlights
 from frontdesk.search.terms import Part
-from frontdesk.sla.views import breaching_before, sla_read
-from frontdesk.tickets import service, staleness, starting, transfers
+from frontdesk.sla.views import sla_read
+from frontdesk.tickets import export, listing, service, staleness, starting, transfers
 from frontdesk.tickets.deps import LoadedTicket
-from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType
-from frontdesk.tickets.queries import RELEVANCE, SORTS, TicketFilter
+from frontdesk.tickets.listing import SORT_HELP, ListFiltersDep
+from frontdesk.tickets.models import Ticket
 from frontdesk.tickets.schemas import (
     EntryRead,
     ForwardCreate,
@@ -121,29 +119,8 @@ async def ticket_detail(
 async def list_tickets(
     user: CurrentAgent,
     session: SessionDep,
-    inbox_id: Id | None = None,
-    state: Annotated[list[TicketState] | None, Query(description="Repeat for several")] = None,
-    assignee_id: Id | None = None,
-    unassigned: bool = False,
-    mine: bool = False,
-    label_id: Id | None = None,
-    customer_id: Id | None = None,
-    type: TicketType | None = None,
-    priority: Annotated[
-        list[TicketPriority] | None, Query(description="Any of these; repeat for several")
-    ] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
-    breaching: Annotated[
-        bool, Query(description="Only tickets whose next SLA target is due within the hour or late")
-    ] = False,
-    sort: Annotated[
-        str | None,
-        Query(
-            description=f"One of {', '.join(SORTS)}; with `q` also `{RELEVANCE}` (best first, "
-            "the default when searching). Without `q` the default is `-updated_at`; with "
-            "`updated_since` (a sync) it is `updated_at`, the only one it takes."
-        ),
-    ] = None,
+    chosen: ListFiltersDep,
+    sort: Annotated[str | None, Query(description=SORT_HELP)] = None,
     cursor: Annotated[
         str | None,
         Query(
@@ -162,60 +139,14 @@ async def list_tickets(
             'never null, even on the last page (docs/api.md, "Syncing changes").'
         ),
     ] = None,
-    view_id: Annotated[
-        Id | None,
-        Query(
-            description="A saved view's tickets (GET /api/v1/views): its filters, and its sort "
-            "unless `sort`, `cursor` or `updated_since` says another. Given no other filter."
-        ),
-    ] = None,
-    field: Annotated[
-        str | None,
-        Query(
-            max_length=150,
-            description="A custom field's value, `key:value`: a list field's option "
-            "(`plan:Pro`, any case), a checkbox ticked or not (`vip:true`, `vip:false`), a "
-            "text whole in any case (`company:acme ltd`), a number or a date (YYYY-MM-DD) "
-            "equal to (`seats:5`), above (`seats:>5`, `>=`), below (`<`, `<=`) or in a range "
-            "with both ends kept (`seats:1..10`, `renewal:2026-12-01..2026-12-31`, `seats:5..`); "
-            "nothing after the colon (`plan:`): tickets where the field is not set.",
-        ),
-    ] = None,
 ) -> TicketPageRead:
-    if view_id is not None:
-        given = (inbox_id, state, assignee_id, customer_id, label_id, type, priority, q, field)
-        if any(value is not None for value in given) or unassigned or mine or breaching:
-            raise Invalid(
-                "view_id",
-                "A view brings its own filters: send view_id alone, or the filters alone.",
-            )
-        criteria, sort = await saved_views_service.listing(
-            session,
-            user=user,
-            view_id=view_id,
-            sort=sort,
-            continued=cursor is not None or updated_since is not None,
-        )
-    else:
-        if inbox_id is not None:
-            # Like the counts: an inbox the agent cannot see is "no such inbox", not an empty
-            # list.
-            await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
-        criteria = TicketFilter(
-            inbox_id=inbox_id,
-            states=tuple(state or ()),
-            assignee_id=user.id if mine else assignee_id,
-            unassigned=unassigned,
-            label_id=label_id,
-            customer_id=customer_id,
-            type=type,
-            priorities=tuple(priority or ()),
-            text=q or None,
-            due_before=breaching_before() if breaching else None,
-            field=await field_filtering.match_of(session, spec=field, strict=True, name="field")
-            if field is not None
-            else None,
-        )
+    criteria, sort = await listing.criteria_of(
+        session,
+        user=user,
+        chosen=chosen,
+        sort=sort,
+        continued=cursor is not None or updated_since is not None,
+    )
     page = await service.list_tickets(
         session,
         user=user,
@@ -253,6 +184,36 @@ async def count_tickets(
     if inbox_id is not None:
         await inboxes_service.get_inbox(session, user=user, inbox_id=inbox_id)
     return TicketCounts(**await service.count_tickets(session, user=user, inbox_id=inbox_id))
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The tickets as CSV"}},
+)
+async def export_tickets(
+    request: Request,
+    user: CurrentAgent,
+    session: SessionDep,
+    chosen: ListFiltersDep,
+    sort: Annotated[str | None, Query(description=SORT_HELP)] = None,
+) -> StreamingResponse:
+    """Every ticket the list with these filters and sort shows, as a CSV file, in its order
+    (docs/desk.md, "Exporting a list")."""
+    criteria, sort = await listing.criteria_of(session, user=user, chosen=chosen, sort=sort)
+    started, first, cursor = await export.start_export(
+        session, user=user, chosen=chosen, criteria=criteria, sort=sort, reads=ticket_reads
+    )
+    return StreamingResponse(
+        export.rest_of_export(
+            request.app.state.sessionmaker, started, first=first, cursor=cursor, reads=ticket_reads
+        ),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.file_name(utcnow())}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.post("", response_model=TicketDetail, status_code=status.HTTP_201_CREATED)

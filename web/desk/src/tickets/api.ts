@@ -25,6 +25,18 @@ export const ticketsApi = {
     ),
 };
 
+/** The CSV file of a list: every ticket of the query, not just a page (docs/desk.md, "Exporting a
+ * list"). A plain link: the browser downloads it with the session cookie. */
+export function exportUrl(query: TicketQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (key === "cursor" || key === "limit" || value === undefined || value === null) continue;
+    for (const each of Array.isArray(value) ? value : [value]) params.append(key, String(each));
+  }
+  const text = params.toString();
+  return `/api/v1/tickets/export.csv${text ? `?${text}` : ""}`;
+}
+
 /** "a@x.org, b@y.org; c@z.org" → the addresses, as typed (the server checks them). */
 export function addressList(text: string): string[] {
   return text
