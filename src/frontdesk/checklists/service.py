@@ -104,19 +104,8 @@ async def get_checklist(session: AsyncSession, *, user: User, ticket_id: int) ->
 
 async def _locked_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
     """The ticket whose checklist changes, locked: a merged ticket's is the one it was merged
-    into. The merge chain is locked in id order, as a merge and its undo lock theirs, so that
-    neither waits for the other in a circle; a chain that changed while this waited (an undo)
-    is locked again as it is now."""
-    await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
-    locked: set[int] = set()
-    chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
-    while not set(chain) <= locked:
-        await tickets_service.lock_tickets(session, ticket_ids=sorted(set(chain) - locked))
-        locked |= set(chain)
-        chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
-    # Moved meanwhile to an inbox `user` does not see, or deleted: "no such ticket".
-    await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
-    return await tickets_service.get_ticket(session, user=user, ticket_id=chain[-1])
+    into."""
+    return await tickets_service.lock_final_ticket(session, user=user, ticket_id=ticket_id)
 
 
 async def _next_place(session: AsyncSession, ticket: Ticket) -> tuple[int, int]:

@@ -719,6 +719,24 @@ async def final_ticket_id(session: AsyncSession, *, ticket_id: int) -> int:
     return (await merge_chain(session, ticket_id=ticket_id))[-1]
 
 
+async def lock_final_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
+    """The ticket that holds `ticket_id`'s thread now (itself, or the one it was merged into),
+    for a change made through a ticket `user` sees (time logged, a checklist's items). Every
+    ticket of the merge chain is locked, in id order as a merge and its undo lock theirs, so that
+    neither waits for the other in a circle; a chain that changed while this waited (an undo) is
+    locked again as it is now. 404 when the ticket moved meanwhile to an inbox `user` does not
+    see, or was deleted."""
+    await get_ticket(session, user=user, ticket_id=ticket_id)
+    locked: set[int] = set()
+    chain = await merge_chain(session, ticket_id=ticket_id)
+    while not set(chain) <= locked:
+        await lock_tickets(session, ticket_ids=sorted(set(chain) - locked))
+        locked |= set(chain)
+        chain = await merge_chain(session, ticket_id=ticket_id)
+    await get_ticket(session, user=user, ticket_id=ticket_id)
+    return await get_ticket(session, user=user, ticket_id=chain[-1])
+
+
 async def _log(
     session: AsyncSession, ticket: Ticket, actor: User | None, text: str, **data: Any
 ) -> TicketEntry:

@@ -174,19 +174,8 @@ async def list_entries(
 
 async def _logging_ticket(session: AsyncSession, *, user: User, ticket_id: int) -> Ticket:
     """The ticket time goes on, locked: time logged on a merged ticket goes to the ticket that
-    holds its thread now. The chain's tickets are locked together in id order, as a merge and
-    its undo lock theirs (`lock_tickets`), so that neither waits for the other in a circle; a
-    chain that changed while this waited (an undo) is locked again as it is now."""
-    await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
-    locked: set[int] = set()
-    chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
-    while not set(chain) <= locked:
-        await tickets_service.lock_tickets(session, ticket_ids=sorted(set(chain) - locked))
-        locked |= set(chain)
-        chain = await tickets_service.merge_chain(session, ticket_id=ticket_id)
-    # Moved meanwhile to an inbox `user` does not see, or deleted: "no such ticket".
-    await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
-    ticket = await tickets_service.get_ticket(session, user=user, ticket_id=chain[-1])
+    holds its thread now."""
+    ticket = await tickets_service.lock_final_ticket(session, user=user, ticket_id=ticket_id)
     not_spam(ticket)
     return ticket
 
