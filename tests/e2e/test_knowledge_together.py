@@ -6,13 +6,24 @@ reload (screenshot docs/images/desk-article-collision.png)."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.desk import (
+    DESK_TESTS,
+    PageApi,
+    assert_accessible,
+    desk_context,
+    eventually,
+    open_desk,
+    open_page,
+    shoot,
+)
 
 pytestmark = DESK_TESTS
 
@@ -98,3 +109,65 @@ async def test_two_agents_edit_one_article_and_hear_each_other_live(
     await expect(presence(ada)).to_have_count(0)
     for page in (ada, ben):
         await page.context.close()
+
+
+async def test_a_deletion_missed_while_disconnected_is_said_when_the_desk_is_back(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """The socket drops, and Ben deletes the article meanwhile: the event never reaches Ada's
+    desk, which reads the article again once back, finds it gone, and says so over her unsaved
+    text, not letting her type on into an article that no longer is."""
+    ada_user = await desk.user(name="Ada Lovelace")
+    ben_user = await desk.user(role="admin", name="Ben Okafor")
+    ben = await open_desk(browser, live, ben_user)
+    article = await PageApi(ben, live)(
+        "POST",
+        "/api/v1/knowledge/articles",
+        {"title": "Returns", "body": "Send it back within 30 days."},
+        status=201,
+    )
+    context = await desk_context(browser, live, ada_user)
+    sockets: list[WebSocketRoute] = []
+    missed: list[str] = []
+
+    def deaf_to_deletions(page_side: WebSocketRoute) -> None:
+        """Passes the server's messages on, except a deletion of the article: as if the
+        socket had dropped just before it and come back just after."""
+        server = page_side.connect_to_server()
+
+        def heard(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else message.decode()
+            event = json.loads(text)
+            if event.get("type") == "article.changed" and event["data"]["change"] == "deleted":
+                missed.append(text)
+                return
+            page_side.send(message)
+
+        server.on_message(heard)
+        sockets.append(page_side)
+
+    await context.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), deaf_to_deletions)
+    ada = await open_page(context, live, ada_user, f"/knowledge/{article['id']}")
+    text = ada.get_by_label("Text (Markdown)")
+    await expect(text).to_have_value("Send it back within 30 days.")
+    await text.fill("Send it back within 30 days, in its box.")
+    await expect(ada.get_by_text("Unsaved changes")).to_be_visible()
+
+    api, url = PageApi(ben, live), f"/api/v1/knowledge/articles/{article['id']}"
+    await api("DELETE", f"{url}?version={article['version']}", status=204)
+
+    async def deletion_missed() -> bool:
+        return bool(missed)
+
+    await eventually(deletion_missed, timeout=10)
+    await expect(live_line(ada)).to_have_count(0)  # nothing heard: nothing said yet
+
+    await sockets[0].close()
+    await expect(live_line(ada)).to_have_text(
+        "This article was deleted while the desk was disconnected. Your unsaved changes are "
+        "still here: copy them before you leave."
+    )
+    await expect(text).to_have_value("Send it back within 30 days, in its box.")
+    await expect(presence(ada)).to_have_count(0)
+    await ada.context.close()
+    await ben.context.close()
