@@ -232,3 +232,64 @@ async def test_an_agent_writes_their_own_signature_and_the_reply_box_shows_it(
             f"A replacement is on its way.\n\n-- \n{OWN}\nShop Support · https://shop.example/help"
         )
     )
+
+
+async def test_an_admin_writes_an_agents_signature_in_settings(
+    desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """Settings → Users: an admin writes Ada's signature for her, with the same preview; Ada's
+    Preferences show it, and her replies carry it."""
+    admin_user = await desk.user(name="Grace Hopper", role="admin")
+    shop = await desk.inbox(name="Shop Support", email_address="support@example.com")
+    ada_user = await desk.user(name="Ada Lovelace")
+    await desk.add_member(shop, ada_user)
+    page = await open_desk(browser, live, admin_user, path="/settings/users")
+    row = page.locator("tr", has_text="ada")
+    await row.get_by_role("button", name="Add… (email signature of Ada Lovelace)").click()
+    dialog = page.get_by_role("dialog", name="Email signature: Ada Lovelace")
+    field = dialog.get_by_label("Ada Lovelace's email signature")
+    await expect(field).to_be_focused()
+    await field.fill(OWN)
+    # Shop Support has no signature of its own: hers alone, as her replies will go.
+    await expect(dialog.get_by_test_id("own-signature-preview")).to_have_text(f"-- \n{OWN}")
+    await dialog.get_by_role("button", name="Save signature").click()
+    await expect(dialog.get_by_role("status")).to_contain_text("Saved")
+    await shoot(page, screenshots, "user-signature")
+    await assert_accessible(page, "an admin writing an agent's signature")
+    await dialog.get_by_role("button", name="Close").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Ada Lovelace's email signature is saved."
+    )
+    await expect(
+        row.get_by_role("button", name="Edit… (email signature of Ada Lovelace)")
+    ).to_be_focused()
+    users = await PageApi(page, live)("GET", "/api/v1/users")
+    (ada,) = [user for user in users if user["id"] == ada_user["id"]]
+    assert ada["email_signature"] == OWN
+
+    # Opened again, it holds what was saved; Ada sees it as hers.
+    await row.get_by_role("button", name="Edit… (email signature of Ada Lovelace)").click()
+    await expect(dialog.get_by_label("Ada Lovelace's email signature")).to_have_value(OWN)
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+
+    # An owner's is an owner's to change: the server's sentence, in the dialog, nothing saved.
+    await desk.user(name="Olga Owner", role="owner")
+    await page.reload()
+    olga = page.locator("tr", has_text="Olga Owner")
+    await olga.get_by_role("button", name="Add… (email signature of Olga Owner)").click()
+    theirs_dialog = page.get_by_role("dialog", name="Email signature: Olga Owner")
+    await theirs_dialog.get_by_label("Olga Owner's email signature").fill("Olga, Head of Support")
+    await theirs_dialog.get_by_role("button", name="Save signature").click()
+    await expect(theirs_dialog.get_by_role("alert")).to_have_text(
+        "Only an owner can change an owner."
+    )
+    await theirs_dialog.get_by_role("button", name="Close").click()
+    await expect(
+        olga.get_by_role("button", name="Add… (email signature of Olga Owner)")
+    ).to_be_visible()
+    await page.context.close()
+    theirs = await open_desk(browser, live, ada_user, path="/preferences")
+    await expect(theirs.get_by_label("Your email signature")).to_have_value(OWN)
+    await theirs.context.close()

@@ -63,6 +63,12 @@ export const en = {
   signaturePreviewFor: "Preview in the inbox",
   signatureNone: "Your replies from this inbox go without a signature.",
   signatureUnused: "This inbox's signature does not include yours: an admin can add {{agent.signature}} to it in Settings → Inboxes.",
+  // An admin writing someone's signature (Settings → Users).
+  signatureLabelFor: "{name}'s email signature",
+  signatureHintFor:
+    "Plain text, such as their title, phone number or calendar link. It goes under {name}'s email replies where the inbox's signature includes {{agent.signature}}, and alone from inboxes that have no signature. {name} sees it in their Preferences and can change it. At most 1,000 characters; empty: none.",
+  signatureNoneFor: "{name}'s replies from this inbox go without a signature.",
+  signatureUnusedFor: "This inbox's signature does not include {name}'s: add {{agent.signature}} to it in Settings → Inboxes.",
   undoSend: "Undo send",
   undoSendHint: "After Send, your reply waits this long before it goes out, with an Undo button. Only replies sent from the desk wait; notes and chats never do.",
   undoSendOff: "Off — send at once",
@@ -132,6 +138,11 @@ export const fr: Words<typeof en> = {
   signaturePreviewFor: "Aperçu dans la boîte",
   signatureNone: "Vos réponses depuis cette boîte partent sans signature.",
   signatureUnused: "La signature de cette boîte ne contient pas la vôtre : un administrateur peut y ajouter {{agent.signature}} dans Paramètres → Boîtes de réception.",
+  signatureLabelFor: "Signature e-mail de {name}",
+  signatureHintFor:
+    "Texte simple, par exemple sa fonction, son téléphone ou un lien vers son agenda. Elle s'ajoute sous les réponses par e-mail de {name} là où la signature de la boîte contient {{agent.signature}}, et seule depuis les boîtes qui n'ont pas de signature. {name} la voit dans ses Préférences et peut la changer. 1 000 caractères au plus ; vide : aucune.",
+  signatureNoneFor: "Les réponses de {name} depuis cette boîte partent sans signature.",
+  signatureUnusedFor: "La signature de cette boîte ne contient pas celle de {name} : ajoutez-y {{agent.signature}} dans Paramètres → Boîtes de réception.",
   undoSend: "Annuler l'envoi",
   undoSendHint: "Après « Envoyer », votre réponse attend ce délai avant de partir, avec un bouton Annuler. Seules les réponses envoyées depuis le bureau attendent ; les notes et les chats jamais.",
   undoSendOff: "Désactivé — envoi immédiat",
