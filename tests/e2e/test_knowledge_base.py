@@ -164,6 +164,11 @@ async def test_an_admin_writes_and_publishes_an_article_seen_on_the_help_center(
     await page.goto(f"{live}/tickets/{ticket['id']}")
     reply = page.locator("#reply-text")
     await reply.fill("Hello Cora, here is how:")
+    # One row of tools under the text, Insert article beside Attach files.
+    attach = await page.get_by_text("Attach files", exact=True).bounding_box()
+    insert = await page.get_by_role("button", name="Insert article").bounding_box()
+    assert attach and insert and abs(attach["y"] - insert["y"]) < 2, (attach, insert)
+    assert insert["x"] > attach["x"] + attach["width"]
     await page.get_by_role("button", name="Insert article").click()
     await page.get_by_role("combobox", name="Search articles").fill("return")
     await expect(page.get_by_role("option", name="How do I return an order?")).to_be_visible()
