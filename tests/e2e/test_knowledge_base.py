@@ -167,7 +167,9 @@ async def test_an_admin_writes_and_publishes_an_article_seen_on_the_help_center(
     # One row of tools under the text, Insert article beside Attach files.
     attach = await page.get_by_text("Attach files", exact=True).bounding_box()
     insert = await page.get_by_role("button", name="Insert article").bounding_box()
-    assert attach and insert and abs(attach["y"] - insert["y"]) < 2, (attach, insert)
+    assert attach is not None
+    assert insert is not None
+    assert abs(attach["y"] - insert["y"]) < 2, (attach, insert)
     assert insert["x"] > attach["x"] + attach["width"]
     await page.get_by_role("button", name="Insert article").click()
     await page.get_by_role("combobox", name="Search articles").fill("return")
