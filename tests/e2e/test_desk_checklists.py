@@ -122,3 +122,62 @@ async def test_an_agent_works_through_a_checklist_while_a_colleague_watches(
     await expect(items).to_have_count(2)
     await expect(panel.get_by_test_id("checklist-progress")).to_have_text("2 of 2 done")
     await expect(badge).to_contain_text("2/2")
+
+
+async def test_the_list_badge_follows_a_merge_and_its_undo(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """A merge moves checklist items without an event of their own: the list, read again after
+    it, shows the kept ticket's new counts, not those heard of it before the merge."""
+    inbox = await desk.inbox(name="Support")
+    ada = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada)
+    page = await open_desk(browser, live, ada, path=f"/inboxes/{inbox['id']}/open")
+    api = PageApi(page, live)
+
+    async def ticket_with(subject: str, *texts: str) -> tuple[int, list[int]]:
+        body = {
+            "inbox_id": inbox["id"],
+            "customer": {"email": "cora@example.org", "name": "Cora Customer"},
+            "subject": subject,
+        }
+        ticket = await api("POST", "/api/v1/tickets", body, status=201)
+        items = [
+            (
+                await api(
+                    "POST",
+                    f"/api/v1/tickets/{ticket['id']}/checklist/items",
+                    {"text": text},
+                    status=201,
+                )
+            )["id"]
+            for text in texts
+        ]
+        return ticket["id"], items
+
+    kept, (label,) = await ticket_with("Parcel arrived broken", "Send a label")
+    merged, (refund, _) = await ticket_with("Refund for the parcel", "Refund", "Apologise")
+    rows = page.locator("ul.list > li")
+    row_of = {
+        kept: rows.filter(has_text="Parcel arrived broken"),
+        merged: rows.filter(has_text="Refund for the parcel"),
+    }
+    badge_of = {
+        ticket_id: row.get_by_test_id("checklist-badge") for ticket_id, row in row_of.items()
+    }
+    await expect(badge_of[kept]).to_contain_text("0/1")
+    # Ticked elsewhere: heard live.
+    for ticket_id, item in ((kept, label), (merged, refund)):
+        await api("PATCH", f"/api/v1/tickets/{ticket_id}/checklist/items/{item}", {"done": True})
+    await expect(badge_of[kept]).to_contain_text("1/1")
+    await expect(badge_of[merged]).to_contain_text("1/2")
+
+    move = await api(
+        "POST", f"/api/v1/tickets/{merged}/merge", {"into_ticket_id": kept}, status=201
+    )
+    await expect(row_of[merged]).to_have_count(0)
+    await expect(badge_of[kept]).to_contain_text("2/3")
+    await api("POST", f"/api/v1/tickets/moves/{move['id']}/undo")
+    await expect(badge_of[merged]).to_contain_text("1/2")
+    await expect(badge_of[kept]).to_contain_text("1/1")
+    await page.context.close()

@@ -30,3 +30,19 @@ test("the counts heard replace the list's, and the panel is asked to read again"
   checklists.resumed();
   assert.equal(checklists.resumes, before + 1);
 });
+
+test("a list read after the counts were heard shows what it read (a merge moves items unheard)", async () => {
+  const { createPinia, setActivePinia } = await import("pinia");
+  const { moment, useChecklists } = await import("../src/tickets/checklist");
+  setActivePinia(createPinia());
+  const checklists = useChecklists();
+  const item = { id: 1, ticket_id: 7, text: "Refund issued", done: true };
+  const readBefore = moment();
+  checklists.heard({ type: "ticket.checklist_changed", data: { ticket_id: 7, inbox_id: 1, change: "updated", item, done: 1, total: 1 } } as never);
+  // Heard after the list asked: the event is newer.
+  assert.deepEqual(checklists.progressOf(7, { done: 0, total: 1 }, readBefore), { done: 1, total: 1 });
+  // The list asked again after it (the merge moved two more items in): the read is newer.
+  const readAfter = moment();
+  assert.deepEqual(checklists.progressOf(7, { done: 2, total: 3 }, readAfter), { done: 2, total: 3 });
+  assert.equal(checklists.progressOf(7, null, readAfter), null);
+});

@@ -3,6 +3,9 @@
  * (`ticket.checklist_changed`, to every desk of the ticket's inbox): each ticket's counts as last
  * heard, for the list's "2/5" badge, and a count of the changes heard, on which the sidebar's
  * panel reads the checklist again.
+ *
+ * The counts heard stand over the list's only when heard after the list asked: a merge or its
+ * undo moves items without an event of their own, and the list read since knows better.
  */
 import { defineStore } from "pinia";
 import { ref } from "vue";
@@ -30,20 +33,28 @@ export const checklistApi = {
     unwrap(client.DELETE("/api/v1/tickets/{ticket_id}/checklist/items/{item_id}", item(ticketId, itemId))),
 };
 
+let clock = 0;
+/** A moment of this desk's, to tell which came later: the list asking, or counts heard. */
+export function moment(): number {
+  return ++clock;
+}
+
 export const useChecklists = defineStore("checklists", () => {
-  // Each ticket's counts as last heard or read (null: no checklist), over what the list read.
-  const progress = ref<Record<number, Progress | null>>({});
+  // Each ticket's counts as last heard or read by its panel (null: no checklist), and when.
+  const progress = ref<Record<number, { counts: Progress | null; at: number }>>({});
   const changes = ref<Record<number, number>>({});
   // Taken up when the socket comes back after a drop: every shown panel reads again.
   const resumes = ref(0);
 
   function setProgress(ticketId: number, done: number, total: number): void {
-    progress.value = { ...progress.value, [ticketId]: total ? { done, total } : null };
+    progress.value = { ...progress.value, [ticketId]: { counts: total ? { done, total } : null, at: moment() } };
   }
 
-  /** The counts to show for a ticket of the list: heard since it was read, else as read. */
-  function progressOf(ticketId: number, read: Progress | null | undefined): Progress | null {
-    return ticketId in progress.value ? (progress.value[ticketId] ?? null) : (read ?? null);
+  /** The counts to show for a ticket of the list: heard since the list asked (`readAt`, a
+   * `moment()`), else as the list read them. */
+  function progressOf(ticketId: number, read: Progress | null | undefined, readAt = 0): Progress | null {
+    const heard = progress.value[ticketId];
+    return heard && heard.at > readAt ? heard.counts : (read ?? null);
   }
 
   function heard(envelope: Envelope): void {

@@ -8,6 +8,7 @@ import type { Envelope } from "../realtime/socket";
 import type { Key } from "../i18n";
 import { debounce, throttle } from "../ui/debounce";
 import { ticketsApi, type TicketQuery } from "./api";
+import { moment } from "./checklist";
 import { leftForInbox } from "./inboxMove";
 
 export const FOLDERS = [
@@ -65,6 +66,12 @@ export const useTickets = defineStore("tickets", () => {
     counts[inboxId] = await ticketsApi.counts(inboxId);
   }
 
+  // When the list asked for each of its rows (checklist.ts `moment`): the checklist counts heard
+  // before that are older than the row's.
+  const readAt = new Map<number, number>();
+  const asked = (rows: Ticket[], at: number) => rows.forEach((row) => readAt.set(row.id, at));
+  const readAtOf = (id: number): number => readAt.get(id) ?? 0;
+
   async function load(next: TicketQuery): Promise<void> {
     const mine = ++generation;
     const same = JSON.stringify(next) === JSON.stringify(query.value);
@@ -78,8 +85,10 @@ export const useTickets = defineStore("tickets", () => {
     try {
       // Keep as many rows as are on screen, so a live refresh does not shrink the list.
       const limit = Math.min(100, Math.max(PAGE, same ? items.value.length : 0));
+      const at = moment();
       const page = await ticketsApi.list({ ...next, limit });
       if (mine !== generation) return;
+      asked(page.items, at);
       items.value = page.items;
       nextCursor.value = page.next_cursor;
     } catch (e) {
@@ -94,10 +103,13 @@ export const useTickets = defineStore("tickets", () => {
     const mine = ++generation;
     loading.value = true;
     try {
+      const at = moment();
       const page = await ticketsApi.list({ ...query.value, cursor: nextCursor.value, limit: PAGE });
       if (mine !== generation) return;
       const known = new Set(items.value.map((t) => t.id));
-      items.value = [...items.value, ...page.items.filter((t) => !known.has(t.id))];
+      const added = page.items.filter((t) => !known.has(t.id));
+      asked(added, at);
+      items.value = [...items.value, ...added];
       nextCursor.value = page.next_cursor;
     } finally {
       if (mine === generation) loading.value = false;
@@ -206,5 +218,5 @@ export const useTickets = defineStore("tickets", () => {
     recent.length = 0;
   }
 
-  return { counts, query, items, nextCursor, loading, error, details, movedAway, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
+  return { counts, query, items, nextCursor, loading, error, details, movedAway, readAtOf, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
 });
