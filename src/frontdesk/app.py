@@ -56,6 +56,7 @@ from frontdesk.knowledge.api import router as knowledge_router
 from frontdesk.knowledge.messenger_api import router as knowledge_messenger_router
 from frontdesk.knowledge.pages_api import router as help_center_router
 from frontdesk.labels.api import router as labels_router
+from frontdesk.links.api import router as links_router
 from frontdesk.macros.api import router as macros_router
 from frontdesk.mail.api import inbound_router, ticket_mail_router
 from frontdesk.mail.api import router as outbox_router
@@ -141,6 +142,7 @@ def api_router() -> APIRouter:
         ticket_mail_router,
         timetracking_router,
         checklists_router,
+        links_router,
         files_router,
         chats_router,
         chat_files_router,

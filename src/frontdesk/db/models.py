@@ -13,6 +13,7 @@ from frontdesk.idempotency import models as idempotency_models
 from frontdesk.inboxes import models as inboxes_models
 from frontdesk.knowledge import models as knowledge_models
 from frontdesk.labels import models as labels_models
+from frontdesk.links import models as links_models
 from frontdesk.macros import models as macros_models
 from frontdesk.mail import models as mail_models
 from frontdesk.metrics import answered as metrics_answered
@@ -47,6 +48,7 @@ __all__ = [
     "inboxes_models",
     "knowledge_models",
     "labels_models",
+    "links_models",
     "macros_models",
     "mail_models",
     "metrics_answered",

@@ -93,6 +93,12 @@ class ChecklistEvent(enum.StrEnum):
     changed = "ticket.checklist_changed"
 
 
+class LinkEvent(enum.StrEnum):
+    # A ticket's linked tickets changed (linked, unlinked, moved by a merge, a split or their
+    # undo): its desks read them again (links/events.py).
+    changed = "ticket.links_changed"
+
+
 class FieldEvent(enum.StrEnum):
     # A custom field's definition created, edited (label, options, archived), reordered or
     # deleted: every desk reads the definitions again.
@@ -578,6 +584,18 @@ class TicketChecklistChanged(TypedDict):
     by: UserRef
 
 
+class TicketLinksChanged(TypedDict):
+    ticket_id: int
+    inbox_id: int
+    # "moved": a merge, a split or an undo changed which tickets are linked.
+    change: Literal["linked", "unlinked", "moved"]
+    # The ticket linked or unlinked (its id alone: the agent may not see its inbox); null for
+    # "moved".
+    other_ticket_id: int | None
+    # Who made the change.
+    by: UserRef
+
+
 FieldChangeName = Literal["created", "updated", "deleted", "reordered"]
 
 
@@ -833,6 +851,14 @@ EVENTS: tuple[EventSpec, ...] = (
         to=("inbox",),
         note="agents of the ticket's inbox, when a checklist item is added, edited, ticked, "
         "moved or deleted",
+    ),
+    _spec(
+        LinkEvent.changed,
+        TicketLinksChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox, when a ticket is linked to it or unlinked, or a "
+        "merge, a split or their undo moves its links",
     ),
     _spec(
         ViewEvent.changed,

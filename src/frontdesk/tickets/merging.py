@@ -32,6 +32,7 @@ from frontdesk.fields.models import FieldObject
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
+from frontdesk.links import moves as link_moves
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.metrics import moves as clocks
 from frontdesk.notifications import service as notifications_service
@@ -205,6 +206,7 @@ async def merge_tickets(
     checklist_item_ids = await checklist_moves.merged(
         session, source_id=source.id, target_id=target.id
     )
+    links = await link_moves.merged(session, source=source, target=target, actor=actor)
     target_labels = await _label_ids(session, target.id)
     ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
     added_labels = sorted(await _label_ids(session, source.id) - target_labels)
@@ -249,6 +251,7 @@ async def merge_tickets(
             "added_fields": added_fields,
             "time_entry_ids": time_entry_ids,
             "checklist_item_ids": checklist_item_ids,
+            "links": links,
         },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
@@ -398,6 +401,8 @@ async def split_ticket(
     new.cc = list(ticket.cc)
     new.reply_address = ticket.reply_address
     await _move_rows(session, entry_ids=entry_ids, file_ids=file_ids, src=ticket.id, dst=new.id)
+    # The new ticket is about the same thing as the one it came from (docs/desk.md).
+    await link_moves.split_off(session, ticket=ticket, new=new, actor=actor)
     await clocks.split_off(session, ticket=new, entry_ids=entry_ids, user_id=actor.id)
     await clocks.left(session, ticket=ticket, entry_ids=entry_ids)
     for changed in (ticket, new):
@@ -507,6 +512,9 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         # The kept ticket no longer waits for what went back (docs/reports.md).
         await clocks.left(session, ticket=target, entry_ids=entry_ids)
         fields_back = await _unmerge(session, move=move, source=source, target=target)
+        await link_moves.unmerged(
+            session, record=move.data.get("links"), source=source, target=target, actor=actor
+        )
         source_line = f"{actor.name} undid the merge into #{target.number}"
         target_line = f"{actor.name} undid the merge of #{source.number}"
     else:
@@ -520,6 +528,8 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         target.snoozed_until = None
         target.merged_into_id = source.id
         await assignment_tracking.forget_ticket(session, ticket_id=target.id)
+        # Its links fold back as a merge's would (the split's own link to it is dropped).
+        await link_moves.merged(session, source=target, target=source, actor=actor)
         source_line = f"{actor.name} undid the split into #{target.number}"
         target_line = f"{actor.name} undid the split; its messages are back on #{source.number}"
     if erased:

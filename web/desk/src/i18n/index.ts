@@ -48,6 +48,7 @@ import { en as sso } from "./messages/sso";
 import { en as slaReports } from "./messages/slaReports";
 import { en as ticketFiles } from "./messages/ticketFiles";
 import { en as ticketlist } from "./messages/ticketlist";
+import { en as ticketLinks } from "./messages/ticketLinks";
 import { en as timeTracking } from "./messages/timeTracking";
 import { en as tickets } from "./messages/tickets";
 import { en as twoFactor } from "./messages/twoFactor";
@@ -55,7 +56,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -326,6 +326,14 @@ export type TicketChecklistChanged = {
   by: UserRef;
 };
 
+export type TicketLinksChanged = {
+  ticket_id: number;
+  inbox_id: number;
+  change: "linked" | "unlinked" | "moved";
+  other_ticket_id: number | null;
+  by: UserRef;
+};
+
 export type ViewChanged = {
   view_id: number;
   change: "created" | "updated" | "deleted" | "moved";
@@ -399,6 +407,7 @@ export type DeskEvents = {
   "ticket.time_changed": TicketTimeChanged;
   "timer.changed": TimerChanged;
   "ticket.checklist_changed": TicketChecklistChanged;
+  "ticket.links_changed": TicketLinksChanged;
   "view.changed": ViewChanged;
   "article.changed": ArticleChanged;
   "article.viewers": ArticleViewers;

@@ -14,6 +14,7 @@ import { useUsers } from "../users/store";
 import { useUnsentReplies } from "../tickets/unsentReplies";
 import { useTimeTracking } from "../timetracking/store";
 import { useChecklists } from "../tickets/checklist";
+import { useTicketLinks } from "../tickets/links";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -83,6 +84,8 @@ export function eventTable(): Record<string, Action> {
     "ticket.time_changed": (e) => useTimeTracking().timeChanged(e),
     // A checklist item added, edited, ticked, moved or deleted: the list's badge, the open panel.
     "ticket.checklist_changed": (e) => useChecklists().heard(e),
+    // A ticket linked or unlinked, or links moved by a merge or split: the open ticket's panel.
+    "ticket.links_changed": (e) => useTicketLinks().heard(e),
     // My timer started, stopped or discarded in another tab or device.
     "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.

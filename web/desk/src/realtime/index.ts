@@ -7,6 +7,7 @@ import { useInboxes } from "../inboxes/store";
 import { useArticleChanges } from "../knowledge/live";
 import { useTickets } from "../tickets/store";
 import { useChecklists } from "../tickets/checklist";
+import { useTicketLinks } from "../tickets/links";
 import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
@@ -42,6 +43,8 @@ export function startRealtime(): void {
       useTimeTracking().resumed();
       // Nor `ticket.checklist_changed`: the open ticket's checklist.
       useChecklists().resumed();
+      // Nor `ticket.links_changed`: the open ticket's linked tickets.
+      useTicketLinks().resumed();
       // Nor `article.changed`: the article list, and the article open in the editor.
       useArticleChanges().resumed();
       void auth.boot();

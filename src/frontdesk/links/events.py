@@ -1,0 +1,33 @@
+"""What desks hear of links: `ticket.links_changed` to the inbox of each ticket whose links
+changed, naming the other ticket by id alone (the agents of one inbox may not see the other's),
+on which an open ticket page reads its links again. Webhooks send nothing of links."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.realtime.catalogue import LinkEvent, TicketLinksChanged
+from frontdesk.realtime.envelope import inbox_topic
+from frontdesk.realtime.publisher import record
+from frontdesk.tickets.models import Ticket
+from frontdesk.users.models import User
+
+
+def links_changed(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    change: Literal["linked", "unlinked", "moved"],
+    other_ticket_id: int | None,
+    by: User,
+) -> None:
+    data = TicketLinksChanged(
+        ticket_id=ticket.id,
+        inbox_id=ticket.inbox_id,
+        change=change,
+        other_ticket_id=other_ticket_id,
+        by={"id": by.id, "name": by.name},
+    )
+    record(session, type=LinkEvent.changed, topics=[inbox_topic(ticket.inbox_id)], data=data)
