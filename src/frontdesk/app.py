@@ -32,6 +32,8 @@ from frontdesk.chats.writer import MessageWriter
 from frontdesk.checklists.api import router as checklists_router
 from frontdesk.config import Settings
 from frontdesk.customers.api import router as customers_router
+from frontdesk.customers.import_api import IMPORT_PATH
+from frontdesk.customers.import_api import router as customers_import_router
 from frontdesk.db.context import SETTINGS_KEY
 from frontdesk.db.reading import READING_KEY, reading_process
 from frontdesk.db.session import BEFORE_COMMIT_KEY, create_engine, create_sessionmaker
@@ -69,6 +71,8 @@ from frontdesk.notifications.api import router as notifications_router
 from frontdesk.notifications.push import deliver_push
 from frontdesk.openapi import install_error_docs
 from frontdesk.ops.api import install_ops
+from frontdesk.organisations import timers as organisation_timers
+from frontdesk.organisations.api import router as organisations_router
 from frontdesk.pending_replies import timers as pending_reply_timers
 from frontdesk.pending_replies.api import router as pending_replies_router
 from frontdesk.pending_replies.due import DUE_KEY as PENDING_DUE_KEY
@@ -138,6 +142,8 @@ def api_router() -> APIRouter:
         privacy_router,
         tickets_router,
         pending_replies_router,
+        customers_import_router,
+        organisations_router,
         ticket_moves_router,
         ticket_mail_router,
         timetracking_router,
@@ -227,6 +233,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("outbox", deliver_outbox, settings.outbox_poll_interval),
         ("webhooks", deliver_webhooks, settings.webhooks_poll_interval),
         ("webhook-log", webhook_timers.prune_deliveries, webhook_timers.PRUNE_INTERVAL),
+        ("organisation-domains", organisation_timers.join_customers, settings.timer_interval),
         ("idempotency-keys", idempotency_timers.sweep_keys, idempotency_timers.INTERVAL),
         ("push", deliver_push, settings.push_poll_interval),
     ]
@@ -347,7 +354,13 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         BodyLimit,
         limit=settings.max_request_bytes,
         # Reads its own body, up to the mail size limit, and records what it refuses.
-        unlimited={"/api/v1/inbound/mime", UPLOAD_PATH, AGENT_UPLOAD_PATH, VISITOR_UPLOAD_PATH},
+        unlimited={
+            "/api/v1/inbound/mime",
+            UPLOAD_PATH,
+            AGENT_UPLOAD_PATH,
+            VISITOR_UPLOAD_PATH,
+            IMPORT_PATH,
+        },
     )
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)

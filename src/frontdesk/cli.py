@@ -1,5 +1,5 @@
 """The `frontdesk` command: run, migrate, create-user, create-token, reset-two-factor, demo,
-backup, restore."""
+backup, restore, customers import."""
 
 from __future__ import annotations
 
@@ -221,6 +221,44 @@ def reset_two_factor(
         return f"two-factor authentication of {user.email} is off; they were logged out"
 
     typer.echo(in_transaction(settings, work))
+
+
+customers_app = typer.Typer(no_args_is_help=True, help="Customers: import a list")
+app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("import")
+def import_customers(
+    file: Annotated[Path, typer.Argument(help="A CSV file: an email column, a name, a phone")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what importing would do; write nothing")
+    ] = False,
+) -> None:
+    """Import customers from a CSV file, as Customers → Import… does (docs/desk.md)."""
+    from frontdesk.customers import importing
+
+    settings = settings_or_exit()
+    try:
+        parsed = importing.parse(file.read_bytes())
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    except importing.ImportRefused as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+
+    async def work() -> importing.Report:
+        engine = create_engine(settings.database_url, pool_size=2)
+        sessionmaker = create_sessionmaker(engine, info={SETTINGS_KEY: settings})
+        try:
+            return await importing.import_customers(
+                lambda: unit_of_work(sessionmaker), parsed, by=None, dry_run=dry_run
+            )
+        finally:
+            await engine.dispose()
+
+    report = database_or_exit(settings, lambda: asyncio.run(work()))
+    typer.echo("\n".join(importing.summary(report)))
 
 
 def seed(settings: Settings) -> bool:

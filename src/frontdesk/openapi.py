@@ -73,7 +73,8 @@ MEANINGS = {
     409: "A conflict with the current state, or (`idempotency_key_in_progress`) a request with "
     "the same `Idempotency-Key` still running: send it again in a few seconds for its answer.",
     413: "The request body is over the size limit (`body_too_large`), an inbound email over "
-    "its own (`message_too_large`), or files over the attachment limit (`file_too_large`).",
+    "its own (`message_too_large`), files over the attachment limit (`file_too_large`), or a "
+    "customer import's file over 5 MB (`import_too_large`).",
     415: "The body is not of a type this operation takes (`unsupported_media_type`): JSON is "
     "sent with Content-Type: application/json.",
     422: "A bad value; `fields` names each one. `idempotency_key_reused`: the `Idempotency-Key` "
@@ -157,6 +158,8 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # Undo send too late: 409 `reply_already_sent`.
     ("DELETE", "/api/v1/tickets/{ticket_id}/pending-replies/{pending_id}"): {409},
     ("POST", "/api/v1/uploads"): {404, 413, 503},
+    # A CSV file over 5 MB (`import_too_large`), or sent as a form (`unsupported_media_type`).
+    ("POST", "/api/v1/customers/import"): {413, 415},
     ("GET", "/api/v1/tickets/{ticket_id}/files/{file_id}"): {503},
     ("POST", "/api/v1/chats/{chat_id}/join"): {409},
     ("POST", "/api/v1/chats/{chat_id}/offer/accept"): {409},

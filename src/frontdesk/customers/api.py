@@ -19,6 +19,7 @@ from frontdesk.customers.views import customer_reads
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.errors import Invalid
 from frontdesk.kit.schemas import Id
+from frontdesk.organisations import service as organisations_service
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=AuthenticateFirst)
 
@@ -112,9 +113,12 @@ async def get_customer(customer: LoadedCustomer, session: SessionDep) -> Custome
 async def update_customer(
     body: CustomerUpdate, customer: LoadedCustomer, user: CurrentAgent, session: SessionDep
 ) -> CustomerRead:
-    await service.update_customer(
-        session, customer=customer, shown_to=user, **body.model_dump(exclude_unset=True)
-    )
+    given = body.model_dump(exclude_unset=True)
+    if "organisation_id" in given:
+        await organisations_service.set_customer_organisation(
+            session, customer=customer, organisation_id=given.pop("organisation_id")
+        )
+    await service.update_customer(session, customer=customer, shown_to=user, **given)
     return (await customer_reads(session, [customer]))[0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import (
@@ -28,6 +28,8 @@ class Customer(Timestamped, Base):
     # The customers merged into one, which an erasure of it erases too.
     __table_args__ = (
         index_where_set("ix_customers_merged_into", "merged_into_id"),
+        # An organisation's customers (its page, its count, its delete's SET NULL).
+        index_where_set("ix_customers_organisation", "organisation_id"),
         IDS_NEVER_REUSED,
     )
 
@@ -43,6 +45,13 @@ class Customer(Timestamped, Base):
     # from them, their website signed their identity, or an agent replied to them. A customer made
     # from an address a website visitor typed is not, and such claims never join one that is.
     verified: Mapped[bool] = mapped_column(default=False)
+    # The company they belong to (organisations/), joined by their address's domain or set by
+    # an agent; `organisation_by_hand` when an agent chose it (or chose none): domains then
+    # leave it alone.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    organisation_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CustomerContact(Base):

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import EmailStr, Field
 
 from frontdesk.kit.schemas import Id, ReadModel, WriteModel
+from frontdesk.organisations.schemas import OrganisationRef
 
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+()\-. ]+$")]
 Notes = Annotated[str, Field(max_length=20_000)]
@@ -26,6 +27,10 @@ class CustomerRead(ReadModel):
     verified: bool = Field(
         description="False for a customer made from an email address a website visitor typed, "
         "until it is proven: mail from it, an agent's reply, or the website signing it."
+    )
+    organisation: OrganisationRef | None = Field(
+        default=None,
+        description="The company they belong to (GET /api/v1/organisations/{id}), or null.",
     )
     created_at: datetime
     updated_at: datetime
@@ -58,7 +63,66 @@ class CustomerUpdate(WriteModel):
         description='Custom field values by key; only those named change, null (or "") '
         "unsets one. A wrong value is a 422 naming `fields.<key>`, and nothing is changed.",
     )
+    organisation_id: Id | None = Field(
+        default=None,
+        description="The customer's organisation, chosen by hand (null: none). A choice by "
+        "hand is kept: an organisation's domains no longer change it.",
+    )
 
 
 class CustomerMerge(WriteModel):
     source_id: Id = Field(description="The customer folded into this one; it disappears.")
+
+
+# --- importing a CSV file (customers/importing.py) ---
+
+
+class ImportColumnsRead(ReadModel):
+    """The file's columns as it names them: which one is taken for what (null: none)."""
+
+    email: str
+    name: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    ignored: list[str] = Field(description="Columns no customer value is read from.")
+
+
+class ImportProblemRead(ReadModel):
+    row: int = Field(description="As the spreadsheet numbers it: the column names are row 1.")
+    outcome: str = Field(description="`error` (fix the row) or `skip` (not imported, by rule).")
+    code: str = Field(
+        description="`email_missing`, `email_invalid`, `name_too_long`, `phone_invalid`, "
+        "`phone_taken`, `duplicate`, `blocked_sender` or `being_erased`"
+    )
+    message: str
+
+
+class ImportRowRead(ReadModel):
+    row: int
+    name: str
+    email: str
+    phone: str
+    outcome: str = Field(description="`create`, `update`, `skip` or `error`")
+    filled: list[str] = Field(description="For `update`: what is filled in, `name`, `phone`.")
+    code: str | None
+    message: str | None
+
+
+class CustomerImportRead(ReadModel):
+    dry_run: bool = Field(description="True: nothing was written, the counts say what would be.")
+    delimiter: str
+    columns: ImportColumnsRead
+    rows: int = Field(description="The file's customers: its rows but the first and blank ones.")
+    created: int
+    updated: int = Field(description="Existing customers given a name or phone they lacked.")
+    skipped: int = Field(
+        description="Rows that change nothing: already up to date, a repeated address, a "
+        "blocked sender, a customer being erased."
+    )
+    errors: int
+    problems: list[ImportProblemRead] = Field(
+        description="The first 100 errors and skips with a reason, in row order."
+    )
+    problems_left_out: int
+    first_rows: list[ImportRowRead] = Field(description="The file's first 10 rows, as read.")

@@ -22,6 +22,7 @@ from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.kit.text import normalize_email
+from frontdesk.organisations import queries as organisation_queries
 from frontdesk.privacy.models import Erasure, ErasureKind
 from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
@@ -290,6 +291,11 @@ async def create_customer(
     for kind, values in ((ContactKind.email, emails), (ContactKind.phone, phones)):
         await _set_contacts(
             session, customer=customer, kind=kind, values=values, shown_to=created_by
+        )
+    if emails:
+        # The company of their address's domain, if one has it (docs/desk.md, "Organisations").
+        customer.organisation_id = await organisation_queries.organisation_of_addresses(
+            session, addresses=[normalize_contact(ContactKind.email, e) for e in emails if e]
         )
     changes.created(session, customer_id=customer.id)
     return customer
@@ -696,6 +702,9 @@ async def merge_customers(session: AsyncSession, *, target: Customer, source: Cu
     )
     if not target.name:
         target.name = source.name
+    if target.organisation_id is None and source.organisation_id is not None:
+        target.organisation_id = source.organisation_id
+        target.organisation_by_hand = source.organisation_by_hand
     if source.notes:
         target.notes = f"{target.notes}\n\n{source.notes}".strip()
     source.merged_into_id = target.id

@@ -20,6 +20,7 @@ from frontdesk.metrics import answered as metrics_answered
 from frontdesk.metrics import models as metrics_models
 from frontdesk.metrics import replied as metrics_replied
 from frontdesk.notifications import models as notifications_models
+from frontdesk.organisations import models as organisations_models
 from frontdesk.pending_replies import models as pending_replies_models
 from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
@@ -55,6 +56,7 @@ __all__ = [
     "metrics_models",
     "metrics_replied",
     "notifications_models",
+    "organisations_models",
     "pending_replies_models",
     "privacy_models",
     "ratings_models",

@@ -48,6 +48,7 @@ from frontdesk.files.models import StoredFile
 from frontdesk.files.names import shortened
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
+from frontdesk.organisations import queries as organisation_queries
 from frontdesk.privacy.others import others_on
 from frontdesk.privacy.scope import CustomerScope, chunks, names_any
 from frontdesk.ratings.models import Rating
@@ -159,13 +160,18 @@ async def write_archive(
         ticket_fields = await field_values.held_values(
             session, object=FieldObject.ticket, ids=scope.ticket_ids
         )
+        # The company they belong to, by name (docs/privacy.md).
+        organisations = await organisation_queries.names_by_id(
+            session, ids=[first.organisation_id] if first.organisation_id else []
+        )
         archive.writestr(
             "customer.json",
             _json(
                 {
                     "exported_at": utcnow(),
                     "customer": _columns(first, "merged_into_id", "created_by_id")
-                    | {"fields": customer_fields[first.id]},
+                    | {"fields": customer_fields[first.id]}
+                    | {"organisation": organisations.get(first.organisation_id or 0)},
                     "contacts": [
                         {"kind": contact.kind, "value": contact.value} for contact in contacts
                     ],

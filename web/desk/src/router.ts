@@ -41,6 +41,9 @@ const routes: RouteRecordRaw[] = [
   { path: "/customers", component: () => import("./customers/CustomersPage.vue"), meta: { title: "customers.title" } },
   { path: "/customers/new", component: () => import("./customers/NewCustomerPage.vue"), meta: { title: "customers.newCustomer" } },
   { path: "/customers/:id(\\d+)", component: () => import("./customers/CustomerPage.vue"), meta: { title: "customers.customer" } },
+  { path: "/organisations", component: () => import("./organisations/OrganisationsPage.vue"), meta: { title: "organisations.title" } },
+  { path: "/organisations/new", component: () => import("./organisations/NewOrganisationPage.vue"), meta: { admin: true, title: "organisations.newOrganisation" } },
+  { path: "/organisations/:id(\\d+)", component: () => import("./organisations/OrganisationPage.vue"), meta: { title: "organisations.organisation" } },
   { path: "/preferences", component: () => import("./preferences/PreferencesPage.vue"), meta: { title: "common.preferences" } },
   {
     path: "/settings",

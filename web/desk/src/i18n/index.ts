@@ -20,6 +20,7 @@ import { en as chats } from "./messages/chats";
 import { en as checklists } from "./messages/checklists";
 import { en as collision } from "./messages/collision";
 import { en as common } from "./messages/common";
+import { en as customerImport } from "./messages/customerImport";
 import { en as customers } from "./messages/customers";
 import { en as errors } from "./messages/errors";
 import { en as fields } from "./messages/fields";
@@ -31,6 +32,7 @@ import { en as newTicket } from "./messages/newTicket";
 import { en as macros } from "./messages/macros";
 import { en as notifications } from "./messages/notifications";
 import { en as offers } from "./messages/offers";
+import { en as organisations } from "./messages/organisations";
 import { en as outOfOffice } from "./messages/outOfOffice";
 import { en as preferences } from "./messages/preferences";
 import { en as presence } from "./messages/presence";
@@ -56,7 +58,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reports, ruleReply, rules, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -1,0 +1,119 @@
+"""Organisations in real Chromium (docs/desk.md, "Organisations"): an admin creates one with a
+domain from Menu → Organisations, the customers who already wrote from that domain join it, its
+page lists them and their tickets, a free-mail domain is refused in words; from a ticket, the
+sidebar names the customer's organisation and its link opens it; an agent sets a customer's
+organisation by hand in the sidebar's form. The pages pass the accessibility check (screenshots
+docs/images/desk-organisations.png, desk-organisation.png)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from playwright.async_api import Browser, expect
+
+from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+
+pytestmark = DESK_TESTS
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+async def ticket(api: PageApi, inbox: dict[str, Any], email: str, name: str, subject: str) -> Any:
+    body = {"inbox_id": inbox["id"], "customer": {"email": email, "name": name}, "subject": subject}
+    return await api("POST", "/api/v1/tickets", body, status=201)
+
+
+async def test_an_admin_creates_an_organisation_and_its_customers_join(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    support = await desk.inbox(name="Support")
+    olga = await desk.user(role="admin", name="Olga Admin")
+    await desk.add_member(support, olga)
+    page = await open_desk(browser, live, olga)
+    api = PageApi(page, live)
+    await ticket(api, support, "wile@acme.example", "Wile E. Coyote", "Anvil arrived broken")
+    rocket = await ticket(api, support, "wile@acme.example", "Wile E. Coyote", "Rocket skates")
+    await ticket(api, support, "boss@acme.example", "Ada Acme", "Invoice for March")
+    await ticket(api, support, "road@runner.example", "Road Runner", "Meep meep")
+    await api(
+        "POST",
+        "/api/v1/organisations",
+        {"name": "Globex", "domains": ["globex.example"], "notes": "Reseller."},
+        status=201,
+    )
+
+    await page.get_by_role("link", name="Organisations", exact=True).click()
+    await expect(page.get_by_role("heading", name="Organisations", level=1)).to_be_visible()
+    await page.get_by_role("link", name="New organisation").click()
+    await expect(page.get_by_role("heading", name="New organisation", level=1)).to_be_visible()
+    await page.get_by_label("Name").fill("Acme Corporation")
+    # A free-mail domain is refused, said on the field.
+    await page.get_by_label("Email domains").fill("acme.example\ngmail.com")
+    await page.get_by_role("button", name="Create organisation").click()
+    await expect(page.get_by_text("gmail.com is a free email provider")).to_be_visible()
+    await assert_accessible(page, "the new organisation form, refused")
+    await shoot(page, screenshots, "organisation-refused")
+    await page.get_by_label("Email domains").fill("acme.example")
+    await page.get_by_label("Notes").fill("Key account: anvils, rockets, skates.")
+    await page.get_by_role("button", name="Create organisation").click()
+
+    # Its page: the two customers who wrote from acme.example joined, with their tickets.
+    await expect(page.get_by_role("heading", name="Acme Corporation", level=1)).to_be_visible()
+    await expect(page.get_by_test_id("organisation-domains")).to_contain_text("acme.example")
+    customers = page.get_by_test_id("organisation-customers").locator("tbody tr[data-customer-id]")
+    await expect(customers).to_have_count(2)
+    await expect(customers.first).to_contain_text("Ada Acme")
+    await expect(customers.nth(1)).to_contain_text("Wile E. Coyote")
+    tickets = page.get_by_test_id("organisation-tickets").locator("tbody tr[data-ticket-id]")
+    await expect(tickets).to_have_count(3)
+    await expect(tickets.first).to_contain_text("Invoice for March")
+    await expect(page.get_by_test_id("organisation-tickets")).not_to_contain_text("Meep meep")
+    await assert_accessible(page, "an organisation's page")
+    await shoot(page, screenshots, "organisation")
+    shutil.copy(screenshots / "desk-organisation.png", DOCS_IMAGES)
+
+    await page.get_by_role("link", name="All organisations").click()
+    rows = page.get_by_test_id("organisations").locator("tbody tr[data-organisation-id]")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first).to_contain_text("Acme Corporation")
+    await expect(rows.first).to_contain_text("2")
+    await assert_accessible(page, "the organisation list")
+    await shoot(page, screenshots, "organisations")
+    shutil.copy(screenshots / "desk-organisations.png", DOCS_IMAGES)
+
+    # From a ticket: the sidebar names the organisation, and its link opens it.
+    await page.goto(f"{live}/tickets/{rocket['id']}")
+    sidebar = page.get_by_role("complementary", name="Customer")
+    line = sidebar.get_by_test_id("customer-organisation")
+    await expect(line).to_contain_text("Acme Corporation")
+    await shoot(page, screenshots, "organisation-sidebar")
+    await line.get_by_role("link", name="Acme Corporation").click()
+    await expect(page.get_by_role("heading", name="Acme Corporation", level=1)).to_be_visible()
+
+    # By hand: Road Runner's organisation chosen in the sidebar's form.
+    meep = (await api("GET", "/api/v1/customers?email=road@runner.example"))["items"][0]
+    await page.goto(f"{live}/customers/{meep['id']}")
+    sidebar = page.get_by_role("complementary", name="Customer")
+    await sidebar.get_by_role("button", name="Edit").click()
+    choice = sidebar.get_by_label("Organisation")
+    await expect(choice.locator("option", has_text="Globex")).to_be_attached()
+    await choice.select_option(label="Globex")
+    await shoot(page, screenshots, "organisation-choice")
+    await sidebar.get_by_role("button", name="Save").click()
+    await expect(sidebar.get_by_test_id("customer-organisation")).to_contain_text("Globex")
+    assert (await api("GET", f"/api/v1/customers/{meep['id']}"))["organisation"]["name"] == "Globex"
+
+    # Deleted after a question: its customer stays, without organisation.
+    await page.get_by_test_id("customer-organisation").get_by_role("link", name="Globex").click()
+    await expect(page.get_by_role("heading", name="Globex", level=1)).to_be_visible()
+    await page.get_by_role("button", name="Delete organisation").click()
+    dialog = page.get_by_role("alertdialog")
+    await expect(dialog.get_by_role("heading", name="Delete Globex?")).to_be_visible()
+    await expect(dialog).to_contain_text("Its 1 customer is kept, without organisation.")
+    await dialog.get_by_role("button", name="Delete organisation").click()
+    await expect(page.get_by_role("heading", name="Organisations", level=1)).to_be_visible()
+    await expect(rows).to_have_count(1)
+    assert (await api("GET", f"/api/v1/customers/{meep['id']}"))["organisation"] is None
