@@ -1,13 +1,15 @@
 """What uvicorn's access log may keep of a request: its method, path and status, never its query
 string (a search for a customer's address, a file link's signature, a sign-on's code) nor the
-token in a rating link's path. The log outlives an erasure, and whoever reads it need not see
-customers' words or reusable links (docs/privacy.md)."""
+token in the path of a rating link or a report email's unsubscribe link. The log outlives an
+erasure, and whoever reads it need not see customers' words or reusable links
+(docs/privacy.md)."""
 
 from __future__ import annotations
 
 import logging
 
 from frontdesk.ratings.links import PATH as RATING_PATH
+from frontdesk.report_emails.links import PATH as UNSUBSCRIBE_PATH
 
 ACCESS_LOGGER = "uvicorn.access"
 # uvicorn's access record: (client address, method, path with its query, HTTP version, status).
@@ -16,8 +18,9 @@ _PATH_ARGUMENT = 2
 
 def private_path(path: str) -> str:
     path, _, query = path.partition("?")
-    if path.startswith(RATING_PATH + "/"):
-        path = RATING_PATH + "/…"
+    for tokened in (RATING_PATH, UNSUBSCRIBE_PATH):
+        if path.startswith(tokened + "/"):
+            path = tokened + "/…"
     return path + ("?…" if query else "")
 
 

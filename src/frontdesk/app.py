@@ -87,6 +87,9 @@ from frontdesk.realtime.broker import Broker
 from frontdesk.realtime.memory import MemoryBroker
 from frontdesk.realtime.publisher import BROKER_KEY
 from frontdesk.replies.api import router as replies_router
+from frontdesk.report_emails import timers as report_email_timers
+from frontdesk.report_emails.api import router as report_emails_router
+from frontdesk.report_emails.page_api import router as report_email_page_router
 from frontdesk.reports.api import router as reports_router
 from frontdesk.rules import engine as rules_engine
 from frontdesk.rules import timers as rule_timers
@@ -139,11 +142,11 @@ def api_router() -> APIRouter:
         labels_router,
         fields_router,
         customers_router,
+        customers_import_router,
+        organisations_router,
         privacy_router,
         tickets_router,
         pending_replies_router,
-        customers_import_router,
-        organisations_router,
         ticket_moves_router,
         ticket_mail_router,
         timetracking_router,
@@ -163,6 +166,7 @@ def api_router() -> APIRouter:
         macros_router,
         saved_views_router,
         notifications_router,
+        report_emails_router,
         reports_router,
         sla_router,
         rules_router,
@@ -194,6 +198,7 @@ def routes() -> tuple[BaseRoute, ...]:
         file_links_router,
         ratings_messenger_router,
         rating_page_router,
+        report_email_page_router,
         knowledge_messenger_router,
         help_center_router,
         sockets_router,
@@ -219,6 +224,7 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("chat-offers", chat_timers.expire_offers, min(1.0, settings.timer_interval)),
         ("presence", chat_timers.presence_heartbeat, settings.heartbeat_interval),
         ("rating-requests", rating_timers.send_rating_requests, settings.timer_interval),
+        ("report-emails", report_email_timers.send_report_emails, report_email_timers.INTERVAL),
         ("unsent-uploads", file_timers.delete_unsent_uploads, file_timers.INTERVAL),
         ("auto-assignment", assignment_timers.assign_tickets, settings.timer_interval),
         ("hours-sla", hours_timers.refresh_slas, settings.timer_interval),
@@ -227,13 +233,13 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("retention", privacy_timers.apply_retention, privacy_timers.INTERVAL),
         ("spam", spam_timers.empty_spam, spam_timers.INTERVAL),
         ("erasures", privacy_timers.finish_erasures, settings.timer_interval),
+        ("organisation-domains", organisation_timers.join_customers, settings.timer_interval),
         ("ticket-counts", ticket_counts.compact_counts, ticket_counts.INTERVAL),
         # Without an SMTP server mail stays queued, readable in the outbox (mail viewer),
         # except an inbox's that is sent through its mail provider's SMTP server.
         ("outbox", deliver_outbox, settings.outbox_poll_interval),
         ("webhooks", deliver_webhooks, settings.webhooks_poll_interval),
         ("webhook-log", webhook_timers.prune_deliveries, webhook_timers.PRUNE_INTERVAL),
-        ("organisation-domains", organisation_timers.join_customers, settings.timer_interval),
         ("idempotency-keys", idempotency_timers.sweep_keys, idempotency_timers.INTERVAL),
         ("push", deliver_push, settings.push_poll_interval),
     ]

@@ -39,4 +39,7 @@ def test_the_server_logs_no_query_string_nor_rating_token(tmp_path: Path) -> Non
     )
     assert "signature" not in logged("/messenger/v1/files/7?variant=original&signature=abc")
     assert logged("/rate/Zm9vYmFy.sig/5") == '10.0.0.1:5000 - "GET /rate/… HTTP/1.1" 200'
+    assert logged("/report-emails/unsubscribe/Zm9vYmFy.sig") == (
+        '10.0.0.1:5000 - "GET /report-emails/unsubscribe/… HTTP/1.1" 200'
+    )
     assert logged("/api/v1/tickets/12") == '10.0.0.1:5000 - "GET /api/v1/tickets/12 HTTP/1.1" 200'

@@ -25,6 +25,7 @@ from frontdesk.pending_replies import models as pending_replies_models
 from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
+from frontdesk.report_emails import models as report_emails_models
 from frontdesk.rules import models as rules_models
 from frontdesk.saved_views import models as saved_views_models
 from frontdesk.sla import models as sla_models
@@ -61,6 +62,7 @@ __all__ = [
     "privacy_models",
     "ratings_models",
     "replies_models",
+    "report_emails_models",
     "rules_models",
     "saved_views_models",
     "sla_models",

@@ -35,6 +35,7 @@ THREAD_HEADERS = (
     "Auto-Submitted",
     "X-Auto-Response-Suppress",
     "List-Unsubscribe",
+    "List-Unsubscribe-Post",
 )
 
 
