@@ -74,16 +74,23 @@ PAGE_POLICY = policy(
     base_uri="'none'",
     frame_ancestors="'none'",
 )
-# The link's token is in the address: no other site learns it, no cache keeps the page.
-PAGE_HEADERS = {
-    "Content-Security-Policy": PAGE_POLICY,
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 
 
-def _document(title: str, body: str, *, script: str = "") -> str:
+def token_page_headers(page_policy: str) -> dict[str, str]:
+    """The headers of a page whose link holds a token in its address (this one, a report email's
+    unsubscribe page): no other site learns the token, no cache keeps the page."""
+    return {
+        "Content-Security-Policy": page_policy,
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "X-Robots-Tag": "noindex, nofollow",
+    }
+
+
+PAGE_HEADERS = token_page_headers(PAGE_POLICY)
+
+
+def document(title: str, body: str, *, script: str = "") -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -93,7 +100,7 @@ def _document(title: str, body: str, *, script: str = "") -> str:
 
 
 def message_page(title: str, text: str) -> str:
-    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
+    return document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ def rating_page(asking: Asking, *, rating: Rating, saved: str, error: str | None
         error=error,
         note=f"You can change your answer until {when}.",
     )
-    return _document("Thanks for your feedback", body)
+    return document("Thanks for your feedback", body)
 
 
 def answer_page(asking: Asking, *, score: str, comment: str, error: str | None = None) -> str:
@@ -133,7 +140,7 @@ def answer_page(asking: Asking, *, score: str, comment: str, error: str | None =
             SUBMIT,
         )
     body = _form(asking, heading=heading, score=score, comment=comment, error=error, note=note)
-    return _document("Your feedback", body, script=script)
+    return document("Your feedback", body, script=script)
 
 
 def _form(

@@ -7,7 +7,9 @@ from __future__ import annotations
 from html import escape
 
 from frontdesk.kit.headers import policy, script_hash
-from frontdesk.ratings.page import STYLE
+from frontdesk.ratings.page import STYLE, document, message_page, token_page_headers
+
+__all__ = ["PAGE_HEADERS", "confirm_page", "message_page"]
 
 PAGE_POLICY = policy(
     default_src="'none'",
@@ -16,26 +18,7 @@ PAGE_POLICY = policy(
     base_uri="'none'",
     frame_ancestors="'none'",
 )
-# The link's token is in the address: no other site learns it, no cache keeps the page.
-PAGE_HEADERS = {
-    "Content-Security-Policy": PAGE_POLICY,
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-}
-
-
-def _document(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
-    )
-
-
-def message_page(title: str, text: str) -> str:
-    return _document(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
+PAGE_HEADERS = token_page_headers(PAGE_POLICY)
 
 
 def confirm_page(*, action: str, report: str, email: str) -> str:
@@ -48,4 +31,4 @@ def confirm_page(*, action: str, report: str, email: str) -> str:
         '<button type="submit">Unsubscribe</button></form>'
         '<p class="muted">Your other report emails are not changed.</p>'
     )
-    return _document("Unsubscribe from a report email", body)
+    return document("Unsubscribe from a report email", body)
