@@ -163,7 +163,18 @@ async def test_an_agent_finds_opens_edits_merges_and_adds_customers(
     await expect(page.get_by_test_id("customer-tickets")).to_contain_text(
         "No tickets in your inboxes."
     )
-    await expect(page.get_by_role("complementary", name="Customer")).to_contain_text("+15550100")
+    grace_sidebar = page.get_by_role("complementary", name="Customer")
+    await expect(grace_sidebar).to_contain_text("+15550100")
+    # Her form refuses Jane's address the same way, with the link to Jane.
+    await grace_sidebar.get_by_role("button", name="Edit").click()
+    await grace_sidebar.get_by_label("Emails").fill("grace@example.org\njane@old.example")
+    await grace_sidebar.get_by_role("button", name="Save").click()
+    refused = grace_sidebar.get_by_role("alert")
+    await expect(refused).to_contain_text("The email jane@old.example already belongs to another")
+    await expect(
+        refused.get_by_role("link", name="Open the customer who has it")
+    ).to_have_attribute("href", f"/customers/{jane['id']}")
+    await grace_sidebar.get_by_role("button", name="Cancel").click()
     await page.get_by_role("link", name="All customers").click()
     # A phone number by a run of its digits.
     await search(page, "0100")
