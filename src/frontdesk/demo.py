@@ -13,6 +13,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.models import SETTINGS_ID, HelpCenterSettings
 from frontdesk.labels import service as labels_service
+from frontdesk.organisations import service as organisations_service
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
 from frontdesk.users import service as users_service
@@ -40,6 +41,7 @@ DEMO_LABELS = (
     ("feedback", "#2563eb"),
     ("urgent", "#ea580c"),
 )
+DEMO_ORGANISATION = "Example Labs"
 DEMO_TICKETS = (
     (
         "Refund for order #1042",
@@ -152,6 +154,15 @@ async def seed_demo(session: AsyncSession) -> bool:
             await knowledge_service.set_published(
                 session, user=owner, article_id=article.id, version=article.version, published=True
             )
+    # The demo's customers write from one company's domain: they join it as they are created
+    # (docs/desk.md, "Organisations").
+    await organisations_service.create_organisation(
+        session,
+        user=owner,
+        name=DEMO_ORGANISATION,
+        domains=[DEMO_TICKETS[0][2].rpartition("@")[2]],
+        notes="A customer of long standing: billing questions go to Marie.",
+    )
     for index, (subject, name, email, label, text) in enumerate(DEMO_TICKETS):
         customer = await customers_service.find_or_create(
             session, email=email, name=name, verified=True

@@ -229,6 +229,13 @@ class TestCommands:
         home = asyncio.run(get_page("/help")).text
         assert all(name in home for name in ("Orders and billing", "Your account"))
         assert "Resetting your password" in home
+        # Its customers joined their company by their address's domain.
+        companies = asyncio.run(
+            call("GET", "/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
+        ).json()["items"]
+        assert [(c["name"], c["domains"], c["customer_count"]) for c in companies] == [
+            ("Example Labs", ["example.org"], 4)
+        ]
 
 
 class TestInvalidSettings:
