@@ -27,13 +27,14 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.session import after_commit
+from frontdesk.organisations import queries as organisation_queries
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.changes import ChangeActor
 
 _BEFORE = "customer_changes_before"
 # The fields a change of a customer is told by (webhooks' `diff`), as the API names them.
 # `fields` (custom fields' values) is remembered by what changes them (`remember_values`).
-FIELDS = ("name", "emails", "phones", "attributes", "notes", "verified", "fields")
+FIELDS = ("name", "emails", "phones", "attributes", "notes", "verified", "fields", "organisation")
 
 
 class Kind(enum.StrEnum):
@@ -96,6 +97,18 @@ async def remember(session: AsyncSession, customer: Customer, *fields: str) -> N
     for name in wanted:
         if name in scalars:
             values.setdefault(name, scalars[name])
+    if "organisation" in wanted:
+        values.setdefault("organisation", await organisation_of(session, customer.organisation_id))
+
+
+async def organisation_of(session: AsyncSession, organisation_id: int | None) -> Any:
+    """A customer's organisation as the API shows it (`{"id", "name"}`), or None."""
+    if organisation_id is None:
+        return None
+    names = await organisation_queries.names_by_id(session, ids=[organisation_id])
+    if organisation_id not in names:
+        return None
+    return {"id": organisation_id, "name": names[organisation_id]}
 
 
 def remember_values(session: AsyncSession, *, customer_id: int, values: dict[str, Any]) -> None:
@@ -106,8 +119,10 @@ def remember_values(session: AsyncSession, *, customer_id: int, values: dict[str
         kept.setdefault(name, value)
 
 
-def updated(session: AsyncSession, *, customer_id: int) -> None:
-    _told(session, Told(Kind.updated, customer_id, actor(session)))
+def updated(session: AsyncSession, *, customer_id: int, by: ChangeActor | None = None) -> None:
+    """`by`: who, when not who is changing customers now (a domain's joining is the system's,
+    whoever added the domain)."""
+    _told(session, Told(Kind.updated, customer_id, by or actor(session)))
 
 
 def merged(session: AsyncSession, *, survivor_id: int, merged_id: int) -> None:

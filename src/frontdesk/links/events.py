@@ -1,6 +1,8 @@
 """What desks hear of links: `ticket.links_changed` to the inbox of each ticket whose links
 changed, naming the other ticket by id alone (the agents of one inbox may not see the other's),
-on which an open ticket page reads its links again. Webhooks send nothing of links."""
+on which an open ticket page reads its links again. Webhooks make `ticket.linked` and
+`ticket.unlinked` of the "linked" and "unlinked" ones (webhooks/capture.py), except those of a
+merge, a split or their undo (`by_move`): those are told by the move's own events."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ def links_changed(
     change: Literal["linked", "unlinked", "moved"],
     other_ticket_id: int | None,
     by: User,
+    by_move: bool = False,
 ) -> None:
     data = TicketLinksChanged(
         ticket_id=ticket.id,
@@ -30,4 +33,11 @@ def links_changed(
         other_ticket_id=other_ticket_id,
         by={"id": by.id, "name": by.name},
     )
-    record(session, type=LinkEvent.changed, topics=[inbox_topic(ticket.inbox_id)], data=data)
+    record(
+        session,
+        type=LinkEvent.changed,
+        topics=[inbox_topic(ticket.inbox_id)],
+        data=data,
+        # For webhooks alone (never published): a move's link is no link event of its own.
+        private={"by_move": True} if by_move else None,
+    )

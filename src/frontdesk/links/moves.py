@@ -152,5 +152,10 @@ async def split_off(session: AsyncSession, *, ticket: Ticket, new: Ticket, actor
     await session.flush()
     for here, there in ((ticket, new), (new, ticket)):
         events.links_changed(
-            session, ticket=here, change="linked", other_ticket_id=there.id, by=actor
+            session,
+            ticket=here,
+            change="linked",
+            other_ticket_id=there.id,
+            by=actor,
+            by_move=True,
         )

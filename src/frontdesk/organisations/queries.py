@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.customers.models import Customer
 from frontdesk.organisations.models import Organisation, OrganisationDomain
 
 
@@ -61,3 +62,11 @@ async def names_by_id(session: AsyncSession, *, ids: Collection[int]) -> dict[in
 async def exists(session: AsyncSession, *, organisation_id: int) -> bool:
     found = await session.scalar(select(Organisation.id).where(Organisation.id == organisation_id))
     return found is not None
+
+
+def members(organisation_id: int) -> Select[int]:
+    """The ids of the organisation's customers, for `IN (…)`: read from the partial
+    `ix_customers_organisation` (`organisation_id = :id` implies the index's `IS NOT NULL` on both
+    stores). A customer merged away has no ticket left (they moved to the survivor), so a
+    ticket's customer here is always its current one."""
+    return select(Customer.id).where(Customer.organisation_id == organisation_id)

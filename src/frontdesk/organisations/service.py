@@ -12,7 +12,8 @@ and the customers who join one by their address's domain (docs/desk.md, "Organis
   an address there, and no organisation, join too: the email contacts are read by id ranges of
   `WINDOW`, a range a transaction, the first in the admin's request and the rest by the loop
   (organisations/timers.py), so that a large customer table never holds the writer for long.
-  A customer whose organisation an agent chose (or cleared) by hand is left alone.
+  A customer whose organisation an agent chose (or cleared) by hand is left alone. Each
+  customer joined is told to webhooks (`customer.updated`), at most `TOLD` a transaction.
 - **Audit.** Every change is an audit entry (`organisation.created`, `.updated`, `.deleted`,
   `customer.organisation_changed`), which names a customer by number only.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
+from frontdesk.customers import changes as customer_changes
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.customers.queries import visible_customers
@@ -40,6 +42,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.labels.service import name_key
 from frontdesk.organisations.models import Organisation, OrganisationDomain
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.queries import visible_tickets
 from frontdesk.users.models import User
@@ -47,6 +50,9 @@ from frontdesk.users.models import User
 # Email contacts (by id) a transaction of the joining reads: a range of the primary key,
 # ~10 ms on SQLite.
 WINDOW = 5_000
+# Customers a transaction of the joining joins at most: each is a webhook's `customer.updated`
+# (docs/webhooks.md, "Customers"), whose deliveries are written in that transaction.
+TOLD = 200
 
 # Mail providers whose addresses anyone can have: a domain of theirs says nothing about the
 # company a customer works for.
@@ -503,6 +509,9 @@ async def set_customer_organisation(
     if organisation_id is not None and await session.get(Organisation, organisation_id) is None:
         raise Invalid("organisation_id", "No such organisation: it may have been deleted.")
     before = customer.organisation_id
+    # Webhooks' `customer.updated`, told only when it changed (customers/changes.py).
+    await customer_changes.remember(session, customer, "organisation")
+    customer_changes.updated(session, customer_id=customer.id)
     customer.organisation_id = organisation_id
     customer.organisation_by_hand = True
     if before != organisation_id:
@@ -523,31 +532,54 @@ async def join_existing(session: AsyncSession, *, row: OrganisationDomain) -> in
     joined. Customers already in one, or whose organisation an agent chose, are left alone."""
     after, until = row.backfill_after or 0, row.backfill_until or 0
     upto = min(after + WINDOW, until)
-    found = select(CustomerContact.customer_id).where(
-        CustomerContact.id > after,
-        CustomerContact.id <= upto,
-        # Not by the (kind, value) key, which SQLite would take for narrow and read every
-        # address through: the range of ids is what bounds the transaction.
-        Unindexed(CustomerContact.kind) == ContactKind.email,
-        CustomerContact.value.endswith(f"@{row.domain}", autoescape=True),
-    )
-    joined = await session.execute(
-        update(Customer)
-        .where(
-            Customer.id.in_(found),
-            Customer.organisation_id.is_(None),
-            Customer.organisation_by_hand.is_(False),
-            Customer.merged_into_id.is_(None),
+
+    def at_domain(upto: int) -> Any:
+        return (
+            CustomerContact.id > after,
+            CustomerContact.id <= upto,
+            # Not by the (kind, value) key, which SQLite would take for narrow and read every
+            # address through: the range of ids is what bounds the transaction.
+            Unindexed(CustomerContact.kind) == ContactKind.email,
+            CustomerContact.value.endswith(f"@{row.domain}", autoescape=True),
         )
-        .values(organisation_id=row.organisation_id)
-        .execution_options(synchronize_session=False)
+
+    # Each customer joined is a webhook's `customer.updated`: at most TOLD addresses of the
+    # domain a transaction, the range cut short after the TOLD-th (the rest in the next).
+    cut = await session.scalar(
+        select(CustomerContact.id)
+        .where(*at_domain(upto))
+        .order_by(CustomerContact.id)
+        .offset(TOLD - 1)
+        .limit(1)
     )
+    if cut is not None:
+        upto = cut
+    found = select(CustomerContact.customer_id).where(*at_domain(upto))
+    joined = (
+        await session.scalars(
+            update(Customer)
+            .where(
+                Customer.id.in_(found),
+                Customer.organisation_id.is_(None),
+                Customer.organisation_by_hand.is_(False),
+                Customer.merged_into_id.is_(None),
+            )
+            .values(organisation_id=row.organisation_id)
+            .returning(Customer.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    for customer_id in sorted(joined):
+        customer_changes.remember_values(
+            session, customer_id=customer_id, values={"organisation": None}
+        )
+        customer_changes.updated(session, customer_id=customer_id, by=ticket_changes.SYSTEM)
     if upto >= until:
         row.backfill_after = row.backfill_until = None
     else:
         row.backfill_after = upto
     await session.flush()
-    return int(joined.rowcount)  # type: ignore[attr-defined]
+    return len(joined)
 
 
 async def join_pending(session: AsyncSession) -> tuple[int, bool]:

@@ -35,6 +35,9 @@ class ViewFilters(WriteModel):
         "in a shared view.",
     )
     label_id: Id | None = Field(default=None, description="With this label.")
+    organisation_id: Id | None = Field(
+        default=None, description="Whose customer belongs to this organisation."
+    )
     priority: list[Annotated[TicketPriority, FROM_STRING]] = Field(
         default_factory=list, max_length=len(TicketPriority), description="Any of these."
     )
@@ -70,10 +73,10 @@ class SavedViewRead(ReadModel):
     owner_id: int | None = Field(description="The owner of a personal view; null when shared.")
     position: int = Field(description="Its place in the list, lowest first.")
     missing: list[str] = Field(
-        description="The filters that name something no longer there (a deleted label, say) "
-        "(`field`: a custom field deleted or archived, or its option removed) or that you do not "
-        "see (`inbox_id`: an inbox you are not in): such a filter matches no "
-        "ticket for you, so the view shows you none until it is edited."
+        description="The filters that name something no longer there (a deleted label or "
+        "organisation, say) (`field`: a custom field deleted or archived, or its option "
+        "removed) or that you do not see (`inbox_id`: an inbox you are not in): such a filter "
+        "matches no ticket for you, so the view shows you none until it is edited."
     )
     created_by_id: int | None
     updated_by_id: int | None

@@ -5,10 +5,11 @@ does not exist); a shared view is seen by every agent, and only owners and admin
 or delete one (403 for other agents). A shared view shows each agent only the tickets of the
 inboxes they see, as the list does: its filters narrow what the agent may see, never widen it.
 
-What a view names (an inbox, a label, an agent) is checked when it is saved, and may be gone
-later (a label deleted), or out of the viewer's sight (an inbox its author left, a shared view's
-inbox another agent is not in): such a filter then matches no ticket for that viewer, so the
-view shows none and `missing` names the filter; nothing fails.
+What a view names (an inbox, a label, an agent, an organisation) is checked when it is saved,
+and may be gone later (a label or an organisation deleted), or out of the viewer's sight (an
+inbox its author left, a shared view's inbox another agent is not in): such a filter then
+matches no ticket for that viewer, so the view shows none and `missing` names the filter;
+nothing fails.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.labels.models import Label
 from frontdesk.labels.service import name_key
+from frontdesk.organisations.models import Organisation
 from frontdesk.saved_views import events
 from frontdesk.saved_views.models import SHARED, SavedView
 from frontdesk.saved_views.schemas import MAX_NAME, ViewFilters
@@ -102,6 +104,11 @@ async def _ensure_targets(session: AsyncSession, *, user: User, filters: ViewFil
         raise Invalid("filters.inbox_id", "No such inbox: choose one of your inboxes.")
     if filters.label_id is not None and await session.get(Label, filters.label_id) is None:
         raise Invalid("filters.label_id", "No such label: it may have been deleted.")
+    if (
+        filters.organisation_id is not None
+        and await session.get(Organisation, filters.organisation_id) is None
+    ):
+        raise Invalid("filters.organisation_id", "No such organisation: it may have been deleted.")
     if filters.assignee_id is not None and await session.get(User, filters.assignee_id) is None:
         raise Invalid("filters.assignee_id", "No such agent.")
     if filters.field is not None:
@@ -258,11 +265,13 @@ class Gone:
     user_ids: frozenset[int]
     # The custom field filters (`plan:Pro`) whose field or option is still there.
     field_specs: frozenset[str] = frozenset()
+    organisation_ids: frozenset[int] = frozenset()
 
     def missing(self, filters: ViewFilters) -> list[str]:
         named = (
             ("inbox_id", filters.inbox_id, self.inbox_ids),
             ("label_id", filters.label_id, self.label_ids),
+            ("organisation_id", filters.organisation_id, self.organisation_ids),
             ("assignee_id", filters.assignee_id, self.user_ids),
             ("field", filters.field, self.field_specs),
         )
@@ -272,11 +281,14 @@ class Gone:
 async def existing_targets(
     session: AsyncSession, views: Sequence[SavedView], *, user: User
 ) -> Gone:
-    """What of the views' targets `user` has: labels and agents that exist, and inboxes that
-    exist and `user` sees (inboxes are never deleted, but the viewer may not be in one)."""
+    """What of the views' targets `user` has: labels, organisations and agents that exist, and
+    inboxes that exist and `user` sees (inboxes are never deleted, but the viewer may not be in
+    one)."""
     every = [filters_of(view) for view in views]
 
-    async def found(model: type[Inbox] | type[Label] | type[User], ids: set[int]) -> frozenset[int]:
+    async def found(
+        model: type[Inbox] | type[Label] | type[User] | type[Organisation], ids: set[int]
+    ) -> frozenset[int]:
         if not ids:
             return frozenset()
         query = select(model.id).where(model.id.in_(ids))
@@ -295,6 +307,9 @@ async def existing_targets(
         label_ids=await found(Label, {f.label_id for f in every if f.label_id is not None}),
         user_ids=await found(User, {f.assignee_id for f in every if f.assignee_id is not None}),
         field_specs=frozenset(field_specs),
+        organisation_ids=await found(
+            Organisation, {f.organisation_id for f in every if f.organisation_id is not None}
+        ),
     )
 
 
@@ -324,14 +339,15 @@ async def _with_field(
 
 
 def criteria_of(filters: ViewFilters, *, user: User) -> TicketFilter:
-    """The list's criteria for `user`: `mine` is whoever looks. A missing inbox, label or agent
-    matches no ticket by itself (no row has it)."""
+    """The list's criteria for `user`: `mine` is whoever looks. A missing inbox, label, agent or
+    organisation matches no ticket by itself (no row has it)."""
     return TicketFilter(
         inbox_id=filters.inbox_id,
         states=tuple(filters.state),
         assignee_id=user.id if filters.mine else filters.assignee_id,
         unassigned=filters.unassigned,
         label_id=filters.label_id,
+        organisation_id=filters.organisation_id,
         type=filters.type,
         priorities=tuple(filters.priority),
         due_before=breaching_before() if filters.breaching else None,

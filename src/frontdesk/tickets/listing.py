@@ -38,6 +38,7 @@ class ListFilters:
     mine: bool
     label_id: int | None
     customer_id: int | None
+    organisation_id: int | None
     type: TicketType | None
     priority: tuple[TicketPriority, ...]
     q: str | None
@@ -63,6 +64,13 @@ def list_filters(
     mine: bool = False,
     label_id: Id | None = None,
     customer_id: Id | None = None,
+    organisation_id: Annotated[
+        Id | None,
+        Query(
+            description="Only tickets whose customer belongs to this organisation "
+            "(GET /api/v1/organisations); one that does not exist lists no ticket."
+        ),
+    ] = None,
     type: TicketType | None = None,
     priority: Annotated[
         list[TicketPriority] | None, Query(description="Any of these; repeat for several")
@@ -99,6 +107,7 @@ def list_filters(
         mine=mine,
         label_id=label_id,
         customer_id=customer_id,
+        organisation_id=organisation_id,
         type=type,
         priority=tuple(priority or ()),
         q=q,
@@ -127,6 +136,7 @@ async def criteria_of(
             chosen.inbox_id,
             chosen.assignee_id,
             chosen.customer_id,
+            chosen.organisation_id,
             chosen.label_id,
             chosen.type,
             chosen.q,
@@ -150,6 +160,7 @@ async def criteria_of(
         unassigned=chosen.unassigned,
         label_id=chosen.label_id,
         customer_id=chosen.customer_id,
+        organisation_id=chosen.organisation_id,
         type=chosen.type,
         priorities=chosen.priority,
         text=chosen.q or None,

@@ -14,6 +14,7 @@ from frontdesk.fields.filtering import condition as field_condition
 from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.kit import cursors
 from frontdesk.kit.schemas import MAX_ID
+from frontdesk.organisations import queries as organisations_queries
 from frontdesk.search import queries as search_queries
 from frontdesk.search import terms as search_terms
 from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType, ticket_labels
@@ -58,6 +59,8 @@ class TicketFilter:
     unassigned: bool = False
     label_id: int | None = None
     customer_id: int | None = None
+    # The customer's organisation (customers.organisation_id): an unknown one matches nothing.
+    organisation_id: int | None = None
     type: TicketType | None = None
     priorities: tuple[TicketPriority, ...] = ()
     text: str | None = None
@@ -103,6 +106,12 @@ def filtered(
         )
     if criteria.customer_id is not None:
         conditions.append(Ticket.customer_id == criteria.customer_id)
+    if criteria.organisation_id is not None:
+        # `IN (…)` rather than a join: the customers' partial index gives the few members, and
+        # the list keeps reading its own (sort key, id) index range for the page.
+        conditions.append(
+            Ticket.customer_id.in_(organisations_queries.members(criteria.organisation_id))
+        )
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
     if criteria.priorities:
@@ -139,6 +148,9 @@ def filters_digest(criteria: TicketFilter) -> str:
         filters["priorities"] = sorted(priority.value for priority in criteria.priorities)
     if criteria.field is not None:
         filters["field"] = criteria.field.spec
+    if criteria.organisation_id is not None:
+        # Only when given, as `priorities`.
+        filters["organisation_id"] = criteria.organisation_id
     return cursors.digest(filters)
 
 

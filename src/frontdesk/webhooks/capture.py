@@ -61,8 +61,10 @@ SOURCES = frozenset(
         "rating.recorded",
         "ticket.time_changed",
         "ticket.checklist_changed",
+        "ticket.links_changed",
     }
 )
+LINK_EVENTS = frozenset({WebhookEvent.ticket_linked, WebhookEvent.ticket_unlinked})
 # Entries that are messages: a customer's mail, an agent's reply, a note (internal). Timeline
 # lines and chat transcripts are not (the chat's messages were sent as they were written).
 MESSAGE_ENTRIES = frozenset({EntryKind.reply, EntryKind.note})
@@ -205,7 +207,11 @@ async def _customer_events(
         if each.kind is kinds.updated and each.customer_id not in quiet:
             updated.setdefault(each.customer_id, each)
     ids = list(dict.fromkeys([*created, *(m.customer_id for m in merges), *updated]))
-    rows = [customer for customer in [await session.get(Customer, i) for i in ids] if customer]
+    # One statement for them all: a domain added to an organisation joins up to
+    # organisations/service.TOLD customers a transaction, each told.
+    rows = (
+        (await session.scalars(select(Customer).where(Customer.id.in_(ids)))).all() if ids else []
+    )
     shown = {read.id: read.model_dump(mode="json") for read in await customer_reads(session, rows)}
     events: list[Event] = []
 
@@ -352,6 +358,8 @@ async def _events(
     moved_from: dict[int, int] = {}
     events: list[Event] = []
     tickets: dict[int, dict[str, Any]] = {}
+    # Links made or taken away, each as one end heard it: a `ticket.linked` or `.unlinked` each.
+    links: list[Mapping[str, Any]] = []
     for publication in publications:
         envelope = publication.message.envelope
         data = envelope.data
@@ -414,13 +422,17 @@ async def _events(
                 event = await _checklist_event(session, data)
                 if event is not None:
                     events.append(event)
+            case "ticket.links_changed" if f"ticket.{data['change']}" in LINK_EVENTS & wanted:
+                if not publication.private.get("by_move"):
+                    links.append(data)
             case "rating.recorded":
                 rating = RatingRead.model_validate(data["rating"]).model_dump(mode="json")
                 events.append(Event(WebhookEvent.rating_received, {"rating": rating}))
     wants_tickets = {WebhookEvent.ticket_created, WebhookEvent.ticket_updated} & wanted
-    if wants_tickets:
-        ids = list(dict.fromkeys([*created, *updated]))
+    if wants_tickets or links:
+        ids = list(dict.fromkeys([*created, *updated, *(int(d["ticket_id"]) for d in links)]))
         tickets = await _tickets(session, ids)
+    events += await _link_events(session, links, tickets)
     # A ticket created in this transaction is told once, as created, however it changed since.
     ticket_events = [
         Event(WebhookEvent.ticket_created, {"ticket": tickets[ticket_id]})
@@ -491,6 +503,40 @@ async def _checklist_event(session: AsyncSession, data: Mapping[str, Any]) -> Ev
     }
     outside = told | {"item": {k: v for k, v in data["item"].items() if k != "text"}}
     return Event(WebhookEvent.ticket_checklist_updated, told, outside=outside)
+
+
+async def _link_events(
+    session: AsyncSession, links: list[Mapping[str, Any]], tickets: Mapping[int, dict[str, Any]]
+) -> list[Event]:
+    """`ticket.linked` and `ticket.unlinked`, one for each end (each is a conversation of its
+    own): the ticket as other ticket events carry it, the other end by id and number only (its
+    subject, customer and inbox are another conversation's, which a receiver of this one's
+    need not read), and who. None for a spam end (as for its checklist) or one deleted in the
+    same transaction; the other end's is still told."""
+    if not links:
+        return []
+    others = await tickets_service.get_tickets_by_id(
+        session, ticket_ids={int(data["other_ticket_id"]) for data in links}
+    )
+    events: list[Event] = []
+    for data in links:
+        ticket = tickets.get(int(data["ticket_id"]))
+        other = others.get(int(data["other_ticket_id"]))
+        if ticket is None or ticket["state"] == SPAM:
+            continue
+        actor = ticket_changes.ChangeActor(
+            ticket_changes.ActorKind.agent, user_id=int(data["by"]["id"])
+        )
+        told = {
+            "ticket": ticket,
+            "other_ticket": {
+                "id": int(data["other_ticket_id"]),
+                "number": other.number if other is not None else None,
+            },
+            "actor": await webhook_changes.actor_payload(session, actor),
+        }
+        events.append(Event(WebhookEvent(f"ticket.{data['change']}"), told))
+    return events
 
 
 async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:

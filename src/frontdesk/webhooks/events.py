@@ -21,6 +21,8 @@ class WebhookEvent(enum.StrEnum):
     time_entry_updated = "time_entry.updated"
     time_entry_deleted = "time_entry.deleted"
     ticket_checklist_updated = "ticket.checklist_updated"
+    ticket_linked = "ticket.linked"
+    ticket_unlinked = "ticket.unlinked"
 
 
 # Sent only by "Send test": never subscribed to, always delivered to the one subscription.

@@ -12,8 +12,16 @@ test("reads back what it wrote", () => {
   assert.equal(sameListing(fromQuery(location as never), listing), true);
 });
 
+test("reads back an organisation", () => {
+  const listing = { filters: { organisation_id: 12, state: ["open" as const] }, sort: "-updated_at" as const };
+  const location = toLocation(listing);
+  assert.deepEqual(location, { state: ["open"], organisation_id: "12" });
+  assert.deepEqual(toQuery(fromQuery(location as never)), { state: ["open"], organisation_id: 12 });
+  assert.deepEqual(stored(listing.filters), { state: ["open"], organisation_id: 12 });
+});
+
 test("leaves out what a URL names wrongly", () => {
-  const { filters, sort } = fromQuery({ state: ["open", "later"], priority: "soon", label_id: "x", type: "fax", sort: "relevance" });
+  const { filters, sort } = fromQuery({ state: ["open", "later"], priority: "soon", label_id: "x", organisation_id: "-1", type: "fax", sort: "relevance" });
   assert.deepEqual(toQuery({ filters, sort }), { state: ["open"] });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The ticket list's filters, in the URL and in a saved view. They have the list API's own names
- * (GET /api/v1/tickets: inbox_id, state, assignee_id, unassigned, mine, label_id, priority, type,
- * breaching, field, sort), so the URL of a filtered list (/tickets?inbox_id=1&priority=high) is its
+ * (GET /api/v1/tickets: inbox_id, state, assignee_id, unassigned, mine, label_id, organisation_id,
+ * priority, type, breaching, field, sort), so the URL of a filtered list (/tickets?inbox_id=1&priority=high) is its
  * request, a reload or a shared link shows the same list, and a saved view keeps the same words.
  */
 import type { LocationQuery, LocationQueryRaw } from "vue-router";
@@ -51,6 +51,7 @@ export function fromQuery(query: LocationQuery): Listing {
     inbox_id: id(query, "inbox_id"),
     state: many(query, "state", STATES),
     label_id: id(query, "label_id"),
+    organisation_id: id(query, "organisation_id"),
     priority: many(query, "priority", PRIORITIES),
     type: (KINDS as string[]).includes(one(query, "type") ?? "") ? (one(query, "type") as Kind) : null,
     breaching: one(query, "breaching") === "true",
@@ -71,6 +72,7 @@ export function toQuery({ filters, sort }: Listing): TicketQuery {
   else if (filters.unassigned) query.unassigned = true;
   else if (filters.assignee_id) query.assignee_id = filters.assignee_id;
   if (filters.label_id) query.label_id = filters.label_id;
+  if (filters.organisation_id) query.organisation_id = filters.organisation_id;
   if (filters.priority?.length) query.priority = [...filters.priority];
   if (filters.type) query.type = filters.type;
   if (filters.breaching) query.breaching = true;

@@ -4,6 +4,7 @@ import { t, type Key } from "../i18n";
 const MISSING: Record<string, Key> = {
   inbox_id: "views.missingInbox",
   label_id: "views.missingLabel",
+  organisation_id: "views.missingOrganisation",
   assignee_id: "views.missingAssignee",
   field: "views.missingField",
 };

@@ -21,6 +21,8 @@ export const EVENTS: WebhookEvent[] = [
   "time_entry.updated",
   "time_entry.deleted",
   "ticket.checklist_updated",
+  "ticket.linked",
+  "ticket.unlinked",
 ];
 
 const path = (id: number) => ({ params: { path: { webhook_id: id } } });
