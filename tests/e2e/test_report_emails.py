@@ -68,8 +68,8 @@ async def test_subscribing_from_the_reports_page(desk: Desk, live: str, browser:
 
     # A report email's link: the page on its period and filter.
     await page.goto(f"{live}/reports?since=2026-11-09&until=2026-11-15&inbox_id={inbox['id']}")
-    await expect(page.get_by_label("From")).to_have_value("2026-11-09")
-    await expect(page.get_by_label("To")).to_have_value("2026-11-15")
+    await expect(page.get_by_label("From", exact=True)).to_have_value("2026-11-09")
+    await expect(page.get_by_label("To", exact=True)).to_have_value("2026-11-15")
     await expect(
         page.get_by_role("form", name="Report filters").get_by_label("Inbox")
     ).to_have_value(str(inbox["id"]))
