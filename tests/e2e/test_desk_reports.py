@@ -43,8 +43,8 @@ async def reports_page(browser: Browser, live: str, user: dict[str, Any], scheme
     await log_in(page, user["email"], PASSWORD)
     await page.get_by_role("link", name="Reports").click()
     await expect(page.get_by_role("heading", level=1, name="Reports")).to_be_visible()
-    await page.get_by_label("From").fill("2026-11-09")
-    await page.get_by_label("To").fill("2026-11-12")
+    await page.get_by_label("From", exact=True).fill("2026-11-09")
+    await page.get_by_label("To", exact=True).fill("2026-11-12")
     return page
 
 
