@@ -38,16 +38,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _read(listed: service.Listed) -> OrganisationRead:
-    organisation = listed.organisation
-    return OrganisationRead(
-        id=organisation.id,
-        name=organisation.name,
-        domains=listed.domains,
-        notes=organisation.notes,
-        customer_count=listed.customer_count,
-        created_at=organisation.created_at,
-        updated_at=organisation.updated_at,
-    )
+    return service.read_of(listed)
 
 
 async def _one(session: SessionDep, organisation: Organisation) -> OrganisationRead:

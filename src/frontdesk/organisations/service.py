@@ -14,6 +14,9 @@ and the customers who join one by their address's domain (docs/desk.md, "Organis
   (organisations/timers.py), so that a large customer table never holds the writer for long.
   A customer whose organisation an agent chose (or cleared) by hand is left alone. Each
   customer joined is told to webhooks (`customer.updated`), at most `TOLD` a transaction.
+- **Webhooks.** Creating, editing and deleting one is told (`organisation.created`,
+  `.updated` with each field from what to what, `.deleted`) through organisations/changes.py,
+  in the transaction of the change (docs/webhooks.md, "Organisations").
 - **Audit.** Every change is an audit entry (`organisation.created`, `.updated`, `.deleted`,
   `customer.organisation_changed`), which names a customer by number only.
 """
@@ -41,7 +44,9 @@ from frontdesk.kit import cursors
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.labels.service import name_key
+from frontdesk.organisations import changes as organisation_changes
 from frontdesk.organisations.models import Organisation, OrganisationDomain
+from frontdesk.organisations.schemas import OrganisationRead
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.tickets.queries import visible_tickets
@@ -215,6 +220,30 @@ async def described(session: AsyncSession, organisations: Sequence[Organisation]
         Listed(organisation, domains[organisation.id], counts.get(organisation.id, 0))
         for organisation in organisations
     ]
+
+
+def read_of(listed: Listed) -> OrganisationRead:
+    """An organisation as the API shows it (and webhooks' payloads)."""
+    organisation = listed.organisation
+    return OrganisationRead(
+        id=organisation.id,
+        name=organisation.name,
+        domains=listed.domains,
+        notes=organisation.notes,
+        customer_count=listed.customer_count,
+        created_at=organisation.created_at,
+        updated_at=organisation.updated_at,
+    )
+
+
+async def shown(
+    session: AsyncSession, organisations: Sequence[Organisation]
+) -> dict[int, dict[str, Any]]:
+    """Each organisation as the API shows it, ready for JSON, by id."""
+    return {
+        listed.organisation.id: read_of(listed).model_dump(mode="json")
+        for listed in await described(session, organisations)
+    }
 
 
 async def list_organisations(
@@ -416,6 +445,7 @@ async def create_organisation(
     session.add(organisation)
     await flush_unique(session, taken=_name_taken(name))
     await _add_domains(session, organisation=organisation, domains=wanted)
+    organisation_changes.created(session, organisation_id=organisation.id)
     audit.record(
         session,
         action="organisation.created",
@@ -442,6 +472,8 @@ async def update_organisation(
     their organisation."""
     _ensure_admin(user, "edit organisations")
     changes: dict[str, Any] = {}
+    # Webhooks' `organisation.updated` compares these with what the transaction commits.
+    before: dict[str, Any] = {"name": organisation.name, "notes": organisation.notes}
     if name is not None:
         name = _checked_name(name)
         if name != organisation.name:
@@ -455,8 +487,9 @@ async def update_organisation(
         organisation.notes = notes.strip()
     if domains is not None:
         wanted = _checked_domains(domains)
-        before = await _current_domains(session, organisation_id=organisation.id)
-        if wanted != before:
+        had = await _current_domains(session, organisation_id=organisation.id)
+        before["domains"] = had
+        if wanted != had:
             await session.execute(
                 delete(OrganisationDomain).where(
                     OrganisationDomain.organisation_id == organisation.id,
@@ -466,10 +499,11 @@ async def update_organisation(
             await _add_domains(
                 session,
                 organisation=organisation,
-                domains=[domain for domain in wanted if domain not in before],
+                domains=[domain for domain in wanted if domain not in had],
             )
-            changes["domains"] = [before, wanted]
+            changes["domains"] = [had, wanted]
     if changes:
+        organisation_changes.updated(session, organisation_id=organisation.id, before=before)
         organisation.updated_at = utcnow()
         audit.record(
             session, action="organisation.updated", target=_target(organisation), changes=changes
@@ -482,6 +516,12 @@ async def delete_organisation(
 ) -> None:
     """Its customers stay, without organisation, free to join another by a domain."""
     _ensure_admin(user, "delete organisations")
+    # As it was, customers included: what `organisation.deleted` carries.
+    organisation_changes.deleted(
+        session,
+        organisation_id=organisation.id,
+        shown=(await shown(session, [organisation]))[organisation.id],
+    )
     left = await session.execute(
         update(Customer)
         .where(Customer.organisation_id == organisation.id)

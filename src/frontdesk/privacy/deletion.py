@@ -134,8 +134,10 @@ async def let_go(
     notifications about them (their mail is the caller's to delete)."""
     files = await queue_files(session, ticket_ids=ticket_ids, chat_ids=chat_ids)
     for part in chunks(sorted(ticket_ids)):
-        numbers = await session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(part)))
-        ticket_changes.deleted(session, tickets=[(i, n) for i, n in numbers], reason=reason)
+        numbers = await session.execute(
+            select(Ticket.id, Ticket.number, Ticket.inbox_id).where(Ticket.id.in_(part))
+        )
+        ticket_changes.deleted(session, tickets=[(i, n, b) for i, n, b in numbers], reason=reason)
         await timers_gone.tickets_deleted(session, ticket_ids=part)
         # A reply to a deleted ticket's address opens a new ticket in its inbox (mail/retired.py).
         await retired.remember_inboxes(session, ticket_ids=part)

@@ -216,13 +216,15 @@ class Deleted:
     ticket_id: int
     number: int
     reason: str
+    # The inbox it was in: webhooks for some inboxes only hear of their own tickets' deletion.
+    inbox_id: int | None = None
     seen: bool = field(default=False)
 
     async def __call__(self) -> None:
         return None
 
 
-def deleted(session: AsyncSession, *, tickets: Iterable[tuple[int, int]], reason: str) -> None:
-    """Called by what deletes tickets (privacy/deletion.py), with their (id, number)."""
-    for ticket_id, number in tickets:
-        after_commit(session, Deleted(ticket_id, number, reason))
+def deleted(session: AsyncSession, *, tickets: Iterable[tuple[int, int, int]], reason: str) -> None:
+    """Called by what deletes tickets (privacy/deletion.py), with their (id, number, inbox)."""
+    for ticket_id, number, inbox_id in tickets:
+        after_commit(session, Deleted(ticket_id, number, reason, inbox_id))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.kit.schemas import MAX_ID, Id
@@ -34,6 +35,23 @@ async def load_subscription(
 LoadedSubscription = Annotated[WebhookSubscription, Depends(load_subscription)]
 
 
+Read = TypeVar("Read", bound=SubscriptionRead)
+
+
+async def _reads(
+    session: AsyncSession, subscriptions: list[WebhookSubscription], model: type[Read]
+) -> list[Read]:
+    """As the API shows them: each with its inboxes (null for all)."""
+    scopes = await service.inbox_scopes(session, subscriptions)
+    return [
+        model.model_validate(
+            {name: getattr(s, name) for name in model.model_fields if name != "inbox_ids"}
+            | {"inbox_ids": scopes[s.id]}
+        )
+        for s in subscriptions
+    ]
+
+
 def _delivery(delivery: WebhookDelivery) -> DeliveryRead:
     read = DeliveryRead.model_validate(delivery)
     if delivery.state in (DeliveryState.delivered, DeliveryState.failed):
@@ -44,7 +62,7 @@ def _delivery(delivery: WebhookDelivery) -> DeliveryRead:
 @router.get("", response_model=list[SubscriptionRead])
 async def list_webhooks(admin: CurrentAdmin, session: SessionDep) -> list[SubscriptionRead]:
     subscriptions = await service.list_subscriptions(session, user=admin)
-    return [SubscriptionRead.model_validate(s) for s in subscriptions]
+    return await _reads(session, list(subscriptions), SubscriptionRead)
 
 
 @router.post("", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED)
@@ -61,13 +79,16 @@ async def create_webhook(
         include_internal=body.include_internal,
         enabled=body.enabled,
         allow_private=settings.webhooks_allow_private,
+        inbox_ids=body.inbox_ids,
     )
-    return SubscriptionCreated.model_validate(subscription)
+    [created] = await _reads(session, [subscription], SubscriptionCreated)
+    return created
 
 
 @router.get("/{webhook_id}", response_model=SubscriptionRead)
-async def get_webhook(subscription: LoadedSubscription) -> SubscriptionRead:
-    return SubscriptionRead.model_validate(subscription)
+async def get_webhook(subscription: LoadedSubscription, session: SessionDep) -> SubscriptionRead:
+    [read] = await _reads(session, [subscription], SubscriptionRead)
+    return read
 
 
 @router.patch("/{webhook_id}", response_model=SubscriptionRead)
@@ -88,8 +109,11 @@ async def update_webhook(
         include_internal=body.include_internal,
         enabled=body.enabled,
         allow_private=settings.webhooks_allow_private,
+        # Left out: kept; null: all inboxes.
+        inboxes=body.inbox_ids if "inbox_ids" in body.model_fields_set else service.KEEP,
     )
-    return SubscriptionRead.model_validate(updated)
+    [read] = await _reads(session, [updated], SubscriptionRead)
+    return read
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -5,8 +5,12 @@ too). It reads the realtime events the services recorded on the session (realtim
 every ticket created or changed, chat started or ended, message and rating already records one
 there, exactly once, and a savepoint or transaction rolled back drops them. So a delivery row
 commits with the change or not at all (a transactional outbox), and no change is told twice.
-Customers' changes (customers/changes.py) and deleted tickets (tickets/changes.py `deleted`),
-which the desk does not hear, ride the same list as records of their own.
+Customers' and organisations' changes (customers/changes.py, organisations/changes.py) and
+deleted tickets (tickets/changes.py `deleted`), which the desk does not hear, ride the same list
+as records of their own.
+
+A subscription for some inboxes only gets the events about their tickets, chats and customers
+(`_place`, docs/webhooks.md "Inboxes"); the others' are not even written for it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from frontdesk.fields.models import FieldObject
 from frontdesk.kit.clock import utcnow
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.organisations import changes as organisation_changes
+from frontdesk.organisations import service as organisations_service
+from frontdesk.organisations.models import Organisation
 from frontdesk.ratings.schemas import RatingRead
 from frontdesk.realtime.envelope import chat_topic, iso
 from frontdesk.realtime.publisher import Publication
@@ -46,8 +53,12 @@ from frontdesk.tickets.models import EntryKind, Ticket, TicketEntry, TicketState
 from frontdesk.tickets.schemas import EntryRead, TicketRead
 from frontdesk.timetracking import service as time_service
 from frontdesk.webhooks import changes as webhook_changes
-from frontdesk.webhooks.events import WebhookEvent
-from frontdesk.webhooks.models import WebhookDelivery, WebhookSubscription
+from frontdesk.webhooks.events import NO_INBOX, WebhookEvent
+from frontdesk.webhooks.models import (
+    WebhookDelivery,
+    WebhookSubscription,
+    WebhookSubscriptionInbox,
+)
 
 # The realtime events webhooks are made from.
 SOURCES = frozenset(
@@ -84,11 +95,23 @@ class Event:
     # What a subscription without internal notes gets instead of `data`, when that differs
     # (a customer's `notes`, written by agents for agents, taken out).
     outside: dict[str, Any] | None = None
+    # The inboxes it is about (`_place`): a subscription for some inboxes only gets it when
+    # one of them is theirs. A ticket's, a chat's; for a move, the inbox left too; for a
+    # customer, each inbox where they have a ticket.
+    inboxes: frozenset[int] = frozenset()
+    # About no inbox, yet for every subscription: `customer.deleted` (ids only, "delete your
+    # copy", when which inboxes the customer's tickets were in can no longer be said).
+    everywhere: bool = False
 
     def data_for(self, subscription: Subscriber) -> dict[str, Any]:
         if self.outside is None or subscription.include_internal:
             return self.data
         return self.outside
+
+    def reaches(self, subscription: Subscriber) -> bool:
+        if subscription.inboxes is None or self.everywhere:
+            return True
+        return not self.inboxes.isdisjoint(subscription.inboxes)
 
 
 def new_event_id() -> str:
@@ -107,7 +130,8 @@ def conversation_of(data: dict[str, Any]) -> tuple[int | None, int | None]:
     return ticket_id, chat_id
 
 
-Told = customer_changes.Told | ticket_changes.Deleted
+Told = customer_changes.Told | ticket_changes.Deleted | organisation_changes.Told
+TOLD = (customer_changes.Told, ticket_changes.Deleted, organisation_changes.Told)
 
 
 def _pending(session: AsyncSession) -> tuple[list[Publication], list[Told]]:
@@ -121,7 +145,7 @@ def _pending(session: AsyncSession) -> tuple[list[Publication], list[Told]]:
                 hook.seen = True
                 if hook.message.envelope.type in SOURCES:
                     publications.append(hook)
-        elif isinstance(hook, customer_changes.Told | ticket_changes.Deleted) and not hook.seen:
+        elif isinstance(hook, TOLD) and not hook.seen:
             hook.seen = True
             told.append(hook)
     return publications, told
@@ -141,6 +165,9 @@ async def capture_events(session: AsyncSession) -> None:
     events = await _customer_events(session, told, wanted) if told else []
     events += await _events(session, publications, wanted)
     events += _deletions(told, wanted)
+    events += await _organisation_events(session, told, wanted) if told else []
+    if any(subscription.inboxes is not None for subscription in subscriptions):
+        await _place(session, events)
     for event in events:
         ticket_id, chat_id = (None, None) if event.gone else conversation_of(event.data)
         if ticket_id in gone_tickets:
@@ -149,6 +176,8 @@ async def capture_events(session: AsyncSession) -> None:
             if event.type not in subscription.events:
                 continue
             if event.internal and not subscription.include_internal:
+                continue
+            if not event.reaches(subscription):
                 continue
             event_id = new_event_id()
             session.add(
@@ -280,6 +309,7 @@ def _deletions(told: list[Told], wanted: set[str]) -> list[Event]:
             WebhookEvent.ticket_deleted,
             {"ticket": {"id": each.ticket_id, "number": each.number}, "reason": each.reason},
             gone=True,
+            inboxes=frozenset() if each.inbox_id is None else frozenset({each.inbox_id}),
         )
         for each in told
         if isinstance(each, ticket_changes.Deleted)
@@ -289,6 +319,7 @@ def _deletions(told: list[Told], wanted: set[str]) -> list[Event]:
             WebhookEvent.customer_deleted,
             {"customer": {"id": each.customer_id}, "reason": each.reason},
             gone=True,
+            everywhere=True,
         )
         for each in told
         if isinstance(each, customer_changes.Told) and each.kind is customer_changes.Kind.deleted
@@ -300,12 +331,19 @@ class Subscriber(NamedTuple):
     id: int
     events: list[str]
     include_internal: bool
+    # None: every inbox's events; else only these inboxes' (empty when all were deleted since).
+    inboxes: frozenset[int] | None = None
 
 
 _SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
 # Where neither driver's connection can be used directly: Core, on the session's connection.
 _ENABLED = (
-    select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.events, _SUBSCRIPTIONS.c.include_internal)
+    select(
+        _SUBSCRIPTIONS.c.id,
+        _SUBSCRIPTIONS.c.events,
+        _SUBSCRIPTIONS.c.include_internal,
+        _SUBSCRIPTIONS.c.all_inboxes,
+    )
     .where(_SUBSCRIPTIONS.c.enabled.is_(True) | _SUBSCRIPTIONS.c.holding_until.is_not(None))
     .order_by(_SUBSCRIPTIONS.c.id)
 )
@@ -313,7 +351,7 @@ _ENABLED = (
 # still recorded for while it holds its events (webhooks/service.py HOLD): they wait, pending,
 # until it is switched on; one an admin switched off is not.
 _ENABLED_TEXT = (
-    "SELECT id, events, include_internal FROM webhook_subscriptions "
+    "SELECT id, events, include_internal, all_inboxes FROM webhook_subscriptions "
     "WHERE enabled OR holding_until IS NOT NULL ORDER BY id"
 )
 _SQLITE = sqlite_dialect.dialect()
@@ -332,19 +370,95 @@ async def _enabled_subscriptions(session: AsyncSession) -> list[Subscriber]:
     sync = session.sync_session
     if sync.new or sync.dirty or sync.deleted:
         await session.flush()
+    rows: list[tuple[int, list[str], bool, bool]]
     connection = await inline_sqlite(session)
+    driver = None if connection is not None else await inline_asyncpg(session)
     if connection is not None:
-        return [
-            Subscriber(id, _DECODE_EVENTS(events), bool(internal))
-            for id, events, internal in connection.execute(_ENABLED_TEXT)
+        rows = [
+            (id, _DECODE_EVENTS(events), bool(internal), bool(every))
+            for id, events, internal, every in connection.execute(_ENABLED_TEXT)
         ]
-    driver = await inline_asyncpg(session)
-    if driver is not None:
-        return [
-            Subscriber(id, _PG_DECODE_EVENTS(events), internal)
-            for id, events, internal in await driver.fetch(_ENABLED_TEXT)
+    elif driver is not None:
+        rows = [
+            (id, _PG_DECODE_EVENTS(events), internal, every)
+            for id, events, internal, every in await driver.fetch(_ENABLED_TEXT)
         ]
-    return [Subscriber(*row) for row in await (await session.connection()).execute(_ENABLED)]
+    else:
+        rows = [
+            (id, events, internal, every)
+            for id, events, internal, every in await (await session.connection()).execute(_ENABLED)
+        ]
+    scoped = [row[0] for row in rows if not row[3]]
+    # Read only when some subscription is for some inboxes: most desks have none.
+    inboxes: dict[int, set[int]] = {id: set() for id in scoped}
+    if scoped:
+        for subscription_id, inbox_id in await session.execute(
+            select(
+                WebhookSubscriptionInbox.subscription_id, WebhookSubscriptionInbox.inbox_id
+            ).where(WebhookSubscriptionInbox.subscription_id.in_(scoped))
+        ):
+            inboxes[subscription_id].add(inbox_id)
+    return [
+        Subscriber(id, events, internal, None if every else frozenset(inboxes[id]))
+        for id, events, internal, every in rows
+    ]
+
+
+async def _place(session: AsyncSession, events: list[Event]) -> None:
+    """Fills each event's `inboxes`, for the subscriptions of some inboxes: a ticket's event
+    (messages, checklist, time, links, ratings …) is its inbox's, and a move's `ticket.updated`
+    the inbox's it left too (so that it hears the ticket left, and nothing after); a chat's is
+    its inbox's; a customer's those where they have a ticket that shows them (as an agent of
+    those inboxes sees them: customers/queries.visible_to). `*.deleted` were placed when made;
+    organisations' are about no inbox."""
+    ticket_ids: set[int] = set()
+    chat_ids: set[int] = set()
+    customer_ids: set[int] = set()
+    for event in events:
+        if event.gone or event.type in NO_INBOX:
+            continue
+        if event.customer_id is not None:
+            customer_ids.add(event.customer_id)
+            continue
+        ticket_id, chat_id = conversation_of(event.data)
+        if ticket_id is not None:
+            ticket_ids.add(int(ticket_id))
+        elif chat_id is not None:
+            chat_ids.add(int(chat_id))
+    of_ticket: dict[int, int] = {}
+    of_chat: dict[int, int] = {}
+    of_customer: dict[int, set[int]] = {}
+    if ticket_ids:
+        rows = await session.execute(
+            select(Ticket.id, Ticket.inbox_id).where(Ticket.id.in_(ticket_ids))
+        )
+        of_ticket = {ticket_id: inbox_id for ticket_id, inbox_id in rows.all()}  # noqa: C416
+    if chat_ids:
+        rows = await session.execute(select(Chat.id, Chat.inbox_id).where(Chat.id.in_(chat_ids)))
+        of_chat = {chat_id: inbox_id for chat_id, inbox_id in rows.all()}  # noqa: C416
+    if customer_ids:
+        rows = await session.execute(
+            select(Ticket.customer_id, Ticket.inbox_id)
+            .where(Ticket.customer_id.in_(customer_ids), Ticket.shows_customer.is_(True))
+            .distinct()
+        )
+        for customer_id, inbox_id in rows.all():
+            of_customer.setdefault(customer_id, set()).add(inbox_id)
+    for event in events:
+        if event.gone or event.type in NO_INBOX:
+            continue
+        if event.customer_id is not None:
+            event.inboxes = frozenset(of_customer.get(event.customer_id, ()))
+            continue
+        ticket_id, chat_id = conversation_of(event.data)
+        placed: set[int] = set()
+        if ticket_id is not None and int(ticket_id) in of_ticket:
+            placed.add(of_ticket[int(ticket_id)])
+        elif ticket_id is None and chat_id is not None and int(chat_id) in of_chat:
+            placed.add(of_chat[int(chat_id)])
+        if "from_inbox_id" in event.data:
+            placed.add(int(event.data["from_inbox_id"]))
+        event.inboxes = frozenset(placed)
 
 
 async def _events(
@@ -460,6 +574,90 @@ async def _events(
                 )
             )
     return ticket_events + [event for event in events if event.type in wanted]
+
+
+ORGANISATION_EVENTS = {
+    organisation_changes.Kind.created: WebhookEvent.organisation_created,
+    organisation_changes.Kind.updated: WebhookEvent.organisation_updated,
+    organisation_changes.Kind.deleted: WebhookEvent.organisation_deleted,
+}
+
+
+async def _organisation_events(
+    session: AsyncSession, told: list[Told], wanted: set[str]
+) -> list[Event]:
+    """organisation.created, .updated and .deleted (docs/webhooks.md, "Organisations"), as
+    customers' are told: one created in the transaction is told once, as created, as it ended
+    up; one deleted in it only as deleted; an update from the values before the transaction's
+    first change to those it commits, and not at all when they are the same. The `notes` are
+    the agents', for agents: only for the subscriptions that include internal notes, and a
+    change of the notes alone is told to them alone."""
+    if not set(ORGANISATION_EVENTS.values()) & wanted:
+        return []
+    said = [each for each in told if isinstance(each, organisation_changes.Told)]
+    if not said:
+        return []
+    kinds = organisation_changes.Kind
+    deleted = {e.organisation_id: e for e in said if e.kind is kinds.deleted}
+    created = list(
+        dict.fromkeys(
+            e.organisation_id
+            for e in said
+            if e.kind is kinds.created and e.organisation_id not in deleted
+        )
+    )
+    updated: dict[int, organisation_changes.Told] = {}
+    before: dict[int, dict[str, Any]] = {}
+    for each in said:
+        if each.kind is kinds.updated and each.organisation_id not in deleted:
+            updated.setdefault(each.organisation_id, each)
+            kept = before.setdefault(each.organisation_id, {})
+            for name, value in each.before.items():
+                kept.setdefault(name, value)
+    ids = list(dict.fromkeys([*created, *updated]))
+    rows = (
+        (await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))).all()
+        if ids
+        else []
+    )
+    shown = await organisations_service.shown(session, rows)
+    events: list[Event] = []
+
+    async def add(
+        kind: organisation_changes.Kind, first: organisation_changes.Told, data: dict[str, Any]
+    ) -> None:
+        type = ORGANISATION_EVENTS[kind]
+        if type not in wanted:
+            return
+        told = data | {"actor": await webhook_changes.actor_payload(session, first.actor)}
+        outside = told | {
+            "organisation": {k: v for k, v in told["organisation"].items() if k != "notes"}
+        }
+        if "diff" in told:
+            outside["diff"] = {k: v for k, v in told["diff"].items() if k != "notes"}
+        internal = type is WebhookEvent.organisation_updated and not outside["diff"]
+        events.append(Event(type, told, internal=internal, outside=outside))
+
+    for organisation_id in created:
+        if organisation_id in shown:
+            first = next(
+                e for e in said if e.organisation_id == organisation_id and e.kind is kinds.created
+            )
+            await add(kinds.created, first, {"organisation": shown[organisation_id]})
+    for organisation_id, first in updated.items():
+        if organisation_id in created or organisation_id not in shown:
+            continue
+        now = shown[organisation_id]
+        diff = {
+            name: {"from": before[organisation_id][name], "to": now[name]}
+            for name in organisation_changes.FIELDS
+            if name in before[organisation_id] and before[organisation_id][name] != now[name]
+        }
+        if diff:
+            await add(kinds.updated, first, {"organisation": now, "diff": diff})
+    for gone in deleted.values():
+        await add(kinds.deleted, gone, {"organisation": gone.before})
+    return events
 
 
 async def _time_event(session: AsyncSession, data: Mapping[str, Any]) -> Event | None:

@@ -23,6 +23,20 @@ class WebhookEvent(enum.StrEnum):
     ticket_checklist_updated = "ticket.checklist_updated"
     ticket_linked = "ticket.linked"
     ticket_unlinked = "ticket.unlinked"
+    organisation_created = "organisation.created"
+    organisation_updated = "organisation.updated"
+    organisation_deleted = "organisation.deleted"
+
+
+# About no inbox: only the subscriptions for all inboxes receive them (docs/webhooks.md,
+# "Inboxes").
+NO_INBOX = frozenset(
+    {
+        WebhookEvent.organisation_created,
+        WebhookEvent.organisation_updated,
+        WebhookEvent.organisation_deleted,
+    }
+)
 
 
 # Sent only by "Send test": never subscribed to, always delivered to the one subscription.

@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import (
@@ -32,6 +32,10 @@ class WebhookSubscription(Timestamped, Base):
     events: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # Internal notes go out as `message.created` only to subscriptions that ask for them.
     include_internal: Mapped[bool] = mapped_column(default=False)
+    # Every inbox's events (true), or only those of the inboxes in `webhook_subscription_inboxes`
+    # (false): a flag of its own, so that a scope whose inboxes were all deleted (their rows gone
+    # by the cascade) receives nothing rather than everything (docs/webhooks.md, "Inboxes").
+    all_inboxes: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Kept as is: every delivery is signed with it (HMAC), so it cannot be a one-way hash.
     secret: Mapped[str] = mapped_column(String(100))
     # The secret a rotation replaced: deliveries are signed with it too (a second `v1=`) until
@@ -67,6 +71,19 @@ class WebhookSubscription(Timestamped, Base):
         ):
             return self.previous_secret_until
         return None
+
+
+class WebhookSubscriptionInbox(Base):
+    """An inbox a subscription that is not for all inboxes receives the events of."""
+
+    __tablename__ = "webhook_subscription_inboxes"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    inbox_id: Mapped[int] = mapped_column(
+        ForeignKey("inboxes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class DeliveryState(enum.StrEnum):

@@ -8,13 +8,22 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from frontdesk.kit.schemas import FROM_STRING, ReadModel, WriteModel
+from frontdesk.kit.schemas import FROM_STRING, MAX_ID, ReadModel, WriteModel
 from frontdesk.webhooks.events import WebhookEvent
 from frontdesk.webhooks.models import DeliveryState
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Url = Annotated[str, Field(min_length=1, max_length=2000)]
-Events = Annotated[list[Annotated[WebhookEvent, FROM_STRING]], Field(min_length=1, max_length=20)]
+Events = Annotated[list[Annotated[WebhookEvent, FROM_STRING]], Field(min_length=1, max_length=30)]
+InboxIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
+    Field(
+        max_length=500,
+        description='The inboxes whose events it receives (docs/webhooks.md, "Inboxes"): null '
+        "for all inboxes, now and to come; a list for these inboxes only (at least one). "
+        "Organisation events go only to webhooks for all inboxes.",
+    ),
+]
 
 
 class SubscriptionCreate(WriteModel):
@@ -24,6 +33,7 @@ class SubscriptionCreate(WriteModel):
     include_internal: bool = Field(
         default=False, description="Also send internal notes as `message.created`."
     )
+    inbox_ids: InboxIds = None
     enabled: bool = True
 
 
@@ -32,6 +42,11 @@ class SubscriptionUpdate(WriteModel):
     url: Url | None = None
     events: Events | None = None
     include_internal: bool | None = None
+    inbox_ids: InboxIds = Field(
+        default=None,
+        description="Null for all inboxes, a list for these only; leave the field out to keep "
+        "the inboxes as they are.",
+    )
     enabled: bool | None = Field(
         default=None, description="Switching it back on starts the failure count anew."
     )
@@ -43,6 +58,10 @@ class SubscriptionRead(ReadModel):
     url: str
     events: list[WebhookEvent]
     include_internal: bool
+    inbox_ids: list[int] | None = Field(
+        description="Null: every inbox's events. A list: only these inboxes' (empty when every "
+        "inbox it had was deleted since: it receives no inbox's events then, not all of them)."
+    )
     enabled: bool
     consecutive_failures: int
     failing_since: datetime | None = Field(

@@ -5,9 +5,10 @@ the owners and admins, and holding its events until it is switched on again."""
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, literal, select, update
@@ -15,12 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
+from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.users.models import User
 from frontdesk.webhooks import alerts, guard
 from frontdesk.webhooks.capture import new_event_id, payload
 from frontdesk.webhooks.events import PING, WebhookEvent
-from frontdesk.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from frontdesk.webhooks.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookSubscription,
+    WebhookSubscriptionInbox,
+)
 from frontdesk.webhooks.signing import new_secret
 
 logger = logging.getLogger(__name__)
@@ -78,6 +85,77 @@ async def get_subscription(
     return subscription
 
 
+# --- inboxes ------------------------------------------------------------------------------------
+# A subscription receives every inbox's events (`all_inboxes`) or only those of the inboxes it
+# lists (docs/webhooks.md, "Inboxes"). In the API both are `inbox_ids`: null, or the list.
+
+
+async def inbox_scopes(
+    session: AsyncSession, subscriptions: Sequence[WebhookSubscription]
+) -> dict[int, list[int] | None]:
+    """Each subscription's inboxes (in id order), None for all inboxes; one statement."""
+    scoped = [s.id for s in subscriptions if not s.all_inboxes]
+    found: dict[int, list[int] | None] = {
+        s.id: None if s.all_inboxes else [] for s in subscriptions
+    }
+    if scoped:
+        rows = await session.execute(
+            select(WebhookSubscriptionInbox.subscription_id, WebhookSubscriptionInbox.inbox_id)
+            .where(WebhookSubscriptionInbox.subscription_id.in_(scoped))
+            .order_by(WebhookSubscriptionInbox.inbox_id)
+        )
+        for subscription_id, inbox_id in rows.all():
+            listed = found[subscription_id]
+            if listed is not None:
+                listed.append(inbox_id)
+    return found
+
+
+async def _checked_inboxes(session: AsyncSession, inbox_ids: Collection[int]) -> list[int]:
+    wanted = sorted(set(inbox_ids))
+    if not wanted:
+        raise Invalid(
+            "inbox_ids",
+            "Choose at least one inbox, or send null for all inboxes: a webhook for no inbox "
+            "would receive nothing.",
+        )
+    known = set(await session.scalars(select(Inbox.id).where(Inbox.id.in_(wanted))))
+    missing = [str(inbox_id) for inbox_id in wanted if inbox_id not in known]
+    if missing:
+        raise Invalid(
+            "inbox_ids",
+            f"No inbox has the id {', '.join(missing)}: choose among the inboxes listed in "
+            "Settings → Inboxes (GET /api/v1/inboxes).",
+        )
+    return wanted
+
+
+async def _set_inboxes(
+    session: AsyncSession, *, subscription: WebhookSubscription, inbox_ids: Collection[int] | None
+) -> None:
+    """Sets the scope (None: all inboxes). A change is an audit entry of its own: the list is
+    rows of another table, which the settings' automatic entries (audit/changes.py) do not see."""
+    wanted = None if inbox_ids is None else await _checked_inboxes(session, inbox_ids)
+    before = (await inbox_scopes(session, [subscription]))[subscription.id]
+    if wanted == before:
+        return
+    await session.execute(
+        delete(WebhookSubscriptionInbox).where(
+            WebhookSubscriptionInbox.subscription_id == subscription.id
+        )
+    )
+    subscription.all_inboxes = wanted is None
+    for inbox_id in wanted or ():
+        session.add(WebhookSubscriptionInbox(subscription_id=subscription.id, inbox_id=inbox_id))
+    await session.flush()
+    audit.record(
+        session,
+        action="webhook.inboxes_changed",
+        target=subscription,
+        changes={"inbox_ids": [before, wanted]},
+    )
+
+
 async def create_subscription(
     session: AsyncSession,
     *,
@@ -88,13 +166,19 @@ async def create_subscription(
     include_internal: bool,
     enabled: bool,
     allow_private: bool,
+    inbox_ids: Collection[int] | None = None,
 ) -> WebhookSubscription:
+    """`inbox_ids`: None for all inboxes."""
     _check_admin(user)
+    if inbox_ids is not None:
+        # Refused before anything is written.
+        await _checked_inboxes(session, inbox_ids)
     subscription = WebhookSubscription(
         name=name,
         url=await guard.check_target(url, allow_private=allow_private),
         events=_events(events),
         include_internal=include_internal,
+        all_inboxes=True,
         secret=new_secret(),
         enabled=enabled,
         consecutive_failures=0,
@@ -102,7 +186,18 @@ async def create_subscription(
     )
     session.add(subscription)
     await session.flush()
+    if inbox_ids is not None:
+        await _set_inboxes(session, subscription=subscription, inbox_ids=inbox_ids)
     return subscription
+
+
+class KeepInboxes(enum.Enum):
+    """An update that leaves a subscription's inboxes as they are (None means all inboxes)."""
+
+    keep = "keep"
+
+
+KEEP = KeepInboxes.keep
 
 
 def _events(events: Sequence[WebhookEvent]) -> list[str]:
@@ -121,8 +216,12 @@ async def update_subscription(
     include_internal: bool | None = None,
     enabled: bool | None = None,
     allow_private: bool,
+    inboxes: Collection[int] | KeepInboxes | None = KEEP,
 ) -> WebhookSubscription:
+    """`inboxes`: None for all inboxes, KEEP (the default) to leave them as they are."""
     _check_admin(user)
+    if not isinstance(inboxes, KeepInboxes):
+        await _set_inboxes(session, subscription=subscription, inbox_ids=inboxes)
     if name is not None:
         subscription.name = name
     if url is not None:

@@ -23,6 +23,9 @@ export const EVENTS: WebhookEvent[] = [
   "ticket.checklist_updated",
   "ticket.linked",
   "ticket.unlinked",
+  "organisation.created",
+  "organisation.updated",
+  "organisation.deleted",
 ];
 
 const path = (id: number) => ({ params: { path: { webhook_id: id } } });
