@@ -20,6 +20,11 @@ NOT_SENT_REASONS: dict[str, str] = {
     "stale_thread": (
         "New messages arrived on this ticket since you started writing: read them, then send again."
     ),
+    # Send later's "cancel if they reply" (pending_replies/scheduled.py).
+    "answered_since_scheduled": (
+        "The customer wrote, or someone replied, after you scheduled it: read the thread, then "
+        "send again."
+    ),
 }
 
 

@@ -1,5 +1,6 @@
-"""A reply an agent sent with "Undo send" on: held until its due time, then sent through the same
-path as an immediate reply (pending_replies/service.py), or taken back by its author.
+"""A reply an agent sent with "Undo send" on, or scheduled with "Send later": held until its due
+time, then sent through the same path as an immediate reply (pending_replies/service.py), or
+taken back by its author.
 
 A row outlives its sending for a while (`sent`, with the entry it became) so that an undo that
 comes too late is told so (409 `reply_already_sent`) instead of "not found"; an undone one
@@ -12,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, true
+from sqlalchemy import ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column
@@ -59,6 +60,9 @@ class PendingReply(Base):
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_entries.id", ondelete="SET NULL"), index=True
     )
+    # Send later: held until a time its author chose (`send_at`), not for an Undo window. Such
+    # a reply is shown to every agent who sees the ticket while it waits (scheduled.py).
+    scheduled: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Why it was not sent (`failed`): the error's code and its words, as the API would answer.
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)

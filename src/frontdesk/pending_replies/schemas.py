@@ -9,13 +9,18 @@ from frontdesk.files.schemas import StoredFileRead
 from frontdesk.kit.schemas import ReadModel
 
 
+class ScheduledReplyAuthor(ReadModel):
+    id: int
+    name: str
+
+
 class PendingError(ReadModel):
     code: str = Field(description="As the reply sent now would have been refused with.")
     message: str
 
 
 class PendingReplyRead(ReadModel):
-    """A reply held by "Undo send", visible to its author only."""
+    """A reply held by "Undo send" or scheduled with "Send later", as its author sees it."""
 
     id: int
     ticket_id: int
@@ -45,3 +50,26 @@ class PendingReplyRead(ReadModel):
     )
     entry_id: int | None
     error: PendingError | None
+    scheduled: bool = Field(
+        description="Scheduled with Send later (`send_at`) rather than held for Undo send: "
+        "shown to every agent who sees the ticket while it waits "
+        "(`GET /tickets/{id}/scheduled-replies`)."
+    )
+
+
+class ScheduledReplyRead(ReadModel):
+    """A reply scheduled with Send later and still waiting, as every agent who sees its ticket
+    sees it."""
+
+    id: int
+    ticket_id: int
+    author: ScheduledReplyAuthor = Field(
+        description="Who scheduled it; only they send, edit or cancel it."
+    )
+    created_at: datetime
+    due_at: datetime = Field(description="When it is sent, unless cancelled or answered before.")
+    text: str
+    then: Literal["send", "hold", "close"]
+    cc: list[str]
+    bcc: list[str]
+    attachments: list[StoredFileRead]

@@ -16,7 +16,10 @@ reply is (tickets/service.py `add_reply`), or taken back by its author meanwhile
   undone and never sent, or sent and the undo refused (409 `reply_already_sent`). An undone
   row is kept a while (`undone`): the same undo again answers the text again.
 
-Only the author sees, undoes or takes back a pending reply; to anyone else it does not exist.
+Only the author sees, undoes or takes back a pending reply; to anyone else it does not exist,
+but for a reply scheduled with Send later (`send_at`, `scheduled`): held until the time its
+author chose, it is shown to every agent who sees the ticket while it waits (scheduled.py), and
+its thread is always checked again at its sending ("cancel if they reply").
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
 from frontdesk.notifications import service as notifications_service
 from frontdesk.pending_replies import due
-from frontdesk.pending_replies.events import record_failed
+from frontdesk.pending_replies.events import record_failed, scheduled_changed
 from frontdesk.pending_replies.models import PendingReply, PendingReplyFile, PendingState
+from frontdesk.realtime.catalogue import ScheduledChange
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Ticket, TicketEntry
 from frontdesk.tickets.service import AfterReply
-from frontdesk.tickets.staleness import ensure_fresh
+from frontdesk.tickets.staleness import StaleThread, ensure_fresh, last_public_entries
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -90,9 +94,11 @@ async def hold_reply(
     seen_entry_id: int | None = None,
     snooze_until: datetime | None = None,
     signature: bool = True,
+    send_at: datetime | None = None,
 ) -> PendingReply:
-    """The reply checked as if sent now, then kept until `delay_seconds` from now. The caller
-    has locked the ticket and checked that `author` sees it."""
+    """The reply checked as if sent now, then kept until `delay_seconds` from now, or until
+    `send_at` (Send later, checked by scheduled.py `checked_send_at`). The caller has locked the
+    ticket and checked that `author` sees it."""
     prepared = await tickets_service.prepare_reply(
         session,
         ticket=ticket,
@@ -110,6 +116,12 @@ async def hold_reply(
     file_ids = [stored.id for stored in prepared.files]
     await _keep_files(session, file_ids)
     now = utcnow()
+    scheduled = send_at is not None
+    if scheduled and seen_entry_id is None:
+        # Cancelled if they reply, whoever schedules it: without the entry its author saw (an
+        # API client), the thread as it is now (0: none yet) is what its sending checks against.
+        newest = await last_public_entries(session, ticket_ids=[ticket.id])
+        seen_entry_id = newest.get(ticket.id, 0)
     pending = PendingReply(
         ticket_id=ticket.id,
         author_id=author.id,
@@ -121,22 +133,30 @@ async def hold_reply(
         bcc=prepared.copied["bcc"],
         attachment_ids=file_ids,
         created_at=now,
-        due_at=now + timedelta(seconds=delay_seconds),
+        due_at=send_at if send_at is not None else now + timedelta(seconds=delay_seconds),
         seen_entry_id=seen_entry_id,
         signature=signature,
+        scheduled=scheduled,
     )
     session.add(pending)
     await session.flush()
     session.add_all(PendingReplyFile(pending_reply_id=pending.id, file_id=i) for i in file_ids)
     await session.flush()
-    known, due_at = due.of_session(session), pending.due_at
+    expect_after_commit(session, pending.due_at)
+    if scheduled:
+        scheduled_changed(session, pending=pending, inbox_id=ticket.inbox_id, change="scheduled")
+    return pending
+
+
+def expect_after_commit(session: AsyncSession, due_at: datetime) -> None:
+    """The app's sending loop told of a reply due at `due_at` once it is committed."""
+    known = due.of_session(session)
     if known is not None:
 
         async def expected() -> None:
             known.expect(due_at)
 
         after_commit(session, expected)
-    return pending
 
 
 async def _keep_files(session: AsyncSession, file_ids: Sequence[int]) -> None:
@@ -177,6 +197,8 @@ async def send_next(session: AsyncSession, *, now: datetime) -> int | None:
         pending.sent_at = entry.created_at
         pending.entry_id = entry.id
         await session.flush()
+        if pending.scheduled:
+            await _tell_colleagues(session, pending=pending, change="sent")
     except FrontdeskError as error:
         raise NotSent(pending.id, error) from error
     except Exception as error:
@@ -220,7 +242,24 @@ async def _send(session: AsyncSession, pending: PendingReply) -> TicketEntry:
             "You no longer have access to this ticket's inbox, so the reply was not sent.",
             code="ticket_not_visible",
         ) from None
-    await _ensure_unanswered(session, pending=pending, ticket=ticket)
+    if ticket.merged_into_id is not None:
+        # Said before the thread's check, which the merge's line would fail as "answered".
+        raise Conflict(
+            "This ticket was merged into another one meanwhile, so the reply was not sent; "
+            "reply there.",
+            code="ticket_merged",
+        )
+    try:
+        await _ensure_unanswered(session, pending=pending, ticket=ticket)
+    except StaleThread:
+        if not pending.scheduled:
+            raise
+        # Send later's "cancel if they reply": said as such, hours after it was written.
+        raise Conflict(
+            "The customer wrote, or another agent replied, after you scheduled this reply, so it "
+            "was not sent. Read the thread, then send it again.",
+            code="answered_since_scheduled",
+        ) from None
     # Its uploads let go, for `add_reply` to take them as any reply's (rolled back if refused).
     await session.execute(
         delete(PendingReplyFile).where(PendingReplyFile.pending_reply_id == pending.id)
@@ -278,6 +317,8 @@ async def record_failure(session: AsyncSession, *, pending_id: int, error: Front
     )
     # Before the notification's savepoint: a fault of the telling does not take it away.
     record_failed(session, pending=pending)
+    if pending.scheduled:
+        await _tell_colleagues(session, pending=pending, change="failed")
     await _tell_author(session, pending=pending, error=error)
     return True
 
@@ -311,6 +352,15 @@ async def _tell_author(
         # Its live event and anything else queued for the commit go with the savepoint.
         drop_hooks_since(session, mark)
         logger.exception("pending reply %s: its author could not be notified", pending.id)
+
+
+async def _tell_colleagues(
+    session: AsyncSession, *, pending: PendingReply, change: ScheduledChange
+) -> None:
+    """The ticket's desks read its scheduled replies again (scheduled.py)."""
+    ticket = await session.get(Ticket, pending.ticket_id)
+    if ticket is not None:
+        scheduled_changed(session, pending=pending, inbox_id=ticket.inbox_id, change=change)
 
 
 async def list_pending(
@@ -362,6 +412,8 @@ async def undo(
             delete(PendingReplyFile).where(PendingReplyFile.pending_reply_id == pending.id)
         )
         await session.flush()
+        if pending.scheduled and not failed:
+            await _tell_colleagues(session, pending=pending, change="cancelled")
         if failed:
             # Taken back, the bell's "not sent" is done with: read, so it is not told twice.
             await notifications_service.reply_taken_back(

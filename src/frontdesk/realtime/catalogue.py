@@ -80,6 +80,13 @@ class PendingReplyEvent(enum.StrEnum):
     failed = "pending_reply.failed"
 
 
+class ScheduledReplyEvent(enum.StrEnum):
+    # A reply scheduled with Send later, shown on its ticket to every agent who sees it, was
+    # scheduled, sent now, cancelled, sent or not sent: its desks read the ticket's scheduled
+    # replies again (pending_replies/events.py).
+    changed = "ticket.scheduled_replies_changed"
+
+
 class TimeEvent(enum.StrEnum):
     # A ticket's time entries changed (logged, edited, deleted): its desks show the new total.
     ticket_time_changed = "ticket.time_changed"
@@ -473,6 +480,20 @@ class PendingReplyFailed(TypedDict):
     ticket_id: int
 
 
+# What became of a scheduled reply: "sending" after its author's Send now; "cancelled" also when
+# they took it back to the reply box to edit it.
+ScheduledChange = Literal["scheduled", "sending", "cancelled", "sent", "failed"]
+
+
+class TicketScheduledRepliesChanged(TypedDict):
+    ticket_id: int
+    inbox_id: int
+    pending_reply_id: int
+    # Who scheduled it: their own desk also reads their pending replies again.
+    author_id: int
+    change: ScheduledChange
+
+
 # "moved": its place among its owner's views (POST /views/{id}/move), which renumbered them.
 ViewChangeName = Literal["created", "updated", "deleted", "moved"]
 
@@ -829,6 +850,14 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agent",),
         note="the author's own tabs, when a reply they held with Undo send was not sent",
+    ),
+    _spec(
+        ScheduledReplyEvent.changed,
+        TicketScheduledRepliesChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox, when a reply is scheduled on it with Send later, "
+        "sent now, cancelled, sent or not sent",
     ),
     _spec(
         TimeEvent.ticket_time_changed,

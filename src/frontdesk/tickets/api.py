@@ -24,6 +24,7 @@ from frontdesk.kit.schemas import Id, InUtc
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail import outbound as mail_outbound
+from frontdesk.pending_replies import scheduled as scheduled_replies
 from frontdesk.pending_replies import service as pending_service
 from frontdesk.pending_replies.schemas import PendingReplyRead
 from frontdesk.pending_replies.views import pending_reads
@@ -333,8 +334,9 @@ async def add_note(
     responses={
         status.HTTP_202_ACCEPTED: {
             "model": PendingReplyRead,
-            "description": "Held for Undo send (`undo_seconds`, or the author's preference): "
-            "sent at `due_at` unless undone. Nothing of the reply is written before then.",
+            "description": "Held for Undo send (`undo_seconds`, or the author's preference), or "
+            "scheduled with Send later (`send_at`): sent at `due_at` unless undone. Nothing of "
+            "the reply is written before then.",
         }
     },
 )
@@ -349,8 +351,15 @@ async def add_reply(
     # Locked: a reply assigns its author and is sent from the ticket's inbox, so a move of the
     # same ticket comes wholly before or after it.
     ticket = await service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
+    send_at = (
+        None
+        if body.send_at is None
+        else scheduled_replies.checked_send_at(
+            body.send_at, snooze_until=body.snooze_until, undo_seconds=body.undo_seconds
+        )
+    )
     delay = pending_service.delay_for(user, asked=body.undo_seconds, from_desk=login is not None)
-    if delay:
+    if delay or send_at is not None:
         pending = await pending_service.hold_reply(
             session,
             ticket=ticket,
@@ -366,6 +375,7 @@ async def add_reply(
             attachment_limit=settings.max_attachment_bytes,
             seen_entry_id=body.seen_entry_id,
             signature=body.signature,
+            send_at=send_at,
         )
         (held,) = await pending_reads(session, [pending])
         return JSONResponse(jsonable_encoder(held), status_code=status.HTTP_202_ACCEPTED)

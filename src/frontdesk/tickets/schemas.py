@@ -375,6 +375,13 @@ class ReplyCreate(WriteModel):
         "instead of 201 with the entry. 0: send now. Omitted: the author's `undo_send_seconds` "
         "preference from a desk session, 0 with an API token.",
     )
+    send_at: Annotated[AwareDatetime, FROM_STRING, InUtc] | None = Field(
+        default=None,
+        description="Send later: hold the reply until then (in the future, at most 30 days "
+        "ahead; 422 otherwise), answered 202 with the pending reply (`scheduled: true`). Every "
+        "agent who sees the ticket sees it meanwhile; it is not sent if the customer writes or "
+        "another agent replies first. Not with `undo_seconds`.",
+    )
     signature: bool = Field(
         default=True,
         description="Add the inbox's `email_signature`, filled for the author, below a '-- ' line "

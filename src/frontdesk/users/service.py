@@ -29,6 +29,7 @@ from frontdesk.kit.ids import new_token, token_digest
 from frontdesk.kit.passwords import hash_password, needs_rehash, verify_password
 from frontdesk.kit.text import normalized_lines
 from frontdesk.kit.zones import is_place
+from frontdesk.pending_replies import gone as scheduled_gone
 from frontdesk.timetracking import gone as timers_gone
 from frontdesk.users.events import (
     AccessEndedReason,
@@ -202,6 +203,7 @@ async def update_user(
             await end_all_sessions(session, user=user, reason=AccessEndedReason.deactivated)
             await _revoke_all_tokens(session, user=user)
             await timers_gone.agent_deactivated(session, user_id=user.id)
+            await scheduled_gone.agent_deactivated(session, user_id=user.id)
     user.updated_at = utcnow()
     return user
 

@@ -71,6 +71,7 @@ const held = {
   attachments_gone: 0,
   entry_id: null,
   error: null,
+  scheduled: false,
 };
 
 test("the countdown shows 10 … 1 and never 0 while the reply waits", () => {

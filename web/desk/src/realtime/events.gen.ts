@@ -271,6 +271,14 @@ export type PendingReplyFailed = {
   ticket_id: number;
 };
 
+export type TicketScheduledRepliesChanged = {
+  ticket_id: number;
+  inbox_id: number;
+  pending_reply_id: number;
+  author_id: number;
+  change: "scheduled" | "sending" | "cancelled" | "sent" | "failed";
+};
+
 export type TimeEntryPayload = {
   id: number;
   ticket_id: number;
@@ -404,6 +412,7 @@ export type DeskEvents = {
   "notification.created": NotificationCreated;
   "notification.read": NotificationsRead;
   "pending_reply.failed": PendingReplyFailed;
+  "ticket.scheduled_replies_changed": TicketScheduledRepliesChanged;
   "ticket.time_changed": TicketTimeChanged;
   "timer.changed": TimerChanged;
   "ticket.checklist_changed": TicketChecklistChanged;

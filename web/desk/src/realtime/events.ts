@@ -15,6 +15,7 @@ import { useUnsentReplies } from "../tickets/unsentReplies";
 import { useTimeTracking } from "../timetracking/store";
 import { useChecklists } from "../tickets/checklist";
 import { useTicketLinks } from "../tickets/links";
+import { useScheduledReplies } from "../tickets/sendLater";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -86,6 +87,8 @@ export function eventTable(): Record<string, Action> {
     "ticket.checklist_changed": (e) => useChecklists().heard(e),
     // A ticket linked or unlinked, or links moved by a merge or split: the open ticket's panel.
     "ticket.links_changed": (e) => useTicketLinks().heard(e),
+    // A reply scheduled with Send later on a ticket of my inboxes, or what became of it.
+    "ticket.scheduled_replies_changed": (e) => useScheduledReplies().heard(e),
     // My timer started, stopped or discarded in another tab or device.
     "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.

@@ -1,7 +1,9 @@
 /** Undo send (docs/desk.md): the agent's own replies held before they go out, on one ticket.
  * The server holds them (202 to the reply) and sends each at its due time; this keeps the list,
  * counts the seconds down, takes one back (Undo) and notices when each is gone (sent) or failed.
- * Other agents never see them: the server lists only the caller's. */
+ * Other agents never see them: the server lists only the caller's. A reply scheduled with Send
+ * later is left out while it waits: the thread shows it for everyone (ScheduledReplyView.vue);
+ * once it failed, it is here, as any reply not sent. */
 import { onBeforeUnmount, ref, computed } from "vue";
 import { client, unwrap, type Schemas } from "../api/client";
 import { useUnsentReplies } from "./unsentReplies";
@@ -25,6 +27,11 @@ export const pendingApi = {
       }),
     ),
 };
+
+/** Scheduled with Send later and still waiting: shown in the thread for everyone, not here. */
+function waitsScheduled(item: PendingReply | undefined): boolean {
+  return !!item && item.scheduled && item.state === "pending";
+}
 
 /** The reply's answer was a held reply (202), not the entry (201). */
 export function isPending(answer: ReplyAnswer): answer is PendingReply {
@@ -104,7 +111,7 @@ export function usePendingReplies(ticketId: number, onGone: (how: Outcome) => vo
     if (!listed) return;
     const before = new Set(items.value.filter((item) => item.state === "pending").map((item) => item.id));
     for (const item of listed) if (!dueAt.has(item.id)) dueAt.set(item.id, localDue(item, item.id === heldNow?.id, Date.now()));
-    items.value = listed;
+    items.value = listed.filter((item) => !waitsScheduled(item));
     const listedIds = new Set(listed.map((item) => item.id));
     const failedNow = listed.filter((item) => item.state === "failed" && before.has(item.id));
     const left = [...before].filter((id) => !listedIds.has(id));
@@ -131,7 +138,7 @@ export function usePendingReplies(ticketId: number, onGone: (how: Outcome) => vo
 
   /** Undo (or take back a failed one): the server's answer, for the reply box. Sent meanwhile,
    * it throws the 409 (`reply_already_sent`) and the caller reads the list again. */
-  async function takeBack(item: PendingReply): Promise<PendingReply> {
+  async function takeBack(item: Pick<PendingReply, "id">): Promise<PendingReply> {
     // Asked again once when the answer is lost: the server answers an undone reply's text again.
     const answer = await pendingApi.undo(ticketId, item.id).catch((first: unknown) =>
       pendingApi.undo(ticketId, item.id).catch(() => Promise.reject(first)),

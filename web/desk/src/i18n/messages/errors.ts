@@ -62,6 +62,8 @@ export const en = {
   author_deactivated: "Your account was deactivated before it went out.",
   internal_error: "An error on our side stopped it: take it back to the reply box and send it again.",
   stale_thread: "New messages arrived on this ticket since you started writing: read them, then send again.",
+  answered_since_scheduled: "The customer wrote, or someone replied, after you scheduled it: read the thread, then send again.",
+  reply_not_pending: "This reply is no longer waiting to be sent.",
   delivery_pending: "This delivery is still being tried: replay it once it is delivered or failed.",
   customer_being_erased: "This customer is being erased: they cannot be merged, either way, until the erasure is done.",
 } as const;
@@ -121,6 +123,8 @@ export const fr: Words<typeof en> = {
   author_deactivated: "Votre compte a été désactivé avant son départ.",
   internal_error: "Une erreur de notre côté l'a arrêtée : remettez-la dans la zone de saisie et envoyez-la à nouveau.",
   stale_thread: "De nouveaux messages sont arrivés sur ce ticket depuis que vous avez commencé à écrire : lisez-les, puis envoyez à nouveau.",
+  answered_since_scheduled: "Le client a écrit, ou quelqu'un a répondu, après que vous l'avez programmée : lisez le fil, puis envoyez à nouveau.",
+  reply_not_pending: "Cette réponse n'attend plus d'être envoyée.",
   delivery_pending: "Cet envoi est encore en cours : renvoyez-le une fois remis ou échoué.",
   customer_being_erased: "Ce client est en cours d'effacement : il ne peut être fusionné, dans un sens ou dans l'autre, avant la fin de l'effacement.",
 };
