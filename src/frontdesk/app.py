@@ -77,6 +77,7 @@ from frontdesk.pending_replies import timers as pending_reply_timers
 from frontdesk.pending_replies.api import router as pending_replies_router
 from frontdesk.pending_replies.due import DUE_KEY as PENDING_DUE_KEY
 from frontdesk.pending_replies.due import DueReplies
+from frontdesk.portal.api import router as portal_router
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.api import router as privacy_router
 from frontdesk.ratings import timers as rating_timers
@@ -200,6 +201,8 @@ def routes() -> tuple[BaseRoute, ...]:
         rating_page_router,
         report_email_page_router,
         knowledge_messenger_router,
+        # Before the help center's: its catch-all would answer /help/requests.
+        portal_router,
         help_center_router,
         sockets_router,
     ):

@@ -22,6 +22,7 @@ from frontdesk.metrics import replied as metrics_replied
 from frontdesk.notifications import models as notifications_models
 from frontdesk.organisations import models as organisations_models
 from frontdesk.pending_replies import models as pending_replies_models
+from frontdesk.portal import models as portal_models
 from frontdesk.privacy import models as privacy_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
@@ -59,6 +60,7 @@ __all__ = [
     "notifications_models",
     "organisations_models",
     "pending_replies_models",
+    "portal_models",
     "privacy_models",
     "ratings_models",
     "replies_models",

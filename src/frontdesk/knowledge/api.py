@@ -212,7 +212,11 @@ async def update_help_center(
 ) -> HelpCenterRead:
     """Admins and owners. An empty `contact_url` hides the "Contact us" link."""
     settings = await service.update_help_center(
-        session, user=user, name=body.name, contact_url=body.contact_url
+        session,
+        user=user,
+        name=body.name,
+        contact_url=body.contact_url,
+        customer_portal=body.customer_portal,
     )
     return HelpCenterRead.of(settings)
 

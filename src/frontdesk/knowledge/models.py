@@ -11,7 +11,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, Timestamped, enum_column
@@ -132,6 +141,9 @@ class HelpCenterSettings(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     # An http(s) address; empty: no "Contact us" link.
     contact_url: Mapped[str] = mapped_column(String(500), default="")
+    # "Customers can sign in to see their requests" (portal/, docs/portal.md): off, the
+    # portal's pages are the "not found" page and its sessions stop working.
+    customer_portal: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Part of every public page's ETag: a change of name reaches cached pages at once.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -49,6 +49,7 @@ WORDS: dict[Language, dict[str, str]] = {
             "or search above."
         ),
         "description": "Answers to common questions, from {name}.",
+        "my_requests": "My requests",
     },
     "fr": {
         "tagline": "Comment pouvons-nous vous aider ?",
@@ -78,6 +79,7 @@ WORDS: dict[Language, dict[str, str]] = {
             "articles</a>, ou cherchez ci-dessus."
         ),
         "description": "Réponses aux questions fréquentes, par {name}.",
+        "my_requests": "Mes demandes",
     },
 }
 MONTHS: dict[Language, tuple[str, ...]] = {
@@ -101,6 +103,8 @@ class Site:
     contact_url: str
     language: Language
     public_url: str
+    # Customers can sign in to see their requests (portal/): the header links to them.
+    portal: bool = False
 
     def words(self, key: str, **values: str) -> str:
         return WORDS[self.language][key].format(**values)
@@ -160,8 +164,52 @@ form.helpful { display: flex; align-items: center; gap: .6rem; flex-wrap: wrap;
   border: 1px dashed var(--border); text-align: center; }
 footer { padding: 0 1.25rem 2.5rem; color: var(--muted); font-size: .9rem; }
 .cut { color: var(--muted); font-size: .92rem; margin: .75rem 0 0; }
+header .top { display: flex; justify-content: space-between; align-items: baseline;
+  gap: 1rem; flex-wrap: wrap; }
+header a.account { color: inherit; font-weight: 600; font-size: .95rem; }
+.portal h1 { margin: 0 0 .75rem; font-size: 1.45rem; line-height: 1.25; }
+.portal .lead { margin: 0 0 1rem; color: var(--muted); }
+form.stacked { display: grid; gap: .6rem; margin: .75rem 0 0; }
+form.stacked label { font-weight: 600; }
+form.stacked input, form.stacked textarea { width: 100%; padding: .7rem .9rem; font: inherit;
+  border-radius: 10px; border: 1px solid var(--border); background: var(--bg);
+  color: var(--text); }
+form.stacked textarea { min-height: 8rem; resize: vertical; }
+form.stacked button, button.primary { justify-self: start; }
+button.primary { background: var(--band); color: var(--band-text); border-color: var(--band); }
+form.inline { display: inline; margin: 0; }
+button.link { padding: 0; border: 0; background: none; color: var(--accent); font-weight: 400;
+  text-decoration: underline; }
+.notice { margin: 0 0 1rem; padding: .8rem 1rem; border-radius: 10px;
+  border: 1px solid var(--border); background: var(--bg); }
+.problem { color: #b91c1c; font-weight: 600; margin: 0; }
+@media (prefers-color-scheme: dark) { .problem { color: #fca5a5; } }
+.account-line { display: flex; justify-content: space-between; gap: 1rem; flex-wrap: wrap;
+  color: var(--muted); font-size: .92rem; margin: 0 0 1rem; }
+table.requests { width: 100%; border-collapse: collapse; }
+table.requests th { text-align: left; color: var(--muted); font-size: .85rem;
+  font-weight: 600; padding: .3rem .5rem; }
+table.requests td { border-top: 1px solid var(--border); padding: .6rem .5rem;
+  vertical-align: top; overflow-wrap: anywhere; }
+table.requests td.number, table.requests td.when { white-space: nowrap; color: var(--muted);
+  font-size: .92rem; }
+.state { display: inline-block; font-size: .82rem; font-weight: 600; padding: .05rem .6rem;
+  border-radius: 999px; border: 1px solid var(--border); white-space: nowrap; }
+.state.open { color: var(--accent); border-color: currentColor; }
+.state.solved { color: var(--muted); }
+.pages { margin: 1rem 0 0; }
+ol.thread { list-style: none; margin: 1rem 0; padding: 0; display: grid; gap: .75rem; }
+ol.thread li { border: 1px solid var(--border); border-radius: 12px; padding: .75rem 1rem;
+  background: var(--panel); }
+ol.thread li.customer { background: var(--bg); margin-left: 2.5rem; }
+ol.thread li.agent { margin-right: 2.5rem; }
+ol.thread .who { font-weight: 600; }
+ol.thread .when { color: var(--muted); font-size: .85rem; }
+ol.thread .text { margin: .3rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+ol.thread ul.files { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .92rem; }
 @media (max-width: 560px) { header .tagline { font-size: 1.5rem; }
-  article { padding: 1.1rem 1.1rem; } }
+  article { padding: 1.1rem 1.1rem; }
+  ol.thread li.customer { margin-left: .75rem; } ol.thread li.agent { margin-right: .75rem; } }
 """
 
 PAGE_HEADERS = {
@@ -220,11 +268,25 @@ def _document(
         f'<!doctype html><html lang="{site.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>{meta}<style>{STYLE}</style></head><body>"
-        f'<header><div class="inner"><a class="home" href="{PATH}">{escape(site.name)}</a>'
+        f'<header><div class="inner"><div class="top">'
+        f'<a class="home" href="{PATH}">{escape(site.name)}</a>{_account(site)}</div>'
         f"{tagline}{search}</div></header>"
         f"<main>{body}{_contact(site)}</main>"
         f"<footer>{escape(site.name)}</footer></body></html>"
     )
+
+
+def _account(site: Site) -> str:
+    """The link to the customer's requests (the sign-in form until they sign in): the same on
+    every page, which is cached for everybody."""
+    if not site.portal:
+        return ""
+    return f'<a class="account" href="{PATH}/requests">{escape(site.words("my_requests"))}</a>'
+
+
+def document(site: Site, title: str, body: str, *, description: str = "") -> str:
+    """A page of the help center's frame that no robot indexes (the customer portal's)."""
+    return _document(site, title, body, description=description, index=False)
 
 
 def _contact(site: Site) -> str:

@@ -72,6 +72,7 @@ async def _site(request: Request, session: AsyncSession) -> tuple[pages.Site, st
         contact_url=settings.contact_url,
         language=language(request),
         public_url=request.app.state.settings.public_url,
+        portal=settings.customer_portal is not False,
     )
     return site, f"{settings.updated_at.isoformat()}:{site.language}:{pages.REVISION}"
 
@@ -204,6 +205,10 @@ def _same_site(request: Request) -> bool:
         request.headers.get("host", "").lower(),
     }
     return bool(theirs) and theirs in ours
+
+
+# The customer portal's forms are checked alike (portal/api.py).
+same_site = _same_site
 
 
 @router.post("/articles/{reference}/feedback")

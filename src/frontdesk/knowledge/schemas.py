@@ -77,10 +77,18 @@ class ArticlePage(ReadModel):
 class HelpCenterRead(ReadModel):
     name: str = Field(description=f'Empty: the help center is called "{DEFAULT_NAME}".')
     contact_url: str = Field(description='Where "Contact us" leads; empty: no such link.')
+    customer_portal: bool = Field(
+        description="Customers can sign in to the help center (by a link emailed to them) to "
+        "see their requests and answer them (docs/portal.md)."
+    )
 
     @classmethod
     def of(cls, settings: HelpCenterSettings) -> HelpCenterRead:
-        return cls(name=settings.name, contact_url=settings.contact_url)
+        return cls(
+            name=settings.name,
+            contact_url=settings.contact_url,
+            customer_portal=settings.customer_portal is not False,
+        )
 
 
 class HelpCenterUpdate(WriteModel):
@@ -92,6 +100,10 @@ class HelpCenterUpdate(WriteModel):
             description="An http(s) address or a mailto: address; empty hides the link.",
         ),
     ] = ""
+    customer_portal: bool | None = Field(
+        default=None,
+        description="Customers can sign in to see their requests; left out (or null): unchanged.",
+    )
 
 
 class ArticleCreate(WriteModel):

@@ -76,7 +76,9 @@ class AdminsOnly(Forbidden):
 async def help_center(session: AsyncSession) -> HelpCenterSettings:
     """The settings row; the defaults (no name, no contact link) when none was ever saved."""
     found = await session.get(HelpCenterSettings, SETTINGS_ID)
-    return found or HelpCenterSettings(id=SETTINGS_ID, name="", contact_url="", updated_at=_NEVER)
+    return found or HelpCenterSettings(
+        id=SETTINGS_ID, name="", contact_url="", customer_portal=True, updated_at=_NEVER
+    )
 
 
 def shown_name(settings: HelpCenterSettings) -> str:
@@ -118,9 +120,15 @@ async def _settings_locked(session: AsyncSession) -> HelpCenterSettings:
 
 
 async def update_help_center(
-    session: AsyncSession, *, user: User, name: str, contact_url: str
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str,
+    contact_url: str,
+    customer_portal: bool | None = None,
 ) -> HelpCenterSettings:
-    """Admins and owners. The row is locked while written (or made: one row, id 1)."""
+    """Admins and owners. The row is locked while written (or made: one row, id 1).
+    `customer_portal` None leaves it as it was (a client that does not know it)."""
     _ensure_admin(user, "change the help center's settings")
     name = _text("name", name, limit=MAX_NAME, required=None)
     contact_url = _contact_url(contact_url)
@@ -128,10 +136,14 @@ async def update_help_center(
     if row is None:
         # Two admins' first saves at once: the key lets one row in; the other waits for it
         # and locks it.
-        blank = HelpCenterSettings(id=SETTINGS_ID, name="", contact_url="", updated_at=utcnow())
+        blank = HelpCenterSettings(
+            id=SETTINGS_ID, name="", contact_url="", customer_portal=True, updated_at=utcnow()
+        )
         row = blank if await insert_once(session, blank) else await _settings_locked(session)
     row.name = name
     row.contact_url = contact_url
+    if customer_portal is not None:
+        row.customer_portal = customer_portal
     row.updated_at = utcnow()
     await session.flush()
     return row

@@ -22,6 +22,7 @@ from frontdesk.db.sqlite import InlineConnection
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.files.store import file_store
 from frontdesk.kit.clock import utcnow
+from frontdesk.portal import service as portal_service
 from frontdesk.privacy import erasing, others
 from frontdesk.privacy.archive import write_archive
 from frontdesk.privacy.files import delete_queued_files
@@ -217,6 +218,8 @@ async def _erase(
     erasure = await erasing.start(
         session, actor_id=user.id, scope=scope, counts=counts, owners=owners
     )
+    # Signed out of the help center's portal at once, their sign-in links dead (docs/portal.md).
+    await portal_service.forget_customers(session, customer_ids=scope.customer_ids)
     # The entry names the customer by number only: the audit log outlives the erasure. Written
     # as it starts, by the admin who asked: the pieces after it run as nobody's request.
     audit.record(

@@ -422,6 +422,7 @@ class TestHelpCenter:
         assert (await agent.client.get(f"{URL}/settings")).json() == {
             "name": "",
             "contact_url": "",
+            "customer_portal": True,
         }
         home = await http.get("/help")
         assert "<title>Help center</title>" in home.text

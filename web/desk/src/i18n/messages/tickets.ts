@@ -58,6 +58,7 @@ export const en = {
   // How a received email reached the desk: the group's address that rewrote its From, the list.
   arrivedVia: "via {address}",
   arrivedList: "list {list}",
+  arrivedPortal: "from the help center",
   arrivalTitle: "How this email arrived: {how}",
   original: "Original",
   showEarlierAll: { one: "Show 1 earlier entry", other: "Show the {n} earlier entries" },
@@ -167,6 +168,7 @@ export const fr: Words<typeof en> = {
   otherAddress: "Depuis une autre adresse",
   arrivedVia: "via {address}",
   arrivedList: "liste {list}",
+  arrivedPortal: "depuis le centre d'aide",
   arrivalTitle: "Comment ce courriel est arrivé : {how}",
   original: "Original",
   showEarlierAll: { one: "Afficher l'entrée précédente", other: "Afficher les {n} entrées précédentes" },

@@ -1,0 +1,344 @@
+"""The customer portal's pages under /help/requests (docs/portal.md): forms without script,
+answered in the help center's frame. Registered before the help center's router, whose
+catch-all would otherwise answer these addresses with its "not found" page.
+
+Every page that shows a customer's requests is `Cache-Control: no-store`; every POST is checked
+for coming from this site (as the help center's votes are), and each POST of a signed-in
+customer carries the CSRF token of their session. The setting off, every address here is the
+help center's "not found" page, signed in or not."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html import escape
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.chats.messenger_deps import IpLimited
+from frontdesk.deps import SessionDep
+from frontdesk.errors import Invalid
+from frontdesk.files.downloads import SAFE_HEADERS, disposition, file_response
+from frontdesk.files.models import StoredFile
+from frontdesk.files.store import file_store
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.methods import is_head
+from frontdesk.knowledge import pages as help_pages
+from frontdesk.knowledge import service as knowledge_service
+from frontdesk.knowledge.links import PATH
+from frontdesk.knowledge.pages_api import language, same_site
+from frontdesk.portal import pages, service
+from frontdesk.portal.service import NoSuchRequest, Viewer
+
+router = APIRouter(prefix=f"{PATH}/requests", include_in_schema=False)
+
+COOKIE = "frontdesk_portal"
+# A sign-in form and a sign-out hold an address or a token: small.
+MAX_SMALL_FORM = 2048
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+_OLDER = re.compile(r"(\d{1,19})-(\d{1,10})")
+_FILE = re.compile(r"(file|mail)-(\d{1,10})")
+NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language"}
+
+
+async def _site(request: Request, session: AsyncSession) -> help_pages.Site:
+    settings = await knowledge_service.help_center(session)
+    return help_pages.Site(
+        name=knowledge_service.shown_name(settings),
+        contact_url=settings.contact_url,
+        language=language(request),
+        public_url=request.app.state.settings.public_url,
+        portal=settings.customer_portal is not False,
+    )
+
+
+def _html(html: str, status: int = 200) -> Response:
+    return HTMLResponse(html, status_code=status, headers={**help_pages.PAGE_HEADERS, **NO_STORE})
+
+
+def _not_found(site: help_pages.Site) -> Response:
+    return _html(help_pages.not_found_page(site), 404)
+
+
+async def _form(request: Request, limit: int) -> dict[str, str] | None:
+    """The urlencoded form's first values, or None when the body is larger than `limit`."""
+    body = await request.body()
+    if len(body) > limit:
+        return None
+    return {
+        key: values[0]
+        for key, values in parse_qs(body.decode(errors="replace"), keep_blank_values=True).items()
+    }
+
+
+async def _viewer(request: Request, session: AsyncSession) -> Viewer | None:
+    return await service.viewer_of(session, token=request.cookies.get(COOKIE, ""))
+
+
+def _forget_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        COOKIE,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+
+
+def _csrf(request: Request, viewer: Viewer) -> str:
+    return service.csrf_token(request.app.state.settings.secret, viewer)
+
+
+def _checked(request: Request, viewer: Viewer, form: dict[str, str] | None) -> bool:
+    """A signed-in customer's POST: from this site, with their session's CSRF token."""
+    sent = (form or {}).get("csrf", "")
+    return (
+        same_site(request)
+        and form is not None
+        and service.csrf_valid(request.app.state.settings.secret, viewer, sent)
+    )
+
+
+def _refused(site: help_pages.Site) -> Response:
+    """A POST without its CSRF token, or from another site: 403, and the way back."""
+    body = (
+        f'<section class="category portal"><h1>{escape(pages.WORDS[site.language]["title"])}'
+        f"</h1><p>{pages.problem_words(site, 'bad_form', limit=0)} "
+        f'<a href="{pages.HOME}">{pages.WORDS[site.language]["back"]}</a></p></section>'
+    )
+    return _html(help_pages.document(site, site.name, body), 403)
+
+
+@router.get("")
+async def requests_page(request: Request, session: SessionDep, older: str = "") -> Response:
+    """Signed in: the customer's requests, newest activity first; else the sign-in form."""
+    site = await _site(request, session)
+    if not site.portal:
+        return _not_found(site)
+    viewer = await _viewer(request, session)
+    if viewer is None:
+        response = _html(pages.ask_page(site))
+        if COOKIE in request.cookies:
+            _forget_cookie(request, response)
+        return response
+    before = None
+    matched = _OLDER.fullmatch(older)
+    if matched is not None:
+        try:
+            moment = datetime.fromtimestamp(int(matched.group(1)) / 1_000_000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            moment = None
+        if moment is not None:
+            before = (moment, int(matched.group(2)))
+    page = await service.list_requests(session, viewer=viewer, before=before)
+    html = pages.list_page(
+        site, name=viewer.name, csrf=_csrf(request, viewer), page=page, first=before is None
+    )
+    return _html(html)
+
+
+@router.post("")
+async def ask_for_link(request: Request, session: SessionDep, _limit: IpLimited) -> Response:
+    """The same page whoever the address is: known or not, limited or not, mailed or not."""
+    site = await _site(request, session)
+    if not site.portal:
+        return _not_found(site)
+    form = await _form(request, MAX_SMALL_FORM)
+    email = (form or {}).get("email", "").strip()
+    if form is not None and same_site(request) and email:
+        await service.request_link(
+            session, email=email, language=site.language, site_name=site.name
+        )
+    return _html(pages.ask_page(site, sent=True, email=email[:320]))
+
+
+@router.get("/sign-in/{token}")
+async def link_opened(
+    request: Request,
+    session: SessionDep,
+    _limit: IpLimited,
+    token: Annotated[str, Path(max_length=200)],
+) -> Response:
+    """A button, nothing used up: mail scanners fetch the links they find."""
+    site = await _site(request, session)
+    if not site.portal:
+        return _not_found(site)
+    usable = bool(_TOKEN.fullmatch(token)) and await service.link_is_usable(session, token=token)
+    html = pages.link_page(site, token=token, usable=usable)
+    return _html(html, 200 if usable else 410)
+
+
+@router.post("/sign-in/{token}")
+async def sign_in(
+    request: Request,
+    session: SessionDep,
+    _limit: IpLimited,
+    token: Annotated[str, Path(max_length=200)],
+) -> Response:
+    site = await _site(request, session)
+    if not site.portal:
+        return _not_found(site)
+    if not same_site(request):
+        # A page elsewhere signing the browser in to someone's session: refused.
+        return _refused(site)
+    opened = await service.sign_in(session, token=token) if _TOKEN.fullmatch(token) else None
+    if opened is None:
+        return _html(pages.link_page(site, token=token, usable=False), 410)
+    response = RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        COOKIE,
+        opened,
+        max_age=int(service.SESSION_LIFETIME.total_seconds()),
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, session: SessionDep) -> Response:
+    site = await _site(request, session)
+    if not site.portal:
+        return _not_found(site)
+    viewer = await _viewer(request, session)
+    if viewer is None:
+        return RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+    if not _checked(request, viewer, await _form(request, MAX_SMALL_FORM)):
+        return _refused(site)
+    await service.sign_out(session, viewer=viewer)
+    response = RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+    _forget_cookie(request, response)
+    return response
+
+
+async def _request_page(
+    request: Request,
+    session: AsyncSession,
+    site: help_pages.Site,
+    viewer: Viewer,
+    number: int,
+    *,
+    problem: str = "",
+    text: str = "",
+    status: int = 200,
+) -> Response:
+    try:
+        ticket = await service.get_request(session, viewer=viewer, number=number)
+    except NoSuchRequest:
+        return _not_found(site)
+    if ticket.number != number:
+        # Merged into another of their requests: that one.
+        return RedirectResponse(f"{pages.HOME}/{ticket.number}", status_code=303, headers=NO_STORE)
+    inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
+    messages = await service.conversation(
+        session, viewer=viewer, ticket=ticket, inbox_name=inbox.name
+    )
+    html = pages.request_page(
+        site,
+        name=viewer.name,
+        csrf=_csrf(request, viewer),
+        ticket=ticket,
+        messages=messages,
+        problem=problem,
+        text=text,
+        limit=request.app.state.settings.max_text_length,
+    )
+    return _html(html, status)
+
+
+@router.get("/{number}")
+async def request_page(
+    request: Request, session: SessionDep, number: Annotated[str, Path(max_length=12)]
+) -> Response:
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    if viewer is None:
+        if site.portal and number.isdigit():
+            # Signed out (or never in): the sign-in form, which leads back to the list.
+            return RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+        return _not_found(site)
+    if not number.isdigit():
+        return _not_found(site)
+    return await _request_page(request, session, site, viewer, int(number))
+
+
+@router.post("/{number}/reply")
+async def reply(
+    request: Request, session: SessionDep, number: Annotated[str, Path(max_length=12)]
+) -> Response:
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    if viewer is None or not number.isdigit():
+        return _not_found(site)
+    limit = request.app.state.settings.max_text_length
+    # Up to 4 bytes a character, percent-encoded three times over: room for the longest text.
+    form = await _form(request, limit * 12 + MAX_SMALL_FORM)
+    if not _checked(request, viewer, form):
+        return _refused(site)
+    text = (form or {}).get("text", "").replace("\r\n", "\n")
+    try:
+        ticket = await service.get_request(session, viewer=viewer, number=int(number))
+        await service.reply(session, viewer=viewer, ticket=ticket, text=text)
+    except NoSuchRequest:
+        return _not_found(site)
+    except Invalid as refused:
+        code = "too_long" if len(text) > limit else "empty"
+        problem = pages.problem_words(site, code, limit=limit)
+        del refused
+        return await _request_page(
+            request, session, site, viewer, int(number), problem=problem, text=text, status=422
+        )
+    return RedirectResponse(
+        f"{pages.HOME}/{ticket.number}#reply", status_code=303, headers=NO_STORE
+    )
+
+
+@router.get("/{number}/files/{reference}")
+async def download(
+    request: Request,
+    session: SessionDep,
+    number: Annotated[str, Path(max_length=12)],
+    reference: Annotated[str, Path(max_length=20)],
+) -> Response:
+    """A file the request's page lists, as a download, for its signed-in customer only."""
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    matched = _FILE.fullmatch(reference)
+    if viewer is None or not number.isdigit() or matched is None:
+        return _not_found(site)
+    try:
+        ticket = await service.get_request(session, viewer=viewer, number=int(number))
+        found = await service.visible_file(
+            session,
+            viewer=viewer,
+            ticket=ticket,
+            kind=matched.group(1),
+            file_id=int(matched.group(2)),
+        )
+    except NoSuchRequest:
+        return _not_found(site)
+    if isinstance(found, StoredFile):
+        response = await file_response(
+            file_store(request.app.state.settings),
+            found,
+            range_header=request.headers.get("range"),
+            head=is_head(request.scope),
+        )
+    else:
+        # Always a download, whatever the sender called it: a file never runs as a page.
+        response = Response(
+            found.content,
+            media_type="application/octet-stream",
+            headers={
+                **SAFE_HEADERS,
+                "Content-Disposition": disposition("attachment", found.filename),
+            },
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response

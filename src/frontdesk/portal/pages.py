@@ -1,0 +1,298 @@
+"""The customer portal's HTML, in the help center's frame and style sheet (knowledge/pages.py):
+the sign-in form, the page a link opens, the list of requests and one request with its reply
+form, in English or French. No script. Every text a person wrote (subjects, messages, names,
+file names, the address typed) is escaped; every form that changes something carries the
+session's CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from frontdesk.knowledge.links import PATH
+from frontdesk.knowledge.pages import MONTHS, Site, document
+from frontdesk.portal.service import Attachment, Message, RequestPage
+from frontdesk.tickets.models import Ticket, TicketState
+
+HOME = f"{PATH}/requests"
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "My requests",
+        "ask_lead": "Sign in with your email address to see the requests you sent us and "
+        "answer them. We email you a link: no password needed.",
+        "email": "Email address",
+        "send_link": "Email me a link",
+        "sent": "If this address is one we know, we've sent a link to it. It works once, for "
+        "30 minutes. Check your inbox (and your spam folder).",
+        "sign_in_title": "Sign in",
+        "sign_in_lead": "Sign in to see your requests.",
+        "sign_in": "Sign in",
+        "link_gone_title": "This link no longer works",
+        "link_gone": "It was used already, or it is more than 30 minutes old. "
+        '<a href="{home}">Ask for a new link</a>.',
+        "signed_in_as": "Signed in as {name}",
+        "signed_in": "Signed in",
+        "sign_out": "Sign out",
+        "none": "You have no requests yet.",
+        "number": "Number",
+        "subject": "Subject",
+        "state": "State",
+        "activity": "Last activity",
+        "open": "Open",
+        "solved": "Solved",
+        "older": "Older requests",
+        "newest": "Newest requests",
+        "back": "All my requests",
+        "request": "Request #{number}",
+        "you": "You",
+        "support": "Support",
+        "via_chat": "in the chat",
+        "via_email": "by email",
+        "via_form": "with the contact form",
+        "via_portal": "from the help center",
+        "reply": "Your answer",
+        "send": "Send",
+        "nothing_yet": "Nothing to show yet.",
+        "empty": "Write your message first.",
+        "too_long": "Your message is too long: at most {limit} characters.",
+        "solved_note": "This request is solved. Answering opens it again.",
+        "files": "Files",
+        "at": "{day}, {time} UTC",
+        "bad_form": "This form is out of date. Reload the page and try again.",
+    },
+    "fr": {
+        "title": "Mes demandes",
+        "ask_lead": "Connectez-vous avec votre adresse e-mail pour voir les demandes que vous "
+        "nous avez envoyées et y répondre. Nous vous envoyons un lien : pas de mot de passe.",
+        "email": "Adresse e-mail",
+        "send_link": "Recevoir un lien",
+        "sent": "Si nous connaissons cette adresse, nous y avons envoyé un lien. Il fonctionne "
+        "une fois, pendant 30 minutes. Regardez votre boîte de réception (et vos indésirables).",
+        "sign_in_title": "Connexion",
+        "sign_in_lead": "Connectez-vous pour voir vos demandes.",
+        "sign_in": "Se connecter",
+        "link_gone_title": "Ce lien ne fonctionne plus",
+        "link_gone": "Il a déjà servi, ou il a plus de 30 minutes. "
+        '<a href="{home}">Demandez un nouveau lien</a>.',
+        "signed_in_as": "Connecté en tant que {name}",
+        "signed_in": "Connecté",
+        "sign_out": "Se déconnecter",
+        "none": "Vous n'avez pas encore de demande.",
+        "number": "Numéro",
+        "subject": "Sujet",
+        "state": "État",
+        "activity": "Dernière activité",
+        "open": "En cours",
+        "solved": "Résolue",
+        "older": "Demandes plus anciennes",
+        "newest": "Demandes les plus récentes",
+        "back": "Toutes mes demandes",
+        "request": "Demande n° {number}",
+        "you": "Vous",
+        "support": "Support",
+        "via_chat": "dans la conversation",
+        "via_email": "par e-mail",
+        "via_form": "avec le formulaire de contact",
+        "via_portal": "depuis le centre d'aide",
+        "reply": "Votre réponse",
+        "send": "Envoyer",
+        "nothing_yet": "Rien à afficher pour l'instant.",
+        "empty": "Écrivez d'abord votre message.",
+        "too_long": "Votre message est trop long : {limit} caractères au plus.",
+        "solved_note": "Cette demande est résolue. Y répondre la rouvre.",
+        "files": "Fichiers",
+        "at": "{day}, {time} UTC",
+        "bad_form": "Ce formulaire n'est plus à jour. Rechargez la page et réessayez.",
+    },
+}
+
+
+def _words(site: Site, key: str, **values: str) -> str:
+    return WORDS[site.language][key].format(**values)
+
+
+def _when(site: Site, moment: datetime) -> str:
+    day = f"{moment.day} {MONTHS[site.language][moment.month - 1]} {moment.year}"
+    return _words(site, "at", day=day, time=f"{moment:%H:%M}")
+
+
+def _page(site: Site, title: str, body: str) -> str:
+    return document(
+        site, f"{title} - {site.name}", f'<section class="category portal">{body}</section>'
+    )
+
+
+def ask_page(site: Site, *, sent: bool = False, email: str = "") -> str:
+    """The sign-in form; once sent, the same answer whoever the address is."""
+    notice = f'<p class="notice" role="status">{_words(site, "sent")}</p>' if sent else ""
+    body = (
+        f"<h1>{_words(site, 'title')}</h1>{notice}"
+        f'<p class="lead">{_words(site, "ask_lead")}</p>'
+        f'<form class="stacked" method="post" action="{HOME}">'
+        f'<label for="portal-email">{_words(site, "email")}</label>'
+        f'<input id="portal-email" name="email" type="email" required maxlength="320" '
+        f'autocomplete="email" value="{escape(email)}">'
+        f'<button class="primary" type="submit">{_words(site, "send_link")}</button></form>'
+    )
+    return _page(site, _words(site, "title"), body)
+
+
+def link_page(site: Site, *, token: str, usable: bool) -> str:
+    """What a link opens: a button that signs in (a mail scanner fetching the link uses
+    nothing up), or why it no longer works."""
+    if not usable:
+        body = (
+            f"<h1>{_words(site, 'link_gone_title')}</h1>"
+            f"<p>{_words(site, 'link_gone', home=HOME)}</p>"
+        )
+        return _page(site, _words(site, "link_gone_title"), body)
+    action = f"{HOME}/sign-in/{quote(token, safe='')}"
+    body = (
+        f"<h1>{_words(site, 'sign_in_title')}</h1>"
+        f'<p class="lead">{_words(site, "sign_in_lead")}</p>'
+        f'<form class="stacked" method="post" action="{escape(action)}">'
+        f'<button class="primary" type="submit">{_words(site, "sign_in")}</button></form>'
+    )
+    return _page(site, _words(site, "sign_in_title"), body)
+
+
+def _account_line(site: Site, name: str, csrf: str) -> str:
+    who = _words(site, "signed_in_as", name=escape(name)) if name else _words(site, "signed_in")
+    return (
+        f'<div class="account-line"><span>{who}</span>'
+        f'<form class="inline" method="post" action="{HOME}/sign-out">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<button class="link" type="submit">{_words(site, "sign_out")}</button></form></div>'
+    )
+
+
+def _state(site: Site, ticket: Ticket) -> str:
+    solved = ticket.state is TicketState.closed
+    key = "solved" if solved else "open"
+    return f'<span class="state {key}">{_words(site, key)}</span>'
+
+
+def older_key(before: tuple[datetime, int]) -> str:
+    """The "Older" link's position: microseconds since the epoch and the id."""
+    moment, ticket_id = before
+    return f"{int(moment.timestamp() * 1_000_000)}-{ticket_id}"
+
+
+def list_page(site: Site, *, name: str, csrf: str, page: RequestPage, first: bool) -> str:
+    rows = "".join(
+        "<tr>"
+        f'<td class="number">#{ticket.number}</td>'
+        f'<td><a href="{HOME}/{ticket.number}">{escape(ticket.subject) or "&mdash;"}</a></td>'
+        f"<td>{_state(site, ticket)}</td>"
+        f'<td class="when">{_when(site, ticket.updated_at)}</td>'
+        "</tr>"
+        for ticket in page.tickets
+    )
+    table = (
+        '<table class="requests"><thead><tr>'
+        f'<th scope="col">{_words(site, "number")}</th>'
+        f'<th scope="col">{_words(site, "subject")}</th>'
+        f'<th scope="col">{_words(site, "state")}</th>'
+        f'<th scope="col">{_words(site, "activity")}</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        if page.tickets
+        else f"<p>{_words(site, 'none')}</p>"
+    )
+    links: list[str] = []
+    if not first:
+        links.append(f'<a href="{HOME}">{_words(site, "newest")}</a>')
+    if page.older is not None:
+        links.append(f'<a href="{HOME}?older={older_key(page.older)}">{_words(site, "older")}</a>')
+    pages = f'<p class="pages">{" · ".join(links)}</p>' if links else ""
+    body = f"<h1>{_words(site, 'title')}</h1>{_account_line(site, name, csrf)}{table}{pages}"
+    return _page(site, _words(site, "title"), body)
+
+
+def _files(site: Site, number: int, files: Sequence[Attachment]) -> str:
+    if not files:
+        return ""
+    items = "".join(
+        f'<li><a href="{HOME}/{number}/files/{file.kind}-{file.id}">'
+        f"{escape(file.filename)}</a> ({_size(file.size)})</li>"
+        for file in files
+    )
+    return f'<ul class="files" aria-label="{_words(site, "files")}">{items}</ul>'
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def _message(site: Site, number: int, message: Message) -> str:
+    if message.side == "customer":
+        who = _words(site, "you")
+        via = f" · {_words(site, 'via_' + message.channel)}" if message.channel else ""
+    else:
+        who = message.author or _words(site, "support")
+        via = ""
+    stamp = message.at.isoformat()
+    return (
+        f'<li class="{message.side}"><span class="who">{escape(who)}</span> '
+        f'<time class="when" datetime="{stamp}">{_when(site, message.at)}</time>'
+        f'<span class="when">{via}</span>'
+        f'<p class="text">{escape(message.text)}</p>{_files(site, number, message.files)}</li>'
+    )
+
+
+def request_page(
+    site: Site,
+    *,
+    name: str,
+    csrf: str,
+    ticket: Ticket,
+    messages: Sequence[Message],
+    problem: str = "",
+    text: str = "",
+    limit: int,
+) -> str:
+    number = ticket.number
+    thread = (
+        f'<ol class="thread">{"".join(_message(site, number, m) for m in messages)}</ol>'
+        if messages
+        else f"<p>{_words(site, 'nothing_yet')}</p>"
+    )
+    solved = (
+        f'<p class="notice">{_words(site, "solved_note")}</p>'
+        if ticket.state is TicketState.closed
+        else ""
+    )
+    error = (
+        f'<p class="problem" role="alert" id="reply-problem">{escape(problem)}</p>'
+        if problem
+        else ""
+    )
+    described = ' aria-describedby="reply-problem" aria-invalid="true"' if problem else ""
+    form = (
+        f'<form class="stacked" method="post" action="{HOME}/{number}/reply">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="portal-reply">{_words(site, "reply")}</label>{error}'
+        f'<textarea id="portal-reply" name="text" maxlength="{limit}"{described}>'
+        f"{escape(text)}</textarea>"
+        f'<button class="primary" type="submit">{_words(site, "send")}</button></form>'
+    )
+    body = (
+        f'<nav class="crumbs"><a href="{HOME}">{_words(site, "back")}</a></nav>'
+        f"<h1>{escape(ticket.subject) or _words(site, 'request', number=str(number))}</h1>"
+        f'<p class="meta">{_words(site, "request", number=str(number))} · {_state(site, ticket)}'
+        f"</p>{_account_line(site, name, csrf)}{thread}{solved}{form}"
+    )
+    return _page(site, ticket.subject or _words(site, "request", number=str(number)), body)
+
+
+def problem_words(site: Site, code: str, *, limit: int) -> str:
+    """A refused reply's sentence: empty, too long, or a stale form."""
+    if code == "too_long":
+        return _words(site, "too_long", limit=str(limit))
+    if code == "bad_form":
+        return _words(site, "bad_form")
+    return _words(site, "empty")

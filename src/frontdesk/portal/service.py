@@ -1,0 +1,585 @@
+"""The customer portal's rules (docs/portal.md): sign-in links by email, the sessions they open,
+and what a signed-in customer may read and write. Every read here is filtered by the session's
+customer: a ticket of anyone else is "no such request", exactly as an unknown number is.
+
+- A link is asked for by address; the answer never says whether the address is known. A link
+  goes only to a customer who exists, is verified (an address a visitor only typed proves
+  nothing, docs/email.md), is not being erased and whose address is not a blocked sender; at
+  most LINKS_PER_WINDOW in LINK_WINDOW per customer, the rest silently not sent.
+- A link's token and a session's are random; only their SHA-256 digests are stored. A link works
+  once (a guarded UPDATE: two clicks at once open one session), for LINK_LIFETIME. A session
+  lasts SESSION_LIFETIME, or until "Sign out"; the CSRF token of its forms is an HMAC of its
+  digest, nothing stored.
+- A session of a customer merged into another ends (their addresses now lead to the other
+  record: signing in again shows its requests), and so does one of a customer whose address
+  (or its domain) was blocked since; an erasure deletes the customer's sessions and links as it
+  starts (`forget_customers`).
+- A reply goes the way a customer's email answer continuing the ticket goes
+  (mail/receiving.py `_receive`): an inbound reply entry by the customer, its metric moment,
+  a closed, held or snoozed ticket reopened, its assignee given back to the team when away, the
+  assignee and followers told; the entry says it came by the help center (`data.portal`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from frontdesk.assignment import out_of_office as away_tickets
+from frontdesk.chats.models import Chat
+from frontdesk.customers import service as customers_service
+from frontdesk.customers.models import ContactKind, Customer, CustomerContact
+from frontdesk.db.context import settings_of
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.files.models import StoredFile
+from frontdesk.kit.clock import utcnow
+from frontdesk.kit.ids import new_token, same, sign, token_digest
+from frontdesk.kit.schemas import MAX_ID
+from frontdesk.knowledge import service as knowledge_service
+from frontdesk.mail.addresses import new_message_id
+from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
+from frontdesk.mail.receiving import REOPENED_BY_REPLY
+from frontdesk.metrics import record as metrics
+from frontdesk.portal import mail as portal_mail
+from frontdesk.portal.models import PortalLink, PortalSession
+from frontdesk.privacy.models import Erasure
+from frontdesk.spam import senders
+from frontdesk.spam.models import BlockedSender
+from frontdesk.tickets import service as tickets_service
+from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
+from frontdesk.users.models import User
+
+LINK_LIFETIME = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(days=30)
+LINKS_PER_WINDOW = 3
+LINK_WINDOW = timedelta(minutes=15)
+PAGE_SIZE = 25
+# RFC 5321's longest address, and the column's.
+MAX_ADDRESS = 320
+
+
+class NoSuchRequest(NotFound):
+    """Another customer's ticket, an unknown number, spam: the same answer."""
+
+    def __init__(self) -> None:
+        super().__init__("No such request.")
+
+
+# --- the setting ------------------------------------------------------------------------------
+
+
+async def enabled(session: AsyncSession) -> bool:
+    """ "Customers can sign in to see their requests" (the help center's settings)."""
+    settings = await knowledge_service.help_center(session)
+    return settings.customer_portal is not False
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+async def request_link(session: AsyncSession, *, email: str, language: str, site_name: str) -> bool:
+    """Mails a sign-in link to `email` when it is a customer's who may have one; True when one
+    was queued. The caller answers the same page either way."""
+    address = customers_service.normalize_contact(ContactKind.email, email)
+    if not address or "@" not in address or len(address) > MAX_ADDRESS:
+        return False
+    found = await customers_service.find_by_email(session, email=address)
+    if found is None:
+        return False
+    customer = await customers_service.get_customer_by_id(session, customer_id=found.id)
+    if not customer.verified or await _being_erased(session, customer.id):
+        return False
+    if await senders.is_blocked(session, address=address):
+        return False
+    now = utcnow()
+    # Lock the customer's row: two requests at once count each other's link.
+    await session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    await session.execute(
+        delete(PortalLink)
+        .where(PortalLink.customer_id == customer.id, PortalLink.expires_at < now)
+        .execution_options(synchronize_session=False)
+    )
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(PortalLink)
+        .where(PortalLink.customer_id == customer.id, PortalLink.created_at > now - LINK_WINDOW)
+    )
+    if (recent or 0) >= LINKS_PER_WINDOW:
+        return False
+    token = new_token()
+    session.add(
+        PortalLink(
+            customer_id=customer.id,
+            digest=token_digest(token),
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+    )
+    settings = settings_of(session)
+    words = portal_mail.compose(
+        language=await _language_of(session, customer.id) or language,
+        site_name=site_name,
+        link=portal_mail.link_url(settings.public_url, token),
+        minutes=int(LINK_LIFETIME.total_seconds() // 60),
+    )
+    session.add(
+        OutboxMessage(
+            ticket_id=None,
+            entry_id=None,
+            message_id=new_message_id(mail_domain=settings.mail_domain, hint="portal"),
+            sender=formataddr((site_name, f"notifications@{settings.mail_domain}")),
+            recipients=[address],
+            subject=words.subject,
+            headers={"Auto-Submitted": "auto-generated"},
+            text=words.text,
+            html=words.html,
+            state=OutboxState.queued,
+            data={"kind": "portal_link", "customer_id": customer.id},
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def _being_erased(session: AsyncSession, customer_id: int) -> bool:
+    running = await session.scalar(
+        select(Erasure.id)
+        .where(Erasure.finished_at.is_(None), Erasure.customer_id == customer_id)
+        .limit(1)
+    )
+    return running is not None
+
+
+async def _language_of(session: AsyncSession, customer_id: int) -> str | None:
+    """The language of the customer's latest chat that said one ("fr-CA" is "fr"), if any."""
+    locale = await session.scalar(
+        select(Chat.visitor_locale)
+        .join(Ticket, Ticket.id == Chat.ticket_id)
+        .where(Ticket.customer_id == customer_id, Chat.visitor_locale.is_not(None))
+        .order_by(Chat.id.desc())
+        .limit(1)
+    )
+    return locale.split("-")[0].lower() if locale else None
+
+
+def _usable_link(digest: str, now: datetime) -> ColumnElement[bool]:
+    return (
+        (PortalLink.digest == digest) & PortalLink.used_at.is_(None) & (PortalLink.expires_at > now)
+    )
+
+
+async def link_is_usable(session: AsyncSession, *, token: str) -> bool:
+    """For the page a link opens (GET: nothing is used up, mail scanners fetch links)."""
+    found = await session.scalar(
+        select(PortalLink.id).where(_usable_link(token_digest(token), utcnow()))
+    )
+    return found is not None
+
+
+async def sign_in(session: AsyncSession, *, token: str) -> str | None:
+    """Uses the link up and opens a session: its token (the cookie's value), or None when the
+    link is unknown, used or expired. The guarded UPDATE lets exactly one of two uses at once
+    through (the other matches no row once the first commits)."""
+    now = utcnow()
+    used = await session.execute(
+        update(PortalLink)
+        .where(_usable_link(token_digest(token), now))
+        .values(used_at=now)
+        .returning(PortalLink.customer_id)
+        .execution_options(synchronize_session=False)
+    )
+    customer_id = used.scalar_one_or_none()
+    if customer_id is None:
+        return None
+    customer = await session.get(Customer, customer_id)
+    if customer is None or customer.merged_into_id is not None:
+        return None
+    await session.execute(
+        delete(PortalSession)
+        .where(PortalSession.customer_id == customer_id, PortalSession.expires_at < now)
+        .execution_options(synchronize_session=False)
+    )
+    opened = new_token()
+    session.add(
+        PortalSession(
+            customer_id=customer_id,
+            digest=token_digest(opened),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    await session.flush()
+    return opened
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in customer: who, and their session's digest (what the CSRF token signs)."""
+
+    customer_id: int
+    digest: str
+    name: str
+    # The customer and the records merged into them: whose messages are "theirs".
+    customer_ids: frozenset[int] = field(default_factory=frozenset)
+    emails: frozenset[str] = field(default_factory=frozenset)
+
+
+async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
+    """The customer behind a session cookie, or None: unknown, expired, signed out, or the
+    customer merged into another since."""
+    if not token or len(token) > 100:
+        return None
+    digest = token_digest(token)
+    row = (
+        await session.execute(
+            select(PortalSession.customer_id, Customer.name, Customer.merged_into_id)
+            .join(Customer, Customer.id == PortalSession.customer_id)
+            .where(PortalSession.digest == digest, PortalSession.expires_at > utcnow())
+        )
+    ).one_or_none()
+    if row is None or row.merged_into_id is not None:
+        return None
+    merged = set(
+        await session.scalars(select(Customer.id).where(Customer.merged_into_id == row.customer_id))
+    )
+    ids = frozenset({row.customer_id, *merged})
+    emails = frozenset(
+        await session.scalars(
+            select(CustomerContact.value).where(
+                CustomerContact.customer_id == row.customer_id,
+                CustomerContact.kind == ContactKind.email,
+            )
+        )
+    )
+    if emails and await _blocked(session, emails):
+        # Blocked since they signed in: their mail goes to Spam, their session is over.
+        return None
+    return Viewer(row.customer_id, digest, row.name, ids, emails)
+
+
+async def _blocked(session: AsyncSession, emails: Collection[str]) -> bool:
+    patterns = sorted({pattern for email in emails for pattern in senders.patterns_of(email)})
+    found = await session.scalar(
+        select(BlockedSender.id).where(BlockedSender.pattern.in_(patterns)).limit(1)
+    )
+    return found is not None
+
+
+async def sign_out(session: AsyncSession, *, viewer: Viewer) -> None:
+    await session.execute(
+        delete(PortalSession)
+        .where(PortalSession.digest == viewer.digest)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def csrf_token(secret: bytes, viewer: Viewer) -> str:
+    return sign(secret, f"portal-csrf:{viewer.digest}", 32)
+
+
+def csrf_valid(secret: bytes, viewer: Viewer, sent: str) -> bool:
+    return bool(sent) and same(sent, csrf_token(secret, viewer))
+
+
+async def forget_customers(session: AsyncSession, *, customer_ids: Collection[int]) -> None:
+    """An erasure starts: their sessions end and their links stop working at once (the rows
+    would go with the customer at its end anyway, by the cascade)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    for model in (PortalSession, PortalLink):
+        await session.execute(
+            delete(model)
+            .where(model.customer_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    tickets: Sequence[Ticket]
+    # Where the next (older) page starts: (updated_at, id) of the last ticket shown; None: none.
+    older: tuple[datetime, int] | None
+
+
+def _theirs(viewer: Viewer) -> ColumnElement[bool]:
+    """The customer's requests: their tickets, not spam, not merged away (a ticket merged into
+    another of theirs is shown as that one)."""
+    return (
+        (Ticket.customer_id == viewer.customer_id)
+        & (Ticket.state != TicketState.spam)
+        & Ticket.merged_into_id.is_(None)
+    )
+
+
+async def list_requests(
+    session: AsyncSession, *, viewer: Viewer, before: tuple[datetime, int] | None = None
+) -> RequestPage:
+    """Newest activity first, PAGE_SIZE a page, the next page after `before` (keyset: the
+    (customer, updated) index, whatever the page's depth)."""
+    query = select(Ticket).where(_theirs(viewer))
+    if before is not None:
+        query = query.where(tuple_(Ticket.updated_at, Ticket.id) < tuple_(*before))
+    rows = list(
+        await session.scalars(
+            query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(PAGE_SIZE + 1)
+        )
+    )
+    older = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        older = (rows[-1].updated_at, rows[-1].id)
+    return RequestPage(rows, older)
+
+
+async def get_request(session: AsyncSession, *, viewer: Viewer, number: int) -> Ticket:
+    """The customer's request by its number. A number merged into another of their requests
+    answers that one (the caller redirects); anything else that is not theirs, NoSuchRequest."""
+    if not 1 <= number <= MAX_ID:
+        raise NoSuchRequest
+    ticket = await session.scalar(
+        select(Ticket).where(Ticket.number == number, Ticket.customer_id == viewer.customer_id)
+    )
+    seen: set[int] = set()
+    while ticket is not None and ticket.merged_into_id is not None and ticket.id not in seen:
+        seen.add(ticket.id)
+        ticket = await session.get(Ticket, ticket.merged_into_id)
+    if ticket is None:
+        raise NoSuchRequest
+    if ticket.state is TicketState.spam or ticket.merged_into_id is not None:
+        raise NoSuchRequest
+    return ticket
+
+
+# --- a request's conversation -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    # "file" (a stored file: an agent's reply, a chat's) or "mail" (an email's attachment).
+    kind: str
+    id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Message:
+    at: datetime
+    # "customer" or "agent".
+    side: str
+    author: str
+    text: str
+    files: tuple[Attachment, ...] = ()
+    # "chat", "email", "form" or "portal": how it came.
+    channel: str = ""
+
+
+async def conversation(
+    session: AsyncSession, *, viewer: Viewer, ticket: Ticket, inbox_name: str
+) -> list[Message]:
+    """The request as the customer had it, oldest first: their messages (chat lines, emails,
+    the contact form, answers from here) and the agents' replies and chat lines sent to them.
+    Never a note, a timeline line, an automatic mail, a forward to someone else, nor what
+    another customer wrote or was sent on a ticket merged into theirs."""
+    if ticket.customer_id != viewer.customer_id:
+        raise NoSuchRequest
+    entries = list(
+        await session.scalars(
+            select(TicketEntry)
+            .where(
+                TicketEntry.ticket_id == ticket.id,
+                TicketEntry.kind.in_((EntryKind.transcript, EntryKind.reply)),
+            )
+            .order_by(TicketEntry.created_at, TicketEntry.id)
+        )
+    )
+    shown = [entry for entry in entries if _is_theirs(entry, viewer)]
+    files = await _files_of(session, ticket_id=ticket.id, entry_ids=[e.id for e in shown])
+    names = await _agent_names(session, shown)
+    messages: list[Message] = []
+    for entry in shown:
+        if entry.kind is EntryKind.transcript:
+            messages.extend(_chat_lines(entry, viewer))
+            continue
+        attached = tuple(files.get(entry.id, ()))
+        if entry.direction is Direction.inbound:
+            channel = "portal" if entry.data.get("portal") else _channel(entry)
+            messages.append(
+                Message(entry.created_at, "customer", "", entry.text, attached, channel)
+            )
+        else:
+            author = names.get(entry.author_user_id or 0) or inbox_name
+            messages.append(Message(entry.created_at, "agent", author, entry.text, attached))
+    return messages
+
+
+def _is_theirs(entry: TicketEntry, viewer: Viewer) -> bool:
+    data = entry.data or {}
+    if entry.kind is EntryKind.transcript:
+        return entry.author_customer_id in viewer.customer_ids
+    if entry.direction is Direction.inbound:
+        return entry.author_customer_id in viewer.customer_ids and not data.get("auto")
+    if data.get("forward_of") is not None:
+        return False
+    sent_to = data.get("to")
+    # Sent to one of their addresses: not a reply to another customer on a ticket merged in.
+    return isinstance(sent_to, list) and any(
+        isinstance(a, str) and a.lower() in viewer.emails for a in sent_to
+    )
+
+
+def _channel(entry: TicketEntry) -> str:
+    data = entry.data or {}
+    if "page_url" in data:
+        return "form"
+    return "email"
+
+
+def _chat_lines(entry: TicketEntry, viewer: Viewer) -> list[Message]:
+    """A chat's lines the customer had: their messages and the agents' (not who joined or
+    left); files by the ids the ticket keeps them under."""
+    lines = (entry.data or {}).get("lines") or []
+    found: list[Message] = []
+    for line in lines:
+        if not isinstance(line, dict) or line.get("kind") not in ("visitor", "agent"):
+            continue
+        try:
+            at = datetime.fromisoformat(str(line.get("at")))
+        except ValueError:
+            at = entry.created_at
+        files = tuple(
+            Attachment("file", int(item["id"]), str(item.get("filename", "")), int(item["size"]))
+            for item in line.get("files") or []
+            if isinstance(item, dict) and isinstance(item.get("id"), int)
+        )
+        visitor = line["kind"] == "visitor"
+        found.append(
+            Message(
+                at,
+                "customer" if visitor else "agent",
+                "" if visitor else str(line.get("author") or ""),
+                str(line.get("text") or ""),
+                files,
+                "chat" if visitor else "",
+            )
+        )
+    return found
+
+
+async def _agent_names(session: AsyncSession, entries: Sequence[TicketEntry]) -> dict[int, str]:
+    ids = {entry.author_user_id for entry in entries if entry.author_user_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {int(user_id): str(name) for user_id, name in rows}
+
+
+async def _files_of(
+    session: AsyncSession, *, ticket_id: int, entry_ids: Sequence[int]
+) -> dict[int, list[Attachment]]:
+    """The files of the entries shown: an agent's reply's, an email's (not its inline images)."""
+    found: dict[int, list[Attachment]] = {}
+    if not entry_ids:
+        return found
+    stored = await session.execute(
+        select(StoredFile.id, StoredFile.entry_id, StoredFile.filename, StoredFile.size)
+        .where(StoredFile.ticket_id == ticket_id, StoredFile.entry_id.in_(entry_ids))
+        .order_by(StoredFile.id)
+    )
+    for file_id, entry_id, filename, size in stored:
+        if entry_id is not None:
+            found.setdefault(entry_id, []).append(Attachment("file", file_id, filename, size))
+    mailed = await session.execute(
+        select(
+            MailAttachment.id, MailAttachment.entry_id, MailAttachment.filename, MailAttachment.size
+        )
+        .where(
+            MailAttachment.ticket_id == ticket_id,
+            MailAttachment.entry_id.in_(entry_ids),
+            MailAttachment.inline.is_(False),
+        )
+        .order_by(MailAttachment.id)
+    )
+    for file_id, entry_id, filename, size in mailed:
+        if entry_id is not None:
+            found.setdefault(entry_id, []).append(Attachment("mail", file_id, filename, size))
+    return found
+
+
+async def visible_file(
+    session: AsyncSession, *, viewer: Viewer, ticket: Ticket, kind: str, file_id: int
+) -> StoredFile | MailAttachment:
+    """A file the customer's page lists, or NoSuchRequest: one of a note, of another
+    customer's message, of another ticket, is not there for them."""
+    if not 1 <= file_id <= MAX_ID:
+        raise NoSuchRequest
+    messages = await conversation(session, viewer=viewer, ticket=ticket, inbox_name="")
+    listed = {(f.kind, f.id) for message in messages for f in message.files}
+    if (kind, file_id) not in listed:
+        raise NoSuchRequest
+    if kind == "file":
+        stored = await session.get(StoredFile, file_id)
+        if stored is None or stored.ticket_id != ticket.id:
+            raise NoSuchRequest
+        return stored
+    attachment = await session.scalar(
+        select(MailAttachment)
+        .options(undefer(MailAttachment.content))
+        .where(MailAttachment.id == file_id)
+    )
+    if attachment is None or attachment.ticket_id != ticket.id:
+        raise NoSuchRequest
+    return attachment
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: str) -> None:
+    """The customer's answer from the help center, on the path of their email answer
+    (mail/receiving.py): Invalid on `text` when empty or longer than an email reply may be."""
+    limit = settings_of(session).max_text_length
+    if not text.strip():
+        raise Invalid("text", "Write your message first.", field_code="required")
+    if len(text) > limit:
+        raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+    # Locked, as an email answer's ticket is (mail/matching.py): reopening must see the state an
+    # agent's change at the same moment leaves, not the one read before it.
+    locked = await tickets_service.lock_ticket(session, ticket_id=ticket.id)
+    if (
+        locked is None
+        or locked.customer_id != viewer.customer_id
+        or locked.state is TicketState.spam
+        or locked.merged_into_id is not None
+    ):
+        raise NoSuchRequest
+    ticket = locked
+    data: dict[str, Any] = {"portal": True, "auto": False}
+    await tickets_service.append_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.inbound,
+        text=text,
+        author_customer_id=viewer.customer_id,
+        data=data,
+    )
+    await metrics.customer_replied(session, ticket=ticket, at=ticket.updated_at)
+    if ticket.state in REOPENED_BY_REPLY:
+        await tickets_service.update_ticket(
+            session, actor=None, ticket=ticket, state=TicketState.open
+        )
+    await away_tickets.customer_answered(
+        session, ticket=ticket, away=away_tickets.AwayAssignees(utcnow())
+    )
+    await tickets_service.tell_customer_replied(session, replies=[(ticket, text)])
