@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from frontdesk.mail.listener import InboundListener
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.mail.support import SUPPORT, send_to_listener
+
+pytestmark = SQLITE_ONLY
 
 
 def first_mail(sender: str, subject: str) -> bytes:

@@ -18,7 +18,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.mail.listener import InboundListener
 from frontdesk.ratings import service as ratings_service
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.mail.support import (
     SUPPORT,
     SmtpSink,
@@ -33,6 +33,8 @@ from tests.mail.support import (
 )
 from tests.mail.test_list_mail import MEMBER, through_group
 from tests.unit.support import online
+
+pytestmark = SQLITE_ONLY
 
 HOME = "cora@home.example"
 WORK = "cora.lee@work.example"
@@ -130,6 +132,7 @@ async def test_mail_through_a_group_is_answered_at_its_authors_address(
     assert await mailed_to(app, settings, sink) == [(WORK, WORK)]
 
 
+@BOTH_STORES
 async def test_a_new_ticket_goes_to_the_address_the_agent_typed(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink
 ) -> None:
@@ -308,6 +311,7 @@ async def test_an_address_given_after_the_chat_ended_is_answered_there(
     assert await mailed_to(app, settings, sink) == [(WORK, WORK)]
 
 
+@BOTH_STORES
 async def test_an_erasure_leaves_the_address_on_no_other_ticket(
     app: FastAPI, desk: Desk, visitors: Any
 ) -> None:

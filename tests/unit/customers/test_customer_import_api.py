@@ -1,7 +1,8 @@
 """Importing customers from a CSV file (`POST /customers/import`): the preview writes nothing,
 the import creates and fills in as the rules say (docs/desk.md, "Importing customers"), in short
 batches, once whatever the number of runs; a file it cannot read is a 4xx that says what to fix,
-with nothing written. Both stores: the import's reads and locks are SQL of its own."""
+with nothing written. SQLite alone but the tests that send the import's own reads and locks,
+on both stores (docs/architecture.md, "Which store a test runs on")."""
 
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from frontdesk.customers import import_api, importing
 from frontdesk.customers.models import Customer, CustomerContact
 from frontdesk.db.session import unit_of_work
 from frontdesk.privacy.models import Erasure, ErasureKind
-from tests.conftest import BOTH_STORES, Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import count_rows, error_of, use_cheap_passwords
 from tests.unit.test_bad_input_api import Upload
 
-pytestmark = BOTH_STORES
+pytestmark = SQLITE_ONLY
 
 CSV = {"Content-Type": "text/csv"}
 
@@ -82,6 +83,7 @@ SHEET = codecs.BOM_UTF8 + (
 
 
 class TestPreviewAndImport:
+    @BOTH_STORES
     async def test_the_preview_writes_nothing_and_the_import_does_what_it_said(
         self, desk: Desk
     ) -> None:
@@ -185,6 +187,9 @@ class TestPreviewAndImport:
         }
         assert (await customer(admin, "road@runner.example"))["organisation"] is None
 
+    # Both stores: its read of the audit entry's JSON is a statement no other test sends
+    # to PostgreSQL (bench/store_shapes.py).
+    @BOTH_STORES
     async def test_one_audit_entry_with_the_counts_and_no_personal_data(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         await imported(admin, SHEET, dry_run=True)
@@ -212,6 +217,7 @@ class TestPreviewAndImport:
 
 
 class TestRules:
+    @BOTH_STORES
     async def test_an_existing_customer_is_filled_in_never_overwritten(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         await new_customer(admin, name="", emails=["nameless@example.org"])
@@ -246,6 +252,7 @@ class TestRules:
         complete = await customer(admin, "complete@example.org")
         assert (complete["name"], complete["phones"]) == ("Complete", ["+15550100"])
 
+    @BOTH_STORES
     async def test_rows_that_cannot_be_imported_say_why(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         await new_customer(admin, name="Has A Phone", emails=["owner@example.org"], phones=["0100"])
@@ -295,6 +302,7 @@ class TestRules:
         }
         assert (await customer(admin, "jane@example.org"))["name"] == "Jane"
 
+    @BOTH_STORES
     async def test_blocked_senders_and_customers_being_erased_are_skipped(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         blocked = await admin.client.post(
@@ -331,6 +339,7 @@ class TestRules:
 
 
 class TestBatches:
+    @BOTH_STORES
     async def test_each_batch_is_a_transaction_and_rules_hold_across_them(
         self, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -13,9 +13,11 @@ import pytest
 from fastapi import FastAPI
 
 from frontdesk.knowledge.models import ArticleViewer
-from tests.conftest import Desk, Published
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk, Published
 from tests.realtime import Socket, desk_socket, serve
 from tests.unit.support import count_rows, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/knowledge/articles"
 
@@ -114,6 +116,7 @@ async def presence(sock: Socket, article_id: int, **fields: Any) -> dict[str, An
     return await sock.request({"type": "article_presence", "article_id": article_id, **fields})
 
 
+@BOTH_STORES
 async def test_who_edits_an_article_is_heard_live_and_goes_with_the_tab(
     app: FastAPI, live: str, desk: Desk, published: Published
 ) -> None:

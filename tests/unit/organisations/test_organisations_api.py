@@ -1,7 +1,8 @@
 """Organisations (docs/desk.md, "Organisations"): who manages them, names and domains refused in
 words, customers joining by their address's domain (on creation, and when a domain is added, a
 range of contacts a transaction), a choice by hand kept, the customers' and tickets' lists,
-merges, the export and the erasure, the audit log. On both stores: unique keys and bad input."""
+merges, the export and the erasure, the audit log. SQLite alone but unique keys, bad input,
+searches, pages and the domains' cascade, on both stores."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from frontdesk.customers.models import Customer
 from frontdesk.organisations import service
 from frontdesk.organisations.models import Organisation, OrganisationDomain
 from frontdesk.organisations.timers import join_customers
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.privacy.test_privacy_api import unpacked
 from tests.unit.support import count_rows, error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +51,7 @@ async def customer(agent: Agent, customer_id: int) -> dict[str, Any]:
 
 
 class TestManage:
+    @BOTH_STORES
     async def test_create_read_list_edit_delete(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         acme = await new_organisation(
@@ -91,6 +95,7 @@ class TestManage:
         assert edited.json()["domains"] == ["acme.example"]
         assert edited.json()["notes"] == ""
 
+    @BOTH_STORES
     async def test_delete_keeps_its_customers_without_organisation(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         acme = await new_organisation(admin, name="Acme", domains=["acme.example"])
@@ -133,6 +138,7 @@ class TestManage:
 
 
 class TestRefused:
+    @BOTH_STORES
     async def test_bad_input_is_refused_in_words_and_writes_nothing(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         acme = await new_organisation(admin, name="Acme", domains=["acme.example"])
@@ -248,6 +254,7 @@ class TestJoining:
         ticket = await new_ticket(admin.client, inbox, email="coyote@acme.example")
         assert (await customer(admin, ticket["customer"]["id"]))["organisation"]["id"] == acme["id"]
 
+    @BOTH_STORES
     async def test_adding_a_domain_joins_its_existing_customers_but_not_chosen_ones(
         self, desk: Desk
     ) -> None:
@@ -283,6 +290,7 @@ class TestJoining:
             "Sub": None,
         }
 
+    @BOTH_STORES
     async def test_a_large_table_is_joined_a_range_a_transaction(
         self, app: FastAPI, settings: Settings, desk: Desk, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -327,6 +335,7 @@ class TestJoining:
 
 
 class TestLists:
+    @BOTH_STORES
     async def test_its_customers_and_tickets_as_the_agent_sees_them(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         agent = await desk.agent()

@@ -16,8 +16,10 @@ from frontdesk.audit.models import AuditEvent
 from frontdesk.chats.models import ChatEvent
 from frontdesk.mail.models import OutboxMessage
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Agent, Desk, Visitor
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk, Visitor
 from tests.unit.support import count_rows, error_of, online
+
+pytestmark = SQLITE_ONLY
 
 SECRET = "identity-secret-of-the-shop"
 TROLL = "troll@mail.example"
@@ -70,6 +72,7 @@ async def team(desk: Desk) -> tuple[dict[str, Any], Agent, Agent, Agent]:
 
 
 class TestBlocking:
+    @BOTH_STORES
     async def test_a_blocked_visitor_is_refused_until_an_admin_lifts_it(
         self, app: FastAPI, team: Any, visitors: Any
     ) -> None:
@@ -223,6 +226,7 @@ class TestBlockedSenders:
 
 
 class TestRaces:
+    @BOTH_STORES
     async def test_two_blocks_at_once_file_one_ticket_in_spam_once(
         self, app: FastAPI, team: Any, visitors: Any
     ) -> None:
@@ -253,6 +257,7 @@ class TestRaces:
         assert later.json()["changed"] is False
         assert len(await audited(app)) == 3
 
+    @BOTH_STORES
     async def test_a_message_sent_as_the_block_lands_is_kept_or_refused(
         self, app: FastAPI, team: Any, visitors: Any
     ) -> None:

@@ -1,8 +1,9 @@
 """The ticket list filtered by the customer's organisation (docs/desk.md, "Filters and views"):
 `organisation_id` on the list, paged with its cursor, on the CSV file and in a saved view; the
 ticket's current customer counts (a merge, a choice by hand); an organisation that does not
-exist lists nothing, and a view of one deleted says it is missing. Both stores: the filter is a
-subquery of the keyset-paged list, whose plan is checked on each."""
+exist lists nothing, and a view of one deleted says it is missing. SQLite alone but the pages
+and the counts, on both stores: the filter is a subquery of the keyset-paged list, whose plan is
+checked on each."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.tickets import queries
 from frontdesk.tickets.models import TicketState
 from frontdesk.users.models import Role, User
-from tests.conftest import POSTGRESQL_ONLY, SQLITE_ITSELF, Agent, Desk
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ITSELF, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, fields_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 LIST = "/api/v1/tickets"
 
@@ -99,6 +102,7 @@ async def acme(desk: Desk) -> Acme:
 
 
 class TestTheList:
+    @BOTH_STORES
     async def test_only_its_customers_tickets_every_page_once(self, acme: Acme) -> None:
         agent = acme.agent
         # Newest activity first, as any list; the other inbox's ticket never.
@@ -163,6 +167,9 @@ class TestTheList:
             acme.numbers(acme.invoice, acme.road)
         )
 
+    # Both stores: its read of the audit entry's JSON is a statement no other test sends
+    # to PostgreSQL (bench/store_shapes.py).
+    @BOTH_STORES
     async def test_the_csv_file_holds_the_same_tickets(self, acme: Acme) -> None:
         response = await acme.agent.client.get(
             f"{LIST}/export.csv", params={"organisation_id": acme.acme, "sort": "number"}
@@ -183,6 +190,7 @@ class TestTheList:
 
 
 class TestViews:
+    @BOTH_STORES
     async def test_a_view_of_an_organisation_lists_counts_and_pages(self, acme: Acme) -> None:
         agent = acme.agent
         created = await agent.client.post(
@@ -206,6 +214,7 @@ class TestViews:
         )
         assert fields_of(error_of(mixed, 422)) == {"view_id"}
 
+    @BOTH_STORES
     async def test_an_unknown_organisation_is_refused_and_a_deleted_one_missing(
         self, acme: Acme
     ) -> None:

@@ -1,5 +1,6 @@
 """A ticket list as a CSV file (docs/desk.md, "Exporting a list"): the list's own filters and
-sort, every ticket they find across batches, what the list hides kept hidden."""
+sort, every ticket they find across batches, what the list hides kept hidden. SQLite alone but
+the batches' keyset pages, the search and the custom fields' filter, on both stores."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlalchemy import select
 from frontdesk.audit.models import AuditEvent
 from frontdesk.db.session import unit_of_work
 from frontdesk.tickets import export
-from tests.conftest import Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, new_ticket, use_cheap_passwords
+
+pytestmark = SQLITE_ONLY
 
 URL = "/api/v1/tickets/export.csv"
 
@@ -58,6 +61,7 @@ def numbers_of(rows: list[dict[str, str]]) -> list[int]:
     return [int(row["number"]) for row in rows]
 
 
+@BOTH_STORES
 async def test_every_ticket_once_across_batches_in_the_lists_order(desk: Desk) -> None:
     ada = await desk.agent()
     inbox = await desk.inbox(name="Support", members=[ada])
@@ -83,6 +87,7 @@ async def test_every_ticket_once_across_batches_in_the_lists_order(desk: Desk) -
     assert (first["closed_at"], first["assignee"]) == ("", "")
 
 
+@BOTH_STORES
 async def test_a_folder_a_label_a_search_and_a_view(desk: Desk) -> None:
     admin = await desk.agent(role="admin")
     ada = await desk.agent(name="Ada Lovelace")
@@ -165,6 +170,7 @@ async def test_cells_that_start_like_a_formula_are_written_as_text(desk: Desk) -
     assert row["inbox"] == "'=cmd|' /C calc'!A0"
 
 
+@BOTH_STORES
 async def test_custom_fields_and_checklists_have_columns(desk: Desk) -> None:
     admin = await desk.agent(role="admin")
     inbox = await desk.inbox(members=[admin])

@@ -13,9 +13,11 @@ import pytest
 
 from frontdesk.errors import Invalid
 from frontdesk.users.service import cleaned_signature
-from tests.conftest import Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.audit.support import entries
 from tests.unit.support import error_of, fields_of
+
+pytestmark = SQLITE_ONLY
 
 OWN = "Ada Lovelace, Support Lead\n+44 20 7946 0000\nhttps://cal.example/ada"
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.support import online
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_webhook_events import deliver, subscribe
+
+pytestmark = SQLITE_ONLY
 
 
 async def test_a_blocked_chat_is_told_as_ended_with_its_ticket_in_spam(

@@ -1,16 +1,19 @@
 """Checklist changes reach integrations as webhooks (docs/webhooks.md): one
 `ticket.checklist_updated` per change, with the item (a deleted one as it was), the change, the
 ticket's counts and who acted; the item's text (agents' words) only to a webhook that includes
-internal notes; nothing about a spam ticket's checklist. On both stores."""
+internal notes; nothing about a spam ticket's checklist. SQLite alone: test_checklists_api.py
+sends the checklists' statements to both stores."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.webhooks.receiver import Receiver, receiver
 from tests.unit.webhooks.test_customer_events import deliver_all
 from tests.unit.webhooks.test_webhook_events import subscribe
+
+pytestmark = SQLITE_ONLY
 
 EVENT = "ticket.checklist_updated"
 

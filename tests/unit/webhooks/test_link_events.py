@@ -1,8 +1,8 @@
 """Linked tickets reach integrations as webhooks (docs/webhooks.md): one `ticket.linked` or
 `ticket.unlinked` per change for each end, the ticket as other ticket events carry it, the other
 end by id and number alone (never its subject), and who; nothing for a link that changed
-nothing, a spam end, or a merge's or a split's links (told by their own events). On both
-stores."""
+nothing, a spam end, or a merge's or a split's links (told by their own events). SQLite alone:
+test_ticket_links_api.py sends the links' statements to both stores."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import BOTH_STORES, Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.support import new_ticket, use_cheap_passwords
 from tests.unit.webhooks.receiver import Receiver, receiver
 from tests.unit.webhooks.test_customer_events import deliver_all
 from tests.unit.webhooks.test_webhook_events import subscribe
 
-pytestmark = BOTH_STORES
+pytestmark = SQLITE_ONLY
 
 EVENTS = ["ticket.linked", "ticket.unlinked"]
 

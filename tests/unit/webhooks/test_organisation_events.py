@@ -2,7 +2,7 @@
 every customer payload, and `customer.updated` with `diff.organisation` when it changes, by
 hand (an agent's choice), by a merge (`customer.merged`), or by a domain added to an
 organisation, whose joining tells at most organisations/service.TOLD customers a transaction.
-On both stores."""
+SQLite alone: test_organisations_api.py sends the joining's statements to both stores."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from fastapi import FastAPI
 from frontdesk.config import Settings
 from frontdesk.organisations import service
 from frontdesk.organisations.timers import join_customers
-from tests.conftest import BOTH_STORES, Agent, Desk
+from tests.conftest import SQLITE_ONLY, Agent, Desk
 from tests.unit.support import use_cheap_passwords
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_customer_events import CUSTOMERS, create, deliver_all
 from tests.unit.webhooks.test_webhook_events import subscribe
 
-pytestmark = BOTH_STORES
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tests.conftest import Desk
+from tests.conftest import SQLITE_ONLY, Desk
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.test_webhook_events import deliver, subscribe
+
+pytestmark = SQLITE_ONLY
 
 HOME = "cora@home.example"
 WORK = "cora.lee@work.example"
