@@ -24,7 +24,7 @@ from frontdesk.notifications.models import Notification
 from frontdesk.pending_replies.timers import send_due_replies
 from frontdesk.tickets.models import Direction, EntryKind, TicketEntry
 from tests.clock import FrozenClock
-from tests.conftest import POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk, Published
+from tests.conftest import BOTH_STORES, POSTGRESQL_ONLY, SQLITE_ONLY, Agent, Desk, Published
 from tests.mail.support import (
     CUSTOMER,
     INBOUND_TOKEN,
@@ -156,6 +156,8 @@ def scheduled_events(published: Published) -> list[tuple[str, list[str]]]:
     ]
 
 
+# Sends statements no other test sends to PostgreSQL (bench/store_shapes.py).
+@BOTH_STORES
 async def test_sent_once_at_its_time_and_the_email_arrives(
     app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock, sink: SmtpSink
 ) -> None:
@@ -260,6 +262,8 @@ async def test_without_seen_entry_id_another_agents_reply_cancels_it_too(
     assert failed["error"]["code"] == "answered_since_scheduled"
 
 
+# Sends statements no other test sends to PostgreSQL (bench/store_shapes.py).
+@BOTH_STORES
 async def test_send_now_sends_it_at_once_and_only_once(
     app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock, published: Published
 ) -> None:
@@ -352,6 +356,8 @@ async def test_merged_away_it_is_not_sent_and_its_author_is_told(
     assert item["params"]["reason_code"] == "ticket_merged"
 
 
+# Sends statements no other test sends to PostgreSQL (bench/store_shapes.py).
+@BOTH_STORES
 async def test_its_author_deactivated_it_fails_at_once_and_leaves_the_thread(
     app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock, published: Published
 ) -> None:
