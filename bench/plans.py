@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.db.migrate import upgrade
+from frontdesk.search.schema import register_sqlite_fold
 
 ROOT = Path(__file__).resolve().parent.parent
 # Settings, people, live sockets and a queue emptied every few seconds: a scan of them stays small.
@@ -194,6 +195,8 @@ def report(out: Path, database: Path) -> int:
     places = recorded(out)
     problems: dict[str, list[tuple[list[str], str]]] = defaultdict(list)
     with closing(sqlite3.connect(database)) as db:
+        # The search indexes' triggers call it (search/schema.py): without it, no plan of theirs.
+        register_sqlite_fold(db)
         tables = frozenset(
             name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         )
