@@ -72,7 +72,7 @@ AUDITED: tuple[Audited, ...] = (
     Audited(
         HelpCenterSettings,
         "help_center",
-        ("name", "contact_url", "customer_portal"),
+        ("name", "contact_url", "customer_portal", "portal_inbox_id"),
         label=lambda _settings: "help center",
     ),
     Audited(

@@ -217,6 +217,11 @@ async def update_help_center(
         name=body.name,
         contact_url=body.contact_url,
         customer_portal=body.customer_portal,
+        portal_inbox_id=(
+            body.portal_inbox_id
+            if "portal_inbox_id" in body.model_fields_set
+            else service.UNCHANGED
+        ),
     )
     return HelpCenterRead.of(settings)
 

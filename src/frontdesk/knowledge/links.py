@@ -11,3 +11,8 @@ def article_path(article_id: int, slug: str) -> str:
 
 def article_url(public_url: str, article_id: int, slug: str) -> str:
     return public_url.rstrip("/") + article_path(article_id, slug)
+
+
+def requests_url(public_url: str) -> str:
+    """The customer portal's list, "My requests" (docs/portal.md)."""
+    return public_url.rstrip("/") + f"{PATH}/requests"

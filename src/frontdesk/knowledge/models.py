@@ -144,6 +144,11 @@ class HelpCenterSettings(Base):
     # "Customers can sign in to see their requests" (portal/, docs/portal.md): off, the
     # portal's pages are the "not found" page and its sessions stop working.
     customer_portal: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Where a request a signed-in customer opens from the portal goes ("New request"); None (never
+    # chosen, or its inbox deleted since): the portal offers none.
+    portal_inbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inboxes.id", ondelete="SET NULL")
+    )
     # Part of every public page's ETag: a change of name reaches cached pages at once.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -198,6 +198,11 @@ table.requests td.number, table.requests td.when { white-space: nowrap; color: v
 .state.open { color: var(--accent); border-color: currentColor; }
 .state.solved { color: var(--muted); }
 .pages { margin: 1rem 0 0; }
+.heading-row { display: flex; justify-content: space-between; align-items: center; gap: 1rem;
+  flex-wrap: wrap; margin: 0 0 .75rem; } .heading-row h1 { margin: 0; }
+a.button { display: inline-block; font-weight: 600; padding: .6rem 1.1rem; border-radius: 10px;
+  border: 1px solid var(--band); background: var(--band); color: var(--band-text);
+  text-decoration: none; }
 ol.thread { list-style: none; margin: 1rem 0; padding: 0; display: grid; gap: .75rem; }
 ol.thread li { border: 1px solid var(--border); border-radius: 12px; padding: .75rem 1rem;
   background: var(--panel); }

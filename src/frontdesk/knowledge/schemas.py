@@ -81,6 +81,10 @@ class HelpCenterRead(ReadModel):
         description="Customers can sign in to the help center (by a link emailed to them) to "
         "see their requests and answer them (docs/portal.md)."
     )
+    portal_inbox_id: int | None = Field(
+        description="The inbox a request a signed-in customer opens from the portal goes to; "
+        'null: the portal offers no "New request" (docs/portal.md).'
+    )
 
     @classmethod
     def of(cls, settings: HelpCenterSettings) -> HelpCenterRead:
@@ -88,6 +92,7 @@ class HelpCenterRead(ReadModel):
             name=settings.name,
             contact_url=settings.contact_url,
             customer_portal=settings.customer_portal is not False,
+            portal_inbox_id=settings.portal_inbox_id,
         )
 
 
@@ -103,6 +108,11 @@ class HelpCenterUpdate(WriteModel):
     customer_portal: bool | None = Field(
         default=None,
         description="Customers can sign in to see their requests; left out (or null): unchanged.",
+    )
+    portal_inbox_id: Id | None = Field(
+        default=None,
+        description='The inbox for requests opened from the portal ("New request"); null: none '
+        "(the portal offers none); left out: unchanged. An id that is no inbox's: 422.",
     )
 
 

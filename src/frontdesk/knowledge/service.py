@@ -21,10 +21,11 @@ has an article open in the editor is knowledge/viewers.py's.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
@@ -35,6 +36,7 @@ from frontdesk.audit import service as audit
 from frontdesk.audit.service import Target
 from frontdesk.db.unique import insert_once
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
+from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.knowledge import search
 from frontdesk.knowledge.events import record_changed
@@ -71,6 +73,15 @@ class AdminsOnly(Forbidden):
 
 
 # --- the help center -----------------------------------------------------------------------------
+
+
+class Unchanged(enum.Enum):
+    """A setting the caller did not name: left as it is (None is a value: "none")."""
+
+    unchanged = "unchanged"
+
+
+UNCHANGED = Unchanged.unchanged
 
 
 async def help_center(session: AsyncSession) -> HelpCenterSettings:
@@ -126,12 +137,16 @@ async def update_help_center(
     name: str,
     contact_url: str,
     customer_portal: bool | None = None,
+    portal_inbox_id: int | Literal[Unchanged.unchanged] | None = UNCHANGED,
 ) -> HelpCenterSettings:
     """Admins and owners. The row is locked while written (or made: one row, id 1).
-    `customer_portal` None leaves it as it was (a client that does not know it)."""
+    `customer_portal` None leaves it as it was (a client that does not know it), and so does
+    `portal_inbox_id` UNCHANGED; None there: the portal offers no "New request"."""
     _ensure_admin(user, "change the help center's settings")
     name = _text("name", name, limit=MAX_NAME, required=None)
     contact_url = _contact_url(contact_url)
+    if isinstance(portal_inbox_id, int):
+        await _ensure_inbox(session, portal_inbox_id)
     row = await session.get(HelpCenterSettings, SETTINGS_ID, with_for_update=True)
     if row is None:
         # Two admins' first saves at once: the key lets one row in; the other waits for it
@@ -144,12 +159,26 @@ async def update_help_center(
     row.contact_url = contact_url
     if customer_portal is not None:
         row.customer_portal = customer_portal
+    if portal_inbox_id is not UNCHANGED:
+        row.portal_inbox_id = portal_inbox_id
     row.updated_at = utcnow()
     await session.flush()
     return row
 
 
 # --- checks --------------------------------------------------------------------------------------
+
+
+async def _ensure_inbox(session: AsyncSession, inbox_id: int) -> None:
+    """A request from the portal needs an inbox that exists: 422 for any other id."""
+    try:
+        await inboxes_service.get_inbox_by_id(session, inbox_id=inbox_id)
+    except NotFound:
+        raise Invalid(
+            "portal_inbox_id",
+            "No inbox has this id. Choose one of your inboxes for new requests, or none.",
+            field_code="invalid",
+        ) from None
 
 
 def _ensure_admin(user: User, what: str) -> None:

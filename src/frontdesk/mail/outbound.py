@@ -25,6 +25,8 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_domain, normalize_email
+from frontdesk.knowledge import service as knowledge_service
+from frontdesk.knowledge.links import requests_url
 from frontdesk.mail.addresses import default_sender, new_message_id, reply_address
 from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.mail.words import ENGLISH, Wording
@@ -480,9 +482,16 @@ async def queue_transcript(
     if customer.verified:
         intro = words("thanks_transcript" if answered else "missed_transcript")
         subject = words("transcript_subject", inbox=inbox.name, number=ticket.number)
-        text = "\n\n".join([intro, *(line.email_text(words) for line in lines), "-- ", outro])
+        portal = await _portal_url(session)
+        ending = [outro, words("portal", url=portal)] if portal else [outro]
+        text = "\n\n".join([intro, *(line.email_text(words) for line in lines), "-- ", *ending])
         html = render_transcript_html(
-            intro=intro, lines=lines, outro=outro, ticket_number=ticket.number, words=words
+            intro=intro,
+            lines=lines,
+            outro=outro,
+            ticket_number=ticket.number,
+            words=words,
+            portal_url=portal,
         )
         kind = "transcript"
     elif await _notices_today(session, customer_id=customer.id) < NOTICES_PER_DAY:
@@ -524,6 +533,16 @@ async def queue_transcript(
     return kind == "transcript"
 
 
+async def _portal_url(session: AsyncSession) -> str | None:
+    """The customer portal's list while customers may sign in to it (docs/portal.md): the
+    transcript leads there. Only the verified customer's transcript: a link is only ever
+    mailed to a verified address, so the notice to an unconfirmed one would lead nowhere."""
+    settings = await knowledge_service.help_center(session)
+    if settings.customer_portal is False:
+        return None
+    return requests_url(settings_of(session).public_url)
+
+
 def _notice_text(*, inbox_name: str, answered: bool, outro: str, words: Wording) -> str:
     """Nothing in it comes from the visitor: not their words, not even the name they typed."""
     what = words("thanks_notice" if answered else "missed_notice")
@@ -554,14 +573,21 @@ def render_transcript_html(
     outro: str,
     ticket_number: int,
     words: Wording = ENGLISH,
+    portal_url: str | None = None,
 ) -> str:
     rows = [line.email_html(words) for line in lines]
+    portal = ""
+    if portal_url:
+        link = f'<a href="{escape(portal_url)}">{escape(portal_url)}</a>'
+        line = escape(words("portal", url="\0")).replace("\0", link)
+        portal = f'<p style="color:#64748b;font-size:13px">{line}</p>'
+
     return (
         f'<div lang="{words.language}" '
         'style="font-family:system-ui,sans-serif;font-size:15px;color:#0f172a">'
         f'<p style="color:#64748b;font-size:13px">'
         f"{escape(words('ticket', number=ticket_number))}</p>"
         f"<p>{escape(intro)}</p>{''.join(rows)}"
-        f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)}</p>'
+        f'<hr><p style="color:#64748b;font-size:13px">{escape(outro)}</p>{portal}'
         "</div>"
     )

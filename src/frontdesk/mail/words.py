@@ -26,6 +26,7 @@ EN = {
     "to an address until it is confirmed. If you did not chat with us, you can ignore this "
     "email.",
     "outro": "Reply to this email to continue the conversation (ticket #{number}).",
+    "portal": "See all your requests: {url}",
     "joined": "{name} joined the chat",
     "left": "{name} left the chat",
     "you": "You",
@@ -48,6 +49,7 @@ FR = {
     "pas la conversation à une adresse tant qu'elle n'est pas confirmée. Si vous n'avez pas "
     "discuté avec nous, ignorez cet e-mail.",
     "outro": "Répondez à cet e-mail pour poursuivre la conversation (demande n° {number}).",
+    "portal": "Voir toutes vos demandes : {url}",
     "joined": "{name} a rejoint la conversation",
     "left": "{name} a quitté la conversation",
     "you": "Vous",

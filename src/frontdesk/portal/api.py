@@ -136,7 +136,12 @@ async def requests_page(request: Request, session: SessionDep, older: str = "") 
             before = (moment, int(matched.group(2)))
     page = await service.list_requests(session, viewer=viewer, before=before)
     html = pages.list_page(
-        site, name=viewer.name, csrf=_csrf(request, viewer), page=page, first=before is None
+        site,
+        name=viewer.name,
+        csrf=_csrf(request, viewer),
+        page=page,
+        first=before is None,
+        can_open=await service.request_inbox(session) is not None,
     )
     return _html(html)
 
@@ -215,6 +220,92 @@ async def sign_out(request: Request, session: SessionDep) -> Response:
     response = RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
     _forget_cookie(request, response)
     return response
+
+
+def _new_page(
+    request: Request,
+    site: help_pages.Site,
+    viewer: Viewer,
+    *,
+    subject: str = "",
+    text: str = "",
+    problem: str = "",
+    problem_field: str = "",
+    status: int = 200,
+) -> Response:
+    html = pages.new_request_page(
+        site,
+        name=viewer.name,
+        csrf=_csrf(request, viewer),
+        email=viewer.email if viewer.email in viewer.emails else None,
+        subject_limit=service.MAX_SUBJECT,
+        text_limit=request.app.state.settings.max_text_length,
+        subject=subject,
+        text=text,
+        problem=problem,
+        problem_field=problem_field,
+    )
+    return _html(html, status)
+
+
+# Before "/{number}": "new" is no number.
+@router.get("/new")
+async def new_request_form(request: Request, session: SessionDep) -> Response:
+    """Signed in only, and only while the help center has an inbox for new requests."""
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    if site.portal and viewer is None:
+        return RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+    if viewer is None or await service.request_inbox(session) is None:
+        return _not_found(site)
+    return _new_page(request, site, viewer)
+
+
+@router.post("/new")
+async def new_request(request: Request, session: SessionDep, _limit: IpLimited) -> Response:
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    inbox = await service.request_inbox(session) if viewer is not None else None
+    if viewer is None or inbox is None:
+        return _not_found(site)
+    limit = request.app.state.settings.max_text_length
+    # As a reply's form, with room for the subject.
+    form = await _form(request, (limit + service.MAX_SUBJECT) * 12 + MAX_SMALL_FORM)
+    if not _checked(request, viewer, form):
+        return _refused(site)
+    subject = (form or {}).get("subject", "")
+    text = (form or {}).get("text", "").replace("\r\n", "\n")
+    try:
+        ticket = await service.new_request(
+            session, viewer=viewer, inbox=inbox, subject=subject, text=text
+        )
+    except service.TooManyNewRequests as refused:
+        html = pages.too_many_page(site, name=viewer.name, csrf=_csrf(request, viewer))
+        response = _html(html, 429)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    except Invalid as refused:
+        named = refused.fields[0] if refused.fields else None
+        on_subject = named is not None and named["field"] == "subject"
+        too_long = named is not None and named["code"] == "too_long"
+        if on_subject:
+            code = "subject_too_long" if too_long else "no_subject"
+        else:
+            code = "too_long" if too_long else "empty"
+        problem = pages.problem_words(
+            site, code, limit=service.MAX_SUBJECT if on_subject else limit
+        )
+        return _new_page(
+            request,
+            site,
+            viewer,
+            subject=subject[: service.MAX_SUBJECT * 2],
+            text=text,
+            problem=problem,
+            problem_field="subject" if on_subject else "text",
+            status=422,
+        )
+    return RedirectResponse(f"{pages.HOME}/{ticket.number}", status_code=303, headers=NO_STORE)
 
 
 async def _request_page(

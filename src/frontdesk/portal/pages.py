@@ -1,8 +1,8 @@
 """The customer portal's HTML, in the help center's frame and style sheet (knowledge/pages.py):
-the sign-in form, the page a link opens, the list of requests and one request with its reply
-form, in English or French. No script. Every text a person wrote (subjects, messages, names,
-file names, the address typed) is escaped; every form that changes something carries the
-session's CSRF token."""
+the sign-in form, the page a link opens, the list of requests, one request with its reply
+form and the form of a new request, in English or French. No script. Every text a person wrote
+(subjects, messages, names, file names, the address typed) is escaped; every form that changes
+something carries the session's CSRF token."""
 
 from __future__ import annotations
 
@@ -62,6 +62,15 @@ WORDS: dict[str, dict[str, str]] = {
         "files": "Files",
         "at": "{day}, {time} UTC",
         "bad_form": "This form is out of date. Reload the page and try again.",
+        "new_request": "New request",
+        "new_lead": "Tell us what you need. We answer here and by email, at {email}.",
+        "new_lead_plain": "Tell us what you need. We answer here and by email.",
+        "message": "Message",
+        "send_request": "Send request",
+        "no_subject": "Say in a few words what it is about.",
+        "subject_too_long": "Your subject is too long: at most {limit} characters.",
+        "too_many": "You have opened several requests in the last hour. Answer one of them "
+        "from your list, or try again later.",
     },
     "fr": {
         "title": "Mes demandes",
@@ -106,6 +115,16 @@ WORDS: dict[str, dict[str, str]] = {
         "files": "Fichiers",
         "at": "{day}, {time} UTC",
         "bad_form": "Ce formulaire n'est plus à jour. Rechargez la page et réessayez.",
+        "new_request": "Nouvelle demande",
+        "new_lead": "Dites-nous ce dont vous avez besoin. Nous répondons ici et par e-mail, "
+        "à {email}.",
+        "new_lead_plain": "Dites-nous ce dont vous avez besoin. Nous répondons ici et par e-mail.",
+        "message": "Message",
+        "send_request": "Envoyer la demande",
+        "no_subject": "Dites en quelques mots de quoi il s'agit.",
+        "subject_too_long": "Votre sujet est trop long : {limit} caractères au plus.",
+        "too_many": "Vous avez ouvert plusieurs demandes dans la dernière heure. Répondez à "
+        "l'une d'elles depuis votre liste, ou réessayez plus tard.",
     },
 }
 
@@ -181,7 +200,10 @@ def older_key(before: tuple[datetime, int]) -> str:
     return f"{int(moment.timestamp() * 1_000_000)}-{ticket_id}"
 
 
-def list_page(site: Site, *, name: str, csrf: str, page: RequestPage, first: bool) -> str:
+def list_page(
+    site: Site, *, name: str, csrf: str, page: RequestPage, first: bool, can_open: bool = False
+) -> str:
+    """`can_open`: the help center has an inbox for new requests (the button leads there)."""
     rows = "".join(
         "<tr>"
         f'<td class="number">#{ticket.number}</td>'
@@ -207,8 +229,70 @@ def list_page(site: Site, *, name: str, csrf: str, page: RequestPage, first: boo
     if page.older is not None:
         links.append(f'<a href="{HOME}?older={older_key(page.older)}">{_words(site, "older")}</a>')
     pages = f'<p class="pages">{" · ".join(links)}</p>' if links else ""
-    body = f"<h1>{_words(site, 'title')}</h1>{_account_line(site, name, csrf)}{table}{pages}"
+    heading = f"<h1>{_words(site, 'title')}</h1>"
+    if can_open:
+        heading = (
+            f'<div class="heading-row">{heading}'
+            f'<a class="button" href="{HOME}/new">{_words(site, "new_request")}</a></div>'
+        )
+    body = f"{heading}{_account_line(site, name, csrf)}{table}{pages}"
     return _page(site, _words(site, "title"), body)
+
+
+def new_request_page(
+    site: Site,
+    *,
+    name: str,
+    csrf: str,
+    email: str | None,
+    subject_limit: int,
+    text_limit: int,
+    subject: str = "",
+    text: str = "",
+    problem: str = "",
+    problem_field: str = "",
+) -> str:
+    """The form of a new request: a subject and a message, both required. A refusal shows it
+    again with the sentence and what was typed; `problem_field` ("subject", "text" or "") is
+    the field the sentence is about."""
+    error = (
+        f'<p class="problem" role="alert" id="new-problem">{escape(problem)}</p>' if problem else ""
+    )
+
+    def marked(field: str) -> str:
+        if problem and problem_field == field:
+            return ' aria-describedby="new-problem" aria-invalid="true"'
+        return ""
+
+    lead = (
+        _words(site, "new_lead", email=escape(email)) if email else _words(site, "new_lead_plain")
+    )
+    body = (
+        f'<nav class="crumbs"><a href="{HOME}">{_words(site, "back")}</a></nav>'
+        f"<h1>{_words(site, 'new_request')}</h1>"
+        f"{_account_line(site, name, csrf)}"
+        f'<p class="lead">{lead}</p>{error}'
+        f'<form class="stacked" method="post" action="{HOME}/new">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="portal-subject">{_words(site, "subject")}</label>'
+        f'<input id="portal-subject" name="subject" type="text" required '
+        f'maxlength="{subject_limit}" value="{escape(subject)}"{marked("subject")}>'
+        f'<label for="portal-message">{_words(site, "message")}</label>'
+        f'<textarea id="portal-message" name="text" required maxlength="{text_limit}"'
+        f"{marked('text')}>{escape(text)}</textarea>"
+        f'<button class="primary" type="submit">{_words(site, "send_request")}</button></form>'
+    )
+    return _page(site, _words(site, "new_request"), body)
+
+
+def too_many_page(site: Site, *, name: str, csrf: str) -> str:
+    """Past the hourly limit of new requests: why, and the way back to the list."""
+    body = (
+        f'<nav class="crumbs"><a href="{HOME}">{_words(site, "back")}</a></nav>'
+        f"<h1>{_words(site, 'new_request')}</h1>{_account_line(site, name, csrf)}"
+        f'<p class="problem" role="alert">{_words(site, "too_many")}</p>'
+    )
+    return _page(site, _words(site, "new_request"), body)
 
 
 def _files(site: Site, number: int, files: Sequence[Attachment]) -> str:
@@ -290,7 +374,12 @@ def request_page(
 
 
 def problem_words(site: Site, code: str, *, limit: int) -> str:
-    """A refused reply's sentence: empty, too long, or a stale form."""
+    """A refused form's sentence: empty, too long, or a stale form (a new request's subject:
+    `no_subject`, `subject_too_long`)."""
+    if code == "no_subject":
+        return _words(site, "no_subject")
+    if code == "subject_too_long":
+        return _words(site, "subject_too_long", limit=str(limit))
     if code == "too_long":
         return _words(site, "too_long", limit=str(limit))
     if code == "bad_form":

@@ -14,6 +14,13 @@ customer: a ticket of anyone else is "no such request", exactly as an unknown nu
   record: signing in again shows its requests), and so does one of a customer whose address
   (or its domain) was blocked since; an erasure deletes the customer's sessions and links as it
   starts (`forget_customers`).
+- A new request (signed in only: the link proved the address; docs/portal.md, "New request")
+  goes to the help center's "Inbox for new requests" and takes the path of a message left with
+  the messenger's contact form (chats/visitors.py `submit_contact_form`): `create_ticket` (its
+  number, SLA, `ticket.created` for the desk and webhooks, the rules that answer a creation,
+  auto-assignment's next round) and the customer's first entry (`add_entry`), with the email
+  path's metric moment; answered at the address the customer signed in with. At most
+  REQUESTS_PER_WINDOW in REQUEST_WINDOW per customer, counted under the customer's row lock.
 - A reply goes the way a customer's email answer continuing the ticket goes
   (mail/receiving.py `_receive`): an inbound reply entry by the customer, its metric moment,
   a closed, held or snoozed ticket reopened, its assignee given back to the team when away, the
@@ -36,8 +43,10 @@ from frontdesk.chats.models import Chat
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.context import settings_of
-from frontdesk.errors import Invalid, NotFound
+from frontdesk.errors import Invalid, NotFound, TooManyRequests
 from frontdesk.files.models import StoredFile
+from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, same, sign, token_digest
 from frontdesk.kit.schemas import MAX_ID
@@ -47,12 +56,19 @@ from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.mail.receiving import REOPENED_BY_REPLY
 from frontdesk.metrics import record as metrics
 from frontdesk.portal import mail as portal_mail
-from frontdesk.portal.models import PortalLink, PortalSession
+from frontdesk.portal.models import PortalLink, PortalRequest, PortalSession
 from frontdesk.privacy.models import Erasure
 from frontdesk.spam import senders
 from frontdesk.spam.models import BlockedSender
 from frontdesk.tickets import service as tickets_service
-from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
+from frontdesk.tickets.models import (
+    Direction,
+    EntryKind,
+    Ticket,
+    TicketEntry,
+    TicketState,
+    TicketType,
+)
 from frontdesk.users.models import User
 
 LINK_LIFETIME = timedelta(minutes=30)
@@ -60,6 +76,10 @@ SESSION_LIFETIME = timedelta(days=30)
 LINKS_PER_WINDOW = 3
 LINK_WINDOW = timedelta(minutes=15)
 PAGE_SIZE = 25
+REQUESTS_PER_WINDOW = 5
+REQUEST_WINDOW = timedelta(hours=1)
+# A ticket's subject, as the tickets' API and column take it.
+MAX_SUBJECT = 300
 # RFC 5321's longest address, and the column's.
 MAX_ADDRESS = 320
 
@@ -71,6 +91,17 @@ class NoSuchRequest(NotFound):
         super().__init__("No such request.")
 
 
+class TooManyNewRequests(TooManyRequests):
+    """More than REQUESTS_PER_WINDOW new requests from one customer in REQUEST_WINDOW."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "You have opened several requests in the last hour. Answer one of them, or try "
+            "again later.",
+            retry_after=retry_after,
+        )
+
+
 # --- the setting ------------------------------------------------------------------------------
 
 
@@ -78,6 +109,18 @@ async def enabled(session: AsyncSession) -> bool:
     """ "Customers can sign in to see their requests" (the help center's settings)."""
     settings = await knowledge_service.help_center(session)
     return settings.customer_portal is not False
+
+
+async def request_inbox(session: AsyncSession) -> Inbox | None:
+    """The help center's "Inbox for new requests", or None: not chosen (or its inbox deleted,
+    which empties the setting): the portal offers no "New request"."""
+    settings = await knowledge_service.help_center(session)
+    if settings.portal_inbox_id is None:
+        return None
+    try:
+        return await inboxes_service.get_inbox_by_id(session, inbox_id=settings.portal_inbox_id)
+    except NotFound:
+        return None
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -117,6 +160,7 @@ async def request_link(session: AsyncSession, *, email: str, language: str, site
         PortalLink(
             customer_id=customer.id,
             digest=token_digest(token),
+            email=address,
             created_at=now,
             expires_at=now + LINK_LIFETIME,
         )
@@ -191,12 +235,13 @@ async def sign_in(session: AsyncSession, *, token: str) -> str | None:
         update(PortalLink)
         .where(_usable_link(token_digest(token), now))
         .values(used_at=now)
-        .returning(PortalLink.customer_id)
+        .returning(PortalLink.customer_id, PortalLink.email)
         .execution_options(synchronize_session=False)
     )
-    customer_id = used.scalar_one_or_none()
-    if customer_id is None:
+    found = used.one_or_none()
+    if found is None:
         return None
+    customer_id, email = found
     customer = await session.get(Customer, customer_id)
     if customer is None or customer.merged_into_id is not None:
         return None
@@ -210,6 +255,7 @@ async def sign_in(session: AsyncSession, *, token: str) -> str | None:
         PortalSession(
             customer_id=customer_id,
             digest=token_digest(opened),
+            email=email,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
@@ -228,6 +274,9 @@ class Viewer:
     # The customer and the records merged into them: whose messages are "theirs".
     customer_ids: frozenset[int] = field(default_factory=frozenset)
     emails: frozenset[str] = field(default_factory=frozenset)
+    # The address the link that opened this session was mailed to (None: a session opened
+    # before 0089 kept it): where a request opened here is answered.
+    email: str | None = None
 
 
 async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
@@ -238,7 +287,12 @@ async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
     digest = token_digest(token)
     row = (
         await session.execute(
-            select(PortalSession.customer_id, Customer.name, Customer.merged_into_id)
+            select(
+                PortalSession.customer_id,
+                PortalSession.email,
+                Customer.name,
+                Customer.merged_into_id,
+            )
             .join(Customer, Customer.id == PortalSession.customer_id)
             .where(PortalSession.digest == digest, PortalSession.expires_at > utcnow())
         )
@@ -260,7 +314,7 @@ async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
     if emails and await _blocked(session, emails):
         # Blocked since they signed in: their mail goes to Spam, their session is over.
         return None
-    return Viewer(row.customer_id, digest, row.name, ids, emails)
+    return Viewer(row.customer_id, digest, row.name, ids, emails, row.email)
 
 
 async def _blocked(session: AsyncSession, emails: Collection[str]) -> bool:
@@ -540,6 +594,83 @@ async def visible_file(
     if attachment is None or attachment.ticket_id != ticket.id:
         raise NoSuchRequest
     return attachment
+
+
+# --- a new request ---------------------------------------------------------------------------
+
+
+async def new_request(
+    session: AsyncSession, *, viewer: Viewer, inbox: Inbox, subject: str, text: str
+) -> Ticket:
+    """A request the signed-in customer opens: a ticket in `inbox` (the setting's, read by the
+    caller), its first entry their message. Invalid on `subject` or `text` (empty, too long),
+    TooManyNewRequests past the hourly limit; nothing is written then.
+
+    A blocked sender never gets here: their link is refused and their session ends
+    (`viewer_of`), as the messenger refuses a blocked visitor; the contact form's Spam filing is
+    for a typed address, which the portal never takes."""
+    subject = subject.strip()
+    limit = settings_of(session).max_text_length
+    if not subject:
+        raise Invalid("subject", "Say in a few words what it is about.", field_code="required")
+    if len(subject) > MAX_SUBJECT:
+        raise Invalid(
+            "subject",
+            f"At most {MAX_SUBJECT} characters.",
+            field_code="too_long",
+            limit=MAX_SUBJECT,
+        )
+    if not text.strip():
+        raise Invalid("text", "Write your message first.", field_code="required")
+    if len(text) > limit:
+        raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+    now = utcnow()
+    # Locked: two requests at once each count the other.
+    await session.execute(
+        select(Customer.id).where(Customer.id == viewer.customer_id).with_for_update()
+    )
+    await session.execute(
+        delete(PortalRequest)
+        .where(
+            PortalRequest.customer_id == viewer.customer_id,
+            PortalRequest.created_at <= now - REQUEST_WINDOW,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    recent = list(
+        await session.scalars(
+            select(PortalRequest.created_at)
+            .where(PortalRequest.customer_id == viewer.customer_id)
+            .order_by(PortalRequest.created_at)
+        )
+    )
+    if len(recent) >= REQUESTS_PER_WINDOW:
+        wait = recent[len(recent) - REQUESTS_PER_WINDOW] + REQUEST_WINDOW - now
+        raise TooManyNewRequests(max(1, int(wait.total_seconds()) + 1))
+    customer = await customers_service.get_customer_by_id(session, customer_id=viewer.customer_id)
+    # The address the link went to, while it is still theirs; else their primary (recipient_for).
+    address = viewer.email if viewer.email in viewer.emails else None
+    ticket = await tickets_service.create_ticket(
+        session,
+        inbox=inbox,
+        customer=customer,
+        subject=subject,
+        type=TicketType.web,
+        reply_address=address,
+    )
+    await tickets_service.add_entry(
+        session,
+        ticket=ticket,
+        kind=EntryKind.reply,
+        direction=Direction.inbound,
+        text=text,
+        author_customer=customer,
+        data={"portal": True, "auto": False, "email": address, "verified": True},
+    )
+    await metrics.customer_replied(session, ticket=ticket, at=ticket.updated_at)
+    session.add(PortalRequest(customer_id=viewer.customer_id, created_at=now))
+    await session.flush()
+    return ticket
 
 
 # --- answering --------------------------------------------------------------------------------

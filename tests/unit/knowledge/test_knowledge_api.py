@@ -423,6 +423,7 @@ class TestHelpCenter:
             "name": "",
             "contact_url": "",
             "customer_portal": True,
+            "portal_inbox_id": None,
         }
         home = await http.get("/help")
         assert "<title>Help center</title>" in home.text
