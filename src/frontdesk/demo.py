@@ -123,12 +123,14 @@ async def seed_demo(session: AsyncSession) -> bool:
         email_address=f"support@{settings.mail_domain}",
         allowed_origins=[settings.public_url],
     )
-    # The demo website stands in for the company's contact page (docs/knowledge-base.md).
+    # The demo website stands in for the company's contact page (docs/knowledge-base.md); the
+    # customers' New request goes to the one inbox (docs/portal.md).
     session.add(
         HelpCenterSettings(
             id=SETTINGS_ID,
             name="Support",
             contact_url=f"{settings.public_url.rstrip('/')}/demo",
+            portal_inbox_id=inbox.id,
         )
     )
     users = []

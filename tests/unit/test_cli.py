@@ -236,6 +236,12 @@ class TestCommands:
         assert [(c["name"], c["domains"], c["customer_count"]) for c in companies] == [
             ("Example Labs", ["example.org"], 4)
         ]
+        # Customers can open a request from the help center: it goes to the demo's inbox.
+        auth = {"Authorization": f"Bearer {token}"}
+        help_center = asyncio.run(call("GET", "/api/v1/knowledge/settings", headers=auth)).json()
+        inboxes = asyncio.run(call("GET", "/api/v1/inboxes", headers=auth)).json()
+        assert help_center["customer_portal"] is True
+        assert help_center["portal_inbox_id"] == inboxes[0]["id"]
 
 
 class TestInvalidSettings:
