@@ -111,10 +111,15 @@ async def test_a_signed_in_customer_opens_a_request_in_the_chosen_inbox(
         browser, subject="Refund for order 1042", text="The parcel came broken.\nPhotos follow."
     )
     assert opened.status_code == 303, opened.text
-    number = int(opened.headers["location"].rsplit("/", 1)[1])
+    path, query = opened.headers["location"].split("?")
+    assert query == "opened"
+    number = int(path.rsplit("/", 1)[1])
     page = await browser.get(opened.headers["location"])
     assert page.status_code == 200
     assert "<h1>Refund for order 1042</h1>" in page.text
+    assert "We have your request. We will answer here and by email." in page.text
+    # Said once, after sending: the request's own address does not say it.
+    assert "We will answer here and by email." not in (await browser.get(path)).text
     assert "The parcel came broken.\nPhotos follow." in page.text
     assert "from the help center" in page.text
     assert numbers_in(await browser.get("/help/requests")) == [number, first["number"]]

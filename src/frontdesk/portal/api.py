@@ -305,7 +305,10 @@ async def new_request(request: Request, session: SessionDep, _limit: IpLimited) 
             problem_field="subject" if on_subject else "text",
             status=422,
         )
-    return RedirectResponse(f"{pages.HOME}/{ticket.number}", status_code=303, headers=NO_STORE)
+    # `?opened`: the page says the request was received (a reload says it again, harmlessly).
+    return RedirectResponse(
+        f"{pages.HOME}/{ticket.number}?opened", status_code=303, headers=NO_STORE
+    )
 
 
 async def _request_page(
@@ -339,6 +342,7 @@ async def _request_page(
         problem=problem,
         text=text,
         limit=request.app.state.settings.max_text_length,
+        opened="opened" in request.query_params,
     )
     return _html(html, status)
 

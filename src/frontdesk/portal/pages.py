@@ -59,6 +59,7 @@ WORDS: dict[str, dict[str, str]] = {
         "empty": "Write your message first.",
         "too_long": "Your message is too long: at most {limit} characters.",
         "solved_note": "This request is solved. Answering opens it again.",
+        "opened": "We have your request. We will answer here and by email.",
         "files": "Files",
         "at": "{day}, {time} UTC",
         "bad_form": "This form is out of date. Reload the page and try again.",
@@ -112,6 +113,7 @@ WORDS: dict[str, dict[str, str]] = {
         "empty": "Écrivez d'abord votre message.",
         "too_long": "Votre message est trop long : {limit} caractères au plus.",
         "solved_note": "Cette demande est résolue. Y répondre la rouvre.",
+        "opened": "Nous avons bien reçu votre demande. Nous y répondrons ici et par e-mail.",
         "files": "Fichiers",
         "at": "{day}, {time} UTC",
         "bad_form": "Ce formulaire n'est plus à jour. Rechargez la page et réessayez.",
@@ -338,8 +340,10 @@ def request_page(
     problem: str = "",
     text: str = "",
     limit: int,
+    opened: bool = False,
 ) -> str:
     number = ticket.number
+    received = f'<p class="notice" role="status">{_words(site, "opened")}</p>' if opened else ""
     thread = (
         f'<ol class="thread">{"".join(_message(site, number, m) for m in messages)}</ol>'
         if messages
@@ -368,7 +372,7 @@ def request_page(
         f'<nav class="crumbs"><a href="{HOME}">{_words(site, "back")}</a></nav>'
         f"<h1>{escape(ticket.subject) or _words(site, 'request', number=str(number))}</h1>"
         f'<p class="meta">{_words(site, "request", number=str(number))} · {_state(site, ticket)}'
-        f"</p>{_account_line(site, name, csrf)}{thread}{solved}{form}"
+        f"</p>{received}{_account_line(site, name, csrf)}{thread}{solved}{form}"
     )
     return _page(site, ticket.subject or _words(site, "request", number=str(number)), body)
 
