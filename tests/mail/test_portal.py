@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -36,6 +37,7 @@ from tests.mail.support import (
     with_smtp,
 )
 from tests.mail.test_reply_attachments import PDF, upload
+from tests.mail.test_visitor_language import _answered_chat as answered_chat
 
 pytestmark = SQLITE_ONLY
 
@@ -614,3 +616,26 @@ async def test_blocking_the_customers_address_ends_their_session(
     assert blocked.status_code == 201, blocked.text
     assert (await browser.get(path)).status_code == 303
     assert 'name="email"' in (await browser.get("/help/requests")).text
+
+
+async def test_times_are_on_the_clock_the_customers_chat_said(
+    app: FastAPI,
+    settings: Settings,
+    desk: Desk,
+    visitors: Any,
+    sink: SmtpSink,
+    browser: httpx.AsyncClient,
+) -> None:
+    # Cora chatted from a browser in Paris: her requests read in Paris time, the zone named.
+    ada, chat = await answered_chat(desk, visitors, locale="en-GB", time_zone="Europe/Paris")
+    await sign_in(app, settings, sink, browser)
+    ticket = await ticket_of(ada, chat["ticket_id"])
+    paris = ZoneInfo("Europe/Paris")
+    updated = datetime.fromisoformat(ticket["updated_at"]).astimezone(paris)
+    listing = await browser.get("/help/requests")
+    assert f"{updated:%H:%M} (Europe/Paris)</td>" in listing.text
+    first = next(e for e in chat["events"] if e["type"] == "chat.message_added")
+    said = datetime.fromisoformat(first["at"]).astimezone(paris)
+    page = await browser.get(f"/help/requests/{ticket['number']}")
+    assert f"{said:%H:%M} (Europe/Paris)</time>" in page.text
+    assert " UTC</time>" not in page.text

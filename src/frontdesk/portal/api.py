@@ -142,6 +142,7 @@ async def requests_page(request: Request, session: SessionDep, older: str = "") 
         page=page,
         first=before is None,
         can_open=await service.request_inbox(session) is not None,
+        zone=await service.time_zone_of(session, customer_id=viewer.customer_id),
     )
     return _html(html)
 
@@ -343,6 +344,7 @@ async def _request_page(
         text=text,
         limit=request.app.state.settings.max_text_length,
         opened="opened" in request.query_params,
+        zone=await service.time_zone_of(session, customer_id=viewer.customer_id),
     )
     return _html(html, status)
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from frontdesk.knowledge.links import PATH
 from frontdesk.knowledge.pages import MONTHS, Site, document
@@ -61,7 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "solved_note": "This request is solved. Answering opens it again.",
         "opened": "We have your request. We will answer here and by email.",
         "files": "Files",
-        "at": "{day}, {time} UTC",
+        "at": "{day}, {time} {zone}",
         "bad_form": "This form is out of date. Reload the page and try again.",
         "new_request": "New request",
         "new_lead": "Tell us what you need. We answer here and by email, at {email}.",
@@ -115,7 +116,7 @@ WORDS: dict[str, dict[str, str]] = {
         "solved_note": "Cette demande est résolue. Y répondre la rouvre.",
         "opened": "Nous avons bien reçu votre demande. Nous y répondrons ici et par e-mail.",
         "files": "Fichiers",
-        "at": "{day}, {time} UTC",
+        "at": "{day}, {time} {zone}",
         "bad_form": "Ce formulaire n'est plus à jour. Rechargez la page et réessayez.",
         "new_request": "Nouvelle demande",
         "new_lead": "Dites-nous ce dont vous avez besoin. Nous répondons ici et par e-mail, "
@@ -135,9 +136,12 @@ def _words(site: Site, key: str, **values: str) -> str:
     return WORDS[site.language][key].format(**values)
 
 
-def _when(site: Site, moment: datetime) -> str:
+def _when(site: Site, moment: datetime, zone: str = "UTC") -> str:
+    """On the customer's clock when known (`zone`, portal/service.py `time_zone_of`), named."""
+    moment = moment.astimezone(ZoneInfo(zone))
     day = f"{moment.day} {MONTHS[site.language][moment.month - 1]} {moment.year}"
-    return _words(site, "at", day=day, time=f"{moment:%H:%M}")
+    shown = "UTC" if zone == "UTC" else f"({zone.replace('_', ' ')})"
+    return _words(site, "at", day=day, time=f"{moment:%H:%M}", zone=shown)
 
 
 def _page(site: Site, title: str, body: str) -> str:
@@ -203,7 +207,14 @@ def older_key(before: tuple[datetime, int]) -> str:
 
 
 def list_page(
-    site: Site, *, name: str, csrf: str, page: RequestPage, first: bool, can_open: bool = False
+    site: Site,
+    *,
+    name: str,
+    csrf: str,
+    page: RequestPage,
+    first: bool,
+    can_open: bool = False,
+    zone: str = "UTC",
 ) -> str:
     """`can_open`: the help center has an inbox for new requests (the button leads there)."""
     rows = "".join(
@@ -211,7 +222,7 @@ def list_page(
         f'<td class="number">#{ticket.number}</td>'
         f'<td><a href="{HOME}/{ticket.number}">{escape(ticket.subject) or "&mdash;"}</a></td>'
         f"<td>{_state(site, ticket)}</td>"
-        f'<td class="when">{_when(site, ticket.updated_at)}</td>'
+        f'<td class="when">{_when(site, ticket.updated_at, zone)}</td>'
         "</tr>"
         for ticket in page.tickets
     )
@@ -314,7 +325,7 @@ def _size(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def _message(site: Site, number: int, message: Message) -> str:
+def _message(site: Site, number: int, message: Message, zone: str) -> str:
     if message.side == "customer":
         who = _words(site, "you")
         via = f" · {_words(site, 'via_' + message.channel)}" if message.channel else ""
@@ -324,7 +335,7 @@ def _message(site: Site, number: int, message: Message) -> str:
     stamp = message.at.isoformat()
     return (
         f'<li class="{message.side}"><span class="who">{escape(who)}</span> '
-        f'<time class="when" datetime="{stamp}">{_when(site, message.at)}</time>'
+        f'<time class="when" datetime="{stamp}">{_when(site, message.at, zone)}</time>'
         f'<span class="when">{via}</span>'
         f'<p class="text">{escape(message.text)}</p>{_files(site, number, message.files)}</li>'
     )
@@ -341,11 +352,12 @@ def request_page(
     text: str = "",
     limit: int,
     opened: bool = False,
+    zone: str = "UTC",
 ) -> str:
     number = ticket.number
     received = f'<p class="notice" role="status">{_words(site, "opened")}</p>' if opened else ""
     thread = (
-        f'<ol class="thread">{"".join(_message(site, number, m) for m in messages)}</ol>'
+        f'<ol class="thread">{"".join(_message(site, number, m, zone) for m in messages)}</ol>'
         if messages
         else f"<p>{_words(site, 'nothing_yet')}</p>"
     )

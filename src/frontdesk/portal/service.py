@@ -50,6 +50,7 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.ids import new_token, same, sign, token_digest
 from frontdesk.kit.schemas import MAX_ID
+from frontdesk.kit.zones import is_place
 from frontdesk.knowledge import service as knowledge_service
 from frontdesk.mail.addresses import new_message_id
 from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
@@ -210,6 +211,19 @@ async def _language_of(session: AsyncSession, customer_id: int) -> str | None:
         .limit(1)
     )
     return locale.split("-")[0].lower() if locale else None
+
+
+async def time_zone_of(session: AsyncSession, *, customer_id: int) -> str:
+    """The time zone the customer's latest chat said (their browser's), else UTC: the portal's
+    pages have no script to ask the browser."""
+    zone = await session.scalar(
+        select(Chat.visitor_time_zone)
+        .join(Ticket, Ticket.id == Chat.ticket_id)
+        .where(Ticket.customer_id == customer_id, Chat.visitor_time_zone.is_not(None))
+        .order_by(Chat.id.desc())
+        .limit(1)
+    )
+    return zone if zone and is_place(zone) else "UTC"
 
 
 def _usable_link(digest: str, now: datetime) -> ColumnElement[bool]:
