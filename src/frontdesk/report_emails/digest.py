@@ -1,8 +1,9 @@
 """The words of a report email (subject, plain text, HTML) in the user's language, English or
 French as the desk speaks them: each headline figure, the change from the period before
-("▲ 12%"), a link to the Reports page with the same filter and period, and the unsubscribe
-link. Names people wrote (inboxes, labels, agents) are escaped in the HTML and kept on one line
-in the subject."""
+("▲ 12%"), the agents' table of the period (one row per agent, its figures side by side and
+wrapping: readable on a phone), a link to the Reports page with the same filter and period, and
+the unsubscribe link. Names people wrote (inboxes, labels, agents) are escaped in the HTML and
+kept on one line in the subject and the agents' lines."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date
 from html import escape
 from urllib.parse import urlencode
 
-from frontdesk.report_emails.figures import Figure
+from frontdesk.report_emails.figures import AgentLine, Agents, Figure
 from frontdesk.report_emails.schedule import Period
 
 EN = {
@@ -41,6 +42,19 @@ EN = {
     "sla_breaches": "SLA breaches",
     "csat": "Satisfaction (good ratings)",
     "before": "before: {value}",
+    "agents": "Agents",
+    "agent_chats": "Chats",
+    "agent_replied": "Tickets replied",
+    "agent_closed": "Tickets closed",
+    "agent_first_response": "First response (median)",
+    "agent_csat": "CSAT",
+    "agent_online": "Time online",
+    "agent_sla": "SLA breaches",
+    "ratings_one": "{n} rating",
+    "ratings_many": "{n} ratings",
+    "no_agents": "Nothing in this period.",
+    "more_one": "and {n} more agent on the Reports page",
+    "more_many": "and {n} more agents on the Reports page",
     "open": "Open the report",
     "why": "You get this email because you subscribed to this report on the Reports page.",
     "unsubscribe": "Unsubscribe from this report",
@@ -72,6 +86,19 @@ FR = {
     "sla_breaches": "Dépassements de SLA",
     "csat": "Satisfaction (bonnes notes)",
     "before": "avant : {value}",
+    "agents": "Agents",
+    "agent_chats": "Chats",
+    "agent_replied": "Tickets répondus",
+    "agent_closed": "Tickets fermés",
+    "agent_first_response": "Première réponse (médiane)",
+    "agent_csat": "Satisfaction",
+    "agent_online": "Temps en ligne",
+    "agent_sla": "Dépassements SLA",
+    "ratings_one": "{n} note",
+    "ratings_many": "{n} notes",
+    "no_agents": "Rien sur cette période.",
+    "more_one": "et {n} autre agent sur la page Rapports",
+    "more_many": "et {n} autres agents sur la page Rapports",
     "open": "Ouvrir le rapport",
     "why": "Vous recevez cet e-mail car vous vous êtes abonné à ce rapport sur la page Rapports.",
     "unsubscribe": "Se désabonner de ce rapport",
@@ -159,8 +186,7 @@ def value_words(figure: Figure, language: str) -> str:
     if figure.kind == "duration":
         return duration(figure.value)
     if figure.kind == "share":
-        share = round(figure.value * 100)
-        return f"{share}\u202f%" if language == "fr" else f"{share}%"
+        return _share(figure.value, language)
     return _number(figure.value, language)
 
 
@@ -182,6 +208,82 @@ def change(now: Figure, then: Figure, language: str) -> tuple[str, str]:
     return text, GOOD_COLOUR if rising == now.higher_is_better else BAD_COLOUR
 
 
+def _plural(words: dict[str, str], key: str, n: int, language: str) -> str:
+    # French puts 0 and 1 in the singular, English only 1.
+    one = n == 1 or (language == "fr" and n == 0)
+    return words[f"{key}_{'one' if one else 'many'}"].format(n=_number(n, language))
+
+
+def _share(value: float, language: str) -> str:
+    share = round(value * 100)
+    return f"{share}\u202f%" if language == "fr" else f"{share}%"
+
+
+def agent_figures(line: AgentLine, language: str) -> list[tuple[str, str]]:
+    """An agent's figures as the page's agents table shows them: (column, value)."""
+    words = DICTIONARIES[language]
+    csat = "—"
+    if line.csat is not None:
+        ratings = _plural(words, "ratings", line.ratings, language)
+        csat = f"{_share(line.csat, language)} ({ratings})"
+    return [
+        (words["agent_chats"], _number(line.chats, language)),
+        (words["agent_replied"], _number(line.tickets_replied, language)),
+        (words["agent_closed"], _number(line.tickets_closed, language)),
+        (
+            words["agent_first_response"],
+            "—" if line.first_response is None else duration(line.first_response),
+        ),
+        (words["agent_csat"], csat),
+        (words["agent_online"], duration(line.online_seconds)),
+        (words["agent_sla"], _number(line.sla_breaches, language)),
+    ]
+
+
+def agents_text(agents: Agents, language: str, link: str) -> list[str]:
+    """The agents' table in the plain text: a line per agent."""
+    words = DICTIONARIES[language]
+    lines = [words["agents"]]
+    for line in agents.lines:
+        figures = " · ".join(f"{column} {value}" for column, value in agent_figures(line, language))
+        lines.append(f"{_one_line(line.name)} — {figures}")
+    if not agents.lines:
+        lines.append(words["no_agents"])
+    if agents.more:
+        lines.append(f"{_plural(words, 'more', agents.more, language)}: {link}")
+    return lines
+
+
+def agents_html(agents: Agents, language: str, link: str) -> str:
+    """The agents' table in the HTML: two columns, the name and the figures, which wrap as
+    whole "column value" pairs (a phone's width holds it; eight columns would not)."""
+    words = DICTIONARIES[language]
+    rows = []
+    for line in agents.lines:
+        figures = " · ".join(
+            f'<span style="white-space:nowrap">{escape(column)} <b>{escape(value)}</b></span>'
+            for column, value in agent_figures(line, language)
+        )
+        rows.append(
+            '<tr><th scope="row" style="text-align:left;vertical-align:top;font-weight:600;'
+            f'padding:6px 12px 6px 0;border-bottom:1px solid #e2e8f0">{escape(line.name)}</th>'
+            '<td style="padding:6px 0;font-size:14px;color:#334155;'
+            f'border-bottom:1px solid #e2e8f0">{figures}</td></tr>'
+        )
+    parts = [f'<h2 style="font-size:16px;margin:20px 0 4px">{escape(words["agents"])}</h2>']
+    if rows:
+        parts.append(
+            f'<table style="border-collapse:collapse;width:100%;margin:4px 0 12px">'
+            f"{''.join(rows)}</table>"
+        )
+    else:
+        parts.append(f'<p style="color:#64748b">{escape(words["no_agents"])}</p>')
+    if agents.more:
+        more = _plural(words, "more", agents.more, language)
+        parts.append(f'<p><a href="{escape(link)}">{escape(more)}</a></p>')
+    return "".join(parts)
+
+
 def report_link(public_url: str, period: Period, params: dict[str, str]) -> str:
     """The Reports page with the email's filter and period."""
     query = {"since": period.since.isoformat(), "until": period.until.isoformat()} | params
@@ -196,6 +298,7 @@ def compose(
     names: Names,
     figures: Sequence[Figure],
     previous: Sequence[Figure],
+    agents: Agents,
     link: str,
     unsubscribe: str,
 ) -> Email:
@@ -229,6 +332,8 @@ def compose(
             "",
             *lines,
             "",
+            *agents_text(agents, language, link),
+            "",
             f"{words['open']}: {link}",
             "",
             "-- ",
@@ -242,6 +347,7 @@ def compose(
         f'<h1 style="font-size:18px">{escape(subject)}</h1>'
         f"<p>{escape(intro)}</p>"
         f'<table style="border-collapse:collapse;margin:12px 0">{"".join(rows)}</table>'
+        f"{agents_html(agents, language, link)}"
         f'<p><a href="{escape(link)}" style="display:inline-block;padding:10px 18px;'
         "border-radius:6px;background:#2563eb;color:#fff;text-decoration:none;"
         f'font-weight:600">{escape(words["open"])}</a></p>'

@@ -1,7 +1,7 @@
-"""The headline figures of a report email: those the Reports page shows at its top, taken from
-the page's own tables (reports/service.py `table`, the same computation, never another), for a
-period and the period before it. Runs in the reading process (db/reading.py): a function of a
-module, given plain values."""
+"""The figures of a report email: the headline figures the Reports page shows at its top, for a
+period and the period before it, and the page's agents table for the period, all taken from the
+page's own tables (reports/service.py `table`, the same computation, never another). Runs in
+the reading process (db/reading.py): a function of a module, given plain values."""
 
 from __future__ import annotations
 
@@ -61,8 +61,78 @@ async def headline(session: AsyncSession, report: reports.ReportFilter) -> list[
     return [Figure(name, kind, values[name], better) for name, kind, better in HEADLINES]
 
 
+# The agents' rows an email lists at most; the others are on the page (the email says how many).
+MAX_AGENTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLine:
+    """One row of the Reports page's agents table (reports/service.py `agents`), as it is."""
+
+    agent_id: int
+    name: str
+    chats: int
+    tickets_replied: int
+    tickets_closed: int
+    first_response: float | None  # median seconds; None: no first response of theirs
+    ratings: int
+    csat: float | None  # share of good ratings; None: no ratings
+    online_seconds: float
+    sla_breaches: int
+
+
+@dataclass(frozen=True, slots=True)
+class Agents:
+    """The first rows of the agents table, in the page's order, and how many more
+    the page has."""
+
+    lines: list[AgentLine]
+    more: int
+
+
+async def agents(
+    session: AsyncSession, report: reports.ReportFilter, *, limit: int = MAX_AGENTS
+) -> Agents:
+    """The page's agents table for the report, its first `limit` rows in the page's order. The
+    report is the one the user may run (reports/service.py `checked`): an agent's is their own
+    row only, as on the page."""
+    rows = await reports.table(session, "agents", report)
+    lines = [
+        AgentLine(
+            agent_id=row["agent_id"],
+            name=row["agent"],
+            chats=row["chats"],
+            tickets_replied=row["tickets_replied"],
+            tickets_closed=row["tickets_closed"],
+            first_response=row["first_response_median_seconds"],
+            ratings=row["ratings"],
+            csat=row["csat"],
+            online_seconds=row["online_seconds"],
+            sla_breaches=row["sla_breaches"],
+        )
+        for row in rows[:limit]
+    ]
+    return Agents(lines=lines, more=len(rows) - len(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    current: list[Figure]
+    previous: list[Figure]
+    agents: Agents
+
+
 async def compared(
-    session: AsyncSession, current: reports.ReportFilter, previous: reports.ReportFilter
-) -> tuple[list[Figure], list[Figure]]:
-    """The period's figures and the period before's, in one read (one committed state)."""
-    return await headline(session, current), await headline(session, previous)
+    session: AsyncSession,
+    current: reports.ReportFilter,
+    previous: reports.ReportFilter,
+    *,
+    agents_limit: int = MAX_AGENTS,
+) -> Read:
+    """The period's figures and the period before's, and the period's agents, in one read (one
+    committed state)."""
+    return Read(
+        current=await headline(session, current),
+        previous=await headline(session, previous),
+        agents=await agents(session, current, limit=agents_limit),
+    )

@@ -124,15 +124,18 @@ async def _compose(
         if value is not None
     }
     # In the reading process: the desk's process never runs a report's work (ends the
-    # transaction: nothing above is locked).
-    current, last = await read(session, figures.compared, report, previous)
+    # transaction: nothing above is locked). The same filter as the Reports page's for this
+    # user (`checked`): an agent's agents table is their own row, as there. The agents' limit
+    # is read here and sent along, the reading process having its own copy of the module.
+    found = await read(session, figures.compared, report, previous, agents_limit=figures.MAX_AGENTS)
     return digest.compose(
         language=service.language_of(user, subscription),
         daily=subscription.frequency is Frequency.daily,
         period=period,
         names=names,
-        figures=current,
-        previous=last,
+        figures=found.current,
+        previous=found.previous,
+        agents=found.agents,
         link=digest.report_link(settings.public_url, period, params),
         unsubscribe=links.unsubscribe_url(settings.public_url, token),
     )
