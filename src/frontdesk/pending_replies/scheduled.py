@@ -13,10 +13,10 @@ What differs from an Undo send window, which lasts seconds:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict, Invalid, NotFound
@@ -116,3 +116,22 @@ async def list_scheduled(
             .order_by(PendingReply.due_at, PendingReply.id)
         )
     ).all()
+
+
+async def next_due(session: AsyncSession, *, ticket_ids: Collection[int]) -> dict[int, datetime]:
+    """When each ticket's soonest scheduled reply still waiting goes, one statement for a page
+    of the ticket list (its "Reply scheduled" mark); tickets with none are left out. The caller
+    lists only tickets its reader sees, and every agent who sees a ticket sees its scheduled
+    replies (`list_scheduled`)."""
+    if not ticket_ids:
+        return {}
+    rows = await session.execute(
+        select(PendingReply.ticket_id, func.min(PendingReply.due_at))
+        .where(
+            PendingReply.ticket_id.in_(list(ticket_ids)),
+            PendingReply.scheduled.is_(True),
+            PendingReply.state == PendingState.pending,
+        )
+        .group_by(PendingReply.ticket_id)
+    )
+    return {int(ticket_id): due_at for ticket_id, due_at in rows}

@@ -47,6 +47,7 @@ from frontdesk.tickets.schemas import (
     TicketDetail,
     TicketPageRead,
     TicketRead,
+    TicketRowRead,
     TicketUpdate,
 )
 from frontdesk.timetracking import service as time_service
@@ -157,12 +158,20 @@ async def list_tickets(
         limit=limit,
         updated_since=updated_since,
     )
-    items = await ticket_reads(session, page.tickets, user=user)
-    if page.highlights:
-        items = [
-            item.model_copy(update={"search": _search_read(page.highlights.get(item.id))})
-            for item in items
-        ]
+    reads = await ticket_reads(session, page.tickets, user=user)
+    # One statement for the page: the rows' "Reply scheduled" mark (list rows only: webhooks'
+    # ticket reads go without it).
+    due = await scheduled_replies.next_due(session, ticket_ids=[t.id for t in page.tickets])
+    items = [
+        TicketRowRead(
+            **{
+                **dict(read),
+                "scheduled_reply_at": due.get(read.id),
+                "search": _search_read(page.highlights.get(read.id)),
+            }
+        )
+        for read in reads
+    ]
     return TicketPageRead(items=items, next_cursor=page.next_cursor)
 
 

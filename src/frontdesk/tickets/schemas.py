@@ -147,8 +147,20 @@ class TicketRead(ReadModel):
     )
 
 
+class TicketRowRead(TicketRead):
+    """A ticket as the list shows it (`GET /tickets`): what the ticket's other reads, and
+    webhooks, carry, with what only the list's rows show."""
+
+    scheduled_reply_at: datetime | None = Field(
+        default=None,
+        description="When the ticket's soonest reply scheduled with Send later and still "
+        "waiting goes (GET /api/v1/tickets/{id}/scheduled-replies), whoever scheduled it; null "
+        "when none waits (none, or sent, cancelled, not sent).",
+    )
+
+
 class TicketPageRead(ReadModel):
-    items: list[TicketRead]
+    items: list[TicketRowRead]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page, with the same filters; null at the end. "
         "In a sync (`updated_since`) never null: where the next sync starts."

@@ -14,6 +14,8 @@ export type Label = Schemas["LabelRead"];
 export type CustomField = Schemas["CustomFieldRead"];
 export type Customer = Schemas["CustomerRead"];
 export type Ticket = Schemas["TicketRead"];
+/** A ticket as the list shows it: the ticket, and what only the list's rows carry. */
+export type TicketRow = Schemas["TicketRowRead"];
 /** A piece of text a search returned, `match` when it is what the search matched. */
 export type TextPart = Schemas["TextPart"];
 export type TicketDetail = Schemas["TicketDetail"];

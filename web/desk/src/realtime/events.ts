@@ -87,8 +87,9 @@ export function eventTable(): Record<string, Action> {
     "ticket.checklist_changed": (e) => useChecklists().heard(e),
     // A ticket linked or unlinked, or links moved by a merge or split: the open ticket's panel.
     "ticket.links_changed": (e) => useTicketLinks().heard(e),
-    // A reply scheduled with Send later on a ticket of my inboxes, or what became of it.
-    "ticket.scheduled_replies_changed": (e) => useScheduledReplies().heard(e),
+    // A reply scheduled with Send later on a ticket of my inboxes, or what became of it: the
+    // open ticket's thread, and the list's "Reply scheduled" mark.
+    "ticket.scheduled_replies_changed": (e) => (useScheduledReplies().heard(e), tickets.scheduledChanged(e)),
     // My timer started, stopped or discarded in another tab or device.
     "timer.changed": () => useTimeTracking().timerChanged(),
     // A view created, edited, moved or deleted elsewhere: the Views list, and the list open on it.

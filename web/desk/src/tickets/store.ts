@@ -2,7 +2,7 @@
  * ticket.* events make whatever is on screen fetch itself again. */
 import { defineStore } from "pinia";
 import { reactive, ref } from "vue";
-import type { Ticket, TicketCounts, TicketDetail } from "../api/types";
+import type { TicketCounts, TicketDetail, TicketRow } from "../api/types";
 import { ApiError } from "../api/client";
 import type { Envelope } from "../realtime/socket";
 import type { Key } from "../i18n";
@@ -50,7 +50,7 @@ const MOST_ENTRIES = 10_000;
 export const useTickets = defineStore("tickets", () => {
   const counts = reactive<Record<number, TicketCounts>>({});
   const query = ref<TicketQuery | null>(null);
-  const items = ref<Ticket[]>([]);
+  const items = ref<TicketRow[]>([]);
   const nextCursor = ref<string | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
@@ -69,7 +69,7 @@ export const useTickets = defineStore("tickets", () => {
   // When the list asked for each of its rows (checklist.ts `moment`): the checklist counts heard
   // before that are older than the row's.
   const readAt = new Map<number, number>();
-  const asked = (rows: Ticket[], at: number) => rows.forEach((row) => readAt.set(row.id, at));
+  const asked = (rows: TicketRow[], at: number) => rows.forEach((row) => readAt.set(row.id, at));
   const readAtOf = (id: number): number => readAt.get(id) ?? 0;
 
   async function load(next: TicketQuery): Promise<void> {
@@ -201,6 +201,15 @@ export const useTickets = defineStore("tickets", () => {
     }
   }
 
+  /** ticket.scheduled_replies_changed: a reply scheduled with Send later on one of the rows
+   * shown, or what became of it (sent now, cancelled, sent, not sent). The event names no time,
+   * and the row shows the soonest of the ticket's waiting ones: the list is read again, as for
+   * any change of its tickets. A ticket not on screen changes nothing here. */
+  function scheduledChanged(envelope: Envelope): void {
+    const id = envelope.data?.ticket_id as number | undefined;
+    if (id != null && items.value.some((row) => row.id === id)) refreshList();
+  }
+
   function catchUp(): void {
     refreshList();
     refreshCounts();
@@ -218,5 +227,5 @@ export const useTickets = defineStore("tickets", () => {
     recent.length = 0;
   }
 
-  return { counts, query, items, nextCursor, loading, error, details, movedAway, readAtOf, loadCounts, load, loadMore, loadTicket, showEarlier, changed, catchUp, reset };
+  return { counts, query, items, nextCursor, loading, error, details, movedAway, readAtOf, loadCounts, load, loadMore, loadTicket, showEarlier, changed, scheduledChanged, catchUp, reset };
 });

@@ -1,6 +1,6 @@
 import type { Words } from "../words";
 
-/** Send later: the reply box's menu and the scheduled replies in a ticket's thread. */
+/** Send later: the reply box's menu, the scheduled replies in a ticket's thread, the list's mark. */
 export const en = {
   button: "Send later",
   menu: "Send later",
@@ -25,6 +25,8 @@ export const en = {
   cancelConfirm: "Cancel the reply",
   cancelled: "Scheduled reply cancelled.",
   sentNow: "Sent.",
+  listMark: "Reply scheduled · {when}",
+  listMarkLabel: "A reply is scheduled to go {when}",
 };
 
 export const fr: Words<typeof en> = {
@@ -51,4 +53,6 @@ export const fr: Words<typeof en> = {
   cancelConfirm: "Annuler la réponse",
   cancelled: "Réponse programmée annulée.",
   sentNow: "Envoyée.",
+  listMark: "Réponse programmée · {when}",
+  listMarkLabel: "Une réponse est programmée pour le {when}",
 };
