@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.errors import Conflict, Invalid
 from frontdesk.kit.clock import utcnow
 from frontdesk.pending_replies.events import scheduled_changed
 from frontdesk.pending_replies.models import PendingReply, PendingState
-from frontdesk.pending_replies.service import expect_after_commit
+from frontdesk.pending_replies.service import expect_after_commit, lock_own
 from frontdesk.tickets import service as tickets_service
 from frontdesk.users.models import User
 
@@ -67,18 +67,7 @@ async def send_now(
     """Send now: the author's waiting reply made due at once, for the timer to send within a
     second, exactly as at its chosen time (one claim, so never twice, whatever the timer was
     doing). Under the row's lock: a sending in progress is waited for, then answered `409`."""
-    pending = await session.scalar(
-        select(PendingReply)
-        .where(
-            PendingReply.id == pending_id,
-            PendingReply.ticket_id == ticket_id,
-            PendingReply.author_id == author.id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if pending is None:
-        raise NotFound("No such pending reply.")
+    pending = await lock_own(session, author=author, ticket_id=ticket_id, pending_id=pending_id)
     if pending.state is PendingState.sent:
         raise Conflict("This reply was already sent.", code="reply_already_sent")
     if pending.state is not PendingState.pending:

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import context as audit_context
@@ -380,6 +380,30 @@ async def list_pending(
     return (await session.scalars(statement)).all()
 
 
+def _own(*, author: User, ticket_id: int, pending_id: int) -> Select[PendingReply]:
+    """One of the author's replies on the ticket: to anyone else it does not exist."""
+    return select(PendingReply).where(
+        PendingReply.id == pending_id,
+        PendingReply.ticket_id == ticket_id,
+        PendingReply.author_id == author.id,
+    )
+
+
+async def lock_own(
+    session: AsyncSession, *, author: User, ticket_id: int, pending_id: int
+) -> PendingReply:
+    """One of the author's replies re-read under its row's lock (a sending of it in progress is
+    waited for), or 404."""
+    pending = await session.scalar(
+        _own(author=author, ticket_id=ticket_id, pending_id=pending_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if pending is None:
+        raise NotFound("No such pending reply.")
+    return pending
+
+
 async def undo(
     session: AsyncSession, *, author: User, ticket_id: int, pending_id: int
 ) -> PendingReply:
@@ -387,18 +411,7 @@ async def undo(
     that the desk puts it back in the reply box; undone already (the answer was lost), answered
     again. Waits for a sending of it in progress, and then refuses: a reply is sent or undone,
     never both."""
-    pending = await session.scalar(
-        select(PendingReply)
-        .where(
-            PendingReply.id == pending_id,
-            PendingReply.ticket_id == ticket_id,
-            PendingReply.author_id == author.id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if pending is None:
-        raise NotFound("No such pending reply.")
+    pending = await lock_own(session, author=author, ticket_id=ticket_id, pending_id=pending_id)
     if pending.state is PendingState.sent:
         raise Conflict(
             "This reply was already sent; it can no longer be undone.",
@@ -427,13 +440,7 @@ async def get(
 ) -> PendingReply:
     """One of the author's replies in whatever state (the desk asks what became of one that left
     its list: sent, or undone elsewhere); a row swept or deleted with its ticket: 404."""
-    pending = await session.scalar(
-        select(PendingReply).where(
-            PendingReply.id == pending_id,
-            PendingReply.ticket_id == ticket_id,
-            PendingReply.author_id == author.id,
-        )
-    )
+    pending = await session.scalar(_own(author=author, ticket_id=ticket_id, pending_id=pending_id))
     if pending is None:
         raise NotFound("No such pending reply.")
     return pending
