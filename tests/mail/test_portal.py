@@ -245,6 +245,8 @@ async def test_three_links_per_quarter_hour_then_silence(
     assert len(sign_in_mails(sink)) == portal_service.LINKS_PER_WINDOW == 3
 
 
+# Statements no other test sends to PostgreSQL (bench/store_shapes.py).
+@BOTH_STORES
 async def test_a_link_works_once_and_for_thirty_minutes(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, browser: httpx.AsyncClient
 ) -> None:
