@@ -198,6 +198,15 @@ table.requests td.number, table.requests td.when { white-space: nowrap; color: v
 .state.open { color: var(--accent); border-color: currentColor; }
 .state.solved { color: var(--muted); }
 .pages { margin: 1rem 0 0; }
+nav.tabs { display: flex; gap: .4rem; flex-wrap: wrap; margin: 0 0 1rem;
+  border-bottom: 1px solid var(--border); }
+nav.tabs a { padding: .45rem .9rem; border: 1px solid transparent; border-bottom: 0;
+  border-radius: 10px 10px 0 0; text-decoration: none; color: var(--muted); font-weight: 600; }
+nav.tabs a[aria-current="page"] { color: var(--text); border-color: var(--border);
+  background: var(--panel); margin-bottom: -1px; }
+table.requests td.opener { color: var(--muted); }
+form.solve { margin: 1.5rem 0 0; padding: .8rem 1rem; border-radius: 10px;
+  border: 1px dashed var(--border); } form.solve p { margin: 0; color: var(--muted); }
 .heading-row { display: flex; justify-content: space-between; align-items: center; gap: 1rem;
   flex-wrap: wrap; margin: 0 0 .75rem; } .heading-row h1 { margin: 0; }
 a.button { display: inline-block; font-weight: 600; padding: .6rem 1.1rem; border-radius: 10px;

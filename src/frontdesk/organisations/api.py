@@ -68,7 +68,12 @@ async def create_organisation(
     """Owners and admins. A taken name or domain is a 409 (`organisation_exists`,
     `domain_taken`, naming who has it); a free-mail or malformed domain a 422."""
     organisation = await service.create_organisation(
-        session, user=user, name=body.name, domains=body.domains, notes=body.notes
+        session,
+        user=user,
+        name=body.name,
+        domains=body.domains,
+        notes=body.notes,
+        shared_requests=body.shared_requests,
     )
     return await _one(session, organisation)
 
@@ -95,6 +100,7 @@ async def update_organisation(
         name=body.name,
         domains=body.domains,
         notes=body.notes,
+        shared_requests=body.shared_requests,
     )
     return await _one(session, organisation)
 

@@ -17,7 +17,7 @@ from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.changes import ChangeActor
 
 # The fields an update is told by (`diff`), as the API names them.
-FIELDS = ("name", "domains", "notes")
+FIELDS = ("name", "domains", "notes", "shared_requests")
 
 
 class Kind(enum.StrEnum):

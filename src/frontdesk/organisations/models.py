@@ -3,7 +3,7 @@ customers into them (docs/desk.md, "Organisations")."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import IDS_NEVER_REUSED, Base, Timestamped, index_where_set
@@ -23,6 +23,8 @@ class Organisation(Timestamped, Base):
     # The name folded (labels/service.name_key): two organisations never differ only by case.
     name_key: Mapped[str] = mapped_column(String(64), unique=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # "Members see each other's requests in the help center" (docs/portal.md, migration 0090).
+    shared_requests: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class OrganisationDomain(Base):

@@ -22,6 +22,10 @@ Domains = Annotated[
     ),
 ]
 Notes = Annotated[str, Field(max_length=MAX_NOTES, description="Plain text")]
+SHARED = (
+    "Members see each other's requests in the help center: each of its customers signed in to "
+    "the customer portal reads (not answers) the requests of all its customers."
+)
 
 
 class OrganisationRef(ReadModel):
@@ -36,6 +40,7 @@ class OrganisationRead(ReadModel):
     name: str
     domains: list[str] = Field(description="In alphabetical order")
     notes: str
+    shared_requests: bool = Field(description=SHARED)
     customer_count: int = Field(
         description="All its customers, including those the asking agent may not see"
     )
@@ -54,12 +59,14 @@ class OrganisationCreate(WriteModel):
     name: Name
     domains: Domains = Field(default_factory=list)
     notes: Notes = ""
+    shared_requests: bool = Field(default=False, description=SHARED)
 
 
 NOT_NULL = {
     "name": "name cannot be null: leave the field out to keep it.",
     "domains": "domains cannot be null: send [] for none, or leave the field out to keep them.",
     "notes": 'notes cannot be null: send "" for none, or leave the field out to keep them.',
+    "shared_requests": "shared_requests cannot be null: send true or false, or leave it out.",
 }
 
 
@@ -73,6 +80,7 @@ class OrganisationUpdate(WriteModel):
         default=None, description="Replaces the list; customers who joined keep it."
     )
     notes: Notes | None = None
+    shared_requests: bool | None = Field(default=None, description=SHARED)
 
     @field_validator(*NOT_NULL, mode="before")
     @classmethod

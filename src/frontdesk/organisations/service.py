@@ -230,6 +230,7 @@ def read_of(listed: Listed) -> OrganisationRead:
         name=organisation.name,
         domains=listed.domains,
         notes=organisation.notes,
+        shared_requests=organisation.shared_requests,
         customer_count=listed.customer_count,
         created_at=organisation.created_at,
         updated_at=organisation.updated_at,
@@ -436,12 +437,15 @@ async def create_organisation(
     name: str,
     domains: Sequence[str] = (),
     notes: str = "",
+    shared_requests: bool = False,
 ) -> Organisation:
     _ensure_admin(user, "create organisations")
     name = _checked_name(name)
     wanted = _checked_domains(domains)
     await _ensure_free_name(session, name=name, except_id=None)
-    organisation = Organisation(name=name, name_key=name_key(name), notes=notes.strip())
+    organisation = Organisation(
+        name=name, name_key=name_key(name), notes=notes.strip(), shared_requests=shared_requests
+    )
     session.add(organisation)
     await flush_unique(session, taken=_name_taken(name))
     await _add_domains(session, organisation=organisation, domains=wanted)
@@ -450,7 +454,12 @@ async def create_organisation(
         session,
         action="organisation.created",
         target=_target(organisation),
-        changes={"name": name, "domains": wanted, "notes": "set" if notes.strip() else "empty"},
+        changes={
+            "name": name,
+            "domains": wanted,
+            "notes": "set" if notes.strip() else "empty",
+            "shared_requests": shared_requests,
+        },
     )
     return organisation
 
@@ -467,13 +476,19 @@ async def update_organisation(
     name: str | None = None,
     domains: Sequence[str] | None = None,
     notes: str | None = None,
+    shared_requests: bool | None = None,
 ) -> Organisation:
     """Domains given replace the list: the customers who joined by a domain taken away keep
-    their organisation."""
+    their organisation. `shared_requests` off takes the portal's shared view away at once (the
+    portal reads it on every page)."""
     _ensure_admin(user, "edit organisations")
     changes: dict[str, Any] = {}
     # Webhooks' `organisation.updated` compares these with what the transaction commits.
-    before: dict[str, Any] = {"name": organisation.name, "notes": organisation.notes}
+    before: dict[str, Any] = {
+        "name": organisation.name,
+        "notes": organisation.notes,
+        "shared_requests": organisation.shared_requests,
+    }
     if name is not None:
         name = _checked_name(name)
         if name != organisation.name:
@@ -485,6 +500,9 @@ async def update_organisation(
         # The words are not logged: free text may name people.
         changes["notes"] = "changed"
         organisation.notes = notes.strip()
+    if shared_requests is not None and shared_requests != organisation.shared_requests:
+        changes["shared_requests"] = [organisation.shared_requests, shared_requests]
+        organisation.shared_requests = shared_requests
     if domains is not None:
         wanted = _checked_domains(domains)
         had = await _current_domains(session, organisation_id=organisation.id)

@@ -125,16 +125,35 @@ async def requests_page(request: Request, session: SessionDep, older: str = "") 
         if COOKIE in request.cookies:
             _forget_cookie(request, response)
         return response
-    before = None
+    return await _list(request, session, site, viewer, older, shared=False)
+
+
+def _before(older: str) -> tuple[datetime, int] | None:
+    """The "Older requests" link's position, or None (the first page)."""
     matched = _OLDER.fullmatch(older)
-    if matched is not None:
-        try:
-            moment = datetime.fromtimestamp(int(matched.group(1)) / 1_000_000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            moment = None
-        if moment is not None:
-            before = (moment, int(matched.group(2)))
-    page = await service.list_requests(session, viewer=viewer, before=before)
+    if matched is None:
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(matched.group(1)) / 1_000_000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return (moment, int(matched.group(2)))
+
+
+async def _list(
+    request: Request,
+    session: AsyncSession,
+    site: help_pages.Site,
+    viewer: Viewer,
+    older: str,
+    *,
+    shared: bool,
+) -> Response:
+    before = _before(older)
+    try:
+        page = await service.list_requests(session, viewer=viewer, before=before, shared=shared)
+    except NoSuchRequest:
+        return _not_found(site)
     html = pages.list_page(
         site,
         name=viewer.name,
@@ -143,6 +162,8 @@ async def requests_page(request: Request, session: SessionDep, older: str = "") 
         first=before is None,
         can_open=await service.request_inbox(session) is not None,
         zone=await service.time_zone_of(session, customer_id=viewer.customer_id),
+        organisation=viewer.organisation_name if viewer.shared_organisation_id else "",
+        shared=shared,
     )
     return _html(html)
 
@@ -249,6 +270,20 @@ def _new_page(
     return _html(html, status)
 
 
+# Before "/{number}": "organisation" is no number.
+@router.get("/organisation")
+async def organisation_requests(request: Request, session: SessionDep, older: str = "") -> Response:
+    """The requests of every customer of the viewer's organisation, while it shares them; else
+    the "not found" page."""
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    if site.portal and viewer is None:
+        return RedirectResponse(pages.HOME, status_code=303, headers=NO_STORE)
+    if viewer is None:
+        return _not_found(site)
+    return await _list(request, session, site, viewer, older, shared=True)
+
+
 # Before "/{number}": "new" is no number.
 @router.get("/new")
 async def new_request_form(request: Request, session: SessionDep) -> Response:
@@ -334,6 +369,9 @@ async def _request_page(
     messages = await service.conversation(
         session, viewer=viewer, ticket=ticket, inbox_name=inbox.name
     )
+    colleague = None
+    if not service.is_own(viewer, ticket):
+        colleague = await service.customer_name(session, ticket=ticket)
     html = pages.request_page(
         site,
         name=viewer.name,
@@ -345,6 +383,7 @@ async def _request_page(
         limit=request.app.state.settings.max_text_length,
         opened="opened" in request.query_params,
         zone=await service.time_zone_of(session, customer_id=viewer.customer_id),
+        colleague=colleague,
     )
     return _html(html, status)
 
@@ -394,6 +433,30 @@ async def reply(
     return RedirectResponse(
         f"{pages.HOME}/{ticket.number}#reply", status_code=303, headers=NO_STORE
     )
+
+
+@router.post("/{number}/solve")
+async def mark_solved(
+    request: Request, session: SessionDep, number: Annotated[str, Path(max_length=12)]
+) -> Response:
+    """ "This is solved": the customer closes their own request (not a colleague's: 404)."""
+    site = await _site(request, session)
+    viewer = await _viewer(request, session) if site.portal else None
+    if viewer is None or not number.isdigit():
+        return _not_found(site)
+    if not _checked(request, viewer, await _form(request, MAX_SMALL_FORM)):
+        return _refused(site)
+    try:
+        ticket = await service.get_request(session, viewer=viewer, number=int(number))
+        await service.mark_solved(session, viewer=viewer, ticket=ticket)
+    except NoSuchRequest:
+        return _not_found(site)
+    except service.AlreadySolved:
+        problem = pages.problem_words(site, "already_solved", limit=0)
+        return await _request_page(
+            request, session, site, viewer, int(number), problem=problem, status=409
+        )
+    return RedirectResponse(f"{pages.HOME}/{ticket.number}", status_code=303, headers=NO_STORE)
 
 
 @router.get("/{number}/files/{reference}")

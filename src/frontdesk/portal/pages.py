@@ -18,6 +18,8 @@ from frontdesk.portal.service import Attachment, Message, RequestPage
 from frontdesk.tickets.models import Ticket, TicketState
 
 HOME = f"{PATH}/requests"
+# The organisation's requests (docs/portal.md, "Your organisation's requests").
+SHARED = f"{HOME}/organisation"
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -73,6 +75,16 @@ WORDS: dict[str, dict[str, str]] = {
         "subject_too_long": "Your subject is too long: at most {limit} characters.",
         "too_many": "You have opened several requests in the last hour. Answer one of them "
         "from your list, or try again later.",
+        "shared_title": "{organisation}'s requests",
+        "shared_none": "Nobody at {organisation} has a request yet.",
+        "opened_by": "Opened by",
+        "someone": "A colleague",
+        "requests_tabs": "Requests",
+        "colleague_note": "This is {name}'s request. You can read it; only they can answer it "
+        "or mark it solved.",
+        "solve": "This is solved",
+        "solve_lead": "Nothing more needed? Tell us, and we close the request.",
+        "already_solved": "This request is solved already.",
     },
     "fr": {
         "title": "Mes demandes",
@@ -128,6 +140,16 @@ WORDS: dict[str, dict[str, str]] = {
         "subject_too_long": "Votre sujet est trop long : {limit} caractères au plus.",
         "too_many": "Vous avez ouvert plusieurs demandes dans la dernière heure. Répondez à "
         "l'une d'elles depuis votre liste, ou réessayez plus tard.",
+        "shared_title": "Les demandes de {organisation}",
+        "shared_none": "Personne chez {organisation} n'a encore de demande.",
+        "opened_by": "Ouverte par",
+        "someone": "Un collègue",
+        "requests_tabs": "Demandes",
+        "colleague_note": "Cette demande est celle de {name}. Vous pouvez la lire ; seule cette "
+        "personne peut y répondre ou la marquer résolue.",
+        "solve": "C'est résolu",
+        "solve_lead": "Plus besoin d'aide ? Dites-le-nous, et nous fermons la demande.",
+        "already_solved": "Cette demande est déjà résolue.",
     },
 }
 
@@ -206,6 +228,20 @@ def older_key(before: tuple[datetime, int]) -> str:
     return f"{int(moment.timestamp() * 1_000_000)}-{ticket_id}"
 
 
+def _tabs(site: Site, organisation: str, shared: bool) -> str:
+    """ "My requests" and "{Organisation}'s requests", while the organisation shares them."""
+    if not organisation:
+        return ""
+    mine = _words(site, "title")
+    theirs = escape(_words(site, "shared_title", organisation=organisation))
+    current = ' aria-current="page"'
+    links = (
+        f'<a href="{HOME}"{"" if shared else current}>{mine}</a>'
+        f'<a href="{SHARED}"{current if shared else ""}>{theirs}</a>'
+    )
+    return f'<nav class="tabs" aria-label="{_words(site, "requests_tabs")}">{links}</nav>'
+
+
 def list_page(
     site: Site,
     *,
@@ -215,41 +251,64 @@ def list_page(
     first: bool,
     can_open: bool = False,
     zone: str = "UTC",
+    organisation: str = "",
+    shared: bool = False,
 ) -> str:
-    """`can_open`: the help center has an inbox for new requests (the button leads there)."""
+    """`can_open`: the help center has an inbox for new requests (the button leads there).
+    `organisation`: the name of the customer's organisation while it shares its requests (the
+    tabs); `shared`: this is its list, with who opened each request."""
+
+    def opener(ticket: Ticket) -> str:
+        if not shared:
+            return ""
+        who = page.names.get(ticket.customer_id) or _words(site, "someone")
+        return f'<td class="opener">{escape(who)}</td>'
+
     rows = "".join(
         "<tr>"
         f'<td class="number">#{ticket.number}</td>'
         f'<td><a href="{HOME}/{ticket.number}">{escape(ticket.subject) or "&mdash;"}</a></td>'
+        f"{opener(ticket)}"
         f"<td>{_state(site, ticket)}</td>"
         f'<td class="when">{_when(site, ticket.updated_at, zone)}</td>'
         "</tr>"
         for ticket in page.tickets
     )
+    opened_by = f'<th scope="col">{_words(site, "opened_by")}</th>' if shared else ""
+    none = (
+        escape(_words(site, "shared_none", organisation=organisation))
+        if shared
+        else _words(site, "none")
+    )
     table = (
         '<table class="requests"><thead><tr>'
         f'<th scope="col">{_words(site, "number")}</th>'
-        f'<th scope="col">{_words(site, "subject")}</th>'
+        f'<th scope="col">{_words(site, "subject")}</th>{opened_by}'
         f'<th scope="col">{_words(site, "state")}</th>'
         f'<th scope="col">{_words(site, "activity")}</th>'
         f"</tr></thead><tbody>{rows}</tbody></table>"
         if page.tickets
-        else f"<p>{_words(site, 'none')}</p>"
+        else f"<p>{none}</p>"
     )
+    here = SHARED if shared else HOME
     links: list[str] = []
     if not first:
-        links.append(f'<a href="{HOME}">{_words(site, "newest")}</a>')
+        links.append(f'<a href="{here}">{_words(site, "newest")}</a>')
     if page.older is not None:
-        links.append(f'<a href="{HOME}?older={older_key(page.older)}">{_words(site, "older")}</a>')
+        links.append(f'<a href="{here}?older={older_key(page.older)}">{_words(site, "older")}</a>')
     pages = f'<p class="pages">{" · ".join(links)}</p>' if links else ""
-    heading = f"<h1>{_words(site, 'title')}</h1>"
+    title = (
+        _words(site, "shared_title", organisation=organisation) if shared else _words(site, "title")
+    )
+    heading = f"<h1>{escape(title)}</h1>"
     if can_open:
         heading = (
             f'<div class="heading-row">{heading}'
             f'<a class="button" href="{HOME}/new">{_words(site, "new_request")}</a></div>'
         )
-    body = f"{heading}{_account_line(site, name, csrf)}{table}{pages}"
-    return _page(site, _words(site, "title"), body)
+    tabs = _tabs(site, organisation, shared)
+    body = f"{heading}{_account_line(site, name, csrf)}{tabs}{table}{pages}"
+    return _page(site, title, body)
 
 
 def new_request_page(
@@ -326,7 +385,11 @@ def _size(size: int) -> str:
 
 
 def _message(site: Site, number: int, message: Message, zone: str) -> str:
-    if message.side == "customer":
+    if message.side == "customer" and message.colleague:
+        # A colleague's request: its customer by name, never "You".
+        who = message.author or _words(site, "someone")
+        via = f" · {_words(site, 'via_' + message.channel)}" if message.channel else ""
+    elif message.side == "customer":
         who = _words(site, "you")
         via = f" · {_words(site, 'via_' + message.channel)}" if message.channel else ""
     else:
@@ -353,7 +416,10 @@ def request_page(
     limit: int,
     opened: bool = False,
     zone: str = "UTC",
+    colleague: str | None = None,
 ) -> str:
+    """`colleague`: the name of the request's customer when it is a colleague's (the shared
+    view): read only, no answer form and no "This is solved"."""
     number = ticket.number
     received = f'<p class="notice" role="status">{_words(site, "opened")}</p>' if opened else ""
     thread = (
@@ -361,11 +427,8 @@ def request_page(
         if messages
         else f"<p>{_words(site, 'nothing_yet')}</p>"
     )
-    solved = (
-        f'<p class="notice">{_words(site, "solved_note")}</p>'
-        if ticket.state is TicketState.closed
-        else ""
-    )
+    closed = ticket.state is TicketState.closed
+    solved = f'<p class="notice">{_words(site, "solved_note")}</p>' if closed else ""
     error = (
         f'<p class="problem" role="alert" id="reply-problem">{escape(problem)}</p>'
         if problem
@@ -380,11 +443,27 @@ def request_page(
         f"{escape(text)}</textarea>"
         f'<button class="primary" type="submit">{_words(site, "send")}</button></form>'
     )
+    solve = (
+        f'<form class="stacked solve" method="post" action="{HOME}/{number}/solve">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f"<p>{_words(site, 'solve_lead')}</p>"
+        f'<button type="submit">{_words(site, "solve")}</button></form>'
+        if not closed
+        else ""
+    )
+    back = f'<a href="{HOME}">{_words(site, "back")}</a>'
+    if colleague is not None:
+        # Read only: answering stays with the request's own customer (docs/portal.md).
+        who = colleague or _words(site, "someone")
+        solved = ""
+        form = f'<p class="notice">{escape(_words(site, "colleague_note", name=who))}</p>'
+        solve = ""
+        back = f'<a href="{SHARED}">{_words(site, "back")}</a>'
     body = (
-        f'<nav class="crumbs"><a href="{HOME}">{_words(site, "back")}</a></nav>'
+        f'<nav class="crumbs">{back}</nav>'
         f"<h1>{escape(ticket.subject) or _words(site, 'request', number=str(number))}</h1>"
         f'<p class="meta">{_words(site, "request", number=str(number))} · {_state(site, ticket)}'
-        f"</p>{received}{_account_line(site, name, csrf)}{thread}{solved}{form}"
+        f"</p>{received}{_account_line(site, name, csrf)}{thread}{solved}{form}{solve}"
     )
     return _page(site, ticket.subject or _words(site, "request", number=str(number)), body)
 
@@ -400,4 +479,6 @@ def problem_words(site: Site, code: str, *, limit: int) -> str:
         return _words(site, "too_long", limit=str(limit))
     if code == "bad_form":
         return _words(site, "bad_form")
+    if code == "already_solved":
+        return _words(site, "already_solved")
     return _words(site, "empty")

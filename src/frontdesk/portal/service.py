@@ -24,7 +24,14 @@ customer: a ticket of anyone else is "no such request", exactly as an unknown nu
 - A reply goes the way a customer's email answer continuing the ticket goes
   (mail/receiving.py `_receive`): an inbound reply entry by the customer, its metric moment,
   a closed, held or snoozed ticket reopened, its assignee given back to the team when away, the
-  assignee and followers told; the entry says it came by the help center (`data.portal`)."""
+  assignee and followers told; the entry says it came by the help center (`data.portal`).
+- An organisation that shares its requests (`organisations.shared_requests`, docs/portal.md,
+  "Your organisation's requests") lets each of its customers read the requests of all its
+  customers, as their own customer sees them; read only: a colleague neither answers nor marks
+  solved. The setting and the customer's organisation are read with the session on every page,
+  so turning it off, or the customer leaving, takes the view away at once.
+- "This is solved": the customer closes their own open request (`mark_solved`), a timeline line
+  saying so, nothing mailed."""
 
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ from frontdesk.chats.models import Chat
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.context import settings_of
-from frontdesk.errors import Invalid, NotFound, TooManyRequests
+from frontdesk.errors import Conflict, Invalid, NotFound, TooManyRequests
 from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
@@ -56,11 +63,14 @@ from frontdesk.mail.addresses import new_message_id
 from frontdesk.mail.models import MailAttachment, OutboxMessage, OutboxState
 from frontdesk.mail.receiving import REOPENED_BY_REPLY
 from frontdesk.metrics import record as metrics
+from frontdesk.organisations import queries as organisations_queries
+from frontdesk.organisations.models import Organisation
 from frontdesk.portal import mail as portal_mail
 from frontdesk.portal.models import PortalLink, PortalRequest, PortalSession
 from frontdesk.privacy.models import Erasure
 from frontdesk.spam import senders
 from frontdesk.spam.models import BlockedSender
+from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import (
     Direction,
@@ -101,6 +111,19 @@ class TooManyNewRequests(TooManyRequests):
             "again later.",
             retry_after=retry_after,
         )
+
+
+class AlreadySolved(Conflict):
+    """ "This is solved" on a request that is solved already."""
+
+    code = "already_solved"
+
+    def __init__(self) -> None:
+        super().__init__("This request is solved already.")
+
+
+# The desk's timeline line of a request its customer marked solved here.
+SOLVED_LINE = "The customer marked it solved from the help center"
 
 
 # --- the setting ------------------------------------------------------------------------------
@@ -291,6 +314,9 @@ class Viewer:
     # The address the link that opened this session was mailed to (None: a session opened
     # before 0089 kept it): where a request opened here is answered.
     email: str | None = None
+    # Their organisation while it shares its requests (else None), and its name.
+    shared_organisation_id: int | None = None
+    organisation_name: str = ""
 
 
 async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
@@ -306,8 +332,16 @@ async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
                 PortalSession.email,
                 Customer.name,
                 Customer.merged_into_id,
+                Organisation.id.label("organisation_id"),
+                Organisation.name.label("organisation_name"),
             )
             .join(Customer, Customer.id == PortalSession.customer_id)
+            # Read with the session every time: the setting off, or the customer gone from
+            # the organisation, and the shared view is gone with the next page.
+            .outerjoin(
+                Organisation,
+                (Organisation.id == Customer.organisation_id) & Organisation.shared_requests,
+            )
             .where(PortalSession.digest == digest, PortalSession.expires_at > utcnow())
         )
     ).one_or_none()
@@ -328,7 +362,16 @@ async def viewer_of(session: AsyncSession, *, token: str) -> Viewer | None:
     if emails and await _blocked(session, emails):
         # Blocked since they signed in: their mail goes to Spam, their session is over.
         return None
-    return Viewer(row.customer_id, digest, row.name, ids, emails, row.email)
+    return Viewer(
+        row.customer_id,
+        digest,
+        row.name,
+        ids,
+        emails,
+        row.email,
+        row.organisation_id,
+        row.organisation_name or "",
+    )
 
 
 async def _blocked(session: AsyncSession, emails: Collection[str]) -> bool:
@@ -377,6 +420,8 @@ class RequestPage:
     tickets: Sequence[Ticket]
     # Where the next (older) page starts: (updated_at, id) of the last ticket shown; None: none.
     older: tuple[datetime, int] | None
+    # The organisation's list: who opened each (their customer's name), by customer id.
+    names: dict[int, str] = field(default_factory=dict)
 
 
 def _theirs(viewer: Viewer) -> ColumnElement[bool]:
@@ -389,12 +434,29 @@ def _theirs(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def _organisations(organisation_id: int) -> ColumnElement[bool]:
+    """The requests of every customer of the organisation, as each sees their own."""
+    return (
+        Ticket.customer_id.in_(organisations_queries.members(organisation_id))
+        & (Ticket.state != TicketState.spam)
+        & Ticket.merged_into_id.is_(None)
+    )
+
+
 async def list_requests(
-    session: AsyncSession, *, viewer: Viewer, before: tuple[datetime, int] | None = None
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    before: tuple[datetime, int] | None = None,
+    shared: bool = False,
 ) -> RequestPage:
     """Newest activity first, PAGE_SIZE a page, the next page after `before` (keyset: the
-    (customer, updated) index, whatever the page's depth)."""
-    query = select(Ticket).where(_theirs(viewer))
+    (customer, updated) index, whatever the page's depth). `shared`: their organisation's
+    requests, with who opened each (NoSuchRequest when it does not share them)."""
+    if shared and viewer.shared_organisation_id is None:
+        raise NoSuchRequest
+    where = _organisations(viewer.shared_organisation_id or 0) if shared else _theirs(viewer)
+    query = select(Ticket).where(where)
     if before is not None:
         query = query.where(tuple_(Ticket.updated_at, Ticket.id) < tuple_(*before))
     rows = list(
@@ -406,17 +468,29 @@ async def list_requests(
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
         older = (rows[-1].updated_at, rows[-1].id)
-    return RequestPage(rows, older)
+    names: dict[int, str] = {}
+    if shared and rows:
+        found = await session.execute(
+            select(Customer.id, Customer.name).where(
+                Customer.id.in_({ticket.customer_id for ticket in rows})
+            )
+        )
+        names = {int(customer_id): str(name) for customer_id, name in found}
+    return RequestPage(rows, older, names)
 
 
 async def get_request(session: AsyncSession, *, viewer: Viewer, number: int) -> Ticket:
-    """The customer's request by its number. A number merged into another of their requests
-    answers that one (the caller redirects); anything else that is not theirs, NoSuchRequest."""
+    """The customer's request by its number (or, while their organisation shares its requests,
+    a colleague's). A number merged into another request they may read answers that one (the
+    caller redirects); anything else, NoSuchRequest."""
     if not 1 <= number <= MAX_ID:
         raise NoSuchRequest
-    ticket = await session.scalar(
-        select(Ticket).where(Ticket.number == number, Ticket.customer_id == viewer.customer_id)
-    )
+    readable = Ticket.customer_id == viewer.customer_id
+    if viewer.shared_organisation_id is not None:
+        readable = readable | Ticket.customer_id.in_(
+            organisations_queries.members(viewer.shared_organisation_id)
+        )
+    ticket = await session.scalar(select(Ticket).where(Ticket.number == number, readable))
     seen: set[int] = set()
     while ticket is not None and ticket.merged_into_id is not None and ticket.id not in seen:
         seen.add(ticket.id)
@@ -425,7 +499,32 @@ async def get_request(session: AsyncSession, *, viewer: Viewer, number: int) -> 
         raise NoSuchRequest
     if ticket.state is TicketState.spam or ticket.merged_into_id is not None:
         raise NoSuchRequest
+    if not await _may_read(session, viewer, ticket):
+        # Merged into a ticket of someone they may not read.
+        raise NoSuchRequest
     return ticket
+
+
+def is_own(viewer: Viewer, ticket: Ticket) -> bool:
+    """Their own request (answered and marked solved by them), not a colleague's."""
+    return ticket.customer_id == viewer.customer_id
+
+
+async def customer_name(session: AsyncSession, *, ticket: Ticket) -> str:
+    """Who opened a request, as a colleague reads it: its customer's name."""
+    name = await session.scalar(select(Customer.name).where(Customer.id == ticket.customer_id))
+    return name or ""
+
+
+async def _may_read(session: AsyncSession, viewer: Viewer, ticket: Ticket) -> bool:
+    if is_own(viewer, ticket):
+        return True
+    if viewer.shared_organisation_id is None:
+        return False
+    organisation_id = await session.scalar(
+        select(Customer.organisation_id).where(Customer.id == ticket.customer_id)
+    )
+    return organisation_id == viewer.shared_organisation_id
 
 
 # --- a request's conversation -----------------------------------------------------------------
@@ -450,6 +549,39 @@ class Message:
     files: tuple[Attachment, ...] = ()
     # "chat", "email", "form" or "portal": how it came.
     channel: str = ""
+    # A customer's message on a colleague's request (the shared view): shown by `author`, the
+    # customer's name, never as "You".
+    colleague: bool = False
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The customer whose side of a request is shown: the records merged into them, their
+    addresses, and their name when it is a colleague's request."""
+
+    customer_ids: frozenset[int]
+    emails: frozenset[str]
+    colleague_name: str | None = None
+
+
+async def _side_of(session: AsyncSession, viewer: Viewer, ticket: Ticket) -> _Side:
+    if is_own(viewer, ticket):
+        return _Side(viewer.customer_ids, viewer.emails)
+    merged = set(
+        await session.scalars(
+            select(Customer.id).where(Customer.merged_into_id == ticket.customer_id)
+        )
+    )
+    emails = frozenset(
+        await session.scalars(
+            select(CustomerContact.value).where(
+                CustomerContact.customer_id == ticket.customer_id,
+                CustomerContact.kind == ContactKind.email,
+            )
+        )
+    )
+    name = await session.scalar(select(Customer.name).where(Customer.id == ticket.customer_id))
+    return _Side(frozenset({ticket.customer_id, *merged}), emails, name or "")
 
 
 async def conversation(
@@ -458,9 +590,11 @@ async def conversation(
     """The request as the customer had it, oldest first: their messages (chat lines, emails,
     the contact form, answers from here) and the agents' replies and chat lines sent to them.
     Never a note, a timeline line, an automatic mail, a forward to someone else, nor what
-    another customer wrote or was sent on a ticket merged into theirs."""
-    if ticket.customer_id != viewer.customer_id:
+    another customer wrote or was sent on a ticket merged into theirs. A colleague's request
+    (the shared view) is its own customer's side exactly, their messages under their name."""
+    if not await _may_read(session, viewer, ticket):
         raise NoSuchRequest
+    side = await _side_of(session, viewer, ticket)
     entries = list(
         await session.scalars(
             select(TicketEntry)
@@ -471,19 +605,27 @@ async def conversation(
             .order_by(TicketEntry.created_at, TicketEntry.id)
         )
     )
-    shown = [entry for entry in entries if _is_theirs(entry, viewer)]
+    shown = [entry for entry in entries if _is_theirs(entry, side)]
     files = await _files_of(session, ticket_id=ticket.id, entry_ids=[e.id for e in shown])
     names = await _agent_names(session, shown)
     messages: list[Message] = []
     for entry in shown:
         if entry.kind is EntryKind.transcript:
-            messages.extend(_chat_lines(entry, viewer))
+            messages.extend(_chat_lines(entry, side))
             continue
         attached = tuple(files.get(entry.id, ()))
         if entry.direction is Direction.inbound:
             channel = "portal" if entry.data.get("portal") else _channel(entry)
             messages.append(
-                Message(entry.created_at, "customer", "", entry.text, attached, channel)
+                Message(
+                    entry.created_at,
+                    "customer",
+                    side.colleague_name or "",
+                    entry.text,
+                    attached,
+                    channel,
+                    side.colleague_name is not None,
+                )
             )
         else:
             author = names.get(entry.author_user_id or 0) or inbox_name
@@ -491,7 +633,7 @@ async def conversation(
     return messages
 
 
-def _is_theirs(entry: TicketEntry, viewer: Viewer) -> bool:
+def _is_theirs(entry: TicketEntry, viewer: _Side) -> bool:
     data = entry.data or {}
     if entry.kind is EntryKind.transcript:
         return entry.author_customer_id in viewer.customer_ids
@@ -513,7 +655,7 @@ def _channel(entry: TicketEntry) -> str:
     return "email"
 
 
-def _chat_lines(entry: TicketEntry, viewer: Viewer) -> list[Message]:
+def _chat_lines(entry: TicketEntry, side: _Side) -> list[Message]:
     """A chat's lines the customer had: their messages and the agents' (not who joined or
     left); files by the ids the ticket keeps them under."""
     lines = (entry.data or {}).get("lines") or []
@@ -535,10 +677,11 @@ def _chat_lines(entry: TicketEntry, viewer: Viewer) -> list[Message]:
             Message(
                 at,
                 "customer" if visitor else "agent",
-                "" if visitor else str(line.get("author") or ""),
+                (side.colleague_name or "") if visitor else str(line.get("author") or ""),
                 str(line.get("text") or ""),
                 files,
                 "chat" if visitor else "",
+                visitor and side.colleague_name is not None,
             )
         )
     return found
@@ -728,3 +871,30 @@ async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: 
         session, ticket=ticket, away=away_tickets.AwayAssignees(utcnow())
     )
     await tickets_service.tell_customer_replied(session, replies=[(ticket, text)])
+
+
+# --- "This is solved" -------------------------------------------------------------------------
+
+
+async def mark_solved(session: AsyncSession, *, viewer: Viewer, ticket: Ticket) -> None:
+    """The customer closes their own request: the desk's timeline says so (SOLVED_LINE), the
+    rules see the state change, webhooks name the customer as who changed it; nothing is
+    mailed. NoSuchRequest on anything not their own (a colleague's shared request included),
+    AlreadySolved on a closed one. Answering later opens it again, as any answer does."""
+    locked = await tickets_service.lock_ticket(session, ticket_id=ticket.id)
+    if (
+        locked is None
+        or locked.customer_id != viewer.customer_id
+        or locked.state is TicketState.spam
+        or locked.merged_into_id is not None
+    ):
+        raise NoSuchRequest
+    if locked.state is TicketState.closed:
+        raise AlreadySolved
+    # Who changed it, for `ticket.updated`'s actor: the customer (tickets/changes.py).
+    ticket_changes.customer_wrote(
+        session, ticket_id=locked.id, customer_id=viewer.customer_id, email=None
+    )
+    await tickets_service.update_ticket(
+        session, actor=None, ticket=locked, state=TicketState.closed, state_line=SOLVED_LINE
+    )

@@ -466,7 +466,10 @@ async def update_ticket(
     labels: Sequence[Label] | None = None,
     priority: TicketPriority | None = None,
     fields: Mapping[str, Any] | None = None,
+    state_line: str | None = None,
 ) -> Ticket:
+    """`state_line`: the timeline's words for a state change made by nobody in the desk (the
+    customer's "This is solved" in the portal), instead of "frontdesk set the state to …"."""
     changes: list[str] = []
     reopened = False
     # What it was before, for webhooks (from what to what): this transaction's first change.
@@ -481,7 +484,7 @@ async def update_ticket(
             session,
             ticket,
             actor,
-            f"{_who(actor)} set the state to {state.value}",
+            state_line or f"{_who(actor)} set the state to {state.value}",
             state=state.value,
         )
         closed_before = ticket.closed_at is not None
