@@ -153,6 +153,18 @@ async def test_filter_save_a_view_and_see_it_count(
     await page.goto(deleted)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Deleted view")
     await expect(page.get_by_role("status").filter(has_text="no longer exists")).to_be_visible()
+
+    # Filters cleared: every ticket, and the title says so rather than "Filtered tickets".
+    await page.goto(f"{live}/tickets?priority=urgent")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Filtered tickets")
+    await (
+        page.get_by_role("group", name="Filters")
+        .get_by_role("button", name="Clear filters")
+        .click()
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("All tickets")
+    every = await api("GET", "/api/v1/tickets")
+    await expect(rows).to_have_count(len(every["items"]))
     await page.context.close()
 
 
