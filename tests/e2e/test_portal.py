@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk
 from tests.e2e.settle import settled
@@ -22,6 +22,37 @@ pytestmark = DESK_TESTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 LINK = re.compile(r"/help/requests/sign-in/[A-Za-z0-9_-]+")
+
+
+async def signed_in_customer(
+    app: FastAPI,
+    browser: Browser,
+    live: str,
+    sink: SmtpSink,
+    policy_watch: Any,
+    email: str,
+    *,
+    height: int = 900,
+) -> Page:
+    """A customer's browser, without script, signed in to My requests by the link mailed to
+    `email`."""
+    context = await browser.new_context(
+        viewport={"width": 1100, "height": height}, java_script_enabled=False
+    )
+    await policy_watch.watch(context)
+    customer = await context.new_page()
+    await customer.goto(f"{live}/help/requests")
+    await customer.get_by_label("Email address", exact=True).fill(email)
+    await customer.get_by_role("button", name="Email me a link").click()
+    await deliver(app, with_smtp(app.state.settings, sink))
+    (mail,) = [r for r in sink.received if "sign-in link" in str(r.message["Subject"])]
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = LINK.search(body.get_content())
+    assert found is not None
+    await customer.goto(f"{live}{found.group(0)}")
+    await customer.get_by_role("button", name="Sign in").click()
+    return customer
 
 
 async def test_a_customer_signs_in_and_answers_from_the_help_center(

@@ -6,7 +6,6 @@ policy holds, no serious axe violation. Screenshot docs/images/portal-new-reques
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,12 @@ from playwright.async_api import Browser, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, open_desk
 from tests.e2e.settle import settled
-from tests.e2e.test_portal import assert_accessible_without_script
-from tests.mail.support import SmtpSink, deliver, with_smtp
+from tests.e2e.test_portal import assert_accessible_without_script, signed_in_customer
+from tests.mail.support import SmtpSink
 
 pytestmark = DESK_TESTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-LINK = re.compile(r"/help/requests/sign-in/[A-Za-z0-9_-]+")
 
 
 async def test_a_signed_in_customer_opens_a_new_request(
@@ -71,22 +69,7 @@ async def test_a_signed_in_customer_opens_a_new_request(
     saved = await api("GET", "/api/v1/knowledge/settings")
     assert saved["portal_inbox_id"] == requests["id"]
 
-    context = await browser.new_context(
-        viewport={"width": 1100, "height": 900}, java_script_enabled=False
-    )
-    await policy_watch.watch(context)
-    customer = await context.new_page()
-    await customer.goto(f"{live}/help/requests")
-    await customer.get_by_label("Email address", exact=True).fill("cora@example.org")
-    await customer.get_by_role("button", name="Email me a link").click()
-    await deliver(app, with_smtp(app.state.settings, sink))
-    (mail,) = [r for r in sink.received if "sign-in link" in str(r.message["Subject"])]
-    body = mail.message.get_body(preferencelist=("plain",))
-    assert body is not None
-    found = LINK.search(body.get_content())
-    assert found is not None
-    await customer.goto(f"{live}{found.group(0)}")
-    await customer.get_by_role("button", name="Sign in").click()
+    customer = await signed_in_customer(app, browser, live, sink, policy_watch, "cora@example.org")
 
     await customer.screenshot(path=str(screenshots / "portal-list-new-request.png"))
     await customer.get_by_role("link", name="New request").click()
@@ -113,7 +96,7 @@ async def test_a_signed_in_customer_opens_a_new_request(
     await customer.get_by_role("link", name="All my requests").click()
     await expect(customer.locator("table.requests tbody tr")).to_have_count(2)
     assert policy_watch.violations == []
-    await context.close()
+    await customer.context.close()
 
     # The desk: the ticket in the chosen inbox, Cora's message from the help center.
     listed = await api("GET", f"/api/v1/tickets?inbox_id={requests['id']}")

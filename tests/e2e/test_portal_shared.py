@@ -7,7 +7,6 @@ Screenshot docs/images/portal-shared.png."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,12 @@ from playwright.async_api import Browser, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, open_desk
 from tests.e2e.settle import settled
-from tests.e2e.test_portal import assert_accessible_without_script
-from tests.mail.support import SmtpSink, deliver, with_smtp
+from tests.e2e.test_portal import assert_accessible_without_script, signed_in_customer
+from tests.mail.support import SmtpSink
 
 pytestmark = DESK_TESTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-LINK = re.compile(r"/help/requests/sign-in/[A-Za-z0-9_-]+")
 SHARED = "Members see each other's requests in the help center"
 
 
@@ -94,22 +92,9 @@ async def test_an_admin_shares_an_organisation_s_requests_and_a_member_reads_the
     saved = await api("GET", f"/api/v1/organisations/{acme['id']}")
     assert saved["shared_requests"] is True
 
-    context = await browser.new_context(
-        viewport={"width": 1100, "height": 760}, java_script_enabled=False
+    customer = await signed_in_customer(
+        app, browser, live, sink, policy_watch, "cora@acme.example", height=760
     )
-    await policy_watch.watch(context)
-    customer = await context.new_page()
-    await customer.goto(f"{live}/help/requests")
-    await customer.get_by_label("Email address", exact=True).fill("cora@acme.example")
-    await customer.get_by_role("button", name="Email me a link").click()
-    await deliver(app, with_smtp(app.state.settings, sink))
-    (mail,) = [r for r in sink.received if "sign-in link" in str(r.message["Subject"])]
-    body = mail.message.get_body(preferencelist=("plain",))
-    assert body is not None
-    found = LINK.search(body.get_content())
-    assert found is not None
-    await customer.goto(f"{live}{found.group(0)}")
-    await customer.get_by_role("button", name="Sign in").click()
     await expect(customer.locator("table.requests tbody tr")).to_have_count(1)
 
     await customer.get_by_role("link", name="Acme's requests").click()
