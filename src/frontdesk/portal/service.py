@@ -43,7 +43,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import InstrumentedAttribute, undefer
 
 from frontdesk.assignment import out_of_office as away_tickets
 from frontdesk.chats.models import Chat
@@ -224,28 +224,30 @@ async def _being_erased(session: AsyncSession, customer_id: int) -> bool:
     return running is not None
 
 
-async def _language_of(session: AsyncSession, customer_id: int) -> str | None:
-    """The language of the customer's latest chat that said one ("fr-CA" is "fr"), if any."""
-    locale = await session.scalar(
-        select(Chat.visitor_locale)
+async def _latest_chat_said(
+    session: AsyncSession, customer_id: int, said: InstrumentedAttribute[str | None]
+) -> str | None:
+    """What the customer's latest chat that said it said (its browser's locale or time zone)."""
+    value: str | None = await session.scalar(
+        select(said)
         .join(Ticket, Ticket.id == Chat.ticket_id)
-        .where(Ticket.customer_id == customer_id, Chat.visitor_locale.is_not(None))
+        .where(Ticket.customer_id == customer_id, said.is_not(None))
         .order_by(Chat.id.desc())
         .limit(1)
     )
+    return value
+
+
+async def _language_of(session: AsyncSession, customer_id: int) -> str | None:
+    """The language of the customer's latest chat that said one ("fr-CA" is "fr"), if any."""
+    locale = await _latest_chat_said(session, customer_id, Chat.visitor_locale)
     return locale.split("-")[0].lower() if locale else None
 
 
 async def time_zone_of(session: AsyncSession, *, customer_id: int) -> str:
     """The time zone the customer's latest chat said (their browser's), else UTC: the portal's
     pages have no script to ask the browser."""
-    zone = await session.scalar(
-        select(Chat.visitor_time_zone)
-        .join(Ticket, Ticket.id == Chat.ticket_id)
-        .where(Ticket.customer_id == customer_id, Chat.visitor_time_zone.is_not(None))
-        .order_by(Chat.id.desc())
-        .limit(1)
-    )
+    zone = await _latest_chat_said(session, customer_id, Chat.visitor_time_zone)
     return zone if zone and is_place(zone) else "UTC"
 
 
