@@ -641,3 +641,21 @@ async def test_times_are_on_the_clock_the_customers_chat_said(
     page = await browser.get(f"/help/requests/{ticket['number']}")
     assert f"{said:%H:%M} (Europe/Paris)</time>" in page.text
     assert " UTC</time>" not in page.text
+
+
+async def test_a_customer_who_only_wrote_reads_the_teams_business_hours_clock(
+    app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, browser: httpx.AsyncClient
+) -> None:
+    # Cora only ever wrote by email: no browser told her zone, so the pages use the clock of the
+    # inbox that answers her (its business hours' zone), named, rather than UTC.
+    ada, inbox, ticket = await scene(desk)
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    hours = {"enabled": False, "time_zone": "America/New_York", "weekly": [], "holidays": []}
+    put = await admin.client.put(f"/api/v1/inboxes/{inbox['id']}/hours", json=hours)
+    assert put.status_code == 200, put.text
+    await sign_in(app, settings, sink, browser)
+    seen = await ticket_of(ada, ticket["id"])
+    updated = datetime.fromisoformat(seen["updated_at"]).astimezone(ZoneInfo("America/New_York"))
+    listing = await browser.get("/help/requests")
+    assert f"{updated:%H:%M} (America/New York)</td>" in listing.text
+    assert " UTC</td>" not in listing.text

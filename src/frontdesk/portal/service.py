@@ -52,6 +52,7 @@ from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Conflict, Invalid, NotFound, TooManyRequests
 from frontdesk.files.models import StoredFile
+from frontdesk.hours.models import BusinessHours
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit.clock import utcnow
@@ -245,10 +246,20 @@ async def _language_of(session: AsyncSession, customer_id: int) -> str | None:
 
 
 async def time_zone_of(session: AsyncSession, *, customer_id: int) -> str:
-    """The time zone the customer's latest chat said (their browser's), else UTC: the portal's
-    pages have no script to ask the browser."""
+    """The time zone the customer's latest chat said (their browser's); else the business hours'
+    zone of the inbox of their latest ticket (the team's clock, which a customer who only wrote
+    by email most often shares); else UTC. The portal's pages have no script to ask the browser."""
     zone = await _latest_chat_said(session, customer_id, Chat.visitor_time_zone)
-    return zone if zone and is_place(zone) else "UTC"
+    if zone and is_place(zone):
+        return zone
+    team_zone = await session.scalar(
+        select(BusinessHours.time_zone)
+        .join(Ticket, Ticket.inbox_id == BusinessHours.inbox_id)
+        .where(Ticket.customer_id == customer_id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    return team_zone if team_zone and is_place(team_zone) else "UTC"
 
 
 def _usable_link(digest: str, now: datetime) -> ColumnElement[bool]:
