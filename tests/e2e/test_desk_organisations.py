@@ -117,3 +117,39 @@ async def test_an_admin_creates_an_organisation_and_its_customers_join(
     await expect(page.get_by_role("heading", name="Organisations", level=1)).to_be_visible()
     await expect(rows).to_have_count(1)
     assert (await api("GET", f"/api/v1/customers/{meep['id']}"))["organisation"] is None
+
+
+async def test_an_organisation_beyond_the_first_thousand_is_found_by_name(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    # 1,000 organisations come first by name; "Zeta Works" is the 1,001st, past the choice's list.
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.labels.service import name_key
+    from frontdesk.organisations.models import Organisation
+
+    async with unit_of_work(app.state.sessionmaker) as session:
+        names = [f"Account {n:04}" for n in range(1000)] + ["Zeta Works"]
+        session.add_all(Organisation(name=name, name_key=name_key(name)) for name in names)
+    support = await desk.inbox(name="Support")
+    ada = await desk.user(role="agent", name="Ada Agent")
+    await desk.add_member(support, ada)
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    await ticket(api, support, "road@runner.example", "Road Runner", "Meep meep")
+    meep = (await api("GET", "/api/v1/customers?email=road@runner.example"))["items"][0]
+
+    await page.goto(f"{live}/customers/{meep['id']}")
+    sidebar = page.get_by_role("complementary", name="Customer")
+    await sidebar.get_by_role("button", name="Edit").click()
+    choice = sidebar.get_by_label("Organisation", exact=True)
+    await expect(choice.locator("option", has_text="Account 0999")).to_be_attached()
+    await expect(choice.locator("option", has_text="Zeta Works")).to_have_count(0)
+    await sidebar.get_by_label("Find an organisation").fill("zeta")
+    await expect(choice.locator("option", has_text="Account 0999")).to_have_count(0)
+    await choice.select_option(label="Zeta Works")
+    await assert_accessible(page, "the organisation choice with its search")
+    await shoot(page, screenshots, "organisation-find")
+    await sidebar.get_by_role("button", name="Save").click()
+    await expect(sidebar.get_by_test_id("customer-organisation")).to_contain_text("Zeta Works")
+    customer = await api("GET", f"/api/v1/customers/{meep['id']}")
+    assert customer["organisation"]["name"] == "Zeta Works"

@@ -12,6 +12,10 @@ export const organisationsApi = {
   list: (query: OrganisationQuery) => unwrap(client.GET("/api/v1/organisations", { params: { query } })),
   /** Every organisation (for a choice), a page of 100 at a time, at most `pages` pages. */
   async all(pages = 10): Promise<Organisation[]> {
+    return (await organisationsApi.first(pages)).items;
+  },
+  /** The first `pages` pages of 100 by name, and whether that was all of them (`complete`). */
+  async first(pages = 10): Promise<{ items: Organisation[]; complete: boolean }> {
     const found: Organisation[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < pages; page++) {
@@ -22,7 +26,7 @@ export const organisationsApi = {
       cursor = answer.next_cursor;
       if (!cursor) break;
     }
-    return found;
+    return { items: found, complete: !cursor };
   },
   get: (id: number) => unwrap(client.GET("/api/v1/organisations/{organisation_id}", at(id))),
   create: (body: Schemas["OrganisationCreate"]) => unwrap(client.POST("/api/v1/organisations", { body })),

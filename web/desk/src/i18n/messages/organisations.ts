@@ -60,6 +60,8 @@ export const en = {
   none: "None",
   choose: "Organisation",
   chooseHint: "Your choice is kept: domains no longer change it.",
+  find: "Find an organisation",
+  findPlaceholder: "Find by name or domain…",
 };
 
 export const fr: Words<typeof en> = {
@@ -119,4 +121,6 @@ export const fr: Words<typeof en> = {
   none: "Aucune",
   choose: "Organisation",
   chooseHint: "Votre choix est conservé : les domaines ne le changent plus.",
+  find: "Trouver une organisation",
+  findPlaceholder: "Chercher par nom ou domaine…",
 };
