@@ -77,6 +77,7 @@ from frontdesk.pending_replies import timers as pending_reply_timers
 from frontdesk.pending_replies.api import router as pending_replies_router
 from frontdesk.pending_replies.due import DUE_KEY as PENDING_DUE_KEY
 from frontdesk.pending_replies.due import DueReplies
+from frontdesk.portal.api import FILE_FORMS as PORTAL_FILE_FORMS
 from frontdesk.portal.api import router as portal_router
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.api import router as privacy_router
@@ -370,6 +371,8 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             VISITOR_UPLOAD_PATH,
             IMPORT_PATH,
         },
+        # The portal's forms that take files (portal/forms.py).
+        unlimited_matching=PORTAL_FILE_FORMS,
     )
     app.add_middleware(MessengerCORS)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)

@@ -6,6 +6,7 @@ the answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Collection
 
 from starlette.datastructures import Headers
@@ -84,14 +85,28 @@ class StreamedBody:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, limit: int, unlimited: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        unlimited: Collection[str] = (),
+        unlimited_matching: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
-        # Paths whose endpoint reads its own body, with its own bound and its own answer.
+        # Paths whose endpoint reads its own body, with its own bound and its own answer: these,
+        # and those the pattern matches whole (a path with a number in it).
         self.unlimited = frozenset(unlimited)
+        self.unlimited_matching = unlimited_matching
+
+    def _unlimited(self, path: str) -> bool:
+        if path in self.unlimited:
+            return True
+        return self.unlimited_matching is not None and bool(self.unlimited_matching.fullmatch(path))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.unlimited:
+        if scope["type"] != "http" or self._unlimited(scope["path"]):
             await self.app(scope, receive, send)
             return
         limit = self.limit

@@ -221,6 +221,9 @@ ol.thread .who { font-weight: 600; }
 ol.thread .when { color: var(--muted); font-size: .85rem; }
 ol.thread .text { margin: .3rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 ol.thread ul.files { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .92rem; }
+ol.thread ul.files li { border: 0; border-radius: 0; padding: .1rem 0; background: none;
+  margin: 0; }
+form.stacked p.hint { margin: -.3rem 0 .2rem; }
 @media (max-width: 560px) { header .tagline { font-size: 1.5rem; }
   article { padding: 1.1rem 1.1rem; }
   ol.thread li.customer { margin-left: .75rem; } ol.thread li.agent { margin-right: .75rem; } }

@@ -26,12 +26,13 @@ from frontdesk.files.downloads import SAFE_HEADERS, disposition, file_response
 from frontdesk.files.models import StoredFile
 from frontdesk.files.store import file_store
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.kit.body_limit import StreamedBody
 from frontdesk.kit.methods import is_head
 from frontdesk.knowledge import pages as help_pages
 from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.links import PATH
 from frontdesk.knowledge.pages_api import language, same_site
-from frontdesk.portal import pages, service
+from frontdesk.portal import forms, pages, service
 from frontdesk.portal.service import NoSuchRequest, Viewer
 
 router = APIRouter(prefix=f"{PATH}/requests", include_in_schema=False)
@@ -43,6 +44,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 _OLDER = re.compile(r"(\d{1,19})-(\d{1,10})")
 _FILE = re.compile(r"(file|mail)-(\d{1,10})")
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language"}
+# The forms that take files read their own bodies, within their own bounds (forms.py): app.py's
+# BodyLimit lets these addresses through.
+FILE_FORMS = re.compile(rf"{re.escape(PATH)}/requests/(?:new|\d{{1,12}}/reply)")
+# Room in a form-data body for its parts' headers, beside the files and the text.
+PART_ROOM = 64 * 1024
 
 
 async def _site(request: Request, session: AsyncSession) -> help_pages.Site:
@@ -266,6 +272,7 @@ def _new_page(
         text=text,
         problem=problem,
         problem_field=problem_field,
+        file_limits=service.file_limits(request.app.state.settings),
     )
     return _html(html, status)
 
@@ -297,24 +304,108 @@ async def new_request_form(request: Request, session: SessionDep) -> Response:
     return _new_page(request, site, viewer)
 
 
+async def _ignored(request: Request, response: Response) -> Response:
+    """An answer given before the body of a form that takes files was read: what the browser
+    still sends is dropped (up to kit/body_limit.DRAIN_LIMIT), so that it reads the answer."""
+    await StreamedBody(request.receive).drain()
+    return response
+
+
+async def _posted(request: Request, *, text_chars: int) -> forms.Posted | None:
+    """A form that may take files, read within its bounds: room for `text_chars` characters of
+    text (percent-encoded, up to 12 bytes each; in form-data, 4), and the files of one message
+    (service.file_limits)."""
+    settings = request.app.state.settings
+    _most, _each, together = service.file_limits(settings)
+    content_type = request.headers.get("content-type", "").lower()
+    per_char = 4 if content_type.startswith("multipart/") else 12
+    return await forms.read_form(
+        request,
+        text_room=text_chars * per_char + MAX_SMALL_FORM + PART_ROOM,
+        files_room=together,
+    )
+
+
+def _file_problem(site: help_pages.Site, problem: service.FileProblem) -> str:
+    return pages.file_problem_words(
+        site, problem.code, filename=problem.filename, limit=problem.limit
+    )
+
+
+def _choose_again(site: help_pages.Site, problem: str, posted: forms.Posted) -> str:
+    """A refused text with files chosen: the page shown again has no files (a browser never
+    fills a file field in), so it says to choose them again."""
+    if any(upload.filename for upload in posted.files):
+        return f"{problem} {pages.file_problem_words(site, 'choose_again')}"
+    return problem
+
+
+def _too_large(request: Request) -> service.FileProblem:
+    """A body past the form's bound: its files were too large together."""
+    _most, _each, together = service.file_limits(request.app.state.settings)
+    return service.FileProblem("files_too_large", status_code=413, limit=together)
+
+
+def _too_many(request: Request) -> service.FileProblem:
+    most, _each, _together = service.file_limits(request.app.state.settings)
+    return service.FileProblem("too_many_files", status_code=422, limit=most)
+
+
+async def _checked_files(
+    request: Request, session: AsyncSession, posted: forms.Posted
+) -> list[service.CheckedFile]:
+    """The form's files, checked (service.check_files); FileProblem when refused, and for a body
+    that was too large or held more parts than a page sends."""
+    if posted.too_large:
+        raise _too_large(request)
+    if posted.overflow:
+        raise _too_many(request)
+    return await service.check_files(session, request.app.state.settings, posted.files)
+
+
 @router.post("/new")
 async def new_request(request: Request, session: SessionDep, _limit: IpLimited) -> Response:
     site = await _site(request, session)
     viewer = await _viewer(request, session) if site.portal else None
     inbox = await service.request_inbox(session) if viewer is not None else None
     if viewer is None or inbox is None:
-        return _not_found(site)
+        return await _ignored(request, _not_found(site))
+    if not same_site(request):
+        return await _ignored(request, _refused(site))
     limit = request.app.state.settings.max_text_length
     # As a reply's form, with room for the subject.
-    form = await _form(request, (limit + service.MAX_SUBJECT) * 12 + MAX_SMALL_FORM)
-    if not _checked(request, viewer, form):
+    posted = await _posted(request, text_chars=limit + service.MAX_SUBJECT)
+    form = posted.fields if posted is not None else None
+    if posted is None or not _checked(request, viewer, form):
         return _refused(site)
-    subject = (form or {}).get("subject", "")
-    text = (form or {}).get("text", "").replace("\r\n", "\n")
-    try:
-        ticket = await service.new_request(
-            session, viewer=viewer, inbox=inbox, subject=subject, text=text
+    subject = posted.fields.get("subject", "")
+    text = posted.fields.get("text", "").replace("\r\n", "\n")
+
+    def again(problem: str, problem_field: str, status: int) -> Response:
+        return _new_page(
+            request,
+            site,
+            viewer,
+            subject=subject[: service.MAX_SUBJECT * 2],
+            text=text,
+            problem=problem,
+            problem_field=problem_field,
+            status=status,
         )
+
+    try:
+        files = await _checked_files(request, session, posted)
+        ticket = await service.new_request(
+            session,
+            viewer=viewer,
+            inbox=inbox,
+            subject=subject,
+            text=text,
+            files=files,
+            store=file_store(request.app.state.settings),
+        )
+    except service.FileProblem as refused_files:
+        return again(_file_problem(site, refused_files), "files", refused_files.status_code)
     except service.TooManyNewRequests as refused:
         html = pages.too_many_page(site, name=viewer.name, csrf=_csrf(request, viewer))
         response = _html(html, 429)
@@ -331,16 +422,8 @@ async def new_request(request: Request, session: SessionDep, _limit: IpLimited) 
         problem = pages.problem_words(
             site, code, limit=service.MAX_SUBJECT if on_subject else limit
         )
-        return _new_page(
-            request,
-            site,
-            viewer,
-            subject=subject[: service.MAX_SUBJECT * 2],
-            text=text,
-            problem=problem,
-            problem_field="subject" if on_subject else "text",
-            status=422,
-        )
+        problem = _choose_again(site, problem, posted)
+        return again(problem, "subject" if on_subject else "text", 422)
     # `?opened`: the page says the request was received (a reload says it again, harmlessly).
     return RedirectResponse(
         f"{pages.HOME}/{ticket.number}?opened", status_code=303, headers=NO_STORE
@@ -384,6 +467,7 @@ async def _request_page(
         opened="opened" in request.query_params,
         zone=await service.time_zone_of(session, customer_id=viewer.customer_id),
         colleague=colleague,
+        file_limits=service.file_limits(request.app.state.settings),
     )
     return _html(html, status)
 
@@ -406,27 +490,50 @@ async def request_page(
 
 @router.post("/{number}/reply")
 async def reply(
-    request: Request, session: SessionDep, number: Annotated[str, Path(max_length=12)]
+    request: Request,
+    session: SessionDep,
+    _limit: IpLimited,
+    number: Annotated[str, Path(max_length=12)],
 ) -> Response:
     site = await _site(request, session)
     viewer = await _viewer(request, session) if site.portal else None
     if viewer is None or not number.isdigit():
-        return _not_found(site)
+        return await _ignored(request, _not_found(site))
+    if not same_site(request):
+        return await _ignored(request, _refused(site))
     limit = request.app.state.settings.max_text_length
-    # Up to 4 bytes a character, percent-encoded three times over: room for the longest text.
-    form = await _form(request, limit * 12 + MAX_SMALL_FORM)
-    if not _checked(request, viewer, form):
+    posted = await _posted(request, text_chars=limit)
+    if posted is None or not _checked(request, viewer, posted.fields):
         return _refused(site)
-    text = (form or {}).get("text", "").replace("\r\n", "\n")
+    text = posted.fields.get("text", "").replace("\r\n", "\n")
     try:
         ticket = await service.get_request(session, viewer=viewer, number=int(number))
-        await service.reply(session, viewer=viewer, ticket=ticket, text=text)
+        files = await _checked_files(request, session, posted)
+        await service.reply(
+            session,
+            viewer=viewer,
+            ticket=ticket,
+            text=text,
+            files=files,
+            store=file_store(request.app.state.settings),
+        )
     except NoSuchRequest:
         return _not_found(site)
-    except Invalid as refused:
+    except service.FileProblem as refused_files:
+        problem = _file_problem(site, refused_files)
+        return await _request_page(
+            request,
+            session,
+            site,
+            viewer,
+            int(number),
+            problem=problem,
+            text=text,
+            status=refused_files.status_code,
+        )
+    except Invalid:
         code = "too_long" if len(text) > limit else "empty"
-        problem = pages.problem_words(site, code, limit=limit)
-        del refused
+        problem = _choose_again(site, pages.problem_words(site, code, limit=limit), posted)
         return await _request_page(
             request, session, site, viewer, int(number), problem=problem, text=text, status=422
         )

@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from frontdesk.files.thumbnails import MAX_PIXELS
 from frontdesk.knowledge.links import PATH
 from frontdesk.knowledge.pages import MONTHS, Site, document
 from frontdesk.portal.service import Attachment, Message, RequestPage
@@ -85,6 +86,21 @@ WORDS: dict[str, dict[str, str]] = {
         "solve": "This is solved",
         "solve_lead": "Nothing more needed? Tell us, and we close the request.",
         "already_solved": "This request is solved already.",
+        "attach": "Attach files",
+        "attach_hint": "Optional: up to {files} files, {each} each and {together} together "
+        "(a screenshot, an invoice). Programs and scripts are not accepted.",
+        "file_too_large": "{name} is too large: each file may be at most {limit}.",
+        "files_too_large": "Your files are too large together: at most {limit} in one message.",
+        "too_many_files": "Too many files: at most {limit} in one message.",
+        "file_type_refused": "{name} was not sent: programs and scripts are not accepted.",
+        "file_disguised": "{name} says it is an image or a PDF, but its content is not one.",
+        "file_empty": "{name} is empty.",
+        "image_unreadable": "{name} could not be read as an image: it may be damaged. Send it "
+        "in another format.",
+        "image_too_large": "{name} is too large an image: at most {limit} million pixels.",
+        "file_refused": "{name} cannot be sent.",
+        "files_again": "Nothing was sent: your text is kept, choose your files again.",
+        "choose_again": "Choose your files again.",
     },
     "fr": {
         "title": "Mes demandes",
@@ -150,6 +166,26 @@ WORDS: dict[str, dict[str, str]] = {
         "solve": "C'est résolu",
         "solve_lead": "Plus besoin d'aide ? Dites-le-nous, et nous fermons la demande.",
         "already_solved": "Cette demande est déjà résolue.",
+        "attach": "Joindre des fichiers",
+        "attach_hint": "Facultatif : jusqu'à {files} fichiers, {each} chacun et {together} en "
+        "tout (une capture d'écran, une facture). Les programmes et les scripts ne sont pas "
+        "acceptés.",
+        "file_too_large": "{name} est trop volumineux : {limit} au plus par fichier.",
+        "files_too_large": "Vos fichiers sont trop volumineux ensemble : {limit} au plus par "
+        "message.",
+        "too_many_files": "Trop de fichiers : {limit} au plus par message.",
+        "file_type_refused": "{name} n'a pas été envoyé : les programmes et les scripts ne sont "
+        "pas acceptés.",
+        "file_disguised": "{name} se présente comme une image ou un PDF, mais son contenu n'en "
+        "est pas un.",
+        "file_empty": "{name} est vide.",
+        "image_unreadable": "{name} n'a pas pu être lu comme une image : il est peut-être abîmé. "
+        "Envoyez-le dans un autre format.",
+        "image_too_large": "{name} est une image trop grande : {limit} millions de pixels au plus.",
+        "file_refused": "{name} ne peut pas être envoyé.",
+        "files_again": "Rien n'a été envoyé : votre texte est conservé, choisissez à nouveau vos "
+        "fichiers.",
+        "choose_again": "Choisissez à nouveau vos fichiers.",
     },
 }
 
@@ -164,6 +200,35 @@ def _when(site: Site, moment: datetime, zone: str = "UTC") -> str:
     day = f"{moment.day} {MONTHS[site.language][moment.month - 1]} {moment.year}"
     shown = "UTC" if zone == "UTC" else f"({zone.replace('_', ' ')})"
     return _words(site, "at", day=day, time=f"{moment:%H:%M}", zone=shown)
+
+
+def _megabytes(site: Site, size: int) -> str:
+    """A limit in megabytes, as the chat's sentences say them ("10 MB"; in French "10 Mo")."""
+    unit = "Mo" if site.language == "fr" else "MB"
+    return f"{size / (1024 * 1024):.3g} {unit}"
+
+
+def _file_field(
+    site: Site, field_id: str, limits: tuple[int, int, int], *, invalid: str = ""
+) -> str:
+    """The files of a message: any number chosen at once, the limits said under it. `invalid`:
+    the id of the sentence saying why they were refused."""
+    most, each, together = limits
+    hint = _words(
+        site,
+        "attach_hint",
+        files=str(most),
+        each=_megabytes(site, each),
+        together=_megabytes(site, together),
+    )
+    described = f"{field_id}-hint {invalid}" if invalid else f"{field_id}-hint"
+    marked = ' aria-invalid="true"' if invalid else ""
+    return (
+        f'<label for="{field_id}">{_words(site, "attach")}</label>'
+        f'<input id="{field_id}" name="files" type="file" multiple '
+        f'aria-describedby="{described}"{marked}>'
+        f'<p class="meta hint" id="{field_id}-hint">{escape(hint)}</p>'
+    )
 
 
 def _page(site: Site, title: str, body: str) -> str:
@@ -323,10 +388,12 @@ def new_request_page(
     text: str = "",
     problem: str = "",
     problem_field: str = "",
+    file_limits: tuple[int, int, int] = (5, 10 * 1024 * 1024, 25 * 1024 * 1024),
 ) -> str:
-    """The form of a new request: a subject and a message, both required. A refusal shows it
-    again with the sentence and what was typed; `problem_field` ("subject", "text" or "") is
-    the field the sentence is about."""
+    """The form of a new request: a subject and a message, both required, and files. A refusal
+    shows it again with the sentence and what was typed; `problem_field` ("subject", "text",
+    "files" or "") is the field the sentence is about. `file_limits`: (files, bytes each, bytes
+    together), portal/service.py `file_limits`."""
     error = (
         f'<p class="problem" role="alert" id="new-problem">{escape(problem)}</p>' if problem else ""
     )
@@ -344,7 +411,8 @@ def new_request_page(
         f"<h1>{_words(site, 'new_request')}</h1>"
         f"{_account_line(site, name, csrf)}"
         f'<p class="lead">{lead}</p>{error}'
-        f'<form class="stacked" method="post" action="{HOME}/new">'
+        f'<form class="stacked" method="post" action="{HOME}/new" '
+        'enctype="multipart/form-data">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<label for="portal-subject">{_words(site, "subject")}</label>'
         f'<input id="portal-subject" name="subject" type="text" required '
@@ -352,7 +420,14 @@ def new_request_page(
         f'<label for="portal-message">{_words(site, "message")}</label>'
         f'<textarea id="portal-message" name="text" required maxlength="{text_limit}"'
         f"{marked('text')}>{escape(text)}</textarea>"
-        f'<button class="primary" type="submit">{_words(site, "send_request")}</button></form>'
+        # After the text: the fields a body cut for its size still holds (portal/forms.py).
+        + _file_field(
+            site,
+            "portal-files",
+            file_limits,
+            invalid="new-problem" if problem and problem_field == "files" else "",
+        )
+        + f'<button class="primary" type="submit">{_words(site, "send_request")}</button></form>'
     )
     return _page(site, _words(site, "new_request"), body)
 
@@ -417,9 +492,11 @@ def request_page(
     opened: bool = False,
     zone: str = "UTC",
     colleague: str | None = None,
+    file_limits: tuple[int, int, int] = (5, 10 * 1024 * 1024, 25 * 1024 * 1024),
 ) -> str:
     """`colleague`: the name of the request's customer when it is a colleague's (the shared
-    view): read only, no answer form and no "This is solved"."""
+    view): read only, no answer form and no "This is solved". `file_limits`: the answer's files
+    (portal/service.py `file_limits`)."""
     number = ticket.number
     received = f'<p class="notice" role="status">{_words(site, "opened")}</p>' if opened else ""
     thread = (
@@ -436,12 +513,14 @@ def request_page(
     )
     described = ' aria-describedby="reply-problem" aria-invalid="true"' if problem else ""
     form = (
-        f'<form class="stacked" method="post" action="{HOME}/{number}/reply">'
+        f'<form class="stacked" method="post" action="{HOME}/{number}/reply" '
+        'enctype="multipart/form-data">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<label for="portal-reply">{_words(site, "reply")}</label>{error}'
         f'<textarea id="portal-reply" name="text" maxlength="{limit}"{described}>'
         f"{escape(text)}</textarea>"
-        f'<button class="primary" type="submit">{_words(site, "send")}</button></form>'
+        + _file_field(site, "portal-reply-files", file_limits)
+        + f'<button class="primary" type="submit">{_words(site, "send")}</button></form>'
     )
     solve = (
         f'<form class="stacked solve" method="post" action="{HOME}/{number}/solve">'
@@ -466,6 +545,38 @@ def request_page(
         f"</p>{received}{_account_line(site, name, csrf)}{thread}{solved}{form}{solve}"
     )
     return _page(site, ticket.subject or _words(site, "request", number=str(number)), body)
+
+
+# The reasons a file is refused (portal/service.py `FileProblem.code`, the chat's codes), each
+# with its sentence; any other: "file_refused".
+_FILE_REASONS = frozenset(
+    {
+        "file_too_large",
+        "files_too_large",
+        "too_many_files",
+        "file_type_refused",
+        "file_disguised",
+        "file_empty",
+        "image_unreadable",
+        "image_too_large",
+    }
+)
+
+
+def file_problem_words(site: Site, code: str, *, filename: str = "", limit: int = 0) -> str:
+    """Why a message's files were refused, naming the file and the limit, then that nothing was
+    sent (`choose_again` alone: a refused text whose files must be chosen again)."""
+    if code == "choose_again":
+        return _words(site, "choose_again")
+    key = code if code in _FILE_REASONS else "file_refused"
+    if key == "too_many_files":
+        shown = str(limit)
+    elif key == "image_too_large":
+        shown = f"{MAX_PIXELS // 1_000_000}"
+    else:
+        shown = _megabytes(site, limit)
+    reason = _words(site, key, name=filename, limit=shown)
+    return f"{reason} {_words(site, 'files_again')}"
 
 
 def problem_words(site: Site, code: str, *, limit: int) -> str:

@@ -31,11 +31,17 @@ customer: a ticket of anyone else is "no such request", exactly as an unknown nu
   solved. The setting and the customer's organisation are read with the session on every page,
   so turning it off, or the customer leaving, takes the view away at once.
 - "This is solved": the customer closes their own open request (`mark_solved`), a timeline line
-  saying so, nothing mailed."""
+  saying so, nothing mailed.
+- Files with a new request or an answer (docs/portal.md, "Files"): the chat visitor's rules, as a
+  customer is as untrusted as a visitor (`check_files`: each file's size, the sniffed type, a
+  program or a disguised file refused, an image decoded), at most MAX_FILES and the chat
+  message's size together; all checked before anything is stored, then stored and kept as the
+  ticket's files of the customer's entry (`_keep_files`), as a chat's files are; a refusal
+  after they were stored deletes them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr
@@ -47,11 +53,17 @@ from sqlalchemy.orm import InstrumentedAttribute, undefer
 
 from frontdesk.assignment import out_of_office as away_tickets
 from frontdesk.chats.models import Chat
+from frontdesk.config import Settings
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.db.context import settings_of
-from frontdesk.errors import Conflict, Invalid, NotFound, TooManyRequests
+from frontdesk.db.session import release_before_waiting
+from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound, TooManyRequests
+from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
+from frontdesk.files.sniff import HEAD_BYTES, FileRefused, check
+from frontdesk.files.store import FileStore
+from frontdesk.files.thumbnails import thumbnail_of
 from frontdesk.hours.models import BusinessHours
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
@@ -67,6 +79,7 @@ from frontdesk.metrics import record as metrics
 from frontdesk.organisations import queries as organisations_queries
 from frontdesk.organisations.models import Organisation
 from frontdesk.portal import mail as portal_mail
+from frontdesk.portal.forms import Upload
 from frontdesk.portal.models import PortalLink, PortalRequest, PortalSession
 from frontdesk.privacy.models import Erasure
 from frontdesk.spam import senders
@@ -94,6 +107,8 @@ REQUEST_WINDOW = timedelta(hours=1)
 MAX_SUBJECT = 300
 # RFC 5321's longest address, and the column's.
 MAX_ADDRESS = 320
+# Files one message (a new request, an answer) may carry; never more than a chat message may.
+MAX_FILES = 5
 
 
 class NoSuchRequest(NotFound):
@@ -766,15 +781,163 @@ async def visible_file(
     return attachment
 
 
+# --- files with a message ----------------------------------------------------------------------
+
+
+class FileProblem(FrontdeskError):
+    """A message's files refused, before anything is stored: `code` says why (the page's words,
+    portal/pages.py `file_problem_words`), `filename` which file and `limit` the limit it broke
+    (bytes, or files)."""
+
+    def __init__(self, code: str, *, status_code: int, filename: str = "", limit: int = 0) -> None:
+        super().__init__(f"{filename or 'The files'}: {code}", code=code, status_code=status_code)
+        self.filename = filename
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file a customer sends, checked: its clean name, the sniffed type, its bytes, and an
+    image's thumbnail (width, height, the thumbnail's bytes), drawn from its decoded pixels."""
+
+    filename: str
+    content_type: str
+    content: bytes
+    thumbnail: tuple[int, int, bytes] | None = None
+
+
+def file_limits(settings: Settings) -> tuple[int, int, int]:
+    """(files in one message, bytes each, bytes together): the chat visitor's limits."""
+    return (
+        min(MAX_FILES, settings.max_chat_message_files),
+        settings.max_chat_file_bytes,
+        settings.max_chat_message_bytes,
+    )
+
+
+async def check_files(
+    session: AsyncSession, settings: Settings, uploads: Sequence[Upload]
+) -> list[CheckedFile]:
+    """The files of a message, checked by the rules of a chat visitor's files (files/sniff.py
+    `check`: a program, an empty file, a file whose name or type says image or PDF but whose
+    bytes are not, refused; an image decoded, one that does not decode refused), at most
+    `file_limits` of them; FileProblem naming the first refused. An empty file field (no file
+    chosen: no name, no bytes) is no file. Nothing is stored, and no transaction waits while an
+    image waits its turn to be decoded (SQLite's one connection)."""
+    most, each, together = file_limits(settings)
+    chosen = [upload for upload in uploads if upload.filename or upload.content]
+    if len(chosen) > most:
+        raise FileProblem("too_many_files", status_code=422, limit=most)
+    named = [(files_service.clean_filename(upload.filename), upload) for upload in chosen]
+    for name, upload in named:
+        if len(upload.content) > each:
+            raise FileProblem("file_too_large", status_code=413, filename=name, limit=each)
+    if sum(len(upload.content) for upload in chosen) > together:
+        raise FileProblem("files_too_large", status_code=413, limit=together)
+    checked: list[CheckedFile] = []
+    if named:
+        await release_before_waiting(session)
+    for name, upload in named:
+        try:
+            sniffed = check(
+                upload.content[:HEAD_BYTES], filename=name, claimed_type=upload.claimed_type
+            )
+            thumbnail = await thumbnail_of(upload.content) if sniffed.is_image else None
+        except FileRefused as refused:
+            raise FileProblem(refused.code, status_code=422, filename=name) from None
+        checked.append(CheckedFile(name, sniffed.content_type, upload.content, thumbnail))
+    return checked
+
+
+async def _one(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A checked file's bytes in the store, and its thumbnail's."""
+
+    file: CheckedFile
+    key: str
+    thumbnail_key: str | None
+
+
+async def _store(
+    session: AsyncSession, store: FileStore | None, files: Sequence[CheckedFile]
+) -> list[_Kept]:
+    """The files' bytes stored, before the rows that name them are written (a refusal after
+    this deletes them: `_forget`). No transaction waits on the store: SQLite's one connection."""
+    if not files:
+        return []
+    if store is None:
+        raise ValueError("Files need a store to be kept in.")
+    await release_before_waiting(session)
+    kept: list[_Kept] = []
+    try:
+        for checked in files:
+            key, _ = await store.save(_one(checked.content), limit=len(checked.content))
+            kept.append(_Kept(checked, key, None))
+            if checked.thumbnail is not None:
+                thumbnail = checked.thumbnail[2]
+                thumbnail_key, _ = await store.save(_one(thumbnail), limit=len(thumbnail))
+                kept[-1] = _Kept(checked, key, thumbnail_key)
+    except BaseException:
+        await _forget(store, kept)
+        raise
+    return kept
+
+
+async def _forget(store: FileStore | None, kept: Sequence[_Kept]) -> None:
+    if store is None:
+        return
+    for item in kept:
+        await store.delete(item.key)
+        if item.thumbnail_key is not None:
+            await store.delete(item.thumbnail_key)
+
+
+async def _file_rows(
+    session: AsyncSession, *, ticket: Ticket, kept: Sequence[_Kept]
+) -> list[StoredFile]:
+    """The ticket's files, not yet sent by an entry (`files_service.attach` says which): a
+    customer's, so no agent uploaded them, as a chat visitor's carried to the ticket."""
+    rows: list[StoredFile] = []
+    for item in kept:
+        thumbnail = item.file.thumbnail
+        rows.append(
+            await files_service.add_carried_file(
+                session,
+                key=item.key,
+                filename=item.file.filename,
+                content_type=item.file.content_type,
+                size=len(item.file.content),
+                ticket_id=ticket.id,
+                uploaded_by=None,
+                thumbnail_key=item.thumbnail_key,
+                width=thumbnail[0] if thumbnail else None,
+                height=thumbnail[1] if thumbnail else None,
+            )
+        )
+    return rows
+
+
 # --- a new request ---------------------------------------------------------------------------
 
 
 async def new_request(
-    session: AsyncSession, *, viewer: Viewer, inbox: Inbox, subject: str, text: str
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    inbox: Inbox,
+    subject: str,
+    text: str,
+    files: Sequence[CheckedFile] = (),
+    store: FileStore | None = None,
 ) -> Ticket:
     """A request the signed-in customer opens: a ticket in `inbox` (the setting's, read by the
-    caller), its first entry their message. Invalid on `subject` or `text` (empty, too long),
-    TooManyNewRequests past the hourly limit; nothing is written then.
+    caller), its first entry their message, with `files` (checked: `check_files`; stored in
+    `store`). Invalid on `subject` or `text` (empty, too long), TooManyNewRequests past the
+    hourly limit; nothing is written then, and no file's bytes are kept.
 
     A blocked sender never gets here: their link is refused and their session ends
     (`viewer_of`), as the messenger refuses a blocked visitor; the contact form's Spam filing is
@@ -794,6 +957,25 @@ async def new_request(
         raise Invalid("text", "Write your message first.", field_code="required")
     if len(text) > limit:
         raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+    kept = await _store(session, store, files)
+    try:
+        return await _open_request(
+            session, viewer=viewer, inbox=inbox, subject=subject, text=text, kept=kept
+        )
+    except BaseException:
+        await _forget(store, kept)
+        raise
+
+
+async def _open_request(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    inbox: Inbox,
+    subject: str,
+    text: str,
+    kept: Sequence[_Kept],
+) -> Ticket:
     now = utcnow()
     # Locked: two requests at once each count the other.
     await session.execute(
@@ -828,15 +1010,20 @@ async def new_request(
         type=TicketType.web,
         reply_address=address,
     )
-    await tickets_service.add_entry(
+    rows = await _file_rows(session, ticket=ticket, kept=kept)
+    data: dict[str, Any] = {"portal": True, "auto": False, "email": address, "verified": True}
+    if rows:
+        data["attachments"] = files_service.summaries(rows)
+    entry = await tickets_service.add_entry(
         session,
         ticket=ticket,
         kind=EntryKind.reply,
         direction=Direction.inbound,
         text=text,
         author_customer=customer,
-        data={"portal": True, "auto": False, "email": address, "verified": True},
+        data=data,
     )
+    await files_service.attach(session, files=rows, entry_id=entry.id)
     await metrics.customer_replied(session, ticket=ticket, at=ticket.updated_at)
     session.add(PortalRequest(customer_id=viewer.customer_id, created_at=now))
     await session.flush()
@@ -846,14 +1033,38 @@ async def new_request(
 # --- answering --------------------------------------------------------------------------------
 
 
-async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: str) -> None:
+async def reply(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    ticket: Ticket,
+    text: str,
+    files: Sequence[CheckedFile] = (),
+    store: FileStore | None = None,
+) -> None:
     """The customer's answer from the help center, on the path of their email answer
-    (mail/receiving.py): Invalid on `text` when empty or longer than an email reply may be."""
+    (mail/receiving.py), with `files` (checked: `check_files`; stored in `store`): Invalid on
+    `text` when longer than an email reply may be, or empty without a file. Refused, nothing is
+    written and no file's bytes are kept."""
     limit = settings_of(session).max_text_length
-    if not text.strip():
+    if not text.strip() and not files:
         raise Invalid("text", "Write your message first.", field_code="required")
     if len(text) > limit:
         raise Invalid("text", f"At most {limit} characters.", field_code="too_long", limit=limit)
+    if not is_own(viewer, ticket):
+        # A colleague's request is read only (checked again under the lock): nothing stored.
+        raise NoSuchRequest
+    kept = await _store(session, store, files)
+    try:
+        await _answer(session, viewer=viewer, ticket=ticket, text=text, kept=kept)
+    except BaseException:
+        await _forget(store, kept)
+        raise
+
+
+async def _answer(
+    session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: str, kept: Sequence[_Kept]
+) -> None:
     # Locked, as an email answer's ticket is (mail/matching.py): reopening must see the state an
     # agent's change at the same moment leaves, not the one read before it.
     locked = await tickets_service.lock_ticket(session, ticket_id=ticket.id)
@@ -865,8 +1076,11 @@ async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: 
     ):
         raise NoSuchRequest
     ticket = locked
+    rows = await _file_rows(session, ticket=ticket, kept=kept)
     data: dict[str, Any] = {"portal": True, "auto": False}
-    await tickets_service.append_entry(
+    if rows:
+        data["attachments"] = files_service.summaries(rows)
+    entry = await tickets_service.append_entry(
         session,
         ticket=ticket,
         kind=EntryKind.reply,
@@ -875,6 +1089,7 @@ async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: 
         author_customer_id=viewer.customer_id,
         data=data,
     )
+    await files_service.attach(session, files=rows, entry_id=entry.id)
     await metrics.customer_replied(session, ticket=ticket, at=ticket.updated_at)
     if ticket.state in REOPENED_BY_REPLY:
         await tickets_service.update_ticket(
@@ -883,7 +1098,9 @@ async def reply(session: AsyncSession, *, viewer: Viewer, ticket: Ticket, text: 
     await away_tickets.customer_answered(
         session, ticket=ticket, away=away_tickets.AwayAssignees(utcnow())
     )
-    await tickets_service.tell_customer_replied(session, replies=[(ticket, text)])
+    # Files alone: the assignee is told their names, as a chat's list shows them.
+    told = text if text.strip() else "📎 " + ", ".join(row.filename for row in rows)
+    await tickets_service.tell_customer_replied(session, replies=[(ticket, told)])
 
 
 # --- "This is solved" -------------------------------------------------------------------------
