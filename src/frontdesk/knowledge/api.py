@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
 from frontdesk.knowledge import searches, service
 from frontdesk.knowledge.links import article_url
-from frontdesk.knowledge.models import Article, ArticleStatus
+from frontdesk.knowledge.models import Article, ArticleStatus, ArticleTranslation
 from frontdesk.knowledge.rendering import off_loop, rendered
 from frontdesk.knowledge.schemas import (
     ArticleCreate,
@@ -29,6 +29,8 @@ from frontdesk.knowledge.schemas import (
     PreviewRequest,
     SearchTermPage,
     SearchTermRead,
+    TranslationRead,
+    TranslationWrite,
 )
 from frontdesk.knowledge.search import excerpt
 
@@ -95,7 +97,12 @@ async def create_article(
 ) -> ArticleRead:
     """A draft; any agent may write one."""
     article = await service.create_article(
-        session, user=user, title=body.title, body=body.body, category_id=body.category_id
+        session,
+        user=user,
+        title=body.title,
+        body=body.body,
+        category_id=body.category_id,
+        language=body.language,
     )
     return await _read(request, article)
 
@@ -120,6 +127,7 @@ async def update_article(
         version=body.version,
         title=body.title,
         body=body.body,
+        language=body.language,
         **({"category_id": body.category_id} if "category_id" in body.model_fields_set else {}),
     )
     return await _read(request, article)
@@ -163,6 +171,107 @@ async def delete_article(
 ) -> None:
     """Admins and owners, at the version they read (`?version=N`, as PATCH's `version`)."""
     await service.delete_article(session, user=user, article_id=article_id, version=version)
+
+
+LanguageCode = Annotated[
+    str, Path(max_length=8, description="The translation's language: `en`, `fr`.")
+]
+
+
+async def _translation(
+    request: Request, article: Article, translation: ArticleTranslation
+) -> TranslationRead:
+    return TranslationRead(
+        article_id=article.id,
+        language=translation.language,
+        title=translation.title,
+        body=translation.body,
+        html=await rendered(translation.body),
+        status=translation.status,
+        version=translation.version,
+        outdated=service.outdated(article, translation),
+        author_id=translation.author_id,
+        editor_id=translation.editor_id,
+        created_at=translation.created_at,
+        updated_at=translation.updated_at,
+        url=f"{_url(request, article)}?lang={translation.language}",
+    )
+
+
+@router.get("/articles/{article_id}/translations", response_model=list[TranslationRead])
+async def list_translations(
+    request: Request, article_id: Id, _user: CurrentAgent, session: SessionDep
+) -> list[TranslationRead]:
+    """The article's translations, drafts included, by language; each says whether it is
+    `outdated` (the article's own text changed since it was saved)."""
+    article = await service.get_article(session, article_id)
+    return [
+        await _translation(request, article, each)
+        for each in await service.list_translations(session, article.id)
+    ]
+
+
+@router.get("/articles/{article_id}/translations/{language}", response_model=TranslationRead)
+async def get_translation(
+    request: Request,
+    article_id: Id,
+    language: LanguageCode,
+    _user: CurrentAgent,
+    session: SessionDep,
+) -> TranslationRead:
+    translation = await service.get_translation(session, article_id, language)
+    article = await service.get_article(session, article_id)
+    return await _translation(request, article, translation)
+
+
+@router.put("/articles/{article_id}/translations/{language}", response_model=TranslationRead)
+async def put_translation(
+    request: Request,
+    article_id: Id,
+    language: LanguageCode,
+    body: TranslationWrite,
+    user: CurrentAgent,
+    session: SessionDep,
+) -> TranslationRead:
+    """Adds the translation (no `version`) or changes it (`version` as read). Who may: who may
+    edit the article, and admins and owners to publish, unpublish or change a published
+    translation (403 `knowledge_admins_only`). 409 `translation_changed` when someone saved it
+    meanwhile. Saving it (even unchanged) makes it up to date with the article's text."""
+    translation = await service.save_translation(
+        session,
+        user=user,
+        article_id=article_id,
+        language=language,
+        title=body.title,
+        body=body.body,
+        published=body.published,
+        version=body.version,
+    )
+    article = await service.get_article(session, article_id)
+    return await _translation(request, article, translation)
+
+
+@router.delete(
+    "/articles/{article_id}/translations/{language}", status_code=status.HTTP_204_NO_CONTENT
+)
+async def delete_translation(
+    article_id: Id,
+    language: LanguageCode,
+    user: CurrentAgent,
+    session: SessionDep,
+    version: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="Required: the translation's version you read. 409 "
+            "`translation_changed` when someone changed it since; nothing is deleted then.",
+        ),
+    ] = None,
+) -> None:
+    """At the version read (`?version=N`); who may: as for a change."""
+    await service.delete_translation(
+        session, user=user, article_id=article_id, language=language, version=version
+    )
 
 
 @router.get("/searches", response_model=SearchTermPage)

@@ -64,23 +64,25 @@ async def search_articles(
     ] = "",
 ) -> PublicSearch:
     """The published articles that match, best first (titles weigh more than bodies); the
-    most recently changed ones when `q` is empty. A settled search (`typing` false) with a word
+    most recently changed ones when `q` is empty. Each in `lang` (else the browser's
+    language) when it has a published translation into it, else in its own; the search looks in
+    those translations too. A settled search (`typing` false) with a word
     in it is counted, in `lang` (else the browser's language), after the answer is sent."""
     await _ensure_website(session, request, inbox)
+    reader = language(request)
     found = await service.list_articles(
-        session, status=ArticleStatus.published, q=q, limit=MAX_RESULTS
+        session, status=ArticleStatus.published, q=q, limit=MAX_RESULTS, language=reader
     )
     if not typing and search.parsed(q):
-        search_log.record(
-            request, background, query=q, language=language(request), results=len(found.items)
-        )
+        search_log.record(request, background, query=q, language=reader, results=len(found.items))
     public_url = request.app.state.settings.public_url
     return PublicSearch(
         items=[
             PublicArticleSummary(
                 id=item.article.id,
-                title=item.article.title,
+                title=item.title,
                 excerpt=item.excerpt,
+                language=item.language,
                 url=article_url(public_url, item.article.id, item.article.slug),
             )
             for item in found.items
@@ -90,17 +92,41 @@ async def search_articles(
 
 @router.get("/articles/{article_id}", response_model=PublicArticleRead)
 async def read_article(
-    request: Request, article_id: Id, session: SessionDep, _limit: IpLimited, inbox: InboxKey
+    request: Request,
+    article_id: Id,
+    session: SessionDep,
+    _limit: IpLimited,
+    inbox: InboxKey,
+    lang: Annotated[
+        str, Query(max_length=8, description="The messenger's language (`en`, `fr`)")
+    ] = "",
 ) -> PublicArticleRead:
-    """404 for a draft, as for an article that does not exist."""
+    """404 for a draft, as for an article that does not exist. In `lang` (else the browser's
+    language) when the article has a published translation into it, else in its own language
+    (`translated` false then, and `language` says which)."""
     await _ensure_website(session, request, inbox)
     article = await service.published_article(session, article_id)
+    reader = language(request)
+    url = article_url(request.app.state.settings.public_url, article.id, article.slug)
+    translation = await service.published_translation(session, article, reader)
+    if translation is not None:
+        return PublicArticleRead(
+            id=article.id,
+            title=translation.title,
+            html=await rendered(translation.body),
+            url=f"{url}?lang={translation.language}",
+            updated_at=translation.updated_at,
+            language=translation.language,
+            translated=True,
+        )
     return PublicArticleRead(
         id=article.id,
         title=article.title,
         html=await rendered(article.body),
-        url=article_url(request.app.state.settings.public_url, article.id, article.slug),
+        url=url,
         updated_at=article.updated_at,
+        language=article.language,
+        translated=article.language == reader,
     )
 
 

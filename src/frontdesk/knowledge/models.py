@@ -52,6 +52,10 @@ class Article(Timestamped, Base):
     # Made from the title at each save; the public address names it, an old one redirects.
     slug: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The language the text (title and body) is written in: its translations are in the help
+    # center's other languages (article_translations). Articles written before migration 0091
+    # are taken to be in English (knowledge/languages.py).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("article_categories.id", ondelete="SET NULL"), index=True
     )
@@ -71,6 +75,43 @@ class Article(Timestamped, Base):
     # without counting.
     helpful_yes: Mapped[int] = mapped_column(default=0)
     helpful_no: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleTranslation(Timestamped, Base):
+    """An article's text in another of the help center's languages: its own title and Markdown
+    body, published or a draft on its own (docs/knowledge-base.md, "Languages"). One per article
+    and language; gone with the article.
+
+    `source_digest` is the digest of the original's title and body when the translation was last
+    saved (or marked up to date): when the original's text differs since, the translation is
+    outdated. A digest rather than the article's version, which also grows when it is published
+    or unpublished: only a change of its words makes a translation out of date, and undoing that
+    change makes it current again."""
+
+    __tablename__ = "article_translations"
+    __table_args__ = (
+        UniqueConstraint("article_id", "language"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique key's first column: it serves the article's lookups too.
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ArticleStatus] = mapped_column(
+        enum_column(ArticleStatus), default=ArticleStatus.draft
+    )
+    # Optimistic concurrency, as the article's: a save naming another version is refused (409).
+    version: Mapped[int] = mapped_column(default=1)
+    source_digest: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
 
 class ArticleVote(Timestamped, Base):

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Literal
 
 from frontdesk.kit.headers import policy, script_hash
+from frontdesk.knowledge.languages import LANGUAGES, NAMES, Language
 from frontdesk.knowledge.links import PATH, article_path
 from frontdesk.knowledge.models import Article, ArticleCategory
 
-Language = Literal["en", "fr"]
-LANGUAGES: tuple[Language, ...] = ("en", "fr")
+__all__ = ["LANGUAGES", "Language"]
 
 WORDS: dict[Language, dict[str, str]] = {
     "en": {
@@ -50,6 +49,8 @@ WORDS: dict[Language, dict[str, str]] = {
         ),
         "description": "Answers to common questions, from {name}.",
         "my_requests": "My requests",
+        "not_translated": "This article is not available in English yet.",
+        "languages": "This article in other languages",
     },
     "fr": {
         "tagline": "Comment pouvons-nous vous aider ?",
@@ -80,6 +81,8 @@ WORDS: dict[Language, dict[str, str]] = {
         ),
         "description": "Réponses aux questions fréquentes, par {name}.",
         "my_requests": "Mes demandes",
+        "not_translated": "Cet article n'est pas encore disponible en français.",
+        "languages": "Cet article dans d'autres langues",
     },
 }
 MONTHS: dict[Language, tuple[str, ...]] = {
@@ -198,6 +201,8 @@ table.requests td.number, table.requests td.when { white-space: nowrap; color: v
 .state.open { color: var(--accent); border-color: currentColor; }
 .state.solved { color: var(--muted); }
 .pages { margin: 1rem 0 0; }
+nav.languages { float: right; margin: 0 0 .5rem 1rem; color: var(--muted); font-size: .88rem; }
+nav.languages [aria-current] { font-weight: 600; color: var(--text); }
 nav.tabs { display: flex; gap: .4rem; flex-wrap: wrap; margin: 0 0 1rem;
   border-bottom: 1px solid var(--border); }
 nav.tabs a { padding: .45rem .9rem; border: 1px solid transparent; border-bottom: 0;
@@ -252,6 +257,22 @@ REVISION = hashlib.sha256((STYLE + repr(WORDS)).encode()).hexdigest()[:12]
 class Shown:
     article: Article
     excerpt: str = ""
+    # The title shown (the reader's language's translation's) and its language; empty: the
+    # article's own.
+    title: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """What an article page shows: the article's own text or a translation's, in `language`;
+    `fallback` when the reader's language has no published translation (the page says so)."""
+
+    title: str
+    html: str
+    language: str
+    updated_at: datetime
+    fallback: bool = False
 
 
 def _document(
@@ -264,6 +285,7 @@ def _document(
     description: str = "",
     canonical: str = "",
     index: bool = True,
+    alternates: str = "",
 ) -> str:
     words = site.words
     search = (
@@ -281,6 +303,7 @@ def _document(
         meta += f'<link rel="canonical" href="{escape(site.public_url.rstrip("/") + canonical)}">'
     if not index:
         meta += '<meta name="robots" content="noindex">'
+    meta += alternates
     return (
         f'<!doctype html><html lang="{site.language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -312,19 +335,24 @@ def _contact(site: Site) -> str:
     return f'<p class="contact">{site.words("contact", url=escape(site.contact_url))}</p>'
 
 
-def _link(shown: Shown) -> str:
+def _lang(site: Site, language: str) -> str:
+    """A `lang` attribute for text in another language than the page's (none otherwise)."""
+    return f' lang="{escape(language)}"' if language and language != site.language else ""
+
+
+def _link(site: Site, shown: Shown) -> str:
     article = shown.article
     href = escape(article_path(article.id, article.slug))
-    excerpt = f'<span class="excerpt">{escape(shown.excerpt)}</span>' if shown.excerpt else ""
-    return f'<li><a href="{href}">{escape(article.title)}</a>{excerpt}</li>'
+    lang = _lang(site, shown.language or article.language)
+    excerpt = f'<span class="excerpt"{lang}>{escape(shown.excerpt)}</span>' if shown.excerpt else ""
+    title = shown.title or article.title
+    return f'<li><a href="{href}"{lang}>{escape(title)}</a>{excerpt}</li>'
 
 
-def home_page(
-    site: Site, categories: Sequence[ArticleCategory], articles: Sequence[Article]
-) -> str:
-    by_category: dict[int | None, list[Article]] = {}
-    for article in articles:
-        by_category.setdefault(article.category_id, []).append(article)
+def home_page(site: Site, categories: Sequence[ArticleCategory], articles: Sequence[Shown]) -> str:
+    by_category: dict[int | None, list[Shown]] = {}
+    for shown in articles:
+        by_category.setdefault(shown.article.category_id, []).append(shown)
     known = {category.id for category in categories}
     sections: list[str] = []
     for category in categories:
@@ -339,14 +367,14 @@ def home_page(
         sections.append(
             f'<section class="category" aria-labelledby="c{category.id}">'
             f'<h2 id="c{category.id}">{escape(category.name)}</h2>{description}'
-            f'<ul class="articles">{"".join(_link(Shown(a)) for a in listed)}</ul></section>'
+            f'<ul class="articles">{"".join(_link(site, a) for a in listed)}</ul></section>'
         )
-    others = [a for a in articles if a.category_id not in known]
+    others = [a for a in articles if a.article.category_id not in known]
     if others:
         heading = site.words("more" if sections else "articles")
         sections.append(
             f'<section class="category" aria-labelledby="c0"><h2 id="c0">{heading}</h2>'
-            f'<ul class="articles">{"".join(_link(Shown(a)) for a in others)}</ul></section>'
+            f'<ul class="articles">{"".join(_link(site, a) for a in others)}</ul></section>'
         )
     if not sections:
         sections.append(f"<p>{site.words('none')}</p>")
@@ -364,15 +392,46 @@ def _date(moment: datetime, language: Language) -> str:
     return f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
 
 
+def _switcher(site: Site, path: str, text: Text, languages: Sequence[str]) -> tuple[str, str]:
+    """The article's other languages: `<link rel="alternate" hreflang>` for the head, and a
+    small visible list of links for the page (none when it exists in one language only)."""
+    if len(languages) < 2:
+        return "", ""
+    base = site.public_url.rstrip("/") + path
+    alternates = (
+        "".join(
+            f'<link rel="alternate" hreflang="{escape(code)}" '
+            f'href="{escape(f"{base}?lang={code}")}">'
+            for code in languages
+        )
+        + f'<link rel="alternate" hreflang="x-default" href="{escape(base)}">'
+    )
+    links = []
+    for code in languages:
+        name = escape(NAMES.get(code, code))
+        if code == text.language:
+            links.append(f'<span lang="{escape(code)}" aria-current="true">{name}</span>')
+        else:
+            links.append(
+                f'<a href="{escape(path)}?lang={escape(code)}" hreflang="{escape(code)}" '
+                f'lang="{escape(code)}">{name}</a>'
+            )
+    label = escape(site.words("languages"))
+    return alternates, f'<nav class="languages" aria-label="{label}">{" · ".join(links)}</nav>'
+
+
 def article_page(
     site: Site,
     article: Article,
-    html: str,
+    text: Text,
     category: ArticleCategory | None,
     *,
     thanked: bool,
     description: str,
+    languages: Sequence[str] = (),
 ) -> str:
+    """`text`: what is shown (the article's own, or its translation into the reader's
+    language); `languages`: every language the article can be read in, its own first."""
     words = site.words
     crumbs = f'<a href="{PATH}">{escape(site.name)}</a>'
     if category is not None:
@@ -388,20 +447,29 @@ def article_page(
             f'<button name="helpful" value="no">{words("no")}</button></form>'
         )
     )
-    updated = words("updated", date=_date(article.updated_at, site.language))
+    updated = words("updated", date=_date(text.updated_at, site.language))
+    fallback = (
+        f'<p class="notice untranslated">{words("not_translated")}</p>' if text.fallback else ""
+    )
+    alternates, switcher = _switcher(site, path, text, languages)
+    lang = _lang(site, text.language)
     body = (
         f'<nav class="crumbs" aria-label="{escape(words("breadcrumb"))}">{crumbs}</nav>'
-        f"<article><h1>{escape(article.title)}</h1>"
-        f'<p class="meta">{updated}</p>{html}{helpful}</article>'
+        f'{fallback}<article>{switcher}<div class="text"{lang}><h1>{escape(text.title)}</h1>'
+        f'<p class="meta">{updated}</p>{text.html}</div>{helpful}</article>'
     )
+    # An article in several languages: each language's address is its own page (the
+    # alternates name them), so the canonical address keeps the page's language.
+    canonical = f"{path}?lang={site.language}" if alternates else path
     return _document(
         site,
-        f"{article.title} - {site.name}",
+        f"{text.title} - {site.name}",
         body,
         description=description,
-        canonical=path,
+        canonical=canonical,
         # "?thanks=1" is the same article: only the plain address is indexed.
         index=not thanked,
+        alternates=alternates,
     )
 
 
@@ -415,7 +483,7 @@ def search_page(site: Site, query: str, found: Sequence[Shown], *, cut: bool) ->
         )
         return _document(site, title, heading, index=False)
     results = (
-        f'<ul class="articles">{"".join(_link(shown) for shown in found)}</ul>'
+        f'<ul class="articles">{"".join(_link(site, shown) for shown in found)}</ul>'
         if found
         else f"<p>{words('no_match')}</p>"
     )

@@ -123,8 +123,9 @@ def _redirect(path: str) -> Response:
 async def help_center(request: Request, session: SessionDep) -> Response:
     site, _version = await _site(request, session)
     categories = await service.list_categories(session)
-    articles = await service.published_articles(session)
-    return _page(request, pages.home_page(site, categories, articles))
+    articles = await service.published_articles(session, site.language)
+    shown = [pages.Shown(item.article, "", item.title, item.language) for item in articles]
+    return _page(request, pages.home_page(site, categories, shown))
 
 
 @router.get("/search")
@@ -143,9 +144,15 @@ async def search_articles(
     if not search.parsed(query):
         return _page(request, pages.search_page(site, "", [], cut=False))
     found = await service.list_articles(
-        session, status=ArticleStatus.published, q=query, limit=SEARCH_RESULTS
+        session,
+        status=ArticleStatus.published,
+        q=query,
+        limit=SEARCH_RESULTS,
+        language=site.language,
     )
-    shown = [pages.Shown(item.article, item.excerpt) for item in found.items]
+    shown = [
+        pages.Shown(item.article, item.excerpt, item.title, item.language) for item in found.items
+    ]
     search_log.record(request, background, query=query, language=site.language, results=len(shown))
     html = pages.search_page(site, query, shown, cut=found.next_offset is not None)
     return _page(request, html)
@@ -175,16 +182,44 @@ async def article(
     )
     changed = category.updated_at.isoformat() if category is not None else "-"
     thanked = bool(thanks)
-    tag = _tag(f"article:{found.id}:{found.version}:{changed}:{version}:{thanked}")
+    # The languages it can be read in (its own first): their versions are part of the tag, so
+    # a translation's change reaches cached pages as the article's does.
+    editions = await service.editions(session, found)
+    languages = [edition.language for edition in editions]
+    translated = ",".join(f"{each.language}.{each.version}" for each in editions[1:])
+    tag = _tag(f"article:{found.id}:{found.version}:{changed}:{version}:{thanked}:{translated}")
     if _fresh(request, tag):
         return Response(status_code=304, headers=_headers(tag))
+    translation = await service.published_translation(session, found, site.language)
+    if translation is not None:
+        source, text = (
+            translation.body,
+            pages.Text(
+                translation.title,
+                await rendered(translation.body),
+                translation.language,
+                translation.updated_at,
+            ),
+        )
+    else:
+        source, text = (
+            found.body,
+            pages.Text(
+                found.title,
+                await rendered(found.body),
+                found.language,
+                found.updated_at,
+                fallback=site.language != found.language,
+            ),
+        )
     html = pages.article_page(
         site,
         found,
-        await rendered(found.body),
+        text,
         category,
         thanked=thanked,
-        description=search.excerpt(found.body, []),
+        description=search.excerpt(source, []),
+        languages=languages,
     )
     return HTMLResponse(html, headers=_headers(tag))
 

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import Field
 
 from frontdesk.kit.schemas import Id, ReadModel, WriteModel
+from frontdesk.knowledge.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 from frontdesk.knowledge.models import ArticleStatus, HelpCenterSettings
 from frontdesk.knowledge.service import (
     DEFAULT_NAME,
@@ -50,6 +51,10 @@ class ArticleSummary(ReadModel):
     id: int
     title: str
     slug: str
+    language: str = Field(
+        description="The language the article's own text is written in (`en`, `fr`); its "
+        "translations are in the others."
+    )
     category_id: int | None
     status: ArticleStatus
     version: int
@@ -85,6 +90,10 @@ class HelpCenterRead(ReadModel):
         description="The inbox a request a signed-in customer opens from the portal goes to; "
         'null: the portal offers no "New request" (docs/portal.md).'
     )
+    languages: list[str] = Field(
+        description="The languages the help center speaks (`en`, `fr`): an article is written "
+        "in one of them and may be translated into the others."
+    )
 
     @classmethod
     def of(cls, settings: HelpCenterSettings) -> HelpCenterRead:
@@ -93,6 +102,7 @@ class HelpCenterRead(ReadModel):
             contact_url=settings.contact_url,
             customer_portal=settings.customer_portal is not False,
             portal_inbox_id=settings.portal_inbox_id,
+            languages=list(LANGUAGES),
         )
 
 
@@ -120,6 +130,9 @@ class ArticleCreate(WriteModel):
     title: Title
     body: Body = ""
     category_id: Id | None = None
+    language: Language = Field(
+        default=DEFAULT_LANGUAGE, description="The language the text is written in."
+    )
 
 
 class ArticleUpdate(WriteModel):
@@ -127,6 +140,47 @@ class ArticleUpdate(WriteModel):
     title: Title | None = None
     body: Body | None = None
     category_id: Id | None = Field(default=None, description="null: no category.")
+    language: Language | None = Field(
+        default=None,
+        description="The language the text is written in; 422 when the article has a "
+        "translation into it. Left out: unchanged.",
+    )
+
+
+class TranslationRead(ReadModel):
+    article_id: int
+    language: str = Field(description="`en`, `fr`: one of the help center's languages.")
+    title: str
+    body: str = Field(description="Markdown.")
+    html: str = Field(description="The body rendered and sanitized, as the public sees it.")
+    status: ArticleStatus = Field(
+        description="Published or a draft, on its own; the help center shows a published "
+        "translation of a published article."
+    )
+    version: int
+    outdated: bool = Field(
+        description="The article's own title or body changed since this translation was last "
+        "saved (saving it again, unchanged or not, makes it up to date)."
+    )
+    author_id: int | None
+    editor_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    url: str = Field(description="Its public address (the article's, with `?lang=`).")
+
+
+class TranslationWrite(WriteModel):
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version your change was made on; null or left out: a new translation "
+        "(409 `translation_changed` when one exists, or when yours is older).",
+    )
+    title: Title
+    body: Body = ""
+    published: bool = Field(
+        default=False, description="Shown in the help center (admins and owners)."
+    )
 
 
 class ArticleVersion(WriteModel):
@@ -146,6 +200,10 @@ class PublicArticleSummary(ReadModel):
     title: str
     excerpt: str
     url: str
+    language: str = Field(
+        description="The language of the title and excerpt: the reader's when the article "
+        "has a published translation into it, else the article's own."
+    )
 
 
 class PublicArticleRead(ReadModel):
@@ -154,6 +212,11 @@ class PublicArticleRead(ReadModel):
     html: str = Field(description="Sanitized HTML: safe to insert as it is.")
     url: str
     updated_at: datetime
+    language: str = Field(description="The language of the title and text shown.")
+    translated: bool = Field(
+        description="False when the reader's language has no published translation and the "
+        "article is shown in its own language."
+    )
 
 
 class PublicSearch(ReadModel):

@@ -22,15 +22,16 @@ has an article open in the editor is knowledge/viewers.py's.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from frontdesk.audit import service as audit
 from frontdesk.audit.service import Target
@@ -40,12 +41,14 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.knowledge import search
 from frontdesk.knowledge.events import record_changed
+from frontdesk.knowledge.languages import DEFAULT_LANGUAGE, LANGUAGES, NAMES, Language, known
 from frontdesk.knowledge.markdown import slugify
 from frontdesk.knowledge.models import (
     SETTINGS_ID,
     Article,
     ArticleCategory,
     ArticleStatus,
+    ArticleTranslation,
     ArticleVote,
     HelpCenterSettings,
 )
@@ -70,6 +73,10 @@ class ArticleChanged(Conflict):
 
 class AdminsOnly(Forbidden):
     code = "knowledge_admins_only"
+
+
+class TranslationChanged(Conflict):
+    code = "translation_changed"
 
 
 # --- the help center -----------------------------------------------------------------------------
@@ -316,6 +323,11 @@ class Found:
     # The words around the first match in the body's first EXCERPT_SOURCE characters (a
     # search), or its start.
     excerpt: str
+    # The title shown and the language of the text shown: the reader's language's published
+    # translation's when the list was asked in a language and the article has one, else the
+    # article's own.
+    title: str = ""
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass
@@ -323,6 +335,11 @@ class FoundPage:
     items: list[Found]
     # Where the next page starts; None on the last page.
     next_offset: int | None
+
+
+def _in_language(language: str) -> Any:
+    """The article's published translation into `language`, to join on (outer)."""
+    return aliased(ArticleTranslation, name=f"shown_{language}")
 
 
 async def list_articles(
@@ -333,22 +350,56 @@ async def list_articles(
     q: str = "",
     limit: int = 100,
     offset: int = 0,
+    language: str | None = None,
 ) -> FoundPage:
     """Newest change first; with `q`, the best match first (titles above bodies). Bodies stay
-    in the database: only their first EXCERPT_SOURCE characters are read, for the excerpts."""
+    in the database: only their first EXCERPT_SOURCE characters are read, for the excerpts.
+
+    `language` (the public side: the reader's): each article is shown by its published
+    translation into it when it has one (title, excerpt), and a search looks in the articles'
+    own texts and in their published translations into that language. Without it (the desk),
+    the articles' own titles, and a search looks in every translation, drafts included."""
     terms = search.parsed(q)
-    start = func.substr(Article.body, 1, EXCERPT_SOURCE)
-    query = select(Article, start).options(defer(Article.body, raiseload=True))
+    start: Any
+    query: Select[Any]
+    if language is not None:
+        shown = _in_language(language)
+        title = func.coalesce(shown.title, Article.title)
+        start = func.coalesce(
+            func.substr(shown.body, 1, EXCERPT_SOURCE), func.substr(Article.body, 1, EXCERPT_SOURCE)
+        )
+        query = select(Article, start, title, shown.language).outerjoin(
+            shown,
+            and_(
+                shown.article_id == Article.id,
+                shown.language == language,
+                shown.status == ArticleStatus.published,
+            ),
+        )
+    else:
+        start = func.substr(Article.body, 1, EXCERPT_SOURCE)
+        query = select(Article, start, Article.title, Article.language)
+    query = query.options(defer(Article.body, raiseload=True))
     if status is not None:
         query = query.where(Article.status == status)
     if category_id is not None:
         query = query.where(Article.category_id == category_id)
     if terms:
-        found = search.ranked(session, terms).subquery()
+        found = search.ranked(
+            session, terms, language=language, published=language is not None
+        ).subquery()
         query = query.join(found, found.c.id == Article.id).order_by(found.c.rank.desc())
     query = query.order_by(Article.updated_at.desc(), Article.id.desc())
     rows = (await session.execute(query.offset(offset).limit(limit + 1))).all()
-    items = [Found(article, search.excerpt(body or "", terms)) for article, body in rows[:limit]]
+    items = [
+        Found(
+            article,
+            search.excerpt(body or "", terms),
+            shown_title,
+            shown_language or article.language,
+        )
+        for article, body, shown_title, shown_language in rows[:limit]
+    ]
     return FoundPage(items, offset + limit if len(rows) > limit else None)
 
 
@@ -397,8 +448,26 @@ def _target(article: Article) -> Target:
     return Target("article", article.id, article.title)
 
 
+def _language(field: str, value: str) -> Language:
+    found = known(value)
+    if found is None:
+        names = ", ".join(f"{code} ({NAMES[code]})" for code in LANGUAGES)
+        raise Invalid(
+            field,
+            f"The help center speaks {names}: choose one of these codes.",
+            field_code="invalid",
+        )
+    return found
+
+
 async def create_article(
-    session: AsyncSession, *, user: User, title: str, body: str, category_id: int | None
+    session: AsyncSession,
+    *,
+    user: User,
+    title: str,
+    body: str,
+    category_id: int | None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Article:
     """A draft; every agent may write one."""
     title = _title(title)
@@ -406,6 +475,7 @@ async def create_article(
         title=title,
         slug=slugify(title),
         body=_body(body),
+        language=_language("language", language),
         category_id=await _category(session, category_id),
         status=ArticleStatus.draft,
         version=1,
@@ -431,11 +501,29 @@ async def update_article(
     title: str | None = None,
     body: str | None = None,
     category_id: int | None = _UNSET,
+    language: str | None = None,
 ) -> Article:
     article = await _locked(session, article_id, version)
     if article.status is ArticleStatus.published:
         _ensure_admin(user, "change a published article (unpublish it first to edit it as a draft)")
     changes: dict[str, Any] = {}
+    new_language = _language("language", language) if language is not None else None
+    if new_language is not None and new_language != article.language:
+        taken = await session.scalar(
+            select(ArticleTranslation.id).where(
+                ArticleTranslation.article_id == article.id,
+                ArticleTranslation.language == new_language,
+            )
+        )
+        if taken is not None:
+            raise Invalid(
+                "language",
+                f"This article already has a translation into {NAMES[new_language]}: delete "
+                "that translation first, or choose the language its own text is written in.",
+                field_code="taken",
+            )
+        changes["language"] = [article.language, new_language]
+        article.language = new_language
     if title is not None:
         new_title = _title(title)
         if new_title != article.title:
@@ -497,6 +585,263 @@ async def delete_article(
     await session.flush()
 
 
+# --- translations --------------------------------------------------------------------------------
+#
+# An article's text in another of the help center's languages (docs/knowledge-base.md,
+# "Languages"). Who may write one is who may edit the article: any agent a draft translation of
+# a draft article; admins and owners when the article is published, and to publish, unpublish,
+# change or delete a published translation (that is publishing a change). Each translation has
+# its own version: a save names it (none: a new translation), and a save made on another is
+# refused with 409 `translation_changed`, naming who saved meanwhile.
+
+
+def source_digest(article: Article) -> str:
+    """What a translation was made from: the original's title and body, as a digest."""
+    return hashlib.sha256(f"{article.title}\0{article.body}".encode()).hexdigest()
+
+
+def outdated(article: Article, translation: ArticleTranslation) -> bool:
+    """The original's words changed since the translation was last saved or marked up to
+    date."""
+    return translation.source_digest != source_digest(article)
+
+
+async def list_translations(session: AsyncSession, article_id: int) -> Sequence[ArticleTranslation]:
+    query = (
+        select(ArticleTranslation)
+        .where(ArticleTranslation.article_id == article_id)
+        .order_by(ArticleTranslation.language)
+    )
+    return (await session.scalars(query)).all()
+
+
+def _translation_language(article: Article, language: str) -> Language:
+    found = known(language)
+    if found is None:
+        names = ", ".join(f"{code} ({NAMES[code]})" for code in LANGUAGES)
+        raise NotFound(f"The help center has no such language; it speaks {names}.")
+    if found == article.language:
+        raise Invalid(
+            "language",
+            f"The article itself is written in {NAMES[found]}: edit the article, or translate "
+            "it into another language.",
+            field_code="original",
+        )
+    return found
+
+
+async def get_translation(
+    session: AsyncSession, article_id: int, language: str
+) -> ArticleTranslation:
+    article = await get_article(session, article_id)
+    wanted = _translation_language(article, language)
+    found = await session.scalar(
+        select(ArticleTranslation).where(
+            ArticleTranslation.article_id == article.id, ArticleTranslation.language == wanted
+        )
+    )
+    if found is None:
+        raise NotFound(f"This article has no translation into {NAMES[wanted]}.")
+    return found
+
+
+def _ensure_may_translate(
+    user: User, article: Article, translation: ArticleTranslation | None, *, publish: bool
+) -> None:
+    if article.status is ArticleStatus.published:
+        _ensure_admin(user, "change the translations of a published article")
+    if translation is not None and translation.status is ArticleStatus.published:
+        _ensure_admin(user, "change a published translation (unpublish it first)")
+    if publish:
+        _ensure_admin(user, "publish translations")
+
+
+async def _translated_article(session: AsyncSession, article_id: int) -> Article:
+    """The article, held (FOR KEY SHARE on PostgreSQL) while its translation is written: a
+    delete waits, and a save of the original (FOR UPDATE) finishes first, so the digest read
+    here is the text the translation is saved against."""
+    article = await session.scalar(
+        select(Article)
+        .where(Article.id == article_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if article is None:
+        raise NotFound("No such article: someone may have deleted it.")
+    return article
+
+
+async def _locked_translation(
+    session: AsyncSession, article: Article, language: Language, version: int, *, then: str
+) -> ArticleTranslation:
+    translation = await session.scalar(
+        select(ArticleTranslation)
+        .where(ArticleTranslation.article_id == article.id, ArticleTranslation.language == language)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if translation is None:
+        raise NotFound(
+            f"This article has no translation into {NAMES[language]}: someone may have deleted it."
+        )
+    if translation.version != version:
+        editor = await session.get(User, translation.editor_id) if translation.editor_id else None
+        who = editor.name if editor is not None else "Someone"
+        raise TranslationChanged(
+            f"{who} changed the {NAMES[language]} translation since you opened it (it is now at "
+            f"version {translation.version}). {then}"
+        )
+    return translation
+
+
+def _translation_target(article: Article) -> Target:
+    return Target("article", article.id, article.title)
+
+
+async def save_translation(
+    session: AsyncSession,
+    *,
+    user: User,
+    article_id: int,
+    language: str,
+    title: str,
+    body: str,
+    published: bool,
+    version: int | None,
+) -> ArticleTranslation:
+    """Adds the translation (`version` None) or changes it (`version` the one it was read at).
+    A save makes it up to date with the original; saving it unchanged is how the desk's "Mark
+    up to date" does so."""
+    article = await _translated_article(session, article_id)
+    wanted = _translation_language(article, language)
+    title, body = _title(title), _body(body)
+    status = ArticleStatus.published if published else ArticleStatus.draft
+    digest = source_digest(article)
+    if version is None:
+        _ensure_may_translate(user, article, None, publish=published)
+        translation = ArticleTranslation(
+            article_id=article.id,
+            language=wanted,
+            title=title,
+            body=body,
+            status=status,
+            version=1,
+            source_digest=digest,
+            author_id=user.id,
+            editor_id=user.id,
+        )
+        if not await insert_once(session, translation):
+            raise TranslationChanged(
+                f"Someone added the {NAMES[wanted]} translation meanwhile. Copy your text, "
+                "reload the article and apply it to theirs."
+            )
+        action = "article.translation_published" if published else "article.translation_created"
+        audit.record(
+            session,
+            action=action,
+            target=_translation_target(article),
+            changes={"language": wanted},
+        )
+        return translation
+    translation = await _locked_translation(session, article, wanted, version, then=_SAVE_AGAIN)
+    publishing = status is not translation.status
+    _ensure_may_translate(user, article, translation, publish=publishing and published)
+    if publishing and not published:
+        _ensure_admin(user, "unpublish translations")
+    changes: dict[str, Any] = {"language": wanted}
+    if title != translation.title:
+        changes["title"] = [translation.title, title]
+        translation.title = title
+    if body != translation.body:
+        changes["body"] = "changed"
+        translation.body = body
+    if digest != translation.source_digest:
+        changes["up_to_date"] = True
+        translation.source_digest = digest
+    translation.status = status
+    if len(changes) == 1 and not publishing:
+        return translation
+    translation.version += 1
+    translation.editor_id = user.id
+    translation.updated_at = utcnow()
+    await session.flush()
+    action = (
+        ("article.translation_published" if published else "article.translation_unpublished")
+        if publishing
+        else "article.translation_updated"
+    )
+    audit.record(session, action=action, target=_translation_target(article), changes=changes)
+    return translation
+
+
+async def delete_translation(
+    session: AsyncSession, *, user: User, article_id: int, language: str, version: int | None
+) -> None:
+    """At the version the deleter read, as an article's delete."""
+    if version is None:
+        raise Invalid(
+            "version",
+            "Say which version of the translation you are deleting: add ?version=N, N being "
+            "the `version` of the translation as you last read it.",
+            field_code="required",
+        )
+    article = await _translated_article(session, article_id)
+    wanted = _translation_language(article, language)
+    translation = await _locked_translation(session, article, wanted, version, then=_DELETE_AGAIN)
+    _ensure_may_translate(user, article, translation, publish=False)
+    audit.record(
+        session,
+        action="article.translation_deleted",
+        target=_translation_target(article),
+        changes={"language": wanted},
+    )
+    await session.delete(translation)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A language a published article can be read in: its own, or a published translation's
+    (no body: the page's links and ETag need only these)."""
+
+    language: str
+    version: int
+    title: str
+
+
+async def editions(session: AsyncSession, article: Article) -> list[Edition]:
+    """The languages the published article exists in, its own first."""
+    query = (
+        select(ArticleTranslation.language, ArticleTranslation.version, ArticleTranslation.title)
+        .where(
+            ArticleTranslation.article_id == article.id,
+            ArticleTranslation.status == ArticleStatus.published,
+        )
+        .order_by(ArticleTranslation.language)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        Edition(article.language, article.version, article.title),
+        *(Edition(language, version, title) for language, version, title in rows),
+    ]
+
+
+async def published_translation(
+    session: AsyncSession, article: Article, language: str
+) -> ArticleTranslation | None:
+    """The article's published translation into the reader's language, if it has one."""
+    if language == article.language:
+        return None
+    found: ArticleTranslation | None = await session.scalar(
+        select(ArticleTranslation).where(
+            ArticleTranslation.article_id == article.id,
+            ArticleTranslation.language == language,
+            ArticleTranslation.status == ArticleStatus.published,
+        )
+    )
+    return found
+
+
 # --- the public side -----------------------------------------------------------------------------
 
 
@@ -508,15 +853,32 @@ async def published_article(session: AsyncSession, article_id: int) -> Article:
     return article
 
 
-async def published_articles(session: AsyncSession) -> Sequence[Article]:
-    """Titles and addresses for the home page: bodies are not loaded."""
+async def published_articles(
+    session: AsyncSession, language: str = DEFAULT_LANGUAGE
+) -> list[Found]:
+    """Titles and addresses for the home page, in the reader's `language` where a published
+    translation has it (ordered by the title shown): bodies are not loaded."""
+    shown = _in_language(language)
+    title = func.coalesce(shown.title, Article.title)
     query = (
-        select(Article)
+        select(Article, title, shown.language)
+        .outerjoin(
+            shown,
+            and_(
+                shown.article_id == Article.id,
+                shown.language == language,
+                shown.status == ArticleStatus.published,
+            ),
+        )
         .options(defer(Article.body, raiseload=True))
         .where(Article.status == ArticleStatus.published)
-        .order_by(Article.title, Article.id)
+        .order_by(title, Article.id)
     )
-    return (await session.scalars(query)).all()
+    rows = (await session.execute(query)).all()
+    return [
+        Found(article, "", shown_title, shown_language or article.language)
+        for article, shown_title, shown_language in rows
+    ]
 
 
 @dataclass(frozen=True)

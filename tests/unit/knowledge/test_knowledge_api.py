@@ -424,6 +424,7 @@ class TestHelpCenter:
             "contact_url": "",
             "customer_portal": True,
             "portal_inbox_id": None,
+            "languages": ["en", "fr"],
         }
         home = await http.get("/help")
         assert "<title>Help center</title>" in home.text

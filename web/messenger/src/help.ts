@@ -13,11 +13,16 @@ interface Found {
   id: number;
   title: string;
   excerpt: string;
+  /** The language of the title and excerpt (the visitor's when translated). */
+  language?: string;
 }
 interface Opened {
   id: number;
   title: string;
   html: string;
+  /** The language of the text shown; `translated` false: not in the visitor's language yet. */
+  language?: string;
+  translated?: boolean;
 }
 
 /** What the help box needs of the messenger. */
@@ -96,8 +101,16 @@ export class Help {
     private readonly leave: Leave,
   ) {}
 
+  /** Every request names the messenger's language: the server answers with the articles'
+   * translations into it where they have one (docs/knowledge-base.md, "Languages"). */
   private path(rest: string): string {
-    return `/help/articles${rest}${rest.includes("?") ? "&" : "?"}inbox=${encodeURIComponent(this.app.inbox)}`;
+    const lang = pickLocale(this.app.cfg.locale);
+    return `/help/articles${rest}${rest.includes("?") ? "&" : "?"}inbox=${encodeURIComponent(this.app.inbox)}&lang=${lang}`;
+  }
+
+  /** A `lang` attribute for a text in another language than the messenger's. */
+  private lang(language: string | undefined): Record<string, string> {
+    return language && language !== pickLocale(this.app.cfg.locale) ? { lang: language } : {};
   }
 
   /** The search box and its results, as the start view shows them. */
@@ -124,8 +137,8 @@ export class Help {
                     if (!opened) said.textContent = t("helpOpenFailed");
                   }),
               },
-              h("strong", { text: item.title }),
-              item.excerpt && h("span", { text: item.excerpt }),
+              h("strong", { text: item.title, ...this.lang(item.language) }),
+              item.excerpt && h("span", { text: item.excerpt, ...this.lang(item.language) }),
             ),
           ),
         ),
@@ -177,8 +190,7 @@ export class Help {
     window.clearTimeout(this.idle);
     if (!q || q === this.settled) return;
     this.settled = q;
-    const lang = pickLocale(this.app.cfg.locale);
-    void this.app.api("GET", this.path(`?q=${encodeURIComponent(q)}&lang=${lang}`)).catch(() => undefined);
+    void this.app.api("GET", this.path(`?q=${encodeURIComponent(q)}`)).catch(() => undefined);
   }
 
   private async search(draw: () => void): Promise<void> {
@@ -209,6 +221,7 @@ export class Help {
       return false;
     }
     const title = h("h3", { tabindex: -1, text: article.title });
+    const untranslated = article.translated === false ? h("p", { class: "hint", text: t("helpNotTranslated") }) : null;
     const answer = h("p", { class: "help-helpful" });
     const vote = (helpful: boolean) => (): void => {
       answer.replaceChildren(t("helpThanks"));
@@ -229,7 +242,8 @@ export class Help {
         "div",
         { class: "help-article" },
         h("button", { type: "button", class: "secondary", text: `← ${t("back")}`, onclick: () => this.leave("help") }),
-        h("article", {}, title, body),
+        ...(untranslated ? [untranslated] : []),
+        h("article", this.lang(article.language), title, body),
         answer,
         h("p", { class: "help-more" }, t("helpStill")),
         h("button", {
