@@ -141,7 +141,9 @@ def create_user(
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, help="At least 10 characters")
     ],
-    role: Annotated[Role, typer.Option(help="owner, admin or agent")] = Role.agent,
+    role: Annotated[
+        Role, typer.Option(help="owner, admin, agent or collaborator (a light agent)")
+    ] = Role.agent,
 ) -> None:
     """Create a user (an agent by default)."""
     from pydantic import EmailStr, TypeAdapter, ValidationError

@@ -19,6 +19,8 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.errors import Forbidden
 from frontdesk.idempotency import edge as idempotency
 from frontdesk.kit.ids import same
+from frontdesk.ops.prometheus import route_templates
+from frontdesk.users import light_agents
 from frontdesk.users.models import AuthSession, User
 
 SESSION_COOKIE = "frontdesk_session"
@@ -69,6 +71,7 @@ async def _authenticate(
         enrolling=enrolling,
     )
     auth.ensure_may(request.method)
+    light_agents.ensure_route(auth.user, request.method, route_template(request))
     if auth.login is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not same(sent, auth.login.csrf_token):
@@ -80,6 +83,19 @@ async def _authenticate(
     if admit:
         await _admit(request, session, auth)
     return auth.user, auth.login
+
+
+def route_template(request: Request) -> str | None:
+    """The whole template of the route the request matched (`/api/v1/tickets/{ticket_id}`),
+    its included routers' prefixes and all; None when it matched none."""
+    route = request.scope.get("route")
+    if route is None:
+        return None
+    templates: dict[int, str] | None = getattr(request.app.state, "route_templates", None)
+    if templates is None:
+        templates = route_templates(request.app.routes)
+        request.app.state.route_templates = templates
+    return templates.get(id(route), getattr(route, "path", None))
 
 
 async def _admit(request: Request, session: AsyncSession, auth: AgentAuth) -> None:

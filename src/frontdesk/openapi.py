@@ -68,7 +68,7 @@ MEANINGS = {
     "two-factor authentication to set up first (`two_factor_required`), or what only the desk "
     "may do asked with an API token (`password_needs_login`, `token_needs_login`, "
     "`two_factor_needs_login`), or anything but GET and HEAD asked with a read-only API token "
-    "(`token_read_only`).",
+    "(`token_read_only`), or what a light agent may not do (`light_agent`).",
     404: "No such thing, or not visible to you.",
     409: "A conflict with the current state, or (`idempotency_key_in_progress`) a request with "
     "the same `Idempotency-Key` still running: send it again in a few seconds for its answer.",

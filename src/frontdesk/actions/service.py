@@ -77,6 +77,7 @@ from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, 
 from frontdesk.tickets.service import AfterReply
 from frontdesk.tickets.staleness import PUBLIC_KINDS, StaleThread, ensure_unchanged_since
 from frontdesk.users import service as users_service
+from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
 MAX_TICKETS = 100
@@ -525,7 +526,9 @@ async def apply_to_ticket(
     """One ticket `actor` sees, locked; refusals raise. With `inbox_id` (a team macro's inbox),
     only a ticket of that inbox. With `seen_entry_id` or `seen_at`, a reply over messages the
     agent has not seen is refused (409 `stale_thread`), and with it the rest. With `draft`, the
-    reply is not sent but comes back in the outcome (`Draft`)."""
+    reply is not sent but comes back in the outcome (`Draft`). A light agent applies nothing
+    (docs/desk.md, "Light agents")."""
+    ensure_full_agent(actor)
     ticket = await tickets_service.lock_visible_ticket(session, user=actor, ticket_id=ticket_id)
     if inbox_id is not None and ticket.inbox_id != inbox_id:
         raise Conflict(
@@ -569,6 +572,7 @@ async def apply_to_many(
     `seen_entry_ids`: for the tickets it names, the newest entry seen, as for one ticket;
     `seen_at`, the ticket's `updated_at` a list showed: a reply to a ticket whose thread
     gained messages since is refused with that ticket's other actions (`stale_thread`)."""
+    ensure_full_agent(actor)
     if not ticket_ids:
         raise Invalid("ticket_ids", "Select at least one ticket.", field_code="required")
     if len(ticket_ids) > MAX_TICKETS:

@@ -26,7 +26,7 @@ from frontdesk.chats.events import (
     publish_to_all_agents,
     user_ref,
 )
-from frontdesk.chats.lifecycle import end_chat
+from frontdesk.chats.lifecycle import LIGHT_AGENT_CHATS, end_chat
 from frontdesk.chats.models import (
     AvailabilityChange,
     Chat,
@@ -46,6 +46,7 @@ from frontdesk.realtime.catalogue import (
     ChatBarChanged,
 )
 from frontdesk.users.absence import OutOfOffice, away_now
+from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
 
@@ -53,6 +54,8 @@ async def set_availability(
     session: AsyncSession, *, user: User, available: bool, reason: AvailabilityReason = "self"
 ) -> User:
     if available:
+        # A light agent is never online for chats (docs/desk.md, "Light agents").
+        ensure_full_agent(user, message=LIGHT_AGENT_CHATS)
         # Read again under the agent's row lock: an absence being set meanwhile (which takes
         # this lock, users/out_of_office.py) is seen, never left "away but available".
         await lock_agent(session, user_id=user.id)

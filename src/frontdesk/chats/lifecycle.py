@@ -85,6 +85,7 @@ from frontdesk.realtime.catalogue import (
 from frontdesk.realtime.catalogue import ChatEnded as ChatEndedData
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.absence import away_now
+from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
 
@@ -185,7 +186,15 @@ async def _started_with(
     )
 
 
+# What a light agent hears when they try to take a chat (users/light_agents.py).
+LIGHT_AGENT_CHATS = (
+    "Light agents cannot take chats; they read the transcript once the chat is a ticket and add "
+    "private notes."
+)
+
+
 async def join_chat(session: AsyncSession, *, chat: Chat, agent: User) -> Chat:
+    ensure_full_agent(agent, message=LIGHT_AGENT_CHATS)
     chat = await lock_chat(session, chat=chat)
     if chat.state is ChatState.ended:
         raise ChatEnded
@@ -288,6 +297,8 @@ async def invite_to_chat(
     await ensure_participant(session, chat=chat, user_id=inviter.id)
     if invitee.id == inviter.id:
         raise Invalid("user_id", "You are already in this chat.")
+    if invitee.is_light_agent:
+        raise Invalid("user_id", f"{invitee.name} is a light agent: light agents take no chats.")
     if not invitee.is_active or not invitee.available_for_chat:
         raise InviteeNotOnline(invitee.name)
     if away_now(invitee, utcnow()):

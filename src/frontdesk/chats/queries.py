@@ -21,7 +21,7 @@ from frontdesk.inboxes.queries import visible_inbox_ids
 from frontdesk.kit.clock import utcnow
 from frontdesk.realtime.catalogue import ChatEventType
 from frontdesk.users.absence import not_away
-from frontdesk.users.models import User
+from frontdesk.users.models import Role, User
 
 # Ongoing chats are named by their states, never as "not ended": a few chats are waiting or
 # active at any time, and the index on state finds them, while "not ended" reads every chat
@@ -101,6 +101,9 @@ def online_members(inbox_id: int) -> Select[User]:
         select(User)
         .join(InboxMember, and_(InboxMember.user_id == User.id, InboxMember.inbox_id == inbox_id))
         .where(User.is_active, User.available_for_chat)
+        # Light agents take no chats and no tickets (docs/desk.md, "Light agents"): routing,
+        # auto-assignment and the messenger's "online" never count them.
+        .where(User.role != Role.collaborator)
         # Out of office counts as away before the loop has made them unavailable.
         .where(not_away(utcnow()))
     )

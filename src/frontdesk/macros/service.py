@@ -63,6 +63,8 @@ async def _ensure_targets(
                     assignee = await users_service.get_user(session, user_id=assignee_id)
                 except NotFound:
                     raise Invalid("actions", "No such user to assign.") from None
+                if assignee.is_light_agent:
+                    raise Invalid("actions", f"{assignee.name} is a light agent: never assigned.")
                 if tickets_inbox is not None and not await inboxes_service.is_member(
                     session, user=assignee, inbox_id=tickets_inbox
                 ):

@@ -87,8 +87,9 @@ async def send_one(
 async def _compose(
     session: AsyncSession, *, user: User, subscription: ReportSubscription, now: datetime
 ) -> digest.Email | None:
-    """The email, or None for a user who gets none (deactivated)."""
-    if not user.is_active:
+    """The email, or None for a user who gets none (deactivated, or a light agent, who sees no
+    reports: docs/desk.md, "Light agents")."""
+    if not user.is_active or user.is_light_agent:
         return None
     report = service.report_filter(user, subscription, now=now)
     period = Period(report.since, report.until)

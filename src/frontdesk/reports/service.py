@@ -55,7 +55,8 @@ from frontdesk.reports import driven, rollups, spreads
 from frontdesk.sla.models import AlertKind, SlaAlert, Target
 from frontdesk.tickets.models import Ticket, ticket_labels
 from frontdesk.tickets.queries import visible_tickets
-from frontdesk.users.models import User
+from frontdesk.users import light_agents
+from frontdesk.users.models import Role, User
 
 MAX_DAYS = 400
 DRILL_LIMIT = 500
@@ -83,7 +84,9 @@ class ReportFilter:
 
 
 def checked(user: User, report: ReportFilter) -> ReportFilter:
-    """The filter as this user may run it: an agent's figures are always their own."""
+    """The filter as this user may run it: an agent's figures are always their own; a light
+    agent has none (docs/reports.md)."""
+    light_agents.ensure_full_agent(user, message=light_agents.NO_REPORTS)
     if not is_place(report.time_zone):
         raise Invalid("time_zone", f"Unknown time zone: {report.time_zone}.")
     if report.until < report.since:
@@ -776,6 +779,13 @@ async def agents(session: AsyncSession, report: ReportFilter) -> list[dict[str, 
     ids |= {uid for uid, secs in online.items() if secs > 0}
     if report.agent_id is not None:
         ids &= {report.agent_id}
+    # Light agents answer nobody (docs/desk.md, "Light agents"): not a row, whatever they did
+    # before they became one.
+    ids -= set(
+        await session.scalars(
+            select(User.id).where(User.id.in_(ids), User.role == Role.collaborator)
+        )
+    )
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
     names: dict[int, str] = {row.id: row.name for row in rows}
     out = []

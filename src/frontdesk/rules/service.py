@@ -92,9 +92,11 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
     for action in definition.actions:
         if isinstance(action, Assign) and isinstance(action.assignee, int):
             try:
-                await users_service.get_user(session, user_id=action.assignee)
+                assignee = await users_service.get_user(session, user_id=action.assignee)
             except NotFound:
                 raise Invalid("actions", "No such user to assign.") from None
+            if assignee.is_light_agent:
+                raise Invalid("actions", f"{assignee.name} is a light agent: never assigned.")
         if isinstance(action, Reply):
             await _ensure_reply(session, action=action)
         if isinstance(action, Note):

@@ -50,6 +50,7 @@ from frontdesk.tickets.models import (
     ticket_labels,
 )
 from frontdesk.timetracking import moves as time_moves
+from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
 # Long enough to notice a wrong merge the next working day; short enough that what happened to
@@ -66,7 +67,9 @@ async def _lock(
 ) -> dict[int, Ticket]:
     """The tickets, locked in id order, re-read so that what another transaction committed while
     this one waited is what the checks see: one moved meanwhile to an inbox `seen_by` does not
-    see, or deleted, is "no such ticket", as it would have been a moment later."""
+    see, or deleted, is "no such ticket", as it would have been a moment later. A light agent
+    merges, splits and undoes nothing."""
+    ensure_full_agent(seen_by)
     rows = await session.scalars(
         select(Ticket)
         .where(Ticket.id.in_(sorted(set(ticket_ids))))

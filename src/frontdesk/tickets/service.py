@@ -55,6 +55,7 @@ from frontdesk.tickets.models import (
 from frontdesk.tickets.staleness import StaleThread, ensure_fresh
 from frontdesk.tickets.triggers import TriggerKind, record_trigger
 from frontdesk.tickets.viewers import connection_left, set_presence, viewers_of
+from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
 __all__ = ["StaleThread", "connection_left", "set_presence", "viewers_of"]
@@ -319,6 +320,7 @@ async def create_ticket(
     `reply_address`: the customer's address the conversation begins with (the mail's sender,
     New ticket's To, the address a visitor gave), where email replies go while it is one of the
     customer's (mail/outbound.py `recipient_for`); kept as given, checked when mail is sent."""
+    ensure_full_agent(filed_by)
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
         raise Invalid("state", "Create the ticket first, then snooze it until a time.")
@@ -422,6 +424,11 @@ async def assignee_by_id(session: AsyncSession, *, user_id: int) -> User:
 async def ensure_assignable(session: AsyncSession, *, inbox_id: int, user: User) -> None:
     if not user.is_active:
         raise Invalid("assignee_id", f"{user.name} is deactivated.")
+    if user.is_light_agent:
+        raise Invalid(
+            "assignee_id",
+            f"{user.name} is a light agent: light agents add notes and are never assigned tickets.",
+        )
     if not await inboxes_service.is_member(session, user=user, inbox_id=inbox_id):
         raise Invalid("assignee_id", f"{user.name} is not a member of this ticket's inbox.")
 
@@ -470,6 +477,7 @@ async def update_ticket(
 ) -> Ticket:
     """`state_line`: the timeline's words for a state change made by nobody in the desk (the
     customer's "This is solved" in the portal), instead of "frontdesk set the state to …"."""
+    ensure_full_agent(actor)
     changes: list[str] = []
     reopened = False
     # What it was before, for webhooks (from what to what): this transaction's first change.
@@ -1148,6 +1156,7 @@ async def add_reply(
     `signature` is False: the mail carries it below a "-- " line, the entry keeps the text as
     written and the signature it went with (`data.signature`). A rule's reply has none: no agent
     wrote it (docs/email.md, "Signatures")."""
+    ensure_full_agent(author)
     prepared = await prepare_reply(
         session,
         ticket=ticket,
@@ -1267,6 +1276,7 @@ async def forward_entry(
     entry that names what it forwards. Its files go along while they fit `attachment_limit`
     together; the others are named in the text. The ticket's state and customer are left as
     they are."""
+    ensure_full_agent(author)
     original = await session.scalar(
         select(TicketEntry).where(TicketEntry.id == entry_id, TicketEntry.ticket_id == ticket.id)
     )

@@ -338,6 +338,9 @@ async def update_user(
         current_password=body.current_password,
         proof=service.PasswordProof(client_ip(request), login_policy(settings)),
     )
+    if user.is_light_agent and user.available_for_chat:
+        # Made a light agent: never online for chats (docs/desk.md, "Light agents").
+        await chats_service.set_availability(session, user=user, available=False)
     if body.is_active is False:
         # Offline the way every agent goes offline (chats/availability.py): the desks hear it, it
         # is logged, and waiting chats nobody else can answer end.

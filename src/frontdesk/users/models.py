@@ -17,6 +17,9 @@ class Role(enum.StrEnum):
     owner = "owner"
     admin = "admin"
     agent = "agent"
+    # A light agent (docs/desk.md, "Light agents"): reads the tickets of their inboxes and adds
+    # private notes; every other change is refused (users/light_agents.py).
+    collaborator = "collaborator"
 
 
 # "" for language and time_zone: follow the agent's browser (docs/desk.md, "Language and time
@@ -84,6 +87,11 @@ class User(Timestamped, Base):
     @property
     def is_admin(self) -> bool:
         return self.role in (Role.owner, Role.admin)
+
+    @property
+    def is_light_agent(self) -> bool:
+        """Reads and adds private notes only (users/light_agents.py)."""
+        return self.role == Role.collaborator
 
     @property
     def two_factor_enabled(self) -> bool:

@@ -327,4 +327,4 @@ class SecurityPolicyRead(ReadModel):
 
 
 class SecurityPolicyUpdate(WriteModel):
-    two_factor_roles: list[Annotated[Role, FROM_STRING]] = Field(max_length=3)
+    two_factor_roles: list[Annotated[Role, FROM_STRING]] = Field(max_length=4)

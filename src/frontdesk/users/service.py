@@ -31,6 +31,7 @@ from frontdesk.kit.text import normalized_lines
 from frontdesk.kit.zones import is_place
 from frontdesk.pending_replies import gone as scheduled_gone
 from frontdesk.timetracking import gone as timers_gone
+from frontdesk.users import light_agents
 from frontdesk.users.events import (
     AccessEndedReason,
     publish_access_ended,
@@ -170,6 +171,8 @@ async def update_user(
         raise Forbidden("Only an owner can change an owner.")
     if (changing_power or is_active is False) and user.role == Role.owner:
         await _ensure_another_owner(session, user=user)
+    if changing_power and role == Role.collaborator:
+        await light_agents.ensure_may_become_light(session, user=user)
     # Checked before anything changes: a refused signature leaves the rest of the save undone.
     signature = cleaned_signature(email_signature) if email_signature is not None else None
     if name is not None:

@@ -28,18 +28,18 @@ const routes: RouteRecordRaw[] = [
   // A filtered list, its filters in the query (views/filters.ts), and a saved view's list.
   { path: "/tickets", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
   { path: "/views/:viewId(\\d+)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },
-  { path: "/tickets/new", component: () => import("./tickets/NewTicketPage.vue"), meta: { title: "newTicket.title" } },
+  { path: "/tickets/new", component: () => import("./tickets/NewTicketPage.vue"), meta: { full: true, title: "newTicket.title" } },
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
-  { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { title: "common.chats" } },
-  { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { title: "common.pageChat" } },
-  { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { title: "macros.title" } },
-  { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { title: "replies.title" } },
-  { path: "/knowledge", component: () => import("./knowledge/KnowledgePage.vue"), meta: { title: "knowledge.title" } },
+  { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { full: true, title: "common.chats" } },
+  { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { full: true, title: "common.pageChat" } },
+  { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { full: true, title: "macros.title" } },
+  { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { full: true, title: "replies.title" } },
+  { path: "/knowledge", component: () => import("./knowledge/KnowledgePage.vue"), meta: { full: true, title: "knowledge.title" } },
   { path: "/knowledge/searches", component: () => import("./knowledge/SearchTerms.vue"), meta: { admin: true, title: "knowledge.tabSearches" } },
-  { path: "/knowledge/:id(\\d+|new)", component: () => import("./knowledge/ArticleEditor.vue"), meta: { title: "knowledge.title" } },
-  { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { title: "reports.title" } },
+  { path: "/knowledge/:id(\\d+|new)", component: () => import("./knowledge/ArticleEditor.vue"), meta: { full: true, title: "knowledge.title" } },
+  { path: "/reports", component: () => import("./reports/ReportsPage.vue"), meta: { full: true, title: "reports.title" } },
   { path: "/customers", component: () => import("./customers/CustomersPage.vue"), meta: { title: "customers.title" } },
-  { path: "/customers/new", component: () => import("./customers/NewCustomerPage.vue"), meta: { title: "customers.newCustomer" } },
+  { path: "/customers/new", component: () => import("./customers/NewCustomerPage.vue"), meta: { full: true, title: "customers.newCustomer" } },
   { path: "/customers/:id(\\d+)", component: () => import("./customers/CustomerPage.vue"), meta: { title: "customers.customer" } },
   { path: "/organisations", component: () => import("./organisations/OrganisationsPage.vue"), meta: { title: "organisations.title" } },
   { path: "/organisations/new", component: () => import("./organisations/NewOrganisationPage.vue"), meta: { admin: true, title: "organisations.newOrganisation" } },
@@ -85,6 +85,8 @@ router.beforeEach(async (to) => {
   if (auth.mustSetUpTwoFactor) return true;
   if (auth.me && !useInboxes().loaded) await useInboxes().load().catch(() => undefined);
   if (to.meta.admin && !auth.isAdmin) return "/";
+  // Pages that only change things a light agent may not (docs/desk.md, "Light agents").
+  if (to.meta.full && auth.isLightAgent) return "/";
   if (to.meta.owner && auth.me?.role !== "owner") return "/settings";
   return true;
 });

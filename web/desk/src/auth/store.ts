@@ -23,6 +23,8 @@ export const useAuth = defineStore("auth", () => {
   const booted = ref(false);
 
   const isAdmin = computed(() => me.value?.role === "owner" || me.value?.role === "admin");
+  // A light agent reads and adds private notes only (docs/desk.md, "Light agents").
+  const isLightAgent = computed(() => me.value?.role === "collaborator");
   const online = computed(() => me.value?.available_for_chat ?? false);
   const preferences = computed<Preferences>(() => ({
     sound: (me.value?.preferences?.sound as boolean | undefined) ?? true,
@@ -136,6 +138,7 @@ export const useAuth = defineStore("auth", () => {
     me,
     booted,
     isAdmin,
+    isLightAgent,
     online,
     preferences,
     challenge,

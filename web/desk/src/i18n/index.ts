@@ -27,6 +27,7 @@ import { en as fields } from "./messages/fields";
 import { en as hours } from "./messages/hours";
 import { en as inboxMove } from "./messages/inboxMove";
 import { en as knowledge } from "./messages/knowledge";
+import { en as lightAgent } from "./messages/lightAgent";
 import { en as mailboxauth } from "./messages/mailboxauth";
 import { en as newTicket } from "./messages/newTicket";
 import { en as macros } from "./messages/macros";
@@ -60,7 +61,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */
