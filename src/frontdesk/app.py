@@ -99,6 +99,7 @@ from frontdesk.rules.api import router as rules_router
 from frontdesk.saved_views.api import router as saved_views_router
 from frontdesk.search.reader import READER_KEY as SEARCH_READER_KEY
 from frontdesk.search.reader import search_reader
+from frontdesk.side_conversations.api import router as side_conversations_router
 from frontdesk.sla import timers as sla_timers
 from frontdesk.sla.api import router as sla_router
 from frontdesk.spam import timers as spam_timers
@@ -154,6 +155,7 @@ def api_router() -> APIRouter:
         timetracking_router,
         checklists_router,
         links_router,
+        side_conversations_router,
         files_router,
         chats_router,
         chat_files_router,

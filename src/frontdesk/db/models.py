@@ -29,6 +29,7 @@ from frontdesk.replies import models as replies_models
 from frontdesk.report_emails import models as report_emails_models
 from frontdesk.rules import models as rules_models
 from frontdesk.saved_views import models as saved_views_models
+from frontdesk.side_conversations import models as side_conversations_models
 from frontdesk.sla import models as sla_models
 from frontdesk.spam import models as spam_models
 from frontdesk.sso import models as sso_models
@@ -67,6 +68,7 @@ __all__ = [
     "report_emails_models",
     "rules_models",
     "saved_views_models",
+    "side_conversations_models",
     "sla_models",
     "spam_models",
     "sso_models",

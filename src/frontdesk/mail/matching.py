@@ -18,6 +18,7 @@ from frontdesk.kit.text import normalize_domain, normalize_email
 from frontdesk.mail import inbound as parsing
 from frontdesk.mail import statements
 from frontdesk.mail.addresses import default_sender, ticket_from_reply_address
+from frontdesk.side_conversations.addresses import side_from_address
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, Ticket
 
@@ -149,6 +150,8 @@ async def is_our_address(session: AsyncSession, *, address: str, settings: Setti
     if address == default_sender(settings.mail_domain).lower():
         return True
     if ticket_from_reply_address(settings.secret, address, mail_domain=settings.mail_domain):
+        return True
+    if side_from_address(settings.secret, address, mail_domain=settings.mail_domain):
         return True
     return await inboxes_service.get_inbox_by_address(session, address=address) is not None
 

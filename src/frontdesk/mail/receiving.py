@@ -43,6 +43,8 @@ from frontdesk.mail.models import InboundMessage, InboundStatus, MailAttachment,
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.mail.outbox import render_outbox
 from frontdesk.metrics import record as metrics
+from frontdesk.side_conversations import receiving as side_receiving
+from frontdesk.side_conversations.addresses import side_from_address
 from frontdesk.spam import senders
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketState, TicketType
@@ -272,6 +274,9 @@ class _Arrival:
     wanted: list[str] = field(default_factory=list)
     # Its attachments' thumbnails (Prepared.thumbnails), None when not drawn yet.
     thumbnails: tuple[DrawnThumbnail | None, ...] | None = None
+    # Side conversations named by a valid reply address among its recipients
+    # (side_conversations/receiving.py).
+    side_ids: list[int] = field(default_factory=list)
 
     @property
     def mail(self) -> parsing.ParsedMail | None:
@@ -316,6 +321,9 @@ def _arrival(settings: Settings, delivery: Prepared) -> _Arrival:
         )
         if ticket_id is not None:
             arrival.reply_ticket_ids.append(ticket_id)
+        side_id = side_from_address(settings.secret, address, mail_domain=settings.mail_domain)
+        if side_id is not None and side_id not in arrival.side_ids:
+            arrival.side_ids.append(side_id)
     return arrival
 
 
@@ -352,6 +360,9 @@ async def _receive(
             status=InboundStatus.ignored, inbound_id=inbound_id, ticket_id=seen.ticket_id,
             entry_id=seen.id, auto=mail.is_auto, reason=reason,
         )  # fmt: skip
+    side = await _side_conversation(session, arrival, mail, blocked_senders)
+    if side is not None:
+        return side
 
     ticket, matched_by = await matching_ticket(
         session, known=known, reply_ticket_ids=arrival.reply_ticket_ids, wanted=arrival.wanted
@@ -486,6 +497,56 @@ async def _receive(
         auto=mail.is_auto,
         unexpected_sender=unexpected,
         matched_by=matched_by,
+    )
+
+
+async def _side_conversation(
+    session: AsyncSession,
+    arrival: _Arrival,
+    mail: parsing.ParsedMail,
+    blocked_senders: senders.BlockedAmong,
+) -> InboundResult | None:
+    """A message that answers a side conversation, kept as received and added to it
+    (side_conversations/receiving.py), never to the customer's thread; None when it answers
+    none. A copy of a side conversation's message (ours coming back, or one received before)
+    is ignored, as a ticket's is. A blocked sender's answer is added marked, telling nobody."""
+    record = arrival.record
+    # Matched (and locked) first: a copy delivered at the same moment to another process waits
+    # for this one, then finds it below, instead of failing on the unique Message-ID.
+    found = await side_receiving.matching(
+        session,
+        side_ids=arrival.side_ids,
+        ticket_reply_named=bool(arrival.reply_ticket_ids),
+        wanted=arrival.wanted,
+    )
+    copy = await side_receiving.seen_before(session, message_id=mail.message_id)
+    if copy is not None:
+        reason = (
+            "our own message came back"
+            if copy.direction is Direction.outbound
+            else f"already received (side conversation message {copy.id})"
+        )
+        inbound_id = await _save(session, record, InboundStatus.ignored, error=reason)
+        return InboundResult(
+            status=InboundStatus.ignored, inbound_id=inbound_id, auto=mail.is_auto, reason=reason
+        )
+    if found is None:
+        return None
+    # Kept with the ticket's id, so that it goes with the ticket (retention, an erasure).
+    inbound_id = await _save(session, record, InboundStatus.processed, ticket_id=found.ticket.id)
+    blocked = await blocked_senders.of(session, address=mail.from_address)
+    received = await side_receiving.receive(
+        session, found=found, mail=mail, inbound_id=inbound_id, blocked=blocked
+    )
+    return InboundResult(
+        status=InboundStatus.processed,
+        inbound_id=inbound_id,
+        ticket_id=found.ticket.id,
+        ticket_number=found.ticket.number,
+        reopened=received.reopened,
+        auto=mail.is_auto,
+        unexpected_sender=received.unexpected_sender,
+        matched_by=found.matched_by,
     )
 
 

@@ -55,6 +55,11 @@ class NotificationParamsRead(ReadModel):
         description="`reply_not_sent`: the refusal's code (`ticket_not_visible`, `stale_thread`, "
         "`internal_error`, or any code an immediate reply can be refused with).",
     )
+    side_conversation_id: int | None = Field(
+        default=None,
+        description="`customer_replied`: the reply came in this side conversation of the "
+        "ticket, from someone other than the customer.",
+    )
     pending_reply_id: int | None = Field(
         default=None,
         description="`reply_not_sent`: the failed pending reply (`GET /me/pending-replies`). "

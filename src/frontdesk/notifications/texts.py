@@ -65,6 +65,8 @@ def describe(notification: Notification) -> tuple[str, str]:
             )
         case NotificationKind.assigned:
             return f"Assigned to you: {ticket}", f"{actor} assigned {ticket} to you."
+        case NotificationKind.customer_replied if p.get("side_conversation_id"):
+            return f"New reply in a side conversation on {ticket}", excerpt
         case NotificationKind.customer_replied:
             return f"New reply on {ticket}", excerpt or "The customer replied."
         case NotificationKind.mentioned:

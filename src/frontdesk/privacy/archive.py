@@ -328,6 +328,10 @@ async def write_archive(
             # Mail sent as another's message (a reply in a thread merged in) is theirs.
             if sent.entry_id in not_theirs:
                 continue
+            # A side conversation's mail went to someone else about them: that person's, not
+            # theirs (docs/privacy.md).
+            if (sent.data or {}).get("kind") == "side_conversation":
+                continue
             archive.writestr(
                 f"mails/sent/{sent.id}.json", _json(_columns(sent, "last_error", "headers"))
             )

@@ -106,6 +106,12 @@ class LinkEvent(enum.StrEnum):
     changed = "ticket.links_changed"
 
 
+class SideConversationEvent(enum.StrEnum):
+    # A ticket's side conversations changed (started, a message sent or received, closed or
+    # reopened): its desks read them again (side_conversations/events.py).
+    changed = "ticket.side_conversations_changed"
+
+
 class FieldEvent(enum.StrEnum):
     # A custom field's definition created, edited (label, options, archived), reordered or
     # deleted: every desk reads the definitions again.
@@ -451,6 +457,9 @@ class NotificationParams(TypedDict):
     reason_code: NotRequired[str]
     # `reply_not_sent`: the failed reply; taking it back marks the notification read.
     pending_reply_id: NotRequired[int]
+    # `customer_replied`: the reply came in a side conversation of the ticket, from someone
+    # other than the customer (side_conversations/receiving.py).
+    side_conversation_id: NotRequired[int]
 
 
 class NotificationPayload(TypedDict):
@@ -615,6 +624,16 @@ class TicketLinksChanged(TypedDict):
     other_ticket_id: int | None
     # Who made the change.
     by: UserRef
+
+
+class TicketSideConversationsChanged(TypedDict):
+    ticket_id: int
+    inbox_id: int
+    side_conversation_id: int
+    # "received": a message from outside arrived.
+    change: Literal["created", "replied", "received", "closed", "reopened"]
+    # The agent who made the change; null for a message received.
+    by: UserRef | None
 
 
 FieldChangeName = Literal["created", "updated", "deleted", "reordered"]
@@ -888,6 +907,14 @@ EVENTS: tuple[EventSpec, ...] = (
         to=("inbox",),
         note="agents of the ticket's inbox, when a ticket is linked to it or unlinked, or a "
         "merge, a split or their undo moves its links",
+    ),
+    _spec(
+        SideConversationEvent.changed,
+        TicketSideConversationsChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the ticket's inbox, when one of its side conversations is started, "
+        "answered either way, closed or reopened",
     ),
     _spec(
         ViewEvent.changed,

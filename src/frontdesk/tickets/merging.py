@@ -36,6 +36,7 @@ from frontdesk.links import moves as link_moves
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.metrics import moves as clocks
 from frontdesk.notifications import service as notifications_service
+from frontdesk.side_conversations import moves as side_moves
 from frontdesk.sla import service as sla_service
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service
@@ -210,6 +211,9 @@ async def merge_tickets(
         session, source_id=source.id, target_id=target.id
     )
     links = await link_moves.merged(session, source=source, target=target, actor=actor)
+    side_conversation_ids = await side_moves.merged(
+        session, source_id=source.id, target_id=target.id
+    )
     target_labels = await _label_ids(session, target.id)
     ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
     added_labels = sorted(await _label_ids(session, source.id) - target_labels)
@@ -255,6 +259,7 @@ async def merge_tickets(
             "time_entry_ids": time_entry_ids,
             "checklist_item_ids": checklist_item_ids,
             "links": links,
+            "side_conversation_ids": side_conversation_ids,
         },
         created_at=now,
         undo_until=now + UNDO_WINDOW,
@@ -603,6 +608,12 @@ async def _unmerge(
     await checklist_moves.unmerged(
         session,
         item_ids=[int(i) for i in data.get("checklist_item_ids", [])],
+        source_id=source.id,
+        target_id=target.id,
+    )
+    await side_moves.unmerged(
+        session,
+        side_ids=[int(i) for i in data.get("side_conversation_ids", [])],
         source_id=source.id,
         target_id=target.id,
     )

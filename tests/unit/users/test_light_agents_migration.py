@@ -40,7 +40,7 @@ async def test_a_light_agent_survives_0093_down_as_a_deactivated_agent_and_up_ag
     agent = await desk.agent(role="agent", name="Grace")
     assert (await light.client.get("/api/v1/me")).json()["role"] == "collaborator"
 
-    await asyncio.to_thread(downgrade, database_url, "0091")
+    await asyncio.to_thread(downgrade, database_url, "0092")
     async with desk.app.state.sessionmaker() as session:
         rows = dict(
             (

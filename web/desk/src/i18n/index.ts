@@ -54,6 +54,7 @@ import { en as slaReports } from "./messages/slaReports";
 import { en as ticketFiles } from "./messages/ticketFiles";
 import { en as ticketlist } from "./messages/ticketlist";
 import { en as ticketLinks } from "./messages/ticketLinks";
+import { en as sideConversations } from "./messages/sideConversations";
 import { en as timeTracking } from "./messages/timeTracking";
 import { en as tickets } from "./messages/tickets";
 import { en as twoFactor } from "./messages/twoFactor";
@@ -61,7 +62,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -17,6 +17,8 @@ export function notificationText(n: Notification): string {
       if (p.unassigned) return n.actor || p.actor_name ? t("notifications.unassignedByMove", vars) : t("notifications.unassignedByMoveBySystem", vars);
       return n.actor || p.actor_name ? t("notifications.assigned", vars) : t("notifications.assignedBySystem", vars);
     case "customer_replied":
+      // An answer in one of the ticket's side conversations: not the customer's.
+      if (p.side_conversation_id) return t("notifications.sideConversationReplied", vars);
       return t("notifications.customerReplied", vars);
     case "mentioned":
       return t("notifications.mentioned", vars);

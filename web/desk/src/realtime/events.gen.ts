@@ -243,6 +243,7 @@ export type NotificationParams = {
   reason?: string;
   reason_code?: string;
   pending_reply_id?: number;
+  side_conversation_id?: number;
 };
 
 export type NotificationPayload = {
@@ -342,6 +343,14 @@ export type TicketLinksChanged = {
   by: UserRef;
 };
 
+export type TicketSideConversationsChanged = {
+  ticket_id: number;
+  inbox_id: number;
+  side_conversation_id: number;
+  change: "created" | "replied" | "received" | "closed" | "reopened";
+  by: UserRef | null;
+};
+
 export type ViewChanged = {
   view_id: number;
   change: "created" | "updated" | "deleted" | "moved";
@@ -417,6 +426,7 @@ export type DeskEvents = {
   "timer.changed": TimerChanged;
   "ticket.checklist_changed": TicketChecklistChanged;
   "ticket.links_changed": TicketLinksChanged;
+  "ticket.side_conversations_changed": TicketSideConversationsChanged;
   "view.changed": ViewChanged;
   "article.changed": ArticleChanged;
   "article.viewers": ArticleViewers;

@@ -15,6 +15,7 @@ import { useUnsentReplies } from "../tickets/unsentReplies";
 import { useTimeTracking } from "../timetracking/store";
 import { useChecklists } from "../tickets/checklist";
 import { useTicketLinks } from "../tickets/links";
+import { useSideConversations } from "../tickets/sideConversations";
 import { useScheduledReplies } from "../tickets/sendLater";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
@@ -87,6 +88,8 @@ export function eventTable(): Record<string, Action> {
     "ticket.checklist_changed": (e) => useChecklists().heard(e),
     // A ticket linked or unlinked, or links moved by a merge or split: the open ticket's panel.
     "ticket.links_changed": (e) => useTicketLinks().heard(e),
+    // A side conversation started, answered, closed or reopened: the open ticket's panel.
+    "ticket.side_conversations_changed": (e) => useSideConversations().heard(e),
     // A reply scheduled with Send later on a ticket of my inboxes, or what became of it: the
     // open ticket's thread, and the list's "Reply scheduled" mark.
     "ticket.scheduled_replies_changed": (e) => (useScheduledReplies().heard(e), tickets.scheduledChanged(e)),

@@ -8,6 +8,7 @@ import { useArticleChanges } from "../knowledge/live";
 import { useTickets } from "../tickets/store";
 import { useChecklists } from "../tickets/checklist";
 import { useTicketLinks } from "../tickets/links";
+import { useSideConversations } from "../tickets/sideConversations";
 import { useScheduledReplies } from "../tickets/sendLater";
 import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
@@ -46,6 +47,8 @@ export function startRealtime(): void {
       useChecklists().resumed();
       // Nor `ticket.links_changed`: the open ticket's linked tickets.
       useTicketLinks().resumed();
+      // Nor `ticket.side_conversations_changed`: the open ticket's side conversations.
+      useSideConversations().resumed();
       // Nor `ticket.scheduled_replies_changed`: the open ticket's scheduled replies.
       useScheduledReplies().resumed();
       // Nor `article.changed`: the article list, and the article open in the editor.

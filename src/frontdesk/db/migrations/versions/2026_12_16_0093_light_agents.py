@@ -11,7 +11,7 @@ chats: each becomes an agent who is **deactivated** (signed out, their sessions 
 that nobody gains rights by a downgrade; an owner turns them back on if that is wanted.
 
 Revision ID: 0093
-Revises: 0091
+Revises: 0092
 Create Date: 2026-12-16 09:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0093"
-down_revision = "0091"
+down_revision = "0092"
 branch_labels = None
 depends_on = None
 
