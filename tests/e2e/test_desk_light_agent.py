@@ -73,6 +73,21 @@ async def test_a_light_agent_adds_a_note_with_a_mention_and_cannot_reply(
     entries = (await grace_api("GET", f"/api/v1/tickets/{ticket['id']}"))["entries"]
     assert [e["kind"] for e in entries if e["kind"] != "event"] == ["note"]
 
+    # The customer is read, not changed: no Edit in the panel nor on their page, no merging,
+    # no New customer.
+    sidebar = page.get_by_role("complementary", name="Customer")
+    await expect(sidebar.get_by_role("link", name="Cora Customer")).to_be_visible()
+    await expect(sidebar.get_by_role("button", name="Edit")).to_have_count(0)
+    await sidebar.get_by_role("link", name="Cora Customer").click()
+    await expect(page.get_by_role("heading", name="Cora Customer", level=1)).to_be_visible()
+    await expect(page.get_by_text("Charged twice for order 1042")).to_be_visible()
+    merge = page.get_by_role("button", name=re.compile("Merge a duplicate"))
+    await expect(merge).to_have_count(0)
+    await expect(sidebar.get_by_role("button", name="Edit")).to_have_count(0)
+    await page.goto(f"{live}/customers")
+    await expect(page.get_by_role("heading", name="Customers", level=1)).to_be_visible()
+    await expect(page.get_by_role("link", name="New customer")).to_have_count(0)
+
     # Reports and settings are not theirs: the desk goes home instead.
     await page.goto(f"{live}/reports")
     await expect(page).to_have_url(re.compile(rf"{live}/inboxes/{inbox['id']}/"))

@@ -1,7 +1,7 @@
 """The ticket list's "Reply scheduled" mark in real Chromium (docs/desk.md, "Send later"): a reply
 scheduled through the API (`send_at`) marks its ticket's row, on each agent's own clock (their
-time zone preference), live on a colleague's open list; cancelled, the mark goes from both lists
-without a reload (screenshot docs/images/desk-send-later-list.png)."""
+time zone preference), live on a colleague's open list, and on the customer's page; cancelled,
+the mark goes from both lists without a reload (screenshot docs/images/desk-send-later-list.png)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ async def test_the_list_marks_a_scheduled_reply_live_on_each_agents_clock(
     await shoot(page, screenshots, "send-later-list")
     await assert_accessible(page, "the ticket list with a scheduled reply")
     shutil.copy(screenshots / "desk-send-later-list.png", DOCS_IMAGES)
+
+    # The customer's page marks the ticket in their tickets too.
+    await bobs.goto(f"{live}/customers/{refund['customer_id']}")
+    customers_row = bobs.locator("tr[data-ticket-id]", has_text="Refund for order 1042")
+    await expect(customers_row.get_by_test_id("scheduled-badge")).to_contain_text(paris)
+    other_row = bobs.locator("tr[data-ticket-id]", has_text="Where is my parcel?")
+    await expect(other_row).to_be_visible()
+    await expect(other_row.get_by_test_id("scheduled-badge")).to_have_count(0)
+    await bobs.goto(f"{live}{folder}")
+    await expect(bobs_mark).to_contain_text(paris)
 
     # Cancelled: the mark leaves both lists without a reload.
     await api("DELETE", f"/api/v1/tickets/{refund['id']}/pending-replies/{held['id']}")

@@ -119,7 +119,7 @@ async def test_an_owner_requires_it_and_an_agent_can_only_set_it_up(
     page = await open_desk(browser, live, olga)
     await page.goto(f"{live}/settings/security")
     policy = page.get_by_test_id("two-factor-policy")
-    await policy.get_by_label("Agents").check()
+    await policy.get_by_label("Agents", exact=True).check()
     await expect(policy.get_by_role("status")).to_contain_text("Saved")
     await assert_accessible(page, "security settings")
     await picture(page, "policy")

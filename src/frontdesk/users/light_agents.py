@@ -14,7 +14,7 @@ Two layers say so:
   (`deps._authenticate`): a write (any method but GET, HEAD, OPTIONS) is refused unless its
   route is in `ALLOWED_WRITES`, and the few reads they may not make (`REFUSED_READS`) are
   refused too. A route added later is thus refused to light agents until it is listed here
-  on purpose; tests/unit/users/test_light_agents.py walks every route to hold that.
+  on purpose; tests/unit/users/test_light_agents_api.py walks every route to hold that.
 """
 
 from __future__ import annotations
