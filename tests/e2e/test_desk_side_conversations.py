@@ -2,18 +2,22 @@
 ticket's sidebar with the courier; a colleague with the ticket open sees it appear live with its
 timeline line; the courier's answer arrives through our SMTP listener and shows in the side
 conversation on both desks, marked "New reply", as text (never markup), never in the customer's
-thread; Ada replies in it and closes it (screenshot docs/images/desk-side-conversations.png); no
-serious accessibility violation."""
+thread, its photo of the parcel as a thumbnail; Ada attaches a PDF to her reply in it, which shows
+as a download card, and closes it (screenshot docs/images/desk-side-conversations.png); no serious
+accessibility violation."""
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from playwright.async_api import Browser, expect
+from PIL import Image
+from playwright.async_api import Browser, FilePayload, expect
 from sqlalchemy import select
 
 from frontdesk.mail.listener import InboundListener
@@ -25,6 +29,13 @@ pytestmark = DESK_TESTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 COURIER = "claims@courier.example.com"
+INVOICE = b"%PDF-1.4\n% invoice 4411\ntrailer << >>\n%%EOF\n"
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), "#b45309").save(out, format="PNG")
+    return out.getvalue()
 
 
 async def test_an_agent_starts_a_side_conversation_and_sees_the_answer_arrive(
@@ -96,6 +107,7 @@ async def test_an_agent_starts_a_side_conversation_and_sees_the_answer_arrive(
         policy=policy.SMTP,
     )
     answered.replace_header("From", f"Courier Claims <{COURIER}>")
+    answered.add_attachment(photo(), maintype="image", subtype="png", filename="parcel.png")
     raw = answered.as_bytes(policy=policy.SMTP)
     assert await send_to_listener(listener.port, raw, sender=COURIER, recipients=[reply_to]) == {}
 
@@ -107,6 +119,21 @@ async def test_an_agent_starts_a_side_conversation_and_sees_the_answer_arrive(
     await expect(watched.get_by_test_id("side-new-reply")).to_be_visible()
     await expect(page.locator("article.entry.reply.in")).to_have_count(0)
     await expect(answer).to_contain_text("Courier Claims")
+    # Its photo as a thumbnail, drawn by the server from the bytes, loaded through the ticket.
+    thumbnail = answer.get_by_role("img", name="parcel.png")
+    await expect(thumbnail).to_be_visible()
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await thumbnail.element_handle()
+    )
+
+    # Ada attaches the invoice to her reply: a chip in the Reply box, then a card in the thread.
+    picker = panel.locator(f"#side-reply-files-{ticket_side_id(sent)}")
+    await picker.set_input_files(
+        [FilePayload(name="invoice-4411.pdf", mimeType="application/pdf", buffer=INVOICE)]
+    )
+    await expect(
+        panel.locator("form.reply").get_by_role("list", name="Attachments")
+    ).to_contain_text("invoice-4411.pdf")
 
     await panel.get_by_test_id("side-reply-text").fill("Thank you, I'll tell the customer.")
     await assert_accessible(page, "side conversations")
@@ -116,9 +143,16 @@ async def test_an_agent_starts_a_side_conversation_and_sees_the_answer_arrive(
     await panel.get_by_test_id("side-reply").click()
     await expect(panel.get_by_test_id("side-message")).to_have_count(3)
     await expect(panel.get_by_test_id("side-new-reply")).to_have_count(0)
+    card = panel.get_by_test_id("side-message").nth(2).get_by_role("link")
+    await expect(card).to_contain_text("invoice-4411.pdf")
+    await expect(card).to_have_attribute("href", re.compile(r"/api/v1/tickets/\d+/files/\d+$"))
 
     await panel.get_by_test_id("side-close").click()
     await expect(sides.nth(0)).to_have_attribute("data-state", "closed")
     await expect(watched.get_by_test_id("side-conversation").nth(0)).to_have_attribute(
         "data-state", "closed"
     )
+
+
+def ticket_side_id(sent: OutboxMessage) -> int:
+    return int(sent.data["side_conversation_id"])

@@ -175,8 +175,9 @@ class TestReceiveInboundBatch:
         # that runs on the driver's own connection (webhooks/capture.py), where SQLAlchemy's
         # events, and so this count, do not see it; the blocked senders among the batch's
         # senders, once (docs/email.md, "Blocked senders"); the assignees out of office, once
-        # (docs/routing.md, "Out of office").
-        assert sent.count("SELECT") == 4 + 2 + 4 + 1 + 1 + 1 + 1 + len(deliveries)
+        # (docs/routing.md, "Out of office"); the side conversations' messages the batch carries
+        # or answers, once (docs/email.md, "Side conversations").
+        assert sent.count("SELECT") == 4 + 2 + 4 + 1 + 1 + 1 + 1 + 1 + len(deliveries)
         # Per message: the entry, the ticket's updated_at, the record of what arrived, and its
         # conversation clock moved on. Added together, in one statement on PostgreSQL and one
         # per row through our SQLite connection (no multi-row INSERT … RETURNING there): the

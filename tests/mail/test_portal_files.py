@@ -23,7 +23,7 @@ from frontdesk.files.models import StoredFile
 from frontdesk.portal import forms
 from frontdesk.portal import service as portal_service
 from frontdesk.tickets.models import Ticket, TicketEntry
-from tests.conftest import SQLITE_ONLY, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import SmtpSink, ticket_of, ticket_with_reply
 from tests.mail.test_portal import csrf_of, scene, sign_in
 from tests.mail.test_portal_requests import NEW, requests_inbox
@@ -139,6 +139,7 @@ def assert_kept(page: httpx.Response, *, status: int, sentence: str) -> None:
     assert "It arrived cracked." in page.text
 
 
+@BOTH_STORES
 async def test_a_new_request_with_an_image_and_a_pdf(
     app: FastAPI, settings: Settings, desk: Desk, sink: SmtpSink, browser: httpx.AsyncClient
 ) -> None:

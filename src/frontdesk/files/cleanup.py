@@ -15,13 +15,21 @@ from sqlalchemy.sql.elements import ColumnElement
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
 from frontdesk.pending_replies.models import PendingReplyFile
+from frontdesk.side_conversations.models import SideConversationFile
 
 
 def unsent() -> ColumnElement[bool]:
     """An upload no reply has sent (files/service.py `attach` sets `entry_id`) nor will send: one
-    a reply held for Undo send takes (pending_replies/models.py) is kept for its sending."""
+    a reply held for Undo send takes (pending_replies/models.py) is kept for its sending. One a
+    side conversation's message sent (side_conversations/models.py) is sent too."""
     held = select(PendingReplyFile.file_id).where(PendingReplyFile.file_id == StoredFile.id)
-    return StoredFile.entry_id.is_(None) & ~held.exists()
+    return StoredFile.entry_id.is_(None) & ~held.exists() & ~sent_aside()
+
+
+def sent_aside() -> ColumnElement[bool]:
+    """The file was sent by a side conversation's message."""
+    linked = select(SideConversationFile.id).where(SideConversationFile.file_id == StoredFile.id)
+    return linked.exists()
 
 
 async def delete_unsent_uploads(

@@ -1,7 +1,7 @@
 """The rules of stored files: an agent uploads a file to a ticket they may see (streamed to the
-store, within the size limit, its type sniffed from the bytes, images thumbnailed), a reply takes
-the uploads of its author, a file is read back only through its ticket, and an upload no reply
-took is deleted after a while (cleanup.py)."""
+store, within the size limit, its type sniffed from the bytes, images thumbnailed), a reply (or a
+side conversation's message) takes the uploads of its author, a file is read back only through
+its ticket, and an upload no reply took is deleted after a while (cleanup.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from frontdesk.files.names import clean_filename as clean_filename
 from frontdesk.files.sniff import FileRefused, KeptHead, kept_promise, refuse_empty
 from frontdesk.files.store import FileStore, TooLarge
 from frontdesk.files.thumbnails import Thumbnail, save_thumbnail
+from frontdesk.side_conversations.models import SideConversationFile
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
@@ -187,13 +188,42 @@ async def attach(session: AsyncSession, *, files: Sequence[StoredFile], entry_id
     for stored in files:
         result = await session.execute(
             update(StoredFile)
-            .where(StoredFile.id == stored.id, StoredFile.entry_id.is_(None))
+            .where(
+                StoredFile.id == stored.id,
+                StoredFile.entry_id.is_(None),
+                ~cleanup.sent_aside(),
+            )
             .values(entry_id=entry_id)
             .execution_options(synchronize_session=False)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise Invalid("attachment_ids", f"{stored.filename} was sent by another reply.")
         stored.entry_id = entry_id
+
+
+async def attach_to_side_message(
+    session: AsyncSession, *, files: Sequence[StoredFile], side_message_id: int
+) -> None:
+    """The files are sent by this side conversation's message (side_conversations/models.py):
+    linked to it, so that they are sent once and never swept as unsent uploads. An upload a reply
+    sent meanwhile is refused here as `attach` refuses one sent aside (the link's unique file)."""
+    for stored in files:
+        sent = await session.scalar(
+            select(StoredFile.entry_id).where(
+                StoredFile.id == stored.id, StoredFile.entry_id.is_not(None)
+            )
+        )
+        if sent is not None:
+            raise Invalid("attachment_ids", f"{stored.filename} was sent by another reply.")
+        try:
+            async with session.begin_nested():
+                link = SideConversationFile(side_message_id=side_message_id, file_id=stored.id)
+                session.add(link)
+                await session.flush()
+        except IntegrityError:
+            raise Invalid(
+                "attachment_ids", f"{stored.filename} was sent by another message."
+            ) from None
 
 
 def summaries(files: Sequence[StoredFile]) -> list[dict[str, Any]]:
@@ -224,8 +254,15 @@ async def get_file(
     stored = await session.scalar(
         select(StoredFile).where(StoredFile.id == file_id, StoredFile.ticket_id == ticket.id)
     )
-    if stored is None or (stored.entry_id is None and stored.uploaded_by != user.id):
+    if stored is None:
         raise NotFound("No such file on this ticket.")
+    if stored.entry_id is None and stored.uploaded_by != user.id:
+        # Not sent by a reply: readable by all only if a side conversation's message sent it.
+        aside = await session.scalar(
+            select(SideConversationFile.id).where(SideConversationFile.file_id == stored.id)
+        )
+        if aside is None:
+            raise NotFound("No such file on this ticket.")
     return stored
 
 

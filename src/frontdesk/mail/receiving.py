@@ -155,6 +155,17 @@ async def receive_inbound_batch(
             for ticket_id in arrival.reply_ticket_ids
         ],
     )
+    # The side conversations' messages they carry or answer, read once for the batch too.
+    side_known = await side_receiving.SideKnown.load(
+        session,
+        message_ids=[
+            message_id
+            for arrival in arrivals
+            if arrival.mail is not None
+            for message_id in (arrival.mail.message_id, *arrival.wanted)
+            if message_id
+        ],
+    )
     # Blocked senders (docs/email.md), looked up once for the batch.
     blocked = await senders.BlockedAmong.load(
         session, addresses=[a.mail.from_address for a in arrivals if a.mail is not None]
@@ -165,7 +176,9 @@ async def receive_inbound_batch(
     replied: list[tuple[Ticket, str]] = []
     for arrival in arrivals:
         try:
-            outcomes.append(await _receive(session, arrival, known, replied, blocked, away))
+            outcomes.append(
+                await _receive(session, arrival, known, replied, blocked, away, side_known)
+            )
         except InboundRefused as refused:
             outcomes.append(refused)
     # The assignees and followers of the tickets answered, told once for the batch.
@@ -334,6 +347,7 @@ async def _receive(
     replied: list[tuple[Ticket, str]],
     blocked_senders: senders.BlockedAmong,
     away: away_tickets.AwayAssignees,
+    side_known: side_receiving.SideKnown,
 ) -> InboundResult:
     record, mail = arrival.record, arrival.parsed
     if not isinstance(mail, parsing.ParsedMail):
@@ -360,7 +374,7 @@ async def _receive(
             status=InboundStatus.ignored, inbound_id=inbound_id, ticket_id=seen.ticket_id,
             entry_id=seen.id, auto=mail.is_auto, reason=reason,
         )  # fmt: skip
-    side = await _side_conversation(session, arrival, mail, blocked_senders)
+    side = await _side_conversation(session, arrival, mail, blocked_senders, side_known)
     if side is not None:
         return side
 
@@ -505,6 +519,7 @@ async def _side_conversation(
     arrival: _Arrival,
     mail: parsing.ParsedMail,
     blocked_senders: senders.BlockedAmong,
+    side_known: side_receiving.SideKnown,
 ) -> InboundResult | None:
     """A message that answers a side conversation, kept as received and added to it
     (side_conversations/receiving.py), never to the customer's thread; None when it answers
@@ -515,11 +530,16 @@ async def _side_conversation(
     # for this one, then finds it below, instead of failing on the unique Message-ID.
     found = await side_receiving.matching(
         session,
+        known=side_known,
         side_ids=arrival.side_ids,
         ticket_reply_named=bool(arrival.reply_ticket_ids),
         wanted=arrival.wanted,
     )
-    copy = await side_receiving.seen_before(session, message_id=mail.message_id)
+    copy = (
+        await side_known.seen_under_lock(session, mail.message_id)
+        if found is not None
+        else side_known.seen_before(mail.message_id)
+    )
     if copy is not None:
         reason = (
             "our own message came back"
@@ -538,6 +558,20 @@ async def _side_conversation(
     received = await side_receiving.receive(
         session, found=found, mail=mail, inbound_id=inbound_id, blocked=blocked
     )
+    side_known.add(mail.message_id, received)
+    if mail.attachments:
+        # Stored as a ticket's mail's are, on the side conversation's ticket, and linked to its
+        # message: served to the agents who see the ticket, never listed for the customer.
+        thumbnails = arrival.thumbnails
+        if thumbnails is None:
+            thumbnails = await _thumbnails(mail)
+        summaries = await _attachment_rows(
+            session, inbound_id, ticket_id=found.ticket.id, entry_id=None, mail=mail,
+            thumbnails=thumbnails,
+        )  # fmt: skip
+        await side_receiving.attach_received(
+            session, message_id=received.message_id, attachments=summaries
+        )
     return InboundResult(
         status=InboundStatus.processed,
         inbound_id=inbound_id,
@@ -737,13 +771,37 @@ async def _store_attachments(
     data: dict[str, Any],
     thumbnails: Sequence[DrawnThumbnail | None],
 ) -> None:
+    summaries = await _attachment_rows(
+        session,
+        inbound_id,
+        ticket_id=entry.ticket_id,
+        entry_id=entry.id,
+        mail=mail,
+        thumbnails=thumbnails,
+    )
+    await tickets_service.set_entry_data(
+        session, entry=entry, data=data | {"attachments": summaries}
+    )
+
+
+async def _attachment_rows(
+    session: AsyncSession,
+    inbound_id: int,
+    *,
+    ticket_id: int,
+    entry_id: int | None,
+    mail: parsing.ParsedMail,
+    thumbnails: Sequence[DrawnThumbnail | None],
+) -> list[dict[str, Any]]:
+    """The mail's attachments stored, with their thumbnails, on the ticket (an entry's, or with
+    no entry a side conversation's message's); how the message lists them (`data.attachments`)."""
     stored = []
     for attachment, thumbnail in zip(mail.attachments, thumbnails, strict=True):
         stored.append(
             MailAttachment(
                 inbound_id=inbound_id,
-                ticket_id=entry.ticket_id,
-                entry_id=entry.id,
+                ticket_id=ticket_id,
+                entry_id=entry_id,
                 filename=attachment.filename,
                 content_type=attachment.content_type,
                 size=len(attachment.content),
@@ -757,7 +815,7 @@ async def _store_attachments(
         )
     session.add_all(stored)
     await session.flush()
-    summaries = [
+    return [
         {
             "id": item.id,
             "filename": item.filename,
@@ -770,9 +828,6 @@ async def _store_attachments(
         }
         for item in stored
     ]
-    await tickets_service.set_entry_data(
-        session, entry=entry, data=data | {"attachments": summaries}
-    )
 
 
 async def mail_thumbnail(content: bytes) -> tuple[int, int, bytes] | None:

@@ -81,9 +81,11 @@ async def start_side_conversation(
     settings: SettingsDep,
 ) -> SideConversationRead:
     """Starts a side conversation: an email from the ticket's inbox to `to`, whose answers come
-    back to it and never to the customer's thread. 409 `ticket_is_spam`, `ticket_merged`,
-    `too_many_side_conversations` (50 a ticket); 422 for an empty text, a bad address, the
-    desk's own address, or more than 20 people."""
+    back to it and never to the customer's thread, with the uploads `attachment_ids` as its
+    attachments (as a reply's: your own uploads on this ticket, not sent yet, at most 10, 413
+    `file_too_large` over FRONTDESK_MAX_ATTACHMENT_BYTES together). 409 `ticket_is_spam`,
+    `ticket_merged`, `too_many_side_conversations` (50 a ticket); 422 for an empty text, a bad
+    address, the desk's own address, more than 20 people, or an upload that is not waiting."""
     thread = await service.start(
         session,
         user=user,
@@ -93,6 +95,8 @@ async def start_side_conversation(
         text=body.text,
         include_last_message=body.include_last_message,
         limit=settings.max_text_length,
+        attachment_ids=body.attachment_ids,
+        attachment_limit=settings.max_attachment_bytes,
     )
     return thread_read(thread)
 
@@ -118,13 +122,16 @@ async def reply_in_side_conversation(
     session: SessionDep,
     settings: SettingsDep,
 ) -> SideMessageRead:
-    """Emails the side conversation's participants; a closed side conversation is reopened."""
+    """Emails the side conversation's participants, with the uploads `attachment_ids` (as when
+    starting one); a closed side conversation is reopened."""
     message = await service.reply(
         session,
         user=user,
         side_id=side_conversation_id,
         text=body.text,
         limit=settings.max_text_length,
+        attachment_ids=body.attachment_ids,
+        attachment_limit=settings.max_attachment_bytes,
     )
     return message_read(message, {user.id: user.name})
 

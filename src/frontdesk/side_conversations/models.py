@@ -15,7 +15,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import IDS_NEVER_REUSED, Base, JSONType, enum_column, index_where_set
@@ -89,7 +89,36 @@ class SideMessage(Base):
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
-    # `from` (name and address as shown), `subject`, `quoted`, `attachments` (an agent's files,
-    # as files/service.py summarises them), `unexpected_sender` (not a participant), `auto`.
+    # `from` (name and address as shown), `subject`, `quoted`, `attachments` (its files, as a
+    # ticket entry lists them: an agent's uploads as files/service.py summarises them, a received
+    # mail's attachments as mail/receiving.py does), `unexpected_sender` (not a participant),
+    # `auto`.
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SideConversationFile(Base):
+    """A file of a side message: an agent's upload it sent (`file_id`, a row of stored_files,
+    files/models.py), or an attachment of the mail it was received as (`mail_attachment_id`, a
+    row of mail_attachments). Either row keeps the ticket's id, so that it is served through the
+    ticket (to agents who see it, never to the customer: neither is an entry's file) and goes
+    with the ticket; this link says which side message it belongs to. While it exists, an upload
+    is sent, not "unsent" (files/cleanup.py): used once, and never swept away."""
+
+    __tablename__ = "side_conversation_files"
+    __table_args__ = (
+        CheckConstraint("(file_id IS NULL) <> (mail_attachment_id IS NULL)", name="one_file"),
+        Index("ix_side_conversation_files_side_message_id", "side_message_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side_message_id: Mapped[int] = mapped_column(
+        ForeignKey("side_conversation_messages.id", ondelete="CASCADE")
+    )
+    # Unique: an upload is sent once, an attachment belongs to one message.
+    file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="CASCADE"), unique=True
+    )
+    mail_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_attachments.id", ondelete="CASCADE"), unique=True
+    )

@@ -1,6 +1,8 @@
 """Side conversations in a merge and its undo (tickets/merging.py): the merged ticket's side
 conversations go to the kept ticket, and those same ones come back on undo (one started on the
-kept ticket since stays there). A split moves none: they stay with the ticket split from."""
+kept ticket since stays there). A split moves none: they stay with the ticket split from. Their
+files (side_conversations/models.py `SideConversationFile`) go with them: each keeps the id of
+the ticket it is read through and deleted with."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.side_conversations.models import SideConversation
+from frontdesk.files.models import StoredFile
+from frontdesk.mail.models import MailAttachment
+from frontdesk.side_conversations.models import SideConversation, SideConversationFile, SideMessage
 
 
 async def merged(session: AsyncSession, *, source_id: int, target_id: int) -> list[int]:
@@ -29,6 +33,7 @@ async def merged(session: AsyncSession, *, source_id: int, target_id: int) -> li
             .values(ticket_id=target_id)
             .execution_options(synchronize_session=False)
         )
+        await _files_follow(session, side_ids=ids, ticket_id=target_id)
     return ids
 
 
@@ -37,9 +42,39 @@ async def unmerged(
 ) -> None:
     """Gives the source back its side conversations still on the target."""
     if side_ids:
+        back = list(
+            await session.scalars(
+                select(SideConversation.id).where(
+                    SideConversation.id.in_(list(side_ids)),
+                    SideConversation.ticket_id == target_id,
+                )
+            )
+        )
+        if not back:
+            return
         await session.execute(
             update(SideConversation)
-            .where(SideConversation.id.in_(list(side_ids)), SideConversation.ticket_id == target_id)
+            .where(SideConversation.id.in_(back))
             .values(ticket_id=source_id)
             .execution_options(synchronize_session=False)
         )
+        await _files_follow(session, side_ids=back, ticket_id=source_id)
+
+
+async def _files_follow(session: AsyncSession, *, side_ids: Sequence[int], ticket_id: int) -> None:
+    """The files of those side conversations' messages, sent and received, moved to `ticket_id`:
+    one sent on the kept ticket after the merge comes back with its side conversation too."""
+    messages = select(SideMessage.id).where(SideMessage.side_conversation_id.in_(list(side_ids)))
+    linked = SideConversationFile.side_message_id.in_(messages)
+    await session.execute(
+        update(StoredFile)
+        .where(StoredFile.id.in_(select(SideConversationFile.file_id).where(linked)))
+        .values(ticket_id=ticket_id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(MailAttachment)
+        .where(MailAttachment.id.in_(select(SideConversationFile.mail_attachment_id).where(linked)))
+        .values(ticket_id=ticket_id)
+        .execution_options(synchronize_session=False)
+    )

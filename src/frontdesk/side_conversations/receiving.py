@@ -11,12 +11,14 @@ ticket's assignee is told (the customer-reply notification, its params naming th
 conversation) and the side conversation shows "new reply". A reply to a closed one reopens it;
 an automatic answer (out of office) neither reopens it nor tells anyone, a bounce does both. A
 blocked sender's answer (docs/email.md, "Blocked senders") is kept in it, marked
-`blocked_sender`, and does neither."""
+`blocked_sender`, and does neither. Its attachments are stored as a ticket's mail's are, on the
+side conversation's ticket, and linked to the message (`attach_received`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +31,7 @@ from frontdesk.realtime.catalogue import NotificationParams
 from frontdesk.side_conversations import events
 from frontdesk.side_conversations.models import (
     SideConversation,
+    SideConversationFile,
     SideConversationState,
     SideMessage,
 )
@@ -53,36 +56,85 @@ class Received:
     unexpected_sender: bool
 
 
-async def seen_before(session: AsyncSession, *, message_id: str | None) -> SideMessage | None:
-    """A side conversation's message with this Message-ID: ours coming back, or a copy of one
-    received already."""
-    if not message_id:
-        return None
-    return await session.scalar(
-        select(SideMessage).where(SideMessage.message_id == message_id[:998])
-    )
+@dataclass(frozen=True)
+class KnownMessage:
+    id: int
+    side_conversation_id: int
+    direction: Direction
+
+
+@dataclass
+class SideKnown:
+    """The side conversations' messages an inbound batch's messages carry or answer, by
+    Message-ID: read once for the batch (as mail/matching.py `Known` reads the tickets' entries),
+    kept up to date as the batch adds to them, so that a copy later in the same batch is seen."""
+
+    messages: dict[str, KnownMessage]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, *, message_ids: Iterable[str]) -> SideKnown:
+        wanted = list(dict.fromkeys(message_id[:998] for message_id in message_ids))
+        if not wanted:
+            return cls({})
+        rows = await session.execute(
+            select(
+                SideMessage.message_id,
+                SideMessage.id,
+                SideMessage.side_conversation_id,
+                SideMessage.direction,
+            ).where(SideMessage.message_id.in_(wanted))
+        )
+        return cls(
+            {
+                str(message_id): KnownMessage(int(id_), int(side_id), direction)
+                for message_id, id_, side_id, direction in rows
+            }
+        )
+
+    def seen_before(self, message_id: str | None) -> KnownMessage | None:
+        """A side conversation's message with this Message-ID: ours coming back, or a copy of
+        one received already."""
+        return self.messages.get(message_id[:998]) if message_id else None
+
+    async def seen_under_lock(
+        self, session: AsyncSession, message_id: str | None
+    ) -> KnownMessage | None:
+        """`seen_before`, read again once the side conversation is locked: a copy that another
+        process received while this batch waited is found, not inserted twice."""
+        known = self.seen_before(message_id)
+        if known is not None or not message_id:
+            return known
+        row = (
+            await session.execute(
+                select(
+                    SideMessage.id, SideMessage.side_conversation_id, SideMessage.direction
+                ).where(SideMessage.message_id == message_id[:998])
+            )
+        ).first()
+        return KnownMessage(int(row[0]), int(row[1]), row[2]) if row is not None else None
+
+    def add(self, message_id: str | None, received: Received) -> None:
+        if message_id:
+            self.messages[message_id[:998]] = KnownMessage(
+                received.message_id, received.conversation_id, Direction.inbound
+            )
 
 
 async def matching(
     session: AsyncSession,
     *,
+    known: SideKnown,
     side_ids: Sequence[int],
     ticket_reply_named: bool,
     wanted: Sequence[str],
 ) -> Found | None:
     """The side conversation the message answers, or None (then it is the ticket path's)."""
     candidates = [(side_id, "side conversation address") for side_id in side_ids]
-    if not candidates and not ticket_reply_named and wanted:
-        rows = await session.execute(
-            select(SideMessage.message_id, SideMessage.side_conversation_id).where(
-                SideMessage.message_id.in_(list(wanted))
-            )
-        )
-        by_id = {str(message_id): int(side_id) for message_id, side_id in rows}
+    if not candidates and not ticket_reply_named:
         candidates = [
-            (by_id[message_id], "side conversation thread")
-            for message_id in wanted
-            if message_id in by_id
+            (found.side_conversation_id, "side conversation thread")
+            for found in map(known.seen_before, wanted)
+            if found is not None
         ]
     for side_id, matched_by in candidates:
         conversation = await session.get(SideConversation, side_id)
@@ -129,12 +181,8 @@ async def receive(
         "auto": mail.is_auto,
         "unexpected_sender": unexpected,
         "matched_by": found.matched_by,
-        # Kept with the mail as received; the desk names them (not served in this round).
-        "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": len(a.content)}
-            for a in mail.attachments
-            if not a.inline
-        ],
+        # Stored once the message has its id (`attach_received`).
+        "attachments": [],
     }
     if mail.bounce:
         data["bounce"] = True
@@ -186,3 +234,20 @@ async def receive(
             params=params,
         )
     return Received(conversation.id, message.id, reopened, unexpected)
+
+
+async def attach_received(
+    session: AsyncSession, *, message_id: int, attachments: Sequence[dict[str, Any]]
+) -> None:
+    """The received mail's attachments, stored by mail/receiving.py as a ticket's mail's are
+    (`mail_attachments`, bytes and thumbnails on the side conversation's ticket), linked to the
+    message and listed in its `data.attachments` as an entry lists them."""
+    message = await session.get(SideMessage, message_id)
+    if message is None or not attachments:
+        return
+    session.add_all(
+        SideConversationFile(side_message_id=message_id, mail_attachment_id=item["id"])
+        for item in attachments
+    )
+    message.data = {**(message.data or {}), "attachments": list(attachments)}
+    await session.flush()

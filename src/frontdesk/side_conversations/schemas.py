@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from frontdesk.kit.schemas import Email, ReadModel, WriteModel, configured_length
+from frontdesk.files.service import MAX_FILES_PER_REPLY
+from frontdesk.kit.schemas import Email, Id, ReadModel, WriteModel, configured_length
 from frontdesk.side_conversations.models import (
     MAX_PARTICIPANTS,
     SUBJECT_LENGTH,
@@ -14,6 +15,11 @@ from frontdesk.side_conversations.models import (
 from frontdesk.tickets.models import Direction
 
 Text = Annotated[str, configured_length("max_text_length", least=1, bound=1_000_000)]
+
+ATTACHMENTS = (
+    "Files uploaded for this message (`POST /api/v1/uploads`), sent as attachments; an upload is "
+    "sent once, by a reply or a side conversation's message."
+)
 
 
 class SideConversationCreate(WriteModel):
@@ -32,10 +38,16 @@ class SideConversationCreate(WriteModel):
         default=False,
         description="Quote the customer's last email on the ticket below the text.",
     )
+    attachment_ids: list[Id] = Field(
+        default_factory=list, max_length=MAX_FILES_PER_REPLY, description=ATTACHMENTS
+    )
 
 
 class SideReplyCreate(WriteModel):
     text: Text
+    attachment_ids: list[Id] = Field(
+        default_factory=list, max_length=MAX_FILES_PER_REPLY, description=ATTACHMENTS
+    )
 
 
 class SideConversationStateChange(WriteModel):
@@ -59,7 +71,11 @@ class SideMessageRead(ReadModel):
     )
     data: dict[str, Any] = Field(
         description="`from`, `from_name`, `subject`, `quoted`, `unexpected_sender` (not a "
-        "participant), `auto`, `bounce`, `attachments` (named only) of a received email."
+        "participant), `auto`, `bounce` of a received email; `attachments`, its files as a "
+        "ticket entry lists them: `id`, `filename`, `content_type`, `size`, `inline`, `image`, "
+        "`width`, `height`, and `stored` for an agent's upload (read at "
+        "`/tickets/{ticket_id}/files/{id}`; a received mail's at "
+        "`/tickets/{ticket_id}/attachments/{id}`)."
     )
     created_at: datetime
 

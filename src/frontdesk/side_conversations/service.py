@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.context import settings_of
 from frontdesk.errors import Conflict, Invalid, NotFound
+from frontdesk.files import service as files_service
+from frontdesk.files.models import StoredFile
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.text import normalize_email
@@ -205,9 +207,12 @@ async def start(
     text: str,
     include_last_message: bool = False,
     limit: int,
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
 ) -> Thread:
-    """A new side conversation on the ticket, its first email queued to `to`. A light agent
-    reads side conversations and writes none (users/light_agents.py)."""
+    """A new side conversation on the ticket, its first email queued to `to`, with the author's
+    uploads `attachment_ids` (files/service.py, checked as a reply's are) as its attachments. A
+    light agent reads side conversations and writes none (users/light_agents.py)."""
     ensure_full_agent(user)
     ticket = await tickets_service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
     text = _text(text, limit=limit)
@@ -218,6 +223,9 @@ async def start(
             code="ticket_merged",
         )
     participants = await _participants(session, ticket=ticket, to=to)
+    files = await files_service.pending_uploads(
+        session, ticket=ticket, author=user, file_ids=attachment_ids, limit=attachment_limit
+    )
     count = await session.scalar(
         select(func.count())
         .select_from(SideConversation)
@@ -249,7 +257,9 @@ async def start(
     )
     session.add(conversation)
     await session.flush()
-    await _send(session, ticket=ticket, conversation=conversation, author=user, text=text)
+    await _send(
+        session, ticket=ticket, conversation=conversation, author=user, text=text, files=files
+    )
     names = ", ".join(participants)
     await tickets_service.log_event(
         session,
@@ -267,19 +277,32 @@ async def start(
 
 
 async def reply(
-    session: AsyncSession, *, user: User, side_id: int, text: str, limit: int
+    session: AsyncSession,
+    *,
+    user: User,
+    side_id: int,
+    text: str,
+    limit: int,
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
 ) -> SideMessage:
-    """An email to the side conversation's participants; a closed one is reopened."""
+    """An email to the side conversation's participants, with the author's uploads
+    `attachment_ids`; a closed one is reopened."""
     ensure_full_agent(user)
     ticket, conversation = await _lock(session, user=user, side_id=side_id)
     text = _text(text, limit=limit)
     tickets_service.ensure_not_spam(ticket, doing="replying in a side conversation")
+    files = await files_service.pending_uploads(
+        session, ticket=ticket, author=user, file_ids=attachment_ids, limit=attachment_limit
+    )
     change: events.Change = "replied"
     if conversation.state is SideConversationState.closed:
         conversation.state = SideConversationState.open
         conversation.closed_at = None
         change = "reopened"
-    message = await _send(session, ticket=ticket, conversation=conversation, author=user, text=text)
+    message = await _send(
+        session, ticket=ticket, conversation=conversation, author=user, text=text, files=files
+    )
     conversation.new_reply = False
     events.changed(
         session, ticket=ticket, side_conversation_id=conversation.id, change=change, by=user
@@ -317,6 +340,7 @@ async def _send(
     conversation: SideConversation,
     author: User,
     text: str,
+    files: Sequence[StoredFile] = (),
 ) -> SideMessage:
     settings = settings_of(session)
     inbox = await inboxes_service.get_inbox_by_id(session, inbox_id=ticket.inbox_id)
@@ -340,11 +364,12 @@ async def _send(
         from_address=inbox.email_address or "",
         to=list(conversation.participants),
         text=text,
-        data={},
+        data={"attachments": files_service.summaries(files)} if files else {},
         created_at=now,
     )
     session.add(message)
     await session.flush()
+    await files_service.attach_to_side_message(session, files=files, side_message_id=message.id)
     message.message_id = new_message_id(
         mail_domain=settings.mail_domain, hint=f"t{ticket.number}.s{conversation.id}.m{message.id}"
     )
@@ -380,6 +405,8 @@ async def _send(
                 "author_id": author.id,
                 "side_conversation_id": conversation.id,
                 "side_message_id": message.id,
+                # Read from the store when the mail is sent, as a reply's are (mail/outbox.py).
+                "attachments": [mail_outbound.outbox_file(stored) for stored in files],
             },
         )
     )

@@ -60,6 +60,7 @@ def page_path(article: dict[str, Any]) -> str:
 
 
 class TestTranslationsApi:
+    @BOTH_STORES
     async def test_add_change_outdated_and_delete_with_versions(self, desk: Desk) -> None:
         ada = await desk.agent(name="Ada Lovelace")
         bob = await desk.agent(name="Bob Marley")
@@ -169,6 +170,7 @@ class TestTranslationsApi:
 
 
 class TestHelpCenter:
+    @BOTH_STORES
     async def test_the_readers_language_its_fallback_and_the_other_languages(
         self, desk: Desk, http: httpx.AsyncClient
     ) -> None:

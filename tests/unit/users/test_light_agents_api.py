@@ -30,7 +30,7 @@ from frontdesk.tickets.models import TicketState
 from frontdesk.users.light_agents import ALLOWED_WRITES, REFUSAL, LightAgentRefused
 from frontdesk.users.models import User
 from tests.clock import FrozenClock
-from tests.conftest import SQLITE_ONLY, Agent, Desk
+from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
 from tests.unit.support import error_of, fields_of, new_ticket, online, use_cheap_passwords
 
 pytestmark = SQLITE_ONLY
@@ -192,6 +192,7 @@ async def test_light_agents_are_never_assignees(
         assert found["assignee_id"] == agent.id
 
 
+@BOTH_STORES
 async def test_chats_are_never_offered_to_a_light_agent(
     app: FastAPI, desk: Desk, visitors: Any, clock: FrozenClock
 ) -> None:
@@ -234,6 +235,7 @@ async def test_chats_are_never_offered_to_a_light_agent(
     assert "light agent" in invited["message"]
 
 
+@BOTH_STORES
 async def test_owners_and_admins_choose_the_role(desk: Desk) -> None:
     inbox, admin, agent, _light = await team(desk)
     ticket = await new_ticket(admin.client, inbox)

@@ -20,8 +20,13 @@ export const sideApi = {
   list: (ticketId: number) => unwrap(client.GET("/api/v1/tickets/{ticket_id}/side-conversations", ticket(ticketId))),
   start: (ticketId: number, body: NewSideConversation) =>
     unwrap(client.POST("/api/v1/tickets/{ticket_id}/side-conversations", { ...ticket(ticketId), body })),
-  reply: (sideId: number, text: string) =>
-    unwrap(client.POST("/api/v1/side-conversations/{side_conversation_id}/replies", { ...side(sideId), body: { text } })),
+  reply: (sideId: number, text: string, attachmentIds: number[] = []) =>
+    unwrap(
+      client.POST("/api/v1/side-conversations/{side_conversation_id}/replies", {
+        ...side(sideId),
+        body: { text, attachment_ids: attachmentIds },
+      }),
+    ),
   setState: (sideId: number, state: "open" | "closed") =>
     unwrap(client.PATCH("/api/v1/side-conversations/{side_conversation_id}", { ...side(sideId), body: { state } })),
 };

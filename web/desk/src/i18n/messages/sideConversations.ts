@@ -24,6 +24,7 @@ export const en = {
   bounce: "Not delivered",
   blocked: "Blocked sender",
   files: "Attachments kept with the received mail: {names}",
+  attachments: "Attachments",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -49,4 +50,5 @@ export const fr: Words<typeof en> = {
   bounce: "Non distribué",
   blocked: "Expéditeur bloqué",
   files: "Pièces jointes gardées avec l'e-mail reçu : {names}",
+  attachments: "Pièces jointes",
 };
