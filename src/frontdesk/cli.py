@@ -289,8 +289,12 @@ def print_welcome(settings: Settings, *, demo: bool) -> None:
     ]
     if demo:
         lines.append(f"  demo logins (password: {DEMO_PASSWORD})")
-        lines += [f"    {user.email:<22} {user.role.value}" for user in DEMO_USERS]
+        lines += [f"    {user.email:<22} {_role_words(user.role)}" for user in DEMO_USERS]
     typer.echo("\n".join(lines) + "\n")
+
+
+def _role_words(role: Role) -> str:
+    return "light agent" if role is Role.collaborator else role.value
 
 
 @app.command()

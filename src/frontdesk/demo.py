@@ -34,6 +34,8 @@ DEMO_USERS = (
     DemoUser("owner@example.com", "Olivia Owner", Role.owner),
     DemoUser("ada@example.com", "Ada Lovelace", Role.agent),
     DemoUser("grace@example.com", "Grace Hopper", Role.agent),
+    # Reads the demo inbox and writes private notes only (docs/desk.md, "Light agents").
+    DemoUser("linus@example.com", "Linus Engineer", Role.collaborator),
 )
 DEMO_LABELS = (
     ("billing", "#16a34a"),

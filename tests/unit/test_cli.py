@@ -242,6 +242,10 @@ class TestCommands:
         inboxes = asyncio.run(call("GET", "/api/v1/inboxes", headers=auth)).json()
         assert help_center["customer_portal"] is True
         assert help_center["portal_inbox_id"] == inboxes[0]["id"]
+        # A light agent to sign in as, a member of the inbox like the agents.
+        users = asyncio.run(call("GET", "/api/v1/users", headers=auth)).json()
+        linus = next(user for user in users if user["email"] == "linus@example.com")
+        assert linus["role"] == "collaborator"
 
 
 class TestInvalidSettings:
