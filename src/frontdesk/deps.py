@@ -71,7 +71,9 @@ async def _authenticate(
         enrolling=enrolling,
     )
     auth.ensure_may(request.method)
-    light_agents.ensure_route(auth.user, request.method, route_template(request))
+    # Only a light agent's request needs its route's template (the gate of users/light_agents.py).
+    if auth.user.is_light_agent:
+        light_agents.ensure_route(auth.user, request.method, route_template(request))
     if auth.login is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not same(sent, auth.login.csrf_token):
