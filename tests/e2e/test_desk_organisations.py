@@ -7,6 +7,7 @@ docs/images/desk-organisations.png, desk-organisation.png)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,28 @@ async def test_an_organisation_beyond_the_first_thousand_is_found_by_name(
     await expect(sidebar.get_by_test_id("customer-organisation")).to_contain_text("Zeta Works")
     customer = await api("GET", f"/api/v1/customers/{meep['id']}")
     assert customer["organisation"]["name"] == "Zeta Works"
+
+    # The ticket list's filter bar: the same search beside its Organisation filter.
+    await ticket(api, support, "wile@acme.example", "Wile E. Coyote", "Anvil arrived broken")
+    await page.goto(f"{live}/inboxes/{support['id']}/open")
+    rows = page.locator("a.ticket-row")
+    await expect(rows).to_have_count(2)
+    bar = page.get_by_role("group", name="Filters")
+    choice = bar.get_by_label("Organisation", exact=True)
+    await expect(choice.locator("option", has_text="Zeta Works")).to_have_count(0)
+    await bar.get_by_label("Find an organisation").fill("zeta")
+    await expect(choice.locator("option")).to_have_text(["Any organisation", "Zeta Works"])
+    await choice.select_option(label="Zeta Works")
+    await expect(page).to_have_url(re.compile(rf"organisation_id={customer['organisation']['id']}"))
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Meep meep")
+    # The list is another page with a bar of its own: the search goes on there.
+    await expect(bar.get_by_label("Find an organisation")).to_have_value("zeta")
+    await expect(choice.locator("option")).to_have_text(["Any organisation", "Zeta Works"])
+    await shoot(page, screenshots, "organisation-filter-find")
+    # The search emptied, the filter keeps its name among the first 1,000.
+    await bar.get_by_label("Find an organisation").fill("")
+    await expect(choice.locator("option", has_text="Account 0999")).to_be_attached()
+    await expect(choice.locator("option:checked")).to_have_text("Zeta Works")
+    await expect(rows).to_have_count(1)
+    await assert_accessible(page, "the filter bar with its organisation search")
