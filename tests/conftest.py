@@ -463,7 +463,7 @@ class Desk:
         from frontdesk.users import service as users_service
         from frontdesk.users.models import Role
 
-        email = f"{uuid.uuid4().hex[:8]}@staff.test"
+        email = extra.pop("email", None) or f"{uuid.uuid4().hex[:8]}@staff.test"
         async with unit_of_work(self.app.state.sessionmaker) as session:
             user = await users_service.create_user(
                 session,

@@ -100,11 +100,26 @@ async def both_schemes(page: Page, screenshots: Path, name: str, screen: str) ->
     both."""
     await shoot(page, screenshots, name)
     await assert_accessible(page, screen)
+    await expect_within_cards(page, screen)
     await page.emulate_media(color_scheme="dark")
     await shoot(page, screenshots, f"dark-{name}")
     await assert_accessible(page, f"dark {screen}")
     await expect_dark(page, screen)
     await page.emulate_media(color_scheme="light")
+
+
+async def expect_within_cards(page: Page, screen: str) -> None:
+    """Nothing sticks out of a card that does not scroll: a table one column too wide for its
+    card at 1360 px drew past the card's edge (Settings → Users)."""
+    sticking_out = await page.evaluate(
+        """() => [...document.querySelectorAll('.card')]
+            .filter((card) => card.offsetParent !== null
+                && getComputedStyle(card).overflowX === 'visible'
+                && card.scrollWidth > card.clientWidth + 1)
+            .map((card) => `${card.scrollWidth} > ${card.clientWidth}: `
+                + (card.textContent || '').trim().slice(0, 60))"""
+    )
+    assert not sticking_out, f"{screen}: wider than their cards: {sticking_out}"
 
 
 async def dark_only(page: Page, screenshots: Path, name: str, screen: str) -> None:
@@ -130,6 +145,12 @@ async def test_every_screen_light_and_dark(
     inbox = await desk.inbox(name="Support", email_address="support@desk.test")
     ada_user = await desk.user(role="owner", name="Ada Lovelace")
     grace_user = await desk.user(name="Grace Hopper")
+    # A light agent's row ("Takes no chats") and a long address make the users' table its widest.
+    await desk.user(
+        role="collaborator",
+        name="Katherine Johnson",
+        email="katherine.johnson@langley-research.example",
+    )
     await desk.add_member(inbox, ada_user)
     await desk.add_member(inbox, grace_user)
     await set_online(app, grace_user)
