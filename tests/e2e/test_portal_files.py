@@ -1,13 +1,15 @@
 """Files in the customer portal in real Chromium, without script (docs/portal.md, "Files"): a
 signed-in customer chooses an image and a PDF for a new request (`set_input_files`), sends it and
-sees both listed under their message, downloads one, answers with another file; the desk shows
-the image's thumbnail on the ticket. The help center's policy holds, no serious axe violation.
-Screenshot docs/images/portal-new-request-files.png."""
+sees the image as its thumbnail and the PDF as a download under their message, downloads it,
+answers with another file; the desk shows the image's thumbnail on the ticket. The help center's
+policy holds, no serious axe violation. Screenshots docs/images/portal-new-request-files.png and
+portal-files-thumbnails.png."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -107,8 +109,26 @@ async def test_a_customer_attaches_files_to_a_new_request_and_an_answer(
         customer.get_by_role("heading", level=1, name="Payment refused at checkout")
     ).to_be_visible()
     message = customer.locator("ol.thread li.customer").first
+    # The image as its thumbnail (drawn by the server, decoded by the browser), linked to the
+    # image, which opens in the browser; the PDF a download with its name and size.
+    thumbnail = message.get_by_role("list", name="Images").get_by_role(
+        "img", name="payment-error.png"
+    )
+    await expect(thumbnail).to_be_visible()
+    await expect(thumbnail).to_have_js_property("naturalWidth", 480)
+    await expect(thumbnail).to_have_js_property("complete", True)
+    image_link = message.get_by_role("link", name="payment-error.png")
+    href = await image_link.get_attribute("href")
+    assert href is not None
+    assert re.fullmatch(r"/help/requests/\d+/files/file-\d+", href), href
+    await expect(thumbnail).to_have_attribute("src", f"{href}/thumbnail")
+    full = await customer.request.get(f"{live}{href}")
+    assert full.headers["content-type"] == "image/png"
+    assert full.headers["content-disposition"].startswith("inline;")
+    assert await full.body() == shot.read_bytes()
     listed = message.get_by_role("list", name="Files")
-    await expect(listed.get_by_role("link")).to_have_text(["payment-error.png", "invoice-1043.pdf"])
+    await expect(listed.get_by_role("link")).to_have_text(["invoice-1043.pdf"])
+    await expect(listed).to_contain_text("invoice-1043.pdf (75 KB)")
     async with customer.expect_download() as downloading:
         await listed.get_by_role("link", name="invoice-1043.pdf").click()
     download = await downloading.value
@@ -124,6 +144,9 @@ async def test_a_customer_attaches_files_to_a_new_request_and_an_answer(
     await assert_accessible_without_script(customer)
     await settled(customer)
     await customer.screenshot(path=str(screenshots / "portal-request-files.png"), full_page=True)
+    shutil.copy(
+        screenshots / "portal-request-files.png", DOCS_IMAGES / "portal-files-thumbnails.png"
+    )
     assert policy_watch.violations == []
     await customer.context.close()
 

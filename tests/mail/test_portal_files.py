@@ -8,13 +8,18 @@ no ticket, no entry, no file's bytes kept."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator, Sequence
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 from sqlalchemy import func, select
 
 from frontdesk.config import Settings
@@ -24,11 +29,19 @@ from frontdesk.portal import forms
 from frontdesk.portal import service as portal_service
 from frontdesk.tickets.models import Ticket, TicketEntry
 from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
-from tests.mail.support import SmtpSink, ticket_of, ticket_with_reply
+from tests.mail.support import (
+    SUPPORT,
+    SmtpSink,
+    online,
+    outbox,
+    post_mime,
+    ticket_of,
+    ticket_with_reply,
+)
 from tests.mail.test_portal import csrf_of, scene, sign_in
 from tests.mail.test_portal_requests import NEW, requests_inbox
-from tests.mail.test_portal_shared import CORA, DAN, acme
-from tests.mail.test_reply_attachments import PDF, files_under
+from tests.mail.test_portal_shared import CORA, DAN, EVE, acme
+from tests.mail.test_reply_attachments import PDF, files_under, upload
 from tests.mail.test_ticket_images import HTML, png
 
 pytestmark = SQLITE_ONLY
@@ -40,6 +53,8 @@ SUBJECT = "Broken screen"
 TEXT = "It arrived cracked.\nPhotos attached."
 
 File = tuple[str, bytes, str]
+SECRET = "portal-files-identity-secret-0123"
+MARIE = "marie@example.org"
 
 
 @pytest.fixture
@@ -156,7 +171,7 @@ async def test_a_new_request_with_an_image_and_a_pdf(
     )
     assert opened.status_code == 303, opened.text
     page = await browser.get(opened.headers["location"])
-    assert "screen.png</a>" in page.text
+    assert 'alt="screen.png"' in page.text
     assert "Facture été.pdf</a>" in page.text
 
     # The desk: the customer's entry carries both, the image with its thumbnail.
@@ -183,27 +198,67 @@ async def test_a_new_request_with_an_image_and_a_pdf(
     pdf = await admin.client.get(f"{desk_files}/{shown['Facture été.pdf']['id']}")
     assert pdf.content == PDF
 
-    # The portal downloads them for the customer, and for nobody else.
+    # The portal: the image as its thumbnail (the shape of the image, at most 240 CSS pixels,
+    # the page not moving as it loads) linked to the image; the PDF a download with its size.
     number = row["number"]
     links = {
         name: f"/help/requests/{number}/files/file-{file['id']}" for name, file in shown.items()
     }
-    for link in links.values():
-        assert f'href="{link}"' in page.text
-    downloaded = await browser.get(links["screen.png"])
-    assert downloaded.status_code == 200
-    assert downloaded.content == image
-    assert downloaded.headers["content-disposition"].startswith("attachment;")
-    assert (await browser.get(links["Facture été.pdf"])).content == PDF
+    image_link, pdf_link = links["screen.png"], links["Facture été.pdf"]
+    assert (
+        f'<a href="{image_link}"><img src="{image_link}/thumbnail" alt="screen.png" '
+        'width="240" height="160" loading="lazy"></a>'
+    ) in page.text
+    assert '<ul class="thumbnails" aria-label="Images">' in page.text
+    assert f'<a href="{pdf_link}">Facture été.pdf</a> (75 KB)' in page.text
+    assert f"{pdf_link}/thumbnail" not in page.text
+    # The help center's policy lets the page show its own images, and runs nothing.
+    policy = page.headers["content-security-policy"]
+    assert "img-src 'self'" in policy
+    assert "script-src" not in policy
+    assert "default-src 'none'" in policy
 
+    thumbnail = await browser.get(f"{image_link}/thumbnail")
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/jpeg"
+    assert thumbnail.headers["content-disposition"].startswith("inline;")
+    assert thumbnail.headers["x-content-type-options"] == "nosniff"
+    assert thumbnail.headers["cache-control"] == "private, no-store"
+    with Image.open(io.BytesIO(thumbnail.content)) as drawn:
+        drawn.load()
+        assert drawn.size == (480, 320)
+    # The image opens in the browser, as the type its bytes say; the PDF stays a download.
+    opened_image = await browser.get(image_link)
+    assert opened_image.status_code == 200
+    assert opened_image.content == image
+    assert opened_image.headers["content-type"] == "image/png"
+    assert opened_image.headers["content-disposition"].startswith("inline;")
+    assert opened_image.headers["x-content-type-options"] == "nosniff"
+    assert opened_image.headers["cache-control"] == "private, no-store"
+    pdf = await browser.get(pdf_link)
+    assert pdf.content == PDF
+    assert pdf.headers["content-type"] == "application/octet-stream"
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+    assert pdf.headers["cache-control"] == "private, no-store"
+    assert (await browser.get(f"{pdf_link}/thumbnail")).status_code == 404
+
+    # For nobody else: another customer, a browser not signed in.
     ada = await desk.agent(inboxes=[inbox], name="Ada Two")
     await ticket_with_reply(ada, inbox, email="someone.else@example.org")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
-    ) as other:
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+        ) as other,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+        ) as stranger,
+    ):
         await sign_in(app, settings, sink, other, "someone.else@example.org")
-        for link in links.values():
-            assert (await other.get(link)).status_code == 404
+        for link in (image_link, f"{image_link}/thumbnail", pdf_link):
+            for someone in (other, stranger):
+                refused = await someone.get(link)
+                assert refused.status_code == 404
+                assert "This page is not here" in refused.text
 
 
 async def test_an_answer_with_a_file_and_one_with_files_alone(
@@ -239,7 +294,8 @@ async def test_an_answer_with_a_file_and_one_with_files_alone(
     ]
     listed = (await browser.get(path)).text
     assert "invoice.pdf</a>" in listed
-    assert "label.png</a>" in listed
+    # A small image is shown at its own size, never enlarged.
+    assert 'alt="label.png" width="40" height="30"' in listed
 
 
 async def test_no_file_chosen_is_no_file_and_the_old_form_still_works(
@@ -463,8 +519,21 @@ async def test_a_colleague_downloads_the_files_but_cannot_answer_with_one(
         assert sent.status_code == 303, sent.text
     await sign_in(app, settings, sink, browser, CORA)
     page = await browser.get(path)
-    (link,) = re.findall(r'href="(/help/requests/\d+/files/file-\d+)">login-error.png<', page.text)
+    (link,) = re.findall(
+        r'href="(/help/requests/\d+/files/file-\d+)"><img src="\1/thumbnail" '
+        r'alt="login-error.png"',
+        page.text,
+    )
     assert (await browser.get(link)).status_code == 200
+    with Image.open(io.BytesIO((await browser.get(f"{link}/thumbnail")).content)) as drawn:
+        assert drawn.size == (50, 40)
+    # Eve, of another organisation that shares its requests too: not hers to see.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk.test"
+    ) as eves:
+        await sign_in(app, settings, sink, eves, EVE)
+        assert (await eves.get(link)).status_code == 404
+        assert (await eves.get(f"{link}/thumbnail")).status_code == 404
     before = await counts(app)
     stored = files_under(settings)
     answered = await post_form(
@@ -476,3 +545,117 @@ async def test_a_colleague_downloads_the_files_but_cannot_answer_with_one(
     assert answered.status_code == 404
     assert await counts(app) == before
     assert files_under(settings) == stored
+
+
+async def test_images_of_a_chat_an_email_and_a_reply_show_as_thumbnails(
+    app: FastAPI,
+    settings: Settings,
+    desk: Desk,
+    sink: SmtpSink,
+    browser: httpx.AsyncClient,
+    http: httpx.AsyncClient,
+    visitors: Any,
+) -> None:
+    """Every way an image reaches a request: a chat's (known by the ticket's rows), an agent's
+    reply's, an email's (its thumbnail kept beside it); a file that only claims to be an image,
+    and an upload never sent, have no thumbnail."""
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT, identity_secret=SECRET)
+    ada = await desk.agent(inboxes=[inbox], name="Ada Lovelace")
+    admin = await desk.agent(role="admin")
+    await online(ada)
+    visitor = await visitors(inbox)
+    await visitor.identify(MARIE, secret=SECRET)
+    chat_id = (await visitor.start_chat("My screen", email=MARIE))["id"]
+    assert (await ada.client.post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    uploaded = await visitor.client.post(
+        "/messenger/v1/uploads",
+        params={"chat_id": chat_id, "client_id": "c1", "filename": "screen.png"},
+        content=png(900, 600),
+        headers={"Content-Type": "image/png"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    sent = await visitor.client.post(
+        f"/messenger/v1/chats/{chat_id}/file-messages",
+        json={"text": "See this", "client_msg_id": "m1", "attachment_ids": [uploaded.json()["id"]]},
+    )
+    assert sent.status_code in (200, 201), sent.text
+    ended = await ada.client.post(f"/api/v1/chats/{chat_id}/end")
+    assert ended.status_code == 200, ended.text
+    ticket = await ticket_of(ada, ended.json()["ticket_id"])
+    transcript = next(e for e in ticket["entries"] if e["kind"] == "transcript")
+    (chat_file,) = next(line["files"] for line in transcript["data"]["lines"] if line.get("files"))
+
+    label = (
+        await upload(ada, ticket, png(300, 600), filename="label.png", content_type="image/png")
+    ).json()
+    unsent = (
+        await upload(ada, ticket, png(30, 30), filename="draft.png", content_type="image/png")
+    ).json()
+    replied = await ada.client.post(
+        f"/api/v1/tickets/{ticket['id']}/replies",
+        json={"text": "Here is your label.", "attachment_ids": [label["id"]], "then": "hold"},
+    )
+    assert replied.status_code == 201, replied.text
+    (row,) = [r for r in await outbox(admin) if r["message_id"] == replied.json()["message_id"]]
+    message = EmailMessage()
+    message["From"] = f"Marie Curie <{MARIE}>"
+    message["To"] = row["headers"]["Reply-To"]
+    message["Subject"] = "Re: My screen"
+    message["Message-ID"] = make_msgid(domain="example.org")
+    message["In-Reply-To"] = row["message_id"]
+    message.set_content("The parcel, and what the page said.")
+    photo = png(640, 480)
+    # The customer's mail program says nothing useful of the type: the bytes decide.
+    message.add_attachment(photo, "application", "octet-stream", filename="parcel.png")
+    message.add_attachment(HTML, "image", "png", filename="trap.png")
+    mailed = await post_mime(
+        http, message.as_bytes(policy=email_policy.SMTP), to=[row["headers"]["Reply-To"]]
+    )
+    assert mailed.status_code == 200, mailed.text
+    entries = (await ticket_of(ada, ticket["id"]))["entries"]
+    email = next(e for e in entries if e["direction"] == "in" and e["kind"] == "reply")
+    parts = {item["filename"]: item["id"] for item in email["data"]["attachments"]}
+
+    await sign_in(app, settings, sink, browser, MARIE)
+    base = f"/help/requests/{ticket['number']}/files"
+    page = await browser.get(f"/help/requests/{ticket['number']}")
+    assert page.status_code == 200, page.text
+    shown = {
+        f"file-{chat_file['id']}": ("screen.png", 240, 160, (480, 320)),
+        f"file-{label['id']}": ("label.png", 120, 240, (240, 480)),
+        f"mail-{parts['parcel.png']}": ("parcel.png", 240, 180, (480, 360)),
+    }
+    for reference, (name, width, height, drawn_size) in shown.items():
+        link = f"{base}/{reference}"
+        assert (
+            f'<a href="{link}"><img src="{link}/thumbnail" alt="{name}" width="{width}" '
+            f'height="{height}" loading="lazy"></a>'
+        ) in page.text
+        thumbnail = await browser.get(f"{link}/thumbnail")
+        assert thumbnail.status_code == 200
+        assert thumbnail.headers["cache-control"] == "private, no-store"
+        with Image.open(io.BytesIO(thumbnail.content)) as drawn:
+            drawn.load()
+            assert drawn.size == drawn_size
+    full = await browser.get(f"{base}/mail-{parts['parcel.png']}")
+    assert full.content == photo
+    assert full.headers["content-type"] == "image/png"
+    assert full.headers["content-disposition"].startswith("inline;")
+    assert full.headers["cache-control"] == "private, no-store"
+
+    trap = f"{base}/mail-{parts['trap.png']}"
+    assert f'<a href="{trap}">trap.png</a>' in page.text
+    assert f"{trap}/thumbnail" not in page.text
+    assert (await browser.get(f"{trap}/thumbnail")).status_code == 404
+    served = await browser.get(trap)
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["content-disposition"].startswith("attachment;")
+    # The upload Ada never sent is not hers to see, as a file or a thumbnail.
+    assert "draft.png" not in page.text
+    assert (await browser.get(f"{base}/file-{unsent['id']}/thumbnail")).status_code == 404
+
+    french = await browser.get(
+        f"/help/requests/{ticket['number']}", headers={"Accept-Language": "fr"}
+    )
+    assert '<ul class="thumbnails" aria-label="Images">' in french.text
+    assert '<ul class="files" aria-label="Fichiers">' in french.text

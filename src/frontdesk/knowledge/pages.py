@@ -228,6 +228,12 @@ ol.thread .text { margin: .3rem 0 0; white-space: pre-wrap; overflow-wrap: anywh
 ol.thread ul.files { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .92rem; }
 ol.thread ul.files li { border: 0; border-radius: 0; padding: .1rem 0; background: none;
   margin: 0; }
+ol.thread ul.thumbnails { list-style: none; margin: .5rem 0 0; padding: 0; display: flex;
+  flex-wrap: wrap; gap: .5rem; align-items: flex-start; }
+ol.thread ul.thumbnails li { border: 0; border-radius: 0; padding: 0; background: none; margin: 0;
+  max-width: 100%; } ol.thread ul.thumbnails a { display: block; line-height: 0; }
+ol.thread ul.thumbnails img { max-width: 100%; height: auto; border: 1px solid var(--border);
+  border-radius: 8px; background: var(--panel); }
 form.stacked p.hint { margin: -.3rem 0 .2rem; }
 @media (max-width: 560px) { header .tagline { font-size: 1.5rem; }
   article { padding: 1.1rem 1.1rem; }

@@ -21,9 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.chats.messenger_deps import IpLimited
 from frontdesk.deps import SessionDep
-from frontdesk.errors import Invalid
-from frontdesk.files.downloads import SAFE_HEADERS, disposition, file_response
+from frontdesk.errors import Invalid, NotFound
+from frontdesk.files.downloads import NO_STORE as FILE_NO_STORE
+from frontdesk.files.downloads import (
+    SAFE_HEADERS,
+    disposition,
+    file_response,
+    stored_thumbnail_response,
+    thumbnail_response,
+)
 from frontdesk.files.models import StoredFile
+from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.body_limit import StreamedBody
@@ -32,6 +40,7 @@ from frontdesk.knowledge import pages as help_pages
 from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.links import PATH
 from frontdesk.knowledge.pages_api import language, same_site
+from frontdesk.mail.models import MailAttachment
 from frontdesk.portal import forms, pages, service
 from frontdesk.portal.service import NoSuchRequest, Viewer
 
@@ -566,14 +575,16 @@ async def mark_solved(
     return RedirectResponse(f"{pages.HOME}/{ticket.number}", status_code=303, headers=NO_STORE)
 
 
-@router.get("/{number}/files/{reference}")
-async def download(
+async def _listed_file(
     request: Request,
-    session: SessionDep,
-    number: Annotated[str, Path(max_length=12)],
-    reference: Annotated[str, Path(max_length=20)],
-) -> Response:
-    """A file the request's page lists, as a download, for its signed-in customer only."""
+    session: AsyncSession,
+    number: str,
+    reference: str,
+    *,
+    thumbnail: bool = False,
+) -> StoredFile | MailAttachment | Response:
+    """A file the request's page lists, for its signed-in customer (service.visible_file, the one
+    rule for the file and its thumbnail alike); anything else: the "not found" page."""
     site = await _site(request, session)
     viewer = await _viewer(request, session) if site.portal else None
     matched = _FILE.fullmatch(reference)
@@ -581,31 +592,89 @@ async def download(
         return _not_found(site)
     try:
         ticket = await service.get_request(session, viewer=viewer, number=int(number))
-        found = await service.visible_file(
+        return await service.visible_file(
             session,
             viewer=viewer,
             ticket=ticket,
             kind=matched.group(1),
             file_id=int(matched.group(2)),
+            thumbnail=thumbnail,
         )
     except NoSuchRequest:
         return _not_found(site)
+
+
+def _not_kept(response: Response) -> Response:
+    """A file or a thumbnail: kept by no cache, as the desk's files are (files/downloads.py)."""
+    response.headers["Cache-Control"] = FILE_NO_STORE["Cache-Control"]
+    return response
+
+
+@router.get("/{number}/files/{reference}")
+async def download(
+    request: Request,
+    session: SessionDep,
+    number: Annotated[str, Path(max_length=12)],
+    reference: Annotated[str, Path(max_length=20)],
+) -> Response:
+    """A file the request's page lists, for its signed-in customer only: an image decoded when
+    it came (it has a thumbnail) shown in the browser with the type its bytes say, anything else
+    a download."""
+    found = await _listed_file(request, session, number, reference)
+    if isinstance(found, Response):
+        return found
     if isinstance(found, StoredFile):
         response = await file_response(
             file_store(request.app.state.settings),
             found,
             range_header=request.headers.get("range"),
             head=is_head(request.scope),
+            inline=True,
         )
     else:
-        # Always a download, whatever the sender called it: a file never runs as a page.
+        # Only a part decoded as an image on receipt is shown, as the type its bytes say (as the
+        # desk's mail/api.py `get_attachment`); anything else is a download whatever the sender
+        # called it: a file never runs as a page.
+        kind = sniff(found.content[:HEAD_BYTES]) if found.width is not None else ""
+        inline = kind in RASTER_TYPES
         response = Response(
             found.content,
-            media_type="application/octet-stream",
+            media_type=kind if inline else "application/octet-stream",
             headers={
                 **SAFE_HEADERS,
-                "Content-Disposition": disposition("attachment", found.filename),
+                "Content-Disposition": disposition(
+                    "inline" if inline else "attachment", found.filename
+                ),
             },
         )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _not_kept(response)
+
+
+@router.get("/{number}/files/{reference}/thumbnail")
+async def thumbnail(
+    request: Request,
+    session: SessionDep,
+    number: Annotated[str, Path(max_length=12)],
+    reference: Annotated[str, Path(max_length=20)],
+) -> Response:
+    """The thumbnail the server drew of a listed image, to whoever may have the image itself;
+    a file that is no image has none (the "not found" page)."""
+    found = await _listed_file(request, session, number, reference, thumbnail=True)
+    if isinstance(found, Response):
+        return found
+    try:
+        if isinstance(found, StoredFile):
+            if found.thumbnail_key is None:
+                raise NotFound("Not an image.")
+            response = await stored_thumbnail_response(
+                file_store(request.app.state.settings),
+                found.thumbnail_key,
+                filename=found.filename,
+            )
+        else:
+            if found.thumbnail is None:
+                raise NotFound("Not an image.")
+            response = thumbnail_response(found.thumbnail, filename=found.filename)
+    except NotFound:
+        return _not_found(await _site(request, session))
+    return _not_kept(response)

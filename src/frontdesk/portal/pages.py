@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from frontdesk.files.thumbnails import MAX_PIXELS
+from frontdesk.files.thumbnails import MAX_PIXELS, THUMBNAIL_SIDE
 from frontdesk.knowledge.links import PATH
 from frontdesk.knowledge.pages import MONTHS, Site, document
 from frontdesk.portal.service import Attachment, Message, RequestPage
@@ -21,6 +21,9 @@ from frontdesk.tickets.models import Ticket, TicketState
 HOME = f"{PATH}/requests"
 # The organisation's requests (docs/portal.md, "Your organisation's requests").
 SHARED = f"{HOME}/organisation"
+# The longest side of an image's thumbnail on a request's page, in CSS pixels: half the drawn
+# thumbnail's, so that it stays sharp on high-density screens.
+SHOWN_SIDE = THUMBNAIL_SIDE // 2
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -65,6 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
         "solved_note": "This request is solved. Answering opens it again.",
         "opened": "We have your request. We will answer here and by email.",
         "files": "Files",
+        "images": "Images",
         "at": "{day}, {time} {zone}",
         "bad_form": "This form is out of date. Reload the page and try again.",
         "new_request": "New request",
@@ -144,6 +148,7 @@ WORDS: dict[str, dict[str, str]] = {
         "solved_note": "Cette demande est résolue. Y répondre la rouvre.",
         "opened": "Nous avons bien reçu votre demande. Nous y répondrons ici et par e-mail.",
         "files": "Fichiers",
+        "images": "Images",
         "at": "{day}, {time} {zone}",
         "bad_form": "Ce formulaire n'est plus à jour. Rechargez la page et réessayez.",
         "new_request": "Nouvelle demande",
@@ -442,15 +447,41 @@ def too_many_page(site: Site, *, name: str, csrf: str) -> str:
     return _page(site, _words(site, "new_request"), body)
 
 
+def _shown_size(width: int, height: int) -> tuple[int, int]:
+    """The thumbnail's size on the page, in CSS pixels: within SHOWN_SIDE, the image's shape, never
+    larger than the image (the width and height attributes: the page does not move as it loads)."""
+    scale = min(1.0, SHOWN_SIDE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _thumbnail(number: int, file: Attachment) -> str:
+    """An image: its thumbnail (drawn by the server from its pixels), linking to the image."""
+    link = f"{HOME}/{number}/files/{file.kind}-{file.id}"
+    width, height = _shown_size(*(file.image or (SHOWN_SIDE, SHOWN_SIDE)))
+    return (
+        f'<li><a href="{link}"><img src="{link}/thumbnail" alt="{escape(file.filename)}" '
+        f'width="{width}" height="{height}" loading="lazy"></a></li>'
+    )
+
+
 def _files(site: Site, number: int, files: Sequence[Attachment]) -> str:
-    if not files:
-        return ""
+    """A message's files: its images as thumbnails first, then every other file as a download
+    with its name and size."""
+    images = "".join(_thumbnail(number, file) for file in files if file.image is not None)
     items = "".join(
         f'<li><a href="{HOME}/{number}/files/{file.kind}-{file.id}">'
         f"{escape(file.filename)}</a> ({_size(file.size)})</li>"
         for file in files
+        if file.image is None
     )
-    return f'<ul class="files" aria-label="{_words(site, "files")}">{items}</ul>'
+    shown = (
+        f'<ul class="thumbnails" aria-label="{_words(site, "images")}">{images}</ul>'
+        if images
+        else ""
+    )
+    if items:
+        shown += f'<ul class="files" aria-label="{_words(site, "files")}">{items}</ul>'
+    return shown
 
 
 def _size(size: int) -> str:

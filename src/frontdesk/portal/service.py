@@ -42,7 +42,7 @@ customer: a ticket of anyone else is "no such request", exactly as an unknown nu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
@@ -63,7 +63,7 @@ from frontdesk.files import service as files_service
 from frontdesk.files.models import StoredFile
 from frontdesk.files.sniff import HEAD_BYTES, FileRefused, check
 from frontdesk.files.store import FileStore
-from frontdesk.files.thumbnails import thumbnail_of
+from frontdesk.files.thumbnails import THUMBNAIL_SIDE, thumbnail_of
 from frontdesk.hours.models import BusinessHours
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
@@ -565,6 +565,9 @@ class Attachment:
     id: int
     filename: str
     size: int
+    # An image decoded when it came (it has a thumbnail): its size in pixels, upright; the page
+    # shows its thumbnail at that shape. None: any other file, shown as a download.
+    image: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -658,7 +661,7 @@ async def conversation(
         else:
             author = names.get(entry.author_user_id or 0) or inbox_name
             messages.append(Message(entry.created_at, "agent", author, entry.text, attached))
-    return messages
+    return await _chat_images(session, ticket_id=ticket.id, messages=messages)
 
 
 def _is_theirs(entry: TicketEntry, viewer: _Side) -> bool:
@@ -715,6 +718,43 @@ def _chat_lines(entry: TicketEntry, side: _Side) -> list[Message]:
     return found
 
 
+async def _chat_images(
+    session: AsyncSession, *, ticket_id: int, messages: list[Message]
+) -> list[Message]:
+    """The images among the chat lines' files, which the transcript names by id: by the ticket's
+    own rows, whose thumbnail is the one served (portal/api.py `thumbnail`)."""
+    chat_ids = {f.id for m in messages for f in m.files if f.kind == "file" and f.image is None}
+    if not chat_ids:
+        return messages
+    rows = await session.execute(
+        select(StoredFile.id, StoredFile.width, StoredFile.height).where(
+            StoredFile.ticket_id == ticket_id,
+            StoredFile.id.in_(chat_ids),
+            StoredFile.thumbnail_key.is_not(None),
+        )
+    )
+    sizes = {int(file_id): _pixels(width, height) for file_id, width, height in rows}
+    if not sizes:
+        return messages
+    return [
+        replace(
+            message,
+            files=tuple(
+                replace(f, image=sizes[f.id]) if f.kind == "file" and f.id in sizes else f
+                for f in message.files
+            ),
+        )
+        for message in messages
+    ]
+
+
+def _pixels(width: int | None, height: int | None) -> tuple[int, int]:
+    """An image's size; one kept without it shows as a square of the thumbnail's size."""
+    if not width or not height:
+        return (THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    return (width, height)
+
+
 async def _agent_names(session: AsyncSession, entries: Sequence[TicketEntry]) -> dict[int, str]:
     ids = {entry.author_user_id for entry in entries if entry.author_user_id is not None}
     if not ids:
@@ -731,16 +771,35 @@ async def _files_of(
     if not entry_ids:
         return found
     stored = await session.execute(
-        select(StoredFile.id, StoredFile.entry_id, StoredFile.filename, StoredFile.size)
+        select(
+            StoredFile.id,
+            StoredFile.entry_id,
+            StoredFile.filename,
+            StoredFile.size,
+            StoredFile.thumbnail_key.is_not(None),
+            StoredFile.width,
+            StoredFile.height,
+        )
         .where(StoredFile.ticket_id == ticket_id, StoredFile.entry_id.in_(entry_ids))
         .order_by(StoredFile.id)
     )
-    for file_id, entry_id, filename, size in stored:
+    for file_id, entry_id, filename, size, image, width, height in stored:
         if entry_id is not None:
-            found.setdefault(entry_id, []).append(Attachment("file", file_id, filename, size))
+            found.setdefault(entry_id, []).append(
+                Attachment(
+                    "file", file_id, filename, size, _pixels(width, height) if image else None
+                )
+            )
     mailed = await session.execute(
         select(
-            MailAttachment.id, MailAttachment.entry_id, MailAttachment.filename, MailAttachment.size
+            MailAttachment.id,
+            MailAttachment.entry_id,
+            MailAttachment.filename,
+            MailAttachment.size,
+            # Whether it has a thumbnail, not the thumbnail's bytes.
+            MailAttachment.thumbnail.is_not(None),
+            MailAttachment.width,
+            MailAttachment.height,
         )
         .where(
             MailAttachment.ticket_id == ticket_id,
@@ -749,17 +808,28 @@ async def _files_of(
         )
         .order_by(MailAttachment.id)
     )
-    for file_id, entry_id, filename, size in mailed:
+    for file_id, entry_id, filename, size, image, width, height in mailed:
         if entry_id is not None:
-            found.setdefault(entry_id, []).append(Attachment("mail", file_id, filename, size))
+            found.setdefault(entry_id, []).append(
+                Attachment(
+                    "mail", file_id, filename, size, _pixels(width, height) if image else None
+                )
+            )
     return found
 
 
 async def visible_file(
-    session: AsyncSession, *, viewer: Viewer, ticket: Ticket, kind: str, file_id: int
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    ticket: Ticket,
+    kind: str,
+    file_id: int,
+    thumbnail: bool = False,
 ) -> StoredFile | MailAttachment:
     """A file the customer's page lists, or NoSuchRequest: one of a note, of another
-    customer's message, of another ticket, is not there for them."""
+    customer's message, of another ticket, is not there for them. `thumbnail`: an email's
+    attachment comes with its thumbnail's bytes rather than its own (the thumbnail's route)."""
     if not 1 <= file_id <= MAX_ID:
         raise NoSuchRequest
     messages = await conversation(session, viewer=viewer, ticket=ticket, inbox_name="")
@@ -773,7 +843,7 @@ async def visible_file(
         return stored
     attachment = await session.scalar(
         select(MailAttachment)
-        .options(undefer(MailAttachment.content))
+        .options(undefer(MailAttachment.thumbnail if thumbnail else MailAttachment.content))
         .where(MailAttachment.id == file_id)
     )
     if attachment is None or attachment.ticket_id != ticket.id:
