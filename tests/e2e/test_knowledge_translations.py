@@ -1,8 +1,9 @@
 """An article in two languages, in real Chromium: an admin adds a French translation in the
 desk's editor (its own tab, title, text and published state), sees it marked outdated when the
-original changes and marks it up to date; a reader asking for French (`?lang=fr`) reads it in
-the help center, with the switcher to the English original (screenshots
-docs/images/kb-translations.png, help-center-translation.png)."""
+original changes and marks it up to date; a colleague's saves of the translation reach the open
+editor live (taken with nothing typed, a banner over unsaved typing, which stays); a reader
+asking for French (`?lang=fr`) reads it in the help center, with the switcher to the English
+original (screenshots docs/images/kb-translations.png, help-center-translation.png)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.desk import DESK_TESTS, PageApi, api_as, assert_accessible, open_desk, shoot
 from tests.e2e.settle import settled
 
 pytestmark = DESK_TESTS
@@ -38,6 +39,8 @@ async def test_an_admin_adds_a_french_translation_read_in_the_help_center(
     desk: Any, live: str, browser: Browser, screenshots: Path
 ) -> None:
     admin = await desk.user(role="admin", name="Grace Hopper")
+    # A colleague, known to the desk when it opens (its bylines name him).
+    ben = await desk.user(role="admin", name="Ben Okafor")
     page = await open_desk(browser, live, admin)
     api = PageApi(page, live)
     await api("PUT", "/api/v1/knowledge/settings", {"name": "Northwind Goods"})
@@ -81,6 +84,34 @@ async def test_an_admin_adds_a_french_translation_read_in_the_help_center(
     await expect(translation.get_by_role("status")).to_have_text("Marked up to date.")
     await expect(page.get_by_test_id("translation-outdated")).to_have_count(0)
     await expect(tabs.get_by_test_id("tab-outdated")).to_have_count(0)
+
+    # A colleague saves the translation: the open editor, with nothing typed, takes it at once.
+    colleague = await api_as(desk, ben)
+    french = f"/api/v1/knowledge/articles/{article['id']}/translations/fr"
+    text = translation.get_by_label("Text in French (Markdown)")
+    fields = {"title": "Comment retourner une commande ?", "published": True}
+    theirs = await colleague("GET", french)
+    theirs = await colleague(
+        "PUT", french, {**fields, "version": theirs["version"], "body": FRENCH + "\nMerci !"}
+    )
+    await expect(text).to_have_value(FRENCH + "\nMerci !")
+    live_line = translation.get_by_test_id("translation-live")
+    await expect(live_line).to_have_text(
+        "Ben Okafor changed this translation: this is their version."
+    )
+    await shoot(page, screenshots, "kb-translation-loaded")
+    # Typing here when they save again: their version is said, the typed text stays.
+    await text.fill(FRENCH + "\nÀ bientôt.")
+    await colleague(
+        "PUT", french, {**fields, "version": theirs["version"], "body": FRENCH + "\nMerci."}
+    )
+    await expect(live_line).to_contain_text("Ben Okafor saved a newer version of this translation.")
+    await expect(text).to_have_value(FRENCH + "\nÀ bientôt.")
+    await shoot(page, screenshots, "kb-translation-live")
+    await assert_accessible(page, "a translation saved by a colleague meanwhile")
+    await live_line.get_by_role("button", name="Reload the translation").click()
+    await expect(text).to_have_value(FRENCH + "\nMerci.")
+    await expect(live_line).to_have_count(0)
 
     public = await page.context.new_page()
     path = urlsplit(article["url"]).path

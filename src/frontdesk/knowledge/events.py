@@ -2,18 +2,24 @@
 unpublished or deleted (docs/knowledge-base.md, "Editing together"): the article list follows,
 and an editor open on it says who changed it at once rather than at its own save. Every agent
 reads every article, drafts included (knowledge/service.py), so every agent hears every change.
-Published after the commit, as every event."""
+Published after the commit, as every event.
+
+`article.translation_changed`: the same of one of its translations (docs/knowledge-base.md,
+"Languages"), naming the language, the translation's version and status, and who; its words
+are read over the API by the editors open on the article."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.knowledge.models import Article
+from frontdesk.knowledge.models import Article, ArticleTranslation
 from frontdesk.realtime.catalogue import (
     ArticleChanged,
     ArticleChangeName,
     ArticleEvent,
     ArticleStatusName,
+    ArticleTranslationChanged,
+    TranslationChangeName,
     UserRef,
 )
 from frontdesk.realtime.envelope import ALL_AGENTS
@@ -35,6 +41,29 @@ def record_changed(
             version=article.version,
             status=status,
             title=article.title,
+            by=UserRef(id=by.id, name=by.name),
+        ),
+    )
+
+
+def record_translation_changed(
+    session: AsyncSession,
+    translation: ArticleTranslation,
+    *,
+    change: TranslationChangeName,
+    by: User,
+) -> None:
+    status: ArticleStatusName = "published" if translation.status.value == "published" else "draft"
+    record(
+        session,
+        type=ArticleEvent.translation_changed,
+        topics=[ALL_AGENTS],
+        data=ArticleTranslationChanged(
+            article_id=translation.article_id,
+            language=translation.language,
+            change=change,
+            version=translation.version,
+            status=status,
             by=UserRef(id=by.id, name=by.name),
         ),
     )

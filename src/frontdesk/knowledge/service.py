@@ -40,7 +40,7 @@ from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.knowledge import search
-from frontdesk.knowledge.events import record_changed
+from frontdesk.knowledge.events import record_changed, record_translation_changed
 from frontdesk.knowledge.languages import DEFAULT_LANGUAGE, LANGUAGES, NAMES, Language, known
 from frontdesk.knowledge.markdown import slugify
 from frontdesk.knowledge.models import (
@@ -52,6 +52,7 @@ from frontdesk.knowledge.models import (
     ArticleVote,
     HelpCenterSettings,
 )
+from frontdesk.realtime.catalogue import TranslationChangeName
 from frontdesk.users.models import User
 
 MAX_TITLE = 200
@@ -742,6 +743,7 @@ async def save_translation(
             target=_translation_target(article),
             changes={"language": wanted},
         )
+        record_translation_changed(session, translation, change="created", by=user)
         return translation
     translation = await _locked_translation(session, article, wanted, version, then=_SAVE_AGAIN)
     publishing = status is not translation.status
@@ -771,6 +773,10 @@ async def save_translation(
         else "article.translation_updated"
     )
     audit.record(session, action=action, target=_translation_target(article), changes=changes)
+    change: TranslationChangeName = (
+        ("published" if published else "unpublished") if publishing else "updated"
+    )
+    record_translation_changed(session, translation, change=change, by=user)
     return translation
 
 
@@ -795,6 +801,7 @@ async def delete_translation(
         target=_translation_target(article),
         changes={"language": wanted},
     )
+    record_translation_changed(session, translation, change="deleted", by=user)
     await session.delete(translation)
     await session.flush()
 

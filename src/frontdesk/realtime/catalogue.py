@@ -125,6 +125,10 @@ class ArticleEvent(enum.StrEnum):
     # A knowledge base article created, saved, published, unpublished or deleted
     # (knowledge/events.py).
     changed = "article.changed"
+    # One of an article's translations added, saved, published, unpublished, marked up to date
+    # or deleted: the editors open on the article read its translations again
+    # (knowledge/events.py).
+    translation_changed = "article.translation_changed"
     # Ephemeral: who has the article open in the editor and who holds unsaved changes in it
     # (knowledge/viewers.py).
     viewers = "article.viewers"
@@ -518,6 +522,23 @@ class ArticleChanged(TypedDict):
     version: int
     status: ArticleStatusName
     title: str
+    # Who made the change.
+    by: UserRef
+
+
+# "updated": its title or text saved, or marked up to date (a save of the same words).
+TranslationChangeName = Literal["created", "updated", "published", "unpublished", "deleted"]
+
+
+class ArticleTranslationChanged(TypedDict):
+    article_id: int
+    # The translation's language ("fr").
+    language: str
+    change: TranslationChangeName
+    # The translation's own version and status after the change; for a deletion, as it was
+    # deleted. Its words are not here: an editor open on the article reads them over the API.
+    version: int
+    status: ArticleStatusName
     # Who made the change.
     by: UserRef
 
@@ -930,6 +951,14 @@ EVENTS: tuple[EventSpec, ...] = (
         to=("agents",),
         note="every agent (every agent reads every article, drafts included), when an article "
         "is created, saved, published, unpublished or deleted",
+    ),
+    _spec(
+        ArticleEvent.translation_changed,
+        ArticleTranslationChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent, when one of an article's translations is added, saved, published, "
+        "unpublished, marked up to date or deleted",
     ),
     _spec(
         ArticleEvent.viewers,

@@ -368,6 +368,15 @@ export type ArticleChanged = {
   by: UserRef;
 };
 
+export type ArticleTranslationChanged = {
+  article_id: number;
+  language: string;
+  change: "created" | "updated" | "published" | "unpublished" | "deleted";
+  version: number;
+  status: "draft" | "published";
+  by: UserRef;
+};
+
 export type ArticleViewer = {
   user: UserRef;
   composing: "edit" | null;
@@ -429,6 +438,7 @@ export type DeskEvents = {
   "ticket.side_conversations_changed": TicketSideConversationsChanged;
   "view.changed": ViewChanged;
   "article.changed": ArticleChanged;
+  "article.translation_changed": ArticleTranslationChanged;
   "article.viewers": ArticleViewers;
   "field.changed": FieldChanged;
   "customer.updated": CustomerUpdated;

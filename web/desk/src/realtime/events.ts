@@ -99,6 +99,8 @@ export function eventTable(): Record<string, Action> {
     "view.changed": (e) => views.heard(e),
     // An article created, saved, published, unpublished or deleted: the list, an open editor.
     "article.changed": (e) => useArticleChanges().heard(e),
+    // One of an article's translations saved, published, deleted...: an open editor.
+    "article.translation_changed": (e) => useArticleChanges().heardTranslation(e),
     // Who has an article open in the editor, and who holds unsaved changes in it.
     "article.viewers": (e) => useArticlePresence().viewersEvent(e),
     // An admin changed a custom field's definition: every form and filter reads them again.

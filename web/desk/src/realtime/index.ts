@@ -51,7 +51,8 @@ export function startRealtime(): void {
       useSideConversations().resumed();
       // Nor `ticket.scheduled_replies_changed`: the open ticket's scheduled replies.
       useScheduledReplies().resumed();
-      // Nor `article.changed`: the article list, and the article open in the editor.
+      // Nor `article.changed` and `article.translation_changed`: the article list, and the
+      // article open in the editor with its translations.
       useArticleChanges().resumed();
       void auth.boot();
     },

@@ -135,6 +135,10 @@ export const en = {
   trDelete: "Delete translation",
   trDeleteAsk: "Delete the {language} translation? Readers in that language will see the original instead.",
   trReload: "Reload the translation",
+  trLiveChanged: "{name} saved a newer version of this translation. Reload it to see their version — your unsaved changes would be lost: copy them first.",
+  trLiveLoaded: "{name} changed this translation: this is their version.",
+  trLiveDeleted: "A colleague deleted this translation meanwhile. What you typed is kept: Save adds it again.",
+  trLiveGone: "{name} deleted the {language} translation.",
   trAdminsOnly: "Only admins and owners may change a published translation, or the translations of a published article.",
 } as const;
 
@@ -272,5 +276,9 @@ export const fr: Words<typeof en> = {
   trDelete: "Supprimer la traduction",
   trDeleteAsk: "Supprimer la traduction en {language} ? Les lecteurs de cette langue verront l'original à la place.",
   trReload: "Recharger la traduction",
+  trLiveChanged: "{name} a enregistré une version plus récente de cette traduction. Rechargez-la pour voir sa version — vos modifications non enregistrées seraient perdues : copiez-les d'abord.",
+  trLiveLoaded: "{name} a modifié cette traduction : voici sa version.",
+  trLiveDeleted: "Un collègue a supprimé cette traduction entre-temps. Votre texte est conservé : Enregistrer l'ajoute à nouveau.",
+  trLiveGone: "{name} a supprimé la traduction en {language}.",
   trAdminsOnly: "Seuls les administrateurs et les propriétaires peuvent modifier une traduction publiée, ou les traductions d'un article publié.",
 };
