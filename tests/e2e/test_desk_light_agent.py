@@ -73,11 +73,13 @@ async def test_a_light_agent_adds_a_note_with_a_mention_and_cannot_reply(
     entries = (await grace_api("GET", f"/api/v1/tickets/{ticket['id']}"))["entries"]
     assert [e["kind"] for e in entries if e["kind"] != "event"] == ["note"]
 
-    # Side conversations are read, not started.
-    await expect(
-        page.get_by_text("Ask a supplier or another team about this ticket")
-    ).to_be_visible()
+    # Side conversations are read, not started; the empty panels invite them to nothing.
+    await expect(page.get_by_test_id("side-none")).to_have_text("No side conversations.")
     await expect(page.get_by_test_id("side-start")).to_have_count(0)
+    await expect(page.get_by_test_id("checklist-none")).to_have_text("No checklist items.")
+    await expect(page.get_by_test_id("checklist-new")).to_have_count(0)
+    await expect(page.get_by_test_id("ticket-links-none")).to_have_text("No linked tickets.")
+    await expect(page.get_by_test_id("ticket-links-search")).to_have_count(0)
 
     # The customer is read, not changed: no Edit in the panel nor on their page, no merging,
     # no New customer.

@@ -108,7 +108,8 @@ class LinkEvent(enum.StrEnum):
 
 class SideConversationEvent(enum.StrEnum):
     # A ticket's side conversations changed (started, a message sent or received, closed or
-    # reopened): its desks read them again (side_conversations/events.py).
+    # reopened, moved by a merge or its undo): its desks read them again
+    # (side_conversations/events.py).
     changed = "ticket.side_conversations_changed"
 
 
@@ -650,9 +651,11 @@ class TicketLinksChanged(TypedDict):
 class TicketSideConversationsChanged(TypedDict):
     ticket_id: int
     inbox_id: int
-    side_conversation_id: int
-    # "received": a message from outside arrived.
-    change: Literal["created", "replied", "received", "closed", "reopened"]
+    # Null for "moved", which may move several.
+    side_conversation_id: int | None
+    # "received": a message from outside arrived; "moved": a merge or its undo moved some of
+    # them to or from this ticket.
+    change: Literal["created", "replied", "received", "closed", "reopened", "moved"]
     # The agent who made the change; null for a message received.
     by: UserRef | None
 
@@ -935,7 +938,7 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("inbox",),
         note="agents of the ticket's inbox, when one of its side conversations is started, "
-        "answered either way, closed or reopened",
+        "answered either way, closed or reopened, or a merge or its undo moves them",
     ),
     _spec(
         ViewEvent.changed,

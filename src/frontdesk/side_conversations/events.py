@@ -1,6 +1,7 @@
 """What desks hear of side conversations: `ticket.side_conversations_changed` to the ticket's
 inbox, naming the side conversation by id alone (no words: a desk reads them over the API, where
-who may is checked), on which an open ticket page reads its side conversations again."""
+who may is checked), on which an open ticket page reads its side conversations again. A merge
+or its undo, which moves several at once, says "moved" and names none (moves.py)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from frontdesk.realtime.publisher import record
 from frontdesk.tickets.models import Ticket
 from frontdesk.users.models import User
 
-Change = Literal["created", "replied", "received", "closed", "reopened"]
+Change = Literal["created", "replied", "received", "closed", "reopened", "moved"]
 
 
 def changed(
     session: AsyncSession,
     *,
     ticket: Ticket,
-    side_conversation_id: int,
+    side_conversation_id: int | None,
     change: Change,
     by: User | None,
 ) -> None:

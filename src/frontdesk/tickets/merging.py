@@ -212,7 +212,7 @@ async def merge_tickets(
     )
     links = await link_moves.merged(session, source=source, target=target, actor=actor)
     side_conversation_ids = await side_moves.merged(
-        session, source_id=source.id, target_id=target.id
+        session, source=source, target=target, actor=actor
     )
     target_labels = await _label_ids(session, target.id)
     ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
@@ -519,7 +519,7 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     if move.kind is MoveKind.merge:
         # The kept ticket no longer waits for what went back (docs/reports.md).
         await clocks.left(session, ticket=target, entry_ids=entry_ids)
-        fields_back = await _unmerge(session, move=move, source=source, target=target)
+        fields_back = await _unmerge(session, move=move, source=source, target=target, actor=actor)
         await link_moves.unmerged(
             session, record=move.data.get("links"), source=source, target=target, actor=actor
         )
@@ -577,7 +577,7 @@ async def undo_moves(
 
 
 async def _unmerge(
-    session: AsyncSession, *, move: TicketMove, source: Ticket, target: Ticket
+    session: AsyncSession, *, move: TicketMove, source: Ticket, target: Ticket, actor: User
 ) -> bool:
     """Gives the source back what it was; True when custom field values left the target."""
     data = move.data
@@ -614,8 +614,9 @@ async def _unmerge(
     await side_moves.unmerged(
         session,
         side_ids=[int(i) for i in data.get("side_conversation_ids", [])],
-        source_id=source.id,
-        target_id=target.id,
+        source=source,
+        target=target,
+        actor=actor,
     )
     target.cc = list(data.get("target_cc", []))
     source.cc = list(data.get("source_cc", []))

@@ -1,6 +1,7 @@
 import { defineComponent } from "vue";
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import LoginPage from "./auth/LoginPage.vue";
+import { closedPage } from "./auth/roles";
 import { useAuth } from "./auth/store";
 import { useInboxes } from "./inboxes/store";
 import type { Key } from "./i18n";
@@ -84,11 +85,9 @@ router.beforeEach(async (to) => {
   // load, and every other call would be refused.
   if (auth.mustSetUpTwoFactor) return true;
   if (auth.me && !useInboxes().loaded) await useInboxes().load().catch(() => undefined);
-  if (to.meta.admin && !auth.isAdmin) return "/";
-  // Pages that only change things a light agent may not (docs/desk.md, "Light agents").
-  if (to.meta.full && auth.isLightAgent) return "/";
-  if (to.meta.owner && auth.me?.role !== "owner") return "/settings";
-  return true;
+  // Settings for admins, owners' pages, and pages that only change things a light agent may not
+  // (docs/desk.md, "Light agents").
+  return closedPage(to.meta, auth.me?.role) ?? true;
 });
 
 router.afterEach((to, _from, failure) => {

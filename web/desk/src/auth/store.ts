@@ -6,6 +6,7 @@ import type { Me } from "../api/types";
 import { applyPreferences } from "../i18n";
 import type { OutOfOffice } from "../outOfOffice/api";
 import { authApi } from "./api";
+import type { Role } from "./roles";
 
 export interface Preferences {
   sound: boolean;
@@ -21,6 +22,10 @@ export interface Preferences {
 export const useAuth = defineStore("auth", () => {
   const me = ref<Me | null>(null);
   const booted = ref(false);
+  /** An admin changed my role while the desk was open (docs/desk.md, "Light agents"): the new
+   * role, for the banner that says so (auth/RoleChangedBanner.vue), and `moved` when the page
+   * open was not one it may open. Null when nothing changed, or the banner was closed. */
+  const roleChange = ref<{ to: Role; moved: boolean } | null>(null);
 
   const isAdmin = computed(() => me.value?.role === "owner" || me.value?.role === "admin");
   // A light agent reads and adds private notes only (docs/desk.md, "Light agents").
@@ -36,6 +41,7 @@ export const useAuth = defineStore("auth", () => {
   watch(preferences, applyPreferences, { immediate: true });
 
   function set(user: Me | null): void {
+    if (user?.id !== me.value?.id) roleChange.value = null;
     me.value = user;
     setCsrfToken(user?.csrf_token);
   }
@@ -87,6 +93,16 @@ export const useAuth = defineStore("auth", () => {
   async function refresh(): Promise<void> {
     const user = await authApi.me();
     set({ ...user, csrf_token: user.csrf_token ?? me.value?.csrf_token ?? null });
+  }
+
+  /** `inbox.membership_changed` without an inbox: my role changed, or who must use two-factor
+   * authentication. /me says which; everything the role decides follows `me` at once. */
+  async function recheckRole(): Promise<void> {
+    const before = me.value?.role;
+    if (!before) return;
+    await refresh();
+    const now = me.value?.role;
+    if (now && now !== before) roleChange.value = { to: now, moved: false };
   }
 
   async function logout(): Promise<void> {
@@ -149,6 +165,8 @@ export const useAuth = defineStore("auth", () => {
     loginWithCode,
     cancelLogin,
     refresh,
+    roleChange,
+    recheckRole,
     logout,
     expired,
     setAvailability,

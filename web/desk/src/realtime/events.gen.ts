@@ -346,8 +346,8 @@ export type TicketLinksChanged = {
 export type TicketSideConversationsChanged = {
   ticket_id: number;
   inbox_id: number;
-  side_conversation_id: number;
-  change: "created" | "replied" | "received" | "closed" | "reopened";
+  side_conversation_id: number | null;
+  change: "created" | "replied" | "received" | "closed" | "reopened" | "moved";
   by: UserRef | null;
 };
 

@@ -68,8 +68,14 @@ export function eventTable(): Record<string, Action> {
       if (e.data.user) users.outOfOfficeChanged(e.data.user.id, away);
     },
     // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
-    // agent takes chats (the user menu's "not a member of any inbox").
-    "inbox.membership_changed": () => void chats.loadAgents().catch(() => undefined),
+    // agent takes chats (the user menu's "not a member of any inbox"). Without an inbox, my role
+    // changed (or who must use two-factor authentication): /me, read again, says which, and
+    // everything the role decides follows (docs/desk.md, "Light agents"). One inbox's members
+    // changing is no role change: nothing more is read.
+    "inbox.membership_changed": (e) => {
+      void chats.loadAgents().catch(() => undefined);
+      if (e.data.inbox_id == null) void auth.recheckRole().catch(() => undefined);
+    },
     // An admin changed an inbox's settings: its name and the reply box's signature follow.
     "inbox.updated": (e) => inboxes.updated(e.data.inbox),
     // The folder counts and the views' counts alike (docs/desk.md, "Filters and views").
@@ -88,7 +94,8 @@ export function eventTable(): Record<string, Action> {
     "ticket.checklist_changed": (e) => useChecklists().heard(e),
     // A ticket linked or unlinked, or links moved by a merge or split: the open ticket's panel.
     "ticket.links_changed": (e) => useTicketLinks().heard(e),
-    // A side conversation started, answered, closed or reopened: the open ticket's panel.
+    // A side conversation started, answered, closed or reopened, or moved by a merge or its
+    // undo: the open ticket's panel.
     "ticket.side_conversations_changed": (e) => useSideConversations().heard(e),
     // A reply scheduled with Send later on a ticket of my inboxes, or what became of it: the
     // open ticket's thread, and the list's "Reply scheduled" mark.
