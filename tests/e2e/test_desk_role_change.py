@@ -141,3 +141,45 @@ async def test_an_open_desk_follows_an_admin_changing_the_role(
     await expect(page.get_by_test_id("light-agent-badge")).to_have_text("Light agent")
     assert await page.evaluate("window.__sameDesk") is True
     await shoot(page, screenshots, "role-changed-page-closed")
+
+
+async def test_an_open_desk_follows_being_added_to_an_inbox_and_taken_out(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    # The menu lists the inboxes one follows, with their folders' counts: an admin adding an agent
+    # to an inbox, or taking them out, changes it at once (docs/desk.md, "Preferences and
+    # settings").
+    billing = await desk.inbox(name="Billing")
+    sales = await desk.inbox(name="Sales")
+    admin = await desk.user(name="Olga Admin", role="admin")
+    grace = await desk.user(name="Grace Hopper")
+    await desk.add_member(billing, grace)
+    admin_api = await api_as(desk, admin)
+    await admin_api(
+        "POST",
+        "/api/v1/tickets",
+        {
+            "inbox_id": sales["id"],
+            "customer": {"email": "cora@example.org", "name": "Cora Customer"},
+            "subject": "A quote for 40 seats",
+        },
+        status=201,
+    )
+    page, ready = await open_with_socket(browser, live, grace, f"/inboxes/{billing['id']}/open")
+    await asyncio.wait_for(ready.wait(), timeout=10)
+    await page.evaluate("window.__sameDesk = true")
+    nav = page.get_by_role("navigation", name="Main")
+    await expect(nav.get_by_role("heading", name="Billing", exact=True)).to_be_visible()
+    await expect(nav.get_by_role("heading", name="Sales", exact=True)).to_have_count(0)
+
+    await admin_api(
+        "POST", f"/api/v1/inboxes/{sales['id']}/members", {"user_id": grace["id"]}, status=204
+    )
+    await expect(nav.get_by_role("heading", name="Sales", exact=True)).to_be_visible()
+    await expect(nav.locator(f'a[href="/inboxes/{sales["id"]}/open"] .count')).to_have_text("1")
+
+    await admin_api("DELETE", f"/api/v1/inboxes/{sales['id']}/members/{grace['id']}")
+    await expect(nav.get_by_role("heading", name="Sales", exact=True)).to_have_count(0)
+    await expect(nav.get_by_role("heading", name="Billing", exact=True)).to_be_visible()
+    assert await page.evaluate("window.__sameDesk === true")
+    await page.context.close()

@@ -3,6 +3,7 @@ import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useCustomerChanges } from "../customers/live";
 import { useFields } from "../fields/store";
+import { readFollowedInboxes } from "../inboxes/followed";
 import { useInboxes } from "../inboxes/store";
 import { useArticleChanges, useArticlePresence } from "../knowledge/live";
 import { useRatings } from "../ratings/store";
@@ -70,11 +71,12 @@ export function eventTable(): Record<string, Action> {
     // The server re-subscribes the socket to the agent's inboxes; the desk re-reads where each
     // agent takes chats (the user menu's "not a member of any inbox"). Without an inbox, my role
     // changed (or who must use two-factor authentication): /me, read again, says which, and
-    // everything the role decides follows (docs/desk.md, "Light agents"). One inbox's members
-    // changing is no role change: nothing more is read.
+    // everything the role decides follows (docs/desk.md, "Light agents"). With one, I was added
+    // to it or taken out of it, or it is new (admins follow every inbox): the menu's inboxes.
     "inbox.membership_changed": (e) => {
       void chats.loadAgents().catch(() => undefined);
       if (e.data.inbox_id == null) void auth.recheckRole().catch(() => undefined);
+      else void readFollowedInboxes().catch(() => undefined);
     },
     // An admin changed an inbox's settings: its name and the reply box's signature follow.
     "inbox.updated": (e) => inboxes.updated(e.data.inbox),
