@@ -84,6 +84,9 @@ async def test_an_open_desk_follows_an_admin_changing_the_role(
     await expect(company_field).to_be_enabled()
     await expect(page.get_by_test_id("light-agent-badge")).to_have_count(0)
 
+    box = page.locator("#reply-text")
+    await box.fill("The refund went out on Monday.")
+
     await admin_api("PATCH", f"/api/v1/users/{linus['id']}", {"role": "collaborator"})
 
     changed = page.get_by_test_id("role-changed")
@@ -95,6 +98,7 @@ async def test_an_open_desk_follows_an_admin_changing_the_role(
     await expect(page.get_by_test_id("light-agent-line")).to_be_visible()
     await expect(page.get_by_role("tab", name="Reply")).to_have_count(0)
     await expect(page.get_by_role("button", name="Add note")).to_be_visible()
+    await expect(box).to_have_value("The refund went out on Monday.")
     await expect(page.get_by_test_id("ticket-state-select")).to_be_disabled()
     # Nothing invites them to do what they may not: no box, no button, the empty panels say so.
     await expect(page.get_by_test_id("checklist-new")).to_have_count(0)
@@ -118,7 +122,11 @@ async def test_an_open_desk_follows_an_admin_changing_the_role(
         "An admin made you an agent: you reply to customers, take chats and are assigned tickets."
     )
     await expect(page.get_by_role("tab", name="Reply")).to_be_visible()
-    await expect(page.get_by_role("tab", name="Reply")).to_have_attribute("aria-selected", "true")
+    # What they were typing was a note: it stays one until they choose Reply.
+    await expect(page.get_by_role("tab", name="Private note")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    await expect(box).to_have_value("The refund went out on Monday.")
     await expect(page.get_by_test_id("light-agent-badge")).to_have_count(0)
     await expect(page.get_by_test_id("light-agent-line")).to_have_count(0)
     await expect(page.get_by_test_id("checklist-new")).to_be_visible()

@@ -63,6 +63,19 @@ test("a role change without a reload: /me read again, the new role and its sente
   await settled(() => auth.isAdmin);
   assert.equal(auth.isLightAgent, false);
   assert.deepEqual(auth.roleChange, { to: "admin", moved: false });
+
+  // Another read of /me got there first (a page's, the socket's resume): the change is told all
+  // the same, once; the event's own read after it finds nothing new to say.
+  auth.roleChange = null;
+  role = "agent";
+  await auth.refresh();
+  assert.deepEqual(auth.roleChange, { to: "agent", moved: false });
+  auth.roleChange = null;
+  read.length = 0;
+  table["inbox.membership_changed"]?.(membership({}));
+  await settled(() => read.includes("/api/v1/me"));
+  await settled(() => false);
+  assert.equal(auth.roleChange, null);
 });
 
 test("the pages each role may not open, and where the desk goes instead", () => {

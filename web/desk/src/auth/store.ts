@@ -41,7 +41,11 @@ export const useAuth = defineStore("auth", () => {
   watch(preferences, applyPreferences, { immediate: true });
 
   function set(user: Me | null): void {
-    if (user?.id !== me.value?.id) roleChange.value = null;
+    const was = me.value;
+    if (user?.id !== was?.id) roleChange.value = null;
+    // Whichever read of /me brings it first (the event's, a socket's resume, a page's), a new
+    // role is told once: a recheck that found it already changed must not miss it.
+    else if (was && user && user.role !== was.role) roleChange.value = { to: user.role, moved: false };
     me.value = user;
     setCsrfToken(user?.csrf_token);
   }
@@ -98,11 +102,7 @@ export const useAuth = defineStore("auth", () => {
   /** `inbox.membership_changed` without an inbox: my role changed, or who must use two-factor
    * authentication. /me says which; everything the role decides follows `me` at once. */
   async function recheckRole(): Promise<void> {
-    const before = me.value?.role;
-    if (!before) return;
-    await refresh();
-    const now = me.value?.role;
-    if (now && now !== before) roleChange.value = { to: now, moved: false };
+    if (me.value) await refresh();
   }
 
   async function logout(): Promise<void> {
