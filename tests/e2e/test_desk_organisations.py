@@ -2,7 +2,8 @@
 domain from Menu → Organisations, the customers who already wrote from that domain join it, its
 page lists them and their tickets, a free-mail domain is refused in words; from a ticket, the
 sidebar names the customer's organisation and its link opens it; an agent sets a customer's
-organisation by hand in the sidebar's form. The pages pass the accessibility check (screenshots
+organisation by hand in the sidebar's form; an agent of another inbox counts and lists only the
+customers and tickets of theirs. The pages pass the accessibility check (screenshots
 docs/images/desk-organisations.png, desk-organisation.png)."""
 
 from __future__ import annotations
@@ -118,6 +119,31 @@ async def test_an_admin_creates_an_organisation_and_its_customers_join(
     await expect(page.get_by_role("heading", name="Organisations", level=1)).to_be_visible()
     await expect(rows).to_have_count(1)
     assert (await api("GET", f"/api/v1/customers/{meep['id']}"))["organisation"] is None
+
+    # An agent of another inbox: Acme's numbers and lists are the customers and tickets of theirs
+    # only, where Olga counts them all.
+    sales = await desk.inbox(name="Sales")
+    ada = await desk.user(role="agent", name="Ada Agent")
+    await desk.add_member(sales, ada)
+    await ticket(api, sales, "cfo@acme.example", "Carla Acme", "Quote for 500 anvils")
+    acme = (await api("GET", "/api/v1/organisations?q=acme"))["items"][0]
+    await page.goto(f"{live}/organisations/{acme['id']}")
+    await expect(page.get_by_text("3 customers", exact=True)).to_be_visible()
+    theirs = await open_desk(browser, live, ada, path="/organisations")
+    listed = theirs.get_by_test_id("organisations").locator("tbody tr[data-organisation-id]")
+    await expect(listed).to_have_count(1)
+    await expect(listed.first.locator("td.count")).to_have_text("1")
+    await listed.first.get_by_role("link", name="Acme Corporation").click()
+    await expect(theirs.get_by_role("heading", name="Acme Corporation", level=1)).to_be_visible()
+    await expect(theirs.get_by_text("1 customer", exact=True)).to_be_visible()
+    mine = theirs.get_by_test_id("organisation-customers").locator("tbody tr[data-customer-id]")
+    await expect(mine).to_have_count(1)
+    await expect(mine.first).to_contain_text("Carla Acme")
+    seen = theirs.get_by_test_id("organisation-tickets").locator("tbody tr[data-ticket-id]")
+    await expect(seen).to_have_count(1)
+    await expect(seen.first).to_contain_text("Quote for 500 anvils")
+    await expect(theirs.get_by_role("button", name="Delete organisation")).to_have_count(0)
+    await shoot(theirs, screenshots, "organisation-agent")
 
 
 async def test_an_organisation_beyond_the_first_thousand_is_found_by_name(

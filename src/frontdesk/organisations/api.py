@@ -20,6 +20,7 @@ from frontdesk.organisations.schemas import (
     OrganisationTicketRead,
     OrganisationUpdate,
 )
+from frontdesk.users.models import User
 
 router = APIRouter(prefix="/organisations", tags=["organisations"], route_class=AuthenticateFirst)
 
@@ -41,13 +42,13 @@ def _read(listed: service.Listed) -> OrganisationRead:
     return service.read_of(listed)
 
 
-async def _one(session: SessionDep, organisation: Organisation) -> OrganisationRead:
-    return _read((await service.described(session, [organisation]))[0])
+async def _one(session: SessionDep, organisation: Organisation, user: User) -> OrganisationRead:
+    return _read((await service.described(session, [organisation], viewer=user))[0])
 
 
 @router.get("", response_model=OrganisationPageRead)
 async def list_organisations(
-    _user: CurrentAgent,
+    user: CurrentAgent,
     session: SessionDep,
     q: Annotated[
         str | None, Query(max_length=200, description="Part of a name or a domain, any case")
@@ -55,7 +56,7 @@ async def list_organisations(
     cursor: Cursor = None,
     limit: Limit = 25,
 ) -> OrganisationPageRead:
-    page = await service.list_organisations(session, query=q, cursor=cursor, limit=limit)
+    page = await service.list_organisations(session, user=user, query=q, cursor=cursor, limit=limit)
     return OrganisationPageRead(
         items=[_read(listed) for listed in page.items], next_cursor=page.next_cursor
     )
@@ -75,14 +76,14 @@ async def create_organisation(
         notes=body.notes,
         shared_requests=body.shared_requests,
     )
-    return await _one(session, organisation)
+    return await _one(session, organisation, user)
 
 
 @router.get("/{organisation_id}", response_model=OrganisationRead)
 async def get_organisation(
-    organisation: LoadedOrganisation, session: SessionDep
+    organisation: LoadedOrganisation, user: CurrentAgent, session: SessionDep
 ) -> OrganisationRead:
-    return await _one(session, organisation)
+    return await _one(session, organisation, user)
 
 
 @router.patch("/{organisation_id}", response_model=OrganisationRead)
@@ -102,7 +103,7 @@ async def update_organisation(
         notes=body.notes,
         shared_requests=body.shared_requests,
     )
-    return await _one(session, organisation)
+    return await _one(session, organisation, user)
 
 
 @router.delete("/{organisation_id}", status_code=status.HTTP_204_NO_CONTENT)

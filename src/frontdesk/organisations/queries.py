@@ -1,7 +1,7 @@
 """Reusable reads of organisations, for the customers domain (which joins a new customer to the
 organisation of their address's domain, and shows a customer's organisation) and this one.
-Any agent may see every organisation: only the customers and tickets listed under one are
-limited to those the agent may see (service.py)."""
+Any agent may see every organisation: only the customers and tickets counted and listed under
+one are limited to those the agent may see (service.py)."""
 
 from __future__ import annotations
 

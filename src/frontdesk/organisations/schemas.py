@@ -42,7 +42,8 @@ class OrganisationRead(ReadModel):
     notes: str
     shared_requests: bool = Field(description=SHARED)
     customer_count: int = Field(
-        description="All its customers, including those the asking agent may not see"
+        description="Its customers the asking agent may see (all of them for owners and "
+        "admins), as `GET /organisations/{id}/customers` lists them; in webhooks, all of them"
     )
     created_at: datetime
     updated_at: datetime

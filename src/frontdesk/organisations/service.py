@@ -3,6 +3,10 @@ and the customers who join one by their address's domain (docs/desk.md, "Organis
 
 - **Who.** Every agent reads organisations and sets a customer's; only owners and admins
   create, edit and delete them (`organisations_admins_only`).
+- **What an agent sees under one.** Its customers they may see (customers/queries.py), counted
+  and listed alike, and those customers' tickets in their inboxes: an organisation tells an
+  agent nothing of the customers and tickets of inboxes they are not in. Owners and admins, and
+  the webhooks' payloads, see and count them all.
 - **Names** are unique once folded (labels/service.name_key), decided by the unique key
   (db/unique.flush_unique): two admins creating "Acme" at once get one organisation and a 409.
 - **Domains** belong to one organisation at most (the key), named in the refusal; free-mail
@@ -36,7 +40,7 @@ from frontdesk.audit import service as audit
 from frontdesk.customers import changes as customer_changes
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
-from frontdesk.customers.queries import visible_customers
+from frontdesk.customers.queries import visible_customers, visible_to
 from frontdesk.db.planning import Unindexed
 from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
@@ -198,8 +202,12 @@ class OrganisationPage:
     next_cursor: str | None
 
 
-async def described(session: AsyncSession, organisations: Sequence[Organisation]) -> list[Listed]:
-    """Each organisation with its domains and how many customers it has (two statements)."""
+async def described(
+    session: AsyncSession, organisations: Sequence[Organisation], *, viewer: User | None = None
+) -> list[Listed]:
+    """Each organisation with its domains and how many customers it has (two statements): with
+    `viewer`, only those they may see (all of them for owners and admins), as its customers'
+    list shows them."""
     ids = [organisation.id for organisation in organisations]
     domains: dict[int, list[str]] = {ident: [] for ident in ids}
     counts: dict[int, int] = {}
@@ -210,11 +218,14 @@ async def described(session: AsyncSession, organisations: Sequence[Organisation]
             .order_by(OrganisationDomain.domain)
         ):
             domains[organisation_id].append(domain)
-        counted = await session.execute(
-            select(Customer.organisation_id, func.count())
-            .where(Customer.organisation_id.in_(ids), Customer.merged_into_id.is_(None))
-            .group_by(Customer.organisation_id)
+        counting = select(Customer.organisation_id, func.count()).where(
+            Customer.organisation_id.in_(ids), Customer.merged_into_id.is_(None)
         )
+        if viewer is not None and not viewer.is_admin:
+            # Probed per member by the tickets' customer index (visible_to): the cost follows
+            # the page's members, not the tickets of the agent's inboxes.
+            counting = counting.where(visible_to(viewer))
+        counted = await session.execute(counting.group_by(Customer.organisation_id))
         counts = {ident: int(n) for ident, n in counted.all() if ident is not None}
     return [
         Listed(organisation, domains[organisation.id], counts.get(organisation.id, 0))
@@ -248,10 +259,11 @@ async def shown(
 
 
 async def list_organisations(
-    session: AsyncSession, *, query: str | None, cursor: str | None, limit: int
+    session: AsyncSession, *, user: User, query: str | None, cursor: str | None, limit: int
 ) -> OrganisationPage:
     """By name (A to Z), a page at a time by a cursor; with `query`, those whose name or one of
-    whose domains contains it (any case)."""
+    whose domains contains it (any case). Every organisation, each counting the customers `user`
+    may see."""
     query = (query or "").strip() or None
     digest = cursors.digest({"q": query})
     listed = select(Organisation)
@@ -282,7 +294,7 @@ async def list_organisations(
     next_cursor = (
         cursors.encode("name", digest, page[-1].name, page[-1].id) if len(rows) > limit else None
     )
-    return OrganisationPage(await described(session, page), next_cursor)
+    return OrganisationPage(await described(session, page, viewer=user), next_cursor)
 
 
 def _name_position(position: tuple[Any, ...]) -> bool:

@@ -46,7 +46,7 @@ async def one_range(app: FastAPI, *, name: str, domain: str) -> int:
         await service.create_organisation(session, user=admin, name=name)
     async with unit_of_work(app.state.sessionmaker) as session:
         organisation = (
-            await service.list_organisations(session, query=name, cursor=None, limit=1)
+            await service.list_organisations(session, user=admin, query=name, cursor=None, limit=1)
         ).items[0]
         await service.update_organisation(
             session, user=admin, organisation=organisation.organisation, domains=[domain]
