@@ -14,6 +14,8 @@ from frontdesk.organisations import service
 from frontdesk.organisations.models import Organisation
 from frontdesk.organisations.schemas import (
     OrganisationCreate,
+    OrganisationNameRead,
+    OrganisationNamesRead,
     OrganisationPageRead,
     OrganisationRead,
     OrganisationTicketPageRead,
@@ -44,6 +46,25 @@ def _read(listed: service.Listed) -> OrganisationRead:
 
 async def _one(session: SessionDep, organisation: Organisation, user: User) -> OrganisationRead:
     return _read((await service.described(session, [organisation], viewer=user))[0])
+
+
+@router.get("/names", response_model=OrganisationNamesRead)
+async def list_organisation_names(
+    _user: CurrentAgent,
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of a name or a domain, any case")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_NAMES)] = service.MAX_NAMES,
+) -> OrganisationNamesRead:
+    """Organisations by name, their ids and names only, up to 1,000 a page: for a choice of one
+    (docs/api.md, "Organisations")."""
+    page = await service.list_names(session, query=q, cursor=cursor, limit=limit)
+    return OrganisationNamesRead(
+        items=[OrganisationNameRead(id=o.id, name=o.name) for o in page.organisations],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("", response_model=OrganisationPageRead)

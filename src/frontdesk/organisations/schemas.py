@@ -49,6 +49,18 @@ class OrganisationRead(ReadModel):
     updated_at: datetime
 
 
+class OrganisationNameRead(ReadModel):
+    id: int
+    name: str
+
+
+class OrganisationNamesRead(ReadModel):
+    items: list[OrganisationNameRead]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
 class OrganisationPageRead(ReadModel):
     items: list[OrganisationRead]
     next_cursor: str | None = Field(

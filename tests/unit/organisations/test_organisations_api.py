@@ -369,6 +369,35 @@ class TestLists:
         assert (await admin.client.get(url)).json()["customer_count"] == 2
         error_of(await agent.client.get(f"{url}/tickets", params={"cursor": "nope"}), 422)
 
+    @BOTH_STORES
+    async def test_names_for_a_choice_a_thousand_a_page(self, desk: Desk, app: FastAPI) -> None:
+        # What the customer panel's choice and the list's filter read: ids and names by name,
+        # 1,000 in one answer, the rest by its cursor or a search (docs/api.md, "Organisations").
+        from frontdesk.db.session import unit_of_work
+        from frontdesk.labels.service import name_key
+
+        agent = await desk.agent(role="collaborator")
+        async with unit_of_work(app.state.sessionmaker) as session:
+            names = [f"Account {n:04}" for n in range(1001)]
+            session.add_all(Organisation(name=name, name_key=name_key(name)) for name in names)
+        first = await agent.client.get("/api/v1/organisations/names")
+        assert first.status_code == 200, first.text
+        page = first.json()
+        assert [o["name"] for o in page["items"]] == names[:1000]
+        assert set(page["items"][0]) == {"id", "name"}
+        rest = (
+            await agent.client.get(
+                "/api/v1/organisations/names", params={"cursor": page["next_cursor"]}
+            )
+        ).json()
+        assert [o["name"] for o in rest["items"]] == ["Account 1000"]
+        assert rest["next_cursor"] is None
+        found = (
+            await agent.client.get("/api/v1/organisations/names", params={"q": "unt 099"})
+        ).json()
+        assert [o["name"] for o in found["items"]] == [f"Account 099{n}" for n in range(10)]
+        error_of(await agent.client.get("/api/v1/organisations/names", params={"limit": 1001}), 422)
+
 
 class TestMergeAndPrivacy:
     async def test_a_merge_keeps_the_kept_customers_or_takes_the_merged_ones(

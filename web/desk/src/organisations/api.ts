@@ -3,6 +3,7 @@ import type { paths } from "../api/schema";
 
 export type Organisation = Schemas["OrganisationRead"];
 export type OrganisationTicket = Schemas["OrganisationTicketRead"];
+export type OrganisationName = Schemas["OrganisationNameRead"];
 export type OrganisationQuery = NonNullable<paths["/api/v1/organisations"]["get"]["parameters"]["query"]>;
 
 const at = (id: number) => ({ params: { path: { organisation_id: id } } });
@@ -10,23 +11,12 @@ const at = (id: number) => ({ params: { path: { organisation_id: id } } });
 export const organisationsApi = {
   /** By name, a page at a time (`next_cursor`); `q` finds a part of a name or a domain. */
   list: (query: OrganisationQuery) => unwrap(client.GET("/api/v1/organisations", { params: { query } })),
-  /** Every organisation (for a choice), a page of 100 at a time, at most `pages` pages. */
-  async all(pages = 10): Promise<Organisation[]> {
-    return (await organisationsApi.first(pages)).items;
-  },
-  /** The first `pages` pages of 100 by name, and whether that was all of them (`complete`). */
-  async first(pages = 10): Promise<{ items: Organisation[]; complete: boolean }> {
-    const found: Organisation[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < pages; page++) {
-      const query: OrganisationQuery = { limit: 100 };
-      if (cursor) query.cursor = cursor;
-      const answer = await organisationsApi.list(query);
-      found.push(...answer.items);
-      cursor = answer.next_cursor;
-      if (!cursor) break;
-    }
-    return { items: found, complete: !cursor };
+  /** The first 1,000 by name, ids and names only (for a choice), and whether that was all of
+   * them (`complete`); with `q`, the first 50 that match a part of a name or a domain. */
+  async names(q?: string): Promise<{ items: OrganisationName[]; complete: boolean }> {
+    const query = q ? { q, limit: 50 } : {};
+    const answer = await unwrap(client.GET("/api/v1/organisations/names", { params: { query } }));
+    return { items: answer.items, complete: !answer.next_cursor };
   },
   get: (id: number) => unwrap(client.GET("/api/v1/organisations/{organisation_id}", at(id))),
   create: (body: Schemas["OrganisationCreate"]) => unwrap(client.POST("/api/v1/organisations", { body })),

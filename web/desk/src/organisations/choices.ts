@@ -23,8 +23,9 @@ export interface OrganisationChoices {
 
 /**
  * The organisations a select offers (the customer panel's choice, the filter bar's filter): the
- * first 1,000 by name; past them (`complete` false) a search finds the others by a part of a
- * name or a domain, 50 at a time as the Organisations page's search does. `keep` names choices
+ * first 1,000 by name, in one request of names alone (`GET /organisations/names`); past them
+ * (`complete` false) a search finds the others by a part of a name or a domain, 50 at a time
+ * as the Organisations page's search does. `keep` names choices
  * that stay listed whatever the search shows: the one chosen already, one picked from an earlier
  * search (docs/desk.md, "Organisations"). The select shows the last read of the first 1,000 at
  * once while `load` reads them again.
@@ -41,7 +42,7 @@ export function useOrganisationChoices(keep: () => (Choice | null | undefined)[]
     query.value = "";
     const ask = ++asked;
     try {
-      const answer = await organisationsApi.first();
+      const answer = await organisationsApi.names();
       firstRead = { items: answer.items.map(remembered), complete: answer.complete };
     } catch {
       firstRead ??= { items: [], complete: true };
@@ -57,7 +58,7 @@ export function useOrganisationChoices(keep: () => (Choice | null | undefined)[]
   const find = debounce(async () => {
     const ask = ++asked;
     const q = query.value.trim();
-    const found = q ? (await organisationsApi.list({ q, limit: 50 })).items.map(remembered) : (firstRead?.items ?? []);
+    const found = q ? (await organisationsApi.names(q)).items.map(remembered) : (firstRead?.items ?? []);
     if (ask === asked) listed.value = found;
   }, 250);
 
