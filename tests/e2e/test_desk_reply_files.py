@@ -2,7 +2,8 @@
 progress, then is listed; the reply sends them and the customer's mail, caught by an SMTP server
 on loopback, carries them (screenshot docs/images/desk-reply-files.png); in the thread an image
 shows as a thumbnail that opens full size, another file as a download card
-(docs/images/desk-ticket-files.png)."""
+(docs/images/desk-ticket-files.png); a private note takes files with the same picker and shows
+them the same way (docs/images/desk-note-files.png)."""
 
 from __future__ import annotations
 
@@ -174,3 +175,34 @@ async def test_an_image_sent_with_a_reply_shows_as_a_thumbnail_that_opens_full_s
     size = await full.evaluate("(i => [i.naturalWidth, i.naturalHeight])(document.images[0])")
     assert size == [1200, 800]
     await full.close()
+
+    # A private note takes files the same way (the same picker), and shows them in the thread as
+    # the reply does: the team's screenshot and log, never sent to the customer.
+    await page.get_by_role("tab", name="Private note").click()
+    screen = tmp_path / "crash-screen.png"
+    Image.new("RGB", (1000, 700), "#8a4b2f").save(screen, format="PNG")
+    log = tmp_path / "server-log.pdf"
+    log.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 60 + b"\n%%EOF\n")
+    await page.locator("#reply-files").set_input_files([str(screen), str(log)])
+    chosen = page.locator("form.reply-box").get_by_role("list", name="Attachments")
+    await expect(chosen).to_contain_text("server-log.pdf")
+    await expect(chosen).to_contain_text("crash-screen.png")
+    await page.locator("#reply-text").fill("For the engineers: the crash screen and the log.")
+    await page.locator("form.reply-box footer").scroll_into_view_if_needed()
+    await shoot(page, screenshots, "note-box-files")
+    await page.get_by_role("button", name="Add note").click()
+    note = page.locator("article.entry.note").last
+    await expect(note).to_contain_text("For the engineers")
+    shown = note.get_by_role("img", name="crash-screen.png")
+    await expect(shown).to_be_visible()
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await shown.element_handle()
+    )
+    assert await shown.evaluate("img => img.naturalWidth") == 480
+    log_card = note.get_by_role("link", name=re.compile("server-log.pdf"))
+    await expect(log_card).to_contain_text("PDF")
+    await expect(log_card).to_have_attribute("download", "")
+    await expect(chosen).to_have_count(0)
+    await note.scroll_into_view_if_needed()
+    await shoot(page, screenshots, "note-files")
+    shutil.copy(screenshots / "desk-note-files.png", DOCS_IMAGES / "desk-note-files.png")

@@ -54,9 +54,10 @@ async def upload(
         ),
     ] = None,
 ) -> StoredFileRead:
-    """A file for a reply on the ticket: the raw bytes as the body, its type as Content-Type.
-    Send its id in the reply's `attachment_ids`. At most FRONTDESK_MAX_ATTACHMENT_BYTES. With
-    `client_id`, a repeated upload answers with the file stored the first time."""
+    """A file for a reply or a private note on the ticket: the raw bytes as the body, its type
+    as Content-Type. Send its id in the reply's or the note's `attachment_ids`. At most
+    FRONTDESK_MAX_ATTACHMENT_BYTES. With `client_id`, a repeated upload answers with the file
+    stored the first time."""
     ticket = await tickets_service.get_ticket(session, user=user, ticket_id=ticket_id)
     limit = settings.max_attachment_bytes
     declared = request.headers.get("content-length", "")

@@ -1,7 +1,7 @@
 """The rules of stored files: an agent uploads a file to a ticket they may see (streamed to the
-store, within the size limit, its type sniffed from the bytes, images thumbnailed), a reply (or a
-side conversation's message) takes the uploads of its author, a file is read back only through
-its ticket, and an upload no reply took is deleted after a while (cleanup.py)."""
+store, within the size limit, its type sniffed from the bytes, images thumbnailed), a reply, a
+private note or a side conversation's message takes the uploads of its author, a file is read
+back only through its ticket, and an upload nothing took is deleted after a while (cleanup.py)."""
 
 from __future__ import annotations
 
@@ -147,15 +147,15 @@ async def _by_client_id(
 async def pending_uploads(
     session: AsyncSession, *, ticket: Ticket, author: User, file_ids: Sequence[int], limit: int
 ) -> list[StoredFile]:
-    """The uploads a reply sends, checked: the author's own, on this ticket, not sent yet, and
-    within the size limit together."""
+    """The uploads a reply sends (or a note keeps), checked: the author's own, on this ticket,
+    not sent yet, and within the size limit together."""
     ids = list(dict.fromkeys(file_ids))
     if not ids:
         return []
     if len(ids) > MAX_FILES_PER_REPLY:
         raise Invalid(
             "attachment_ids",
-            f"At most {MAX_FILES_PER_REPLY} attachments in one reply.",
+            f"At most {MAX_FILES_PER_REPLY} attachments in one message.",
             field_code="too_long",
             limit=MAX_FILES_PER_REPLY,
         )
@@ -184,7 +184,8 @@ async def pending_uploads(
 
 
 async def attach(session: AsyncSession, *, files: Sequence[StoredFile], entry_id: int) -> None:
-    """The files are sent by this entry; guarded so that an upload is sent once."""
+    """The files are sent by this entry (a reply, or kept by a note); guarded so that an upload
+    is sent once."""
     for stored in files:
         result = await session.execute(
             update(StoredFile)
@@ -197,7 +198,7 @@ async def attach(session: AsyncSession, *, files: Sequence[StoredFile], entry_id
             .execution_options(synchronize_session=False)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
-            raise Invalid("attachment_ids", f"{stored.filename} was sent by another reply.")
+            raise Invalid("attachment_ids", f"{stored.filename} was sent by another message.")
         stored.entry_id = entry_id
 
 
@@ -214,7 +215,7 @@ async def attach_to_side_message(
             )
         )
         if sent is not None:
-            raise Invalid("attachment_ids", f"{stored.filename} was sent by another reply.")
+            raise Invalid("attachment_ids", f"{stored.filename} was sent by another message.")
         try:
             async with session.begin_nested():
                 link = SideConversationFile(side_message_id=side_message_id, file_id=stored.id)

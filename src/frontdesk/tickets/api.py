@@ -331,7 +331,13 @@ async def add_note(
     settings: SettingsDep,
 ) -> EntryRead:
     entry = await service.add_note(
-        session, ticket=ticket, author=user, text=body.text, limit=settings.max_text_length
+        session,
+        ticket=ticket,
+        author=user,
+        text=body.text,
+        limit=settings.max_text_length,
+        attachment_ids=body.attachment_ids,
+        attachment_limit=settings.max_attachment_bytes,
     )
     return EntryRead.model_validate(entry)
 

@@ -342,6 +342,13 @@ class TicketUpdate(WriteModel):
 
 class NoteCreate(WriteModel):
     text: Body
+    attachment_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_FILES_PER_REPLY,
+        description="Files uploaded for this note (`POST /api/v1/uploads`), as a reply takes "
+        "them: the author's own uploads on this ticket, not sent yet, within the size limit "
+        "together. Seen by the ticket's agents only, never by the customer.",
+    )
 
 
 # Each list alone is capped here; together (Cc and Bcc, To and Cc) by the service.

@@ -992,11 +992,25 @@ async def add_note(
     text: str,
     limit: int,
     field: str = "text",
+    attachment_ids: Sequence[int] = (),
+    attachment_limit: int = 0,
 ) -> TicketEntry:
     """A private note; the agents it @mentions who may see the ticket follow it and are told.
     The entry keeps who was told and whom it named in vain (`mentioned`, `not_notified`), so
-    the author sees both. `field`: what the request calls the text, for a refusal."""
+    the author sees both. `field`: what the request calls the text, for a refusal.
+
+    `attachment_ids` are uploads of the author on this ticket, checked and taken as a reply
+    takes them (files/service.py): the entry lists them (`data.attachments`) and they are read
+    through the ticket by its agents only. A note is never mailed, and the customer's pages
+    list no note, so none of its files reaches the customer. Like a reply, a note needs text."""
     text = _ensure_text(text, limit=limit, field=field)
+    files = (
+        await files_service.pending_uploads(
+            session, ticket=ticket, author=author, file_ids=attachment_ids, limit=attachment_limit
+        )
+        if author is not None
+        else []
+    )
     mentions = await notifications_service.resolve_mentions(
         session, text=text, inbox_id=ticket.inbox_id
     )
@@ -1005,6 +1019,8 @@ async def add_note(
         data["mentioned"] = [{"id": user.id, "name": user.name} for user in mentions.told]
     if mentions.refused:
         data["not_notified"] = mentions.refused
+    if files:
+        data["attachments"] = files_service.summaries(files)
     entry = await add_entry(
         session,
         ticket=ticket,
@@ -1014,6 +1030,7 @@ async def add_note(
         author_user=author,
         data=data,
     )
+    await files_service.attach(session, files=files, entry_id=entry.id)
     if mentions.told:
         await notifications_service.mentioned(
             session,

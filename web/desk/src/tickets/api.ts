@@ -12,8 +12,8 @@ export const ticketsApi = {
     unwrap(client.GET("/api/v1/tickets/{ticket_id}", { params: { path: { ticket_id: id }, query: entries ? { entries } : {} } })),
   update: (id: number, body: Schemas["TicketUpdate"]) =>
     unwrap(client.PATCH("/api/v1/tickets/{ticket_id}", { ...ticket(id), body })),
-  note: (id: number, text: string) =>
-    unwrap(client.POST("/api/v1/tickets/{ticket_id}/notes", { ...ticket(id), body: { text } })),
+  note: (id: number, text: string, attachmentIds: number[] = []) =>
+    unwrap(client.POST("/api/v1/tickets/{ticket_id}/notes", { ...ticket(id), body: { text, attachment_ids: attachmentIds } })),
   reply: (id: number, body: Schemas["ReplyCreate"]) =>
     unwrap(client.POST("/api/v1/tickets/{ticket_id}/replies", { ...ticket(id), body })),
   forward: (id: number, entryId: number, body: Schemas["ForwardCreate"]) =>
