@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from frontdesk.errors import NotFound
 from frontdesk.files.contents import FileStore
 from frontdesk.files.models import StoredFile
-from frontdesk.files.sniff import RASTER_TYPES, sniff
+from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,23 @@ def thumbnail_response(content: bytes, *, filename: str) -> Response:
             **SAFE_HEADERS,
             "Content-Disposition": disposition("inline", f"thumbnail-{filename}"),
             **NO_STORE,
+        },
+    )
+
+
+def received_file_response(content: bytes, *, filename: str, decoded: bool, show: bool) -> Response:
+    """A file received from outside and kept whole (a mail's attachment): shown in the browser
+    when `show` asks and it was decoded as an image on receipt (`decoded`), as the type its bytes
+    say; otherwise a download whatever it claims to be: it must never run as a page."""
+    kind = sniff(content[:HEAD_BYTES]) if decoded else ""
+    inline = show and kind in RASTER_TYPES
+    return Response(
+        content,
+        media_type=kind if inline else "application/octet-stream",
+        headers={
+            **SAFE_HEADERS,
+            **NO_STORE,
+            "Content-Disposition": disposition("inline" if inline else "attachment", filename),
         },
     )
 

@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from frontdesk.auth import bearer_token
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, SessionDep, SettingsDep
 from frontdesk.errors import FrontdeskError, NotFound, Unauthorized
-from frontdesk.files.downloads import NO_STORE, SAFE_HEADERS, disposition, thumbnail_response
+from frontdesk.files.downloads import NO_STORE, received_file_response, thumbnail_response
 from frontdesk.files.schemas import FileVariant
-from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
 from frontdesk.idempotency import edge as idempotency
 from frontdesk.kit.clock import utcnow
@@ -193,18 +192,9 @@ async def get_attachment(
         if attachment.thumbnail is None:
             raise NotFound("This attachment has no thumbnail: it is not an image.")
         return thumbnail_response(attachment.thumbnail, filename=attachment.filename)
-    # Only a part decoded as an image on receipt is shown; the type is the one its bytes say.
-    kind = sniff(attachment.content[:HEAD_BYTES]) if attachment.width is not None else ""
-    inline = variant == "file" and kind in RASTER_TYPES
-    return Response(
+    return received_file_response(
         attachment.content,
-        # Otherwise a download whatever it claims to be: an attachment must never run as a page.
-        media_type=kind if inline else "application/octet-stream",
-        headers={
-            **SAFE_HEADERS,
-            **NO_STORE,
-            "Content-Disposition": disposition(
-                "inline" if inline else "attachment", attachment.filename
-            ),
-        },
+        filename=attachment.filename,
+        decoded=attachment.width is not None,
+        show=variant == "file",
     )

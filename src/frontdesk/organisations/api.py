@@ -38,6 +38,9 @@ Cursor = Annotated[
     str | None, Query(max_length=1000, description="The `next_cursor` of the previous page")
 ]
 Limit = Annotated[int, Query(ge=1, le=100)]
+Search = Annotated[
+    str | None, Query(max_length=200, description="Part of a name or a domain, any case")
+]
 
 
 def _read(listed: service.Listed) -> OrganisationRead:
@@ -52,9 +55,7 @@ async def _one(session: SessionDep, organisation: Organisation, user: User) -> O
 async def list_organisation_names(
     _user: CurrentAgent,
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Part of a name or a domain, any case")
-    ] = None,
+    q: Search = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_NAMES)] = service.MAX_NAMES,
 ) -> OrganisationNamesRead:
@@ -71,9 +72,7 @@ async def list_organisation_names(
 async def list_organisations(
     user: CurrentAgent,
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Part of a name or a domain, any case")
-    ] = None,
+    q: Search = None,
     cursor: Cursor = None,
     limit: Limit = 25,
 ) -> OrganisationPageRead:

@@ -24,14 +24,12 @@ from frontdesk.deps import SessionDep
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.files.downloads import NO_STORE as FILE_NO_STORE
 from frontdesk.files.downloads import (
-    SAFE_HEADERS,
-    disposition,
     file_response,
+    received_file_response,
     stored_thumbnail_response,
     thumbnail_response,
 )
 from frontdesk.files.models import StoredFile
-from frontdesk.files.sniff import HEAD_BYTES, RASTER_TYPES, sniff
 from frontdesk.files.store import file_store
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.body_limit import StreamedBody
@@ -632,20 +630,9 @@ async def download(
             inline=True,
         )
     else:
-        # Only a part decoded as an image on receipt is shown, as the type its bytes say (as the
-        # desk's mail/api.py `get_attachment`); anything else is a download whatever the sender
-        # called it: a file never runs as a page.
-        kind = sniff(found.content[:HEAD_BYTES]) if found.width is not None else ""
-        inline = kind in RASTER_TYPES
-        response = Response(
-            found.content,
-            media_type=kind if inline else "application/octet-stream",
-            headers={
-                **SAFE_HEADERS,
-                "Content-Disposition": disposition(
-                    "inline" if inline else "attachment", found.filename
-                ),
-            },
+        # Only a part decoded as an image on receipt is shown, as the desk shows it.
+        response = received_file_response(
+            found.content, filename=found.filename, decoded=found.width is not None, show=True
         )
     return _not_kept(response)
 
