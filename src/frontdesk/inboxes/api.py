@@ -20,6 +20,7 @@ from frontdesk.inboxes.schemas import (
 )
 from frontdesk.kit.schemas import Id
 from frontdesk.tickets import departures
+from frontdesk.tickets import viewers as ticket_viewers
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 from frontdesk.users.schemas import ColleagueRead, UserRead, user_read
@@ -95,6 +96,8 @@ async def remove_member(
     user = await users_service.get_user(session, user_id=user_id)
     await service.remove_member(session, inbox=inbox, user=user)
     await chats_service.leave_inbox_chats(session, inbox_id=inbox.id, user=user)
+    # Nobody sees them on the inbox's tickets any more (their desk leaves the page).
+    await ticket_viewers.drop_user_unseeing(session, user=user)
     unassigned = await departures.release_tickets(
         session,
         user=user,

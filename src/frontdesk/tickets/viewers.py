@@ -100,6 +100,29 @@ async def drop_unseeing(session: AsyncSession, *, ticket: Ticket) -> None:
     await _publish(session, ticket_id=ticket.id, inbox_id=ticket.inbox_id, version=version)
 
 
+async def drop_user_unseeing(session: AsyncSession, *, user: User) -> None:
+    """`user` lost sight of some inboxes (taken out of one, or no longer an admin): their desks
+    stop being listed on the tickets of those inboxes. Their tab cannot say it left (the ticket
+    is "no such ticket" to them now, so its `ticket_presence` is refused), and the inbox's agents
+    would otherwise see them reading or writing there until the tab closed. Each list changed
+    goes to its inbox's agents."""
+    rows = (
+        await session.execute(
+            select(ViewerRow, Ticket.inbox_id)
+            .join(Ticket, Ticket.id == ViewerRow.ticket_id)
+            .where(ViewerRow.user_id == user.id)
+            .order_by(ViewerRow.ticket_id)  # version rows locked in one order: no deadlock
+        )
+    ).all()
+    gone: dict[tuple[int, int], list[ViewerRow]] = {}
+    for row, inbox_id in rows:
+        if not await inboxes_service.is_member(session, user=user, inbox_id=inbox_id):
+            gone.setdefault((row.ticket_id, inbox_id), []).append(row)
+    for (ticket_id, inbox_id), dropped in gone.items():
+        version = await TICKETS.drop(session, ticket_id, dropped)
+        await _publish(session, ticket_id=ticket_id, inbox_id=inbox_id, version=version)
+
+
 async def connection_left(session: AsyncSession, *, connection_id: str) -> None:
     """A desk socket closed (or its process died): its tickets lose it as a viewer."""
     left = await TICKETS.connection_left(session, connection_id=connection_id)

@@ -27,6 +27,7 @@ from frontdesk.kit.schemas import Id
 from frontdesk.notifications import service as notifications_service
 from frontdesk.sso import service as sso_service
 from frontdesk.tickets import departures
+from frontdesk.tickets import viewers as ticket_viewers
 from frontdesk.users import devices, out_of_office, service, two_factor
 from frontdesk.users.models import User
 from frontdesk.users.schemas import (
@@ -348,6 +349,9 @@ async def update_user(
             session, user=user, available=False, reason="deactivated"
         )
         await notifications_service.forget_browsers(session, user_id=user.id)
+    if user.is_active and was_admin and not user.is_admin:
+        # Not listed on the tickets of inboxes they no longer see (their desk leaves the page).
+        await ticket_viewers.drop_user_unseeing(session, user=user)
     if body.is_active is False or (was_admin and not user.is_admin):
         # The tickets they no longer see go back to their inboxes (tickets/departures.py).
         gone = departures.Departure.demoted if user.is_active else departures.Departure.deactivated

@@ -21,7 +21,10 @@ const routes: RouteRecordRaw[] = [
     component: Landing,
     beforeEnter: () => {
       const first = useInboxes().items[0];
-      return first ? `/inboxes/${first.id}/open` : "/chats";
+      if (first) return `/inboxes/${first.id}/open`;
+      // A light agent of no inbox (taken out of their last one) has no Chats: customers, which
+      // every role reads, rather than a redirect back here for ever.
+      return useAuth().isLightAgent ? "/customers" : "/chats";
     },
   },
   { path: "/inboxes/:inboxId(\\d+)/:folder(open|mine|unassigned|breaching|hold|snoozed|closed|spam)", component: () => import("./tickets/TicketList.vue"), meta: { title: "common.pageTickets" } },

@@ -5,6 +5,7 @@ import { useCustomerChanges } from "../customers/live";
 import { useFields } from "../fields/store";
 import { readFollowedInboxes } from "../inboxes/followed";
 import { useInboxes } from "../inboxes/store";
+import { useLostInboxes } from "../inboxes/lost";
 import { useArticleChanges, useArticlePresence } from "../knowledge/live";
 import { useRatings } from "../ratings/store";
 import { useTicketPresence } from "../tickets/presence";
@@ -72,11 +73,15 @@ export function eventTable(): Record<string, Action> {
     // agent takes chats (the user menu's "not a member of any inbox"). Without an inbox, my role
     // changed (or who must use two-factor authentication): /me, read again, says which, and
     // everything the role decides follows (docs/desk.md, "Light agents"). With one, I was added
-    // to it or taken out of it, or it is new (admins follow every inbox): the menu's inboxes.
+    // to it or taken out of it, or it is new (admins follow every inbox): the menu's inboxes, and
+    // a page of an inbox I no longer see is left (inboxes/lost.ts).
     "inbox.membership_changed": (e) => {
       void chats.loadAgents().catch(() => undefined);
       if (e.data.inbox_id == null) void auth.recheckRole().catch(() => undefined);
-      else void readFollowedInboxes().catch(() => undefined);
+      else
+        void readFollowedInboxes()
+          .then((lost) => useLostInboxes().lost(lost, "removed"))
+          .catch(() => undefined);
     },
     // An admin changed an inbox's settings: its name and the reply box's signature follow.
     "inbox.updated": (e) => inboxes.updated(e.data.inbox),

@@ -15,6 +15,15 @@ export const en = {
   doMove: "Move to {inbox}",
   macroField: "Move to inbox",
   noMove: "Do not move",
+  // The signed-in user stopped seeing an inbox while a page of it was open (inboxes/lost.ts).
+  leftTicket: "An admin took you out of the inbox {inbox}: ticket #{number}, which you had open, is no longer yours to see, so the desk left it.",
+  leftList: "An admin took you out of the inbox {inbox}: its tickets are no longer yours to see, so the desk left their list.",
+  leftTicketRole: "With your new role you see only the inboxes you are a member of, and {inbox} is not one: ticket #{number}, which you had open, is no longer yours to see, so the desk left it.",
+  leftListRole: "With your new role you see only the inboxes you are a member of, and {inbox} is not one, so the desk left its tickets' list.",
+  leftDraft: "What you had typed on it was not sent. It stays here until you close this line, to copy if you need it:",
+  leftDraftLabel: "What you had typed on ticket #{number}",
+  copy: "Copy",
+  copied: "Copied.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -32,4 +41,12 @@ export const fr: Words<typeof en> = {
   doMove: "Déplacer vers {inbox}",
   macroField: "Déplacer vers la boîte",
   noMove: "Ne pas déplacer",
+  leftTicket: "Un admin vous a retiré(e) de la boîte {inbox} : le ticket #{number}, que vous aviez ouvert, n'est plus visible pour vous, et le bureau l'a quitté.",
+  leftList: "Un admin vous a retiré(e) de la boîte {inbox} : ses tickets ne sont plus visibles pour vous, et le bureau a quitté leur liste.",
+  leftTicketRole: "Avec votre nouveau rôle, vous ne voyez que les boîtes dont vous êtes membre, et {inbox} n'en est pas une : le ticket #{number}, que vous aviez ouvert, n'est plus visible pour vous, et le bureau l'a quitté.",
+  leftListRole: "Avec votre nouveau rôle, vous ne voyez que les boîtes dont vous êtes membre, et {inbox} n'en est pas une : le bureau a quitté la liste de ses tickets.",
+  leftDraft: "Ce que vous y aviez saisi n'a pas été envoyé. Le texte reste ici jusqu'à ce que vous fermiez cette ligne, pour le copier si besoin :",
+  leftDraftLabel: "Ce que vous aviez saisi sur le ticket #{number}",
+  copy: "Copier",
+  copied: "Copié.",
 };
