@@ -2,7 +2,12 @@
 to the end of the kept ticket's list, in their order, and those same items come back on undo;
 items added to the kept ticket since stay there. A split moves none: the work to do stays with
 the ticket split from. A merge is never refused for the limit of items (it would be for a
-detail): the kept ticket may then have more than MAX_ITEMS, and takes no new one until some go."""
+detail): the kept ticket may then have more than MAX_ITEMS, and takes no new one until some go.
+
+Undoing a split gives the original ticket the split-off ticket's items as a merge would (those
+added to it since the split: it started with none), but only within MAX_ITEMS (`ensure_room`):
+an undo is asked for to make one conversation again, not to grow a list past its limit, and its
+items cannot stay behind on a ticket that is closed and reads the original's checklist."""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.checklists.models import ChecklistItem
+from frontdesk.checklists.models import MAX_ITEMS, ChecklistItem
+from frontdesk.errors import Conflict
+from frontdesk.tickets.models import Ticket
 
 
 async def merged(session: AsyncSession, *, source_id: int, target_id: int) -> list[int]:
@@ -41,6 +48,26 @@ async def merged(session: AsyncSession, *, source_id: int, target_id: int) -> li
             .execution_options(synchronize_session=False)
         )
     return ids
+
+
+async def ensure_room(session: AsyncSession, *, joining: Ticket, kept: Ticket) -> None:
+    """409 `checklist_full` when `joining`'s items appended to `kept`'s would pass MAX_ITEMS
+    (both locked by the caller); nothing to append is never refused."""
+    rows = await session.execute(
+        select(ChecklistItem.ticket_id, func.count())
+        .where(ChecklistItem.ticket_id.in_([joining.id, kept.id]))
+        .group_by(ChecklistItem.ticket_id)
+    )
+    counts = {int(ticket_id): int(count) for ticket_id, count in rows}
+    theirs, ours = counts.get(joining.id, 0), counts.get(kept.id, 0)
+    if theirs and theirs + ours > MAX_ITEMS:
+        over = theirs + ours - MAX_ITEMS
+        raise Conflict(
+            f"Undoing this would give ticket #{kept.number} {theirs + ours} checklist items "
+            f"({ours} of its own and {theirs} of #{joining.number}), more than the {MAX_ITEMS} "
+            f"it may have: delete {over} of them first.",
+            code="checklist_full",
+        )
 
 
 async def unmerged(

@@ -1,6 +1,7 @@
 """Side conversations in a merge and its undo (tickets/merging.py): the merged ticket's side
 conversations go to the kept ticket, and those same ones come back on undo (one started on the
-kept ticket since stays there). A split moves none: they stay with the ticket split from. Their
+kept ticket since stays there). A split moves none: they stay with the ticket split from; its
+undo moves those of the split ticket to the original, as a merge of it (`merged`). Their
 files (side_conversations/models.py `SideConversationFile`) go with them: each keeps the id of
 the ticket it is read through and deleted with. Each ticket whose list changed is told
 (`ticket.side_conversations_changed`, "moved", to its inbox), on which a desk that has it open

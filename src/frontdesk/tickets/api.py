@@ -324,12 +324,16 @@ async def update_ticket(
 
 @router.post("/{ticket_id}/notes", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 async def add_note(
+    ticket_id: Id,
     body: NoteCreate,
-    ticket: LoadedTicket,
     user: CurrentAgent,
     session: SessionDep,
     settings: SettingsDep,
 ) -> EntryRead:
+    # Locked and read again: a note sent as the ticket is merged away (an undone split) is
+    # refused rather than left on the closed ticket.
+    ticket = await service.lock_visible_ticket(session, user=user, ticket_id=ticket_id)
+    service.ensure_not_merged(ticket, write="note")
     entry = await service.add_note(
         session,
         ticket=ticket,

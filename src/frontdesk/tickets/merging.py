@@ -7,7 +7,9 @@ message, or it and every message after it, into a new ticket of the same inbox a
 
 Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts back exactly
 that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands;
-less what an erasure took since (docs/privacy.md), which its timeline lines count.
+less what an erasure took since (docs/privacy.md), which its timeline lines count. A split's
+undo folds the whole new ticket back, as a merge of it would: what was written on it since
+comes too (`_fold_back`).
 
 Concurrency: the tickets are locked in id order (`FOR UPDATE`, so two merges of the same pair
 wait for each other instead of deadlocking) and every write that decides is guarded: a source
@@ -494,6 +496,9 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
             "A later merge or split of these tickets still stands; undo that one first.",
             code="undo_blocked",
         )
+    if move.kind is MoveKind.split_out:
+        # Checked before anything is written: a refusal leaves both tickets as they are.
+        await checklist_moves.ensure_room(session, joining=target, kept=source)
     done = await session.execute(
         update(TicketMove)
         .where(TicketMove.id == move.id, TicketMove.undone_at.is_(None))
@@ -511,12 +516,12 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
             )
         )
     )
-    await _move_rows(
-        session, entry_ids=entry_ids, file_ids=list(move.file_ids), src=target.id, dst=source.id
-    )
     erased = len(move.entry_ids) - len(entry_ids)
     fields_back = False
     if move.kind is MoveKind.merge:
+        await _move_rows(
+            session, entry_ids=entry_ids, file_ids=list(move.file_ids), src=target.id, dst=source.id
+        )
         # The kept ticket no longer waits for what went back (docs/reports.md).
         await clocks.left(session, ticket=target, entry_ids=entry_ids)
         fields_back = await _unmerge(session, move=move, source=source, target=target, actor=actor)
@@ -526,20 +531,21 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         source_line = f"{actor.name} undid the merge into #{target.number}"
         target_line = f"{actor.name} undid the merge of #{source.number}"
     else:
-        # Its thread goes back as a merge's would: a customer still waiting on it waits here.
-        await clocks.joined(
-            session, kept=source, joining=target, open=target.state is not TicketState.closed
+        added = await _fold_back(
+            session,
+            move=move,
+            entry_ids=entry_ids,
+            original=source,
+            split=target,
+            actor=actor,
+            now=now,
         )
-        # The ticket the split made is emptied of what it took; closed, it points back.
-        target.state = TicketState.closed
-        target.closed_at = now
-        target.snoozed_until = None
-        target.merged_into_id = source.id
-        await assignment_tracking.forget_ticket(session, ticket_id=target.id)
-        # Its links fold back as a merge's would (the split's own link to it is dropped).
-        await link_moves.merged(session, source=target, target=source, actor=actor)
         source_line = f"{actor.name} undid the split into #{target.number}"
         target_line = f"{actor.name} undid the split; its messages are back on #{source.number}"
+        if added:
+            what = "entry" if added == 1 else "entries"
+            source_line += f", with {added} {what} added there since"
+            target_line += f", with {added} {what} added here since"
     if erased:
         what = "entry" if erased == 1 else "entries"
         gone = f"; {erased} {what} it had moved went with an erasure meanwhile"
@@ -565,6 +571,75 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         changes=["entries", "state", *(["fields"] if fields_back else [])],
     )
     return move
+
+
+async def _fold_back(
+    session: AsyncSession,
+    *,
+    move: TicketMove,
+    entry_ids: Sequence[int],
+    original: Ticket,
+    split: Ticket,
+    actor: User,
+    now: datetime,
+) -> int:
+    """The undo of a split: the ticket it made goes back into the original as a merge of it
+    would go (both locked). Not only the messages the split took (`entry_ids`, those still
+    there) but everything written on it since (replies, notes, the customer's mail), with their
+    files and mail, its side conversations, checklist items and time entries: closed and
+    pointing to the original, it keeps none of the conversation. Its timeline lines stay: they
+    are its own history. How many entries written since came back."""
+    taken = set(move.entry_ids)
+    added = [
+        entry_id
+        for entry_id in await session.scalars(
+            select(TicketEntry.id)
+            .where(TicketEntry.ticket_id == split.id, TicketEntry.kind.in_(MESSAGE_KINDS))
+            .order_by(TicketEntry.id)
+        )
+        if entry_id not in taken
+    ]
+    file_ids = list(
+        await session.scalars(select(StoredFile.id).where(StoredFile.ticket_id == split.id))
+    )
+    await _move_rows(
+        session,
+        entry_ids=sorted([*entry_ids, *added]),
+        file_ids=file_ids,
+        src=split.id,
+        dst=original.id,
+    )
+    # Its thread goes back as a merge's would: a customer still waiting on it waits here.
+    await clocks.joined(
+        session, kept=original, joining=split, open=split.state is not TicketState.closed
+    )
+    time_entry_ids = await time_moves.merged(session, source_id=split.id, target_id=original.id)
+    checklist_item_ids = await checklist_moves.merged(
+        session, source_id=split.id, target_id=original.id
+    )
+    side_conversation_ids = await side_moves.merged(
+        session, source=split, target=original, actor=actor
+    )
+    # The ticket the split made is emptied; closed, it points back.
+    split.state = TicketState.closed
+    split.closed_at = now
+    split.snoozed_until = None
+    split.merged_into_id = original.id
+    await assignment_tracking.forget_ticket(session, ticket_id=split.id)
+    # Its links fold back as a merge's would (the split's own link to it is dropped).
+    await link_moves.merged(session, source=split, target=original, actor=actor)
+    # What came back besides the split's own messages, for the record.
+    move.data = {
+        **move.data,
+        "undo": {
+            "added_entry_ids": added,
+            "file_ids": file_ids,
+            "time_entry_ids": time_entry_ids,
+            "checklist_item_ids": checklist_item_ids,
+            "side_conversation_ids": side_conversation_ids,
+        },
+    }
+    return len(added)
 
 
 async def undo_moves(

@@ -441,6 +441,17 @@ def ensure_not_spam(ticket: Ticket, *, doing: str) -> None:
         )
 
 
+def ensure_not_merged(ticket: Ticket, *, write: str) -> None:
+    """What an agent writes on a ticket merged into another (by a merge, or an undone split,
+    maybe while they wrote) would stay on a closed ticket nobody reads: refused, as a reply is.
+    `ticket` read under its row lock, so that the merge comes wholly before or after."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"This ticket was merged into another one; write the {write} there.",
+            code="ticket_merged",
+        )
+
+
 def ensure_transition(ticket: Ticket, *, to: TicketState, snoozed_until: datetime | None) -> None:
     """Every state is reachable from every other, but a snooze needs a time in the future; spam
     is entered and left only through spam/service.py (blocking, audit, no rules)."""

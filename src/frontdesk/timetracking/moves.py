@@ -1,6 +1,7 @@
 """Time entries in a merge and its undo (tickets/merging.py): the merged ticket's entries go to
 the ticket kept, and those same entries come back on undo; entries logged on the kept ticket
-since stay there. A split moves none: the time was spent on the ticket split from."""
+since stay there. A split moves none: the time was spent on the ticket split from; its undo
+moves the split ticket's entries to the original, as a merge of it (`merged`)."""
 
 from __future__ import annotations
 

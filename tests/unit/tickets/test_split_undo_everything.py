@@ -1,0 +1,212 @@
+"""Undoing a split brings back everything the split-off ticket holds, over HTTP (docs/desk.md,
+"Merging and splitting tickets"): not only the messages the split took, but a reply, a note
+with its file and the customer's mail written on it since, its side conversations, checklist
+items and time entries, each exactly once on the original; the split ticket is left closed,
+pointing back, with only its timeline lines. A checklist that would pass its limit refuses the
+undo and changes nothing; mail answering the split ticket lands on the original."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from frontdesk.checklists.models import MAX_ITEMS, ChecklistItem
+from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.files.models import StoredFile
+from frontdesk.mail.models import InboundMessage, OutboxMessage
+from frontdesk.side_conversations.models import SideConversation
+from frontdesk.tickets.models import TicketEntry
+from frontdesk.timetracking.models import TimeEntry
+from tests.conftest import BOTH_STORES, Agent, Desk, Published
+from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
+from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+
+pytestmark = BOTH_STORES
+
+CUSTOMER = "customer@example.org"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_passwords(monkeypatch)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"inbound_token": INBOUND_TOKEN})
+
+
+async def get(agent: Agent, ticket_id: int) -> dict[str, Any]:
+    response = await agent.client.get(f"/api/v1/tickets/{ticket_id}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def post(agent: Agent, path: str, body: dict[str, Any], status: int = 201) -> Any:
+    response = await agent.client.post(path, json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def messages(ticket: dict[str, Any]) -> list[str]:
+    return [e["text"].strip() for e in ticket["entries"] if e["kind"] != "event"]
+
+
+def events(ticket: dict[str, Any]) -> list[str]:
+    return [e["text"] for e in ticket["entries"] if e["kind"] == "event"]
+
+
+async def split(agent: Agent, ticket: dict[str, Any], text: str) -> dict[str, Any]:
+    entry = next(e for e in (await get(agent, ticket["id"]))["entries"] if e["text"] == text)
+    move: dict[str, Any] = await post(
+        agent, f"/api/v1/tickets/{ticket['id']}/entries/{entry['id']}/split", {}
+    )
+    return move
+
+
+async def answer_by_mail(app: FastAPI, agent: Agent, entry_id: int, text: str) -> None:
+    """The customer answers the email of the reply `entry_id`, at its reply address."""
+    async with app.state.sessionmaker() as session:
+        sent = await session.scalar(select(OutboxMessage).where(OutboxMessage.entry_id == entry_id))
+    assert sent is not None
+    raw = reply_mail(
+        to=sent.headers["Reply-To"],
+        sender=CUSTOMER,
+        text=text,
+        in_reply_to=sent.message_id,
+    )
+    response = await post_mime(agent.client, raw)
+    assert response.is_success, response.text
+
+
+async def test_the_undo_brings_back_what_was_added_to_the_split_ticket(
+    app: FastAPI, desk: Desk, published: Published
+) -> None:
+    inbox = await desk.inbox(email_address="help@shop.example.com")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    first = await new_ticket(ada.client, inbox, subject="Sofa", email=CUSTOMER)
+    base = f"/api/v1/tickets/{first['id']}"
+    for text in ("one", "two", "three"):
+        await post(ada, f"{base}/notes", {"text": text})
+    await post(ada, f"{base}/checklist/items", {"text": "Original item"})
+    await post(ada, f"{base}/time-entries", {"minutes": 10})
+    move = await split(ada, first, "two")
+    new_id = move["target_ticket_id"]
+    new = f"/api/v1/tickets/{new_id}"
+
+    # Work on the split ticket: a reply the customer answers by mail, a note with a file, a
+    # side conversation, a checklist item, time.
+    reply = await post(ada, f"{new}/replies", {"text": "Which colour?"})
+    await answer_by_mail(app, ada, reply["id"], "Blue, please.")
+    upload = await ada.client.post(
+        f"/api/v1/uploads?ticket_id={new_id}&filename=photo.txt",
+        content=b"a photo",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert upload.status_code == 201, upload.text
+    await post(ada, f"{new}/notes", {"text": "See photo", "attachment_ids": [upload.json()["id"]]})
+    side = await post(
+        ada, f"{new}/side-conversations", {"to": ["orders@supplier.example.com"], "text": "Blue?"}
+    )
+    item = await post(ada, f"{new}/checklist/items", {"text": "Order blue"})
+    logged = await post(ada, f"{new}/time-entries", {"minutes": 5})
+    split_off = await get(ada, new_id)
+    assert messages(split_off) == ["two", "Which colour?", "Blue, please.", "See photo"]
+
+    published.clear()
+    undone = await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+
+    original = await get(ada, first["id"])
+    # One thread in time order, each message once.
+    assert messages(original) == [
+        "one",
+        "two",
+        "three",
+        "Which colour?",
+        "Blue, please.",
+        "See photo",
+    ]
+    assert events(original)[-1] == (
+        f"Ada undid the split into #{split_off['number']}, with 3 entries added there since"
+    )
+    emptied = await get(ada, new_id)
+    assert messages(emptied) == []
+    assert (emptied["state"], emptied["merged_into_id"]) == ("closed", first["id"])
+    assert events(emptied)[-1] == (
+        f"Ada undid the split; its messages are back on #{first['number']}, with 3 entries "
+        "added here since"
+    )
+
+    # Each thing once, on the original; nothing left on the split ticket.
+    for model in (TicketEntry, StoredFile, InboundMessage, SideConversation, ChecklistItem):
+        left = [model.ticket_id == new_id]
+        if model is TicketEntry:
+            left.append(TicketEntry.kind != "event")
+        assert await count_rows(app, model, *left) == 0, model
+    assert await count_rows(app, TimeEntry, TimeEntry.ticket_id == new_id) == 0
+    assert await count_rows(app, TimeEntry, TimeEntry.id == logged["id"]) == 1
+    sides = (await ada.client.get(f"{base}/side-conversations")).json()["side_conversations"]
+    assert [s["id"] for s in sides] == [side["id"]]
+    checklist = (await ada.client.get(f"{base}/checklist")).json()
+    assert [(i["id"], i["text"]) for i in checklist["items"]][-1] == (item["id"], "Order blue")
+    assert [i["text"] for i in checklist["items"]] == ["Original item", "Order blue"]
+    times = (await ada.client.get(f"{base}/time-entries")).json()["entries"]
+    assert sorted(t["minutes"] for t in times) == [5, 10]
+    photo = StoredFile.id == upload.json()["id"]
+    assert await count_rows(app, StoredFile, photo, StoredFile.ticket_id == first["id"]) == 1
+
+    # Desks with either ticket open read its side conversations again.
+    moved = [
+        m.envelope.data["ticket_id"]
+        for m in published.messages
+        if m.envelope.type == "ticket.side_conversations_changed"
+        and m.envelope.data["change"] == "moved"
+    ]
+    assert sorted(moved) == sorted([first["id"], new_id])
+
+    error_of(
+        await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo"), 409, "already_undone"
+    )
+
+    # Mail to the split ticket's addresses goes on the original now; a note there is refused.
+    await answer_by_mail(app, ada, reply["id"], "Or green.")
+    assert messages(await get(ada, first["id"]))[-1] == "Or green."
+    assert messages(await get(ada, new_id)) == []
+    error_of(await ada.client.post(f"{new}/notes", json={"text": "too late"}), 409, "ticket_merged")
+
+
+async def test_a_checklist_past_its_limit_refuses_the_undo(app: FastAPI, desk: Desk) -> None:
+    inbox = await desk.inbox()
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    first = await new_ticket(ada.client, inbox, subject="Sofa")
+    for text in ("one", "two"):
+        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
+    move = await split(ada, first, "two")
+    new_id = move["target_ticket_id"]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        session.add_all(
+            ChecklistItem(ticket_id=first["id"], text=f"Item {n}", position=n)
+            for n in range(MAX_ITEMS - 1)
+        )
+    for text in ("Order blue", "Ship"):
+        await post(ada, f"/api/v1/tickets/{new_id}/checklist/items", {"text": text})
+
+    refused = error_of(
+        await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo"), 409, "checklist_full"
+    )
+    assert "delete 1 of them first" in refused["message"]
+    # Nothing changed: the split stands, with its thread and its items.
+    kept = await get(ada, new_id)
+    assert (kept["state"], kept["merged_into_id"], messages(kept)) == ("open", None, ["two"])
+    assert await count_rows(app, ChecklistItem, ChecklistItem.ticket_id == new_id) == 2
+
+    items = (await ada.client.get(f"/api/v1/tickets/{new_id}/checklist")).json()["items"]
+    await ada.client.delete(f"/api/v1/tickets/{new_id}/checklist/items/{items[0]['id']}")
+    undone = await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+    assert await count_rows(app, ChecklistItem, ChecklistItem.ticket_id == first["id"]) == MAX_ITEMS
