@@ -11,9 +11,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, WebSocketRoute, expect
 
-from tests.e2e.desk import DESK_TESTS, api_as, assert_accessible, shoot
+from tests.e2e.desk import (
+    DESK_TESTS,
+    api_as,
+    assert_accessible,
+    desk_context,
+    eventually,
+    open_page,
+    shoot,
+)
+from tests.e2e.test_desk_catch_up import reached
 from tests.e2e.test_desk_role_change import open_with_socket
 
 pytestmark = DESK_TESTS
@@ -146,3 +155,50 @@ async def test_a_light_agent_out_of_their_last_inbox_lands_on_customers(
     left = page.get_by_test_id("inbox-left")
     await expect(left.get_by_role("textbox")).to_have_value("The export job times out after 30 s.")
     await page.context.close()
+
+
+async def test_taken_out_while_the_desk_was_offline_it_leaves_the_ticket_once_back(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """The event that says so goes with the connection; the desk's catch-up after reconnecting
+    reads its inboxes again and leaves the page of one it no longer sees."""
+    support = await desk.inbox(name="Support")
+    billing = await desk.inbox(name="Billing")
+    admin = await desk.user(name="Olga Admin", role="admin")
+    grace = await desk.user(name="Grace Hopper")
+    await desk.add_member(support, grace)
+    await desk.add_member(billing, grace)
+    admin_api = await api_as(desk, admin)
+    ticket = await a_ticket(admin_api, billing, "Charged twice for order 1042")
+
+    context = await desk_context(browser, live, grace)
+    sockets: list[WebSocketRoute] = []
+    back = asyncio.Event()  # a socket opened while this is clear waits for it (offline)
+    back.set()
+
+    async def through(ws: WebSocketRoute) -> None:
+        sockets.append(ws)
+        await back.wait()
+        ws.connect_to_server()
+
+    await context.route_web_socket(re.compile(r"/api/v1/ws(\?|$)"), through)
+    page = await open_page(context, live, grace, f"/tickets/{ticket['id']}")
+    await expect(page.get_by_role("heading", name="Charged twice for order 1042")).to_be_visible()
+    await page.locator("#reply-text").fill("The refund went out on Monday.")
+
+    back.clear()
+    await sockets[0].close()
+    await eventually(reached(lambda: len(sockets) == 2), timeout=15)
+    await admin_api("DELETE", f"/api/v1/inboxes/{billing['id']}/members/{grace['id']}")
+    # Nothing told the page while it was offline.
+    await expect(page.get_by_role("heading", name="Charged twice for order 1042")).to_be_visible()
+    back.set()
+
+    await expect(page).to_have_url(f"{live}/inboxes/{support['id']}/open")
+    left = page.get_by_test_id("inbox-left")
+    await expect(left).to_contain_text(
+        "While the desk was offline, you stopped seeing the inbox Billing: ticket "
+        f"#{ticket['number']}, which you had open, is no longer yours to see, so the desk left it."
+    )
+    await expect(left.get_by_role("textbox")).to_have_value("The refund went out on Monday.")
+    await context.close()

@@ -9,8 +9,9 @@ import { defineStore } from "pinia";
 import { ref } from "vue";
 import type { Inbox, TicketDetail } from "../api/types";
 
-/** Why the inboxes went: the sentence differs. */
-export type LostWhy = "removed" | "role";
+/** Why the inboxes went: the sentence differs. "offline": found on reconnecting, the event
+ * that said why having gone with the connection. */
+export type LostWhy = "removed" | "role" | "offline";
 
 /** What the page on screen shows of one inbox. */
 export interface PageOfInbox {

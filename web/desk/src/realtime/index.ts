@@ -3,7 +3,8 @@ import { ref } from "vue";
 import { useAuth } from "../auth/store";
 import { useChats } from "../chats/store";
 import { useFields } from "../fields/store";
-import { useInboxes } from "../inboxes/store";
+import { readInboxes } from "../inboxes/followed";
+import { useLostInboxes } from "../inboxes/lost";
 import { useArticleChanges } from "../knowledge/live";
 import { useTickets } from "../tickets/store";
 import { useChecklists } from "../tickets/checklist";
@@ -37,8 +38,11 @@ export function startRealtime(): void {
       tickets.catchUp();
       // Neither are `view.changed`: the views' list is read again, and their counts with it.
       useViews().resumed();
-      // Nor `inbox.updated`: the inboxes (the signature under the reply box) are read again.
-      void useInboxes().load().catch(() => undefined);
+      // Nor `inbox.updated` and `inbox.membership_changed`: the inboxes (the signature under
+      // the reply box) are read again, and a page of one no longer listed is left (inboxes/lost.ts).
+      void readInboxes()
+        .then((lost) => useLostInboxes().lost(lost, "offline"))
+        .catch(() => undefined);
       // Nor custom fields' definitions an admin changed meanwhile.
       void useFields().refresh().catch(() => undefined);
       // Nor `timer.changed` and `ticket.time_changed`: the timer, and the open ticket's entries.
