@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.inboxes.queries import visible_inbox_ids
@@ -43,6 +44,39 @@ def visible_to(user: User) -> ColumnElement[bool]:
         .scalar_subquery()
     )
     return or_(shown.is_not(None), Customer.created_by_id == user.id)
+
+
+def ticket_customer_visible(user: User) -> ColumnElement[bool]:
+    """For a query of tickets `user` sees: the ticket's customer is one `user` may see (as
+    `visible_to` says). Where a ticket stands for its customer (listed under their organisation,
+    counted there), a ticket filed on the address of a customer the agent cannot see must not
+    tell the agent where that customer belongs.
+
+    A ticket that shows its customer, in one of the agent's inboxes, is such a ticket by itself:
+    the other two tests (its customer shown by another ticket there, or created by the agent)
+    are probed, by the customer's tickets' index and the customers' key, only for the rare ticket
+    that does not, OR's terms being evaluated in order on both stores."""
+    if user.is_admin:
+        return true()
+    other = aliased(Ticket)
+    elsewhere = (
+        select(literal(1))
+        .where(
+            other.customer_id == Ticket.customer_id,
+            other.inbox_id.in_(visible_inbox_ids(user)),
+            other.shows_customer.is_(True),
+        )
+        .correlate(Ticket)
+        .limit(1)
+        .scalar_subquery()
+    )
+    created = (
+        select(literal(1))
+        .where(Customer.id == Ticket.customer_id, Customer.created_by_id == user.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return or_(Ticket.shows_customer.is_(True), elsewhere.is_not(None), created.is_not(None))
 
 
 _CUSTOMERS = cast(Table, Customer.__table__)

@@ -5,8 +5,9 @@ and the customers who join one by their address's domain (docs/desk.md, "Organis
   create, edit and delete them (`organisations_admins_only`).
 - **What an agent sees under one.** Its customers they may see (customers/queries.py), counted
   and listed alike, and those customers' tickets in their inboxes: an organisation tells an
-  agent nothing of the customers and tickets of inboxes they are not in. Owners and admins, and
-  the webhooks' payloads, see and count them all.
+  agent nothing of the customers and tickets of inboxes they are not in, nor of a customer
+  whose ticket in their inbox was filed on an address they typed (`Ticket.shows_customer`).
+  Owners and admins, and the webhooks' payloads, see and count them all.
 - **Names** are unique once folded (labels/service.name_key), decided by the unique key
   (db/unique.flush_unique): two admins creating "Acme" at once get one organisation and a 409.
 - **Domains** belong to one organisation at most (the key), named in the refusal; free-mail
@@ -40,7 +41,7 @@ from frontdesk.audit import service as audit
 from frontdesk.customers import changes as customer_changes
 from frontdesk.customers import service as customers_service
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
-from frontdesk.customers.queries import visible_customers, visible_to
+from frontdesk.customers.queries import ticket_customer_visible, visible_customers, visible_to
 from frontdesk.db.planning import Unindexed
 from frontdesk.db.unique import flush_unique
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
@@ -390,13 +391,17 @@ class TicketPage:
 async def list_tickets(
     session: AsyncSession, *, user: User, organisation: Organisation, cursor: str | None, limit: int
 ) -> TicketPage:
-    """The tickets of the organisation's customers in the inboxes `user` sees, newest first
-    (spam left out, as in the ticket list). A customer the agent may not see is not named."""
+    """The tickets of the organisation's customers that `user` may see, in the inboxes they
+    see, newest first (spam left out, as in the ticket list)."""
     digest = cursors.digest({"organisation": organisation.id})
     after = _after_id(cursor, kind="-id", digest=digest)
     members = select(Customer.id).where(Customer.organisation_id == organisation.id)
+    # Only the tickets whose customer the agent may see: one filed on the address of a hidden
+    # customer would tell that they belong here (and the ticket list's filter says the same).
     listed = visible_tickets(user).where(
-        Ticket.customer_id.in_(members), Ticket.state != TicketState.spam
+        Ticket.customer_id.in_(members),
+        Ticket.state != TicketState.spam,
+        ticket_customer_visible(user),
     )
     if after is not None:
         listed = listed.where(Ticket.id < after)
@@ -405,11 +410,13 @@ async def list_tickets(
     customer_ids = {ticket.customer_id for ticket in page}
     shown = await customers_service.visible_ids(session, user=user, customer_ids=customer_ids)
     names = await customers_service.names_by_id(session, customer_ids=list(shown))
+    # Every customer listed is one `user` may see (above); named as the ticket's own read names
+    # them (tickets/service.hidden_customers), the check kept should a row slip through.
     items = [
         TicketRow(
             ticket,
-            ticket.customer_id if ticket.customer_id in shown and ticket.shows_customer else None,
-            names.get(ticket.customer_id, "") if ticket.shows_customer else "",
+            ticket.customer_id if ticket.customer_id in shown else None,
+            names.get(ticket.customer_id, ""),
         )
         for ticket in page
     ]

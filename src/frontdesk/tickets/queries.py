@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, exists, false, literal, select, tuple_
 
+from frontdesk.customers.queries import ticket_customer_visible
 from frontdesk.errors import Invalid
 from frontdesk.fields.filtering import FieldMatch
 from frontdesk.fields.filtering import condition as field_condition
@@ -112,6 +113,11 @@ def filtered(
         conditions.append(
             Ticket.customer_id.in_(organisations_queries.members(criteria.organisation_id))
         )
+        if not user.is_admin:
+            # A ticket filed on the address of a customer the agent cannot see is theirs to
+            # list, but not under the customer's organisation: that would tell where the hidden
+            # customer belongs (docs/api.md, "Organisations").
+            conditions.append(ticket_customer_visible(user))
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
     if criteria.priorities:
