@@ -106,6 +106,7 @@ from frontdesk.spam import timers as spam_timers
 from frontdesk.spam.api import router as spam_router
 from frontdesk.sso.api import login_router as sso_login_router
 from frontdesk.sso.api import router as sso_router
+from frontdesk.statuses.api import router as statuses_router
 from frontdesk.tickets import counts as ticket_counts
 from frontdesk.tickets.api import router as tickets_router
 from frontdesk.tickets.moves_api import router as ticket_moves_router
@@ -143,6 +144,7 @@ def api_router() -> APIRouter:
         hours_router,
         assignment_router,
         labels_router,
+        statuses_router,
         fields_router,
         customers_router,
         customers_import_router,

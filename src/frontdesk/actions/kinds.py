@@ -66,6 +66,14 @@ class SetState(_Action):
         return TicketState(self.state)
 
 
+class SetStatus(_Action):
+    type: Literal["set_status"] = "set_status"
+    status_id: Id = Field(
+        description="A custom ticket status (GET /api/v1/ticket-statuses), not archived: the "
+        "ticket takes it and its state."
+    )
+
+
 class Snooze(_Action):
     type: Literal["snooze"] = "snooze"
     minutes: Annotated[int, Field(ge=1, le=MAX_SNOOZE_MINUTES)] | None = Field(
@@ -120,7 +128,7 @@ class SetFields(_Action):
 
 
 Action = Annotated[
-    Assign | Label | SetState | Snooze | Reply | Note | SetInbox | SetFields,
+    Assign | Label | SetState | SetStatus | Snooze | Reply | Note | SetInbox | SetFields,
     Field(discriminator="type"),
 ]
 
@@ -132,8 +140,8 @@ def _once_each(actions: list[Action]) -> list[Action]:
     if repeated:
         raise ValueError(f"each action at most once; repeated: {', '.join(repeated)}")
     kinds = {a.type for a in actions}
-    if {"set_state", "snooze"} <= kinds:
-        raise ValueError("set a state or snooze, not both")
+    if len({"set_state", "set_status", "snooze"} & kinds) > 1:
+        raise ValueError("set a state, set a status or snooze: only one of them")
     return actions
 
 

@@ -51,6 +51,7 @@ from frontdesk.actions.kinds import (
     SetFields,
     SetInbox,
     SetState,
+    SetStatus,
     Snooze,
     snooze_end,
 )
@@ -70,6 +71,8 @@ from frontdesk.replies.variables import (
     fill,
     first_word,
 )
+from frontdesk.statuses import service as statuses_service
+from frontdesk.statuses.models import TicketStatus
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import transfers
@@ -181,6 +184,18 @@ async def set_state(
     if ticket.state is action.target:
         return False
     await tickets_service.update_ticket(session, actor=actor, ticket=ticket, state=action.target)
+    return True
+
+
+async def set_status(
+    session: AsyncSession, *, actor: User | None, ticket: Ticket, status: TicketStatus
+) -> bool:
+    """The custom status and its state. An archived or deleted one refuses the ticket (422), as
+    a deleted label does; archiving and deleting refuse while a macro or rule sets it
+    (statuses/usage.py), so only a race meets it."""
+    if ticket.status_id == status.id:
+        return False
+    await tickets_service.update_ticket(session, actor=actor, ticket=ticket, status=status)
     return True
 
 
@@ -409,9 +424,12 @@ async def apply_actions(
         return await apply(source=source)
 
 
-def _draft(text: str, ending: SetState | Snooze | None) -> Draft:
+def _draft(text: str, ending: SetState | Snooze | None, status: TicketStatus | None) -> Draft:
     if isinstance(ending, Snooze):
         return Draft(text, AfterReply.send, snooze_until=snooze_end(ending, now=utcnow()))
+    if ending is None and status is not None:
+        # The status is set at once; the reply's button keeps its state, so keeps it.
+        return Draft(text, THEN[TicketState(status.state.value)])
     return Draft(text, THEN[ending.target] if ending is not None else AfterReply.send)
 
 
@@ -441,6 +459,20 @@ async def _apply(
             **{f"{source.kind}_id": source.id, f"{source.kind}_name": source.name},
         )
     state = next((a for a in actions if isinstance(a, SetState)), None)
+    setting = next((a for a in actions if isinstance(a, SetStatus)), None)
+    status = (
+        await statuses_service.status_to_set(session, status_id=setting.status_id, field="actions")
+        if setting is not None
+        else None
+    )
+    # The state a sent reply goes with: the state action's, or the status's.
+    target = (
+        state.target
+        if state is not None
+        else TicketState(status.state.value)
+        if status is not None
+        else None
+    )
     drafting = drafts is not None and any(isinstance(a, Reply) for a in actions)
     # Sent, the reply goes with the first state; a later state or snooze then has the last word.
     # Drafted, both wait for the reply, and its sending does what the last of them would.
@@ -461,9 +493,13 @@ async def _apply(
                 changed = await set_state(session, actor=actor, ticket=ticket, action=action)
             case Snooze():
                 changed = await snooze(session, actor=actor, ticket=ticket, action=action)
+            case SetStatus():
+                changed = status is not None and await set_status(
+                    session, actor=actor, ticket=ticket, status=status
+                )
             case Reply() if drafts is not None:
                 text = await reply_text(session, actor=actor, ticket=ticket, action=action)
-                drafts.append(_draft(text, ending))
+                drafts.append(_draft(text, ending, status))
                 changed = False
             case Reply() if (
                 source is not None
@@ -475,7 +511,7 @@ async def _apply(
             case Reply():
                 # The system's reply leaves the state alone unless the rule sets one.
                 default = AfterReply.send if actor is not None else None
-                then = THEN[state.target] if state is not None else default
+                then = THEN[target] if target is not None else default
                 before = ticket.state
                 changed = await send_reply(
                     session,

@@ -27,6 +27,7 @@ from frontdesk.rules.models import Rule
 from frontdesk.saved_views.models import SavedView
 from frontdesk.sla.models import SlaPolicy
 from frontdesk.sso.models import SsoSettings
+from frontdesk.statuses.models import TicketStatus
 from frontdesk.users.models import SecurityPolicy, User
 from frontdesk.webhooks.models import WebhookSubscription
 
@@ -185,6 +186,9 @@ AUDITED: tuple[Audited, ...] = (
         SidebarApp, "app", ("name", "url", "secret", "enabled", "position"), secrets=("secret",)
     ),
     Audited(Label, "label", ("name", "color")),
+    Audited(
+        TicketStatus, "ticket_status", ("name", "description", "state", "position", "archived")
+    ),
     # The definitions only: a customer's values may be personal data, which the log never holds;
     # a ticket's value changes are lines of its timeline.
     Audited(

@@ -33,6 +33,7 @@ from frontdesk.side_conversations import models as side_conversations_models
 from frontdesk.sla import models as sla_models
 from frontdesk.spam import models as spam_models
 from frontdesk.sso import models as sso_models
+from frontdesk.statuses import models as statuses_models
 from frontdesk.tickets import models as tickets_models
 from frontdesk.timetracking import models as timetracking_models
 from frontdesk.users import models as users_models
@@ -72,6 +73,7 @@ __all__ = [
     "sla_models",
     "spam_models",
     "sso_models",
+    "statuses_models",
     "tickets_models",
     "timetracking_models",
     "users_models",

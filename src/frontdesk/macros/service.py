@@ -17,7 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as actions_service
-from frontdesk.actions.kinds import STORED, Action, Assign, Label, Note, Reply, SetFields, SetInbox
+from frontdesk.actions.kinds import (
+    STORED,
+    Action,
+    Assign,
+    Label,
+    Note,
+    Reply,
+    SetFields,
+    SetInbox,
+    SetStatus,
+)
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.fields import automation as field_automation
 from frontdesk.inboxes import service as inboxes_service
@@ -26,6 +36,7 @@ from frontdesk.macros.models import Macro
 from frontdesk.macros.queries import visible_macros
 from frontdesk.replies import service as replies_service
 from frontdesk.replies.variables import refusal
+from frontdesk.statuses import service as statuses_service
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
 
@@ -92,6 +103,8 @@ async def _ensure_targets(
                 except NotFound:
                     raise Invalid("actions", "No such inbox to move tickets to.") from None
                 tickets_inbox = target_id
+            case SetStatus(status_id=status_id):
+                await statuses_service.status_to_set(session, status_id=status_id, field="actions")
             case _:
                 pass
 
@@ -200,6 +213,19 @@ async def macros_naming_label(session: AsyncSession, *, label_id: int) -> Sequen
         for macro in await _all_macros(session)
         if any(
             isinstance(action, Label) and label_id in (*action.add, *action.remove)
+            for action in actions_of(macro)
+        )
+    ]
+
+
+async def macros_setting_status(session: AsyncSession, *, status_id: int) -> Sequence[Macro]:
+    """Every macro that sets the custom status, whoever's: archived or deleted under it, the
+    macro would refuse every ticket."""
+    return [
+        macro
+        for macro in await _all_macros(session)
+        if any(
+            isinstance(action, SetStatus) and action.status_id == status_id
             for action in actions_of(macro)
         )
     ]

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.actions.kinds import Action, Assign, Label, Note, Reply, SetFields, SetInbox
+from frontdesk.actions.kinds import (
+    Action,
+    Assign,
+    Label,
+    Note,
+    Reply,
+    SetFields,
+    SetInbox,
+    SetStatus,
+)
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.fields import automation as field_automation
 from frontdesk.fields.models import FieldObject
@@ -41,6 +50,7 @@ from frontdesk.rules.kinds import (
     OnStateChanged,
 )
 from frontdesk.rules.models import Rule, RuleRun
+from frontdesk.statuses import service as statuses_service
 from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.users import service as users_service
 from frontdesk.users.models import User
@@ -106,6 +116,10 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
                 await inboxes_service.get_inbox_by_id(session, inbox_id=action.inbox_id)
             except NotFound:
                 raise Invalid("actions", "No such inbox to move tickets to.") from None
+        if isinstance(action, SetStatus):
+            await statuses_service.status_to_set(
+                session, status_id=action.status_id, field="actions"
+            )
 
 
 def _object_of(condition: FieldValue) -> FieldObject:
@@ -194,6 +208,19 @@ async def rules_naming_label(session: AsyncSession, *, label_id: int) -> Sequenc
         if label_id in named:
             found.append(rule)
     return found
+
+
+async def rules_setting_status(session: AsyncSession, *, status_id: int) -> Sequence[Rule]:
+    """The rules, on or off, that set the custom status: archived or deleted under them, each
+    run would be refused."""
+    return [
+        rule
+        for rule in await list_rules(session)
+        if any(
+            isinstance(action, SetStatus) and action.status_id == status_id
+            for action in definition_of(rule).actions
+        )
+    ]
 
 
 async def rules_naming_field(

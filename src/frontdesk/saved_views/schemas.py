@@ -38,6 +38,9 @@ class ViewFilters(WriteModel):
     organisation_id: Id | None = Field(
         default=None, description="Whose customer belongs to this organisation."
     )
+    status_id: Id | None = Field(
+        default=None, description="With this custom status (GET /api/v1/ticket-statuses)."
+    )
     priority: list[Annotated[TicketPriority, FROM_STRING]] = Field(
         default_factory=list, max_length=len(TicketPriority), description="Any of these."
     )

@@ -33,6 +33,7 @@ from frontdesk.saved_views import events
 from frontdesk.saved_views.models import SHARED, SavedView
 from frontdesk.saved_views.schemas import MAX_NAME, ViewFilters
 from frontdesk.sla.views import breaching_before
+from frontdesk.statuses.models import TicketStatus
 from frontdesk.tickets.models import Ticket
 from frontdesk.tickets.queries import TicketFilter, filtered
 from frontdesk.users.models import User
@@ -109,6 +110,8 @@ async def _ensure_targets(session: AsyncSession, *, user: User, filters: ViewFil
         and await session.get(Organisation, filters.organisation_id) is None
     ):
         raise Invalid("filters.organisation_id", "No such organisation: it may have been deleted.")
+    if filters.status_id is not None and await session.get(TicketStatus, filters.status_id) is None:
+        raise Invalid("filters.status_id", "No such status: it may have been deleted.")
     if filters.assignee_id is not None and await session.get(User, filters.assignee_id) is None:
         raise Invalid("filters.assignee_id", "No such agent.")
     if filters.field is not None:
@@ -266,12 +269,14 @@ class Gone:
     # The custom field filters (`plan:Pro`) whose field or option is still there.
     field_specs: frozenset[str] = frozenset()
     organisation_ids: frozenset[int] = frozenset()
+    status_ids: frozenset[int] = frozenset()
 
     def missing(self, filters: ViewFilters) -> list[str]:
         named = (
             ("inbox_id", filters.inbox_id, self.inbox_ids),
             ("label_id", filters.label_id, self.label_ids),
             ("organisation_id", filters.organisation_id, self.organisation_ids),
+            ("status_id", filters.status_id, self.status_ids),
             ("assignee_id", filters.assignee_id, self.user_ids),
             ("field", filters.field, self.field_specs),
         )
@@ -287,7 +292,8 @@ async def existing_targets(
     every = [filters_of(view) for view in views]
 
     async def found(
-        model: type[Inbox] | type[Label] | type[User] | type[Organisation], ids: set[int]
+        model: type[Inbox] | type[Label] | type[User] | type[Organisation] | type[TicketStatus],
+        ids: set[int],
     ) -> frozenset[int]:
         if not ids:
             return frozenset()
@@ -309,6 +315,9 @@ async def existing_targets(
         field_specs=frozenset(field_specs),
         organisation_ids=await found(
             Organisation, {f.organisation_id for f in every if f.organisation_id is not None}
+        ),
+        status_ids=await found(
+            TicketStatus, {f.status_id for f in every if f.status_id is not None}
         ),
     )
 
@@ -348,6 +357,7 @@ def criteria_of(filters: ViewFilters, *, user: User) -> TicketFilter:
         unassigned=filters.unassigned,
         label_id=filters.label_id,
         organisation_id=filters.organisation_id,
+        status_id=filters.status_id,
         type=filters.type,
         priorities=tuple(filters.priority),
         due_before=breaching_before() if filters.breaching else None,

@@ -31,6 +31,7 @@ from frontdesk.pending_replies.views import pending_reads
 from frontdesk.search.highlights import Highlights
 from frontdesk.search.terms import Part
 from frontdesk.sla.views import sla_read
+from frontdesk.statuses import service as statuses_service
 from frontdesk.tickets import export, listing, service, staleness, starting, transfers
 from frontdesk.tickets.deps import LoadedTicket
 from frontdesk.tickets.listing import SORT_HELP, ListFiltersDep
@@ -77,10 +78,12 @@ async def ticket_reads(
     spent = await time_service.totals(session, ticket_ids=[t.id for t in tickets])
     # One statement for the page: the list's "2/5" badge.
     progress = await checklists_service.progress_of(session, ticket_ids=[t.id for t in tickets])
+    statuses = await statuses_service.refs_of(session, status_ids=[t.status_id for t in tickets])
     return [
         TicketRead.model_validate(ticket).model_copy(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
+                "status": statuses.get(ticket.status_id) if ticket.status_id else None,
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": addresses.primary.get(ticket.customer_id),
                 "reply_address": addresses.recipient.get(ticket.id),
@@ -306,10 +309,17 @@ async def update_ticket(
         if body.label_ids is not None
         else None
     )
+    status = (
+        await statuses_service.status_to_set(session, status_id=body.status_id)
+        if body.status_id is not None
+        else None
+    )
     await service.update_ticket(
         session,
         actor=user,
         ticket=ticket,
+        status=status,
+        plain_status="status_id" in body.model_fields_set and body.status_id is None,
         subject=body.subject,
         state=body.state,
         snoozed_until=body.snoozed_until,

@@ -56,6 +56,7 @@ class Before:
     priority: str
     inbox_id: int
     merged_into_id: int | None
+    status_id: int | None = None
 
 
 def remember(session: AsyncSession, ticket: Ticket) -> None:
@@ -71,6 +72,7 @@ def remember(session: AsyncSession, ticket: Ticket) -> None:
             priority=ticket.priority.value,
             inbox_id=ticket.inbox_id,
             merged_into_id=ticket.merged_into_id,
+            status_id=ticket.status_id,
         )
 
 

@@ -40,6 +40,8 @@ COLUMNS = (
     "number",
     "subject",
     "state",
+    # The custom status's name (docs/desk.md, "Ticket statuses"); empty for the plain one.
+    "status",
     "inbox",
     "assignee",
     "customer_name",
@@ -128,6 +130,7 @@ def _row(read: TicketRead, export: Export, names: _Names) -> list[str]:
         read.number,
         read.subject,
         read.state.value,
+        read.status.name if read.status else "",
         names.inboxes.get(read.inbox_id, ""),
         names.users.get(read.assignee_id, "") if read.assignee_id else "",
         read.customer_name,

@@ -45,6 +45,7 @@ class ListFilters:
     breaching: bool
     view_id: int | None
     field: str | None
+    status_id: int | None = None
 
     def plain(self) -> dict[str, object]:
         """The filters given, as plain values (for the audit log)."""
@@ -98,6 +99,13 @@ def list_filters(
             "nothing after the colon (`plan:`): tickets where the field is not set.",
         ),
     ] = None,
+    status_id: Annotated[
+        Id | None,
+        Query(
+            description="Only tickets with this custom status (GET /api/v1/ticket-statuses), "
+            "archived or not; one that does not exist lists no ticket."
+        ),
+    ] = None,
 ) -> ListFilters:
     return ListFilters(
         inbox_id=inbox_id,
@@ -114,6 +122,7 @@ def list_filters(
         breaching=breaching,
         view_id=view_id,
         field=field,
+        status_id=status_id,
     )
 
 
@@ -141,6 +150,7 @@ async def criteria_of(
             chosen.type,
             chosen.q,
             chosen.field,
+            chosen.status_id,
         )
         flags = (chosen.state, chosen.priority, chosen.unassigned, chosen.mine, chosen.breaching)
         if any(value is not None for value in given) or any(flags):
@@ -161,6 +171,7 @@ async def criteria_of(
         label_id=chosen.label_id,
         customer_id=chosen.customer_id,
         organisation_id=chosen.organisation_id,
+        status_id=chosen.status_id,
         type=chosen.type,
         priorities=chosen.priority,
         text=chosen.q or None,

@@ -199,6 +199,9 @@ async def merge_tickets(
         .values(
             merged_into_id=target.id,
             state=TicketState.closed,
+            # A statement bypasses the model's rule (`Ticket._state_set`): a custom status
+            # stays only when it is one of closed.
+            status_id=source.status_id if source.state is TicketState.closed else None,
             closed_at=now,
             snoozed_until=None,
             updated_at=now,

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import inspect as inspect_row
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from frontdesk.db.base import (
     IDS_NEVER_REUSED,
@@ -107,6 +108,8 @@ class Ticket(Timestamped, Base):
         # Deleting a ticket sets the tickets merged into it free: without it, each ticket a
         # retention pass deleted read every ticket.
         index_where_set("ix_tickets_merged_into", "merged_into_id"),
+        # The list filtered by a custom status, and the check that none uses one to delete.
+        index_where_set("ix_tickets_status", "status_id"),
         # An inbox's closed tickets by when they closed, oldest first: what retention deletes.
         # Only a closed ticket has a closing time.
         Index(
@@ -165,6 +168,23 @@ class Ticket(Timestamped, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL")
     )
+    # A custom status of its state (statuses/), null for the state's plain one. Always of the
+    # ticket's state: `_state_set` drops it when the state changes.
+    status_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_statuses.id", ondelete="SET NULL")
+    )
+
+    @validates("state")
+    def _state_set(self, _key: str, state: TicketState) -> TicketState:
+        """The one rule of custom statuses, for every writer of the state (an agent, mail
+        reopening it, a rule, a snooze, spam, a merge's undo): a status belongs to one state,
+        so a change to another state leaves it. A status is set after its state
+        (tickets/service.py `update_ticket`). An UPDATE statement that writes `state` bypasses
+        this and says what it does with `status_id` itself (tickets/merging.py)."""
+        before = inspect_row(self).attrs.state.loaded_value
+        if before != state:
+            self.status_id = None
+        return state
 
 
 class TicketCount(Base):

@@ -62,6 +62,8 @@ class TicketFilter:
     customer_id: int | None = None
     # The customer's organisation (customers.organisation_id): an unknown one matches nothing.
     organisation_id: int | None = None
+    # A custom status (statuses/): an unknown one matches nothing.
+    status_id: int | None = None
     type: TicketType | None = None
     priorities: tuple[TicketPriority, ...] = ()
     text: str | None = None
@@ -118,6 +120,8 @@ def filtered(
             # list, but not under the customer's organisation: that would tell where the hidden
             # customer belongs (docs/api.md, "Organisations").
             conditions.append(ticket_customer_visible(user))
+    if criteria.status_id is not None:
+        conditions.append(Ticket.status_id == criteria.status_id)
     if criteria.type is not None:
         conditions.append(Ticket.type == criteria.type)
     if criteria.priorities:
@@ -157,6 +161,8 @@ def filters_digest(criteria: TicketFilter) -> str:
     if criteria.organisation_id is not None:
         # Only when given, as `priorities`.
         filters["organisation_id"] = criteria.organisation_id
+    if criteria.status_id is not None:
+        filters["status_id"] = criteria.status_id
     return cursors.digest(filters)
 
 

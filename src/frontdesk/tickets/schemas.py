@@ -31,6 +31,7 @@ from frontdesk.kit.schemas import (
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.mail.outbound import MAX_EXTRA_RECIPIENTS
 from frontdesk.sla.schemas import TicketSlaRead
+from frontdesk.statuses.schemas import StatusRef
 from frontdesk.tickets.merging import MAX_MERGED
 from frontdesk.tickets.models import (
     Direction,
@@ -87,6 +88,11 @@ class TicketRead(ReadModel):
     subject: str
     type: TicketType
     state: TicketState
+    status: StatusRef | None = Field(
+        default=None,
+        description="The ticket's custom status (GET /api/v1/ticket-statuses), always one of "
+        "its `state`; null for the state's plain one (Open, On hold, Closed).",
+    )
     priority: TicketPriority = TicketPriority.normal
     sla_due_at: datetime | None = Field(
         default=None,
@@ -299,6 +305,13 @@ class TicketUpdate(WriteModel):
         description="Every label the ticket is to have; [] removes them all.",
     )
     priority: Annotated[TicketPriority, FROM_STRING] | None = None
+    status_id: Id | None = Field(
+        default=None,
+        description="A custom status (GET /api/v1/ticket-statuses), not archived: the ticket "
+        "takes it and its state in one change (with `state`, the two must agree). null: back to "
+        "the state's plain status. Left out: unchanged, unless `state` changes to another "
+        "state, which leaves the custom status.",
+    )
     inbox_id: Id | None = Field(
         default=None,
         description="Move the ticket to this inbox (one you see; 404 otherwise). Applied "

@@ -38,6 +38,8 @@ from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
 from frontdesk.search import terms as search_terms
 from frontdesk.sla import service as sla_service
+from frontdesk.statuses import service as statuses_service
+from frontdesk.statuses.models import TicketStatus
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import counts, queries, statements, sync
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
@@ -485,14 +487,28 @@ async def update_ticket(
     priority: TicketPriority | None = None,
     fields: Mapping[str, Any] | None = None,
     state_line: str | None = None,
+    status: TicketStatus | None = None,
+    plain_status: bool = False,
 ) -> Ticket:
     """`state_line`: the timeline's words for a state change made by nobody in the desk (the
-    customer's "This is solved" in the portal), instead of "frontdesk set the state to …"."""
+    customer's "This is solved" in the portal), instead of "frontdesk set the state to …".
+    `status`: a custom status (checked by the caller: statuses/service.py `status_to_set`),
+    which sets its state too; `plain_status`: back to the state's plain status. A change to
+    another state leaves the custom status (the ticket model's `_state_set`)."""
     ensure_full_agent(actor)
     changes: list[str] = []
     reopened = False
     # What it was before, for webhooks (from what to what): this transaction's first change.
     ticket_changes.remember(session, ticket)
+    status_before = ticket.status_id
+    if status is not None:
+        if state is not None and state.value != status.state.value:
+            raise Invalid(
+                "status_id",
+                f"The status “{status.name}” is one of the state {status.state.value}, not "
+                f"{state.value}: send one of them, or both alike.",
+            )
+        state = TicketState(status.state.value)
     if snoozed_until is not None and state is None:
         state = TicketState.snoozed
     if state is not None:
@@ -503,8 +519,13 @@ async def update_ticket(
             session,
             ticket,
             actor,
-            state_line or f"{_who(actor)} set the state to {state.value}",
+            (
+                f"{_who(actor)} set the status to {status.name}"
+                if status is not None
+                else state_line or f"{_who(actor)} set the state to {state.value}"
+            ),
             state=state.value,
+            **({"status_id": status.id} if status is not None else {}),
         )
         closed_before = ticket.closed_at is not None
         _apply_state(ticket, state, snoozed_until)
@@ -518,6 +539,24 @@ async def update_ticket(
             at=ticket.closed_at or utcnow(),
         )
         changes.append("state")
+    if status is not None and ticket.status_id != status.id:
+        if "state" not in changes:
+            await _log(
+                session,
+                ticket,
+                actor,
+                f"{_who(actor)} set the status to {status.name}",
+                status_id=status.id,
+            )
+        ticket.status_id = status.id
+    elif plain_status and status is None and ticket.status_id is not None:
+        ticket.status_id = None
+        plain = statuses_service.plain_name(ticket.state)
+        await _log(
+            session, ticket, actor, f"{_who(actor)} set the status to {plain}", status_id=None
+        )
+    if ticket.status_id != status_before:
+        changes.append("status")
     if subject is not None and subject.strip() != ticket.subject:
         if not subject.strip():
             raise Invalid("subject", "The subject cannot be empty.", field_code="required")

@@ -46,6 +46,7 @@ from frontdesk.organisations.models import Organisation
 from frontdesk.ratings.schemas import RatingRead
 from frontdesk.realtime.envelope import chat_topic, iso
 from frontdesk.realtime.publisher import Publication
+from frontdesk.statuses import service as statuses_service
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets import staleness
@@ -751,11 +752,13 @@ async def _tickets(session: AsyncSession, ids: list[int]) -> dict[int, dict[str,
     )
     spent = await time_service.totals(session, ticket_ids=[t.id for t in rows])
     progress = await checklists_service.progress_of(session, ticket_ids=[t.id for t in rows])
+    statuses = await statuses_service.refs_of(session, status_ids=[t.status_id for t in rows])
     return {
         ticket.id: TicketRead.model_validate(ticket)
         .model_copy(
             update={
                 "labels": [LabelRead.model_validate(label) for label in labels[ticket.id]],
+                "status": statuses.get(ticket.status_id) if ticket.status_id else None,
                 "customer_name": names.get(ticket.customer_id, ""),
                 "customer_email": addresses.primary.get(ticket.customer_id),
                 "reply_address": addresses.recipient.get(ticket.id),

@@ -22,6 +22,8 @@ from frontdesk.inboxes.models import Inbox
 from frontdesk.labels import service as labels_service
 from frontdesk.labels.schemas import LabelRead
 from frontdesk.realtime.envelope import iso
+from frontdesk.statuses import service as statuses_service
+from frontdesk.statuses.schemas import StatusRef
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets.changes import ActorKind, ChangeActor
 from frontdesk.tickets.models import Ticket
@@ -38,6 +40,7 @@ CHANGE_OF = {
     "inbox": "inbox",
     "merged": "merged",
     "fields": "fields",
+    "status": "status",
 }
 
 
@@ -116,12 +119,28 @@ async def _fields(
             "from": await _inbox(session, before.inbox_id),
             "to": await _inbox(session, ticket.inbox_id),
         }
+    if before.status_id != ticket.status_id:
+        # As the payload's `status`: {"id", "name", "state"}, null for the plain status.
+        refs = await statuses_service.refs_of(
+            session, status_ids=[before.status_id, ticket.status_id]
+        )
+        diff["status"] = {
+            "from": _status(refs, before.status_id),
+            "to": _status(refs, ticket.status_id),
+        }
     if before.merged_into_id != ticket.merged_into_id:
         diff["merged"] = {
             "from": await _ticket(session, before.merged_into_id),
             "to": await _ticket(session, ticket.merged_into_id),
         }
     return diff
+
+
+def _status(refs: dict[int, StatusRef], status_id: int | None) -> dict[str, Any] | None:
+    if status_id is None:
+        return None
+    ref = refs.get(status_id)
+    return ref.model_dump(mode="json") if ref is not None else {"id": status_id}
 
 
 def _moment(at: datetime | None) -> str | None:

@@ -75,7 +75,7 @@ async def test_every_ticket_once_across_batches_in_the_lists_order(desk: Desk) -
     by_number = await exported(ada, inbox_id=inbox["id"], sort="number")
     assert numbers_of(by_number) == sorted(ticket["number"] for ticket in made)
     first = by_number[0]
-    assert list(first)[:17] == list(export.COLUMNS)
+    assert list(first)[: len(export.COLUMNS)] == list(export.COLUMNS)
     assert first["subject"] == "Order 0"
     assert first["state"] == "open"
     assert first["inbox"] == "Support"

@@ -59,6 +59,7 @@ const routes: RouteRecordRaw[] = [
       { path: "inboxes", component: () => import("./settings/InboxesSettings.vue"), meta: { title: "common.pageInboxes" } },
       { path: "labels", component: () => import("./settings/LabelsSettings.vue"), meta: { title: "common.pageLabels" } },
       { path: "fields", component: () => import("./fields/FieldsSettings.vue"), meta: { title: "fields.title" } },
+      { path: "statuses", component: () => import("./statuses/StatusesSettings.vue"), meta: { title: "statuses.title" } },
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "security", component: () => import("./settings/SecuritySettings.vue"), meta: { title: "twoFactor.settingsTitle" } },

@@ -50,6 +50,7 @@ import { en as shortcuts } from "./messages/shortcuts";
 import { en as sla } from "./messages/sla";
 import { en as spam } from "./messages/spam";
 import { en as sso } from "./messages/sso";
+import { en as statuses } from "./messages/statuses";
 import { en as slaReports } from "./messages/slaReports";
 import { en as ticketFiles } from "./messages/ticketFiles";
 import { en as ticketlist } from "./messages/ticketlist";
@@ -62,7 +63,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, statuses, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -4,6 +4,7 @@ import { useFields } from "../fields/store";
 import { t } from "../i18n";
 import { useInboxes } from "../inboxes/store";
 import { useLabels } from "../labels/store";
+import { useStatuses } from "../statuses/store";
 import { formatFull } from "../ui/format";
 import { useUsers } from "../users/store";
 import type { Action } from "./api";
@@ -35,6 +36,8 @@ export function describeAction(action: Action): string {
       return t("inboxMove.doMove", { inbox: useInboxes().byId(action.inbox_id)?.name ?? `#${action.inbox_id}` });
     case "set_fields":
       return describeSettings(useFields().items, action.fields);
+    case "set_status":
+      return t("statuses.doStatus", { name: useStatuses().byId(action.status_id)?.name ?? `#${action.status_id}` });
   }
 }
 

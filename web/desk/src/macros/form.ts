@@ -1,6 +1,6 @@
 /**
  * The macro editor's form and the actions it stands for. The desk saves a macro's actions in one
- * order (the move to another inbox, labels, fields, assignee, note, reply, then the state or snooze), the
+ * order (the move to another inbox, labels, fields, assignee, note, reply, then the state, status or snooze), the
  * order an agent would take them by hand, and the move first so that the assignee is one of the
  * new inbox; the API accepts any order.
  */
@@ -16,7 +16,8 @@ export interface MacroForm {
   savedReplyId: string;
   add: number[];
   remove: number[];
-  state: "" | "open" | "hold" | "closed";
+  /** "", a state, or a custom status as `status-<id>` (Settings → Ticket statuses). */
+  state: "" | "open" | "hold" | "closed" | `status-${number}`;
   snoozeHours: string;
   assignee: string; // "", "me", "none" or a user id
   note: string;
@@ -57,6 +58,9 @@ export function formOf(macro: Macro): MacroForm {
       case "set_state":
         form.state = action.state;
         break;
+      case "set_status":
+        form.state = `status-${action.status_id}`;
+        break;
       case "snooze":
         form.snoozeHours = action.minutes ? String(Math.max(1, Math.round(action.minutes / 60))) : "";
         break;
@@ -84,7 +88,8 @@ export function actionsOf(form: MacroForm): Action[] {
   if (form.note.trim()) actions.push({ type: "note", text: form.note });
   if (form.replyMode === "text" && form.replyText.trim()) actions.push({ type: "reply", text: form.replyText });
   if (form.replyMode === "saved" && form.savedReplyId) actions.push({ type: "reply", saved_reply_id: Number(form.savedReplyId) });
-  if (form.state) actions.push({ type: "set_state", state: form.state });
+  if (form.state.startsWith("status-")) actions.push({ type: "set_status", status_id: Number(form.state.slice("status-".length)) });
+  else if (form.state) actions.push({ type: "set_state", state: form.state as "open" | "hold" | "closed" });
   const hours = Number(form.snoozeHours);
   if (form.snoozeHours && hours > 0) actions.push({ type: "snooze", minutes: Math.round(hours * 60) });
   return actions;

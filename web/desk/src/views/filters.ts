@@ -1,6 +1,6 @@
 /**
  * The ticket list's filters, in the URL and in a saved view. They have the list API's own names
- * (GET /api/v1/tickets: inbox_id, state, assignee_id, unassigned, mine, label_id, organisation_id,
+ * (GET /api/v1/tickets: inbox_id, state, assignee_id, unassigned, mine, label_id, organisation_id, status_id,
  * priority, type, breaching, field, sort), so the URL of a filtered list (/tickets?inbox_id=1&priority=high) is its
  * request, a reload or a shared link shows the same list, and a saved view keeps the same words.
  */
@@ -52,6 +52,7 @@ export function fromQuery(query: LocationQuery): Listing {
     state: many(query, "state", STATES),
     label_id: id(query, "label_id"),
     organisation_id: id(query, "organisation_id"),
+    status_id: id(query, "status_id"),
     priority: many(query, "priority", PRIORITIES),
     type: (KINDS as string[]).includes(one(query, "type") ?? "") ? (one(query, "type") as Kind) : null,
     breaching: one(query, "breaching") === "true",
@@ -73,6 +74,7 @@ export function toQuery({ filters, sort }: Listing): TicketQuery {
   else if (filters.assignee_id) query.assignee_id = filters.assignee_id;
   if (filters.label_id) query.label_id = filters.label_id;
   if (filters.organisation_id) query.organisation_id = filters.organisation_id;
+  if (filters.status_id) query.status_id = filters.status_id;
   if (filters.priority?.length) query.priority = [...filters.priority];
   if (filters.type) query.type = filters.type;
   if (filters.breaching) query.breaching = true;
