@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -223,19 +223,28 @@ async def described(
             .order_by(OrganisationDomain.domain)
         ):
             domains[organisation_id].append(domain)
-        counting = select(Customer.organisation_id, func.count()).where(
-            Customer.organisation_id.in_(ids), Customer.merged_into_id.is_(None)
-        )
-        if viewer is not None and not viewer.is_admin:
-            # Probed per member by the tickets' customer index (visible_to): the cost follows
-            # the page's members, not the tickets of the agent's inboxes.
-            counting = counting.where(visible_to(viewer))
-        counted = await session.execute(counting.group_by(Customer.organisation_id))
+        counted = await session.execute(counting(ids, viewer=viewer))
         counts = {ident: int(n) for ident, n in counted.all() if ident is not None}
     return [
         Listed(organisation, domains[organisation.id], counts.get(organisation.id, 0))
         for organisation in organisations
     ]
+
+
+def counting(ids: Sequence[int], *, viewer: User | None) -> Select[int | None, int]:
+    """(organisation id, customers) of these organisations: with `viewer`, those they may
+    see."""
+    counted = select(Customer.organisation_id, func.count()).where(
+        Customer.organisation_id.in_(ids), Customer.merged_into_id.is_(None)
+    )
+    if viewer is not None and not viewer.is_admin:
+        # Probed per member by the tickets' customer index (visible_to), which holds the
+        # inbox and `shows_customer` so that no ticket row is read (migration 0096): the cost
+        # follows the page's members, not the tickets of the agent's inboxes. Counting from the
+        # tickets' side instead reads every ticket of the members, or of the agent's inboxes:
+        # 10 to 50 times slower on SQLite (docs/performance.md).
+        counted = counted.where(visible_to(viewer))
+    return counted.group_by(Customer.organisation_id)
 
 
 def read_of(listed: Listed) -> OrganisationRead:

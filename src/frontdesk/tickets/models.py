@@ -97,7 +97,16 @@ class Ticket(Timestamped, Base):
         # By age: the list sorted by creation, and the time-based rules' tickets created in the
         # state they wait in (rules/timed.py).
         Index("ix_tickets_created", "created_at", "id"),
-        Index("ix_tickets_customer_updated", "customer_id", "updated_at"),
+        # A customer's tickets newest first; with the inbox and `shows_customer`, whether an
+        # agent may see the customer is read from the index alone (customers/queries.visible_to,
+        # migration 0096).
+        Index(
+            "ix_tickets_customer_updated_inbox",
+            "customer_id",
+            "updated_at",
+            "inbox_id",
+            "shows_customer",
+        ),
         Index("ix_tickets_snoozed_until", "snoozed_until"),
         # SLA: the list sorted by the next due time and the "Breaching soon" folder (sla/).
         Index("ix_tickets_state_sla_due", "state", "sla_due_at", "id"),
