@@ -202,3 +202,54 @@ async def test_taken_out_while_the_desk_was_offline_it_leaves_the_ticket_once_ba
     )
     await expect(left.get_by_role("textbox")).to_have_value("The refund went out on Monday.")
     await context.close()
+
+
+async def test_the_new_ticket_form_of_a_lost_inbox_keeps_the_text_and_asks_for_another(
+    desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    support = await desk.inbox(name="Support")
+    billing = await desk.inbox(name="Billing")
+    admin = await desk.user(name="Olga Admin", role="admin")
+    grace = await desk.user(name="Grace Hopper")
+    await desk.add_member(support, grace)
+    await desk.add_member(billing, grace)
+    admin_api = await api_as(desk, admin)
+
+    page, ready = await open_with_socket(
+        browser, live, grace, f"/tickets/new?inbox={billing['id']}"
+    )
+    await asyncio.wait_for(ready.wait(), timeout=10)
+    chosen = page.get_by_test_id("new-ticket-inbox")
+    await expect(chosen).to_have_value(str(billing["id"]))
+    await page.get_by_test_id("new-ticket-to").fill("cora@example.org")
+    await page.get_by_test_id("new-ticket-subject").fill("Your second invoice")
+    await page.get_by_test_id("new-ticket-message").fill("We refunded the second charge.")
+
+    await admin_api("DELETE", f"/api/v1/inboxes/{billing['id']}/members/{grace['id']}")
+
+    # The page stays with what was typed; the inbox is no longer chosen, and the select says why.
+    error = page.locator("#new-ticket-inbox-error")
+    await expect(error).to_have_text(
+        "You no longer see the inbox Billing: choose the inbox the ticket goes to."
+    )
+    await expect(chosen).to_have_value("")
+    await expect(chosen).to_have_attribute("aria-invalid", "true")
+    await expect(chosen.locator("option")).to_have_text(["Choose an inbox", "Support"])
+    await expect(page.get_by_test_id("new-ticket-subject")).to_have_value("Your second invoice")
+    await expect(page.get_by_test_id("new-ticket-message")).to_have_value(
+        "We refunded the second charge."
+    )
+    await expect(page).to_have_url(re.compile(r"/tickets/new"))
+    await shoot(page, screenshots, "new-ticket-inbox-lost")
+    await assert_accessible(page, "a new ticket whose inbox was lost")
+
+    # Sending now files nothing anywhere until an inbox is chosen.
+    await page.get_by_test_id("new-ticket-send").click()
+    await expect(error).to_have_text("Choose the inbox the ticket goes to.")
+    await chosen.select_option(str(support["id"]))
+    await expect(error).to_have_count(0)
+    await page.get_by_test_id("new-ticket-send").click()
+    await expect(page.get_by_role("heading", name="Your second invoice")).to_be_visible()
+    (filed,) = (await admin_api("GET", "/api/v1/tickets?state=open"))["items"]
+    assert filed["inbox_id"] == support["id"]
+    await page.context.close()

@@ -1,7 +1,8 @@
 """Send later in real Chromium: a reply scheduled from the reply box with "Pick a date and
 time…", on the agent's clock (their time zone preference), shown in the thread to its author
 with Send now, Edit and Cancel, and live to a colleague who has the ticket open; then cancelled,
-and nothing is sent at its time (screenshot docs/images/desk-send-later.png)."""
+and nothing is sent at its time (screenshot docs/images/desk-send-later.png); a long address and
+"Reply scheduled for …" show whole in the reply box at 1280 and 1024 px wide and on a phone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ViewportSize, expect
 
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
@@ -96,3 +97,52 @@ async def test_a_reply_scheduled_from_the_reply_box_shows_to_colleagues_and_is_c
     later = utcnow() + timedelta(days=3)
     assert await send_due_replies(app.state.sessionmaker, app.state.settings, now=later) == 0
     assert await count_rows(app, OutboxMessage, OutboxMessage.ticket_id == ticket["id"]) == 0
+
+
+# Inside the reply box and not cut short: `el`'s whole text shows (no hidden overflow), its box
+# lies within the reply box's, and the row under the box does not run over either.
+FULLY_SHOWN = """(el) => {
+  const box = el.closest("form.reply-box").getBoundingClientRect();
+  const row = el.closest("footer");
+  const own = el.getBoundingClientRect();
+  return el.scrollWidth <= el.clientWidth && row.scrollWidth <= row.clientWidth
+    && own.width > 0 && own.left >= box.left && own.right <= box.right;
+}"""
+
+
+async def test_a_long_address_and_the_scheduled_line_show_whole_in_the_reply_box(
+    desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+    ada = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada)
+    page = await open_desk(browser, live, ada, viewport={"width": 1280, "height": 800})
+    api = PageApi(page, live)
+    address = "margaret.hamilton-accounts-payable@northern-lighthouse-logistics.example.org"
+    body = {
+        "inbox_id": inbox["id"],
+        "customer": {"email": address, "name": "Margaret Hamilton"},
+        "subject": "Invoice 2231 paid twice",
+    }
+    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    await page.goto(f"{live}/tickets/{ticket['id']}")
+    await page.get_by_label("Reply to the customer").fill("We refund the second payment today.")
+    await page.get_by_role("button", name="Send later").click()
+    menu = page.get_by_role("dialog", name="Send later")
+    await menu.get_by_role("button", name="Tomorrow morning (9:00)").click()
+    done = page.get_by_test_id("reply-done")
+    await expect(done).to_contain_text("Reply scheduled for")
+    to = page.get_by_test_id("reply-to")
+    await expect(to).to_have_text(f"To {address}")
+
+    sizes: list[tuple[str, ViewportSize]] = [
+        ("reply-box-1280", {"width": 1280, "height": 800}),
+        ("reply-box-1024", {"width": 1024, "height": 800}),
+        ("reply-box-phone", {"width": 390, "height": 844}),
+    ]
+    for name, size in sizes:
+        await page.set_viewport_size(size)
+        await page.locator("form.reply-box footer").scroll_into_view_if_needed()
+        await shoot(page, screenshots, name)
+        assert await to.evaluate(FULLY_SHOWN), name
+        assert await done.evaluate(FULLY_SHOWN), name

@@ -182,6 +182,39 @@ async def test_an_admin_writes_and_publishes_an_article_seen_on_the_help_center(
         )
     )
     await expect(reply).to_be_focused()
+
+    # A private note has it too, inserting the same: an agent points a colleague at an article,
+    # and so does a light agent, who writes notes only.
+    await page.get_by_role("tab", name="Private note").click()
+    await reply.fill("Cora wants to send the mug back, see")
+    await page.get_by_role("button", name="Insert article").click()
+    await page.get_by_role("combobox", name="Search articles").fill("return")
+    await page.keyboard.press("Enter")
+    await expect(reply).to_have_value(
+        re.compile(r"^Cora wants to send the mug back, see How do I return an order\?: http://")
+    )
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.locator("article.entry.note")).to_contain_text("How do I return an order?")
+    await page.context.close()
+
+    linus = await desk.user(name="Linus Engineer", role="collaborator")
+    await desk.add_member(inbox, linus)
+    page = await open_desk(browser, live, linus, path=f"/tickets/{ticket['id']}")
+    await expect(page.get_by_test_id("light-agent-line")).to_be_visible()
+    reply = page.locator("#reply-text")
+    await reply.fill("The returns article answers this:")
+    await page.get_by_role("button", name="Insert article").click()
+    await page.get_by_role("combobox", name="Search articles").fill("return")
+    await expect(page.get_by_role("option", name="How do I return an order?")).to_be_visible()
+    await shoot(page, screenshots, "insert-article-note")
+    await page.keyboard.press("Enter")
+    await expect(reply).to_have_value(
+        re.compile(r"^The returns article answers this: How do I return an order\?: http://")
+    )
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.locator("article.entry.note").last).to_contain_text(
+        "The returns article answers this: How do I return an order?"
+    )
     await page.context.close()
 
 
