@@ -68,6 +68,8 @@ async def test_a_reply_scheduled_from_the_reply_box_shows_to_colleagues_and_is_c
     await expect(line).to_contain_text("You scheduled this reply for")
     await expect(line).to_contain_text("10:30")
     await expect(line).to_contain_text(words)
+    # Sent with plain Send: nothing else becomes of the ticket, and the line says nothing more.
+    await expect(line.get_by_test_id("scheduled-then")).to_have_count(0)
     await expect(page.get_by_test_id("reply-done")).to_contain_text("Reply scheduled for")
     await expect(page.get_by_label("Reply to the customer")).to_have_value("")
     for action in ("Send now", "Edit", "Cancel"):
@@ -97,6 +99,23 @@ async def test_a_reply_scheduled_from_the_reply_box_shows_to_colleagues_and_is_c
     later = utcnow() + timedelta(days=3)
     assert await send_due_replies(app.state.sessionmaker, app.state.settings, now=later) == 0
     assert await count_rows(app, OutboxMessage, OutboxMessage.ticket_id == ticket["id"]) == 0
+
+    # One that closes the ticket when it goes (Send & Close, as a macro's draft may suggest)
+    # says so, to everyone who sees it.
+    closing = await api(
+        "POST",
+        f"/api/v1/tickets/{ticket['id']}/replies",
+        {
+            "text": "Closing this one.",
+            "then": "close",
+            "send_at": (utcnow() + timedelta(days=2)).isoformat(),
+        },
+        status=202,
+    )
+    assert closing["text"] == "Closing this one."
+    then = bobs.get_by_test_id("scheduled-then")
+    await expect(then).to_have_text("· then the ticket is closed")
+    await expect(line.get_by_test_id("scheduled-then")).to_have_text("· then the ticket is closed")
 
 
 # Inside the reply box and not cut short: `el`'s whole text shows (no hidden overflow), its box
