@@ -50,6 +50,7 @@ from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import MAX_ID
 from frontdesk.labels.service import name_key
 from frontdesk.organisations import changes as organisation_changes
+from frontdesk.organisations import queries as organisations_queries
 from frontdesk.organisations.models import Organisation, OrganisationDomain
 from frontdesk.organisations.schemas import OrganisationRead
 from frontdesk.tickets import changes as ticket_changes
@@ -404,11 +405,14 @@ async def list_tickets(
     see, newest first (spam left out, as in the ticket list)."""
     digest = cursors.digest({"organisation": organisation.id})
     after = _after_id(cursor, kind="-id", digest=digest)
-    members = select(Customer.id).where(Customer.organisation_id == organisation.id)
+    # A large organisation's page is read newest first by the key, each ticket tested, and
+    # stops when full; a small one's tickets are read by their customers' index and sorted
+    # (organisations/queries.walks).
+    walk = await organisations_queries.walks(session, organisation_id=organisation.id)
     # Only the tickets whose customer the agent may see: one filed on the address of a hidden
     # customer would tell that they belong here (and the ticket list's filter says the same).
-    listed = visible_tickets(user).where(
-        Ticket.customer_id.in_(members),
+    listed = visible_tickets(user, walk=walk is not None and walk.inboxes).where(
+        organisations_queries.member_of(organisation.id, walk=walk is not None),
         Ticket.state != TicketState.spam,
         ticket_customer_visible(user),
     )

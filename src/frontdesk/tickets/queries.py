@@ -38,8 +38,13 @@ SORTS: dict[str, tuple[Any, bool]] = {
 }
 
 
-def visible_tickets(user: User, *, inbox_id: int | None = None) -> Select[Ticket]:
-    """Tickets `user` may see; with `inbox_id`, only that inbox's (none if it is not theirs)."""
+def visible_tickets(
+    user: User, *, inbox_id: int | None = None, walk: bool = False
+) -> Select[Ticket]:
+    """Tickets `user` may see; with `inbox_id`, only that inbox's (none if it is not theirs).
+    `walk`: the agent's inboxes tested ticket by ticket (`inbox_id + 0`), for a list read in its
+    own order (organisations/queries.member_of): on their index, SQLite would read every ticket
+    of the agent's inboxes and sort them."""
     if inbox_id is not None:
         query = select(Ticket).where(Ticket.inbox_id == inbox_id)
         if user.is_admin:
@@ -49,7 +54,8 @@ def visible_tickets(user: User, *, inbox_id: int | None = None) -> Select[Ticket
         return query.where(literal(inbox_id).in_(visible_inbox_ids(user)))
     if user.is_admin:
         return select(Ticket)
-    return select(Ticket).where(Ticket.inbox_id.in_(visible_inbox_ids(user)))
+    inbox = Ticket.inbox_id + 0 if walk else Ticket.inbox_id
+    return select(Ticket).where(inbox.in_(visible_inbox_ids(user)))
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,23 @@ def text_search(user: User, terms: list[search_terms.Term], *, dialect: str) -> 
 
 
 def filtered(
-    user: User, criteria: TicketFilter, *, found: Subquery | None = None, sync: bool = False
+    user: User,
+    criteria: TicketFilter,
+    *,
+    found: Subquery | None = None,
+    sync: bool = False,
+    walk: organisations_queries.Walk | None = None,
 ) -> Select[Ticket]:
     """With `criteria.text`, `found` is its `text_search`. Without a state, every state but
     spam: spam is seen only by asking for it (the Spam folder), except by a sync (`sync`), which
-    must hear a ticket leave for spam."""
-    query = visible_tickets(user, inbox_id=criteria.inbox_id)
+    must hear a ticket leave for spam. `walk`, with `criteria.organisation_id`: the page is read
+    in the list's order, each ticket's organisation (and agent's inbox) tested in turn, for an
+    organisation with many tickets (organisations/queries.walks)."""
+    if criteria.organisation_id is None:
+        walk = None
+    query = visible_tickets(
+        user, inbox_id=criteria.inbox_id, walk=walk is not None and walk.inboxes
+    )
     conditions: list[ColumnElement[bool]] = []
     if criteria.states:
         conditions.append(
@@ -110,10 +127,11 @@ def filtered(
     if criteria.customer_id is not None:
         conditions.append(Ticket.customer_id == criteria.customer_id)
     if criteria.organisation_id is not None:
-        # `IN (…)` rather than a join: the customers' partial index gives the few members, and
-        # the list keeps reading its own (sort key, id) index range for the page.
+        # `IN (…)` rather than a join: the customers' partial index gives the members, whose
+        # tickets are read by the customer's index (few) or tested as the list's own (sort key,
+        # id) index range is read (`walk`, many).
         conditions.append(
-            Ticket.customer_id.in_(organisations_queries.members(criteria.organisation_id))
+            organisations_queries.member_of(criteria.organisation_id, walk=walk is not None)
         )
         if not user.is_admin:
             # A ticket filed on the address of a customer the agent cannot see is theirs to

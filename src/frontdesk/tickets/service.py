@@ -33,6 +33,7 @@ from frontdesk.labels.models import Label
 from frontdesk.mail import outbound as mail_outbound
 from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
+from frontdesk.organisations import queries as organisations_queries
 from frontdesk.search import highlights as search_highlights
 from frontdesk.search import queries as search_queries
 from frontdesk.search import reader as search_reader
@@ -185,8 +186,13 @@ async def list_tickets(
         if sort == queries.RELEVANCE:
             raise Invalid("sort", "Results are sorted by relevance only when searching (q).")
         after = queries.position_of(given, sort=sort) if given else None
+        walk = (
+            await organisations_queries.walks(session, organisation_id=criteria.organisation_id)
+            if criteria.organisation_id is not None
+            else None
+        )
         statement = queries.page(
-            queries.filtered(user, criteria), sort=sort, after=after, limit=limit
+            queries.filtered(user, criteria, walk=walk), sort=sort, after=after, limit=limit
         )
         rows = (await session.scalars(statement)).all()
         more = len(rows) > limit
