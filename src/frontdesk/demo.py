@@ -1,5 +1,5 @@
-"""The demo desk: an inbox, an owner and two agents, labels, a handful of tickets and a help
-center with a few articles. Idempotent."""
+"""The demo desk: an inbox, an owner and two agents, labels, custom ticket statuses, a handful of
+tickets and a help center with a few articles. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.models import SETTINGS_ID, HelpCenterSettings
 from frontdesk.labels import service as labels_service
 from frontdesk.organisations import service as organisations_service
+from frontdesk.statuses import service as statuses_service
+from frontdesk.statuses.models import StatusState
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, TicketState, TicketType
 from frontdesk.users import service as users_service
@@ -43,6 +45,20 @@ DEMO_LABELS = (
     ("feedback", "#2563eb"),
     ("urgent", "#ea580c"),
 )
+# Finer statuses under the states (docs/desk.md, "Ticket statuses"), and the demo tickets that
+# have one, so that a newcomer meets them in the list and on a ticket's page.
+DEMO_STATUSES = (
+    ("In progress", StatusState.open, "Someone is working on it."),
+    (
+        "Waiting on vendor",
+        StatusState.hold,
+        "Asked a supplier or partner; nothing to do till they answer.",
+    ),
+)
+DEMO_TICKET_STATUSES = {
+    "Refund for order #1042": "In progress",
+    "Checkout button does nothing on Safari": "Waiting on vendor",
+}
 DEMO_ORGANISATION = "Example Labs"
 DEMO_TICKETS = (
     (
@@ -146,6 +162,12 @@ async def seed_demo(session: AsyncSession) -> bool:
         name: await labels_service.create_label(session, name=name, color=color)
         for name, color in DEMO_LABELS
     }
+    statuses = {
+        name: await statuses_service.create_status(
+            session, name=name, state=state, description=description
+        )
+        for name, state, description in DEMO_STATUSES
+    }
     owner = users[0]
     for category_name, description, articles in DEMO_ARTICLES:
         category = await knowledge_service.create_category(
@@ -171,13 +193,15 @@ async def seed_demo(session: AsyncSession) -> bool:
         customer = await customers_service.find_or_create(
             session, email=email, name=name, verified=True
         )
+        status = statuses.get(DEMO_TICKET_STATUSES.get(subject, ""))
         ticket = await tickets_service.create_ticket(
             session,
             inbox=inbox,
             customer=customer,
             subject=subject,
             type=TicketType.email,
-            state=TicketState.open,
+            state=TicketState(status.state.value) if status else TicketState.open,
+            status=status,
             assignee=users[1] if index % 2 else None,
             labels=[labels[label]],
         )

@@ -246,6 +246,19 @@ class TestCommands:
         users = asyncio.run(call("GET", "/api/v1/users", headers=auth)).json()
         linus = next(user for user in users if user["email"] == "linus@example.com")
         assert linus["role"] == "collaborator"
+        # Custom ticket statuses, once however often the demo runs, and two tickets with one.
+        statuses = asyncio.run(call("GET", "/api/v1/ticket-statuses", headers=auth)).json()
+        assert [(s["name"], s["state"]) for s in statuses] == [
+            ("In progress", "open"),
+            ("Waiting on vendor", "hold"),
+        ]
+        tickets = asyncio.run(call("GET", "/api/v1/tickets", headers=auth)).json()["items"]
+        assert sorted(
+            (t["subject"], t["state"], t["status"]["name"]) for t in tickets if t["status"]
+        ) == [
+            ("Checkout button does nothing on Safari", "hold", "Waiting on vendor"),
+            ("Refund for order #1042", "open", "In progress"),
+        ]
 
 
 class TestInvalidSettings:

@@ -140,6 +140,12 @@ class ViewEvent(enum.StrEnum):
     changed = "view.changed"
 
 
+class TicketStatusEvent(enum.StrEnum):
+    # A custom ticket status created, edited (name, description, place, archived or restored)
+    # or deleted: every desk reads the statuses again (statuses/events.py).
+    changed = "ticket_status.changed"
+
+
 # --- payloads ----------------------------------------------------------------------------------
 
 AuthorKindName = Literal["visitor", "agent", "system"]
@@ -672,6 +678,17 @@ class FieldChanged(TypedDict):
     by: UserRef
 
 
+TicketStatusChangeName = Literal["created", "updated", "deleted"]
+
+
+class TicketStatusChanged(TypedDict):
+    # "updated": its name, description, place among its state's statuses, archived or restored.
+    change: TicketStatusChangeName
+    status_id: int
+    # Who made the change.
+    by: UserRef
+
+
 class CustomerUpdated(TypedDict):
     customer_id: int
     # What changed: "fields" (its custom fields' values). The desk reads the customer again:
@@ -977,6 +994,14 @@ EVENTS: tuple[EventSpec, ...] = (
         stored=False,
         to=("agents",),
         note="every agent, when an admin creates, edits, reorders or deletes a custom field",
+    ),
+    _spec(
+        TicketStatusEvent.changed,
+        TicketStatusChanged,
+        stored=False,
+        to=("agents",),
+        note="every agent, when an admin creates, edits (renames, moves, archives, restores) or "
+        "deletes a custom ticket status",
     ),
     _spec(
         FieldEvent.customer_updated,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, status
 
 from frontdesk.deps import AuthenticateFirst, CurrentAdmin, CurrentAgent, SessionDep
 from frontdesk.kit.schemas import Id
-from frontdesk.statuses import service, usage
+from frontdesk.statuses import events, service, usage
 from frontdesk.statuses.models import StatusState, TicketStatus
 from frontdesk.statuses.schemas import StatusCreate, StatusRead, StatusUpdate
 
@@ -31,21 +31,19 @@ async def list_statuses(_user: CurrentAgent, session: SessionDep) -> list[Status
 
 
 @router.post("", response_model=StatusRead, status_code=status.HTTP_201_CREATED)
-async def create_status(
-    body: StatusCreate, _admin: CurrentAdmin, session: SessionDep
-) -> StatusRead:
+async def create_status(body: StatusCreate, admin: CurrentAdmin, session: SessionDep) -> StatusRead:
     """Added last among its state's statuses. 409 `status_exists` when the name is taken,
     whatever its case."""
-    return StatusRead.model_validate(
-        await service.create_status(
-            session, name=body.name, state=StatusState(body.state), description=body.description
-        )
+    made = await service.create_status(
+        session, name=body.name, state=StatusState(body.state), description=body.description
     )
+    events.record_changed(session, change="created", status_id=made.id, by=admin)
+    return StatusRead.model_validate(made)
 
 
 @router.patch("/{status_id}", response_model=StatusRead)
 async def update_status(
-    body: StatusUpdate, found: LoadedStatus, _admin: CurrentAdmin, session: SessionDep
+    body: StatusUpdate, found: LoadedStatus, admin: CurrentAdmin, session: SessionDep
 ) -> StatusRead:
     if body.archived and not found.archived:
         await usage.ensure_not_set_by_automation(session, status=found, doing="archived")
@@ -57,12 +55,15 @@ async def update_status(
         position=body.position,
         archived=body.archived,
     )
+    events.record_changed(session, change="updated", status_id=found.id, by=admin)
     return StatusRead.model_validate(found)
 
 
 @router.delete("/{status_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_status(found: LoadedStatus, _admin: CurrentAdmin, session: SessionDep) -> None:
+async def delete_status(found: LoadedStatus, admin: CurrentAdmin, session: SessionDep) -> None:
     """Refused (409 `status_in_use`) while a ticket has it or a macro or rule sets it: archive
     it instead."""
     await usage.ensure_unused(session, status=found)
+    status_id = found.id
     await service.delete_status(session, status=found)
+    events.record_changed(session, change="deleted", status_id=status_id, by=admin)

@@ -58,6 +58,19 @@ async def status_to_set(
     return status
 
 
+async def still_of(
+    session: AsyncSession, *, status_id: int | None, state: TicketState
+) -> int | None:
+    """A status a ticket had, given back with `state` (an undone merge): kept when it still
+    exists, is not archived and is one of `state`'s; None (the plain status) otherwise."""
+    if status_id is None:
+        return None
+    status = await session.get(TicketStatus, status_id)
+    if status is None or status.archived or status.state.value != state.value:
+        return None
+    return status.id
+
+
 async def refs_of(
     session: AsyncSession, *, status_ids: Iterable[int | None]
 ) -> dict[int, StatusRef]:

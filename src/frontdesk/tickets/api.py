@@ -247,6 +247,7 @@ async def create_ticket(
             customer_name=body.customer.name,
             type=body.type,
             state=body.state if "state" in body.model_fields_set else None,
+            status_id=body.status_id,
             priority=body.priority,
             assignee_id=body.assignee_id,
             label_ids=body.label_ids,

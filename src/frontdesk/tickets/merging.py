@@ -40,6 +40,7 @@ from frontdesk.metrics import moves as clocks
 from frontdesk.notifications import service as notifications_service
 from frontdesk.side_conversations import moves as side_moves
 from frontdesk.sla import service as sla_service
+from frontdesk.statuses import service as statuses_service
 from frontdesk.tickets import changes as ticket_changes
 from frontdesk.tickets import service
 from frontdesk.tickets.events import TicketEvent, record_ticket_event
@@ -187,6 +188,8 @@ async def merge_tickets(
     )
     before = {
         "state": source.state.value,
+        # Its custom status, given back by an undo when it may still be had (`_unmerge`).
+        "status_id": source.status_id,
         "closed_at": source.closed_at.isoformat() if source.closed_at else None,
         "snoozed_until": source.snoozed_until.isoformat() if source.snoozed_until else None,
         "source_cc": list(source.cc),
@@ -700,6 +703,13 @@ async def _unmerge(
     source.cc = list(data.get("source_cc", []))
     source.merged_into_id = None
     source.state = TicketState(data["state"])
+    # Its custom status too, when the state change above dropped it (a ticket closed already
+    # kept its own) and the status may still be had: else the plain one. Moves made before
+    # the status was recorded have none.
+    if source.status_id is None:
+        source.status_id = await statuses_service.still_of(
+            session, status_id=data.get("status_id"), state=source.state
+        )
     source.closed_at = datetime.fromisoformat(data["closed_at"]) if data.get("closed_at") else None
     snoozed = data.get("snoozed_until")
     source.snoozed_until = datetime.fromisoformat(snoozed) if snoozed else None

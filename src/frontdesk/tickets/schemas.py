@@ -250,6 +250,11 @@ class TicketCreate(WriteModel):
         default=TicketState.open,
         description="Without `message` only: with one, its `then` sets the state (422 for both).",
     )
+    status_id: Id | None = Field(
+        default=None,
+        description="A custom status (not archived: 422 otherwise), which sets the state too; "
+        "with `state`, the two must agree. Without `message` only, as `state`.",
+    )
     priority: Annotated[TicketPriority, FROM_STRING] = TicketPriority.normal
     assignee_id: Id | None = None
     label_ids: list[Id] = Field(default_factory=list, max_length=50)

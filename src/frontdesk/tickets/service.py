@@ -320,6 +320,7 @@ async def create_ticket(
     refresh_sla: bool = True,
     fields: Mapping[str, Any] | None = None,
     reply_address: str | None = None,
+    status: TicketStatus | None = None,
 ) -> Ticket:
     """`filed_by` is the agent filing it by hand; without one, the customer opened it (a chat, an
     email, the contact form). `refresh_sla=False`: the caller works its SLA out once its
@@ -327,7 +328,8 @@ async def create_ticket(
     it is created with, checked as a PATCH checks them (a refusal creates nothing).
     `reply_address`: the customer's address the conversation begins with (the mail's sender,
     New ticket's To, the address a visitor gave), where email replies go while it is one of the
-    customer's (mail/outbound.py `recipient_for`); kept as given, checked when mail is sent."""
+    customer's (mail/outbound.py `recipient_for`); kept as given, checked when mail is sent.
+    `status`: a custom status of `state` (checked by the caller, tickets/starting.py)."""
     ensure_full_agent(filed_by)
     if state is TicketState.snoozed:
         # A snooze needs an end time, which only update_ticket checks; without one it never wakes.
@@ -359,6 +361,9 @@ async def create_ticket(
         shows_customer=shows_customer,
         reply_address=normalize_email(reply_address) if reply_address else None,
     )
+    # After the constructor set the state: the model's rule drops a status when the state is set.
+    if status is not None:
+        ticket.status_id = status.id
     session.add(ticket)
     await session.flush()
     if labels:

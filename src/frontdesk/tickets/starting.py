@@ -14,6 +14,8 @@ from frontdesk.customers import service as customers_service
 from frontdesk.errors import Invalid
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.labels import service as labels_service
+from frontdesk.statuses import service as statuses_service
+from frontdesk.statuses.models import TicketStatus
 from frontdesk.tickets import service
 from frontdesk.tickets.models import Ticket, TicketPriority, TicketState, TicketType
 from frontdesk.users.models import User
@@ -37,6 +39,8 @@ class NewTicket:
     customer_name: str = ""
     type: TicketType = TicketType.email
     state: TicketState | None = None
+    # A custom status, which sets the state (statuses/).
+    status_id: int | None = None
     priority: TicketPriority = TicketPriority.normal
     assignee_id: int | None = None
     label_ids: Sequence[int] = ()
@@ -51,9 +55,12 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
     metric moments, the author assigned when nobody is, the state its `then` says), at once,
     never held for Undo send: a new ticket has no thread to take it back from. A refusal of
     the reply raises inside the request's transaction, so no ticket is left without it.
-    `state` is the ticket's without a message; with one, `then` decides it (422 for both)."""
+    `state` is the ticket's without a message; with one, `then` decides it (422 for both).
+    `status_id` sets the state as `PATCH` does: checked before anything is written."""
     if new.message is not None:
         _ensure_message(new.message, state=new.state, limit=limit)
+    status = await _status(session, new=new)
+    state = TicketState(status.state.value) if status is not None else new.state
     inbox = await inboxes_service.get_inbox(session, user=user, inbox_id=new.inbox_id)
     customer = await customers_service.customer_for_ticket(
         session,
@@ -83,7 +90,8 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
         customer=customer,
         subject=new.subject,
         type=new.type,
-        state=new.state or TicketState.open,
+        state=state or TicketState.open,
+        status=status,
         assignee=assignee,
         labels=await labels_service.labels_by_ids(session, label_ids=list(new.label_ids)),
         filed_by=user,
@@ -107,6 +115,25 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
             session, ticket=ticket, author=user, text=new.note, limit=limit, field="note"
         )
     return ticket
+
+
+async def _status(session: AsyncSession, *, new: NewTicket) -> TicketStatus | None:
+    if new.status_id is None:
+        return None
+    if new.message is not None:
+        raise Invalid(
+            "status_id",
+            "With a message, the ticket's state follows `then`, as after any reply: leave "
+            "status_id out, and set the status once the ticket is filed.",
+        )
+    status = await statuses_service.status_to_set(session, status_id=new.status_id)
+    if new.state is not None and new.state.value != status.state.value:
+        raise Invalid(
+            "status_id",
+            f"The status “{status.name}” is one of the state {status.state.value}, not "
+            f"{new.state.value}: leave state out, or send the one that agrees.",
+        )
+    return status
 
 
 def _ensure_message(message: FirstMessage, *, state: TicketState | None, limit: int) -> None:

@@ -12,9 +12,16 @@ from sqlalchemy import select
 
 from frontdesk.config import Settings
 from frontdesk.statuses.models import TicketStatus
+from frontdesk.tickets.models import Ticket
 from frontdesk.webhooks.models import WebhookDelivery
 from tests.conftest import BOTH_STORES, SQLITE_ONLY, Agent, Desk
-from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+from tests.unit.support import (
+    count_rows,
+    error_of,
+    fields_of,
+    new_ticket,
+    use_cheap_passwords,
+)
 
 pytestmark = SQLITE_ONLY
 URL = "/api/v1/ticket-statuses"
@@ -211,6 +218,33 @@ class TestOnTickets:
             f"/api/v1/tickets/{ticket['id']}", json={"status_id": 999999}
         )
         error_of(missing, 422)
+
+    async def test_a_new_ticket_is_filed_with_a_status(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox], name="Ada")
+        vendor = await make(admin, "Waiting on vendor", "hold")
+        old = await make(admin, "Old", "hold")
+        assert (await admin.client.patch(f"{URL}/{old['id']}", json={"archived": True})).is_success
+        # The status sets the state; a state sent with it must agree.
+        filed = await new_ticket(ada.client, inbox, status_id=vendor["id"])
+        assert (filed["state"], filed["status"]) == ("hold", ref(vendor))
+        agreed = await new_ticket(ada.client, inbox, status_id=vendor["id"], state="hold")
+        assert agreed["status"] == ref(vendor)
+        listed = await ada.client.get("/api/v1/tickets", params={"status_id": vendor["id"]})
+        assert {row["id"] for row in listed.json()["items"]} == {filed["id"], agreed["id"]}
+        # Refused before anything is written: archived, unknown, disagreeing, with a message.
+        body = {"inbox_id": inbox["id"], "customer": {"email": "c@example.org"}, "subject": "Hi"}
+        message = {"message": {"text": "Hello"}}
+        for wrong in (
+            {"status_id": old["id"]},
+            {"status_id": 999999},
+            {"status_id": vendor["id"], "state": "open"},
+            {"status_id": vendor["id"], **message},
+        ):
+            refused = await ada.client.post("/api/v1/tickets", json={**body, **wrong})
+            assert fields_of(error_of(refused, 422)) == {"status_id"}, wrong
+        assert await count_rows(desk.app, Ticket) == 2
 
     async def test_the_list_shows_and_filters_by_status(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")

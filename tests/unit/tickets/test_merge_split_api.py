@@ -161,6 +161,45 @@ class TestMerge:
             "already_undone",
         )
 
+    async def test_undo_gives_back_the_custom_status_while_it_may_be_had(self, desk: Desk) -> None:
+        """A merge closes the merged ticket, which loses a status of another state; its undo
+        gives the status back with the state, unless it was archived or deleted meanwhile."""
+        ada, _inbox, first, second = await setup(desk)
+        admin = await desk.agent(role="admin")
+        made = await admin.client.post(
+            "/api/v1/ticket-statuses", json={"name": "Waiting on vendor", "state": "hold"}
+        )
+        assert made.status_code == 201, made.text
+        vendor = {key: made.json()[key] for key in ("id", "name", "state")}
+        url = f"/api/v1/tickets/{first['id']}"
+        set_ = await ada.client.patch(url, json={"status_id": vendor["id"]})
+        assert set_.status_code == 200, set_.text
+
+        async def merged_and_undone(meanwhile: dict[str, Any] | None = None) -> dict[str, Any]:
+            move = (await merge(ada, first["id"], second["id"])).json()
+            closed = await get(ada, first["id"])
+            assert (closed["state"], closed["status"]) == ("closed", None)
+            if meanwhile is not None:
+                changed = await admin.client.request(**meanwhile)
+                assert changed.status_code in (200, 204), changed.text
+            undone = await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+            assert undone.status_code == 200, undone.text
+            return await get(ada, first["id"])
+
+        back = await merged_and_undone()
+        assert (back["state"], back["status"]) == ("hold", vendor)
+        status_url = f"/api/v1/ticket-statuses/{vendor['id']}"
+        # Archived while merged: the state comes back with the plain status.
+        archived = {"method": "PATCH", "url": status_url, "json": {"archived": True}}
+        back = await merged_and_undone(archived)
+        assert (back["state"], back["status"]) == ("hold", None)
+        # Deleted while merged (no ticket had it any more): the plain status too.
+        restored = await admin.client.patch(status_url, json={"archived": False})
+        assert restored.status_code == 200, restored.text
+        assert (await ada.client.patch(url, json={"status_id": vendor["id"]})).status_code == 200
+        back = await merged_and_undone({"method": "DELETE", "url": status_url})
+        assert (back["state"], back["status"]) == ("hold", None)
+
     async def test_followers_are_combined_and_undo_takes_back_only_the_added(
         self, desk: Desk
     ) -> None:

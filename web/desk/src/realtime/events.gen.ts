@@ -395,6 +395,12 @@ export type FieldChanged = {
   by: UserRef;
 };
 
+export type TicketStatusChanged = {
+  change: "created" | "updated" | "deleted";
+  status_id: number;
+  by: UserRef;
+};
+
 export type CustomerUpdated = {
   customer_id: number;
   changes: string[];
@@ -441,6 +447,7 @@ export type DeskEvents = {
   "article.translation_changed": ArticleTranslationChanged;
   "article.viewers": ArticleViewers;
   "field.changed": FieldChanged;
+  "ticket_status.changed": TicketStatusChanged;
   "customer.updated": CustomerUpdated;
 };
 

@@ -19,6 +19,7 @@ import { useChecklists } from "../tickets/checklist";
 import { useTicketLinks } from "../tickets/links";
 import { useSideConversations } from "../tickets/sideConversations";
 import { useScheduledReplies } from "../tickets/sendLater";
+import { useStatuses } from "../statuses/store";
 import { useViews } from "../views/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
@@ -119,6 +120,8 @@ export function eventTable(): Record<string, Action> {
     "article.viewers": (e) => useArticlePresence().viewersEvent(e),
     // An admin changed a custom field's definition: every form and filter reads them again.
     "field.changed": () => useFields().heard(),
+    // An admin changed a custom ticket status: the pickers, filters and ticket pages show it.
+    "ticket_status.changed": () => useStatuses().heard(),
     // A customer's field values changed: the sidebars showing that customer read it again.
     "customer.updated": (e) => useCustomerChanges().updated(Number(e.data.customer_id)),
   } satisfies Record<DeskEventName, Action>;

@@ -11,6 +11,7 @@ import { useChecklists } from "../tickets/checklist";
 import { useTicketLinks } from "../tickets/links";
 import { useSideConversations } from "../tickets/sideConversations";
 import { useScheduledReplies } from "../tickets/sendLater";
+import { useStatuses } from "../statuses/store";
 import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
 import { socket, setHooks } from "./connection";
@@ -45,6 +46,8 @@ export function startRealtime(): void {
         .catch(() => undefined);
       // Nor custom fields' definitions an admin changed meanwhile.
       void useFields().refresh().catch(() => undefined);
+      // Nor `ticket_status.changed`: the custom statuses, if read.
+      void useStatuses().resumed();
       // Nor `timer.changed` and `ticket.time_changed`: the timer, and the open ticket's entries.
       useTimeTracking().resumed();
       // Nor `ticket.checklist_changed`: the open ticket's checklist.
