@@ -185,7 +185,11 @@ async def list_tickets(
         sort = sort or "-updated_at"
         if sort == queries.RELEVANCE:
             raise Invalid("sort", "Results are sorted by relevance only when searching (q).")
-        after = queries.position_of(given, sort=sort) if given else None
+        after = (
+            queries.position_of(given, sort=sort)
+            if given
+            else queries.first_position(sort, dialect=session.get_bind().dialect.name)
+        )
         walk = (
             await organisations_queries.walks(session, organisation_id=criteria.organisation_id)
             if criteria.organisation_id is not None
