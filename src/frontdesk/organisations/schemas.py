@@ -109,7 +109,10 @@ class OrganisationTicketRead(ReadModel):
     subject: str
     state: TicketState
     inbox_id: int
-    customer_id: int | None = Field(description="Null when the agent may not see the customer")
+    customer_id: int | None = Field(
+        description="The ticket's customer, always one the caller may see (a ticket whose "
+        "customer they may not see is not listed); nullable for clients written before 2026-12-07"
+    )
     customer_name: str
     created_at: datetime
     updated_at: datetime
