@@ -9,10 +9,11 @@ someone else's record.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, literal, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from frontdesk.customers.models import ContactKind, Customer, CustomerContact
 from frontdesk.inboxes.queries import visible_inbox_ids
@@ -28,22 +29,30 @@ def visible_to(user: User) -> ColumnElement[bool]:
     """For a query of customers: the customer is one `user` may see."""
     if user.is_admin:
         return true()
-    # A ticket of the customer's, looked up by the customer's tickets' index for each customer
-    # the query reaches. Not EXISTS: PostgreSQL answers an EXISTS under OR with a hash of every
-    # ticket of the agent's inboxes, built before the first row (120 ms at 200,000 tickets for a
-    # page of 25 customers, docs/performance.md); a scalar subquery is probed row by row, as
-    # SQLite does either way.
-    shown = (
+    shown = _shown_by_a_ticket(Customer.id, user, ticket=Ticket)
+    return or_(shown.is_not(None), Customer.created_by_id == user.id)
+
+
+def _shown_by_a_ticket(
+    customer_id: InstrumentedAttribute[int], user: User, *, ticket: type[Ticket]
+) -> ScalarSelect[Any]:
+    """1 when a ticket of the customer `customer_id` names (the outer query's) is in one of the
+    agent's inboxes and shows them, else NULL. A ticket of the customer's, looked up by the
+    customer's tickets' index for each row the query reaches. Not EXISTS: PostgreSQL answers an
+    EXISTS under OR with a hash of every ticket of the agent's inboxes, built before the first
+    row (120 ms at 200,000 tickets for a page of 25 customers, docs/performance.md); a scalar
+    subquery is probed row by row, as SQLite does either way. `ticket`: the tickets' table, or
+    an alias of it in a query of tickets."""
+    return (
         select(literal(1))
         .where(
-            Ticket.customer_id == Customer.id,
-            Ticket.inbox_id.in_(visible_inbox_ids(user)),
-            Ticket.shows_customer.is_(True),
+            ticket.customer_id == customer_id,
+            ticket.inbox_id.in_(visible_inbox_ids(user)),
+            ticket.shows_customer.is_(True),
         )
         .limit(1)
         .scalar_subquery()
     )
-    return or_(shown.is_not(None), Customer.created_by_id == user.id)
 
 
 def ticket_customer_visible(user: User) -> ColumnElement[bool]:
@@ -58,17 +67,8 @@ def ticket_customer_visible(user: User) -> ColumnElement[bool]:
     that does not, OR's terms being evaluated in order on both stores."""
     if user.is_admin:
         return true()
-    other = aliased(Ticket)
-    elsewhere = (
-        select(literal(1))
-        .where(
-            other.customer_id == Ticket.customer_id,
-            other.inbox_id.in_(visible_inbox_ids(user)),
-            other.shows_customer.is_(True),
-        )
-        .correlate(Ticket)
-        .limit(1)
-        .scalar_subquery()
+    elsewhere = _shown_by_a_ticket(Ticket.customer_id, user, ticket=aliased(Ticket)).correlate(
+        Ticket
     )
     created = (
         select(literal(1))

@@ -58,6 +58,18 @@ async def status_to_set(
     return status
 
 
+def state_of(status: TicketStatus, *, state: TicketState | None) -> TicketState:
+    """The state a ticket given `status` takes: the status's own, which a `state` sent with it
+    must agree with (422 on `status_id` otherwise), on a new ticket as on a change."""
+    if state is not None and state.value != status.state.value:
+        raise Invalid(
+            "status_id",
+            f"The status “{status.name}” is one of the state {status.state.value}, not "
+            f"{state.value}: leave state out, or send the one that agrees.",
+        )
+    return TicketState(status.state.value)
+
+
 async def still_of(
     session: AsyncSession, *, status_id: int | None, state: TicketState
 ) -> int | None:

@@ -517,13 +517,7 @@ async def update_ticket(
     ticket_changes.remember(session, ticket)
     status_before = ticket.status_id
     if status is not None:
-        if state is not None and state.value != status.state.value:
-            raise Invalid(
-                "status_id",
-                f"The status “{status.name}” is one of the state {status.state.value}, not "
-                f"{state.value}: send one of them, or both alike.",
-            )
-        state = TicketState(status.state.value)
+        state = statuses_service.state_of(status, state=state)
     if snoozed_until is not None and state is None:
         state = TicketState.snoozed
     if state is not None:

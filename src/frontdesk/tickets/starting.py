@@ -127,12 +127,7 @@ async def _status(session: AsyncSession, *, new: NewTicket) -> TicketStatus | No
             "status_id out, and set the status once the ticket is filed.",
         )
     status = await statuses_service.status_to_set(session, status_id=new.status_id)
-    if new.state is not None and new.state.value != status.state.value:
-        raise Invalid(
-            "status_id",
-            f"The status “{status.name}” is one of the state {status.state.value}, not "
-            f"{new.state.value}: leave state out, or send the one that agrees.",
-        )
+    statuses_service.state_of(status, state=new.state)  # they agree, or 422
     return status
 
 
