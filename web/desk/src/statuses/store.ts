@@ -7,10 +7,11 @@ import { statusesApi, type StatusState, type TicketStatus } from "./api";
 export const STATUS_STATES: StatusState[] = ["open", "hold", "closed"];
 
 /** The desk's custom ticket statuses (docs/desk.md, "Ticket statuses"), archived ones too: a
- * ticket that has one still shows it. Read again each time a ticket page, the filter bar or an
- * editor that offers them opens (a short list), after Settings changes them, on
+ * ticket that has one still shows it. Read once, by the first ticket page, filter bar or editor
+ * that offers them (`ensure`), and again after Settings changes them, on
  * `ticket_status.changed` (an admin's change anywhere: once for a burst, after a wait drawn per
- * tab, as every desk hears it at once) and when the connection comes back after a drop. */
+ * tab, as every desk hears it at once) and when the connection comes back after a drop: not
+ * on every page that opens, which cost a request each. */
 export const useStatuses = defineStore("statuses", () => {
   const items = ref<TicketStatus[]>([]);
   let loading: Promise<void> | null = null;
@@ -24,7 +25,7 @@ export const useStatuses = defineStore("statuses", () => {
     const listed = await statusesApi.list();
     if (mine === asked) items.value = listed;
   }
-  /** Read again, quietly (a page that shows them opens): one an admin added since shows. */
+  /** Read again, quietly (an event, a reconnection): one an admin added since shows. */
   function refresh(): void {
     loading = load().catch(() => {
       loading = null;
@@ -50,5 +51,5 @@ export const useStatuses = defineStore("statuses", () => {
     return items.value.filter((s) => s.state === state && (!s.archived || s.id === keep));
   }
   const byId = (id: number) => items.value.find((s) => s.id === id);
-  return { items, load, ensure, refresh, heard, resumed, offered, byId };
+  return { items, load, ensure, heard, resumed, offered, byId };
 });
