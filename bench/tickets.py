@@ -476,6 +476,8 @@ async def measure(
                     ("a  inbox Open, first page", f"{base}&inbox_id={inbox}&state=open"),
                     (f"b  inbox Open, page {depth}", deep),
                     ("c  all my inboxes, -updated_at", f"{base}&sort=-updated_at"),
+                    ("c  all my inboxes, -created_at", f"{base}&sort=-created_at"),
+                    ("c  all my inboxes, number", f"{base}&sort=number"),
                     ("c' all my inboxes, Open", f"{base}&state=open"),
                     ("d  Mine (open, all inboxes)", f"{base}&mine=true&state=open"),
                     ("d  Unassigned (open, all)", f"{base}&unassigned=true&state=open"),

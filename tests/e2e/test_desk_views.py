@@ -165,6 +165,21 @@ async def test_filter_save_a_view_and_see_it_count(
     await expect(page.get_by_role("heading", level=1)).to_have_text("All tickets")
     every = await api("GET", "/api/v1/tickets")
     await expect(rows).to_have_count(len(every["items"]))
+
+    # Sorted by number, lowest first: the order is in the address, and clearing a filter
+    # keeps it.
+    numbers = sorted(ticket["number"] for ticket in every["items"])
+    await page.get_by_label("Sort").select_option(label="Number, lowest first")
+    await expect(page).to_have_url(re.compile(r"/tickets\?sort=number$"))
+    await expect(rows.locator(".meta > span", has_text="#")).to_have_text(
+        [f"#{number}" for number in numbers]
+    )
+    await bar.get_by_label("Type").select_option(label="Chat")
+    await expect(page).to_have_url(re.compile(r"type=chat"))
+    await bar.get_by_role("button", name="Clear filters").click()
+    await expect(page).to_have_url(re.compile(r"/tickets\?sort=number$"))
+    await expect(page.get_by_label("Sort")).to_have_value("number")
+    await expect(rows.first).to_contain_text(f"#{numbers[0]}")
     await page.context.close()
 
 
