@@ -44,7 +44,7 @@ from frontdesk.errors import Conflict, FrontdeskError, Invalid, NotFound
 from frontdesk.files.models import StoredFile
 from frontdesk.kit.clock import utcnow
 from frontdesk.notifications import service as notifications_service
-from frontdesk.pending_replies import due
+from frontdesk.pending_replies import due, moves
 from frontdesk.pending_replies.events import record_failed, scheduled_changed
 from frontdesk.pending_replies.models import PendingReply, PendingReplyFile, PendingState
 from frontdesk.realtime.catalogue import ScheduledChange
@@ -193,6 +193,10 @@ async def send_next(session: AsyncSession, *, now: datetime) -> int | None:
         return None
     try:
         entry = await _send(session, pending)
+        if entry is None:
+            # Handed to the original of an undone split (moves.py `follow`), still due: sent
+            # from there by the next claim, in a transaction of its own.
+            return pending.id
         pending.state = PendingState.sent
         pending.sent_at = entry.created_at
         pending.entry_id = entry.id
@@ -225,8 +229,9 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
 
 
-async def _send(session: AsyncSession, pending: PendingReply) -> TicketEntry:
-    """The reply as its author would send it now: the same checks and the same path."""
+async def _send(session: AsyncSession, pending: PendingReply) -> TicketEntry | None:
+    """The reply as its author would send it now: the same checks and the same path. None when
+    its ticket was a split folded back meanwhile: handed over to the original, not sent yet."""
     author = await session.get(User, pending.author_id)
     if author is None or not author.is_active:
         raise Conflict(
@@ -243,6 +248,8 @@ async def _send(session: AsyncSession, pending: PendingReply) -> TicketEntry:
             code="ticket_not_visible",
         ) from None
     if ticket.merged_into_id is not None:
+        if await moves.follow(session, pending=pending, ticket=ticket):
+            return None
         # Said before the thread's check, which the merge's line would fail as "answered".
         raise Conflict(
             "This ticket was merged into another one meanwhile, so the reply was not sent; "

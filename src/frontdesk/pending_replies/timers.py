@@ -33,9 +33,11 @@ async def send_due_replies(
     *,
     now: datetime | None = None,
 ) -> int:
-    """One round; how many pending replies it sent or found refused. With nothing due that this
-    app knows of, and its last look recent, it opens no transaction (pending_replies/due.py:
-    what it knows is the sessionmaker's, so never another app's or another database's).
+    """One round; how many pending replies it sent, found refused or handed over to the
+    original of an undone split (then sent in the same round, counted again). With nothing due
+    that this app knows of, and its last look recent, it opens no transaction
+    (pending_replies/due.py: what it knows is the sessionmaker's, so never another app's or
+    another database's).
     `settings` goes unused: every timed round is given it (app.py `timed_rounds`)."""
     moment = now or utcnow()
     known = due.of(sessionmaker)

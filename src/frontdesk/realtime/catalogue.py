@@ -501,8 +501,9 @@ class PendingReplyFailed(TypedDict):
 
 
 # What became of a scheduled reply: "sending" after its author's Send now; "cancelled" also when
-# they took it back to the reply box to edit it.
-ScheduledChange = Literal["scheduled", "sending", "cancelled", "sent", "failed"]
+# they took it back to the reply box to edit it; "moved": to the original ticket of an undone
+# split (told to both tickets).
+ScheduledChange = Literal["scheduled", "sending", "cancelled", "sent", "failed", "moved"]
 
 
 class TicketScheduledRepliesChanged(TypedDict):

@@ -9,7 +9,8 @@ Each is a `TicketMove` row naming what it moved and changed, so `undo_move` puts
 that within `UNDO_WINDOW`, as long as no later merge or split of the same tickets still stands;
 less what an erasure took since (docs/privacy.md), which its timeline lines count. A split's
 undo folds the whole new ticket back, as a merge of it would: what was written on it since
-comes too (`_fold_back`).
+comes too, with the labels, followers, Cc and field values added to it since (`_fold_back`),
+and the replies waiting to be sent on it, sent from the original (pending_replies/moves.py).
 
 Concurrency: the tickets are locked in id order (`FOR UPDATE`, so two merges of the same pair
 wait for each other instead of deadlocking) and every write that decides is guarded: a source
@@ -19,8 +20,9 @@ is refused with a 409 and rolled back. Two concurrent merges give one merge and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,7 @@ from frontdesk.links import moves as link_moves
 from frontdesk.mail.models import InboundMessage, MailAttachment, OutboxMessage
 from frontdesk.metrics import moves as clocks
 from frontdesk.notifications import service as notifications_service
+from frontdesk.pending_replies import moves as pending_moves
 from frontdesk.side_conversations import moves as side_moves
 from frontdesk.sla import service as sla_service
 from frontdesk.statuses import service as statuses_service
@@ -222,27 +225,7 @@ async def merge_tickets(
     side_conversation_ids = await side_moves.merged(
         session, source=source, target=target, actor=actor
     )
-    target_labels = await _label_ids(session, target.id)
-    ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
-    added_labels = sorted(await _label_ids(session, source.id) - target_labels)
-    if added_labels:
-        await session.execute(
-            insert(ticket_labels),
-            [{"ticket_id": target.id, "label_id": label_id} for label_id in added_labels],
-        )
-    # The source's followers follow the merged ticket too; those added are remembered for undo.
-    added_followers = sorted(
-        set(await notifications_service.followers(session, ticket_id=source.id))
-        - set(await notifications_service.followers(session, ticket_id=target.id))
-    )
-    for user_id in added_followers:
-        await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
-    target.cc = list(dict.fromkeys([*target.cc, *source.cc]))
-    # Custom fields: the target's values stay; the source's fill those it has not set.
-    await service.remember_fields(session, ticket_id=target.id)
-    added_fields = await field_values.fill_gaps(
-        session, object=FieldObject.ticket, source_id=source.id, target_id=target.id
-    )
+    brought = await _bring_over(session, source=source, target=target)
     target.updated_at = now
     # A customer waiting on the merged ticket now waits on this one (docs/reports.md).
     await clocks.joined(
@@ -260,10 +243,10 @@ async def merge_tickets(
         file_ids=file_ids,
         data={
             **before,
-            "added_label_ids": added_labels,
-            "added_follower_ids": added_followers,
+            "added_label_ids": brought["added_label_ids"],
+            "added_follower_ids": brought["added_follower_ids"],
             # With their values: an undo takes back only those still as filled.
-            "added_fields": added_fields,
+            "added_fields": brought["added_fields"],
             "time_entry_ids": time_entry_ids,
             "checklist_item_ids": checklist_item_ids,
             "links": links,
@@ -296,9 +279,58 @@ async def merge_tickets(
         session,
         TicketEvent.updated,
         target,
-        changes=["entries", "labels", *(["fields"] if added_fields else [])],
+        changes=["entries", "labels", *(["fields"] if brought["added_fields"] else [])],
     )
     return move
+
+
+async def _bring_over(
+    session: AsyncSession,
+    *,
+    source: Ticket,
+    target: Ticket,
+    started_label_ids: Collection[int] = (),
+    started_cc: Collection[str] = (),
+) -> dict[str, Any]:
+    """What a merge brings to the ticket kept besides the thread: `source`'s labels, followers
+    and Cc added to `target`'s, and its custom field values where `target` has none (the
+    target's values stay). Both locked. `started_label_ids` and `started_cc`: what `source`
+    started with as a copy of `target`'s (an undone split's ticket), not brought back, so that
+    one taken off the original since stays off. What was added, as the move records it."""
+    target_labels = await _label_ids(session, target.id)
+    ticket_changes.remember_labels(session, ticket_id=target.id, label_ids=target_labels)
+    added_labels = sorted(
+        await _label_ids(session, source.id) - target_labels - set(started_label_ids)
+    )
+    if added_labels:
+        await session.execute(
+            insert(ticket_labels),
+            [{"ticket_id": target.id, "label_id": label_id} for label_id in added_labels],
+        )
+    # The source's followers follow the merged ticket too; those added are remembered for undo.
+    added_followers = sorted(
+        set(await notifications_service.followers(session, ticket_id=source.id))
+        - set(await notifications_service.followers(session, ticket_id=target.id))
+    )
+    for user_id in added_followers:
+        await notifications_service.follow(session, ticket_id=target.id, user_id=user_id)
+    added_cc = [
+        address
+        for address in dict.fromkeys(source.cc)
+        if address not in target.cc and address not in started_cc
+    ]
+    target.cc = list(dict.fromkeys([*target.cc, *added_cc]))
+    # Custom fields: the target's values stay; the source's fill those it has not set.
+    await service.remember_fields(session, ticket_id=target.id)
+    added_fields = await field_values.fill_gaps(
+        session, object=FieldObject.ticket, source_id=source.id, target_id=target.id
+    )
+    return {
+        "added_label_ids": added_labels,
+        "added_follower_ids": added_followers,
+        "added_cc": added_cc,
+        "added_fields": added_fields,
+    }
 
 
 async def _closed_away(session: AsyncSession, ticket: Ticket) -> None:
@@ -432,7 +464,9 @@ async def split_ticket(
         actor_id=actor.id,
         entry_ids=entry_ids,
         file_ids=file_ids,
-        data={},
+        # What the new ticket started with as a copy of the original's: its undo brings back
+        # only what was added to it since (`_fold_back`).
+        data={"label_ids": sorted(label.id for label in labels), "cc": list(new.cc)},
         created_at=now,
         undo_until=now + UNDO_WINDOW,
     )
@@ -524,6 +558,8 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     )
     erased = len(move.entry_ids) - len(entry_ids)
     fields_back = False
+    # What else of the source changed (an undone split's original: labels, fields...).
+    source_changes: list[str] = []
     if move.kind is MoveKind.merge:
         await _move_rows(
             session, entry_ids=entry_ids, file_ids=list(move.file_ids), src=target.id, dst=source.id
@@ -537,7 +573,7 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
         source_line = f"{actor.name} undid the merge into #{target.number}"
         target_line = f"{actor.name} undid the merge of #{source.number}"
     else:
-        added = await _fold_back(
+        added, source_changes = await _fold_back(
             session,
             move=move,
             entry_ids=entry_ids,
@@ -562,14 +598,28 @@ async def undo_move(session: AsyncSession, *, actor: User, move_id: int) -> Tick
     for ticket in (source, target):
         await sla_service.refresh(session, ticket=ticket)
     source.updated_at = target.updated_at = now
-    await service.log_event(
+    line = await service.log_event(
         session, ticket=source, actor=actor, text=source_line, move_id=move.id, undone=True
     )
     await service.log_event(
         session, ticket=target, actor=actor, text=target_line, move_id=move.id, undone=True
     )
     await session.flush()
-    record_ticket_event(session, TicketEvent.updated, source, changes=["entries", "state"])
+    if move.kind is MoveKind.split_out:
+        # The replies waiting to be sent on the split ticket (Send later, Undo send) are sent
+        # from the original at their time: the same conversation, with the same customer. After
+        # the line, which their thread's check at the sending does not count (`line_id`).
+        pending_ids = await pending_moves.folded_back(
+            session, split=target, original=source, line_id=line.id
+        )
+        move.data = {
+            **move.data,
+            "undo": {**move.data["undo"], "pending_reply_ids": pending_ids, "line_id": line.id},
+        }
+    await session.flush()
+    record_ticket_event(
+        session, TicketEvent.updated, source, changes=["entries", "state", *source_changes]
+    )
     record_ticket_event(
         session,
         TicketEvent.updated,
@@ -588,13 +638,15 @@ async def _fold_back(
     split: Ticket,
     actor: User,
     now: datetime,
-) -> int:
+) -> tuple[int, list[str]]:
     """The undo of a split: the ticket it made goes back into the original as a merge of it
     would go (both locked). Not only the messages the split took (`entry_ids`, those still
     there) but everything written on it since (replies, notes, the customer's mail), with their
     files and mail, its side conversations, checklist items and time entries: closed and
     pointing to the original, it keeps none of the conversation. Its timeline lines stay: they
-    are its own history. How many entries written since came back."""
+    are its own history. How many entries written since came back, and what else of the
+    original changed (`changes` of its `ticket.updated`: "labels", "followers", "cc",
+    "fields")."""
     taken = set(move.entry_ids)
     added = [
         entry_id
@@ -634,6 +686,17 @@ async def _fold_back(
     await assignment_tracking.forget_ticket(session, ticket_id=split.id)
     # Its links fold back as a merge's would (the split's own link to it is dropped).
     await link_moves.merged(session, source=split, target=original, actor=actor)
+    # What was added to it since the split comes as a merge brings it: labels, followers, Cc
+    # and the field values the original has none of (its own stay). Not what it started with
+    # as a copy of the original's (a label taken off the original since stays off); a split
+    # made before that was recorded brings back as a merge does.
+    brought = await _bring_over(
+        session,
+        source=split,
+        target=original,
+        started_label_ids=[int(i) for i in move.data.get("label_ids", [])],
+        started_cc=[str(address) for address in move.data.get("cc", [])],
+    )
     # What came back besides the split's own messages, for the record.
     move.data = {
         **move.data,
@@ -643,9 +706,20 @@ async def _fold_back(
             "time_entry_ids": time_entry_ids,
             "checklist_item_ids": checklist_item_ids,
             "side_conversation_ids": side_conversation_ids,
+            **brought,
         },
     }
-    return len(added)
+    changes = [
+        name
+        for name, key in (
+            ("labels", "added_label_ids"),
+            ("followers", "added_follower_ids"),
+            ("cc", "added_cc"),
+            ("fields", "added_fields"),
+        )
+        if brought[key]
+    ]
+    return len(added), changes
 
 
 async def undo_moves(

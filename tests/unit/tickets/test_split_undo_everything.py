@@ -1,12 +1,15 @@
 """Undoing a split brings back everything the split-off ticket holds, over HTTP (docs/desk.md,
 "Merging and splitting tickets"): not only the messages the split took, but a reply, a note
 with its file and the customer's mail written on it since, its side conversations, checklist
-items and time entries, each exactly once on the original; the split ticket is left closed,
-pointing back, with only its timeline lines. A checklist that would pass its limit refuses the
-undo and changes nothing; mail answering the split ticket lands on the original."""
+items and time entries, each exactly once on the original; the labels, followers, Cc and field
+values added to it since, as a merge brings them; the replies waiting on it (Send later, Undo
+send), sent from the original at their time, once. The split ticket is left closed, pointing
+back, with only its timeline lines. A checklist that would pass its limit refuses the undo and
+changes nothing; mail answering the split ticket lands on the original."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,9 +21,12 @@ from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.files.models import StoredFile
 from frontdesk.mail.models import InboundMessage, OutboxMessage
+from frontdesk.pending_replies.models import PendingReply, PendingState
+from frontdesk.pending_replies.timers import send_due_replies
 from frontdesk.side_conversations.models import SideConversation
-from frontdesk.tickets.models import TicketEntry
+from frontdesk.tickets.models import Direction, EntryKind, TicketEntry
 from frontdesk.timetracking.models import TimeEntry
+from tests.clock import FrozenClock
 from tests.conftest import BOTH_STORES, Agent, Desk, Published
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
@@ -210,3 +216,171 @@ async def test_a_checklist_past_its_limit_refuses_the_undo(app: FastAPI, desk: D
     undone = await ada.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
     assert undone.status_code == 200, undone.text
     assert await count_rows(app, ChecklistItem, ChecklistItem.ticket_id == first["id"]) == MAX_ITEMS
+
+
+# A Sunday afternoon, and the Monday morning a reply on the split ticket is scheduled for.
+START = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return FrozenClock(monkeypatch, START)
+
+
+async def patch(agent: Agent, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    response = await agent.client.patch(f"/api/v1/tickets/{ticket_id}", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def newest(ticket: dict[str, Any]) -> int:
+    return max(int(entry["id"]) for entry in ticket["entries"])
+
+
+async def replies_out(app: FastAPI, ticket_id: int, text: str) -> int:
+    """The agents' replies of `text` on the ticket."""
+    return await count_rows(
+        app,
+        TicketEntry,
+        TicketEntry.ticket_id == ticket_id,
+        TicketEntry.kind == EntryKind.reply,
+        TicketEntry.direction == Direction.outbound,
+        TicketEntry.text.startswith(text),
+    )
+
+
+def scheduled_events(published: Published) -> list[tuple[str, int]]:
+    return [
+        (m.envelope.data["change"], m.envelope.data["ticket_id"])
+        for m in published.messages
+        if m.envelope.type == "ticket.scheduled_replies_changed"
+    ]
+
+
+async def test_labels_followers_cc_fields_and_waiting_replies_come_back_too(
+    app: FastAPI, settings: Settings, desk: Desk, published: Published, clock: FrozenClock
+) -> None:
+    inbox = await desk.inbox(email_address="help@shop.example.com")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    admin = await desk.agent(role="admin", name="Abe")
+    label_ids = {}
+    for name in ("vip", "urgent"):
+        made = await post(admin, "/api/v1/labels", {"name": name})
+        label_ids[name] = made["id"]
+    for label in ("Plan", "Order number"):
+        await post(admin, "/api/v1/fields", {"object": "ticket", "label": label, "kind": "text"})
+    first = await new_ticket(ada.client, inbox, email=CUSTOMER, label_ids=[label_ids["vip"]])
+    await patch(ada, first["id"], {"fields": {"plan": "Free"}})
+    for text in ("one", "two"):
+        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
+    move = await split(ada, first, "two")
+    new_id = move["target_ticket_id"]
+    new = f"/api/v1/tickets/{new_id}"
+    # The original loses the label the split ticket started with a copy of.
+    await patch(ada, first["id"], {"label_ids": []})
+
+    # Work on the split ticket: a label, field values, a follower, a Cc (a reply's), a reply
+    # scheduled for Monday and one in its Undo send window.
+    await patch(
+        ada,
+        new_id,
+        {
+            "label_ids": [label_ids["vip"], label_ids["urgent"]],
+            "fields": {"plan": "Pro", "order_number": "A-1"},
+        },
+    )
+    assert (await bob.client.put(f"{new}/follow")).is_success
+    await post(ada, f"{new}/replies", {"text": "Which colour?", "cc": ["boss@example.org"]})
+    seen = newest(await get(ada, new_id))
+    later = await post(
+        ada,
+        f"{new}/replies",
+        {"text": "It ships Monday.", "send_at": MONDAY_9.isoformat(), "seen_entry_id": seen},
+        status=202,
+    )
+    held = await post(
+        ada,
+        f"{new}/replies",
+        {"text": "Noted.", "undo_seconds": 30, "seen_entry_id": seen},
+        status=202,
+    )
+
+    published.clear()
+    clock.advance(seconds=10)
+    # Another agent undoes it: their timeline line does not stop Ada's replies.
+    undone = await admin.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+
+    original = await get(ada, first["id"])
+    assert [label["name"] for label in original["labels"]] == ["urgent"]
+    # The original's value stays; the one it had none of comes.
+    assert (original["fields"]["plan"], original["fields"]["order_number"]) == ("Free", "A-1")
+    assert original["cc"] == ["boss@example.org"]
+    followers = (await ada.client.get(f"/api/v1/tickets/{first['id']}/followers")).json()
+    assert [user["name"] for user in followers["followers"]] == ["Bob"]
+    # Open desks read the original again, told what changed besides its thread.
+    (told,) = [
+        m.envelope.data["changes"]
+        for m in published.messages
+        if m.envelope.type == "ticket.updated" and m.envelope.data["ticket"]["id"] == first["id"]
+    ]
+    assert {"entries", "labels", "followers", "cc", "fields"} <= set(told)
+    # The scheduled reply waits on the original now: both tickets' desks read their lists again.
+    assert sorted(scheduled_events(published)) == [("moved", first["id"]), ("moved", new_id)]
+    waiting = (await ada.client.get(f"/api/v1/tickets/{first['id']}/scheduled-replies")).json()
+    assert [(reply["id"], reply["ticket_id"]) for reply in waiting] == [(later["id"], first["id"])]
+    assert (await ada.client.get(f"{new}/scheduled-replies")).json() == []
+    mine = (await ada.client.get("/api/v1/me/pending-replies")).json()
+    assert sorted((reply["id"], reply["ticket_id"]) for reply in mine) == [
+        (later["id"], first["id"]),
+        (held["id"], first["id"]),
+    ]
+
+    # One goes at the end of its Undo send window, the other on Monday: from the original, once.
+    clock.advance(seconds=30)
+    assert await send_due_replies(app.state.sessionmaker, settings) == 1
+    clock.set(MONDAY_9)
+    assert await send_due_replies(app.state.sessionmaker, settings) == 1
+    assert await send_due_replies(app.state.sessionmaker, settings) == 0
+    for text in ("Noted.", "It ships Monday."):
+        assert await replies_out(app, first["id"], text) == 1, text
+        assert await replies_out(app, new_id, text) == 0, text
+    # (The one sent on Sunday was swept since, as any sent an hour ago.)
+    sent = PendingReply.id == later["id"], PendingReply.state == PendingState.sent
+    assert await count_rows(app, PendingReply, *sent, PendingReply.ticket_id == first["id"]) == 1
+    mails = OutboxMessage.ticket_id == first["id"], OutboxMessage.entry_id.is_not(None)
+    # The two replies and "Which colour?", which came back with the rest.
+    assert await count_rows(app, OutboxMessage, *mails) == 3
+
+
+async def test_a_message_since_the_reply_was_scheduled_still_stops_it(
+    app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
+) -> None:
+    inbox = await desk.inbox(email_address="help@shop.example.com")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    first = await new_ticket(ada.client, inbox, email=CUSTOMER)
+    for text in ("one", "two"):
+        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
+    move = await split(ada, first, "two")
+    new_id = move["target_ticket_id"]
+    seen = newest(await get(ada, new_id))
+    later = await post(
+        ada,
+        f"/api/v1/tickets/{new_id}/replies",
+        {"text": "It ships Monday.", "send_at": MONDAY_9.isoformat(), "seen_entry_id": seen},
+        status=202,
+    )
+    # Meanwhile Bob answered on the original, which Ada's reply had not seen.
+    await post(bob, f"/api/v1/tickets/{first['id']}/replies", {"text": "It shipped."})
+    undone = await bob.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+
+    clock.set(MONDAY_9)
+    assert await send_due_replies(app.state.sessionmaker, settings) == 1
+    assert await replies_out(app, first["id"], "It ships Monday.") == 0
+    (failed,) = (await ada.client.get("/api/v1/me/pending-replies")).json()
+    assert (failed["id"], failed["ticket_id"]) == (later["id"], first["id"])
+    assert failed["error"]["code"] == "answered_since_scheduled"

@@ -277,7 +277,7 @@ export type TicketScheduledRepliesChanged = {
   inbox_id: number;
   pending_reply_id: number;
   author_id: number;
-  change: "scheduled" | "sending" | "cancelled" | "sent" | "failed";
+  change: "scheduled" | "sending" | "cancelled" | "sent" | "failed" | "moved";
 };
 
 export type TimeEntryPayload = {
