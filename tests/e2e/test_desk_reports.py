@@ -5,6 +5,7 @@ and on to a ticket, the CSV link, in light and dark mode; the SLA breaches of a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,70 @@ async def test_the_sla_breaches_per_target_and_per_agent_open_their_tickets(
     await expect(drill).to_contain_text("Refund")
     await drill.get_by_role("link").first.click()
     await expect(page).to_have_url(f"{live}/tickets/{history.tickets['T2']}")
+
+
+async def test_open_work_by_status_counts_now_and_opens_a_rows_tickets(
+    desk: Desk, live: str, browser: Browser
+) -> None:
+    """Reports → Open work by status: the tickets open, on hold or snoozed now, per state and
+    custom status, whatever the range; a row opens its tickets. Light and dark."""
+    olga = await desk.agent(role="admin", name="Olga")
+    inbox = await desk.inbox(name="Support")
+    ids: dict[str, int] = {}
+    for name, state in (("In progress", "open"), ("Waiting on vendor", "hold")):
+        made = await olga.client.post(
+            "/api/v1/ticket-statuses", json={"name": name, "state": state}
+        )
+        assert made.status_code == 201, made.text
+        ids[name] = made.json()["id"]
+    customer = {"email": "lena@example.com", "name": "Lena"}
+    for subject, extra in (
+        ("Printer jams", {}),
+        ("Refund", {"status_id": ids["In progress"]}),
+        ("Spare parts", {"status_id": ids["Waiting on vendor"]}),
+        ("Cable order", {"status_id": ids["Waiting on vendor"]}),
+        ("Invoice copy", {"state": "hold"}),
+        ("Done already", {"state": "closed"}),
+    ):
+        body = {"inbox_id": inbox["id"], "customer": customer, "subject": subject, **extra}
+        filed = await olga.client.post("/api/v1/tickets", json=body)
+        assert filed.status_code == 201, filed.text
+
+    page = await reports_page(browser, live, olga.user, "light")
+    work = page.get_by_role("region", name="Open work by status")
+    await expect(work.get_by_role("row", name="Waiting on vendor")).to_contain_text("2")
+    await expect(work.get_by_role("row", name="In progress")).to_contain_text("1")
+    rows = work.locator("tbody tr")
+    await expect(rows).to_have_text(
+        [
+            "OpenOpen1",
+            "In progressOpen1",
+            "HoldHold1",
+            "Waiting on vendorHold2",
+            "SnoozedSnoozed0",
+        ],
+        use_inner_text=False,
+    )
+    await expect(work.get_by_role("row", name="All open work")).to_contain_text("5")
+    await expect(work).to_contain_text("whatever the dates above")
+    csv = work.get_by_role("link", name="CSV")
+    assert "/api/v1/reports/statuses.csv?" in (await csv.get_attribute("href") or "")
+    await settled(page)
+    await work.screenshot(path=str(IMAGES / "desk-report-open-work.png"))
+    await assert_accessible(page, "reports-open-work")
+
+    await work.get_by_role("button", name="Waiting on vendor").click()
+    drill = page.get_by_role("region", name="Waiting on vendor: 2 tickets")
+    await expect(drill.get_by_role("link")).to_have_text(
+        [re.compile("Cable order"), re.compile("Spare parts")]
+    )
+    await work.get_by_role("button", name="Hold", exact=True).click()
+    drill = page.get_by_role("region", name="Hold: 1 tickets")
+    await expect(drill.get_by_role("link")).to_have_text([re.compile("Invoice copy")])
+
+    dark = await reports_page(browser, live, olga.user, "dark")
+    dark_work = dark.get_by_role("region", name="Open work by status")
+    await expect(dark_work.get_by_role("row", name="Waiting on vendor")).to_contain_text("2")
+    await settled(dark)
+    await expect_dark(dark, "reports-open-work")
+    await dark_work.screenshot(path=str(IMAGES / "desk-report-open-work-dark.png"))

@@ -16,15 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.db.reading import read
 from frontdesk.deps import AuthenticateFirst, CurrentAgent, SessionDep
 from frontdesk.errors import NotFound
+from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
 from frontdesk.kit.spreadsheet import safe_cell
 from frontdesk.metrics.models import Channel
 from frontdesk.reports import service
+from frontdesk.reports.open_work import open_work, open_work_ticket_ids
 from frontdesk.reports.schemas import (
     AgentRow,
     CommentRow,
     CsatDay,
     HourCell,
+    OpenWorkRow,
     ReportTicket,
     SlaRow,
     TimeFigure,
@@ -67,6 +70,42 @@ async def report_filter(
 
 FilterDep = Annotated[service.ReportFilter, Depends(report_filter)]
 
+
+async def snapshot_filter(
+    user: CurrentAgent,
+    inbox_id: Id | None = None,
+    channel: Channel | None = None,
+    agent_id: Annotated[
+        Id | None, Query(description="The assignee now; ignored for agents: always themselves")
+    ] = None,
+    label_id: Id | None = None,
+) -> service.ReportFilter:
+    """The filters of a table of now: no range (dates sent are ignored), checked as every
+    report's."""
+    today = utcnow().date()
+    return service.checked(
+        user,
+        service.ReportFilter(
+            since=today,
+            until=today,
+            inbox_id=inbox_id,
+            channel=channel,
+            agent_id=agent_id,
+            label_id=label_id,
+        ),
+    )
+
+
+SnapshotDep = Annotated[service.ReportFilter, Depends(snapshot_filter)]
+
+
+def _viewer(user: CurrentAgent) -> int | None:
+    """An agent's inboxes limit what a table of tickets counts; owners and admins see all."""
+    return None if user.is_admin else user.id
+
+
+# The figure of the tickets of a row of Open work by status.
+OPEN_WORK = "open_work"
 
 # The columns of each table's CSV.
 TABLES: dict[str, type[BaseModel]] = {
@@ -140,26 +179,67 @@ async def time_tracked(report: FilterDep, session: SessionDep) -> list[dict[str,
     return await _table(session, "time_tracked", report)
 
 
+@router.get("/statuses", response_model=list[OpenWorkRow])
+async def statuses(
+    report: SnapshotDep, user: CurrentAgent, session: SessionDep
+) -> list[dict[str, Any]]:
+    """Open work by status: the tickets open, on hold or snoozed now, per state and custom
+    status (the plain status its own row). Now, not a range: `since` and `until` are not taken;
+    the agent filter is the assignee, and an agent counts their own tickets in their inboxes."""
+    return await read(session, open_work, report, _viewer(user))
+
+
+@router.get(
+    "/statuses.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The table as CSV"}},
+)
+async def statuses_csv(report: SnapshotDep, user: CurrentAgent, session: SessionDep) -> Response:
+    """Open work by status as a CSV download, named for the day it was read."""
+    rows = await read(session, open_work, report, _viewer(user))
+    return _csv_response(rows, OpenWorkRow, f"frontdesk-statuses-{report.since.isoformat()}.csv")
+
+
 @router.get("/tickets", response_model=list[ReportTicket])
 async def figure_tickets(
     report: FilterDep,
     user: CurrentAgent,
     session: SessionDep,
-    figure: Annotated[str, Query(description=f"One of {', '.join(service.ALL_FIGURES)}")],
+    figure: Annotated[
+        str, Query(description=f"One of {', '.join([*service.ALL_FIGURES, OPEN_WORK])}")
+    ],
     day: date | None = None,
     weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
     hour: Annotated[int | None, Query(ge=0, le=23)] = None,
+    state: Annotated[
+        str | None, Query(description="open_work: the row's state (open, hold, snoozed)")
+    ] = None,
+    status_id: Annotated[
+        Id | None,
+        Query(description="open_work: the row's custom status; left out: the plain status"),
+    ] = None,
 ) -> list[ReportTicket]:
-    """The tickets behind a figure, newest first (at most 500)."""
-    ids = await read(
-        session,
-        service.figure_ticket_ids,
-        report,
-        figure=figure,
-        day=day,
-        weekday=weekday,
-        hour=hour,
-    )
+    """The tickets behind a figure, newest first (at most 500). `open_work`: the tickets of a
+    row of Open work by status now (its `state` and `status_id`; the range does not apply)."""
+    if figure == OPEN_WORK:
+        ids = await read(
+            session,
+            open_work_ticket_ids,
+            report,
+            _viewer(user),
+            state=state,
+            status_id=status_id,
+        )
+    else:
+        ids = await read(
+            session,
+            service.figure_ticket_ids,
+            report,
+            figure=figure,
+            day=day,
+            weekday=weekday,
+            hour=hour,
+        )
     tickets = await service.figure_tickets(session, user=user, ids=ids)
     return [ReportTicket.model_validate(ticket) for ticket in tickets]
 
@@ -185,8 +265,11 @@ async def table_csv(table: str, report: FilterDep, session: SessionDep) -> Respo
     if table not in TABLES:
         raise NotFound(f"No report table named {table}.")
     rows = await _table(session, table, report)
-    model = TABLES[table]
     name = f"frontdesk-{table}-{report.since.isoformat()}-{report.until.isoformat()}.csv"
+    return _csv_response(rows, TABLES[table], name)
+
+
+def _csv_response(rows: list[dict[str, Any]], model: type[BaseModel], name: str) -> Response:
     return Response(
         _csv(rows, model),
         media_type="text/csv; charset=utf-8",

@@ -89,3 +89,15 @@ class TimeTrackedRow(ReadModel):
     minutes: int
     billable_minutes: int
     non_billable_minutes: int
+
+
+class OpenWorkRow(ReadModel):
+    state: str = Field(description="open, hold or snoozed")
+    status_id: int | None = Field(
+        description="The custom status; null for the row of the state's plain status"
+    )
+    status: str = Field(description="The status's name, or the state's plain one (Open, Hold…)")
+    archived: bool = Field(
+        default=False, description="An archived status, listed while tickets still have it"
+    )
+    tickets: int = Field(description="Tickets in this state and status now")

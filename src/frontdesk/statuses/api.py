@@ -47,7 +47,9 @@ async def update_status(
 ) -> StatusRead:
     if body.archived and not found.archived:
         await usage.ensure_not_set_by_automation(session, status=found, doing="archived")
-    await service.update_status(
+    # A change that changes nothing (the values the status has) is answered with the status
+    # and tells no desk.
+    changed = await service.update_status(
         session,
         status=found,
         name=body.name,
@@ -55,7 +57,8 @@ async def update_status(
         position=body.position,
         archived=body.archived,
     )
-    events.record_changed(session, change="updated", status_id=found.id, by=admin)
+    if changed:
+        events.record_changed(session, change="updated", status_id=found.id, by=admin)
     return StatusRead.model_validate(found)
 
 

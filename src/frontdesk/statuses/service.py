@@ -22,7 +22,7 @@ STATE_ORDER = {StatusState.open: 0, StatusState.hold: 1, StatusState.closed: 2}
 # What a ticket without a custom status shows: its state's plain status.
 PLAIN_NAMES = {
     TicketState.open: "Open",
-    TicketState.hold: "On hold",
+    TicketState.hold: "Hold",
     TicketState.snoozed: "Snoozed",
     TicketState.closed: "Closed",
     TicketState.spam: "Spam",
@@ -157,8 +157,12 @@ async def update_status(
     description: str | None = None,
     position: int | None = None,
     archived: bool | None = None,
-) -> TicketStatus:
-    """Archiving is checked by the caller against what sets the status (statuses/usage.py)."""
+) -> bool:
+    """Archiving is checked by the caller against what sets the status (statuses/usage.py).
+    Whether anything changed: a PATCH that sends the values the status has changes nothing,
+    and the caller then tells nobody (no `ticket_status.changed`; the audit log records only
+    fields that changed, so none)."""
+    before = await _definitions(session, status.state)
     if description is not None:
         status.description = description.strip()
     if archived is not None:
@@ -170,7 +174,15 @@ async def update_status(
         await _ensure_free_name(session, name=name, except_id=status.id)
         status.name, status.name_key = name, name_key(name)
     await flush_unique(session, taken=_name_taken(status.name))
-    return status
+    return await _definitions(session, status.state) != before
+
+
+async def _definitions(session: AsyncSession, state: StatusState) -> list[tuple[object, ...]]:
+    """What an agent's desk shows of a state's statuses: a change is a change of this."""
+    return [
+        (s.id, s.name, s.description, s.position, s.archived)
+        for s in await _of_state(session, state)
+    ]
 
 
 async def _move(session: AsyncSession, *, status: TicketStatus, to: int) -> None:

@@ -91,7 +91,7 @@ class TicketRead(ReadModel):
     status: StatusRef | None = Field(
         default=None,
         description="The ticket's custom status (GET /api/v1/ticket-statuses), always one of "
-        "its `state`; null for the state's plain one (Open, On hold, Closed).",
+        "its `state`; null for the state's plain one (Open, Hold, Closed).",
     )
     priority: TicketPriority = TicketPriority.normal
     sla_due_at: datetime | None = Field(
@@ -253,7 +253,8 @@ class TicketCreate(WriteModel):
     status_id: Id | None = Field(
         default=None,
         description="A custom status (not archived: 422 otherwise), which sets the state too; "
-        "with `state`, the two must agree. Without `message` only, as `state`.",
+        "with `state`, the two must agree. With `message`, it must be one of the state its "
+        "`then` leaves the ticket in (a hold status with `then: hold`).",
     )
     priority: Annotated[TicketPriority, FROM_STRING] = TicketPriority.normal
     assignee_id: Id | None = None

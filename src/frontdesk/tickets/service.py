@@ -531,7 +531,8 @@ async def update_ticket(
             (
                 f"{_who(actor)} set the status to {status.name}"
                 if status is not None
-                else state_line or f"{_who(actor)} set the state to {state.value}"
+                else state_line
+                or f"{_who(actor)} set the state to {statuses_service.plain_name(state)}"
             ),
             state=state.value,
             **({"status_id": status.id} if status is not None else {}),

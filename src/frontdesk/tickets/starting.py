@@ -56,7 +56,8 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
     never held for Undo send: a new ticket has no thread to take it back from. A refusal of
     the reply raises inside the request's transaction, so no ticket is left without it.
     `state` is the ticket's without a message; with one, `then` decides it (422 for both).
-    `status_id` sets the state as `PATCH` does: checked before anything is written."""
+    `status_id` sets the state as `PATCH` does (with a message, one of the state its `then`
+    says, which keeps it): checked before anything is written."""
     if new.message is not None:
         _ensure_message(new.message, state=new.state, limit=limit)
     status = await _status(session, new=new)
@@ -120,14 +121,21 @@ async def start_ticket(session: AsyncSession, *, user: User, new: NewTicket, lim
 async def _status(session: AsyncSession, *, new: NewTicket) -> TicketStatus | None:
     if new.status_id is None:
         return None
-    if new.message is not None:
+    status = await statuses_service.status_to_set(session, status_id=new.status_id)
+    if new.message is None:
+        statuses_service.state_of(status, state=new.state)  # they agree, or 422
+        return status
+    # With a message, its `then` decides the state, as after any reply: the status must be one
+    # of that state's (a hold status goes with `then: hold`), which the reply then keeps.
+    if service.AFTER_REPLY_STATE[new.message.then].value != status.state.value:
+        then = next(
+            k for k, v in service.AFTER_REPLY_STATE.items() if v.value == status.state.value
+        )
         raise Invalid(
             "status_id",
-            "With a message, the ticket's state follows `then`, as after any reply: leave "
-            "status_id out, and set the status once the ticket is filed.",
+            f"The status “{status.name}” is one of the state {status.state.value}: with a "
+            f"message, send it with `then: {then.value}`, or leave status_id out.",
         )
-    status = await statuses_service.status_to_set(session, status_id=new.status_id)
-    statuses_service.state_of(status, state=new.state)  # they agree, or 422
     return status
 
 

@@ -97,11 +97,11 @@ class TestEachAction:
             "Ada assigned the ticket to Ada",
             "Ada added the labels billing, vip",
             "Ada removed the label vip",
-            "Ada set the state to hold",
-            "Ada set the state to snoozed",
+            "Ada set the state to Hold",
+            "Ada set the state to Snoozed",
             "Checked the invoice",
             "Hello Cora, done.",
-            "Ada set the state to closed",
+            "Ada set the state to Closed",
         ]
         assert await count_rows(desk.app, OutboxMessage) == 1
 
@@ -126,7 +126,7 @@ class TestEachAction:
             lines(one)
             == lines(two)
             == [
-                "Ada set the state to closed",
+                "Ada set the state to Closed",
                 "Ada unassigned the ticket",
             ]
         )

@@ -151,7 +151,7 @@ class TestApplying:
             "Ada assigned the ticket to Ada",
             "Refund sent",
             "Hi Cora, refunded.",
-            "Ada set the state to closed",
+            "Ada set the state to Closed",
         ]
         assert detail["entries"][0]["data"] == {
             "macro_id": macro["id"],
@@ -198,7 +198,7 @@ class TestApplying:
             assert detail["state"] == "snoozed"
             assert [e["text"] for e in detail["entries"]] == [
                 "Ada applied the macro “Park”",
-                "Ada set the state to snoozed",
+                "Ada set the state to Snoozed",
                 "Parked",
             ]
 
@@ -234,7 +234,7 @@ class TestApplying:
         texts = [e["text"] for e in detail["entries"]]
         # The second application found the label and the state done already: only the
         # assignment (to whoever applied it last) and its own line are new.
-        for line in ("added the label urgent", "set the state to hold"):
+        for line in ("added the label urgent", "set the state to Hold"):
             assert sum(text.endswith(line) for text in texts) == 1, texts
         assert sum(text.endswith("applied the macro “Escalate”") for text in texts) == 2
         winner = "Ada" if texts[-1].startswith("Ada") else "Bob"

@@ -100,6 +100,13 @@ class TestDefinitions:
         entries = (await events.get("/api/v1/audit-events")).json()["items"]
         actions = {entry["action"] for entry in entries}
         assert {"ticket_status.created", "ticket_status.updated"} <= actions
+        # A change to the values it has is no change: answered with the status, not audited.
+        same = {"name": "Waiting on vendor", "description": "Parts ordered", "position": 1}
+        unchanged = await admin.client.patch(f"{URL}/{vendor['id']}", json=same)
+        assert unchanged.status_code == 200, unchanged.text
+        assert unchanged.json() == {**vendor, "position": 1}
+        again = (await events.get("/api/v1/audit-events")).json()["items"]
+        assert len(again) == len(entries)
 
     async def test_agents_may_not_write(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
@@ -209,9 +216,9 @@ class TestOnTickets:
         assert timeline(await read(ada, ticket["id"]))[:6] == [
             "Ada set the status to Waiting on vendor",
             "Ada set the status to Pending customer reply",
-            "Ada set the status to On hold",
+            "Ada set the status to Hold",
             "Ada set the status to Waiting on vendor",
-            "Ada set the state to open",
+            "Ada set the state to Open",
             "Ada set the status to Waiting on vendor",
         ]
         missing = await ada.client.patch(
@@ -233,18 +240,27 @@ class TestOnTickets:
         assert agreed["status"] == ref(vendor)
         listed = await ada.client.get("/api/v1/tickets", params={"status_id": vendor["id"]})
         assert {row["id"] for row in listed.json()["items"]} == {filed["id"], agreed["id"]}
-        # Refused before anything is written: archived, unknown, disagreeing, with a message.
+        # With a message, the status goes with the `then` of its state, which keeps it.
         body = {"inbox_id": inbox["id"], "customer": {"email": "c@example.org"}, "subject": "Hi"}
+        emailed = await ada.client.post(
+            "/api/v1/tickets",
+            json={**body, "status_id": vendor["id"], "message": {"text": "Hi", "then": "hold"}},
+        )
+        assert emailed.status_code == 201, emailed.text
+        assert (emailed.json()["state"], emailed.json()["status"]) == ("hold", ref(vendor))
+        # Refused before anything is written: archived, unknown, disagreeing (with a state, or
+        # with a message's `then`).
         message = {"message": {"text": "Hello"}}
         for wrong in (
             {"status_id": old["id"]},
             {"status_id": 999999},
             {"status_id": vendor["id"], "state": "open"},
             {"status_id": vendor["id"], **message},
+            {"status_id": vendor["id"], "message": {"text": "Hello", "then": "close"}},
         ):
             refused = await ada.client.post("/api/v1/tickets", json={**body, **wrong})
             assert fields_of(error_of(refused, 422)) == {"status_id"}, wrong
-        assert await count_rows(desk.app, Ticket) == 2
+        assert await count_rows(desk.app, Ticket) == 3
 
     async def test_the_list_shows_and_filters_by_status(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")

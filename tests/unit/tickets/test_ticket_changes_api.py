@@ -76,8 +76,8 @@ class TestUpdate:
         # Setting the state it already has is not a change.
         assert (await agent.client.patch(url, json={"state": "open"})).status_code == 200
         assert await thread(agent, ticket) == [
-            ("event", "Ada set the state to closed"),
-            ("event", "Ada set the state to open"),
+            ("event", "Ada set the state to Closed"),
+            ("event", "Ada set the state to Open"),
         ]
 
     async def test_assign_unassign_and_labels(self, desk: Desk) -> None:

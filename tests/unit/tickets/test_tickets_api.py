@@ -133,10 +133,10 @@ class TestRead:
         assert [(e["kind"], e["text"]) for e in detail["entries"]] == [
             ("note", "first"),
             ("note", "second"),
-            ("event", f"{agent.user['name']} set the state to closed"),
+            ("event", f"{agent.user['name']} set the state to Closed"),
             ("reply", "third"),
             ("event", f"{agent.user['name']} assigned the ticket to {agent.user['name']}"),
-            ("event", f"{agent.user['name']} set the state to open"),
+            ("event", f"{agent.user['name']} set the state to Open"),
         ]
         assert detail["entries"][3]["message_id"].endswith("@desk.test>")
 

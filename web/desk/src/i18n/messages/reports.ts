@@ -50,6 +50,12 @@ export const en = {
   comments: "Comments",
   drillTitle: "{figure}: {n} tickets",
   noTickets: "No tickets behind this figure.",
+  openWork: "Open work by status",
+  openWorkIntro: "Now, whatever the dates above: the tickets open, on hold or snoozed at this moment, per status. The inbox, channel, agent (the assignee) and label filters apply.",
+  openWorkStatus: "Status",
+  openWorkState: "State",
+  openWorkTickets: "Tickets",
+  openWorkTotal: "All open work",
   close: "Close",
 };
 
@@ -103,5 +109,11 @@ export const fr: Words<typeof en> = {
   comments: "Commentaires",
   drillTitle: "{figure} : {n} tickets",
   noTickets: "Aucun ticket derrière cet indicateur.",
+  openWork: "Travail en cours par statut",
+  openWorkIntro: "Maintenant, quelles que soient les dates ci-dessus : les tickets ouverts, en attente ou reportés à cet instant, par statut. Les filtres de boîte, de canal, d'agent (la personne assignée) et d'étiquette s'appliquent.",
+  openWorkStatus: "Statut",
+  openWorkState: "État",
+  openWorkTickets: "Tickets",
+  openWorkTotal: "Tout le travail en cours",
   close: "Fermer",
 };

@@ -164,7 +164,7 @@ export const fr: Words<typeof en> = {
   saved: "Règle « {name} » enregistrée.",
   deleted: "Règle « {name} » supprimée.",
   nothing: "Choisissez au moins une action.",
-  stateOrSnooze: "Changez l'état ou mettez en attente, pas les deux.",
+  stateOrSnooze: "Changez l'état ou reportez, pas les deux.",
   edit: "Modifier",
   editNamed: "Modifier la règle {name}",
   delete: "Supprimer",
