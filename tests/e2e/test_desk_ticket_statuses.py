@@ -71,7 +71,7 @@ async def test_an_admin_names_a_status_and_an_agent_sets_it(
     await expect(row.get_by_test_id("row-state")).to_have_text("Waiting on vendor")
     await expect(
         page.locator(".ticket-row", has_text="Another question").get_by_test_id("row-state")
-    ).to_have_text("open")
+    ).to_have_text("Open")
     await page.get_by_label("Status", exact=True).select_option(label="Waiting on vendor")
     await expect(page.locator(".ticket-row")).to_have_count(1)
     await expect(page.locator(".ticket-row")).to_contain_text("Spare parts")

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid
 from frontdesk.inboxes.models import InboxMember
-from frontdesk.reports.service import DRILL_LIMIT, ReportFilter
+from frontdesk.reports.service import DRILL_LIMIT, ReportFilter, on_tickets
 from frontdesk.statuses.models import TicketStatus
 from frontdesk.statuses.service import PLAIN_NAMES, STATE_ORDER
-from frontdesk.tickets.models import Ticket, TicketState, ticket_labels
+from frontdesk.tickets.models import Ticket, TicketState
 
 # The states of the work still to do, in the order the table lists them.
 OPEN_STATES = (TicketState.open, TicketState.hold, TicketState.snoozed)
@@ -31,19 +31,9 @@ OPEN_STATES = (TicketState.open, TicketState.hold, TicketState.snoozed)
 def _open_tickets(report: ReportFilter, viewer_id: int | None, *columns: Any) -> Select[Any]:
     """The open work under the report's filters; `viewer_id`: an agent's inboxes only (None for
     owners and admins, who see every inbox)."""
-    query = select(*columns).where(Ticket.state.in_(OPEN_STATES))
-    if report.inbox_id is not None:
-        query = query.where(Ticket.inbox_id == report.inbox_id)
-    if report.channel is not None:
-        query = query.where(Ticket.type == report.channel.value)
-    if report.agent_id is not None:
-        query = query.where(Ticket.assignee_id == report.agent_id)
-    if report.label_id is not None:
-        query = query.where(
-            Ticket.id.in_(
-                select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == report.label_id)
-            )
-        )
+    query = on_tickets(
+        select(*columns).where(Ticket.state.in_(OPEN_STATES)), report, agent=Ticket.assignee_id
+    )
     if viewer_id is not None:
         query = query.where(
             Ticket.inbox_id.in_(

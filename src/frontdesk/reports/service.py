@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -81,6 +81,28 @@ class ReportFilter:
         start = datetime.combine(self.since, time(), self.zone).astimezone(UTC)
         end = datetime.combine(self.until + timedelta(days=1), time(), self.zone).astimezone(UTC)
         return start, end
+
+
+_OnTickets = TypeVar("_OnTickets", bound=Select[*tuple[Any, ...]])
+
+
+def on_tickets(query: _OnTickets, report: ReportFilter, *, agent: Any) -> _OnTickets:
+    """`query`, which reads `Ticket`, under the report's inbox, channel (the ticket's type),
+    agent (`agent`: the column the table takes the agent from) and label (the ticket's labels
+    now) filters: the tables read from tickets rather than moments (time tracked, open work)."""
+    if report.inbox_id is not None:
+        query = query.where(Ticket.inbox_id == report.inbox_id)
+    if report.channel is not None:
+        query = query.where(Ticket.type == report.channel.value)
+    if report.agent_id is not None:
+        query = query.where(agent == report.agent_id)
+    if report.label_id is not None:
+        query = query.where(
+            Ticket.id.in_(
+                select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == report.label_id)
+            )
+        )
+    return query
 
 
 def checked(user: User, report: ReportFilter) -> ReportFilter:

@@ -14,8 +14,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.inboxes.models import Inbox
-from frontdesk.reports.service import ReportFilter
-from frontdesk.tickets.models import Ticket, TicketState, ticket_labels
+from frontdesk.reports.service import ReportFilter, on_tickets
+from frontdesk.tickets.models import Ticket, TicketState
 from frontdesk.timetracking.models import TimeEntry
 from frontdesk.users.models import User
 
@@ -43,18 +43,7 @@ async def time_tracked(session: AsyncSession, report: ReportFilter) -> list[dict
         )
         .group_by(TimeEntry.user_id, Ticket.inbox_id)
     )
-    if report.inbox_id is not None:
-        query = query.where(Ticket.inbox_id == report.inbox_id)
-    if report.channel is not None:
-        query = query.where(Ticket.type == report.channel.value)
-    if report.agent_id is not None:
-        query = query.where(TimeEntry.user_id == report.agent_id)
-    if report.label_id is not None:
-        query = query.where(
-            Ticket.id.in_(
-                select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == report.label_id)
-            )
-        )
+    query = on_tickets(query, report, agent=TimeEntry.user_id)
     rows = [
         {
             "agent_id": user_id,

@@ -14,14 +14,9 @@ export const en = {
   loadMore: "Load more",
   exportCsv: "Export CSV",
   exportCsvTitle: "Download every ticket of this list, with its filters, as a CSV file",
-  stateOpen: "open",
-  stateHold: "hold",
-  stateSnoozed: "snoozed",
-  stateClosed: "closed",
-  stateSpam: "spam",
-  typeChat: "chat",
-  typeEmail: "email",
-  typeWeb: "web",
+  typeChat: "Chat",
+  typeEmail: "Email",
+  typeWeb: "Web",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -38,12 +33,7 @@ export const fr: Words<typeof en> = {
   loadMore: "Charger plus",
   exportCsv: "Exporter en CSV",
   exportCsvTitle: "Télécharger tous les tickets de cette liste, avec ses filtres, dans un fichier CSV",
-  stateOpen: "ouvert",
-  stateHold: "en attente",
-  stateSnoozed: "reporté",
-  stateClosed: "fermé",
-  stateSpam: "spam",
-  typeChat: "chat",
-  typeEmail: "e-mail",
-  typeWeb: "web",
+  typeChat: "Chat",
+  typeEmail: "E-mail",
+  typeWeb: "Web",
 };
