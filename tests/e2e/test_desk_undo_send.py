@@ -207,3 +207,55 @@ async def test_a_reply_refused_on_a_ticket_no_longer_seen_is_shown_on_every_page
     await banner.get_by_role("button", name="Dismiss").click()
     await expect(banner).to_have_count(0)
     assert await api("GET", "/api/v1/me/pending-replies") == []
+
+
+async def test_undo_on_a_split_ticket_folded_back_meanwhile_takes_the_reply_back(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """Ada's reply waits on a split ticket when a colleague undoes the split, which takes it to
+    the original: her toast still counts down (screenshots/desk-undo-send-split-undone.png), its
+    Undo takes the reply back (through the split ticket's address) and the desk puts it in the
+    original's reply box, the split ticket having none any more; it never goes out."""
+    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
+    ada = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada)
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    body = {
+        "inbox_id": inbox["id"],
+        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
+        "subject": "Two orders",
+    }
+    first = await api("POST", "/api/v1/tickets", body, status=201)
+    for text in ("About the first order.", "About the second order."):
+        await api("POST", f"/api/v1/tickets/{first['id']}/notes", {"text": text}, status=201)
+    shown = await api("GET", f"/api/v1/tickets/{first['id']}")
+    second = next(e for e in shown["entries"] if e["text"].startswith("About the second"))
+    move = await api(
+        "POST", f"/api/v1/tickets/{first['id']}/entries/{second['id']}/split", {}, status=201
+    )
+    await api("PATCH", "/api/v1/me", {"preferences": {"undo_send_seconds": 30}})
+    await page.goto(f"{live}/tickets/{move['target_ticket_id']}")
+    words = "The second order ships on Monday."
+    await page.get_by_label("Reply to the customer").fill(words)
+    await page.get_by_role("button", name="Send", exact=True).click()
+    toast = page.get_by_test_id("undo-send-toast")
+    await expect(toast).to_contain_text("Sending…")
+
+    # A colleague undoes the split: the page reads the ticket again, which points to the
+    # original now, where the reply waits; the toast still counts down.
+    admin = await desk.agent(role="admin")
+    undone = await admin.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+    await expect(page.get_by_test_id("merged-into")).to_be_visible()
+    await expect(toast).to_contain_text("Sending…")
+    await shoot(page, screenshots, "undo-send-split-undone")
+    await toast.get_by_role("button", name="Undo send").click()
+    await expect(page).to_have_url(f"{live}/tickets/{first['id']}")
+    await expect(page.get_by_label("Reply to the customer")).to_have_value(words)
+    await expect(toast).to_contain_text("back in the box")
+    await shoot(page, screenshots, "undo-send-split-undone-back")
+    later = utcnow() + timedelta(seconds=31)
+    assert await send_due_replies(app.state.sessionmaker, app.state.settings, now=later) == 0
+    for ticket_id in (first["id"], move["target_ticket_id"]):
+        assert await count_rows(app, OutboxMessage, OutboxMessage.ticket_id == ticket_id) == 0

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import context as audit_context
@@ -387,13 +387,47 @@ async def list_pending(
     return (await session.scalars(statement)).all()
 
 
-def _own(*, author: User, ticket_id: int, pending_id: int) -> Select[PendingReply]:
-    """One of the author's replies on the ticket: to anyone else it does not exist."""
-    return select(PendingReply).where(
-        PendingReply.id == pending_id,
-        PendingReply.ticket_id == ticket_id,
-        PendingReply.author_id == author.id,
+async def _own(
+    session: AsyncSession, *, author: User, ticket_id: int, pending_id: int, lock: bool = False
+) -> PendingReply:
+    """One of the author's replies on the ticket, or 404: to anyone else it does not exist.
+    Locked, its row is re-read under its lock (a sending of it in progress is waited for). Named
+    by a ticket it left, folded since into the one it is on now (an undone split moved it to its
+    original, moves.py: the split ticket's toast and page still name it so), it is the same
+    reply if its author sees that ticket now; else 404, as before it moved."""
+    statement = select(PendingReply).where(
+        PendingReply.id == pending_id, PendingReply.author_id == author.id
     )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    pending = await session.scalar(statement)
+    if pending is None or (
+        pending.ticket_id != ticket_id
+        and not await _folded_into(
+            session, ticket_id=ticket_id, current_id=pending.ticket_id, seen_by=author
+        )
+    ):
+        raise NotFound("No such pending reply.")
+    return pending
+
+
+async def _folded_into(
+    session: AsyncSession, *, ticket_id: int, current_id: int, seen_by: User
+) -> bool:
+    """Whether the ticket `ticket_id` went into `current_id` (`merged_into_id`, through every
+    ticket it went into in turn: a split of a split, both undone) and `seen_by` sees that one."""
+    passed = {ticket_id}
+    into = await session.scalar(select(Ticket.merged_into_id).where(Ticket.id == ticket_id))
+    while into is not None and into != current_id and into not in passed:
+        passed.add(into)
+        into = await session.scalar(select(Ticket.merged_into_id).where(Ticket.id == into))
+    if into != current_id:
+        return False
+    try:
+        await tickets_service.get_ticket(session, user=seen_by, ticket_id=current_id)
+    except NotFound:
+        return False
+    return True
 
 
 async def lock_own(
@@ -401,14 +435,7 @@ async def lock_own(
 ) -> PendingReply:
     """One of the author's replies re-read under its row's lock (a sending of it in progress is
     waited for), or 404."""
-    pending = await session.scalar(
-        _own(author=author, ticket_id=ticket_id, pending_id=pending_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if pending is None:
-        raise NotFound("No such pending reply.")
-    return pending
+    return await _own(session, author=author, ticket_id=ticket_id, pending_id=pending_id, lock=True)
 
 
 async def undo(
@@ -447,10 +474,7 @@ async def get(
 ) -> PendingReply:
     """One of the author's replies in whatever state (the desk asks what became of one that left
     its list: sent, or undone elsewhere); a row swept or deleted with its ticket: 404."""
-    pending = await session.scalar(_own(author=author, ticket_id=ticket_id, pending_id=pending_id))
-    if pending is None:
-        raise NotFound("No such pending reply.")
-    return pending
+    return await _own(session, author=author, ticket_id=ticket_id, pending_id=pending_id)
 
 
 async def attachments_of(

@@ -384,3 +384,90 @@ async def test_a_message_since_the_reply_was_scheduled_still_stops_it(
     (failed,) = (await ada.client.get("/api/v1/me/pending-replies")).json()
     assert (failed["id"], failed["ticket_id"]) == (later["id"], first["id"])
     assert failed["error"]["code"] == "answered_since_scheduled"
+
+
+async def test_the_author_takes_a_moved_reply_back_through_the_split_tickets_address(
+    app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
+) -> None:
+    """Ada's Undo send toast and scheduled reply on the split ticket's page name it by that
+    ticket; a colleague's undo of the split moves them to the original meanwhile. Her Undo, Send
+    now and the page's question of what became of them still reach them there; to anyone else
+    they still do not exist."""
+    inbox = await desk.inbox(email_address="help@shop.example.com")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    bob = await desk.agent(inboxes=[inbox], name="Bob")
+    admin = await desk.agent(role="admin", name="Abe")
+    first = await new_ticket(ada.client, inbox, email=CUSTOMER)
+    for text in ("one", "two"):
+        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
+    move = await split(ada, first, "two")
+    new = f"/api/v1/tickets/{move['target_ticket_id']}"
+    held = await post(ada, f"{new}/replies", {"text": "Noted.", "undo_seconds": 30}, status=202)
+    later = await post(
+        ada,
+        f"{new}/replies",
+        {"text": "It ships Monday.", "send_at": MONDAY_9.isoformat()},
+        status=202,
+    )
+    clock.advance(seconds=10)
+    undone = await admin.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+
+    # Bob, who sees both tickets, and the admin get the 404 they got before, at either address.
+    for other in (bob, admin):
+        for path in (new, f"/api/v1/tickets/{first['id']}"):
+            for pending in (held, later):
+                mine = f"{path}/pending-replies/{pending['id']}"
+                error_of(await other.client.get(mine), 404)
+                error_of(await other.client.delete(mine), 404)
+                error_of(await other.client.post(f"{mine}/send"), 404)
+
+    # Ada's page asks what became of the reply that left its list: waiting, on the original.
+    asked = await ada.client.get(f"{new}/pending-replies/{held['id']}")
+    assert asked.status_code == 200, asked.text
+    assert (asked.json()["state"], asked.json()["ticket_id"]) == ("pending", first["id"])
+    # Undo: the text comes back and the reply never goes out.
+    taken = await ada.client.delete(f"{new}/pending-replies/{held['id']}")
+    assert taken.status_code == 200, taken.text
+    assert (taken.json()["state"], taken.json()["text"]) == ("undone", "Noted.")
+    # Send now on the scheduled one: sent from the original within a second.
+    now = await ada.client.post(f"{new}/pending-replies/{later['id']}/send")
+    assert now.status_code == 202, now.text
+    clock.advance(seconds=60)
+    assert await send_due_replies(app.state.sessionmaker, settings) == 1
+    assert await send_due_replies(app.state.sessionmaker, settings) == 0
+    assert await replies_out(app, first["id"], "Noted.") == 0
+    assert await replies_out(app, first["id"], "It ships Monday.") == 1
+    assert await replies_out(app, move["target_ticket_id"], "It ships Monday.") == 0
+    sent = await ada.client.get(f"{new}/pending-replies/{later['id']}")
+    assert sent.json()["state"] == "sent"
+
+
+async def test_a_moved_reply_on_a_ticket_its_author_no_longer_sees_is_not_there(
+    app: FastAPI, settings: Settings, desk: Desk, clock: FrozenClock
+) -> None:
+    """The original went to an inbox Ada is not in before the split was undone: through the
+    split ticket's address her reply is the 404 it was before, and it is not sent."""
+    inbox = await desk.inbox(email_address="help@shop.example.com")
+    elsewhere = await desk.inbox(name="Billing", email_address="billing@shop.example.com")
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    admin = await desk.agent(role="admin", name="Abe")
+    first = await new_ticket(ada.client, inbox, email=CUSTOMER)
+    for text in ("one", "two"):
+        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
+    move = await split(ada, first, "two")
+    new = f"/api/v1/tickets/{move['target_ticket_id']}"
+    held = await post(ada, f"{new}/replies", {"text": "Noted.", "undo_seconds": 30}, status=202)
+    await patch(admin, first["id"], {"inbox_id": elsewhere["id"]})
+    undone = await admin.client.post(f"/api/v1/tickets/moves/{move['id']}/undo")
+    assert undone.status_code == 200, undone.text
+
+    mine = f"{new}/pending-replies/{held['id']}"
+    error_of(await ada.client.get(mine), 404)
+    error_of(await ada.client.delete(mine), 404)
+    error_of(await ada.client.post(f"{mine}/send"), 404)
+    clock.advance(seconds=30)
+    assert await send_due_replies(app.state.sessionmaker, settings) == 1
+    assert await replies_out(app, first["id"], "Noted.") == 0
+    (failed,) = (await ada.client.get("/api/v1/me/pending-replies")).json()
+    assert (failed["id"], failed["error"]["code"]) == (held["id"], "ticket_not_visible")

@@ -122,3 +122,23 @@ test("an undo whose answer was lost is asked again and gets the text", async () 
   assert.equal(back.text, "Hello");
   assert.equal(server.deletes, 2);
 });
+
+test("a reply moved to the original by an undone split stays, Undo and all, until it goes", async () => {
+  server.listed = [held];
+  server.rows = {};
+  const outcomes: string[] = [];
+  const pending = usePendingReplies(3, (how) => outcomes.push(how));
+  await pending.refresh();
+  // The split undone: no longer listed here, still waiting on ticket 1, answered through this one.
+  server.listed = [];
+  server.rows = { "7": { ...held, ticket_id: 1 } };
+  await pending.refresh();
+  assert.deepEqual(outcomes, []);
+  assert.deepEqual(pending.waiting.value.map((item) => item.id), [7]);
+  assert.equal(pending.latest.value?.id, 7);
+  // Gone out from there at its time: said sent.
+  server.rows = { "7": { ...held, ticket_id: 1, state: "sent" } };
+  await pending.refresh();
+  assert.deepEqual(outcomes, ["sent"]);
+  assert.deepEqual(pending.waiting.value, []);
+});

@@ -28,6 +28,18 @@ export const pendingApi = {
     ),
 };
 
+/** A reply taken back on the page of a ticket folded since into another (an undone split: the
+ * page has no reply box any more), for that ticket's page to put in its box. */
+const handedOver = new Map<number, PendingReply>();
+export function handOver(ticketId: number, back: PendingReply): void {
+  handedOver.set(ticketId, back);
+}
+export function takeHandedOver(ticketId: number): PendingReply | undefined {
+  const back = handedOver.get(ticketId);
+  handedOver.delete(ticketId);
+  return back;
+}
+
 /** Scheduled with Send later and still waiting: shown in the thread for everyone, not here. */
 function waitsScheduled(item: PendingReply | undefined): boolean {
   return !!item && item.scheduled && item.state === "pending";
@@ -118,12 +130,21 @@ export function usePendingReplies(ticketId: number, onGone: (how: Outcome) => vo
     if (failedNow.length) onGone("failed");
     keepTicking();
     // Asked one by one: only the server knows whether it went out.
-    const outcomes = await Promise.all(left.map((id) => outcomeOf(id)));
+    const rows = await Promise.all(left.map((id) => pendingApi.one(ticketId, id).catch(() => null)));
+    // Still waiting: an undone split moved it to the original ticket, where it goes at its time;
+    // the server answers it through this ticket too, so it stays here, Undo and all (unless
+    // taken back meanwhile).
+    const moved = rows.filter((row): row is PendingReply => row?.state === "pending" && dueAt.has(row.id));
+    if (moved.length) {
+      const ids = new Set(moved.map((row) => row.id));
+      items.value = [...items.value.filter((item) => !ids.has(item.id)), ...moved].sort((a, b) => a.id - b.id);
+      keepTicking();
+    }
+    const outcomes = rows.filter((row) => row?.state !== "pending").map(outcomeOf);
     for (const how of new Set(outcomes)) onGone(how);
   }
 
-  async function outcomeOf(id: number): Promise<Outcome> {
-    const row = await pendingApi.one(ticketId, id).catch(() => null);
+  function outcomeOf(row: PendingReply | null): Outcome {
     if (!row) return "gone";
     return row.state === "sent" ? "sent" : row.state === "undone" ? "undone" : row.state === "failed" ? "failed" : "gone";
   }
