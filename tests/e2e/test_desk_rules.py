@@ -1,10 +1,12 @@
 """Automation rules in real Chromium (issue #16): an admin builds a rule in Settings → Rules,
 tries it with a dry run that lists the existing tickets it would touch, saves it, and a new
 ticket is labelled by it, its run listed under the rule; a time-based rule says how far it has
-gone through the existing tickets (screenshots: desk-rules-*)."""
+gone through the existing tickets (screenshots: desk-rules-*); a rule on the ticket's custom
+status, priority and assignee (desk-rule-status-condition)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, sh
 from tests.e2e.test_desk_macros import make_label
 
 pytestmark = DESK_TESTS
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 async def test_build_a_rule_with_its_dry_run(
@@ -115,3 +119,98 @@ async def test_build_a_rule_with_its_dry_run(
     await page.goto(f"{live}/tickets/{made['id']}")
     await expect(page.get_by_text("The rule “Refunds to billing” ran")).to_be_visible()
     await shoot(page, screenshots, "rules-timeline")
+
+
+async def test_a_rule_on_the_status_priority_and_assignee(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """ "When the customer replies, if the status is Waiting on vendor, nobody has it and it is
+    not low: add Chase vendor", built in the editor: the status select lists each state's plain
+    status and the custom ones under their state; the dry run finds the one ticket."""
+    inbox = await desk.inbox(name="Support")
+    ada = await desk.user(name="Ada Admin", role="admin")
+    await desk.add_member(inbox, ada)
+    await make_label(app, "Chase vendor")
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    vendor = await api(
+        "POST", "/api/v1/ticket-statuses", {"name": "Waiting on vendor", "state": "hold"}, 201
+    )
+    await api("POST", "/api/v1/ticket-statuses", {"name": "In progress", "state": "open"}, 201)
+    for n, (subject, extra) in enumerate(
+        [
+            ("Spare parts for the X200", {"status_id": vendor["id"], "priority": "urgent"}),
+            ("Also waiting, but low", {"status_id": vendor["id"], "priority": "low"}),
+            ("Plain hold", {"state": "hold"}),
+        ]
+    ):
+        body = {
+            "inbox_id": inbox["id"],
+            "customer": {"email": f"c{n}@example.org", "name": f"Cora{n} Customer"},
+            "subject": subject,
+            **extra,
+        }
+        await api("POST", "/api/v1/tickets", body, status=201)
+
+    await page.goto(f"{live}/settings/rules")
+    await page.get_by_role("button", name="New rule").click()
+    editor = page.locator("form.editor")
+    await editor.get_by_label("Name").fill("Customer writes while we wait on the vendor")
+    await editor.get_by_label("When", exact=True).select_option("customer_replied")
+    for field in ("Status", "Assignee", "Priority"):
+        await editor.get_by_role("button", name="Add a condition").click()
+        row = editor.locator("[data-condition]").last
+        await row.locator("select").first.select_option(label=field)
+    status, assignee, priority = (editor.locator("[data-condition]").nth(n) for n in range(3))
+    chosen = status.get_by_label("Status")
+    # Each state's plain status, then the custom ones under their state.
+    await expect(chosen.locator("option")).to_have_text(
+        [
+            "Choose a status",
+            "Open (no finer status)",
+            "Hold (no finer status)",
+            "Snoozed",
+            "Closed",
+            "In progress",
+            "Waiting on vendor",
+        ]
+    )
+    await expect(chosen.locator("optgroup")).to_have_count(2)
+    await chosen.select_option(label="Waiting on vendor")
+    await expect(assignee.get_by_label("Assignee")).to_have_value("none")
+    await priority.locator("select").nth(1).select_option(label="is not")
+    await priority.get_by_label("Priority").select_option(label="Low")
+    await (
+        editor.get_by_role("group", name="Then")
+        .locator("label.chip-check")
+        .filter(has_text="Chase vendor")
+        .first.check()
+    )
+    await editor.get_by_role("button", name="Dry run").click()
+    dry = editor.locator("[data-dry-run]")
+    await expect(dry).to_contain_text("1 ticket matches the conditions now")
+    await expect(dry).to_contain_text("Spare parts for the X200")
+    await assert_accessible(page, "rule editor with status, assignee and priority conditions")
+    await expect(dry).to_contain_text("Spare parts for the X200 · Waiting on vendor · Support")
+    await page.set_viewport_size({"width": 1360, "height": 1200})
+    await page.locator("#rule-editor-title").evaluate("(title) => title.scrollIntoView()")
+    await shoot(page, screenshots, "rule-status-condition")
+    shutil.copy(screenshots / "desk-rule-status-condition.png", DOCS_IMAGES)
+    await page.set_viewport_size({"width": 1360, "height": 860})
+
+    await editor.get_by_role("button", name="Save").click()
+    rule = page.locator("[data-rule='Customer writes while we wait on the vendor']")
+    await expect(rule).to_contain_text(
+        "Status is “Waiting on vendor” & Assignee is “Nobody” & Priority is not “Low”"
+    )
+    (saved,) = await api("GET", "/api/v1/rules")
+    assert saved["conditions"] == [
+        {"field": "status", "op": "is", "value": vendor["id"]},
+        {"field": "assignee", "op": "is", "value": None},
+        {"field": "priority", "op": "is_not", "value": "low"},
+    ]
+    # Edited again, the form shows what it says.
+    await rule.get_by_role("button", name="Edit").click()
+    await expect(editor.locator("[data-condition]").first.get_by_label("Status")).to_have_value(
+        f"status-{vendor['id']}"
+    )

@@ -3,11 +3,12 @@ tickets (`facts_of`), so a dry run over hundreds of tickets costs a handful of q
 
 The engine's rounds (rules/engine.py) read through `Gathered` instead: a round may check dozens
 of rules on each of a hundred tickets (a bulk action), nearly all of which match nothing. There
-a condition that reads only the ticket's row (inbox, channel, a trigger's own text) is checked
-first, each other fact (labels, the customer's name or addresses, a first message, the
-calendar) is loaded the first time a rule needs it, for every ticket of the round in one query,
-and kept for the next rules; a ticket a rule changed is read again. So the round's cost grows
-with the kinds of facts its rules read, not with the number of rules or of tickets.
+a condition that reads only the ticket's row (inbox, channel, priority, assignee, status, a
+trigger's own text) is checked first, each other fact (labels, the customer's name or
+addresses, a first message, the calendar) is loaded the first time a rule needs it, for every
+ticket of the round in one query, and kept for the next rules; a ticket a rule changed is read
+again. So the round's cost grows with the kinds of facts its rules read, not with the number of
+rules or of tickets.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from frontdesk.fields.values import Stored
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
 from frontdesk.rules.kinds import (
+    AssigneeIs,
     ChannelIs,
     Condition,
     CustomerIs,
@@ -37,6 +39,8 @@ from frontdesk.rules.kinds import (
     HasLabel,
     InboxIs,
     InHours,
+    PriorityIs,
+    StatusIs,
     TextHas,
 )
 from frontdesk.tickets import service as tickets_service
@@ -161,6 +165,15 @@ def _field_holds(condition: FieldValue, facts: Facts) -> bool:
     )
 
 
+def _status_is(ticket: Ticket, value: int | str) -> bool:
+    """A custom status by id; a state's name: that state with no custom status (its plain
+    status). A status deleted since (which statuses/usage.py refuses while a rule tests it) is
+    no ticket's: "is" holds for none, "is not" for all."""
+    if isinstance(value, int):
+        return ticket.status_id == value
+    return ticket.status_id is None and ticket.state.value == value
+
+
 def _text_matches(op: str, wanted: str, values: Sequence[str]) -> bool:
     wanted = wanted.casefold().strip()
     folded = [value.casefold().strip() for value in values]
@@ -192,6 +205,13 @@ def holds(condition: Condition, facts: Facts) -> bool:
             return facts.open_now == (condition.op == "in")
         case FieldValue():
             return _field_holds(condition, facts)
+        # The ticket's row as the round holds it: what an earlier rule of the same moment set.
+        case PriorityIs():
+            return (ticket.priority.value == condition.value) == (condition.op == "is")
+        case AssigneeIs():
+            return (ticket.assignee_id == condition.value) == (condition.op == "is")
+        case StatusIs():
+            return _status_is(ticket, condition.value) == (condition.op == "is")
 
 
 def meets(conditions: Sequence[Condition], match: str, facts: Facts) -> bool:
@@ -219,7 +239,7 @@ def need_of(condition: Condition, *, has_text: bool) -> Need | None:
     """What the condition reads besides the ticket's row; None: nothing. `has_text`: the trigger
     carries the customer's message, so "text contains" reads no first message."""
     match condition:
-        case InboxIs() | ChannelIs():
+        case InboxIs() | ChannelIs() | PriorityIs() | AssigneeIs() | StatusIs():
             return None
         case HasLabel():
             return Need.labels

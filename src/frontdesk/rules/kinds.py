@@ -134,8 +134,43 @@ class FieldValue(_Part):
     )
 
 
+class PriorityIs(_Part):
+    field: Literal["priority"] = "priority"
+    op: Literal["is", "is_not"]
+    value: Literal["urgent", "high", "normal", "low"]
+
+
+class AssigneeIs(_Part):
+    """The ticket's assignee as it is now; null: nobody ("Assignee is nobody": unassigned)."""
+
+    field: Literal["assignee"] = "assignee"
+    op: Literal["is", "is_not"]
+    value: Id | None = Field(description="A user's id (GET /api/v1/users); null: nobody")
+
+
+class StatusIs(_Part):
+    """The ticket's custom status, or a state's plain status (the state without a custom one:
+    "Hold" is on hold with no finer status, as the ticket page's select says)."""
+
+    field: Literal["status"] = "status"
+    op: Literal["is", "is_not"]
+    value: Id | Literal["open", "hold", "snoozed", "closed"] = Field(
+        description="A custom status's id (GET /api/v1/ticket-statuses), or a state for its "
+        "plain status: the ticket in that state without a custom status"
+    )
+
+
 Condition = Annotated[
-    InboxIs | ChannelIs | HasLabel | CustomerIs | TextHas | InHours | FieldValue,
+    InboxIs
+    | ChannelIs
+    | HasLabel
+    | CustomerIs
+    | TextHas
+    | InHours
+    | FieldValue
+    | PriorityIs
+    | AssigneeIs
+    | StatusIs,
     Field(discriminator="field"),
 ]
 Conditions = Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)]

@@ -79,6 +79,9 @@ class RuleTicket(ReadModel):
     number: int
     subject: str
     state: TicketState
+    status_id: int | None = Field(
+        default=None, description="Its custom status (a ticket status's id); null: the plain one"
+    )
     inbox_id: int
 
 

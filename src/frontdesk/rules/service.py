@@ -39,6 +39,7 @@ from frontdesk.rules.kinds import (
     STORED_ACTIONS,
     STORED_CONDITIONS,
     STORED_WHEN,
+    AssigneeIs,
     Definition,
     FieldValue,
     HasLabel,
@@ -48,6 +49,7 @@ from frontdesk.rules.kinds import (
     OnCreated,
     OnLabelAdded,
     OnStateChanged,
+    StatusIs,
 )
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.statuses import service as statuses_service
@@ -93,12 +95,18 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
         if isinstance(action, Label):
             label_ids += [*action.add, *action.remove]
     await labels_service.labels_by_ids(session, label_ids=label_ids)
-    for condition in definition.conditions:
+    for n, condition in enumerate(definition.conditions):
         if isinstance(condition, InboxIs):
             try:
                 await inboxes_service.get_inbox_by_id(session, inbox_id=condition.value)
             except NotFound:
                 raise Invalid("conditions", "No such inbox.") from None
+        if isinstance(condition, AssigneeIs) and condition.value is not None:
+            await _ensure_user(session, user_id=condition.value, at=f"conditions.{n}.value")
+        if isinstance(condition, StatusIs) and isinstance(condition.value, int):
+            await statuses_service.status_to_set(
+                session, status_id=condition.value, field=f"conditions.{n}.value"
+            )
     for action in definition.actions:
         if isinstance(action, Assign) and isinstance(action.assignee, int):
             try:
@@ -120,6 +128,14 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
             await statuses_service.status_to_set(
                 session, status_id=action.status_id, field="actions"
             )
+
+
+async def _ensure_user(session: AsyncSession, *, user_id: int, at: str) -> None:
+    """A user an "assignee is" condition names exists. Deactivated, or a light agent, they are
+    still compared with: the condition reads the ticket's assignee, it gives nobody work (the
+    tickets a deactivated agent keeps are the closed ones: tickets/departures.py)."""
+    if await session.get(User, user_id) is None:
+        raise Invalid(at, f"Assignee: no user has the id {user_id}.")
 
 
 def _object_of(condition: FieldValue) -> FieldObject:
@@ -221,6 +237,20 @@ async def rules_setting_status(session: AsyncSession, *, status_id: int) -> Sequ
             for action in definition_of(rule).actions
         )
     ]
+
+
+def tests_status(rule: Rule, status_id: int) -> bool:
+    """Whether a condition of the rule compares the ticket's status with this one."""
+    return any(
+        isinstance(condition, StatusIs) and condition.value == status_id
+        for condition in STORED_CONDITIONS.validate_python(rule.conditions)
+    )
+
+
+async def rules_testing_status(session: AsyncSession, *, status_id: int) -> Sequence[Rule]:
+    """The rules, on or off, with a condition on the custom status: archived or deleted under
+    them, "is" would never hold again and "is not" hold for every ticket."""
+    return [rule for rule in await list_rules(session) if tests_status(rule, status_id)]
 
 
 async def rules_naming_field(

@@ -46,7 +46,7 @@ async def update_status(
     body: StatusUpdate, found: LoadedStatus, admin: CurrentAdmin, session: SessionDep
 ) -> StatusRead:
     if body.archived and not found.archived:
-        await usage.ensure_not_set_by_automation(session, status=found, doing="archived")
+        await usage.ensure_not_named_by_automation(session, status=found, doing="archived")
     # A change that changes nothing (the values the status has) is answered with the status
     # and tells no desk.
     changed = await service.update_status(
@@ -64,8 +64,8 @@ async def update_status(
 
 @router.delete("/{status_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_status(found: LoadedStatus, admin: CurrentAdmin, session: SessionDep) -> None:
-    """Refused (409 `status_in_use`) while a ticket has it or a macro or rule sets it: archive
-    it instead."""
+    """Refused (409 `status_in_use`) while a ticket has it, a macro or rule sets it or a rule
+    tests it: archive it instead."""
     await usage.ensure_unused(session, status=found)
     status_id = found.id
     await service.delete_status(session, status=found)

@@ -64,7 +64,8 @@ class StatusUpdate(WriteModel):
     archived: bool | None = Field(
         default=None,
         description="true archives it: no longer offered, the tickets that have it keep it. "
-        "Refused (409 `status_in_use`) while a macro or rule sets it. false restores it.",
+        "Refused (409 `status_in_use`) while a macro or rule sets it or a rule tests it. false "
+        "restores it.",
     )
 
     @field_validator(*_NOT_NULL, mode="before")

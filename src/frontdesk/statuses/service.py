@@ -158,7 +158,8 @@ async def update_status(
     position: int | None = None,
     archived: bool | None = None,
 ) -> bool:
-    """Archiving is checked by the caller against what sets the status (statuses/usage.py).
+    """Archiving is checked by the caller against what sets or tests the status
+    (statuses/usage.py).
     Whether anything changed: a PATCH that sends the values the status has changes nothing,
     and the caller then tells nobody (no `ticket_status.changed`; the audit log records only
     fields that changed, so none)."""

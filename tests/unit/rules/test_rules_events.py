@@ -23,7 +23,13 @@ from tests.unit.rules.support import (
     ticket,
     timeline,
 )
-from tests.unit.support import count_rows, error_of, new_ticket, use_cheap_passwords
+from tests.unit.support import (
+    count_rows,
+    error_of,
+    fields_of,
+    new_ticket,
+    use_cheap_passwords,
+)
 
 pytestmark = SQLITE_ONLY
 
@@ -345,3 +351,229 @@ class TestManaging:
         assert notes == ["new"]
         assert (await admin.client.delete(f"{URL}/{first['id']}")).status_code == 204
         error_of(await admin.client.get(f"{URL}/{first['id']}"), 404)
+
+
+async def _status(admin: Any, name: str, state: str) -> dict[str, Any]:
+    made = await admin.client.post("/api/v1/ticket-statuses", json={"name": name, "state": state})
+    assert made.status_code == 201, made.text
+    status: dict[str, Any] = made.json()
+    return status
+
+
+class TestTicketConditions:
+    """Priority, assignee and custom status: read from the ticket as the rule sees it then."""
+
+    @BOTH_STORES
+    async def test_urgent_and_nobodys_when_the_customer_replies(
+        self, desk: Desk, http: httpx.AsyncClient
+    ) -> None:
+        inbox = await desk.inbox(name="Shop", email_address=SUPPORT)
+        ada = await desk.agent(inboxes=[inbox], name="Ada")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        escalate = await make_label(admin, "Escalate")
+        rule = await create_rule(
+            admin,
+            "Urgent and nobody's",
+            when={"type": "customer_replied"},
+            conditions=[
+                {"field": "priority", "op": "is", "value": "urgent"},
+                {"field": "assignee", "op": "is", "value": None},
+            ],
+            actions=[{"type": "label", "add": [escalate["id"]]}],
+        )
+        assert rule["conditions"][1] == {"field": "assignee", "op": "is", "value": None}
+        adas = await create_rule(
+            admin,
+            "Ada's, not low",
+            when={"type": "customer_replied"},
+            conditions=[
+                {"field": "assignee", "op": "is", "value": ada.id},
+                {"field": "priority", "op": "is_not", "value": "low"},
+            ],
+            actions=[{"type": "note", "text": "Ada's customer wrote."}],
+        )
+        cases = {
+            "urgent, nobody": {"priority": "urgent", "assignee_id": None},
+            "urgent, Ada": {"priority": "urgent", "assignee_id": ada.id},
+            "normal, nobody": {"priority": "normal", "assignee_id": None},
+            "low, Ada": {"priority": "low", "assignee_id": ada.id},
+        }
+        ids = {}
+        for subject, change in cases.items():
+            made = await new_ticket(ada.client, inbox, email="cora@example.org", subject=subject)
+            reply = await ada.client.post(
+                f"/api/v1/tickets/{made['id']}/replies", json={"text": "Looking", "then": "hold"}
+            )
+            assert reply.status_code == 201, reply.text
+            patched = await ada.client.patch(f"/api/v1/tickets/{made['id']}", json=change)
+            assert patched.status_code == 200, patched.text
+            await _mailed(
+                http,
+                text="Any news?",
+                subject=f"Re: {subject}",
+                in_reply_to=reply.json()["message_id"],
+                sender="cora@example.org",
+            )
+            ids[subject] = made["id"]
+        labelled = {
+            subject: label_names(await ticket(admin, ticket_id))
+            for subject, ticket_id in ids.items()
+        }
+        assert labelled == {
+            "urgent, nobody": ["Escalate"],
+            "urgent, Ada": [],
+            "normal, nobody": [],
+            "low, Ada": [],
+        }
+        assert [r["ticket"]["id"] for r in await runs(admin, adas)] == [ids["urgent, Ada"]]
+
+        # The dry run reads them alike.
+        tried = await admin.client.post(
+            f"{URL}/dry-run",
+            json={k: rule[k] for k in ("when", "match", "conditions", "actions")},
+        )
+        assert [t["id"] for t in tried.json()["tickets"]] == [ids["urgent, nobody"]], tried.text
+
+    @BOTH_STORES
+    async def test_status_is_and_is_not_after_an_earlier_rule(self, desk: Desk) -> None:
+        """A rule sees the status an earlier rule of the same moment set; a state's plain
+        status is the state without a custom one."""
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        vendor = await _status(admin, "Waiting on vendor", "hold")
+        chased = await make_label(admin, "Chase vendor")
+        plain = await make_label(admin, "Plain hold")
+        other = await make_label(admin, "Not the vendor")
+        await create_rule(
+            admin,
+            "Parts wait on the vendor",
+            when={"type": "created"},
+            conditions=[{"field": "text", "op": "contains", "value": "parts"}],
+            actions=[{"type": "set_status", "status_id": vendor["id"]}],
+        )
+        await create_rule(
+            admin,
+            "Chase the vendor",
+            when={"type": "created"},
+            conditions=[{"field": "status", "op": "is", "value": vendor["id"]}],
+            actions=[{"type": "label", "add": [chased["id"]]}],
+        )
+        await create_rule(
+            admin,
+            "On plain hold",
+            when={"type": "created"},
+            conditions=[{"field": "status", "op": "is", "value": "hold"}],
+            actions=[{"type": "label", "add": [plain["id"]]}],
+        )
+        await create_rule(
+            admin,
+            "Anything else",
+            when={"type": "created"},
+            conditions=[{"field": "status", "op": "is_not", "value": vendor["id"]}],
+            actions=[{"type": "label", "add": [other["id"]]}],
+        )
+        parts = await new_ticket(admin.client, inbox, subject="Spare parts")
+        held = await new_ticket(admin.client, inbox, subject="Later", state="hold")
+        filed = await new_ticket(
+            admin.client, inbox, subject="Filed waiting", status_id=vendor["id"]
+        )
+        opened = await new_ticket(admin.client, inbox, subject="Hello")
+        found = {
+            made["subject"]: label_names(await ticket(admin, made["id"]))
+            for made in (parts, held, filed, opened)
+        }
+        assert found == {
+            "Spare parts": ["Chase vendor"],
+            "Later": ["Not the vendor", "Plain hold"],
+            "Filed waiting": ["Chase vendor"],
+            "Hello": ["Not the vendor"],
+        }
+        tried = await admin.client.post(
+            f"{URL}/dry-run",
+            json={
+                "when": {"type": "label_added"},
+                "conditions": [{"field": "status", "op": "is", "value": vendor["id"]}],
+                "actions": [{"type": "note", "text": "x"}],
+            },
+        )
+        assert sorted(t["id"] for t in tried.json()["tickets"]) == [parts["id"], filed["id"]]
+
+    async def test_what_the_conditions_may_name(self, desk: Desk) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        bob = await desk.agent(inboxes=[inbox], name="Bob")
+        vendor = await _status(admin, "Waiting on vendor", "hold")
+        old = await _status(admin, "Old", "open")
+        archived = await admin.client.patch(
+            f"/api/v1/ticket-statuses/{old['id']}", json={"archived": True}
+        )
+        assert archived.status_code == 200, archived.text
+        definition = {"when": {"type": "created"}, "actions": [{"type": "note", "text": "n"}]}
+        note = {"field": "text", "op": "contains", "value": "a"}
+        for condition, field, words in (
+            ({"field": "assignee", "op": "is", "value": 9999}, "conditions.1.value", "9999"),
+            ({"field": "status", "op": "is", "value": 9999}, "conditions.1.value", "deleted"),
+            ({"field": "status", "op": "is_not", "value": old["id"]}, "conditions.1.value", "Old"),
+        ):
+            tried = {**definition, "conditions": [note, condition]}
+            for path, sent in ((URL, {"name": "x", **tried}), (f"{URL}/dry-run", tried)):
+                refused = error_of(await admin.client.post(path, json=sent), 422)
+                assert fields_of(refused) == {field}, refused
+                assert words in refused["message"]
+        for wrong in (
+            {"field": "priority", "op": "is", "value": "asap"},
+            {"field": "priority", "op": "has", "value": "urgent"},
+            {"field": "assignee", "op": "is"},
+            {"field": "assignee", "op": "is", "value": "nobody"},
+            {"field": "status", "op": "is", "value": "spam"},
+            {"field": "status", "op": "contains", "value": vendor["id"]},
+            {"field": "status", "op": "is", "value": str(vendor["id"])},
+        ):
+            sent = {"name": "x", **definition, "conditions": [wrong]}
+            refused = error_of(await admin.client.post(URL, json=sent), 422)
+            assert any(f.startswith("conditions.0") for f in fields_of(refused)), refused
+        # A deactivated agent is still compared with: deactivating them is not refused.
+        not_bobs = [{"field": "assignee", "op": "is_not", "value": bob.id}]
+        await create_rule(admin, "Not Bob's", **definition, conditions=not_bobs)
+        gone = await admin.client.patch(f"/api/v1/users/{bob.id}", json={"is_active": False})
+        assert gone.status_code == 200, gone.text
+        bobs = [{"field": "assignee", "op": "is", "value": bob.id}]
+        again = await admin.client.post(
+            URL, json={"name": "Bob's", **definition, "conditions": bobs}
+        )
+        assert again.status_code == 201, again.text
+
+    async def test_a_status_a_rule_tests_is_not_archived_nor_deleted(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        vendor = await _status(admin, "Waiting on vendor", "hold")
+        remind = await create_rule(
+            admin,
+            "Remind the vendor",
+            enabled=False,
+            when={"type": "in_state", "state": "hold", "hours": 120},
+            conditions=[{"field": "status", "op": "is", "value": vendor["id"]}],
+            actions=[{"type": "note", "text": "Chase the vendor."}],
+        )
+        at = f"/api/v1/ticket-statuses/{vendor['id']}"
+        for refused in (
+            await admin.client.patch(at, json={"archived": True}),
+            await admin.client.delete(at),
+        ):
+            error = error_of(refused, 409, "status_in_use")
+            assert "the rule “Remind the vendor” (switched off) tests it" in error["message"]
+        setter = await create_rule(
+            admin,
+            "Vendor orders",
+            when={"type": "created"},
+            actions=[{"type": "set_status", "status_id": vendor["id"]}],
+        )
+        error = error_of(await admin.client.patch(at, json={"archived": True}), 409)
+        assert error["message"] == (
+            "The status “Waiting on vendor” cannot be archived: the rule “Vendor orders” sets "
+            "it; the rule “Remind the vendor” (switched off) tests it. Change them first "
+            "(Settings → Rules)."
+        )
+        for rule in (remind, setter):
+            assert (await admin.client.delete(f"{URL}/{rule['id']}")).status_code == 204
+        archived = await admin.client.patch(at, json={"archived": True})
+        assert archived.status_code == 200, archived.text

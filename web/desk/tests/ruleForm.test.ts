@@ -47,3 +47,22 @@ test("another moment says nothing of who created the ticket", () => {
   const form = formOf(saved({ type: "customer_replied" }));
   assert.deepEqual(definitionOf(form).when, { type: "customer_replied" });
 });
+
+// Priority, assignee and status conditions (docs/routing.md, "If"): the form's selects hold
+// text (`none` for nobody, `status-<id>` as the status selects write a custom status, a state
+// for its plain status) and the rule gets the API's values back.
+test("priority, assignee and status conditions go back and forth", () => {
+  const conditions: Rule["conditions"] = [
+    { field: "priority", op: "is", value: "urgent" },
+    { field: "assignee", op: "is", value: null },
+    { field: "assignee", op: "is_not", value: 7 },
+    { field: "status", op: "is", value: 3 },
+    { field: "status", op: "is_not", value: "hold" },
+  ];
+  const form = formOf({ ...saved({ type: "customer_replied" }), conditions });
+  assert.deepEqual(
+    form.conditions.map((row) => row.value),
+    ["urgent", "none", "7", "status-3", "hold"],
+  );
+  assert.deepEqual(definitionOf(form).conditions, conditions);
+});

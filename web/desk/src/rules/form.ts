@@ -15,7 +15,9 @@ export const CREATED_BY: CreatedBy[] = ["customer", "agent", ""];
 export interface ConditionRow {
   field: Condition["field"];
   op: string;
-  /** A checkbox field's is true or false (ticked or not); every other value is text. */
+  /** A checkbox field's is true or false (ticked or not); every other value is text: the
+   * assignee's id or `none` (nobody), a custom status as `status-<id>` (the status selects'
+   * values) or a state for its plain status. */
   value: string | boolean;
   /** A ticket's or customer's custom field: its key. */
   key?: string;
@@ -49,10 +51,17 @@ export const OPS: Record<Condition["field"], string[]> = {
   customer_domain: ["equals", "contains", "not_contains"],
   text: ["contains", "not_contains"],
   hours: ["in", "out"],
+  priority: ["is", "is_not"],
+  assignee: ["is", "is_not"],
+  status: ["is", "is_not"],
   // By the field's kind (fields/automation.ts FIELD_OPS).
   ticket_field: [],
   customer_field: [],
 };
+
+/** The value a condition starts with when chosen: nobody's tickets, the urgent ones; a status
+ * is to be chosen. */
+export const FIRST_VALUE: Partial<Record<Condition["field"], string>> = { priority: "urgent", assignee: "none" };
 
 export function emptyForm(): RuleForm {
   return { id: null, name: "", enabled: true, when: "created", by: "customer", labelId: "", state: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
@@ -76,6 +85,8 @@ export function formOf(rule: Rule): RuleForm {
       if (typeof c.value === "boolean") return { field: c.field, key: c.key, op: "is", value: c.op === "is" ? c.value : !c.value };
       return { field: c.field, key: c.key, op: c.op, value: c.value == null ? "" : String(c.value) };
     }
+    if (c.field === "assignee") return { field: c.field, op: c.op, value: c.value == null ? "none" : String(c.value) };
+    if (c.field === "status") return { field: c.field, op: c.op, value: typeof c.value === "number" ? `status-${c.value}` : c.value };
     return { field: c.field, op: c.op, value: "value" in c ? String(c.value) : "" };
   });
   // The macro form reads only a macro's actions and inbox.
@@ -103,6 +114,12 @@ function whenOf(form: RuleForm): When {
 function conditionOf(row: ConditionRow): Condition {
   const numeric = row.field === "inbox" || row.field === "label";
   if (row.field === "hours") return { field: "hours", op: row.op as "in" | "out" };
+  const value = String(row.value);
+  if (row.field === "assignee") return { field: "assignee", op: row.op as "is" | "is_not", value: value === "none" ? null : Number(value) };
+  if (row.field === "status") {
+    const status = value.startsWith("status-") ? Number(value.slice("status-".length)) : (value as "open" | "hold" | "snoozed" | "closed");
+    return { field: "status", op: row.op as "is" | "is_not", value: status };
+  }
   if (isFieldRow(row)) {
     const value = row.op === "set" || row.op === "not_set" ? null : row.value;
     return { field: row.field, key: row.key ?? "", op: row.op, value } as Condition;
