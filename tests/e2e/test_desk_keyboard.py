@@ -157,7 +157,7 @@ async def test_the_desk_from_the_keyboard(
 
 async def test_a_tickets_page_from_the_keyboard(desk: Any, live: str, browser: Browser) -> None:
     """On a ticket's page, r writes in its reply box and g goes to a folder of the ticket's inbox,
-    not of the agent's first one; a snooze that ended leaves no date in its field."""
+    not of the agent's first one; a snooze that ended leaves no date on the page."""
     billing = await desk.inbox(name="Billing")
     support = await desk.inbox(name="Support")
     ada_user = await desk.user(name="Ada Lovelace")
@@ -182,13 +182,21 @@ async def test_a_tickets_page_from_the_keyboard(desk: Any, live: str, browser: B
     await page.keyboard.press("Escape")
     await expect(reply).not_to_be_focused()
 
-    # Snoozed from the page, then reopened by someone else: the field is empty again.
-    snooze_at = page.get_by_label(re.compile("^Snooze until"))
+    # Snoozed from the page, then reopened by someone else: the page no longer says until when,
+    # and the field is empty again.
+    menu = page.get_by_role("dialog", name="Snooze this ticket")
+    snooze_at = menu.get_by_label(re.compile("^Snooze until"))
+    await page.get_by_test_id("snooze-menu").click()
+    await menu.get_by_role("button", name="Pick a date and time…").click()
     await snooze_at.fill("2099-01-01T09:00")
-    await page.get_by_role("button", name="Snooze", exact=True).click()
-    await expect(page.locator("label[for=snooze-at] .hint")).to_contain_text("now")
+    await menu.get_by_role("button", name="Snooze", exact=True).click()
+    await expect(page.get_by_test_id("snoozed-until")).to_contain_text("now")
     await api("PATCH", f"/api/v1/tickets/{ticket['id']}", {"state": "open"})
+    await expect(page.get_by_test_id("snoozed-until")).to_have_count(0)
+    await page.get_by_test_id("snooze-menu").click()
+    await menu.get_by_role("button", name="Pick a date and time…").click()
     await expect(snooze_at).to_have_value("")
+    await page.keyboard.press("Escape")
 
     await page.locator("main").click(position={"x": 5, "y": 5})
     await page.keyboard.press("g")

@@ -134,8 +134,12 @@ async def test_an_agent_switches_the_desk_to_french_and_back(
     await assert_accessible(page, "ticket page in French")
 
     # A snooze time is picked on Ada's clock: 09:00 in Tokyo, whatever the browser's zone.
-    await page.get_by_label(re.compile("^Reporter jusqu")).fill("2027-06-01T09:00")
-    await page.get_by_role("button", name="Reporter", exact=True).click()
+    await page.get_by_test_id("snooze-menu").click()
+    menu = page.get_by_role("dialog", name="Reporter ce ticket")
+    await expect(menu.get_by_role("button", name=re.compile("^Demain matin"))).to_be_visible()
+    await menu.get_by_role("button", name="Choisir une date et une heure…").click()
+    await menu.get_by_label(re.compile("^Reporter jusqu")).fill("2027-06-01T09:00")
+    await menu.get_by_role("button", name="Reporter", exact=True).click()
     await expect(page.get_by_test_id("ticket-state")).to_have_text("Reporté")
     await expect(page.get_by_text("(actuellement 1 juin 2027")).to_contain_text("09:00")
     snoozed = (await api("GET", f"/api/v1/tickets/{ticket_id}"))["snoozed_until"]

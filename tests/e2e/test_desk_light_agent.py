@@ -80,6 +80,8 @@ async def test_a_light_agent_adds_a_note_with_a_mention_and_cannot_reply(
     await expect(page.get_by_test_id("checklist-new")).to_have_count(0)
     await expect(page.get_by_test_id("ticket-links-none")).to_have_text("No linked tickets.")
     await expect(page.get_by_test_id("ticket-links-search")).to_have_count(0)
+    # Nor snoozed: no Snooze menu (a state change, refused to light agents).
+    await expect(page.get_by_test_id("snooze-menu")).to_have_count(0)
 
     # The customer is read, not changed: no Edit in the panel nor on their page, no merging,
     # no New customer.

@@ -10,50 +10,29 @@ import { ref } from "vue";
 import { client, unwrap, type Schemas } from "../api/client";
 import type { TicketScheduledRepliesChanged } from "../realtime/events.gen";
 import type { Envelope } from "../realtime/socket";
-import { locale, timeZone } from "../i18n";
-import { fromZonedInput, toZonedInput } from "../ui/format";
+import { formatWeekdayTime } from "../ui/format";
+import { mondayMorning, pickerBounds, tomorrowMorning } from "../ui/quickTimes";
 
 export type ScheduledReply = Schemas["ScheduledReplyRead"];
 
 /** The farthest ahead the server takes (src/frontdesk/pending_replies/scheduled.py). */
 export const MAX_DAYS = 30;
-/** The quick choices' hour, on the agent's clock. */
-const MORNING = "09:00";
 
 export type QuickChoice = { key: "tomorrow" | "monday"; at: Date };
-
-/** "2026-12-06" plus `n` days, as a calendar day (no time zone in it). */
-function addDays(day: string, n: number): string {
-  const [year = 0, month = 1, date = 1] = day.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, date + n)).toISOString().slice(0, 10);
-}
-
-/** 0 for Sunday … 6 for Saturday, of a calendar day. */
-function weekday(day: string): number {
-  return new Date(`${day}T00:00:00Z`).getUTCDay();
-}
 
 /**
  * Tomorrow at 9:00 and, unless it is Monday today or tomorrow (the same time twice, or a week
  * away), next Monday at 9:00: on the agent's clock, whatever the computer's own zone.
  */
 export function quickChoices(now: Date): QuickChoice[] {
-  const today = toZonedInput(now).slice(0, 10);
-  const tomorrow = addDays(today, 1);
-  const choices: QuickChoice[] = [{ key: "tomorrow", at: fromZonedInput(`${tomorrow}T${MORNING}`) }];
-  if (weekday(today) !== 1 && weekday(tomorrow) !== 1) {
-    const monday = addDays(today, (8 - weekday(today)) % 7);
-    choices.push({ key: "monday", at: fromZonedInput(`${monday}T${MORNING}`) });
-  }
-  return choices;
+  const monday = mondayMorning(now);
+  return [{ key: "tomorrow", at: tomorrowMorning(now) }, ...(monday ? [{ key: "monday" as const, at: monday }] : [])];
 }
 
-/** The picker's bounds, as datetime-local values on the agent's clock. */
+/** The picker's bounds, as datetime-local values on the agent's clock: a minute to 30 days on. */
 export function pickBounds(now: Date): { min: string; max: string } {
-  return {
-    min: toZonedInput(new Date(now.getTime() + 60_000)),
-    max: toZonedInput(new Date(now.getTime() + MAX_DAYS * 86_400_000)),
-  };
+  const { min, max = "" } = pickerBounds(now, 1, MAX_DAYS);
+  return { min, max };
 }
 
 const path = (ticketId: number, pendingId: number) => ({ params: { path: { ticket_id: ticketId, pending_id: pendingId } } });
@@ -83,13 +62,4 @@ export const useScheduledReplies = defineStore("scheduledReplies", () => {
 });
 
 /** "Mon, Dec 7, 09:00 AM" ("lun. 7 déc., 09:00"): when a scheduled reply goes, on the agent's clock. */
-export function formatScheduled(iso: string): string {
-  return new Intl.DateTimeFormat(locale.value, {
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: timeZone.value,
-  }).format(new Date(iso));
-}
+export const formatScheduled = formatWeekdayTime;

@@ -18,6 +18,7 @@ const day = () => formatter("day", { month: "short", day: "numeric" });
 const full = () => formatter("full", { dateStyle: "medium", timeStyle: "short" });
 const date = () => formatter("date", { year: "numeric", month: "2-digit", day: "2-digit" });
 const calendarDay = () => formatter("calendarDay", { dateStyle: "medium" });
+const weekdayTime = () => formatter("weekdayTime", { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
 /** "14:02" today (in the agent's time zone), "Mar 3" before. */
 export function formatWhen(iso: string | null | undefined): string {
@@ -32,6 +33,11 @@ export function formatTime(iso: string | null | undefined): string {
 
 export function formatFull(iso: string | null | undefined): string {
   return iso ? full().format(new Date(iso)) : "";
+}
+
+/** "Tue, Dec 8, 09:00 AM" ("mar. 8 déc., 09:00"): a time of the coming days, with its weekday. */
+export function formatWeekdayTime(iso: string | null | undefined): string {
+  return iso ? weekdayTime().format(new Date(iso)) : "";
 }
 
 /** "Jan 5, 2027": the day alone, with its year. */
