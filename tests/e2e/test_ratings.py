@@ -201,11 +201,20 @@ async def test_an_admin_sets_an_inboxs_rating_settings(
     await email_box.check()
     await page.get_by_label("Delay before the email (minutes)").fill("30")
     await page.get_by_label("Question").fill("Did we help?")
+    # The inboxes read again meanwhile (a colleague renames this one; a reconnection does the
+    # same): what is being typed stays.
+    admin = await desk.login(admin_user)
+    renamed = await admin.client.patch(
+        f"/api/v1/inboxes/{inbox['id']}", json={"name": "Shop Support Team"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    await expect(page.get_by_label("Inbox")).to_contain_text("Shop Support Team")
+    await expect(email_box).to_be_checked()
+    await expect(page.get_by_label("Question")).to_have_value("Did we help?")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Saved.")
     await assert_accessible(page, "rating settings")
     await page.screenshot(path=str(screenshots / "desk-rating-settings.png"))
-    admin = await desk.login(admin_user)
     stored = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}/rating-settings")).json()
     assert stored == {
         "inbox_id": inbox["id"],
