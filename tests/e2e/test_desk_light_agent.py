@@ -80,8 +80,16 @@ async def test_a_light_agent_adds_a_note_with_a_mention_and_cannot_reply(
     await expect(page.get_by_test_id("checklist-new")).to_have_count(0)
     await expect(page.get_by_test_id("ticket-links-none")).to_have_text("No linked tickets.")
     await expect(page.get_by_test_id("ticket-links-search")).to_have_count(0)
-    # Nor snoozed: no Snooze menu (a state change, refused to light agents).
+    # Nor snoozed: no Snooze menu (a state change, refused to light agents), but when a
+    # colleague snoozes it, the page says until when.
     await expect(page.get_by_test_id("snooze-menu")).to_have_count(0)
+    await grace_api(
+        "PATCH",
+        f"/api/v1/tickets/{ticket['id']}",
+        {"state": "snoozed", "snoozed_until": "2099-01-05T09:00:00Z"},
+    )
+    await expect(page.get_by_test_id("snoozed-until")).to_contain_text("Snoozed until")
+    await expect(page.get_by_test_id("snoozed-until")).to_contain_text("2099")
 
     # The customer is read, not changed: no Edit in the panel nor on their page, no merging,
     # no New customer.
