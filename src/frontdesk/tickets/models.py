@@ -97,10 +97,6 @@ class Ticket(Timestamped, Base):
         # By age: the list sorted by creation, and the time-based rules' tickets created in the
         # state they wait in (rules/timed.py).
         Index("ix_tickets_created", "created_at", "id"),
-        # An agent's list sorted by creation or number: each inbox's tickets in that order
-        # (migration 0097), as `ix_tickets_inbox_updated` is for the last change.
-        Index("ix_tickets_inbox_created", "inbox_id", "created_at", "id"),
-        Index("ix_tickets_inbox_number", "inbox_id", "number", "id"),
         # A customer's tickets newest first; with the inbox and `shows_customer`, whether an
         # agent may see the customer is read from the index alone (customers/queries.visible_to,
         # migration 0096).

@@ -207,27 +207,23 @@ def position_of(cursor: cursors.Cursor, *, sort: str) -> tuple[Any, int]:
         raise Invalid("cursor", cursors.NOT_A_CURSOR) from None
 
 
-# A position past every ticket of each (key, id) order an inbox index holds, each way, for a
-# first page on SQLite (`first_position`). Ticket numbers start at 1.
-_LAST, _FIRST = datetime(9999, 12, 31, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)
+# A position past every ticket of the (updated_at, id) order, each way, for a first page on
+# SQLite (`first_position`).
 _PAST_EVERY = {
-    "-updated_at": (_LAST, MAX_ID),
-    "updated_at": (_FIRST, 0),
-    "-created_at": (_LAST, MAX_ID),
-    "created_at": (_FIRST, 0),
-    "-number": (MAX_ID, MAX_ID),
-    "number": (0, 0),
+    "-updated_at": (datetime(9999, 12, 31, tzinfo=UTC), MAX_ID),
+    "updated_at": (datetime(1, 1, 1, tzinfo=UTC), 0),
 }
 
 
 def first_position(sort: str, *, dialect: str) -> tuple[Any, int] | None:
-    """Where a first page starts: nowhere (None), except on SQLite in an order an inbox index
-    holds (last change, creation, number), where it starts after a position past every
-    ticket, so that it is the same statement as every later page. Without that range SQLite's
-    planner read an agent's list with no filter by an inbox index not in that order, every
-    ticket of their inboxes sorted (177 ms at 160,000 tickets); with it, `ix_tickets_inbox_updated`
-    (or `_created`, `_number`), each inbox in order until the page is full (0.3 ms)
-    (docs/performance.md, "An agent's list without a filter")."""
+    """Where a first page starts: nowhere (None), except on SQLite in (updated_at, id) order,
+    where it starts after a position past every ticket, so that it is the same statement as
+    every later page. Without that range SQLite's planner read an agent's list with no filter
+    by an inbox index not in that order, every ticket of their inboxes sorted (177 ms at
+    160,000 tickets); with it, `ix_tickets_inbox_updated`, each inbox in order until the page
+    is full (0.3 ms) (docs/performance.md, "An agent's list without a filter"). The orders by
+    creation and number have no such index: see "An agent's list sorted by creation or
+    number" there for why none was added."""
     return _PAST_EVERY.get(sort) if dialect == "sqlite" else None
 
 
