@@ -214,3 +214,43 @@ async def test_a_rule_on_the_status_priority_and_assignee(
     await expect(editor.locator("[data-condition]").first.get_by_label("Status")).to_have_value(
         f"status-{vendor['id']}"
     )
+
+
+async def test_a_rule_in_a_status_for_n_hours(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    """ "Waiting on vendor for 5 days → a note", built in the editor: *In a status for…* offers
+    the custom statuses under their state, and the list says the status and the hours."""
+    inbox = await desk.inbox(name="Support")
+    ada = await desk.user(name="Ada Admin", role="admin")
+    await desk.add_member(inbox, ada)
+    page = await open_desk(browser, live, ada)
+    api = PageApi(page, live)
+    await api(
+        "POST", "/api/v1/ticket-statuses", {"name": "Waiting on vendor", "state": "hold"}, 201
+    )
+    await api("POST", "/api/v1/ticket-statuses", {"name": "In progress", "state": "open"}, 201)
+
+    await page.goto(f"{live}/settings/rules")
+    await page.get_by_role("button", name="New rule").click()
+    editor = page.locator("form.editor")
+    await editor.get_by_label("Name").fill("Chase the vendor")
+    await editor.get_by_label("When", exact=True).select_option(label="In a status for…")
+    chosen = editor.locator("[data-when-status]")
+    await expect(chosen.locator("option")).to_have_text(
+        ["Choose a status", "In progress", "Waiting on vendor"]
+    )
+    await expect(chosen.locator("optgroup")).to_have_count(2)
+    await chosen.select_option(label="Waiting on vendor")
+    await editor.locator("input.hours").fill("120")
+    await editor.get_by_label("Note").fill("@ada the vendor has not answered for 5 days")
+    await assert_accessible(page, "rule editor in a status for N hours")
+    await page.locator("#rule-editor-title").evaluate("(title) => title.scrollIntoView()")
+    await shoot(page, screenshots, "rule-in-status")
+    await editor.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Rule “Chase the vendor” created.")).to_be_visible()
+    rule = page.locator("[data-rule='Chase the vendor']")
+    await expect(rule).to_contain_text("In a status for… 120 h: Waiting on vendor")
+    (saved,) = await api("GET", "/api/v1/rules")
+    assert saved["when"]["type"] == "in_status"
+    assert saved["when"]["hours"] == 120

@@ -149,6 +149,44 @@ async def test_a_round_reads_what_changed_not_every_closed_ticket(app: FastAPI, 
     )
 
 
+async def test_in_a_status_reads_the_stays_that_came_of_age(app: FastAPI, desk: Desk) -> None:
+    """ "Waiting on vendor for 5 days" reads the tickets whose stay in the status came of age
+    since its last round, by the status's index: not every ticket that has had it for long."""
+    inbox = await desk.inbox(name="Shop")
+    admin = await desk.agent(role="admin", inboxes=[inbox])
+    made = await admin.client.post(
+        "/api/v1/ticket-statuses", json={"name": "Waiting on vendor", "state": "hold"}
+    )
+    assert made.status_code == 201, made.text
+    vendor = made.json()["id"]
+    when = {"type": "in_status", "status_id": vendor, "hours": 120}
+    await create_rule(admin, "Chase", when=when, actions=[{"type": "note", "text": "Chase"}])
+    ticket = await new_ticket(admin.client, inbox, subject="A part", status_id=vendor)
+    assert await run_time_rules(app.state.sessionmaker) == 0
+
+    async def add(count: int) -> None:
+        """`count` tickets waiting on the vendor for 60 days, judged long since."""
+        async with app.state.engine.begin() as connection:
+            first = await copy_ticket(
+                connection,
+                count,
+                like=ticket["id"],
+                state="'hold'",
+                status_id="t.status_id",
+                status_changed_at="datetime(t.created_at, '-60 days')",
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO rule_runs (rule_id, ticket_id, episode, outcome, applied, ran_at)"
+                    " SELECT r.id, t.id, t.status_changed_at, 'skipped', '[]', t.updated_at"
+                    " FROM rules AS r, tickets AS t WHERE t.id > :first"
+                ),
+                {"first": first},
+            )
+
+    await steps_with_more(app, add, partial(run_time_rules, app.state.sessionmaker), done=0)
+
+
 async def test_a_new_rule_reads_a_window_a_round_not_every_ticket(
     app: FastAPI, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -38,12 +38,11 @@ from frontdesk.rules.kinds import (
     STORED_CONDITIONS,
     STORED_WHEN,
     Condition,
-    InState,
-    NoReply,
     OnCreated,
     OnCustomerReply,
     OnLabelAdded,
     OnStateChanged,
+    Timed,
     When,
 )
 from frontdesk.rules.models import Rule, RuleRun
@@ -100,7 +99,7 @@ async def _event_rules(session: AsyncSession) -> list[_EventRule]:
     return [
         _EventRule(rule, when, STORED_CONDITIONS.validate_python(rule.conditions))
         for rule, when in found
-        if not isinstance(when, NoReply | InState)
+        if not isinstance(when, Timed)
     ]
 
 

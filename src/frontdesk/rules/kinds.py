@@ -65,11 +65,22 @@ class InState(_Part):
     hours: Hours
 
 
+class InStatus(_Part):
+    """In this custom status, unchanged, for this long ("Waiting on vendor for 5 days"): counted
+    from the status's last change, which a change within the state restarts as well."""
+
+    type: Literal["in_status"] = "in_status"
+    status_id: Id = Field(description="A custom status (not archived when the rule is saved)")
+    hours: Hours
+
+
 When = Annotated[
-    OnCreated | OnCustomerReply | OnLabelAdded | OnStateChanged | NoReply | InState,
+    OnCreated | OnCustomerReply | OnLabelAdded | OnStateChanged | NoReply | InState | InStatus,
     Field(discriminator="type"),
 ]
-TIMED = ("no_reply", "in_state")
+TIMED = ("no_reply", "in_state", "in_status")
+# A time-based `when`: rules/timed.py fires it once per episode.
+Timed = NoReply | InState | InStatus
 
 # Conditions -------------------------------------------------------------------------------
 

@@ -44,12 +44,12 @@ from frontdesk.rules.kinds import (
     FieldValue,
     HasLabel,
     InboxIs,
-    InState,
-    NoReply,
+    InStatus,
     OnCreated,
     OnLabelAdded,
     OnStateChanged,
     StatusIs,
+    Timed,
 )
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.statuses import service as statuses_service
@@ -107,6 +107,10 @@ async def _ensure_targets(session: AsyncSession, *, definition: Definition) -> N
             await statuses_service.status_to_set(
                 session, status_id=condition.value, field=f"conditions.{n}.value"
             )
+    if isinstance(definition.when, InStatus):
+        await statuses_service.status_to_set(
+            session, status_id=definition.when.status_id, field="when.status_id"
+        )
     for action in definition.actions:
         if isinstance(action, Assign) and isinstance(action.assignee, int):
             try:
@@ -245,6 +249,18 @@ def tests_status(rule: Rule, status_id: int) -> bool:
         isinstance(condition, StatusIs) and condition.value == status_id
         for condition in STORED_CONDITIONS.validate_python(rule.conditions)
     )
+
+
+def waits_on_status(rule: Rule, status_id: int) -> bool:
+    """Whether the rule's `when` is "In this status for… N hours"."""
+    when = STORED_WHEN.validate_python(rule.when)
+    return isinstance(when, InStatus) and when.status_id == status_id
+
+
+async def rules_waiting_on_status(session: AsyncSession, *, status_id: int) -> Sequence[Rule]:
+    """The rules, on or off, that run when a ticket has had the custom status N hours:
+    archived or deleted under them, they would never run again."""
+    return [rule for rule in await list_rules(session) if waits_on_status(rule, status_id)]
 
 
 async def rules_testing_status(session: AsyncSession, *, status_id: int) -> Sequence[Rule]:
@@ -392,7 +408,7 @@ async def dry_run(session: AsyncSession, *, definition: Definition) -> DryRun:
     await _ensure_targets(session, definition=definition)
     definition = await _checked_fields(session, definition=definition)
     when = definition.when
-    if isinstance(when, NoReply | InState):
+    if isinstance(when, Timed):
         due = await timed.due_now(session, when=when, limit=DRY_RUN_SCAN)
         ids = [ticket_id for ticket_id, _ in due]
         found = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
@@ -430,7 +446,7 @@ async def dry_run(session: AsyncSession, *, definition: Definition) -> DryRun:
     return DryRun(
         tickets=matching[:DRY_RUN_LIMIT],
         checked=len(tickets),
-        timed=isinstance(when, NoReply | InState),
+        timed=isinstance(when, Timed),
         more=len(matching) > DRY_RUN_LIMIT,
     )
 

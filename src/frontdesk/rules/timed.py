@@ -1,7 +1,8 @@
 """Time-based rules: "open and not replied for 24 hours", "on hold for 5 days".
 
 Each due ticket is an *episode*: the customer's oldest unanswered message (no_reply), the
-timeline line that set the standing state (in_state). A rule fires once per episode, whichever
+timeline line that set the standing state (in_state), the stay in a custom status named by when
+it began (in_status: `tickets.status_changed_at`). A rule fires once per episode, whichever
 of several processes gets there first: the run row is inserted before anything is done, and
 its unique key (rule, ticket, episode) lets one insert win; a loser's savepoint rolls back and
 it moves on. A new episode (the customer writes again after an answer, the state changes and
@@ -53,7 +54,7 @@ from frontdesk.db.planning import Unindexed
 from frontdesk.db.unique import insert_once
 from frontdesk.kit.clock import utcnow
 from frontdesk.rules import engine
-from frontdesk.rules.kinds import InState, NoReply
+from frontdesk.rules.kinds import InState, InStatus, NoReply, Timed
 from frontdesk.rules.models import Rule, RuleRun
 from frontdesk.tickets import service as tickets_service
 from frontdesk.tickets.models import Direction, EntryKind, Ticket, TicketEntry, TicketState
@@ -71,7 +72,7 @@ WINDOW = 2_000
 
 def due_query(
     rule_id: int | None,
-    when: NoReply | InState,
+    when: Timed,
     *,
     now: datetime,
     ticket_ids: Sequence[int] | None = None,
@@ -82,6 +83,10 @@ def due_query(
     with a rule id, without the episodes it already ran on; with ticket ids, those only;
     with the time of the rule's last round, among the tickets that changed since; with a window
     of ids (after, up to and including; None: to the last), among those."""
+    if isinstance(when, InStatus):
+        return _in_status_query(
+            rule_id, when, now=now, ticket_ids=ticket_ids, checked_at=checked_at, window=window
+        )
     cutoff = now - timedelta(hours=when.hours)
     only: list[ColumnElement[bool]] = [] if ticket_ids is None else [Ticket.id.in_(ticket_ids)]
     state = TicketState.open if isinstance(when, NoReply) else TicketState(when.state)
@@ -173,6 +178,56 @@ def due_query(
     return statement.order_by(candidates.c.ticket_id)
 
 
+def _in_status_query(
+    rule_id: int | None,
+    when: InStatus,
+    *,
+    now: datetime,
+    ticket_ids: Sequence[int] | None,
+    checked_at: datetime | None,
+    window: tuple[int, int | None] | None,
+) -> Select[int, str]:
+    """`due_query` for "In a status for…": the episode is the stay in the status, named by
+    when it began (`status_changed_at`, which every change of the status moves). After a whole
+    round, only the stays that came of age since: one range of `ix_tickets_status_changed`,
+    however many tickets have had the status for long."""
+    cutoff = now - timedelta(hours=when.hours)
+    status: ColumnElement[Any] = Ticket.status_id.expression
+    ticket_id: ColumnElement[Any] = Ticket.id.expression
+    only: list[ColumnElement[bool]] = []
+    if checked_at is not None:
+        # The window's ids must not make SQLite read the tickets behind it by the primary key.
+        ticket_id = Unindexed(Ticket.id)
+        only.append(Ticket.status_changed_at > checked_at - SLACK - timedelta(hours=when.hours))
+    elif ticket_ids is not None or window is not None:
+        # A few tickets named, or a window of ids: those by the primary key, not every ticket
+        # of the status by its index.
+        status = Unindexed(Ticket.status_id)
+    if ticket_ids is not None:
+        only.append(Ticket.id.in_(ticket_ids))
+    if window is not None:
+        after, upto = window
+        only.append(ticket_id > after)
+        if upto is not None:
+            only.append(ticket_id <= upto)
+    episode = cast(Ticket.status_changed_at, String)
+    statement = select(Ticket.id, episode).where(
+        status == when.status_id,
+        Ticket.status_changed_at <= cutoff,
+        Ticket.merged_into_id.is_(None),
+        *only,
+    )
+    if rule_id is not None:
+        statement = statement.where(
+            ~exists().where(
+                RuleRun.rule_id == rule_id,
+                RuleRun.ticket_id == Ticket.id,
+                RuleRun.episode == episode,
+            )
+        )
+    return statement.order_by(Ticket.id)
+
+
 def _changed_since(
     when: NoReply | InState, state: TicketState, checked_at: datetime, *, now: datetime
 ) -> Select[int]:
@@ -196,26 +251,24 @@ def _changed_since(
     return select(union(*parts).subquery().c[0])
 
 
-async def timed_rules(session: AsyncSession) -> list[tuple[Rule, NoReply | InState]]:
+async def timed_rules(session: AsyncSession) -> list[tuple[Rule, Timed]]:
     rules = await session.scalars(
         select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.position, Rule.id)
     )
     found = [(rule, engine.when_of(rule)) for rule in rules]
-    return [(rule, when) for rule, when in found if isinstance(when, NoReply | InState)]
+    return [(rule, when) for rule, when in found if isinstance(when, Timed)]
 
 
-async def timed_rule(session: AsyncSession, rule_id: int) -> tuple[Rule, NoReply | InState] | None:
+async def timed_rule(session: AsyncSession, rule_id: int) -> tuple[Rule, Timed] | None:
     """The rule, if it is still there, enabled and time-based."""
     rule = await session.get(Rule, rule_id)
     if rule is None or not rule.enabled:
         return None
     when = engine.when_of(rule)
-    return (rule, when) if isinstance(when, NoReply | InState) else None
+    return (rule, when) if isinstance(when, Timed) else None
 
 
-async def run_due(
-    session: AsyncSession, *, rule: Rule, when: NoReply | InState
-) -> tuple[int, bool]:
+async def run_due(session: AsyncSession, *, rule: Rule, when: Timed) -> tuple[int, bool]:
     """Fires the rule on up to BATCH due tickets: how many it ran on, and whether another batch
     would find more to read now (this one was full, or the rule has more tickets to catch up)."""
     if rule.checked_at is None or rule.caught_up_to is not None:
@@ -233,7 +286,7 @@ async def run_due(
 
 
 async def _catch_up(
-    session: AsyncSession, *, rule: Rule, when: NoReply | InState, checked_at: datetime | None
+    session: AsyncSession, *, rule: Rule, when: Timed, checked_at: datetime | None
 ) -> tuple[int, bool]:
     """One batch of a rule catching up: the tickets behind the window changed since its last
     batch (none before the first), then the next window of tickets."""
@@ -289,11 +342,7 @@ async def catch_ups(session: AsyncSession, rules: Sequence[Rule]) -> dict[int, C
     """The time-based rules that are on, by id; an event rule or a rule switched off has none.
     The share is by ids, not a count: one read of the highest id, where counting the tickets
     would read 200,000 index entries for each page of the rules."""
-    timed = [
-        rule
-        for rule in rules
-        if rule.enabled and isinstance(engine.when_of(rule), NoReply | InState)
-    ]
+    timed = [rule for rule in rules if rule.enabled and isinstance(engine.when_of(rule), Timed)]
     last = 0
     if any(rule.caught_up_to is not None for rule in timed):
         last = await session.scalar(select(func.max(Ticket.id))) or 0
@@ -321,7 +370,7 @@ async def _fire_all(
     session: AsyncSession,
     *,
     rule: Rule,
-    when: NoReply | InState,
+    when: Timed,
     due: Sequence[Any],
     now: datetime,
 ) -> int:
@@ -356,9 +405,7 @@ async def _fire(session: AsyncSession, *, rule: Rule, ticket: Ticket, episode: s
     return True
 
 
-async def due_now(
-    session: AsyncSession, *, when: NoReply | InState, limit: int
-) -> Sequence[tuple[int, str]]:
+async def due_now(session: AsyncSession, *, when: Timed, limit: int) -> Sequence[tuple[int, str]]:
     """For a dry run: the tickets a new rule would find due now."""
     statement = due_query(None, when, now=utcnow()).limit(limit)
     return (await session.execute(statement)).all()

@@ -208,6 +208,9 @@ async def merge_tickets(
             # A statement bypasses the model's rule (`Ticket._state_set`): a custom status
             # stays only when it is one of closed.
             status_id=source.status_id if source.state is TicketState.closed else None,
+            status_changed_at=source.status_changed_at
+            if source.state is TicketState.closed or source.status_id is None
+            else now,
             closed_at=now,
             snoozed_until=None,
             updated_at=now,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, text, true
 from sqlalchemy import inspect as inspect_row
 from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm.base import NO_VALUE
 
 from frontdesk.db.base import (
     IDS_NEVER_REUSED,
@@ -119,6 +120,16 @@ class Ticket(Timestamped, Base):
         index_where_set("ix_tickets_merged_into", "merged_into_id"),
         # The list filtered by a custom status, and the check that none uses one to delete.
         index_where_set("ix_tickets_status", "status_id"),
+        # A status's tickets by how long they have had it: the time-based rule "In a status
+        # for… N hours" reads the ones that came of age (rules/timed.py, migration 0097).
+        Index(
+            "ix_tickets_status_changed",
+            "status_id",
+            "status_changed_at",
+            "id",
+            sqlite_where=text("status_id IS NOT NULL"),
+            postgresql_where=text("status_id IS NOT NULL"),
+        ),
         # An inbox's closed tickets by when they closed, oldest first: what retention deletes.
         # Only a closed ticket has a closing time.
         Index(
@@ -182,6 +193,10 @@ class Ticket(Timestamped, Base):
     status_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_statuses.id", ondelete="SET NULL")
     )
+    # When `status_id` last changed (to another status, or back to the plain one, a change of
+    # state that dropped it included): `_status_set` keeps it. Null while it never changed
+    # (migration 0097 gave the tickets that had a status their `updated_at`).
+    status_changed_at: Mapped[datetime | None]
 
     @validates("state")
     def _state_set(self, _key: str, state: TicketState) -> TicketState:
@@ -194,6 +209,19 @@ class Ticket(Timestamped, Base):
         if before != state:
             self.status_id = None
         return state
+
+    @validates("status_id")
+    def _status_set(self, _key: str, status_id: int | None) -> int | None:
+        """Every change of the custom status restarts "In a status for…" (rules/timed.py). An
+        UPDATE statement that writes `status_id` sets `status_changed_at` itself."""
+        before = self.__dict__.get("status_id", inspect_row(self).attrs.status_id.loaded_value)
+        if before is NO_VALUE or before is None:
+            changed = status_id is not None
+        else:
+            changed = before != status_id
+        if changed:
+            self.status_changed_at = utcnow()
+        return status_id
 
 
 class TicketCount(Base):

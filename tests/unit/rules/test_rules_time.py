@@ -23,7 +23,13 @@ from tests.conftest import BOTH_STORES, SQLITE_ONLY, Desk
 from tests.mail.support import INBOUND_TOKEN, post_mime, reply_mail
 from tests.unit.rules.support import URL, create_rule, label_names, make_label, runs, ticket
 from tests.unit.rules.support import timeline as lines_of
-from tests.unit.support import count_rows, new_ticket, use_cheap_passwords
+from tests.unit.support import (
+    count_rows,
+    error_of,
+    fields_of,
+    new_ticket,
+    use_cheap_passwords,
+)
 
 pytestmark = SQLITE_ONLY
 
@@ -294,6 +300,102 @@ class TestInState:
         clock.advance(hours=100)
         assert await _tick(desk.app) == 1
         assert (await ticket(admin, changed["id"]))["state"] == "closed"
+
+
+class TestInStatus:
+    """ "Waiting on vendor for 5 hours" counts from the status's last change, which a change
+    within the state (plain Hold → Waiting on vendor) makes as well; "In a state for" counts
+    from the state's."""
+
+    @BOTH_STORES
+    async def test_counts_from_the_status_not_the_state(
+        self, desk: Desk, clock: FrozenClock
+    ) -> None:
+        inbox = await desk.inbox(name="Shop")
+        admin = await desk.agent(role="admin", inboxes=[inbox])
+        vendor = await _status(admin, "Waiting on vendor", "hold")
+        parts = await _status(admin, "Waiting on parts", "hold")
+        when = {"type": "in_status", "status_id": vendor["id"], "hours": 5}
+        rule = await create_rule(
+            admin, "Chase the vendor", when=when, actions=[{"type": "note", "text": "Chase"}]
+        )
+        held = await new_ticket(admin.client, inbox, subject="Broken part", state="hold")
+        other = await new_ticket(admin.client, inbox, subject="Plain hold", state="hold")
+        assert await _tick(desk.app) == 0
+        clock.advance(hours=2)
+        await _patch(admin, held["id"], status_id=vendor["id"])
+        clock.advance(hours=3, minutes=1)
+        # Five hours on hold, three in the status: not yet.
+        assert await _dry(admin, when) == []
+        assert await _tick(desk.app) == 0
+        clock.advance(hours=2)
+        assert await _dry(admin, when) == [held["id"]]
+        assert await _tick(desk.app) == 1
+        clock.advance(hours=10)
+        assert await _tick(desk.app) == 0
+        assert [r["outcome"] for r in await runs(admin, rule)] == ["done"]
+        assert (await ticket(admin, other["id"]))["status"] is None
+
+        # Another status and back: a new stay, due 5 hours after it began.
+        await _patch(admin, held["id"], status_id=parts["id"])
+        clock.advance(hours=1)
+        await _patch(admin, held["id"], status_id=vendor["id"])
+        clock.advance(hours=4, minutes=59)
+        assert await _tick(desk.app) == 0
+        clock.advance(minutes=2)
+        assert await _tick(desk.app) == 1
+        # Back to the plain status, open and on hold again with it: a new stay too.
+        await _patch(admin, held["id"], status_id=None)
+        await _patch(admin, held["id"], state="open")
+        await _patch(admin, held["id"], status_id=vendor["id"])
+        clock.advance(hours=5, minutes=1)
+        assert await _tick(desk.app) == 1
+        assert await _tick(desk.app) == 0
+        assert [r["outcome"] for r in await runs(admin, rule)] == ["done"] * 3
+
+    async def test_the_status_exists_is_not_archived_and_stays(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        vendor = await _status(admin, "Waiting on vendor", "hold")
+        old = await _status(admin, "Old", "hold")
+        archived = await admin.client.patch(
+            f"/api/v1/ticket-statuses/{old['id']}", json={"archived": True}
+        )
+        assert archived.status_code == 200, archived.text
+        note = [{"type": "note", "text": "Chase"}]
+        for status_id, words in ((old["id"], "archived"), (10_000, "No such status")):
+            sent = {
+                "name": "x",
+                "when": {"type": "in_status", "status_id": status_id, "hours": 5},
+                "actions": note,
+            }
+            refused = error_of(await admin.client.post(URL, json=sent), 422)
+            assert fields_of(refused) == {"when.status_id"}, refused
+            assert words in refused["message"]
+        when = {"type": "in_status", "status_id": vendor["id"], "hours": 120}
+        rule = await create_rule(admin, "Chase the vendor", enabled=False, when=when, actions=note)
+        at = f"/api/v1/ticket-statuses/{vendor['id']}"
+        for response in (
+            await admin.client.patch(at, json={"archived": True}),
+            await admin.client.delete(at),
+        ):
+            error = error_of(response, 409, "status_in_use")
+            assert "the rule “Chase the vendor” (switched off) waits on it" in error["message"]
+        assert (await admin.client.delete(f"{URL}/{rule['id']}")).status_code == 204
+        assert (await admin.client.delete(at)).status_code == 204
+
+
+async def _status(admin: Any, name: str, state: str) -> dict[str, Any]:
+    response = await admin.client.post(
+        "/api/v1/ticket-statuses", json={"name": name, "state": state}
+    )
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+async def _patch(admin: Any, ticket_id: int, **body: Any) -> None:
+    response = await admin.client.patch(f"/api/v1/tickets/{ticket_id}", json=body)
+    assert response.status_code == 200, response.text
 
 
 class TestSeveralProcesses:

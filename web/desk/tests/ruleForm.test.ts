@@ -66,3 +66,19 @@ test("priority, assignee and status conditions go back and forth", () => {
   );
   assert.deepEqual(definitionOf(form).conditions, conditions);
 });
+
+// "In a status for… N hours" (docs/routing.md, "When"): the status select holds `status-<id>`
+// as every status select does, and the rule gets the status's id and the hours back.
+test("in a status for N hours goes back and forth", () => {
+  const when: Rule["when"] = { type: "in_status", status_id: 4, hours: 120 };
+  const form = formOf(saved(when));
+  assert.equal(form.status, "status-4");
+  assert.equal(form.hours, "120");
+  assert.deepEqual(definitionOf(form).when, when);
+  const fresh = emptyForm();
+  fresh.actions.note = "x";
+  fresh.when = "in_status";
+  fresh.status = "status-9";
+  fresh.hours = "5";
+  assert.deepEqual(definitionOf(fresh).when, { type: "in_status", status_id: 9, hours: 5 });
+});

@@ -7,7 +7,7 @@ import { actionsOf, emptyForm as emptyActions, formOf as actionsFormOf, type Mac
 import type { Condition, Definition, Rule, When } from "./api";
 
 export type WhenType = When["type"];
-export const TIMED: WhenType[] = ["no_reply", "in_state"];
+export const TIMED: WhenType[] = ["no_reply", "in_state", "in_status"];
 /** Who created the ticket, for "A ticket is created": "" is either. */
 export type CreatedBy = "" | "customer" | "agent";
 export const CREATED_BY: CreatedBy[] = ["customer", "agent", ""];
@@ -35,6 +35,8 @@ export interface RuleForm {
   by: CreatedBy;
   labelId: string;
   state: string;
+  /** "In a status for…": the custom status as `status-<id>` (the status selects' values), "" before one is chosen. */
+  status: string;
   hours: string;
   match: "all" | "any";
   conditions: ConditionRow[];
@@ -64,7 +66,7 @@ export const OPS: Record<Condition["field"], string[]> = {
 export const FIRST_VALUE: Partial<Record<Condition["field"], string>> = { priority: "urgent", assignee: "none" };
 
 export function emptyForm(): RuleForm {
-  return { id: null, name: "", enabled: true, when: "created", by: "customer", labelId: "", state: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
+  return { id: null, name: "", enabled: true, when: "created", by: "customer", labelId: "", state: "", status: "", hours: "24", match: "all", conditions: [], actions: emptyActions() };
 }
 
 export function formOf(rule: Rule): RuleForm {
@@ -77,7 +79,8 @@ export function formOf(rule: Rule): RuleForm {
   if (rule.when.type === "label_added") form.labelId = rule.when.label_id != null ? String(rule.when.label_id) : "";
   if (rule.when.type === "state_changed") form.state = rule.when.state ?? "";
   if (rule.when.type === "in_state") form.state = rule.when.state;
-  if (rule.when.type === "no_reply" || rule.when.type === "in_state") form.hours = String(rule.when.hours);
+  if (rule.when.type === "in_status") form.status = `status-${rule.when.status_id}`;
+  if (rule.when.type === "no_reply" || rule.when.type === "in_state" || rule.when.type === "in_status") form.hours = String(rule.when.hours);
   form.match = rule.match;
   form.conditions = rule.conditions.map((c) => {
     if (c.field === "ticket_field" || c.field === "customer_field") {
@@ -106,6 +109,8 @@ function whenOf(form: RuleForm): When {
       return { type: "no_reply", hours: Number(form.hours) };
     case "in_state":
       return { type: "in_state", state: (form.state || "hold") as "open" | "hold" | "closed", hours: Number(form.hours) };
+    case "in_status":
+      return { type: "in_status", status_id: Number(form.status.slice("status-".length)), hours: Number(form.hours) };
     default:
       return { type: form.when };
   }
