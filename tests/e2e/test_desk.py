@@ -69,7 +69,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await bar_item(ada, "Marie Curie").click()
     await expect(ada).to_have_url(re.compile(rf"/chats/{chat_id}$"))
     await expect(ada.get_by_role("log", name="Conversation")).to_contain_text("parcel")
-    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Join chat").click()
     await expect(ada.get_by_label(re.compile("Message to"))).to_be_visible()
     await expect(chat_bar(grace)).to_have_count(0)
     await expect(grace).not_to_have_title(re.compile(r"^\("))
@@ -107,7 +107,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await expect_dot(grace, "Marie Curie", "Invitation to a chat")
     await bar_item(grace, "Marie Curie").click()
     await expect(grace.get_by_text("wants you to take over")).to_be_visible()
-    await grace.get_by_role("button", name="Join Chat").click()
+    await grace.get_by_role("button", name="Join chat").click()
     await expect(grace.get_by_label(re.compile("Message to"))).to_be_visible()
     await expect(chat_bar(ada)).to_have_count(0)
     await expect(ada.get_by_role("log", name="Conversation")).to_contain_text(
@@ -116,7 +116,7 @@ async def test_a_chat_from_offer_to_closed_ticket(
     await expect(ada.get_by_text("You handed this chat over to Grace Hopper.")).to_be_visible()
 
     # Agent two ends it (and confirms): a closed ticket, theirs, labelled, with the transcript.
-    await grace.get_by_role("button", name="End Chat", exact=True).click()
+    await grace.get_by_role("button", name="End chat", exact=True).click()
     await grace.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
     await expect(grace).to_have_url(re.compile(r"/tickets/\d+$"))
     ticket_id = int(grace.url.rsplit("/", 1)[1])
@@ -192,7 +192,7 @@ async def test_at_capacity_then_unanswered(
     first = await visitors(inbox)
     await first.start_chat("First question", name="Ada Yonath", email="ada@example.org")
     await bar_item(page, "Ada Yonath").click()
-    await page.get_by_role("button", name="Join Chat").click()
+    await page.get_by_role("button", name="Join chat").click()
     await expect_dot(page, "Ada Yonath", "No new messages")
 
     second = await visitors(inbox)
@@ -203,16 +203,16 @@ async def test_at_capacity_then_unanswered(
     await expect(page).not_to_have_title(re.compile(r"^\("))
 
     await page.get_by_role("table").get_by_role("link", name="Hedy Lamarr").click()
-    await page.get_by_role("button", name="Join Chat").click()
+    await page.get_by_role("button", name="Join chat").click()
     await expect(page.get_by_role("alert")).to_contain_text("limit of 1 simultaneous chat")
-    await expect(page.get_by_role("button", name="Join Chat")).to_be_visible()
+    await expect(page.get_by_role("button", name="Join chat")).to_be_visible()
 
     assert await end_unanswered_chats(app.state.sessionmaker, settings) == 1
     await expect(page.get_by_text("This chat has ended.")).to_be_visible()
     await page.get_by_role("link", name=re.compile("^Unassigned")).click()
     row = page.get_by_role("list", name="Tickets").get_by_role("link").first
     await expect(row).to_contain_text("Is anyone there?")
-    await expect(row).to_contain_text("open")
+    await expect(row).to_contain_text("Open")
     await expect(row).to_contain_text("Unassigned")
     await expect(chat_bar(page).get_by_role("link")).to_have_count(1)
 
@@ -290,8 +290,8 @@ async def test_a_visitor_typing_a_customers_address_is_shown_unverified(
     await expect(sidebar.get_by_role("note")).to_contain_text("belongs to Cleo Exec")
     await expect(sidebar).not_to_contain_text("Previous tickets")
 
-    await page.get_by_role("button", name="Join Chat").click()
-    await page.get_by_role("button", name="End Chat", exact=True).click()
+    await page.get_by_role("button", name="Join chat").click()
+    await page.get_by_role("button", name="End chat", exact=True).click()
     await page.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
     await expect(page).to_have_url(re.compile(r"/tickets/\d+$"))
     await expect(page.get_by_role("article", name="Chat transcript")).to_contain_text(

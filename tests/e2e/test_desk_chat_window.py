@@ -96,7 +96,7 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     # Bob's desk is never looked at: he acts through the API.
     bob = await api_as(desk, bob_user)
     await expect(ada.get_by_role("log", name="Conversation")).to_be_visible()
-    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Join chat").click()
 
     # Ada hands it over to Bob, who takes it.
     await ada.get_by_role("button", name=re.compile("Assigned to")).click()
@@ -110,7 +110,7 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     internal = log.locator(".sysline.internal")
     await expect(internal).to_have_text(re.compile("Agents only.*Ada Lovelace asked Bob Noyce"))
     # No button that cannot work: what she can do, and why.
-    await expect(ada.get_by_role("button", name="Join Chat")).to_have_count(0)
+    await expect(ada.get_by_role("button", name="Join chat")).to_have_count(0)
     why = ada.locator(".join-bar")
     await expect(why).to_contain_text("You handed this chat over to Bob Noyce.")
     await expect(why).to_contain_text("You can read along")
@@ -122,17 +122,17 @@ async def test_after_a_transfer_or_a_leave_the_agent_reads_along_and_knows_why(
     # Invited back, she joins; then she leaves on her own.
     await bob("POST", f"/api/v1/chats/{chat['id']}/invite", {"user_id": ada_user["id"]})
     await expect(ada.get_by_text("Bob Noyce invited you to this chat.")).to_be_visible()
-    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Join chat").click()
     await ada.get_by_role("button", name="Leave").click()
     await expect(why).to_contain_text("You left this chat. Bob Noyce is answering it.")
-    await expect(ada.get_by_role("button", name="Join Chat")).to_have_count(0)
+    await expect(ada.get_by_role("button", name="Join chat")).to_have_count(0)
 
     # Grace was never in it: she is told who answers it, and who can let her in.
     grace = await open_desk(browser, live, grace_user, path=f"/chats/{chat['id']}")
     await expect(grace.locator(".join-bar")).to_contain_text(
         "Bob Noyce is answering this chat. You can read along; to join, ask Bob Noyce"
     )
-    await expect(grace.get_by_role("button", name="Join Chat")).to_have_count(0)
+    await expect(grace.get_by_role("button", name="Join chat")).to_have_count(0)
 
     # Bob ends it: Ada, reading along, sees the customer record it was filed on at once.
     sidebar = ada.locator(".sidebar")
@@ -169,12 +169,12 @@ async def test_the_customer_reads_joins_and_leaves_and_so_does_every_agent(
         ada = await open_desk(browser, live, ada_user)
         bob = await open_desk(browser, live, bob_user)
         await open_chat(ada, "Marie Curie")
-        await ada.get_by_role("button", name="Join Chat").click()
+        await ada.get_by_role("button", name="Join chat").click()
         await ada.get_by_role("button", name=re.compile("Assigned to")).click()
         await ada.get_by_role("dialog").get_by_role("button", name=re.compile("Bob Noyce")).click()
         await open_chat(bob, "Marie Curie")
         await expect(bob.get_by_text("Ada Lovelace wants you to take over")).to_be_visible()
-        await bob.get_by_role("button", name="Join Chat").click()
+        await bob.get_by_role("button", name="Join chat").click()
 
         await expect(panel).to_contain_text("Bob Noyce joined the chat")
         await expect(panel).to_contain_text("Ada Lovelace left the chat")
@@ -186,7 +186,7 @@ async def test_the_customer_reads_joins_and_leaves_and_so_does_every_agent(
         await expect(log.locator(".sysline:not(.internal)")).not_to_contain_text([HAND_OFF_WORDS])
         await shoot(bob, screenshots, "chat-after-transfer")
 
-        await bob.get_by_role("button", name="End Chat", exact=True).click()
+        await bob.get_by_role("button", name="End chat", exact=True).click()
         await bob.get_by_role("alertdialog").get_by_role("button", name="End chat").click()
         await expect(bob).to_have_url(re.compile(r"/tickets/\d+$"))
         ticket_id = int(bob.url.rsplit("/", 1)[1])
@@ -212,7 +212,7 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     # The join's answer comes late, after the chat's live event has shown Ada in: the question
     # she opens meanwhile keeps the focus when it does.
     answered = asyncio.Event()
-    asked = asyncio.Event()  # held until End Chat's question is open
+    asked = asyncio.Event()  # held until End chat's question is open
 
     async def late(route: Route) -> None:
         response = await route.fetch()
@@ -221,9 +221,9 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
         answered.set()
 
     await ada.route(re.compile(r"/api/v1/chats/\d+/join$"), late)
-    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Join chat").click()
 
-    end = ada.get_by_role("button", name="End Chat", exact=True)
+    end = ada.get_by_role("button", name="End chat", exact=True)
     await end.click()
     confirm = ada.get_by_role("alertdialog", name="End this chat?")
     await expect(confirm).to_be_visible()
@@ -231,7 +231,7 @@ async def test_ending_a_chat_asks_first_and_escape_keeps_it(
     await expect(confirm).to_contain_text("marie@example.org gets a short notice")
     keep = confirm.get_by_role("button", name="Keep chatting")
     await expect(keep).to_be_focused()
-    assert not answered.is_set(), "the join answered before End Chat was asked: nothing tested"
+    assert not answered.is_set(), "the join answered before End chat was asked: nothing tested"
     asked.set()
     await asyncio.wait_for(answered.wait(), 10)
     await ada.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))")
@@ -654,7 +654,7 @@ async def test_namesakes_are_told_apart_in_the_transfer_list(
     chat = await visitor.start_chat("Hello", name="Marie Curie")
     ada = await open_desk(browser, live, ada_user)
     await open_chat(ada, "Marie Curie")
-    await ada.get_by_role("button", name="Join Chat").click()
+    await ada.get_by_role("button", name="Join chat").click()
     await ada.get_by_role("button", name=re.compile("Assigned to")).click()
     picker = ada.get_by_role("dialog", name="Transfer or invite")
     graces = picker.get_by_role("button", name=re.compile("Grace Hopper"))

@@ -170,7 +170,7 @@ footer { padding: 0 1.25rem 2.5rem; color: var(--muted); font-size: .9rem; }
 header .top { display: flex; justify-content: space-between; align-items: baseline;
   gap: 1rem; flex-wrap: wrap; }
 header a.account { color: inherit; font-weight: 600; font-size: .95rem; }
-.portal h1 { margin: 0 0 .75rem; font-size: 1.45rem; line-height: 1.25; }
+section.category.portal h1 { margin: 0 0 .75rem; font-size: 1.45rem; line-height: 1.25; }
 .portal .lead { margin: 0 0 1rem; color: var(--muted); }
 form.stacked { display: grid; gap: .6rem; margin: .75rem 0 0; }
 form.stacked label { font-weight: 600; }
@@ -213,7 +213,7 @@ table.requests td.opener { color: var(--muted); }
 form.solve { margin: 1.5rem 0 0; padding: .8rem 1rem; border-radius: 10px;
   border: 1px dashed var(--border); } form.solve p { margin: 0; color: var(--muted); }
 .heading-row { display: flex; justify-content: space-between; align-items: center; gap: 1rem;
-  flex-wrap: wrap; margin: 0 0 .75rem; } .heading-row h1 { margin: 0; }
+  flex-wrap: wrap; margin: 0 0 .75rem; } section.category.portal .heading-row h1 { margin: 0; }
 a.button { display: inline-block; font-weight: 600; padding: .6rem 1.1rem; border-radius: 10px;
   border: 1px solid var(--band); background: var(--band); color: var(--band-text);
   text-decoration: none; }
