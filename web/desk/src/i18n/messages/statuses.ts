@@ -36,6 +36,7 @@ export const en = {
   filter: "Status",
   anyStatus: "Any status",
   archivedChoice: "{name} (archived)",
+  plainOf: "{state} (no finer status)",
   group: "{state}: statuses",
   doStatus: "Set the status to {name}",
 };
@@ -76,6 +77,7 @@ export const fr: Words<typeof en> = {
   filter: "Statut",
   anyStatus: "Tout statut",
   archivedChoice: "{name} (archivé)",
+  plainOf: "{state} (sans statut plus fin)",
   group: "{state} : statuts",
   doStatus: "Définir le statut à {name}",
 };
