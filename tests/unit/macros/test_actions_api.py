@@ -291,6 +291,37 @@ class TestBulk:
         untouched = await fetch(bob, hidden)
         assert (untouched["state"], untouched["labels"], untouched["entries"]) == ("open", [], [])
 
+    @BOTH_STORES
+    async def test_snooze_many_until_a_time_in_the_future_only(self, desk: Desk) -> None:
+        # The bulk bar's Snooze menu: one time for every ticket, checked as a single PATCH is.
+        ada = await desk.agent()
+        inbox = await desk.inbox(members=[ada])
+        tickets = [await new_ticket(ada.client, inbox, subject=f"T{n}") for n in range(2)]
+        ids = [ticket["id"] for ticket in tickets]
+        past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        response = await ada.client.post(
+            "/api/v1/tickets/bulk",
+            json={"ticket_ids": ids, "actions": [{"type": "snooze", "until": past}]},
+        )
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert (result["done"], result["refused"]) == (0, 2)
+        assert {each["error"]["message"] for each in result["results"]} == {
+            "The snooze must end in the future."
+        }
+        for ticket in tickets:
+            assert (await fetch(ada, ticket))["state"] == "open"
+        until = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+        response = await ada.client.post(
+            "/api/v1/tickets/bulk",
+            json={"ticket_ids": ids, "actions": [{"type": "snooze", "until": until.isoformat()}]},
+        )
+        assert response.json()["done"] == 2, response.text
+        for ticket in tickets:
+            detail = await fetch(ada, ticket)
+            assert detail["state"] == "snoozed"
+            assert datetime.fromisoformat(detail["snoozed_until"]) == until
+
     async def test_a_refused_ticket_drops_its_events_and_rows(
         self, desk: Desk, published: Published
     ) -> None:

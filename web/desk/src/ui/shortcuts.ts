@@ -44,7 +44,8 @@ export type ShortcutId =
   | "goHold"
   | "goSnoozed"
   | "goClosed"
-  | "newTicket";
+  | "newTicket"
+  | "snooze";
 
 export type ShortcutGroup = "shortcuts.groupGeneral" | "shortcuts.groupChats" | "shortcuts.groupComposer" | "shortcuts.groupTickets";
 
@@ -81,6 +82,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: "goSnoozed", group: "shortcuts.groupTickets", keys: ["g s"], label: "shortcuts.goSnoozed" },
   { id: "goClosed", group: "shortcuts.groupTickets", keys: ["g c"], label: "shortcuts.goClosed" },
   { id: "newTicket", group: "shortcuts.groupTickets", keys: ["c"], label: "shortcuts.newTicket" },
+  { id: "snooze", group: "shortcuts.groupTickets", keys: ["z"], label: "shortcuts.snooze" },
 ];
 
 /** Whether a key (as SHORTCUTS write them) types a character: what the preference turns off. */
