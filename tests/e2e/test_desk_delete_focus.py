@@ -86,9 +86,11 @@ async def a_saved_reply(api: PageApi, name: str) -> Any:
 
 
 LISTINGS = {
-    "rules": Listing("/settings/rules", "data-rule", "Delete the rule {name}", "New rule", a_rule),
+    "rules": Listing(
+        "/settings/rules", "data-rule", "Delete the rule {name}", "Add a rule", a_rule
+    ),
     "webhooks": Listing(
-        "/settings/webhooks", "data-webhook", "Delete {name}", "New webhook", a_webhook
+        "/settings/webhooks", "data-webhook", "Delete {name}", "Add a webhook", a_webhook
     ),
     "macros": Listing("/macros", "data-macro", "Delete {name}", "New macro", a_macro),
     "saved replies": Listing(

@@ -170,7 +170,7 @@ async def test_the_rule_and_macro_editors_name_fields_by_kind(
         await api("POST", "/api/v1/fields", {"object": "ticket", **field}, status=201)
 
     await page.goto(f"{live}/settings/rules")
-    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_role("button", name="Add a rule").click()
     editor = page.locator("form.editor")
     await editor.get_by_label("Name").fill("Big Pro accounts")
     for key, op, value in (("plan", None, "Pro"), ("seats", "is at least", "10")):

@@ -40,7 +40,7 @@ async def test_a_rule_answers_new_tickets_with_a_team_saved_reply(
     )
 
     await page.goto(f"{live}/settings/rules")
-    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_role("button", name="Add a rule").click()
     await page.get_by_label("Name").fill("Acknowledge")
     await page.get_by_label("When", exact=True).select_option("created")
     # The ticket below is filed over the API, as an agent would: by anyone, then.

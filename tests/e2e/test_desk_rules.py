@@ -50,7 +50,7 @@ async def test_build_a_rule_with_its_dry_run(
 
     await page.goto(f"{live}/settings/rules")
     await expect(page.get_by_text("No rule yet.")).to_be_visible()
-    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_role("button", name="Add a rule").click()
     await page.get_by_label("Name").fill("Refunds to billing")
     await page.get_by_label("When", exact=True).select_option("created")
     # A new rule answers tickets customers create; these are filed as an agent would.
@@ -153,7 +153,7 @@ async def test_a_rule_on_the_status_priority_and_assignee(
         await api("POST", "/api/v1/tickets", body, status=201)
 
     await page.goto(f"{live}/settings/rules")
-    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_role("button", name="Add a rule").click()
     editor = page.locator("form.editor")
     await editor.get_by_label("Name").fill("Customer writes while we wait on the vendor")
     await editor.get_by_label("When", exact=True).select_option("customer_replied")
@@ -232,7 +232,7 @@ async def test_a_rule_in_a_status_for_n_hours(
     await api("POST", "/api/v1/ticket-statuses", {"name": "In progress", "state": "open"}, 201)
 
     await page.goto(f"{live}/settings/rules")
-    await page.get_by_role("button", name="New rule").click()
+    await page.get_by_role("button", name="Add a rule").click()
     editor = page.locator("form.editor")
     await editor.get_by_label("Name").fill("Chase the vendor")
     await editor.get_by_label("When", exact=True).select_option(label="In a status for…")

@@ -39,7 +39,7 @@ async def test_policies_page_and_time_left_in_the_list(
     )
 
     await page.goto(f"{live}/settings/slas")
-    form = page.get_by_role("form", name="New policy")
+    form = page.get_by_role("form", name="Add a policy")
     await form.get_by_label("Name").fill("Standard")
     await form.get_by_label("First response (minutes)").fill("")
     await form.get_by_label("Resolution (minutes)").fill("240")

@@ -45,8 +45,8 @@ async def test_an_owner_makes_a_webhook_for_one_inbox(
 
     with receiver() as hooks:
         await page.goto(f"{live}/settings/webhooks")
-        await page.get_by_role("button", name="New webhook").click()
-        form = page.get_by_role("form", name="New webhook")
+        await page.get_by_role("button", name="Add a webhook").click()
+        form = page.get_by_role("form", name="Add a webhook")
         await form.get_by_label("Name").fill("Billing CRM")
         await form.get_by_label("URL").fill(hooks.url)
         await expect(form.get_by_label("Organisation created")).to_be_checked()

@@ -42,8 +42,8 @@ async def test_an_owner_subscribes_a_webhook_to_links_and_sees_them_in_its_log(
 
     with receiver() as hooks:
         await page.goto(f"{live}/settings/webhooks")
-        await page.get_by_role("button", name="New webhook").click()
-        form = page.get_by_role("form", name="New webhook")
+        await page.get_by_role("button", name="Add a webhook").click()
+        form = page.get_by_role("form", name="Add a webhook")
         await form.get_by_label("Name").fill("Status page")
         await form.get_by_label("URL").fill(hooks.url)
         linked, unlinked = (

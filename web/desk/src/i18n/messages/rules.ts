@@ -5,8 +5,8 @@ export const en = {
   nav: "Rules",
   intro:
     "A rule does what an agent would, by itself: when something happens to a ticket (or after a time), if the ticket matches its conditions, it applies its actions. Rules run in the order listed; each run is written on the ticket's timeline.",
-  new: "New rule",
-  newTitle: "New rule",
+  new: "Add a rule",
+  newTitle: "Add a rule",
   editTitle: "Edit the rule",
   name: "Name",
   namePlaceholder: "e.g. Refund requests to billing",
@@ -105,8 +105,8 @@ export const fr: Words<typeof en> = {
   nav: "Règles",
   intro:
     "Une règle fait d'elle-même ce que ferait un agent : quand quelque chose arrive à un ticket (ou après un délai), si le ticket remplit ses conditions, elle applique ses actions. Les règles s'exécutent dans l'ordre de la liste ; chaque exécution est inscrite dans l'historique du ticket.",
-  new: "Nouvelle règle",
-  newTitle: "Nouvelle règle",
+  new: "Ajouter une règle",
+  newTitle: "Ajouter une règle",
   editTitle: "Modifier la règle",
   name: "Nom",
   namePlaceholder: "p. ex. Remboursements vers la facturation",

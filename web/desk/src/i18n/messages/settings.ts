@@ -14,6 +14,7 @@ export const en = {
   role: "Role",
   chat: "Chat",
   status: "Status",
+  accountColumn: "Account",
   roleOf: "Role of {name}",
   roleAgent: "Agent",
   roleAdmin: "Admin",
@@ -79,7 +80,7 @@ export const en = {
   },
   newInboxLabel: "New inbox name",
   newInboxPlaceholder: "New inbox, e.g. Sales",
-  createInbox: "Create inbox",
+  createInbox: "Add inbox",
   inboxCreated: "Inbox created.",
 
   // Messenger
@@ -182,6 +183,7 @@ export const fr: Words<typeof en> = {
   role: "Rôle",
   chat: "Chat",
   status: "Statut",
+  accountColumn: "Compte",
   roleOf: "Rôle de {name}",
   roleAgent: "Agent",
   roleAdmin: "Administrateur",
@@ -245,7 +247,7 @@ export const fr: Words<typeof en> = {
   },
   newInboxLabel: "Nom de la nouvelle boîte",
   newInboxPlaceholder: "Nouvelle boîte, p. ex. Ventes",
-  createInbox: "Créer la boîte",
+  createInbox: "Ajouter la boîte",
   inboxCreated: "Boîte de réception créée.",
 
   messenger: "Messenger",

@@ -50,7 +50,7 @@ export const en = {
   remove: "Delete",
   up: "Move up",
   down: "Move down",
-  newTitle: "New policy",
+  newTitle: "Add a policy",
   editTitle: "Edit {name}",
 };
 
@@ -97,13 +97,13 @@ export const fr: Words<typeof en> = {
   inbox: "Boîte",
   label: "Étiquette",
   countedIn: "Compté en",
-  create: "Ajouter",
+  create: "Ajouter la politique",
   save: "Enregistrer",
   edit: "Modifier",
   cancel: "Annuler",
   remove: "Supprimer",
   up: "Monter",
   down: "Descendre",
-  newTitle: "Nouvelle politique",
+  newTitle: "Ajouter une politique",
   editTitle: "Modifier {name}",
 };

@@ -71,6 +71,11 @@ export const en = {
   enabled: "On",
   disabled: "Off",
   reset: "Reset 2FA",
+  // The users table's Account cell: the state above the account's buttons.
+  stateOn: "2FA on",
+  stateOff: "2FA off",
+  resetShort: "Reset",
+  resetOf: "two-factor authentication of {name}",
   resetConfirm: "Reset the two-factor authentication of {name}? They are logged out everywhere and set it up again (if their role requires it) at their next sign-in.",
   resetDone: "Two-factor authentication of {name} was reset.",
 } as const;
@@ -141,6 +146,10 @@ export const fr: Words<typeof en> = {
   enabled: "Activée",
   disabled: "Désactivée",
   reset: "Réinitialiser la 2FA",
+  stateOn: "2FA active",
+  stateOff: "2FA inactive",
+  resetShort: "Réinitialiser",
+  resetOf: "authentification à deux facteurs de {name}",
   resetConfirm: "Réinitialiser l'authentification à deux facteurs de {name} ? Cette personne est déconnectée partout et l'activera de nouveau (si son rôle l'exige) à sa prochaine connexion.",
   resetDone: "L'authentification à deux facteurs de {name} a été réinitialisée.",
 };
