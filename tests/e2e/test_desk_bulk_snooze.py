@@ -15,26 +15,18 @@ from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, expect
 
-from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
+from tests.e2e.desk import DESK_TESTS, assert_accessible, shoot
+from tests.e2e.test_desk_snooze import ZONE, ada_in_tokyo
 
 pytestmark = DESK_TESTS
 
-ZONE = "Asia/Tokyo"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 async def test_bulk_snooze_tomorrow_morning_then_z_on_a_ticket(
     desk: Any, live: str, browser: Browser, screenshots: Path
 ) -> None:
-    inbox = await desk.inbox(name="Support")
-    ada = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, ada)
-    page = await open_desk(browser, live, ada, clock=True)
-    api = PageApi(page, live)
-    # Ada reads times in Tokyo; on her page it is 10:00 there, two days from now.
-    await api("PATCH", "/api/v1/me", {"preferences": {"time_zone": ZONE}})
-    day = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).date()
-    await page.clock.set_system_time(datetime.combine(day, time(10, 0), ZoneInfo(ZONE)))
+    page, api, inbox, day = await ada_in_tokyo(desk, live, browser)
     tickets = []
     for subject in ("Parcel stuck in customs", "Refund for order 1042", "Wrong size sent"):
         body = {

@@ -8,12 +8,12 @@ desk-snooze-menu-phone.png."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
 
@@ -23,19 +23,27 @@ ZONE = "Asia/Tokyo"
 WEEKS = timedelta(days=21)
 
 
-async def test_tomorrow_morning_snoozes_the_ticket_until_9_on_the_agents_clock(
-    desk: Any, live: str, browser: Browser, screenshots: Path
-) -> None:
+async def ada_in_tokyo(
+    desk: Any, live: str, browser: Browser
+) -> tuple[Page, PageApi, dict[str, Any], date]:
+    """Ada's desk, of the inbox Support, and the day on her page: she reads times in Tokyo,
+    whatever this computer's zone, and on her page it is 10:00 there, two days from now (so no
+    midnight passes during a test, and the server takes the times chosen)."""
     inbox = await desk.inbox(name="Support")
     ada = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada)
     page = await open_desk(browser, live, ada, clock=True)
     api = PageApi(page, live)
-    # Ada reads times in Tokyo, whatever this computer's zone; on her page it is 10:00 there, two
-    # days from now (so no midnight passes during the test, and the server takes the time).
     await api("PATCH", "/api/v1/me", {"preferences": {"time_zone": ZONE}})
     day = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).date()
     await page.clock.set_system_time(datetime.combine(day, time(10, 0), ZoneInfo(ZONE)))
+    return page, api, inbox, day
+
+
+async def test_tomorrow_morning_snoozes_the_ticket_until_9_on_the_agents_clock(
+    desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    page, api, inbox, day = await ada_in_tokyo(desk, live, browser)
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": "rosalind@example.org", "name": "Rosalind Franklin"},
