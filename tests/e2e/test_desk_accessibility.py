@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from playwright.async_api import Browser, Locator, Page, expect
@@ -37,6 +38,9 @@ from tests.e2e.desk import (
 )
 
 pytestmark = DESK_TESTS
+
+# The sidebar's count reads, which ticket events set off on every page.
+COUNTS = ("/api/v1/views/counts", "/api/v1/tickets/counts")
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
@@ -427,8 +431,11 @@ async def test_single_key_shortcuts_can_be_turned_off_and_stay_out_of_the_compos
     for key in ("n", "r", "?", "g", "o"):
         await page.keyboard.press(key)
     # A shortcut that went somewhere would have asked for its page's code or data before the
-    # page's witness request (or changed the address at once, its code already there).
-    assert (await requests.sent_so_far(page))[opening:] == []
+    # page's witness request (or changed the address at once, its code already there). The
+    # sidebar's counts follow the ticket filed above up to two seconds late (they are
+    # throttled), whatever the keys do: no key asks for them (failed once in CI without this).
+    asked = (await requests.sent_so_far(page))[opening:]
+    assert [url for url in asked if urlsplit(url).path not in COUNTS] == []
     await expect(page).to_have_url(ticket_url)
     await expect(page.get_by_label("Reply to the customer", exact=True)).not_to_be_focused()
     await expect(page.get_by_role("dialog")).to_have_count(0)
