@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from frontdesk.kit.clock import utcnow
 from frontdesk.mail.models import OutboxMessage
@@ -33,9 +33,11 @@ async def timer_later(app: FastAPI) -> int:
     return await send_due_replies(app.state.sessionmaker, app.state.settings, now=later)
 
 
-async def test_undo_puts_the_reply_back_and_sending_again_delivers_it(
-    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
-) -> None:
+async def adas_ticket(
+    desk: Any, live: str, browser: Browser, subject: str
+) -> tuple[Page, PageApi, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Ada's desk, of the inbox Shop Support, with a ticket of Cora's on `subject`: the page,
+    the API as Ada, the inbox, Ada and the ticket."""
     inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
     ada = await desk.user(name="Ada Lovelace")
     await desk.add_member(inbox, ada)
@@ -44,9 +46,18 @@ async def test_undo_puts_the_reply_back_and_sending_again_delivers_it(
     body = {
         "inbox_id": inbox["id"],
         "customer": {"email": CUSTOMER, "name": "Cora Customer"},
-        "subject": "Parcel arrived crushed",
+        "subject": subject,
     }
     ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    return page, api, inbox, ada, ticket
+
+
+async def test_undo_puts_the_reply_back_and_sending_again_delivers_it(
+    app: FastAPI, desk: Any, live: str, browser: Browser, screenshots: Path
+) -> None:
+    page, api, _inbox, _ada, ticket = await adas_ticket(
+        desk, live, browser, "Parcel arrived crushed"
+    )
 
     # Undo send: 5 seconds, chosen on the Preferences page.
     await page.goto(f"{live}/preferences")
@@ -129,17 +140,7 @@ async def test_each_held_reply_has_its_own_undo(
 ) -> None:
     """Two replies held at once: the toast shows the newest, and each greyed reply in the thread
     has its own Undo, the earlier one too."""
-    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
-    ada = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, ada)
-    page = await open_desk(browser, live, ada)
-    api = PageApi(page, live)
-    body = {
-        "inbox_id": inbox["id"],
-        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
-        "subject": "Two thoughts",
-    }
-    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    page, api, _inbox, _ada, ticket = await adas_ticket(desk, live, browser, "Two thoughts")
     await api("PATCH", "/api/v1/me", {"preferences": {"undo_send_seconds": 30}})
     await page.goto(f"{live}/tickets/{ticket['id']}")
     box = page.get_by_label("Reply to the customer")
@@ -164,17 +165,7 @@ async def test_a_reply_refused_on_a_ticket_no_longer_seen_is_shown_on_every_page
     """Taken out of the inbox while her reply waited, Ada can no longer open the ticket: her
     bell tells her at once, live (screenshots/desk-reply-not-sent.png), and so does the banner
     above every page, which gives her its text."""
-    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
-    ada = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, ada)
-    page = await open_desk(browser, live, ada)
-    api = PageApi(page, live)
-    body = {
-        "inbox_id": inbox["id"],
-        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
-        "subject": "Moved away",
-    }
-    ticket = await api("POST", "/api/v1/tickets", body, status=201)
+    page, api, inbox, ada, ticket = await adas_ticket(desk, live, browser, "Moved away")
     words = "Your refund is on its way."
     await api(
         "POST",
@@ -216,17 +207,7 @@ async def test_undo_on_a_split_ticket_folded_back_meanwhile_takes_the_reply_back
     the original: her toast still counts down (screenshots/desk-undo-send-split-undone.png), its
     Undo takes the reply back (through the split ticket's address) and the desk puts it in the
     original's reply box, the split ticket having none any more; it never goes out."""
-    inbox = await desk.inbox(name="Shop Support", email_address=SUPPORT)
-    ada = await desk.user(name="Ada Lovelace")
-    await desk.add_member(inbox, ada)
-    page = await open_desk(browser, live, ada)
-    api = PageApi(page, live)
-    body = {
-        "inbox_id": inbox["id"],
-        "customer": {"email": CUSTOMER, "name": "Cora Customer"},
-        "subject": "Two orders",
-    }
-    first = await api("POST", "/api/v1/tickets", body, status=201)
+    page, api, _inbox, _ada, first = await adas_ticket(desk, live, browser, "Two orders")
     for text in ("About the first order.", "About the second order."):
         await api("POST", f"/api/v1/tickets/{first['id']}/notes", {"text": text}, status=201)
     shown = await api("GET", f"/api/v1/tickets/{first['id']}")

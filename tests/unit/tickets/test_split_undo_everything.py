@@ -74,6 +74,13 @@ async def split(agent: Agent, ticket: dict[str, Any], text: str) -> dict[str, An
     return move
 
 
+async def split_the_second_note(agent: Agent, ticket: dict[str, Any]) -> dict[str, Any]:
+    """Two notes on the ticket, "one" and "two"; the second split out: the move."""
+    for text in ("one", "two"):
+        await post(agent, f"/api/v1/tickets/{ticket['id']}/notes", {"text": text})
+    return await split(agent, ticket, "two")
+
+
 async def answer_by_mail(app: FastAPI, agent: Agent, entry_id: int, text: str) -> None:
     """The customer answers the email of the reply `entry_id`, at its reply address."""
     async with app.state.sessionmaker() as session:
@@ -190,9 +197,7 @@ async def test_a_checklist_past_its_limit_refuses_the_undo(app: FastAPI, desk: D
     inbox = await desk.inbox()
     ada = await desk.agent(inboxes=[inbox], name="Ada")
     first = await new_ticket(ada.client, inbox, subject="Sofa")
-    for text in ("one", "two"):
-        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
-    move = await split(ada, first, "two")
+    move = await split_the_second_note(ada, first)
     new_id = move["target_ticket_id"]
     async with unit_of_work(app.state.sessionmaker) as session:
         session.add_all(
@@ -273,9 +278,7 @@ async def test_labels_followers_cc_fields_and_waiting_replies_come_back_too(
         await post(admin, "/api/v1/fields", {"object": "ticket", "label": label, "kind": "text"})
     first = await new_ticket(ada.client, inbox, email=CUSTOMER, label_ids=[label_ids["vip"]])
     await patch(ada, first["id"], {"fields": {"plan": "Free"}})
-    for text in ("one", "two"):
-        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
-    move = await split(ada, first, "two")
+    move = await split_the_second_note(ada, first)
     new_id = move["target_ticket_id"]
     new = f"/api/v1/tickets/{new_id}"
     # The original loses the label the split ticket started with a copy of.
@@ -362,9 +365,7 @@ async def test_a_message_since_the_reply_was_scheduled_still_stops_it(
     ada = await desk.agent(inboxes=[inbox], name="Ada")
     bob = await desk.agent(inboxes=[inbox], name="Bob")
     first = await new_ticket(ada.client, inbox, email=CUSTOMER)
-    for text in ("one", "two"):
-        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
-    move = await split(ada, first, "two")
+    move = await split_the_second_note(ada, first)
     new_id = move["target_ticket_id"]
     seen = newest(await get(ada, new_id))
     later = await post(
@@ -398,9 +399,7 @@ async def test_the_author_takes_a_moved_reply_back_through_the_split_tickets_add
     bob = await desk.agent(inboxes=[inbox], name="Bob")
     admin = await desk.agent(role="admin", name="Abe")
     first = await new_ticket(ada.client, inbox, email=CUSTOMER)
-    for text in ("one", "two"):
-        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
-    move = await split(ada, first, "two")
+    move = await split_the_second_note(ada, first)
     new = f"/api/v1/tickets/{move['target_ticket_id']}"
     held = await post(ada, f"{new}/replies", {"text": "Noted.", "undo_seconds": 30}, status=202)
     later = await post(
@@ -453,9 +452,7 @@ async def test_a_moved_reply_on_a_ticket_its_author_no_longer_sees_is_not_there(
     ada = await desk.agent(inboxes=[inbox], name="Ada")
     admin = await desk.agent(role="admin", name="Abe")
     first = await new_ticket(ada.client, inbox, email=CUSTOMER)
-    for text in ("one", "two"):
-        await post(ada, f"/api/v1/tickets/{first['id']}/notes", {"text": text})
-    move = await split(ada, first, "two")
+    move = await split_the_second_note(ada, first)
     new = f"/api/v1/tickets/{move['target_ticket_id']}"
     held = await post(ada, f"{new}/replies", {"text": "Noted.", "undo_seconds": 30}, status=202)
     await patch(admin, first["id"], {"inbox_id": elsewhere["id"]})
