@@ -16,6 +16,12 @@ its page, an erasure that must read every row); each is a question to answer
 (docs/performance.md, "Reads that went through the whole history"). Plans that search by an
 index whose range grows with the history are not found this way: count a read's steps at two
 sizes (tests/unit/support.sqlite_steps).
+
+With `--against REVISION` it also plans every statement on a database migrated to that earlier
+revision and prints those whose plan is not the same at the head. Run it when a migration adds an
+index: without statistics SQLite breaks a cost tie between two indexes for the newer one, so a
+new index can take statements that another served better (docs/performance.md, "An agent's list
+sorted by creation or number"). Each changed plan is a question to answer before it lands.
 """
 
 from __future__ import annotations
@@ -191,6 +197,65 @@ def scans(sql: str, lines: Sequence[str], tables: frozenset[str]) -> list[str]:
     return found
 
 
+def _plannable(sql: str) -> bool:
+    first = sql.split(None, 1)[0].upper() if sql.strip() else ""
+    return first in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}
+
+
+def _planned(db: sqlite3.Connection, sql: str) -> list[str] | None:
+    try:
+        return plan(db, sql)
+    except sqlite3.Error:
+        return None  # a table or column this schema does not have
+
+
+Changes = dict[str, list[tuple[list[str], list[str], str]]]
+
+
+def changed_plans(
+    places: dict[str, set[str]], before: sqlite3.Connection, after: sqlite3.Connection
+) -> Changes:
+    """By sender, each statement (and trigger statement) planned on both schemas whose plan is not
+    the same on `after`: (plan before, plan after, statement). One that only `after` can plan
+    reads something new, and is no change of an existing plan."""
+    changes: Changes = defaultdict(list)
+    for sql, senders in places.items():
+        if not _plannable(sql):
+            continue
+        old, new = _planned(before, sql), _planned(after, sql)
+        if old is not None and new is not None and old != new:
+            for sender in senders:
+                changes[sender].append((old, new, sql))
+    triggers_before = dict(_grouped(trigger_statements(before)))
+    for trigger, statements in _grouped(trigger_statements(after)):
+        for sql in set(statements) & set(triggers_before.get(trigger, [])):
+            old, new = _planned(before, sql), _planned(after, sql)
+            if old is not None and new is not None and old != new:
+                changes[f"trigger {trigger}"].append((old, new, sql))
+    return changes
+
+
+def _grouped(pairs: Iterator[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for name, sql in pairs:
+        grouped[name].append(sql)
+    yield from grouped.items()
+
+
+def report_changes(out: Path, before: Path, after: Path, revision: str) -> None:
+    with closing(sqlite3.connect(before)) as old, closing(sqlite3.connect(after)) as new:
+        register_sqlite_fold(old)
+        register_sqlite_fold(new)
+        changes = changed_plans(recorded(out), old, new)
+    for sender in sorted(changes):
+        print(f"\n## {sender}")
+        for old_plan, new_plan, sql in changes[sender]:
+            print(f"- {' '.join(sql.split())[:300]}")
+            print(f"  at {revision}: {' / '.join(old_plan)}")
+            print(f"  at the head: {' / '.join(new_plan)}")
+    print(f"\n{len(changes)} places with a plan that is not the one it had at {revision}")
+
+
 def report(out: Path, database: Path) -> int:
     places = recorded(out)
     problems: dict[str, list[tuple[list[str], str]]] = defaultdict(list)
@@ -202,8 +267,7 @@ def report(out: Path, database: Path) -> int:
         )
         checked = 0
         for sql, senders in places.items():
-            first = sql.split(None, 1)[0].upper() if sql.strip() else ""
-            if first not in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}:
+            if not _plannable(sql):
                 continue
             try:
                 lines = plan(db, sql)
@@ -231,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skip-capture", action="store_true", help="plan what an earlier run recorded in --out"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REVISION",
+        help="also print the statements whose plan at the head is not the one at this revision",
+    )
     args, pytest_args = parser.parse_known_args(argv)
     if not args.skip_capture:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -242,7 +311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fd-plans-db-") as tmp:
         database = Path(tmp) / "frontdesk.db"
         upgrade(f"sqlite+aiosqlite:///{database}")
-        return report(args.out, database)
+        code = report(args.out, database)
+        if args.against:
+            earlier = Path(tmp) / "earlier.db"
+            upgrade(f"sqlite+aiosqlite:///{earlier}", args.against)
+            report_changes(args.out, earlier, database, args.against)
+        return code
 
 
 if __name__ == "__main__":
