@@ -19,9 +19,11 @@ Create Date: 2026-12-07 20:00:00.000000
 
 from __future__ import annotations
 
-# ruff: noqa: S608  (SQL built from this module's names and the schema's own text)
-import sqlalchemy as sa
+from collections.abc import Callable
+
 from alembic import op
+
+from frontdesk.db.migrations.rebuild import rebuild_sqlite_table
 
 revision = "0069"
 down_revision = "0068"
@@ -39,73 +41,30 @@ BEFORE = (
     "sla_breaching",
 )
 AFTER = (*BEFORE, "reply_not_sent")
-_ITEM_END = ", \n"
 
 
 def _condition(kinds: tuple[str, ...]) -> str:
     return "kind IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
 
 
-def _rebuild_sqlite(kinds: tuple[str, ...]) -> None:
-    """notifications made again from its stored text with the kinds' CHECK listing `kinds`;
-    foreign keys are off in migrations (0056), so dropping it deletes nothing else."""
-    bind = op.get_bind()
-    if bind.execute(sa.text("PRAGMA foreign_keys")).scalar():
-        raise RuntimeError(
-            "foreign keys are on: dropping a table to rebuild it would delete the rows that"
-            " cascade from it"
-        )
-    create = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": TABLE},
-    ).scalar_one()
-    dependents = (
-        bind.execute(
-            sa.text(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = :name"
-                " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid"
-            ),
-            {"name": TABLE},
-        )
-        .scalars()
-        .all()
-    )
-    sequence = bind.execute(
-        sa.text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": TABLE}
-    ).scalar()
-    _, _, body = create.partition("\n")
-    if not body.endswith("\n)"):
-        raise RuntimeError(f"unexpected table definition: {create!r}")
-    items = body[: -len("\n)")].split(_ITEM_END)
-    checks = [i for i, item in enumerate(items) if item.startswith(f"\tCONSTRAINT {CHECK} CHECK")]
-    if len(checks) != 1:
-        raise RuntimeError(f"{TABLE}: not the one CHECK of its kinds the models give")
-    items[checks[0]] = f"\tCONSTRAINT {CHECK} CHECK ({_condition(kinds)})"
-    scratch = f"_rebuilt_{TABLE}"
-    bind.execute(sa.text(f'CREATE TABLE "{scratch}" (\n' + _ITEM_END.join(items) + "\n)"))
-    bind.execute(sa.text(f'INSERT INTO "{scratch}" SELECT * FROM "{TABLE}"'))
-    bind.execute(sa.text(f'DROP TABLE "{TABLE}"'))
-    bind.execute(sa.text(f'ALTER TABLE "{scratch}" RENAME TO "{TABLE}"'))
-    for statement in dependents:
-        bind.execute(sa.text(statement))
-    if sequence is not None:
-        # Ids freed above the highest left are still never given again.
-        bind.execute(
-            sa.text("UPDATE sqlite_sequence SET seq = max(seq, :seq) WHERE name = :name"),
-            {"seq": sequence, "name": TABLE},
-        )
-        bind.execute(
-            sa.text(
-                "INSERT INTO sqlite_sequence (name, seq) SELECT :name, :seq"
-                " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :name)"
-            ),
-            {"seq": sequence, "name": TABLE},
-        )
+def _checking(kinds: tuple[str, ...]) -> Callable[[list[str]], list[str]]:
+    """The table's items with the kinds' CHECK listing `kinds`."""
+
+    def shape(items: list[str]) -> list[str]:
+        checks = [
+            i for i, item in enumerate(items) if item.startswith(f"\tCONSTRAINT {CHECK} CHECK")
+        ]
+        if len(checks) != 1:
+            raise RuntimeError(f"{TABLE}: not the one CHECK of its kinds the models give")
+        items[checks[0]] = f"\tCONSTRAINT {CHECK} CHECK ({_condition(kinds)})"
+        return items
+
+    return shape
 
 
 def _kinds(kinds: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite(kinds)
+        rebuild_sqlite_table(TABLE, _checking(kinds))
     else:
         op.drop_constraint(op.f(CHECK), TABLE, type_="check")
         op.create_check_constraint(op.f(CHECK), TABLE, _condition(kinds))

@@ -20,13 +20,11 @@ Create Date: 2026-12-17 10:00:00.000000
 
 from __future__ import annotations
 
-# ruff: noqa: S608  (SQL built from this module's table name and the schema's own text)
-from collections.abc import Callable
-
 import sqlalchemy as sa
 from alembic import op
 
 import frontdesk.db.base
+from frontdesk.db.migrations.rebuild import rebuild_sqlite_table
 
 revision = "0095"
 down_revision = "0094"
@@ -44,7 +42,6 @@ CONSTRAINT = (
     f"\tCONSTRAINT {FOREIGN_KEY} FOREIGN KEY(status_id) REFERENCES ticket_statuses (id)"
     " ON DELETE SET NULL"
 )
-_ITEM_END = ", \n"
 
 
 def _with_status(items: list[str]) -> list[str]:
@@ -54,57 +51,6 @@ def _with_status(items: list[str]) -> list[str]:
 
 def _without_status(items: list[str]) -> list[str]:
     return [item for item in items if item not in (*COLUMNS, CONSTRAINT)]
-
-
-def _rebuild_sqlite(shape: Callable[[list[str]], list[str]]) -> None:
-    """tickets made again from its stored text, reshaped; foreign keys are off in migrations
-    (0056), so dropping it deletes nothing else. Rows keep their ids, so the search index
-    (keyed by rowid) stays right."""
-    bind = op.get_bind()
-    create = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": TABLE},
-    ).scalar_one()
-    dependents = (
-        bind.execute(
-            sa.text(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = :name"
-                " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid"
-            ),
-            {"name": TABLE},
-        )
-        .scalars()
-        .all()
-    )
-    sequence = bind.execute(
-        sa.text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": TABLE}
-    ).scalar()
-    _, _, body = create.partition("\n")
-    if not body.endswith("\n)"):
-        raise RuntimeError(f"unexpected table definition: {create!r}")
-    items = shape(body[: -len("\n)")].split(_ITEM_END))
-    columns = [row[1] for row in bind.execute(sa.text(f'PRAGMA table_info("{TABLE}")'))]
-    kept = ", ".join(f'"{name}"' for name in columns if name not in NEW_COLUMNS)
-    scratch = f"_rebuilt_{TABLE}"
-    bind.execute(sa.text(f'CREATE TABLE "{scratch}" (\n' + _ITEM_END.join(items) + "\n)"))
-    bind.execute(sa.text(f'INSERT INTO "{scratch}" ({kept}) SELECT {kept} FROM "{TABLE}"'))
-    bind.execute(sa.text(f'DROP TABLE "{TABLE}"'))
-    bind.execute(sa.text(f'ALTER TABLE "{scratch}" RENAME TO "{TABLE}"'))
-    for statement in dependents:
-        bind.execute(sa.text(statement))
-    if sequence is not None:
-        # Ids freed above the highest left are still never given again.
-        bind.execute(
-            sa.text("UPDATE sqlite_sequence SET seq = max(seq, :seq) WHERE name = :name"),
-            {"seq": sequence, "name": TABLE},
-        )
-        bind.execute(
-            sa.text(
-                "INSERT INTO sqlite_sequence (name, seq) SELECT :name, :seq"
-                " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :name)"
-            ),
-            {"seq": sequence, "name": TABLE},
-        )
 
 
 def upgrade() -> None:
@@ -139,7 +85,7 @@ def upgrade() -> None:
         "ix_ticket_statuses_state_position", "ticket_statuses", ["state", "position", "id"]
     )
     if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite(_with_status)
+        rebuild_sqlite_table(TABLE, _with_status, new_columns=NEW_COLUMNS)
     else:
         op.add_column(TABLE, sa.Column("status_id", sa.Integer()))
         op.create_foreign_key(
@@ -151,7 +97,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(INDEX, table_name=TABLE)
     if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite(_without_status)
+        rebuild_sqlite_table(TABLE, _without_status, new_columns=NEW_COLUMNS)
     else:
         op.drop_constraint(FOREIGN_KEY, TABLE, type_="foreignkey")
         op.drop_column(TABLE, "status_id")
