@@ -81,6 +81,8 @@ from frontdesk.portal.api import FILE_FORMS as PORTAL_FILE_FORMS
 from frontdesk.portal.api import router as portal_router
 from frontdesk.privacy import timers as privacy_timers
 from frontdesk.privacy.api import router as privacy_router
+from frontdesk.proactive.api import router as proactive_router
+from frontdesk.proactive.messenger_api import router as proactive_messenger_router
 from frontdesk.ratings import timers as rating_timers
 from frontdesk.ratings.api import router as ratings_router
 from frontdesk.ratings.messenger_api import router as ratings_messenger_router
@@ -180,6 +182,7 @@ def api_router() -> APIRouter:
         sso_router,
         audit_router,
         webhooks_router,
+        proactive_router,
     ):
         router.include_router(domain_router)
     return router
@@ -203,6 +206,7 @@ def routes() -> tuple[BaseRoute, ...]:
         visitor_files_router,
         file_links_router,
         ratings_messenger_router,
+        proactive_messenger_router,
         rating_page_router,
         report_email_page_router,
         knowledge_messenger_router,

@@ -14,6 +14,7 @@ from frontdesk.knowledge import service as knowledge_service
 from frontdesk.knowledge.models import SETTINGS_ID, HelpCenterSettings
 from frontdesk.labels import service as labels_service
 from frontdesk.organisations import service as organisations_service
+from frontdesk.proactive import service as proactive_service
 from frontdesk.statuses import service as statuses_service
 from frontdesk.statuses.models import StatusState
 from frontdesk.tickets import service as tickets_service
@@ -169,6 +170,16 @@ async def seed_demo(session: AsyncSession) -> bool:
         for name, state, description in DEMO_STATUSES
     }
     owner = users[0]
+    # Greets visitors of the shop's product pages (docs/messenger.md, "Proactive messages").
+    await proactive_service.create_message(
+        session,
+        inbox=inbox,
+        name="Product pages",
+        text="Questions about this product? Ask me anything: I'm here.",
+        sender_id=users[1].id,
+        page_rule_text="/demo/product/*",
+        delay_seconds=15,
+    )
     for category_name, description, articles in DEMO_ARTICLES:
         category = await knowledge_service.create_category(
             session, user=owner, name=category_name, description=description, position=None

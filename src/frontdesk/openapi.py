@@ -233,6 +233,9 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     ("GET", "/messenger/v1/help/articles"): {403, 404},
     ("GET", "/messenger/v1/help/articles/{article_id}"): {403, 404},
     ("POST", "/messenger/v1/help/articles/{article_id}/feedback"): {403, 404},
+    # Proactive messages: an unknown inbox key or message (404), a website it does not accept.
+    ("GET", "/messenger/v1/proactive"): {403, 404},
+    ("POST", "/messenger/v1/proactive/{message_id}/shown"): {403, 404},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/end"): {409},

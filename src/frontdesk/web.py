@@ -31,21 +31,31 @@ NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>frontdesk</title>
 <code>cd web/desk &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>"""
 
 
+def _messenger_file(name: str) -> Response:
+    bundle = MESSENGER_DIST / name
+    if not bundle.is_file():
+        raise HTTPException(404, "The messenger has not been built yet: run `make run`.")
+    return FileResponse(
+        bundle,
+        media_type="text/javascript",
+        # Short: a new release reaches every website within minutes.
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
 def mount_frontends(app: FastAPI) -> None:
     if (DESK_DIST / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=DESK_DIST / "assets"), name="desk-assets")
 
+    # The messenger, and the part of it messenger.js loads only for an inbox with proactive
+    # messages (docs/messenger.md, "Size").
     @app.get("/messenger.js", include_in_schema=False)
     async def messenger_bundle() -> Response:
-        bundle = MESSENGER_DIST / "messenger.js"
-        if not bundle.is_file():
-            raise HTTPException(404, "The messenger has not been built yet: run `make run`.")
-        return FileResponse(
-            bundle,
-            media_type="text/javascript",
-            # Short: a new release reaches every website within minutes.
-            headers={"Cache-Control": "public, max-age=300"},
-        )
+        return _messenger_file("messenger.js")
+
+    @app.get("/messenger-proactive.js", include_in_schema=False)
+    async def messenger_proactive() -> Response:
+        return _messenger_file("messenger-proactive.js")
 
     @app.get("/{path:path}", include_in_schema=False, name=FALLBACK_ROUTE)
     async def desk(path: str, request: Request) -> Response:

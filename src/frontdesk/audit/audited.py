@@ -21,6 +21,7 @@ from frontdesk.knowledge.models import HelpCenterSettings
 from frontdesk.labels.models import Label
 from frontdesk.macros.models import Macro
 from frontdesk.mail.models import MailboxAccount, MailboxOAuth
+from frontdesk.proactive.models import ProactiveMessage
 from frontdesk.ratings.models import RatingSettings
 from frontdesk.replies.models import SavedReply
 from frontdesk.rules.models import Rule
@@ -200,6 +201,21 @@ AUDITED: tuple[Audited, ...] = (
     # As macros: a shared view is what every agent's left side lists; a personal one is
     # recorded too, as a personal macro is.
     Audited(SavedView, "view", ("name", "filters", "sort", "owner_id", "position")),
+    # What the messenger says to visitors, and as whom; its counts are no settings.
+    Audited(
+        ProactiveMessage,
+        "proactive_message",
+        (
+            "inbox_id",
+            "name",
+            "text",
+            "sender_id",
+            "page_rule",
+            "delay_seconds",
+            "only_when_online",
+            "enabled",
+        ),
+    ),
 )
 
 BY_MODEL: dict[type[Any], Audited] = {audited.model: audited for audited in AUDITED}

@@ -4,7 +4,7 @@ realtime/catalogue.py; only the chat domain's services record them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,9 +61,17 @@ class EventRecord(Protocol):
     created_at: datetime
 
 
+class ProactiveLine(TypedDict):
+    """Stored with a chat's first line written from a proactive message; sent as the message's
+    `proactive` flag."""
+
+    proactive_message_id: int
+
+
 # What the chat domain sends as `data`; which payload goes with which event is the catalogue's.
 StoredData = (
     ChatStarted
+    | ProactiveLine
     | ChatJoined
     | ChatInvited
     | InvitationCancelled
@@ -89,6 +97,7 @@ __all__ = [
     "EventRecord",
     "LiveData",
     "LiveEvent",
+    "ProactiveLine",
     "StoredData",
     "chat_summary",
     "event_payload",
@@ -141,6 +150,8 @@ def _agent_payload(event: EventRecord) -> dict[str, Any]:
         attachments = data.pop("attachments", None)
         if attachments:
             message["attachments"] = attachments
+        if data.pop("proactive_message_id", None) is not None:
+            message["proactive"] = True
         data["message"] = message
     return data
 

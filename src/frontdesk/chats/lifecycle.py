@@ -26,6 +26,7 @@ from frontdesk.chats.errors import (
 from frontdesk.chats.events import (
     ChatEventType,
     LiveEvent,
+    ProactiveLine,
     chat_summary,
     publish_to_agents,
     publish_to_followers,
@@ -69,6 +70,7 @@ from frontdesk.labels import service as labels_service
 from frontdesk.labels.models import Label
 from frontdesk.metrics import record as metrics
 from frontdesk.notifications import service as notifications_service
+from frontdesk.proactive import service as proactive_service
 from frontdesk.realtime.catalogue import Author as AuthorRef
 from frontdesk.realtime.catalogue import (
     ChatBarChanged,
@@ -102,10 +104,13 @@ async def start_chat(
     page_title: str | None,
     locale: str | None = None,
     time_zone: str | None = None,
+    proactive_message_id: int | None = None,
 ) -> Chat:
     """A new chat with the visitor's first message; sent again with the same `client_msg_id`
     (the messenger retries an answer it lost), the chat the first attempt started. `locale` and
-    `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail."""
+    `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail. Started from
+    a proactive message still offered, the chat opens with it, from its sender, and counts as
+    one it started (proactive/service.py); the retried start returns before, so once."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
     # Under the visitor's lock, so that two attempts at once start one chat, and a block
@@ -151,6 +156,8 @@ async def start_chat(
         author=SYSTEM,
         data=ChatStarted(chat=chat_summary(chat), page_url=visitor.page_url),
     )
+    if proactive_message_id is not None:
+        await _open_with_proactive(session, chat=chat, inbox=inbox, message_id=proactive_message_id)
     await append_event(
         session,
         chat=chat,
@@ -169,6 +176,26 @@ async def start_chat(
         user_ids=targets,
     )
     return chat
+
+
+async def _open_with_proactive(
+    session: AsyncSession, *, chat: Chat, inbox: Inbox, message_id: int
+) -> None:
+    """The proactive message as the chat's first line, its sender's message. It answers
+    nothing: the response clock starts at the visitor's message after it (metrics/record.py
+    counts an agent's message with nobody waiting as no response)."""
+    line = await proactive_service.opening_line(session, inbox=inbox, message_id=message_id)
+    if line is None:
+        return
+    await append_event(
+        session,
+        chat=chat,
+        type=ChatEventType.message_added,
+        author=agent_author(line.sender),
+        text=line.text,
+        data=ProactiveLine(proactive_message_id=line.message_id),
+    )
+    await proactive_service.count_started(session, message_id=line.message_id)
 
 
 async def _started_with(

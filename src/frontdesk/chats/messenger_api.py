@@ -37,6 +37,7 @@ from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
+from frontdesk.proactive import service as proactive_service
 
 router = APIRouter(prefix="/messenger/v1", tags=["messenger"], route_class=VisitorFirst)
 
@@ -72,6 +73,7 @@ async def messenger_status(
         away_message=opening.away_message,
         queue_position=opening.queue_position,
         estimated_wait_seconds=opening.estimated_wait_seconds,
+        proactive=await proactive_service.any_enabled(session, inbox=found),
     )
     token = bearer_token(request.headers.get("authorization"))
     visitor = await service.resolve_visitor(session, token=token) if token else None
@@ -133,6 +135,7 @@ async def start_chat(
         page_title=body.page_title,
         locale=body.locale,
         time_zone=body.time_zone,
+        proactive_message_id=body.proactive_message_id,
     )
     return await views.visitor_chat(session, chat)
 

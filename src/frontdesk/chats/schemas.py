@@ -207,6 +207,11 @@ class MessengerStatus(ReadModel):
         description="How long the visitor's waiting chat has waited so far, by the server's "
         "clock: past the estimated wait, the messenger says it is taking longer.",
     )
+    proactive: bool = Field(
+        default=False,
+        description="The inbox has enabled proactive messages: the messenger then loads them "
+        "(GET /messenger/v1/proactive).",
+    )
 
 
 class ChatStart(WriteModel):
@@ -220,6 +225,12 @@ class ChatStart(WriteModel):
     )
     page_url: Url | None = None
     page_title: Annotated[str, Field(max_length=500)] | None = None
+    proactive_message_id: Id | None = Field(
+        default=None,
+        description="The proactive message the visitor answers: the chat opens with it, from "
+        "its sender, before the visitor's message. One no longer offered (disabled, deleted, "
+        "its sender gone, another inbox's) is ignored: the chat starts without it.",
+    )
     locale: VisitorLocale = Field(
         default=None,
         description="The language the messenger speaks (a BCP 47 tag, such as fr or fr-CA): the "

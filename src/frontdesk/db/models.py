@@ -24,6 +24,7 @@ from frontdesk.organisations import models as organisations_models
 from frontdesk.pending_replies import models as pending_replies_models
 from frontdesk.portal import models as portal_models
 from frontdesk.privacy import models as privacy_models
+from frontdesk.proactive import models as proactive_models
 from frontdesk.ratings import models as ratings_models
 from frontdesk.replies import models as replies_models
 from frontdesk.report_emails import models as report_emails_models
@@ -64,6 +65,7 @@ __all__ = [
     "pending_replies_models",
     "portal_models",
     "privacy_models",
+    "proactive_models",
     "ratings_models",
     "replies_models",
     "report_emails_models",

@@ -201,6 +201,8 @@ class Message(TypedDict):
     created_at: str
     # Only on a message that sends files.
     attachments: NotRequired[list[ChatAttachment]]
+    # Only on a chat's first line written from a proactive message: true (docs/messenger.md).
+    proactive: NotRequired[bool]
 
 
 class ChatStartedForVisitor(TypedDict):

@@ -61,6 +61,7 @@ const routes: RouteRecordRaw[] = [
       { path: "fields", component: () => import("./fields/FieldsSettings.vue"), meta: { title: "fields.title" } },
       { path: "statuses", component: () => import("./statuses/StatusesSettings.vue"), meta: { title: "statuses.title" } },
       { path: "messenger", component: () => import("./settings/MessengerSettings.vue"), meta: { title: "common.pageMessenger" } },
+      { path: "proactive", component: () => import("./proactive/ProactiveSettings.vue"), meta: { title: "proactive.title" } },
       { path: "outbox", component: () => import("./settings/OutboxSettings.vue"), meta: { title: "common.pageOutbox" } },
       { path: "security", component: () => import("./settings/SecuritySettings.vue"), meta: { title: "twoFactor.settingsTitle" } },
       { path: "apps", component: () => import("./settings/AppsSettings.vue"), meta: { title: "common.pageApps" } },

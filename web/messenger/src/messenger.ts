@@ -19,6 +19,7 @@ import { chime, unlockAudio } from "./sound";
 import { TabStore, type Outbox } from "./tabs";
 import type { ChatRead, Envelope, Message, Status } from "./types";
 import { View, type App, type Config, type FormValues } from "./view";
+import type { ProactiveHost, ProactiveMessage } from "./proactive";
 
 export interface Identity {
   name?: string;
@@ -51,9 +52,11 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
   private visitorCreating: Promise<string> | null = null;
   private identifying: Promise<unknown> = Promise.resolve();
   private queueTimer = 0;
+  /** Told of every change of address (proactive.ts, once loaded). */
+  private navigated?: () => void;
 
   constructor(
-    base: string,
+    private readonly base: string,
     readonly inbox: string,
     initial: Config,
   ) {
@@ -262,6 +265,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       return;
     }
     if (showErrors) this.view.showNotice(null);
+    if (this.status.proactive) this.loadProactive();
     this.view.restyle();
     if (!this.conversation.chat && this.token && this.status.chat_id) {
       // A chat started in another tab (or storage was cleared): pick it up.
@@ -306,11 +310,12 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
         client_msg_id: cmid,
         page_url: location.href.slice(0, 2000),
         page_title: pageTitle().slice(0, 500),
+        proactive_message_id: this.session.get<ProactiveMessage>("proactive")?.id,
         // For the mail the visitor gets from this chat: its words and its times.
         locale: pickLocale(this.cfg.locale),
         time_zone: timeZone(),
       });
-      for (const key of ["message", "cmid"]) this.session.set(`draft:${key}`, null);
+      for (const key of ["draft:message", "draft:cmid", "proactive"]) this.session.set(key, null);
       this.adopt(read.id, 0, read.state);
       for (const event of read.events) this.apply(event, false);
       this.conversation.chat!.state = read.state;
@@ -318,6 +323,8 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       this.conversation.save();
       this.view.renderChatState();
       this.view.setScreen("convo");
+      // A proactive message is the chat's first line, seen already: no unread badge for it.
+      this.markRead();
       this.live.connect();
       void this.loadQueue();
       this.emit("chat:started", { chatId: read.id });
@@ -457,6 +464,32 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     this.view.renderChatState();
   }
 
+  /** The proactive messages' script (proactive.ts), loaded once and only when the inbox has some:
+   * a page of an inbox without any downloads nothing more (docs/messenger.md, "Size"). */
+  private loadProactive(): void {
+    const host = this.view.host;
+    if (host.dataset.proactive) return;
+    host.dataset.proactive = "1";
+    host.addEventListener("fd-proactive", (event) => (event as CustomEvent<(host: ProactiveHost) => void>).detail({
+      api: this.api,
+      inbox: this.inbox,
+      local: this.local,
+      locale: pickLocale(this.cfg.locale),
+      busy: () => this.view.isOpen || Boolean(this.conversation.chat && this.conversation.chat.state !== "ended"),
+      online: () => this.fetchStatus().then((status) => (this.status = status).online, () => false),
+      on: (name, fn) => this.on(name, fn),
+      navigated: (fn) => (this.navigated = fn),
+      mount: (element, css) => this.view.extend(element, css),
+      engage: (message) => {
+        this.session.set("proactive", message);
+        if (this.view.screen === "chat") this.view.renderScreen();
+        this.open();
+      },
+      focusLauncher: () => this.view.focusLauncher(),
+    }), { once: true });
+    document.head.appendChild(Object.assign(document.createElement("script"), { src: `${this.base}/messenger-proactive.js`, async: true }));
+  }
+
   private alert(): void {
     if (this.view.isOpen && !document.hidden) return;
     if (!this.local.get("muted")) chime();
@@ -519,7 +552,10 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
   }
 
   private watchPage(): void {
-    watchNavigation(() => this.live.reportPage());
+    watchNavigation(() => {
+      this.live.reportPage();
+      this.navigated?.();
+    });
     // The chime needs a gesture on this page load (a reload or a navigation forgets the last
     // one): any the visitor makes on the page while a chat is held, not only opening the panel.
     // pointerdown counts for a mouse, pointerup for touch (the browsers' activation rules).

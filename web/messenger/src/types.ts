@@ -34,6 +34,8 @@ export interface Status {
   estimated_wait_seconds: number | null;
   /** How long the visitor's waiting chat has waited so far. */
   waited_seconds?: number | null;
+  /** The inbox has proactive messages: load them (proactive.ts). */
+  proactive?: boolean;
 }
 
 export interface Message {

@@ -175,7 +175,7 @@ export class View {
   screen: Screen = "loading";
   convo!: ConvoView;
 
-  private readonly host: HTMLElement;
+  readonly host: HTMLElement;
   private readonly shadow: ShadowRoot;
   /** Our stylesheet, adopted by the shadow root; false where browsers cannot (a <style> then). */
   private readonly sheet: boolean;
@@ -198,6 +198,9 @@ export class View {
   private inputs = new Map<FormField, { control: HTMLElement; error: HTMLElement; hint: string }>();
   /** The help articles' search on the start view, and an article opened from it. */
   private readonly help: Help;
+  /** What a part loaded later added (proactive.ts): beside the launcher, and its styles. */
+  private extras: HTMLElement[] = [];
+  private extraCss = "";
 
   constructor(private readonly app: App) {
     this.host = document.createElement("frontdesk-messenger");
@@ -305,9 +308,10 @@ export class View {
         },
       },
       this.panel,
+      ...this.extras,
       this.launcher,
     );
-    this.shadow.replaceChildren(...(this.sheet ? [] : [h("style", { text: css })]), this.root);
+    this.shadow.replaceChildren(...(this.sheet ? [] : [h("style", { text: css + this.extraCss })]), this.root);
     this.buildConvo();
     this.restyle();
     this.renderHeader();
@@ -337,6 +341,18 @@ export class View {
       "dark",
       scheme === "dark" || (scheme !== "light" && Boolean(DARK?.matches)),
     );
+  }
+
+  /** A part loaded later: its element before the launcher, its styles after ours. */
+  extend(element: HTMLElement, styles: string): void {
+    this.extras.push(element);
+    this.extraCss += styles;
+    if (this.sheet) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(styles);
+      this.shadow.adoptedStyleSheets = [...this.shadow.adoptedStyleSheets, sheet];
+      this.root.insertBefore(element, this.launcher);
+    } else this.build();
   }
 
   /** Whether the panel covers the whole screen (a phone): it is modal then. */
@@ -649,6 +665,8 @@ export class View {
     const greeting = online
       ? cfg.greeting || settings.greeting || t("greeting")
       : settings.greeting_offline || t("greetingOffline");
+    // Opened from a proactive message: it is the agent's first line (docs/messenger.md).
+    const line = online && session.get<{ text: string; sender: { name: string } }>("proactive");
     return h(
       "form",
       {
@@ -671,7 +689,9 @@ export class View {
         },
       },
       hoursCard(t, dateLocale(pickLocale(cfg.locale)), this.app.status) ??
-        h("p", { class: "greeting", text: greeting }),
+        (line
+          ? h("p", { class: "msg agent" }, h("span", { class: "author" }, line.sender.name, h("span", { class: "sr", text: ": " })), line.text)
+          : h("p", { class: "greeting", text: greeting })),
       field("name", t("name"), name),
       field("email", t("email"), email, online ? t("emailChatHint") : t("emailContactHint")),
       field("text", t("message"), message),

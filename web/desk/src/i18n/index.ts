@@ -38,6 +38,7 @@ import { en as outOfOffice } from "./messages/outOfOffice";
 import { en as preferences } from "./messages/preferences";
 import { en as presence } from "./messages/presence";
 import { en as privacy } from "./messages/privacy";
+import { en as proactive } from "./messages/proactive";
 import { en as replies } from "./messages/replies";
 import { en as sendLater } from "./messages/sendLater";
 import { en as reportEmails } from "./messages/reportEmails";
@@ -63,7 +64,7 @@ import { en as views } from "./messages/views";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, statuses, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, proactive, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, statuses, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

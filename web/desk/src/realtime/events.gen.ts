@@ -38,6 +38,7 @@ export type Message = {
   client_msg_id: string | null;
   created_at: string;
   attachments?: ChatAttachment[];
+  proactive?: boolean;
 };
 
 export type MessageAdded = {
