@@ -92,9 +92,9 @@ LISTINGS = {
     "webhooks": Listing(
         "/settings/webhooks", "data-webhook", "Delete {name}", "Add a webhook", a_webhook
     ),
-    "macros": Listing("/macros", "data-macro", "Delete {name}", "New macro", a_macro),
+    "macros": Listing("/macros", "data-macro", "Delete {name}", "Add a macro", a_macro),
     "saved replies": Listing(
-        "/replies", "data-reply", "Delete {name}", "New saved reply", a_saved_reply
+        "/replies", "data-reply", "Delete {name}", "Add a saved reply", a_saved_reply
     ),
 }
 

@@ -208,7 +208,7 @@ async def test_the_rule_and_macro_editors_name_fields_by_kind(
     assert saved["actions"] == [{"type": "set_fields", "fields": {"vip": True}}]
 
     await page.goto(f"{live}/macros")
-    await page.get_by_role("button", name="New macro").click()
+    await page.get_by_role("button", name="Add a macro").click()
     editor = page.locator("form.editor")
     await editor.get_by_label("Name").fill("Upgraded to Enterprise")
     settings = editor.get_by_test_id("macro-set-fields")

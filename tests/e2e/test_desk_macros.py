@@ -49,7 +49,7 @@ async def test_build_a_macro_and_apply_it_to_ten_tickets(
         tickets.append(await api("POST", "/api/v1/tickets", body, status=201))
 
     page = await open_desk(browser, live, ada_user, path="/macros")
-    await page.get_by_role("button", name="New macro").click()
+    await page.get_by_role("button", name="Add a macro").click()
     await page.get_by_label("Name").fill("Refund done")
     await page.get_by_label("Who sees it").select_option(label="Team · Support")
     await page.get_by_label("Write a reply").check()

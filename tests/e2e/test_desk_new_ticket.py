@@ -5,6 +5,7 @@ docs/images/desk-new-ticket.png)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,29 @@ async def test_new_ticket_emails_the_customer_and_opens_the_ticket(
     (mail,) = sink.received
     assert mail.rcpt_tos == ["dora@example.org"]
     assert str(mail.message["Subject"]).startswith("Your refund [#")
+
+
+async def test_the_heading_takes_the_focus_without_a_ring_and_tab_goes_on(
+    desk: Any, live: str, browser: Browser
+) -> None:
+    """Loaded from its address, New ticket puts the focus on its heading for screen readers, with
+    no ring (no control, no Tab stop); the next Tab shows the first field's ring. The ticket it
+    files says on its page since when it is in its state."""
+    inbox = await desk.inbox(name="Shop Support")
+    ada = await desk.user(name="Ada Lovelace")
+    await desk.add_member(inbox, ada)
+
+    page = await open_desk(browser, live, ada, path="/tickets/new")
+    heading = page.get_by_role("heading", name="New ticket", level=1)
+    await expect(heading).to_be_focused()
+    assert not await heading.evaluate("(h) => h.matches(':focus-visible')")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.matches(':focus-visible')")
+    assert await page.evaluate("document.activeElement.closest('.new-ticket') !== null")
+
+    await page.get_by_label("To", exact=True).fill("dora@example.org")
+    await page.get_by_label("Subject", exact=True).fill("Your refund")
+    await page.get_by_label("Message", exact=True).fill(TEXT)
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await expect(page.get_by_role("heading", name="Your refund")).to_be_visible()
+    await expect(page.get_by_test_id("ticket-status-since")).to_have_text(re.compile(r"· since \d"))

@@ -215,7 +215,7 @@ async def test_the_saved_replies_page(
 
     await page.get_by_role("link", name="Saved replies").click()
     await expect(page.get_by_role("heading", name="Saved replies", level=1)).to_be_visible()
-    await page.get_by_role("button", name="New saved reply").click()
+    await page.get_by_role("button", name="Add a saved reply").click()
     await page.get_by_label("Name").fill("Welcome")
     text = page.get_by_label("Text", exact=True)
     await text.fill("Hello ")

@@ -70,7 +70,7 @@ async def test_an_agent_starts_a_side_conversation_and_sees_the_answer_arrive(
 
     await page.goto(f"{live}/tickets/{ticket['id']}")
     panel = page.get_by_test_id("side-conversations")
-    await panel.get_by_role("button", name="New side conversation").click()
+    await panel.get_by_role("button", name="Start a side conversation").click()
     await expect(panel.get_by_label("Subject", exact=True)).to_have_value(
         "Parcel 4411 arrived broken"
     )

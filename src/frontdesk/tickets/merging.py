@@ -208,8 +208,9 @@ async def merge_tickets(
             # A statement bypasses the model's rule (`Ticket._state_set`): a custom status
             # stays only when it is one of closed.
             status_id=source.status_id if source.state is TicketState.closed else None,
+            # Closed now: a new status as shown (Ticket._state_set), unless it was closed.
             status_changed_at=source.status_changed_at
-            if source.state is TicketState.closed or source.status_id is None
+            if source.state is TicketState.closed
             else now,
             closed_at=now,
             snoozed_until=None,

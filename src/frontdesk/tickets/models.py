@@ -193,9 +193,11 @@ class Ticket(Timestamped, Base):
     status_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_statuses.id", ondelete="SET NULL")
     )
-    # When `status_id` last changed (to another status, or back to the plain one, a change of
-    # state that dropped it included): `_status_set` keeps it. Null while it never changed
-    # (migration 0097 gave the tickets that had a status their `updated_at`).
+    # When the ticket entered its status as shown: `status_id` changed (to another status, or
+    # back to the plain one), or the state did (`_status_set`, `_state_set`), its creation
+    # included; the ticket page's "since" (docs/desk.md, "Ticket statuses"). Null for an older
+    # ticket whose state has not changed since (migration 0097 gave the tickets that had a
+    # custom status their `updated_at`).
     status_changed_at: Mapped[datetime | None]
 
     @validates("state")
@@ -208,6 +210,8 @@ class Ticket(Timestamped, Base):
         before = inspect_row(self).attrs.state.loaded_value
         if before != state:
             self.status_id = None
+            # Hold after Open is a new status as shown, custom statuses or not.
+            self.status_changed_at = utcnow()
         return state
 
     @validates("status_id")

@@ -93,6 +93,14 @@ class TicketRead(ReadModel):
         description="The ticket's custom status (GET /api/v1/ticket-statuses), always one of "
         "its `state`; null for the state's plain one (Open, Hold, Closed).",
     )
+    status_changed_at: datetime | None = Field(
+        default=None,
+        description="When the ticket entered its status as shown: its `state` changed, or its "
+        "custom `status` (to another, or back to the state's plain one), or it was created. "
+        "Nothing else moves it (a label, the assignee, a reply or note that leaves the state "
+        "as it was). Null for an older ticket whose state has not changed since this field "
+        "appeared (December 2026).",
+    )
     priority: TicketPriority = TicketPriority.normal
     sla_due_at: datetime | None = Field(
         default=None,

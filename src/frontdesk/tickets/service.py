@@ -1428,7 +1428,9 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> i
         result = await session.execute(
             update(Ticket)
             .where(Ticket.id == ticket.id, Ticket.state == TicketState.snoozed)
-            .values(state=TicketState.open, snoozed_until=None, updated_at=now)
+            .values(
+                state=TicketState.open, snoozed_until=None, updated_at=now, status_changed_at=now
+            )
             .execution_options(synchronize_session="fetch")
         )
         if result.rowcount:  # type: ignore[attr-defined]

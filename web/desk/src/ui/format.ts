@@ -19,12 +19,29 @@ const full = () => formatter("full", { dateStyle: "medium", timeStyle: "short" }
 const date = () => formatter("date", { year: "numeric", month: "2-digit", day: "2-digit" });
 const calendarDay = () => formatter("calendarDay", { dateStyle: "medium" });
 const weekdayTime = () => formatter("weekdayTime", { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const dayTime = () => formatter("dayTime", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const yearDayTime = () => formatter("yearDayTime", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const year = () => formatter("year", { year: "numeric" });
 
 /** "14:02" today (in the agent's time zone), "Mar 3" before. */
 export function formatWhen(iso: string | null | undefined): string {
   if (!iso) return "";
   const when = new Date(iso);
   return date().format(when) === date().format(new Date()) ? time().format(when) : day().format(when);
+}
+
+/** Whether `iso` falls on the day of `now` on the agent's clock. */
+export function isToday(iso: string | null | undefined, now: Date = new Date()): boolean {
+  return !!iso && date().format(new Date(iso)) === date().format(now);
+}
+
+/** A moment as short as it stays clear: "02:05 PM" today, "Dec 3, 02:05 PM" this year ("3 déc.,
+ * 14:05"), with its year before; on the agent's clock. */
+export function formatDayTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "";
+  const when = new Date(iso);
+  if (isToday(iso, now)) return time().format(when);
+  return (year().format(when) === year().format(now) ? dayTime() : yearDayTime()).format(when);
 }
 
 export function formatTime(iso: string | null | undefined): string {

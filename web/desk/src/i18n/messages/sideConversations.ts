@@ -4,7 +4,7 @@ import type { Words } from "../words";
 export const en = {
   section: "Side conversations",
   none: "Ask a supplier or another team about this ticket by email; the customer never sees it.",
-  start: "New side conversation",
+  start: "Start a side conversation",
   to: "To",
   toHint: "One or more addresses, separated by commas.",
   subject: "Subject",
@@ -30,7 +30,7 @@ export const en = {
 export const fr: Words<typeof en> = {
   section: "Conversations annexes",
   none: "Interrogez un fournisseur ou une autre équipe par e-mail à propos de ce ticket ; le client ne le voit jamais.",
-  start: "Nouvelle conversation annexe",
+  start: "Commencer une conversation annexe",
   to: "À",
   toHint: "Une ou plusieurs adresses, séparées par des virgules.",
   subject: "Objet",
