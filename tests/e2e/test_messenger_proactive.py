@@ -86,6 +86,13 @@ async def test_a_proactive_message_shows_on_pricing_and_starts_the_chat(
     await expect(region).to_contain_text("Message from Ada.")
     await axe_ok(page, "proactive bubble")
     assert await eventually(lambda: _shown(admin, support)) == (1, 0)
+    # Shown again in another tab of the same browser: counted once (the browser keeps the ids
+    # it counted; no id of it goes to the server). Checked with the chat's count below.
+    again = await pricing(context, site)
+    await expect(messenger(again).locator(".proactive")).to_be_visible()
+    counted = f"localStorage.getItem('frontdesk:{site.key}:proactive:counted')"
+    assert json.loads(await again.evaluate(counted)) == [made["id"]]
+    await again.close()
     await shot(page, screenshots, "proactive")
     await page.screenshot(path=str(DOCS_IMAGES / "messenger-proactive.png"), clip=CORNER)
 

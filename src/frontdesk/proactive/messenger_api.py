@@ -63,19 +63,9 @@ async def shown(
     session: SessionDep,
     _limit: IpLimited,
     inbox: Annotated[str, Query(max_length=40, description="The inbox's public key")],
-    viewer: Annotated[
-        str,
-        Query(
-            min_length=8,
-            max_length=64,
-            pattern=r"^[A-Za-z0-9_-]+$",
-            description="A random id the messenger keeps in the browser: a message shown again "
-            "to the same viewer is counted once.",
-        ),
-    ],
 ) -> None:
-    """The messenger showed it: counted once per `viewer`, however often it is sent. No body:
-    a beacon's words fit in its address."""
+    """The messenger showed it, the first time in this browser (the messenger keeps the ids it
+    counted): counted. No body: a beacon's words fit in its address."""
     found = await inboxes_service.get_inbox_by_public_key(session, public_key=inbox)
     ensure_origin(found, request.headers.get("origin"))
-    await service.record_shown(session, inbox=found, message_id=message_id, viewer=viewer)
+    await service.record_shown(session, inbox=found, message_id=message_id)

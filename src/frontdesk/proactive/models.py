@@ -3,8 +3,6 @@ agent, before the visitor wrote anything (docs/messenger.md, "Proactive messages
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,21 +32,9 @@ class ProactiveMessage(Timestamped, Base):
     delay_seconds: Mapped[int] = mapped_column(default=30)
     only_when_online: Mapped[bool] = mapped_column(default=True, server_default=true())
     enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
-    # Counted by the server: the messenger's "shown" beacon (once per browser) and chats
-    # started from it (once per chat). Changed by guarded UPDATEs, never through the ORM, so
+    # Counted by the server: the messenger's "shown" beacon (sent once per browser, which keeps
+    # the ids it counted; no id of the visitor is kept for it) and chats started from it (once
+    # per chat). Changed by guarded UPDATEs, never through the ORM, so
     # the audit log's listener never sees them.
     shown_count: Mapped[int] = mapped_column(default=0, server_default="0")
     started_count: Mapped[int] = mapped_column(default=0, server_default="0")
-
-
-class ProactiveShown(Base):
-    """One browser saw one message: the beacon counts once per (message, viewer)."""
-
-    __tablename__ = "proactive_shown"
-
-    message_id: Mapped[int] = mapped_column(
-        ForeignKey("proactive_messages.id", ondelete="CASCADE"), primary_key=True
-    )
-    # A random id the messenger keeps in the browser's storage (no visitor is made for it).
-    viewer: Mapped[str] = mapped_column(String(64), primary_key=True)
-    shown_at: Mapped[datetime]

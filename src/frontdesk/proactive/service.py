@@ -17,18 +17,15 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db.unique import insert_once
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.inboxes.models import Inbox
-from frontdesk.kit.clock import utcnow
 from frontdesk.proactive.models import (
     MAX_DELAY,
     MAX_NAME,
     MAX_PAGE_RULE,
     MAX_TEXT,
     ProactiveMessage,
-    ProactiveShown,
 )
 from frontdesk.users.models import User
 
@@ -250,23 +247,22 @@ async def _live(session: AsyncSession, *, inbox: Inbox, message_id: int) -> Open
     return None
 
 
-async def record_shown(
-    session: AsyncSession, *, inbox: Inbox, message_id: int, viewer: str
-) -> None:
-    """The messenger showed it: counted once per viewer (a browser). A message of another inbox,
+async def record_shown(session: AsyncSession, *, inbox: Inbox, message_id: int) -> None:
+    """The messenger showed it. The messenger sends this once per browser (it keeps the ids it
+    counted), so the count is of browsers without any id of the visitor kept here; a script that
+    sends it again is held by the per-address limit (decided 2026-12-07: a count of who saw a
+    greeting is worth no identifier stored for each visitor). A message of another inbox,
     disabled or gone answers 404, as an unknown one does."""
     if await _live(session, inbox=inbox, message_id=message_id) is None:
         raise NotFound("No such proactive message.")
-    mark = ProactiveShown(message_id=message_id, viewer=viewer, shown_at=utcnow())
-    if await insert_once(session, mark):
-        await session.execute(
-            update(ProactiveMessage)
-            .where(ProactiveMessage.id == message_id)
-            .values(
-                shown_count=ProactiveMessage.shown_count + 1,
-                updated_at=ProactiveMessage.updated_at,  # a count is no change of settings
-            )
+    await session.execute(
+        update(ProactiveMessage)
+        .where(ProactiveMessage.id == message_id)
+        .values(
+            shown_count=ProactiveMessage.shown_count + 1,
+            updated_at=ProactiveMessage.updated_at,  # a count is no change of settings
         )
+    )
 
 
 async def opening_line(

@@ -79,11 +79,9 @@ export function start(host: ProactiveHost): void {
   const words = WORDS[host.locale] ?? WORDS.en!;
   const seen = (): number[] => host.local.get<number[]>("proactive:seen") ?? [];
   const done = (id: number): void => host.local.set("proactive:seen", [...seen().filter((s) => s !== id), id].slice(-50));
-  let viewer = host.local.get<string>("viewer");
-  if (!viewer) {
-    viewer = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
-    host.local.set("viewer", viewer);
-  }
+  // Which messages this browser has counted as shown: the count is of browsers, and the
+  // messenger keeps no id of the visitor for it (docs/messenger.md, "Proactive messages").
+  const counted = (): number[] => host.local.get<number[]>("proactive:counted") ?? [];
   let messages: ProactiveMessage[] = [];
   let shown: ProactiveMessage | null = null;
   let timer = 0;
@@ -140,8 +138,9 @@ export function start(host: ProactiveHost): void {
     );
     card.hidden = false;
     region.replaceChildren(h("p", { text: `${words.from.replace("{name}", name)} ${message.text}` }));
-    const query = `inbox=${encodeURIComponent(host.inbox)}&viewer=${viewer}`;
-    void host.api("POST", `/proactive/${message.id}/shown?${query}`).catch(() => undefined);
+    if (counted().includes(message.id)) return;
+    host.local.set("proactive:counted", [...counted(), message.id].slice(-50));
+    void host.api("POST", `/proactive/${message.id}/shown?inbox=${encodeURIComponent(host.inbox)}`).catch(() => undefined);
   };
 
   /** The first message not seen yet that matches this page, after its delay (again after each

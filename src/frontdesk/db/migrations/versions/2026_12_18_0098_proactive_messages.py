@@ -5,9 +5,8 @@
   (a path or full address with `*` wildcards, empty for every page), the seconds on the page
   before it shows, whether only while the inbox is online, whether enabled, and the two counts
   the server keeps (shown, chats started). Ids never reused (AUTOINCREMENT on SQLite): the
-  messenger's storage, chat events and the audit log keep them.
-- `proactive_shown`: one row per message and viewer (a random id the messenger keeps in the
-  browser), so that the "shown" beacon counts each browser once; deleted with its message.
+  messenger's storage, chat events and the audit log keep them. The messenger sends "shown"
+  once per browser (it keeps the ids it counted): no table of viewers.
 
 Revision ID: 0098
 Revises: 0097
@@ -55,22 +54,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_proactive_messages_inbox", "proactive_messages", ["inbox_id", "id"], unique=False
     )
-    op.create_table(
-        "proactive_shown",
-        sa.Column("message_id", sa.Integer(), nullable=False),
-        sa.Column("viewer", sa.String(length=64), nullable=False),
-        sa.Column("shown_at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["message_id"],
-            ["proactive_messages.id"],
-            name=op.f("fk_proactive_shown_message_id_proactive_messages"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("message_id", "viewer", name=op.f("pk_proactive_shown")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("proactive_shown")
     op.drop_index("ix_proactive_messages_inbox", table_name="proactive_messages")
     op.drop_table("proactive_messages")
