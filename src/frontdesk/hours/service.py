@@ -40,6 +40,7 @@ __all__ = [
     "calendars_of",
     "get_hours",
     "set_hours",
+    "stored_calendar",
 ]
 
 ALWAYS_OPEN = Calendar()
@@ -164,12 +165,25 @@ async def _first_row(session: AsyncSession, inbox_id: int) -> BusinessHours:
 
 
 def _calendar(row: BusinessHours | None) -> Calendar:
-    if row is None or not row.enabled:
+    if row is None:
+        return ALWAYS_OPEN
+    return stored_calendar(row.enabled, row.time_zone, row.weekly, row.holidays)
+
+
+def stored_calendar(
+    enabled: bool,
+    time_zone: str,
+    weekly: Sequence[dict[str, str]],
+    holidays: Sequence[dict[str, Any]],
+) -> Calendar:
+    """The calendar of a stored `business_hours` row's values, for a caller that read them
+    itself (the chat writer's fixed statements, metrics/clock_rows.py)."""
+    if not enabled:
         return ALWAYS_OPEN
     return Calendar(
-        zone=ZoneInfo(row.time_zone),
-        intervals=tuple(_intervals(row.weekly, checked=True)),
-        holidays=tuple(_holidays(row.holidays)),
+        zone=ZoneInfo(time_zone),
+        intervals=tuple(_intervals(weekly, checked=True)),
+        holidays=tuple(_holidays(holidays)),
         always_open=False,
     )
 

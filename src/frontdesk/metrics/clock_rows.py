@@ -25,10 +25,12 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from frontdesk.db import postgres, sqlite
+from frontdesk.hours.models import BusinessHours
 from frontdesk.metrics.models import Channel, ConversationClock, MetricMoment, MomentKind
 
 CLOCKS = cast(Table, ConversationClock.__table__)
 MOMENTS = cast(Table, MetricMoment.__table__)
+HOURS = cast(Table, BusinessHours.__table__)
 
 CLOCK_COLUMNS = [
     "id",
@@ -78,6 +80,7 @@ class MomentRow:
     chat_id: int | None
     user_id: int | None
     seconds: float | None
+    business_seconds: float | None = None
 
 
 # The columns a message's moment sets; the others (`last_close`, kept by a trigger) take their
@@ -88,6 +91,32 @@ _INSERT = (
     f"VALUES ({', '.join('?' for _ in MOMENT_COLUMNS)})"
 )
 _MOMENT_ENCODERS = [(key, sqlite.encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
+
+
+# The business hours of the clocks' inboxes, read only for a batch where an agent wrote (a
+# response's business seconds, metrics/record.py); hours/service.py `stored_calendar` makes
+# the calendars. No row: the inbox is always open.
+HOURS_COLUMNS = ["inbox_id", "enabled", "time_zone", "weekly", "holidays"]
+HoursRow = tuple[int, bool, str, list[dict[str, Any]], list[dict[str, Any]]]
+_READ_HOURS = (
+    f"SELECT {', '.join(HOURS_COLUMNS)} FROM business_hours "  # noqa: S608 - constant text
+    "WHERE inbox_id IN (SELECT value FROM json_each(?))"
+)
+_HOURS_DECODERS = [sqlite.decoder(HOURS, column) for column in HOURS_COLUMNS]
+
+
+def read_hours(connection: sqlite3.Connection, inbox_ids: Iterable[int]) -> list[HoursRow]:
+    rows = connection.execute(_READ_HOURS, (json.dumps(sorted(inbox_ids)),)).fetchall()
+    return [
+        cast(
+            HoursRow,
+            tuple(
+                value if decode is None else decode(value)
+                for value, decode in zip(row, _HOURS_DECODERS, strict=True)
+            ),
+        )
+        for row in rows
+    ]
 
 
 def read_chat_clocks(connection: sqlite3.Connection, chat_ids: Iterable[int]) -> list[ClockRow]:
@@ -153,6 +182,7 @@ _PG_MOMENT_TYPES = {
     "chat_id": "int",
     "user_id": "int",
     "seconds": "float8",
+    "business_seconds": "float8",
 }
 _PG_MOMENT_ARRAYS = ", ".join(
     f"${i}::{_PG_MOMENT_TYPES[key]}[]" for i, key in enumerate(MOMENT_COLUMNS, 4)
@@ -164,6 +194,24 @@ _PG_WRITE = (
 _PG_DECODERS = [postgres.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]
 _PG_ENCODE_AT = postgres.encoder(CLOCKS, "awaiting_since")
 _PG_MOMENT_ENCODERS = [(key, postgres.encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
+
+
+_PG_READ_HOURS = (
+    f"SELECT {', '.join(HOURS_COLUMNS)} FROM business_hours "  # noqa: S608 - constant text
+    "WHERE inbox_id = ANY($1::int[])"
+)
+_PG_HOURS_DECODERS = [postgres.decoder(HOURS, column) for column in HOURS_COLUMNS]
+
+
+async def read_hours_pg(driver: Any, inbox_ids: Iterable[int]) -> list[HoursRow]:
+    rows = await driver.fetch(_PG_READ_HOURS, sorted(inbox_ids))
+    return [
+        cast(
+            HoursRow,
+            tuple(decode(value) for value, decode in zip(row, _PG_HOURS_DECODERS, strict=True)),
+        )
+        for row in rows
+    ]
 
 
 async def read_chat_clocks_pg(driver: Any, chat_ids: Iterable[int]) -> list[ClockRow]:

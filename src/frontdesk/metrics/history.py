@@ -1,6 +1,8 @@
 """Moments of conversations that happened before moments were recorded, replayed from the stored
 rows (chat events, ticket entries and their timeline lines), never from text: used once, by the
-migration that created the tables (docs/reports.md, "History")."""
+migration that created the tables (docs/reports.md, "History"). Their business seconds are not
+replayed here (that migration's table has no such column): migration 0099 fills them for every
+stored moment from the inboxes' calendars, as recording them live does."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from frontdesk.hours.service import ALWAYS_OPEN
 from frontdesk.metrics import record
 from frontdesk.metrics.models import Channel, ConversationClock, MetricMoment, MomentKind
 
@@ -79,7 +82,7 @@ def replay_chat(
         if event.type == "chat.message_added" and event.author_kind == "visitor":
             out.extend(m for m in [record._customer_wrote(clock, at)] if m)
         elif event.type == "chat.message_added" and event.author_user_id is not None:
-            out.extend(record._agent_responded(clock, at, event.author_user_id))
+            out.extend(record._agent_responded(clock, at, event.author_user_id, ALWAYS_OPEN))
         elif event.type == "chat.joined" and not joined:
             joined = True
             seconds = record._since(chat.started_at, at)
@@ -135,7 +138,7 @@ def replay_ticket(
                 out.extend(m for m in [record._customer_wrote(clock, at)] if m)
         elif entry.kind == "reply" and entry.author_user_id is not None:
             if "forward_of" not in entry.data:
-                out.extend(record._agent_responded(clock, at, entry.author_user_id))
+                out.extend(record._agent_responded(clock, at, entry.author_user_id, ALWAYS_OPEN))
         elif entry.kind == "event" and "state" in entry.data:
             now_closed = entry.data["state"] == "closed"
             if now_closed and not closed:

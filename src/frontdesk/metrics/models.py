@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, PrimaryKeyConstraint, String, false
+from sqlalchemy import Float, ForeignKey, Index, PrimaryKeyConstraint, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, enum_column
@@ -22,6 +22,11 @@ class MomentKind(enum.StrEnum):
     chat_transferred = "chat_transferred"  # an agent took over a chat handed to them
     chat_ended = "chat_ended"  # an answered chat ended
     chat_unanswered = "chat_unanswered"  # a chat ended with nobody having joined it
+
+
+# The moments whose time the reports can count in business hours (docs/reports.md): chats happen
+# in business hours only, so a chat's wait (`chat_joined`, `chat_unanswered`) stays wall-clock.
+BUSINESS_KINDS = frozenset({MomentKind.first_response, MomentKind.response, MomentKind.solved})
 
 
 class Channel(enum.StrEnum):
@@ -99,6 +104,21 @@ class MetricMoment(Base):
             "channel",
             "inbox_id",
         ),
+        # Business hours (migration 0099): the times report reads a range's business seconds
+        # from this index alone and ranks them (no histogram holds them, reports/service.py);
+        # only the three kinds that have them, under the filters the report takes.
+        Index(
+            "ix_metric_moments_business",
+            "kind",
+            "quarter",
+            "last_close",
+            "inbox_id",
+            "channel",
+            "user_id",
+            "business_seconds",
+            sqlite_where=text("business_seconds IS NOT NULL"),
+            postgresql_where=text("business_seconds IS NOT NULL"),
+        ),
         # The resolution's "no later close of the same ticket" probe reads only this index.
         Index("ix_metric_moments_ticket", "ticket_id", "kind", "at"),
         Index("ix_metric_moments_chat", "chat_id", "kind"),
@@ -117,6 +137,12 @@ class MetricMoment(Base):
     # What the moment measures: first response and response time, resolution time, chat wait
     # time, how long an unanswered visitor waited; None where nothing is measured.
     seconds: Mapped[float | None] = mapped_column(Float)
+    # The same span counted in the business hours of the moment's inbox, as they were when the
+    # moment was written (migration 0099), for the three kinds the reports can read in business
+    # hours (`BUSINESS_KINDS`); an inbox with business hours off counts every second. None on
+    # the other kinds. In no trigger: no histogram holds them; read and ranked from their own
+    # index (`ix_metric_moments_business`, reports/service.py).
+    business_seconds: Mapped[float | None] = mapped_column(Float)
     # A close (`solved`) that no later close of the same ticket followed: a resolution. Kept by
     # triggers (migration 0035) on every insert, delete and change of kind, ticket or time, so
     # that resolutions are an index range instead of a "no later close" probe per close; always

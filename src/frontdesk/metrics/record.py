@@ -6,7 +6,7 @@ transaction that took them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.session import add_at_commit, add_waiting_rows
 from frontdesk.db.sqlite import inline_sqlite
+from frontdesk.hours import service as hours_service
+from frontdesk.hours.calendar import Calendar
 from frontdesk.metrics import clock_rows
-from frontdesk.metrics.clock_rows import ClockRow, MomentRow
+from frontdesk.metrics.clock_rows import ClockRow, HoursRow, MomentRow
 from frontdesk.metrics.models import (
     Channel,
     ConversationClock,
@@ -60,6 +62,7 @@ def _row(
     *,
     user_id: int | None = None,
     seconds: float | None = None,
+    business_seconds: float | None = None,
 ) -> MomentRow:
     return MomentRow(
         kind=kind,
@@ -71,6 +74,7 @@ def _row(
         chat_id=clock.chat_id,
         user_id=user_id,
         seconds=seconds,
+        business_seconds=business_seconds,
     )
 
 
@@ -85,6 +89,7 @@ def _orm(row: MomentRow) -> MetricMoment:
         chat_id=row.chat_id,
         user_id=row.user_id,
         seconds=row.seconds,
+        business_seconds=row.business_seconds,
     )
 
 
@@ -103,6 +108,28 @@ def _since(start: datetime, at: datetime) -> float:
     return max((at - start).total_seconds(), 0.0)
 
 
+def _timed(
+    clock: Clock,
+    kind: MomentKind,
+    at: datetime,
+    start: datetime,
+    calendar: Calendar,
+    *,
+    user_id: int | None,
+) -> MomentRow:
+    """A moment that measures from `start` (first response, response, resolution): its seconds,
+    and the same span in the business hours of the clock's inbox now (docs/reports.md)."""
+    business = max(calendar.business_seconds_between(start, at), 0.0)
+    return _row(
+        clock,
+        kind,
+        at,
+        user_id=user_id,
+        seconds=_since(start, at),
+        business_seconds=business,
+    )
+
+
 def _customer_wrote_row(clock: Clock, at: datetime) -> MomentRow | None:
     """The clock of a response starts at the first customer message nobody has answered yet."""
     if clock.awaiting_since is not None:
@@ -111,27 +138,19 @@ def _customer_wrote_row(clock: Clock, at: datetime) -> MomentRow | None:
     return _row(clock, MomentKind.customer_message, at)
 
 
-def _agent_responded_rows(clock: Clock, at: datetime, user_id: int) -> list[MomentRow]:
+def _agent_responded_rows(
+    clock: Clock, at: datetime, user_id: int, calendar: Calendar
+) -> list[MomentRow]:
     if clock.awaiting_since is None:
         return []  # a follow-up with nobody waiting answers nothing
     moments = [
-        _row(
-            clock,
-            MomentKind.response,
-            at,
-            user_id=user_id,
-            seconds=_since(clock.awaiting_since, at),
-        )
+        _timed(clock, MomentKind.response, at, clock.awaiting_since, calendar, user_id=user_id)
     ]
     if clock.first_response_at is None:
         clock.first_response_at = at
         moments.append(
-            _row(
-                clock,
-                MomentKind.first_response,
-                at,
-                user_id=user_id,
-                seconds=_since(clock.started_at, at),
+            _timed(
+                clock, MomentKind.first_response, at, clock.started_at, calendar, user_id=user_id
             )
         )
     clock.awaiting_since = None
@@ -143,17 +162,36 @@ def _customer_wrote(clock: ConversationClock, at: datetime) -> MetricMoment | No
     return None if row is None else _orm(row)
 
 
-def _agent_responded(clock: ConversationClock, at: datetime, user_id: int) -> list[MetricMoment]:
-    return [_orm(row) for row in _agent_responded_rows(clock, at, user_id)]
+def _agent_responded(
+    clock: ConversationClock, at: datetime, user_id: int, calendar: Calendar
+) -> list[MetricMoment]:
+    return [_orm(row) for row in _agent_responded_rows(clock, at, user_id, calendar)]
 
 
-def _message_moments(clock: Clock, message: ChatMessage) -> list[MomentRow]:
+def _message_moments(
+    clock: Clock, message: ChatMessage, calendars: Mapping[int, Calendar]
+) -> list[MomentRow]:
     """What one message of a chat does to its clock, and the moments it writes."""
     if message.author_kind == "visitor":
         return [m for m in [_customer_wrote_row(clock, message.created_at)] if m]
     if message.author_user_id is not None:
-        return _agent_responded_rows(clock, message.created_at, message.author_user_id)
+        calendar = calendars.get(clock.inbox_id, hours_service.ALWAYS_OPEN)
+        return _agent_responded_rows(clock, message.created_at, message.author_user_id, calendar)
     return []
+
+
+def _answering(messages: Iterable[ChatMessage]) -> bool:
+    """Whether an agent wrote among the messages: only then can they answer someone, and the
+    inboxes' calendars are read (a response's business seconds)."""
+    return any(m.author_kind != "visitor" and m.author_user_id is not None for m in messages)
+
+
+def _calendars(rows: Iterable[HoursRow]) -> dict[int, Calendar]:
+    return {row[0]: hours_service.stored_calendar(*row[1:]) for row in rows}
+
+
+async def _clock_calendar(session: AsyncSession, clock: Clock) -> Calendar:
+    return await hours_service.calendar_of(session, inbox_id=clock.inbox_id)
 
 
 # Chats
@@ -182,13 +220,24 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
     if not _clocks_in(session):
         connection = await inline_sqlite(session)
         if connection is not None:
-            moved, moments = _moved(clock_rows.read_chat_clocks(connection, chat_ids), messages)
+            rows = clock_rows.read_chat_clocks(connection, chat_ids)
+            calendars = (
+                _calendars(clock_rows.read_hours(connection, {r.inbox_id for r in rows}))
+                if rows and _answering(messages)
+                else {}
+            )
+            moved, moments = _moved(rows, messages, calendars)
             clock_rows.write(connection, moved, moments)
             return
         driver = await inline_asyncpg(session)
         if driver is not None:
             rows = await clock_rows.read_chat_clocks_pg(driver, chat_ids)
-            moved, moments = _moved(rows, messages)
+            calendars = (
+                _calendars(await clock_rows.read_hours_pg(driver, {r.inbox_id for r in rows}))
+                if rows and _answering(messages)
+                else {}
+            )
+            moved, moments = _moved(rows, messages, calendars)
             await clock_rows.write_pg(driver, moved, moments)
             return
     clocks = {
@@ -197,14 +246,25 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
             select(ConversationClock).where(ConversationClock.chat_id.in_(chat_ids))
         )
     }
+    calendars = (
+        await hours_service.calendars_of(
+            session, inbox_ids={clock.inbox_id for clock in clocks.values()}
+        )
+        if clocks and _answering(messages)
+        else {}
+    )
     for message in messages:
         clock = clocks.get(message.chat_id)
         if clock is not None:
-            add_at_commit(session, *[_orm(row) for row in _message_moments(clock, message)])
+            add_at_commit(
+                session, *[_orm(row) for row in _message_moments(clock, message, calendars)]
+            )
 
 
 def _moved(
-    clocks: Sequence[ClockRow], messages: Sequence[ChatMessage]
+    clocks: Sequence[ClockRow],
+    messages: Sequence[ChatMessage],
+    calendars: Mapping[int, Calendar],
 ) -> tuple[list[ClockRow], list[MomentRow]]:
     """The clocks the messages moved, and the moments they wrote."""
     rows = {clock.chat_id: clock for clock in clocks}
@@ -215,7 +275,7 @@ def _moved(
         if row is None:
             continue
         before = (row.awaiting_since, row.first_response_at)
-        moments.extend(_message_moments(row, message))
+        moments.extend(_message_moments(row, message, calendars))
         if (row.awaiting_since, row.first_response_at) != before:
             moved[row.id] = row
     return list(moved.values()), moments
@@ -272,9 +332,9 @@ async def chat_ended(
     kind = MomentKind.chat_ended if answered else MomentKind.chat_unanswered
     add_at_commit(session, _moment(clock, kind, at, user_id=user_id, seconds=seconds))
     if closed:
-        add_at_commit(
-            session, _moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds)
-        )
+        calendar = await _clock_calendar(session, clock)
+        solved = _timed(clock, MomentKind.solved, at, clock.started_at, calendar, user_id=user_id)
+        add_at_commit(session, _orm(solved))
     await _clock_moved(session, ticket)
 
 
@@ -320,7 +380,16 @@ def ticket_created(session: AsyncSession, *, ticket: Ticket, filed_by_id: int | 
     if ticket.closed_at is not None:
         add_at_commit(
             session,
-            _moment(clock, MomentKind.solved, ticket.closed_at, user_id=filed_by_id, seconds=0.0),
+            _orm(
+                _row(
+                    clock,
+                    MomentKind.solved,
+                    ticket.closed_at,
+                    user_id=filed_by_id,
+                    seconds=0.0,
+                    business_seconds=0.0,
+                )
+            ),
         )
 
 
@@ -341,7 +410,9 @@ async def agent_replied(
 ) -> None:
     """An agent's public reply to the customer (not a note, not a forward)."""
     clock = await ticket_clock(session, ticket)
-    add_at_commit(session, *_agent_responded(clock, at, user_id))
+    if clock.awaiting_since is not None:  # else it answers nobody, and measures nothing
+        calendar = await _clock_calendar(session, clock)
+        add_at_commit(session, *_agent_responded(clock, at, user_id, calendar))
     await _clock_moved(session, ticket)
 
 
@@ -358,10 +429,9 @@ async def ticket_state_changed(
         return
     clock = await ticket_clock(session, ticket)
     if closed_now:
-        seconds = _since(clock.started_at, at)
-        add_at_commit(
-            session, _moment(clock, MomentKind.solved, at, user_id=user_id, seconds=seconds)
-        )
+        calendar = await _clock_calendar(session, clock)
+        solved = _timed(clock, MomentKind.solved, at, clock.started_at, calendar, user_id=user_id)
+        add_at_commit(session, _orm(solved))
     else:
         add_at_commit(session, _moment(clock, MomentKind.reopened, at, user_id=user_id))
     await _clock_moved(session, ticket)

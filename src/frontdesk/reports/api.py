@@ -53,6 +53,14 @@ async def report_filter(
         Id | None, Query(description="Ignored for agents: always themselves")
     ] = None,
     label_id: Id | None = None,
+    hours: Annotated[
+        service.ReportHours,
+        Query(
+            description="How first response, response and resolution times count: every "
+            "second (calendar), or only the business hours of the conversation's inbox "
+            "(business). Chat wait and missed chats are always calendar time."
+        ),
+    ] = service.ReportHours.calendar,
 ) -> service.ReportFilter:
     return service.checked(
         user,
@@ -64,6 +72,7 @@ async def report_filter(
             channel=channel,
             agent_id=agent_id,
             label_id=label_id,
+            hours=hours,
         ),
     )
 

@@ -4,6 +4,7 @@ figures; an agent sees only their own (the agent filter is forced to them)."""
 
 from __future__ import annotations
 
+import enum
 import math
 import statistics
 from collections import defaultdict
@@ -33,13 +34,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType
 
 from frontdesk.chats.models import AvailabilityChange, chat_labels
 from frontdesk.db.planning import Unindexed, plan_for_values
+from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.errors import Invalid
 from frontdesk.kit.zones import is_place
 from frontdesk.metrics.answered import BELONGING, AnsweredMoment
 from frontdesk.metrics.models import (
+    BUSINESS_KINDS,
     DAY,
     HOUR,
     QUARTER_SECONDS,
@@ -62,6 +66,13 @@ MAX_DAYS = 400
 DRILL_LIMIT = 500
 
 
+class ReportHours(enum.StrEnum):
+    """How the response and resolution times count (docs/reports.md, "Business hours")."""
+
+    calendar = "calendar"  # every second, as the clock on the wall
+    business = "business"  # only the open hours of the moment's inbox (`business_seconds`)
+
+
 @dataclass(frozen=True, slots=True)
 class ReportFilter:
     since: date
@@ -71,6 +82,18 @@ class ReportFilter:
     channel: Channel | None = None
     agent_id: int | None = None
     label_id: int | None = None
+    hours: ReportHours = ReportHours.calendar
+
+    def in_business_hours(self, kind: MomentKind) -> bool:
+        """Whether this figure's times are read in business hours: the first response,
+        response and resolution times when asked; a chat's wait never (chats happen in
+        business hours only)."""
+        return self.hours == ReportHours.business and kind in BUSINESS_KINDS
+
+    def seconds_of(self, kind: MomentKind) -> Any:
+        """The column a figure of this kind ranks."""
+        m = MetricMoment
+        return m.business_seconds if self.in_business_hours(kind) else m.seconds
 
     @property
     def zone(self) -> ZoneInfo:
@@ -323,12 +346,10 @@ async def _spreads(
     if labelled:
         # Under a label each statement reads the label's conversations (or probes a range):
         # walking to three ranks would do it three times over, so the values are read once and
-        # ranked here, as Core rows (the ORM's per-row work cost as much as the statement).
-        values: dict[Any, list[float]] = defaultdict(list)
-        connection = await session.connection()
-        for k, value in await connection.execute(query.with_only_columns(key, seconds)):
-            values[k].append(float(value))
-        return {k: spread(vs) for k, vs in values.items()}
+        # ranked here, fetched whole (`_values_by_key`). Business seconds too: no index holds
+        # them in order of seconds, and no histogram counts them.
+        found = await _values_by_key(session, query.with_only_columns(key, seconds))
+        return {k: spread(vs) for k, vs in found.items() if vs}
     counts = await session.execute(
         query.with_only_columns(key, func.count()).group_by(group)
         if group is not None
@@ -357,6 +378,37 @@ async def _spreads(
         first, second, ninetieth = (read[3 * place + j] for j in range(3))
         # For an odd count both middle ranks are the same value.
         out[k] = Spread(n, first if low == high else (first + second) / 2, ninetieth)
+    return out
+
+
+async def _values_by_key(
+    session: AsyncSession, query: Select[*tuple[Any, ...]]
+) -> dict[Any, list[float]]:
+    """The values of `query` (a key and a value a row; None left out), per key, fetched whole.
+    Row by row through SQLAlchemy and the async adapter a value costs about 1.5 µs, three times
+    the statement for a year of business seconds (~460,000 values, docs/performance.md,
+    "Business hours"). PostgreSQL gathers each key's values into one array, which asyncpg
+    decodes in C; SQLite's rows are read on the sqlite3 connection itself (db/sqlite.py), the
+    statement's values written into its text (ids, kinds, quarters: never text a person
+    wrote). Both exact: the floats as stored (SQLite's text of a float keeps 15 digits)."""
+    out: dict[Any, list[float]] = defaultdict(list)
+    if session.get_bind().dialect.name == "postgresql":
+        sub = query.subquery()
+        key, value = sub.c
+        gathered = select(key, type_coerce(func.array_agg(value), NullType())).group_by(key)
+        for k, values in (await session.execute(gathered)).all():
+            out[k].extend([v for v in values if v is not None])  # float8: floats already
+        return out
+    connection = await inline_sqlite(session)
+    if connection is None:
+        rows: Any = (await session.execute(query)).all()
+    else:
+        dialect = session.get_bind().dialect
+        sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        rows = connection.execute(sql).fetchall()
+    for k, v in rows:
+        if v is not None:
+            out[k].append(v)  # REAL: floats already
     return out
 
 
@@ -541,8 +593,9 @@ def _spread_view(report: ReportFilter, kind: MomentKind) -> spreads.View | None:
     """The histogram rows that hold this figure's values under the report's filters, or None
     where they cannot say: a label (labels are the conversation's now), the agent filter with
     another filter (the histograms are per agent or per inbox and channel, not both), or the
-    agent filter on a kind whose agent is whoever answered the conversation."""
-    if report.label_id is not None:
+    agent filter on a kind whose agent is whoever answered the conversation; or business hours
+    (the histograms are of the seconds on the clock: `business_seconds` are read and ranked)."""
+    if report.label_id is not None or report.in_business_hours(kind):
         return None
     if report.agent_id is None:
         channel = report.channel.value if report.channel is not None else None
@@ -574,7 +627,7 @@ async def _labelled_times(
     m = MetricMoment
     low, high = _quarters(report)
     kinds = list(_TIMES.values())
-    query = select(m.kind, m.seconds).where(
+    query = select(m.kind, m.seconds, m.business_seconds).where(
         # Hidden from both stores' indexes: the ticket's index is then probed once per
         # conversation for every kind, not once per conversation and kind.
         Unindexed(m.kind, everywhere=True).in_([_value(kind, m.kind.type, True) for kind in kinds]),
@@ -589,14 +642,16 @@ async def _labelled_times(
         query = query.where(Unindexed(m.inbox_id) == _value(report.inbox_id, Integer(), True))
     if report.channel is not None:
         query = query.where(m.channel == _value(report.channel, m.channel.type, True))
-    # Core rows of plain strings: the ORM's and the enum's per-row work were as costly as the
-    # statement itself on SQLite.
-    connection = await session.connection()
-    found: dict[str, list[float]] = defaultdict(list)
-    for kind, seconds in await connection.execute(
-        query.with_only_columns(type_coerce(m.kind, String()), type_coerce(m.seconds, Float()))
-    ):
-        found[kind].append(seconds)
+    # Plain strings and floats on the driver's connection: the ORM's and the enum's per-row
+    # work were as costly as the statement itself on SQLite.
+    business = [kind for kind in kinds if report.in_business_hours(kind)]
+    value = (
+        case((m.kind.in_(business), m.business_seconds), else_=m.seconds) if business else m.seconds
+    )
+    found = await _values_by_key(
+        session,
+        query.with_only_columns(type_coerce(m.kind, String()), type_coerce(value, Float())),
+    )
     return {MomentKind(kind): values for kind, values in found.items()}
 
 
@@ -628,6 +683,10 @@ async def times(session: AsyncSession, report: ReportFilter) -> list[dict[str, A
             figure = _ranked_spread(found.get((kind, rolled.user_id or 0)))
         elif read is not None:
             figure = spread(read.get(kind, []))
+        elif report.in_business_hours(kind):
+            # No index holds the business seconds in order: read once and ranked, as under a
+            # label (docs/performance.md, "Business hours").
+            figure = await _spread(session, _timed(report, kind), m.business_seconds, labelled=True)
         else:
             figure = await _spread(
                 session,
@@ -757,11 +816,15 @@ async def _closed_and_first_by_user(
 ) -> tuple[dict[int, int], dict[int, Spread]]:
     """Resolutions per agent, and the spread of each agent's first responses: from the
     histograms of seconds per agent in three statements (every agent at once) unless a label,
-    inbox or channel filter asks for the moments."""
+    inbox or channel filter asks for the moments. In business hours the first responses' values
+    are read and ranked (no histogram holds them), the closes still counted by the
+    histograms."""
     m = MetricMoment
+    business = report.in_business_hours(MomentKind.first_response)
+    first: dict[Any, Spread]
     if report.label_id is None and report.inbox_id is None and report.channel is None:
         view = spreads.View(agents=True, user_id=report.agent_id)
-        kinds = [MomentKind.first_response, MomentKind.solved]
+        kinds = [MomentKind.solved] if business else [MomentKind.first_response, MomentKind.solved]
         found = await spreads.ranked(
             session,
             kinds,
@@ -770,19 +833,21 @@ async def _closed_and_first_by_user(
             _first_ranks,
         )
         closed = {uid: r.closes for (kind, uid), r in found.items() if kind == MomentKind.solved}
-        first = {
-            uid: _ranked_spread(r)
-            for (kind, uid), r in found.items()
-            if kind == MomentKind.first_response and r.count
-        }
-        return closed, first
-    closed = await _counts_by_user(session, _resolved(report).with_only_columns(m.user_id))
+        if not business:
+            first = {
+                uid: _ranked_spread(r)
+                for (kind, uid), r in found.items()
+                if kind == MomentKind.first_response and r.count
+            }
+            return closed, first
+    else:
+        closed = await _counts_by_user(session, _resolved(report).with_only_columns(m.user_id))
     first = await _spreads(
         session,
         _timed(report, MomentKind.first_response).with_only_columns(m.user_id),
-        m.seconds,
+        report.seconds_of(MomentKind.first_response),
         m.user_id,
-        labelled=report.label_id is not None,
+        labelled=report.label_id is not None or business,
     )
     # First responses whose agent was deleted (`SET NULL`) belong to no agent's row.
     return closed, {uid: s for uid, s in first.items() if uid is not None}

@@ -25,7 +25,7 @@ async def _recorded(app: FastAPI) -> tuple[list[tuple[Any, ...]], list[tuple[Any
                 tuple(row)
                 for row in await session.execute(
                     select(m.kind, m.at, m.quarter, m.inbox_id, m.channel, m.ticket_id).add_columns(
-                        m.chat_id, m.user_id, m.seconds
+                        m.chat_id, m.user_id, m.seconds, m.business_seconds
                     )
                 )
             ),

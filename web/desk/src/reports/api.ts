@@ -9,6 +9,8 @@ export type ReportFilters = {
   channel?: "chat" | "email" | "web";
   agent_id?: number;
   label_id?: number;
+  // Response and resolution times in the inboxes' business hours; left out: calendar hours.
+  hours?: "business" | "calendar";
 };
 export type VolumeRow = Schemas["VolumeRow"];
 export type HourCell = Schemas["HourCell"];
