@@ -47,8 +47,8 @@ def mount_frontends(app: FastAPI) -> None:
     if (DESK_DIST / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=DESK_DIST / "assets"), name="desk-assets")
 
-    # The messenger, and the part of it messenger.js loads only for an inbox with proactive
-    # messages (docs/messenger.md, "Size").
+    # The messenger, and the parts of it messenger.js loads only when needed: for an inbox with
+    # proactive messages, and the French words when it speaks French (docs/messenger.md, "Size").
     @app.get("/messenger.js", include_in_schema=False)
     async def messenger_bundle() -> Response:
         return _messenger_file("messenger.js")
@@ -56,6 +56,10 @@ def mount_frontends(app: FastAPI) -> None:
     @app.get("/messenger-proactive.js", include_in_schema=False)
     async def messenger_proactive() -> Response:
         return _messenger_file("messenger-proactive.js")
+
+    @app.get("/messenger-fr.js", include_in_schema=False)
+    async def messenger_french() -> Response:
+        return _messenger_file("messenger-fr.js")
 
     @app.get("/{path:path}", include_in_schema=False, name=FALLBACK_ROUTE)
     async def desk(path: str, request: Request) -> Response:

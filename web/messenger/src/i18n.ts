@@ -1,6 +1,8 @@
-// Every word the visitor reads. English is the reference; a missing key falls back to it.
+// Every word the visitor reads. English is the reference; a missing key falls back to it. The
+// other languages' words are scripts of their own (i18n-fr.ts → messenger-fr.js), loaded only
+// when spoken (docs/messenger.md, "Languages"): a page reads one language, not all of them.
 
-const en = {
+export const en = {
   attach: "Attach a file or image",
   attachments: "Files",
   uploading: "Uploading…",
@@ -135,150 +137,24 @@ const en = {
 } as const;
 
 export type Key = keyof typeof en;
-type Dictionary = Record<Key, string>;
+export type Dictionary = Record<Key, string>;
 
-const fr: Dictionary = {
-  attach: "Joindre un fichier ou une image",
-  attachments: "Fichiers",
-  uploading: "Envoi…",
-  openImage: "Ouvrir {name} en grand",
-  download: "Télécharger {name}",
-  fileTooLarge: "{name} est trop volumineux.",
-  fileDisguised: "{name} n'est pas ce que son nom indique.",
-  fileTypeRefused: "les programmes et scripts ne peuvent pas être envoyés.",
-  imageUnreadable: "{name} n'a pas pu être lu comme une image. Essayez un autre format.",
-  fileEmpty: "{name} est vide.",
-  tooManyUploads: "{name} n'a pas été envoyé : trop de fichiers attendent dans ce chat. Réessayez demain.",
-  filesGone: "{name} n'était pas envoyé quand la page a été rechargée. Joignez-le à nouveau.",
-  uploadStopped: "l'envoi de {name} a échoué à plusieurs reprises.",
-  retry: "Réessayer",
-  discard: "Abandonner",
-  retryFiles: "Réessayer {name}",
-  discardFiles: "Abandonner {name}",
-  open: "Ouvrir le chat",
-  close: "Fermer le chat",
-  dialog: "Discuter avec {inbox}",
-  unread: "{n} non lu(s)",
-  mute: "Couper le son",
-  unmute: "Activer le son",
-  online: "Nous sommes en ligne",
-  offline: "Laissez-nous un message",
-  greeting: "Bonjour ! Posez-nous vos questions, une vraie personne vous répondra.",
-  greetingOffline:
-    "Personne n'est en ligne pour le moment. Laissez un message, nous répondrons par e-mail.",
-  name: "Votre nom",
-  email: "E-mail",
-  optional: "facultatif",
-  emailChatHint: "Pour pouvoir vous répondre par e-mail.",
-  emailContactHint: "Nous répondrons à cette adresse.",
-  message: "Message",
-  startChat: "Démarrer le chat",
-  sendMessage: "Envoyer le message",
-  sending: "Envoi…",
-  send: "Envoyer",
-  typeMessage: "Écrivez un message…",
-  you: "Vous",
-  agent: "Support",
-  notSent: "Pas encore envoyé — nouvel essai…",
-  failed: "Non envoyé : {reason}",
-  joined: "{name} a rejoint la conversation",
-  left: "{name} a quitté la conversation",
-  typing: "{name} écrit…",
-  queue: "Vous êtes numéro {n} dans la file.",
-  queueNext: "Vous êtes le prochain.",
-  wait: "Attente habituelle : {t}.",
-  waiting: "En attente d'un conseiller…",
-  shortly: "Un conseiller va vous répondre",
-  headerWaitingLong: "En attente du prochain conseiller",
-  chattingWith: "En conversation avec {names}",
-  minutes: "environ {n} minutes",
-  minute: "environ une minute",
-  seconds: "moins d'une minute",
-  ended: "La conversation est terminée.",
-  endedUnanswered:
-    "Désolés, personne n'a pu répondre à temps. Nous vous répondrons par e-mail.",
-  endedAsk: "Désolés, personne n'a pu répondre à temps.",
-  endedAskEmail: "Laissez votre e-mail, nous répondrons à votre message.",
-  waitingLong: "Cela prend plus de temps que d'habitude.",
-  waitingEmailAsk:
-    "Laissez votre e-mail : si personne ne peut vous rejoindre bientôt, nous vous répondrons par e-mail.",
-  waitingEmailKept: "Si personne ne peut vous rejoindre bientôt, nous vous répondrons par e-mail.",
-  emailMe: "M'écrire",
-  transcript: "La transcription vous a été envoyée par e-mail.",
-  unsentKept:
-    "Votre dernier message ne nous est pas parvenu avant la fin de la conversation. Commencez-en une nouvelle pour l'envoyer : nous l'avons gardé.",
-  newChat: "Nouvelle conversation",
-  endChat: "Terminer la conversation",
-  endChatAsk: "Terminer cette conversation ?",
-  keepChatting: "Continuer",
-  thanks: "Merci, nous avons bien reçu votre message.",
-  reference: "Votre numéro de référence est le #{n}. Nous répondrons par e-mail.",
-  anotherMessage: "Envoyer un autre message",
-  offlineError:
-    "Impossible de joindre le serveur. Vérifiez votre connexion, nous réessayons.",
-  offlineForm:
-    "Impossible de joindre le serveur. Vérifiez votre connexion, puis envoyez à nouveau : ce que vous avez écrit est conservé.",
-  rateLimited: "Trop de messages d'un coup. Réessayez dans {n} secondes.",
-  reconnecting: "Reconnexion…",
-  misconfigured: "Ce chat n'est pas disponible sur ce site.",
-  blocked: "Vous ne pouvez pas démarrer de conversation pour le moment.",
-  nobodyOnline:
-    "Tout le monde vient de se déconnecter. Laissez un message, nous répondrons par e-mail.",
-  somethingWrong: "Un problème est survenu de notre côté. Réessayez dans un instant.",
-  nameRequired: "Indiquez votre nom.",
-  emailRequired: "Indiquez votre adresse e-mail pour que nous puissions vous répondre.",
-  messageRequired: "Écrivez votre message.",
-  tooLong: "C'est trop long : {n} caractères au maximum.",
-  tooLongNoLimit: "C'est trop long. Raccourcissez-le.",
-  emailInvalid:
-    "Cela ne ressemble pas à une adresse e-mail. Vérifiez qu'il n'y a pas de faute de frappe.",
-  emailUnroutable:
-    "Cette adresse e-mail ne peut pas recevoir de messages. Vérifiez qu'il n'y a pas de faute de frappe.",
-  emailNotSignedIn: "Utilisez l'adresse e-mail avec laquelle vous êtes connecté sur ce site.",
-  emailLimit:
-    "Trop de conversations avec une adresse e-mail depuis votre réseau. Laissez-la vide, ou réessayez dans {n} min.",
-  fieldInvalid: "Vérifiez ce champ.",
-  loading: "Chargement…",
-  chatLog: "Conversation",
-  headerClosed: "Nous sommes fermés",
-  headerBusy: "Tous nos conseillers sont occupés",
-  closedTitle: "Nous sommes fermés pour le moment",
-  awayTitle: "Personne n'est disponible pour le moment",
-  busyTitle: "Tous nos conseillers sont occupés",
-  busyQueue: "Démarrez un chat : vous serez numéro {n} dans la file.",
-  busyNext: "Démarrez un chat : vous serez le prochain.",
-  backAt: "Nous serons de retour {when} (heure locale).",
-  leaveEmail: "Laissez votre e-mail, nous vous répondrons.",
-  replyFrom: "Nous sommes fermés : nous répondrons à partir de {when} (heure locale).",
-  todayAt: "aujourd'hui à {time}",
-  tomorrowAt: "demain à {time}",
-  dayAt: "{day} à {time}",
-  rateQuestion: "Comment s'est passée cette conversation ?",
-  rateGood: "Bien",
-  rateOkay: "Moyen",
-  rateBad: "Mal",
-  rateComment: "Quelque chose à ajouter ?",
-  rateCommentHint: "Facultatif",
-  rateSend: "Envoyer le commentaire",
-  rateThanks: "Merci pour votre avis ! Vous pouvez le modifier pendant une journée.",
-  rateSaved: "Commentaire enregistré. Merci !",
-  rateFinal: "Merci pour votre avis.",
-  rateFailed: "Votre avis n'a pas pu être enregistré. Réessayez.",
-  helpSearch: "Rechercher dans nos articles d'aide",
-  helpNone: "Aucun article ne correspond. Essayez d'autres mots, ou écrivez-nous ci-dessous.",
-  helpHelpful: "Cet article vous a-t-il aidé ?",
-  helpThanks: "Merci de nous l'avoir dit !",
-  helpOpenFailed: "Cet article n'a pas pu être ouvert. Réessayez.",
-  helpStill: "Besoin d'aide ?",
-  helpNotTranslated: "Cet article n'est pas encore disponible en français.",
-  helpChat: "Discutez avec nous",
-  helpWrite: "Écrivez-nous",
-  back: "Retour",
-  yes: "Oui",
-  no: "Non",
-};
+/** Every language the messenger speaks, chosen among before any of their words are loaded. */
+export const LANGUAGES = ["en", "fr"];
 
-const dictionaries: Record<string, Dictionary> = { en, fr };
+/** The words at hand: English, and each language whose script came (addWords). */
+const dictionaries: Record<string, Dictionary> = { en };
+
+export function addWords(locale: string, words: Dictionary): void {
+  dictionaries[locale] = words;
+}
+
+/** The language whose words the messenger shows: the one chosen once its words are here,
+ * English until then (or for good, when they could not be loaded). */
+export function spoken(wanted: string | undefined): string {
+  const locale = pickLocale(wanted);
+  return dictionaries[locale] ? locale : "en";
+}
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
 
@@ -292,7 +168,7 @@ export function pickLocale(
 ): string {
   for (const tag of [wanted, page, browser]) {
     const base = (tag ?? "").trim().toLowerCase().split(/[-_]/)[0] ?? "";
-    if (Object.prototype.hasOwnProperty.call(dictionaries, base)) return base;
+    if (LANGUAGES.includes(base)) return base;
   }
   return "en";
 }

@@ -11,7 +11,7 @@ import { Store } from "./dom";
 import { errorText, formProblems } from "./errors";
 import { Files, type FilesHost } from "./files";
 import { History, type HistoryHost } from "./history";
-import { pickLocale, timeZone, translator, type Translate } from "./i18n";
+import { addWords, pickLocale, spoken, timeZone, translator, type Dictionary, type Translate } from "./i18n";
 import { Live, type Host } from "./live";
 import { ApiError, http, type Fetcher } from "./net";
 import { flashTitle, pageTitle, restoreTitle, watchNavigation } from "./page";
@@ -77,6 +77,9 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     );
     this.identity = this.local.get("identity");
     this.view = new View(this);
+    // The words of a language messenger.js does not carry, from their own script (loadWords).
+    this.view.host.addEventListener("fd-words", (event) => addWords(...(event as CustomEvent<[string, Dictionary]>).detail));
+    this.loadWords();
     this.watchPage();
     const chat = this.conversation.chat;
     // An ended chat's history is only fetched if the visitor opens the panel again.
@@ -162,6 +165,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
         this.view.isOpen = false;
         this.open(false);
       }
+      this.loadWords();
     } else {
       this.view.restyle();
       this.view.renderHeader();
@@ -462,6 +466,35 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     }
     this.view.convo.markUnsent();
     this.view.renderChatState();
+  }
+
+  /** The words of the language chosen when messenger.js does not carry them (French:
+   * messenger-fr.js, docs/messenger.md "Languages"). The messenger is held hidden until they come,
+   * so that a French visitor never sees an English word first; not loaded (the network), it
+   * speaks English. Loaded by a script tag, as proactive's part: a site's policy that allows
+   * messenger.js allows it. */
+  private loadWords(): void {
+    const locale = pickLocale(this.cfg.locale);
+    const view = this.view;
+    view.hold(spoken(locale) !== locale);
+    if (spoken(locale) === locale) return;
+    const done = (): void => {
+      // Another language was chosen meanwhile: its own load, or its words at hand, decide.
+      if (pickLocale(this.cfg.locale) !== locale) return;
+      if (spoken(locale) === locale) {
+        this.t = translator(locale);
+        const open = view.isOpen;
+        view.build();
+        if (open) {
+          view.open();
+          view.renderScreen();
+        }
+      } else console.warn(`frontdesk: messenger-${locale}.js could not be loaded: the messenger speaks English`);
+      view.hold(false);
+    };
+    document.head.appendChild(
+      Object.assign(document.createElement("script"), { src: `${this.base}/messenger-${locale}.js`, async: true, onload: done, onerror: done }),
+    );
   }
 
   /** The proactive messages' script (proactive.ts), loaded once and only when the inbox has some:

@@ -9,7 +9,7 @@ import { ConvoView } from "./convo";
 import { h, icon, ICONS, type Store } from "./dom";
 import { errorText, looksLikeEmail, type FormField, type Problem } from "./errors";
 import { Help } from "./help";
-import { pickLocale, type Translate } from "./i18n";
+import { pickLocale, spoken, type Translate } from "./i18n";
 import type { Files } from "./files";
 import { dateLocale, headerWords, hoursCard, replyFromWords } from "./hours";
 import type { Live } from "./live";
@@ -179,6 +179,8 @@ export class View {
   private readonly shadow: ShadowRoot;
   /** Our stylesheet, adopted by the shadow root; false where browsers cannot (a <style> then). */
   private readonly sheet: boolean;
+  /** Our styles apply: a strict policy that refused them leaves us hidden (docs/messenger.md). */
+  private readonly styled: boolean;
   private typedAt = 0;
   private fitScreen?: () => void;
   private root!: HTMLElement;
@@ -227,13 +229,20 @@ export class View {
     // position:fixed launcher to the body instead of the viewport.
     document.documentElement.appendChild(this.host);
     // Applied at once when allowed; a <style> a strict policy refused leaves the launcher static.
-    if (getComputedStyle(this.launcher).position === "fixed") this.host.style.cssText = hostStyle("visible");
-    else console.warn("frontdesk: the page's Content-Security-Policy refused the messenger's styles");
+    this.styled = getComputedStyle(this.launcher).position === "fixed";
+    if (!this.styled) console.warn("frontdesk: the page's Content-Security-Policy refused the messenger's styles");
+    this.hold(false);
     // A window turned or resized between phone and desktop: the panel is modal or not with it.
     this.fitScreen = watchScreen(
       () => this.root,
       () => this.panel.setAttribute("aria-modal", String(this.modal())),
     );
+  }
+
+  /** Hidden, held, while the words of the language spoken are on their way (Messenger.loadWords):
+   * nothing shows in another language first. Shown otherwise, once our styles apply. */
+  hold(held: boolean): void {
+    this.host.style.cssText = hostStyle(this.styled && !held ? "visible" : "hidden");
   }
 
   /** Everything, from scratch: at start and after a change of language. */
@@ -335,7 +344,7 @@ export class View {
     const position = cfg.position || settings.position;
     this.root.classList.toggle("left", position === "left");
     this.launcher.hidden = this.launcherHidden || cfg.launcher === false;
-    this.root.setAttribute("lang", pickLocale(cfg.locale));
+    this.root.setAttribute("lang", spoken(cfg.locale));
     const scheme = cfg.colorScheme;
     this.root.classList.toggle(
       "dark",

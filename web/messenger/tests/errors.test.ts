@@ -3,9 +3,12 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { errorText, formProblems } from "../src/errors";
-import { translator } from "../src/i18n";
+import { addWords, translator } from "../src/i18n";
+import { fr as french } from "../src/i18n-fr";
 import { ApiError } from "../src/net";
 
+// The French words come in a script of their own in the browser (messenger-fr.js).
+addWords("fr", french);
 const en = translator("en");
 const fr = translator("fr");
 

@@ -3,9 +3,12 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { dateLocale, headerWords, timeWords, waitedTooLong, waitWords, whenWords } from "../src/hours";
-import { translator } from "../src/i18n";
+import { addWords, translator } from "../src/i18n";
+import { fr as french } from "../src/i18n-fr";
 import type { Status } from "../src/types";
 
+// The French words come in a script of their own in the browser (messenger-fr.js).
+addWords("fr", french);
 const en = translator("en");
 const fr = translator("fr");
 // Built from local dates, so the words hold in whatever time zone the tests run.
