@@ -23,6 +23,7 @@ from frontdesk.realtime.catalogue import (
     ChatStarted,
     ChatSummary,
     ChatTyping,
+    ChatTypingPreview,
     ChatWithdrawn,
     InvitationCancelled,
     LiveEvent,
@@ -83,6 +84,7 @@ LiveData = (
     ChatOffered
     | ChatWithdrawn
     | ChatTyping
+    | ChatTypingPreview
     | ChatRead
     | PageViewed
     | Minimized

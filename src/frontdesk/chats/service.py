@@ -13,6 +13,7 @@ domains call. Each rule lives in the module that has its one job:
 - `presence.py`: open connections of agents and visitors, heartbeats, stale rows.
 - `visitors.py`: visitor tokens, identity, page and minimized reports, the contact form.
 - `late_email.py`: the visitor's address given for a chat after it started.
+- `typing_preview.py`: what a visitor types, relayed to the chat's agents before it is sent.
 - `reads.py`: chats as an agent sees them: details, the chat bar, unread counts, read marks.
 """
 
@@ -85,6 +86,7 @@ from frontdesk.chats.reads import (
     unread_counts,
     unseen_chats,
 )
+from frontdesk.chats.typing_preview import share_draft
 from frontdesk.chats.visitors import (
     claims_unconfirmed_email,
     clear_identity,
@@ -164,6 +166,7 @@ __all__ = [
     "resolve_visitor",
     "set_availability",
     "set_typing",
+    "share_draft",
     "start_chat",
     "submit_contact_form",
     "unread_counts",

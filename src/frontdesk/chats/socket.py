@@ -103,6 +103,12 @@ class TypingFrame(Frame):
     typing: bool
 
 
+class VisitorTypingFrame(TypingFrame):
+    # What the visitor has typed so far, for the typing preview (chats/typing_preview.py); the
+    # frame's size limit bounds it, the preview cuts it to the message length.
+    text: Annotated[str, Field(max_length=100_000)] | None = None
+
+
 class TicketPresenceFrame(Frame):
     ticket_id: Id
     viewing: bool
@@ -565,12 +571,16 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
             )
         )
 
-    async def typing(session: AsyncSession, payload: TypingFrame, _ctx: Context) -> None:
+    async def typing(session: AsyncSession, payload: VisitorTypingFrame, _ctx: Context) -> None:
         me = await visitor(session)
         chat = await service.get_visitor_chat(session, visitor=me, chat_id=payload.chat_id)
         await service.set_typing(
             session, chat=chat, author=service.visitor_author(me, chat), typing=payload.typing
         )
+        # A draft goes with typing; stopping (sent, emptied, idle) clears the preview.
+        if payload.text is not None or not payload.typing:
+            draft = (payload.text or "") if payload.typing else ""
+            await service.share_draft(session, chat=chat, text=draft)
 
     async def page(session: AsyncSession, payload: PageFrame, _ctx: Context) -> None:
         await service.report_page(
@@ -585,7 +595,7 @@ def messenger_commands(websocket: WebSocket, visitor_id: int) -> Commands:
     return {
         "resume": Command(ResumeFrame, resume),
         "message": DirectCommand(MessageFrame, message),
-        "typing": Command(TypingFrame, typing),
+        "typing": Command(VisitorTypingFrame, typing),
         "page": Command(PageFrame, page),
         "minimized": Command(MinimizedFrame, minimized),
         "pong": Command(PongFrame, _pong),

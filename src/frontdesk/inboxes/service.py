@@ -108,6 +108,16 @@ async def _flush_unique_address(session: AsyncSession, inbox: Inbox) -> None:
     )
 
 
+# The messenger setting that shows agents what visitors type before they send it
+# (chats/typing_preview.py). On unless an admin switched it off: an inbox saved before the
+# setting existed shows it too (docs/chat.md, "Typing preview").
+TYPING_PREVIEW = "typing_preview"
+
+
+def shows_typing_preview(inbox: Inbox) -> bool:
+    return inbox.messenger_settings.get(TYPING_PREVIEW) != "off"
+
+
 async def update_inbox(
     session: AsyncSession,
     *,
@@ -145,6 +155,8 @@ async def update_inbox(
             "identity_secret", "Turn off require_identity before removing the identity secret."
         )
     if messenger_settings is not None:
+        if messenger_settings.get(TYPING_PREVIEW, "on") not in ("on", "off"):
+            raise Invalid("messenger_settings", 'typing_preview is "on" or "off".')
         inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
     if retention_days is not UNSET:
         inbox.retention_days = retention_days if isinstance(retention_days, int) else None

@@ -35,6 +35,9 @@ class LiveEvent(enum.StrEnum):
     offered = "chat.offered"
     withdrawn = "chat.withdrawn"
     typing = "chat.typing"
+    # What the visitor is typing, before they send it, to the agents in the chat only
+    # (chats/typing_preview.py): never stored, never to webhooks.
+    typing_preview = "chat.typing_preview"
     read = "chat.read"
     page_viewed = "visitor.page_viewed"
     minimized = "visitor.minimized"
@@ -283,6 +286,12 @@ class ChatTyping(TypedDict):
     chat_id: int
     author: Author
     typing: bool
+
+
+class ChatTypingPreview(TypedDict):
+    chat_id: int
+    # Cut to the configured message length; empty: the preview is cleared.
+    text: str
 
 
 class ChatRead(TypedDict):
@@ -816,6 +825,13 @@ EVENTS: tuple[EventSpec, ...] = (
         to=("chat", "visitor"),
         note="desks following the chat; the visitor (agents' typing)",
         visitor=ChatTyping,
+    ),
+    _spec(
+        LiveEvent.typing_preview,
+        ChatTypingPreview,
+        stored=False,
+        to=("agent",),
+        note="the agents in the chat, when its inbox shows agents what visitors type",
     ),
     _spec(LiveEvent.read, ChatRead, stored=False, to=("agent",), note="the agent's own tabs"),
     _spec(

@@ -49,7 +49,7 @@ export class ConvoView {
     input.addEventListener("input", () => {
       app.session.set("draft:composer", input.value || null);
       this.autoGrow();
-      if (input.value) app.live.startTyping();
+      if (input.value) app.live.startTyping(input.value);
       else app.live.stopTyping();
     });
     // Files: the paperclip's picker, a paste, or a drop anywhere on the conversation.

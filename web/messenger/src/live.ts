@@ -27,6 +27,8 @@ export interface Host {
   readonly history: Pick<History, "load">;
   /** The uploads of the messages of files. */
   readonly files: Pick<Files, "start" | "ready" | "has" | "renew" | "forget">;
+  /** The inbox's messenger settings (typing_preview: "off" keeps drafts to the visitor). */
+  readonly settings: Record<string, string | undefined>;
 }
 
 /** A message of files not sent: why, and whether sending it again may help. */
@@ -37,11 +39,15 @@ export interface NotSent {
 }
 
 const TYPING_IDLE = 3000;
+/** The typing preview: a draft at most this often, the last one always (docs/messenger.md). */
+const DRAFT_EVERY = 700;
 
 export class Live {
   private socket: Socket | null = null;
   private typingSent = false;
   private typingTimer = 0;
+  private draftTimer = 0;
+  private draftAt = 0;
   private reconnectNotice = 0;
   private resendTimer = 0;
   /** Messages of files not sent, by client_msg_id, until sent again or discarded (this page
@@ -257,17 +263,31 @@ export class Live {
 
   // --- typing and presence ----------------------------------------------------------------------
 
-  startTyping(): void {
+  /** The visitor typed; with the inbox's typing preview on, `text` goes along as the draft. */
+  startTyping(text = ""): void {
     clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE);
     const chat = this.host.conversation.chat;
-    if (!this.typingSent && chat && chat.state !== "ended") {
-      this.typingSent = Boolean(this.socket?.send({ type: "typing", chat_id: chat.id, typing: true }));
-    }
+    if (!chat || chat.state === "ended") return;
+    if (this.host.settings.typing_preview !== "off") this.sendDraft(chat.id, text);
+    else if (!this.typingSent) this.typingSent = Boolean(this.socket?.send({ type: "typing", chat_id: chat.id, typing: true }));
   }
 
+  private sendDraft(chatId: number, text: string): void {
+    clearTimeout(this.draftTimer);
+    const wait = this.draftAt + DRAFT_EVERY - Date.now();
+    if (wait > 0) {
+      this.draftTimer = window.setTimeout(() => this.sendDraft(chatId, text), wait);
+      return;
+    }
+    this.draftAt = Date.now();
+    this.typingSent = Boolean(this.socket?.send({ type: "typing", chat_id: chatId, typing: true, text }));
+  }
+
+  /** Stopped (sent, emptied, idle): the agents' indicator and the preview both go. */
   stopTyping(): void {
     clearTimeout(this.typingTimer);
+    clearTimeout(this.draftTimer);
     const chat = this.host.conversation.chat;
     if (this.typingSent && chat) this.socket?.send({ type: "typing", chat_id: chat.id, typing: false });
     this.typingSent = false;

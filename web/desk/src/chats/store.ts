@@ -23,6 +23,9 @@ export interface Typing {
   agents: string[];
 }
 
+/** A typing preview with no news for this long is stale: the messenger stops after 3 s idle. */
+const PREVIEW_EXPIRES = 6000;
+
 export const MEANINGS = {
   red: "Waiting for an agent",
   invitation: "Invitation to a chat",
@@ -81,6 +84,9 @@ export const useChats = defineStore("chats", () => {
   const details = reactive<Record<number, ChatDetail>>({});
   const outgoing = reactive<Record<number, Outgoing[]>>({});
   const typing = reactive<Record<number, Typing>>({});
+  /** What each chat's visitor is typing, before they send it (chat.typing_preview): shown, never kept. */
+  const previews = reactive<Record<number, string>>({});
+  const previewTimers = new Map<number, number>();
   const ongoingRows = ref<OngoingChat[]>([]);
   const ongoingLoaded = ref(false);
   const agents = ref<AgentLoad[]>([]);
@@ -216,6 +222,7 @@ export const useChats = defineStore("chats", () => {
     if (detail.state !== "ended" && isParticipant(detail, myId())) return;
     delete details[id];
     delete typing[id];
+    clearPreview(id);
     detailRefreshers.delete(id);
     socket.forget(id);
   }
@@ -250,6 +257,7 @@ export const useChats = defineStore("chats", () => {
         detail.last_message_text = message.text ?? detail.last_message_text;
         outbox.seen(id, [message.client_msg_id]);
         if (message.author?.kind === "visitor" && typing[id]) typing[id].visitor = false;
+        if (message.author?.kind === "visitor") clearPreview(id);
         // Writing in a chat means having read it: the server moved the author's read mark.
         if (message.author?.kind === "agent") {
           const writer = detail.participants.find((p) => p.user_id === message.author.id);
@@ -537,11 +545,28 @@ export const useChats = defineStore("chats", () => {
     const state = (typing[chat_id] ??= { visitor: false, agents: [] });
     if (author.kind === "visitor") {
       state.visitor = on;
+      if (!on) clearPreview(chat_id);
     } else if (!isMe(author)) {
       state.agents = on
         ? [...new Set([...state.agents, author.name])]
         : state.agents.filter((name) => name !== author.name);
     }
+  }
+
+  /** The visitor's draft, replaced as it changes; gone when empty, and after a few seconds without
+   * news (the messenger's stop may be lost with its connection). */
+  function previewEvent(envelope: Envelope): void {
+    const { chat_id, text } = envelope.data as { chat_id: number; text: string };
+    if (!text) return clearPreview(chat_id);
+    previews[chat_id] = text;
+    window.clearTimeout(previewTimers.get(chat_id));
+    previewTimers.set(chat_id, window.setTimeout(() => clearPreview(chat_id), PREVIEW_EXPIRES));
+  }
+
+  function clearPreview(id: number): void {
+    window.clearTimeout(previewTimers.get(id));
+    previewTimers.delete(id);
+    delete previews[id];
   }
 
   function visitorEvent(envelope: Envelope): void {
@@ -562,6 +587,7 @@ export const useChats = defineStore("chats", () => {
     } else if (envelope.type === "visitor.presence") {
       detail.visitor.connected = !!data.connected;
       if (!data.connected && typing[detail.id]) typing[detail.id].visitor = false;
+      if (!data.connected) clearPreview(detail.id);
     }
   }
 
@@ -598,13 +624,14 @@ export const useChats = defineStore("chats", () => {
     agentsLoaded.value = false;
     tally.clear();
     for (const id of Object.keys(details)) delete details[Number(id)];
+    for (const id of Object.keys(previews)) clearPreview(Number(id));
     onScreen.clear();
   }
 
   return {
-    bar, red, details, outgoing, typing, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
+    bar, red, details, outgoing, typing, previews, ongoing, ongoingLoaded, agents, agentsLoaded, myInboxIds, myLoad, notOffered,
     loadBar, refreshBar, loadOngoing, loadLists, loadAgents, loadDetail, refreshDetail, show, release,
     applyEvent, applyToLists, availabilityChanged, isParticipant, join, acceptOffer, declineOffer, send, sendFiles, retry, discard, setTyping, markRead,
-    readMoved, typingEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
+    readMoved, typingEvent, previewEvent, visitorEvent, setLabels, invite, leave, end, catchUp, reset, lastSeq,
   };
 });

@@ -101,6 +101,11 @@ export type ChatTyping = {
   typing: boolean;
 };
 
+export type ChatTypingPreview = {
+  chat_id: number;
+  text: string;
+};
+
 export type ChatRead = {
   chat_id: number;
   user_id: number;
@@ -420,6 +425,7 @@ export type DeskEvents = {
   "chat.offered": ChatOffered;
   "chat.withdrawn": ChatWithdrawn;
   "chat.typing": ChatTyping;
+  "chat.typing_preview": ChatTypingPreview;
   "chat.read": ChatRead;
   "visitor.page_viewed": PageViewed;
   "visitor.minimized": Minimized;

@@ -57,6 +57,7 @@ export function eventTable(): Record<string, Action> {
     "chat_bar.changed": () => chats.refreshBar(),
     "chat.read": (e) => chats.readMoved(e),
     "chat.typing": (e) => chats.typingEvent(e),
+    "chat.typing_preview": (e) => chats.previewEvent(e),
     "visitor.page_viewed": (e) => chats.visitorEvent(e),
     "visitor.minimized": (e) => chats.visitorEvent(e),
     "visitor.presence": (e) => chats.visitorEvent(e),

@@ -90,6 +90,8 @@ export const en = {
   load: "{n}/{max} chats",
   waitingForTakeOver: "Waiting for {name} to take over the chat.",
   wasInvited: "{name} was invited.",
+  typingPreview: "{name} is typing:",
+  typingPreviewHint: "Not sent yet",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -180,4 +182,6 @@ export const fr: Words<typeof en> = {
   load: "{n}/{max} conversations",
   waitingForTakeOver: "En attente que {name} reprenne la conversation.",
   wasInvited: "{name} a été invité.",
+  typingPreview: "{name} écrit :",
+  typingPreviewHint: "Pas encore envoyé",
 };

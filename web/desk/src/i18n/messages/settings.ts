@@ -168,6 +168,11 @@ export const en = {
   mailboxSmtpSecurity: "SMTP security",
   mailboxSmtpPort: "SMTP port",
   mailboxSmtpHint: "Replies from this inbox are sent through it with the same user name and password; empty: the desk's own mail server.",
+  typingPreview: "Typing preview",
+  typingPreviewLabel: "Show agents what visitors type before they send it",
+  typingPreviewHint: "Only the agents in the chat see the draft, to have an answer ready sooner. It is never stored, never sent to webhooks and never in the transcript; it goes away when the message is sent or cleared, or after a few seconds without typing.",
+  saveTypingPreview: "Save",
+  typingPreviewSaved: "Saved: it applies from now on.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -332,4 +337,9 @@ export const fr: Words<typeof en> = {
   mailboxSmtpSecurity: "Sécurité SMTP",
   mailboxSmtpPort: "Port SMTP",
   mailboxSmtpHint: "Les réponses de cette boîte de réception partent par lui, avec le même nom d'utilisateur et mot de passe ; vide : le serveur d'envoi du desk.",
+  typingPreview: "Aperçu de la saisie",
+  typingPreviewLabel: "Montrer aux agents ce que les visiteurs écrivent avant l'envoi",
+  typingPreviewHint: "Seuls les agents de la conversation voient le brouillon, pour préparer leur réponse plus tôt. Il n'est jamais enregistré, jamais envoyé aux webhooks ni mis dans la transcription ; il disparaît à l'envoi du message, quand il est effacé, ou après quelques secondes sans saisie.",
+  saveTypingPreview: "Enregistrer",
+  typingPreviewSaved: "Enregistré : cela s'applique dès maintenant.",
 };
