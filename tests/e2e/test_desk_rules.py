@@ -49,7 +49,7 @@ async def test_build_a_rule_with_its_dry_run(
         await api("POST", "/api/v1/tickets", body, status=201)
 
     await page.goto(f"{live}/settings/rules")
-    await expect(page.get_by_text("No rule yet.")).to_be_visible()
+    await expect(page.get_by_text("No rules yet. Add one with Add a rule.")).to_be_visible()
     await page.get_by_role("button", name="Add a rule").click()
     await page.get_by_label("Name").fill("Refunds to billing")
     await page.get_by_label("When", exact=True).select_option("created")

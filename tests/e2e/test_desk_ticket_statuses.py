@@ -78,6 +78,16 @@ async def test_an_admin_names_a_status_and_an_agent_sets_it(
     assert "status_id=" in page.url
     await shoot(page, screenshots, "ticket-status-list")
     await assert_accessible(page, "the ticket list filtered by a status")
+
+    # The customer's page names the status as the list does (it said "Hold" until 2026-12-07).
+    await page.goto(f"{live}/customers/{saved['customer_id']}")
+    tickets = page.get_by_test_id("customer-tickets")
+    await expect(tickets.locator(f"[data-ticket-id='{ticket['id']}'] .badge")).to_have_text(
+        "Waiting on vendor"
+    )
+    await expect(tickets.locator("tr", has_text="Another question").locator(".badge")).to_have_text(
+        "Open"
+    )
     await page.context.close()
 
 

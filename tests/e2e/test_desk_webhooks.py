@@ -42,7 +42,8 @@ async def test_an_owner_creates_a_webhook_and_sees_its_deliveries(
 
     with receiver() as hooks:
         await page.goto(f"{live}/settings/webhooks")
-        await expect(page.get_by_text("No webhook yet.")).to_be_visible()
+        empty = page.get_by_text("No webhooks yet. Add one with Add a webhook.")
+        await expect(empty).to_be_visible()
         await page.get_by_role("button", name="Add a webhook").click()
         form = page.get_by_role("form", name="Add a webhook")
         await form.get_by_label("Name").fill("CRM sync")

@@ -34,7 +34,7 @@ export const fr: Words<typeof en> = {
   badgeLabel: "Liste de tâches : {done} sur {total} faites",
   none: "Aucune tâche pour l'instant : ajoutez ce qu'il reste à faire.",
   newItem: "Nouvelle tâche",
-  newPlaceholder: "Ajoutez une tâche et appuyez sur Entrée",
+  newPlaceholder: "Nouvelle tâche, puis Entrée",
   add: "Ajouter",
   edit: "Modifier",
   editLabel: "Modifier « {text} »",

@@ -47,6 +47,8 @@ export const en = {
   // Under a select browsed with the keyboard, whose value waits (ui/commitSelect.ts).
   selectWaiting: "Press Enter to apply, Esc to undo",
   selectWaitingAction: "Press Enter to apply, Esc to cancel",
+  // A caption before its value ("Organisation: Example Labs"): French puts a space before the colon.
+  labelled: "{label}:",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -94,4 +96,5 @@ export const fr: Words<typeof en> = {
   pageNotFound: "Introuvable",
   selectWaiting: "Appuyez sur Entrée pour appliquer, Échap pour annuler",
   selectWaitingAction: "Appuyez sur Entrée pour appliquer, Échap pour annuler",
+  labelled: "{label} :",
 };

@@ -86,7 +86,7 @@ export const fr: Words<typeof en> = {
   figure: "Indicateur",
   count: "Nombre",
   median: "Médiane",
-  p90: "90e centile",
+  p90: "90ᵉ centile",
   figure_first_response: "Délai de première réponse",
   figure_response: "Délai de réponse",
   figure_resolution: "Délai de résolution",
