@@ -1,6 +1,7 @@
 """The audit log in real Chromium: an owner reads who signed in (and who failed), a role change
 with its before and after, and a settings change; filters to failed sign-ins, downloads the CSV;
-an admin has no such page (screenshot docs/images/audit-log.png)."""
+an admin has no such page (screenshot docs/images/audit-log.png). Each change reads as words, in
+English and in French: "Role: Admin → Agent", "Rôle : Administrateur → Agent"."""
 
 from __future__ import annotations
 
@@ -45,16 +46,19 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     table = page.get_by_test_id("audit-events")
     role_row = table.locator("tbody tr[data-action='user.role_changed']")
     await expect(role_row).to_contain_text("Role changed")
-    await expect(role_row).to_contain_text("role: admin → agent")
+    await expect(role_row).to_contain_text("Role: Admin → Agent")
     await expect(role_row).to_contain_text(olga["email"])
     inbox_row = table.locator("tbody tr[data-action='inbox.updated']")
-    await expect(inbox_row).to_contain_text("name: Support → <i>Support</i> EU")
-    await expect(inbox_row).to_contain_text("identity_secret: changed")
+    await expect(inbox_row).to_contain_text("Name: Support → <i>Support</i> EU")
+    await expect(inbox_row).to_contain_text("Identity secret: changed")
     assert await inbox_row.locator("i").count() == 0
     failed = table.locator("tbody tr[data-action='auth.login_failed']")
     await expect(failed).to_contain_text("Not signed in")
     await expect(failed).to_contain_text("127.0.0.1")
     await expect(failed).to_contain_text(adam["email"])
+    await expect(failed).to_contain_text("Reason: Wrong password")
+    login = table.locator("tbody tr[data-action='auth.login']").first
+    await expect(login).to_contain_text("Sign-in method: Password")
     await assert_accessible(page, "Audit log")
     await shoot(page, screenshots, "audit-log")
     shutil.copy(screenshots / "desk-audit-log.png", DOCS_IMAGES / "audit-log.png")
@@ -72,6 +76,18 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     csv = await asyncio.to_thread(Path(await download.path()).read_text)
     assert "auth.login_failed" in csv
     assert "user.role_changed" not in csv
+
+    # In French, the changes' names and values are French words too.
+    await api("PATCH", "/api/v1/me", {"preferences": {"language": "fr"}})
+    await page.reload()
+    await page.get_by_role("button", name="Effacer").click()
+    await expect(role_row).to_contain_text("Rôle : Administrateur → Agent")
+    await expect(inbox_row).to_contain_text("Secret d'identité : modifié")
+    await expect(failed).to_contain_text("Raison : Mot de passe erroné")
+    await expect(login).to_contain_text("Méthode de connexion : Mot de passe")
+    await shoot(page, screenshots, "audit-log-fr")
+    await page.emulate_media(color_scheme="dark")
+    await shoot(page, screenshots, "audit-log-fr-dark")
 
     anna = await desk.user(role="admin", name="Anna Admin")
     admin_page = await open_desk(browser, live, anna)
