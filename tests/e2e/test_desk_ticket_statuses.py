@@ -43,6 +43,10 @@ async def test_an_admin_names_a_status_and_an_agent_sets_it(
     await settings.emulate_media(color_scheme="dark")
     await shoot(settings, screenshots, "dark-ticket-statuses")
     await expect_dark(settings, "Settings → Ticket statuses")
+    # Lena's organisation, whose page lists her tickets too.
+    acme = await PageApi(settings, live)(
+        "POST", "/api/v1/organisations", {"name": "Acme", "domains": ["example.com"]}, status=201
+    )
     await settings.context.close()
 
     page = await open_desk(browser, live, ada)
@@ -86,6 +90,15 @@ async def test_an_admin_names_a_status_and_an_agent_sets_it(
         "Waiting on vendor"
     )
     await expect(tickets.locator("tr", has_text="Another question").locator(".badge")).to_have_text(
+        "Open"
+    )
+    # So does her organisation's (it said "Hold" until 2026-12-07).
+    await page.goto(f"{live}/organisations/{acme['id']}")
+    listed = page.get_by_test_id("organisation-tickets")
+    await expect(listed.locator(f"[data-ticket-id='{ticket['id']}'] .badge")).to_have_text(
+        "Waiting on vendor"
+    )
+    await expect(listed.locator("tr", has_text="Another question").locator(".badge")).to_have_text(
         "Open"
     )
     await page.context.close()

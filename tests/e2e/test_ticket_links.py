@@ -76,8 +76,14 @@ async def test_an_agent_links_two_tickets_in_the_sidebar_and_unlinks_them(
     await expect(links.nth(0)).to_have_text(f"#{secret['number']} — in an inbox you are not in")
     await expect(panel).not_to_contain_text("Secret")
 
-    # Found by its number, linked with Enter.
+    # Its own number finds it, and says why it is not offered (not "No ticket found").
     search = panel.get_by_label("Link a ticket")
+    await search.fill(f"#{printer['number']}")
+    await expect(panel.get_by_test_id("ticket-links-results")).to_have_text(
+        "A ticket cannot be linked to itself."
+    )
+
+    # Found by its number, linked with Enter.
     await search.fill(f"#{toner['number']}")
     choice = panel.get_by_role("button", name=f"Link #{toner['number']}")
     await expect(choice).to_be_visible()

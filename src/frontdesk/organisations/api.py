@@ -22,6 +22,7 @@ from frontdesk.organisations.schemas import (
     OrganisationTicketRead,
     OrganisationUpdate,
 )
+from frontdesk.statuses import service as statuses_service
 from frontdesk.users.models import User
 
 router = APIRouter(prefix="/organisations", tags=["organisations"], route_class=AuthenticateFirst)
@@ -163,6 +164,9 @@ async def list_organisation_tickets(
     page = await service.list_tickets(
         session, user=user, organisation=organisation, cursor=cursor, limit=limit
     )
+    statuses = await statuses_service.refs_of(
+        session, status_ids=[row.ticket.status_id for row in page.items]
+    )
     return OrganisationTicketPageRead(
         items=[
             OrganisationTicketRead(
@@ -170,6 +174,9 @@ async def list_organisation_tickets(
                 number=row.ticket.number,
                 subject=row.ticket.subject,
                 state=row.ticket.state,
+                status=statuses.get(row.ticket.status_id)
+                if row.ticket.status_id is not None
+                else None,
                 inbox_id=row.ticket.inbox_id,
                 customer_id=row.customer_id,
                 customer_name=row.customer_name,

@@ -8,6 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from frontdesk.kit.schemas import ReadModel, WriteModel, shown_not_nullable
 from frontdesk.organisations.models import MAX_DOMAINS, MAX_NAME, MAX_NOTES
+from frontdesk.statuses.schemas import StatusRef
 from frontdesk.tickets.models import TicketState
 
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
@@ -108,6 +109,11 @@ class OrganisationTicketRead(ReadModel):
     number: int
     subject: str
     state: TicketState
+    status: StatusRef | None = Field(
+        default=None,
+        description="The ticket's custom status (GET /api/v1/ticket-statuses), always one of "
+        "its `state`; null for the state's plain one (Open, Hold, Closed), as on a ticket.",
+    )
     inbox_id: int
     customer_id: int | None = Field(
         description="The ticket's customer, always one the caller may see (a ticket whose "

@@ -296,6 +296,26 @@ class TestOnTickets:
         assert lines[0].split(",")[:4] == ["number", "subject", "state", "status"]
         assert lines[1].split(",")[2:4] == ["hold", "Waiting on vendor"]
 
+    async def test_an_organisations_tickets_show_their_status(self, desk: Desk) -> None:
+        admin = await desk.agent(role="admin")
+        inbox = await desk.inbox()
+        ada = await desk.agent(inboxes=[inbox])
+        vendor = await make(admin, "Waiting on vendor", "hold")
+        made = await admin.client.post(
+            "/api/v1/organisations", json={"name": "Acme", "domains": ["acme.example"]}
+        )
+        assert made.status_code == 201, made.text
+        wile = {"email": "wile@acme.example", "name": "Wile"}
+        waiting = await new_ticket(ada.client, inbox, subject="Parts", customer=wile)
+        await new_ticket(ada.client, inbox, subject="Other", customer=wile)
+        await patch(ada, waiting["id"], status_id=vendor["id"])
+        url = f"/api/v1/organisations/{made.json()['id']}/tickets"
+        page = (await ada.client.get(url)).json()["items"]
+        assert {t["subject"]: (t["state"], t["status"]) for t in page} == {
+            "Parts": ("hold", ref(vendor)),
+            "Other": ("open", None),
+        }
+
     async def test_a_macro_sets_a_status_and_keeps_it_from_archiving(self, desk: Desk) -> None:
         admin = await desk.agent(role="admin")
         inbox = await desk.inbox()

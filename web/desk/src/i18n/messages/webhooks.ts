@@ -3,7 +3,7 @@ import type { Words } from "../words";
 export const en = {
   nav: "Webhooks",
   title: "Webhooks",
-  intro: "Tell another system what happens here: each event you choose is sent as a signed JSON POST to your URL, tried again for about a day if it fails. See docs/webhooks.md to check the signature.",
+  intro: "A webhook keeps another system up to date (your CRM, a chat channel, your own scripts): each event you choose, such as a new ticket or a reply, is sent to its URL as it happens, and tried again for about a day if it fails. Each request is signed with the webhook's secret, so that the receiver can check it comes from here.",
   new: "Add a webhook",
   newTitle: "Add a webhook",
   editTitle: "Edit webhook",
@@ -99,7 +99,7 @@ export const en = {
 export const fr: Words<typeof en> = {
   nav: "Webhooks",
   title: "Webhooks",
-  intro: "Informez un autre système de ce qui se passe ici : chaque événement choisi est envoyé en POST JSON signé à votre URL, et réessayé pendant environ un jour en cas d'échec. Voir docs/webhooks.md pour vérifier la signature.",
+  intro: "Un webhook tient un autre système au courant (votre CRM, un canal de discussion, vos propres scripts) : chaque événement choisi, comme un nouveau ticket ou une réponse, est envoyé à son URL dès qu'il se produit, et réessayé pendant environ un jour en cas d'échec. Chaque requête est signée avec le secret du webhook, pour que le destinataire puisse vérifier qu'elle vient d'ici.",
   new: "Ajouter un webhook",
   newTitle: "Ajouter un webhook",
   editTitle: "Modifier le webhook",
