@@ -6,6 +6,7 @@ messenger that works, in English, and says nothing about it to the visitor."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from html import escape
 from typing import Any
@@ -179,4 +180,32 @@ async def test_french_words_that_cannot_be_loaded_leave_a_working_messenger_in_e
     # Nothing to alarm the visitor: no notice, no error in the panel.
     await expect(panel.locator(".notice")).to_be_hidden()
     assert all(frame[0] in ("Open chat", "Close chat") for frame in await frames(page))
+    await context.close()
+
+
+async def test_french_words_that_hang_leave_the_messenger_in_english_until_they_come(
+    shop: Shop, browser: Browser, desk: Desk, policy_watch: PolicyWatch
+) -> None:
+    """A request that neither answers nor fails (a stalled network) does not hide the messenger
+    for as long as the browser waits: it shows in English after a few seconds, and speaks French
+    once the words come."""
+    support, _ada = await online_agent(desk)
+    shop.key = support["public_key"]
+    context = await english_browser(browser, policy_watch)
+    released = asyncio.Event()
+
+    async def stalled(route: Route) -> None:
+        await released.wait()
+        await route.continue_()
+
+    await context.route(f"**{FRENCH}", stalled)
+    page = await context.new_page()
+    # Not "load": the page's load waits for the words' script too.
+    await page.goto(shop.url, wait_until="domcontentloaded")
+    await expect(launcher(page)).to_have_attribute("aria-label", "Open chat")
+    await expect(launcher(page)).to_be_visible()
+    released.set()
+    await expect(launcher(page)).to_have_attribute("aria-label", "Ouvrir le chat")
+    await expect(launcher(page)).to_be_visible()
+    assert await messenger(page).locator(".fd").get_attribute("lang") == "fr"
     await context.close()

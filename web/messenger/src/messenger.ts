@@ -30,6 +30,9 @@ export interface Identity {
 
 type Listener = (data?: unknown) => void;
 
+/** How long the messenger stays hidden waiting for its language's words (loadWords). */
+const WORDS_WAIT_MS = 3000;
+
 export class Messenger implements App, Host, FilesHost, HistoryHost {
   readonly local: Store;
   readonly session: Store;
@@ -478,7 +481,11 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     const view = this.view;
     view.hold(spoken(locale) !== locale);
     if (spoken(locale) === locale) return;
+    // A request that hangs must not hide the messenger for as long as the browser waits: after
+    // WORDS_WAIT_MS it shows in English, and turns French when the words come.
+    const late = window.setTimeout(() => view.hold(false), WORDS_WAIT_MS);
     const done = (): void => {
+      window.clearTimeout(late);
       // Another language was chosen meanwhile: its own load, or its words at hand, decide.
       if (pickLocale(this.cfg.locale) !== locale) return;
       if (spoken(locale) === locale) {
