@@ -18,6 +18,7 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     FilePayload,
+    Locator,
     Page,
     Route,
     WebSocketRoute,
@@ -63,6 +64,21 @@ async def team(desk: Any, app: FastAPI, *names: str) -> tuple[dict[str, Any], li
 async def open_chat(page: Page, visitor_name: str) -> None:
     await bar_item(page, visitor_name).click()
     await expect(page.get_by_role("log", name="Conversation")).to_be_visible()
+
+
+async def marie_starts_a_chat(browser: Browser, host: str) -> tuple[Page, Locator]:
+    """Marie Curie asks "Where is my parcel?" in the messenger of the site at `host`, and waits."""
+    context = await browser.new_context(viewport={"width": 1200, "height": 800})
+    page = await context.new_page()
+    await page.goto(f"http://{host}")
+    await launcher(page).click()
+    panel = messenger(page).get_by_role("dialog")
+    await panel.get_by_label("Your name").fill("Marie Curie")
+    await panel.get_by_label("Email").fill("marie@example.org")
+    await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
+    await panel.get_by_role("button", name="Start chat").click()
+    await expect(panel.locator(".waiting")).to_be_visible()
+    return page, panel
 
 
 async def test_the_waiting_time_ticks(
@@ -154,16 +170,7 @@ async def test_the_customer_reads_joins_and_leaves_and_so_does_every_agent(
     site = Website(live)
     site.key = inbox["public_key"]
     async with serve(site.app) as host:
-        context = await browser.new_context(viewport={"width": 1200, "height": 800})
-        page = await context.new_page()
-        await page.goto(f"http://{host}")
-        await launcher(page).click()
-        panel = messenger(page).get_by_role("dialog")
-        await panel.get_by_label("Your name").fill("Marie Curie")
-        await panel.get_by_label("Email").fill("marie@example.org")
-        await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
-        await panel.get_by_role("button", name="Start chat").click()
-        await expect(panel.locator(".waiting")).to_be_visible()
+        page, panel = await marie_starts_a_chat(browser, host)
         chat = await chat_id(page, site.key)
 
         ada = await open_desk(browser, live, ada_user)

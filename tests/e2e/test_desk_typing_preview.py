@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, expect
 
 from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
-from tests.e2e.test_desk_chat_window import open_chat, team
-from tests.e2e.test_messenger import Website, launcher, messenger, requires_bundle
+from tests.e2e.test_desk_chat_window import marie_starts_a_chat, open_chat, team
+from tests.e2e.test_messenger import Website, requires_bundle
 from tests.realtime import serve
 
 pytestmark = DESK_TESTS
@@ -26,16 +26,7 @@ async def test_the_agent_sees_the_draft_until_it_is_sent(
     site = Website(live)
     site.key = inbox["public_key"]
     async with serve(site.app) as host:
-        context = await browser.new_context(viewport={"width": 1200, "height": 800})
-        page = await context.new_page()
-        await page.goto(f"http://{host}")
-        await launcher(page).click()
-        panel = messenger(page).get_by_role("dialog")
-        await panel.get_by_label("Your name").fill("Marie Curie")
-        await panel.get_by_label("Email").fill("marie@example.org")
-        await panel.get_by_label("Message", exact=True).fill("Where is my parcel?")
-        await panel.get_by_role("button", name="Start chat").click()
-        await expect(panel.locator(".waiting")).to_be_visible()
+        page, panel = await marie_starts_a_chat(browser, host)
 
         ada = await open_desk(browser, live, ada_user)
         await open_chat(ada, "Marie Curie")
