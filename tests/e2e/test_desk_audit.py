@@ -1,7 +1,9 @@
 """The audit log in real Chromium: an owner reads who signed in (and who failed), a role change
 with its before and after, and a settings change; filters to failed sign-ins, downloads the CSV;
 an admin has no such page (screenshot docs/images/audit-log.png). Each change reads as words, in
-English and in French: "Role: Admin → Agent", "Rôle : Administrateur → Agent"."""
+English and in French: "Role: Admin → Agent", "Rôle : Administrateur → Agent"; structured values
+too (a rule's conditions and actions as the rules list words them, weekly hours, messenger
+settings), a label deleted since as "deleted label #12", never as JSON or a bare id."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, sh
 pytestmark = DESK_TESTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# Weekly hours join days and times with an en dash: "Mon<DASH>Fri 09:00<DASH>17:00".
+DASH = "\u2013"
 
 
 async def test_an_owner_reads_and_filters_the_audit_log(
@@ -40,6 +44,34 @@ async def test_an_owner_reads_and_filters_the_audit_log(
         f"/api/v1/inboxes/{inbox['id']}",
         {"name": "<i>Support</i> EU", "identity_secret": "s" * 24},
     )
+    refunds = await api("POST", "/api/v1/labels", {"name": "Refunds", "color": "#e0457b"}, 201)
+    brief = await api("POST", "/api/v1/labels", {"name": "Brief", "color": "#888888"}, 201)
+    definition = {
+        "when": {"type": "created", "by": "customer"},
+        "match": "all",
+        "conditions": [{"field": "label", "op": "has", "value": refunds["id"]}],
+        "actions": [{"type": "label", "add": [brief["id"]]}],
+    }
+    rule = await api("POST", "/api/v1/rules", {"name": "Tag refunds", **definition}, 201)
+    # A label a rule uses cannot be deleted: the rule drops it first.
+    definition["actions"] = [{"type": "label", "add": [refunds["id"]]}]
+    await api("PATCH", f"/api/v1/rules/{rule['id']}", {"definition": definition})
+    await api("DELETE", f"/api/v1/labels/{brief['id']}", status=204)
+    week = [
+        {"day": day, "opens": "09:00", "closes": "17:00"}
+        for day in ("mon", "tue", "wed", "thu", "fri")
+    ]
+    hours = {
+        "enabled": True,
+        "time_zone": "UTC",
+        "weekly": week,
+        "holidays": [],
+        "away_message": "",
+    }
+    await api("PUT", f"/api/v1/inboxes/{inbox['id']}/hours", hours)
+    await api(
+        "PATCH", f"/api/v1/inboxes/{inbox['id']}", {"messenger_settings": {"greeting": "Hello"}}
+    )
 
     await page.goto(f"{live}/settings/users")
     await page.get_by_role("link", name="Audit log").click()
@@ -48,7 +80,8 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     await expect(role_row).to_contain_text("Role changed")
     await expect(role_row).to_contain_text("Role: Admin → Agent")
     await expect(role_row).to_contain_text(olga["email"])
-    inbox_row = table.locator("tbody tr[data-action='inbox.updated']")
+    # Newest first: the greeting's change, then the rename.
+    inbox_row = table.locator("tbody tr[data-action='inbox.updated']").last
     await expect(inbox_row).to_contain_text("Name: Support → <i>Support</i> EU")
     await expect(inbox_row).to_contain_text("Identity secret: changed")
     assert await inbox_row.locator("i").count() == 0
@@ -59,6 +92,17 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     await expect(failed).to_contain_text("Reason: Wrong password")
     login = table.locator("tbody tr[data-action='auth.login']").first
     await expect(login).to_contain_text("Sign-in method: Password")
+    rule_row = table.locator("tbody tr[data-action='rule.created']")
+    await expect(rule_row).to_contain_text("When: A ticket is created by a customer")
+    await expect(rule_row).to_contain_text("Conditions: Label has “Refunds”")
+    await expect(rule_row).to_contain_text(f"Actions: Add deleted label #{brief['id']}")
+    hours_row = table.locator("tbody tr[data-action='hours.updated']")
+    await expect(hours_row).to_contain_text(
+        f"Weekly hours: closed all week → Mon{DASH}Fri 09:00{DASH}17:00"
+    )
+    greeting_row = table.locator("tbody tr[data-action='inbox.updated']").first
+    await expect(greeting_row).to_contain_text("Messenger settings · Greeting: — → Hello")
+    assert "{" not in await table.inner_text()
     await assert_accessible(page, "Audit log")
     await shoot(page, screenshots, "audit-log")
     shutil.copy(screenshots / "desk-audit-log.png", DOCS_IMAGES / "audit-log.png")
@@ -85,6 +129,10 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     await expect(inbox_row).to_contain_text("Secret d'identité : modifié")
     await expect(failed).to_contain_text("Raison : Mot de passe erroné")
     await expect(login).to_contain_text("Méthode de connexion : Mot de passe")
+    await expect(hours_row).to_contain_text(
+        f"Horaires de la semaine : fermé toute la semaine → lun.{DASH}ven. 09:00{DASH}17:00"
+    )
+    await expect(rule_row).to_contain_text(f"Ajouter étiquette supprimée n° {brief['id']}")
     await shoot(page, screenshots, "audit-log-fr")
     await page.emulate_media(color_scheme="dark")
     await shoot(page, screenshots, "audit-log-fr-dark")

@@ -26,3 +26,31 @@ test("a macro sets a status, or a state, as its form says", () => {
   assert.equal(back.state, "status-7");
   assert.deepEqual(actionsOf({ ...back, state: "hold" }).at(-1), { type: "set_state", state: "hold" });
 });
+
+// A customer's and an organisation's ticket tables titled "State" the column whose badges show
+// the custom status ("Waiting on vendor"). A column that shows the status is titled as the
+// ticket list's filter names it: Status, Statut.
+const catalogues = import.meta.glob<{ en: Record<string, unknown>; fr: Record<string, unknown> }>("../src/i18n/messages/*.ts", { eager: true });
+const tables = import.meta.glob<string>("../src/**/*.vue", { eager: true, query: "?raw", import: "default" });
+const words = (language: "en" | "fr", key: string) => {
+  const [file, name] = key.split(".");
+  return catalogues[`../src/i18n/messages/${file}.ts`]?.[language][name];
+};
+
+test("a table column that shows the custom status is titled Status", () => {
+  const titles: string[] = [];
+  for (const [path, source] of Object.entries(tables)) {
+    for (const [table] of source.matchAll(/<table[\s\S]*?<\/table>/g)) {
+      const row = /<tr v-for[\s\S]*?<\/tr>/.exec(table)?.[0] ?? "";
+      const cells = row.split(/<t[hd][\s>]/).slice(1);
+      const at = cells.findIndex((cell) => cell.includes("status?.name"));
+      if (at < 0) continue;
+      const head = [...(/<thead>[\s\S]*?<\/thead>/.exec(table)?.[0] ?? "").matchAll(/<th[^>]*>\s*\{\{ t\("([\w.]+)"\) \}\}/g)];
+      const key = head[at]?.[1] ?? "";
+      titles.push(`${path.split("/").pop()} ${words("en", key)} ${words("fr", key)}`);
+    }
+  }
+  assert.deepEqual(titles.sort(), ["CustomerPage.vue Status Statut", "OrganisationPage.vue Status Statut"]);
+  assert.equal(words("en", "statuses.filter"), "Status");
+  assert.equal(words("fr", "statuses.filter"), "Statut");
+});

@@ -7,17 +7,23 @@ import { useLabels } from "../labels/store";
 import { useStatuses } from "../statuses/store";
 import { formatFull } from "../ui/format";
 import { useUsers } from "../users/store";
+import { shortId, type Gone } from "../rules/describe";
 import type { Action } from "./api";
 
 export function describeAction(action: Action): string {
+  return describeActionSaying(action, shortId);
+}
+
+/** The same, a name the stores do not hold said as `gone` says (the audit log: "deleted label #12"). */
+export function describeActionSaying(action: Action, gone: Gone): string {
   const labels = useLabels();
   const users = useUsers();
-  const labelNames = (ids: number[]) => ids.map((id) => labels.items.find((l) => l.id === id)?.name ?? `#${id}`).join(", ");
+  const labelNames = (ids: number[]) => ids.map((id) => labels.items.find((l) => l.id === id)?.name ?? gone("label", id)).join(", ");
   switch (action.type) {
     case "assign":
       if (action.assignee === "me") return t("macros.doAssignMe");
       if (action.assignee == null) return t("macros.doUnassign");
-      return t("macros.doAssign", { name: users.name(action.assignee) });
+      return t("macros.doAssign", { name: users.items.find((user) => user.id === action.assignee)?.name ?? gone("user", action.assignee) });
     case "label": {
       const parts: string[] = [];
       if (action.add?.length) parts.push(t("macros.doAddLabels", { names: labelNames(action.add) }));
@@ -33,11 +39,11 @@ export function describeAction(action: Action): string {
     case "note":
       return t("macros.doNote", { text: short(action.text) });
     case "set_inbox":
-      return t("inboxMove.doMove", { inbox: useInboxes().byId(action.inbox_id)?.name ?? `#${action.inbox_id}` });
+      return t("inboxMove.doMove", { inbox: useInboxes().byId(action.inbox_id)?.name ?? gone("inbox", action.inbox_id) });
     case "set_fields":
       return describeSettings(useFields().items, action.fields);
     case "set_status":
-      return t("statuses.doStatus", { name: useStatuses().byId(action.status_id)?.name ?? `#${action.status_id}` });
+      return t("statuses.doStatus", { name: useStatuses().byId(action.status_id)?.name ?? gone("status", action.status_id) });
   }
 }
 

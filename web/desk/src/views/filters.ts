@@ -5,6 +5,7 @@
  * request, a reload or a shared link shows the same list, and a saved view keeps the same words.
  */
 import type { LocationQuery, LocationQueryRaw } from "vue-router";
+import type { Key } from "../i18n";
 import type { Ticket } from "../api/types";
 import type { TicketQuery } from "../tickets/api";
 import type { ViewFilters } from "./api";
@@ -17,6 +18,16 @@ export const PRIORITIES: Priority[] = ["urgent", "high", "normal", "low"];
 export const KINDS: Kind[] = ["chat", "email", "web"];
 export const SORTS = ["-updated_at", "updated_at", "-created_at", "created_at", "-number", "number", "sla_due_at"] as const;
 export type Sort = (typeof SORTS)[number];
+/** Each order in words: the list's sort menu, and a view's sort in the audit log. */
+export const SORT_WORDS: Record<Sort, Key> = {
+  "-updated_at": "views.sortUpdatedNewest",
+  updated_at: "views.sortUpdatedOldest",
+  "-created_at": "views.sortCreatedNewest",
+  created_at: "views.sortCreatedOldest",
+  "-number": "views.sortNumberHighest",
+  number: "views.sortNumberLowest",
+  sla_due_at: "views.sortSlaDue",
+};
 
 /** The filter control that had the focus when the list page was left for another (FilterBar). */
 export const carried: { focus: { filter: string; option?: string } | null } = { focus: null };

@@ -92,7 +92,7 @@ export const en = {
   copied: "Copied",
   publicKey: "Public key:",
   look: "Look",
-  color: "Color",
+  color: "Colour",
   launcher: "The launcher button",
   greeting: "Greeting",
   greetingHint: "Shown when someone is online",
