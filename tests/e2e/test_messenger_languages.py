@@ -50,11 +50,13 @@ class Shop:
         self.key = ""
         self.url = ""
         self.lang = "fr"
+        # What the page asks of the messenger before it has loaded (the command queue).
+        self.commands = ""
         self.app = FastAPI()
 
         @self.app.get("/queue.js")
         async def queue() -> Response:
-            return Response(QUEUE, media_type="text/javascript")
+            return Response(QUEUE + self.commands, media_type="text/javascript")
 
         @self.app.get("/{path:path}")
         async def page(path: str) -> HTMLResponse:
@@ -149,6 +151,21 @@ async def test_a_french_page_is_french_from_the_first_frame_and_asks_for_its_wor
     assert len(asked) == 1
     await context.close()
 
+    # The page opens the messenger (open()) while the words are on their way, for a visitor new
+    # to the site: the panel shows with them, the focus in it where an open() after they came
+    # puts it, the first empty field. (Until 2026-12-07 it stayed on the page: the panel was
+    # still hidden when open() gave it the focus, and drawn again when the words came.)
+    shop.lang = "fr"
+    shop.commands = "window.frontdesk.push(['open']);"
+    context = await english_browser(browser, policy_watch)
+    page = await context.new_page()
+    await page.goto(shop.url)
+    panel = messenger(page).get_by_role("dialog")
+    await expect(panel).to_contain_text("Bonjour ! Posez-nous vos questions")
+    await expect(panel.get_by_label("Votre nom")).to_be_focused()
+    assert {frame[0] for frame in await frames(page)} == {"Fermer le chat"}
+    await context.close()
+
 
 async def test_french_words_that_cannot_be_loaded_leave_a_working_messenger_in_english(
     shop: Shop, browser: Browser, desk: Desk, policy_watch: PolicyWatch
@@ -188,9 +205,12 @@ async def test_french_words_that_hang_leave_the_messenger_in_english_until_they_
 ) -> None:
     """A request that neither answers nor fails (a stalled network) does not hide the messenger
     for as long as the browser waits: it shows in English after a few seconds, and speaks French
-    once the words come."""
+    once the words come. Here the page opened the panel meanwhile: shown, it has the focus; and
+    the visitor writing in it when the words come keeps it as it is, in English, until they
+    close it (docs/messenger.md, "Languages")."""
     support, _ada = await online_agent(desk)
     shop.key = support["public_key"]
+    shop.commands = "window.frontdesk.push(['open']);"
     context = await english_browser(browser, policy_watch)
     released = asyncio.Event()
 
@@ -202,10 +222,40 @@ async def test_french_words_that_hang_leave_the_messenger_in_english_until_they_
     page = await context.new_page()
     # Not "load": the page's load waits for the words' script too.
     await page.goto(shop.url, wait_until="domcontentloaded")
-    await expect(launcher(page)).to_have_attribute("aria-label", "Open chat")
+    await expect(launcher(page)).to_have_attribute("aria-label", "Close chat")
     await expect(launcher(page)).to_be_visible()
+    panel = messenger(page).get_by_role("dialog")
+    name = panel.get_by_label("Your name")
+    await expect(name).to_be_focused()
+    await page.keyboard.type("Marie")
+    message = panel.get_by_label("Message", exact=True)
+    await message.focus()
+    text = "Livrez-vous en Belgique ?"
+    await page.keyboard.type(text)
+    await page.keyboard.press("ArrowLeft")
+    await page.keyboard.press("ArrowLeft")
+    # Settled when the words' script has run, and the messenger with it (its listener first).
+    await page.evaluate(
+        """() => {
+            const words = document.querySelector('script[src$="/messenger-fr.js"]');
+            window.__words = new Promise((ran) => words.addEventListener('load', ran));
+        }"""
+    )
     released.set()
+    await page.evaluate("() => window.__words")
+    # Nothing changes under the visitor's fingers: the same fields, words, focus and caret.
+    await expect(panel).to_contain_text("Hi! Ask us anything")
+    await expect(name).to_have_value("Marie")
+    await expect(message).to_be_focused()
+    caret = "field => [field.value, field.selectionStart, field.selectionEnd]"
+    assert await message.evaluate(caret) == [text, len(text) - 2, len(text) - 2]
+    # Closed, it turns French, the focus on the launcher; opened again, French, nothing lost.
+    await page.keyboard.press("Escape")
     await expect(launcher(page)).to_have_attribute("aria-label", "Ouvrir le chat")
-    await expect(launcher(page)).to_be_visible()
+    await expect(launcher(page)).to_be_focused()
     assert await messenger(page).locator(".fd").get_attribute("lang") == "fr"
+    await page.keyboard.press("Enter")
+    await expect(panel).to_contain_text("Bonjour ! Posez-nous vos questions")
+    await expect(panel.get_by_label("Votre nom")).to_have_value("Marie")
+    await expect(panel.get_by_label("Message", exact=True)).to_have_value(text)
     await context.close()

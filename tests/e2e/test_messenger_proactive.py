@@ -186,3 +186,54 @@ async def test_dismissed_it_never_comes_back_and_dark_follows_the_messenger(
         await expect(bubble.locator(".proactive-text")).to_have_text("Need a quote for your team?")
     finally:
         await context.close()
+
+
+# The /status answers the page has had, and how many it had when the bubble first showed.
+STATUS_READS = """() => performance.getEntriesByType('resource')
+    .filter((entry) => entry.name.includes('/messenger/v1/status')).length"""
+BUBBLE_WATCH = f"""
+const statusReads = {STATUS_READS};
+const watch = () => {{
+  const host = document.querySelector('frontdesk-messenger');
+  const bubble = host && host.shadowRoot && host.shadowRoot.querySelector('.proactive');
+  if (bubble && !bubble.hidden && window.__bubbleAt === undefined) {{
+    window.__bubbleAt = statusReads();
+  }}
+  requestAnimationFrame(watch);
+}};
+requestAnimationFrame(watch);
+"""
+
+
+async def test_not_shown_while_nobody_can_answer(
+    site: Website, context: BrowserContext, desk: Desk
+) -> None:
+    """A message "only when someone can answer" (the default) asks /status again just before it
+    would show, and stays away while the inbox is not online; with an agent back, the next page
+    it matches shows it."""
+    support, ada = await online_agent(desk)
+    await proactive_message(desk, support, ada.id)
+    site.key = support["public_key"]
+    away = await ada.client.put("/api/v1/me/availability", json={"available": False})
+    assert away.status_code == 200, away.text
+    await context.add_init_script(BUBBLE_WATCH)
+
+    page = await pricing(context, site)
+    bubble = messenger(page).locator(".proactive")
+    # Its delay (0 s) is over: the messenger asked whether anyone is online (the second read
+    # of /status, after the page's first), or, wrongly, showed the bubble.
+    await page.wait_for_function(
+        f"() => ({STATUS_READS})() >= 2 || window.__bubbleAt !== undefined"
+    )
+    await expect(bubble).to_be_hidden()
+    assert await page.evaluate("window.__bubbleAt") is None
+    counted = f"localStorage.getItem('frontdesk:{site.key}:proactive:counted')"
+    assert await page.evaluate(counted) is None
+
+    # Ada is back: the next page the rule matches (the same, navigated to again) shows it, once
+    # the messenger read that someone is online.
+    back = await ada.client.put("/api/v1/me/availability", json={"available": True})
+    assert back.status_code == 200, back.text
+    await page.locator("#spa").click()
+    await expect(bubble).to_be_visible()
+    assert await page.evaluate("window.__bubbleAt") == 3

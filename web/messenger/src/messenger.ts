@@ -29,6 +29,8 @@ export interface Identity {
 }
 
 type Listener = (data?: unknown) => void;
+/** Draws the messenger again in words come late (redraw.ts, in the words' own script). */
+type Redraw = (view: View) => void;
 
 /** How long the messenger stays hidden waiting for its language's words (loadWords). */
 const WORDS_WAIT_MS = 3000;
@@ -55,6 +57,10 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
   private visitorCreating: Promise<string> | null = null;
   private identifying: Promise<unknown> = Promise.resolve();
   private queueTimer = 0;
+  /** The language whose words came while the visitor had the panel open: spoken once it closes. */
+  private wordsLater?: string;
+  /** Draws the messenger again in words that came (redraw.ts, from the words' own script). */
+  private redraw: Redraw = () => undefined;
   /** Told of every change of address (proactive.ts, once loaded). */
   private navigated?: () => void;
 
@@ -80,8 +86,13 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     );
     this.identity = this.local.get("identity");
     this.view = new View(this);
-    // The words of a language messenger.js does not carry, from their own script (loadWords).
-    this.view.host.addEventListener("fd-words", (event) => addWords(...(event as CustomEvent<[string, Dictionary]>).detail));
+    // The words of a language messenger.js does not carry, from their own script (loadWords),
+    // with the way to draw the messenger again in them.
+    this.view.host.addEventListener("fd-words", (event) => {
+      const [locale, words, redraw] = (event as CustomEvent<[string, Dictionary, Redraw]>).detail;
+      addWords(locale, words);
+      this.redraw = redraw;
+    });
     this.loadWords();
     this.watchPage();
     const chat = this.conversation.chat;
@@ -132,6 +143,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
   close(): void {
     if (!this.view.isOpen) return;
     const hadFocus = this.view.close();
+    if (this.wordsLater) this.speak(this.wordsLater);
     this.session.set("open", null);
     this.updateBadge();
     this.live.stopTyping();
@@ -482,26 +494,35 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     view.hold(spoken(locale) !== locale);
     if (spoken(locale) === locale) return;
     // A request that hangs must not hide the messenger for as long as the browser waits: after
-    // WORDS_WAIT_MS it shows in English, and turns French when the words come.
-    const late = window.setTimeout(() => view.hold(false), WORDS_WAIT_MS);
+    // WORDS_WAIT_MS it shows in English, and turns French when the words come (a panel open in
+    // English, once closed).
+    let shown = false;
+    const late = window.setTimeout(() => {
+      shown = true;
+      view.hold(false);
+    }, WORDS_WAIT_MS);
     const done = (): void => {
       window.clearTimeout(late);
       // Another language was chosen meanwhile: its own load, or its words at hand, decide.
       if (pickLocale(this.cfg.locale) !== locale) return;
-      if (spoken(locale) === locale) {
-        this.t = translator(locale);
-        const open = view.isOpen;
-        view.build();
-        if (open) {
-          view.open();
-          view.renderScreen();
-        }
-      } else console.warn(`frontdesk: messenger-${locale}.js could not be loaded: the messenger speaks English`);
+      if (spoken(locale) !== locale) console.warn(`frontdesk: messenger-${locale}.js could not be loaded: the messenger speaks English`);
+      // Come late, to a panel the visitor has open in English: nothing changes under their eyes
+      // and fingers; the words wait for it to close.
+      else if (shown && view.isOpen) this.wordsLater = locale;
+      else this.speak(locale);
       view.hold(false);
     };
     document.head.appendChild(
       Object.assign(document.createElement("script"), { src: `${this.base}/messenger-${locale}.js`, async: true, onload: done, onerror: done }),
     );
+  }
+
+  /** The words of `locale`, come, spoken: everything drawn again in them, as it was. */
+  private speak(locale: string): void {
+    this.wordsLater = undefined;
+    if (pickLocale(this.cfg.locale) !== locale) return;
+    this.t = translator(locale);
+    this.redraw(this.view);
   }
 
   /** The proactive messages' script (proactive.ts), loaded once and only when the inbox has some:

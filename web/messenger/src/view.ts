@@ -182,6 +182,9 @@ export class View {
   /** Our styles apply: a strict policy that refused them leaves us hidden (docs/messenger.md). */
   private readonly styled: boolean;
   private typedAt = 0;
+  /** Hidden while the words come (hold); the focus an open() gave meanwhile waits for the end. */
+  private held = false;
+  private focusLater = false;
   private fitScreen?: () => void;
   private root!: HTMLElement;
   private launcher!: HTMLButtonElement;
@@ -242,7 +245,13 @@ export class View {
   /** Hidden, held, while the words of the language spoken are on their way (Messenger.loadWords):
    * nothing shows in another language first. Shown otherwise, once our styles apply. */
   hold(held: boolean): void {
+    this.held = held;
     this.host.style.cssText = hostStyle(this.styled && !held ? "visible" : "hidden");
+    // Opened while held (open() from the page): a hidden panel takes no focus, so it is given now.
+    if (!held && this.focusLater) {
+      this.focusLater = false;
+      if (this.isOpen) this.focusPanel();
+    }
   }
 
   /** Everything, from scratch: at start and after a change of language. */
@@ -612,6 +621,10 @@ export class View {
   private focusParked: HTMLElement | null = null;
 
   focusPanel(): void {
+    if (this.held) {
+      this.focusLater = true;
+      return;
+    }
     const target =
       this.screen === "convo"
         ? this.app.conversation.chat?.state === "ended"
