@@ -96,10 +96,12 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     await expect(rule_row).to_contain_text("When: A ticket is created by a customer")
     await expect(rule_row).to_contain_text("Conditions: Label has “Refunds”")
     await expect(rule_row).to_contain_text(f"Actions: Add deleted label #{brief['id']}")
-    hours_row = table.locator("tbody tr[data-action='hours.updated']")
-    await expect(hours_row).to_contain_text(
-        f"Weekly hours: closed all week → Mon{DASH}Fri 09:00{DASH}17:00"
-    )
+    # One save, one entry with what was saved (a first save also wrote "Business hours set:
+    # Status: Off, Time zone: UTC" until 2026-12-07); "enabled" no longer reads "Status".
+    hours_row = table.locator("tbody tr[data-action='hours.created']")
+    await expect(hours_row).to_contain_text(f"Weekly hours: Mon{DASH}Fri 09:00{DASH}17:00")
+    await expect(hours_row).to_contain_text("Turned on: Yes")
+    await expect(table.locator("tbody tr[data-action^='hours.']")).to_have_count(1)
     greeting_row = table.locator("tbody tr[data-action='inbox.updated']").first
     await expect(greeting_row).to_contain_text("Messenger settings · Greeting: — → Hello")
     assert "{" not in await table.inner_text()
@@ -130,8 +132,17 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     await expect(failed).to_contain_text("Raison : Mot de passe erroné")
     await expect(login).to_contain_text("Méthode de connexion : Mot de passe")
     await expect(hours_row).to_contain_text(
-        f"Horaires de la semaine : fermé toute la semaine → lun.{DASH}ven. 09:00{DASH}17:00"
+        f"Horaires de la semaine : lun.{DASH}ven. 09:00{DASH}17:00"
     )
+    await expect(hours_row).to_contain_text("Activé : Oui")
+    # French quotes a rule's value in guillemets, with narrow no-break spaces, as the rules list.
+    await expect(rule_row).to_contain_text("Étiquette a « Refunds »")
+    assert "«\u202fRefunds\u202f»" in await rule_row.inner_text()
+    await rule_row.screenshot(path=str(screenshots / "desk-audit-log-fr-rule.png"))
+    # A date input writes the day in the browser's order (03/04/2026 here, whatever the desk's
+    # language): the label says it in the desk's.
+    await page.locator("input[name='from']").fill("2026-03-04")
+    await expect(page.get_by_test_id("audit-from-day")).to_have_text("4 mars 2026")
     await expect(rule_row).to_contain_text(f"Ajouter étiquette supprimée n° {brief['id']}")
     await shoot(page, screenshots, "audit-log-fr")
     await page.emulate_media(color_scheme="dark")

@@ -214,6 +214,14 @@ async def test_a_rule_on_the_status_priority_and_assignee(
     await expect(editor.locator("[data-condition]").first.get_by_label("Status")).to_have_value(
         f"status-{vendor['id']}"
     )
+    # In French the values are in guillemets, with narrow no-break spaces (“…” until 2026-12-07).
+    await api("PATCH", "/api/v1/me", {"preferences": {"language": "fr"}})
+    await page.reload()
+    await expect(rule).to_contain_text("Statut est « Waiting on vendor »")
+    assert "«\u202fWaiting on vendor\u202f» & Agent assigné est «\u202fPersonne\u202f»" in (
+        await rule.inner_text()
+    )
+    await shoot(page, screenshots, "rule-list-fr")
 
 
 async def test_a_rule_in_a_status_for_n_hours(

@@ -101,6 +101,18 @@ async def test_an_admin_names_a_status_and_an_agent_sets_it(
     await expect(listed.locator("tr", has_text="Another question").locator(".badge")).to_have_text(
         "Open"
     )
+    # And the customer panel beside her other ticket (it said "Hold" until 2026-12-07).
+    other = await api("GET", f"/api/v1/tickets?customer_id={saved['customer_id']}&limit=5")
+    [another] = [row for row in other["items"] if row["subject"] == "Another question"]
+    await page.goto(f"{live}/tickets/{another['id']}")
+    history = page.locator("section[aria-labelledby='history-heading']")
+    badge = history.locator(f"[data-ticket-id='{ticket['id']}'] .badge")
+    await expect(badge).to_have_text("Waiting on vendor")
+    assert "badge-hold" in (await badge.get_attribute("class") or "")
+    await history.scroll_into_view_if_needed()
+    await shoot(page, screenshots, "ticket-status-customer-panel")
+    await page.emulate_media(color_scheme="dark")
+    await shoot(page, screenshots, "dark-ticket-status-customer-panel")
     await page.context.close()
 
 

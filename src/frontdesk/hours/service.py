@@ -148,12 +148,14 @@ def _holidays(rows: Sequence[dict[str, Any]]) -> list[Holiday]:
     return holidays
 
 
-async def _first_row(session: AsyncSession, inbox_id: int) -> BusinessHours:
+async def _first_row(session: AsyncSession, inbox_id: int, values: dict[str, Any]) -> BusinessHours:
     """The inbox's row, created by this request or, when two admins save at once, by the other
-    (the primary key lets one insert win; the loser updates the winner's row)."""
+    (the primary key lets one insert win; the loser updates the winner's row). Created with the
+    saved values: a row of defaults first was a second audit entry ("Business hours set: Off,
+    UTC") before the real one."""
     try:
         async with session.begin_nested():
-            row = BusinessHours(inbox_id=inbox_id)
+            row = BusinessHours(inbox_id=inbox_id, **values)
             session.add(row)
             await session.flush()
     except IntegrityError:
@@ -267,14 +269,18 @@ async def set_hours(
         {"date": holiday.on.isoformat(), "name": holiday.name.strip(), "yearly": holiday.yearly}
         for holiday in sorted(checked_holidays, key=lambda h: h.on)
     ]
+    values: dict[str, Any] = {
+        "enabled": enabled,
+        "time_zone": time_zone,
+        "weekly": stored_weekly,
+        "holidays": stored_holidays,
+        "away_message": away_message.strip(),
+    }
     row = await session.get(BusinessHours, inbox_id)
     if row is None:
-        row = await _first_row(session, inbox_id)
-    row.enabled = enabled
-    row.time_zone = time_zone
-    row.weekly = stored_weekly
-    row.holidays = stored_holidays
-    row.away_message = away_message.strip()
+        row = await _first_row(session, inbox_id, values)
+    for name, value in values.items():
+        setattr(row, name, value)
     row.updated_at = utcnow()
     await session.flush()
     return _settings(inbox_id, row)

@@ -59,7 +59,7 @@ async def test_inbox_settings_changes_are_recorded_with_secrets_redacted(desk: D
         },
     )
     assert hours.status_code == 200, hours.text
-    recorded = await only(owner, "hours.updated", target_type="inbox")
+    recorded = await only(owner, "hours.created", target_type="inbox")
     assert recorded["changes"]["time_zone"][1] == "Europe/Paris"
     assert (recorded["target_id"], recorded["target_label"]) == (inbox["id"], "Support")
 
@@ -74,6 +74,35 @@ async def test_inbox_settings_changes_are_recorded_with_secrets_redacted(desk: D
     everything = (await owner.client.get(f"{URL}.csv")).text
     assert IDENTITY_SECRET not in everything
     assert APP_SECRET not in everything
+
+
+@BOTH_STORES
+async def test_saving_business_hours_is_one_entry_with_the_saved_values(desk: Desk) -> None:
+    """The first save created a row of defaults, then changed it: two entries, the first one
+    "Business hours set: Off, UTC", which nobody had set."""
+    owner = await desk.agent(role="owner")
+    inbox = await desk.inbox(name="Support")
+    week = [{"day": "mon", "opens": "09:00", "closes": "17:00"}]
+    body = {"enabled": True, "time_zone": "Europe/Paris", "weekly": week}
+    url = f"/api/v1/inboxes/{inbox['id']}/hours"
+    assert (await owner.client.put(url, json=body)).status_code == 200
+    [first] = [
+        e for e in await entries(owner, target_type="inbox") if e["action"].startswith("hours.")
+    ]
+    assert first["action"] == "hours.created"
+    assert first["changes"] == {
+        "enabled": [None, True],
+        "time_zone": [None, "Europe/Paris"],
+        "weekly": [None, [{"day": "mon", "opens": "09:00", "closes": "17:00"}]],
+    }
+    # Saved again, only what changed: one more entry.
+    changed = await owner.client.put(url, json={**body, "time_zone": "Europe/Berlin"})
+    assert changed.status_code == 200, changed.text
+    hours = [
+        e for e in await entries(owner, target_type="inbox") if e["action"].startswith("hours.")
+    ]
+    assert [e["action"] for e in hours] == ["hours.updated", "hours.created"]
+    assert hours[0]["changes"] == {"time_zone": ["Europe/Paris", "Europe/Berlin"]}
 
 
 @BOTH_STORES

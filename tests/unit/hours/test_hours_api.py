@@ -258,7 +258,8 @@ async def test_the_insert_that_loses_the_race_updates_the_winners_row(desk: Desk
             away_message="first",
         )
     async with unit_of_work(desk.app.state.sessionmaker) as session:
-        row = await service._first_row(session, inbox["id"])  # as if it had found none
+        # As if it had found none: its values lose too, the winner's row is read.
+        row = await service._first_row(session, inbox["id"], {"away_message": "lost"})
         assert (row.away_message, row.time_zone) == ("first", "Europe/Paris")
         row.away_message = "second"
     assert await count_rows(desk.app, BusinessHours) == 1

@@ -54,7 +54,9 @@ test("changes read as names and words, in English", async () => {
   // A key this desk does not know yet reads as its own words, never as a blank.
   assert.deepEqual(changeLines({ max_wait_minutes: 5 }, names), ["Max wait minutes: 5"]);
   // What a row was created with, or deleted with, is its value alone.
-  assert.deepEqual(changeLines({ name: [null, "Support"], enabled: [null, true] }, names, "webhook.created"), ["Name: Support", "Status: On"]);
+  assert.deepEqual(changeLines({ name: [null, "Support"], enabled: [null, true] }, names, "webhook.created"), ["Name: Support", "Turned on: Yes"]);
+  // "Status" was the word for ticket statuses too: a switch names itself another way.
+  assert.deepEqual(changeLines({ enabled: [false, true] }, names, "rule.updated"), ["Turned on: No → Yes"]);
   assert.deepEqual(changeLines({ name: ["Support", null] }, names, "inbox.deleted"), ["Name: Support"]);
   assert.deepEqual(changeLines({ name: [null, "Support"] }, names, "inbox.updated"), ["Name: — → Support"]);
 });
@@ -65,6 +67,7 @@ test("changes read as names and words, in French", async () => {
   assert.deepEqual(changeLines({ notes: "set", shared_requests: true }, names), ["Notes : Renseigné", "Demandes partagées : Activé"]);
   assert.deepEqual(changeLines({ reason: "wrong_password" }, names), ["Raison : Mot de passe erroné"]);
   assert.deepEqual(changeLines({ max_wait_minutes: 5 }, names), ["Max wait minutes : 5"]);
+  assert.deepEqual(changeLines({ enabled: [true, false] }, names, "webhook.updated"), ["Activé : Oui → Non"]);
   await switchLanguage("en");
 });
 
@@ -158,7 +161,12 @@ test("structured values read as the settings pages word them, in French", async 
   ]);
   assert.deepEqual(changeLines({ messenger_settings: [{ greeting: "" }, { greeting: "Bonjour" }] }, read), ["Réglages du messenger · Message d'accueil : — → Bonjour"]);
   assert.deepEqual(changeLines({ label_id: [1, 12] }, read), ["Étiquette : Billing → étiquette supprimée n° 12"]);
-  assert.deepEqual(changeLines({ conditions: [null, [{ field: "label", op: "has", value: 12 }]] }, read, "rule.created"), ["Conditions : Étiquette a “étiquette supprimée n° 12”"]);
+  assert.deepEqual(changeLines({ conditions: [null, [{ field: "label", op: "has", value: 12 }]] }, read, "rule.created"), ["Conditions : Étiquette a «\u202fétiquette supprimée n° 12\u202f»"]);
+  // French quotes a value in guillemets, in the rules list as here (it read “…” until 2026-12-07).
+  assert.equal(describeCondition({ field: "label", op: "has", value: 1 }), "Étiquette a «\u202fBilling\u202f»");
+  const plan = { field: "ticket_field", key: "note", op: "is", value: "Bonjour" } as never;
+  useFields().items = [{ id: 5, object: "ticket", key: "note", label: "Note", kind: "text", options: [], archived: false }] as never;
+  assert.equal(describeCondition(plan), "Champ du ticket Note est «\u202fBonjour\u202f»");
   assert.deepEqual(changeLines({ filters: [null, { inbox_id: 3, unassigned: true }] }, read, "view.created"), ["Filtres : Boîte : Support · Assigné à : Non assigné"]);
   await switchLanguage("en");
 });

@@ -28,9 +28,10 @@ export type Names = { [kind in IdKind]?: (id: number) => string | null | undefin
   field?: (key: string) => string | null | undefined;
 };
 
-// Fields that switch something on or off; other booleans answer yes or no.
+// Fields that switch something on or off; other booleans answer yes or no ("enabled" too: its
+// name, "Turned on", asks the question).
 const SWITCHES = new Set([
-  "enabled", "chat_enabled", "email_enabled", "offer_chats", "sso_only", "require_identity", "create_users",
+  "chat_enabled", "email_enabled", "offer_chats", "sso_only", "require_identity", "create_users",
   "customer_portal", "include_internal", "shared_requests", "only_when_online", "business_hours",
 ]);
 // Fields whose values are a fixed set of words, each with words of its own (audit.value_<key>_<value>).

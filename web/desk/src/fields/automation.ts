@@ -33,7 +33,7 @@ export function opWords(kind: CustomField["kind"] | undefined, op: string): stri
 export function valueWords(field: CustomField | undefined, value: unknown): string {
   if (typeof value === "boolean") return value ? t("fields.ticked") : t("fields.unticked");
   if (value == null || value === "") return t("fields.notSet");
-  return field?.kind === "text" ? `“${String(value)}”` : String(value);
+  return field?.kind === "text" ? t("rules.quoted", { value: String(value) }) : String(value);
 }
 
 /** "Set Plan to Pro", "Clear Seats", "Tick VIP", for the macro list, a preview, a rule. */

@@ -46,7 +46,8 @@ export function describeWhen(when: When, gone: Gone = shortId): string {
   return head;
 }
 
-/** "Label has “Billing”", "Ticket field Plan is “Pro”", "Business hours: out of business hours". */
+/** "Label has “Billing”", "Ticket field Plan is “Pro”", "Business hours: out of business hours";
+ * in French the values in « » (rules.quoted). */
 export function describeCondition(condition: Condition, gone: Gone = shortId): string {
   const field = t(k(`rules.field_${condition.field}`));
   if (condition.field === "ticket_field" || condition.field === "customer_field") {
@@ -72,5 +73,5 @@ export function describeCondition(condition: Condition, gone: Gone = shortId): s
     const status = condition.value;
     value = typeof status === "number" ? statusName(status, gone) : plainStatus(status);
   }
-  return `${field} ${op} “${value}”`;
+  return `${field} ${op} ${t("rules.quoted", { value })}`;
 }

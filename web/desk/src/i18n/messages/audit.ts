@@ -199,7 +199,8 @@ export const en = {
   field_email_delay_minutes: "Rating email delay (minutes)",
   field_email_enabled: "Ratings after emails",
   field_email_signature: "Email signature",
-  field_enabled: "Status",
+  // Not "Status": tickets have statuses (docs/security.md, "Audit log").
+  field_enabled: "Turned on",
   field_errors: "Errors",
   field_events: "Events",
   field_expires_at: "Expires",
@@ -540,7 +541,7 @@ export const fr: Words<typeof en> = {
   field_email_delay_minutes: "Délai de l'e-mail d'évaluation (minutes)",
   field_email_enabled: "Évaluations après les e-mails",
   field_email_signature: "Signature des e-mails",
-  field_enabled: "État",
+  field_enabled: "Activé",
   field_errors: "Erreurs",
   field_events: "Événements",
   field_expires_at: "Expire le",

@@ -47,6 +47,8 @@ export const en = {
   field_assignee: "Assignee",
   field_status: "Status",
   nobody: "Nobody",
+  // A condition's value (rules list, audit log): each language quotes its own way.
+  quoted: "“{value}”",
   deactivatedChoice: "{name} (deactivated)",
   chooseStatus: "Choose a status",
   op_is: "is",
@@ -147,6 +149,8 @@ export const fr: Words<typeof en> = {
   field_assignee: "Agent assigné",
   field_status: "Statut",
   nobody: "Personne",
+  // Guillemets with narrow no-break spaces, as French typesets them.
+  quoted: "«\u202f{value}\u202f»",
   deactivatedChoice: "{name} (compte désactivé)",
   chooseStatus: "Choisissez un statut",
   op_is: "est",
