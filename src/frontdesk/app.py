@@ -118,6 +118,10 @@ from frontdesk.users import timers as user_timers
 from frontdesk.users.api import router as account_router
 from frontdesk.users.api import users_router
 from frontdesk.users.two_factor_api import router as two_factor_router
+from frontdesk.visitors import service as visitors_service
+from frontdesk.visitors.api import router as visitors_router
+from frontdesk.visitors.messenger_api import router as visits_messenger_router
+from frontdesk.visitors.registry import MemoryRegistry, RedisRegistry, Registry
 from frontdesk.web import mount_frontends
 from frontdesk.webhooks import capture as webhooks_capture
 from frontdesk.webhooks import timers as webhook_timers
@@ -183,6 +187,7 @@ def api_router() -> APIRouter:
         audit_router,
         webhooks_router,
         proactive_router,
+        visitors_router,
     ):
         router.include_router(domain_router)
     return router
@@ -207,6 +212,7 @@ def routes() -> tuple[BaseRoute, ...]:
         file_links_router,
         ratings_messenger_router,
         proactive_messenger_router,
+        visits_messenger_router,
         rating_page_router,
         report_email_page_router,
         knowledge_messenger_router,
@@ -254,6 +260,8 @@ def timed_rounds(settings: Settings) -> list[tuple[str, Round, float]]:
         ("webhook-log", webhook_timers.prune_deliveries, webhook_timers.PRUNE_INTERVAL),
         ("idempotency-keys", idempotency_timers.sweep_keys, idempotency_timers.INTERVAL),
         ("push", deliver_push, settings.push_poll_interval),
+        # Live visitors: expired visits forgotten, the desks told of changes held back.
+        ("live-visitors", visitors_service.tell_changes, visitors_service.THROTTLE),
     ]
 
 
@@ -265,6 +273,12 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         background_checkpoints=checkpointer is not None,
     )
     broker = create_broker(settings)
+    # Who is on the inboxes' sites now: shared through Redis when the desk has several processes.
+    visits: Registry = (
+        RedisRegistry(settings.redis_url, prefix=f"{settings.redis_channel}:visits:")
+        if settings.redis_url
+        else MemoryRegistry()
+    )
     # SQLite: searches read on connections of their own, off the event loop (search/reader.py).
     searches = search_reader(settings.database_url)
     # Reports read in a process of their own, off the desk's, on both stores (db/reading.py).
@@ -274,6 +288,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
         info={
             SETTINGS_KEY: settings,
             BROKER_KEY: broker,
+            visitors_service.VISITS_KEY: visitors_service.LiveVisits(visits),
             SEARCH_READER_KEY: searches,
             READING_KEY: reading,
             # When this app next has a held reply to send (Undo send): its own, not the process's.
@@ -335,6 +350,7 @@ def create_app(settings: Settings, *, run_loops: bool = True) -> FastAPI:
             await broker.stop()
             if shared_counts is not None:
                 await shared_counts.close()
+            await visits.close()
             if pause is not None:
                 pause.close()
             await engine.dispose()

@@ -142,6 +142,10 @@ async def seed_demo(session: AsyncSession) -> bool:
         email_address=f"support@{settings.mail_domain}",
         allowed_origins=[settings.public_url],
     )
+    # The demo shop's visitors are listed in the desk's Visitors page (docs/desk.md, "Visitors").
+    await inboxes_service.update_inbox(
+        session, inbox=inbox, messenger_settings={inboxes_service.LIVE_VISITORS: "on"}
+    )
     # The demo website stands in for the company's contact page (docs/knowledge-base.md); the
     # customers' New request goes to the one inbox (docs/portal.md).
     session.add(

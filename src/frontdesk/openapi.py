@@ -236,6 +236,13 @@ ERRORS_OF_OPERATIONS: dict[tuple[str, str], set[int]] = {
     # Proactive messages: an unknown inbox key or message (404), a website it does not accept.
     ("GET", "/messenger/v1/proactive"): {403, 404},
     ("POST", "/messenger/v1/proactive/{message_id}/shown"): {403, 404},
+    # Live visitors: an unknown inbox key (404), a website it does not accept (403); an agent's
+    # invitation: a light agent or no member (403), a visit gone (404), nobody online (409).
+    ("POST", "/messenger/v1/visits"): {403, 404},
+    ("POST", "/messenger/v1/visits/leave"): {403, 404},
+    ("POST", "/api/v1/visitors/{visit_id}/invitation"): {403, 404, 409, 503},
+    # Redis, where the visits are kept with several processes, out of reach.
+    ("GET", "/api/v1/visitors"): {503},
     ("POST", "/messenger/v1/chats"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/messages"): {409},
     ("POST", "/messenger/v1/chats/{chat_id}/end"): {409},

@@ -105,12 +105,15 @@ async def start_chat(
     locale: str | None = None,
     time_zone: str | None = None,
     proactive_message_id: int | None = None,
+    invitation: tuple[User, str] | None = None,
 ) -> Chat:
     """A new chat with the visitor's first message; sent again with the same `client_msg_id`
     (the messenger retries an answer it lost), the chat the first attempt started. `locale` and
     `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail. Started from
     a proactive message still offered, the chat opens with it, from its sender, and counts as
-    one it started (proactive/service.py); the retried start returns before, so once."""
+    one it started (proactive/service.py); the retried start returns before, so once. Started
+    from an agent's invitation (visitors/service.py `take_invitation`: its writer and line), it
+    opens with that line the same way, from that agent, who takes it at once when they can."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
     # Under the visitor's lock, so that two attempts at once start one chat, and a block
@@ -158,6 +161,15 @@ async def start_chat(
     )
     if proactive_message_id is not None:
         await _open_with_proactive(session, chat=chat, inbox=inbox, message_id=proactive_message_id)
+    elif invitation is not None:
+        # Like a proactive line, it answers nothing (metrics/record.py).
+        await append_event(
+            session,
+            chat=chat,
+            type=ChatEventType.message_added,
+            author=agent_author(invitation[0]),
+            text=invitation[1],
+        )
     await append_event(
         session,
         chat=chat,
@@ -166,6 +178,10 @@ async def start_chat(
         text=text,
         client_msg_id=client_msg_id,
     )
+    if invitation is not None and await _inviter_takes_it(
+        session, chat=chat, inviter=invitation[0]
+    ):
+        return chat
     targets = await offering.offer_new_chat(session, chat=chat, now=now)
     # The same agents, by push (by default) for those with no desk tab open.
     await notifications_service.chat_waiting(
@@ -176,6 +192,24 @@ async def start_chat(
         user_ids=targets,
     )
     return chat
+
+
+async def _inviter_takes_it(session: AsyncSession, *, chat: Chat, inviter: User) -> bool:
+    """A chat started from an agent's invitation is theirs at once, as the visitor expects of the
+    agent who spoke to them (docs/messenger.md, "Live visitors"); an inviter who went offline or
+    away, or is at capacity, leaves it to be offered as any chat."""
+    online = await session.scalar(
+        queries.online_members(chat.inbox_id)
+        .where(User.id == inviter.id)
+        .with_only_columns(User.id)
+    )
+    if online is None:
+        return False
+    try:
+        await join_chat(session, chat=chat, agent=inviter)
+    except (NotOnline, AtCapacity):
+        return False
+    return True
 
 
 async def _open_with_proactive(

@@ -38,6 +38,7 @@ from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
 from frontdesk.proactive import service as proactive_service
+from frontdesk.visitors import service as visitors_service
 
 router = APIRouter(prefix="/messenger/v1", tags=["messenger"], route_class=VisitorFirst)
 
@@ -74,6 +75,7 @@ async def messenger_status(
         queue_position=opening.queue_position,
         estimated_wait_seconds=opening.estimated_wait_seconds,
         proactive=await proactive_service.any_enabled(session, inbox=found),
+        visitors=inboxes_service.shows_live_visitors(found),
     )
     token = bearer_token(request.headers.get("authorization"))
     visitor = await service.resolve_visitor(session, token=token) if token else None
@@ -123,10 +125,18 @@ async def start_chat(
 ) -> VisitorChatRead:
     if service.claims_unconfirmed_email(visitor, email=body.email):
         await limit_unconfirmed_email(request)
+    inbox = await visitor_inbox(session, visitor)
+    invitation = (
+        await visitors_service.take_invitation(
+            session, inbox=inbox, invitation_id=body.invitation_id
+        )
+        if body.invitation_id
+        else None
+    )
     chat = await service.start_chat(
         session,
         visitor=visitor,
-        inbox=await visitor_inbox(session, visitor),
+        inbox=inbox,
         name=body.name,
         email=body.email,
         text=body.text,
@@ -136,6 +146,7 @@ async def start_chat(
         locale=body.locale,
         time_zone=body.time_zone,
         proactive_message_id=body.proactive_message_id,
+        invitation=invitation,
     )
     return await views.visitor_chat(session, chat)
 

@@ -212,6 +212,11 @@ class MessengerStatus(ReadModel):
         description="The inbox has enabled proactive messages: the messenger then loads them "
         "(GET /messenger/v1/proactive).",
     )
+    visitors: bool = Field(
+        default=False,
+        description="The inbox shows agents who is on the site (`live_visitors` on): the "
+        "messenger then reports its page views (POST /messenger/v1/visits).",
+    )
 
 
 class ChatStart(WriteModel):
@@ -230,6 +235,13 @@ class ChatStart(WriteModel):
         description="The proactive message the visitor answers: the chat opens with it, from "
         "its sender, before the visitor's message. One no longer offered (disabled, deleted, "
         "its sender gone, another inbox's) is ignored: the chat starts without it.",
+    )
+    invitation_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The agent's invitation the visitor answers (docs/messenger.md, \"Live "
+        'visitors"): the chat opens with its line, from the agent who wrote it. One expired or '
+        "used already is ignored: the chat starts without it.",
     )
     locale: VisitorLocale = Field(
         default=None,

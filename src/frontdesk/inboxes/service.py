@@ -118,6 +118,16 @@ def shows_typing_preview(inbox: Inbox) -> bool:
     return inbox.messenger_settings.get(TYPING_PREVIEW) != "off"
 
 
+# The messenger setting that reports each page view to the desk's live visitor list
+# (visitors/service.py). Off unless an admin turned it on: every page view of the site then
+# talks to us, which a site's privacy notice may have to say (docs/privacy.md, "Live visitors").
+LIVE_VISITORS = "live_visitors"
+
+
+def shows_live_visitors(inbox: Inbox) -> bool:
+    return inbox.messenger_settings.get(LIVE_VISITORS) == "on"
+
+
 async def update_inbox(
     session: AsyncSession,
     *,
@@ -157,6 +167,8 @@ async def update_inbox(
     if messenger_settings is not None:
         if messenger_settings.get(TYPING_PREVIEW, "on") not in ("on", "off"):
             raise Invalid("messenger_settings", 'typing_preview is "on" or "off".')
+        if messenger_settings.get(LIVE_VISITORS, "off") not in ("on", "off"):
+            raise Invalid("messenger_settings", 'live_visitors is "on" or "off".')
         inbox.messenger_settings = dict(inbox.messenger_settings) | messenger_settings
     if retention_days is not UNSET:
         inbox.retention_days = retention_days if isinstance(retention_days, int) else None

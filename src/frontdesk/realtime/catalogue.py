@@ -46,6 +46,9 @@ class LiveEvent(enum.StrEnum):
     # An agent's out of office set, changed, started or ended (users/out_of_office.py).
     out_of_office_changed = "agent.out_of_office_changed"
     chat_bar_changed = "chat_bar.changed"
+    # Who is on an inbox's site changed (visitors/service.py): its desks with the Visitors page
+    # open read the list again; at most one per inbox every few seconds.
+    visitors_changed = "visitors.changed"
 
 
 class TicketEvent(enum.StrEnum):
@@ -314,6 +317,10 @@ class Minimized(TypedDict):
 class Presence(TypedDict):
     chat_id: int
     connected: bool
+
+
+class VisitorsChanged(TypedDict):
+    inbox_id: int
 
 
 class AvailabilityChanged(TypedDict):
@@ -839,6 +846,14 @@ EVENTS: tuple[EventSpec, ...] = (
     ),
     _spec(LiveEvent.minimized, Minimized, stored=False, to=("inbox",), note="agents of the inbox"),
     _spec(LiveEvent.presence, Presence, stored=False, to=("inbox",), note="agents of the inbox"),
+    _spec(
+        LiveEvent.visitors_changed,
+        VisitorsChanged,
+        stored=False,
+        to=("inbox",),
+        note="agents of the inbox, when a visitor comes to its site, changes page or goes "
+        "(at most one every 5 s per inbox and process)",
+    ),
     _spec(
         LiveEvent.availability_changed,
         AvailabilityChanged,

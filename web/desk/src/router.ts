@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/tickets/new", component: () => import("./tickets/NewTicketPage.vue"), meta: { full: true, title: "newTicket.title" } },
   { path: "/tickets/:id(\\d+)", component: () => import("./tickets/TicketPage.vue"), meta: { title: "common.pageTicket" } },
   { path: "/chats", component: () => import("./chats/ChatsPage.vue"), meta: { full: true, title: "common.chats" } },
+  { path: "/visitors", component: () => import("./visitors/VisitorsPage.vue"), meta: { full: true, title: "visitors.title" } },
   { path: "/chats/:id(\\d+)", component: () => import("./chats/ChatWindow.vue"), meta: { full: true, title: "common.pageChat" } },
   { path: "/macros", component: () => import("./macros/MacrosPage.vue"), meta: { full: true, title: "macros.title" } },
   { path: "/replies", component: () => import("./replies/SavedRepliesPage.vue"), meta: { full: true, title: "replies.title" } },

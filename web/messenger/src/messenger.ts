@@ -284,7 +284,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
       return;
     }
     if (showErrors) this.view.showNotice(null);
-    if (this.status.proactive) this.loadProactive();
+    if (this.status.proactive || this.status.visitors) this.loadProactive(this.status);
     this.view.restyle();
     if (!this.conversation.chat && this.token && this.status.chat_id) {
       // A chat started in another tab (or storage was cleared): pick it up.
@@ -320,6 +320,7 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
     this.view.showNotice(null);
     const cmid = this.session.get<string>("draft:cmid") ?? uuid();
     this.session.set("draft:cmid", cmid);
+    const invited = this.session.get<ProactiveMessage>("proactive");
     try {
       await this.ensureVisitor();
       const read = await this.api<ChatRead>("POST", "/chats", {
@@ -329,7 +330,8 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
         client_msg_id: cmid,
         page_url: location.href.slice(0, 2000),
         page_title: pageTitle().slice(0, 500),
-        proactive_message_id: this.session.get<ProactiveMessage>("proactive")?.id,
+        proactive_message_id: invited?.invitation ? null : invited?.id,
+        invitation_id: invited?.invitation,
         // For the mail the visitor gets from this chat: its words and its times.
         locale: pickLocale(this.cfg.locale),
         time_zone: timeZone(),
@@ -527,11 +529,13 @@ export class Messenger implements App, Host, FilesHost, HistoryHost {
 
   /** The proactive messages' script (proactive.ts), loaded once and only when the inbox has some:
    * a page of an inbox without any downloads nothing more (docs/messenger.md, "Size"). */
-  private loadProactive(): void {
+  private loadProactive(status: Status): void {
     const host = this.view.host;
     if (host.dataset.proactive) return;
     host.dataset.proactive = "1";
     host.addEventListener("fd-proactive", (event) => (event as CustomEvent<(host: ProactiveHost) => void>).detail({
+      status,
+      base: this.base,
       api: this.api,
       inbox: this.inbox,
       local: this.local,

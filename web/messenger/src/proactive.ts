@@ -12,6 +12,8 @@ import { h } from "./dom";
 import type { Store } from "./dom";
 import type { Fetcher } from "./net";
 import styles from "./proactive.css?inline";
+import type { Status } from "./types";
+import { visits } from "./visits";
 
 export interface ProactiveMessage {
   id: number;
@@ -20,10 +22,15 @@ export interface ProactiveMessage {
   page_rule: string;
   delay_seconds: number;
   only_when_online: boolean;
+  /** An agent's invitation (visits.ts), not a message of the settings: its id. */
+  invitation?: string;
 }
 
 /** What the messenger lends this part (messenger.ts, `loadProactive`). */
 export interface ProactiveHost {
+  /** /status as the messenger read it: which of this part's features the inbox uses. */
+  readonly status: Status;
+  readonly base: string;
   readonly api: Fetcher;
   readonly inbox: string;
   readonly local: Store;
@@ -98,8 +105,11 @@ export function start(host: ProactiveHost): void {
   };
 
   const show = async (message: ProactiveMessage): Promise<void> => {
-    if (host.busy() || seen().includes(message.id)) return;
+    // An agent's invitation comes once and takes the place of a message already shown.
+    const invited = Boolean(message.invitation);
+    if (host.busy() || (!invited && seen().includes(message.id))) return;
     if (message.only_when_online && !(await host.online())) return;
+    if (invited) hide();
     if (shown || host.busy() || !matches(message.page_rule, location.href)) return;
     shown = message;
     const name = message.sender.name;
@@ -110,7 +120,7 @@ export function start(host: ProactiveHost): void {
           type: "button",
           class: "proactive-open",
           onclick: () => {
-            done(message.id);
+            if (!invited) done(message.id);
             hide();
             host.engage(message);
           },
@@ -130,7 +140,7 @@ export function start(host: ProactiveHost): void {
         title: words.dismiss,
         text: "×",
         onclick: () => {
-          done(message.id);
+          if (!invited) done(message.id);
           hide();
           host.focusLauncher();
         },
@@ -138,7 +148,7 @@ export function start(host: ProactiveHost): void {
     );
     card.hidden = false;
     region.replaceChildren(h("p", { text: `${words.from.replace("{name}", name)} ${message.text}` }));
-    if (counted().includes(message.id)) return;
+    if (invited || counted().includes(message.id)) return;
     host.local.set("proactive:counted", [...counted(), message.id].slice(-50));
     void host.api("POST", `/proactive/${message.id}/shown?inbox=${encodeURIComponent(host.inbox)}`).catch(() => undefined);
   };
@@ -153,13 +163,18 @@ export function start(host: ProactiveHost): void {
     if (next) timer = window.setTimeout(() => void show(next), next.delay_seconds * 1000);
   };
 
-  host.navigated(schedule);
+  const report = host.status.visitors ? visits(host, (message) => void show(message)) : () => undefined;
+  host.navigated(() => {
+    schedule();
+    report();
+  });
   host.on("open", () => {
     clearTimeout(timer);
     hide();
   });
   host.on("close", schedule);
   host.on("chat:started", hide);
+  if (!host.status.proactive) return;
   host
     .api<{ messages: ProactiveMessage[] }>("GET", `/proactive?inbox=${encodeURIComponent(host.inbox)}`)
     .then((read) => {

@@ -36,6 +36,8 @@ export interface Status {
   waited_seconds?: number | null;
   /** The inbox has proactive messages: load them (proactive.ts). */
   proactive?: boolean;
+  /** The inbox shows its visitors to agents: report the visit (visits.ts). */
+  visitors?: boolean;
 }
 
 export interface Message {

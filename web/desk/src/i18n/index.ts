@@ -61,10 +61,11 @@ import { en as timeTracking } from "./messages/timeTracking";
 import { en as tickets } from "./messages/tickets";
 import { en as twoFactor } from "./messages/twoFactor";
 import { en as views } from "./messages/views";
+import { en as visitors } from "./messages/visitors";
 import { en as webhooks } from "./messages/webhooks";
 import type { Catalogue, Message } from "./words";
 
-const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, proactive, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, statuses, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, webhooks };
+const catalogues = { assignment, audit, auth, bulkMerge, chatbar, chatFiles, chats, checklists, collision, common, customerImport, customers, errors, fields, hours, inboxMove, knowledge, lightAgent, macros, mailboxauth, newTicket, notifications, offers, organisations, outOfOffice, preferences, presence, privacy, proactive, ratings, replies, reportEmails, reports, ruleReply, rules, sendLater, settings, shortcuts, sideConversations, sla, slaReports, spam, sso, statuses, ticketFiles, ticketLinks, ticketlist, tickets, timeTracking, twoFactor, views, visitors, webhooks };
 
 type Catalogues = typeof catalogues;
 /** "chats.join", "tickets.reply", …: a word's catalogue, a dot, its name. */

@@ -128,6 +128,10 @@ export type Presence = {
   connected: boolean;
 };
 
+export type VisitorsChanged = {
+  inbox_id: number;
+};
+
 export type AvailabilityChanged = {
   user: UserRef;
   available: boolean;
@@ -430,6 +434,7 @@ export type DeskEvents = {
   "visitor.page_viewed": PageViewed;
   "visitor.minimized": Minimized;
   "visitor.presence": Presence;
+  "visitors.changed": VisitorsChanged;
   "agent.availability_changed": AvailabilityChanged;
   "agent.out_of_office_changed": OutOfOfficeChanged;
   "chat_bar.changed": ChatBarChanged;

@@ -21,6 +21,7 @@ import { useSideConversations } from "../tickets/sideConversations";
 import { useScheduledReplies } from "../tickets/sendLater";
 import { useStatuses } from "../statuses/store";
 import { useViews } from "../views/store";
+import { useVisitors } from "../visitors/store";
 import type { DeskEventName } from "./events.gen";
 import type { Envelope } from "./socket";
 
@@ -123,6 +124,8 @@ export function eventTable(): Record<string, Action> {
     "field.changed": () => useFields().heard(),
     // An admin changed a custom ticket status: the pickers, filters and ticket pages show it.
     "ticket_status.changed": () => useStatuses().heard(),
+    // Who is on an inbox's site changed: the Visitors page, if open, reads the list again.
+    "visitors.changed": () => useVisitors().heard(),
     // A customer's field values changed: the sidebars showing that customer read it again.
     "customer.updated": (e) => useCustomerChanges().updated(Number(e.data.customer_id)),
   } satisfies Record<DeskEventName, Action>;

@@ -14,6 +14,7 @@ import { useScheduledReplies } from "../tickets/sendLater";
 import { useStatuses } from "../statuses/store";
 import { useTimeTracking } from "../timetracking/store";
 import { useViews } from "../views/store";
+import { useVisitors } from "../visitors/store";
 import { socket, setHooks } from "./connection";
 import { eventTable } from "./events";
 
@@ -61,6 +62,8 @@ export function startRealtime(): void {
       // Nor `article.changed` and `article.translation_changed`: the article list, and the
       // article open in the editor with its translations.
       useArticleChanges().resumed();
+      // Nor `visitors.changed`: the Visitors page, if open.
+      useVisitors().resumed();
       void auth.boot();
     },
     unauthenticated: () => void auth.expired(),

@@ -173,6 +173,10 @@ export const en = {
   typingPreviewHint: "Only the agents in the chat see the draft, to have an answer ready sooner. It is never stored, never sent to webhooks and never in the transcript; it goes away when the message is sent or cleared, or after a few seconds without typing.",
   saveTypingPreview: "Save",
   typingPreviewSaved: "Saved: it applies from now on.",
+  liveVisitors: "Live visitors",
+  liveVisitorsLabel: "Show visitors on the site to agents",
+  liveVisitorsHint: "Agents then see who is on the site now (page, time on the site, pages seen) in Visitors, and can invite one to chat. Every page view of the site is then reported to the desk, and forgotten a minute or two after the visitor leaves; your site's privacy notice may need to say so.",
+  liveVisitorsSaved: "Saved: messengers report visits from their next page.",
 } as const;
 
 export const fr: Words<typeof en> = {
@@ -342,4 +346,8 @@ export const fr: Words<typeof en> = {
   typingPreviewHint: "Seuls les agents de la conversation voient le brouillon, pour préparer leur réponse plus tôt. Il n'est jamais enregistré, jamais envoyé aux webhooks ni mis dans la transcription ; il disparaît à l'envoi du message, quand il est effacé, ou après quelques secondes sans saisie.",
   saveTypingPreview: "Enregistrer",
   typingPreviewSaved: "Enregistré : cela s'applique dès maintenant.",
+  liveVisitors: "Visiteurs en direct",
+  liveVisitorsLabel: "Montrer aux agents les visiteurs présents sur le site",
+  liveVisitorsHint: "Les agents voient alors qui est sur le site en ce moment (page, temps passé, pages vues) dans Visiteurs, et peuvent inviter l'un d'eux à discuter. Chaque page vue du site est alors signalée au desk, et oubliée une minute ou deux après le départ du visiteur ; la politique de confidentialité de votre site devra peut-être le mentionner.",
+  liveVisitorsSaved: "Enregistré : les messengers signalent les visites dès leur prochaine page.",
 };
