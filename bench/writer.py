@@ -12,11 +12,13 @@ of B messages, as the server's writer does, round-robin over the chats so that n
 a batch, each chat's visitor and agent taking turns (so every message moves the chat's clock and
 writes a metric moment, as in `chat.py`'s throughput). Publication goes to an in-process broker
 with no follower. Per batch size: CPU of this process (`time.process_time`) per batch and per
-message, the least of --repeat rounds of --messages messages each.
+message, the least of --repeat rounds of --messages messages each. With --hours, every inbox has
+business hours on first (weekdays 09:00-17:00 in Europe/Paris, a holiday), so that an agent's
+message computes its business seconds in a real calendar rather than an always-open one.
 
     .venv/bin/python bench/writer.py [--store sqlite|postgresql|both] [--batches 1,2,4,8,16,32,64]
                                      [--chats 200] [--agents 20] [--messages 3000] [--repeat 3]
-                                     [--log-pages 5] [--log-batches 200]
+                                     [--log-pages 5] [--log-batches 200] [--hours]
 
 With --log-pages B (SQLite), it then stores --log-batches batches of B messages after a
 checkpoint that empties the write-ahead log, and reads the log: the pages each commit writes to
@@ -93,6 +95,8 @@ async def measure(env: dict[str, str], chats: Chats, args: argparse.Namespace) -
     )
     writer = MessageWriter(sessionmaker)
     count = itertools.count()
+    if args.hours:
+        await set_hours(sessionmaker)
 
     def batch(size: int) -> list[NewMessage]:
         items = []
@@ -135,6 +139,22 @@ async def measure(env: dict[str, str], chats: Chats, args: argparse.Namespace) -
             await log_pages(url.split(":///", 1)[1], lambda: stored(batch(size)), args)
     finally:
         await engine.dispose()
+
+
+async def set_hours(sessionmaker: Any) -> None:
+    from sqlalchemy import select
+
+    from frontdesk.hours import service as hours_service
+    from frontdesk.inboxes.models import Inbox
+
+    weekly = [{"day": day, "opens": "09:00", "closes": "17:00"}
+              for day in ("mon", "tue", "wed", "thu", "fri")]  # fmt: skip
+    holidays = [{"date": "2026-12-25", "name": "Christmas", "yearly": True}]
+    async with sessionmaker() as session, session.begin():
+        for inbox_id in (await session.scalars(select(Inbox.id))).all():
+            await hours_service.set_hours(session, inbox_id=inbox_id, enabled=True,
+                                          time_zone="Europe/Paris", weekly=weekly,
+                                          holidays=holidays, away_message="")  # fmt: skip
 
 
 WAL_HEADER_BYTES = 32
@@ -203,4 +223,5 @@ if __name__ == "__main__":
         help="SQLite: the log's pages a commit, at batches of B messages",
     )
     p.add_argument("--log-batches", type=int, default=200)
+    p.add_argument("--hours", action="store_true", help="business hours on in every inbox")
     asyncio.run(main(p.parse_args()))

@@ -383,3 +383,70 @@ async def test_a_killed_redis_connection_subscribes_again_and_loses_nothing(
     texts = [f["data"]["message"]["text"] for f in vws.of_type("chat.message_added")]
     assert texts == ["meanwhile", "after"]
     await vws.close()
+
+
+async def _responses(database_url: str, chat_id: int) -> list[tuple[float, float]]:
+    """The chat's responses' seconds and business seconds, in order."""
+    import asyncpg
+
+    connection = await asyncpg.connect(
+        database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
+    try:
+        rows = await connection.fetch(
+            "SELECT seconds, business_seconds FROM metric_moments"
+            " WHERE chat_id = $1 AND kind = 'response' ORDER BY id",
+            chat_id,
+        )
+    finally:
+        await connection.close()
+    return [(row["seconds"], row["business_seconds"]) for row in rows]
+
+
+async def test_hours_saved_on_one_process_count_in_the_next_answer_on_the_other(
+    scene: dict[str, Any], pg_database: str
+) -> None:
+    """The agents' process keeps the calendar it built (hours/calendar_cache.py); hours saved
+    through the visitor's process are its next answer's hours (docs/performance.md)."""
+    ada = scene["agents"]["Ada"]  # on the agents' process
+    owner = await login(scene["visitor_side"], OWNER_EMAIL)
+    hours = f"/api/v1/inboxes/{scene['inbox']['id']}/hours"
+    # Open one hour a week, three days from now: closed for the whole test.
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(time.gmtime().tm_wday + 3) % 7]
+    closed = {
+        "enabled": True,
+        "time_zone": "UTC",
+        "weekly": [{"day": day, "opens": "10:00", "closes": "11:00"}],
+    }
+    started = await scene["visitor"].post("/messenger/v1/chats", json={"text": "hi"})
+    chat_id = started.json()["id"]  # while open: no chat starts out of hours
+    assert (await ada["client"].post(f"/api/v1/chats/{chat_id}/join")).status_code == 200
+    assert (await owner.put(hours, json=closed)).status_code == 200
+
+    async def answer(n: int) -> list[tuple[float, float]]:
+        ack = await ada["ws"].request(
+            {"type": "message", "chat_id": chat_id, "text": f"a{n}", "client_msg_id": f"a{n}"}
+        )
+        assert ack["type"] == "ack", ack
+        return await _responses(pg_database, chat_id)
+
+    async def write(n: int) -> None:
+        sent = await scene["visitor"].post(
+            f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"v{n}"}
+        )
+        assert sent.status_code == 201, sent.text
+
+    # Each answer's business seconds: closed, then always open (every second), closed again.
+    (first,) = await answer(1)
+    assert first[1] == 0.0  # and the agents' process keeps the calendar now
+
+    assert (await owner.put(hours, json=closed | {"enabled": False})).status_code == 200
+    await write(2)
+    second = (await answer(2))[1]
+    assert second[1] == second[0] > 0
+
+    assert (await owner.put(hours, json=closed)).status_code == 200
+    await write(3)
+    third = (await answer(3))[2]
+    assert third[1] == 0.0
+    await owner.aclose()

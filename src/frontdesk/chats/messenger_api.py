@@ -62,7 +62,7 @@ async def messenger_status(
 ) -> MessengerStatus:
     """Public: online, away or closed (the inbox's business hours and who is free). With a
     visitor token, also the visitor's open chat and their place in the queue."""
-    found = await inboxes_service.get_inbox_by_public_key(session, public_key=inbox)
+    found, proactive = await proactive_service.status_inbox(session, public_key=inbox)
     ensure_origin(found, request.headers.get("origin"))
     opening = await service.opening_now(session, inbox=found)
     status_read = MessengerStatus(
@@ -74,7 +74,7 @@ async def messenger_status(
         away_message=opening.away_message,
         queue_position=opening.queue_position,
         estimated_wait_seconds=opening.estimated_wait_seconds,
-        proactive=await proactive_service.any_enabled(session, inbox=found),
+        proactive=proactive,
         visitors=inboxes_service.shows_live_visitors(found),
     )
     token = bearer_token(request.headers.get("authorization"))

@@ -209,7 +209,8 @@ class MessengerStatus(ReadModel):
     )
     proactive: bool = Field(
         default=False,
-        description="The inbox has enabled proactive messages: the messenger then loads them "
+        description="The inbox has proactive messages the messenger may show (enabled, their "
+        "sender an active full agent of the inbox): the messenger then loads them "
         "(GET /messenger/v1/proactive).",
     )
     visitors: bool = Field(

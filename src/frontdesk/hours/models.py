@@ -24,3 +24,6 @@ class BusinessHours(Timestamped, Base):
     # [{"date": "2026-12-25", "name": "Christmas", "yearly": true}, ...]
     holidays: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     away_message: Mapped[str] = mapped_column(Text, default="")
+    # One more at every save (hours/service.py `set_hours`): a process keeps the calendars it
+    # built while this is unchanged (hours/calendar_cache.py). Migration 0100.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")

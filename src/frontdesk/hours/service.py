@@ -8,7 +8,7 @@ asks (the messenger's state, SLAs, assignment, reports). Nothing else computes h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.hours import calendar_cache
 from frontdesk.hours.calendar import (
     DAY_MINUTES,
     DAY_NAMES,
@@ -39,6 +40,8 @@ __all__ = [
     "calendar_of",
     "calendars_of",
     "get_hours",
+    "keep_calendars",
+    "kept_calendars",
     "set_hours",
     "stored_calendar",
 ]
@@ -190,6 +193,30 @@ def stored_calendar(
     )
 
 
+def kept_calendars(
+    session: AsyncSession, versions: Mapping[int, int | None]
+) -> tuple[dict[int, Calendar], set[int]]:
+    """For the chat writer, which reads its inboxes' hours versions with its clocks (None: no
+    row): the calendars this process keeps at those versions, and the inboxes whose hours it
+    must read (`keep_calendars`). Exact, never stale (hours/calendar_cache.py)."""
+    engine = session.sync_session.get_bind().engine
+    return calendar_cache.of_engine(engine).known(versions, ALWAYS_OPEN)
+
+
+def keep_calendars(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, int, bool, str, Sequence[dict[str, str]], Sequence[dict[str, Any]]]],
+) -> dict[int, Calendar]:
+    """The calendars of stored rows' values (inbox id, version, then `stored_calendar`'s), kept
+    for the next batches."""
+    cache = calendar_cache.of_engine(session.sync_session.get_bind().engine)
+    built = {}
+    for inbox_id, version, enabled, time_zone, weekly, holidays in rows:
+        built[inbox_id] = calendar = stored_calendar(enabled, time_zone, weekly, holidays)
+        cache.keep(inbox_id, version, calendar)
+    return built
+
+
 def meaning(calendar: Calendar) -> tuple[object, ...]:
     """What decides the calendar's answers: an away message or a reordering changes none."""
     if calendar.always_open:
@@ -282,5 +309,8 @@ async def set_hours(
     for name, value in values.items():
         setattr(row, name, value)
     row.updated_at = utcnow()
+    # Counted by the database under the row's lock, so that two saves at once never share a
+    # version: the calendars processes keep are told apart by it (hours/calendar_cache.py).
+    row.version = BusinessHours.version + 1
     await session.flush()
     return _settings(inbox_id, row)

@@ -47,6 +47,14 @@ _READ = (
     f"SELECT {', '.join(CLOCK_COLUMNS)} FROM conversation_clocks "  # noqa: S608 - constant text
     "WHERE chat_id IN (SELECT value FROM json_each(?))"
 )
+# The same, with the version of each clock's inbox's business hours (None: no row), for a batch
+# where an agent wrote: the writer builds a calendar again only when it changed
+# (hours/calendar_cache.py), so the hours themselves are read only then (`read_hours`).
+_READ_WITH_HOURS = (
+    f"SELECT {', '.join('c.' + column for column in CLOCK_COLUMNS)}, h.version "  # noqa: S608
+    "FROM conversation_clocks AS c LEFT JOIN business_hours AS h ON h.inbox_id = c.inbox_id "
+    "WHERE c.chat_id IN (SELECT value FROM json_each(?))"
+)
 _UPDATE = "UPDATE conversation_clocks SET awaiting_since = ?, first_response_at = ? WHERE id = ?"
 
 _DECODERS = [sqlite.decoder(CLOCKS, column) for column in CLOCK_COLUMNS]
@@ -93,11 +101,13 @@ _INSERT = (
 _MOMENT_ENCODERS = [(key, sqlite.encoder(MOMENTS, key)) for key in MOMENT_COLUMNS]
 
 
-# The business hours of the clocks' inboxes, read only for a batch where an agent wrote (a
-# response's business seconds, metrics/record.py); hours/service.py `stored_calendar` makes
-# the calendars. No row: the inbox is always open.
-HOURS_COLUMNS = ["inbox_id", "enabled", "time_zone", "weekly", "holidays"]
-HoursRow = tuple[int, bool, str, list[dict[str, Any]], list[dict[str, Any]]]
+# The business hours of the clocks' inboxes whose calendar the process does not keep at their
+# version (a response's business seconds, metrics/record.py); hours/service.py
+# `keep_calendars` makes the calendars. No row: the inbox is always open.
+HOURS_COLUMNS = ["inbox_id", "version", "enabled", "time_zone", "weekly", "holidays"]
+HoursRow = tuple[int, int, bool, str, list[dict[str, Any]], list[dict[str, Any]]]
+# Each clock's inbox and the version of its hours (None: no row).
+HoursVersions = dict[int, int | None]
 _READ_HOURS = (
     f"SELECT {', '.join(HOURS_COLUMNS)} FROM business_hours "  # noqa: S608 - constant text
     "WHERE inbox_id IN (SELECT value FROM json_each(?))"
@@ -132,6 +142,22 @@ def read_chat_clocks(connection: sqlite3.Connection, chat_ids: Iterable[int]) ->
     ]
 
 
+def read_chat_clocks_with_hours(
+    connection: sqlite3.Connection, chat_ids: Iterable[int]
+) -> tuple[list[ClockRow], HoursVersions]:
+    rows = connection.execute(_READ_WITH_HOURS, (json.dumps(sorted(chat_ids)),)).fetchall()
+    clocks = [
+        ClockRow(
+            *(
+                value if decode is None else decode(value)
+                for value, decode in zip(row[:-1], _DECODERS, strict=True)
+            )
+        )
+        for row in rows
+    ]
+    return clocks, {clock.inbox_id: row[-1] for clock, row in zip(clocks, rows, strict=True)}
+
+
 def write(
     connection: sqlite3.Connection, clocks: Sequence[ClockRow], moments: Sequence[MomentRow]
 ) -> None:
@@ -162,6 +188,11 @@ def write(
 _PG_READ = (
     f"SELECT {', '.join(CLOCK_COLUMNS)} FROM conversation_clocks "  # noqa: S608 - constant text
     "WHERE chat_id = ANY($1::int[])"
+)
+_PG_READ_WITH_HOURS = (
+    f"SELECT {', '.join('c.' + column for column in CLOCK_COLUMNS)}, h.version "  # noqa: S608
+    "FROM conversation_clocks AS c LEFT JOIN business_hours AS h ON h.inbox_id = c.inbox_id "
+    "WHERE c.chat_id = ANY($1::int[])"
 )
 # The clocks' new marks and the moments in one round trip (the update is a data-modifying CTE,
 # which runs whether or not the statement reads it).
@@ -220,6 +251,18 @@ async def read_chat_clocks_pg(driver: Any, chat_ids: Iterable[int]) -> list[Cloc
         ClockRow(*(decode(value) for value, decode in zip(row, _PG_DECODERS, strict=True)))
         for row in rows
     ]
+
+
+async def read_chat_clocks_with_hours_pg(
+    driver: Any, chat_ids: Iterable[int]
+) -> tuple[list[ClockRow], HoursVersions]:
+    rows = await driver.fetch(_PG_READ_WITH_HOURS, sorted(chat_ids))
+    clocks = [
+        # The clock's columns, then the version (zip stops at the decoders).
+        ClockRow(*(decode(value) for value, decode in zip(row, _PG_DECODERS, strict=False)))
+        for row in rows
+    ]
+    return clocks, {clock.inbox_id: row[-1] for clock, row in zip(clocks, rows, strict=True)}
 
 
 async def write_pg(driver: Any, clocks: Sequence[ClockRow], moments: Sequence[MomentRow]) -> None:

@@ -19,7 +19,7 @@ from frontdesk.db.sqlite import inline_sqlite
 from frontdesk.hours import service as hours_service
 from frontdesk.hours.calendar import Calendar
 from frontdesk.metrics import clock_rows
-from frontdesk.metrics.clock_rows import ClockRow, HoursRow, MomentRow
+from frontdesk.metrics.clock_rows import ClockRow, MomentRow
 from frontdesk.metrics.models import (
     Channel,
     ConversationClock,
@@ -182,12 +182,10 @@ def _message_moments(
 
 def _answering(messages: Iterable[ChatMessage]) -> bool:
     """Whether an agent wrote among the messages: only then can they answer someone, and the
-    inboxes' calendars are read (a response's business seconds)."""
+    inboxes' calendars are needed (a response's business seconds): the versions of their hours
+    are read with the clocks, and the hours themselves only when this process does not keep the
+    calendar at that version (hours/calendar_cache.py)."""
     return any(m.author_kind != "visitor" and m.author_user_id is not None for m in messages)
-
-
-def _calendars(rows: Iterable[HoursRow]) -> dict[int, Calendar]:
-    return {row[0]: hours_service.stored_calendar(*row[1:]) for row in rows}
 
 
 async def _clock_calendar(session: AsyncSession, clock: Clock) -> Calendar:
@@ -220,23 +218,29 @@ async def chat_messages(session: AsyncSession, *, events: Sequence[ChatMessage])
     if not _clocks_in(session):
         connection = await inline_sqlite(session)
         if connection is not None:
-            rows = clock_rows.read_chat_clocks(connection, chat_ids)
-            calendars = (
-                _calendars(clock_rows.read_hours(connection, {r.inbox_id for r in rows}))
-                if rows and _answering(messages)
-                else {}
-            )
+            calendars: dict[int, Calendar] = {}
+            if _answering(messages):
+                rows, versions = clock_rows.read_chat_clocks_with_hours(connection, chat_ids)
+                calendars, missing = hours_service.kept_calendars(session, versions)
+                if missing:
+                    read = clock_rows.read_hours(connection, missing)
+                    calendars |= hours_service.keep_calendars(session, read)
+            else:
+                rows = clock_rows.read_chat_clocks(connection, chat_ids)
             moved, moments = _moved(rows, messages, calendars)
             clock_rows.write(connection, moved, moments)
             return
         driver = await inline_asyncpg(session)
         if driver is not None:
-            rows = await clock_rows.read_chat_clocks_pg(driver, chat_ids)
-            calendars = (
-                _calendars(await clock_rows.read_hours_pg(driver, {r.inbox_id for r in rows}))
-                if rows and _answering(messages)
-                else {}
-            )
+            calendars = {}
+            if _answering(messages):
+                rows, versions = await clock_rows.read_chat_clocks_with_hours_pg(driver, chat_ids)
+                calendars, missing = hours_service.kept_calendars(session, versions)
+                if missing:
+                    read = await clock_rows.read_hours_pg(driver, missing)
+                    calendars |= hours_service.keep_calendars(session, read)
+            else:
+                rows = await clock_rows.read_chat_clocks_pg(driver, chat_ids)
             moved, moments = _moved(rows, messages, calendars)
             await clock_rows.write_pg(driver, moved, moments)
             return

@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from frontdesk.errors import Invalid, NotFound
 from frontdesk.inboxes import service as inboxes_service
-from frontdesk.inboxes.models import Inbox
+from frontdesk.inboxes.models import Inbox, InboxMember
 from frontdesk.proactive.models import (
     MAX_DELAY,
     MAX_NAME,
@@ -27,7 +28,7 @@ from frontdesk.proactive.models import (
     MAX_TEXT,
     ProactiveMessage,
 )
-from frontdesk.users.models import User
+from frontdesk.users.models import Role, User
 
 # A path or a full http(s) address; `*` stands for any characters, nothing else is special.
 _ADDRESS = re.compile(r"^https?://[^\s/]+(/\S*)?$", re.IGNORECASE)
@@ -294,11 +295,40 @@ async def inbox_of(session: AsyncSession, *, inbox_id: int) -> Inbox:
         raise Invalid("inbox_id", "No such inbox.") from None
 
 
-async def any_enabled(session: AsyncSession, *, inbox: Inbox) -> bool:
-    """Whether the messenger should load its proactive part at all (told in /status)."""
-    found = await session.scalar(
+def offered(inbox_id: QueryableAttribute[int] | ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: whether the inbox has a message the messenger may show, by the rule of
+    `live_messages` (enabled, its sender active, a full agent and a member of the inbox)."""
+    return (
         select(ProactiveMessage.id)
-        .where(ProactiveMessage.inbox_id == inbox.id, ProactiveMessage.enabled)
-        .limit(1)
+        .join(User, User.id == ProactiveMessage.sender_id)
+        .join(
+            InboxMember,
+            (InboxMember.inbox_id == ProactiveMessage.inbox_id)
+            & (InboxMember.user_id == ProactiveMessage.sender_id),
+        )
+        .where(
+            ProactiveMessage.inbox_id == inbox_id,
+            ProactiveMessage.enabled,
+            User.is_active,
+            User.role != Role.collaborator,  # `User.is_light_agent`
+        )
+        .exists()
     )
-    return found is not None
+
+
+# Built once: building the statement and its cache key on every call cost as much as the read
+# it saves (bench/hot_reads.py).
+_STATUS_INBOX = select(Inbox, offered(Inbox.id)).where(Inbox.public_key == bindparam("public_key"))
+
+
+async def status_inbox(session: AsyncSession, *, public_key: str) -> tuple[Inbox, bool]:
+    """The inbox of the messenger's /status and whether the messenger should load its proactive
+    part at all, in the one statement that reads the inbox: /status runs on every page view of
+    every site that embeds the messenger, and this costs no read of its own (decided
+    2026-12-07: a subquery, exact at every change of a message, a sender or a membership,
+    rather than a flag on the inbox that each of those changes would have to keep;
+    docs/performance.md)."""
+    found = (await session.execute(_STATUS_INBOX, {"public_key": public_key})).one_or_none()
+    if found is None:  # as inboxes_service.get_inbox_by_public_key
+        raise NotFound("No such inbox.", code="unknown_inbox")
+    return found[0], found[1]
