@@ -143,6 +143,9 @@ async def test_an_owner_reads_and_filters_the_audit_log(
     # language): the label says it in the desk's.
     await page.locator("input[name='from']").fill("2026-03-04")
     await expect(page.get_by_test_id("audit-from-day")).to_have_text("4 mars 2026")
+    # A screen reader hears it as the field's description; the field's name stays "Du".
+    await expect(page.locator("input[name='from']")).to_have_accessible_name("Du")
+    await expect(page.locator("input[name='from']")).to_have_accessible_description("4 mars 2026")
     await expect(rule_row).to_contain_text(f"Ajouter étiquette supprimée n° {brief['id']}")
     await shoot(page, screenshots, "audit-log-fr")
     await page.emulate_media(color_scheme="dark")

@@ -1,7 +1,7 @@
 """The desk from the keyboard, in real Chromium: the ticket list (j/k, arrows, Enter, g then a
-folder), the chat bar (n/p, Shift+J to join, Escape to minimise), the composer (r, Escape) and the
-help overlay ("?"); shortcuts keep quiet while the agent types (screenshot:
-screenshots/desk-shortcuts.png)."""
+folder, g then v to Visitors), the chat bar (n/p, Shift+J to join, Escape to minimise), the
+composer (r, Escape) and the help overlay ("?"); shortcuts keep quiet while the agent types
+(screenshot: screenshots/desk-shortcuts.png)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,7 @@ async def test_the_desk_from_the_keyboard(
         "Write in the composer",
         "Next ticket",
         "Go to Closed",
+        "Go to Visitors",
         "Minimise the chat",
     ):
         await expect(dialog).to_contain_text(words)
@@ -153,6 +154,11 @@ async def test_the_desk_from_the_keyboard(
     await page.keyboard.press("g")
     await page.keyboard.press("z")
     await expect(page).to_have_url(re.compile(rf"/inboxes/{inbox['id']}/closed$"))
+    # g, then v: the Visitors page, as its link in the sidebar.
+    await page.keyboard.press("g")
+    await page.keyboard.press("v")
+    await expect(page).to_have_url(re.compile("/visitors$"))
+    await expect(page.get_by_role("heading", name="Visitors on the site", level=1)).to_be_visible()
 
 
 async def test_a_tickets_page_from_the_keyboard(desk: Any, live: str, browser: Browser) -> None:

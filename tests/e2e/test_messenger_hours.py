@@ -190,6 +190,10 @@ async def test_an_admin_sets_the_hours_in_the_inbox_settings(
     await expect(form.locator("[data-day=fri] .interval").nth(1)).to_contain_text("next day")
     await form.get_by_role("button", name="Add a holiday").click()
     await form.get_by_label("Date").fill("2026-12-25")
+    # Chromium writes the date in the browser's order (12/25/2026): the row says the day in words,
+    # and a screen reader hears it with the field.
+    await expect(form.locator("#holiday-0-day")).to_have_text("Dec 25, 2026")
+    await expect(form.get_by_label("Date")).to_have_accessible_description("Dec 25, 2026")
     await form.get_by_placeholder("Name (optional)").fill("Christmas")
     await form.get_by_label("Every year").check()
     await form.get_by_label("Away message").fill("Back on Monday!")

@@ -137,3 +137,28 @@ export function formatCalendarDay(day: string): string {
   }
   return found.format(new Date(`${day}T00:00:00Z`));
 }
+
+/**
+ * What a date or datetime-local input holds ("2026-03-04", "2026-03-04T14:30"), in the agent's
+ * language: "Mar 4, 2026", "Mar 4, 2026, 02:30 PM" ("4 mars 2026", "4 mars 2026, 14:30"). Chromium
+ * writes such an input in the browser's own order (03/04/2026 in a French desk on an English
+ * browser, whatever the page's `lang`), so the desk says the day beside it (PickedDay.vue). The
+ * value is shown as written, a wall-clock reading, in no time zone; "" while it is no whole value.
+ */
+export function formatPicked(value: string | null | undefined): string {
+  const match = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2})?$/.exec(value ?? "");
+  if (!match) return "";
+  const at = new Date(`${match[1]}${match[2] ?? "T00:00"}:00Z`);
+  // Date reads "2026-02-30" as March 2nd.
+  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== match[1]) return "";
+  const options: Intl.DateTimeFormatOptions = match[2]
+    ? { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+    : { dateStyle: "medium" };
+  const key = `picked ${match[2] ? "time" : "day"} ${locale.value}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale.value, { ...options, timeZone: "UTC" });
+    formatters.set(key, found);
+  }
+  return found.format(at);
+}

@@ -29,6 +29,7 @@ export type ShortcutId =
   | "previousChat"
   | "joinChat"
   | "minimiseChat"
+  | "goVisitors"
   | "focusComposer"
   | "send"
   | "newLine"
@@ -66,6 +67,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: "previousChat", group: "shortcuts.groupChats", keys: ["p"], label: "shortcuts.previousChat" },
   { id: "joinChat", group: "shortcuts.groupChats", keys: ["Shift+J"], label: "shortcuts.joinChat" },
   { id: "minimiseChat", group: "shortcuts.groupChats", keys: ["Escape"], label: "shortcuts.minimiseChat" },
+  { id: "goVisitors", group: "shortcuts.groupChats", keys: ["g v"], label: "shortcuts.goVisitors" },
   { id: "focusComposer", group: "shortcuts.groupComposer", keys: ["r"], label: "shortcuts.focusComposer" },
   { id: "send", group: "shortcuts.groupComposer", keys: ["Enter"], label: "shortcuts.send", native: true },
   { id: "newLine", group: "shortcuts.groupComposer", keys: ["Shift+Enter"], label: "shortcuts.newLine", native: true },
