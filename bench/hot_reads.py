@@ -8,12 +8,18 @@ engine and sessions:
   process keeps (`hours/calendar_cache.py`). Also the clocks alone, a batch of visitors'
   messages, which reads neither. Run on the driver's connection inside one transaction, as the
   writer does (`metrics/record.chat_messages`).
-- **The messenger's /status inbox read**: before, the inbox by its public key and then "any
-  enabled proactive message" (the removed `proactive_service.any_enabled`, its statement kept
-  here); now, `proactive_service.status_inbox`, one statement. With one proactive message.
+- **The messenger's /status reads of the inbox and its hours**, three ways: "3 reads", the
+  inbox by its public key, then "any enabled proactive message" (the removed
+  `proactive_service.any_enabled`, its statement kept here), then the business hours
+  (`hours_service.get_hours`, what `opening_now` read); "2 reads", the inbox with the proactive
+  subquery (the statement of the removed `proactive_service.status_inbox`, kept here), then the
+  hours; "now", `chats/status_read.status_inbox` (the inbox, the subquery, the hours' version
+  and away message) and the calendar kept at that version (`hours_service.kept_calendar`). With
+  one proactive message and business hours on.
 
     .venv/bin/python bench/hot_reads.py [--store sqlite|postgresql|both] [--rounds 3]
                                         [--batches 20000] [--reads 3000]
+                                        [--part writer|status|both]
 
 Each figure is the mean over --batches batches (--reads reads) of a round; rounds alternate the
 ways, so that load from other work on the machine falls on both. Nothing here is a test.
@@ -33,15 +39,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tickets as ticket_bench
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk.chats import status_read
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.session import create_engine, unit_of_work
 from frontdesk.db.sqlite import database_path, inline_sqlite
 from frontdesk.hours import service as hours_service
 from frontdesk.inboxes import service as inboxes_service
+from frontdesk.inboxes.models import Inbox
 from frontdesk.metrics import clock_rows
 from frontdesk.proactive import service as proactive_service
 from frontdesk.proactive.models import ProactiveMessage
@@ -156,19 +164,35 @@ async def _timed(way: Callable[[int], Awaitable[Any]], count: int) -> tuple[floa
     return (time.process_time() - cpu) / count * 1e6, (time.perf_counter() - wall) / count * 1e6
 
 
-async def _status_before(session: AsyncSession, key: str) -> bool:
+async def _status_three_reads(session: AsyncSession, key: str) -> bool:
     inbox = await inboxes_service.get_inbox_by_public_key(session, public_key=key)
     found = await session.scalar(
         select(ProactiveMessage.id)
         .where(ProactiveMessage.inbox_id == inbox.id, ProactiveMessage.enabled)
         .limit(1)
     )
-    return found is not None
+    hours = await hours_service.get_hours(session, inbox_id=inbox.id)
+    return found is not None and not hours.calendar.always_open
 
 
-async def _status_after(session: AsyncSession, key: str) -> bool:
-    _inbox, offered = await proactive_service.status_inbox(session, public_key=key)
-    return offered
+# The statement of proactive_service.status_inbox as it was before the hours' version joined it.
+_TWO_READS_INBOX = select(Inbox, proactive_service.offered(Inbox.id)).where(
+    Inbox.public_key == bindparam("public_key")
+)
+
+
+async def _status_two_reads(session: AsyncSession, key: str) -> bool:
+    inbox, offered = (await session.execute(_TWO_READS_INBOX, {"public_key": key})).one()
+    hours = await hours_service.get_hours(session, inbox_id=inbox.id)
+    return bool(offered) and not hours.calendar.always_open
+
+
+async def _status_now(session: AsyncSession, key: str) -> bool:
+    read = await status_read.status_inbox(session, public_key=key)
+    calendar = await hours_service.kept_calendar(
+        session, inbox_id=read.inbox.id, version=read.hours.version
+    )
+    return read.proactive and not calendar.always_open
 
 
 async def run_store(store: str, args: argparse.Namespace) -> None:
@@ -178,43 +202,64 @@ async def run_store(store: str, args: argparse.Namespace) -> None:
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         try:
             inbox_id, key = await _seed(sessionmaker)
-            await _clocks(url, inbox_id)
-            print(f"\n== {store}: writer, a batch of {BATCH} with an agent's message "
-                  f"(µs CPU / µs wall, the mean of {args.batches:,} batches) ==")  # fmt: skip
-            async with sessionmaker() as session, session.begin():
-                ways = await _writer_ways(session)
-                for way in ways.values():  # warm: statement caches, the kept calendar
-                    await _timed(way, 200)
-                for round_ in range(args.rounds):
-                    line = []
-                    for name, way in ways.items():
-                        cpu, wall = await _timed(way, args.batches)
-                        line.append(f"{name} {cpu:.1f} / {wall:.1f}")
-                    print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
-            print(f"== {store}: /status's inbox read (µs CPU / µs wall, the mean of "
-                  f"{args.reads:,} reads, each its own session) ==")  # fmt: skip
-            readers = {"before": _status_before, "after": _status_after}
-
-            def reading(read: Callable[[AsyncSession, str], Awaitable[bool]]) -> Any:
-                async def one(_n: int) -> bool:
-                    async with sessionmaker() as session:
-                        offered = await read(session, key)
-                    if not offered:
-                        raise SystemExit("the proactive message is not seen")
-                    return offered
-
-                return one
-
-            for read in readers.values():
-                await _timed(reading(read), 100)
-            for round_ in range(args.rounds):
-                line = []
-                for name, read in readers.items():
-                    cpu, wall = await _timed(reading(read), args.reads)
-                    line.append(f"{name} {cpu:.0f} / {wall:.0f}")
-                print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+            if args.part in ("writer", "both"):
+                await _clocks(url, inbox_id)
+                await _writer_part(sessionmaker, store, args)
+            if args.part in ("status", "both"):
+                await _status_part(sessionmaker, store, key, args)
         finally:
             await engine.dispose()
+
+
+async def _writer_part(
+    sessionmaker: async_sessionmaker[AsyncSession], store: str, args: argparse.Namespace
+) -> None:
+    print(f"\n== {store}: writer, a batch of {BATCH} with an agent's message "
+          f"(µs CPU / µs wall, the mean of {args.batches:,} batches) ==")  # fmt: skip
+    async with sessionmaker() as session, session.begin():
+        ways = await _writer_ways(session)
+        for way in ways.values():  # warm: statement caches, the kept calendar
+            await _timed(way, 200)
+        for round_ in range(args.rounds):
+            line = []
+            for name, way in ways.items():
+                cpu, wall = await _timed(way, args.batches)
+                line.append(f"{name} {cpu:.1f} / {wall:.1f}")
+            print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+
+
+async def _status_part(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    store: str,
+    key: str,
+    args: argparse.Namespace,
+) -> None:
+    print(f"== {store}: /status's reads of the inbox and its hours (µs CPU / µs wall, "
+          f"the mean of {args.reads:,} reads, each its own session) ==")  # fmt: skip
+    readers = {
+        "3 reads": _status_three_reads,
+        "2 reads": _status_two_reads,
+        "now": _status_now,
+    }
+
+    def reading(read: Callable[[AsyncSession, str], Awaitable[bool]]) -> Any:
+        async def one(_n: int) -> bool:
+            async with sessionmaker() as session:
+                offered = await read(session, key)
+            if not offered:
+                raise SystemExit("the proactive message or the hours are not seen")
+            return offered
+
+        return one
+
+    for read in readers.values():
+        await _timed(reading(read), 100)
+    for round_ in range(args.rounds):
+        line = []
+        for name, read in readers.items():
+            cpu, wall = await _timed(reading(read), args.reads)
+            line.append(f"{name} {cpu:.0f} / {wall:.0f}")
+        print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
 
 
 async def main() -> None:
@@ -223,6 +268,7 @@ async def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--batches", type=int, default=20_000)
     p.add_argument("--reads", type=int, default=3_000)
+    p.add_argument("--part", choices=["writer", "status", "both"], default="both")
     args = p.parse_args()
     for store in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
         await run_store(store, args)

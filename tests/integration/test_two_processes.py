@@ -407,7 +407,8 @@ async def test_hours_saved_on_one_process_count_in_the_next_answer_on_the_other(
     scene: dict[str, Any], pg_database: str
 ) -> None:
     """The agents' process keeps the calendar it built (hours/calendar_cache.py); hours saved
-    through the visitor's process are its next answer's hours (docs/performance.md)."""
+    through the visitor's process are its next answer's hours, and its next /status's
+    (docs/performance.md)."""
     ada = scene["agents"]["Ada"]  # on the agents' process
     owner = await login(scene["visitor_side"], OWNER_EMAIL)
     hours = f"/api/v1/inboxes/{scene['inbox']['id']}/hours"
@@ -430,6 +431,13 @@ async def test_hours_saved_on_one_process_count_in_the_next_answer_on_the_other(
         assert ack["type"] == "ack", ack
         return await _responses(pg_database, chat_id)
 
+    async def status_there() -> str:
+        """/status as the agents' process answers it (its calendar kept after the first)."""
+        params = {"inbox": scene["inbox"]["public_key"]}
+        status = await ada["client"].get("/messenger/v1/status", params=params)
+        assert status.status_code == 200, status.text
+        return str(status.json()["state"])
+
     async def write(n: int) -> None:
         sent = await scene["visitor"].post(
             f"/messenger/v1/chats/{chat_id}/messages", json={"text": f"v{n}"}
@@ -439,13 +447,16 @@ async def test_hours_saved_on_one_process_count_in_the_next_answer_on_the_other(
     # Each answer's business seconds: closed, then always open (every second), closed again.
     (first,) = await answer(1)
     assert first[1] == 0.0  # and the agents' process keeps the calendar now
+    assert [await status_there(), await status_there()] == ["closed", "closed"]
 
     assert (await owner.put(hours, json=closed | {"enabled": False})).status_code == 200
+    assert await status_there() != "closed"
     await write(2)
     second = (await answer(2))[1]
     assert second[1] == second[0] > 0
 
     assert (await owner.put(hours, json=closed)).status_code == 200
+    assert await status_there() == "closed"
     await write(3)
     third = (await answer(3))[2]
     assert third[1] == 0.0

@@ -3,7 +3,7 @@ end. Every change locks the chat first and is recorded in the event log."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,6 +90,10 @@ from frontdesk.users.absence import away_now
 from frontdesk.users.light_agents import ensure_full_agent
 from frontdesk.users.models import User
 
+# Takes an agent's invitation for the chat being started (visitors/service.py `take_invitation`):
+# its writer and line, or None when it is gone (used, expired, its writer unable to answer).
+TakeInvitation = Callable[[], Awaitable[tuple[User, str] | None]]
+
 
 async def start_chat(
     session: AsyncSession,
@@ -105,15 +109,17 @@ async def start_chat(
     locale: str | None = None,
     time_zone: str | None = None,
     proactive_message_id: int | None = None,
-    invitation: tuple[User, str] | None = None,
+    invitation: TakeInvitation | None = None,
 ) -> Chat:
     """A new chat with the visitor's first message; sent again with the same `client_msg_id`
     (the messenger retries an answer it lost), the chat the first attempt started. `locale` and
     `time_zone` (cleaned by the schema: mail/words.py) are kept for the chat's mail. Started from
     a proactive message still offered, the chat opens with it, from its sender, and counts as
     one it started (proactive/service.py); the retried start returns before, so once. Started
-    from an agent's invitation (visitors/service.py `take_invitation`: its writer and line), it
-    opens with that line the same way, from that agent, who takes it at once when they can."""
+    from an agent's invitation (`invitation` takes it: its writer and line), it opens with that
+    line the same way, from that agent, who takes it at once when they can. The invitation is
+    taken only once the chat's row is written: a start refused (blocked, closed, nobody online)
+    leaves it for the visitor's next try, and of two starts at once only one gets it."""
     limit = settings_of(session).max_message_length
     text = ensure_message(text, limit=limit)
     # Under the visitor's lock, so that two attempts at once start one chat, and a block
@@ -151,6 +157,12 @@ async def start_chat(
     )
     session.add(chat)
     await session.flush()
+    # Taken here, after every refusal above (nothing after this refuses a start), and only when
+    # it is used: a proactive line goes first. Taking is atomic (GETDEL, or one pop in this
+    # process): of two tabs starting at once, one chat gets it; a retry returned above.
+    invited = (
+        await invitation() if invitation is not None and proactive_message_id is None else None
+    )
     metrics.chat_started(session, chat=chat)
     await append_event(
         session,
@@ -161,14 +173,14 @@ async def start_chat(
     )
     if proactive_message_id is not None:
         await _open_with_proactive(session, chat=chat, inbox=inbox, message_id=proactive_message_id)
-    elif invitation is not None:
+    elif invited is not None:
         # Like a proactive line, it answers nothing (metrics/record.py).
         await append_event(
             session,
             chat=chat,
             type=ChatEventType.message_added,
-            author=agent_author(invitation[0]),
-            text=invitation[1],
+            author=agent_author(invited[0]),
+            text=invited[1],
         )
     await append_event(
         session,
@@ -178,9 +190,7 @@ async def start_chat(
         text=text,
         client_msg_id=client_msg_id,
     )
-    if invitation is not None and await _inviter_takes_it(
-        session, chat=chat, inviter=invitation[0]
-    ):
+    if invited is not None and await _inviter_takes_it(session, chat=chat, inviter=invited[0]):
         return chat
     targets = await offering.offer_new_chat(session, chat=chat, now=now)
     # The same agents, by push (by default) for those with no desk tab open.

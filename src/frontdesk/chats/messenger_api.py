@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -37,7 +38,6 @@ from frontdesk.deps import SessionDep
 from frontdesk.inboxes import service as inboxes_service
 from frontdesk.kit.clock import utcnow
 from frontdesk.kit.schemas import Id
-from frontdesk.proactive import service as proactive_service
 from frontdesk.visitors import service as visitors_service
 
 router = APIRouter(prefix="/messenger/v1", tags=["messenger"], route_class=VisitorFirst)
@@ -62,9 +62,11 @@ async def messenger_status(
 ) -> MessengerStatus:
     """Public: online, away or closed (the inbox's business hours and who is free). With a
     visitor token, also the visitor's open chat and their place in the queue."""
-    found, proactive = await proactive_service.status_inbox(session, public_key=inbox)
+    read = await service.status_inbox(session, public_key=inbox)
+    found = read.inbox
     ensure_origin(found, request.headers.get("origin"))
-    opening = await service.opening_now(session, inbox=found)
+    # The calendar kept at the hours' version the statement above read: no read of the hours.
+    opening = await service.opening_now(session, inbox=found, hours=read.hours)
     status_read = MessengerStatus(
         online=opening.can_chat,
         inbox_name=found.name,
@@ -74,7 +76,7 @@ async def messenger_status(
         away_message=opening.away_message,
         queue_position=opening.queue_position,
         estimated_wait_seconds=opening.estimated_wait_seconds,
-        proactive=proactive,
+        proactive=read.proactive,
         visitors=inboxes_service.shows_live_visitors(found),
     )
     token = bearer_token(request.headers.get("authorization"))
@@ -126,9 +128,13 @@ async def start_chat(
     if service.claims_unconfirmed_email(visitor, email=body.email):
         await limit_unconfirmed_email(request)
     inbox = await visitor_inbox(session, visitor)
+    # Taken by start_chat once the chat is written, not before: a refused start leaves it.
     invitation = (
-        await visitors_service.take_invitation(
-            session, inbox=inbox, invitation_id=body.invitation_id
+        partial(
+            visitors_service.take_invitation,
+            session,
+            inbox=inbox,
+            invitation_id=body.invitation_id,
         )
         if body.invitation_id
         else None

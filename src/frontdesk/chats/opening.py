@@ -45,26 +45,46 @@ class Opening:
     estimated_wait_seconds: int | None = None
 
 
-async def opening_now(session: AsyncSession, *, inbox: Inbox) -> Opening:
+@dataclass(frozen=True)
+class SeenHours:
+    """What a caller's own statement read of the inbox's business hours (chats/status_read.py):
+    their version (None: no row, always open) and the away message."""
+
+    version: int | None
+    away_message: str
+
+
+async def opening_now(
+    session: AsyncSession, *, inbox: Inbox, hours: SeenHours | None = None
+) -> Opening:
+    """The state now. Of the hours it needs the calendar and the away message: with `hours`
+    seen by the caller's statement, the calendar this process keeps at that version, the hours
+    read only when it keeps none (hours/service.py `kept_calendar`); without, the hours read."""
     now = clock.utcnow()
-    hours = await hours_service.get_hours(session, inbox_id=inbox.id)
-    calendar = hours.calendar
+    if hours is None:
+        settings = await hours_service.get_hours(session, inbox_id=inbox.id)
+        calendar, away_message = settings.calendar, settings.away_message
+    else:
+        calendar = await hours_service.kept_calendar(
+            session, inbox_id=inbox.id, version=hours.version
+        )
+        away_message = hours.away_message
     if not calendar.is_open(now):
         return Opening(
             OpeningState.closed,
             can_chat=False,
             next_opening_at=calendar.next_opening(now),
-            away_message=hours.away_message,
+            away_message=away_message,
         )
     if not await anyone_online(session, inbox=inbox):
-        return Opening(OpeningState.away, can_chat=False, away_message=hours.away_message)
+        return Opening(OpeningState.away, can_chat=False, away_message=away_message)
     if await offer_targets(session, inbox_id=inbox.id):
         return Opening(OpeningState.online, can_chat=True)
     ahead = await waiting_count(session, inbox_id=inbox.id)
     return Opening(
         OpeningState.away,
         can_chat=True,
-        away_message=hours.away_message,
+        away_message=away_message,
         queue_position=ahead + 1,
         estimated_wait_seconds=await expected_wait(session, inbox_id=inbox.id, ahead=ahead),
     )

@@ -86,6 +86,7 @@ from frontdesk.chats.reads import (
     unread_counts,
     unseen_chats,
 )
+from frontdesk.chats.status_read import status_inbox
 from frontdesk.chats.typing_preview import share_draft
 from frontdesk.chats.visitors import (
     claims_unconfirmed_email,
@@ -168,6 +169,7 @@ __all__ = [
     "set_typing",
     "share_draft",
     "start_chat",
+    "status_inbox",
     "submit_contact_form",
     "unread_counts",
     "unseen_chats",

@@ -1,6 +1,7 @@
 """The calendars a process built, kept while their business hours' version is unchanged, so that
-the chat writer's batches (metrics/record.py `chat_messages`) build and read an inbox's hours
-only after they changed (docs/performance.md, "The writer's calendars").
+the chat writer's batches (metrics/record.py `chat_messages`) and the messenger's /status
+(chats/status_read.py, hours/service.py `kept_calendar`) build and read an inbox's hours only
+after they changed (docs/performance.md, "The writer's calendars").
 
 Exact, not timed: every save of the hours takes a new version in its own transaction
 (hours/service.py `set_hours`, `version = version + 1` under the row's lock), and a batch reads
@@ -11,7 +12,8 @@ may be stale. A row's version only grows, and inbox ids are never given twice, s
 version) is one calendar for the life of a database; the kept calendars are one engine's (a
 database's: tests and the bench make several in one process), held by a weak reference to it.
 
-No database here: the caller reads the versions and the rows (metrics/clock_rows.py).
+No database here: the caller reads the versions and the rows (metrics/clock_rows.py; /status
+reads the version with its inbox, chats/status_read.py).
 """
 
 from __future__ import annotations

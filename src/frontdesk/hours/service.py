@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,7 @@ __all__ = [
     "calendars_of",
     "get_hours",
     "keep_calendars",
+    "kept_calendar",
     "kept_calendars",
     "set_hours",
     "stored_calendar",
@@ -197,8 +198,9 @@ def kept_calendars(
     session: AsyncSession, versions: Mapping[int, int | None]
 ) -> tuple[dict[int, Calendar], set[int]]:
     """For the chat writer, which reads its inboxes' hours versions with its clocks (None: no
-    row): the calendars this process keeps at those versions, and the inboxes whose hours it
-    must read (`keep_calendars`). Exact, never stale (hours/calendar_cache.py)."""
+    row), and `kept_calendar`: the calendars this process keeps at those versions, and the
+    inboxes whose hours it must read (`keep_calendars`). Exact, never stale
+    (hours/calendar_cache.py)."""
     engine = session.sync_session.get_bind().engine
     return calendar_cache.of_engine(engine).known(versions, ALWAYS_OPEN)
 
@@ -215,6 +217,30 @@ def keep_calendars(
         built[inbox_id] = calendar = stored_calendar(enabled, time_zone, weekly, holidays)
         cache.keep(inbox_id, version, calendar)
     return built
+
+
+# Built once, for /status's reads (`kept_calendar`).
+_CALENDAR_ROW = select(
+    BusinessHours.version,
+    BusinessHours.enabled,
+    BusinessHours.time_zone,
+    BusinessHours.weekly,
+    BusinessHours.holidays,
+).where(BusinessHours.inbox_id == bindparam("inbox_id"))
+
+
+async def kept_calendar(session: AsyncSession, *, inbox_id: int, version: int | None) -> Calendar:
+    """The inbox's calendar at the version of its hours the caller read in its own statement
+    (None: no row, always open; the messenger's /status, chats/status_read.py): the one this
+    process keeps at that version, else the hours read, built and kept. The row read may be
+    newer than the version seen (saved in between): it is kept at its own version."""
+    calendars, missing = kept_calendars(session, {inbox_id: version})
+    if not missing:
+        return calendars[inbox_id]
+    row = (await session.execute(_CALENDAR_ROW, {"inbox_id": inbox_id})).one_or_none()
+    if row is None:  # deleted since the caller's read: no hours, always open
+        return ALWAYS_OPEN
+    return keep_calendars(session, [(inbox_id, *row)])[inbox_id]
 
 
 def meaning(calendar: Calendar) -> tuple[object, ...]:

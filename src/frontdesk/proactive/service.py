@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -297,7 +297,8 @@ async def inbox_of(session: AsyncSession, *, inbox_id: int) -> Inbox:
 
 def offered(inbox_id: QueryableAttribute[int] | ColumnElement[int]) -> ColumnElement[bool]:
     """SQL: whether the inbox has a message the messenger may show, by the rule of
-    `live_messages` (enabled, its sender active, a full agent and a member of the inbox)."""
+    `live_messages` (enabled, its sender active, a full agent and a member of the inbox); a
+    subquery of the statement /status reads its inbox with (chats/status_read.py)."""
     return (
         select(ProactiveMessage.id)
         .join(User, User.id == ProactiveMessage.sender_id)
@@ -314,21 +315,3 @@ def offered(inbox_id: QueryableAttribute[int] | ColumnElement[int]) -> ColumnEle
         )
         .exists()
     )
-
-
-# Built once: building the statement and its cache key on every call cost as much as the read
-# it saves (bench/hot_reads.py).
-_STATUS_INBOX = select(Inbox, offered(Inbox.id)).where(Inbox.public_key == bindparam("public_key"))
-
-
-async def status_inbox(session: AsyncSession, *, public_key: str) -> tuple[Inbox, bool]:
-    """The inbox of the messenger's /status and whether the messenger should load its proactive
-    part at all, in the one statement that reads the inbox: /status runs on every page view of
-    every site that embeds the messenger, and this costs no read of its own (decided
-    2026-12-07: a subquery, exact at every change of a message, a sender or a membership,
-    rather than a flag on the inbox that each of those changes would have to keep;
-    docs/performance.md)."""
-    found = (await session.execute(_STATUS_INBOX, {"public_key": public_key})).one_or_none()
-    if found is None:  # as inboxes_service.get_inbox_by_public_key
-        raise NotFound("No such inbox.", code="unknown_inbox")
-    return found[0], found[1]

@@ -341,7 +341,9 @@ async def take_invitation(
     session: AsyncSession, *, inbox: Inbox, invitation_id: str
 ) -> tuple[User, str] | None:
     """The line a chat started from this invitation opens with, and its writer; once. None when
-    it expired, was used, or its writer can no longer answer (left the inbox, deactivated)."""
+    it expired, was used, or its writer can no longer answer (left the inbox, deactivated).
+    Called by chats/lifecycle.py `start_chat` once the chat's row is written, so that a start it
+    refuses does not use the invitation up."""
     try:
         found = await _live(session).registry.take_invitation(inbox.id, invitation_id)
     except OSError:

@@ -1,7 +1,7 @@
 """The messenger's /status says `proactive` exactly when the inbox has a message the messenger
 may show: enabled, from an active full agent who is a member of the inbox (the rule of
 GET /messenger/v1/proactive), after every kind of change that moves it. /status reads it in its
-inbox's statement (proactive/service.py `status_inbox`), with no state of its own to keep."""
+inbox's statement (chats/status_read.py `status_inbox`), with no state of its own to keep."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ visitor once and opens the chat it starts."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from frontdesk.config import Settings
+from frontdesk.kit import clock as clock_module
 from frontdesk.realtime.envelope import Addressed
 from frontdesk.visitors import registry, service
 from tests.conftest import SQLITE_ONLY, Agent, Desk
@@ -338,6 +341,91 @@ async def test_an_inviter_gone_offline_leaves_the_chat_to_be_offered(
     assert read["participants"] == []
     joined = await grace.client.post(f"/api/v1/chats/{chat['id']}/join")
     assert joined.status_code == 200, joined.text
+
+
+async def invite(site: httpx.AsyncClient, inbox: dict[str, Any], agent: Agent, text: str) -> str:
+    """The agent invites the visit `report` made; the visit's next report delivers it."""
+    await report(site, inbox)
+    made = await agent.client.post(
+        f"{LIST}/visit-aaaaaaaa/invitation", json={"inbox_id": inbox["id"], "text": text}
+    )
+    assert made.status_code == 201, made.text
+    await report(site, inbox, page=False)
+    return str(made.json()["id"])
+
+
+async def chat_lines(agent: Agent, chat: dict[str, Any]) -> list[tuple[str, str]]:
+    read = await agent.client.get(f"/api/v1/chats/{chat['id']}")
+    assert read.status_code == 200, read.text
+    return [
+        (e["data"]["message"]["author"]["name"], e["data"]["message"]["text"])
+        for e in read.json()["events"]
+        if e["type"] == "chat.message_added"
+    ]
+
+
+async def test_a_refused_start_leaves_the_invitation_to_the_next(
+    desk: Desk, visitors: Any, clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, admin, ada = await setup(desk)
+    await online(ada)
+    async with browser(desk.app) as site:
+        invitation = await invite(site, inbox, ada, "Can I help you choose a plan?")
+    marie = await visitors(inbox)
+    body = {"name": "Marie Curie", "text": "Yes please", "invitation_id": invitation}
+    # Refused while nobody is online …
+    await online(ada, available=False)
+    error_of(await marie.client.post("/messenger/v1/chats", json=body), 409, "no_agents_online")
+    await online(ada)
+    # … and out of business hours (Sunday 6 December 2026 at noon in Paris: open weekdays only).
+    monkeypatch.setattr(clock_module, "utcnow", lambda: datetime(2026, 12, 6, 11, 0, tzinfo=UTC))
+    hours = {
+        "enabled": True,
+        "time_zone": "Europe/Paris",
+        "weekly": [{"day": "mon", "opens": "09:00", "closes": "17:00"}],
+        "holidays": [],
+        "away_message": "",
+    }
+    saved = await admin.client.put(f"/api/v1/inboxes/{inbox['id']}/hours", json=hours)
+    assert saved.status_code == 200, saved.text
+    error_of(await marie.client.post("/messenger/v1/chats", json=body), 409, "inbox_closed")
+    saved = await admin.client.put(
+        f"/api/v1/inboxes/{inbox['id']}/hours", json=hours | {"enabled": False}
+    )
+    assert saved.status_code == 200, saved.text
+    # The start that goes through still opens with the agent's line, and is hers at once.
+    chat = await marie.start_chat("Yes please", invitation_id=invitation, client_msg_id="start-1")
+    assert await chat_lines(ada, chat) == [
+        ("Ada Lovelace", "Can I help you choose a plan?"),
+        ("Marie Curie", "Yes please"),
+    ]
+    read = (await ada.client.get(f"/api/v1/chats/{chat['id']}")).json()
+    assert (read["state"], [p["name"] for p in read["participants"]]) == (
+        "active",
+        ["Ada Lovelace"],
+    )
+    # The same start sent again (its answer lost) is that chat, the line in it once.
+    again = await marie.start_chat("Yes please", invitation_id=invitation, client_msg_id="start-1")
+    assert again["id"] == chat["id"]
+    assert len(await chat_lines(ada, chat)) == 2
+
+
+async def test_two_starts_at_once_with_an_invitation_one_gets_its_line(
+    desk: Desk, visitors: Any, clock: list[float]
+) -> None:
+    inbox, _admin, ada = await setup(desk)
+    await online(ada)
+    async with browser(desk.app) as site:
+        invitation = await invite(site, inbox, ada, "Can I help?")
+    marie = await visitors(inbox)
+    # Two tabs answer the bubble at the same moment.
+    chats = await asyncio.gather(
+        marie.start_chat("From tab one", invitation_id=invitation, client_msg_id="tab-one"),
+        marie.start_chat("From tab two", invitation_id=invitation, client_msg_id="tab-two"),
+    )
+    lines = [await chat_lines(ada, chat) for chat in chats]
+    assert sorted(len(chat) for chat in lines) == [1, 2]
+    assert [line for chat in lines for line in chat].count(("Ada Lovelace", "Can I help?")) == 1
 
 
 async def test_desks_hear_changes_throttled(
