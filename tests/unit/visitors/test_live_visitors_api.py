@@ -286,17 +286,11 @@ async def test_an_invitation_reaches_the_visitor_once_and_opens_the_chat(
         assert await report(site, inbox) == {"invitation": None}
     marie = await visitors(inbox)
     chat = await marie.start_chat("Yes, the pro plan?", invitation_id=made.json()["id"])
-    read = await ada.client.get(f"/api/v1/chats/{chat['id']}")
-    assert read.status_code == 200, read.text
-    lines = [
-        (event["data"]["message"]["author"]["name"], event["data"]["message"]["text"])
-        for event in read.json()["events"]
-        if event["type"] == "chat.message_added"
-    ]
-    assert lines == [
+    assert await chat_lines(ada, chat) == [
         ("Ada Lovelace", "Can I help you choose a plan?"),
         ("Marie Curie", "Yes, the pro plan?"),
     ]
+    read = await ada.client.get(f"/api/v1/chats/{chat['id']}")
     # The agent who invited answers: the chat is hers at once, offered to nobody.
     assert read.json()["state"] == "active"
     assert [p["name"] for p in read.json()["participants"]] == ["Ada Lovelace"]
@@ -306,12 +300,7 @@ async def test_an_invitation_reaches_the_visitor_once_and_opens_the_chat(
     again = await marie.start_chat(
         "Another question", invitation_id=made.json()["id"], client_msg_id="second-start-1"
     )
-    reread = await ada.client.get(f"/api/v1/chats/{again['id']}")
-    assert [
-        e["data"]["message"]["text"]
-        for e in reread.json()["events"]
-        if e["type"] == "chat.message_added"
-    ] == ["Another question"]
+    assert await chat_lines(ada, again) == [("Marie Curie", "Another question")]
 
 
 async def test_an_inviter_gone_offline_leaves_the_chat_to_be_offered(
@@ -322,21 +311,16 @@ async def test_an_inviter_gone_offline_leaves_the_chat_to_be_offered(
     await online(ada)
     await online(grace)
     async with browser(desk.app) as site:
-        await report(site, inbox)
-        made = await ada.client.post(
-            f"{LIST}/visit-aaaaaaaa/invitation",
-            json={"inbox_id": inbox["id"], "text": "Can I help?"},
-        )
-        assert made.status_code == 201, made.text
-        await report(site, inbox, page=False)
+        invitation = await invite(site, inbox, ada, "Can I help?")
     await online(ada, available=False)
     marie = await visitors(inbox)
-    chat = await marie.start_chat("Yes please", invitation_id=made.json()["id"])
-    read = (await grace.client.get(f"/api/v1/chats/{chat['id']}")).json()
+    chat = await marie.start_chat("Yes please", invitation_id=invitation)
     # Her line still opens it; the chat waits for whoever is online, as any chat does.
-    assert [
-        e["data"]["message"]["text"] for e in read["events"] if e["type"] == "chat.message_added"
-    ] == ["Can I help?", "Yes please"]
+    assert await chat_lines(grace, chat) == [
+        ("Ada Lovelace", "Can I help?"),
+        ("Marie Curie", "Yes please"),
+    ]
+    read = (await grace.client.get(f"/api/v1/chats/{chat['id']}")).json()
     assert read["state"] == "waiting"
     assert read["participants"] == []
     joined = await grace.client.post(f"/api/v1/chats/{chat['id']}/join")
