@@ -1,4 +1,4 @@
-"""CPU (and wall time) of two reads taken off hot paths (docs/performance.md, "The writer's
+"""CPU (and wall time) of reads taken off hot paths (docs/performance.md, "The writer's
 calendars and the messenger's status"), each timed as it was and as it is, on the server's own
 engine and sessions:
 
@@ -16,10 +16,15 @@ engine and sessions:
   hours; "now", `chats/status_read.status_inbox` (the inbox, the subquery, the hours' version
   and away message) and the calendar kept at that version (`hours_service.kept_calendar`). With
   one proactive message and business hours on.
+- **The chat start's and the contact form's calendar** (`chats/opening.ensure_in_hours`,
+  `reply_expected_from`), each in a session of its own, with business hours on: "row", the
+  hours read by their primary key and the calendar built (`hours_service.calendar_of`, what
+  they read before); "now", the version and away message by the primary key and the calendar
+  kept at that version (`opening.inbox_calendar`).
 
     .venv/bin/python bench/hot_reads.py [--store sqlite|postgresql|both] [--rounds 3]
                                         [--batches 20000] [--reads 3000]
-                                        [--part writer|status|both]
+                                        [--part writer|status|start|all]
 
 Each figure is the mean over --batches batches (--reads reads) of a round; rounds alternate the
 ways, so that load from other work on the machine falls on both. Nothing here is a test.
@@ -42,7 +47,7 @@ import tickets as ticket_bench
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.chats import status_read
+from frontdesk.chats import opening, status_read
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.postgres import inline_asyncpg
 from frontdesk.db.session import create_engine, unit_of_work
@@ -202,11 +207,13 @@ async def run_store(store: str, args: argparse.Namespace) -> None:
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         try:
             inbox_id, key = await _seed(sessionmaker)
-            if args.part in ("writer", "both"):
+            if args.part in ("writer", "all"):
                 await _clocks(url, inbox_id)
                 await _writer_part(sessionmaker, store, args)
-            if args.part in ("status", "both"):
+            if args.part in ("status", "all"):
                 await _status_part(sessionmaker, store, key, args)
+            if args.part in ("start", "all"):
+                await _start_part(sessionmaker, store, inbox_id, args)
         finally:
             await engine.dispose()
 
@@ -262,13 +269,51 @@ async def _status_part(
         print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
 
 
+async def _start_part(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    store: str,
+    inbox_id: int,
+    args: argparse.Namespace,
+) -> None:
+    print(f"== {store}: a chat start's calendar (µs CPU / µs wall, the mean of {args.reads:,} "
+          f"reads, each its own session) ==")  # fmt: skip
+    async with sessionmaker() as session:
+        inbox = await session.get_one(Inbox, inbox_id)
+
+    async def row(session: AsyncSession) -> Any:
+        return await hours_service.calendar_of(session, inbox_id=inbox_id)
+
+    async def now(session: AsyncSession) -> Any:
+        return await opening.inbox_calendar(session, inbox=inbox)
+
+    def reading(read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async def one(_n: int) -> Any:
+            async with sessionmaker() as session:
+                calendar = await read(session)
+            if calendar.always_open:
+                raise SystemExit("the hours are not seen")
+            return calendar
+
+        return one
+
+    readers = {"row": row, "now": now}
+    for read in readers.values():
+        await _timed(reading(read), 100)
+    for round_ in range(args.rounds):
+        line = []
+        for name, read in readers.items():
+            cpu, wall = await _timed(reading(read), args.reads)
+            line.append(f"{name} {cpu:.0f} / {wall:.0f}")
+        print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+
+
 async def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--batches", type=int, default=20_000)
     p.add_argument("--reads", type=int, default=3_000)
-    p.add_argument("--part", choices=["writer", "status", "both"], default="both")
+    p.add_argument("--part", choices=["writer", "status", "start", "all"], default="all")
     args = p.parse_args()
     for store in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
         await run_store(store, args)

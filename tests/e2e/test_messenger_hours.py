@@ -18,7 +18,7 @@ from frontdesk.chats.models import Chat
 from frontdesk.kit import clock
 from frontdesk.users.models import User
 from tests.conftest import Agent, Desk
-from tests.e2e.desk import DESK_TESTS, assert_accessible, open_desk, shoot
+from tests.e2e.desk import DESK_TESTS, PageApi, assert_accessible, open_desk, shoot
 from tests.e2e.test_messenger import Website, axe_ok, launcher, messenger, online_agent, shot
 from tests.e2e.test_messenger import website as website
 
@@ -194,6 +194,9 @@ async def test_an_admin_sets_the_hours_in_the_inbox_settings(
     # and a screen reader hears it with the field.
     await expect(form.locator("#holiday-0-day")).to_have_text("Dec 25, 2026")
     await expect(form.get_by_label("Date")).to_have_accessible_description("Dec 25, 2026")
+    # Its remove button names the day in the same words, not the ISO date (French below).
+    remove = form.locator(".holiday").get_by_role("button")
+    await expect(remove).to_have_accessible_name("Remove the holiday on Dec 25, 2026")
     await form.get_by_placeholder("Name (optional)").fill("Christmas")
     await form.get_by_label("Every year").check()
     await form.get_by_label("Away message").fill("Back on Monday!")
@@ -226,6 +229,12 @@ async def test_an_admin_sets_the_hours_in_the_inbox_settings(
     await expect(refused.locator("input").first).to_be_focused()
     await shoot(page, screenshots, "settings-inbox-hours-refused")
     assert len((await admin_api(desk, support))["weekly"]) == len(hours["weekly"])
+
+    # In French, the saved holiday's row and its remove button say the day in French.
+    await PageApi(page, live)("PATCH", "/api/v1/me", {"preferences": {"language": "fr"}})
+    await page.reload()
+    await expect(form.locator("#holiday-0-day")).to_have_text("25 déc. 2026")
+    await expect(remove).to_have_accessible_name("Supprimer le jour férié du 25 déc. 2026")
 
 
 async def test_hours_turned_on_without_any_are_refused_at_the_week(

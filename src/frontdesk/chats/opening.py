@@ -24,6 +24,7 @@ from frontdesk.chats.capacity import (
 )
 from frontdesk.chats.errors import InboxClosed
 from frontdesk.hours import service as hours_service
+from frontdesk.hours.calendar import Calendar
 from frontdesk.inboxes.models import Inbox
 from frontdesk.kit import clock
 
@@ -54,21 +55,31 @@ class SeenHours:
     away_message: str
 
 
+async def _seen(session: AsyncSession, *, inbox: Inbox) -> SeenHours:
+    return SeenHours(*await hours_service.seen_hours(session, inbox_id=inbox.id))
+
+
+async def inbox_calendar(session: AsyncSession, *, inbox: Inbox) -> Calendar:
+    """The inbox's calendar for a caller whose statements read no hours: their version by the
+    primary key, then the calendar this process keeps at it (hours/service.py `kept_calendar`),
+    so that the hours row is read and built only after a save. Exact: a save commits a new
+    version, which the next caller's read sees (decided 2026-12-07; docs/performance.md, "The
+    chat start and the contact form take the kept calendars")."""
+    seen = await _seen(session, inbox=inbox)
+    return await hours_service.kept_calendar(session, inbox_id=inbox.id, version=seen.version)
+
+
 async def opening_now(
     session: AsyncSession, *, inbox: Inbox, hours: SeenHours | None = None
 ) -> Opening:
-    """The state now. Of the hours it needs the calendar and the away message: with `hours`
-    seen by the caller's statement, the calendar this process keeps at that version, the hours
-    read only when it keeps none (hours/service.py `kept_calendar`); without, the hours read."""
+    """The state now. Of the hours it needs the calendar and the away message: `hours` seen by
+    the caller's statement (/status), else read by their primary key (`_seen`), and the calendar
+    this process keeps at that version, the hours read only when it keeps none."""
     now = clock.utcnow()
     if hours is None:
-        settings = await hours_service.get_hours(session, inbox_id=inbox.id)
-        calendar, away_message = settings.calendar, settings.away_message
-    else:
-        calendar = await hours_service.kept_calendar(
-            session, inbox_id=inbox.id, version=hours.version
-        )
-        away_message = hours.away_message
+        hours = await _seen(session, inbox=inbox)
+    calendar = await hours_service.kept_calendar(session, inbox_id=inbox.id, version=hours.version)
+    away_message = hours.away_message
     if not calendar.is_open(now):
         return Opening(
             OpeningState.closed,
@@ -93,7 +104,7 @@ async def opening_now(
 async def ensure_in_hours(session: AsyncSession, *, inbox: Inbox) -> None:
     """Refuses a chat out of business hours, saying when the inbox opens (in its time zone)."""
     now = clock.utcnow()
-    calendar = await hours_service.calendar_of(session, inbox_id=inbox.id)
+    calendar = await inbox_calendar(session, inbox=inbox)
     if calendar.is_open(now):
         return
     back = calendar.next_opening(now)
@@ -105,5 +116,5 @@ async def ensure_in_hours(session: AsyncSession, *, inbox: Inbox) -> None:
 async def reply_expected_from(session: AsyncSession, *, inbox: Inbox) -> datetime | None:
     """When a message left now will be read: the next opening, or None when open now."""
     now = clock.utcnow()
-    calendar = await hours_service.calendar_of(session, inbox_id=inbox.id)
+    calendar = await inbox_calendar(session, inbox=inbox)
     return None if calendar.is_open(now) else calendar.next_opening(now)

@@ -1,6 +1,7 @@
 """The calendars a process built, kept while their business hours' version is unchanged, so that
-the chat writer's batches (metrics/record.py `chat_messages`) and the messenger's /status
-(chats/status_read.py, hours/service.py `kept_calendar`) build and read an inbox's hours only
+the chat writer's batches (metrics/record.py `chat_messages`), the messenger's /status
+(chats/status_read.py, hours/service.py `kept_calendar`) and its chat start, contact form and
+agents' invitations (chats/opening.py `inbox_calendar`) build and read an inbox's hours only
 after they changed (docs/performance.md, "The writer's calendars").
 
 Exact, not timed: every save of the hours takes a new version in its own transaction
@@ -13,7 +14,8 @@ version) is one calendar for the life of a database; the kept calendars are one 
 database's: tests and the bench make several in one process), held by a weak reference to it.
 
 No database here: the caller reads the versions and the rows (metrics/clock_rows.py; /status
-reads the version with its inbox, chats/status_read.py).
+reads the version with its inbox, chats/status_read.py; the others by the primary key,
+hours/service.py `seen_hours`).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ __all__ = [
     "keep_calendars",
     "kept_calendar",
     "kept_calendars",
+    "seen_hours",
     "set_hours",
     "stored_calendar",
 ]
@@ -231,7 +232,8 @@ _CALENDAR_ROW = select(
 
 async def kept_calendar(session: AsyncSession, *, inbox_id: int, version: int | None) -> Calendar:
     """The inbox's calendar at the version of its hours the caller read in its own statement
-    (None: no row, always open; the messenger's /status, chats/status_read.py): the one this
+    (None: no row, always open; the messenger's /status, chats/status_read.py) or by
+    `seen_hours` (the chat start, the contact form, an invitation: chats/opening.py): the one this
     process keeps at that version, else the hours read, built and kept. The row read may be
     newer than the version seen (saved in between): it is kept at its own version."""
     calendars, missing = kept_calendars(session, {inbox_id: version})
@@ -241,6 +243,21 @@ async def kept_calendar(session: AsyncSession, *, inbox_id: int, version: int | 
     if row is None:  # deleted since the caller's read: no hours, always open
         return ALWAYS_OPEN
     return keep_calendars(session, [(inbox_id, *row)])[inbox_id]
+
+
+# Built once: what a caller with no statement of its own reading the inbox needs of its hours.
+_SEEN_HOURS = select(BusinessHours.version, BusinessHours.away_message).where(
+    BusinessHours.inbox_id == bindparam("inbox_id")
+)
+
+
+async def seen_hours(session: AsyncSession, *, inbox_id: int) -> tuple[int | None, str]:
+    """The version of the inbox's hours (None: no row, always open) and its away message, by
+    the primary key: for `kept_calendar`, for a caller that reads the inbox with no join to its
+    hours (the chat start, the contact form, an agent's invitation: chats/opening.py). Two
+    columns instead of the row whose weekly hours and holidays are then built into a calendar."""
+    row = (await session.execute(_SEEN_HOURS, {"inbox_id": inbox_id})).one_or_none()
+    return (None, "") if row is None else (row[0], row[1])
 
 
 def meaning(calendar: Calendar) -> tuple[object, ...]:

@@ -33,6 +33,8 @@ export const en = {
   yearly: "Every year",
   addHoliday: "Add a holiday",
   removeHoliday: "Remove this holiday",
+  // The remove button's name for a screen reader: the day as the row shows it (formatPicked).
+  removeHolidayOn: "Remove the holiday on {day}",
   awayMessage: "Away message",
   awayMessageHint: "Shown in the messenger when nobody can chat: out of hours, or nobody online.",
   save: "Save business hours",
@@ -79,6 +81,7 @@ export const fr: Words<typeof en> = {
   yearly: "Chaque année",
   addHoliday: "Ajouter un jour férié",
   removeHoliday: "Supprimer ce jour férié",
+  removeHolidayOn: "Supprimer le jour férié du {day}",
   awayMessage: "Message d'absence",
   awayMessageHint:
     "Affiché dans le messenger quand personne ne peut discuter : hors horaires, ou personne en ligne.",
