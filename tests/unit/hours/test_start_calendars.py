@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.conftest import BOTH_STORES, Desk, Statements, Visitor
-from tests.unit.hours.test_status_calendars import MONDAY_MORNING, _hours, _save
+from tests.unit.hours.support import MONDAY_MORNING, hours_body, save_hours
 from tests.unit.support import error_of, online, use_cheap_passwords
 
 pytestmark = BOTH_STORES
@@ -64,14 +64,15 @@ async def test_hours_saved_are_honoured_by_the_next_chat_start(
         return await _start(await visitors(inbox))
 
     assert await start() == "started"  # no hours: always open
-    await _save(admin, inbox, _hours(("tue",)))
+    await save_hours(admin, inbox, hours_body(("tue",)))
     assert [await start(), await start()] == ["inbox_closed", "inbox_closed"]
-    await _save(admin, inbox, _hours())
+    await save_hours(admin, inbox, hours_body())
     assert await start() == "started"
     # Today a holiday, then the hours off (open around the clock), each in the next start.
-    await _save(admin, inbox, _hours() | {"holidays": [{"date": "2026-12-07", "name": "Off"}]})
+    today_off = {"holidays": [{"date": "2026-12-07", "name": "Off"}]}
+    await save_hours(admin, inbox, hours_body() | today_off)
     assert await start() == "inbox_closed"
-    await _save(admin, inbox, _hours(("tue",), enabled=False))
+    await save_hours(admin, inbox, hours_body(("tue",), enabled=False))
     assert [await start(), await start()] == ["started", "started"]
 
 
@@ -84,13 +85,13 @@ async def test_hours_saved_are_honoured_by_the_next_contact_form(
     admin = await desk.agent(role="admin")
     visitor = await visitors(inbox)
     assert await _contact(visitor) is None  # no hours: always open
-    await _save(admin, inbox, _hours(("tue", "wed")))
+    await save_hours(admin, inbox, hours_body(("tue", "wed")))
     assert [await _contact(visitor), await _contact(visitor)] == [TUESDAY_NINE, TUESDAY_NINE]
-    await _save(admin, inbox, _tuesday_off(_hours(("tue", "wed"))))
+    await save_hours(admin, inbox, _tuesday_off(hours_body(("tue", "wed"))))
     assert await _contact(visitor) == WEDNESDAY_NINE
-    await _save(admin, inbox, _hours())
+    await save_hours(admin, inbox, hours_body())
     assert await _contact(visitor) is None
-    await _save(admin, inbox, _hours(("tue",), enabled=False))
+    await save_hours(admin, inbox, hours_body(("tue",), enabled=False))
     assert await _contact(visitor) is None
 
 
@@ -107,14 +108,14 @@ async def test_a_start_or_a_message_reads_the_hours_only_after_they_changed(
     admin = await desk.agent(role="admin")
     ada = await desk.agent(inboxes=[inbox], name="Ada")
     await online(ada)
-    await _save(admin, inbox, _hours(("tue",)))
+    await save_hours(admin, inbox, hours_body(("tue",)))
     visitor = await visitors(inbox)
     with statements.count() as first:
         assert await _start(visitor) == "inbox_closed"
     with statements.count() as second:
         assert await _contact(visitor) == TUESDAY_NINE
     assert (_row_reads(first), _row_reads(second)) == (1, 0)
-    await _save(admin, inbox, _hours())
+    await save_hours(admin, inbox, hours_body())
     with statements.count() as after_save:
         assert await _contact(visitor) is None
     with statements.count() as again:

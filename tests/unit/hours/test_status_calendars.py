@@ -9,31 +9,14 @@ Frozen on Monday 7 December 2026 at 10:00 in Paris."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from tests.conftest import BOTH_STORES, Agent, Desk, Statements, Visitor
+from tests.conftest import BOTH_STORES, Desk, Statements, Visitor
+from tests.unit.hours.support import MONDAY_MORNING, hours_body, save_hours
 from tests.unit.support import online, use_cheap_passwords
 
 pytestmark = BOTH_STORES
-
-MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-
-
-def _hours(days: tuple[str, ...] = WEEKDAYS, **change: Any) -> dict[str, Any]:
-    return {
-        "enabled": True,
-        "time_zone": "Europe/Paris",
-        "weekly": [{"day": day, "opens": "09:00", "closes": "17:00"} for day in days],
-        "holidays": [],
-        "away_message": "",
-    } | change
-
-
-async def _save(admin: Agent, inbox: dict[str, Any], body: dict[str, Any]) -> None:
-    response = await admin.client.put(f"/api/v1/inboxes/{inbox['id']}/hours", json=body)
-    assert response.status_code == 200, response.text
 
 
 async def _status(visitor: Visitor, inbox: dict[str, Any]) -> tuple[Any, ...]:
@@ -62,22 +45,22 @@ async def test_hours_saved_are_in_the_next_status(
     visitor = await visitors(inbox)
     assert await _status(visitor, inbox) == ("online", "", None)  # no hours: always open
 
-    await _save(admin, inbox, _hours(away_message="Back on weekdays."))
+    await save_hours(admin, inbox, hours_body(away_message="Back on weekdays."))
     assert await _status(visitor, inbox) == ("online", "", None)
     # Closed on Mondays from now: closed at once, saying when and the away message.
-    await _save(admin, inbox, _hours(("tue", "wed"), away_message="Back on Tuesday."))
+    await save_hours(admin, inbox, hours_body(("tue", "wed"), away_message="Back on Tuesday."))
     closed = ("closed", "Back on Tuesday.", "2026-12-08T08:00:00Z")
     assert await _status(visitor, inbox) == closed
     assert await _status(visitor, inbox) == closed
     # Open again, and only the away message changed after: both in the next answer.
-    await _save(admin, inbox, _hours(away_message="Back soon."))
+    await save_hours(admin, inbox, hours_body(away_message="Back soon."))
     assert await _status(visitor, inbox) == ("online", "", None)
     await online(ada, available=False)
     assert await _status(visitor, inbox) == ("away", "Back soon.", None)
-    await _save(admin, inbox, _hours(away_message="Write to us."))
+    await save_hours(admin, inbox, hours_body(away_message="Write to us."))
     assert await _status(visitor, inbox) == ("away", "Write to us.", None)
     # Off: open around the clock, the away message kept.
-    await _save(admin, inbox, _hours(("tue",), enabled=False, away_message="Off."))
+    await save_hours(admin, inbox, hours_body(("tue",), enabled=False, away_message="Off."))
     assert await _status(visitor, inbox) == ("away", "Off.", None)
     await online(ada)
     assert await _status(visitor, inbox) == ("online", "", None)
@@ -95,13 +78,13 @@ async def test_status_reads_the_hours_only_after_they_changed(
     inbox = await desk.inbox()
     admin = await desk.agent(role="admin")
     visitor = await visitors(inbox)
-    await _save(admin, inbox, _hours(("tue",), away_message="Tuesdays."))
+    await save_hours(admin, inbox, hours_body(("tue",), away_message="Tuesdays."))
     with statements.count() as first:
         assert (await _status(visitor, inbox))[:2] == ("closed", "Tuesdays.")
     with statements.count() as second:
         assert (await _status(visitor, inbox))[:2] == ("closed", "Tuesdays.")
     assert (_hours_reads(first), _hours_reads(second)) == (1, 0)
-    await _save(admin, inbox, _hours(away_message="Weekdays."))
+    await save_hours(admin, inbox, hours_body(away_message="Weekdays."))
     with statements.count() as after_save:
         assert (await _status(visitor, inbox))[:2] == ("away", "Weekdays.")
     with statements.count() as again:
