@@ -169,6 +169,26 @@ async def _timed(way: Callable[[int], Awaitable[Any]], count: int) -> tuple[floa
     return (time.process_time() - cpu) / count * 1e6, (time.perf_counter() - wall) / count * 1e6
 
 
+async def _compare(
+    ways: dict[str, Callable[[int], Awaitable[Any]]],
+    *,
+    warm: int,
+    count: int,
+    rounds: int,
+    digits: int = 0,
+) -> None:
+    """Each way warmed (statement caches, the kept calendar), then timed in turn, round after
+    round, so that the machine's drift falls on every way alike."""
+    for way in ways.values():
+        await _timed(way, warm)
+    for round_ in range(rounds):
+        line = []
+        for name, way in ways.items():
+            cpu, wall = await _timed(way, count)
+            line.append(f"{name} {cpu:.{digits}f} / {wall:.{digits}f}")
+        print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+
+
 async def _status_three_reads(session: AsyncSession, key: str) -> bool:
     inbox = await inboxes_service.get_inbox_by_public_key(session, public_key=key)
     found = await session.scalar(
@@ -225,14 +245,7 @@ async def _writer_part(
           f"(µs CPU / µs wall, the mean of {args.batches:,} batches) ==")  # fmt: skip
     async with sessionmaker() as session, session.begin():
         ways = await _writer_ways(session)
-        for way in ways.values():  # warm: statement caches, the kept calendar
-            await _timed(way, 200)
-        for round_ in range(args.rounds):
-            line = []
-            for name, way in ways.items():
-                cpu, wall = await _timed(way, args.batches)
-                line.append(f"{name} {cpu:.1f} / {wall:.1f}")
-            print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+        await _compare(ways, warm=200, count=args.batches, rounds=args.rounds, digits=1)
 
 
 async def _status_part(
@@ -259,14 +272,8 @@ async def _status_part(
 
         return one
 
-    for read in readers.values():
-        await _timed(reading(read), 100)
-    for round_ in range(args.rounds):
-        line = []
-        for name, read in readers.items():
-            cpu, wall = await _timed(reading(read), args.reads)
-            line.append(f"{name} {cpu:.0f} / {wall:.0f}")
-        print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+    ways = {name: reading(read) for name, read in readers.items()}
+    await _compare(ways, warm=100, count=args.reads, rounds=args.rounds)
 
 
 async def _start_part(
@@ -297,14 +304,8 @@ async def _start_part(
         return one
 
     readers = {"row": row, "now": now}
-    for read in readers.values():
-        await _timed(reading(read), 100)
-    for round_ in range(args.rounds):
-        line = []
-        for name, read in readers.items():
-            cpu, wall = await _timed(reading(read), args.reads)
-            line.append(f"{name} {cpu:.0f} / {wall:.0f}")
-        print(f"round {round_ + 1}: " + "; ".join(line), flush=True)
+    ways = {name: reading(read) for name, read in readers.items()}
+    await _compare(ways, warm=100, count=args.reads, rounds=args.rounds)
 
 
 async def main() -> None:

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.conftest import Agent
+import pytest
+
+from tests.conftest import Agent, Desk
+from tests.unit.support import online, use_cheap_passwords
 
 # Monday 7 December 2026, 10:00 in Paris.
 MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -27,3 +31,23 @@ def hours_body(days: tuple[str, ...] = WEEKDAYS, **change: Any) -> dict[str, Any
 async def save_hours(admin: Agent, inbox: dict[str, Any], body: dict[str, Any]) -> None:
     response = await admin.client.put(f"/api/v1/inboxes/{inbox['id']}/hours", json=body)
     assert response.status_code == 200, response.text
+
+
+async def monday_inbox(
+    desk: Desk,
+    frozen: Callable[[datetime], None],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    agent_online: bool = True,
+) -> tuple[dict[str, Any], Agent, Agent | None]:
+    """On MONDAY_MORNING: an inbox, its admin, and Ada, a member online (none: `agent_online`
+    False)."""
+    use_cheap_passwords(monkeypatch)
+    frozen(MONDAY_MORNING)
+    inbox = await desk.inbox()
+    admin = await desk.agent(role="admin")
+    if not agent_online:
+        return inbox, admin, None
+    ada = await desk.agent(inboxes=[inbox], name="Ada")
+    await online(ada)
+    return inbox, admin, ada

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from tests.conftest import BOTH_STORES, Desk, Statements, Visitor
-from tests.unit.hours.support import MONDAY_MORNING, hours_body, save_hours
-from tests.unit.support import error_of, online, use_cheap_passwords
+from tests.unit.hours.support import hours_body, monday_inbox, save_hours
+from tests.unit.support import error_of
 
 pytestmark = BOTH_STORES
 
@@ -53,12 +53,7 @@ def _tuesday_off(hours: dict[str, Any]) -> dict[str, Any]:
 async def test_hours_saved_are_honoured_by_the_next_chat_start(
     desk: Desk, visitors: Any, frozen: Callable[[datetime], None], monkeypatch: Any
 ) -> None:
-    use_cheap_passwords(monkeypatch)
-    frozen(MONDAY_MORNING)
-    inbox = await desk.inbox()
-    admin = await desk.agent(role="admin")
-    ada = await desk.agent(inboxes=[inbox], name="Ada")
-    await online(ada)
+    inbox, admin, _ada = await monday_inbox(desk, frozen, monkeypatch)
 
     async def start() -> str:
         return await _start(await visitors(inbox))
@@ -79,10 +74,7 @@ async def test_hours_saved_are_honoured_by_the_next_chat_start(
 async def test_hours_saved_are_honoured_by_the_next_contact_form(
     desk: Desk, visitors: Any, frozen: Callable[[datetime], None], monkeypatch: Any
 ) -> None:
-    use_cheap_passwords(monkeypatch)
-    frozen(MONDAY_MORNING)
-    inbox = await desk.inbox()
-    admin = await desk.agent(role="admin")
+    inbox, admin, _ = await monday_inbox(desk, frozen, monkeypatch, agent_online=False)
     visitor = await visitors(inbox)
     assert await _contact(visitor) is None  # no hours: always open
     await save_hours(admin, inbox, hours_body(("tue", "wed")))
@@ -102,12 +94,7 @@ async def test_a_start_or_a_message_reads_the_hours_only_after_they_changed(
     statements: Statements,
     monkeypatch: Any,
 ) -> None:
-    use_cheap_passwords(monkeypatch)
-    frozen(MONDAY_MORNING)
-    inbox = await desk.inbox()
-    admin = await desk.agent(role="admin")
-    ada = await desk.agent(inboxes=[inbox], name="Ada")
-    await online(ada)
+    inbox, admin, _ada = await monday_inbox(desk, frozen, monkeypatch)
     await save_hours(admin, inbox, hours_body(("tue",)))
     visitor = await visitors(inbox)
     with statements.count() as first:

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from tests.conftest import BOTH_STORES, Desk, Statements, Visitor
-from tests.unit.hours.support import MONDAY_MORNING, hours_body, save_hours
-from tests.unit.support import online, use_cheap_passwords
+from tests.unit.hours.support import hours_body, monday_inbox, save_hours
+from tests.unit.support import online
 
 pytestmark = BOTH_STORES
 
@@ -36,12 +36,8 @@ def _hours_reads(sql: list[str]) -> int:
 async def test_hours_saved_are_in_the_next_status(
     desk: Desk, visitors: Any, frozen: Callable[[datetime], None], monkeypatch: Any
 ) -> None:
-    use_cheap_passwords(monkeypatch)
-    frozen(MONDAY_MORNING)
-    inbox = await desk.inbox()
-    admin = await desk.agent(role="admin")
-    ada = await desk.agent(inboxes=[inbox], name="Ada")
-    await online(ada)
+    inbox, admin, ada = await monday_inbox(desk, frozen, monkeypatch)
+    assert ada is not None
     visitor = await visitors(inbox)
     assert await _status(visitor, inbox) == ("online", "", None)  # no hours: always open
 
@@ -73,10 +69,7 @@ async def test_status_reads_the_hours_only_after_they_changed(
     statements: Statements,
     monkeypatch: Any,
 ) -> None:
-    use_cheap_passwords(monkeypatch)
-    frozen(MONDAY_MORNING)
-    inbox = await desk.inbox()
-    admin = await desk.agent(role="admin")
+    inbox, admin, _ = await monday_inbox(desk, frozen, monkeypatch, agent_online=False)
     visitor = await visitors(inbox)
     await save_hours(admin, inbox, hours_body(("tue",), away_message="Tuesdays."))
     with statements.count() as first:
